@@ -1,0 +1,115 @@
+"""tracktui's store: the logging API that writes runs and the readers that list them.
+
+    import store
+    with store.start_run(experiment="poly-regression", name="degree-2") as run:
+        run.log_params({"degree": 2})
+        run.log_metric("mse", 4.2)
+
+This package never imports `tui` (nor textual or rich); the app reads through `open_store`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .base import RunDetail, RunStore
+from .errors import NotAStoreError, RunFinishedError, RunLockedError, RunNotFoundError, StoreError
+from .format import DEFAULT_STORE_DIR, FORMAT_VERSION, STORE_ENV, resolve_root
+from .reader import TrackStore
+from .writer import Run, active_run, install_exit_hooks, push_active
+
+__all__ = [
+    "DEFAULT_STORE_DIR", "FORMAT_VERSION", "STORE_ENV", "NotAStoreError", "Run", "RunDetail",
+    "RunFinishedError", "RunLockedError", "RunNotFoundError", "RunStore", "StoreError", "TrackStore",
+    "active_run", "log_artifact", "log_dict", "log_metric", "log_metrics", "log_param", "log_params",
+    "log_text", "open_store", "set_tag", "set_tags", "start_run", "finish", "resolve_root",
+]
+
+
+def start_run(
+    experiment: str = "default",
+    name: str | None = None,
+    root: str | os.PathLike[str] | None = None,
+    *,
+    resume: str | None = None,
+    params: dict[str, Any] | None = None,
+    config: dict[str, Any] | None = None,
+    tags: dict[str, Any] | None = None,
+    flush_interval: float | None = None,
+) -> Run:
+    """Start (or with `resume=RUN_ID`, continue) a run and make it the active run.
+
+    `config` is the W&B spelling of `params`. Use it as a context manager, or call
+    `run.finish()`; a run left open is finished at interpreter exit.
+    """
+    from .format import check_key
+
+    check_key(experiment, "experiment name")
+    kwargs: dict[str, Any] = {} if flush_interval is None else {"flush_interval": flush_interval}
+    install_exit_hooks()
+    run = Run(resolve_root(root), experiment, name, run_id=resume, resume=resume is not None, **kwargs)
+    push_active(run)
+    if params or config:
+        run.log_params({**(config or {}), **(params or {})})
+    if tags:
+        run.set_tags(tags)
+    return run
+
+
+def _active() -> Run:
+    run = active_run()
+    if run is None:
+        raise RuntimeError("no active run: call store.start_run(...) first")
+    return run
+
+
+def log_param(key: str, value: Any) -> None:
+    _active().log_param(key, value)
+
+
+def log_params(params: dict[str, Any]) -> None:
+    _active().log_params(params)
+
+
+def log_metric(key: str, value: Any, step: int | None = None) -> None:
+    _active().log_metric(key, value, step=step)
+
+
+def log_metrics(metrics: dict[str, Any], step: int | None = None) -> None:
+    _active().log_metrics(metrics, step=step)
+
+
+def set_tag(key: str, value: Any) -> None:
+    _active().set_tag(key, value)
+
+
+def set_tags(tags: dict[str, Any]) -> None:
+    _active().set_tags(tags)
+
+
+def log_artifact(local_path: str | os.PathLike[str], name: str | None = None) -> Path:
+    return _active().log_artifact(local_path, name)
+
+
+def log_text(name: str, text: str) -> Path:
+    return _active().log_text(name, text)
+
+
+def log_dict(name: str, data: dict[str, Any]) -> Path:
+    return _active().log_dict(name, data)
+
+
+def finish(status: str = "finished") -> None:
+    _active().finish(status)
+
+
+def open_store(path: str | os.PathLike[str] | None = None) -> RunStore:
+    """A reader for the store at `path`: tracktui's own format or an MLflow store.
+
+    Raises `NotAStoreError` (with what was expected) for anything else.
+    """
+    from .detect import open_any
+
+    return open_any(resolve_root(path) if path is None else path)

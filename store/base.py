@@ -1,0 +1,285 @@
+"""The reader interface every kind of store sits behind, and the listing cache they share.
+
+The app, `tracktui ls` and `tracktui diff` only ever talk to `RunStore`. A store kind
+says which run units exist and how to read one into a *record* (a small JSON-able dict);
+this module keeps those records in a persistent index validated against stat signatures,
+so a cold start reads only what changed since the last one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from . import format as fmt
+from .errors import RunNotFoundError
+from .process import hostname, pid_alive
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+INDEX_VERSION = 2
+RACY_SECONDS = 2.0
+"""A folder changed this close to when we read it may change again within the same mtime tick."""
+
+BASE_COLUMNS = ("run_id", "experiment", "name", "status", "created", "ended", "duration")
+EXTRA_COLUMNS = ("host", "user", "reason")
+METRIC_STATS = ("last", "min", "max")
+
+
+@dataclass
+class RunDetail:
+    """Everything about one run that the detail, diff and artifact screens show."""
+
+    run_id: str
+    experiment: str
+    name: str
+    status: str
+    created: float | None
+    ended: float | None
+    params: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    """host, user, pid, command, python, git commit/branch/dirty, source, ... as the store has them."""
+    error: str | None = None
+    """The traceback of a failed run, or why a damaged run is damaged."""
+    artifacts_dir: Path | None = None
+    extra_artifacts: dict[str, Path] = field(default_factory=dict)
+    """Other folders that belong with the run's files, by label (MLflow logged models)."""
+    store: RunStore | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def flat_params(self) -> dict[str, Any]:
+        return fmt.flatten(self.params)
+
+    @property
+    def duration(self) -> float | None:
+        if self.created is None:
+            return None
+        end = self.ended if self.ended is not None else (time.time() if self.status == "running" else None)
+        return None if end is None else max(0.0, end - self.created)
+
+    def history(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        if self.store is None:
+            raise RuntimeError("this RunDetail is not attached to a store")
+        return self.store.history(self.run_id, keys)
+
+
+class RunStore:
+    """A readable store of runs. Subclasses implement `_scan`, `_read_record`, `run`, `history`."""
+
+    kind = "base"
+    writes_index_in_store = False
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._entries: dict[str, dict[str, Any]] = {}
+        self._by_id: dict[str, str] = {}
+        self._frames: dict[str, pd.DataFrame] = {}
+        self._statuses: dict[str, str] = {}
+        self._loaded = False
+
+    # -- what a store kind provides ------------------------------------------------------
+
+    def _scan(self) -> dict[str, list[int]]:
+        """Every run unit in the store with a cheap signature (stat numbers) that changes with it."""
+        raise NotImplementedError
+
+    def _read_record(self, unit: str) -> dict[str, Any]:
+        """Read one run unit into a record; a damaged run gives status 'damaged' and a reason."""
+        raise NotImplementedError
+
+    def run(self, run_id: str) -> RunDetail:
+        raise NotImplementedError
+
+    def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        raise NotImplementedError
+
+    # -- listing -------------------------------------------------------------------------
+
+    def records(self) -> list[dict[str, Any]]:
+        self._ensure_loaded()
+        return [entry["record"] for entry in self._entries.values()]
+
+    def run_ids(self) -> list[str]:
+        self._ensure_loaded()
+        return list(self._by_id)
+
+    def runs_frame(self, metric_stat: str = "last") -> pd.DataFrame:
+        """One row per run: base columns, then `params.*`, `metrics.*` (`metric_stat` of each), `tags.*`.
+
+        `created`/`ended` are seconds since the epoch (float, NaN when unknown) and `duration`
+        is seconds; a run still running has its duration up to now.
+        """
+        if metric_stat not in METRIC_STATS:
+            raise ValueError(f"metric_stat must be one of {METRIC_STATS}, got {metric_stat!r}")
+        self._ensure_loaded()
+        if metric_stat not in self._frames:
+            self._frames[metric_stat] = self._build_frame(metric_stat)
+        frame = self._frames[metric_stat].copy()
+        running = (frame["status"] == "running").to_numpy()
+        if running.any():
+            frame.loc[running, "duration"] = time.time() - frame.loc[running, "created"]
+        return frame
+
+    def experiments(self) -> dict[str, int]:
+        """Experiment names with their run counts, in name order."""
+        counts: dict[str, int] = {}
+        for rec in self.records():
+            counts[rec.get("experiment") or ""] = counts.get(rec.get("experiment") or "", 0) + 1
+        return dict(sorted(counts.items()))
+
+    def status_of(self, record: dict[str, Any]) -> str:
+        return self._statuses.get(record["run_id"]) or record.get("status") or "damaged"
+
+    def _build_frame(self, stat: str) -> pd.DataFrame:
+        import pandas as pd
+
+        rows: list[dict[str, Any]] = []
+        params: set[str] = set()
+        metrics: set[str] = set()
+        tags: set[str] = set()
+        for rec in self.records():
+            row = {
+                "run_id": rec["run_id"], "experiment": rec.get("experiment"), "name": rec.get("name"),
+                "status": self.status_of(rec), "created": rec.get("created"), "ended": rec.get("ended"),
+                "host": rec.get("host"), "user": rec.get("user"), "reason": rec.get("reason"),
+            }
+            for k, v in (rec.get("params") or {}).items():
+                row["params." + k] = v
+            for k, s in (rec.get("metrics") or {}).items():
+                row["metrics." + k] = s.get(stat)
+            for k, v in (rec.get("tags") or {}).items():
+                row["tags." + k] = v
+            rows.append(row)
+            params.update(k for k in row if k.startswith("params."))
+            metrics.update(k for k in row if k.startswith("metrics."))
+            tags.update(k for k in row if k.startswith("tags."))
+        columns = [*BASE_COLUMNS, *sorted(params), *sorted(metrics), *sorted(tags), *EXTRA_COLUMNS]
+        frame = pd.DataFrame(rows, columns=[c for c in columns if c != "duration"])
+        for col in ("created", "ended"):
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+        for col in sorted(metrics):
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+        frame.insert(BASE_COLUMNS.index("duration"), "duration", frame["ended"] - frame["created"])
+        if len(frame):
+            frame = frame.sort_values("created", ascending=False, kind="stable", na_position="last")
+        return frame.reset_index(drop=True)
+
+    # -- finding a run -------------------------------------------------------------------
+
+    def resolve(self, ref: str) -> str:
+        """A run id from an id, a unique id prefix or a unique run name."""
+        self._ensure_loaded()
+        if ref in self._by_id:
+            return ref
+        prefixed = [rid for rid in self._by_id if rid.startswith(ref)]
+        if len(prefixed) == 1:
+            return prefixed[0]
+        named = [rec["run_id"] for rec in self.records() if rec.get("name") == ref]
+        if len(named) == 1:
+            return named[0]
+        if len(prefixed) + len(named) > 1:
+            raise RunNotFoundError(f"{ref!r} matches {len(prefixed) + len(named)} runs; give more of the id")
+        raise RunNotFoundError(f"no run with id, id prefix or name {ref!r} in {self.root}")
+
+    def _unit_of(self, run_id: str) -> str:
+        self._ensure_loaded()
+        try:
+            return self._by_id[run_id]
+        except KeyError:
+            raise RunNotFoundError(f"no run {run_id!r} in {self.root}") from None
+
+    # -- the index -----------------------------------------------------------------------
+
+    def _ensure_loaded(self) -> None:
+        if not self._loaded:
+            self._entries = self._load_index()
+            self._loaded = True
+            self.refresh()
+
+    def refresh(self) -> set[str]:
+        """Re-read only the runs whose files changed; return the ids that were added, changed or removed."""
+        if not self._loaded:
+            self._ensure_loaded()
+            return set(self._by_id)
+        now = time.time()
+        scanned = self._scan()
+        changed: set[str] = set()
+        entries = self._entries
+        for unit in list(entries):
+            if unit not in scanned:
+                changed.add(entries.pop(unit)["record"]["run_id"])
+        for unit, sig in scanned.items():
+            entry = entries.get(unit)
+            if entry is not None and entry["sig"] == sig and entry["read_at"] - sig[0] / 1e9 > RACY_SECONDS:
+                continue
+            record = self._read_record(unit)
+            if entry is None or entry["record"] != record:
+                changed.add(record["run_id"])
+            entries[unit] = {"sig": sig, "read_at": now, "record": record}
+        changed |= self._update_statuses(now)
+        if changed or not self._by_id:
+            self._by_id = {e["record"]["run_id"]: unit for unit, e in entries.items()}
+            self._frames.clear()
+            self._save_index()
+        return changed
+
+    def _update_statuses(self, now: float) -> set[str]:
+        """Infer 'crashed' for runs that say running but whose writer is gone."""
+        changed = set()
+        statuses: dict[str, str] = {}
+        for entry in self._entries.values():
+            rec = entry["record"]
+            if rec.get("status") != "running":
+                continue
+            status = infer_running_status(rec, now)
+            statuses[rec["run_id"]] = status
+            if self._statuses.get(rec["run_id"], "running") != status:
+                changed.add(rec["run_id"])
+        self._statuses = statuses
+        return changed
+
+    def index_path(self) -> Path:
+        if self.writes_index_in_store and os.access(self.root, os.W_OK):
+            return self.root / ".tracktui-index.json"
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tracktui"
+        digest = hashlib.sha1(str(self.root.resolve()).encode()).hexdigest()[:16]
+        return cache / f"index-{self.kind}-{digest}.json"
+
+    def _load_index(self) -> dict[str, dict[str, Any]]:
+        try:
+            with open(self.index_path(), encoding="utf-8") as fh:
+                data = json.load(fh)
+            if data.get("version") != INDEX_VERSION or data.get("kind") != self.kind:
+                return {}
+            entries = data["entries"]
+            return entries if isinstance(entries, dict) else {}
+        except (OSError, ValueError, KeyError, AttributeError):
+            return {}  # missing or corrupt: it is only a cache, rebuild it
+
+    def _save_index(self) -> None:
+        path = self.index_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fmt.atomic_write_text(
+                path, json.dumps({"version": INDEX_VERSION, "kind": self.kind, "entries": self._entries},
+                                 separators=(",", ":")), fsync=False)
+        except OSError:
+            pass  # a read-only store and no cache dir: we just re-read next time
+
+
+def infer_running_status(rec: dict[str, Any], now: float) -> str:
+    pid = rec.get("pid")
+    if rec.get("host") == hostname() and pid:
+        return "running" if pid_alive(int(pid), rec.get("pid_start")) else "crashed"
+    heartbeat = rec.get("heartbeat")
+    if heartbeat and now - float(heartbeat) > fmt.HEARTBEAT_STALE:
+        return "crashed"
+    return "running"

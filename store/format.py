@@ -1,0 +1,159 @@
+"""On-disk layout of a tracktui store: names, ids, record types and safe writes.
+
+Everything that both the writer and the reader must agree on lives here, so that
+`FORMAT.md` has one piece of code to stay in step with.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import secrets
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+FORMAT_VERSION = 1
+STORE_MARKER = "tracktui-store.json"
+DEFAULT_STORE_DIR = "tracktui-store"
+STORE_ENV = "TRACKTUI_STORE"
+
+META = "meta.json"
+PARAMS = "params.json"
+TAGS = "tags.json"
+SUMMARY = "summary.json"
+LOCK = "lock"
+METRICS_DIR = "metrics"
+ARTIFACTS_DIR = "artifacts"
+HISTORY_SUFFIX = ".f64"
+
+HEARTBEAT_INTERVAL = 5.0
+"""Seconds between summary rewrites of a live run, even when nothing was logged."""
+HEARTBEAT_STALE = 6 * HEARTBEAT_INTERVAL
+"""A run on another host whose heartbeat is older than this is taken as crashed."""
+
+MAX_KEY_LENGTH = 200
+"""Metric keys become file names, and file names stop at 255 bytes on most file systems."""
+
+# One metric point: little-endian, fixed width, so a history loads with one np.fromfile.
+HISTORY_FIELDS = (("step", "<i8"), ("time", "<f8"), ("value", "<f8"))
+HISTORY_RECORD_SIZE = 24
+
+STATUSES = ("running", "finished", "failed", "killed", "crashed", "damaged")
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BASE32 = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def resolve_root(root: str | os.PathLike[str] | None) -> Path:
+    """The store folder the caller meant: an explicit path, `$TRACKTUI_STORE`, or the default."""
+    if root is not None:
+        return Path(root).expanduser()
+    env = os.environ.get(STORE_ENV)
+    return Path(env).expanduser() if env else Path(DEFAULT_STORE_DIR)
+
+
+def new_run_id(now: float | None = None) -> str:
+    """A run id that sorts by creation time (UTC, to the millisecond) and carries 40 random bits.
+
+    The random tail keeps ids from different machines apart when their stores are merged
+    with rsync; the readable head makes `ls` of a store tell the story on its own.
+    """
+    now = time.time() if now is None else now
+    head = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now))
+    millis = int((now % 1) * 1000)
+    bits = secrets.randbits(40)
+    tail = "".join(_BASE32[(bits >> shift) & 31] for shift in range(35, -1, -5))
+    return f"{head}{millis:03d}-{tail}"
+
+
+def experiment_dirname(experiment: str) -> str:
+    """A folder name for an experiment; the exact name is kept in each run's metadata."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", experiment).strip("._") or "_"
+    return slug[:100]
+
+
+def check_key(key: object, what: str = "key") -> str:
+    """Refuse keys a reader could not show or a file system could not hold."""
+    if not isinstance(key, str):
+        raise TypeError(f"{what} must be a str, got {type(key).__name__}")
+    if not key or not key.strip():
+        raise ValueError(f"{what} must not be empty")
+    if _CONTROL.search(key):
+        raise ValueError(f"{what} {key!r} contains control characters; use printable text")
+    return key
+
+
+def metric_filename(key: str) -> str:
+    """File name of a metric's history. `train/loss` is a normal key, so it is %-encoded."""
+    name = quote(key, safe="") + HISTORY_SUFFIX
+    if len(key) > MAX_KEY_LENGTH or len(name) > 250:
+        raise ValueError(f"metric key {key[:40]!r}... is too long (at most {MAX_KEY_LENGTH} characters)")
+    return name
+
+
+def metric_key(filename: str) -> str:
+    return unquote(filename[: -len(HISTORY_SUFFIX)])
+
+
+def _json_default(value: Any) -> Any:
+    item = getattr(value, "item", None)
+    if callable(item):
+        try:
+            return item()
+        except (TypeError, ValueError):
+            pass
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, default=_json_default, ensure_ascii=False, indent=1)
+
+
+def atomic_write_text(path: Path, text: str, fsync: bool = True) -> None:
+    """Replace `path` so that a reader sees the old file or the new one, never half of one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def atomic_write_json(path: Path, obj: Any, fsync: bool = True) -> None:
+    atomic_write_text(path, dumps(obj), fsync=fsync)
+
+
+def read_json(path: Path) -> Any:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dicts as dotted keys: {"model": {"type": "x"}} -> {"model.type": "x"}."""
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def finite_or_none(value: float) -> float | None:
+    return value if isinstance(value, float) and math.isfinite(value) else None

@@ -1,0 +1,61 @@
+"""Who is writing a run, and whether that writer is still alive.
+
+Crashed runs are inferred, never written: the writer that died cannot say so. On the
+writer's own host a pid that is gone, or reused by a process that started later, means
+the writer is dead; across hosts only the heartbeat can tell.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def hostname() -> str:
+    return socket.gethostname()
+
+
+def process_start(pid: int) -> int | None:
+    """Start time of `pid` in clock ticks since boot (Linux), to tell a reused pid apart."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses; fields resume after the last ')'.
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def pid_alive(pid: int, start: int | None) -> bool:
+    """Whether the process that wrote `pid` (started at `start`) is still running here."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, owned by someone else
+    if start is not None:
+        now_start = process_start(pid)
+        if now_start is not None and now_start != start:
+            return False
+        if now_start is None and os.path.exists("/proc/self/stat"):
+            return False  # Linux, yet no stat: the process is gone (or a zombie reaped)
+    return _not_zombie(pid)
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return True
+    state = stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3]
+    return state != b"Z"

@@ -1,0 +1,161 @@
+"""Reading tracktui's own store format (see FORMAT.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from . import format as fmt
+from .base import RunDetail, RunStore
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class TrackStore(RunStore):
+    """A tracktui store folder: `<root>/<experiment>/<run_id>/`."""
+
+    kind = "tracktui"
+    writes_index_in_store = True
+
+    def _scan(self) -> dict[str, list[int]]:
+        units: dict[str, list[int]] = {}
+        try:
+            experiments = [e for e in os.scandir(self.root) if e.is_dir() and not e.name.startswith(".")]
+        except FileNotFoundError:
+            return units
+        for exp in experiments:
+            try:
+                runs = list(os.scandir(exp.path))
+            except OSError:
+                continue
+            for run in runs:
+                if run.name.startswith(".") or not run.is_dir():
+                    continue
+                st = run.stat()
+                units[f"{exp.name}/{run.name}"] = [st.st_mtime_ns, st.st_ctime_ns]
+        return units
+
+    def _read_record(self, unit: str) -> dict[str, Any]:
+        path = self.root / unit
+        exp_dir, run_id = unit.split("/", 1)
+        problems: list[str] = []
+
+        def load(name: str, default: Any) -> Any:
+            try:
+                data = fmt.read_json(path / name)
+            except FileNotFoundError:
+                if name == fmt.META:
+                    problems.append(f"{name} is missing")
+                return default
+            except (OSError, ValueError) as exc:
+                problems.append(f"{name} is unreadable ({type(exc).__name__}: {str(exc)[:80]})")
+                return default
+            if not isinstance(data, dict):
+                problems.append(f"{name} holds a {type(data).__name__}, not an object")
+                return default
+            return data
+
+        meta = load(fmt.META, {})
+        params = load(fmt.PARAMS, {})
+        tags = load(fmt.TAGS, {})
+        summary = load(fmt.SUMMARY, {})
+        metrics = summary.get("metrics") if isinstance(summary.get("metrics"), dict) else {}
+        version = meta.get("version", fmt.FORMAT_VERSION)
+        if isinstance(version, int) and version > fmt.FORMAT_VERSION:
+            problems.append(f"written by a newer tracktui (format {version}); upgrade tracktui to read it")
+        record: dict[str, Any] = {
+            "run_id": run_id,
+            "experiment": str(meta.get("experiment") or exp_dir),
+            "name": str(meta.get("name") or run_id),
+            "status": "damaged" if problems else str(meta.get("status") or "damaged"),
+            "reason": "; ".join(problems) or None,
+            "created": _number(meta.get("created")),
+            "ended": _number(meta.get("ended")),
+            "host": meta.get("host"),
+            "user": meta.get("user"),
+            "pid": meta.get("pid"),
+            "pid_start": meta.get("pid_start"),
+            "heartbeat": _number(summary.get("heartbeat")),
+            "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
+            "tags": {str(k): str(v) for k, v in tags.items()},
+            "metrics": {k: v for k, v in metrics.items() if isinstance(v, dict)},
+        }
+        return record
+
+    def run(self, run_id: str) -> RunDetail:
+        unit = self._unit_of(run_id)
+        record = self._read_record(unit)
+        path = self.root / unit
+        try:
+            meta = fmt.read_json(path / fmt.META)
+            params = fmt.read_json(path / fmt.PARAMS) if (path / fmt.PARAMS).exists() else {}
+        except (OSError, ValueError):
+            meta, params = {}, {}
+        git = meta.get("git") or {}
+        facts = {
+            "host": meta.get("host"), "user": meta.get("user"), "pid": meta.get("pid"),
+            "command": " ".join(meta["command"]) if isinstance(meta.get("command"), list) else meta.get("command"),
+            "cwd": meta.get("cwd"), "python": meta.get("python"),
+            "git_commit": git.get("commit"), "git_branch": git.get("branch"), "git_dirty": git.get("dirty"),
+            "path": str(path),
+        }
+        status = self.status_of(record) if run_id in self._by_id else record["status"]
+        return RunDetail(
+            run_id=run_id, experiment=record["experiment"], name=record["name"], status=status,
+            created=record["created"], ended=record["ended"],
+            params=params if isinstance(params, dict) else {}, tags=record["tags"], metrics=record["metrics"],
+            facts=facts, error=record["reason"] or meta.get("error"),
+            artifacts_dir=path / fmt.ARTIFACTS_DIR, store=self,
+        )
+
+    def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """Long frame `key, step, time, value` of the run's metric points, in logged order per key."""
+        import numpy as np
+        import pandas as pd
+
+        metrics_dir = self.root / self._unit_of(run_id) / fmt.METRICS_DIR
+        wanted = None if keys is None else set(keys)
+        dtype = np.dtype(list(fmt.HISTORY_FIELDS))
+        parts: list[tuple[str, Any]] = []
+        try:
+            files = sorted(os.scandir(metrics_dir), key=lambda e: e.name)
+        except FileNotFoundError:
+            files = []
+        for entry in files:
+            if not entry.name.endswith(fmt.HISTORY_SUFFIX):
+                continue
+            key = fmt.metric_key(entry.name)
+            if wanted is not None and key not in wanted:
+                continue
+            parts.append((key, read_history_file(Path(entry.path), dtype)))
+        if not parts:
+            return pd.DataFrame({"key": pd.Series([], dtype="category"), "step": np.array([], dtype="int64"),
+                                 "time": np.array([], dtype=float), "value": np.array([], dtype=float)})
+        keys_col = pd.Categorical.from_codes(
+            np.concatenate([np.full(len(arr), i, dtype=np.int32) for i, (_, arr) in enumerate(parts)]),
+            categories=[k for k, _ in parts])
+        data = np.concatenate([arr for _, arr in parts])
+        return pd.DataFrame({"key": keys_col, "step": data["step"], "time": data["time"], "value": data["value"]})
+
+
+def read_history_file(path: Path, dtype: Any) -> Any:
+    """All whole records of a history file; a torn last record (a crash mid-write) is left out."""
+    import numpy as np
+
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    usable = len(raw) - len(raw) % fmt.HISTORY_RECORD_SIZE
+    return np.frombuffer(raw, dtype=dtype, count=usable // fmt.HISTORY_RECORD_SIZE)
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _cell(value: Any) -> Any:
+    """Param values as one table cell: lists and other containers become their JSON text."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return fmt.dumps(value).replace("\n", "")

@@ -1,0 +1,555 @@
+"""The logging side: `Run`, its buffers, the background flusher, locks and exit handling.
+
+A training loop calls `log_metric` millions of times, so that call only validates and
+appends to a list under a lock; a single daemon thread per process turns buffers into
+file appends once a second. What a crash can lose is at most that last second.
+"""
+
+from __future__ import annotations
+
+import atexit
+import getpass
+import numbers
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import weakref
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Iterator
+
+from . import format as fmt
+from .errors import RunFinishedError, RunLockedError
+from .process import hostname, pid_alive, process_start
+
+FLUSH_INTERVAL = 1.0
+
+
+class Run:
+    """One run being written. Create it with `store.start_run`, not directly."""
+
+    def __init__(
+        self,
+        root: Path,
+        experiment: str,
+        name: str | None,
+        run_id: str | None = None,
+        resume: bool = False,
+        flush_interval: float = FLUSH_INTERVAL,
+    ) -> None:
+        self.root = root
+        self.experiment = experiment
+        self.id = run_id or fmt.new_run_id()
+        self.name = name or self.id
+        self.flush_interval = flush_interval
+        self._lock = threading.Lock()
+        self._io_lock = threading.Lock()
+        self._buf: list[tuple[str, int, float, float]] = []
+        self._next_step: dict[str, int] = {}
+        self._known_keys: set[str] = set()
+        self._params: dict[str, Any] = {}
+        self._flat_params: dict[str, Any] = {}
+        self._tags: dict[str, str] = {}
+        self._summary: dict[str, dict[str, Any]] = {}
+        self._params_dirty = self._tags_dirty = False
+        self._last_summary_write = 0.0
+        self._finished = False
+        self.status = "running"
+        if resume:
+            self.path = self._find(root, self.id)
+            self._load_existing()
+        else:
+            self.path = root / fmt.experiment_dirname(experiment) / self.id
+            self._create()
+        self._take_lock()
+        self._write_meta()
+        self._write_summary()
+        _FLUSHER.add(self)
+
+    # -- creation ---------------------------------------------------------------------
+
+    @staticmethod
+    def _find(root: Path, run_id: str) -> Path:
+        for exp in root.iterdir() if root.is_dir() else ():
+            candidate = exp / run_id
+            if (candidate / fmt.META).is_file():
+                return candidate
+        raise FileNotFoundError(f"no run {run_id!r} in store {root}; check the id with `tracktui ls {root}`")
+
+    def _create(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        marker = self.root / fmt.STORE_MARKER
+        if not marker.exists():
+            fmt.atomic_write_json(marker, {"format": "tracktui", "version": fmt.FORMAT_VERSION})
+        (self.path / fmt.METRICS_DIR).mkdir(parents=True)
+        (self.path / fmt.ARTIFACTS_DIR).mkdir()
+        self.created = time.time()
+        self._meta: dict[str, Any] = {
+            "version": fmt.FORMAT_VERSION,
+            "run_id": self.id,
+            "name": self.name,
+            "experiment": self.experiment,
+            "status": "running",
+            "created": self.created,
+            "ended": None,
+            "host": hostname(),
+            "pid": os.getpid(),
+            "pid_start": process_start(os.getpid()),
+            "user": _user(),
+            "command": [sys.executable, *sys.argv],
+            "cwd": os.getcwd(),
+            "python": platform.python_version(),
+            "git": _git_info(),
+            "error": None,
+        }
+
+    def _load_existing(self) -> None:
+        self._meta = fmt.read_json(self.path / fmt.META)
+        self.name = self._meta.get("name", self.id)
+        self.experiment = self._meta.get("experiment", self.experiment)
+        self.created = self._meta.get("created", time.time())
+        for attr, fname in (("_params", fmt.PARAMS), ("_tags", fmt.TAGS)):
+            try:
+                setattr(self, attr, fmt.read_json(self.path / fname))
+            except FileNotFoundError:
+                pass
+        self._flat_params = fmt.flatten(self._params)
+        try:
+            self._summary = fmt.read_json(self.path / fmt.SUMMARY).get("metrics", {})
+        except FileNotFoundError:
+            self._summary = {}
+        self._known_keys = set(self._summary)
+        self._next_step = {k: int(s["last_step"]) + 1 for k, s in self._summary.items()}
+        self._meta.update(status="running", ended=None, error=None, host=hostname(), pid=os.getpid(),
+                          pid_start=process_start(os.getpid()))
+        self._meta.setdefault("resumed", []).append(time.time())
+
+    def _take_lock(self) -> None:
+        """O_EXCL create works on local disks and NFSv3+; a lock whose writer is dead is taken over."""
+        lock = self.path / fmt.LOCK
+        body = fmt.dumps({"host": hostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()),
+                          "time": time.time()}).encode()
+        for _ in range(2):
+            try:
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                owner = _read_lock(lock)
+                if owner and _lock_alive(owner, self.path):
+                    raise RunLockedError(
+                        f"run {self.id} is being written by pid {owner.get('pid')} on {owner.get('host')}; "
+                        "wait for it to finish, or stop that process") from None
+                lock.unlink(missing_ok=True)
+                continue
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(body)
+            return
+        raise RunLockedError(f"could not take the lock of run {self.id}: another writer keeps taking it")
+
+    # -- logging ----------------------------------------------------------------------
+
+    def log_metric(self, key: str, value: Any, step: int | None = None, timestamp: float | None = None) -> None:
+        if key not in self._known_keys:
+            self._new_key(key)
+        if type(value) is not float:
+            value = _as_float(key, value)
+        with self._lock:
+            if self._finished:
+                raise RunFinishedError(f"run {self.id} is {self.status}; start or resume a run to log more")
+            if step is None:
+                step = self._next_step.get(key, 0)
+            elif type(step) is not int:
+                step = _as_step(key, step)
+            self._next_step[key] = step + 1
+            self._buf.append((key, step, timestamp or time.time(), value))
+
+    def log_metrics(self, metrics: dict[str, Any], step: int | None = None, timestamp: float | None = None) -> None:
+        now = timestamp or time.time()
+        for key, value in metrics.items():
+            self.log_metric(key, value, step=step, timestamp=now)
+
+    log = log_metrics
+    """W&B-style alias: `run.log({"train/loss": 0.3}, step=10)`."""
+
+    def _new_key(self, key: str) -> None:
+        fmt.check_key(key, "metric key")
+        fmt.metric_filename(key)
+        self._known_keys.add(key)
+
+    def log_param(self, key: str, value: Any) -> None:
+        self.log_params({key: value})
+
+    def log_params(self, params: dict[str, Any]) -> None:
+        """Params are the run's inputs: logging one again with another value is an error."""
+        if not isinstance(params, dict):
+            raise TypeError(f"log_params takes a dict, got {type(params).__name__}")
+        flat = fmt.flatten(params)
+        for key, value in flat.items():
+            fmt.check_key(key, "param key")
+            if key in self._flat_params and self._flat_params[key] != value:
+                raise ValueError(
+                    f"param {key!r} is already {self._flat_params[key]!r}; params are a run's inputs and "
+                    f"cannot change to {value!r}. Log the new value as a metric or tag, or start a new run")
+        with self._lock:
+            self._check_open()
+            _deep_merge(self._params, params)
+            self._flat_params.update(flat)
+            self._params_dirty = True
+
+    def set_tag(self, key: str, value: Any) -> None:
+        self.set_tags({key: value})
+
+    def set_tags(self, tags: dict[str, Any]) -> None:
+        for key in tags:
+            fmt.check_key(key, "tag key")
+        with self._lock:
+            self._check_open()
+            self._tags.update({k: str(v) for k, v in tags.items()})
+            self._tags_dirty = True
+
+    # -- artifacts --------------------------------------------------------------------
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.path / fmt.ARTIFACTS_DIR
+
+    def artifact_path(self, name: str) -> Path:
+        """Where artifact `name` lives; refuses names that would leave the artifacts folder."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("artifact name must be a non-empty relative path")
+        rel = Path(name)
+        if rel.is_absolute() or ".." in rel.parts or name.startswith(("/", "\\")):
+            raise ValueError(f"artifact name {name!r} must be a relative path inside the run's artifacts")
+        base = self.artifacts_dir.resolve()
+        target = (base / rel).resolve()
+        if target != base and base not in target.parents:
+            raise ValueError(f"artifact name {name!r} leaves the artifacts folder (through a symlink)")
+        if target == base:
+            raise ValueError("artifact name must name a file or folder, not the artifacts folder itself")
+        return base / rel
+
+    def log_artifact(self, local_path: str | os.PathLike[str], name: str | None = None) -> Path:
+        """Copy a file or a folder into the run's artifacts, as `name` (default: its own name)."""
+        self._check_open()
+        src = Path(local_path)
+        if not src.exists():
+            raise FileNotFoundError(f"artifact source {src} does not exist")
+        dest = self.artifact_path(name or src.name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dest, dirs_exist_ok=True)
+        else:
+            shutil.copy2(src, dest)
+        return dest
+
+    def log_text(self, name: str, text: str) -> Path:
+        self._check_open()
+        dest = self.artifact_path(name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fmt.atomic_write_text(dest, text, fsync=False)
+        return dest
+
+    def log_dict(self, name: str, data: dict[str, Any]) -> Path:
+        """Written as YAML for .yaml/.yml names, JSON otherwise."""
+        if name.endswith((".yaml", ".yml")):
+            import yaml
+
+            return self.log_text(name, yaml.safe_dump(data, sort_keys=False))
+        return self.log_text(name, fmt.dumps(data))
+
+    # -- flushing and finishing ---------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._finished:
+            raise RunFinishedError(f"run {self.id} is {self.status}; start or resume a run to log more")
+
+    def flush(self) -> None:
+        """Write everything buffered. Called by the flusher thread; safe to call any time."""
+        with self._io_lock:
+            with self._lock:
+                buf, self._buf = self._buf, []
+                params = fmt.dumps(self._params) if self._params_dirty else None
+                tags = fmt.dumps(self._tags) if self._tags_dirty else None
+                self._params_dirty = self._tags_dirty = False
+            if params is not None:
+                fmt.atomic_write_text(self.path / fmt.PARAMS, params)
+            if tags is not None:
+                fmt.atomic_write_text(self.path / fmt.TAGS, tags)
+            if buf:
+                self._append_history(buf)
+            if buf or time.time() - self._last_summary_write >= fmt.HEARTBEAT_INTERVAL:
+                self._write_summary()
+
+    def _append_history(self, buf: list[tuple[str, int, float, float]]) -> None:
+        import numpy as np
+
+        by_key: dict[str, list[tuple[int, float, float]]] = {}
+        for key, step, t, value in buf:
+            by_key.setdefault(key, []).append((step, t, value))
+        dtype = np.dtype(list(fmt.HISTORY_FIELDS))
+        for key, points in by_key.items():
+            arr = np.array(points, dtype=dtype)
+            path = self.path / fmt.METRICS_DIR / fmt.metric_filename(key)
+            with open(path, "ab") as fh:
+                fh.write(arr.tobytes())
+                fh.flush()
+                os.fsync(fh.fileno())
+            self._summary[key] = _merge_summary(self._summary.get(key), arr)
+
+    def _write_summary(self) -> None:
+        now = time.time()
+        fmt.atomic_write_json(self.path / fmt.SUMMARY,
+                              {"version": fmt.FORMAT_VERSION, "heartbeat": now, "metrics": self._summary})
+        self._last_summary_write = now
+
+    def _write_meta(self) -> None:
+        self._meta["status"] = self.status
+        fmt.atomic_write_json(self.path / fmt.META, self._meta)
+
+    def finish(self, status: str = "finished", error: str | None = None) -> None:
+        """Flush, record the final status, release the lock. Calling it again does nothing."""
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+        _FLUSHER.remove(self)
+        self.flush()
+        self.status = status
+        self._meta["ended"] = time.time()
+        self._meta["error"] = error
+        self._write_summary()
+        self._write_meta()
+        (self.path / fmt.LOCK).unlink(missing_ok=True)
+        _pop_active(self)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.finish()
+        elif issubclass(exc_type, KeyboardInterrupt):
+            self.finish("killed", "KeyboardInterrupt")
+        else:
+            self.finish("failed", "".join(traceback.format_exception(exc_type, exc, tb)))
+
+    def __repr__(self) -> str:
+        return f"<Run {self.id} {self.name!r} {self.status} at {self.path}>"
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _as_float(key: str, value: Any) -> float:
+    if isinstance(value, numbers.Real):
+        return float(value)
+    item = getattr(value, "item", None)
+    if callable(item):
+        try:
+            inner = item()
+        except (TypeError, ValueError, RuntimeError):
+            inner = None
+        if isinstance(inner, numbers.Real):
+            return float(inner)
+    raise TypeError(f"metric {key!r}: value must be a real number, got {type(value).__name__} ({value!r:.60})")
+
+
+def _as_step(key: str, step: Any) -> int:
+    if isinstance(step, numbers.Integral) and not isinstance(step, bool):
+        return int(step)
+    item = getattr(step, "item", None)
+    if callable(item) and isinstance(item(), numbers.Integral):
+        return int(item())
+    raise TypeError(f"metric {key!r}: step must be an int, got {type(step).__name__}")
+
+
+def _merge_summary(old: dict[str, Any] | None, arr: Any) -> dict[str, Any]:
+    """Fold new points into a metric's summary. 'last' is the point with the greatest step."""
+    import numpy as np
+
+    values = arr["value"]
+    real = values[~np.isnan(values)]
+    idx = int(np.flatnonzero(arr["step"] == arr["step"].max())[-1])
+    new = {
+        "last": float(values[idx]), "last_step": int(arr["step"][idx]), "last_time": float(arr["time"][idx]),
+        "min": float(real.min()) if real.size else float("nan"),
+        "max": float(real.max()) if real.size else float("nan"),
+        "count": int(values.size),
+    }
+    if not old:
+        return new
+    merged = dict(old)
+    merged["count"] = int(old.get("count", 0)) + new["count"]
+    for stat, pick in (("min", min), ("max", max)):
+        vals = [v for v in (old.get(stat), new[stat]) if v is not None and v == v]
+        merged[stat] = pick(vals) if vals else float("nan")
+    if new["last_step"] >= old.get("last_step", -(2**62)):
+        merged.update(last=new["last"], last_step=new["last_step"], last_time=new["last_time"])
+    return merged
+
+
+def _deep_merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _deep_merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def _git_info() -> dict[str, Any] | None:
+    """Commit, branch and dirty flag of the work tree the script runs in, if any (≤ 2 s)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, timeout=2, check=True).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        branch = git("rev-parse", "--abbrev-ref", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "branch": branch, "dirty": dirty}
+
+
+def _read_lock(lock: Path) -> dict[str, Any] | None:
+    try:
+        return fmt.read_json(lock)
+    except (OSError, ValueError):
+        return None
+
+
+def _lock_alive(owner: dict[str, Any], run_path: Path) -> bool:
+    if owner.get("host") == hostname():
+        return pid_alive(int(owner.get("pid", -1)), owner.get("pid_start"))
+    try:
+        heartbeat = fmt.read_json(run_path / fmt.SUMMARY).get("heartbeat", 0)
+    except (OSError, ValueError):
+        return False
+    return time.time() - float(heartbeat) < fmt.HEARTBEAT_STALE
+
+
+# -- the process-wide flusher and active-run stack --------------------------------------
+
+
+class _Flusher:
+    """One daemon thread flushes every open run; started lazily with the first run."""
+
+    def __init__(self) -> None:
+        self._runs: weakref.WeakSet[Run] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._wake = threading.Event()
+
+    def add(self, run: Run) -> None:
+        with self._lock:
+            self._runs.add(run)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="tracktui-flusher", daemon=True)
+                self._thread.start()
+
+    def remove(self, run: Run) -> None:
+        with self._lock:
+            self._runs.discard(run)
+
+    def runs(self) -> list[Run]:
+        with self._lock:
+            return list(self._runs)
+
+    def _loop(self) -> None:
+        while True:
+            runs = self.runs()
+            interval = min((r.flush_interval for r in runs), default=FLUSH_INTERVAL)
+            self._wake.wait(interval)
+            for run in runs:
+                try:
+                    run.flush()
+                except Exception as exc:  # a full disk must not kill the training loop; say it once
+                    print(f"tracktui: could not flush run {run.id}: {exc}", file=sys.stderr)
+
+
+_FLUSHER = _Flusher()
+_ACTIVE: list[Run] = []
+_ACTIVE_LOCK = threading.Lock()
+
+
+def push_active(run: Run) -> None:
+    with _ACTIVE_LOCK:
+        _ACTIVE.append(run)
+
+
+def _pop_active(run: Run) -> None:
+    with _ACTIVE_LOCK:
+        if run in _ACTIVE:
+            _ACTIVE.remove(run)
+
+
+def active_run() -> Run | None:
+    with _ACTIVE_LOCK:
+        return _ACTIVE[-1] if _ACTIVE else None
+
+
+def open_runs() -> Iterator[Run]:
+    yield from _FLUSHER.runs()
+
+
+_exit_error: list[str] = []
+
+
+def _finish_all_at_exit() -> None:
+    status, error = ("failed", _exit_error[0]) if _exit_error else ("finished", None)
+    for run in list(_FLUSHER.runs()):
+        try:
+            run.finish(status, error)
+        except Exception as exc:
+            print(f"tracktui: could not finish run {run.id} at exit: {exc}", file=sys.stderr)
+
+
+def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    if issubclass(exc_type, KeyboardInterrupt):
+        for run in list(_FLUSHER.runs()):
+            run.finish("killed", "KeyboardInterrupt")
+    else:
+        _exit_error.append("".join(traceback.format_exception(exc_type, exc, tb)))
+    _previous_excepthook(exc_type, exc, tb)
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    for run in list(_FLUSHER.runs()):
+        try:
+            run.finish("killed", "SIGTERM")
+        except Exception:
+            pass
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+_previous_excepthook = sys.excepthook
+_hooks_installed = False
+
+
+def install_exit_hooks() -> None:
+    """Flush and close runs at interpreter exit, on an uncaught exception and on SIGTERM.
+
+    SIGTERM is only taken over when nobody else handles it and we are on the main thread.
+    """
+    global _hooks_installed, _previous_excepthook
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    atexit.register(_finish_all_at_exit)
+    _previous_excepthook = sys.excepthook
+    sys.excepthook = _excepthook
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
