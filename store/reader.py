@@ -37,35 +37,36 @@ class TrackStore(RunStore):
                 units[f"{exp.name}/{run.name}"] = [st.st_mtime_ns, st.st_ctime_ns]
         return units
 
-    def _read_record(self, unit: str) -> dict[str, Any]:
-        path = self.root / unit
-        exp_dir, run_id = unit.split("/", 1)
+    def _read_files(self, path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str]]:
+        """meta, params, tags and summary of a run folder, and what was wrong with them."""
         problems: list[str] = []
 
-        def load(name: str, default: Any) -> Any:
+        def load(name: str) -> dict[str, Any]:
             try:
                 data = fmt.read_json(path / name)
             except FileNotFoundError:
                 if name == fmt.META:
                     problems.append(f"{name} is missing")
-                return default
+                return {}
             except (OSError, ValueError) as exc:
                 problems.append(f"{name} is unreadable ({type(exc).__name__}: {str(exc)[:80]})")
-                return default
+                return {}
             if not isinstance(data, dict):
                 problems.append(f"{name} holds a {type(data).__name__}, not an object")
-                return default
+                return {}
             return data
 
-        meta = load(fmt.META, {})
-        params = load(fmt.PARAMS, {})
-        tags = load(fmt.TAGS, {})
-        summary = load(fmt.SUMMARY, {})
-        metrics = summary.get("metrics") if isinstance(summary.get("metrics"), dict) else {}
+        meta, params, tags, summary = load(fmt.META), load(fmt.PARAMS), load(fmt.TAGS), load(fmt.SUMMARY)
         version = meta.get("version", fmt.FORMAT_VERSION)
         if isinstance(version, int) and version > fmt.FORMAT_VERSION:
             problems.append(f"written by a newer tracktui (format {version}); upgrade tracktui to read it")
-        record: dict[str, Any] = {
+        return meta, params, tags, summary, problems
+
+    def _read_record(self, unit: str) -> dict[str, Any]:
+        exp_dir, run_id = unit.split("/", 1)
+        meta, params, tags, summary, problems = self._read_files(self.root / unit)
+        metrics = summary.get("metrics") if isinstance(summary.get("metrics"), dict) else {}
+        return {
             "run_id": run_id,
             "experiment": str(meta.get("experiment") or exp_dir),
             "name": str(meta.get("name") or run_id),
@@ -82,31 +83,27 @@ class TrackStore(RunStore):
             "tags": {str(k): str(v) for k, v in tags.items()},
             "metrics": {k: v for k, v in metrics.items() if isinstance(v, dict)},
         }
-        return record
 
     def run(self, run_id: str) -> RunDetail:
+        """One run read fresh from disk (not from the index), with the full metadata."""
         unit = self._unit_of(run_id)
-        record = self._read_record(unit)
         path = self.root / unit
-        try:
-            meta = fmt.read_json(path / fmt.META)
-            params = fmt.read_json(path / fmt.PARAMS) if (path / fmt.PARAMS).exists() else {}
-        except (OSError, ValueError):
-            meta, params = {}, {}
-        git = meta.get("git") or {}
+        record = self._read_record(unit)
+        meta, params, _, _, _ = self._read_files(path)
+        git = meta.get("git") if isinstance(meta.get("git"), dict) else {}
+        command = meta.get("command")
         facts = {
             "host": meta.get("host"), "user": meta.get("user"), "pid": meta.get("pid"),
-            "command": " ".join(meta["command"]) if isinstance(meta.get("command"), list) else meta.get("command"),
+            "command": " ".join(map(str, command)) if isinstance(command, list) else command,
             "cwd": meta.get("cwd"), "python": meta.get("python"),
             "git_commit": git.get("commit"), "git_branch": git.get("branch"), "git_dirty": git.get("dirty"),
             "path": str(path),
         }
-        status = self.status_of(record) if run_id in self._by_id else record["status"]
+        status = record["status"] if record["status"] != "running" else self.status_of(record)
         return RunDetail(
             run_id=run_id, experiment=record["experiment"], name=record["name"], status=status,
-            created=record["created"], ended=record["ended"],
-            params=params if isinstance(params, dict) else {}, tags=record["tags"], metrics=record["metrics"],
-            facts=facts, error=record["reason"] or meta.get("error"),
+            created=record["created"], ended=record["ended"], params=params, tags=record["tags"],
+            metrics=record["metrics"], facts=facts, error=record["reason"] or meta.get("error"),
             artifacts_dir=path / fmt.ARTIFACTS_DIR, store=self,
         )
 

@@ -1,0 +1,318 @@
+"""The logging API writes what it is given, refuses what it cannot store, and loses nothing."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import store
+from store import format as fmt
+from tests.children import run_python
+
+
+def test_round_trip_of_everything(tmp_path: Path) -> None:
+    src = tmp_path / "model.pkl"
+    src.write_bytes(b"\x80\x04binary")
+    plots = tmp_path / "plots"
+    plots.mkdir()
+    (plots / "a.txt").write_text("a")
+    with store.start_run(experiment="poly-regression", name="degree-2", root=tmp_path / "s") as run:
+        run.log_params({"degree": 2, "model": {"type": "linreg", "fit_intercept": True}})
+        run.log_metric("mse", 4.2)
+        run.log_metric("mse", 3.1)
+        run.log_metrics({"loss": 0.31, "acc": 0.9}, step=10)
+        run.log({"train/loss": 0.31}, step=10)
+        run.log_metric("weird", float("nan"))
+        run.log_metric("weird", float("inf"))
+        run.set_tag("stage", "baseline")
+        run.set_tags({"owner": "ml"})
+        run.log_artifact(src)
+        run.log_artifact(plots, name="figures")
+        run.log_text("notes/summary.md", "# hi")
+        run.log_dict("config.yaml", {"lr": 0.1})
+        run.log_dict("config.json", {"lr": 0.1})
+        run_id = run.id
+    s = store.open_store(tmp_path / "s")
+    frame = s.runs_frame()
+    row = frame.iloc[0]
+    assert row["run_id"] == run_id and row["name"] == "degree-2" and row["status"] == "finished"
+    assert row["experiment"] == "poly-regression"
+    assert row["params.degree"] == 2 and row["params.model.type"] == "linreg"
+    assert row["params.model.fit_intercept"] is True or row["params.model.fit_intercept"] == True  # noqa: E712
+    assert row["metrics.mse"] == 3.1 and row["metrics.train/loss"] == 0.31
+    assert row["tags.stage"] == "baseline" and row["tags.owner"] == "ml"
+    assert list(frame.columns[:7]) == ["run_id", "experiment", "name", "status", "created", "ended", "duration"]
+    detail = s.run(run_id)
+    assert detail.params == {"degree": 2, "model": {"type": "linreg", "fit_intercept": True}}
+    assert detail.metrics["mse"]["min"] == 3.1 and detail.metrics["mse"]["max"] == 4.2
+    assert detail.metrics["mse"]["count"] == 2 and detail.metrics["mse"]["last_step"] == 1
+    assert detail.metrics["weird"]["count"] == 2
+    hist = detail.history(["mse", "weird"])
+    assert list(hist.columns) == ["key", "step", "time", "value"]
+    assert hist[hist.key == "mse"]["step"].tolist() == [0, 1]
+    weird = hist[hist.key == "weird"]["value"].tolist()
+    assert math.isnan(weird[0]) and weird[1] == math.inf
+    art = detail.artifacts_dir
+    assert art is not None
+    assert (art / "model.pkl").read_bytes() == b"\x80\x04binary"
+    assert (art / "figures" / "a.txt").read_text() == "a"
+    assert (art / "notes" / "summary.md").read_text() == "# hi"
+    assert "lr: 0.1" in (art / "config.yaml").read_text()
+    assert json.loads((art / "config.json").read_text()) == {"lr": 0.1}
+    assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
+
+
+def test_metadata_facts(tmp_path: Path) -> None:
+    with store.start_run(experiment="e", root=tmp_path) as run:
+        pass
+    meta = json.loads((run.path / "meta.json").read_text())
+    assert meta["version"] == fmt.FORMAT_VERSION
+    assert meta["pid"] == os.getpid() and meta["host"] and meta["python"]
+    assert meta["created"] <= meta["ended"]
+    assert json.loads((tmp_path / fmt.STORE_MARKER).read_text())["version"] == fmt.FORMAT_VERSION
+
+
+def test_module_functions_act_on_active_run(tmp_path: Path) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n1,2\n")
+    with store.start_run(experiment="iris-classification", name="rf-baseline", root=tmp_path / "s") as run:
+        assert store.active_run() is run
+        store.log_params({"n_estimators": 100, "max_depth": 5})
+        store.log_param("criterion", "gini")
+        store.log_metric("accuracy", 0.95)
+        store.log_metrics({"f1": 0.9})
+        store.set_tag("data", "v2")
+        store.set_tags({"x": "y"})
+        store.log_artifact(data)
+        store.log_text("t.txt", "t")
+        store.log_dict("d.json", {"a": 1})
+    assert store.active_run() is None
+    row = store.open_store(tmp_path / "s").runs_frame().iloc[0]
+    assert row["params.criterion"] == "gini" and row["metrics.accuracy"] == 0.95 and row["tags.data"] == "v2"
+    with pytest.raises(RuntimeError, match="no active run"):
+        store.log_metric("x", 1.0)
+
+
+def test_without_with_block_and_resume(tmp_path: Path) -> None:
+    run = store.start_run(experiment="e", root=tmp_path)
+    run.log_metric("x", 1.0)
+    run.finish()
+    with pytest.raises(store.RunFinishedError, match="finished"):
+        run.log_metric("x", 2.0)
+    again = store.start_run(resume=run.id, root=tmp_path)
+    again.log_metric("x", 2.0)
+    again.log_params({"lr": 0.1})
+    again.finish()
+    s = store.open_store(tmp_path)
+    assert s.runs_frame()["metrics.x"].tolist() == [2.0]
+    assert s.run(run.id).history()["step"].tolist() == [0, 1]
+
+
+def test_bad_inputs_fail_at_the_call(tmp_path: Path) -> None:
+    with store.start_run(experiment="e", root=tmp_path) as run:
+        with pytest.raises(TypeError, match=r"'acc'.*str"):
+            run.log_metric("acc", "0.9")
+        with pytest.raises(TypeError, match="NoneType"):
+            run.log_metric("acc", None)
+        with pytest.raises(ValueError, match="empty"):
+            run.log_metric("", 1.0)
+        with pytest.raises(ValueError, match="control"):
+            run.log_metric("a\nb", 1.0)
+        with pytest.raises(ValueError, match="control"):
+            run.set_tag("t\x1b", "x")
+        run.log_params({"lr": 0.1})
+        run.log_params({"lr": 0.1})  # same value again is fine
+        with pytest.raises(ValueError, match="'lr' is already 0.1"):
+            run.log_params({"lr": 0.2})
+        run.log_metric("np", np.float32(0.5))
+        run.log_metric("np0d", np.array(1.5))
+        run.log_metric("int", 3)
+        run.log_metric("train/loss", 0.1, step=np.int64(4))
+        with pytest.raises(TypeError):
+            run.log_metric("vec", np.array([1.0, 2.0]))
+    summary = store.open_store(tmp_path).run(run.id).metrics
+    assert summary["np"]["last"] == 0.5 and summary["np0d"]["last"] == 1.5 and summary["train/loss"]["last_step"] == 4
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../x", "a/../../x", "a/../..", ".."])
+def test_artifact_names_that_escape_are_refused(tmp_path: Path, name: str) -> None:
+    src = tmp_path / "f.txt"
+    src.write_text("x")
+    with store.start_run(experiment="e", root=tmp_path / "s") as run:
+        with pytest.raises(ValueError):
+            run.log_artifact(src, name=name)
+        with pytest.raises(ValueError):
+            run.log_text(name, "x")
+
+
+def test_artifact_symlink_escape_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with store.start_run(experiment="e", root=tmp_path / "s") as run:
+        (run.artifacts_dir / "link").symlink_to(outside)
+        with pytest.raises(ValueError, match="symlink"):
+            run.log_text("link/evil.txt", "x")
+    assert not (outside / "evil.txt").exists()
+
+
+def test_exception_marks_failed_with_traceback(tmp_path: Path) -> None:
+    with pytest.raises(ZeroDivisionError):
+        with store.start_run(experiment="e", root=tmp_path) as run:
+            run.log_metric("x", 1.0)
+            1 / 0
+    detail = store.open_store(tmp_path).run(run.id)
+    assert detail.status == "failed"
+    assert detail.error is not None and "ZeroDivisionError" in detail.error
+
+
+def test_keyboard_interrupt_marks_killed(tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        with store.start_run(experiment="e", root=tmp_path) as run:
+            raise KeyboardInterrupt
+    assert store.open_store(tmp_path).runs_frame()["status"].tolist() == ["killed"]
+
+
+def test_uncaught_exception_in_script_marks_failed(tmp_path: Path) -> None:
+    proc = run_python(f"""
+        import store
+        run = store.start_run(experiment="e", root={str(tmp_path)!r})
+        run.log_metric("x", 1.0)
+        raise ValueError("boom")
+    """)
+    assert proc.returncode == 1
+    s = store.open_store(tmp_path)
+    detail = s.run(s.run_ids()[0])
+    assert detail.status == "failed" and "boom" in (detail.error or "")
+    assert detail.metrics["x"]["last"] == 1.0
+
+
+def test_script_exit_without_finish_marks_finished(tmp_path: Path) -> None:
+    proc = run_python(f"""
+        import store
+        run = store.start_run(experiment="e", root={str(tmp_path)!r})
+        for i in range(1000):
+            run.log_metric("x", float(i))
+    """)
+    assert proc.returncode == 0, proc.stderr.read()
+    frame = store.open_store(tmp_path).runs_frame()
+    assert frame["status"].tolist() == ["finished"] and frame["metrics.x"].tolist() == [999.0]
+
+
+def test_sigterm_marks_killed_and_flushes(tmp_path: Path) -> None:
+    proc = run_python(f"""
+        import store, sys, time
+        run = store.start_run(experiment="e", root={str(tmp_path)!r}, flush_interval=60)
+        run.log_metric("x", 7.0)
+        print("ready", flush=True)
+        time.sleep(60)
+    """, wait=False)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=30)
+    frame = store.open_store(tmp_path).runs_frame()
+    assert frame["status"].tolist() == ["killed"] and frame["metrics.x"].tolist() == [7.0]
+
+
+def test_sigkill_keeps_flushed_points_and_reads_crashed(tmp_path: Path) -> None:
+    proc = run_python(f"""
+        import store, time
+        run = store.start_run(experiment="e", name="doomed", root={str(tmp_path)!r}, flush_interval=0.05)
+        for i in range(500):
+            run.log_metric("x", float(i), step=i)
+        run.flush()
+        print("flushed", flush=True)
+        i = 500
+        while True:
+            run.log_metric("x", float(i), step=i)
+            i += 1
+            if i % 1000 == 0:
+                time.sleep(0.001)
+    """, wait=False)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == b"flushed"
+    s = store.open_store(tmp_path)
+    run_id = s.run_ids()[0]
+    # Wait (without a timing assertion) until the live writer has flushed more.
+    while s.run(run_id).metrics.get("x", {}).get("count", 0) <= 500:
+        s.refresh()
+    proc.kill()
+    proc.wait()
+    s = store.open_store(tmp_path)
+    assert s.runs_frame()["status"].tolist() == ["crashed"]
+    hist = s.run(run_id).history(["x"])
+    steps = hist["step"].to_numpy()
+    assert len(steps) > 500 and (steps[:500] == np.arange(500)).all()
+    assert (np.diff(steps) == 1).all()
+
+
+def test_resuming_a_live_run_is_refused_and_a_dead_ones_lock_is_taken(tmp_path: Path) -> None:
+    run = store.start_run(experiment="e", root=tmp_path)
+    with pytest.raises(store.RunLockedError, match="being written"):
+        store.start_run(resume=run.id, root=tmp_path)
+    run.finish()
+    proc = run_python(f"""
+        import store, os, signal
+        run = store.start_run(resume={run.id!r}, root={str(tmp_path)!r})
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    assert proc.returncode == -signal.SIGKILL
+    assert (run.path / fmt.LOCK).exists()
+    again = store.start_run(resume=run.id, root=tmp_path)
+    again.finish()
+    assert store.open_store(tmp_path).runs_frame()["status"].tolist() == ["finished"]
+
+
+def test_torn_last_record_is_ignored(tmp_path: Path) -> None:
+    with store.start_run(experiment="e", root=tmp_path) as run:
+        for i in range(10):
+            run.log_metric("x", float(i))
+    hist_file = run.path / "metrics" / "x.f64"
+    with open(hist_file, "ab") as fh:
+        fh.write(b"\x01\x02\x03\x04\x05")
+    hist = store.open_store(tmp_path).run(run.id).history()
+    assert hist["value"].tolist() == [float(i) for i in range(10)]
+
+
+def test_eight_processes_logging_at_once_lose_nothing(tmp_path: Path) -> None:
+    code = f"""
+        import store, sys
+        n = int(sys.argv[1])
+        with store.start_run(experiment="par", name=f"w{{n}}", root={str(tmp_path)!r}, flush_interval=0.01) as run:
+            run.log_params({{"worker": n}})
+            for i in range(2000):
+                run.log_metric("x", float(i))
+                run.log_metrics({{"a": 1.0, "b": 2.0}})
+            for i in range(20):
+                run.log_text(f"f{{i}}.txt", str(i))
+    """
+    import subprocess
+    import sys
+    import textwrap
+
+    from tests.children import REPO
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    procs = [subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), str(n)], env=env) for n in range(8)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * 8
+    s = store.open_store(tmp_path)
+    frame = s.runs_frame()
+    assert sorted(frame["params.worker"].tolist()) == list(range(8))
+    assert set(frame["status"]) == {"finished"}
+    assert len(set(frame["run_id"])) == 8
+    for run_id in frame["run_id"]:
+        detail = s.run(run_id)
+        assert {k: v["count"] for k, v in detail.metrics.items()} == {"x": 2000, "a": 2000, "b": 2000}
+        assert len(detail.history()) == 6000
+        assert detail.artifacts_dir is not None and len(list(detail.artifacts_dir.iterdir())) == 20
+
+
+def test_run_ids_sort_by_creation_and_do_not_collide() -> None:
+    t = time.time()
+    ids = [fmt.new_run_id(t + i * 0.001) for i in range(1000)]
+    assert ids == sorted(ids)
+    assert len({fmt.new_run_id(t) for _ in range(10000)}) == 10000
