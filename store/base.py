@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 INDEX_VERSION = 2
+INDEX_SAVE_INTERVAL = 30.0
+"""A live store changes every few seconds; rewriting a large index that often would cost more than it saves."""
 RACY_SECONDS = 2.0
 """A folder changed this close to when we read it may change again within the same mtime tick."""
 
@@ -84,6 +86,8 @@ class RunStore:
         self._frames: dict[str, pd.DataFrame] = {}
         self._statuses: dict[str, str] = {}
         self._loaded = False
+        self._index_dirty = False
+        self._saved_at = 0.0
 
     # -- what a store kind provides ------------------------------------------------------
 
@@ -139,38 +143,52 @@ class RunStore:
         return self._statuses.get(record["run_id"]) or record.get("status") or "damaged"
 
     def _build_frame(self, stat: str) -> pd.DataFrame:
+        """Column-wise: a list per column is several times faster than a list of row dicts."""
+        import numpy as np
         import pandas as pd
 
-        rows: list[dict[str, Any]] = []
-        params: set[str] = set()
-        metrics: set[str] = set()
-        tags: set[str] = set()
-        for rec in self.records():
-            row = {
-                "run_id": rec["run_id"], "experiment": rec.get("experiment"), "name": rec.get("name"),
-                "status": self.status_of(rec), "created": rec.get("created"), "ended": rec.get("ended"),
-                "host": rec.get("host"), "user": rec.get("user"), "reason": rec.get("reason"),
-            }
+        records = self.records()
+        n = len(records)
+        base: dict[str, list[Any]] = {c: [None] * n for c in (*BASE_COLUMNS, *EXTRA_COLUMNS) if c != "duration"}
+        params: dict[str, list[Any]] = {}
+        metrics: dict[str, Any] = {}
+        tags: dict[str, list[Any]] = {}
+        for i, rec in enumerate(records):
+            for col in ("run_id", "experiment", "name", "created", "ended", "host", "user", "reason"):
+                base[col][i] = rec.get(col)
+            base["status"][i] = self.status_of(rec)
             for k, v in (rec.get("params") or {}).items():
-                row["params." + k] = v
-            for k, s in (rec.get("metrics") or {}).items():
-                row["metrics." + k] = s.get(stat)
+                col = params.get(k)
+                if col is None:
+                    col = params[k] = [None] * n
+                col[i] = v
+            for k, summary in (rec.get("metrics") or {}).items():
+                arr = metrics.get(k)
+                if arr is None:
+                    arr = metrics[k] = np.full(n, np.nan)
+                value = summary.get(stat)
+                if isinstance(value, (int, float)):
+                    arr[i] = value
             for k, v in (rec.get("tags") or {}).items():
-                row["tags." + k] = v
-            rows.append(row)
-            params.update(k for k in row if k.startswith("params."))
-            metrics.update(k for k in row if k.startswith("metrics."))
-            tags.update(k for k in row if k.startswith("tags."))
-        columns = [*BASE_COLUMNS, *sorted(params), *sorted(metrics), *sorted(tags), *EXTRA_COLUMNS]
-        frame = pd.DataFrame(rows, columns=[c for c in columns if c != "duration"])
-        for col in ("created", "ended"):
-            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
-        for col in sorted(metrics):
-            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
-        frame.insert(BASE_COLUMNS.index("duration"), "duration", frame["ended"] - frame["created"])
-        if len(frame):
-            frame = frame.sort_values("created", ascending=False, kind="stable", na_position="last")
-        return frame.reset_index(drop=True)
+                col = tags.get(k)
+                if col is None:
+                    col = tags[k] = [None] * n
+                col[i] = v
+        created = np.array([np.nan if v is None else v for v in base.pop("created")], dtype=float)
+        ended = np.array([np.nan if v is None else v for v in base.pop("ended")], dtype=float)
+        columns: dict[str, Any] = {
+            "run_id": base["run_id"], "experiment": base["experiment"], "name": base["name"],
+            "status": base["status"], "created": created, "ended": ended, "duration": ended - created,
+        }
+        columns.update((f"params.{k}", params[k]) for k in sorted(params))
+        columns.update((f"metrics.{k}", metrics[k]) for k in sorted(metrics))
+        columns.update((f"tags.{k}", tags[k]) for k in sorted(tags))
+        columns.update((c, base[c]) for c in EXTRA_COLUMNS)
+        frame = pd.DataFrame(columns, copy=False)
+        if n:
+            order = np.argsort(-np.nan_to_num(created, nan=-np.inf), kind="stable")
+            frame = frame.take(order).reset_index(drop=True)
+        return frame
 
     # -- finding a run -------------------------------------------------------------------
 
@@ -212,10 +230,12 @@ class RunStore:
         now = time.time()
         scanned = self._scan()
         changed: set[str] = set()
+        dirty = False
         entries = self._entries
         for unit in list(entries):
             if unit not in scanned:
                 changed.add(entries.pop(unit)["record"]["run_id"])
+                dirty = True
         for unit, sig in scanned.items():
             entry = entries.get(unit)
             if entry is not None and entry["sig"] == sig and entry["read_at"] - sig[0] / 1e9 > RACY_SECONDS:
@@ -224,11 +244,14 @@ class RunStore:
             if entry is None or entry["record"] != record:
                 changed.add(record["run_id"])
             entries[unit] = {"sig": sig, "read_at": now, "record": record}
+            dirty = True
         changed |= self._update_statuses(now)
         if changed or not self._by_id:
             self._by_id = {e["record"]["run_id"]: unit for unit, e in entries.items()}
             self._frames.clear()
-            self._save_index()
+        self._index_dirty |= dirty
+        if self._index_dirty and (self._saved_at == 0.0 or now - self._saved_at > INDEX_SAVE_INTERVAL):
+            self.save_index()
         return changed
 
     def _update_statuses(self, now: float) -> set[str]:
@@ -264,7 +287,10 @@ class RunStore:
         except (OSError, ValueError, KeyError, AttributeError):
             return {}  # missing or corrupt: it is only a cache, rebuild it
 
-    def _save_index(self) -> None:
+    def save_index(self) -> None:
+        """Write the listing cache now (the app calls this on exit so the next start is fast)."""
+        self._saved_at = time.time()
+        self._index_dirty = False
         path = self.index_path()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,298 @@
+"""What MLflow's file store and SQL store readers share: MLflow's vocabulary mapped onto ours.
+
+Both readers normalise a run into the same "info" fields (the columns of MLflow's `runs`
+table, which are also the keys of a file-store run's `meta.yaml`), then build the record,
+the facts and the artifact locations here, so the two kinds cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+
+from .base import RunStore
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SYSTEM_TAG_PREFIX = "mlflow."
+RUN_NAME_TAG = "mlflow.runName"
+
+_STATUS_BY_NUMBER = {1: "running", 2: "running", 3: "finished", 4: "failed", 5: "killed"}
+"""File-store `meta.yaml` keeps `RunStatus` as an int; SCHEDULED (2) has not ended, so it shows as running."""
+_STATUS_BY_NAME = {"RUNNING": "running", "SCHEDULED": "running", "FINISHED": "finished",
+                   "FAILED": "failed", "KILLED": "killed"}
+_SOURCE_TYPES = {1: "NOTEBOOK", 2: "JOB", 3: "PROJECT", 4: "LOCAL", 1000: "UNKNOWN"}
+
+_FACT_TAGS = {
+    "mlflow.source.git.commit": "git_commit",
+    "mlflow.source.git.branch": "git_branch",
+    "mlflow.source.git.repoURL": "git_repo",
+    "mlflow.project.entryPoint": "entry_point",
+    "mlflow.project.backend": "project_backend",
+    "mlflow.parentRunId": "parent_run",
+    "mlflow.note.content": "note",
+    "mlflow.databricks.notebookPath": "notebook",
+}
+
+
+def run_status(value: Any) -> str | None:
+    """Our status for MLflow's (an int in the file store, a name in SQL); None when unknown."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return _STATUS_BY_NUMBER.get(value)
+    if isinstance(value, str):
+        text = value.strip()
+        return _STATUS_BY_NUMBER.get(int(text)) if text.isdigit() else _STATUS_BY_NAME.get(text.upper())
+    return None
+
+
+def source_type_name(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _SOURCE_TYPES.get(value, str(value))
+    return str(value) if value not in (None, "") else None
+
+
+def ms_to_seconds(value: Any) -> float | None:
+    """MLflow times are integer milliseconds since the epoch; 0 and null both mean "not set"."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value:
+        return None
+    return float(value) / 1000.0
+
+
+def split_tags(tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """(user tags, system tags): MLflow's own `mlflow.*` tags are bookkeeping, not tag columns."""
+    user: dict[str, str] = {}
+    system: dict[str, str] = {}
+    for key, value in tags.items():
+        (system if key.startswith(SYSTEM_TAG_PREFIX) else user)[key] = value
+    return user, system
+
+
+def _order_value(value: float) -> float:
+    return 0.0 if math.isnan(value) else value
+
+
+def latest_order(step: int, timestamp: int, value: float) -> tuple[int, int, float]:
+    """MLflow's rule for a metric's latest value: the largest (step, timestamp, value).
+
+    NaN takes part as 0, which is what the SQL store compares (it keeps NaN as 0 with is_nan=1).
+    """
+    return (step, timestamp, _order_value(value))
+
+
+def summarize(points: Sequence[tuple[int, float, int]]) -> dict[str, Any] | None:
+    """A metric's record entry from its (timestamp_ms, value, step) points; None for no points."""
+    if not points:
+        return None
+    best = max(points, key=lambda p: latest_order(p[2], p[0], p[1]))
+    finite = [v for _, v, _ in points if not math.isnan(v)]
+    return {
+        "last": _json_number(best[1]),
+        "min": min(finite) if finite else None,
+        "max": max(finite) if finite else None,
+        "count": len(points),
+        "last_step": best[2],
+        "last_time": ms_to_seconds(best[0]),
+    }
+
+
+def latest_only(value: float, timestamp: int | None, step: int | None, is_nan: Any) -> dict[str, Any]:
+    """A metric's record entry from MLflow's `latest_metrics` row, which has no min, max or count."""
+    return {
+        "last": None if is_nan else _json_number(float(value)),
+        "min": None, "max": None, "count": None,
+        "last_step": int(step or 0),
+        "last_time": ms_to_seconds(timestamp),
+    }
+
+
+def _json_number(value: float) -> float | None:
+    """NaN becomes None so that records compare equal to themselves (NaN != NaN) and stay JSON."""
+    return None if math.isnan(value) else value
+
+
+def build_record(
+    run_id: str,
+    experiment: str,
+    info: Mapping[str, Any],
+    params: Mapping[str, str],
+    tags: Mapping[str, str],
+    metrics: Mapping[str, dict[str, Any]],
+    problems: Iterable[str] = (),
+) -> dict[str, Any]:
+    """A run record in the shape `RunStore` lists (see `TrackStore._read_record`), from MLflow fields.
+
+    `info` holds MLflow's run fields by their SQL column names: `name`, `status`, `start_time`,
+    `end_time`, `user_id`, `lifecycle_stage`, `experiment_id`, `artifact_uri`, `source_type`,
+    `source_name`, `entry_point_name`, `source_version`.
+    """
+    reasons = list(problems)
+    user_tags, system_tags = split_tags(tags)
+    status = run_status(info.get("status"))
+    if status is None and not reasons:
+        reasons.append(f"unknown MLflow run status {info.get('status')!r}")
+    name = system_tags.get(RUN_NAME_TAG) or info.get("name") or info.get("run_name") or run_id
+    return {
+        "run_id": run_id,
+        "experiment": experiment,
+        "name": str(name),
+        "status": "damaged" if reasons else status,
+        "reason": "; ".join(reasons) or None,
+        "created": ms_to_seconds(info.get("start_time")),
+        "ended": ms_to_seconds(info.get("end_time")),
+        "host": None,
+        "user": info.get("user_id") or system_tags.get("mlflow.user") or None,
+        "pid": None,
+        "pid_start": None,
+        "heartbeat": None,
+        "params": dict(params),
+        "tags": user_tags,
+        "metrics": dict(metrics),
+        "system_tags": system_tags,
+        "experiment_id": None if info.get("experiment_id") is None else str(info["experiment_id"]),
+        "deleted": info.get("lifecycle_stage") == "deleted",
+        "mlflow": {key: info.get(key) for key in
+                   ("artifact_uri", "source_type", "source_name", "entry_point_name", "source_version")},
+    }
+
+
+def facts_for(record: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+    """RunDetail.facts for an MLflow run: who and what ran it, plus all `mlflow.*` tags."""
+    system = record.get("system_tags") or {}
+    info = record.get("mlflow") or {}
+    facts: dict[str, Any] = {
+        "user": record.get("user"),
+        "source": system.get("mlflow.source.name") or info.get("source_name") or None,
+        "source_type": system.get("mlflow.source.type") or source_type_name(info.get("source_type")),
+        "git_commit": system.get("mlflow.source.git.commit") or info.get("source_version") or None,
+        "entry_point": info.get("entry_point_name") or None,
+        "experiment_id": record.get("experiment_id"),
+        "lifecycle_stage": "deleted" if record.get("deleted") else "active",
+        "artifact_uri": info.get("artifact_uri"),
+    }
+    for tag, fact in _FACT_TAGS.items():
+        if system.get(tag):
+            facts[fact] = system[tag]
+    facts.update(extra)
+    facts["system_tags"] = dict(system)
+    return facts
+
+
+# -- artifact locations --------------------------------------------------------------------
+
+
+def location_to_path(location: str | None) -> Path | None:
+    """A local path from an MLflow artifact location: `file://` URI or plain path; None for remote ones."""
+    if not location:
+        return None
+    parsed = urlparse(location)
+    if parsed.scheme == "file":
+        return Path(url2pathname(parsed.path))
+    if parsed.scheme and len(parsed.scheme) > 1:
+        return None  # s3://, gs://, dbfs:/, mlflow-artifacts:/ ... nothing to show locally
+    return Path(location)
+
+
+def resolve_location(location: str | None, anchors: Sequence[Path], must_contain: str | None = None) -> Path | None:
+    """Where an artifact location recorded by MLflow is on this machine.
+
+    A relative location is taken relative to the anchors (the folder MLflow was most likely
+    run from first), the way MLflow resolves it against its working directory; the first
+    that exists wins. An absolute location that does not exist here (a store rsynced from a
+    cluster) is looked for under each anchor by its trailing path components, longest
+    first; the match must keep `must_contain` (the run or model id), so a bare
+    `artifacts` folder of some other run is never taken (without it, at least two
+    components must match). Without a match, the recorded
+    path is returned as is: the caller shows it as missing.
+    """
+    path = location_to_path(location)
+    if path is None:
+        return None
+    if not path.is_absolute():
+        candidates = [Path(os.path.normpath(anchor / path)) for anchor in anchors] or [Path.cwd() / path]
+        return next((c for c in candidates if c.exists()), candidates[0])
+    if path.exists():
+        return path
+    parts = path.parts[1:]
+    if must_contain is None:
+        starts = range(max(0, len(parts) - 1))
+    elif must_contain in parts:
+        starts = range(parts.index(must_contain) + 1)
+    else:
+        starts = range(0)
+    for anchor in anchors:
+        for i in starts:
+            candidate = anchor.joinpath(*parts[i:])
+            if candidate.exists():
+                return candidate
+    return path
+
+
+def model_label(name: str | None, model_id: str, taken: Mapping[str, Any]) -> str:
+    """`model: <name>`, with the model id added when a run logged two models of one name."""
+    label = f"model: {name or model_id}"
+    return label if label not in taken else f"{label} ({model_id})"
+
+
+# -- history frames ------------------------------------------------------------------------
+
+
+def history_frame(parts: Sequence[tuple[str, Sequence[int], Sequence[float], Sequence[float]]]) -> pd.DataFrame:
+    """The long `key, step, time, value` frame of `RunStore.history` from (key, steps, times, values)."""
+    import numpy as np
+    import pandas as pd
+
+    parts = [p for p in parts if len(p[1])]
+    if not parts:
+        return pd.DataFrame({"key": pd.Series([], dtype="category"), "step": np.array([], dtype="int64"),
+                             "time": np.array([], dtype=float), "value": np.array([], dtype=float)})
+    keys = pd.Categorical.from_codes(
+        np.concatenate([np.full(len(p[1]), i, dtype=np.int32) for i, p in enumerate(parts)]),
+        categories=[p[0] for p in parts])
+    return pd.DataFrame({
+        "key": keys,
+        "step": np.concatenate([np.asarray(p[1], dtype="int64") for p in parts]),
+        "time": np.concatenate([np.asarray(p[2], dtype=float) for p in parts]),
+        "value": np.concatenate([np.asarray(p[3], dtype=float) for p in parts]),
+    })
+
+
+# -- what both readers do the same way ------------------------------------------------------
+
+
+class MlflowRunStore(RunStore):
+    """The part of both MLflow readers that is about MLflow, not about where the data sits.
+
+    Deleted runs (and the runs of deleted experiments) stay in the index, marked
+    `deleted`, and are left out of every listing unless `include_deleted` is set, so one
+    cached index serves both views.
+    """
+
+    writes_index_in_store = False
+
+    def __init__(self, root: Path, include_deleted: bool = False) -> None:
+        super().__init__(root)
+        self.include_deleted = include_deleted
+
+    def records(self) -> list[dict[str, Any]]:
+        return [rec for rec in super().records() if self._visible(rec)]
+
+    def refresh(self) -> set[str]:
+        changed = super().refresh()
+        self._hide_deleted()
+        return changed
+
+    def _visible(self, record: Mapping[str, Any]) -> bool:
+        return self.include_deleted or not record.get("deleted")
+
+    def _hide_deleted(self) -> None:
+        """Keep deleted runs out of `run_ids()`, `resolve()` and `run()` as well as the listing."""
+        if not self.include_deleted:
+            self._by_id = {rid: unit for rid, unit in self._by_id.items()
+                           if self._visible(self._entries[unit]["record"])}

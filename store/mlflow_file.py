@@ -1,0 +1,346 @@
+"""Reading MLflow's file store (`mlruns/`), read-only and without the mlflow package.
+
+Layout (MLflow 1.x to 3.x):
+
+    mlruns/<experiment_id>/meta.yaml                 name, lifecycle_stage, artifact_location
+    mlruns/<experiment_id>/<run_id>/meta.yaml        status (an int), times (ms), user_id, ...
+    mlruns/<experiment_id>/<run_id>/params/<key>     the value, whole file; `a/b` keys are folders
+    mlruns/<experiment_id>/<run_id>/tags/<key>       likewise
+    mlruns/<experiment_id>/<run_id>/metrics/<key>    lines `timestamp_ms value [step]`
+    mlruns/<experiment_id>/<run_id>/outputs/m-<id>/  links to logged models (MLflow 3)
+    mlruns/<experiment_id>/models/m-<id>/            logged models, `artifacts/` holds MLmodel
+    mlruns/.trash/<experiment_id>/                   deleted experiments
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from . import mlflow_common as common
+from .base import RunDetail
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+META = "meta.yaml"
+TRASH = ".trash"
+_RUN_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def read_yaml(path: Path) -> Any:
+    """PyYAML with the C loader when it is there: a 10,000-run store is 10,000 meta.yaml files."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
+
+
+def read_points(path: Path) -> tuple[list[tuple[int, float, int]], int]:
+    """A metric file's (timestamp_ms, value, step) points and the number of lines that did not parse.
+
+    Lines are `timestamp value step`; lines written before MLflow 1.0 have no step, which
+    MLflow reads as step 0. Like MLflow, an unterminated last line is read too.
+    """
+    points: list[tuple[int, float, int]] = []
+    bad = 0
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            fields = line.split()
+            if not fields:
+                continue
+            try:
+                if len(fields) == 3:
+                    points.append((int(fields[0]), float(fields[1]), int(fields[2])))
+                elif len(fields) == 2:
+                    points.append((int(fields[0]), float(fields[1]), 0))
+                else:
+                    bad += 1
+            except ValueError:
+                bad += 1
+    return points, bad
+
+
+def _walk_files(folder: Path, prefix: str = "") -> Iterable[tuple[str, os.DirEntry[str]]]:
+    """(key, entry) for every file under `folder`; a key with `/` is a nested folder on disk."""
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk_files(Path(entry.path), f"{prefix}{entry.name}/")
+        else:
+            yield f"{prefix}{entry.name}", entry
+
+
+class _Signature:
+    """Folds stat results into the `[max mtime_ns, max ctime_ns, total size, entries]` of a run."""
+
+    __slots__ = ("mtime", "ctime", "size", "count")
+
+    def __init__(self) -> None:
+        self.mtime = self.ctime = self.size = self.count = 0
+
+    def add(self, st: os.stat_result | None) -> None:
+        self.count += 1
+        if st is not None:
+            self.mtime = max(self.mtime, st.st_mtime_ns)
+            self.ctime = max(self.ctime, st.st_ctime_ns)
+            self.size += st.st_size
+
+    def add_tree(self, folder: str, stat_files: bool) -> None:
+        """Count every entry under `folder`, stat every folder and, if asked, every file."""
+        try:
+            st = os.stat(folder)
+            entries = list(os.scandir(folder))
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        self.add(st)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                self.add_tree(entry.path, stat_files)
+            elif stat_files:
+                try:
+                    self.add(entry.stat(follow_symlinks=False))
+                except FileNotFoundError:
+                    continue
+            else:
+                self.count += 1
+
+    def as_list(self) -> list[int]:
+        return [self.mtime, self.ctime, self.size, self.count]
+
+
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+class MlflowFileStore(common.MlflowRunStore):
+    """An MLflow file store (`mlruns/`), listed through the shared stat-validated index.
+
+    A run's signature is `[max mtime_ns, max ctime_ns, total size, number of entries]` over
+    its experiment's `meta.yaml`, its own `meta.yaml`, every folder under `params/`,
+    `tags/` and `metrics/`, and every tag and metric *file*. Folders alone are not
+    enough: MLflow appends metric points to `metrics/<key>` and rewrites `tags/<key>` in
+    place, and neither touches the folder. Param files are only counted, not stat'ed:
+    MLflow never changes a logged param, and a new one changes the count and its folder.
+    This is two to three dozen stat calls for a typical run, all answered from the
+    kernel's inode cache on a warm store, and it needs no file to be opened; `artifacts/`
+    and `outputs/` are not part of the listing and are left out. The experiment's
+    `meta.yaml` is included so renaming or deleting an experiment re-reads its runs.
+    """
+
+    kind = "mlflow-file"
+
+    def __init__(self, root: Path, include_deleted: bool = False) -> None:
+        super().__init__(root, include_deleted)
+        self._experiment_cache: dict[str, tuple[list[int], dict[str, Any], str | None]] = {}
+
+    # -- experiments ---------------------------------------------------------------------
+
+    def _experiment_dirs(self) -> list[tuple[str, os.DirEntry[str]]]:
+        """(unit prefix, entry) of every experiment folder, the deleted ones in `.trash/` last."""
+        found: list[tuple[str, os.DirEntry[str]]] = []
+        for prefix, folder in (("", self.root), (f"{TRASH}/", self.root / TRASH)):
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for entry in entries:
+                if entry.name.startswith(".") or not entry.is_dir():
+                    continue
+                if entry.name.isdigit() or os.path.exists(os.path.join(entry.path, META)):
+                    found.append((prefix + entry.name, entry))
+        return found
+
+    def _experiment(self, exp_unit: str) -> tuple[dict[str, Any], str | None]:
+        """An experiment's meta.yaml (cached by stat) and, if it is unreadable, why."""
+        path = self.root / exp_unit / META
+        st = _stat(str(path))
+        sig = [st.st_mtime_ns, st.st_ctime_ns, st.st_size] if st else []
+        cached = self._experiment_cache.get(exp_unit)
+        if cached is not None and cached[0] == sig:
+            return cached[1], cached[2]
+        meta: Any = {}
+        problem = None
+        if st is None:
+            problem = f"experiment {exp_unit}/{META} is missing"
+        else:
+            try:
+                meta = read_yaml(path)
+            except (OSError, ValueError, ImportError) as exc:
+                problem = f"experiment {exp_unit}/{META} is unreadable ({type(exc).__name__})"
+            except Exception as exc:  # yaml.YAMLError, without importing yaml at module level
+                if type(exc).__module__.split(".")[0] != "yaml":
+                    raise
+                problem = f"experiment {exp_unit}/{META} is not valid YAML"
+            if problem is None and not isinstance(meta, dict):
+                problem = f"experiment {exp_unit}/{META} holds no mapping"
+        meta = meta if isinstance(meta, dict) else {}
+        self._experiment_cache[exp_unit] = (sig, meta, problem)
+        return meta, problem
+
+    # -- listing -------------------------------------------------------------------------
+
+    def _scan(self) -> dict[str, list[int]]:
+        units: dict[str, list[int]] = {}
+        for exp_unit, exp in self._experiment_dirs():
+            exp_meta = _stat(os.path.join(exp.path, META))
+            try:
+                runs = list(os.scandir(exp.path))
+            except OSError:
+                continue
+            for run in runs:
+                if run.name.startswith(".") or not run.is_dir():
+                    continue
+                meta = _stat(os.path.join(run.path, META))
+                if meta is None and not _RUN_ID.match(run.name):
+                    continue  # models/, tags/, traces/ ... are not runs
+                sig = _Signature()
+                sig.add(exp_meta)
+                sig.add(meta)
+                sig.add_tree(os.path.join(run.path, "params"), stat_files=False)
+                sig.add_tree(os.path.join(run.path, "tags"), stat_files=True)
+                sig.add_tree(os.path.join(run.path, "metrics"), stat_files=True)
+                units[f"{exp_unit}/{run.name}"] = sig.as_list()
+        return units
+
+    def _read_record(self, unit: str) -> dict[str, Any]:
+        return self._read_run(unit)[0]
+
+    def _read_run(self, unit: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The record of a run folder and its meta.yaml (empty when unreadable)."""
+        exp_unit, run_dir = unit.rsplit("/", 1)
+        path = self.root / unit
+        problems: list[str] = []
+        meta: Any = {}
+        try:
+            meta = read_yaml(path / META)
+        except FileNotFoundError:
+            problems.append(f"{META} is missing")
+        except (OSError, ValueError) as exc:
+            problems.append(f"{META} is unreadable ({type(exc).__name__}: {str(exc)[:80]})")
+        except Exception as exc:  # yaml.YAMLError
+            if type(exc).__module__.split(".")[0] != "yaml":
+                raise
+            problems.append(f"{META} is not valid YAML ({str(exc).splitlines()[0][:80]})")
+        if not isinstance(meta, dict):
+            problems.append(f"{META} holds a {type(meta).__name__}, not a mapping")
+            meta = {}
+        exp_meta, exp_problem = self._experiment(exp_unit)
+        exp_id = exp_unit.rsplit("/", 1)[-1]
+        info = dict(meta)
+        info["name"] = meta.get("run_name")
+        info.setdefault("experiment_id", exp_id)
+        if exp_unit.startswith(f"{TRASH}/") or exp_meta.get("lifecycle_stage") == "deleted":
+            info["lifecycle_stage"] = "deleted"
+        params = {key: _read_text(entry.path) for key, entry in _walk_files(path / "params")}
+        tags = {key: _read_text(entry.path) for key, entry in _walk_files(path / "tags")}
+        metrics: dict[str, dict[str, Any]] = {}
+        for key, entry in sorted(_walk_files(path / "metrics")):
+            try:
+                points, bad = read_points(Path(entry.path))
+            except OSError as exc:
+                problems.append(f"metrics/{key} is unreadable ({type(exc).__name__})")
+                continue
+            summary = common.summarize(points)
+            if summary is not None:
+                metrics[key] = summary
+            if bad:
+                problems.append(f"metrics/{key} has {bad} unreadable line{'s' if bad > 1 else ''}")
+        record = common.build_record(
+            run_dir, str(exp_meta.get("name") or exp_id), info, params, tags, metrics, problems)
+        if exp_problem and not record["reason"]:
+            record["reason"] = exp_problem
+        return record, meta
+
+    # -- one run -------------------------------------------------------------------------
+
+    def run(self, run_id: str) -> RunDetail:
+        unit = self._unit_of(run_id)
+        record, _meta = self._read_run(unit)
+        path = self.root / unit
+        anchors = self._anchors()
+        artifacts = common.resolve_location(record["mlflow"].get("artifact_uri"), anchors, must_contain=run_id)
+        if artifacts is None or not artifacts.exists():
+            local = path / "artifacts"
+            artifacts = local if local.is_dir() else artifacts
+        status = self.status_of(record) if run_id in self._by_id else record["status"]
+        return RunDetail(
+            run_id=run_id, experiment=record["experiment"], name=record["name"], status=status,
+            created=record["created"], ended=record["ended"], params=dict(record["params"]),
+            tags=dict(record["tags"]), metrics=dict(record["metrics"]),
+            facts=common.facts_for(record, path=str(path)), error=record["reason"],
+            artifacts_dir=artifacts, extra_artifacts=self._logged_models(unit, anchors), store=self,
+        )
+
+    def _anchors(self) -> list[Path]:
+        """Where to look for a copied store's files: beside `mlruns/` (MLflow's working directory), in it, in its trash."""
+        return [self.root.parent, self.root, self.root / TRASH]
+
+    def _logged_models(self, unit: str, anchors: list[Path]) -> dict[str, Path]:
+        """The run's MLflow 3 logged models, found through `<run>/outputs/m-<id>/meta.yaml`."""
+        exp_path = (self.root / unit).parent
+        models: dict[str, Path] = {}
+        try:
+            outputs = sorted(e.name for e in os.scandir(self.root / unit / "outputs") if e.is_dir())
+        except (FileNotFoundError, NotADirectoryError):
+            return models
+        for output in outputs:
+            link = _read_mapping(self.root / unit / "outputs" / output / META)
+            if link.get("destination_type", "MODEL_OUTPUT") != "MODEL_OUTPUT":
+                continue
+            model_id = str(link.get("destination_id") or output)
+            model = _read_mapping(exp_path / "models" / model_id / META)
+            if model.get("lifecycle_stage") == "deleted" and not self.include_deleted:
+                continue
+            where = common.resolve_location(model.get("artifact_location"), anchors, must_contain=model_id)
+            if where is None or not where.exists():
+                local = exp_path / "models" / model_id / "artifacts"
+                where = local if local.is_dir() else where
+            if where is not None:
+                models[common.model_label(model.get("name"), model_id, models)] = where
+        return models
+
+    def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """Long frame `key, step, time, value`, each key's points in the order they were logged."""
+        wanted = None if keys is None else set(keys)
+        parts = []
+        for key, entry in sorted(_walk_files(self.root / self._unit_of(run_id) / "metrics")):
+            if wanted is not None and key not in wanted:
+                continue
+            try:
+                points, _bad = read_points(Path(entry.path))
+            except OSError:
+                continue
+            parts.append((key, [p[2] for p in points], [p[0] / 1000.0 for p in points], [p[1] for p in points]))
+        return common.history_frame(parts)
+
+
+def _read_text(path: str) -> str:
+    """A param or tag value: the whole file, as MLflow wrote it (spaces and newlines kept)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return ""
+
+
+def _read_mapping(path: Path) -> dict[str, Any]:
+    """A small meta.yaml that is not worth failing over (logged-model links): {} when unreadable."""
+    try:
+        data = read_yaml(path)
+    except OSError:
+        return {}
+    except Exception as exc:  # yaml.YAMLError
+        if type(exc).__module__.split(".")[0] != "yaml":
+            raise
+        return {}
+    return data if isinstance(data, dict) else {}

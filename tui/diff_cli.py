@@ -1,0 +1,88 @@
+"""`tracktui diff STORE RUN_A RUN_B [...]`: the diff screen's table, printed for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from store import RunNotFoundError
+from tui.shaping.diff import SECTION_TITLES, Diff, DiffRow, build_diff, format_delta, to_dict
+
+if TYPE_CHECKING:
+    from store import RunStore
+
+EXIT_OK = 0
+EXIT_BAD_REF = 2
+
+
+def diff_command(store: RunStore, refs: list[str], only_diff: bool, as_json: bool,
+                 console: Console | None = None) -> int:
+    """Print the diff of the runs named by `refs` (id, unique id prefix or unique name).
+
+    The first run is the reference. Returns 0, or 2 with a message on stderr when a ref
+    names no run (or several) or fewer than two refs are given.
+    """
+    console = console or Console()
+    errors = Console(stderr=True) if console.file is sys.stdout else console
+    if len(refs) < 2:
+        errors.print(Text("tracktui diff: give at least two runs to compare (id, id prefix or name)"))
+        return EXIT_BAD_REF
+    run_ids: list[str] = []
+    for ref in refs:
+        try:
+            run_ids.append(store.resolve(ref))
+        except RunNotFoundError as exc:
+            errors.print(Text(f"tracktui diff: {exc}"))
+            return EXIT_BAD_REF
+    diff = build_diff([store.run(run_id) for run_id in run_ids])
+    if as_json:
+        console.print_json(json.dumps(to_dict(diff, only_diff=only_diff), ensure_ascii=False))
+        return EXIT_OK
+    console.print(diff_table(diff, only_diff))
+    return EXIT_OK
+
+
+def diff_table(diff: Diff, only_diff: bool) -> Table:
+    """A Rich table: fields down, runs across, sections as bold rows, deltas coloured."""
+    rows = diff.visible(only_diff)
+    caption = (f"{len(rows)} of {len(diff.rows)} fields differ" if only_diff else
+               f"{len(diff.differing)} of {len(diff.rows)} fields differ (marked ≠)")
+    table = Table(caption=caption + "; deltas against the first run; ✓ best", show_lines=False,
+                  header_style="bold")
+    table.add_column("field", no_wrap=True)
+    for i, run in enumerate(diff.runs):
+        label = Text(run.name)
+        if i == 0:
+            label.append(" (ref)", style="dim")
+        table.add_column(label, overflow="fold")
+    section = None
+    for row in rows:
+        if row.section != section:
+            section = row.section
+            table.add_row(Text(SECTION_TITLES[section], style="bold underline"), end_section=False)
+        table.add_row(_field_cell(row), *(_value_cell(row, i) for i in range(len(diff.runs))))
+    if not rows:
+        table.add_row(Text("no differences", style="dim"))
+    return table
+
+
+def _field_cell(row: DiffRow) -> Text:
+    text = Text("≠ " if row.differs else "  ", style="bold yellow" if row.differs else "")
+    text.append(row.field, style="bold" if row.differs else "")
+    return text
+
+
+def _value_cell(row: DiffRow, index: int) -> Text:
+    text = Text(row.text(index), style="bold" if row.differs else "")
+    delta = format_delta(row, index)
+    if delta:
+        better = row.better[index]
+        text.append(f" {delta}", style="green" if better else "red" if better is False else "dim")
+    if row.best and row.best[index]:
+        text.append(" ✓", style="bold green")
+    return text

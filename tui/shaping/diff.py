@@ -1,0 +1,399 @@
+"""Side-by-side diff of runs: rows in sections, what differs, deltas and which run is best.
+
+Plain functions over `store.RunDetail`s, shared by the diff screen, `tracktui diff` and its
+exports. The first run is the reference that deltas are measured against. Whether a lower or
+a higher metric is better is guessed from the metric's name and can be overridden per metric.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
+
+if TYPE_CHECKING:
+    from store import RunDetail
+
+Direction = Literal["lower", "higher"]
+SECTIONS: tuple[str, ...] = ("params", "metrics", "tags", "facts")
+SECTION_TITLES: dict[str, str] = {"params": "params", "metrics": "metrics", "tags": "tags", "facts": "run"}
+ONLY_DIFF_THRESHOLD = 20
+"""Above this many rows the diff opens showing only the rows that differ."""
+
+MISSING = "—"
+"""How a field the run does not have is shown."""
+
+LOWER_IS_BETTER = frozenset({
+    "loss", "error", "errors", "err", "mse", "mae", "rmse", "rmsle", "mape", "smape", "perplexity", "ppl",
+    "time", "latency", "duration", "seconds", "secs", "sec", "ms", "wer", "cer", "ter", "nll", "kl", "kld",
+    "regret", "cost", "fid", "kid", "distance", "dist", "eer", "fpr", "fnr", "lpips", "bpd", "bpc",
+    "memory", "mem", "bytes", "diverged", "epe",
+})
+HIGHER_IS_BETTER = frozenset({
+    "acc", "accuracy", "f1", "fscore", "auc", "auroc", "auprc", "roc", "precision", "prec", "recall",
+    "r2", "bleu", "rouge", "rouge1", "rouge2", "rougel", "meteor", "chrf", "map", "iou", "miou", "dice",
+    "top1", "top5", "score", "reward", "rewards", "return", "returns", "psnr", "ssim", "throughput",
+    "tpr", "sensitivity", "specificity", "ndcg", "mrr", "hit", "hits", "hitrate", "kappa", "mcc",
+    "spearman", "pearson", "corr", "em", "exact", "success", "win", "winrate", "elo",
+})
+_TIME_UNITS = frozenset({"s", "sec", "secs", "second", "seconds", "ms", "min", "minute", "hour", "step", "steps",
+                         "epoch", "iter", "it"})
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def infer_direction(metric: str) -> Direction | None:
+    """'lower' or 'higher' is better for a metric name, or None when the name does not say.
+
+    The name is split into words (`val/top1_acc` -> val, top1, acc; camelCase too) and read
+    from the last word back, since the measure usually ends the name (`error_rate` -> error).
+    A rate per time unit (`samples_per_sec`) is a throughput: higher is better.
+    """
+    words = [w for w in re.split(r"[^a-z0-9]+", metric.lower()) if w]
+    if "per" in words and words.index("per") + 1 < len(words) and words[words.index("per") + 1] in _TIME_UNITS:
+        return "higher"
+    camel = [w.lower() for part in re.split(r"[^A-Za-z0-9]+", metric) for w in _CAMEL.split(part) if w]
+    for word in [*reversed(words), *reversed(camel)]:
+        if word in LOWER_IS_BETTER:
+            return "lower"
+        if word in HIGHER_IS_BETTER:
+            return "higher"
+    return None
+
+
+def effective_direction(metric: str, overrides: Mapping[str, Direction | None] | None = None) -> Direction | None:
+    """The direction used for `metric`: the user's override if there is one, else the guess."""
+    if overrides and metric in overrides:
+        return overrides[metric]
+    return infer_direction(metric)
+
+
+def flip_direction(metric: str, overrides: Mapping[str, Direction | None] | None = None) -> Direction | None:
+    """The direction after one press of "flip": lower <-> higher; a metric with no guess
+    goes none -> lower -> higher -> none, so its colouring can be switched off again."""
+    current = effective_direction(metric, overrides)
+    if infer_direction(metric) is None:
+        return {None: "lower", "lower": "higher", "higher": None}[current]
+    return "higher" if current == "lower" else "lower"
+
+
+@dataclass
+class DiffRun:
+    run_id: str
+    name: str
+    experiment: str
+
+
+@dataclass
+class DiffRow:
+    """One field across the runs. `values[i]` is run i's value, `MISSING_VALUE` if it has none."""
+
+    section: str
+    field: str
+    key: str
+    values: list[Any]
+    differs: bool
+    metric: str | None = None
+    stat: str | None = None
+    direction: Direction | None = None
+    deltas: list[float | None] = field(default_factory=list)
+    """value - reference value, for numeric metric rows; None for the reference and non-numbers."""
+    pct: list[float | None] = field(default_factory=list)
+    """The delta as a percentage of |reference|; None when the reference is 0 or not a number."""
+    better: list[bool | None] = field(default_factory=list)
+    """Whether each run beats the reference (None: same, reference itself, or direction unknown)."""
+    best: list[bool] = field(default_factory=list)
+
+    def text(self, index: int) -> str:
+        return format_value(self.values[index])
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING_VALUE: Any = _Missing()
+
+
+@dataclass
+class Diff:
+    runs: list[DiffRun]
+    rows: list[DiffRow]
+
+    @property
+    def differing(self) -> list[DiffRow]:
+        return [r for r in self.rows if r.differs]
+
+    def visible(self, only_diff: bool) -> list[DiffRow]:
+        return self.differing if only_diff else list(self.rows)
+
+    def row(self, key: str) -> DiffRow:
+        for r in self.rows:
+            if r.key == key:
+                return r
+        raise KeyError(key)
+
+
+# -- building ---------------------------------------------------------------------------
+
+
+def build_diff(details: Sequence[RunDetail], overrides: Mapping[str, Direction | None] | None = None) -> Diff:
+    """The diff of `details` (the first is the reference), with metric directions from
+    `overrides` where given and from the metric names otherwise."""
+    if not details:
+        raise ValueError("a diff needs at least one run")
+    runs = [DiffRun(d.run_id, d.name, d.experiment) for d in details]
+    rows: list[DiffRow] = []
+
+    params = [d.flat_params for d in details]
+    for key in _union_keys(params):
+        rows.append(_plain_row("params", key, f"params.{key}", [p.get(key, MISSING_VALUE) for p in params]))
+
+    metrics = [d.metrics for d in details]
+    for metric in _union_keys(metrics):
+        summaries = [m.get(metric) or {} for m in metrics]
+        direction = effective_direction(metric, overrides)
+        lasts = [s.get("last", MISSING_VALUE) if s else MISSING_VALUE for s in summaries]
+        rows.append(_metric_row(metric, "last", metric, lasts, direction))
+        for stat in ("min", "max"):
+            vals = [s.get(stat, MISSING_VALUE) if s else MISSING_VALUE for s in summaries]
+            if any(not _same(v, last) for v, last in zip(vals, lasts) if v is not MISSING_VALUE):
+                rows.append(_metric_row(metric, stat, f"{metric} ({stat})", vals, direction))
+
+    tags = [d.tags for d in details]
+    for key in _union_keys(tags):
+        rows.append(_plain_row("tags", key, f"tags.{key}", [t.get(key, MISSING_VALUE) for t in tags]))
+
+    for name, get in _FACTS:
+        rows.append(_plain_row("facts", name, f"facts.{name}", [get(d) for d in details]))
+    return Diff(runs, rows)
+
+
+def _fact(name: str) -> Any:
+    def get(d: RunDetail) -> Any:
+        value = d.facts.get(name)
+        return MISSING_VALUE if value is None else value
+    return get
+
+
+def _duration(d: RunDetail) -> Any:
+    value = d.duration
+    return MISSING_VALUE if value is None else Duration(value)
+
+
+_FACTS: tuple[tuple[str, Any], ...] = (
+    ("status", lambda d: d.status),
+    ("experiment", lambda d: d.experiment),
+    ("duration", _duration),
+    ("git commit", _fact("git_commit")),
+    ("git branch", _fact("git_branch")),
+    ("git dirty", _fact("git_dirty")),
+    ("host", _fact("host")),
+    ("user", _fact("user")),
+    ("python", _fact("python")),
+    ("command", _fact("command")),
+)
+
+
+class Duration(float):
+    """Seconds, shown as `1h 02m 03s`."""
+
+
+def _union_keys(dicts: Sequence[Mapping[str, Any]]) -> list[str]:
+    keys: set[str] = set()
+    for d in dicts:
+        keys.update(d)
+    return sorted(keys)
+
+
+def _plain_row(section: str, name: str, key: str, values: list[Any]) -> DiffRow:
+    n = len(values)
+    return DiffRow(section, name, key, values, _differs(values), deltas=[None] * n, pct=[None] * n,
+                   better=[None] * n, best=[False] * n)
+
+
+def _metric_row(metric: str, stat: str, name: str, values: list[Any], direction: Direction | None) -> DiffRow:
+    row = _plain_row("metrics", name, f"metrics.{metric}.{stat}", values)
+    row.metric, row.stat, row.direction = metric, stat, direction
+    ref = _number(values[0])
+    nums = [_number(v) for v in values]
+    for i, v in enumerate(nums):
+        if i == 0 or ref is None or v is None or not (math.isfinite(ref) and math.isfinite(v)):
+            continue
+        row.deltas[i] = v - ref
+        row.pct[i] = (v - ref) / abs(ref) * 100.0 if ref != 0 else None
+        if direction is not None and v != ref:
+            row.better[i] = (v < ref) if direction == "lower" else (v > ref)
+    finite = [v for v in nums if v is not None and math.isfinite(v)]
+    if direction is not None and len(finite) > 1 and len(set(finite)) > 1:
+        target = min(finite) if direction == "lower" else max(finite)
+        row.best = [v is not None and v == target for v in nums]
+    return row
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is MISSING_VALUE:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    return None
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is MISSING_VALUE or b is MISSING_VALUE:
+        return a is b
+    na, nb = _number(a), _number(b)
+    if na is not None and nb is not None:
+        return na == nb or (math.isnan(na) and math.isnan(nb))
+    if type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _differs(values: Sequence[Any]) -> bool:
+    return any(not _same(values[0], v) for v in values[1:])
+
+
+# -- formatting -------------------------------------------------------------------------
+
+
+def format_number(value: float) -> str:
+    """Six significant digits, integers without a decimal point, `nan`/`inf` spelled out."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:.6g}"
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    whole = int(round(seconds))
+    h, rest = divmod(whole, 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        return f"{h}h {m:02d}m {s:02d}s"
+    return f"{m}m {s:02d}s"
+
+
+def format_value(value: Any) -> str:
+    """A cell's text: the value itself, never its markup; a field the run lacks is `—`."""
+    if value is MISSING_VALUE:
+        return MISSING
+    if value is None:
+        return "null"
+    if isinstance(value, Duration):
+        return format_duration(float(value))
+    if isinstance(value, (bool, int, float)):
+        return format_number(value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
+
+
+def format_delta(row: DiffRow, index: int) -> str:
+    """`+0.012 (+4.1%)`, or '' when the cell has no delta (reference, non-number, equal)."""
+    delta = row.deltas[index] if row.deltas else None
+    if delta is None or delta == 0:
+        return ""
+    pct = row.pct[index]
+    text = f"{delta:+.3g}"
+    if pct is not None:
+        text += f" ({pct:+.1f}%)" if abs(pct) < 1e4 else f" ({pct:+.2e}%)"
+    return text
+
+
+def cell_text(row: DiffRow, index: int) -> str:
+    """The value with its delta and best mark, as exports and `tracktui diff` show it."""
+    text = row.text(index)
+    delta = format_delta(row, index)
+    if delta:
+        text += f" {delta}"
+    if row.best and row.best[index]:
+        text += " ✓"
+    return text
+
+
+# -- exports ----------------------------------------------------------------------------
+
+
+def to_markdown(diff: Diff, only_diff: bool = False) -> str:
+    """A GitHub-flavoured Markdown table; section headings are bold rows."""
+    header = ["field", *(_md_cell(r.name) for r in diff.runs)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
+    section = None
+    for row in diff.visible(only_diff):
+        if row.section != section:
+            section = row.section
+            lines.append(f"| **{SECTION_TITLES[section]}** |" + " |" * len(diff.runs))
+        cells = [_md_cell(row.field), *(_md_cell(cell_text(row, i)) for i in range(len(diff.runs)))]
+        lines.append("| " + " | ".join(cells) + " |")
+    legend = "First run is the reference; deltas are against it; ✓ marks the best value of a metric."
+    return "\n".join(lines) + f"\n\n{legend}\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
+
+
+def to_csv(diff: Diff, only_diff: bool = False) -> str:
+    """One line per field: section, field, differs, then each run's plain value."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["section", "field", "differs", *(r.name for r in diff.runs)])
+    for row in diff.visible(only_diff):
+        values = ["" if v is MISSING_VALUE else _csv_value(v) for v in row.values]
+        writer.writerow([row.section, row.field, "yes" if row.differs else "no", *values])
+    return buf.getvalue()
+
+
+def _csv_value(value: Any) -> str:
+    if isinstance(value, Duration):
+        return format_number(float(value))
+    return format_value(value)
+
+
+def to_dict(diff: Diff, only_diff: bool = False) -> dict[str, Any]:
+    """A JSON-able form (NaN and inf become null); missing values are null with `present` false."""
+    rows = []
+    for row in diff.visible(only_diff):
+        item: dict[str, Any] = {
+            "section": row.section, "field": row.field, "key": row.key, "differs": row.differs,
+            "values": [_json_value(v) for v in row.values],
+            "present": [v is not MISSING_VALUE for v in row.values],
+        }
+        if row.metric is not None:
+            item.update(metric=row.metric, stat=row.stat, direction=row.direction,
+                        deltas=[_json_value(d) for d in row.deltas], pct=[_json_value(p) for p in row.pct],
+                        better=row.better, best=row.best)
+        rows.append(item)
+    return {
+        "reference": diff.runs[0].run_id,
+        "runs": [{"run_id": r.run_id, "name": r.name, "experiment": r.experiment} for r in diff.runs],
+        "rows": rows,
+    }
+
+
+def _json_value(value: Any) -> Any:
+    if value is MISSING_VALUE or value is None:
+        return None
+    if isinstance(value, Duration):
+        return float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (str, int, float, bool, list, dict)):
+        return value
+    return str(value)

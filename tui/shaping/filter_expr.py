@@ -1,0 +1,589 @@
+"""The filter language of the runs table, parsed by hand and evaluated column-wise.
+
+What the user types into the filter line::
+
+    rf baseline                         free text: every word must appear (case-insensitive) in
+                                        the name, experiment, run id or a tag value
+    metrics.mse < 5                     a comparison: field, operator, value
+    degree >= 2 and not status = failed
+    (mse < 5 or mae < 2) and stage = "final round"
+    name ~ '^rf-\\d+'  /  name !~ tmp   regex search, case-insensitive; plain text works too
+
+Operators: ``= == != < <= > >= ~ !~`` (``=~`` is accepted for ``~``), combined with ``and``,
+``or``, ``not`` and parentheses; ``not`` binds tightest, then ``and``, then ``or``. Terms
+written side by side are joined with ``and``. To search for the words ``and``/``or``/``not``
+themselves, quote them.
+
+Fields are a full column name (``metrics.train/loss``) or a short one when only one column
+fits: the name without its ``params.``/``metrics.``/``tags.`` prefix (``mse``), then, case-
+insensitively, the last part after a ``.`` or ``/`` (``lr`` for ``params.optim.lr``). A name that
+fits several columns is an error that lists them.
+
+Values and how they compare:
+
+* An unquoted number (``5``, ``-1.5``, ``1e-3``, ``inf``) compares numerically with every cell
+  that reads as a number, so a param logged as ``2`` and one logged as ``"2"`` both match
+  ``degree = 2``. Cells that do not read as numbers (``"abc"``, booleans) are never equal to a
+  number and never less or greater than one.
+* Anything else, and anything quoted, compares as case-insensitive text with the cell as it is
+  shown (``params.use_bn = true``, ``status = FAILED``); quoting is how to ask for text, e.g.
+  ``tags.version = "1.10"``. Metrics and ``created``/``ended``/``duration`` only hold numbers, so
+  comparing them with text is reported as an error rather than silently matching nothing.
+* Missing cells (NaN/None) match no comparison, except that ``!=`` and ``!~`` are exactly the
+  negation of ``=`` and ``~``: ``mse != 3`` keeps runs that have no ``mse``, the same rows as
+  ``not mse = 3``. This is what "hide these rows" means to someone filtering a table.
+  ``mse = nan`` keeps the runs where ``mse`` is missing and ``mse != nan`` those where it is
+  present; ``nan`` has no order, so ``mse < nan`` is an error.
+
+The text is only ever tokenised and parsed here; it is never handed to ``eval`` or
+``DataFrame.query``, because it may come from store data (saved filters, tag values).
+Evaluation works on whole columns, so a filter costs a few milliseconds on 10,000 runs and
+can run on every keystroke.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Filter", "FilterError", "apply_filter", "parse_filter"]
+
+PREFIXES = ("params.", "metrics.", "tags.")
+"""Column families whose prefix may be left out of a field name."""
+
+FREE_TEXT_COLUMNS = ("name", "experiment", "run_id")
+"""Searched by free text, together with every ``tags.*`` column."""
+
+NUMERIC_COLUMNS = frozenset({"created", "ended", "duration"})
+"""Columns (besides ``metrics.*``) that hold only numbers, whatever the frame's dtypes say."""
+
+COMPARISON_OPERATORS = ("==", "!=", "<=", ">=", "!~", "=~", "=", "<", ">", "~")
+"""Longest first, so the tokenizer takes ``<=`` before ``<``."""
+
+KEYWORDS = frozenset({"and", "or", "not"})
+WORD_BREAKERS = frozenset("()=!<>~")
+QUOTES = frozenset("\"'")
+
+
+class FilterError(ValueError):
+    """A filter that cannot be parsed or applied.
+
+    `position` is the character offset in the filter text where the problem is, so the
+    filter line can put a marker under it; None when no single place is to blame.
+    """
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# -- tokens ------------------------------------------------------------------------------
+
+TokenKind = Literal["word", "string", "op", "lparen", "rparen"]
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: TokenKind
+    text: str
+    """The word, the operator, or a quoted string's content with its escapes undone."""
+    start: int
+    end: int
+
+    @property
+    def keyword(self) -> str | None:
+        """``and``/``or``/``not`` when this is one of them unquoted, so quoting escapes them."""
+        if self.kind == "word" and self.text.lower() in KEYWORDS:
+            return self.text.lower()
+        return None
+
+
+def _tokenize(text: str) -> list[_Token]:
+    """Split the filter into tokens.
+
+    Words run until whitespace, a parenthesis or an operator character, so field names
+    and values may contain ``. / - _ * ^ $ | \\`` without quoting. A quote only opens a string
+    at the start of a token, so ``it's`` is one word; inside a string a backslash escapes the
+    quote or another backslash, and any other backslash is kept (regexes like ``'\\d+ x'``).
+    """
+    tokens: list[_Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif ch == "(":
+            tokens.append(_Token("lparen", ch, i, i + 1))
+            i += 1
+        elif ch == ")":
+            tokens.append(_Token("rparen", ch, i, i + 1))
+            i += 1
+        elif ch in QUOTES:
+            content, end = _read_string(text, i)
+            tokens.append(_Token("string", content, i, end))
+            i = end
+        elif ch in WORD_BREAKERS:
+            op = next((o for o in COMPARISON_OPERATORS if text.startswith(o, i)), None)
+            if op is None:
+                raise FilterError(f"unexpected '{ch}' at {i} — did you mean '!=' or '!~'?", i)
+            tokens.append(_Token("op", "~" if op == "=~" else op, i, i + len(op)))
+            i += len(op)
+        else:
+            start = i
+            while i < n and not text[i].isspace() and text[i] not in WORD_BREAKERS:
+                i += 1
+            tokens.append(_Token("word", text[start:i], start, i))
+    return tokens
+
+
+def _read_string(text: str, start: int) -> tuple[str, int]:
+    """The content of the quoted string opening at `start`, and the offset just past it."""
+    quote = text[start]
+    parts: list[str] = []
+    i = start + 1
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text) and text[i + 1] in (quote, "\\"):
+            parts.append(text[i + 1])
+            i += 2
+        elif ch == quote:
+            return "".join(parts), i + 1
+        else:
+            parts.append(ch)
+            i += 1
+    raise FilterError(f"missing closing {quote} for the text quoted at {start}", start)
+
+
+# -- the syntax tree ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Value:
+    text: str
+    quoted: bool
+    number: float | None
+    """The value as a number when it is compared numerically, else None."""
+    position: int
+
+
+@dataclass(frozen=True)
+class _Compare:
+    column: str
+    op: str
+    value: _Value
+    position: int
+
+
+@dataclass(frozen=True)
+class _FreeText:
+    term: str
+    position: int
+
+
+@dataclass(frozen=True)
+class _Not:
+    child: _Node
+
+
+@dataclass(frozen=True)
+class _And:
+    left: _Node
+    right: _Node
+
+
+@dataclass(frozen=True)
+class _Or:
+    left: _Node
+    right: _Node
+
+
+_Node = Union[_Compare, _FreeText, _Not, _And, _Or]
+
+
+# -- parsing -----------------------------------------------------------------------------
+
+
+class _Parser:
+    """Recursive descent over the tokens: or_expr > and_expr > not_expr > atom."""
+
+    def __init__(self, text: str, columns: Sequence[str]) -> None:
+        self.text = text
+        self.tokens = _tokenize(text)
+        self.index = 0
+        self.columns = [str(c) for c in columns]
+
+    def parse(self) -> _Node | None:
+        if not self.tokens:
+            return None
+        node = self._or()
+        token = self._peek()
+        if token is not None:
+            raise self._stray(token)
+        return node
+
+    def _peek(self) -> _Token | None:
+        return self.tokens[self.index] if self.index < len(self.tokens) else None
+
+    def _next(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def _after(self, token: _Token) -> int:
+        """Where the next token starts, or the end of the text: where a missing thing goes."""
+        following = self._peek()
+        return following.start if following is not None else len(self.text)
+
+    def _or(self) -> _Node:
+        node = self._and()
+        while (token := self._peek()) is not None and token.keyword == "or":
+            self._next()
+            node = _Or(node, self._operand_after(token))
+        return node
+
+    def _and(self) -> _Node:
+        node = self._not()
+        while (token := self._peek()) is not None:
+            if token.keyword == "and":
+                self._next()
+                node = _And(node, self._operand_after(token, tighter=True))
+            elif self._starts_operand(token):
+                node = _And(node, self._not())
+            else:
+                break
+        return node
+
+    def _operand_after(self, keyword: _Token, tighter: bool = False) -> _Node:
+        token = self._peek()
+        if token is None or not self._starts_operand(token):
+            raise FilterError(f"expected a condition after '{keyword.text}'", self._after(keyword))
+        return self._not() if tighter else self._and()
+
+    @staticmethod
+    def _starts_operand(token: _Token) -> bool:
+        return token.kind in ("word", "string", "lparen") and token.keyword in (None, "not")
+
+    def _not(self) -> _Node:
+        token = self._peek()
+        if token is not None and token.keyword == "not":
+            self._next()
+            following = self._peek()
+            if following is None or not self._starts_operand(following):
+                raise FilterError("expected a condition after 'not'", self._after(token))
+            return _Not(self._not())
+        return self._atom()
+
+    def _atom(self) -> _Node:
+        token = self._peek()
+        if token is None or not self._starts_operand(token):
+            raise self._stray(token) if token is not None else FilterError("expected a condition", len(self.text))
+        self._next()
+        if token.kind == "lparen":
+            following = self._peek()
+            if following is not None and following.kind == "rparen":
+                raise FilterError(f"empty parentheses at {token.start}", token.start)
+            if following is None:
+                raise FilterError(f"unbalanced parenthesis at {token.start}: nothing after '('", token.start)
+            node = self._or()
+            closing = self._peek()
+            if closing is None:
+                raise FilterError(f"unbalanced parenthesis at {token.start}: no ')' closes it", token.start)
+            if closing.kind != "rparen":
+                raise self._stray(closing)
+            self._next()
+            return node
+        following = self._peek()
+        if following is not None and following.kind == "op":
+            return self._comparison(token)
+        return _FreeText(token.text, token.start)
+
+    def _comparison(self, field_token: _Token) -> _Compare:
+        op = self._next()
+        value_token = self._peek()
+        if value_token is None or value_token.kind not in ("word", "string") or value_token.keyword:
+            raise FilterError(f"expected a value after '{op.text}'", self._after(op))
+        self._next()
+        column = _resolve_field(field_token.text, self.columns, field_token.start)
+        value = _make_value(column, op.text, value_token)
+        return _Compare(column, op.text, value, field_token.start)
+
+    def _stray(self, token: _Token) -> FilterError:
+        """The error for a token that cannot continue what came before it."""
+        if token.kind == "rparen":
+            return FilterError(f"unbalanced parenthesis at {token.start}: no '(' before it", token.start)
+        if token.kind == "op":
+            before = self.tokens[self.index - 1] if self.index > 0 else None
+            if before is not None and before.kind in ("word", "string") and not before.keyword:
+                return FilterError(
+                    f"unexpected '{token.text}' at {token.start} — join comparisons with 'and'", token.start
+                )
+            return FilterError(f"expected a field name before '{token.text}'", token.start)
+        return FilterError(f"expected a condition before '{token.text}'", token.start)
+
+
+def _short_names(column: str) -> tuple[str, str | None]:
+    """The name without its family prefix, and the part after the last ``.``/``/`` of that."""
+    short = column
+    for prefix in PREFIXES:
+        if column.startswith(prefix):
+            short = column[len(prefix):]
+            break
+    cut = max(short.rfind("."), short.rfind("/"))
+    return short, (short[cut + 1:] if cut >= 0 else None)
+
+
+def _resolve_field(name: str, columns: Sequence[str], position: int) -> str:
+    """The column a field name means, trying the most specific reading first.
+
+    Each tier is only consulted when the ones before it found nothing, so a full name
+    always wins over a short name that happens to equal it (``status`` vs ``tags.status``).
+    """
+    lowered = name.lower()
+    shorts = {c: _short_names(c) for c in columns}
+    tiers = (
+        [c for c in columns if c == name],
+        [c for c in columns if shorts[c][0] == name and c != shorts[c][0]],
+        [c for c in columns if c.lower() == lowered],
+        [c for c in columns if shorts[c][0].lower() == lowered],
+        [c for c in columns if (shorts[c][1] or "").lower() == lowered],
+    )
+    for found in tiers:
+        unique = list(dict.fromkeys(found))
+        if len(unique) == 1:
+            return unique[0]
+        if len(unique) > 1:
+            raise FilterError(
+                f"ambiguous field '{name}' — it could be {', '.join(unique)}; write the full name", position
+            )
+    raise FilterError(f"unknown field '{name}'{_suggestion(name, columns)}", position)
+
+
+def _suggestion(name: str, columns: Sequence[str]) -> str:
+    """`` — did you mean …?`` for the columns whose full or short name is close to `name`."""
+    by_spelling: dict[str, str] = {}
+    for column in columns:
+        by_spelling.setdefault(column.lower(), column)
+        by_spelling.setdefault(_short_names(column)[0].lower(), column)
+    close = difflib.get_close_matches(name.lower(), list(by_spelling), n=3, cutoff=0.6)
+    meant = list(dict.fromkeys(by_spelling[c] for c in close))
+    if not meant:
+        return ""
+    return " — did you mean " + (" or ".join(meant) if len(meant) <= 2 else ", ".join(meant)) + "?"
+
+
+def _is_numeric_column(column: str) -> bool:
+    return column.startswith("metrics.") or column in NUMERIC_COLUMNS
+
+
+def _as_number(text: str) -> float | None:
+    """`text` as a float when it is written like one (``1e-3``, ``inf``, ``nan``), else None."""
+    if not text or text.strip() != text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _make_value(column: str, op: str, token: _Token) -> _Value:
+    """Decide at parse time how the value compares, so mistakes show while typing."""
+    quoted = token.kind == "string"
+    if op in ("~", "!~"):
+        try:
+            re.compile(token.text, re.IGNORECASE)
+        except re.error as exc:
+            offset = token.start + (1 if quoted else 0) + (exc.pos or 0)
+            raise FilterError(
+                f"invalid regular expression '{token.text}': {exc.msg} — escape special characters with \\",
+                min(offset, token.end),
+            ) from None
+        return _Value(token.text, quoted, None, token.start)
+    number = _as_number(token.text)
+    if quoted and not _is_numeric_column(column):
+        number = None
+    if number is None and _is_numeric_column(column):
+        raise FilterError(f"{column} holds numbers; '{token.text}' is not a number", token.start)
+    if number is not None and math.isnan(number) and op not in ("=", "==", "!="):
+        raise FilterError(
+            f"nan has no order; use '{column} = nan' for runs without it, '!= nan' for runs with it",
+            token.start,
+        )
+    return _Value(token.text, quoted, number, token.start)
+
+
+# -- evaluation --------------------------------------------------------------------------
+
+
+class _Columns:
+    """Views of the frame's columns for one `mask` call, each built at most once.
+
+    Text work (str(), lower(), substring and regex search) is done once per *distinct*
+    value and spread back to the rows through `pd.factorize` codes: tag, status and param
+    columns hold a handful of distinct values, so this turns 10,000 string operations into
+    a few dozen, and the remaining per-row work is numpy indexing.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._present: dict[str, np.ndarray] = {}
+        self._codes: dict[str, tuple[np.ndarray, pd.Series]] = {}
+        self._lower: dict[str, pd.Series] = {}
+        self._numbers: dict[str, np.ndarray] = {}
+
+    def series(self, column: str, position: int | None = None) -> pd.Series:
+        if column not in self.frame.columns:
+            raise FilterError(f"the table has no column '{column}'", position)
+        series = self.frame[column]
+        if isinstance(series, pd.DataFrame):
+            raise FilterError(f"the table has several columns named '{column}'", position)
+        return series
+
+    def present(self, column: str) -> np.ndarray:
+        if column not in self._present:
+            self._present[column] = self.series(column).notna().to_numpy(dtype=bool)
+        return self._present[column]
+
+    def distinct_text(self, column: str) -> tuple[np.ndarray, pd.Series]:
+        """Codes per row (-1 where missing) into the distinct cells as the table shows them."""
+        if column not in self._codes:
+            series = self.series(column)
+            if not isinstance(series.dtype, pd.StringDtype):
+                # str() of the objects, not the objects: 1 and True hash alike but read differently.
+                series = series.astype(str)
+            codes, uniques = pd.factorize(series)
+            codes = np.where(self.present(column), codes, -1)
+            self._codes[column] = (codes, pd.Series(uniques, dtype=object))
+        return self._codes[column]
+
+    def distinct_lower(self, column: str) -> pd.Series:
+        if column not in self._lower:
+            self._lower[column] = self.distinct_text(column)[1].str.lower()
+        return self._lower[column]
+
+    def spread(self, column: str, per_distinct: pd.Series | np.ndarray) -> np.ndarray:
+        """A bool per row from a bool per distinct value; missing cells get False."""
+        codes = self.distinct_text(column)[0]
+        flags = np.asarray(pd.Series(per_distinct, dtype=object).fillna(False), dtype=bool)
+        return np.append(flags, False)[codes]
+
+    def numbers(self, column: str) -> np.ndarray:
+        """The cells as floats; NaN where missing or not written as a number (booleans included)."""
+        if column not in self._numbers:
+            series = self.series(column)
+            if pd.api.types.is_bool_dtype(series.dtype):
+                values = np.full(len(series), np.nan)
+            elif pd.api.types.is_numeric_dtype(series.dtype):
+                values = series.to_numpy(dtype=float, na_value=np.nan)
+            else:
+                codes, uniques = self.distinct_text(column)
+                distinct = pd.to_numeric(uniques, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                values = np.append(distinct, np.nan)[codes]
+            self._numbers[column] = values
+        return self._numbers[column]
+
+
+def _evaluate(node: _Node, columns: _Columns) -> np.ndarray:
+    if isinstance(node, _And):
+        return _evaluate(node.left, columns) & _evaluate(node.right, columns)
+    if isinstance(node, _Or):
+        return _evaluate(node.left, columns) | _evaluate(node.right, columns)
+    if isinstance(node, _Not):
+        return ~_evaluate(node.child, columns)
+    if isinstance(node, _FreeText):
+        return _free_text(node, columns)
+    return _compare(node, columns)
+
+
+def _free_text(node: _FreeText, columns: _Columns) -> np.ndarray:
+    frame_columns = [str(c) for c in columns.frame.columns]
+    searched = [c for c in FREE_TEXT_COLUMNS if c in frame_columns]
+    searched += [c for c in frame_columns if c.startswith("tags.")]
+    term = node.term.lower()
+    hit = np.zeros(len(columns.frame), dtype=bool)
+    for column in searched:
+        hit |= columns.spread(column, columns.distinct_lower(column).str.contains(term, regex=False))
+    return hit
+
+
+_ORDER = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _compare(node: _Compare, columns: _Columns) -> np.ndarray:
+    op, value, column = node.op, node.value, node.column
+    columns.series(column, node.position)
+    if op in ("~", "!~"):
+        # count() > 0 is search() for every cell; str.contains would warn about capture groups.
+        distinct = columns.distinct_text(column)[1]
+        found = columns.spread(column, distinct.str.count(value.text, flags=re.IGNORECASE) > 0)
+        return found if op == "~" else ~found
+    if op in ("=", "==", "!="):
+        equal = _equal(column, value, columns)
+        return equal if op != "!=" else ~equal
+    if value.number is not None:
+        with np.errstate(invalid="ignore"):
+            return np.asarray(_ORDER[op](columns.numbers(column), value.number), dtype=bool)
+    return columns.spread(column, _ORDER[op](columns.distinct_lower(column), value.text.lower()))
+
+
+def _equal(column: str, value: _Value, columns: _Columns) -> np.ndarray:
+    if value.number is None:
+        return columns.spread(column, columns.distinct_lower(column) == value.text.lower())
+    if math.isnan(value.number):
+        return ~columns.present(column)
+    return np.asarray(columns.numbers(column) == value.number, dtype=bool)
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A parsed filter; build it with `parse_filter`, which checks fields against the table.
+
+    Keep it and call `mask` again when the table refreshes: parsing happens once, and
+    `mask` only does column-wise work.
+    """
+
+    text: str
+    _root: _Node | None = field(default=None, repr=False)
+
+    @property
+    def matches_all(self) -> bool:
+        """True for the empty filter, so callers can skip masking and show the table as it is."""
+        return self._root is None
+
+    def mask(self, frame: pd.DataFrame) -> np.ndarray:
+        """One bool per row of `frame`, True for the rows the filter keeps.
+
+        Raises FilterError if `frame` lacks a column the filter was parsed against.
+        """
+        if self._root is None:
+            return np.ones(len(frame), dtype=bool)
+        return np.asarray(_evaluate(self._root, _Columns(frame)), dtype=bool)
+
+
+def parse_filter(text: str, columns: Sequence[str]) -> Filter:
+    """Parse what the user typed into a `Filter`, resolving field names against `columns`.
+
+    Empty or blank text gives a filter that keeps every row. Raises FilterError with a
+    message for the user and the offset to mark.
+    """
+    return Filter(text, _Parser(text, columns).parse())
+
+
+def apply_filter(frame: pd.DataFrame, text: str) -> pd.DataFrame:
+    """The rows of `frame` that `text` keeps, parsed against the frame's own columns."""
+    return frame[parse_filter(text, list(frame.columns)).mask(frame)]
