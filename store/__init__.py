@@ -105,11 +105,13 @@ def finish(status: str = "finished") -> None:
     _active().finish(status)
 
 
-def open_store(path: str | os.PathLike[str] | None = None) -> RunStore:
+def open_store(path: str | os.PathLike[str] | None = None, include_deleted: bool = False) -> RunStore:
     """A reader for the store at `path`: tracktui's own format or an MLflow store.
 
+    `include_deleted` also lists MLflow runs and experiments that were deleted (MLflow keeps
+    them until garbage collection); tracktui stores have no such runs.
     Raises `NotAStoreError` (with what was expected) for anything else.
     """
     from .detect import open_any
 
-    return open_any(resolve_root(path) if path is None else path)
+    return open_any(resolve_root(path) if path is None else path, include_deleted=include_deleted)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,12 +150,13 @@ class RunStore:
 
         records = self.records()
         n = len(records)
-        base: dict[str, list[Any]] = {c: [None] * n for c in (*BASE_COLUMNS, *EXTRA_COLUMNS) if c != "duration"}
+        base: dict[str, list[Any]] = {c: [None] * n for c in (*BASE_COLUMNS, *EXTRA_COLUMNS, "heartbeat")
+                                      if c != "duration"}
         params: dict[str, list[Any]] = {}
         metrics: dict[str, Any] = {}
         tags: dict[str, list[Any]] = {}
         for i, rec in enumerate(records):
-            for col in ("run_id", "experiment", "name", "created", "ended", "host", "user", "reason"):
+            for col in ("run_id", "experiment", "name", "created", "ended", "host", "user", "reason", "heartbeat"):
                 base[col][i] = rec.get(col)
             base["status"][i] = self.status_of(rec)
             for k, v in (rec.get("params") or {}).items():
@@ -176,13 +178,16 @@ class RunStore:
                 col[i] = v
         created = np.array([np.nan if v is None else v for v in base.pop("created")], dtype=float)
         ended = np.array([np.nan if v is None else v for v in base.pop("ended")], dtype=float)
+        heartbeat = np.array([np.nan if v is None else v for v in base.pop("heartbeat")], dtype=float)
+        # A crashed run never wrote `ended`; its last heartbeat is when it was last seen alive.
+        duration = np.where(np.isnan(ended), heartbeat, ended) - created
         columns: dict[str, Any] = {
             "run_id": base["run_id"], "experiment": base["experiment"], "name": base["name"],
-            "status": base["status"], "created": created, "ended": ended, "duration": ended - created,
+            "status": base["status"], "created": created, "ended": ended, "duration": duration,
         }
-        columns.update((f"params.{k}", params[k]) for k in sorted(params))
-        columns.update((f"metrics.{k}", metrics[k]) for k in sorted(metrics))
-        columns.update((f"tags.{k}", tags[k]) for k in sorted(tags))
+        columns.update((f"params.{k}", params[k]) for k in sorted(params, key=natural_key))
+        columns.update((f"metrics.{k}", metrics[k]) for k in sorted(metrics, key=natural_key))
+        columns.update((f"tags.{k}", tags[k]) for k in sorted(tags, key=natural_key))
         columns.update((c, base[c]) for c in EXTRA_COLUMNS)
         frame = pd.DataFrame(columns, copy=False)
         if n:
@@ -299,6 +304,11 @@ class RunStore:
                                  separators=(",", ":")), fsync=False)
         except OSError:
             pass  # a read-only store and no cache dir: we just re-read next time
+
+
+def natural_key(text: str) -> list[Any]:
+    """`p2` before `p10`, as people count."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
 
 
 def infer_running_status(rec: dict[str, Any], now: float) -> str:

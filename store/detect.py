@@ -1,27 +1,75 @@
-"""Telling store kinds apart from a path, so `open_store` and the CLI take any of them."""
+"""Telling store kinds apart from a path, so `open_store` and the CLI take any of them.
+
+Accepted: a tracktui store folder; an MLflow file store (an `mlruns/` folder, or any folder
+of numbered experiment folders holding `meta.yaml`); an MLflow SQLite database (a file,
+`sqlite:///relative/path.db` or `sqlite:////absolute/path.db`); and a project folder that
+holds `mlflow.db` or `mlruns/`, which is what `mlflow ui` would have been run from.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from . import format as fmt
 from .base import RunStore
 from .errors import NotAStoreError
 from .reader import TrackStore
 
+SQLITE_PREFIX = "sqlite:///"
+EXPECTED = (
+    "a tracktui store (a folder with {marker}), an MLflow file store (an `mlruns/` folder of "
+    "numbered experiment folders with meta.yaml) or an MLflow SQLite database (`mlflow.db`, "
+    "or `sqlite:///path/to/mlflow.db`)"
+)
 
-def open_any(path: str | os.PathLike[str]) -> RunStore:
-    text = os.fspath(path)
-    root = Path(text).expanduser()
+
+def open_any(path: str | os.PathLike[str], include_deleted: bool = False) -> RunStore:
+    """The reader for whatever store `path` names. `include_deleted` only matters for MLflow stores."""
+    root = _local_path(os.fspath(path))
+    expected = EXPECTED.format(marker=fmt.STORE_MARKER)
     if (root / fmt.STORE_MARKER).is_file():
         return TrackStore(root)
     if not root.exists():
-        raise NotAStoreError(f"{root} does not exist; log a run there first or pass an existing store folder")
-    if root.is_dir() and _looks_like_tracktui(root):
+        raise NotAStoreError(
+            f"{root} does not exist; pass an existing store: {expected}, or log a run there first")
+    if root.is_file():
+        from .mlflow_sql import MlflowSqlStore, is_mlflow_db, is_sqlite_file
+
+        if is_mlflow_db(root):
+            return MlflowSqlStore(root, include_deleted=include_deleted)
+        what = "an SQLite database without MLflow's tables" if is_sqlite_file(root) else "a file"
+        raise NotAStoreError(f"{root} is {what}; expected {expected}")
+    if _looks_like_tracktui(root):
         return TrackStore(root)
-    raise NotAStoreError(
-        f"{root} is not a tracktui store (a folder with {fmt.STORE_MARKER})")
+    if _looks_like_mlruns(root):
+        from .mlflow_file import MlflowFileStore
+
+        return MlflowFileStore(root, include_deleted=include_deleted)
+    db = root / "mlflow.db"
+    if db.is_file():
+        from .mlflow_sql import MlflowSqlStore, is_mlflow_db
+
+        if is_mlflow_db(db):
+            return MlflowSqlStore(db, include_deleted=include_deleted)
+    if (root / "mlruns").is_dir() and _looks_like_mlruns(root / "mlruns"):
+        from .mlflow_file import MlflowFileStore
+
+        return MlflowFileStore(root / "mlruns", include_deleted=include_deleted)
+    raise NotAStoreError(f"{root} is not {expected}")
+
+
+def _local_path(text: str) -> Path:
+    """A path from a path, a `sqlite:///` URL (three slashes: relative; four: absolute) or a `file:` URI."""
+    if text.startswith(SQLITE_PREFIX):
+        return Path(text[len(SQLITE_PREFIX):]).expanduser()
+    if text.startswith("sqlite:"):
+        raise NotAStoreError(f"{text} is not a local SQLite URL; use sqlite:///relative.db or sqlite:////abs.db")
+    if text.startswith("file:"):
+        return Path(url2pathname(urlparse(text).path)).expanduser()
+    return Path(text).expanduser()
 
 
 def _looks_like_tracktui(root: Path) -> bool:
@@ -34,3 +82,19 @@ def _looks_like_tracktui(root: Path) -> bool:
     except OSError:
         return False
     return False
+
+
+def _looks_like_mlruns(root: Path) -> bool:
+    """An MLflow file store: a numbered experiment folder with meta.yaml, or a folder named
+    `mlruns` with no numbered folders at all (empty, or every experiment in `.trash/`).
+
+    An SQL store's artifact root is also called `mlruns/`, but its numbered folders have no
+    meta.yaml, so it is not taken for a file store.
+    """
+    try:
+        numbered = [e for e in os.scandir(root) if e.name.isdigit() and e.is_dir()]
+    except OSError:
+        return False
+    if any(os.path.isfile(os.path.join(e.path, "meta.yaml")) for e in numbered):
+        return True
+    return root.name == "mlruns" and not numbered

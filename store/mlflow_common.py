@@ -147,7 +147,7 @@ def build_record(
         "created": ms_to_seconds(info.get("start_time")),
         "ended": ms_to_seconds(info.get("end_time")),
         "host": None,
-        "user": info.get("user_id") or system_tags.get("mlflow.user") or None,
+        "user": _scalar(info.get("user_id")) or system_tags.get("mlflow.user") or None,
         "pid": None,
         "pid_start": None,
         "heartbeat": None,
@@ -157,9 +157,14 @@ def build_record(
         "system_tags": system_tags,
         "experiment_id": None if info.get("experiment_id") is None else str(info["experiment_id"]),
         "deleted": info.get("lifecycle_stage") == "deleted",
-        "mlflow": {key: info.get(key) for key in
+        "mlflow": {key: _scalar(info.get(key)) for key in
                    ("artifact_uri", "source_type", "source_name", "entry_point_name", "source_version")},
     }
+
+
+def _scalar(value: Any) -> Any:
+    """A JSON-able cell: a hand-edited meta.yaml can hold dates or lists where MLflow writes text."""
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
 def facts_for(record: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
@@ -187,6 +192,10 @@ def facts_for(record: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
 # -- artifact locations --------------------------------------------------------------------
 
 
+_SERVED_SCHEME = "mlflow-artifacts:"
+SERVED_ARTIFACTS_DIR = "mlartifacts"
+
+
 def location_to_path(location: str | None) -> Path | None:
     """A local path from an MLflow artifact location: `file://` URI or plain path; None for remote ones."""
     if not location:
@@ -208,9 +217,14 @@ def resolve_location(location: str | None, anchors: Sequence[Path], must_contain
     cluster) is looked for under each anchor by its trailing path components, longest
     first; the match must keep `must_contain` (the run or model id), so a bare
     `artifacts` folder of some other run is never taken (without it, at least two
-    components must match). Without a match, the recorded
-    path is returned as is: the caller shows it as missing.
+    components must match). Without a match, the recorded path is returned as is: the
+    caller shows it as missing. `mlflow-artifacts:/...` (a tracking server that serves
+    artifacts) is looked for in `mlartifacts/`, that server's default destination.
     """
+    if location and location.startswith(_SERVED_SCHEME):
+        served = location[len(_SERVED_SCHEME):].lstrip("/")
+        candidates = [anchor / SERVED_ARTIFACTS_DIR / served for anchor in anchors]
+        return next((c for c in candidates if c.exists()), candidates[0] if candidates else None)
     path = location_to_path(location)
     if path is None:
         return None

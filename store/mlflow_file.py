@@ -19,6 +19,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+import yaml
+
 from . import mlflow_common as common
 from .base import RunDetail
 
@@ -30,13 +32,28 @@ TRASH = ".trash"
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def read_yaml(path: Path) -> Any:
-    """PyYAML with the C loader when it is there: a 10,000-run store is 10,000 meta.yaml files."""
-    import yaml
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""The C loader when PyYAML has it: a 10,000-run store is 10,000 meta.yaml files."""
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def read_yaml(path: Path) -> Any:
     with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
+        return yaml.load(fh, Loader=_LOADER)  # noqa: S506 - a safe loader
+
+
+def load_mapping(path: Path, label: str) -> tuple[dict[str, Any], str | None]:
+    """A meta.yaml as a dict, or {} and what is wrong with it (missing, unreadable, not YAML, no mapping)."""
+    try:
+        data = read_yaml(path)
+    except FileNotFoundError:
+        return {}, f"{label} is missing"
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, f"{label} is unreadable ({type(exc).__name__}: {str(exc)[:80]})"
+    except yaml.YAMLError as exc:
+        return {}, f"{label} is not valid YAML ({str(exc).splitlines()[0][:80]})"
+    if not isinstance(data, dict):
+        return {}, f"{label} holds {type(data).__name__}, not a mapping"
+    return data, None
 
 
 def read_points(path: Path) -> tuple[list[tuple[int, float, int]], int]:
@@ -168,22 +185,7 @@ class MlflowFileStore(common.MlflowRunStore):
         cached = self._experiment_cache.get(exp_unit)
         if cached is not None and cached[0] == sig:
             return cached[1], cached[2]
-        meta: Any = {}
-        problem = None
-        if st is None:
-            problem = f"experiment {exp_unit}/{META} is missing"
-        else:
-            try:
-                meta = read_yaml(path)
-            except (OSError, ValueError, ImportError) as exc:
-                problem = f"experiment {exp_unit}/{META} is unreadable ({type(exc).__name__})"
-            except Exception as exc:  # yaml.YAMLError, without importing yaml at module level
-                if type(exc).__module__.split(".")[0] != "yaml":
-                    raise
-                problem = f"experiment {exp_unit}/{META} is not valid YAML"
-            if problem is None and not isinstance(meta, dict):
-                problem = f"experiment {exp_unit}/{META} holds no mapping"
-        meta = meta if isinstance(meta, dict) else {}
+        meta, problem = load_mapping(path, f"experiment {exp_unit}/{META}")
         self._experiment_cache[exp_unit] = (sig, meta, problem)
         return meta, problem
 
@@ -219,21 +221,8 @@ class MlflowFileStore(common.MlflowRunStore):
         """The record of a run folder and its meta.yaml (empty when unreadable)."""
         exp_unit, run_dir = unit.rsplit("/", 1)
         path = self.root / unit
-        problems: list[str] = []
-        meta: Any = {}
-        try:
-            meta = read_yaml(path / META)
-        except FileNotFoundError:
-            problems.append(f"{META} is missing")
-        except (OSError, ValueError) as exc:
-            problems.append(f"{META} is unreadable ({type(exc).__name__}: {str(exc)[:80]})")
-        except Exception as exc:  # yaml.YAMLError
-            if type(exc).__module__.split(".")[0] != "yaml":
-                raise
-            problems.append(f"{META} is not valid YAML ({str(exc).splitlines()[0][:80]})")
-        if not isinstance(meta, dict):
-            problems.append(f"{META} holds a {type(meta).__name__}, not a mapping")
-            meta = {}
+        meta, problem = load_mapping(path / META, META)
+        problems = [problem] if problem else []
         exp_meta, exp_problem = self._experiment(exp_unit)
         exp_id = exp_unit.rsplit("/", 1)[-1]
         info = dict(meta)
@@ -335,12 +324,4 @@ def _read_text(path: str) -> str:
 
 def _read_mapping(path: Path) -> dict[str, Any]:
     """A small meta.yaml that is not worth failing over (logged-model links): {} when unreadable."""
-    try:
-        data = read_yaml(path)
-    except OSError:
-        return {}
-    except Exception as exc:  # yaml.YAMLError
-        if type(exc).__module__.split(".")[0] != "yaml":
-            raise
-        return {}
-    return data if isinstance(data, dict) else {}
+    return load_mapping(path, META)[0]

@@ -155,4 +155,6 @@ def _cell(value: Any) -> Any:
     """Param values as one table cell: lists and other containers become their JSON text."""
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    return fmt.dumps(value).replace("\n", "")
+    import json
+
+    return json.dumps(value, default=str, ensure_ascii=False)

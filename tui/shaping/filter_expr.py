@@ -27,8 +27,9 @@ Values and how they compare:
   number and never less or greater than one.
 * Anything else, and anything quoted, compares as case-insensitive text with the cell as it is
   shown (``params.use_bn = true``, ``status = FAILED``); quoting is how to ask for text, e.g.
-  ``tags.version = "1.10"``. Metrics and ``created``/``ended``/``duration`` only hold numbers, so
-  comparing them with text is reported as an error rather than silently matching nothing.
+  ``tags.version = "1.10"``. Metrics and ``created``/``ended``/``duration`` only hold numbers:
+  their values are read as numbers even when quoted, and a value that is not a number is an
+  error rather than a comparison that silently matches nothing.
 * Missing cells (NaN/None) match no comparison, except that ``!=`` and ``!~`` are exactly the
   negation of ``=`` and ``~``: ``mse != 3`` keeps runs that have no ``mse``, the same rows as
   ``not mse = 3``. This is what "hide these rows" means to someone filtering a table.
@@ -37,8 +38,8 @@ Values and how they compare:
 
 The text is only ever tokenised and parsed here; it is never handed to ``eval`` or
 ``DataFrame.query``, because it may come from store data (saved filters, tag values).
-Evaluation works on whole columns, so a filter costs a few milliseconds on 10,000 runs and
-can run on every keystroke.
+Evaluation works on whole columns (and text work on each column's distinct values), so a
+filter costs well under 50 ms on 10,000 runs and can run on every keystroke.
 """
 
 from __future__ import annotations
@@ -46,9 +47,9 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 import numpy as np
 import pandas as pd
@@ -198,14 +199,14 @@ class _Not:
 
 @dataclass(frozen=True)
 class _And:
-    left: _Node
-    right: _Node
+    """All of `parts`; n-ary so a long run of words does not nest as deep as it is long."""
+
+    parts: tuple[_Node, ...]
 
 
 @dataclass(frozen=True)
 class _Or:
-    left: _Node
-    right: _Node
+    parts: tuple[_Node, ...]
 
 
 _Node = Union[_Compare, _FreeText, _Not, _And, _Or]
@@ -240,34 +241,34 @@ class _Parser:
         self.index += 1
         return token
 
-    def _after(self, token: _Token) -> int:
+    def _here(self) -> int:
         """Where the next token starts, or the end of the text: where a missing thing goes."""
         following = self._peek()
         return following.start if following is not None else len(self.text)
 
     def _or(self) -> _Node:
-        node = self._and()
+        parts = [self._and()]
         while (token := self._peek()) is not None and token.keyword == "or":
             self._next()
-            node = _Or(node, self._operand_after(token))
-        return node
+            parts.append(self._operand_after(token))
+        return parts[0] if len(parts) == 1 else _Or(tuple(parts))
 
     def _and(self) -> _Node:
-        node = self._not()
+        parts = [self._not()]
         while (token := self._peek()) is not None:
             if token.keyword == "and":
                 self._next()
-                node = _And(node, self._operand_after(token, tighter=True))
+                parts.append(self._operand_after(token, tighter=True))
             elif self._starts_operand(token):
-                node = _And(node, self._not())
+                parts.append(self._not())
             else:
                 break
-        return node
+        return parts[0] if len(parts) == 1 else _And(tuple(parts))
 
     def _operand_after(self, keyword: _Token, tighter: bool = False) -> _Node:
         token = self._peek()
         if token is None or not self._starts_operand(token):
-            raise FilterError(f"expected a condition after '{keyword.text}'", self._after(keyword))
+            raise FilterError(f"expected a condition after '{keyword.text}'", self._here())
         return self._not() if tighter else self._and()
 
     @staticmethod
@@ -280,7 +281,7 @@ class _Parser:
             self._next()
             following = self._peek()
             if following is None or not self._starts_operand(following):
-                raise FilterError("expected a condition after 'not'", self._after(token))
+                raise FilterError("expected a condition after 'not'", self._here())
             return _Not(self._not())
         return self._atom()
 
@@ -312,7 +313,7 @@ class _Parser:
         op = self._next()
         value_token = self._peek()
         if value_token is None or value_token.kind not in ("word", "string") or value_token.keyword:
-            raise FilterError(f"expected a value after '{op.text}'", self._after(op))
+            raise FilterError(f"expected a value after '{op.text}'", self._here())
         self._next()
         column = _resolve_field(field_token.text, self.columns, field_token.start)
         value = _make_value(column, op.text, value_token)
@@ -370,15 +371,27 @@ def _resolve_field(name: str, columns: Sequence[str], position: int) -> str:
 
 
 def _suggestion(name: str, columns: Sequence[str]) -> str:
-    """`` — did you mean …?`` for the columns whose full or short name is close to `name`."""
+    """`` — did you mean …?`` naming the columns spelled most like `name`, or nothing.
+
+    A name typed with a family prefix is compared with full names, one without it with
+    short names, so ``metrics.msee`` is not "close" to every metric through the shared prefix.
+    Only the best few, about equally close, are offered, in a stable order.
+    """
+    typed = name.lower()
+    prefixed = typed.startswith(PREFIXES)
     by_spelling: dict[str, str] = {}
     for column in columns:
-        by_spelling.setdefault(column.lower(), column)
-        by_spelling.setdefault(_short_names(column)[0].lower(), column)
-    close = difflib.get_close_matches(name.lower(), list(by_spelling), n=3, cutoff=0.6)
-    meant = list(dict.fromkeys(by_spelling[c] for c in close))
-    if not meant:
+        by_spelling.setdefault(column.lower() if prefixed else _short_names(column)[0].lower(), column)
+    scored: list[tuple[float, str]] = []
+    for spelling, column in by_spelling.items():
+        matcher = difflib.SequenceMatcher(None, typed, spelling)
+        if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6 and matcher.ratio() >= 0.6:
+            scored.append((-matcher.ratio(), column))
+    if not scored:
         return ""
+    scored.sort()
+    best = -scored[0][0]
+    meant = list(dict.fromkeys(column for score, column in scored if -score >= best - 0.1))[:3]
     return " — did you mean " + (" or ".join(meant) if len(meant) <= 2 else ", ".join(meant)) + "?"
 
 
@@ -474,7 +487,7 @@ class _Columns:
     def spread(self, column: str, per_distinct: pd.Series | np.ndarray) -> np.ndarray:
         """A bool per row from a bool per distinct value; missing cells get False."""
         codes = self.distinct_text(column)[0]
-        flags = np.asarray(pd.Series(per_distinct, dtype=object).fillna(False), dtype=bool)
+        flags = pd.Series(per_distinct).to_numpy(dtype=bool, na_value=False)
         return np.append(flags, False)[codes]
 
     def numbers(self, column: str) -> np.ndarray:
@@ -495,9 +508,15 @@ class _Columns:
 
 def _evaluate(node: _Node, columns: _Columns) -> np.ndarray:
     if isinstance(node, _And):
-        return _evaluate(node.left, columns) & _evaluate(node.right, columns)
+        result = _evaluate(node.parts[0], columns)
+        for part in node.parts[1:]:
+            result = result & _evaluate(part, columns)
+        return result
     if isinstance(node, _Or):
-        return _evaluate(node.left, columns) | _evaluate(node.right, columns)
+        result = _evaluate(node.parts[0], columns)
+        for part in node.parts[1:]:
+            result = result | _evaluate(part, columns)
+        return result
     if isinstance(node, _Not):
         return ~_evaluate(node.child, columns)
     if isinstance(node, _FreeText):
@@ -516,7 +535,7 @@ def _free_text(node: _FreeText, columns: _Columns) -> np.ndarray:
     return hit
 
 
-_ORDER = {
+_ORDER: dict[str, Callable[[Any, Any], Any]] = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
     ">": lambda a, b: a > b,
@@ -581,7 +600,10 @@ def parse_filter(text: str, columns: Sequence[str]) -> Filter:
     Empty or blank text gives a filter that keeps every row. Raises FilterError with a
     message for the user and the offset to mark.
     """
-    return Filter(text, _Parser(text, columns).parse())
+    try:
+        return Filter(text, _Parser(text, columns).parse())
+    except RecursionError:
+        raise FilterError("the filter nests parentheses or 'not' too deeply", None) from None
 
 
 def apply_filter(frame: pd.DataFrame, text: str) -> pd.DataFrame:

@@ -1,0 +1,315 @@
+"""Reading MLflow's SQLite store (`mlflow.db`), read-only and without the mlflow package.
+
+MLflow's SQLite database uses a rollback journal, not WAL: while any reader holds a read
+transaction, a training script's commit waits, and gives up with "database is locked"
+after its busy timeout. So every read here opens the file with `mode=ro`, runs one
+set-based statement per table (each its own short implicit transaction, fetched whole),
+and closes the connection; nothing is ever held between calls.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+from urllib.parse import quote
+
+from . import mlflow_common as common
+from .base import INDEX_SAVE_INTERVAL, RACY_SECONDS, RunDetail
+from .errors import StoreError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+REQUIRED_TABLES = ("experiments", "runs")
+BUSY_TIMEOUT = 5.0
+"""Seconds a read waits for a writer's commit to finish before giving up."""
+
+
+def is_sqlite_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection that never creates or changes a file next to the database."""
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)
+
+
+def mlflow_tables(path: Path) -> set[str]:
+    """The names of the tables in an SQLite file (empty when it cannot be read)."""
+    try:
+        con = connect_readonly(path)
+    except sqlite3.Error:
+        return set()
+    try:
+        return {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error:
+        return set()
+    finally:
+        con.close()
+
+
+def is_mlflow_db(path: Path) -> bool:
+    return is_sqlite_file(path) and all(t in mlflow_tables(path) for t in REQUIRED_TABLES)
+
+
+def _rows(con: sqlite3.Connection, sql: str, args: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    cur = con.execute(sql, tuple(args))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+class MlflowSqlStore(common.MlflowRunStore):
+    """An MLflow SQLite database, listed from `runs`, `params`, `tags` and `latest_metrics`.
+
+    The listing takes each metric's latest value from `latest_metrics` (MLflow keeps it
+    there, by the largest (step, timestamp, value)), so `min`, `max` and `count` are None
+    in the listing: computing them would scan every logged point while holding the
+    database's read lock. `run()` computes them for the one run it reads.
+
+    `refresh()` re-queries only when the database changed: its (mtime, size), the change
+    counter in its header (bumped by every commit in rollback-journal mode) and, for a
+    database switched to WAL, the `-wal` file's (mtime, size).
+    """
+
+    kind = "mlflow-sql"
+
+    def __init__(self, root: Path, include_deleted: bool = False) -> None:
+        super().__init__(root, include_deleted)
+        self._tables: set[str] | None = None
+
+    # -- change detection ------------------------------------------------------------------
+
+    def _db_signature(self) -> list[int]:
+        try:
+            st = os.stat(self.root)
+        except FileNotFoundError:
+            raise StoreError(f"{self.root} no longer exists") from None
+        try:
+            with open(self.root, "rb") as fh:
+                header = fh.read(28)
+            counter = int.from_bytes(header[24:28], "big") if len(header) == 28 else -1
+        except OSError:
+            counter = -1
+        sig = [st.st_mtime_ns, st.st_size, counter]
+        try:
+            wal = os.stat(f"{self.root}-wal")
+            sig += [wal.st_mtime_ns, wal.st_size]
+        except FileNotFoundError:
+            pass
+        return sig
+
+    def _unchanged(self, sig: list[int]) -> bool:
+        """True when the last query is known to be current. Only WAL mode needs the racy rule:
+        there a commit changes the `-wal` file, whose mtime may not move within one tick."""
+        entry = next(iter(self._entries.values()), None)
+        if entry is None or entry["sig"] != sig:
+            return False
+        if len(sig) > 3 and entry["read_at"] - max(sig[0], sig[3]) / 1e9 <= RACY_SECONDS:
+            return False
+        return True
+
+    def _scan(self) -> dict[str, list[int]]:
+        """Every run with the database's signature (not used by `refresh`, which queries in bulk)."""
+        sig = self._db_signature()
+        return {run_id: sig for run_id in self._query_records()}
+
+    def _read_record(self, unit: str) -> dict[str, Any]:
+        records = self._query_records(run_id=unit)
+        if unit not in records:
+            return common.build_record(unit, "", {}, {}, {}, {}, [f"run {unit} is no longer in {self.root.name}"])
+        return records[unit]
+
+    def refresh(self) -> set[str]:
+        """Re-query when the database changed; return the ids of runs added, changed or removed."""
+        if not self._loaded:
+            self._entries = self._load_index()
+            self._loaded = True
+        first = not self._by_id
+        now = time.time()
+        sig = self._db_signature()
+        if self._unchanged(sig):
+            changed = self._update_statuses(now)
+        else:
+            try:
+                records = self._query_records()
+            except StoreError:
+                if first:
+                    raise
+                return set()  # a writer held the lock past our timeout: keep what we have
+            changed = {rid for rid, entry in self._entries.items() if records.get(rid) != entry["record"]}
+            changed |= {rid for rid in records if rid not in self._entries}
+            self._entries = {rid: {"sig": sig, "read_at": now, "record": rec} for rid, rec in records.items()}
+            changed |= self._update_statuses(now)
+            self._index_dirty = True
+        if self._index_dirty and (self._saved_at == 0.0 or now - self._saved_at > INDEX_SAVE_INTERVAL):
+            self.save_index()
+        if first or changed:
+            self._by_id = {rid: rid for rid in self._entries}
+            self._frames.clear()
+            self._hide_deleted()
+        return set(self._by_id) if first else changed
+
+    # -- queries -------------------------------------------------------------------------
+
+    def _query_records(self, run_id: str | None = None) -> dict[str, dict[str, Any]]:
+        """Records of all runs (or of one), one statement per table on one short-lived connection."""
+        where = " WHERE run_uuid = ?" if run_id else ""
+        args = (run_id,) if run_id else ()
+        try:
+            con = connect_readonly(self.root)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {self.root} read-only: {exc}") from exc
+        try:
+            tables = self._table_names(con)
+            missing = [t for t in REQUIRED_TABLES if t not in tables]
+            if missing:
+                raise StoreError(f"{self.root} has no {' or '.join(missing)} table: it is not an MLflow database")
+            experiments = {str(row["experiment_id"]): row for row in _rows(con, "SELECT * FROM experiments")}
+            runs = _rows(con, "SELECT * FROM runs" + where, args)
+            params = con.execute('SELECT run_uuid, "key", value FROM params' + where, args).fetchall() \
+                if "params" in tables else []
+            tags = con.execute('SELECT run_uuid, "key", value FROM tags' + where, args).fetchall() \
+                if "tags" in tables else []
+            if "latest_metrics" in tables:
+                latest = con.execute(
+                    'SELECT run_uuid, "key", value, timestamp, step, is_nan FROM latest_metrics' + where,
+                    args).fetchall()
+            else:  # before MLflow 1.9: derive the latest point from the full history
+                latest = _latest_from_history(con.execute(
+                    'SELECT run_uuid, "key", value, timestamp, step, is_nan FROM metrics' + where, args))
+        except sqlite3.Error as exc:
+            raise StoreError(_explain(exc, self.root)) from exc
+        finally:
+            con.close()
+
+        by_run_params: dict[str, dict[str, str]] = {}
+        for rid, key, value in params:
+            by_run_params.setdefault(rid, {})[key] = "" if value is None else str(value)
+        by_run_tags: dict[str, dict[str, str]] = {}
+        for rid, key, value in tags:
+            by_run_tags.setdefault(rid, {})[key] = "" if value is None else str(value)
+        by_run_metrics: dict[str, dict[str, dict[str, Any]]] = {}
+        for rid, key, value, timestamp, step, is_nan in latest:
+            by_run_metrics.setdefault(rid, {})[key] = common.latest_only(value, timestamp, step, is_nan)
+
+        records: dict[str, dict[str, Any]] = {}
+        for run in runs:
+            rid = run["run_uuid"]
+            exp = experiments.get(str(run.get("experiment_id")), {})
+            info = dict(run)
+            if exp.get("lifecycle_stage") == "deleted":
+                info["lifecycle_stage"] = "deleted"
+            experiment = str(exp.get("name") or run.get("experiment_id") or "")
+            records[rid] = common.build_record(
+                rid, experiment, info, by_run_params.get(rid, {}), by_run_tags.get(rid, {}),
+                dict(sorted(by_run_metrics.get(rid, {}).items())))
+        return records
+
+    def _table_names(self, con: sqlite3.Connection) -> set[str]:
+        if self._tables is None:
+            self._tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return self._tables
+
+    # -- one run -------------------------------------------------------------------------
+
+    def run(self, run_id: str) -> RunDetail:
+        self._unit_of(run_id)
+        record = self._read_record(run_id)
+        stats, models = self._run_extras(run_id)
+        metrics = {key: {**summary, **stats.get(key, {})} for key, summary in record["metrics"].items()}
+        anchors = [self.root.parent]
+        artifacts = common.resolve_location(record["mlflow"].get("artifact_uri"), anchors, must_contain=run_id)
+        extra: dict[str, Path] = {}
+        for model_id, name, location in models:
+            where = common.resolve_location(location, anchors, must_contain=model_id)
+            if where is not None:
+                extra[common.model_label(name, model_id, extra)] = where
+        status = self.status_of(record) if run_id in self._by_id else record["status"]
+        return RunDetail(
+            run_id=run_id, experiment=record["experiment"], name=record["name"], status=status,
+            created=record["created"], ended=record["ended"], params=dict(record["params"]),
+            tags=dict(record["tags"]), metrics=metrics,
+            facts=common.facts_for(record, path=str(self.root)), error=record["reason"],
+            artifacts_dir=artifacts, extra_artifacts=extra, store=self,
+        )
+
+    def _run_extras(self, run_id: str) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str, str]]]:
+        """Min, max and count of each of the run's metrics, and its logged models (id, name, location)."""
+        con = connect_readonly(self.root)
+        try:
+            tables = self._table_names(con)
+            stats = {
+                key: {"min": lo, "max": hi, "count": n}
+                for key, lo, hi, n in con.execute(
+                    'SELECT "key", MIN(CASE WHEN is_nan THEN NULL ELSE value END),'
+                    ' MAX(CASE WHEN is_nan THEN NULL ELSE value END), COUNT(*)'
+                    ' FROM metrics WHERE run_uuid = ? GROUP BY "key"', (run_id,))
+            } if "metrics" in tables else {}
+            models = con.execute(
+                "SELECT model_id, name, artifact_location FROM logged_models WHERE source_run_id = ?"
+                + ("" if self.include_deleted else " AND (lifecycle_stage IS NULL OR lifecycle_stage != 'deleted')")
+                + " ORDER BY creation_timestamp_ms", (run_id,)).fetchall() if "logged_models" in tables else []
+        except sqlite3.Error as exc:
+            raise StoreError(_explain(exc, self.root)) from exc
+        finally:
+            con.close()
+        return stats, models
+
+    def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """Long frame `key, step, time, value`; each key's points by step, then time (SQL keeps no
+        logging order). NaN points, stored by MLflow as 0 with is_nan=1, come back as NaN."""
+        self._unit_of(run_id)
+        sql = 'SELECT "key", step, timestamp, value, is_nan FROM metrics WHERE run_uuid = ?'
+        args: list[Any] = [run_id]
+        if keys is not None:
+            wanted = list(dict.fromkeys(keys))
+            if not wanted:
+                return common.history_frame([])
+            sql += f' AND "key" IN ({", ".join("?" * len(wanted))})'
+            args += wanted
+        con = connect_readonly(self.root)
+        try:
+            rows = con.execute(sql + ' ORDER BY "key", step, timestamp', args).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(_explain(exc, self.root)) from exc
+        finally:
+            con.close()
+        parts: list[tuple[str, list[int], list[float], list[float]]] = []
+        for key, step, timestamp, value, is_nan in rows:
+            if not parts or parts[-1][0] != key:
+                parts.append((key, [], [], []))
+            parts[-1][1].append(int(step))
+            parts[-1][2].append(timestamp / 1000.0)
+            parts[-1][3].append(float("nan") if is_nan else float(value))
+        return common.history_frame(parts)
+
+
+def _latest_from_history(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    best: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for row in rows:
+        rid, key, value, timestamp, step, is_nan = row
+        order = common.latest_order(int(step or 0), int(timestamp or 0), 0.0 if is_nan else float(value))
+        current = best.get((rid, key))
+        if current is None or order > common.latest_order(
+                int(current[4] or 0), int(current[3] or 0), 0.0 if current[5] else float(current[2])):
+            best[(rid, key)] = row
+    return list(best.values())
+
+
+def _explain(exc: sqlite3.Error, path: Path) -> str:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return f"{path} stayed locked by a writer for {BUSY_TIMEOUT:.0f} s; try again"
+    if "readonly" in text.replace("-", "").replace(" ", ""):
+        return (f"{path} has an unfinished transaction from a writer that crashed; opening it once "
+                f"with MLflow (or `sqlite3 {path.name} 'PRAGMA quick_check'`) rolls it back")
+    return f"cannot read {path} as an MLflow database: {text}"

@@ -1,0 +1,1 @@
+"""tracktui's terminal app."""

@@ -1,0 +1,119 @@
+"""The tracktui App: owns the store reader, polls it off the UI thread, hosts the screens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from store import NotAStoreError, RunStore, open_store
+
+from .messages import StoreLoaded, StoreMissing
+from .screens.runs import RunsScreen
+
+POLL_SECONDS = 2.0
+
+
+class TrackApp(App[None]):
+    """Runs table first; detail, diff, charts and artifacts are pushed over it."""
+
+    TITLE = "tracktui"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Keys", id="app.help"),
+    ]
+
+    def __init__(self, store_path: Path, *, store: RunStore | None = None, clock: Callable[[], float] | None = None,
+                 poll_seconds: float = POLL_SECONDS, include_deleted: bool = False) -> None:
+        super().__init__()
+        self.store_path = store_path
+        self._store = store
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self.include_deleted = include_deleted
+        self.metric_stat = "last"
+        self.runs_screen = RunsScreen()
+
+    @property
+    def store(self) -> RunStore:
+        if self._store is None:
+            raise RuntimeError("the store is not open yet")
+        return self._store
+
+    @property
+    def store_kind(self) -> str:
+        return self._store.kind if self._store is not None else "tracktui"
+
+    def on_mount(self) -> None:
+        self.push_screen(self.runs_screen)
+        self.reload_store()
+        if self.poll_seconds > 0:
+            self.set_interval(self.poll_seconds, self.poll)
+
+    def reload_store(self) -> None:
+        self.poll(force=True)
+
+    @work(thread=True, exclusive=True, group="store-poll", exit_on_error=False)
+    def poll(self, force: bool = False) -> None:
+        """Re-read what changed and hand the runs screen a new frame (only when there is news)."""
+        if self._store is None:
+            if not self.store_path.exists():
+                self.runs_screen.post_message(StoreMissing(str(self.store_path)))
+                return
+            try:
+                self._store = open_store(self.store_path) if not self.include_deleted else \
+                    open_store(self.store_path, include_deleted=True)  # type: ignore[call-arg]
+            except NotAStoreError as exc:
+                self.runs_screen.post_message(StoreMissing(str(self.store_path), str(exc)))
+                return
+            force = True
+        changed = self._store.refresh()
+        frame = self._store.runs_frame(self.metric_stat)
+        running = bool(len(frame)) and bool((frame["status"] == "running").any())
+        if force or changed or running:
+            self.runs_screen.post_message(StoreLoaded(self._store, frame, self._store.experiments(), changed))
+
+    def on_unmount(self) -> None:
+        if self._store is not None:
+            try:
+                self._store.save_index()
+            except OSError:
+                pass
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for node, bindings_map in screen._binding_chain:
+            if node is self:
+                continue
+            seen = set()
+            for bindings in bindings_map.key_to_bindings.values():
+                for binding in bindings:
+                    if binding.description and binding.action not in seen:
+                        seen.add(binding.action)
+                        yield SystemCommand(binding.description, f"Key: {binding.key_display or binding.key}",
+                                            _runner(node, binding.action))
+
+
+def _runner(node: object, action: str) -> Callable[[], object]:
+    def run() -> object:
+        return node.run_action(action)  # type: ignore[attr-defined]
+
+    return run
+
+
+def make_app(store_path: str | Path, **kwargs: object) -> TrackApp:
+    """The one factory the CLI, tests and screenshot script all use."""
+    return TrackApp(Path(store_path).expanduser(), **kwargs)  # type: ignore[arg-type]
+

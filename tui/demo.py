@@ -1,0 +1,169 @@
+"""`tracktui demo`: a realistic store to explore, written through the public logging API.
+
+The seed question is the poly-regression sweep: which degree fits y = x² + noise best?
+(Degree 2.) Beside it: a classifier sweep with per-epoch curves, a failed run with its
+traceback, a run whose writer crashed, tags, and artifacts of every kind the viewer knows.
+Timestamps are laid out from a fixed `now`, so the same call writes the same store.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+import store
+from store import format as fmt
+
+HOUR = 3600.0
+
+
+def make_demo(root: Path, now: float) -> Path:
+    """Write the demo store under `root` (which must not hold one yet) and return it."""
+    root.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    t = now - 30 * HOUR
+    x = np.linspace(-3, 3, 60)
+    y = x**2 + rng.normal(0, 1.0, x.size)
+    for degree in (1, 2, 3, 10):
+        coef = np.polyfit(x, y, degree)
+        test_x = np.linspace(-3.2, 3.2, 40)
+        test_y = test_x**2 + rng.normal(0, 1.0, test_x.size)
+        mse = float(np.mean((np.polyval(coef, test_x) - test_y) ** 2))
+        with store.start_run(experiment="poly-regression", name=f"degree-{degree}", root=root) as run:
+            run.log_params({"degree": degree, "model": {"type": "polyfit", "fit_intercept": True},
+                            "data": {"n_train": int(x.size), "noise": 1.0}})
+            run.set_tags({"stage": "baseline" if degree == 1 else "sweep", "owner": "ml"})
+            run.log_metric("mse", mse, step=0, timestamp=t + 5)
+            run.log_metric("train_mse", float(np.mean((np.polyval(coef, x) - y) ** 2)), step=0, timestamp=t + 5)
+            run.log_dict("config.yaml", {"degree": degree, "x_range": [-3, 3], "noise": 1.0})
+            run.log_text("predictions.csv", "x,y_true,y_pred\n" + "\n".join(
+                f"{a:.3f},{b:.3f},{c:.3f}" for a, b, c in zip(test_x, test_y, np.polyval(coef, test_x))) + "\n")
+            run.log_dict("coefficients.json", {"degree": degree, "coef": [round(float(c), 6) for c in coef]})
+            run.log_text("fit.png", "")  # replaced below by a real PNG
+            _write_png(run.artifact_path("fit.png"), _fit_image(x, y, coef))
+        _backdate(run.path, t, t + 12)
+        t += HOUR
+
+    for i, (n_est, depth, lr) in enumerate([(100, 5, 0.1), (200, 8, 0.05), (50, 3, 0.3), (400, 12, 0.01)]):
+        name = ["rf-baseline", "rf-deep", "rf-shallow", "rf-wide"][i]
+        start = t
+        with store.start_run(experiment="iris-classification", name=name, root=root) as run:
+            run.log_params({"n_estimators": n_est, "max_depth": depth, "lr": lr,
+                            "optimizer": {"name": "adam", "betas": [0.9, 0.999]}, "epochs": 30})
+            run.set_tags({"stage": "baseline" if i == 0 else "tuning", "data": "v2"})
+            quality = [0.0, 0.08, -0.05, 0.04][i]
+            for epoch in range(30):
+                step_t = start + 60 * epoch
+                train = 1.2 * math.exp(-epoch / (6 - 2 * quality * 10 / 4)) + 0.05 + rng.normal(0, 0.01)
+                val = train + 0.05 + 0.004 * epoch * (i == 3) + rng.normal(0, 0.015)
+                acc = min(0.995, 0.55 + 0.4 * (1 - math.exp(-epoch / 5)) + quality + rng.normal(0, 0.005))
+                run.log({"train/loss": train, "val/loss": val, "val/acc": acc}, step=epoch, timestamp=step_t)
+            run.log_metric("accuracy", acc, step=0, timestamp=step_t)
+            run.log_metric("f1_macro", acc - 0.01, step=0, timestamp=step_t)
+            run.log_dict("eval/confusion_matrix.json", {"labels": ["setosa", "versicolor", "virginica"],
+                                                        "matrix": [[10, 0, 0], [0, 9, 1], [0, 1 + i % 2, 9]]})
+            run.log_text("eval/report.txt", f"classifier {name}\naccuracy {acc:.3f}\n")
+            run.log_dict("config.yaml", {"n_estimators": n_est, "max_depth": depth, "lr": lr})
+            run.log_text("train.log", "".join(f"epoch {e:3d} loss {1.2 * math.exp(-e / 6):.4f}\n" for e in range(30)))
+            _write_model(run.artifact_path("model.pkl"), seed=i)
+        _backdate(run.path, start, start + 30 * 60)
+        t += HOUR
+
+    try:
+        with store.start_run(experiment="iris-classification", name="rf-broken", root=root) as run:
+            run.log_params({"n_estimators": 100, "max_depth": -1, "lr": 0.1, "epochs": 30})
+            run.set_tag("stage", "tuning")
+            for epoch in range(4):
+                run.log({"train/loss": 1.0 - 0.1 * epoch}, step=epoch, timestamp=t + 60 * epoch)
+            raise ValueError("max_depth must be >= 1 or None, got -1")
+    except ValueError:
+        pass
+    _backdate(run.path, t, t + 240)
+    t += HOUR
+
+    run = store.start_run(experiment="iris-classification", name="rf-oom", root=root)
+    run.log_params({"n_estimators": 5000, "max_depth": 40, "lr": 0.1, "epochs": 30})
+    run.set_tag("stage", "tuning")
+    for epoch in range(12):
+        run.log({"train/loss": 0.9 * math.exp(-epoch / 8) + 0.1, "val/loss": 0.95 * math.exp(-epoch / 8) + 0.12},
+                step=epoch, timestamp=t + 60 * epoch)
+    run.finish()
+    _as_crashed(run.path, t)
+    return root
+
+
+def _backdate(run_path: Path, created: float, ended: float) -> None:
+    """Lay the run out on the demo's own clock (the API stamps real time)."""
+    meta = fmt.read_json(run_path / fmt.META)
+    meta.update(created=created, ended=ended, command=["python", "train.py"], cwd="/home/ml/project")
+    fmt.atomic_write_json(run_path / fmt.META, meta, fsync=False)
+    summary = fmt.read_json(run_path / fmt.SUMMARY)
+    summary["heartbeat"] = ended
+    fmt.atomic_write_json(run_path / fmt.SUMMARY, summary, fsync=False)
+
+
+def _as_crashed(run_path: Path, created: float) -> None:
+    """What a SIGKILLed writer leaves behind: 'running', a lock, and a pid that is gone."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    meta = fmt.read_json(run_path / fmt.META)
+    meta.update(status="running", ended=None, created=created, pid=gone.pid, pid_start=None,
+                command=["python", "train.py", "--big"], cwd="/home/ml/project")
+    fmt.atomic_write_json(run_path / fmt.META, meta, fsync=False)
+    summary = fmt.read_json(run_path / fmt.SUMMARY)
+    summary["heartbeat"] = created + 700
+    fmt.atomic_write_json(run_path / fmt.SUMMARY, summary, fsync=False)
+    (run_path / fmt.LOCK).write_text(json.dumps({"host": meta["host"], "pid": gone.pid}))
+
+
+def _fit_image(x: np.ndarray, y: np.ndarray, coef: np.ndarray, size: int = 48) -> np.ndarray:
+    img = np.full((size, size, 3), 250, dtype=np.uint8)
+    lo, hi = -2.0, 12.0
+
+    def to_px(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cols = ((xs + 3) / 6 * (size - 1)).astype(int).clip(0, size - 1)
+        rows = ((hi - ys) / (hi - lo) * (size - 1)).astype(int).clip(0, size - 1)
+        return rows, cols
+
+    r, c = to_px(x, y)
+    img[r, c] = (40, 90, 200)
+    xs = np.linspace(-3, 3, 400)
+    r, c = to_px(xs, np.polyval(coef, xs))
+    img[r, c] = (220, 60, 40)
+    return img
+
+
+def _write_png(path: Path, rgb: np.ndarray) -> None:
+    height, width, _ = rgb.shape
+    raw = b"".join(b"\x00" + rgb[row].tobytes() for row in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    png += chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    path.write_bytes(png)
+
+
+def _write_model(path: Path, seed: int) -> None:
+    """A binary 'model' file: a pickle header and random weights. Never meant to be loaded."""
+    buf = io.BytesIO()
+    buf.write(b"\x80\x05\x95")
+    buf.write(np.random.default_rng(seed).random(512).astype(np.float32).tobytes())
+    path.write_bytes(buf.getvalue())
+
+
+def demo_dir(given: str | None) -> Path:
+    if given:
+        return Path(given).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "tracktui" / "demo-store"
+

@@ -1,0 +1,31 @@
+"""Messages that workers post to the UI thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from textual.message import Message
+
+from store import RunStore
+
+
+@dataclass
+class StoreLoaded(Message):
+    """A fresh listing. Frequent ones replace each other: only the newest matters."""
+
+    store: RunStore
+    frame: pd.DataFrame
+    experiments: dict[str, int]
+    changed: set[str]
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StoreLoaded)
+
+
+@dataclass
+class StoreMissing(Message):
+    """The store folder does not exist (yet): show how to log a first run."""
+
+    path: str
+    error: str | None = None

@@ -1,0 +1,73 @@
+"""Column picker: show, hide and reorder the runs table's columns."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..shaping.formatting import printable
+
+
+class ColumnsScreen(ModalScreen[list[str] | None]):
+    """Returns the shown columns in order, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    ColumnsScreen { align: center middle; }
+    ColumnsScreen > Vertical { width: 60; max-width: 95%; height: 80%; border: thick $primary; background: $surface; }
+    ColumnsScreen #columns-help { height: auto; color: $text-muted; padding: 0 1; }
+    ColumnsScreen OptionList { height: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("space", "toggle", "Show/hide", id="columns.toggle"),
+        Binding("K,shift+up", "move(-1)", "Move up", id="columns.up"),
+        Binding("J,shift+down", "move(1)", "Move down", id="columns.down"),
+        Binding("enter", "apply", "Apply", id="columns.apply", priority=True),
+        Binding("escape", "cancel", "Cancel", id="columns.cancel"),
+    ]
+
+    def __init__(self, shown: list[str], hidden: list[str]) -> None:
+        super().__init__()
+        self.items: list[tuple[str, bool]] = [(c, True) for c in shown] + [(c, False) for c in hidden]
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text("space show/hide · K/J move · enter apply · escape cancel"), id="columns-help")
+            yield OptionList(*self._options(), id="column-list")
+        yield Footer()
+
+    def _options(self) -> list[Option]:
+        return [Option(Text(f"[{'x' if shown else ' '}] {printable(key)}"), id=key) for key, shown in self.items]
+
+    def _redraw(self, highlight: int) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(self._options())
+        options.highlighted = highlight
+
+    def action_toggle(self) -> None:
+        index = self.query_one(OptionList).highlighted
+        if index is not None:
+            key, shown = self.items[index]
+            self.items[index] = (key, not shown)
+            self._redraw(index)
+
+    def action_move(self, delta: int) -> None:
+        index = self.query_one(OptionList).highlighted
+        if index is None:
+            return
+        target = index + delta
+        if 0 <= target < len(self.items):
+            self.items[index], self.items[target] = self.items[target], self.items[index]
+            self._redraw(target)
+
+    def action_apply(self) -> None:
+        self.dismiss([key for key, shown in self.items if shown])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,64 @@
+"""Every key that works on the screen below, with what it does."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+NAVIGATION = [
+    ("j / ↓, k / ↑", "move down / up"),
+    ("h / ←, l / →", "move to the column left / right"),
+    ("g / home, G / end", "first / last run"),
+    ("pgup, pgdn", "page up / down"),
+    ("ctrl+p", "command palette"),
+    ("?", "this help"),
+    ("q", "quit"),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 72; max-width: 95%; height: 85%; border: thick $primary;
+                                  background: $surface; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
+
+    def __init__(self, under: Screen[object]) -> None:
+        super().__init__()
+        self.under = under
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        rows: dict[tuple[str, str], list[str]] = {}
+        chain = self.under._binding_chain
+        chain = sorted(chain, key=lambda item: (item[0] is not self.under, item[0] is self.app))
+        for _, bindings_map in chain:
+            for key, bindings in bindings_map.key_to_bindings.items():
+                for binding in bindings:
+                    if binding.description and binding.show:
+                        keys = rows.setdefault((binding.action, binding.description), [])
+                        shown = binding.key_display or _display(key)
+                        if shown not in keys:
+                            keys.append(shown)
+        for (_, description), keys in rows.items():
+            table.add_row(Text(", ".join(keys)), Text(description))
+        for key, what in NAVIGATION:
+            table.add_row(Text(key), Text(what))
+        with VerticalScroll():
+            yield Static(Text("Keys", style="bold underline"))
+            yield Static(table)
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)
+
+
+def _display(key: str) -> str:
+    return {"slash": "/", "space": "space", "question_mark": "?", "escape": "esc"}.get(key, key)

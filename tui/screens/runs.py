@@ -1,0 +1,332 @@
+"""The screen people live in: the runs table with its filter line and experiments list."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..messages import StoreLoaded, StoreMissing
+from ..settings import load_view, save_view
+from ..shaping.filter_expr import FilterError
+from ..shaping.formatting import printable
+from ..shaping.runs_view import RunsView
+from ..widgets.runs_table import RunsTable
+
+if TYPE_CHECKING:
+    from ..app import TrackApp
+
+METRIC_STATS = ("last", "min", "max")
+
+WELCOME = """\
+No runs here yet.
+
+Log a first run from Python:
+
+    import store
+    with store.start_run(experiment="hello", root="{root}") as run:
+        run.log_params({{"lr": 0.1}})
+        for step in range(100):
+            run.log_metric("loss", 1 / (step + 1))
+
+It appears here as soon as it starts. Or try `tracktui demo`.
+"""
+
+
+class RunsScreen(Screen[None]):
+    """Table of runs; keys sort, filter, mark, and open the other screens."""
+
+    CSS_PATH = "runs.tcss"
+
+    BINDINGS = [
+        Binding("enter", "open_detail", "Detail", id="runs.detail"),
+        Binding("space", "mark", "Mark", id="runs.mark"),
+        Binding("slash", "filter", "Filter", id="runs.filter"),
+        Binding("s", "sort", "Sort", id="runs.sort"),
+        Binding("c", "compare", "Compare", id="runs.compare"),
+        Binding("p", "charts", "Plot", id="runs.charts"),
+        Binding("a", "artifacts", "Artifacts", id="runs.artifacts"),
+        Binding("e", "toggle_experiments", "Experiments", id="runs.experiments"),
+        Binding("C", "pick_columns", "Columns", id="runs.columns"),
+        Binding("v", "toggle_all_columns", "All columns", show=False, id="runs.all_columns"),
+        Binding("m", "cycle_metric_stat", "Last/min/max", show=False, id="runs.metric_stat"),
+        Binding("u", "clear_marks", "Unmark all", show=False, id="runs.unmark"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="runs.clear_filter"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = RunsView(now=time.time())
+        self.metric_stat = "last"
+        self.experiments: dict[str, int] = {}
+        self.total = 0
+        self._first_load = True
+
+    @property
+    def tracker(self) -> TrackApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="store-bar")
+        with Horizontal(id="main"):
+            yield OptionList(id="experiments")
+            with Vertical(id="table-pane"):
+                yield RunsTable(self.view, id="runs")
+                yield Static(id="welcome")
+                yield Static(id="loading")
+        with Vertical(id="filter-bar"):
+            yield Input(placeholder="filter: text, or  metrics.mse < 5 and params.degree >= 2", id="filter")
+            yield Static(id="filter-error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#experiments").display = False
+        self.query_one("#filter-bar").display = False
+        self.query_one("#welcome").display = False
+        self.query_one("#loading", Static).update(Text(f"Reading {self.tracker.store_path} …"))
+        saved = load_view(self.tracker.store_path)
+        if isinstance(saved.get("columns"), list):
+            self.view.column_choice = [str(c) for c in saved["columns"]]
+            self.view.hidden_columns = set(map(str, saved.get("hidden", [])))
+        self._update_bar()
+        self.query_one(RunsTable).focus()
+
+    # -- data in ---------------------------------------------------------------------------
+
+    def on_store_loaded(self, message: StoreLoaded) -> None:
+        table = self.query_one(RunsTable)
+        keep = table.current_run
+        self.view.now = time.time() if self.tracker.clock is None else self.tracker.clock()
+        self.view.set_frame(message.frame)
+        self.experiments = message.experiments
+        self.total = len(message.frame)
+        self.query_one("#loading").display = False
+        empty = self.total == 0
+        self.query_one("#welcome").display = empty
+        table.display = not empty
+        if empty:
+            self.query_one("#welcome", Static).update(Text(WELCOME.format(root=self.tracker.store_path)))
+        self._update_experiments()
+        table.marks &= set(message.frame["run_id"])
+        table.reload(keep_run=keep)
+        self._update_bar()
+
+    def on_store_missing(self, message: StoreMissing) -> None:
+        self.query_one("#loading").display = False
+        self.query_one(RunsTable).display = False
+        welcome = self.query_one("#welcome", Static)
+        welcome.display = True
+        welcome.update(Text(WELCOME.format(root=message.path)))
+        self._update_bar()
+
+    def _update_bar(self) -> None:
+        table = self.query_one(RunsTable)
+        running = int((self.view.frame["status"] == "running").sum()) if len(self.view.frame) else 0
+        parts = [f"{self.view.row_count}/{self.total} runs"]
+        if running:
+            parts.append(f"{running} running")
+        if table.marks:
+            parts.append(f"{len(table.marks)} marked")
+        if self.view.experiment is not None:
+            parts.append(f"experiment: {printable(self.view.experiment)}")
+        if self.metric_stat != "last":
+            parts.append(f"metrics: {self.metric_stat}")
+        if self.view.sort_key:
+            parts.append(f"sort: {self.view.sort_key} {'▼' if self.view.sort_descending else '▲'}")
+        bar = Text()
+        bar.append(f" {self.tracker.store_kind} ", style="bold reverse")
+        bar.append(f" {printable(str(self.tracker.store_path))}  ")
+        bar.append(" · ".join(parts), style="bold")
+        self.query_one("#store-bar", Static).update(bar)
+
+    def _update_experiments(self) -> None:
+        options = self.query_one("#experiments", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_option(Option(Text(f"all ({self.total})"), id="\0all"))
+        for name, count in self.experiments.items():
+            options.add_option(Option(Text(f"{printable(name)} ({count})"), id=name))
+        if highlighted is not None and highlighted < options.option_count:
+            options.highlighted = highlighted
+
+    # -- actions ---------------------------------------------------------------------------
+
+    @property
+    def table(self) -> RunsTable:
+        return self.query_one(RunsTable)
+
+    def _refresh_table(self, keep: str | None = None) -> None:
+        self.table.reload(keep_run=keep or self.table.current_run)
+        self._update_bar()
+
+    def action_mark(self) -> None:
+        self.table.toggle_mark()
+        self.table.action_cursor_down()
+        self._update_bar()
+
+    def action_clear_marks(self) -> None:
+        self.table.marks.clear()
+        self.table.refresh()
+        self._update_bar()
+
+    def action_sort(self) -> None:
+        column = self.table.current_column
+        if column is not None:
+            self._sort_by(column.key)
+
+    def _sort_by(self, key: str) -> None:
+        """After a sort the cursor goes to the top: one sorts to see the best runs first."""
+        self.view.set_sort(key)
+        self.table.cursor_row = 0
+        self._refresh_table(self.view.run_id_at(0))
+
+    @on(RunsTable.HeaderClicked)
+    def _header_clicked(self, event: RunsTable.HeaderClicked) -> None:
+        self._sort_by(event.column)
+
+    def action_filter(self) -> None:
+        self.query_one("#filter-bar").display = True
+        # Focus now, not on the next idle: keys typed straight after `/` must land in the input.
+        self.set_focus(self.query_one("#filter", Input))
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        error = self.query_one("#filter-error", Static)
+        keep = self.table.current_run
+        try:
+            self.view.set_filter(event.value)
+        except FilterError as exc:
+            pointer = ""
+            if exc.position is not None:
+                pointer = " " * (exc.position + 1) + "^ "
+            error.update(Text(f"{pointer}{exc.message}", style="bold"))
+            error.add_class("error")
+            error.display = True
+            return
+        error.display = False
+        error.remove_class("error")
+        self._refresh_table(keep)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        if not self.query_one("#filter-error").display:
+            self.table.focus()
+            if not self.view.filter_text:
+                self.query_one("#filter-bar").display = False
+
+    def action_clear_filter(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        if filter_input.value or self.query_one("#filter-bar").display:
+            filter_input.value = ""
+            self.view.set_filter("")
+            self.query_one("#filter-error").display = False
+            self.query_one("#filter-bar").display = False
+            self._refresh_table()
+        self.table.focus()
+
+    def action_toggle_experiments(self) -> None:
+        options = self.query_one("#experiments", OptionList)
+        options.display = not options.display
+        if options.display:
+            options.focus()
+        else:
+            self.table.focus()
+
+    @on(OptionList.OptionSelected, "#experiments")
+    def _experiment_chosen(self, event: OptionList.OptionSelected) -> None:
+        chosen = event.option.id
+        self.view.experiment = None if chosen == "\0all" else chosen
+        self.view.update()
+        self._refresh_table()
+        self.table.focus()
+
+    def action_toggle_all_columns(self) -> None:
+        self.view.show_all_columns = not self.view.show_all_columns
+        self.view.column_choice = None if self.view.show_all_columns else self.view.column_choice
+        self.view.update()
+        self._refresh_table()
+        self.notify("Showing all columns" if self.view.show_all_columns else "Showing columns that vary",
+                    timeout=2)
+
+    def action_cycle_metric_stat(self) -> None:
+        self.metric_stat = METRIC_STATS[(METRIC_STATS.index(self.metric_stat) + 1) % len(METRIC_STATS)]
+        self.tracker.metric_stat = self.metric_stat
+        self.tracker.reload_store()
+        self.notify(f"Metric columns show the {self.metric_stat} value", timeout=2)
+
+    def action_pick_columns(self) -> None:
+        from .columns import ColumnsScreen
+
+        shown = [c.key for c in self.view.columns]
+        hidden = [c for c in self.view.all_columns() if c not in shown]
+
+        def chosen(result: list[str] | None) -> None:
+            if result is None:
+                return
+            self.view.column_choice = result
+            self.view.hidden_columns = {c for c in self.view.all_columns() if c not in result}
+            self.view.update()
+            self._refresh_table()
+            save_view(self.tracker.store_path, {"columns": result, "hidden": sorted(self.view.hidden_columns)})
+
+        self.app.push_screen(ColumnsScreen(shown, hidden), chosen)
+
+    @on(RunsTable.Activated)
+    def action_open_detail(self) -> None:
+        run_id = self.table.current_run
+        if run_id is not None:
+            from .detail import DetailScreen
+
+            self.app.push_screen(DetailScreen(self.tracker.store, run_id))
+
+    def _chosen_runs(self) -> list[str]:
+        """Marked runs in table order; none marked: the run under the cursor and the one below it."""
+        marks = self.table.marks
+        if marks:
+            in_view = [self.view.run_id_at(i) for i in range(self.view.row_count)]
+            ordered = [r for r in in_view if r in marks]
+            return ordered + sorted(marks - set(ordered))
+        row = self.table.cursor_row
+        ids = [self.view.run_id_at(row), self.view.run_id_at(row + 1)]
+        return [r for r in ids if r is not None]
+
+    def action_compare(self) -> None:
+        runs = self._chosen_runs()
+        if len(runs) < 2:
+            self.notify("Mark two or more runs with space to compare them", severity="warning")
+            return
+        from .diff import DiffScreen
+
+        self.app.push_screen(DiffScreen(self.tracker.store, runs))
+
+    def action_charts(self) -> None:
+        runs = self._chosen_runs() if self.table.marks else [r for r in [self.table.current_run] if r]
+        if not runs:
+            return
+        from .charts import ChartsScreen
+
+        self.app.push_screen(ChartsScreen(self.tracker.store, runs, frame=self.view.visible_frame()))
+
+    def action_artifacts(self) -> None:
+        run_id = self.table.current_run
+        if run_id is None:
+            return
+        marks = [r for r in self._chosen_runs() if r != run_id] if len(self.table.marks) == 2 else []
+        self.open_artifacts(run_id, marks[0] if marks else None)
+
+    @work(thread=True, exclusive=True, group="open-artifacts", exit_on_error=False)
+    def open_artifacts(self, run_id: str, other_id: str | None) -> None:
+        from .artifacts import ArtifactsScreen
+
+        detail = self.tracker.store.run(run_id)
+        other = self.tracker.store.run(other_id) if other_id else None
+        self.app.call_from_thread(self.app.push_screen, ArtifactsScreen(detail, other=other))
+

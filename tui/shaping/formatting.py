@@ -1,0 +1,84 @@
+"""How values look in a cell: numbers to a sensible width, times relative to now, text made safe.
+
+Text from a store is data: `printable` turns control characters (escape codes included)
+into visible symbols so a run name can never restyle or corrupt the terminal.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from typing import Any
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """Control characters as their Unicode control pictures (ESC -> ␛, newline -> ␊)."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda m: "\u2421" if m.group() == "\x7f" else chr(0x2400 + ord(m.group())), text)
+
+
+def is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_number(value: float) -> str:
+    """A float in about 10 characters: integers as such, else 5 significant digits."""
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if value == int(value) and abs(value) < 1e9:
+        return str(int(value))
+    if 1e-4 <= abs(value) < 1e6:
+        return f"{value:.5g}"
+    return f"{value:.3g}"
+
+
+def format_value(value: Any) -> str:
+    """Any param, metric or tag value as cell text."""
+    if is_missing(value):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format_number(value)
+    return printable(str(value))
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None or is_missing(seconds):
+        return ""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h{minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d{hours:02d}h"
+
+
+def format_ago(timestamp: float | None, now: float) -> str:
+    """'3h ago', the way people say it; dates once it is more than a week back."""
+    if timestamp is None or is_missing(timestamp):
+        return ""
+    delta = now - timestamp
+    if delta < 0:
+        return "just now" if delta > -60 else format_timestamp(timestamp)
+    for limit, unit, size in ((60, "s", 1), (3600, "m", 60), (86400, "h", 3600), (7 * 86400, "d", 86400)):
+        if delta < limit:
+            return "just now" if unit == "s" and delta < 10 else f"{int(delta // size)}{unit} ago"
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d")
+
+
+def format_timestamp(timestamp: float | None) -> str:
+    if timestamp is None or is_missing(timestamp):
+        return ""
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,282 @@
+"""A virtual table of runs: it draws only the rows on screen, straight from a `RunsView`.
+
+Textual's DataTable measures every cell when rows are added, which takes seconds for
+10,000 runs; this widget's cost per frame is the visible rows only. Cell text is never
+parsed as markup: it goes into Segments as-is (after `printable`).
+"""
+
+from __future__ import annotations
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ..shaping.runs_view import Column, RunsView
+
+FIXED_COLUMNS = 2
+"""The mark gutter and the first two columns (status, name) stay put when the table scrolls sideways."""
+
+
+class RunsTable(ScrollView, can_focus=True):
+    """Runs as rows; a cursor row and a cursor column; marked rows flagged on the left."""
+
+    DEFAULT_CSS = """
+    RunsTable { background: $surface; scrollbar-gutter: stable; }
+    RunsTable > .runs-table--header { text-style: bold; background: $panel; color: $foreground; }
+    RunsTable > .runs-table--header-param { text-style: bold; background: $panel; color: $secondary; }
+    RunsTable > .runs-table--header-metric { text-style: bold; background: $panel; color: $accent; }
+    RunsTable > .runs-table--header-cursor { text-style: bold reverse; }
+    RunsTable > .runs-table--cursor { background: $block-cursor-blurred-background; }
+    RunsTable:focus > .runs-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    RunsTable > .runs-table--cursor-cell { text-style: bold underline; }
+    RunsTable > .runs-table--marked { background: $primary 20%; }
+    RunsTable > .runs-table--mark { color: $warning; text-style: bold; }
+    RunsTable > .runs-table--running { color: $primary; }
+    RunsTable > .runs-table--finished { color: $success; }
+    RunsTable > .runs-table--failed { color: $error; }
+    RunsTable > .runs-table--killed { color: $warning; }
+    RunsTable > .runs-table--crashed { color: $error; text-style: bold reverse; }
+    RunsTable > .runs-table--damaged { color: $warning; text-style: bold reverse; }
+    RunsTable > .runs-table--dim { color: $text-muted; }
+    """
+
+    COMPONENT_CLASSES = {
+        "runs-table--header", "runs-table--header-param", "runs-table--header-metric",
+        "runs-table--header-cursor", "runs-table--cursor", "runs-table--cursor-cell", "runs-table--marked",
+        "runs-table--mark", "runs-table--running", "runs-table--finished", "runs-table--failed",
+        "runs-table--killed", "runs-table--crashed", "runs-table--damaged", "runs-table--dim",
+    }
+
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Down", show=False, id="runs.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="runs.up"),
+        Binding("left,h", "cursor_left", "Left", show=False, id="runs.left"),
+        Binding("right,l", "cursor_right", "Right", show=False, id="runs.right"),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="runs.page_down"),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="runs.page_up"),
+        Binding("home,g", "first", "Top", show=False, id="runs.top"),
+        Binding("end,G", "last", "Bottom", show=False, id="runs.bottom"),
+    ]
+
+    cursor_row: reactive[int] = reactive(0, always_update=True)
+    cursor_column: reactive[int] = reactive(1)
+
+    class CursorMoved(Message):
+        """The cursor is on another run (or None when the table is empty)."""
+
+        def __init__(self, run_id: str | None) -> None:
+            super().__init__()
+            self.run_id = run_id
+
+    class HeaderClicked(Message):
+        def __init__(self, column: str) -> None:
+            super().__init__()
+            self.column = column
+
+    class Activated(Message):
+        """Enter or a double click on a run."""
+
+        def __init__(self, run_id: str) -> None:
+            super().__init__()
+            self.run_id = run_id
+
+    def __init__(self, view: RunsView, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.view = view
+        self.marks: set[str] = set()
+        self._positions: list[tuple[int, int]] = []
+        self._total_width = self._fixed_width = 0
+
+    # -- data ------------------------------------------------------------------------------
+
+    def reload(self, keep_run: str | None = None) -> None:
+        """Call after the view changed; keeps the cursor on `keep_run` when it is still shown."""
+        self._layout_columns()
+        row = self.view.row_of(keep_run) if keep_run else None
+        count = self.view.row_count
+        self.virtual_size = Size(self._total_width, count + 1)
+        self.cursor_row = min(row if row is not None else self.cursor_row, max(0, count - 1))
+        self.cursor_column = min(self.cursor_column, max(0, len(self.view.columns) - 1))
+        self._scroll_cursor_into_view()
+        self.refresh()
+
+    @property
+    def current_run(self) -> str | None:
+        return self.view.run_id_at(self.cursor_row)
+
+    @property
+    def current_column(self) -> Column | None:
+        cols = self.view.columns
+        return cols[self.cursor_column] if 0 <= self.cursor_column < len(cols) else None
+
+    def toggle_mark(self) -> None:
+        run_id = self.current_run
+        if run_id is None:
+            return
+        self.marks.symmetric_difference_update({run_id})
+        self.refresh()
+
+    def _layout_columns(self) -> None:
+        x = 2  # the mark gutter
+        self._positions = []
+        for col in self.view.columns:
+            self._positions.append((x, col.width))
+            x += col.width + 2
+        self._total_width = x
+        self._fixed_width = 2 + sum(w + 2 for _, w in self._positions[:FIXED_COLUMNS])
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            return self._header_strip(width, base)
+        row = y - 1 + int(self.scroll_offset.y)
+        if row >= self.view.row_count:
+            return Strip.blank(width, base)
+        return self._row_strip(row, width, base)
+
+    def _join_line(self, segments_fixed: list[Segment], segments_rest: list[Segment], width: int, base: Style) -> Strip:
+        scroll_x = int(self.scroll_offset.x)
+        fixed = Strip(segments_fixed)
+        rest = Strip(segments_rest).crop(scroll_x, scroll_x + max(0, width - self._fixed_width))
+        return Strip.join([fixed, rest]).adjust_cell_length(width, base).simplify()
+
+    def _header_strip(self, width: int, base: Style) -> Strip:
+        styles = {
+            "base": self.get_component_rich_style("runs-table--header"),
+            "tag": self.get_component_rich_style("runs-table--header"),
+            "param": self.get_component_rich_style("runs-table--header-param"),
+            "metric": self.get_component_rich_style("runs-table--header-metric"),
+        }
+        cursor = self.get_component_rich_style("runs-table--header-cursor")
+        fixed: list[Segment] = [Segment("  ", styles["base"])]
+        rest: list[Segment] = []
+        sort_key, descending = self.view.sort_key, self.view.sort_descending
+        for index, col in enumerate(self.view.columns):
+            arrow = (" ▼" if descending else " ▲") if col.key == sort_key else ""
+            label = _fit(col.label, col.width - cell_len(arrow)) + arrow
+            text = label.rjust(col.width) if col.numeric else label.ljust(col.width)
+            style = styles[col.kind] + Style.from_meta({"header": col.key})
+            if index == self.cursor_column:
+                style += cursor
+            target = fixed if index < FIXED_COLUMNS else rest
+            target.append(Segment(set_cell_size(text, col.width), style))
+            target.append(Segment("  ", styles["base"]))
+        return self._join_line(fixed, rest, width, base)
+
+    def _row_strip(self, row: int, width: int, base: Style) -> Strip:
+        view = self.view
+        run_id = view.run_id_at(row)
+        marked = run_id in self.marks
+        is_cursor = row == self.cursor_row
+        row_style = base
+        if marked:
+            row_style += self.get_component_rich_style("runs-table--marked")
+        if is_cursor:
+            row_style += self.get_component_rich_style("runs-table--cursor")
+        row_style += Style.from_meta({"row": row})
+        status = view.status_at(row)
+        fixed: list[Segment] = [Segment("● " if marked else "  ",
+                                        row_style + self.get_component_rich_style("runs-table--mark"))]
+        rest: list[Segment] = []
+        for index, (col, text) in enumerate(zip(view.columns, view.cells(row))):
+            style = row_style
+            if col.key == "status":
+                style = row_style + self.get_component_rich_style(f"runs-table--{status}") \
+                    if f"runs-table--{status}" in self.COMPONENT_CLASSES else row_style
+            if is_cursor and index == self.cursor_column:
+                style += self.get_component_rich_style("runs-table--cursor-cell")
+            fitted = _fit(text, col.width)
+            fitted = fitted.rjust(col.width) if col.numeric else fitted.ljust(col.width)
+            target = fixed if index < FIXED_COLUMNS else rest
+            target.append(Segment(set_cell_size(fitted, col.width), style))
+            target.append(Segment("  ", row_style))
+        return self._join_line(fixed, rest, width, row_style)
+
+    # -- cursor ----------------------------------------------------------------------------
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh()
+        self.post_message(self.CursorMoved(self.current_run))
+
+    def watch_cursor_column(self) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh()
+
+    def _scroll_cursor_into_view(self) -> None:
+        height = max(1, self.scrollable_content_region.height - 1)
+        top = int(self.scroll_offset.y)
+        y = top
+        if self.cursor_row < top:
+            y = self.cursor_row
+        elif self.cursor_row >= top + height:
+            y = self.cursor_row - height + 1
+        x = int(self.scroll_offset.x)
+        if self._positions and self.cursor_column >= FIXED_COLUMNS:
+            start, w = self._positions[self.cursor_column]
+            start -= self._fixed_width
+            visible = max(1, self.scrollable_content_region.width - self._fixed_width)
+            if start < x:
+                x = start
+            elif start + w > x + visible:
+                x = start + w - visible
+        self.scroll_to(x=max(0, x), y=max(0, y), animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self.cursor_row = min(self.cursor_row + 1, max(0, self.view.row_count - 1))
+
+    def action_cursor_up(self) -> None:
+        self.cursor_row = max(self.cursor_row - 1, 0)
+
+    def action_cursor_left(self) -> None:
+        self.cursor_column = max(self.cursor_column - 1, 0)
+
+    def action_cursor_right(self) -> None:
+        self.cursor_column = min(self.cursor_column + 1, max(0, len(self.view.columns) - 1))
+
+    def action_page_down(self) -> None:
+        page = max(1, self.scrollable_content_region.height - 2)
+        self.cursor_row = min(self.cursor_row + page, max(0, self.view.row_count - 1))
+
+    def action_page_up(self) -> None:
+        page = max(1, self.scrollable_content_region.height - 2)
+        self.cursor_row = max(self.cursor_row - page, 0)
+
+    def action_first(self) -> None:
+        self.cursor_row = 0
+
+    def action_last(self) -> None:
+        self.cursor_row = max(0, self.view.row_count - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        meta = event.style.meta
+        if "header" in meta:
+            keys = [c.key for c in self.view.columns]
+            if meta["header"] in keys:
+                self.cursor_column = keys.index(meta["header"])
+            self.post_message(self.HeaderClicked(meta["header"]))
+        elif "row" in meta:
+            self.cursor_row = int(meta["row"])
+            if event.chain == 2 and self.current_run:
+                self.post_message(self.Activated(self.current_run))
+
+    def key_enter(self) -> None:
+        if self.current_run:
+            self.post_message(self.Activated(self.current_run))
+
+
+def _fit(text: str, width: int) -> str:
+    """Truncate to `width` cells with an ellipsis."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(0, width - 1)) + "…"
