@@ -9,11 +9,9 @@ Timestamps are laid out from a fixed `now`, so the same call writes the same sto
 from __future__ import annotations
 
 import io
-import json
 import math
 import os
 import struct
-import subprocess
 import zlib
 from pathlib import Path
 
@@ -49,7 +47,7 @@ def make_demo(root: Path, now: float) -> Path:
             run.log_dict("coefficients.json", {"degree": degree, "coef": [round(float(c), 6) for c in coef]})
             run.log_text("fit.png", "")  # replaced below by a real PNG
             _write_png(run.artifact_path("fit.png"), _fit_image(x, y, coef))
-        _backdate(run.path, t, t + 12)
+        _settle(run.path, t, t + 12)
         t += HOUR
 
     for i, (n_est, depth, lr) in enumerate([(100, 5, 0.1), (200, 8, 0.05), (50, 3, 0.3), (400, 12, 0.01)]):
@@ -74,7 +72,7 @@ def make_demo(root: Path, now: float) -> Path:
             run.log_dict("config.yaml", {"n_estimators": n_est, "max_depth": depth, "lr": lr})
             run.log_text("train.log", "".join(f"epoch {e:3d} loss {1.2 * math.exp(-e / 6):.4f}\n" for e in range(30)))
             _write_model(run.artifact_path("model.pkl"), seed=i)
-        _backdate(run.path, start, start + 30 * 60)
+        _settle(run.path, start, start + 30 * 60)
         t += HOUR
 
     try:
@@ -86,7 +84,7 @@ def make_demo(root: Path, now: float) -> Path:
             raise ValueError("max_depth must be >= 1 or None, got -1")
     except ValueError:
         pass
-    _backdate(run.path, t, t + 240)
+    _settle(run.path, t, t + 240)
     t += HOUR
 
     run = store.start_run(experiment="iris-classification", name="rf-oom", root=root)
@@ -96,32 +94,37 @@ def make_demo(root: Path, now: float) -> Path:
         run.log({"train/loss": 0.9 * math.exp(-epoch / 8) + 0.1, "val/loss": 0.95 * math.exp(-epoch / 8) + 0.12},
                 step=epoch, timestamp=t + 60 * epoch)
     run.finish()
-    _as_crashed(run.path, t)
+    # What a SIGKILLed writer on another machine leaves behind: 'running' and a heartbeat gone stale.
+    _settle(run.path, t, None, status="running", command=("python", "train.py", "--big"))
     return root
 
 
-def _backdate(run_path: Path, created: float, ended: float) -> None:
-    """Lay the run out on the demo's own clock (the API stamps real time)."""
-    meta = fmt.read_json(run_path / fmt.META)
-    meta.update(created=created, ended=ended, command=["python", "train.py"], cwd="/home/ml/project")
-    fmt.atomic_write_json(run_path / fmt.META, meta, fsync=False)
-    summary = fmt.read_json(run_path / fmt.SUMMARY)
-    summary["heartbeat"] = ended
-    fmt.atomic_write_json(run_path / fmt.SUMMARY, summary, fsync=False)
+DEMO_FACTS = {
+    "host": "gpu-box-1", "user": "ml", "python": "3.11.7", "cwd": "/home/ml/project", "pid": 41230,
+    "pid_start": None, "git": {"commit": "3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39", "branch": "main", "dirty": False},
+}
 
 
-def _as_crashed(run_path: Path, created: float) -> None:
-    """What a SIGKILLed writer leaves behind: 'running', a lock, and a pid that is gone."""
-    gone = subprocess.Popen(["true"])
-    gone.wait()
+def _settle(run_path: Path, created: float, ended: float | None, status: str | None = None,
+            command: tuple[str, ...] = ("python", "train.py")) -> Path:
+    """Put a finished run on the demo's own clock and machine, under an id made from that clock.
+
+    The API stamps real time, this host and a random id; the demo wants the same store on
+    every machine, so screenshots and snapshot tests come out the same.
+    """
     meta = fmt.read_json(run_path / fmt.META)
-    meta.update(status="running", ended=None, created=created, pid=gone.pid, pid_start=None,
-                command=["python", "train.py", "--big"], cwd="/home/ml/project")
+    meta.update(DEMO_FACTS, created=created, ended=ended, command=list(command))
+    if status is not None:
+        meta["status"] = status
+    run_id = fmt.new_run_id(created).rsplit("-", 1)[0] + "-" + f"demo{int(created) % 10000:04d}"
+    meta["run_id"] = run_id
     fmt.atomic_write_json(run_path / fmt.META, meta, fsync=False)
     summary = fmt.read_json(run_path / fmt.SUMMARY)
-    summary["heartbeat"] = created + 700
+    summary["heartbeat"] = ended if ended is not None else created + 700
     fmt.atomic_write_json(run_path / fmt.SUMMARY, summary, fsync=False)
-    (run_path / fmt.LOCK).write_text(json.dumps({"host": meta["host"], "pid": gone.pid}))
+    target = run_path.parent / run_id
+    run_path.rename(target)
+    return target
 
 
 def _fit_image(x: np.ndarray, y: np.ndarray, coef: np.ndarray, size: int = 48) -> np.ndarray:

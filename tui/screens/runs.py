@@ -233,12 +233,14 @@ class RunsScreen(Screen[None]):
         self.table.focus()
 
     def action_toggle_experiments(self) -> None:
+        """Show and focus the list; if it is shown but not focused, focus it; if focused, hide it."""
         options = self.query_one("#experiments", OptionList)
-        options.display = not options.display
-        if options.display:
-            options.focus()
+        if options.display and options.has_focus:
+            options.display = False
+            self.set_focus(self.table)
         else:
-            self.table.focus()
+            options.display = True
+            self.set_focus(options)
 
     @on(OptionList.OptionSelected, "#experiments")
     def _experiment_chosen(self, event: OptionList.OptionSelected) -> None:

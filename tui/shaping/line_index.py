@@ -23,6 +23,8 @@ STRIDE = 32
 """Keep the start offset of every STRIDE-th line."""
 CHUNK_BYTES = 8 * 1024 * 1024
 """How much of the file one indexing step reads."""
+FIRST_CHUNK_BYTES = 256 * 1024
+"""The first step is small so the first screenful can show at once."""
 MAX_LINE_BYTES = 4096
 """Longer lines are cut here when read for display; the rest is skipped, not read into memory."""
 
@@ -100,8 +102,10 @@ def build_index(
 
     Stops early, leaving the index incomplete, when `cancelled()` turns true.
     """
+    size = min(FIRST_CHUNK_BYTES, chunk_bytes)
     while not cancelled():
-        chunk = fh.read(chunk_bytes)
+        chunk = fh.read(size)
+        size = chunk_bytes
         if not chunk:
             index.finish()
             yield index

@@ -230,7 +230,7 @@ class RunsView:
         return width
 
     def _measure(self, key: str) -> int:
-        label = cell_len(column_label(key))
+        label = cell_len(column_label(key)) + 2  # room for the sort arrow
         if key == "status":
             return max(label, 10)
         if key in ("created", "ended"):
@@ -244,4 +244,4 @@ class RunsView:
         sample = frame[key].iloc[::step]
         longest = max((cell_len(self.cell_text(key, v)) for v in sample), default=0)
         cap = MAX_WIDTH.get(key, TEXT_MAX_WIDTH)
-        return max(min(label, 24), min(longest, cap), 3)
+        return max(min(label, 26), min(longest, cap), 3)

@@ -1,0 +1,50 @@
+"""Helpers for driving the real app: a fixed demo store, a fixed clock, reading the screen."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from tui.app import TrackApp, make_app
+from tui.demo import make_demo
+from tui.widgets.runs_table import RunsTable
+
+NOW = 1_795_000_000.0  # a fixed "now" (2026-11-18), so "3h ago" reads the same on every run
+
+
+def demo_store(root: Path) -> Path:
+    return make_demo(root, now=NOW)
+
+
+def demo_app(path: str | Path, **kwargs: object) -> TrackApp:
+    return make_app(path, clock=lambda: NOW, poll_seconds=0, **kwargs)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let workers finish and their messages be handled."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def screen_text(app: TrackApp) -> str:
+    """All text on screen, as a user would read it (styles dropped)."""
+    svg = app.export_screenshot()
+    parts = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)
+    return html.unescape("".join(parts)).replace("\xa0", " ")
+
+
+def table_lines(app: TrackApp) -> list[str]:
+    """The runs table's visible lines, header first, exactly as drawn."""
+    table = app.screen.query_one(RunsTable)
+    return [table.render_line(y).text.rstrip() for y in range(table.scrollable_content_region.height)]
+
+
+def shown_names(app: TrackApp) -> list[str]:
+    table = app.screen.query_one(RunsTable)
+    view = table.view
+    return [str(view.frame.at[int(p), "name"]) for p in view.positions]
