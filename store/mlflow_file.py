@@ -233,21 +233,22 @@ class MlflowFileStore(common.MlflowRunStore):
         params = {key: _read_text(entry.path) for key, entry in _walk_files(path / "params")}
         tags = {key: _read_text(entry.path) for key, entry in _walk_files(path / "tags")}
         metrics: dict[str, dict[str, Any]] = {}
+        notes = [exp_problem] if exp_problem else []
         for key, entry in sorted(_walk_files(path / "metrics")):
             try:
                 points, bad = read_points(Path(entry.path))
             except OSError as exc:
-                problems.append(f"metrics/{key} is unreadable ({type(exc).__name__})")
+                notes.append(f"metrics/{key} is unreadable ({type(exc).__name__})")
                 continue
             summary = common.summarize(points)
             if summary is not None:
                 metrics[key] = summary
             if bad:
-                problems.append(f"metrics/{key} has {bad} unreadable line{'s' if bad > 1 else ''}")
+                notes.append(f"metrics/{key} has {bad} unreadable line{'s' if bad > 1 else ''}")
         record = common.build_record(
             run_dir, str(exp_meta.get("name") or exp_id), info, params, tags, metrics, problems)
-        if exp_problem and not record["reason"]:
-            record["reason"] = exp_problem
+        if notes:  # the run itself is fine: say what was skipped, keep its status
+            record["reason"] = "; ".join(filter(None, [record["reason"], *notes]))
         return record, meta
 
     # -- one run -------------------------------------------------------------------------

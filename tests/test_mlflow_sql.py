@@ -1,0 +1,226 @@
+"""MLflow SQLite store (`mlflow.db`): the real database from the fixtures, changed with sqlite3 for edge cases."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import store
+from mlflow_fixtures import expected_runs, sql_exec, tree_snapshot, unpack
+from store.mlflow_sql import MlflowSqlStore
+
+BASE = ["run_id", "experiment", "name", "status", "created", "ended", "duration"]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return unpack(tmp_path) / "sqlite" / "mlflow.db"
+
+
+@pytest.fixture
+def expected() -> dict[str, dict]:
+    return expected_runs("sqlite")
+
+
+def by_name(frame):  # noqa: ANN001, ANN201 - a DataFrame
+    return frame.set_index("name")
+
+
+def test_open_store_detects_the_database(db: Path) -> None:
+    for path in (db, str(db), f"sqlite:///{db}", db.parent):
+        s = store.open_store(path)
+        assert isinstance(s, MlflowSqlStore) and s.kind == "mlflow-sql"
+        assert s.root == db
+
+
+def test_sqlite_url_with_a_relative_path(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(db.parent.parent)
+    assert store.open_store("sqlite:///sqlite/mlflow.db").runs_frame().shape[0] == 8
+
+
+def test_lists_every_run_with_its_name_params_and_latest_metrics(db: Path, expected: dict) -> None:
+    frame = store.open_store(db).runs_frame()
+    live = {n: r for n, r in expected.items() if r.get("lifecycle") != "deleted"}
+    assert sorted(frame["name"]) == sorted(live)
+    rows = by_name(frame)
+    for name, run in live.items():
+        row = rows.loc[name]
+        assert row["run_id"] == run["run_id"]
+        for key, value in run.get("params", {}).items():
+            assert row[f"params.{key}"] == value
+        for key, value in run.get("metrics", {}).items():
+            assert row[f"metrics.{key}"] == pytest.approx(value)
+    assert rows.loc["rf-broken", "status"] == "failed"
+    assert set(rows.loc[[n for n in live if n != "rf-broken"], "status"]) == {"finished"}
+    assert rows.loc["poly-degree-1", "experiment"] == "Default"
+    assert rows.loc["rf-baseline", "experiment"] == "iris-classification"
+    assert (rows["user"] == "root").all() and (rows["duration"] > 0).all()
+
+
+def test_both_kinds_list_the_same_runs_with_the_same_columns(db: Path) -> None:
+    sql = store.open_store(db).runs_frame()
+    files = store.open_store(db.parent.parent / "filestore" / "mlruns").runs_frame()
+    assert list(sql.columns) == list(files.columns)
+    assert list(sql.columns[:7]) == BASE and list(sql.columns[-3:]) == ["host", "user", "reason"]
+    assert list(sql["name"]) == list(files["name"])
+    for col in [c for c in sql.columns if c.startswith("metrics.")]:
+        assert sql[col].fillna(-1).tolist() == pytest.approx(files[col].fillna(-1).tolist())
+
+
+def test_deleted_run_is_hidden_unless_asked_for(db: Path, expected: dict) -> None:
+    deleted = expected["rf-deleted"]["run_id"]
+    s = store.open_store(db)
+    assert deleted not in set(s.runs_frame()["run_id"]) and deleted not in s.run_ids()
+    with pytest.raises(store.RunNotFoundError):
+        s.run(deleted)
+    shown = store.open_store(db, include_deleted=True)
+    assert by_name(shown.runs_frame()).loc["rf-deleted", "run_id"] == deleted
+    assert shown.run(deleted).facts["lifecycle_stage"] == "deleted"
+
+
+def test_a_deleted_experiment_hides_its_runs(db: Path) -> None:
+    sql_exec(db, ("UPDATE experiments SET lifecycle_stage = 'deleted' WHERE name = 'iris-classification'", ()))
+    assert set(store.open_store(db).runs_frame()["experiment"]) == {"Default"}
+    assert "iris-classification" in store.open_store(db, include_deleted=True).experiments()
+
+
+def test_detail_metrics_facts_artifacts_and_logged_model(db: Path, expected: dict) -> None:
+    run = expected["rf-baseline"]
+    detail = store.open_store(db).run(run["run_id"])
+    assert detail.params == run["params"] and detail.tags == {"stage": "baseline"}
+    loss = detail.metrics["loss"]
+    assert loss["last"] == pytest.approx(run["metrics"]["loss"])
+    assert loss["count"] == 50 and loss["last_step"] == 49 and loss["min"] <= loss["last"] <= loss["max"]
+    assert detail.facts["note"] == "First baseline from the seed notebook."
+    assert detail.facts["source"] == "/home/ml/project/make_fixtures.py"
+    assert "mlflow.runName" in detail.facts["system_tags"]
+    assert run["artifact_uri"].startswith("/home/ml/")
+    assert detail.artifacts_dir == db.parent / "mlruns" / "1" / run["run_id"] / "artifacts"
+    assert (detail.artifacts_dir / "eval" / "report.txt").is_file()
+
+    poly = expected["poly-degree-3"]
+    models = store.open_store(db).run(poly["run_id"]).extra_artifacts
+    assert models == {"model: model": db.parent / "mlruns" / "0" / "models" / poly["model_id"] / "artifacts"}
+    assert (models["model: model"] / "MLmodel").is_file()
+
+
+def test_history_of_the_50_step_loss(db: Path, expected: dict) -> None:
+    run = expected["rf-shallow"]
+    s = store.open_store(db)
+    hist = s.history(run["run_id"], ["loss"])
+    assert list(hist.columns) == ["key", "step", "time", "value"]
+    assert list(hist["step"]) == list(range(50)) and set(hist["key"]) == {"loss"}
+    assert hist["value"].iloc[-1] == pytest.approx(run["metrics"]["loss"])
+    assert set(s.history(run["run_id"])["key"]) == {"accuracy", "f1_macro", "loss"}
+    assert s.history(run["run_id"], []).empty
+
+
+def test_refresh_picks_up_a_new_metric_row_and_a_new_run(db: Path, expected: dict,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    rid = expected["rf-wide"]["run_id"]
+    s = store.open_store(db)
+    s.runs_frame()
+    queries: list[object] = []
+    real = MlflowSqlStore._query_records
+    monkeypatch.setattr(MlflowSqlStore, "_query_records",
+                        lambda self, run_id=None: queries.append(run_id) or real(self, run_id))
+    assert s.refresh() == set() and queries == []  # nothing changed: not even a query
+
+    sql_exec(db,
+             ("INSERT INTO metrics VALUES ('loss', 0.015, 1895325114397, ?, 50, 0)", (rid,)),
+             ("UPDATE latest_metrics SET value = 0.015, step = 50, timestamp = 1895325114397"
+              " WHERE run_uuid = ? AND key = 'loss'", (rid,)))
+    assert s.refresh() == {rid}
+    assert by_name(s.runs_frame()).loc["rf-wide", "metrics.loss"] == 0.015
+    assert len(s.history(rid, ["loss"])) == 51
+
+    new = "f" * 32
+    sql_exec(db, ("INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status,"
+                  " start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id)"
+                  " VALUES (?, 'fresh', 'LOCAL', '', '', 'me', 'SCHEDULED', 1895325114000, NULL, '', 'active',"
+                  " 'mlruns/1/ffff/artifacts', 1)", (new,)),
+             ("INSERT INTO tags VALUES ('mlflow.runName', 'fresh', ?)", (new,)))
+    assert s.refresh() == {new}
+    row = by_name(s.runs_frame()).loc["fresh"]
+    assert row["status"] == "running" and math.isnan(row["ended"])  # SCHEDULED has not ended
+
+
+def test_nan_is_stored_as_zero_with_is_nan_and_read_back_as_nan(db: Path, expected: dict) -> None:
+    rid = expected["rf-wide"]["run_id"]
+    sql_exec(db,
+             ("INSERT INTO metrics VALUES ('loss', 0, 1895325114397, ?, 60, 1)", (rid,)),
+             ("UPDATE latest_metrics SET value = 0, step = 60, is_nan = 1 WHERE run_uuid = ? AND key = 'loss'",
+              (rid,)))
+    s = store.open_store(db)
+    assert math.isnan(by_name(s.runs_frame()).loc["rf-wide", "metrics.loss"])
+    assert math.isnan(s.history(rid, ["loss"])["value"].iloc[-1])
+    loss = s.run(rid).metrics["loss"]
+    assert loss["last"] is None and loss["min"] > 0 and loss["count"] == 51
+
+
+def test_without_latest_metrics_the_latest_is_the_largest_step_time_value(db: Path, expected: dict) -> None:
+    rid = expected["rf-baseline"]["run_id"]
+    sql_exec(db, ("DROP TABLE latest_metrics", ()),
+             ("INSERT INTO metrics VALUES ('late', 5.0, 100, ?, 3, 0)", (rid,)),
+             ("INSERT INTO metrics VALUES ('late', 7.0, 50, ?, 9, 0)", (rid,)),
+             ("INSERT INTO metrics VALUES ('late', 6.0, 200, ?, 9, 0)", (rid,)))
+    rows = by_name(store.open_store(db).runs_frame())
+    assert rows.loc["rf-baseline", "metrics.late"] == 6.0
+    assert rows.loc["rf-baseline", "metrics.loss"] == pytest.approx(expected["rf-baseline"]["metrics"]["loss"])
+
+
+def test_statuses_map_onto_ours(db: Path, expected: dict) -> None:
+    for name, status in (("rf-wide", "KILLED"), ("rf-shallow", "RUNNING")):
+        sql_exec(db, ("UPDATE runs SET status = ? WHERE run_uuid = ?", (status, expected[name]["run_id"])))
+    rows = by_name(store.open_store(db).runs_frame())
+    assert rows.loc["rf-wide", "status"] == "killed" and rows.loc["rf-shallow", "status"] == "running"
+
+
+def test_reading_never_writes_and_never_holds_a_lock(db: Path, expected: dict) -> None:
+    before = tree_snapshot(db.parent)
+    s = store.open_store(db, include_deleted=True)
+    s.runs_frame()
+    for run in expected.values():
+        s.run(run["run_id"]).history()
+    s.refresh()
+    assert tree_snapshot(db.parent) == before  # no -journal, no -wal, no index beside the db
+    assert not s.index_path().is_relative_to(db.parent)
+    writer = sqlite3.connect(db, timeout=0)  # a training script: it must get the write lock at once
+    try:
+        writer.execute("BEGIN EXCLUSIVE")
+        writer.execute("UPDATE runs SET name = name")
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+
+
+def test_a_locked_database_keeps_the_last_listing(db: Path, expected: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    import store.mlflow_sql as mlflow_sql
+
+    monkeypatch.setattr(mlflow_sql, "BUSY_TIMEOUT", 0.05)
+    s = store.open_store(db)
+    before = s.runs_frame()
+    sql_exec(db, ("UPDATE runs SET status = 'KILLED' WHERE run_uuid = ?", (expected["rf-wide"]["run_id"],)))
+    writer = sqlite3.connect(db, timeout=0)
+    writer.execute("BEGIN EXCLUSIVE")  # a writer in the middle of a long commit
+    try:
+        assert s.refresh() == set()
+        assert list(s.runs_frame()["status"]) == list(before["status"])
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    assert s.refresh() == {expected["rf-wide"]["run_id"]}
+    assert by_name(s.runs_frame()).loc["rf-wide", "status"] == "killed"
+
+
+def test_an_sqlite_file_that_is_not_mlflow_is_refused(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as con:
+        con.execute("CREATE TABLE things (x)")
+    with pytest.raises(store.NotAStoreError, match="without MLflow's tables"):
+        store.open_store(other)
+    with pytest.raises(store.NotAStoreError, match="does not exist"):
+        store.open_store(f"sqlite:///{tmp_path}/missing.db")
