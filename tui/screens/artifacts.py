@@ -1,0 +1,187 @@
+"""The artifacts of one run: a tree of its files beside a preview, and a compare with a second run.
+
+Opened by the app with `push_screen(ArtifactsScreen(detail, other))`; `other` is the second
+marked run when two are marked, and turns on `d` (compare the selected file across runs).
+`o`/`e` hand the selected file to `$PAGER`/`$EDITOR` with the app suspended; where the
+app cannot suspend (headless, Textual web) the command still runs, detached from the
+terminal, in a worker.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Static, Tree
+
+from store.base import RunDetail
+
+from ..shaping.artifact_kinds import sanitize_line
+from ..widgets.artifact_preview import ArtifactPreview
+from ..widgets.artifact_tree import ArtifactNode, ArtifactTree
+
+WIDE_AT = 110
+"""From this terminal width the tree gets a fixed, wider column with modification times."""
+
+
+def _run_label(detail: RunDetail) -> str:
+    return f"{detail.name or '(unnamed)'} ({detail.run_id})"
+
+
+class ArtifactsScreen(Screen[None]):
+    """Browse, preview, open and compare a run's artifacts."""
+
+    CSS_PATH = "artifacts.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="artifacts.back", tooltip="Return to where you opened the artifacts"),
+        Binding("tab", "app.focus_next", "Pane", id="artifacts.pane", tooltip="Move focus between the tree and the preview"),
+        Binding("o", "open_pager", "Pager", id="artifacts.pager", tooltip="Open the selected file in $PAGER (default: less)"),
+        Binding("e", "open_editor", "Editor", id="artifacts.editor", tooltip="Open the selected file in $EDITOR (default: vi)"),
+        Binding("r", "toggle_raw", "Tree/raw", id="artifacts.raw", tooltip="Switch a JSON/YAML preview between tree and raw text"),
+        Binding("d", "compare", "Diff runs", id="artifacts.compare",
+                tooltip="Compare the selected file with the same file in the other marked run"),
+    ]
+
+    def __init__(self, detail: RunDetail, other: RunDetail | None = None, *, name: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.detail = detail
+        self.other = other
+
+    def compose(self) -> ComposeResult:
+        title = Text("Artifacts · ", style="bold")
+        title.append(sanitize_line(_run_label(self.detail)))
+        if self.other is not None:
+            title.append("  ⇄  compare with ")
+            title.append(sanitize_line(_run_label(self.other)))
+        yield Static(title, id="artifacts-title")
+        roots: list[tuple[str, Path | None]] = [("artifacts", self.detail.artifacts_dir)]
+        roots.extend(self.detail.extra_artifacts.items())
+        with Horizontal(id="artifacts-body"):
+            yield ArtifactTree(roots, id="artifact-tree")
+            yield ArtifactPreview(id="artifact-preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ArtifactTree).focus()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width >= WIDE_AT, "-wide")
+
+    @property
+    def tree(self) -> ArtifactTree:
+        return self.query_one(ArtifactTree)
+
+    @property
+    def preview(self) -> ArtifactPreview:
+        return self.query_one(ArtifactPreview)
+
+    # -- previewing ----------------------------------------------------------------------------
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[ArtifactNode]) -> None:
+        if event.control is not self.tree:
+            return
+        data = event.node.data
+        if data is not None and data.entry is not None:
+            self.preview.show(data)
+
+    def on_artifact_preview_changed(self, event: ArtifactPreview.Changed) -> None:
+        self.refresh_bindings()
+
+    def _selected(self) -> ArtifactNode | None:
+        """The file or folder under the tree cursor, else the one being previewed."""
+        node = self.tree.cursor_node
+        if node is not None and node.data is not None and node.data.entry is not None:
+            return node.data
+        return self.preview.node
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_raw":
+            return self.preview.can_toggle_raw
+        if action == "compare":
+            return self.other is not None
+        return True
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_toggle_raw(self) -> None:
+        self.preview.toggle_raw()
+
+    def action_compare(self) -> None:
+        node = self._selected()
+        if self.other is None:
+            self.notify("Mark two runs to compare their artifacts.", severity="warning")
+            return
+        if node is None or not node.is_file:
+            self.notify("Select a file to compare.", severity="warning")
+            return
+        root = self.other.artifacts_dir if node.root == "artifacts" else self.other.extra_artifacts.get(node.root)
+        other_path = None if root is None else root / node.rel
+        self.preview.show_comparison(node, other_path, _run_label(self.detail), _run_label(self.other))
+
+    # -- pager and editor ---------------------------------------------------------------------
+
+    def action_open_pager(self) -> None:
+        self._open_with("PAGER", "less", refresh_after=False)
+
+    def action_open_editor(self) -> None:
+        self._open_with("EDITOR", os.environ.get("VISUAL") or "vi", refresh_after=True)
+
+    def _open_with(self, variable: str, default: str, *, refresh_after: bool) -> None:
+        node = self._selected()
+        if node is None or not node.is_file or node.entry is None:
+            self.notify("Select a file first.", severity="warning")
+            return
+        try:
+            command = [*shlex.split(os.environ.get(variable) or default), str(node.entry.path)]
+        except ValueError as exc:
+            self.notify(f"${variable} cannot be parsed: {exc}", severity="error", markup=False)
+            return
+        try:
+            with self.app.suspend():
+                # The terminal belongs to the command until it exits, so this blocks on purpose.
+                outcome = self._run(command)
+        except SuspendNotSupported:
+            self._run_detached(command, variable, node, refresh_after)
+            return
+        self._after_external(command, outcome, node, refresh_after)
+
+    @staticmethod
+    def _run(command: list[str], **kwargs: object) -> int | str:
+        """The command's exit code, or why it could not start."""
+        try:
+            return subprocess.run(command, check=False, **kwargs).returncode  # type: ignore[call-overload]
+        except OSError as exc:
+            return f"cannot run {command[0]}: {exc.strerror or exc}"
+        except subprocess.TimeoutExpired:
+            return f"{command[0]} did not finish within {kwargs.get('timeout')} s and was stopped"
+
+    @work(thread=True, exclusive=True, group="artifacts-external", exit_on_error=False,
+          description="running $PAGER/$EDITOR without a terminal")
+    def _run_detached(self, command: list[str], variable: str, node: ArtifactNode, refresh_after: bool) -> None:
+        outcome = self._run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, timeout=600)
+        self.app.call_from_thread(self._after_external, command, outcome, node, refresh_after,
+                                  f"this terminal cannot hand over to ${variable}; it ran without one")
+
+    def _after_external(self, command: list[str], outcome: int | str, node: ArtifactNode,
+                        refresh_after: bool, note: str = "") -> None:
+        if isinstance(outcome, str):
+            self.notify(outcome, severity="error", markup=False)
+        elif outcome != 0:
+            self.notify(f"{Path(command[0]).name} exited with status {outcome}", severity="warning", markup=False)
+        elif note:
+            self.notify(note, markup=False)
+        if refresh_after and self.preview.node == node:
+            self.preview.show(node)

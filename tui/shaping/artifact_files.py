@@ -1,0 +1,202 @@
+"""Reading artifact folders and files defensively: listing, safe opening, hashing, comparing.
+
+Everything here blocks on disk and is meant to run in a worker thread. Failures a user
+can meet (a broken symlink, a FIFO, a folder where a file was expected, no permission)
+raise `UnreadableArtifact` with a message to show as it is.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from .artifact_kinds import HEAD_BYTES, ArtifactKind, detect_kind, human_size
+
+HASH_CHUNK = 1024 * 1024
+DIFF_MAX_BYTES = 4 * 1024 * 1024
+"""Text files bigger than this are compared by size and hash, not diffed line by line."""
+DIFF_MAX_LINES = 20_000
+
+
+class UnreadableArtifact(Exception):
+    """An artifact that cannot be previewed; the message says why, for the user."""
+
+
+@dataclass(frozen=True)
+class ArtifactEntry:
+    """One file or folder in an artifact tree, with what `lstat`/`stat` said about it."""
+
+    path: Path
+    name: str
+    is_dir: bool
+    size: int | None
+    mtime: float | None
+    link_target: str | None = None
+    problem: str | None = None
+    """Why this entry cannot be opened (broken symlink, FIFO, ...), or None."""
+
+
+def _kind_of_mode(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def entry_for(path: Path, name: str | None = None) -> ArtifactEntry:
+    """Describe `path` without following it into trouble: broken links and special files get a `problem`."""
+    name = name or path.name
+    try:
+        lst = path.lstat()
+    except OSError as exc:
+        return ArtifactEntry(path, name, False, None, None, problem=f"cannot stat: {exc.strerror or exc}")
+    target = None
+    if stat.S_ISLNK(lst.st_mode):
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        try:
+            st = path.stat()
+        except OSError:
+            return ArtifactEntry(path, name, False, None, lst.st_mtime, target,
+                                 problem=f"broken symlink to {target}")
+    else:
+        st = lst
+    if stat.S_ISDIR(st.st_mode):
+        return ArtifactEntry(path, name, True, None, st.st_mtime, target)
+    problem = None if stat.S_ISREG(st.st_mode) else f"{_kind_of_mode(st.st_mode)}: not opened, reading it could block"
+    return ArtifactEntry(path, name, False, st.st_size, st.st_mtime, target, problem)
+
+
+def list_folder(path: Path) -> list[ArtifactEntry]:
+    """A folder's entries, folders first, then by name. Raises UnreadableArtifact when it cannot be listed."""
+    try:
+        with os.scandir(path) as it:
+            names = [e.name for e in it]
+    except PermissionError as exc:
+        raise UnreadableArtifact(f"permission denied listing {path}") from exc
+    except FileNotFoundError as exc:
+        raise UnreadableArtifact(f"nothing here: {path} does not exist") from exc
+    except NotADirectoryError as exc:
+        raise UnreadableArtifact(f"{path} is not a folder") from exc
+    except OSError as exc:
+        raise UnreadableArtifact(f"cannot list {path}: {exc.strerror or exc}") from exc
+    entries = [entry_for(path / n, n) for n in names]
+    return sorted(entries, key=lambda e: (not e.is_dir, e.name.lower(), e.name))
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading, refusing FIFOs, devices, folders and broken links without blocking."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError as exc:
+        if os.path.islink(path):
+            raise UnreadableArtifact(f"broken symlink: {path.name} points to {os.readlink(path)}, which does not exist") from exc
+        raise UnreadableArtifact(f"{path.name} does not exist (any more)") from exc
+    except PermissionError as exc:
+        raise UnreadableArtifact(f"permission denied: cannot read {path}") from exc
+    except IsADirectoryError as exc:
+        raise UnreadableArtifact(f"{path.name} is a folder, not a file") from exc
+    except OSError as exc:
+        raise UnreadableArtifact(f"cannot open {path.name}: {exc.strerror or exc}") from exc
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise UnreadableArtifact(f"{path.name} is a folder, not a file")
+        if not stat.S_ISREG(st.st_mode):
+            raise UnreadableArtifact(f"{path.name} is {_kind_of_mode(st.st_mode)}: not read, it could block forever")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_head(path: Path, n: int = HEAD_BYTES) -> tuple[bytes, os.stat_result]:
+    """The first `n` bytes of a regular file and its stat."""
+    with open_regular(path) as fh:
+        try:
+            return fh.read(n), os.fstat(fh.fileno())
+        except OSError as exc:
+            raise UnreadableArtifact(f"cannot read {path.name}: {exc.strerror or exc}") from exc
+
+
+def sha256_file(path: Path, *, cancelled: Callable[[], bool] = lambda: False) -> str | None:
+    """The file's SHA-256 as hex, read in 1 MB pieces; None if cancelled."""
+    digest = hashlib.sha256()
+    with open_regular(path) as fh:
+        while chunk := fh.read(HASH_CHUNK):
+            if cancelled():
+                return None
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class ArtifactComparison:
+    """What `d` shows: a unified diff, or facts about two files that cannot be diffed as text."""
+
+    status: str
+    """`identical`, `different`, `missing` (the other run lacks it) or `unreadable`."""
+    message: str
+    diff: list[str] = field(default_factory=list)
+    facts: list[tuple[str, str, str]] = field(default_factory=list)
+    """(what, this run, other run) rows for binaries or big files."""
+
+
+def _describe(path: Path) -> tuple[bytes, os.stat_result]:
+    return read_head(path)
+
+
+def compare_artifacts(
+    mine: Path, other: Path, *, label: str, mine_name: str, other_name: str,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> ArtifactComparison:
+    """Compare the same artifact (`label`, its relative path) in two runs."""
+    if not os.path.lexists(other):
+        return ArtifactComparison("missing", f"{other_name} has no {label}")
+    try:
+        head_a, st_a = _describe(mine)
+    except UnreadableArtifact as exc:
+        return ArtifactComparison("unreadable", f"{mine_name}: {exc}")
+    try:
+        head_b, st_b = _describe(other)
+    except UnreadableArtifact as exc:
+        return ArtifactComparison("unreadable", f"{other_name}: {exc}")
+    kind_a = detect_kind(mine.name, head_a, size=st_a.st_size).kind
+    kind_b = detect_kind(other.name, head_b, size=st_b.st_size).kind
+    textual = {ArtifactKind.TEXT, ArtifactKind.JSON, ArtifactKind.YAML, ArtifactKind.CSV,
+               ArtifactKind.TSV, ArtifactKind.MLMODEL}
+    small = max(st_a.st_size, st_b.st_size) <= DIFF_MAX_BYTES
+    if kind_a in textual and kind_b in textual and small:
+        with open_regular(mine) as fa, open_regular(other) as fb:
+            text_a = fa.read().decode("utf-8", errors="replace").splitlines()
+            text_b = fb.read().decode("utf-8", errors="replace").splitlines()
+        if text_a == text_b and st_a.st_size == st_b.st_size:
+            return ArtifactComparison("identical", f"{label} is identical in both runs")
+        diff = list(difflib.unified_diff(text_a, text_b, f"{mine_name}/{label}", f"{other_name}/{label}",
+                                         lineterm="", n=3))
+        if len(diff) > DIFF_MAX_LINES:
+            diff = diff[:DIFF_MAX_LINES] + [f"… diff cut at {DIFF_MAX_LINES:,} lines"]
+        return ArtifactComparison("different", f"{label} differs ({len(diff):,} diff lines)", diff=diff)
+    hash_a = sha256_file(mine, cancelled=cancelled) or "?"
+    hash_b = sha256_file(other, cancelled=cancelled) or "?"
+    facts = [("size", f"{human_size(st_a.st_size)} ({st_a.st_size:,} B)", f"{human_size(st_b.st_size)} ({st_b.st_size:,} B)"),
+             ("sha256", hash_a, hash_b)]
+    same = hash_a == hash_b and st_a.st_size == st_b.st_size
+    why = "" if kind_a in textual and kind_b in textual else " (binary: compared by size and hash)"
+    if not small and kind_a in textual:
+        why = f" (larger than {human_size(DIFF_MAX_BYTES)}: compared by size and hash)"
+    return ArtifactComparison("identical" if same else "different",
+                              f"{label} is {'identical' if same else 'different'}{why}", facts=facts)

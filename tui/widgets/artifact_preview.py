@@ -1,0 +1,582 @@
+"""The pane beside the artifact tree: a header about the selected file and a body that fits its kind.
+
+`show(node)` starts one worker that looks at the file (stat, first bytes, and whatever
+small parsing the kind needs) and hands back a plan; the UI thread then mounts the body
+for it. Slow follow-ups (line index, SHA-256, CSV row count) run in their own workers.
+Every failure, expected or not, ends up as a message in this pane.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import yaml
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from ..shaping.artifact_files import (
+    ArtifactComparison, UnreadableArtifact, compare_artifacts, entry_for, open_regular, read_head, sha256_file,
+)
+from ..shaping.artifact_kinds import ArtifactKind, KindGuess, detect_kind, format_mtime, human_size, sanitize_line
+from ..shaping.hex_dump import HEX_DUMP_BYTES, hex_dump
+from ..shaping.mlmodel_summary import MLModelSummary, summarize_mlmodel
+from ..shaping.table_sample import TableSample, count_delimited_rows, sample_delimited, sample_parquet
+from .artifact_tree import ArtifactNode
+from .document_tree import DocumentTree
+from .lazy_text import LazyText, MemoryLines
+
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
+"""JSON/YAML bigger than this is shown as text only: parsing it whole would stall and bloat."""
+MAX_IMAGE_PIXELS = 64_000_000
+FOLDER_SCAN_LIMIT = 20_000
+
+
+# -- plans: what the loading worker found, for the UI thread to show -------------------------
+
+
+@dataclass
+class Facts:
+    path: Path
+    title: str
+    kind: str
+    size: int | None = None
+    mtime: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    facts: Facts
+
+
+@dataclass
+class ErrorPlan(Plan):
+    message: str = ""
+
+
+@dataclass
+class TextPlan(Plan):
+    language: str | None = None
+
+
+@dataclass
+class DocumentPlan(Plan):
+    document: Any = None
+    language: str = "json"
+
+
+@dataclass
+class TablePlan(Plan):
+    sample: TableSample | None = None
+    delimiter: str | None = None
+    """Set for CSV/TSV (rows still to count); None for Parquet (count known)."""
+
+
+@dataclass
+class ImagePlan(Plan):
+    renderable: Any = None
+    fmt: str = ""
+    pixels: tuple[int, int] = (0, 0)
+    frames: int = 1
+
+
+@dataclass
+class MLModelPlan(Plan):
+    summary: MLModelSummary | None = None
+
+
+@dataclass
+class BinaryPlan(Plan):
+    head: bytes = b""
+
+
+@dataclass
+class FolderPlan(Plan):
+    files: int = 0
+    folders: int = 0
+    total: int = 0
+    partial: bool = False
+
+
+@dataclass
+class ComparePlan(Plan):
+    comparison: ArtifactComparison | None = None
+
+
+def _read_text(path: Path, limit: int) -> str:
+    with open_regular(path) as fh:
+        return fh.read(limit).decode("utf-8", errors="replace")
+
+
+def _mlmodel_plan(facts: Facts, folder: Path) -> MLModelPlan:
+    mlmodel = _read_text(folder / "MLmodel", MAX_DOCUMENT_BYTES)
+    requirements = conda = None
+    if (folder / "requirements.txt").is_file():
+        requirements = _read_text(folder / "requirements.txt", 256 * 1024)
+    elif (folder / "conda.yaml").is_file():
+        conda = _read_text(folder / "conda.yaml", 256 * 1024)
+    facts.kind = "MLflow model"
+    return MLModelPlan(facts, summarize_mlmodel(mlmodel, requirements_txt=requirements, conda_yaml=conda))
+
+
+def _image_plan(facts: Facts, path: Path, guess: KindGuess, cells: tuple[int, int]) -> Plan:
+    from PIL import Image, UnidentifiedImageError
+    from rich_pixels import HalfcellRenderer, Pixels
+
+    try:
+        with open_regular(path) as fh, Image.open(fh) as image:
+            width, height = image.size
+            frames = getattr(image, "n_frames", 1)
+            if width * height > MAX_IMAGE_PIXELS:
+                facts.notes.append(f"{width}×{height} is too many pixels to draw")
+                return BinaryPlan(facts, head=b"")
+            image.seek(0)
+            cols, rows = cells
+            scale = min(cols / width, rows * 2 / height)
+            target = (max(1, int(width * scale)), max(2, int(height * scale)))
+            image.draft("RGB", target)
+            frame = image.convert("RGBA")
+            resample = Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.NEAREST
+            frame = frame.resize(target, resample)
+            pixels = Pixels.from_image(frame, renderer=HalfcellRenderer())
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
+        facts.notes.append(f"cannot decode this {guess.note or 'image'}: {exc}")
+        head, _ = read_head(path, HEX_DUMP_BYTES)
+        return BinaryPlan(facts, head=head)
+    facts.kind = f"{guess.note} image"
+    return ImagePlan(facts, renderable=pixels, fmt=guess.note, pixels=(width, height), frames=frames)
+
+
+def _folder_plan(facts: Facts, folder: Path) -> Plan:
+    if (folder / "MLmodel").is_file():
+        return _mlmodel_plan(facts, folder)
+    files = folders = total = 0
+    partial = False
+    worker = get_current_worker()
+    for _, dirnames, filenames in os.walk(folder):
+        folders += len(dirnames)
+        for name in filenames:
+            files += 1
+            try:
+                total += os.lstat(os.path.join(_, name)).st_size
+            except OSError:
+                pass
+        if files + folders > FOLDER_SCAN_LIMIT or worker.is_cancelled:
+            partial = True
+            break
+    facts.kind = "folder"
+    return FolderPlan(facts, files=files, folders=folders, total=total, partial=partial)
+
+
+def plan_preview(node: ArtifactNode, cells: tuple[int, int]) -> Plan:
+    """Look at the artifact behind `node` and decide what to show. Blocks on disk: call from a worker."""
+    assert node.entry is not None
+    path = node.entry.path
+    entry = entry_for(path, node.entry.name)
+    facts = Facts(path, node.display_path, "file", entry.size, entry.mtime)
+    if entry.link_target is not None:
+        facts.notes.append(f"symlink to {entry.link_target}")
+    if entry.problem:
+        facts.kind = "unreadable"
+        return ErrorPlan(facts, message=entry.problem)
+    if entry.is_dir:
+        return _folder_plan(facts, path)
+    try:
+        head, st = read_head(path)
+    except UnreadableArtifact as exc:
+        facts.kind = "unreadable"
+        return ErrorPlan(facts, message=str(exc))
+    facts.size, facts.mtime = st.st_size, st.st_mtime
+    guess = detect_kind(path.name, head, size=st.st_size)
+    if guess.note and guess.kind is not ArtifactKind.IMAGE:
+        facts.notes.append(guess.note)
+    kind = guess.kind
+    if kind in (ArtifactKind.JSON, ArtifactKind.YAML):
+        facts.kind = kind.value.upper()
+        if st.st_size > MAX_DOCUMENT_BYTES:
+            facts.notes.append(f"over {human_size(MAX_DOCUMENT_BYTES)}: shown as text, not as a tree")
+            return TextPlan(facts, language=guess.language)
+        text = _read_text(path, MAX_DOCUMENT_BYTES + 1)
+        try:
+            document = json.loads(text) if kind is ArtifactKind.JSON else yaml.safe_load(text)
+        except (ValueError, yaml.YAMLError) as exc:
+            first_line = (str(exc).splitlines() or [repr(exc)])[0]
+            facts.notes.append(f"not valid {facts.kind} ({first_line}): shown as text")
+            return TextPlan(facts, language=guess.language)
+        return DocumentPlan(facts, document=document, language=guess.language or "json")
+    if kind in (ArtifactKind.CSV, ArtifactKind.TSV):
+        facts.kind = kind.value.upper()
+        delimiter = "," if kind is ArtifactKind.CSV else "\t"
+        with open_regular(path) as raw:
+            with io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="") as fh:
+                sample = sample_delimited(fh, delimiter)
+        return TablePlan(facts, sample=sample, delimiter=delimiter)
+    if kind is ArtifactKind.PARQUET:
+        facts.kind = "Parquet"
+        try:
+            return TablePlan(facts, sample=sample_parquet(path))
+        except ImportError:
+            facts.notes.append("install pyarrow to see Parquet tables")
+        except (ValueError, OSError) as exc:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
+            facts.notes.append(f"cannot read this Parquet file: {exc}")
+        return BinaryPlan(facts, head=head[:HEX_DUMP_BYTES])
+    if kind is ArtifactKind.IMAGE:
+        return _image_plan(facts, path, guess, cells)
+    if kind is ArtifactKind.MLMODEL:
+        return _mlmodel_plan(facts, path.parent)
+    if kind is ArtifactKind.TEXT:
+        facts.kind = f"text ({guess.language})" if guess.language else "text"
+        return TextPlan(facts, language=guess.language)
+    facts.kind = "not loaded" if kind is ArtifactKind.UNSAFE else "binary"
+    return BinaryPlan(facts, head=head[:HEX_DUMP_BYTES])
+
+
+# -- the widget ------------------------------------------------------------------------------------
+
+
+class ArtifactPreview(Vertical):
+    """Header + body for one artifact; `kind` says which body is showing (tests and key checks use it)."""
+
+    DEFAULT_CSS = """
+    ArtifactPreview {
+        height: 1fr;
+        & > #preview-header {
+            height: auto;
+            max-height: 4;
+            padding: 0 1;
+            text-wrap: nowrap;
+            text-overflow: ellipsis;
+            background: $panel;
+            color: $foreground;
+        }
+        & > #preview-body { height: 1fr; }
+        & .preview-message { padding: 1 2; color: $text-muted; }
+        & .preview-error { padding: 1 2; color: $text-error; }
+        & .preview-scroll { padding: 0 1; }
+        & DataTable { height: 1fr; }
+        & > .artifact-preview--title { text-style: bold; }
+        & > .artifact-preview--meta { color: $text-muted; }
+        & > .artifact-preview--note { color: $text-warning; }
+        & > .artifact-preview--same { color: $text-success; }
+        & > .artifact-preview--differ { color: $text-error; }
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "artifact-preview--title", "artifact-preview--meta", "artifact-preview--note",
+        "artifact-preview--same", "artifact-preview--differ",
+    }
+
+    class Changed(Message):
+        """A different body is showing (the keys that apply may have changed)."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.kind = "empty"
+        """Which body shows: empty, loading, text, json, yaml, json-raw, yaml-raw, table, image, mlmodel,
+        binary, unsafe, folder, error, diff, compare."""
+        self.message = ""
+        """The message of an error (or a comparison) body."""
+        self.node: ArtifactNode | None = None
+        self._plan: Plan | None = None
+        self._generation = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="preview-header")
+        yield Vertical(id="preview-body")
+
+    def on_mount(self) -> None:
+        self._set_body("empty", Static(Text("Select a file and press enter to preview it."), classes="preview-message"))
+        self._set_header(None)
+
+    # -- entry points ---------------------------------------------------------------------
+
+    def show(self, node: ArtifactNode) -> None:
+        """Preview the artifact behind `node` (a file or folder)."""
+        if node.entry is None:
+            return
+        self.node = node
+        self._generation += 1
+        self._set_header(Facts(node.entry.path, node.display_path, "…"))
+        self._set_body("loading", Static(Text("reading…"), classes="preview-message"))
+        body = self.query_one("#preview-body")
+        cells = (max(8, body.size.width - 2 or 60), max(4, body.size.height - 1 or 20))
+        self._load(node, cells, self._generation)
+
+    def show_comparison(self, node: ArtifactNode, other_path: Path | None, mine_name: str, other_name: str) -> None:
+        """Compare `node`'s file with the same relative path in another run (`other_path`, None if it has none)."""
+        if node.entry is None:
+            return
+        self.node = node
+        self._generation += 1
+        facts = Facts(node.entry.path, f"{node.display_path}  ⇄  {other_name}", "compare")
+        self._set_header(facts)
+        if other_path is None:
+            self._show_message("compare", f"{other_name} has no {node.root} folder, so no {node.display_path}")
+            return
+        self._set_body("loading", Static(Text("comparing…"), classes="preview-message"))
+        self._compare(node, other_path, mine_name, other_name, facts, self._generation)
+
+    @property
+    def can_toggle_raw(self) -> bool:
+        return isinstance(self._plan, DocumentPlan) and self.kind in ("json", "yaml", "json-raw", "yaml-raw")
+
+    def toggle_raw(self) -> None:
+        """Switch a JSON/YAML preview between its tree and its raw text."""
+        plan = self._plan
+        if not isinstance(plan, DocumentPlan):
+            return
+        base = plan.facts.kind.lower()
+        if self.kind.endswith("-raw"):
+            self._set_body(base, DocumentTree(plan.document, plan.facts.path.name, id="preview-document"))
+        else:
+            viewer = LazyText(id="preview-text")
+            self._set_body(f"{base}-raw", viewer)
+            viewer.open_file(plan.facts.path, plan.language, plan.facts.size or 0)
+
+    # -- loading ------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="artifact-preview", exit_on_error=False,
+          description="looking at an artifact")
+    def _load(self, node: ArtifactNode, cells: tuple[int, int], generation: int) -> None:
+        plan = plan_preview(node, cells)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._present, plan, generation)
+
+    @work(thread=True, exclusive=True, group="artifact-preview", exit_on_error=False,
+          description="comparing an artifact across two runs")
+    def _compare(self, node: ArtifactNode, other: Path, mine_name: str, other_name: str, facts: Facts,
+                 generation: int) -> None:
+        assert node.entry is not None
+        worker = get_current_worker()
+        comparison = compare_artifacts(node.entry.path, other, label=node.display_path, mine_name=mine_name,
+                                       other_name=other_name, cancelled=lambda: worker.is_cancelled)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._present, ComparePlan(facts, comparison), generation)
+
+    @work(thread=True, exclusive=True, group="artifact-hash", exit_on_error=False,
+          description="computing an artifact's SHA-256")
+    def _hash(self, path: Path, generation: int) -> None:
+        worker = get_current_worker()
+        try:
+            digest = sha256_file(path, cancelled=lambda: worker.is_cancelled)
+        except UnreadableArtifact as exc:
+            digest = f"unavailable: {exc}"
+        if digest is not None:
+            self.app.call_from_thread(self._show_hash, digest, generation)
+
+    @work(thread=True, exclusive=True, group="artifact-rows", exit_on_error=False,
+          description="counting the rows of a table artifact")
+    def _count_rows(self, path: Path, delimiter: str, generation: int) -> None:
+        worker = get_current_worker()
+        with open_regular(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="") as fh:
+            for count, finished in count_delimited_rows(fh, delimiter, cancelled=lambda: worker.is_cancelled):
+                self.app.call_from_thread(self._show_row_count, count, finished, generation)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.group in ("artifact-preview", "artifact-rows"):
+            error = event.worker.error
+            self._show_error(f"could not preview this artifact: {type(error).__name__}: {error}")
+
+    def on_lazy_text_failed(self, event: LazyText.Failed) -> None:
+        event.stop()
+        self._show_error(event.reason)
+
+    def on_lazy_text_indexed(self, event: LazyText.Indexed) -> None:
+        if self._plan is None:
+            return
+        status = f"{event.lines:,} lines" if event.complete else f"indexing… {event.fraction:.0%} · {event.lines:,} lines"
+        self._set_header(self._plan.facts, status)
+
+    # -- presenting -----------------------------------------------------------------------------
+
+    def _present(self, plan: Plan, generation: int) -> None:
+        if generation != self._generation:
+            return
+        self._plan = plan
+        facts = plan.facts
+        self._set_header(facts)
+        if isinstance(plan, ErrorPlan):
+            self._show_error(plan.message)
+        elif isinstance(plan, TextPlan):
+            viewer = LazyText(id="preview-text")
+            self._set_body("text", viewer)
+            viewer.open_file(facts.path, plan.language, facts.size or 0)
+        elif isinstance(plan, DocumentPlan):
+            self._set_body(facts.kind.lower(), DocumentTree(plan.document, facts.path.name, id="preview-document"))
+        elif isinstance(plan, TablePlan):
+            self._present_table(plan, generation)
+        elif isinstance(plan, ImagePlan):
+            self._set_header(facts, f"{plan.pixels[0]}×{plan.pixels[1]} px"
+                             + (f", {plan.frames} frames (first shown)" if plan.frames > 1 else ""))
+            self._set_body("image", VerticalScroll(Static(plan.renderable, id="preview-image"),
+                                                   classes="preview-scroll"))
+        elif isinstance(plan, MLModelPlan):
+            assert plan.summary is not None
+            self._set_body("mlmodel", VerticalScroll(Static(self._mlmodel_renderable(plan.summary)),
+                                                     classes="preview-scroll"))
+        elif isinstance(plan, BinaryPlan):
+            unsafe = facts.kind == "not loaded"
+            self._set_body("unsafe" if unsafe else "binary", VerticalScroll(
+                Static(self._binary_facts(facts, None), id="preview-binary-facts"),
+                Static(Text("\n".join(hex_dump(plan.head))), id="preview-hex"),
+                classes="preview-scroll"))
+            self._hash(facts.path, generation)
+        elif isinstance(plan, FolderPlan):
+            text = Text()
+            text.append(f"{plan.files:,} files, {plan.folders:,} folders, {human_size(plan.total)}"
+                        + (" (stopped counting)" if plan.partial else ""))
+            text.append("\n\nexpand it in the tree to see its files", self.get_component_rich_style("artifact-preview--meta"))
+            self._set_body("folder", Static(text, classes="preview-message"))
+        elif isinstance(plan, ComparePlan):
+            self._present_comparison(plan)
+
+    def _present_table(self, plan: TablePlan, generation: int) -> None:
+        sample = plan.sample
+        assert sample is not None
+        table: DataTable[Text] = DataTable(id="preview-table", zebra_stripes=True)
+        meta = self.get_component_rich_style("artifact-preview--meta")
+        for name, kind in zip(sample.columns, sample.types):
+            table.add_column(Text(sanitize_line(name)) + Text(f" {kind}", meta))
+        numeric = [t in ("int", "float") for t in sample.types]
+        for row in sample.rows:
+            table.add_row(*(Text(sanitize_line(v), justify="right" if numeric[i] else "left")
+                            for i, v in enumerate(row)))
+        self._set_body("table", table)
+        for problem in sample.problems:
+            plan.facts.notes.append(problem)
+        if plan.delimiter is None:
+            self._set_header(plan.facts, self._rows_status(sample, sample.row_count, True))
+        else:
+            self._set_header(plan.facts, self._rows_status(sample, None, False))
+            self._count_rows(plan.facts.path, plan.delimiter, generation)
+
+    def _rows_status(self, sample: TableSample, count: int | None, finished: bool) -> str:
+        shown = f"first {len(sample.rows):,} rows shown" if sample.more_rows else f"{len(sample.rows):,} rows"
+        if count is None or not finished:
+            total = "counting rows…" if count is None else f"counting rows… {count:,}"
+        else:
+            total = f"{count:,} rows"
+        return f"{total} · {len(sample.columns)} columns · {shown}"
+
+    def _show_row_count(self, count: int, finished: bool, generation: int) -> None:
+        if generation == self._generation and isinstance(self._plan, TablePlan) and self._plan.sample:
+            self._set_header(self._plan.facts, self._rows_status(self._plan.sample, count, finished))
+
+    def _present_comparison(self, plan: ComparePlan) -> None:
+        comparison = plan.comparison
+        assert comparison is not None
+        self.message = comparison.message
+        if comparison.diff:
+            viewer = LazyText(MemoryLines.from_text("\n".join(comparison.diff), "diff"), id="preview-diff")
+            self._set_header(plan.facts, comparison.message)
+            self._set_body("diff", viewer)
+            return
+        style = self.get_component_rich_style(
+            "artifact-preview--same" if comparison.status == "identical" else "artifact-preview--differ")
+        body = Text(sanitize_line(comparison.message) + "\n", style)
+        if comparison.facts:
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style=self.get_component_rich_style("artifact-preview--meta"))
+            grid.add_column()
+            for what, mine, other in comparison.facts:
+                grid.add_row(Text(what), Text(f"this run:  {mine}\nother run: {other}"))
+            self._set_body("compare", VerticalScroll(Static(Group(body, grid)), classes="preview-scroll"))
+        else:
+            self._set_body("compare", Static(body, classes="preview-message"))
+
+    def _binary_facts(self, facts: Facts, digest: str | None) -> Text:
+        meta = self.get_component_rich_style("artifact-preview--meta")
+        text = Text()
+        text.append("size     ", meta)
+        text.append(f"{human_size(facts.size)} ({facts.size or 0:,} bytes)\n")
+        text.append("sha256   ", meta)
+        text.append(digest or "computing…")
+        text.append("\n\nfirst bytes:", meta)
+        return text
+
+    def _show_hash(self, digest: str, generation: int) -> None:
+        if generation != self._generation or self._plan is None:
+            return
+        for widget in self.query("#preview-binary-facts").results(Static):
+            widget.update(self._binary_facts(self._plan.facts, digest))
+
+    def _mlmodel_renderable(self, summary: MLModelSummary) -> Group:
+        title = self.get_component_rich_style("artifact-preview--title")
+        meta = self.get_component_rich_style("artifact-preview--meta")
+        note = self.get_component_rich_style("artifact-preview--note")
+        parts: list[Any] = []
+
+        def section(name: str, rows: list[tuple[str, str]]) -> None:
+            parts.append(Text(name, title))
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style=meta, no_wrap=True)
+            grid.add_column()
+            for key, value in rows or [("", "(none)")]:
+                grid.add_row(Text(sanitize_line(key)), Text(sanitize_line(value)))
+            parts.extend([grid, Text()])
+
+        flavor_rows: list[tuple[str, str]] = []
+        for name, facts in summary.flavors.items():
+            flavor_rows.append((name, ", ".join(f"{k}={v}" for k, v in facts.items()) or "-"))
+        section("Flavors", flavor_rows)
+        section("Signature", [("inputs", "; ".join(summary.inputs) or "(none)"),
+                              ("outputs", "; ".join(summary.outputs) or "(none)")]
+                + ([("params", "; ".join(summary.params))] if summary.params else []))
+        section("Requirements", [("", r) for r in summary.requirements])
+        section("Model", list(summary.facts.items()))
+        for problem in summary.problems:
+            parts.append(Text(sanitize_line(problem), note))
+        return Group(*parts)
+
+    # -- body and header ----------------------------------------------------------------------------
+
+    def _set_body(self, kind: str, widget: Widget) -> None:
+        self.kind = kind
+        if kind not in ("error", "compare"):
+            self.message = ""
+        body = self.query_one("#preview-body")
+        body.remove_children()
+        body.mount(widget)
+        self.post_message(self.Changed())
+
+    def _show_message(self, kind: str, message: str) -> None:
+        self.message = message
+        self._set_body(kind, Static(Text(sanitize_line(message)), classes="preview-message"))
+        self.message = message
+
+    def _show_error(self, message: str) -> None:
+        self._set_body("error", Static(Text(sanitize_line(message)), classes="preview-error"))
+        self.message = message
+
+    def _set_header(self, facts: Facts | None, status: str = "") -> None:
+        header = self.query_one("#preview-header", Static)
+        if facts is None:
+            header.update(Text("no file selected", self.get_component_rich_style("artifact-preview--meta")))
+            return
+        meta = self.get_component_rich_style("artifact-preview--meta")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(sanitize_line(facts.title), self.get_component_rich_style("artifact-preview--title"))
+        bits = [facts.kind]
+        if facts.size is not None:
+            bits.append(human_size(facts.size))
+        if status:
+            bits.append(status)
+        if facts.mtime is not None:
+            bits.append(format_mtime(facts.mtime))
+        text.append("\n" + " · ".join(sanitize_line(b) for b in bits), meta)
+        for note in facts.notes:
+            text.append("\n" + sanitize_line(note), self.get_component_rich_style("artifact-preview--note"))
+        header.update(text)

@@ -1,0 +1,351 @@
+"""A text viewer that opens files of any size at once and reads only the lines on screen.
+
+Two sources feed it. `MemoryLines` holds a small file (or a diff) already highlighted.
+`FileLines` holds only a sparse `LineIndex` that a worker builds in the background;
+the widget asks a second worker for the lines around the viewport and keeps a bounded
+cache of them, so memory stays flat however big the file is. Until a window of lines
+arrives its rows are drawn blank; nothing is read on the UI thread.
+
+Artifact text is data: every line goes through `sanitize_line` (escape codes and other
+control characters become visible symbols) and is never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.segment import Segment
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.geometry import Size
+from textual.highlight import highlight
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from ..shaping.artifact_files import UnreadableArtifact, open_regular
+from ..shaping.artifact_kinds import sanitize_line
+from ..shaping.line_index import MAX_LINE_BYTES, LineIndex, build_index, read_lines
+
+CACHE_LINES = 3000
+"""Lines kept in memory around where the user has been."""
+MAX_HIGHLIGHT_BYTES = 1024 * 1024
+"""Files up to this size are read whole and highlighted in one go (multi-line strings colour right)."""
+
+DisplayLine = tuple[Content, int]
+"""A line ready to draw, and how many bytes of it were cut off (0 for whole lines)."""
+
+
+def to_display_lines(texts: Sequence[str], language: str | None) -> list[Content]:
+    """Sanitize and (when `language` is known) highlight lines together, one Content each."""
+    clean = [sanitize_line(t) for t in texts]
+    if not language or not clean:
+        return [Content(t) for t in clean]
+    lines = highlight("\n".join(clean), language=language).split("\n", allow_blank=True)
+    if len(lines) != len(clean):
+        return [Content(t) for t in clean]
+    return lines
+
+
+def decode(data: bytes) -> tuple[str, bool]:
+    """Text from bytes, and whether any were not valid UTF-8 (those show as U+FFFD)."""
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace"), True
+
+
+class MemoryLines:
+    """Lines already in memory: a small file, a diff, a message."""
+
+    needs_io = False
+    complete = True
+
+    def __init__(self, lines: list[DisplayLine]) -> None:
+        self.lines = lines
+        self.max_width = max((c.cell_length + (12 if cut else 0) for c, cut in lines), default=0)
+
+    @classmethod
+    def from_text(cls, text: str, language: str | None = None) -> MemoryLines:
+        raw = text.split("\n")
+        if raw and raw[-1] == "":
+            raw.pop()
+        cut = [len(t) - MAX_LINE_BYTES if len(t) > MAX_LINE_BYTES else 0 for t in raw]
+        raw = [t[:MAX_LINE_BYTES].removesuffix("\r") for t in raw]
+        return cls(list(zip(to_display_lines(raw, language), cut)))
+
+    @property
+    def line_count(self) -> int:
+        return len(self.lines)
+
+    def read(self, start: int, count: int) -> list[DisplayLine]:
+        return self.lines[start : start + count]
+
+
+class FileLines:
+    """A file on disk behind a `LineIndex`; `read` does disk I/O and belongs in a worker."""
+
+    needs_io = True
+
+    def __init__(self, path: Path, language: str | None) -> None:
+        self.path = path
+        self.language = language
+        self.index = LineIndex()
+        self.saw_invalid_utf8 = False
+
+    @property
+    def line_count(self) -> int:
+        return self.index.line_count
+
+    @property
+    def complete(self) -> bool:
+        return self.index.complete
+
+    @property
+    def max_width(self) -> int:
+        return min(self.index.max_line_bytes, MAX_LINE_BYTES + 12)
+
+    def read(self, start: int, count: int) -> list[DisplayLine]:
+        with open_regular(self.path) as fh:
+            raw = read_lines(fh, self.index, start, count)
+        texts = []
+        for data, _ in raw:
+            text, bad = decode(data)
+            self.saw_invalid_utf8 |= bad
+            texts.append(text)
+        return list(zip(to_display_lines(texts, self.language), (cut for _, cut in raw)))
+
+
+@dataclass
+class _Window:
+    generation: int
+    start: int
+    end: int
+
+
+class LazyText(ScrollView, can_focus=True):
+    """Shows a `MemoryLines` or `FileLines` with line numbers, rendering only the visible rows."""
+
+    DEFAULT_CSS = """
+    LazyText {
+        background: $surface;
+        color: $foreground;
+        & > .lazy-text--gutter { color: $text-muted; }
+        & > .lazy-text--note { color: $text-warning; text-style: italic; }
+        &:focus > .lazy-text--gutter { color: $text-primary; }
+    }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"lazy-text--gutter", "lazy-text--note"}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g", "go_top", "Top", id="lazy_text.top", tooltip="Jump to the first line"),
+        Binding("G", "go_end", "End", id="lazy_text.end",
+                tooltip="Jump to the last line (follows the end while a big file is still being indexed)"),
+        Binding("j", "scroll_down", "Down", show=False, id="lazy_text.down"),
+        Binding("k", "scroll_up", "Up", show=False, id="lazy_text.up"),
+    ]
+
+    class Indexed(Message):
+        """Progress of indexing a big file; newer ones replace older ones in the queue."""
+
+        def __init__(self, viewer: LazyText, lines: int, fraction: float, complete: bool) -> None:
+            super().__init__()
+            self.viewer = viewer
+            self.lines = lines
+            self.fraction = fraction
+            self.complete = complete
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, LazyText.Indexed) and message.viewer is self.viewer
+
+    class Failed(Message):
+        """Reading the file failed after it was opened (it vanished, became unreadable)."""
+
+        def __init__(self, viewer: LazyText, reason: str) -> None:
+            super().__init__()
+            self.viewer = viewer
+            self.reason = reason
+
+    def __init__(self, source: MemoryLines | FileLines | None = None, *, name: str | None = None,
+                 id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._source: MemoryLines | FileLines = source or MemoryLines([])
+        self._generation = 0
+        self._cache: OrderedDict[int, DisplayLine] = OrderedDict()
+        self._pending: _Window | None = None
+        self._follow_end = False
+
+    # -- what callers use ------------------------------------------------------------------
+
+    @property
+    def source(self) -> MemoryLines | FileLines:
+        return self._source
+
+    @property
+    def line_count(self) -> int:
+        return self._source.line_count
+
+    def on_mount(self) -> None:
+        self._set_source(self._source)
+
+    def open_file(self, path: Path, language: str | None, size: int) -> None:
+        """Show `path`: read whole and highlighted when small, else indexed in the background."""
+        if size <= MAX_HIGHLIGHT_BYTES:
+            self._load_small(path, language)
+        else:
+            source = FileLines(path, language)
+            self._set_source(source)
+            self._build_index(source, size)
+
+    def visible_text(self) -> list[str]:
+        """The plain text of the rows on screen (gutter included), for tests and copying."""
+        return ["".join(seg.text for seg in self.render_line(y)) for y in range(self.scrollable_content_region.height)]
+
+    # -- sources -----------------------------------------------------------------------------
+
+    def _set_source(self, source: MemoryLines | FileLines) -> None:
+        self._source = source
+        self._generation += 1
+        self._cache.clear()
+        self._pending = None
+        self._follow_end = False
+        self._update_virtual_size()
+        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.refresh()
+
+    def _gutter_width(self) -> int:
+        return len(f"{max(self._source.line_count, 1):,}".replace(",", "")) + 1
+
+    def _update_virtual_size(self) -> None:
+        width = self._gutter_width() + 1 + self._source.max_width
+        self.virtual_size = Size(width, self._source.line_count)
+
+    @work(thread=True, exclusive=True, group="lazy-text-open", exit_on_error=False,
+          description="reading a small text artifact")
+    def _load_small(self, path: Path, language: str | None) -> None:
+        try:
+            with open_regular(path) as fh:
+                data = fh.read(MAX_HIGHLIGHT_BYTES + 1)
+        except UnreadableArtifact as exc:
+            self.post_message(self.Failed(self, str(exc)))
+            return
+        text, _ = decode(data)
+        source = MemoryLines.from_text(text, language)
+        self.app.call_from_thread(self._set_source, source)
+
+    @work(thread=True, exclusive=True, group="lazy-text-index", exit_on_error=False,
+          description="indexing the lines of a big text artifact")
+    def _build_index(self, source: FileLines, size: int) -> None:
+        from textual.worker import get_current_worker
+
+        worker = get_current_worker()
+        try:
+            with open_regular(source.path) as fh:
+                for index in build_index(fh, source.index, cancelled=lambda: worker.is_cancelled):
+                    fraction = index.bytes_indexed / size if size else 1.0
+                    self.post_message(self.Indexed(self, index.line_count, min(fraction, 1.0), index.complete))
+        except (UnreadableArtifact, OSError) as exc:
+            self.post_message(self.Failed(self, str(exc)))
+
+    def on_lazy_text_indexed(self, event: LazyText.Indexed) -> None:
+        if event.viewer is not self:
+            return
+        self._update_virtual_size()
+        if self._follow_end:
+            self.scroll_end(animate=False, immediate=True)
+            if event.complete:
+                self._follow_end = False
+        self.refresh()
+
+    # -- fetching lines around the viewport ---------------------------------------------------
+
+    def _request(self, line_no: int) -> None:
+        pending = self._pending
+        if pending is not None and pending.generation == self._generation and pending.start <= line_no < pending.end:
+            return
+        height = max(self.scrollable_content_region.height, 10)
+        top = int(self.scroll_y)
+        start = max(0, min(line_no, top) - height)
+        end = max(line_no + 1, top + 2 * height)
+        self._pending = _Window(self._generation, start, end)
+        self._fetch(self._source, self._generation, start, end - start)
+
+    @work(thread=True, exclusive=True, group="lazy-text-lines", exit_on_error=False,
+          description="reading the visible lines of a big text artifact")
+    def _fetch(self, source: MemoryLines | FileLines, generation: int, start: int, count: int) -> None:
+        try:
+            lines = source.read(start, count)
+        except (UnreadableArtifact, OSError) as exc:
+            self.post_message(self.Failed(self, str(exc)))
+            return
+        self.app.call_from_thread(self._deliver, generation, start, lines)
+
+    def _deliver(self, generation: int, start: int, lines: list[DisplayLine]) -> None:
+        if generation != self._generation:
+            return
+        cache = self._cache
+        for offset, line in enumerate(lines):
+            cache[start + offset] = line
+            cache.move_to_end(start + offset)
+        while len(cache) > CACHE_LINES:
+            cache.popitem(last=False)
+        if self._pending is not None and self._pending.start == start:
+            self._pending = None
+        self.refresh()
+
+    def _line(self, line_no: int) -> DisplayLine | None:
+        if not self._source.needs_io:
+            lines = self._source.read(line_no, 1)
+            return lines[0] if lines else None
+        line = self._cache.get(line_no)
+        if line is None:
+            self._request(line_no)
+        return line
+
+    # -- drawing ----------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        line_no = scroll_y + y
+        if line_no >= self._source.line_count:
+            return Strip.blank(width, base)
+        gutter_width = self._gutter_width()
+        gutter_style = self.get_component_rich_style("lazy-text--gutter")
+        gutter = Strip([Segment(f"{line_no + 1:>{gutter_width - 1}} ", gutter_style),
+                        Segment("\N{BOX DRAWINGS LIGHT VERTICAL}", gutter_style)], gutter_width + 1)
+        line = self._line(line_no)
+        body_width = max(0, width - gutter_width - 1)
+        if line is None:
+            body = Strip.blank(body_width, base)
+        else:
+            content, cut = line
+            segments = content.render_segments(self.visual_style)
+            if cut:
+                note_style = self.get_component_rich_style("lazy-text--note")
+                segments.append(Segment(f" … +{cut:,} bytes", note_style))
+            body = Strip(segments).crop_extend(scroll_x, scroll_x + body_width, base)
+        return Strip.join([gutter, body]).simplify()
+
+    # -- keys ---------------------------------------------------------------------------------------
+
+    def action_go_top(self) -> None:
+        self._follow_end = False
+        self.scroll_home(animate=False, immediate=True)
+
+    def action_go_end(self) -> None:
+        self._follow_end = not self._source.complete
+        self.scroll_end(animate=False, immediate=True)
+
+    def action_scroll_up(self) -> None:
+        self._follow_end = False
+        super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self._follow_end = False
+        super().action_page_up()
