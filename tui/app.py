@@ -67,8 +67,7 @@ class TrackApp(App[None]):
                 self.runs_screen.post_message(StoreMissing(str(self.store_path)))
                 return
             try:
-                self._store = open_store(self.store_path) if not self.include_deleted else \
-                    open_store(self.store_path, include_deleted=True)  # type: ignore[call-arg]
+                self._store = open_store(self.store_path, include_deleted=self.include_deleted)
             except NotAStoreError as exc:
                 self.runs_screen.post_message(StoreMissing(str(self.store_path), str(exc)))
                 return

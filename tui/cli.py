@@ -60,9 +60,7 @@ def open_app(argv: list[str]) -> int:
 
 
 def _open(path: str, include_deleted: bool = False) -> RunStore:
-    if include_deleted:
-        return open_store(path, include_deleted=True)  # type: ignore[call-arg]
-    return open_store(path)
+    return open_store(path, include_deleted=include_deleted)
 
 
 def demo(argv: list[str]) -> int:

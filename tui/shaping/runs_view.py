@@ -61,14 +61,18 @@ def data_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
-    """Keep base and tag columns; keep a param or metric only if its value differs between rows."""
+    """Keep base and tag columns; keep a param or metric only if it takes two or more values.
+
+    Missing values do not count: a param only one experiment has, constant within it, says
+    nothing the experiment column does not.
+    """
     if len(frame) <= 1:
         return list(keys)
     kept = []
     for key in keys:
         if column_kind(key) in ("param", "metric"):
             col = frame[key]
-            if col.nunique(dropna=False) <= 1:
+            if col.nunique(dropna=True) <= 1:
                 continue
         kept.append(key)
     return kept

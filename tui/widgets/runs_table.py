@@ -30,8 +30,8 @@ class RunsTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     RunsTable { background: $surface; scrollbar-gutter: stable; }
     RunsTable > .runs-table--header { text-style: bold; background: $panel; color: $foreground; }
-    RunsTable > .runs-table--header-param { text-style: bold; background: $panel; color: $secondary; }
-    RunsTable > .runs-table--header-metric { text-style: bold; background: $panel; color: $accent; }
+    RunsTable > .runs-table--header-param { text-style: bold; background: $panel; color: $text-secondary; }
+    RunsTable > .runs-table--header-metric { text-style: bold; background: $panel; color: $text-accent; }
     RunsTable > .runs-table--header-cursor { text-style: bold reverse; }
     RunsTable > .runs-table--cursor { background: $block-cursor-blurred-background; }
     RunsTable:focus > .runs-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }

@@ -1,0 +1,50 @@
+"""SVG snapshots of the runs table, the filter with an error, and run detail (80x24 and 120x40).
+
+Review changes with `pytest --snapshot-update` only after reading the report's diff.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.app_helpers import demo_app, demo_store, settle
+
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return demo_store(tmp_path / "demo")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_runs_table(snap_compare, demo: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def ready(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("j", "space", "j", "j", "space")
+
+    assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_filter_with_error(snap_compare, demo: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def ready(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"mse < 1 and (deg")
+
+    assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_run_detail(snap_compare, demo: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+    async def ready(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("j", "j", "enter")
+        await settle(pilot)
+
+    assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=size)
