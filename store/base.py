@@ -79,6 +79,8 @@ class RunStore:
 
     kind = "base"
     writes_index_in_store = False
+    metric_stats: tuple[str, ...] = METRIC_STATS
+    """Which of last/min/max the listing knows (MLflow's SQL store keeps only the latest)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -110,7 +112,7 @@ class RunStore:
 
     def records(self) -> list[dict[str, Any]]:
         self._ensure_loaded()
-        return [entry["record"] for entry in self._entries.values()]
+        return [entry["record"] for entry in self._entries.values() if self._visible(entry["record"])]
 
     def run_ids(self) -> list[str]:
         self._ensure_loaded()
@@ -233,6 +235,23 @@ class RunStore:
             self._ensure_loaded()
             return set(self._by_id)
         now = time.time()
+        changed, dirty = self._read_changes(now)
+        changed |= self._update_statuses(now)
+        if changed or not self._by_id:
+            self._by_id = {e["record"]["run_id"]: unit for unit, e in self._entries.items()
+                           if self._visible(e["record"])}
+            self._frames.clear()
+        self._index_dirty |= dirty
+        if self._index_dirty and (self._saved_at == 0.0 or now - self._saved_at > INDEX_SAVE_INTERVAL):
+            self.save_index()
+        return changed
+
+    def _read_changes(self, now: float) -> tuple[set[str], bool]:
+        """Bring `_entries` up to date; return the run ids whose records changed and whether any entry did.
+
+        The default compares `_scan()` signatures; a store that can only re-query in bulk
+        (MLflow's SQL store) overrides this and keeps the rest of `refresh`.
+        """
         scanned = self._scan()
         changed: set[str] = set()
         dirty = False
@@ -250,14 +269,11 @@ class RunStore:
                 changed.add(record["run_id"])
             entries[unit] = {"sig": sig, "read_at": now, "record": record}
             dirty = True
-        changed |= self._update_statuses(now)
-        if changed or not self._by_id:
-            self._by_id = {e["record"]["run_id"]: unit for unit, e in entries.items()}
-            self._frames.clear()
-        self._index_dirty |= dirty
-        if self._index_dirty and (self._saved_at == 0.0 or now - self._saved_at > INDEX_SAVE_INTERVAL):
-            self.save_index()
-        return changed
+        return changed, dirty
+
+    def _visible(self, record: dict[str, Any]) -> bool:
+        """Whether a record is listed at all (MLflow keeps deleted runs, which are hidden by default)."""
+        return True
 
     def _update_statuses(self, now: float) -> set[str]:
         """Infer 'crashed' for runs that say running but whose writer is gone."""
@@ -302,8 +318,8 @@ class RunStore:
             fmt.atomic_write_text(
                 path, json.dumps({"version": INDEX_VERSION, "kind": self.kind, "entries": self._entries},
                                  separators=(",", ":")), fsync=False)
-        except OSError:
-            pass  # a read-only store and no cache dir: we just re-read next time
+        except (OSError, TypeError, ValueError):
+            pass  # a read-only store and no cache dir, or an odd value: we just re-read next time
 
 
 def natural_key(text: str) -> list[Any]:

@@ -294,19 +294,5 @@ class MlflowRunStore(RunStore):
         super().__init__(root)
         self.include_deleted = include_deleted
 
-    def records(self) -> list[dict[str, Any]]:
-        return [rec for rec in super().records() if self._visible(rec)]
-
-    def refresh(self) -> set[str]:
-        changed = super().refresh()
-        self._hide_deleted()
-        return changed
-
     def _visible(self, record: Mapping[str, Any]) -> bool:
         return self.include_deleted or not record.get("deleted")
-
-    def _hide_deleted(self) -> None:
-        """Keep deleted runs out of `run_ids()`, `resolve()` and `run()` as well as the listing."""
-        if not self.include_deleted:
-            self._by_id = {rid: unit for rid, unit in self._by_id.items()
-                           if self._visible(self._entries[unit]["record"])}

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import quote
 
 from . import mlflow_common as common
-from .base import INDEX_SAVE_INTERVAL, RACY_SECONDS, RunDetail
+from .base import RACY_SECONDS, RunDetail
 from .errors import StoreError
 
 if TYPE_CHECKING:
@@ -81,6 +80,8 @@ class MlflowSqlStore(common.MlflowRunStore):
     """
 
     kind = "mlflow-sql"
+    metric_stats = ("last",)
+    """The listing reads `latest_metrics` only; min and max would mean scanning every point."""
 
     def __init__(self, root: Path, include_deleted: bool = False) -> None:
         super().__init__(root, include_deleted)
@@ -128,35 +129,21 @@ class MlflowSqlStore(common.MlflowRunStore):
             return common.build_record(unit, "", {}, {}, {}, {}, [f"run {unit} is no longer in {self.root.name}"])
         return records[unit]
 
-    def refresh(self) -> set[str]:
-        """Re-query when the database changed; return the ids of runs added, changed or removed."""
-        if not self._loaded:
-            self._entries = self._load_index()
-            self._loaded = True
-        first = not self._by_id
-        now = time.time()
+    def _read_changes(self, now: float) -> tuple[set[str], bool]:
+        """Re-query everything in bulk, only when the database changed since the last query."""
         sig = self._db_signature()
         if self._unchanged(sig):
-            changed = self._update_statuses(now)
-        else:
-            try:
-                records = self._query_records()
-            except StoreError:
-                if first:
-                    raise
-                return set()  # a writer held the lock past our timeout: keep what we have
-            changed = {rid for rid, entry in self._entries.items() if records.get(rid) != entry["record"]}
-            changed |= {rid for rid in records if rid not in self._entries}
-            self._entries = {rid: {"sig": sig, "read_at": now, "record": rec} for rid, rec in records.items()}
-            changed |= self._update_statuses(now)
-            self._index_dirty = True
-        if self._index_dirty and (self._saved_at == 0.0 or now - self._saved_at > INDEX_SAVE_INTERVAL):
-            self.save_index()
-        if first or changed:
-            self._by_id = {rid: rid for rid in self._entries}
-            self._frames.clear()
-            self._hide_deleted()
-        return set(self._by_id) if first else changed
+            return set(), False
+        try:
+            records = self._query_records()
+        except StoreError:
+            if not self._by_id:
+                raise
+            return set(), False  # a writer held the lock past our timeout: keep what we have
+        changed = {rid for rid, entry in self._entries.items() if records.get(rid) != entry["record"]}
+        changed |= {rid for rid in records if rid not in self._entries}
+        self._entries = {rid: {"sig": sig, "read_at": now, "record": rec} for rid, rec in records.items()}
+        return changed, True
 
     # -- queries -------------------------------------------------------------------------
 

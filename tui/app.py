@@ -47,6 +47,10 @@ class TrackApp(App[None]):
         return self._store
 
     @property
+    def has_store(self) -> bool:
+        return self._store is not None
+
+    @property
     def store_kind(self) -> str:
         return self._store.kind if self._store is not None else "tracktui"
 

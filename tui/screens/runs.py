@@ -259,7 +259,12 @@ class RunsScreen(Screen[None]):
                     timeout=2)
 
     def action_cycle_metric_stat(self) -> None:
-        self.metric_stat = METRIC_STATS[(METRIC_STATS.index(self.metric_stat) + 1) % len(METRIC_STATS)]
+        stats = self.tracker.store.metric_stats if self.tracker.has_store else METRIC_STATS
+        if len(stats) < 2:
+            self.notify("This store keeps only the latest value of each metric", severity="warning")
+            return
+        self.metric_stat = stats[(stats.index(self.metric_stat) + 1) % len(stats)] \
+            if self.metric_stat in stats else stats[0]
         self.tracker.metric_stat = self.metric_stat
         self.tracker.reload_store()
         self.notify(f"Metric columns show the {self.metric_stat} value", timeout=2)
