@@ -89,13 +89,13 @@ def test_apply_filter_keeps_columns_and_order(runs: pd.DataFrame) -> None:
 
 def test_mask_does_not_change_the_frame(runs: pd.DataFrame) -> None:
     before = runs.copy()
-    parse_filter("degree >= 2 and name ~ rf and tuned or stage != baseline", runs.columns).mask(runs)
+    parse_filter("degree >= 2 and name ~ rf and note ~ rerun or stage != baseline", runs.columns).mask(runs)
     pd.testing.assert_frame_equal(runs, before)
 
 
 def test_empty_frame_gives_empty_mask(runs: pd.DataFrame) -> None:
     empty = runs.iloc[0:0]
-    assert parse_filter("mse < 5 or rf", empty.columns).mask(empty).shape == (0,)
+    assert parse_filter("mse < 5 or name ~ rf", empty.columns).mask(empty).shape == (0,)
     assert apply_filter(empty, "degree = 2").empty
 
 
@@ -150,10 +150,13 @@ def test_quoted_keywords_are_searched_as_words(runs: pd.DataFrame) -> None:
     assert ids(runs, "'or' 'not'") == ["ffee00"]
 
 
-def test_free_text_combines_with_expressions(runs: pd.DataFrame) -> None:
-    assert ids(runs, "rf and mse < 5") == ["a1b2c3"]
-    assert ids(runs, "rf mse > 5") == ["0789ab"]
+def test_free_text_does_not_mix_with_expressions(runs: pd.DataFrame) -> None:
+    assert ids(runs, "name ~ rf and mse < 5") == ["a1b2c3"]
     assert ids(runs, "not rf") == ["d4e5f6", "ffee00"]
+    for text, position in (("rf and mse < 5", 0), ("mse > 5 rf", 8), ("mse < 1 and deg", 12)):
+        with pytest.raises(FilterError) as err:
+            parse_filter(text, list(runs.columns))
+        assert err.value.position == position and "not a comparison" in err.value.message
 
 
 # -- comparison operators ----------------------------------------------------------------

@@ -12,7 +12,8 @@ What the user types into the filter line::
 Operators: ``= == != < <= > >= ~ !~`` (``=~`` is accepted for ``~``), combined with ``and``,
 ``or``, ``not`` and parentheses; ``not`` binds tightest, then ``and``, then ``or``. Terms
 written side by side are joined with ``and``. To search for the words ``and``/``or``/``not``
-themselves, quote them.
+themselves, quote them. Free text and comparisons do not mix (``rf mse < 5`` is an error; write
+``name ~ rf and mse < 5``), so a half-typed expression never filters by a stray word.
 
 Fields are a full column name (``metrics.train/loss``) or a short one when only one column
 fits: the name without its ``params.``/``metrics.``/``tags.`` prefix (``mse``), then, case-
@@ -601,9 +602,38 @@ def parse_filter(text: str, columns: Sequence[str]) -> Filter:
     message for the user and the offset to mark.
     """
     try:
-        return Filter(text, _Parser(text, columns).parse())
+        root = _Parser(text, columns).parse()
     except RecursionError:
         raise FilterError("the filter nests parentheses or 'not' too deeply", None) from None
+    _refuse_mixed(root)
+    return Filter(text, root)
+
+
+def _refuse_mixed(root: _Node | None) -> None:
+    """Free text and comparisons do not mix: once there is a comparison, a bare word is an error.
+
+    The filter applies on every keystroke. While someone types `mse < 1 and degree >= 2`,
+    the half-typed `mse < 1 and deg` would otherwise be a valid search for the word "deg"
+    and empty the table; as an error, the table keeps the last complete expression.
+    """
+    words: list[_FreeText] = []
+    compares = 0
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _FreeText):
+            words.append(node)
+        elif isinstance(node, _Compare):
+            compares += 1
+        elif isinstance(node, _Not):
+            stack.append(node.child)
+        elif isinstance(node, (_And, _Or)):
+            stack.extend(node.parts)
+    if words and compares:
+        first = min(words, key=lambda w: w.position)
+        raise FilterError(
+            f"'{first.term}' is not a comparison; in an expression match text with a field, "
+            f"e.g. name ~ {first.term}", first.position)
 
 
 def apply_filter(frame: pd.DataFrame, text: str) -> pd.DataFrame:

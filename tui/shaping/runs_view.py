@@ -61,7 +61,7 @@ def data_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
-    """Keep base and tag columns; keep a param or metric only if it takes two or more values.
+    """Keep base and tag columns; keep a param, metric or the experiment only if it takes two or more values.
 
     Missing values do not count: a param only one experiment has, constant within it, says
     nothing the experiment column does not.
@@ -70,7 +70,7 @@ def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
         return list(keys)
     kept = []
     for key in keys:
-        if column_kind(key) in ("param", "metric"):
+        if column_kind(key) in ("param", "metric") or key == "experiment":
             col = frame[key]
             if col.nunique(dropna=True) <= 1:
                 continue

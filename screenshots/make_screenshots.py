@@ -1,0 +1,82 @@
+"""Regenerate the SVG screenshots in this folder from the demo store.
+
+    python screenshots/make_screenshots.py
+
+Drives the real app headless with the Pilot (the same way the tests do) and saves each
+screen with Textual's `save_screenshot`. The demo store is written with a fixed clock, so
+the pictures only change when the screens do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Awaitable, Callable
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from textual.pilot import Pilot  # noqa: E402
+
+from tests.app_helpers import demo_app, demo_store, settle  # noqa: E402
+
+Steps = Callable[[Pilot[None]], Awaitable[None]]
+
+
+async def runs(pilot: Pilot[None]) -> None:
+    await pilot.press("j", "space", "j", "j", "space")
+
+
+async def filtered(pilot: Pilot[None]) -> None:
+    await pilot.press("slash", *"mse < 5 and degree >= 2", "enter")
+
+
+async def detail(pilot: Pilot[None]) -> None:
+    await pilot.press("j", "j", "enter")
+    await settle(pilot)
+
+
+async def diff(pilot: Pilot[None]) -> None:
+    await pilot.press("j", "j", "space", "space", "space", "c")
+    await settle(pilot)
+
+
+async def charts(pilot: Pilot[None]) -> None:
+    await pilot.press("j", "j", "space", "space", "space", "p")
+    await settle(pilot)
+
+
+async def artifacts(pilot: Pilot[None]) -> None:
+    await pilot.press("j", "j", "a")
+    await settle(pilot)
+    await pilot.press("down", "down", "down", "enter")
+    await settle(pilot)
+
+
+async def shoot(name: str, steps: Steps, size: tuple[int, int]) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await steps(pilot)
+        await settle(pilot)
+        app.save_screenshot(str(HERE / f"{name}.svg"))
+        print(f"wrote screenshots/{name}.svg")
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)
+        os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
+        os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")
+        demo_store(Path(tmp) / "demo")
+        for name, steps in [("runs", runs), ("filter", filtered), ("detail", detail), ("diff", diff),
+                            ("charts", charts), ("artifacts", artifacts)]:
+            await shoot(name, steps, (120, 36))
+        await shoot("runs-80x24", runs, (80, 24))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
