@@ -72,7 +72,8 @@ def diff_table(diff: Diff, only_diff: bool) -> Table:
 
 
 def _field_cell(row: DiffRow) -> Text:
-    text = Text("≠ " if row.differs else "  ", style="bold yellow" if row.differs else "")
+    text = Text()
+    text.append("≠ " if row.differs else "  ", style="bold yellow" if row.differs else "")
     text.append(row.field, style="bold" if row.differs else "")
     return text
 

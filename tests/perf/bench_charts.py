@@ -1,0 +1,143 @@
+"""Chart timings for long metric histories. Target: a 1,000,000-point curve drawn in <= 300 ms.
+
+    /work/venv/bin/python tests/perf/bench_charts.py [--points 1000000] [--width 120]
+
+Prints the median of several repeats for: min/max downsampling, EMA smoothing, reading the
+history from a store, the whole worker path (read + smooth + downsample) and the plot build
+(plotext turning the downsampled curve into the terminal picture the widget shows), and
+finally the time from opening the charts screen in a headless app to the chart being drawn.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+import store
+from store import format as fmt
+from tui.screens.charts import ChartRequest, build_chart, series_from_history
+from tui.shaping.downsample import minmax_downsample
+from tui.shaping.smoothing import ema
+from tui.widgets.metric_chart import plot_chart
+
+TARGET_MS = 300.0
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def make_store(root: Path, points: int) -> str:
+    """One run with a `loss` history of `points` points (with a spike and a NaN gap)."""
+    run = store.start_run(experiment="bench", name="long", root=root)
+    run.log_metric("loss", 1.0, step=0)
+    run.finish()
+    rng = np.random.default_rng(0)
+    values = np.exp(-np.arange(points) / (points / 5)) + rng.normal(scale=0.05, size=points)
+    values[points // 3] = 25.0
+    values[points // 2: points // 2 + 1000] = np.nan
+    arr = np.empty(points, dtype=np.dtype(list(fmt.HISTORY_FIELDS)))
+    arr["step"] = np.arange(points)
+    arr["time"] = 1_700_000_000.0 + np.arange(points) * 0.01
+    arr["value"] = values
+    (run.path / fmt.METRICS_DIR / fmt.metric_filename("loss")).write_bytes(arr.tobytes())
+    return run.id
+
+
+def request(width: int, smoothing: float) -> ChartRequest:
+    colors = [(1, 120, 212), (255, 166, 43)]
+    return ChartRequest(run_ids=[], metrics=["loss"], axis="step", log_y=False, smoothing=smoothing,
+                        buckets=width, colors=colors, faint=colors)
+
+
+async def app_first_draw(st: store.RunStore, run_id: str, size: tuple[int, int]) -> float:
+    from textual.app import App
+
+    from tui.screens.charts import ChartsScreen
+
+    app: App[None] = App()
+    async with app.run_test(size=size) as pilot:
+        t0 = time.perf_counter()
+        screen = ChartsScreen(st, [run_id], refresh_interval=3600)
+        await app.push_screen(screen)
+        while screen.draws == 0:
+            await pilot.pause(0.005)
+        await pilot.pause()
+        return (time.perf_counter() - t0) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--width", type=int, default=110, help="plot width in cells (buckets)")
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    n, width = args.points, args.width
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "store"
+        run_id = make_store(root, n)
+        st = store.open_store(root)
+        frame = st.history(run_id, ["loss"])
+        series = series_from_history(frame)["loss"]
+        x, y = series.step, series.value
+
+        rows: list[tuple[str, float]] = []
+        rows.append((f"downsample {n:,} -> {2 * width} points (min/max per bucket)",
+                     timed(lambda: minmax_downsample(x, y, width), args.repeat)))
+        rows.append((f"EMA smoothing of {n:,} points (0.9)", timed(lambda: ema(y, 0.9), args.repeat)))
+        rows.append((f"read history of {n:,} points from the store",
+                     timed(lambda: series_from_history(st.history(run_id, ["loss"])), args.repeat)))
+
+        def worker_path(smoothing: float) -> Any:
+            s = series_from_history(st.history(run_id, ["loss"]))["loss"]
+            return build_chart("loss", [(run_id, "long", s)], request(width, smoothing))
+
+        rows.append(("worker: read + downsample (no smoothing)", timed(lambda: worker_path(0.0), args.repeat)))
+        rows.append(("worker: read + smooth + downsample both curves",
+                     timed(lambda: worker_path(0.9), args.repeat)))
+
+        from textual_plotext.plot import Plot
+
+        def build(data: Any) -> str:
+            plt = Plot()
+            plt.plotsize(width + 10, 30)
+            plot_chart(plt, data)
+            return plt.build()
+
+        plain = worker_path(0.0)
+        smoothed = worker_path(0.9)
+        rows.append(("plot build (plotext), raw curve", timed(lambda: build(plain), args.repeat)))
+        rows.append(("plot build (plotext), smoothed + faint raw", timed(lambda: build(smoothed), args.repeat)))
+        full_plain = timed(lambda: build(worker_path(0.0)), args.repeat)
+        full_smooth = timed(lambda: build(worker_path(0.9)), args.repeat)
+        rows.append((f"FULL: load + downsample + plot build ({n:,} points)", full_plain))
+        rows.append((f"FULL: load + smooth + downsample + plot build ({n:,} points)", full_smooth))
+        first = statistics.median(asyncio.run(app_first_draw(st, run_id, (width + 34, 40))) for _ in range(3))
+        rows.append(("app: open ChartsScreen -> chart drawn (headless)", first))
+
+        label_w = max(len(r[0]) for r in rows)
+        print(f"{'what':<{label_w}}  {'median ms':>10}")
+        print("-" * (label_w + 12))
+        for label, ms in rows:
+            print(f"{label:<{label_w}}  {ms:>10.1f}")
+        ok = max(full_plain, full_smooth) <= TARGET_MS
+        print(f"\ntarget: full path <= {TARGET_MS:.0f} ms: {'met' if ok else 'NOT met'}")
+        return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,391 @@
+"""ChartsScreen with the pilot: metrics, axes, smoothing, log scale, search, scatter, live redraw."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Footer, Input, Select, SelectionList, Static
+from textual.worker import WorkerCancelled, WorkerFailed
+
+import store
+from test_diff_shaping import BASE_TIME, make_compare_store
+from tui.screens.charts import ChartsScreen, build_scatter, series_from_history, time_unit, wall_ticks
+from tui.widgets.metric_chart import MetricChart
+from tui.widgets.param_scatter import ParamScatter
+
+
+class ChartsHarness(App[None]):
+    """Stands in for the main app: opens the charts over a blank screen, as `p` does."""
+
+    def __init__(self, st: store.RunStore, run_ids: list[str], frame: pd.DataFrame | None = None,
+                 refresh_interval: float = 3600.0) -> None:
+        super().__init__()
+        self.st, self.run_ids, self.frame, self.refresh_interval = st, run_ids, frame, refresh_interval
+
+    def on_mount(self) -> None:
+        # Pushed after the first refresh, as the real app does from its runs table: a screen
+        # pushed while the app is still starting can miss its first layout.
+        self.call_after_refresh(self.open_screen)
+
+    def open_screen(self) -> None:
+        self.push_screen(ChartsScreen(self.st, self.run_ids, frame=self.frame,
+                                      refresh_interval=self.refresh_interval))
+
+
+def footer_ready(app: App[Any]) -> bool:
+    """The Footer fills in its keys asynchronously; a snapshot taken before that shows none."""
+    footers = app.screen.query(Footer)
+    return bool(footers) and bool(footers.first().query("FooterKey"))
+
+
+async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
+    """Wait until the screen has drawn its data and no worker is busy (no sleeps: bounded polling)."""
+    for _ in range(500):
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):  # replaced by a newer request, or reported on screen
+            pass
+        await pilot.pause()
+        if footer_ready(app) and isinstance(app.screen, ChartsScreen) and app.screen.draws > 0 and all(w.is_finished for w in app.workers):
+            await pilot.pause()
+            if all(w.is_finished for w in app.workers):
+                return
+    raise AssertionError("the screen did not settle")
+
+
+async def settle_snapshot(pilot: Pilot[Any]) -> None:
+    await settle(pilot.app, pilot)
+
+
+@pytest.fixture
+def compare(tmp_path: Path) -> tuple[store.RunStore, list[str]]:
+    ids = make_compare_store(tmp_path / "store")
+    return store.open_store(tmp_path / "store"), ids
+
+
+def panes(screen: ChartsScreen) -> dict[str, MetricChart]:
+    return {pane.metric: pane for pane in screen.query(MetricChart)}
+
+
+async def open_charts(app: ChartsHarness, pilot: Pilot[Any]) -> ChartsScreen:
+    await settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, ChartsScreen)
+    return screen
+
+
+async def test_opens_with_first_metric_overlaid_for_every_run(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_charts(app, pilot)
+        picker = screen.query_one("#metric-list", SelectionList)
+        assert [picker.get_option_at_index(i).value for i in range(picker.option_count)] == \
+            ["train/loss", "val_acc", "widgets"]
+        assert screen.selected == ["train/loss"] and picker.selected == ["train/loss"]
+        data = panes(screen)["train/loss"].data
+        assert data is not None
+        assert [c.label for c in data.curves] == ["baseline", "degree-2", "[bold red]degree-3[/]"]
+        assert len({c.color for c in data.curves}) == 3, "one colour per run"
+        assert data.curves[1].y.tolist() == [4.0, 2.0, 1.0, 1.5]
+        assert data.x_label == "step" and not data.log_y
+        legend = screen.query_one("#run-legend", Static).render()
+        assert "[bold red]degree-3[/]" in str(legend)
+        assert all(c.raw_y is None for c in data.curves), "no faint raw curve without smoothing"
+
+
+async def test_pick_more_metrics_as_stacked_panes(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_charts(app, pilot)
+        await pilot.press("down", "space")
+        await settle(app, pilot)
+        assert screen.selected == ["train/loss", "val_acc"]
+        assert list(panes(screen)) == ["train/loss", "val_acc"]
+        acc = panes(screen)["val_acc"].data
+        assert acc is not None and acc.curves[0].y.tolist() == [0.5, 0.6, 0.7, 0.7]
+        await pilot.press("up", "space")
+        await settle(app, pilot)
+        assert screen.selected == ["val_acc"]
+        assert list(panes(screen)) == ["val_acc"]
+
+
+async def test_axis_log_and_smoothing_change_what_is_drawn(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_charts(app, pilot)
+        pane = panes(screen)["train/loss"]
+
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert screen.axis == "relative"
+        assert pane.data is not None and pane.data.x_label == "time since start (s)"
+        assert pane.data.curves[0].x.tolist() == [0.0, 10.0, 20.0, 30.0]
+
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert screen.axis == "wall" and pane.data.x_label == "wall-clock time"
+        assert pane.data.xticks is not None and pane.data.curves[0].x[0] == BASE_TIME
+
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert screen.axis == "step"
+
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert screen.log_y and pane.data.log_y
+        assert "y: log" in str(screen.query_one("#charts-title", Static).render())
+
+        await pilot.press("right_square_bracket")
+        await settle(app, pilot)
+        assert screen.smoothing == 0.6
+        curve = pane.data.curves[0]
+        assert curve.raw_y is not None and curve.raw_y.tolist() == [4.0, 3.0, 2.5, 2.0]
+        assert curve.faint is not None and curve.faint != curve.color
+        assert curve.y[0] == pytest.approx(4.0) and curve.y[-1] > 2.0, "smoothed lags behind the raw curve"
+        assert "smoothed 0.6" in pane.data.note
+        assert pane.segments_drawn == 6, "three raw curves behind three smoothed ones"
+
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(app, pilot)
+        assert screen.smoothing == 0.9
+        await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket")
+        await settle(app, pilot)
+        assert screen.smoothing == 0.0 and pane.data.curves[0].raw_y is None
+
+
+async def test_search_filters_the_metric_list_and_escape_closes_it(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_charts(app, pilot)
+        await pilot.press("slash")
+        search = screen.query_one("#metric-search", Input)
+        assert search.display and search.has_focus
+        await pilot.press("a", "c", "c")
+        picker = screen.query_one("#metric-list", SelectionList)
+        assert [picker.get_option_at_index(i).value for i in range(picker.option_count)] == ["val_acc"]
+        assert screen.axis == "step", "typing x/l/s into the search does not trigger the chart keys"
+        await pilot.press("enter", "space")
+        await settle(app, pilot)
+        assert screen.selected == ["train/loss", "val_acc"], "the hidden selection is kept"
+        await pilot.press("escape")
+        assert not search.display and picker.option_count == 3
+        assert isinstance(app.screen, ChartsScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ChartsScreen)
+
+
+async def test_long_history_is_downsampled_and_gaps_break_the_line(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    run = store.start_run(experiment="big", name="big", root=root)
+    values = np.sin(np.arange(50_000) / 500.0)
+    values[10_000:10_100] = np.nan
+    values[30_000] = 40.0
+    for step, v in enumerate(values.tolist()):
+        run.log_metric("loss", v, step=step, timestamp=BASE_TIME + step)
+    run.finish()
+    app = ChartsHarness(store.open_store(root), [run.id])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_charts(app, pilot)
+        pane = panes(screen)["loss"]
+        assert pane.data is not None
+        curve = pane.data.curves[0]
+        assert curve.points == 50_000
+        assert curve.x.size <= 2 * 100 + 100, "about twice the width, plus gap markers"
+        assert np.nanmax(curve.y) == 40.0, "the spike survives downsampling"
+        assert np.isnan(curve.y).any() and pane.segments_drawn >= 2
+        assert "50,000 points" in str(pane.query_one(".metric-chart--title", Static).render())
+
+
+async def test_scatter_of_param_against_metric(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = ChartsHarness(st, ids, frame=st.runs_frame())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_charts(app, pilot)
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert screen.scatter
+        assert "runs in the current filter: 3" in str(screen.query_one("#charts-title", Static).render())
+        assert screen.query_one("#scatter-view").display and not screen.query_one("#chart-area").display
+        plot = screen.query_one("#scatter-plot", ParamScatter)
+        assert plot.data is not None
+        assert (plot.data.param, plot.data.metric) == ("model.degree", "train/loss")
+        assert sorted(zip(plot.data.x.tolist(), plot.data.y.tolist())) == [(1.0, 2.0), (2.0, 1.5), (3.0, 3.0)]
+        note = str(screen.query_one("#scatter-note", Static).render())
+        assert "lowest train/loss 1.5 at model.degree=2 (degree-2)" in note
+
+        screen.query_one("#scatter-metric", Select).value = "val_acc"
+        await settle(app, pilot)
+        assert plot.data.metric == "val_acc"
+        assert "highest val_acc 0.8" in str(screen.query_one("#scatter-note", Static).render())
+
+        await pilot.press("x")  # disabled in scatter mode
+        assert screen.axis == "step"
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert not screen.scatter and screen.query_one("#chart-area").display
+
+
+async def test_runs_without_metrics_say_so(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    run = store.start_run(experiment="e", name="quiet", root=root, params={"a": 1})
+    run.finish()
+    app = ChartsHarness(store.open_store(root), [run.id])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_charts(app, pilot)
+        assert screen.selected == [] and not panes(screen)
+        assert "not logged any metrics" in str(screen.query_one("#run-legend", Static).render())
+
+
+def test_scatter_spreads_categorical_params() -> None:
+    frame = pd.DataFrame({
+        "name": ["a", "b", "c", "d"],
+        "params.opt": ["sgd", "adam", "sgd", "adam"],
+        "metrics.loss": [1.0, 0.5, 2.0, np.nan],
+    })
+    data = build_scatter(frame, "opt", "loss", log_y=False, color=(1, 2, 3), best_color=(4, 5, 6))
+    assert data.categorical and data.categories == ["adam", "sgd"]
+    assert data.xticks == ([0.0, 1.0], ["adam", "sgd"])
+    assert data.names == ["a", "b", "c"], "a run without the metric is left out"
+    assert data.x.tolist() == [0.75, 0.0, 1.25], "runs sharing a value are spread around its slot"
+    assert data.best == 1 and "at opt=adam (b)" in data.note
+
+
+def test_time_helpers() -> None:
+    assert time_unit(30) == ("s", 1.0) and time_unit(600) == ("min", 60.0) and time_unit(3 * 3600) == ("h", 3600.0)
+    ticks, labels = wall_ticks(BASE_TIME, BASE_TIME + 3600)
+    assert len(ticks) == len(labels) == 4 and ticks[0] == BASE_TIME and all(":" in lab for lab in labels)
+
+
+def test_series_are_sorted_by_step() -> None:
+    frame = pd.DataFrame({"key": pd.Categorical(["a", "a", "a", "b"]), "step": [2, 0, 1, 0],
+                          "time": [3.0, 1.0, 2.0, 1.0], "value": [30.0, 10.0, 20.0, 5.0]})
+    series = series_from_history(frame)
+    assert series["a"].step.tolist() == [0, 1, 2] and series["a"].value.tolist() == [10.0, 20.0, 30.0]
+    assert series["b"].value.tolist() == [5.0]
+
+
+LIVE_WRITER = """
+import sys
+import store
+
+run = store.start_run(experiment="live", name="live-run", root=sys.argv[1])
+for i in range(5):
+    run.log_metric("loss", 10.0 - i, step=i, timestamp=1_700_000_000.0 + i)
+run.flush()
+print(run.id, flush=True)
+sys.stdin.readline()
+for i in range(5, 12):
+    run.log_metric("loss", 10.0 - i, step=i, timestamp=1_700_000_000.0 + i)
+run.log_metric("acc", 0.5, step=0, timestamp=1_700_000_000.0)
+run.flush()
+print("flushed", flush=True)
+sys.stdin.readline()
+run.finish()
+print("finished", flush=True)
+"""
+
+
+async def test_live_redraw_while_another_process_logs(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    proc = subprocess.Popen([sys.executable, "-c", LIVE_WRITER, str(root)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        run_id = (await asyncio.to_thread(proc.stdout.readline)).strip()
+        assert run_id, "the writer process did not start"
+        app = ChartsHarness(store.open_store(root), [run_id])
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await open_charts(app, pilot)
+            assert screen._timer is not None, "a timer polls running runs"
+            pane = panes(screen)["loss"]
+            assert pane.data is not None and pane.data.curves[0].points == 5
+            assert "running, live" in str(screen.query_one("#charts-title", Static).render())
+            await pilot.press("x", "right_square_bracket")
+            await settle(app, pilot)
+
+            proc.stdin.write("more\n")
+            proc.stdin.flush()
+            assert (await asyncio.to_thread(proc.stdout.readline)).strip() == "flushed"
+            draws = screen.draws
+            screen.poll_running()  # what the timer calls every 2 s
+            await settle(app, pilot)
+            assert screen.draws > draws
+            assert pane.data.curves[0].points == 12
+            assert pane.data.curves[0].raw_y is not None and pane.data.curves[0].raw_y[-1] == -1.0
+            assert (screen.axis, screen.smoothing, screen.selected) == ("relative", 0.6, ["loss"])
+            picker = screen.query_one("#metric-list", SelectionList)
+            assert picker.option_count == 2, "a metric that appeared while running joins the list"
+
+            proc.stdin.write("done\n")
+            proc.stdin.flush()
+            assert (await asyncio.to_thread(proc.stdout.readline)).strip() == "finished"
+            screen.poll_running()
+            await settle(app, pilot)
+            assert screen.infos[run_id].status == "finished"
+            assert "live" not in str(screen.query_one("#charts-title", Static).render())
+            draws = screen.draws
+            screen.poll_running()
+            await settle(app, pilot)
+            assert screen.draws == draws, "finished runs are not re-read"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+
+
+def _snapshot_app(tmp_path: Path, scatter_frame: bool = False) -> ChartsHarness:
+    ids = make_compare_store(tmp_path / "store")
+    st = store.open_store(tmp_path / "store")
+    return ChartsHarness(st, ids, frame=st.runs_frame() if scatter_frame else None)
+
+
+def test_snapshot_charts_80x24(snap_compare: Any, tmp_path: Path) -> None:
+    assert snap_compare(_snapshot_app(tmp_path), terminal_size=(80, 24), run_before=settle_snapshot)
+
+
+def test_snapshot_charts_two_metrics_smoothed_120x40(snap_compare: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot.app, pilot)
+        await pilot.press("down", "space", "right_square_bracket")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(_snapshot_app(tmp_path), terminal_size=(120, 40), run_before=run_before)
+
+
+def test_snapshot_scatter_80x24(snap_compare: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot.app, pilot)
+        await pilot.press("s")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(_snapshot_app(tmp_path, scatter_frame=True), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_scatter_prefers_params_that_vary_where_the_metric_exists() -> None:
+    from tui.screens.charts import scatter_params
+
+    frame = pd.DataFrame({
+        "name": ["a", "b", "c", "d"],
+        "params.degree": [1, 2, np.nan, np.nan],
+        "params.depth": [np.nan, np.nan, 3, 5],
+        "params.seed": [0, 0, 0, 0],
+        "metrics.mse": [1.0, 2.0, np.nan, np.nan],
+        "metrics.acc": [np.nan, np.nan, 0.9, 0.8],
+    })
+    assert scatter_params(frame, "acc") == ["depth", "seed", "degree"]
+    assert scatter_params(frame, "mse") == ["degree", "seed", "depth"]
+    empty = build_scatter(frame, "degree", "acc", log_y=False, color=(1, 2, 3), best_color=(4, 5, 6))
+    assert empty.x.size == 0 and "has both degree and acc" in empty.note

@@ -1,0 +1,83 @@
+"""`tracktui diff`: the same diff printed with Rich or as JSON, and clear errors for bad refs."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+import store
+from test_diff_shaping import make_compare_store
+from tui.diff_cli import diff_command
+
+
+@pytest.fixture
+def compare(tmp_path: Path) -> tuple[store.RunStore, list[str]]:
+    ids = make_compare_store(tmp_path / "store")
+    return store.open_store(tmp_path / "store"), ids
+
+
+def console() -> tuple[Console, io.StringIO]:
+    buf = io.StringIO()
+    return Console(file=buf, width=160, color_system=None, force_terminal=False), buf
+
+
+def test_table_by_names_and_prefixes(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    con, buf = console()
+    code = diff_command(st, ["baseline", ids[1][:20], "[bold red]degree-3[/]"], only_diff=False, as_json=False,
+                        console=con)
+    out = buf.getvalue()
+    assert code == 0
+    assert "baseline (ref)" in out and "degree-2" in out
+    assert "[bold red]degree-3[/]" in out, "names are printed literally, not as markup"
+    loss = next(line for line in out.splitlines() if "train/loss " in line and "(m" not in line)
+    assert "1.5 -0.5 (-25.0%) ✓" in loss and "3 +1 (+50.0%)" in loss
+    assert any("seed" in line for line in out.splitlines())
+    assert "15 of 25 fields differ" in out
+
+
+def test_only_diff_hides_equal_rows(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    con, buf = console()
+    assert diff_command(st, ids, only_diff=True, as_json=False, console=con) == 0
+    out = buf.getvalue()
+    assert "model.degree" in out
+    assert not any(" seed " in line for line in out.splitlines())
+
+
+def test_json(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    con, buf = console()
+    assert diff_command(st, ids[:2], only_diff=True, as_json=True, console=con) == 0
+    data = json.loads(buf.getvalue())
+    assert [r["name"] for r in data["runs"]] == ["baseline", "degree-2"]
+    assert all(row["differs"] for row in data["rows"])
+    loss = next(r for r in data["rows"] if r["key"] == "metrics.train/loss.last")
+    assert loss["values"] == [2.0, 1.5] and loss["better"] == [None, True]
+
+
+def test_unknown_ref_is_exit_code_2(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    con, buf = console()
+    assert diff_command(st, [ids[0], "nope"], only_diff=False, as_json=False, console=con) == 2
+    assert "no run with id, id prefix or name 'nope'" in buf.getvalue()
+
+
+def test_ambiguous_prefix_is_exit_code_2(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    con, buf = console()
+    common = ids[0][:4]
+    assert all(i.startswith(common) for i in ids)
+    assert diff_command(st, [ids[0], common], only_diff=False, as_json=False, console=con) == 2
+    assert "matches 3 runs" in buf.getvalue()
+
+
+def test_one_ref_is_not_enough(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    con, buf = console()
+    assert diff_command(st, [ids[0]], only_diff=False, as_json=False, console=con) == 2
+    assert "at least two runs" in buf.getvalue()

@@ -1,0 +1,217 @@
+"""DiffScreen driven with the pilot: layout of rows, only-differences, flipping, export."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import WorkerCancelled, WorkerFailed
+
+import store
+from test_diff_shaping import RUNS, make_compare_store
+from tui.screens.diff import DiffScreen
+
+
+class DiffHarness(App[None]):
+    """Stands in for the main app: opens the diff over a blank screen, as `c` does."""
+
+    def __init__(self, st: store.RunStore, run_ids: list[str]) -> None:
+        super().__init__()
+        self.st = st
+        self.run_ids = run_ids
+
+    def on_mount(self) -> None:
+        # Pushed after the first refresh, as the real app does from its runs table: a screen
+        # pushed while the app is still starting can miss its first layout.
+        self.call_after_refresh(self.open_screen)
+
+    def open_screen(self) -> None:
+        self.push_screen(DiffScreen(self.st, self.run_ids))
+
+
+def footer_ready(app: App[Any]) -> bool:
+    """The Footer fills in its keys asynchronously; a snapshot taken before that shows none."""
+    footers = app.screen.query(Footer)
+    return bool(footers) and bool(footers.first().query("FooterKey"))
+
+
+async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
+    """Wait until the screen has drawn its data and no worker is busy (no sleeps: bounded polling)."""
+    for _ in range(500):
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):  # replaced by a newer request, or reported on screen
+            pass
+        await pilot.pause()
+        if footer_ready(app) and isinstance(app.screen, DiffScreen) and app.screen.runs_read and all(w.is_finished for w in app.workers):
+            await pilot.pause()
+            if all(w.is_finished for w in app.workers):
+                return
+    raise AssertionError("the screen did not settle")
+
+
+@pytest.fixture
+def compare(tmp_path: Path) -> tuple[store.RunStore, list[str]]:
+    ids = make_compare_store(tmp_path / "store")
+    return store.open_store(tmp_path / "store"), ids
+
+
+def row_keys(table: DataTable[Any]) -> list[str]:
+    return [str(r.key.value) for r in table.ordered_rows]
+
+
+def cell_plain(table: DataTable[Any], row: str, column: int) -> str:
+    return table.get_cell_at(table.get_cell_coordinate(row, table.ordered_columns[column].key)).plain
+
+
+async def test_diff_shows_sections_runs_and_only_differences(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = DiffHarness(st, ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DiffScreen)
+        table = screen.query_one("#diff-table", DataTable)
+        labels = [c.label.plain for c in table.ordered_columns]
+        assert labels == ["field", "baseline (ref)", "degree-2", "[bold red]degree-3[/]"]
+        assert table.fixed_columns == 1
+        # 25 fields > 20: only differences by default.
+        assert screen.only_diff is True
+        keys = row_keys(table)
+        assert keys[0] == "section:params"
+        assert "params.seed" not in keys and "params.model.degree" in keys
+        assert keys.index("section:metrics") < keys.index("section:tags") < keys.index("section:facts")
+
+        await pilot.press("d")
+        assert screen.only_diff is False
+        keys = row_keys(table)
+        assert "params.seed" in keys and "facts.host" in keys
+        assert cell_plain(table, "params.seed", 0).startswith("  seed")
+        assert cell_plain(table, "params.model.degree", 0).startswith("≠ model.degree")
+
+        loss = cell_plain(table, "metrics.train/loss.last", 2)
+        assert loss == "1.5 -0.5 (-25.0%) ✓"
+        assert cell_plain(table, "metrics.train/loss.last", 3) == "3 +1 (+50.0%)"
+
+        await pilot.press("d")
+        assert "params.seed" not in row_keys(table)
+
+
+async def test_cursor_row_full_value_and_flip(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = DiffHarness(st, ids)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DiffScreen)
+        table = screen.query_one("#diff-table", DataTable)
+        table.move_cursor(row=table.get_row_index("metrics.train/loss.last"), column=0)
+        await pilot.pause()
+        detail = screen.query_one("#diff-detail", Static)
+        assert "lower is better" in str(detail.render())
+        assert screen.cursor_row() is not None and screen.cursor_row().metric == "train/loss"
+
+        await pilot.press("f")
+        assert screen.overrides == {"train/loss": "higher"}
+        assert screen.query_one("#diff-table", DataTable).get_row_index("metrics.train/loss.last") >= 0
+        assert screen.diff is not None
+        assert screen.diff.row("metrics.train/loss.last").best == [False, False, True]
+        assert cell_plain(table, "metrics.train/loss.last", 3).endswith("✓")
+        assert "higher is better" in str(detail.render())
+        assert screen.cursor_row().key == "metrics.train/loss.last", "the cursor stays on the row"
+
+        table.move_cursor(row=table.get_row_index("facts.command"), column=2)
+        await pilot.pause()
+        assert str(detail.render()).endswith("degree-2: python train.py --run=1")
+
+
+async def test_flip_on_a_non_metric_row_only_warns(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = DiffHarness(st, ids)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DiffScreen)
+        table = screen.query_one("#diff-table", DataTable)
+        table.move_cursor(row=table.get_row_index("params.model.degree"), column=1)
+        await pilot.press("f")
+        assert screen.overrides == {}
+        assert any("metric row" in n.message for n in app._notifications)
+
+
+async def test_long_values_are_cut_and_shown_whole_below(tmp_path: Path) -> None:
+    long_note = "a very long note " * 10
+    runs = [dict(RUNS[0]), dict(RUNS[1])]
+    runs[1]["params"] = {**RUNS[1]["params"], "note": long_note}
+    ids = make_compare_store(tmp_path / "store", runs)
+    app = DiffHarness(store.open_store(tmp_path / "store"), ids)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DiffScreen)
+        table = screen.query_one("#diff-table", DataTable)
+        shown = cell_plain(table, "params.note", 2)
+        assert len(shown) <= 24 and shown.endswith("…")
+        table.move_cursor(row=table.get_row_index("params.note"), column=2)
+        await pilot.pause()
+        assert long_note.strip() in str(screen.query_one("#diff-detail", Static).render())
+
+
+async def test_export_writes_markdown_and_csv_and_copies(compare: tuple[store.RunStore, list[str]],
+                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    st, ids = compare
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.chdir(out)
+    app = DiffHarness(st, ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("x")
+        await settle(app, pilot)
+        md_files = list(out.glob("tracktui-diff-*.md"))
+        csv_files = list(out.glob("tracktui-diff-*.csv"))
+        assert len(md_files) == 1 and len(csv_files) == 1
+        markdown = md_files[0].read_text(encoding="utf-8")
+        assert markdown.startswith("| field | baseline | degree-2 | [bold red]degree-3[/] |")
+        assert "| train/loss | 2 | 1.5 -0.5 (-25.0%) ✓ | 3 +1 (+50.0%) |" in markdown
+        assert "| seed |" not in markdown, "only differences were shown, so only they are exported"
+        assert app.clipboard == markdown
+        rows = list(csv.reader(csv_files[0].open(encoding="utf-8")))
+        assert rows[0] == ["section", "field", "differs", "baseline", "degree-2", "[bold red]degree-3[/]"]
+        assert ["params", "model.degree", "yes", "1", "2", "3"] in rows
+        assert any("copied to the clipboard" in n.message for n in app._notifications)
+
+
+async def test_escape_closes_and_unknown_run_shows_error(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = DiffHarness(st, [ids[0], "no-such-run"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DiffScreen)
+        assert "Could not read the runs" in str(screen.query_one("#diff-title", Static).render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DiffScreen)
+
+
+def _snapshot_app(tmp_path: Path) -> DiffHarness:
+    ids = make_compare_store(tmp_path / "store")
+    return DiffHarness(store.open_store(tmp_path / "store"), ids)
+
+
+def test_snapshot_diff_80x24(snap_compare: Any, tmp_path: Path) -> None:
+    assert snap_compare(_snapshot_app(tmp_path), terminal_size=(80, 24), run_before=settle_snapshot)
+
+
+def test_snapshot_diff_all_rows_120x40(snap_compare: Any, tmp_path: Path) -> None:
+    assert snap_compare(_snapshot_app(tmp_path), press=["d", "down", "down", "right", "right"],
+                        terminal_size=(120, 40), run_before=settle_snapshot)
+
+
+async def settle_snapshot(pilot: Pilot[Any]) -> None:
+    await settle(pilot.app, pilot)

@@ -1,0 +1,253 @@
+"""Diff rows: sections, what differs, deltas, better/worse, best marks and the exports.
+
+`make_compare_store` is also used by the diff screen and `tracktui diff` tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import store
+from store import format as fmt
+from tui.shaping.diff import (
+    MISSING_VALUE, build_diff, cell_text, effective_direction, flip_direction, format_duration, format_number,
+    format_value, infer_direction, to_csv, to_dict, to_markdown,
+)
+
+BASE_TIME = 1_700_000_000.0
+
+RUNS: list[dict[str, Any]] = [
+    {
+        "name": "baseline",
+        "params": {"model": {"type": "poly", "degree": 1}, "optim": {"lr": 0.01, "name": "sgd"}, "seed": 1,
+                   "note": "first try"},
+        "tags": {"stage": "baseline"},
+        "loss": [4.0, 3.0, 2.5, 2.0], "acc": [0.5, 0.6, 0.7, 0.7], "widgets": [3.0, 3.0, 3.0, 3.0],
+        "status": "finished", "commit": "1111111aaaaaaa", "dirty": False,
+    },
+    {
+        "name": "degree-2",
+        "params": {"model": {"type": "poly", "degree": 2}, "optim": {"lr": 0.01, "name": "sgd"}, "seed": 1,
+                   "note": "first try"},
+        "tags": {"stage": "tuned"},
+        "loss": [4.0, 2.0, 1.0, 1.5], "acc": [0.5, 0.7, 0.8, 0.8], "widgets": [3.0, 3.0, 3.0, 3.0],
+        "status": "finished", "commit": "2222222bbbbbbb", "dirty": True,
+    },
+    {
+        "name": "[bold red]degree-3[/]",
+        "params": {"model": {"type": "poly", "degree": 3, "extra": {"depth": 2}}, "optim": {"lr": 0.1,
+                   "name": "sgd"}, "seed": 1, "note": "first try"},
+        "tags": {"stage": "tuned", "owner": "ana"},
+        "loss": [5.0, 4.0, 3.0, 3.0], "acc": [0.4, 0.5, 0.6, 0.6], "widgets": [3.0, 3.0, 3.0, 3.0],
+        "status": "failed", "commit": "3333333ccccccc", "dirty": False,
+    },
+]
+
+
+def make_compare_store(root: Path, runs: list[dict[str, Any]] | None = None) -> list[str]:
+    """A store with fixed contents and timestamps; returns the run ids in `RUNS` order.
+
+    The writer records the host, command, git state and clock of the test process, so
+    those are overwritten afterwards to keep snapshots the same on every machine.
+    """
+    ids = []
+    for i, spec in enumerate(runs or RUNS):
+        created = BASE_TIME + i * 3600
+        run = store.start_run(experiment="poly", name=spec["name"], root=root, params=spec["params"],
+                              tags=spec["tags"])
+        for step, (loss, acc, widgets) in enumerate(zip(spec["loss"], spec["acc"], spec["widgets"])):
+            t = created + 10 * step
+            run.log_metric("train/loss", loss, step=step, timestamp=t)
+            run.log_metric("val_acc", acc, step=step, timestamp=t)
+            run.log_metric("widgets", widgets, step=step, timestamp=t)
+        run.finish(spec["status"], "Traceback: boom" if spec["status"] == "failed" else None)
+        meta_path = run.path / fmt.META
+        meta = fmt.read_json(meta_path)
+        meta.update(created=created, ended=created + 90 + 30 * i, host="gpu-1", user="ana", pid=1000,
+                    python="3.11.9", cwd="/work", command=["python", "train.py", f"--run={i}"],
+                    git={"commit": spec["commit"], "branch": "main", "dirty": spec["dirty"]})
+        fmt.atomic_write_json(meta_path, meta)
+        ids.append(run.id)
+    return ids
+
+
+@pytest.fixture
+def compare_store(tmp_path: Path) -> tuple[store.RunStore, list[str]]:
+    ids = make_compare_store(tmp_path / "store")
+    return store.open_store(tmp_path / "store"), ids
+
+
+def test_sections_come_in_order_with_nested_params_flattened(compare_store: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare_store
+    diff = build_diff([st.run(i) for i in ids])
+    sections = [r.section for r in diff.rows]
+    assert sections == sorted(sections, key=["params", "metrics", "tags", "facts"].index)
+    params = [r.field for r in diff.rows if r.section == "params"]
+    assert params == ["model.degree", "model.extra.depth", "model.type", "note", "optim.lr", "optim.name", "seed"]
+    depth = diff.row("params.model.extra.depth")
+    assert depth.values[:2] == [MISSING_VALUE, MISSING_VALUE] and depth.values[2] == 2
+    assert depth.differs and format_value(depth.values[0]) == "—"
+    facts = [r.field for r in diff.rows if r.section == "facts"]
+    assert {"status", "duration", "git commit", "host", "command"} <= set(facts)
+    assert diff.row("facts.command").text(1) == "python train.py --run=1"
+    assert diff.row("facts.duration").text(2) == "2m 30s"
+
+
+def test_differs_flags(compare_store: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare_store
+    diff = build_diff([st.run(i) for i in ids])
+    differs = {r.key: r.differs for r in diff.rows}
+    assert differs["params.model.degree"] is True
+    assert differs["params.seed"] is False
+    assert differs["params.optim.lr"] is True
+    assert differs["params.note"] is False
+    assert differs["tags.owner"] is True
+    assert differs["facts.host"] is False
+    assert differs["facts.status"] is True
+    assert differs["metrics.widgets.last"] is False
+    assert {r.key for r in diff.visible(only_diff=True)} == {k for k, d in differs.items() if d}
+
+
+def test_min_max_rows_only_where_they_differ_from_last(compare_store: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare_store
+    diff = build_diff([st.run(i) for i in ids])
+    keys = [r.key for r in diff.rows if r.section == "metrics"]
+    # loss: max (4, 4, 5) differs from last; min of degree-2 (1.0) differs from its last (1.5).
+    # acc: last is the max in every run, min differs. widgets: constant, just one row.
+    assert keys == ["metrics.train/loss.last", "metrics.train/loss.min", "metrics.train/loss.max",
+                    "metrics.val_acc.last", "metrics.val_acc.min", "metrics.widgets.last"]
+
+
+def test_deltas_better_worse_and_best(compare_store: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare_store
+    diff = build_diff([st.run(i) for i in ids])
+    loss = diff.row("metrics.train/loss.last")
+    assert loss.direction == "lower"
+    assert loss.values == [2.0, 1.5, 3.0]
+    assert loss.deltas == [None, -0.5, 1.0]
+    assert loss.pct == [None, -25.0, 50.0]
+    assert loss.better == [None, True, False]
+    assert loss.best == [False, True, False]
+    acc = diff.row("metrics.val_acc.last")
+    assert acc.direction == "higher"
+    assert acc.better[1] is True and acc.better[2] is False
+    assert acc.best == [False, True, False]
+    assert cell_text(loss, 1) == "1.5 -0.5 (-25.0%) ✓"
+    assert cell_text(loss, 0) == "2"
+    widgets = diff.row("metrics.widgets.last")
+    assert widgets.direction is None and widgets.best == [False, False, False]
+
+
+def test_flip_override_changes_direction_and_best(compare_store: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare_store
+    details = [st.run(i) for i in ids]
+    overrides = {"train/loss": flip_direction("train/loss")}
+    assert overrides["train/loss"] == "higher"
+    loss = build_diff(details, overrides).row("metrics.train/loss.last")
+    assert loss.better == [None, False, True]
+    assert loss.best == [False, False, True]
+    # An unguessable name cycles none -> lower -> higher -> none.
+    seen = []
+    cur: dict[str, Any] = {}
+    for _ in range(3):
+        cur["widgets"] = flip_direction("widgets", cur)
+        seen.append(effective_direction("widgets", cur))
+    assert seen == ["lower", "higher", None]
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("loss", "lower"), ("train/loss", "lower"), ("val_loss", "lower"), ("valLoss", "lower"),
+    ("error_rate", "lower"), ("test.mse", "lower"), ("rmse", "lower"), ("perplexity", "lower"),
+    ("epoch_time", "lower"), ("latency_ms", "lower"), ("eval/ppl", "lower"), ("mae", "lower"),
+    ("acc", "higher"), ("val/accuracy", "higher"), ("f1", "higher"), ("macro_f1", "higher"), ("auc", "higher"),
+    ("precision", "higher"), ("recall@10", "higher"), ("r2", "higher"), ("bleu", "higher"), ("mAP", "higher"),
+    ("map@50", "higher"), ("top1_acc", "higher"), ("samples_per_sec", "higher"),
+    ("lr", None), ("epoch", None), ("grad_norm", None), ("widgets", None),
+])
+def test_infer_direction(name: str, expected: str | None) -> None:
+    assert infer_direction(name) == expected
+
+
+def test_zero_reference_has_delta_but_no_percent() -> None:
+    from tui.shaping.diff import _metric_row
+
+    row = _metric_row("loss", "last", "loss", [0.0, 0.5, math.nan], "lower")
+    assert row.deltas == [None, 0.5, None]
+    assert row.pct == [None, None, None]
+    assert row.best == [True, False, False]
+
+
+def test_number_formatting() -> None:
+    assert format_number(3) == "3"
+    assert format_number(0.1234567) == "0.123457"
+    assert format_number(1234567.0) == "1.23457e+06"
+    assert format_number(float("nan")) == "nan"
+    assert format_number(True) == "true"
+    assert format_duration(3723) == "1h 02m 03s"
+    assert format_duration(12.34) == "12.3s"
+    assert format_value([1, 2]) == "[1, 2]"
+
+
+def test_markdown_export(compare_store: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare_store
+    diff = build_diff([st.run(i) for i in ids])
+    md = to_markdown(diff, only_diff=True)
+    lines = md.splitlines()
+    assert lines[0] == "| field | baseline | degree-2 | [bold red]degree-3[/] |"
+    assert lines[1] == "|---|---|---|---|"
+    assert "| **params** | | | |" in lines
+    assert "| model.degree | 1 | 2 | 3 |" in lines
+    assert "| train/loss | 2 | 1.5 -0.5 (-25.0%) ✓ | 3 +1 (+50.0%) |" in lines
+    assert not any(line.startswith("| seed ") for line in lines)
+    assert any(line.startswith("| seed ") for line in to_markdown(diff).splitlines())
+
+
+def test_markdown_escapes_pipes_and_newlines() -> None:
+    from tui.shaping.diff import Diff, DiffRun, _plain_row
+
+    diff = Diff([DiffRun("a", "a|b", "e"), DiffRun("b", "b", "e")],
+                [_plain_row("tags", "note", "tags.note", ["x|y", "line1\nline2"])])
+    md = to_markdown(diff)
+    assert "| field | a\\|b | b |" in md
+    assert "| note | x\\|y | line1<br>line2 |" in md
+
+
+def test_csv_export(compare_store: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare_store
+    diff = build_diff([st.run(i) for i in ids])
+    rows = list(csv.reader(io.StringIO(to_csv(diff))))
+    assert rows[0] == ["section", "field", "differs", "baseline", "degree-2", "[bold red]degree-3[/]"]
+    by_field = {(r[0], r[1]): r for r in rows[1:]}
+    assert by_field[("params", "model.extra.depth")] == ["params", "model.extra.depth", "yes", "", "", "2"]
+    assert by_field[("metrics", "train/loss")][3:] == ["2", "1.5", "3"]
+    assert by_field[("facts", "duration")][3:] == ["90", "120", "150"]
+    assert by_field[("params", "seed")][2] == "no"
+
+
+def test_dict_form_is_json(compare_store: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare_store
+    diff = build_diff([st.run(i) for i in ids])
+    data = json.loads(json.dumps(to_dict(diff), allow_nan=False))
+    assert data["reference"] == ids[0]
+    assert [r["name"] for r in data["runs"]] == ["baseline", "degree-2", "[bold red]degree-3[/]"]
+    loss = next(r for r in data["rows"] if r["key"] == "metrics.train/loss.last")
+    assert loss["direction"] == "lower" and loss["best"] == [False, True, False]
+    assert loss["deltas"] == [None, -0.5, 1.0]
+    depth = next(r for r in data["rows"] if r["key"] == "params.model.extra.depth")
+    assert depth["values"] == [None, None, 2] and depth["present"] == [False, False, True]
+
+
+def test_shaping_modules_do_not_import_textual_or_rich() -> None:
+    code = ("import sys, tui.shaping.diff, tui.shaping.downsample, tui.shaping.smoothing; "
+            "print(sorted(m for m in ('textual', 'rich') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
