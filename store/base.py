@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,8 @@ class RunStore:
         self._loaded = False
         self._index_dirty = False
         self._saved_at = 0.0
+        self._lock = threading.RLock()
+        """The app refreshes from one worker thread while screens read runs from others."""
 
     # -- what a store kind provides ------------------------------------------------------
 
@@ -111,8 +114,9 @@ class RunStore:
     # -- listing -------------------------------------------------------------------------
 
     def records(self) -> list[dict[str, Any]]:
-        self._ensure_loaded()
-        return [entry["record"] for entry in self._entries.values() if self._visible(entry["record"])]
+        with self._lock:
+            self._ensure_loaded()
+            return [entry["record"] for entry in self._entries.values() if self._visible(entry["record"])]
 
     def run_ids(self) -> list[str]:
         self._ensure_loaded()
@@ -124,16 +128,17 @@ class RunStore:
         `created`/`ended` are seconds since the epoch (float, NaN when unknown) and `duration`
         is seconds; a run still running has its duration up to now.
         """
-        if metric_stat not in METRIC_STATS:
-            raise ValueError(f"metric_stat must be one of {METRIC_STATS}, got {metric_stat!r}")
-        self._ensure_loaded()
-        if metric_stat not in self._frames:
-            self._frames[metric_stat] = self._build_frame(metric_stat)
-        frame = self._frames[metric_stat].copy()
-        running = (frame["status"] == "running").to_numpy()
-        if running.any():
-            frame.loc[running, "duration"] = time.time() - frame.loc[running, "created"]
-        return frame
+        with self._lock:
+            if metric_stat not in METRIC_STATS:
+                raise ValueError(f"metric_stat must be one of {METRIC_STATS}, got {metric_stat!r}")
+            self._ensure_loaded()
+            if metric_stat not in self._frames:
+                self._frames[metric_stat] = self._build_frame(metric_stat)
+            frame = self._frames[metric_stat].copy()
+            running = (frame["status"] == "running").to_numpy()
+            if running.any():
+                frame.loc[running, "duration"] = time.time() - frame.loc[running, "created"]
+            return frame
 
     def experiments(self) -> dict[str, int]:
         """Experiment names with their run counts, in name order."""
@@ -201,25 +206,27 @@ class RunStore:
 
     def resolve(self, ref: str) -> str:
         """A run id from an id, a unique id prefix or a unique run name."""
-        self._ensure_loaded()
-        if ref in self._by_id:
-            return ref
-        prefixed = [rid for rid in self._by_id if rid.startswith(ref)]
-        if len(prefixed) == 1:
-            return prefixed[0]
-        named = [rec["run_id"] for rec in self.records() if rec.get("name") == ref]
-        if len(named) == 1:
-            return named[0]
-        if len(prefixed) + len(named) > 1:
-            raise RunNotFoundError(f"{ref!r} matches {len(prefixed) + len(named)} runs; give more of the id")
-        raise RunNotFoundError(f"no run with id, id prefix or name {ref!r} in {self.root}")
+        with self._lock:
+            self._ensure_loaded()
+            if ref in self._by_id:
+                return ref
+            prefixed = [rid for rid in self._by_id if rid.startswith(ref)]
+            if len(prefixed) == 1:
+                return prefixed[0]
+            named = [rec["run_id"] for rec in self.records() if rec.get("name") == ref]
+            if len(named) == 1:
+                return named[0]
+            if len(prefixed) + len(named) > 1:
+                raise RunNotFoundError(f"{ref!r} matches {len(prefixed) + len(named)} runs; give more of the id")
+            raise RunNotFoundError(f"no run with id, id prefix or name {ref!r} in {self.root}")
 
     def _unit_of(self, run_id: str) -> str:
-        self._ensure_loaded()
-        try:
-            return self._by_id[run_id]
-        except KeyError:
-            raise RunNotFoundError(f"no run {run_id!r} in {self.root}") from None
+        with self._lock:
+            self._ensure_loaded()
+            try:
+                return self._by_id[run_id]
+            except KeyError:
+                raise RunNotFoundError(f"no run {run_id!r} in {self.root}") from None
 
     # -- the index -----------------------------------------------------------------------
 
@@ -231,20 +238,21 @@ class RunStore:
 
     def refresh(self) -> set[str]:
         """Re-read only the runs whose files changed; return the ids that were added, changed or removed."""
-        if not self._loaded:
-            self._ensure_loaded()
-            return set(self._by_id)
-        now = time.time()
-        changed, dirty = self._read_changes(now)
-        changed |= self._update_statuses(now)
-        if changed or not self._by_id:
-            self._by_id = {e["record"]["run_id"]: unit for unit, e in self._entries.items()
-                           if self._visible(e["record"])}
-            self._frames.clear()
-        self._index_dirty |= dirty
-        if self._index_dirty and (self._saved_at == 0.0 or now - self._saved_at > INDEX_SAVE_INTERVAL):
-            self.save_index()
-        return changed
+        with self._lock:
+            if not self._loaded:
+                self._ensure_loaded()
+                return set(self._by_id)
+            now = time.time()
+            changed, dirty = self._read_changes(now)
+            changed |= self._update_statuses(now)
+            if changed or not self._by_id:
+                self._by_id = {e["record"]["run_id"]: unit for unit, e in self._entries.items()
+                               if self._visible(e["record"])}
+                self._frames.clear()
+            self._index_dirty |= dirty
+            if self._index_dirty and (self._saved_at == 0.0 or now - self._saved_at > INDEX_SAVE_INTERVAL):
+                self.save_index()
+            return changed
 
     def _read_changes(self, now: float) -> tuple[set[str], bool]:
         """Bring `_entries` up to date; return the run ids whose records changed and whether any entry did.
