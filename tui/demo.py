@@ -122,6 +122,9 @@ def _settle(run_path: Path, created: float, ended: float | None, status: str | N
     summary = fmt.read_json(run_path / fmt.SUMMARY)
     summary["heartbeat"] = ended if ended is not None else created + 700
     fmt.atomic_write_json(run_path / fmt.SUMMARY, summary, fsync=False)
+    stamp = ended if ended is not None else created + 700
+    for path in (run_path / fmt.ARTIFACTS_DIR).rglob("*"):
+        os.utime(path, (stamp, stamp), follow_symlinks=False)
     target = run_path.parent / run_id
     run_path.rename(target)
     return target

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 import numpy as np
 import numpy.typing as npt
@@ -73,6 +73,17 @@ class RunInfo:
     name: str
     status: str
     keys: list[str]
+    counts: dict[str, int] = field(default_factory=dict)
+    """Points per metric: the chart opens on the longest curve, not on a one-point summary."""
+
+
+def default_metric(infos: Iterable[RunInfo]) -> str | None:
+    """The metric with the most points in any run (alphabetical among equals)."""
+    best: dict[str, int] = {}
+    for info in infos:
+        for key in info.keys:
+            best[key] = max(best.get(key, 0), info.counts.get(key, 0))
+    return min(best, key=lambda k: (-best[k], k)) if best else None
 
 
 @dataclass
@@ -399,20 +410,23 @@ class ChartsScreen(Screen[None]):
         so opening the screen costs one trip to a thread, not two."""
         infos = {run_id: self._read_info(run_id) for run_id in self.run_ids}
         keys = sorted({k for info in infos.values() for k in info.keys})
-        req.metrics = [m for m in req.metrics if m in keys] or keys[:1]
+        first = default_metric(infos.values())
+        req.metrics = [m for m in req.metrics if m in keys] or ([first] if first else [])
         return self._build(req, infos)
 
     def _read_info(self, run_id: str) -> RunInfo:
         detail = self.store.run(run_id)
-        return RunInfo(run_id, detail.name, detail.status, sorted(detail.metrics))
+        counts = {k: int(v.get("count") or 0) for k, v in detail.metrics.items()}
+        return RunInfo(run_id, detail.name, detail.status, sorted(detail.metrics), counts)
 
     def _set_infos(self, infos: dict[str, RunInfo]) -> None:
         self.infos.update(infos)
         keys = sorted({k for info in self.infos.values() for k in info.keys})
         if keys != self.metric_keys:
             self.metric_keys = keys
-            if not self.selected and keys:
-                self.selected = [keys[0]]
+            first = default_metric(self.infos.values())
+            if not self.selected and first:
+                self.selected = [first]
             self._fill_picker()
         self._update_legend()
         self._update_title()
