@@ -54,8 +54,8 @@ class RunsScreen(Screen[None]):
         Binding("c", "compare", "Compare", id="runs.compare"),
         Binding("p", "charts", "Plot", id="runs.charts"),
         Binding("a", "artifacts", "Artifacts", id="runs.artifacts"),
-        Binding("e", "toggle_experiments", "Experiments", id="runs.experiments"),
-        Binding("C", "pick_columns", "Columns", id="runs.columns"),
+        Binding("e", "toggle_experiments", "Experiments", show=False, id="runs.experiments"),
+        Binding("C", "pick_columns", "Columns", show=False, id="runs.columns"),
         Binding("v", "toggle_all_columns", "All columns", show=False, id="runs.all_columns"),
         Binding("m", "cycle_metric_stat", "Last/min/max", show=False, id="runs.metric_stat"),
         Binding("u", "clear_marks", "Unmark all", show=False, id="runs.unmark"),
@@ -85,7 +85,7 @@ class RunsScreen(Screen[None]):
         with Vertical(id="filter-bar"):
             yield Input(placeholder="filter: text, or  metrics.mse < 5 and params.degree >= 2", id="filter")
             yield Static(id="filter-error")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#experiments").display = False

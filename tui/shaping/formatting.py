@@ -66,7 +66,7 @@ def format_duration(seconds: float | None) -> str:
 
 
 def format_ago(timestamp: float | None, now: float) -> str:
-    """'3h ago', the way people say it; dates once it is more than a week back."""
+    """'3h ago', the way people say it; a short date once it is more than a week back."""
     if timestamp is None or is_missing(timestamp):
         return ""
     delta = now - timestamp
@@ -75,7 +75,8 @@ def format_ago(timestamp: float | None, now: float) -> str:
     for limit, unit, size in ((60, "s", 1), (3600, "m", 60), (86400, "h", 3600), (7 * 86400, "d", 86400)):
         if delta < limit:
             return "just now" if unit == "s" and delta < 10 else f"{int(delta // size)}{unit} ago"
-    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d")
+    then = datetime.fromtimestamp(timestamp)
+    return then.strftime("%d %b" if then.year == datetime.fromtimestamp(now).year else "%b %Y")
 
 
 def format_timestamp(timestamp: float | None) -> str:

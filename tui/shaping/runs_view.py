@@ -25,7 +25,7 @@ BASE_SHOWN = ("status", "name", "experiment", "created", "duration")
 LABELS = {"status": "status", "name": "name", "experiment": "experiment", "created": "created",
           "duration": "duration", "run_id": "run id", "ended": "ended", "host": "host", "user": "user",
           "reason": "reason"}
-MAX_WIDTH = {"name": 32, "experiment": 22, "reason": 40}
+MAX_WIDTH = {"name": 30, "experiment": 18, "reason": 40}
 TEXT_MAX_WIDTH = 24
 WIDTH_SAMPLE = 2000
 
@@ -234,11 +234,11 @@ class RunsView:
         return width
 
     def _measure(self, key: str) -> int:
-        label = cell_len(column_label(key)) + 2  # room for the sort arrow
+        label = cell_len(column_label(key)) + 1  # room for the sort arrow
         if key == "status":
             return max(label, 10)
         if key in ("created", "ended"):
-            return max(label, 10)
+            return max(label, 8)
         if key == "duration":
             return max(label, 7)
         frame = self.frame

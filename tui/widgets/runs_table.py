@@ -162,7 +162,7 @@ class RunsTable(ScrollView, can_focus=True):
         rest: list[Segment] = []
         sort_key, descending = self.view.sort_key, self.view.sort_descending
         for index, col in enumerate(self.view.columns):
-            arrow = (" ▼" if descending else " ▲") if col.key == sort_key else ""
+            arrow = ("▼" if descending else "▲") if col.key == sort_key else ""
             label = _fit(col.label, col.width - cell_len(arrow)) + arrow
             text = label.rjust(col.width) if col.numeric else label.ljust(col.width)
             style = styles[col.kind] + Style.from_meta({"header": col.key})
