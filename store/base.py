@@ -53,6 +53,8 @@ class RunDetail:
     """host, user, pid, command, python, git commit/branch/dirty, source, ... as the store has them."""
     error: str | None = None
     """The traceback of a failed run, or why a damaged run is damaged."""
+    last_seen: float | None = None
+    """When the writer last gave a sign of life (heartbeat): the best end time a crashed run has."""
     artifacts_dir: Path | None = None
     extra_artifacts: dict[str, Path] = field(default_factory=dict)
     """Other folders that belong with the run's files, by label (MLflow logged models)."""
@@ -66,7 +68,7 @@ class RunDetail:
     def duration(self) -> float | None:
         if self.created is None:
             return None
-        end = self.ended if self.ended is not None else (time.time() if self.status == "running" else None)
+        end = self.ended if self.ended is not None else (time.time() if self.status == "running" else self.last_seen)
         return None if end is None else max(0.0, end - self.created)
 
     def history(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
@@ -192,7 +194,8 @@ class RunStore:
             "run_id": base["run_id"], "experiment": base["experiment"], "name": base["name"],
             "status": base["status"], "created": created, "ended": ended, "duration": duration,
         }
-        columns.update((f"params.{k}", params[k]) for k in sorted(params, key=natural_key))
+        # object arrays keep ints as ints: pandas would turn [30, None] into [30.0, nan]
+        columns.update((f"params.{k}", _objects(params[k])) for k in sorted(params, key=natural_key))
         columns.update((f"metrics.{k}", metrics[k]) for k in sorted(metrics, key=natural_key))
         columns.update((f"tags.{k}", tags[k]) for k in sorted(tags, key=natural_key))
         columns.update((c, base[c]) for c in EXTRA_COLUMNS)
@@ -328,6 +331,14 @@ class RunStore:
                                  separators=(",", ":")), fsync=False)
         except (OSError, TypeError, ValueError):
             pass  # a read-only store and no cache dir, or an odd value: we just re-read next time
+
+
+def _objects(values: list[Any]) -> Any:
+    import numpy as np
+
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
 
 def natural_key(text: str) -> list[Any]:

@@ -169,7 +169,7 @@ async def test_experiments_list_narrows_the_table(demo: Path) -> None:
         await pilot.press("e")
         text = screen_text(app)
         assert "all (10)" in text and "poly-regression (4)" in text and "iris-classification (6)" in text
-        await pilot.press("down", "down", "down", "enter")
+        await pilot.press("down", "down", "enter")
         await pilot.pause()
         assert sorted(shown_names(app)) == sorted(POLY)
         assert "experiment: poly-regression" in screen_text(app)
@@ -182,13 +182,13 @@ async def test_only_varying_columns_then_all_then_metric_stat(demo: Path) -> Non
         keys = [c.key for c in table(app).view.columns]
         assert "params.degree" in keys and "metrics.mse" in keys
         assert "params.epochs" not in keys  # 30 wherever it is logged: says nothing
-        await pilot.press("e", "down", "down", "down", "enter")
+        await pilot.press("e", "down", "down", "enter")
         await pilot.pause()
         keys = [c.key for c in table(app).view.columns]
         assert "params.model.type" not in keys  # "polyfit" for every poly run
         await pilot.press("v")
         assert "params.model.type" in [c.key for c in table(app).view.columns]
-        await pilot.press("v", "e", "up", "up", "up", "enter")
+        await pilot.press("v", "e", "up", "up", "enter")
         await pilot.pause()
         frame = table(app).view.frame.set_index("name")
         last = frame.at["rf-wide", "metrics.val/loss"]
@@ -353,3 +353,107 @@ def test_cli_ls_json_and_csv(demo: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_created_time_is_relative_to_clock() -> None:
     assert NOW > 0
+
+
+async def test_columns_shrinking_under_the_cursor_does_not_crash(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table(app).cursor_column = len(table(app).view.columns) - 1
+        await pilot.press("slash", *"rf-")
+        await pilot.pause()
+        assert table(app).cursor_column == len(table(app).view.columns) - 1
+        assert len(shown_names(app)) == 6
+
+
+async def test_bad_expression_puts_back_the_last_good_one(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"mse <")
+        await pilot.pause()
+        assert len(shown_names(app)) == 10  # "mse" alone was a search for a word; the table is back
+        await pilot.press(*" 1 and deg")
+        await pilot.pause()
+        assert sorted(shown_names(app)) == ["degree-2", "degree-3"]
+        assert "not a comparison" in screen_text(app)
+
+
+async def test_horizontal_scroll_stops_at_column_boundaries(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(len(table(app).view.columns)):
+            await pilot.press("l")
+            header = table_lines(app)[0]
+            fixed = table(app)._fixed_width
+            labels = [c.label for c in table(app).view.columns]
+            first_visible = header[fixed:].split()[0].rstrip("▲▼")
+            assert first_visible in labels, header
+
+
+async def test_vim_keys_work_in_lists_and_escape_closes_experiments(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        options = app.screen.query_one("#experiments")
+        assert options.highlighted == 0
+        await pilot.press("j", "j")
+        assert options.highlighted == 2
+        await pilot.press("k")
+        assert options.highlighted == 1
+        await pilot.press("escape")
+        assert not options.display and isinstance(app.focused, RunsTable)
+
+
+async def test_help_lists_hidden_keys_once(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = screen_text(app)
+        for what in ("Unmark all", "All columns", "Last/min/max", "Columns", "Experiments"):
+            assert what in text
+        assert text.count("Quit") == 1
+
+
+async def test_compare_without_marks_uses_previous_run(demo: Path) -> None:
+    from tui.screens.diff import DiffScreen
+
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "j")
+        previous, current = table(app).view.run_id_at(1), table(app).current_run
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, DiffScreen) and app.screen.run_ids == [previous, current]
+
+
+async def test_theme_is_remembered(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.theme = "textual-light"
+        await pilot.pause()
+    app = demo_app("demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-light"
+
+
+def test_ls_into_a_closed_pipe_is_quiet(demo: Path) -> None:
+    script = f"import sys; sys.argv = ['tracktui', 'ls', {str(demo)!r}, '--json']; from tui.cli import main; sys.exit(main())"
+    proc = subprocess.run(f"{sys.executable} -c \"{script}\" | head -1", shell=True, capture_output=True, text=True,
+                          cwd=REPO)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout)["name"] == "rf-oom"
+
+
+def test_ls_json_keeps_int_params(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["ls", str(demo), "--json"]) == 0
+    rows = {r["name"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert rows["rf-wide"]["params.epochs"] == 30 and isinstance(rows["rf-wide"]["params.epochs"], int)
+    assert rows["degree-2"]["params.epochs"] is None

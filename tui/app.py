@@ -13,6 +13,7 @@ from textual.screen import Screen
 from store import NotAStoreError, RunStore, open_store
 
 from .messages import StoreLoaded, StoreMissing
+from .settings import load_setting, save_setting
 from .screens.runs import RunsScreen
 
 POLL_SECONDS = 2.0
@@ -27,7 +28,19 @@ class TrackApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Keys", id="app.help"),
+        Binding("j", "vim('down')", "Down", show=False, id="app.vim_down"),
+        Binding("k", "vim('up')", "Up", show=False, id="app.vim_up"),
+        Binding("g", "vim('first')", "Top", show=False, id="app.vim_top"),
+        Binding("G", "vim('last')", "Bottom", show=False, id="app.vim_bottom"),
     ]
+
+    VIM_ACTIONS = {
+        "down": ("cursor_down", "scroll_down"),
+        "up": ("cursor_up", "scroll_up"),
+        "first": ("first", "scroll_top", "scroll_home"),
+        "last": ("last", "scroll_bottom", "scroll_end"),
+    }
+    """j/k/g/G for every list, tree and table, by calling the focused widget's own action."""
 
     def __init__(self, store_path: Path, *, store: RunStore | None = None, clock: Callable[[], float] | None = None,
                  poll_seconds: float = POLL_SECONDS, include_deleted: bool = False) -> None:
@@ -55,6 +68,10 @@ class TrackApp(App[None]):
         return self._store.kind if self._store is not None else "tracktui"
 
     def on_mount(self) -> None:
+        theme = load_setting("theme")
+        if isinstance(theme, str) and theme in self.available_themes:
+            self.theme = theme
+        self.theme_changed_signal.subscribe(self, lambda theme: save_setting("theme", theme.name))
         self.push_screen(self.runs_screen)
         self.reload_store()
         if self.poll_seconds > 0:
@@ -88,6 +105,16 @@ class TrackApp(App[None]):
                 self._store.save_index()
             except OSError:
                 pass
+
+    def action_vim(self, motion: str) -> None:
+        widget = self.focused
+        if widget is None:
+            return
+        for name in self.VIM_ACTIONS[motion]:
+            action = getattr(widget, f"action_{name}", None)
+            if callable(action):
+                action()
+                return
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -37,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `tracktui ls --json | head`: the reader left; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _parser(prog: str, description: str) -> argparse.ArgumentParser:
@@ -55,8 +60,9 @@ def open_app(argv: list[str]) -> int:
         reader = _open(str(path), args.deleted)  # a path that is not a store fails here, before the UI starts
     from .app import make_app
 
-    make_app(str(path), store=reader, include_deleted=args.deleted).run()
-    return 0
+    app = make_app(str(path), store=reader, include_deleted=args.deleted)
+    app.run()
+    return app.return_code or 0
 
 
 def _open(path: str, include_deleted: bool = False) -> RunStore:
@@ -84,8 +90,9 @@ def demo(argv: list[str]) -> int:
         return 0
     from .app import make_app
 
-    make_app(root).run()
-    return 0
+    app = make_app(root)
+    app.run()
+    return app.return_code or 0
 
 
 def ls(argv: list[str]) -> int:
@@ -112,7 +119,11 @@ def ls(argv: list[str]) -> int:
     from .tables import runs_rich_table
 
     view = RunsView(frame=frame, now=time.time())
-    Console().print(runs_rich_table(view, title=f"{reader.root} — {len(frame)} runs"))
+    table = runs_rich_table(view, title=f"{reader.root} — {len(frame)} run{'s' if len(frame) != 1 else ''}")
+    console = Console()
+    width = console.measure(table).maximum
+    # Wide tables print wide (a pager or `less -S` scrolls them); squeezing would drop columns.
+    Console(width=max(console.width, width)).print(table)
     return 0
 
 

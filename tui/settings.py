@@ -1,4 +1,4 @@
-"""What the user chose per store (columns, their order), kept in the user's config dir.
+"""What the user chose (per store: columns and their order; overall: the theme), in the user's config dir.
 
 Never inside the store: MLflow stores are read-only to us, and a store shared by a team
 should not carry one person's column picks.
@@ -19,26 +19,38 @@ def settings_path() -> Path:
     return Path(base) / "tracktui" / "views.json"
 
 
-def load_view(store_root: Path) -> dict[str, Any]:
+def _load() -> dict[str, Any]:
     try:
         data = json.loads(settings_path().read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    view = data.get(str(store_root.resolve()), {}) if isinstance(data, dict) else {}
-    return view if isinstance(view, dict) else {}
+    return data if isinstance(data, dict) else {}
 
 
-def save_view(store_root: Path, view: dict[str, Any]) -> None:
+def _save(key: str, value: Any) -> None:
+    data = _load()
+    data[key] = value
     path = settings_path()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            data = {}
-    except (OSError, ValueError):
-        data = {}
-    data[str(store_root.resolve())] = view
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_json(path, data, fsync=False)
     except OSError:
         pass  # a read-only home: the choice lasts for this session only
+
+
+def load_view(store_root: Path) -> dict[str, Any]:
+    view = _load().get(str(store_root.resolve()), {})
+    return view if isinstance(view, dict) else {}
+
+
+def save_view(store_root: Path, view: dict[str, Any]) -> None:
+    _save(str(store_root.resolve()), view)
+
+
+def load_setting(name: str) -> Any:
+    """An app-wide choice; stored under a key no store path can take."""
+    return _load().get(f":{name}")
+
+
+def save_setting(name: str, value: Any) -> None:
+    _save(f":{name}", value)

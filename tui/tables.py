@@ -12,11 +12,10 @@ STATUS_STYLES = {"running": "cyan", "finished": "green", "failed": "red", "kille
 
 
 def runs_rich_table(view: RunsView, title: str | None = None) -> Table:
-    table = Table(title=title, header_style="bold", box=None, pad_edge=False)
+    table = Table(title=title, title_justify="left", header_style="bold", box=None, pad_edge=False)
     for col in view.columns:
         table.add_column(Text(col.label), justify="right" if col.numeric else "left", no_wrap=True,
-                         min_width=col.width if col.key in ("status", "name") else min(col.width, 8),
-                         max_width=max(col.width, 6))
+                         min_width=col.width, overflow="ellipsis")
     for row in range(view.row_count):
         status = view.status_at(row)
         cells = [Text(text, style=STATUS_STYLES.get(status, "") if col.key == "status" else "")

@@ -149,6 +149,8 @@ def facts_table(detail: RunDetail) -> Table:
         ("created", format_timestamp(detail.created)), ("ended", format_timestamp(detail.ended)),
         ("duration", format_duration(detail.duration)),
     ]
+    if detail.status == "crashed" and detail.last_seen:
+        facts.append(("last seen", format_timestamp(detail.last_seen)))
     git = detail.facts.get("git_commit")
     if git:
         dirty = detail.facts.get("git_dirty")

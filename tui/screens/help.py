@@ -10,15 +10,16 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from ..widgets.runs_table import RunsTable
+
 NAVIGATION = [
     ("j / ↓, k / ↑", "move down / up"),
-    ("h / ←, l / →", "move to the column left / right"),
-    ("g / home, G / end", "first / last run"),
+    ("g / home, G / end", "first / last"),
     ("pgup, pgdn", "page up / down"),
-    ("ctrl+p", "command palette"),
-    ("?", "this help"),
-    ("q", "quit"),
+    ("ctrl+p", "command palette: every action by name"),
 ]
+TABLE_NAVIGATION = [("h / ←, l / →", "column left / right")]
+MOTIONS = {"Down", "Up", "Left", "Right", "Page down", "Page up", "Top", "Bottom"}
 
 
 class HelpScreen(ModalScreen[None]):
@@ -37,20 +38,23 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        rows: dict[tuple[str, str], list[str]] = {}
+        rows: dict[str, list[str]] = {}
         chain = self.under._binding_chain
         chain = sorted(chain, key=lambda item: (item[0] is not self.under, item[0] is self.app))
         for _, bindings_map in chain:
-            for key, bindings in bindings_map.key_to_bindings.items():
+            for bindings in bindings_map.key_to_bindings.values():
                 for binding in bindings:
-                    if binding.description and binding.show:
-                        keys = rows.setdefault((binding.action, binding.description), [])
-                        shown = binding.key_display or _display(key)
-                        if shown not in keys:
-                            keys.append(shown)
-        for (_, description), keys in rows.items():
+                    if not binding.description or binding.description in MOTIONS:
+                        continue
+                    keys = rows.setdefault(binding.description, [])
+                    shown = self.app.get_key_display(binding)
+                    if shown not in keys:
+                        keys.append(shown)
+        for description, keys in rows.items():
             table.add_row(Text(", ".join(keys)), Text(description))
-        for key, what in NAVIGATION:
+        table.add_row()
+        extra = TABLE_NAVIGATION if self.under.query(RunsTable) else []
+        for key, what in [*NAVIGATION, *extra]:
             table.add_row(Text(key), Text(what))
         with VerticalScroll():
             yield Static(Text("Keys", style="bold underline"))
@@ -59,6 +63,3 @@ class HelpScreen(ModalScreen[None]):
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
 
-
-def _display(key: str) -> str:
-    return {"slash": "/", "space": "space", "question_mark": "?", "escape": "esc"}.get(key, key)

@@ -68,7 +68,7 @@ class RunsScreen(Screen[None]):
         self.metric_stat = "last"
         self.experiments: dict[str, int] = {}
         self.total = 0
-        self._first_load = True
+        self._good_filter = ""
 
     @property
     def tracker(self) -> TrackApp:
@@ -130,7 +130,7 @@ class RunsScreen(Screen[None]):
     def _update_bar(self) -> None:
         table = self.query_one(RunsTable)
         running = int((self.view.frame["status"] == "running").sum()) if len(self.view.frame) else 0
-        parts = [f"{self.view.row_count}/{self.total} runs"]
+        parts = [f"{self.view.row_count}/{self.total} run{'s' if self.total != 1 else ''}"]
         if running:
             parts.append(f"{running} running")
         if table.marks:
@@ -199,38 +199,52 @@ class RunsScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
+        """Apply as the user types; a bad expression shows why and puts back the last good one.
+
+        Words alone are a search and apply at once, but they do not become the fallback: in
+        `mse <`, the `mse` before the operator was the start of an expression, not a search.
+        """
         error = self.query_one("#filter-error", Static)
         keep = self.table.current_run
         try:
             self.view.set_filter(event.value)
         except FilterError as exc:
-            pointer = ""
-            if exc.position is not None:
-                pointer = " " * (exc.position + 1) + "^ "
+            pointer = " " * (exc.position + 1) + "^ " if exc.position is not None else ""
             error.update(Text(f"{pointer}{exc.message}", style="bold"))
-            error.add_class("error")
             error.display = True
+            if self.view.filter_text != self._good_filter:
+                self.view.set_filter(self._good_filter)
+                self._refresh_table(keep)
             return
         error.display = False
-        error.remove_class("error")
+        if not self.view.filter_is_free_text:
+            self._good_filter = event.value
         self._refresh_table(keep)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
         if not self.query_one("#filter-error").display:
-            self.table.focus()
+            self._good_filter = self.view.filter_text
+            self.set_focus(self.table)
             if not self.view.filter_text:
                 self.query_one("#filter-bar").display = False
 
     def action_clear_filter(self) -> None:
+        """Escape: close the experiments list if it has focus, else clear and close the filter."""
+        options = self.query_one("#experiments", OptionList)
+        if options.display and options.has_focus:
+            options.display = False
+            self.set_focus(self.table)
+            return
         filter_input = self.query_one("#filter", Input)
         if filter_input.value or self.query_one("#filter-bar").display:
             filter_input.value = ""
+            self._good_filter = ""
             self.view.set_filter("")
             self.query_one("#filter-error").display = False
             self.query_one("#filter-bar").display = False
             self._refresh_table()
-        self.table.focus()
+        self.set_focus(self.table)
 
     def action_toggle_experiments(self) -> None:
         """Show and focus the list; if it is shown but not focused, focus it; if focused, hide it."""
@@ -240,6 +254,8 @@ class RunsScreen(Screen[None]):
             self.set_focus(self.table)
         else:
             options.display = True
+            if options.highlighted is None and options.option_count:
+                options.highlighted = 0
             self.set_focus(options)
 
     @on(OptionList.OptionSelected, "#experiments")
@@ -295,20 +311,21 @@ class RunsScreen(Screen[None]):
             self.app.push_screen(DetailScreen(self.tracker.store, run_id))
 
     def _chosen_runs(self) -> list[str]:
-        """Marked runs in table order; none marked: the run under the cursor and the one below it."""
+        """Marked runs in table order; none marked: the previous run in the table, then this one."""
         marks = self.table.marks
         if marks:
             in_view = [self.view.run_id_at(i) for i in range(self.view.row_count)]
             ordered = [r for r in in_view if r in marks]
             return ordered + sorted(marks - set(ordered))
         row = self.table.cursor_row
-        ids = [self.view.run_id_at(row), self.view.run_id_at(row + 1)]
+        rows = (row - 1, row) if row > 0 else (row, row + 1)
+        ids = [self.view.run_id_at(r) for r in rows]
         return [r for r in ids if r is not None]
 
     def action_compare(self) -> None:
         runs = self._chosen_runs()
         if len(runs) < 2:
-            self.notify("Mark two or more runs with space to compare them", severity="warning")
+            self.notify("Compare needs two runs: mark them with space", severity="warning")
             return
         from .diff import DiffScreen
 
@@ -327,6 +344,8 @@ class RunsScreen(Screen[None]):
         if run_id is None:
             return
         marks = [r for r in self._chosen_runs() if r != run_id] if len(self.table.marks) == 2 else []
+        if len(self.table.marks) > 2:
+            self.notify("Artifacts compare two runs; showing this run alone", timeout=3)
         self.open_artifacts(run_id, marks[0] if marks else None)
 
     @work(thread=True, exclusive=True, group="open-artifacts", exit_on_error=False)

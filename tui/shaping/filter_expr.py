@@ -581,6 +581,20 @@ class Filter:
     _root: _Node | None = field(default=None, repr=False)
 
     @property
+    def is_free_text(self) -> bool:
+        """Only words, no comparison: what a half-typed expression looks like before its operator."""
+        stack = [self._root] if self._root is not None else []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, _Compare):
+                return False
+            if isinstance(node, _Not):
+                stack.append(node.child)
+            elif isinstance(node, (_And, _Or)):
+                stack.extend(node.parts)
+        return self._root is not None
+
+    @property
     def matches_all(self) -> bool:
         """True for the empty filter, so callers can skip masking and show the table as it is."""
         return self._root is None
@@ -632,8 +646,8 @@ def _refuse_mixed(root: _Node | None) -> None:
     if words and compares:
         first = min(words, key=lambda w: w.position)
         raise FilterError(
-            f"'{first.term}' is not a comparison; in an expression match text with a field, "
-            f"e.g. name ~ {first.term}", first.position)
+            f"'{first.term}' is not a comparison; match text with a field, e.g. name ~ \"{first.term}\" "
+            f"(quote a pattern with spaces or parentheses)", first.position)
 
 
 def apply_filter(frame: pd.DataFrame, text: str) -> pd.DataFrame:

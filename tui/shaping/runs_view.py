@@ -61,18 +61,23 @@ def data_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
-    """Keep base and tag columns; keep a param, metric or the experiment only if it takes two or more values.
+    """The columns worth showing for these rows.
 
-    Missing values do not count: a param only one experiment has, constant within it, says
-    nothing the experiment column does not.
+    A column empty in every row goes. A param, metric or the experiment also goes when two
+    or more rows have it and they all agree: a param only one experiment has, constant
+    within it, says nothing the experiment column does not. One run with a metric nobody
+    else has keeps it: that is news, not noise.
     """
     if len(frame) <= 1:
         return list(keys)
     kept = []
     for key in keys:
-        if column_kind(key) in ("param", "metric") or key == "experiment":
+        if key in frame.columns and column_kind(key) != "base" or key == "experiment":
             col = frame[key]
-            if col.nunique(dropna=True) <= 1:
+            present = int(col.notna().sum())
+            if present == 0:
+                continue
+            if column_kind(key) != "tag" and present >= 2 and col.nunique(dropna=True) <= 1:
                 continue
         kept.append(key)
     return kept
@@ -156,6 +161,10 @@ class RunsView:
         self.columns = self._choose_columns()
 
     # -- outputs ---------------------------------------------------------------------------
+
+    @property
+    def filter_is_free_text(self) -> bool:
+        return self._filter is not None and self._filter.is_free_text
 
     @property
     def row_count(self) -> int:

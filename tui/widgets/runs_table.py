@@ -102,8 +102,9 @@ class RunsTable(ScrollView, can_focus=True):
         row = self.view.row_of(keep_run) if keep_run else None
         count = self.view.row_count
         self.virtual_size = Size(self._total_width, count + 1)
-        self.cursor_row = min(row if row is not None else self.cursor_row, max(0, count - 1))
+        # Clamp the column first: setting the row fires a watcher that scrolls to the cursor cell.
         self.cursor_column = min(self.cursor_column, max(0, len(self.view.columns) - 1))
+        self.cursor_row = min(row if row is not None else self.cursor_row, max(0, count - 1))
         self._scroll_cursor_into_view()
         self.refresh()
 
@@ -141,6 +142,10 @@ class RunsTable(ScrollView, can_focus=True):
             return self._header_strip(width, base)
         row = y - 1 + int(self.scroll_offset.y)
         if row >= self.view.row_count:
+            if row == 0 and self.view.frame is not None and len(self.view.frame):
+                note = "  No runs match. Escape clears the filter; e picks another experiment."
+                return Strip([Segment(note, self.get_component_rich_style("runs-table--dim"))]) \
+                    .adjust_cell_length(width, base)
             return Strip.blank(width, base)
         return self._row_strip(row, width, base)
 
@@ -222,15 +227,28 @@ class RunsTable(ScrollView, can_focus=True):
         elif self.cursor_row >= top + height:
             y = self.cursor_row - height + 1
         x = int(self.scroll_offset.x)
-        if self._positions and self.cursor_column >= FIXED_COLUMNS:
-            start, w = self._positions[self.cursor_column]
-            start -= self._fixed_width
-            visible = max(1, self.scrollable_content_region.width - self._fixed_width)
-            if start < x:
-                x = start
-            elif start + w > x + visible:
-                x = start + w - visible
+        if 0 <= self.cursor_column < len(self._positions) and self.cursor_column >= FIXED_COLUMNS:
+            x = self._column_scroll(x)
         self.scroll_to(x=max(0, x), y=max(0, y), animate=False, immediate=True)
+
+    def _column_scroll(self, x: int) -> int:
+        """A horizontal offset that starts at a column boundary and shows the cursor column.
+
+        Offsets between boundaries would leave the tail of a cut column beside the fixed
+        ones, where its digits read like real values.
+        """
+        visible = max(1, self.scrollable_content_region.width - self._fixed_width)
+        boundaries = [pos - self._fixed_width for pos, _ in self._positions[FIXED_COLUMNS:]]
+        start, width = self._positions[self.cursor_column]
+        start -= self._fixed_width
+        if start < x:
+            return start
+        if x in boundaries and start + width <= x + visible:
+            return x
+        for boundary in boundaries:
+            if boundary <= start and start + width <= boundary + visible:
+                return boundary
+        return start
 
     def action_cursor_down(self) -> None:
         self.cursor_row = min(self.cursor_row + 1, max(0, self.view.row_count - 1))
