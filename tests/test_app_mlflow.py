@@ -48,3 +48,18 @@ async def test_deleted_runs_shown_on_request(fixtures: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert "rf-deleted" in shown_names(app)
+
+
+async def test_logged_model_shows_with_its_run_in_artifacts(fixtures: Path) -> None:
+    from tui.screens.artifacts import ArtifactsScreen
+
+    app = demo_app(fixtures / "sqlite/mlflow.db")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(RunsTable)
+        frame = table.view.frame
+        table.cursor_row = table.view.row_of(frame.loc[frame["name"] == "poly-degree-2", "run_id"].iloc[0]) or 0
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ArtifactsScreen)
+        assert "model: model" in screen_text(app)
