@@ -11,7 +11,7 @@ import pytest
 
 from tui.shaping.artifact_files import UnreadableArtifact, compare_artifacts, list_folder, open_regular, read_head
 from tui.shaping.artifact_kinds import ArtifactKind, detect_kind, human_size, sanitize_line
-from tui.shaping.hex_dump import hex_dump
+from tui.shaping.hex_dump import bytes_per_row, hex_dump, row_width
 from tui.shaping.line_index import LineIndex, build_index, index_file, read_lines
 from tui.shaping.mlmodel_summary import summarize_mlmodel
 from tui.shaping.table_sample import count_delimited_rows, infer_column_type, sample_delimited
@@ -80,6 +80,14 @@ def test_hex_dump_layout_and_nonprintables() -> None:
     assert lines[1].endswith("|.[2J|")
     assert "\x1b" not in "".join(lines)
     assert hex_dump(b"") == []
+
+
+def test_hex_dump_rows_fit_the_columns_they_are_given() -> None:
+    data = bytes(range(64))
+    for per_row in (16, 8, 4):
+        assert {len(line) for line in hex_dump(data, width=per_row)} == {row_width(per_row)}
+        assert hex_dump(data, width=per_row)[1].startswith(f"{per_row:08x}  {per_row:02x} ")
+    assert [bytes_per_row(n) for n in (120, 78, 77, 46, 45, 20)] == [16, 16, 8, 8, 4, 4]
 
 
 MLMODEL = """\
@@ -198,7 +206,10 @@ def test_compare_artifacts(tmp_path: Path) -> None:
     text = compare_artifacts(a / "config.yaml", b / "config.yaml", label="config.yaml", mine_name="A", other_name="B")
     assert text.status == "different" and "-lr: 0.1" in text.diff and "+lr: 0.2" in text.diff
     binary = compare_artifacts(a / "w.bin", b / "w.bin", label="w.bin", mine_name="A", other_name="B")
-    assert binary.status == "different" and binary.facts[0][0] == "size" and not binary.diff
+    assert binary.status == "different" and binary.facts[0] == ("size", "2 B", "3 B") and not binary.diff
+    (b / "w.bin").write_bytes(bytes(1536))
+    assert compare_artifacts(a / "w.bin", b / "w.bin", label="w.bin", mine_name="A",
+                             other_name="B").facts[0] == ("size", "2 B", "1.5 KB (1,536 B)")
     missing = compare_artifacts(a / "config.yaml", b / "nope.yaml", label="nope.yaml", mine_name="A", other_name="B")
     assert missing.status == "missing" and "B has no nope.yaml" in missing.message
     same = compare_artifacts(a / "config.yaml", a / "config.yaml", label="config.yaml", mine_name="A", other_name="A")

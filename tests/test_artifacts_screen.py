@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import os
 import pickle
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -191,13 +192,81 @@ async def test_previews_show_their_facts(runs: tuple[RunDetail, RunDetail]) -> N
 
         preview = await select(pilot, "weights.bin")
         digest = hashlib.sha256(bytes(range(256)) * 4).hexdigest()
-        assert digest in str(preview.query_one("#preview-binary-facts").render())
-        assert "00000000  00 01 02 03" in str(preview.query_one("#preview-hex").render())
+        facts = widget_text(preview.query_one("#preview-binary-facts"))
+        assert f"sha256   {digest[:32]}" in facts and f"         {digest[32:]}" in facts  # too wide for one line
+        assert "00000000  00 01 02 03" in widget_text(preview.query_one("#preview-hex"))
 
         preview = await select(pilot, "pipe")
         assert "FIFO" in preview.message
         preview = await select(pilot, "dangling.txt")
         assert "broken symlink" in preview.message and "gone.txt" in preview.message
+
+
+@pytest.mark.parametrize(("size", "per_row"), [((160, 40), 16), ((120, 40), 8), ((80, 24), 4)])
+async def test_hex_dump_rows_fit_the_pane(runs: tuple[RunDetail, RunDetail], size: tuple[int, int],
+                                          per_row: int) -> None:
+    app = Harness(runs[0])
+    async with app.run_test(size=size) as pilot:
+        preview = await select(pilot, "weights.bin")
+        dump = preview.query_one("#preview-hex")
+        lines = widget_text(dump).splitlines()
+        assert len(lines) == 512 // per_row, "a wrapped row would add lines"
+        assert lines[1].startswith(f"{per_row:08x}  {per_row:02x} ")
+        assert all(line.rstrip().endswith("|") for line in lines)
+
+
+async def test_small_csv_says_its_row_count_once(runs: tuple[RunDetail, RunDetail]) -> None:
+    artifacts = runs[0].artifacts_dir
+    assert artifacts is not None
+    (artifacts / "small.csv").write_text("a,b,c\n" + "".join(f"{i},{i},x\n" for i in range(40)))
+    app = Harness(runs[0])
+    async with app.run_test(size=(120, 40)) as pilot:
+        preview = await select(pilot, "small.csv")
+        header = header_text(preview)
+        assert "· 40 rows · 3 columns ·" in header and header.count("rows") == 1
+
+
+async def test_folder_hint_only_while_collapsed(runs: tuple[RunDetail, RunDetail]) -> None:
+    artifacts = runs[0].artifacts_dir
+    assert artifacts is not None
+    (artifacts / "eval").mkdir()
+    (artifacts / "eval" / "scores.txt").write_text("0.9\n")
+    app = Harness(runs[0])
+    async with app.run_test(size=(120, 40)) as pilot:
+        preview = await select(pilot, "eval")  # enter opens the folder as it previews it
+        hint = "expand it in the tree"
+        assert preview.kind == "folder" and hint not in widget_text(preview.query_one("#preview-folder"))
+        await pilot.press("space")  # closes it without a new preview
+        await settle(pilot)
+        assert hint in widget_text(preview.query_one("#preview-folder"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert hint not in widget_text(preview.query_one("#preview-folder"))
+
+
+async def test_first_node_is_highlighted_on_open(runs: tuple[RunDetail, RunDetail]) -> None:
+    app = Harness(runs[0])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        tree = app.screen.query_one(ArtifactTree)
+        assert tree.cursor_line == 0 and tree.cursor_node is tree.root.children[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one(ArtifactPreview).kind == "folder"
+
+
+async def test_tree_columns_line_up_between_folders_and_files(runs: tuple[RunDetail, RunDetail]) -> None:
+    artifacts = runs[0].artifacts_dir
+    assert artifacts is not None
+    (artifacts / "eval").mkdir()
+    app = Harness(runs[0])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        rows = widget_text(app.screen.query_one(ArtifactTree)).splitlines()
+        folder = next(r for r in rows if "eval/" in r)
+        file = next(r for r in rows if "config.yaml" in r)
+        date = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d")
+        assert (m1 := date.search(folder)) and (m2 := date.search(file)) and m1.start() == m2.start()
 
 
 async def test_json_tree_toggles_to_raw_text(runs: tuple[RunDetail, RunDetail]) -> None:
@@ -251,7 +320,7 @@ async def test_pickle_is_never_loaded(runs: tuple[RunDetail, RunDetail], tmp_pat
             preview = await select(pilot, rel)
             assert preview.kind == "unsafe"
             assert "not loaded" in header_text(preview)
-            assert "00000000  80" in str(preview.query_one("#preview-hex").render())
+            assert "00000000  80" in widget_text(preview.query_one("#preview-hex"))
     assert not marker.exists()
 
 

@@ -93,7 +93,15 @@ class ArtifactsScreen(Screen[None]):
             return
         data = event.node.data
         if data is not None and data.entry is not None:
-            self.preview.show(data)
+            self.preview.show(data, expanded=event.node.is_expanded)
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[ArtifactNode]) -> None:
+        if event.control is self.tree and event.node.data is not None:
+            self.preview.folder_toggled(event.node.data, True)
+
+    def on_tree_node_collapsed(self, event: Tree.NodeCollapsed[ArtifactNode]) -> None:
+        if event.control is self.tree and event.node.data is not None:
+            self.preview.folder_toggled(event.node.data, False)
 
     def on_artifact_preview_changed(self, event: ArtifactPreview.Changed) -> None:
         self.refresh_bindings()

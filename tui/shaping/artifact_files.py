@@ -155,6 +155,12 @@ class ArtifactComparison:
     """(what, this run, other run) rows for binaries or big files."""
 
 
+def _size_fact(size: int) -> str:
+    """`356 B`, or `1.5 KB (1,536 B)` when the short form rounds the exact size away."""
+    short = human_size(size)
+    return short if size < 1024 else f"{short} ({size:,} B)"
+
+
 def _describe(path: Path) -> tuple[bytes, os.stat_result]:
     return read_head(path)
 
@@ -192,8 +198,7 @@ def compare_artifacts(
         return ArtifactComparison("different", f"{label} differs ({len(diff):,} diff lines)", diff=diff)
     hash_a = sha256_file(mine, cancelled=cancelled) or "?"
     hash_b = sha256_file(other, cancelled=cancelled) or "?"
-    facts = [("size", f"{human_size(st_a.st_size)} ({st_a.st_size:,} B)", f"{human_size(st_b.st_size)} ({st_b.st_size:,} B)"),
-             ("sha256", hash_a, hash_b)]
+    facts = [("size", _size_fact(st_a.st_size), _size_fact(st_b.st_size)), ("sha256", hash_a, hash_b)]
     same = hash_a == hash_b and st_a.st_size == st_b.st_size
     why = "" if kind_a in textual and kind_b in textual else " (binary: compared by size and hash)"
     if not small and kind_a in textual:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -31,7 +32,7 @@ from ..shaping.artifact_files import (
     ArtifactComparison, UnreadableArtifact, compare_artifacts, entry_for, open_regular, read_head, sha256_file,
 )
 from ..shaping.artifact_kinds import ArtifactKind, KindGuess, detect_kind, format_mtime, human_size, sanitize_line
-from ..shaping.hex_dump import HEX_DUMP_BYTES, hex_dump
+from ..shaping.hex_dump import HEX_DUMP_BYTES, bytes_per_row, hex_dump
 from ..shaping.mlmodel_summary import MLModelSummary, summarize_mlmodel
 from ..shaping.table_sample import TableSample, count_delimited_rows, sample_delimited, sample_parquet
 from .artifact_tree import ArtifactNode
@@ -42,6 +43,19 @@ MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 """JSON/YAML bigger than this is shown as text only: parsing it whole would stall and bloat."""
 MAX_IMAGE_PIXELS = 64_000_000
 FOLDER_SCAN_LIMIT = 20_000
+FACT_LABEL_WIDTH = 9
+HEX_DIGITS = frozenset("0123456789abcdef")
+"""Width of the `size`/`sha256` labels in front of a binary's facts."""
+
+
+class FitToWidth:
+    """A renderable rebuilt for the width it is drawn at, so it still fits after the pane is resized."""
+
+    def __init__(self, build: Callable[[int], Text]) -> None:
+        self.build = build
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.build(options.max_width)
 
 
 # -- plans: what the loading worker found, for the UI thread to show -------------------------
@@ -292,6 +306,7 @@ class ArtifactPreview(Vertical):
         self.node: ArtifactNode | None = None
         self._plan: Plan | None = None
         self._generation = 0
+        self._expanded = False
 
     def compose(self) -> ComposeResult:
         yield Static(id="preview-header")
@@ -303,11 +318,12 @@ class ArtifactPreview(Vertical):
 
     # -- entry points ---------------------------------------------------------------------
 
-    def show(self, node: ArtifactNode) -> None:
-        """Preview the artifact behind `node` (a file or folder)."""
+    def show(self, node: ArtifactNode, *, expanded: bool = False) -> None:
+        """Preview the artifact behind `node` (a file or folder); `expanded` says whether its folder is open."""
         if node.entry is None:
             return
         self.node = node
+        self._expanded = expanded
         self._generation += 1
         self._set_header(Facts(node.entry.path, node.display_path, "…"))
         self._set_body("loading", Static(Text("reading…"), classes="preview-message"))
@@ -328,6 +344,15 @@ class ArtifactPreview(Vertical):
             return
         self._set_body("loading", Static(Text("comparing…"), classes="preview-message"))
         self._compare(node, other_path, mine_name, other_name, facts, self._generation)
+
+    def folder_toggled(self, node: ArtifactNode, expanded: bool) -> None:
+        """The tree opened or closed `node`: a folder summary of it drops or regains its hint."""
+        if node != self.node:
+            return
+        self._expanded = expanded
+        if isinstance(self._plan, FolderPlan) and self.kind == "folder":
+            for widget in self.query("#preview-folder").results(Static):
+                widget.update(self._folder_text(self._plan))
 
     @property
     def can_toggle_raw(self) -> bool:
@@ -429,19 +454,25 @@ class ArtifactPreview(Vertical):
                                                      classes="preview-scroll"))
         elif isinstance(plan, BinaryPlan):
             unsafe = facts.kind == "not loaded"
+            head = plan.head
+            dump = FitToWidth(lambda width: Text("\n".join(hex_dump(head, width=bytes_per_row(width)))))
             self._set_body("unsafe" if unsafe else "binary", VerticalScroll(
                 Static(self._binary_facts(facts, None), id="preview-binary-facts"),
-                Static(Text("\n".join(hex_dump(plan.head))), id="preview-hex"),
+                Static(dump, id="preview-hex"),
                 classes="preview-scroll"))
             self._hash(facts.path, generation)
         elif isinstance(plan, FolderPlan):
-            text = Text()
-            text.append(f"{plan.files:,} files, {plan.folders:,} folders, {human_size(plan.total)}"
-                        + (" (stopped counting)" if plan.partial else ""))
-            text.append("\n\nexpand it in the tree to see its files", self.get_component_rich_style("artifact-preview--meta"))
-            self._set_body("folder", Static(text, classes="preview-message"))
+            self._set_body("folder", Static(self._folder_text(plan), id="preview-folder", classes="preview-message"))
         elif isinstance(plan, ComparePlan):
             self._present_comparison(plan)
+
+    def _folder_text(self, plan: FolderPlan) -> Text:
+        text = Text()
+        text.append(f"{plan.files:,} files, {plan.folders:,} folders, {human_size(plan.total)}"
+                    + (" (stopped counting)" if plan.partial else ""))
+        if not self._expanded:
+            text.append("\n\nexpand it in the tree to see its files", self.get_component_rich_style("artifact-preview--meta"))
+        return text
 
     def _present_table(self, plan: TablePlan, generation: int) -> None:
         sample = plan.sample
@@ -457,19 +488,20 @@ class ArtifactPreview(Vertical):
         self._set_body("table", table)
         for problem in sample.problems:
             plan.facts.notes.append(problem)
-        if plan.delimiter is None:
-            self._set_header(plan.facts, self._rows_status(sample, sample.row_count, True))
+        if plan.delimiter is None or not sample.more_rows:
+            count = len(sample.rows) if sample.row_count is None else sample.row_count
+            self._set_header(plan.facts, self._rows_status(sample, count, True))
         else:
             self._set_header(plan.facts, self._rows_status(sample, None, False))
             self._count_rows(plan.facts.path, plan.delimiter, generation)
 
     def _rows_status(self, sample: TableSample, count: int | None, finished: bool) -> str:
-        shown = f"first {len(sample.rows):,} rows shown" if sample.more_rows else f"{len(sample.rows):,} rows"
         if count is None or not finished:
             total = "counting rows…" if count is None else f"counting rows… {count:,}"
         else:
             total = f"{count:,} rows"
-        return f"{total} · {len(sample.columns)} columns · {shown}"
+        shown = f" · first {len(sample.rows):,} rows shown" if sample.more_rows else ""
+        return f"{total} · {len(sample.columns)} columns{shown}"
 
     def _show_row_count(self, count: int, finished: bool, generation: int) -> None:
         if generation == self._generation and isinstance(self._plan, TablePlan) and self._plan.sample:
@@ -497,15 +529,24 @@ class ArtifactPreview(Vertical):
         else:
             self._set_body("compare", Static(body, classes="preview-message"))
 
-    def _binary_facts(self, facts: Facts, digest: str | None) -> Text:
+    def _binary_facts(self, facts: Facts, digest: str | None) -> FitToWidth:
+        """Size, SHA-256 and a caption; a digest too wide for the pane is split evenly over aligned lines."""
         meta = self.get_component_rich_style("artifact-preview--meta")
-        text = Text()
-        text.append("size     ", meta)
-        text.append(f"{human_size(facts.size)} ({facts.size or 0:,} bytes)\n")
-        text.append("sha256   ", meta)
-        text.append(digest or "computing…")
-        text.append("\n\nfirst bytes:", meta)
-        return text
+
+        def build(width: int) -> Text:
+            text = Text()
+            text.append("size".ljust(FACT_LABEL_WIDTH), meta)
+            text.append(f"{human_size(facts.size)} ({facts.size or 0:,} bytes)\n")
+            text.append("sha256".ljust(FACT_LABEL_WIDTH), meta)
+            value = digest or "computing…"
+            step = len(value)
+            while FACT_LABEL_WIDTH + step > width and step > 16 and all(c in HEX_DIGITS for c in value):
+                step //= 2
+            text.append(("\n" + " " * FACT_LABEL_WIDTH).join(value[i : i + step] for i in range(0, len(value), step)))
+            text.append("\n\nfirst bytes:", meta)
+            return text
+
+        return FitToWidth(build)
 
     def _show_hash(self, digest: str, generation: int) -> None:
         if generation != self._generation or self._plan is None:

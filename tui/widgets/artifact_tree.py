@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import work
@@ -21,6 +22,7 @@ from ..shaping.artifact_files import ArtifactEntry, UnreadableArtifact, list_fol
 from ..shaping.artifact_kinds import format_mtime, human_size, sanitize_line
 
 MAX_NAME_COLUMN = 28
+"""Widest the name column gets, counting a folder's expand icon: longer names are cut with an ellipsis."""
 SHOW_MTIME_MIN_WIDTH = 56
 """The tree shows modification times only when it is at least this wide."""
 
@@ -85,6 +87,8 @@ class ArtifactTree(Tree[ArtifactNode]):
             if index == 0:
                 node.expand()
         self.root.expand()
+        if self.root.children:
+            self.move_cursor(self.root.children[0])
 
     # -- listing ------------------------------------------------------------------------------
 
@@ -115,7 +119,8 @@ class ArtifactTree(Tree[ArtifactNode]):
         if not entries:
             node.add_leaf(Text(), ArtifactNode(None, data.root, data.rel, message="(empty)"))
             return
-        width = min(max(len(e.name) + (1 if e.is_dir else 0) for e in entries), MAX_NAME_COLUMN)
+        icon = cell_len(self.ICON_NODE)
+        width = min(max(len(e.name) + (1 + icon if e.is_dir else 0) for e in entries), MAX_NAME_COLUMN)
         for entry in entries:
             child = ArtifactNode(entry, data.root, data.rel / entry.name, width)
             if entry.is_dir:
@@ -141,12 +146,13 @@ class ArtifactTree(Tree[ArtifactNode]):
             label.append(sanitize_line(data.root), self.get_component_rich_style("artifact-tree--folder") + style)
             return label
         name = sanitize_line(entry.name) + ("/" if entry.is_dir else "")
-        if len(name) > MAX_NAME_COLUMN:
-            name = name[: MAX_NAME_COLUMN - 1] + "\N{HORIZONTAL ELLIPSIS}"
+        room = MAX_NAME_COLUMN - label.cell_len
+        if len(name) > room:
+            name = name[: room - 1] + "\N{HORIZONTAL ELLIPSIS}"
         name_style = self.get_component_rich_style("artifact-tree--folder") if entry.is_dir else Style()
         if entry.problem:
             name_style = self.get_component_rich_style("artifact-tree--problem")
-        label.append(name.ljust(data.name_width), name_style + style)
+        label.append(name.ljust(data.name_width - label.cell_len), name_style + style)
         meta = self.get_component_rich_style("artifact-tree--meta") + style
         if entry.problem:
             label.append("  " + sanitize_line(entry.problem), meta)
