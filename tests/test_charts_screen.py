@@ -14,11 +14,12 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Footer, Input, Select, SelectionList, Static
+from textual.widgets._footer import FooterKey
 from textual.worker import WorkerCancelled, WorkerFailed
 
 import store
 from test_diff_shaping import BASE_TIME, make_compare_store
-from tui.screens.charts import ChartsScreen, build_scatter, series_from_history, time_unit, wall_ticks
+from tui.screens.charts import ChartsScreen, build_scatter, log_ticks, series_from_history, time_unit, wall_ticks
 from tui.widgets.metric_chart import MetricChart
 from tui.widgets.param_scatter import ParamScatter
 
@@ -146,6 +147,7 @@ async def test_axis_log_and_smoothing_change_what_is_drawn(compare: tuple[store.
         await settle(app, pilot)
         assert screen.log_y and pane.data.log_y
         assert "y: log" in str(screen.query_one("#charts-title", Static).render())
+        assert pane.data.yticks == ([1.0, 2.0, 5.0], ["1", "2", "5"]), "round ticks on a log axis"
 
         await pilot.press("right_square_bracket")
         await settle(app, pilot)
@@ -233,6 +235,9 @@ async def test_scatter_of_param_against_metric(compare: tuple[store.RunStore, li
 
         await pilot.press("x")  # disabled in scatter mode
         assert screen.axis == "step"
+        shown = {key.key for key in screen.query(FooterKey)}
+        assert "s" in shown and not shown & {"x", "left_square_bracket", "right_square_bracket", "slash"}, \
+            "axis, smoothing and search are hidden from the footer in scatter mode"
         await pilot.press("s")
         await settle(app, pilot)
         assert not screen.scatter and screen.query_one("#chart-area").display
@@ -261,6 +266,46 @@ def test_scatter_spreads_categorical_params() -> None:
     assert data.names == ["a", "b", "c"], "a run without the metric is left out"
     assert data.x.tolist() == [0.75, 0.0, 1.25], "runs sharing a value are spread around its slot"
     assert data.best == 1 and "at opt=adam (b)" in data.note
+
+
+async def test_no_color_gives_each_run_its_own_marker(compare: tuple[store.RunStore, list[str]],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    st, ids = compare
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_charts(app, pilot)
+        assert app.no_color
+        data = panes(screen)["train/loss"].data
+        assert data is not None
+        assert [c.marker for c in data.curves] == ["braille", "dot", "x"]
+        legend = str(screen.query_one("#run-legend", Static).render())
+        assert "⣀⣀ baseline" in legend and "•• degree-2" in legend and "xx [bold red]degree-3[/]" in legend
+
+
+async def test_colour_keeps_braille_lines_and_the_keys_read_as_typed(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_charts(app, pilot)
+        data = panes(screen)["train/loss"].data
+        assert data is not None and {c.marker for c in data.curves} == {"braille"}
+        assert "━━ baseline" in str(screen.query_one("#run-legend", Static).render())
+        shown = {key.key: key.key_display for key in screen.query(FooterKey)}
+        assert shown["left_square_bracket"] == "[" and shown["right_square_bracket"] == "]"
+        bindings = {b.id: b for b in screen.BINDINGS if not isinstance(b, tuple) and hasattr(b, "id")}
+        assert app.get_key_display(bindings["charts.smooth_less"]) == "["
+        assert app.get_key_display(bindings["charts.smooth_more"]) == "]"
+
+
+def test_log_ticks_are_round() -> None:
+    assert log_ticks(0.737, 1.258) == ([0.8, 0.9, 1.0], ["0.8", "0.9", "1"])
+    assert log_ticks(0.7, 5.0) == ([1.0, 2.0, 5.0], ["1", "2", "5"])
+    assert log_ticks(1e-4, 10.0)[1] == ["0.0001", "0.001", "0.01", "0.1", "1", "10"]
+    assert len(log_ticks(1e-9, 1e9)[0]) <= 6, "many decades are thinned"
+    assert log_ticks(1.2, 1.8) == ([1.2, 1.4, 1.6, 1.8], ["1.2", "1.4", "1.6", "1.8"])
+    assert log_ticks(3.0, 3.0) == ([3.0], ["3"])
+    assert log_ticks(0.0, 1.0) == ([], [])
 
 
 def test_time_helpers() -> None:

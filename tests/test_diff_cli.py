@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 import store
-from test_diff_shaping import make_compare_store
+from test_diff_shaping import RUNS, make_compare_store
 from tui.diff_cli import diff_command
 
 
@@ -20,9 +21,9 @@ def compare(tmp_path: Path) -> tuple[store.RunStore, list[str]]:
     return store.open_store(tmp_path / "store"), ids
 
 
-def console() -> tuple[Console, io.StringIO]:
+def console(width: int = 160) -> tuple[Console, io.StringIO]:
     buf = io.StringIO()
-    return Console(file=buf, width=160, color_system=None, force_terminal=False), buf
+    return Console(file=buf, width=width, color_system=None, force_terminal=False), buf
 
 
 def test_table_by_names_and_prefixes(compare: tuple[store.RunStore, list[str]]) -> None:
@@ -35,7 +36,7 @@ def test_table_by_names_and_prefixes(compare: tuple[store.RunStore, list[str]]) 
     assert "baseline (ref)" in out and "degree-2" in out
     assert "[bold red]degree-3[/]" in out, "names are printed literally, not as markup"
     loss = next(line for line in out.splitlines() if "train/loss " in line and "(m" not in line)
-    assert "1.5 -0.5 (-25.0%) ✓" in loss and "3 +1 (+50.0%)" in loss
+    assert "1.5 -25.0% ✓" in loss and "3 +50.0%" in loss, "the short delta: the percentage"
     assert any("seed" in line for line in out.splitlines())
     assert "15 of 25 fields differ" in out
 
@@ -47,6 +48,34 @@ def test_only_diff_hides_equal_rows(compare: tuple[store.RunStore, list[str]]) -
     out = buf.getvalue()
     assert "model.degree" in out
     assert not any(" seed " in line for line in out.splitlines())
+
+
+def test_80_columns_keep_each_check_mark_beside_its_value(tmp_path: Path) -> None:
+    runs = [dict(spec) for spec in RUNS]
+    runs[1]["acc"] = [0.5, 0.7, 0.8, 0.76381442915732]
+    ids = make_compare_store(tmp_path / "store", runs)
+    con, buf = console(width=80)
+    assert diff_command(store.open_store(tmp_path / "store"), ids, only_diff=True, as_json=False,
+                        console=con) == 0
+    lines = buf.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80
+    cells = [cell.strip() for line in lines for cell in line.split("│")]
+    assert "0.763814 +9.1% ✓" in cells
+    assert "✓" not in cells, "a ✓ never wraps onto a line of its own"
+    marked = [cell for cell in cells if cell.endswith("✓")]
+    assert len(marked) == 8 and all(re.fullmatch(r"[\d.]+( [+-][\d.]+%)? ✓", cell) for cell in marked), marked
+    assert "1m30s" in cells and "2m30s" in cells, "durations as the runs table shows them"
+
+
+def test_json_keeps_every_digit(tmp_path: Path) -> None:
+    runs = [dict(spec) for spec in RUNS[:2]]
+    runs[1]["acc"] = [0.5, 0.7, 0.8, 0.76381442915732]
+    ids = make_compare_store(tmp_path / "store", runs)
+    con, buf = console(width=80)
+    assert diff_command(store.open_store(tmp_path / "store"), ids, only_diff=True, as_json=True, console=con) == 0
+    data = json.loads(buf.getvalue())
+    acc = next(r for r in data["rows"] if r["key"] == "metrics.val_acc.last")
+    assert acc["values"] == [0.7, 0.76381442915732]
 
 
 def test_json(compare: tuple[store.RunStore, list[str]]) -> None:

@@ -130,6 +130,27 @@ async def test_cursor_row_full_value_and_flip(compare: tuple[store.RunStore, lis
         assert str(detail.render()).endswith("degree-2: python train.py --run=1")
 
 
+async def test_80_columns_scroll_sideways_to_the_last_run_with_the_field_column_fixed(
+        compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = DiffHarness(st, ids)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DiffScreen)
+        table = screen.query_one("#diff-table", DataTable)
+        table.move_cursor(row=table.get_row_index("metrics.train/loss.last"), column=0)
+        await pilot.press("f")  # the third run becomes the best: its cell ends with ✓
+        assert table.virtual_size.width > table.scrollable_content_region.width, "three runs do not fit in 80"
+        await pilot.press("right", "right", "right")
+        await pilot.pause()
+        assert table.cursor_coordinate.column == 3
+        assert table.scroll_x == table.max_scroll_x > 0
+        shown = "\n".join(strip.text for strip in table.render_lines(table.scrollable_content_region.reset_offset))
+        assert "3 +1 (+50.0%) ✓" in shown, "the last run's whole cell, ✓ included, is on screen"
+        assert "train/loss" in shown, "the field column stays put"
+
+
 async def test_flip_on_a_non_metric_row_only_warns(compare: tuple[store.RunStore, list[str]]) -> None:
     st, ids = compare
     app = DiffHarness(st, ids)

@@ -19,8 +19,8 @@ import pytest
 import store
 from store import format as fmt
 from tui.shaping.diff import (
-    MISSING_VALUE, build_diff, cell_text, effective_direction, flip_direction, format_duration, format_number,
-    format_value, infer_direction, to_csv, to_dict, to_markdown,
+    MISSING_VALUE, Duration, build_diff, cell_text, effective_direction, flip_direction, format_delta, format_exact,
+    format_number, format_value, infer_direction, to_csv, to_dict, to_markdown,
 )
 
 BASE_TIME = 1_700_000_000.0
@@ -99,7 +99,7 @@ def test_sections_come_in_order_with_nested_params_flattened(compare_store: tupl
     facts = [r.field for r in diff.rows if r.section == "facts"]
     assert {"status", "duration", "git commit", "host", "command"} <= set(facts)
     assert diff.row("facts.command").text(1) == "python train.py --run=1"
-    assert diff.row("facts.duration").text(2) == "2m 30s"
+    assert diff.row("facts.duration").text(2) == "2m30s", "as the runs table shows durations"
 
 
 def test_differs_flags(compare_store: tuple[store.RunStore, list[str]]) -> None:
@@ -192,9 +192,50 @@ def test_number_formatting() -> None:
     assert format_number(1234567.0) == "1.23457e+06"
     assert format_number(float("nan")) == "nan"
     assert format_number(True) == "true"
-    assert format_duration(3723) == "1h 02m 03s"
-    assert format_duration(12.34) == "12.3s"
+    assert format_value(Duration(12.34)) == "12s", "durations look as in the runs table"
+    assert format_value(Duration(3723)) == "1h02m"
     assert format_value([1, 2]) == "[1, 2]"
+
+
+def test_exact_numbers_keep_every_digit() -> None:
+    assert format_exact(0.76381442915732) == "0.76381442915732"
+    assert format_exact(0.1 + 0.2) == "0.30000000000000004"
+    assert format_exact(2.0) == "2" and format_exact(7) == "7" and format_exact(True) == "true"
+    assert format_exact(1e300) == "1e+300" and format_exact(float("-inf")) == "-inf"
+    assert float(format_exact(1 / 3)) == 1 / 3
+    assert format_value(0.76381442915732) == "0.763814", "the screen stays short"
+    assert format_value(0.76381442915732, exact=True) == "0.76381442915732"
+
+
+def test_exports_carry_full_precision() -> None:
+    from tui.shaping.diff import Diff, DiffRun, _metric_row, _plain_row
+
+    diff = Diff([DiffRun("a", "a", "e"), DiffRun("b", "b", "e")], [
+        _plain_row("params", "lr", "params.lr", [0.00012345678901, 0.1]),
+        _metric_row("acc", "last", "acc", [0.76381442915732, 0.8123456789], "higher"),
+        _plain_row("facts", "duration", "facts.duration", [Duration(12.3456789), Duration(90.0)]),
+    ])
+    rows = list(csv.reader(io.StringIO(to_csv(diff))))
+    assert rows[1][3:] == ["0.00012345678901", "0.1"]
+    assert rows[2][3:] == ["0.76381442915732", "0.8123456789"]
+    assert rows[3][3:] == ["12.3456789", "90"], "durations in seconds, every digit"
+    md = to_markdown(diff)
+    assert "| lr | 0.00012345678901 | 0.1 |" in md
+    assert "| acc | 0.76381442915732 | 0.8123456789 +0.0485 (+6.4%) ✓ |" in md
+    assert "| duration | 12s | 1m30s |" in md
+    data = json.loads(json.dumps(to_dict(diff)))
+    assert data["rows"][1]["values"] == [0.76381442915732, 0.8123456789]
+    assert data["rows"][2]["values"] == [12.3456789, 90.0]
+
+
+def test_compact_delta_is_the_percentage() -> None:
+    from tui.shaping.diff import _metric_row
+
+    row = _metric_row("loss", "last", "loss", [2.0, 1.5, 3.0], "lower")
+    assert format_delta(row, 1) == "-0.5 (-25.0%)"
+    assert format_delta(row, 1, compact=True) == "-25.0%"
+    zero = _metric_row("loss", "last", "loss", [0.0, 0.5], "lower")
+    assert format_delta(zero, 1, compact=True) == "+0.5", "no percentage of 0: the difference"
 
 
 def test_markdown_export(compare_store: tuple[store.RunStore, list[str]]) -> None:

@@ -48,7 +48,12 @@ def diff_command(store: RunStore, refs: list[str], only_diff: bool, as_json: boo
 
 
 def diff_table(diff: Diff, only_diff: bool) -> Table:
-    """A Rich table: fields down, runs across, sections as bold rows, deltas coloured."""
+    """A Rich table: fields down, runs across, sections as bold rows, deltas coloured.
+
+    Long plain values wrap within their column, but a value with a delta or a ✓ is one
+    unbreakable line, and its delta is the short form, so three runs fit in 80 columns
+    without a ✓ landing on a line of its own.
+    """
     rows = diff.visible(only_diff)
     caption = (f"{len(rows)} of {len(diff.rows)} fields differ" if only_diff else
                f"{len(diff.differing)} of {len(diff.rows)} fields differ (marked ≠)")
@@ -80,10 +85,12 @@ def _field_cell(row: DiffRow) -> Text:
 
 def _value_cell(row: DiffRow, index: int) -> Text:
     text = Text(row.text(index), style="bold" if row.differs else "")
-    delta = format_delta(row, index)
+    delta = format_delta(row, index, compact=True)
     if delta:
         better = row.better[index]
         text.append(f" {delta}", style="green" if better else "red" if better is False else "dim")
     if row.best and row.best[index]:
         text.append(" ✓", style="bold green")
+    if delta or (row.best and row.best[index]):
+        text.no_wrap, text.overflow = True, "ellipsis"
     return text

@@ -30,7 +30,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from tui.shaping.diff import format_number, infer_direction
 from tui.shaping.downsample import minmax_downsample
 from tui.shaping.smoothing import SMOOTHING_STEPS, ema, step_strength
-from tui.widgets.metric_chart import RGB, ChartData, Curve, MetricChart
+from tui.widgets.metric_chart import DISTINCT_MARKERS, MARKER, RGB, ChartData, Curve, MetricChart, marker_glyph
 from tui.widgets.param_scatter import ParamScatter, ScatterData
 
 if TYPE_CHECKING:
@@ -98,6 +98,8 @@ class ChartRequest:
     buckets: int
     colors: list[RGB]
     faint: list[RGB]
+    markers: list[str] = field(default_factory=lambda: [MARKER])
+    """plotext markers, one per run in turn: all braille in colour, distinct ones under `NO_COLOR`."""
     reload: frozenset[str] = frozenset()
     """Runs whose histories are re-read even if cached (the running ones, on the timer)."""
     names: dict[str, str] = field(default_factory=dict)
@@ -167,6 +169,41 @@ def wall_ticks(lo: float, hi: float, count: int = 4) -> tuple[list[float], list[
     return ticks, [time.strftime(fmt, time.localtime(t)) for t in ticks]
 
 
+LOG_TICKS_MOST = 6
+
+
+def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Round ticks between `lo` and `hi` (both > 0) for a log y axis: powers of ten when the
+    range spans at least three of them, else 1, 2 and 5 times them, else every digit of the
+    decade; a range too narrow for any of these gets evenly spaced round ticks."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo <= 0 or hi < lo:
+        return [], []
+    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    ticks: list[float] = []
+    for mults in ((1,), (1, 2, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9)):
+        found = [m * 10.0**e for e in range(first, last + 1) for m in mults
+                 if lo * (1 - 1e-9) <= m * 10.0**e <= hi * (1 + 1e-9)]
+        if len(found) > LOG_TICKS_MOST:
+            ticks = ticks or found[:: math.ceil(len(found) / LOG_TICKS_MOST)]
+            break
+        ticks = found
+        if len(ticks) >= 3:
+            break
+    if len(ticks) < 2:
+        ticks = [lo] if lo == hi else _linear_ticks(lo, hi)
+    return ticks, [f"{t:.6g}" for t in ticks]
+
+
+def _linear_ticks(lo: float, hi: float) -> list[float]:
+    """Multiples of a round step (1, 2 or 5 times a power of ten) from `lo` to `hi`: 2 to 5 of them."""
+    raw = (hi - lo) / 4
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
+    digits = max(0, -math.floor(math.log10(step)))
+    first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+    return [round(k * step, digits) for k in range(first, last + 1)]
+
+
 def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: ChartRequest) -> ChartData:
     """The curves of one metric: x per the axis, EMA smoothing on the full-resolution values,
     log-scale masking, and min/max downsampling to `req.buckets` buckets."""
@@ -183,7 +220,8 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
             smooth = np.where(smooth > 0, smooth, np.nan)
         mx, my = minmax_downsample(x, smooth, req.buckets)
         color = req.colors[index % len(req.colors)]
-        curve = Curve(run_id=run_id, label=name, color=color, x=mx, y=my, points=len(series))
+        curve = Curve(run_id=run_id, label=name, color=color, x=mx, y=my, points=len(series),
+                      marker=req.markers[index % len(req.markers)] if req.markers else MARKER)
         if req.smoothing > 0:
             curve.raw_x, curve.raw_y = minmax_downsample(x, raw, req.buckets)
             curve.faint = req.faint[index % len(req.faint)]
@@ -206,8 +244,16 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
         else:
             xticks = wall_ticks(lo, hi)
             x_label = "wall-clock time"
+    yticks = None
+    if req.log_y:
+        ys = [y[np.isfinite(y) & (y > 0)] for c in curves for y in (c.y, c.raw_y) if y is not None]
+        ys = [y for y in ys if y.size]
+        if ys:
+            ticks = log_ticks(min(float(y.min()) for y in ys), max(float(y.max()) for y in ys))
+            yticks = ticks if ticks[0] else None
     note = f"smoothed {req.smoothing:g}" if req.smoothing > 0 else ""
-    return ChartData(metric=metric, curves=curves, x_label=x_label, log_y=req.log_y, xticks=xticks, note=note)
+    return ChartData(metric=metric, curves=curves, x_label=x_label, log_y=req.log_y, xticks=xticks,
+                     yticks=yticks, note=note)
 
 
 def build_scatter(frame: pd.DataFrame, param: str, metric: str, log_y: bool, color: RGB, best_color: RGB) -> ScatterData:
@@ -291,9 +337,9 @@ class ChartsScreen(Screen[None]):
         Binding("x", "cycle_axis", "Axis", id="charts.axis",
                 tooltip="X axis: step, time since the run started, wall-clock time"),
         Binding("l", "toggle_log", "Log", id="charts.log", tooltip="Linear or logarithmic y axis"),
-        Binding("left_square_bracket", "smooth(-1)", "Smooth−", id="charts.smooth_less",
+        Binding("left_square_bracket", "smooth(-1)", "Smooth−", id="charts.smooth_less", key_display="[",
                 tooltip="Less smoothing (exponential moving average)"),
-        Binding("right_square_bracket", "smooth(1)", "Smooth+", id="charts.smooth_more",
+        Binding("right_square_bracket", "smooth(1)", "Smooth+", id="charts.smooth_more", key_display="]",
                 tooltip="More smoothing (exponential moving average)"),
         Binding("minus", "smooth(-1)", "Smooth−", show=False, id="charts.smooth_less_alt"),
         Binding("plus,equals_sign", "smooth(1)", "Smooth+", show=False, id="charts.smooth_more_alt"),
@@ -374,12 +420,15 @@ class ChartsScreen(Screen[None]):
     def _update_legend(self) -> None:
         legend = Text()
         colors = self._palette()
+        markers = self._markers()
         for index, run_id in enumerate(self.run_ids):
             info = self.infos.get(run_id)
             if index:
                 legend.append("  ")
             r, g, b = colors[index % len(colors)]
-            legend.append("━━ ", style=f"rgb({r},{g},{b})")
+            marker = markers[index % len(markers)]
+            line = "━━" if len(markers) == 1 else marker_glyph(marker) * 2
+            legend.append(f"{line} ", style=f"rgb({r},{g},{b})")
             legend.append(info.name if info else run_id)
         if self.infos and not self.metric_keys:
             legend.append("\nThese runs have not logged any metrics yet.", style="dim")
@@ -397,6 +446,10 @@ class ChartsScreen(Screen[None]):
             base = [Color.parse("ansi_default")]
         colors = [c.rgb for c in base] + [c.lighten(0.2).rgb for c in base] + [c.darken(0.2).rgb for c in base]
         return colors
+
+    def _markers(self) -> list[str]:
+        """Braille lines told apart by colour; under `NO_COLOR` a different marker per run too."""
+        return list(DISTINCT_MARKERS) if self.app.no_color else [MARKER]
 
     def _faint_palette(self) -> list[RGB]:
         background = Color.parse(self.app.theme_variables.get("surface", "black"))
@@ -478,7 +531,7 @@ class ChartsScreen(Screen[None]):
         self._drawn_width = area_width
         return ChartRequest(run_ids=list(self.run_ids), metrics=list(self.selected), axis=self.axis,
                             log_y=self.log_y, smoothing=self.smoothing, buckets=width, colors=self._palette(),
-                            faint=self._faint_palette(), reload=reload,
+                            faint=self._faint_palette(), markers=self._markers(), reload=reload,
                             names={r: info.name for r, info in self.infos.items()})
 
     def redraw(self, reload: frozenset[str] = frozenset()) -> None:
@@ -614,8 +667,9 @@ class ChartsScreen(Screen[None]):
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Axis, smoothing and metric search mean nothing for the scatter: hidden from the footer there."""
         if self.scatter and action in ("cycle_axis", "smooth", "search"):
-            return None
+            return False
         return True
 
     def action_back(self) -> None:

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
+from .formatting import format_duration
+
 if TYPE_CHECKING:
     from store import RunDetail
 
@@ -200,7 +202,7 @@ _FACTS: tuple[tuple[str, Any], ...] = (
 
 
 class Duration(float):
-    """Seconds, shown as `1h 02m 03s`."""
+    """Seconds, shown as the runs table shows durations (`12s`, `2m30s`); exports keep the seconds."""
 
 
 def _union_keys(dicts: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -277,20 +279,21 @@ def format_number(value: float) -> str:
     return f"{value:.6g}"
 
 
-def format_duration(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    whole = int(round(seconds))
-    h, rest = divmod(whole, 3600)
-    m, s = divmod(rest, 60)
-    if h:
-        return f"{h}h {m:02d}m {s:02d}s"
-    return f"{m}m {s:02d}s"
+def format_exact(value: float) -> str:
+    """A number with every digit it has (the shortest text that reads back as the same float),
+    for exports; whole floats without `.0`, `nan`/`inf` spelled out."""
+    if isinstance(value, (bool, int)) or not math.isfinite(value):
+        return format_number(value)
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(float(value))
 
 
-def format_value(value: Any) -> str:
-    """A cell's text: the value itself, never its markup; a field the run lacks is `—`."""
+def format_value(value: Any, exact: bool = False) -> str:
+    """A cell's text: the value itself, never its markup; a field the run lacks is `—`.
+
+    Numbers are cut to six significant digits for the screen; `exact` keeps them whole (exports).
+    """
     if value is MISSING_VALUE:
         return MISSING
     if value is None:
@@ -298,27 +301,33 @@ def format_value(value: Any) -> str:
     if isinstance(value, Duration):
         return format_duration(float(value))
     if isinstance(value, (bool, int, float)):
-        return format_number(value)
+        return format_exact(value) if exact else format_number(value)
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
 
 
-def format_delta(row: DiffRow, index: int) -> str:
-    """`+0.012 (+4.1%)`, or '' when the cell has no delta (reference, non-number, equal)."""
+def format_delta(row: DiffRow, index: int, compact: bool = False) -> str:
+    """`+0.012 (+4.1%)`, or '' when the cell has no delta (reference, non-number, equal).
+
+    `compact` gives only the percentage (`+4.1%`), or only the difference when the reference
+    is 0, for tables that must fit three runs in 80 columns.
+    """
     delta = row.deltas[index] if row.deltas else None
     if delta is None or delta == 0:
         return ""
     pct = row.pct[index]
+    if compact and pct is not None:
+        return f"{pct:+.1f}%" if abs(pct) < 1e4 else f"{pct:+.2e}%"
     text = f"{delta:+.3g}"
     if pct is not None:
         text += f" ({pct:+.1f}%)" if abs(pct) < 1e4 else f" ({pct:+.2e}%)"
     return text
 
 
-def cell_text(row: DiffRow, index: int) -> str:
-    """The value with its delta and best mark, as exports and `tracktui diff` show it."""
-    text = row.text(index)
+def cell_text(row: DiffRow, index: int, exact: bool = False) -> str:
+    """The value with its delta and best mark; `exact` keeps every digit of the value (exports)."""
+    text = format_value(row.values[index], exact=exact)
     delta = format_delta(row, index)
     if delta:
         text += f" {delta}"
@@ -339,7 +348,7 @@ def to_markdown(diff: Diff, only_diff: bool = False) -> str:
         if row.section != section:
             section = row.section
             lines.append(f"| **{SECTION_TITLES[section]}** |" + " |" * len(diff.runs))
-        cells = [_md_cell(row.field), *(_md_cell(cell_text(row, i)) for i in range(len(diff.runs)))]
+        cells = [_md_cell(row.field), *(_md_cell(cell_text(row, i, exact=True)) for i in range(len(diff.runs)))]
         lines.append("| " + " | ".join(cells) + " |")
     legend = "First run is the reference; deltas are against it; ✓ marks the best value of a metric."
     return "\n".join(lines) + f"\n\n{legend}\n"
@@ -350,7 +359,8 @@ def _md_cell(text: str) -> str:
 
 
 def to_csv(diff: Diff, only_diff: bool = False) -> str:
-    """One line per field: section, field, differs, then each run's plain value."""
+    """One line per field: section, field, differs, then each run's plain value with every digit
+    (durations in seconds)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(["section", "field", "differs", *(r.name for r in diff.runs)])
@@ -362,8 +372,8 @@ def to_csv(diff: Diff, only_diff: bool = False) -> str:
 
 def _csv_value(value: Any) -> str:
     if isinstance(value, Duration):
-        return format_number(float(value))
-    return format_value(value)
+        return format_exact(float(value))
+    return format_value(value, exact=True)
 
 
 def to_dict(diff: Diff, only_diff: bool = False) -> dict[str, Any]:

@@ -26,6 +26,14 @@ MARKER = "braille"
 """Braille dots give 2x4 points per cell, which is why curves are cut to about twice the width."""
 POINT_MARKER = "hd"
 """A lone point (a one-point history, or one between two gaps) as a visible block, not one dot."""
+DISTINCT_MARKERS: tuple[str, ...] = (MARKER, "dot", "x", "+", "o", "*", "#", "at")
+"""One plotext marker per run when colour cannot tell the runs apart (`NO_COLOR`)."""
+_MARKER_GLYPHS = {MARKER: "⣀", "dot": "•", "at": "@"}
+
+
+def marker_glyph(marker: str) -> str:
+    """The character a plotext marker draws, for the legend."""
+    return _MARKER_GLYPHS.get(marker, marker)
 
 
 @dataclass
@@ -42,6 +50,7 @@ class Curve:
     faint: RGB | None = None
     raw_x: FloatArray | None = None
     raw_y: FloatArray | None = None
+    marker: str = MARKER
 
 
 @dataclass
@@ -51,6 +60,7 @@ class ChartData:
     x_label: str
     log_y: bool = False
     xticks: tuple[list[float], list[str]] | None = None
+    yticks: tuple[list[float], list[str]] | None = None
     note: str = ""
 
 
@@ -118,6 +128,8 @@ def plot_chart(plt: Plot, data: ChartData) -> int:
     plt.xlabel(data.x_label)
     if data.xticks is not None:
         plt.xticks(data.xticks[0], data.xticks[1])
+    if data.yticks is not None:
+        plt.yticks(data.yticks[0], data.yticks[1])
     drawn = 0
     for curve in data.curves:
         if curve.raw_x is not None and curve.raw_y is not None and curve.faint is not None:
@@ -125,10 +137,11 @@ def plot_chart(plt: Plot, data: ChartData) -> int:
                 plt.plot(xs.tolist(), ys.tolist(), color=curve.faint, marker=MARKER)
                 drawn += 1
     for curve in data.curves:
+        point = POINT_MARKER if curve.marker == MARKER else curve.marker
         for xs, ys in split_segments(curve.x, curve.y):
             if xs.size == 1:
-                plt.scatter(xs.tolist(), ys.tolist(), color=curve.color, marker=POINT_MARKER)
+                plt.scatter(xs.tolist(), ys.tolist(), color=curve.color, marker=point)
             else:
-                plt.plot(xs.tolist(), ys.tolist(), color=curve.color, marker=MARKER)
+                plt.plot(xs.tolist(), ys.tolist(), color=curve.color, marker=curve.marker)
             drawn += 1
     return drawn
