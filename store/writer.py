@@ -529,8 +529,8 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     for run in list(_FLUSHER.runs()):
         try:
             run.finish("killed", "SIGTERM")
-        except Exception:
-            pass
+        except Exception as exc:  # still exit on SIGTERM, as the sender asked
+            print(f"tracktui: could not finish run {run.id} on SIGTERM: {exc}", file=sys.stderr)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.kill(os.getpid(), signal.SIGTERM)
 

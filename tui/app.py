@@ -9,6 +9,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from store import NotAStoreError, RunStore, open_store
 
@@ -98,6 +99,15 @@ class TrackApp(App[None]):
         running = bool(len(frame)) and bool((frame["status"] == "running").any())
         if force or changed or running:
             self.runs_screen.post_message(StoreLoaded(self._store, frame, self._store.experiments(), changed))
+
+    OWN_WORKERS = {"store-poll": "Reading the store", "detail": "Reading the run", "open-artifacts": "Opening artifacts"}
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place that tells the user when background reading failed (screens report their own)."""
+        worker = event.worker
+        if event.state == WorkerState.ERROR and worker.group in self.OWN_WORKERS:
+            self.notify(f"{self.OWN_WORKERS[worker.group]} failed: {worker.error}", severity="error",
+                        timeout=8, markup=False)
 
     def on_unmount(self) -> None:
         if self._store is not None:

@@ -570,7 +570,8 @@ class ChartsScreen(Screen[None]):
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if event.state == WorkerState.ERROR:
-            self.notify(f"{worker.description} failed: {worker.error}", title="Charts", severity="error")
+            self.notify(f"{worker.description} failed: {worker.error}", title="Charts", severity="error",
+                        markup=False)
             return
         if event.state != WorkerState.SUCCESS:
             return

@@ -105,10 +105,10 @@ class DiffScreen(Screen[None]):
                 done = worker.result
                 self.app.copy_to_clipboard(done.markdown)
                 self.notify(f"Wrote {done.markdown_path} and {done.csv_path.name} ({done.rows} rows); "
-                            "Markdown copied to the clipboard", title="Diff exported")
+                            "Markdown copied to the clipboard", title="Diff exported", markup=False)
             elif event.state == WorkerState.ERROR:
                 self.notify(f"Could not write the export: {worker.error}", title="Export failed",
-                            severity="error")
+                            severity="error", markup=False)
 
     # -- drawing ------------------------------------------------------------------------
 

@@ -117,6 +117,7 @@ class RunsView:
         self.columns: list[Column] = []
         self._filter: Filter | None = None
         self._widths: dict[str, int] = {}
+        self._numeric_columns: dict[str, bool] = {}
         self._row_cache: dict[int, list[str]] = {}
         self.set_frame(self.frame)
 
@@ -125,6 +126,7 @@ class RunsView:
     def set_frame(self, frame: pd.DataFrame) -> None:
         self.frame = frame.reset_index(drop=True)
         self._widths = {}
+        self._numeric_columns = {}
         self._filter = parse_filter(self.filter_text, list(self.frame.columns)) if self.filter_text else None
         self.update()
 
@@ -224,6 +226,13 @@ class RunsView:
         return [Column(k, column_label(k), self._width(k), self._numeric(k), column_kind(k)) for k in keys]
 
     def _numeric(self, key: str) -> bool:
+        """Right-align a column whose values are all numbers; decided once per frame."""
+        cached = self._numeric_columns.get(key)
+        if cached is None:
+            cached = self._numeric_columns[key] = self._is_numeric(key)
+        return cached
+
+    def _is_numeric(self, key: str) -> bool:
         if key in ("created", "duration", "ended"):
             return True
         if key not in self.frame.columns:
