@@ -152,8 +152,19 @@ class RunsTable(ScrollView, can_focus=True):
     def _join_line(self, segments_fixed: list[Segment], segments_rest: list[Segment], width: int, base: Style) -> Strip:
         scroll_x = int(self.scroll_offset.x)
         fixed = Strip(segments_fixed)
-        rest = Strip(segments_rest).crop(scroll_x, scroll_x + max(0, width - self._fixed_width))
+        rest = Strip(segments_rest).crop(scroll_x, self._visible_end(scroll_x, width))
         return Strip.join([fixed, rest]).adjust_cell_length(width, base).simplify()
+
+    def _visible_end(self, scroll_x: int, width: int) -> int:
+        """Where to stop drawing the scrolling part: after the last column that fits whole.
+
+        A column cut at the right edge would show the first digits of its values under no
+        header of their own, where they read as values of the column before.
+        """
+        limit = scroll_x + max(0, width - self._fixed_width)
+        ends = [pos + w + 2 - self._fixed_width for pos, w in self._positions[FIXED_COLUMNS:]]
+        fitting = [end for end in ends if end <= limit]
+        return max(fitting) if fitting else limit
 
     def _header_strip(self, width: int, base: Style) -> Strip:
         styles = {
