@@ -15,52 +15,25 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Footer, Input, Select, SelectionList, Static
 from textual.widgets._footer import FooterKey
-from textual.worker import WorkerCancelled, WorkerFailed
 
 import store
+from tests.screen_harness import ScreenHarness, settle_until
 from test_diff_shaping import BASE_TIME, make_compare_store
 from tui.screens.charts import ChartsScreen, build_scatter, log_ticks, series_from_history, time_unit, wall_ticks
 from tui.widgets.metric_chart import MetricChart
 from tui.widgets.param_scatter import ParamScatter
 
 
-class ChartsHarness(App[None]):
+class ChartsHarness(ScreenHarness):
     """Stands in for the main app: opens the charts over a blank screen, as `p` does."""
 
     def __init__(self, st: store.RunStore, run_ids: list[str], frame: pd.DataFrame | None = None,
                  refresh_interval: float = 3600.0) -> None:
-        super().__init__()
-        self.st, self.run_ids, self.frame, self.refresh_interval = st, run_ids, frame, refresh_interval
-
-    def on_mount(self) -> None:
-        # Pushed after the first refresh, as the real app does from its runs table: a screen
-        # pushed while the app is still starting can miss its first layout.
-        self.call_after_refresh(self.open_screen)
-
-    def open_screen(self) -> None:
-        self.push_screen(ChartsScreen(self.st, self.run_ids, frame=self.frame,
-                                      refresh_interval=self.refresh_interval))
-
-
-def footer_ready(app: App[Any]) -> bool:
-    """The Footer fills in its keys asynchronously; a snapshot taken before that shows none."""
-    footers = app.screen.query(Footer)
-    return bool(footers) and bool(footers.first().query("FooterKey"))
+        super().__init__(lambda: ChartsScreen(st, run_ids, frame=frame, refresh_interval=refresh_interval))
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
-    """Wait until the screen has drawn its data and no worker is busy (no sleeps: bounded polling)."""
-    for _ in range(500):
-        try:
-            await app.workers.wait_for_complete()
-        except (WorkerCancelled, WorkerFailed):  # replaced by a newer request, or reported on screen
-            pass
-        await pilot.pause()
-        if footer_ready(app) and isinstance(app.screen, ChartsScreen) and app.screen.draws > 0 and all(w.is_finished for w in app.workers):
-            await pilot.pause()
-            if all(w.is_finished for w in app.workers):
-                return
-    raise AssertionError("the screen did not settle")
+    await settle_until(app, pilot, lambda screen: isinstance(screen, ChartsScreen) and screen.draws > 0)
 
 
 async def settle_snapshot(pilot: Pilot[Any]) -> None:

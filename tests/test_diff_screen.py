@@ -10,49 +10,22 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Footer, Static
-from textual.worker import WorkerCancelled, WorkerFailed
 
 import store
+from tests.screen_harness import ScreenHarness, settle_until
 from test_diff_shaping import RUNS, make_compare_store
 from tui.screens.diff import DiffScreen
 
 
-class DiffHarness(App[None]):
+class DiffHarness(ScreenHarness):
     """Stands in for the main app: opens the diff over a blank screen, as `c` does."""
 
     def __init__(self, st: store.RunStore, run_ids: list[str]) -> None:
-        super().__init__()
-        self.st = st
-        self.run_ids = run_ids
-
-    def on_mount(self) -> None:
-        # Pushed after the first refresh, as the real app does from its runs table: a screen
-        # pushed while the app is still starting can miss its first layout.
-        self.call_after_refresh(self.open_screen)
-
-    def open_screen(self) -> None:
-        self.push_screen(DiffScreen(self.st, self.run_ids))
-
-
-def footer_ready(app: App[Any]) -> bool:
-    """The Footer fills in its keys asynchronously; a snapshot taken before that shows none."""
-    footers = app.screen.query(Footer)
-    return bool(footers) and bool(footers.first().query("FooterKey"))
+        super().__init__(lambda: DiffScreen(st, run_ids))
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
-    """Wait until the screen has drawn its data and no worker is busy (no sleeps: bounded polling)."""
-    for _ in range(500):
-        try:
-            await app.workers.wait_for_complete()
-        except (WorkerCancelled, WorkerFailed):  # replaced by a newer request, or reported on screen
-            pass
-        await pilot.pause()
-        if footer_ready(app) and isinstance(app.screen, DiffScreen) and app.screen.runs_read and all(w.is_finished for w in app.workers):
-            await pilot.pause()
-            if all(w.is_finished for w in app.workers):
-                return
-    raise AssertionError("the screen did not settle")
+    await settle_until(app, pilot, lambda screen: isinstance(screen, DiffScreen) and screen.runs_read)
 
 
 @pytest.fixture
