@@ -1,8 +1,6 @@
-"""Shared fixtures: real stores on disk, written through the public API."""
+"""Fixtures every test gets: its own cache dir and no store chosen by the environment."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 

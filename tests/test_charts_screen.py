@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Footer, Input, Select, SelectionList, Static
+from textual.widgets import Input, Select, SelectionList, Static
 from textual.widgets._footer import FooterKey
 
 import store

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 import store
 from tests.screen_harness import ScreenHarness, settle_until

@@ -174,7 +174,7 @@ def test_exception_marks_failed_with_traceback(tmp_path: Path) -> None:
 
 def test_keyboard_interrupt_marks_killed(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
-        with store.start_run(experiment="e", root=tmp_path) as run:
+        with store.start_run(experiment="e", root=tmp_path):
             raise KeyboardInterrupt
     assert store.open_store(tmp_path).runs_frame()["status"].tolist() == ["killed"]
 
