@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -98,7 +99,11 @@ class TrackApp(App[None]):
         frame = self._store.runs_frame(self.metric_stat)
         running = bool(len(frame)) and bool((frame["status"] == "running").any())
         if force or changed or running:
-            self.runs_screen.post_message(StoreLoaded(self._store, frame, self._store.experiments(), changed))
+            settings = self.runs_screen.view.settings()
+            now = self.clock() if self.clock is not None else time.time()
+            view = self.runs_screen.view.with_frame(frame, now)
+            self.runs_screen.post_message(
+                StoreLoaded(self._store, frame, self._store.experiments(), changed, view, settings))
 
     OWN_WORKERS = {"store-poll": "Reading the store", "detail": "Reading the run", "open-artifacts": "Opening artifacts"}
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from typing import Any
+
 import pandas as pd
 from textual.message import Message
 
 from store import RunStore
+
+from .shaping.runs_view import RunsView
 
 
 @dataclass
@@ -18,6 +22,9 @@ class StoreLoaded(Message):
     frame: pd.DataFrame
     experiments: dict[str, int]
     changed: set[str]
+    view: RunsView | None = None
+    """The table's view over `frame`, computed off the UI thread for the settings below."""
+    settings: tuple[Any, ...] = ()
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreLoaded)

@@ -104,8 +104,11 @@ class RunsScreen(Screen[None]):
     def on_store_loaded(self, message: StoreLoaded) -> None:
         table = self.query_one(RunsTable)
         keep = table.current_run
-        self.view.now = time.time() if self.tracker.clock is None else self.tracker.clock()
-        self.view.set_frame(message.frame)
+        if message.view is not None and message.settings == self.view.settings():
+            self.view = table.view = message.view  # computed in the worker: nothing to do here
+        else:  # the user changed sort or filter while the worker ran
+            self.view.now = time.time() if self.tracker.clock is None else self.tracker.clock()
+            self.view.set_frame(message.frame)
         self.experiments = message.experiments
         self.total = len(message.frame)
         self.query_one("#loading").display = False

@@ -127,8 +127,28 @@ class RunsView:
         self.frame = frame.reset_index(drop=True)
         self._widths = {}
         self._numeric_columns = {}
-        self._filter = parse_filter(self.filter_text, list(self.frame.columns)) if self.filter_text else None
+        try:
+            self._filter = parse_filter(self.filter_text, list(self.frame.columns)) if self.filter_text else None
+        except FilterError:
+            self.filter_text, self._filter = "", None  # it named a column the store no longer has
         self.update()
+
+    def settings(self) -> tuple[Any, ...]:
+        """Everything the user chose; two views with equal settings show the same frame alike."""
+        return (self.filter_text, self.experiment, self.sort_key, self.sort_descending, self.show_all_columns,
+                tuple(self.column_choice or ()), frozenset(self.hidden_columns))
+
+    def with_frame(self, frame: pd.DataFrame, now: float) -> RunsView:
+        """A new view with these settings over `frame`, fully computed.
+
+        Made in the worker that read the store, so the UI thread only swaps views: on
+        10,000 runs, filtering, sorting and measuring columns take a fifth of a second.
+        """
+        return RunsView(frame=frame, filter_text=self.filter_text, experiment=self.experiment,
+                        sort_key=self.sort_key, sort_descending=self.sort_descending,
+                        show_all_columns=self.show_all_columns,
+                        column_choice=list(self.column_choice) if self.column_choice is not None else None,
+                        hidden_columns=set(self.hidden_columns), now=now)
 
     def set_filter(self, text: str) -> None:
         """Raises FilterError (and changes nothing) for a bad expression."""
