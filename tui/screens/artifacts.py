@@ -79,7 +79,7 @@ class ArtifactsScreen(Screen[None]):
         self.set_class(event.size.width >= WIDE_AT, "-wide")
 
     @property
-    def tree(self) -> ArtifactTree:
+    def artifact_tree(self) -> ArtifactTree:
         return self.query_one(ArtifactTree)
 
     @property
@@ -89,18 +89,18 @@ class ArtifactsScreen(Screen[None]):
     # -- previewing ----------------------------------------------------------------------------
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[ArtifactNode]) -> None:
-        if event.control is not self.tree:
+        if event.control is not self.artifact_tree:
             return
         data = event.node.data
         if data is not None and data.entry is not None:
             self.preview.show(data, expanded=event.node.is_expanded)
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[ArtifactNode]) -> None:
-        if event.control is self.tree and event.node.data is not None:
+        if event.control is self.artifact_tree and event.node.data is not None:
             self.preview.folder_toggled(event.node.data, True)
 
     def on_tree_node_collapsed(self, event: Tree.NodeCollapsed[ArtifactNode]) -> None:
-        if event.control is self.tree and event.node.data is not None:
+        if event.control is self.artifact_tree and event.node.data is not None:
             self.preview.folder_toggled(event.node.data, False)
 
     def on_artifact_preview_changed(self, event: ArtifactPreview.Changed) -> None:
@@ -108,7 +108,7 @@ class ArtifactsScreen(Screen[None]):
 
     def _selected(self) -> ArtifactNode | None:
         """The file or folder under the tree cursor, else the one being previewed."""
-        node = self.tree.cursor_node
+        node = self.artifact_tree.cursor_node
         if node is not None and node.data is not None and node.data.entry is not None:
             return node.data
         return self.preview.node

@@ -24,7 +24,7 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
     """
 
     BINDINGS = [
-        Binding("space", "toggle", "Show/hide", id="columns.toggle"),
+        Binding("space", "toggle_column", "Show/hide", id="columns.toggle"),
         Binding("K,shift+up", "move(-1)", "Move up", id="columns.up"),
         Binding("J,shift+down", "move(1)", "Move down", id="columns.down"),
         Binding("enter", "apply", "Apply", id="columns.apply", priority=True),
@@ -50,7 +50,7 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
         options.add_options(self._options())
         options.highlighted = highlight
 
-    def action_toggle(self) -> None:
+    def action_toggle_column(self) -> None:
         index = self.query_one(OptionList).highlighted
         if index is not None:
             key, shown = self.items[index]
