@@ -9,10 +9,11 @@ their magic bytes, and always get the metadata + hex view.
 from __future__ import annotations
 
 import time
-import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePath
+
+from .formatting import printable
 
 HEAD_BYTES = 8192
 """How much of a file kind detection looks at."""
@@ -151,33 +152,9 @@ def detect_kind(name: str, head: bytes, *, size: int | None = None) -> KindGuess
     return KindGuess(ArtifactKind.TEXT, language=language, note=note)
 
 
-_CONTROL_PICTURES = {c: chr(0x2400 + c) for c in range(32)}
-_CONTROL_PICTURES[0x7F] = "\N{SYMBOL FOR DELETE}"
-_BIDI_CONTROLS = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F}
-
-
 def sanitize_line(line: str, tab_size: int = 4) -> str:
-    """A line of artifact text made safe to draw: nothing in it can move the cursor or style the screen.
-
-    Tabs are expanded; other control characters become their Unicode "control pictures"
-    (ESC shows as ␛), C1 controls and bidirectional overrides show as `<U+XXXX>`.
-    """
-    if line.isprintable():
-        return line
-    if "\t" in line:
-        line = line.expandtabs(tab_size)
-    out: list[str] = []
-    for ch in line:
-        code = ord(ch)
-        if code in _CONTROL_PICTURES:
-            out.append(_CONTROL_PICTURES[code])
-        elif 0x80 <= code <= 0x9F or code in _BIDI_CONTROLS:
-            out.append(f"<U+{code:04X}>")
-        elif ch.isprintable() or ch == " " or unicodedata.category(ch) in ("Zs", "Co"):
-            out.append(ch)
-        else:
-            out.append(f"<U+{code:04X}>")
-    return "".join(out)
+    """A line of artifact text made safe to draw: tabs expanded, then `printable`."""
+    return printable(line.expandtabs(tab_size)) if "\t" in line else printable(line)
 
 
 def human_size(n: int | None) -> str:

@@ -7,18 +7,36 @@ into visible symbols so a run name can never restyle or corrupt the terminal.
 from __future__ import annotations
 
 import math
-import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_PICTURES = {c: chr(0x2400 + c) for c in range(32)}
+_CONTROL_PICTURES[0x7F] = "\N{SYMBOL FOR DELETE}"
+_BIDI_CONTROLS = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F}
 
 
 def printable(text: str) -> str:
-    """Control characters as their Unicode control pictures (ESC -> ␛, newline -> ␊)."""
-    if not _CONTROL.search(text):
+    """Text from a store or an artifact, made safe to draw: nothing in it can move the cursor,
+    set the window title or restyle the screen.
+
+    C0 controls become their Unicode control pictures (ESC -> ␛, newline -> ␊); C1 controls,
+    bidirectional overrides and other unprintables show as `<U+XXXX>`.
+    """
+    if text.isprintable():
         return text
-    return _CONTROL.sub(lambda m: "\u2421" if m.group() == "\x7f" else chr(0x2400 + ord(m.group())), text)
+    out: list[str] = []
+    for ch in text:
+        code = ord(ch)
+        if code in _CONTROL_PICTURES:
+            out.append(_CONTROL_PICTURES[code])
+        elif 0x80 <= code <= 0x9F or code in _BIDI_CONTROLS:
+            out.append(f"<U+{code:04X}>")
+        elif ch.isprintable() or unicodedata.category(ch) in ("Zs", "Co"):
+            out.append(ch)
+        else:
+            out.append(f"<U+{code:04X}>")
+    return "".join(out)
 
 
 def is_missing(value: Any) -> bool:
