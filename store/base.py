@@ -321,6 +321,10 @@ class RunStore:
 
     def save_index(self) -> None:
         """Write the listing cache now (the app calls this on exit so the next start is fast)."""
+        with self._lock:
+            self._write_index()
+
+    def _write_index(self) -> None:
         self._saved_at = time.time()
         self._index_dirty = False
         path = self.index_path()
@@ -348,8 +352,11 @@ def natural_key(text: str) -> list[Any]:
 
 def infer_running_status(rec: dict[str, Any], now: float) -> str:
     pid = rec.get("pid")
-    if rec.get("host") == hostname() and pid:
-        return "running" if pid_alive(int(pid), rec.get("pid_start")) else "crashed"
+    if rec.get("host") == hostname() and isinstance(pid, int) and pid > 0:
+        try:
+            return "running" if pid_alive(pid, rec.get("pid_start")) else "crashed"
+        except (OSError, ValueError, OverflowError):
+            return "running"  # cannot tell: do not call a live run dead
     heartbeat = rec.get("heartbeat")
     if heartbeat and now - float(heartbeat) > fmt.HEARTBEAT_STALE:
         return "crashed"

@@ -7,7 +7,6 @@ Everything that both the writer and the reader must agree on lives here, so that
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import secrets
@@ -43,7 +42,9 @@ MAX_KEY_LENGTH = 200
 HISTORY_FIELDS = (("step", "<i8"), ("time", "<f8"), ("value", "<f8"))
 HISTORY_RECORD_SIZE = 24
 
-STATUSES = ("running", "finished", "failed", "killed", "crashed", "damaged")
+WRITTEN_STATUSES = ("running", "finished", "failed", "killed")
+"""What a writer records; `crashed` and `damaged` are only ever inferred by readers."""
+STATUSES = (*WRITTEN_STATUSES, "crashed", "damaged")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _BASE32 = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -155,5 +156,3 @@ def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def finite_or_none(value: float) -> float | None:
-    return value if isinstance(value, float) and math.isfinite(value) else None

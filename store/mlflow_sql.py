@@ -171,8 +171,11 @@ class MlflowSqlStore(common.MlflowRunStore):
                     'SELECT run_uuid, "key", value, timestamp, step, is_nan FROM latest_metrics' + where,
                     args).fetchall()
             else:  # before MLflow 1.9: derive the latest point from the full history
-                latest = _latest_from_history(con.execute(
-                    'SELECT run_uuid, "key", value, timestamp, step, is_nan FROM metrics' + where, args))
+                # fetchall() first: the statement (and with it the read lock a writer waits on)
+                # ends before the Python pass over the rows, not after it.
+                history = con.execute(
+                    'SELECT run_uuid, "key", value, timestamp, step, is_nan FROM metrics' + where, args).fetchall()
+                latest = _latest_from_history(history)
         except sqlite3.Error as exc:
             raise StoreError(_explain(exc, self.root)) from exc
         finally:
@@ -239,7 +242,7 @@ class MlflowSqlStore(common.MlflowRunStore):
                 for key, lo, hi, n in con.execute(
                     'SELECT "key", MIN(CASE WHEN is_nan THEN NULL ELSE value END),'
                     ' MAX(CASE WHEN is_nan THEN NULL ELSE value END), COUNT(*)'
-                    ' FROM metrics WHERE run_uuid = ? GROUP BY "key"', (run_id,))
+                    ' FROM metrics WHERE run_uuid = ? GROUP BY "key"', (run_id,)).fetchall()
             } if "metrics" in tables else {}
             models = con.execute(
                 "SELECT model_id, name, artifact_location FROM logged_models WHERE source_run_id = ?"

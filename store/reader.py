@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -33,7 +34,10 @@ class TrackStore(RunStore):
             for run in runs:
                 if run.name.startswith(".") or not run.is_dir():
                     continue
-                st = run.stat()
+                try:
+                    st = run.stat()
+                except OSError:
+                    continue  # deleted while we looked
                 units[f"{exp.name}/{run.name}"] = [st.st_mtime_ns, st.st_ctime_ns]
         return units
 
@@ -66,18 +70,21 @@ class TrackStore(RunStore):
         exp_dir, run_id = unit.split("/", 1)
         meta, params, tags, summary, problems = self._read_files(self.root / unit)
         metrics = summary.get("metrics") if isinstance(summary.get("metrics"), dict) else {}
+        status = meta.get("status")
+        if meta and status not in fmt.WRITTEN_STATUSES:
+            problems.append(f"meta.json has an unknown status {str(status)[:40]!r}")
         return {
             "run_id": run_id,
             "experiment": str(meta.get("experiment") or exp_dir),
             "name": str(meta.get("name") or run_id),
-            "status": "damaged" if problems else str(meta.get("status") or "damaged"),
+            "status": "damaged" if problems else str(status),
             "reason": "; ".join(problems) or None,
             "created": _number(meta.get("created")),
             "ended": _number(meta.get("ended")),
             "host": meta.get("host"),
             "user": meta.get("user"),
-            "pid": meta.get("pid"),
-            "pid_start": meta.get("pid_start"),
+            "pid": _small_int(meta.get("pid")),
+            "pid_start": _small_int(meta.get("pid_start")),
             "heartbeat": _number(summary.get("heartbeat")),
             "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
             "tags": {str(k): str(v) for k, v in tags.items()},
@@ -148,7 +155,15 @@ def read_history_file(path: Path, dtype: Any) -> Any:
 
 
 def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A finite number of seconds, or None: a damaged file must not break time formatting."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and abs(value) < 1e11:
+        return float(value)
+    return None
+
+
+def _small_int(value: Any) -> int | None:
+    """A pid or tick count as written by the writer; anything else (text, 2**70) is unknown."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**62 else None
 
 
 def _cell(value: Any) -> Any:

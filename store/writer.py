@@ -8,6 +8,7 @@ file appends once a second. What a crash can lose is at most that last second.
 from __future__ import annotations
 
 import atexit
+import json
 import getpass
 import numbers
 import os
@@ -61,13 +62,16 @@ class Run:
         self._last_summary_write = 0.0
         self._finished = False
         self.status = "running"
+        self._pid = os.getpid()
+        self._flush_error_shown = False
         if resume:
             self.path = self._find(root, self.id)
+            self._take_lock()
             self._load_existing()
         else:
             self.path = root / fmt.experiment_dirname(experiment) / self.id
             self._create()
-        self._take_lock()
+            self._take_lock()
         self._write_meta()
         self._write_summary()
         _FLUSHER.add(self)
@@ -124,32 +128,45 @@ class Run:
             self._summary = fmt.read_json(self.path / fmt.SUMMARY).get("metrics", {})
         except FileNotFoundError:
             self._summary = {}
+        self._trim_torn_records()
         self._known_keys = set(self._summary)
         self._next_step = {k: int(s["last_step"]) + 1 for k, s in self._summary.items()}
         self._meta.update(status="running", ended=None, error=None, host=hostname(), pid=os.getpid(),
                           pid_start=process_start(os.getpid()))
         self._meta.setdefault("resumed", []).append(time.time())
 
+    def _trim_torn_records(self) -> None:
+        """Cut a record torn by the crash we resume from, so new points start on a record boundary."""
+        for path in (self.path / fmt.METRICS_DIR).glob(f"*{fmt.HISTORY_SUFFIX}"):
+            size = path.stat().st_size
+            if size % fmt.HISTORY_RECORD_SIZE:
+                os.truncate(path, size - size % fmt.HISTORY_RECORD_SIZE)
+
     def _take_lock(self) -> None:
-        """O_EXCL create works on local disks and NFSv3+; a lock whose writer is dead is taken over."""
+        """O_EXCL create works on local disks and NFSv3+; a lock whose writer is dead is taken over.
+
+        A takeover replaces the lock with a rename and reads it back: of two processes taking
+        over the same stale lock at once, only the one whose lock survives goes on.
+        """
         lock = self.path / fmt.LOCK
-        body = fmt.dumps({"host": hostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()),
-                          "time": time.time()}).encode()
-        for _ in range(2):
-            try:
-                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                owner = _read_lock(lock)
-                if owner and _lock_alive(owner, self.path):
-                    raise RunLockedError(
-                        f"run {self.id} is being written by pid {owner.get('pid')} on {owner.get('host')}; "
-                        "wait for it to finish, or stop that process") from None
-                lock.unlink(missing_ok=True)
-                continue
-            with os.fdopen(fd, "wb") as fh:
+        owner = {"host": hostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()),
+                 "time": time.time()}
+        body = fmt.dumps(owner)
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(body)
             return
-        raise RunLockedError(f"could not take the lock of run {self.id}: another writer keeps taking it")
+        current = _read_lock(lock)
+        if _lock_held(current, lock, self.path):
+            who = f"pid {current.get('pid')} on {current.get('host')}" if current else "another process"
+            raise RunLockedError(f"run {self.id} is being written by {who}; wait for it to finish, or stop that process")
+        fmt.atomic_write_text(lock, body)
+        if _read_lock(lock) != json.loads(body):
+            raise RunLockedError(f"run {self.id} was taken over by another writer at the same moment")
 
     # -- logging ----------------------------------------------------------------------
 
@@ -269,23 +286,37 @@ class Run:
             raise RunFinishedError(f"run {self.id} is {self.status}; start or resume a run to log more")
 
     def flush(self) -> None:
-        """Write everything buffered. Called by the flusher thread; safe to call any time."""
+        """Write everything buffered. Called by the flusher thread; safe to call any time.
+
+        If a write fails (a full disk), what was not written goes back into the buffer and
+        the next flush tries again: nothing logged is dropped on the floor.
+        """
         with self._io_lock:
             with self._lock:
                 buf, self._buf = self._buf, []
                 params = fmt.dumps(self._params) if self._params_dirty else None
                 tags = fmt.dumps(self._tags) if self._tags_dirty else None
                 self._params_dirty = self._tags_dirty = False
-            if params is not None:
-                fmt.atomic_write_text(self.path / fmt.PARAMS, params)
-            if tags is not None:
-                fmt.atomic_write_text(self.path / fmt.TAGS, tags)
-            if buf:
-                self._append_history(buf)
-            if buf or time.time() - self._last_summary_write >= fmt.HEARTBEAT_INTERVAL:
-                self._write_summary()
+            written: set[str] = set()
+            try:
+                if params is not None:
+                    fmt.atomic_write_text(self.path / fmt.PARAMS, params)
+                    params = None
+                if tags is not None:
+                    fmt.atomic_write_text(self.path / fmt.TAGS, tags)
+                    tags = None
+                if buf:
+                    self._append_history(buf, written)
+                if buf or time.time() - self._last_summary_write >= fmt.HEARTBEAT_INTERVAL:
+                    self._write_summary()
+            except BaseException:
+                with self._lock:
+                    self._buf[:0] = [point for point in buf if point[0] not in written]
+                    self._params_dirty |= params is not None
+                    self._tags_dirty |= tags is not None
+                raise
 
-    def _append_history(self, buf: list[tuple[str, int, float, float]]) -> None:
+    def _append_history(self, buf: list[tuple[str, int, float, float]], written: set[str]) -> None:
         import numpy as np
 
         by_key: dict[str, list[tuple[int, float, float]]] = {}
@@ -299,6 +330,7 @@ class Run:
                 fh.write(arr.tobytes())
                 fh.flush()
                 os.fsync(fh.fileno())
+            written.add(key)
             self._summary[key] = _merge_summary(self._summary.get(key), arr)
 
     def _write_summary(self) -> None:
@@ -312,20 +344,30 @@ class Run:
         fmt.atomic_write_json(self.path / fmt.META, self._meta)
 
     def finish(self, status: str = "finished", error: str | None = None) -> None:
-        """Flush, record the final status, release the lock. Calling it again does nothing."""
+        """Flush, record the final status, release the lock. Calling it again does nothing.
+
+        A process forked from the writer (a DataLoader or multiprocessing worker) shares the
+        Run object but not the run: there it does nothing.
+        """
+        if os.getpid() != self._pid:
+            return
         with self._lock:
             if self._finished:
                 return
             self._finished = True
         _FLUSHER.remove(self)
-        self.flush()
-        self.status = status
-        self._meta["ended"] = time.time()
-        self._meta["error"] = error
-        self._write_summary()
-        self._write_meta()
-        (self.path / fmt.LOCK).unlink(missing_ok=True)
-        _pop_active(self)
+        try:
+            self.flush()
+        finally:
+            self.status = status
+            self._meta["ended"] = time.time()
+            self._meta["error"] = error
+            try:
+                self._write_summary()
+                self._write_meta()
+            finally:
+                (self.path / fmt.LOCK).unlink(missing_ok=True)
+                _pop_active(self)
 
     def __enter__(self) -> Run:
         return self
@@ -336,6 +378,14 @@ class Run:
             self.finish()
         elif issubclass(exc_type, KeyboardInterrupt):
             self.finish("killed", "KeyboardInterrupt")
+        elif issubclass(exc_type, SystemExit):
+            code = getattr(exc, "code", None)
+            if _killed_by:
+                self.finish("killed", _killed_by[0])
+            elif code in (0, None):
+                self.finish()
+            else:
+                self.finish("failed", f"SystemExit: {code}")
         else:
             self.finish("failed", "".join(traceback.format_exception(exc_type, exc, tb)))
 
@@ -425,19 +475,31 @@ def _git_info() -> dict[str, Any] | None:
 
 def _read_lock(lock: Path) -> dict[str, Any] | None:
     try:
-        return fmt.read_json(lock)
+        data = fmt.read_json(lock)
     except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) else None
 
 
-def _lock_alive(owner: dict[str, Any], run_path: Path) -> bool:
+LOCK_GRACE = 10.0
+"""A lock file too new to have its contents yet (or unreadable) counts as held for this long."""
+
+
+def _lock_held(owner: dict[str, Any] | None, lock: Path, run_path: Path) -> bool:
+    pid = owner.get("pid") if owner else None
+    if owner is None or not isinstance(pid, int) or isinstance(pid, bool):
+        try:
+            return time.time() - lock.stat().st_mtime < LOCK_GRACE
+        except OSError:
+            return False
     if owner.get("host") == hostname():
-        return pid_alive(int(owner.get("pid", -1)), owner.get("pid_start"))
+        start = owner.get("pid_start")
+        return pid_alive(pid, start if isinstance(start, int) else None)
     try:
-        heartbeat = fmt.read_json(run_path / fmt.SUMMARY).get("heartbeat", 0)
-    except (OSError, ValueError):
+        heartbeat = float(fmt.read_json(run_path / fmt.SUMMARY).get("heartbeat", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
         return False
-    return time.time() - float(heartbeat) < fmt.HEARTBEAT_STALE
+    return time.time() - heartbeat < fmt.HEARTBEAT_STALE
 
 
 # -- the process-wide flusher and active-run stack --------------------------------------
@@ -450,7 +512,6 @@ class _Flusher:
         self._runs: weakref.WeakSet[Run] = weakref.WeakSet()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._wake = threading.Event()
 
     def add(self, run: Run) -> None:
         with self._lock:
@@ -471,12 +532,15 @@ class _Flusher:
         while True:
             runs = self.runs()
             interval = min((r.flush_interval for r in runs), default=FLUSH_INTERVAL)
-            self._wake.wait(interval)
+            time.sleep(interval)
             for run in runs:
                 try:
                     run.flush()
+                    run._flush_error_shown = False
                 except Exception as exc:  # a full disk must not kill the training loop; say it once
-                    print(f"tracktui: could not flush run {run.id}: {exc}", file=sys.stderr)
+                    if not run._flush_error_shown:
+                        run._flush_error_shown = True
+                        print(f"tracktui: could not flush run {run.id} (will retry): {exc}", file=sys.stderr)
 
 
 _FLUSHER = _Flusher()
@@ -505,10 +569,16 @@ def open_runs() -> Iterator[Run]:
 
 
 _exit_error: list[str] = []
+_killed_by: list[str] = []
 
 
 def _finish_all_at_exit() -> None:
-    status, error = ("failed", _exit_error[0]) if _exit_error else ("finished", None)
+    if _killed_by:
+        status, error = "killed", _killed_by[0]
+    elif _exit_error:
+        status, error = "failed", _exit_error[0]
+    else:
+        status, error = "finished", None
     for run in list(_FLUSHER.runs()):
         try:
             run.finish(status, error)
@@ -518,21 +588,31 @@ def _finish_all_at_exit() -> None:
 
 def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
     if issubclass(exc_type, KeyboardInterrupt):
-        for run in list(_FLUSHER.runs()):
-            run.finish("killed", "KeyboardInterrupt")
+        _killed_by.append("KeyboardInterrupt")
     else:
         _exit_error.append("".join(traceback.format_exception(exc_type, exc, tb)))
     _previous_excepthook(exc_type, exc, tb)
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
-    for run in list(_FLUSHER.runs()):
-        try:
-            run.finish("killed", "SIGTERM")
-        except Exception as exc:  # still exit on SIGTERM, as the sender asked
-            print(f"tracktui: could not finish run {run.id} on SIGTERM: {exc}", file=sys.stderr)
+    """Unwind like Ctrl-C does: `with` blocks and atexit then close runs as killed.
+
+    Finishing runs here, inside the handler, could deadlock on a lock the interrupted
+    `log_metric` holds. A second SIGTERM kills the process at once.
+    """
+    _killed_by.append("SIGTERM")
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    os.kill(os.getpid(), signal.SIGTERM)
+    raise SystemExit(128 + signum)
+
+
+def _forget_runs_in_child() -> None:
+    """After fork: the child shares the parent's Run objects but must never write or close them."""
+    global _FLUSHER, _ACTIVE_LOCK
+    _FLUSHER = _Flusher()
+    _ACTIVE_LOCK = threading.Lock()  # a parent thread may have held it at the fork
+    _ACTIVE.clear()
+    if signal.getsignal(signal.SIGTERM) is _on_sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 _previous_excepthook = sys.excepthook
@@ -549,6 +629,8 @@ def install_exit_hooks() -> None:
         return
     _hooks_installed = True
     atexit.register(_finish_all_at_exit)
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_forget_runs_in_child)
     _previous_excepthook = sys.excepthook
     sys.excepthook = _excepthook
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:

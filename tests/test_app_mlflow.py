@@ -31,8 +31,9 @@ async def test_mlflow_store_in_the_app(fixtures: Path, kind: str) -> None:
         assert POLY | {"rf-baseline", "rf-shallow", "rf-wide", "rf-broken"} == names  # rf-deleted hidden
         assert ("mlflow-file" if "filestore" in kind else "mlflow-sql") in screen_text(app)
         table = app.screen.query_one(RunsTable)
-        table.cursor_row = table.view.row_of(
-            table.view.frame.loc[table.view.frame["name"] == "rf-broken", "run_id"].iloc[0]) or 0
+        row = table.view.row_of(table.view.frame.loc[table.view.frame["name"] == "rf-broken", "run_id"].iloc[0])
+        assert row is not None
+        table.cursor_row = row
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
@@ -58,7 +59,9 @@ async def test_logged_model_shows_with_its_run_in_artifacts(fixtures: Path) -> N
         await settle(pilot)
         table = app.screen.query_one(RunsTable)
         frame = table.view.frame
-        table.cursor_row = table.view.row_of(frame.loc[frame["name"] == "poly-degree-2", "run_id"].iloc[0]) or 0
+        row = table.view.row_of(frame.loc[frame["name"] == "poly-degree-2", "run_id"].iloc[0])
+        assert row is not None
+        table.cursor_row = row
         await pilot.press("a")
         await settle(pilot)
         assert isinstance(app.screen, ArtifactsScreen)

@@ -457,3 +457,21 @@ def test_ls_json_keeps_int_params(demo: Path, capsys: pytest.CaptureFixture[str]
     rows = {r["name"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert rows["rf-wide"]["params.epochs"] == 30 and isinstance(rows["rf-wide"]["params.epochs"], int)
     assert rows["degree-2"]["params.epochs"] is None
+
+
+async def test_escape_codes_in_status_and_odd_times_do_not_reach_the_terminal(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    with store.start_run(experiment="e", name="evil", root=root) as run:
+        pass
+    with store.start_run(experiment="e", name="fine", root=root):
+        pass
+    meta = json.loads((run.path / "meta.json").read_text())
+    meta.update(created=1e20, name="\x1b]0;PWNED\x07evil")
+    (run.path / "meta.json").write_text(json.dumps(meta))
+    app = demo_app(root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        lines = table_lines(app)
+        assert any("␛]0;PWNED␇evil" in line for line in lines)
+        assert not any("\x1b" in line or "\x07" in line for line in lines)
+        assert "fine" in shown_names(app)

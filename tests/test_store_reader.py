@@ -206,3 +206,15 @@ def test_store_does_not_import_the_ui() -> None:
     code = "import sys, store; store.open_store; print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'tui')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("patch", [{"pid": "12x"}, {"pid": 2**70}, {"status": "exploded"}, {"created": 1e20},
+                                   {"pid_start": "x", "status": "running"}])
+def test_odd_metadata_never_hides_other_runs(tmp_path: Path, patch: dict[str, object]) -> None:
+    ids = make_runs(tmp_path, 2)
+    meta_path = next(tmp_path.glob(f"*/{ids[0]}/meta.json"))
+    meta_path.write_text(json.dumps({**json.loads(meta_path.read_text()), **patch}))
+    frame = store.open_store(tmp_path).runs_frame().set_index("run_id")
+    assert len(frame) == 2 and frame.loc[ids[1], "status"] == "finished"
+    if "status" in patch and patch["status"] == "exploded":
+        assert frame.loc[ids[0], "status"] == "damaged" and "unknown status" in frame.loc[ids[0], "reason"]

@@ -53,6 +53,7 @@ class TrackApp(App[None]):
         self.poll_seconds = poll_seconds
         self.include_deleted = include_deleted
         self.metric_stat = "last"
+        self._polling = False
         self.runs_screen = RunsScreen()
 
     @property
@@ -82,9 +83,22 @@ class TrackApp(App[None]):
     def reload_store(self) -> None:
         self.poll(force=True)
 
-    @work(thread=True, exclusive=True, group="store-poll", exit_on_error=False)
+    @work(thread=True, group="store-poll", exit_on_error=False)
     def poll(self, force: bool = False) -> None:
-        """Re-read what changed and hand the runs screen a new frame (only when there is news)."""
+        """Re-read what changed and hand the runs screen a new frame (only when there is news).
+
+        A timer tick while the previous poll still reads (a cold 10,000-run store, a slow
+        disk) is skipped rather than queued behind it.
+        """
+        if self._polling and not force:
+            return
+        self._polling = True
+        try:
+            self._poll(force)
+        finally:
+            self._polling = False
+
+    def _poll(self, force: bool) -> None:
         if self._store is None:
             if not self.store_path.exists():
                 self.runs_screen.post_message(StoreMissing(str(self.store_path)))

@@ -115,11 +115,14 @@ def ls(argv: list[str]) -> int:
         return 0
     from rich.console import Console
 
+    from rich.text import Text
+
+    from .shaping.formatting import printable
     from .shaping.runs_view import RunsView
     from .tables import runs_rich_table
 
     view = RunsView(frame=frame, now=time.time())
-    table = runs_rich_table(view, title=f"{reader.root} — {len(frame)} run{'s' if len(frame) != 1 else ''}")
+    table = runs_rich_table(view, title=Text(f"{printable(str(reader.root))} — {len(frame)} run{'s' if len(frame) != 1 else ''}"))
     console = Console()
     width = console.measure(table).maximum
     # Wide tables print wide (a pager or `less -S` scrolls them); squeezing would drop columns.

@@ -11,7 +11,7 @@ STATUS_STYLES = {"running": "cyan", "finished": "green", "failed": "red", "kille
                  "crashed": "bold red", "damaged": "bold yellow"}
 
 
-def runs_rich_table(view: RunsView, title: str | None = None) -> Table:
+def runs_rich_table(view: RunsView, title: Text | None = None) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold", box=None, pad_edge=False)
     for col in view.columns:
         table.add_column(Text(col.label), justify="right" if col.numeric else "left", no_wrap=True,

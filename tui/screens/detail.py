@@ -49,7 +49,7 @@ class DetailScreen(Screen[None]):
         self.detail: RunDetail | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f" {self.run_id} …"), id="detail-title")
+        yield Static(Text(f" {printable(self.run_id)} …"), id="detail-title")
         with TabbedContent(initial="overview"):
             with TabPane("Overview", id="overview"):
                 with VerticalScroll():
@@ -87,9 +87,10 @@ class DetailScreen(Screen[None]):
     def show(self, detail: RunDetail, sparks: dict[str, str]) -> None:
         self.detail = detail
         title = Text()
-        title.append(f" {STATUS_GLYPHS.get(detail.status, '?')} {detail.status} ", style=self._status_style(detail.status))
+        status = printable(detail.status)
+        title.append(f" {STATUS_GLYPHS.get(detail.status, '?')} {status} ", style=self._status_style(detail.status))
         title.append(f" {printable(detail.name)}", style="bold")
-        title.append(f"  {printable(detail.experiment)} · {detail.run_id}")
+        title.append(f"  {printable(detail.experiment)} · {printable(detail.run_id)}")
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#facts", Static).update(facts_table(detail))
         error = self.query_one("#error", Static)
@@ -178,7 +179,7 @@ def metrics_table(detail: RunDetail, sparks: dict[str, str]) -> Table | Text:
             Text(format_value(_float(summary.get("last")))),
             Text(format_value(_float(summary.get("min")))),
             Text(format_value(_float(summary.get("max")))),
-            Text(str(summary.get("count", ""))),
+            Text(printable(str(summary.get("count", "")))),
             Text(sparks.get(key, "")),
         )
     return table

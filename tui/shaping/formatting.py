@@ -68,7 +68,7 @@ def format_value(value: Any) -> str:
 
 
 def format_duration(seconds: float | None) -> str:
-    if seconds is None or is_missing(seconds):
+    if seconds is None or is_missing(seconds) or not math.isfinite(seconds):
         return ""
     seconds = max(0, int(seconds))
     if seconds < 60:
@@ -85,7 +85,7 @@ def format_duration(seconds: float | None) -> str:
 
 def format_ago(timestamp: float | None, now: float) -> str:
     """'3h ago', the way people say it; a short date once it is more than a week back."""
-    if timestamp is None or is_missing(timestamp):
+    if timestamp is None or is_missing(timestamp) or not math.isfinite(timestamp):
         return ""
     delta = now - timestamp
     if delta < 0:
@@ -93,11 +93,17 @@ def format_ago(timestamp: float | None, now: float) -> str:
     for limit, unit, size in ((60, "s", 1), (3600, "m", 60), (86400, "h", 3600), (7 * 86400, "d", 86400)):
         if delta < limit:
             return "just now" if unit == "s" and delta < 10 else f"{int(delta // size)}{unit} ago"
-    then = datetime.fromtimestamp(timestamp)
-    return then.strftime("%d %b" if then.year == datetime.fromtimestamp(now).year else "%b %Y")
+    try:
+        then = datetime.fromtimestamp(timestamp)
+        return then.strftime("%d %b" if then.year == datetime.fromtimestamp(now).year else "%b %Y")
+    except (OverflowError, OSError, ValueError):
+        return "?"
 
 
 def format_timestamp(timestamp: float | None) -> str:
     if timestamp is None or is_missing(timestamp):
         return ""
-    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+    try:
+        return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+    except (OverflowError, OSError, ValueError):
+        return f"? ({timestamp!r})"

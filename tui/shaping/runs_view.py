@@ -223,7 +223,7 @@ class RunsView:
 
     def cell_text(self, key: str, value: Any) -> str:
         if key == "status":
-            return f"{STATUS_GLYPHS.get(str(value), '?')} {value}"
+            return f"{STATUS_GLYPHS.get(str(value), '?')} {printable(str(value))}"
         if key in ("created", "ended"):
             return format_ago(value, self.now)
         if key == "duration":
