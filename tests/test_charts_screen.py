@@ -407,3 +407,25 @@ def test_scatter_prefers_params_that_vary_where_the_metric_exists() -> None:
     assert scatter_params(frame, "mse") == ["degree", "seed", "depth"]
     empty = build_scatter(frame, "degree", "acc", log_y=False, color=(1, 2, 3), best_color=(4, 5, 6))
     assert empty.x.size == 0 and "has both degree and acc" in empty.note
+
+
+async def test_escape_codes_in_run_names_and_metric_keys_are_shown_not_sent(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "store"
+    # Our writer refuses such a key, but other stores (MLflow) hold them: let this one through.
+    monkeypatch.setattr(store.format, "check_key", lambda key, what="key": key)
+    run = store.start_run(experiment="e", name="\x1b]0;PWNED\x07evil", root=root, tags={"stage": "\x1b[31mred"})
+    run.log_metric("loss\x1b[2J", 1.0, step=0)
+    run.log_metric("loss\x1b[2J", 0.5, step=1)
+    run.finish()
+    app = ChartsHarness(store.open_store(root), [run.id])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_charts(app, pilot)
+        legend = str(screen.query_one("#run-legend", Static).render())
+        assert "␛]0;PWNED␇evil" in legend and "\x1b" not in legend
+        (pane,) = panes(screen).values()
+        title = str(pane.query_one(".metric-chart--title", Static).render())
+        assert title.startswith("loss␛[2J") and "\x1b" not in title
+        shown = app.export_screenshot()
+        assert "␛]0;PWNED␇evil" in shown and "loss␛[2J" in shown
+        assert "\x1b" not in shown and "\x07" not in shown

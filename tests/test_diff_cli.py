@@ -110,3 +110,35 @@ def test_one_ref_is_not_enough(compare: tuple[store.RunStore, list[str]]) -> Non
     con, buf = console()
     assert diff_command(st, [ids[0]], only_diff=False, as_json=False, console=con) == 2
     assert "at least two runs" in buf.getvalue()
+
+
+def test_escape_codes_from_the_store_are_printed_as_symbols(tmp_path: Path) -> None:
+    runs = [dict(RUNS[0]), dict(RUNS[1])]
+    runs[1]["name"] = "\x1b]0;PWNED\x07evil"
+    runs[1]["tags"] = {"stage": "\x1b[31mred"}
+    ids = make_compare_store(tmp_path / "store", runs)
+    st = store.open_store(tmp_path / "store")
+    con, buf = console()
+    assert diff_command(st, ids, only_diff=False, as_json=False, console=con) == 0
+    out = buf.getvalue()
+    assert "␛]0;PWNED␇evil" in out and "␛[31mred" in out
+    assert "\x1b" not in out and "\x07" not in out
+
+    con, buf = console()
+    assert diff_command(st, ids, only_diff=False, as_json=True, console=con) == 0
+    out = buf.getvalue()
+    assert "\x1b" not in out and "\x07" not in out
+    data = json.loads(out)  # JSON keeps the exact text, escaped the JSON way
+    assert data["runs"][1]["name"] == "\x1b]0;PWNED\x07evil"
+    stage = next(r for r in data["rows"] if r["key"] == "tags.stage")
+    assert stage["values"] == ["baseline", "\x1b[31mred"]
+
+
+def test_json_escapes_c1_controls_and_bidi_overrides() -> None:
+    from tui.diff_cli import json_text
+
+    data = {"name": "a\x9b31mb\u202ec café \U0001F600", "n": [0.76381442915732]}
+    shown = json_text(data).plain
+    assert "\x9b" not in shown and "\u202e" not in shown and "\\u009b" in shown and "\\u202e" in shown
+    assert "café 😀" in shown, "printable non-ASCII stays as it is"
+    assert json.loads(shown) == data

@@ -209,3 +209,34 @@ def test_snapshot_diff_all_rows_120x40(snap_compare: Any, tmp_path: Path) -> Non
 
 async def settle_snapshot(pilot: Pilot[Any]) -> None:
     await settle(pilot.app, pilot)
+
+
+EVIL_NAME = "\x1b]0;PWNED\x07evil"
+"""A run name that would set the terminal's window title if it reached the terminal raw."""
+
+
+def evil_runs() -> list[dict[str, Any]]:
+    """The first two runs, the second named `EVIL_NAME` with a tag value that would turn text red."""
+    runs = [dict(RUNS[0]), dict(RUNS[1])]
+    runs[1]["name"] = EVIL_NAME
+    runs[1]["tags"] = {"stage": "\x1b[31mred"}
+    return runs
+
+
+async def test_escape_codes_from_the_store_are_shown_not_sent(tmp_path: Path) -> None:
+    ids = make_compare_store(tmp_path / "store", evil_runs())
+    app = DiffHarness(store.open_store(tmp_path / "store"), ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DiffScreen)
+        table = screen.query_one("#diff-table", DataTable)
+        assert table.ordered_columns[2].label.plain == "␛]0;PWNED␇evil"
+        assert cell_plain(table, "tags.stage", 2) == "␛[31mred"
+        table.move_cursor(row=table.get_row_index("tags.stage"), column=2)
+        await pilot.pause()
+        detail = str(screen.query_one("#diff-detail", Static).render())
+        assert "␛]0;PWNED␇evil: ␛[31mred" in detail and "\x1b" not in detail
+        shown = app.export_screenshot()
+        assert "␛]0;PWNED␇evil" in shown and "␛[31mred" in shown
+        assert "\x1b" not in shown and "\x07" not in shown

@@ -172,6 +172,33 @@ def test_without_latest_metrics_the_latest_is_the_largest_step_time_value(db: Pa
     assert rows.loc["rf-baseline", "metrics.loss"] == pytest.approx(expected["rf-baseline"]["metrics"]["loss"])
 
 
+def test_without_latest_metrics_a_writer_is_not_locked_out_while_the_history_is_scanned(
+        db: Path, expected: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pass in Python over the whole history runs after the statement has ended, so a training
+    script can commit to the database meanwhile (a live cursor would hold the read lock)."""
+    import store.mlflow_sql as mlflow_sql
+
+    rid = expected["rf-baseline"]["run_id"]
+    sql_exec(db, ("DROP TABLE latest_metrics", ()))
+    real = mlflow_sql._latest_from_history
+    committed: list[bool] = []
+
+    def scan_while_writing(rows):  # noqa: ANN001, ANN202
+        writer = sqlite3.connect(db, timeout=0)  # fail at once rather than wait for the lock
+        try:
+            with writer:
+                writer.execute("INSERT INTO metrics VALUES ('during', 1.0, 100, ?, 0, 0)", (rid,))
+            committed.append(True)
+        finally:
+            writer.close()
+        return real(rows)
+
+    monkeypatch.setattr(mlflow_sql, "_latest_from_history", scan_while_writing)
+    rows = by_name(store.open_store(db).runs_frame())
+    assert committed == [True]
+    assert rows.loc["rf-baseline", "metrics.loss"] == pytest.approx(expected["rf-baseline"]["metrics"]["loss"])
+
+
 def test_statuses_map_onto_ours(db: Path, expected: dict) -> None:
     for name, status in (("rf-wide", "KILLED"), ("rf-shallow", "RUNNING")):
         sql_exec(db, ("UPDATE runs SET status = ? WHERE run_uuid = ?", (status, expected[name]["run_id"])))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.highlighter import JSONHighlighter
 from rich.table import Table
 from rich.text import Text
 
 from store import RunNotFoundError
 from tui.shaping.diff import SECTION_TITLES, Diff, DiffRow, build_diff, format_delta, to_dict
+from tui.shaping.formatting import printable
 
 if TYPE_CHECKING:
     from store import RunStore
@@ -37,14 +39,34 @@ def diff_command(store: RunStore, refs: list[str], only_diff: bool, as_json: boo
         try:
             run_ids.append(store.resolve(ref))
         except RunNotFoundError as exc:
-            errors.print(Text(f"tracktui diff: {exc}"))
+            errors.print(Text(f"tracktui diff: {_safe(str(exc))}"))
             return EXIT_BAD_REF
     diff = build_diff([store.run(run_id) for run_id in run_ids])
     if as_json:
-        console.print_json(json.dumps(to_dict(diff, only_diff=only_diff), ensure_ascii=False))
+        console.print(json_text(to_dict(diff, only_diff=only_diff)), soft_wrap=True)
         return EXIT_OK
     console.print(diff_table(diff, only_diff))
     return EXIT_OK
+
+
+def json_text(data: Any) -> Text:
+    """`data` as indented, highlighted JSON, as `Console.print_json` prints it, except that a
+    character `printable` would change (C1 controls, bidi overrides) is written as a `\\uXXXX`
+    escape: the same JSON to a parser, but nothing in it can act on a terminal. (C0 controls,
+    ESC and newlines inside strings, `json.dumps` escapes already; the
+    newlines left are the indentation's.)"""
+    raw = json.dumps(data, indent=2, ensure_ascii=False)
+    text = JSONHighlighter()("".join(ch if ch == "\n" or printable(ch) == ch else _json_escape(ch) for ch in raw))
+    text.no_wrap, text.overflow = True, None
+    return text
+
+
+def _json_escape(ch: str) -> str:
+    code = ord(ch)
+    if code > 0xFFFF:  # a surrogate pair, as JSON spells characters beyond the BMP
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 def diff_table(diff: Diff, only_diff: bool) -> Table:
@@ -61,7 +83,7 @@ def diff_table(diff: Diff, only_diff: bool) -> Table:
                   header_style="bold")
     table.add_column("field", no_wrap=True)
     for i, run in enumerate(diff.runs):
-        label = Text(run.name)
+        label = Text(_safe(run.name))
         if i == 0:
             label.append(" (ref)", style="dim")
         table.add_column(label, overflow="fold")
@@ -79,12 +101,12 @@ def diff_table(diff: Diff, only_diff: bool) -> Table:
 def _field_cell(row: DiffRow) -> Text:
     text = Text()
     text.append("≠ " if row.differs else "  ", style="bold yellow" if row.differs else "")
-    text.append(row.field, style="bold" if row.differs else "")
+    text.append(_safe(row.field), style="bold" if row.differs else "")
     return text
 
 
 def _value_cell(row: DiffRow, index: int) -> Text:
-    text = Text(row.text(index), style="bold" if row.differs else "")
+    text = Text(_safe(row.text(index)), style="bold" if row.differs else "")
     delta = format_delta(row, index, compact=True)
     if delta:
         better = row.better[index]
@@ -94,3 +116,9 @@ def _value_cell(row: DiffRow, index: int) -> Text:
     if delta or (row.best and row.best[index]):
         text.no_wrap, text.overflow = True, "ellipsis"
     return text
+
+
+def _safe(text: str) -> str:
+    """Store text made safe to print: line breaks kept (values wrap in their column), every
+    other control character, escape codes included, shown as a visible symbol by `printable`."""
+    return "\n".join(printable(line) for line in text.replace("\r\n", "\n").split("\n"))

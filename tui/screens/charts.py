@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.shaping.diff import format_number, infer_direction
 from tui.shaping.downsample import minmax_downsample
+from tui.shaping.formatting import printable
 from tui.shaping.smoothing import SMOOTHING_STEPS, ema, step_strength
 from tui.widgets.metric_chart import DISTINCT_MARKERS, MARKER, RGB, ChartData, Curve, MetricChart, marker_glyph
 from tui.widgets.param_scatter import ParamScatter, ScatterData
@@ -429,7 +430,7 @@ class ChartsScreen(Screen[None]):
             marker = markers[index % len(markers)]
             line = "━━" if len(markers) == 1 else marker_glyph(marker) * 2
             legend.append(f"{line} ", style=f"rgb({r},{g},{b})")
-            legend.append(info.name if info else run_id)
+            legend.append(printable(info.name if info else run_id))
         if self.infos and not self.metric_keys:
             legend.append("\nThese runs have not logged any metrics yet.", style="dim")
         self.query_one("#run-legend", Static).update(legend)
@@ -489,7 +490,7 @@ class ChartsScreen(Screen[None]):
         highlighted = picker.highlighted
         needle = self.search.lower()
         picker.clear_options()
-        picker.add_options([Selection(Text(k), k, k in self.selected) for k in self.metric_keys
+        picker.add_options([Selection(Text(printable(k)), k, k in self.selected) for k in self.metric_keys
                             if needle in k.lower()])
         if picker.option_count:
             picker.highlighted = min(highlighted or 0, picker.option_count - 1)
@@ -587,7 +588,7 @@ class ChartsScreen(Screen[None]):
             frame, data = worker.result
             self._scatter_frame = frame
             self.query_one("#scatter-plot", ParamScatter).draw(data)
-            self.query_one("#scatter-note", Static).update(Text(data.note))
+            self.query_one("#scatter-note", Static).update(Text(printable(data.note)))
             self.draws += 1
 
     async def _first_draw(self, result: ChartsResult) -> None:
@@ -648,8 +649,8 @@ class ChartsScreen(Screen[None]):
                   next((m for m in self.selected if m in metrics), metrics[0] if metrics else None))
         params = scatter_params(frame, metric)
         with self.prevent(Select.Changed):
-            param_select.set_options([(Text(p), p) for p in params])
-            metric_select.set_options([(Text(m), m) for m in metrics])
+            param_select.set_options([(Text(printable(p)), p) for p in params])
+            metric_select.set_options([(Text(printable(m)), m) for m in metrics])
             if params:
                 param_select.value = current_param if current_param in params else params[0]
             if metric is not None:

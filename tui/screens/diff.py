@@ -2,7 +2,8 @@
 
 A diff holds tens to hundreds of rows, so Textual's `DataTable` (with the field column
 fixed while scrolling sideways) is fast enough here. Cells are `rich.text.Text` built
-from store data, styled with colours read from the current theme.
+from store data, styled with colours read from the current theme. Every string from the
+store goes through `_line` (or `_cut`, which uses it) so no escape code reaches the terminal.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tui.shaping.diff import (
     ONLY_DIFF_THRESHOLD, SECTION_TITLES, Diff, DiffRow, Direction, build_diff, flip_direction, format_delta,
     to_csv, to_markdown,
 )
+from tui.shaping.formatting import printable
 
 if TYPE_CHECKING:
     from store import RunDetail, RunStore
@@ -99,7 +101,8 @@ class DiffScreen(Screen[None]):
                 self._render_table()
             elif event.state == WorkerState.ERROR:
                 self.runs_read = True
-                self._set_title(Text(f"Could not read the runs: {worker.error}", style=self._style("error")))
+                self._set_title(Text(f"Could not read the runs: {_line(str(worker.error))}",
+                                    style=self._style("error")))
         elif worker.group == "diff-export":
             if event.state == WorkerState.SUCCESS and isinstance(worker.result, DiffExport):
                 done = worker.result
@@ -154,7 +157,7 @@ class DiffScreen(Screen[None]):
         title = Text()
         title.append(f"Diff of {len(diff.runs)} runs", style="bold")
         title.append(" · reference ")
-        title.append(diff.runs[0].name, style="bold")
+        title.append(_line(diff.runs[0].name), style="bold")
         shown = len(diff.differing)
         if self.only_diff:
             title.append(f" · {shown} differing of {len(diff.rows)} fields (d: all)")
@@ -231,7 +234,7 @@ class DiffScreen(Screen[None]):
         column = table.cursor_coordinate.column
         text = Text()
         text.append(f"{SECTION_TITLES[row.section]} · ", style="dim")
-        text.append(row.field, style="bold")
+        text.append(_line(row.field), style="bold")
         if column == 0:
             if row.metric is not None:
                 better = {"lower": "lower is better", "higher": "higher is better", None: "no better direction"}
@@ -240,9 +243,9 @@ class DiffScreen(Screen[None]):
         else:
             index = column - 1
             text.append(" · ")
-            text.append(diff.runs[index].name)
+            text.append(_line(diff.runs[index].name))
             text.append(": ")
-            text.append(row.text(index))
+            text.append(_line(row.text(index)))
             delta = format_delta(row, index)
             if delta:
                 text.append(f"  {delta} vs reference", style="dim")
@@ -284,7 +287,13 @@ class DiffScreen(Screen[None]):
         return DiffExport(md_path, csv_path, markdown, len(diff.visible(only_diff)))
 
 
+def _line(text: str) -> str:
+    """Store text as one safe line: line breaks shown as `⏎`, every other control character
+    (escape codes included) as a visible symbol by `printable`, so it cannot touch the terminal."""
+    return printable(text.replace("\r", " ").replace("\n", " ⏎ "))
+
+
 def _cut(text: str, width: int) -> str:
-    """One line of at most `width` characters; the rest is replaced by `…`."""
-    line = text.replace("\r", " ").replace("\n", " ⏎ ")
+    """One safe line (see `_line`) of at most `width` characters; the rest is replaced by `…`."""
+    line = _line(text)
     return line if len(line) <= width else line[: width - 1] + "…"

@@ -19,6 +19,7 @@ from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
 from tui.shaping.downsample import split_segments
+from tui.shaping.formatting import printable
 
 RGB = tuple[int, int, int]
 FloatArray = npt.NDArray[np.float64]
@@ -92,8 +93,12 @@ class MetricChart(Vertical):
         """How many line segments the last draw handed to plotext (for tests and curiosity)."""
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(self.metric), classes="metric-chart--title")
+        yield Static(self._title(), classes="metric-chart--title")
         yield PlotextPlot()
+
+    def _title(self) -> Text:
+        """The metric's name as the pane's title; `printable`, as it comes from the store."""
+        return Text(printable(self.metric))
 
     @property
     def plot(self) -> PlotextPlot:
@@ -102,14 +107,14 @@ class MetricChart(Vertical):
     def draw(self, data: ChartData) -> None:
         """Replace what the chart shows; call inside `app.batch_update()` when drawing several."""
         self.data = data
-        title = Text(self.metric)
+        title = self._title()
         counts = [c.points for c in data.curves]
         if not data.curves:
             title.append("  no points", style="dim")
         else:
             title.append(f"  {sum(counts):,} points", style="dim")
         if data.note:
-            title.append(f"  {data.note}", style="dim")
+            title.append(f"  {printable(data.note)}", style="dim")
         self.query_one(".metric-chart--title", Static).update(title)
 
         self.segments_drawn = plot_chart(self.plot.plt, data)

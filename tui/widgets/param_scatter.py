@@ -13,6 +13,8 @@ import numpy as np
 import numpy.typing as npt
 from textual_plotext import PlotextPlot
 
+from tui.shaping.formatting import printable
+
 RGB = tuple[int, int, int]
 FloatArray = npt.NDArray[np.float64]
 
@@ -54,11 +56,11 @@ class ParamScatter(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.xlabel(data.param)
-        plt.ylabel(data.metric)
+        plt.xlabel(printable(data.param))
+        plt.ylabel(printable(data.metric))
         plt.yscale("log" if data.log_y else "linear")
         if data.xticks is not None:
-            plt.xticks(data.xticks[0], data.xticks[1])
+            plt.xticks(data.xticks[0], [printable(label) for label in data.xticks[1]])
         ok = np.isfinite(data.x) & np.isfinite(data.y)
         if data.log_y:
             ok &= data.y > 0
