@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from . import format as fmt
 from .errors import RunNotFoundError
@@ -335,6 +335,26 @@ class RunStore:
                                  separators=(",", ":")), fsync=False)
         except (OSError, TypeError, ValueError):
             pass  # a read-only store and no cache dir, or an odd value: we just re-read next time
+
+
+def history_frame(parts: Sequence[tuple[str, Sequence[int], Sequence[float], Sequence[float]]]) -> pd.DataFrame:
+    """The long `key, step, time, value` frame of `RunStore.history` from (key, steps, times, values)."""
+    import numpy as np
+    import pandas as pd
+
+    parts = [p for p in parts if len(p[1])]
+    if not parts:
+        return pd.DataFrame({"key": pd.Series([], dtype="category"), "step": np.array([], dtype="int64"),
+                             "time": np.array([], dtype=float), "value": np.array([], dtype=float)})
+    keys = pd.Categorical.from_codes(
+        np.concatenate([np.full(len(p[1]), i, dtype=np.int32) for i, p in enumerate(parts)]),
+        categories=[p[0] for p in parts])
+    return pd.DataFrame({
+        "key": keys,
+        "step": np.concatenate([np.asarray(p[1], dtype="int64") for p in parts]),
+        "time": np.concatenate([np.asarray(p[2], dtype=float) for p in parts]),
+        "value": np.concatenate([np.asarray(p[3], dtype=float) for p in parts]),
+    })
 
 
 def _objects(values: list[Any]) -> Any:

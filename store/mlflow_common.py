@@ -10,14 +10,11 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from .base import RunStore
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 SYSTEM_TAG_PREFIX = "mlflow."
 RUN_NAME_TAG = "mlflow.runName"
@@ -255,26 +252,6 @@ def model_label(name: str | None, model_id: str, taken: Mapping[str, Any]) -> st
 
 
 # -- history frames ------------------------------------------------------------------------
-
-
-def history_frame(parts: Sequence[tuple[str, Sequence[int], Sequence[float], Sequence[float]]]) -> pd.DataFrame:
-    """The long `key, step, time, value` frame of `RunStore.history` from (key, steps, times, values)."""
-    import numpy as np
-    import pandas as pd
-
-    parts = [p for p in parts if len(p[1])]
-    if not parts:
-        return pd.DataFrame({"key": pd.Series([], dtype="category"), "step": np.array([], dtype="int64"),
-                             "time": np.array([], dtype=float), "value": np.array([], dtype=float)})
-    keys = pd.Categorical.from_codes(
-        np.concatenate([np.full(len(p[1]), i, dtype=np.int32) for i, p in enumerate(parts)]),
-        categories=[p[0] for p in parts])
-    return pd.DataFrame({
-        "key": keys,
-        "step": np.concatenate([np.asarray(p[1], dtype="int64") for p in parts]),
-        "time": np.concatenate([np.asarray(p[2], dtype=float) for p in parts]),
-        "value": np.concatenate([np.asarray(p[3], dtype=float) for p in parts]),
-    })
 
 
 # -- what both readers do the same way ------------------------------------------------------

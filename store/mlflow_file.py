@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 import yaml
 
 from . import mlflow_common as common
-from .base import RunDetail
+from .base import RunDetail, history_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -311,7 +311,7 @@ class MlflowFileStore(common.MlflowRunStore):
             except OSError:
                 continue
             parts.append((key, [p[2] for p in points], [p[0] / 1000.0 for p in points], [p[1] for p in points]))
-        return common.history_frame(parts)
+        return history_frame(parts)
 
 
 def _read_text(path: str) -> str:

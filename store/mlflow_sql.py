@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import quote
 
 from . import mlflow_common as common
-from .base import RACY_SECONDS, RunDetail
+from .base import RACY_SECONDS, RunDetail, history_frame
 from .errors import StoreError
 
 if TYPE_CHECKING:
@@ -117,11 +117,6 @@ class MlflowSqlStore(common.MlflowRunStore):
         if len(sig) > 3 and entry["read_at"] - max(sig[0], sig[3]) / 1e9 <= RACY_SECONDS:
             return False
         return True
-
-    def _scan(self) -> dict[str, list[int]]:
-        """Every run with the database's signature (not used by `refresh`, which queries in bulk)."""
-        sig = self._db_signature()
-        return {run_id: sig for run_id in self._query_records()}
 
     def _read_record(self, unit: str) -> dict[str, Any]:
         records = self._query_records(run_id=unit)
@@ -263,7 +258,7 @@ class MlflowSqlStore(common.MlflowRunStore):
         if keys is not None:
             wanted = list(dict.fromkeys(keys))
             if not wanted:
-                return common.history_frame([])
+                return history_frame([])
             sql += f' AND "key" IN ({", ".join("?" * len(wanted))})'
             args += wanted
         con = connect_readonly(self.root)
@@ -280,7 +275,7 @@ class MlflowSqlStore(common.MlflowRunStore):
             parts[-1][1].append(int(step))
             parts[-1][2].append(timestamp / 1000.0)
             parts[-1][3].append(float("nan") if is_nan else float(value))
-        return common.history_frame(parts)
+        return history_frame(parts)
 
 
 def _latest_from_history(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

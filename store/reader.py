@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from . import format as fmt
-from .base import RunDetail, RunStore
+from .base import RunDetail, RunStore, history_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -117,7 +117,6 @@ class TrackStore(RunStore):
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
         """Long frame `key, step, time, value` of the run's metric points, in logged order per key."""
         import numpy as np
-        import pandas as pd
 
         metrics_dir = self.root / self._unit_of(run_id) / fmt.METRICS_DIR
         wanted = None if keys is None else set(keys)
@@ -134,14 +133,7 @@ class TrackStore(RunStore):
             if wanted is not None and key not in wanted:
                 continue
             parts.append((key, read_history_file(Path(entry.path), dtype)))
-        if not parts:
-            return pd.DataFrame({"key": pd.Series([], dtype="category"), "step": np.array([], dtype="int64"),
-                                 "time": np.array([], dtype=float), "value": np.array([], dtype=float)})
-        keys_col = pd.Categorical.from_codes(
-            np.concatenate([np.full(len(arr), i, dtype=np.int32) for i, (_, arr) in enumerate(parts)]),
-            categories=[k for k, _ in parts])
-        data = np.concatenate([arr for _, arr in parts])
-        return pd.DataFrame({"key": keys_col, "step": data["step"], "time": data["time"], "value": data["value"]})
+        return history_frame([(key, arr["step"], arr["time"], arr["value"]) for key, arr in parts])
 
 
 def read_history_file(path: Path, dtype: Any) -> Any:

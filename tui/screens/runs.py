@@ -14,6 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from store.base import METRIC_STATS
+
 from ..messages import StoreLoaded, StoreMissing
 from ..settings import load_view, save_view
 from ..shaping.filter_expr import FilterError
@@ -24,7 +26,6 @@ from ..widgets.runs_table import RunsTable
 if TYPE_CHECKING:
     from ..app import TrackApp
 
-METRIC_STATS = ("last", "min", "max")
 
 WELCOME = """\
 No runs here yet.
