@@ -571,7 +571,7 @@ class ChartsScreen(Screen[None]):
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if event.state == WorkerState.ERROR:
-            self.notify(f"{worker.description} failed: {worker.error}", title="Charts", severity="error",
+            self.notify(printable(f"{worker.description} failed: {worker.error}"), title="Charts", severity="error",
                         markup=False)
             return
         if event.state != WorkerState.SUCCESS:
