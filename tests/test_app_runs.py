@@ -245,7 +245,7 @@ async def test_live_run_from_another_process_appears_without_moving_cursor(demo:
         await settle(pilot)
         assert "aaa-live" in shown_names(app)
         assert shown_names(app)[0] == "aaa-live"  # still sorted by name
-        assert table(app).current_run == cursor_run and table(app).marks == marks
+        assert table(app).current_run == cursor_run and set(table(app).marks) == marks
         assert "1 running" in screen_text(app)
         proc.stdin.write(b"go\n")
         proc.stdin.flush()
@@ -475,3 +475,68 @@ async def test_escape_codes_in_status_and_odd_times_do_not_reach_the_terminal(tm
         assert any("␛]0;PWNED␇evil" in line for line in lines)
         assert not any("\x1b" in line or "\x07" in line for line in lines)
         assert "fine" in shown_names(app)
+
+
+async def test_escape_clearing_the_filter_keeps_the_cursor_on_its_run(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"degree >= 2", "enter", "j")
+        run_id = table(app).current_run
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(shown_names(app)) == 10 and table(app).current_run == run_id
+
+
+async def test_show_all_keeps_the_pickers_order(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("C")
+        await pilot.pause()
+        keys = [key for key, _ in app.screen.items]
+        lr = keys.index("params.lr")
+        await pilot.press(*["j"] * lr, *["K"] * (lr - 1), "enter")  # lr up to second place
+        await pilot.pause()
+        assert [c.key for c in table(app).view.columns][1] == "params.lr"
+        await pilot.press("v", "v")
+        assert [c.key for c in table(app).view.columns][1] == "params.lr"
+
+
+async def test_diff_reference_is_the_first_run_marked(demo: Path) -> None:
+    from tui.screens.diff import DiffScreen
+
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("G", "space", "k", "k", "space")
+        first = table(app).view.run_id_at(9)
+        second = table(app).view.run_id_at(7)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, DiffScreen) and app.screen.run_ids == [first, second]
+
+
+async def test_artifacts_with_two_marks_compare_those_two(demo: Path) -> None:
+    from tui.screens.artifacts import ArtifactsScreen
+
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "space", "j")  # marks rows 0 and 1, cursor on row 3
+        marked = list(table(app).marks)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ArtifactsScreen)
+        assert [app.screen.detail.run_id, app.screen.other.run_id] == marked
+
+
+async def test_escape_closes_the_experiments_list_after_a_pick(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("e", "j", "enter")
+        options = app.screen.query_one("#experiments")
+        assert options.display and isinstance(app.focused, RunsTable)
+        await pilot.press("escape")
+        assert not options.display

@@ -29,6 +29,11 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
         Binding("J,shift+down", "move(1)", "Move down", id="columns.down"),
         Binding("enter", "apply", "Apply", id="columns.apply", priority=True),
         Binding("escape", "cancel", "Cancel", id="columns.cancel"),
+        # A modal screen does not see the app's bindings, so vim motions are bound here too.
+        Binding("j", "app.vim('down')", "Down", show=False, id="columns.vim_down"),
+        Binding("k", "app.vim('up')", "Up", show=False, id="columns.vim_up"),
+        Binding("g", "app.vim('first')", "Top", show=False, id="columns.vim_top"),
+        Binding("G", "app.vim('last')", "Bottom", show=False, id="columns.vim_bottom"),
     ]
 
     def __init__(self, shown: list[str], hidden: list[str]) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Static
 from ..widgets.runs_table import RunsTable
 
 NAVIGATION = [
+    ("escape, ?", "close this help"),
     ("j / ↓, k / ↑", "move down / up"),
     ("g / home, G / end", "first / last"),
     ("pgup, pgdn", "page up / down"),
@@ -44,8 +45,8 @@ class HelpScreen(ModalScreen[None]):
         for _, bindings_map in chain:
             for bindings in bindings_map.key_to_bindings.values():
                 for binding in bindings:
-                    if not binding.description or binding.description in MOTIONS:
-                        continue
+                    if not binding.description or binding.description in MOTIONS or binding.id is None:
+                        continue  # Textual's own (focus next, copy) carry no id
                     keys = rows.setdefault(binding.description, [])
                     shown = self.app.get_key_display(binding)
                     if shown not in keys:

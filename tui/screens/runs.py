@@ -48,7 +48,7 @@ class RunsScreen(Screen[None]):
     CSS_PATH = "runs.tcss"
 
     BINDINGS = [
-        Binding("enter", "open_detail", "Detail", id="runs.detail"),
+        Binding("enter", "open_detail", "Detail", show=False, id="runs.detail"),
         Binding("space", "mark", "Mark", id="runs.mark"),
         Binding("slash", "filter", "Filter", id="runs.filter"),
         Binding("s", "sort", "Sort", id="runs.sort"),
@@ -119,7 +119,8 @@ class RunsScreen(Screen[None]):
         if empty:
             self.query_one("#welcome", Static).update(Text(WELCOME.format(root=self.tracker.store_path)))
         self._update_experiments()
-        table.marks &= set(message.frame["run_id"])
+        present = set(message.frame["run_id"])
+        table.marks = {run_id: None for run_id in table.marks if run_id in present}
         table.reload(keep_run=keep)
         self._update_bar()
 
@@ -236,18 +237,18 @@ class RunsScreen(Screen[None]):
     def action_clear_filter(self) -> None:
         """Escape: close the experiments list if it has focus, else clear and close the filter."""
         options = self.query_one("#experiments", OptionList)
-        if options.display and options.has_focus:
-            options.display = False
-            self.set_focus(self.table)
-            return
         filter_input = self.query_one("#filter", Input)
-        if filter_input.value or self.query_one("#filter-bar").display:
+        filter_open = bool(filter_input.value) or self.query_one("#filter-bar").display
+        if options.display and (options.has_focus or not filter_open):
+            options.display = False
+        elif filter_open:
+            keep = self.table.current_run
             filter_input.value = ""
             self._good_filter = ""
             self.view.set_filter("")
             self.query_one("#filter-error").display = False
             self.query_one("#filter-bar").display = False
-            self._refresh_table()
+            self._refresh_table(keep)
         self.set_focus(self.table)
 
     def action_toggle_experiments(self) -> None:
@@ -265,14 +266,14 @@ class RunsScreen(Screen[None]):
     @on(OptionList.OptionSelected, "#experiments")
     def _experiment_chosen(self, event: OptionList.OptionSelected) -> None:
         chosen = event.option.id
+        keep = self.table.current_run
         self.view.experiment = None if chosen == "\0all" else chosen
         self.view.update()
-        self._refresh_table()
-        self.table.focus()
+        self._refresh_table(keep)
+        self.set_focus(self.table)
 
     def action_toggle_all_columns(self) -> None:
         self.view.show_all_columns = not self.view.show_all_columns
-        self.view.column_choice = None if self.view.show_all_columns else self.view.column_choice
         self.view.update()
         self._refresh_table()
         self.notify("Showing all columns" if self.view.show_all_columns else "Showing columns that vary",
@@ -315,12 +316,9 @@ class RunsScreen(Screen[None]):
             self.app.push_screen(DetailScreen(self.tracker.store, run_id))
 
     def _chosen_runs(self) -> list[str]:
-        """Marked runs in table order; none marked: the previous run in the table, then this one."""
-        marks = self.table.marks
-        if marks:
-            in_view = [self.view.run_id_at(i) for i in range(self.view.row_count)]
-            ordered = [r for r in in_view if r in marks]
-            return ordered + sorted(marks - set(ordered))
+        """Marked runs in the order they were marked; none marked: the previous run in the table, then this one."""
+        if self.table.marks:
+            return list(self.table.marks)
         row = self.table.cursor_row
         rows = (row - 1, row) if row > 0 else (row, row + 1)
         ids = [self.view.run_id_at(r) for r in rows]
@@ -344,13 +342,17 @@ class RunsScreen(Screen[None]):
         self.app.push_screen(ChartsScreen(self.tracker.store, runs, frame=self.view.visible_frame()))
 
     def action_artifacts(self) -> None:
+        """This run's artifacts; with exactly two runs marked, those two, to compare a file across them."""
         run_id = self.table.current_run
-        if run_id is None:
+        marks = list(self.table.marks)
+        if len(marks) == 2:
+            first, other = (marks if run_id != marks[1] else marks[::-1])
+            self.open_artifacts(first, other)
             return
-        marks = [r for r in self._chosen_runs() if r != run_id] if len(self.table.marks) == 2 else []
-        if len(self.table.marks) > 2:
+        if len(marks) > 2:
             self.notify("Artifacts compare two runs; showing this run alone", timeout=3)
-        self.open_artifacts(run_id, marks[0] if marks else None)
+        if run_id is not None:
+            self.open_artifacts(run_id, None)
 
     @work(thread=True, exclusive=True, group="open-artifacts", exit_on_error=False)
     def open_artifacts(self, run_id: str, other_id: str | None) -> None:

@@ -68,7 +68,7 @@ def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
     within it, says nothing the experiment column does not. One run with a metric nobody
     else has keeps it: that is news, not noise.
     """
-    if len(frame) <= 1:
+    if len(frame) == 0:
         return list(keys)
     kept = []
     for key in keys:
@@ -117,6 +117,7 @@ class RunsView:
         self.columns: list[Column] = []
         self._filter: Filter | None = None
         self._widths: dict[str, int] = {}
+        self.min_widths: dict[str, int] = {}
         self._numeric_columns: dict[str, bool] = {}
         self._row_cache: dict[int, list[str]] = {}
         self.set_frame(self.frame)
@@ -144,11 +145,14 @@ class RunsView:
         Made in the worker that read the store, so the UI thread only swaps views: on
         10,000 runs, filtering, sorting and measuring columns take a fifth of a second.
         """
-        return RunsView(frame=frame, filter_text=self.filter_text, experiment=self.experiment,
+        view = RunsView(filter_text=self.filter_text, experiment=self.experiment,
                         sort_key=self.sort_key, sort_descending=self.sort_descending,
                         show_all_columns=self.show_all_columns,
                         column_choice=list(self.column_choice) if self.column_choice is not None else None,
                         hidden_columns=set(self.hidden_columns), now=now)
+        view.min_widths = {**self.min_widths, **self._widths}  # live values never make columns jump narrower
+        view.set_frame(frame)
+        return view
 
     def set_filter(self, text: str) -> None:
         """Raises FilterError (and changes nothing) for a bad expression."""
@@ -234,15 +238,16 @@ class RunsView:
         return data_columns(self.frame)
 
     def _choose_columns(self) -> list[Column]:
+        """The picker's order and hides, then (unless `v` shows all) only the columns that vary."""
         available = [c for c in self.all_columns() if c in self.frame.columns or c in BASE_SHOWN]
-        if self.column_choice is not None:
-            keys = [c for c in self.column_choice if c in available]
-            keys += [c for c in available if c not in self.column_choice and c not in self.hidden_columns
-                     and c not in ("run_id", "ended", "host", "user", "reason")]
+        extras = ("run_id", "ended", "host", "user", "reason")
+        chosen = [c for c in self.column_choice or () if c in available]
+        rest = [c for c in available if c not in chosen and c not in extras]
+        if self.show_all_columns:
+            keys = chosen + rest
         else:
-            keys = [c for c in available if c not in ("run_id", "ended", "host", "user", "reason")]
-            if not self.show_all_columns:
-                keys = varying(self.visible_frame(), keys)
+            keys = chosen + [c for c in rest if c not in self.hidden_columns]
+            keys = varying(self.visible_frame(), keys)
         return [Column(k, column_label(k), self._width(k), self._numeric(k), column_kind(k)) for k in keys]
 
     def _numeric(self, key: str) -> bool:
@@ -268,7 +273,7 @@ class RunsView:
     def _width(self, key: str) -> int:
         width = self._widths.get(key)
         if width is None:
-            width = self._widths[key] = self._measure(key)
+            width = self._widths[key] = max(self._measure(key), self.min_widths.get(key, 0))
         return width
 
     def _measure(self, key: str) -> int:

@@ -90,7 +90,8 @@ class RunsTable(ScrollView, can_focus=True):
     def __init__(self, view: RunsView, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.view = view
-        self.marks: set[str] = set()
+        self.marks: dict[str, None] = {}
+        """Marked run ids in the order they were marked (the first is a diff's reference)."""
         self._positions: list[tuple[int, int]] = []
         self._total_width = self._fixed_width = 0
 
@@ -121,7 +122,10 @@ class RunsTable(ScrollView, can_focus=True):
         run_id = self.current_run
         if run_id is None:
             return
-        self.marks.symmetric_difference_update({run_id})
+        if run_id in self.marks:
+            del self.marks[run_id]
+        else:
+            self.marks[run_id] = None
         self.refresh()
 
     def _layout_columns(self) -> None:
