@@ -111,7 +111,7 @@ class TrackStore(RunStore):
             run_id=run_id, experiment=record["experiment"], name=record["name"], status=status,
             created=record["created"], ended=record["ended"], params=params, tags=record["tags"],
             metrics=record["metrics"], facts=facts, error=record["reason"] or meta.get("error"),
-            artifacts_dir=path / fmt.ARTIFACTS_DIR, store=self,
+            last_seen=record["heartbeat"], artifacts_dir=path / fmt.ARTIFACTS_DIR, store=self,
         )
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:

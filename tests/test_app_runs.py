@@ -540,3 +540,13 @@ async def test_escape_closes_the_experiments_list_after_a_pick(demo: Path) -> No
         assert options.display and isinstance(app.focused, RunsTable)
         await pilot.press("escape")
         assert not options.display
+
+
+async def test_crashed_run_detail_shows_last_seen_and_duration(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # rf-oom, the crashed run, is on top
+        await settle(pilot)
+        text = screen_text(app)
+        assert "crashed" in text and "last seen" in text and "11m40s" in text
