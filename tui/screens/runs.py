@@ -70,6 +70,7 @@ class RunsScreen(Screen[None]):
         self.experiments: dict[str, int] = {}
         self.total = 0
         self._good_filter = ""
+        self._experiments_key: tuple[object, ...] | None = None
 
     @property
     def tracker(self) -> TrackApp:
@@ -118,7 +119,10 @@ class RunsScreen(Screen[None]):
         table.display = not empty
         if empty:
             self.query_one("#welcome", Static).update(Text(WELCOME.format(root=self.tracker.store_path)))
-        self._update_experiments()
+        key = (tuple(message.experiments.items()), self.total)
+        if key != self._experiments_key:  # a live refresh every 2 s must not rebuild the list under the user
+            self._experiments_key = key
+            self._update_experiments()
         present = set(message.frame["run_id"])
         table.marks = {run_id: None for run_id in table.marks if run_id in present}
         table.reload(keep_run=keep)
@@ -129,7 +133,10 @@ class RunsScreen(Screen[None]):
         self.query_one(RunsTable).display = False
         welcome = self.query_one("#welcome", Static)
         welcome.display = True
-        welcome.update(Text(WELCOME.format(root=message.path)))
+        text = Text(WELCOME.format(root=message.path))
+        if message.error:
+            text = Text(f"{message.error}\n\n", style="bold") + text
+        welcome.update(text)
         self._update_bar()
 
     def _update_bar(self) -> None:
