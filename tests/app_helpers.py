@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import html
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -15,8 +18,20 @@ from tui.widgets.runs_table import RunsTable
 NOW = 1_795_000_000.0  # a fixed "now" (2026-11-18), so "3h ago" reads the same on every run
 
 
+_DEMO_TEMPLATE: list[Path] = []
+
+
 def demo_store(root: Path) -> Path:
-    return make_demo(root, now=NOW)
+    """A fresh copy of the demo store at `root`. The demo is written once per test session
+    (about a second) and copied for each test, so tests can change their copy freely."""
+    if not _DEMO_TEMPLATE:
+        folder = tempfile.mkdtemp(prefix="tracktui-demo-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        template = Path(folder) / "demo"
+        make_demo(template, now=NOW)
+        _DEMO_TEMPLATE.append(template)
+    shutil.copytree(_DEMO_TEMPLATE[0], root, symlinks=True)
+    return root
 
 
 def demo_app(path: str | Path, **kwargs: object) -> TrackApp:
