@@ -1,0 +1,47 @@
+"""The floors of the house, checked at run time: what each layer may load.
+
+`store` is the logging API inside training scripts and the readers behind every screen: it
+must load neither the app nor a terminal library. The plain shaping modules are what tests and
+scripts call without an app: they must load neither Textual nor Rich. Every module is found by
+walking the packages, so a new module is covered the day it is added. (The import contract in
+`pyproject.toml`, checked by `lint-imports` in CI, covers imports inside functions as well.)
+"""
+
+from __future__ import annotations
+
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+PLAIN_PACKAGES = {
+    "store": ("textual", "rich", "tui", "mlflow"),
+    "tui.shaping": ("textual", "rich"),
+}
+
+
+def modules_of(package: str) -> list[str]:
+    path = REPO.joinpath(*package.split("."))
+    return [package] + [f"{package}.{m.name}" for m in pkgutil.iter_modules([str(path)])]
+
+
+@pytest.mark.parametrize("package", sorted(PLAIN_PACKAGES))
+def test_plain_modules_load_no_ui(package: str) -> None:
+    forbidden = PLAIN_PACKAGES[package]
+    modules = modules_of(package)
+    assert len(modules) > 3, f"no modules found under {package}"
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        f"    bad = sorted(m for m in {forbidden!r} if m in sys.modules)\n"
+        "    if bad:\n"
+        "        sys.exit(f'{name} loaded {bad}')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+
