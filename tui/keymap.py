@@ -1,0 +1,52 @@
+"""The user's keymap: binding ids mapped to keys, read from the config folder.
+
+Every binding in the app has an id (`runs.sort`, `app.vim_down`, …); `tracktui keys` lists
+them. A user who wants other keys writes `~/.config/tracktui/keymap.yaml`:
+
+    runs.charts: g          # charts on g
+    app.vim_down: j,n       # several keys, comma-separated
+
+and Textual's keymap support applies it to every screen. A broken file is reported in one
+line and ignored; it never stops the app.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+KEYMAP_FILE = "keymap.yaml"
+
+
+def keymap_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "tracktui" / KEYMAP_FILE
+
+
+def load_keymap(path: Path | None = None) -> tuple[dict[str, str], str | None]:
+    """The keymap and, when the file is unusable, a one-line reason (the keymap is then empty)."""
+    path = path or keymap_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, None
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, f"could not read {path}: {exc}"
+    try:
+        data = yaml.safe_load(text) if len(text) < 100_000 else None
+    except yaml.YAMLError as exc:
+        return {}, f"{path} is not valid YAML ({str(exc).splitlines()[0]}); fix or delete it"
+    if data is None:
+        return {}, None
+    if not isinstance(data, dict):
+        return {}, f"{path} must map binding ids to keys (like `runs.charts: g`)"
+    keymap: dict[str, str] = {}
+    for binding_id, keys in data.items():
+        if isinstance(keys, list):
+            keys = ",".join(str(k) for k in keys)
+        if not isinstance(binding_id, str) or not isinstance(keys, str) or not keys.strip():
+            return {}, f"{path}: {binding_id!r} must map to keys like `g` or `j,down`"
+        keymap[binding_id] = keys.replace(" ", "")
+    return keymap, None
