@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import shutil
@@ -11,6 +12,11 @@ import time
 from pathlib import Path
 
 from store import NotAStoreError, RunStore, StoreError, open_store, resolve_root
+from store.detect import EXPECTED
+from store.format import STORE_ENV, STORE_MARKER
+from store.reader import TrackStore
+
+from .shaping.formatting import printable
 
 DEMO_MARK = ".tracktui-demo"
 
@@ -34,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
             return diff(argv[1:])
         return open_app(argv)
     except (NotAStoreError, StoreError) as exc:
-        print(f"tracktui: {exc}", file=sys.stderr)
+        message = "\n".join(printable(line) for line in str(exc).splitlines())
+        print(f"tracktui: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -54,10 +61,14 @@ def open_app(argv: list[str]) -> int:
     parser.add_argument("store", nargs="?", help="a tracktui store, an MLflow mlruns/ folder or mlflow.db")
     parser.add_argument("--deleted", action="store_true", help="show deleted MLflow runs and experiments")
     args = parser.parse_args(argv)
-    path = resolve_root(args.store) if args.store is None or "://" not in args.store else args.store
+    path = _store_path(args.store)
     reader = None
-    if Path(str(path)).exists() or "://" in str(path):
-        reader = _open(str(path), args.deleted)  # a path that is not a store fails here, before the UI starts
+    if args.store is None and not os.environ.get(STORE_ENV) and not Path(path).exists():
+        # Plain `tracktui` before the first run: the welcome says how to log one and shows it
+        # as soon as it starts. Any path the user named must exist, checked below.
+        pass
+    else:
+        reader = _open(path, args.deleted)  # a path that is not a store fails here, before the UI starts
     from .app import make_app
 
     app = make_app(str(path), store=reader, include_deleted=args.deleted)
@@ -65,8 +76,46 @@ def open_app(argv: list[str]) -> int:
     return app.return_code or 0
 
 
+def _store_path(arg: str | None) -> str:
+    """The store the user named (a path or URL), else `$TRACKTUI_STORE`, else the default."""
+    return arg if arg is not None and "://" in arg else str(resolve_root(arg))
+
+
 def _open(path: str, include_deleted: bool = False) -> RunStore:
-    return open_store(path, include_deleted=include_deleted)
+    """The reader for `path`. A path that does not exist fails with a suggestion (a similar
+    name next to it); an existing folder with nothing in it is an empty tracktui store (the
+    first run logged there shows up)."""
+    local = Path(path).expanduser()
+    if "://" not in path and not path.startswith("sqlite:") and not local.exists():
+        raise NotAStoreError(_missing_message(local))
+    try:
+        return open_store(path, include_deleted=include_deleted)
+    except NotAStoreError:
+        if "://" not in path and _is_empty_folder(local):
+            return TrackStore(local)
+        raise
+
+
+def _is_empty_folder(path: Path) -> bool:
+    try:
+        return path.is_dir() and not any(not name.startswith(".") for name in os.listdir(path))
+    except OSError:
+        return False
+
+
+def _missing_message(path: Path) -> str:
+    parent = path.parent
+    hint = ""
+    try:
+        names = [e.name for e in os.scandir(parent) if e.is_dir() or e.name.endswith(".db")]
+    except OSError:
+        names = []
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    if close:
+        hint = f"; did you mean {printable(str(parent / close[0]))}?"
+    expected = EXPECTED.format(marker=STORE_MARKER)
+    return (f"{printable(str(path))} does not exist{hint}\n"
+            f"Pass an existing store: {expected}. `tracktui demo` writes one to try.")
 
 
 def demo(argv: list[str]) -> int:
@@ -103,8 +152,7 @@ def ls(argv: list[str]) -> int:
     fmt.add_argument("--csv", action="store_true", help="CSV with a header row")
     parser.add_argument("--deleted", action="store_true", help="include deleted MLflow runs")
     args = parser.parse_args(argv)
-    reader = _open(str(resolve_root(args.store) if args.store is None or "://" not in args.store else args.store),
-                   args.deleted)
+    reader = _open(_store_path(args.store), args.deleted)
     frame = reader.runs_frame()
     if args.csv:
         frame.to_csv(sys.stdout, index=False)
@@ -117,7 +165,6 @@ def ls(argv: list[str]) -> int:
 
     from rich.text import Text
 
-    from .shaping.formatting import printable
     from .shaping.runs_view import RunsView
     from .tables import runs_rich_table
 
