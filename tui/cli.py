@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import math
 import os
 import shutil
 import sys
@@ -145,36 +146,84 @@ def demo(argv: list[str]) -> int:
 
 
 def ls(argv: list[str]) -> int:
-    parser = _parser("tracktui ls", "Print the runs of a store.")
+    parser = _parser("tracktui ls", "Print the runs of a store.\n\n"
+                     "To a terminal: a table of what varies (at most 40 params/metrics/tags, metrics first).\n"
+                     "To a pipe: tab-separated lines, every column the table would show, values whole.")
     parser.add_argument("store", nargs="?")
     fmt = parser.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="one JSON object per run (JSON lines)")
-    fmt.add_argument("--csv", action="store_true", help="CSV with a header row")
+    fmt.add_argument("--json", action="store_true", help="one JSON object per run (JSON lines), every column")
+    fmt.add_argument("--csv", action="store_true", help="CSV with a header row, every column")
+    fmt.add_argument("--tsv", action="store_true", help="tab-separated lines (the default when piped)")
+    fmt.add_argument("--table", action="store_true", help="the aligned table, also when piped (for less -S)")
     parser.add_argument("--deleted", action="store_true", help="include deleted MLflow runs")
     args = parser.parse_args(argv)
     reader = _open(_store_path(args.store), args.deleted)
     frame = reader.runs_frame()
+    from .tables import TABLE_MAX_COLUMNS, cap_columns, runs_rich_table, shown_columns, write_csv, write_tsv
+
     if args.csv:
-        frame.to_csv(sys.stdout, index=False)
+        write_csv(frame, sys.stdout)
         return 0
     if args.json:
-        for record in frame.to_dict(orient="records"):
-            print(json.dumps({k: _json_value(v) for k, v in record.items()}, default=str))
+        _print_json_lines(reader, frame)
+        return 0
+    keys = shown_columns(frame)
+    if args.tsv or not (args.table or sys.stdout.isatty()):
+        write_tsv(frame, keys, sys.stdout)
         return 0
     from rich.console import Console
-
+    from rich.measure import Measurement
     from rich.text import Text
 
-    from .shaping.runs_view import RunsView
-    from .tables import runs_rich_table
+    from .shaping.runs_view import BASE_SHOWN, RunsView
 
-    view = RunsView(frame=frame, now=time.time())
-    table = runs_rich_table(view, title=Text(f"{printable(str(reader.root))} — {len(frame)} run{'s' if len(frame) != 1 else ''}"))
+    keys, left_out = cap_columns(keys)
+    # The view only ever sees the columns printed: measuring 10,000 columns it would then
+    # hide took most of the 13-22 s that `ls` took on a run with 10,000 params.
+    base = [c for c in frame.columns if c in ("run_id", *BASE_SHOWN)]
+    view = RunsView(frame=frame[[*base, *(k for k in keys if k not in base)]], now=time.time())
+    title = Text(f"{printable(str(reader.root))} — {len(frame)} run{'s' if len(frame) != 1 else ''}")
+    table = runs_rich_table(view, title=title)
     console = Console()
-    width = console.measure(table).maximum
-    # Wide tables print wide (a pager or `less -S` scrolls them); squeezing would drop columns.
-    Console(width=max(console.width, width)).print(table)
+    # Measured without the terminal's cap (80 columns when piped with --table): wide tables
+    # print wide, for a pager or `less -S`; squeezing would cut every column to nothing.
+    width = Measurement.get(console, console.options.update_width(1_000_000), table).maximum
+    wide = Console(width=max(console.width, width))
+    wide.print(table)
+    if left_out:
+        names = ", ".join(printable(k) for k in left_out[:3])
+        more = f"{len(left_out):,} more column{'s' if len(left_out) != 1 else ''} not shown"
+        wide.print(Text(f"{more} (the table shows {TABLE_MAX_COLUMNS}, metrics first): {names}"
+                        f"{', …' if len(left_out) > 3 else ''}; --tsv, --csv or --json print them all",
+                        style="dim"), soft_wrap=True)
     return 0
+
+
+def _print_json_lines(reader: RunStore, frame: object) -> None:
+    """One JSON object per run, every column; lists and dicts logged as params stay JSON values
+    (the listing holds them as JSON text, so those runs' params are read back whole). JSON
+    escapes every control character (ensure_ascii), so nothing in it can act on a terminal."""
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+    params = [c for c in frame.columns if c.startswith("params.")]
+    containers: set[int] = set()
+    if reader.kind == "tracktui" and params:  # MLflow params are text, always
+        data = frame[params].to_numpy(dtype=object)
+        containers = {i for i, row in enumerate(data)
+                      if any(isinstance(v, str) and v[:1] in ("[", "{") for v in row)}
+    columns = list(frame.columns)
+    for i, row in enumerate(frame.to_numpy(dtype=object)):
+        record = {k: _json_value(v) for k, v in zip(columns, row)}
+        if i in containers:
+            try:
+                raw = reader.run(str(record["run_id"])).flat_params
+            except (StoreError, OSError):
+                raw = {}
+            for key, value in raw.items():
+                if isinstance(value, (list, dict)) and f"params.{key}" in record:
+                    record[f"params.{key}"] = _json_value(value)
+        print(json.dumps(record, default=str))
 
 
 def diff(argv: list[str]) -> int:
@@ -192,8 +241,13 @@ def diff(argv: list[str]) -> int:
 
 
 def _json_value(value: object) -> object:
-    if isinstance(value, float) and value != value:
+    """JSON has no NaN or infinity: those are null, inside lists and dicts too."""
+    if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
     return value
 
 
