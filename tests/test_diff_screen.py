@@ -240,3 +240,43 @@ async def test_escape_codes_from_the_store_are_shown_not_sent(tmp_path: Path) ->
         shown = app.export_screenshot()
         assert "␛]0;PWNED␇evil" in shown and "␛[31mred" in shown
         assert "\x1b" not in shown and "\x07" not in shown
+
+
+async def test_export_and_clipboard_of_hostile_text_are_inert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: the .md, the .csv and the OSC 52 clipboard payload held the escape codes raw."""
+    from test_diff_shaping import UNSAFE, hostile_runs
+
+    ids = make_compare_store(tmp_path / "store", hostile_runs())
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.chdir(out)
+    app = DiffHarness(store.open_store(tmp_path / "store"), ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("x")
+        await settle(app, pilot)
+        files = sorted(out.glob("tracktui-diff-*"))
+        assert [f.suffix for f in files] == [".csv", ".md"]
+        for text in (*(f.read_text(encoding="utf-8") for f in files), app.clipboard):
+            assert not any(ch in text for ch in UNSAFE), [ch for ch in UNSAFE if ch in text]
+            assert "␛]0;PWNED␇" in text and "[red]x[/]" in text
+        notes = " ".join(n.message for n in app._notifications)
+        assert not any(ch in notes for ch in UNSAFE)
+
+
+async def test_a_huge_value_is_cut_with_its_size_below_the_table(tmp_path: Path) -> None:
+    """Before: the whole 5 MB value went into the cell's escaping and the detail line."""
+    runs = [dict(RUNS[0]), dict(RUNS[1])]
+    runs[1]["tags"] = {"blob": "abcdefghi\n" * 500_000}
+    ids = make_compare_store(tmp_path / "store", runs)
+    app = DiffHarness(store.open_store(tmp_path / "store"), ids)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DiffScreen)
+        table = screen.query_one("#diff-table", DataTable)
+        assert cell_plain(table, "tags.blob", 2) == "abcdefghi ⏎ abcdefghi ⏎…"
+        table.move_cursor(row=table.get_row_index("tags.blob"), column=2)
+        await pilot.pause()
+        detail = str(screen.query_one("#diff-detail", Static).render())
+        assert "… (5,000,000 characters)" in detail and len(detail) < 2000

@@ -24,8 +24,8 @@ from textual.widgets.data_table import RowDoesNotExist
 from textual.worker import Worker, WorkerState
 
 from tui.shaping.diff import (
-    ONLY_DIFF_THRESHOLD, SECTION_TITLES, Diff, DiffRow, Direction, build_diff, flip_direction, format_delta,
-    to_csv, to_markdown,
+    ONLY_DIFF_THRESHOLD, SECTION_TITLES, Diff, DiffRow, Direction, bounded, build_diff, flip_direction,
+    format_delta, to_csv, to_markdown,
 )
 from tui.shaping.formatting import printable
 
@@ -289,11 +289,13 @@ class DiffScreen(Screen[None]):
 
 def _line(text: str) -> str:
     """Store text as one safe line: line breaks shown as `⏎`, every other control character
-    (escape codes included) as a visible symbol by `printable`, so it cannot touch the terminal."""
-    return printable(text.replace("\r", " ").replace("\n", " ⏎ "))
+    (escape codes included) as a visible symbol by `printable`, so it cannot touch the terminal;
+    at most `SHOWN_CHARS` characters and the size of the rest (`bounded`)."""
+    return printable(bounded(text).replace("\r", " ").replace("\n", " ⏎ "))
 
 
 def _cut(text: str, width: int) -> str:
-    """One safe line (see `_line`) of at most `width` characters; the rest is replaced by `…`."""
-    line = _line(text)
+    """One safe line (see `_line`) of at most `width` characters; the rest is replaced by `…`.
+    Every character becomes at least one, so only the first `width + 1` need making safe."""
+    line = _line(text[: width + 1])
     return line if len(line) <= width else line[: width - 1] + "…"
