@@ -221,7 +221,8 @@ def test_exports_carry_full_precision() -> None:
     assert rows[3][3:] == ["12.3456789", "90"], "durations in seconds, every digit"
     md = to_markdown(diff)
     assert "| lr | 0.00012345678901 | 0.1 |" in md
-    assert "| acc | 0.76381442915732 | 0.8123456789 +0.0485 (+6.4%) ✓ |" in md
+    assert "| acc | 0.76381442915732 | 0.8123456789 +0.04853124974268 (+6.4%) ✓ |" in md, \
+        "the delta has the digits the values have (was +0.0485)"
     assert "| duration | 12s | 1m30s |" in md
     data = json.loads(json.dumps(to_dict(diff)))
     assert data["rows"][1]["values"] == [0.76381442915732, 0.8123456789]
@@ -341,3 +342,16 @@ def test_huge_values_are_compared_whole_and_shown_cut_with_their_size() -> None:
     md = to_markdown(diff)
     assert len(md) < 3 * SHOWN_CHARS + 500 and md.count("(20,000,001 characters)") == 3
     assert len(to_csv(diff)) > 60_000_000, "CSV keeps every value whole"
+
+
+def test_exact_deltas_have_the_values_digits_without_float_noise() -> None:
+    from tui.shaping.diff import _metric_row
+
+    row = _metric_row("acc", "last", "acc", [0.1, 0.3, 0.1 + 0.2, 2.0, 1e300, 5], "higher")
+    assert format_delta(row, 1, exact=True) == "+0.2 (+200.0%)", "not +0.19999999999999998"
+    assert format_delta(row, 2, exact=True) == "+0.20000000000000004 (+200.0%)"
+    assert format_delta(row, 3, exact=True) == "+1.9 (+1900.0%)"
+    assert format_delta(row, 4, exact=True).startswith("+1e+300")
+    assert format_delta(row, 5, exact=True) == "+4.9 (+4900.0%)"
+    assert format_delta(row, 1) == "+0.2 (+200.0%)" and format_delta(row, 0, exact=True) == ""
+    assert cell_text(row, 1, exact=True) == "0.3 +0.2 (+200.0%)"

@@ -340,11 +340,14 @@ def _printable_chunks(line: str, size: int = 4096) -> str:
     return "".join(printable(line[i:i + size]) for i in range(0, len(line), size))
 
 
-def format_delta(row: DiffRow, index: int, compact: bool = False) -> str:
+def format_delta(row: DiffRow, index: int, compact: bool = False, exact: bool = False) -> str:
     """`+0.012 (+4.1%)`, or '' when the cell has no delta (reference, non-number, equal).
 
     `compact` gives only the percentage (`+4.1%`), or only the difference when the reference
-    is 0, for tables that must fit three runs in 80 columns.
+    is 0, for tables that must fit three runs in 80 columns. `exact` (exports, whose values
+    keep every digit) gives the difference with the digits the values have: the exact
+    difference of the two values as written (0.8123456789 - 0.76381442915732 = +0.04853124974268),
+    without binary float noise.
     """
     delta = row.deltas[index] if row.deltas else None
     if delta is None or delta == 0:
@@ -352,16 +355,33 @@ def format_delta(row: DiffRow, index: int, compact: bool = False) -> str:
     pct = row.pct[index]
     if compact and pct is not None:
         return f"{pct:+.1f}%" if abs(pct) < 1e4 else f"{pct:+.2e}%"
-    text = f"{delta:+.3g}"
+    text = _exact_delta(row.values[index], row.values[0]) if exact else f"{delta:+.3g}"
     if pct is not None:
         text += f" ({pct:+.1f}%)" if abs(pct) < 1e4 else f" ({pct:+.2e}%)"
     return text
 
 
+def _exact_delta(value: Any, ref: Any) -> str:
+    """value - ref, computed on their shortest decimal texts (what the exports print)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        diff = Decimal(format_exact(value)) - Decimal(format_exact(ref))
+    except (InvalidOperation, TypeError, ValueError):
+        return f"{float(value) - float(ref):+.17g}"
+    diff = diff.normalize()
+    if -7 <= diff.adjusted() < 16:
+        text = format(diff, "f")
+    else:
+        text = repr(float(diff))
+    return text if text.startswith("-") else "+" + text
+
+
 def cell_text(row: DiffRow, index: int, exact: bool = False) -> str:
-    """The value with its delta and best mark; `exact` keeps every digit of the value (exports)."""
+    """The value with its delta and best mark; `exact` keeps every digit of the value and of
+    its delta (exports)."""
     text = format_value(row.values[index], exact=exact)
-    delta = format_delta(row, index)
+    delta = format_delta(row, index, exact=exact)
     if delta:
         text += f" {delta}"
     if row.best and row.best[index]:
