@@ -16,13 +16,16 @@ from rich.table import Table
 from rich.text import Text
 
 from .shaping.formatting import format_timestamp, is_missing, printable
-from .shaping.runs_view import RunsView, column_kind, data_columns
+from .shaping.runs_view import RunsView, column_kind, data_columns, varying
 
 STATUS_STYLES = {"running": "cyan", "finished": "green", "failed": "red", "killed": "yellow",
                  "crashed": "bold red", "damaged": "bold yellow"}
 
 TABLE_MAX_COLUMNS = 40
 """Params, metrics and tags shown in the `ls` table at most; more is not a table one can read."""
+
+SHORT_FRAME = 2000
+"""Up to this many runs, `shown_columns` works on plain lists; above, with pandas."""
 
 _KIND_PRIORITY = {"metric": 0, "param": 1, "tag": 2}
 
@@ -43,11 +46,14 @@ def runs_rich_table(view: RunsView, title: Text | None = None) -> Table:
 def shown_columns(frame: pd.DataFrame) -> list[str]:
     """The columns the runs table shows by default (what `runs_view.varying` keeps: a param,
     metric or the experiment goes when it is empty everywhere or the same in every run that has
-    it, if two or more do), in the table's order — computed on plain lists, one pass per column,
-    so 10,000 columns cost milliseconds instead of the tens of seconds of pandas calls."""
+    it, if two or more do), in the table's order. A short frame (a few runs, maybe with
+    10,000 params) is checked on plain lists: a pandas call per column would take seconds.
+    A tall one (100,000 runs, tens of columns) is what pandas does best."""
     keys = [k for k in data_columns(frame) if k in frame.columns and k not in ("run_id", "ended", "host", "user", "reason")]
     if not len(frame):
         return keys
+    if len(frame) > SHORT_FRAME:
+        return varying(frame, keys)
     kept = []
     data = frame[keys].to_numpy(dtype=object)
     for j, key in enumerate(keys):
