@@ -24,7 +24,8 @@ DEMO_MARK = ".tracktui-demo"
 USAGE = """\
 tracktui [STORE]                         open the app on a store (default: $TRACKTUI_STORE or ./tracktui-store)
 tracktui demo [DIR]                      write a demo store and open it
-tracktui ls [STORE] [--json|--csv]       print the runs table
+tracktui ls [STORE] [--json|--csv|--tsv|--table]
+                                         print the runs (a table; tab-separated lines when piped)
 tracktui diff STORE RUN RUN [...]        print a diff of runs (by id, id prefix or name)
 """
 
@@ -147,7 +148,7 @@ def demo(argv: list[str]) -> int:
 
 def ls(argv: list[str]) -> int:
     parser = _parser("tracktui ls", "Print the runs of a store.\n\n"
-                     "To a terminal: a table of what varies (at most 40 params/metrics/tags, metrics first).\n"
+                     "To a terminal: a table of what varies (at most 40 params/metrics/tags; metrics are kept first).\n"
                      "To a pipe: tab-separated lines, every column the table would show, values whole.")
     parser.add_argument("store", nargs="?")
     fmt = parser.add_mutually_exclusive_group()
