@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 import store
 from tests.screen_harness import ScreenHarness, settle_until
@@ -166,6 +166,8 @@ async def test_export_writes_markdown_and_csv_and_copies(compare: tuple[store.Ru
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("enter")  # the prompt offers the current folder
         await settle(app, pilot)
         md_files = list(out.glob("tracktui-diff-*.md"))
         csv_files = list(out.glob("tracktui-diff-*.csv"))
@@ -240,3 +242,82 @@ async def test_escape_codes_from_the_store_are_shown_not_sent(tmp_path: Path) ->
         shown = app.export_screenshot()
         assert "␛]0;PWNED␇evil" in shown and "␛[31mred" in shown
         assert "\x1b" not in shown and "\x07" not in shown
+
+
+async def test_export_and_clipboard_of_hostile_text_are_inert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: the .md, the .csv and the OSC 52 clipboard payload held the escape codes raw."""
+    from test_diff_shaping import UNSAFE, hostile_runs
+
+    ids = make_compare_store(tmp_path / "store", hostile_runs())
+    out = tmp_path / "out"
+    out.mkdir()
+    monkeypatch.chdir(out)
+    app = DiffHarness(store.open_store(tmp_path / "store"), ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        files = sorted(out.glob("tracktui-diff-*"))
+        assert [f.suffix for f in files] == [".csv", ".md"]
+        for text in (*(f.read_text(encoding="utf-8") for f in files), app.clipboard):
+            assert not any(ch in text for ch in UNSAFE), [ch for ch in UNSAFE if ch in text]
+            assert "␛]0;PWNED␇" in text and "[red]x[/]" in text
+        notes = " ".join(n.message for n in app._notifications)
+        assert not any(ch in notes for ch in UNSAFE)
+
+
+async def test_a_huge_value_is_cut_with_its_size_below_the_table(tmp_path: Path) -> None:
+    """Before: the whole 5 MB value went into the cell's escaping and the detail line."""
+    runs = [dict(RUNS[0]), dict(RUNS[1])]
+    runs[1]["tags"] = {"blob": "abcdefghi\n" * 500_000}
+    ids = make_compare_store(tmp_path / "store", runs)
+    app = DiffHarness(store.open_store(tmp_path / "store"), ids)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DiffScreen)
+        table = screen.query_one("#diff-table", DataTable)
+        assert cell_plain(table, "tags.blob", 2) == "abcdefghi ⏎ abcdefghi ⏎…"
+        table.move_cursor(row=table.get_row_index("tags.blob"), column=2)
+        await pilot.pause()
+        detail = str(screen.query_one("#diff-detail", Static).render())
+        assert "… (5,000,000 characters)" in detail and len(detail) < 2000
+
+
+async def test_export_asks_where_and_names_both_files(compare: tuple[store.RunStore, list[str]],
+                                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before: `x` wrote straight into the current folder and named only the Markdown's path."""
+    from tui.screens.diff import ExportPrompt
+
+    st, ids = compare
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    app = DiffHarness(st, ids)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        prompt = app.screen
+        assert isinstance(prompt, ExportPrompt)
+        assert f"(default: {here})" in str(prompt.query_one("#export-title", Static).render())
+        folder = prompt.query_one("#export-folder", Input)
+        assert folder.value == str(here)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DiffScreen) and list(here.iterdir()) == [], "escape writes nothing"
+        await pilot.press("x")
+        await pilot.pause()
+        app.screen.query_one("#export-folder", Input).value = str(tmp_path / "reports" / "new")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        written = sorted((tmp_path / "reports" / "new").iterdir())
+        assert [f.suffix for f in written] == [".csv", ".md"], "a missing folder is made"
+        message = list(app._notifications)[-1].message
+        assert str(written[0]) in message and str(written[1]) in message, message
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.screen.query_one("#export-folder", Input).value == str(tmp_path / "reports" / "new"), \
+            "the next export offers the folder last written to"

@@ -221,7 +221,8 @@ def test_exports_carry_full_precision() -> None:
     assert rows[3][3:] == ["12.3456789", "90"], "durations in seconds, every digit"
     md = to_markdown(diff)
     assert "| lr | 0.00012345678901 | 0.1 |" in md
-    assert "| acc | 0.76381442915732 | 0.8123456789 +0.0485 (+6.4%) ✓ |" in md
+    assert "| acc | 0.76381442915732 | 0.8123456789 +0.04853124974268 (+6.4%) ✓ |" in md, \
+        "the delta has the digits the values have (was +0.0485)"
     assert "| duration | 12s | 1m30s |" in md
     data = json.loads(json.dumps(to_dict(diff)))
     assert data["rows"][1]["values"] == [0.76381442915732, 0.8123456789]
@@ -292,3 +293,65 @@ def test_shaping_modules_do_not_import_textual_or_rich() -> None:
             "print(sorted(m for m in ('textual', 'rich') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+HOSTILE = "\x1b]0;PWNED\x07\x1b]52;c;aGVsbG8=\x07\x1b[2J\x9b31m\u202e[red]x[/]"
+"""A terminal title, a clipboard write, a screen clear, a C1 CSI, a bidi override, Rich markup."""
+UNSAFE = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def hostile_runs() -> list[dict[str, Any]]:
+    """The first two runs, the second with escape codes in its name, a param and a tag."""
+    runs = [dict(RUNS[0]), dict(RUNS[1])]
+    runs[1]["name"] = HOSTILE + "evil"
+    runs[1]["params"] = {**RUNS[1]["params"], "note": "line1\n" + HOSTILE}
+    runs[1]["tags"] = {"stage": HOSTILE}
+    return runs
+
+
+def test_exports_show_escape_codes_as_symbols(tmp_path: Path) -> None:
+    """Before: the Markdown and CSV (and so the clipboard) held the escape codes raw."""
+    ids = make_compare_store(tmp_path / "store", hostile_runs())
+    st = store.open_store(tmp_path / "store")
+    diff = build_diff([st.run(i) for i in ids])
+    md, table = to_markdown(diff), to_csv(diff)
+    for text in (md, table):
+        assert not any(ch in text for ch in UNSAFE), [ch for ch in UNSAFE if ch in text]
+        assert "[red]x[/]" in text, "markup stays literal text"
+    assert "| field | baseline | ␛]0;PWNED␇␛]52;c;aGVsbG8=␇␛[2J<U+009B>31m<U+202E>[red]x[/]evil |" in md
+    assert "| note | first try | line1<br>␛]0;PWNED␇" in md
+    rows = list(csv.reader(io.StringIO(table)))
+    assert rows[0][4] == "␛]0;PWNED␇␛]52;c;aGVsbG8=␇␛[2J<U+009B>31m<U+202E>[red]x[/]evil"
+    note = next(r for r in rows if r[1] == "note")
+    assert note[4].startswith("line1\n␛]0;PWNED␇"), "line breaks are kept in CSV, quoted"
+    assert to_dict(diff)["runs"][1]["name"] == HOSTILE + "evil", "the JSON form keeps the exact text"
+
+
+def test_huge_values_are_compared_whole_and_shown_cut_with_their_size() -> None:
+    """Before: every 20 MB value was formatted, wrapped and written whole (50 s in `tracktui diff`)."""
+    from tui.shaping.diff import SHOWN_CHARS, Diff, DiffRun, _plain_row, bounded
+
+    big = "x" * 20_000_000
+    row = _plain_row("tags", "blob", "tags.blob", [big + "a", big + "b", big + "a"])
+    assert row.differs, "the whole values decide, not the shown part"
+    shown = row.text(1)
+    assert shown == "x" * SHOWN_CHARS + "… (20,000,001 characters)"
+    assert bounded(shown) == shown, "cutting twice changes nothing"
+    assert bounded("short") == "short"
+    diff = Diff([DiffRun("a", "a", "e"), DiffRun("b", "b", "e"), DiffRun("c", "c", "e")], [row])
+    md = to_markdown(diff)
+    assert len(md) < 3 * SHOWN_CHARS + 500 and md.count("(20,000,001 characters)") == 3
+    assert len(to_csv(diff)) > 60_000_000, "CSV keeps every value whole"
+
+
+def test_exact_deltas_have_the_values_digits_without_float_noise() -> None:
+    from tui.shaping.diff import _metric_row
+
+    row = _metric_row("acc", "last", "acc", [0.1, 0.3, 0.1 + 0.2, 2.0, 1e300, 5], "higher")
+    assert format_delta(row, 1, exact=True) == "+0.2 (+200.0%)", "not +0.19999999999999998"
+    assert format_delta(row, 2, exact=True) == "+0.20000000000000004 (+200.0%)"
+    assert format_delta(row, 3, exact=True) == "+1.9 (+1900.0%)"
+    assert format_delta(row, 4, exact=True).startswith("+1e+300")
+    assert format_delta(row, 5, exact=True) == "+4.9 (+4900.0%)"
+    assert format_delta(row, 1) == "+0.2 (+200.0%)" and format_delta(row, 0, exact=True) == ""
+    assert cell_text(row, 1, exact=True) == "0.3 +0.2 (+200.0%)"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import math
 import os
 import shutil
 import sys
@@ -11,13 +13,19 @@ import time
 from pathlib import Path
 
 from store import NotAStoreError, RunStore, StoreError, open_store, resolve_root
+from store.detect import EXPECTED
+from store.format import STORE_ENV, STORE_MARKER
+from store.reader import TrackStore
+
+from .shaping.formatting import printable
 
 DEMO_MARK = ".tracktui-demo"
 
 USAGE = """\
 tracktui [STORE]                         open the app on a store (default: $TRACKTUI_STORE or ./tracktui-store)
 tracktui demo [DIR]                      write a demo store and open it
-tracktui ls [STORE] [--json|--csv]       print the runs table
+tracktui ls [STORE] [--json|--csv|--tsv|--table]
+                                         print the runs (a table; tab-separated lines when piped)
 tracktui diff STORE RUN RUN [...]        print a diff of runs (by id, id prefix or name)
 """
 
@@ -34,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
             return diff(argv[1:])
         return open_app(argv)
     except (NotAStoreError, StoreError) as exc:
-        print(f"tracktui: {exc}", file=sys.stderr)
+        message = "\n".join(printable(line) for line in str(exc).splitlines())
+        print(f"tracktui: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -54,10 +63,14 @@ def open_app(argv: list[str]) -> int:
     parser.add_argument("store", nargs="?", help="a tracktui store, an MLflow mlruns/ folder or mlflow.db")
     parser.add_argument("--deleted", action="store_true", help="show deleted MLflow runs and experiments")
     args = parser.parse_args(argv)
-    path = resolve_root(args.store) if args.store is None or "://" not in args.store else args.store
+    path = _store_path(args.store)
     reader = None
-    if Path(str(path)).exists() or "://" in str(path):
-        reader = _open(str(path), args.deleted)  # a path that is not a store fails here, before the UI starts
+    if args.store is None and not os.environ.get(STORE_ENV) and not Path(path).exists():
+        # Plain `tracktui` before the first run: the welcome says how to log one and shows it
+        # as soon as it starts. Any path the user named must exist, checked below.
+        pass
+    else:
+        reader = _open(path, args.deleted)  # a path that is not a store fails here, before the UI starts
     from .app import make_app
 
     app = make_app(str(path), store=reader, include_deleted=args.deleted)
@@ -65,8 +78,46 @@ def open_app(argv: list[str]) -> int:
     return app.return_code or 0
 
 
+def _store_path(arg: str | None) -> str:
+    """The store the user named (a path or URL), else `$TRACKTUI_STORE`, else the default."""
+    return arg if arg is not None and "://" in arg else str(resolve_root(arg))
+
+
 def _open(path: str, include_deleted: bool = False) -> RunStore:
-    return open_store(path, include_deleted=include_deleted)
+    """The reader for `path`. A path that does not exist fails with a suggestion (a similar
+    name next to it); an existing folder with nothing in it is an empty tracktui store (the
+    first run logged there shows up)."""
+    local = Path(path).expanduser()
+    if "://" not in path and not path.startswith("sqlite:") and not local.exists():
+        raise NotAStoreError(_missing_message(local))
+    try:
+        return open_store(path, include_deleted=include_deleted)
+    except NotAStoreError:
+        if "://" not in path and _is_empty_folder(local):
+            return TrackStore(local)
+        raise
+
+
+def _is_empty_folder(path: Path) -> bool:
+    try:
+        return path.is_dir() and not any(not name.startswith(".") for name in os.listdir(path))
+    except OSError:
+        return False
+
+
+def _missing_message(path: Path) -> str:
+    parent = path.parent
+    hint = ""
+    try:
+        names = [e.name for e in os.scandir(parent) if e.is_dir() or e.name.endswith(".db")]
+    except OSError:
+        names = []
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    if close:
+        hint = f"; did you mean {printable(str(parent / close[0]))}?"
+    expected = EXPECTED.format(marker=STORE_MARKER)
+    return (f"{printable(str(path))} does not exist{hint}\n"
+            f"Pass an existing store: {expected}. `tracktui demo` writes one to try.")
 
 
 def demo(argv: list[str]) -> int:
@@ -96,38 +147,84 @@ def demo(argv: list[str]) -> int:
 
 
 def ls(argv: list[str]) -> int:
-    parser = _parser("tracktui ls", "Print the runs of a store.")
+    parser = _parser("tracktui ls", "Print the runs of a store.\n\n"
+                     "To a terminal: a table of what varies (at most 40 params/metrics/tags; metrics are kept first).\n"
+                     "To a pipe: tab-separated lines, every column the table would show, values whole.")
     parser.add_argument("store", nargs="?")
     fmt = parser.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="one JSON object per run (JSON lines)")
-    fmt.add_argument("--csv", action="store_true", help="CSV with a header row")
+    fmt.add_argument("--json", action="store_true", help="one JSON object per run (JSON lines), every column")
+    fmt.add_argument("--csv", action="store_true", help="CSV with a header row, every column")
+    fmt.add_argument("--tsv", action="store_true", help="tab-separated lines (the default when piped)")
+    fmt.add_argument("--table", action="store_true", help="the aligned table, also when piped (for less -S)")
     parser.add_argument("--deleted", action="store_true", help="include deleted MLflow runs")
     args = parser.parse_args(argv)
-    reader = _open(str(resolve_root(args.store) if args.store is None or "://" not in args.store else args.store),
-                   args.deleted)
+    reader = _open(_store_path(args.store), args.deleted)
     frame = reader.runs_frame()
+    from .tables import TABLE_MAX_COLUMNS, cap_columns, runs_rich_table, shown_columns, write_csv, write_tsv
+
     if args.csv:
-        frame.to_csv(sys.stdout, index=False)
+        write_csv(frame, sys.stdout)
         return 0
     if args.json:
-        for record in frame.to_dict(orient="records"):
-            print(json.dumps({k: _json_value(v) for k, v in record.items()}, default=str))
+        _print_json_lines(reader, frame)
+        return 0
+    keys = shown_columns(frame)
+    if args.tsv or not (args.table or sys.stdout.isatty()):
+        write_tsv(frame, keys, sys.stdout)
         return 0
     from rich.console import Console
-
+    from rich.measure import Measurement
     from rich.text import Text
 
-    from .shaping.formatting import printable
-    from .shaping.runs_view import RunsView
-    from .tables import runs_rich_table
+    from .shaping.runs_view import BASE_SHOWN, RunsView
 
-    view = RunsView(frame=frame, now=time.time())
-    table = runs_rich_table(view, title=Text(f"{printable(str(reader.root))} — {len(frame)} run{'s' if len(frame) != 1 else ''}"))
+    keys, left_out = cap_columns(keys)
+    # The view only ever sees the columns printed: measuring 10,000 columns it would then
+    # hide took most of the 13-22 s that `ls` took on a run with 10,000 params.
+    base = [c for c in frame.columns if c in ("run_id", *BASE_SHOWN)]
+    view = RunsView(frame=frame[[*base, *(k for k in keys if k not in base)]], now=time.time())
+    title = Text(f"{printable(str(reader.root))} — {len(frame)} run{'s' if len(frame) != 1 else ''}")
+    table = runs_rich_table(view, title=title)
     console = Console()
-    width = console.measure(table).maximum
-    # Wide tables print wide (a pager or `less -S` scrolls them); squeezing would drop columns.
-    Console(width=max(console.width, width)).print(table)
+    # Measured without the terminal's cap (80 columns when piped with --table): wide tables
+    # print wide, for a pager or `less -S`; squeezing would cut every column to nothing.
+    width = Measurement.get(console, console.options.update_width(1_000_000), table).maximum
+    wide = Console(width=max(console.width, width))
+    wide.print(table)
+    if left_out:
+        names = ", ".join(printable(k) for k in left_out[:3])
+        more = f"{len(left_out):,} more column{'s' if len(left_out) != 1 else ''} not shown"
+        wide.print(Text(f"{more} (the table shows {TABLE_MAX_COLUMNS}, metrics first): {names}"
+                        f"{', …' if len(left_out) > 3 else ''}; --tsv, --csv or --json print them all",
+                        style="dim"), soft_wrap=True)
     return 0
+
+
+def _print_json_lines(reader: RunStore, frame: object) -> None:
+    """One JSON object per run, every column; lists and dicts logged as params stay JSON values
+    (the listing holds them as JSON text, so those runs' params are read back whole). JSON
+    escapes every control character (ensure_ascii), so nothing in it can act on a terminal."""
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+    params = [c for c in frame.columns if c.startswith("params.")]
+    containers: set[int] = set()
+    if reader.kind == "tracktui" and params:  # MLflow params are text, always
+        data = frame[params].to_numpy(dtype=object)
+        containers = {i for i, row in enumerate(data)
+                      if any(isinstance(v, str) and v[:1] in ("[", "{") for v in row)}
+    columns = list(frame.columns)
+    for i, row in enumerate(frame.to_numpy(dtype=object)):
+        record = {k: _json_value(v) for k, v in zip(columns, row)}
+        if i in containers:
+            try:
+                raw = reader.run(str(record["run_id"])).flat_params
+            except (StoreError, OSError):
+                raw = {}
+            for key, value in raw.items():
+                if isinstance(value, (list, dict)) and f"params.{key}" in record:
+                    record[f"params.{key}"] = _json_value(value)
+        print(json.dumps(record, default=str))
 
 
 def diff(argv: list[str]) -> int:
@@ -145,8 +242,13 @@ def diff(argv: list[str]) -> int:
 
 
 def _json_value(value: object) -> object:
-    if isinstance(value, float) and value != value:
+    """JSON has no NaN or infinity: those are null, inside lists and dicts too."""
+    if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
     return value
 
 

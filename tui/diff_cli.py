@@ -12,7 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from store import RunNotFoundError
-from tui.shaping.diff import SECTION_TITLES, Diff, DiffRow, build_diff, format_delta, to_dict
+from tui.shaping.diff import (
+    SECTION_TITLES, Diff, DiffRow, bounded, build_diff, format_delta, safe_text, to_dict,
+)
 from tui.shaping.formatting import printable
 
 if TYPE_CHECKING:
@@ -43,7 +45,11 @@ def diff_command(store: RunStore, refs: list[str], only_diff: bool, as_json: boo
             return EXIT_BAD_REF
     diff = build_diff([store.run(run_id) for run_id in run_ids])
     if as_json:
-        console.print(json_text(to_dict(diff, only_diff=only_diff)), soft_wrap=True)
+        data = to_dict(diff, only_diff=only_diff)
+        if console.is_terminal:
+            console.print(json_text(data), soft_wrap=True)
+        else:  # to a pipe or file: no colours to add, so no 50 MB of Rich segments to build
+            console.file.write(json_plain(data) + "\n")
         return EXIT_OK
     console.print(diff_table(diff, only_diff))
     return EXIT_OK
@@ -55,10 +61,27 @@ def json_text(data: Any) -> Text:
     escape: the same JSON to a parser, but nothing in it can act on a terminal. (C0 controls,
     ESC and newlines inside strings, `json.dumps` escapes already; the
     newlines left are the indentation's.)"""
-    raw = json.dumps(data, indent=2, ensure_ascii=False)
-    text = JSONHighlighter()("".join(ch if ch == "\n" or printable(ch) == ch else _json_escape(ch) for ch in raw))
+    plain = json_plain(data)
+    text = JSONHighlighter()(plain) if len(plain) < HIGHLIGHT_LIMIT else Text(plain)
     text.no_wrap, text.overflow = True, None
     return text
+
+
+HIGHLIGHT_LIMIT = 1_000_000
+"""Longer JSON is printed without colours: highlighting 50 MB takes tens of seconds."""
+
+
+def json_plain(data: Any) -> str:
+    """The JSON text of `json_text`, without colours. Only lines holding a character that
+    `printable` would change are rewritten character by character."""
+    raw = json.dumps(data, indent=2, ensure_ascii=False)
+    return "\n".join(line if line.isprintable() else _escape_unprintable(line) for line in raw.split("\n"))
+
+
+def _escape_unprintable(line: str, size: int = 4096) -> str:
+    chunks = (line[i:i + size] for i in range(0, len(line), size))
+    return "".join(chunk if chunk.isprintable() else
+                   "".join(ch if printable(ch) == ch else _json_escape(ch) for ch in chunk) for chunk in chunks)
 
 
 def _json_escape(ch: str) -> str:
@@ -120,5 +143,6 @@ def _value_cell(row: DiffRow, index: int) -> Text:
 
 def _safe(text: str) -> str:
     """Store text made safe to print: line breaks kept (values wrap in their column), every
-    other control character, escape codes included, shown as a visible symbol by `printable`."""
-    return "\n".join(printable(line) for line in text.replace("\r\n", "\n").split("\n"))
+    other control character, escape codes included, shown as a visible symbol by `printable`;
+    at most `SHOWN_CHARS` characters and the size of the rest."""
+    return safe_text(bounded(text))

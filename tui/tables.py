@@ -1,14 +1,33 @@
-"""The runs table as a Rich table, for `tracktui ls` (the app draws its own, lazily)."""
+"""The runs table for `tracktui ls`: as a Rich table for a terminal, as tab-separated lines for
+pipes, as CSV; the app draws its own, lazily.
+
+`ls` prints every row, so it must only ever handle the columns it prints: `shown_columns`
+picks them in one pass over the frame (a run with 10,000 params is 10,000 columns), and the
+table is capped at `TABLE_MAX_COLUMNS` data columns, metrics first, with a line naming the rest.
+"""
 
 from __future__ import annotations
 
+import math
+from typing import IO, Any, Sequence
+
+import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
-from .shaping.runs_view import RunsView
+from .shaping.formatting import format_timestamp, is_missing, printable
+from .shaping.runs_view import RunsView, column_kind, data_columns, varying
 
 STATUS_STYLES = {"running": "cyan", "finished": "green", "failed": "red", "killed": "yellow",
                  "crashed": "bold red", "damaged": "bold yellow"}
+
+TABLE_MAX_COLUMNS = 40
+"""Params, metrics and tags shown in the `ls` table at most; more is not a table one can read."""
+
+SHORT_FRAME = 2000
+"""Up to this many runs, `shown_columns` works on plain lists; above, with pandas."""
+
+_KIND_PRIORITY = {"metric": 0, "param": 1, "tag": 2}
 
 
 def runs_rich_table(view: RunsView, title: Text | None = None) -> Table:
@@ -22,3 +41,94 @@ def runs_rich_table(view: RunsView, title: Text | None = None) -> Table:
                  for col, text in zip(view.columns, view.cells(row))]
         table.add_row(*cells)
     return table
+
+
+def shown_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns the runs table shows by default (what `runs_view.varying` keeps: a param,
+    metric or the experiment goes when it is empty everywhere or the same in every run that has
+    it, if two or more do), in the table's order. A short frame (a few runs, maybe with
+    10,000 params) is checked on plain lists: a pandas call per column would take seconds.
+    A tall one (100,000 runs, tens of columns) is what pandas does best."""
+    keys = [k for k in data_columns(frame) if k in frame.columns and k not in ("run_id", "ended", "host", "user", "reason")]
+    if not len(frame):
+        return keys
+    if len(frame) > SHORT_FRAME:
+        return varying(frame, keys)
+    kept = []
+    data = frame[keys].to_numpy(dtype=object)
+    for j, key in enumerate(keys):
+        kind = column_kind(key)
+        if kind == "base" and key != "experiment":
+            kept.append(key)
+            continue
+        values = [v for v in data[:, j] if not is_missing(v)]
+        if not values:
+            continue
+        if kind != "tag" and len(values) >= 2 and _distinct(values) <= 1:
+            continue
+        kept.append(key)
+    return kept
+
+
+def _distinct(values: list[Any]) -> int:
+    try:
+        return len(set(values))
+    except TypeError:
+        return len({repr(v) for v in values})
+
+
+def cap_columns(keys: Sequence[str], limit: int = TABLE_MAX_COLUMNS) -> tuple[list[str], list[str]]:
+    """At most `limit` params/metrics/tags of `keys`, metrics first, then params, then tags
+    (each in their order); returns (kept in the original order, left out)."""
+    data = [k for k in keys if column_kind(k) != "base"]
+    if len(data) <= limit:
+        return list(keys), []
+    ranked = sorted(range(len(data)), key=lambda i: (_KIND_PRIORITY[column_kind(data[i])], i))
+    chosen = {data[i] for i in ranked[:limit]}
+    return [k for k in keys if column_kind(k) == "base" or k in chosen], [k for k in data if k not in chosen]
+
+
+def write_tsv(frame: pd.DataFrame, keys: Sequence[str], out: IO[str]) -> None:
+    """Tab-separated lines: a header of column keys (`params.lr`, `metrics.mse`, as in `--csv`),
+    then one line per run, every value whole. Status is its word, times are local
+    `YYYY-MM-DD HH:MM:SS`, durations seconds. Tabs, newlines and every other control character
+    in a value show as visible symbols (`printable`), so a line is always one run and a field
+    never holds a tab."""
+    out.write("\t".join(printable(k) for k in keys) + "\n")
+    data = frame[list(keys)].to_numpy(dtype=object)
+    kinds = [k if k in ("created", "ended") else "value" for k in keys]
+    for row in data:
+        out.write("\t".join(_tsv_cell(kind, v) for kind, v in zip(kinds, row)) + "\n")
+
+
+def _tsv_cell(kind: str, value: Any) -> str:
+    if is_missing(value):
+        return ""
+    if kind != "value":
+        return format_timestamp(value)
+    return printable(plain_value(value))
+
+
+def plain_value(value: Any) -> str:
+    """A value with every digit it has: whole floats without `.0`, `true`/`false`, text as is."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    return str(value)
+
+
+def write_csv(frame: pd.DataFrame, out: IO[str]) -> None:
+    """The whole frame as CSV (as pandas writes it), every text cell and header made safe by
+    `printable`: no escape code, C1 control or bidi override from the store reaches the
+    terminal or the file."""
+    data = frame.to_numpy(dtype=object)
+    unsafe = sorted({j for row in data for j, v in enumerate(row) if isinstance(v, str) and not v.isprintable()})
+    safe = frame.copy(deep=False) if unsafe else frame
+    for j in unsafe:
+        safe.isetitem(j, [printable(v) if isinstance(v, str) else v for v in data[:, j]])
+    if any(not str(c).isprintable() for c in frame.columns):
+        safe = safe.set_axis([printable(str(c)) for c in frame.columns], axis=1)
+    safe.to_csv(out, index=False)

@@ -18,14 +18,15 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 from textual.worker import Worker, WorkerState
 
 from tui.shaping.diff import (
-    ONLY_DIFF_THRESHOLD, SECTION_TITLES, Diff, DiffRow, Direction, build_diff, flip_direction, format_delta,
-    to_csv, to_markdown,
+    ONLY_DIFF_THRESHOLD, SECTION_TITLES, Diff, DiffRow, Direction, bounded, build_diff, flip_direction,
+    format_delta, to_csv, to_markdown,
 )
 from tui.shaping.formatting import printable
 
@@ -56,7 +57,8 @@ class DiffScreen(Screen[None]):
         Binding("f", "flip_direction", "Flip better", id="diff.flip",
                 tooltip="Flip whether lower or higher is better for the metric under the cursor"),
         Binding("x", "export", "Export", id="diff.export",
-                tooltip="Write the diff as Markdown and CSV to the current folder and copy the Markdown"),
+                tooltip="Write the diff as Markdown and CSV (asks where; the current folder by default) "
+                        "and copy the Markdown"),
     ]
 
     def __init__(self, store: RunStore, run_ids: list[str], *, name: str | None = None,
@@ -71,7 +73,8 @@ class DiffScreen(Screen[None]):
         self.only_diff = False
         self.overrides: dict[str, Direction | None] = {}
         self.export_dir: Path | None = None
-        """Where exports go; None means the current working directory at export time."""
+        """The folder the export prompt offers; None means the current working directory then.
+        Set to the folder last written to."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading runs…"), id="diff-title")
@@ -107,10 +110,12 @@ class DiffScreen(Screen[None]):
             if event.state == WorkerState.SUCCESS and isinstance(worker.result, DiffExport):
                 done = worker.result
                 self.app.copy_to_clipboard(done.markdown)
-                self.notify(f"Wrote {done.markdown_path} and {done.csv_path.name} ({done.rows} rows); "
-                            "Markdown copied to the clipboard", title="Diff exported", markup=False)
+                self.export_dir = done.markdown_path.parent
+                self.notify(f"Wrote {printable(str(done.markdown_path))} and {printable(str(done.csv_path))} "
+                            f"({done.rows} rows); Markdown copied to the clipboard", title="Diff exported",
+                            markup=False)
             elif event.state == WorkerState.ERROR:
-                self.notify(f"Could not write the export: {worker.error}", title="Export failed",
+                self.notify(f"Could not write the export: {printable(str(worker.error))}", title="Export failed",
                             severity="error", markup=False)
 
     # -- drawing ------------------------------------------------------------------------
@@ -274,10 +279,18 @@ class DiffScreen(Screen[None]):
     def action_export(self) -> None:
         if self.diff is None:
             return
-        self.export(self.diff, self.only_diff, self.export_dir or Path.cwd())
+        diff, only_diff = self.diff, self.only_diff
+
+        def chosen(folder: Path | None) -> None:
+            if folder is not None:
+                self.export(diff, only_diff, folder)
+
+        self.app.push_screen(ExportPrompt(self.export_dir or Path.cwd(), len(diff.visible(only_diff))), chosen)
 
     @work(thread=True, exclusive=True, group="diff-export", exit_on_error=False, description="Writing the diff")
     def export(self, diff: Diff, only_diff: bool, folder: Path) -> DiffExport:
+        """Write both files into `folder` (made if missing); the Markdown is also returned to copy."""
+        folder.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         markdown = to_markdown(diff, only_diff=only_diff)
         md_path = folder / f"tracktui-diff-{stamp}.md"
@@ -287,13 +300,51 @@ class DiffScreen(Screen[None]):
         return DiffExport(md_path, csv_path, markdown, len(diff.visible(only_diff)))
 
 
+class ExportPrompt(ModalScreen[Path | None]):
+    """Asks which folder the export goes to, offering `default`; returns it, or None (escape)."""
+
+    DEFAULT_CSS = """
+    ExportPrompt { align: center middle; }
+    ExportPrompt > Vertical { width: 80; max-width: 95%; height: auto; border: thick $primary;
+                              background: $surface; padding: 0 1; }
+    ExportPrompt Static { height: auto; }
+    ExportPrompt #export-help { color: $text-muted; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="diff.export.cancel"),
+    ]
+
+    def __init__(self, default: Path, rows: int) -> None:
+        super().__init__()
+        self.default = default
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(f"Export {self.rows} rows as Markdown and CSV (Markdown also to the clipboard) "
+                              f"into the folder (default: {printable(str(self.default))}):"), id="export-title")
+            yield Input(value=str(self.default), id="export-folder")
+            yield Static(Text("enter writes · escape cancels · a missing folder is made"), id="export-help")
+
+    @on(Input.Submitted, "#export-folder")
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        self.dismiss(Path(text).expanduser() if text else self.default)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 def _line(text: str) -> str:
     """Store text as one safe line: line breaks shown as `⏎`, every other control character
-    (escape codes included) as a visible symbol by `printable`, so it cannot touch the terminal."""
-    return printable(text.replace("\r", " ").replace("\n", " ⏎ "))
+    (escape codes included) as a visible symbol by `printable`, so it cannot touch the terminal;
+    at most `SHOWN_CHARS` characters and the size of the rest (`bounded`)."""
+    return printable(bounded(text).replace("\r", " ").replace("\n", " ⏎ "))
 
 
 def _cut(text: str, width: int) -> str:
-    """One safe line (see `_line`) of at most `width` characters; the rest is replaced by `…`."""
-    line = _line(text)
+    """One safe line (see `_line`) of at most `width` characters; the rest is replaced by `…`.
+    Every character becomes at least one, so only the first `width + 1` need making safe."""
+    line = _line(text[: width + 1])
     return line if len(line) <= width else line[: width - 1] + "…"

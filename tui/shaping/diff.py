@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
 
-from .formatting import format_duration
+from .formatting import format_duration, printable
 
 if TYPE_CHECKING:
     from store import RunDetail
@@ -28,6 +28,11 @@ ONLY_DIFF_THRESHOLD = 20
 
 MISSING = "—"
 """How a field the run does not have is shown."""
+
+SHOWN_CHARS = 500
+"""A value longer than this is shown cut, with its full size (the screen, `tracktui diff`,
+the Markdown export and the clipboard): a 20 MB tag must not take a minute to draw. Whether
+values differ is still decided on the whole values; CSV and JSON keep them whole."""
 
 LOWER_IS_BETTER = frozenset({
     "loss", "error", "errors", "err", "mse", "mae", "rmse", "rmsle", "mape", "smape", "perplexity", "ppl",
@@ -108,9 +113,15 @@ class DiffRow:
     better: list[bool | None] = field(default_factory=list)
     """Whether each run beats the reference (None: same, reference itself, or direction unknown)."""
     best: list[bool] = field(default_factory=list)
+    _texts: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
 
     def text(self, index: int) -> str:
-        return format_value(self.values[index])
+        """Run `index`'s value as shown: at most `SHOWN_CHARS` characters, then its size.
+        Not yet made safe for a terminal (see `safe_text`)."""
+        text = self._texts.get(index)
+        if text is None:
+            text = self._texts[index] = bounded(format_value(self.values[index]))
+        return text
 
 
 class _Missing:
@@ -307,11 +318,36 @@ def format_value(value: Any, exact: bool = False) -> str:
     return json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
 
 
-def format_delta(row: DiffRow, index: int, compact: bool = False) -> str:
+def bounded(text: str, limit: int = SHOWN_CHARS) -> str:
+    """`text`, or its first `limit` characters and how long it is: `abc… (20,000,000 characters)`.
+    A text already cut is left as it is (the slack holds the size note)."""
+    if len(text) <= limit + 40:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def safe_text(text: str) -> str:
+    """Store text made safe to print or write: line breaks kept, every other control character
+    (escape codes, C1 controls, bidi overrides) shown as a visible symbol by `printable`.
+    Long text is checked in chunks, so only the parts that need it pay for the slow path."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    return "\n".join(line if line.isprintable() else _printable_chunks(line) for line in lines)
+
+
+def _printable_chunks(line: str, size: int = 4096) -> str:
+    if len(line) <= size:
+        return printable(line)
+    return "".join(printable(line[i:i + size]) for i in range(0, len(line), size))
+
+
+def format_delta(row: DiffRow, index: int, compact: bool = False, exact: bool = False) -> str:
     """`+0.012 (+4.1%)`, or '' when the cell has no delta (reference, non-number, equal).
 
     `compact` gives only the percentage (`+4.1%`), or only the difference when the reference
-    is 0, for tables that must fit three runs in 80 columns.
+    is 0, for tables that must fit three runs in 80 columns. `exact` (exports, whose values
+    keep every digit) gives the difference with the digits the values have: the exact
+    difference of the two values as written (0.8123456789 - 0.76381442915732 = +0.04853124974268),
+    without binary float noise.
     """
     delta = row.deltas[index] if row.deltas else None
     if delta is None or delta == 0:
@@ -319,16 +355,33 @@ def format_delta(row: DiffRow, index: int, compact: bool = False) -> str:
     pct = row.pct[index]
     if compact and pct is not None:
         return f"{pct:+.1f}%" if abs(pct) < 1e4 else f"{pct:+.2e}%"
-    text = f"{delta:+.3g}"
+    text = _exact_delta(row.values[index], row.values[0]) if exact else f"{delta:+.3g}"
     if pct is not None:
         text += f" ({pct:+.1f}%)" if abs(pct) < 1e4 else f" ({pct:+.2e}%)"
     return text
 
 
+def _exact_delta(value: Any, ref: Any) -> str:
+    """value - ref, computed on their shortest decimal texts (what the exports print)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        diff = Decimal(format_exact(value)) - Decimal(format_exact(ref))
+    except (InvalidOperation, TypeError, ValueError):
+        return f"{float(value) - float(ref):+.17g}"
+    diff = diff.normalize()
+    if -7 <= diff.adjusted() < 16:
+        text = format(diff, "f")
+    else:
+        text = repr(float(diff))
+    return text if text.startswith("-") else "+" + text
+
+
 def cell_text(row: DiffRow, index: int, exact: bool = False) -> str:
-    """The value with its delta and best mark; `exact` keeps every digit of the value (exports)."""
+    """The value with its delta and best mark; `exact` keeps every digit of the value and of
+    its delta (exports)."""
     text = format_value(row.values[index], exact=exact)
-    delta = format_delta(row, index)
+    delta = format_delta(row, index, exact=exact)
     if delta:
         text += f" {delta}"
     if row.best and row.best[index]:
@@ -340,7 +393,9 @@ def cell_text(row: DiffRow, index: int, exact: bool = False) -> str:
 
 
 def to_markdown(diff: Diff, only_diff: bool = False) -> str:
-    """A GitHub-flavoured Markdown table; section headings are bold rows."""
+    """A GitHub-flavoured Markdown table; section headings are bold rows. Every value is made
+    safe (`safe_text`: the file is `cat` to terminals and copied over OSC 52) and long ones are
+    cut (`bounded`)."""
     header = ["field", *(_md_cell(r.name) for r in diff.runs)]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     section = None
@@ -348,25 +403,26 @@ def to_markdown(diff: Diff, only_diff: bool = False) -> str:
         if row.section != section:
             section = row.section
             lines.append(f"| **{SECTION_TITLES[section]}** |" + " |" * len(diff.runs))
-        cells = [_md_cell(row.field), *(_md_cell(cell_text(row, i, exact=True)) for i in range(len(diff.runs)))]
+        cells = [_md_cell(row.field), *(_md_cell(bounded(cell_text(row, i, exact=True)))
+                                        for i in range(len(diff.runs)))]
         lines.append("| " + " | ".join(cells) + " |")
     legend = "First run is the reference; deltas are against it; ✓ marks the best value of a metric."
     return "\n".join(lines) + f"\n\n{legend}\n"
 
 
 def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
+    return safe_text(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
 
 
 def to_csv(diff: Diff, only_diff: bool = False) -> str:
     """One line per field: section, field, differs, then each run's plain value with every digit
-    (durations in seconds)."""
+    (durations in seconds), whole however long, made safe by `safe_text` (line breaks kept)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["section", "field", "differs", *(r.name for r in diff.runs)])
+    writer.writerow(["section", "field", "differs", *(safe_text(r.name) for r in diff.runs)])
     for row in diff.visible(only_diff):
-        values = ["" if v is MISSING_VALUE else _csv_value(v) for v in row.values]
-        writer.writerow([row.section, row.field, "yes" if row.differs else "no", *values])
+        values = ["" if v is MISSING_VALUE else safe_text(_csv_value(v)) for v in row.values]
+        writer.writerow([row.section, safe_text(row.field), "yes" if row.differs else "no", *values])
     return buf.getvalue()
 
 
