@@ -7,29 +7,28 @@ file appends once a second. What a crash can lose is at most that last second.
 
 from __future__ import annotations
 
-import atexit
-import json
 import getpass
 import numbers
 import os
 import platform
 import shutil
-import signal
 import subprocess
 import sys
 import threading
 import time
 import traceback
-import weakref
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Iterator
+from typing import Any
 
 from . import format as fmt
-from .errors import RunFinishedError, RunLockedError
-from .process import hostname, pid_alive, process_start
+from . import lifecycle
+from .errors import RunFinishedError
+from .lifecycle import FLUSH_INTERVAL, active_run, install_exit_hooks, open_runs, push_active
+from .lock import release_lock, take_lock
+from .process import hostname, process_start
 
-FLUSH_INTERVAL = 1.0
+__all__ = ["Run", "active_run", "install_exit_hooks", "open_runs", "push_active"]
 
 
 class Run:
@@ -74,7 +73,7 @@ class Run:
             self._take_lock()
         self._write_meta()
         self._write_summary()
-        _FLUSHER.add(self)
+        lifecycle.register(self)
 
     # -- creation ---------------------------------------------------------------------
 
@@ -143,30 +142,7 @@ class Run:
                 os.truncate(path, size - size % fmt.HISTORY_RECORD_SIZE)
 
     def _take_lock(self) -> None:
-        """O_EXCL create works on local disks and NFSv3+; a lock whose writer is dead is taken over.
-
-        A takeover replaces the lock with a rename and reads it back: of two processes taking
-        over the same stale lock at once, only the one whose lock survives goes on.
-        """
-        lock = self.path / fmt.LOCK
-        owner = {"host": hostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()),
-                 "time": time.time()}
-        body = fmt.dumps(owner)
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(body)
-            return
-        current = _read_lock(lock)
-        if _lock_held(current, lock, self.path):
-            who = f"pid {current.get('pid')} on {current.get('host')}" if current else "another process"
-            raise RunLockedError(f"run {self.id} is being written by {who}; wait for it to finish, or stop that process")
-        fmt.atomic_write_text(lock, body)
-        if _read_lock(lock) != json.loads(body):
-            raise RunLockedError(f"run {self.id} was taken over by another writer at the same moment")
+        take_lock(self.path, self.id)
 
     # -- logging ----------------------------------------------------------------------
 
@@ -316,6 +292,16 @@ class Run:
                     self._tags_dirty |= tags is not None
                 raise
 
+    def background_flush(self) -> None:
+        """The flusher thread's flush: a full disk must not kill the training loop; say it once."""
+        try:
+            self.flush()
+            self._flush_error_shown = False
+        except Exception as exc:
+            if not self._flush_error_shown:
+                self._flush_error_shown = True
+                print(f"tracktui: could not flush run {self.id} (will retry): {exc}", file=sys.stderr)
+
     def _append_history(self, buf: list[tuple[str, int, float, float]], written: set[str]) -> None:
         import numpy as np
 
@@ -355,7 +341,6 @@ class Run:
             if self._finished:
                 return
             self._finished = True
-        _FLUSHER.remove(self)
         try:
             self.flush()
         finally:
@@ -366,8 +351,8 @@ class Run:
                 self._write_summary()
                 self._write_meta()
             finally:
-                (self.path / fmt.LOCK).unlink(missing_ok=True)
-                _pop_active(self)
+                release_lock(self.path)
+                lifecycle.unregister(self)
 
     def __enter__(self) -> Run:
         return self
@@ -380,8 +365,9 @@ class Run:
             self.finish("killed", "KeyboardInterrupt")
         elif issubclass(exc_type, SystemExit):
             code = getattr(exc, "code", None)
-            if _killed_by:
-                self.finish("killed", _killed_by[0])
+            killed = lifecycle.killed_by()
+            if killed:
+                self.finish("killed", killed)
             elif code in (0, None):
                 self.finish()
             else:
@@ -471,167 +457,3 @@ def _git_info() -> dict[str, Any] | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return {"commit": commit, "branch": branch, "dirty": dirty}
-
-
-def _read_lock(lock: Path) -> dict[str, Any] | None:
-    try:
-        data = fmt.read_json(lock)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-LOCK_GRACE = 10.0
-"""A lock file too new to have its contents yet (or unreadable) counts as held for this long."""
-
-
-def _lock_held(owner: dict[str, Any] | None, lock: Path, run_path: Path) -> bool:
-    pid = owner.get("pid") if owner else None
-    if owner is None or not isinstance(pid, int) or isinstance(pid, bool):
-        try:
-            return time.time() - lock.stat().st_mtime < LOCK_GRACE
-        except OSError:
-            return False
-    if owner.get("host") == hostname():
-        start = owner.get("pid_start")
-        return pid_alive(pid, start if isinstance(start, int) else None)
-    try:
-        heartbeat = float(fmt.read_json(run_path / fmt.SUMMARY).get("heartbeat", 0))
-    except (OSError, ValueError, TypeError, AttributeError):
-        return False
-    return time.time() - heartbeat < fmt.HEARTBEAT_STALE
-
-
-# -- the process-wide flusher and active-run stack --------------------------------------
-
-
-class _Flusher:
-    """One daemon thread flushes every open run; started lazily with the first run."""
-
-    def __init__(self) -> None:
-        self._runs: weakref.WeakSet[Run] = weakref.WeakSet()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def add(self, run: Run) -> None:
-        with self._lock:
-            self._runs.add(run)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name="tracktui-flusher", daemon=True)
-                self._thread.start()
-
-    def remove(self, run: Run) -> None:
-        with self._lock:
-            self._runs.discard(run)
-
-    def runs(self) -> list[Run]:
-        with self._lock:
-            return list(self._runs)
-
-    def _loop(self) -> None:
-        while True:
-            runs = self.runs()
-            interval = min((r.flush_interval for r in runs), default=FLUSH_INTERVAL)
-            time.sleep(interval)
-            for run in runs:
-                try:
-                    run.flush()
-                    run._flush_error_shown = False
-                except Exception as exc:  # a full disk must not kill the training loop; say it once
-                    if not run._flush_error_shown:
-                        run._flush_error_shown = True
-                        print(f"tracktui: could not flush run {run.id} (will retry): {exc}", file=sys.stderr)
-
-
-_FLUSHER = _Flusher()
-_ACTIVE: list[Run] = []
-_ACTIVE_LOCK = threading.Lock()
-
-
-def push_active(run: Run) -> None:
-    with _ACTIVE_LOCK:
-        _ACTIVE.append(run)
-
-
-def _pop_active(run: Run) -> None:
-    with _ACTIVE_LOCK:
-        if run in _ACTIVE:
-            _ACTIVE.remove(run)
-
-
-def active_run() -> Run | None:
-    with _ACTIVE_LOCK:
-        return _ACTIVE[-1] if _ACTIVE else None
-
-
-def open_runs() -> Iterator[Run]:
-    yield from _FLUSHER.runs()
-
-
-_exit_error: list[str] = []
-_killed_by: list[str] = []
-
-
-def _finish_all_at_exit() -> None:
-    if _killed_by:
-        status, error = "killed", _killed_by[0]
-    elif _exit_error:
-        status, error = "failed", _exit_error[0]
-    else:
-        status, error = "finished", None
-    for run in list(_FLUSHER.runs()):
-        try:
-            run.finish(status, error)
-        except Exception as exc:
-            print(f"tracktui: could not finish run {run.id} at exit: {exc}", file=sys.stderr)
-
-
-def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-    if issubclass(exc_type, KeyboardInterrupt):
-        _killed_by.append("KeyboardInterrupt")
-    else:
-        _exit_error.append("".join(traceback.format_exception(exc_type, exc, tb)))
-    _previous_excepthook(exc_type, exc, tb)
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    """Unwind like Ctrl-C does: `with` blocks and atexit then close runs as killed.
-
-    Finishing runs here, inside the handler, could deadlock on a lock the interrupted
-    `log_metric` holds. A second SIGTERM kills the process at once.
-    """
-    _killed_by.append("SIGTERM")
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    raise SystemExit(128 + signum)
-
-
-def _forget_runs_in_child() -> None:
-    """After fork: the child shares the parent's Run objects but must never write or close them."""
-    global _FLUSHER, _ACTIVE_LOCK
-    _FLUSHER = _Flusher()
-    _ACTIVE_LOCK = threading.Lock()  # a parent thread may have held it at the fork
-    _ACTIVE.clear()
-    if signal.getsignal(signal.SIGTERM) is _on_sigterm:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-_previous_excepthook = sys.excepthook
-_hooks_installed = False
-
-
-def install_exit_hooks() -> None:
-    """Flush and close runs at interpreter exit, on an uncaught exception and on SIGTERM.
-
-    SIGTERM is only taken over when nobody else handles it and we are on the main thread.
-    """
-    global _hooks_installed, _previous_excepthook
-    if _hooks_installed:
-        return
-    _hooks_installed = True
-    atexit.register(_finish_all_at_exit)
-    if hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=_forget_runs_in_child)
-    _previous_excepthook = sys.excepthook
-    sys.excepthook = _excepthook
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _on_sigterm)
