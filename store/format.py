@@ -10,7 +10,7 @@ import json
 import os
 import re
 import secrets
-import tempfile
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -122,9 +122,64 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, default=_json_default, ensure_ascii=False, indent=1)
 
 
+FILE_MODE = 0o666
+"""Mode asked for every file the store creates; the umask takes off the rest (0644 under 022).
+Not `tempfile.mkstemp`, which makes 0600 files that teammates cannot read."""
+
+TEMP_SUFFIX = ".tmp"
+STALE_TEMP_AGE = 3600.0
+"""A temporary older than this (seconds) belongs to a writer that was killed mid-write."""
+
+
+def temp_path(path: Path) -> Path:
+    """A temporary name beside `path`: `.<name>.<random>.tmp`, which every reader skips."""
+    return path.parent / f".{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+
+
+def create_temp(path: Path, mode: int = FILE_MODE) -> tuple[int, Path]:
+    """Create a fresh temporary beside `path` (O_EXCL, mode under the umask): fd and name."""
+    while True:
+        tmp = temp_path(path)
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode), tmp
+        except FileExistsError:
+            continue
+
+
+def remove_stale_temporaries(folder: Path, max_age: float = STALE_TEMP_AGE, recursive: bool = False) -> list[Path]:
+    """Delete `.<name>.<random>.tmp` files (and such run folders) older than `max_age` seconds.
+
+    A process killed between creating a temporary and renaming it (an index save, an atomic
+    write, an artifact copy, a run being created) leaves one behind; nothing else ever
+    removes it. Young ones are left alone: their writer may still be at work. Returns what
+    was removed. Errors (a file gone meanwhile, no permission) are ignored: this is tidying.
+    """
+    removed: list[Path] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX):
+                if now - entry.stat(follow_symlinks=False).st_mtime < max_age:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+                removed.append(Path(entry.path))
+            elif recursive and entry.is_dir(follow_symlinks=False):
+                removed += remove_stale_temporaries(Path(entry.path), max_age, recursive=True)
+        except OSError:
+            continue
+    return removed
+
+
 def atomic_write_text(path: Path, text: str, fsync: bool = True) -> None:
     """Replace `path` so that a reader sees the old file or the new one, never half of one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = create_temp(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -12,6 +12,7 @@ import numbers
 import os
 import platform
 import shutil
+import stat
 import subprocess
 import sys
 import threading
@@ -227,7 +228,12 @@ class Run:
         return base / rel
 
     def log_artifact(self, local_path: str | os.PathLike[str], name: str | None = None) -> Path:
-        """Copy a file or a folder into the run's artifacts, as `name` (default: its own name)."""
+        """Copy a file or a folder into the run's artifacts, as `name` (default: its own name).
+
+        Each file is copied to a temporary name in its destination folder and renamed into
+        place, so a kill mid-copy never leaves a truncated artifact under its final name.
+        Modes follow the umask (executables stay executable), not the source's private bits.
+        """
         self._check_open()
         src = Path(local_path)
         if not src.exists():
@@ -235,9 +241,9 @@ class Run:
         dest = self.artifact_path(name or src.name)
         dest.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
-            shutil.copytree(src, dest, dirs_exist_ok=True)
+            shutil.copytree(src, dest, dirs_exist_ok=True, copy_function=_copy_file_atomic)
         else:
-            shutil.copy2(src, dest)
+            _copy_file_atomic(src, dest)
         return dest
 
     def log_text(self, name: str, text: str) -> Path:
@@ -380,6 +386,37 @@ class Run:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def _copy_file_atomic(src: str | os.PathLike[str], dest: str | os.PathLike[str]) -> str:
+    """Copy `src` to `dest` through a temporary in dest's folder, then rename it into place."""
+    target = Path(dest)
+    mode = 0o777 if os.stat(src).st_mode & stat.S_IXUSR else fmt.FILE_MODE
+    fd, tmp = fmt.create_temp(target, mode)
+    try:
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+            shutil.copyfileobj(inp, out, 1 << 20)
+        shutil.copystat(src, tmp, follow_symlinks=True)
+        os.chmod(tmp, mode & ~_umask())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return str(target)
+
+
+def _umask() -> int:
+    """The process umask: from /proc on Linux, else by setting and restoring it (racy with threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _as_float(key: str, value: Any) -> float:
