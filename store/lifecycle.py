@@ -17,6 +17,7 @@ import threading
 import time
 import traceback
 import weakref
+from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -67,11 +68,16 @@ _killed_by: list[str] = []
 
 
 def register(run: Run) -> None:
-    """Have the background thread flush `run` until `unregister`."""
+    """Have the background thread flush `run` until `stop_flushing` or `unregister`."""
     _flusher.add(run)
 
 
+def stop_flushing(run: Run) -> None:
+    _flusher.remove(run)
+
+
 def unregister(run: Run) -> None:
+    """`run` is closed: no more background flushes, and no longer the active run."""
     _flusher.remove(run)
     with _active_lock:
         if run in _active:
@@ -98,7 +104,45 @@ def killed_by() -> str | None:
     return _killed_by[0] if _killed_by else None
 
 
+_finishing = 0
+"""How many `finish()` calls the main thread is inside; SIGTERM waits for them."""
+_sigterm_held = False
+_at_exit = False
+
+
+@contextmanager
+def finishing() -> Iterator[None]:
+    """Around `Run.finish()`: a SIGTERM landing inside is held until the run is closed.
+
+    Raising SystemExit in the middle of a finish (as the handler otherwise does) would
+    interrupt the final flush and record the wrong status. Held instead, the run records
+    `killed` with everything flushed, and the SystemExit is raised here on the way out, so
+    the process still ends as SIGTERM asks. Only the main thread runs signal handlers, so
+    only its finishes hold the signal; at interpreter exit there is nothing left to raise into.
+    """
+    global _finishing, _sigterm_held
+    main = threading.current_thread() is threading.main_thread()
+    if main:
+        _finishing += 1
+    try:
+        yield
+    finally:
+        if main:
+            _finishing -= 1
+            if _finishing == 0 and _sigterm_held:
+                _sigterm_held = False
+                if not _at_exit:
+                    raise SystemExit(128 + signal.SIGTERM)
+
+
+def sigterm_while_finishing() -> bool:
+    """Whether a SIGTERM arrived during the current finish (the run is then `killed`)."""
+    return _sigterm_held
+
+
 def _finish_all_at_exit() -> None:
+    global _at_exit
+    _at_exit = True
     if _killed_by:
         status, error = "killed", _killed_by[0]
     elif _exit_error:
@@ -124,10 +168,15 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     """Unwind like Ctrl-C does: `with` blocks and atexit then close runs as killed.
 
     Finishing runs here, inside the handler, could deadlock on a lock the interrupted
-    `log_metric` holds. A second SIGTERM kills the process at once.
+    `log_metric` holds. Inside a `finish()` the exit waits for it (`finishing`). A second
+    SIGTERM kills the process at once.
     """
+    global _sigterm_held
     _killed_by.append("SIGTERM")
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if _finishing:
+        _sigterm_held = True
+        return
     raise SystemExit(128 + signum)
 
 

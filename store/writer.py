@@ -29,6 +29,9 @@ from .lifecycle import FLUSH_INTERVAL, active_run, install_exit_hooks, open_runs
 from .lock import release_lock, take_lock
 from .process import hostname, process_start
 
+FINISH_RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0)
+"""Pauses between the flush attempts of `finish()` when writing fails (a full disk)."""
+
 __all__ = ["Run", "active_run", "install_exit_hooks", "open_runs", "push_active"]
 
 
@@ -63,7 +66,8 @@ class Run:
         self._finished = False
         self.status = "running"
         self._pid = os.getpid()
-        self._flush_error_shown = False
+        self._io_warned = False
+        self._hist_size: dict[str, int] = {}
         if resume:
             self.path = self._find(root, self.id)
             self._take_lock()
@@ -270,45 +274,67 @@ class Run:
     def flush(self) -> None:
         """Write everything buffered. Called by the flusher thread; safe to call any time.
 
-        If a write fails (a full disk), what was not written goes back into the buffer and
-        the next flush tries again: nothing logged is dropped on the floor.
+        Each part (each metric's history, params, tags, the summary) is written on its own,
+        so one that fails (a full disk) never blocks the others; what was not written goes
+        back into the buffer and the next flush tries again, and the first error is raised
+        after every part was tried. Nothing logged is dropped on the floor.
         """
         with self._io_lock:
             with self._lock:
                 buf, self._buf = self._buf, []
+                # Cannot fail: log_params/set_tags only keep plain JSON values (see fmt.json_value).
                 params = fmt.dumps(self._params) if self._params_dirty else None
                 tags = fmt.dumps(self._tags) if self._tags_dirty else None
                 self._params_dirty = self._tags_dirty = False
             written: set[str] = set()
+            failed: list[OSError] = []
             try:
-                if params is not None:
-                    fmt.atomic_write_text(self.path / fmt.PARAMS, params)
-                    params = None
-                if tags is not None:
-                    fmt.atomic_write_text(self.path / fmt.TAGS, tags)
-                    tags = None
                 if buf:
-                    self._append_history(buf, written)
-                if buf or time.time() - self._last_summary_write >= fmt.HEARTBEAT_INTERVAL:
-                    self._write_summary()
-            except BaseException:
+                    self._append_history(buf, written, failed)
+                if params is not None:
+                    try:
+                        fmt.atomic_write_text(self.path / fmt.PARAMS, params)
+                        params = None
+                    except OSError as exc:
+                        failed.append(exc)
+                if tags is not None:
+                    try:
+                        fmt.atomic_write_text(self.path / fmt.TAGS, tags)
+                        tags = None
+                    except OSError as exc:
+                        failed.append(exc)
+                if buf or failed or time.time() - self._last_summary_write >= fmt.HEARTBEAT_INTERVAL:
+                    try:
+                        self._write_summary()
+                    except OSError as exc:
+                        failed.append(exc)
+            finally:  # also when a signal (SystemExit, KeyboardInterrupt) lands mid-flush
                 with self._lock:
                     self._buf[:0] = [point for point in buf if point[0] not in written]
                     self._params_dirty |= params is not None
                     self._tags_dirty |= tags is not None
-                raise
+            if failed:
+                raise failed[0]
 
     def background_flush(self) -> None:
-        """The flusher thread's flush: a full disk must not kill the training loop; say it once."""
+        """The flusher thread's flush: a full disk must not kill the training loop; say so once."""
         try:
             self.flush()
-            self._flush_error_shown = False
         except Exception as exc:
-            if not self._flush_error_shown:
-                self._flush_error_shown = True
-                print(f"tracktui: could not flush run {self.id} (will retry): {exc}", file=sys.stderr)
+            self._warn_once(exc, f"its points are kept in memory and written again every {self.flush_interval:g} s")
+        else:
+            self._io_warned = False
 
-    def _append_history(self, buf: list[tuple[str, int, float, float]], written: set[str]) -> None:
+    def _warn_once(self, exc: BaseException, consequence: str) -> None:
+        """One message per failure episode: where, why, what happens, and what to do."""
+        if self._io_warned:
+            return
+        self._io_warned = True
+        print(f"tracktui: cannot write run {self.id} in {self.path} ({exc}); {consequence}. "
+              f"Free space on that disk (or fix its permissions) to keep them.", file=sys.stderr, flush=True)
+
+    def _append_history(self, buf: list[tuple[str, int, float, float]], written: set[str],
+                        failed: list[OSError]) -> None:
         import numpy as np
 
         by_key: dict[str, list[tuple[int, float, float]]] = {}
@@ -317,11 +343,12 @@ class Run:
         dtype = np.dtype(list(fmt.HISTORY_FIELDS))
         for key, points in by_key.items():
             arr = np.array(points, dtype=dtype)
-            path = self.path / fmt.METRICS_DIR / fmt.metric_filename(key)
-            with open(path, "ab") as fh:
-                fh.write(arr.tobytes())
-                fh.flush()
-                os.fsync(fh.fileno())
+            try:
+                self._hist_size[key] = append_records(self.path / fmt.METRICS_DIR / fmt.metric_filename(key),
+                                                      arr.tobytes(), self._hist_size.get(key))
+            except OSError as exc:
+                failed.append(exc)
+                continue
             written.add(key)
             self._summary[key] = _merge_summary(self._summary.get(key), arr)
 
@@ -338,27 +365,63 @@ class Run:
     def finish(self, status: str = "finished", error: str | None = None) -> None:
         """Flush, record the final status, release the lock. Calling it again does nothing.
 
-        A process forked from the writer (a DataLoader or multiprocessing worker) shares the
-        Run object but not the run: there it does nothing.
+        Never raises for an I/O failure: a full disk at the end of training must not kill
+        the rest of the script. The flush is retried (`FINISH_RETRY_DELAYS`); what still
+        cannot be written is reported once on stderr and recorded in `meta.json` (`error`
+        and `incomplete`) when that file can still be written. A SIGTERM that arrives while
+        this runs is held until the end, then the run is recorded `killed` and the process
+        exits (see `lifecycle.finishing`). A process forked from the writer (a DataLoader
+        worker) shares the Run object but not the run: there it does nothing.
         """
         if os.getpid() != self._pid:
             return
-        with self._lock:
-            if self._finished:
-                return
-            self._finished = True
-        try:
-            self.flush()
-        finally:
-            self.status = status
-            self._meta["ended"] = time.time()
-            self._meta["error"] = error
+        with lifecycle.finishing():
+            with self._lock:
+                if self._finished:
+                    return
+                self._finished = True
+            lifecycle.stop_flushing(self)
             try:
-                self._write_summary()
-                self._write_meta()
+                lost = self._flush_for_finish()
+                if lifecycle.sigterm_while_finishing():
+                    status, error = "killed", "SIGTERM"
+                if lost:
+                    self._meta["incomplete"] = lost
+                    error = f"{error}\n\n{lost}" if error else lost
+                self.status = status
+                self._meta["ended"] = time.time()
+                self._meta["error"] = error
+                try:
+                    self._write_summary()
+                    self._write_meta()
+                except OSError as exc:
+                    self._warn_once(exc, "its final status could not be recorded (it will show as crashed)")
             finally:
                 release_lock(self.path)
                 lifecycle.unregister(self)
+
+    def _flush_for_finish(self) -> str | None:
+        """Flush, retrying while the disk is full; None when all is written, else what was lost."""
+        exc: OSError | None = None
+        for delay in (*FINISH_RETRY_DELAYS, None):
+            try:
+                self.flush()
+                return None
+            except OSError as err:
+                exc = err
+                self._warn_once(err, "retrying before the run closes; what cannot be written then is lost")
+            if delay is None or lifecycle.sigterm_while_finishing():
+                break
+            time.sleep(delay)
+        with self._lock:
+            keys = sorted({point[0] for point in self._buf})
+            count = len(self._buf)
+            files = [name for name, dirty in ((fmt.PARAMS, self._params_dirty), (fmt.TAGS, self._tags_dirty)) if dirty]
+        what = ", ".join(filter(None, [f"{count} points of {', '.join(map(repr, keys[:10]))}" if count else "",
+                                       *files])) or "the summary"
+        lost = f"data may be missing: could not write {what} ({exc})"
+        print(f"tracktui: run {self.id} in {self.path}: {lost}", file=sys.stderr, flush=True)
+        return lost
 
     def __enter__(self) -> Run:
         return self
@@ -386,6 +449,36 @@ class Run:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def append_records(path: Path, data: bytes, expected_size: int | None) -> int:
+    """Append whole history records to `path`, all or nothing in effect; the new size.
+
+    A write that fails part-way (ENOSPC after some bytes, a signal) is cut back to where it
+    started, so the file never holds a torn record that later appends would follow. The
+    file is also cut to `expected_size` (what this writer knows it wrote), or to a record
+    boundary, before appending: a cut that failed last time is repaired now.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), fmt.FILE_MODE)
+    try:
+        start = os.fstat(fd).st_size
+        keep = start - start % fmt.HISTORY_RECORD_SIZE if expected_size is None else min(expected_size, start)
+        if keep != start:
+            os.ftruncate(fd, keep)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except BaseException:
+            try:
+                os.ftruncate(fd, keep)
+            except OSError:
+                pass  # the next append cuts it (expected_size)
+            raise
+        return keep + len(data)
+    finally:
+        os.close(fd)
 
 
 def _copy_file_atomic(src: str | os.PathLike[str], dest: str | os.PathLike[str]) -> str:

@@ -50,13 +50,14 @@ def small_fs(tmp_path: Path) -> Iterator[Path]:
 def fill(fs: Path, leave: int = 0) -> Path:
     """Fill `fs` with one file until the kernel says ENOSPC; then free `leave` bytes of it."""
     filler = fs / "filler"
-    with open(filler, "wb") as fh:
-        try:
-            while True:
-                fh.write(b"\0" * 4096)
-                fh.flush()
-        except OSError:
-            pass
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
     if leave:
         os.truncate(filler, max(0, filler.stat().st_size - leave))
     return filler
@@ -123,3 +124,97 @@ def test_files_follow_the_umask_and_another_user_can_read_the_store() -> None:
         assert json.loads(read.stdout) == ["finished", "shared", {"lr": 0.1}, 1]
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+# -- item 1: an append is all or nothing, on every flush ---------------------------------------
+
+
+def test_a_partial_append_on_a_full_disk_leaves_no_torn_record(small_fs: Path) -> None:
+    """ENOSPC part-way through a record (a real full tmpfs): the file is cut back, and the
+    retry after space comes back appends on a record boundary. Before the fix the torn
+    bytes stayed mid-file and every later point read as garbage."""
+    run = store.start_run(experiment="e", root=small_fs / "s", flush_interval=3600)
+    run.log_metric("x", -1.0, step=0)
+    run.flush()
+    hist = run.path / "metrics" / "x.f64"
+    filler = fill(small_fs, leave=4096)  # one page free: 4096 is not a multiple of 24
+    for i in range(1, 1001):
+        run.log_metric("x", float(i), step=i)
+    with pytest.raises(OSError):
+        run.flush()
+    assert hist.stat().st_size == 24  # cut back to the last whole record written before
+    with pytest.raises(OSError):
+        run.flush()  # still full: still nothing torn
+    assert hist.stat().st_size % 24 == 0
+    filler.unlink()
+    run.flush()
+    run.finish()
+    detail = store.open_store(small_fs / "s").run(run.id)
+    frame = detail.history(["x"])
+    assert frame["step"].tolist() == list(range(1001))
+    assert frame["value"].tolist() == [-1.0, *map(float, range(1, 1001))]
+    assert detail.metrics["x"]["count"] == 1001 and detail.status == "finished"
+
+
+# -- item 2: a full disk at the end of training does not kill the script ----------------------
+
+
+def test_a_full_disk_at_the_end_warns_once_and_the_script_goes_on(small_fs: Path) -> None:
+    """The last flush cannot fit (100,000 points, 2.4 MB, on a 512 KB tmpfs): leaving the
+    `with` must not raise; one warning names the run's path and what to do; the run ends
+    with a reason saying data may be missing. Before the fix `__exit__` raised OSError and
+    the rest of the script never ran."""
+    root = small_fs / "s"
+    proc = run_python(f"""
+        import store, store.writer
+        store.writer.FINISH_RETRY_DELAYS = (0.01, 0.01)
+        with store.start_run(experiment="e", root={str(root)!r}, flush_interval=3600) as run:
+            run.log_params({{"lr": 0.1}})
+            for i in range(100_000):
+                run.log_metric("x", float(i))
+        print("after the with block", flush=True)
+    """)
+    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()  # type: ignore[union-attr]
+    assert proc.returncode == 0, err
+    assert "after the with block" in out
+    warnings = [line for line in err.splitlines() if line.startswith("tracktui: cannot write")]
+    assert len(warnings) == 1 and str(root) in warnings[0] and "Free space" in warnings[0]
+    s = store.open_store(root)
+    detail = s.run(s.run_ids()[0])
+    assert detail.error is not None and "data may be missing" in detail.error and "'x'" in detail.error
+    meta = json.loads((Path(detail.facts["path"]) / "meta.json").read_text())
+    assert meta["incomplete"].startswith("data may be missing")
+    assert (Path(detail.facts["path"]) / "metrics" / "x.f64").stat().st_size % 24 == 0
+    assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
+
+
+def test_points_kept_in_memory_are_written_once_space_comes_back(small_fs: Path) -> None:
+    """The disk fills while the script runs; `finish()` warns once, keeps retrying, and when
+    the space is freed (by the test, on seeing the warning) every point lands."""
+    root = small_fs / "s"
+    proc = run_python(f"""
+        import sys, store, store.writer
+        store.writer.FINISH_RETRY_DELAYS = (0.1,) * 300
+        run = store.start_run(experiment="e", root={str(root)!r}, flush_interval=3600)
+        print("started", flush=True)
+        sys.stdin.readline()
+        for i in range(5000):
+            run.log_metric("x", float(i))
+        run.finish()
+        print("finished", flush=True)
+    """, wait=False, stdin=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None and proc.stdin is not None
+    assert proc.stdout.readline().strip() == b"started"
+    filler = fill(small_fs)
+    proc.stdin.write(b"go\n")
+    proc.stdin.flush()
+    warning = proc.stderr.readline().decode()
+    assert warning.startswith("tracktui: cannot write") and str(root) in warning
+    filler.unlink()
+    assert proc.stdout.readline().strip() == b"finished"
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""  # warned once, and nothing was lost
+    s = store.open_store(root)
+    detail = s.run(s.run_ids()[0])
+    assert detail.status == "finished" and detail.error is None
+    assert detail.history()["value"].tolist() == [float(i) for i in range(5000)]
