@@ -218,3 +218,43 @@ def test_points_kept_in_memory_are_written_once_space_comes_back(small_fs: Path)
     detail = s.run(s.run_ids()[0])
     assert detail.status == "finished" and detail.error is None
     assert detail.history()["value"].tolist() == [float(i) for i in range(5000)]
+
+
+# -- item 6: SIGTERM during finish() -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("moment", ["flush", "append_records", "_write_summary"])
+def test_sigterm_inside_finish_still_flushes_everything_and_records_killed(tmp_path: Path, moment: str) -> None:
+    """A real SIGTERM, sent by the child to itself at one exact moment of `finish()` (the
+    child wraps that step to send it; the handler and the unwinding are the real ones).
+    Before the fix the handler's SystemExit cut the final flush short: buffered points were
+    dropped and the run recorded `finished`."""
+    proc = run_python(f"""
+        import os, signal, store, store.writer as w
+        moment = {moment!r}
+        owner = w.Run if hasattr(w.Run, moment) else w
+        real = getattr(owner, moment)
+        sent = [1]  # armed after start_run
+        def wrapped(*args, **kwargs):
+            if not sent:
+                sent.append(1)
+                os.kill(os.getpid(), signal.SIGTERM)
+            return real(*args, **kwargs)
+        setattr(owner, moment, wrapped)
+        run = store.start_run(experiment="e", root={str(tmp_path)!r}, flush_interval=3600)
+        sent.clear()
+        for i in range(20_000):
+            run.log_metric("x", float(i))
+        run.log_params({{"lr": 0.1}})
+        run.finish()
+        print("not reached", flush=True)
+    """)
+    assert proc.stdout is not None and proc.stdout.read() == b""
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stderr.read() if proc.stderr else ""
+    s = store.open_store(tmp_path)
+    detail = s.run(s.run_ids()[0])
+    assert detail.status == "killed" and detail.error == "SIGTERM"
+    assert detail.params == {"lr": 0.1}
+    assert detail.history()["value"].tolist() == [float(i) for i in range(20_000)]
+    assert detail.metrics["x"]["count"] == 20_000
+    assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
