@@ -183,19 +183,26 @@ class Run:
         self.log_params({key: value})
 
     def log_params(self, params: dict[str, Any]) -> None:
-        """Params are the run's inputs: logging one again with another value is an error."""
+        """Params are the run's inputs: logging one again with another value is an error.
+
+        Values are converted to plain JSON here (see `fmt.json_value`), so one that cannot
+        be stored fails at this call, naming its key, and never blocks a later flush. The
+        same value again is fine, also as a tuple for a stored list, NaN for NaN, after a
+        resume.
+        """
         if not isinstance(params, dict):
             raise TypeError(f"log_params takes a dict, got {type(params).__name__}")
-        flat = fmt.flatten(params)
+        plain = fmt.json_value(params, "param")
+        flat = fmt.flatten(plain)
         for key, value in flat.items():
             fmt.check_key(key, "param key")
-            if key in self._flat_params and self._flat_params[key] != value:
+            if key in self._flat_params and not fmt.same_value(self._flat_params[key], value):
                 raise ValueError(
                     f"param {key!r} is already {self._flat_params[key]!r}; params are a run's inputs and "
                     f"cannot change to {value!r}. Log the new value as a metric or tag, or start a new run")
         with self._lock:
             self._check_open()
-            _deep_merge(self._params, params)
+            _deep_merge(self._params, plain)
             self._flat_params.update(flat)
             self._params_dirty = True
 
@@ -203,11 +210,21 @@ class Run:
         self.set_tags({key: value})
 
     def set_tags(self, tags: dict[str, Any]) -> None:
-        for key in tags:
-            fmt.check_key(key, "tag key")
+        """Tags are text: each value is stored as `str(value)`, checked here to be writable."""
+        plain: dict[str, str] = {}
+        for key, value in tags.items():
+            fmt.text_value(fmt.check_key(key, "tag key"), "tag key")
+            try:
+                text = str(value)
+            except ValueError:
+                raise ValueError(f"tag {key!r}: an int of more than 4,300 digits cannot be stored; "
+                                 f"log a shorter text") from None
+            except Exception as exc:
+                raise TypeError(f"tag {key!r}: str() of a {type(value).__name__} failed ({exc!s:.80})") from None
+            plain[key] = fmt.text_value(text, f"tag {key!r}")
         with self._lock:
             self._check_open()
-            self._tags.update({k: str(v) for k, v in tags.items()})
+            self._tags.update(plain)
             self._tags_dirty = True
 
     # -- artifacts --------------------------------------------------------------------

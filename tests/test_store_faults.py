@@ -258,3 +258,60 @@ def test_sigterm_inside_finish_still_flushes_everything_and_records_killed(tmp_p
     assert detail.history()["value"].tolist() == [float(i) for i in range(20_000)]
     assert detail.metrics["x"]["count"] == 20_000
     assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
+
+
+# -- items 3 and 9: values are checked at the call; the same config again is fine ---------------
+
+
+class _BadItem:
+    """Like a tensor on a device that is gone: `.item()` raises."""
+
+    def item(self) -> float:
+        raise RuntimeError("CUDA error: device-side assert triggered")
+
+
+def test_values_that_cannot_be_stored_fail_at_the_call_and_never_block_metrics(tmp_path: Path) -> None:
+    """Before the fix these were accepted, every flush then failed, the run ended with no
+    metric points and no params.json, and leaving the `with` raised."""
+    not_utf8 = os.fsdecode(b"data-\xff.csv")  # what os.listdir gives for a Latin-1 file name
+    with store.start_run(experiment="e", root=tmp_path) as run:
+        run.log_params({"lr": 0.1})
+        with pytest.raises(ValueError, match=r"'file'.*surrogate"):
+            run.log_params({"file": not_utf8})
+        with pytest.raises(ValueError, match=r"'data'.*files\[1\].*surrogate"):
+            run.log_params({"data": {"files": ["ok.csv", not_utf8]}})
+        with pytest.raises(ValueError, match=r"'seed'.*4,300 digits"):
+            run.log_params({"seed": 10**5000})
+        with pytest.raises(TypeError, match=r"'loss_scale'.*item\(\) failed"):
+            run.log_params({"loss_scale": _BadItem()})
+        with pytest.raises(ValueError, match=r"tag 'file'.*surrogate"):
+            run.set_tags({"file": not_utf8})
+        with pytest.raises(ValueError, match=r"tag 'seed'.*4,300"):
+            run.set_tag("seed", 10**5000)
+        with pytest.raises(ValueError, match="surrogate"):
+            run.set_tag(not_utf8, "x")
+        run.log_params({"arr": np.arange(3), "f32": np.float32(0.5), "path": Path("/data")})
+        run.set_tag("stage", "ok")
+        for i in range(100):
+            run.log_metric("x", float(i))
+    detail = store.open_store(tmp_path).run(run.id)
+    assert detail.status == "finished"
+    assert detail.params == {"lr": 0.1, "arr": [0, 1, 2], "f32": 0.5, "path": "/data"}
+    assert detail.tags == {"stage": "ok"} and len(detail.history()) == 100
+
+
+def test_the_same_config_logged_again_never_raises(tmp_path: Path) -> None:
+    """A tuple equal to the stored list, NaN equal to NaN, after `start_run(resume=..., config=cfg)`."""
+    cfg = {"sizes": (64, 32), "dropout": float("nan"), "opt": {"betas": (0.9, 0.999), "eps": float("nan")}}
+    run = store.start_run(experiment="e", root=tmp_path, config=cfg)
+    run.log_params(cfg)
+    run.finish()
+    again = store.start_run(resume=run.id, root=tmp_path, config=cfg)
+    again.log_params({"sizes": [64, 32]})
+    with pytest.raises(ValueError, match="'sizes' is already"):
+        again.log_params({"sizes": (64, 16)})
+    with pytest.raises(ValueError, match="'dropout' is already"):
+        again.log_params({"dropout": 0.1})
+    again.finish()
+    params = store.open_store(tmp_path).run(run.id).params
+    assert params["sizes"] == [64, 32] and math.isnan(params["dropout"]) and params["opt"]["betas"] == [0.9, 0.999]
