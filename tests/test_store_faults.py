@@ -315,3 +315,87 @@ def test_the_same_config_logged_again_never_raises(tmp_path: Path) -> None:
     again.finish()
     params = store.open_store(tmp_path).run(run.id).params
     assert params["sizes"] == [64, 32] and math.isnan(params["dropout"]) and params["opt"]["betas"] == [0.9, 0.999]
+
+
+# -- item 5: of many processes taking over one stale lock, exactly one goes on -------------------
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_many_simultaneous_takers_of_a_stale_lock_only_one_goes_on(tmp_path: Path) -> None:
+    """8 real processes, released at once, all `start_run(resume=...)` a run whose writer is
+    dead; each winner holds the run until every taker has answered. 10 rounds, the first
+    after a taker was killed mid-takeover (it must not block the others). Before the
+    fix (rename a new lock over the old and read it back) several went on in most rounds.
+    Up to ~7 s on a busy 2-core machine: 8 interpreters start, then 80 takeover races."""
+    from store.process import hostname
+
+    run = store.start_run(experiment="e", root=tmp_path)
+    run.log_metric("x", 0.0)
+    run.finish()
+    lock = run.path / fmt.LOCK
+    code = f"""
+        import sys, store
+        print("ready", flush=True)
+        for line in sys.stdin:
+            if line.strip() != "go":
+                break
+            try:
+                run = store.start_run(resume={run.id!r}, root={str(tmp_path)!r}, flush_interval=3600)
+            except store.RunLockedError:
+                print("lost", flush=True)
+                run = None
+            else:
+                print("won", flush=True)
+            if sys.stdin.readline().strip() != "release":
+                break
+            if run is not None:
+                run.finish()
+            print("done", flush=True)
+    """
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    import textwrap
+    procs = [subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, bufsize=1) for _ in range(8)]
+    try:
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        # Round 0 starts with a taker that was SIGKILLed in the middle of its takeover.
+        lock.write_text(json.dumps({"host": hostname(), "pid": _dead_pid(), "pid_start": 1, "time": 0.0}))
+        dying = run_python(f"""
+            import os, signal, store, store.format as f
+            f.atomic_write_text = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+            store.start_run(resume={run.id!r}, root={str(tmp_path)!r})
+        """)
+        assert dying.returncode == -signal.SIGKILL
+        winners_per_round = []
+        for round_no in range(10):
+            if round_no:
+                lock.write_text(json.dumps({"host": hostname(), "pid": _dead_pid(), "pid_start": 1, "time": 0.0}))
+            for p in procs:
+                assert p.stdin is not None
+                p.stdin.write("go\n")
+            for p in procs:
+                assert p.stdin is not None
+                p.stdin.flush()
+            answers = [p.stdout.readline().strip() for p in procs if p.stdout is not None]
+            assert set(answers) <= {"won", "lost"}, answers
+            winners_per_round.append(answers.count("won"))
+            for p in procs:
+                assert p.stdin is not None
+                p.stdin.write("release\n")
+                p.stdin.flush()
+            assert [p.stdout.readline().strip() for p in procs if p.stdout is not None] == ["done"] * 8
+        assert winners_per_round == [1] * 10
+        assert not list(run.path.glob("lock*")) and not list(run.path.glob(".*.tmp"))
+    finally:
+        for p in procs:
+            if p.stdin is not None:
+                p.stdin.close()
+            p.wait(timeout=30)
+    detail = store.open_store(tmp_path).run(run.id)
+    assert detail.status == "finished" and len(detail.history()) == 1
