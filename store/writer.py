@@ -128,23 +128,36 @@ class Run:
             except FileNotFoundError:
                 pass
         self._flat_params = fmt.flatten(self._params)
-        try:
-            self._summary = fmt.read_json(self.path / fmt.SUMMARY).get("metrics", {})
-        except FileNotFoundError:
-            self._summary = {}
-        self._trim_torn_records()
+        self._summary_from_history()
         self._known_keys = set(self._summary)
         self._next_step = {k: int(s["last_step"]) + 1 for k, s in self._summary.items()}
+        self._meta.pop("incomplete", None)
         self._meta.update(status="running", ended=None, error=None, host=hostname(), pid=os.getpid(),
                           pid_start=process_start(os.getpid()))
         self._meta.setdefault("resumed", []).append(time.time())
+        fmt.remove_stale_temporaries(self.path, recursive=True)
 
-    def _trim_torn_records(self) -> None:
-        """Cut a record torn by the crash we resume from, so new points start on a record boundary."""
-        for path in (self.path / fmt.METRICS_DIR).glob(f"*{fmt.HISTORY_SUFFIX}"):
-            size = path.stat().st_size
-            if size % fmt.HISTORY_RECORD_SIZE:
-                os.truncate(path, size - size % fmt.HISTORY_RECORD_SIZE)
+    def _summary_from_history(self) -> None:
+        """Rebuild every metric's summary, and where appends go on, from the history files.
+
+        `summary.json` is written after the appends, so a crash can leave it a flush behind
+        them; numbering resumed steps from it duplicated steps and miscounted forever. The
+        history files are the truth. A record torn by the crash is cut off here, so new
+        points start on a record boundary.
+        """
+        import numpy as np
+
+        dtype = np.dtype(list(fmt.HISTORY_FIELDS))
+        self._summary = {}
+        for path in sorted((self.path / fmt.METRICS_DIR).glob(f"*{fmt.HISTORY_SUFFIX}")):
+            raw = path.read_bytes()
+            size = len(raw) - len(raw) % fmt.HISTORY_RECORD_SIZE
+            if size != len(raw):
+                os.truncate(path, size)
+            key = fmt.metric_key(path.name)
+            self._hist_size[key] = size
+            if size:
+                self._summary[key] = _merge_summary(None, np.frombuffer(raw, dtype=dtype, count=size // fmt.HISTORY_RECORD_SIZE))
 
     def _take_lock(self) -> None:
         take_lock(self.path, self.id)

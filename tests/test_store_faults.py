@@ -399,3 +399,39 @@ def test_many_simultaneous_takers_of_a_stale_lock_only_one_goes_on(tmp_path: Pat
             p.wait(timeout=30)
     detail = store.open_store(tmp_path).run(run.id)
     assert detail.status == "finished" and len(detail.history()) == 1
+
+
+# -- item 7: resume after a SIGKILL numbers steps from the history itself -------------------------
+
+
+def test_resume_after_a_kill_between_history_and_summary_keeps_steps_and_counts(tmp_path: Path) -> None:
+    """A real SIGKILL at the moment a flush has appended the history but not yet rewritten
+    the summary (the child kills itself there). Before the fix the resumed run numbered its
+    steps from the stale summary: steps 10–19 twice and a wrong count forever."""
+    proc = run_python(f"""
+        import os, signal, store, store.writer as w
+        run = store.start_run(experiment="e", root={str(tmp_path)!r}, flush_interval=3600)
+        for i in range(10):
+            run.log_metric("x", float(i))
+        run.flush()
+        for i in range(10, 20):
+            run.log_metric("x", float(i))
+            run.log_metric("y", float(i))
+        w.Run._write_summary = lambda self: os.kill(os.getpid(), signal.SIGKILL)
+        run.flush()
+    """)
+    assert proc.returncode == -signal.SIGKILL
+    s = store.open_store(tmp_path)
+    run_id = s.run_ids()[0]
+    assert s.run(run_id).metrics["x"]["count"] == 10  # the summary is behind the history
+    with store.start_run(resume=run_id, root=tmp_path) as run:
+        for i in range(20, 25):
+            run.log_metric("x", float(i))
+        run.log_metric("y", 20.0)
+    detail = store.open_store(tmp_path).run(run_id)
+    hist = detail.history()
+    assert hist[hist.key == "x"]["step"].tolist() == list(range(25))
+    assert hist[hist.key == "x"]["value"].tolist() == [float(i) for i in range(25)]
+    assert hist[hist.key == "y"]["step"].tolist() == list(range(11))
+    assert detail.metrics["x"] == {**detail.metrics["x"], "count": 25, "last": 24.0, "last_step": 24, "min": 0.0}
+    assert detail.metrics["y"]["count"] == 11 and detail.metrics["y"]["max"] == 20.0
