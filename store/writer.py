@@ -72,12 +72,11 @@ class Run:
             self.path = self._find(root, self.id)
             self._take_lock()
             self._load_existing()
+            self._write_meta()
+            self._write_summary()
         else:
             self.path = root / fmt.experiment_dirname(experiment) / self.id
             self._create()
-            self._take_lock()
-        self._write_meta()
-        self._write_summary()
         lifecycle.register(self)
 
     # -- creation ---------------------------------------------------------------------
@@ -91,10 +90,22 @@ class Run:
         raise FileNotFoundError(f"no run {run_id!r} in store {root}; check the id with `tracktui ls {root}`")
 
     def _create(self) -> None:
+        """Make the run folder whole under a hidden name, then rename it into place.
+
+        Readers list every folder of an experiment, so a folder made in place and a kill
+        before its `meta.json` left a nameless `damaged` run forever. Built as
+        `.<run-id>.tmp` (which readers skip, and `remove_stale_temporaries` removes once
+        old) with its lock, meta and summary, it appears complete or not at all.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         marker = self.root / fmt.STORE_MARKER
         if not marker.exists():
             fmt.atomic_write_json(marker, {"format": "tracktui", "version": fmt.FORMAT_VERSION})
+        final = self.path
+        final.parent.mkdir(exist_ok=True)
+        for folder in (self.root, final.parent):  # left by killed index saves, writes, creations
+            fmt.remove_stale_temporaries(folder)
+        self.path = final.parent / f".{self.id}{fmt.TEMP_SUFFIX}"
         (self.path / fmt.METRICS_DIR).mkdir(parents=True)
         (self.path / fmt.ARTIFACTS_DIR).mkdir()
         self.created = time.time()
@@ -116,6 +127,11 @@ class Run:
             "git": _git_info(),
             "error": None,
         }
+        self._take_lock()
+        self._write_meta()
+        self._write_summary()
+        os.rename(self.path, final)
+        self.path = final
 
     def _load_existing(self) -> None:
         self._meta = fmt.read_json(self.path / fmt.META)

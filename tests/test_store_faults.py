@@ -435,3 +435,79 @@ def test_resume_after_a_kill_between_history_and_summary_keeps_steps_and_counts(
     assert hist[hist.key == "y"]["step"].tolist() == list(range(11))
     assert detail.metrics["x"] == {**detail.metrics["x"], "count": 25, "last": 24.0, "last_step": 24, "min": 0.0}
     assert detail.metrics["y"]["count"] == 11 and detail.metrics["y"]["max"] == 20.0
+
+
+# -- item 8: kills during log_artifact and start_run; stale temporaries ---------------------------
+
+_FSIZE = """
+import resource, signal
+signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+def limit_file_size(n):
+    resource.setrlimit(resource.RLIMIT_FSIZE, (n, resource.RLIM_INFINITY))
+"""
+
+
+def test_a_kill_during_log_artifact_never_leaves_a_truncated_artifact(tmp_path: Path) -> None:
+    """The kernel kills the child (SIGXFSZ from RLIMIT_FSIZE) when the copy crosses 1 MB of
+    a 4 MB artifact. Before the fix a 1 MB `model.bin` stayed under its final name."""
+    src = tmp_path / "model.bin"
+    src.write_bytes(os.urandom(4 << 20))
+    proc = run_python(_FSIZE + f"""
+import store
+run = store.start_run(experiment="e", root={str(tmp_path / 's')!r})
+run.log_artifact({str(src)!r}, name="small.bin")
+limit_file_size(1 << 20)
+run.log_artifact({str(src)!r})
+""")
+    assert proc.returncode == -signal.SIGXFSZ
+    s = store.open_store(tmp_path / "s")
+    art = s.run(s.run_ids()[0]).artifacts_dir
+    assert art is not None and (art / "small.bin").read_bytes() == src.read_bytes()
+    assert not (art / "model.bin").exists()
+    assert [p.name for p in art.iterdir() if p.name.startswith(".")]  # the temporary, hidden
+
+
+@pytest.mark.parametrize("limit", [0, 300])
+def test_a_kill_during_start_run_leaves_no_damaged_run(tmp_path: Path, limit: int) -> None:
+    """Killed at its first file write (limit 0: the lock) or while writing meta.json (300
+    bytes): readers list nothing, rather than a nameless `damaged` run forever as before.
+    The hidden half-made folder is removed by a later start_run once it is old."""
+    root = tmp_path / "s"
+    store.start_run(experiment="e", root=root, name="first").finish()
+    proc = run_python(_FSIZE + f"""
+import store
+limit_file_size({limit})
+store.start_run(experiment="e", root={str(root)!r}, name="killed")
+""")
+    assert proc.returncode == -signal.SIGXFSZ
+    frame = store.open_store(root).runs_frame()
+    assert frame["name"].tolist() == ["first"] and frame["status"].tolist() == ["finished"]
+    hidden = [p for p in (root / "e").iterdir() if p.name.startswith(".")]
+    assert len(hidden) == 1
+    store.start_run(experiment="e", root=root).finish()
+    assert hidden[0].exists()  # young: its writer might still be at work
+    os.utime(hidden[0], (0, 0))
+    store.start_run(experiment="e", root=root).finish()
+    assert not hidden[0].exists()
+
+
+def test_a_killed_index_save_leaves_a_temporary_that_is_cleaned(tmp_path: Path) -> None:
+    """A reader killed while saving a 4 MB index (SIGXFSZ at 1 MB) leaves its temporary;
+    `fmt.remove_stale_temporaries` (which the writer runs at start_run, and the index save
+    can run too) removes it once it is old, and leaves young ones alone."""
+    root = tmp_path / "s"
+    store.start_run(experiment="e", root=root).finish()
+    proc = run_python(_FSIZE + f"""
+from pathlib import Path
+from store import format as fmt
+limit_file_size(1 << 20)
+fmt.atomic_write_text(Path({str(root)!r}) / ".tracktui-index.json", "x" * (4 << 20), fsync=False)
+""")
+    assert proc.returncode == -signal.SIGXFSZ
+    (left,) = [p for p in root.iterdir() if ".tracktui-index.json." in p.name]
+    assert left.stat().st_size == 1 << 20
+    assert fmt.remove_stale_temporaries(root) == []
+    os.utime(left, (0, 0))
+    store.start_run(experiment="e", root=root).finish()
+    assert not left.exists()
