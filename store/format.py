@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -300,3 +301,144 @@ def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+def as_float(key: str, value: Any) -> float:
+    if isinstance(value, numbers.Real):
+        return float(value)
+    item = getattr(value, "item", None)
+    if callable(item):
+        try:
+            inner = item()
+        except (TypeError, ValueError, RuntimeError):
+            inner = None
+        if isinstance(inner, numbers.Real):
+            return float(inner)
+    raise TypeError(f"metric {key!r}: value must be a real number, got {type(value).__name__} ({value!r:.60})")
+
+
+def as_step(key: str, step: Any) -> int:
+    if isinstance(step, numbers.Integral) and not isinstance(step, bool):
+        return int(step)
+    item = getattr(step, "item", None)
+    if callable(item) and isinstance(item(), numbers.Integral):
+        return int(item())
+    raise TypeError(f"metric {key!r}: step must be an int, got {type(step).__name__}")
+
+
+def append_records(path: Path, data: bytes, expected_size: int | None) -> int:
+    """Append whole history records to `path`, all or nothing in effect; the new size.
+
+    A write that fails part-way (ENOSPC after some bytes, a signal) is cut back to where it
+    started, so the file never holds a torn record that later appends would follow. The
+    file is also cut to `expected_size` (what this writer knows it wrote), or to a record
+    boundary, before appending: a cut that failed last time is repaired now.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), FILE_MODE)
+    try:
+        start = os.fstat(fd).st_size
+        keep = start - start % HISTORY_RECORD_SIZE if expected_size is None else min(expected_size, start)
+        if keep != start:
+            os.ftruncate(fd, keep)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        except BaseException:
+            try:
+                os.ftruncate(fd, keep)
+            except OSError:
+                pass  # the next append cuts it (expected_size)
+            raise
+        return keep + len(data)
+    finally:
+        os.close(fd)
+
+
+def copy_file_atomic(src: str | os.PathLike[str], dest: str | os.PathLike[str]) -> str:
+    """Copy `src` to `dest` through a temporary in dest's folder, then rename it into place."""
+    target = Path(dest)
+    mode = 0o777 if os.stat(src).st_mode & stat.S_IXUSR else FILE_MODE
+    fd, tmp = create_temp(target, mode)
+    try:
+        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+            shutil.copyfileobj(inp, out, 1 << 20)
+        shutil.copystat(src, tmp, follow_symlinks=True)
+        os.chmod(tmp, mode & ~umask())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return str(target)
+
+
+def umask() -> int:
+    """The process umask: from /proc on Linux, else by setting and restoring it (racy with threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def merge_summary(old: dict[str, Any] | None, arr: Any) -> dict[str, Any]:
+    """Fold new points into a metric's summary. 'last' is the point with the greatest step."""
+    import numpy as np
+
+    values = arr["value"]
+    real = values[~np.isnan(values)]
+    idx = int(np.flatnonzero(arr["step"] == arr["step"].max())[-1])
+    new = {
+        "last": float(values[idx]), "last_step": int(arr["step"][idx]), "last_time": float(arr["time"][idx]),
+        "min": float(real.min()) if real.size else float("nan"),
+        "max": float(real.max()) if real.size else float("nan"),
+        "count": int(values.size),
+    }
+    if not old:
+        return new
+    merged = dict(old)
+    merged["count"] = int(old.get("count", 0)) + new["count"]
+    for name, pick in (("min", min), ("max", max)):
+        vals = [v for v in (old.get(name), new[name]) if v is not None and v == v]
+        merged[name] = pick(vals) if vals else float("nan")
+    if new["last_step"] >= old.get("last_step", -(2**62)):
+        merged.update(last=new["last"], last_step=new["last_step"], last_time=new["last_time"])
+    return merged
+
+
+def summarise_histories(metrics_dir: Path) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """Every metric's summary, and each history's size in bytes, from the history files.
+
+    For a resumed run: `summary.json` is written after the appends, so a crash can leave it
+    a flush behind them, and numbering resumed steps from it duplicated steps and miscounted
+    forever. The history files are the truth. A record torn by the crash is cut off here, so
+    new points start on a record boundary.
+    """
+    import numpy as np
+
+    dtype = np.dtype(list(HISTORY_FIELDS))
+    summaries: dict[str, dict[str, Any]] = {}
+    sizes: dict[str, int] = {}
+    for path in sorted(metrics_dir.glob(f"*{HISTORY_SUFFIX}")):
+        raw = path.read_bytes()
+        size = len(raw) - len(raw) % HISTORY_RECORD_SIZE
+        if size != len(raw):
+            os.truncate(path, size)
+        key = metric_key(path.name)
+        sizes[key] = size
+        if size:
+            summaries[key] = merge_summary(None, np.frombuffer(raw, dtype=dtype, count=size // HISTORY_RECORD_SIZE))
+    return summaries, sizes
+
+
+def deep_merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    """Merge nested params: logging {"model": {"b": 1}} after {"model": {"a": 1}} keeps both."""
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            deep_merge(into[key], value)
+        else:
+            into[key] = value

@@ -7,13 +7,8 @@ file appends once a second. What a crash can lose is at most that last second.
 
 from __future__ import annotations
 
-import getpass
-import numbers
 import os
-import platform
 import shutil
-import stat
-import subprocess
 import sys
 import threading
 import time
@@ -27,10 +22,12 @@ from . import lifecycle
 from .errors import RunFinishedError
 from .lifecycle import FLUSH_INTERVAL, active_run, install_exit_hooks, open_runs, push_active
 from .lock import release_lock, take_lock
-from .process import hostname, process_start
+from .process import hostname, process_start, writer_facts
 
 FINISH_RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0)
 """Pauses between the flush attempts of `finish()` when writing fails (a full disk)."""
+
+_merge_summary = fmt.merge_summary  # the old name, used by tests/perf/make_big_store.py
 
 __all__ = ["Run", "active_run", "install_exit_hooks", "open_runs", "push_active"]
 
@@ -70,7 +67,7 @@ class Run:
         self._hist_size: dict[str, int] = {}
         if resume:
             self.path = self._find(root, self.id)
-            self._take_lock()
+            take_lock(self.path, self.id)
             self._load_existing()
             self._write_meta()
             self._write_summary()
@@ -117,17 +114,10 @@ class Run:
             "status": "running",
             "created": self.created,
             "ended": None,
-            "host": hostname(),
-            "pid": os.getpid(),
-            "pid_start": process_start(os.getpid()),
-            "user": _user(),
-            "command": [sys.executable, *sys.argv],
-            "cwd": os.getcwd(),
-            "python": platform.python_version(),
-            "git": _git_info(),
+            **writer_facts(),
             "error": None,
         }
-        self._take_lock()
+        take_lock(self.path, self.id)
         self._write_meta()
         self._write_summary()
         os.rename(self.path, final)
@@ -144,7 +134,7 @@ class Run:
             except FileNotFoundError:
                 pass
         self._flat_params = fmt.flatten(self._params)
-        self._summary_from_history()
+        self._summary, self._hist_size = fmt.summarise_histories(self.path / fmt.METRICS_DIR)
         self._known_keys = set(self._summary)
         self._next_step = {k: int(s["last_step"]) + 1 for k, s in self._summary.items()}
         self._meta.pop("incomplete", None)
@@ -153,45 +143,20 @@ class Run:
         self._meta.setdefault("resumed", []).append(time.time())
         fmt.remove_stale_temporaries(self.path, recursive=True)
 
-    def _summary_from_history(self) -> None:
-        """Rebuild every metric's summary, and where appends go on, from the history files.
-
-        `summary.json` is written after the appends, so a crash can leave it a flush behind
-        them; numbering resumed steps from it duplicated steps and miscounted forever. The
-        history files are the truth. A record torn by the crash is cut off here, so new
-        points start on a record boundary.
-        """
-        import numpy as np
-
-        dtype = np.dtype(list(fmt.HISTORY_FIELDS))
-        self._summary = {}
-        for path in sorted((self.path / fmt.METRICS_DIR).glob(f"*{fmt.HISTORY_SUFFIX}")):
-            raw = path.read_bytes()
-            size = len(raw) - len(raw) % fmt.HISTORY_RECORD_SIZE
-            if size != len(raw):
-                os.truncate(path, size)
-            key = fmt.metric_key(path.name)
-            self._hist_size[key] = size
-            if size:
-                self._summary[key] = _merge_summary(None, np.frombuffer(raw, dtype=dtype, count=size // fmt.HISTORY_RECORD_SIZE))
-
-    def _take_lock(self) -> None:
-        take_lock(self.path, self.id)
-
     # -- logging ----------------------------------------------------------------------
 
     def log_metric(self, key: str, value: Any, step: int | None = None, timestamp: float | None = None) -> None:
         if key not in self._known_keys:
             self._new_key(key)
         if type(value) is not float:
-            value = _as_float(key, value)
+            value = fmt.as_float(key, value)
         with self._lock:
             if self._finished:
                 raise RunFinishedError(f"run {self.id} is {self.status}; start or resume a run to log more")
             if step is None:
                 step = self._next_step.get(key, 0)
             elif type(step) is not int:
-                step = _as_step(key, step)
+                step = fmt.as_step(key, step)
             self._next_step[key] = step + 1
             self._buf.append((key, step, timestamp or time.time(), value))
 
@@ -231,7 +196,7 @@ class Run:
                     f"cannot change to {value!r}. Log the new value as a metric or tag, or start a new run")
         with self._lock:
             self._check_open()
-            _deep_merge(self._params, plain)
+            fmt.deep_merge(self._params, plain)
             self._flat_params.update(flat)
             self._params_dirty = True
 
@@ -291,9 +256,9 @@ class Run:
         dest = self.artifact_path(name or src.name)
         dest.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
-            shutil.copytree(src, dest, dirs_exist_ok=True, copy_function=_copy_file_atomic)
+            shutil.copytree(src, dest, dirs_exist_ok=True, copy_function=fmt.copy_file_atomic)
         else:
-            _copy_file_atomic(src, dest)
+            fmt.copy_file_atomic(src, dest)
         return dest
 
     def log_text(self, name: str, text: str) -> Path:
@@ -329,24 +294,18 @@ class Run:
             with self._lock:
                 buf, self._buf = self._buf, []
                 # Cannot fail: log_params/set_tags only keep plain JSON values (see fmt.json_value).
-                params = fmt.dumps(self._params) if self._params_dirty else None
-                tags = fmt.dumps(self._tags) if self._tags_dirty else None
+                pending = {name: fmt.dumps(data) for name, data, dirty in (
+                    (fmt.PARAMS, self._params, self._params_dirty), (fmt.TAGS, self._tags, self._tags_dirty)) if dirty}
                 self._params_dirty = self._tags_dirty = False
             written: set[str] = set()
             failed: list[OSError] = []
             try:
                 if buf:
                     self._append_history(buf, written, failed)
-                if params is not None:
+                for name, text in list(pending.items()):
                     try:
-                        fmt.atomic_write_text(self.path / fmt.PARAMS, params)
-                        params = None
-                    except OSError as exc:
-                        failed.append(exc)
-                if tags is not None:
-                    try:
-                        fmt.atomic_write_text(self.path / fmt.TAGS, tags)
-                        tags = None
+                        fmt.atomic_write_text(self.path / name, text)
+                        del pending[name]
                     except OSError as exc:
                         failed.append(exc)
                 if buf or failed or time.time() - self._last_summary_write >= fmt.HEARTBEAT_INTERVAL:
@@ -357,8 +316,8 @@ class Run:
             finally:  # also when a signal (SystemExit, KeyboardInterrupt) lands mid-flush
                 with self._lock:
                     self._buf[:0] = [point for point in buf if point[0] not in written]
-                    self._params_dirty |= params is not None
-                    self._tags_dirty |= tags is not None
+                    self._params_dirty |= fmt.PARAMS in pending
+                    self._tags_dirty |= fmt.TAGS in pending
             if failed:
                 raise failed[0]
 
@@ -390,13 +349,13 @@ class Run:
         for key, points in by_key.items():
             arr = np.array(points, dtype=dtype)
             try:
-                self._hist_size[key] = append_records(self.path / fmt.METRICS_DIR / fmt.metric_filename(key),
+                self._hist_size[key] = fmt.append_records(self.path / fmt.METRICS_DIR / fmt.metric_filename(key),
                                                       arr.tobytes(), self._hist_size.get(key))
             except OSError as exc:
                 failed.append(exc)
                 continue
             written.add(key)
-            self._summary[key] = _merge_summary(self._summary.get(key), arr)
+            self._summary[key] = fmt.merge_summary(self._summary.get(key), arr)
 
     def _write_summary(self) -> None:
         now = time.time()
@@ -492,144 +451,3 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.id} {self.name!r} {self.status} at {self.path}>"
-
-
-# -- helpers ---------------------------------------------------------------------------
-
-
-def append_records(path: Path, data: bytes, expected_size: int | None) -> int:
-    """Append whole history records to `path`, all or nothing in effect; the new size.
-
-    A write that fails part-way (ENOSPC after some bytes, a signal) is cut back to where it
-    started, so the file never holds a torn record that later appends would follow. The
-    file is also cut to `expected_size` (what this writer knows it wrote), or to a record
-    boundary, before appending: a cut that failed last time is repaired now.
-    """
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0), fmt.FILE_MODE)
-    try:
-        start = os.fstat(fd).st_size
-        keep = start - start % fmt.HISTORY_RECORD_SIZE if expected_size is None else min(expected_size, start)
-        if keep != start:
-            os.ftruncate(fd, keep)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.fsync(fd)
-        except BaseException:
-            try:
-                os.ftruncate(fd, keep)
-            except OSError:
-                pass  # the next append cuts it (expected_size)
-            raise
-        return keep + len(data)
-    finally:
-        os.close(fd)
-
-
-def _copy_file_atomic(src: str | os.PathLike[str], dest: str | os.PathLike[str]) -> str:
-    """Copy `src` to `dest` through a temporary in dest's folder, then rename it into place."""
-    target = Path(dest)
-    mode = 0o777 if os.stat(src).st_mode & stat.S_IXUSR else fmt.FILE_MODE
-    fd, tmp = fmt.create_temp(target, mode)
-    try:
-        with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
-            shutil.copyfileobj(inp, out, 1 << 20)
-        shutil.copystat(src, tmp, follow_symlinks=True)
-        os.chmod(tmp, mode & ~_umask())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return str(target)
-
-
-def _umask() -> int:
-    """The process umask: from /proc on Linux, else by setting and restoring it (racy with threads)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _as_float(key: str, value: Any) -> float:
-    if isinstance(value, numbers.Real):
-        return float(value)
-    item = getattr(value, "item", None)
-    if callable(item):
-        try:
-            inner = item()
-        except (TypeError, ValueError, RuntimeError):
-            inner = None
-        if isinstance(inner, numbers.Real):
-            return float(inner)
-    raise TypeError(f"metric {key!r}: value must be a real number, got {type(value).__name__} ({value!r:.60})")
-
-
-def _as_step(key: str, step: Any) -> int:
-    if isinstance(step, numbers.Integral) and not isinstance(step, bool):
-        return int(step)
-    item = getattr(step, "item", None)
-    if callable(item) and isinstance(item(), numbers.Integral):
-        return int(item())
-    raise TypeError(f"metric {key!r}: step must be an int, got {type(step).__name__}")
-
-
-def _merge_summary(old: dict[str, Any] | None, arr: Any) -> dict[str, Any]:
-    """Fold new points into a metric's summary. 'last' is the point with the greatest step."""
-    import numpy as np
-
-    values = arr["value"]
-    real = values[~np.isnan(values)]
-    idx = int(np.flatnonzero(arr["step"] == arr["step"].max())[-1])
-    new = {
-        "last": float(values[idx]), "last_step": int(arr["step"][idx]), "last_time": float(arr["time"][idx]),
-        "min": float(real.min()) if real.size else float("nan"),
-        "max": float(real.max()) if real.size else float("nan"),
-        "count": int(values.size),
-    }
-    if not old:
-        return new
-    merged = dict(old)
-    merged["count"] = int(old.get("count", 0)) + new["count"]
-    for stat, pick in (("min", min), ("max", max)):
-        vals = [v for v in (old.get(stat), new[stat]) if v is not None and v == v]
-        merged[stat] = pick(vals) if vals else float("nan")
-    if new["last_step"] >= old.get("last_step", -(2**62)):
-        merged.update(last=new["last"], last_step=new["last_step"], last_time=new["last_time"])
-    return merged
-
-
-def _deep_merge(into: dict[str, Any], new: dict[str, Any]) -> None:
-    for key, value in new.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _deep_merge(into[key], value)
-        else:
-            into[key] = value
-
-
-def _user() -> str | None:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
-
-
-def _git_info() -> dict[str, Any] | None:
-    """Commit, branch and dirty flag of the work tree the script runs in, if any (≤ 2 s)."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], capture_output=True, text=True, timeout=2, check=True).stdout.strip()
-
-    try:
-        commit = git("rev-parse", "HEAD")
-        branch = git("rev-parse", "--abbrev-ref", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return {"commit": commit, "branch": branch, "dirty": dirty}
