@@ -182,8 +182,9 @@ def _on_sigterm(signum: int, frame: Any) -> None:
 
 def _forget_runs_in_child() -> None:
     """After fork: the child shares the parent's Run objects but must never write or close them."""
-    global _flusher, _active_lock
+    global _flusher, _active_lock, _finishing, _sigterm_held
     _flusher = _Flusher()
+    _finishing, _sigterm_held = 0, False
     _active_lock = threading.Lock()  # a parent thread may have held it at the fork
     _active.clear()
     if signal.getsignal(signal.SIGTERM) is _on_sigterm:
