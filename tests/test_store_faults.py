@@ -511,3 +511,40 @@ fmt.atomic_write_text(Path({str(root)!r}) / ".tracktui-index.json", "x" * (4 << 
     os.utime(left, (0, 0))
     store.start_run(experiment="e", root=root).finish()
     assert not left.exists()
+
+
+def test_the_background_flusher_warns_once_on_a_full_disk_and_loses_nothing(small_fs: Path) -> None:
+    """During training: the flusher (every 50 ms here) meets a full disk many times in a row,
+    says so once with the path and what to do, keeps the points, and writes them all once
+    space is back. The old message named neither the path nor a remedy."""
+    root = small_fs / "s"
+    proc = run_python(f"""
+        import sys, time, store
+        run = store.start_run(experiment="e", root={str(root)!r}, flush_interval=0.05)
+        print("started", flush=True)
+        sys.stdin.readline()
+        for i in range(3000):
+            run.log_metric("x", float(i))
+            if i % 100 == 0:
+                time.sleep(0.01)          # many flushes fail while the disk is full
+        sys.stdin.readline()              # space is back
+        for i in range(3000, 4000):
+            run.log_metric("x", float(i))
+        run.finish()
+    """, wait=False, stdin=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None and proc.stdin is not None
+    assert proc.stdout.readline().strip() == b"started"
+    filler = fill(small_fs)
+    proc.stdin.write(b"go\n")
+    proc.stdin.flush()
+    warning = proc.stderr.readline().decode()
+    assert warning.startswith("tracktui: cannot write") and str(root) in warning and "Free space" in warning
+    filler.unlink()
+    proc.stdin.write(b"go\n")
+    proc.stdin.flush()
+    assert proc.wait(timeout=60) == 0
+    assert proc.stderr.read() == b""
+    s = store.open_store(root)
+    detail = s.run(s.run_ids()[0])
+    assert detail.status == "finished" and detail.error is None
+    assert detail.history()["step"].tolist() == list(range(4000))
