@@ -331,7 +331,7 @@ def test_many_simultaneous_takers_of_a_stale_lock_only_one_goes_on(tmp_path: Pat
     dead; each winner holds the run until every taker has answered. 10 rounds, the first
     after a taker was killed mid-takeover (it must not block the others). Before the
     fix (rename a new lock over the old and read it back) several went on in most rounds.
-    Up to ~7 s on a busy 2-core machine: 8 interpreters start, then 80 takeover races."""
+    4–8 s on a busy 2-core machine: 8 interpreters start, then 80 takeover races."""
     from store.process import hostname
 
     run = store.start_run(experiment="e", root=tmp_path)
