@@ -18,7 +18,8 @@ from .base import RunDetail, RunStore
 from .errors import NotAStoreError, RunFinishedError, RunLockedError, RunNotFoundError, StoreError
 from .format import DEFAULT_STORE_DIR, FORMAT_VERSION, STORE_ENV, resolve_root
 from .reader import TrackStore
-from .writer import Run, active_run, install_exit_hooks, push_active
+from .lifecycle import active_run, install_exit_hooks, push_active
+from .writer import Run
 
 __all__ = [
     "DEFAULT_STORE_DIR", "FORMAT_VERSION", "STORE_ENV", "NotAStoreError", "Run", "RunDetail",

@@ -7,9 +7,14 @@ the writer is dead; across hosts only the heartbeat can tell.
 
 from __future__ import annotations
 
+import getpass
 import os
+import platform
 import socket
+import subprocess
+import sys
 from functools import lru_cache
+from typing import Any
 
 
 @lru_cache(maxsize=1)
@@ -59,3 +64,38 @@ def _not_zombie(pid: int) -> bool:
         return True
     state = stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3]
     return state != b"Z"
+
+
+def user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def git_info() -> dict[str, Any] | None:
+    """Commit, branch and dirty flag of the work tree the script runs in, if any (≤ 2 s)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, timeout=2, check=True).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        branch = git("rev-parse", "--abbrev-ref", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "branch": branch, "dirty": dirty}
+
+
+def writer_facts() -> dict[str, Any]:
+    """Who writes a run, as `meta.json` records it: host, pid and its start, user, command, git."""
+    return {
+        "host": hostname(),
+        "pid": os.getpid(),
+        "pid_start": process_start(os.getpid()),
+        "user": user(),
+        "command": [sys.executable, *sys.argv],
+        "cwd": os.getcwd(),
+        "python": platform.python_version(),
+        "git": git_info(),
+    }

@@ -7,29 +7,29 @@ file appends once a second. What a crash can lose is at most that last second.
 
 from __future__ import annotations
 
-import atexit
-import json
-import getpass
-import numbers
 import os
-import platform
 import shutil
-import signal
-import subprocess
 import sys
 import threading
 import time
 import traceback
-import weakref
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Iterator
+from typing import Any
 
 from . import format as fmt
-from .errors import RunFinishedError, RunLockedError
-from .process import hostname, pid_alive, process_start
+from . import lifecycle
+from .errors import RunFinishedError
+from .lifecycle import FLUSH_INTERVAL, active_run, install_exit_hooks, open_runs, push_active
+from .lock import release_lock, take_lock
+from .process import hostname, process_start, writer_facts
 
-FLUSH_INTERVAL = 1.0
+FINISH_RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0)
+"""Pauses between the flush attempts of `finish()` when writing fails (a full disk)."""
+
+_merge_summary = fmt.merge_summary  # the old name, used by tests/perf/make_big_store.py
+
+__all__ = ["Run", "active_run", "install_exit_hooks", "open_runs", "push_active"]
 
 
 class Run:
@@ -63,18 +63,18 @@ class Run:
         self._finished = False
         self.status = "running"
         self._pid = os.getpid()
-        self._flush_error_shown = False
+        self._io_warned = False
+        self._hist_size: dict[str, int] = {}
         if resume:
             self.path = self._find(root, self.id)
-            self._take_lock()
+            take_lock(self.path, self.id)
             self._load_existing()
+            self._write_meta()
+            self._write_summary()
         else:
             self.path = root / fmt.experiment_dirname(experiment) / self.id
             self._create()
-            self._take_lock()
-        self._write_meta()
-        self._write_summary()
-        _FLUSHER.add(self)
+        lifecycle.register(self)
 
     # -- creation ---------------------------------------------------------------------
 
@@ -87,10 +87,22 @@ class Run:
         raise FileNotFoundError(f"no run {run_id!r} in store {root}; check the id with `tracktui ls {root}`")
 
     def _create(self) -> None:
+        """Make the run folder whole under a hidden name, then rename it into place.
+
+        Readers list every folder of an experiment, so a folder made in place and a kill
+        before its `meta.json` left a nameless `damaged` run forever. Built as
+        `.<run-id>.tmp` (which readers skip, and `remove_stale_temporaries` removes once
+        old) with its lock, meta and summary, it appears complete or not at all.
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         marker = self.root / fmt.STORE_MARKER
         if not marker.exists():
             fmt.atomic_write_json(marker, {"format": "tracktui", "version": fmt.FORMAT_VERSION})
+        final = self.path
+        final.parent.mkdir(exist_ok=True)
+        for folder in (self.root, final.parent):  # left by killed index saves, writes, creations
+            fmt.remove_stale_temporaries(folder)
+        self.path = final.parent / f".{self.id}{fmt.TEMP_SUFFIX}"
         (self.path / fmt.METRICS_DIR).mkdir(parents=True)
         (self.path / fmt.ARTIFACTS_DIR).mkdir()
         self.created = time.time()
@@ -102,16 +114,14 @@ class Run:
             "status": "running",
             "created": self.created,
             "ended": None,
-            "host": hostname(),
-            "pid": os.getpid(),
-            "pid_start": process_start(os.getpid()),
-            "user": _user(),
-            "command": [sys.executable, *sys.argv],
-            "cwd": os.getcwd(),
-            "python": platform.python_version(),
-            "git": _git_info(),
+            **writer_facts(),
             "error": None,
         }
+        take_lock(self.path, self.id)
+        self._write_meta()
+        self._write_summary()
+        os.rename(self.path, final)
+        self.path = final
 
     def _load_existing(self) -> None:
         self._meta = fmt.read_json(self.path / fmt.META)
@@ -124,49 +134,14 @@ class Run:
             except FileNotFoundError:
                 pass
         self._flat_params = fmt.flatten(self._params)
-        try:
-            self._summary = fmt.read_json(self.path / fmt.SUMMARY).get("metrics", {})
-        except FileNotFoundError:
-            self._summary = {}
-        self._trim_torn_records()
+        self._summary, self._hist_size = fmt.summarise_histories(self.path / fmt.METRICS_DIR)
         self._known_keys = set(self._summary)
         self._next_step = {k: int(s["last_step"]) + 1 for k, s in self._summary.items()}
+        self._meta.pop("incomplete", None)
         self._meta.update(status="running", ended=None, error=None, host=hostname(), pid=os.getpid(),
                           pid_start=process_start(os.getpid()))
         self._meta.setdefault("resumed", []).append(time.time())
-
-    def _trim_torn_records(self) -> None:
-        """Cut a record torn by the crash we resume from, so new points start on a record boundary."""
-        for path in (self.path / fmt.METRICS_DIR).glob(f"*{fmt.HISTORY_SUFFIX}"):
-            size = path.stat().st_size
-            if size % fmt.HISTORY_RECORD_SIZE:
-                os.truncate(path, size - size % fmt.HISTORY_RECORD_SIZE)
-
-    def _take_lock(self) -> None:
-        """O_EXCL create works on local disks and NFSv3+; a lock whose writer is dead is taken over.
-
-        A takeover replaces the lock with a rename and reads it back: of two processes taking
-        over the same stale lock at once, only the one whose lock survives goes on.
-        """
-        lock = self.path / fmt.LOCK
-        owner = {"host": hostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()),
-                 "time": time.time()}
-        body = fmt.dumps(owner)
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(body)
-            return
-        current = _read_lock(lock)
-        if _lock_held(current, lock, self.path):
-            who = f"pid {current.get('pid')} on {current.get('host')}" if current else "another process"
-            raise RunLockedError(f"run {self.id} is being written by {who}; wait for it to finish, or stop that process")
-        fmt.atomic_write_text(lock, body)
-        if _read_lock(lock) != json.loads(body):
-            raise RunLockedError(f"run {self.id} was taken over by another writer at the same moment")
+        fmt.remove_stale_temporaries(self.path, recursive=True)
 
     # -- logging ----------------------------------------------------------------------
 
@@ -174,14 +149,14 @@ class Run:
         if key not in self._known_keys:
             self._new_key(key)
         if type(value) is not float:
-            value = _as_float(key, value)
+            value = fmt.as_float(key, value)
         with self._lock:
             if self._finished:
                 raise RunFinishedError(f"run {self.id} is {self.status}; start or resume a run to log more")
             if step is None:
                 step = self._next_step.get(key, 0)
             elif type(step) is not int:
-                step = _as_step(key, step)
+                step = fmt.as_step(key, step)
             self._next_step[key] = step + 1
             self._buf.append((key, step, timestamp or time.time(), value))
 
@@ -202,19 +177,26 @@ class Run:
         self.log_params({key: value})
 
     def log_params(self, params: dict[str, Any]) -> None:
-        """Params are the run's inputs: logging one again with another value is an error."""
+        """Params are the run's inputs: logging one again with another value is an error.
+
+        Values are converted to plain JSON here (see `fmt.json_value`), so one that cannot
+        be stored fails at this call, naming its key, and never blocks a later flush. The
+        same value again is fine, also as a tuple for a stored list, NaN for NaN, after a
+        resume.
+        """
         if not isinstance(params, dict):
             raise TypeError(f"log_params takes a dict, got {type(params).__name__}")
-        flat = fmt.flatten(params)
+        plain = fmt.json_value(params, "param")
+        flat = fmt.flatten(plain)
         for key, value in flat.items():
             fmt.check_key(key, "param key")
-            if key in self._flat_params and self._flat_params[key] != value:
+            if key in self._flat_params and not fmt.same_value(self._flat_params[key], value):
                 raise ValueError(
                     f"param {key!r} is already {self._flat_params[key]!r}; params are a run's inputs and "
                     f"cannot change to {value!r}. Log the new value as a metric or tag, or start a new run")
         with self._lock:
             self._check_open()
-            _deep_merge(self._params, params)
+            fmt.deep_merge(self._params, plain)
             self._flat_params.update(flat)
             self._params_dirty = True
 
@@ -222,11 +204,21 @@ class Run:
         self.set_tags({key: value})
 
     def set_tags(self, tags: dict[str, Any]) -> None:
-        for key in tags:
-            fmt.check_key(key, "tag key")
+        """Tags are text: each value is stored as `str(value)`, checked here to be writable."""
+        plain: dict[str, str] = {}
+        for key, value in tags.items():
+            fmt.text_value(fmt.check_key(key, "tag key"), "tag key")
+            try:
+                text = str(value)
+            except ValueError:
+                raise ValueError(f"tag {key!r}: an int of more than 4,300 digits cannot be stored; "
+                                 f"log a shorter text") from None
+            except Exception as exc:
+                raise TypeError(f"tag {key!r}: str() of a {type(value).__name__} failed ({exc!s:.80})") from None
+            plain[key] = fmt.text_value(text, f"tag {key!r}")
         with self._lock:
             self._check_open()
-            self._tags.update({k: str(v) for k, v in tags.items()})
+            self._tags.update(plain)
             self._tags_dirty = True
 
     # -- artifacts --------------------------------------------------------------------
@@ -251,7 +243,12 @@ class Run:
         return base / rel
 
     def log_artifact(self, local_path: str | os.PathLike[str], name: str | None = None) -> Path:
-        """Copy a file or a folder into the run's artifacts, as `name` (default: its own name)."""
+        """Copy a file or a folder into the run's artifacts, as `name` (default: its own name).
+
+        Each file is copied to a temporary name in its destination folder and renamed into
+        place, so a kill mid-copy never leaves a truncated artifact under its final name.
+        Modes follow the umask (executables stay executable), not the source's private bits.
+        """
         self._check_open()
         src = Path(local_path)
         if not src.exists():
@@ -259,9 +256,9 @@ class Run:
         dest = self.artifact_path(name or src.name)
         dest.parent.mkdir(parents=True, exist_ok=True)
         if src.is_dir():
-            shutil.copytree(src, dest, dirs_exist_ok=True)
+            shutil.copytree(src, dest, dirs_exist_ok=True, copy_function=fmt.copy_file_atomic)
         else:
-            shutil.copy2(src, dest)
+            fmt.copy_file_atomic(src, dest)
         return dest
 
     def log_text(self, name: str, text: str) -> Path:
@@ -288,35 +285,61 @@ class Run:
     def flush(self) -> None:
         """Write everything buffered. Called by the flusher thread; safe to call any time.
 
-        If a write fails (a full disk), what was not written goes back into the buffer and
-        the next flush tries again: nothing logged is dropped on the floor.
+        Each part (each metric's history, params, tags, the summary) is written on its own,
+        so one that fails (a full disk) never blocks the others; what was not written goes
+        back into the buffer and the next flush tries again, and the first error is raised
+        after every part was tried. Nothing logged is dropped on the floor.
         """
         with self._io_lock:
             with self._lock:
                 buf, self._buf = self._buf, []
-                params = fmt.dumps(self._params) if self._params_dirty else None
-                tags = fmt.dumps(self._tags) if self._tags_dirty else None
+                # Cannot fail: log_params/set_tags only keep plain JSON values (see fmt.json_value).
+                pending = {name: fmt.dumps(data) for name, data, dirty in (
+                    (fmt.PARAMS, self._params, self._params_dirty), (fmt.TAGS, self._tags, self._tags_dirty)) if dirty}
                 self._params_dirty = self._tags_dirty = False
             written: set[str] = set()
+            failed: list[OSError] = []
             try:
-                if params is not None:
-                    fmt.atomic_write_text(self.path / fmt.PARAMS, params)
-                    params = None
-                if tags is not None:
-                    fmt.atomic_write_text(self.path / fmt.TAGS, tags)
-                    tags = None
                 if buf:
-                    self._append_history(buf, written)
-                if buf or time.time() - self._last_summary_write >= fmt.HEARTBEAT_INTERVAL:
-                    self._write_summary()
-            except BaseException:
+                    self._append_history(buf, written, failed)
+                for name, text in list(pending.items()):
+                    try:
+                        fmt.atomic_write_text(self.path / name, text)
+                        del pending[name]
+                    except OSError as exc:
+                        failed.append(exc)
+                if buf or failed or time.time() - self._last_summary_write >= fmt.HEARTBEAT_INTERVAL:
+                    try:
+                        self._write_summary()
+                    except OSError as exc:
+                        failed.append(exc)
+            finally:  # also when a signal (SystemExit, KeyboardInterrupt) lands mid-flush
                 with self._lock:
                     self._buf[:0] = [point for point in buf if point[0] not in written]
-                    self._params_dirty |= params is not None
-                    self._tags_dirty |= tags is not None
-                raise
+                    self._params_dirty |= fmt.PARAMS in pending
+                    self._tags_dirty |= fmt.TAGS in pending
+            if failed:
+                raise failed[0]
 
-    def _append_history(self, buf: list[tuple[str, int, float, float]], written: set[str]) -> None:
+    def background_flush(self) -> None:
+        """The flusher thread's flush: a full disk must not kill the training loop; say so once."""
+        try:
+            self.flush()
+        except Exception as exc:
+            self._warn_once(exc, f"its points are kept in memory and written again every {self.flush_interval:g} s")
+        else:
+            self._io_warned = False
+
+    def _warn_once(self, exc: BaseException, consequence: str) -> None:
+        """One message per failure episode: where, why, what happens, and what to do."""
+        if self._io_warned:
+            return
+        self._io_warned = True
+        print(f"tracktui: cannot write run {self.id} in {self.path} ({exc}); {consequence}. "
+              f"Free space on that disk (or fix its permissions) to keep them.", file=sys.stderr, flush=True)
+
+    def _append_history(self, buf: list[tuple[str, int, float, float]], written: set[str],
+                        failed: list[OSError]) -> None:
         import numpy as np
 
         by_key: dict[str, list[tuple[int, float, float]]] = {}
@@ -325,13 +348,14 @@ class Run:
         dtype = np.dtype(list(fmt.HISTORY_FIELDS))
         for key, points in by_key.items():
             arr = np.array(points, dtype=dtype)
-            path = self.path / fmt.METRICS_DIR / fmt.metric_filename(key)
-            with open(path, "ab") as fh:
-                fh.write(arr.tobytes())
-                fh.flush()
-                os.fsync(fh.fileno())
+            try:
+                self._hist_size[key] = fmt.append_records(self.path / fmt.METRICS_DIR / fmt.metric_filename(key),
+                                                      arr.tobytes(), self._hist_size.get(key))
+            except OSError as exc:
+                failed.append(exc)
+                continue
             written.add(key)
-            self._summary[key] = _merge_summary(self._summary.get(key), arr)
+            self._summary[key] = fmt.merge_summary(self._summary.get(key), arr)
 
     def _write_summary(self) -> None:
         now = time.time()
@@ -346,28 +370,63 @@ class Run:
     def finish(self, status: str = "finished", error: str | None = None) -> None:
         """Flush, record the final status, release the lock. Calling it again does nothing.
 
-        A process forked from the writer (a DataLoader or multiprocessing worker) shares the
-        Run object but not the run: there it does nothing.
+        Never raises for an I/O failure: a full disk at the end of training must not kill
+        the rest of the script. The flush is retried (`FINISH_RETRY_DELAYS`); what still
+        cannot be written is reported once on stderr and recorded in `meta.json` (`error`
+        and `incomplete`) when that file can still be written. A SIGTERM that arrives while
+        this runs is held until the end, then the run is recorded `killed` and the process
+        exits (see `lifecycle.finishing`). A process forked from the writer (a DataLoader
+        worker) shares the Run object but not the run: there it does nothing.
         """
         if os.getpid() != self._pid:
             return
-        with self._lock:
-            if self._finished:
-                return
-            self._finished = True
-        _FLUSHER.remove(self)
-        try:
-            self.flush()
-        finally:
-            self.status = status
-            self._meta["ended"] = time.time()
-            self._meta["error"] = error
+        with lifecycle.finishing():
+            with self._lock:
+                if self._finished:
+                    return
+                self._finished = True
+            lifecycle.stop_flushing(self)
             try:
-                self._write_summary()
-                self._write_meta()
+                lost = self._flush_for_finish()
+                if lifecycle.sigterm_while_finishing():
+                    status, error = "killed", "SIGTERM"
+                if lost:
+                    self._meta["incomplete"] = lost
+                    error = f"{error}\n\n{lost}" if error else lost
+                self.status = status
+                self._meta["ended"] = time.time()
+                self._meta["error"] = error
+                try:
+                    self._write_summary()
+                    self._write_meta()
+                except OSError as exc:
+                    self._warn_once(exc, "its final status could not be recorded (it will show as crashed)")
             finally:
-                (self.path / fmt.LOCK).unlink(missing_ok=True)
-                _pop_active(self)
+                release_lock(self.path)
+                lifecycle.unregister(self)
+
+    def _flush_for_finish(self) -> str | None:
+        """Flush, retrying while the disk is full; None when all is written, else what was lost."""
+        exc: OSError | None = None
+        for delay in (*FINISH_RETRY_DELAYS, None):
+            try:
+                self.flush()
+                return None
+            except OSError as err:
+                exc = err
+                self._warn_once(err, "retrying before the run closes; what cannot be written then is lost")
+            if delay is None or lifecycle.sigterm_while_finishing():
+                break
+            time.sleep(delay)
+        with self._lock:
+            keys = sorted({point[0] for point in self._buf})
+            count = len(self._buf)
+            files = [name for name, dirty in ((fmt.PARAMS, self._params_dirty), (fmt.TAGS, self._tags_dirty)) if dirty]
+        what = ", ".join(filter(None, [f"{count} points of {', '.join(map(repr, keys[:10]))}" if count else "",
+                                       *files])) or "the summary"
+        lost = f"data may be missing: could not write {what} ({exc})"
+        print(f"tracktui: run {self.id} in {self.path}: {lost}", file=sys.stderr, flush=True)
+        return lost
 
     def __enter__(self) -> Run:
         return self
@@ -380,8 +439,9 @@ class Run:
             self.finish("killed", "KeyboardInterrupt")
         elif issubclass(exc_type, SystemExit):
             code = getattr(exc, "code", None)
-            if _killed_by:
-                self.finish("killed", _killed_by[0])
+            killed = lifecycle.killed_by()
+            if killed:
+                self.finish("killed", killed)
             elif code in (0, None):
                 self.finish()
             else:
@@ -391,247 +451,3 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<Run {self.id} {self.name!r} {self.status} at {self.path}>"
-
-
-# -- helpers ---------------------------------------------------------------------------
-
-
-def _as_float(key: str, value: Any) -> float:
-    if isinstance(value, numbers.Real):
-        return float(value)
-    item = getattr(value, "item", None)
-    if callable(item):
-        try:
-            inner = item()
-        except (TypeError, ValueError, RuntimeError):
-            inner = None
-        if isinstance(inner, numbers.Real):
-            return float(inner)
-    raise TypeError(f"metric {key!r}: value must be a real number, got {type(value).__name__} ({value!r:.60})")
-
-
-def _as_step(key: str, step: Any) -> int:
-    if isinstance(step, numbers.Integral) and not isinstance(step, bool):
-        return int(step)
-    item = getattr(step, "item", None)
-    if callable(item) and isinstance(item(), numbers.Integral):
-        return int(item())
-    raise TypeError(f"metric {key!r}: step must be an int, got {type(step).__name__}")
-
-
-def _merge_summary(old: dict[str, Any] | None, arr: Any) -> dict[str, Any]:
-    """Fold new points into a metric's summary. 'last' is the point with the greatest step."""
-    import numpy as np
-
-    values = arr["value"]
-    real = values[~np.isnan(values)]
-    idx = int(np.flatnonzero(arr["step"] == arr["step"].max())[-1])
-    new = {
-        "last": float(values[idx]), "last_step": int(arr["step"][idx]), "last_time": float(arr["time"][idx]),
-        "min": float(real.min()) if real.size else float("nan"),
-        "max": float(real.max()) if real.size else float("nan"),
-        "count": int(values.size),
-    }
-    if not old:
-        return new
-    merged = dict(old)
-    merged["count"] = int(old.get("count", 0)) + new["count"]
-    for stat, pick in (("min", min), ("max", max)):
-        vals = [v for v in (old.get(stat), new[stat]) if v is not None and v == v]
-        merged[stat] = pick(vals) if vals else float("nan")
-    if new["last_step"] >= old.get("last_step", -(2**62)):
-        merged.update(last=new["last"], last_step=new["last_step"], last_time=new["last_time"])
-    return merged
-
-
-def _deep_merge(into: dict[str, Any], new: dict[str, Any]) -> None:
-    for key, value in new.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _deep_merge(into[key], value)
-        else:
-            into[key] = value
-
-
-def _user() -> str | None:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return None
-
-
-def _git_info() -> dict[str, Any] | None:
-    """Commit, branch and dirty flag of the work tree the script runs in, if any (≤ 2 s)."""
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], capture_output=True, text=True, timeout=2, check=True).stdout.strip()
-
-    try:
-        commit = git("rev-parse", "HEAD")
-        branch = git("rev-parse", "--abbrev-ref", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return {"commit": commit, "branch": branch, "dirty": dirty}
-
-
-def _read_lock(lock: Path) -> dict[str, Any] | None:
-    try:
-        data = fmt.read_json(lock)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-LOCK_GRACE = 10.0
-"""A lock file too new to have its contents yet (or unreadable) counts as held for this long."""
-
-
-def _lock_held(owner: dict[str, Any] | None, lock: Path, run_path: Path) -> bool:
-    pid = owner.get("pid") if owner else None
-    if owner is None or not isinstance(pid, int) or isinstance(pid, bool):
-        try:
-            return time.time() - lock.stat().st_mtime < LOCK_GRACE
-        except OSError:
-            return False
-    if owner.get("host") == hostname():
-        start = owner.get("pid_start")
-        return pid_alive(pid, start if isinstance(start, int) else None)
-    try:
-        heartbeat = float(fmt.read_json(run_path / fmt.SUMMARY).get("heartbeat", 0))
-    except (OSError, ValueError, TypeError, AttributeError):
-        return False
-    return time.time() - heartbeat < fmt.HEARTBEAT_STALE
-
-
-# -- the process-wide flusher and active-run stack --------------------------------------
-
-
-class _Flusher:
-    """One daemon thread flushes every open run; started lazily with the first run."""
-
-    def __init__(self) -> None:
-        self._runs: weakref.WeakSet[Run] = weakref.WeakSet()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def add(self, run: Run) -> None:
-        with self._lock:
-            self._runs.add(run)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, name="tracktui-flusher", daemon=True)
-                self._thread.start()
-
-    def remove(self, run: Run) -> None:
-        with self._lock:
-            self._runs.discard(run)
-
-    def runs(self) -> list[Run]:
-        with self._lock:
-            return list(self._runs)
-
-    def _loop(self) -> None:
-        while True:
-            runs = self.runs()
-            interval = min((r.flush_interval for r in runs), default=FLUSH_INTERVAL)
-            time.sleep(interval)
-            for run in runs:
-                try:
-                    run.flush()
-                    run._flush_error_shown = False
-                except Exception as exc:  # a full disk must not kill the training loop; say it once
-                    if not run._flush_error_shown:
-                        run._flush_error_shown = True
-                        print(f"tracktui: could not flush run {run.id} (will retry): {exc}", file=sys.stderr)
-
-
-_FLUSHER = _Flusher()
-_ACTIVE: list[Run] = []
-_ACTIVE_LOCK = threading.Lock()
-
-
-def push_active(run: Run) -> None:
-    with _ACTIVE_LOCK:
-        _ACTIVE.append(run)
-
-
-def _pop_active(run: Run) -> None:
-    with _ACTIVE_LOCK:
-        if run in _ACTIVE:
-            _ACTIVE.remove(run)
-
-
-def active_run() -> Run | None:
-    with _ACTIVE_LOCK:
-        return _ACTIVE[-1] if _ACTIVE else None
-
-
-def open_runs() -> Iterator[Run]:
-    yield from _FLUSHER.runs()
-
-
-_exit_error: list[str] = []
-_killed_by: list[str] = []
-
-
-def _finish_all_at_exit() -> None:
-    if _killed_by:
-        status, error = "killed", _killed_by[0]
-    elif _exit_error:
-        status, error = "failed", _exit_error[0]
-    else:
-        status, error = "finished", None
-    for run in list(_FLUSHER.runs()):
-        try:
-            run.finish(status, error)
-        except Exception as exc:
-            print(f"tracktui: could not finish run {run.id} at exit: {exc}", file=sys.stderr)
-
-
-def _excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-    if issubclass(exc_type, KeyboardInterrupt):
-        _killed_by.append("KeyboardInterrupt")
-    else:
-        _exit_error.append("".join(traceback.format_exception(exc_type, exc, tb)))
-    _previous_excepthook(exc_type, exc, tb)
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    """Unwind like Ctrl-C does: `with` blocks and atexit then close runs as killed.
-
-    Finishing runs here, inside the handler, could deadlock on a lock the interrupted
-    `log_metric` holds. A second SIGTERM kills the process at once.
-    """
-    _killed_by.append("SIGTERM")
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    raise SystemExit(128 + signum)
-
-
-def _forget_runs_in_child() -> None:
-    """After fork: the child shares the parent's Run objects but must never write or close them."""
-    global _FLUSHER, _ACTIVE_LOCK
-    _FLUSHER = _Flusher()
-    _ACTIVE_LOCK = threading.Lock()  # a parent thread may have held it at the fork
-    _ACTIVE.clear()
-    if signal.getsignal(signal.SIGTERM) is _on_sigterm:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-_previous_excepthook = sys.excepthook
-_hooks_installed = False
-
-
-def install_exit_hooks() -> None:
-    """Flush and close runs at interpreter exit, on an uncaught exception and on SIGTERM.
-
-    SIGTERM is only taken over when nobody else handles it and we are on the main thread.
-    """
-    global _hooks_installed, _previous_excepthook
-    if _hooks_installed:
-        return
-    _hooks_installed = True
-    atexit.register(_finish_all_at_exit)
-    if hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=_forget_runs_in_child)
-    _previous_excepthook = sys.excepthook
-    sys.excepthook = _excepthook
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _on_sigterm)

@@ -427,3 +427,12 @@ def test_a_fresh_empty_lock_counts_as_held(tmp_path: Path) -> None:
     (run.path / fmt.LOCK).write_text('{"host": "x", "pid": "abc"}')
     os.utime(run.path / fmt.LOCK, (old, old))
     store.start_run(resume=run.id, root=tmp_path).finish()
+
+
+def test_run_ids_take_milliseconds_without_truncation() -> None:
+    """Issue 9 item 10: x.089 + 0.004 is x.093, not 92 ms (the old float code truncated)."""
+    assert fmt.new_run_id(1795083402.089 + 0.004)[:18].endswith("093")
+    heads = [fmt.new_run_id(1795083402.089 + i * 0.001)[:18] for i in range(2000)]
+    assert len(set(heads)) == len(heads) and heads == sorted(heads)
+    t = 1795083402_123_456_789
+    assert fmt.new_run_id(now_ns=t)[:18] == "20261119-101642123"
