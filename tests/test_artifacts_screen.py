@@ -179,12 +179,12 @@ async def test_previews_show_their_facts(runs: tuple[RunDetail, RunDetail]) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         preview = await select(pilot, "preds.csv")
         assert "250 rows · 3 columns · first 200 rows shown" in header_text(preview)
-        table = preview.query_one("#preview-table")
+        table = preview.query_one(".preview-table")
         assert [str(c.label) for c in table.columns.values()] == ["id int", "score float", "label str"]
 
         preview = await select(pilot, "plot.png")
         assert "PNG image" in header_text(preview) and "48×24 px" in header_text(preview)
-        assert "▄" in widget_text(preview.query_one("#preview-image"))
+        assert "▄" in widget_text(preview.query_one(".preview-image"))
 
         preview = await select(pilot, "model")
         shown = widget_text(preview.query_one(".preview-scroll Static"))
@@ -192,9 +192,9 @@ async def test_previews_show_their_facts(runs: tuple[RunDetail, RunDetail]) -> N
 
         preview = await select(pilot, "weights.bin")
         digest = hashlib.sha256(bytes(range(256)) * 4).hexdigest()
-        facts = widget_text(preview.query_one("#preview-binary-facts"))
+        facts = widget_text(preview.query_one(".preview-binary-facts"))
         assert f"sha256   {digest[:32]}" in facts and f"         {digest[32:]}" in facts  # too wide for one line
-        assert "00000000  00 01 02 03" in widget_text(preview.query_one("#preview-hex"))
+        assert "00000000  00 01 02 03" in widget_text(preview.query_one(".preview-hex"))
 
         preview = await select(pilot, "pipe")
         assert "FIFO" in preview.message
@@ -208,7 +208,7 @@ async def test_hex_dump_rows_fit_the_pane(runs: tuple[RunDetail, RunDetail], siz
     app = Harness(runs[0])
     async with app.run_test(size=size) as pilot:
         preview = await select(pilot, "weights.bin")
-        dump = preview.query_one("#preview-hex")
+        dump = preview.query_one(".preview-hex")
         lines = widget_text(dump).splitlines()
         assert len(lines) == 512 // per_row, "a wrapped row would add lines"
         assert lines[1].startswith(f"{per_row:08x}  {per_row:02x} ")
@@ -235,13 +235,13 @@ async def test_folder_hint_only_while_collapsed(runs: tuple[RunDetail, RunDetail
     async with app.run_test(size=(120, 40)) as pilot:
         preview = await select(pilot, "eval")  # enter opens the folder as it previews it
         hint = "expand it in the tree"
-        assert preview.kind == "folder" and hint not in widget_text(preview.query_one("#preview-folder"))
+        assert preview.kind == "folder" and hint not in widget_text(preview.query_one(".preview-folder"))
         await pilot.press("space")  # closes it without a new preview
         await settle(pilot)
-        assert hint in widget_text(preview.query_one("#preview-folder"))
+        assert hint in widget_text(preview.query_one(".preview-folder"))
         await pilot.press("enter")
         await settle(pilot)
-        assert hint not in widget_text(preview.query_one("#preview-folder"))
+        assert hint not in widget_text(preview.query_one(".preview-folder"))
 
 
 async def test_first_node_is_highlighted_on_open(runs: tuple[RunDetail, RunDetail]) -> None:
@@ -320,7 +320,7 @@ async def test_pickle_is_never_loaded(runs: tuple[RunDetail, RunDetail], tmp_pat
             preview = await select(pilot, rel)
             assert preview.kind == "unsafe"
             assert "not loaded" in header_text(preview)
-            assert "00000000  80" in widget_text(preview.query_one("#preview-hex"))
+            assert "00000000  80" in widget_text(preview.query_one(".preview-hex"))
     assert not marker.exists()
 
 
@@ -499,3 +499,20 @@ def test_snapshot_text_preview(snap_compare: Any, snapshot_run: RunDetail, size:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_snapshot_image_preview(snap_compare: Any, snapshot_run: RunDetail, size: tuple[int, int]) -> None:
     assert snap_compare(Harness(snapshot_run), run_before=_select_before("plots/plot.png"), terminal_size=size)
+
+
+async def test_previews_replaced_in_bursts_never_collide(runs: tuple[RunDetail, RunDetail]) -> None:
+    """Issue 9.4: `j`/`enter` and `d d j d` pressed without settling used to raise DuplicateIds
+    ('preview-text', 'preview-diff') because a new body was mounted before the old one was removed.
+    Three rounds because the race did not show every time; about 10 s, as Pilot lets the app go
+    idle after each key of a burst (the handlers of one burst still interleave with removals)."""
+    app = Harness(*runs)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select(pilot, "config.yaml")
+        for _ in range(3):
+            await pilot.press("d", "d", "j", "d", "k", "d", "d", "enter", "enter", "r", "r", "enter", "d")
+        await settle(pilot)
+        assert app.return_value is None and isinstance(app.screen, ArtifactsScreen)
+        preview = app.screen.query_one(ArtifactPreview)
+        assert preview.kind not in ("loading", "empty")
+        assert len(preview.query_one("#preview-body").children) == 1

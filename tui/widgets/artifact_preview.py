@@ -307,6 +307,7 @@ class ArtifactPreview(Vertical):
         self._plan: Plan | None = None
         self._generation = 0
         self._expanded = False
+        self._body: Widget | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="preview-header")
@@ -351,7 +352,8 @@ class ArtifactPreview(Vertical):
             return
         self._expanded = expanded
         if isinstance(self._plan, FolderPlan) and self.kind == "folder":
-            for widget in self.query("#preview-folder").results(Static):
+            for widget in self._current("preview-folder"):
+                assert isinstance(widget, Static)
                 widget.update(self._folder_text(self._plan))
 
     @property
@@ -365,9 +367,9 @@ class ArtifactPreview(Vertical):
             return
         base = plan.facts.kind.lower()
         if self.kind.endswith("-raw"):
-            self._set_body(base, DocumentTree(plan.document, plan.facts.path.name, id="preview-document"))
+            self._set_body(base, DocumentTree(plan.document, plan.facts.path.name, classes="preview-document"))
         else:
-            viewer = LazyText(id="preview-text")
+            viewer = LazyText(classes="preview-text")
             self._set_body(f"{base}-raw", viewer)
             viewer.open_file(plan.facts.path, plan.language, plan.facts.size or 0)
 
@@ -417,10 +419,12 @@ class ArtifactPreview(Vertical):
 
     def on_lazy_text_failed(self, event: LazyText.Failed) -> None:
         event.stop()
-        self._show_error(event.reason)
+        if event.viewer is self._body:
+            self._show_error(event.reason)
 
     def on_lazy_text_indexed(self, event: LazyText.Indexed) -> None:
-        if self._plan is None:
+        event.stop()
+        if self._plan is None or event.viewer is not self._body:
             return
         status = f"{event.lines:,} lines" if event.complete else f"indexing… {event.fraction:.0%} · {event.lines:,} lines"
         self._set_header(self._plan.facts, status)
@@ -436,17 +440,17 @@ class ArtifactPreview(Vertical):
         if isinstance(plan, ErrorPlan):
             self._show_error(plan.message)
         elif isinstance(plan, TextPlan):
-            viewer = LazyText(id="preview-text")
+            viewer = LazyText(classes="preview-text")
             self._set_body("text", viewer)
             viewer.open_file(facts.path, plan.language, facts.size or 0)
         elif isinstance(plan, DocumentPlan):
-            self._set_body(facts.kind.lower(), DocumentTree(plan.document, facts.path.name, id="preview-document"))
+            self._set_body(facts.kind.lower(), DocumentTree(plan.document, facts.path.name, classes="preview-document"))
         elif isinstance(plan, TablePlan):
             self._present_table(plan, generation)
         elif isinstance(plan, ImagePlan):
             self._set_header(facts, f"{plan.pixels[0]}×{plan.pixels[1]} px"
                              + (f", {plan.frames} frames (first shown)" if plan.frames > 1 else ""))
-            self._set_body("image", VerticalScroll(Static(plan.renderable, id="preview-image"),
+            self._set_body("image", VerticalScroll(Static(plan.renderable, classes="preview-image"),
                                                    classes="preview-scroll"))
         elif isinstance(plan, MLModelPlan):
             assert plan.summary is not None
@@ -457,12 +461,12 @@ class ArtifactPreview(Vertical):
             head = plan.head
             dump = FitToWidth(lambda width: Text("\n".join(hex_dump(head, width=bytes_per_row(width)))))
             self._set_body("unsafe" if unsafe else "binary", VerticalScroll(
-                Static(self._binary_facts(facts, None), id="preview-binary-facts"),
-                Static(dump, id="preview-hex"),
+                Static(self._binary_facts(facts, None), classes="preview-binary-facts"),
+                Static(dump, classes="preview-hex"),
                 classes="preview-scroll"))
             self._hash(facts.path, generation)
         elif isinstance(plan, FolderPlan):
-            self._set_body("folder", Static(self._folder_text(plan), id="preview-folder", classes="preview-message"))
+            self._set_body("folder", Static(self._folder_text(plan), classes="preview-folder preview-message"))
         elif isinstance(plan, ComparePlan):
             self._present_comparison(plan)
 
@@ -477,7 +481,7 @@ class ArtifactPreview(Vertical):
     def _present_table(self, plan: TablePlan, generation: int) -> None:
         sample = plan.sample
         assert sample is not None
-        table: DataTable[Text] = DataTable(id="preview-table", zebra_stripes=True)
+        table: DataTable[Text] = DataTable(classes="preview-table", zebra_stripes=True)
         meta = self.get_component_rich_style("artifact-preview--meta")
         for name, kind in zip(sample.columns, sample.types):
             table.add_column(Text(sanitize_line(name)) + Text(f" {kind}", meta))
@@ -512,7 +516,7 @@ class ArtifactPreview(Vertical):
         assert comparison is not None
         self.message = comparison.message
         if comparison.diff:
-            viewer = LazyText(MemoryLines.from_text("\n".join(comparison.diff), "diff"), id="preview-diff")
+            viewer = LazyText(MemoryLines.from_text("\n".join(comparison.diff), "diff"), classes="preview-diff")
             self._set_header(plan.facts, comparison.message)
             self._set_body("diff", viewer)
             return
@@ -551,7 +555,8 @@ class ArtifactPreview(Vertical):
     def _show_hash(self, digest: str, generation: int) -> None:
         if generation != self._generation or self._plan is None:
             return
-        for widget in self.query("#preview-binary-facts").results(Static):
+        for widget in self._current("preview-binary-facts"):
+            assert isinstance(widget, Static)
             widget.update(self._binary_facts(self._plan.facts, digest))
 
     def _mlmodel_renderable(self, summary: MLModelSummary) -> Group:
@@ -589,9 +594,19 @@ class ArtifactPreview(Vertical):
         if kind not in ("error", "compare"):
             self.message = ""
         body = self.query_one("#preview-body")
+        # Body widgets carry classes, never ids: the old body is removed asynchronously, so a new
+        # one with the same id could be mounted before the old one has left (DuplicateIds).
         body.remove_children()
         body.mount(widget)
+        self._body = widget
         self.post_message(self.Changed())
+
+    def _current(self, class_name: str) -> list[Widget]:
+        """Widgets with `class_name` in the body now showing (not in one still being removed)."""
+        body = self._body
+        if body is None:
+            return []
+        return ([body] if body.has_class(class_name) else []) + list(body.query(f".{class_name}"))
 
     def _show_message(self, kind: str, message: str) -> None:
         self.message = message
