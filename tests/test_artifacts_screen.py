@@ -419,6 +419,35 @@ async def test_pager_suspends_and_resumes_the_app(runs: tuple[RunDetail, RunDeta
         assert app.screen.query_one(ArtifactPreview).kind == "text"
 
 
+async def test_editor_gets_a_read_only_copy_never_the_stored_file(runs: tuple[RunDetail, RunDetail], tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 9.5: `e` handed the stored file itself to $EDITOR, writable (also in MLflow stores)."""
+    marker = tmp_path / "editor-got.txt"
+    script = tmp_path / "fake-editor"
+    script.write_text(f'#!/bin/sh\nprintf "%s" "$1" > "{marker}"\necho edited >> "$1" 2>/dev/null\nexit 0\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(script))
+    monkeypatch.delenv("VISUAL", raising=False)
+    stored = runs[0].artifacts_dir / "train.py"  # type: ignore[operator]
+    before = stored.read_bytes()
+    app = Harness(runs[0])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select(pilot, "train.py")
+        await pilot.press("e")
+        await settle(pilot)
+        got = Path(marker.read_text())
+        assert got != stored and got.name == "train.py"
+        assert not os.path.commonpath([got, runs[0].artifacts_dir]) == str(runs[0].artifacts_dir)
+        assert got.stat().st_mode & 0o222 == 0
+        assert stored.read_bytes() == before
+        shown = [str(n.message) for n in app._notifications]
+        assert any("read-only copy" in m for m in shown)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not got.exists()
+    assert stored.read_bytes() == before
+
+
 async def test_compare_across_two_runs(runs: tuple[RunDetail, RunDetail]) -> None:
     app = Harness(*runs)
     async with app.run_test(size=(120, 40)) as pilot:
