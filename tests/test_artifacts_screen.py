@@ -545,3 +545,70 @@ async def test_previews_replaced_in_bursts_never_collide(runs: tuple[RunDetail, 
         preview = app.screen.query_one(ArtifactPreview)
         assert preview.kind not in ("loading", "empty")
         assert len(preview.query_one("#preview-body").children) == 1
+
+
+@pytest.fixture
+def hostile_run(tmp_path: Path) -> RunDetail:
+    root = tmp_path / "store"
+    with store.start_run(experiment="demo", name="hostile", root=root) as run:
+        run.log_text("big-int.yaml", "seed: 0x" + "f" * 20_000 + "\nok: 1\n")
+        run.log_text("wide.csv", ",".join(f"c{i}" for i in range(200_000)) + "\n" + ",".join("1" * 200_000) + "\n")
+        run.log_text("one-line.csv", "")
+        with open(run.artifacts_dir / "one-line.csv", "w") as fh:
+            fh.write("1," * 15_000_000)  # 30 MB, one line, no newline
+        run_id = run.id
+    return store.open_store(root).run(run_id)
+
+
+async def test_yaml_with_a_huge_hex_int_shows_instead_of_crashing(hostile_run: RunDetail) -> None:
+    """Issue 10.13: drawing a 20,000-digit int raised ValueError on the UI thread and ended the app."""
+    app = Harness(hostile_run)
+    async with app.run_test(size=(120, 40)) as pilot:
+        preview = await select(pilot, "big-int.yaml")
+        assert isinstance(app.screen, ArtifactsScreen) and preview.kind == "yaml"
+        tree = preview.query_one(DocumentTree)
+        labels = [str(node.label) for node in tree.root.children]
+        assert any("digits" in label for label in labels) and "ok: 1" in labels
+
+
+async def test_csv_with_200000_columns_or_a_30_mb_line_is_bounded(hostile_run: RunDetail) -> None:
+    """Issue 10.13: a CSV whose first line had 200,000 columns froze the UI for 85 s (every column
+    became a DataTable column); a 100 MB line was parsed whole. Both are cut and say so."""
+    from textual.widgets import DataTable
+
+    from tui.shaping.table_sample import MAX_COLUMNS
+
+    app = Harness(hostile_run)
+    async with app.run_test(size=(120, 40)) as pilot:
+        preview = await select(pilot, "wide.csv")
+        assert preview.kind == "table"
+        assert len(preview.query_one(DataTable).columns) == MAX_COLUMNS
+        assert "200,000 columns: the first 200 shown" in header_text(preview)
+        preview = await select(pilot, "one-line.csv")
+        assert preview.kind == "table"
+        assert len(preview.query_one(DataTable).columns) == MAX_COLUMNS
+        assert "longer than" in header_text(preview) and "0 rows" in header_text(preview)
+
+
+async def test_an_exception_while_drawing_a_document_shows_in_the_pane(runs: tuple[RunDetail, RunDetail],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10.13: a failure inside a preview widget's own handlers (not only in the loading worker)
+    is shown where the value would be; the app keeps running."""
+    import tui.widgets.document_tree as document_tree
+
+    real = document_tree._scalar
+
+    def fragile(value: object) -> tuple[str, str]:
+        if value == 0.1:
+            raise RuntimeError("a preview bug")
+        return real(value)
+
+    monkeypatch.setattr(document_tree, "_scalar", fragile)
+    app = Harness(runs[0])
+    async with app.run_test(size=(120, 40)) as pilot:
+        preview = await select(pilot, "config.yaml")
+        assert isinstance(app.screen, ArtifactsScreen) and preview.kind == "yaml"
+        labels = [str(node.label) for node in preview.query_one(DocumentTree).root.children]
+        assert any("RuntimeError: a preview bug" in label for label in labels)
+        preview = await select(pilot, "notes.txt")
+        assert preview.kind == "text"

@@ -42,6 +42,8 @@ from .lazy_text import LazyText, MemoryLines
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 """JSON/YAML bigger than this is shown as text only: parsing it whole would stall and bloat."""
 MAX_IMAGE_PIXELS = 64_000_000
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when present: the pure-Python one takes seconds for a few MB."""
 FOLDER_SCAN_LIMIT = 20_000
 FACT_LABEL_WIDTH = 9
 HEX_DIGITS = frozenset("0123456789abcdef")
@@ -225,8 +227,8 @@ def plan_preview(node: ArtifactNode, cells: tuple[int, int]) -> Plan:
             return TextPlan(facts, language=guess.language)
         text = _read_text(path, MAX_DOCUMENT_BYTES + 1)
         try:
-            document = json.loads(text) if kind is ArtifactKind.JSON else yaml.safe_load(text)
-        except (ValueError, yaml.YAMLError) as exc:
+            document = json.loads(text) if kind is ArtifactKind.JSON else yaml.load(text, Loader=YAML_LOADER)
+        except (ValueError, RecursionError, yaml.YAMLError) as exc:
             first_line = (str(exc).splitlines() or [repr(exc)])[0]
             facts.notes.append(f"not valid {facts.kind} ({first_line}): shown as text")
             return TextPlan(facts, language=guess.language)
@@ -434,6 +436,12 @@ class ArtifactPreview(Vertical):
     def _present(self, plan: Plan, generation: int) -> None:
         if generation != self._generation:
             return
+        try:
+            self._present_plan(plan, generation)
+        except Exception as exc:  # noqa: BLE001 - the boundary that keeps one odd artifact from ending the app
+            self._show_error(f"could not preview this artifact: {type(exc).__name__}: {exc}")
+
+    def _present_plan(self, plan: Plan, generation: int) -> None:
         self._plan = plan
         facts = plan.facts
         self._set_header(facts)
