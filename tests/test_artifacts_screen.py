@@ -612,3 +612,13 @@ async def test_an_exception_while_drawing_a_document_shows_in_the_pane(runs: tup
         assert any("RuntimeError: a preview bug" in label for label in labels)
         preview = await select(pilot, "notes.txt")
         assert preview.kind == "text"
+
+
+async def test_footer_fits_80_columns_with_every_key_of_a_compare(runs: tuple[RunDetail, RunDetail]) -> None:
+    """Issue 9.15: with two runs and a YAML file selected the footer ran past 80 columns and hid `?`."""
+    app = Harness(*runs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select(pilot, "config.yaml")
+        footer = app.screen._compositor.render_strips()[-1].text
+        for key in ("d Diff", "r Raw", "o Pager", "e Editor", "? Keys", "esc Back"):
+            assert key in footer, footer

@@ -132,3 +132,16 @@ def test_snapshot_detail_80x24(snap_compare: Any, tmp_path: Path, monkeypatch: p
         await settle_until(pilot.app, pilot, lambda s: isinstance(s, DetailScreen) and s.detail is not None)
 
     assert snap_compare(demo_app("demo"), run_before=open_detail, terminal_size=(80, 24))
+
+
+async def test_detail_footer_fits_80_columns(demo: Path) -> None:
+    """Issue 9.15: the most important keys first and `?` visible at 80 columns."""
+    app = demo_app("demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        footer = app.screen._compositor.render_strips()[-1].text
+        assert footer.lstrip().startswith("n Next run")
+        for key in ("a Artifacts", "p Plot", "? Keys", "esc Back"):
+            assert key in footer, footer

@@ -48,13 +48,15 @@ class ArtifactsScreen(Screen[None]):
 
     CSS_PATH = "artifacts.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="artifacts.back", tooltip="Return to where you opened the artifacts"),
-        Binding("tab", "app.focus_next", "Pane", id="artifacts.pane", tooltip="Move focus between the tree and the preview"),
-        Binding("o", "open_pager", "Pager", id="artifacts.pager", tooltip="Open the selected file in $PAGER (default: less)"),
-        Binding("e", "open_editor", "Editor", id="artifacts.editor", tooltip="Open a read-only copy of the selected file in $EDITOR (default: vi)"),
-        Binding("r", "toggle_raw", "Tree/raw", id="artifacts.raw", tooltip="Switch a JSON/YAML preview between tree and raw text"),
-        Binding("d", "compare", "Diff runs", id="artifacts.compare",
+        Binding("d", "compare", "Diff", id="artifacts.compare",
                 tooltip="Compare the selected file with the same file in the other marked run"),
+        Binding("r", "toggle_raw", "Raw", id="artifacts.raw", tooltip="Switch a JSON/YAML preview between tree and raw text"),
+        Binding("o", "open_pager", "Pager", id="artifacts.pager", tooltip="Open the selected file in $PAGER (default: less)"),
+        Binding("e", "open_editor", "Editor", id="artifacts.editor",
+                tooltip="Open a read-only copy of the selected file in $EDITOR (default: vi)"),
+        Binding("tab", "app.focus_next", "Pane", id="artifacts.pane", tooltip="Move focus between the tree and the preview"),
+        Binding("question_mark", "app.help", "Keys", id="artifacts.help", tooltip="Every key of this screen"),
+        Binding("escape", "back", "Back", id="artifacts.back", tooltip="Return to where you opened the artifacts"),
     ]
 
     def __init__(self, detail: RunDetail, other: RunDetail | None = None, *, name: str | None = None,
@@ -77,7 +79,7 @@ class ArtifactsScreen(Screen[None]):
         with Horizontal(id="artifacts-body"):
             yield ArtifactTree(roots, id="artifact-tree")
             yield ArtifactPreview(id="artifact-preview")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(ArtifactTree).focus()

@@ -70,13 +70,13 @@ class DetailScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the runs table"),
         Binding("n", "step_run(1)", "Next run", id="detail.next", tooltip="The next run of the table, same tab"),
         Binding("N", "step_run(-1)", "Prev run", id="detail.previous",
                 tooltip="The previous run of the table, same tab"),
         Binding("a", "artifacts", "Artifacts", id="detail.artifacts", tooltip="This run's artifacts"),
         Binding("p", "charts", "Plot", id="detail.charts", tooltip="Metric curves of this run"),
         Binding("question_mark", "app.help", "Keys", id="detail.help", tooltip="Every key of this screen"),
+        Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the runs table"),
         Binding("1", "tab('overview')", "Overview", show=False, id="detail.tab1"),
         Binding("2", "tab('params')", "Params", show=False, id="detail.tab2"),
         Binding("3", "tab('metrics')", "Metrics", show=False, id="detail.tab3"),
@@ -118,7 +118,7 @@ class DetailScreen(Screen[None]):
             with TabPane("Tags", id="tags"):
                 with VerticalScroll():
                     yield Static(classes="section", id="tags-table")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load()
