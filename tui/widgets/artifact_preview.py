@@ -130,6 +130,8 @@ class FolderPlan(Plan):
 @dataclass
 class ComparePlan(Plan):
     comparison: ArtifactComparison | None = None
+    lines: MemoryLines | None = None
+    """The diff, highlighted in the worker (20,000 lines take a while)."""
 
 
 def _read_text(path: Path, limit: int) -> str:
@@ -392,8 +394,9 @@ class ArtifactPreview(Vertical):
         worker = get_current_worker()
         comparison = compare_artifacts(node.entry.path, other, label=node.display_path, mine_name=mine_name,
                                        other_name=other_name, cancelled=lambda: worker.is_cancelled)
+        lines = MemoryLines.from_text("\n".join(comparison.diff), "diff") if comparison.diff else None
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._present, ComparePlan(facts, comparison), generation)
+            self.app.call_from_thread(self._present, ComparePlan(facts, comparison, lines), generation)
 
     @work(thread=True, exclusive=True, group="artifact-hash", exit_on_error=False,
           description="computing an artifact's SHA-256")
@@ -524,7 +527,8 @@ class ArtifactPreview(Vertical):
         assert comparison is not None
         self.message = comparison.message
         if comparison.diff:
-            viewer = LazyText(MemoryLines.from_text("\n".join(comparison.diff), "diff"), classes="preview-diff")
+            viewer = LazyText(plan.lines or MemoryLines.from_text("\n".join(comparison.diff), "diff"),
+                              classes="preview-diff")
             self._set_header(plan.facts, comparison.message)
             self._set_body("diff", viewer)
             return
