@@ -8,7 +8,6 @@ summary), like the runs table. `n`/`N` step to the next/previous run of the tabl
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -251,8 +250,10 @@ def param_lines(flat: dict[str, Any]) -> str:
 def _value_text(value: Any) -> str:
     try:
         return format_value(value)
-    except ValueError:  # an int too long to print (over 4,300 digits)
-        return f"<int of about {int(math.log10(abs(value)) + 1) if value else 1:,} digits>"
+    except ValueError:  # an int too long to print (over 4,300 digits), maybe inside a list
+        if isinstance(value, int):
+            return f"<an integer of about {int(value.bit_length() * 0.30103) + 1:,} digits>"
+        return f"<a {type(value).__name__} holding a number too long to print>"
 
 
 def steps_of(detail: RunDetail) -> int | None:
