@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -121,17 +122,25 @@ async def test_ten_thousand_params_stay_responsive(tmp_path: Path) -> None:
         assert any("p09999" in line for line in viewer.visible_text())
 
 
-def test_snapshot_detail_80x24(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_snapshot_crashed_run_detail_80x24(snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crashed run: last seen instead of ended, its params and metrics on the first view (the
+    finished run's detail is in test_snapshots_runs.py; the failed run's traceback names the
+    checkout's path, so it is not a snapshot)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
     demo_store(tmp_path / "demo")
 
     async def open_detail(pilot: Any) -> None:
         await settle(pilot)
-        await pilot.press("j", "j", "enter")
+        await pilot.press("enter")
         await settle_until(pilot.app, pilot, lambda s: isinstance(s, DetailScreen) and s.detail is not None)
 
-    assert snap_compare(demo_app("demo"), run_before=open_detail, terminal_size=(80, 24))
+    try:
+        assert snap_compare(demo_app("demo"), run_before=open_detail, terminal_size=(80, 24))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 async def test_detail_footer_fits_80_columns(demo: Path) -> None:
