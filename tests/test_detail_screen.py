@@ -154,3 +154,7 @@ async def test_detail_footer_fits_80_columns(demo: Path) -> None:
         assert footer.lstrip().startswith("n Next run")
         for key in ("a Artifacts", "p Plot", "? Keys", "esc Back"):
             assert key in footer, footer
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_text = screen_text(app)
+        assert "Next run" in help_text and "Prev run" in help_text and "Params" in help_text
