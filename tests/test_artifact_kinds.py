@@ -214,3 +214,22 @@ def test_compare_artifacts(tmp_path: Path) -> None:
     assert missing.status == "missing" and "B has no nope.yaml" in missing.message
     same = compare_artifacts(a / "config.yaml", a / "config.yaml", label="config.yaml", mine_name="A", other_name="A")
     assert same.status == "identical"
+
+
+def test_symlink_chains_name_every_hop(tmp_path: Path) -> None:
+    """Issue 10.16: a chain of links named only its first hop."""
+    from tui.shaping.artifact_files import entry_for
+
+    (tmp_path / "real.txt").write_text("x")
+    (tmp_path / "c").symlink_to("real.txt")
+    (tmp_path / "b").symlink_to("c")
+    (tmp_path / "a").symlink_to("b")
+    assert entry_for(tmp_path / "a").link_target == "b → c → real.txt"
+    (tmp_path / "broken2").symlink_to("gone.txt")
+    (tmp_path / "broken1").symlink_to("broken2")
+    broken = entry_for(tmp_path / "broken1")
+    assert broken.problem == "broken symlink to broken2 → gone.txt (missing)"
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    loop = entry_for(tmp_path / "loop1")
+    assert loop.problem is not None and "loop2 → loop1" in loop.problem and "(a loop)" in loop.problem

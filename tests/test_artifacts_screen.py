@@ -179,12 +179,12 @@ async def test_previews_show_their_facts(runs: tuple[RunDetail, RunDetail]) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         preview = await select(pilot, "preds.csv")
         assert "250 rows · 3 columns · first 200 rows shown" in header_text(preview)
-        table = preview.query_one("#preview-table")
+        table = preview.query_one(".preview-table")
         assert [str(c.label) for c in table.columns.values()] == ["id int", "score float", "label str"]
 
         preview = await select(pilot, "plot.png")
         assert "PNG image" in header_text(preview) and "48×24 px" in header_text(preview)
-        assert "▄" in widget_text(preview.query_one("#preview-image"))
+        assert "▄" in widget_text(preview.query_one(".preview-image"))
 
         preview = await select(pilot, "model")
         shown = widget_text(preview.query_one(".preview-scroll Static"))
@@ -192,9 +192,9 @@ async def test_previews_show_their_facts(runs: tuple[RunDetail, RunDetail]) -> N
 
         preview = await select(pilot, "weights.bin")
         digest = hashlib.sha256(bytes(range(256)) * 4).hexdigest()
-        facts = widget_text(preview.query_one("#preview-binary-facts"))
+        facts = widget_text(preview.query_one(".preview-binary-facts"))
         assert f"sha256   {digest[:32]}" in facts and f"         {digest[32:]}" in facts  # too wide for one line
-        assert "00000000  00 01 02 03" in widget_text(preview.query_one("#preview-hex"))
+        assert "00000000  00 01 02 03" in widget_text(preview.query_one(".preview-hex"))
 
         preview = await select(pilot, "pipe")
         assert "FIFO" in preview.message
@@ -208,7 +208,7 @@ async def test_hex_dump_rows_fit_the_pane(runs: tuple[RunDetail, RunDetail], siz
     app = Harness(runs[0])
     async with app.run_test(size=size) as pilot:
         preview = await select(pilot, "weights.bin")
-        dump = preview.query_one("#preview-hex")
+        dump = preview.query_one(".preview-hex")
         lines = widget_text(dump).splitlines()
         assert len(lines) == 512 // per_row, "a wrapped row would add lines"
         assert lines[1].startswith(f"{per_row:08x}  {per_row:02x} ")
@@ -235,13 +235,13 @@ async def test_folder_hint_only_while_collapsed(runs: tuple[RunDetail, RunDetail
     async with app.run_test(size=(120, 40)) as pilot:
         preview = await select(pilot, "eval")  # enter opens the folder as it previews it
         hint = "expand it in the tree"
-        assert preview.kind == "folder" and hint not in widget_text(preview.query_one("#preview-folder"))
+        assert preview.kind == "folder" and hint not in widget_text(preview.query_one(".preview-folder"))
         await pilot.press("space")  # closes it without a new preview
         await settle(pilot)
-        assert hint in widget_text(preview.query_one("#preview-folder"))
+        assert hint in widget_text(preview.query_one(".preview-folder"))
         await pilot.press("enter")
         await settle(pilot)
-        assert hint not in widget_text(preview.query_one("#preview-folder"))
+        assert hint not in widget_text(preview.query_one(".preview-folder"))
 
 
 async def test_first_node_is_highlighted_on_open(runs: tuple[RunDetail, RunDetail]) -> None:
@@ -320,7 +320,7 @@ async def test_pickle_is_never_loaded(runs: tuple[RunDetail, RunDetail], tmp_pat
             preview = await select(pilot, rel)
             assert preview.kind == "unsafe"
             assert "not loaded" in header_text(preview)
-            assert "00000000  80" in widget_text(preview.query_one("#preview-hex"))
+            assert "00000000  80" in widget_text(preview.query_one(".preview-hex"))
     assert not marker.exists()
 
 
@@ -419,6 +419,35 @@ async def test_pager_suspends_and_resumes_the_app(runs: tuple[RunDetail, RunDeta
         assert app.screen.query_one(ArtifactPreview).kind == "text"
 
 
+async def test_editor_gets_a_read_only_copy_never_the_stored_file(runs: tuple[RunDetail, RunDetail], tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 9.5: `e` handed the stored file itself to $EDITOR, writable (also in MLflow stores)."""
+    marker = tmp_path / "editor-got.txt"
+    script = tmp_path / "fake-editor"
+    script.write_text(f'#!/bin/sh\nprintf "%s" "$1" > "{marker}"\necho edited >> "$1" 2>/dev/null\nexit 0\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(script))
+    monkeypatch.delenv("VISUAL", raising=False)
+    stored = runs[0].artifacts_dir / "train.py"  # type: ignore[operator]
+    before = stored.read_bytes()
+    app = Harness(runs[0])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select(pilot, "train.py")
+        await pilot.press("e")
+        await settle(pilot)
+        got = Path(marker.read_text())
+        assert got != stored and got.name == "train.py"
+        assert not os.path.commonpath([got, runs[0].artifacts_dir]) == str(runs[0].artifacts_dir)
+        assert got.stat().st_mode & 0o222 == 0
+        assert stored.read_bytes() == before
+        shown = [str(n.message) for n in app._notifications]
+        assert any("read-only copy" in m for m in shown)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not got.exists()
+    assert stored.read_bytes() == before
+
+
 async def test_compare_across_two_runs(runs: tuple[RunDetail, RunDetail]) -> None:
     app = Harness(*runs)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -499,3 +528,97 @@ def test_snapshot_text_preview(snap_compare: Any, snapshot_run: RunDetail, size:
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 def test_snapshot_image_preview(snap_compare: Any, snapshot_run: RunDetail, size: tuple[int, int]) -> None:
     assert snap_compare(Harness(snapshot_run), run_before=_select_before("plots/plot.png"), terminal_size=size)
+
+
+async def test_previews_replaced_in_bursts_never_collide(runs: tuple[RunDetail, RunDetail]) -> None:
+    """Issue 9.4: `j`/`enter` and `d d j d` pressed without settling used to raise DuplicateIds
+    ('preview-text', 'preview-diff') because a new body was mounted before the old one was removed.
+    Three rounds because the race did not show every time; about 10 s, as Pilot lets the app go
+    idle after each key of a burst (the handlers of one burst still interleave with removals)."""
+    app = Harness(*runs)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await select(pilot, "config.yaml")
+        for _ in range(3):
+            await pilot.press("d", "d", "j", "d", "k", "d", "d", "enter", "enter", "r", "r", "enter", "d")
+        await settle(pilot)
+        assert app.return_value is None and isinstance(app.screen, ArtifactsScreen)
+        preview = app.screen.query_one(ArtifactPreview)
+        assert preview.kind not in ("loading", "empty")
+        assert len(preview.query_one("#preview-body").children) == 1
+
+
+@pytest.fixture
+def hostile_run(tmp_path: Path) -> RunDetail:
+    root = tmp_path / "store"
+    with store.start_run(experiment="demo", name="hostile", root=root) as run:
+        run.log_text("big-int.yaml", "seed: 0x" + "f" * 20_000 + "\nok: 1\n")
+        run.log_text("wide.csv", ",".join(f"c{i}" for i in range(200_000)) + "\n" + ",".join("1" * 200_000) + "\n")
+        run.log_text("one-line.csv", "")
+        with open(run.artifacts_dir / "one-line.csv", "w") as fh:
+            fh.write("1," * 15_000_000)  # 30 MB, one line, no newline
+        run_id = run.id
+    return store.open_store(root).run(run_id)
+
+
+async def test_yaml_with_a_huge_hex_int_shows_instead_of_crashing(hostile_run: RunDetail) -> None:
+    """Issue 10.13: drawing a 20,000-digit int raised ValueError on the UI thread and ended the app."""
+    app = Harness(hostile_run)
+    async with app.run_test(size=(120, 40)) as pilot:
+        preview = await select(pilot, "big-int.yaml")
+        assert isinstance(app.screen, ArtifactsScreen) and preview.kind == "yaml"
+        tree = preview.query_one(DocumentTree)
+        labels = [str(node.label) for node in tree.root.children]
+        assert any("digits" in label for label in labels) and "ok: 1" in labels
+
+
+async def test_csv_with_200000_columns_or_a_30_mb_line_is_bounded(hostile_run: RunDetail) -> None:
+    """Issue 10.13: a CSV whose first line had 200,000 columns froze the UI for 85 s (every column
+    became a DataTable column); a 100 MB line was parsed whole. Both are cut and say so."""
+    from textual.widgets import DataTable
+
+    from tui.shaping.table_sample import MAX_COLUMNS
+
+    app = Harness(hostile_run)
+    async with app.run_test(size=(120, 40)) as pilot:
+        preview = await select(pilot, "wide.csv")
+        assert preview.kind == "table"
+        assert len(preview.query_one(DataTable).columns) == MAX_COLUMNS
+        assert "200,000 columns: the first 200 shown" in header_text(preview)
+        preview = await select(pilot, "one-line.csv")
+        assert preview.kind == "table"
+        assert len(preview.query_one(DataTable).columns) == MAX_COLUMNS
+        assert "longer than" in header_text(preview) and "0 rows" in header_text(preview)
+
+
+async def test_an_exception_while_drawing_a_document_shows_in_the_pane(runs: tuple[RunDetail, RunDetail],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10.13: a failure inside a preview widget's own handlers (not only in the loading worker)
+    is shown where the value would be; the app keeps running."""
+    import tui.widgets.document_tree as document_tree
+
+    real = document_tree._scalar
+
+    def fragile(value: object) -> tuple[str, str]:
+        if value == 0.1:
+            raise RuntimeError("a preview bug")
+        return real(value)
+
+    monkeypatch.setattr(document_tree, "_scalar", fragile)
+    app = Harness(runs[0])
+    async with app.run_test(size=(120, 40)) as pilot:
+        preview = await select(pilot, "config.yaml")
+        assert isinstance(app.screen, ArtifactsScreen) and preview.kind == "yaml"
+        labels = [str(node.label) for node in preview.query_one(DocumentTree).root.children]
+        assert any("RuntimeError: a preview bug" in label for label in labels)
+        preview = await select(pilot, "notes.txt")
+        assert preview.kind == "text"
+
+
+async def test_footer_fits_80_columns_with_every_key_of_a_compare(runs: tuple[RunDetail, RunDetail]) -> None:
+    """Issue 9.15: with two runs and a YAML file selected the footer ran past 80 columns and hid `?`."""
+    app = Harness(*runs)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await select(pilot, "config.yaml")
+        footer = app.screen._compositor.render_strips()[-1].text
+        for key in ("d Diff", "r Raw", "o Pager", "e Editor", "? Keys", "esc Back"):
+            assert key in footer, footer

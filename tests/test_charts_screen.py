@@ -429,3 +429,59 @@ async def test_escape_codes_in_run_names_and_metric_keys_are_shown_not_sent(
         shown = app.export_screenshot()
         assert "␛]0;PWNED␇evil" in shown and "loss␛[2J" in shown
         assert "\x1b" not in shown and "\x07" not in shown
+
+
+def footer_text(app: App[Any]) -> str:
+    """The footer's last line exactly as drawn (what fits in the terminal's width)."""
+    strips = app.screen._compositor.render_strips()
+    return strips[-1].text
+
+
+async def test_footer_fits_80_columns_with_pick_first_and_help_visible(
+        compare: tuple[store.RunStore, list[str]]) -> None:
+    """Issue 9.15: at 80 columns `?` was cut off, and `space` (pick a metric) was in no footer or help."""
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_charts(app, pilot)
+        footer = footer_text(app)
+        assert footer.lstrip().startswith("space Pick") and "? Keys" in footer and "esc Back" in footer
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_text = "\n".join(s.text for s in app.screen._compositor.render_strips())
+        assert "space" in help_text and "Pick" in help_text
+
+
+async def test_metric_list_marks_drawn_metrics_with_a_glyph(compare: tuple[store.RunStore, list[str]]) -> None:
+    """Issue 9.15: which metrics are drawn showed only as the box's colour."""
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_charts(app, pilot)
+        picker = screen.query_one("#metric-list", SelectionList)
+
+        def rows() -> list[str]:
+            return [picker.render_line(y).text for y in range(picker.option_count)]
+
+        assert rows()[0].startswith("▐✓▌ train/loss") and rows()[1].startswith("▐ ▌ val_acc")
+        picker.highlighted = 1
+        await pilot.press("space")
+        await settle(app, pilot)
+        assert screen.selected == ["train/loss", "val_acc"]
+        assert rows()[1].startswith("▐✓▌ val_acc") and rows()[2].startswith("▐ ▌ widgets")
+
+
+def test_integer_steps_get_integer_ticks() -> None:
+    """Issue 9.15: 12 steps were labelled 0.0, 2.8, 5.5, 8.2, 11.0."""
+    from tui.screens.charts import ChartRequest, Series, build_chart
+
+    steps = np.arange(12, dtype=np.float64)
+    series = Series(steps, steps + BASE_TIME, 1.0 / (steps + 1))
+    req = ChartRequest(run_ids=["a"], metrics=["loss"], axis="step", log_y=False, smoothing=0.0, buckets=60,
+                       colors=[(1, 2, 3)], faint=[(1, 2, 3)])
+    chart = build_chart("loss", [("a", "a", series)], req)
+    assert chart.xticks is not None
+    ticks, labels = chart.xticks
+    assert labels == [str(int(t)) for t in ticks] and ticks[0] == 0 and ticks[-1] == 10
+    fractional = Series(steps / 3, steps + BASE_TIME, steps)
+    assert build_chart("x", [("a", "a", fractional)], req).xticks is None

@@ -4,14 +4,18 @@ Opened by the app with `push_screen(ArtifactsScreen(detail, other))`; `other` is
 marked run when two are marked, and turns on `d` (compare the selected file across runs).
 `o`/`e` hand the selected file to `$PAGER`/`$EDITOR` with the app suspended; where the
 app cannot suspend (headless, Textual web) the command still runs, detached from the
-terminal, in a worker.
+terminal, in a worker. The editor gets a read-only temporary copy, never the stored file:
+stores (MLflow's above all) are never written from here.
 """
 
 from __future__ import annotations
 
 import os
 import shlex
+import shutil
+import stat
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import ClassVar
 
@@ -26,6 +30,7 @@ from textual.widgets import Footer, Static, Tree
 
 from store.base import RunDetail
 
+from ..shaping.artifact_files import UnreadableArtifact, open_regular
 from ..shaping.artifact_kinds import sanitize_line
 from ..widgets.artifact_preview import ArtifactPreview
 from ..widgets.artifact_tree import ArtifactNode, ArtifactTree
@@ -43,13 +48,15 @@ class ArtifactsScreen(Screen[None]):
 
     CSS_PATH = "artifacts.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="artifacts.back", tooltip="Return to where you opened the artifacts"),
-        Binding("tab", "app.focus_next", "Pane", id="artifacts.pane", tooltip="Move focus between the tree and the preview"),
-        Binding("o", "open_pager", "Pager", id="artifacts.pager", tooltip="Open the selected file in $PAGER (default: less)"),
-        Binding("e", "open_editor", "Editor", id="artifacts.editor", tooltip="Open the selected file in $EDITOR (default: vi)"),
-        Binding("r", "toggle_raw", "Tree/raw", id="artifacts.raw", tooltip="Switch a JSON/YAML preview between tree and raw text"),
-        Binding("d", "compare", "Diff runs", id="artifacts.compare",
+        Binding("d", "compare", "Diff", id="artifacts.compare",
                 tooltip="Compare the selected file with the same file in the other marked run"),
+        Binding("r", "toggle_raw", "Raw", id="artifacts.raw", tooltip="Switch a JSON/YAML preview between tree and raw text"),
+        Binding("o", "open_pager", "Pager", id="artifacts.pager", tooltip="Open the selected file in $PAGER (default: less)"),
+        Binding("e", "open_editor", "Editor", id="artifacts.editor",
+                tooltip="Open a read-only copy of the selected file in $EDITOR (default: vi)"),
+        Binding("tab", "app.focus_next", "Pane", id="artifacts.pane", tooltip="Move focus between the tree and the preview"),
+        Binding("question_mark", "app.help", "Keys", id="artifacts.help", tooltip="Every key of this screen"),
+        Binding("escape", "back", "Back", id="artifacts.back", tooltip="Return to where you opened the artifacts"),
     ]
 
     def __init__(self, detail: RunDetail, other: RunDetail | None = None, *, name: str | None = None,
@@ -57,6 +64,8 @@ class ArtifactsScreen(Screen[None]):
         super().__init__(name=name, id=id, classes=classes)
         self.detail = detail
         self.other = other
+        self._copies: str | None = None
+        """The temporary folder holding read-only copies handed to $EDITOR, removed with the screen."""
 
     def compose(self) -> ComposeResult:
         title = Text("Artifacts · ", style="bold")
@@ -70,7 +79,7 @@ class ArtifactsScreen(Screen[None]):
         with Horizontal(id="artifacts-body"):
             yield ArtifactTree(roots, id="artifact-tree")
             yield ArtifactPreview(id="artifact-preview")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one(ArtifactTree).focus()
@@ -141,18 +150,48 @@ class ArtifactsScreen(Screen[None]):
     # -- pager and editor ---------------------------------------------------------------------
 
     def action_open_pager(self) -> None:
-        self._open_with("PAGER", "less", refresh_after=False)
-
-    def action_open_editor(self) -> None:
-        self._open_with("EDITOR", os.environ.get("VISUAL") or "vi", refresh_after=True)
-
-    def _open_with(self, variable: str, default: str, *, refresh_after: bool) -> None:
         node = self._selected()
         if node is None or not node.is_file or node.entry is None:
             self.notify("Select a file first.", severity="warning")
             return
+        self._open_with("PAGER", "less", node.entry.path)
+
+    def action_open_editor(self) -> None:
+        node = self._selected()
+        if node is None or not node.is_file or node.entry is None:
+            self.notify("Select a file first.", severity="warning")
+            return
+        if self._copies is None:
+            self._copies = tempfile.mkdtemp(prefix="tracktui-artifact-")
+        self._copy_for_editor(node, Path(self._copies))
+
+    @work(thread=True, exclusive=True, group="artifacts-copy", exit_on_error=False,
+          description="copying an artifact for $EDITOR")
+    def _copy_for_editor(self, node: ArtifactNode, folder: Path) -> None:
+        assert node.entry is not None
+        target = Path(tempfile.mkdtemp(dir=folder)) / node.entry.path.name
         try:
-            command = [*shlex.split(os.environ.get(variable) or default), str(node.entry.path)]
+            with open_regular(node.entry.path) as src, open(target, "xb") as dst:
+                shutil.copyfileobj(src, dst, 1024 * 1024)
+            target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        except (UnreadableArtifact, OSError) as exc:
+            self.app.call_from_thread(self.notify, f"cannot copy {node.display_path} for $EDITOR: {exc}",
+                                      severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._open_copy, node, target)
+
+    def _open_copy(self, node: ArtifactNode, copy: Path) -> None:
+        self.notify(f"$EDITOR opens a read-only copy of {sanitize_line(node.display_path)} ({copy}); "
+                    "changes are not saved into the store", markup=False)
+        self._open_with("EDITOR", os.environ.get("VISUAL") or "vi", copy)
+
+    def on_unmount(self) -> None:
+        if self._copies is not None:
+            shutil.rmtree(self._copies, ignore_errors=True)
+
+    def _open_with(self, variable: str, default: str, path: Path) -> None:
+        try:
+            command = [*shlex.split(os.environ.get(variable) or default), str(path)]
         except ValueError as exc:
             self.notify(f"${variable} cannot be parsed: {exc}", severity="error", markup=False)
             return
@@ -161,9 +200,9 @@ class ArtifactsScreen(Screen[None]):
                 # The terminal belongs to the command until it exits, so this blocks on purpose.
                 outcome = self._run(command)
         except SuspendNotSupported:
-            self._run_detached(command, variable, node, refresh_after)
+            self._run_detached(command, variable)
             return
-        self._after_external(command, outcome, node, refresh_after)
+        self._after_external(command, outcome)
 
     @staticmethod
     def _run(command: list[str], **kwargs: object) -> int | str:
@@ -177,19 +216,16 @@ class ArtifactsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="artifacts-external", exit_on_error=False,
           description="running $PAGER/$EDITOR without a terminal")
-    def _run_detached(self, command: list[str], variable: str, node: ArtifactNode, refresh_after: bool) -> None:
+    def _run_detached(self, command: list[str], variable: str) -> None:
         outcome = self._run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, timeout=600)
-        self.app.call_from_thread(self._after_external, command, outcome, node, refresh_after,
+        self.app.call_from_thread(self._after_external, command, outcome,
                                   f"this terminal cannot hand over to ${variable}; it ran without one")
 
-    def _after_external(self, command: list[str], outcome: int | str, node: ArtifactNode,
-                        refresh_after: bool, note: str = "") -> None:
+    def _after_external(self, command: list[str], outcome: int | str, note: str = "") -> None:
         if isinstance(outcome, str):
             self.notify(outcome, severity="error", markup=False)
         elif outcome != 0:
             self.notify(f"{Path(command[0]).name} exited with status {outcome}", severity="warning", markup=False)
         elif note:
             self.notify(note, markup=False)
-        if refresh_after and self.preview.node == node:
-            self.preview.show(node)

@@ -23,7 +23,11 @@ from textual.color import Color
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
+from rich.segment import Segment
+from textual.strip import Strip
 from textual.widgets import Footer, Input, Select, SelectionList, Static
+from textual.widgets._toggle_button import ToggleButton
+from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -205,6 +209,20 @@ def _linear_ticks(lo: float, hi: float) -> list[float]:
     return [round(k * step, digits) for k in range(first, last + 1)]
 
 
+def step_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Integer ticks for integer steps: a round whole step (1, 2 or 5 times a power of ten, at
+    least 1), labelled as integers, so step 3 never reads 2.8."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [], []
+    lo, hi = math.floor(lo), math.ceil(hi)
+    if hi - lo < 4:
+        ticks = [float(t) for t in range(int(lo), int(hi) + 1)]
+    else:
+        ticks = [float(round(t)) for t in _linear_ticks(lo, hi)]
+        ticks = sorted(set(ticks))
+    return ticks, [str(int(t)) for t in ticks]
+
+
 def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: ChartRequest) -> ChartData:
     """The curves of one metric: x per the axis, EMA smoothing on the full-resolution values,
     log-scale masking, and min/max downsampling to `req.buckets` buckets."""
@@ -231,6 +249,10 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
     x_label, xticks = AXIS_NAMES[req.axis], None
     if req.axis == "step":
         x_label = "step"
+        finite = [x[np.isfinite(x)] for x in xs_all]
+        finite = [x for x in finite if x.size]
+        if finite and all(bool(np.all(x == np.round(x))) for x in finite):
+            xticks = step_ticks(min(float(x.min()) for x in finite), max(float(x.max()) for x in finite))
     elif xs_all:
         lo = min(float(np.nanmin(x)) for x in xs_all)
         hi = max(float(np.nanmax(x)) for x in xs_all)
@@ -328,24 +350,49 @@ def _category_label(value: Any) -> str:
 # -- the screen --------------------------------------------------------------------------------
 
 
+class MetricPicker(SelectionList[str]):
+    """The metric list: a drawn metric's box shows ✓, not only a colour (NO_COLOR, 16 colours)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "select", "Pick", id="charts.pick", tooltip="Draw or hide the metric under the cursor"),
+    ]
+    DRAWN = "✓"
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        try:
+            selection = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        segments = list(strip)
+        if len(segments) < 4 or segments[1].text != ToggleButton.BUTTON_INNER:
+            return strip
+        glyph = self.DRAWN if selection.value in self._selected else " "
+        segments[1] = Segment(glyph, segments[1].style)
+        return Strip(segments, strip.cell_length)
+
+
+
 class ChartsScreen(Screen[None]):
     """Line charts of metric history for some runs, overlaid; `s` switches to a scatter."""
 
     CSS_PATH = "charts.tcss"
+    SMOOTHING = Binding.Group("Smooth", compact=True)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="charts.back", tooltip="Close the search or the scatter, or go back to the runs"),
-        Binding("slash", "search", "Find", id="charts.search", tooltip="Search the metric list"),
         Binding("x", "cycle_axis", "Axis", id="charts.axis",
                 tooltip="X axis: step, time since the run started, wall-clock time"),
         Binding("l", "toggle_log", "Log", id="charts.log", tooltip="Linear or logarithmic y axis"),
         Binding("left_square_bracket", "smooth(-1)", "Smooth−", id="charts.smooth_less", key_display="[",
-                tooltip="Less smoothing (exponential moving average)"),
+                tooltip="Less smoothing (exponential moving average)", group=SMOOTHING),
         Binding("right_square_bracket", "smooth(1)", "Smooth+", id="charts.smooth_more", key_display="]",
-                tooltip="More smoothing (exponential moving average)"),
+                tooltip="More smoothing (exponential moving average)", group=SMOOTHING),
         Binding("minus", "smooth(-1)", "Smooth−", show=False, id="charts.smooth_less_alt"),
         Binding("plus,equals_sign", "smooth(1)", "Smooth+", show=False, id="charts.smooth_more_alt"),
         Binding("s", "toggle_scatter", "Scatter", id="charts.scatter",
                 tooltip="Param vs metric scatter over the runs in the current filter"),
+        Binding("slash", "search", "Find", id="charts.search", tooltip="Search the metric list"),
+        Binding("question_mark", "app.help", "Keys", id="charts.help", tooltip="Every key of this screen"),
+        Binding("escape", "back", "Back", id="charts.back", tooltip="Close the search or the scatter, or go back to the runs"),
     ]
 
     def __init__(self, store: RunStore, run_ids: list[str], frame: pd.DataFrame | None = None, *,
@@ -377,7 +424,7 @@ class ChartsScreen(Screen[None]):
         with Horizontal(id="charts-body"):
             with Vertical(id="metric-picker"):
                 yield Input(placeholder="search metrics", id="metric-search")
-                yield SelectionList[str](id="metric-list")
+                yield MetricPicker(id="metric-list")
             with Vertical(id="chart-area"):
                 yield Static(Text(""), id="run-legend")
                 yield VerticalScroll(id="chart-panes")
@@ -387,7 +434,7 @@ class ChartsScreen(Screen[None]):
                     yield Select[str]([], prompt="metric", id="scatter-metric", allow_blank=True)
                 yield ParamScatter(id="scatter-plot")
                 yield Static(Text(""), id="scatter-note")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#metric-search", Input).display = False

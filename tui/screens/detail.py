@@ -1,24 +1,53 @@
-"""One run in full: facts, params as a tree and as dotted keys, metrics with sparklines, tags, error."""
+"""One run in full: facts with its params and metrics at a glance, params as a tree and as a
+list, metrics with sparklines, tags, error.
+
+A running run is re-read every `poll_seconds` in a worker (status, steps, duration, metric
+summary), like the runs table. `n`/`N` step to the next/previous run of the table's order
+(`run_ids`, as the table showed them when the detail opened) and keep the tab.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane, Tree
+from textual.worker import get_current_worker
 
 from store import RunDetail, RunStore
 
 from ..shaping.formatting import format_duration, format_timestamp, format_value, printable
 from ..shaping.sparkline import sparkline
 from ..shaping.runs_view import STATUS_GLYPHS
+from ..widgets.lazy_text import LazyText, MemoryLines
+
+OVERVIEW_ROWS = 60
+"""Params (and metrics) listed on the overview; the rest are a `2`/`3` away, so a run with
+10,000 params still draws its first screen at once."""
+TREE_PARAMS = 1_000
+"""More flat params than this and the params tab shows only the virtual list, not the tree."""
+PARAM_KEY_WIDTH = 40
+
+
+@dataclass
+class Loaded:
+    """What the loading worker read, ready for the UI thread."""
+
+    detail: RunDetail
+    sparks: dict[str, str]
+    flat: dict[str, Any]
+    param_lines: MemoryLines | None
+    """None when the params did not change since the last read (nothing to rebuild)."""
 
 
 class DetailScreen(Screen[None]):
@@ -29,24 +58,42 @@ class DetailScreen(Screen[None]):
     DetailScreen TabbedContent { height: 1fr; }
     DetailScreen .section { height: auto; padding: 0 1; }
     DetailScreen #error { color: $error; }
-    DetailScreen Tree { height: auto; max-height: 60%; }
+    DetailScreen #summary { height: auto; padding: 1 0 0 0; }
+    DetailScreen #overview-params { width: 2fr; height: auto; padding: 0 1; }
+    DetailScreen #overview-metrics { width: 3fr; height: auto; padding: 0 1; }
+    DetailScreen #more-facts { padding: 1 1 0 1; }
+    DetailScreen #params-tab { height: 1fr; }
+    DetailScreen #params-tree { height: auto; max-height: 50%; }
+    DetailScreen #params-list { height: 1fr; }
+    DetailScreen #params-note { height: auto; padding: 0 1; color: $text-muted; }
     """
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="detail.back"),
-        Binding("a", "artifacts", "Artifacts", id="detail.artifacts"),
-        Binding("p", "charts", "Plot", id="detail.charts"),
+        Binding("n", "step_run(1)", "Next run", id="detail.next", tooltip="The next run of the table, same tab"),
+        Binding("N", "step_run(-1)", "Prev run", id="detail.previous",
+                tooltip="The previous run of the table, same tab"),
+        Binding("a", "artifacts", "Artifacts", id="detail.artifacts", tooltip="This run's artifacts"),
+        Binding("p", "charts", "Plot", id="detail.charts", tooltip="Metric curves of this run"),
+        Binding("question_mark", "app.help", "Keys", id="detail.help", tooltip="Every key of this screen"),
+        Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the runs table"),
         Binding("1", "tab('overview')", "Overview", show=False, id="detail.tab1"),
         Binding("2", "tab('params')", "Params", show=False, id="detail.tab2"),
         Binding("3", "tab('metrics')", "Metrics", show=False, id="detail.tab3"),
         Binding("4", "tab('tags')", "Tags", show=False, id="detail.tab4"),
     ]
 
-    def __init__(self, store: RunStore, run_id: str) -> None:
+    def __init__(self, store: RunStore, run_id: str, run_ids: Sequence[str] | None = None, *,
+                 poll_seconds: float | None = None) -> None:
         super().__init__()
         self.store = store
         self.run_id = run_id
+        self.run_ids = list(run_ids) if run_ids else [run_id]
+        """The table's runs in its order, for `n`/`N`."""
+        self.poll_seconds = poll_seconds
+        """How often a running run is re-read; None: as often as the app polls the store."""
         self.detail: RunDetail | None = None
+        self._flat: dict[str, Any] | None = None
+        self._loading = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" {printable(self.run_id)} …"), id="detail-title")
@@ -54,68 +101,109 @@ class DetailScreen(Screen[None]):
             with TabPane("Overview", id="overview"):
                 with VerticalScroll():
                     yield Static(classes="section", id="facts")
+                    with Horizontal(id="summary"):
+                        yield Static(id="overview-params")
+                        yield Static(id="overview-metrics")
                     yield Static(classes="section", id="error")
+                    yield Static(classes="section", id="more-facts")
             with TabPane("Params", id="params"):
-                with VerticalScroll():
+                with Vertical(id="params-tab"):
                     yield Tree("params", id="params-tree")
-                    yield Static(classes="section", id="params-flat")
+                    yield Static(id="params-note")
+                    yield LazyText(id="params-list")
             with TabPane("Metrics", id="metrics"):
                 with VerticalScroll():
                     yield Static(classes="section", id="metrics-table")
             with TabPane("Tags", id="tags"):
                 with VerticalScroll():
                     yield Static(classes="section", id="tags-table")
-        yield Footer()
+        yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
         self.load()
+        seconds = self.poll_seconds if self.poll_seconds is not None else float(getattr(self.app, "poll_seconds", 0))
+        if seconds > 0:
+            self.set_interval(seconds, self._poll)
 
-    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _poll(self) -> None:
+        """Re-read a run that is still going; a finished run changes no more."""
+        if self.detail is not None and self.detail.status == "running" and not self._loading:
+            self.load()
+
     def load(self) -> None:
-        detail = self.store.run(self.run_id)
-        sparks: dict[str, str] = {}
-        if detail.metrics:
-            try:
-                history = detail.history()
-            except (OSError, ValueError, NotImplementedError):
-                history = None
-            if history is not None and len(history):
-                for key, group in history.groupby("key", observed=True, sort=False):
-                    sparks[str(key)] = sparkline(group.sort_values("step", kind="stable")["value"].to_numpy(), 24)
-        self.app.call_from_thread(self.show, detail, sparks)
+        self._loading = True
+        self._load(self.run_id, self._flat)
 
-    def show(self, detail: RunDetail, sparks: dict[str, str]) -> None:
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False, description="reading a run")
+    def _load(self, run_id: str, known_flat: dict[str, Any] | None) -> None:
+        try:
+            detail = self.store.run(run_id)
+            sparks: dict[str, str] = {}
+            if detail.metrics:
+                try:
+                    history = detail.history()
+                except (OSError, ValueError, NotImplementedError):
+                    history = None
+                if history is not None and len(history):
+                    for key, group in history.groupby("key", observed=True, sort=False):
+                        values = group.sort_values("step", kind="stable")["value"].to_numpy()
+                        sparks[str(key)] = sparkline(values, 24)
+            flat = detail.flat_params
+            lines = None if flat == known_flat else MemoryLines.from_text(param_lines(flat))
+        finally:
+            self.app.call_from_thread(setattr, self, "_loading", False)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show, Loaded(detail, sparks, flat, lines))
+
+    def show(self, loaded: Loaded) -> None:
+        detail = loaded.detail
+        if detail.run_id != self.run_id:
+            return  # read for a run the user has already stepped away from
         self.detail = detail
         title = Text()
         status = printable(detail.status)
         title.append(f" {STATUS_GLYPHS.get(detail.status, '?')} {status} ", style=self._status_style(detail.status))
         title.append(f" {printable(detail.name)}", style="bold")
         title.append(f"  {printable(detail.experiment)} · {printable(detail.run_id)}")
+        if len(self.run_ids) > 1 and self.run_id in self.run_ids:
+            title.append(f"  ({self.run_ids.index(self.run_id) + 1}/{len(self.run_ids)})")
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#facts", Static).update(facts_table(detail))
+        self.query_one("#overview-params", Static).update(overview_params(loaded.flat))
+        self.query_one("#overview-metrics", Static).update(overview_metrics(detail))
+        self.query_one("#more-facts", Static).update(more_facts_table(detail))
         error = self.query_one("#error", Static)
         if detail.error:
             heading = "Why it is damaged" if detail.status == "damaged" else "Error"
             error.update(Text(f"\n{heading}\n", style="bold") + Text(printable_block(detail.error)))
         error.display = bool(detail.error)
-        tree = self.query_one("#params-tree", Tree)
-        tree.clear()
-        tree.root.expand()
-        _fill_tree(tree.root, detail.params)
-        tree.display = bool(detail.params)
-        flat = Table(box=None, show_header=True, header_style="bold", padding=(0, 2))
-        flat.add_column("param")
-        flat.add_column("value")
-        for key, value in detail.flat_params.items():
-            flat.add_row(Text(printable(key)), Text(format_value(value)))
-        self.query_one("#params-flat", Static).update(flat if detail.params else Text("No params logged."))
-        self.query_one("#metrics-table", Static).update(metrics_table(detail, sparks))
+        if loaded.param_lines is not None:
+            self._flat = loaded.flat
+            self._show_params(detail, loaded.flat, loaded.param_lines)
+        self.query_one("#metrics-table", Static).update(metrics_table(detail, loaded.sparks))
         tags = Table(box=None, show_header=True, header_style="bold", padding=(0, 2))
         tags.add_column("tag")
         tags.add_column("value")
         for key, value in detail.tags.items():
             tags.add_row(Text(printable(key)), Text(printable(value)))
         self.query_one("#tags-table", Static).update(tags if detail.tags else Text("No tags."))
+
+    def _show_params(self, detail: RunDetail, flat: dict[str, Any], lines: MemoryLines) -> None:
+        tree = self.query_one("#params-tree", Tree)
+        tree.clear()
+        small = 0 < len(flat) <= TREE_PARAMS
+        if small:
+            tree.root.expand()
+            _fill_tree(tree.root, detail.params)
+        tree.display = small
+        note = self.query_one("#params-note", Static)
+        if not flat:
+            note.update(Text("No params logged."))
+        elif not small:
+            note.update(Text(f"{len(flat):,} params: too many for a tree, listed one a line"))
+        else:
+            note.update(Text(f"{len(flat):,} params", style="bold"))
+        self.query_one("#params-list", LazyText).show_lines(lines)
 
     def _status_style(self, status: str) -> str:
         variable = {"finished": "success", "failed": "error", "crashed": "error", "damaged": "warning",
@@ -129,6 +217,18 @@ class DetailScreen(Screen[None]):
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
 
+    def action_step_run(self, delta: int) -> None:
+        """Show the next (`delta` 1) or previous (-1) run of the table, on the same tab."""
+        if len(self.run_ids) < 2:
+            self.notify("No other runs: the table showed only this one.", severity="warning")
+            return
+        index = self.run_ids.index(self.run_id) if self.run_id in self.run_ids else -1
+        self.run_id = self.run_ids[(index + delta) % len(self.run_ids)]
+        self.detail = None
+        self._flat = None
+        self.query_one("#detail-title", Static).update(Text(f" {printable(self.run_id)} …"))
+        self.load()
+
     def action_artifacts(self) -> None:
         if self.detail is not None:
             from .artifacts import ArtifactsScreen
@@ -141,23 +241,96 @@ class DetailScreen(Screen[None]):
         self.app.push_screen(ChartsScreen(self.store, [self.run_id]))
 
 
+def param_lines(flat: dict[str, Any]) -> str:
+    """Every flat param as one `key  value` line, keys padded to a common width (capped)."""
+    width = min(PARAM_KEY_WIDTH, max((len(k) for k in flat), default=0))
+    return "\n".join(f"{printable(key).ljust(width)}  {_value_text(value)}" for key, value in flat.items())
+
+
+def _value_text(value: Any) -> str:
+    try:
+        return format_value(value)
+    except ValueError:  # an int too long to print (over 4,300 digits), maybe inside a list
+        if isinstance(value, int):
+            return f"<an integer of about {int(value.bit_length() * 0.30103) + 1:,} digits>"
+        return f"<a {type(value).__name__} holding a number too long to print>"
+
+
+def steps_of(detail: RunDetail) -> int | None:
+    counts = [s.get("count") for s in detail.metrics.values() if isinstance(s.get("count"), int)]
+    return max(counts) if counts else None
+
+
+def overview_params(flat: dict[str, Any]) -> Group | Text:
+    if not flat:
+        return Text("No params logged.", style="dim")
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True, overflow="ellipsis", max_width=PARAM_KEY_WIDTH)
+    table.add_column(overflow="fold")
+    for key, value in list(flat.items())[:OVERVIEW_ROWS]:
+        table.add_row(Text(printable(key)), Text(_value_text(value)))
+    if len(flat) > OVERVIEW_ROWS:
+        table.add_row(Text(f"… {len(flat) - OVERVIEW_ROWS:,} more", style="italic"), Text("2: all", style="dim"))
+    return Group(Text(f"params ({len(flat):,})", style="bold", no_wrap=True), table)
+
+
+def overview_metrics(detail: RunDetail) -> Table | Text:
+    if not detail.metrics:
+        return Text("No metrics logged.", style="dim")
+    table = Table(box=None, show_header=True, header_style="bold", padding=(0, 1))
+    table.add_column(f"metrics ({len(detail.metrics):,})", overflow="fold", min_width=12)
+    for name in ("last", "min", "max"):
+        table.add_column(name, justify="right", no_wrap=True)
+    names = sorted(detail.metrics)
+    for key in names[:OVERVIEW_ROWS]:
+        summary = detail.metrics[key]
+        table.add_row(Text(printable(key)), *(Text(format_value(_float(summary.get(s)))) for s in ("last", "min", "max")))
+    if len(names) > OVERVIEW_ROWS:
+        table.add_row(Text(f"… {len(names) - OVERVIEW_ROWS:,} more", style="italic"), Text("3: all"), Text(), Text())
+    return table
+
+
 def facts_table(detail: RunDetail) -> Table:
-    table = Table(box=None, show_header=False, padding=(0, 2))
+    """When and how long, where: two facts a row, so the params and metrics fit under them at 80x24."""
+    facts: list[tuple[str, str]] = [("created", format_timestamp(detail.created))]
+    if detail.status == "crashed" and detail.last_seen and not detail.ended:
+        facts.append(("last seen", format_timestamp(detail.last_seen)))
+    else:
+        facts.append(("ended", format_timestamp(detail.ended) or ("—" if detail.status == "running" else "")))
+    steps = steps_of(detail)
+    facts += [("duration", format_duration(detail.duration)), ("steps", "" if steps is None else f"{steps:,}")]
+    host, user = detail.facts.get("host"), detail.facts.get("user")
+    if host or user:
+        facts.append(("on", f"{user or '?'}@{host or '?'}"))
+    git = detail.facts.get("git_commit")
+    if git:
+        facts.append(("git", f"{str(git)[:10]}{' (dirty)' if detail.facts.get('git_dirty') else ''}"))
+    facts = [(k, v) for k, v in facts if v]
+    table = Table.grid(padding=(0, 2))
+    for _ in range(2):
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="ellipsis", no_wrap=True)
+    for i in range(0, len(facts), 2):
+        row = facts[i : i + 2]
+        cells: list[Text] = []
+        for key, value in row:
+            cells += [Text(key), Text(printable(value))]
+        table.add_row(*cells)
+    return table
+
+
+def more_facts_table(detail: RunDetail) -> Table:
+    """Everything else the store knows: command, folder, python, branch, path…"""
+    table = Table(box=None, show_header=False, padding=(0, 2), pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    facts: list[tuple[str, Any]] = [
-        ("status", detail.status), ("run id", detail.run_id), ("experiment", detail.experiment),
-        ("created", format_timestamp(detail.created)), ("ended", format_timestamp(detail.ended)),
-        ("duration", format_duration(detail.duration)),
-    ]
-    if detail.status == "crashed" and detail.last_seen:
-        facts.append(("last seen", format_timestamp(detail.last_seen)))
+    facts: list[tuple[str, Any]] = [("run id", detail.run_id), ("experiment", detail.experiment)]
     git = detail.facts.get("git_commit")
     if git:
         dirty = detail.facts.get("git_dirty")
         facts.append(("git", f"{git}{' (dirty)' if dirty else ''}  {detail.facts.get('git_branch') or ''}".strip()))
     for key, value in detail.facts.items():
-        if key.startswith("git_") or value in (None, "", [], {}):
+        if key.startswith("git_") or key in ("host", "user") or value in (None, "", [], {}):
             continue
         facts.append((key.replace("_", " "), value))
     for key, value in facts:
@@ -204,6 +377,6 @@ def _fill_tree(node: Any, params: dict[str, Any]) -> None:
         else:
             label = Text(printable(str(key)), style="bold")
             label.append(" = ")
-            label.append(format_value(value))
+            label.append(_value_text(value))
             node.add_leaf(label)
 

@@ -320,7 +320,8 @@ class RunsScreen(Screen[None]):
         if run_id is not None:
             from .detail import DetailScreen
 
-            self.app.push_screen(DetailScreen(self.tracker.store, run_id))
+            run_ids = [str(r) for r in self.view.visible_frame()["run_id"]]
+            self.app.push_screen(DetailScreen(self.tracker.store, run_id, run_ids))
 
     def _chosen_runs(self) -> list[str]:
         """Marked runs in the order they were marked; none marked: the previous run in the table, then this one."""

@@ -52,6 +52,41 @@ def _kind_of_mode(mode: int) -> str:
     return "not a regular file"
 
 
+MAX_LINK_HOPS = 40
+"""As many symlink hops as Linux follows before it gives up (ELOOP)."""
+
+
+def link_chain(path: Path) -> tuple[list[str], str | None]:
+    """Every hop of the symlink chain starting at `path`, as each link spells it, and what ends
+    the chain early: `a loop`, `missing`, `unreadable link`, or None when it reaches a real file."""
+    hops: list[str] = []
+    seen: set[str] = set()
+    current = path
+    for _ in range(MAX_LINK_HOPS):
+        try:
+            target = os.readlink(current)
+        except OSError:
+            return hops, "unreadable link"
+        hops.append(target)
+        current = current.parent / target
+        key = os.path.normpath(os.path.join(os.path.realpath(current.parent), current.name))
+        if key in seen:
+            return hops, "a loop"
+        seen.add(key)
+        if not os.path.lexists(current):
+            return hops, "missing"
+        if not os.path.islink(current):
+            return hops, None
+    return hops, f"more than {MAX_LINK_HOPS} hops"
+
+
+def describe_link(path: Path) -> str:
+    """`a → b → c` for a chain of links, naming every hop, with why it ends if it breaks."""
+    hops, end = link_chain(path)
+    text = " → ".join(hops) or "?"
+    return f"{text} ({end})" if end else text
+
+
 def entry_for(path: Path, name: str | None = None) -> ArtifactEntry:
     """Describe `path` without following it into trouble: broken links and special files get a `problem`."""
     name = name or path.name
@@ -61,10 +96,7 @@ def entry_for(path: Path, name: str | None = None) -> ArtifactEntry:
         return ArtifactEntry(path, name, False, None, None, problem=f"cannot stat: {exc.strerror or exc}")
     target = None
     if stat.S_ISLNK(lst.st_mode):
-        try:
-            target = os.readlink(path)
-        except OSError:
-            target = "?"
+        target = describe_link(path)
         try:
             st = path.stat()
         except OSError:

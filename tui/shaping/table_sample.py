@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -12,6 +13,13 @@ from typing import TextIO
 SAMPLE_ROWS = 200
 MAX_FIELD_CHARS = 200
 COUNT_PROGRESS_EVERY = 200_000
+SAMPLE_CHARS = 2 * 1024 * 1024
+"""The sample is parsed from at most this much text: a 100 MB first line costs no more than this."""
+MAX_COLUMNS = 200
+"""Columns shown; a table preview measures every cell on the UI thread."""
+MAX_CELLS = 20_000
+"""Rows shown are cut so rows × columns stays under this."""
+COUNT_CHUNK = 1024 * 1024
 
 
 @dataclass
@@ -77,28 +85,50 @@ def _clip(value: str) -> str:
     return value if len(value) <= MAX_FIELD_CHARS else value[: MAX_FIELD_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
 
 
-def sample_delimited(fh: TextIO, delimiter: str, *, max_rows: int = SAMPLE_ROWS) -> TableSample:
+def sample_delimited(fh: TextIO, delimiter: str, *, max_rows: int = SAMPLE_ROWS,
+                     max_chars: int = SAMPLE_CHARS, max_columns: int = MAX_COLUMNS) -> TableSample:
     """Read the header and up to `max_rows` rows of a delimited file opened with `newline=""`.
 
+    Bounded in time and memory whatever the file: at most `max_chars` are read, at most
+    `max_columns` columns kept, and rows cut so rows × columns stays under `MAX_CELLS`.
     Rows shorter than the header are padded, longer ones get extra `column N` headers;
     a malformed file yields what was read plus a problem.
     """
-    reader = csv.reader(fh, delimiter=delimiter)
+    text = fh.read(max_chars + 1)
+    cut = len(text) > max_chars
+    if cut:
+        text = text[:max_chars]
+        last_newline = text.rfind("\n")
+        if last_newline >= 0:
+            text = text[: last_newline + 1]  # drop the partial row at the cut
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, max_chars + 1))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     problems: list[str] = []
     rows: list[list[str]] = []
     header: list[str] = []
-    more = False
+    total_columns = 0
+    more = cut
     try:
-        header = next(reader, [])
+        first = next(reader, [])
+        total_columns = len(first)
+        header = [_clip(h) for h in first[:max_columns]]
+        del first
+        row_limit = max(1, min(max_rows, MAX_CELLS // max(1, min(total_columns, max_columns))))
         for row in reader:
-            if len(rows) >= max_rows:
+            if len(rows) >= row_limit:
                 more = True
                 break
-            rows.append([_clip(v) for v in row])
+            total_columns = max(total_columns, len(row))
+            rows.append([_clip(v) for v in row[:max_columns]])
     except csv.Error as exc:
         problems.append(f"stopped at line {reader.line_num}: {exc}")
+    if cut and not rows and "\n" not in text:
+        problems.append(f"the first line is longer than {max_chars // (1024 * 1024)} MB: only its start is shown")
+    if total_columns > max_columns:
+        problems.append(f"{total_columns:,}{'+' if cut and not rows else ''} columns: the first {max_columns} shown")
     width = max([len(header), *(len(r) for r in rows)]) if (header or rows) else 0
-    columns = [_clip(h) for h in header] + [f"column {i + 1}" for i in range(len(header), width)]
+    columns = header + [f"column {i + 1}" for i in range(len(header), width)]
     rows = [r + [""] * (width - len(r)) for r in rows]
     types = [infer_column_type([r[i] for r in rows]) for i in range(width)]
     return TableSample(columns, rows, types, more, problems=problems)
@@ -109,21 +139,35 @@ def count_delimited_rows(
 ) -> Iterator[tuple[int, bool]]:
     """Count data rows (header excluded), streaming; yields (rows so far, finished) now and then.
 
-    Quoted fields may span lines, so this parses rather than counting newlines. A
-    malformed row ends the count with what was counted (the sample reports the problem).
+    Quoted fields may span lines, so newlines inside double quotes do not count (a doubled
+    quote inside a field toggles twice and changes nothing). Reads fixed-size chunks, so a
+    100 MB line costs no more memory than a short one. `delimiter` does not matter here.
     """
-    csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
-    reader = csv.reader(fh, delimiter=delimiter)
-    count = -1
-    try:
-        for count, _ in enumerate(reader):
-            if count % COUNT_PROGRESS_EVERY == 0:
-                if cancelled():
-                    return
-                yield max(count, 0), False
-    except csv.Error:
-        pass
-    yield max(count, 0), True
+    del delimiter
+    lines = 0
+    inside = False
+    last = ""
+    next_report = COUNT_PROGRESS_EVERY
+    yield 0, False
+    while chunk := fh.read(COUNT_CHUNK):
+        if cancelled():
+            return
+        if '"' not in chunk and not inside:
+            lines += chunk.count("\n")
+        else:
+            parts = chunk.split('"')
+            for i, part in enumerate(parts):
+                if i:
+                    inside = not inside
+                if not inside:
+                    lines += part.count("\n")
+        last = chunk[-1]
+        if lines >= next_report:
+            next_report = lines + COUNT_PROGRESS_EVERY
+            yield max(lines - 1, 0), False
+    if last and last != "\n":
+        lines += 1  # a last row without a newline
+    yield max(lines - 1, 0), True
 
 
 def sample_parquet(path: str | os.PathLike[str], *, max_rows: int = SAMPLE_ROWS) -> TableSample:

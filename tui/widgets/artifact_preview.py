@@ -42,6 +42,8 @@ from .lazy_text import LazyText, MemoryLines
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 """JSON/YAML bigger than this is shown as text only: parsing it whole would stall and bloat."""
 MAX_IMAGE_PIXELS = 64_000_000
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when present: the pure-Python one takes seconds for a few MB."""
 FOLDER_SCAN_LIMIT = 20_000
 FACT_LABEL_WIDTH = 9
 HEX_DIGITS = frozenset("0123456789abcdef")
@@ -128,6 +130,8 @@ class FolderPlan(Plan):
 @dataclass
 class ComparePlan(Plan):
     comparison: ArtifactComparison | None = None
+    lines: MemoryLines | None = None
+    """The diff, highlighted in the worker (20,000 lines take a while)."""
 
 
 def _read_text(path: Path, limit: int) -> str:
@@ -225,8 +229,8 @@ def plan_preview(node: ArtifactNode, cells: tuple[int, int]) -> Plan:
             return TextPlan(facts, language=guess.language)
         text = _read_text(path, MAX_DOCUMENT_BYTES + 1)
         try:
-            document = json.loads(text) if kind is ArtifactKind.JSON else yaml.safe_load(text)
-        except (ValueError, yaml.YAMLError) as exc:
+            document = json.loads(text) if kind is ArtifactKind.JSON else yaml.load(text, Loader=YAML_LOADER)
+        except (ValueError, RecursionError, yaml.YAMLError) as exc:
             first_line = (str(exc).splitlines() or [repr(exc)])[0]
             facts.notes.append(f"not valid {facts.kind} ({first_line}): shown as text")
             return TextPlan(facts, language=guess.language)
@@ -307,6 +311,7 @@ class ArtifactPreview(Vertical):
         self._plan: Plan | None = None
         self._generation = 0
         self._expanded = False
+        self._body: Widget | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="preview-header")
@@ -351,7 +356,8 @@ class ArtifactPreview(Vertical):
             return
         self._expanded = expanded
         if isinstance(self._plan, FolderPlan) and self.kind == "folder":
-            for widget in self.query("#preview-folder").results(Static):
+            for widget in self._current("preview-folder"):
+                assert isinstance(widget, Static)
                 widget.update(self._folder_text(self._plan))
 
     @property
@@ -365,9 +371,9 @@ class ArtifactPreview(Vertical):
             return
         base = plan.facts.kind.lower()
         if self.kind.endswith("-raw"):
-            self._set_body(base, DocumentTree(plan.document, plan.facts.path.name, id="preview-document"))
+            self._set_body(base, DocumentTree(plan.document, plan.facts.path.name, classes="preview-document"))
         else:
-            viewer = LazyText(id="preview-text")
+            viewer = LazyText(classes="preview-text")
             self._set_body(f"{base}-raw", viewer)
             viewer.open_file(plan.facts.path, plan.language, plan.facts.size or 0)
 
@@ -388,8 +394,9 @@ class ArtifactPreview(Vertical):
         worker = get_current_worker()
         comparison = compare_artifacts(node.entry.path, other, label=node.display_path, mine_name=mine_name,
                                        other_name=other_name, cancelled=lambda: worker.is_cancelled)
+        lines = MemoryLines.from_text("\n".join(comparison.diff), "diff") if comparison.diff else None
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._present, ComparePlan(facts, comparison), generation)
+            self.app.call_from_thread(self._present, ComparePlan(facts, comparison, lines), generation)
 
     @work(thread=True, exclusive=True, group="artifact-hash", exit_on_error=False,
           description="computing an artifact's SHA-256")
@@ -417,10 +424,12 @@ class ArtifactPreview(Vertical):
 
     def on_lazy_text_failed(self, event: LazyText.Failed) -> None:
         event.stop()
-        self._show_error(event.reason)
+        if event.viewer is self._body:
+            self._show_error(event.reason)
 
     def on_lazy_text_indexed(self, event: LazyText.Indexed) -> None:
-        if self._plan is None:
+        event.stop()
+        if self._plan is None or event.viewer is not self._body:
             return
         status = f"{event.lines:,} lines" if event.complete else f"indexing… {event.fraction:.0%} · {event.lines:,} lines"
         self._set_header(self._plan.facts, status)
@@ -430,23 +439,29 @@ class ArtifactPreview(Vertical):
     def _present(self, plan: Plan, generation: int) -> None:
         if generation != self._generation:
             return
+        try:
+            self._present_plan(plan, generation)
+        except Exception as exc:  # noqa: BLE001 - the boundary that keeps one odd artifact from ending the app
+            self._show_error(f"could not preview this artifact: {type(exc).__name__}: {exc}")
+
+    def _present_plan(self, plan: Plan, generation: int) -> None:
         self._plan = plan
         facts = plan.facts
         self._set_header(facts)
         if isinstance(plan, ErrorPlan):
             self._show_error(plan.message)
         elif isinstance(plan, TextPlan):
-            viewer = LazyText(id="preview-text")
+            viewer = LazyText(classes="preview-text")
             self._set_body("text", viewer)
             viewer.open_file(facts.path, plan.language, facts.size or 0)
         elif isinstance(plan, DocumentPlan):
-            self._set_body(facts.kind.lower(), DocumentTree(plan.document, facts.path.name, id="preview-document"))
+            self._set_body(facts.kind.lower(), DocumentTree(plan.document, facts.path.name, classes="preview-document"))
         elif isinstance(plan, TablePlan):
             self._present_table(plan, generation)
         elif isinstance(plan, ImagePlan):
             self._set_header(facts, f"{plan.pixels[0]}×{plan.pixels[1]} px"
                              + (f", {plan.frames} frames (first shown)" if plan.frames > 1 else ""))
-            self._set_body("image", VerticalScroll(Static(plan.renderable, id="preview-image"),
+            self._set_body("image", VerticalScroll(Static(plan.renderable, classes="preview-image"),
                                                    classes="preview-scroll"))
         elif isinstance(plan, MLModelPlan):
             assert plan.summary is not None
@@ -457,12 +472,12 @@ class ArtifactPreview(Vertical):
             head = plan.head
             dump = FitToWidth(lambda width: Text("\n".join(hex_dump(head, width=bytes_per_row(width)))))
             self._set_body("unsafe" if unsafe else "binary", VerticalScroll(
-                Static(self._binary_facts(facts, None), id="preview-binary-facts"),
-                Static(dump, id="preview-hex"),
+                Static(self._binary_facts(facts, None), classes="preview-binary-facts"),
+                Static(dump, classes="preview-hex"),
                 classes="preview-scroll"))
             self._hash(facts.path, generation)
         elif isinstance(plan, FolderPlan):
-            self._set_body("folder", Static(self._folder_text(plan), id="preview-folder", classes="preview-message"))
+            self._set_body("folder", Static(self._folder_text(plan), classes="preview-folder preview-message"))
         elif isinstance(plan, ComparePlan):
             self._present_comparison(plan)
 
@@ -477,7 +492,7 @@ class ArtifactPreview(Vertical):
     def _present_table(self, plan: TablePlan, generation: int) -> None:
         sample = plan.sample
         assert sample is not None
-        table: DataTable[Text] = DataTable(id="preview-table", zebra_stripes=True)
+        table: DataTable[Text] = DataTable(classes="preview-table", zebra_stripes=True)
         meta = self.get_component_rich_style("artifact-preview--meta")
         for name, kind in zip(sample.columns, sample.types):
             table.add_column(Text(sanitize_line(name)) + Text(f" {kind}", meta))
@@ -512,7 +527,8 @@ class ArtifactPreview(Vertical):
         assert comparison is not None
         self.message = comparison.message
         if comparison.diff:
-            viewer = LazyText(MemoryLines.from_text("\n".join(comparison.diff), "diff"), id="preview-diff")
+            viewer = LazyText(plan.lines or MemoryLines.from_text("\n".join(comparison.diff), "diff"),
+                              classes="preview-diff")
             self._set_header(plan.facts, comparison.message)
             self._set_body("diff", viewer)
             return
@@ -551,7 +567,8 @@ class ArtifactPreview(Vertical):
     def _show_hash(self, digest: str, generation: int) -> None:
         if generation != self._generation or self._plan is None:
             return
-        for widget in self.query("#preview-binary-facts").results(Static):
+        for widget in self._current("preview-binary-facts"):
+            assert isinstance(widget, Static)
             widget.update(self._binary_facts(self._plan.facts, digest))
 
     def _mlmodel_renderable(self, summary: MLModelSummary) -> Group:
@@ -589,9 +606,19 @@ class ArtifactPreview(Vertical):
         if kind not in ("error", "compare"):
             self.message = ""
         body = self.query_one("#preview-body")
+        # Body widgets carry classes, never ids: the old body is removed asynchronously, so a new
+        # one with the same id could be mounted before the old one has left (DuplicateIds).
         body.remove_children()
         body.mount(widget)
+        self._body = widget
         self.post_message(self.Changed())
+
+    def _current(self, class_name: str) -> list[Widget]:
+        """Widgets with `class_name` in the body now showing (not in one still being removed)."""
+        body = self._body
+        if body is None:
+            return []
+        return ([body] if body.has_class(class_name) else []) + list(body.query(f".{class_name}"))
 
     def _show_message(self, kind: str, message: str) -> None:
         self.message = message

@@ -21,6 +21,20 @@ MAX_VALUE_CHARS = 200
 _UNSET = object()
 
 
+def number_text(value: int | float) -> str:
+    """A number as typed, or a summary for an int too long to print (over 4,300 digits Python
+    refuses `repr`, and no one reads thousands of digits anyway)."""
+    if isinstance(value, int) and value.bit_length() > 600:
+        digits = int(value.bit_length() * 0.30103) + 1
+        return f"<an integer of about {digits:,} digits, 0x{abs(value) & 0xFFFF_FFFF:08x} at the end>"
+    text = repr(value)
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
+
+
+def _key_text(key: Any) -> str:
+    return number_text(key) if isinstance(key, (int, float)) and not isinstance(key, bool) else str(key)
+
+
 def _scalar(value: Any) -> tuple[str, str]:
     """A value's text and the component class that colours it."""
     if value is None:
@@ -28,7 +42,7 @@ def _scalar(value: Any) -> tuple[str, str]:
     if isinstance(value, bool):
         return ("true" if value else "false"), "document-tree--bool"
     if isinstance(value, (int, float)):
-        return repr(value), "document-tree--number"
+        return number_text(value), "document-tree--number"
     text = sanitize_line(str(value).replace("\n", "\N{RETURN SYMBOL}"))
     if len(text) > MAX_VALUE_CHARS:
         text = text[: MAX_VALUE_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
@@ -65,6 +79,7 @@ class DocumentTree(Tree[Any]):
     def _label(self, key: str | None, value: Any) -> Text:
         label = Text()
         if key is not None:
+            key = key if len(key) <= MAX_VALUE_CHARS else key[: MAX_VALUE_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
             label.append(sanitize_line(key), self.get_component_rich_style("document-tree--key"))
             label.append(": ")
         if isinstance(value, dict):
@@ -77,13 +92,22 @@ class DocumentTree(Tree[Any]):
         return label
 
     def _fill(self, node: TreeNode[Any]) -> None:
+        """Add `node`'s children; a value that cannot be shown becomes a line saying why, never a crash."""
         if node.id in self._filled:
             return
         self._filled.add(node.id)
+        try:
+            self._add_children(node)
+        except Exception as exc:  # noqa: BLE001 - runs in this widget's own handlers: a failure would end the app
+            why = Text(f"cannot show this part: {type(exc).__name__}: {sanitize_line(str(exc))[:MAX_VALUE_CHARS]}",
+                       self.get_component_rich_style("document-tree--summary"))
+            node.add_leaf(why, data=_UNSET)
+
+    def _add_children(self, node: TreeNode[Any]) -> None:
         value = node.data
         items: list[tuple[str, Any]]
         if isinstance(value, dict):
-            items = [(str(k), v) for k, v in value.items()]
+            items = [(_key_text(k), v) for k, v in value.items()]
         elif isinstance(value, list):
             items = [(f"[{i}]", v) for i, v in enumerate(value)]
         else:

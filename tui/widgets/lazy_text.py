@@ -207,6 +207,10 @@ class LazyText(ScrollView, can_focus=True):
 
     # -- sources -----------------------------------------------------------------------------
 
+    def show_lines(self, lines: MemoryLines) -> None:
+        """Show lines already in memory (built in a worker: highlighting is not free), from the top."""
+        self._set_source(lines)
+
     def _set_source(self, source: MemoryLines | FileLines) -> None:
         self._source = source
         self._generation += 1
