@@ -70,6 +70,7 @@ class RunsScreen(Screen[None]):
         self.experiments: dict[str, int] = {}
         self.total = 0
         self._good_filter = ""
+        self._refresh_error = False
         self._experiments_key: tuple[object, ...] | None = None
 
     @property
@@ -126,7 +127,21 @@ class RunsScreen(Screen[None]):
         present = set(message.frame["run_id"])
         table.marks = {run_id: None for run_id in table.marks if run_id in present}
         table.reload(keep_run=keep)
+        self._show_refresh_error()
         self._update_bar()
+
+    def _show_refresh_error(self) -> None:
+        """A filter that stopped applying after a refresh says why; the table keeps what it matched."""
+        error = self.query_one("#filter-error", Static)
+        if self.view.filter_error is not None:
+            error.update(Text(f"{self.view.filter_error} — the store changed; showing the runs it matched before",
+                              style="bold"))
+            error.display = True
+            self.query_one("#filter-bar").display = True
+            self._refresh_error = True
+        elif self._refresh_error:
+            error.display = False
+            self._refresh_error = False
 
     def on_store_missing(self, message: StoreMissing) -> None:
         self.query_one("#loading").display = False
@@ -224,11 +239,16 @@ class RunsScreen(Screen[None]):
             pointer = " " * (exc.position + 1) + "^ " if exc.position is not None else ""
             error.update(Text(f"{pointer}{exc.message}", style="bold"))
             error.display = True
+            self._refresh_error = False
             if self.view.filter_text != self._good_filter:
-                self.view.set_filter(self._good_filter)
+                try:
+                    self.view.set_filter(self._good_filter)
+                except FilterError:
+                    pass  # the last good one no longer applies either (a refresh removed its field)
                 self._refresh_table(keep)
             return
         error.display = False
+        self._refresh_error = False
         if not self.view.filter_is_free_text:
             self._good_filter = event.value
         self._refresh_table(keep)

@@ -120,19 +120,46 @@ class RunsView:
         self.min_widths: dict[str, int] = {}
         self._numeric_columns: dict[str, bool] = {}
         self._row_cache: dict[int, list[str]] = {}
+        self.filter_error: str | None = None
+        """Why the filter no longer applies to the current frame (a field it names is gone), or None."""
+        self._fallback_ids: np.ndarray | None = None
         self.set_frame(self.frame)
 
     # -- inputs ----------------------------------------------------------------------------
 
-    def set_frame(self, frame: pd.DataFrame) -> None:
+    def set_frame(self, frame: pd.DataFrame, shown_before: np.ndarray | None = None) -> None:
+        """Show `frame` with the same settings.
+
+        The filter is never dropped here: a refresh happens every two seconds, and a filter
+        the user typed must hold through all of them. If the new frame lacks a field the
+        filter names, `filter_error` says so and the rows shown are the runs the filter
+        matched before (`shown_before`, run ids; by default those this view shows now).
+        """
+        if shown_before is None and self.filter_text.strip():
+            shown_before = self.shown_ids()
         self.frame = frame.reset_index(drop=True)
         self._widths = {}
         self._numeric_columns = {}
-        try:
-            self._filter = parse_filter(self.filter_text, list(self.frame.columns)) if self.filter_text else None
-        except FilterError:
-            self.filter_text, self._filter = "", None  # it named a column the store no longer has
+        self._fallback_ids = shown_before
+        self._parse_filter()
         self.update()
+
+    def _parse_filter(self) -> None:
+        self.filter_error = None
+        if not self.filter_text.strip():
+            self._filter = None
+            return
+        try:
+            self._filter = parse_filter(self.filter_text, list(self.frame.columns))
+        except FilterError as exc:
+            self._filter = None
+            self.filter_error = exc.message
+
+    def shown_ids(self) -> np.ndarray:
+        """Run ids of the rows shown, in order."""
+        if not len(self.positions) or "run_id" not in self.frame.columns:
+            return np.array([], dtype=object)
+        return self.frame["run_id"].to_numpy()[self.positions]
 
     def settings(self) -> tuple[Any, ...]:
         """Everything the user chose; two views with equal settings show the same frame alike."""
@@ -151,13 +178,13 @@ class RunsView:
                         column_choice=list(self.column_choice) if self.column_choice is not None else None,
                         hidden_columns=set(self.hidden_columns), now=now)
         view.min_widths = {**self.min_widths, **self._widths}  # live values never make columns jump narrower
-        view.set_frame(frame)
+        view.set_frame(frame, shown_before=self.shown_ids() if self.filter_text.strip() else None)
         return view
 
     def set_filter(self, text: str) -> None:
         """Raises FilterError (and changes nothing) for a bad expression."""
         parsed = parse_filter(text, list(self.frame.columns)) if text.strip() else None
-        self.filter_text, self._filter = text, parsed
+        self.filter_text, self._filter, self.filter_error = text, parsed, None
         self.update()
 
     def set_sort(self, key: str) -> None:
@@ -176,8 +203,14 @@ class RunsView:
         if self._filter is not None and len(frame):
             try:
                 mask &= self._filter.mask(frame)
-            except (KeyError, FilterError):
-                self.filter_text, self._filter = "", None  # a column the filter named is gone
+            except (KeyError, FilterError) as exc:
+                if self._fallback_ids is None:
+                    self._fallback_ids = self.shown_ids()
+                self._filter = None  # a column the filter named is gone
+                self.filter_error = exc.message if isinstance(exc, FilterError) else f"no field {exc}"
+        if self.filter_error is not None and len(frame):
+            kept = self._fallback_ids if self._fallback_ids is not None else np.array([], dtype=object)
+            mask &= frame["run_id"].isin(kept).to_numpy()
         positions = np.flatnonzero(mask)
         if self.sort_key and self.sort_key in frame.columns and len(positions):
             order = sort_positions(frame.iloc[positions], self.sort_key, self.sort_descending)
