@@ -334,9 +334,14 @@ class RunsScreen(Screen[None]):
 
         self.app.push_screen(ColumnsScreen(shown, hidden), chosen)
 
-    @on(RunsTable.Activated)
     def action_open_detail(self) -> None:
-        run_id = self.table.current_run
+        self._open_detail(self.table.current_run)
+
+    @on(RunsTable.Activated)
+    def _run_activated(self, event: RunsTable.Activated) -> None:
+        self._open_detail(event.run_id)
+
+    def _open_detail(self, run_id: str | None) -> None:
         if run_id is not None:
             from .detail import DetailScreen
 
