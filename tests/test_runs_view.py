@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tui.shaping.runs_view import RunsView
+from tui.shaping.runs_view import ColumnChoice, RunsView, column_labels, ordered
 
 
 def frame(epochs: list[float], *, with_epochs: bool = True) -> pd.DataFrame:
@@ -56,3 +56,51 @@ def test_set_frame_in_place_keeps_the_filter() -> None:
     view.set_filter("epochs > 100")
     view.set_frame(frame([50, 150, 250]))
     assert view.filter_text == "epochs > 100" and names(view) == ["run-1", "run-2"]
+
+
+def test_columns_go_status_name_metrics_params_tags_then_the_rest() -> None:
+    frame = pd.DataFrame({
+        "run_id": ["a", "b"], "experiment": ["e", "f"], "name": ["x", "y"], "status": ["finished"] * 2,
+        "created": [1.0, 2.0], "duration": [1.0, 2.0],
+        "params.p": [1, 2], "tags.t": ["u", "v"], "metrics.m": [0.1, 0.2],
+    })
+    keys = [c.key for c in RunsView(frame=frame).columns]
+    assert keys == ["status", "name", "metrics.m", "params.p", "tags.t", "experiment", "created", "duration"]
+
+
+def test_constant_tags_are_hidden_like_constant_params() -> None:
+    frame = pd.DataFrame({
+        "run_id": ["a", "b"], "experiment": ["e", "e"], "name": ["x", "y"], "status": ["finished"] * 2,
+        "created": [1.0, 2.0], "duration": [1.0, 2.0], "tags.same": ["s", "s"], "tags.other": ["s", "t"],
+    })
+    keys = [c.key for c in RunsView(frame=frame).columns]
+    assert "tags.same" not in keys and "tags.other" in keys
+
+
+def test_shared_names_get_a_group_prefix_and_metrics_say_their_stat() -> None:
+    keys = ["status", "name", "metrics.lr", "metrics.mse", "params.lr", "params.seed", "tags.lr", "params.name"]
+    labels = column_labels(keys)
+    assert [labels[k] for k in ("metrics.lr", "params.lr", "tags.lr")] == ["m:lr", "p:lr", "t:lr"]
+    assert labels["metrics.mse"] == "mse" and labels["params.seed"] == "seed"
+    assert labels["params.name"] == "p:name" and labels["name"] == "name"  # not the run's name
+    labels = column_labels(keys, "min")
+    assert labels["metrics.mse"] == "mse (min)" and labels["metrics.lr"] == "m:lr (min)"
+    assert labels["params.seed"] == "seed"
+
+
+def test_ordered_keeps_new_columns_where_they_belong() -> None:
+    assert ordered(["a", "b", "c"], []) == ["a", "b", "c"]
+    assert ordered(["a", "b", "c"], ["c", "a", "b"]) == ["c", "a", "b"]
+    assert ordered(["a", "new", "b", "c"], ["c", "a", "b"]) == ["c", "a", "new", "b"]
+    assert ordered(["first", "a", "b"], ["b", "a", "gone"]) == ["first", "b", "a"]
+
+
+def test_picker_keeps_only_what_the_user_changed() -> None:
+    before = [("status", True), ("name", True), ("params.a", False), ("params.b", False)]
+    assert ColumnChoice().after_picker(before, before).is_automatic  # enter without changes
+    after = [("status", True), ("name", False), ("params.b", True), ("params.a", False)]
+    choice = ColumnChoice().after_picker(before, after)
+    assert choice.hidden == {"name"} and choice.shown == {"params.b"}
+    assert choice.order == ["status", "name", "params.b", "params.a"]
+    assert ColumnChoice.from_json(choice.to_json()) == choice
+    assert ColumnChoice.from_json({"shown": "oops", "hidden": [1]}) == ColumnChoice(hidden={"1"})

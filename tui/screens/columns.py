@@ -13,8 +13,12 @@ from textual.widgets.option_list import Option
 from ..shaping.formatting import printable
 
 
-class ColumnsScreen(ModalScreen[list[str] | None]):
-    """Returns the shown columns in order, or None when cancelled."""
+RESET = "reset"
+
+
+class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
+    """Returns every row as (column, shown) in the order left, `RESET` to go back to automatic
+    columns, or None when cancelled. The caller saves only what differs from what it passed in."""
 
     DEFAULT_CSS = """
     ColumnsScreen { align: center middle; }
@@ -29,6 +33,7 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
         Binding("J,shift+down", "move(1)", "Move down", id="columns.down"),
         Binding("enter", "apply", "Apply", id="columns.apply", priority=True),
         Binding("escape", "cancel", "Cancel", id="columns.cancel"),
+        Binding("r", "reset", "Reset to automatic", id="columns.reset"),
         # A modal screen does not see the app's bindings, so vim motions are bound here too.
         Binding("j", "app.vim('down')", "Down", show=False, id="columns.vim_down"),
         Binding("k", "app.vim('up')", "Up", show=False, id="columns.vim_up"),
@@ -42,7 +47,8 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text("space show/hide · K/J move · enter apply · escape cancel"), id="columns-help")
+            yield Static(Text("space show/hide · K/J move · enter apply · escape cancel\n"
+                              "r reset to automatic (the columns that vary, metrics first)"), id="columns-help")
             yield OptionList(*self._options(), id="column-list")
         yield Footer()
 
@@ -72,7 +78,10 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
             self._redraw(target)
 
     def action_apply(self) -> None:
-        self.dismiss([key for key, shown in self.items if shown])
+        self.dismiss(list(self.items))
+
+    def action_reset(self) -> None:
+        self.dismiss(RESET)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

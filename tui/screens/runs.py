@@ -17,10 +17,10 @@ from textual.widgets.option_list import Option
 from store.base import METRIC_STATS
 
 from ..messages import StoreLoaded, StoreMissing
-from ..settings import load_view, save_view
+from ..settings import load_column_views, save_column_views
 from ..shaping.filter_expr import FilterError
 from ..shaping.formatting import printable
-from ..shaping.runs_view import RunsView
+from ..shaping.runs_view import ColumnChoice, RunsView
 from ..widgets.runs_table import RunsTable
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ class RunsScreen(Screen[None]):
         Binding("a", "artifacts", "Artifacts", id="runs.artifacts"),
         Binding("e", "toggle_experiments", "Experiments", show=False, id="runs.experiments"),
         Binding("C", "pick_columns", "Columns", show=False, id="runs.columns"),
+        Binding("R", "reset_columns", "Reset columns to automatic", show=False, id="runs.reset_columns"),
         Binding("v", "toggle_all_columns", "All columns", show=False, id="runs.all_columns"),
         Binding("m", "cycle_metric_stat", "Last/min/max", show=False, id="runs.metric_stat"),
         Binding("u", "clear_marks", "Unmark all", show=False, id="runs.unmark"),
@@ -71,6 +72,8 @@ class RunsScreen(Screen[None]):
         self.total = 0
         self._good_filter = ""
         self._refresh_error = False
+        self.column_views: dict[str, ColumnChoice] = {}
+        """Experiment selection ("" for all runs) → what the user changed in the column picker."""
         self._experiments_key: tuple[object, ...] | None = None
 
     @property
@@ -95,10 +98,7 @@ class RunsScreen(Screen[None]):
         self.query_one("#filter-bar").display = False
         self.query_one("#welcome").display = False
         self.query_one("#loading", Static).update(Text(f"Reading {self.tracker.store_path} …"))
-        saved = load_view(self.tracker.store_path)
-        if isinstance(saved.get("columns"), list):
-            self.view.column_choice = [str(c) for c in saved["columns"]]
-            self.view.hidden_columns = set(map(str, saved.get("hidden", [])))
+        self._load_column_views()
         self._update_bar()
         self.query_one(RunsTable).focus()
 
@@ -295,6 +295,7 @@ class RunsScreen(Screen[None]):
         chosen = event.option.id
         keep = self.table.current_run
         self.view.experiment = None if chosen == "\0all" else chosen
+        self.view.choice = self.column_views.get(self._selection, ColumnChoice()).copy()
         self.view.update()
         self._refresh_table(keep)
         self.set_focus(self.table)
@@ -313,26 +314,64 @@ class RunsScreen(Screen[None]):
             return
         self.metric_stat = stats[(stats.index(self.metric_stat) + 1) % len(stats)] \
             if self.metric_stat in stats else stats[0]
-        self.tracker.metric_stat = self.metric_stat
+        self.tracker.metric_stat = self.view.metric_stat = self.metric_stat
         self.tracker.reload_store()
         self.notify(f"Metric columns show the {self.metric_stat} value", timeout=2)
 
+    # -- columns ---------------------------------------------------------------------------
+
+    @work(thread=True, group="views-load", exit_on_error=False)
+    def _load_column_views(self) -> None:
+        views = {name: ColumnChoice.from_json(data)
+                 for name, data in load_column_views(self.tracker.store_path).items()}
+        self.app.call_from_thread(self._column_views_loaded, views)
+
+    def _column_views_loaded(self, views: dict[str, ColumnChoice]) -> None:
+        self.column_views = {**views, **self.column_views}  # a pick made while loading wins
+        self._use_column_view()
+
+    @work(thread=True, group="views-save", exit_on_error=False)
+    def _save_column_views(self, views: dict[str, dict[str, list[str]]]) -> None:
+        save_column_views(self.tracker.store_path, views)
+
+    @property
+    def _selection(self) -> str:
+        return self.view.experiment or ""
+
+    def _use_column_view(self) -> None:
+        """Columns as the user left them for this experiment selection (automatic if never touched)."""
+        self.view.choice = self.column_views.get(self._selection, ColumnChoice()).copy()
+        self.view.update()
+        self._refresh_table()
+
+    def _set_column_view(self, choice: ColumnChoice) -> None:
+        if choice.is_automatic:
+            self.column_views.pop(self._selection, None)
+        else:
+            self.column_views[self._selection] = choice
+        self._use_column_view()
+        self._save_column_views({name: c.to_json() for name, c in self.column_views.items()})
+
     def action_pick_columns(self) -> None:
-        from .columns import ColumnsScreen
+        """The picker lists the columns shown, then the others; only what the user changes is kept."""
+        from .columns import RESET, ColumnsScreen
 
         shown = [c.key for c in self.view.columns]
         hidden = [c for c in self.view.all_columns() if c not in shown]
+        before = [(c, True) for c in shown] + [(c, False) for c in hidden]
 
-        def chosen(result: list[str] | None) -> None:
-            if result is None:
-                return
-            self.view.column_choice = result
-            self.view.hidden_columns = {c for c in self.view.all_columns() if c not in result}
-            self.view.update()
-            self._refresh_table()
-            save_view(self.tracker.store_path, {"columns": result, "hidden": sorted(self.view.hidden_columns)})
+        def chosen(result: list[tuple[str, bool]] | str | None) -> None:
+            if result == RESET:
+                self.action_reset_columns()
+            elif isinstance(result, list):
+                self._set_column_view(self.view.choice.after_picker(before, result))
 
         self.app.push_screen(ColumnsScreen(shown, hidden), chosen)
+
+    def action_reset_columns(self) -> None:
+        self._set_column_view(ColumnChoice())
+        where = f" for {printable(self._selection)}" if self._selection else ""
+        self.notify(f"Columns{where} back to automatic: the ones that vary, metrics first", timeout=3)
 
     def action_open_detail(self) -> None:
         self._open_detail(self.table.current_run)
