@@ -48,13 +48,17 @@ class RunsScreen(Screen[None]):
     CSS_PATH = "runs.tcss"
 
     BINDINGS = [
+        # The footer shows these in this order and must fit 80 columns: the keys used most
+        # first, then `?` (every other key) and `q`; the rest are in `?` and the palette.
         Binding("enter", "open_detail", "Detail", show=False, id="runs.detail"),
-        Binding("space", "mark", "Mark", id="runs.mark"),
         Binding("slash", "filter", "Filter", id="runs.filter"),
+        Binding("space", "mark", "Mark", id="runs.mark"),
         Binding("s", "sort", "Sort", id="runs.sort"),
         Binding("c", "compare", "Compare", id="runs.compare"),
         Binding("p", "charts", "Plot", id="runs.charts"),
-        Binding("a", "artifacts", "Artifacts", id="runs.artifacts"),
+        Binding("question_mark", "app.help", "Keys", id="runs.help"),
+        Binding("q", "app.quit", "Quit", id="runs.quit"),
+        Binding("a", "artifacts", "Artifacts", show=False, id="runs.artifacts"),
         Binding("e", "toggle_experiments", "Experiments", show=False, id="runs.experiments"),
         Binding("C", "pick_columns", "Columns", show=False, id="runs.columns"),
         Binding("R", "reset_columns", "Reset columns to automatic", show=False, id="runs.reset_columns"),
