@@ -29,8 +29,8 @@ class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
 
     BINDINGS = [
         Binding("space", "toggle_column", "Show/hide", id="columns.toggle"),
-        Binding("K,shift+up", "move(-1)", "Move up", id="columns.up"),
-        Binding("J,shift+down", "move(1)", "Move down", id="columns.down"),
+        Binding("K,shift+up", "move(-1)", "Move up", show=False, id="columns.up"),
+        Binding("J,shift+down", "move(1)", "Move down", show=False, id="columns.down"),
         Binding("enter", "apply", "Apply", id="columns.apply", priority=True),
         Binding("escape", "cancel", "Cancel", id="columns.cancel"),
         Binding("r", "reset", "Reset to automatic", id="columns.reset"),
@@ -48,9 +48,9 @@ class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text("space show/hide · K/J move · enter apply · escape cancel\n"
-                              "r reset to automatic (the columns that vary, metrics first)"), id="columns-help")
+                              "r reset to automatic: the columns that vary"), id="columns-help")
             yield OptionList(*self._options(), id="column-list")
-        yield Footer()
+        yield Footer(compact=True)
 
     def _options(self) -> list[Option]:
         return [Option(Text(f"[{'x' if shown else ' '}] {printable(key)}"), id=key) for key, shown in self.items]
