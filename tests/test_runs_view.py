@@ -104,3 +104,22 @@ def test_picker_keeps_only_what_the_user_changed() -> None:
     assert choice.order == ["status", "name", "params.b", "params.a"]
     assert ColumnChoice.from_json(choice.to_json()) == choice
     assert ColumnChoice.from_json({"shown": "oops", "hidden": [1]}) == ColumnChoice(hidden={"1"})
+
+
+def test_shaping_imports_neither_textual_nor_rich() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, tui.shaping.runs_view, tui.shaping.filter_expr; "
+            "print(sorted(m for m in ('textual', 'rich') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_cell_width_matches_rich_on_the_text_a_store_holds() -> None:
+    from rich.cells import cell_len
+
+    from tui.shaping.formatting import cell_width
+
+    for text in ("mse", "val/loss", "学习率", "café", "e\u0301", "␛[31m", "naïve-🙂"):
+        assert cell_width(text) == cell_len(text), text

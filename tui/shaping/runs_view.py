@@ -13,10 +13,9 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from rich.cells import cell_len
 
 from .filter_expr import Filter, FilterError, parse_filter
-from .formatting import format_ago, format_duration, format_value, printable
+from .formatting import cell_width, format_ago, format_duration, format_value, printable
 
 STATUS_GLYPHS = {
     "running": "▶", "finished": "✓", "failed": "✗", "killed": "■", "crashed": "‼", "damaged": "⚠",
@@ -426,7 +425,7 @@ class RunsView:
         return width
 
     def _measure(self, key: str) -> int:
-        label = cell_len(self.label(key)) + 1  # room for the sort arrow
+        label = cell_width(self.label(key)) + 1  # room for the sort arrow
         if key == "status":
             return max(label, 10)
         if key in ("created", "ended"):
@@ -438,6 +437,6 @@ class RunsView:
             return label
         step = max(1, len(frame) // WIDTH_SAMPLE)
         sample = frame[key].iloc[::step]
-        longest = max((cell_len(self.cell_text(key, v)) for v in sample), default=0)
+        longest = max((cell_width(self.cell_text(key, v)) for v in sample), default=0)
         cap = MAX_WIDTH.get(key, TEXT_MAX_WIDTH)
         return max(min(label, 26), min(longest, cap), 3)
