@@ -159,6 +159,8 @@ class TrackApp(App[None]):
             seen = set()
             for bindings in bindings_map.key_to_bindings.values():
                 for binding in bindings:
+                    if binding.action.startswith("app."):
+                        continue  # a screen's shortcut to an app action (? and q in the footer's order)
                     if binding.description and binding.action not in seen:
                         seen.add(binding.action)
                         yield SystemCommand(binding.description, f"Key: {binding.key_display or binding.key}",
