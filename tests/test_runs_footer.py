@@ -32,3 +32,12 @@ async def test_footer_fits_80_columns_most_used_keys_first(demo: Path) -> None:
         assert all(k.region.right <= right for k in shown), [(k.description, k.region) for k in shown]
         footer = screen_text(app).splitlines()[-1]
         assert "? Keys" in footer and "q Quit" in footer
+
+
+async def test_footer_shortcuts_do_not_duplicate_palette_entries(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert titles.count("Keys") == 1 and titles.count("Quit") == 1
+        assert "Reset columns to automatic" in titles
