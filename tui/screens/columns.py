@@ -41,9 +41,11 @@ class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
         Binding("G", "app.vim('last')", "Bottom", show=False, id="columns.vim_bottom"),
     ]
 
-    def __init__(self, shown: list[str], hidden: list[str]) -> None:
+    def __init__(self, shown: list[str], hidden: list[str], notes: dict[str, str] | None = None) -> None:
+        """`notes` say why a column is where it is ("hidden by you", "same in every run")."""
         super().__init__()
         self.items: list[tuple[str, bool]] = [(c, True) for c in shown] + [(c, False) for c in hidden]
+        self.notes = notes or {}
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -53,7 +55,13 @@ class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
         yield Footer(compact=True)
 
     def _options(self) -> list[Option]:
-        return [Option(Text(f"[{'x' if shown else ' '}] {printable(key)}"), id=key) for key, shown in self.items]
+        options = []
+        for key, shown in self.items:
+            text = Text(f"[{'x' if shown else ' '}] {printable(key)}")
+            if key in self.notes:
+                text.append(f"  {self.notes[key]}", style="dim")
+            options.append(Option(text, id=key))
+        return options
 
     def _redraw(self, highlight: int) -> None:
         options = self.query_one(OptionList)

@@ -20,7 +20,7 @@ from ..messages import StoreLoaded, StoreMissing
 from ..settings import load_column_views, save_column_views
 from ..shaping.filter_expr import FilterError
 from ..shaping.formatting import printable
-from ..shaping.runs_view import ColumnChoice, RunsView
+from ..shaping.runs_view import EXTRAS, ColumnChoice, RunsView
 from ..widgets.runs_table import RunsTable
 
 if TYPE_CHECKING:
@@ -170,6 +170,8 @@ class RunsScreen(Screen[None]):
             parts.append(f"experiment: {printable(self.view.experiment)}")
         if self.metric_stat != "last":
             parts.append(f"metrics: {self.metric_stat}")
+        if not self.view.choice.is_automatic:
+            parts.append("columns: picked (R: automatic)")
         if self.view.sort_key:
             parts.append(f"sort: {self.view.sort_key} {'▼' if self.view.sort_descending else '▲'}")
         bar = Text()
@@ -363,6 +365,11 @@ class RunsScreen(Screen[None]):
         shown = [c.key for c in self.view.columns]
         hidden = [c for c in self.view.all_columns() if c not in shown]
         before = [(c, True) for c in shown] + [(c, False) for c in hidden]
+        choice = self.view.choice
+        notes = {c: "hidden by you" for c in hidden if c in choice.hidden}
+        notes.update({c: "shown by you" for c in shown if c in choice.shown})
+        notes.update({c: "does not vary" for c in hidden
+                      if c not in choice.hidden and c in self.view.frame.columns and c not in EXTRAS})
 
         def chosen(result: list[tuple[str, bool]] | str | None) -> None:
             if result == RESET:
@@ -370,7 +377,7 @@ class RunsScreen(Screen[None]):
             elif isinstance(result, list):
                 self._set_column_view(self.view.choice.after_picker(before, result))
 
-        self.app.push_screen(ColumnsScreen(shown, hidden), chosen)
+        self.app.push_screen(ColumnsScreen(shown, hidden, notes), chosen)
 
     def action_reset_columns(self) -> None:
         self._set_column_view(ColumnChoice())
