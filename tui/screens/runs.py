@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -78,6 +79,8 @@ class RunsScreen(Screen[None]):
         self._refresh_error = False
         self.column_views: dict[str, ColumnChoice] = {}
         """Experiment selection ("" for all runs) → what the user changed in the column picker."""
+        self._views_to_save: dict[str, dict[str, list[str]]] = {}
+        self._save_lock = threading.Lock()
         self._experiments_key: tuple[object, ...] | None = None
 
     @property
@@ -337,8 +340,10 @@ class RunsScreen(Screen[None]):
         self._use_column_view()
 
     @work(thread=True, group="views-save", exit_on_error=False)
-    def _save_column_views(self, views: dict[str, dict[str, list[str]]]) -> None:
-        save_column_views(self.tracker.store_path, views)
+    def _save_column_views(self) -> None:
+        """Writes the newest views: of two saves racing, the one that writes last writes the latest."""
+        with self._save_lock:
+            save_column_views(self.tracker.store_path, self._views_to_save)
 
     @property
     def _selection(self) -> str:
@@ -356,7 +361,8 @@ class RunsScreen(Screen[None]):
         else:
             self.column_views[self._selection] = choice
         self._use_column_view()
-        self._save_column_views({name: c.to_json() for name, c in self.column_views.items()})
+        self._views_to_save = {name: c.to_json() for name, c in self.column_views.items()}
+        self._save_column_views()
 
     def action_pick_columns(self) -> None:
         """The picker lists the columns shown, then the others; only what the user changes is kept."""
