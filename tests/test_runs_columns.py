@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from textual.widgets import OptionList
+
 import store
 from tests.app_helpers import demo_app, demo_store, screen_text, settle, table_lines
 from tui.widgets.runs_table import RunsTable
@@ -22,6 +24,11 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def demo(tmp_path: Path, config: Path) -> Path:
     return demo_store(tmp_path / "demo")
+
+
+async def highlight(app, row: int) -> None:  # type: ignore[no-untyped-def]
+    """Put the picker's cursor on `row` (j pressed `row` times, without the wait per key)."""
+    app.screen.query_one(OptionList).highlighted = row
 
 
 def keys(app) -> list[str]:  # type: ignore[no-untyped-def]
@@ -101,7 +108,8 @@ async def test_hiding_a_column_is_remembered_per_selection_and_reset_brings_it_b
         await pilot.pause()
         assert "r reset to automatic" in screen_text(app)
         row = [key for key, _ in app.screen.items].index("metrics.mse")
-        await pilot.press(*["j"] * row, "space", "enter")
+        await highlight(app, row)
+        await pilot.press("space", "enter")
         await settle(pilot)
         assert "metrics.mse" not in keys(app)
         await pilot.press("e", "up", "up", "enter")  # all runs: their own columns, untouched
@@ -136,7 +144,7 @@ async def test_reset_from_the_picker_and_the_palette(demo: Path) -> None:
         assert "status" in keys(app)
         await pilot.press("C", "space", "enter")
         await settle(pilot)
-        await pilot.press("ctrl+p", *"reset columns")
+        await pilot.press("ctrl+p", *"reset")
         await settle(pilot)
         assert "columns to automatic" in screen_text(app)
         await pilot.press("enter")
@@ -152,7 +160,8 @@ async def test_picker_shows_columns_that_do_not_vary_when_asked(demo: Path) -> N
         await pilot.press("C")
         await pilot.pause()
         row = [key for key, _ in app.screen.items].index("params.epochs")
-        await pilot.press(*["j"] * row)
+        await highlight(app, row)
+        await pilot.pause()
         assert "[ ] params.epochs  does not vary" in screen_text(app)
         await pilot.press("space", "enter")
         await settle(pilot)
@@ -161,5 +170,6 @@ async def test_picker_shows_columns_that_do_not_vary_when_asked(demo: Path) -> N
         await pilot.press("C")
         await pilot.pause()
         row = [key for key, _ in app.screen.items].index("params.epochs")
-        await pilot.press(*["j"] * row)
+        await highlight(app, row)
+        await pilot.pause()
         assert "[x] params.epochs  shown by you" in screen_text(app)
