@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
+from textual.keys import _character_to_key
 
 from tests.app_helpers import demo_app, demo_store, settle
 from tui.screens.detail import DetailScreen
@@ -27,7 +28,10 @@ async def burst(pilot, *keys: str) -> None:  # type: ignore[no-untyped-def]
     """Send all keys before the app handles any of them, then wait until it has."""
     app = pilot.app
     for key in keys:
-        event = events.Key(key, key if len(key) == 1 else (" " if key == "space" else None))
+        character = key if len(key) == 1 else {"space": " ", "slash": "/"}.get(key)
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        event = events.Key(key, character)
         event.set_sender(app)
         app._driver.send_message(event)
     await settle(pilot)
@@ -95,3 +99,25 @@ async def test_sort_acts_on_the_column_reached_by_keys_in_the_same_burst(demo: P
         wanted = table(app).view.columns[3].key
         await burst(pilot, "l", "l", "s")
         assert table(app).view.sort_key == wanted
+
+
+async def test_filter_typed_straight_after_slash_lands_in_the_input(demo: Path) -> None:
+    """Keys typed right after `/` are text for the filter, not `m`, `s` or `e` actions.
+
+    Failed before: they reached the table before `/` moved the focus and ran as actions.
+    """
+    from textual.widgets import Input
+
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "slash", *"mse < 1", "enter")
+        assert app.screen.query_one("#filter", Input).value == "mse < 1"
+        assert table(app).view.row_count == 2 and table(app).view.sort_key is None
+        await burst(pilot, "slash", *"degree = 2", "enter")  # `/` again: the new text replaces the old
+        assert app.screen.query_one("#filter", Input).value == "degree = 2"
+        assert table(app).view.row_count == 1
+        await burst(pilot, "escape", "slash", *"val/loss < 0.1", "enter")  # a `/` in the filter is text
+        assert app.screen.query_one("#filter", Input).value == "val/loss < 0.1"
+        assert sorted(table(app).view.frame.at[int(p), "name"] for p in table(app).view.positions) == [
+            "rf-deep", "rf-shallow"]

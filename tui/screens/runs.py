@@ -96,7 +96,8 @@ class RunsScreen(Screen[None]):
                 yield Static(id="welcome")
                 yield Static(id="loading")
         with Vertical(id="filter-bar"):
-            yield Input(placeholder="filter: text, or  metrics.mse < 5 and params.degree >= 2", id="filter")
+            yield Input(placeholder="filter: text, or  metrics.mse < 5 and params.degree >= 2", id="filter",
+                        select_on_focus=False)
             yield Static(id="filter-error")
         yield Footer(compact=True)
 
@@ -229,9 +230,16 @@ class RunsScreen(Screen[None]):
         self._sort_by(event.column)
 
     def action_filter(self) -> None:
+        """Open the filter line, focus it and select its text, so typing replaces it.
+
+        Selected here, not by the input when its focus event comes: keys typed ahead of
+        that event are typed into the input at once (see TrackApp.on_key), and a late
+        select-all would make the next key replace them.
+        """
         self.query_one("#filter-bar").display = True
-        # Focus now, not on the next idle: keys typed straight after `/` must land in the input.
-        self.set_focus(self.query_one("#filter", Input))
+        filter_input = self.query_one("#filter", Input)
+        self.set_focus(filter_input)
+        filter_input.select_all()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
