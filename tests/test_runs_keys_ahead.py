@@ -121,3 +121,16 @@ async def test_filter_typed_straight_after_slash_lands_in_the_input(demo: Path) 
         assert app.screen.query_one("#filter", Input).value == "val/loss < 0.1"
         assert sorted(table(app).view.frame.at[int(p), "name"] for p in table(app).view.positions) == [
             "rf-deep", "rf-shallow"]
+
+
+async def test_picker_keys_typed_right_after_C(demo: Path) -> None:
+    """Failed before: space and enter typed with C were lost (enter was a priority binding,
+    checked only as a key arrives, before the picker existed)."""
+    from tui.screens.runs import RunsScreen
+
+    app = demo_app("demo")
+    async with app.run_test(size=(200, 40)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "C", "space", "enter")  # hide the first column
+        assert isinstance(app.screen, RunsScreen)
+        assert "status" not in [c.key for c in table(app).view.columns]

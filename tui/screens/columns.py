@@ -16,6 +16,12 @@ from ..shaping.formatting import printable
 RESET = "reset"
 
 
+class ColumnList(OptionList):
+    """The picker's list: enter applies the picks (an OptionList's enter would select one row)."""
+
+    BINDINGS = [Binding("enter", "screen.apply", "Apply", id="columns.list_apply")]
+
+
 class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
     """Returns every row as (column, shown) in the order left, `RESET` to go back to automatic
     columns, or None when cancelled. The caller saves only what differs from what it passed in."""
@@ -31,7 +37,9 @@ class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
         Binding("space", "toggle_column", "Show/hide", id="columns.toggle"),
         Binding("K,shift+up", "move(-1)", "Move up", show=False, id="columns.up"),
         Binding("J,shift+down", "move(1)", "Move down", show=False, id="columns.down"),
-        Binding("enter", "apply", "Apply", id="columns.apply", priority=True),
+        # Not a priority binding: those run as a key arrives, so an enter typed right after
+        # C (before this screen existed) would be lost. The list binds enter to apply too.
+        Binding("enter", "apply", "Apply", id="columns.apply"),
         Binding("escape", "cancel", "Cancel", id="columns.cancel"),
         Binding("r", "reset", "Reset to automatic", id="columns.reset"),
         # A modal screen does not see the app's bindings, so vim motions are bound here too.
@@ -51,7 +59,7 @@ class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
         with Vertical():
             yield Static(Text("space show/hide · K/J move · enter apply · escape cancel\n"
                               "r reset to automatic: the columns that vary"), id="columns-help")
-            yield OptionList(*self._options(), id="column-list")
+            yield ColumnList(*self._options(), id="column-list")
         yield Footer(compact=True)
 
     def _options(self) -> list[Option]:
@@ -69,15 +77,22 @@ class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
         options.add_options(self._options())
         options.highlighted = highlight
 
+    def _highlighted(self) -> int | None:
+        """The row under the cursor; the first one until the list has highlighted any (keys typed ahead)."""
+        options = self.query_one(OptionList)
+        if options.highlighted is None and options.option_count:
+            options.highlighted = 0
+        return options.highlighted
+
     def action_toggle_column(self) -> None:
-        index = self.query_one(OptionList).highlighted
+        index = self._highlighted()
         if index is not None:
             key, shown = self.items[index]
             self.items[index] = (key, not shown)
             self._redraw(index)
 
     def action_move(self, delta: int) -> None:
-        index = self.query_one(OptionList).highlighted
+        index = self._highlighted()
         if index is None:
             return
         target = index + delta
