@@ -225,6 +225,7 @@ class RunsView:
 
     def __post_init__(self) -> None:
         self.positions: np.ndarray = np.arange(len(self.frame))
+        self._shown: tuple[pd.DataFrame, np.ndarray] = (self.frame, self.positions)
         self.columns: list[Column] = []
         self._filter: Filter | None = None
         self._widths: dict[str, int] = {}
@@ -269,10 +270,15 @@ class RunsView:
             self.filter_error = exc.message
 
     def shown_ids(self) -> np.ndarray:
-        """Run ids of the rows shown, in order."""
-        if not len(self.positions) or "run_id" not in self.frame.columns:
+        """Run ids of the rows shown, in order.
+
+        Safe to call from the worker while the UI thread changes this view: it reads the
+        frame and positions `update` stored together, never a new frame with old positions.
+        """
+        frame, positions = self._shown
+        if not len(positions) or "run_id" not in frame.columns:
             return np.array([], dtype=object)
-        return self.frame["run_id"].to_numpy()[self.positions]
+        return frame["run_id"].to_numpy()[positions]
 
     def settings(self) -> tuple[Any, ...]:
         """Everything the user chose; two views with equal settings show the same frame alike."""
@@ -328,6 +334,7 @@ class RunsView:
             order = sort_positions(frame.iloc[positions], self.sort_key, self.sort_descending)
             positions = positions[order]
         self.positions = positions
+        self._shown = (frame, positions)
         self._row_cache = {}
         self.columns = self._choose_columns()
 
