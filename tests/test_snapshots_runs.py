@@ -48,3 +48,12 @@ def test_run_detail(snap_compare, demo: Path, size: tuple[int, int]) -> None:  #
         await settle(pilot)
 
     assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=size)
+
+
+def test_column_picker(snap_compare, demo: Path) -> None:  # type: ignore[no-untyped-def]
+    async def ready(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("C", "G")  # the bottom: columns hidden because they do not vary, with why
+        await pilot.pause()
+
+    assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=(80, 24))

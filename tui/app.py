@@ -6,10 +6,11 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from store import NotAStoreError, RunStore, open_store
@@ -135,6 +136,26 @@ class TrackApp(App[None]):
             except OSError:
                 pass
 
+    def on_key(self, event: events.Key) -> None:
+        """Text typed ahead of a focus change goes to the input that now has focus.
+
+        Keys go to the widget focused when they arrive, but bindings run when they have
+        bubbled back up to the app. In `/mse < 1` typed in one burst, `m`, `s`, `e`… were
+        delivered to the table before `/` focused the filter input, and would run as
+        actions here. An input stops every printable key it gets, so a printable key that
+        reaches the app while an input has focus is one that input never saw: type it
+        there now, as the input would, so a later `enter` submits the whole text.
+        """
+        focused = self.focused
+        if isinstance(focused, Input) and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            selection = focused.selection
+            if selection.is_empty:
+                focused.insert_text_at_cursor(event.character)
+            else:
+                focused.replace(event.character, *selection)
+
     def action_vim(self, motion: str) -> None:
         widget = self.focused
         if widget is None:
@@ -159,6 +180,8 @@ class TrackApp(App[None]):
             seen = set()
             for bindings in bindings_map.key_to_bindings.values():
                 for binding in bindings:
+                    if binding.action.startswith("app."):
+                        continue  # a screen's shortcut to an app action (? and q in the footer's order)
                     if binding.description and binding.action not in seen:
                         seen.add(binding.action)
                         yield SystemCommand(binding.description, f"Key: {binding.key_display or binding.key}",

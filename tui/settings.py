@@ -47,6 +47,25 @@ def save_view(store_root: Path, view: dict[str, Any]) -> None:
     _save(str(store_root.resolve()), view)
 
 
+COLUMNS_KEY = "columns_by_experiment"
+"""Per store: experiment selection ("" for all runs) → what the user changed in the column picker.
+
+Views saved before this key existed held every column not shown at the time as hidden;
+they are ignored, since honouring them is what hid later columns for good.
+"""
+
+
+def load_column_views(store_root: Path) -> dict[str, Any]:
+    views = load_view(store_root).get(COLUMNS_KEY, {})
+    return views if isinstance(views, dict) else {}
+
+
+def save_column_views(store_root: Path, views: dict[str, Any]) -> None:
+    view = {k: v for k, v in load_view(store_root).items() if k not in ("columns", "hidden")}
+    view[COLUMNS_KEY] = views
+    save_view(store_root, view)
+
+
 def load_setting(name: str) -> Any:
     """An app-wide choice; stored under a key no store path can take."""
     return _load().get(f":{name}")

@@ -13,8 +13,18 @@ from textual.widgets.option_list import Option
 from ..shaping.formatting import printable
 
 
-class ColumnsScreen(ModalScreen[list[str] | None]):
-    """Returns the shown columns in order, or None when cancelled."""
+RESET = "reset"
+
+
+class ColumnList(OptionList):
+    """The picker's list: enter applies the picks (an OptionList's enter would select one row)."""
+
+    BINDINGS = [Binding("enter", "screen.apply", "Apply", id="columns.list_apply")]
+
+
+class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
+    """Returns every row as (column, shown) in the order left, `RESET` to go back to automatic
+    columns, or None when cancelled. The caller saves only what differs from what it passed in."""
 
     DEFAULT_CSS = """
     ColumnsScreen { align: center middle; }
@@ -25,10 +35,13 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
 
     BINDINGS = [
         Binding("space", "toggle_column", "Show/hide", id="columns.toggle"),
-        Binding("K,shift+up", "move(-1)", "Move up", id="columns.up"),
-        Binding("J,shift+down", "move(1)", "Move down", id="columns.down"),
-        Binding("enter", "apply", "Apply", id="columns.apply", priority=True),
+        Binding("K,shift+up", "move(-1)", "Move up", show=False, id="columns.up"),
+        Binding("J,shift+down", "move(1)", "Move down", show=False, id="columns.down"),
+        # Not a priority binding: those run as a key arrives, so an enter typed right after
+        # C (before this screen existed) would be lost. The list binds enter to apply too.
+        Binding("enter", "apply", "Apply", id="columns.apply"),
         Binding("escape", "cancel", "Cancel", id="columns.cancel"),
+        Binding("r", "reset", "Reset to automatic", id="columns.reset"),
         # A modal screen does not see the app's bindings, so vim motions are bound here too.
         Binding("j", "app.vim('down')", "Down", show=False, id="columns.vim_down"),
         Binding("k", "app.vim('up')", "Up", show=False, id="columns.vim_up"),
@@ -36,18 +49,27 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
         Binding("G", "app.vim('last')", "Bottom", show=False, id="columns.vim_bottom"),
     ]
 
-    def __init__(self, shown: list[str], hidden: list[str]) -> None:
+    def __init__(self, shown: list[str], hidden: list[str], notes: dict[str, str] | None = None) -> None:
+        """`notes` say why a column is where it is ("hidden by you", "same in every run")."""
         super().__init__()
         self.items: list[tuple[str, bool]] = [(c, True) for c in shown] + [(c, False) for c in hidden]
+        self.notes = notes or {}
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text("space show/hide · K/J move · enter apply · escape cancel"), id="columns-help")
-            yield OptionList(*self._options(), id="column-list")
-        yield Footer()
+            yield Static(Text("space show/hide · K/J move · enter apply · escape cancel\n"
+                              "r reset to automatic: the columns that vary"), id="columns-help")
+            yield ColumnList(*self._options(), id="column-list")
+        yield Footer(compact=True)
 
     def _options(self) -> list[Option]:
-        return [Option(Text(f"[{'x' if shown else ' '}] {printable(key)}"), id=key) for key, shown in self.items]
+        options = []
+        for key, shown in self.items:
+            text = Text(f"[{'x' if shown else ' '}] {printable(key)}")
+            if key in self.notes:
+                text.append(f"  {self.notes[key]}", style="dim")
+            options.append(Option(text, id=key))
+        return options
 
     def _redraw(self, highlight: int) -> None:
         options = self.query_one(OptionList)
@@ -55,15 +77,22 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
         options.add_options(self._options())
         options.highlighted = highlight
 
+    def _highlighted(self) -> int | None:
+        """The row under the cursor; the first one until the list has highlighted any (keys typed ahead)."""
+        options = self.query_one(OptionList)
+        if options.highlighted is None and options.option_count:
+            options.highlighted = 0
+        return options.highlighted
+
     def action_toggle_column(self) -> None:
-        index = self.query_one(OptionList).highlighted
+        index = self._highlighted()
         if index is not None:
             key, shown = self.items[index]
             self.items[index] = (key, not shown)
             self._redraw(index)
 
     def action_move(self, delta: int) -> None:
-        index = self.query_one(OptionList).highlighted
+        index = self._highlighted()
         if index is None:
             return
         target = index + delta
@@ -72,7 +101,10 @@ class ColumnsScreen(ModalScreen[list[str] | None]):
             self._redraw(target)
 
     def action_apply(self) -> None:
-        self.dismiss([key for key, shown in self.items if shown])
+        self.dismiss(list(self.items))
+
+    def action_reset(self) -> None:
+        self.dismiss(RESET)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -17,10 +18,10 @@ from textual.widgets.option_list import Option
 from store.base import METRIC_STATS
 
 from ..messages import StoreLoaded, StoreMissing
-from ..settings import load_view, save_view
+from ..settings import load_column_views, save_column_views
 from ..shaping.filter_expr import FilterError
 from ..shaping.formatting import printable
-from ..shaping.runs_view import RunsView
+from ..shaping.runs_view import EXTRAS, ColumnChoice, RunsView
 from ..widgets.runs_table import RunsTable
 
 if TYPE_CHECKING:
@@ -48,15 +49,20 @@ class RunsScreen(Screen[None]):
     CSS_PATH = "runs.tcss"
 
     BINDINGS = [
+        # The footer shows these in this order and must fit 80 columns: the keys used most
+        # first, then `?` (every other key) and `q`; the rest are in `?` and the palette.
         Binding("enter", "open_detail", "Detail", show=False, id="runs.detail"),
-        Binding("space", "mark", "Mark", id="runs.mark"),
         Binding("slash", "filter", "Filter", id="runs.filter"),
+        Binding("space", "mark", "Mark", id="runs.mark"),
         Binding("s", "sort", "Sort", id="runs.sort"),
         Binding("c", "compare", "Compare", id="runs.compare"),
         Binding("p", "charts", "Plot", id="runs.charts"),
-        Binding("a", "artifacts", "Artifacts", id="runs.artifacts"),
+        Binding("question_mark", "app.help", "Keys", id="runs.help"),
+        Binding("q", "app.quit", "Quit", id="runs.quit"),
+        Binding("a", "artifacts", "Artifacts", show=False, id="runs.artifacts"),
         Binding("e", "toggle_experiments", "Experiments", show=False, id="runs.experiments"),
         Binding("C", "pick_columns", "Columns", show=False, id="runs.columns"),
+        Binding("R", "reset_columns", "Reset columns to automatic", show=False, id="runs.reset_columns"),
         Binding("v", "toggle_all_columns", "All columns", show=False, id="runs.all_columns"),
         Binding("m", "cycle_metric_stat", "Last/min/max", show=False, id="runs.metric_stat"),
         Binding("u", "clear_marks", "Unmark all", show=False, id="runs.unmark"),
@@ -70,6 +76,11 @@ class RunsScreen(Screen[None]):
         self.experiments: dict[str, int] = {}
         self.total = 0
         self._good_filter = ""
+        self._refresh_error = False
+        self.column_views: dict[str, ColumnChoice] = {}
+        """Experiment selection ("" for all runs) → what the user changed in the column picker."""
+        self._views_to_save: dict[str, dict[str, list[str]]] = {}
+        self._save_lock = threading.Lock()
         self._experiments_key: tuple[object, ...] | None = None
 
     @property
@@ -85,7 +96,8 @@ class RunsScreen(Screen[None]):
                 yield Static(id="welcome")
                 yield Static(id="loading")
         with Vertical(id="filter-bar"):
-            yield Input(placeholder="filter: text, or  metrics.mse < 5 and params.degree >= 2", id="filter")
+            yield Input(placeholder="filter: text, or  metrics.mse < 5 and params.degree >= 2", id="filter",
+                        select_on_focus=False)
             yield Static(id="filter-error")
         yield Footer(compact=True)
 
@@ -94,10 +106,7 @@ class RunsScreen(Screen[None]):
         self.query_one("#filter-bar").display = False
         self.query_one("#welcome").display = False
         self.query_one("#loading", Static).update(Text(f"Reading {self.tracker.store_path} …"))
-        saved = load_view(self.tracker.store_path)
-        if isinstance(saved.get("columns"), list):
-            self.view.column_choice = [str(c) for c in saved["columns"]]
-            self.view.hidden_columns = set(map(str, saved.get("hidden", [])))
+        self._load_column_views()
         self._update_bar()
         self.query_one(RunsTable).focus()
 
@@ -126,7 +135,21 @@ class RunsScreen(Screen[None]):
         present = set(message.frame["run_id"])
         table.marks = {run_id: None for run_id in table.marks if run_id in present}
         table.reload(keep_run=keep)
+        self._show_refresh_error()
         self._update_bar()
+
+    def _show_refresh_error(self) -> None:
+        """A filter that stopped applying after a refresh says why; the table keeps what it matched."""
+        error = self.query_one("#filter-error", Static)
+        if self.view.filter_error is not None:
+            error.update(Text(f"{self.view.filter_error} — the store changed; showing the runs it matched before",
+                              style="bold"))
+            error.display = True
+            self.query_one("#filter-bar").display = True
+            self._refresh_error = True
+        elif self._refresh_error:
+            error.display = False
+            self._refresh_error = False
 
     def on_store_missing(self, message: StoreMissing) -> None:
         self.query_one("#loading").display = False
@@ -151,6 +174,8 @@ class RunsScreen(Screen[None]):
             parts.append(f"experiment: {printable(self.view.experiment)}")
         if self.metric_stat != "last":
             parts.append(f"metrics: {self.metric_stat}")
+        if not self.view.choice.is_automatic:
+            parts.append("columns: picked (R: automatic)")
         if self.view.sort_key:
             parts.append(f"sort: {self.view.sort_key} {'▼' if self.view.sort_descending else '▲'}")
         bar = Text()
@@ -205,9 +230,16 @@ class RunsScreen(Screen[None]):
         self._sort_by(event.column)
 
     def action_filter(self) -> None:
+        """Open the filter line, focus it and select its text, so typing replaces it.
+
+        Selected here, not by the input when its focus event comes: keys typed ahead of
+        that event are typed into the input at once (see TrackApp.on_key), and a late
+        select-all would make the next key replace them.
+        """
         self.query_one("#filter-bar").display = True
-        # Focus now, not on the next idle: keys typed straight after `/` must land in the input.
-        self.set_focus(self.query_one("#filter", Input))
+        filter_input = self.query_one("#filter", Input)
+        self.set_focus(filter_input)
+        filter_input.select_all()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -224,11 +256,16 @@ class RunsScreen(Screen[None]):
             pointer = " " * (exc.position + 1) + "^ " if exc.position is not None else ""
             error.update(Text(f"{pointer}{exc.message}", style="bold"))
             error.display = True
+            self._refresh_error = False
             if self.view.filter_text != self._good_filter:
-                self.view.set_filter(self._good_filter)
+                try:
+                    self.view.set_filter(self._good_filter)
+                except FilterError:
+                    pass  # the last good one no longer applies either (a refresh removed its field)
                 self._refresh_table(keep)
             return
         error.display = False
+        self._refresh_error = False
         if not self.view.filter_is_free_text:
             self._good_filter = event.value
         self._refresh_table(keep)
@@ -275,6 +312,7 @@ class RunsScreen(Screen[None]):
         chosen = event.option.id
         keep = self.table.current_run
         self.view.experiment = None if chosen == "\0all" else chosen
+        self.view.choice = self.column_views.get(self._selection, ColumnChoice()).copy()
         self.view.update()
         self._refresh_table(keep)
         self.set_focus(self.table)
@@ -293,30 +331,81 @@ class RunsScreen(Screen[None]):
             return
         self.metric_stat = stats[(stats.index(self.metric_stat) + 1) % len(stats)] \
             if self.metric_stat in stats else stats[0]
-        self.tracker.metric_stat = self.metric_stat
+        self.tracker.metric_stat = self.view.metric_stat = self.metric_stat
         self.tracker.reload_store()
         self.notify(f"Metric columns show the {self.metric_stat} value", timeout=2)
 
+    # -- columns ---------------------------------------------------------------------------
+
+    @work(thread=True, group="views-load", exit_on_error=False)
+    def _load_column_views(self) -> None:
+        views = {name: ColumnChoice.from_json(data)
+                 for name, data in load_column_views(self.tracker.store_path).items()}
+        self.app.call_from_thread(self._column_views_loaded, views)
+
+    def _column_views_loaded(self, views: dict[str, ColumnChoice]) -> None:
+        self.column_views = {**views, **self.column_views}  # a pick made while loading wins
+        self._use_column_view()
+
+    @work(thread=True, group="views-save", exit_on_error=False)
+    def _save_column_views(self) -> None:
+        """Writes the newest views: of two saves racing, the one that writes last writes the latest."""
+        with self._save_lock:
+            save_column_views(self.tracker.store_path, self._views_to_save)
+
+    @property
+    def _selection(self) -> str:
+        return self.view.experiment or ""
+
+    def _use_column_view(self) -> None:
+        """Columns as the user left them for this experiment selection (automatic if never touched)."""
+        self.view.choice = self.column_views.get(self._selection, ColumnChoice()).copy()
+        self.view.update()
+        self._refresh_table()
+
+    def _set_column_view(self, choice: ColumnChoice) -> None:
+        if choice.is_automatic:
+            self.column_views.pop(self._selection, None)
+        else:
+            self.column_views[self._selection] = choice
+        self._use_column_view()
+        self._views_to_save = {name: c.to_json() for name, c in self.column_views.items()}
+        self._save_column_views()
+
     def action_pick_columns(self) -> None:
-        from .columns import ColumnsScreen
+        """The picker lists the columns shown, then the others; only what the user changes is kept."""
+        from .columns import RESET, ColumnsScreen
 
         shown = [c.key for c in self.view.columns]
         hidden = [c for c in self.view.all_columns() if c not in shown]
+        before = [(c, True) for c in shown] + [(c, False) for c in hidden]
+        choice = self.view.choice
+        notes = {c: "hidden by you" for c in hidden if c in choice.hidden}
+        notes.update({c: "shown by you" for c in shown if c in choice.shown})
+        notes.update({c: "does not vary" for c in hidden
+                      if c not in choice.hidden and c in self.view.frame.columns and c not in EXTRAS})
 
-        def chosen(result: list[str] | None) -> None:
-            if result is None:
-                return
-            self.view.column_choice = result
-            self.view.hidden_columns = {c for c in self.view.all_columns() if c not in result}
-            self.view.update()
-            self._refresh_table()
-            save_view(self.tracker.store_path, {"columns": result, "hidden": sorted(self.view.hidden_columns)})
+        def chosen(result: list[tuple[str, bool]] | str | None) -> None:
+            if result == RESET:
+                self.action_reset_columns()
+            elif isinstance(result, list):
+                self._set_column_view(self.view.choice.after_picker(before, result))
 
-        self.app.push_screen(ColumnsScreen(shown, hidden), chosen)
+        self.app.push_screen(ColumnsScreen(shown, hidden, notes), chosen)
+
+    def action_reset_columns(self) -> None:
+        self._set_column_view(ColumnChoice())
+        where = f" for {printable(self._selection)}" if self._selection else ""
+        self.notify(f"Columns{where} back to automatic: the ones that vary, metrics first", timeout=3)
+
+    def action_open_detail(self) -> None:
+        self._open_detail(self.table.current_run)
 
     @on(RunsTable.Activated)
-    def action_open_detail(self) -> None:
-        run_id = self.table.current_run
+    def _run_activated(self, event: RunsTable.Activated) -> None:
+        self._open_detail(event.run_id)
+
+    def _open_detail(self, run_id: str | None) -> None:
         if run_id is not None:
             from .detail import DetailScreen
 

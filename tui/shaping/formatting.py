@@ -39,6 +39,22 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
+def cell_width(text: str) -> int:
+    """Terminal cells `text` takes: 2 for wide East Asian characters, 0 for combining marks.
+
+    Close enough to what the terminal draws to size columns; the table widget itself
+    crops and pads with the exact measure when it draws.
+    """
+    if text.isascii():
+        return len(text)
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
 def is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 

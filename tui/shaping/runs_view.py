@@ -13,15 +13,23 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-from rich.cells import cell_len
 
 from .filter_expr import Filter, FilterError, parse_filter
-from .formatting import format_ago, format_duration, format_value, printable
+from .formatting import cell_width, format_ago, format_duration, format_value, printable
 
 STATUS_GLYPHS = {
     "running": "▶", "finished": "✓", "failed": "✗", "killed": "■", "crashed": "‼", "damaged": "⚠",
 }
-BASE_SHOWN = ("status", "name", "experiment", "created", "duration")
+LEAD = ("status", "name")
+"""Always first; then metrics, params, tags (what a run did before what it was given, as MLflow orders them)."""
+TRAIL = ("experiment", "created", "duration")
+BASE_SHOWN = LEAD + TRAIL
+EXTRAS = ("run_id", "ended", "host", "user", "reason")
+"""Columns shown only when the user picks them."""
+KIND_ORDER = {"metric": 0, "param": 1, "tag": 2}
+KIND_PREFIX = {"metric": "m:", "param": "p:", "tag": "t:"}
+"""Put before a label shared by a metric, a param or a tag (or a base column), so headers tell
+them apart without colour (NO_COLOR, 16-colour terminals)."""
 LABELS = {"status": "status", "name": "name", "experiment": "experiment", "created": "created",
           "duration": "duration", "run_id": "run id", "ended": "ended", "host": "host", "user": "user",
           "reason": "reason"}
@@ -49,22 +57,124 @@ def column_kind(key: str) -> str:
 
 
 def column_label(key: str) -> str:
+    """The plain label: the name without its group; see `column_labels` for the one shown."""
     kind = column_kind(key)
     return LABELS.get(key, key) if kind == "base" else printable(key.split(".", 1)[1])
 
 
+def column_labels(keys: Sequence[str], metric_stat: str = "last") -> dict[str, str]:
+    """Header labels for these columns.
+
+    A name two groups share (`lr` as a param and as a logged metric) gets a prefix on each
+    (`p:lr`, `m:lr`); metric columns say which value they show unless it is the last one
+    (`mse (min)`).
+    """
+    kinds: dict[str, set[str]] = {name: {"base"} for name in LABELS.values()}
+    for key in keys:
+        kind = column_kind(key)
+        if kind != "base":
+            kinds.setdefault(key.split(".", 1)[1], set()).add(kind)
+    labels = {}
+    for key in keys:
+        kind = column_kind(key)
+        label = column_label(key)
+        if kind != "base":
+            if len(kinds[key.split(".", 1)[1]]) > 1:
+                label = KIND_PREFIX[kind] + label
+            if kind == "metric" and metric_stat != "last":
+                label = f"{label} ({metric_stat})"
+        labels[key] = label
+    return labels
+
+
 def data_columns(frame: pd.DataFrame) -> list[str]:
-    """Columns a user may pick from, in the default order."""
+    """Columns a user may pick from, in the default order: status, name, metrics, params, tags, the rest."""
     rest = [c for c in frame.columns if column_kind(c) != "base"]
-    extras = [c for c in ("run_id", "ended", "host", "user", "reason") if c in frame.columns]
-    return [*BASE_SHOWN, *rest, *extras]
+    rest.sort(key=lambda c: KIND_ORDER[column_kind(c)])  # stable: the store's order within a group
+    extras = [c for c in EXTRAS if c in frame.columns]
+    return [*LEAD, *rest, *TRAIL, *extras]
+
+
+def ordered(default: Sequence[str], order: Sequence[str]) -> list[str]:
+    """`default` rearranged as the user ordered columns; columns the order does not know keep their place.
+
+    A column new since the user moved columns (a metric logged later, another experiment's
+    param) goes right after the column it follows by default, so it is not pushed to the end.
+    """
+    if not order:
+        return list(default)
+    present = set(default)
+    result = [c for c in order if c in present]
+    placed = set(result)
+    for index, key in enumerate(default):
+        if key in placed:
+            continue
+        after = next((default[i] for i in range(index - 1, -1, -1) if default[i] in placed), None)
+        result.insert(result.index(after) + 1 if after is not None else 0, key)
+        placed.add(key)
+    return result
+
+
+@dataclass
+class ColumnChoice:
+    """What the user changed in the column picker, and nothing more.
+
+    Everything not named here stays automatic: shown when it varies. Saving the whole set
+    of columns shown at one moment would hide, for good, every column that appears later.
+    """
+
+    shown: set[str] = field(default_factory=set)
+    """Shown even when they do not vary."""
+    hidden: set[str] = field(default_factory=set)
+    order: list[str] = field(default_factory=list)
+    """The picker's order once the user moved a column; empty for the default order."""
+
+    @property
+    def is_automatic(self) -> bool:
+        return not (self.shown or self.hidden or self.order)
+
+    def key(self) -> tuple[Any, ...]:
+        return (frozenset(self.shown), frozenset(self.hidden), tuple(self.order))
+
+    def copy(self) -> ColumnChoice:
+        return ColumnChoice(set(self.shown), set(self.hidden), list(self.order))
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {"shown": sorted(self.shown), "hidden": sorted(self.hidden), "order": list(self.order)}
+
+    @classmethod
+    def from_json(cls, data: object) -> ColumnChoice:
+        """Tolerant: a hand-edited or damaged entry gives what can be read of it."""
+        if not isinstance(data, dict):
+            return cls()
+
+        def strings(name: str) -> list[str]:
+            value = data.get(name)
+            return [str(v) for v in value] if isinstance(value, list) else []
+
+        return cls(set(strings("shown")), set(strings("hidden")), strings("order"))
+
+    def after_picker(self, before: Sequence[tuple[str, bool]], after: Sequence[tuple[str, bool]]) -> ColumnChoice:
+        """This choice plus what the user changed in the picker: `before` and `after` are (column, shown) rows."""
+        was_shown = {key for key, shown in before if shown}
+        new = self.copy()
+        for key, shown in after:
+            if shown and key not in was_shown:
+                new.shown.add(key)
+                new.hidden.discard(key)
+            elif not shown and key in was_shown:
+                new.hidden.add(key)
+                new.shown.discard(key)
+        if [key for key, _ in after] != [key for key, _ in before]:
+            new.order = [key for key, _ in after]
+        return new
 
 
 def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
     """The columns worth showing for these rows.
 
-    A column empty in every row goes. A param, metric or the experiment also goes when two
-    or more rows have it and they all agree: a param only one experiment has, constant
+    A column empty in every row goes. A param, metric, tag or the experiment also goes when
+    two or more rows have it and they all agree: a param only one experiment has, constant
     within it, says nothing the experiment column does not. One run with a metric nobody
     else has keeps it: that is news, not noise.
     """
@@ -77,7 +187,7 @@ def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
             present = int(col.notna().sum())
             if present == 0:
                 continue
-            if column_kind(key) != "tag" and present >= 2 and col.nunique(dropna=True) <= 1:
+            if present >= 2 and col.nunique(dropna=True) <= 1:
                 continue
         kept.append(key)
     return kept
@@ -107,37 +217,73 @@ class RunsView:
     sort_key: str | None = None
     sort_descending: bool = False
     show_all_columns: bool = False
-    column_choice: list[str] | None = None
-    """Columns picked by the user, in order; None = the default (what varies)."""
-    hidden_columns: set[str] = field(default_factory=set)
+    choice: ColumnChoice = field(default_factory=ColumnChoice)
+    """What the user changed in the column picker; the rest is automatic (what varies)."""
+    metric_stat: str = "last"
+    """Which value the frame's metric columns hold (last, min or max); headers say so."""
     now: float = 0.0
 
     def __post_init__(self) -> None:
         self.positions: np.ndarray = np.arange(len(self.frame))
+        self._shown: tuple[pd.DataFrame, np.ndarray] = (self.frame, self.positions)
         self.columns: list[Column] = []
         self._filter: Filter | None = None
         self._widths: dict[str, int] = {}
         self.min_widths: dict[str, int] = {}
         self._numeric_columns: dict[str, bool] = {}
+        self._labels: dict[str, str] = {}
         self._row_cache: dict[int, list[str]] = {}
+        self.filter_error: str | None = None
+        """Why the filter no longer applies to the current frame (a field it names is gone), or None."""
+        self._fallback_ids: np.ndarray | None = None
         self.set_frame(self.frame)
 
     # -- inputs ----------------------------------------------------------------------------
 
-    def set_frame(self, frame: pd.DataFrame) -> None:
+    def set_frame(self, frame: pd.DataFrame, shown_before: np.ndarray | None = None) -> None:
+        """Show `frame` with the same settings.
+
+        The filter is never dropped here: a refresh happens every two seconds, and a filter
+        the user typed must hold through all of them. If the new frame lacks a field the
+        filter names, `filter_error` says so and the rows shown are the runs the filter
+        matched before (`shown_before`, run ids; by default those this view shows now).
+        """
+        if shown_before is None and self.filter_text.strip():
+            shown_before = self.shown_ids()
         self.frame = frame.reset_index(drop=True)
         self._widths = {}
         self._numeric_columns = {}
-        try:
-            self._filter = parse_filter(self.filter_text, list(self.frame.columns)) if self.filter_text else None
-        except FilterError:
-            self.filter_text, self._filter = "", None  # it named a column the store no longer has
+        self._labels = column_labels(data_columns(self.frame), self.metric_stat)
+        self._fallback_ids = shown_before
+        self._parse_filter()
         self.update()
+
+    def _parse_filter(self) -> None:
+        self.filter_error = None
+        if not self.filter_text.strip():
+            self._filter = None
+            return
+        try:
+            self._filter = parse_filter(self.filter_text, list(self.frame.columns))
+        except FilterError as exc:
+            self._filter = None
+            self.filter_error = exc.message
+
+    def shown_ids(self) -> np.ndarray:
+        """Run ids of the rows shown, in order.
+
+        Safe to call from the worker while the UI thread changes this view: it reads the
+        frame and positions `update` stored together, never a new frame with old positions.
+        """
+        frame, positions = self._shown
+        if not len(positions) or "run_id" not in frame.columns:
+            return np.array([], dtype=object)
+        return frame["run_id"].to_numpy()[positions]
 
     def settings(self) -> tuple[Any, ...]:
         """Everything the user chose; two views with equal settings show the same frame alike."""
         return (self.filter_text, self.experiment, self.sort_key, self.sort_descending, self.show_all_columns,
-                tuple(self.column_choice or ()), frozenset(self.hidden_columns))
+                self.choice.key(), self.metric_stat)
 
     def with_frame(self, frame: pd.DataFrame, now: float) -> RunsView:
         """A new view with these settings over `frame`, fully computed.
@@ -147,17 +293,16 @@ class RunsView:
         """
         view = RunsView(filter_text=self.filter_text, experiment=self.experiment,
                         sort_key=self.sort_key, sort_descending=self.sort_descending,
-                        show_all_columns=self.show_all_columns,
-                        column_choice=list(self.column_choice) if self.column_choice is not None else None,
-                        hidden_columns=set(self.hidden_columns), now=now)
+                        show_all_columns=self.show_all_columns, choice=self.choice.copy(),
+                        metric_stat=self.metric_stat, now=now)
         view.min_widths = {**self.min_widths, **self._widths}  # live values never make columns jump narrower
-        view.set_frame(frame)
+        view.set_frame(frame, shown_before=self.shown_ids() if self.filter_text.strip() else None)
         return view
 
     def set_filter(self, text: str) -> None:
         """Raises FilterError (and changes nothing) for a bad expression."""
         parsed = parse_filter(text, list(self.frame.columns)) if text.strip() else None
-        self.filter_text, self._filter = text, parsed
+        self.filter_text, self._filter, self.filter_error = text, parsed, None
         self.update()
 
     def set_sort(self, key: str) -> None:
@@ -176,13 +321,20 @@ class RunsView:
         if self._filter is not None and len(frame):
             try:
                 mask &= self._filter.mask(frame)
-            except (KeyError, FilterError):
-                self.filter_text, self._filter = "", None  # a column the filter named is gone
+            except (KeyError, FilterError) as exc:
+                if self._fallback_ids is None:
+                    self._fallback_ids = self.shown_ids()
+                self._filter = None  # a column the filter named is gone
+                self.filter_error = exc.message if isinstance(exc, FilterError) else f"no field {exc}"
+        if self.filter_error is not None and len(frame):
+            kept = self._fallback_ids if self._fallback_ids is not None else np.array([], dtype=object)
+            mask &= frame["run_id"].isin(kept).to_numpy()
         positions = np.flatnonzero(mask)
         if self.sort_key and self.sort_key in frame.columns and len(positions):
             order = sort_positions(frame.iloc[positions], self.sort_key, self.sort_descending)
             positions = positions[order]
         self.positions = positions
+        self._shown = (frame, positions)
         self._row_cache = {}
         self.columns = self._choose_columns()
 
@@ -237,18 +389,21 @@ class RunsView:
     def all_columns(self) -> list[str]:
         return data_columns(self.frame)
 
+    def label(self, key: str) -> str:
+        return self._labels.get(key) or column_label(key)
+
     def _choose_columns(self) -> list[Column]:
-        """The picker's order and hides, then (unless `v` shows all) only the columns that vary."""
-        available = [c for c in self.all_columns() if c in self.frame.columns or c in BASE_SHOWN]
-        extras = ("run_id", "ended", "host", "user", "reason")
-        chosen = [c for c in self.column_choice or () if c in available]
-        rest = [c for c in available if c not in chosen and c not in extras]
-        if self.show_all_columns:
-            keys = chosen + rest
-        else:
-            keys = chosen + [c for c in rest if c not in self.hidden_columns]
-            keys = varying(self.visible_frame(), keys)
-        return [Column(k, column_label(k), self._width(k), self._numeric(k), column_kind(k)) for k in keys]
+        """The default order as the user rearranged it; then, unless `v` shows all, drop what the
+        user hid and what does not vary (except what the user chose to show)."""
+        choice = self.choice
+        available = [c for c in self.all_columns()
+                     if (c in self.frame.columns or c in BASE_SHOWN) and (c not in EXTRAS or c in choice.shown)]
+        keys = ordered(available, choice.order)
+        if not self.show_all_columns:
+            keys = [c for c in keys if c not in choice.hidden]
+            automatic = set(varying(self.visible_frame(), [c for c in keys if c not in choice.shown]))
+            keys = [c for c in keys if c in choice.shown or c in automatic]
+        return [Column(k, self.label(k), self._width(k), self._numeric(k), column_kind(k)) for k in keys]
 
     def _numeric(self, key: str) -> bool:
         """Right-align a column whose values are all numbers; decided once per frame."""
@@ -277,7 +432,7 @@ class RunsView:
         return width
 
     def _measure(self, key: str) -> int:
-        label = cell_len(column_label(key)) + 1  # room for the sort arrow
+        label = cell_width(self.label(key)) + 1  # room for the sort arrow
         if key == "status":
             return max(label, 10)
         if key in ("created", "ended"):
@@ -289,6 +444,6 @@ class RunsView:
             return label
         step = max(1, len(frame) // WIDTH_SAMPLE)
         sample = frame[key].iloc[::step]
-        longest = max((cell_len(self.cell_text(key, v)) for v in sample), default=0)
+        longest = max((cell_width(self.cell_text(key, v)) for v in sample), default=0)
         cap = MAX_WIDTH.get(key, TEXT_MAX_WIDTH)
         return max(min(label, 26), min(longest, cap), 3)

@@ -63,6 +63,7 @@ class RunsTable(ScrollView, can_focus=True):
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="runs.page_up"),
         Binding("home,g", "first", "Top", show=False, id="runs.top"),
         Binding("end,G", "last", "Bottom", show=False, id="runs.bottom"),
+        Binding("enter", "activate", show=False, id="runs.activate"),
     ]
 
     cursor_row: reactive[int] = reactive(0, always_update=True)
@@ -303,7 +304,14 @@ class RunsTable(ScrollView, can_focus=True):
             if event.chain == 2 and self.current_run:
                 self.post_message(self.Activated(self.current_run))
 
-    def key_enter(self) -> None:
+    def action_activate(self) -> None:
+        """Enter, as a binding and not a `key_enter` handler.
+
+        Bindings run when a key has bubbled up to the app, `key_` handlers when it reaches
+        this widget, which is earlier. With `j j enter` in one burst (a fast typist, SSH),
+        a `key_enter` saw the cursor before the two moves. The message carries the run, so
+        whoever handles it later acts on the run the cursor was on when enter was pressed.
+        """
         if self.current_run:
             self.post_message(self.Activated(self.current_run))
 

@@ -1,0 +1,73 @@
+"""The runs table while a real writer process keeps logging: filters and cursor hold through refreshes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+import store
+from tests.app_helpers import demo_app, demo_store, screen_text, settle, shown_names
+from tests.live_writer import live_writer
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return demo_store(tmp_path / "demo")
+
+
+async def test_field_filter_holds_through_three_live_refreshes(demo: Path) -> None:
+    """Failed before the fix: the first refresh after the filter showed every run again.
+
+    Takes several seconds: the writer is a real child process (Python start-up, the store import),
+    and the filter is typed key by key while it logs, each key re-filtering the table.
+    """
+    with live_writer(demo, runs=2):
+        app = demo_app(demo)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert {"live-0", "live-1"} <= set(shown_names(app))
+            await pilot.press("slash", *"epoch >= 1 and lr > 0.15", "enter")
+            await pilot.pause()
+            assert shown_names(app) == ["live-1"]
+            for refresh in range(3):
+                if refresh == 1:  # a new matching run starts and finishes between two refreshes
+                    with store.start_run(experiment="live-sweep", name="late", root=demo) as run:
+                        run.log_params({"lr": 0.5})
+                        run.log_metric("epoch", 3.0)
+                app.poll()  # what the 2 s timer calls
+                await settle(pilot)
+                assert app.screen.query_one("#filter", Input).value == "epoch >= 1 and lr > 0.15"
+                assert sorted(shown_names(app)) == (["late", "live-1"] if refresh else ["live-1"])
+            text = screen_text(app)
+            assert "2/13 runs" in text and "2 running" in text
+            assert not app.screen.query_one("#filter-error").display
+
+
+async def test_refresh_that_removes_a_filtered_field_says_so_and_keeps_the_rows(demo: Path) -> None:
+    import shutil
+
+    with store.start_run(experiment="extra", name="solo", root=demo) as run:
+        run.log_metric("special", 1.0)
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        app.screen.query_one("#filter", Input).value = "special > 0 or degree >= 3"  # pasted
+        await pilot.press("enter")
+        await pilot.pause()
+        assert sorted(shown_names(app)) == ["degree-10", "degree-3", "solo"]
+        shutil.rmtree(run.path)  # the only run with `special`
+        app.poll()
+        await settle(pilot)
+        assert sorted(shown_names(app)) == ["degree-10", "degree-3"]
+        assert app.screen.query_one("#filter-error").display
+        text = screen_text(app)
+        assert "special" in text and "showing the runs it matched before" in text
+        assert app.screen.query_one("#filter", Input).value == "special > 0 or degree >= 3"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(shown_names(app)) == 10 and not app.screen.query_one("#filter-error").display
