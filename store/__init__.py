@@ -30,7 +30,7 @@ __all__ = [
 
 
 def start_run(
-    experiment: str = "default",
+    experiment: str | None = None,
     name: str | None = None,
     root: str | os.PathLike[str] | None = None,
     *,
@@ -43,14 +43,30 @@ def start_run(
     """Start (or with `resume=RUN_ID`, continue) a run and make it the active run.
 
     `config` is the W&B spelling of `params`. Use it as a context manager, or call
-    `run.finish()`; a run left open is finished at interpreter exit.
+    `run.finish()`; a run left open is finished at interpreter exit. The experiment is
+    "default" when not given.
+
+    Inside a command wrapped by `tracktui run` (`$TRACKTUI_RUN_ID` is set), a call without an
+    experiment, or with the wrapper's, and without `resume` or another `root`, logs into the
+    wrapper's run instead of making a new one (`name` then only names a run that has none);
+    any other run started there records the wrapper's run as its `parent`.
     """
     from .format import check_key
+    from .wrap import adopt_wrapped_run, wrapped_run
 
+    attach_to, parent = wrapped_run(experiment, root, resume)
+    experiment = experiment or "default"
     check_key(experiment, "experiment name")
     kwargs: dict[str, Any] = {} if flush_interval is None else {"flush_interval": flush_interval}
     install_exit_hooks()
-    run = Run(resolve_root(root), experiment, name, run_id=resume, resume=resume is not None, **kwargs)
+    if attach_to:
+        run = Run(resolve_root(root), experiment, name, run_id=attach_to, attach=True, **kwargs)
+        adopt_wrapped_run(run, name)
+    else:
+        run = Run(resolve_root(root), experiment, name, run_id=resume, resume=resume is not None, **kwargs)
+        if parent and resume is None:
+            run._meta["parent"] = parent
+            run._write_meta()
     push_active(run)
     if params or config:
         run.log_params({**(config or {}), **(params or {})})

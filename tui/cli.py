@@ -19,12 +19,17 @@ tracktui [STORE]                         open the app on a store (default: $TRAC
 tracktui demo [DIR]                      write a demo store and open it
 tracktui ls [STORE] [--json|--csv]       print the runs table
 tracktui diff STORE RUN RUN [...]        print a diff of runs (by id, id prefix or name)
+tracktui run [OPTIONS] -- CMD [ARGS...]  run a command as a run (exit code, console, system metrics)
 """
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff") else "open"
+    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run") else "open"
+    if command == "run":  # its own errors and Ctrl-C belong to the wrapped command
+        from .run_cli import run_main
+
+        return run_main(argv[1:])
     try:
         if command == "demo":
             return demo(argv[1:])
