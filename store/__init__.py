@@ -39,6 +39,7 @@ def start_run(
     config: dict[str, Any] | None = None,
     tags: dict[str, Any] | None = None,
     flush_interval: float | None = None,
+    capture_console: bool = False,
 ) -> Run:
     """Start (or with `resume=RUN_ID`, continue) a run and make it the active run.
 
@@ -50,6 +51,10 @@ def start_run(
     experiment, or with the wrapper's, and without `resume` or another `root`, logs into the
     wrapper's run instead of making a new one (`name` then only names a run that has none);
     any other run started there records the wrapper's run as its `parent`.
+
+    `capture_console=True` keeps what this process prints to stdout and stderr (file
+    descriptors 1 and 2, so also C extensions and subprocesses) in the run, while it still
+    shows where it did before; `tracktui logs STORE RUN` prints it.
     """
     from .format import check_key
     from .wrap import adopt_wrapped_run, wrapped_run
@@ -68,6 +73,10 @@ def start_run(
             run._meta["parent"] = parent
             run._write_meta()
     push_active(run)
+    if capture_console:
+        from .console import capture_process_console
+
+        capture_process_console(run)
     if params or config:
         run.log_params({**(config or {}), **(params or {})})
     if tags:

@@ -22,6 +22,7 @@ from typing import Any, Callable, Sequence
 
 from . import format as fmt
 from . import handoff, lifecycle
+from .console import ConsoleLog, Pump, make_pty
 from .environment import record_environment
 from .lock import read_lock
 from .writer import Run
@@ -115,12 +116,23 @@ class _Forwarder:
         self.proc: subprocess.Popen[bytes] | None = None
         self.received: list[int] = []
         self._old: dict[int, Any] = {}
+        self.on_resize: Callable[[], None] | None = None
 
     def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
             return
         for sig in FORWARDED:
             self._old[sig] = signal.signal(sig, self._handle)
+        self._old[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, self._resize)
+
+    def _resize(self, signum: int, frame: Any) -> None:
+        if self.on_resize is not None:
+            self.on_resize()
+        if self.proc is not None and self.proc.returncode is None:
+            try:
+                self.proc.send_signal(signal.SIGWINCH)
+            except ProcessLookupError:
+                pass
 
     def restore(self) -> None:
         for sig, old in self._old.items():
@@ -147,6 +159,73 @@ def _terminal_sent_it() -> bool:
         except OSError:
             continue
     return False
+
+
+class ChildConsole:
+    """The wrapped command's stdout and stderr: shown live here and kept in the run's console.
+
+    When our stdout (or stderr) is a terminal the command gets a pty in its place, so it
+    still sees a terminal (colours, `\r` progress bars, its width); otherwise a pipe.
+    """
+
+    def __init__(self, run_path: Path) -> None:
+        self.log = ConsoleLog(run_path)
+        self._child_side: list[int] = []
+        self._routes: dict[int, int | None] = {}
+        self._fds: dict[str, int] = {}
+        self._master: int | None = None
+        self._pump: Pump | None = None
+        tty_out, tty_err = os.isatty(1), os.isatty(2)
+        if tty_out or tty_err:
+            self._master, slave = make_pty(1 if tty_out else 2)
+            self._routes[self._master] = 1 if tty_out else 2
+            self._child_side.append(slave)
+            for name, is_tty in (("stdout", tty_out), ("stderr", tty_err)):
+                if is_tty:
+                    self._fds[name] = slave
+        for name, our_fd in (("stdout", 1), ("stderr", 2)):
+            if name not in self._fds:
+                reader, writer = os.pipe()
+                self._routes[reader] = our_fd
+                self._child_side.append(writer)
+                self._fds[name] = writer
+
+    def child_fds(self) -> dict[str, int]:
+        return dict(self._fds)
+
+    def started(self) -> None:
+        """The child has its ends: close ours (so its exit ends the pipes) and start copying."""
+        for fd in self._child_side:
+            os.close(fd)
+        self._child_side.clear()
+        self._pump = Pump(self.log, self._routes)
+        self._pump.start()
+
+    def resize(self) -> None:
+        if self._master is None:
+            return
+        import fcntl
+        import termios
+
+        try:
+            size = fcntl.ioctl(self._routes[self._master] or 1, termios.TIOCGWINSZ, b"\0" * 8)
+            fcntl.ioctl(self._master, termios.TIOCSWINSZ, size)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        for fd in self._child_side:
+            os.close(fd)
+        self._child_side.clear()
+        if self._pump is not None:
+            self._pump.stop()
+        for fd in self._routes:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._routes.clear()
+        self.log.close()
 
 
 def outcome(returncode: int, forwarded: Sequence[int]) -> tuple[str, str | None, int]:
@@ -198,17 +277,26 @@ def run_command(
         print(f"tracktui: could not record the environment of run {run.id}: {exc}", file=sys.stderr)
     forwarder = _Forwarder()
     steward = Steward(run)
+    console = ChildConsole(run.path) if capture else None
     forwarder.install()
     try:
         try:
-            proc = subprocess.Popen(list(argv), env=child_environment(run, store_root))
+            proc = subprocess.Popen(list(argv), env=child_environment(run, store_root),
+                                    **(console.child_fds() if console else {}))
         except OSError as exc:
             print(f"tracktui: cannot run {argv[0]!r}: {exc.strerror or exc}", file=sys.stderr)
+            if console:
+                console.close()
             run.finish("failed", f"cannot run {argv[0]!r}: {exc}")
             return 127 if isinstance(exc, FileNotFoundError) else 126
         forwarder.proc = proc
+        if console:
+            console.started()
+            forwarder.on_resize = console.resize
         steward.start()
         returncode = proc.wait()
+        if console:
+            console.close()
         steward.stop()
     finally:
         forwarder.restore()
