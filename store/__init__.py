@@ -40,6 +40,7 @@ def start_run(
     tags: dict[str, Any] | None = None,
     flush_interval: float | None = None,
     capture_console: bool = False,
+    system_metrics_interval: float | bool | None = None,
 ) -> Run:
     """Start (or with `resume=RUN_ID`, continue) a run and make it the active run.
 
@@ -55,6 +56,11 @@ def start_run(
     `capture_console=True` keeps what this process prints to stdout and stderr (file
     descriptors 1 and 2, so also C extensions and subprocesses) in the run, while it still
     shows where it did before; `tracktui logs STORE RUN` prints it.
+
+    While the run is open, CPU, memory, disk and network I/O (and NVIDIA GPUs with the
+    `gpu` extra) are sampled every `system_metrics_interval` seconds (default 10, or
+    `$TRACKTUI_SYSTEM_METRICS`) into metrics under `system/`; 0 or False turns it off, as
+    does `TRACKTUI_SYSTEM_METRICS=0`.
     """
     from .format import check_key
     from .wrap import adopt_wrapped_run, wrapped_run
@@ -77,6 +83,9 @@ def start_run(
         from .console import capture_process_console
 
         capture_process_console(run)
+    from .system_metrics import start_system_metrics
+
+    start_system_metrics(run, system_metrics_interval)
     if params or config:
         run.log_params({**(config or {}), **(params or {})})
     if tags:

@@ -24,6 +24,7 @@ from . import format as fmt
 from . import handoff, lifecycle
 from .console import ConsoleLog, Pump, make_pty
 from .environment import record_environment
+from .system_metrics import start_system_metrics
 from .lock import read_lock
 from .writer import Run
 
@@ -56,6 +57,9 @@ class Steward:
         self.handed = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="tracktui-steward", daemon=True)
+
+    def set_callbacks(self, pause: Callable[[], None], resume: Callable[[], None]) -> None:
+        self._pause, self._resume = pause, resume
 
     def start(self) -> None:
         self._thread.start()
@@ -290,6 +294,9 @@ def run_command(
             run.finish("failed", f"cannot run {argv[0]!r}: {exc}")
             return 127 if isinstance(exc, FileNotFoundError) else 126
         forwarder.proc = proc
+        sampler = start_system_metrics(run, None, pid=proc.pid)
+        if sampler is not None:
+            steward.set_callbacks(sampler.pause, sampler.resume)
         if console:
             console.started()
             forwarder.on_resize = console.resize
