@@ -124,6 +124,11 @@ def set_tags(tags: dict[str, Any]) -> None:
     _active().set_tags(tags)
 
 
+def log_input(path_or_name: str | os.PathLike[str], *, digest: str | None = None, kind: str = "dataset",
+              context: str = "train") -> dict[str, Any]:
+    return _active().log_input(path_or_name, digest=digest, kind=kind, context=context)
+
+
 def log_artifact(local_path: str | os.PathLike[str], name: str | None = None) -> Path:
     return _active().log_artifact(local_path, name)
 

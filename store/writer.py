@@ -248,6 +248,13 @@ class Run:
             self._tags.update(plain)
             self._tags_dirty = True
 
+    def log_input(self, path_or_name: str | os.PathLike[str], *, digest: str | None = None,
+                  kind: str = "dataset", context: str = "train") -> dict[str, Any]:
+        """Record data the run used: path, size, mtime and a content digest (see store/inputs.py)."""
+        from .inputs import log_input
+
+        return log_input(self, path_or_name, digest=digest, kind=kind, context=context)
+
     # -- artifacts --------------------------------------------------------------------
 
     @property
