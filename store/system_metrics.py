@@ -33,6 +33,11 @@ PREFIX = "system/"
 MB = 1024 * 1024
 
 
+def is_system_metric(key: str) -> bool:
+    """A machine metric (`system/...`), or its column in a runs frame (`metrics.system/...`)."""
+    return key.startswith((PREFIX, "metrics." + PREFIX))
+
+
 def sampling_interval(arg: float | bool | None) -> float | None:
     """Seconds between samples, or None for off: the argument, else `$TRACKTUI_SYSTEM_METRICS`, else 10."""
     if arg is not None:

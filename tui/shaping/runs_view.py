@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from rich.cells import cell_len
 
+from store.system_metrics import is_system_metric
+
 from .filter_expr import Filter, FilterError, parse_filter
 from .formatting import format_ago, format_duration, format_value, printable
 
@@ -246,7 +248,7 @@ class RunsView:
         if self.show_all_columns:
             keys = chosen + rest
         else:
-            keys = chosen + [c for c in rest if c not in self.hidden_columns]
+            keys = chosen + [c for c in rest if c not in self.hidden_columns and not is_system_metric(c)]
             keys = varying(self.visible_frame(), keys)
         return [Column(k, column_label(k), self._width(k), self._numeric(k), column_kind(k)) for k in keys]
 
