@@ -8,11 +8,13 @@ steps. Modes, in rotating order within each repeat so machine noise hits all ali
 
 - bare: the loop alone
 - logging: plus `run.log_metric` x 3 a step
-- logging + console + system: plus `capture_console=True` and system metrics sampled every
-  `--interval` s (0.5 by default: 20 times more often than the default 10 s, to make any
+- logging + console + system: plus `capture_console=True` and system metrics, sampled at
+  the default 10 s, and again every `--interval` s (0.5: 20 times as often, to make any
   cost visible)
 
-Prints the median loop time of each mode and its overhead over bare; the target is < 1%.
+Prints, per mode, the median wall time of the loop and the loop thread's own CPU time,
+each against bare; the target is < 1%. On a machine with fewer free cores than threads the
+wall column also counts waiting for the background threads to be scheduled.
 """
 
 from __future__ import annotations
@@ -47,9 +49,10 @@ def calibrate(step_ms: float) -> int:
     return max(1, round(step_ms / 1000 / per))
 
 
-def loop(steps: int, work: int, run: store.Run | None, console: bool) -> float:
+def loop(steps: int, work: int, run: store.Run | None, console: bool) -> tuple[float, float]:
+    """Wall time and the loop thread's own CPU time of `steps` steps."""
     a = np.random.default_rng(0).standard_normal((96, 96))
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.thread_time()
     for step in range(steps):
         for _ in range(work):
             b = a @ a
@@ -63,7 +66,7 @@ def loop(steps: int, work: int, run: store.Run | None, console: bool) -> float:
             sys.stdout.flush()
     if console:
         sys.stdout.write("\n")
-    return time.perf_counter() - t
+    return time.perf_counter() - t, time.thread_time() - cpu
 
 
 def main() -> int:
@@ -71,44 +74,67 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--step-ms", type=float, default=1.0)
-    parser.add_argument("--interval", type=float, default=0.5, help="system metrics interval in the full mode")
+    parser.add_argument("--interval", type=float, default=0.5, help="system metrics interval of the stress row")
     args = parser.parse_args()
     work = calibrate(args.step_ms)
     root = Path(tempfile.mkdtemp(prefix="bench-loop-"))
-    times: dict[str, list[float]] = {"bare": [], "logging": [], "logging + console + system": []}
+    full = "logging + console + system"
+    modes = ["bare", "logging", f"{full} (10 s)", f"{full} ({args.interval:g} s)"]
+    times: dict[str, list[tuple[float, float]]] = {mode: [] for mode in modes}
     devnull = os.open(os.devnull, os.O_WRONLY)
     real_stdout = os.dup(1)
 
-    def measure(mode: str) -> float:
+    def measure(mode: str) -> tuple[float, float]:
         if mode == "bare":
             return loop(args.steps, work, None, False)
         if mode == "logging":
             with store.start_run("bench", root=root, system_metrics_interval=0) as run:
                 return loop(args.steps, work, run, False)
+        interval = 10.0 if mode.endswith("(10 s)") else args.interval
         os.dup2(devnull, 1)  # the progress lines go to /dev/null, through the capture
         try:
-            with store.start_run("bench", root=root, capture_console=True,
-                                 system_metrics_interval=args.interval) as run:
+            with store.start_run("bench", root=root, capture_console=True, system_metrics_interval=interval) as run:
                 return loop(args.steps, work, run, True)
         finally:
             sys.stdout.flush()
             os.dup2(real_stdout, 1)
 
-    modes = list(times)
     for repeat in range(args.repeats):
-        for mode in modes[repeat % 3:] + modes[:repeat % 3]:  # rotate, so drift in load hits every mode alike
+        shift = repeat % len(modes)
+        for mode in modes[shift:] + modes[:shift]:  # rotate, so drift in load hits every mode alike
             times[mode].append(measure(mode))
-    bare, bare_min = statistics.median(times["bare"]), min(times["bare"])
-    print(f"training loop, {args.steps} steps of ~{args.step_ms:g} ms, 3 metrics a step, {args.repeats} repeats "
-          f"(system metrics every {args.interval:g} s in the last row); load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} cores")
-    print(f"| {'mode':<28} | {'median s':>8} | {'per step µs':>11} | {'overhead':>8} | {'min s':>6} | {'overhead':>8} |")
-    print(f"|{'-' * 30}|{'-' * 10}|{'-' * 13}|{'-' * 10}|{'-' * 8}|{'-' * 10}|")
+    wall0 = statistics.median(w for w, _ in times["bare"])
+    cpu0 = statistics.median(c for _, c in times["bare"])
+    print(f"training loop: {args.steps} steps of ~{args.step_ms:g} ms of numpy, 3 metrics a step, a progress line "
+          f"every 20 steps; median of {args.repeats}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"| {'mode':<34} | {'wall s':>7} | {'overhead':>8} | {'loop CPU s':>10} | {'overhead':>8} |")
+    print(f"|{'-' * 36}|{'-' * 9}|{'-' * 10}|{'-' * 12}|{'-' * 10}|")
     for mode, values in times.items():
-        med, low = statistics.median(values), min(values)
-        print(f"| {mode:<28} | {med:>8.3f} | {med / args.steps * 1e6:>11.1f} | {100 * (med / bare - 1):>7.2f}% "
-              f"| {low:>6.3f} | {100 * (low / bare_min - 1):>7.2f}% |")
+        wall = statistics.median(w for w, _ in values)
+        cpu = statistics.median(c for _, c in values)
+        print(f"| {mode:<34} | {wall:>7.3f} | {100 * (wall / wall0 - 1):>7.2f}% | {cpu:>10.3f} "
+              f"| {100 * (cpu / cpu0 - 1):>7.2f}% |")
+    sample_ms = one_sample_ms(root)
+    print(f"one system sample: {sample_ms:.2f} ms of CPU (median of 50), held against the loop at most "
+          f"{sample_ms / 10_000 * 100:.3f}% at the default 10 s, {sample_ms / (args.interval * 1000) * 100:.2f}% at "
+          f"{args.interval:g} s")
     return 0
+
+
+def one_sample_ms(root: Path) -> float:
+    """CPU time of one `SystemSampler.sample()`: the bound on what sampling can take from a loop."""
+    from store.system_metrics import Gpus, SystemSampler
+
+    with store.start_run("bench", root=root, system_metrics_interval=0) as run:
+        sampler = SystemSampler(run, 1.0)
+        sampler._gpus = Gpus()
+        sampler.sample()
+        costs = []
+        for _ in range(50):
+            t = time.thread_time()
+            sampler.sample()
+            costs.append(time.thread_time() - t)
+    return statistics.median(costs) * 1000
 
 
 if __name__ == "__main__":
