@@ -63,6 +63,7 @@ def start_run(
     does `TRACKTUI_SYSTEM_METRICS=0`.
     """
     from .format import check_key
+    from .handoff import EXPERIMENT_ENV, AttachBusy
     from .wrap import adopt_wrapped_run, wrapped_run
 
     attach_to, parent = wrapped_run(experiment, root, resume)
@@ -70,10 +71,15 @@ def start_run(
     check_key(experiment, "experiment name")
     kwargs: dict[str, Any] = {} if flush_interval is None else {"flush_interval": flush_interval}
     install_exit_hooks()
+    run: Run | None = None
     if attach_to:
-        run = Run(resolve_root(root), experiment, name, run_id=attach_to, attach=True, **kwargs)
-        adopt_wrapped_run(run, name)
-    else:
+        try:
+            run = Run(resolve_root(root), experiment, name, run_id=attach_to, attach=True, **kwargs)
+            adopt_wrapped_run(run, name)
+        except AttachBusy:  # another process of the command has it: a run of our own, linked to it
+            parent = attach_to
+            experiment = os.environ.get(EXPERIMENT_ENV) or experiment
+    if run is None:
         run = Run(resolve_root(root), experiment, name, run_id=resume, resume=resume is not None, **kwargs)
         if parent and resume is None:
             run._meta["parent"] = parent

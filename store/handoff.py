@@ -66,18 +66,31 @@ def alive(owner: dict[str, Any] | None) -> bool:
 # -- the script's side ------------------------------------------------------------------
 
 
+class AttachBusy(RunLockedError):
+    """Another script holds the wrapper's run, or is asking for it: this one gets a run of its own."""
+
+
 def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT) -> dict[str, Any] | None:
     """Become the writer of a run a wrapper owns; the wrapper's lock body (to hand back), or None.
 
     None means the lock was not handed over but taken over: the wrapper had died, so the
-    run is ours to finish. Raises `RunLockedError` when the wrapper lives but does not answer.
+    run is ours to finish. Raises `AttachBusy` when another live script holds or asks for
+    the run (several ranks of a distributed job all calling `start_run()`), and
+    `RunLockedError` when the wrapper lives but does not answer.
     """
     lock = run_path / fmt.LOCK
     request = run_path / REQUEST
     me = identity()
-    if not create_exclusive(request, fmt.dumps(me)):
-        raise RunLockedError(f"run {run_id}: another process is attaching to it; only one script at a time "
-                             f"can log into a wrapped run")
+    while not create_exclusive(request, fmt.dumps(me)):
+        try:
+            asker = json.loads(request.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue  # granted or withdrawn meanwhile: ask again
+        except (OSError, ValueError):
+            asker = None
+        if isinstance(asker, dict) and alive(asker):
+            raise AttachBusy(f"run {run_id}: another process is attaching to it")
+        request.unlink(missing_ok=True)  # left by an asker that died
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -85,6 +98,8 @@ def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT) -> dict[
             if is_mine(owner):  # the wrapper removed our request when it granted
                 handed = owner.get("handed_by") if owner else None
                 return handed if isinstance(handed, dict) else None
+            if owner is not None and owner.get("handed_by") and alive(owner):
+                raise AttachBusy(f"run {run_id}: pid {owner.get('pid')} logs into it already")
             if owner is None or not lock_held(owner, lock, run_path):
                 take_lock(run_path, run_id)  # the wrapper died: a normal takeover
                 _withdraw(request, me)

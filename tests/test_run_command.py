@@ -216,3 +216,33 @@ def test_packages_and_environment_are_recorded_without_secrets(tmp_path: Path) -
     packages = (detail.artifacts_dir / "tracktui" / "requirements.txt").read_text().splitlines()
     assert any(line.startswith("numpy==") for line in packages)
     assert any(line.lower().startswith("pandas==") for line in packages)
+
+
+def test_two_processes_of_one_command_get_the_run_and_a_linked_run(tmp_path: Path) -> None:
+    """Ranks of a distributed job all calling start_run(): one attaches, the other is not blocked."""
+    rank = textwrap.dedent(f"""
+        import pathlib, sys, time, store
+        me = sys.argv[1]
+        with store.start_run() as run:
+            run.log_metric("rank" + me, 1.0)
+            pathlib.Path({str(tmp_path)!r}, "in-" + me).write_text(run.id)
+            deadline = time.time() + 10
+            while not all(pathlib.Path({str(tmp_path)!r}, "in-" + r).exists() for r in "01"):
+                assert time.time() < deadline
+                time.sleep(0.02)
+    """)
+    proc = wrapper(tmp_path / "s", *python(f"""
+        import subprocess, sys
+        ranks = [subprocess.Popen([sys.executable, "-c", {rank!r}, r]) for r in "01"]
+        sys.exit(max(p.wait() for p in ranks))
+    """), options=("-e", "ddp"))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    s = store.open_store(tmp_path / "s")
+    frame = s.runs_frame()
+    assert len(frame) == 2 and set(frame.experiment) == {"ddp"} and set(frame.status) == {"finished"}
+    ids = {(tmp_path / f"in-{r}").read_text() for r in "01"}
+    assert ids == set(frame.run_id)
+    wrapper_id = next(rid for rid in ids if meta_of(s.run(rid))["parent"] is None)
+    (child_id,) = ids - {wrapper_id}
+    assert meta_of(s.run(child_id))["parent"] == wrapper_id
