@@ -106,6 +106,7 @@ class TrackStore(RunStore):
             "cwd": meta.get("cwd"), "python": meta.get("python"),
             "git_commit": git.get("commit"), "git_branch": git.get("branch"), "git_dirty": git.get("dirty"),
             "path": str(path),
+            "parent": meta.get("parent"), "exit_code": meta.get("exit_code"),  # runs of `tracktui run`
         }
         status = record["status"] if record["status"] != "running" else self.status_of(record)
         return RunDetail(

@@ -59,7 +59,7 @@ def test_exit_code_is_returned_and_decides_the_status(tmp_path: Path, code: int,
     detail = only_run(tmp_path / "s")
     assert (detail.status, detail.experiment, detail.name) == (status, "exp", "r1")
     meta = meta_of(detail)
-    assert meta["exit_code"] == kept
+    assert meta["exit_code"] == kept and detail.facts["exit_code"] == kept
     assert meta["command"][0] == sys.executable and meta["command"][1] == "-c"
     assert meta["cwd"] == os.getcwd()
     assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
@@ -178,7 +178,7 @@ def test_another_experiment_makes_a_child_run_and_nested_run_links_its_parent(tm
     assert sorted(frame.index) == ["inner", "outer", "side"]
     outer_id, inner_id = frame.run_id["outer"], frame.run_id["inner"]
     assert frame.experiment["inner"] == "exp" and frame.experiment["side"] == "other"
-    assert meta_of(s.run(inner_id))["parent"] == outer_id
+    assert meta_of(s.run(inner_id))["parent"] == outer_id and s.run(inner_id).facts["parent"] == outer_id
     assert meta_of(s.run(frame.run_id["side"]))["parent"] == inner_id
     assert meta_of(s.run(outer_id))["parent"] is None
     assert "inner" in s.run(inner_id).metrics and not s.run(outer_id).metrics
