@@ -66,10 +66,14 @@ class Steward:
 
     def _loop(self) -> None:
         while not self._stop.wait(POLL):
-            try:
-                self.tick()
-            except OSError as exc:
-                print(f"tracktui: run {self.run.id}: {exc}", file=sys.stderr)
+            self._safe_tick()
+
+    def _safe_tick(self) -> None:
+        """A failed look (a full disk, a file damaged by hand) is reported and tried again next time."""
+        try:
+            self.tick()
+        except Exception as exc:
+            print(f"tracktui: run {self.run.id}: hand-over: {type(exc).__name__}: {exc}", file=sys.stderr)
 
     def tick(self) -> None:
         if not self.handed:
@@ -105,12 +109,18 @@ class Steward:
         self._thread.join()
         deadline = time.monotonic() + wait_for_script
         while self.handed and time.monotonic() < deadline:
-            self.tick()
+            self._safe_tick()
             if self.handed:
                 self._stop.wait(POLL)
-        if self.handed:
+        if self.handed:  # the script outlived the command: the run is closed without it
             handoff.take_back(self.run.path, self.own_body)
-            self._reclaim()
+            try:
+                self._reclaim()
+            except (OSError, ValueError) as exc:
+                print(f"tracktui: run {self.run.id}: could not re-read it ({exc})", file=sys.stderr)
+                with self.run._io_lock:
+                    self.run._paused = False
+                self.handed = False
 
 
 class _Forwarder:
