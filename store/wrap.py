@@ -55,6 +55,7 @@ class Steward:
         self._own = json.loads(self.own_body) if self.own_body else None
         self._pause, self._resume = pause, resume
         self.handed = False
+        self._warned = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="tracktui-steward", daemon=True)
 
@@ -73,7 +74,11 @@ class Steward:
         try:
             self.tick()
         except Exception as exc:
-            print(f"tracktui: run {self.run.id}: hand-over: {type(exc).__name__}: {exc}", file=sys.stderr)
+            if not self._warned:
+                print(f"tracktui: run {self.run.id}: hand-over: {type(exc).__name__}: {exc}", file=sys.stderr)
+            self._warned = True
+        else:
+            self._warned = False
 
     def tick(self) -> None:
         if not self.handed:
