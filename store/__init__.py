@@ -30,7 +30,7 @@ __all__ = [
 
 
 def start_run(
-    experiment: str = "default",
+    experiment: str | None = None,
     name: str | None = None,
     root: str | os.PathLike[str] | None = None,
     *,
@@ -39,19 +39,59 @@ def start_run(
     config: dict[str, Any] | None = None,
     tags: dict[str, Any] | None = None,
     flush_interval: float | None = None,
+    capture_console: bool = False,
+    system_metrics_interval: float | bool | None = None,
 ) -> Run:
     """Start (or with `resume=RUN_ID`, continue) a run and make it the active run.
 
     `config` is the W&B spelling of `params`. Use it as a context manager, or call
-    `run.finish()`; a run left open is finished at interpreter exit.
+    `run.finish()`; a run left open is finished at interpreter exit. The experiment is
+    "default" when not given.
+
+    Inside a command wrapped by `tracktui run` (`$TRACKTUI_RUN_ID` is set), a call without an
+    experiment, or with the wrapper's, and without `resume` or another `root`, logs into the
+    wrapper's run instead of making a new one (`name` then only names a run that has none);
+    any other run started there records the wrapper's run as its `parent`.
+
+    `capture_console=True` keeps what this process prints to stdout and stderr (file
+    descriptors 1 and 2, so also C extensions and subprocesses) in the run, while it still
+    shows where it did before; `tracktui logs STORE RUN` prints it.
+
+    While the run is open, CPU, memory, disk and network I/O (and NVIDIA GPUs with the
+    `gpu` extra) are sampled every `system_metrics_interval` seconds (default 10, or
+    `$TRACKTUI_SYSTEM_METRICS`) into metrics under `system/`; 0 or False turns it off, as
+    does `TRACKTUI_SYSTEM_METRICS=0`.
     """
     from .format import check_key
+    from .handoff import EXPERIMENT_ENV, AttachBusy
+    from .wrap import adopt_wrapped_run, wrapped_run
 
+    attach_to, parent = wrapped_run(experiment, root, resume)
+    experiment = experiment or "default"
     check_key(experiment, "experiment name")
     kwargs: dict[str, Any] = {} if flush_interval is None else {"flush_interval": flush_interval}
     install_exit_hooks()
-    run = Run(resolve_root(root), experiment, name, run_id=resume, resume=resume is not None, **kwargs)
+    run: Run | None = None
+    if attach_to:
+        try:
+            run = Run(resolve_root(root), experiment, name, run_id=attach_to, attach=True, **kwargs)
+            adopt_wrapped_run(run, name)
+        except AttachBusy:  # another process of the command has it: a run of our own, linked to it
+            parent = attach_to
+            experiment = os.environ.get(EXPERIMENT_ENV) or experiment
+    if run is None:
+        run = Run(resolve_root(root), experiment, name, run_id=resume, resume=resume is not None, **kwargs)
+        if parent and resume is None:
+            run._meta["parent"] = parent
+            run._write_meta()
     push_active(run)
+    if capture_console:
+        from .console import capture_process_console
+
+        capture_process_console(run)
+    from .system_metrics import start_system_metrics
+
+    start_system_metrics(run, system_metrics_interval)
     if params or config:
         run.log_params({**(config or {}), **(params or {})})
     if tags:
@@ -88,6 +128,11 @@ def set_tag(key: str, value: Any) -> None:
 
 def set_tags(tags: dict[str, Any]) -> None:
     _active().set_tags(tags)
+
+
+def log_input(path_or_name: str | os.PathLike[str], *, digest: str | None = None, kind: str = "dataset",
+              context: str = "train") -> dict[str, Any]:
+    return _active().log_input(path_or_name, digest=digest, kind=kind, context=context)
 
 
 def log_artifact(local_path: str | os.PathLike[str], name: str | None = None) -> Path:

@@ -58,6 +58,8 @@ class RunDetail:
     artifacts_dir: Path | None = None
     extra_artifacts: dict[str, Path] = field(default_factory=dict)
     """Other folders that belong with the run's files, by label (MLflow logged models)."""
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    """Data the run used: name, path, kind, context, size, mtime, digest (see store/inputs.py)."""
     store: RunStore | None = field(default=None, repr=False, compare=False)
 
     @property

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from . import format as fmt
 from .base import RunDetail, RunStore, history_frame
+from .inputs import read_inputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,6 +106,7 @@ class TrackStore(RunStore):
             "cwd": meta.get("cwd"), "python": meta.get("python"),
             "git_commit": git.get("commit"), "git_branch": git.get("branch"), "git_dirty": git.get("dirty"),
             "path": str(path),
+            "parent": meta.get("parent"), "exit_code": meta.get("exit_code"),  # runs of `tracktui run`
         }
         status = record["status"] if record["status"] != "running" else self.status_of(record)
         return RunDetail(
@@ -112,6 +114,7 @@ class TrackStore(RunStore):
             created=record["created"], ended=record["ended"], params=params, tags=record["tags"],
             metrics=record["metrics"], facts=facts, error=record["reason"] or meta.get("error"),
             last_seen=record["heartbeat"], artifacts_dir=path / fmt.ARTIFACTS_DIR, store=self,
+            inputs=read_inputs(path),
         )
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:

@@ -15,7 +15,7 @@ import time
 import traceback
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Callable
 
 from . import format as fmt
 from . import lifecycle
@@ -43,6 +43,7 @@ class Run:
         run_id: str | None = None,
         resume: bool = False,
         flush_interval: float = FLUSH_INTERVAL,
+        attach: bool = False,
     ) -> None:
         self.root = root
         self.experiment = experiment
@@ -65,7 +66,19 @@ class Run:
         self._pid = os.getpid()
         self._io_warned = False
         self._hist_size: dict[str, int] = {}
-        if resume:
+        self._paused = False
+        """While True, flush() writes nothing: the lock is handed to a wrapped script (store/handoff.py)."""
+        self._handed_by: dict[str, Any] | None = None
+        """The wrapper's lock body, when this run is attached to the run of a `tracktui run` wrapper."""
+        self.on_finish: list[Callable[[], None]] = []
+        """Called at the start of finish(), before the final flush (system metrics, console capture)."""
+        if attach:
+            from . import handoff
+
+            self.path = self._find(root, self.id)
+            self._handed_by = handoff.attach(self.path, self.id)
+            self._load_existing("attach" if self._handed_by is not None else "resume")
+        elif resume:
             self.path = self._find(root, self.id)
             take_lock(self.path, self.id)
             self._load_existing()
@@ -123,7 +136,10 @@ class Run:
         os.rename(self.path, final)
         self.path = final
 
-    def _load_existing(self) -> None:
+    def _load_existing(self, role: str = "resume") -> None:
+        """Read the run back from disk: to `resume` it, to `attach` to a wrapper's run, or to
+        `reclaim` it (the wrapper, after the attached script handed it back); only `resume`
+        makes this process the owner in meta.json."""
         self._meta = fmt.read_json(self.path / fmt.META)
         self.name = self._meta.get("name", self.id)
         self.experiment = self._meta.get("experiment", self.experiment)
@@ -137,6 +153,10 @@ class Run:
         self._summary, self._hist_size = fmt.summarise_histories(self.path / fmt.METRICS_DIR)
         self._known_keys = set(self._summary)
         self._next_step = {k: int(s["last_step"]) + 1 for k, s in self._summary.items()}
+        if role == "attach":
+            self._meta.setdefault("attached", []).append({"pid": os.getpid(), "time": time.time()})
+        if role != "resume":
+            return
         self._meta.pop("incomplete", None)
         self._meta.update(status="running", ended=None, error=None, host=hostname(), pid=os.getpid(),
                           pid_start=process_start(os.getpid()))
@@ -221,6 +241,13 @@ class Run:
             self._tags.update(plain)
             self._tags_dirty = True
 
+    def log_input(self, path_or_name: str | os.PathLike[str], *, digest: str | None = None,
+                  kind: str = "dataset", context: str = "train") -> dict[str, Any]:
+        """Record data the run used: path, size, mtime and a content digest (see store/inputs.py)."""
+        from .inputs import log_input
+
+        return log_input(self, path_or_name, digest=digest, kind=kind, context=context)
+
     # -- artifacts --------------------------------------------------------------------
 
     @property
@@ -291,6 +318,8 @@ class Run:
         after every part was tried. Nothing logged is dropped on the floor.
         """
         with self._io_lock:
+            if self._paused:
+                return
             with self._lock:
                 buf, self._buf = self._buf, []
                 # Cannot fail: log_params/set_tags only keep plain JSON values (see fmt.json_value).
@@ -386,6 +415,12 @@ class Run:
                     return
                 self._finished = True
             lifecycle.stop_flushing(self)
+            for hook in self.on_finish:
+                try:
+                    hook()
+                except Exception as exc:  # a sampler or a capture must not keep the run from closing
+                    print(f"tracktui: run {self.id}: {exc}", file=sys.stderr)
+            handed_back = False
             try:
                 lost = self._flush_for_finish()
                 if lifecycle.sigterm_while_finishing():
@@ -393,17 +428,41 @@ class Run:
                 if lost:
                     self._meta["incomplete"] = lost
                     error = f"{error}\n\n{lost}" if error else lost
-                self.status = status
-                self._meta["ended"] = time.time()
-                self._meta["error"] = error
-                try:
-                    self._write_summary()
-                    self._write_meta()
-                except OSError as exc:
-                    self._warn_once(exc, "its final status could not be recorded (it will show as crashed)")
+                if self._handed_by is not None:
+                    handed_back = self._hand_back(status, error)
+                if not handed_back:
+                    self.status = status
+                    self._meta["ended"] = time.time()
+                    self._meta["error"] = error
+                    try:
+                        self._write_summary()
+                        self._write_meta()
+                    except OSError as exc:
+                        self._warn_once(exc, "its final status could not be recorded (it will show as crashed)")
             finally:
-                release_lock(self.path)
+                if not handed_back:
+                    release_lock(self.path)
                 lifecycle.unregister(self)
+
+    def _hand_back(self, status: str, error: str | None) -> bool:
+        """Attached to a wrapper's run: keep it `running` and give the lock back; False if the wrapper is gone.
+
+        The wrapper records the final status from the command's exit code; a traceback
+        recorded here stays in `error` for it to keep.
+        """
+        from . import handoff
+
+        if error:
+            self._meta["error"] = error
+        self.status = status
+        try:
+            self._write_summary()
+            fmt.atomic_write_json(self.path / fmt.META, self._meta)
+            assert self._handed_by is not None
+            return handoff.hand_back(self.path, self._handed_by)
+        except OSError as exc:
+            self._warn_once(exc, "its last points could not be recorded")
+            return False
 
     def _flush_for_finish(self) -> str | None:
         """Flush, retrying while the disk is full; None when all is written, else what was lost."""

@@ -27,12 +27,18 @@ tracktui demo [DIR]                      write a demo store and open it
 tracktui ls [STORE] [--json|--csv|--tsv|--table]
                                          print the runs (a table; tab-separated lines when piped)
 tracktui diff STORE RUN RUN [...]        print a diff of runs (by id, id prefix or name)
+tracktui run [OPTIONS] -- CMD [ARGS...]  run a command as a run (exit code, console, system metrics)
+tracktui logs STORE RUN [--follow] [--tail N]  print what a run printed
 """
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff") else "open"
+    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run", "logs") else "open"
+    if command == "run":  # its own errors and Ctrl-C belong to the wrapped command
+        from .run_cli import run_main
+
+        return run_main(argv[1:])
     try:
         if command == "demo":
             return demo(argv[1:])
@@ -40,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
             return ls(argv[1:])
         if command == "diff":
             return diff(argv[1:])
+        if command == "logs":
+            from .logs_cli import logs_main
+
+            return logs_main(argv[1:])
         return open_app(argv)
     except (NotAStoreError, StoreError) as exc:
         message = "\n".join(printable(line) for line in str(exc).splitlines())

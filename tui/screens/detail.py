@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane, Tree
 from textual.worker import get_current_worker
 
 from store import RunDetail, RunStore
+from store.system_metrics import is_system_metric
 
 from ..shaping.formatting import format_duration, format_timestamp, format_value, printable
 from ..shaping.sparkline import sparkline
@@ -80,6 +81,7 @@ class DetailScreen(Screen[None]):
         Binding("2", "tab('params')", "Params", show=False, id="detail.tab2"),
         Binding("3", "tab('metrics')", "Metrics", show=False, id="detail.tab3"),
         Binding("4", "tab('tags')", "Tags", show=False, id="detail.tab4"),
+        Binding("5", "tab('console')", "Console", show=False, id="detail.tab5"),
     ]
 
     def __init__(self, store: RunStore, run_id: str, run_ids: Sequence[str] | None = None, *,
@@ -187,6 +189,20 @@ class DetailScreen(Screen[None]):
         for key, value in detail.tags.items():
             tags.add_row(Text(printable(key)), Text(printable(value)))
         self.query_one("#tags-table", Static).update(tags if detail.tags else Text("No tags."))
+        self._add_console(detail)
+
+    def _add_console(self, detail: RunDetail) -> None:
+        """A Console tab, only for runs that kept one (`tracktui run`, `capture_console=True`)."""
+        from pathlib import Path
+
+        from ..widgets.console_view import ConsoleView, has_console
+
+        path = detail.facts.get("path")
+        if getattr(detail.store, "kind", None) != "tracktui" or not path or self.query("#console-view"):
+            return
+        if has_console(Path(str(path))):
+            view = ConsoleView(Path(str(path)), live=detail.status == "running", id="console-view")
+            self.query_one(TabbedContent).add_pane(TabPane("Console", view, id="console"))
 
     def _show_params(self, detail: RunDetail, flat: dict[str, Any], lines: MemoryLines) -> None:
         tree = self.query_one("#params-tree", Tree)
@@ -215,6 +231,8 @@ class DetailScreen(Screen[None]):
         self.app.pop_screen()
 
     def action_tab(self, tab: str) -> None:
+        if tab == "console" and not self.query("#console"):
+            return
         self.query_one(TabbedContent).active = tab
 
     def action_step_run(self, delta: int) -> None:
@@ -346,7 +364,12 @@ def metrics_table(detail: RunDetail, sparks: dict[str, str]) -> Table | Text:
     table = Table(box=None, header_style="bold", padding=(0, 2))
     for name in ("metric", "last", "min", "max", "steps", "history"):
         table.add_column(name, justify="right" if name in ("last", "min", "max", "steps") else "left")
-    for key, summary in sorted(detail.metrics.items()):
+    system_shown = False
+    for key, summary in sorted(detail.metrics.items(), key=lambda item: (is_system_metric(item[0]), item[0])):
+        if is_system_metric(key) and not system_shown:  # machine metrics are their own group, last
+            system_shown = True
+            table.add_section()
+            table.add_row(Text("system", style="bold"))
         table.add_row(
             Text(printable(key)),
             Text(format_value(_float(summary.get("last")))),

@@ -14,6 +14,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from store.system_metrics import is_system_metric
+
 from .filter_expr import Filter, FilterError, parse_filter
 from .formatting import cell_width, format_ago, format_duration, format_value, printable
 
@@ -400,7 +402,7 @@ class RunsView:
                      if (c in self.frame.columns or c in BASE_SHOWN) and (c not in EXTRAS or c in choice.shown)]
         keys = ordered(available, choice.order)
         if not self.show_all_columns:
-            keys = [c for c in keys if c not in choice.hidden]
+            keys = [c for c in keys if c not in choice.hidden and (c in choice.shown or not is_system_metric(c))]
             automatic = set(varying(self.visible_frame(), [c for c in keys if c not in choice.shown]))
             keys = [c for c in keys if c in choice.shown or c in automatic]
         return [Column(k, self.label(k), self._width(k), self._numeric(k), column_kind(k)) for k in keys]

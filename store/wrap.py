@@ -1,0 +1,357 @@
+"""`tracktui run -- CMD ...`: run any command as a run.
+
+The wrapper creates the run (the command's argv, cwd, git state and diff, packages,
+environment), starts the command with `TRACKTUI_RUN_ID`, `TRACKTUI_STORE` and
+`TRACKTUI_EXPERIMENT` set, forwards signals to it, and records how it ended: exit 0 is
+`finished`, another code `failed` (the code is kept in `exit_code`), a signal `killed`.
+A script in the command that calls `store.start_run()` is handed the run's lock and logs
+into this run (see `store/handoff.py`). Console capture and system metrics plug in here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from . import format as fmt
+from . import handoff, lifecycle
+from .console import ConsoleLog, Pump, make_pty
+from .environment import record_environment
+from .system_metrics import start_system_metrics
+from .lock import read_lock
+from .writer import Run
+
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+POLL = 0.05
+"""Seconds between the wrapper's looks at the lock (attach requests, hand-backs, dead scripts)."""
+
+
+def child_environment(run: Run, root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env[handoff.RUN_ID_ENV] = run.id
+    env[handoff.EXPERIMENT_ENV] = run.experiment
+    env[fmt.STORE_ENV] = str(root)
+    return env
+
+
+class Steward:
+    """A thread of the wrapper that hands the lock to an attaching script and takes it back.
+
+    `pause`/`resume` are called around the hand-over so that whatever else writes into the
+    run from the wrapper (the system metrics sampler) stops while the script owns it.
+    """
+
+    def __init__(self, run: Run, pause: Callable[[], None] = lambda: None,
+                 resume: Callable[[], None] = lambda: None) -> None:
+        self.run = run
+        self.own_body = handoff.lock_text(run.path) or ""
+        self._own = json.loads(self.own_body) if self.own_body else None
+        self._pause, self._resume = pause, resume
+        self.handed = False
+        self._warned = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="tracktui-steward", daemon=True)
+
+    def set_callbacks(self, pause: Callable[[], None], resume: Callable[[], None]) -> None:
+        self._pause, self._resume = pause, resume
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(POLL):
+            self._safe_tick()
+
+    def _safe_tick(self) -> None:
+        """A failed look (a full disk, a file damaged by hand) is reported and tried again next time."""
+        try:
+            self.tick()
+        except Exception as exc:
+            if not self._warned:
+                print(f"tracktui: run {self.run.id}: hand-over: {type(exc).__name__}: {exc}", file=sys.stderr)
+            self._warned = True
+        else:
+            self._warned = False
+
+    def tick(self) -> None:
+        if not self.handed:
+            asker = handoff.pending_request(self.run.path)
+            if asker is not None:
+                self._grant(asker)
+            return
+        owner = read_lock(self.run.path / fmt.LOCK)
+        if owner == self._own:
+            self._reclaim()
+        elif not handoff.alive(owner):
+            handoff.take_back(self.run.path, self.own_body)  # the script died holding the run
+            self._reclaim()
+
+    def _grant(self, asker: dict[str, Any]) -> None:
+        self._pause()
+        self.run.flush()
+        with self.run._io_lock:
+            self.run._paused = True
+            handoff.grant(self.run.path, asker, self.own_body)
+        self.handed = True
+
+    def _reclaim(self) -> None:
+        with self.run._io_lock:
+            self.run._load_existing("reclaim")
+            self.run._paused = False
+        self.handed = False
+        self._resume()
+
+    def stop(self, wait_for_script: float = 5.0) -> None:
+        """Stop watching; a script that still holds the run gets `wait_for_script` s to give it back."""
+        self._stop.set()
+        self._thread.join()
+        deadline = time.monotonic() + wait_for_script
+        while self.handed and time.monotonic() < deadline:
+            self._safe_tick()
+            if self.handed:
+                self._stop.wait(POLL)
+        if self.handed:  # the script outlived the command: the run is closed without it
+            handoff.take_back(self.run.path, self.own_body)
+            try:
+                self._reclaim()
+            except (OSError, ValueError) as exc:
+                print(f"tracktui: run {self.run.id}: could not re-read it ({exc})", file=sys.stderr)
+                with self.run._io_lock:
+                    self.run._paused = False
+                self.handed = False
+
+
+class _Forwarder:
+    """Signal handlers that pass signals to the child instead of ending the wrapper."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.received: list[int] = []
+        self._old: dict[int, Any] = {}
+        self.on_resize: Callable[[], None] | None = None
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in FORWARDED:
+            self._old[sig] = signal.signal(sig, self._handle)
+        self._old[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, self._resize)
+
+    def _resize(self, signum: int, frame: Any) -> None:
+        if self.on_resize is not None:
+            self.on_resize()
+        if self.proc is not None and self.proc.returncode is None:
+            try:
+                self.proc.send_signal(signal.SIGWINCH)
+            except ProcessLookupError:
+                pass
+
+    def restore(self) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.received.append(signum)
+        if self.proc is None or self.proc.returncode is not None:
+            return
+        if signum == signal.SIGINT and _terminal_sent_it():
+            return  # Ctrl-C in the terminal reached the child's process group already
+        try:
+            self.proc.send_signal(signum)
+        except ProcessLookupError:
+            pass
+
+
+def _terminal_sent_it() -> bool:
+    """Whether we run in the foreground of a terminal, where Ctrl-C goes to the whole group."""
+    for fd in (0, 1, 2):
+        try:
+            if os.isatty(fd):
+                return os.tcgetpgrp(fd) == os.getpgrp()
+        except OSError:
+            continue
+    return False
+
+
+class ChildConsole:
+    """The wrapped command's stdout and stderr: shown live here and kept in the run's console.
+
+    When our stdout (or stderr) is a terminal the command gets a pty in its place, so it
+    still sees a terminal (colours, `\r` progress bars, its width); otherwise a pipe.
+    """
+
+    def __init__(self, run_path: Path) -> None:
+        self.log = ConsoleLog(run_path)
+        self._child_side: list[int] = []
+        self._routes: dict[int, int | None] = {}
+        self._fds: dict[str, int] = {}
+        self._master: int | None = None
+        self._pump: Pump | None = None
+        tty_out, tty_err = os.isatty(1), os.isatty(2)
+        if tty_out or tty_err:
+            self._master, slave = make_pty(1 if tty_out else 2)
+            self._routes[self._master] = 1 if tty_out else 2
+            self._child_side.append(slave)
+            for name, is_tty in (("stdout", tty_out), ("stderr", tty_err)):
+                if is_tty:
+                    self._fds[name] = slave
+        for name, our_fd in (("stdout", 1), ("stderr", 2)):
+            if name not in self._fds:
+                reader, writer = os.pipe()
+                self._routes[reader] = our_fd
+                self._child_side.append(writer)
+                self._fds[name] = writer
+
+    def child_fds(self) -> dict[str, int]:
+        return dict(self._fds)
+
+    def started(self) -> None:
+        """The child has its ends: close ours (so its exit ends the pipes) and start copying."""
+        for fd in self._child_side:
+            os.close(fd)
+        self._child_side.clear()
+        self._pump = Pump(self.log, self._routes)
+        self._pump.start()
+
+    def resize(self) -> None:
+        if self._master is None:
+            return
+        import fcntl
+        import termios
+
+        try:
+            size = fcntl.ioctl(self._routes[self._master] or 1, termios.TIOCGWINSZ, b"\0" * 8)
+            fcntl.ioctl(self._master, termios.TIOCSWINSZ, size)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        for fd in self._child_side:
+            os.close(fd)
+        self._child_side.clear()
+        if self._pump is not None:
+            self._pump.stop()
+        for fd in self._routes:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._routes.clear()
+        self.log.close()
+
+
+def outcome(returncode: int, forwarded: Sequence[int]) -> tuple[str, str | None, int]:
+    """Run status, error text and the wrapper's own exit code for a child's return code."""
+    if returncode < 0:
+        name = _signal_name(-returncode)
+        return "killed", name, 128 - returncode
+    if returncode == 0:
+        return "finished", None, 0
+    if forwarded:
+        return "killed", f"{_signal_name(forwarded[-1])} (exit code {returncode})", returncode
+    return "failed", f"exit code {returncode}", returncode
+
+
+def _signal_name(num: int) -> str:
+    try:
+        return signal.Signals(num).name
+    except ValueError:
+        return f"signal {num}"
+
+
+def run_command(
+    argv: Sequence[str],
+    *,
+    experiment: str | None = None,
+    name: str | None = None,
+    tags: dict[str, str] | None = None,
+    root: str | os.PathLike[str] | None = None,
+    capture: bool = True,
+) -> int:
+    """Run `argv` as a run; its exit code (128+N for a signal N), as a shell would report it."""
+    if not argv:
+        raise ValueError("give a command to run after --")
+    parent = os.environ.get(handoff.RUN_ID_ENV) or None
+    if experiment is None:
+        experiment = (os.environ.get(handoff.EXPERIMENT_ENV) if parent else None) or "default"
+    fmt.check_key(experiment, "experiment name")
+    store_root = fmt.resolve_root(root).absolute()
+    lifecycle.install_exit_hooks()
+    run = Run(store_root, experiment, name)
+    run._meta["command"] = list(argv)
+    run._meta["parent"] = parent
+    run._write_meta()
+    if tags:
+        run.set_tags(tags)
+    try:
+        record_environment(run)
+    except OSError as exc:
+        print(f"tracktui: could not record the environment of run {run.id}: {exc}", file=sys.stderr)
+    forwarder = _Forwarder()
+    steward = Steward(run)
+    console = ChildConsole(run.path) if capture else None
+    forwarder.install()
+    try:
+        try:
+            proc = subprocess.Popen(list(argv), env=child_environment(run, store_root),
+                                    **(console.child_fds() if console else {}))
+        except OSError as exc:
+            print(f"tracktui: cannot run {argv[0]!r}: {exc.strerror or exc}", file=sys.stderr)
+            if console:
+                console.close()
+            run.finish("failed", f"cannot run {argv[0]!r}: {exc}")
+            return 127 if isinstance(exc, FileNotFoundError) else 126
+        forwarder.proc = proc
+        sampler = start_system_metrics(run, None, pid=proc.pid)
+        if sampler is not None:
+            steward.set_callbacks(sampler.pause, sampler.resume)
+        if console:
+            console.started()
+            forwarder.on_resize = console.resize
+        steward.start()
+        returncode = proc.wait()
+        if console:
+            console.close()
+        steward.stop()
+    finally:
+        forwarder.restore()
+    status, error, code = outcome(returncode, forwarder.received)
+    previous = run._meta.get("error")
+    if previous and status != "finished":
+        error = f"{error}\n\n{previous}"
+    run._meta["exit_code"] = returncode if returncode >= 0 else None
+    run.finish(status, error)
+    return code
+
+
+def wrapped_run(experiment: str | None, root: str | os.PathLike[str] | None,
+                resume: str | None) -> tuple[str | None, str | None]:
+    """For `start_run` under `tracktui run`: (the run to attach to or None, the parent run id or None)."""
+    run_id = os.environ.get(handoff.RUN_ID_ENV)
+    if not run_id:
+        return None, None
+    if resume is not None or experiment not in (None, os.environ.get(handoff.EXPERIMENT_ENV)):
+        return None, run_id
+    if root is not None and fmt.resolve_root(root).resolve() != fmt.resolve_root(None).resolve():
+        return None, run_id
+    if any(run.id == run_id for run in lifecycle.open_runs()):
+        return None, run_id  # this process holds it already: a second start_run is a child run
+    return run_id, None
+
+
+def adopt_wrapped_run(run: Run, name: str | None) -> None:
+    """The script attached to the wrapper's run: name it if it has no name, record its packages."""
+    if name and run.name == run.id:
+        run.name = run._meta["name"] = name
+        run._write_meta()
+    try:
+        record_environment(run, patch=False)  # the interpreter that trains is this one, not the wrapper's
+    except OSError as exc:
+        print(f"tracktui: could not record the environment of run {run.id}: {exc}", file=sys.stderr)

@@ -1,0 +1,75 @@
+"""A run's console in the detail screen: each line in its final state, sanitized, live while running.
+
+A console up to `SMALL_CONSOLE` bytes is read whole in a worker and shown as a terminal left
+each line (`store.console.final_lines`); a bigger one is paged lazily from disk like a big
+artifact (its `\\r` progress updates then show as ␍ symbols). Running runs are re-read
+every `REFRESH_SECONDS` when the file grew; the view stays at the end if it was there.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual import work
+
+from store.console import CONSOLE, console_parts, final_lines, read_console
+
+from .lazy_text import LazyText, MemoryLines
+
+SMALL_CONSOLE = 8 * 1024 * 1024
+REFRESH_SECONDS = 2.0
+
+
+def has_console(run_path: Path) -> bool:
+    return (run_path / CONSOLE).is_file()
+
+
+class ConsoleView(LazyText):
+    """`g`/`G` top/end (from LazyText); opens at the end, where a crash's last words are."""
+
+    def __init__(self, run_path: Path, live: bool, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.run_path = run_path
+        self.follow_live = live
+        self._seen_size = -1
+        self._paged = False
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.reload()
+        if self.follow_live:
+            self.set_interval(REFRESH_SECONDS, self.reload)
+
+    def _console_bytes(self) -> int:
+        total = 0
+        for part in console_parts(self.run_path):
+            try:
+                total += os.stat(part).st_size
+            except OSError:
+                continue
+        return total
+
+    def reload(self) -> None:
+        size = self._console_bytes()
+        if size == self._seen_size:
+            return
+        self._seen_size = size
+        if size > SMALL_CONSOLE:
+            if not self._paged:  # paged from disk: indexed once, not followed
+                self._paged = True
+                self.open_file(self.run_path / CONSOLE, None, size)
+            return
+        self._read_small()
+
+    @work(thread=True, exclusive=True, group="console-read", exit_on_error=False, description="reading a console")
+    def _read_small(self) -> None:
+        text = read_console(self.run_path).decode("utf-8", "replace")
+        source = MemoryLines.from_text("\n".join(final_lines(text)) + "\n")
+        self.app.call_from_thread(self._show, source)
+
+    def _show(self, source: MemoryLines) -> None:
+        at_end = self.scroll_y >= self.max_scroll_y or self.line_count == 0
+        self._set_source(source)
+        if at_end:
+            self.scroll_end(animate=False, immediate=True)
