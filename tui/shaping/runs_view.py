@@ -20,6 +20,7 @@ from .formatting import format_ago, format_duration, format_value, printable
 
 STATUS_GLYPHS = {
     "running": "▶", "finished": "✓", "failed": "✗", "killed": "■", "crashed": "‼", "damaged": "⚠",
+    "deleted": "⌫",
 }
 BASE_SHOWN = ("status", "name", "experiment", "created", "duration")
 LABELS = {"status": "status", "name": "name", "experiment": "experiment", "created": "created",
