@@ -18,6 +18,7 @@ from mlflow_fixtures import (
     run_id,
     tree_snapshot,
     unpack,
+    unpack_datasets,
     write_experiment,
     write_run,
 )
@@ -444,3 +445,32 @@ def test_hostile_files_damage_one_run_and_never_hang(tmp_path: Path, damage: str
     else:
         assert runs[run_id(2)]["points"] == 1 and "start_time is not a time" in runs[run_id(2)]["error"]
         assert "metrics/m has 2 unreadable lines" in runs[run_id(2)]["error"]
+
+
+# -- MLflow 3: metrics logged with a dataset (issue 9 item 8) -------------------------------
+
+
+def test_metrics_logged_with_a_dataset_read_as_mlflow_reads_them(tmp_path: Path) -> None:
+    """Old code: 5-field lines were "unreadable", so every autolog training metric vanished."""
+    root, manifest = unpack_datasets(tmp_path)
+    s = store.open_store(root)
+    rows = by_name(s.runs_frame())
+    assert set(rows.index) == {r["run_name"] for r in manifest["runs"]}
+    for run in manifest["runs"]:
+        row = rows.loc[run["run_name"]]
+        assert row["status"] == "finished" and not isinstance(row["reason"], str)
+        assert {k: row[f"metrics.{k}"] for k in run["metrics"]} == run["metrics"]
+        assert {k: row[f"params.{k}"] for k in run["params"]} == run["params"]
+        detail = s.run(run["run_id"])
+        assert set(detail.metrics) == set(run["metrics"])
+        hist = s.history(run["run_id"])
+        for key, points in run["history"].items():
+            ours = hist[hist["key"] == key]
+            assert list(ours["value"]) == [p["value"] for p in points]
+            assert list(ours["time"]) == [p["timestamp"] / 1000 for p in points]
+            # MLflow 3.17.2 reads step 0 from every 5-field line; we read the step it wrote
+            logged = run["logged_steps"].get(key)
+            assert list(ours["step"]) == ([p[0] for p in logged] if logged else [p["step"] for p in points])
+    explicit = s.run(next(r["run_id"] for r in manifest["runs"] if r["run_name"] == "explicit-datasets"))
+    assert explicit.metrics["train_loss"]["dataset"] == "iris-train"
+    assert explicit.metrics["val_loss"]["last_step"] == 40 and "dataset" not in explicit.metrics["plain"]
