@@ -394,18 +394,23 @@ def valid_entry(entry: Any) -> bool:
             and type(entry.get("read_at")) in _NUMBER and valid_record(entry.get("record")))
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_STR = frozenset({str})
+
+
 def valid_record(rec: Any) -> bool:
-    """Whether a record has the types the listing relies on (so a tampered index cannot break it)."""
-    if not isinstance(rec, dict) or not isinstance(rec.get("run_id"), str):
+    """Whether a record has the types the listing relies on (so a tampered index cannot break it).
+
+    Set operations over `map(type, ...)`: this runs for every entry of a 10,000-run index.
+    """
+    if type(rec) is not dict or type(rec.get("run_id")) is not str:
         return False
-    for key in ("experiment", "name", "status"):
-        if not isinstance(rec.get(key), str):
-            return False
-    if rec.get("reason") is not None and not isinstance(rec.get("reason"), str):
+    if not _STR.issuperset(map(type, (rec.get("experiment"), rec.get("name"), rec.get("status")))):
         return False
-    for key in ("host", "user"):
-        if rec.get(key) is not None and not isinstance(rec.get(key), (str, int, float)):
-            return False
+    if rec.get("reason") is not None and type(rec.get("reason")) is not str:
+        return False
+    if not _SCALARS.issuperset(map(type, (rec.get("host"), rec.get("user")))):
+        return False
     for key in ("created", "ended", "heartbeat"):
         value = rec.get(key)
         if value is not None and not (type(value) in _NUMBER and abs(value) < 1e13):
@@ -413,15 +418,15 @@ def valid_record(rec: Any) -> bool:
     for key in ("pid", "pid_start"):
         if rec.get(key) is not None and type(rec.get(key)) is not int:
             return False
-    for key in ("params", "tags", "metrics"):
-        if not isinstance(rec.get(key, {}), dict):
-            return False
-    for summary in rec.get("metrics", {}).values():
-        if not isinstance(summary, dict) or any(isinstance(x, (dict, list)) for x in summary.values()):
-            return False
-    if not all(isinstance(v, str) for v in rec.get("tags", {}).values()):
+    params, tags, metrics = rec.get("params", {}), rec.get("tags", {}), rec.get("metrics", {})
+    if type(params) is not dict or type(tags) is not dict or type(metrics) is not dict:
         return False
-    return all(v is None or isinstance(v, (str, int, float, bool)) for v in rec.get("params", {}).values())
+    if not _SCALARS.issuperset(map(type, params.values())) or not _STR.issuperset(map(type, tags.values())):
+        return False
+    for summary in metrics.values():
+        if type(summary) is not dict or not _SCALARS.issuperset(map(type, summary.values())):
+            return False
+    return True
 
 
 def damaged_record(run_id: str, experiment: str, reason: str) -> dict[str, Any]:
