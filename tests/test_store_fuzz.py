@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-set_hypothesis_home_dir(tempfile.mkdtemp(prefix="hypothesis-"))  # no .hypothesis/ cache in the work tree
+set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "tracktui-hypothesis"))  # not .hypothesis/ in the tree
 
 import store
 from mlflow_fixtures import T0, run_id, write_experiment, write_run
