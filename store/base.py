@@ -19,15 +19,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from . import format as fmt
+from . import safe_read
 from .errors import RunNotFoundError
 from .process import hostname, pid_alive
 
 if TYPE_CHECKING:
     import pandas as pd
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 INDEX_SAVE_INTERVAL = 30.0
 """A live store changes every few seconds; rewriting a large index that often would cost more than it saves."""
+STALE_TEMPORARY_SECONDS = 300.0
+"""An index temporary this old belongs to a save that was killed (a save takes well under a second)."""
 RACY_SECONDS = 2.0
 """A folder changed this close to when we read it may change again within the same mtime tick."""
 
@@ -275,14 +278,29 @@ class RunStore:
                 dirty = True
         for unit, sig in scanned.items():
             entry = entries.get(unit)
-            if entry is not None and entry["sig"] == sig and entry["read_at"] - sig[0] / 1e9 > RACY_SECONDS:
+            if entry is not None and entry["sig"] == sig and entry["read_at"] - self._sig_time(sig) > RACY_SECONDS:
                 continue
-            record = self._read_record(unit)
+            record = self._read_record_safely(unit)
             if entry is None or entry["record"] != record:
                 changed.add(record["run_id"])
             entries[unit] = {"sig": sig, "read_at": now, "record": record}
             dirty = True
         return changed, dirty
+
+    def _sig_time(self, sig: list[int]) -> float:
+        """When the files behind a signature last changed (seconds); the default takes its first number."""
+        return sig[0] / 1e9
+
+    def _read_record_safely(self, unit: str) -> dict[str, Any]:
+        """`_read_record`, except that nothing a run's files hold can escape: one bad run is one damaged row."""
+        try:
+            record = self._read_record(unit)
+            if valid_record(record):
+                return record
+            problem = "its files give a record of the wrong shape"
+        except (Exception, RecursionError) as exc:  # noqa: BLE001 - the listing must survive any one run
+            problem = f"unreadable ({type(exc).__name__}: {str(exc)[:80]})"
+        return damaged_record(unit.rsplit("/", 1)[-1], unit.rsplit("/", 1)[0] if "/" in unit else "", problem)
 
     def _visible(self, record: dict[str, Any]) -> bool:
         """Whether a record is listed at all (MLflow keeps deleted runs, which are hidden by default)."""
@@ -312,13 +330,15 @@ class RunStore:
 
     def _load_index(self) -> dict[str, dict[str, Any]]:
         try:
-            with open(self.index_path(), encoding="utf-8") as fh:
-                data = json.load(fh)
+            data = safe_read.read_json(self.index_path(), cap=None, depth=None)  # valid_entry checks each
             if data.get("version") != INDEX_VERSION or data.get("kind") != self.kind:
                 return {}
             entries = data["entries"]
-            return entries if isinstance(entries, dict) else {}
-        except (OSError, ValueError, KeyError, AttributeError):
+            if not isinstance(entries, dict):
+                return {}
+            # Valid JSON with one odd value must cost one re-read, not the listing.
+            return {unit: entry for unit, entry in entries.items() if valid_entry(entry)}
+        except (OSError, ValueError, KeyError, AttributeError, TypeError, RecursionError):
             return {}  # missing or corrupt: it is only a cache, rebuild it
 
     def save_index(self) -> None:
@@ -335,8 +355,87 @@ class RunStore:
             fmt.atomic_write_text(
                 path, json.dumps({"version": INDEX_VERSION, "kind": self.kind, "entries": self._entries},
                                  separators=(",", ":")), fsync=False)
-        except (OSError, TypeError, ValueError):
+        except (OSError, TypeError, ValueError, RecursionError):
             pass  # a read-only store and no cache dir, or an odd value: we just re-read next time
+        remove_stale_temporaries(path)
+
+
+def remove_stale_temporaries(path: Path, now: float | None = None) -> int:
+    """Remove `.<index name>.*.tmp` files beside `path` older than STALE_TEMPORARY_SECONDS; return how many.
+
+    A save killed between writing its temporary and renaming it leaves a file as large as
+    the index; nothing else would ever remove it. Young ones may belong to a save going on
+    in another process, so they stay.
+    """
+    now = time.time() if now is None else now
+    prefixes = (f".{path.name}.", f"{path.name}.")  # `atomic_write_text` names them `.<name>.<random>.tmp`
+    removed = 0
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not (entry.name.startswith(prefixes) and entry.name.endswith(".tmp")):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMPORARY_SECONDS:
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+_NUMBER = (int, float)
+
+
+def valid_entry(entry: Any) -> bool:
+    """Whether an index entry has the shape this code wrote: `{"sig": [int...], "read_at": float, "record": {...}}`."""
+    return (isinstance(entry, dict) and isinstance(entry.get("sig"), list)
+            and all(type(x) is int for x in entry["sig"])
+            and type(entry.get("read_at")) in _NUMBER and valid_record(entry.get("record")))
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_STR = frozenset({str})
+
+
+def valid_record(rec: Any) -> bool:
+    """Whether a record has the types the listing relies on (so a tampered index cannot break it).
+
+    Set operations over `map(type, ...)`: this runs for every entry of a 10,000-run index.
+    """
+    if type(rec) is not dict or type(rec.get("run_id")) is not str:
+        return False
+    if not _STR.issuperset(map(type, (rec.get("experiment"), rec.get("name"), rec.get("status")))):
+        return False
+    if rec.get("reason") is not None and type(rec.get("reason")) is not str:
+        return False
+    if not _SCALARS.issuperset(map(type, (rec.get("host"), rec.get("user")))):
+        return False
+    for key in ("created", "ended", "heartbeat"):
+        value = rec.get(key)
+        if value is not None and not (type(value) in _NUMBER and abs(value) < 1e13):
+            return False
+    for key in ("pid", "pid_start"):
+        if rec.get(key) is not None and type(rec.get(key)) is not int:
+            return False
+    params, tags, metrics = rec.get("params", {}), rec.get("tags", {}), rec.get("metrics", {})
+    if type(params) is not dict or type(tags) is not dict or type(metrics) is not dict:
+        return False
+    if not _SCALARS.issuperset(map(type, params.values())) or not _STR.issuperset(map(type, tags.values())):
+        return False
+    for summary in metrics.values():
+        if type(summary) is not dict or not _SCALARS.issuperset(map(type, summary.values())):
+            return False
+    return True
+
+
+def damaged_record(run_id: str, experiment: str, reason: str) -> dict[str, Any]:
+    """The listing row of a run whose files could not be read at all."""
+    return {"run_id": run_id, "experiment": experiment, "name": run_id, "status": "damaged", "reason": reason,
+            "created": None, "ended": None, "host": None, "user": None, "pid": None, "pid_start": None,
+            "heartbeat": None, "params": {}, "tags": {}, "metrics": {}}
 
 
 def history_frame(parts: Sequence[tuple[str, Sequence[int], Sequence[float], Sequence[float]]]) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from urllib.request import url2pathname
 
 from . import format as fmt
 from .base import RunStore
-from .errors import NotAStoreError
+from .errors import NotAStoreError, StoreError
 from .reader import TrackStore
 
 SQLITE_PREFIX = "sqlite:///"
@@ -38,7 +38,7 @@ def open_any(path: str | os.PathLike[str], include_deleted: bool = False) -> Run
     if root.is_file():
         from .mlflow_sql import MlflowSqlStore, is_mlflow_db, is_sqlite_file
 
-        if is_mlflow_db(root):
+        if _readable_mlflow_db(root):
             return MlflowSqlStore(root, include_deleted=include_deleted)
         what = "an SQLite database without MLflow's tables" if is_sqlite_file(root) else "a file"
         raise NotAStoreError(f"{root} is {what}; expected {expected}")
@@ -50,15 +50,26 @@ def open_any(path: str | os.PathLike[str], include_deleted: bool = False) -> Run
         return MlflowFileStore(root, include_deleted=include_deleted)
     db = root / "mlflow.db"
     if db.is_file():
-        from .mlflow_sql import MlflowSqlStore, is_mlflow_db
+        from .mlflow_sql import MlflowSqlStore
 
-        if is_mlflow_db(db):
+        if _readable_mlflow_db(db):
             return MlflowSqlStore(db, include_deleted=include_deleted)
     if (root / "mlruns").is_dir() and _looks_like_mlruns(root / "mlruns"):
         from .mlflow_file import MlflowFileStore
 
         return MlflowFileStore(root / "mlruns", include_deleted=include_deleted)
     raise NotAStoreError(f"{root} is not {expected}")
+
+
+def _readable_mlflow_db(path: Path) -> bool:
+    """Whether `path` is an MLflow database; an SQLite file that cannot be read now (locked by a
+    writer, truncated, damaged) is an error that says so, not "without MLflow's tables"."""
+    from .mlflow_sql import is_mlflow_db
+
+    try:
+        return is_mlflow_db(path)
+    except StoreError as exc:
+        raise NotAStoreError(f"{exc} (an SQLite database; MLflow's tables could not be read)") from exc
 
 
 def _local_path(text: str) -> Path:

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-from .base import RunStore
+from .base import RunDetail, RunStore
 
 SYSTEM_TAG_PREFIX = "mlflow."
 RUN_NAME_TAG = "mlflow.runName"
@@ -55,11 +55,62 @@ def source_type_name(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+MAX_MS = 10**15
+"""Milliseconds past this (the year 33,658) are damage, not a time (a 400-digit int would not even fit a float)."""
+INT64 = 2**63
+
+
 def ms_to_seconds(value: Any) -> float | None:
-    """MLflow times are integer milliseconds since the epoch; 0 and null both mean "not set"."""
+    """MLflow times are integer milliseconds since the epoch; 0 and null both mean "not set".
+
+    Anything that is not a number of sane size (text, bytes, 400 digits, inf, NaN) is None too;
+    `odd_time` tells the two apart for the reason column.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value:
         return None
+    if not abs(value) < MAX_MS:  # exact for ints of any size; False for NaN
+        return None
     return float(value) / 1000.0
+
+
+def odd_time(value: Any) -> bool:
+    """A time field that holds something (not null, not 0) that `ms_to_seconds` cannot use."""
+    return value is not None and value != 0 and value != "" and ms_to_seconds(value) is None
+
+
+def as_int(value: Any) -> int | None:
+    """An int64 from what SQL or a file gave (int, integral float, digits as text); None when odd."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value if -INT64 <= value < INT64 else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < INT64 else None
+    if isinstance(value, str) and len(value) < 25:
+        try:
+            return as_int(int(value))
+        except ValueError:
+            return None
+    return None
+
+
+def as_float(value: Any) -> float | None:
+    """A float from what SQL gave (number, or text MLflow never writes but a hand edit might); None when odd."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return None
+    if isinstance(value, str) and len(value) < 400:
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
 
 
 def split_tags(tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -99,12 +150,20 @@ def summarize(points: Sequence[tuple[int, float, int]]) -> dict[str, Any] | None
     }
 
 
-def latest_only(value: float, timestamp: int | None, step: int | None, is_nan: Any) -> dict[str, Any]:
-    """A metric's record entry from MLflow's `latest_metrics` row, which has no min, max or count."""
+def latest_only(value: Any, timestamp: Any, step: Any, is_nan: Any) -> dict[str, Any] | None:
+    """A metric's record entry from MLflow's `latest_metrics` row, which has no min, max or count.
+
+    None when the row holds something MLflow never writes (text or a blob for the value or
+    step, a time out of range): the caller notes the metric as unreadable.
+    """
+    number = None if is_nan else as_float(value)
+    step_number = 0 if step is None else as_int(step)
+    if (number is None and not is_nan) or step_number is None or odd_time(timestamp):
+        return None
     return {
-        "last": None if is_nan else _json_number(float(value)),
+        "last": None if number is None else _json_number(number),
         "min": None, "max": None, "count": None,
-        "last_step": int(step or 0),
+        "last_step": step_number,
         "last_time": ms_to_seconds(timestamp),
     }
 
@@ -130,6 +189,8 @@ def build_record(
     `source_name`, `entry_point_name`, `source_version`.
     """
     reasons = list(problems)
+    notes = [f"{key} is not a time ({str(info.get(key))[:20]!r})" for key in ("start_time", "end_time")
+             if odd_time(info.get(key))]
     user_tags, system_tags = split_tags(tags)
     status = run_status(info.get("status"))
     if status is None and not reasons:
@@ -140,7 +201,7 @@ def build_record(
         "experiment": experiment,
         "name": str(name),
         "status": "damaged" if reasons else status,
-        "reason": "; ".join(reasons) or None,
+        "reason": "; ".join(reasons + notes) or None,
         "created": ms_to_seconds(info.get("start_time")),
         "ended": ms_to_seconds(info.get("end_time")),
         "host": None,
@@ -273,3 +334,19 @@ class MlflowRunStore(RunStore):
 
     def _visible(self, record: Mapping[str, Any]) -> bool:
         return self.include_deleted or not record.get("deleted")
+
+    def status_of(self, record: dict[str, Any]) -> str:
+        """`deleted` for a deleted run (listed only with `include_deleted`), unless it is damaged."""
+        status = super().status_of(record)
+        return "deleted" if record.get("deleted") and status != "damaged" else status
+
+    def _detail(self, record: dict[str, Any], metrics: Mapping[str, dict[str, Any]], path: Path,
+                artifacts: Path | None, extra: dict[str, Path]) -> RunDetail:
+        """The RunDetail of an MLflow run, the same way for both kinds of store."""
+        return RunDetail(
+            run_id=record["run_id"], experiment=record["experiment"], name=record["name"],
+            status=self.status_of(record), created=record["created"], ended=record["ended"],
+            params=dict(record["params"]), tags=dict(record["tags"]), metrics=dict(metrics),
+            facts=facts_for(record, path=str(path)), error=record["reason"],
+            artifacts_dir=artifacts, extra_artifacts=extra, store=self,
+        )

@@ -14,6 +14,7 @@ Layout (MLflow 1.x to 3.x):
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -22,12 +23,18 @@ from typing import TYPE_CHECKING, Any, Iterable
 import yaml
 
 from . import mlflow_common as common
+from . import safe_read
 from .base import RunDetail, history_frame
 
 if TYPE_CHECKING:
     import pandas as pd
 
+log = logging.getLogger(__name__)
+
 META = "meta.yaml"
+MAX_KEY_DEPTH = 32
+"""Folder levels followed under params/, tags/ and metrics/ (a key is at most 250 characters)."""
+INT64 = 2**63
 TRASH = ".trash"
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -37,8 +44,8 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(path: Path) -> Any:
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_LOADER)  # noqa: S506 - a safe loader
+    """A small YAML file: a regular file of at most YAML_CAP bytes, loaded with bounded depth and aliases."""
+    return safe_read.load_yaml(safe_read.read_text(path, cap=safe_read.YAML_CAP), _LOADER)
 
 
 def load_mapping(path: Path, label: str) -> tuple[dict[str, Any], str | None]:
@@ -51,45 +58,70 @@ def load_mapping(path: Path, label: str) -> tuple[dict[str, Any], str | None]:
         return {}, f"{label} is unreadable ({type(exc).__name__}: {str(exc)[:80]})"
     except yaml.YAMLError as exc:
         return {}, f"{label} is not valid YAML ({str(exc).splitlines()[0][:80]})"
+    except ValueError as exc:  # nested too deep, or aliases that expand too far
+        return {}, f"{label} is refused ({str(exc)[:80]})"
     if not isinstance(data, dict):
         return {}, f"{label} holds {type(data).__name__}, not a mapping"
     return data, None
 
 
-def read_points(path: Path) -> tuple[list[tuple[int, float, int]], int]:
+def read_points(path: Path, datasets: dict[str, str] | None = None) -> tuple[list[tuple[int, float, int]], int]:
     """A metric file's (timestamp_ms, value, step) points and the number of lines that did not parse.
 
     Lines are `timestamp value step`; lines written before MLflow 1.0 have no step, which
-    MLflow reads as step 0. Like MLflow, an unterminated last line is read too.
+    MLflow reads as step 0; MLflow 3 writes `timestamp value step dataset_name dataset_digest`
+    for a metric logged with a dataset (the step is still the third field; the last point's
+    dataset goes into `datasets["name"]`/`["digest"]` when given). Like MLflow, an unterminated
+    last line is read too. A timestamp or step outside int64 makes a line unreadable. Only a
+    regular file is read: a FIFO or device in its place is an OSError, never a wait.
     """
     points: list[tuple[int, float, int]] = []
     bad = 0
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            fields = line.split()
-            if not fields:
-                continue
-            try:
-                if len(fields) == 3:
-                    points.append((int(fields[0]), float(fields[1]), int(fields[2])))
-                elif len(fields) == 2:
-                    points.append((int(fields[0]), float(fields[1]), 0))
-                else:
-                    bad += 1
-            except ValueError:
-                bad += 1
+    text = safe_read.read_text(path, cap=None, errors="replace")
+    for line in text.splitlines():
+        fields = line.split()
+        if not fields:
+            continue
+        n = len(fields)
+        if n not in (2, 3, 5) or len(fields[0]) > 20 or (n > 2 and len(fields[2]) > 20):
+            bad += 1
+            continue
+        try:
+            timestamp = int(fields[0])
+            value = float(fields[1])
+            step = int(fields[2]) if n > 2 else 0
+        except ValueError:
+            bad += 1
+            continue
+        if not (-INT64 <= timestamp < INT64 and -INT64 <= step < INT64):
+            bad += 1
+            continue
+        points.append((timestamp, value, step))
+        if n == 5 and datasets is not None:
+            datasets["name"], datasets["digest"] = fields[3], fields[4]
     return points, bad
 
 
-def _walk_files(folder: Path, prefix: str = "") -> Iterable[tuple[str, os.DirEntry[str]]]:
-    """(key, entry) for every file under `folder`; a key with `/` is a nested folder on disk."""
+def _walk_files(folder: Path, prefix: str = "", depth: int = 0) -> Iterable[tuple[str, os.DirEntry[str]]]:
+    """(key, entry) for every file under `folder`; a key with `/` is a nested folder on disk.
+
+    Folders nested deeper than MAX_KEY_DEPTH are not followed (MLflow keys are at most 250
+    characters, so they never nest that deep); a symlink to a folder is a file here, and
+    reading it is refused.
+    """
+    if depth > MAX_KEY_DEPTH:
+        return
     try:
         entries = list(os.scandir(folder))
-    except (FileNotFoundError, NotADirectoryError):
+    except OSError:
         return
     for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            yield from _walk_files(Path(entry.path), f"{prefix}{entry.name}/")
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            continue
+        if is_dir:
+            yield from _walk_files(Path(entry.path), f"{prefix}{entry.name}/", depth + 1)
         else:
             yield f"{prefix}{entry.name}", entry
 
@@ -109,24 +141,26 @@ class _Signature:
             self.ctime = max(self.ctime, st.st_ctime_ns)
             self.size += st.st_size
 
-    def add_tree(self, folder: str, stat_files: bool) -> None:
+    def add_tree(self, folder: str, stat_files: bool, depth: int = 0) -> None:
         """Count every entry under `folder`, stat every folder and, if asked, every file."""
+        if depth > MAX_KEY_DEPTH:
+            return
         try:
             st = os.stat(folder)
             entries = list(os.scandir(folder))
-        except (FileNotFoundError, NotADirectoryError):
+        except OSError:
             return
         self.add(st)
         for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                self.add_tree(entry.path, stat_files)
-            elif stat_files:
-                try:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    self.add_tree(entry.path, stat_files, depth + 1)
+                elif stat_files:
                     self.add(entry.stat(follow_symlinks=False))
-                except FileNotFoundError:
-                    continue
-            else:
-                self.count += 1
+                else:
+                    self.count += 1
+            except OSError:
+                continue
 
     def as_list(self) -> list[int]:
         return [self.mtime, self.ctime, self.size, self.count]
@@ -159,6 +193,7 @@ class MlflowFileStore(common.MlflowRunStore):
     def __init__(self, root: Path, include_deleted: bool = False) -> None:
         super().__init__(root, include_deleted)
         self._experiment_cache: dict[str, tuple[list[int], dict[str, Any], str | None]] = {}
+        self._skipped: set[str] = set()
 
     # -- experiments ---------------------------------------------------------------------
 
@@ -203,8 +238,13 @@ class MlflowFileStore(common.MlflowRunStore):
                 if run.name.startswith(".") or not run.is_dir():
                     continue
                 meta = _stat(os.path.join(run.path, META))
-                if meta is None and not _RUN_ID.match(run.name):
-                    continue  # models/, tags/, traces/ ... are not runs
+                if meta is None:
+                    # models/, tags/, traces/ ... are not runs; nor is a run folder without
+                    # meta.yaml (git drops empty folders, a copy was cut short): MLflow skips it too.
+                    if _RUN_ID.match(run.name) and run.path not in self._skipped:
+                        self._skipped.add(run.path)
+                        log.debug("ignoring %s: a run folder without %s (MLflow ignores it too)", run.path, META)
+                    continue
                 sig = _Signature()
                 sig.add(exp_meta)
                 sig.add(meta)
@@ -230,18 +270,22 @@ class MlflowFileStore(common.MlflowRunStore):
         info.setdefault("experiment_id", exp_id)
         if exp_unit.startswith(f"{TRASH}/") or exp_meta.get("lifecycle_stage") == "deleted":
             info["lifecycle_stage"] = "deleted"
-        params = {key: _read_text(entry.path) for key, entry in _walk_files(path / "params")}
-        tags = {key: _read_text(entry.path) for key, entry in _walk_files(path / "tags")}
-        metrics: dict[str, dict[str, Any]] = {}
         notes = [exp_problem] if exp_problem else []
+        params = _read_values(path, "params", notes)
+        tags = _read_values(path, "tags", notes)
+        metrics: dict[str, dict[str, Any]] = {}
         for key, entry in sorted(_walk_files(path / "metrics")):
+            dataset: dict[str, str] = {}
             try:
-                points, bad = read_points(Path(entry.path))
-            except OSError as exc:
-                notes.append(f"metrics/{key} is unreadable ({type(exc).__name__})")
+                points, bad = read_points(Path(entry.path), dataset)
+            except (OSError, ValueError) as exc:
+                notes.append(f"metrics/{key} is unreadable ({str(exc)[:80]})")
                 continue
             summary = common.summarize(points)
             if summary is not None:
+                if dataset:
+                    summary["dataset"] = dataset["name"]
+                    summary["dataset_digest"] = dataset["digest"]
                 metrics[key] = summary
             if bad:
                 notes.append(f"metrics/{key} has {bad} unreadable line{'s' if bad > 1 else ''}")
@@ -255,21 +299,15 @@ class MlflowFileStore(common.MlflowRunStore):
 
     def run(self, run_id: str) -> RunDetail:
         unit = self._unit_of(run_id)
-        record, _meta = self._read_run(unit)
+        record = self._read_record_safely(unit)
         path = self.root / unit
         anchors = self._anchors()
-        artifacts = common.resolve_location(record["mlflow"].get("artifact_uri"), anchors, must_contain=run_id)
+        artifacts = common.resolve_location((record.get("mlflow") or {}).get("artifact_uri"), anchors,
+                                            must_contain=run_id)
         if artifacts is None or not artifacts.exists():
             local = path / "artifacts"
             artifacts = local if local.is_dir() else artifacts
-        status = self.status_of(record) if run_id in self._by_id else record["status"]
-        return RunDetail(
-            run_id=run_id, experiment=record["experiment"], name=record["name"], status=status,
-            created=record["created"], ended=record["ended"], params=dict(record["params"]),
-            tags=dict(record["tags"]), metrics=dict(record["metrics"]),
-            facts=common.facts_for(record, path=str(path)), error=record["reason"],
-            artifacts_dir=artifacts, extra_artifacts=self._logged_models(unit, anchors), store=self,
-        )
+        return self._detail(record, record["metrics"], path, artifacts, self._logged_models(unit, anchors))
 
     def _anchors(self) -> list[Path]:
         """Where to look for a copied store's files: beside `mlruns/` (MLflow's working directory), in it, in its trash."""
@@ -308,19 +346,28 @@ class MlflowFileStore(common.MlflowRunStore):
                 continue
             try:
                 points, _bad = read_points(Path(entry.path))
-            except OSError:
-                continue
+            except (OSError, ValueError):
+                continue  # a folder, FIFO or device where the metric file should be: no points
             parts.append((key, [p[2] for p in points], [p[0] / 1000.0 for p in points], [p[1] for p in points]))
         return history_frame(parts)
 
 
-def _read_text(path: str) -> str:
-    """A param or tag value: the whole file, as MLflow wrote it (spaces and newlines kept)."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.read()
-    except OSError:
-        return ""
+VALUE_CAP = 1024 * 1024
+"""A param or tag file: MLflow caps values at 6,000 (params) and 8,000 (tags) characters."""
+
+
+def _read_values(run: Path, folder: str, notes: list[str]) -> dict[str, str]:
+    """Params or tags of a run folder: each file whole, as MLflow wrote it (spaces and newlines kept).
+
+    A file that cannot be read (a FIFO, a device, too large) is left out and noted.
+    """
+    values: dict[str, str] = {}
+    for key, entry in _walk_files(run / folder):
+        try:
+            values[key] = safe_read.read_text(entry.path, cap=VALUE_CAP, errors="replace")
+        except OSError as exc:
+            notes.append(f"{folder}/{key} is unreadable ({str(exc)[:80]})")
+    return values
 
 
 def _read_mapping(path: Path) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from urllib.parse import quote
 
 from . import mlflow_common as common
@@ -42,21 +43,30 @@ def connect_readonly(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)
 
 
-def mlflow_tables(path: Path) -> set[str]:
-    """The names of the tables in an SQLite file (empty when it cannot be read)."""
+@contextmanager
+def reading(path: Path) -> Iterator[sqlite3.Connection]:
+    """A short-lived read-only connection; every `sqlite3.Error` on the way (the file vanished,
+    is locked, is damaged, is not a database) comes out as `StoreError` saying which."""
     try:
         con = connect_readonly(path)
-    except sqlite3.Error:
-        return set()
+    except sqlite3.Error as exc:
+        raise StoreError(_explain(exc, path)) from exc
     try:
-        return {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except sqlite3.Error:
-        return set()
+        yield con
+    except sqlite3.Error as exc:
+        raise StoreError(_explain(exc, path)) from exc
     finally:
         con.close()
 
 
+def mlflow_tables(path: Path) -> set[str]:
+    """The names of the tables in an SQLite file; StoreError when it cannot be read (locked, damaged)."""
+    with reading(path) as con:
+        return {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
 def is_mlflow_db(path: Path) -> bool:
+    """Whether `path` is an SQLite file with MLflow's tables; StoreError when it is SQLite but unreadable."""
     return is_sqlite_file(path) and all(t in mlflow_tables(path) for t in REQUIRED_TABLES)
 
 
@@ -146,11 +156,7 @@ class MlflowSqlStore(common.MlflowRunStore):
         """Records of all runs (or of one), one statement per table on one short-lived connection."""
         where = " WHERE run_uuid = ?" if run_id else ""
         args = (run_id,) if run_id else ()
-        try:
-            con = connect_readonly(self.root)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open {self.root} read-only: {exc}") from exc
-        try:
+        with reading(self.root) as con:
             tables = self._table_names(con)
             missing = [t for t in REQUIRED_TABLES if t not in tables]
             if missing:
@@ -171,32 +177,38 @@ class MlflowSqlStore(common.MlflowRunStore):
                 history = con.execute(
                     'SELECT run_uuid, "key", value, timestamp, step, is_nan FROM metrics' + where, args).fetchall()
                 latest = _latest_from_history(history)
-        except sqlite3.Error as exc:
-            raise StoreError(_explain(exc, self.root)) from exc
-        finally:
-            con.close()
 
         by_run_params: dict[str, dict[str, str]] = {}
         for rid, key, value in params:
-            by_run_params.setdefault(rid, {})[key] = "" if value is None else str(value)
+            by_run_params.setdefault(rid, {})[str(key)] = _text(value)
         by_run_tags: dict[str, dict[str, str]] = {}
         for rid, key, value in tags:
-            by_run_tags.setdefault(rid, {})[key] = "" if value is None else str(value)
+            by_run_tags.setdefault(rid, {})[str(key)] = _text(value)
         by_run_metrics: dict[str, dict[str, dict[str, Any]]] = {}
+        odd_metrics: dict[str, list[str]] = {}
         for rid, key, value, timestamp, step, is_nan in latest:
-            by_run_metrics.setdefault(rid, {})[key] = common.latest_only(value, timestamp, step, is_nan)
+            summary = common.latest_only(value, timestamp, step, is_nan)
+            if summary is None:
+                odd_metrics.setdefault(rid, []).append(f"metric {str(key)[:40]} has an unreadable latest value")
+            else:
+                by_run_metrics.setdefault(rid, {})[str(key)] = summary
 
         records: dict[str, dict[str, Any]] = {}
         for run in runs:
             rid = run["run_uuid"]
+            if not isinstance(rid, str):
+                continue  # a NULL or blob primary key: nothing MLflow could show either
             exp = experiments.get(str(run.get("experiment_id")), {})
             info = dict(run)
             if exp.get("lifecycle_stage") == "deleted":
                 info["lifecycle_stage"] = "deleted"
             experiment = str(exp.get("name") or run.get("experiment_id") or "")
-            records[rid] = common.build_record(
+            record = common.build_record(
                 rid, experiment, info, by_run_params.get(rid, {}), by_run_tags.get(rid, {}),
                 dict(sorted(by_run_metrics.get(rid, {}).items())))
+            if rid in odd_metrics:  # the run is fine: say what was skipped, keep its status
+                record["reason"] = "; ".join(filter(None, [record["reason"], *odd_metrics[rid]]))
+            records[rid] = record
         return records
 
     def _table_names(self, con: sqlite3.Connection) -> set[str]:
@@ -218,22 +230,14 @@ class MlflowSqlStore(common.MlflowRunStore):
             where = common.resolve_location(location, anchors, must_contain=model_id)
             if where is not None:
                 extra[common.model_label(name, model_id, extra)] = where
-        status = self.status_of(record) if run_id in self._by_id else record["status"]
-        return RunDetail(
-            run_id=run_id, experiment=record["experiment"], name=record["name"], status=status,
-            created=record["created"], ended=record["ended"], params=dict(record["params"]),
-            tags=dict(record["tags"]), metrics=metrics,
-            facts=common.facts_for(record, path=str(self.root)), error=record["reason"],
-            artifacts_dir=artifacts, extra_artifacts=extra, store=self,
-        )
+        return self._detail(record, metrics, self.root, artifacts, extra)
 
     def _run_extras(self, run_id: str) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str, str]]]:
         """Min, max and count of each of the run's metrics, and its logged models (id, name, location)."""
-        con = connect_readonly(self.root)
-        try:
+        with reading(self.root) as con:
             tables = self._table_names(con)
             stats = {
-                key: {"min": lo, "max": hi, "count": n}
+                str(key): {"min": common.as_float(lo), "max": common.as_float(hi), "count": n}
                 for key, lo, hi, n in con.execute(
                     'SELECT "key", MIN(CASE WHEN is_nan THEN NULL ELSE value END),'
                     ' MAX(CASE WHEN is_nan THEN NULL ELSE value END), COUNT(*)'
@@ -243,15 +247,15 @@ class MlflowSqlStore(common.MlflowRunStore):
                 "SELECT model_id, name, artifact_location FROM logged_models WHERE source_run_id = ?"
                 + ("" if self.include_deleted else " AND (lifecycle_stage IS NULL OR lifecycle_stage != 'deleted')")
                 + " ORDER BY creation_timestamp_ms", (run_id,)).fetchall() if "logged_models" in tables else []
-        except sqlite3.Error as exc:
-            raise StoreError(_explain(exc, self.root)) from exc
-        finally:
-            con.close()
+        models = [(str(m), str(n) if n is not None else None, a if isinstance(a, str) else None)
+                  for m, n, a in models]
         return stats, models
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
-        """Long frame `key, step, time, value`; each key's points by step, then time (SQL keeps no
-        logging order). NaN points, stored by MLflow as 0 with is_nan=1, come back as NaN."""
+        """Long frame `key, step, time, value`; each key's points by step, and points of one step in
+        the order they were logged (rowid), as the file store keeps them. NaN points, stored by
+        MLflow as 0 with is_nan=1, come back as NaN. A row MLflow could not have written (text or a
+        blob as value or step, a time out of range) is left out."""
         self._unit_of(run_id)
         sql = 'SELECT "key", step, timestamp, value, is_nan FROM metrics WHERE run_uuid = ?'
         args: list[Any] = [run_id]
@@ -261,40 +265,60 @@ class MlflowSqlStore(common.MlflowRunStore):
                 return history_frame([])
             sql += f' AND "key" IN ({", ".join("?" * len(wanted))})'
             args += wanted
-        con = connect_readonly(self.root)
-        try:
-            rows = con.execute(sql + ' ORDER BY "key", step, timestamp', args).fetchall()
-        except sqlite3.Error as exc:
-            raise StoreError(_explain(exc, self.root)) from exc
-        finally:
-            con.close()
+        with reading(self.root) as con:
+            rows = con.execute(sql + ' ORDER BY "key", step, rowid', args).fetchall()
         parts: list[tuple[str, list[int], list[float], list[float]]] = []
         for key, step, timestamp, value, is_nan in rows:
+            step_number = common.as_int(step)
+            seconds = common.ms_to_seconds(timestamp) if timestamp else 0.0
+            number = float("nan") if is_nan else common.as_float(value)
+            if step_number is None or seconds is None or number is None:
+                continue
             if not parts or parts[-1][0] != key:
-                parts.append((key, [], [], []))
-            parts[-1][1].append(int(step))
-            parts[-1][2].append(timestamp / 1000.0)
-            parts[-1][3].append(float("nan") if is_nan else float(value))
+                parts.append((str(key), [], [], []))
+            parts[-1][1].append(step_number)
+            parts[-1][2].append(seconds)
+            parts[-1][3].append(number)
         return history_frame(parts)
+
+
+def _text(value: Any) -> str:
+    """A param or tag value as text: NULL is empty, a blob is decoded (MLflow writes text)."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
 
 
 def _latest_from_history(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     best: dict[tuple[str, str], tuple[Any, ...]] = {}
+    orders: dict[tuple[str, str], tuple[int, int, float]] = {}
     for row in rows:
         rid, key, value, timestamp, step, is_nan = row
-        order = common.latest_order(int(step or 0), int(timestamp or 0), 0.0 if is_nan else float(value))
-        current = best.get((rid, key))
-        if current is None or order > common.latest_order(
-                int(current[4] or 0), int(current[3] or 0), 0.0 if current[5] else float(current[2])):
+        number = 0.0 if is_nan else common.as_float(value)
+        order = common.latest_order(common.as_int(step) or 0, common.as_int(timestamp) or 0,
+                                    0.0 if number is None else number)
+        current = orders.get((rid, key))
+        if current is None or order > current:
             best[(rid, key)] = row
+            orders[(rid, key)] = order
     return list(best.values())
 
 
 def _explain(exc: sqlite3.Error, path: Path) -> str:
+    """What went wrong, in words a user can act on: vanished, locked, damaged, not a database."""
     text = str(exc)
-    if "locked" in text or "busy" in text:
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    if not path.exists():
+        return f"{path} no longer exists"
+    if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text:
         return f"{path} stayed locked by a writer for {BUSY_TIMEOUT:.0f} s; try again"
-    if "readonly" in text.replace("-", "").replace(" ", ""):
+    if code.startswith("SQLITE_READONLY") or "readonly" in text.replace("-", "").replace(" ", ""):
         return (f"{path} has an unfinished transaction from a writer that crashed; opening it once "
                 f"with MLflow (or `sqlite3 {path.name} 'PRAGMA quick_check'`) rolls it back")
+    if code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
+        return f"{path} is damaged (truncated or overwritten: {text}); restore it from a copy"
+    if code.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return f"{path} cannot be opened for reading ({text})"
     return f"cannot read {path} as an MLflow database: {text}"

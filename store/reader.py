@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from . import format as fmt
+from . import safe_read
 from .base import RunDetail, RunStore, history_frame
 from .inputs import read_inputs
 
@@ -21,12 +22,22 @@ class TrackStore(RunStore):
     kind = "tracktui"
     writes_index_in_store = True
 
+    RECORD_FILES = (fmt.META, fmt.PARAMS, fmt.TAGS, fmt.SUMMARY)
+    """The files a listing record is built from; its signature is theirs."""
+
     def _scan(self) -> dict[str, list[int]]:
+        """Each run folder with `[size, mtime_ns, ctime_ns]` of each of RECORD_FILES (`-1, 0, 0` when absent).
+
+        The files themselves, not their folder: a rewrite in place (an editor, `rsync
+        --inplace`) changes a file but not the folder it sits in.
+        """
         units: dict[str, list[int]] = {}
         try:
             experiments = [e for e in os.scandir(self.root) if e.is_dir() and not e.name.startswith(".")]
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return units
+        stat = os.stat
+        names = self.RECORD_FILES
         for exp in experiments:
             try:
                 runs = list(os.scandir(exp.path))
@@ -35,12 +46,20 @@ class TrackStore(RunStore):
             for run in runs:
                 if run.name.startswith(".") or not run.is_dir():
                     continue
-                try:
-                    st = run.stat()
-                except OSError:
-                    continue  # deleted while we looked
-                units[f"{exp.name}/{run.name}"] = [st.st_mtime_ns, st.st_ctime_ns]
+                sig: list[int] = []
+                base = run.path + os.sep
+                for name in names:
+                    try:
+                        st = stat(base + name)
+                        sig += (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+                    except (OSError, ValueError):
+                        sig += (-1, 0, 0)
+                units[f"{exp.name}/{run.name}"] = sig
         return units
+
+    def _sig_time(self, sig: list[int]) -> float:
+        """The latest mtime of the record's files (ctime can only be "now", it would never settle)."""
+        return max(sig[1::3]) / 1e9
 
     def _read_files(self, path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str]]:
         """meta, params, tags and summary of a run folder, and what was wrong with them."""
@@ -48,7 +67,7 @@ class TrackStore(RunStore):
 
         def load(name: str) -> dict[str, Any]:
             try:
-                data = fmt.read_json(path / name)
+                data = safe_read.read_json(path / name)
             except FileNotFoundError:
                 if name == fmt.META:
                     problems.append(f"{name} is missing")
@@ -96,7 +115,7 @@ class TrackStore(RunStore):
         """One run read fresh from disk (not from the index), with the full metadata."""
         unit = self._unit_of(run_id)
         path = self.root / unit
-        record = self._read_record(unit)
+        record = self._read_record_safely(unit)
         meta, params, _, _, _ = self._read_files(path)
         git = meta.get("git") if isinstance(meta.get("git"), dict) else {}
         command = meta.get("command")
@@ -127,32 +146,39 @@ class TrackStore(RunStore):
         parts: list[tuple[str, Any]] = []
         try:
             files = sorted(os.scandir(metrics_dir), key=lambda e: e.name)
-        except FileNotFoundError:
+        except OSError:  # no metrics yet, or something that is not a folder in its place
             files = []
         for entry in files:
-            if not entry.name.endswith(fmt.HISTORY_SUFFIX):
+            if not entry.name.endswith(fmt.HISTORY_SUFFIX) or entry.name.startswith("."):
                 continue
             key = fmt.metric_key(entry.name)
             if wanted is not None and key not in wanted:
                 continue
-            parts.append((key, read_history_file(Path(entry.path), dtype)))
+            try:
+                parts.append((key, read_history_file(Path(entry.path), dtype)))
+            except OSError:
+                continue  # a folder, FIFO or device where a history should be: that key has no points
         return history_frame([(key, arr["step"], arr["time"], arr["value"]) for key, arr in parts])
 
 
 def read_history_file(path: Path, dtype: Any) -> Any:
-    """All whole records of a history file; a torn last record (a crash mid-write) is left out."""
+    """All whole records of a history file; a torn last record (a crash mid-write) is left out.
+
+    Only a regular file is read (never a FIFO or device put in its place).
+    """
     import numpy as np
 
-    with open(path, "rb") as fh:
-        raw = fh.read()
+    raw = safe_read.read_bytes(path, cap=None)
     usable = len(raw) - len(raw) % fmt.HISTORY_RECORD_SIZE
     return np.frombuffer(raw, dtype=dtype, count=usable // fmt.HISTORY_RECORD_SIZE)
 
 
 def _number(value: Any) -> float | None:
     """A finite number of seconds, or None: a damaged file must not break time formatting."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and abs(value) < 1e11:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**11:
         return float(value)
+    if isinstance(value, float) and math.isfinite(value) and abs(value) < 1e11:
+        return value
     return None
 
 

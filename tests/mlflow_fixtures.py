@@ -34,6 +34,19 @@ def unpack(dest: Path) -> Path:
     return dest
 
 
+DATASETS = FIXTURES.parent / "mlflow3-datasets"
+
+
+def unpack_datasets(dest: Path) -> tuple[Path, dict[str, Any]]:
+    """The MLflow 3 store with dataset-linked metrics, unpacked into `dest`, and its manifest."""
+    with tarfile.open(DATASETS / "mlflow3-datasets.tar.gz") as tf:
+        if hasattr(tarfile, "data_filter"):
+            tf.extractall(dest, filter="data")
+        else:  # Python < 3.11.4
+            tf.extractall(dest)  # noqa: S202 - our own tarball
+    return dest / "mlruns", json.loads((DATASETS / "manifest.json").read_text())
+
+
 def tree_snapshot(root: Path) -> dict[str, tuple[int, int]]:
     """Every file and folder under `root` with (mtime_ns, size): any write shows up as a difference."""
     snap = {".": (root.stat().st_mtime_ns, 0)}

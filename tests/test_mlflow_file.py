@@ -18,6 +18,7 @@ from mlflow_fixtures import (
     run_id,
     tree_snapshot,
     unpack,
+    unpack_datasets,
     write_experiment,
     write_run,
 )
@@ -92,6 +93,19 @@ def test_deleted_run_is_hidden_unless_asked_for(mlruns: Path, expected: dict) ->
     shown = store.open_store(mlruns, include_deleted=True)
     assert deleted in set(shown.runs_frame()["run_id"])
     assert shown.run(deleted).facts["lifecycle_stage"] == "deleted"
+    assert_deleted_runs_look_deleted(shown, deleted)
+
+
+def assert_deleted_runs_look_deleted(shown: store.RunStore, deleted: str) -> None:
+    """Old code: a deleted run showed as `finished`, like an active one, and `status = deleted` matched nothing."""
+    from tui.shaping.filter_expr import apply_filter
+    from tui.shaping.runs_view import STATUS_GLYPHS
+
+    frame = shown.runs_frame()
+    assert frame.set_index("run_id").loc[deleted, "status"] == "deleted"
+    assert set(frame[frame["status"] == "deleted"]["run_id"]) == {deleted}
+    assert list(apply_filter(frame, "status = deleted")["run_id"]) == [deleted]
+    assert shown.run(deleted).status == "deleted" and "deleted" in STATUS_GLYPHS
 
 
 def test_detail_has_facts_note_and_system_tags_apart(mlruns: Path, expected: dict) -> None:
@@ -270,17 +284,16 @@ def test_latest_value_is_the_largest_step_then_time_and_nan_is_kept_out_of_min_m
 def test_damaged_runs_show_with_a_reason_and_the_others_are_unaffected(handmade: Path) -> None:
     s = store.open_store(handmade)
     rows = s.runs_frame().set_index("run_id")
-    assert rows.loc[run_id(6), "status"] == "damaged"
-    assert "meta.yaml is missing" in rows.loc[run_id(6), "reason"]
+    assert run_id(6) not in rows.index  # no meta.yaml: not a run (see the test below)
     assert rows.loc[run_id(7), "status"] == "damaged"
     assert "not valid YAML" in rows.loc[run_id(7), "reason"]
     assert rows.loc[run_id(7), "params.kept"] == "yes"
     assert rows.loc[run_id(8), "status"] == "damaged" and "not a mapping" in rows.loc[run_id(8), "reason"]
     detail = s.run(run_id(7))
     assert detail.status == "damaged" and "YAML" in detail.error
-    healthy = rows.drop(index=[run_id(6), run_id(7), run_id(8)])
+    healthy = rows.drop(index=[run_id(7), run_id(8)])
     assert healthy["reason"].isna().all() and "damaged" not in set(healthy["status"])
-    assert len(rows) == 11  # and not tags/ or models/, nor the run in .trash
+    assert len(rows) == 10  # and not tags/ or models/, nor the run in .trash, nor the folder without meta.yaml
 
 
 def test_status_numbers_map_onto_ours(handmade: Path) -> None:
@@ -338,3 +351,126 @@ def test_the_readers_import_neither_textual_rich_nor_mlflow() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parents[1])
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_run_folder_without_meta_yaml_is_ignored_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Old code: listed as a damaged (and deleted-looking) run; MLflow ignores such folders."""
+    import logging
+
+    exp = write_experiment(tmp_path / "mlruns", "0", "Default")
+    write_run(exp, run_id(1), "ok")
+    write_run(exp, run_id(2), with_meta=False, params={"x": "1"})
+    with caplog.at_level(logging.DEBUG, logger="store.mlflow_file"):
+        for include_deleted in (False, True):
+            frame = store.open_store(tmp_path / "mlruns", include_deleted=include_deleted).runs_frame()
+            assert list(frame["name"]) == ["ok"]
+    assert f"{run_id(2)}: a run folder without meta.yaml" in caplog.text
+
+
+# -- hostile files (issue 10 items 11, 12, 16) ------------------------------------------------
+
+LIST_EVERYTHING = """
+import json, sys, store
+s = store.open_store(sys.argv[1], include_deleted=True)
+out = {}
+for rid in s.runs_frame()["run_id"]:
+    detail = s.run(rid)
+    out[rid] = {"status": detail.status, "error": detail.error, "points": len(s.history(rid)),
+                "params": detail.params}
+print(json.dumps(out))
+"""
+
+
+def list_in_child(root: Path, timeout: float = 30.0) -> dict:
+    """List, read and load every run's history in a child process; SIGKILL it if it hangs."""
+    repo = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-c", LIST_EVERYTHING, str(root)], cwd=repo,
+                            env=dict(os.environ, PYTHONPATH=str(repo)), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"listing {root} did not finish within {timeout} s")
+    assert proc.returncode == 0, err.decode()[-2000:]
+    import json
+
+    return json.loads(out)
+
+
+def alias_bomb(levels: int = 9) -> str:
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]")
+    return "\n".join(lines) + f"\nstatus: 3\nrun_name: *a{levels - 1}\n"
+
+
+@pytest.mark.parametrize("damage", ["alias-bomb", "deep-yaml", "meta-fifo", "meta-dev-zero", "param-fifo",
+                                    "param-dev-zero", "metric-fifo", "huge-times"])
+def test_hostile_files_damage_one_run_and_never_hang(tmp_path: Path, damage: str) -> None:
+    """Old code: the alias bomb and FIFOs hung the listing, /dev/zero ate memory, 400-digit times raised
+    OverflowError out of the listing, a folder in place of a metric file raised out of history()."""
+    root = tmp_path / "mlruns"
+    exp = write_experiment(root, "0", "Default")
+    write_run(exp, run_id(1), "ok", params={"p": "1"}, metrics={"m": f"{T0} 1.0 0\n"})
+    bad = write_run(exp, run_id(2), "bad", params={"p": "2"}, metrics={"m": f"{T0} 1.0 0\n"})
+    if damage == "alias-bomb":
+        (bad / "meta.yaml").write_text(alias_bomb())
+    elif damage == "deep-yaml":
+        (bad / "meta.yaml").write_text("status: 3\nrun_name: " + "[" * 300 + "]" * 300 + "\n")
+    elif damage.startswith(("meta-", "param-", "metric-")):
+        target = {"meta": bad / "meta.yaml", "param": bad / "params" / "p", "metric": bad / "metrics" / "m"}[
+            damage.split("-")[0]]
+        target.unlink()
+        if damage.endswith("fifo"):
+            os.mkfifo(target)
+        elif damage.endswith("folder"):
+            target.mkdir()
+        else:
+            target.symlink_to("/dev/zero")
+    else:
+        meta = (bad / "meta.yaml").read_text()
+        (bad / "meta.yaml").write_text(meta.replace(f"start_time: {T0}", "start_time: " + "9" * 400))
+        (bad / "metrics" / "m").write_text(f"{T0} 1.0 0\n{'9' * 400} 2.0 1\n{T0} 3.0 {'9' * 400}\n")
+    runs = list_in_child(root)
+    assert runs[run_id(1)] == {"status": "finished", "error": None, "points": 1, "params": {"p": "1"}}
+    if damage in ("alias-bomb", "deep-yaml", "meta-fifo", "meta-dev-zero"):
+        assert runs[run_id(2)]["status"] == "damaged" and "meta.yaml" in runs[run_id(2)]["error"]
+    elif damage.startswith("param-"):
+        assert runs[run_id(2)]["params"] == {} and "params/p is unreadable" in runs[run_id(2)]["error"]
+    elif damage.startswith("metric-"):
+        assert runs[run_id(2)]["points"] == 0 and runs[run_id(2)]["status"] == "finished"
+        if damage == "metric-fifo":  # (a folder is a nested key's folder to MLflow: no metric, nothing odd)
+            assert "metrics/m is unreadable" in runs[run_id(2)]["error"]
+    else:
+        assert runs[run_id(2)]["points"] == 1 and "start_time is not a time" in runs[run_id(2)]["error"]
+        assert "metrics/m has 2 unreadable lines" in runs[run_id(2)]["error"]
+
+
+# -- MLflow 3: metrics logged with a dataset (issue 9 item 8) -------------------------------
+
+
+def test_metrics_logged_with_a_dataset_read_as_mlflow_reads_them(tmp_path: Path) -> None:
+    """Old code: 5-field lines were "unreadable", so every autolog training metric vanished."""
+    root, manifest = unpack_datasets(tmp_path)
+    s = store.open_store(root)
+    rows = by_name(s.runs_frame())
+    assert set(rows.index) == {r["run_name"] for r in manifest["runs"]}
+    for run in manifest["runs"]:
+        row = rows.loc[run["run_name"]]
+        assert row["status"] == "finished" and not isinstance(row["reason"], str)
+        assert {k: row[f"metrics.{k}"] for k in run["metrics"]} == run["metrics"]
+        assert {k: row[f"params.{k}"] for k in run["params"]} == run["params"]
+        detail = s.run(run["run_id"])
+        assert set(detail.metrics) == set(run["metrics"])
+        hist = s.history(run["run_id"])
+        for key, points in run["history"].items():
+            ours = hist[hist["key"] == key]
+            assert list(ours["value"]) == [p["value"] for p in points]
+            assert list(ours["time"]) == [p["timestamp"] / 1000 for p in points]
+            # MLflow 3.17.2 reads step 0 from every 5-field line; we read the step it wrote
+            logged = run["logged_steps"].get(key)
+            assert list(ours["step"]) == ([p[0] for p in logged] if logged else [p["step"] for p in points])
+    explicit = s.run(next(r["run_id"] for r in manifest["runs"] if r["run_name"] == "explicit-datasets"))
+    assert explicit.metrics["train_loss"]["dataset"] == "iris-train"
+    assert explicit.metrics["val_loss"]["last_step"] == 40 and "dataset" not in explicit.metrics["plain"]

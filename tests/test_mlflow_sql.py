@@ -251,3 +251,90 @@ def test_an_sqlite_file_that_is_not_mlflow_is_refused(tmp_path: Path) -> None:
         store.open_store(other)
     with pytest.raises(store.NotAStoreError, match="does not exist"):
         store.open_store(f"sqlite:///{tmp_path}/missing.db")
+
+
+# -- damage and odd values (issue 10 items 12, 16; issue 9 item 11) ----------------------------
+
+
+def test_a_locked_database_is_reported_as_locked_not_as_not_mlflow(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Old code: "an SQLite database without MLflow's tables". The lock is held by a real child process."""
+    import subprocess
+    import sys
+
+    import store.mlflow_sql as mlflow_sql
+
+    monkeypatch.setattr(mlflow_sql, "BUSY_TIMEOUT", 0.05)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
+         " c.execute('BEGIN EXCLUSIVE'); print('held', flush=True); sys.stdin.readline()", str(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        with pytest.raises(store.StoreError, match="locked by a writer") as info:
+            store.open_store(db)
+        assert "without MLflow's tables" not in str(info.value)
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    assert len(store.open_store(db).runs_frame()) > 0
+
+
+@pytest.mark.parametrize("size", [100, 4096, 100_000])
+def test_a_truncated_database_is_reported_as_damaged(db: Path, size: int) -> None:
+    """Old code: "an SQLite database without MLflow's tables" (and an SQLite error out of the listing)."""
+    with open(db, "r+b") as fh:
+        fh.truncate(size)
+    with pytest.raises(store.StoreError, match="is damaged") as info:
+        store.open_store(db).runs_frame()
+    assert "without MLflow's tables" not in str(info.value)
+
+
+def test_a_database_that_vanishes_after_opening_says_so(db: Path, expected: dict) -> None:
+    s = store.open_store(db)
+    s.runs_frame()
+    rid = expected["rf-wide"]["run_id"]
+    db.unlink()
+    with pytest.raises(store.StoreError, match="no longer exists"):
+        s.history(rid)
+
+
+def test_odd_values_in_sql_damage_a_field_not_the_listing_or_history(db: Path, expected: dict) -> None:
+    """Old code: ValueError/TypeError/OverflowError out of runs_frame() and history()."""
+    rid, other = expected["rf-wide"]["run_id"], expected["rf-shallow"]["run_id"]
+    sql_exec(db,
+             ("INSERT INTO metrics VALUES ('loss', 0.5, 1895325114397, ?, 'step five', 0)", (rid,)),
+             ("INSERT INTO metrics VALUES ('loss', X'00ff', 1895325114398, ?, 61, 0)", (rid,)),
+             ("INSERT INTO metrics VALUES ('loss', 0.25, 1e300, ?, 62, 0)", (rid,)),
+             ("INSERT INTO metrics VALUES ('loss', 0.125, 1895325114399, ?, 1e300, 0)", (rid,)),
+             ("UPDATE latest_metrics SET value = 'lots' WHERE run_uuid = ? AND key = 'loss'", (rid,)),
+             ("UPDATE latest_metrics SET step = X'01' WHERE run_uuid = ? AND key = 'accuracy'", (rid,)),
+             ("UPDATE runs SET start_time = ?, end_time = 'later' WHERE run_uuid = ?", ("9" * 400, rid)),
+             ("UPDATE params SET value = X'ff00' WHERE run_uuid = ?", (rid,)))
+    s = store.open_store(db)
+    rows = by_name(s.runs_frame())
+    assert len(rows) == len([r for r in expected.values() if r.get("lifecycle") != "deleted"])
+    wide = rows.loc["rf-wide"]
+    assert wide["status"] == "finished" and math.isnan(wide["created"]) and math.isnan(wide["metrics.loss"])
+    assert "start_time is not a time" in wide["reason"] and "metric loss has an unreadable" in wide["reason"]
+    assert not isinstance(rows.loc["rf-shallow", "reason"], str)
+    hist = s.history(rid, ["loss"])
+    assert len(hist) == 50 and hist["value"].notna().all()  # the 4 odd rows are left out
+    assert s.run(rid).status == "finished" and len(s.history(other)) > 0
+
+
+def test_points_of_one_step_keep_their_logging_order(db: Path, expected: dict) -> None:
+    """As MLflow's file store reads them (file order). Old code sorted one step's points by timestamp,
+    so points logged with explicit, non-increasing timestamps came back reordered."""
+    rid = expected["rf-wide"]["run_id"]
+    sql_exec(db, *[("INSERT INTO metrics VALUES ('again', ?, ?, ?, 7, 0)", (value, 1895325114397 + ms, rid))
+                   for value, ms in ((5.0, 300), (1.0, 100), (3.0, 200), (4.0, 200))])
+    sql_exec(db, ("INSERT INTO metrics VALUES ('again', 9.0, 1895325114000, ?, 6, 0)", (rid,)))
+    hist = store.open_store(db).history(rid, ["again"])
+    assert list(hist["value"]) == [9.0, 5.0, 1.0, 3.0, 4.0]  # by step, then as logged
+
+
+def test_deleted_runs_have_a_deleted_status(db: Path, expected: dict) -> None:
+    """Old code: the deleted run showed as `finished`, like an active one."""
+    from test_mlflow_file import assert_deleted_runs_look_deleted
+
+    assert_deleted_runs_look_deleted(store.open_store(db, include_deleted=True), expected["rf-deleted"]["run_id"])

@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,150 @@ def test_odd_metadata_never_hides_other_runs(tmp_path: Path, patch: dict[str, ob
     assert len(frame) == 2 and frame.loc[ids[1], "status"] == "finished"
     if "status" in patch and patch["status"] == "exploded":
         assert frame.loc[ids[0], "status"] == "damaged" and "unknown status" in frame.loc[ids[0], "reason"]
+
+
+# -- damage that used to take the whole listing down (issue 10 items 10, 11, 16) --------------
+
+LIST_EVERYTHING = """
+import json, sys, store
+s = store.open_store(sys.argv[1])
+frame = s.runs_frame()
+out = {}
+for rid in frame["run_id"]:
+    detail = s.run(rid)
+    out[rid] = {"status": detail.status, "error": detail.error, "points": len(s.history(rid))}
+print(json.dumps(out))
+"""
+
+
+def list_in_child(root: Path, timeout: float = 30.0) -> dict[str, dict[str, object]]:
+    """List, read and load the history of every run in a child process; SIGKILL it if it hangs."""
+    proc = subprocess.Popen([sys.executable, "-c", LIST_EVERYTHING, str(root)], cwd=REPO,
+                            env=dict(os.environ, PYTHONPATH=str(REPO)), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # SIGKILL
+        proc.communicate()
+        pytest.fail(f"listing {root} did not finish within {timeout} s")
+    assert proc.returncode == 0, err.decode()[-2000:]
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("name", ["meta.json", "params.json", "summary.json", "tags.json"])
+def test_deeply_nested_json_damages_one_run_not_the_listing(tmp_path: Path, name: str) -> None:
+    """Old code: RecursionError out of runs_frame() (the app showed 0 runs)."""
+    ids = make_runs(tmp_path, 3)
+    run_dir = next(tmp_path.glob(f"*/{ids[1]}"))
+    (run_dir / name).write_text('{"a": ' * 5000 + "1" + "}" * 5000)
+    s = store.open_store(tmp_path)
+    frame = s.runs_frame().set_index("run_id")
+    assert len(frame) == 3
+    assert frame.loc[ids[1], "status"] == "damaged" and "nested deeper" in frame.loc[ids[1], "reason"]
+    assert set(frame.drop(ids[1])["status"]) == {"finished"}
+    assert s.run(ids[1]).status == "damaged" and len(s.history(ids[1])) == 1
+
+
+def test_json_nested_just_under_the_stack_limit_is_damage_too(tmp_path: Path) -> None:
+    """Parses, but flattening or saving it in the index would recurse past the stack (old code: RecursionError)."""
+    ids = make_runs(tmp_path, 2)
+    params = next(tmp_path.glob(f"*/{ids[0]}/params.json"))
+    params.write_text('{"a": ' * 900 + "1" + "}" * 900)
+    frame = store.open_store(tmp_path).runs_frame().set_index("run_id")
+    assert frame.loc[ids[0], "status"] == "damaged" and frame.loc[ids[1], "status"] == "finished"
+
+
+@pytest.mark.parametrize("odd", [{"read_at": "soon"}, {"record": {"run_id": 5}},
+                                 {"record": {"name": ["a"]}}, {"record": {"created": 10**400}},
+                                 {"record": {"metrics": {"loss": 3}}}, {"record": {"params": []}}])
+def test_an_index_with_one_wrong_typed_value_costs_one_reread(tmp_path: Path, odd: dict[str, object]) -> None:
+    """Old code: TypeError/AttributeError out of the listing for every one of these."""
+    ids = make_runs(tmp_path, 3)
+    expected = store.open_store(tmp_path).runs_frame()
+    index = tmp_path / ".tracktui-index.json"
+    data = json.loads(index.read_text())
+    for entry in data["entries"].values():  # read long after the runs were written: trusted as is
+        entry["read_at"] += 100
+    unit = next(u for u in data["entries"] if u.endswith(ids[0]))
+    entry = data["entries"][unit]
+    for key, value in odd.items():
+        if key == "record":
+            entry["record"].update(value)  # type: ignore[arg-type]
+        else:
+            entry[key] = value
+    index.write_text(json.dumps(data))
+    assert store.open_store(tmp_path).runs_frame().equals(expected)
+
+
+@pytest.mark.parametrize("replace", ["fifo", "dev-zero", "folder"])
+@pytest.mark.parametrize("name", ["meta.json", "params.json", "summary.json", "metrics/loss.f64"])
+def test_a_fifo_device_or_folder_in_place_of_a_run_file_never_blocks(tmp_path: Path, replace: str, name: str) -> None:
+    """Old code: a FIFO blocked the listing forever, /dev/zero ate memory, a folder raised out of history()."""
+    ids = make_runs(tmp_path, 3)
+    target = next(tmp_path.glob(f"*/{ids[1]}")) / name
+    target.unlink()
+    if replace == "fifo":
+        os.mkfifo(target)
+    elif replace == "dev-zero":
+        target.symlink_to("/dev/zero")
+    else:
+        target.mkdir()
+    runs = list_in_child(tmp_path)
+    assert set(runs) == set(ids)
+    assert all(runs[rid]["status"] == "finished" for rid in (ids[0], ids[2]))
+    if name.startswith("metrics/"):
+        assert runs[ids[1]]["points"] == 0 and runs[ids[0]]["points"] == 1
+    elif name == "meta.json":
+        assert runs[ids[1]]["status"] == "damaged" and "regular file" in str(runs[ids[1]]["error"])
+
+
+def test_history_skips_a_folder_where_a_history_file_should_be(tmp_path: Path) -> None:
+    """Old code: IsADirectoryError out of history()."""
+    with store.start_run(experiment="e", root=tmp_path) as run:
+        run.log_metric("a", 1.0)
+        run.log_metric("b", 2.0)
+    (run.path / "metrics" / "a.f64").unlink()
+    (run.path / "metrics" / "a.f64").mkdir()
+    hist = store.open_store(tmp_path).history(run.id)
+    assert list(hist["key"]) == ["b"]
+
+
+# -- the index (issue 9 item 9, issue 10 item 8) -------------------------------------------
+
+
+def test_an_in_place_rewrite_after_the_index_was_saved_is_seen(tmp_path: Path) -> None:
+    """Old code: validated against the folder's mtime/ctime, which an in-place write leaves alone: old name forever."""
+    ids = make_runs(tmp_path, 2)
+    run_dir = next(tmp_path.glob(f"*/{ids[0]}"))
+    past = time.time() - 100
+    for path in [run_dir, *run_dir.iterdir()]:
+        os.utime(path, (past, past))
+    store.open_store(tmp_path).runs_frame()  # saves the index: read 100 s after the files last changed, trusted
+    folder = run_dir.stat()
+    meta = run_dir / "meta.json"
+    data = json.loads(meta.read_text())
+    with open(meta, "r+", encoding="utf-8") as fh:  # in place, as an editor or rsync --inplace does
+        fh.write(json.dumps({**data, "name": "renamed"}, indent=1))
+        fh.truncate()
+    os.utime(meta, (past + 3, past + 3))  # more than 2 s after the files the index read, still long ago
+    assert run_dir.stat().st_mtime_ns == folder.st_mtime_ns and run_dir.stat().st_ctime_ns == folder.st_ctime_ns
+    frame = store.open_store(tmp_path).runs_frame().set_index("run_id")
+    assert frame.loc[ids[0], "name"] == "renamed"
+    (tmp_path / ".tracktui-index.json").unlink()
+    assert store.open_store(tmp_path).runs_frame().set_index("run_id").equals(frame)
+
+
+def test_an_index_save_removes_stale_temporaries_only(tmp_path: Path) -> None:
+    """Old code: a killed save's temporary stayed forever."""
+    make_runs(tmp_path, 1)
+    stale = tmp_path / "..tracktui-index.json.abc123.tmp"  # named as fmt.atomic_write_text names them
+    young = tmp_path / "..tracktui-index.json.def456.tmp"
+    other = tmp_path / ".other.json.abc.tmp"
+    for path in (stale, young, other):
+        path.write_text("x" * 1000)
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    store.open_store(tmp_path).save_index()
+    assert not stale.exists() and young.exists() and other.exists()

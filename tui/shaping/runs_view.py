@@ -21,6 +21,7 @@ from .formatting import cell_width, format_ago, format_duration, format_value, p
 
 STATUS_GLYPHS = {
     "running": "▶", "finished": "✓", "failed": "✗", "killed": "■", "crashed": "‼", "damaged": "⚠",
+    "deleted": "⌫",
 }
 LEAD = ("status", "name")
 """Always first; then metrics, params, tags (what a run did before what it was given, as MLflow orders them)."""

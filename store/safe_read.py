@@ -1,0 +1,174 @@
+"""Reading files a store holds without trusting them: regular files only, bounded, never blocking.
+
+A store is written by other programs and copied around by people, so anything can sit where
+a run file should be: a FIFO (opening it for reading waits for a writer forever), a symlink
+to `/dev/zero` (reading it never ends), a folder, a 10 GB file, JSON nested ten thousand
+levels deep, YAML whose aliases expand to gigabytes. Every reader goes through here, and
+each of those comes back as an `UnsafeFileError` (an `OSError`, so callers that already
+turn `OSError` into "this run is damaged" need nothing new) or a `ValueError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from typing import Any
+
+SMALL_FILE_CAP = 16 * 1024 * 1024
+"""meta/params/tags/summary: a large config is a few hundred kB; past this it is not ours."""
+YAML_CAP = 1024 * 1024
+"""An MLflow meta.yaml is under 1 kB."""
+MAX_DEPTH = 100
+"""Nesting a reader accepts in JSON or YAML; deeper is damage (and would exhaust the stack)."""
+MAX_EXPANDED_NODES = 100_000
+"""Values a YAML document may expand to through its aliases."""
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+class UnsafeFileError(OSError):
+    """Something other than a readable regular file of a sane size."""
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def open_regular(path: str | os.PathLike[str]) -> int:
+    """A file descriptor of `path` if it is a regular file (symlinks to one are fine), else UnsafeFileError.
+
+    The file is stat'ed before it is opened, so a device or FIFO is never opened at all, and
+    fstat'ed after (O_NONBLOCK: were it swapped for a FIFO in between, the open does not wait).
+    """
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeFileError(f"{os.path.basename(path)} is {_kind(st.st_mode)}, not a regular file")
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafeFileError(f"{os.path.basename(path)} is {_kind(st.st_mode)}, not a regular file")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def read_bytes(path: str | os.PathLike[str], cap: int | None = SMALL_FILE_CAP) -> bytes:
+    """The whole of a regular file, at most `cap` bytes (None: no cap, for metric histories)."""
+    fd = open_regular(path)
+    with os.fdopen(fd, "rb") as fh:
+        if cap is None:
+            return fh.read()
+        data = fh.read(cap + 1)
+    if len(data) > cap:
+        raise UnsafeFileError(f"{os.path.basename(path)} is larger than {cap // 1024} kB")
+    return data
+
+
+def read_text(path: str | os.PathLike[str], cap: int | None = SMALL_FILE_CAP, errors: str = "strict") -> str:
+    return read_bytes(path, cap).decode("utf-8", errors=errors)
+
+
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """ValueError when `value` nests lists/dicts deeper than `limit` (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            raise ValueError(f"nested deeper than {limit} levels")
+        for child in children:
+            if isinstance(child, (dict, list, tuple)):
+                stack.append((child, depth + 1))
+
+
+def loads_json(text: str | bytes, depth: int | None = MAX_DEPTH) -> Any:
+    """`json.loads` that turns too-deep nesting into ValueError instead of RecursionError.
+
+    `depth=None` skips the depth walk (the caller checks the shape itself, as the index does).
+    """
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
+    if depth is not None:
+        check_depth(data, depth)
+    return data
+
+
+def read_json(path: str | os.PathLike[str], cap: int | None = SMALL_FILE_CAP, depth: int | None = MAX_DEPTH) -> Any:
+    return loads_json(read_bytes(path, cap), depth)
+
+
+def load_yaml(text: str, loader: Any) -> Any:
+    """YAML with bounded work: bounded size (the caller's cap), depth, and alias expansion.
+
+    A safe loader shares aliased nodes instead of copying them, but anything that walks the
+    result afterwards (str(), comparing, JSON) expands them: 9 levels of 9 aliases is 387
+    million leaves. So a document with aliases is measured as if expanded, without expanding.
+    """
+    import yaml
+
+    try:
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - callers pass a safe loader
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
+    if isinstance(data, (dict, list)):
+        size, depth = expanded_size(data)
+        if depth > MAX_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        if size > MAX_EXPANDED_NODES:
+            raise ValueError(f"expands to over {MAX_EXPANDED_NODES} values (YAML aliases); MLflow writes none")
+    return data
+
+
+def expanded_size(value: Any) -> tuple[int, int]:
+    """(values counted as if every alias were copied, nesting depth), in time linear in the distinct nodes."""
+    memo: dict[int, tuple[int, int]] = {}
+    visiting: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in memo or (not done and id(node) in visiting):
+            continue
+        visiting.add(id(node))
+        children = list(node.values()) + list(node.keys()) if isinstance(node, dict) else list(node)
+        inner = [c for c in children if isinstance(c, (dict, list))]
+        if not done:
+            stack.append((node, True))
+            stack.extend((c, False) for c in inner if id(c) not in memo)
+            if len(stack) > 10 * MAX_EXPANDED_NODES:
+                return MAX_EXPANDED_NODES + 1, 0
+            continue
+        size = len(children) + 1 - len(inner)
+        depth = 1
+        for c in inner:
+            c_size, c_depth = memo.get(id(c), (1, 1))  # a cycle: counted once
+            size += c_size
+            depth = max(depth, c_depth + 1)
+        memo[id(node)] = (min(size, 2**62), depth)
+    return memo[id(value)]
+
+
+def is_regular(path: str | os.PathLike[str]) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
