@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from . import format as fmt
 from .base import RunDetail, RunStore, history_frame
+from .edits import NOTE_FACT, apply_edits, read_edits
 from .inputs import read_inputs
 
 if TYPE_CHECKING:
@@ -21,12 +22,24 @@ class TrackStore(RunStore):
     kind = "tracktui"
     writes_index_in_store = True
 
+    def __init__(self, root: Path, include_deleted: bool = False) -> None:
+        super().__init__(root)
+        self.include_deleted = include_deleted
+        """Also list the runs in the trash (`tracktui rm`), with status `deleted`."""
+
     def _scan(self) -> dict[str, list[int]]:
         units: dict[str, list[int]] = {}
+        self._scan_folder(self.root, "", units)
+        if self.include_deleted:
+            self._scan_folder(self.root / fmt.TRASH_DIR, f"{fmt.TRASH_DIR}/", units)
+        return units
+
+    @staticmethod
+    def _scan_folder(root: Path, prefix: str, units: dict[str, list[int]]) -> None:
         try:
-            experiments = [e for e in os.scandir(self.root) if e.is_dir() and not e.name.startswith(".")]
-        except FileNotFoundError:
-            return units
+            experiments = [e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")]
+        except (FileNotFoundError, NotADirectoryError):
+            return
         for exp in experiments:
             try:
                 runs = list(os.scandir(exp.path))
@@ -39,8 +52,7 @@ class TrackStore(RunStore):
                     st = run.stat()
                 except OSError:
                     continue  # deleted while we looked
-                units[f"{exp.name}/{run.name}"] = [st.st_mtime_ns, st.st_ctime_ns]
-        return units
+                units[f"{prefix}{exp.name}/{run.name}"] = [st.st_mtime_ns, st.st_ctime_ns]
 
     def _read_files(self, path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str]]:
         """meta, params, tags and summary of a run folder, and what was wrong with them."""
@@ -68,16 +80,20 @@ class TrackStore(RunStore):
         return meta, params, tags, summary, problems
 
     def _read_record(self, unit: str) -> dict[str, Any]:
-        exp_dir, run_id = unit.split("/", 1)
+        exp_dir, run_id = unit.split("/")[-2:]
         meta, params, tags, summary, problems = self._read_files(self.root / unit)
         metrics = summary.get("metrics") if isinstance(summary.get("metrics"), dict) else {}
         status = meta.get("status")
         if meta and status not in fmt.WRITTEN_STATUSES:
             problems.append(f"meta.json has an unknown status {str(status)[:40]!r}")
+        name, tags, _ = apply_edits(str(meta.get("name") or run_id), {str(k): str(v) for k, v in tags.items()},
+                                    read_edits(self.root / unit))
+        if unit.startswith(f"{fmt.TRASH_DIR}/") and not problems:
+            status = fmt.DELETED_STATUS
         return {
             "run_id": run_id,
             "experiment": str(meta.get("experiment") or exp_dir),
-            "name": str(meta.get("name") or run_id),
+            "name": name,
             "status": "damaged" if problems else str(status),
             "reason": "; ".join(problems) or None,
             "created": _number(meta.get("created")),
@@ -88,7 +104,7 @@ class TrackStore(RunStore):
             "pid_start": _small_int(meta.get("pid_start")),
             "heartbeat": _number(summary.get("heartbeat")),
             "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
-            "tags": {str(k): str(v) for k, v in tags.items()},
+            "tags": tags,
             "metrics": {k: v for k, v in metrics.items() if isinstance(v, dict)},
         }
 
@@ -108,6 +124,10 @@ class TrackStore(RunStore):
             "path": str(path),
             "parent": meta.get("parent"), "exit_code": meta.get("exit_code"),  # runs of `tracktui run`
         }
+        note = apply_edits("", {}, read_edits(path))[2]
+        note = note if note is not None else meta.get(NOTE_FACT)
+        if isinstance(note, str) and note:
+            facts[NOTE_FACT] = note
         status = record["status"] if record["status"] != "running" else self.status_of(record)
         return RunDetail(
             run_id=run_id, experiment=record["experiment"], name=record["name"], status=status,
