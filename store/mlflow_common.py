@@ -273,3 +273,7 @@ class MlflowRunStore(RunStore):
 
     def _visible(self, record: Mapping[str, Any]) -> bool:
         return self.include_deleted or not record.get("deleted")
+
+    def status_of(self, record: dict[str, Any]) -> str:
+        """`deleted` for a deleted run (listed with `include_deleted`), as in a tracktui store's trash."""
+        return "deleted" if record.get("deleted") else super().status_of(record)

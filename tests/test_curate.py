@@ -234,3 +234,12 @@ def test_refusals_name_the_reason(tmp_path: Path) -> None:
         curate.set_tags(reader, "nope", {"a": "b"})
     assert not list((tmp_path / "exp" / rid).glob("edit.*"))
     assert os.listdir(tmp_path / "exp") == [rid]
+
+
+def test_deleted_runs_have_the_status_deleted_in_mlflow_stores_too(tmp_path: Path) -> None:
+    exp = write_experiment(tmp_path / "mlruns", "0", "Default")
+    write_run(exp, mlflow_run_id(1), "kept")
+    write_run(exp, mlflow_run_id(2), "binned", lifecycle="deleted")
+    frame = store.open_store(tmp_path / "mlruns", include_deleted=True).runs_frame()
+    assert dict(zip(frame.name, frame.status)) == {"kept": "finished", "binned": "deleted"}
+    assert list(store.open_store(tmp_path / "mlruns").runs_frame().name) == ["kept"]

@@ -56,6 +56,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .status import STATUS_LOOKS
+
 __all__ = ["Filter", "FilterError", "apply_filter", "parse_filter", "resolve_field", "status_hint"]
 
 PREFIXES = ("params.", "metrics.", "tags.")
@@ -77,7 +79,7 @@ HAS_PREFIX = "has:"
 DURATION_UNITS = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(sec|min|s|m|h|d|w)", re.IGNORECASE)
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T_](\d{2}):(\d{2})(?::(\d{2}))?)?")
-KNOWN_STATUSES = ("running", "finished", "failed", "killed", "crashed", "damaged", "deleted")
+KNOWN_STATUSES = tuple(STATUS_LOOKS)
 WORD_BREAKERS = frozenset("()=!<>~")
 QUOTES = frozenset("\"'")
 

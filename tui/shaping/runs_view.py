@@ -20,7 +20,7 @@ from .filter_expr import Filter, FilterError, parse_filter
 from .formatting import cell_width, format_ago, format_duration, format_value, printable
 
 STATUS_GLYPHS = {
-    "running": "▶", "finished": "✓", "failed": "✗", "killed": "■", "crashed": "‼", "damaged": "⚠",
+    "running": "▶", "finished": "✓", "failed": "✗", "killed": "■", "crashed": "‼", "damaged": "⚠", "deleted": "⌫",
 }
 LEAD = ("status", "name")
 """Always first; then metrics, params, tags (what a run did before what it was given, as MLflow orders them)."""
