@@ -103,6 +103,7 @@ class TrackStore(RunStore):
             "pid": _small_int(meta.get("pid")),
             "pid_start": _small_int(meta.get("pid_start")),
             "heartbeat": _number(summary.get("heartbeat")),
+            "parent": meta.get("parent") if isinstance(meta.get("parent"), str) else None,
             "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
             "tags": tags,
             "metrics": {k: v for k, v in metrics.items() if isinstance(v, dict)},

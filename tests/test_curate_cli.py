@@ -144,3 +144,23 @@ def test_rm_of_a_live_run_is_refused_in_a_real_process(tmp_path: Path) -> None:
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert store.open_store(root).run(store.open_store(root).resolve("live-0")).tags["seen"] == "yes"
+
+
+def test_ls_groups_by_parent_run_in_both_kinds_of_store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "store"
+    with store.start_run(experiment="e", name="sweep", root=root, system_metrics_interval=0) as parent:
+        pass
+    for i in range(2):
+        with store.start_run(experiment="e", name=f"child-{i}", root=root, system_metrics_interval=0) as child:
+            child._meta["parent"] = parent.id  # what a run started under `tracktui run` records
+            child.log_metric("loss", float(i))
+    out, _ = _out(capsys, ["ls", str(root), "--group", "parent", "--json"])
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["parent"], r["count"]) for r in rows] == [(parent.id, 2), (None, 1)]
+    assert rows[0]["metrics.loss.mean"] == pytest.approx(0.5)
+    exp = write_experiment(tmp_path / "mlruns", "0", "Default")
+    write_run(exp, mlflow_run_id(1), "outer")
+    for n in (2, 3):
+        write_run(exp, mlflow_run_id(n), f"inner-{n}", tags={"mlflow.parentRunId": mlflow_run_id(1)})
+    out, _ = _out(capsys, ["ls", str(tmp_path / "mlruns"), "--group", "parent", "--csv"])
+    assert out.splitlines()[1:] == [f"{mlflow_run_id(1)},2", ",1"]
