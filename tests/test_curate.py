@@ -243,3 +243,38 @@ def test_deleted_runs_have_the_status_deleted_in_mlflow_stores_too(tmp_path: Pat
     frame = store.open_store(tmp_path / "mlruns", include_deleted=True).runs_frame()
     assert dict(zip(frame.name, frame.status)) == {"kept": "finished", "binned": "deleted"}
     assert list(store.open_store(tmp_path / "mlruns").runs_frame().name) == ["kept"]
+
+
+def test_edits_made_while_a_writer_resumes_and_folds_are_all_kept(tmp_path: Path) -> None:
+    """An editor process tags the run 40 times while this process resumes it (and folds the
+    edit log into tags.json) again and again: no edit is lost (a few seconds of real processes)."""
+    rid = _finished_run(tmp_path)
+    go, done = tmp_path / ".go", tmp_path / ".done"
+    code = f"""
+        import pathlib, time, store
+        from store import curate
+        reader = store.open_store({str(tmp_path)!r})
+        while not pathlib.Path({str(go)!r}).exists():
+            time.sleep(0.005)
+        for i in range(40):
+            curate.set_tags(reader, {rid!r}, {{f"k{{i}}": str(i)}})
+            time.sleep(0.005)
+        pathlib.Path({str(done)!r}).write_text("done")
+    """
+    editor = run_python(code, wait=False)
+    go.write_text("go")
+    resumes = 0
+    while not done.exists() or resumes < 3:
+        assert editor.poll() in (None, 0), editor.stderr.read().decode() if editor.stderr else ""
+        with store.start_run(resume=rid, root=tmp_path, system_metrics_interval=0) as run:
+            run.set_tag(f"w{resumes}", "x")
+        resumes += 1
+    assert editor.wait(timeout=60) == 0
+    tags = store.open_store(tmp_path).run(rid).tags
+    assert {f"k{i}" for i in range(40)} <= set(tags), "every edit survives the folds"
+    assert {f"w{i}" for i in range(resumes)} <= set(tags), "and so does every tag the writer set"
+    with store.start_run(resume=rid, root=tmp_path, system_metrics_interval=0):
+        pass
+    folder = tmp_path / "exp" / rid
+    assert not list(folder.glob("edit.*")), "the last resume folded everything"
+    assert {f"k{i}" for i in range(40)} <= set(json.loads((folder / fmt.TAGS).read_text()))
