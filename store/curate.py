@@ -31,10 +31,15 @@ from .process import hostname, user
 
 def writable_root(store: RunStore) -> Path:
     """The store's folder, if tracktui may change it; `ReadOnlyStoreError` for an MLflow store."""
-    if store.kind != "tracktui":
+    if not can_curate(store):
         raise ReadOnlyStoreError(
             f"{store.root} is an MLflow store, which tracktui opens read-only; change its runs with MLflow")
     return Path(store.root)
+
+
+def can_curate(store: RunStore) -> bool:
+    """Whether runs of this store can be tagged, renamed, deleted (the app greys its keys out if not)."""
+    return store.kind == "tracktui"
 
 
 def run_folder(root: Path, run_id: str) -> Path:

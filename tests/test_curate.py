@@ -91,6 +91,7 @@ def test_mlflow_stores_are_read_only(tmp_path: Path) -> None:
     write_run(exp, mlflow_run_id(1), "m1")
     reader = store.open_store(tmp_path / "mlruns")
     rid = reader.resolve("m1")
+    assert not curate.can_curate(reader) and curate.can_curate(TrackStore(tmp_path))
     for action in (lambda: curate.set_tags(reader, rid, {"a": "b"}), lambda: curate.rename(reader, rid, "x"),
                    lambda: curate.delete(reader, rid), lambda: curate.purge(reader, 0)):
         with pytest.raises(ReadOnlyStoreError, match="read-only"):
