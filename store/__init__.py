@@ -154,8 +154,8 @@ def finish(status: str = "finished") -> None:
 def open_store(path: str | os.PathLike[str] | None = None, include_deleted: bool = False) -> RunStore:
     """A reader for the store at `path`: tracktui's own format or an MLflow store.
 
-    `include_deleted` also lists MLflow runs and experiments that were deleted (MLflow keeps
-    them until garbage collection); tracktui stores have no such runs.
+    `include_deleted` also lists deleted runs: MLflow's (kept until its garbage collection)
+    and those in a tracktui store's trash (`store.curate.delete`), with status `deleted`.
     Raises `NotAStoreError` (with what was expected) for anything else.
     """
     from .detect import open_any

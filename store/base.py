@@ -26,7 +26,8 @@ from .process import hostname, pid_alive
 if TYPE_CHECKING:
     import pandas as pd
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
+"""4: per-file signatures and the run folder's own (edits are new files), and records carry `parent`."""
 INDEX_SAVE_INTERVAL = 30.0
 """A live store changes every few seconds; rewriting a large index that often would cost more than it saves."""
 STALE_TEMPORARY_SECONDS = 300.0
@@ -169,7 +170,9 @@ class RunStore:
         params: dict[str, list[Any]] = {}
         metrics: dict[str, Any] = {}
         tags: dict[str, list[Any]] = {}
+        parents: list[Any] = [None] * n
         for i, rec in enumerate(records):
+            parents[i] = rec.get("parent") or (rec.get("system_tags") or {}).get("mlflow.parentRunId")
             for col in ("run_id", "experiment", "name", "created", "ended", "host", "user", "reason", "heartbeat"):
                 base[col][i] = rec.get(col)
             base["status"][i] = self.status_of(rec)
@@ -204,6 +207,8 @@ class RunStore:
         columns.update((f"metrics.{k}", metrics[k]) for k in sorted(metrics, key=natural_key))
         columns.update((f"tags.{k}", tags[k]) for k in sorted(tags, key=natural_key))
         columns.update((c, base[c]) for c in EXTRA_COLUMNS)
+        if any(parents):  # only stores with nested runs get the column (group by parent)
+            columns["parent"] = _objects(parents)
         frame = pd.DataFrame(columns, copy=False)
         if n:
             order = np.argsort(-np.nan_to_num(created, nan=-np.inf), kind="stable")

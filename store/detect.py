@@ -27,11 +27,11 @@ EXPECTED = (
 
 
 def open_any(path: str | os.PathLike[str], include_deleted: bool = False) -> RunStore:
-    """The reader for whatever store `path` names. `include_deleted` only matters for MLflow stores."""
+    """The reader for whatever store `path` names. `include_deleted` also lists deleted runs."""
     root = _local_path(os.fspath(path))
     expected = EXPECTED.format(marker=fmt.STORE_MARKER)
     if (root / fmt.STORE_MARKER).is_file():
-        return TrackStore(root)
+        return TrackStore(root, include_deleted=include_deleted)
     if not root.exists():
         raise NotAStoreError(
             f"{root} does not exist; pass an existing store: {expected}, or log a run there first")
@@ -43,7 +43,7 @@ def open_any(path: str | os.PathLike[str], include_deleted: bool = False) -> Run
         what = "an SQLite database without MLflow's tables" if is_sqlite_file(root) else "a file"
         raise NotAStoreError(f"{root} is {what}; expected {expected}")
     if _looks_like_tracktui(root):
-        return TrackStore(root)
+        return TrackStore(root, include_deleted=include_deleted)
     if _looks_like_mlruns(root):
         from .mlflow_file import MlflowFileStore
 

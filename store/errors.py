@@ -24,3 +24,11 @@ class RunNotFoundError(StoreError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "run not found"
+
+
+class ReadOnlyStoreError(StoreError):
+    """A change asked of a store tracktui only reads (MLflow's)."""
+
+
+class RunLiveError(StoreError, RuntimeError):
+    """A change refused because the run's writer is alive (deleting or renaming a live run)."""

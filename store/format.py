@@ -31,6 +31,12 @@ LOCK = "lock"
 METRICS_DIR = "metrics"
 ARTIFACTS_DIR = "artifacts"
 HISTORY_SUFFIX = ".f64"
+TRASH_DIR = ".trash"
+"""Deleted runs: `<store>/.trash/<experiment-folder>/<run-id>/`, restorable until purged."""
+DELETED = "deleted.json"
+"""In a trashed run folder: when it was deleted and by whom."""
+DELETED_STATUS = "deleted"
+"""The status readers give a run in the trash (never written to meta.json)."""
 
 HEARTBEAT_INTERVAL = 5.0
 """Seconds between summary rewrites of a live run, even when nothing was logged."""

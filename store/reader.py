@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from . import format as fmt
 from . import safe_read
 from .base import RunDetail, RunStore, history_frame
+from .edits import NOTE_FACT, apply_edits, read_edits
 from .inputs import read_inputs
 
 if TYPE_CHECKING:
@@ -22,22 +23,36 @@ class TrackStore(RunStore):
     kind = "tracktui"
     writes_index_in_store = True
 
+    def __init__(self, root: Path, include_deleted: bool = False) -> None:
+        super().__init__(root)
+        self.include_deleted = include_deleted
+        """Also list the runs in the trash (`tracktui rm`), with status `deleted`."""
+
     RECORD_FILES = (fmt.META, fmt.PARAMS, fmt.TAGS, fmt.SUMMARY)
     """The files a listing record is built from; its signature is theirs."""
 
     def _scan(self) -> dict[str, list[int]]:
-        """Each run folder with `[size, mtime_ns, ctime_ns]` of each of RECORD_FILES (`-1, 0, 0` when absent).
+        """Each run folder with `[0, mtime_ns, ctime_ns]` of the folder itself, then `[size, mtime_ns, ctime_ns]`
+        of each of RECORD_FILES (`-1, 0, 0` when absent).
 
-        The files themselves, not their folder: a rewrite in place (an editor, `rsync
-        --inplace`) changes a file but not the folder it sits in.
+        The files themselves, not only their folder: a rewrite in place (an editor, `rsync
+        --inplace`) changes a file but not the folder it sits in; the folder's times catch new
+        files in it (curation edits).
         """
         units: dict[str, list[int]] = {}
+        self._scan_folder(self.root, "", units)
+        if self.include_deleted:
+            self._scan_folder(self.root / fmt.TRASH_DIR, f"{fmt.TRASH_DIR}/", units)
+        return units
+
+    @staticmethod
+    def _scan_folder(root: Path, prefix: str, units: dict[str, list[int]]) -> None:
         try:
-            experiments = [e for e in os.scandir(self.root) if e.is_dir() and not e.name.startswith(".")]
+            experiments = [e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")]
         except (FileNotFoundError, NotADirectoryError):
-            return units
+            return
         stat = os.stat
-        names = self.RECORD_FILES
+        names = TrackStore.RECORD_FILES
         for exp in experiments:
             try:
                 runs = list(os.scandir(exp.path))
@@ -46,7 +61,12 @@ class TrackStore(RunStore):
             for run in runs:
                 if run.name.startswith(".") or not run.is_dir():
                     continue
-                sig: list[int] = []
+                try:
+                    folder = run.stat()
+                except OSError:
+                    continue  # deleted while we looked
+                # The folder's own times catch new files in it (curation edits are new files).
+                sig: list[int] = [0, folder.st_mtime_ns, folder.st_ctime_ns]
                 base = run.path + os.sep
                 for name in names:
                     try:
@@ -54,8 +74,7 @@ class TrackStore(RunStore):
                         sig += (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
                     except (OSError, ValueError):
                         sig += (-1, 0, 0)
-                units[f"{exp.name}/{run.name}"] = sig
-        return units
+                units[f"{prefix}{exp.name}/{run.name}"] = sig
 
     def _sig_time(self, sig: list[int]) -> float:
         """The latest mtime of the record's files (ctime can only be "now", it would never settle)."""
@@ -87,16 +106,20 @@ class TrackStore(RunStore):
         return meta, params, tags, summary, problems
 
     def _read_record(self, unit: str) -> dict[str, Any]:
-        exp_dir, run_id = unit.split("/", 1)
+        exp_dir, run_id = unit.split("/")[-2:]
         meta, params, tags, summary, problems = self._read_files(self.root / unit)
         metrics = summary.get("metrics") if isinstance(summary.get("metrics"), dict) else {}
         status = meta.get("status")
         if meta and status not in fmt.WRITTEN_STATUSES:
             problems.append(f"meta.json has an unknown status {str(status)[:40]!r}")
+        name, tags, _ = apply_edits(str(meta.get("name") or run_id), {str(k): str(v) for k, v in tags.items()},
+                                    read_edits(self.root / unit))
+        if unit.startswith(f"{fmt.TRASH_DIR}/") and not problems:
+            status = fmt.DELETED_STATUS
         return {
             "run_id": run_id,
             "experiment": str(meta.get("experiment") or exp_dir),
-            "name": str(meta.get("name") or run_id),
+            "name": name,
             "status": "damaged" if problems else str(status),
             "reason": "; ".join(problems) or None,
             "created": _number(meta.get("created")),
@@ -106,8 +129,9 @@ class TrackStore(RunStore):
             "pid": _small_int(meta.get("pid")),
             "pid_start": _small_int(meta.get("pid_start")),
             "heartbeat": _number(summary.get("heartbeat")),
+            "parent": meta.get("parent") if isinstance(meta.get("parent"), str) else None,
             "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
-            "tags": {str(k): str(v) for k, v in tags.items()},
+            "tags": tags,
             "metrics": {k: v for k, v in metrics.items() if isinstance(v, dict)},
         }
 
@@ -127,6 +151,10 @@ class TrackStore(RunStore):
             "path": str(path),
             "parent": meta.get("parent"), "exit_code": meta.get("exit_code"),  # runs of `tracktui run`
         }
+        note = apply_edits("", {}, read_edits(path))[2]
+        note = note if note is not None else meta.get(NOTE_FACT)
+        if isinstance(note, str) and note:
+            facts[NOTE_FACT] = note
         status = record["status"] if record["status"] != "running" else self.status_of(record)
         return RunDetail(
             run_id=run_id, experiment=record["experiment"], name=record["name"], status=status,

@@ -17,8 +17,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable
 
+from . import edits, lifecycle
 from . import format as fmt
-from . import lifecycle
 from .errors import RunFinishedError
 from .lifecycle import FLUSH_INTERVAL, active_run, install_exit_hooks, open_runs, push_active
 from .lock import release_lock, take_lock
@@ -82,8 +82,14 @@ class Run:
             self.path = self._find(root, self.id)
             take_lock(self.path, self.id)
             self._load_existing()
+            folded = edits.fold_into(self.path, self._meta, self._tags)  # curation edits (store/edits.py)
+            self.name = self._meta.get("name", self.id)
+            if folded:
+                fmt.atomic_write_json(self.path / fmt.TAGS, self._tags)
             self._write_meta()
             self._write_summary()
+            for path in folded:
+                path.unlink(missing_ok=True)
         else:
             self.path = root / fmt.experiment_dirname(experiment) / self.id
             self._create()

@@ -20,12 +20,20 @@ from store.reader import TrackStore
 from .shaping.formatting import printable
 
 DEMO_MARK = ".tracktui-demo"
+CURATE_COMMANDS = ("tag", "note", "rename", "rm", "restore", "gc")
 
 USAGE = """\
 tracktui [STORE]                         open the app on a store (default: $TRACKTUI_STORE or ./tracktui-store)
 tracktui demo [DIR]                      write a demo store and open it
-tracktui ls [STORE] [--json|--csv|--tsv|--table]
+tracktui ls [STORE] [--filter EXPR] [--sort KEY[,-KEY]] [--columns K,K] [--limit N] [--group KEY[,KEY]]
+            [--deleted] [--json|--csv|--tsv|--table]
                                          print the runs (a table; tab-separated lines when piped)
+tracktui tag STORE RUN KEY=VALUE... [--rm KEY]   add, change or remove tags (RUN: id, id prefix or name)
+tracktui note STORE RUN TEXT|-           write a run's note (- reads stdin)
+tracktui rename STORE RUN NAME           rename a finished run
+tracktui rm STORE RUN...                 move runs to the store's trash
+tracktui restore STORE RUN...            bring deleted runs back
+tracktui gc STORE --older-than 30d       empty the trash of runs deleted longer ago
 tracktui diff STORE RUN RUN [...]        print a diff of runs (by id, id prefix or name)
 tracktui run [OPTIONS] -- CMD [ARGS...]  run a command as a run (exit code, console, system metrics)
 tracktui logs STORE RUN [--follow] [--tail N]  print what a run printed
@@ -34,7 +42,7 @@ tracktui logs STORE RUN [--follow] [--tail N]  print what a run printed
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run", "logs") else "open"
+    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run", "logs", *CURATE_COMMANDS) else "open"
     if command == "run":  # its own errors and Ctrl-C belong to the wrapped command
         from .run_cli import run_main
 
@@ -50,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
             from .logs_cli import logs_main
 
             return logs_main(argv[1:])
+        if command in CURATE_COMMANDS:
+            from .curate_cli import curate_command
+
+            return curate_command(command, argv[1:], _open)
         return open_app(argv)
     except (NotAStoreError, StoreError) as exc:
         message = "\n".join(printable(line) for line in str(exc).splitlines())
@@ -166,17 +178,49 @@ def ls(argv: list[str]) -> int:
     fmt.add_argument("--csv", action="store_true", help="CSV with a header row, every column")
     fmt.add_argument("--tsv", action="store_true", help="tab-separated lines (the default when piped)")
     fmt.add_argument("--table", action="store_true", help="the aligned table, also when piped (for less -S)")
-    parser.add_argument("--deleted", action="store_true", help="include deleted MLflow runs")
-    args = parser.parse_args(argv)
+    parser.add_argument("--deleted", action="store_true", help="include deleted runs (status deleted)")
+    parser.add_argument("--filter", default="", metavar="EXPR", help="the app's filter language, e.g. 'mse < 5'")
+    parser.add_argument("--sort", metavar="KEY[,-KEY]", help="sort by columns; -KEY sorts descending")
+    parser.add_argument("--columns", metavar="K,K", help="print only these columns (short names work)")
+    parser.add_argument("--limit", type=int, metavar="N", help="print at most N runs (or groups)")
+    parser.add_argument("--group", metavar="KEY[,KEY]",
+                        help="one row per group: count and metrics.<key>.mean/std/min/max; "
+                             "--sort then sorts groups (a metric by its mean), --columns picks metrics")
+    args = parser.parse_args(_glue_sort(argv))
     reader = _open(_store_path(args.store), args.deleted)
     frame = reader.runs_frame()
     from .tables import TABLE_MAX_COLUMNS, cap_columns, runs_rich_table, shown_columns, write_csv, write_tsv
 
+    columns: list[str] | None = None
+    if args.filter or args.sort or args.columns or args.limit is not None or args.group:
+        from .ls_query import select_runs
+        from .shaping.filter_expr import FilterError
+
+        try:
+            grouped = bool(args.group)
+            selection = select_runs(frame, args.filter, None if grouped else args.sort, args.columns,
+                                    None if grouped else args.limit)
+            if selection.hint:
+                print(f"tracktui ls: {printable(selection.hint)}", file=sys.stderr)
+            if grouped:
+                return _print_groups(reader, selection.frame, args, selection.columns)
+        except FilterError as exc:
+            print(f"tracktui ls: {printable(exc.message)}", file=sys.stderr)
+            return 2
+        frame, columns = selection.frame, selection.columns
     if args.csv:
-        write_csv(frame, sys.stdout)
+        write_csv(frame[columns] if columns else frame, sys.stdout)
         return 0
     if args.json:
-        _print_json_lines(reader, frame)
+        _print_json_lines(reader, frame, columns)
+        return 0
+    if columns:
+        if args.tsv or not (args.table or sys.stdout.isatty()):
+            write_tsv(frame, columns, sys.stdout)
+        else:
+            from .ls_query import print_table
+
+            print_table(frame, columns, _title(reader, len(frame), "run"))
         return 0
     keys = shown_columns(frame)
     if args.tsv or not (args.table or sys.stdout.isatty()):
@@ -193,7 +237,7 @@ def ls(argv: list[str]) -> int:
     # hide took most of the 13-22 s that `ls` took on a run with 10,000 params.
     base = [c for c in frame.columns if c in ("run_id", *BASE_SHOWN)]
     view = RunsView(frame=frame[[*base, *(k for k in keys if k not in base)]], now=time.time())
-    title = Text(f"{printable(str(reader.root))} — {len(frame)} run{'s' if len(frame) != 1 else ''}")
+    title = Text(_title(reader, len(frame), "run"))
     table = runs_rich_table(view, title=title)
     console = Console()
     # Measured without the terminal's cap (80 columns when piped with --table): wide tables
@@ -210,7 +254,51 @@ def ls(argv: list[str]) -> int:
     return 0
 
 
-def _print_json_lines(reader: RunStore, frame: object) -> None:
+def _glue_sort(argv: list[str]) -> list[str]:
+    """`--sort -mse` as `--sort=-mse`: argparse would take `-mse` for an option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--sort" and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            out.append(f"--sort={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
+def _title(reader: RunStore, count: int, what: str) -> str:
+    return f"{printable(str(reader.root))} — {count} {what}{'s' if count != 1 else ''}"
+
+
+def _print_groups(reader: RunStore, frame: object, args: argparse.Namespace, metrics: list[str] | None) -> int:
+    """`ls --group`: one row per group of the selected runs (see `ls_query.groups_of`)."""
+    import pandas as pd
+
+    from .ls_query import groups_of, print_table, write_json_lines
+    from .tables import write_csv, write_tsv
+
+    assert isinstance(frame, pd.DataFrame)
+    table = groups_of(frame, args.group, metrics, args.sort).table
+    if args.limit is not None:
+        if args.limit < 0:
+            from .shaping.filter_expr import FilterError
+
+            raise FilterError("--limit takes a count of zero or more")
+        table = table.iloc[:args.limit]
+    if args.csv:
+        write_csv(table, sys.stdout)
+    elif args.json:
+        write_json_lines(table, sys.stdout)
+    elif args.tsv or not (args.table or sys.stdout.isatty()):
+        write_tsv(table, list(table.columns), sys.stdout)
+    else:
+        print_table(table, list(table.columns), _title(reader, len(table), "group"))
+    return 0
+
+
+def _print_json_lines(reader: RunStore, frame: object, keep: list[str] | None = None) -> None:
     """One JSON object per run, every column; lists and dicts logged as params stay JSON values
     (the listing holds them as JSON text, so those runs' params are read back whole). JSON
     escapes every control character (ensure_ascii), so nothing in it can act on a terminal."""
@@ -234,7 +322,7 @@ def _print_json_lines(reader: RunStore, frame: object) -> None:
             for key, value in raw.items():
                 if isinstance(value, (list, dict)) and f"params.{key}" in record:
                     record[f"params.{key}"] = _json_value(value)
-        print(json.dumps(record, default=str))
+        print(json.dumps({k: record[k] for k in keep} if keep else record, default=str))
 
 
 def diff(argv: list[str]) -> int:

@@ -48,14 +48,17 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Filter", "FilterError", "apply_filter", "parse_filter"]
+from .status import STATUS_LOOKS
+
+__all__ = ["Filter", "FilterError", "apply_filter", "parse_filter", "resolve_field", "status_hint"]
 
 PREFIXES = ("params.", "metrics.", "tags.")
 """Column families whose prefix may be left out of a field name."""
@@ -70,6 +73,13 @@ COMPARISON_OPERATORS = ("==", "!=", "<=", ">=", "!~", "=~", "=", "<", ">", "~")
 """Longest first, so the tokenizer takes ``<=`` before ``<``."""
 
 KEYWORDS = frozenset({"and", "or", "not"})
+TIME_COLUMNS = frozenset({"created", "ended"})
+"""Seconds since the epoch: compared with dates (`2026-11-01`) and ages (`2d`: two days ago)."""
+HAS_PREFIX = "has:"
+DURATION_UNITS = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "w": 7 * 86400.0}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(sec|min|s|m|h|d|w)", re.IGNORECASE)
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T_](\d{2}):(\d{2})(?::(\d{2}))?)?")
+KNOWN_STATUSES = tuple(STATUS_LOOKS)
 WORD_BREAKERS = frozenset("()=!<>~")
 QUOTES = frozenset("\"'")
 
@@ -177,6 +187,10 @@ class _Value:
     number: float | None
     """The value as a number when it is compared numerically, else None."""
     position: int
+    ago: float | None = None
+    """For `created`/`ended` given as an age (`2d`): seconds before the time the filter is applied."""
+    span: float | None = None
+    """For a date without a time: its length (a day), so `created = 2026-11-01` means that day."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +198,24 @@ class _Compare:
     column: str
     op: str
     value: _Value
+    position: int
+
+
+@dataclass(frozen=True)
+class _In:
+    """`column in (a, b)`: equal to any of the values; `not in` is its negation."""
+
+    column: str
+    values: tuple[_Value, ...]
+    negated: bool
+    position: int
+
+
+@dataclass(frozen=True)
+class _Has:
+    """`has:column`: the run has a value there."""
+
+    column: str
     position: int
 
 
@@ -210,7 +242,9 @@ class _Or:
     parts: tuple[_Node, ...]
 
 
-_Node = Union[_Compare, _FreeText, _Not, _And, _Or]
+_Node = _Compare | _In | _Has | _FreeText | _Not | _And | _Or
+_CONDITIONS = (_Compare, _In, _Has)
+"""Nodes that test a field (as opposed to free text)."""
 
 
 # -- parsing -----------------------------------------------------------------------------
@@ -305,10 +339,54 @@ class _Parser:
                 raise self._stray(closing)
             self._next()
             return node
+        if token.kind == "word" and token.text.lower().startswith(HAS_PREFIX) and len(token.text) > len(HAS_PREFIX):
+            name = token.text[len(HAS_PREFIX):]
+            return _Has(_resolve_field(name, self.columns, token.start + len(HAS_PREFIX)), token.start)
         following = self._peek()
         if following is not None and following.kind == "op":
             return self._comparison(token)
+        negated = self._in_follows()
+        if negated is not None:
+            return self._in_list(token, negated)
         return _FreeText(token.text, token.start)
+
+    def _in_follows(self) -> bool | None:
+        """Whether `in (` or `not in (` comes next (and consume it): False, True, or None when not."""
+        rest = self.tokens[self.index:self.index + 3]
+        words = [t.text.lower() if t.kind == "word" else t.kind for t in rest]
+        if words[:2] == ["in", "lparen"]:
+            self.index += 2
+            return False
+        if words[:3] == ["not", "in", "lparen"]:
+            self.index += 3
+            return True
+        return None
+
+    def _in_list(self, field_token: _Token, negated: bool) -> _In:
+        """The values of `field in (a, b, "c d")` after its `(`; commas separate them."""
+        column = _resolve_field(field_token.text, self.columns, field_token.start)
+        opening = self.tokens[self.index - 1]
+        values: list[_Value] = []
+        while True:
+            token = self._peek()
+            if token is None:
+                raise FilterError(f"unbalanced parenthesis at {opening.start}: no ')' closes the list", opening.start)
+            self._next()
+            if token.kind == "rparen":
+                break
+            if token.kind == "string":
+                values.append(_make_value(column, "=", token))
+            elif token.kind == "word":
+                offset = token.start
+                for piece in token.text.split(","):
+                    if piece:
+                        values.append(_make_value(column, "=", _Token("word", piece, offset, offset + len(piece))))
+                    offset += len(piece) + 1
+            else:
+                raise FilterError(f"unexpected '{token.text}' in the list at {token.start}", token.start)
+        if not values:
+            raise FilterError(f"empty list after 'in' at {opening.start}", opening.start)
+        return _In(column, tuple(values), negated, field_token.start)
 
     def _comparison(self, field_token: _Token) -> _Compare:
         op = self._next()
@@ -343,6 +421,11 @@ def _short_names(column: str) -> tuple[str, str | None]:
             break
     cut = max(short.rfind("."), short.rfind("/"))
     return short, (short[cut + 1:] if cut >= 0 else None)
+
+
+def resolve_field(name: str, columns: Sequence[str]) -> str:
+    """The column a field name means (full or short name, as in filters); FilterError if none or several."""
+    return _resolve_field(name, columns, 0)
 
 
 def _resolve_field(name: str, columns: Sequence[str], position: int) -> str:
@@ -410,9 +493,58 @@ def _as_number(text: str) -> float | None:
         return None
 
 
+def parse_duration(text: str) -> float | None:
+    """Seconds in `90s`, `10m`, `1h30m`, `2d`, `1w` (also `min`, `sec`); None if it is not one."""
+    text = text.strip()
+    if not text or _DURATION.sub("", text):
+        return None
+    return sum(float(n) * DURATION_UNITS[unit.lower()] for n, unit in _DURATION.findall(text))
+
+
+def _parse_date(text: str) -> tuple[float, float | None] | None:
+    """Local time of `YYYY-MM-DD[THH:MM[:SS]]` in seconds, and a day's length for a date alone."""
+    match = _DATE.fullmatch(text.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second = match.groups()
+    try:
+        when = pd.Timestamp(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+    except ValueError:
+        return None
+    seconds = float(time.mktime(when.timetuple()))
+    return seconds, (86400.0 if hour is None else None)
+
+
+def _time_value(column: str, op: str, token: _Token) -> _Value | None:
+    """`created > 2d`, `created < 2026-11-01`, `duration > 10m`: the value, or None for a plain number."""
+    if _as_number(token.text) is not None or op in ("~", "!~"):
+        return None
+    if column == "duration":
+        seconds = parse_duration(token.text)
+        return None if seconds is None else _Value(token.text, token.kind == "string", seconds, token.start)
+    if column not in TIME_COLUMNS:
+        return None
+    age = parse_duration(token.text)
+    if age is not None:
+        if op in ("=", "==", "!="):
+            raise FilterError(f"'{token.text}' is an age; compare it with < or > ({column} > {token.text}: "
+                              f"in the last {token.text})", token.start)
+        return _Value(token.text, token.kind == "string", 0.0, token.start, ago=age)
+    date = _parse_date(token.text)
+    if date is None:
+        raise FilterError(f"{column} takes a date (2026-11-01, 2026-11-01T14:30) or an age (2d, 3h, 10m); "
+                          f"'{token.text}' is neither", token.start)
+    seconds, span = date
+    return _Value(token.text, token.kind == "string", seconds, token.start,
+                  span=span if op in ("=", "==", "!=") else None)
+
+
 def _make_value(column: str, op: str, token: _Token) -> _Value:
     """Decide at parse time how the value compares, so mistakes show while typing."""
     quoted = token.kind == "string"
+    timed = _time_value(column, op, token)
+    if timed is not None:
+        return timed
     if op in ("~", "!~"):
         try:
             re.compile(token.text, re.IGNORECASE)
@@ -448,8 +580,9 @@ class _Columns:
     a few dozen, and the remaining per-row work is numpy indexing.
     """
 
-    def __init__(self, frame: pd.DataFrame) -> None:
+    def __init__(self, frame: pd.DataFrame, now: float | None = None) -> None:
         self.frame = frame
+        self.now = time.time() if now is None else now
         self._present: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, pd.Series]] = {}
         self._lower: dict[str, pd.Series] = {}
@@ -522,6 +655,15 @@ def _evaluate(node: _Node, columns: _Columns) -> np.ndarray:
         return ~_evaluate(node.child, columns)
     if isinstance(node, _FreeText):
         return _free_text(node, columns)
+    if isinstance(node, _Has):
+        columns.series(node.column, node.position)
+        return columns.present(node.column).copy()
+    if isinstance(node, _In):
+        columns.series(node.column, node.position)
+        hit = np.zeros(len(columns.frame), dtype=bool)
+        for value in node.values:
+            hit |= _equal(node.column, value, columns)
+        return ~hit if node.negated else hit
     return _compare(node, columns)
 
 
@@ -556,8 +698,9 @@ def _compare(node: _Compare, columns: _Columns) -> np.ndarray:
         equal = _equal(column, value, columns)
         return equal if op != "!=" else ~equal
     if value.number is not None:
+        number = columns.now - value.ago if value.ago is not None else value.number
         with np.errstate(invalid="ignore"):
-            return np.asarray(_ORDER[op](columns.numbers(column), value.number), dtype=bool)
+            return np.asarray(_ORDER[op](columns.numbers(column), number), dtype=bool)
     return columns.spread(column, _ORDER[op](columns.distinct_lower(column), value.text.lower()))
 
 
@@ -566,6 +709,10 @@ def _equal(column: str, value: _Value, columns: _Columns) -> np.ndarray:
         return columns.spread(column, columns.distinct_lower(column) == value.text.lower())
     if math.isnan(value.number):
         return ~columns.present(column)
+    if value.span is not None:
+        numbers = columns.numbers(column)
+        with np.errstate(invalid="ignore"):
+            return np.asarray((numbers >= value.number) & (numbers < value.number + value.span), dtype=bool)
     return np.asarray(columns.numbers(column) == value.number, dtype=bool)
 
 
@@ -586,7 +733,7 @@ class Filter:
         stack = [self._root] if self._root is not None else []
         while stack:
             node = stack.pop()
-            if isinstance(node, _Compare):
+            if isinstance(node, _CONDITIONS):
                 return False
             if isinstance(node, _Not):
                 stack.append(node.child)
@@ -599,14 +746,30 @@ class Filter:
         """True for the empty filter, so callers can skip masking and show the table as it is."""
         return self._root is None
 
-    def mask(self, frame: pd.DataFrame) -> np.ndarray:
+    def mask(self, frame: pd.DataFrame, now: float | None = None) -> np.ndarray:
         """One bool per row of `frame`, True for the rows the filter keeps.
 
+        Ages (`created > 2d`) count back from `now` (default: the time of this call), so a
+        filter kept across refreshes stays "the last two days".
         Raises FilterError if `frame` lacks a column the filter was parsed against.
         """
         if self._root is None:
             return np.ones(len(frame), dtype=bool)
-        return np.asarray(_evaluate(self._root, _Columns(frame)), dtype=bool)
+        return np.asarray(_evaluate(self._root, _Columns(frame, now)), dtype=bool)
+
+    def conditions(self) -> list[_Compare | _In | _Has]:
+        """The field tests in the filter, in no particular order."""
+        found: list[_Compare | _In | _Has] = []
+        stack = [self._root] if self._root is not None else []
+        while stack:
+            node = stack.pop()
+            if isinstance(node, _CONDITIONS):
+                found.append(node)
+            elif isinstance(node, _Not):
+                stack.append(node.child)
+            elif isinstance(node, (_And, _Or)):
+                stack.extend(node.parts)
+        return found
 
 
 def parse_filter(text: str, columns: Sequence[str]) -> Filter:
@@ -637,7 +800,7 @@ def _refuse_mixed(root: _Node | None) -> None:
         node = stack.pop()
         if isinstance(node, _FreeText):
             words.append(node)
-        elif isinstance(node, _Compare):
+        elif isinstance(node, _CONDITIONS):
             compares += 1
         elif isinstance(node, _Not):
             stack.append(node.child)
@@ -653,3 +816,31 @@ def _refuse_mixed(root: _Node | None) -> None:
 def apply_filter(frame: pd.DataFrame, text: str) -> pd.DataFrame:
     """The rows of `frame` that `text` keeps, parsed against the frame's own columns."""
     return frame[parse_filter(text, list(frame.columns)).mask(frame)]
+
+
+def status_hint(flt: Filter, frame: pd.DataFrame) -> str | None:
+    """Why `status = X` (or `status in (...)`) found nothing, with the statuses there are.
+
+    The filter line shows this when a status equality matches no run at all (a typo such as
+    `finised`, or `deleted` without `--deleted`); None when every status asked for exists.
+    """
+    if "status" not in frame.columns:
+        return None
+    present = frame["status"].dropna().astype(str).value_counts()
+    have = {str(s).lower() for s in present.index}
+    asked: list[str] = []
+    for node in flt.conditions():
+        if isinstance(node, _Compare) and node.column == "status" and node.op in ("=", "=="):
+            asked.append(node.value.text)
+        elif isinstance(node, _In) and node.column == "status" and not node.negated:
+            asked.extend(v.text for v in node.values)
+    missing = [a for a in asked if a.lower() not in have]
+    if not missing:
+        return None
+    wanted = missing[0]
+    here = ", ".join(f"{status} ({count})" for status, count in present.items()) or "none"
+    if wanted.lower() == "deleted":
+        return f"no deleted runs are listed (open the store with --deleted to see them); statuses here: {here}"
+    close = difflib.get_close_matches(wanted.lower(), KNOWN_STATUSES, n=1, cutoff=0.6)
+    meant = f" — did you mean {close[0]}?" if close else "."
+    return f"no run has status '{wanted}'{meant} Statuses here: {here}"

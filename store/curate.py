@@ -1,0 +1,216 @@
+"""Curating runs of a tracktui store: tags, notes, names, the trash. See "Curation" in FORMAT.md.
+
+Tags, notes and names are edits (`store/edits.py`): each is a new small file in the run
+folder, so they need no lock, never fight a writer (one that is running now, or one that
+resumes the run later and folds them in), and two people editing at once both keep their
+edit. Deleting moves the run folder into `<store>/.trash/` while holding the run's lock,
+so a writer cannot resume it half-way; restoring moves it back the same way; purging
+removes trashed runs older than an age. A live run (its writer alive) is never renamed,
+deleted or restored over.
+
+MLflow stores are read-only here: every function takes a `RunStore` and refuses any other
+kind than tracktui's with `ReadOnlyStoreError`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from . import format as fmt
+from .base import RunStore
+from .edits import write_edit
+from .errors import ReadOnlyStoreError, RunLiveError, RunLockedError, RunNotFoundError, StoreError
+from .lock import lock_held, read_lock, release_lock, take_lock
+from .process import hostname, user
+
+
+def writable_root(store: RunStore) -> Path:
+    """The store's folder, if tracktui may change it; `ReadOnlyStoreError` for an MLflow store."""
+    if not can_curate(store):
+        raise ReadOnlyStoreError(
+            f"{store.root} is an MLflow store, which tracktui opens read-only; change its runs with MLflow")
+    return Path(store.root)
+
+
+def can_curate(store: RunStore) -> bool:
+    """Whether runs of this store can be tagged, renamed, deleted (the app greys its keys out if not)."""
+    return store.kind == "tracktui"
+
+
+def run_folder(root: Path, run_id: str) -> Path:
+    """`<root>/<experiment-folder>/<run_id>` of a run that is not in the trash."""
+    try:
+        experiments = [e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")]
+    except OSError:
+        experiments = []
+    for exp in experiments:
+        candidate = Path(exp.path) / run_id
+        if candidate.is_dir():
+            return candidate
+    raise RunNotFoundError(f"no run {run_id!r} in {root}")
+
+
+def trashed_folder(root: Path, run_id: str) -> Path:
+    """`<root>/.trash/<experiment-folder>/<run_id>` of a deleted run."""
+    trash = root / fmt.TRASH_DIR
+    try:
+        experiments = [e for e in os.scandir(trash) if e.is_dir() and not e.name.startswith(".")]
+    except OSError:
+        experiments = []
+    for exp in experiments:
+        candidate = Path(exp.path) / run_id
+        if candidate.is_dir():
+            return candidate
+    raise RunNotFoundError(f"no deleted run {run_id!r} in {root}; `tracktui ls --deleted {root}` lists them")
+
+
+def live_writer(run_path: Path) -> str | None:
+    """Who is writing the run (`pid N on HOST`), or None when no live writer holds its lock."""
+    lock = run_path / fmt.LOCK
+    if not lock.exists():
+        return None
+    owner = read_lock(lock)
+    if not lock_held(owner, lock, run_path):
+        return None
+    return f"pid {owner.get('pid')} on {owner.get('host')}" if owner else "another process"
+
+
+def _edit(store: RunStore, run_id: str, edit: dict[str, Any]) -> Path:
+    path = run_folder(writable_root(store), run_id)
+    return write_edit(path, {**edit, "host": hostname(), "user": user()})
+
+
+def set_tags(store: RunStore, run_id: str, tags: dict[str, Any] | None = None,
+             remove: list[str] | tuple[str, ...] = ()) -> None:
+    """Add or change `tags` and remove the keys in `remove`; safe on a live run (see module doc)."""
+    plain = {fmt.text_value(fmt.check_key(k, "tag key"), "tag key"): fmt.text_value(str(v), f"tag {k!r}")
+             for k, v in (tags or {}).items()}
+    gone = [fmt.check_key(k, "tag key") for k in remove]
+    if not plain and not gone:
+        raise ValueError("no tags to set or remove")
+    _edit(store, run_id, {"tags": plain, "remove_tags": gone})
+
+
+def set_note(store: RunStore, run_id: str, text: str) -> None:
+    """Write the run's note (any text, several lines; empty clears it); safe on a live run."""
+    _edit(store, run_id, {"note": fmt.text_value(str(text), "note")})
+
+
+def rename(store: RunStore, run_id: str, name: str) -> None:
+    """Give the run a new name; refused while its writer is alive (`RunLiveError`)."""
+    name = fmt.text_value(fmt.check_key(name, "run name"), "run name").strip()
+    path = run_folder(writable_root(store), run_id)
+    who = live_writer(path)
+    if who:
+        raise RunLiveError(f"run {run_id} is live ({who} is writing it); a live run is not renamed: "
+                           f"rename it when it has finished")
+    write_edit(path, {"name": name, "host": hostname(), "user": user()})
+
+
+def delete(store: RunStore, run_id: str) -> Path:
+    """Move the run into the trash; its new folder. Refused while its writer is alive.
+
+    The run's lock is held across the move, so a `start_run(resume=...)` at the same moment
+    either fails to lock it (and the run is deleted) or locks it first (and this refuses).
+    A crashed writer's stale lock is taken over like any writer would.
+    """
+    root = writable_root(store)
+    src = run_folder(root, run_id)
+    try:
+        take_lock(src, run_id)
+    except RunLockedError as exc:
+        who = live_writer(src)
+        reason = f"{who} is writing it" if who else str(exc)
+        raise RunLiveError(f"run {run_id} is live ({reason}); a live run is not deleted: "
+                           f"stop it or wait for it to finish") from None
+    dest = root / fmt.TRASH_DIR / src.parent.name / run_id
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.exists():
+            raise StoreError(f"run {run_id} is already in the trash at {dest}; purge or restore that one first")
+        os.rename(src, dest)
+    except BaseException:
+        release_lock(src)
+        raise
+    try:
+        fmt.atomic_write_json(dest / fmt.DELETED, {"time": time.time(), "host": hostname(), "user": user(),
+                                                   "pid": os.getpid()})
+    finally:
+        release_lock(dest)
+    return dest
+
+
+def restore(store: RunStore, run_id: str) -> Path:
+    """Move a deleted run back to its experiment; its folder again."""
+    root = writable_root(store)
+    src = trashed_folder(root, run_id)
+    take_lock(src, run_id)
+    dest = root / src.parent.name / run_id
+    try:
+        if dest.exists():
+            raise StoreError(f"a run {run_id} exists already at {dest}; it cannot be restored over it")
+        dest.parent.mkdir(exist_ok=True)
+        os.rename(src, dest)
+    except BaseException:
+        release_lock(src)
+        raise
+    try:
+        (dest / fmt.DELETED).unlink(missing_ok=True)
+    finally:
+        release_lock(dest)
+    return dest
+
+
+def deleted_at(path: Path) -> float:
+    """When a trashed run was deleted: `deleted.json`, else the folder's mtime (a delete cut short)."""
+    try:
+        when = fmt.read_json(path / fmt.DELETED).get("time")
+        if isinstance(when, (int, float)) and not isinstance(when, bool):
+            return float(when)
+    except (OSError, ValueError, AttributeError):
+        pass
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return time.time()
+
+
+def purge(store: RunStore, older_than: float, now: float | None = None) -> list[str]:
+    """Remove for good the trashed runs deleted at least `older_than` seconds ago; their ids.
+
+    Each run is first renamed to a hidden temporary (atomic: a `restore` at the same moment
+    wins or loses whole), then removed; a removal cut short leaves a temporary that
+    `format.remove_stale_temporaries` tidies later.
+    """
+    if older_than < 0:
+        raise ValueError("older_than must be zero or more seconds")
+    root = writable_root(store)
+    now = time.time() if now is None else now
+    trash = root / fmt.TRASH_DIR
+    purged: list[str] = []
+    try:
+        experiments = [Path(e.path) for e in os.scandir(trash) if e.is_dir() and not e.name.startswith(".")]
+    except OSError:
+        return purged
+    for exp in experiments:
+        fmt.remove_stale_temporaries(exp)
+        for run in sorted(p for p in exp.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if now - deleted_at(run) < older_than:
+                continue
+            doomed = exp / f".{run.name}.{secrets.token_hex(4)}{fmt.TEMP_SUFFIX}"
+            try:
+                os.rename(run, doomed)
+            except FileNotFoundError:
+                continue  # restored or purged meanwhile
+            shutil.rmtree(doomed, ignore_errors=True)
+            purged.append(run.name)
+        try:
+            exp.rmdir()  # only when empty
+        except OSError:
+            pass
+    return purged

@@ -1,0 +1,146 @@
+"""`tracktui ls --filter/--sort/--columns/--limit/--group`: the app's engine, for scripts.
+
+The rows are chosen by `RunsView` with the app's filter language, sorted as the table sorts,
+and grouped by `shaping.grouping`, so a script sees what the app shows. Output goes through
+the same writers as plain `ls` (`tables.write_tsv`, `write_csv`, JSON lines), so every text
+from the store is made printable.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+import pandas as pd
+
+from .shaping.filter_expr import FilterError, parse_filter, resolve_field, status_hint
+from .shaping.formatting import format_value, printable
+from .shaping.grouping import COUNT, Groups, aggregate_column, group_runs, resolve_group_keys, sort_by_keys
+from .shaping.runs_view import RunsView, column_label
+
+GROUP_STATS = ("mean", "std", "min", "max")
+"""What `ls --group` prints per metric."""
+
+
+@dataclass
+class Selection:
+    frame: pd.DataFrame
+    """The chosen runs, in order, every column."""
+    columns: list[str] | None
+    """The columns asked for with --columns (resolved), or None for the default."""
+    hint: str | None
+    """Why nothing matched, when a status equality names a status no run has."""
+
+
+def split_keys(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def sort_spec(text: str | None, columns: Sequence[str]) -> list[tuple[str, bool]]:
+    """`mse,-lr` -> [("metrics.mse", False), ("params.lr", True)]: a leading `-` sorts descending."""
+    spec = []
+    for part in split_keys(text):
+        descending = part.startswith("-")
+        name = part.lstrip("-+").strip()
+        spec.append((resolve_field(name, columns), descending))
+    return spec
+
+
+def select_runs(frame: pd.DataFrame, filter_text: str = "", sort: str | None = None,
+                columns: str | None = None, limit: int | None = None, now: float | None = None) -> Selection:
+    """The runs `ls` prints: filtered and sorted by the app's `RunsView`, then cut to `limit`.
+
+    Raises FilterError for a bad filter, sort key or column name.
+    """
+    view = RunsView(frame=frame, now=time.time() if now is None else now)
+    if filter_text.strip():
+        view.set_filter(filter_text)
+    names = list(view.frame.columns)
+    spec = sort_spec(sort, names)
+    positions = view.positions
+    if len(spec) == 1:
+        view.sort_key, view.sort_descending = spec[0]
+        view.update()
+        positions = view.positions
+    elif spec:
+        positions = positions[sort_by_keys(view.frame.iloc[positions], spec)]
+    if limit is not None:
+        if limit < 0:
+            raise FilterError("--limit takes a count of zero or more")
+        positions = positions[:limit]
+    chosen = view.frame.iloc[positions].reset_index(drop=True)
+    wanted = [resolve_field(name, names) for name in split_keys(columns)] if columns else None
+    hint = None
+    if filter_text.strip() and not len(chosen):
+        hint = status_hint(parse_filter(filter_text, names), view.frame)
+    return Selection(chosen, wanted, hint)
+
+
+def groups_of(frame: pd.DataFrame, group: str, metrics: Sequence[str] | None = None,
+              sort: str | None = None) -> Groups:
+    """Groups of `frame` by the comma-separated `group` keys, with `GROUP_STATS` of each metric
+    (or of `metrics`), sorted by `sort` (a group column, or a metric: its mean)."""
+    keys = resolve_group_keys(split_keys(group), list(frame.columns))
+    metric_columns = [m for m in (metrics or []) if m.startswith("metrics.")] or None
+    groups = group_runs(frame, keys, metric_columns, GROUP_STATS)
+    spec: list[tuple[str, bool]] = []
+    for part in split_keys(sort):
+        descending = part.startswith("-")
+        name = part.lstrip("-+").strip()
+        if name in groups.table.columns:
+            spec.append((name, descending))
+            continue
+        column = resolve_field(name, [*frame.columns, COUNT])
+        spec.append((aggregate_column(column, "mean") if column.startswith("metrics.") else column, descending))
+    missing = [c for c, _ in spec if c not in groups.table.columns]
+    if missing:
+        raise FilterError(f"groups cannot be sorted by {missing[0]}: not a group key, count or metric")
+    if spec:
+        groups = groups.reordered(sort_by_keys(groups.table, spec))
+    return groups
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return json_value(value.item())
+    return value
+
+
+def write_json_lines(table: pd.DataFrame, out: IO[str]) -> None:
+    """One JSON object per row; NaN is null; JSON escapes every control character."""
+    columns = [str(c) for c in table.columns]
+    for row in table.to_numpy(dtype=object):
+        out.write(json.dumps({k: json_value(v) for k, v in zip(columns, row)}, default=str) + "\n")
+
+
+def print_table(table: pd.DataFrame, keys: Sequence[str], title: str) -> None:
+    """An aligned Rich table of `keys`, cells formatted as the runs table formats them."""
+    from rich.console import Console
+    from rich.measure import Measurement
+    from rich.table import Table
+    from rich.text import Text
+
+    view = RunsView(now=time.time())
+    rich_table = Table(title=Text(title), title_justify="left", header_style="bold", box=None, pad_edge=False)
+    numeric = [pd.api.types.is_numeric_dtype(table[k].dtype) or k in ("created", "duration") for k in keys]
+    for key, right in zip(keys, numeric):
+        label = key if key.count(".") > 1 else column_label(key)  # metrics.mse.mean says what it is
+        rich_table.add_column(Text(printable(label)), justify="right" if right else "left", no_wrap=True)
+    for row in table[list(keys)].to_numpy(dtype=object):
+        rich_table.add_row(*(Text(_cell(view, k, v)) for k, v in zip(keys, row)))
+    console = Console(file=sys.stdout)
+    width = Measurement.get(console, console.options.update_width(1_000_000), rich_table).maximum
+    Console(file=sys.stdout, width=max(console.width, width)).print(rich_table)
+
+
+def _cell(view: RunsView, key: str, value: Any) -> str:
+    if key in ("status", "created", "ended", "duration"):
+        return view.cell_text(key, value)
+    return format_value(value)  # missing is "", text made printable
