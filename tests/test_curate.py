@@ -279,3 +279,18 @@ def test_edits_made_while_a_writer_resumes_and_folds_are_all_kept(tmp_path: Path
     folder = tmp_path / "exp" / rid
     assert not list(folder.glob("edit.*")), "the last resume folded everything"
     assert {f"k{i}" for i in range(40)} <= set(json.loads((folder / fmt.TAGS).read_text()))
+
+
+def test_an_edit_made_long_after_the_index_was_saved_is_seen_by_a_fresh_reader(tmp_path: Path) -> None:
+    """Edits are new files: the index must notice them although no record file changed."""
+    rid = _finished_run(tmp_path, stage="draft")
+    folder = tmp_path / "exp" / rid
+    old = time.time() - 3600
+    for path in [*folder.iterdir(), folder]:
+        os.utime(path, (old, old))
+    reader = store.open_store(tmp_path)
+    reader.runs_frame()
+    reader.save_index()
+    curate.set_tags(reader, rid, {"stage": "final"})
+    fresh = store.open_store(tmp_path).runs_frame()
+    assert fresh[fresh.run_id == rid].iloc[0]["tags.stage"] == "final"
