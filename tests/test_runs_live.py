@@ -10,6 +10,7 @@ from textual.widgets import Input
 import store
 from tests.app_helpers import demo_app, demo_store, screen_text, settle, shown_names
 from tests.live_writer import live_writer
+from tui.widgets.runs_table import RunsTable
 
 
 @pytest.fixture
@@ -29,6 +30,11 @@ async def test_field_filter_holds_through_three_live_refreshes(demo: Path) -> No
         app = demo_app(demo)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
+            for _ in range(200):  # the writer logs `epoch` from its second step: wait until a listing has it
+                if "metrics.epoch" in app.screen.query_one(RunsTable).view.frame.columns:
+                    break
+                app.poll()
+                await settle(pilot)
             assert {"live-0", "live-1"} <= set(shown_names(app))
             await pilot.press("slash", *"epoch >= 1 and lr > 0.15", "enter")
             await pilot.pause()
