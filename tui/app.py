@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import ClassVar
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
@@ -32,13 +33,13 @@ class TrackApp(App[None]):
     TITLE = "tracktui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit tracktui"),
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Every key of this screen"),
         *VIM_BINDINGS,
     ]
 
-    VIM_ACTIONS = {
+    VIM_ACTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
         "down": ("cursor_down", "scroll_down"),
         "up": ("cursor_up", "scroll_up"),
         "first": ("first", "go_top", "scroll_top", "scroll_home"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -29,7 +31,9 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen > VerticalScroll { width: 72; max-width: 95%; height: 85%; border: thick $primary;
                                   background: $surface; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="help.close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close", tooltip="Close this help"),
+    ]
 
     def __init__(self, under: Screen[object]) -> None:
         super().__init__()

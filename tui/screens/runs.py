@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
@@ -57,7 +58,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
 
     CSS_PATH = "runs.tcss"
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         # The footer shows these in this order and must fit 80 columns: the keys used most
         # first, then `?` (every other key) and `q`; the rest are in `?` and the palette.
         Binding("enter", "open_detail", "Detail", show=False, id="runs.detail", tooltip="Everything about this run"),
@@ -74,7 +75,8 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
                 tooltip="This run's artifacts (two marked: compare a file across them)"),
         Binding("e", "toggle_experiments", "Experiments", show=False, id="runs.experiments",
                 tooltip="Show the table for one experiment"),
-        Binding("C", "pick_columns", "Columns", show=False, id="runs.columns", tooltip="Show, hide and reorder columns"),
+        Binding("C", "pick_columns", "Columns", show=False, id="runs.columns",
+                tooltip="Show, hide and reorder columns"),
         Binding("R", "reset_columns", "Reset columns to automatic", show=False, id="runs.reset_columns",
                 tooltip="Back to the columns that vary"),
         Binding("v", "toggle_all_columns", "All columns", show=False, id="runs.all_columns",
@@ -143,7 +145,8 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self.query_one("#welcome").display = empty
         table.display = not empty
         if empty:
-            self.query_one("#welcome", Static).update(Text(WELCOME.format(root=printable(str(self.session.store_path)))))
+            root = printable(str(self.session.store_path))
+            self.query_one("#welcome", Static).update(Text(WELCOME.format(root=root)))
         key = (tuple(message.experiments.items()), self.total)
         if key != self._experiments_key:  # a live refresh every 2 s must not rebuild the list under the user
             self._experiments_key = key

@@ -202,7 +202,7 @@ def sort_positions(frame: pd.DataFrame, key: str, descending: bool) -> np.ndarra
     if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
         numeric = pd.to_numeric(col, errors="coerce")
         present = col.notna()
-        if present.any() and numeric[present].notna().all() and not col[present].map(type).eq(bool).all():
+        if present.any() and numeric[present].notna().all() and not col[present].map(lambda v: type(v) is bool).all():
             col = numeric
         else:
             col = col.where(~present, col.astype(str).str.lower())
@@ -464,7 +464,8 @@ class RunsView:
         if pd.api.types.is_numeric_dtype(dtype):
             return True
         values = self.frame[key].dropna()
-        return bool(len(values)) and values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()
+        return bool(len(values)) and bool(
+            values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all())
 
     def _width(self, key: str) -> int:
         width = self._widths.get(key)
