@@ -10,8 +10,6 @@ from tests.app_helpers import demo_app, demo_store, screen_text, settle
 from tui.app import TrackApp
 from tui.screens.charts import ChartsScreen
 from tui.screens.columns import ColumnList, ColumnsScreen
-from tui.screens.detail import DetailScreen
-from tui.screens.help import HelpScreen
 from tui.screens.runs import RunsScreen
 from tui.widgets.runs_table import RunsTable
 
@@ -76,11 +74,29 @@ async def test_broken_keymap_is_one_line_and_the_app_starts(demo: Path, tmp_path
         assert isinstance(app.screen, ChartsScreen)
 
 
-@pytest.mark.parametrize("owner", [TrackApp, RunsScreen, RunsTable, ColumnsScreen, ColumnList, DetailScreen,
-                                   HelpScreen])
+def binding_owners() -> list[type]:
+    """The app and every screen and widget class of tracktui."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from textual.dom import DOMNode
+
+    import tui.screens
+    import tui.widgets
+
+    owners: list[type] = [TrackApp]
+    for package in (tui.screens, tui.widgets):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            owners += [cls for _, cls in inspect.getmembers(module, inspect.isclass)
+                       if cls.__module__ == module.__name__ and issubclass(cls, DOMNode)]
+    return owners
+
+
+@pytest.mark.parametrize("owner", binding_owners(), ids=lambda owner: owner.__name__)
 def test_every_binding_has_an_id_and_every_shown_one_a_tooltip(owner: type) -> None:
-    for binding in owner.BINDINGS:
+    for binding in owner.__dict__.get("BINDINGS", []):
         assert binding.id, f"{owner.__name__}: {binding.key} has no id"
         assert not binding.show or not binding.description or binding.tooltip, \
             f"{owner.__name__}: {binding.id} is shown without a tooltip"
-
