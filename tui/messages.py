@@ -10,7 +10,7 @@ that tells the user.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from textual.message import Message
@@ -19,7 +19,9 @@ from textual.worker import Worker, WorkerState
 from store import RunDetail, RunStore
 
 from .shaping.runs_view import ColumnChoice, RunsView, ViewSettings
-from .widgets.lazy_text import MemoryLines
+
+if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports none of them
+    from .widgets.lazy_text import MemoryLines
 
 
 @dataclass
