@@ -57,6 +57,10 @@ async def test_one_vim_entry_remaps_the_table_and_the_column_picker(demo: Path, 
         await settle(pilot)
         assert isinstance(app.screen, ColumnsScreen)
         assert app.screen.query_one(ColumnList).highlighted == 2
+        await pilot.press("escape", "question_mark")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "↓ / n, ↑ / b" in text and "move down / up" in text  # help shows the keys as remapped
 
 
 @pytest.mark.parametrize("text", ["runs.charts: [P\n", "- not a mapping\n", "runs.charts: 3\n"])

@@ -12,17 +12,18 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from ..widgets.runs_table import RunsTable
-
 NAVIGATION = [
     ("escape, ?", "close this help"),
-    ("j / ↓, k / ↑", "move down / up"),
-    ("g / home, G / end", "first / last"),
-    ("pgup, pgdn", "page up / down"),
     ("ctrl+p", "command palette: every action by name"),
 ]
-TABLE_NAVIGATION = [("h / ←, l / →", "column left / right")]
-MOTIONS = {"Down", "Up", "Left", "Right", "Page down", "Page up", "Top", "Bottom"}
+MOTION_ROWS = [
+    (("Down", "Up"), "move down / up"),
+    (("Top", "Bottom"), "first / last"),
+    (("Page down", "Page up"), "page down / up"),
+    (("Left", "Right"), "column left / right"),
+]
+"""Motions are listed in pairs, with the keys they are bound to now (the user's keymap included)."""
+MOTIONS = {name for pair, _ in MOTION_ROWS for name in pair}
 
 
 class HelpScreen(ModalScreen[None]):
@@ -44,22 +45,28 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         rows: dict[str, list[str]] = {}
+        motions: dict[str, list[str]] = {}
         chain = self.under._binding_chain
         chain = sorted(chain, key=lambda item: (item[0] is not self.under, item[0] is self.app))
         for _, bindings_map in chain:
             for bindings in bindings_map.key_to_bindings.values():
                 for binding in bindings:
-                    if not binding.description or binding.description in MOTIONS or binding.id is None:
-                        continue  # Textual's own (focus next, copy) carry no id
-                    keys = rows.setdefault(binding.description, [])
+                    if binding.description in MOTIONS:
+                        keys = motions.setdefault(binding.description, [])
+                    elif binding.description and binding.id is not None:  # Textual's own (focus next, copy) carry no id
+                        keys = rows.setdefault(binding.description, [])
+                    else:
+                        continue
                     shown = self.app.get_key_display(binding)
                     if shown not in keys:
                         keys.append(shown)
         for description, keys in rows.items():
             table.add_row(Text(", ".join(keys)), Text(description))
         table.add_row()
-        extra = TABLE_NAVIGATION if self.under.query(RunsTable) else []
-        for key, what in [*NAVIGATION, *extra]:
+        for (first, second), what in MOTION_ROWS:
+            if first in motions and second in motions:
+                table.add_row(Text(f"{' / '.join(motions[first])}, {' / '.join(motions[second])}"), Text(what))
+        for key, what in NAVIGATION:
             table.add_row(Text(key), Text(what))
         with VerticalScroll():
             yield Static(Text("Keys", style="bold underline"))
