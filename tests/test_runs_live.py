@@ -108,4 +108,5 @@ async def test_sort_metric_stat_and_filter_hold_while_a_writer_logs(demo: Path) 
                 assert shown_names(app) == ["live-2", "live-1", "live-0"]
                 assert app.screen.query_one("#filter", Input).value == "live"
             text = screen_text(app)
-            assert "loss (min)" in text and "metrics: min" in text and "3/13 runs" in text
+            assert "metrics: min" in text and "3/13 runs" in text and "lr▼" in text
+            assert table.view.label("metrics.loss") == "loss (min)"  # hidden here: every run's min is the same
