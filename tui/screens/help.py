@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from ..keymap import keymap_path
+
 NAVIGATION = [
     ("escape, ?", "close this help"),
     ("ctrl+p", "command palette: every action by name"),
@@ -29,7 +31,7 @@ MOTIONS = {name for pair, _ in MOTION_ROWS for name in pair}
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 72; max-width: 95%; height: 85%; border: thick $primary;
+    HelpScreen > VerticalScroll { width: 90; max-width: 95%; height: 85%; border: thick $primary;
                                   background: $surface; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -41,10 +43,13 @@ class HelpScreen(ModalScreen[None]):
         self.under = under
 
     def compose(self) -> ComposeResult:
+        """Keys, what they do, and the binding id a keymap file names to move them."""
         table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
         table.add_column(style="bold", no_wrap=True)
-        table.add_column()
+        table.add_column(ratio=1)
+        table.add_column(style="dim", no_wrap=True)
         rows: dict[str, list[str]] = {}
+        ids: dict[str, str] = {}
         motions: dict[str, list[str]] = {}
         chain = self.under._binding_chain
         chain = sorted(chain, key=lambda item: (item[0] is not self.under, item[0] is self.app))
@@ -55,22 +60,26 @@ class HelpScreen(ModalScreen[None]):
                         keys = motions.setdefault(binding.description, [])
                     elif binding.description and binding.id is not None:  # Textual's own (focus next, copy) carry no id
                         keys = rows.setdefault(binding.description, [])
+                        ids.setdefault(binding.description, binding.id)  # the nearest one wins, as it does for keys
                     else:
                         continue
                     shown = self.app.get_key_display(binding)
                     if shown not in keys:
                         keys.append(shown)
         for description, keys in rows.items():
-            table.add_row(Text(", ".join(keys)), Text(description))
+            table.add_row(Text(", ".join(keys)), Text(description), Text(ids[description]))
         table.add_row()
         for (first, second), what in MOTION_ROWS:
             if first in motions and second in motions:
                 table.add_row(Text(f"{' / '.join(motions[first])}, {' / '.join(motions[second])}"), Text(what))
         for key, what in NAVIGATION:
             table.add_row(Text(key), Text(what))
+        note = Text(f"\nOther keys: map binding ids (right) to keys in {keymap_path()}, like\n", style="dim")
+        note.append("  runs.charts: P\n  vim.down: j,n", style="dim")
         with VerticalScroll():
             yield Static(Text("Keys", style="bold underline"))
             yield Static(table)
+            yield Static(note)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
