@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 import store
 from tests.app_helpers import NOW, demo_app, demo_store, screen_text, settle, shown_names, table_lines
@@ -18,7 +19,6 @@ from tui.cli import main as cli_main
 from tui.screens.detail import DetailScreen
 from tui.screens.runs import RunsScreen
 from tui.widgets.runs_table import RunsTable
-from textual.widgets import Input
 
 POLY = ["degree-1", "degree-2", "degree-3", "degree-10"]
 
@@ -446,7 +446,8 @@ async def test_theme_is_remembered(demo: Path) -> None:
 
 
 def test_ls_into_a_closed_pipe_is_quiet(demo: Path) -> None:
-    script = f"import sys; sys.argv = ['tracktui', 'ls', {str(demo)!r}, '--json']; from tui.cli import main; sys.exit(main())"
+    script = (f"import sys; sys.argv = ['tracktui', 'ls', {str(demo)!r}, '--json']; "
+              "from tui.cli import main; sys.exit(main())")
     proc = subprocess.run(f"{sys.executable} -c \"{script}\" | head -1", shell=True, capture_output=True, text=True,
                           cwd=REPO)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr

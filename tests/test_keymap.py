@@ -13,8 +13,8 @@ def test_missing_file_is_no_keymap(tmp_path: Path) -> None:
 
 def test_ids_to_keys(tmp_path: Path) -> None:
     path = tmp_path / "keymap.yaml"
-    path.write_text("runs.charts: g\napp.vim_down: [j, n]\napp.vim_up: 'k, up'\n")
-    assert load_keymap(path) == ({"runs.charts": "g", "app.vim_down": "j,n", "app.vim_up": "k,up"}, None)
+    path.write_text("runs.charts: g\nvim.down: [j, n]\nvim.up: 'k, up'\n")
+    assert load_keymap(path) == ({"runs.charts": "g", "vim.down": "j,n", "vim.up": "k,up"}, None)
 
 
 def test_broken_files_say_what_to_do(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from textual.widgets import Input
 import store
 from tests.app_helpers import demo_app, demo_store, screen_text, settle, shown_names
 from tests.live_writer import live_writer
+from tui.widgets.runs_table import RunsTable
 
 
 @pytest.fixture
@@ -29,6 +30,11 @@ async def test_field_filter_holds_through_three_live_refreshes(demo: Path) -> No
         app = demo_app(demo)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
+            for _ in range(200):  # the writer logs `epoch` from its second step: wait until a listing has it
+                if "metrics.epoch" in app.screen.query_one(RunsTable).view.frame.columns:
+                    break
+                app.poll()
+                await settle(pilot)
             assert {"live-0", "live-1"} <= set(shown_names(app))
             await pilot.press("slash", *"epoch >= 1 and lr > 0.15", "enter")
             await pilot.pause()
@@ -71,3 +77,36 @@ async def test_refresh_that_removes_a_filtered_field_says_so_and_keeps_the_rows(
         await pilot.press("escape")
         await pilot.pause()
         assert len(shown_names(app)) == 10 and not app.screen.query_one("#filter-error").display
+
+
+async def test_sort_metric_stat_and_filter_hold_while_a_writer_logs(demo: Path) -> None:
+    """The poll worker builds each view from the settings the screen published: min metrics, a sort
+    and a filter chosen by keys hold through refreshes while a real writer keeps logging.
+
+    Takes a few seconds: the writer is a real child process.
+    """
+    with live_writer(demo, runs=3):
+        app = demo_app(demo)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("m", "slash", *"live", "enter")
+            await settle(pilot)
+            table = app.screen.query_one(RunsTable)
+            for _ in range(200):  # put the cursor on the lr column, then sort by it (descending)
+                column = table.current_column
+                if column is not None and column.key == "params.lr":
+                    break
+                await pilot.press("l")
+            await pilot.press("s", "s")
+            await settle(pilot)
+            for _ in range(3):
+                before = table.view
+                app.poll()
+                await settle(pilot)
+                assert table.view is not before  # a new view, built by the worker, swapped in
+                assert table.view.metric_stat == "min" and table.view.sort_descending
+                assert shown_names(app) == ["live-2", "live-1", "live-0"]
+                assert app.screen.query_one("#filter", Input).value == "live"
+            text = screen_text(app)
+            assert "metrics: min" in text and "3/13 runs" in text and "lr▼" in text
+            assert table.view.label("metrics.loss") == "loss (min)"  # hidden here: every run's min is the same

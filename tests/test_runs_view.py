@@ -123,3 +123,24 @@ def test_cell_width_matches_rich_on_the_text_a_store_holds() -> None:
 
     for text in ("mse", "val/loss", "学习率", "café", "e\u0301", "␛[31m", "naïve-🙂"):
         assert cell_width(text) == cell_len(text), text
+
+
+def test_settings_snapshot_is_frozen_and_rebuilds_the_same_view() -> None:
+    """The poll worker builds views from this snapshot, never from the live view the UI thread changes."""
+    import dataclasses
+
+    import pytest
+
+    view = RunsView(frame=frame([50, 150, 200, 300]), filter_text="epochs >= 150", sort_key="params.lr",
+                    sort_descending=True, choice=ColumnChoice({"params.lr"}, {"duration"}, []), metric_stat="min")
+    snapshot = view.settings()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        snapshot.filter_text = ""  # type: ignore[misc]
+    view.set_sort("params.lr")  # the UI thread changes the view after the snapshot was taken
+    view.choice.hidden.add("params.lr")
+    rebuilt = RunsView.from_settings(snapshot, frame([50, 150, 200, 300, 400]), now=0.0)
+    assert names(rebuilt) == ["run-4", "run-3", "run-2", "run-1"]
+    assert rebuilt.choice.shown == {"params.lr"} and rebuilt.choice.hidden == {"duration"}
+    assert rebuilt.metric_stat == "min" and "params.lr" in [c.key for c in rebuilt.columns]
+    assert rebuilt.settings() == snapshot  # the run ids and widths riding along do not count
+    assert view.settings() != snapshot

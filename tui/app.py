@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import ClassVar
 
-from textual import events, work
+from textual import events, on, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from store import NotAStoreError, RunStore, open_store
 
-from .messages import StoreLoaded, StoreMissing
-from .settings import load_setting, save_setting
+from .keymap import VIM_BINDINGS, load_keymap
+from .messages import ReloadRequested, StoreLoaded, StoreMissing, ViewSettingsChanged, WorkerFailed
 from .screens.runs import RunsScreen
+from .session import Session
+from .settings import load_setting, save_setting
+from .shaping.runs_view import RunsView, ViewSettings
+from .shaping.sanitize import cut, printable_line
 
 POLL_SECONDS = 2.0
 
@@ -28,34 +33,38 @@ class TrackApp(App[None]):
     TITLE = "tracktui"
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Keys", id="app.help"),
-        Binding("j", "vim('down')", "Down", show=False, id="app.vim_down"),
-        Binding("k", "vim('up')", "Up", show=False, id="app.vim_up"),
-        Binding("g", "vim('first')", "Top", show=False, id="app.vim_top"),
-        Binding("G", "vim('last')", "Bottom", show=False, id="app.vim_bottom"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit tracktui"),
+        Binding("question_mark", "help", "Keys", id="app.help", tooltip="Every key of this screen"),
+        *VIM_BINDINGS,
     ]
 
-    VIM_ACTIONS = {
+    VIM_ACTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
         "down": ("cursor_down", "scroll_down"),
         "up": ("cursor_up", "scroll_up"),
-        "first": ("first", "scroll_top", "scroll_home"),
-        "last": ("last", "scroll_bottom", "scroll_end"),
+        "first": ("first", "go_top", "scroll_top", "scroll_home"),
+        "last": ("last", "go_end", "scroll_bottom", "scroll_end"),
     }
     """j/k/g/G for every list, tree and table, by calling the focused widget's own action."""
 
     def __init__(self, store_path: Path, *, store: RunStore | None = None, clock: Callable[[], float] | None = None,
                  poll_seconds: float = POLL_SECONDS, include_deleted: bool = False) -> None:
         super().__init__()
-        self.store_path = store_path
+        self.session = Session(store_path, clock or time.time, poll_seconds)
         self._store = store
-        self.clock = clock
-        self.poll_seconds = poll_seconds
         self.include_deleted = include_deleted
-        self.metric_stat = "last"
+        self._view_settings = ViewSettings()
+        """The runs screen's latest settings; the poll worker reads this reference once per poll."""
         self._polling = False
-        self.runs_screen = RunsScreen()
+        self.runs_screen = RunsScreen(self.session)
+
+    @property
+    def store_path(self) -> Path:
+        return self.session.store_path
+
+    @property
+    def poll_seconds(self) -> float:
+        return self.session.poll_seconds
 
     @property
     def store(self) -> RunStore:
@@ -63,28 +72,34 @@ class TrackApp(App[None]):
             raise RuntimeError("the store is not open yet")
         return self._store
 
-    @property
-    def has_store(self) -> bool:
-        return self._store is not None
-
-    @property
-    def store_kind(self) -> str:
-        return self._store.kind if self._store is not None else "tracktui"
-
     def on_mount(self) -> None:
         theme = load_setting("theme")
         if isinstance(theme, str) and theme in self.available_themes:
             self.theme = theme
         self.theme_changed_signal.subscribe(self, lambda theme: save_setting("theme", theme.name))
+        self._apply_keymap()
         self.push_screen(self.runs_screen)
-        self.reload_store()
+        self.poll(force=True)
         if self.poll_seconds > 0:
             self.set_interval(self.poll_seconds, self.poll)
 
-    def reload_store(self) -> None:
+    def _apply_keymap(self) -> None:
+        """The user's keymap file; a broken one is one line of warning and the default keys."""
+        keymap, problem = load_keymap()
+        if problem:
+            self.notify(printable_line(problem), title="Keymap ignored", severity="warning", timeout=10,
+                        markup=False)
+        self.set_keymap(keymap)
+
+    @on(ViewSettingsChanged)
+    def _view_settings_changed(self, message: ViewSettingsChanged) -> None:
+        self._view_settings = message.settings
+
+    @on(ReloadRequested)
+    def _reload_requested(self) -> None:
         self.poll(force=True)
 
-    @work(thread=True, group="store-poll", exit_on_error=False)
+    @work(thread=True, group="store-poll", exit_on_error=False, description="Reading the store")
     def poll(self, force: bool = False) -> None:
         """Re-read what changed and hand the runs screen a new frame (only when there is news).
 
@@ -110,24 +125,30 @@ class TrackApp(App[None]):
                 self.runs_screen.post_message(StoreMissing(str(self.store_path), str(exc)))
                 return
             force = True
+        settings = self._view_settings  # one snapshot for the whole poll, whatever the UI thread does meanwhile
         changed = self._store.refresh()
-        frame = self._store.runs_frame(self.metric_stat)
+        frame = self._store.runs_frame(settings.metric_stat)
         running = bool(len(frame)) and bool((frame["status"] == "running").any())
         if force or changed or running:
-            settings = self.runs_screen.view.settings()
-            now = self.clock() if self.clock is not None else time.time()
-            view = self.runs_screen.view.with_frame(frame, now)
+            view = RunsView.from_settings(settings, frame, self.session.now())
             self.runs_screen.post_message(
                 StoreLoaded(self._store, frame, self._store.experiments(), changed, view, settings))
 
-    OWN_WORKERS = {"store-poll": "Reading the store", "detail": "Reading the run", "open-artifacts": "Opening artifacts"}
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """One place that tells the user when background reading failed (screens report their own)."""
-        worker = event.worker
-        if event.state == WorkerState.ERROR and worker.group in self.OWN_WORKERS:
-            self.notify(f"{self.OWN_WORKERS[worker.group]} failed: {worker.error}", severity="error",
-                        timeout=8, markup=False)
+        """The app's own workers fail the same way as everyone else's."""
+        if event.state == WorkerState.ERROR:
+            worker = event.worker
+            self.report_failure(worker.description or worker.name, worker.error)
+
+    @on(WorkerFailed)
+    def _worker_failed(self, message: WorkerFailed) -> None:
+        self.report_failure(message.description, message.error)
+
+    def report_failure(self, description: str, error: BaseException | None) -> None:
+        """The one kind of failure notification: what was being done, and why it failed, as plain text."""
+        reason = "" if error is None else str(error) or type(error).__name__
+        text = f"{description} failed: {reason}" if reason else f"{description} failed"
+        self.notify(cut(text, 400), title="Something failed", severity="error", timeout=8, markup=False)
 
     def on_unmount(self) -> None:
         if self._store is not None:

@@ -1,13 +1,17 @@
 """The user's keymap: binding ids mapped to keys, read from the config folder.
 
-Every binding in the app has an id (`runs.sort`, `app.vim_down`, …); `tracktui keys` lists
-them. A user who wants other keys writes `~/.config/tracktui/keymap.yaml`:
+Every binding in the app has an id (`runs.sort`, `vim.down`, …); `?` shows the keys. A user
+who wants other keys writes `~/.config/tracktui/keymap.yaml`:
 
-    runs.charts: g          # charts on g
-    app.vim_down: j,n       # several keys, comma-separated
+    runs.charts: P          # charts on P
+    vim.down: j,n           # several keys, comma-separated
 
-and Textual's keymap support applies it to every screen. A broken file is reported in one
-line and ignored; it never stops the app.
+and the app applies it on mount with Textual's `App.set_keymap`, on every screen. A broken file
+is reported in one line and ignored; it never stops the app.
+
+The vim motions are bound once, here (`VIM_BINDINGS`), under one set of ids: the app binds
+them, and so do the modal screens that do not see the app's bindings, so `vim.down: n`
+moves every list, tree and table.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import os
 from pathlib import Path
 
 import yaml
+from textual.binding import Binding
 
 KEYMAP_FILE = "keymap.yaml"
 
@@ -50,3 +55,12 @@ def load_keymap(path: Path | None = None) -> tuple[dict[str, str], str | None]:
             return {}, f"{path}: {binding_id!r} must map to keys like `g` or `j,down`"
         keymap[binding_id] = keys.replace(" ", "")
     return keymap, None
+
+
+VIM_BINDINGS = [
+    Binding("j", "app.vim('down')", "Down", show=False, id="vim.down", tooltip="Move down"),
+    Binding("k", "app.vim('up')", "Up", show=False, id="vim.up", tooltip="Move up"),
+    Binding("g", "app.vim('first')", "Top", show=False, id="vim.top", tooltip="Go to the first line"),
+    Binding("G", "app.vim('last')", "Bottom", show=False, id="vim.bottom", tooltip="Go to the last line"),
+]
+"""j/k/g/G in every list, tree and table: each calls the focused widget's own motion (see `TrackApp.action_vim`)."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..keymap import VIM_BINDINGS
 from ..shaping.formatting import printable
-
 
 RESET = "reset"
 
@@ -19,7 +21,9 @@ RESET = "reset"
 class ColumnList(OptionList):
     """The picker's list: enter applies the picks (an OptionList's enter would select one row)."""
 
-    BINDINGS = [Binding("enter", "screen.apply", "Apply", id="columns.list_apply")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "screen.apply", "Apply", id="columns.list_apply", tooltip="Apply the picks and close"),
+    ]
 
 
 class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
@@ -33,20 +37,18 @@ class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
     ColumnsScreen OptionList { height: 1fr; }
     """
 
-    BINDINGS = [
-        Binding("space", "toggle_column", "Show/hide", id="columns.toggle"),
-        Binding("K,shift+up", "move(-1)", "Move up", show=False, id="columns.up"),
-        Binding("J,shift+down", "move(1)", "Move down", show=False, id="columns.down"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_column", "Show/hide", id="columns.toggle", tooltip="Show or hide this column"),
+        Binding("K,shift+up", "move(-1)", "Move up", show=False, id="columns.up", tooltip="Move this column left"),
+        Binding("J,shift+down", "move(1)", "Move down", show=False, id="columns.down",
+                tooltip="Move this column right"),
         # Not a priority binding: those run as a key arrives, so an enter typed right after
         # C (before this screen existed) would be lost. The list binds enter to apply too.
-        Binding("enter", "apply", "Apply", id="columns.apply"),
-        Binding("escape", "cancel", "Cancel", id="columns.cancel"),
-        Binding("r", "reset", "Reset to automatic", id="columns.reset"),
-        # A modal screen does not see the app's bindings, so vim motions are bound here too.
-        Binding("j", "app.vim('down')", "Down", show=False, id="columns.vim_down"),
-        Binding("k", "app.vim('up')", "Up", show=False, id="columns.vim_up"),
-        Binding("g", "app.vim('first')", "Top", show=False, id="columns.vim_top"),
-        Binding("G", "app.vim('last')", "Bottom", show=False, id="columns.vim_bottom"),
+        Binding("enter", "apply", "Apply", id="columns.apply", tooltip="Apply the picks and close"),
+        Binding("escape", "cancel", "Cancel", id="columns.cancel", tooltip="Close without changing the columns"),
+        Binding("r", "reset", "Reset to automatic", id="columns.reset", tooltip="Back to the columns that vary"),
+        # A modal screen does not see the app's bindings: the same vim motions, same ids.
+        *VIM_BINDINGS,
     ]
 
     def __init__(self, shown: list[str], hidden: list[str], notes: dict[str, str] | None = None) -> None:

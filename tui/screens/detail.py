@@ -9,27 +9,27 @@ summary), like the runs table. `n`/`N` step to the next/previous run of the tabl
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane, Tree
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from store import RunDetail, RunStore
 from store.system_metrics import is_system_metric
 
+from ..messages import ForwardsWorkerFailures, RunRead
 from ..shaping.formatting import format_duration, format_timestamp, format_value, printable
-from ..shaping.sparkline import sparkline
 from ..shaping.runs_view import STATUS_GLYPHS
+from ..shaping.sparkline import sparkline
 from ..widgets.lazy_text import LazyText, MemoryLines
 
 OVERVIEW_ROWS = 60
@@ -40,19 +40,9 @@ TREE_PARAMS = 1_000
 PARAM_KEY_WIDTH = 40
 
 
-@dataclass
-class Loaded:
-    """What the loading worker read, ready for the UI thread."""
-
-    detail: RunDetail
-    sparks: dict[str, str]
-    flat: dict[str, Any]
-    param_lines: MemoryLines | None
-    """None when the params did not change since the last read (nothing to rebuild)."""
-
-
-class DetailScreen(Screen[None]):
-    """Read in a worker; `escape` goes back to the table, which kept its cursor."""
+class DetailScreen(ForwardsWorkerFailures, Screen[str]):
+    """Read in a worker; `escape` goes back to the table and returns the run shown last
+    (after `n`/`N`), so the table can put its cursor there."""
 
     DEFAULT_CSS = """
     DetailScreen #detail-title { height: 1; background: $panel; text-style: bold; }
@@ -69,7 +59,7 @@ class DetailScreen(Screen[None]):
     DetailScreen #params-note { height: auto; padding: 0 1; color: $text-muted; }
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "step_run(1)", "Next run", id="detail.next", tooltip="The next run of the table, same tab"),
         Binding("N", "step_run(-1)", "Prev run", id="detail.previous",
                 tooltip="The previous run of the table, same tab"),
@@ -77,11 +67,12 @@ class DetailScreen(Screen[None]):
         Binding("p", "charts", "Plot", id="detail.charts", tooltip="Metric curves of this run"),
         Binding("question_mark", "app.help", "Keys", id="detail.help", tooltip="Every key of this screen"),
         Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the runs table"),
-        Binding("1", "tab('overview')", "Overview", show=False, id="detail.tab1"),
-        Binding("2", "tab('params')", "Params", show=False, id="detail.tab2"),
-        Binding("3", "tab('metrics')", "Metrics", show=False, id="detail.tab3"),
-        Binding("4", "tab('tags')", "Tags", show=False, id="detail.tab4"),
-        Binding("5", "tab('console')", "Console", show=False, id="detail.tab5"),
+        Binding("1", "tab('overview')", "Overview", show=False, id="detail.tab1", tooltip="Facts, params and metrics"),
+        Binding("2", "tab('params')", "Params", show=False, id="detail.tab2", tooltip="Every param"),
+        Binding("3", "tab('metrics')", "Metrics", show=False, id="detail.tab3", tooltip="Every metric, with history"),
+        Binding("4", "tab('tags')", "Tags", show=False, id="detail.tab4", tooltip="Every tag"),
+        Binding("5", "tab('console')", "Console", show=False, id="detail.tab5",
+                tooltip="What the run printed (runs that kept a console)"),
     ]
 
     def __init__(self, store: RunStore, run_id: str, run_ids: Sequence[str] | None = None, *,
@@ -95,7 +86,7 @@ class DetailScreen(Screen[None]):
         """How often a running run is re-read; None: as often as the app polls the store."""
         self.detail: RunDetail | None = None
         self._flat: dict[str, Any] | None = None
-        self._loading = False
+        self._reading: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" {printable(self.run_id)} …"), id="detail-title")
@@ -129,35 +120,33 @@ class DetailScreen(Screen[None]):
 
     def _poll(self) -> None:
         """Re-read a run that is still going; a finished run changes no more."""
-        if self.detail is not None and self.detail.status == "running" and not self._loading:
+        reading = self._reading is not None and not self._reading.is_finished
+        if self.detail is not None and self.detail.status == "running" and not reading:
             self.load()
 
     def load(self) -> None:
-        self._loading = True
-        self._load(self.run_id, self._flat)
+        self._reading = self._load(self.run_id, self._flat)
 
-    @work(thread=True, exclusive=True, group="detail", exit_on_error=False, description="reading a run")
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False, description="Reading the run")
     def _load(self, run_id: str, known_flat: dict[str, Any] | None) -> None:
-        try:
-            detail = self.store.run(run_id)
-            sparks: dict[str, str] = {}
-            if detail.metrics:
-                try:
-                    history = detail.history()
-                except (OSError, ValueError, NotImplementedError):
-                    history = None
-                if history is not None and len(history):
-                    for key, group in history.groupby("key", observed=True, sort=False):
-                        values = group.sort_values("step", kind="stable")["value"].to_numpy()
-                        sparks[str(key)] = sparkline(values, 24)
-            flat = detail.flat_params
-            lines = None if flat == known_flat else MemoryLines.from_text(param_lines(flat))
-        finally:
-            self.app.call_from_thread(setattr, self, "_loading", False)
+        detail = self.store.run(run_id)
+        sparks: dict[str, str] = {}
+        if detail.metrics:
+            try:
+                history = detail.history()
+            except (OSError, ValueError, NotImplementedError):
+                history = None
+            if history is not None and len(history):
+                for key, group in history.groupby("key", observed=True, sort=False):
+                    values = group.sort_values("step", kind="stable")["value"].to_numpy()
+                    sparks[str(key)] = sparkline(values, 24)
+        flat = detail.flat_params
+        lines = None if flat == known_flat else MemoryLines.from_text(param_lines(flat))
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self.show, Loaded(detail, sparks, flat, lines))
+            self.post_message(RunRead(detail, sparks, flat, lines))
 
-    def show(self, loaded: Loaded) -> None:
+    @on(RunRead)
+    def show(self, loaded: RunRead) -> None:
         detail = loaded.detail
         if detail.run_id != self.run_id:
             return  # read for a run the user has already stepped away from
@@ -228,7 +217,7 @@ class DetailScreen(Screen[None]):
         return f"bold reverse {colour}" if colour else "bold reverse"
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.dismiss(self.run_id)
 
     def action_tab(self, tab: str) -> None:
         if tab == "console" and not self.query("#console"):
@@ -275,7 +264,7 @@ def _value_text(value: Any) -> str:
 
 
 def steps_of(detail: RunDetail) -> int | None:
-    counts = [s.get("count") for s in detail.metrics.values() if isinstance(s.get("count"), int)]
+    counts = [count for s in detail.metrics.values() if isinstance(count := s.get("count"), int)]
     return max(counts) if counts else None
 
 
@@ -302,7 +291,8 @@ def overview_metrics(detail: RunDetail) -> Table | Text:
     names = sorted(detail.metrics)
     for key in names[:OVERVIEW_ROWS]:
         summary = detail.metrics[key]
-        table.add_row(Text(printable(key)), *(Text(format_value(_float(summary.get(s)))) for s in ("last", "min", "max")))
+        table.add_row(Text(printable(key)),
+                      *(Text(format_value(_float(summary.get(s)))) for s in ("last", "min", "max")))
     if len(names) > OVERVIEW_ROWS:
         table.add_row(Text(f"… {len(names) - OVERVIEW_ROWS:,} more", style="italic"), Text("3: all"), Text(), Text())
     return table

@@ -312,7 +312,7 @@ class ExportPrompt(ModalScreen[Path | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="diff.export.cancel"),
+        Binding("escape", "cancel", "Cancel", id="diff.export.cancel", tooltip="Close without exporting"),
     ]
 
     def __init__(self, default: Path, rows: int) -> None:

@@ -3,30 +3,35 @@
 from __future__ import annotations
 
 import threading
-import time
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from store import RunStore
 from store.base import METRIC_STATS
 
-from ..messages import StoreLoaded, StoreMissing
+from ..messages import (
+    ArtifactsRead,
+    ColumnViewsLoaded,
+    ForwardsWorkerFailures,
+    ReloadRequested,
+    StoreLoaded,
+    StoreMissing,
+    ViewSettingsChanged,
+)
+from ..session import Session
 from ..settings import load_column_views, save_column_views
 from ..shaping.filter_expr import FilterError
 from ..shaping.formatting import printable
 from ..shaping.runs_view import EXTRAS, ColumnChoice, RunsView
 from ..widgets.runs_table import RunsTable
-
-if TYPE_CHECKING:
-    from ..app import TrackApp
-
 
 WELCOME = """\
 No runs here yet.
@@ -43,36 +48,52 @@ It appears here as soon as it starts. Or try `tracktui demo`.
 """
 
 
-class RunsScreen(Screen[None]):
-    """Table of runs; keys sort, filter, mark, and open the other screens."""
+class RunsScreen(ForwardsWorkerFailures, Screen[None]):
+    """Table of runs; keys sort, filter, mark, and open the other screens.
+
+    It knows the store through the `Session` it is made with and the `StoreLoaded` messages
+    the app's poll worker sends; it publishes its settings (`ViewSettingsChanged`) for that
+    worker, and asks for a reload with `ReloadRequested`. It never reaches into the app.
+    """
 
     CSS_PATH = "runs.tcss"
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         # The footer shows these in this order and must fit 80 columns: the keys used most
         # first, then `?` (every other key) and `q`; the rest are in `?` and the palette.
-        Binding("enter", "open_detail", "Detail", show=False, id="runs.detail"),
-        Binding("slash", "filter", "Filter", id="runs.filter"),
-        Binding("space", "mark", "Mark", id="runs.mark"),
-        Binding("s", "sort", "Sort", id="runs.sort"),
-        Binding("c", "compare", "Compare", id="runs.compare"),
-        Binding("p", "charts", "Plot", id="runs.charts"),
-        Binding("question_mark", "app.help", "Keys", id="runs.help"),
-        Binding("q", "app.quit", "Quit", id="runs.quit"),
-        Binding("a", "artifacts", "Artifacts", show=False, id="runs.artifacts"),
-        Binding("e", "toggle_experiments", "Experiments", show=False, id="runs.experiments"),
-        Binding("C", "pick_columns", "Columns", show=False, id="runs.columns"),
-        Binding("R", "reset_columns", "Reset columns to automatic", show=False, id="runs.reset_columns"),
-        Binding("v", "toggle_all_columns", "All columns", show=False, id="runs.all_columns"),
-        Binding("m", "cycle_metric_stat", "Last/min/max", show=False, id="runs.metric_stat"),
-        Binding("u", "clear_marks", "Unmark all", show=False, id="runs.unmark"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="runs.clear_filter"),
+        Binding("enter", "open_detail", "Detail", show=False, id="runs.detail", tooltip="Everything about this run"),
+        Binding("slash", "filter", "Filter", id="runs.filter",
+                tooltip="Filter runs: free text, or expressions like mse < 5 and degree >= 2"),
+        Binding("space", "mark", "Mark", id="runs.mark", tooltip="Mark or unmark this run (for compare and plots)"),
+        Binding("s", "sort", "Sort", id="runs.sort", tooltip="Sort by the column under the cursor; again to reverse"),
+        Binding("c", "compare", "Compare", id="runs.compare",
+                tooltip="Diff the marked runs (one marked: it and this run; none: the previous run and this one)"),
+        Binding("p", "charts", "Plot", id="runs.charts", tooltip="Metric curves of the marked runs, or of this run"),
+        Binding("question_mark", "app.help", "Keys", id="runs.help", tooltip="Every key of this screen"),
+        Binding("q", "app.quit", "Quit", id="runs.quit", tooltip="Quit tracktui"),
+        Binding("a", "artifacts", "Artifacts", show=False, id="runs.artifacts",
+                tooltip="This run's artifacts (two marked: compare a file across them)"),
+        Binding("e", "toggle_experiments", "Experiments", show=False, id="runs.experiments",
+                tooltip="Show the table for one experiment"),
+        Binding("C", "pick_columns", "Columns", show=False, id="runs.columns",
+                tooltip="Show, hide and reorder columns"),
+        Binding("R", "reset_columns", "Reset columns to automatic", show=False, id="runs.reset_columns",
+                tooltip="Back to the columns that vary"),
+        Binding("v", "toggle_all_columns", "All columns", show=False, id="runs.all_columns",
+                tooltip="All columns, or only those that vary"),
+        Binding("m", "cycle_metric_stat", "Last/min/max", show=False, id="runs.metric_stat",
+                tooltip="Metric columns show the last, min or max value"),
+        Binding("u", "clear_marks", "Unmark all", show=False, id="runs.unmark", tooltip="Unmark every run"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="runs.clear_filter",
+                tooltip="Clear the filter, or close the experiments list"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, session: Session) -> None:
         super().__init__()
-        self.view = RunsView(now=time.time())
-        self.metric_stat = "last"
+        self.session = session
+        self.store: RunStore | None = None
+        """The store, once the app's first poll has opened it."""
+        self.view = RunsView(now=session.now())
         self.experiments: dict[str, int] = {}
         self.total = 0
         self._good_filter = ""
@@ -82,10 +103,6 @@ class RunsScreen(Screen[None]):
         self._views_to_save: dict[str, dict[str, list[str]]] = {}
         self._save_lock = threading.Lock()
         self._experiments_key: tuple[object, ...] | None = None
-
-    @property
-    def tracker(self) -> TrackApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(id="store-bar")
@@ -105,7 +122,7 @@ class RunsScreen(Screen[None]):
         self.query_one("#experiments").display = False
         self.query_one("#filter-bar").display = False
         self.query_one("#welcome").display = False
-        self.query_one("#loading", Static).update(Text(f"Reading {self.tracker.store_path} …"))
+        self.query_one("#loading", Static).update(Text(f"Reading {printable(str(self.session.store_path))} …"))
         self._load_column_views()
         self._update_bar()
         self.query_one(RunsTable).focus()
@@ -115,10 +132,11 @@ class RunsScreen(Screen[None]):
     def on_store_loaded(self, message: StoreLoaded) -> None:
         table = self.query_one(RunsTable)
         keep = table.current_run
+        self.store = message.store
         if message.view is not None and message.settings == self.view.settings():
             self.view = table.view = message.view  # computed in the worker: nothing to do here
         else:  # the user changed sort or filter while the worker ran
-            self.view.now = time.time() if self.tracker.clock is None else self.tracker.clock()
+            self.view.now = self.session.now()
             self.view.set_frame(message.frame)
         self.experiments = message.experiments
         self.total = len(message.frame)
@@ -127,7 +145,8 @@ class RunsScreen(Screen[None]):
         self.query_one("#welcome").display = empty
         table.display = not empty
         if empty:
-            self.query_one("#welcome", Static).update(Text(WELCOME.format(root=self.tracker.store_path)))
+            root = printable(str(self.session.store_path))
+            self.query_one("#welcome", Static).update(Text(WELCOME.format(root=root)))
         key = (tuple(message.experiments.items()), self.total)
         if key != self._experiments_key:  # a live refresh every 2 s must not rebuild the list under the user
             self._experiments_key = key
@@ -137,6 +156,11 @@ class RunsScreen(Screen[None]):
         table.reload(keep_run=keep)
         self._show_refresh_error()
         self._update_bar()
+        self._publish_settings()
+
+    def _publish_settings(self) -> None:
+        """Tell the app's poll worker what to build the next view with."""
+        self.post_message(ViewSettingsChanged(self.view.settings()))
 
     def _show_refresh_error(self) -> None:
         """A filter that stopped applying after a refresh says why; the table keeps what it matched."""
@@ -172,15 +196,15 @@ class RunsScreen(Screen[None]):
             parts.append(f"{len(table.marks)} marked")
         if self.view.experiment is not None:
             parts.append(f"experiment: {printable(self.view.experiment)}")
-        if self.metric_stat != "last":
-            parts.append(f"metrics: {self.metric_stat}")
+        if self.view.metric_stat != "last":
+            parts.append(f"metrics: {self.view.metric_stat}")
         if not self.view.choice.is_automatic:
             parts.append("columns: picked (R: automatic)")
         if self.view.sort_key:
             parts.append(f"sort: {self.view.sort_key} {'▼' if self.view.sort_descending else '▲'}")
         bar = Text()
-        bar.append(f" {self.tracker.store_kind} ", style="bold reverse")
-        bar.append(f" {printable(str(self.tracker.store_path))}  ")
+        bar.append(f" {self.store.kind if self.store is not None else 'tracktui'} ", style="bold reverse")
+        bar.append(f" {printable(str(self.session.store_path))}  ")
         bar.append(" · ".join(parts), style="bold")
         self.query_one("#store-bar", Static).update(bar)
 
@@ -203,6 +227,7 @@ class RunsScreen(Screen[None]):
     def _refresh_table(self, keep: str | None = None) -> None:
         self.table.reload(keep_run=keep or self.table.current_run)
         self._update_bar()
+        self._publish_settings()
 
     def action_mark(self) -> None:
         self.table.toggle_mark()
@@ -325,33 +350,34 @@ class RunsScreen(Screen[None]):
                     timeout=2)
 
     def action_cycle_metric_stat(self) -> None:
-        stats = self.tracker.store.metric_stats if self.tracker.has_store else METRIC_STATS
+        stats = self.store.metric_stats if self.store is not None else METRIC_STATS
         if len(stats) < 2:
             self.notify("This store keeps only the latest value of each metric", severity="warning")
             return
-        self.metric_stat = stats[(stats.index(self.metric_stat) + 1) % len(stats)] \
-            if self.metric_stat in stats else stats[0]
-        self.tracker.metric_stat = self.view.metric_stat = self.metric_stat
-        self.tracker.reload_store()
-        self.notify(f"Metric columns show the {self.metric_stat} value", timeout=2)
+        current = self.view.metric_stat
+        self.view.metric_stat = stats[(stats.index(current) + 1) % len(stats)] if current in stats else stats[0]
+        self._publish_settings()
+        self.post_message(ReloadRequested())
+        self.notify(f"Metric columns show the {self.view.metric_stat} value", timeout=2)
 
     # -- columns ---------------------------------------------------------------------------
 
-    @work(thread=True, group="views-load", exit_on_error=False)
+    @work(thread=True, group="views-load", exit_on_error=False, description="Reading your column picks")
     def _load_column_views(self) -> None:
         views = {name: ColumnChoice.from_json(data)
-                 for name, data in load_column_views(self.tracker.store_path).items()}
-        self.app.call_from_thread(self._column_views_loaded, views)
+                 for name, data in load_column_views(self.session.store_path).items()}
+        self.post_message(ColumnViewsLoaded(views))
 
-    def _column_views_loaded(self, views: dict[str, ColumnChoice]) -> None:
-        self.column_views = {**views, **self.column_views}  # a pick made while loading wins
+    @on(ColumnViewsLoaded)
+    def _column_views_loaded(self, message: ColumnViewsLoaded) -> None:
+        self.column_views = {**message.views, **self.column_views}  # a pick made while loading wins
         self._use_column_view()
 
-    @work(thread=True, group="views-save", exit_on_error=False)
+    @work(thread=True, group="views-save", exit_on_error=False, description="Saving your column picks")
     def _save_column_views(self) -> None:
         """Writes the newest views: of two saves racing, the one that writes last writes the latest."""
         with self._save_lock:
-            save_column_views(self.tracker.store_path, self._views_to_save)
+            save_column_views(self.session.store_path, self._views_to_save)
 
     @property
     def _selection(self) -> str:
@@ -406,11 +432,19 @@ class RunsScreen(Screen[None]):
         self._open_detail(event.run_id)
 
     def _open_detail(self, run_id: str | None) -> None:
-        if run_id is not None:
-            from .detail import DetailScreen
+        if run_id is None or self.store is None:
+            return
+        from .detail import DetailScreen
 
-            run_ids = [str(r) for r in self.view.visible_frame()["run_id"]]
-            self.app.push_screen(DetailScreen(self.tracker.store, run_id, run_ids))
+        run_ids = [str(r) for r in self.view.visible_frame()["run_id"]]
+        detail = DetailScreen(self.store, run_id, run_ids, poll_seconds=self.session.poll_seconds)
+        self.app.push_screen(detail, self._detail_closed)
+
+    def _detail_closed(self, run_id: str | None) -> None:
+        """Back from the detail: the cursor goes to the run it showed last (after `n`/`N`)."""
+        row = self.view.row_of(run_id)
+        if row is not None:
+            self.table.cursor_row = row
 
     def _chosen_runs(self) -> list[str]:
         """Marked runs in the order they were marked; none marked: the previous run in the table, then this one."""
@@ -421,22 +455,43 @@ class RunsScreen(Screen[None]):
         ids = [self.view.run_id_at(r) for r in rows]
         return [r for r in ids if r is not None]
 
+    def _runs_to_compare(self) -> tuple[list[str], str | None]:
+        """The runs `c` diffs, and a note when marks were left out.
+
+        Marks the filter or the experiment hides are left out (a diff of runs the user cannot
+        see surprises), and the note says how many. With exactly one marked run in view and the
+        cursor on another, those two are compared; with none marked, the previous run and this one.
+        """
+        marks = list(self.table.marks)
+        if not marks:
+            return self._chosen_runs(), None
+        in_view = [run_id for run_id in marks if self.view.row_of(run_id) is not None]
+        hidden = len(marks) - len(in_view)
+        note = f"{len(marks)} marked, {hidden} not in view: left out" if hidden else None
+        current = self.table.current_run
+        if len(in_view) == 1 and current is not None and current != in_view[0]:
+            in_view.append(current)
+        return in_view, note
+
     def action_compare(self) -> None:
-        runs = self._chosen_runs()
-        if len(runs) < 2:
-            self.notify("Compare needs two runs: mark them with space", severity="warning")
+        runs, note = self._runs_to_compare()
+        if len(runs) < 2 or self.store is None:
+            message = "Compare needs two runs: mark them with space"
+            self.notify(f"{note}. {message}" if note else message, severity="warning")
             return
         from .diff import DiffScreen
 
-        self.app.push_screen(DiffScreen(self.tracker.store, runs))
+        if note:
+            self.notify(note, timeout=4)
+        self.app.push_screen(DiffScreen(self.store, runs))
 
     def action_charts(self) -> None:
         runs = self._chosen_runs() if self.table.marks else [r for r in [self.table.current_run] if r]
-        if not runs:
+        if not runs or self.store is None:
             return
         from .charts import ChartsScreen
 
-        self.app.push_screen(ChartsScreen(self.tracker.store, runs, frame=self.view.visible_frame()))
+        self.app.push_screen(ChartsScreen(self.store, runs, frame=self.view.visible_frame()))
 
     def action_artifacts(self) -> None:
         """This run's artifacts; with exactly two runs marked, those two, to compare a file across them."""
@@ -451,11 +506,16 @@ class RunsScreen(Screen[None]):
         if run_id is not None:
             self.open_artifacts(run_id, None)
 
-    @work(thread=True, exclusive=True, group="open-artifacts", exit_on_error=False)
+    @work(thread=True, exclusive=True, group="open-artifacts", exit_on_error=False, description="Opening artifacts")
     def open_artifacts(self, run_id: str, other_id: str | None) -> None:
+        if self.store is None:
+            return
+        detail = self.store.run(run_id)
+        other = self.store.run(other_id) if other_id else None
+        self.post_message(ArtifactsRead(detail, other))
+
+    @on(ArtifactsRead)
+    def _artifacts_read(self, message: ArtifactsRead) -> None:
         from .artifacts import ArtifactsScreen
 
-        detail = self.tracker.store.run(run_id)
-        other = self.tracker.store.run(other_id) if other_id else None
-        self.app.call_from_thread(self.app.push_screen, ArtifactsScreen(detail, other=other))
-
+        self.app.push_screen(ArtifactsScreen(message.detail, other=message.other))

@@ -8,8 +8,9 @@ so a 100,000-run store costs only sorting and masking, which pandas does in C.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -185,7 +186,7 @@ def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
         return list(keys)
     kept = []
     for key in keys:
-        if key in frame.columns and column_kind(key) != "base" or key == "experiment":
+        if (key in frame.columns and column_kind(key) != "base") or key == "experiment":
             col = frame[key]
             present = int(col.notna().sum())
             if present == 0:
@@ -202,12 +203,30 @@ def sort_positions(frame: pd.DataFrame, key: str, descending: bool) -> np.ndarra
     if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
         numeric = pd.to_numeric(col, errors="coerce")
         present = col.notna()
-        if present.any() and numeric[present].notna().all() and not col[present].map(type).eq(bool).all():
+        if present.any() and numeric[present].notna().all() and not col[present].map(lambda v: type(v) is bool).all():
             col = numeric
         else:
             col = col.where(~present, col.astype(str).str.lower())
     ordered = col.reset_index(drop=True).sort_values(ascending=not descending, kind="stable", na_position="last")
     return ordered.index.to_numpy()
+
+
+@dataclass(frozen=True)
+class ViewSettings:
+    """An immutable snapshot of a `RunsView`'s settings, safe to hand to another thread."""
+
+    filter_text: str = ""
+    experiment: str | None = None
+    sort_key: str | None = None
+    sort_descending: bool = False
+    show_all_columns: bool = False
+    shown: frozenset[str] = frozenset()
+    hidden: frozenset[str] = frozenset()
+    order: tuple[str, ...] = ()
+    metric_stat: str = "last"
+    shown_before: tuple[str, ...] | None = field(default=None, compare=False)
+    """Run ids the filter matched, for when a refresh removes a field it names."""
+    min_widths: tuple[tuple[str, int], ...] = field(default=(), compare=False)
 
 
 @dataclass
@@ -283,24 +302,44 @@ class RunsView:
             return np.array([], dtype=object)
         return frame["run_id"].to_numpy()[positions]
 
-    def settings(self) -> tuple[Any, ...]:
-        """Everything the user chose; two views with equal settings show the same frame alike."""
-        return (self.filter_text, self.experiment, self.sort_key, self.sort_descending, self.show_all_columns,
-                self.choice.key(), self.metric_stat)
+    def settings(self) -> ViewSettings:
+        """What the user chose, frozen: the poll worker builds the next view from it.
 
-    def with_frame(self, frame: pd.DataFrame, now: float) -> RunsView:
-        """A new view with these settings over `frame`, fully computed.
+        Two snapshots compare equal when they show the same frame alike; the run ids shown
+        and the column widths ride along (for a filter that stops applying, and so live
+        values never make columns jump narrower) but take no part in the comparison.
+        """
+        choice = self.choice
+        return ViewSettings(
+            filter_text=self.filter_text, experiment=self.experiment, sort_key=self.sort_key,
+            sort_descending=self.sort_descending, show_all_columns=self.show_all_columns,
+            shown=frozenset(choice.shown), hidden=frozenset(choice.hidden), order=tuple(choice.order),
+            metric_stat=self.metric_stat,
+            shown_before=tuple(self.shown_ids().tolist()) if self.filter_text.strip() else None,
+            min_widths=tuple({**self.min_widths, **self._widths}.items()))
+
+    @classmethod
+    def from_settings(cls, settings: ViewSettings, frame: pd.DataFrame, now: float) -> RunsView:
+        """A view with these settings over `frame`, fully computed.
 
         Made in the worker that read the store, so the UI thread only swaps views: on
         10,000 runs, filtering, sorting and measuring columns take a fifth of a second.
         """
-        view = RunsView(filter_text=self.filter_text, experiment=self.experiment,
-                        sort_key=self.sort_key, sort_descending=self.sort_descending,
-                        show_all_columns=self.show_all_columns, choice=self.choice.copy(),
-                        metric_stat=self.metric_stat, now=now)
-        view.min_widths = {**self.min_widths, **self._widths}  # live values never make columns jump narrower
-        view.set_frame(frame, shown_before=self.shown_ids() if self.filter_text.strip() else None)
+        view = cls(filter_text=settings.filter_text, experiment=settings.experiment,
+                   sort_key=settings.sort_key, sort_descending=settings.sort_descending,
+                   show_all_columns=settings.show_all_columns,
+                   choice=ColumnChoice(set(settings.shown), set(settings.hidden), list(settings.order)),
+                   metric_stat=settings.metric_stat, now=now)
+        view.min_widths = dict(settings.min_widths)
+        shown_before = None
+        if settings.shown_before is not None:
+            shown_before = np.array(settings.shown_before, dtype=object)
+        view.set_frame(frame, shown_before=shown_before)
         return view
+
+    def with_frame(self, frame: pd.DataFrame, now: float) -> RunsView:
+        """A new view with this view's settings over `frame` (see `from_settings`)."""
+        return RunsView.from_settings(self.settings(), frame, now)
 
     def set_filter(self, text: str) -> None:
         """Raises FilterError (and changes nothing) for a bad expression."""
@@ -426,7 +465,8 @@ class RunsView:
         if pd.api.types.is_numeric_dtype(dtype):
             return True
         values = self.frame[key].dropna()
-        return bool(len(values)) and values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all()
+        return bool(len(values)) and bool(
+            values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all())
 
     def _width(self, key: str) -> int:
         width = self._widths.get(key)

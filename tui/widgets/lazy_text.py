@@ -142,11 +142,10 @@ class LazyText(ScrollView, can_focus=True):
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {"lazy-text--gutter", "lazy-text--note"}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("g", "go_top", "Top", id="lazy_text.top", tooltip="Jump to the first line"),
-        Binding("G", "go_end", "End", id="lazy_text.end",
+        # The app's vim motions under their ids, so one keymap entry moves them everywhere; j/k are the app's.
+        Binding("g", "go_top", "Top", id="vim.top", tooltip="Jump to the first line"),
+        Binding("G", "go_end", "End", id="vim.bottom",
                 tooltip="Jump to the last line (follows the end while a big file is still being indexed)"),
-        Binding("j", "scroll_down", "Down", show=False, id="lazy_text.down"),
-        Binding("k", "scroll_up", "Up", show=False, id="lazy_text.up"),
     ]
 
     class Indexed(Message):

@@ -7,11 +7,13 @@ parsed as markup: it goes into Segments as-is (after `printable`).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -34,7 +36,9 @@ class RunsTable(ScrollView, can_focus=True):
     RunsTable > .runs-table--header-metric { text-style: bold; background: $panel; color: $text-accent; }
     RunsTable > .runs-table--header-cursor { text-style: bold reverse; }
     RunsTable > .runs-table--cursor { background: $block-cursor-blurred-background; }
-    RunsTable:focus > .runs-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    RunsTable:focus > .runs-table--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+    }
     RunsTable > .runs-table--cursor-cell { text-style: bold underline; }
     RunsTable > .runs-table--marked { background: $primary 20%; }
     RunsTable > .runs-table--mark { color: $warning; text-style: bold; }
@@ -47,22 +51,23 @@ class RunsTable(ScrollView, can_focus=True):
     RunsTable > .runs-table--dim { color: $text-muted; }
     """
 
-    COMPONENT_CLASSES = {
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
         "runs-table--header", "runs-table--header-param", "runs-table--header-metric",
         "runs-table--header-cursor", "runs-table--cursor", "runs-table--cursor-cell", "runs-table--marked",
         "runs-table--mark", "runs-table--running", "runs-table--finished", "runs-table--failed",
         "runs-table--killed", "runs-table--crashed", "runs-table--damaged", "runs-table--dim",
     }
 
-    BINDINGS = [
-        Binding("down,j", "cursor_down", "Down", show=False, id="runs.down"),
-        Binding("up,k", "cursor_up", "Up", show=False, id="runs.up"),
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # j/k/g/G come from the app's vim bindings (`tui.keymap.VIM_BINDINGS`), which call these actions.
+        Binding("down", "cursor_down", "Down", show=False, id="runs.down"),
+        Binding("up", "cursor_up", "Up", show=False, id="runs.up"),
         Binding("left,h", "cursor_left", "Left", show=False, id="runs.left"),
         Binding("right,l", "cursor_right", "Right", show=False, id="runs.right"),
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="runs.page_down"),
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="runs.page_up"),
-        Binding("home,g", "first", "Top", show=False, id="runs.top"),
-        Binding("end,G", "last", "Bottom", show=False, id="runs.bottom"),
+        Binding("home", "first", "Top", show=False, id="runs.top"),
+        Binding("end", "last", "Bottom", show=False, id="runs.bottom"),
         Binding("enter", "activate", show=False, id="runs.activate"),
     ]
 

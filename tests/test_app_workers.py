@@ -1,0 +1,95 @@
+"""Worker failures: one kind of notification, from the app, in plain text; screens show results only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.worker import WorkerFailed
+
+from tests.app_helpers import demo_app, demo_store, settle
+from tui.screens.detail import DetailScreen
+
+HOSTILE = "disk gone \x1b[31m[bold red]boom[/]\nsecond line"
+
+
+@pytest.fixture
+def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return demo_store(tmp_path / "demo")
+
+
+async def settle_failing(pilot: Any) -> None:
+    """`settle`, for workers meant to fail (waiting on a failed worker re-raises its error)."""
+    for _ in range(3):
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass
+        await pilot.pause()
+
+
+def failures(app: Any) -> list[Any]:
+    return [n for n in app._notifications if n.severity == "error"]
+
+
+def assert_plain_one_line(notification: Any) -> None:
+    assert not notification.markup
+    assert "[bold red]boom[/]" in notification.message  # shown as typed, never parsed as markup
+    assert "\x1b" not in notification.message and "␛" in notification.message
+    assert "\n" not in notification.message
+
+
+async def test_detail_read_failure_is_reported_once_by_the_app(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+
+        def broken(run_id: str) -> None:
+            raise OSError(HOSTILE)
+
+        app.store.run = broken  # type: ignore[method-assign]
+        await pilot.press("j", "enter")
+        await settle_failing(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        [failure] = failures(app)
+        assert failure.message.startswith("Reading the run failed: disk gone")
+        assert_plain_one_line(failure)
+
+
+async def test_poll_failure_is_reported_and_the_table_keeps_its_runs(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_failing(pilot)
+
+        def broken() -> set[str]:
+            raise OSError(HOSTILE)
+
+        app.store.refresh = broken  # type: ignore[method-assign]
+        app.poll()
+        await settle_failing(pilot)
+        [failure] = failures(app)
+        assert failure.message.startswith("Reading the store failed: disk gone")
+        assert_plain_one_line(failure)
+        assert app.screen.query_one("RunsTable").view.row_count == 10
+
+
+async def test_artifacts_open_failure_is_reported_and_the_table_stays(demo: Path) -> None:
+    from tui.screens.runs import RunsScreen
+
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle_failing(pilot)
+
+        def broken(run_id: str) -> None:
+            raise PermissionError(HOSTILE)
+
+        app.store.run = broken  # type: ignore[method-assign]
+        await pilot.press("a")
+        await settle_failing(pilot)
+        assert isinstance(app.screen, RunsScreen)
+        [failure] = failures(app)
+        assert failure.message.startswith("Opening artifacts failed: disk gone")
+        assert_plain_one_line(failure)

@@ -1,0 +1,25 @@
+"""What every screen needs to know about the store the app opened, handed over when it is made.
+
+Screens never reach into the app for these: they get a `Session` in their constructor, and
+ask the app for anything else with a message (`ReloadRequested`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Session:
+    store_path: Path
+    """The path the user gave (the store opens in a worker; its kind is known once it has)."""
+    clock: Callable[[], float] = field(default=time.time)
+    """Now, in seconds since the epoch; tests pass a fixed one so "3h ago" never changes."""
+    poll_seconds: float = 2.0
+    """How often the store is re-read; 0 never (tests poll by hand)."""
+
+    def now(self) -> float:
+        return self.clock()
