@@ -29,22 +29,30 @@ def test_interval_comes_from_the_argument_then_the_environment(monkeypatch: pyte
         sampling_interval(-1)
 
 
+KEYS = ("cpu_percent", "process_cpu_percent", "process_rss_mb", "memory_used_mb", "memory_percent",
+        "disk_read_mb_s", "disk_write_mb_s", "net_recv_mb_s", "net_sent_mb_s")
+
+
 def test_a_real_process_samples_cpu_memory_and_io(tmp_path: Path) -> None:
-    """Runs about 1.5 s: it needs several samples at 0.2 s apart."""
+    """Runs about 1 s: it needs several samples at 0.2 s apart."""
     child = run_python(f"""
         import time, store
         with store.start_run(root={str(tmp_path / "s")!r}, system_metrics_interval=0.2) as run:
             ballast = bytearray(150 * 1024 * 1024)
             ballast[::4096] = b"x" * len(ballast[::4096])  # touch every page so it is resident
-            end = time.time() + 1.2
+            # Busy until every system metric has two points on disk (load-independent; 60 s cap).
+            files = [run.path / "metrics" / f"system%2F{{k}}.f64" for k in {KEYS!r}]
+            end = time.time() + 60
             while time.time() < end:
                 sum(range(10000))
+                run.flush()
+                if all(f.exists() and f.stat().st_size >= 48 for f in files):
+                    break
     """)
     assert child.returncode == 0, child.stderr.read()  # type: ignore[union-attr]
     detail = only_run(tmp_path / "s")
     hist = detail.history()
-    for key in ("cpu_percent", "process_cpu_percent", "process_rss_mb", "memory_used_mb", "memory_percent",
-                "disk_read_mb_s", "disk_write_mb_s", "net_recv_mb_s", "net_sent_mb_s"):
+    for key in KEYS:
         assert (hist.key == f"system/{key}").sum() >= 2, key
     assert detail.metrics["system/process_rss_mb"]["max"] > 150
     assert detail.metrics["system/process_cpu_percent"]["max"] > 20  # the busy loop shows
