@@ -284,17 +284,22 @@ def overview_params(flat: dict[str, Any]) -> Group | Text:
 def overview_metrics(detail: RunDetail) -> Table | Text:
     if not detail.metrics:
         return Text("No metrics logged.", style="dim")
+    names = sorted(k for k in detail.metrics if not is_system_metric(k))
+    system = len(detail.metrics) - len(names)
     table = Table(box=None, show_header=True, header_style="bold", padding=(0, 1))
-    table.add_column(f"metrics ({len(detail.metrics):,})", overflow="fold", min_width=12)
+    table.add_column(f"metrics ({len(names):,})", no_wrap=True, overflow="ellipsis", min_width=12,
+                     max_width=PARAM_KEY_WIDTH)
     for name in ("last", "min", "max"):
         table.add_column(name, justify="right", no_wrap=True)
-    names = sorted(detail.metrics)
     for key in names[:OVERVIEW_ROWS]:
         summary = detail.metrics[key]
         table.add_row(Text(printable(key)),
                       *(Text(format_value(_float(summary.get(s)))) for s in ("last", "min", "max")))
     if len(names) > OVERVIEW_ROWS:
         table.add_row(Text(f"… {len(names) - OVERVIEW_ROWS:,} more", style="italic"), Text("3: all"), Text(), Text())
+    if system:
+        table.add_row(Text(f"+ {system} system metrics", style="dim italic"), Text("3: all", style="dim"),
+                      Text(), Text())
     return table
 
 
