@@ -383,7 +383,8 @@ def fake_pager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return marker
 
 
-async def test_pager_runs_even_where_the_app_cannot_suspend(runs: tuple[RunDetail, RunDetail], fake_pager: Path) -> None:
+async def test_pager_runs_even_where_the_app_cannot_suspend(runs: tuple[RunDetail, RunDetail],
+                                                             fake_pager: Path) -> None:
     app = Harness(runs[0])
     async with app.run_test(size=(120, 40)) as pilot:
         preview = await select(pilot, "train.py")
@@ -437,7 +438,7 @@ async def test_editor_gets_a_read_only_copy_never_the_stored_file(runs: tuple[Ru
         await settle(pilot)
         got = Path(marker.read_text())
         assert got != stored and got.name == "train.py"
-        assert not os.path.commonpath([got, runs[0].artifacts_dir]) == str(runs[0].artifacts_dir)
+        assert os.path.commonpath([got, runs[0].artifacts_dir]) != str(runs[0].artifacts_dir)
         assert got.stat().st_mode & 0o222 == 0
         assert stored.read_bytes() == before
         shown = [str(n.message) for n in app._notifications]
@@ -466,7 +467,8 @@ async def test_compare_across_two_runs(runs: tuple[RunDetail, RunDetail]) -> Non
         await select(pilot, "metrics.json")
         await pilot.press("d")
         await settle(pilot)
-        assert preview.kind == "compare" and "beta" in preview.message and "has no artifacts/metrics.json" in preview.message
+        assert preview.kind == "compare" and "beta" in preview.message
+        assert "has no artifacts/metrics.json" in preview.message
 
         await select(pilot, "only_here.txt")
         await pilot.press("d")
@@ -513,7 +515,7 @@ def snapshot_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ru
     time.tzset()
 
 
-def _select_before(rel: str):  # noqa: ANN202
+def _select_before(rel: str):
     async def run_before(pilot: Pilot[None]) -> None:
         await select(pilot, rel)
 
@@ -576,7 +578,7 @@ async def test_csv_with_200000_columns_or_a_30_mb_line_is_bounded(hostile_run: R
     became a DataTable column); a 100 MB line was parsed whole. Both are cut and say so."""
     from textual.widgets import DataTable
 
-    from tui.shaping.table_sample import MAX_COLUMNS
+    from tui.artifacts.table_sample import MAX_COLUMNS
 
     app = Harness(hostile_run)
     async with app.run_test(size=(120, 40)) as pilot:

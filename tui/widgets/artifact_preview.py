@@ -9,17 +9,15 @@ Every failure, expected or not, ends up as a message in this pane.
 from __future__ import annotations
 
 import io
-import json
-import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import yaml
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.table import Table
 from rich.text import Text
+from rich_pixels import HalfcellRenderer, Pixels
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -28,26 +26,32 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ..shaping.artifact_files import (
-    ArtifactComparison, UnreadableArtifact, compare_artifacts, entry_for, open_regular, read_head, sha256_file,
+from ..artifacts.files import ArtifactComparison, UnreadableArtifact, compare_artifacts, open_regular, sha256_file
+from ..artifacts.hex_dump import bytes_per_row, hex_dump
+from ..artifacts.kinds import format_mtime, human_size
+from ..artifacts.mlmodel import MLModelSummary
+from ..artifacts.preview_plan import (
+    BinaryPlan,
+    DocumentPlan,
+    ErrorPlan,
+    Facts,
+    FolderPlan,
+    ImagePlan,
+    MLModelPlan,
+    Plan,
+    TablePlan,
+    TextPlan,
+    plan_preview,
 )
-from ..shaping.artifact_kinds import ArtifactKind, KindGuess, detect_kind, format_mtime, human_size, sanitize_line
-from ..shaping.hex_dump import HEX_DUMP_BYTES, bytes_per_row, hex_dump
-from ..shaping.mlmodel_summary import MLModelSummary, summarize_mlmodel
-from ..shaping.table_sample import TableSample, count_delimited_rows, sample_delimited, sample_parquet
+from ..artifacts.table_sample import TableSample, count_delimited_rows
+from ..shaping.sanitize import printable_line
 from .artifact_tree import ArtifactNode
 from .document_tree import DocumentTree
 from .lazy_text import LazyText, MemoryLines
 
-MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-"""JSON/YAML bigger than this is shown as text only: parsing it whole would stall and bloat."""
-MAX_IMAGE_PIXELS = 64_000_000
-YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when present: the pure-Python one takes seconds for a few MB."""
-FOLDER_SCAN_LIMIT = 20_000
 FACT_LABEL_WIDTH = 9
-HEX_DIGITS = frozenset("0123456789abcdef")
 """Width of the `size`/`sha256` labels in front of a binary's facts."""
+HEX_DIGITS = frozenset("0123456789abcdef")
 
 
 class FitToWidth:
@@ -60,206 +64,11 @@ class FitToWidth:
         yield self.build(options.max_width)
 
 
-# -- plans: what the loading worker found, for the UI thread to show -------------------------
-
-
-@dataclass
-class Facts:
-    path: Path
-    title: str
-    kind: str
-    size: int | None = None
-    mtime: float | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Plan:
-    facts: Facts
-
-
-@dataclass
-class ErrorPlan(Plan):
-    message: str = ""
-
-
-@dataclass
-class TextPlan(Plan):
-    language: str | None = None
-
-
-@dataclass
-class DocumentPlan(Plan):
-    document: Any = None
-    language: str = "json"
-
-
-@dataclass
-class TablePlan(Plan):
-    sample: TableSample | None = None
-    delimiter: str | None = None
-    """Set for CSV/TSV (rows still to count); None for Parquet (count known)."""
-
-
-@dataclass
-class ImagePlan(Plan):
-    renderable: Any = None
-    fmt: str = ""
-    pixels: tuple[int, int] = (0, 0)
-    frames: int = 1
-
-
-@dataclass
-class MLModelPlan(Plan):
-    summary: MLModelSummary | None = None
-
-
-@dataclass
-class BinaryPlan(Plan):
-    head: bytes = b""
-
-
-@dataclass
-class FolderPlan(Plan):
-    files: int = 0
-    folders: int = 0
-    total: int = 0
-    partial: bool = False
-
-
 @dataclass
 class ComparePlan(Plan):
     comparison: ArtifactComparison | None = None
     lines: MemoryLines | None = None
     """The diff, highlighted in the worker (20,000 lines take a while)."""
-
-
-def _read_text(path: Path, limit: int) -> str:
-    with open_regular(path) as fh:
-        return fh.read(limit).decode("utf-8", errors="replace")
-
-
-def _mlmodel_plan(facts: Facts, folder: Path) -> MLModelPlan:
-    mlmodel = _read_text(folder / "MLmodel", MAX_DOCUMENT_BYTES)
-    requirements = conda = None
-    if (folder / "requirements.txt").is_file():
-        requirements = _read_text(folder / "requirements.txt", 256 * 1024)
-    elif (folder / "conda.yaml").is_file():
-        conda = _read_text(folder / "conda.yaml", 256 * 1024)
-    facts.kind = "MLflow model"
-    return MLModelPlan(facts, summarize_mlmodel(mlmodel, requirements_txt=requirements, conda_yaml=conda))
-
-
-def _image_plan(facts: Facts, path: Path, guess: KindGuess, cells: tuple[int, int]) -> Plan:
-    from PIL import Image, UnidentifiedImageError
-    from rich_pixels import HalfcellRenderer, Pixels
-
-    try:
-        with open_regular(path) as fh, Image.open(fh) as image:
-            width, height = image.size
-            frames = getattr(image, "n_frames", 1)
-            if width * height > MAX_IMAGE_PIXELS:
-                facts.notes.append(f"{width}×{height} is too many pixels to draw")
-                return BinaryPlan(facts, head=b"")
-            image.seek(0)
-            cols, rows = cells
-            scale = min(cols / width, rows * 2 / height)
-            target = (max(1, int(width * scale)), max(2, int(height * scale)))
-            image.draft("RGB", target)
-            frame = image.convert("RGBA")
-            resample = Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.NEAREST
-            frame = frame.resize(target, resample)
-            pixels = Pixels.from_image(frame, renderer=HalfcellRenderer())
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
-        facts.notes.append(f"cannot decode this {guess.note or 'image'}: {exc}")
-        head, _ = read_head(path, HEX_DUMP_BYTES)
-        return BinaryPlan(facts, head=head)
-    facts.kind = f"{guess.note} image"
-    return ImagePlan(facts, renderable=pixels, fmt=guess.note, pixels=(width, height), frames=frames)
-
-
-def _folder_plan(facts: Facts, folder: Path) -> Plan:
-    if (folder / "MLmodel").is_file():
-        return _mlmodel_plan(facts, folder)
-    files = folders = total = 0
-    partial = False
-    worker = get_current_worker()
-    for _, dirnames, filenames in os.walk(folder):
-        folders += len(dirnames)
-        for name in filenames:
-            files += 1
-            try:
-                total += os.lstat(os.path.join(_, name)).st_size
-            except OSError:
-                pass
-        if files + folders > FOLDER_SCAN_LIMIT or worker.is_cancelled:
-            partial = True
-            break
-    facts.kind = "folder"
-    return FolderPlan(facts, files=files, folders=folders, total=total, partial=partial)
-
-
-def plan_preview(node: ArtifactNode, cells: tuple[int, int]) -> Plan:
-    """Look at the artifact behind `node` and decide what to show. Blocks on disk: call from a worker."""
-    assert node.entry is not None
-    path = node.entry.path
-    entry = entry_for(path, node.entry.name)
-    facts = Facts(path, node.display_path, "file", entry.size, entry.mtime)
-    if entry.link_target is not None:
-        facts.notes.append(f"symlink to {entry.link_target}")
-    if entry.problem:
-        facts.kind = "unreadable"
-        return ErrorPlan(facts, message=entry.problem)
-    if entry.is_dir:
-        return _folder_plan(facts, path)
-    try:
-        head, st = read_head(path)
-    except UnreadableArtifact as exc:
-        facts.kind = "unreadable"
-        return ErrorPlan(facts, message=str(exc))
-    facts.size, facts.mtime = st.st_size, st.st_mtime
-    guess = detect_kind(path.name, head, size=st.st_size)
-    if guess.note and guess.kind is not ArtifactKind.IMAGE:
-        facts.notes.append(guess.note)
-    kind = guess.kind
-    if kind in (ArtifactKind.JSON, ArtifactKind.YAML):
-        facts.kind = kind.value.upper()
-        if st.st_size > MAX_DOCUMENT_BYTES:
-            facts.notes.append(f"over {human_size(MAX_DOCUMENT_BYTES)}: shown as text, not as a tree")
-            return TextPlan(facts, language=guess.language)
-        text = _read_text(path, MAX_DOCUMENT_BYTES + 1)
-        try:
-            document = json.loads(text) if kind is ArtifactKind.JSON else yaml.load(text, Loader=YAML_LOADER)
-        except (ValueError, RecursionError, yaml.YAMLError) as exc:
-            first_line = (str(exc).splitlines() or [repr(exc)])[0]
-            facts.notes.append(f"not valid {facts.kind} ({first_line}): shown as text")
-            return TextPlan(facts, language=guess.language)
-        return DocumentPlan(facts, document=document, language=guess.language or "json")
-    if kind in (ArtifactKind.CSV, ArtifactKind.TSV):
-        facts.kind = kind.value.upper()
-        delimiter = "," if kind is ArtifactKind.CSV else "\t"
-        with open_regular(path) as raw:
-            with io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="") as fh:
-                sample = sample_delimited(fh, delimiter)
-        return TablePlan(facts, sample=sample, delimiter=delimiter)
-    if kind is ArtifactKind.PARQUET:
-        facts.kind = "Parquet"
-        try:
-            return TablePlan(facts, sample=sample_parquet(path))
-        except ImportError:
-            facts.notes.append("install pyarrow to see Parquet tables")
-        except (ValueError, OSError) as exc:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
-            facts.notes.append(f"cannot read this Parquet file: {exc}")
-        return BinaryPlan(facts, head=head[:HEX_DUMP_BYTES])
-    if kind is ArtifactKind.IMAGE:
-        return _image_plan(facts, path, guess, cells)
-    if kind is ArtifactKind.MLMODEL:
-        return _mlmodel_plan(facts, path.parent)
-    if kind is ArtifactKind.TEXT:
-        facts.kind = f"text ({guess.language})" if guess.language else "text"
-        return TextPlan(facts, language=guess.language)
-    facts.kind = "not loaded" if kind is ArtifactKind.UNSAFE else "binary"
-    return BinaryPlan(facts, head=head[:HEX_DUMP_BYTES])
 
 
 # -- the widget ------------------------------------------------------------------------------------
@@ -382,8 +191,13 @@ class ArtifactPreview(Vertical):
     @work(thread=True, exclusive=True, group="artifact-preview", exit_on_error=False,
           description="looking at an artifact")
     def _load(self, node: ArtifactNode, cells: tuple[int, int], generation: int) -> None:
-        plan = plan_preview(node, cells)
-        if not get_current_worker().is_cancelled:
+        assert node.entry is not None
+        worker = get_current_worker()
+        plan = plan_preview(node.entry.path, node.entry.name, node.display_path, cells,
+                            cancelled=lambda: worker.is_cancelled)
+        if isinstance(plan, ImagePlan) and plan.image is not None:
+            plan.image = Pixels.from_image(plan.image, renderer=HalfcellRenderer())
+        if not worker.is_cancelled:
             self.app.call_from_thread(self._present, plan, generation)
 
     @work(thread=True, exclusive=True, group="artifact-preview", exit_on_error=False,
@@ -431,7 +245,8 @@ class ArtifactPreview(Vertical):
         event.stop()
         if self._plan is None or event.viewer is not self._body:
             return
-        status = f"{event.lines:,} lines" if event.complete else f"indexing… {event.fraction:.0%} · {event.lines:,} lines"
+        status = (f"{event.lines:,} lines" if event.complete
+                  else f"indexing… {event.fraction:.0%} · {event.lines:,} lines")
         self._set_header(self._plan.facts, status)
 
     # -- presenting -----------------------------------------------------------------------------
@@ -441,7 +256,7 @@ class ArtifactPreview(Vertical):
             return
         try:
             self._present_plan(plan, generation)
-        except Exception as exc:  # noqa: BLE001 - the boundary that keeps one odd artifact from ending the app
+        except Exception as exc:
             self._show_error(f"could not preview this artifact: {type(exc).__name__}: {exc}")
 
     def _present_plan(self, plan: Plan, generation: int) -> None:
@@ -461,7 +276,7 @@ class ArtifactPreview(Vertical):
         elif isinstance(plan, ImagePlan):
             self._set_header(facts, f"{plan.pixels[0]}×{plan.pixels[1]} px"
                              + (f", {plan.frames} frames (first shown)" if plan.frames > 1 else ""))
-            self._set_body("image", VerticalScroll(Static(plan.renderable, classes="preview-image"),
+            self._set_body("image", VerticalScroll(Static(plan.image, classes="preview-image"),
                                                    classes="preview-scroll"))
         elif isinstance(plan, MLModelPlan):
             assert plan.summary is not None
@@ -486,7 +301,8 @@ class ArtifactPreview(Vertical):
         text.append(f"{plan.files:,} files, {plan.folders:,} folders, {human_size(plan.total)}"
                     + (" (stopped counting)" if plan.partial else ""))
         if not self._expanded:
-            text.append("\n\nexpand it in the tree to see its files", self.get_component_rich_style("artifact-preview--meta"))
+            meta = self.get_component_rich_style("artifact-preview--meta")
+            text.append("\n\nexpand it in the tree to see its files", meta)
         return text
 
     def _present_table(self, plan: TablePlan, generation: int) -> None:
@@ -495,10 +311,10 @@ class ArtifactPreview(Vertical):
         table: DataTable[Text] = DataTable(classes="preview-table", zebra_stripes=True)
         meta = self.get_component_rich_style("artifact-preview--meta")
         for name, kind in zip(sample.columns, sample.types):
-            table.add_column(Text(sanitize_line(name)) + Text(f" {kind}", meta))
+            table.add_column(Text(printable_line(name)) + Text(f" {kind}", meta))
         numeric = [t in ("int", "float") for t in sample.types]
         for row in sample.rows:
-            table.add_row(*(Text(sanitize_line(v), justify="right" if numeric[i] else "left")
+            table.add_row(*(Text(printable_line(v), justify="right" if numeric[i] else "left")
                             for i, v in enumerate(row)))
         self._set_body("table", table)
         for problem in sample.problems:
@@ -534,7 +350,7 @@ class ArtifactPreview(Vertical):
             return
         style = self.get_component_rich_style(
             "artifact-preview--same" if comparison.status == "identical" else "artifact-preview--differ")
-        body = Text(sanitize_line(comparison.message) + "\n", style)
+        body = Text(printable_line(comparison.message) + "\n", style)
         if comparison.facts:
             grid = Table.grid(padding=(0, 2))
             grid.add_column(style=self.get_component_rich_style("artifact-preview--meta"))
@@ -583,7 +399,7 @@ class ArtifactPreview(Vertical):
             grid.add_column(style=meta, no_wrap=True)
             grid.add_column()
             for key, value in rows or [("", "(none)")]:
-                grid.add_row(Text(sanitize_line(key)), Text(sanitize_line(value)))
+                grid.add_row(Text(printable_line(key)), Text(printable_line(value)))
             parts.extend([grid, Text()])
 
         flavor_rows: list[tuple[str, str]] = []
@@ -596,7 +412,7 @@ class ArtifactPreview(Vertical):
         section("Requirements", [("", r) for r in summary.requirements])
         section("Model", list(summary.facts.items()))
         for problem in summary.problems:
-            parts.append(Text(sanitize_line(problem), note))
+            parts.append(Text(printable_line(problem), note))
         return Group(*parts)
 
     # -- body and header ----------------------------------------------------------------------------
@@ -622,11 +438,11 @@ class ArtifactPreview(Vertical):
 
     def _show_message(self, kind: str, message: str) -> None:
         self.message = message
-        self._set_body(kind, Static(Text(sanitize_line(message)), classes="preview-message"))
+        self._set_body(kind, Static(Text(printable_line(message)), classes="preview-message"))
         self.message = message
 
     def _show_error(self, message: str) -> None:
-        self._set_body("error", Static(Text(sanitize_line(message)), classes="preview-error"))
+        self._set_body("error", Static(Text(printable_line(message)), classes="preview-error"))
         self.message = message
 
     def _set_header(self, facts: Facts | None, status: str = "") -> None:
@@ -636,7 +452,7 @@ class ArtifactPreview(Vertical):
             return
         meta = self.get_component_rich_style("artifact-preview--meta")
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(sanitize_line(facts.title), self.get_component_rich_style("artifact-preview--title"))
+        text.append(printable_line(facts.title), self.get_component_rich_style("artifact-preview--title"))
         bits = [facts.kind]
         if facts.size is not None:
             bits.append(human_size(facts.size))
@@ -644,7 +460,7 @@ class ArtifactPreview(Vertical):
             bits.append(status)
         if facts.mtime is not None:
             bits.append(format_mtime(facts.mtime))
-        text.append("\n" + " · ".join(sanitize_line(b) for b in bits), meta)
+        text.append("\n" + " · ".join(printable_line(b) for b in bits), meta)
         for note in facts.notes:
-            text.append("\n" + sanitize_line(note), self.get_component_rich_style("artifact-preview--note"))
+            text.append("\n" + printable_line(note), self.get_component_rich_style("artifact-preview--note"))
         header.update(text)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from .artifact_kinds import HEAD_BYTES, ArtifactKind, detect_kind, human_size
+from .kinds import HEAD_BYTES, ArtifactKind, detect_kind, human_size
 
 HASH_CHUNK = 1024 * 1024
 DIFF_MAX_BYTES = 4 * 1024 * 1024
@@ -133,7 +133,8 @@ def open_regular(path: Path) -> BinaryIO:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError as exc:
         if os.path.islink(path):
-            raise UnreadableArtifact(f"broken symlink: {path.name} points to {os.readlink(path)}, which does not exist") from exc
+            target = os.readlink(path)
+            raise UnreadableArtifact(f"broken symlink: {path.name} points to {target}, which does not exist") from exc
         raise UnreadableArtifact(f"{path.name} does not exist (any more)") from exc
     except PermissionError as exc:
         raise UnreadableArtifact(f"permission denied: cannot read {path}") from exc
@@ -226,7 +227,7 @@ def compare_artifacts(
         diff = list(difflib.unified_diff(text_a, text_b, f"{mine_name}/{label}", f"{other_name}/{label}",
                                          lineterm="", n=3))
         if len(diff) > DIFF_MAX_LINES:
-            diff = diff[:DIFF_MAX_LINES] + [f"… diff cut at {DIFF_MAX_LINES:,} lines"]
+            diff = [*diff[:DIFF_MAX_LINES], f"… diff cut at {DIFF_MAX_LINES:,} lines"]
         return ArtifactComparison("different", f"{label} differs ({len(diff):,} diff lines)", diff=diff)
     hash_a = sha256_file(mine, cancelled=cancelled) or "?"
     hash_b = sha256_file(other, cancelled=cancelled) or "?"
