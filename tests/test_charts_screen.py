@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from test_diff_shaping import BASE_TIME, make_compare_store
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, SelectionList, Static
@@ -18,8 +19,7 @@ from textual.widgets._footer import FooterKey
 
 import store
 from tests.screen_harness import ScreenHarness, settle_until
-from test_diff_shaping import BASE_TIME, make_compare_store
-from tui.screens.charts import ChartsScreen, build_scatter, log_ticks, series_from_history, time_unit, wall_ticks
+from tui.screens.charts import ChartsScreen
 from tui.widgets.metric_chart import MetricChart
 from tui.widgets.param_scatter import ParamScatter
 
@@ -227,20 +227,6 @@ async def test_runs_without_metrics_say_so(tmp_path: Path) -> None:
         assert "not logged any metrics" in str(screen.query_one("#run-legend", Static).render())
 
 
-def test_scatter_spreads_categorical_params() -> None:
-    frame = pd.DataFrame({
-        "name": ["a", "b", "c", "d"],
-        "params.opt": ["sgd", "adam", "sgd", "adam"],
-        "metrics.loss": [1.0, 0.5, 2.0, np.nan],
-    })
-    data = build_scatter(frame, "opt", "loss", log_y=False, color=(1, 2, 3), best_color=(4, 5, 6))
-    assert data.categorical and data.categories == ["adam", "sgd"]
-    assert data.xticks == ([0.0, 1.0], ["adam", "sgd"])
-    assert data.names == ["a", "b", "c"], "a run without the metric is left out"
-    assert data.x.tolist() == [0.75, 0.0, 1.25], "runs sharing a value are spread around its slot"
-    assert data.best == 1 and "at opt=adam (b)" in data.note
-
-
 async def test_no_color_gives_each_run_its_own_marker(compare: tuple[store.RunStore, list[str]],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     st, ids = compare
@@ -269,30 +255,6 @@ async def test_colour_keeps_braille_lines_and_the_keys_read_as_typed(compare: tu
         bindings = {b.id: b for b in screen.BINDINGS if not isinstance(b, tuple) and hasattr(b, "id")}
         assert app.get_key_display(bindings["charts.smooth_less"]) == "["
         assert app.get_key_display(bindings["charts.smooth_more"]) == "]"
-
-
-def test_log_ticks_are_round() -> None:
-    assert log_ticks(0.737, 1.258) == ([0.8, 0.9, 1.0], ["0.8", "0.9", "1"])
-    assert log_ticks(0.7, 5.0) == ([1.0, 2.0, 5.0], ["1", "2", "5"])
-    assert log_ticks(1e-4, 10.0)[1] == ["0.0001", "0.001", "0.01", "0.1", "1", "10"]
-    assert len(log_ticks(1e-9, 1e9)[0]) <= 6, "many decades are thinned"
-    assert log_ticks(1.2, 1.8) == ([1.2, 1.4, 1.6, 1.8], ["1.2", "1.4", "1.6", "1.8"])
-    assert log_ticks(3.0, 3.0) == ([3.0], ["3"])
-    assert log_ticks(0.0, 1.0) == ([], [])
-
-
-def test_time_helpers() -> None:
-    assert time_unit(30) == ("s", 1.0) and time_unit(600) == ("min", 60.0) and time_unit(3 * 3600) == ("h", 3600.0)
-    ticks, labels = wall_ticks(BASE_TIME, BASE_TIME + 3600)
-    assert len(ticks) == len(labels) == 4 and ticks[0] == BASE_TIME and all(":" in lab for lab in labels)
-
-
-def test_series_are_sorted_by_step() -> None:
-    frame = pd.DataFrame({"key": pd.Categorical(["a", "a", "a", "b"]), "step": [2, 0, 1, 0],
-                          "time": [3.0, 1.0, 2.0, 1.0], "value": [30.0, 10.0, 20.0, 5.0]})
-    series = series_from_history(frame)
-    assert series["a"].step.tolist() == [0, 1, 2] and series["a"].value.tolist() == [10.0, 20.0, 30.0]
-    assert series["b"].value.tolist() == [5.0]
 
 
 LIVE_WRITER = """
@@ -392,23 +354,6 @@ def test_snapshot_scatter_80x24(snap_compare: Any, tmp_path: Path) -> None:
     assert snap_compare(_snapshot_app(tmp_path, scatter_frame=True), terminal_size=(80, 24), run_before=run_before)
 
 
-def test_scatter_prefers_params_that_vary_where_the_metric_exists() -> None:
-    from tui.screens.charts import scatter_params
-
-    frame = pd.DataFrame({
-        "name": ["a", "b", "c", "d"],
-        "params.degree": [1, 2, np.nan, np.nan],
-        "params.depth": [np.nan, np.nan, 3, 5],
-        "params.seed": [0, 0, 0, 0],
-        "metrics.mse": [1.0, 2.0, np.nan, np.nan],
-        "metrics.acc": [np.nan, np.nan, 0.9, 0.8],
-    })
-    assert scatter_params(frame, "acc") == ["depth", "seed", "degree"]
-    assert scatter_params(frame, "mse") == ["degree", "seed", "depth"]
-    empty = build_scatter(frame, "degree", "acc", log_y=False, color=(1, 2, 3), best_color=(4, 5, 6))
-    assert empty.x.size == 0 and "has both degree and acc" in empty.note
-
-
 async def test_escape_codes_in_run_names_and_metric_keys_are_shown_not_sent(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "store"
@@ -471,17 +416,3 @@ async def test_metric_list_marks_drawn_metrics_with_a_glyph(compare: tuple[store
         assert rows()[1].startswith("▐✓▌ val_acc") and rows()[2].startswith("▐ ▌ widgets")
 
 
-def test_integer_steps_get_integer_ticks() -> None:
-    """Issue 9.15: 12 steps were labelled 0.0, 2.8, 5.5, 8.2, 11.0."""
-    from tui.screens.charts import ChartRequest, Series, build_chart
-
-    steps = np.arange(12, dtype=np.float64)
-    series = Series(steps, steps + BASE_TIME, 1.0 / (steps + 1))
-    req = ChartRequest(run_ids=["a"], metrics=["loss"], axis="step", log_y=False, smoothing=0.0, buckets=60,
-                       colors=[(1, 2, 3)], faint=[(1, 2, 3)])
-    chart = build_chart("loss", [("a", "a", series)], req)
-    assert chart.xticks is not None
-    ticks, labels = chart.xticks
-    assert labels == [str(int(t)) for t in ticks] and ticks[0] == 0 and ticks[-1] == 10
-    fractional = Series(steps / 3, steps + BASE_TIME, steps)
-    assert build_chart("x", [("a", "a", fractional)], req).xticks is None

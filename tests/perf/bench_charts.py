@@ -23,7 +23,7 @@ import numpy as np
 
 import store
 from store import format as fmt
-from tui.screens.charts import ChartRequest, build_chart, series_from_history
+from tui.shaping.curves import ChartRequest, build_chart, series_from_history
 from tui.shaping.downsample import minmax_downsample
 from tui.shaping.smoothing import ema
 from tui.widgets.metric_chart import plot_chart

@@ -7,10 +7,6 @@ render). Gaps (NaN) split a curve into segments, because plotext cannot draw NaN
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -18,51 +14,9 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 from textual_plotext.plot import Plot
 
+from tui.shaping.curves import MARKER, POINT_MARKER, ChartData
 from tui.shaping.downsample import split_segments
-from tui.shaping.formatting import printable
-
-RGB = tuple[int, int, int]
-FloatArray = npt.NDArray[np.float64]
-MARKER = "braille"
-"""Braille dots give 2x4 points per cell, which is why curves are cut to about twice the width."""
-POINT_MARKER = "hd"
-"""A lone point (a one-point history, or one between two gaps) as a visible block, not one dot."""
-DISTINCT_MARKERS: tuple[str, ...] = (MARKER, "dot", "x", "+", "o", "*", "#", "at")
-"""One plotext marker per run when colour cannot tell the runs apart (`NO_COLOR`)."""
-_MARKER_GLYPHS = {MARKER: "⣀", "dot": "•", "at": "@"}
-
-
-def marker_glyph(marker: str) -> str:
-    """The character a plotext marker draws, for the legend."""
-    return _MARKER_GLYPHS.get(marker, marker)
-
-
-@dataclass
-class Curve:
-    """One run's line in a chart; `raw_*` is the unsmoothed curve drawn faintly behind it."""
-
-    run_id: str
-    label: str
-    color: RGB
-    x: FloatArray
-    y: FloatArray
-    points: int
-    """How many points the run logged for this metric (before downsampling)."""
-    faint: RGB | None = None
-    raw_x: FloatArray | None = None
-    raw_y: FloatArray | None = None
-    marker: str = MARKER
-
-
-@dataclass
-class ChartData:
-    metric: str
-    curves: list[Curve]
-    x_label: str
-    log_y: bool = False
-    xticks: tuple[list[float], list[str]] | None = None
-    yticks: tuple[list[float], list[str]] | None = None
-    note: str = ""
+from tui.shaping.sanitize import printable_line
 
 
 class MetricChart(Vertical):
@@ -97,8 +51,8 @@ class MetricChart(Vertical):
         yield PlotextPlot()
 
     def _title(self) -> Text:
-        """The metric's name as the pane's title; `printable`, as it comes from the store."""
-        return Text(printable(self.metric))
+        """The metric's name as the pane's title; `printable_line`, as it comes from the store."""
+        return Text(printable_line(self.metric))
 
     @property
     def plot(self) -> PlotextPlot:
@@ -114,7 +68,7 @@ class MetricChart(Vertical):
         else:
             title.append(f"  {sum(counts):,} points", style="dim")
         if data.note:
-            title.append(f"  {printable(data.note)}", style="dim")
+            title.append(f"  {printable_line(data.note)}", style="dim")
         self.query_one(".metric-chart--title", Static).update(title)
 
         self.segments_drawn = plot_chart(self.plot.plt, data)

@@ -1,0 +1,78 @@
+"""The charts' plain maths without an app: histories to series, curves, ticks and scatters."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from test_diff_shaping import BASE_TIME
+
+from tui.shaping.curves import ChartRequest, Series, build_chart, series_from_history
+from tui.shaping.scatter import build_scatter, scatter_params
+from tui.shaping.ticks import log_ticks, time_unit, wall_ticks
+
+
+def test_scatter_spreads_categorical_params() -> None:
+    frame = pd.DataFrame({
+        "name": ["a", "b", "c", "d"],
+        "params.opt": ["sgd", "adam", "sgd", "adam"],
+        "metrics.loss": [1.0, 0.5, 2.0, np.nan],
+    })
+    data = build_scatter(frame, "opt", "loss", log_y=False, color=(1, 2, 3), best_color=(4, 5, 6))
+    assert data.categorical and data.categories == ["adam", "sgd"]
+    assert data.xticks == ([0.0, 1.0], ["adam", "sgd"])
+    assert data.names == ["a", "b", "c"], "a run without the metric is left out"
+    assert data.x.tolist() == [0.75, 0.0, 1.25], "runs sharing a value are spread around its slot"
+    assert data.best == 1 and "at opt=adam (b)" in data.note
+
+
+def test_log_ticks_are_round() -> None:
+    assert log_ticks(0.737, 1.258) == ([0.8, 0.9, 1.0], ["0.8", "0.9", "1"])
+    assert log_ticks(0.7, 5.0) == ([1.0, 2.0, 5.0], ["1", "2", "5"])
+    assert log_ticks(1e-4, 10.0)[1] == ["0.0001", "0.001", "0.01", "0.1", "1", "10"]
+    assert len(log_ticks(1e-9, 1e9)[0]) <= 6, "many decades are thinned"
+    assert log_ticks(1.2, 1.8) == ([1.2, 1.4, 1.6, 1.8], ["1.2", "1.4", "1.6", "1.8"])
+    assert log_ticks(3.0, 3.0) == ([3.0], ["3"])
+    assert log_ticks(0.0, 1.0) == ([], [])
+
+
+def test_time_helpers() -> None:
+    assert time_unit(30) == ("s", 1.0) and time_unit(600) == ("min", 60.0) and time_unit(3 * 3600) == ("h", 3600.0)
+    ticks, labels = wall_ticks(BASE_TIME, BASE_TIME + 3600)
+    assert len(ticks) == len(labels) == 4 and ticks[0] == BASE_TIME and all(":" in lab for lab in labels)
+
+
+def test_series_are_sorted_by_step() -> None:
+    frame = pd.DataFrame({"key": pd.Categorical(["a", "a", "a", "b"]), "step": [2, 0, 1, 0],
+                          "time": [3.0, 1.0, 2.0, 1.0], "value": [30.0, 10.0, 20.0, 5.0]})
+    series = series_from_history(frame)
+    assert series["a"].step.tolist() == [0, 1, 2] and series["a"].value.tolist() == [10.0, 20.0, 30.0]
+    assert series["b"].value.tolist() == [5.0]
+
+
+def test_scatter_prefers_params_that_vary_where_the_metric_exists() -> None:
+    frame = pd.DataFrame({
+        "name": ["a", "b", "c", "d"],
+        "params.degree": [1, 2, np.nan, np.nan],
+        "params.depth": [np.nan, np.nan, 3, 5],
+        "params.seed": [0, 0, 0, 0],
+        "metrics.mse": [1.0, 2.0, np.nan, np.nan],
+        "metrics.acc": [np.nan, np.nan, 0.9, 0.8],
+    })
+    assert scatter_params(frame, "acc") == ["depth", "seed", "degree"]
+    assert scatter_params(frame, "mse") == ["degree", "seed", "depth"]
+    empty = build_scatter(frame, "degree", "acc", log_y=False, color=(1, 2, 3), best_color=(4, 5, 6))
+    assert empty.x.size == 0 and "has both degree and acc" in empty.note
+
+
+def test_integer_steps_get_integer_ticks() -> None:
+    """Issue 9.15: 12 steps were labelled 0.0, 2.8, 5.5, 8.2, 11.0."""
+    steps = np.arange(12, dtype=np.float64)
+    series = Series(steps, steps + BASE_TIME, 1.0 / (steps + 1))
+    req = ChartRequest(run_ids=["a"], metrics=["loss"], axis="step", log_y=False, smoothing=0.0, buckets=60,
+                       colors=[(1, 2, 3)], faint=[(1, 2, 3)])
+    chart = build_chart("loss", [("a", "a", series)], req)
+    assert chart.xticks is not None
+    ticks, labels = chart.xticks
+    assert labels == [str(int(t)) for t in ticks] and ticks[0] == 0 and ticks[-1] == 10
+    fractional = Series(steps / 3, steps + BASE_TIME, steps)
+    assert build_chart("x", [("a", "a", fractional)], req).xticks is None
