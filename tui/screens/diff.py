@@ -1,9 +1,11 @@
 """DiffScreen: runs side by side, one column per run, the first as reference.
 
 A diff holds tens to hundreds of rows, so Textual's `DataTable` (with the field column
-fixed while scrolling sideways) is fast enough here. Cells are `rich.text.Text` built
-from store data, styled with colours read from the current theme. Every string from the
-store goes through `_line` (or `_cut`, which uses it) so no escape code reaches the terminal.
+fixed) is fast enough here. It never hides a run silently: only the runs that fit beside the
+field column are shown, the cursor slides that window run by run, and a line above the table
+says how many runs are hidden on each side. A compact mode (values only, or deltas only) fits
+four runs in 80 columns. Cells are `rich.text.Text` built from store data, styled with colours
+read from the current theme; every string from the store goes through the one sanitizer.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on, work
@@ -25,10 +28,20 @@ from textual.widgets.data_table import RowDoesNotExist
 from textual.worker import Worker, WorkerState
 
 from tui.shaping.diff import (
-    ONLY_DIFF_THRESHOLD, SECTION_TITLES, Diff, DiffRow, Direction, bounded, build_diff, flip_direction,
-    format_delta, to_csv, to_markdown,
+    ONLY_DIFF_THRESHOLD,
+    SECTION_TITLES,
+    Diff,
+    DiffRow,
+    Direction,
+    bounded,
+    build_diff,
+    flip_direction,
+    format_delta,
+    to_csv,
+    to_markdown,
 )
-from tui.shaping.formatting import printable
+from tui.shaping.sanitize import cut, printable, printable_line
+from tui.widgets.diff_table import DiffTable
 
 if TYPE_CHECKING:
     from store import RunDetail, RunStore
@@ -36,6 +49,16 @@ if TYPE_CHECKING:
 FIELD_WIDTH = 28
 VALUE_WIDTH = 24
 """Cells longer than this are cut with `…`; the cursor cell's whole value is shown below the table."""
+MAX_COLUMN_WIDTH = 40
+"""A run column never grows past this (value, delta and ✓ together)."""
+COMPACT_FIELD_WIDTH = 16
+COMPACT_WIDTH = 13
+"""Field and run column widths in the compact modes: four runs fit in 80 columns."""
+CELL_PADDING = 2
+"""What DataTable adds around each column's content (one cell each side)."""
+SCROLLBAR = 2
+MODES: tuple[str, ...] = ("full", "values", "deltas")
+MODE_NAMES = {"full": "values and deltas", "values": "values only", "deltas": "deltas only"}
 
 
 @dataclass
@@ -56,6 +79,8 @@ class DiffScreen(Screen[None]):
                 tooltip="Show only the rows whose values differ, or all rows"),
         Binding("f", "flip_direction", "Flip better", id="diff.flip",
                 tooltip="Flip whether lower or higher is better for the metric under the cursor"),
+        Binding("m", "cycle_mode", "Compact", id="diff.mode",
+                tooltip="Cells show values and deltas, values only, or deltas only (compact: more runs fit)"),
         Binding("x", "export", "Export", id="diff.export",
                 tooltip="Write the diff as Markdown and CSV (asks where; the current folder by default) "
                         "and copy the Markdown"),
@@ -71,6 +96,11 @@ class DiffScreen(Screen[None]):
         self.runs_read = False
         """False until the runs have been read (or failed to be read)."""
         self.only_diff = False
+        self.mode = "full"
+        self.first_run = 0
+        """The first run shown beside the field column; runs before it are hidden (`◀ n more`)."""
+        self.shown_runs = 0
+        """How many runs fit from `first_run` on in the last drawing."""
         self.overrides: dict[str, Direction | None] = {}
         self.export_dir: Path | None = None
         """The folder the export prompt offers; None means the current working directory then.
@@ -78,7 +108,8 @@ class DiffScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading runs…"), id="diff-title")
-        yield DataTable(id="diff-table", fixed_columns=1, zebra_stripes=False, cursor_type="cell")
+        yield Static(Text(""), id="diff-more")
+        yield DiffTable(id="diff-table")
         yield Static(Text(""), id="diff-detail")
         yield Footer()
 
@@ -127,33 +158,86 @@ class DiffScreen(Screen[None]):
     def _set_title(self, text: Text) -> None:
         self.query_one("#diff-title", Static).update(text)
 
-    def _render_table(self) -> None:
+    def _render_table(self, anchor: int | None = None) -> None:
+        """Rebuild the table with the runs that fit; `anchor` is a run index that must be shown
+        (the one the cursor moves to), else the cursor's run stays where it is."""
         if self.diff is None:
             return
-        table = self.query_one("#diff-table", DataTable)
-        keep_row, keep_col = self._cursor_keys(table)
+        table = self.query_one("#diff-table", DiffTable)
+        keep_row, keep_run = self._cursor_keys(table)
+        if anchor is not None:
+            keep_run = anchor
         diff = self.diff
         rows = diff.visible(self.only_diff)
+        runs = len(diff.runs)
+        compact = self.mode != "full"
+        field_cells = [self._field_cell(row) for row in rows]
+        columns = [[self._value_cell(row, i) for row in rows] for i in range(runs)]
+        headers = [self._run_header(i, COMPACT_WIDTH if compact else VALUE_WIDTH) for i in range(runs)]
+        field_width = COMPACT_FIELD_WIDTH if compact else min(
+            FIELD_WIDTH + 2, max([cell_len("field"), *(c.cell_len for c in field_cells)]))
+        area = table.size.width or self.app.size.width
+        room = max(10, area - SCROLLBAR - field_width - CELL_PADDING)
+        widths = [COMPACT_WIDTH if compact else
+                  min(MAX_COLUMN_WIDTH, room - CELL_PADDING, max([h.cell_len, *(c.cell_len for c in cells)]))
+                  for h, cells in zip(headers, columns)]
+        first, count = fit_window(widths, room, self.first_run, keep_run if keep_run >= 0 else None)
+        self.first_run, self.shown_runs = first, count
+        shown = range(first, first + count)
+        table.hidden_left, table.hidden_right = first, runs - first - count
         table.clear(columns=True)
-        table.add_column(Text("field", style="bold"), key="field")
-        for i, run in enumerate(diff.runs):
-            label = Text(_cut(run.name, VALUE_WIDTH), style="bold")
-            if i == 0:
-                label.append(" (ref)", style="dim")
-            table.add_column(label, key=f"run-{i}")
+        table.add_column(Text("field", style="bold"), key="field", width=field_width)
+        for i in shown:
+            table.add_column(headers[i], key=f"run-{i}", width=widths[i])
         section = None
-        for row in rows:
+        for r, row in enumerate(rows):
             if row.section != section:
                 section = row.section
                 heading = Text(f"{SECTION_TITLES[section]}", style=self._style("accent", bold=True, underline=True))
-                table.add_row(heading, *([Text("")] * len(diff.runs)), key=f"section:{section}")
-            table.add_row(self._field_cell(row), *(self._value_cell(row, i) for i in range(len(diff.runs))),
-                          key=row.key)
+                table.add_row(heading, *([Text("")] * count), key=f"section:{section}")
+            table.add_row(field_cells[r], *(columns[i][r] for i in shown), key=row.key)
         if not rows:
-            table.add_row(Text("no differences", style="dim"), *([Text("")] * len(diff.runs)), key="empty")
+            table.add_row(Text("no differences", style="dim"), *([Text("")] * count), key="empty")
         self._update_title()
-        self._restore_cursor(table, keep_row, keep_col)
+        self._update_more()
+        self._restore_cursor(table, keep_row, keep_run)
         self._update_detail()
+
+    def _run_header(self, index: int, width: int) -> Text:
+        assert self.diff is not None
+        label = Text(cut(self.diff.runs[index].name, width - (6 if index == 0 else 0)), style="bold")
+        if index == 0:
+            label.append(" (ref)", style="dim")
+        return label
+
+    def _update_more(self) -> None:
+        """`◀ 2 more` / `3 more ▶` beside which runs show, or nothing when every run fits."""
+        more = self.query_one("#diff-more", Static)
+        table = self.query_one("#diff-table", DiffTable)
+        left, right = table.hidden_left, table.hidden_right
+        more.display = bool(left or right)
+        if not (left or right):
+            return
+        runs = left + self.shown_runs + right
+        start = f"◀ {left} more" if left else ""
+        end = f"{right} more ▶" if right else ""
+        middle = f"  runs {left + 1}–{left + self.shown_runs} of {runs} · h/l or ←/→ scroll · m compact  "
+        width = (more.size.width or self.app.size.width) - 2
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(start, style="bold")
+        text.append(middle.center(max(len(middle), width - len(start) - len(end))), style="dim")
+        text.append(end, style="bold")
+        more.update(text)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._render_table)
+
+    @on(DiffTable.Shift)
+    def _shift(self, event: DiffTable.Shift) -> None:
+        _, run = self._cursor_keys(self.query_one("#diff-table", DiffTable))
+        if run >= 0:
+            self.first_run = max(0, self.first_run + event.step)
+            self._render_table(anchor=run + event.step)
 
     def _update_title(self) -> None:
         diff = self.diff
@@ -171,19 +255,34 @@ class DiffScreen(Screen[None]):
         self._set_title(title)
 
     def _field_cell(self, row: DiffRow) -> Text:
+        width = (COMPACT_FIELD_WIDTH if self.mode != "full" else FIELD_WIDTH) - 2
         if row.differs:
             text = Text()
             text.append("≠ ", style=self._style("warning", bold=True))
-            text.append(_cut(row.field, FIELD_WIDTH - 2), style="bold")
+            text.append(_cut(row.field, width), style="bold")
         else:
-            text = Text("  " + _cut(row.field, FIELD_WIDTH - 2))
+            text = Text("  " + _cut(row.field, width))
         if row.metric is not None and row.stat == "last" and row.direction is not None:
             text.append(" ↓" if row.direction == "lower" else " ↑", style="dim")
         return text
 
     def _value_cell(self, row: DiffRow, index: int) -> Text:
+        """Value, delta and ✓ (full); value and ✓ (values); the delta alone where there is one,
+        else the value (deltas). Compact cells are cut to `COMPACT_WIDTH`, the ✓ kept."""
+        best = bool(row.best and row.best[index])
+        delta = format_delta(row, index, compact=self.mode == "deltas")
+        if self.mode != "full":
+            width = COMPACT_WIDTH - (2 if best else 0)
+            if self.mode == "deltas" and delta:
+                better = row.better[index]
+                text = Text(delta[:width], style=self._style("success") if better else
+                            self._style("error") if better is False else Style(dim=True))
+            else:
+                text = Text(_cut(row.text(index), width), style="bold" if row.differs else "")
+            if best:
+                text.append(" ✓", style=self._style("success", bold=True))
+            return text
         text = Text(_cut(row.text(index), VALUE_WIDTH), style="bold" if row.differs else "")
-        delta = format_delta(row, index)
         if delta:
             better = row.better[index]
             style = (self._style("success") if better else self._style("error") if better is False
@@ -196,13 +295,20 @@ class DiffScreen(Screen[None]):
     # -- cursor and the detail line -------------------------------------------------------
 
     def _cursor_keys(self, table: DataTable[Any]) -> tuple[str | None, int]:
+        """The row key and the run index under the cursor (-1 on the field column)."""
         if not table.row_count:
-            return None, 0
+            return None, -1
         cell = table.coordinate_to_cell_key(table.cursor_coordinate)
         return (str(cell.row_key.value) if cell.row_key.value is not None else None,
-                table.cursor_coordinate.column)
+                self.cursor_run())
 
-    def _restore_cursor(self, table: DataTable[Any], row_key: str | None, column: int) -> None:
+    def cursor_run(self) -> int:
+        """The index of the run under the cursor in `diff.runs`, or -1 on the field column."""
+        column = self.query_one("#diff-table", DiffTable).cursor_coordinate.column
+        return self.first_run + column - 1 if column > 0 else -1
+
+    def _restore_cursor(self, table: DataTable[Any], row_key: str | None, run: int) -> None:
+        column = 0 if run < 0 else min(max(run - self.first_run + 1, 1), self.shown_runs)
         row = 0
         if row_key is not None:
             try:
@@ -229,24 +335,22 @@ class DiffScreen(Screen[None]):
         self._update_detail()
 
     def _update_detail(self) -> None:
-        table = self.query_one("#diff-table", DataTable)
         detail = self.query_one("#diff-detail", Static)
         row = self.cursor_row()
         diff = self.diff
         if row is None or diff is None:
             detail.update(Text("↑↓←→ move · d only differences · f flip better · x export", style="dim"))
             return
-        column = table.cursor_coordinate.column
+        index = self.cursor_run()
         text = Text()
         text.append(f"{SECTION_TITLES[row.section]} · ", style="dim")
         text.append(_line(row.field), style="bold")
-        if column == 0:
+        if index < 0:
             if row.metric is not None:
                 better = {"lower": "lower is better", "higher": "higher is better", None: "no better direction"}
                 text.append(f" · {better[row.direction]} (f flips)", style="dim")
             text.append(" · " + ("differs" if row.differs else "same in all runs"), style="dim")
         else:
-            index = column - 1
             text.append(" · ")
             text.append(_line(diff.runs[index].name))
             text.append(": ")
@@ -260,6 +364,12 @@ class DiffScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.app.pop_screen()
+
+    def action_cycle_mode(self) -> None:
+        if self.diff is None:
+            return
+        self.mode = MODES[(MODES.index(self.mode) + 1) % len(MODES)]
+        self._render_table()
 
     def action_toggle_only_diff(self) -> None:
         if self.diff is None:
@@ -336,15 +446,42 @@ class ExportPrompt(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
+def fit_window(widths: list[int], room: int, first: int, anchor: int | None) -> tuple[int, int]:
+    """Which runs to show: (first, count) of consecutive run columns whose `widths` (plus
+    padding) fit in `room`, starting near `first` and always including `anchor` when given.
+    At least one run is shown; a window that leaves room pulls earlier runs back in."""
+    n = len(widths)
+    if not n:
+        return 0, 0
+    first = max(0, min(first, n - 1))
+    if anchor is not None:
+        anchor = max(0, min(anchor, n - 1))
+        first = min(first, anchor)
+
+    def count_from(start: int) -> int:
+        used, count = 0, 0
+        for w in widths[start:]:
+            if count and used + w + CELL_PADDING > room:
+                break
+            used += w + CELL_PADDING
+            count += 1
+        return count
+
+    while anchor is not None and anchor >= first + count_from(first):
+        first += 1
+    count = count_from(first)
+    while first > 0 and sum(widths[first - 1 : first + count]) + CELL_PADDING * (count + 1) <= room:
+        first -= 1
+        count += 1
+    return first, count
+
+
 def _line(text: str) -> str:
-    """Store text as one safe line: line breaks shown as `⏎`, every other control character
-    (escape codes included) as a visible symbol by `printable`, so it cannot touch the terminal;
-    at most `SHOWN_CHARS` characters and the size of the rest (`bounded`)."""
-    return printable(bounded(text).replace("\r", " ").replace("\n", " ⏎ "))
+    """Store text as one safe line, at most `SHOWN_CHARS` characters and the size of the rest."""
+    return printable_line(bounded(text))
 
 
 def _cut(text: str, width: int) -> str:
-    """One safe line (see `_line`) of at most `width` characters; the rest is replaced by `…`.
-    Every character becomes at least one, so only the first `width + 1` need making safe."""
-    line = _line(text[: width + 1])
-    return line if len(line) <= width else line[: width - 1] + "…"
+    """One safe line of at most `width` characters, the rest replaced by `…`. Every character
+    becomes at least one, so only the first `width + 1` need making safe."""
+    return cut(text[: width + 1], width)

@@ -8,12 +8,14 @@ a higher metric is better is guessed from the metric's name and can be overridde
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from .formatting import format_duration, printable
 
@@ -106,14 +108,14 @@ class DiffRow:
     metric: str | None = None
     stat: str | None = None
     direction: Direction | None = None
-    deltas: list[float | None] = field(default_factory=list)
+    deltas: list[float | None] = dataclasses.field(default_factory=list)
     """value - reference value, for numeric metric rows; None for the reference and non-numbers."""
-    pct: list[float | None] = field(default_factory=list)
+    pct: list[float | None] = dataclasses.field(default_factory=list)
     """The delta as a percentage of |reference|; None when the reference is 0 or not a number."""
-    better: list[bool | None] = field(default_factory=list)
+    better: list[bool | None] = dataclasses.field(default_factory=list)
     """Whether each run beats the reference (None: same, reference itself, or direction unknown)."""
-    best: list[bool] = field(default_factory=list)
-    _texts: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
+    best: list[bool] = dataclasses.field(default_factory=list)
+    _texts: dict[int, str] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def text(self, index: int) -> str:
         """Run `index`'s value as shown: at most `SHOWN_CHARS` characters, then its size.
@@ -370,10 +372,7 @@ def _exact_delta(value: Any, ref: Any) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return f"{float(value) - float(ref):+.17g}"
     diff = diff.normalize()
-    if -7 <= diff.adjusted() < 16:
-        text = format(diff, "f")
-    else:
-        text = repr(float(diff))
+    text = format(diff, "f") if -7 <= diff.adjusted() < 16 else repr(float(diff))
     return text if text.startswith("-") else "+" + text
 
 
