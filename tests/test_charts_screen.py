@@ -19,7 +19,7 @@ from textual.widgets._footer import FooterKey
 
 import store
 from tests.screen_harness import ScreenHarness, settle_until
-from tui.screens.charts import ChartsScreen
+from tui.screens.charts import ChartsScreen, auto_grid, grid_shape
 from tui.widgets.metric_chart import MetricChart
 from tui.widgets.param_scatter import ParamScatter
 
@@ -57,7 +57,9 @@ async def open_charts(app: ChartsHarness, pilot: Pilot[Any]) -> ChartsScreen:
     return screen
 
 
-async def test_opens_with_first_metric_overlaid_for_every_run(compare: tuple[store.RunStore, list[str]]) -> None:
+async def test_opens_with_result_metrics_overlaid_for_every_run(compare: tuple[store.RunStore, list[str]]) -> None:
+    """Issue 12: the opening shows loss/accuracy-like metrics (as many as the grid holds), not
+    `widgets`, which has as many points but says nothing about the model."""
     st, ids = compare
     app = ChartsHarness(st, ids)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -65,7 +67,7 @@ async def test_opens_with_first_metric_overlaid_for_every_run(compare: tuple[sto
         picker = screen.query_one("#metric-list", SelectionList)
         assert [picker.get_option_at_index(i).value for i in range(picker.option_count)] == \
             ["train/loss", "val_acc", "widgets"]
-        assert screen.selected == ["train/loss"] and picker.selected == ["train/loss"]
+        assert screen.selected == ["train/loss", "val_acc"] and picker.selected == ["train/loss", "val_acc"]
         data = panes(screen)["train/loss"].data
         assert data is not None
         assert [c.label for c in data.curves] == ["baseline", "degree-2", "[bold red]degree-3[/]"]
@@ -77,11 +79,12 @@ async def test_opens_with_first_metric_overlaid_for_every_run(compare: tuple[sto
         assert all(c.raw_y is None for c in data.curves), "no faint raw curve without smoothing"
 
 
-async def test_pick_more_metrics_as_stacked_panes(compare: tuple[store.RunStore, list[str]]) -> None:
+async def test_pick_more_metrics_as_panes(compare: tuple[store.RunStore, list[str]]) -> None:
     st, ids = compare
     app = ChartsHarness(st, ids)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_charts(app, pilot)
+        assert screen.selected == ["train/loss"], "80x24 holds one pane: the opening shows one"
         await pilot.press("down", "space")
         await settle(app, pilot)
         assert screen.selected == ["train/loss", "val_acc"]
@@ -339,7 +342,7 @@ def test_snapshot_charts_80x24(snap_compare: Any, tmp_path: Path) -> None:
 def test_snapshot_charts_two_metrics_smoothed_120x40(snap_compare: Any, tmp_path: Path) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot.app, pilot)
-        await pilot.press("down", "space", "right_square_bracket")
+        await pilot.press("right_square_bracket")  # train/loss and val_acc open by default
         await settle(pilot.app, pilot)
 
     assert snap_compare(_snapshot_app(tmp_path), terminal_size=(120, 40), run_before=run_before)
@@ -416,3 +419,40 @@ async def test_metric_list_marks_drawn_metrics_with_a_glyph(compare: tuple[store
         assert rows()[1].startswith("▐✓▌ val_acc") and rows()[2].startswith("▐ ▌ widgets")
 
 
+def test_grid_fits_the_terminal_and_the_panes() -> None:
+    assert auto_grid(56, 20) == (1, 1), "80x24 holds one pane"
+    assert auto_grid(136, 44) == (2, 3)
+    assert grid_shape(3, 2, 3) == (2, 2)
+    assert grid_shape(1, 3, 3) == (1, 1)
+    assert grid_shape(9, 2, 2) == (2, 2), "more panes than room: the rest scroll"
+    assert grid_shape(0, 2, 2) == (1, 1)
+
+
+async def test_grid_keys_lay_out_and_maximise_panes(compare: tuple[store.RunStore, list[str]]) -> None:
+    """Issue 12: panes in a grid that fits the terminal; c/r change columns/rows; f maximises."""
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_charts(app, pilot)
+        assert screen.selected == ["train/loss", "val_acc"]
+        assert screen.grid_in_use() == (2, 1), "two panes side by side at 160 columns"
+        loss, acc = panes(screen)["train/loss"], panes(screen)["val_acc"]
+        assert loss.region.y == acc.region.y and loss.region.x < acc.region.x
+        await pilot.press("down", "down", "space")
+        await settle(app, pilot)
+        assert screen.grid_in_use() == (2, 2) and len(panes(screen)) == 3
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert screen.grid_in_use() == (3, 1)
+        assert len({p.region.y for p in panes(screen).values()}) == 1, "three panes in one row"
+        await pilot.press("c", "r")
+        await settle(app, pilot)
+        assert screen.grid == (4, 4) and screen.grid_in_use() == (3, 1)
+        await pilot.press("up", "f")  # the highlighted metric: val_acc
+        await settle(app, pilot)
+        assert screen.maximized_metric == "val_acc" and screen.grid_in_use() == (1, 1)
+        assert [m for m, p in panes(screen).items() if p.display] == ["val_acc"]
+        assert panes(screen)["val_acc"].region.width > 100
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert screen.maximized_metric is None and all(p.display for p in panes(screen).values())

@@ -76,3 +76,18 @@ def test_integer_steps_get_integer_ticks() -> None:
     assert labels == [str(int(t)) for t in ticks] and ticks[0] == 0 and ticks[-1] == 10
     fractional = Series(steps / 3, steps + BASE_TIME, steps)
     assert build_chart("x", [("a", "a", fractional)], req).xticks is None
+
+
+def test_default_metrics_open_results_before_schedules_and_machine_metrics() -> None:
+    from tui.shaping.curves import RunInfo, default_metrics, metric_tier
+
+    keys = ["lr", "epoch", "gpu_util", "train/loss", "val/acc", "widgets", "samples_per_sec"]
+    info = RunInfo("r", "r", "finished", keys, {"lr": 500, "epoch": 500, "gpu_util": 500, "train/loss": 100,
+                                                 "val/acc": 10, "widgets": 800, "samples_per_sec": 500})
+    assert [metric_tier(k) for k in keys] == [2, 2, 2, 0, 0, 1, 2]
+    assert default_metrics([info], 4) == ["train/loss", "val/acc"]
+    assert default_metrics([info], 1) == ["train/loss"]
+    plain = RunInfo("r", "r", "finished", ["lr", "widgets"], {"lr": 5, "widgets": 3})
+    assert default_metrics([plain], 4) == ["widgets"], "no result metric: the best of the rest, alone"
+    assert default_metrics([], 4) == []
+

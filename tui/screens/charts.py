@@ -37,7 +37,7 @@ from tui.shaping.curves import (
     RunInfo,
     Series,
     build_chart,
-    default_metric,
+    default_metrics,
     marker_glyph,
     series_from_history,
 )
@@ -58,6 +58,28 @@ FAINT = 0.6
 REFRESH_SECONDS = 2.0
 PICKER_WIDTH = 24
 """Width of the metric list; keep in step with `#metric-picker` in charts.tcss."""
+MIN_PANE_HEIGHT = 8
+MAX_GRID = 4
+"""At most this many pane columns or rows (`c`/`r` cycle 1…4)."""
+DEFAULT_PANES = 4
+"""The opening shows at most this many result metrics (as many as the grid holds)."""
+
+
+def auto_grid(width: int, height: int) -> tuple[int, int]:
+    """Pane columns and rows that suit a chart area of `width` x `height` cells: 80x24 gets one
+    pane, 160x48 a 2x2 grid; a pane stays at least ~60 columns wide and `MIN_PANE_HEIGHT`+4 tall."""
+    cols = max(1, min(MAX_GRID, width // 60))
+    rows = max(1, min(MAX_GRID, height // (MIN_PANE_HEIGHT + 4)))
+    return cols, rows
+
+
+def grid_shape(panes: int, columns: int, rows: int) -> tuple[int, int]:
+    """The grid actually used for `panes` panes with room for `columns` x `rows`: no empty
+    column, and no more rows than the panes fill (the rest scroll)."""
+    if panes <= 0:
+        return 1, 1
+    cols = max(1, min(columns, panes))
+    return cols, max(1, min(rows, -(-panes // cols)))
 
 
 # -- the screen --------------------------------------------------------------------------------
@@ -101,6 +123,12 @@ class ChartsScreen(Screen[None]):
                 tooltip="More smoothing (exponential moving average)", group=SMOOTHING),
         Binding("minus", "smooth(-1)", "Smooth−", show=False, id="charts.smooth_less_alt"),
         Binding("plus,equals_sign", "smooth(1)", "Smooth+", show=False, id="charts.smooth_more_alt"),
+        Binding("c", "grid(1, 0)", "Columns", id="charts.columns", show=False,
+                tooltip="Panes side by side: 1, 2, 3 or 4 columns"),
+        Binding("r", "grid(0, 1)", "Rows", id="charts.rows", show=False,
+                tooltip="Pane rows on screen: 1, 2, 3 or 4 (more scroll)"),
+        Binding("f", "maximize", "Maximise", id="charts.maximize", show=False,
+                tooltip="Show the highlighted metric's pane alone, or every pane again"),
         Binding("s", "toggle_scatter", "Scatter", id="charts.scatter",
                 tooltip="Param vs metric scatter over the runs in the current filter"),
         Binding("slash", "search", "Find", id="charts.search", tooltip="Search the metric list"),
@@ -127,6 +155,10 @@ class ChartsScreen(Screen[None]):
         self.search = ""
         self._cache: dict[tuple[str, str], Series] = {}
         self._panes: dict[str, MetricChart] = {}
+        self.grid: tuple[int, int] | None = None
+        """Pane columns and rows the user chose with `c`/`r`; None: fitted to the terminal."""
+        self.maximized_metric: str | None = None
+        """The metric whose pane fills the chart area (`f`), if any."""
         self._timer: Timer | None = None
         self._drawn_width = 0
         self.draws = 0
@@ -149,7 +181,11 @@ class ChartsScreen(Screen[None]):
         self.query_one("#scatter-view").display = False
         self.query_one("#metric-list", SelectionList).focus()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
-        self.load_runs(self._request(width_hint=self.app.size.width - PICKER_WIDTH - 1))
+        width, height = self.app.size.width - PICKER_WIDTH - 1, self.app.size.height - 4
+        cols, rows = auto_grid(width, height)
+        self._opening_count = min(DEFAULT_PANES, cols * rows)
+        req = self._request(width_hint=width // grid_shape(self._opening_count, cols, rows)[0])
+        self.load_runs(req)
         self._timer = self.set_interval(self.refresh_interval, self.poll_running)
 
     # -- state the title and legend show ------------------------------------------------
@@ -220,8 +256,8 @@ class ChartsScreen(Screen[None]):
         so opening the screen costs one trip to a thread, not two."""
         infos = {run_id: self._read_info(run_id) for run_id in self.run_ids}
         keys = sorted({k for info in infos.values() for k in info.keys})
-        first = default_metric(infos.values())
-        req.metrics = [m for m in req.metrics if m in keys] or ([first] if first else [])
+        req.metrics = ([m for m in req.metrics if m in keys]
+                       or default_metrics(infos.values(), self._opening_count))
         return self._build(req, infos)
 
     def _read_info(self, run_id: str) -> RunInfo:
@@ -234,9 +270,8 @@ class ChartsScreen(Screen[None]):
         keys = sorted({k for info in self.infos.values() for k in info.keys})
         if keys != self.metric_keys:
             self.metric_keys = keys
-            first = default_metric(self.infos.values())
-            if not self.selected and first:
-                self.selected = [first]
+            if not self.selected:
+                self.selected = default_metrics(self.infos.values(), self._opening_count)
             self._fill_picker()
         self._update_legend()
         self._update_title()
@@ -279,13 +314,37 @@ class ChartsScreen(Screen[None]):
                 else:
                     await container.mount(pane, after=previous)
             previous = pane
+        if self.maximized_metric not in self._panes:
+            self.maximized_metric = None
+        self._layout_grid()
+
+    def grid_in_use(self) -> tuple[int, int]:
+        """The (columns, rows) the panes are laid out in now."""
+        if self.maximized_metric is not None:
+            return 1, 1
+        area = self.query_one("#chart-panes", VerticalScroll).size
+        cols, rows = self.grid or auto_grid(area.width or self.app.size.width - PICKER_WIDTH - 1,
+                                            area.height or self.app.size.height - 4)
+        return grid_shape(len(self._panes), cols, rows)
+
+    def _layout_grid(self) -> None:
+        """Lay the panes out in the grid: rows share the area's height, extra rows scroll."""
+        container = self.query_one("#chart-panes", VerticalScroll)
+        cols, rows = self.grid_in_use()
+        for metric, pane in self._panes.items():
+            pane.display = self.maximized_metric is None or metric == self.maximized_metric
+        height = container.size.height or self.app.size.height - 4
+        container.styles.grid_size_columns = cols
+        container.styles.grid_rows = str(max(MIN_PANE_HEIGHT, height // rows))
 
     def _request(self, reload: frozenset[str] = frozenset(), width_hint: int | None = None) -> ChartRequest:
         """What to draw, with one downsampling bucket per plot column (`width_hint`: the chart area's
         width before it has been laid out)."""
         area_width = self.query_one("#chart-panes", VerticalScroll).size.width if width_hint is None else width_hint
+        if width_hint is None:
+            self._drawn_width = area_width
+            area_width //= self.grid_in_use()[0]
         width = max(40, area_width - 10)
-        self._drawn_width = area_width
         return ChartRequest(run_ids=list(self.run_ids), metrics=list(self.selected), axis=self.axis,
                             log_y=self.log_y, smoothing=self.smoothing, buckets=width, colors=self._palette(),
                             faint=self._faint_palette(), markers=self._markers(), reload=reload,
@@ -377,6 +436,7 @@ class ChartsScreen(Screen[None]):
             self.redraw(reload=running)
 
     def on_resize(self) -> None:
+        self._layout_grid()
         if self.selected and abs(self.query_one("#chart-panes").size.width - self._drawn_width) > 4:
             self.redraw()
 
@@ -384,7 +444,7 @@ class ChartsScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Axis, smoothing and metric search mean nothing for the scatter: hidden from the footer there."""
-        return not (self.scatter and action in ("cycle_axis", "smooth", "search"))
+        return not (self.scatter and action in ("cycle_axis", "smooth", "search", "grid", "maximize"))
 
     def action_back(self) -> None:
         if self.scatter:
@@ -416,6 +476,31 @@ class ChartsScreen(Screen[None]):
 
     def action_cycle_axis(self) -> None:
         self.axis = AXES[(AXES.index(self.axis) + 1) % len(AXES)]
+        self.redraw()
+
+    def action_grid(self, columns: int, rows: int) -> None:
+        """`c` (columns) and `r` (rows) step their count 1 → 2 → 3 → 4 → 1 from the grid in use."""
+        area = self.query_one("#chart-panes", VerticalScroll).size
+        cols, rows_now = self.grid or auto_grid(area.width, area.height)
+        cols = cols % MAX_GRID + 1 if columns else cols
+        rows_now = rows_now % MAX_GRID + 1 if rows else rows_now
+        self.grid = (cols, rows_now)
+        self.maximized_metric = None
+        self._layout_grid()
+        self.notify(f"{cols} column{'s' if cols != 1 else ''} × {rows_now} row{'s' if rows_now != 1 else ''}",
+                    title="Chart grid", timeout=2)
+        self.redraw()
+
+    def action_maximize(self) -> None:
+        if self.maximized_metric is not None:
+            self.maximized_metric = None
+        else:
+            picker = self.query_one("#metric-list", SelectionList)
+            highlighted = None
+            if picker.highlighted is not None:
+                highlighted = picker.get_option_at_index(picker.highlighted).value
+            self.maximized_metric = highlighted if highlighted in self._panes else next(iter(self._panes), None)
+        self._layout_grid()
         self.redraw()
 
     def action_toggle_log(self) -> None:
