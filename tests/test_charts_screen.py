@@ -19,7 +19,8 @@ from textual.widgets._footer import FooterKey
 
 import store
 from tests.screen_harness import ScreenHarness, settle_until
-from tui.screens.charts import ChartsScreen, auto_grid, grid_shape
+from tui.screens.charts import ChartsScreen
+from tui.widgets.chart_grid import auto_grid, grid_shape
 from tui.widgets.metric_chart import MetricChart
 from tui.widgets.param_scatter import ParamScatter
 
@@ -435,24 +436,169 @@ async def test_grid_keys_lay_out_and_maximise_panes(compare: tuple[store.RunStor
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_charts(app, pilot)
         assert screen.selected == ["train/loss", "val_acc"]
-        assert screen.grid_in_use() == (2, 1), "two panes side by side at 160 columns"
+        assert screen.grid_widget.in_use() == (2, 1), "two panes side by side at 160 columns"
         loss, acc = panes(screen)["train/loss"], panes(screen)["val_acc"]
         assert loss.region.y == acc.region.y and loss.region.x < acc.region.x
         await pilot.press("down", "down", "space")
         await settle(app, pilot)
-        assert screen.grid_in_use() == (2, 2) and len(panes(screen)) == 3
+        assert screen.grid_widget.in_use() == (2, 2) and len(panes(screen)) == 3
         await pilot.press("c")
         await settle(app, pilot)
-        assert screen.grid_in_use() == (3, 1)
+        assert screen.grid_widget.in_use() == (3, 1)
         assert len({p.region.y for p in panes(screen).values()}) == 1, "three panes in one row"
         await pilot.press("c", "r")
         await settle(app, pilot)
-        assert screen.grid == (4, 4) and screen.grid_in_use() == (3, 1)
+        assert screen.grid_widget.shape == (4, 4) and screen.grid_widget.in_use() == (3, 1)
         await pilot.press("up", "f")  # the highlighted metric: val_acc
         await settle(app, pilot)
-        assert screen.maximized_metric == "val_acc" and screen.grid_in_use() == (1, 1)
+        assert screen.grid_widget.maximized == "val_acc" and screen.grid_widget.in_use() == (1, 1)
         assert [m for m, p in panes(screen).items() if p.display] == ["val_acc"]
         assert panes(screen)["val_acc"].region.width > 100
         await pilot.press("f")
         await settle(app, pilot)
-        assert screen.maximized_metric is None and all(p.display for p in panes(screen).values())
+        assert screen.grid_widget.maximized is None and all(p.display for p in panes(screen).values())
+
+
+def readout(screen: ChartsScreen, metric: str) -> dict[str, float | None]:
+    return dict(panes(screen)[metric].readout())
+
+
+async def test_cursor_reads_every_run_in_every_pane_and_zoom_follows_it(
+        compare: tuple[store.RunStore, list[str]]) -> None:
+    """Issue 12: a keyboard cursor shows each run's value at its x in every pane at once; z/Z zoom
+    around it, 0 resets; escape first drops the cursor."""
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_charts(app, pilot)
+        await pilot.press("right")
+        await pilot.pause()
+        assert screen.cursor == 2.0, "the first press puts the cursor in the middle"
+        assert readout(screen, "train/loss") == {"baseline": 2.5, "degree-2": 1.0, "[bold red]degree-3[/]": 3.0}
+        assert readout(screen, "val_acc") == {"baseline": 0.7, "degree-2": 0.8, "[bold red]degree-3[/]": 0.6}
+        line = str(panes(screen)["val_acc"].query_one(".metric-chart--readout", Static).render())
+        assert line.startswith("@ 2") and "degree-2 0.8" in line
+        await pilot.press("right", "right", "left", "left", "left")
+        await pilot.pause()
+        assert screen.cursor == 0.0, "the cursor stops at the last point and at the first"
+        await pilot.press("right")
+        await pilot.pause()
+        assert screen.cursor == 1.0 and readout(screen, "train/loss")["degree-2"] == 2.0
+        assert "cursor at step 1" in str(screen.query_one("#run-legend", Static).render())
+
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert screen.x_range == (0.5, 2.0)
+        data = panes(screen)["train/loss"].data
+        assert data is not None and data.xlim == (0.5, 2.0) and data.extent == (0.0, 3.0)
+        assert "0.5–2" in str(screen.query_one("#charts-title", Static).render())
+        await pilot.press("Z")
+        await settle(app, pilot)
+        assert screen.x_range is None, "zoomed out to everything: no zoom"
+        await pilot.press("z", "0")
+        await settle(app, pilot)
+        assert screen.x_range is None and screen.cursor is None
+
+        await pilot.press("right", "escape")
+        await pilot.pause()
+        assert screen.cursor is None and app.screen is screen, "escape drops the cursor before leaving"
+        assert not panes(screen)["train/loss"].query_one(".metric-chart--readout").display
+
+
+async def test_highlight_hide_clip_and_colour_blind_palette(compare: tuple[store.RunStore, list[str]]) -> None:
+    from tui.shaping.run_colors import COLORBLIND
+
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_charts(app, pilot)
+        drawn = panes(screen)["train/loss"].segments_drawn
+        await pilot.press("h")
+        await pilot.pause()
+        assert screen.highlight == ids[0]
+        assert "▸━━ baseline" in str(screen.query_one("#run-legend", Static).render())
+        await pilot.press("H", "right")
+        await pilot.pause()
+        assert screen.hidden == {ids[0]}
+        assert panes(screen)["train/loss"].segments_drawn == drawn - 1
+        assert "baseline" not in readout(screen, "train/loss"), "a hidden run is not read out"
+        await pilot.press("h", "h", "h")
+        await pilot.pause()
+        assert screen.highlight is None
+        await pilot.press("h")
+        assert screen.highlight == ids[0], "the hidden run can be highlighted again to show it"
+        await pilot.press("H")
+        assert screen.hidden == set()
+
+        await pilot.press("o")
+        await settle(app, pilot)
+        data = panes(screen)["train/loss"].data
+        assert data is not None and data.ylim is not None and "y clipped" in data.note
+
+        await pilot.press("b")
+        await settle(app, pilot)
+        data = panes(screen)["train/loss"].data
+        assert data is not None and [c.color for c in data.curves] == list(COLORBLIND[:3])
+
+
+async def test_a_run_keeps_its_colour_in_every_chart_of_the_session(
+        compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = await open_charts(app, pilot)
+        data = panes(first)["train/loss"].data
+        assert data is not None
+        colours = {c.run_id: c.color for c in data.curves}
+        second = ChartsScreen(st, [ids[2], ids[0]], refresh_interval=3600)
+        await app.push_screen(second)
+        await settle_until(app, pilot, lambda s: s is second and second.draws > 0)
+        again = panes(second)["train/loss"].data
+        assert again is not None
+        assert {c.run_id: c.color for c in again.curves} == {ids[2]: colours[ids[2]], ids[0]: colours[ids[0]]}
+
+
+async def test_another_metric_as_the_x_axis(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_charts(app, pilot)
+        await pilot.press("down", "X")  # val_acc is highlighted in the list
+        await settle(app, pilot)
+        assert screen.axis == "metric:val_acc"
+        data = panes(screen)["train/loss"].data
+        assert data is not None and data.x_label == "val_acc"
+        assert data.curves[1].x.tolist() == [0.5, 0.7, 0.8, 0.8]
+        assert data.curves[1].y.tolist() == [4.0, 2.0, 1.0, 1.5]
+        assert "x: val_acc" in str(screen.query_one("#charts-title", Static).render())
+        await pilot.press("X")
+        await settle(app, pilot)
+        assert screen.axis == "step"
+
+
+async def test_legend_of_twenty_runs_fits_with_a_count(tmp_path: Path) -> None:
+    from test_diff_shaping import RUNS
+
+    runs = [dict(RUNS[i % 3], name=f"run-number-{i:02d}") for i in range(20)]
+    ids = make_compare_store(tmp_path / "store", runs)
+    app = ChartsHarness(store.open_store(tmp_path / "store"), ids)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_charts(app, pilot)
+        legend = screen.query_one("#run-legend", Static)
+        text = str(legend.render())
+        assert "more" in text and "run-number-00" in text and "run-number-19" not in text
+        assert legend.size.height <= 2
+        for _ in range(20):
+            await pilot.press("h")
+        await pilot.pause()
+        assert screen.highlight == ids[19]
+        assert "run-number-19" in str(legend.render()), "the highlighted run is always in the legend"
+
+
+def test_snapshot_grid_with_cursor_and_highlight_160x48(snap_compare: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot.app, pilot)
+        await pilot.press("down", "down", "space", "right", "h", "h")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(_snapshot_app(tmp_path), terminal_size=(160, 48), run_before=run_before)

@@ -91,3 +91,85 @@ def test_default_metrics_open_results_before_schedules_and_machine_metrics() -> 
     assert default_metrics([plain], 4) == ["widgets"], "no result metric: the best of the rest, alone"
     assert default_metrics([], 4) == []
 
+
+
+def request(**overrides: object) -> ChartRequest:
+    req = ChartRequest(run_ids=["a"], metrics=["loss"], axis="step", log_y=False, smoothing=0.0, buckets=60,
+                       colors=[(1, 2, 3)], faint=[(4, 5, 6)])
+    for key, value in overrides.items():
+        setattr(req, key, value)
+    return req
+
+
+def test_zoom_keeps_points_in_range_and_one_beyond_each_edge() -> None:
+    steps = np.arange(100, dtype=np.float64)
+    chart = build_chart("loss", [("a", "a", Series(steps, steps, steps * 2))], request(x_range=(10.0, 20.0)))
+    curve = chart.curves[0]
+    assert curve.full_x is not None and curve.full_x.tolist() == list(range(9, 22))
+    assert chart.xlim == (10.0, 20.0) and chart.extent == (0.0, 99.0)
+    assert chart.xticks is not None and chart.xticks[0][0] >= 10 and chart.xticks[0][-1] <= 20
+
+
+def test_percentile_clip_ignores_a_spike() -> None:
+    steps = np.arange(200, dtype=np.float64)
+    values = np.ones(200)
+    values[100] = 1e6
+    chart = build_chart("loss", [("a", "a", Series(steps, steps, values + steps / 1000))], request(clip=1.0))
+    assert chart.ylim is not None and chart.ylim[1] < 10 and "clipped" in chart.note
+    assert build_chart("loss", [("a", "a", Series(steps, steps, values))], request()).ylim is None
+
+
+def test_single_point_metrics_get_a_range_around_the_point() -> None:
+    one = Series(np.array([5.0]), np.array([BASE_TIME]), np.array([0.93]))
+    chart = build_chart("acc", [("a", "a", one)], request())
+    assert chart.xlim == (4.0, 6.0) and chart.xticks is not None and 5.0 in chart.xticks[0]
+    assert chart.ylim is not None and chart.ylim[0] < 0.93 < chart.ylim[1]
+    zero = Series(np.array([0.0, 1.0]), np.array([BASE_TIME, BASE_TIME]), np.array([0.0, 0.0]))
+    assert build_chart("x", [("a", "a", zero)], request()).ylim == (-1.0, 1.0)
+
+
+def test_metric_axis_reads_the_other_metric_as_of_each_step() -> None:
+    from tui.shaping.curves import axis_values
+
+    loss = Series(np.array([0.0, 1.0, 2.0, 3.0]), np.zeros(4), np.array([4.0, 3.0, 2.0, 1.0]))
+    epoch = Series(np.array([1.0, 3.0]), np.zeros(2), np.array([0.0, 1.0]))
+    assert np.array_equal(axis_values(loss, "metric:epoch", epoch), [np.nan, 0.0, 0.0, 1.0], equal_nan=True)
+    chart = build_chart("loss", [("a", "a", loss)], request(axis="metric:epoch"), {"a": epoch})
+    assert chart.x_label == "epoch" and chart.curves[0].x.tolist() == [0.0, 0.0, 1.0]
+    assert build_chart("loss", [("a", "a", loss)], request(axis="metric:epoch")).curves[0].x.size == 0
+
+
+def test_cursor_steps_zoom_and_readout() -> None:
+    from tui.shaping.chart_view import cursor_positions, fit_legend, next_highlight, step_cursor, union_extent, zoom
+    from tui.shaping.curves import value_at
+
+    positions = cursor_positions([np.array([0.0, 2.0, np.nan]), np.array([1.0, 2.0])])
+    assert positions.tolist() == [0.0, 1.0, 2.0]
+    assert step_cursor(positions, None, 1) == 1.0
+    assert step_cursor(positions, 1.0, 1) == 2.0 and step_cursor(positions, 2.0, 5) == 2.0
+    assert step_cursor(positions, 1.5, -1) == 1.0 and step_cursor(positions, 1.5, 1) == 2.0
+    assert step_cursor(np.empty(0), 1.0, 1) is None
+    assert zoom((0.0, 100.0), None, 10.0, 0.5) == (5.0, 55.0)
+    assert zoom((0.0, 100.0), (90.0, 100.0), 99.0, 0.5) == (94.5, 99.5)
+    assert zoom((0.0, 100.0), (0.0, 60.0), None, 2.0) is None
+    x, y = np.array([1.0, 3.0]), np.array([10.0, 30.0])
+    assert (value_at(x, y, 0.5), value_at(x, y, 2.0), value_at(x, y, 3.0), value_at(x, y, 4.0)) == \
+        (None, 10.0, 30.0, None)
+    assert next_highlight(["a", "b"], None) == "a" and next_highlight(["a", "b"], "b") is None
+    assert union_extent([None, (1.0, 2.0), (0.0, 1.5)]) == (0.0, 2.0) and union_extent([None]) is None
+    assert fit_legend([10] * 5, 100) == 5 and fit_legend([10] * 20, 50) == 3 and fit_legend([90], 10) == 1
+
+
+def test_run_colours_stay_per_session() -> None:
+    from tui.shaping.run_colors import COLORBLIND, run_colors
+
+    class Session:
+        pass
+
+    one, two = Session(), Session()
+    palette = [(1, 1, 1), (2, 2, 2)]
+    assert run_colors(one).colors(["x", "y", "z"], palette) == [(1, 1, 1), (2, 2, 2), (1, 1, 1)]
+    assert run_colors(one).colors(["z", "y"], palette) == [(1, 1, 1), (2, 2, 2)], "z keeps its slot"
+    assert run_colors(two).colors(["z"], palette) == [(1, 1, 1)], "another session starts afresh"
+    run_colors(one).colorblind = True
+    assert run_colors(one).colors(["y"], palette) == [COLORBLIND[1]]

@@ -1,49 +1,49 @@
-"""ChartsScreen: metric histories of runs overlaid, and a param-vs-metric scatter.
+"""ChartsScreen: metric histories of runs overlaid, one pane per metric in a grid, and a scatter.
 
 Everything slow happens in one thread worker per view: reading histories, smoothing and
-downsampling to the chart's width. The UI thread only swaps the finished curves into the
+downsampling to the panes' width. The UI thread only swaps the finished curves into the
 plots, inside `batch_update()`. Histories are cached per (run, metric); a 2 s timer re-reads
 the runs that are still running and redraws them with the same metrics, axes and smoothing.
+The cursor, the highlighted run and hidden runs are drawn by the panes themselves, without a
+trip to the worker; zooming and clipping rebuild the curves for the new range.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from rich.segment import Segment
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.color import Color
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.strip import Strip
 from textual.timer import Timer
-from textual.widgets import Footer, Input, SelectionList, Static
-from textual.widgets._toggle_button import ToggleButton
-from textual.widgets.option_list import OptionDoesNotExist
-from textual.widgets.selection_list import Selection
+from textual.widgets import Footer, SelectionList, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui.shaping.chart_view import cursor_positions, next_highlight, step_cursor, union_extent, zoom
 from tui.shaping.curves import (
     AXES,
-    AXIS_NAMES,
     DISTINCT_MARKERS,
     MARKER,
+    METRIC_AXIS,
     RGB,
     ChartRequest,
     ChartsResult,
     RunInfo,
-    Series,
-    build_chart,
+    axis_name,
     default_metrics,
-    marker_glyph,
-    series_from_history,
 )
+from tui.shaping.formatting import format_number
+from tui.shaping.history_cache import HistoryCache
+from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import printable_line
 from tui.shaping.smoothing import SMOOTHING_STEPS, step_strength
-from tui.widgets.metric_chart import MetricChart
+from tui.widgets.chart_grid import ChartGrid, auto_grid, grid_shape
+from tui.widgets.metric_picker import MetricList
+from tui.widgets.run_legend import LegendEntry, RunLegend, faint_palette, theme_palette
 from tui.widgets.scatter_view import ScatterView
 
 if TYPE_CHECKING:
@@ -51,61 +51,20 @@ if TYPE_CHECKING:
 
     from store import RunStore
 
-PALETTE_VARIABLES = ("primary", "accent", "success", "error", "secondary", "warning", "foreground")
-"""Theme variables that give the run colours, in order; repeated lightened for many runs."""
-FAINT = 0.6
-"""How far the raw curve behind a smoothed one is blended into the background."""
 REFRESH_SECONDS = 2.0
 PICKER_WIDTH = 24
 """Width of the metric list; keep in step with `#metric-picker` in charts.tcss."""
-MIN_PANE_HEIGHT = 8
-MAX_GRID = 4
-"""At most this many pane columns or rows (`c`/`r` cycle 1…4)."""
 DEFAULT_PANES = 4
 """The opening shows at most this many result metrics (as many as the grid holds)."""
-
-
-def auto_grid(width: int, height: int) -> tuple[int, int]:
-    """Pane columns and rows that suit a chart area of `width` x `height` cells: 80x24 gets one
-    pane, 160x48 a 2x2 grid; a pane stays at least ~60 columns wide and `MIN_PANE_HEIGHT`+4 tall."""
-    cols = max(1, min(MAX_GRID, width // 60))
-    rows = max(1, min(MAX_GRID, height // (MIN_PANE_HEIGHT + 4)))
-    return cols, rows
-
-
-def grid_shape(panes: int, columns: int, rows: int) -> tuple[int, int]:
-    """The grid actually used for `panes` panes with room for `columns` x `rows`: no empty
-    column, and no more rows than the panes fill (the rest scroll)."""
-    if panes <= 0:
-        return 1, 1
-    cols = max(1, min(columns, panes))
-    return cols, max(1, min(rows, -(-panes // cols)))
+CLIP_PERCENT = 1.0
+"""`o` clips y to the 1st–99th percentile of the points in view."""
+CURSOR_JUMP = 10
+LINE_CHART_ACTIONS = frozenset({"cycle_axis", "smooth", "search", "grid", "maximize", "cursor", "zoom", "reset_view",
+                                "toggle_clip", "highlight", "hide", "metric_axis"})
+"""Keys that mean nothing for the scatter: hidden from its footer."""
 
 
 # -- the screen --------------------------------------------------------------------------------
-
-
-class MetricPicker(SelectionList[str]):
-    """The metric list: a drawn metric's box shows ✓, not only a colour (NO_COLOR, 16 colours)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "select", "Pick", id="charts.pick", tooltip="Draw or hide the metric under the cursor"),
-    ]
-    DRAWN = "✓"
-
-    def render_line(self, y: int) -> Strip:
-        strip = super().render_line(y)
-        try:
-            selection = self.get_option_at_index(self.scroll_offset.y + y)
-        except OptionDoesNotExist:
-            return strip
-        segments = list(strip)
-        if len(segments) < 4 or segments[1].text != ToggleButton.BUTTON_INNER:
-            return strip
-        glyph = self.DRAWN if selection.value in self._selected else " "
-        segments[1] = Segment(glyph, segments[1].style)
-        return Strip(segments, strip.cell_length)
-
 
 
 class ChartsScreen(Screen[None]):
@@ -123,6 +82,26 @@ class ChartsScreen(Screen[None]):
                 tooltip="More smoothing (exponential moving average)", group=SMOOTHING),
         Binding("minus", "smooth(-1)", "Smooth−", show=False, id="charts.smooth_less_alt"),
         Binding("plus,equals_sign", "smooth(1)", "Smooth+", show=False, id="charts.smooth_more_alt"),
+        Binding("left", "cursor(-1)", "Cursor", show=False, id="charts.cursor_left",
+                tooltip="Move the cursor left: every pane reads its runs' values there"),
+        Binding("right", "cursor(1)", "Cursor", show=False, id="charts.cursor_right",
+                tooltip="Move the cursor right: every pane reads its runs' values there"),
+        Binding("shift+left", f"cursor(-{CURSOR_JUMP})", "Cursor", show=False, id="charts.cursor_jump_left"),
+        Binding("shift+right", f"cursor({CURSOR_JUMP})", "Cursor", show=False, id="charts.cursor_jump_right"),
+        Binding("z", "zoom(0.5)", "Zoom", show=False, id="charts.zoom_in", tooltip="Narrow x around the cursor"),
+        Binding("Z", "zoom(2.0)", "Zoom out", show=False, id="charts.zoom_out", tooltip="Widen x around the cursor"),
+        Binding("0", "reset_view", "Reset", show=False, id="charts.reset",
+                tooltip="Whole x range again; no cursor"),
+        Binding("o", "toggle_clip", "Outliers", show=False, id="charts.clip",
+                tooltip="Clip y to the 1st–99th percentile so one spike does not flatten the curves"),
+        Binding("h", "highlight", "Highlight", show=False, id="charts.highlight",
+                tooltip="Highlight the next run (others dimmed); after the last, none"),
+        Binding("H", "hide", "Hide", show=False, id="charts.hide",
+                tooltip="Hide the highlighted run from charts and legend, or show it again"),
+        Binding("X", "metric_axis", "X = metric", show=False, id="charts.metric_axis",
+                tooltip="Use the highlighted metric (epoch, tokens…) as the x axis; again: back to steps"),
+        Binding("b", "colorblind", "Palette", show=False, id="charts.palette",
+                tooltip="Colour-blind-safe run colours (Okabe–Ito) or the theme's"),
         Binding("c", "grid(1, 0)", "Columns", id="charts.columns", show=False,
                 tooltip="Panes side by side: 1, 2, 3 or 4 columns"),
         Binding("r", "grid(0, 1)", "Rows", id="charts.rows", show=False,
@@ -134,7 +113,7 @@ class ChartsScreen(Screen[None]):
         Binding("slash", "search", "Find", id="charts.search", tooltip="Search the metric list"),
         Binding("question_mark", "app.help", "Keys", id="charts.help", tooltip="Every key of this screen"),
         Binding("escape", "back", "Back", id="charts.back",
-                tooltip="Close the search or the scatter, or go back to the runs"),
+                tooltip="Close the search, the cursor or the scatter, or go back to the runs"),
     ]
 
     def __init__(self, store: RunStore, run_ids: list[str], frame: pd.DataFrame | None = None, *,
@@ -153,12 +132,14 @@ class ChartsScreen(Screen[None]):
         self.metric_keys: list[str] = []
         self.infos: dict[str, RunInfo] = {}
         self.search = ""
-        self._cache: dict[tuple[str, str], Series] = {}
-        self._panes: dict[str, MetricChart] = {}
-        self.grid: tuple[int, int] | None = None
-        """Pane columns and rows the user chose with `c`/`r`; None: fitted to the terminal."""
-        self.maximized_metric: str | None = None
-        """The metric whose pane fills the chart area (`f`), if any."""
+        self.histories = HistoryCache(store)
+        self.cursor: float | None = None
+        """The cursor's x in the axis' drawn units, shared by every pane."""
+        self.x_range: tuple[float, float] | None = None
+        """The zoom: the x range drawn, or None for everything."""
+        self.clip = False
+        self.highlight: str | None = None
+        self.hidden: set[str] = set()
         self._timer: Timer | None = None
         self._drawn_width = 0
         self.draws = 0
@@ -167,26 +148,28 @@ class ChartsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading metrics…"), id="charts-title")
         with Horizontal(id="charts-body"):
-            with Vertical(id="metric-picker"):
-                yield Input(placeholder="search metrics", id="metric-search")
-                yield MetricPicker(id="metric-list")
+            yield MetricList(id="metric-picker")
             with Vertical(id="chart-area"):
-                yield Static(Text(""), id="run-legend")
-                yield VerticalScroll(id="chart-panes")
+                yield RunLegend(Text(""), id="run-legend")
+                yield ChartGrid(id="chart-panes")
             yield ScatterView(self.store, self.frame, id="scatter-view")
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#metric-search", Input).display = False
         self.query_one("#scatter-view").display = False
         self.query_one("#metric-list", SelectionList).focus()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
         width, height = self.app.size.width - PICKER_WIDTH - 1, self.app.size.height - 4
+        self.grid_widget.size_hint = (width, height)
         cols, rows = auto_grid(width, height)
         self._opening_count = min(DEFAULT_PANES, cols * rows)
         req = self._request(width_hint=width // grid_shape(self._opening_count, cols, rows)[0])
         self.load_runs(req)
         self._timer = self.set_interval(self.refresh_interval, self.poll_running)
+
+    @property
+    def grid_widget(self) -> ChartGrid:
+        return self.query_one("#chart-panes", ChartGrid)
 
     # -- state the title and legend show ------------------------------------------------
 
@@ -195,58 +178,47 @@ class ChartsScreen(Screen[None]):
         title.append("Scatter" if self.scatter else "Charts", style="bold")
         if self.scatter:
             frame = self.query_one(ScatterView).frame
-            count = len(frame) if frame is not None else 0
-            title.append(f" · runs in the current filter: {count}")
+            title.append(f" · runs in the current filter: {len(frame) if frame is not None else 0}")
         else:
             title.append(f" · {len(self.run_ids)} run{'s' if len(self.run_ids) != 1 else ''}")
+            title.append(f" · x: {printable_line(axis_name(self.axis))}")
+            if self.x_range is not None:
+                title.append(f" {format_number(self.x_range[0])}–{format_number(self.x_range[1])}")
+        title.append(f" · y: {'log' if self.log_y else 'linear'}")
         if not self.scatter:
-            title.append(f" · x: {AXIS_NAMES[self.axis]}")
-            title.append(f" · y: {'log' if self.log_y else 'linear'}")
             title.append(f" · smoothing: {self.smoothing:g}" if self.smoothing else " · smoothing: off")
-        else:
-            title.append(f" · y: {'log' if self.log_y else 'linear'}")
+            title.append(" · y clipped" if self.clip else "")
         running = [i for i in self.infos.values() if i.status == "running"]
         if running:
-            title.append(f" · {len(running)} running, live", style=_style(self, "success"))
+            title.append(f" · {len(running)} running, live", style=self.app.theme_variables.get("success", ""))
         self.query_one("#charts-title", Static).update(title)
 
     def _update_legend(self) -> None:
-        legend = Text()
-        colors = self._palette()
-        markers = self._markers()
-        for index, run_id in enumerate(self.run_ids):
-            info = self.infos.get(run_id)
-            if index:
-                legend.append("  ")
-            r, g, b = colors[index % len(colors)]
-            marker = markers[index % len(markers)]
-            line = "━━" if len(markers) == 1 else marker_glyph(marker) * 2
-            legend.append(f"{line} ", style=f"rgb({r},{g},{b})")
-            legend.append(printable_line(info.name if info else run_id))
+        colors, markers = self._palette(), self._markers()
+        entries = [LegendEntry(self.infos[r].name if r in self.infos else r, colors[i],
+                               markers[i % len(markers)] if len(markers) > 1 else None, r == self.highlight,
+                               r in self.hidden)
+                   for i, r in enumerate(self.run_ids)]
+        note = ""
         if self.infos and not self.metric_keys:
-            legend.append("\nThese runs have not logged any metrics yet.", style="dim")
-        self.query_one("#run-legend", Static).update(legend)
+            note = "These runs have not logged any metrics yet."
+        elif self.cursor is not None:
+            note = f"cursor at {printable_line(axis_name(self.axis))} {format_number(self.cursor)}: values in each pane"
+        self.query_one(RunLegend).show_runs(entries, note)
 
     def _palette(self) -> list[RGB]:
-        variables = self.app.theme_variables
-        base: list[Color] = []
-        for var in PALETTE_VARIABLES:
-            if var in variables:
-                c = Color.parse(variables[var])
-                if all(c.rgb != b.rgb for b in base):
-                    base.append(c)
-        if not base:
-            base = [Color.parse("ansi_default")]
-        colors = [c.rgb for c in base] + [c.lighten(0.2).rgb for c in base] + [c.darken(0.2).rgb for c in base]
-        return colors
+        """Each run's colour, in `run_ids` order: the same for a run all session long."""
+        return run_colors(self.app).colors(self.run_ids, theme_palette(self.app.theme_variables))
 
     def _markers(self) -> list[str]:
         """Braille lines told apart by colour; under `NO_COLOR` a different marker per run too."""
         return list(DISTINCT_MARKERS) if self.app.no_color else [MARKER]
 
-    def _faint_palette(self) -> list[RGB]:
-        background = Color.parse(self.app.theme_variables.get("surface", "black"))
-        return [Color(*rgb).blend(background, FAINT).rgb for rgb in self._palette()]
+    def _show_view(self) -> None:
+        """Cursor, highlight and hidden runs to every pane (no rebuild), and the legend."""
+        foreground = Color.parse(self.app.theme_variables.get("foreground", "white")).rgb
+        self.grid_widget.show(self.cursor, self.highlight, frozenset(self.hidden), foreground)
+        self._update_legend()
 
     # -- loading ------------------------------------------------------------------------
 
@@ -261,9 +233,7 @@ class ChartsScreen(Screen[None]):
         return self._build(req, infos)
 
     def _read_info(self, run_id: str) -> RunInfo:
-        detail = self.store.run(run_id)
-        counts = {k: int(v.get("count") or 0) for k, v in detail.metrics.items()}
-        return RunInfo(run_id, detail.name, detail.status, sorted(detail.metrics), counts)
+        return self.histories.read_info(run_id)
 
     def _set_infos(self, infos: dict[str, RunInfo]) -> None:
         self.infos.update(infos)
@@ -277,78 +247,26 @@ class ChartsScreen(Screen[None]):
         self._update_title()
 
     def _fill_picker(self) -> None:
-        picker = self.query_one("#metric-list", SelectionList)
-        highlighted = picker.highlighted
-        needle = self.search.lower()
-        picker.clear_options()
-        picker.add_options([Selection(Text(printable_line(k)), k, k in self.selected) for k in self.metric_keys
-                            if needle in k.lower()])
-        if picker.option_count:
-            picker.highlighted = min(highlighted or 0, picker.option_count - 1)
+        self.query_one(MetricList).fill(self.metric_keys, self.selected)
 
-    @on(SelectionList.SelectedChanged, "#metric-list")
-    async def _picked(self, event: SelectionList.SelectedChanged[str]) -> None:
-        picker = event.selection_list
-        shown = {picker.get_option_at_index(i).value for i in range(picker.option_count)}
-        chosen = set(picker.selected)
-        kept = [m for m in self.selected if m not in shown or m in chosen]
-        added = [m for m in self.metric_keys if m in chosen and m not in kept]
-        if kept + added != self.selected:
-            self.selected = kept + added
-            await self._sync_panes()
-            self.redraw()
-
-    async def _sync_panes(self) -> None:
-        container = self.query_one("#chart-panes", VerticalScroll)
-        for metric in [m for m in self._panes if m not in self.selected]:
-            await self._panes.pop(metric).remove()
-        previous: MetricChart | None = None
-        for metric in self.selected:
-            pane = self._panes.get(metric)
-            if pane is None:
-                pane = MetricChart(metric)
-                self._panes[metric] = pane
-                if previous is None:
-                    first = next(iter(container.children), None)
-                    await container.mount(pane, before=first) if first is not None else await container.mount(pane)
-                else:
-                    await container.mount(pane, after=previous)
-            previous = pane
-        if self.maximized_metric not in self._panes:
-            self.maximized_metric = None
-        self._layout_grid()
-
-    def grid_in_use(self) -> tuple[int, int]:
-        """The (columns, rows) the panes are laid out in now."""
-        if self.maximized_metric is not None:
-            return 1, 1
-        area = self.query_one("#chart-panes", VerticalScroll).size
-        cols, rows = self.grid or auto_grid(area.width or self.app.size.width - PICKER_WIDTH - 1,
-                                            area.height or self.app.size.height - 4)
-        return grid_shape(len(self._panes), cols, rows)
-
-    def _layout_grid(self) -> None:
-        """Lay the panes out in the grid: rows share the area's height, extra rows scroll."""
-        container = self.query_one("#chart-panes", VerticalScroll)
-        cols, rows = self.grid_in_use()
-        for metric, pane in self._panes.items():
-            pane.display = self.maximized_metric is None or metric == self.maximized_metric
-        height = container.size.height or self.app.size.height - 4
-        container.styles.grid_size_columns = cols
-        container.styles.grid_rows = str(max(MIN_PANE_HEIGHT, height // rows))
+    async def on_metric_list_picked(self, event: MetricList.Picked) -> None:
+        self.selected = event.selected
+        await self.grid_widget.sync(self.selected)
+        self.redraw()
 
     def _request(self, reload: frozenset[str] = frozenset(), width_hint: int | None = None) -> ChartRequest:
         """What to draw, with one downsampling bucket per plot column (`width_hint`: the chart area's
         width before it has been laid out)."""
-        area_width = self.query_one("#chart-panes", VerticalScroll).size.width if width_hint is None else width_hint
+        area_width = self.grid_widget.pane_width() if width_hint is None else width_hint
         if width_hint is None:
-            self._drawn_width = area_width
-            area_width //= self.grid_in_use()[0]
+            self._drawn_width = self.grid_widget.size.width
         width = max(40, area_width - 10)
+        colors = self._palette()
         return ChartRequest(run_ids=list(self.run_ids), metrics=list(self.selected), axis=self.axis,
-                            log_y=self.log_y, smoothing=self.smoothing, buckets=width, colors=self._palette(),
-                            faint=self._faint_palette(), markers=self._markers(), reload=reload,
-                            names={r: info.name for r, info in self.infos.items()})
+                            log_y=self.log_y, smoothing=self.smoothing, buckets=width, colors=colors,
+                            faint=faint_palette(colors, self.app.theme_variables), markers=self._markers(),
+                            reload=reload, names={r: info.name for r, info in self.infos.items()},
+                            x_range=self.x_range, clip=CLIP_PERCENT if self.clip else 0.0)
 
     def redraw(self, reload: frozenset[str] = frozenset()) -> None:
         """Rebuild every chart from the current choices (in a worker); cheap to call often."""
@@ -366,21 +284,8 @@ class ChartsScreen(Screen[None]):
         return self._build(req, {run_id: self._read_info(run_id) for run_id in req.reload})
 
     def _build(self, req: ChartRequest, infos: dict[str, RunInfo]) -> ChartsResult:
-        """Read the histories not cached yet (or to reload) and build every chart (worker thread)."""
         worker = get_current_worker()
-        for run_id in req.run_ids:
-            if worker.is_cancelled:  # a newer request replaced this one; its result is dropped anyway
-                break
-            missing = [m for m in req.metrics if (run_id, m) not in self._cache or run_id in req.reload]
-            if missing:
-                loaded = series_from_history(self.store.history(run_id, missing))
-                for m in missing:
-                    self._cache[(run_id, m)] = loaded.get(m) or Series.empty()
-        names = {r: infos[r].name if r in infos else req.names.get(r, r) for r in req.run_ids}
-        charts = [build_chart(metric, [(r, names[r], self._cache.get((r, metric)) or Series.empty())
-                                       for r in req.run_ids], req)
-                  for metric in req.metrics]
-        return ChartsResult(charts, infos)
+        return self.histories.charts(req, infos, cancelled=lambda: worker.is_cancelled)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -413,7 +318,7 @@ class ChartsScreen(Screen[None]):
 
     async def _first_draw(self, result: ChartsResult) -> None:
         self._set_infos(result.infos)
-        await self._sync_panes()
+        await self.grid_widget.sync(self.selected)
         if [c.metric for c in result.charts] == self.selected:
             self._draw(result)
         else:
@@ -423,10 +328,8 @@ class ChartsScreen(Screen[None]):
         if result.infos:
             self._set_infos(result.infos)
         with self.app.batch_update():
-            for chart in result.charts:
-                pane = self._panes.get(chart.metric)
-                if pane is not None:
-                    pane.draw(chart)
+            self.grid_widget.draw(result.charts)
+            self._show_view()
         self.draws += 1
 
     def poll_running(self) -> None:
@@ -436,71 +339,96 @@ class ChartsScreen(Screen[None]):
             self.redraw(reload=running)
 
     def on_resize(self) -> None:
-        self._layout_grid()
-        if self.selected and abs(self.query_one("#chart-panes").size.width - self._drawn_width) > 4:
+        self.grid_widget.lay_out()
+        if self.selected and abs(self.grid_widget.size.width - self._drawn_width) > 4:
             self.redraw()
 
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Axis, smoothing and metric search mean nothing for the scatter: hidden from the footer there."""
-        return not (self.scatter and action in ("cycle_axis", "smooth", "search", "grid", "maximize"))
+        return not (self.scatter and action in LINE_CHART_ACTIONS)
 
     def action_back(self) -> None:
         if self.scatter:
             self.action_toggle_scatter()
             return
-        search = self.query_one("#metric-search", Input)
-        if search.display:
-            search.value = ""
-            search.display = False
-            self.search = ""
-            self._fill_picker()
-            self.query_one("#metric-list", SelectionList).focus()
+        if self.cursor is not None and not self.query_one("#metric-search").display:
+            self.cursor = None
+            self._show_view()
+            return
+        if self.query_one(MetricList).close_search():
             return
         self.app.pop_screen()
 
     def action_search(self) -> None:
-        search = self.query_one("#metric-search", Input)
-        search.display = True
-        search.focus()
-
-    @on(Input.Changed, "#metric-search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        self.search = event.value
-        self._fill_picker()
-
-    @on(Input.Submitted, "#metric-search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#metric-list", SelectionList).focus()
+        self.query_one(MetricList).open_search()
 
     def action_cycle_axis(self) -> None:
-        self.axis = AXES[(AXES.index(self.axis) + 1) % len(AXES)]
+        self.axis = AXES[(AXES.index(self.axis) + 1) % len(AXES)] if self.axis in AXES else AXES[0]
+        self._new_axis()
+
+    def action_metric_axis(self) -> None:
+        metric = self._highlighted_metric()
+        axis = f"{METRIC_AXIS}{metric}" if metric is not None else "step"
+        self.axis = "step" if axis == self.axis else axis
+        self._new_axis()
+
+    def _new_axis(self) -> None:
+        """Another x axis: the cursor and the zoom were in the old one's units."""
+        self.cursor, self.x_range = None, None
+        self.redraw()
+
+    def _highlighted_metric(self) -> str | None:
+        return self.query_one(MetricList).highlighted()
+
+    def action_cursor(self, step: int) -> None:
+        positions = cursor_positions(c.x for d in self.grid_widget.shown_data() for c in d.curves
+                                     if c.run_id not in self.hidden)
+        self.cursor = step_cursor(positions, self.cursor, step)
+        self._show_view()
+
+    def action_zoom(self, factor: float) -> None:
+        extent = union_extent(d.extent for d in self.grid_widget.shown_data())
+        if extent is not None:
+            self.x_range = zoom(extent, self.x_range, self.cursor, factor)
+            self.redraw()
+
+    def action_reset_view(self) -> None:
+        self.cursor, self.x_range = None, None
+        self.redraw()
+
+    def action_toggle_clip(self) -> None:
+        self.clip = not self.clip
+        self.redraw()
+
+    def action_highlight(self) -> None:
+        self.highlight = next_highlight(self.run_ids, self.highlight)
+        self._show_view()
+
+    def action_hide(self) -> None:
+        if self.highlight is None:
+            self.notify("Highlight a run with h first, then H hides or shows it", title="Charts", timeout=3)
+            return
+        self.hidden ^= {self.highlight}
+        self._show_view()
+
+    def action_colorblind(self) -> None:
+        colors = run_colors(self.app)
+        colors.colorblind = not colors.colorblind
+        self.notify("Colour-blind-safe run colours" if colors.colorblind else "Theme run colours",
+                    title="Charts", timeout=2)
         self.redraw()
 
     def action_grid(self, columns: int, rows: int) -> None:
         """`c` (columns) and `r` (rows) step their count 1 → 2 → 3 → 4 → 1 from the grid in use."""
-        area = self.query_one("#chart-panes", VerticalScroll).size
-        cols, rows_now = self.grid or auto_grid(area.width, area.height)
-        cols = cols % MAX_GRID + 1 if columns else cols
-        rows_now = rows_now % MAX_GRID + 1 if rows else rows_now
-        self.grid = (cols, rows_now)
-        self.maximized_metric = None
-        self._layout_grid()
+        cols, rows_now = self.grid_widget.cycle_shape(bool(columns), bool(rows))
         self.notify(f"{cols} column{'s' if cols != 1 else ''} × {rows_now} row{'s' if rows_now != 1 else ''}",
                     title="Chart grid", timeout=2)
         self.redraw()
 
     def action_maximize(self) -> None:
-        if self.maximized_metric is not None:
-            self.maximized_metric = None
-        else:
-            picker = self.query_one("#metric-list", SelectionList)
-            highlighted = None
-            if picker.highlighted is not None:
-                highlighted = picker.get_option_at_index(picker.highlighted).value
-            self.maximized_metric = highlighted if highlighted in self._panes else next(iter(self._panes), None)
-        self._layout_grid()
+        self.grid_widget.toggle_maximized(self._highlighted_metric())
         self.redraw()
 
     def action_toggle_log(self) -> None:
@@ -523,8 +451,3 @@ class ChartsScreen(Screen[None]):
         else:
             self.query_one("#metric-list", SelectionList).focus()
             self.redraw()
-
-
-def _style(screen: Screen[Any], variable: str) -> str:
-    colour = screen.app.theme_variables.get(variable)
-    return colour or ""

@@ -7,6 +7,7 @@ here and the `MetricChart` widget only draws it.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -56,6 +57,9 @@ class Curve:
     raw_x: FloatArray | None = None
     raw_y: FloatArray | None = None
     marker: str = MARKER
+    full_x: FloatArray | None = None
+    full_y: FloatArray | None = None
+    """Every point drawn (smoothed if smoothing is on, inside the zoom): what the cursor reads."""
 
 
 @dataclass
@@ -67,6 +71,12 @@ class ChartData:
     xticks: tuple[list[float], list[str]] | None = None
     yticks: tuple[list[float], list[str]] | None = None
     note: str = ""
+    xlim: tuple[float, float] | None = None
+    """The x range to draw (a zoom, or a sensible range around a single x); None: plotext's own."""
+    ylim: tuple[float, float] | None = None
+    """The y range to draw (outliers clipped, or around a single value); None: plotext's own."""
+    extent: tuple[float, float] | None = None
+    """The x range of every point before zooming (what zooming out returns to)."""
 
 
 @dataclass
@@ -147,6 +157,10 @@ class ChartRequest:
     """Runs whose histories are re-read even if cached (the running ones, on the timer)."""
     names: dict[str, str] = field(default_factory=dict)
     """Run names for the legend by run id, as known when the request was made."""
+    x_range: tuple[float, float] | None = None
+    """Zoom: only points with x in this range (in the axis' drawn units) are drawn."""
+    clip: float = 0.0
+    """Percent of points clipped at each end of y (1.0: y spans the 1st to 99th percentile)."""
 
 
 @dataclass
@@ -178,68 +192,159 @@ def series_from_history(frame: pd.DataFrame) -> dict[str, Series]:
     return out
 
 
-def axis_values(series: Series, axis: str) -> FloatArray:
-    """x of each point: its step, seconds since the series' first point, or epoch seconds."""
+METRIC_AXIS = "metric:"
+"""An axis `metric:epoch` draws each point at the value `epoch` had at the same step."""
+
+
+def axis_name(axis: str) -> str:
+    return axis[len(METRIC_AXIS):] if axis.startswith(METRIC_AXIS) else AXIS_NAMES[axis]
+
+
+def axis_values(series: Series, axis: str, x_series: Series | None = None) -> FloatArray:
+    """x of each point: its step, seconds since the series' first point, epoch seconds, or
+    (`metric:KEY`, with `x_series` that metric's series) KEY's last value at or before its step
+    (NaN before KEY's first point)."""
     if axis == "step":
         return series.step
     if axis == "relative":
         if not len(series):
             return series.time
         return series.time - float(np.nanmin(series.time))
+    if axis.startswith(METRIC_AXIS):
+        if x_series is None or not len(x_series):
+            return np.full(len(series), np.nan)
+        at = np.searchsorted(x_series.step, series.step, side="right") - 1
+        return np.where(at >= 0, x_series.value[np.clip(at, 0, None)], np.nan)
     return series.time
 
 
-def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: ChartRequest) -> ChartData:
-    """The curves of one metric: x per the axis, EMA smoothing on the full-resolution values,
-    log-scale masking, and min/max downsampling to `req.buckets` buckets."""
-    curves: list[Curve] = []
-    xs_all: list[FloatArray] = []
+def value_at(x: FloatArray, y: FloatArray, at: float) -> float | None:
+    """The value of the curve (`x` sorted) at `at`: its last point at or before `at`, or None
+    before its first point or after its last."""
+    if not x.size or at < x[0] or at > x[-1]:
+        return None
+    return float(y[int(np.searchsorted(x, at, side="right")) - 1])
+
+
+def in_range(x: FloatArray, lo: float, hi: float) -> npt.NDArray[np.bool_]:
+    """Points with x in [lo, hi], plus one on each side so a line runs to the range's edges."""
+    keep = (x >= lo) & (x <= hi)
+    inside = np.flatnonzero(keep)
+    if inside.size:
+        keep[max(0, int(inside[0]) - 1)] = True
+        keep[min(x.size - 1, int(inside[-1]) + 1)] = True
+    return keep
+
+
+def clip_range(values: list[FloatArray], percent: float, log_y: bool) -> tuple[float, float] | None:
+    """y limits from the `percent`-th to the (100 - `percent`)-th percentile of the finite
+    values (positive ones on a log axis), with a little margin; None without values."""
+    finite = [v[np.isfinite(v) & ((v > 0) if log_y else True)] for v in values]
+    both = np.concatenate([v for v in finite if v.size]) if any(v.size for v in finite) else None
+    if both is None:
+        return None
+    lo, hi = (float(q) for q in np.percentile(both, [percent, 100 - percent]))
+    if hi <= lo:
+        return None
+    if log_y:
+        return lo / 1.05, hi * 1.05
+    pad = (hi - lo) * 0.05
+    return lo - pad, hi + pad
+
+
+def single_range(value: float, step: bool) -> tuple[float, float]:
+    """A range around one value: ±1 around a step, else ±10 % of it (±1 around 0)."""
+    if step:
+        return value - 1, value + 1
+    half = abs(value) * 0.1 or 1.0
+    return value - half, value + half
+
+
+def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: ChartRequest,
+                x_series: dict[str, Series] | None = None) -> ChartData:
+    """The curves of one metric: x per the axis (`x_series`: the x metric's series by run id for
+    a `metric:` axis), EMA smoothing on the full-resolution values, the zoom, log-scale masking,
+    and min/max downsampling to `req.buckets` buckets."""
+    prepared: list[tuple[int, str, str, int, FloatArray, FloatArray, FloatArray]] = []
     for index, (run_id, name, series) in enumerate(series_by_run):
         if not len(series):
             continue
-        x = axis_values(series, req.axis)
+        x = axis_values(series, req.axis, (x_series or {}).get(run_id))
         raw = series.value
         smooth = ema(raw, req.smoothing) if req.smoothing > 0 else raw
+        if req.axis.startswith(METRIC_AXIS):
+            known = np.isfinite(x)
+            x, raw, smooth = x[known], raw[known], smooth[known]
+            if x.size > 1 and bool((np.diff(x) < 0).any()):
+                order = np.argsort(x, kind="stable")
+                x, raw, smooth = x[order], raw[order], smooth[order]
+        prepared.append((index, run_id, name, len(series), x, raw, smooth))
+    x_label, xticks, scale = axis_name(req.axis), None, 1.0
+    xs_all = [p[4] for p in prepared if p[4].size]
+    if req.axis == "relative" and xs_all:
+        span = max(float(np.nanmax(x)) for x in xs_all) - min(float(np.nanmin(x)) for x in xs_all)
+        unit, scale = time_unit(span)
+        x_label = f"time since start ({unit})"
+    every = [x[np.isfinite(x)] for x in xs_all]
+    every = [x for x in every if x.size]
+    extent = ((min(float(x.min()) for x in every) / scale, max(float(x.max()) for x in every) / scale)
+              if every else None)
+    curves: list[Curve] = []
+    shown_x: list[FloatArray] = []
+    for index, run_id, name, points, x, raw, smooth in prepared:
+        if scale != 1.0:
+            x = x / scale
+        if req.x_range is not None:
+            keep = in_range(x, *req.x_range)
+            x, raw, smooth = x[keep], raw[keep], smooth[keep]
         if req.log_y:
             raw = np.where(raw > 0, raw, np.nan)
             smooth = np.where(smooth > 0, smooth, np.nan)
         mx, my = minmax_downsample(x, smooth, req.buckets)
-        color = req.colors[index % len(req.colors)]
-        curve = Curve(run_id=run_id, label=name, color=color, x=mx, y=my, points=len(series),
-                      marker=req.markers[index % len(req.markers)] if req.markers else MARKER)
+        curve = Curve(run_id=run_id, label=name, color=req.colors[index % len(req.colors)], x=mx, y=my,
+                      points=points, marker=req.markers[index % len(req.markers)] if req.markers else MARKER,
+                      full_x=x, full_y=smooth)
+        curve.faint = req.faint[index % len(req.faint)] if req.faint else None
         if req.smoothing > 0:
             curve.raw_x, curve.raw_y = minmax_downsample(x, raw, req.buckets)
-            curve.faint = req.faint[index % len(req.faint)]
         curves.append(curve)
-        xs_all.append(x)
-    x_label, xticks = AXIS_NAMES[req.axis], None
+        shown_x.append(x)
+    finite = [x[np.isfinite(x)] for x in shown_x]
+    finite = [x for x in finite if x.size]
+    lo = min((float(x.min()) for x in finite), default=math.nan)
+    hi = max((float(x.max()) for x in finite), default=math.nan)
+    if req.x_range is not None:
+        lo, hi = max(lo, req.x_range[0]), min(hi, req.x_range[1])
     if req.axis == "step":
-        x_label = "step"
-        finite = [x[np.isfinite(x)] for x in xs_all]
-        finite = [x for x in finite if x.size]
         if finite and all(bool(np.all(x == np.round(x))) for x in finite):
-            xticks = step_ticks(min(float(x.min()) for x in finite), max(float(x.max()) for x in finite))
-    elif xs_all:
-        lo = min(float(np.nanmin(x)) for x in xs_all)
-        hi = max(float(np.nanmax(x)) for x in xs_all)
-        if req.axis == "relative":
-            unit, scale = time_unit(hi - lo)
-            x_label = f"time since start ({unit})"
-            if scale != 1.0:
-                for c in curves:
-                    c.x = c.x / scale
-                    if c.raw_x is not None:
-                        c.raw_x = c.raw_x / scale
-        else:
-            xticks = wall_ticks(lo, hi)
-            x_label = "wall-clock time"
+            xticks = step_ticks(lo, hi)
+    elif req.axis == "wall" and finite:
+        xticks = wall_ticks(lo, hi)
+    xlim = req.x_range
+    if finite and lo == hi:
+        xlim = single_range(lo, req.axis == "step")
+        if xticks is not None:
+            xticks = step_ticks(*xlim) if req.axis == "step" else wall_ticks(*xlim)
+    ylim = None
+    drawn_y = [c.full_y for c in curves if c.full_y is not None]
+    if req.clip > 0:
+        ylim = clip_range(drawn_y, req.clip, req.log_y)
+    finite_y = [y[np.isfinite(y)] for y in drawn_y]
+    finite_y = [y for y in finite_y if y.size]
+    if ylim is None and finite_y and min(float(y.min()) for y in finite_y) == max(float(y.max()) for y in finite_y):
+        ylim = single_range(float(finite_y[0][0]), False)
     yticks = None
     if req.log_y:
         ys = [y[np.isfinite(y) & (y > 0)] for c in curves for y in (c.y, c.raw_y) if y is not None]
         ys = [y for y in ys if y.size]
         if ys:
-            ticks = log_ticks(min(float(y.min()) for y in ys), max(float(y.max()) for y in ys))
+            low, high = min(float(y.min()) for y in ys), max(float(y.max()) for y in ys)
+            if ylim is not None:
+                low, high = max(low, ylim[0]), min(high, ylim[1])
+            ticks = log_ticks(low, high)
             yticks = ticks if ticks[0] else None
-    note = f"smoothed {req.smoothing:g}" if req.smoothing > 0 else ""
+    notes = [f"smoothed {req.smoothing:g}" if req.smoothing > 0 else "",
+             f"y clipped to {req.clip:g}–{100 - req.clip:g}%" if req.clip > 0 and ylim is not None else ""]
     return ChartData(metric=metric, curves=curves, x_label=x_label, log_y=req.log_y, xticks=xticks,
-                     yticks=yticks, note=note)
+                     yticks=yticks, note=" · ".join(n for n in notes if n), xlim=xlim, ylim=ylim,
+                     extent=extent)
