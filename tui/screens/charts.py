@@ -117,8 +117,9 @@ class ChartsScreen(Screen[None]):
     ]
 
     def __init__(self, store: RunStore, run_ids: list[str], frame: pd.DataFrame | None = None, *,
-                 refresh_interval: float = REFRESH_SECONDS, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+                 metrics: list[str] | None = None, refresh_interval: float = REFRESH_SECONDS,
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        """`metrics`: what to draw first (the detail's metric under the cursor); None: the results."""
         super().__init__(name=name, id=id, classes=classes)
         self.store = store
         self.run_ids = list(run_ids)
@@ -128,7 +129,7 @@ class ChartsScreen(Screen[None]):
         self.log_y = False
         self.smoothing = 0.0
         self.scatter = False
-        self.selected: list[str] = []
+        self.selected: list[str] = list(metrics or [])
         self.metric_keys: list[str] = []
         self.infos: dict[str, RunInfo] = {}
         self.search = ""
