@@ -386,3 +386,26 @@ async def test_export_asks_where_and_names_both_files(compare: tuple[store.RunSt
         await pilot.pause()
         assert app.screen.query_one("#export-folder", Input).value == str(tmp_path / "reports" / "new"), \
             "the next export offers the folder last written to"
+
+
+async def test_run_headers_wear_the_colours_the_charts_give_the_runs(compare: tuple[store.RunStore, list[str]]) -> None:
+    """Issue 12: one colour per run for the session, in the charts and in the diff header."""
+    from test_charts_screen import panes
+
+    from tui.screens.charts import ChartsScreen
+
+    st, ids = compare
+    app = DiffHarness(st, [ids[2], ids[0]])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one("#diff-table", DataTable)
+        headers = {c.key.value: c.label for c in table.ordered_columns}
+        charts = ChartsScreen(st, ids, refresh_interval=3600)
+        await app.push_screen(charts)
+        await settle_until(app, pilot, lambda s: s is charts and charts.draws > 0)
+        data = panes(charts)["train/loss"].data
+        assert data is not None
+        colour = {c.run_id: c.color for c in data.curves}
+        for column, run_id in (("run-0", ids[2]), ("run-1", ids[0])):
+            r, g, b = colour[run_id]
+            assert f"rgb({r},{g},{b})" in str(headers[column].style)

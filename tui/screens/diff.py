@@ -40,8 +40,10 @@ from tui.shaping.diff import (
     to_csv,
     to_markdown,
 )
+from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import cut, printable, printable_line
 from tui.widgets.diff_table import DiffTable
+from tui.widgets.run_legend import theme_palette
 
 if TYPE_CHECKING:
     from store import RunDetail, RunStore
@@ -204,8 +206,11 @@ class DiffScreen(Screen[None]):
         self._update_detail()
 
     def _run_header(self, index: int, width: int) -> Text:
+        """The run's name in its session colour (the same as in the charts), `(ref)` for the first."""
         assert self.diff is not None
-        label = Text(cut(self.diff.runs[index].name, width - (6 if index == 0 else 0)), style="bold")
+        run = self.diff.runs[index]
+        r, g, b = run_colors(self.app).colors([run.run_id], theme_palette(self.app.theme_variables))[0]
+        label = Text(cut(run.name, width - (6 if index == 0 else 0)), style=f"bold rgb({r},{g},{b})")
         if index == 0:
             label.append(" (ref)", style="dim")
         return label
