@@ -1,8 +1,7 @@
-"""MetricChart: one metric's history for several runs, drawn in the terminal with plotext.
+"""MetricChart: one metric's history for several runs: a title, the cursor readout, the chart.
 
 The chart only draws what it is handed: curves already smoothed and downsampled to about
-twice its width by a worker (plotext rebuilds its picture from every point on each
-render). Gaps (NaN) split a curve into segments, because plotext cannot draw NaN.
+twice its width by a worker, drawn in braille by `BrailleChart`. Gaps (NaN) split a curve.
 """
 
 from __future__ import annotations
@@ -11,13 +10,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
-from textual_plotext.plot import Plot
 
-from tui.shaping.curves import MARKER, POINT_MARKER, RGB, ChartData, marker_glyph, value_at
-from tui.shaping.downsample import split_segments
+from tui.shaping.curves import MARKER, RGB, ChartData, marker_glyph, value_at
 from tui.shaping.formatting import format_number
 from tui.shaping.sanitize import cut, printable_line
+from tui.widgets.braille_chart import BrailleChart
 
 
 class MetricChart(Vertical):
@@ -40,7 +37,7 @@ class MetricChart(Vertical):
         padding: 0 1;
         background: $boost;
     }
-    MetricChart > PlotextPlot {
+    MetricChart > BrailleChart {
         height: 1fr;
     }
     """
@@ -57,13 +54,11 @@ class MetricChart(Vertical):
         """Run ids not drawn."""
         self.cursor_color: RGB | None = None
         """The cursor line's colour (the theme's foreground), set by the screen."""
-        self.segments_drawn = 0
-        """How many line segments the last draw handed to plotext (for tests and curiosity)."""
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), classes="metric-chart--title")
         yield Static(Text(""), classes="metric-chart--readout")
-        yield PlotextPlot()
+        yield BrailleChart()
 
     def on_mount(self) -> None:
         self.query_one(".metric-chart--readout").display = False
@@ -73,8 +68,13 @@ class MetricChart(Vertical):
         return Text(printable_line(self.metric))
 
     @property
-    def plot(self) -> PlotextPlot:
-        return self.query_one(PlotextPlot)
+    def segments_drawn(self) -> int:
+        """How many line segments the last drawing drew (for tests and curiosity)."""
+        return self.plot.segments_drawn
+
+    @property
+    def plot(self) -> BrailleChart:
+        return self.query_one(BrailleChart)
 
     def draw(self, data: ChartData) -> None:
         """Replace what the chart shows; call inside `app.batch_update()` when drawing several."""
@@ -107,10 +107,8 @@ class MetricChart(Vertical):
 
     def _replot(self) -> None:
         assert self.data is not None
-        self.segments_drawn = plot_chart(self.plot.plt, self.data, self.cursor, self.highlight, self.hidden,
-                                         self.cursor_color)
+        self.plot.show(self.data, self.cursor, self.highlight, self.hidden, self.cursor_color)
         self._update_readout()
-        self.plot.refresh()
 
     def _update_readout(self) -> None:
         line = self.query_one(".metric-chart--readout", Static)
@@ -130,48 +128,3 @@ class MetricChart(Vertical):
             text.append(f"{cut(curve.label, 12)} ", style="bold" if curve.run_id == self.highlight else "")
             text.append("—" if value is None else format_number(value))
         line.update(text)
-
-
-def plot_chart(plt: Plot, data: ChartData, cursor: float | None = None, highlight: str | None = None,
-               hidden: frozenset[str] = frozenset(), cursor_color: RGB | None = None) -> int:
-    """Put `data` on a plotext figure (cleared first); returns how many line segments it drew.
-
-    Raw curves go first so the smoothed ones are drawn over them; with a `highlight`, the other
-    runs are drawn in their faint colour first and the highlighted one last. Runs in `hidden`
-    are left out. `cursor` draws a vertical line at that x.
-    """
-    plt.clear_data()
-    plt.clear_figure()
-    plt.xscale("linear")
-    plt.yscale("log" if data.log_y else "linear")
-    plt.xlabel(data.x_label)
-    if data.xticks is not None:
-        plt.xticks(data.xticks[0], data.xticks[1])
-    if data.yticks is not None:
-        plt.yticks(data.yticks[0], data.yticks[1])
-    if data.xlim is not None:
-        plt.xlim(*data.xlim)
-    if data.ylim is not None:
-        plt.ylim(*data.ylim)
-    curves = [c for c in data.curves if c.run_id not in hidden]
-    if highlight is not None:
-        curves.sort(key=lambda c: c.run_id == highlight)
-    drawn = 0
-    for curve in curves:
-        if curve.raw_x is not None and curve.raw_y is not None and curve.faint is not None and highlight is None:
-            for xs, ys in split_segments(curve.raw_x, curve.raw_y):
-                plt.plot(xs.tolist(), ys.tolist(), color=curve.faint, marker=MARKER)
-                drawn += 1
-    for curve in curves:
-        point = POINT_MARKER if curve.marker == MARKER else curve.marker
-        dimmed = highlight is not None and curve.run_id != highlight and curve.faint is not None
-        color = curve.faint if dimmed else curve.color
-        for xs, ys in split_segments(curve.x, curve.y):
-            if xs.size == 1:
-                plt.scatter(xs.tolist(), ys.tolist(), color=color, marker=point)
-            else:
-                plt.plot(xs.tolist(), ys.tolist(), color=color, marker=curve.marker)
-            drawn += 1
-    if cursor is not None:
-        plt.vline(cursor, color=cursor_color)
-    return drawn
