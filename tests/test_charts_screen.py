@@ -499,7 +499,11 @@ async def test_cursor_reads_every_run_in_every_pane_and_zoom_follows_it(
         await settle(app, pilot)
         assert screen.x_range is None and screen.cursor is None
 
-        await pilot.press("right", "escape")
+        chart = panes(screen)["val_acc"].plot
+        await pilot.click(chart, offset=(chart.size.width - 3, 3))
+        await pilot.pause()
+        assert screen.cursor == 3.0, "a click puts the cursor on the nearest point"
+        await pilot.press("escape")
         await pilot.pause()
         assert screen.cursor is None and app.screen is screen, "escape drops the cursor before leaving"
         assert not panes(screen)["train/loss"].query_one(".metric-chart--readout").display

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+import numpy as np
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -41,6 +42,7 @@ from tui.shaping.history_cache import HistoryCache
 from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import printable_line
 from tui.shaping.smoothing import SMOOTHING_STEPS, step_strength
+from tui.widgets.braille_chart import BrailleChart
 from tui.widgets.chart_grid import ChartGrid, auto_grid, grid_shape
 from tui.widgets.metric_picker import MetricList
 from tui.widgets.run_legend import LegendEntry, RunLegend, faint_palette, theme_palette
@@ -276,7 +278,7 @@ class ChartsScreen(Screen[None]):
         self._update_title()
         self._update_legend()
         if self.scatter:
-            self._redraw_scatter()
+            self.query_one(ScatterView).redraw(self.log_y)
         elif self.selected:
             self.build_charts(self._request(reload))
 
@@ -301,17 +303,6 @@ class ChartsScreen(Screen[None]):
             self.call_later(self._first_draw, worker.result)
         elif worker.group == "charts-draw" and isinstance(worker.result, ChartsResult):
             self._draw(worker.result)
-
-    def _style_scatter(self) -> ScatterView:
-        """The scatter view with the screen's log-y and colours handed over."""
-        view = self.query_one(ScatterView)
-        view.log_y = self.log_y
-        view.color = self._palette()[0]
-        view.best_color = Color.parse(self.app.theme_variables.get("success", "green")).rgb
-        return view
-
-    def _redraw_scatter(self) -> None:
-        self._style_scatter().redraw()
 
     def on_scatter_view_drawn(self, event: ScatterView.Drawn) -> None:
         self._update_title()
@@ -383,11 +374,20 @@ class ChartsScreen(Screen[None]):
     def _highlighted_metric(self) -> str | None:
         return self.query_one(MetricList).highlighted()
 
+    def _positions(self) -> np.ndarray:
+        return cursor_positions(c.x for d in self.grid_widget.shown_data() for c in d.curves
+                                if c.run_id not in self.hidden)
+
     def action_cursor(self, step: int) -> None:
-        positions = cursor_positions(c.x for d in self.grid_widget.shown_data() for c in d.curves
-                                     if c.run_id not in self.hidden)
-        self.cursor = step_cursor(positions, self.cursor, step)
+        self.cursor = step_cursor(self._positions(), self.cursor, step)
         self._show_view()
+
+    def on_braille_chart_clicked(self, event: BrailleChart.Clicked) -> None:
+        """A click puts the cursor on the point nearest the mouse (where the terminal reports it)."""
+        positions = self._positions()
+        if positions.size:
+            self.cursor = float(positions[int(np.argmin(np.abs(positions - event.x)))])
+            self._show_view()
 
     def action_zoom(self, factor: float) -> None:
         extent = union_extent(d.extent for d in self.grid_widget.shown_data())
@@ -448,7 +448,7 @@ class ChartsScreen(Screen[None]):
         self.refresh_bindings()
         self._update_title()
         if self.scatter:
-            self._style_scatter().open(self.selected)
+            self.query_one(ScatterView).open(self.selected, self.log_y)
         else:
             self.query_one("#metric-list", SelectionList).focus()
             self.redraw()

@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from .formatting import format_duration, printable
+from .formatting import format_duration
+from .sanitize import printable
 
 if TYPE_CHECKING:
     from store import RunDetail

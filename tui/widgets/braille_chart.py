@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
+from textual.events import Click
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -192,7 +194,13 @@ def render_chart(data: ChartData, width: int, height: int, cursor: float | None 
 
 
 class BrailleChart(Widget):
-    """Draws the `ChartData` it is given; a cursor move only redraws the cursor's column."""
+    """Draws the `ChartData` it is given; a cursor move only redraws the cursor's column.
+    A click in the plot posts `Clicked` with the x under the mouse."""
+
+    class Clicked(Message):
+        def __init__(self, x: float) -> None:
+            super().__init__()
+            self.x = x
 
     DEFAULT_CSS = """
     BrailleChart {
@@ -236,6 +244,23 @@ class BrailleChart(Widget):
         else:
             self._lines = strips(self._picture, width, self.cursor, self.cursor_color)
         return self._lines
+
+    def x_at(self, column: int) -> float | None:
+        """The x value drawn at `column` of this widget, or None outside the plot."""
+        pic = self._picture
+        if pic is None:
+            return None
+        plot_w = pic.owner.shape[1]
+        col = column - pic.label_w - 2
+        if not 0 <= col < plot_w:
+            return None
+        lo, hi = pic.x_range
+        return lo + (col * 2 + 0.5) / max(plot_w * 2 - 1, 1) * (hi - lo)
+
+    def on_click(self, event: Click) -> None:
+        x = self.x_at(event.x)
+        if x is not None:
+            self.post_message(self.Clicked(x))
 
     def render_line(self, y: int) -> Strip:
         lines = self._lines

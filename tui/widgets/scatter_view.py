@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Select, Static
@@ -20,6 +21,7 @@ from textual.worker import Worker, WorkerState
 from ..shaping.sanitize import printable_line
 from ..shaping.scatter import RGB, ScatterData, build_scatter, scatter_params
 from .param_scatter import ParamScatter
+from .run_legend import theme_palette
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,13 +68,20 @@ class ScatterView(Vertical):
         yield ParamScatter(id="scatter-plot")
         yield Static(Text(""), id="scatter-note")
 
-    def open(self, preferred: list[str]) -> None:
+    def open(self, preferred: list[str], log_y: bool) -> None:
         """Fill the pickers (reading the runs if needed) and draw."""
-        self.preferred = list(preferred)
+        self.preferred, self.log_y = list(preferred), log_y
         self.query_one("#scatter-param", Select).focus()
         self.load_columns()
 
-    def redraw(self) -> None:
+    def redraw(self, log_y: bool | None = None) -> None:
+        """Draw the chosen param against the chosen metric, in the theme's first run colour and its
+        `success` colour for the best run."""
+        if log_y is not None:
+            self.log_y = log_y
+        variables = self.app.theme_variables
+        self.color = theme_palette(variables)[0]
+        self.best_color = Color.parse(variables.get("success", "green")).rgb
         param = self.query_one("#scatter-param", Select).value
         metric = self.query_one("#scatter-metric", Select).value
         if isinstance(param, str) and isinstance(metric, str):
