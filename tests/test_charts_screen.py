@@ -606,3 +606,12 @@ def test_snapshot_grid_with_cursor_and_highlight_160x48(snap_compare: Any, tmp_p
         await settle(pilot.app, pilot)
 
     assert snap_compare(_snapshot_app(tmp_path), terminal_size=(160, 48), run_before=run_before)
+
+
+def test_legend_packs_whole_entries_into_two_lines() -> None:
+    from tui.widgets.run_legend import pack_lines
+
+    assert pack_lines([10] * 3, 100, 2) == [[0, 1, 2]]
+    assert pack_lines([10] * 10, 30, 2) == [[0, 1], [2]], "room for +n more on the last line"
+    assert pack_lines([10] * 10, 30, 2, keep=9) == [[0, 1], [9]]
+    assert pack_lines([50, 5], 20, 2) == [[0], [1]], "an entry wider than the line still shows"

@@ -140,7 +140,7 @@ def test_metric_axis_reads_the_other_metric_as_of_each_step() -> None:
 
 
 def test_cursor_steps_zoom_and_readout() -> None:
-    from tui.shaping.chart_view import cursor_positions, fit_legend, next_highlight, step_cursor, union_extent, zoom
+    from tui.shaping.chart_view import cursor_positions, next_highlight, step_cursor, union_extent, zoom
     from tui.shaping.curves import value_at
 
     positions = cursor_positions([np.array([0.0, 2.0, np.nan]), np.array([1.0, 2.0])])
@@ -157,7 +157,6 @@ def test_cursor_steps_zoom_and_readout() -> None:
         (None, 10.0, 30.0, None)
     assert next_highlight(["a", "b"], None) == "a" and next_highlight(["a", "b"], "b") is None
     assert union_extent([None, (1.0, 2.0), (0.0, 1.5)]) == (0.0, 2.0) and union_extent([None]) is None
-    assert fit_legend([10] * 5, 100) == 5 and fit_legend([10] * 20, 50) == 3 and fit_legend([90], 10) == 1
 
 
 def test_run_colours_stay_per_session() -> None:

@@ -1,4 +1,4 @@
-"""What the chart view is looking at: cursor steps, zoom ranges and how much legend fits.
+"""What the chart view is looking at: cursor steps, and zoom ranges.
 
 Plain functions (no Textual, no Rich). The cursor walks the x values the panes draw, so one
 press moves to the next point (or the next plot column on a long, downsampled history); the
@@ -15,8 +15,6 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 ZOOM_FACTOR = 2.0
 MIN_SPAN = 1e-9
-LEGEND_MORE = 12
-"""Cells kept for the legend's `+12 more` note."""
 
 
 def cursor_positions(xs: Iterable[FloatArray]) -> FloatArray:
@@ -57,18 +55,6 @@ def zoom(extent: tuple[float, float], view: tuple[float, float] | None, center: 
     left = center - (center - lo) * factor
     left = min(max(left, extent[0]), extent[1] - span)
     return left, left + span
-
-
-def fit_legend(widths: list[int], room: int) -> int:
-    """How many legend entries of `widths` fit in `room` cells, leaving space for a "+n more"
-    note when not all do; at least one."""
-    used = 0
-    for count, width in enumerate(widths):
-        rest = LEGEND_MORE if count < len(widths) - 1 else 0
-        if count and used + width + rest > room:
-            return count
-        used += width
-    return len(widths)
 
 
 def next_highlight(run_ids: list[str], current: str | None) -> str | None:

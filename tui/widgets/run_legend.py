@@ -13,7 +13,6 @@ from rich.text import Text
 from textual.color import Color
 from textual.widgets import Static
 
-from ..shaping.chart_view import fit_legend
 from ..shaping.curves import RGB, marker_glyph
 from ..shaping.sanitize import cut
 
@@ -72,21 +71,49 @@ class RunLegend(Static):
     """
 
     def show_runs(self, entries: list[LegendEntry], note: str = "", width: int = 0) -> None:
-        """Draw `entries` in two lines of `width` cells (the widget's own width when 0), then `note`."""
+        """Draw `entries` packed into two lines of `width` cells (the widget's own width when 0),
+        `+n more` for those that do not fit (the highlighted one always does), then `note`."""
+        room = max(20, (width or self.size.width or 80) - 2)
         texts = [e.text() for e in entries]
-        room = 2 * max(20, (width or self.size.width or 80) - 2)
-        count = fit_legend([t.cell_len + 2 for t in texts], room)
-        chosen = list(range(count))
+        order = list(range(len(entries)))
         marked = next((i for i, e in enumerate(entries) if e.highlighted), None)
-        if marked is not None and marked >= count:
-            chosen = [*chosen[:-1], marked]
-        legend = Text()
-        for n, index in enumerate(chosen):
+        lines = pack_lines([t.cell_len for t in texts], room, LINES, marked)
+        legend = Text(no_wrap=True, overflow="ellipsis")
+        shown = sum(len(line) for line in lines)
+        for n, line in enumerate(lines):
             if n:
-                legend.append("  ")
-            legend.append_text(texts[index])
-        if len(chosen) < len(entries):
-            legend.append(f"  +{len(entries) - len(chosen)} more", style="dim")
+                legend.append("\n")
+            for k, index in enumerate(line):
+                legend.append("  " if k else "")
+                legend.append_text(texts[order[index]])
+        if shown < len(entries):
+            legend.append(f"  +{len(entries) - shown} more", style="dim")
         if note:
             legend.append("\n" + note, style="dim")
         self.update(legend)
+
+
+LINES = 2
+
+
+def pack_lines(widths: list[int], room: int, lines: int, keep: int | None = None) -> list[list[int]]:
+    """Entry indexes in order, packed into at most `lines` lines of `room` cells (2 between
+    entries), leaving `+n more` room on the last line when not all fit; `keep` is always in."""
+    more = 12
+    out: list[list[int]] = [[]]
+    used = 0
+    for index, width in enumerate(widths):
+        need = width + (2 if out[-1] else 0)
+        last = len(out) == lines
+        reserve = more if last and index < len(widths) - 1 else 0
+        if used + need + reserve > room and out[-1]:
+            if last:
+                break
+            out.append([])
+            used, need = 0, width
+        out[-1].append(index)
+        used += need
+    placed = [i for line in out for i in line]
+    if keep is not None and keep not in placed and placed:
+        out[-1][-1] = keep
+    return out
