@@ -109,7 +109,7 @@ def screen_text(table: DataTable[Any]) -> str:
 async def test_80_columns_scroll_by_whole_runs_with_markers_and_the_field_column_fixed(
         compare: tuple[store.RunStore, list[str]]) -> None:
     """Issue 12: runs that do not fit are never cut silently: `◀ n more ▶` says how many are
-    hidden, and l/h (or the arrows) slide the shown runs one whole run at a time."""
+    hidden, and l/h (or the arrows) slide the runs after the reference one whole run at a time."""
     st, ids = compare
     app = DiffHarness(st, ids)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -128,7 +128,8 @@ async def test_80_columns_scroll_by_whole_runs_with_markers_and_the_field_column
 
         await pilot.press("l", "right", "l")
         await pilot.pause()
-        assert [c.key.value for c in table.ordered_columns] == ["field", "run-1", "run-2"]
+        assert [c.key.value for c in table.ordered_columns] == ["field", "run-0", "run-2"], \
+            "the reference stays beside the field column"
         assert table.cursor_coordinate.column == 2 and screen.cursor_run() == 2
         assert str(more.render()).startswith("◀ 1 more") and "▶" not in str(more.render())
         shown = screen_text(table)

@@ -99,10 +99,10 @@ class DiffScreen(Screen[None]):
         """False until the runs have been read (or failed to be read)."""
         self.only_diff = False
         self.mode = "full"
-        self.first_run = 0
-        """The first run shown beside the field column; runs before it are hidden (`◀ n more`)."""
-        self.shown_runs = 0
-        """How many runs fit from `first_run` on in the last drawing."""
+        self.first_run = 1
+        """The first run shown after the reference; runs between are hidden (`◀ n more`)."""
+        self.shown: list[int] = []
+        """The runs (indexes in `diff.runs`) shown, column 1 onwards: the reference, then a window."""
         self.overrides: dict[str, Direction | None] = {}
         self.export_dir: Path | None = None
         """The folder the export prompt offers; None means the current working directory then.
@@ -183,10 +183,11 @@ class DiffScreen(Screen[None]):
         widths = [COMPACT_WIDTH if compact else
                   min(MAX_COLUMN_WIDTH, room - CELL_PADDING, max([h.cell_len, *(c.cell_len for c in cells)]))
                   for h, cells in zip(headers, columns)]
-        first, count = fit_window(widths, room, self.first_run, keep_run if keep_run >= 0 else None)
-        self.first_run, self.shown_runs = first, count
-        shown = range(first, first + count)
-        table.hidden_left, table.hidden_right = first, runs - first - count
+        anchor = keep_run - 1 if keep_run >= 1 else None
+        first, count = fit_window(widths[1:], room - widths[0] - CELL_PADDING, self.first_run - 1, anchor)
+        self.first_run = first + 1
+        shown = self.shown = [0, *range(first + 1, first + 1 + count)]
+        table.hidden_left, table.hidden_right = first, runs - 1 - first - count
         table.clear(columns=True)
         table.add_column(Text("field", style="bold"), key="field", width=field_width)
         for i in shown:
@@ -196,10 +197,10 @@ class DiffScreen(Screen[None]):
             if row.section != section:
                 section = row.section
                 heading = Text(f"{SECTION_TITLES[section]}", style=self._style("accent", bold=True, underline=True))
-                table.add_row(heading, *([Text("")] * count), key=f"section:{section}")
+                table.add_row(heading, *([Text("")] * len(shown)), key=f"section:{section}")
             table.add_row(field_cells[r], *(columns[i][r] for i in shown), key=row.key)
         if not rows:
-            table.add_row(Text("no differences", style="dim"), *([Text("")] * count), key="empty")
+            table.add_row(Text("no differences", style="dim"), *([Text("")] * len(shown)), key="empty")
         self._update_title()
         self._update_more()
         self._restore_cursor(table, keep_row, keep_run)
@@ -223,10 +224,11 @@ class DiffScreen(Screen[None]):
         more.display = bool(left or right)
         if not (left or right):
             return
-        runs = left + self.shown_runs + right
+        others = len(self.shown) - 1
+        runs = left + others + right
         start = f"◀ {left} more" if left else ""
         end = f"{right} more ▶" if right else ""
-        middle = f"  runs {left + 1}–{left + self.shown_runs} of {runs} · h/l or ←/→ scroll · m compact  "
+        middle = f"  reference + runs {left + 2}–{left + 1 + others} of {runs + 1} · h/l or ←/→ scroll · m compact  "
         width = (more.size.width or self.app.size.width) - 2
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(start, style="bold")
@@ -240,8 +242,8 @@ class DiffScreen(Screen[None]):
     @on(DiffTable.Shift)
     def _shift(self, event: DiffTable.Shift) -> None:
         _, run = self._cursor_keys(self.query_one("#diff-table", DiffTable))
-        if run >= 0:
-            self.first_run = max(0, self.first_run + event.step)
+        if run >= 1:
+            self.first_run = max(1, self.first_run + event.step)
             self._render_table(anchor=run + event.step)
 
     def _update_title(self) -> None:
@@ -310,10 +312,15 @@ class DiffScreen(Screen[None]):
     def cursor_run(self) -> int:
         """The index of the run under the cursor in `diff.runs`, or -1 on the field column."""
         column = self.query_one("#diff-table", DiffTable).cursor_coordinate.column
-        return self.first_run + column - 1 if column > 0 else -1
+        return self.shown[column - 1] if 0 < column <= len(self.shown) else -1
 
     def _restore_cursor(self, table: DataTable[Any], row_key: str | None, run: int) -> None:
-        column = 0 if run < 0 else min(max(run - self.first_run + 1, 1), self.shown_runs)
+        if run < 0 or not self.shown:
+            column = 0
+        elif run in self.shown:
+            column = self.shown.index(run) + 1
+        else:
+            column = 2 if run < self.first_run and len(self.shown) > 1 else len(self.shown)
         row = 0
         if row_key is not None:
             try:

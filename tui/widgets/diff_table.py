@@ -1,7 +1,7 @@
 """DiffTable: the diff's DataTable, which scrolls by whole run columns instead of by cells.
 
-The screen shows only the runs that fit beside the fixed field column and says how many are
-hidden on each side. Moving past the first or last shown run asks the screen (with `Shift`)
+The screen shows only the runs that fit beside the fixed field and reference columns and says
+how many are hidden on each side. Moving past the first or last shown run asks the screen (with `Shift`)
 to slide that window by one run; the cursor stays on the edge column, now showing the next run.
 """
 
@@ -16,7 +16,7 @@ from textual.widgets import DataTable
 
 
 class DiffTable(DataTable[Text]):
-    """Column 0 is the field; columns 1… show runs `first_run` onwards."""
+    """Column 0 is the field, column 1 the reference run; columns 2… a window of the other runs."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left,h", "run_column(-1)", "Left", show=False, id="diff.left",
@@ -40,7 +40,7 @@ class DiffTable(DataTable[Text]):
     def action_run_column(self, step: int) -> None:
         column = self.cursor_coordinate.column
         last = len(self.columns) - 1
-        if step < 0 and column == 1 and self.hidden_left:
+        if step < 0 and column == 2 and self.hidden_left:
             self.post_message(self.Shift(-1))
         elif step > 0 and column == last and self.hidden_right:
             self.post_message(self.Shift(1))
