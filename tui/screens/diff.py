@@ -228,7 +228,8 @@ class DiffScreen(Screen[None]):
         runs = left + others + right
         start = f"◀ {left} more" if left else ""
         end = f"{right} more ▶" if right else ""
-        middle = f"  reference + runs {left + 2}–{left + 1 + others} of {runs + 1} · h/l or ←/→ scroll · m compact  "
+        which = f"run {left + 2}" if others == 1 else f"runs {left + 2}–{left + 1 + others}"
+        middle = f"  reference + {which} of {runs + 1} · h/l or ←/→ scroll · m compact  "
         width = (more.size.width or self.app.size.width) - 2
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(start, style="bold")
