@@ -143,8 +143,8 @@ class ArtifactsScreen(Screen[None]):
         if self.other is None:
             self.notify("Mark two runs to compare their artifacts.", severity="warning")
             return
-        if node is None or not node.is_file:
-            self.notify("Select a file to compare.", severity="warning")
+        if node is None or node.entry is None:
+            self.notify("Select a file or folder to compare.", severity="warning")
             return
         root = self.other.artifacts_dir if node.root == "artifacts" else self.other.extra_artifacts.get(node.root)
         other_path = None if root is None else root / node.rel
