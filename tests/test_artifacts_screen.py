@@ -458,6 +458,7 @@ async def test_compare_across_two_runs(runs: tuple[RunDetail, RunDetail]) -> Non
         assert preview.kind == "diff"
         shown = "\n".join(preview.query_one(LazyText).visible_text())
         assert "-lr: 0.1" in shown and "+lr: 0.2" in shown
+        assert "~ lr: 0.1 → 0.2" in shown, "YAML compared by key first"
 
         await select(pilot, "weights.bin")
         await pilot.press("d")
