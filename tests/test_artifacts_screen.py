@@ -625,3 +625,25 @@ async def test_footer_fits_80_columns_with_every_key_of_a_compare(runs: tuple[Ru
         footer = app.screen._compositor.render_strips()[-1].text
         for key in ("d Diff", "r Raw", "o Pager", "e Editor", "? Keys", "esc Back"):
             assert key in footer, footer
+
+
+async def test_images_compare_side_by_side_at_one_scale(tmp_path: Path) -> None:
+    """Issue 12: two runs' images next to each other, the smaller one drawn smaller."""
+    root = tmp_path / "store"
+    details = []
+    for name, size in (("big", (96, 48)), ("small", (48, 24))):
+        with store.start_run(experiment="img", name=name, root=root) as run:
+            make_png(tmp_path / "plot.png", size)
+            run.log_artifact(tmp_path / "plot.png")
+            run_id = run.id
+        details.append(store.open_store(root).run(run_id))
+    app = Harness(*details)
+    async with app.run_test(size=(120, 40)) as pilot:
+        preview = await select(pilot, "plot.png")
+        await pilot.press("d")
+        await settle(pilot)
+        assert preview.kind == "compare-images"
+        sides = list(preview.query(".preview-side"))
+        assert len(sides) == 2 and sides[0].region.y == sides[1].region.y and sides[0].region.x < sides[1].region.x
+        big, small = (side.query_one(".preview-image").region for side in sides)
+        assert big.height > small.height > 0 and abs(big.height - 2 * small.height) <= 1, "one scale for both"

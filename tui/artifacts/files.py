@@ -262,8 +262,8 @@ def compare_artifacts(
         data = _data_changes(kind_a, kind_b, "\n".join(text_a), "\n".join(text_b))
         message = f"{label} differs ({len(diff):,} diff lines)"
         if data is not None:
-            changes = f"{len(data):,} change{'s' if len(data) != 1 else ''}"
-            message = f"{label} differs as data ({changes}) and as text ({len(diff):,} diff lines)"
+            count = f"{len(data):,} change{'s' if len(data) != 1 else ''}"
+            message = f"{label} differs as data ({count}) and as text ({len(diff):,} diff lines)"
             if not data:
                 message = f"{label} holds the same data, written differently ({len(diff):,} diff lines)"
             diff = [f"# {label} compared as data: ~ changed, - this run only, + the other run only", *data,

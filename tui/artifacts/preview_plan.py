@@ -223,3 +223,26 @@ def plan_preview(path: Path, name: str, title: str, cells: tuple[int, int],
     return BinaryPlan(facts, head=head[:HEX_DUMP_BYTES])
 
 
+
+
+def image_pair(mine: Path, other: Path, cells: tuple[int, int]) -> tuple[Any, Any] | None:
+    """Two images scaled by one factor, so they compare at the same scale, each fitting half of
+    `cells` (columns, rows; two pixel rows a cell); None unless both decode as images."""
+    from PIL import Image, UnidentifiedImageError
+
+    frames = []
+    try:
+        for path in (mine, other):
+            with open_regular(path) as fh, Image.open(fh) as image:
+                if image.size[0] * image.size[1] > MAX_IMAGE_PIXELS:
+                    return None
+                image.seek(0)
+                frames.append(image.convert("RGBA"))
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, UnreadableArtifact):
+        return None
+    cols, rows = max(4, cells[0] // 2 - 1), max(2, cells[1])
+    width, height = max(f.size[0] for f in frames), max(f.size[1] for f in frames)
+    scale = min(cols / width, rows * 2 / height)
+    resample = Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.NEAREST
+    a, b = (f.resize((max(1, round(f.size[0] * scale)), max(2, round(f.size[1] * scale))), resample) for f in frames)
+    return a, b

@@ -9,59 +9,40 @@ Every failure, expected or not, ends up as a message in this pane.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from rich_pixels import HalfcellRenderer, Pixels
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ..artifacts.files import ArtifactComparison, UnreadableArtifact, compare_artifacts, open_regular, sha256_file
-from ..artifacts.hex_dump import bytes_per_row, hex_dump
-from ..artifacts.kinds import format_mtime, human_size
-from ..artifacts.mlmodel import MLModelSummary
-from ..artifacts.preview_plan import (
-    BinaryPlan,
-    DocumentPlan,
-    ErrorPlan,
-    Facts,
-    FolderPlan,
-    ImagePlan,
-    MLModelPlan,
-    Plan,
-    TablePlan,
-    TextPlan,
-    plan_preview,
+from ..artifacts import preview_plan as plans
+from ..artifacts.files import (
+    ArtifactComparison,
+    UnreadableArtifact,
+    compare_artifacts,
+    open_regular,
+    read_head,
+    sha256_file,
 )
+from ..artifacts.hex_dump import bytes_per_row, hex_dump
+from ..artifacts.kinds import ArtifactKind, detect_kind, format_mtime, human_size
+from ..artifacts.preview_plan import Facts, Plan
 from ..artifacts.table_sample import TableSample, count_delimited_rows
 from ..shaping.sanitize import printable_line
 from .artifact_tree import ArtifactNode
 from .document_tree import DocumentTree
 from .lazy_text import LazyText, MemoryLines
-
-FACT_LABEL_WIDTH = 9
-"""Width of the `size`/`sha256` labels in front of a binary's facts."""
-HEX_DIGITS = frozenset("0123456789abcdef")
-
-
-class FitToWidth:
-    """A renderable rebuilt for the width it is drawn at, so it still fits after the pane is resized."""
-
-    def __init__(self, build: Callable[[int], Text]) -> None:
-        self.build = build
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield self.build(options.max_width)
+from .preview_parts import FitToWidth, binary_facts, mlmodel_renderable
 
 
 @dataclass
@@ -69,6 +50,8 @@ class ComparePlan(Plan):
     comparison: ArtifactComparison | None = None
     lines: MemoryLines | None = None
     """The diff, highlighted in the worker (20,000 lines take a while)."""
+    images: tuple[Any, Any] | None = None
+    """Both runs' images as half-block renderables at one scale, when both files are images."""
 
 
 # -- the widget ------------------------------------------------------------------------------------
@@ -94,6 +77,8 @@ class ArtifactPreview(Vertical):
         & .preview-error { padding: 1 2; color: $text-error; }
         & .preview-scroll { padding: 0 1; }
         & DataTable { height: 1fr; }
+        & .preview-pair { height: auto; }
+        & .preview-side { width: 1fr; height: auto; }
         & > .artifact-preview--title { text-style: bold; }
         & > .artifact-preview--meta { color: $text-muted; }
         & > .artifact-preview--note { color: $text-warning; }
@@ -157,26 +142,28 @@ class ArtifactPreview(Vertical):
             self._show_message("compare", f"{other_name} has no {node.root} folder, so no {node.display_path}")
             return
         self._set_body("loading", Static(Text("comparing…"), classes="preview-message"))
-        self._compare(node, other_path, mine_name, other_name, facts, self._generation)
+        body = self.query_one("#preview-body")
+        cells = (max(8, body.size.width - 2 or 60), max(4, body.size.height - 4 or 16))
+        self._compare(node, other_path, mine_name, other_name, facts, cells, self._generation)
 
     def folder_toggled(self, node: ArtifactNode, expanded: bool) -> None:
         """The tree opened or closed `node`: a folder summary of it drops or regains its hint."""
         if node != self.node:
             return
         self._expanded = expanded
-        if isinstance(self._plan, FolderPlan) and self.kind == "folder":
+        if isinstance(self._plan, plans.FolderPlan) and self.kind == "folder":
             for widget in self._current("preview-folder"):
                 assert isinstance(widget, Static)
                 widget.update(self._folder_text(self._plan))
 
     @property
     def can_toggle_raw(self) -> bool:
-        return isinstance(self._plan, DocumentPlan) and self.kind in ("json", "yaml", "json-raw", "yaml-raw")
+        return isinstance(self._plan, plans.DocumentPlan) and self.kind in ("json", "yaml", "json-raw", "yaml-raw")
 
     def toggle_raw(self) -> None:
         """Switch a JSON/YAML preview between its tree and its raw text."""
         plan = self._plan
-        if not isinstance(plan, DocumentPlan):
+        if not isinstance(plan, plans.DocumentPlan):
             return
         base = plan.facts.kind.lower()
         if self.kind.endswith("-raw"):
@@ -193,9 +180,9 @@ class ArtifactPreview(Vertical):
     def _load(self, node: ArtifactNode, cells: tuple[int, int], generation: int) -> None:
         assert node.entry is not None
         worker = get_current_worker()
-        plan = plan_preview(node.entry.path, node.entry.name, node.display_path, cells,
+        plan = plans.plan_preview(node.entry.path, node.entry.name, node.display_path, cells,
                             cancelled=lambda: worker.is_cancelled)
-        if isinstance(plan, ImagePlan) and plan.image is not None:
+        if isinstance(plan, plans.ImagePlan) and plan.image is not None:
             plan.image = Pixels.from_image(plan.image, renderer=HalfcellRenderer())
         if not worker.is_cancelled:
             self.app.call_from_thread(self._present, plan, generation)
@@ -203,14 +190,20 @@ class ArtifactPreview(Vertical):
     @work(thread=True, exclusive=True, group="artifact-preview", exit_on_error=False,
           description="comparing an artifact across two runs")
     def _compare(self, node: ArtifactNode, other: Path, mine_name: str, other_name: str, facts: Facts,
-                 generation: int) -> None:
+                 cells: tuple[int, int], generation: int) -> None:
         assert node.entry is not None
         worker = get_current_worker()
         comparison = compare_artifacts(node.entry.path, other, label=node.display_path, mine_name=mine_name,
                                        other_name=other_name, cancelled=lambda: worker.is_cancelled)
         lines = MemoryLines.from_text("\n".join(comparison.diff), "diff") if comparison.diff else None
+        plan = ComparePlan(facts, comparison, lines)
+        if comparison.status in ("identical", "different") and _both_images(node.entry.path, other):
+            pair = plans.image_pair(node.entry.path, other, cells)
+            if pair is not None:
+                plan.images = (Pixels.from_image(pair[0], renderer=HalfcellRenderer()),
+                               Pixels.from_image(pair[1], renderer=HalfcellRenderer()))
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._present, ComparePlan(facts, comparison, lines), generation)
+            self.app.call_from_thread(self._present, plan, generation)
 
     @work(thread=True, exclusive=True, group="artifact-hash", exit_on_error=False,
           description="computing an artifact's SHA-256")
@@ -263,26 +256,26 @@ class ArtifactPreview(Vertical):
         self._plan = plan
         facts = plan.facts
         self._set_header(facts)
-        if isinstance(plan, ErrorPlan):
+        if isinstance(plan, plans.ErrorPlan):
             self._show_error(plan.message)
-        elif isinstance(plan, TextPlan):
+        elif isinstance(plan, plans.TextPlan):
             viewer = LazyText(classes="preview-text")
             self._set_body("text", viewer)
             viewer.open_file(facts.path, plan.language, facts.size or 0)
-        elif isinstance(plan, DocumentPlan):
+        elif isinstance(plan, plans.DocumentPlan):
             self._set_body(facts.kind.lower(), DocumentTree(plan.document, facts.path.name, classes="preview-document"))
-        elif isinstance(plan, TablePlan):
+        elif isinstance(plan, plans.TablePlan):
             self._present_table(plan, generation)
-        elif isinstance(plan, ImagePlan):
+        elif isinstance(plan, plans.ImagePlan):
             self._set_header(facts, f"{plan.pixels[0]}×{plan.pixels[1]} px"
                              + (f", {plan.frames} frames (first shown)" if plan.frames > 1 else ""))
             self._set_body("image", VerticalScroll(Static(plan.image, classes="preview-image"),
                                                    classes="preview-scroll"))
-        elif isinstance(plan, MLModelPlan):
+        elif isinstance(plan, plans.MLModelPlan):
             assert plan.summary is not None
-            self._set_body("mlmodel", VerticalScroll(Static(self._mlmodel_renderable(plan.summary)),
-                                                     classes="preview-scroll"))
-        elif isinstance(plan, BinaryPlan):
+            summary = mlmodel_renderable(plan.summary, self.get_component_rich_style)
+            self._set_body("mlmodel", VerticalScroll(Static(summary), classes="preview-scroll"))
+        elif isinstance(plan, plans.BinaryPlan):
             unsafe = facts.kind == "not loaded"
             head = plan.head
             dump = FitToWidth(lambda width: Text("\n".join(hex_dump(head, width=bytes_per_row(width)))))
@@ -291,12 +284,12 @@ class ArtifactPreview(Vertical):
                 Static(dump, classes="preview-hex"),
                 classes="preview-scroll"))
             self._hash(facts.path, generation)
-        elif isinstance(plan, FolderPlan):
+        elif isinstance(plan, plans.FolderPlan):
             self._set_body("folder", Static(self._folder_text(plan), classes="preview-folder preview-message"))
         elif isinstance(plan, ComparePlan):
             self._present_comparison(plan)
 
-    def _folder_text(self, plan: FolderPlan) -> Text:
+    def _folder_text(self, plan: plans.FolderPlan) -> Text:
         text = Text()
         text.append(f"{plan.files:,} files, {plan.folders:,} folders, {human_size(plan.total)}"
                     + (" (stopped counting)" if plan.partial else ""))
@@ -305,7 +298,7 @@ class ArtifactPreview(Vertical):
             text.append("\n\nexpand it in the tree to see its files", meta)
         return text
 
-    def _present_table(self, plan: TablePlan, generation: int) -> None:
+    def _present_table(self, plan: plans.TablePlan, generation: int) -> None:
         sample = plan.sample
         assert sample is not None
         table: DataTable[Text] = DataTable(classes="preview-table", zebra_stripes=True)
@@ -335,7 +328,7 @@ class ArtifactPreview(Vertical):
         return f"{total} · {len(sample.columns)} columns{shown}"
 
     def _show_row_count(self, count: int, finished: bool, generation: int) -> None:
-        if generation == self._generation and isinstance(self._plan, TablePlan) and self._plan.sample:
+        if generation == self._generation and isinstance(self._plan, plans.TablePlan) and self._plan.sample:
             self._set_header(self._plan.facts, self._rows_status(self._plan.sample, count, finished))
 
     def _present_comparison(self, plan: ComparePlan) -> None:
@@ -351,6 +344,13 @@ class ArtifactPreview(Vertical):
         style = self.get_component_rich_style(
             "artifact-preview--same" if comparison.status == "identical" else "artifact-preview--differ")
         body = Text(printable_line(comparison.message) + "\n", style)
+        if plan.images is not None:
+            meta = self.get_component_rich_style("artifact-preview--meta")
+            sides = [Vertical(Static(Text(who, meta)), Static(image, classes="preview-image"), classes="preview-side")
+                     for who, image in zip(("this run", "other run"), plan.images)]
+            self._set_body("compare-images", VerticalScroll(Static(body), Horizontal(*sides, classes="preview-pair"),
+                                                            classes="preview-scroll"))
+            return
         if comparison.facts:
             grid = Table.grid(padding=(0, 2))
             grid.add_column(style=self.get_component_rich_style("artifact-preview--meta"))
@@ -362,23 +362,7 @@ class ArtifactPreview(Vertical):
             self._set_body("compare", Static(body, classes="preview-message"))
 
     def _binary_facts(self, facts: Facts, digest: str | None) -> FitToWidth:
-        """Size, SHA-256 and a caption; a digest too wide for the pane is split evenly over aligned lines."""
-        meta = self.get_component_rich_style("artifact-preview--meta")
-
-        def build(width: int) -> Text:
-            text = Text()
-            text.append("size".ljust(FACT_LABEL_WIDTH), meta)
-            text.append(f"{human_size(facts.size)} ({facts.size or 0:,} bytes)\n")
-            text.append("sha256".ljust(FACT_LABEL_WIDTH), meta)
-            value = digest or "computing…"
-            step = len(value)
-            while FACT_LABEL_WIDTH + step > width and step > 16 and all(c in HEX_DIGITS for c in value):
-                step //= 2
-            text.append(("\n" + " " * FACT_LABEL_WIDTH).join(value[i : i + step] for i in range(0, len(value), step)))
-            text.append("\n\nfirst bytes:", meta)
-            return text
-
-        return FitToWidth(build)
+        return binary_facts(facts.size, digest, self.get_component_rich_style("artifact-preview--meta"))
 
     def _show_hash(self, digest: str, generation: int) -> None:
         if generation != self._generation or self._plan is None:
@@ -386,34 +370,6 @@ class ArtifactPreview(Vertical):
         for widget in self._current("preview-binary-facts"):
             assert isinstance(widget, Static)
             widget.update(self._binary_facts(self._plan.facts, digest))
-
-    def _mlmodel_renderable(self, summary: MLModelSummary) -> Group:
-        title = self.get_component_rich_style("artifact-preview--title")
-        meta = self.get_component_rich_style("artifact-preview--meta")
-        note = self.get_component_rich_style("artifact-preview--note")
-        parts: list[Any] = []
-
-        def section(name: str, rows: list[tuple[str, str]]) -> None:
-            parts.append(Text(name, title))
-            grid = Table.grid(padding=(0, 2))
-            grid.add_column(style=meta, no_wrap=True)
-            grid.add_column()
-            for key, value in rows or [("", "(none)")]:
-                grid.add_row(Text(printable_line(key)), Text(printable_line(value)))
-            parts.extend([grid, Text()])
-
-        flavor_rows: list[tuple[str, str]] = []
-        for name, facts in summary.flavors.items():
-            flavor_rows.append((name, ", ".join(f"{k}={v}" for k, v in facts.items()) or "-"))
-        section("Flavors", flavor_rows)
-        section("Signature", [("inputs", "; ".join(summary.inputs) or "(none)"),
-                              ("outputs", "; ".join(summary.outputs) or "(none)")]
-                + ([("params", "; ".join(summary.params))] if summary.params else []))
-        section("Requirements", [("", r) for r in summary.requirements])
-        section("Model", list(summary.facts.items()))
-        for problem in summary.problems:
-            parts.append(Text(printable_line(problem), note))
-        return Group(*parts)
 
     # -- body and header ----------------------------------------------------------------------------
 
@@ -464,3 +420,11 @@ class ArtifactPreview(Vertical):
         for note in facts.notes:
             text.append("\n" + printable_line(note), self.get_component_rich_style("artifact-preview--note"))
         header.update(text)
+
+
+def _both_images(mine: Path, other: Path) -> bool:
+    """Whether both files look like PNG/JPEG/GIF by name and first bytes (nothing is decoded)."""
+    try:
+        return all(detect_kind(p.name, read_head(p, 64)[0]).kind is ArtifactKind.IMAGE for p in (mine, other))
+    except UnreadableArtifact:
+        return False
