@@ -173,7 +173,7 @@ async def test_compact_modes_fit_four_runs_in_80_columns(tmp_path: Path) -> None
 
 
 def test_fit_window_keeps_the_anchor_and_fills_the_room() -> None:
-    from tui.screens.diff import fit_window
+    from tui.widgets.diff_table import fit_window
 
     assert fit_window([10, 10, 10], 100, 0, None) == (0, 3)
     assert fit_window([10, 10, 10], 25, 0, None) == (0, 2)
@@ -355,7 +355,7 @@ async def test_a_huge_value_is_cut_with_its_size_below_the_table(tmp_path: Path)
 async def test_export_asks_where_and_names_both_files(compare: tuple[store.RunStore, list[str]],
                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: `x` wrote straight into the current folder and named only the Markdown's path."""
-    from tui.screens.diff import ExportPrompt
+    from tui.screens.export_prompt import ExportPrompt
 
     st, ids = compare
     here = tmp_path / "here"

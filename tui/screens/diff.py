@@ -21,28 +21,27 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 from textual.worker import Worker, WorkerState
 
+from tui.screens.export_prompt import ExportPrompt
 from tui.shaping.diff import (
     ONLY_DIFF_THRESHOLD,
     SECTION_TITLES,
     Diff,
     DiffRow,
-    Direction,
     bounded,
     build_diff,
-    flip_direction,
     format_delta,
     to_csv,
     to_markdown,
 )
+from tui.shaping.direction import Direction, flip_direction
 from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import cut, printable, printable_line
-from tui.widgets.diff_table import DiffTable
+from tui.widgets.diff_table import CELL_PADDING, DiffTable, fit_window
 from tui.widgets.run_legend import theme_palette
 
 if TYPE_CHECKING:
@@ -56,8 +55,6 @@ MAX_COLUMN_WIDTH = 40
 COMPACT_FIELD_WIDTH = 16
 COMPACT_WIDTH = 13
 """Field and run column widths in the compact modes: four runs fit in 80 columns."""
-CELL_PADDING = 2
-"""What DataTable adds around each column's content (one cell each side)."""
 SCROLLBAR = 2
 MODES: tuple[str, ...] = ("full", "values", "deltas")
 MODE_NAMES = {"full": "values and deltas", "values": "values only", "deltas": "deltas only"}
@@ -421,72 +418,6 @@ class DiffScreen(Screen[None]):
         md_path.write_text(markdown, encoding="utf-8")
         csv_path.write_text(to_csv(diff, only_diff=only_diff), encoding="utf-8")
         return DiffExport(md_path, csv_path, markdown, len(diff.visible(only_diff)))
-
-
-class ExportPrompt(ModalScreen[Path | None]):
-    """Asks which folder the export goes to, offering `default`; returns it, or None (escape)."""
-
-    DEFAULT_CSS = """
-    ExportPrompt { align: center middle; }
-    ExportPrompt > Vertical { width: 80; max-width: 95%; height: auto; border: thick $primary;
-                              background: $surface; padding: 0 1; }
-    ExportPrompt Static { height: auto; }
-    ExportPrompt #export-help { color: $text-muted; }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="diff.export.cancel"),
-    ]
-
-    def __init__(self, default: Path, rows: int) -> None:
-        super().__init__()
-        self.default = default
-        self.rows = rows
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(f"Export {self.rows} rows as Markdown and CSV (Markdown also to the clipboard) "
-                              f"into the folder (default: {printable(str(self.default))}):"), id="export-title")
-            yield Input(value=str(self.default), id="export-folder")
-            yield Static(Text("enter writes · escape cancels · a missing folder is made"), id="export-help")
-
-    @on(Input.Submitted, "#export-folder")
-    def _submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        self.dismiss(Path(text).expanduser() if text else self.default)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-def fit_window(widths: list[int], room: int, first: int, anchor: int | None) -> tuple[int, int]:
-    """Which runs to show: (first, count) of consecutive run columns whose `widths` (plus
-    padding) fit in `room`, starting near `first` and always including `anchor` when given.
-    At least one run is shown; a window that leaves room pulls earlier runs back in."""
-    n = len(widths)
-    if not n:
-        return 0, 0
-    first = max(0, min(first, n - 1))
-    if anchor is not None:
-        anchor = max(0, min(anchor, n - 1))
-        first = min(first, anchor)
-
-    def count_from(start: int) -> int:
-        used, count = 0, 0
-        for w in widths[start:]:
-            if count and used + w + CELL_PADDING > room:
-                break
-            used += w + CELL_PADDING
-            count += 1
-        return count
-
-    while anchor is not None and anchor >= first + count_from(first):
-        first += 1
-    count = count_from(first)
-    while first > 0 and sum(widths[first - 1 : first + count]) + CELL_PADDING * (count + 1) <= room:
-        first -= 1
-        count += 1
-    return first, count
 
 
 def _line(text: str) -> str:

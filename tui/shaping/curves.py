@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from .diff import infer_direction
+from .direction import infer_direction
 from .downsample import minmax_downsample
 from .smoothing import ema
 from .ticks import log_ticks, step_ticks, time_unit, wall_ticks

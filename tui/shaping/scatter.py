@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .diff import format_number, infer_direction
+from .diff import format_number
+from .direction import infer_direction
 
 if TYPE_CHECKING:
     import pandas as pd

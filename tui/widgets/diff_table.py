@@ -14,6 +14,39 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
+CELL_PADDING = 2
+"""What DataTable adds around each column's content (one cell each side)."""
+
+
+def fit_window(widths: list[int], room: int, first: int, anchor: int | None) -> tuple[int, int]:
+    """Which runs to show: (first, count) of consecutive run columns whose `widths` (plus
+    padding) fit in `room`, starting near `first` and always including `anchor` when given.
+    At least one run is shown; a window that leaves room pulls earlier runs back in."""
+    n = len(widths)
+    if not n:
+        return 0, 0
+    first = max(0, min(first, n - 1))
+    if anchor is not None:
+        anchor = max(0, min(anchor, n - 1))
+        first = min(first, anchor)
+
+    def count_from(start: int) -> int:
+        used, count = 0, 0
+        for w in widths[start:]:
+            if count and used + w + CELL_PADDING > room:
+                break
+            used += w + CELL_PADDING
+            count += 1
+        return count
+
+    while anchor is not None and anchor >= first + count_from(first):
+        first += 1
+    count = count_from(first)
+    while first > 0 and sum(widths[first - 1 : first + count]) + CELL_PADDING * (count + 1) <= room:
+        first -= 1
+        count += 1
+    return first, count
+
 
 class DiffTable(DataTable[Text]):
     """Column 0 is the field, column 1 the reference run; columns 2… a window of the other runs."""
