@@ -16,7 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .direction import Direction, effective_direction
+from .direction import Direction as Direction
+from .direction import effective_direction as effective_direction
+from .direction import flip_direction as flip_direction
+from .direction import infer_direction as infer_direction
 from .formatting import format_duration
 from .sanitize import printable
 
