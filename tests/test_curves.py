@@ -172,3 +172,15 @@ def test_run_colours_stay_per_session() -> None:
     assert run_colors(two).colors(["z"], palette) == [(1, 1, 1)], "another session starts afresh"
     run_colors(one).colorblind = True
     assert run_colors(one).colors(["y"], palette) == [COLORBLIND[1]]
+
+
+def test_cursor_x_reads_as_a_clock_time_on_the_wall_clock_axis() -> None:
+    import time
+
+    from tui.shaping.curves import format_x
+
+    assert format_x(BASE_TIME, True) == time.strftime("%H:%M:%S", time.localtime(BASE_TIME))
+    assert format_x(2.5, False) == "2.5" and format_x(float("nan"), True) == "nan"
+    wall = build_chart("loss", [("a", "a", Series(np.arange(3.0), BASE_TIME + np.arange(3.0), np.ones(3)))],
+                       request(axis="wall"))
+    assert wall.wall_clock and not build_chart("loss", [], request()).wall_clock

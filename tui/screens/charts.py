@@ -36,6 +36,7 @@ from tui.shaping.curves import (
     RunInfo,
     axis_name,
     default_metrics,
+    format_x,
 )
 from tui.shaping.formatting import format_number
 from tui.shaping.history_cache import HistoryCache
@@ -206,7 +207,8 @@ class ChartsScreen(Screen[None]):
         if self.infos and not self.metric_keys:
             note = "These runs have not logged any metrics yet."
         elif self.cursor is not None:
-            note = f"cursor at {printable_line(axis_name(self.axis))} {format_number(self.cursor)}: values in each pane"
+            at = format_x(self.cursor, self.axis == "wall")
+            note = f"cursor at {printable_line(axis_name(self.axis))} {at}: values in each pane"
         self.query_one(RunLegend).show_runs(entries, note)
 
     def _palette(self) -> list[RGB]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ import numpy.typing as npt
 
 from .direction import infer_direction
 from .downsample import minmax_downsample
+from .formatting import format_number
 from .smoothing import ema
 from .ticks import log_ticks, step_ticks, time_unit, wall_ticks
 
@@ -77,6 +79,8 @@ class ChartData:
     """The y range to draw (outliers clipped, or around a single value); None: plotext's own."""
     extent: tuple[float, float] | None = None
     """The x range of every point before zooming (what zooming out returns to)."""
+    wall_clock: bool = False
+    """x is epoch seconds: read it out as a clock time."""
 
 
 @dataclass
@@ -218,6 +222,13 @@ def axis_values(series: Series, axis: str, x_series: Series | None = None) -> Fl
     return series.time
 
 
+def format_x(x: float, wall_clock: bool) -> str:
+    """An x value as the cursor readout shows it: a local clock time on the wall-clock axis."""
+    if wall_clock and math.isfinite(x):
+        return time.strftime("%H:%M:%S", time.localtime(x))
+    return format_number(x)
+
+
 def value_at(x: FloatArray, y: FloatArray, at: float) -> float | None:
     """The value of the curve (`x` sorted) at `at`: its last point at or before `at`, or None
     before its first point or after its last."""
@@ -347,4 +358,4 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
              f"y clipped to {req.clip:g}–{100 - req.clip:g}%" if req.clip > 0 and ylim is not None else ""]
     return ChartData(metric=metric, curves=curves, x_label=x_label, log_y=req.log_y, xticks=xticks,
                      yticks=yticks, note=" · ".join(n for n in notes if n), xlim=xlim, ylim=ylim,
-                     extent=extent)
+                     extent=extent, wall_clock=req.axis == "wall")

@@ -154,8 +154,8 @@ def _x_axis(data: ChartData, x_lo: float, x_hi: float, label_w: int, plot_w: int
     x_name = printable_line(data.x_label)
     if len(x_name) + 2 <= len(label_row) - free:
         label_row[len(label_row) - len(x_name):] = list(x_name)
-    return [Strip([Segment(" " * label_w + " └" + "".join(axis_row), AXIS)]).extend_cell_length(width),
-            Strip([Segment("".join(label_row), AXIS)]).extend_cell_length(width)]
+    return [Strip([Segment(" " * label_w + " └" + "".join(axis_row), AXIS)]).extend_cell_length(width, PLAIN),
+            Strip([Segment("".join(label_row), AXIS)]).extend_cell_length(width, PLAIN)]
 
 
 def strips(pic: Picture, width: int, cursor: float | None = None, cursor_color: RGB | None = None) -> list[Strip]:
@@ -179,7 +179,7 @@ def strips(pic: Picture, width: int, cursor: float | None = None, cursor_color: 
         for start, end in zip([0, *breaks.tolist()], [*breaks.tolist(), plot_w]):
             index = int(owners[start])
             segments.append(Segment("".join(cells[start:end]), styles[index] if index >= 0 else PLAIN))
-        lines.append(Strip(segments, pic.label_w + 2 + plot_w).extend_cell_length(width))
+        lines.append(Strip(segments, pic.label_w + 2 + plot_w).extend_cell_length(width, PLAIN))
     return lines + pic.bottom
 
 
@@ -189,7 +189,7 @@ def render_chart(data: ChartData, width: int, height: int, cursor: float | None 
     """The strips of a `width` x `height` chart and how many line segments were drawn."""
     pic = picture(data, width, height, highlight, hidden)
     if pic is None:
-        return [Strip.blank(width) for _ in range(height)], 0
+        return [Strip.blank(width, PLAIN) for _ in range(height)], 0
     return strips(pic, width, cursor, cursor_color), pic.drawn
 
 
@@ -240,7 +240,7 @@ class BrailleChart(Widget):
             self._picture_key = key
             self.segments_drawn = self._picture.drawn if self._picture is not None else 0
         if self._picture is None:
-            self._lines = [Strip.blank(width) for _ in range(height)]
+            self._lines = [Strip.blank(width, PLAIN) for _ in range(height)]
         else:
             self._lines = strips(self._picture, width, self.cursor, self.cursor_color)
         return self._lines
@@ -266,4 +266,4 @@ class BrailleChart(Widget):
         lines = self._lines
         if lines is None or len(lines) != self.size.height or (lines and lines[0].cell_length != self.size.width):
             lines = self._build()
-        return lines[y] if y < len(lines) else Strip.blank(self.size.width)
+        return lines[y] if y < len(lines) else Strip.blank(self.size.width, PLAIN)

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from tui.shaping.curves import MARKER, RGB, ChartData, marker_glyph, value_at
+from tui.shaping.curves import MARKER, RGB, ChartData, format_x, marker_glyph, value_at
 from tui.shaping.formatting import format_number
 from tui.shaping.sanitize import cut, printable_line
 from tui.widgets.braille_chart import BrailleChart
@@ -118,7 +118,7 @@ class MetricChart(Vertical):
         if self.cursor is None or self.data is None:
             return
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"@ {format_number(self.cursor)}", style="bold")
+        text.append(f"@ {format_x(self.cursor, self.data.wall_clock)}", style="bold")
         for curve in self.data.curves:
             if curve.run_id in self.hidden:
                 continue
