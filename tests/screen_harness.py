@@ -6,7 +6,8 @@ pushes them, without a store listing in between.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from textual.app import App
 from textual.pilot import Pilot

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tui.shaping.artifact_files import UnreadableArtifact, compare_artifacts, list_folder, open_regular, read_head
-from tui.shaping.artifact_kinds import ArtifactKind, detect_kind, human_size, sanitize_line
-from tui.shaping.hex_dump import bytes_per_row, hex_dump, row_width
-from tui.shaping.line_index import LineIndex, build_index, index_file, read_lines
-from tui.shaping.mlmodel_summary import summarize_mlmodel
-from tui.shaping.table_sample import count_delimited_rows, infer_column_type, sample_delimited
+from tui.artifacts.files import UnreadableArtifact, compare_artifacts, list_folder, open_regular, read_head
+from tui.artifacts.hex_dump import bytes_per_row, hex_dump, row_width
+from tui.artifacts.kinds import ArtifactKind, detect_kind, human_size
+from tui.artifacts.line_index import LineIndex, build_index, index_file, read_lines
+from tui.artifacts.mlmodel import summarize_mlmodel
+from tui.artifacts.table_sample import count_delimited_rows, infer_column_type, sample_delimited
+from tui.shaping.sanitize import printable_block, printable_line
 
 PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 
@@ -61,12 +62,12 @@ def test_invalid_utf8_text_is_text_with_a_note_but_a_cut_character_is_not_flagge
     assert cut.kind is ArtifactKind.TEXT and cut.note == ""
 
 
-def test_sanitize_line_makes_escape_codes_visible_and_keeps_markup_text() -> None:
-    assert sanitize_line("\x1b[31mred\x1b[0m") == "␛[31mred␛[0m"
-    assert sanitize_line("[bold red]x[/]") == "[bold red]x[/]"
-    assert sanitize_line("a\tb", tab_size=4) == "a   b"
-    assert sanitize_line("x\x9by\u202ez") == "x<U+009B>y<U+202E>z"
-    assert sanitize_line("bell\x07") == "bell␇"
+def test_artifact_lines_make_escape_codes_visible_and_keep_markup_text() -> None:
+    assert printable_block("\x1b[31mred\x1b[0m") == "␛[31mred␛[0m"
+    assert printable_block("[bold red]x[/]") == "[bold red]x[/]"
+    assert printable_block("a\tb", tab_size=4) == "a   b"
+    assert printable_block("x\x9by\u202ez") == "x<U+009B>y<U+202E>z"
+    assert printable_line("bell\x07\nnext") == "bell␇ ⏎ next"
 
 
 def test_human_size() -> None:
@@ -218,7 +219,7 @@ def test_compare_artifacts(tmp_path: Path) -> None:
 
 def test_symlink_chains_name_every_hop(tmp_path: Path) -> None:
     """Issue 10.16: a chain of links named only its first hop."""
-    from tui.shaping.artifact_files import entry_for
+    from tui.artifacts.files import entry_for
 
     (tmp_path / "real.txt").write_text("x")
     (tmp_path / "c").symlink_to("real.txt")

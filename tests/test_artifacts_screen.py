@@ -383,7 +383,8 @@ def fake_pager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return marker
 
 
-async def test_pager_runs_even_where_the_app_cannot_suspend(runs: tuple[RunDetail, RunDetail], fake_pager: Path) -> None:
+async def test_pager_runs_even_where_the_app_cannot_suspend(runs: tuple[RunDetail, RunDetail],
+                                                             fake_pager: Path) -> None:
     app = Harness(runs[0])
     async with app.run_test(size=(120, 40)) as pilot:
         preview = await select(pilot, "train.py")
@@ -437,7 +438,7 @@ async def test_editor_gets_a_read_only_copy_never_the_stored_file(runs: tuple[Ru
         await settle(pilot)
         got = Path(marker.read_text())
         assert got != stored and got.name == "train.py"
-        assert not os.path.commonpath([got, runs[0].artifacts_dir]) == str(runs[0].artifacts_dir)
+        assert os.path.commonpath([got, runs[0].artifacts_dir]) != str(runs[0].artifacts_dir)
         assert got.stat().st_mode & 0o222 == 0
         assert stored.read_bytes() == before
         shown = [str(n.message) for n in app._notifications]
@@ -457,6 +458,7 @@ async def test_compare_across_two_runs(runs: tuple[RunDetail, RunDetail]) -> Non
         assert preview.kind == "diff"
         shown = "\n".join(preview.query_one(LazyText).visible_text())
         assert "-lr: 0.1" in shown and "+lr: 0.2" in shown
+        assert "~ lr: 0.1 → 0.2" in shown, "YAML compared by key first"
 
         await select(pilot, "weights.bin")
         await pilot.press("d")
@@ -466,7 +468,8 @@ async def test_compare_across_two_runs(runs: tuple[RunDetail, RunDetail]) -> Non
         await select(pilot, "metrics.json")
         await pilot.press("d")
         await settle(pilot)
-        assert preview.kind == "compare" and "beta" in preview.message and "has no artifacts/metrics.json" in preview.message
+        assert preview.kind == "compare" and "beta" in preview.message
+        assert "has no artifacts/metrics.json" in preview.message
 
         await select(pilot, "only_here.txt")
         await pilot.press("d")
@@ -513,7 +516,7 @@ def snapshot_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ru
     time.tzset()
 
 
-def _select_before(rel: str):  # noqa: ANN202
+def _select_before(rel: str):
     async def run_before(pilot: Pilot[None]) -> None:
         await select(pilot, rel)
 
@@ -576,7 +579,7 @@ async def test_csv_with_200000_columns_or_a_30_mb_line_is_bounded(hostile_run: R
     became a DataTable column); a 100 MB line was parsed whole. Both are cut and say so."""
     from textual.widgets import DataTable
 
-    from tui.shaping.table_sample import MAX_COLUMNS
+    from tui.artifacts.table_sample import MAX_COLUMNS
 
     app = Harness(hostile_run)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -622,3 +625,25 @@ async def test_footer_fits_80_columns_with_every_key_of_a_compare(runs: tuple[Ru
         footer = app.screen._compositor.render_strips()[-1].text
         for key in ("d Diff", "r Raw", "o Pager", "e Editor", "? Keys", "esc Back"):
             assert key in footer, footer
+
+
+async def test_images_compare_side_by_side_at_one_scale(tmp_path: Path) -> None:
+    """Issue 12: two runs' images next to each other, the smaller one drawn smaller."""
+    root = tmp_path / "store"
+    details = []
+    for name, size in (("big", (96, 48)), ("small", (48, 24))):
+        with store.start_run(experiment="img", name=name, root=root) as run:
+            make_png(tmp_path / "plot.png", size)
+            run.log_artifact(tmp_path / "plot.png")
+            run_id = run.id
+        details.append(store.open_store(root).run(run_id))
+    app = Harness(*details)
+    async with app.run_test(size=(120, 40)) as pilot:
+        preview = await select(pilot, "plot.png")
+        await pilot.press("d")
+        await settle(pilot)
+        assert preview.kind == "compare-images"
+        sides = list(preview.query(".preview-side"))
+        assert len(sides) == 2 and sides[0].region.y == sides[1].region.y and sides[0].region.x < sides[1].region.x
+        big, small = (side.query_one(".preview-image").region for side in sides)
+        assert big.height > small.height > 0 and abs(big.height - 2 * small.height) <= 1, "one scale for both"

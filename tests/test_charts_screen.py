@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from test_diff_shaping import BASE_TIME, make_compare_store
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, SelectionList, Static
@@ -18,8 +19,8 @@ from textual.widgets._footer import FooterKey
 
 import store
 from tests.screen_harness import ScreenHarness, settle_until
-from test_diff_shaping import BASE_TIME, make_compare_store
-from tui.screens.charts import ChartsScreen, build_scatter, log_ticks, series_from_history, time_unit, wall_ticks
+from tui.screens.charts import ChartsScreen
+from tui.widgets.chart_grid import auto_grid, grid_shape
 from tui.widgets.metric_chart import MetricChart
 from tui.widgets.param_scatter import ParamScatter
 
@@ -57,7 +58,9 @@ async def open_charts(app: ChartsHarness, pilot: Pilot[Any]) -> ChartsScreen:
     return screen
 
 
-async def test_opens_with_first_metric_overlaid_for_every_run(compare: tuple[store.RunStore, list[str]]) -> None:
+async def test_opens_with_result_metrics_overlaid_for_every_run(compare: tuple[store.RunStore, list[str]]) -> None:
+    """Issue 12: the opening shows loss/accuracy-like metrics (as many as the grid holds), not
+    `widgets`, which has as many points but says nothing about the model."""
     st, ids = compare
     app = ChartsHarness(st, ids)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -65,7 +68,7 @@ async def test_opens_with_first_metric_overlaid_for_every_run(compare: tuple[sto
         picker = screen.query_one("#metric-list", SelectionList)
         assert [picker.get_option_at_index(i).value for i in range(picker.option_count)] == \
             ["train/loss", "val_acc", "widgets"]
-        assert screen.selected == ["train/loss"] and picker.selected == ["train/loss"]
+        assert screen.selected == ["train/loss", "val_acc"] and picker.selected == ["train/loss", "val_acc"]
         data = panes(screen)["train/loss"].data
         assert data is not None
         assert [c.label for c in data.curves] == ["baseline", "degree-2", "[bold red]degree-3[/]"]
@@ -77,11 +80,12 @@ async def test_opens_with_first_metric_overlaid_for_every_run(compare: tuple[sto
         assert all(c.raw_y is None for c in data.curves), "no faint raw curve without smoothing"
 
 
-async def test_pick_more_metrics_as_stacked_panes(compare: tuple[store.RunStore, list[str]]) -> None:
+async def test_pick_more_metrics_as_panes(compare: tuple[store.RunStore, list[str]]) -> None:
     st, ids = compare
     app = ChartsHarness(st, ids)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_charts(app, pilot)
+        assert screen.selected == ["train/loss"], "80x24 holds one pane: the opening shows one"
         await pilot.press("down", "space")
         await settle(app, pilot)
         assert screen.selected == ["train/loss", "val_acc"]
@@ -227,20 +231,6 @@ async def test_runs_without_metrics_say_so(tmp_path: Path) -> None:
         assert "not logged any metrics" in str(screen.query_one("#run-legend", Static).render())
 
 
-def test_scatter_spreads_categorical_params() -> None:
-    frame = pd.DataFrame({
-        "name": ["a", "b", "c", "d"],
-        "params.opt": ["sgd", "adam", "sgd", "adam"],
-        "metrics.loss": [1.0, 0.5, 2.0, np.nan],
-    })
-    data = build_scatter(frame, "opt", "loss", log_y=False, color=(1, 2, 3), best_color=(4, 5, 6))
-    assert data.categorical and data.categories == ["adam", "sgd"]
-    assert data.xticks == ([0.0, 1.0], ["adam", "sgd"])
-    assert data.names == ["a", "b", "c"], "a run without the metric is left out"
-    assert data.x.tolist() == [0.75, 0.0, 1.25], "runs sharing a value are spread around its slot"
-    assert data.best == 1 and "at opt=adam (b)" in data.note
-
-
 async def test_no_color_gives_each_run_its_own_marker(compare: tuple[store.RunStore, list[str]],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     st, ids = compare
@@ -269,30 +259,6 @@ async def test_colour_keeps_braille_lines_and_the_keys_read_as_typed(compare: tu
         bindings = {b.id: b for b in screen.BINDINGS if not isinstance(b, tuple) and hasattr(b, "id")}
         assert app.get_key_display(bindings["charts.smooth_less"]) == "["
         assert app.get_key_display(bindings["charts.smooth_more"]) == "]"
-
-
-def test_log_ticks_are_round() -> None:
-    assert log_ticks(0.737, 1.258) == ([0.8, 0.9, 1.0], ["0.8", "0.9", "1"])
-    assert log_ticks(0.7, 5.0) == ([1.0, 2.0, 5.0], ["1", "2", "5"])
-    assert log_ticks(1e-4, 10.0)[1] == ["0.0001", "0.001", "0.01", "0.1", "1", "10"]
-    assert len(log_ticks(1e-9, 1e9)[0]) <= 6, "many decades are thinned"
-    assert log_ticks(1.2, 1.8) == ([1.2, 1.4, 1.6, 1.8], ["1.2", "1.4", "1.6", "1.8"])
-    assert log_ticks(3.0, 3.0) == ([3.0], ["3"])
-    assert log_ticks(0.0, 1.0) == ([], [])
-
-
-def test_time_helpers() -> None:
-    assert time_unit(30) == ("s", 1.0) and time_unit(600) == ("min", 60.0) and time_unit(3 * 3600) == ("h", 3600.0)
-    ticks, labels = wall_ticks(BASE_TIME, BASE_TIME + 3600)
-    assert len(ticks) == len(labels) == 4 and ticks[0] == BASE_TIME and all(":" in lab for lab in labels)
-
-
-def test_series_are_sorted_by_step() -> None:
-    frame = pd.DataFrame({"key": pd.Categorical(["a", "a", "a", "b"]), "step": [2, 0, 1, 0],
-                          "time": [3.0, 1.0, 2.0, 1.0], "value": [30.0, 10.0, 20.0, 5.0]})
-    series = series_from_history(frame)
-    assert series["a"].step.tolist() == [0, 1, 2] and series["a"].value.tolist() == [10.0, 20.0, 30.0]
-    assert series["b"].value.tolist() == [5.0]
 
 
 LIVE_WRITER = """
@@ -377,7 +343,7 @@ def test_snapshot_charts_80x24(snap_compare: Any, tmp_path: Path) -> None:
 def test_snapshot_charts_two_metrics_smoothed_120x40(snap_compare: Any, tmp_path: Path) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot.app, pilot)
-        await pilot.press("down", "space", "right_square_bracket")
+        await pilot.press("right_square_bracket")  # train/loss and val_acc open by default
         await settle(pilot.app, pilot)
 
     assert snap_compare(_snapshot_app(tmp_path), terminal_size=(120, 40), run_before=run_before)
@@ -390,23 +356,6 @@ def test_snapshot_scatter_80x24(snap_compare: Any, tmp_path: Path) -> None:
         await settle(pilot.app, pilot)
 
     assert snap_compare(_snapshot_app(tmp_path, scatter_frame=True), terminal_size=(80, 24), run_before=run_before)
-
-
-def test_scatter_prefers_params_that_vary_where_the_metric_exists() -> None:
-    from tui.screens.charts import scatter_params
-
-    frame = pd.DataFrame({
-        "name": ["a", "b", "c", "d"],
-        "params.degree": [1, 2, np.nan, np.nan],
-        "params.depth": [np.nan, np.nan, 3, 5],
-        "params.seed": [0, 0, 0, 0],
-        "metrics.mse": [1.0, 2.0, np.nan, np.nan],
-        "metrics.acc": [np.nan, np.nan, 0.9, 0.8],
-    })
-    assert scatter_params(frame, "acc") == ["depth", "seed", "degree"]
-    assert scatter_params(frame, "mse") == ["degree", "seed", "depth"]
-    empty = build_scatter(frame, "degree", "acc", log_y=False, color=(1, 2, 3), best_color=(4, 5, 6))
-    assert empty.x.size == 0 and "has both degree and acc" in empty.note
 
 
 async def test_escape_codes_in_run_names_and_metric_keys_are_shown_not_sent(
@@ -471,17 +420,198 @@ async def test_metric_list_marks_drawn_metrics_with_a_glyph(compare: tuple[store
         assert rows()[1].startswith("▐✓▌ val_acc") and rows()[2].startswith("▐ ▌ widgets")
 
 
-def test_integer_steps_get_integer_ticks() -> None:
-    """Issue 9.15: 12 steps were labelled 0.0, 2.8, 5.5, 8.2, 11.0."""
-    from tui.screens.charts import ChartRequest, Series, build_chart
+def test_grid_fits_the_terminal_and_the_panes() -> None:
+    assert auto_grid(56, 20) == (1, 1), "80x24 holds one pane"
+    assert auto_grid(136, 44) == (2, 3)
+    assert grid_shape(3, 2, 3) == (2, 2)
+    assert grid_shape(1, 3, 3) == (1, 1)
+    assert grid_shape(9, 2, 2) == (2, 2), "more panes than room: the rest scroll"
+    assert grid_shape(0, 2, 2) == (1, 1)
 
-    steps = np.arange(12, dtype=np.float64)
-    series = Series(steps, steps + BASE_TIME, 1.0 / (steps + 1))
-    req = ChartRequest(run_ids=["a"], metrics=["loss"], axis="step", log_y=False, smoothing=0.0, buckets=60,
-                       colors=[(1, 2, 3)], faint=[(1, 2, 3)])
-    chart = build_chart("loss", [("a", "a", series)], req)
-    assert chart.xticks is not None
-    ticks, labels = chart.xticks
-    assert labels == [str(int(t)) for t in ticks] and ticks[0] == 0 and ticks[-1] == 10
-    fractional = Series(steps / 3, steps + BASE_TIME, steps)
-    assert build_chart("x", [("a", "a", fractional)], req).xticks is None
+
+async def test_grid_keys_lay_out_and_maximise_panes(compare: tuple[store.RunStore, list[str]]) -> None:
+    """Issue 12: panes in a grid that fits the terminal; c/r change columns/rows; f maximises."""
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_charts(app, pilot)
+        assert screen.selected == ["train/loss", "val_acc"]
+        assert screen.grid_widget.in_use() == (2, 1), "two panes side by side at 160 columns"
+        loss, acc = panes(screen)["train/loss"], panes(screen)["val_acc"]
+        assert loss.region.y == acc.region.y and loss.region.x < acc.region.x
+        await pilot.press("down", "down", "space")
+        await settle(app, pilot)
+        assert screen.grid_widget.in_use() == (2, 2) and len(panes(screen)) == 3
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert screen.grid_widget.in_use() == (3, 1)
+        assert len({p.region.y for p in panes(screen).values()}) == 1, "three panes in one row"
+        await pilot.press("c", "r")
+        await settle(app, pilot)
+        assert screen.grid_widget.shape == (4, 4) and screen.grid_widget.in_use() == (3, 1)
+        await pilot.press("up", "f")  # the highlighted metric: val_acc
+        await settle(app, pilot)
+        assert screen.grid_widget.maximized == "val_acc" and screen.grid_widget.in_use() == (1, 1)
+        assert [m for m, p in panes(screen).items() if p.display] == ["val_acc"]
+        assert panes(screen)["val_acc"].region.width > 100
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert screen.grid_widget.maximized is None and all(p.display for p in panes(screen).values())
+
+
+def readout(screen: ChartsScreen, metric: str) -> dict[str, float | None]:
+    return dict(panes(screen)[metric].readout())
+
+
+async def test_cursor_reads_every_run_in_every_pane_and_zoom_follows_it(
+        compare: tuple[store.RunStore, list[str]]) -> None:
+    """Issue 12: a keyboard cursor shows each run's value at its x in every pane at once; z/Z zoom
+    around it, 0 resets; escape first drops the cursor."""
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_charts(app, pilot)
+        await pilot.press("right")
+        await pilot.pause()
+        assert screen.cursor == 2.0, "the first press puts the cursor in the middle"
+        assert readout(screen, "train/loss") == {"baseline": 2.5, "degree-2": 1.0, "[bold red]degree-3[/]": 3.0}
+        assert readout(screen, "val_acc") == {"baseline": 0.7, "degree-2": 0.8, "[bold red]degree-3[/]": 0.6}
+        line = str(panes(screen)["val_acc"].query_one(".metric-chart--readout", Static).render())
+        assert line.startswith("@ 2") and "degree-2 0.8" in line
+        await pilot.press("right", "right", "left", "left", "left")
+        await pilot.pause()
+        assert screen.cursor == 0.0, "the cursor stops at the last point and at the first"
+        await pilot.press("right")
+        await pilot.pause()
+        assert screen.cursor == 1.0 and readout(screen, "train/loss")["degree-2"] == 2.0
+        assert "cursor at step 1" in str(screen.query_one("#run-legend", Static).render())
+
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert screen.x_range == (0.5, 2.0)
+        data = panes(screen)["train/loss"].data
+        assert data is not None and data.xlim == (0.5, 2.0) and data.extent == (0.0, 3.0)
+        assert "0.5–2" in str(screen.query_one("#charts-title", Static).render())
+        await pilot.press("Z")
+        await settle(app, pilot)
+        assert screen.x_range is None, "zoomed out to everything: no zoom"
+        await pilot.press("z", "0")
+        await settle(app, pilot)
+        assert screen.x_range is None and screen.cursor is None
+
+        chart = panes(screen)["val_acc"].plot
+        await pilot.click(chart, offset=(chart.size.width - 3, 3))
+        await pilot.pause()
+        assert screen.cursor == 3.0, "a click puts the cursor on the nearest point"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.cursor is None and app.screen is screen, "escape drops the cursor before leaving"
+        assert not panes(screen)["train/loss"].query_one(".metric-chart--readout").display
+
+
+async def test_highlight_hide_clip_and_colour_blind_palette(compare: tuple[store.RunStore, list[str]]) -> None:
+    from tui.shaping.run_colors import COLORBLIND
+
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_charts(app, pilot)
+        drawn = panes(screen)["train/loss"].segments_drawn
+        await pilot.press("h")
+        await pilot.pause()
+        assert screen.highlight == ids[0]
+        assert "▸━━ baseline" in str(screen.query_one("#run-legend", Static).render())
+        await pilot.press("H", "right")
+        await pilot.pause()
+        assert screen.hidden == {ids[0]}
+        assert panes(screen)["train/loss"].segments_drawn == drawn - 1
+        assert "baseline" not in readout(screen, "train/loss"), "a hidden run is not read out"
+        await pilot.press("h", "h", "h")
+        await pilot.pause()
+        assert screen.highlight is None
+        await pilot.press("h")
+        assert screen.highlight == ids[0], "the hidden run can be highlighted again to show it"
+        await pilot.press("H")
+        assert screen.hidden == set()
+
+        await pilot.press("o")
+        await settle(app, pilot)
+        data = panes(screen)["train/loss"].data
+        assert data is not None and data.ylim is not None and "y clipped" in data.note
+
+        await pilot.press("b")
+        await settle(app, pilot)
+        data = panes(screen)["train/loss"].data
+        assert data is not None and [c.color for c in data.curves] == list(COLORBLIND[:3])
+
+
+async def test_a_run_keeps_its_colour_in_every_chart_of_the_session(
+        compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = await open_charts(app, pilot)
+        data = panes(first)["train/loss"].data
+        assert data is not None
+        colours = {c.run_id: c.color for c in data.curves}
+        second = ChartsScreen(st, [ids[2], ids[0]], refresh_interval=3600)
+        await app.push_screen(second)
+        await settle_until(app, pilot, lambda s: s is second and second.draws > 0)
+        again = panes(second)["train/loss"].data
+        assert again is not None
+        assert {c.run_id: c.color for c in again.curves} == {ids[2]: colours[ids[2]], ids[0]: colours[ids[0]]}
+
+
+async def test_another_metric_as_the_x_axis(compare: tuple[store.RunStore, list[str]]) -> None:
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_charts(app, pilot)
+        await pilot.press("down", "X")  # val_acc is highlighted in the list
+        await settle(app, pilot)
+        assert screen.axis == "metric:val_acc"
+        data = panes(screen)["train/loss"].data
+        assert data is not None and data.x_label == "val_acc"
+        assert data.curves[1].x.tolist() == [0.5, 0.7, 0.8, 0.8]
+        assert data.curves[1].y.tolist() == [4.0, 2.0, 1.0, 1.5]
+        assert "x: val_acc" in str(screen.query_one("#charts-title", Static).render())
+        await pilot.press("X")
+        await settle(app, pilot)
+        assert screen.axis == "step"
+
+
+async def test_legend_of_twenty_runs_fits_with_a_count(tmp_path: Path) -> None:
+    from test_diff_shaping import RUNS
+
+    runs = [dict(RUNS[i % 3], name=f"run-number-{i:02d}") for i in range(20)]
+    ids = make_compare_store(tmp_path / "store", runs)
+    app = ChartsHarness(store.open_store(tmp_path / "store"), ids)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_charts(app, pilot)
+        legend = screen.query_one("#run-legend", Static)
+        text = str(legend.render())
+        assert "more" in text and "run-number-00" in text and "run-number-19" not in text
+        assert legend.size.height <= 2
+        for _ in range(20):
+            await pilot.press("h")
+        await pilot.pause()
+        assert screen.highlight == ids[19]
+        assert "run-number-19" in str(legend.render()), "the highlighted run is always in the legend"
+
+
+def test_snapshot_grid_with_cursor_and_highlight_160x48(snap_compare: Any, tmp_path: Path) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot.app, pilot)
+        await pilot.press("down", "down", "space", "right", "h", "h")
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(_snapshot_app(tmp_path), terminal_size=(160, 48), run_before=run_before)
+
+
+def test_legend_packs_whole_entries_into_two_lines() -> None:
+    from tui.widgets.run_legend import pack_lines
+
+    assert pack_lines([10] * 3, 100, 2) == [[0, 1, 2]]
+    assert pack_lines([10] * 10, 30, 2) == [[0, 1], [2]], "room for +n more on the last line"
+    assert pack_lines([10] * 10, 30, 2, keep=9) == [[0, 1], [9]]
+    assert pack_lines([50, 5], 20, 2) == [[0], [1]], "an entry wider than the line still shows"

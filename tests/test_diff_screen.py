@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_diff_shaping import RUNS, make_compare_store
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 import store
 from tests.screen_harness import ScreenHarness, settle_until
-from test_diff_shaping import RUNS, make_compare_store
 from tui.screens.diff import DiffScreen
 
 
@@ -94,7 +94,6 @@ async def test_cursor_row_full_value_and_flip(compare: tuple[store.RunStore, lis
         assert screen.query_one("#diff-table", DataTable).get_row_index("metrics.train/loss.last") >= 0
         assert screen.diff is not None
         assert screen.diff.row("metrics.train/loss.last").best == [False, False, True]
-        assert cell_plain(table, "metrics.train/loss.last", 3).endswith("✓")
         assert "higher is better" in str(detail.render())
         assert screen.cursor_row().key == "metrics.train/loss.last", "the cursor stays on the row"
 
@@ -103,8 +102,14 @@ async def test_cursor_row_full_value_and_flip(compare: tuple[store.RunStore, lis
         assert str(detail.render()).endswith("degree-2: python train.py --run=1")
 
 
-async def test_80_columns_scroll_sideways_to_the_last_run_with_the_field_column_fixed(
+def screen_text(table: DataTable[Any]) -> str:
+    return "\n".join(strip.text for strip in table.render_lines(table.scrollable_content_region.reset_offset))
+
+
+async def test_80_columns_scroll_by_whole_runs_with_markers_and_the_field_column_fixed(
         compare: tuple[store.RunStore, list[str]]) -> None:
+    """Issue 12: runs that do not fit are never cut silently: `◀ n more ▶` says how many are
+    hidden, and l/h (or the arrows) slide the runs after the reference one whole run at a time."""
     st, ids = compare
     app = DiffHarness(st, ids)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -112,16 +117,70 @@ async def test_80_columns_scroll_sideways_to_the_last_run_with_the_field_column_
         screen = app.screen
         assert isinstance(screen, DiffScreen)
         table = screen.query_one("#diff-table", DataTable)
+        more = screen.query_one("#diff-more", Static)
         table.move_cursor(row=table.get_row_index("metrics.train/loss.last"), column=0)
         await pilot.press("f")  # the third run becomes the best: its cell ends with ✓
-        assert table.virtual_size.width > table.scrollable_content_region.width, "three runs do not fit in 80"
-        await pilot.press("right", "right", "right")
+        assert [c.key.value for c in table.ordered_columns] == ["field", "run-0", "run-1"]
+        assert more.display and str(more.render()).rstrip().endswith("1 more ▶")
+        assert "◀" not in str(more.render())
+        assert table.scroll_x == 0 and table.virtual_size.width <= table.scrollable_content_region.width, \
+            "only whole columns are shown: nothing to scroll inside the table"
+
+        await pilot.press("l", "right", "l")
         await pilot.pause()
-        assert table.cursor_coordinate.column == 3
-        assert table.scroll_x == table.max_scroll_x > 0
-        shown = "\n".join(strip.text for strip in table.render_lines(table.scrollable_content_region.reset_offset))
+        assert [c.key.value for c in table.ordered_columns] == ["field", "run-0", "run-2"], \
+            "the reference stays beside the field column"
+        assert table.cursor_coordinate.column == 2 and screen.cursor_run() == 2
+        assert str(more.render()).startswith("◀ 1 more") and "▶" not in str(more.render())
+        shown = screen_text(table)
         assert "3 +1 (+50.0%) ✓" in shown, "the last run's whole cell, ✓ included, is on screen"
         assert "train/loss" in shown, "the field column stays put"
+        assert "python train.py --run=1" not in str(screen.query_one("#diff-detail", Static).render())
+
+        await pilot.press("h", "left")
+        await pilot.pause()
+        assert [c.key.value for c in table.ordered_columns] == ["field", "run-0", "run-1"]
+        assert screen.cursor_run() == 0
+        await pilot.press("left", "left")
+        await pilot.pause()
+        assert screen.cursor_run() == -1 and table.cursor_coordinate.column == 0
+
+
+async def test_compact_modes_fit_four_runs_in_80_columns(tmp_path: Path) -> None:
+    runs = [dict(RUNS[i % len(RUNS)], name=f"run-{i}") for i in range(4)]
+    ids = make_compare_store(tmp_path / "store", runs)
+    app = DiffHarness(store.open_store(tmp_path / "store"), ids)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, DiffScreen)
+        table = screen.query_one("#diff-table", DataTable)
+        assert len(table.columns) < 5, "values and deltas: four runs do not fit"
+        await pilot.press("m")
+        await pilot.pause()
+        assert screen.mode == "values" and len(table.columns) == 5
+        assert not screen.query_one("#diff-more", Static).display, "every run fits: no markers"
+        assert cell_plain(table, "metrics.train/loss.last", 3) == "3"
+        await pilot.press("m")
+        await pilot.pause()
+        assert screen.mode == "deltas" and len(table.columns) == 5
+        assert cell_plain(table, "metrics.train/loss.last", 1) == "2", "the reference shows its value"
+        assert cell_plain(table, "metrics.train/loss.last", 3) == "+50.0%"
+        assert "run-3" in screen_text(table)
+        await pilot.press("m")
+        await pilot.pause()
+        assert screen.mode == "full"
+
+
+def test_fit_window_keeps_the_anchor_and_fills_the_room() -> None:
+    from tui.widgets.diff_table import fit_window
+
+    assert fit_window([10, 10, 10], 100, 0, None) == (0, 3)
+    assert fit_window([10, 10, 10], 25, 0, None) == (0, 2)
+    assert fit_window([10, 10, 10], 25, 0, 2) == (1, 2)
+    assert fit_window([10, 10, 10], 25, 2, None) == (1, 2), "room left: an earlier run comes back"
+    assert fit_window([50, 10], 20, 0, None) == (0, 1), "one run is always shown"
+    assert fit_window([], 20, 0, None) == (0, 0)
 
 
 async def test_flip_on_a_non_metric_row_only_warns(compare: tuple[store.RunStore, list[str]]) -> None:
@@ -202,6 +261,13 @@ def _snapshot_app(tmp_path: Path) -> DiffHarness:
 
 def test_snapshot_diff_80x24(snap_compare: Any, tmp_path: Path) -> None:
     assert snap_compare(_snapshot_app(tmp_path), terminal_size=(80, 24), run_before=settle_snapshot)
+
+
+def test_snapshot_diff_compact_four_runs_80x24(snap_compare: Any, tmp_path: Path) -> None:
+    runs = [dict(RUNS[i % len(RUNS)], name=f"run-{i}") for i in range(4)]
+    ids = make_compare_store(tmp_path / "store", runs)
+    app = DiffHarness(store.open_store(tmp_path / "store"), ids)
+    assert snap_compare(app, press=["m", "m", "l", "l"], terminal_size=(80, 24), run_before=settle_snapshot)
 
 
 def test_snapshot_diff_all_rows_120x40(snap_compare: Any, tmp_path: Path) -> None:
@@ -289,7 +355,7 @@ async def test_a_huge_value_is_cut_with_its_size_below_the_table(tmp_path: Path)
 async def test_export_asks_where_and_names_both_files(compare: tuple[store.RunStore, list[str]],
                                                       tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: `x` wrote straight into the current folder and named only the Markdown's path."""
-    from tui.screens.diff import ExportPrompt
+    from tui.screens.export_prompt import ExportPrompt
 
     st, ids = compare
     here = tmp_path / "here"
@@ -321,3 +387,26 @@ async def test_export_asks_where_and_names_both_files(compare: tuple[store.RunSt
         await pilot.pause()
         assert app.screen.query_one("#export-folder", Input).value == str(tmp_path / "reports" / "new"), \
             "the next export offers the folder last written to"
+
+
+async def test_run_headers_wear_the_colours_the_charts_give_the_runs(compare: tuple[store.RunStore, list[str]]) -> None:
+    """Issue 12: one colour per run for the session, in the charts and in the diff header."""
+    from test_charts_screen import panes
+
+    from tui.screens.charts import ChartsScreen
+
+    st, ids = compare
+    app = DiffHarness(st, [ids[2], ids[0]])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        table = app.screen.query_one("#diff-table", DataTable)
+        headers = {c.key.value: c.label for c in table.ordered_columns}
+        charts = ChartsScreen(st, ids, refresh_interval=3600)
+        await app.push_screen(charts)
+        await settle_until(app, pilot, lambda s: s is charts and charts.draws > 0)
+        data = panes(charts)["train/loss"].data
+        assert data is not None
+        colour = {c.run_id: c.color for c in data.curves}
+        for column, run_id in (("run-0", ids[2]), ("run-1", ids[0])):
+            r, g, b = colour[run_id]
+            assert f"rgb({r},{g},{b})" in str(headers[column].style)

@@ -19,9 +19,19 @@ import pytest
 import store
 from store import format as fmt
 from tui.shaping.diff import (
-    MISSING_VALUE, Duration, build_diff, cell_text, effective_direction, flip_direction, format_delta, format_exact,
-    format_number, format_value, infer_direction, to_csv, to_dict, to_markdown,
+    MISSING_VALUE,
+    Duration,
+    build_diff,
+    cell_text,
+    format_delta,
+    format_exact,
+    format_number,
+    format_value,
+    to_csv,
+    to_dict,
+    to_markdown,
 )
+from tui.shaping.direction import effective_direction, flip_direction, infer_direction
 
 BASE_TIME = 1_700_000_000.0
 

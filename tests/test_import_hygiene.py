@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 PLAIN_PACKAGES = {
     "store": ("textual", "rich", "tui", "mlflow"),
     "tui.shaping": ("textual", "rich"),
+    "tui.artifacts": ("textual", "rich"),
 }
 
 

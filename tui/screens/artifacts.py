@@ -30,8 +30,8 @@ from textual.widgets import Footer, Static, Tree
 
 from store.base import RunDetail
 
-from ..shaping.artifact_files import UnreadableArtifact, open_regular
-from ..shaping.artifact_kinds import sanitize_line
+from ..artifacts.files import UnreadableArtifact, open_regular
+from ..shaping.sanitize import printable_line
 from ..widgets.artifact_preview import ArtifactPreview
 from ..widgets.artifact_tree import ArtifactNode, ArtifactTree
 
@@ -50,11 +50,14 @@ class ArtifactsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "compare", "Diff", id="artifacts.compare",
                 tooltip="Compare the selected file with the same file in the other marked run"),
-        Binding("r", "toggle_raw", "Raw", id="artifacts.raw", tooltip="Switch a JSON/YAML preview between tree and raw text"),
-        Binding("o", "open_pager", "Pager", id="artifacts.pager", tooltip="Open the selected file in $PAGER (default: less)"),
+        Binding("r", "toggle_raw", "Raw", id="artifacts.raw",
+                tooltip="Switch a JSON/YAML preview between tree and raw text"),
+        Binding("o", "open_pager", "Pager", id="artifacts.pager",
+                tooltip="Open the selected file in $PAGER (default: less)"),
         Binding("e", "open_editor", "Editor", id="artifacts.editor",
                 tooltip="Open a read-only copy of the selected file in $EDITOR (default: vi)"),
-        Binding("tab", "app.focus_next", "Pane", id="artifacts.pane", tooltip="Move focus between the tree and the preview"),
+        Binding("tab", "app.focus_next", "Pane", id="artifacts.pane",
+                tooltip="Move focus between the tree and the preview"),
         Binding("question_mark", "app.help", "Keys", id="artifacts.help", tooltip="Every key of this screen"),
         Binding("escape", "back", "Back", id="artifacts.back", tooltip="Return to where you opened the artifacts"),
     ]
@@ -69,10 +72,10 @@ class ArtifactsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         title = Text("Artifacts · ", style="bold")
-        title.append(sanitize_line(_run_label(self.detail)))
+        title.append(printable_line(_run_label(self.detail)))
         if self.other is not None:
             title.append("  ⇄  compare with ")
-            title.append(sanitize_line(_run_label(self.other)))
+            title.append(printable_line(_run_label(self.other)))
         yield Static(title, id="artifacts-title")
         roots: list[tuple[str, Path | None]] = [("artifacts", self.detail.artifacts_dir)]
         roots.extend(self.detail.extra_artifacts.items())
@@ -140,8 +143,8 @@ class ArtifactsScreen(Screen[None]):
         if self.other is None:
             self.notify("Mark two runs to compare their artifacts.", severity="warning")
             return
-        if node is None or not node.is_file:
-            self.notify("Select a file to compare.", severity="warning")
+        if node is None or node.entry is None:
+            self.notify("Select a file or folder to compare.", severity="warning")
             return
         root = self.other.artifacts_dir if node.root == "artifacts" else self.other.extra_artifacts.get(node.root)
         other_path = None if root is None else root / node.rel
@@ -181,7 +184,7 @@ class ArtifactsScreen(Screen[None]):
         self.app.call_from_thread(self._open_copy, node, target)
 
     def _open_copy(self, node: ArtifactNode, copy: Path) -> None:
-        self.notify(f"$EDITOR opens a read-only copy of {sanitize_line(node.display_path)} ({copy}); "
+        self.notify(f"$EDITOR opens a read-only copy of {printable_line(node.display_path)} ({copy}); "
                     "changes are not saved into the store", markup=False)
         self._open_with("EDITOR", os.environ.get("VISUAL") or "vi", copy)
 

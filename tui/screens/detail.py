@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane, Tree
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane, Tree
 from textual.worker import Worker, get_current_worker
 
 from store import RunDetail, RunStore
@@ -52,6 +52,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
     DetailScreen #summary { height: auto; padding: 1 0 0 0; }
     DetailScreen #overview-params { width: 2fr; height: auto; padding: 0 1; }
     DetailScreen #overview-metrics { width: 3fr; height: auto; padding: 0 1; }
+    DetailScreen #metrics-table { height: 1fr; }
     DetailScreen #more-facts { padding: 1 1 0 1; }
     DetailScreen #params-tab { height: 1fr; }
     DetailScreen #params-tree { height: auto; max-height: 50%; }
@@ -105,8 +106,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
                     yield Static(id="params-note")
                     yield LazyText(id="params-list")
             with TabPane("Metrics", id="metrics"):
-                with VerticalScroll():
-                    yield Static(classes="section", id="metrics-table")
+                yield DataTable(id="metrics-table", cursor_type="row", zebra_stripes=False)
             with TabPane("Tags", id="tags"):
                 with VerticalScroll():
                     yield Static(classes="section", id="tags-table")
@@ -171,7 +171,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         if loaded.param_lines is not None:
             self._flat = loaded.flat
             self._show_params(detail, loaded.flat, loaded.param_lines)
-        self.query_one("#metrics-table", Static).update(metrics_table(detail, loaded.sparks))
+        fill_metrics_table(self.query_one("#metrics-table", DataTable), detail, loaded.sparks)
         tags = Table(box=None, show_header=True, header_style="bold", padding=(0, 2))
         tags.add_column("tag")
         tags.add_column("value")
@@ -223,6 +223,8 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         if tab == "console" and not self.query("#console"):
             return
         self.query_one(TabbedContent).active = tab
+        if tab == "metrics":
+            self.query_one("#metrics-table", DataTable).focus()
 
     def action_step_run(self, delta: int) -> None:
         """Show the next (`delta` 1) or previous (-1) run of the table, on the same tab."""
@@ -243,9 +245,23 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
             self.app.push_screen(ArtifactsScreen(self.detail))
 
     def action_charts(self) -> None:
+        """Charts of this run; on the metrics tab, of the metric under the cursor."""
+        table = self.query_one("#metrics-table", DataTable)
+        metric = None
+        if self.query_one(TabbedContent).active == "metrics" and table.row_count:
+            metric = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        self._open_charts(metric)
+
+    @on(DataTable.RowSelected, "#metrics-table")
+    def _metric_chosen(self, event: DataTable.RowSelected) -> None:
+        self._open_charts(event.row_key.value)
+
+    def _open_charts(self, metric: str | None) -> None:
         from .charts import ChartsScreen
 
-        self.app.push_screen(ChartsScreen(self.store, [self.run_id]))
+        if self.detail is None or metric not in self.detail.metrics:
+            metric = None
+        self.app.push_screen(ChartsScreen(self.store, [self.run_id], metrics=[metric] if metric else None))
 
 
 def param_lines(flat: dict[str, Any]) -> str:
@@ -353,27 +369,27 @@ def more_facts_table(detail: RunDetail) -> Table:
     return table
 
 
-def metrics_table(detail: RunDetail, sparks: dict[str, str]) -> Table | Text:
-    if not detail.metrics:
-        return Text("No metrics logged.")
-    table = Table(box=None, header_style="bold", padding=(0, 2))
+def fill_metrics_table(table: DataTable[Text], detail: RunDetail, sparks: dict[str, str]) -> None:
+    """One row per metric (keyed by it, so `enter`/`p` can chart it), the cursor kept on its metric."""
+    keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+    table.clear(columns=True)
     for name in ("metric", "last", "min", "max", "steps", "history"):
-        table.add_column(name, justify="right" if name in ("last", "min", "max", "steps") else "left")
-    system_shown = False
+        table.add_column(Text(name, style="bold", justify="right" if name in ("last", "min", "max", "steps")
+                              else "left"), key=name)
+    if not detail.metrics:
+        table.add_row(Text("No metrics logged."), *([Text("")] * 5))
+        return
+    # Machine metrics are their own group, last (their names say `system/`).
     for key, summary in sorted(detail.metrics.items(), key=lambda item: (is_system_metric(item[0]), item[0])):
-        if is_system_metric(key) and not system_shown:  # machine metrics are their own group, last
-            system_shown = True
-            table.add_section()
-            table.add_row(Text("system", style="bold"))
         table.add_row(
             Text(printable(key)),
-            Text(format_value(_float(summary.get("last")))),
-            Text(format_value(_float(summary.get("min")))),
-            Text(format_value(_float(summary.get("max")))),
-            Text(printable(str(summary.get("count", "")))),
+            *(Text(format_value(_float(summary.get(stat))), justify="right") for stat in ("last", "min", "max")),
+            Text(printable(str(summary.get("count", ""))), justify="right"),
             Text(sparks.get(key, "")),
+            key=key,
         )
-    return table
+    if keep in detail.metrics:
+        table.move_cursor(row=table.get_row_index(keep), animate=False)
 
 
 def printable_block(text: str) -> str:

@@ -1,9 +1,11 @@
 """DiffScreen: runs side by side, one column per run, the first as reference.
 
 A diff holds tens to hundreds of rows, so Textual's `DataTable` (with the field column
-fixed while scrolling sideways) is fast enough here. Cells are `rich.text.Text` built
-from store data, styled with colours read from the current theme. Every string from the
-store goes through `_line` (or `_cut`, which uses it) so no escape code reaches the terminal.
+fixed) is fast enough here. It never hides a run silently: only the runs that fit beside the
+field column are shown, the cursor slides that window run by run, and a line above the table
+says how many runs are hidden on each side. A compact mode (values only, or deltas only) fits
+four runs in 80 columns. Cells are `rich.text.Text` built from store data, styled with colours
+read from the current theme; every string from the store goes through the one sanitizer.
 """
 
 from __future__ import annotations
@@ -13,22 +15,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 from textual.worker import Worker, WorkerState
 
+from tui.screens.export_prompt import ExportPrompt
 from tui.shaping.diff import (
-    ONLY_DIFF_THRESHOLD, SECTION_TITLES, Diff, DiffRow, Direction, bounded, build_diff, flip_direction,
-    format_delta, to_csv, to_markdown,
+    ONLY_DIFF_THRESHOLD,
+    SECTION_TITLES,
+    Diff,
+    DiffRow,
+    bounded,
+    build_diff,
+    format_delta,
+    to_csv,
+    to_markdown,
 )
-from tui.shaping.formatting import printable
+from tui.shaping.direction import Direction, flip_direction
+from tui.shaping.run_colors import run_colors
+from tui.shaping.sanitize import cut, printable, printable_line
+from tui.widgets.diff_table import CELL_PADDING, DiffTable, fit_window
+from tui.widgets.run_legend import theme_palette
 
 if TYPE_CHECKING:
     from store import RunDetail, RunStore
@@ -36,6 +50,14 @@ if TYPE_CHECKING:
 FIELD_WIDTH = 28
 VALUE_WIDTH = 24
 """Cells longer than this are cut with `…`; the cursor cell's whole value is shown below the table."""
+MAX_COLUMN_WIDTH = 40
+"""A run column never grows past this (value, delta and ✓ together)."""
+COMPACT_FIELD_WIDTH = 16
+COMPACT_WIDTH = 13
+"""Field and run column widths in the compact modes: four runs fit in 80 columns."""
+SCROLLBAR = 2
+MODES: tuple[str, ...] = ("full", "values", "deltas")
+MODE_NAMES = {"full": "values and deltas", "values": "values only", "deltas": "deltas only"}
 
 
 @dataclass
@@ -56,6 +78,8 @@ class DiffScreen(Screen[None]):
                 tooltip="Show only the rows whose values differ, or all rows"),
         Binding("f", "flip_direction", "Flip better", id="diff.flip",
                 tooltip="Flip whether lower or higher is better for the metric under the cursor"),
+        Binding("m", "cycle_mode", "Compact", id="diff.mode",
+                tooltip="Cells show values and deltas, values only, or deltas only (compact: more runs fit)"),
         Binding("x", "export", "Export", id="diff.export",
                 tooltip="Write the diff as Markdown and CSV (asks where; the current folder by default) "
                         "and copy the Markdown"),
@@ -71,6 +95,11 @@ class DiffScreen(Screen[None]):
         self.runs_read = False
         """False until the runs have been read (or failed to be read)."""
         self.only_diff = False
+        self.mode = "full"
+        self.first_run = 1
+        """The first run shown after the reference; runs between are hidden (`◀ n more`)."""
+        self.shown: list[int] = []
+        """The runs (indexes in `diff.runs`) shown, column 1 onwards: the reference, then a window."""
         self.overrides: dict[str, Direction | None] = {}
         self.export_dir: Path | None = None
         """The folder the export prompt offers; None means the current working directory then.
@@ -78,7 +107,8 @@ class DiffScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Loading runs…"), id="diff-title")
-        yield DataTable(id="diff-table", fixed_columns=1, zebra_stripes=False, cursor_type="cell")
+        yield Static(Text(""), id="diff-more")
+        yield DiffTable(id="diff-table")
         yield Static(Text(""), id="diff-detail")
         yield Footer()
 
@@ -127,33 +157,92 @@ class DiffScreen(Screen[None]):
     def _set_title(self, text: Text) -> None:
         self.query_one("#diff-title", Static).update(text)
 
-    def _render_table(self) -> None:
+    def _render_table(self, anchor: int | None = None) -> None:
+        """Rebuild the table with the runs that fit; `anchor` is a run index that must be shown
+        (the one the cursor moves to), else the cursor's run stays where it is."""
         if self.diff is None:
             return
-        table = self.query_one("#diff-table", DataTable)
-        keep_row, keep_col = self._cursor_keys(table)
+        table = self.query_one("#diff-table", DiffTable)
+        keep_row, keep_run = self._cursor_keys(table)
+        if anchor is not None:
+            keep_run = anchor
         diff = self.diff
         rows = diff.visible(self.only_diff)
+        runs = len(diff.runs)
+        compact = self.mode != "full"
+        field_cells = [self._field_cell(row) for row in rows]
+        columns = [[self._value_cell(row, i) for row in rows] for i in range(runs)]
+        headers = [self._run_header(i, COMPACT_WIDTH if compact else VALUE_WIDTH) for i in range(runs)]
+        field_width = COMPACT_FIELD_WIDTH if compact else min(
+            FIELD_WIDTH + 2, max([cell_len("field"), *(c.cell_len for c in field_cells)]))
+        area = table.size.width or self.app.size.width
+        room = max(10, area - SCROLLBAR - field_width - CELL_PADDING)
+        widths = [COMPACT_WIDTH if compact else
+                  min(MAX_COLUMN_WIDTH, room - CELL_PADDING, max([h.cell_len, *(c.cell_len for c in cells)]))
+                  for h, cells in zip(headers, columns)]
+        anchor = keep_run - 1 if keep_run >= 1 else None
+        first, count = fit_window(widths[1:], room - widths[0] - CELL_PADDING, self.first_run - 1, anchor)
+        self.first_run = first + 1
+        shown = self.shown = [0, *range(first + 1, first + 1 + count)]
+        table.hidden_left, table.hidden_right = first, runs - 1 - first - count
         table.clear(columns=True)
-        table.add_column(Text("field", style="bold"), key="field")
-        for i, run in enumerate(diff.runs):
-            label = Text(_cut(run.name, VALUE_WIDTH), style="bold")
-            if i == 0:
-                label.append(" (ref)", style="dim")
-            table.add_column(label, key=f"run-{i}")
+        table.add_column(Text("field", style="bold"), key="field", width=field_width)
+        for i in shown:
+            table.add_column(headers[i], key=f"run-{i}", width=widths[i])
         section = None
-        for row in rows:
+        for r, row in enumerate(rows):
             if row.section != section:
                 section = row.section
                 heading = Text(f"{SECTION_TITLES[section]}", style=self._style("accent", bold=True, underline=True))
-                table.add_row(heading, *([Text("")] * len(diff.runs)), key=f"section:{section}")
-            table.add_row(self._field_cell(row), *(self._value_cell(row, i) for i in range(len(diff.runs))),
-                          key=row.key)
+                table.add_row(heading, *([Text("")] * len(shown)), key=f"section:{section}")
+            table.add_row(field_cells[r], *(columns[i][r] for i in shown), key=row.key)
         if not rows:
-            table.add_row(Text("no differences", style="dim"), *([Text("")] * len(diff.runs)), key="empty")
+            table.add_row(Text("no differences", style="dim"), *([Text("")] * len(shown)), key="empty")
         self._update_title()
-        self._restore_cursor(table, keep_row, keep_col)
+        self._update_more()
+        self._restore_cursor(table, keep_row, keep_run)
         self._update_detail()
+
+    def _run_header(self, index: int, width: int) -> Text:
+        """The run's name in its session colour (the same as in the charts), `(ref)` for the first."""
+        assert self.diff is not None
+        run = self.diff.runs[index]
+        r, g, b = run_colors(self.app).colors([run.run_id], theme_palette(self.app.theme_variables))[0]
+        label = Text(cut(run.name, width - (6 if index == 0 else 0)), style=f"bold rgb({r},{g},{b})")
+        if index == 0:
+            label.append(" (ref)", style="dim")
+        return label
+
+    def _update_more(self) -> None:
+        """`◀ 2 more` / `3 more ▶` beside which runs show, or nothing when every run fits."""
+        more = self.query_one("#diff-more", Static)
+        table = self.query_one("#diff-table", DiffTable)
+        left, right = table.hidden_left, table.hidden_right
+        more.display = bool(left or right)
+        if not (left or right):
+            return
+        others = len(self.shown) - 1
+        runs = left + others + right
+        start = f"◀ {left} more" if left else ""
+        end = f"{right} more ▶" if right else ""
+        which = f"run {left + 2}" if others == 1 else f"runs {left + 2}–{left + 1 + others}"
+        middle = f"  reference + {which} of {runs + 1} · h/l or ←/→ scroll · m compact  "
+        width = (more.size.width or self.app.size.width) - 2
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(start, style="bold")
+        text.append(middle.center(max(len(middle), width - len(start) - len(end))), style="dim")
+        text.append(end, style="bold")
+        more.update(text)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._render_table)
+
+    @on(DiffTable.Shift)
+    def _shift(self, event: DiffTable.Shift) -> None:
+        _, run = self._cursor_keys(self.query_one("#diff-table", DiffTable))
+        if run >= 1:
+            self.first_run = max(1, self.first_run + event.step)
+            self._render_table(anchor=run + event.step)
 
     def _update_title(self) -> None:
         diff = self.diff
@@ -171,19 +260,34 @@ class DiffScreen(Screen[None]):
         self._set_title(title)
 
     def _field_cell(self, row: DiffRow) -> Text:
+        width = (COMPACT_FIELD_WIDTH if self.mode != "full" else FIELD_WIDTH) - 2
         if row.differs:
             text = Text()
             text.append("≠ ", style=self._style("warning", bold=True))
-            text.append(_cut(row.field, FIELD_WIDTH - 2), style="bold")
+            text.append(_cut(row.field, width), style="bold")
         else:
-            text = Text("  " + _cut(row.field, FIELD_WIDTH - 2))
+            text = Text("  " + _cut(row.field, width))
         if row.metric is not None and row.stat == "last" and row.direction is not None:
             text.append(" ↓" if row.direction == "lower" else " ↑", style="dim")
         return text
 
     def _value_cell(self, row: DiffRow, index: int) -> Text:
+        """Value, delta and ✓ (full); value and ✓ (values); the delta alone where there is one,
+        else the value (deltas). Compact cells are cut to `COMPACT_WIDTH`, the ✓ kept."""
+        best = bool(row.best and row.best[index])
+        delta = format_delta(row, index, compact=self.mode == "deltas")
+        if self.mode != "full":
+            width = COMPACT_WIDTH - (2 if best else 0)
+            if self.mode == "deltas" and delta:
+                better = row.better[index]
+                text = Text(delta[:width], style=self._style("success") if better else
+                            self._style("error") if better is False else Style(dim=True))
+            else:
+                text = Text(_cut(row.text(index), width), style="bold" if row.differs else "")
+            if best:
+                text.append(" ✓", style=self._style("success", bold=True))
+            return text
         text = Text(_cut(row.text(index), VALUE_WIDTH), style="bold" if row.differs else "")
-        delta = format_delta(row, index)
         if delta:
             better = row.better[index]
             style = (self._style("success") if better else self._style("error") if better is False
@@ -196,13 +300,25 @@ class DiffScreen(Screen[None]):
     # -- cursor and the detail line -------------------------------------------------------
 
     def _cursor_keys(self, table: DataTable[Any]) -> tuple[str | None, int]:
+        """The row key and the run index under the cursor (-1 on the field column)."""
         if not table.row_count:
-            return None, 0
+            return None, -1
         cell = table.coordinate_to_cell_key(table.cursor_coordinate)
         return (str(cell.row_key.value) if cell.row_key.value is not None else None,
-                table.cursor_coordinate.column)
+                self.cursor_run())
 
-    def _restore_cursor(self, table: DataTable[Any], row_key: str | None, column: int) -> None:
+    def cursor_run(self) -> int:
+        """The index of the run under the cursor in `diff.runs`, or -1 on the field column."""
+        column = self.query_one("#diff-table", DiffTable).cursor_coordinate.column
+        return self.shown[column - 1] if 0 < column <= len(self.shown) else -1
+
+    def _restore_cursor(self, table: DataTable[Any], row_key: str | None, run: int) -> None:
+        if run < 0 or not self.shown:
+            column = 0
+        elif run in self.shown:
+            column = self.shown.index(run) + 1
+        else:
+            column = 2 if run < self.first_run and len(self.shown) > 1 else len(self.shown)
         row = 0
         if row_key is not None:
             try:
@@ -229,24 +345,22 @@ class DiffScreen(Screen[None]):
         self._update_detail()
 
     def _update_detail(self) -> None:
-        table = self.query_one("#diff-table", DataTable)
         detail = self.query_one("#diff-detail", Static)
         row = self.cursor_row()
         diff = self.diff
         if row is None or diff is None:
             detail.update(Text("↑↓←→ move · d only differences · f flip better · x export", style="dim"))
             return
-        column = table.cursor_coordinate.column
+        index = self.cursor_run()
         text = Text()
         text.append(f"{SECTION_TITLES[row.section]} · ", style="dim")
         text.append(_line(row.field), style="bold")
-        if column == 0:
+        if index < 0:
             if row.metric is not None:
                 better = {"lower": "lower is better", "higher": "higher is better", None: "no better direction"}
                 text.append(f" · {better[row.direction]} (f flips)", style="dim")
             text.append(" · " + ("differs" if row.differs else "same in all runs"), style="dim")
         else:
-            index = column - 1
             text.append(" · ")
             text.append(_line(diff.runs[index].name))
             text.append(": ")
@@ -260,6 +374,12 @@ class DiffScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.app.pop_screen()
+
+    def action_cycle_mode(self) -> None:
+        if self.diff is None:
+            return
+        self.mode = MODES[(MODES.index(self.mode) + 1) % len(MODES)]
+        self._render_table()
 
     def action_toggle_only_diff(self) -> None:
         if self.diff is None:
@@ -300,51 +420,12 @@ class DiffScreen(Screen[None]):
         return DiffExport(md_path, csv_path, markdown, len(diff.visible(only_diff)))
 
 
-class ExportPrompt(ModalScreen[Path | None]):
-    """Asks which folder the export goes to, offering `default`; returns it, or None (escape)."""
-
-    DEFAULT_CSS = """
-    ExportPrompt { align: center middle; }
-    ExportPrompt > Vertical { width: 80; max-width: 95%; height: auto; border: thick $primary;
-                              background: $surface; padding: 0 1; }
-    ExportPrompt Static { height: auto; }
-    ExportPrompt #export-help { color: $text-muted; }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="diff.export.cancel", tooltip="Close without exporting"),
-    ]
-
-    def __init__(self, default: Path, rows: int) -> None:
-        super().__init__()
-        self.default = default
-        self.rows = rows
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(f"Export {self.rows} rows as Markdown and CSV (Markdown also to the clipboard) "
-                              f"into the folder (default: {printable(str(self.default))}):"), id="export-title")
-            yield Input(value=str(self.default), id="export-folder")
-            yield Static(Text("enter writes · escape cancels · a missing folder is made"), id="export-help")
-
-    @on(Input.Submitted, "#export-folder")
-    def _submitted(self, event: Input.Submitted) -> None:
-        text = event.value.strip()
-        self.dismiss(Path(text).expanduser() if text else self.default)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 def _line(text: str) -> str:
-    """Store text as one safe line: line breaks shown as `⏎`, every other control character
-    (escape codes included) as a visible symbol by `printable`, so it cannot touch the terminal;
-    at most `SHOWN_CHARS` characters and the size of the rest (`bounded`)."""
-    return printable(bounded(text).replace("\r", " ").replace("\n", " ⏎ "))
+    """Store text as one safe line, at most `SHOWN_CHARS` characters and the size of the rest."""
+    return printable_line(bounded(text))
 
 
 def _cut(text: str, width: int) -> str:
-    """One safe line (see `_line`) of at most `width` characters; the rest is replaced by `…`.
-    Every character becomes at least one, so only the first `width + 1` need making safe."""
-    line = _line(text[: width + 1])
-    return line if len(line) <= width else line[: width - 1] + "…"
+    """One safe line of at most `width` characters, the rest replaced by `…`. Every character
+    becomes at least one, so only the first `width + 1` need making safe."""
+    return cut(text[: width + 1], width)

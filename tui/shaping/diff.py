@@ -8,19 +8,24 @@ a higher metric is better is guessed from the metric's name and can be overridde
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
-import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from .formatting import format_duration, printable
+from .direction import Direction as Direction
+from .direction import effective_direction as effective_direction
+from .direction import flip_direction as flip_direction
+from .direction import infer_direction as infer_direction
+from .formatting import format_duration
+from .sanitize import printable
 
 if TYPE_CHECKING:
     from store import RunDetail
 
-Direction = Literal["lower", "higher"]
 SECTIONS: tuple[str, ...] = ("params", "metrics", "tags", "facts")
 SECTION_TITLES: dict[str, str] = {"params": "params", "metrics": "metrics", "tags": "tags", "facts": "run"}
 ONLY_DIFF_THRESHOLD = 20
@@ -33,59 +38,6 @@ SHOWN_CHARS = 500
 """A value longer than this is shown cut, with its full size (the screen, `tracktui diff`,
 the Markdown export and the clipboard): a 20 MB tag must not take a minute to draw. Whether
 values differ is still decided on the whole values; CSV and JSON keep them whole."""
-
-LOWER_IS_BETTER = frozenset({
-    "loss", "error", "errors", "err", "mse", "mae", "rmse", "rmsle", "mape", "smape", "perplexity", "ppl",
-    "time", "latency", "duration", "seconds", "secs", "sec", "ms", "wer", "cer", "ter", "nll", "kl", "kld",
-    "regret", "cost", "fid", "kid", "distance", "dist", "eer", "fpr", "fnr", "lpips", "bpd", "bpc",
-    "memory", "mem", "bytes", "diverged", "epe",
-})
-HIGHER_IS_BETTER = frozenset({
-    "acc", "accuracy", "f1", "fscore", "auc", "auroc", "auprc", "roc", "precision", "prec", "recall",
-    "r2", "bleu", "rouge", "rouge1", "rouge2", "rougel", "meteor", "chrf", "map", "iou", "miou", "dice",
-    "top1", "top5", "score", "reward", "rewards", "return", "returns", "psnr", "ssim", "throughput",
-    "tpr", "sensitivity", "specificity", "ndcg", "mrr", "hit", "hits", "hitrate", "kappa", "mcc",
-    "spearman", "pearson", "corr", "em", "exact", "success", "win", "winrate", "elo",
-})
-_TIME_UNITS = frozenset({"s", "sec", "secs", "second", "seconds", "ms", "min", "minute", "hour", "step", "steps",
-                         "epoch", "iter", "it"})
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def infer_direction(metric: str) -> Direction | None:
-    """'lower' or 'higher' is better for a metric name, or None when the name does not say.
-
-    The name is split into words (`val/top1_acc` -> val, top1, acc; camelCase too) and read
-    from the last word back, since the measure usually ends the name (`error_rate` -> error).
-    A rate per time unit (`samples_per_sec`) is a throughput: higher is better.
-    """
-    words = [w for w in re.split(r"[^a-z0-9]+", metric.lower()) if w]
-    if "per" in words and words.index("per") + 1 < len(words) and words[words.index("per") + 1] in _TIME_UNITS:
-        return "higher"
-    camel = [w.lower() for part in re.split(r"[^A-Za-z0-9]+", metric) for w in _CAMEL.split(part) if w]
-    for word in [*reversed(words), *reversed(camel)]:
-        if word in LOWER_IS_BETTER:
-            return "lower"
-        if word in HIGHER_IS_BETTER:
-            return "higher"
-    return None
-
-
-def effective_direction(metric: str, overrides: Mapping[str, Direction | None] | None = None) -> Direction | None:
-    """The direction used for `metric`: the user's override if there is one, else the guess."""
-    if overrides and metric in overrides:
-        return overrides[metric]
-    return infer_direction(metric)
-
-
-def flip_direction(metric: str, overrides: Mapping[str, Direction | None] | None = None) -> Direction | None:
-    """The direction after one press of "flip": lower <-> higher; a metric with no guess
-    goes none -> lower -> higher -> none, so its colouring can be switched off again."""
-    current = effective_direction(metric, overrides)
-    if infer_direction(metric) is None:
-        return {None: "lower", "lower": "higher", "higher": None}[current]
-    return "higher" if current == "lower" else "lower"
-
 
 @dataclass
 class DiffRun:
@@ -106,14 +58,14 @@ class DiffRow:
     metric: str | None = None
     stat: str | None = None
     direction: Direction | None = None
-    deltas: list[float | None] = field(default_factory=list)
+    deltas: list[float | None] = dataclasses.field(default_factory=list)
     """value - reference value, for numeric metric rows; None for the reference and non-numbers."""
-    pct: list[float | None] = field(default_factory=list)
+    pct: list[float | None] = dataclasses.field(default_factory=list)
     """The delta as a percentage of |reference|; None when the reference is 0 or not a number."""
-    better: list[bool | None] = field(default_factory=list)
+    better: list[bool | None] = dataclasses.field(default_factory=list)
     """Whether each run beats the reference (None: same, reference itself, or direction unknown)."""
-    best: list[bool] = field(default_factory=list)
-    _texts: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
+    best: list[bool] = dataclasses.field(default_factory=list)
+    _texts: dict[int, str] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     def text(self, index: int) -> str:
         """Run `index`'s value as shown: at most `SHOWN_CHARS` characters, then its size.
@@ -370,10 +322,7 @@ def _exact_delta(value: Any, ref: Any) -> str:
     except (InvalidOperation, TypeError, ValueError):
         return f"{float(value) - float(ref):+.17g}"
     diff = diff.normalize()
-    if -7 <= diff.adjusted() < 16:
-        text = format(diff, "f")
-    else:
-        text = repr(float(diff))
+    text = format(diff, "f") if -7 <= diff.adjusted() < 16 else repr(float(diff))
     return text if text.startswith("-") else "+" + text
 
 

@@ -9,122 +9,40 @@ Every failure, expected or not, ends up as a message in this pane.
 from __future__ import annotations
 
 import io
-import json
-import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import yaml
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from rich_pixels import HalfcellRenderer, Pixels
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ..shaping.artifact_files import (
-    ArtifactComparison, UnreadableArtifact, compare_artifacts, entry_for, open_regular, read_head, sha256_file,
+from ..artifacts import preview_plan as plans
+from ..artifacts.files import (
+    ArtifactComparison,
+    UnreadableArtifact,
+    compare_artifacts,
+    open_regular,
+    read_head,
+    sha256_file,
 )
-from ..shaping.artifact_kinds import ArtifactKind, KindGuess, detect_kind, format_mtime, human_size, sanitize_line
-from ..shaping.hex_dump import HEX_DUMP_BYTES, bytes_per_row, hex_dump
-from ..shaping.mlmodel_summary import MLModelSummary, summarize_mlmodel
-from ..shaping.table_sample import TableSample, count_delimited_rows, sample_delimited, sample_parquet
+from ..artifacts.hex_dump import bytes_per_row, hex_dump
+from ..artifacts.kinds import ArtifactKind, detect_kind, format_mtime, human_size
+from ..artifacts.preview_plan import Facts, Plan
+from ..artifacts.table_sample import TableSample, count_delimited_rows
+from ..shaping.sanitize import printable_line
 from .artifact_tree import ArtifactNode
 from .document_tree import DocumentTree
 from .lazy_text import LazyText, MemoryLines
-
-MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-"""JSON/YAML bigger than this is shown as text only: parsing it whole would stall and bloat."""
-MAX_IMAGE_PIXELS = 64_000_000
-YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when present: the pure-Python one takes seconds for a few MB."""
-FOLDER_SCAN_LIMIT = 20_000
-FACT_LABEL_WIDTH = 9
-HEX_DIGITS = frozenset("0123456789abcdef")
-"""Width of the `size`/`sha256` labels in front of a binary's facts."""
-
-
-class FitToWidth:
-    """A renderable rebuilt for the width it is drawn at, so it still fits after the pane is resized."""
-
-    def __init__(self, build: Callable[[int], Text]) -> None:
-        self.build = build
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield self.build(options.max_width)
-
-
-# -- plans: what the loading worker found, for the UI thread to show -------------------------
-
-
-@dataclass
-class Facts:
-    path: Path
-    title: str
-    kind: str
-    size: int | None = None
-    mtime: float | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Plan:
-    facts: Facts
-
-
-@dataclass
-class ErrorPlan(Plan):
-    message: str = ""
-
-
-@dataclass
-class TextPlan(Plan):
-    language: str | None = None
-
-
-@dataclass
-class DocumentPlan(Plan):
-    document: Any = None
-    language: str = "json"
-
-
-@dataclass
-class TablePlan(Plan):
-    sample: TableSample | None = None
-    delimiter: str | None = None
-    """Set for CSV/TSV (rows still to count); None for Parquet (count known)."""
-
-
-@dataclass
-class ImagePlan(Plan):
-    renderable: Any = None
-    fmt: str = ""
-    pixels: tuple[int, int] = (0, 0)
-    frames: int = 1
-
-
-@dataclass
-class MLModelPlan(Plan):
-    summary: MLModelSummary | None = None
-
-
-@dataclass
-class BinaryPlan(Plan):
-    head: bytes = b""
-
-
-@dataclass
-class FolderPlan(Plan):
-    files: int = 0
-    folders: int = 0
-    total: int = 0
-    partial: bool = False
+from .preview_parts import FitToWidth, binary_facts, mlmodel_renderable
 
 
 @dataclass
@@ -132,134 +50,8 @@ class ComparePlan(Plan):
     comparison: ArtifactComparison | None = None
     lines: MemoryLines | None = None
     """The diff, highlighted in the worker (20,000 lines take a while)."""
-
-
-def _read_text(path: Path, limit: int) -> str:
-    with open_regular(path) as fh:
-        return fh.read(limit).decode("utf-8", errors="replace")
-
-
-def _mlmodel_plan(facts: Facts, folder: Path) -> MLModelPlan:
-    mlmodel = _read_text(folder / "MLmodel", MAX_DOCUMENT_BYTES)
-    requirements = conda = None
-    if (folder / "requirements.txt").is_file():
-        requirements = _read_text(folder / "requirements.txt", 256 * 1024)
-    elif (folder / "conda.yaml").is_file():
-        conda = _read_text(folder / "conda.yaml", 256 * 1024)
-    facts.kind = "MLflow model"
-    return MLModelPlan(facts, summarize_mlmodel(mlmodel, requirements_txt=requirements, conda_yaml=conda))
-
-
-def _image_plan(facts: Facts, path: Path, guess: KindGuess, cells: tuple[int, int]) -> Plan:
-    from PIL import Image, UnidentifiedImageError
-    from rich_pixels import HalfcellRenderer, Pixels
-
-    try:
-        with open_regular(path) as fh, Image.open(fh) as image:
-            width, height = image.size
-            frames = getattr(image, "n_frames", 1)
-            if width * height > MAX_IMAGE_PIXELS:
-                facts.notes.append(f"{width}×{height} is too many pixels to draw")
-                return BinaryPlan(facts, head=b"")
-            image.seek(0)
-            cols, rows = cells
-            scale = min(cols / width, rows * 2 / height)
-            target = (max(1, int(width * scale)), max(2, int(height * scale)))
-            image.draft("RGB", target)
-            frame = image.convert("RGBA")
-            resample = Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.NEAREST
-            frame = frame.resize(target, resample)
-            pixels = Pixels.from_image(frame, renderer=HalfcellRenderer())
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
-        facts.notes.append(f"cannot decode this {guess.note or 'image'}: {exc}")
-        head, _ = read_head(path, HEX_DUMP_BYTES)
-        return BinaryPlan(facts, head=head)
-    facts.kind = f"{guess.note} image"
-    return ImagePlan(facts, renderable=pixels, fmt=guess.note, pixels=(width, height), frames=frames)
-
-
-def _folder_plan(facts: Facts, folder: Path) -> Plan:
-    if (folder / "MLmodel").is_file():
-        return _mlmodel_plan(facts, folder)
-    files = folders = total = 0
-    partial = False
-    worker = get_current_worker()
-    for _, dirnames, filenames in os.walk(folder):
-        folders += len(dirnames)
-        for name in filenames:
-            files += 1
-            try:
-                total += os.lstat(os.path.join(_, name)).st_size
-            except OSError:
-                pass
-        if files + folders > FOLDER_SCAN_LIMIT or worker.is_cancelled:
-            partial = True
-            break
-    facts.kind = "folder"
-    return FolderPlan(facts, files=files, folders=folders, total=total, partial=partial)
-
-
-def plan_preview(node: ArtifactNode, cells: tuple[int, int]) -> Plan:
-    """Look at the artifact behind `node` and decide what to show. Blocks on disk: call from a worker."""
-    assert node.entry is not None
-    path = node.entry.path
-    entry = entry_for(path, node.entry.name)
-    facts = Facts(path, node.display_path, "file", entry.size, entry.mtime)
-    if entry.link_target is not None:
-        facts.notes.append(f"symlink to {entry.link_target}")
-    if entry.problem:
-        facts.kind = "unreadable"
-        return ErrorPlan(facts, message=entry.problem)
-    if entry.is_dir:
-        return _folder_plan(facts, path)
-    try:
-        head, st = read_head(path)
-    except UnreadableArtifact as exc:
-        facts.kind = "unreadable"
-        return ErrorPlan(facts, message=str(exc))
-    facts.size, facts.mtime = st.st_size, st.st_mtime
-    guess = detect_kind(path.name, head, size=st.st_size)
-    if guess.note and guess.kind is not ArtifactKind.IMAGE:
-        facts.notes.append(guess.note)
-    kind = guess.kind
-    if kind in (ArtifactKind.JSON, ArtifactKind.YAML):
-        facts.kind = kind.value.upper()
-        if st.st_size > MAX_DOCUMENT_BYTES:
-            facts.notes.append(f"over {human_size(MAX_DOCUMENT_BYTES)}: shown as text, not as a tree")
-            return TextPlan(facts, language=guess.language)
-        text = _read_text(path, MAX_DOCUMENT_BYTES + 1)
-        try:
-            document = json.loads(text) if kind is ArtifactKind.JSON else yaml.load(text, Loader=YAML_LOADER)
-        except (ValueError, RecursionError, yaml.YAMLError) as exc:
-            first_line = (str(exc).splitlines() or [repr(exc)])[0]
-            facts.notes.append(f"not valid {facts.kind} ({first_line}): shown as text")
-            return TextPlan(facts, language=guess.language)
-        return DocumentPlan(facts, document=document, language=guess.language or "json")
-    if kind in (ArtifactKind.CSV, ArtifactKind.TSV):
-        facts.kind = kind.value.upper()
-        delimiter = "," if kind is ArtifactKind.CSV else "\t"
-        with open_regular(path) as raw:
-            with io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="") as fh:
-                sample = sample_delimited(fh, delimiter)
-        return TablePlan(facts, sample=sample, delimiter=delimiter)
-    if kind is ArtifactKind.PARQUET:
-        facts.kind = "Parquet"
-        try:
-            return TablePlan(facts, sample=sample_parquet(path))
-        except ImportError:
-            facts.notes.append("install pyarrow to see Parquet tables")
-        except (ValueError, OSError) as exc:  # pyarrow's ArrowInvalid is a ValueError, ArrowIOError an OSError
-            facts.notes.append(f"cannot read this Parquet file: {exc}")
-        return BinaryPlan(facts, head=head[:HEX_DUMP_BYTES])
-    if kind is ArtifactKind.IMAGE:
-        return _image_plan(facts, path, guess, cells)
-    if kind is ArtifactKind.MLMODEL:
-        return _mlmodel_plan(facts, path.parent)
-    if kind is ArtifactKind.TEXT:
-        facts.kind = f"text ({guess.language})" if guess.language else "text"
-        return TextPlan(facts, language=guess.language)
-    facts.kind = "not loaded" if kind is ArtifactKind.UNSAFE else "binary"
-    return BinaryPlan(facts, head=head[:HEX_DUMP_BYTES])
+    images: tuple[Any, Any] | None = None
+    """Both runs' images as half-block renderables at one scale, when both files are images."""
 
 
 # -- the widget ------------------------------------------------------------------------------------
@@ -285,6 +77,8 @@ class ArtifactPreview(Vertical):
         & .preview-error { padding: 1 2; color: $text-error; }
         & .preview-scroll { padding: 0 1; }
         & DataTable { height: 1fr; }
+        & .preview-pair { height: auto; }
+        & .preview-side { width: 1fr; height: auto; }
         & > .artifact-preview--title { text-style: bold; }
         & > .artifact-preview--meta { color: $text-muted; }
         & > .artifact-preview--note { color: $text-warning; }
@@ -348,26 +142,28 @@ class ArtifactPreview(Vertical):
             self._show_message("compare", f"{other_name} has no {node.root} folder, so no {node.display_path}")
             return
         self._set_body("loading", Static(Text("comparing…"), classes="preview-message"))
-        self._compare(node, other_path, mine_name, other_name, facts, self._generation)
+        body = self.query_one("#preview-body")
+        cells = (max(8, body.size.width - 2 or 60), max(4, body.size.height - 4 or 16))
+        self._compare(node, other_path, mine_name, other_name, facts, cells, self._generation)
 
     def folder_toggled(self, node: ArtifactNode, expanded: bool) -> None:
         """The tree opened or closed `node`: a folder summary of it drops or regains its hint."""
         if node != self.node:
             return
         self._expanded = expanded
-        if isinstance(self._plan, FolderPlan) and self.kind == "folder":
+        if isinstance(self._plan, plans.FolderPlan) and self.kind == "folder":
             for widget in self._current("preview-folder"):
                 assert isinstance(widget, Static)
                 widget.update(self._folder_text(self._plan))
 
     @property
     def can_toggle_raw(self) -> bool:
-        return isinstance(self._plan, DocumentPlan) and self.kind in ("json", "yaml", "json-raw", "yaml-raw")
+        return isinstance(self._plan, plans.DocumentPlan) and self.kind in ("json", "yaml", "json-raw", "yaml-raw")
 
     def toggle_raw(self) -> None:
         """Switch a JSON/YAML preview between its tree and its raw text."""
         plan = self._plan
-        if not isinstance(plan, DocumentPlan):
+        if not isinstance(plan, plans.DocumentPlan):
             return
         base = plan.facts.kind.lower()
         if self.kind.endswith("-raw"):
@@ -382,21 +178,32 @@ class ArtifactPreview(Vertical):
     @work(thread=True, exclusive=True, group="artifact-preview", exit_on_error=False,
           description="looking at an artifact")
     def _load(self, node: ArtifactNode, cells: tuple[int, int], generation: int) -> None:
-        plan = plan_preview(node, cells)
-        if not get_current_worker().is_cancelled:
+        assert node.entry is not None
+        worker = get_current_worker()
+        plan = plans.plan_preview(node.entry.path, node.entry.name, node.display_path, cells,
+                            cancelled=lambda: worker.is_cancelled)
+        if isinstance(plan, plans.ImagePlan) and plan.image is not None:
+            plan.image = Pixels.from_image(plan.image, renderer=HalfcellRenderer())
+        if not worker.is_cancelled:
             self.app.call_from_thread(self._present, plan, generation)
 
     @work(thread=True, exclusive=True, group="artifact-preview", exit_on_error=False,
           description="comparing an artifact across two runs")
     def _compare(self, node: ArtifactNode, other: Path, mine_name: str, other_name: str, facts: Facts,
-                 generation: int) -> None:
+                 cells: tuple[int, int], generation: int) -> None:
         assert node.entry is not None
         worker = get_current_worker()
         comparison = compare_artifacts(node.entry.path, other, label=node.display_path, mine_name=mine_name,
                                        other_name=other_name, cancelled=lambda: worker.is_cancelled)
         lines = MemoryLines.from_text("\n".join(comparison.diff), "diff") if comparison.diff else None
+        plan = ComparePlan(facts, comparison, lines)
+        if comparison.status in ("identical", "different") and _both_images(node.entry.path, other):
+            pair = plans.image_pair(node.entry.path, other, cells)
+            if pair is not None:
+                plan.images = (Pixels.from_image(pair[0], renderer=HalfcellRenderer()),
+                               Pixels.from_image(pair[1], renderer=HalfcellRenderer()))
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._present, ComparePlan(facts, comparison, lines), generation)
+            self.app.call_from_thread(self._present, plan, generation)
 
     @work(thread=True, exclusive=True, group="artifact-hash", exit_on_error=False,
           description="computing an artifact's SHA-256")
@@ -431,7 +238,8 @@ class ArtifactPreview(Vertical):
         event.stop()
         if self._plan is None or event.viewer is not self._body:
             return
-        status = f"{event.lines:,} lines" if event.complete else f"indexing… {event.fraction:.0%} · {event.lines:,} lines"
+        status = (f"{event.lines:,} lines" if event.complete
+                  else f"indexing… {event.fraction:.0%} · {event.lines:,} lines")
         self._set_header(self._plan.facts, status)
 
     # -- presenting -----------------------------------------------------------------------------
@@ -441,33 +249,33 @@ class ArtifactPreview(Vertical):
             return
         try:
             self._present_plan(plan, generation)
-        except Exception as exc:  # noqa: BLE001 - the boundary that keeps one odd artifact from ending the app
+        except Exception as exc:
             self._show_error(f"could not preview this artifact: {type(exc).__name__}: {exc}")
 
     def _present_plan(self, plan: Plan, generation: int) -> None:
         self._plan = plan
         facts = plan.facts
         self._set_header(facts)
-        if isinstance(plan, ErrorPlan):
+        if isinstance(plan, plans.ErrorPlan):
             self._show_error(plan.message)
-        elif isinstance(plan, TextPlan):
+        elif isinstance(plan, plans.TextPlan):
             viewer = LazyText(classes="preview-text")
             self._set_body("text", viewer)
             viewer.open_file(facts.path, plan.language, facts.size or 0)
-        elif isinstance(plan, DocumentPlan):
+        elif isinstance(plan, plans.DocumentPlan):
             self._set_body(facts.kind.lower(), DocumentTree(plan.document, facts.path.name, classes="preview-document"))
-        elif isinstance(plan, TablePlan):
+        elif isinstance(plan, plans.TablePlan):
             self._present_table(plan, generation)
-        elif isinstance(plan, ImagePlan):
+        elif isinstance(plan, plans.ImagePlan):
             self._set_header(facts, f"{plan.pixels[0]}×{plan.pixels[1]} px"
                              + (f", {plan.frames} frames (first shown)" if plan.frames > 1 else ""))
-            self._set_body("image", VerticalScroll(Static(plan.renderable, classes="preview-image"),
+            self._set_body("image", VerticalScroll(Static(plan.image, classes="preview-image"),
                                                    classes="preview-scroll"))
-        elif isinstance(plan, MLModelPlan):
+        elif isinstance(plan, plans.MLModelPlan):
             assert plan.summary is not None
-            self._set_body("mlmodel", VerticalScroll(Static(self._mlmodel_renderable(plan.summary)),
-                                                     classes="preview-scroll"))
-        elif isinstance(plan, BinaryPlan):
+            summary = mlmodel_renderable(plan.summary, self.get_component_rich_style)
+            self._set_body("mlmodel", VerticalScroll(Static(summary), classes="preview-scroll"))
+        elif isinstance(plan, plans.BinaryPlan):
             unsafe = facts.kind == "not loaded"
             head = plan.head
             dump = FitToWidth(lambda width: Text("\n".join(hex_dump(head, width=bytes_per_row(width)))))
@@ -476,29 +284,30 @@ class ArtifactPreview(Vertical):
                 Static(dump, classes="preview-hex"),
                 classes="preview-scroll"))
             self._hash(facts.path, generation)
-        elif isinstance(plan, FolderPlan):
+        elif isinstance(plan, plans.FolderPlan):
             self._set_body("folder", Static(self._folder_text(plan), classes="preview-folder preview-message"))
         elif isinstance(plan, ComparePlan):
             self._present_comparison(plan)
 
-    def _folder_text(self, plan: FolderPlan) -> Text:
+    def _folder_text(self, plan: plans.FolderPlan) -> Text:
         text = Text()
         text.append(f"{plan.files:,} files, {plan.folders:,} folders, {human_size(plan.total)}"
                     + (" (stopped counting)" if plan.partial else ""))
         if not self._expanded:
-            text.append("\n\nexpand it in the tree to see its files", self.get_component_rich_style("artifact-preview--meta"))
+            meta = self.get_component_rich_style("artifact-preview--meta")
+            text.append("\n\nexpand it in the tree to see its files", meta)
         return text
 
-    def _present_table(self, plan: TablePlan, generation: int) -> None:
+    def _present_table(self, plan: plans.TablePlan, generation: int) -> None:
         sample = plan.sample
         assert sample is not None
         table: DataTable[Text] = DataTable(classes="preview-table", zebra_stripes=True)
         meta = self.get_component_rich_style("artifact-preview--meta")
         for name, kind in zip(sample.columns, sample.types):
-            table.add_column(Text(sanitize_line(name)) + Text(f" {kind}", meta))
+            table.add_column(Text(printable_line(name)) + Text(f" {kind}", meta))
         numeric = [t in ("int", "float") for t in sample.types]
         for row in sample.rows:
-            table.add_row(*(Text(sanitize_line(v), justify="right" if numeric[i] else "left")
+            table.add_row(*(Text(printable_line(v), justify="right" if numeric[i] else "left")
                             for i, v in enumerate(row)))
         self._set_body("table", table)
         for problem in sample.problems:
@@ -519,7 +328,7 @@ class ArtifactPreview(Vertical):
         return f"{total} · {len(sample.columns)} columns{shown}"
 
     def _show_row_count(self, count: int, finished: bool, generation: int) -> None:
-        if generation == self._generation and isinstance(self._plan, TablePlan) and self._plan.sample:
+        if generation == self._generation and isinstance(self._plan, plans.TablePlan) and self._plan.sample:
             self._set_header(self._plan.facts, self._rows_status(self._plan.sample, count, finished))
 
     def _present_comparison(self, plan: ComparePlan) -> None:
@@ -534,7 +343,14 @@ class ArtifactPreview(Vertical):
             return
         style = self.get_component_rich_style(
             "artifact-preview--same" if comparison.status == "identical" else "artifact-preview--differ")
-        body = Text(sanitize_line(comparison.message) + "\n", style)
+        body = Text(printable_line(comparison.message) + "\n", style)
+        if plan.images is not None:
+            meta = self.get_component_rich_style("artifact-preview--meta")
+            sides = [Vertical(Static(Text(who, meta)), Static(image, classes="preview-image"), classes="preview-side")
+                     for who, image in zip(("this run", "other run"), plan.images)]
+            self._set_body("compare-images", VerticalScroll(Static(body), Horizontal(*sides, classes="preview-pair"),
+                                                            classes="preview-scroll"))
+            return
         if comparison.facts:
             grid = Table.grid(padding=(0, 2))
             grid.add_column(style=self.get_component_rich_style("artifact-preview--meta"))
@@ -546,23 +362,7 @@ class ArtifactPreview(Vertical):
             self._set_body("compare", Static(body, classes="preview-message"))
 
     def _binary_facts(self, facts: Facts, digest: str | None) -> FitToWidth:
-        """Size, SHA-256 and a caption; a digest too wide for the pane is split evenly over aligned lines."""
-        meta = self.get_component_rich_style("artifact-preview--meta")
-
-        def build(width: int) -> Text:
-            text = Text()
-            text.append("size".ljust(FACT_LABEL_WIDTH), meta)
-            text.append(f"{human_size(facts.size)} ({facts.size or 0:,} bytes)\n")
-            text.append("sha256".ljust(FACT_LABEL_WIDTH), meta)
-            value = digest or "computing…"
-            step = len(value)
-            while FACT_LABEL_WIDTH + step > width and step > 16 and all(c in HEX_DIGITS for c in value):
-                step //= 2
-            text.append(("\n" + " " * FACT_LABEL_WIDTH).join(value[i : i + step] for i in range(0, len(value), step)))
-            text.append("\n\nfirst bytes:", meta)
-            return text
-
-        return FitToWidth(build)
+        return binary_facts(facts.size, digest, self.get_component_rich_style("artifact-preview--meta"))
 
     def _show_hash(self, digest: str, generation: int) -> None:
         if generation != self._generation or self._plan is None:
@@ -570,34 +370,6 @@ class ArtifactPreview(Vertical):
         for widget in self._current("preview-binary-facts"):
             assert isinstance(widget, Static)
             widget.update(self._binary_facts(self._plan.facts, digest))
-
-    def _mlmodel_renderable(self, summary: MLModelSummary) -> Group:
-        title = self.get_component_rich_style("artifact-preview--title")
-        meta = self.get_component_rich_style("artifact-preview--meta")
-        note = self.get_component_rich_style("artifact-preview--note")
-        parts: list[Any] = []
-
-        def section(name: str, rows: list[tuple[str, str]]) -> None:
-            parts.append(Text(name, title))
-            grid = Table.grid(padding=(0, 2))
-            grid.add_column(style=meta, no_wrap=True)
-            grid.add_column()
-            for key, value in rows or [("", "(none)")]:
-                grid.add_row(Text(sanitize_line(key)), Text(sanitize_line(value)))
-            parts.extend([grid, Text()])
-
-        flavor_rows: list[tuple[str, str]] = []
-        for name, facts in summary.flavors.items():
-            flavor_rows.append((name, ", ".join(f"{k}={v}" for k, v in facts.items()) or "-"))
-        section("Flavors", flavor_rows)
-        section("Signature", [("inputs", "; ".join(summary.inputs) or "(none)"),
-                              ("outputs", "; ".join(summary.outputs) or "(none)")]
-                + ([("params", "; ".join(summary.params))] if summary.params else []))
-        section("Requirements", [("", r) for r in summary.requirements])
-        section("Model", list(summary.facts.items()))
-        for problem in summary.problems:
-            parts.append(Text(sanitize_line(problem), note))
-        return Group(*parts)
 
     # -- body and header ----------------------------------------------------------------------------
 
@@ -622,11 +394,11 @@ class ArtifactPreview(Vertical):
 
     def _show_message(self, kind: str, message: str) -> None:
         self.message = message
-        self._set_body(kind, Static(Text(sanitize_line(message)), classes="preview-message"))
+        self._set_body(kind, Static(Text(printable_line(message)), classes="preview-message"))
         self.message = message
 
     def _show_error(self, message: str) -> None:
-        self._set_body("error", Static(Text(sanitize_line(message)), classes="preview-error"))
+        self._set_body("error", Static(Text(printable_line(message)), classes="preview-error"))
         self.message = message
 
     def _set_header(self, facts: Facts | None, status: str = "") -> None:
@@ -636,7 +408,7 @@ class ArtifactPreview(Vertical):
             return
         meta = self.get_component_rich_style("artifact-preview--meta")
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(sanitize_line(facts.title), self.get_component_rich_style("artifact-preview--title"))
+        text.append(printable_line(facts.title), self.get_component_rich_style("artifact-preview--title"))
         bits = [facts.kind]
         if facts.size is not None:
             bits.append(human_size(facts.size))
@@ -644,7 +416,15 @@ class ArtifactPreview(Vertical):
             bits.append(status)
         if facts.mtime is not None:
             bits.append(format_mtime(facts.mtime))
-        text.append("\n" + " · ".join(sanitize_line(b) for b in bits), meta)
+        text.append("\n" + " · ".join(printable_line(b) for b in bits), meta)
         for note in facts.notes:
-            text.append("\n" + sanitize_line(note), self.get_component_rich_style("artifact-preview--note"))
+            text.append("\n" + printable_line(note), self.get_component_rich_style("artifact-preview--note"))
         header.update(text)
+
+
+def _both_images(mine: Path, other: Path) -> bool:
+    """Whether both files look like PNG/JPEG/GIF by name and first bytes (nothing is decoded)."""
+    try:
+        return all(detect_kind(p.name, read_head(p, 64)[0]).kind is ArtifactKind.IMAGE for p in (mine, other))
+    except UnreadableArtifact:
+        return False

@@ -18,8 +18,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ..shaping.artifact_files import ArtifactEntry, UnreadableArtifact, list_folder
-from ..shaping.artifact_kinds import format_mtime, human_size, sanitize_line
+from ..artifacts.files import ArtifactEntry, UnreadableArtifact, list_folder
+from ..artifacts.kinds import format_mtime, human_size
+from ..shaping.sanitize import printable_line
 
 MAX_NAME_COLUMN = 28
 """Widest the name column gets, counting a folder's expand icon: longer names are cut with an ellipsis."""
@@ -138,14 +139,14 @@ class ArtifactTree(Tree[ArtifactNode]):
         if data is None:
             return label
         if data.message is not None:
-            label.append(sanitize_line(data.message), self.get_component_rich_style("artifact-tree--message") + style)
+            label.append(printable_line(data.message), self.get_component_rich_style("artifact-tree--message") + style)
             return label
         entry = data.entry
         assert entry is not None
         if str(data.rel) == ".":
-            label.append(sanitize_line(data.root), self.get_component_rich_style("artifact-tree--folder") + style)
+            label.append(printable_line(data.root), self.get_component_rich_style("artifact-tree--folder") + style)
             return label
-        name = sanitize_line(entry.name) + ("/" if entry.is_dir else "")
+        name = printable_line(entry.name) + ("/" if entry.is_dir else "")
         room = MAX_NAME_COLUMN - label.cell_len
         if len(name) > room:
             name = name[: room - 1] + "\N{HORIZONTAL ELLIPSIS}"
@@ -155,7 +156,7 @@ class ArtifactTree(Tree[ArtifactNode]):
         label.append(name.ljust(data.name_width - label.cell_len), name_style + style)
         meta = self.get_component_rich_style("artifact-tree--meta") + style
         if entry.problem:
-            label.append("  " + sanitize_line(entry.problem), meta)
+            label.append("  " + printable_line(entry.problem), meta)
             return label
         label.append(f"  {'' if entry.is_dir else human_size(entry.size):>8}", meta)
         if self.size.width >= SHOW_MTIME_MIN_WIDTH:

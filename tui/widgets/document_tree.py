@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ..shaping.artifact_kinds import sanitize_line
+from ..shaping.sanitize import printable_line
 
 MAX_CHILDREN = 500
 """Children shown per node; the rest are summarised in one line."""
@@ -43,7 +43,7 @@ def _scalar(value: Any) -> tuple[str, str]:
         return ("true" if value else "false"), "document-tree--bool"
     if isinstance(value, (int, float)):
         return number_text(value), "document-tree--number"
-    text = sanitize_line(str(value).replace("\n", "\N{RETURN SYMBOL}"))
+    text = printable_line(str(value).replace("\n", "\N{RETURN SYMBOL}"))
     if len(text) > MAX_VALUE_CHARS:
         text = text[: MAX_VALUE_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
     return (f'"{text}"' if isinstance(value, str) else text), "document-tree--string"
@@ -69,7 +69,7 @@ class DocumentTree(Tree[Any]):
     }
 
     def __init__(self, document: Any, label: str, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(Text(sanitize_line(label)), data=document, id=id, classes=classes)
+        super().__init__(Text(printable_line(label)), data=document, id=id, classes=classes)
         self._filled: set[int] = set()
 
     def on_mount(self) -> None:
@@ -80,7 +80,7 @@ class DocumentTree(Tree[Any]):
         label = Text()
         if key is not None:
             key = key if len(key) <= MAX_VALUE_CHARS else key[: MAX_VALUE_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
-            label.append(sanitize_line(key), self.get_component_rich_style("document-tree--key"))
+            label.append(printable_line(key), self.get_component_rich_style("document-tree--key"))
             label.append(": ")
         if isinstance(value, dict):
             label.append(f"{{{len(value)} keys}}", self.get_component_rich_style("document-tree--summary"))
@@ -97,13 +97,13 @@ class DocumentTree(Tree[Any]):
             return
         self._filled.add(node.id)
         try:
-            self._add_children(node)
-        except Exception as exc:  # noqa: BLE001 - runs in this widget's own handlers: a failure would end the app
-            why = Text(f"cannot show this part: {type(exc).__name__}: {sanitize_line(str(exc))[:MAX_VALUE_CHARS]}",
+            self._fill_node(node)
+        except Exception as exc:
+            why = Text(f"cannot show this part: {type(exc).__name__}: {printable_line(str(exc))[:MAX_VALUE_CHARS]}",
                        self.get_component_rich_style("document-tree--summary"))
             node.add_leaf(why, data=_UNSET)
 
-    def _add_children(self, node: TreeNode[Any]) -> None:
+    def _fill_node(self, node: TreeNode[Any]) -> None:
         value = node.data
         items: list[tuple[str, Any]]
         if isinstance(value, dict):
@@ -118,7 +118,8 @@ class DocumentTree(Tree[Any]):
             else:
                 node.add_leaf(self._label(key, child), data=_UNSET)
         if len(items) > MAX_CHILDREN:
-            more = Text(f"… {len(items) - MAX_CHILDREN:,} more", self.get_component_rich_style("document-tree--summary"))
+            summary = self.get_component_rich_style("document-tree--summary")
+            more = Text(f"… {len(items) - MAX_CHILDREN:,} more", summary)
             node.add_leaf(more, data=_UNSET)
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[Any]) -> None:

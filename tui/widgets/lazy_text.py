@@ -6,7 +6,7 @@ the widget asks a second worker for the lines around the viewport and keeps a bo
 cache of them, so memory stays flat however big the file is. Until a window of lines
 arrives its rows are drawn blank; nothing is read on the UI thread.
 
-Artifact text is data: every line goes through `sanitize_line` (escape codes and other
+Artifact text is data: every line goes through `printable_block` (escape codes and other
 control characters become visible symbols) and is never parsed as markup.
 """
 
@@ -28,9 +28,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..shaping.artifact_files import UnreadableArtifact, open_regular
-from ..shaping.artifact_kinds import sanitize_line
-from ..shaping.line_index import MAX_LINE_BYTES, LineIndex, build_index, read_lines
+from ..artifacts.files import UnreadableArtifact, open_regular
+from ..artifacts.line_index import MAX_LINE_BYTES, LineIndex, build_index, read_lines
+from ..shaping.sanitize import printable_block
 
 CACHE_LINES = 3000
 """Lines kept in memory around where the user has been."""
@@ -43,7 +43,7 @@ DisplayLine = tuple[Content, int]
 
 def to_display_lines(texts: Sequence[str], language: str | None) -> list[Content]:
     """Sanitize and (when `language` is known) highlight lines together, one Content each."""
-    clean = [sanitize_line(t) for t in texts]
+    clean = [printable_block(t) for t in texts]
     if not language or not clean:
         return [Content(t) for t in clean]
     lines = highlight("\n".join(clean), language=language).split("\n", allow_blank=True)

@@ -1,68 +1,20 @@
-"""MetricChart: one metric's history for several runs, drawn in the terminal with plotext.
+"""MetricChart: one metric's history for several runs: a title, the cursor readout, the chart.
 
 The chart only draws what it is handed: curves already smoothed and downsampled to about
-twice its width by a worker (plotext rebuilds its picture from every point on each
-render). Gaps (NaN) split a curve into segments, because plotext cannot draw NaN.
+twice its width by a worker, drawn in braille by `BrailleChart`. Gaps (NaN) split a curve.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
-from textual_plotext.plot import Plot
 
-from tui.shaping.downsample import split_segments
-from tui.shaping.formatting import printable
-
-RGB = tuple[int, int, int]
-FloatArray = npt.NDArray[np.float64]
-MARKER = "braille"
-"""Braille dots give 2x4 points per cell, which is why curves are cut to about twice the width."""
-POINT_MARKER = "hd"
-"""A lone point (a one-point history, or one between two gaps) as a visible block, not one dot."""
-DISTINCT_MARKERS: tuple[str, ...] = (MARKER, "dot", "x", "+", "o", "*", "#", "at")
-"""One plotext marker per run when colour cannot tell the runs apart (`NO_COLOR`)."""
-_MARKER_GLYPHS = {MARKER: "⣀", "dot": "•", "at": "@"}
-
-
-def marker_glyph(marker: str) -> str:
-    """The character a plotext marker draws, for the legend."""
-    return _MARKER_GLYPHS.get(marker, marker)
-
-
-@dataclass
-class Curve:
-    """One run's line in a chart; `raw_*` is the unsmoothed curve drawn faintly behind it."""
-
-    run_id: str
-    label: str
-    color: RGB
-    x: FloatArray
-    y: FloatArray
-    points: int
-    """How many points the run logged for this metric (before downsampling)."""
-    faint: RGB | None = None
-    raw_x: FloatArray | None = None
-    raw_y: FloatArray | None = None
-    marker: str = MARKER
-
-
-@dataclass
-class ChartData:
-    metric: str
-    curves: list[Curve]
-    x_label: str
-    log_y: bool = False
-    xticks: tuple[list[float], list[str]] | None = None
-    yticks: tuple[list[float], list[str]] | None = None
-    note: str = ""
+from tui.shaping.curves import MARKER, RGB, ChartData, format_x, marker_glyph, value_at
+from tui.shaping.formatting import format_number
+from tui.shaping.sanitize import cut, printable_line
+from tui.widgets.braille_chart import BrailleChart
 
 
 class MetricChart(Vertical):
@@ -80,7 +32,12 @@ class MetricChart(Vertical):
         background: $boost;
         text-style: bold;
     }
-    MetricChart > PlotextPlot {
+    MetricChart > .metric-chart--readout {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    MetricChart > BrailleChart {
         height: 1fr;
     }
     """
@@ -89,20 +46,35 @@ class MetricChart(Vertical):
         super().__init__(id=id, classes=classes)
         self.metric = metric
         self.data: ChartData | None = None
-        self.segments_drawn = 0
-        """How many line segments the last draw handed to plotext (for tests and curiosity)."""
+        self.cursor: float | None = None
+        """The x of the vertical cursor (in the axis' drawn units), shared by every pane."""
+        self.highlight: str | None = None
+        """A run id drawn on top in full colour while the others are dimmed."""
+        self.hidden: frozenset[str] = frozenset()
+        """Run ids not drawn."""
+        self.cursor_color: RGB | None = None
+        """The cursor line's colour (the theme's foreground), set by the screen."""
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), classes="metric-chart--title")
-        yield PlotextPlot()
+        yield Static(Text(""), classes="metric-chart--readout")
+        yield BrailleChart()
+
+    def on_mount(self) -> None:
+        self.query_one(".metric-chart--readout").display = False
 
     def _title(self) -> Text:
-        """The metric's name as the pane's title; `printable`, as it comes from the store."""
-        return Text(printable(self.metric))
+        """The metric's name as the pane's title; `printable_line`, as it comes from the store."""
+        return Text(printable_line(self.metric))
 
     @property
-    def plot(self) -> PlotextPlot:
-        return self.query_one(PlotextPlot)
+    def segments_drawn(self) -> int:
+        """How many line segments the last drawing drew (for tests and curiosity)."""
+        return self.plot.segments_drawn
+
+    @property
+    def plot(self) -> BrailleChart:
+        return self.query_one(BrailleChart)
 
     def draw(self, data: ChartData) -> None:
         """Replace what the chart shows; call inside `app.batch_update()` when drawing several."""
@@ -114,39 +86,47 @@ class MetricChart(Vertical):
         else:
             title.append(f"  {sum(counts):,} points", style="dim")
         if data.note:
-            title.append(f"  {printable(data.note)}", style="dim")
+            title.append(f"  {printable_line(data.note)}", style="dim")
+        if data.x_label != "step":
+            title.append(f"  x: {printable_line(data.x_label)}", style="dim")
         self.query_one(".metric-chart--title", Static).update(title)
+        self._replot()
 
-        self.segments_drawn = plot_chart(self.plot.plt, data)
-        self.plot.refresh()
+    def show(self, cursor: float | None, highlight: str | None, hidden: frozenset[str]) -> None:
+        """Move the cursor, highlight a run or hide some, without rebuilding the curves."""
+        if (cursor, highlight, hidden) == (self.cursor, self.highlight, self.hidden):
+            return
+        self.cursor, self.highlight, self.hidden = cursor, highlight, hidden
+        if self.data is not None:
+            self._replot()
 
+    def readout(self) -> list[tuple[str, float | None]]:
+        """Each shown run's label and value at the cursor (None where it has no point there)."""
+        if self.data is None or self.cursor is None:
+            return []
+        return [(c.label, value_at(c.full_x, c.full_y, self.cursor) if c.full_x is not None and c.full_y is not None
+                 else None) for c in self.data.curves if c.run_id not in self.hidden]
 
-def plot_chart(plt: Plot, data: ChartData) -> int:
-    """Put `data` on a plotext figure (cleared first); returns how many line segments it drew.
+    def _replot(self) -> None:
+        assert self.data is not None
+        self.plot.show(self.data, self.cursor, self.highlight, self.hidden, self.cursor_color)
+        self._update_readout()
 
-    Raw curves go first so the smoothed ones are drawn over them.
-    """
-    plt.clear_data()
-    plt.clear_figure()
-    plt.xscale("linear")
-    plt.yscale("log" if data.log_y else "linear")
-    plt.xlabel(data.x_label)
-    if data.xticks is not None:
-        plt.xticks(data.xticks[0], data.xticks[1])
-    if data.yticks is not None:
-        plt.yticks(data.yticks[0], data.yticks[1])
-    drawn = 0
-    for curve in data.curves:
-        if curve.raw_x is not None and curve.raw_y is not None and curve.faint is not None:
-            for xs, ys in split_segments(curve.raw_x, curve.raw_y):
-                plt.plot(xs.tolist(), ys.tolist(), color=curve.faint, marker=MARKER)
-                drawn += 1
-    for curve in data.curves:
-        point = POINT_MARKER if curve.marker == MARKER else curve.marker
-        for xs, ys in split_segments(curve.x, curve.y):
-            if xs.size == 1:
-                plt.scatter(xs.tolist(), ys.tolist(), color=curve.color, marker=point)
-            else:
-                plt.plot(xs.tolist(), ys.tolist(), color=curve.color, marker=curve.marker)
-            drawn += 1
-    return drawn
+    def _update_readout(self) -> None:
+        line = self.query_one(".metric-chart--readout", Static)
+        line.display = self.cursor is not None and self.data is not None
+        if self.cursor is None or self.data is None:
+            return
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"@ {format_x(self.cursor, self.data.wall_clock)}", style="bold")
+        for curve in self.data.curves:
+            if curve.run_id in self.hidden:
+                continue
+            value = (value_at(curve.full_x, curve.full_y, self.cursor)
+                     if curve.full_x is not None and curve.full_y is not None else None)
+            r, g, b = curve.color
+            glyph = "━" if curve.marker == MARKER else marker_glyph(curve.marker)
+            text.append(f"  {glyph} ", style=f"rgb({r},{g},{b})")
+            text.append(f"{cut(curve.label, 12)} ", style="bold" if curve.run_id == self.highlight else "")
+            text.append("—" if value is None else format_number(value))
+        line.update(text)

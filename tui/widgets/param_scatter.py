@@ -7,34 +7,11 @@ sideways so they do not hide each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
-import numpy.typing as npt
 from textual_plotext import PlotextPlot
 
-from tui.shaping.formatting import printable
-
-RGB = tuple[int, int, int]
-FloatArray = npt.NDArray[np.float64]
-
-
-@dataclass
-class ScatterData:
-    param: str
-    metric: str
-    x: FloatArray
-    y: FloatArray
-    names: list[str]
-    color: RGB
-    best_color: RGB
-    best: int | None = None
-    """Index of the best point, when the metric's name says which direction is better."""
-    xticks: tuple[list[float], list[str]] | None = None
-    log_y: bool = False
-    note: str = ""
-    categorical: bool = False
-    categories: list[str] = field(default_factory=list)
+from tui.shaping.sanitize import printable_line
+from tui.shaping.scatter import ScatterData
 
 
 class ParamScatter(PlotextPlot):
@@ -56,11 +33,11 @@ class ParamScatter(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.xlabel(printable(data.param))
-        plt.ylabel(printable(data.metric))
+        plt.xlabel(printable_line(data.param))
+        plt.ylabel(printable_line(data.metric))
         plt.yscale("log" if data.log_y else "linear")
         if data.xticks is not None:
-            plt.xticks(data.xticks[0], [printable(label) for label in data.xticks[1]])
+            plt.xticks(data.xticks[0], [printable_line(label) for label in data.xticks[1]])
         ok = np.isfinite(data.x) & np.isfinite(data.y)
         if data.log_y:
             ok &= data.y > 0

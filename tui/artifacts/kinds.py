@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePath
 
-from .formatting import printable
-
 HEAD_BYTES = 8192
 """How much of a file kind detection looks at."""
 
@@ -125,7 +123,8 @@ def detect_kind(name: str, head: bytes, *, size: int | None = None) -> KindGuess
     suffix = PurePath(base.lower()).suffix
     truncated = size is None or size > len(head)
     if suffix in UNSAFE_EXTENSIONS:
-        return KindGuess(ArtifactKind.UNSAFE, note=f"{UNSAFE_EXTENSIONS[suffix]}: not loaded, loading it could run code")
+        note = f"{UNSAFE_EXTENSIONS[suffix]}: not loaded, loading it could run code"
+        return KindGuess(ArtifactKind.UNSAFE, note=note)
     if looks_like_pickle(head):
         return KindGuess(ArtifactKind.UNSAFE, note="looks like a Python pickle: not loaded, loading it could run code")
     if base == "MLmodel":
@@ -139,7 +138,8 @@ def detect_kind(name: str, head: bytes, *, size: int | None = None) -> KindGuess
         return KindGuess(ArtifactKind.BINARY, note="a zip archive (not opened)")
     if not looks_like_text(head):
         return KindGuess(ArtifactKind.BINARY)
-    note = "" if valid_utf8(head, truncated) else "not valid UTF-8: undecodable bytes are shown as \N{REPLACEMENT CHARACTER}"
+    bad_utf8 = "not valid UTF-8: undecodable bytes are shown as \N{REPLACEMENT CHARACTER}"
+    note = "" if valid_utf8(head, truncated) else bad_utf8
     language = language_for(base)
     if suffix == ".json":
         return KindGuess(ArtifactKind.JSON, language="json", note=note)
@@ -150,11 +150,6 @@ def detect_kind(name: str, head: bytes, *, size: int | None = None) -> KindGuess
     if suffix == ".tsv" or suffix == ".tab":
         return KindGuess(ArtifactKind.TSV, note=note)
     return KindGuess(ArtifactKind.TEXT, language=language, note=note)
-
-
-def sanitize_line(line: str, tab_size: int = 4) -> str:
-    """A line of artifact text made safe to draw: tabs expanded, then `printable`."""
-    return printable(line.expandtabs(tab_size)) if "\t" in line else printable(line)
 
 
 def human_size(n: int | None) -> str:

@@ -18,7 +18,7 @@ SAMPLE_CHARS = 2 * 1024 * 1024
 MAX_COLUMNS = 200
 """Columns shown; a table preview measures every cell on the UI thread."""
 MAX_CELLS = 20_000
-"""Rows shown are cut so rows × columns stays under this."""
+"""Rows shown are cut so rows times columns stays under this."""
 COUNT_CHUNK = 1024 * 1024
 
 
@@ -90,7 +90,7 @@ def sample_delimited(fh: TextIO, delimiter: str, *, max_rows: int = SAMPLE_ROWS,
     """Read the header and up to `max_rows` rows of a delimited file opened with `newline=""`.
 
     Bounded in time and memory whatever the file: at most `max_chars` are read, at most
-    `max_columns` columns kept, and rows cut so rows × columns stays under `MAX_CELLS`.
+    `max_columns` columns kept, and rows cut so rows times columns stays under `MAX_CELLS`.
     Rows shorter than the header are padded, longer ones get extra `column N` headers;
     a malformed file yields what was read plus a problem.
     """
@@ -176,7 +176,7 @@ def sample_parquet(path: str | os.PathLike[str], *, max_rows: int = SAMPLE_ROWS)
     Raises ImportError when pyarrow is not installed; pyarrow reads only the first row group's
     batch, not the file.
     """
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # type: ignore[import-not-found,unused-ignore]
 
     pf = pq.ParquetFile(path)
     columns = list(pf.schema_arrow.names)

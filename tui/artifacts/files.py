@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import os
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from .artifact_kinds import HEAD_BYTES, ArtifactKind, detect_kind, human_size
+import yaml
+
+from .data_diff import document_changes, folder_changes, table_changes
+from .kinds import HEAD_BYTES, ArtifactKind, detect_kind, human_size
 
 HASH_CHUNK = 1024 * 1024
 DIFF_MAX_BYTES = 4 * 1024 * 1024
 """Text files bigger than this are compared by size and hash, not diffed line by line."""
 DIFF_MAX_LINES = 20_000
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class UnreadableArtifact(Exception):
@@ -133,7 +138,8 @@ def open_regular(path: Path) -> BinaryIO:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError as exc:
         if os.path.islink(path):
-            raise UnreadableArtifact(f"broken symlink: {path.name} points to {os.readlink(path)}, which does not exist") from exc
+            target = os.readlink(path)
+            raise UnreadableArtifact(f"broken symlink: {path.name} points to {target}, which does not exist") from exc
         raise UnreadableArtifact(f"{path.name} does not exist (any more)") from exc
     except PermissionError as exc:
         raise UnreadableArtifact(f"permission denied: cannot read {path}") from exc
@@ -187,6 +193,23 @@ class ArtifactComparison:
     """(what, this run, other run) rows for binaries or big files."""
 
 
+def _data_changes(kind_a: ArtifactKind, kind_b: ArtifactKind, text_a: str, text_b: str) -> list[str] | None:
+    """The changes as data for two JSON/YAML documents or two CSV/TSV tables, else None (also
+    when one does not parse)."""
+    if kind_a is not kind_b:
+        return None
+    if kind_a in (ArtifactKind.CSV, ArtifactKind.TSV):
+        return table_changes(text_a, text_b, "," if kind_a is ArtifactKind.CSV else "\t")
+    if kind_a not in (ArtifactKind.JSON, ArtifactKind.YAML):
+        return None
+    try:
+        if kind_a is ArtifactKind.JSON:
+            return document_changes(json.loads(text_a), json.loads(text_b))
+        return document_changes(yaml.load(text_a, Loader=YAML_LOADER), yaml.load(text_b, Loader=YAML_LOADER))
+    except (ValueError, RecursionError, yaml.YAMLError):
+        return None
+
+
 def _size_fact(size: int) -> str:
     """`356 B`, or `1.5 KB (1,536 B)` when the short form rounds the exact size away."""
     short = human_size(size)
@@ -201,9 +224,18 @@ def compare_artifacts(
     mine: Path, other: Path, *, label: str, mine_name: str, other_name: str,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> ArtifactComparison:
-    """Compare the same artifact (`label`, its relative path) in two runs."""
+    """Compare the same artifact (`label`, its relative path) in two runs: folders by their
+    files, JSON/YAML by key and CSV/TSV by cell (then as text), other text as text, the rest
+    by size and hash."""
     if not os.path.lexists(other):
         return ArtifactComparison("missing", f"{other_name} has no {label}")
+    if os.path.isdir(mine) and not os.path.islink(mine) and os.path.isdir(other) and not os.path.islink(other):
+        changes = folder_changes(mine, other, cancelled)
+        if not changes:
+            return ArtifactComparison("identical", f"{label}/ holds the same files, of the same sizes, in both runs")
+        files = f"{len(changes):,} file{'s' if len(changes) != 1 else ''}"
+        return ArtifactComparison("different", f"{label}/ differs ({files})",
+                                  diff=[f"# {label}/ compared by file: - this run, + the other run", *changes])
     try:
         head_a, st_a = _describe(mine)
     except UnreadableArtifact as exc:
@@ -226,8 +258,17 @@ def compare_artifacts(
         diff = list(difflib.unified_diff(text_a, text_b, f"{mine_name}/{label}", f"{other_name}/{label}",
                                          lineterm="", n=3))
         if len(diff) > DIFF_MAX_LINES:
-            diff = diff[:DIFF_MAX_LINES] + [f"… diff cut at {DIFF_MAX_LINES:,} lines"]
-        return ArtifactComparison("different", f"{label} differs ({len(diff):,} diff lines)", diff=diff)
+            diff = [*diff[:DIFF_MAX_LINES], f"… diff cut at {DIFF_MAX_LINES:,} lines"]
+        data = _data_changes(kind_a, kind_b, "\n".join(text_a), "\n".join(text_b))
+        message = f"{label} differs ({len(diff):,} diff lines)"
+        if data is not None:
+            count = f"{len(data):,} change{'s' if len(data) != 1 else ''}"
+            message = f"{label} differs as data ({count}) and as text ({len(diff):,} diff lines)"
+            if not data:
+                message = f"{label} holds the same data, written differently ({len(diff):,} diff lines)"
+            diff = [f"# {label} compared as data: ~ changed, - this run only, + the other run only", *data,
+                    "", "# as text", *diff]
+        return ArtifactComparison("different", message, diff=diff)
     hash_a = sha256_file(mine, cancelled=cancelled) or "?"
     hash_b = sha256_file(other, cancelled=cancelled) or "?"
     facts = [("size", _size_fact(st_a.st_size), _size_fact(st_b.st_size)), ("sha256", hash_a, hash_b)]

@@ -1,0 +1,78 @@
+"""Round axis ticks: integers for steps, 1-2-5 multiples, decades for log axes, clock times.
+
+Plain functions (no Textual, no Rich): the charts' worker calls them and tests check them directly.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+
+def time_unit(span: float) -> tuple[str, float]:
+    if span >= 2 * 3600:
+        return "h", 3600.0
+    if span >= 120:
+        return "min", 60.0
+    return "s", 1.0
+
+
+def wall_ticks(lo: float, hi: float, count: int = 4) -> tuple[list[float], list[str]]:
+    """Evenly spaced ticks labelled with local clock time (date too when the span is over a day)."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [], []
+    if hi <= lo:
+        hi = lo + 1.0
+    span = hi - lo
+    fmt = "%m-%d %H:%M" if span > 86400 else "%H:%M" if span > 600 else "%H:%M:%S"
+    ticks = [lo + span * i / (count - 1) for i in range(count)]
+    return ticks, [time.strftime(fmt, time.localtime(t)) for t in ticks]
+
+
+LOG_TICKS_MOST = 6
+
+
+def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Round ticks between `lo` and `hi` (both > 0) for a log y axis: powers of ten when the
+    range spans at least three of them, else 1, 2 and 5 times them, else every digit of the
+    decade; a range too narrow for any of these gets evenly spaced round ticks."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo <= 0 or hi < lo:
+        return [], []
+    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    ticks: list[float] = []
+    for mults in ((1,), (1, 2, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9)):
+        found = [m * 10.0**e for e in range(first, last + 1) for m in mults
+                 if lo * (1 - 1e-9) <= m * 10.0**e <= hi * (1 + 1e-9)]
+        if len(found) > LOG_TICKS_MOST:
+            ticks = ticks or found[:: math.ceil(len(found) / LOG_TICKS_MOST)]
+            break
+        ticks = found
+        if len(ticks) >= 3:
+            break
+    if len(ticks) < 2:
+        ticks = [lo] if lo == hi else linear_ticks(lo, hi)
+    return ticks, [f"{t:.6g}" for t in ticks]
+
+
+def linear_ticks(lo: float, hi: float) -> list[float]:
+    """Multiples of a round step (1, 2 or 5 times a power of ten) from `lo` to `hi`: 2 to 5 of them."""
+    raw = (hi - lo) / 4
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
+    digits = max(0, -math.floor(math.log10(step)))
+    first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+    return [round(k * step, digits) for k in range(first, last + 1)]
+
+
+def step_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Integer ticks for integer steps: a round whole step (1, 2 or 5 times a power of ten, at
+    least 1), labelled as integers, so step 3 never reads 2.8."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [], []
+    lo, hi = math.floor(lo), math.ceil(hi)
+    if hi - lo < 4:
+        ticks = [float(t) for t in range(int(lo), int(hi) + 1)]
+    else:
+        ticks = [float(round(t)) for t in linear_ticks(lo, hi)]
+        ticks = sorted(set(ticks))
+    return ticks, [str(int(t)) for t in ticks]

@@ -1,0 +1,119 @@
+"""RunLegend: which colour (and marker) is which run, on at most two lines whatever the count.
+
+Twenty runs do not fit in two lines at 80 columns: the legend shows as many as fit and
+`+n more`, always keeping the highlighted run in view. The highlighted run is bold and marked
+`▸`; runs hidden from the charts are struck through.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.color import Color
+from textual.widgets import Static
+
+from ..shaping.curves import RGB, marker_glyph
+from ..shaping.sanitize import cut
+
+NAME_WIDTH = 24
+PALETTE_VARIABLES = ("primary", "accent", "success", "error", "secondary", "warning", "foreground")
+"""Theme variables that give the run colours, in order; repeated lightened and darkened for many runs."""
+FAINT = 0.6
+"""How far the raw curve behind a smoothed one (and a dimmed run) is blended into the background."""
+
+
+def theme_palette(variables: dict[str, str]) -> list[RGB]:
+    """Run colours from the theme's variables, so every theme (light ones too) gets its own."""
+    base: list[Color] = []
+    for var in PALETTE_VARIABLES:
+        if var in variables:
+            c = Color.parse(variables[var])
+            if all(c.rgb != b.rgb for b in base):
+                base.append(c)
+    if not base:
+        base = [Color.parse("ansi_default")]
+    return [c.rgb for c in base] + [c.lighten(0.2).rgb for c in base] + [c.darken(0.2).rgb for c in base]
+
+
+def faint_palette(colors: list[RGB], variables: dict[str, str]) -> list[RGB]:
+    """`colors` blended towards the theme's surface: raw curves behind smoothed ones, dimmed runs."""
+    background = Color.parse(variables.get("surface", "black"))
+    return [Color(*rgb).blend(background, FAINT).rgb for rgb in colors]
+
+
+@dataclass
+class LegendEntry:
+    name: str
+    color: RGB
+    marker: str | None = None
+    """A plotext marker whose glyph tells the run apart without colour; None: a plain line."""
+    highlighted: bool = False
+    hidden: bool = False
+
+    def text(self) -> Text:
+        line = "━━" if self.marker is None else marker_glyph(self.marker) * 2
+        out = Text()
+        r, g, b = self.color
+        out.append(("▸" if self.highlighted else "") + f"{line} ", style=f"rgb({r},{g},{b})")
+        style = "bold" if self.highlighted else "strike dim" if self.hidden else ""
+        out.append(cut(self.name, NAME_WIDTH), style=style)
+        return out
+
+
+class RunLegend(Static):
+    DEFAULT_CSS = """
+    RunLegend {
+        height: auto;
+        max-height: 3;
+        padding: 0 1;
+    }
+    """
+
+    def show_runs(self, entries: list[LegendEntry], note: str = "", width: int = 0) -> None:
+        """Draw `entries` packed into two lines of `width` cells (the widget's own width when 0),
+        `+n more` for those that do not fit (the highlighted one always does), then `note`."""
+        room = max(20, (width or self.size.width or 80) - 2)
+        texts = [e.text() for e in entries]
+        order = list(range(len(entries)))
+        marked = next((i for i, e in enumerate(entries) if e.highlighted), None)
+        lines = pack_lines([t.cell_len for t in texts], room, LINES, marked)
+        legend = Text(no_wrap=True, overflow="ellipsis")
+        shown = sum(len(line) for line in lines)
+        for n, line in enumerate(lines):
+            if n:
+                legend.append("\n")
+            for k, index in enumerate(line):
+                legend.append("  " if k else "")
+                legend.append_text(texts[order[index]])
+        if shown < len(entries):
+            legend.append(f"  +{len(entries) - shown} more", style="dim")
+        if note:
+            legend.append("\n" + note, style="dim")
+        self.update(legend)
+
+
+LINES = 2
+
+
+def pack_lines(widths: list[int], room: int, lines: int, keep: int | None = None) -> list[list[int]]:
+    """Entry indexes in order, packed into at most `lines` lines of `room` cells (2 between
+    entries), leaving `+n more` room on the last line when not all fit; `keep` is always in."""
+    more = 12
+    out: list[list[int]] = [[]]
+    used = 0
+    for index, width in enumerate(widths):
+        need = width + (2 if out[-1] else 0)
+        last = len(out) == lines
+        reserve = more if last and index < len(widths) - 1 else 0
+        if used + need + reserve > room and out[-1]:
+            if last:
+                break
+            out.append([])
+            used, need = 0, width
+        out[-1].append(index)
+        used += need
+    placed = [i for line in out for i in line]
+    if keep is not None and keep not in placed and placed:
+        out[-1][-1] = keep
+    return out
