@@ -328,6 +328,8 @@ def infer_running_status(rec: RunRecord, now: float) -> str:
         except (OSError, ValueError, OverflowError):
             return "running"  # cannot tell: do not call a live run dead
     heartbeat = rec.get("heartbeat")
+    if heartbeat is None and pid is not None:  # a tracktui run without a summary yet: created is its last sign
+        heartbeat = rec.get("created")
     if heartbeat and now - float(heartbeat) > fmt.HEARTBEAT_STALE:
         return "crashed"
     return "running"

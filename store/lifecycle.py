@@ -100,6 +100,22 @@ def open_runs() -> Iterator[Run]:
     yield from _flusher.runs()
 
 
+def outcome(exc_type: type[BaseException] | None, exc: BaseException | None,
+            tb: TracebackType | None) -> tuple[str, str | None]:
+    """The status and error a run ends with when its `with` block ends this way."""
+    if exc_type is None:
+        return "finished", None
+    if issubclass(exc_type, KeyboardInterrupt):
+        return "killed", "KeyboardInterrupt"
+    if issubclass(exc_type, SystemExit):
+        code = getattr(exc, "code", None)
+        killed = killed_by()
+        if killed:
+            return "killed", killed
+        return ("finished", None) if code in (0, None) else ("failed", f"SystemExit: {code}")
+    return "failed", "".join(traceback.format_exception(exc_type, exc, tb))
+
+
 def killed_by() -> str | None:
     """`SIGTERM` or `KeyboardInterrupt` when the process is being stopped by one, else None."""
     return _killed_by[0] if _killed_by else None
