@@ -8,7 +8,8 @@ never trusted: every entry is validated on load and a bad one costs a re-read):
 - `SnapshotIndex`, for a store read in bulk (MLflow's SQLite database): one signature of the
   whole store and the records of its last query.
 
-Either is only a cache: deleting it never changes an answer.
+Either is only a cache: deleting it never changes an answer. `FolderRunStore` is the
+`RunStore` part that lists through a `UnitIndex`; a kind of it only scans and reads folders.
 """
 
 from __future__ import annotations
