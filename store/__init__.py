@@ -17,15 +17,15 @@ from typing import Any
 from .base import RunDetail, RunStore
 from .errors import NotAStoreError, RunFinishedError, RunLockedError, RunNotFoundError, StoreError
 from .format import DEFAULT_STORE_DIR, FORMAT_VERSION, STORE_ENV, resolve_root
-from .reader import TrackStore
 from .lifecycle import active_run, install_exit_hooks, push_active
+from .reader import TrackStore
 from .writer import Run
 
 __all__ = [
     "DEFAULT_STORE_DIR", "FORMAT_VERSION", "STORE_ENV", "NotAStoreError", "Run", "RunDetail",
     "RunFinishedError", "RunLockedError", "RunNotFoundError", "RunStore", "StoreError", "TrackStore",
-    "active_run", "log_artifact", "log_dict", "log_metric", "log_metrics", "log_param", "log_params",
-    "log_text", "open_store", "set_tag", "set_tags", "start_run", "finish", "resolve_root",
+    "active_run", "finish", "log_artifact", "log_dict", "log_metric", "log_metrics", "log_param",
+    "log_params", "log_text", "open_store", "resolve_root", "set_tag", "set_tags", "start_run",
 ]
 
 

@@ -1,43 +1,72 @@
-"""The reader interface every kind of store sits behind, and the listing cache they share.
+"""The reader interface every kind of store sits behind: `RunStore`, `RunRecord`, `RunDetail`.
 
-The app, `tracktui ls` and `tracktui diff` only ever talk to `RunStore`. A store kind
-says which run units exist and how to read one into a *record* (a small JSON-able dict);
-this module keeps those records in a persistent index validated against stat signatures,
-so a cold start reads only what changed since the last one.
+The app, `tracktui ls` and `tracktui diff` only ever talk to `RunStore`. A store kind keeps
+its runs' listing *records* (`RunRecord`, small JSON-able dicts) up to date in `_sync`, and
+reads one run whole in `run` and its metric points in `history`. The parts a kind may use
+live beside this module: `store/index.py` (a listing cache validated against stat
+signatures, so a cold start reads only what changed) and `store/frame.py` (records to frames).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import re
+import abc
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from . import format as fmt
-from . import safe_read
 from .errors import RunNotFoundError
+from .frame import BASE_COLUMNS, EXTRA_COLUMNS, METRIC_STATS, build_runs_frame, history_frame, natural_key
 from .process import hostname, pid_alive
 
 if TYPE_CHECKING:
     import pandas as pd
 
-INDEX_VERSION = 4
-"""4: per-file signatures and the run folder's own (edits are new files), and records carry `parent`."""
-INDEX_SAVE_INTERVAL = 30.0
-"""A live store changes every few seconds; rewriting a large index that often would cost more than it saves."""
-STALE_TEMPORARY_SECONDS = 300.0
-"""An index temporary this old belongs to a save that was killed (a save takes well under a second)."""
-RACY_SECONDS = 2.0
-"""A folder changed this close to when we read it may change again within the same mtime tick."""
+    from .index import CacheFile
 
-BASE_COLUMNS = ("run_id", "experiment", "name", "status", "created", "ended", "duration")
-EXTRA_COLUMNS = ("host", "user", "reason")
-METRIC_STATS = ("last", "min", "max")
+__all__ = [
+    "BASE_COLUMNS", "EXTRA_COLUMNS", "METRIC_STATS", "RunDetail", "RunRecord", "RunStore", "damaged_record",
+    "history_frame", "infer_running_status", "natural_key", "valid_record",
+]
+
+
+class _RunRecordFields(TypedDict):
+    run_id: str
+    experiment: str
+    name: str
+    status: str
+    """One of `fmt.STATUSES` as the files say; `crashed` and `deleted` are inferred by `RunStore.status_of`."""
+    reason: str | None
+    """Why a run is damaged, or what of it could not be read."""
+    created: float | None
+    ended: float | None
+    host: str | None
+    user: str | None
+    pid: int | None
+    pid_start: int | None
+    heartbeat: float | None
+    params: dict[str, Any]
+    """Flattened (`model.type`), one table cell each: str, int, float, bool or None."""
+    tags: dict[str, str]
+    metrics: dict[str, dict[str, Any]]
+    """Per key: `last`, `min`, `max` and what else the store knows (`last_step`, `count`, ...)."""
+
+
+class RunRecord(_RunRecordFields, total=False):
+    """What a listing holds of one run; stored as is in the listing cache, so plain JSON.
+
+    MLflow's readers add the fields below (see `store/mlflow_common.build_record`).
+    """
+
+    parent: str | None
+    """The run this one was started under (`tracktui run`), if any."""
+    system_tags: dict[str, str]
+    experiment_id: str | None
+    deleted: bool
+    mlflow: dict[str, Any]
 
 
 @dataclass
@@ -83,48 +112,63 @@ class RunDetail:
         return self.store.history(self.run_id, keys)
 
 
-class RunStore:
-    """A readable store of runs. Subclasses implement `_scan`, `_read_record`, `run`, `history`."""
+class RunStore(abc.ABC):
+    """A readable store of runs.
+
+    A kind implements `_sync` and `_all_records` (the listing), `run` and `history`; it may
+    keep a listing cache (`_cache`, see store/index.py), which `_load` reads once before
+    the first `_sync` and `refresh` saves now and then.
+    """
 
     kind = "base"
-    writes_index_in_store = False
     metric_stats: tuple[str, ...] = METRIC_STATS
     """Which of last/min/max the listing knows (MLflow's SQL store keeps only the latest)."""
 
+    _cache: CacheFile | None = None
+
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._entries: dict[str, dict[str, Any]] = {}
-        self._by_id: dict[str, str] = {}
+        self._by_id: dict[str, RunRecord] = {}
+        """The listed (visible) runs by id."""
         self._frames: dict[str, pd.DataFrame] = {}
         self._statuses: dict[str, str] = {}
         self._loaded = False
-        self._index_dirty = False
-        self._saved_at = 0.0
         self._lock = threading.RLock()
         """The app refreshes from one worker thread while screens read runs from others."""
 
     # -- what a store kind provides ------------------------------------------------------
 
-    def _scan(self) -> dict[str, list[int]]:
-        """Every run unit in the store with a cheap signature (stat numbers) that changes with it."""
-        raise NotImplementedError
+    def _load(self) -> None:
+        """Read the listing cache, when the kind keeps one; called once, before the first `_sync`."""
+        if self._cache is not None:
+            self._cache.load()
 
-    def _read_record(self, unit: str) -> dict[str, Any]:
-        """Read one run unit into a record; a damaged run gives status 'damaged' and a reason."""
-        raise NotImplementedError
+    @abc.abstractmethod
+    def _sync(self, now: float) -> set[str]:
+        """Bring the records up to date with the store; return the ids of runs added, changed or removed."""
 
+    @abc.abstractmethod
+    def _all_records(self) -> Iterable[RunRecord]:
+        """Every record the store holds, those `_visible` hides included."""
+
+    @abc.abstractmethod
     def run(self, run_id: str) -> RunDetail:
-        raise NotImplementedError
+        """One run with everything the detail screens show; RunNotFoundError when it is not listed."""
 
+    @abc.abstractmethod
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
-        raise NotImplementedError
+        """Long frame `key, step, time, value` of the run's metric points (of `keys` only, when given)."""
+
+    def _visible(self, record: RunRecord) -> bool:
+        """Whether a record is listed at all (MLflow keeps deleted runs, which are hidden by default)."""
+        return True
 
     # -- listing -------------------------------------------------------------------------
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self) -> list[RunRecord]:
         with self._lock:
             self._ensure_loaded()
-            return [entry["record"] for entry in self._entries.values() if self._visible(entry["record"])]
+            return [rec for rec in self._all_records() if self._visible(rec)]
 
     def run_ids(self) -> list[str]:
         self._ensure_loaded()
@@ -141,7 +185,7 @@ class RunStore:
                 raise ValueError(f"metric_stat must be one of {METRIC_STATS}, got {metric_stat!r}")
             self._ensure_loaded()
             if metric_stat not in self._frames:
-                self._frames[metric_stat] = self._build_frame(metric_stat)
+                self._frames[metric_stat] = build_runs_frame(self.records(), self.status_of, metric_stat)
             frame = self._frames[metric_stat].copy()
             running = (frame["status"] == "running").to_numpy()
             if running.any():
@@ -155,65 +199,8 @@ class RunStore:
             counts[rec.get("experiment") or ""] = counts.get(rec.get("experiment") or "", 0) + 1
         return dict(sorted(counts.items()))
 
-    def status_of(self, record: dict[str, Any]) -> str:
+    def status_of(self, record: RunRecord) -> str:
         return self._statuses.get(record["run_id"]) or record.get("status") or "damaged"
-
-    def _build_frame(self, stat: str) -> pd.DataFrame:
-        """Column-wise: a list per column is several times faster than a list of row dicts."""
-        import numpy as np
-        import pandas as pd
-
-        records = self.records()
-        n = len(records)
-        base: dict[str, list[Any]] = {c: [None] * n for c in (*BASE_COLUMNS, *EXTRA_COLUMNS, "heartbeat")
-                                      if c != "duration"}
-        params: dict[str, list[Any]] = {}
-        metrics: dict[str, Any] = {}
-        tags: dict[str, list[Any]] = {}
-        parents: list[Any] = [None] * n
-        for i, rec in enumerate(records):
-            parents[i] = rec.get("parent") or (rec.get("system_tags") or {}).get("mlflow.parentRunId")
-            for col in ("run_id", "experiment", "name", "created", "ended", "host", "user", "reason", "heartbeat"):
-                base[col][i] = rec.get(col)
-            base["status"][i] = self.status_of(rec)
-            for k, v in (rec.get("params") or {}).items():
-                col = params.get(k)
-                if col is None:
-                    col = params[k] = [None] * n
-                col[i] = v
-            for k, summary in (rec.get("metrics") or {}).items():
-                arr = metrics.get(k)
-                if arr is None:
-                    arr = metrics[k] = np.full(n, np.nan)
-                value = summary.get(stat)
-                if isinstance(value, (int, float)):
-                    arr[i] = value
-            for k, v in (rec.get("tags") or {}).items():
-                col = tags.get(k)
-                if col is None:
-                    col = tags[k] = [None] * n
-                col[i] = v
-        created = np.array([np.nan if v is None else v for v in base.pop("created")], dtype=float)
-        ended = np.array([np.nan if v is None else v for v in base.pop("ended")], dtype=float)
-        heartbeat = np.array([np.nan if v is None else v for v in base.pop("heartbeat")], dtype=float)
-        # A crashed run never wrote `ended`; its last heartbeat is when it was last seen alive.
-        duration = np.where(np.isnan(ended), heartbeat, ended) - created
-        columns: dict[str, Any] = {
-            "run_id": base["run_id"], "experiment": base["experiment"], "name": base["name"],
-            "status": base["status"], "created": created, "ended": ended, "duration": duration,
-        }
-        # object arrays keep ints as ints: pandas would turn [30, None] into [30.0, nan]
-        columns.update((f"params.{k}", _objects(params[k])) for k in sorted(params, key=natural_key))
-        columns.update((f"metrics.{k}", metrics[k]) for k in sorted(metrics, key=natural_key))
-        columns.update((f"tags.{k}", tags[k]) for k in sorted(tags, key=natural_key))
-        columns.update((c, base[c]) for c in EXTRA_COLUMNS)
-        if any(parents):  # only stores with nested runs get the column (group by parent)
-            columns["parent"] = _objects(parents)
-        frame = pd.DataFrame(columns, copy=False)
-        if n:
-            order = np.argsort(-np.nan_to_num(created, nan=-np.inf), kind="stable")
-            frame = frame.take(order).reset_index(drop=True)
-        return frame
 
     # -- finding a run -------------------------------------------------------------------
 
@@ -233,7 +220,8 @@ class RunStore:
                 raise RunNotFoundError(f"{ref!r} matches {len(prefixed) + len(named)} runs; give more of the id")
             raise RunNotFoundError(f"no run with id, id prefix or name {ref!r} in {self.root}")
 
-    def _unit_of(self, run_id: str) -> str:
+    def _listed(self, run_id: str) -> RunRecord:
+        """The listing record of a run; RunNotFoundError when it is not listed."""
         with self._lock:
             self._ensure_loaded()
             try:
@@ -241,82 +229,34 @@ class RunStore:
             except KeyError:
                 raise RunNotFoundError(f"no run {run_id!r} in {self.root}") from None
 
-    # -- the index -----------------------------------------------------------------------
+    # -- keeping up to date ----------------------------------------------------------------
 
     def _ensure_loaded(self) -> None:
         if not self._loaded:
-            self._entries = self._load_index()
-            self._loaded = True
             self.refresh()
 
     def refresh(self) -> set[str]:
         """Re-read only the runs whose files changed; return the ids that were added, changed or removed."""
         with self._lock:
-            if not self._loaded:
-                self._ensure_loaded()
-                return set(self._by_id)
             now = time.time()
-            changed, dirty = self._read_changes(now)
+            first = not self._loaded
+            if first:
+                self._loaded = True
+                self._load()
+            changed = self._sync(now)
             changed |= self._update_statuses(now)
             if changed or not self._by_id:
-                self._by_id = {e["record"]["run_id"]: unit for unit, e in self._entries.items()
-                               if self._visible(e["record"])}
+                self._by_id = {rec["run_id"]: rec for rec in self._all_records() if self._visible(rec)}
                 self._frames.clear()
-            self._index_dirty |= dirty
-            if self._index_dirty and (self._saved_at == 0.0 or now - self._saved_at > INDEX_SAVE_INTERVAL):
-                self.save_index()
-            return changed
-
-    def _read_changes(self, now: float) -> tuple[set[str], bool]:
-        """Bring `_entries` up to date; return the run ids whose records changed and whether any entry did.
-
-        The default compares `_scan()` signatures; a store that can only re-query in bulk
-        (MLflow's SQL store) overrides this and keeps the rest of `refresh`.
-        """
-        scanned = self._scan()
-        changed: set[str] = set()
-        dirty = False
-        entries = self._entries
-        for unit in list(entries):
-            if unit not in scanned:
-                changed.add(entries.pop(unit)["record"]["run_id"])
-                dirty = True
-        for unit, sig in scanned.items():
-            entry = entries.get(unit)
-            if entry is not None and entry["sig"] == sig and entry["read_at"] - self._sig_time(sig) > RACY_SECONDS:
-                continue
-            record = self._read_record_safely(unit)
-            if entry is None or entry["record"] != record:
-                changed.add(record["run_id"])
-            entries[unit] = {"sig": sig, "read_at": now, "record": record}
-            dirty = True
-        return changed, dirty
-
-    def _sig_time(self, sig: list[int]) -> float:
-        """When the files behind a signature last changed (seconds); the default takes its first number."""
-        return sig[0] / 1e9
-
-    def _read_record_safely(self, unit: str) -> dict[str, Any]:
-        """`_read_record`, except that nothing a run's files hold can escape: one bad run is one damaged row."""
-        try:
-            record = self._read_record(unit)
-            if valid_record(record):
-                return record
-            problem = "its files give a record of the wrong shape"
-        except (Exception, RecursionError) as exc:  # noqa: BLE001 - the listing must survive any one run
-            problem = f"unreadable ({type(exc).__name__}: {str(exc)[:80]})"
-        return damaged_record(unit.rsplit("/", 1)[-1], unit.rsplit("/", 1)[0] if "/" in unit else "", problem)
-
-    def _visible(self, record: dict[str, Any]) -> bool:
-        """Whether a record is listed at all (MLflow keeps deleted runs, which are hidden by default)."""
-        return True
+            if self._cache is not None:
+                self._cache.save_if_due(now)
+            return set(self._by_id) if first else changed
 
     def _update_statuses(self, now: float) -> set[str]:
         """Infer 'crashed' for runs that say running but whose writer is gone."""
         changed = set()
         statuses: dict[str, str] = {}
-        for entry in self._entries.values():
-            rec = entry["record"]
+        for rec in self._all_records():
             if rec.get("status") != "running":
                 continue
             status = infer_running_status(rec, now)
@@ -326,81 +266,20 @@ class RunStore:
         self._statuses = statuses
         return changed
 
-    def index_path(self) -> Path:
-        if self.writes_index_in_store and os.access(self.root, os.W_OK):
-            return self.root / ".tracktui-index.json"
-        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tracktui"
-        digest = hashlib.sha1(str(self.root.resolve()).encode()).hexdigest()[:16]
-        return cache / f"index-{self.kind}-{digest}.json"
+    # -- the listing cache ---------------------------------------------------------------
 
-    def _load_index(self) -> dict[str, dict[str, Any]]:
-        try:
-            data = safe_read.read_json(self.index_path(), cap=None, depth=None)  # valid_entry checks each
-            if data.get("version") != INDEX_VERSION or data.get("kind") != self.kind:
-                return {}
-            entries = data["entries"]
-            if not isinstance(entries, dict):
-                return {}
-            # Valid JSON with one odd value must cost one re-read, not the listing.
-            return {unit: entry for unit, entry in entries.items() if valid_entry(entry)}
-        except (OSError, ValueError, KeyError, AttributeError, TypeError, RecursionError):
-            return {}  # missing or corrupt: it is only a cache, rebuild it
+    def index_path(self) -> Path | None:
+        """Where the listing cache is kept (None for a kind without one)."""
+        return None if self._cache is None else self._cache.path
 
     def save_index(self) -> None:
         """Write the listing cache now (the app calls this on exit so the next start is fast)."""
         with self._lock:
-            self._write_index()
-
-    def _write_index(self) -> None:
-        self._saved_at = time.time()
-        self._index_dirty = False
-        path = self.index_path()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fmt.atomic_write_text(
-                path, json.dumps({"version": INDEX_VERSION, "kind": self.kind, "entries": self._entries},
-                                 separators=(",", ":")), fsync=False)
-        except (OSError, TypeError, ValueError, RecursionError):
-            pass  # a read-only store and no cache dir, or an odd value: we just re-read next time
-        remove_stale_temporaries(path)
-
-
-def remove_stale_temporaries(path: Path, now: float | None = None) -> int:
-    """Remove `.<index name>.*.tmp` files beside `path` older than STALE_TEMPORARY_SECONDS; return how many.
-
-    A save killed between writing its temporary and renaming it leaves a file as large as
-    the index; nothing else would ever remove it. Young ones may belong to a save going on
-    in another process, so they stay.
-    """
-    now = time.time() if now is None else now
-    prefixes = (f".{path.name}.", f"{path.name}.")  # `atomic_write_text` names them `.<name>.<random>.tmp`
-    removed = 0
-    try:
-        entries = list(os.scandir(path.parent))
-    except OSError:
-        return 0
-    for entry in entries:
-        if not (entry.name.startswith(prefixes) and entry.name.endswith(".tmp")):
-            continue
-        try:
-            if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMPORARY_SECONDS:
-                os.unlink(entry.path)
-                removed += 1
-        except OSError:
-            continue
-    return removed
+            if self._cache is not None:
+                self._cache.save()
 
 
 _NUMBER = (int, float)
-
-
-def valid_entry(entry: Any) -> bool:
-    """Whether an index entry has the shape this code wrote: `{"sig": [int...], "read_at": float, "record": {...}}`."""
-    return (isinstance(entry, dict) and isinstance(entry.get("sig"), list)
-            and all(type(x) is int for x in entry["sig"])
-            and type(entry.get("read_at")) in _NUMBER and valid_record(entry.get("record")))
-
-
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _STR = frozenset({str})
 
@@ -436,47 +315,14 @@ def valid_record(rec: Any) -> bool:
     return True
 
 
-def damaged_record(run_id: str, experiment: str, reason: str) -> dict[str, Any]:
+def damaged_record(run_id: str, experiment: str, reason: str) -> RunRecord:
     """The listing row of a run whose files could not be read at all."""
     return {"run_id": run_id, "experiment": experiment, "name": run_id, "status": "damaged", "reason": reason,
             "created": None, "ended": None, "host": None, "user": None, "pid": None, "pid_start": None,
             "heartbeat": None, "params": {}, "tags": {}, "metrics": {}}
 
 
-def history_frame(parts: Sequence[tuple[str, Sequence[int], Sequence[float], Sequence[float]]]) -> pd.DataFrame:
-    """The long `key, step, time, value` frame of `RunStore.history` from (key, steps, times, values)."""
-    import numpy as np
-    import pandas as pd
-
-    parts = [p for p in parts if len(p[1])]
-    if not parts:
-        return pd.DataFrame({"key": pd.Series([], dtype="category"), "step": np.array([], dtype="int64"),
-                             "time": np.array([], dtype=float), "value": np.array([], dtype=float)})
-    keys = pd.Categorical.from_codes(
-        np.concatenate([np.full(len(p[1]), i, dtype=np.int32) for i, p in enumerate(parts)]),
-        categories=[p[0] for p in parts])
-    return pd.DataFrame({
-        "key": keys,
-        "step": np.concatenate([np.asarray(p[1], dtype="int64") for p in parts]),
-        "time": np.concatenate([np.asarray(p[2], dtype=float) for p in parts]),
-        "value": np.concatenate([np.asarray(p[3], dtype=float) for p in parts]),
-    })
-
-
-def _objects(values: list[Any]) -> Any:
-    import numpy as np
-
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return array
-
-
-def natural_key(text: str) -> list[Any]:
-    """`p2` before `p10`, as people count."""
-    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
-
-
-def infer_running_status(rec: dict[str, Any], now: float) -> str:
+def infer_running_status(rec: RunRecord, now: float) -> str:
     pid = rec.get("pid")
     if rec.get("host") == hostname() and isinstance(pid, int) and pid > 0:
         try:
@@ -484,6 +330,8 @@ def infer_running_status(rec: dict[str, Any], now: float) -> str:
         except (OSError, ValueError, OverflowError):
             return "running"  # cannot tell: do not call a live run dead
     heartbeat = rec.get("heartbeat")
+    if heartbeat is None and pid is not None:  # a tracktui run without a summary yet: created is its last sign
+        heartbeat = rec.get("created")
     if heartbeat and now - float(heartbeat) > fmt.HEARTBEAT_STALE:
         return "crashed"
     return "running"

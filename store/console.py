@@ -19,8 +19,9 @@ import select
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .writer import Run
@@ -330,7 +331,7 @@ def iter_new_lines(chunks: Iterable[bytes]) -> Iterable[str]:
         yield from final_lines(pending.decode("utf-8", "replace"))
 
 
-def capture_process_console(run: "Run") -> None:
+def capture_process_console(run: Run) -> None:
     """Keep this process's console in `run` until it finishes (`start_run(capture_console=True)`).
 
     Not when the run is a wrapper's run this process attached to and the wrapper keeps the

@@ -36,7 +36,7 @@ def open_any(path: str | os.PathLike[str], include_deleted: bool = False) -> Run
         raise NotAStoreError(
             f"{root} does not exist; pass an existing store: {expected}, or log a run there first")
     if root.is_file():
-        from .mlflow_sql import MlflowSqlStore, is_mlflow_db, is_sqlite_file
+        from .mlflow_sql import MlflowSqlStore, is_sqlite_file
 
         if _readable_mlflow_db(root):
             return MlflowSqlStore(root, include_deleted=include_deleted)

@@ -330,7 +330,7 @@ def as_step(key: str, step: Any) -> int:
     raise TypeError(f"metric {key!r}: step must be an int, got {type(step).__name__}")
 
 
-def append_records(path: Path, data: bytes, expected_size: int | None) -> int:
+def append_records(path: Path, data: bytes, expected_size: int | None, fsync: bool = True) -> int:
     """Append whole history records to `path`, all or nothing in effect; the new size.
 
     A write that fails part-way (ENOSPC after some bytes, a signal) is cut back to where it
@@ -348,7 +348,8 @@ def append_records(path: Path, data: bytes, expected_size: int | None) -> int:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
-            os.fsync(fd)
+            if fsync:
+                os.fsync(fd)
         except BaseException:
             try:
                 os.ftruncate(fd, keep)

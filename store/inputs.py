@@ -158,8 +158,8 @@ def log_input(run: Run, path_or_name: str | os.PathLike[str], *, digest: str | N
         fmt.text_value(fmt.check_key(digest, "input digest"), "input digest")
     path = Path(text).expanduser()
     entry: dict[str, Any] = {"name": path.name or text, "path": None, "kind": kind, "context": context,
-                             "size": None, "mtime": None, "digest": digest, "digest_source": "given" if digest else None,
-                             "time": time.time()}
+                             "size": None, "mtime": None, "digest": digest,
+                             "digest_source": "given" if digest else None, "time": time.time()}
     tracked = None
     if path.exists() or path.with_name(path.name + ".dvc").exists():
         path = path.resolve()

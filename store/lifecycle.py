@@ -17,9 +17,10 @@ import threading
 import time
 import traceback
 import weakref
+from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .writer import Run
@@ -97,6 +98,22 @@ def active_run() -> Run | None:
 
 def open_runs() -> Iterator[Run]:
     yield from _flusher.runs()
+
+
+def outcome(exc_type: type[BaseException] | None, exc: BaseException | None,
+            tb: TracebackType | None) -> tuple[str, str | None]:
+    """The status and error a run ends with when its `with` block ends this way."""
+    if exc_type is None:
+        return "finished", None
+    if issubclass(exc_type, KeyboardInterrupt):
+        return "killed", "KeyboardInterrupt"
+    if issubclass(exc_type, SystemExit):
+        code = getattr(exc, "code", None)
+        killed = killed_by()
+        if killed:
+            return "killed", killed
+        return ("finished", None) if code in (0, None) else ("failed", f"SystemExit: {code}")
+    return "failed", "".join(traceback.format_exception(exc_type, exc, tb))
 
 
 def killed_by() -> str | None:

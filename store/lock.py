@@ -32,17 +32,19 @@ MARKER_SUFFIX = ".takeover"
 _MAX_ROUNDS = 20
 
 
-def take_lock(run_path: Path, run_id: str) -> None:
+def take_lock(run_path: Path, run_id: str, fsync: bool = True) -> None:
     """Become the one writer of the run at `run_path`, or raise `RunLockedError`.
 
     A lock whose owner is alive is refused; one whose owner is dead (same host: pid gone or
     reused; other host: heartbeat older than `HEARTBEAT_STALE`) is taken over atomically.
+    `fsync=False` for a lock that need not outlive a power loss (one in a run folder being
+    created: every writer on the host dies with the power, and an empty lock counts as stale).
     """
     lock = run_path / fmt.LOCK
     body = fmt.dumps({"host": hostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()),
                       "time": time.time()})
     for _ in range(_MAX_ROUNDS):
-        if create_exclusive(lock, body):
+        if create_exclusive(lock, body, fsync):
             break
         text = _read_text(lock)
         if text is None:
@@ -101,7 +103,7 @@ def _take_over(lock: Path, stale: str, body: str, run_id: str) -> bool:
         marker.unlink(missing_ok=True)
 
 
-def create_exclusive(path: Path, text: str) -> bool:
+def create_exclusive(path: Path, text: str, fsync: bool = True) -> bool:
     """Create `path` holding `text`, whole, only if it does not exist; False if it does.
 
     `link()` of a finished temporary instead of `O_EXCL` plus a write: the file never exists
@@ -112,8 +114,9 @@ def create_exclusive(path: Path, text: str) -> bool:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if fsync:
+                fh.flush()
+                os.fsync(fh.fileno())
         try:
             os.link(tmp, path)
         except FileExistsError:

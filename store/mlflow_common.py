@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-from .base import RunDetail, RunStore
+from .base import RunDetail, RunRecord, RunStore
 
 SYSTEM_TAG_PREFIX = "mlflow."
 RUN_NAME_TAG = "mlflow.runName"
@@ -181,7 +182,7 @@ def build_record(
     tags: Mapping[str, str],
     metrics: Mapping[str, dict[str, Any]],
     problems: Iterable[str] = (),
-) -> dict[str, Any]:
+) -> RunRecord:
     """A run record in the shape `RunStore` lists (see `TrackStore._read_record`), from MLflow fields.
 
     `info` holds MLflow's run fields by their SQL column names: `name`, `status`, `start_time`,
@@ -200,7 +201,7 @@ def build_record(
         "run_id": run_id,
         "experiment": experiment,
         "name": str(name),
-        "status": "damaged" if reasons else status,
+        "status": "damaged" if reasons or status is None else status,
         "reason": "; ".join(reasons + notes) or None,
         "created": ms_to_seconds(info.get("start_time")),
         "ended": ms_to_seconds(info.get("end_time")),
@@ -225,7 +226,7 @@ def _scalar(value: Any) -> Any:
     return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
-def facts_for(record: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+def facts_for(record: RunRecord, **extra: Any) -> dict[str, Any]:
     """RunDetail.facts for an MLflow run: who and what ran it, plus all `mlflow.*` tags."""
     system = record.get("system_tags") or {}
     info = record.get("mlflow") or {}
@@ -326,21 +327,19 @@ class MlflowRunStore(RunStore):
     cached index serves both views.
     """
 
-    writes_index_in_store = False
-
     def __init__(self, root: Path, include_deleted: bool = False) -> None:
         super().__init__(root)
         self.include_deleted = include_deleted
 
-    def _visible(self, record: Mapping[str, Any]) -> bool:
+    def _visible(self, record: RunRecord) -> bool:
         return self.include_deleted or not record.get("deleted")
 
-    def status_of(self, record: dict[str, Any]) -> str:
+    def status_of(self, record: RunRecord) -> str:
         """`deleted` for a deleted run (listed only with `include_deleted`), unless it is damaged."""
         status = super().status_of(record)
         return "deleted" if record.get("deleted") and status != "damaged" else status
 
-    def _detail(self, record: dict[str, Any], metrics: Mapping[str, dict[str, Any]], path: Path,
+    def _detail(self, record: RunRecord, metrics: Mapping[str, dict[str, Any]], path: Path,
                 artifacts: Path | None, extra: dict[str, Path]) -> RunDetail:
         """The RunDetail of an MLflow run, the same way for both kinds of store."""
         return RunDetail(

@@ -17,14 +17,17 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from . import mlflow_common as common
 from . import safe_read
-from .base import RunDetail, history_frame
+from .base import RunDetail, RunRecord
+from .frame import history_frame
+from .index import FolderRunStore, UnitIndex
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -129,7 +132,7 @@ def _walk_files(folder: Path, prefix: str = "", depth: int = 0) -> Iterable[tupl
 class _Signature:
     """Folds stat results into the `[max mtime_ns, max ctime_ns, total size, entries]` of a run."""
 
-    __slots__ = ("mtime", "ctime", "size", "count")
+    __slots__ = ("count", "ctime", "mtime", "size")
 
     def __init__(self) -> None:
         self.mtime = self.ctime = self.size = self.count = 0
@@ -173,7 +176,7 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
-class MlflowFileStore(common.MlflowRunStore):
+class MlflowFileStore(FolderRunStore, common.MlflowRunStore):
     """An MLflow file store (`mlruns/`), listed through the shared stat-validated index.
 
     A run's signature is `[max mtime_ns, max ctime_ns, total size, number of entries]` over
@@ -192,6 +195,7 @@ class MlflowFileStore(common.MlflowRunStore):
 
     def __init__(self, root: Path, include_deleted: bool = False) -> None:
         super().__init__(root, include_deleted)
+        self._cache = UnitIndex(root, self.kind, in_store=False)
         self._experiment_cache: dict[str, tuple[list[int], dict[str, Any], str | None]] = {}
         self._skipped: set[str] = set()
 
@@ -254,10 +258,10 @@ class MlflowFileStore(common.MlflowRunStore):
                 units[f"{exp_unit}/{run.name}"] = sig.as_list()
         return units
 
-    def _read_record(self, unit: str) -> dict[str, Any]:
+    def _read_record(self, unit: str) -> RunRecord:
         return self._read_run(unit)[0]
 
-    def _read_run(self, unit: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _read_run(self, unit: str) -> tuple[RunRecord, dict[str, Any]]:
         """The record of a run folder and its meta.yaml (empty when unreadable)."""
         exp_unit, run_dir = unit.rsplit("/", 1)
         path = self.root / unit
@@ -310,7 +314,8 @@ class MlflowFileStore(common.MlflowRunStore):
         return self._detail(record, record["metrics"], path, artifacts, self._logged_models(unit, anchors))
 
     def _anchors(self) -> list[Path]:
-        """Where to look for a copied store's files: beside `mlruns/` (MLflow's working directory), in it, in its trash."""
+        """Where to look for a copied store's files: beside `mlruns/` (MLflow's working directory), in it,
+        in its trash."""
         return [self.root.parent, self.root, self.root / TRASH]
 
     def _logged_models(self, unit: str, anchors: list[Path]) -> dict[str, Path]:

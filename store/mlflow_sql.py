@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from . import mlflow_common as common
-from .base import RACY_SECONDS, RunDetail, history_frame
+from .base import RunDetail, RunRecord
 from .errors import StoreError
+from .frame import history_frame
+from .index import RACY_SECONDS, SnapshotIndex
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -95,6 +98,7 @@ class MlflowSqlStore(common.MlflowRunStore):
 
     def __init__(self, root: Path, include_deleted: bool = False) -> None:
         super().__init__(root, include_deleted)
+        self._cache: SnapshotIndex = SnapshotIndex(root, self.kind, in_store=False)
         self._tables: set[str] | None = None
 
     # -- change detection ------------------------------------------------------------------
@@ -121,38 +125,38 @@ class MlflowSqlStore(common.MlflowRunStore):
     def _unchanged(self, sig: list[int]) -> bool:
         """True when the last query is known to be current. Only WAL mode needs the racy rule:
         there a commit changes the `-wal` file, whose mtime may not move within one tick."""
-        entry = next(iter(self._entries.values()), None)
-        if entry is None or entry["sig"] != sig:
+        cache = self._cache
+        if cache.sig != sig:
             return False
-        if len(sig) > 3 and entry["read_at"] - max(sig[0], sig[3]) / 1e9 <= RACY_SECONDS:
-            return False
-        return True
+        return not (len(sig) > 3 and cache.read_at - max(sig[0], sig[3]) / 1e9 <= RACY_SECONDS)
 
-    def _read_record(self, unit: str) -> dict[str, Any]:
-        records = self._query_records(run_id=unit)
-        if unit not in records:
-            return common.build_record(unit, "", {}, {}, {}, {}, [f"run {unit} is no longer in {self.root.name}"])
-        return records[unit]
-
-    def _read_changes(self, now: float) -> tuple[set[str], bool]:
+    def _sync(self, now: float) -> set[str]:
         """Re-query everything in bulk, only when the database changed since the last query."""
         sig = self._db_signature()
         if self._unchanged(sig):
-            return set(), False
+            return set()
         try:
             records = self._query_records()
         except StoreError:
             if not self._by_id:
                 raise
-            return set(), False  # a writer held the lock past our timeout: keep what we have
-        changed = {rid for rid, entry in self._entries.items() if records.get(rid) != entry["record"]}
-        changed |= {rid for rid in records if rid not in self._entries}
-        self._entries = {rid: {"sig": sig, "read_at": now, "record": rec} for rid, rec in records.items()}
-        return changed, True
+            return set()  # a writer held the lock past our timeout: keep what we have
+        return self._cache.replace(sig, records, now)
+
+    def _all_records(self) -> Iterable[RunRecord]:
+        return self._cache.records.values()
+
+    def _read_record(self, run_id: str) -> RunRecord:
+        """One run's record queried now (not from the listing)."""
+        records = self._query_records(run_id=run_id)
+        if run_id not in records:
+            return common.build_record(run_id, "", {}, {}, {}, {},
+                                       [f"run {run_id} is no longer in {self.root.name}"])
+        return records[run_id]
 
     # -- queries -------------------------------------------------------------------------
 
-    def _query_records(self, run_id: str | None = None) -> dict[str, dict[str, Any]]:
+    def _query_records(self, run_id: str | None = None) -> dict[str, RunRecord]:
         """Records of all runs (or of one), one statement per table on one short-lived connection."""
         where = " WHERE run_uuid = ?" if run_id else ""
         args = (run_id,) if run_id else ()
@@ -193,7 +197,7 @@ class MlflowSqlStore(common.MlflowRunStore):
             else:
                 by_run_metrics.setdefault(rid, {})[str(key)] = summary
 
-        records: dict[str, dict[str, Any]] = {}
+        records: dict[str, RunRecord] = {}
         for run in runs:
             rid = run["run_uuid"]
             if not isinstance(rid, str):
@@ -219,7 +223,7 @@ class MlflowSqlStore(common.MlflowRunStore):
     # -- one run -------------------------------------------------------------------------
 
     def run(self, run_id: str) -> RunDetail:
-        self._unit_of(run_id)
+        self._listed(run_id)
         record = self._read_record(run_id)
         stats, models = self._run_extras(run_id)
         metrics = {key: {**summary, **stats.get(key, {})} for key, summary in record["metrics"].items()}
@@ -256,7 +260,7 @@ class MlflowSqlStore(common.MlflowRunStore):
         the order they were logged (rowid), as the file store keeps them. NaN points, stored by
         MLflow as 0 with is_nan=1, come back as NaN. A row MLflow could not have written (text or a
         blob as value or step, a time out of range) is left out."""
-        self._unit_of(run_id)
+        self._listed(run_id)
         sql = 'SELECT "key", step, timestamp, value, is_nan FROM metrics WHERE run_uuid = ?'
         args: list[Any] = [run_id]
         if keys is not None:

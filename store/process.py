@@ -66,6 +66,17 @@ def _not_zombie(pid: int) -> bool:
     return state != b"Z"
 
 
+@lru_cache(maxsize=1)
+def _own_start(pid: int) -> int | None:
+    """This process's start time (cached: it never changes; keyed by pid, so a fork asks again)."""
+    return process_start(pid)
+
+
+@lru_cache(maxsize=1)
+def _user() -> str | None:
+    return user()
+
+
 def user() -> str | None:
     try:
         return getpass.getuser()
@@ -73,8 +84,24 @@ def user() -> str | None:
         return None
 
 
+_git_facts: dict[tuple[int, str], dict[str, Any] | None] = {}
+
+
 def git_info() -> dict[str, Any] | None:
-    """Commit, branch and dirty flag of the work tree the script runs in, if any (≤ 2 s)."""
+    """Commit, branch and dirty flag of the work tree the script runs in, if any.
+
+    Asked of `git` once per process and working folder (three subprocesses, 5-20 ms, ≤ 2 s
+    each), not once per run: a sweep of thousands of short runs would pay it thousands of
+    times, and a script rarely commits between its own runs. A copy is returned.
+    """
+    key = (os.getpid(), os.getcwd())
+    if key not in _git_facts:
+        _git_facts[key] = _ask_git()
+    facts = _git_facts[key]
+    return None if facts is None else dict(facts)
+
+
+def _ask_git() -> dict[str, Any] | None:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], capture_output=True, text=True, timeout=2, check=True).stdout.strip()
 
@@ -92,8 +119,8 @@ def writer_facts() -> dict[str, Any]:
     return {
         "host": hostname(),
         "pid": os.getpid(),
-        "pid_start": process_start(os.getpid()),
-        "user": user(),
+        "pid_start": _own_start(os.getpid()),
+        "user": _user(),
         "command": [sys.executable, *sys.argv],
         "cwd": os.getcwd(),
         "python": platform.python_version(),

@@ -4,32 +4,35 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from . import format as fmt
 from . import safe_read
-from .base import RunDetail, RunStore, history_frame
+from .base import RunDetail, RunRecord
 from .edits import NOTE_FACT, apply_edits, read_edits
+from .frame import history_frame
+from .index import FolderRunStore, UnitIndex
 from .inputs import read_inputs
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-class TrackStore(RunStore):
+class TrackStore(FolderRunStore):
     """A tracktui store folder: `<root>/<experiment>/<run_id>/`."""
 
     kind = "tracktui"
-    writes_index_in_store = True
+
+    RECORD_FILES = (fmt.META, fmt.PARAMS, fmt.TAGS, fmt.SUMMARY)
+    """The files a listing record is built from; its signature is theirs."""
 
     def __init__(self, root: Path, include_deleted: bool = False) -> None:
         super().__init__(root)
         self.include_deleted = include_deleted
         """Also list the runs in the trash (`tracktui rm`), with status `deleted`."""
-
-    RECORD_FILES = (fmt.META, fmt.PARAMS, fmt.TAGS, fmt.SUMMARY)
-    """The files a listing record is built from; its signature is theirs."""
+        self._cache = UnitIndex(root, self.kind, in_store=True)
 
     def _scan(self) -> dict[str, list[int]]:
         """Each run folder with `[0, mtime_ns, ctime_ns]` of the folder itself, then `[size, mtime_ns, ctime_ns]`
@@ -80,7 +83,8 @@ class TrackStore(RunStore):
         """The latest mtime of the record's files (ctime can only be "now", it would never settle)."""
         return max(sig[1::3]) / 1e9
 
-    def _read_files(self, path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str]]:
+    def _read_files(
+            self, path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str]]:
         """meta, params, tags and summary of a run folder, and what was wrong with them."""
         problems: list[str] = []
 
@@ -105,10 +109,11 @@ class TrackStore(RunStore):
             problems.append(f"written by a newer tracktui (format {version}); upgrade tracktui to read it")
         return meta, params, tags, summary, problems
 
-    def _read_record(self, unit: str) -> dict[str, Any]:
+    def _read_record(self, unit: str) -> RunRecord:
         exp_dir, run_id = unit.split("/")[-2:]
         meta, params, tags, summary, problems = self._read_files(self.root / unit)
-        metrics = summary.get("metrics") if isinstance(summary.get("metrics"), dict) else {}
+        metrics = summary.get("metrics")
+        metrics = metrics if isinstance(metrics, dict) else {}
         status = meta.get("status")
         if meta and status not in fmt.WRITTEN_STATUSES:
             problems.append(f"meta.json has an unknown status {str(status)[:40]!r}")
@@ -141,7 +146,8 @@ class TrackStore(RunStore):
         path = self.root / unit
         record = self._read_record_safely(unit)
         meta, params, _, _, _ = self._read_files(path)
-        git = meta.get("git") if isinstance(meta.get("git"), dict) else {}
+        git = meta.get("git")
+        git = git if isinstance(git, dict) else {}
         command = meta.get("command")
         facts = {
             "host": meta.get("host"), "user": meta.get("user"), "pid": meta.get("pid"),

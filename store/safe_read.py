@@ -126,7 +126,7 @@ def load_yaml(text: str, loader: Any) -> Any:
     import yaml
 
     try:
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - callers pass a safe loader
+        data = yaml.load(text, Loader=loader)
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
     if isinstance(data, (dict, list)):

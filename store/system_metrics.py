@@ -102,6 +102,10 @@ class Gpus:
                 pass
 
 
+WARM_UP = 1.0
+"""Seconds after the start before the sampler takes its baseline (at most half the interval)."""
+
+
 class SystemSampler:
     """Samples the machine into `run` every `interval` seconds until `stop()`.
 
@@ -128,11 +132,18 @@ class SystemSampler:
         self._thread.start()
 
     def _loop(self) -> None:
+        # The baseline (a GPU probe, a walk of /proc) waits a moment: a run shorter than that
+        # would get no sample anyway, and a sweep of short runs must not pay it for each one.
+        warm = min(WARM_UP, self.interval / 2)
+        if self._stop.wait(warm):
+            return
         self._gpus = Gpus()
         self._psutil.cpu_percent(None)  # the first call only sets the baseline
         self._last = (time.monotonic(), self._disk(), self._net())
         self._process_tree()
-        while not self._stop.wait(self.interval):
+        wait = self.interval - warm  # the first sample still comes `interval` after the start
+        while not self._stop.wait(wait):
+            wait = self.interval
             with self._sampling:
                 if self._paused or self._stop.is_set():
                     continue

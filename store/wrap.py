@@ -17,15 +17,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from . import format as fmt
 from . import handoff, lifecycle
 from .console import ConsoleLog, Pump, make_pty
 from .environment import record_environment
-from .system_metrics import start_system_metrics
 from .lock import read_lock
+from .system_metrics import start_system_metrics
 from .writer import Run
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
@@ -300,8 +301,9 @@ def run_command(
     forwarder.install()
     try:
         try:
+            fds = console.child_fds() if console else {}
             proc = subprocess.Popen(list(argv), env=child_environment(run, store_root),
-                                    **(console.child_fds() if console else {}))
+                                    stdout=fds.get("stdout"), stderr=fds.get("stderr"))
         except OSError as exc:
             print(f"tracktui: cannot run {argv[0]!r}: {exc.strerror or exc}", file=sys.stderr)
             if console:

@@ -1,4 +1,5 @@
-"""The logging side: `Run`, its buffers, the background flusher, locks and exit handling.
+"""The logging side: `Run` and its buffers (the flusher and exit hooks are in lifecycle.py, the
+lock in lock.py, the run folder's creation in run_folder.py, artifacts in artifacts.py).
 
 A training loop calls `log_metric` millions of times, so that call only validates and
 appends to a list under a lock; a single daemon thread per process turns buffers into
@@ -8,21 +9,21 @@ file appends once a second. What a crash can lose is at most that last second.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import threading
 import time
-import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Callable
+from typing import Any
 
-from . import edits, lifecycle
+from . import artifacts, durable, edits, lifecycle
 from . import format as fmt
 from .errors import RunFinishedError
 from .lifecycle import FLUSH_INTERVAL, active_run, install_exit_hooks, open_runs, push_active
 from .lock import release_lock, take_lock
 from .process import hostname, process_start, writer_facts
+from .run_folder import create_run_folder, find_run, read_back
 
 FINISH_RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0)
 """Pauses between the flush attempts of `finish()` when writing fails (a full disk)."""
@@ -75,11 +76,11 @@ class Run:
         if attach:
             from . import handoff
 
-            self.path = self._find(root, self.id)
+            self.path = find_run(root, self.id)
             self._handed_by = handoff.attach(self.path, self.id)
             self._load_existing("attach" if self._handed_by is not None else "resume")
         elif resume:
-            self.path = self._find(root, self.id)
+            self.path = find_run(root, self.id)
             take_lock(self.path, self.id)
             self._load_existing()
             folded = edits.fold_into(self.path, self._meta, self._tags)  # curation edits (store/edits.py)
@@ -97,33 +98,12 @@ class Run:
 
     # -- creation ---------------------------------------------------------------------
 
-    @staticmethod
-    def _find(root: Path, run_id: str) -> Path:
-        for exp in root.iterdir() if root.is_dir() else ():
-            candidate = exp / run_id
-            if (candidate / fmt.META).is_file():
-                return candidate
-        raise FileNotFoundError(f"no run {run_id!r} in store {root}; check the id with `tracktui ls {root}`")
-
     def _create(self) -> None:
-        """Make the run folder whole under a hidden name, then rename it into place.
+        """Write only what a reader cannot derive, and wait for no disk (see store/run_folder.py).
 
-        Readers list every folder of an experiment, so a folder made in place and a kill
-        before its `meta.json` left a nameless `damaged` run forever. Built as
-        `.<run-id>.tmp` (which readers skip, and `remove_stale_temporaries` removes once
-        old) with its lock, meta and summary, it appears complete or not at all.
+        No summary yet: a reader takes a run without one as having no metrics, and its
+        `created` as its last sign of life.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
-        marker = self.root / fmt.STORE_MARKER
-        if not marker.exists():
-            fmt.atomic_write_json(marker, {"format": "tracktui", "version": fmt.FORMAT_VERSION})
-        final = self.path
-        final.parent.mkdir(exist_ok=True)
-        for folder in (self.root, final.parent):  # left by killed index saves, writes, creations
-            fmt.remove_stale_temporaries(folder)
-        self.path = final.parent / f".{self.id}{fmt.TEMP_SUFFIX}"
-        (self.path / fmt.METRICS_DIR).mkdir(parents=True)
-        (self.path / fmt.ARTIFACTS_DIR).mkdir()
         self.created = time.time()
         self._meta: dict[str, Any] = {
             "version": fmt.FORMAT_VERSION,
@@ -136,25 +116,16 @@ class Run:
             **writer_facts(),
             "error": None,
         }
-        take_lock(self.path, self.id)
-        self._write_meta()
-        self._write_summary()
-        os.rename(self.path, final)
-        self.path = final
+        create_run_folder(self.root, self.path, self.id, self._meta)
 
     def _load_existing(self, role: str = "resume") -> None:
         """Read the run back from disk: to `resume` it, to `attach` to a wrapper's run, or to
         `reclaim` it (the wrapper, after the attached script handed it back); only `resume`
         makes this process the owner in meta.json."""
-        self._meta = fmt.read_json(self.path / fmt.META)
+        self._meta, self._params, self._tags = read_back(self.path)
         self.name = self._meta.get("name", self.id)
         self.experiment = self._meta.get("experiment", self.experiment)
         self.created = self._meta.get("created", time.time())
-        for attr, fname in (("_params", fmt.PARAMS), ("_tags", fmt.TAGS)):
-            try:
-                setattr(self, attr, fmt.read_json(self.path / fname))
-            except FileNotFoundError:
-                pass
         self._flat_params = fmt.flatten(self._params)
         self._summary, self._hist_size = fmt.summarise_histories(self.path / fmt.METRICS_DIR)
         self._known_keys = set(self._summary)
@@ -262,18 +233,7 @@ class Run:
 
     def artifact_path(self, name: str) -> Path:
         """Where artifact `name` lives; refuses names that would leave the artifacts folder."""
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError("artifact name must be a non-empty relative path")
-        rel = Path(name)
-        if rel.is_absolute() or ".." in rel.parts or name.startswith(("/", "\\")):
-            raise ValueError(f"artifact name {name!r} must be a relative path inside the run's artifacts")
-        base = self.artifacts_dir.resolve()
-        target = (base / rel).resolve()
-        if target != base and base not in target.parents:
-            raise ValueError(f"artifact name {name!r} leaves the artifacts folder (through a symlink)")
-        if target == base:
-            raise ValueError("artifact name must name a file or folder, not the artifacts folder itself")
-        return base / rel
+        return artifacts.artifact_path(self.artifacts_dir, name)
 
     def log_artifact(self, local_path: str | os.PathLike[str], name: str | None = None) -> Path:
         """Copy a file or a folder into the run's artifacts, as `name` (default: its own name).
@@ -283,31 +243,15 @@ class Run:
         Modes follow the umask (executables stay executable), not the source's private bits.
         """
         self._check_open()
-        src = Path(local_path)
-        if not src.exists():
-            raise FileNotFoundError(f"artifact source {src} does not exist")
-        dest = self.artifact_path(name or src.name)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, dest, dirs_exist_ok=True, copy_function=fmt.copy_file_atomic)
-        else:
-            fmt.copy_file_atomic(src, dest)
-        return dest
+        return artifacts.copy_in(self.artifacts_dir, Path(local_path), name)
 
     def log_text(self, name: str, text: str) -> Path:
         self._check_open()
-        dest = self.artifact_path(name)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fmt.atomic_write_text(dest, text, fsync=False)
-        return dest
+        return artifacts.write_text(self.artifacts_dir, name, text)
 
     def log_dict(self, name: str, data: dict[str, Any]) -> Path:
         """Written as YAML for .yaml/.yml names, JSON otherwise."""
-        if name.endswith((".yaml", ".yml")):
-            import yaml
-
-            return self.log_text(name, yaml.safe_dump(data, sort_keys=False))
-        return self.log_text(name, fmt.dumps(data))
+        return self.log_text(name, artifacts.dict_text(name, data))
 
     # -- flushing and finishing ---------------------------------------------------------
 
@@ -339,7 +283,8 @@ class Run:
                     self._append_history(buf, written, failed)
                 for name, text in list(pending.items()):
                     try:
-                        fmt.atomic_write_text(self.path / name, text)
+                        fmt.atomic_write_text(self.path / name, text, fsync=False)
+                        durable.soon(self.path / name)
                         del pending[name]
                     except OSError as exc:
                         failed.append(exc)
@@ -383,9 +328,13 @@ class Run:
         dtype = np.dtype(list(fmt.HISTORY_FIELDS))
         for key, points in by_key.items():
             arr = np.array(points, dtype=dtype)
+            path = self.path / fmt.METRICS_DIR / fmt.metric_filename(key)
             try:
-                self._hist_size[key] = fmt.append_records(self.path / fmt.METRICS_DIR / fmt.metric_filename(key),
-                                                      arr.tobytes(), self._hist_size.get(key))
+                if key not in self._hist_size:
+                    path.parent.mkdir(exist_ok=True)
+                    durable.soon(path.parent)
+                self._hist_size[key] = fmt.append_records(path, arr.tobytes(), self._hist_size.get(key), fsync=False)
+                durable.soon(path)
             except OSError as exc:
                 failed.append(exc)
                 continue
@@ -395,12 +344,15 @@ class Run:
     def _write_summary(self) -> None:
         now = time.time()
         fmt.atomic_write_json(self.path / fmt.SUMMARY,
-                              {"version": fmt.FORMAT_VERSION, "heartbeat": now, "metrics": self._summary})
+                              {"version": fmt.FORMAT_VERSION, "heartbeat": now, "metrics": self._summary},
+                              fsync=False)
+        durable.soon(self.path / fmt.SUMMARY)
         self._last_summary_write = now
 
     def _write_meta(self) -> None:
         self._meta["status"] = self.status
-        fmt.atomic_write_json(self.path / fmt.META, self._meta)
+        fmt.atomic_write_json(self.path / fmt.META, self._meta, fsync=False)
+        durable.soon(self.path / fmt.META)
 
     def finish(self, status: str = "finished", error: str | None = None) -> None:
         """Flush, record the final status, release the lock. Calling it again does nothing.
@@ -427,6 +379,7 @@ class Run:
                 except Exception as exc:  # a sampler or a capture must not keep the run from closing
                     print(f"tracktui: run {self.id}: {exc}", file=sys.stderr)
             handed_back = False
+            started = time.time()
             try:
                 lost = self._flush_for_finish()
                 if lifecycle.sigterm_while_finishing():
@@ -441,7 +394,8 @@ class Run:
                     self._meta["ended"] = time.time()
                     self._meta["error"] = error
                     try:
-                        self._write_summary()
+                        if lost or self._last_summary_write < started:  # else the flush just wrote it
+                            self._write_summary()
                         self._write_meta()
                     except OSError as exc:
                         self._warn_once(exc, "its final status could not be recorded (it will show as crashed)")
@@ -498,21 +452,7 @@ class Run:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if exc_type is None:
-            self.finish()
-        elif issubclass(exc_type, KeyboardInterrupt):
-            self.finish("killed", "KeyboardInterrupt")
-        elif issubclass(exc_type, SystemExit):
-            code = getattr(exc, "code", None)
-            killed = lifecycle.killed_by()
-            if killed:
-                self.finish("killed", killed)
-            elif code in (0, None):
-                self.finish()
-            else:
-                self.finish("failed", f"SystemExit: {code}")
-        else:
-            self.finish("failed", "".join(traceback.format_exception(exc_type, exc, tb)))
+        self.finish(*lifecycle.outcome(exc_type, exc, tb))
 
     def __repr__(self) -> str:
         return f"<Run {self.id} {self.name!r} {self.status} at {self.path}>"

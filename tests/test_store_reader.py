@@ -57,7 +57,7 @@ def test_refresh_reports_only_what_changed(tmp_path: Path) -> None:
     ids = make_runs(tmp_path, 3)
     s = store.open_store(tmp_path)
     s.runs_frame()
-    for entry in s._entries.values():  # pretend the reads happened long after the writes
+    for entry in s._cache.entries.values():  # pretend the reads happened long after the writes
         entry["read_at"] += 10
     assert s.refresh() == set()
     run = store.start_run(resume=ids[1], root=tmp_path)
