@@ -18,7 +18,7 @@ import pandas as pd
 from store.system_metrics import is_system_metric
 
 from .filter_expr import Filter, FilterError, parse_filter
-from .formatting import cell_width, format_ago, format_duration, format_value, printable
+from .formatting import cell_width, format_ago, format_duration, format_value, is_missing, printable
 
 STATUS_GLYPHS = {
     "running": "▶", "finished": "✓", "failed": "✗", "killed": "■", "crashed": "‼", "damaged": "⚠",
@@ -40,6 +40,10 @@ LABELS = {"status": "status", "name": "name", "experiment": "experiment", "creat
 MAX_WIDTH = {"name": 30, "experiment": 18, "reason": 40}
 TEXT_MAX_WIDTH = 24
 WIDTH_SAMPLE = 2000
+SHORT_FRAME = 2000
+"""Up to this many runs, a wide frame's columns are sized and checked on plain lists."""
+WIDE_FRAME = 500
+"""From this many columns on, a pandas call per column costs more than plain lists."""
 
 
 @dataclass
@@ -181,9 +185,21 @@ def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
     two or more rows have it and they all agree: a param only one experiment has, constant
     within it, says nothing the experiment column does not. One run with a metric nobody
     else has keeps it: that is news, not noise.
+
+    A short, wide frame (a few runs with 10,000 params) is checked on plain lists, since a
+    pandas call per column would take seconds; a tall one (100,000 runs) with pandas.
     """
     if len(frame) == 0:
         return list(keys)
+    checked = [k for k in keys if (k in frame.columns and column_kind(k) != "base") or k == "experiment"]
+    if len(frame) <= SHORT_FRAME and len(checked) > WIDE_FRAME:
+        values = dict(zip(checked, frame[checked].to_numpy(dtype=object).T))
+        dropped = set()
+        for key, column in values.items():
+            present = [v for v in column if not is_missing(v)]
+            if not present or (len(present) >= 2 and _distinct(present) <= 1):
+                dropped.add(key)
+        return [k for k in keys if k not in dropped]
     kept = []
     for key in keys:
         if (key in frame.columns and column_kind(key) != "base") or key == "experiment":
@@ -195,6 +211,13 @@ def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
                 continue
         kept.append(key)
     return kept
+
+
+def _distinct(values: list[Any]) -> int:
+    try:
+        return len(set(values))
+    except TypeError:  # lists or dicts as values
+        return len({repr(v) for v in values})
 
 
 def sort_positions(frame: pd.DataFrame, key: str, descending: bool) -> np.ndarray:
@@ -253,6 +276,7 @@ class RunsView:
         self._widths: dict[str, int] = {}
         self.min_widths: dict[str, int] = {}
         self._numeric_columns: dict[str, bool] = {}
+        self._arrays: dict[str, np.ndarray] = {}
         self._labels: dict[str, str] = {}
         self._row_cache: dict[int, list[str]] = {}
         self.filter_error: str | None = None
@@ -275,6 +299,7 @@ class RunsView:
         self.frame = frame.reset_index(drop=True)
         self._widths = {}
         self._numeric_columns = {}
+        self._arrays = {}
         self._labels = column_labels(data_columns(self.frame), self.metric_stat)
         self._fallback_ids = shown_before
         self._parse_filter()
@@ -459,14 +484,26 @@ class RunsView:
             return True
         if key not in self.frame.columns:
             return False
-        dtype = self.frame[key].dtype
-        if pd.api.types.is_bool_dtype(dtype):
+        values = self._values(key)
+        if values.dtype.kind == "b":
             return False
-        if pd.api.types.is_numeric_dtype(dtype):
+        if values.dtype.kind in "iuf":
             return True
-        values = self.frame[key].dropna()
-        return bool(len(values)) and bool(
-            values.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)).all())
+        present = [v for v in values if not is_missing(v)]
+        return bool(present) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
+
+    def _values(self, key: str) -> np.ndarray:
+        """A column's values. A short, wide frame is split into columns once (a pandas lookup per
+        column of 10,000 would cost seconds); other frames are asked per column."""
+        frame = self.frame
+        if len(frame) > SHORT_FRAME or len(frame.columns) <= WIDE_FRAME:
+            return frame[key].to_numpy()
+        if not self._arrays:
+            self._arrays = dict(zip(frame.columns, frame.to_numpy(dtype=object).T))
+            for name, dtype in zip(frame.columns, frame.dtypes):  # keep numbers and flags typed
+                if dtype.kind in "biuf":
+                    self._arrays[name] = self._arrays[name].astype(dtype)
+        return self._arrays[key]
 
     def _width(self, key: str) -> int:
         width = self._widths.get(key)
@@ -486,7 +523,7 @@ class RunsView:
         if not len(frame):
             return label
         step = max(1, len(frame) // WIDTH_SAMPLE)
-        sample = frame[key].iloc[::step]
+        sample = self._values(key)[::step]
         longest = max((cell_width(self.cell_text(key, v)) for v in sample), default=0)
         cap = MAX_WIDTH.get(key, TEXT_MAX_WIDTH)
         return max(min(label, 26), min(longest, cap), 3)

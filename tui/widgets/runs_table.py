@@ -7,6 +7,8 @@ parsed as markup: it goes into Segments as-is (after `printable`).
 
 from __future__ import annotations
 
+import bisect
+
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -99,6 +101,8 @@ class RunsTable(ScrollView, can_focus=True):
         self.marks: dict[str, None] = {}
         """Marked run ids in the order they were marked (the first is a diff's reference)."""
         self._positions: list[tuple[int, int]] = []
+        self._rest_starts: list[int] = []
+        self._rest_ends: list[int] = []
         self._total_width = self._fixed_width = 0
 
     # -- data ------------------------------------------------------------------------------
@@ -142,6 +146,19 @@ class RunsTable(ScrollView, can_focus=True):
             x += col.width + 2
         self._total_width = x
         self._fixed_width = 2 + sum(w + 2 for _, w in self._positions[:FIXED_COLUMNS])
+        # Where each scrolling column starts and ends, relative to the scrolling part: a line
+        # builds segments only for the columns in view (a run can have 10,000 params).
+        self._rest_starts = [pos - self._fixed_width for pos, _ in self._positions[FIXED_COLUMNS:]]
+        self._rest_ends = [pos + w + 2 - self._fixed_width for pos, w in self._positions[FIXED_COLUMNS:]]
+
+    def _columns_in_view(self, scroll_x: int, width: int) -> tuple[range, int, int]:
+        """The indices of the columns to draw (fixed ones first), where the scrolling part's
+        first drawn column starts, and where drawing stops (see `_visible_end`)."""
+        end = self._visible_end(scroll_x, width)
+        first = bisect.bisect_right(self._rest_ends, scroll_x)
+        last = bisect.bisect_left(self._rest_starts, end)
+        start = self._rest_starts[first] if first < len(self._rest_starts) else scroll_x
+        return range(FIXED_COLUMNS + first, FIXED_COLUMNS + last), start, end
 
     # -- drawing ---------------------------------------------------------------------------
 
@@ -159,10 +176,12 @@ class RunsTable(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         return self._row_strip(row, width, base)
 
-    def _join_line(self, segments_fixed: list[Segment], segments_rest: list[Segment], width: int, base: Style) -> Strip:
+    def _join_line(self, segments_fixed: list[Segment], segments_rest: list[Segment], width: int, base: Style,
+                   start: int, end: int) -> Strip:
+        """The fixed columns, then the scrolling ones drawn from `start`, cropped to the view."""
         scroll_x = int(self.scroll_offset.x)
         fixed = Strip(segments_fixed)
-        rest = Strip(segments_rest).crop(scroll_x, self._visible_end(scroll_x, width))
+        rest = Strip(segments_rest).crop(scroll_x - start, end - start)
         return Strip.join([fixed, rest]).adjust_cell_length(width, base).simplify()
 
     def _visible_end(self, scroll_x: int, width: int) -> int:
@@ -172,9 +191,8 @@ class RunsTable(ScrollView, can_focus=True):
         header of their own, where they read as values of the column before.
         """
         limit = scroll_x + max(0, width - self._fixed_width)
-        ends = [pos + w + 2 - self._fixed_width for pos, w in self._positions[FIXED_COLUMNS:]]
-        fitting = [end for end in ends if end <= limit]
-        return max(fitting) if fitting else limit
+        fitting = bisect.bisect_right(self._rest_ends, limit)
+        return self._rest_ends[fitting - 1] if fitting else limit
 
     def _header_strip(self, width: int, base: Style) -> Strip:
         styles = {
@@ -187,7 +205,10 @@ class RunsTable(ScrollView, can_focus=True):
         fixed: list[Segment] = [Segment("  ", styles["base"])]
         rest: list[Segment] = []
         sort_key, descending = self.view.sort_key, self.view.sort_descending
-        for index, col in enumerate(self.view.columns):
+        columns = self.view.columns
+        shown, start, end = self._columns_in_view(int(self.scroll_offset.x), width)
+        for index in (*range(min(FIXED_COLUMNS, len(columns))), *shown):
+            col = columns[index]
             arrow = ("▼" if descending else "▲") if col.key == sort_key else ""
             label = _fit(col.label, col.width - cell_len(arrow)) + arrow
             text = label.rjust(col.width) if col.numeric else label.ljust(col.width)
@@ -197,7 +218,7 @@ class RunsTable(ScrollView, can_focus=True):
             target = fixed if index < FIXED_COLUMNS else rest
             target.append(Segment(set_cell_size(text, col.width), style))
             target.append(Segment("  ", styles["base"]))
-        return self._join_line(fixed, rest, width, base)
+        return self._join_line(fixed, rest, width, base, start, end)
 
     def _row_strip(self, row: int, width: int, base: Style) -> Strip:
         view = self.view
@@ -214,7 +235,10 @@ class RunsTable(ScrollView, can_focus=True):
         fixed: list[Segment] = [Segment("● " if marked else "  ",
                                         row_style + self.get_component_rich_style("runs-table--mark"))]
         rest: list[Segment] = []
-        for index, (col, text) in enumerate(zip(view.columns, view.cells(row))):
+        columns, texts = view.columns, view.cells(row)
+        shown, start, end = self._columns_in_view(int(self.scroll_offset.x), width)
+        for index in (*range(min(FIXED_COLUMNS, len(columns))), *shown):
+            col, text = columns[index], texts[index]
             style = row_style
             if col.key == "status":
                 style = row_style + self.get_component_rich_style(f"runs-table--{status}") \
@@ -226,7 +250,7 @@ class RunsTable(ScrollView, can_focus=True):
             target = fixed if index < FIXED_COLUMNS else rest
             target.append(Segment(set_cell_size(fitted, col.width), style))
             target.append(Segment("  ", row_style))
-        return self._join_line(fixed, rest, width, row_style)
+        return self._join_line(fixed, rest, width, row_style, start, end)
 
     # -- cursor ----------------------------------------------------------------------------
 
