@@ -8,7 +8,6 @@ parsed as markup: it goes into Segments as-is (after `printable`).
 from __future__ import annotations
 
 import bisect
-
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
