@@ -49,6 +49,7 @@ class RunsTable(ScrollView, can_focus=True):
     RunsTable > .runs-table--killed { color: $warning; }
     RunsTable > .runs-table--crashed { color: $error; text-style: bold reverse; }
     RunsTable > .runs-table--damaged { color: $warning; text-style: bold reverse; }
+    RunsTable > .runs-table--deleted { color: $text-muted; text-style: strike; }
     RunsTable > .runs-table--dim { color: $text-muted; }
     """
 
@@ -56,7 +57,8 @@ class RunsTable(ScrollView, can_focus=True):
         "runs-table--header", "runs-table--header-param", "runs-table--header-metric",
         "runs-table--header-cursor", "runs-table--cursor", "runs-table--cursor-cell", "runs-table--marked",
         "runs-table--mark", "runs-table--running", "runs-table--finished", "runs-table--failed",
-        "runs-table--killed", "runs-table--crashed", "runs-table--damaged", "runs-table--dim",
+        "runs-table--killed", "runs-table--crashed", "runs-table--damaged", "runs-table--deleted",
+        "runs-table--dim",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
