@@ -30,7 +30,7 @@ def unpack(dest: Path) -> Path:
         if hasattr(tarfile, "data_filter"):
             tf.extractall(dest, filter="data")
         else:  # Python < 3.11.4
-            tf.extractall(dest)  # noqa: S202 - our own tarball
+            tf.extractall(dest)
     return dest
 
 
@@ -43,7 +43,7 @@ def unpack_datasets(dest: Path) -> tuple[Path, dict[str, Any]]:
         if hasattr(tarfile, "data_filter"):
             tf.extractall(dest, filter="data")
         else:  # Python < 3.11.4
-            tf.extractall(dest)  # noqa: S202 - our own tarball
+            tf.extractall(dest)
     return dest / "mlruns", json.loads((DATASETS / "manifest.json").read_text())
 
 

@@ -9,9 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-import store
-from store.mlflow_file import MlflowFileStore
 from mlflow_fixtures import (
     T0,
     expected_runs,
@@ -22,6 +19,9 @@ from mlflow_fixtures import (
     write_experiment,
     write_run,
 )
+
+import store
+from store.mlflow_file import MlflowFileStore
 
 BASE = ["run_id", "experiment", "name", "status", "created", "ended", "duration"]
 
@@ -36,7 +36,7 @@ def expected() -> dict[str, dict]:
     return expected_runs("filestore")
 
 
-def by_name(frame):  # noqa: ANN001, ANN201 - a DataFrame
+def by_name(frame):
     return frame.set_index("name")
 
 
@@ -342,15 +342,6 @@ def test_not_a_store_names_what_was_expected(tmp_path: Path) -> None:
             store.open_store(path)
         message = str(info.value)
         assert "tracktui store" in message and "mlruns" in message and "mlflow.db" in message
-
-
-def test_the_readers_import_neither_textual_rich_nor_mlflow() -> None:
-    code = ("import sys, store.detect, store.mlflow_file, store.mlflow_sql;"
-            "bad = [m for m in ('textual', 'rich', 'mlflow', 'tui') if m in sys.modules];"
-            "sys.exit(repr(bad) if bad else 0)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=Path(__file__).resolve().parents[1])
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_a_run_folder_without_meta_yaml_is_ignored_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

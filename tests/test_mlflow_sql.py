@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from mlflow_fixtures import expected_runs, sql_exec, tree_snapshot, unpack
 
 import store
-from mlflow_fixtures import expected_runs, sql_exec, tree_snapshot, unpack
 from store.mlflow_sql import MlflowSqlStore
 
 BASE = ["run_id", "experiment", "name", "status", "created", "ended", "duration"]
@@ -25,7 +25,7 @@ def expected() -> dict[str, dict]:
     return expected_runs("sqlite")
 
 
-def by_name(frame):  # noqa: ANN001, ANN201 - a DataFrame
+def by_name(frame):
     return frame.set_index("name")
 
 
@@ -183,7 +183,7 @@ def test_without_latest_metrics_a_writer_is_not_locked_out_while_the_history_is_
     real = mlflow_sql._latest_from_history
     committed: list[bool] = []
 
-    def scan_while_writing(rows):  # noqa: ANN001, ANN202
+    def scan_while_writing(rows):
         writer = sqlite3.connect(db, timeout=0)  # fail at once rather than wait for the lock
         try:
             with writer:

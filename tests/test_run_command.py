@@ -121,7 +121,7 @@ def test_a_wrapped_script_logs_into_the_wrappers_run(tmp_path: Path) -> None:
             run.set_tag("stage", "attached")
         store.log_metric  # the run is closed; the wrapper finishes it
     """), options=("-e", "exp", "-t", "owner=me"))
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     detail = only_run(tmp_path / "s")
     assert detail.status == "finished" and detail.name == "from-script"
@@ -171,7 +171,7 @@ def test_another_experiment_makes_a_child_run_and_nested_run_links_its_parent(tm
             run.log_metric("side", 1.0)
     """)]
     proc = wrapper(tmp_path / "s", *inner, options=("-e", "exp", "-n", "outer"))
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     s = store.open_store(tmp_path / "s")
     frame = s.runs_frame().set_index("name")
@@ -236,7 +236,7 @@ def test_two_processes_of_one_command_get_the_run_and_a_linked_run(tmp_path: Pat
         ranks = [subprocess.Popen([sys.executable, "-c", {rank!r}, r]) for r in "01"]
         sys.exit(max(p.wait() for p in ranks))
     """), options=("-e", "ddp"))
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     s = store.open_store(tmp_path / "s")
     frame = s.runs_frame()

@@ -19,8 +19,8 @@ import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest
@@ -114,8 +114,8 @@ def test_files_follow_the_umask_and_another_user_can_read_the_store() -> None:
         assert set(modes.values()) == {"0o644"}, modes
         dirs = {oct(stat.S_IMODE(p.stat().st_mode)) for p in root.rglob("*") if p.is_dir()}
         assert dirs == {"0o755"}
-        code = ("import store, json; s = store.open_store(%r); d = s.run(s.run_ids()[0]);"
-                "print(json.dumps([d.status, d.name, d.params, len(d.history())]))") % str(root)
+        code = (f"import store, json; s = store.open_store({str(root)!r}); d = s.run(s.run_ids()[0]);"
+                "print(json.dumps([d.status, d.name, d.params, len(d.history())]))")
         read = subprocess.run(["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
                                sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                               env=dict(os.environ, PYTHONPATH=str(REPO), HOME=str(base),

@@ -17,8 +17,9 @@ import os
 import shutil
 import signal
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -27,8 +28,9 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "tracktui-hypothesis"))  # not .hypothesis/ in the tree
 
-import store
-from mlflow_fixtures import T0, run_id, write_experiment, write_run
+from mlflow_fixtures import T0, run_id, write_experiment, write_run  # noqa: E402
+
+import store  # noqa: E402
 
 CALL_TIMEOUT = 5
 """Seconds one listing or read may take before it counts as a hang (each takes milliseconds)."""
@@ -149,7 +151,8 @@ def mutate(path: Path, m: dict[str, Any]) -> None:
         at = int(len(raw) * m["cut"])
         path.write_bytes(raw[:at] + m["bytes"] + raw[at + len(m["bytes"]):])
     elif kind == "deep":
-        path.write_text("[" * m["depth"] + "]" * m["depth"] if m["pick"] % 2 else '{"a": ' * m["depth"] + "1" + "}" * m["depth"])
+        depth = m["depth"]
+        path.write_text("[" * depth + "]" * depth if m["pick"] % 2 else '{"a": ' * depth + "1" + "}" * depth)
     elif kind == "wrong-type":
         path.write_text(wrong_type(raw.decode("utf-8", errors="replace"), m["pick"], m["value"]))
     else:

@@ -203,12 +203,6 @@ def test_not_a_store(tmp_path: Path) -> None:
         store.open_store(tmp_path / "missing")
 
 
-def test_store_does_not_import_the_ui() -> None:
-    code = "import sys, store; store.open_store; print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'tui')))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True).stdout
-    assert out.strip() == "[]"
-
-
 @pytest.mark.parametrize("patch", [{"pid": "12x"}, {"pid": 2**70}, {"status": "exploded"}, {"created": 1e20},
                                    {"pid_start": "x", "status": "running"}])
 def test_odd_metadata_never_hides_other_runs(tmp_path: Path, patch: dict[str, object]) -> None:

@@ -129,7 +129,7 @@ def test_bad_inputs_fail_at_the_call(tmp_path: Path) -> None:
             run.set_tag("t\x1b", "x")
         run.log_params({"lr": 0.1})
         run.log_params({"lr": 0.1})  # same value again is fine
-        with pytest.raises(ValueError, match="'lr' is already 0.1"):
+        with pytest.raises(ValueError, match=r"'lr' is already 0\.1"):
             run.log_params({"lr": 0.2})
         run.log_metric("np", np.float32(0.5))
         run.log_metric("np0d", np.array(1.5))
@@ -166,7 +166,7 @@ def test_exception_marks_failed_with_traceback(tmp_path: Path) -> None:
     with pytest.raises(ZeroDivisionError):
         with store.start_run(experiment="e", root=tmp_path) as run:
             run.log_metric("x", 1.0)
-            1 / 0
+            1 / 0  # noqa: B018
     detail = store.open_store(tmp_path).run(run.id)
     assert detail.status == "failed"
     assert detail.error is not None and "ZeroDivisionError" in detail.error

@@ -20,13 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 sys.path.insert(0, str(HERE))
 
-import store  # noqa: E402
 from make_big_store import make_store  # noqa: E402
+
+import store  # noqa: E402
 
 OPEN_SNIPPET = """
 import json, resource, sys, time
@@ -50,11 +50,11 @@ def median_time(fn, repeat: int = 5) -> float:
 def bench_logging(root: Path, n: int = 200_000) -> tuple[float, float]:
     with store.start_run(experiment="bench", root=root) as run:
         def one() -> None:
-            for i in range(n):
+            for _i in range(n):
                 run.log_metric("loss", 0.5)
 
         def five() -> None:
-            for i in range(n // 5):
+            for _i in range(n // 5):
                 run.log({"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0, "e": 5.0})
 
         per_metric = median_time(one, 3) / n * 1e6
@@ -96,7 +96,8 @@ def bench_mlflow(tmp: Path, n: int = 2_000, points: int = 100_000) -> dict[str, 
         per_log5 = (time.perf_counter() - t) / (n // 5) * 1e6
         now = int(time.time() * 1000)
         for start in range(0, points, 1000):
-            client.log_batch(run.info.run_id, metrics=[Metric("h", float(i), now, i) for i in range(start, start + 1000)])
+            batch = [Metric("h", float(i), now, i) for i in range(start, start + 1000)]
+            client.log_batch(run.info.run_id, metrics=batch)
     t = time.perf_counter()
     hist = client.get_metric_history(run.info.run_id, "h")
     history = (time.perf_counter() - t) * (1_000_000 / points)
