@@ -31,7 +31,8 @@ class UnsafeFileError(OSError):
     """Something other than a readable regular file of a sane size."""
 
 
-def _kind(mode: int) -> str:
+def kind_of_mode(mode: int) -> str:
+    """What a file that is not a regular one is, for a message (`a FIFO`, `a device`, ...)."""
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -51,12 +52,12 @@ def open_regular(path: str | os.PathLike[str]) -> int:
     """
     st = os.stat(path)
     if not stat.S_ISREG(st.st_mode):
-        raise UnsafeFileError(f"{os.path.basename(path)} is {_kind(st.st_mode)}, not a regular file")
+        raise UnsafeFileError(f"{os.path.basename(path)} is {kind_of_mode(st.st_mode)}, not a regular file")
     fd = os.open(path, _OPEN_FLAGS)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise UnsafeFileError(f"{os.path.basename(path)} is {_kind(st.st_mode)}, not a regular file")
+            raise UnsafeFileError(f"{os.path.basename(path)} is {kind_of_mode(st.st_mode)}, not a regular file")
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)

@@ -19,6 +19,8 @@ from typing import Any, BinaryIO
 
 import yaml
 
+from store.safe_read import kind_of_mode
+
 from .data_diff import document_changes, folder_changes, table_changes
 from .kinds import HEAD_BYTES, ArtifactKind, detect_kind, human_size
 
@@ -45,16 +47,6 @@ class ArtifactEntry:
     link_target: str | None = None
     problem: str | None = None
     """Why this entry cannot be opened (broken symlink, FIFO, ...), or None."""
-
-
-def _kind_of_mode(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
 
 
 MAX_LINK_HOPS = 40
@@ -111,7 +103,7 @@ def entry_for(path: Path, name: str | None = None) -> ArtifactEntry:
         st = lst
     if stat.S_ISDIR(st.st_mode):
         return ArtifactEntry(path, name, True, None, st.st_mtime, target)
-    problem = None if stat.S_ISREG(st.st_mode) else f"{_kind_of_mode(st.st_mode)}: not opened, reading it could block"
+    problem = None if stat.S_ISREG(st.st_mode) else f"{kind_of_mode(st.st_mode)}: not opened, reading it could block"
     return ArtifactEntry(path, name, False, st.st_size, st.st_mtime, target, problem)
 
 
@@ -152,7 +144,7 @@ def open_regular(path: Path) -> BinaryIO:
         if stat.S_ISDIR(st.st_mode):
             raise UnreadableArtifact(f"{path.name} is a folder, not a file")
         if not stat.S_ISREG(st.st_mode):
-            raise UnreadableArtifact(f"{path.name} is {_kind_of_mode(st.st_mode)}: not read, it could block forever")
+            raise UnreadableArtifact(f"{path.name} is {kind_of_mode(st.st_mode)}: not read, it could block forever")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
