@@ -99,7 +99,7 @@ async def test_a_run_with_no_image_yet_and_one_without_the_key(tmp_path: Path, m
         assert "no image at or before step 0" in text and "no images of this key" in text
 
 
-async def test_opened_from_the_runs_table_with_marked_runs_and_from_the_detail(demo: Path) -> None:
+async def test_opened_from_the_runs_table_with_the_marked_runs(demo: Path) -> None:
     app = demo_app(demo)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -114,11 +114,18 @@ async def test_opened_from_the_runs_table_with_marked_runs_and_from_the_detail(d
         await settle(pilot)
         assert isinstance(app.screen, MediaScreen) and app.screen.run_ids == wanted
         assert [pane.shown_step for pane in _panes(app.screen)] == [25, 25]
-        await pilot.press("escape", "u", "enter")
+
+
+async def test_opened_from_the_run_detail(demo: Path) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        current = app.screen.query_one(RunsTable).current_run
+        await pilot.press("enter")
         await settle(pilot)
         await pilot.press("i")
         await settle(pilot)
-        assert isinstance(app.screen, MediaScreen) and len(app.screen.run_ids) == 1
+        assert isinstance(app.screen, MediaScreen) and app.screen.run_ids == [current]
 
 
 def test_media_snapshot_80x24(snap_compare, demo: Path) -> None:  # type: ignore[no-untyped-def]
@@ -130,3 +137,29 @@ def test_media_snapshot_80x24(snap_compare, demo: Path) -> None:  # type: ignore
         await settle(pilot)
 
     assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=(80, 24))
+
+
+async def test_reload_shows_steps_logged_since_and_help_lists_the_keys(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "s"
+    image = np.zeros((4, 4), dtype=np.uint8)
+    with store.start_run(experiment="e", name="live", root=root, system_metrics_interval=0) as run:
+        run.log_image("sample", image)
+        run.log_image("sample", image)
+    app = demo_app(root)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(app, pilot, "live")
+        assert screen.steps == [0, 1] and screen.step == 1
+        with store.start_run(resume=run.id, root=root, system_metrics_interval=0) as again:
+            again.log_image("sample", image)
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.steps == [0, 1, 2] and screen.step == 1  # the step shown stays
+        await pilot.press("end")
+        await settle(pilot)
+        assert _panes(screen)[0].shown_step == 2
+        await pilot.press("question_mark")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Prev step" in text and "Last" in text and "Reload" in text

@@ -159,3 +159,17 @@ def test_mlflow_logged_images_are_read_by_key_and_step(tmp_path: Path) -> None:
     assert list(media) == ["val/sample"]
     assert [step for step, _ in media["val/sample"]] == [0, 5]
     assert read_mlflow_images(tmp_path / "nothing") == {}
+
+
+def test_an_image_that_cannot_be_written_warns_once_and_the_run_goes_on(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    with _run(tmp_path) as run:
+        (run.path / fmt.MEDIA_DIR).write_text("not a folder")  # every write of an image fails
+        run.log_image("k", np.zeros((2, 2), dtype=np.uint8))
+        run.log_image("k", np.zeros((2, 2), dtype=np.uint8))
+        run.log_metric("loss", 1.0)
+    err = capsys.readouterr().err
+    assert err.count("cannot write run") == 1 and "image 'k' step 0 was not saved" in err
+    detail = store.open_store(tmp_path).run(run.id)
+    assert detail.status == "finished" and detail.metrics["loss"]["last"] == 1.0
+    assert run._media.failed == ["k@0", "k@1"]

@@ -92,14 +92,16 @@ class MediaScreen(Screen[None]):
     }}
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "step(-1)", "Step", key_display="←", priority=True, id="media.previous",
+        Binding("left", "step(-1)", "Prev step", key_display="←", priority=True, id="media.previous",
                 tooltip="The previous step at which any run has an image of this key"),
-        Binding("right", "step(1)", "Step", key_display="→", priority=True, id="media.next",
+        Binding("right", "step(1)", "Next step", key_display="→", priority=True, id="media.next",
                 tooltip="The next step at which any run has an image of this key"),
         Binding("home", "jump(0)", "First", show=False, priority=True, id="media.first",
                 tooltip="The first step of this key"),
         Binding("end", "jump(-1)", "Last", show=False, priority=True, id="media.last",
                 tooltip="The last step of this key"),
+        Binding("r", "reload", "Reload", id="media.reload",
+                tooltip="Read the runs' image lists again (a live run logs more steps)"),
         Binding("question_mark", "app.help", "Keys", id="media.help", tooltip="Every key of this screen"),
         Binding("escape", "back", "Back", id="media.back", tooltip="Return to where you opened the images"),
     ]
@@ -149,8 +151,9 @@ class MediaScreen(Screen[None]):
         for error in message.errors:
             self.notify(printable_line(error), severity="error", timeout=6)
         panes = self.query_one("#media-panes", Horizontal)
-        await panes.remove_children()
-        await panes.mount_all(MediaPane(run.run_id, id=f"media-pane-{i}") for i, run in enumerate(self.runs))
+        if [pane.run_id for pane in self.query(MediaPane)] != [run.run_id for run in self.runs]:
+            await panes.remove_children()
+            await panes.mount_all(MediaPane(run.run_id, id=f"media-pane-{i}") for i, run in enumerate(self.runs))
         self.keys = media_keys([run.index for run in self.runs])
         names = ", ".join(run.name for run in self.runs)
         self.query_one("#media-title", Static).update(Text(f" Images · {printable_line(names)}"))
@@ -164,8 +167,10 @@ class MediaScreen(Screen[None]):
             for pane, run in zip(self.query(MediaPane), self.runs):
                 pane.show(run.name, "", None, None, "no images")
             return
-        keys.highlighted = 0
-        self._choose_key(self.keys[0])
+        key = self.key if self.key in self.keys else self.keys[0]
+        self.key = None
+        keys.highlighted = self.keys.index(key)
+        self._choose_key(key)
 
     @on(OptionList.OptionHighlighted, "#media-keys")
     def _key_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -204,6 +209,9 @@ class MediaScreen(Screen[None]):
         if self.steps:
             self.position = 0 if where == 0 else len(self.steps) - 1
             self._show()
+
+    def action_reload(self) -> None:
+        self._load()
 
     def action_back(self) -> None:
         self.dismiss()
