@@ -173,3 +173,17 @@ def test_an_image_that_cannot_be_written_warns_once_and_the_run_goes_on(tmp_path
     detail = store.open_store(tmp_path).run(run.id)
     assert detail.status == "finished" and detail.metrics["loss"]["last"] == 1.0
     assert run._media.failed == ["k@0", "k@1"]
+
+
+def test_an_mlflow_file_store_run_gives_its_logged_images(tmp_path: Path) -> None:
+    from tests.mlflow_fixtures import run_id, write_experiment, write_run
+
+    root = tmp_path / "mlruns"
+    folder = write_run(write_experiment(root, "1", "exp"), run_id(1), "with-images")
+    images = folder / "artifacts" / "images"
+    images.mkdir()
+    for step in (0, 3):
+        Image.new("RGB", (2, 2)).save(images / f"samples%step%{step}%timestamp%1700000000000%u{step}.png")
+    detail = store.open_store(root).run(run_id(1))
+    media = detail.media()
+    assert list(media) == ["samples"] and [step for step, _ in media["samples"]] == [0, 3]

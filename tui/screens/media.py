@@ -20,7 +20,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.containers import Horizontal
+from textual.containers import Horizontal, HorizontalScroll
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
@@ -125,7 +125,7 @@ class MediaScreen(Screen[None]):
         yield Static(Text(f" Images · {len(self.run_ids)} run{'s' * (len(self.run_ids) != 1)} …"), id="media-title")
         with Horizontal(id="media-body"):
             yield OptionList(id="media-keys")
-            yield Horizontal(id="media-panes")
+            yield HorizontalScroll(id="media-panes", can_focus=False)
         yield Static(id="media-scrub")
         yield Footer(show_command_palette=False)
 
@@ -150,7 +150,7 @@ class MediaScreen(Screen[None]):
         self.runs = message.runs
         for error in message.errors:
             self.notify(printable_line(error), severity="error", timeout=6)
-        panes = self.query_one("#media-panes", Horizontal)
+        panes = self.query_one("#media-panes", HorizontalScroll)
         if [pane.run_id for pane in self.query(MediaPane)] != [run.run_id for run in self.runs]:
             await panes.remove_children()
             await panes.mount_all(MediaPane(run.run_id, id=f"media-pane-{i}") for i, run in enumerate(self.runs))

@@ -18,6 +18,7 @@ class MediaPane(Vertical):
     DEFAULT_CSS = """
     MediaPane {
         width: 1fr;
+        min-width: 24;
         height: 1fr;
         padding: 0 1;
         & > .media-caption { height: 1; text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
