@@ -170,7 +170,7 @@ class MediaScreen(Screen[None]):
         key = self.key if self.key in self.keys else self.keys[0]
         self.key = None
         keys.highlighted = self.keys.index(key)
-        self._choose_key(key)
+        self.call_after_refresh(self._choose_key, key)  # after layout: the panes' sizes decide the scale
 
     @on(OptionList.OptionHighlighted, "#media-keys")
     def _key_highlighted(self, event: OptionList.OptionHighlighted) -> None:
