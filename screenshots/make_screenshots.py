@@ -56,6 +56,13 @@ async def artifacts(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
+async def media(pilot: Pilot[None]) -> None:
+    await pilot.press("j", "j", "space", "space", "i")  # rf-wide and rf-shallow (space moves down)
+    await settle(pilot)
+    await pilot.press("home", "right", "right", "right")
+    await settle(pilot)
+
+
 async def shoot(name: str, steps: Steps, size: tuple[int, int]) -> None:
     app = demo_app("demo")
     async with app.run_test(size=size) as pilot:
@@ -73,7 +80,7 @@ async def main() -> None:
         os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")
         demo_store(Path(tmp) / "demo")
         for name, steps in [("runs", runs), ("filter", filtered), ("detail", detail), ("diff", diff),
-                            ("charts", charts), ("artifacts", artifacts)]:
+                            ("charts", charts), ("artifacts", artifacts), ("media", media)]:
             await shoot(name, steps, (120, 36))
         await shoot("runs-80x24", runs, (80, 24))
 

@@ -24,7 +24,7 @@ from .writer import Run
 __all__ = [
     "DEFAULT_STORE_DIR", "FORMAT_VERSION", "STORE_ENV", "NotAStoreError", "Run", "RunDetail",
     "RunFinishedError", "RunLockedError", "RunNotFoundError", "RunStore", "StoreError", "TrackStore",
-    "active_run", "finish", "log_artifact", "log_dict", "log_metric", "log_metrics", "log_param",
+    "active_run", "finish", "log_artifact", "log_dict", "log_image", "log_metric", "log_metrics", "log_param",
     "log_params", "log_text", "open_store", "resolve_root", "set_tag", "set_tags", "start_run",
 ]
 
@@ -133,6 +133,10 @@ def set_tags(tags: dict[str, Any]) -> None:
 def log_input(path_or_name: str | os.PathLike[str], *, digest: str | None = None, kind: str = "dataset",
               context: str = "train") -> dict[str, Any]:
     return _active().log_input(path_or_name, digest=digest, kind=kind, context=context)
+
+
+def log_image(key: str, image: Any, step: int | None = None) -> int:
+    return _active().log_image(key, image, step=step)
 
 
 def log_artifact(local_path: str | os.PathLike[str], name: str | None = None) -> Path:

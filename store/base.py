@@ -106,6 +106,17 @@ class RunDetail:
         end = self.ended if self.ended is not None else (time.time() if self.status == "running" else self.last_seen)
         return None if end is None else max(0.0, end - self.created)
 
+    def media(self) -> dict[str, list[tuple[int, Path]]]:
+        """Images logged per step: `{key: [(step, path), ...]}`, steps ascending (read from disk on each call).
+
+        A tracktui run's `media/` folder; for MLflow runs, the images `mlflow.log_image(..., key=, step=)` wrote.
+        """
+        from .media import read_media, read_mlflow_images
+
+        if self.store is not None and self.store.kind == "tracktui" and self.artifacts_dir is not None:
+            return read_media(self.artifacts_dir.parent)
+        return read_mlflow_images(self.artifacts_dir) if self.artifacts_dir is not None else {}
+
     def history(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
         if self.store is None:
             raise RuntimeError("this RunDetail is not attached to a store")

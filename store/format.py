@@ -30,6 +30,9 @@ SUMMARY = "summary.json"
 LOCK = "lock"
 METRICS_DIR = "metrics"
 ARTIFACTS_DIR = "artifacts"
+MEDIA_DIR = "media"
+"""Images logged per step: `media/<key %-encoded>/<step>.png` (see FORMAT.md, "Media")."""
+MEDIA_SUFFIX = ".png"
 HISTORY_SUFFIX = ".f64"
 TRASH_DIR = ".trash"
 """Deleted runs: `<store>/.trash/<experiment-folder>/<run-id>/`, restorable until purged."""
@@ -112,6 +115,14 @@ def metric_filename(key: str) -> str:
 
 def metric_key(filename: str) -> str:
     return unquote(filename[: -len(HISTORY_SUFFIX)])
+
+
+def media_dirname(key: str) -> str:
+    """Folder name of an image key's steps, %-encoded like a metric's file name."""
+    name = quote(key, safe="")
+    if len(key) > MAX_KEY_LENGTH or len(name) > 250:
+        raise ValueError(f"image key {key[:40]!r}... is too long (at most {MAX_KEY_LENGTH} characters)")
+    return name
 
 
 MAX_DEPTH = 100

@@ -71,6 +71,8 @@ class Run:
         """While True, flush() writes nothing: the lock is handed to a wrapped script (store/handoff.py)."""
         self._handed_by: dict[str, Any] | None = None
         """The wrapper's lock body, when this run is attached to the run of a `tracktui run` wrapper."""
+        self._media: Any = None
+        """The image writer (store/media.py), made at the first `log_image`."""
         self.on_finish: list[Callable[[], None]] = []
         """Called at the start of finish(), before the final flush (system metrics, console capture)."""
         if attach:
@@ -224,6 +226,17 @@ class Run:
         from .inputs import log_input
 
         return log_input(self, path_or_name, digest=digest, kind=kind, context=context)
+
+    def log_image(self, key: str, image: Any, step: int | None = None) -> int:
+        """Save an image (PIL image, numpy HxW/HxWx3/HxWx4 uint8 or float in [0, 1], or a path) as PNG at `step`.
+
+        `step` defaults to one past the key's last image, like metrics. The caller pays for
+        the checks and a copy; the PNG is written on a background thread (store/media.py),
+        and everything logged is written by `finish()`. Returns the step used.
+        """
+        from .media import log_image
+
+        return log_image(self, key, image, step)
 
     # -- artifacts --------------------------------------------------------------------
 

@@ -64,6 +64,9 @@ def make_demo(root: Path, now: float) -> Path:
                 val = train + 0.05 + 0.004 * epoch * (i == 3) + rng.normal(0, 0.015)
                 acc = min(0.995, 0.55 + 0.4 * (1 - math.exp(-epoch / 5)) + quality + rng.normal(0, 0.005))
                 run.log({"train/loss": train, "val/loss": val, "val/acc": acc}, step=epoch, timestamp=step_t)
+                if epoch % (10 if i == 2 else 5) == 0:  # rf-shallow evaluates less often: its images lag
+                    run.log_image("eval/confusion_matrix", _confusion_image(epoch, quality, i), step=epoch)
+                    run.log_image("eval/decision_regions", _regions_image(epoch, quality), step=epoch)
             run.log_metric("accuracy", acc, step=0, timestamp=step_t)
             run.log_metric("f1_macro", acc - 0.01, step=0, timestamp=step_t)
             run.log_dict("eval/confusion_matrix.json", {"labels": ["setosa", "versicolor", "virginica"],
@@ -128,6 +131,27 @@ def _settle(run_path: Path, created: float, ended: float | None, status: str | N
     target = run_path.parent / run_id
     run_path.rename(target)
     return target
+
+
+def _confusion_image(epoch: int, quality: float, seed: int, cell: int = 6) -> np.ndarray:
+    """A 3-class confusion matrix as a heat map: the diagonal fills in as training goes on."""
+    rng = np.random.default_rng(1000 + 31 * seed + epoch)  # its own stream: the metrics stay as they were
+    right = min(0.97, 0.4 + 0.55 * (1 - math.exp(-epoch / 6)) + quality)
+    matrix = np.full((3, 3), (1 - right) / 2) + rng.uniform(0, 0.05, (3, 3))
+    np.fill_diagonal(matrix, right)
+    matrix /= matrix.sum(axis=1, keepdims=True)
+    heat = np.stack([matrix, 0.3 * matrix, 1 - matrix], axis=-1)  # warm where predictions land
+    return np.kron(heat, np.ones((cell, cell, 1))).clip(0, 1)
+
+
+def _regions_image(epoch: int, quality: float, size: int = 24) -> np.ndarray:
+    """Decision regions over two features: the boundaries sharpen epoch by epoch."""
+    ys, xs = np.mgrid[0:size, 0:size] / (size - 1)
+    sharp = 2 + epoch * (1 + quality * 10)
+    a = 1 / (1 + np.exp(-sharp * (xs - 0.35)))
+    b = 1 / (1 + np.exp(-sharp * (ys + 0.5 * xs - 0.8)))
+    image = np.stack([(1 - a), a * (1 - b), a * b], axis=-1)
+    return (image * 220 + 20).astype(np.uint8)
 
 
 def _fit_image(x: np.ndarray, y: np.ndarray, coef: np.ndarray, size: int = 48) -> np.ndarray:

@@ -66,6 +66,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
                 tooltip="The previous run of the table, same tab"),
         Binding("a", "artifacts", "Artifacts", id="detail.artifacts", tooltip="This run's artifacts"),
         Binding("p", "charts", "Plot", id="detail.charts", tooltip="Metric curves of this run"),
+        Binding("i", "media", "Images", show=False, id="detail.media", tooltip="Images this run logged per step (log_image)"),
         Binding("question_mark", "app.help", "Keys", id="detail.help", tooltip="Every key of this screen"),
         Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the runs table"),
         Binding("1", "tab('overview')", "Overview", show=False, id="detail.tab1", tooltip="Facts, params and metrics"),
@@ -243,6 +244,11 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
             from .artifacts import ArtifactsScreen
 
             self.app.push_screen(ArtifactsScreen(self.detail))
+
+    def action_media(self) -> None:
+        from .media import MediaScreen
+
+        self.app.push_screen(MediaScreen(self.store, [self.run_id]))
 
     def action_charts(self) -> None:
         """Charts of this run; on the metrics tab, of the metric under the cursor."""

@@ -84,6 +84,8 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         Binding("m", "cycle_metric_stat", "Last/min/max", show=False, id="runs.metric_stat",
                 tooltip="Metric columns show the last, min or max value"),
         Binding("u", "clear_marks", "Unmark all", show=False, id="runs.unmark", tooltip="Unmark every run"),
+        Binding("i", "media", "Images", show=False, id="runs.media",
+                tooltip="Images logged per step (log_image) of the marked runs, or of this run"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="runs.clear_filter",
                 tooltip="Clear the filter, or close the experiments list"),
     ]
@@ -492,6 +494,13 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         from .charts import ChartsScreen
 
         self.app.push_screen(ChartsScreen(self.store, runs, frame=self.view.visible_frame()))
+
+    def action_media(self) -> None:
+        runs = self._chosen_runs() if self.table.marks else [r for r in [self.table.current_run] if r]
+        if runs and self.store is not None:
+            from .media import MediaScreen
+
+            self.app.push_screen(MediaScreen(self.store, runs))
 
     def action_artifacts(self) -> None:
         """This run's artifacts; with exactly two runs marked, those two, to compare a file across them."""
