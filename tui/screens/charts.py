@@ -43,6 +43,7 @@ from tui.shaping.history_cache import HistoryCache
 from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import printable_line
 from tui.shaping.smoothing import SMOOTHING_STEPS, step_strength
+from tui.theme import theme_color
 from tui.widgets.braille_chart import BrailleChart
 from tui.widgets.chart_grid import ChartGrid, auto_grid, grid_shape
 from tui.widgets.metric_picker import MetricList
@@ -194,7 +195,7 @@ class ChartsScreen(Screen[None]):
             title.append(" · y clipped" if self.clip else "")
         running = [i for i in self.infos.values() if i.status == "running"]
         if running:
-            title.append(f" · {len(running)} running, live", style=self.app.theme_variables.get("success", ""))
+            title.append(f" · {len(running)} running, live", style=theme_color(self.app, "success"))
         self.query_one("#charts-title", Static).update(title)
 
     def _update_legend(self) -> None:
@@ -221,7 +222,7 @@ class ChartsScreen(Screen[None]):
 
     def _show_view(self) -> None:
         """Cursor, highlight and hidden runs to every pane (no rebuild), and the legend."""
-        foreground = Color.parse(self.app.theme_variables.get("foreground", "white")).rgb
+        foreground = Color.parse(theme_color(self.app, "foreground", "white")).rgb
         self.grid_widget.show(self.cursor, self.highlight, frozenset(self.hidden), foreground)
         self._update_legend()
 

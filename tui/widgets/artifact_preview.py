@@ -35,9 +35,10 @@ from ..artifacts.files import (
     sha256_file,
 )
 from ..artifacts.hex_dump import bytes_per_row, hex_dump
-from ..artifacts.kinds import ArtifactKind, detect_kind, format_mtime, human_size
+from ..artifacts.kinds import ArtifactKind, detect_kind, human_size
 from ..artifacts.preview_plan import Facts, Plan
 from ..artifacts.table_sample import TableSample, count_delimited_rows
+from ..shaping.formatting import format_timestamp
 from ..shaping.sanitize import printable_line
 from .artifact_tree import ArtifactNode
 from .document_tree import DocumentTree
@@ -415,7 +416,7 @@ class ArtifactPreview(Vertical):
         if status:
             bits.append(status)
         if facts.mtime is not None:
-            bits.append(format_mtime(facts.mtime))
+            bits.append(format_timestamp(facts.mtime, seconds=False) or "?")
         text.append("\n" + " · ".join(printable_line(b) for b in bits), meta)
         for note in facts.notes:
             text.append("\n" + printable_line(note), self.get_component_rich_style("artifact-preview--note"))

@@ -19,7 +19,8 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ..artifacts.files import ArtifactEntry, UnreadableArtifact, list_folder
-from ..artifacts.kinds import format_mtime, human_size
+from ..artifacts.kinds import human_size
+from ..shaping.formatting import format_timestamp
 from ..shaping.sanitize import printable_line
 
 MAX_NAME_COLUMN = 28
@@ -160,5 +161,5 @@ class ArtifactTree(Tree[ArtifactNode]):
             return label
         label.append(f"  {'' if entry.is_dir else human_size(entry.size):>8}", meta)
         if self.size.width >= SHOW_MTIME_MIN_WIDTH:
-            label.append(f"  {format_mtime(entry.mtime)}", meta)
+            label.append(f"  {format_timestamp(entry.mtime, seconds=False) or '?'}", meta)
         return label

@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from ..shaping.sanitize import printable_line
 from ..shaping.scatter import RGB, ScatterData, build_scatter, scatter_params
+from ..theme import theme_color
 from .param_scatter import ParamScatter
 from .run_legend import theme_palette
 
@@ -81,7 +82,7 @@ class ScatterView(Vertical):
             self.log_y = log_y
         variables = self.app.theme_variables
         self.color = theme_palette(variables)[0]
-        self.best_color = Color.parse(variables.get("success", "green")).rgb
+        self.best_color = Color.parse(theme_color(self.app, "success", "green")).rgb
         param = self.query_one("#scatter-param", Select).value
         metric = self.query_one("#scatter-metric", Select).value
         if isinstance(param, str) and isinstance(metric, str):
