@@ -10,15 +10,19 @@ that tells the user.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from textual.message import Message
-from textual.worker import Worker, WorkerState
+from textual.message_pump import MessagePump
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from store import RunDetail, RunStore
 
+from .shaping.curves import ChartsResult
 from .shaping.runs_view import ColumnChoice, RunsView, ViewSettings
+from .shaping.scatter import ScatterData
 
 if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports none of them
     from .widgets.lazy_text import MemoryLines
@@ -93,6 +97,78 @@ class RunRead(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RunRead)
+
+
+@dataclass
+class ChartsBuilt(Message):
+    """Charts built in a worker. `first` is the opening read (run names and metric keys too);
+    later rebuilds replace each other, as only the newest matters."""
+
+    result: ChartsResult
+    first: bool = False
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ChartsBuilt) and not message.first and not self.first
+
+
+@dataclass
+class ScatterColumnsRead(Message):
+    """The runs frame the scatter picks its param and metric from."""
+
+    frame: pd.DataFrame
+
+
+@dataclass
+class ScatterBuilt(Message):
+    """A param-against-metric scatter, and the frame it was built from."""
+
+    frame: pd.DataFrame
+    data: ScatterData
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ScatterBuilt)
+
+
+@dataclass
+class DiffRunsRead(Message):
+    """The runs to diff, read in full."""
+
+    details: list[RunDetail]
+
+
+@dataclass
+class DiffExported(Message):
+    """The diff written as Markdown and CSV; the Markdown is also there to copy."""
+
+    markdown_path: Path
+    csv_path: Path
+    markdown: str
+    rows: int
+
+
+@dataclass
+class ArtifactCopied(Message):
+    """An artifact copied (read-only) for `$EDITOR`; `problem` says why it could not be."""
+
+    display_path: str
+    copy: Path | None
+    problem: str | None = None
+
+
+@dataclass
+class ExternalCommandDone(Message):
+    """A `$PAGER`/`$EDITOR` run without a terminal finished: its exit code or why it could not start."""
+
+    command: list[str]
+    outcome: int | str
+    note: str = ""
+
+
+def post_result(node: MessagePump, message: Message) -> None:
+    """From a worker thread: hand `message` to `node`, unless this worker was cancelled (a newer
+    one took its place, so its result is stale)."""
+    if not get_current_worker().is_cancelled:
+        node.post_message(message)
 
 
 @dataclass

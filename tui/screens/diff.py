@@ -11,7 +11,6 @@ read from the current theme; every string from the store goes through the one sa
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -24,8 +23,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
-from textual.worker import Worker, WorkerState
 
+from tui.messages import DiffExported, DiffRunsRead, ForwardsWorkerFailures, WorkerFailed, post_result
 from tui.screens.export_prompt import ExportPrompt
 from tui.shaping.diff import (
     ONLY_DIFF_THRESHOLD,
@@ -61,15 +60,7 @@ MODES: tuple[str, ...] = ("full", "values", "deltas")
 MODE_NAMES = {"full": "values and deltas", "values": "values only", "deltas": "deltas only"}
 
 
-@dataclass
-class DiffExport:
-    markdown_path: Path
-    csv_path: Path
-    markdown: str
-    rows: int
-
-
-class DiffScreen(Screen[None]):
+class DiffScreen(ForwardsWorkerFailures, Screen[None]):
     """Compare runs: params, metrics, tags and run facts, with deltas against the first run."""
 
     CSS_PATH = "diff.tcss"
@@ -120,34 +111,33 @@ class DiffScreen(Screen[None]):
     # -- loading ------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="diff-load", exit_on_error=False, description="Reading runs to diff")
-    def load(self) -> list[RunDetail]:
-        return [self.store.run(run_id) for run_id in self.run_ids]
+    def load(self) -> None:
+        post_result(self, DiffRunsRead([self.store.run(run_id) for run_id in self.run_ids]))
 
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group == "diff-load":
-            if event.state == WorkerState.SUCCESS and isinstance(worker.result, list):
-                self.details = worker.result
-                self.diff = build_diff(self.details, self.overrides)
-                self.runs_read = True
-                self.only_diff = len(self.diff.rows) > ONLY_DIFF_THRESHOLD
-                self._render_table()
-            elif event.state == WorkerState.ERROR:
-                self.runs_read = True
-                self._set_title(Text(f"Could not read the runs: {printable_line(bounded(str(worker.error)))}",
-                                    style=theme_style(self.app, "error")))
-        elif worker.group == "diff-export":
-            if event.state == WorkerState.SUCCESS and isinstance(worker.result, DiffExport):
-                done = worker.result
-                self.app.copy_to_clipboard(done.markdown)
-                self.export_dir = done.markdown_path.parent
-                self.notify(f"Wrote {printable(str(done.markdown_path))} and {printable(str(done.csv_path))} "
-                            f"({done.rows} rows); Markdown copied to the clipboard", title="Diff exported",
-                            markup=False)
-            elif event.state == WorkerState.ERROR:
-                self.notify(f"Could not write the export: {printable(str(worker.error))}", title="Export failed",
-                            severity="error", markup=False)
+    @on(DiffRunsRead)
+    def _runs_read(self, message: DiffRunsRead) -> None:
+        self.details = message.details
+        self.diff = build_diff(self.details, self.overrides)
+        self.runs_read = True
+        self.only_diff = len(self.diff.rows) > ONLY_DIFF_THRESHOLD
+        self._render_table()
+
+    @on(WorkerFailed)
+    def _failed(self, message: WorkerFailed) -> None:
+        """The app reports the failure (the message bubbles on); a failed read also leaves the
+        title saying why the screen is empty."""
+        if not self.runs_read:
+            self.runs_read = True
+            reason = printable_line(bounded(str(message.error)))
+            self._set_title(Text(f"Could not read the runs: {reason}", style=theme_style(self.app, "error")))
+
+    @on(DiffExported)
+    def _exported(self, done: DiffExported) -> None:
+        self.app.copy_to_clipboard(done.markdown)
+        self.export_dir = done.markdown_path.parent
+        self.notify(f"Wrote {printable(str(done.markdown_path))} and {printable(str(done.csv_path))} "
+                    f"({done.rows} rows); Markdown copied to the clipboard", title="Diff exported",
+                    markup=False)
 
     # -- drawing ------------------------------------------------------------------------
 
@@ -406,7 +396,7 @@ class DiffScreen(Screen[None]):
         self.app.push_screen(ExportPrompt(self.export_dir or Path.cwd(), len(diff.visible(only_diff))), chosen)
 
     @work(thread=True, exclusive=True, group="diff-export", exit_on_error=False, description="Writing the diff")
-    def export(self, diff: Diff, only_diff: bool, folder: Path) -> DiffExport:
+    def export(self, diff: Diff, only_diff: bool, folder: Path) -> None:
         """Write both files into `folder` (made if missing); the Markdown is also returned to copy."""
         folder.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -415,4 +405,4 @@ class DiffScreen(Screen[None]):
         csv_path = folder / f"tracktui-diff-{stamp}.csv"
         md_path.write_text(markdown, encoding="utf-8")
         csv_path.write_text(to_csv(diff, only_diff=only_diff), encoding="utf-8")
-        return DiffExport(md_path, csv_path, markdown, len(diff.visible(only_diff)))
+        post_result(self, DiffExported(md_path, csv_path, markdown, len(diff.visible(only_diff))))
