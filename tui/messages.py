@@ -25,6 +25,7 @@ from .shaping.runs_view import ColumnChoice, RunsView, ViewSettings
 from .shaping.scatter import ScatterData
 
 if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports none of them
+    from .artifacts.preview_plan import Plan
     from .widgets.lazy_text import MemoryLines
 
 
@@ -148,11 +149,10 @@ class DiffExported(Message):
 
 @dataclass
 class ArtifactCopied(Message):
-    """An artifact copied (read-only) for `$EDITOR`; `problem` says why it could not be."""
+    """An artifact copied (read-only) for `$EDITOR` to open."""
 
     display_path: str
-    copy: Path | None
-    problem: str | None = None
+    copy: Path
 
 
 @dataclass
@@ -162,6 +162,64 @@ class ExternalCommandDone(Message):
     command: list[str]
     outcome: int | str
     note: str = ""
+
+
+@dataclass
+class PreviewPlanned(Message):
+    """An artifact looked at (or compared) in a worker, ready to draw; `error` instead when it
+    could not be: that shows in the preview pane, as a result, not as a failure."""
+
+    plan: Plan | None
+    generation: int
+    error: str | None = None
+
+
+@dataclass
+class ArtifactHashed(Message):
+    """An artifact's SHA-256 (or why it is unavailable)."""
+
+    digest: str
+    generation: int
+
+
+@dataclass
+class RowsCounted(Message):
+    """Progress of counting a table artifact's rows; newer counts replace older ones."""
+
+    count: int
+    finished: bool
+    generation: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RowsCounted) and not message.finished
+
+
+@dataclass
+class FolderListed(Message):
+    """An artifact folder listed for the tree (`problem` when it could not be)."""
+
+    node: Any
+    """The tree node to fill (a `TreeNode[ArtifactNode]`)."""
+    data: Any
+    entries: list[Any]
+    problem: str | None = None
+
+
+@dataclass
+class TextRead(Message):
+    """Lines read for a text viewer, to show from the top."""
+
+    lines: MemoryLines
+
+
+@dataclass
+class LinesFetched(Message):
+    """Lines of a big text read around the viewport; `generation` says which source they are of."""
+
+    generation: int
+    start: int
+    lines: list[Any]
+    """`DisplayLine`s: a line ready to draw and how many bytes of it were cut off."""
 
 
 def post_result(node: MessagePump, message: Message) -> None:

@@ -49,7 +49,8 @@ def shown_columns(frame: pd.DataFrame) -> list[str]:
     it, if two or more do), in the table's order. A short frame (a few runs, maybe with
     10,000 params) is checked on plain lists: a pandas call per column would take seconds.
     A tall one (100,000 runs, tens of columns) is what pandas does best."""
-    keys = [k for k in data_columns(frame) if k in frame.columns and k not in ("run_id", "ended", "host", "user", "reason")]
+    skipped = ("run_id", "ended", "host", "user", "reason")
+    keys = [k for k in data_columns(frame) if k in frame.columns and k not in skipped]
     if not len(frame):
         return keys
     if len(frame) > SHORT_FRAME:

@@ -17,13 +17,13 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from rich_pixels import HalfcellRenderer, Pixels
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from ..artifacts import preview_plan as plans
 from ..artifacts.files import (
@@ -38,6 +38,7 @@ from ..artifacts.hex_dump import bytes_per_row, hex_dump
 from ..artifacts.kinds import ArtifactKind, detect_kind, human_size
 from ..artifacts.preview_plan import Facts, Plan
 from ..artifacts.table_sample import TableSample, count_delimited_rows
+from ..messages import ArtifactHashed, ForwardsWorkerFailures, PreviewPlanned, RowsCounted, post_result
 from ..shaping.formatting import format_timestamp
 from ..shaping.sanitize import printable_line
 from .artifact_tree import ArtifactNode
@@ -58,7 +59,7 @@ class ComparePlan(Plan):
 # -- the widget ------------------------------------------------------------------------------------
 
 
-class ArtifactPreview(Vertical):
+class ArtifactPreview(ForwardsWorkerFailures, Vertical):
     """Header + body for one artifact; `kind` says which body is showing (tests and key checks use it)."""
 
     DEFAULT_CSS = """
@@ -177,37 +178,43 @@ class ArtifactPreview(Vertical):
     # -- loading ------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="artifact-preview", exit_on_error=False,
-          description="looking at an artifact")
+          description="Looking at an artifact")
     def _load(self, node: ArtifactNode, cells: tuple[int, int], generation: int) -> None:
         assert node.entry is not None
         worker = get_current_worker()
-        plan = plans.plan_preview(node.entry.path, node.entry.name, node.display_path, cells,
-                            cancelled=lambda: worker.is_cancelled)
-        if isinstance(plan, plans.ImagePlan) and plan.image is not None:
-            plan.image = Pixels.from_image(plan.image, renderer=HalfcellRenderer())
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._present, plan, generation)
+        try:
+            plan = plans.plan_preview(node.entry.path, node.entry.name, node.display_path, cells,
+                                      cancelled=lambda: worker.is_cancelled)
+            if isinstance(plan, plans.ImagePlan) and plan.image is not None:
+                plan.image = Pixels.from_image(plan.image, renderer=HalfcellRenderer())
+        except Exception as exc:  # any file can break a parser (PIL, YAML, …): show why, in the pane
+            post_result(self, PreviewPlanned(None, generation, _why(exc)))
+            return
+        post_result(self, PreviewPlanned(plan, generation))
 
     @work(thread=True, exclusive=True, group="artifact-preview", exit_on_error=False,
-          description="comparing an artifact across two runs")
+          description="Comparing an artifact across two runs")
     def _compare(self, node: ArtifactNode, other: Path, mine_name: str, other_name: str, facts: Facts,
                  cells: tuple[int, int], generation: int) -> None:
         assert node.entry is not None
         worker = get_current_worker()
-        comparison = compare_artifacts(node.entry.path, other, label=node.display_path, mine_name=mine_name,
-                                       other_name=other_name, cancelled=lambda: worker.is_cancelled)
-        lines = MemoryLines.from_text("\n".join(comparison.diff), "diff") if comparison.diff else None
-        plan = ComparePlan(facts, comparison, lines)
-        if comparison.status in ("identical", "different") and _both_images(node.entry.path, other):
-            pair = plans.image_pair(node.entry.path, other, cells)
-            if pair is not None:
-                plan.images = (Pixels.from_image(pair[0], renderer=HalfcellRenderer()),
-                               Pixels.from_image(pair[1], renderer=HalfcellRenderer()))
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._present, plan, generation)
+        try:
+            comparison = compare_artifacts(node.entry.path, other, label=node.display_path, mine_name=mine_name,
+                                           other_name=other_name, cancelled=lambda: worker.is_cancelled)
+            lines = MemoryLines.from_text("\n".join(comparison.diff), "diff") if comparison.diff else None
+            plan = ComparePlan(facts, comparison, lines)
+            if comparison.status in ("identical", "different") and _both_images(node.entry.path, other):
+                pair = plans.image_pair(node.entry.path, other, cells)
+                if pair is not None:
+                    plan.images = (Pixels.from_image(pair[0], renderer=HalfcellRenderer()),
+                                   Pixels.from_image(pair[1], renderer=HalfcellRenderer()))
+        except Exception as exc:  # as in `_load`: a result to show in the pane
+            post_result(self, PreviewPlanned(None, generation, _why(exc)))
+            return
+        post_result(self, PreviewPlanned(plan, generation))
 
     @work(thread=True, exclusive=True, group="artifact-hash", exit_on_error=False,
-          description="computing an artifact's SHA-256")
+          description="Computing an artifact's SHA-256")
     def _hash(self, path: Path, generation: int) -> None:
         worker = get_current_worker()
         try:
@@ -215,20 +222,37 @@ class ArtifactPreview(Vertical):
         except UnreadableArtifact as exc:
             digest = f"unavailable: {exc}"
         if digest is not None:
-            self.app.call_from_thread(self._show_hash, digest, generation)
+            post_result(self, ArtifactHashed(digest, generation))
 
     @work(thread=True, exclusive=True, group="artifact-rows", exit_on_error=False,
-          description="counting the rows of a table artifact")
+          description="Counting the rows of a table artifact")
     def _count_rows(self, path: Path, delimiter: str, generation: int) -> None:
         worker = get_current_worker()
-        with open_regular(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="") as fh:
-            for count, finished in count_delimited_rows(fh, delimiter, cancelled=lambda: worker.is_cancelled):
-                self.app.call_from_thread(self._show_row_count, count, finished, generation)
+        try:
+            with open_regular(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace",
+                                                             newline="") as fh:
+                for count, finished in count_delimited_rows(fh, delimiter, cancelled=lambda: worker.is_cancelled):
+                    post_result(self, RowsCounted(count, finished, generation))
+        except Exception as exc:  # as in `_load`: a result to show in the pane
+            post_result(self, PreviewPlanned(None, generation, _why(exc)))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR and event.worker.group in ("artifact-preview", "artifact-rows"):
-            error = event.worker.error
-            self._show_error(f"could not preview this artifact: {type(error).__name__}: {error}")
+    @on(PreviewPlanned)
+    def _planned(self, message: PreviewPlanned) -> None:
+        message.stop()
+        if message.plan is not None:
+            self._present(message.plan, message.generation)
+        elif message.generation == self._generation and message.error is not None:
+            self._show_error(message.error)
+
+    @on(ArtifactHashed)
+    def _hashed(self, message: ArtifactHashed) -> None:
+        message.stop()
+        self._show_hash(message.digest, message.generation)
+
+    @on(RowsCounted)
+    def _rows_counted(self, message: RowsCounted) -> None:
+        message.stop()
+        self._show_row_count(message.count, message.finished, message.generation)
 
     def on_lazy_text_failed(self, event: LazyText.Failed) -> None:
         event.stop()
@@ -429,3 +453,7 @@ def _both_images(mine: Path, other: Path) -> bool:
         return all(detect_kind(p.name, read_head(p, 64)[0]).kind is ArtifactKind.IMAGE for p in (mine, other))
     except UnreadableArtifact:
         return False
+
+
+def _why(error: Exception) -> str:
+    return f"could not preview this artifact: {type(error).__name__}: {error}"

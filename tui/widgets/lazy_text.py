@@ -30,6 +30,7 @@ from textual.strip import Strip
 
 from ..artifacts.files import UnreadableArtifact, open_regular
 from ..artifacts.line_index import MAX_LINE_BYTES, LineIndex, build_index, read_lines
+from ..messages import ForwardsWorkerFailures, LinesFetched, TextRead, post_result
 from ..shaping.sanitize import printable_block
 
 CACHE_LINES = 3000
@@ -128,7 +129,7 @@ class _Window:
     end: int
 
 
-class LazyText(ScrollView, can_focus=True):
+class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
     """Shows a `MemoryLines` or `FileLines` with line numbers, rendering only the visible rows."""
 
     DEFAULT_CSS = """
@@ -228,7 +229,7 @@ class LazyText(ScrollView, can_focus=True):
         self.virtual_size = Size(width, self._source.line_count)
 
     @work(thread=True, exclusive=True, group="lazy-text-open", exit_on_error=False,
-          description="reading a small text artifact")
+          description="Reading a small text artifact")
     def _load_small(self, path: Path, language: str | None) -> None:
         try:
             with open_regular(path) as fh:
@@ -237,11 +238,18 @@ class LazyText(ScrollView, can_focus=True):
             self.post_message(self.Failed(self, str(exc)))
             return
         text, _ = decode(data)
-        source = MemoryLines.from_text(text, language)
-        self.app.call_from_thread(self._set_source, source)
+        post_result(self, TextRead(MemoryLines.from_text(text, language)))
+
+    def on_text_read(self, message: TextRead) -> None:
+        message.stop()
+        self._show_read(message.lines)
+
+    def _show_read(self, lines: MemoryLines) -> None:
+        """Lines a worker read, on the UI thread (a console view keeps following its end)."""
+        self._set_source(lines)
 
     @work(thread=True, exclusive=True, group="lazy-text-index", exit_on_error=False,
-          description="indexing the lines of a big text artifact")
+          description="Indexing the lines of a big text artifact")
     def _build_index(self, source: FileLines, size: int) -> None:
         from textual.worker import get_current_worker
 
@@ -278,14 +286,18 @@ class LazyText(ScrollView, can_focus=True):
         self._fetch(self._source, self._generation, start, end - start)
 
     @work(thread=True, exclusive=True, group="lazy-text-lines", exit_on_error=False,
-          description="reading the visible lines of a big text artifact")
+          description="Reading the visible lines of a big text artifact")
     def _fetch(self, source: MemoryLines | FileLines, generation: int, start: int, count: int) -> None:
         try:
             lines = source.read(start, count)
         except (UnreadableArtifact, OSError) as exc:
             self.post_message(self.Failed(self, str(exc)))
             return
-        self.app.call_from_thread(self._deliver, generation, start, lines)
+        post_result(self, LinesFetched(generation, start, lines))
+
+    def on_lines_fetched(self, message: LinesFetched) -> None:
+        message.stop()
+        self._deliver(message.generation, message.start, message.lines)
 
     def _deliver(self, generation: int, start: int, lines: list[DisplayLine]) -> None:
         if generation != self._generation:
