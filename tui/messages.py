@@ -26,7 +26,7 @@ from .shaping.scatter import ScatterData
 
 if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports none of them
     from .artifacts.preview_plan import Plan
-    from .widgets.lazy_text import MemoryLines
+    from .widgets.lazy_text import LazyText, MemoryLines
 
 
 @dataclass
@@ -220,6 +220,28 @@ class LinesFetched(Message):
     start: int
     lines: list[Any]
     """`DisplayLine`s: a line ready to draw and how many bytes of it were cut off."""
+
+
+@dataclass
+class TextIndexed(Message):
+    """Progress of indexing a big text file; newer ones replace older ones in the queue."""
+
+    viewer: LazyText
+    lines: int
+    fraction: float
+    complete: bool
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TextIndexed) and message.viewer is self.viewer
+
+
+@dataclass
+class TextFailed(Message):
+    """Reading a text file failed after it was opened (it vanished, became unreadable): a
+    result the viewer's pane shows, not a worker failure."""
+
+    viewer: LazyText
+    reason: str
 
 
 def post_result(node: MessagePump, message: Message) -> None:

@@ -38,7 +38,15 @@ from ..artifacts.hex_dump import bytes_per_row, hex_dump
 from ..artifacts.kinds import ArtifactKind, detect_kind, human_size
 from ..artifacts.preview_plan import Facts, Plan
 from ..artifacts.table_sample import TableSample, count_delimited_rows
-from ..messages import ArtifactHashed, ForwardsWorkerFailures, PreviewPlanned, RowsCounted, post_result
+from ..messages import (
+    ArtifactHashed,
+    ForwardsWorkerFailures,
+    PreviewPlanned,
+    RowsCounted,
+    TextFailed,
+    TextIndexed,
+    post_result,
+)
 from ..shaping.formatting import format_timestamp
 from ..shaping.sanitize import printable_line
 from .artifact_tree import ArtifactNode
@@ -254,12 +262,12 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
         message.stop()
         self._show_row_count(message.count, message.finished, message.generation)
 
-    def on_lazy_text_failed(self, event: LazyText.Failed) -> None:
+    def on_text_failed(self, event: TextFailed) -> None:
         event.stop()
         if event.viewer is self._body:
             self._show_error(event.reason)
 
-    def on_lazy_text_indexed(self, event: LazyText.Indexed) -> None:
+    def on_text_indexed(self, event: TextIndexed) -> None:
         event.stop()
         if self._plan is None or event.viewer is not self._body:
             return

@@ -24,13 +24,12 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.geometry import Size
 from textual.highlight import highlight
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..artifacts.files import UnreadableArtifact, open_regular
 from ..artifacts.line_index import MAX_LINE_BYTES, LineIndex, build_index, read_lines
-from ..messages import ForwardsWorkerFailures, LinesFetched, TextRead, post_result
+from ..messages import ForwardsWorkerFailures, LinesFetched, TextFailed, TextIndexed, TextRead, post_result
 from ..shaping.sanitize import printable_block
 
 CACHE_LINES = 3000
@@ -149,27 +148,6 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
                 tooltip="Jump to the last line (follows the end while a big file is still being indexed)"),
     ]
 
-    class Indexed(Message):
-        """Progress of indexing a big file; newer ones replace older ones in the queue."""
-
-        def __init__(self, viewer: LazyText, lines: int, fraction: float, complete: bool) -> None:
-            super().__init__()
-            self.viewer = viewer
-            self.lines = lines
-            self.fraction = fraction
-            self.complete = complete
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, LazyText.Indexed) and message.viewer is self.viewer
-
-    class Failed(Message):
-        """Reading the file failed after it was opened (it vanished, became unreadable)."""
-
-        def __init__(self, viewer: LazyText, reason: str) -> None:
-            super().__init__()
-            self.viewer = viewer
-            self.reason = reason
-
     def __init__(self, source: MemoryLines | FileLines | None = None, *, name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
@@ -235,7 +213,7 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
             with open_regular(path) as fh:
                 data = fh.read(MAX_HIGHLIGHT_BYTES + 1)
         except UnreadableArtifact as exc:
-            self.post_message(self.Failed(self, str(exc)))
+            self.post_message(TextFailed(self, str(exc)))
             return
         text, _ = decode(data)
         post_result(self, TextRead(MemoryLines.from_text(text, language)))
@@ -258,11 +236,11 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
             with open_regular(source.path) as fh:
                 for index in build_index(fh, source.index, cancelled=lambda: worker.is_cancelled):
                     fraction = index.bytes_indexed / size if size else 1.0
-                    self.post_message(self.Indexed(self, index.line_count, min(fraction, 1.0), index.complete))
+                    self.post_message(TextIndexed(self, index.line_count, min(fraction, 1.0), index.complete))
         except (UnreadableArtifact, OSError) as exc:
-            self.post_message(self.Failed(self, str(exc)))
+            self.post_message(TextFailed(self, str(exc)))
 
-    def on_lazy_text_indexed(self, event: LazyText.Indexed) -> None:
+    def on_text_indexed(self, event: TextIndexed) -> None:
         if event.viewer is not self:
             return
         self._update_virtual_size()
@@ -291,7 +269,7 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
         try:
             lines = source.read(start, count)
         except (UnreadableArtifact, OSError) as exc:
-            self.post_message(self.Failed(self, str(exc)))
+            self.post_message(TextFailed(self, str(exc)))
             return
         post_result(self, LinesFetched(generation, start, lines))
 
