@@ -12,6 +12,7 @@ from tui.screens.detail import _value_text, overview_params
 from tui.shaping import diff as diff_shaping
 from tui.shaping import formatting, runs_view
 from tui.shaping.curves import format_x
+from tui.shaping.runs_view import RunsView
 from tui.shaping.sanitize import printable
 from tui.shaping.status import STATUS_GLYPHS, STATUS_LOOKS, status_look
 from tui.shaping.ticks import wall_ticks
@@ -27,6 +28,20 @@ def test_a_value_formats_the_same_in_table_detail_and_diff() -> None:
         assert _value_text(value) == table, value
         assert diff_shaping.format_value(value) == table, value
     assert formatting.format_value(4.123456789) == "4.1235"
+
+
+def test_the_runs_table_cell_matches_the_diff_cell() -> None:
+    """The runs table once showed 4.1235 and the diff 4.12346 for the same metric."""
+    import pandas as pd
+
+    view = RunsView(frame=pd.DataFrame({
+        "run_id": ["r0"], "experiment": ["e"], "name": ["n"], "status": ["finished"], "created": [0.0],
+        "duration": [1.0], "params.lr": [1.2345678e-05], "metrics.mse": [4.123456789],
+    }))
+    keys = [col.key for col in view.columns]
+    cells = dict(zip(keys, view.cells(0)))
+    assert cells["metrics.mse"] == "4.1235" == diff_shaping.format_value(4.123456789)
+    assert cells["params.lr"] == diff_shaping.format_value(1.2345678e-05)
 
 
 def test_overview_params_show_the_one_format() -> None:
