@@ -25,7 +25,11 @@ from .shaping.runs_view import ColumnChoice, RunsView, ViewSettings
 from .shaping.scatter import ScatterData
 
 if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports none of them
+    from textual.widgets.tree import TreeNode
+
+    from .artifacts.files import ArtifactEntry
     from .artifacts.preview_plan import Plan
+    from .widgets.artifact_tree import ArtifactNode
     from .widgets.lazy_text import LazyText, MemoryLines
 
 
@@ -198,10 +202,9 @@ class RowsCounted(Message):
 class FolderListed(Message):
     """An artifact folder listed for the tree (`problem` when it could not be)."""
 
-    node: Any
-    """The tree node to fill (a `TreeNode[ArtifactNode]`)."""
-    data: Any
-    entries: list[Any]
+    node: TreeNode[ArtifactNode]
+    data: ArtifactNode
+    entries: list[ArtifactEntry]
     problem: str | None = None
 
 
