@@ -80,3 +80,16 @@ def test_one_status_table_and_theme_helper() -> None:
     assert theme_style(app, "success", bold=True) == Style(color="#00ff00", bold=True)
     assert theme_style(app, "missing") == Style()
     assert status_style(app, "finished") == Style(color="#00ff00")
+
+
+def test_runs_table_status_colours_agree_with_the_status_table() -> None:
+    """The runs table still colours statuses in its own CSS; until it reads status.py, they must agree."""
+    import re
+
+    from tui.widgets.runs_table import RunsTable
+
+    found = dict(re.findall(r"\.runs-table--(\w+) \{ color: \$([\w-]+)", RunsTable.DEFAULT_CSS))
+    statuses = {s: v for s, v in found.items() if s in STATUS_LOOKS}
+    assert len(statuses) >= 6
+    for status, variable in statuses.items():
+        assert STATUS_LOOKS[status].theme_variable == variable, status
