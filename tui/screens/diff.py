@@ -38,6 +38,7 @@ from tui.shaping.diff import (
     to_markdown,
 )
 from tui.shaping.direction import Direction, flip_direction
+from tui.shaping.formatting import format_file_stamp
 from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import cut, printable, printable_line
 from tui.theme import theme_style
@@ -399,7 +400,7 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
     def export(self, diff: Diff, only_diff: bool, folder: Path) -> None:
         """Write both files into `folder` (made if missing); the Markdown is also returned to copy."""
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
+        stamp = format_file_stamp(time.time())
         markdown = to_markdown(diff, only_diff=only_diff)
         md_path = folder / f"tracktui-diff-{stamp}.md"
         csv_path = folder / f"tracktui-diff-{stamp}.csv"

@@ -127,6 +127,11 @@ def format_timestamp(timestamp: float | None, *, seconds: bool = True, utc: bool
         return f"? ({timestamp!r})"
 
 
+def format_file_stamp(timestamp: float) -> str:
+    """`YYYYMMDD-HHMMSS` in local time: for file names that sort by when they were written."""
+    return datetime.fromtimestamp(timestamp).strftime("%Y%m%d-%H%M%S")
+
+
 def format_clock(timestamp: float, span: float = 0.0) -> str:
     """A local clock time as precise as a range of `span` seconds needs: `HH:MM:SS` up to ten
     minutes, `HH:MM` up to a day, `MM-DD HH:MM` beyond (chart ticks and the cursor readout)."""
