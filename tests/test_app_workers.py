@@ -93,3 +93,77 @@ async def test_artifacts_open_failure_is_reported_and_the_table_stays(demo: Path
         [failure] = failures(app)
         assert failure.message.startswith("Opening artifacts failed: disk gone")
         assert_plain_one_line(failure)
+
+
+async def test_charts_build_failure_is_reported_once_by_the_app(demo: Path) -> None:
+    from tui.screens.charts import ChartsScreen
+
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(ChartsScreen(app.store, app.store.run_ids()[:2]))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ChartsScreen)
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise OSError(HOSTILE)
+
+        screen.histories.charts = broken  # type: ignore[method-assign]
+        screen.redraw()
+        await settle_failing(pilot)
+        [failure] = failures(app)
+        assert failure.message.startswith("Building charts failed: disk gone")
+        assert_plain_one_line(failure)
+        assert app.screen is screen
+
+
+async def test_diff_read_failure_is_reported_once_and_the_title_says_so(demo: Path) -> None:
+    from textual.widgets import Static
+
+    from tui.screens.diff import DiffScreen
+
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        ids = app.store.run_ids()[:2]
+
+        def broken(run_id: str) -> None:
+            raise OSError(HOSTILE)
+
+        app.store.run = broken  # type: ignore[method-assign, assignment]
+        app.push_screen(DiffScreen(app.store, ids))
+        await settle_failing(pilot)
+        [failure] = failures(app)
+        assert failure.message.startswith("Reading runs to diff failed: disk gone")
+        assert_plain_one_line(failure)
+        title = str(app.screen.query_one("#diff-title", Static).render())
+        assert "Could not read the runs" in title and "\x1b" not in title
+
+
+async def test_artifact_copy_failure_is_reported_once_by_the_app(demo: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.screens.artifacts as artifacts_screen
+    from tui.widgets.artifact_tree import ArtifactTree
+
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.push_screen(artifacts_screen.ArtifactsScreen(app.store.run(app.store.run_ids()[0])))
+        await settle(pilot)
+        tree = app.screen.query_one(ArtifactTree)
+        nodes = [tree.root]
+        for n in nodes:
+            nodes.extend(n.children)
+        node = next(n.data for n in nodes if n.data is not None and n.data.entry is not None
+                    and not n.data.entry.is_dir)
+
+        def broken(path: Path) -> None:
+            raise OSError(HOSTILE)
+
+        monkeypatch.setattr(artifacts_screen, "open_regular", broken)
+        app.screen._copy_for_editor(node, tmp_path)  # type: ignore[attr-defined]
+        await settle_failing(pilot)
+        [failure] = failures(app)
+        assert failure.message.startswith("Copying an artifact for $EDITOR failed: disk gone")
+        assert_plain_one_line(failure)

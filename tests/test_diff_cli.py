@@ -60,7 +60,7 @@ def test_80_columns_keep_each_check_mark_beside_its_value(tmp_path: Path) -> Non
     lines = buf.getvalue().splitlines()
     assert max(len(line) for line in lines) <= 80
     cells = [cell.strip() for line in lines for cell in line.split("│")]
-    assert "0.763814 +9.1% ✓" in cells
+    assert "0.76381 +9.1% ✓" in cells
     assert "✓" not in cells, "a ✓ never wraps onto a line of its own"
     marked = [cell for cell in cells if cell.endswith("✓")]
     assert len(marked) == 8 and all(re.fullmatch(r"[\d.]+( [+-][\d.]+%)? ✓", cell) for cell in marked), marked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.shaping.sanitize import cut, printable, printable_block, printable_line
+from tui.shaping.sanitize import cut, printable, printable_block, printable_line, printable_text
 
 HOSTILE = [
     "\x1b]0;pwned\x07",                 # OSC 0: set the window title
@@ -60,3 +60,23 @@ def test_cut_keeps_width() -> None:
     assert cut("abcdefghij", 5) == "abcd…"
     assert cut("abc", 5) == "abc"
 
+
+
+def test_cut_of_a_huge_value_only_makes_what_it_shows_safe() -> None:
+    assert cut("\x1b" * 3 + "x" * 20_000_000, 5) == "␛␛␛x…"
+    assert cut("ab\r\ncd", 4) == "ab …"
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_text_keeps_line_breaks_and_shows_tabs(text: str) -> None:
+    """`printable_text` (diff cells, exports): line breaks kept, everything else visible, long lines too."""
+    out = printable_text("first\r\n" + text + "\n\t" + text * 3000)
+    lines = out.split("\n")
+    assert len(lines) == 3 and all(_no_controls(line) for line in lines)
+    assert lines[2].startswith("␉")
+
+
+def test_formatting_printable_is_the_one_sanitizer() -> None:
+    from tui.shaping import formatting, sanitize
+
+    assert formatting.printable is sanitize.printable

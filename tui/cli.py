@@ -17,7 +17,7 @@ from store.detect import EXPECTED
 from store.format import STORE_ENV, STORE_MARKER
 from store.reader import TrackStore
 
-from .shaping.formatting import printable
+from .shaping.sanitize import printable
 
 DEMO_MARK = ".tracktui-demo"
 CURATE_COMMANDS = ("tag", "note", "rename", "rm", "restore", "gc")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from store import RunStore, StoreError, curate
 
 from .shaping.filter_expr import parse_duration
-from .shaping.formatting import printable
+from .shaping.sanitize import printable
 
 COMMANDS = ("tag", "note", "rename", "rm", "restore", "gc")
 

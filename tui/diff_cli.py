@@ -13,9 +13,15 @@ from rich.text import Text
 
 from store import RunNotFoundError
 from tui.shaping.diff import (
-    SECTION_TITLES, Diff, DiffRow, bounded, build_diff, format_delta, safe_text, to_dict,
+    SECTION_TITLES,
+    Diff,
+    DiffRow,
+    bounded,
+    build_diff,
+    format_delta,
+    to_dict,
 )
-from tui.shaping.formatting import printable
+from tui.shaping.sanitize import printable, printable_text
 
 if TYPE_CHECKING:
     from store import RunStore
@@ -41,7 +47,7 @@ def diff_command(store: RunStore, refs: list[str], only_diff: bool, as_json: boo
         try:
             run_ids.append(store.resolve(ref))
         except RunNotFoundError as exc:
-            errors.print(Text(f"tracktui diff: {_safe(str(exc))}"))
+            errors.print(Text(f"tracktui diff: {_shown(str(exc))}"))
             return EXIT_BAD_REF
     diff = build_diff([store.run(run_id) for run_id in run_ids])
     if as_json:
@@ -106,7 +112,7 @@ def diff_table(diff: Diff, only_diff: bool) -> Table:
                   header_style="bold")
     table.add_column("field", no_wrap=True)
     for i, run in enumerate(diff.runs):
-        label = Text(_safe(run.name))
+        label = Text(_shown(run.name))
         if i == 0:
             label.append(" (ref)", style="dim")
         table.add_column(label, overflow="fold")
@@ -124,12 +130,12 @@ def diff_table(diff: Diff, only_diff: bool) -> Table:
 def _field_cell(row: DiffRow) -> Text:
     text = Text()
     text.append("≠ " if row.differs else "  ", style="bold yellow" if row.differs else "")
-    text.append(_safe(row.field), style="bold" if row.differs else "")
+    text.append(_shown(row.field), style="bold" if row.differs else "")
     return text
 
 
 def _value_cell(row: DiffRow, index: int) -> Text:
-    text = Text(_safe(row.text(index)), style="bold" if row.differs else "")
+    text = Text(_shown(row.text(index)), style="bold" if row.differs else "")
     delta = format_delta(row, index, compact=True)
     if delta:
         better = row.better[index]
@@ -141,8 +147,7 @@ def _value_cell(row: DiffRow, index: int) -> Text:
     return text
 
 
-def _safe(text: str) -> str:
-    """Store text made safe to print: line breaks kept (values wrap in their column), every
-    other control character, escape codes included, shown as a visible symbol by `printable`;
-    at most `SHOWN_CHARS` characters and the size of the rest."""
-    return safe_text(bounded(text))
+def _shown(text: str) -> str:
+    """Store text as the table prints it: safe, line breaks kept (values wrap in their
+    column), at most `SHOWN_CHARS` characters and the size of the rest."""
+    return printable_text(bounded(text))

@@ -10,13 +10,13 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from store import RunStore, open_store
 from store.console import CONSOLE, TAIL_PATTERN, console_parts, final_lines, read_console, tail_name
 
-from .shaping.formatting import printable
+from .shaping.sanitize import printable
 
 FOLLOW_POLL = 0.3
 

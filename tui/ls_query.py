@@ -19,9 +19,10 @@ from typing import IO, Any
 import pandas as pd
 
 from .shaping.filter_expr import FilterError, parse_filter, resolve_field, status_hint
-from .shaping.formatting import format_value, printable
+from .shaping.formatting import format_value
 from .shaping.grouping import COUNT, Groups, aggregate_column, group_runs, resolve_group_keys, sort_by_keys
 from .shaping.runs_view import RunsView, column_label
+from .shaping.sanitize import printable
 
 GROUP_STATS = ("mean", "std", "min", "max")
 """What `ls --group` prints per metric."""

@@ -10,18 +10,27 @@ that tells the user.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from textual.message import Message
-from textual.worker import Worker, WorkerState
+from textual.message_pump import MessagePump
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from store import RunDetail, RunStore
 
+from .shaping.curves import ChartsResult
 from .shaping.runs_view import ColumnChoice, RunsView, ViewSettings
+from .shaping.scatter import ScatterData
 
 if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports none of them
-    from .widgets.lazy_text import MemoryLines
+    from textual.widgets.tree import TreeNode
+
+    from .artifacts.files import ArtifactEntry
+    from .artifacts.preview_plan import Plan
+    from .widgets.artifact_tree import ArtifactNode
+    from .widgets.lazy_text import LazyText, MemoryLines
 
 
 @dataclass
@@ -93,6 +102,156 @@ class RunRead(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RunRead)
+
+
+@dataclass
+class ChartsBuilt(Message):
+    """Charts built in a worker. `first` is the opening read (run names and metric keys too);
+    later rebuilds replace each other, as only the newest matters."""
+
+    result: ChartsResult
+    first: bool = False
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ChartsBuilt) and not message.first and not self.first
+
+
+@dataclass
+class ScatterColumnsRead(Message):
+    """The runs frame the scatter picks its param and metric from."""
+
+    frame: pd.DataFrame
+
+
+@dataclass
+class ScatterBuilt(Message):
+    """A param-against-metric scatter, and the frame it was built from."""
+
+    frame: pd.DataFrame
+    data: ScatterData
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ScatterBuilt)
+
+
+@dataclass
+class DiffRunsRead(Message):
+    """The runs to diff, read in full."""
+
+    details: list[RunDetail]
+
+
+@dataclass
+class DiffExported(Message):
+    """The diff written as Markdown and CSV; the Markdown is also there to copy."""
+
+    markdown_path: Path
+    csv_path: Path
+    markdown: str
+    rows: int
+
+
+@dataclass
+class ArtifactCopied(Message):
+    """An artifact copied (read-only) for `$EDITOR` to open."""
+
+    display_path: str
+    copy: Path
+
+
+@dataclass
+class ExternalCommandDone(Message):
+    """A `$PAGER`/`$EDITOR` run without a terminal finished: its exit code or why it could not start."""
+
+    command: list[str]
+    outcome: int | str
+    note: str = ""
+
+
+@dataclass
+class PreviewPlanned(Message):
+    """An artifact looked at (or compared) in a worker, ready to draw; `error` instead when it
+    could not be: that shows in the preview pane, as a result, not as a failure."""
+
+    plan: Plan | None
+    generation: int
+    error: str | None = None
+
+
+@dataclass
+class ArtifactHashed(Message):
+    """An artifact's SHA-256 (or why it is unavailable)."""
+
+    digest: str
+    generation: int
+
+
+@dataclass
+class RowsCounted(Message):
+    """Progress of counting a table artifact's rows; newer counts replace older ones."""
+
+    count: int
+    finished: bool
+    generation: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RowsCounted) and not message.finished
+
+
+@dataclass
+class FolderListed(Message):
+    """An artifact folder listed for the tree (`problem` when it could not be)."""
+
+    node: TreeNode[ArtifactNode]
+    data: ArtifactNode
+    entries: list[ArtifactEntry]
+    problem: str | None = None
+
+
+@dataclass
+class TextRead(Message):
+    """Lines read for a text viewer, to show from the top."""
+
+    lines: MemoryLines
+
+
+@dataclass
+class LinesFetched(Message):
+    """Lines of a big text read around the viewport; `generation` says which source they are of."""
+
+    generation: int
+    start: int
+    lines: list[Any]
+    """`DisplayLine`s: a line ready to draw and how many bytes of it were cut off."""
+
+
+@dataclass
+class TextIndexed(Message):
+    """Progress of indexing a big text file; newer ones replace older ones in the queue."""
+
+    viewer: LazyText
+    lines: int
+    fraction: float
+    complete: bool
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, TextIndexed) and message.viewer is self.viewer
+
+
+@dataclass
+class TextFailed(Message):
+    """Reading a text file failed after it was opened (it vanished, became unreadable): a
+    result the viewer's pane shows, not a worker failure."""
+
+    viewer: LazyText
+    reason: str
+
+
+def post_result(node: MessagePump, message: Message) -> None:
+    """From a worker thread: hand `message` to `node`, unless this worker was cancelled (a newer
+    one took its place, so its result is stale)."""
+    if not get_current_worker().is_cancelled:
+        node.post_message(message)
 
 
 @dataclass

@@ -9,17 +9,17 @@ table is capped at `TABLE_MAX_COLUMNS` data columns, metrics first, with a line 
 from __future__ import annotations
 
 import math
-from typing import IO, Any, Sequence
+from collections.abc import Sequence
+from typing import IO, Any
 
 import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
-from .shaping.formatting import format_timestamp, is_missing, printable
+from .shaping.formatting import format_timestamp, is_missing
 from .shaping.runs_view import RunsView, column_kind, data_columns, varying
-
-STATUS_STYLES = {"running": "cyan", "finished": "green", "failed": "red", "killed": "yellow",
-                 "crashed": "bold red", "damaged": "bold yellow"}
+from .shaping.sanitize import printable
+from .shaping.status import status_look
 
 TABLE_MAX_COLUMNS = 40
 """Params, metrics and tags shown in the `ls` table at most; more is not a table one can read."""
@@ -37,7 +37,7 @@ def runs_rich_table(view: RunsView, title: Text | None = None) -> Table:
                          min_width=col.width, overflow="ellipsis")
     for row in range(view.row_count):
         status = view.status_at(row)
-        cells = [Text(text, style=STATUS_STYLES.get(status, "") if col.key == "status" else "")
+        cells = [Text(text, style=status_look(status).console_style if col.key == "status" else "")
                  for col, text in zip(view.columns, view.cells(row))]
         table.add_row(*cells)
     return table
@@ -49,7 +49,8 @@ def shown_columns(frame: pd.DataFrame) -> list[str]:
     it, if two or more do), in the table's order. A short frame (a few runs, maybe with
     10,000 params) is checked on plain lists: a pandas call per column would take seconds.
     A tall one (100,000 runs, tens of columns) is what pandas does best."""
-    keys = [k for k in data_columns(frame) if k in frame.columns and k not in ("run_id", "ended", "host", "user", "reason")]
+    skipped = ("run_id", "ended", "host", "user", "reason")
+    keys = [k for k in data_columns(frame) if k in frame.columns and k not in skipped]
     if not len(frame):
         return keys
     if len(frame) > SHORT_FRAME:

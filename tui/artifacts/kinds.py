@@ -8,7 +8,6 @@ their magic bytes, and always get the metadata + hex view.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePath
@@ -166,8 +165,4 @@ def human_size(n: int | None) -> str:
     return f"{n} B"
 
 
-def format_mtime(mtime: float | None, *, utc: bool = False) -> str:
-    """A modification time as `YYYY-MM-DD HH:MM` (local time unless `utc`)."""
-    if mtime is None:
-        return "?"
-    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(mtime) if utc else time.localtime(mtime))
+

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -30,7 +30,8 @@ from textual.widgets import Footer, Static, Tree
 
 from store.base import RunDetail
 
-from ..artifacts.files import UnreadableArtifact, open_regular
+from ..artifacts.files import open_regular
+from ..messages import ArtifactCopied, ExternalCommandDone, ForwardsWorkerFailures, post_result
 from ..shaping.sanitize import printable_line
 from ..widgets.artifact_preview import ArtifactPreview
 from ..widgets.artifact_tree import ArtifactNode, ArtifactTree
@@ -43,7 +44,7 @@ def _run_label(detail: RunDetail) -> str:
     return f"{detail.name or '(unnamed)'} ({detail.run_id})"
 
 
-class ArtifactsScreen(Screen[None]):
+class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
     """Browse, preview, open and compare a run's artifacts."""
 
     CSS_PATH = "artifacts.tcss"
@@ -169,24 +170,21 @@ class ArtifactsScreen(Screen[None]):
         self._copy_for_editor(node, Path(self._copies))
 
     @work(thread=True, exclusive=True, group="artifacts-copy", exit_on_error=False,
-          description="copying an artifact for $EDITOR")
+          description="Copying an artifact for $EDITOR")
     def _copy_for_editor(self, node: ArtifactNode, folder: Path) -> None:
+        """A failure (the file vanished, the disk is full) is reported by the app, as every worker's is."""
         assert node.entry is not None
         target = Path(tempfile.mkdtemp(dir=folder)) / node.entry.path.name
-        try:
-            with open_regular(node.entry.path) as src, open(target, "xb") as dst:
-                shutil.copyfileobj(src, dst, 1024 * 1024)
-            target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-        except (UnreadableArtifact, OSError) as exc:
-            self.app.call_from_thread(self.notify, f"cannot copy {node.display_path} for $EDITOR: {exc}",
-                                      severity="error", markup=False)
-            return
-        self.app.call_from_thread(self._open_copy, node, target)
+        with open_regular(node.entry.path) as src, open(target, "xb") as dst:
+            shutil.copyfileobj(src, dst, 1024 * 1024)
+        target.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        post_result(self, ArtifactCopied(node.display_path, target))
 
-    def _open_copy(self, node: ArtifactNode, copy: Path) -> None:
-        self.notify(f"$EDITOR opens a read-only copy of {printable_line(node.display_path)} ({copy}); "
+    @on(ArtifactCopied)
+    def _open_copy(self, copied: ArtifactCopied) -> None:
+        self.notify(f"$EDITOR opens a read-only copy of {printable_line(copied.display_path)} ({copied.copy}); "
                     "changes are not saved into the store", markup=False)
-        self._open_with("EDITOR", os.environ.get("VISUAL") or "vi", copy)
+        self._open_with("EDITOR", os.environ.get("VISUAL") or "vi", copied.copy)
 
     def on_unmount(self) -> None:
         if self._copies is not None:
@@ -218,12 +216,16 @@ class ArtifactsScreen(Screen[None]):
             return f"{command[0]} did not finish within {kwargs.get('timeout')} s and was stopped"
 
     @work(thread=True, exclusive=True, group="artifacts-external", exit_on_error=False,
-          description="running $PAGER/$EDITOR without a terminal")
+          description="Running $PAGER/$EDITOR without a terminal")
     def _run_detached(self, command: list[str], variable: str) -> None:
         outcome = self._run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, timeout=600)
-        self.app.call_from_thread(self._after_external, command, outcome,
-                                  f"this terminal cannot hand over to ${variable}; it ran without one")
+        post_result(self, ExternalCommandDone(command, outcome,
+                                              f"this terminal cannot hand over to ${variable}; it ran without one"))
+
+    @on(ExternalCommandDone)
+    def _external_done(self, done: ExternalCommandDone) -> None:
+        self._after_external(done.command, done.outcome, done.note)
 
     def _after_external(self, command: list[str], outcome: int | str, note: str = "") -> None:
         if isinstance(outcome, str):

@@ -22,8 +22,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, SelectionList, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
+from tui.messages import ChartsBuilt, ForwardsWorkerFailures, post_result
 from tui.shaping.chart_view import cursor_positions, next_highlight, step_cursor, union_extent, zoom
 from tui.shaping.curves import (
     AXES,
@@ -43,6 +44,7 @@ from tui.shaping.history_cache import HistoryCache
 from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import printable_line
 from tui.shaping.smoothing import SMOOTHING_STEPS, step_strength
+from tui.theme import theme_color
 from tui.widgets.braille_chart import BrailleChart
 from tui.widgets.chart_grid import ChartGrid, auto_grid, grid_shape
 from tui.widgets.metric_picker import MetricList
@@ -70,7 +72,7 @@ LINE_CHART_ACTIONS = frozenset({"cycle_axis", "smooth", "search", "grid", "maxim
 # -- the screen --------------------------------------------------------------------------------
 
 
-class ChartsScreen(Screen[None]):
+class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
     """Line charts of metric history for some runs, overlaid; `s` switches to a scatter."""
 
     CSS_PATH = "charts.tcss"
@@ -194,7 +196,7 @@ class ChartsScreen(Screen[None]):
             title.append(" · y clipped" if self.clip else "")
         running = [i for i in self.infos.values() if i.status == "running"]
         if running:
-            title.append(f" · {len(running)} running, live", style=self.app.theme_variables.get("success", ""))
+            title.append(f" · {len(running)} running, live", style=theme_color(self.app, "success"))
         self.query_one("#charts-title", Static).update(title)
 
     def _update_legend(self) -> None:
@@ -221,21 +223,21 @@ class ChartsScreen(Screen[None]):
 
     def _show_view(self) -> None:
         """Cursor, highlight and hidden runs to every pane (no rebuild), and the legend."""
-        foreground = Color.parse(self.app.theme_variables.get("foreground", "white")).rgb
+        foreground = Color.parse(theme_color(self.app, "foreground", "white")).rgb
         self.grid_widget.show(self.cursor, self.highlight, frozenset(self.hidden), foreground)
         self._update_legend()
 
     # -- loading ------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="charts-runs", exit_on_error=False, description="Reading runs")
-    def load_runs(self, req: ChartRequest) -> ChartsResult:
+    def load_runs(self, req: ChartRequest) -> None:
         """The runs' names, statuses and metric keys, and the chart of the first metric, in one go,
         so opening the screen costs one trip to a thread, not two."""
         infos = {run_id: self._read_info(run_id) for run_id in self.run_ids}
         keys = sorted({k for info in infos.values() for k in info.keys})
         req.metrics = ([m for m in req.metrics if m in keys]
                        or default_metrics(infos.values(), self._opening_count))
-        return self._build(req, infos)
+        post_result(self, ChartsBuilt(self._build(req, infos), first=True))
 
     def _read_info(self, run_id: str) -> RunInfo:
         return self.histories.read_info(run_id)
@@ -285,26 +287,19 @@ class ChartsScreen(Screen[None]):
             self.build_charts(self._request(reload))
 
     @work(thread=True, exclusive=True, group="charts-draw", exit_on_error=False, description="Building charts")
-    def build_charts(self, req: ChartRequest) -> ChartsResult:
-        return self._build(req, {run_id: self._read_info(run_id) for run_id in req.reload})
+    def build_charts(self, req: ChartRequest) -> None:
+        post_result(self, ChartsBuilt(self._build(req, {run_id: self._read_info(run_id) for run_id in req.reload})))
 
     def _build(self, req: ChartRequest, infos: dict[str, RunInfo]) -> ChartsResult:
         worker = get_current_worker()
         return self.histories.charts(req, infos, cancelled=lambda: worker.is_cancelled)
 
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if event.state == WorkerState.ERROR:
-            self.notify(printable_line(f"{worker.description} failed: {worker.error}"), title="Charts",
-                        severity="error", markup=False)
-            return
-        if event.state != WorkerState.SUCCESS:
-            return
-        if worker.group == "charts-runs" and isinstance(worker.result, ChartsResult):
-            self.call_later(self._first_draw, worker.result)
-        elif worker.group == "charts-draw" and isinstance(worker.result, ChartsResult):
-            self._draw(worker.result)
+    @on(ChartsBuilt)
+    async def _charts_built(self, message: ChartsBuilt) -> None:
+        if message.first:
+            await self._first_draw(message.result)
+        else:
+            self._draw(message.result)
 
     def on_scatter_view_drawn(self, event: ScatterView.Drawn) -> None:
         self._update_title()

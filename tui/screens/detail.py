@@ -27,9 +27,11 @@ from store import RunDetail, RunStore
 from store.system_metrics import is_system_metric
 
 from ..messages import ForwardsWorkerFailures, RunRead
-from ..shaping.formatting import format_duration, format_timestamp, format_value, printable
-from ..shaping.runs_view import STATUS_GLYPHS
+from ..shaping.formatting import format_duration, format_timestamp, format_value
+from ..shaping.sanitize import printable, printable_block
 from ..shaping.sparkline import sparkline
+from ..shaping.status import status_look
+from ..theme import status_style
 from ..widgets.lazy_text import LazyText, MemoryLines
 
 OVERVIEW_ROWS = 60
@@ -154,7 +156,8 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         self.detail = detail
         title = Text()
         status = printable(detail.status)
-        title.append(f" {STATUS_GLYPHS.get(detail.status, '?')} {status} ", style=self._status_style(detail.status))
+        title.append(f" {status_look(detail.status).glyph} {status} ",
+                     style=status_style(self.app, detail.status, bold=True, reverse=True))
         title.append(f" {printable(detail.name)}", style="bold")
         title.append(f"  {printable(detail.experiment)} · {printable(detail.run_id)}")
         if len(self.run_ids) > 1 and self.run_id in self.run_ids:
@@ -210,12 +213,6 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         else:
             note.update(Text(f"{len(flat):,} params", style="bold"))
         self.query_one("#params-list", LazyText).show_lines(lines)
-
-    def _status_style(self, status: str) -> str:
-        variable = {"finished": "success", "failed": "error", "crashed": "error", "damaged": "warning",
-                    "killed": "warning", "running": "primary"}.get(status, "foreground")
-        colour = self.app.theme_variables.get(variable)
-        return f"bold reverse {colour}" if colour else "bold reverse"
 
     def action_back(self) -> None:
         self.dismiss(self.run_id)
@@ -396,11 +393,6 @@ def fill_metrics_table(table: DataTable[Text], detail: RunDetail, sparks: dict[s
         )
     if keep in detail.metrics:
         table.move_cursor(row=table.get_row_index(keep), animate=False)
-
-
-def printable_block(text: str) -> str:
-    """Keep line breaks and tabs of a traceback; make every other control character visible."""
-    return "\n".join(printable(line.replace("\t", "    ")) for line in text.splitlines())
 
 
 def _float(value: Any) -> float | None:

@@ -11,7 +11,6 @@ read from the current theme; every string from the store goes through the one sa
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -24,8 +23,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
-from textual.worker import Worker, WorkerState
 
+from tui.messages import DiffExported, DiffRunsRead, ForwardsWorkerFailures, WorkerFailed, post_result
 from tui.screens.export_prompt import ExportPrompt
 from tui.shaping.diff import (
     ONLY_DIFF_THRESHOLD,
@@ -39,8 +38,10 @@ from tui.shaping.diff import (
     to_markdown,
 )
 from tui.shaping.direction import Direction, flip_direction
+from tui.shaping.formatting import format_file_stamp
 from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import cut, printable, printable_line
+from tui.theme import theme_style
 from tui.widgets.diff_table import CELL_PADDING, DiffTable, fit_window
 from tui.widgets.run_legend import theme_palette
 
@@ -60,15 +61,7 @@ MODES: tuple[str, ...] = ("full", "values", "deltas")
 MODE_NAMES = {"full": "values and deltas", "values": "values only", "deltas": "deltas only"}
 
 
-@dataclass
-class DiffExport:
-    markdown_path: Path
-    csv_path: Path
-    markdown: str
-    rows: int
-
-
-class DiffScreen(Screen[None]):
+class DiffScreen(ForwardsWorkerFailures, Screen[None]):
     """Compare runs: params, metrics, tags and run facts, with deltas against the first run."""
 
     CSS_PATH = "diff.tcss"
@@ -119,40 +112,35 @@ class DiffScreen(Screen[None]):
     # -- loading ------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="diff-load", exit_on_error=False, description="Reading runs to diff")
-    def load(self) -> list[RunDetail]:
-        return [self.store.run(run_id) for run_id in self.run_ids]
+    def load(self) -> None:
+        post_result(self, DiffRunsRead([self.store.run(run_id) for run_id in self.run_ids]))
 
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group == "diff-load":
-            if event.state == WorkerState.SUCCESS and isinstance(worker.result, list):
-                self.details = worker.result
-                self.diff = build_diff(self.details, self.overrides)
-                self.runs_read = True
-                self.only_diff = len(self.diff.rows) > ONLY_DIFF_THRESHOLD
-                self._render_table()
-            elif event.state == WorkerState.ERROR:
-                self.runs_read = True
-                self._set_title(Text(f"Could not read the runs: {_line(str(worker.error))}",
-                                    style=self._style("error")))
-        elif worker.group == "diff-export":
-            if event.state == WorkerState.SUCCESS and isinstance(worker.result, DiffExport):
-                done = worker.result
-                self.app.copy_to_clipboard(done.markdown)
-                self.export_dir = done.markdown_path.parent
-                self.notify(f"Wrote {printable(str(done.markdown_path))} and {printable(str(done.csv_path))} "
-                            f"({done.rows} rows); Markdown copied to the clipboard", title="Diff exported",
-                            markup=False)
-            elif event.state == WorkerState.ERROR:
-                self.notify(f"Could not write the export: {printable(str(worker.error))}", title="Export failed",
-                            severity="error", markup=False)
+    @on(DiffRunsRead)
+    def _runs_read(self, message: DiffRunsRead) -> None:
+        self.details = message.details
+        self.diff = build_diff(self.details, self.overrides)
+        self.runs_read = True
+        self.only_diff = len(self.diff.rows) > ONLY_DIFF_THRESHOLD
+        self._render_table()
+
+    @on(WorkerFailed)
+    def _failed(self, message: WorkerFailed) -> None:
+        """The app reports the failure (the message bubbles on); a failed read also leaves the
+        title saying why the screen is empty."""
+        if not self.runs_read:
+            self.runs_read = True
+            reason = printable_line(bounded(str(message.error)))
+            self._set_title(Text(f"Could not read the runs: {reason}", style=theme_style(self.app, "error")))
+
+    @on(DiffExported)
+    def _exported(self, done: DiffExported) -> None:
+        self.app.copy_to_clipboard(done.markdown)
+        self.export_dir = done.markdown_path.parent
+        self.notify(f"Wrote {printable(str(done.markdown_path))} and {printable(str(done.csv_path))} "
+                    f"({done.rows} rows); Markdown copied to the clipboard", title="Diff exported",
+                    markup=False)
 
     # -- drawing ------------------------------------------------------------------------
-
-    def _style(self, variable: str, **extra: Any) -> Style:
-        colour = self.app.theme_variables.get(variable)
-        return Style(color=colour, **extra) if colour else Style(**extra)
 
     def _set_title(self, text: Text) -> None:
         self.query_one("#diff-title", Static).update(text)
@@ -193,7 +181,8 @@ class DiffScreen(Screen[None]):
         for r, row in enumerate(rows):
             if row.section != section:
                 section = row.section
-                heading = Text(f"{SECTION_TITLES[section]}", style=self._style("accent", bold=True, underline=True))
+                heading = Text(f"{SECTION_TITLES[section]}",
+                               style=theme_style(self.app, "accent", bold=True, underline=True))
                 table.add_row(heading, *([Text("")] * len(shown)), key=f"section:{section}")
             table.add_row(field_cells[r], *(columns[i][r] for i in shown), key=row.key)
         if not rows:
@@ -251,7 +240,7 @@ class DiffScreen(Screen[None]):
         title = Text()
         title.append(f"Diff of {len(diff.runs)} runs", style="bold")
         title.append(" · reference ")
-        title.append(_line(diff.runs[0].name), style="bold")
+        title.append(printable_line(bounded(diff.runs[0].name)), style="bold")
         shown = len(diff.differing)
         if self.only_diff:
             title.append(f" · {shown} differing of {len(diff.rows)} fields (d: all)")
@@ -263,10 +252,10 @@ class DiffScreen(Screen[None]):
         width = (COMPACT_FIELD_WIDTH if self.mode != "full" else FIELD_WIDTH) - 2
         if row.differs:
             text = Text()
-            text.append("≠ ", style=self._style("warning", bold=True))
-            text.append(_cut(row.field, width), style="bold")
+            text.append("≠ ", style=theme_style(self.app, "warning", bold=True))
+            text.append(cut(row.field, width), style="bold")
         else:
-            text = Text("  " + _cut(row.field, width))
+            text = Text("  " + cut(row.field, width))
         if row.metric is not None and row.stat == "last" and row.direction is not None:
             text.append(" ↓" if row.direction == "lower" else " ↑", style="dim")
         return text
@@ -280,21 +269,21 @@ class DiffScreen(Screen[None]):
             width = COMPACT_WIDTH - (2 if best else 0)
             if self.mode == "deltas" and delta:
                 better = row.better[index]
-                text = Text(delta[:width], style=self._style("success") if better else
-                            self._style("error") if better is False else Style(dim=True))
+                text = Text(delta[:width], style=theme_style(self.app, "success") if better else
+                            theme_style(self.app, "error") if better is False else Style(dim=True))
             else:
-                text = Text(_cut(row.text(index), width), style="bold" if row.differs else "")
+                text = Text(cut(row.text(index), width), style="bold" if row.differs else "")
             if best:
-                text.append(" ✓", style=self._style("success", bold=True))
+                text.append(" ✓", style=theme_style(self.app, "success", bold=True))
             return text
-        text = Text(_cut(row.text(index), VALUE_WIDTH), style="bold" if row.differs else "")
+        text = Text(cut(row.text(index), VALUE_WIDTH), style="bold" if row.differs else "")
         if delta:
             better = row.better[index]
-            style = (self._style("success") if better else self._style("error") if better is False
+            style = (theme_style(self.app, "success") if better else theme_style(self.app, "error") if better is False
                      else Style(dim=True))
             text.append(" " + delta, style=style)
         if row.best and row.best[index]:
-            text.append(" ✓", style=self._style("success", bold=True))
+            text.append(" ✓", style=theme_style(self.app, "success", bold=True))
         return text
 
     # -- cursor and the detail line -------------------------------------------------------
@@ -354,7 +343,7 @@ class DiffScreen(Screen[None]):
         index = self.cursor_run()
         text = Text()
         text.append(f"{SECTION_TITLES[row.section]} · ", style="dim")
-        text.append(_line(row.field), style="bold")
+        text.append(printable_line(bounded(row.field)), style="bold")
         if index < 0:
             if row.metric is not None:
                 better = {"lower": "lower is better", "higher": "higher is better", None: "no better direction"}
@@ -362,9 +351,9 @@ class DiffScreen(Screen[None]):
             text.append(" · " + ("differs" if row.differs else "same in all runs"), style="dim")
         else:
             text.append(" · ")
-            text.append(_line(diff.runs[index].name))
+            text.append(printable_line(bounded(diff.runs[index].name)))
             text.append(": ")
-            text.append(_line(row.text(index)))
+            text.append(printable_line(bounded(row.text(index))))
             delta = format_delta(row, index)
             if delta:
                 text.append(f"  {delta} vs reference", style="dim")
@@ -408,24 +397,13 @@ class DiffScreen(Screen[None]):
         self.app.push_screen(ExportPrompt(self.export_dir or Path.cwd(), len(diff.visible(only_diff))), chosen)
 
     @work(thread=True, exclusive=True, group="diff-export", exit_on_error=False, description="Writing the diff")
-    def export(self, diff: Diff, only_diff: bool, folder: Path) -> DiffExport:
+    def export(self, diff: Diff, only_diff: bool, folder: Path) -> None:
         """Write both files into `folder` (made if missing); the Markdown is also returned to copy."""
         folder.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
+        stamp = format_file_stamp(time.time())
         markdown = to_markdown(diff, only_diff=only_diff)
         md_path = folder / f"tracktui-diff-{stamp}.md"
         csv_path = folder / f"tracktui-diff-{stamp}.csv"
         md_path.write_text(markdown, encoding="utf-8")
         csv_path.write_text(to_csv(diff, only_diff=only_diff), encoding="utf-8")
-        return DiffExport(md_path, csv_path, markdown, len(diff.visible(only_diff)))
-
-
-def _line(text: str) -> str:
-    """Store text as one safe line, at most `SHOWN_CHARS` characters and the size of the rest."""
-    return printable_line(bounded(text))
-
-
-def _cut(text: str, width: int) -> str:
-    """One safe line of at most `width` characters, the rest replaced by `…`. Every character
-    becomes at least one, so only the first `width + 1` need making safe."""
-    return cut(text[: width + 1], width)
+        post_result(self, DiffExported(md_path, csv_path, markdown, len(diff.visible(only_diff))))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -19,7 +18,7 @@ import numpy.typing as npt
 
 from .direction import infer_direction
 from .downsample import minmax_downsample
-from .formatting import format_number
+from .formatting import format_clock, format_number
 from .smoothing import ema
 from .ticks import log_ticks, step_ticks, time_unit, wall_ticks
 
@@ -225,7 +224,7 @@ def axis_values(series: Series, axis: str, x_series: Series | None = None) -> Fl
 def format_x(x: float, wall_clock: bool) -> str:
     """An x value as the cursor readout shows it: a local clock time on the wall-clock axis."""
     if wall_clock and math.isfinite(x):
-        return time.strftime("%H:%M:%S", time.localtime(x))
+        return format_clock(x)
     return format_number(x)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,10 @@ from .direction import effective_direction as effective_direction
 from .direction import flip_direction as flip_direction
 from .direction import infer_direction as infer_direction
 from .formatting import format_duration
-from .sanitize import printable
+from .formatting import format_exact as format_exact
+from .formatting import format_number as format_number
+from .formatting import format_value as _format_value
+from .sanitize import printable_text
 
 if TYPE_CHECKING:
     from store import RunDetail
@@ -69,7 +71,7 @@ class DiffRow:
 
     def text(self, index: int) -> str:
         """Run `index`'s value as shown: at most `SHOWN_CHARS` characters, then its size.
-        Not yet made safe for a terminal (see `safe_text`)."""
+        Not yet made safe for a terminal (see `printable_text`)."""
         text = self._texts.get(index)
         if text is None:
             text = self._texts[index] = bounded(format_value(self.values[index]))
@@ -229,45 +231,21 @@ def _differs(values: Sequence[Any]) -> bool:
 # -- formatting -------------------------------------------------------------------------
 
 
-def format_number(value: float) -> str:
-    """Six significant digits, integers without a decimal point, `nan`/`inf` spelled out."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    return f"{value:.6g}"
-
-
-def format_exact(value: float) -> str:
-    """A number with every digit it has (the shortest text that reads back as the same float),
-    for exports; whole floats without `.0`, `nan`/`inf` spelled out."""
-    if isinstance(value, (bool, int)) or not math.isfinite(value):
-        return format_number(value)
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(float(value))
-
-
 def format_value(value: Any, exact: bool = False) -> str:
-    """A cell's text: the value itself, never its markup; a field the run lacks is `—`.
-
-    Numbers are cut to six significant digits for the screen; `exact` keeps them whole (exports).
-    """
+    """A cell's text: the value itself, never its markup; a field the run lacks is `—`, a
+    value logged as None is `null`. Text is not yet made safe (see `printable_text`), so line
+    breaks survive to wrap; everything else looks as in the runs table (`formatting.format_value`)."""
     if value is MISSING_VALUE:
         return MISSING
     if value is None:
         return "null"
     if isinstance(value, Duration):
         return format_duration(float(value))
-    if isinstance(value, (bool, int, float)):
-        return format_exact(value) if exact else format_number(value)
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": "))
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
+    return _format_value(value, exact=exact)
 
 
 def bounded(text: str, limit: int = SHOWN_CHARS) -> str:
@@ -276,20 +254,6 @@ def bounded(text: str, limit: int = SHOWN_CHARS) -> str:
     if len(text) <= limit + 40:
         return text
     return f"{text[:limit]}… ({len(text):,} characters)"
-
-
-def safe_text(text: str) -> str:
-    """Store text made safe to print or write: line breaks kept, every other control character
-    (escape codes, C1 controls, bidi overrides) shown as a visible symbol by `printable`.
-    Long text is checked in chunks, so only the parts that need it pay for the slow path."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    return "\n".join(line if line.isprintable() else _printable_chunks(line) for line in lines)
-
-
-def _printable_chunks(line: str, size: int = 4096) -> str:
-    if len(line) <= size:
-        return printable(line)
-    return "".join(printable(line[i:i + size]) for i in range(0, len(line), size))
 
 
 def format_delta(row: DiffRow, index: int, compact: bool = False, exact: bool = False) -> str:
@@ -343,7 +307,7 @@ def cell_text(row: DiffRow, index: int, exact: bool = False) -> str:
 
 def to_markdown(diff: Diff, only_diff: bool = False) -> str:
     """A GitHub-flavoured Markdown table; section headings are bold rows. Every value is made
-    safe (`safe_text`: the file is `cat` to terminals and copied over OSC 52) and long ones are
+    safe (`printable_text`: the file is `cat` to terminals and copied over OSC 52) and long ones are
     cut (`bounded`)."""
     header = ["field", *(_md_cell(r.name) for r in diff.runs)]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
@@ -360,18 +324,18 @@ def to_markdown(diff: Diff, only_diff: bool = False) -> str:
 
 
 def _md_cell(text: str) -> str:
-    return safe_text(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
+    return printable_text(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", "<br>")
 
 
 def to_csv(diff: Diff, only_diff: bool = False) -> str:
     """One line per field: section, field, differs, then each run's plain value with every digit
-    (durations in seconds), whole however long, made safe by `safe_text` (line breaks kept)."""
+    (durations in seconds), whole however long, made safe by `printable_text` (line breaks kept)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["section", "field", "differs", *(safe_text(r.name) for r in diff.runs)])
+    writer.writerow(["section", "field", "differs", *(printable_text(r.name) for r in diff.runs)])
     for row in diff.visible(only_diff):
-        values = ["" if v is MISSING_VALUE else safe_text(_csv_value(v)) for v in row.values]
-        writer.writerow([row.section, safe_text(row.field), "yes" if row.differs else "no", *values])
+        values = ["" if v is MISSING_VALUE else printable_text(_csv_value(v)) for v in row.values]
+        writer.writerow([row.section, printable_text(row.field), "yes" if row.differs else "no", *values])
     return buf.getvalue()
 
 

@@ -1,42 +1,18 @@
-"""How values look in a cell: numbers to a sensible width, times relative to now, text made safe.
+"""How values look in a cell: numbers to a sensible width, times relative to now.
 
-Text from a store is data: `printable` turns control characters (escape codes included)
-into visible symbols so a run name can never restyle or corrupt the terminal.
+`printable` lives in `sanitize` (the one sanitizer); it is re-exported here for callers that
+still import it from this module.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
-_CONTROL_PICTURES = {c: chr(0x2400 + c) for c in range(32)}
-_CONTROL_PICTURES[0x7F] = "\N{SYMBOL FOR DELETE}"
-_BIDI_CONTROLS = {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F}
-
-
-def printable(text: str) -> str:
-    """Text from a store or an artifact, made safe to draw: nothing in it can move the cursor,
-    set the window title or restyle the screen.
-
-    C0 controls become their Unicode control pictures (ESC -> ␛, newline -> ␊); C1 controls,
-    bidirectional overrides and other unprintables show as `<U+XXXX>`.
-    """
-    if text.isprintable():
-        return text
-    out: list[str] = []
-    for ch in text:
-        code = ord(ch)
-        if code in _CONTROL_PICTURES:
-            out.append(_CONTROL_PICTURES[code])
-        elif 0x80 <= code <= 0x9F or code in _BIDI_CONTROLS:
-            out.append(f"<U+{code:04X}>")
-        elif ch.isprintable() or unicodedata.category(ch) in ("Zs", "Co"):
-            out.append(ch)
-        else:
-            out.append(f"<U+{code:04X}>")
-    return "".join(out)
+from .sanitize import printable as printable
 
 
 def cell_width(text: str) -> int:
@@ -60,7 +36,18 @@ def is_missing(value: Any) -> bool:
 
 
 def format_number(value: float) -> str:
-    """A float in about 10 characters: integers as such, else 5 significant digits."""
+    """A number as every screen shows it (runs table, detail, diff, chart titles and readouts).
+
+    Integers (and whole floats under 1e9) as such; otherwise 5 significant digits between 1e-4
+    and 1e6, 3 in exponent form outside. Five digits tell apart the metrics people compare
+    (0.12345 vs 0.12346) while a cell stays within about 10 characters, so the runs table
+    keeps narrow columns; where a smaller difference matters the diff's delta shows it, and
+    exports keep every digit (`format_exact`).
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
     if math.isnan(value):
         return "nan"
     if math.isinf(value):
@@ -72,14 +59,25 @@ def format_number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def format_value(value: Any) -> str:
-    """Any param, metric or tag value as cell text."""
+def format_exact(value: float) -> str:
+    """A number with every digit it has (the shortest text that reads back as the same float),
+    for exports; whole floats without `.0`, `nan`/`inf` spelled out."""
+    if isinstance(value, (bool, int)) or not math.isfinite(value):
+        return format_number(value)
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(float(value))
+
+
+def format_value(value: Any, exact: bool = False) -> str:
+    """Any param, metric or tag value as text, made safe: missing (None, NaN) is empty, numbers
+    by `format_number` (every digit with `exact`), lists and dicts as compact JSON."""
     if is_missing(value):
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return format_number(value)
+    if isinstance(value, (bool, int, float)):
+        return format_exact(value) if exact else format_number(value)
+    if isinstance(value, (dict, list, tuple)):
+        return printable(json.dumps(value, ensure_ascii=False, default=str, separators=(", ", ": ")))
     return printable(str(value))
 
 
@@ -116,10 +114,29 @@ def format_ago(timestamp: float | None, now: float) -> str:
         return "?"
 
 
-def format_timestamp(timestamp: float | None) -> str:
+def format_timestamp(timestamp: float | None, *, seconds: bool = True, utc: bool = False) -> str:
+    """`YYYY-MM-DD HH:MM:SS` (without `:SS` unless `seconds`), local time unless `utc`;
+    empty for a missing time."""
     if timestamp is None or is_missing(timestamp):
         return ""
+    fmt = "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
     try:
-        return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+        when = datetime.fromtimestamp(timestamp, timezone.utc) if utc else datetime.fromtimestamp(timestamp)
+        return when.strftime(fmt)
     except (OverflowError, OSError, ValueError):
         return f"? ({timestamp!r})"
+
+
+def format_file_stamp(timestamp: float) -> str:
+    """`YYYYMMDD-HHMMSS` in local time: for file names that sort by when they were written."""
+    return datetime.fromtimestamp(timestamp).strftime("%Y%m%d-%H%M%S")
+
+
+def format_clock(timestamp: float, span: float = 0.0) -> str:
+    """A local clock time as precise as a range of `span` seconds needs: `HH:MM:SS` up to ten
+    minutes, `HH:MM` up to a day, `MM-DD HH:MM` beyond (chart ticks and the cursor readout)."""
+    fmt = "%m-%d %H:%M" if span > 86400 else "%H:%M" if span > 600 else "%H:%M:%S"
+    try:
+        return datetime.fromtimestamp(timestamp).strftime(fmt)
+    except (OverflowError, OSError, ValueError):
+        return "?"

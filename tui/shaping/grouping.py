@@ -21,8 +21,9 @@ import pandas as pd
 
 from .diff import Direction, effective_direction
 from .filter_expr import FilterError, resolve_field
-from .formatting import format_value, is_missing, printable
+from .formatting import format_value, is_missing
 from .runs_view import sort_positions
+from .sanitize import printable
 
 AGGREGATES = ("mean", "std", "min", "max", "median")
 """What a group row can show per metric; `std` is the sample standard deviation (NaN for one run)."""

@@ -56,7 +56,22 @@ def printable_block(text: str, tab_size: int = 4) -> str:
     return "\n".join(printable(line.expandtabs(tab_size) if "\t" in line else line) for line in lines)
 
 
+def printable_text(text: str, chunk: int = 4096) -> str:
+    """Safe multi-line text for a value that may be huge (a diff cell, an export field): line
+    breaks kept, tabs and every other control made visible. Long lines are checked in chunks,
+    so only the parts that need it pay for the slow path."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    return "\n".join(line if line.isprintable() else _printable_chunks(line, chunk) for line in lines)
+
+
+def _printable_chunks(line: str, size: int) -> str:
+    if len(line) <= size:
+        return printable(line)
+    return "".join(printable(line[i:i + size]) for i in range(0, len(line), size))
+
+
 def cut(text: str, width: int) -> str:
-    """`printable_line` of at most `width` characters, the rest replaced by `…`."""
-    line = printable_line(text)
+    """`printable_line` of at most `width` characters, the rest replaced by `…`. Every character
+    becomes at least one, so only the first `width + 1` are made safe (a 20 MB value costs nothing)."""
+    line = printable_line(text[: width + 1])
     return line if len(line) <= width else line[: max(width - 1, 0)] + "…"

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .diff import format_number
 from .direction import infer_direction
+from .formatting import format_number
 
 if TYPE_CHECKING:
     import pandas as pd

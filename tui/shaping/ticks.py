@@ -6,7 +6,8 @@ Plain functions (no Textual, no Rich): the charts' worker calls them and tests c
 from __future__ import annotations
 
 import math
-import time
+
+from .formatting import format_clock
 
 
 def time_unit(span: float) -> tuple[str, float]:
@@ -24,9 +25,8 @@ def wall_ticks(lo: float, hi: float, count: int = 4) -> tuple[list[float], list[
     if hi <= lo:
         hi = lo + 1.0
     span = hi - lo
-    fmt = "%m-%d %H:%M" if span > 86400 else "%H:%M" if span > 600 else "%H:%M:%S"
     ticks = [lo + span * i / (count - 1) for i in range(count)]
-    return ticks, [time.strftime(fmt, time.localtime(t)) for t in ticks]
+    return ticks, [format_clock(t, span) for t in ticks]
 
 
 LOG_TICKS_MOST = 6

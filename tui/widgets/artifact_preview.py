@@ -17,13 +17,13 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from rich_pixels import HalfcellRenderer, Pixels
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import get_current_worker
 
 from ..artifacts import preview_plan as plans
 from ..artifacts.files import (
@@ -35,9 +35,19 @@ from ..artifacts.files import (
     sha256_file,
 )
 from ..artifacts.hex_dump import bytes_per_row, hex_dump
-from ..artifacts.kinds import ArtifactKind, detect_kind, format_mtime, human_size
+from ..artifacts.kinds import ArtifactKind, detect_kind, human_size
 from ..artifacts.preview_plan import Facts, Plan
 from ..artifacts.table_sample import TableSample, count_delimited_rows
+from ..messages import (
+    ArtifactHashed,
+    ForwardsWorkerFailures,
+    PreviewPlanned,
+    RowsCounted,
+    TextFailed,
+    TextIndexed,
+    post_result,
+)
+from ..shaping.formatting import format_timestamp
 from ..shaping.sanitize import printable_line
 from .artifact_tree import ArtifactNode
 from .document_tree import DocumentTree
@@ -57,7 +67,7 @@ class ComparePlan(Plan):
 # -- the widget ------------------------------------------------------------------------------------
 
 
-class ArtifactPreview(Vertical):
+class ArtifactPreview(ForwardsWorkerFailures, Vertical):
     """Header + body for one artifact; `kind` says which body is showing (tests and key checks use it)."""
 
     DEFAULT_CSS = """
@@ -176,37 +186,43 @@ class ArtifactPreview(Vertical):
     # -- loading ------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="artifact-preview", exit_on_error=False,
-          description="looking at an artifact")
+          description="Looking at an artifact")
     def _load(self, node: ArtifactNode, cells: tuple[int, int], generation: int) -> None:
         assert node.entry is not None
         worker = get_current_worker()
-        plan = plans.plan_preview(node.entry.path, node.entry.name, node.display_path, cells,
-                            cancelled=lambda: worker.is_cancelled)
-        if isinstance(plan, plans.ImagePlan) and plan.image is not None:
-            plan.image = Pixels.from_image(plan.image, renderer=HalfcellRenderer())
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._present, plan, generation)
+        try:
+            plan = plans.plan_preview(node.entry.path, node.entry.name, node.display_path, cells,
+                                      cancelled=lambda: worker.is_cancelled)
+            if isinstance(plan, plans.ImagePlan) and plan.image is not None:
+                plan.image = Pixels.from_image(plan.image, renderer=HalfcellRenderer())
+        except Exception as exc:  # any file can break a parser (PIL, YAML, …): show why, in the pane
+            post_result(self, PreviewPlanned(None, generation, _why(exc)))
+            return
+        post_result(self, PreviewPlanned(plan, generation))
 
     @work(thread=True, exclusive=True, group="artifact-preview", exit_on_error=False,
-          description="comparing an artifact across two runs")
+          description="Comparing an artifact across two runs")
     def _compare(self, node: ArtifactNode, other: Path, mine_name: str, other_name: str, facts: Facts,
                  cells: tuple[int, int], generation: int) -> None:
         assert node.entry is not None
         worker = get_current_worker()
-        comparison = compare_artifacts(node.entry.path, other, label=node.display_path, mine_name=mine_name,
-                                       other_name=other_name, cancelled=lambda: worker.is_cancelled)
-        lines = MemoryLines.from_text("\n".join(comparison.diff), "diff") if comparison.diff else None
-        plan = ComparePlan(facts, comparison, lines)
-        if comparison.status in ("identical", "different") and _both_images(node.entry.path, other):
-            pair = plans.image_pair(node.entry.path, other, cells)
-            if pair is not None:
-                plan.images = (Pixels.from_image(pair[0], renderer=HalfcellRenderer()),
-                               Pixels.from_image(pair[1], renderer=HalfcellRenderer()))
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._present, plan, generation)
+        try:
+            comparison = compare_artifacts(node.entry.path, other, label=node.display_path, mine_name=mine_name,
+                                           other_name=other_name, cancelled=lambda: worker.is_cancelled)
+            lines = MemoryLines.from_text("\n".join(comparison.diff), "diff") if comparison.diff else None
+            plan = ComparePlan(facts, comparison, lines)
+            if comparison.status in ("identical", "different") and _both_images(node.entry.path, other):
+                pair = plans.image_pair(node.entry.path, other, cells)
+                if pair is not None:
+                    plan.images = (Pixels.from_image(pair[0], renderer=HalfcellRenderer()),
+                                   Pixels.from_image(pair[1], renderer=HalfcellRenderer()))
+        except Exception as exc:  # as in `_load`: a result to show in the pane
+            post_result(self, PreviewPlanned(None, generation, _why(exc)))
+            return
+        post_result(self, PreviewPlanned(plan, generation))
 
     @work(thread=True, exclusive=True, group="artifact-hash", exit_on_error=False,
-          description="computing an artifact's SHA-256")
+          description="Computing an artifact's SHA-256")
     def _hash(self, path: Path, generation: int) -> None:
         worker = get_current_worker()
         try:
@@ -214,27 +230,44 @@ class ArtifactPreview(Vertical):
         except UnreadableArtifact as exc:
             digest = f"unavailable: {exc}"
         if digest is not None:
-            self.app.call_from_thread(self._show_hash, digest, generation)
+            post_result(self, ArtifactHashed(digest, generation))
 
     @work(thread=True, exclusive=True, group="artifact-rows", exit_on_error=False,
-          description="counting the rows of a table artifact")
+          description="Counting the rows of a table artifact")
     def _count_rows(self, path: Path, delimiter: str, generation: int) -> None:
         worker = get_current_worker()
-        with open_regular(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="") as fh:
-            for count, finished in count_delimited_rows(fh, delimiter, cancelled=lambda: worker.is_cancelled):
-                self.app.call_from_thread(self._show_row_count, count, finished, generation)
+        try:
+            with open_regular(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace",
+                                                             newline="") as fh:
+                for count, finished in count_delimited_rows(fh, delimiter, cancelled=lambda: worker.is_cancelled):
+                    post_result(self, RowsCounted(count, finished, generation))
+        except Exception as exc:  # as in `_load`: a result to show in the pane
+            post_result(self, PreviewPlanned(None, generation, _why(exc)))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR and event.worker.group in ("artifact-preview", "artifact-rows"):
-            error = event.worker.error
-            self._show_error(f"could not preview this artifact: {type(error).__name__}: {error}")
+    @on(PreviewPlanned)
+    def _planned(self, message: PreviewPlanned) -> None:
+        message.stop()
+        if message.plan is not None:
+            self._present(message.plan, message.generation)
+        elif message.generation == self._generation and message.error is not None:
+            self._show_error(message.error)
 
-    def on_lazy_text_failed(self, event: LazyText.Failed) -> None:
+    @on(ArtifactHashed)
+    def _hashed(self, message: ArtifactHashed) -> None:
+        message.stop()
+        self._show_hash(message.digest, message.generation)
+
+    @on(RowsCounted)
+    def _rows_counted(self, message: RowsCounted) -> None:
+        message.stop()
+        self._show_row_count(message.count, message.finished, message.generation)
+
+    def on_text_failed(self, event: TextFailed) -> None:
         event.stop()
         if event.viewer is self._body:
             self._show_error(event.reason)
 
-    def on_lazy_text_indexed(self, event: LazyText.Indexed) -> None:
+    def on_text_indexed(self, event: TextIndexed) -> None:
         event.stop()
         if self._plan is None or event.viewer is not self._body:
             return
@@ -415,7 +448,7 @@ class ArtifactPreview(Vertical):
         if status:
             bits.append(status)
         if facts.mtime is not None:
-            bits.append(format_mtime(facts.mtime))
+            bits.append(format_timestamp(facts.mtime, seconds=False) or "?")
         text.append("\n" + " · ".join(printable_line(b) for b in bits), meta)
         for note in facts.notes:
             text.append("\n" + printable_line(note), self.get_component_rich_style("artifact-preview--note"))
@@ -428,3 +461,7 @@ def _both_images(mine: Path, other: Path) -> bool:
         return all(detect_kind(p.name, read_head(p, 64)[0]).kind is ArtifactKind.IMAGE for p in (mine, other))
     except UnreadableArtifact:
         return False
+
+
+def _why(error: Exception) -> str:
+    return f"could not preview this artifact: {type(error).__name__}: {error}"

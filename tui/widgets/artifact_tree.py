@@ -19,7 +19,9 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ..artifacts.files import ArtifactEntry, UnreadableArtifact, list_folder
-from ..artifacts.kinds import format_mtime, human_size
+from ..artifacts.kinds import human_size
+from ..messages import FolderListed, ForwardsWorkerFailures, post_result
+from ..shaping.formatting import format_timestamp
 from ..shaping.sanitize import printable_line
 
 MAX_NAME_COLUMN = 28
@@ -48,7 +50,7 @@ class ArtifactNode:
         return self.root if str(self.rel) == "." else f"{self.root}/{self.rel}"
 
 
-class ArtifactTree(Tree[ArtifactNode]):
+class ArtifactTree(ForwardsWorkerFailures, Tree[ArtifactNode]):
     """Roots are `(label, folder)` pairs; a missing folder shows as a note under its label."""
 
     DEFAULT_CSS = """
@@ -101,7 +103,7 @@ class ArtifactTree(Tree[ArtifactNode]):
         node.add_leaf(Text(), ArtifactNode(None, node.data.root, node.data.rel, message="listing…"))
         self._list(node, node.data)
 
-    @work(thread=True, exit_on_error=False, group="artifact-tree-list", description="listing an artifact folder")
+    @work(thread=True, exit_on_error=False, group="artifact-tree-list", description="Listing an artifact folder")
     def _list(self, node: TreeNode[ArtifactNode], data: ArtifactNode) -> None:
         assert data.entry is not None
         try:
@@ -109,7 +111,11 @@ class ArtifactTree(Tree[ArtifactNode]):
             problem = None
         except UnreadableArtifact as exc:
             entries, problem = [], str(exc)
-        self.app.call_from_thread(self._show_listing, node, data, entries, problem)
+        post_result(self, FolderListed(node, data, entries, problem))
+
+    def on_folder_listed(self, message: FolderListed) -> None:
+        message.stop()
+        self._show_listing(message.node, message.data, message.entries, message.problem)
 
     def _show_listing(self, node: TreeNode[ArtifactNode], data: ArtifactNode,
                       entries: list[ArtifactEntry], problem: str | None) -> None:
@@ -160,5 +166,5 @@ class ArtifactTree(Tree[ArtifactNode]):
             return label
         label.append(f"  {'' if entry.is_dir else human_size(entry.size):>8}", meta)
         if self.size.width >= SHOW_MTIME_MIN_WIDTH:
-            label.append(f"  {format_mtime(entry.mtime)}", meta)
+            label.append(f"  {format_timestamp(entry.mtime, seconds=False) or '?'}", meta)
         return label

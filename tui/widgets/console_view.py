@@ -15,6 +15,7 @@ from textual import work
 
 from store.console import CONSOLE, console_parts, final_lines, read_console
 
+from ..messages import TextRead, post_result
 from .lazy_text import LazyText, MemoryLines
 
 SMALL_CONSOLE = 8 * 1024 * 1024
@@ -62,13 +63,12 @@ class ConsoleView(LazyText):
             return
         self._read_small()
 
-    @work(thread=True, exclusive=True, group="console-read", exit_on_error=False, description="reading a console")
+    @work(thread=True, exclusive=True, group="console-read", exit_on_error=False, description="Reading a console")
     def _read_small(self) -> None:
         text = read_console(self.run_path).decode("utf-8", "replace")
-        source = MemoryLines.from_text("\n".join(final_lines(text)) + "\n")
-        self.app.call_from_thread(self._show, source)
+        post_result(self, TextRead(MemoryLines.from_text("\n".join(final_lines(text)) + "\n")))
 
-    def _show(self, source: MemoryLines) -> None:
+    def _show_read(self, source: MemoryLines) -> None:
         at_end = self.scroll_y >= self.max_scroll_y or self.line_count == 0
         self._set_source(source)
         if at_end:

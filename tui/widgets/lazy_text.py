@@ -24,12 +24,12 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.geometry import Size
 from textual.highlight import highlight
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..artifacts.files import UnreadableArtifact, open_regular
 from ..artifacts.line_index import MAX_LINE_BYTES, LineIndex, build_index, read_lines
+from ..messages import ForwardsWorkerFailures, LinesFetched, TextFailed, TextIndexed, TextRead, post_result
 from ..shaping.sanitize import printable_block
 
 CACHE_LINES = 3000
@@ -128,7 +128,7 @@ class _Window:
     end: int
 
 
-class LazyText(ScrollView, can_focus=True):
+class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
     """Shows a `MemoryLines` or `FileLines` with line numbers, rendering only the visible rows."""
 
     DEFAULT_CSS = """
@@ -147,27 +147,6 @@ class LazyText(ScrollView, can_focus=True):
         Binding("G", "go_end", "End", id="vim.bottom",
                 tooltip="Jump to the last line (follows the end while a big file is still being indexed)"),
     ]
-
-    class Indexed(Message):
-        """Progress of indexing a big file; newer ones replace older ones in the queue."""
-
-        def __init__(self, viewer: LazyText, lines: int, fraction: float, complete: bool) -> None:
-            super().__init__()
-            self.viewer = viewer
-            self.lines = lines
-            self.fraction = fraction
-            self.complete = complete
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, LazyText.Indexed) and message.viewer is self.viewer
-
-    class Failed(Message):
-        """Reading the file failed after it was opened (it vanished, became unreadable)."""
-
-        def __init__(self, viewer: LazyText, reason: str) -> None:
-            super().__init__()
-            self.viewer = viewer
-            self.reason = reason
 
     def __init__(self, source: MemoryLines | FileLines | None = None, *, name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
@@ -228,20 +207,27 @@ class LazyText(ScrollView, can_focus=True):
         self.virtual_size = Size(width, self._source.line_count)
 
     @work(thread=True, exclusive=True, group="lazy-text-open", exit_on_error=False,
-          description="reading a small text artifact")
+          description="Reading a small text artifact")
     def _load_small(self, path: Path, language: str | None) -> None:
         try:
             with open_regular(path) as fh:
                 data = fh.read(MAX_HIGHLIGHT_BYTES + 1)
         except UnreadableArtifact as exc:
-            self.post_message(self.Failed(self, str(exc)))
+            self.post_message(TextFailed(self, str(exc)))
             return
         text, _ = decode(data)
-        source = MemoryLines.from_text(text, language)
-        self.app.call_from_thread(self._set_source, source)
+        post_result(self, TextRead(MemoryLines.from_text(text, language)))
+
+    def on_text_read(self, message: TextRead) -> None:
+        message.stop()
+        self._show_read(message.lines)
+
+    def _show_read(self, lines: MemoryLines) -> None:
+        """Lines a worker read, on the UI thread (a console view keeps following its end)."""
+        self._set_source(lines)
 
     @work(thread=True, exclusive=True, group="lazy-text-index", exit_on_error=False,
-          description="indexing the lines of a big text artifact")
+          description="Indexing the lines of a big text artifact")
     def _build_index(self, source: FileLines, size: int) -> None:
         from textual.worker import get_current_worker
 
@@ -250,11 +236,11 @@ class LazyText(ScrollView, can_focus=True):
             with open_regular(source.path) as fh:
                 for index in build_index(fh, source.index, cancelled=lambda: worker.is_cancelled):
                     fraction = index.bytes_indexed / size if size else 1.0
-                    self.post_message(self.Indexed(self, index.line_count, min(fraction, 1.0), index.complete))
+                    self.post_message(TextIndexed(self, index.line_count, min(fraction, 1.0), index.complete))
         except (UnreadableArtifact, OSError) as exc:
-            self.post_message(self.Failed(self, str(exc)))
+            self.post_message(TextFailed(self, str(exc)))
 
-    def on_lazy_text_indexed(self, event: LazyText.Indexed) -> None:
+    def on_text_indexed(self, event: TextIndexed) -> None:
         if event.viewer is not self:
             return
         self._update_virtual_size()
@@ -278,14 +264,18 @@ class LazyText(ScrollView, can_focus=True):
         self._fetch(self._source, self._generation, start, end - start)
 
     @work(thread=True, exclusive=True, group="lazy-text-lines", exit_on_error=False,
-          description="reading the visible lines of a big text artifact")
+          description="Reading the visible lines of a big text artifact")
     def _fetch(self, source: MemoryLines | FileLines, generation: int, start: int, count: int) -> None:
         try:
             lines = source.read(start, count)
         except (UnreadableArtifact, OSError) as exc:
-            self.post_message(self.Failed(self, str(exc)))
+            self.post_message(TextFailed(self, str(exc)))
             return
-        self.app.call_from_thread(self._deliver, generation, start, lines)
+        post_result(self, LinesFetched(generation, start, lines))
+
+    def on_lines_fetched(self, message: LinesFetched) -> None:
+        message.stop()
+        self._deliver(message.generation, message.start, message.lines)
 
     def _deliver(self, generation: int, start: int, lines: list[DisplayLine]) -> None:
         if generation != self._generation:

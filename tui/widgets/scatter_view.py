@@ -16,10 +16,11 @@ from textual.color import Color
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Select, Static
-from textual.worker import Worker, WorkerState
 
+from ..messages import ForwardsWorkerFailures, ScatterBuilt, ScatterColumnsRead, post_result
 from ..shaping.sanitize import printable_line
-from ..shaping.scatter import RGB, ScatterData, build_scatter, scatter_params
+from ..shaping.scatter import RGB, build_scatter, scatter_params
+from ..theme import theme_color
 from .param_scatter import ParamScatter
 from .run_legend import theme_palette
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from store import RunStore
 
 
-class ScatterView(Vertical):
+class ScatterView(ForwardsWorkerFailures, Vertical):
     """Param and metric pickers over a `ParamScatter`; `frame` is the runs it plots (None until read)."""
 
     DEFAULT_CSS = """
@@ -81,41 +82,36 @@ class ScatterView(Vertical):
             self.log_y = log_y
         variables = self.app.theme_variables
         self.color = theme_palette(variables)[0]
-        self.best_color = Color.parse(variables.get("success", "green")).rgb
+        self.best_color = Color.parse(theme_color(self.app, "success", "green")).rgb
         param = self.query_one("#scatter-param", Select).value
         metric = self.query_one("#scatter-metric", Select).value
         if isinstance(param, str) and isinstance(metric, str):
             self.build(param, metric, self.log_y, self.color, self.best_color)
 
     @work(thread=True, exclusive=True, group="charts-scatter", exit_on_error=False, description="Building scatter")
-    def build(self, param: str, metric: str, log_y: bool, color: RGB,
-              best: RGB) -> tuple[pd.DataFrame, ScatterData]:
+    def build(self, param: str, metric: str, log_y: bool, color: RGB, best: RGB) -> None:
         frame = self.frame if self.frame is not None else self.store.runs_frame()
-        return frame, build_scatter(frame, param, metric, log_y, color, best)
+        post_result(self, ScatterBuilt(frame, build_scatter(frame, param, metric, log_y, color, best)))
 
     @work(thread=True, exclusive=True, group="charts-scatter-columns", exit_on_error=False,
           description="Reading runs for the scatter")
-    def load_columns(self) -> pd.DataFrame:
-        return self.frame if self.frame is not None else self.store.runs_frame()
+    def load_columns(self) -> None:
+        post_result(self, ScatterColumnsRead(self.frame if self.frame is not None else self.store.runs_frame()))
 
-    @on(Worker.StateChanged)
-    def _worker_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if event.state == WorkerState.ERROR:
-            self.notify(printable_line(f"{worker.description} failed: {worker.error}"), title="Scatter",
-                        severity="error", markup=False)
-        if event.state != WorkerState.SUCCESS or worker.result is None:
-            return
-        if worker.group == "charts-scatter-columns":
-            self.frame = worker.result
-            self._fill_selects(worker.result)
-            self.post_message(self.Drawn())
-        elif worker.group == "charts-scatter" and isinstance(worker.result, tuple):
-            frame, data = worker.result
-            self.frame = frame
-            self.query_one("#scatter-plot", ParamScatter).draw(data)
-            self.query_one("#scatter-note", Static).update(Text(printable_line(data.note)))
-            self.post_message(self.Drawn())
+    @on(ScatterColumnsRead)
+    def _columns_read(self, message: ScatterColumnsRead) -> None:
+        message.stop()
+        self.frame = message.frame
+        self._fill_selects(message.frame)
+        self.post_message(self.Drawn())
+
+    @on(ScatterBuilt)
+    def _scatter_built(self, message: ScatterBuilt) -> None:
+        message.stop()
+        self.frame = message.frame
+        self.query_one("#scatter-plot", ParamScatter).draw(message.data)
+        self.query_one("#scatter-note", Static).update(Text(printable_line(message.data.note)))
+        self.post_message(self.Drawn())
 
     def _fill_selects(self, frame: pd.DataFrame) -> None:
         metrics = [c[len("metrics."):] for c in frame.columns if c.startswith("metrics.")]
