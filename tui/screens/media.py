@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from ..messages import ForwardsWorkerFailures
 from ..shaping.media_steps import MediaIndex, Pick, caption, load_fitted, media_keys, pick, union_steps
 from ..shaping.sanitize import printable_line
 from ..widgets.media_pane import MediaPane
@@ -79,7 +80,7 @@ def _cache_key(path: Path, cells: tuple[int, int]) -> CacheKey:
     return (str(path), mtime, cells[0], cells[1])
 
 
-class MediaScreen(Screen[None]):
+class MediaScreen(ForwardsWorkerFailures, Screen[None]):
     """Images per step of one or more runs, side by side at the same step."""
 
     DEFAULT_CSS = f"""

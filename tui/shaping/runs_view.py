@@ -196,8 +196,8 @@ def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
         values = dict(zip(checked, frame[checked].to_numpy(dtype=object).T))
         dropped = set()
         for key, column in values.items():
-            present = [v for v in column if not is_missing(v)]
-            if not present or (len(present) >= 2 and _distinct(present) <= 1):
+            seen = [v for v in column if not is_missing(v)]
+            if not seen or (len(seen) >= 2 and _distinct(seen) <= 1):
                 dropped.add(key)
         return [k for k in keys if k not in dropped]
     kept = []
