@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from app_helpers import demo_store, screen_text, settle
 from textual.pilot import Pilot
 
 import store
 import tui.app
-from app_helpers import demo_store, screen_text, settle
 from tui.cli import main
 
 

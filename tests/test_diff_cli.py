@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from test_diff_shaping import RUNS, make_compare_store
 
 import store
-from test_diff_shaping import RUNS, make_compare_store
 from tui.diff_cli import diff_command
 
 

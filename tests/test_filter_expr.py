@@ -101,7 +101,7 @@ def test_empty_frame_gives_empty_mask(runs: pd.DataFrame) -> None:
 
 def test_mask_on_frame_without_the_column_is_a_filter_error(runs: pd.DataFrame) -> None:
     flt = parse_filter("mse < 5", runs.columns)
-    with pytest.raises(FilterError, match="no column 'metrics.mse'") as info:
+    with pytest.raises(FilterError, match=r"no column 'metrics\.mse'") as info:
         flt.mask(runs.drop(columns=["metrics.mse"]))
     assert info.value.position == 0
 

@@ -25,6 +25,6 @@ def sparkline(values: np.ndarray, width: int = 24) -> str:
         if not np.isfinite(m):
             chars.append(" ")
         else:
-            level = 0 if span == 0 else int(round((m - low) / span * (len(BLOCKS) - 1)))
+            level = 0 if span == 0 else round((m - low) / span * (len(BLOCKS) - 1))
             chars.append(BLOCKS[level])
     return "".join(chars)
