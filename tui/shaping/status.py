@@ -25,7 +25,7 @@ STATUS_LOOKS: dict[str, StatusLook] = {
     "killed": StatusLook("■", "warning", "yellow"),
     "crashed": StatusLook("‼", "error", "bold red"),
     "damaged": StatusLook("⚠", "warning", "bold yellow"),
-    "deleted": StatusLook("⌫", "secondary", "dim"),
+    "deleted": StatusLook("⌫", "text-muted", "dim"),
 }
 UNKNOWN = StatusLook("?", "foreground", "")
 
