@@ -74,6 +74,14 @@ class ColumnViewsLoaded(Message):
 
 
 @dataclass
+class ViewsLoaded(Message):
+    """The user's views of this store: the one they left (None if never saved) and the named ones."""
+
+    last: dict[str, Any] | None
+    named: dict[str, Any]
+
+
+@dataclass
 class ArtifactsRead(Message):
     """A run (and the one to compare it with) read, ready to open the artifacts screen."""
 

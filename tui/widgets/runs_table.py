@@ -49,13 +49,14 @@ class RunsTable(ScrollView, can_focus=True):
     RunsTable > .runs-table--crashed { color: $error; text-style: bold reverse; }
     RunsTable > .runs-table--damaged { color: $warning; text-style: bold reverse; }
     RunsTable > .runs-table--dim { color: $text-muted; }
+    RunsTable > .runs-table--group { background: $boost; color: $text-accent; text-style: bold; }
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "runs-table--header", "runs-table--header-param", "runs-table--header-metric",
         "runs-table--header-cursor", "runs-table--cursor", "runs-table--cursor-cell", "runs-table--marked",
         "runs-table--mark", "runs-table--running", "runs-table--finished", "runs-table--failed",
-        "runs-table--killed", "runs-table--crashed", "runs-table--damaged", "runs-table--dim",
+        "runs-table--killed", "runs-table--crashed", "runs-table--damaged", "runs-table--dim", "runs-table--group",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -93,6 +94,13 @@ class RunsTable(ScrollView, can_focus=True):
             super().__init__()
             self.run_id = run_id
 
+    class GroupActivated(Message):
+        """Enter or a double click on a group row: it collapses or expands."""
+
+        def __init__(self, label: str) -> None:
+            super().__init__()
+            self.label = label
+
     def __init__(self, view: RunsView, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.view = view
@@ -124,10 +132,27 @@ class RunsTable(ScrollView, can_focus=True):
         cols = self.view.columns
         return cols[self.cursor_column] if 0 <= self.cursor_column < len(cols) else None
 
+    @property
+    def current_group(self) -> int | None:
+        """The group whose row the cursor is on, or None on a run."""
+        return self.view.group_at(self.cursor_row)
+
     def toggle_mark(self) -> None:
-        run_id = self.current_run
-        if run_id is None:
+        """Mark or unmark the cursor's run; on a group row, all its runs (unmark if all were marked)."""
+        group = self.current_group
+        if group is not None:
+            runs = self.view.group_run_ids(group)
+            if runs and all(r in self.marks for r in runs):
+                for run_id in runs:
+                    self.marks.pop(run_id, None)
+            else:
+                self.marks.update(dict.fromkeys(runs))
+            self.refresh()
             return
+        current = self.current_run
+        if current is None:
+            return
+        run_id = current
         if run_id in self.marks:
             del self.marks[run_id]
         else:
@@ -154,6 +179,8 @@ class RunsTable(ScrollView, can_focus=True):
         if row >= self.view.row_count:
             if row == 0 and self.view.frame is not None and len(self.view.frame):
                 note = "  No runs match. Escape clears the filter; e picks another experiment."
+                if self.view.empty_hint:
+                    note = f"  No runs match: {self.view.empty_hint}"
                 return Strip([Segment(note, self.get_component_rich_style("runs-table--dim"))]) \
                     .adjust_cell_length(width, base)
             return Strip.blank(width, base)
@@ -211,6 +238,8 @@ class RunsTable(ScrollView, can_focus=True):
             row_style += self.get_component_rich_style("runs-table--cursor")
         row_style += Style.from_meta({"row": row})
         status = view.status_at(row)
+        if status == "group":
+            row_style += self.get_component_rich_style("runs-table--group")
         fixed: list[Segment] = [Segment("● " if marked else "  ",
                                         row_style + self.get_component_rich_style("runs-table--mark"))]
         rest: list[Segment] = []
@@ -306,8 +335,8 @@ class RunsTable(ScrollView, can_focus=True):
             self.post_message(self.HeaderClicked(meta["header"]))
         elif "row" in meta:
             self.cursor_row = int(meta["row"])
-            if event.chain == 2 and self.current_run:
-                self.post_message(self.Activated(self.current_run))
+            if event.chain == 2:
+                self.action_activate()
 
     def action_activate(self) -> None:
         """Enter, as a binding and not a `key_enter` handler.
@@ -317,7 +346,10 @@ class RunsTable(ScrollView, can_focus=True):
         a `key_enter` saw the cursor before the two moves. The message carries the run, so
         whoever handles it later acts on the run the cursor was on when enter was pressed.
         """
-        if self.current_run:
+        group = self.current_group
+        if group is not None:
+            self.post_message(self.GroupActivated(self.view.group_label(group)))
+        elif self.current_run:
             self.post_message(self.Activated(self.current_run))
 
 
