@@ -54,6 +54,9 @@ async def test_group_by_column_shows_group_rows_with_count_and_mean_std(demo: Pa
         assert IRIS in group_cells and "0.90252" in group_cells and not any("±" in c for c in group_cells)
         await pilot.press("x", "x")  # -> max -> median
         assert table(app).view.group_stat == "median"
+        await pilot.press("o")  # on the name column: refused, every run would be a group of its own
+        assert table(app).view.effective_group_keys == ("experiment",)
+        move_to_column(app, "experiment")
         await pilot.press("o")  # again on the same column: not grouped
         assert not any(IRIS in line for line in table_lines(app))
 
