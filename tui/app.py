@@ -195,6 +195,10 @@ class TrackApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        extra = getattr(screen, "palette_commands", None)
+        if callable(extra):  # commands a screen has besides its keys (the runs screen's saved views)
+            for title, help_text, callback in extra():
+                yield SystemCommand(title, help_text, callback)
         for node, bindings_map in screen._binding_chain:
             if node is self:
                 continue
