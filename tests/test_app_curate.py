@@ -103,6 +103,7 @@ async def test_rename_the_cursor_run(demo: Path) -> None:
 
 
 async def test_delete_asks_then_moves_marked_runs_to_the_trash_and_restore_brings_them_back(demo: Path) -> None:
+    """Two app sessions (the second opens the store with --deleted): about 5 s."""
     app = demo_app("demo")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

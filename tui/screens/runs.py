@@ -143,6 +143,8 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self._experiments_key: tuple[object, ...] | None = None
         self.named_views: dict[str, dict[str, object]] = {}
         self._views_ready = False
+        self._pending_view: dict[str, object] | None = None
+        """The last view, read but not yet applied (it waits for the first listing)."""
         self._last_view_timer: Timer | None = None
         self._last_saved: dict[str, object] | None = None
 
@@ -198,6 +200,8 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         table.reload(keep_run=keep)
         self._show_refresh_error()
         self._update_bar()
+        if self._pending_view is not None:
+            self._restore_last_view()
         self._publish_settings()
 
     def _publish_settings(self) -> None:
@@ -875,8 +879,16 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
     @on(ViewsLoaded)
     def _views_loaded(self, message: ViewsLoaded) -> None:
         self.named_views = dict(message.named)
-        if message.last is not None and self.view.settings() == ViewSettings():
-            self._apply_view(message.last)  # nothing chosen yet in this session: take up where the user left
+        self._pending_view = message.last or {}
+        if self.store is not None:
+            self._restore_last_view()
+
+    def _restore_last_view(self) -> None:
+        """Take up where the user left, once the runs are there (a filter names their fields),
+        unless they already chose something in this session."""
+        pending, self._pending_view = self._pending_view, None
+        if pending and self.view.settings() == ViewSettings():
+            self._apply_view(pending)
         self._views_ready = True
 
     def _schedule_last_view_save(self) -> None:
