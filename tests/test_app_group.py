@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+import store
 from tests.app_helpers import demo_app, demo_store, settle, shown_names, table_lines
 from tui.widgets.runs_table import RunsTable
 
@@ -137,3 +138,29 @@ async def test_space_on_a_group_row_marks_its_runs(demo: Path) -> None:
         move_to_column(app, "experiment")
         await pilot.press("o", "g", "space")
         assert len(table(app).marks) == 6
+
+
+async def test_nested_runs_are_grouped_under_their_parent_by_default(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    root = tmp_path / "nested"
+    with store.start_run(experiment="e", name="sweep", root=root, system_metrics_interval=0) as parent:
+        parent.log_metric("loss", 1.0)
+    for i in range(2):
+        with store.start_run(experiment="e", name=f"trial-{i}", root=root, system_metrics_interval=0) as child:
+            child._meta["parent"] = parent.id  # as `tracktui run` links the runs of a wrapped command
+            child._write_meta()
+            child.log_metric("loss", 0.5 + i)
+    with store.start_run(experiment="e", name="solo", root=root, system_metrics_interval=0) as solo:
+        solo.log_metric("loss", 2.0)
+    app = demo_app(root)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        view = table(app).view
+        assert view.effective_group_keys == ("parent",)
+        assert view.grouped.labels == ["under sweep", "top level"]  # type: ignore[union-attr]
+        assert "1 ± 0.70711" in " ".join(view.cells(0))  # the trials' mean ± std loss
+        assert shown_names(app)[:2] == ["trial-0", "trial-1"] or shown_names(app)[:2] == ["trial-1", "trial-0"]
+        await pilot.press("O", "ctrl+u", "enter")  # no columns: not grouped
+        await settle(pilot)
+        assert table(app).view.grouped is None and len(shown_names(app)) == 4

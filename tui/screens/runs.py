@@ -131,7 +131,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self.session = session
         self.store: RunStore | None = None
         """The store, once the app's first poll has opened it."""
-        self.view = RunsView(now=session.now())
+        self.view = RunsView(now=session.now(), group_keys=None)
         self.experiments: dict[str, int] = {}
         self.total = 0
         self._good_filter = ""
@@ -236,7 +236,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
     def _update_bar(self) -> None:
         table = self.query_one(RunsTable)
         running = int((self.view.frame["status"] == "running").sum()) if len(self.view.frame) else 0
-        parts = [f"{self.view.row_count}/{self.total} run{'s' if self.total != 1 else ''}"]
+        parts = [f"{len(self.view.positions)}/{self.total} run{'s' if self.total != 1 else ''}"]
         if running:
             parts.append(f"{running} running")
         if table.marks:

@@ -253,9 +253,9 @@ class RunsView:
     """What the user changed in the column picker; the rest is automatic (what varies)."""
     metric_stat: str = "last"
     """Which value the frame's metric columns hold (last, min or max); headers say so."""
-    group_keys: tuple[str, ...] | None = None
+    group_keys: tuple[str, ...] | None = ()
     """Frame columns the runs are grouped by; () for none; None for automatic (by parent run
-    when the runs have parents, as MLflow's nested runs do; else none)."""
+    when the runs have parents, as MLflow's nested runs do; else none), as the app starts."""
     group_stat: str = "mean"
     """What group rows show per metric (`GROUP_STATS`)."""
     collapsed: set[str] = field(default_factory=set)
