@@ -34,11 +34,12 @@ from ..messages import (
 )
 from ..session import Session
 from ..settings import load_column_views, load_views, save_column_views, save_last_view, save_named_view
+from ..shaping.column_stats import COLUMN_STATS
 from ..shaping.filter_expr import FilterError
 from ..shaping.formatting import printable
 from ..shaping.grouped_view import GROUP_STATS
 from ..shaping.grouping import resolve_group_keys
-from ..shaping.runs_view import EXTRAS, ColumnChoice, RunsView, ViewSettings
+from ..shaping.runs_view import EXTRAS, ColumnChoice, RunsView, ViewSettings, column_label
 from ..shaping.saved_views import apply_view_json, view_to_json
 from ..shaping.tags_text import common_tags, format_tags, parse_tags
 from ..widgets.runs_table import RunsTable
@@ -96,6 +97,8 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
                 tooltip="All columns, or only those that vary"),
         Binding("m", "cycle_metric_stat", "Last/min/max", show=False, id="runs.metric_stat",
                 tooltip="Metric columns show the last, min or max value"),
+        Binding("M", "cycle_column_stat", "This metric: last/min/max/best", show=False, id="runs.column_stat",
+                tooltip="The metric column under the cursor shows its last, min, max or best value"),
         Binding("u", "clear_marks", "Unmark all", show=False, id="runs.unmark", tooltip="Unmark every run"),
         Binding("o", "group_by_column", "Group by this column", show=False, id="runs.group",
                 tooltip="Group runs by the column under the cursor (again: stop grouping by it)"),
@@ -411,6 +414,24 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self._publish_settings()
         self.post_message(ReloadRequested())
         self.notify(f"Metric columns show the {self.view.metric_stat} value", timeout=2)
+
+    def action_cycle_column_stat(self) -> None:
+        """The cursor's metric column: last -> min -> max -> best (by its direction) -> last …"""
+        column = self.table.current_column
+        if column is None or column.kind != "metric":
+            self.notify("Put the cursor on a metric column first", severity="warning")
+            return
+        available = self.store.metric_stats if self.store is not None else METRIC_STATS
+        stats = [s for s in COLUMN_STATS if s in available or (s == "best" and {"min", "max"} <= set(available))]
+        current = self.view.column_stats.get(column.key, self.view.metric_stat)
+        following = stats[(stats.index(current) + 1) % len(stats)] if current in stats else stats[0]
+        if following == self.view.metric_stat:
+            self.view.column_stats.pop(column.key, None)
+        else:
+            self.view.column_stats[column.key] = following
+        self._publish_settings()
+        self.post_message(ReloadRequested())  # the poll worker reads that statistic's values
+        self.notify(f"{column_label(column.key)} shows its {following} value", timeout=2)
 
     # -- columns ---------------------------------------------------------------------------
 

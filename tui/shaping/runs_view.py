@@ -234,6 +234,7 @@ class ViewSettings:
     group_stat: str = "mean"
     collapsed: frozenset[str] = frozenset()
     pick: int = 0
+    column_stats: tuple[tuple[str, str], ...] = ()
     shown_before: tuple[str, ...] | None = field(default=None, compare=False)
     """Run ids the filter matched, for when a refresh removes a field it names."""
     min_widths: tuple[tuple[str, int], ...] = field(default=(), compare=False)
@@ -262,6 +263,8 @@ class RunsView:
     """Labels of the groups shown without their runs."""
     pick: int = 0
     """0: every run; N: only the best N runs of each group by the sort column."""
+    column_stats: dict[str, str] = field(default_factory=dict)
+    """Metric columns that show their own statistic (`column_stats.COLUMN_STATS`) instead of `metric_stat`."""
     now: float = 0.0
 
     def __post_init__(self) -> None:
@@ -300,6 +303,11 @@ class RunsView:
         self._widths = {}
         self._numeric_columns = {}
         self._labels = column_labels(data_columns(self.frame), self.metric_stat)
+        if self.column_stats:
+            plain = column_labels(data_columns(self.frame))
+            for key, stat in self.column_stats.items():
+                if key in plain:
+                    self._labels[key] = plain[key] if stat == "last" else f"{plain[key]} ({stat})"
         self._fallback_ids = shown_before
         self._grouped_widths: tuple[object, ...] = ()
         self._parse_filter()
@@ -340,7 +348,7 @@ class RunsView:
             sort_descending=self.sort_descending, show_all_columns=self.show_all_columns,
             shown=frozenset(choice.shown), hidden=frozenset(choice.hidden), order=tuple(choice.order),
             metric_stat=self.metric_stat, group_keys=self.group_keys, group_stat=self.group_stat,
-            collapsed=frozenset(self.collapsed), pick=self.pick,
+            collapsed=frozenset(self.collapsed), pick=self.pick, column_stats=tuple(sorted(self.column_stats.items())),
             shown_before=tuple(self.shown_ids().tolist()) if self.filter_text.strip() else None,
             min_widths=tuple({**self.min_widths, **self._widths}.items()))
 
@@ -356,7 +364,8 @@ class RunsView:
                    show_all_columns=settings.show_all_columns,
                    choice=ColumnChoice(set(settings.shown), set(settings.hidden), list(settings.order)),
                    metric_stat=settings.metric_stat, group_keys=settings.group_keys,
-                   group_stat=settings.group_stat, collapsed=set(settings.collapsed), pick=settings.pick, now=now)
+                   group_stat=settings.group_stat, collapsed=set(settings.collapsed), pick=settings.pick,
+                   column_stats=dict(settings.column_stats), now=now)
         view.min_widths = dict(settings.min_widths)
         shown_before = None
         if settings.shown_before is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .column_stats import COLUMN_STATS
 from .grouped_view import GROUP_STATS
 from .runs_view import ColumnChoice, RunsView
 
@@ -29,6 +30,7 @@ def view_to_json(view: RunsView) -> dict[str, Any]:
         "collapsed": sorted(view.collapsed),
         "pick": view.pick,
         "metric_stat": view.metric_stat,
+        "column_stats": dict(view.column_stats),
     }
 
 
@@ -57,3 +59,6 @@ def apply_view_json(view: RunsView, data: object, metric_stats: tuple[str, ...] 
     view.pick = pick if isinstance(pick, int) and not isinstance(pick, bool) and 0 <= pick <= 1000 else 0
     metric_stat = data.get("metric_stat")
     view.metric_stat = metric_stat if metric_stat in metric_stats else "last"
+    column_stats = data.get("column_stats")
+    view.column_stats = {str(k): v for k, v in column_stats.items() if v in COLUMN_STATS} \
+        if isinstance(column_stats, dict) else {}
