@@ -55,3 +55,33 @@ async def test_each_metric_column_keeps_its_own_statistic(demo: Path) -> None:
         await settle(pilot)
         assert table(app).view.column_stats == {}
         assert column(app, "metrics.val/acc") == pytest.approx(lasts["metrics.val/acc"].dropna().to_dict())
+
+
+async def test_sparklines_in_metric_cells_for_the_rows_on_screen(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(160, 12)) as pilot:  # 10 rows: some runs stay off screen
+        await settle(pilot)
+        before = {c.key: c.width for c in table(app).view.columns}
+        await pilot.press("w")
+        await settle(pilot)
+        await pilot.pause()
+        await settle(pilot)
+        view = table(app).view
+        assert view.sparklines
+        widths = {c.key: c.width for c in view.columns}
+        assert widths["metrics.val/loss"] >= before["metrics.val/loss"] + 9 and widths["name"] == before["name"]
+        lines = "\n".join(app_lines(app))
+        assert any(block in lines for block in "▁▂▃▄▅▆▇█")
+        sparks = {key: table(app).sparks.get(key) for key in table(app).sparks.keys()}
+        assert sparks and all(key[1].startswith("metrics.") for key in sparks)
+        asked = {run for run, _ in sparks}
+        shown = {view.run_id_at(row) for row in range(10)}
+        assert asked <= shown  # only rows on screen were read
+        assert not table(app)._wanted  # nothing more to read: they are cached
+        await pilot.press("w")
+        assert {c.key: c.width for c in table(app).view.columns}["metrics.val/loss"] == before["metrics.val/loss"]
+
+
+def app_lines(app) -> list[str]:  # type: ignore[no-untyped-def]
+    t = table(app)
+    return [t.render_line(y).text for y in range(t.scrollable_content_region.height)]

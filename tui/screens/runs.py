@@ -26,6 +26,7 @@ from ..messages import (
     ColumnViewsLoaded,
     ForwardsWorkerFailures,
     ReloadRequested,
+    SparksRead,
     StoreLoaded,
     StoreMissing,
     ViewSettingsChanged,
@@ -39,8 +40,9 @@ from ..shaping.filter_expr import FilterError
 from ..shaping.formatting import printable
 from ..shaping.grouped_view import GROUP_STATS
 from ..shaping.grouping import resolve_group_keys
-from ..shaping.runs_view import EXTRAS, ColumnChoice, RunsView, ViewSettings, column_label
+from ..shaping.runs_view import EXTRAS, SPARK_WIDTH, ColumnChoice, RunsView, ViewSettings, column_label
 from ..shaping.saved_views import apply_view_json, view_to_json
+from ..shaping.spark_cells import spark_cells
 from ..shaping.tags_text import common_tags, format_tags, parse_tags
 from ..widgets.runs_table import RunsTable
 
@@ -99,6 +101,8 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
                 tooltip="Metric columns show the last, min or max value"),
         Binding("M", "cycle_column_stat", "This metric: last/min/max/best", show=False, id="runs.column_stat",
                 tooltip="The metric column under the cursor shows its last, min, max or best value"),
+        Binding("w", "toggle_sparklines", "Sparklines", show=False, id="runs.sparklines",
+                tooltip="Metric cells start with a sparkline of the run's history (read for the rows on screen)"),
         Binding("u", "clear_marks", "Unmark all", show=False, id="runs.unmark", tooltip="Unmark every run"),
         Binding("o", "group_by_column", "Group by this column", show=False, id="runs.group",
                 tooltip="Group runs by the column under the cursor (again: stop grouping by it)"),
@@ -146,6 +150,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self._experiments_key: tuple[object, ...] | None = None
         self.named_views: dict[str, dict[str, object]] = {}
         self._views_ready = False
+        self._sparks_in_flight: set[tuple[str, str]] = set()
         self._pending_view: dict[str, object] | None = None
         """The last view, read but not yet applied (it waits for the first listing)."""
         self._last_view_timer: Timer | None = None
@@ -432,6 +437,36 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self._publish_settings()
         self.post_message(ReloadRequested())  # the poll worker reads that statistic's values
         self.notify(f"{column_label(column.key)} shows its {following} value", timeout=2)
+
+    def action_toggle_sparklines(self) -> None:
+        self.view.sparklines = not self.view.sparklines
+        keep = self.table.current_run
+        self.view.update()
+        self.table.reload(keep_run=keep)
+        self._publish_settings()
+        self.notify("Sparklines in metric cells" if self.view.sparklines else "No sparklines", timeout=2)
+
+    @on(RunsTable.SparksWanted)
+    def _sparks_wanted(self, event: RunsTable.SparksWanted) -> None:
+        """Read the histories of the runs on screen in a worker; each (run, metric) is read once at a time."""
+        todo = {key: text for key, text in event.wanted.items() if key not in self._sparks_in_flight}
+        if not todo or self.store is None:
+            return
+        self._sparks_in_flight.update(todo)
+        self._read_sparks(self.store, todo)
+
+    @work(thread=True, group="sparks", exit_on_error=False, description="Reading metric histories for sparklines")
+    def _read_sparks(self, store: RunStore, todo: dict[tuple[str, str], str]) -> None:
+        sparks: dict[tuple[str, str], tuple[str, str]] = {}
+        try:
+            sparks = spark_cells(store, todo, SPARK_WIDTH)
+        finally:
+            self.post_message(SparksRead(sparks, frozenset(todo)))
+
+    @on(SparksRead)
+    def _sparks_read(self, message: SparksRead) -> None:
+        self._sparks_in_flight.difference_update(message.asked)
+        self.table.set_sparks(message.sparks)
 
     # -- columns ---------------------------------------------------------------------------
 

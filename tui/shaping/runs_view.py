@@ -43,6 +43,8 @@ them apart without colour (NO_COLOR, 16-colour terminals)."""
 LABELS = {"status": "status", "name": "name", "experiment": "experiment", "created": "created",
           "duration": "duration", "run_id": "run id", "ended": "ended", "host": "host", "user": "user",
           "reason": "reason"}
+SPARK_WIDTH = 8
+"""Cells of the sparkline at the start of a metric cell, when sparklines are on."""
 MAX_WIDTH = {"name": 30, "experiment": 18, "reason": 40}
 TEXT_MAX_WIDTH = 24
 WIDTH_SAMPLE = 2000
@@ -235,6 +237,7 @@ class ViewSettings:
     collapsed: frozenset[str] = frozenset()
     pick: int = 0
     column_stats: tuple[tuple[str, str], ...] = ()
+    sparklines: bool = False
     shown_before: tuple[str, ...] | None = field(default=None, compare=False)
     """Run ids the filter matched, for when a refresh removes a field it names."""
     min_widths: tuple[tuple[str, int], ...] = field(default=(), compare=False)
@@ -265,6 +268,8 @@ class RunsView:
     """0: every run; N: only the best N runs of each group by the sort column."""
     column_stats: dict[str, str] = field(default_factory=dict)
     """Metric columns that show their own statistic (`column_stats.COLUMN_STATS`) instead of `metric_stat`."""
+    sparklines: bool = False
+    """Metric cells start with a sparkline of the run's history (`SPARK_WIDTH` cells; the table draws it)."""
     now: float = 0.0
 
     def __post_init__(self) -> None:
@@ -310,6 +315,7 @@ class RunsView:
                     self._labels[key] = plain[key] if stat == "last" else f"{plain[key]} ({stat})"
         self._fallback_ids = shown_before
         self._grouped_widths: tuple[object, ...] = ()
+        self._extra_widths: dict[str, int] = {}
         self._parse_filter()
         self.update()
 
@@ -348,7 +354,8 @@ class RunsView:
             sort_descending=self.sort_descending, show_all_columns=self.show_all_columns,
             shown=frozenset(choice.shown), hidden=frozenset(choice.hidden), order=tuple(choice.order),
             metric_stat=self.metric_stat, group_keys=self.group_keys, group_stat=self.group_stat,
-            collapsed=frozenset(self.collapsed), pick=self.pick, column_stats=tuple(sorted(self.column_stats.items())),
+            collapsed=frozenset(self.collapsed), pick=self.pick,
+            column_stats=tuple(sorted(self.column_stats.items())), sparklines=self.sparklines,
             shown_before=tuple(self.shown_ids().tolist()) if self.filter_text.strip() else None,
             min_widths=tuple({**self.min_widths, **self._widths}.items()))
 
@@ -365,7 +372,7 @@ class RunsView:
                    choice=ColumnChoice(set(settings.shown), set(settings.hidden), list(settings.order)),
                    metric_stat=settings.metric_stat, group_keys=settings.group_keys,
                    group_stat=settings.group_stat, collapsed=set(settings.collapsed), pick=settings.pick,
-                   column_stats=dict(settings.column_stats), now=now)
+                   column_stats=dict(settings.column_stats), sparklines=settings.sparklines, now=now)
         view.min_widths = dict(settings.min_widths)
         shown_before = None
         if settings.shown_before is not None:
@@ -429,9 +436,14 @@ class RunsView:
         self.positions = positions
         self._shown = (frame, positions)
         self._row_cache = {}
-        if (keys, self.group_stat) != self._grouped_widths:
-            self._widths = {k: w for k, w in self._widths.items() if column_kind(k) != "metric" and k != "name"}
-            self._grouped_widths = (keys, self.group_stat)
+        if (keys, self.group_stat, self.sparklines) != self._grouped_widths:
+            self._extra_widths = {}
+            if self._grouped_widths:  # metric cells got wider or narrower: no minimum from before
+                self.min_widths = {k: w for k, w in self.min_widths.items()
+                                   if column_kind(k) != "metric" and k != "name"}
+            self._grouped_widths = (keys, self.group_stat, self.sparklines)
+        elif self.grouped is not None:
+            self._extra_widths = {}  # other groups, other aggregates
         self.columns = self._choose_columns()
 
     @property
@@ -569,8 +581,10 @@ class RunsView:
     def _width(self, key: str) -> int:
         width = self._widths.get(key)
         if width is None:
-            width = self._widths[key] = max(self._measure(key), self.min_widths.get(key, 0))
-        return width
+            width = self._widths[key] = self._measure(key)
+        if self.grouped is not None or self.sparklines:
+            width = self._extra_width(key, width)
+        return max(width, self.min_widths.get(key, 0))
 
     def _measure(self, key: str) -> int:
         label = cell_width(self.label(key)) + 1  # room for the sort arrow
@@ -587,11 +601,26 @@ class RunsView:
         sample = frame[key].iloc[::step]
         longest = max((cell_width(self.cell_text(key, v)) for v in sample), default=0)
         cap = MAX_WIDTH.get(key, TEXT_MAX_WIDTH)
+        return max(min(label, 26), min(longest, cap), 3)
+
+    def _extra_width(self, key: str, width: int) -> int:
+        """`width` (of the runs' cells) made room for group rows and sparklines; cached until they change.
+
+        Kept apart from the runs' measure, which samples 2,000 cells a column: grouping and
+        sparklines change often and must not measure those again."""
+        cached = self._extra_widths.get(key)
+        if cached is not None:
+            return max(width, cached)
+        extra = width
+        metric = column_kind(key) == "metric"
         grouped = self.grouped
-        if grouped is not None and (key == "name" or column_kind(key) == "metric"):
+        if grouped is not None and (key == "name" or metric):
             from .grouped_view import group_cell
 
             groups = range(0, len(grouped.labels), max(1, len(grouped.labels) // 200))
-            longest = max([longest, *(cell_width(group_cell(grouped, g, key, self.group_stat, False))
-                                      for g in groups)])
-        return max(min(label, 26), min(longest, cap), 3)
+            longest = max((cell_width(group_cell(grouped, g, key, self.group_stat, False)) for g in groups), default=0)
+            extra = max(extra, min(longest, MAX_WIDTH.get(key, TEXT_MAX_WIDTH)))
+        if self.sparklines and metric:
+            extra += SPARK_WIDTH + 1
+        self._extra_widths[key] = extra
+        return extra

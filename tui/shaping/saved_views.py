@@ -31,6 +31,7 @@ def view_to_json(view: RunsView) -> dict[str, Any]:
         "pick": view.pick,
         "metric_stat": view.metric_stat,
         "column_stats": dict(view.column_stats),
+        "sparklines": view.sparklines,
     }
 
 
@@ -59,6 +60,7 @@ def apply_view_json(view: RunsView, data: object, metric_stats: tuple[str, ...] 
     view.pick = pick if isinstance(pick, int) and not isinstance(pick, bool) and 0 <= pick <= 1000 else 0
     metric_stat = data.get("metric_stat")
     view.metric_stat = metric_stat if metric_stat in metric_stats else "last"
+    view.sparklines = data.get("sparklines") is True
     column_stats = data.get("column_stats")
     view.column_stats = {str(k): v for k, v in column_stats.items() if v in COLUMN_STATS} \
         if isinstance(column_stats, dict) else {}

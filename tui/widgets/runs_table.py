@@ -14,13 +14,14 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..shaping.runs_view import Column, RunsView
+from ..shaping.runs_view import SPARK_WIDTH, Column, RunsView
 
 FIXED_COLUMNS = 2
 """The mark gutter and the first two columns (status, name) stay put when the table scrolls sideways."""
@@ -94,6 +95,13 @@ class RunsTable(ScrollView, can_focus=True):
             super().__init__()
             self.run_id = run_id
 
+    class SparksWanted(Message):
+        """Sparklines the visible rows need: (run id, metric column) -> the cell's value when asked."""
+
+        def __init__(self, wanted: dict[tuple[str, str], str]) -> None:
+            super().__init__()
+            self.wanted = wanted
+
     class GroupActivated(Message):
         """Enter or a double click on a group row: it collapses or expands."""
 
@@ -108,6 +116,30 @@ class RunsTable(ScrollView, can_focus=True):
         """Marked run ids in the order they were marked (the first is a diff's reference)."""
         self._positions: list[tuple[int, int]] = []
         self._total_width = self._fixed_width = 0
+        self.sparks: LRUCache[tuple[str, str], tuple[str, str]] = LRUCache(4096)
+        """(run id, metric column) -> (the cell's value it was drawn for, sparkline)."""
+        self._wanted: dict[tuple[str, str], str] = {}
+
+    def set_sparks(self, sparks: dict[tuple[str, str], tuple[str, str]]) -> None:
+        for key, value in sparks.items():
+            self.sparks[key] = value
+        self.refresh()
+
+    def _spark(self, run_id: str | None, key: str, text: str) -> str:
+        """The cached sparkline (a stale one while a new one is read); a missing or stale one is asked for."""
+        if run_id is None:
+            return ""
+        cached = self.sparks.get((run_id, key))
+        if cached is None or cached[0] != text:
+            if not self._wanted:
+                self.call_after_refresh(self._ask_sparks)
+            self._wanted[(run_id, key)] = text
+        return cached[1] if cached is not None else ""
+
+    def _ask_sparks(self) -> None:
+        wanted, self._wanted = self._wanted, {}
+        if wanted:
+            self.post_message(self.SparksWanted(wanted))
 
     # -- data ------------------------------------------------------------------------------
 
@@ -243,7 +275,12 @@ class RunsTable(ScrollView, can_focus=True):
         fixed: list[Segment] = [Segment("● " if marked else "  ",
                                         row_style + self.get_component_rich_style("runs-table--mark"))]
         rest: list[Segment] = []
+        sparks = view.sparklines and status != "group"
         for index, (col, text) in enumerate(zip(view.columns, view.cells(row))):
+            if sparks and col.kind == "metric" and col.width > SPARK_WIDTH + 2:
+                spark = self._spark(run_id, col.key, text) if text else ""
+                text = spark.ljust(SPARK_WIDTH) + " " + _fit(text, col.width - SPARK_WIDTH - 1).rjust(
+                    col.width - SPARK_WIDTH - 1)
             style = row_style
             if col.key == "status":
                 style = row_style + self.get_component_rich_style(f"runs-table--{status}") \
