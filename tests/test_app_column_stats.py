@@ -72,7 +72,7 @@ async def test_sparklines_in_metric_cells_for_the_rows_on_screen(demo: Path) -> 
         assert widths["metrics.val/loss"] >= before["metrics.val/loss"] + 9 and widths["name"] == before["name"]
         lines = "\n".join(app_lines(app))
         assert any(block in lines for block in "▁▂▃▄▅▆▇█")
-        sparks = {key: table(app).sparks.get(key) for key in table(app).sparks.keys()}
+        sparks = {key: table(app).sparks.get(key) for key in table(app).sparks.keys()}  # noqa: SIM118 - an LRUCache, not a dict
         assert sparks and all(key[1].startswith("metrics.") for key in sparks)
         asked = {run for run, _ in sparks}
         shown = {view.run_id_at(row) for row in range(10)}

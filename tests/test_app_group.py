@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import store
-from tests.app_helpers import demo_app, demo_store, settle, shown_names, table_lines
+from tests.app_helpers import demo_app, demo_store, screen_text, settle, shown_names, table_lines
 from tui.widgets.runs_table import RunsTable
 
 IRIS = "experiment=iris-classification"
@@ -49,7 +49,7 @@ async def test_group_by_column_shows_group_rows_with_count_and_mean_std(demo: Pa
         assert "▾ 4 runs" in line_with(app, POLY) and "3.3875 ± 4.4313" in " ".join(table(app).view.cells(7))  # mse
         first_group = next(i for i, line in enumerate(lines) if IRIS in line)
         assert "rf-" in lines[first_group + 1]  # its runs under it
-        assert "2 groups (mean ± std)" in app.screen.query_one("#store-bar").render().plain  # type: ignore[attr-defined]
+        assert "2 groups (mean ± std)" in screen_text(app).splitlines()[0]
         await pilot.press("x")  # mean -> min
         group_cells = table(app).view.cells(0)
         assert IRIS in group_cells and "0.90252" in group_cells and not any("±" in c for c in group_cells)
