@@ -316,6 +316,8 @@ class RunsView:
         self._fallback_ids = shown_before
         self._grouped_widths: tuple[object, ...] = ()
         self._extra_widths: dict[str, int] = {}
+        self._varying_cache: tuple[tuple[object, ...], set[str]] | None = None
+        """(which runs, which columns) -> the columns that vary; valid for this frame only."""
         self._parse_filter()
         self.update()
 
@@ -553,7 +555,13 @@ class RunsView:
         keys = ordered(available, choice.order)
         if not self.show_all_columns:
             keys = [c for c in keys if c not in choice.hidden and (c in choice.shown or not is_system_metric(c))]
-            automatic = set(varying(self.visible_frame(), [c for c in keys if c not in choice.shown]))
+            candidates = [c for c in keys if c not in choice.shown]
+            # The same runs in another order (a sort, a grouping) vary in the same columns: asked once.
+            runs = np.sort(self.positions)
+            cache_key = (hash(runs.tobytes()), len(runs), tuple(candidates))
+            if self._varying_cache is None or self._varying_cache[0] != cache_key:
+                self._varying_cache = (cache_key, set(varying(self.frame.iloc[runs], candidates)))
+            automatic = self._varying_cache[1]
             keys = [c for c in keys if c in choice.shown or c in automatic]
         return [Column(k, self.label(k), self._width(k), self._numeric(k), column_kind(k)) for k in keys]
 
