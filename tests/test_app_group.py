@@ -158,9 +158,16 @@ async def test_nested_runs_are_grouped_under_their_parent_by_default(tmp_path: P
         await settle(pilot)
         view = table(app).view
         assert view.effective_group_keys == ("parent",)
-        assert view.grouped.labels == ["under sweep", "top level"]  # type: ignore[union-attr]
-        assert "1 ± 0.70711" in " ".join(view.cells(0))  # the trials' mean ± std loss
-        assert shown_names(app)[:2] == ["trial-0", "trial-1"] or shown_names(app)[:2] == ["trial-1", "trial-0"]
+        assert sorted(view.grouped.labels) == ["top level", "under sweep"]  # type: ignore[union-attr]
+        names = [view.cells(row)[1] for row in range(view.row_count)]
+        at = names.index("sweep")  # a tree: the parent, its children's group row, the children
+        assert names[at + 1] == "under sweep" and sorted(names[at + 2:at + 4]) == ["trial-0", "trial-1"]
+        assert view.row_count == 5 and "solo" in names and view.group_at(at + 1) is not None
+        assert "▾ 2 runs" in view.cells(at + 1)[0] and "1 ± 0.70711" in " ".join(view.cells(at + 1))  # their loss
+        assert shown_names(app) == [n for n in names if n != "under sweep"]
+        table(app).cursor_row = at + 1
+        await pilot.press("enter")  # collapse the children
+        assert sorted(view.cells(row)[1] for row in range(view.row_count)) == ["solo", "sweep", "under sweep"]
         await pilot.press("O", "ctrl+u", "enter")  # no columns: not grouped
         await settle(pilot)
         assert table(app).view.grouped is None and len(shown_names(app)) == 4

@@ -93,13 +93,49 @@ def group_rows(frame: pd.DataFrame, positions: np.ndarray, keys: Sequence[str], 
     labels = [group_label(groups, g, parent_names) for g in range(len(groups))]
     hidden = set(collapsed)
     parts: list[np.ndarray] = []
-    for g, runs in enumerate(members):
+    shown = np.concatenate(members).astype(np.int64) if members else np.array([], dtype=np.int64)
+    if len(keys) == 1 and keys[0] in PARENT_COLUMNS:
+        parts = _tree_parts(frame, groups, members, labels, hidden)
+        every = _tree_parts(frame, groups, members, labels, set())
+        shown = np.concatenate(every) if every else shown
+        shown = shown[shown >= 0]
+    else:
+        for g, runs in enumerate(members):
+            parts.append(np.array([-(g + 1)], dtype=np.int64))
+            if labels[g] not in hidden:
+                parts.append(runs.astype(np.int64))
+    rows = np.concatenate(parts) if parts else np.array([], dtype=np.int64)
+    return GroupedRows(groups, rows, shown, labels, members, note)
+
+
+def _tree_parts(frame: pd.DataFrame, groups: Groups, members: list[np.ndarray], labels: list[str],
+                hidden: set[str]) -> list[np.ndarray]:
+    """Rows of a tree by parent run: each top-level run, then (when it has children in view) the
+    group row of its children with their aggregates, then the children; children whose parent is
+    not in view come last, under their own group row."""
+    key = groups.keys[0]
+    parent_of_group = {str(groups.table.at[g, key]): g for g in range(len(groups))
+                       if not is_missing(groups.table.at[g, key])}
+    top = next((g for g in range(len(groups)) if is_missing(groups.table.at[g, key])), None)
+    ids = frame["run_id"].to_numpy()
+    parts: list[np.ndarray] = []
+    placed: set[int] = set()
+
+    def child_group(g: int) -> None:
+        placed.add(g)
         parts.append(np.array([-(g + 1)], dtype=np.int64))
         if labels[g] not in hidden:
-            parts.append(runs.astype(np.int64))
-    rows = np.concatenate(parts) if parts else np.array([], dtype=np.int64)
-    shown = np.concatenate(members).astype(np.int64) if members else np.array([], dtype=np.int64)
-    return GroupedRows(groups, rows, shown, labels, members, note)
+            parts.append(members[g].astype(np.int64))
+
+    for position in (members[top] if top is not None else []):
+        parts.append(np.array([position], dtype=np.int64))
+        g = parent_of_group.get(str(ids[position]))
+        if g is not None:
+            child_group(g)
+    for g in range(len(groups)):
+        if g != top and g not in placed:
+            child_group(g)
+    return parts
 
 
 def group_cell(grouped: GroupedRows, group: int, key: str, stat: str, collapsed: bool) -> str:
