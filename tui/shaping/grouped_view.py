@@ -42,18 +42,18 @@ def stats_for(stat: str) -> tuple[str, ...]:
     return ("mean", "std") if stat == "mean" else (stat,)
 
 
-def group_label(groups: Groups, group: int, parent_names: Mapping[str, str]) -> str:
-    row = groups.table.iloc[group]
-    parts = []
+def group_labels(groups: Groups, parent_names: Mapping[str, str]) -> list[str]:
+    """Per group: `lr=0.1 · seed=3` (a parent run: `under NAME`), safe to draw; a column at a time."""
+    columns: list[list[str]] = []
     for key in groups.keys:
-        value = row[key]
+        values = groups.table[key].tolist()
         if key in PARENT_COLUMNS:
-            parts.append(NO_PARENT if is_missing(value) else
-                         f"under {printable(parent_names.get(str(value), str(value)))}")
+            columns.append([NO_PARENT if is_missing(v) else f"under {printable(parent_names.get(str(v), str(v)))}"
+                            for v in values])
             continue
-        shown = "—" if is_missing(value) else format_value(value)
-        parts.append(f"{printable(key.split('.', 1)[1] if '.' in key else key)}={shown}")
-    return " · ".join(parts)
+        name = printable(key.split(".", 1)[1] if "." in key else key)
+        columns.append([f"{name}={'—' if is_missing(v) else format_value(v)}" for v in values])
+    return [" · ".join(parts) for parts in zip(*columns)] if columns else []
 
 
 def group_rows(frame: pd.DataFrame, positions: np.ndarray, keys: Sequence[str], *, sort_key: str | None = None,
@@ -90,7 +90,7 @@ def group_rows(frame: pd.DataFrame, positions: np.ndarray, keys: Sequence[str], 
     parent_names: dict[str, str] = {}
     if any(k in PARENT_COLUMNS for k in keys) and "name" in frame.columns:
         parent_names = dict(zip(frame["run_id"].astype(str), frame["name"].astype(str)))
-    labels = [group_label(groups, g, parent_names) for g in range(len(groups))]
+    labels = group_labels(groups, parent_names)
     hidden = set(collapsed)
     parts: list[np.ndarray] = []
     shown = np.concatenate(members).astype(np.int64) if members else np.array([], dtype=np.int64)
@@ -99,12 +99,13 @@ def group_rows(frame: pd.DataFrame, positions: np.ndarray, keys: Sequence[str], 
         every = _tree_parts(frame, groups, members, labels, set())
         shown = np.concatenate(every) if every else shown
         shown = shown[shown >= 0]
-    else:
-        for g, runs in enumerate(members):
-            parts.append(np.array([-(g + 1)], dtype=np.int64))
-            if labels[g] not in hidden:
-                parts.append(runs.astype(np.int64))
-    rows = np.concatenate(parts) if parts else np.array([], dtype=np.int64)
+        rows = np.concatenate(parts) if parts else np.array([], dtype=np.int64)
+    else:  # group rows inserted before each group's first run, whole arrays at a time
+        closed = np.array([label in hidden for label in labels], dtype=bool)
+        keep = ~closed[codes] if len(codes) else np.array([], dtype=bool)
+        runs = positions[order[keep]].astype(np.int64) if len(order) else np.array([], dtype=np.int64)
+        starts = np.searchsorted(codes[keep], np.arange(len(groups)))
+        rows = np.insert(runs, starts, -(np.arange(len(groups), dtype=np.int64) + 1))
     return GroupedRows(groups, rows, shown, labels, members, note)
 
 
