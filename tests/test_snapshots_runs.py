@@ -57,3 +57,15 @@ def test_column_picker(snap_compare, demo: Path) -> None:  # type: ignore[no-unt
         await pilot.pause()
 
     assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=(80, 24))
+
+
+def test_grouped_table(snap_compare, demo: Path) -> None:  # type: ignore[no-untyped-def]
+    """Grouped by status, sorted by train/loss: group rows with count and mean ± std, runs under them."""
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("O", *"status", "enter")
+        await settle(pilot)
+        await pilot.press("l", "l", "l", "s", "g")
+
+    assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=(80, 24))

@@ -21,6 +21,7 @@ from .messages import ReloadRequested, StoreLoaded, StoreMissing, ViewSettingsCh
 from .screens.runs import RunsScreen
 from .session import Session
 from .settings import load_setting, save_setting
+from .shaping.column_stats import apply_column_stats
 from .shaping.runs_view import RunsView, ViewSettings
 from .shaping.sanitize import cut, printable_line
 
@@ -128,6 +129,9 @@ class TrackApp(App[None]):
         settings = self._view_settings  # one snapshot for the whole poll, whatever the UI thread does meanwhile
         changed = self._store.refresh()
         frame = self._store.runs_frame(settings.metric_stat)
+        if settings.column_stats:  # metric columns with a statistic of their own (M)
+            frame = apply_column_stats(frame, dict(settings.column_stats), self._store.runs_frame,
+                                       settings.metric_stat, self._store.metric_stats)
         running = bool(len(frame)) and bool((frame["status"] == "running").any())
         if force or changed or running:
             view = RunsView.from_settings(settings, frame, self.session.now())
@@ -195,6 +199,10 @@ class TrackApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        extra = getattr(screen, "palette_commands", None)
+        if callable(extra):  # commands a screen has besides its keys (the runs screen's saved views)
+            for title, help_text, callback in extra():
+                yield SystemCommand(title, help_text, callback)
         for node, bindings_map in screen._binding_chain:
             if node is self:
                 continue

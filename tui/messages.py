@@ -83,6 +83,24 @@ class ColumnViewsLoaded(Message):
 
 
 @dataclass
+class ViewsLoaded(Message):
+    """The user's views of this store: the one they left (None if never saved) and the named ones."""
+
+    last: dict[str, Any] | None
+    named: dict[str, Any]
+
+
+@dataclass
+class SparksRead(Message):
+    """Sparklines read for the runs table: (run id, metric column) -> (the cell's value, sparkline).
+
+    `asked` is everything the read was for, found or not, so the screen can ask again later."""
+
+    sparks: dict[tuple[str, str], tuple[str, str]]
+    asked: frozenset[tuple[str, str]]
+
+
+@dataclass
 class ArtifactsRead(Message):
     """A run (and the one to compare it with) read, ready to open the artifacts screen."""
 

@@ -73,3 +73,36 @@ def load_setting(name: str) -> Any:
 
 def save_setting(name: str, value: Any) -> None:
     _save(f":{name}", value)
+
+
+LAST_VIEW_KEY = "last_view"
+NAMED_VIEWS_KEY = "views"
+"""Per store: the view the user left (restored on the next start) and the views they named."""
+
+
+def load_views(store_root: Path) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The last view (None if never saved) and the named views of this store."""
+    view = load_view(store_root)
+    last = view.get(LAST_VIEW_KEY)
+    named = view.get(NAMED_VIEWS_KEY)
+    return (last if isinstance(last, dict) else None), (named if isinstance(named, dict) else {})
+
+
+def _update_view(store_root: Path, key: str, value: Any) -> None:
+    view = load_view(store_root)
+    view[key] = value
+    save_view(store_root, view)
+
+
+def save_last_view(store_root: Path, data: dict[str, Any]) -> None:
+    _update_view(store_root, LAST_VIEW_KEY, data)
+
+
+def save_named_view(store_root: Path, name: str, data: dict[str, Any] | None) -> None:
+    """Save `data` under `name`, or forget that name when `data` is None."""
+    named = load_views(store_root)[1]
+    if data is None:
+        named.pop(name, None)
+    else:
+        named[name] = data
+    _update_view(store_root, NAMED_VIEWS_KEY, named)

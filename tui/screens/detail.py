@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane, Tree
+from textual.widgets import DataTable, Footer, Markdown, Static, TabbedContent, TabPane, Tree
 from textual.worker import Worker, get_current_worker
 
 from store import RunDetail, RunStore
@@ -56,6 +56,8 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
     DetailScreen #overview-metrics { width: 3fr; height: auto; padding: 0 1; }
     DetailScreen #metrics-table { height: 1fr; }
     DetailScreen #more-facts { padding: 1 1 0 1; }
+    DetailScreen #note-title { padding: 1 1 0 1; }
+    DetailScreen #note { padding: 0 1; margin: 0; height: auto; background: $surface; }
     DetailScreen #params-tab { height: 1fr; }
     DetailScreen #params-tree { height: auto; max-height: 50%; }
     DetailScreen #params-list { height: 1fr; }
@@ -103,6 +105,8 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
                         yield Static(id="overview-params")
                         yield Static(id="overview-metrics")
                     yield Static(classes="section", id="error")
+                    yield Static(Text("Note", style="bold"), classes="section", id="note-title")
+                    yield Markdown(id="note")
                     yield Static(classes="section", id="more-facts")
             with TabPane("Params", id="params"):
                 with Vertical(id="params-tab"):
@@ -173,6 +177,13 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
             heading = "Why it is damaged" if detail.status == "damaged" else "Error"
             error.update(Text(f"\n{heading}\n", style="bold") + Text(printable_block(detail.error)))
         error.display = bool(detail.error)
+        note = detail.facts.get("note")  # ours (`tracktui note`, N in the table) or MLflow's mlflow.note.content
+        has_note = isinstance(note, str) and bool(note.strip())
+        self.query_one("#note-title").display = has_note
+        markdown = self.query_one("#note", Markdown)
+        markdown.display = has_note
+        if has_note and markdown.source != printable_block(str(note)):  # a live run is re-read every 2 s
+            markdown.update(printable_block(str(note)))
         if loaded.param_lines is not None:
             self._flat = loaded.flat
             self._show_params(detail, loaded.flat, loaded.param_lines)
@@ -363,7 +374,7 @@ def more_facts_table(detail: RunDetail) -> Table:
         dirty = detail.facts.get("git_dirty")
         facts.append(("git", f"{git}{' (dirty)' if dirty else ''}  {detail.facts.get('git_branch') or ''}".strip()))
     for key, value in detail.facts.items():
-        if key.startswith("git_") or key in ("host", "user") or value in (None, "", [], {}):
+        if key.startswith("git_") or key in ("host", "user", "note") or value in (None, "", [], {}):
             continue
         facts.append((key.replace("_", " "), value))
     for key, value in facts:

@@ -48,6 +48,8 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column(ratio=1)
         table.add_column(style="dim", no_wrap=True)
+        for key, what in NAVIGATION:  # first, with the motions: they hold on every screen, whatever its size
+            table.add_row(Text(key), Text(what))
         rows: dict[str, list[str]] = {}
         ids: dict[str, str] = {}
         motions: dict[str, list[str]] = {}
@@ -66,14 +68,17 @@ class HelpScreen(ModalScreen[None]):
                     shown = self.app.get_key_display(binding)
                     if shown not in keys:
                         keys.append(shown)
-        for description, keys in rows.items():
-            table.add_row(Text(", ".join(keys)), Text(description), Text(ids[description]))
-        table.add_row()
         for (first, second), what in MOTION_ROWS:
             if first in motions and second in motions:
                 table.add_row(Text(f"{' / '.join(motions[first])}, {' / '.join(motions[second])}"), Text(what))
-        for key, what in NAVIGATION:
-            table.add_row(Text(key), Text(what))
+        table.add_row()
+        declared: dict[str, int] = {}  # a remapped key is bound last; list keys in the order the screen declares them
+        for node, _ in chain:
+            for binding in getattr(type(node), "BINDINGS", []):
+                if isinstance(binding, Binding) and binding.id:
+                    declared.setdefault(binding.id, len(declared))
+        for description, keys in sorted(rows.items(), key=lambda item: declared.get(ids[item[0]], len(declared))):
+            table.add_row(Text(", ".join(keys)), Text(description), Text(ids[description]))
         note = Text(f"\nOther keys: map binding ids (right) to keys in {keymap_path()}, like\n", style="dim")
         note.append("  runs.charts: P\n  vim.down: j,n", style="dim")
         with VerticalScroll():

@@ -10,15 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from store.system_metrics import is_system_metric
 
-from .filter_expr import Filter, FilterError, parse_filter
+from .filter_expr import Filter, FilterError, parse_filter, status_hint
 from .formatting import cell_width, format_ago, format_duration, format_value, is_missing, printable
+
+if TYPE_CHECKING:
+    from .grouped_view import GroupedRows
+
+PARENT_COLUMNS = ("parent", "tags.mlflow.parentRunId")
+"""Where a run's parent lives (as `grouping.PARENT_COLUMNS`, which imports this module)."""
 
 STATUS_GLYPHS = {
     "running": "▶", "finished": "✓", "failed": "✗", "killed": "■", "crashed": "‼", "damaged": "⚠",
@@ -37,6 +43,8 @@ them apart without colour (NO_COLOR, 16-colour terminals)."""
 LABELS = {"status": "status", "name": "name", "experiment": "experiment", "created": "created",
           "duration": "duration", "run_id": "run id", "ended": "ended", "host": "host", "user": "user",
           "reason": "reason"}
+SPARK_WIDTH = 8
+"""Cells of the sparkline at the start of a metric cell, when sparklines are on."""
 MAX_WIDTH = {"name": 30, "experiment": 18, "reason": 40}
 TEXT_MAX_WIDTH = 24
 WIDTH_SAMPLE = 2000
@@ -247,6 +255,12 @@ class ViewSettings:
     hidden: frozenset[str] = frozenset()
     order: tuple[str, ...] = ()
     metric_stat: str = "last"
+    group_keys: tuple[str, ...] | None = None
+    group_stat: str = "mean"
+    collapsed: frozenset[str] = frozenset()
+    pick: int = 0
+    column_stats: tuple[tuple[str, str], ...] = ()
+    sparklines: bool = False
     shown_before: tuple[str, ...] | None = field(default=None, compare=False)
     """Run ids the filter matched, for when a refresh removes a field it names."""
     min_widths: tuple[tuple[str, int], ...] = field(default=(), compare=False)
@@ -266,6 +280,19 @@ class RunsView:
     """What the user changed in the column picker; the rest is automatic (what varies)."""
     metric_stat: str = "last"
     """Which value the frame's metric columns hold (last, min or max); headers say so."""
+    group_keys: tuple[str, ...] | None = ()
+    """Frame columns the runs are grouped by; () for none; None for automatic (by parent run
+    when the runs have parents, as MLflow's nested runs do; else none), as the app starts."""
+    group_stat: str = "mean"
+    """What group rows show per metric (`GROUP_STATS`)."""
+    collapsed: set[str] = field(default_factory=set)
+    """Labels of the groups shown without their runs."""
+    pick: int = 0
+    """0: every run; N: only the best N runs of each group by the sort column."""
+    column_stats: dict[str, str] = field(default_factory=dict)
+    """Metric columns that show their own statistic (`column_stats.COLUMN_STATS`) instead of `metric_stat`."""
+    sparklines: bool = False
+    """Metric cells start with a sparkline of the run's history (`SPARK_WIDTH` cells; the table draws it)."""
     now: float = 0.0
 
     def __post_init__(self) -> None:
@@ -282,6 +309,11 @@ class RunsView:
         self.filter_error: str | None = None
         """Why the filter no longer applies to the current frame (a field it names is gone), or None."""
         self._fallback_ids: np.ndarray | None = None
+        self.rows: np.ndarray = self.positions
+        """The table's rows: frame positions, and `-(g + 1)` for the row of group g when grouped."""
+        self.grouped: GroupedRows | None = None
+        self.empty_hint: str | None = None
+        """When no run matches: why (a status the runs do not have), for the empty table."""
         self.set_frame(self.frame)
 
     # -- inputs ----------------------------------------------------------------------------
@@ -301,7 +333,16 @@ class RunsView:
         self._numeric_columns = {}
         self._arrays = {}
         self._labels = column_labels(data_columns(self.frame), self.metric_stat)
+        if self.column_stats:
+            plain = column_labels(data_columns(self.frame))
+            for key, stat in self.column_stats.items():
+                if key in plain:
+                    self._labels[key] = plain[key] if stat == "last" else f"{plain[key]} ({stat})"
         self._fallback_ids = shown_before
+        self._grouped_widths: tuple[object, ...] = ()
+        self._extra_widths: dict[str, int] = {}
+        self._varying_cache: tuple[tuple[object, ...], set[str]] | None = None
+        """(which runs, which columns) -> the columns that vary; valid for this frame only."""
         self._parse_filter()
         self.update()
 
@@ -339,7 +380,9 @@ class RunsView:
             filter_text=self.filter_text, experiment=self.experiment, sort_key=self.sort_key,
             sort_descending=self.sort_descending, show_all_columns=self.show_all_columns,
             shown=frozenset(choice.shown), hidden=frozenset(choice.hidden), order=tuple(choice.order),
-            metric_stat=self.metric_stat,
+            metric_stat=self.metric_stat, group_keys=self.group_keys, group_stat=self.group_stat,
+            collapsed=frozenset(self.collapsed), pick=self.pick,
+            column_stats=tuple(sorted(self.column_stats.items())), sparklines=self.sparklines,
             shown_before=tuple(self.shown_ids().tolist()) if self.filter_text.strip() else None,
             min_widths=tuple({**self.min_widths, **self._widths}.items()))
 
@@ -354,7 +397,9 @@ class RunsView:
                    sort_key=settings.sort_key, sort_descending=settings.sort_descending,
                    show_all_columns=settings.show_all_columns,
                    choice=ColumnChoice(set(settings.shown), set(settings.hidden), list(settings.order)),
-                   metric_stat=settings.metric_stat, now=now)
+                   metric_stat=settings.metric_stat, group_keys=settings.group_keys,
+                   group_stat=settings.group_stat, collapsed=set(settings.collapsed), pick=settings.pick,
+                   column_stats=dict(settings.column_stats), sparklines=settings.sparklines, now=now)
         view.min_widths = dict(settings.min_widths)
         shown_before = None
         if settings.shown_before is not None:
@@ -400,10 +445,44 @@ class RunsView:
         if self.sort_key and self.sort_key in frame.columns and len(positions):
             order = sort_positions(frame.iloc[positions], self.sort_key, self.sort_descending)
             positions = positions[order]
+        self.grouped = None
+        self.empty_hint = None
+        keys = self.effective_group_keys
+        if keys:
+            from .grouped_view import group_rows
+
+            self.grouped = group_rows(frame, positions, keys, sort_key=self.sort_key,
+                                      descending=self.sort_descending, stat=self.group_stat,
+                                      collapsed=self.collapsed, pick=self.pick)
+            positions = self.grouped.positions
+            self.rows = self.grouped.rows
+        else:
+            self.rows = positions
+        if not len(positions) and self._filter is not None and len(frame):
+            self.empty_hint = status_hint(self._filter, frame)
         self.positions = positions
         self._shown = (frame, positions)
         self._row_cache = {}
+        if (keys, self.group_stat, self.sparklines) != self._grouped_widths:
+            self._extra_widths = {}
+            if self._grouped_widths:  # metric cells got wider or narrower: no minimum from before
+                self.min_widths = {k: w for k, w in self.min_widths.items()
+                                   if column_kind(k) != "metric" and k != "name"}
+            self._grouped_widths = (keys, self.group_stat, self.sparklines)
+        elif self.grouped is not None:
+            self._extra_widths = {}  # other groups, other aggregates
         self.columns = self._choose_columns()
+
+    @property
+    def effective_group_keys(self) -> tuple[str, ...]:
+        """The columns grouped by now: the user's, or by parent run when automatic and runs have parents."""
+        columns = self.frame.columns
+        if self.group_keys is not None:
+            return tuple(k for k in self.group_keys if k in columns)
+        for key in PARENT_COLUMNS:
+            if key in columns and self.frame[key].notna().any():
+                return (key,)
+        return ()
 
     # -- outputs ---------------------------------------------------------------------------
 
@@ -413,21 +492,46 @@ class RunsView:
 
     @property
     def row_count(self) -> int:
-        return len(self.positions)
+        return len(self.rows)
 
     def run_id_at(self, row: int) -> str | None:
-        if 0 <= row < len(self.positions):
-            return str(self.frame.at[int(self.positions[row]), "run_id"])
+        """The run on this row; None past the end and on a group row."""
+        if 0 <= row < len(self.rows) and self.rows[row] >= 0:
+            return str(self.frame.at[int(self.rows[row]), "run_id"])
         return None
 
+    def group_at(self, row: int) -> int | None:
+        """The group whose row this is, or None for a run's row."""
+        if 0 <= row < len(self.rows) and self.rows[row] < 0:
+            return int(-self.rows[row] - 1)
+        return None
+
+    def group_label(self, group: int) -> str:
+        return self.grouped.labels[group] if self.grouped is not None else ""
+
+    def group_run_ids(self, group: int) -> list[str]:
+        if self.grouped is None:
+            return []
+        return [str(r) for r in self.frame["run_id"].to_numpy()[self.grouped.members[group]]]
+
     def row_of(self, run_id: str | None) -> int | None:
-        if run_id is None or not len(self.positions):
+        if run_id is None or not len(self.rows):
             return None
-        hits = np.flatnonzero(self.frame["run_id"].to_numpy()[self.positions] == run_id)
+        runs = self.rows >= 0
+        ids = np.full(len(self.rows), None, dtype=object)
+        ids[runs] = self.frame["run_id"].to_numpy()[self.rows[runs]]
+        hits = np.flatnonzero(ids == run_id)
+        return int(hits[0]) if len(hits) else None
+
+    def row_of_group(self, label: str) -> int | None:
+        if self.grouped is None or label not in self.grouped.labels:
+            return None
+        hits = np.flatnonzero(self.rows == -(self.grouped.labels.index(label) + 1))
         return int(hits[0]) if len(hits) else None
 
     def status_at(self, row: int) -> str:
-        return str(self.frame.at[int(self.positions[row]), "status"])
+        position = int(self.rows[row])
+        return "group" if position < 0 else str(self.frame.at[position, "status"])
 
     def visible_frame(self) -> pd.DataFrame:
         return self.frame.iloc[self.positions]
@@ -437,7 +541,15 @@ class RunsView:
         cached = self._row_cache.get(row)
         if cached is not None:
             return cached
-        record = self.frame.iloc[int(self.positions[row])]
+        group = self.group_at(row)
+        if group is not None and self.grouped is not None:
+            from .grouped_view import group_cell
+
+            closed = self.grouped.labels[group] in self.collapsed
+            texts = [group_cell(self.grouped, group, c.key, self.group_stat, closed) for c in self.columns]
+            self._row_cache[row] = texts
+            return texts
+        record = self.frame.iloc[int(self.rows[row])]
         texts = [self.cell_text(column.key, record[column.key]) for column in self.columns]
         if len(self._row_cache) > 4096:
             self._row_cache.clear()
@@ -468,7 +580,13 @@ class RunsView:
         keys = ordered(available, choice.order)
         if not self.show_all_columns:
             keys = [c for c in keys if c not in choice.hidden and (c in choice.shown or not is_system_metric(c))]
-            automatic = set(varying(self.visible_frame(), [c for c in keys if c not in choice.shown]))
+            candidates = [c for c in keys if c not in choice.shown]
+            # The same runs in another order (a sort, a grouping) vary in the same columns: asked once.
+            runs = np.sort(self.positions)
+            cache_key = (hash(runs.tobytes()), len(runs), tuple(candidates))
+            if self._varying_cache is None or self._varying_cache[0] != cache_key:
+                self._varying_cache = (cache_key, set(varying(self.frame.iloc[runs], candidates)))
+            automatic = self._varying_cache[1]
             keys = [c for c in keys if c in choice.shown or c in automatic]
         return [Column(k, self.label(k), self._width(k), self._numeric(k), column_kind(k)) for k in keys]
 
@@ -508,8 +626,10 @@ class RunsView:
     def _width(self, key: str) -> int:
         width = self._widths.get(key)
         if width is None:
-            width = self._widths[key] = max(self._measure(key), self.min_widths.get(key, 0))
-        return width
+            width = self._widths[key] = self._measure(key)
+        if self.grouped is not None or self.sparklines:
+            width = self._extra_width(key, width)
+        return max(width, self.min_widths.get(key, 0))
 
     def _measure(self, key: str) -> int:
         label = cell_width(self.label(key)) + 1  # room for the sort arrow
@@ -527,3 +647,25 @@ class RunsView:
         longest = max((cell_width(self.cell_text(key, v)) for v in sample), default=0)
         cap = MAX_WIDTH.get(key, TEXT_MAX_WIDTH)
         return max(min(label, 26), min(longest, cap), 3)
+
+    def _extra_width(self, key: str, width: int) -> int:
+        """`width` (of the runs' cells) made room for group rows and sparklines; cached until they change.
+
+        Kept apart from the runs' measure, which samples 2,000 cells a column: grouping and
+        sparklines change often and must not measure those again."""
+        cached = self._extra_widths.get(key)
+        if cached is not None:
+            return max(width, cached)
+        extra = width
+        metric = column_kind(key) == "metric"
+        grouped = self.grouped
+        if grouped is not None and (key == "name" or metric):
+            from .grouped_view import group_cell
+
+            groups = range(0, len(grouped.labels), max(1, len(grouped.labels) // 200))
+            longest = max((cell_width(group_cell(grouped, g, key, self.group_stat, False)) for g in groups), default=0)
+            extra = max(extra, min(longest, MAX_WIDTH.get(key, TEXT_MAX_WIDTH)))
+        if self.sparklines and metric:
+            extra += SPARK_WIDTH + 1
+        self._extra_widths[key] = extra
+        return extra

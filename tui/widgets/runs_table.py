@@ -15,13 +15,14 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..shaping.runs_view import Column, RunsView
+from ..shaping.runs_view import SPARK_WIDTH, Column, RunsView
 
 FIXED_COLUMNS = 2
 """The mark gutter and the first two columns (status, name) stay put when the table scrolls sideways."""
@@ -51,6 +52,7 @@ class RunsTable(ScrollView, can_focus=True):
     RunsTable > .runs-table--damaged { color: $warning; text-style: bold reverse; }
     RunsTable > .runs-table--deleted { color: $text-muted; text-style: strike; }
     RunsTable > .runs-table--dim { color: $text-muted; }
+    RunsTable > .runs-table--group { background: $boost; color: $text-accent; text-style: bold; }
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -58,7 +60,7 @@ class RunsTable(ScrollView, can_focus=True):
         "runs-table--header-cursor", "runs-table--cursor", "runs-table--cursor-cell", "runs-table--marked",
         "runs-table--mark", "runs-table--running", "runs-table--finished", "runs-table--failed",
         "runs-table--killed", "runs-table--crashed", "runs-table--damaged", "runs-table--deleted",
-        "runs-table--dim",
+        "runs-table--dim", "runs-table--group",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -96,6 +98,20 @@ class RunsTable(ScrollView, can_focus=True):
             super().__init__()
             self.run_id = run_id
 
+    class SparksWanted(Message):
+        """Sparklines the visible rows need: (run id, metric column) -> the cell's value when asked."""
+
+        def __init__(self, wanted: dict[tuple[str, str], str]) -> None:
+            super().__init__()
+            self.wanted = wanted
+
+    class GroupActivated(Message):
+        """Enter or a double click on a group row: it collapses or expands."""
+
+        def __init__(self, label: str) -> None:
+            super().__init__()
+            self.label = label
+
     def __init__(self, view: RunsView, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.view = view
@@ -105,6 +121,30 @@ class RunsTable(ScrollView, can_focus=True):
         self._rest_starts: list[int] = []
         self._rest_ends: list[int] = []
         self._total_width = self._fixed_width = 0
+        self.sparks: LRUCache[tuple[str, str], tuple[str, str]] = LRUCache(4096)
+        """(run id, metric column) -> (the cell's value it was drawn for, sparkline)."""
+        self._wanted: dict[tuple[str, str], str] = {}
+
+    def set_sparks(self, sparks: dict[tuple[str, str], tuple[str, str]]) -> None:
+        for key, value in sparks.items():
+            self.sparks[key] = value
+        self.refresh()
+
+    def _spark(self, run_id: str | None, key: str, text: str) -> str:
+        """The cached sparkline (a stale one while a new one is read); a missing or stale one is asked for."""
+        if run_id is None:
+            return ""
+        cached = self.sparks.get((run_id, key))
+        if cached is None or cached[0] != text:
+            if not self._wanted:
+                self.call_after_refresh(self._ask_sparks)
+            self._wanted[(run_id, key)] = text
+        return cached[1] if cached is not None else ""
+
+    def _ask_sparks(self) -> None:
+        wanted, self._wanted = self._wanted, {}
+        if wanted:
+            self.post_message(self.SparksWanted(wanted))
 
     # -- data ------------------------------------------------------------------------------
 
@@ -129,10 +169,27 @@ class RunsTable(ScrollView, can_focus=True):
         cols = self.view.columns
         return cols[self.cursor_column] if 0 <= self.cursor_column < len(cols) else None
 
+    @property
+    def current_group(self) -> int | None:
+        """The group whose row the cursor is on, or None on a run."""
+        return self.view.group_at(self.cursor_row)
+
     def toggle_mark(self) -> None:
-        run_id = self.current_run
-        if run_id is None:
+        """Mark or unmark the cursor's run; on a group row, all its runs (unmark if all were marked)."""
+        group = self.current_group
+        if group is not None:
+            runs = self.view.group_run_ids(group)
+            if runs and all(r in self.marks for r in runs):
+                for run_id in runs:
+                    self.marks.pop(run_id, None)
+            else:
+                self.marks.update(dict.fromkeys(runs))
+            self.refresh()
             return
+        current = self.current_run
+        if current is None:
+            return
+        run_id = current
         if run_id in self.marks:
             del self.marks[run_id]
         else:
@@ -172,6 +229,8 @@ class RunsTable(ScrollView, can_focus=True):
         if row >= self.view.row_count:
             if row == 0 and self.view.frame is not None and len(self.view.frame):
                 note = "  No runs match. Escape clears the filter; e picks another experiment."
+                if self.view.empty_hint:
+                    note = f"  No runs match: {self.view.empty_hint}"
                 return Strip([Segment(note, self.get_component_rich_style("runs-table--dim"))]) \
                     .adjust_cell_length(width, base)
             return Strip.blank(width, base)
@@ -233,13 +292,20 @@ class RunsTable(ScrollView, can_focus=True):
             row_style += self.get_component_rich_style("runs-table--cursor")
         row_style += Style.from_meta({"row": row})
         status = view.status_at(row)
+        if status == "group":
+            row_style += self.get_component_rich_style("runs-table--group")
         fixed: list[Segment] = [Segment("● " if marked else "  ",
                                         row_style + self.get_component_rich_style("runs-table--mark"))]
         rest: list[Segment] = []
+        sparks = view.sparklines and status != "group"
         columns, texts = view.columns, view.cells(row)
         shown, start, end = self._columns_in_view(int(self.scroll_offset.x), width)
         for index in (*range(min(FIXED_COLUMNS, len(columns))), *shown):
             col, text = columns[index], texts[index]
+            if sparks and col.kind == "metric" and col.width > SPARK_WIDTH + 2:
+                spark = self._spark(run_id, col.key, text) if text else ""
+                text = spark.ljust(SPARK_WIDTH) + " " + _fit(text, col.width - SPARK_WIDTH - 1).rjust(
+                    col.width - SPARK_WIDTH - 1)
             style = row_style
             if col.key == "status":
                 style = row_style + self.get_component_rich_style(f"runs-table--{status}") \
@@ -331,8 +397,8 @@ class RunsTable(ScrollView, can_focus=True):
             self.post_message(self.HeaderClicked(meta["header"]))
         elif "row" in meta:
             self.cursor_row = int(meta["row"])
-            if event.chain == 2 and self.current_run:
-                self.post_message(self.Activated(self.current_run))
+            if event.chain == 2:
+                self.action_activate()
 
     def action_activate(self) -> None:
         """Enter, as a binding and not a `key_enter` handler.
@@ -342,7 +408,10 @@ class RunsTable(ScrollView, can_focus=True):
         a `key_enter` saw the cursor before the two moves. The message carries the run, so
         whoever handles it later acts on the run the cursor was on when enter was pressed.
         """
-        if self.current_run:
+        group = self.current_group
+        if group is not None:
+            self.post_message(self.GroupActivated(self.view.group_label(group)))
+        elif self.current_run:
             self.post_message(self.Activated(self.current_run))
 
 

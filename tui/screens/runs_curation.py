@@ -1,0 +1,186 @@
+"""The runs screen's curation keys: tags, notes, names and the trash, on the cursor run or the marked runs.
+
+The runs screen inherits these; they know the screen only through the attributes declared
+here. Every store write runs in a worker, and every failure (an MLflow store, a live run, a
+name that cannot be stored) goes the app's one failure way (`WorkerFailed`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.screen import Screen
+
+from store import RunStore, StoreError, curate
+from store.curate import writable_root
+from store.errors import ReadOnlyStoreError
+
+from ..messages import ReloadRequested, WorkerFailed
+from ..shaping.formatting import printable
+from ..shaping.runs_view import RunsView
+from ..shaping.tags_text import common_tags, format_tags, parse_tags
+from ..widgets.runs_table import RunsTable
+
+
+class CurationActions(Screen[None]):
+    """Actions `t`, `N`, `r`, `d`, `D` of the runs screen (bound there)."""
+
+    store: RunStore | None
+    view: RunsView
+
+    @property
+    def table(self) -> RunsTable:
+        return self.query_one(RunsTable)
+
+    def _targets(self) -> list[str]:
+        """The marked runs in view, else the run under the cursor (or the cursor's group's runs)."""
+        marked = [r for r in self.table.marks if self.view.row_of(r) is not None]
+        if marked:
+            return marked
+        group = self.table.current_group
+        if group is not None:
+            return self.view.group_run_ids(group)
+        run = self.table.current_run
+        return [run] if run else []
+
+    def _writable(self, what: str) -> bool:
+        """Whether this store can be changed; if not, the store's reason goes the one failure way."""
+        if self.store is None:
+            return False
+        try:
+            writable_root(self.store)
+        except ReadOnlyStoreError as exc:
+            self.post_message(WorkerFailed(what, exc))
+            return False
+        return True
+
+    def _run_names(self, run_ids: list[str]) -> str:
+        if len(run_ids) == 1:
+            row = self.view.row_of(run_ids[0])
+            position = int(self.view.rows[row]) if row is not None else None
+            name = str(self.view.frame.at[position, "name"]) if position is not None else run_ids[0]
+            return printable(name)
+        return f"{len(run_ids)} runs"
+
+    def _curate(self, description: str, run_ids: list[str], change: Callable[[RunStore, str], object],
+                done: str) -> None:
+        """Apply `change` to each run in a worker; then reload. Failures go the one failure way."""
+        store = self.store
+        if store is None or not run_ids:
+            return
+
+        def work() -> None:
+            errors: list[Exception] = []
+            for run_id in run_ids:
+                try:
+                    change(store, run_id)
+                except (StoreError, ValueError, OSError) as exc:
+                    errors.append(exc)
+            self.post_message(ReloadRequested())
+            if len(errors) == 1 and len(run_ids) == 1:
+                raise errors[0]
+            if errors:
+                raise StoreError(f"{len(errors)} of {len(run_ids)} runs not changed: {errors[0]}")
+            self.app.call_from_thread(self.notify, done, timeout=3)
+
+        self.run_worker(work, thread=True, group="curate", description=description, exit_on_error=False)
+
+    def action_edit_tags(self) -> None:
+        runs = self._targets()
+        if not runs or not self._writable("Editing tags"):
+            return
+        from .prompt import PromptScreen
+
+        before = common_tags(self.view.frame, runs)
+        text = format_tags(before)
+
+        def chosen(result: str | None) -> None:
+            if result is None:
+                return
+            try:
+                after = parse_tags(result)
+            except ValueError as exc:
+                self.notify(str(exc), title="Tags not changed", severity="error")
+                return
+            changed = {k: v for k, v in after.items() if before.get(k) != v}
+            removed = [k for k in before if k not in after]
+            if not changed and not removed:
+                return
+            self._curate("Editing tags", runs, lambda s, r: curate.set_tags(s, r, changed, removed),
+                         f"Tags of {self._run_names(runs)} changed")
+
+        self.app.push_screen(PromptScreen(
+            f"Tags of {self._run_names(runs)}", text,
+            "key=value, separated by spaces (quote values with spaces); delete a pair to remove that tag"), chosen)
+
+    def action_edit_note(self) -> None:
+        runs = self._targets()
+        if not runs or not self._writable("Writing a note") or self.store is None:
+            return
+        store = self.store
+        if len(runs) > 1:
+            self._ask_note(runs, "")
+            return
+
+        def read() -> None:
+            note = store.run(runs[0]).facts.get("note")
+            self.app.call_from_thread(self._ask_note, runs, note if isinstance(note, str) else "")
+
+        self.run_worker(read, thread=True, group="curate-read", description="Reading the note", exit_on_error=False)
+
+    def _ask_note(self, runs: list[str], text: str) -> None:
+        from .prompt import PromptScreen
+
+        def chosen(result: str | None) -> None:
+            if result is not None and result != text:
+                self._curate("Writing a note", runs, lambda s, r: curate.set_note(s, r, result),
+                             f"Note on {self._run_names(runs)} saved")
+
+        self.app.push_screen(PromptScreen(f"Note on {self._run_names(runs)} (Markdown)", text,
+                                          "ctrl+s saves, escape cancels; an empty note removes it",
+                                          multiline=True), chosen)
+
+    def action_rename(self) -> None:
+        run = self.table.current_run
+        if run is None or not self._writable("Renaming a run"):
+            return
+        from .prompt import PromptScreen
+
+        name = self._run_names([run])
+
+        def chosen(result: str | None) -> None:
+            if result is not None and result.strip() and result.strip() != name:
+                self._curate("Renaming a run", [run], lambda s, r: curate.rename(s, r, result),
+                             f"{name} renamed to {printable(result.strip())}")
+
+        self.app.push_screen(PromptScreen(f"Rename {name}", name), chosen)
+
+    def action_delete(self) -> None:
+        runs = [r for r in self._targets() if self._status(r) != "deleted"]
+        if not runs or not self._writable("Deleting runs"):
+            return
+        from .prompt import ConfirmScreen
+
+        def chosen(yes: bool | None) -> None:
+            if yes:
+                for run_id in runs:
+                    self.table.marks.pop(run_id, None)
+                self._curate("Deleting runs", runs, curate.delete,
+                             f"{self._run_names(runs)} moved to the trash (D restores with --deleted)")
+
+        self.app.push_screen(ConfirmScreen(
+            f"Move {self._run_names(runs)} to the store's trash? (restorable: tracktui --deleted, then D)"), chosen)
+
+    def action_restore(self) -> None:
+        runs = [r for r in self._targets() if self._status(r) == "deleted"]
+        if not self._writable("Restoring runs"):
+            return
+        if not runs:
+            self.notify("Restore brings back deleted runs: open the store with --deleted, "
+                        "filter status = deleted, then D on them", severity="warning", timeout=6)
+            return
+        self._curate("Restoring runs", runs, curate.restore, f"{self._run_names(runs)} restored")
+
+    def _status(self, run_id: str) -> str:
+        row = self.view.row_of(run_id)
+        return self.view.status_at(row) if row is not None else ""
