@@ -13,7 +13,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ..keymap import VIM_BINDINGS
-from ..shaping.formatting import printable
+from ..shaping.sanitize import printable
 
 RESET = "reset"
 

@@ -33,10 +33,10 @@ from ..session import Session
 from ..settings import load_column_views, load_views, save_column_views, save_last_view, save_named_view
 from ..shaping.column_stats import COLUMN_STATS
 from ..shaping.filter_expr import FilterError
-from ..shaping.formatting import printable
 from ..shaping.grouped_view import GROUP_STATS
 from ..shaping.grouping import resolve_group_keys
 from ..shaping.runs_view import EXTRAS, SPARK_WIDTH, ColumnChoice, RunsView, ViewSettings, column_label
+from ..shaping.sanitize import printable
 from ..shaping.saved_views import apply_view_json, view_to_json
 from ..shaping.spark_cells import spark_cells
 from ..widgets.runs_table import RunsTable
@@ -262,8 +262,8 @@ class RunsScreen(ForwardsWorkerFailures, CurationActions):
             parts.append(f"sort: {self.view.sort_key} {'▼' if self.view.sort_descending else '▲'}")
         bar = Text()
         bar.append(f" {self.store.kind if self.store is not None else 'tracktui'} ", style="bold reverse")
-        bar.append(f" {printable(str(self.session.store_path))}  ")
-        bar.append(" · ".join(parts), style="bold")
+        bar.append(" " + " · ".join(parts), style="bold")  # the state first: a long path must not hide it
+        bar.append(f"  {printable(str(self.session.store_path))}", style="dim")
         self.query_one("#store-bar", Static).update(bar)
 
     def _update_experiments(self) -> None:

@@ -16,8 +16,8 @@ from store.curate import writable_root
 from store.errors import ReadOnlyStoreError
 
 from ..messages import ReloadRequested, WorkerFailed
-from ..shaping.formatting import printable
 from ..shaping.runs_view import RunsView
+from ..shaping.sanitize import printable
 from ..shaping.tags_text import common_tags, format_tags, parse_tags
 from ..widgets.runs_table import RunsTable
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .formatting import format_value, is_missing, printable
+from .formatting import format_value, is_missing
 from .grouping import PARENT_COLUMNS, Groups, aggregate_column, group_runs, top_per_group
+from .sanitize import printable
 
 GROUP_STATS = ("mean", "min", "max", "median")
 """What group rows show per metric, cycled by the user; `mean` shows `mean ± std`."""

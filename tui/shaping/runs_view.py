@@ -18,7 +18,9 @@ import pandas as pd
 from store.system_metrics import is_system_metric
 
 from .filter_expr import Filter, FilterError, parse_filter, status_hint
-from .formatting import cell_width, format_ago, format_duration, format_value, is_missing, printable
+from .formatting import cell_width, format_ago, format_duration, format_value, is_missing
+from .sanitize import printable
+from .status import STATUS_GLYPHS
 
 if TYPE_CHECKING:
     from .grouped_view import GroupedRows
@@ -26,10 +28,6 @@ if TYPE_CHECKING:
 PARENT_COLUMNS = ("parent", "tags.mlflow.parentRunId")
 """Where a run's parent lives (as `grouping.PARENT_COLUMNS`, which imports this module)."""
 
-STATUS_GLYPHS = {
-    "running": "▶", "finished": "✓", "failed": "✗", "killed": "■", "crashed": "‼", "damaged": "⚠",
-    "deleted": "⌫",
-}
 LEAD = ("status", "name")
 """Always first; then metrics, params, tags (what a run did before what it was given, as MLflow orders them)."""
 TRAIL = ("experiment", "created", "duration")
