@@ -63,7 +63,22 @@ async def media(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
+async def grid(pilot: Pilot[None]) -> None:
+    await pilot.press("j", "j", "space", "space", "space", "space", "p")  # four classifiers
+    await settle(pilot)
+    await pilot.press("c", "right", "right", "right", "right", "right")  # two columns, a cursor
+    await settle(pilot)
+
+
+async def grouped(pilot: Pilot[None]) -> None:
+    await pilot.press("O", *"experiment", "enter")
+    await settle(pilot)
+
+
 async def shoot(name: str, steps: Steps, size: tuple[int, int]) -> None:
+    # Each shot its own config folder: the app restores the last view of a store, and one
+    # shot's filter must not carry into the next.
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix=f"config-{name}-")
     app = demo_app("demo")
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
@@ -83,6 +98,8 @@ async def main() -> None:
                             ("charts", charts), ("artifacts", artifacts), ("media", media)]:
             await shoot(name, steps, (120, 36))
         await shoot("runs-80x24", runs, (80, 24))
+        await shoot("grid", grid, (160, 48))
+        await shoot("grouped", grouped, (120, 36))
 
 
 if __name__ == "__main__":
