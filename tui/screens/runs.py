@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,31 +15,20 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store import RunStore
-from store.base import METRIC_STATS
 
 from ..messages import (
     ArtifactsRead,
-    ColumnViewsLoaded,
     ForwardsWorkerFailures,
-    ReloadRequested,
-    SparksRead,
     StoreLoaded,
     StoreMissing,
     ViewSettingsChanged,
-    ViewsLoaded,
 )
 from ..session import Session
-from ..settings import load_column_views, load_views, save_column_views, save_last_view, save_named_view
-from ..shaping.column_stats import COLUMN_STATS
 from ..shaping.filter_expr import FilterError
-from ..shaping.grouped_view import GROUP_STATS
-from ..shaping.grouping import resolve_group_keys
-from ..shaping.runs_view import EXTRAS, SPARK_WIDTH, ColumnChoice, RunsView, ViewSettings, column_label
+from ..shaping.runs_view import ColumnChoice, RunsView
 from ..shaping.sanitize import printable
-from ..shaping.saved_views import apply_view_json, view_to_json
-from ..shaping.spark_cells import spark_cells
 from ..widgets.runs_table import RunsTable
-from .runs_curation import CurationActions
+from .runs_columns import ColumnActions
 
 WELCOME = """\
 No runs here yet.
@@ -55,12 +43,9 @@ Log a first run from Python:
 
 It appears here as soon as it starts. Or try `tracktui demo`.
 """
-TOP_N = 3
-"""How many runs of each group `T` keeps."""
-AUTOMATIC_VIEW = "\0automatic"
 
 
-class RunsScreen(ForwardsWorkerFailures, CurationActions):
+class RunsScreen(ForwardsWorkerFailures, ColumnActions):
     """Table of runs; keys sort, filter, mark, and open the other screens.
 
     It knows the store through the `Session` it is made with and the `StoreLoaded` messages
@@ -403,131 +388,6 @@ class RunsScreen(ForwardsWorkerFailures, CurationActions):
         self.notify("Showing all columns" if self.view.show_all_columns else "Showing columns that vary",
                     timeout=2)
 
-    def action_cycle_metric_stat(self) -> None:
-        stats = self.store.metric_stats if self.store is not None else METRIC_STATS
-        if len(stats) < 2:
-            self.notify("This store keeps only the latest value of each metric", severity="warning")
-            return
-        current = self.view.metric_stat
-        self.view.metric_stat = stats[(stats.index(current) + 1) % len(stats)] if current in stats else stats[0]
-        self._publish_settings()
-        self.post_message(ReloadRequested())
-        self.notify(f"Metric columns show the {self.view.metric_stat} value", timeout=2)
-
-    def action_cycle_column_stat(self) -> None:
-        """The cursor's metric column: last -> min -> max -> best (by its direction) -> last …"""
-        column = self.table.current_column
-        if column is None or column.kind != "metric":
-            self.notify("Put the cursor on a metric column first", severity="warning")
-            return
-        available = self.store.metric_stats if self.store is not None else METRIC_STATS
-        stats = [s for s in COLUMN_STATS if s in available or (s == "best" and {"min", "max"} <= set(available))]
-        current = self.view.column_stats.get(column.key, self.view.metric_stat)
-        following = stats[(stats.index(current) + 1) % len(stats)] if current in stats else stats[0]
-        if following == self.view.metric_stat:
-            self.view.column_stats.pop(column.key, None)
-        else:
-            self.view.column_stats[column.key] = following
-        self._publish_settings()
-        self.post_message(ReloadRequested())  # the poll worker reads that statistic's values
-        self.notify(f"{column_label(column.key)} shows its {following} value", timeout=2)
-
-    def action_toggle_sparklines(self) -> None:
-        self.view.sparklines = not self.view.sparklines
-        keep = self.table.current_run
-        self.view.update()
-        self.table.reload(keep_run=keep)
-        self._publish_settings()
-        self.notify("Sparklines in metric cells" if self.view.sparklines else "No sparklines", timeout=2)
-
-    @on(RunsTable.SparksWanted)
-    def _sparks_wanted(self, event: RunsTable.SparksWanted) -> None:
-        """Read the histories of the runs on screen in a worker; each (run, metric) is read once at a time."""
-        todo = {key: text for key, text in event.wanted.items() if key not in self._sparks_in_flight}
-        if not todo or self.store is None:
-            return
-        self._sparks_in_flight.update(todo)
-        self._read_sparks(self.store, todo)
-
-    @work(thread=True, group="sparks", exit_on_error=False, description="Reading metric histories for sparklines")
-    def _read_sparks(self, store: RunStore, todo: dict[tuple[str, str], str]) -> None:
-        sparks: dict[tuple[str, str], tuple[str, str]] = {}
-        try:
-            sparks = spark_cells(store, todo, SPARK_WIDTH)
-        finally:
-            self.post_message(SparksRead(sparks, frozenset(todo)))
-
-    @on(SparksRead)
-    def _sparks_read(self, message: SparksRead) -> None:
-        self._sparks_in_flight.difference_update(message.asked)
-        self.table.set_sparks(message.sparks)
-
-    # -- columns ---------------------------------------------------------------------------
-
-    @work(thread=True, group="views-load", exit_on_error=False, description="Reading your views")
-    def _load_column_views(self) -> None:
-        views = {name: ColumnChoice.from_json(data)
-                 for name, data in load_column_views(self.session.store_path).items()}
-        self.post_message(ColumnViewsLoaded(views))
-        last, named = load_views(self.session.store_path)
-        self.post_message(ViewsLoaded(last, named))
-
-    @on(ColumnViewsLoaded)
-    def _column_views_loaded(self, message: ColumnViewsLoaded) -> None:
-        self.column_views = {**message.views, **self.column_views}  # a pick made while loading wins
-        self._use_column_view()
-
-    @work(thread=True, group="views-save", exit_on_error=False, description="Saving your column picks")
-    def _save_column_views(self) -> None:
-        """Writes the newest views: of two saves racing, the one that writes last writes the latest."""
-        with self._save_lock:
-            save_column_views(self.session.store_path, self._views_to_save)
-
-    @property
-    def _selection(self) -> str:
-        return self.view.experiment or ""
-
-    def _use_column_view(self) -> None:
-        """Columns as the user left them for this experiment selection (automatic if never touched)."""
-        self.view.choice = self.column_views.get(self._selection, ColumnChoice()).copy()
-        self.view.update()
-        self._refresh_table()
-
-    def _set_column_view(self, choice: ColumnChoice) -> None:
-        if choice.is_automatic:
-            self.column_views.pop(self._selection, None)
-        else:
-            self.column_views[self._selection] = choice
-        self._use_column_view()
-        self._views_to_save = {name: c.to_json() for name, c in self.column_views.items()}
-        self._save_column_views()
-
-    def action_pick_columns(self) -> None:
-        """The picker lists the columns shown, then the others; only what the user changes is kept."""
-        from .columns import RESET, ColumnsScreen
-
-        shown = [c.key for c in self.view.columns]
-        hidden = [c for c in self.view.all_columns() if c not in shown]
-        before = [(c, True) for c in shown] + [(c, False) for c in hidden]
-        choice = self.view.choice
-        notes = {c: "hidden by you" for c in hidden if c in choice.hidden}
-        notes.update({c: "shown by you" for c in shown if c in choice.shown})
-        notes.update({c: "does not vary" for c in hidden
-                      if c not in choice.hidden and c in self.view.frame.columns and c not in EXTRAS})
-
-        def chosen(result: list[tuple[str, bool]] | str | None) -> None:
-            if result == RESET:
-                self.action_reset_columns()
-            elif isinstance(result, list):
-                self._set_column_view(self.view.choice.after_picker(before, result))
-
-        self.app.push_screen(ColumnsScreen(shown, hidden, notes), chosen)
-
-    def action_reset_columns(self) -> None:
-        self._set_column_view(ColumnChoice())
-        where = f" for {printable(self._selection)}" if self._selection else ""
-        self.notify(f"Columns{where} back to automatic: the ones that vary, metrics first", timeout=3)
-
     def action_open_detail(self) -> None:
         group = self.table.current_group
         if group is not None:
@@ -634,235 +494,3 @@ class RunsScreen(ForwardsWorkerFailures, CurationActions):
         from .artifacts import ArtifactsScreen
 
         self.app.push_screen(ArtifactsScreen(message.detail, other=message.other))
-
-    # -- grouping --------------------------------------------------------------------------
-
-    def _regroup(self, note: str | None = None) -> None:
-        """Apply a grouping change; the cursor stays on its run, or its group row."""
-        table = self.table
-        group = table.current_group
-        label = self.view.group_label(group) if group is not None else None
-        keep = table.current_run
-        self.view.update()
-        table.reload(keep_run=keep)
-        if label is not None:
-            row = self.view.row_of_group(label)
-            if row is not None:
-                table.cursor_row = row
-        self._update_bar()
-        self._publish_settings()
-        if self.view.grouped is not None and self.view.grouped.note:
-            self.notify(self.view.grouped.note, severity="warning", timeout=4)
-        elif note:
-            self.notify(note, timeout=3)
-
-    def action_group_by_column(self) -> None:
-        column = self.table.current_column
-        if column is None:
-            return
-        keys = list(self.view.effective_group_keys)
-        if column.key in keys:
-            keys.remove(column.key)
-        elif column.key in ("created", "ended", "duration", "name", "run_id"):
-            self.notify(f"Runs are not grouped by {column.label}: every run has its own", severity="warning")
-            return
-        else:
-            keys.append(column.key)
-        self._set_group_keys(tuple(keys))
-
-    def _set_group_keys(self, keys: tuple[str, ...]) -> None:
-        self.view.group_keys = keys
-        self.view.collapsed = set()
-        names = ", ".join(self.view.label(k) for k in keys)
-        self._regroup(f"Grouped by {names}" if keys else "Not grouped")
-
-    def action_group_by(self) -> None:
-        from .prompt import PromptScreen
-
-        current = ", ".join(self.view.effective_group_keys)
-
-        def chosen(text: str | None) -> None:
-            if text is None:
-                return
-            names = [n for n in text.replace(",", " ").split() if n]
-            if not names:
-                self._set_group_keys(())
-                return
-            try:
-                keys = resolve_group_keys(names, list(self.view.frame.columns))
-            except FilterError as exc:
-                self.notify(exc.message, title="Cannot group", severity="error")
-                return
-            self._set_group_keys(tuple(keys))
-
-        self.app.push_screen(PromptScreen(
-            "Group runs by", current,
-            "columns, comma-separated: lr, tags.stage, status, experiment, parent; empty: no grouping"), chosen)
-
-    def action_cycle_group_stat(self) -> None:
-        if not self.view.effective_group_keys:
-            self.notify("Group the runs first (o on a column)", severity="warning")
-            return
-        stats = GROUP_STATS
-        self.view.group_stat = stats[(stats.index(self.view.group_stat) + 1) % len(stats)]
-        self._regroup("Group rows show " + ("mean ± std" if self.view.group_stat == "mean" else self.view.group_stat))
-
-    def action_toggle_all_groups(self) -> None:
-        grouped = self.view.grouped
-        if grouped is None:
-            return
-        self.view.collapsed = set() if self.view.collapsed else set(grouped.labels)
-        self._regroup()
-
-    def _toggle_group(self, label: str) -> None:
-        if label in self.view.collapsed:
-            self.view.collapsed.discard(label)
-        else:
-            self.view.collapsed.add(label)
-        self._regroup()
-        row = self.view.row_of_group(label)
-        if row is not None:
-            self.table.cursor_row = row
-
-    @on(RunsTable.GroupActivated)
-    def _group_activated(self, event: RunsTable.GroupActivated) -> None:
-        self._toggle_group(event.label)
-
-    def _set_pick(self, pick: int) -> None:
-        if not self.view.effective_group_keys:
-            self.notify("Group the runs first (o on a column)", severity="warning")
-            return
-        self.view.pick = 0 if self.view.pick == pick else pick
-        what = {0: "All runs of each group", 1: "The best run of each group"}.get(
-            self.view.pick, f"The best {self.view.pick} runs of each group")
-        self._regroup(f"{what}" + (f" by {self.view.label(self.view.sort_key)}"
-                                   if self.view.pick and self.view.sort_key else ""))
-
-    def action_best_per_group(self) -> None:
-        self._set_pick(1)
-
-    def action_top_per_group(self) -> None:
-        self._set_pick(TOP_N)
-
-    # -- saved views -----------------------------------------------------------------------
-
-    def _apply_view(self, data: dict[str, object], note: str | None = None) -> None:
-        """Show the runs as `data` says; a filter that no longer parses is dropped, with a note."""
-        keep = self.table.current_run
-        stat_before = self.view.metric_stat
-        stats = self.store.metric_stats if self.store is not None else METRIC_STATS
-        apply_view_json(self.view, data, tuple(stats))
-        text = self.view.filter_text
-        try:
-            self.view.set_filter(text)
-        except FilterError as exc:
-            self.view.set_filter("")
-            text = ""
-            self.notify(f"The view's filter no longer applies ({exc.message}); shown without it",
-                        severity="warning")
-        self._good_filter = text
-        filter_input = self.query_one("#filter", Input)
-        with filter_input.prevent(Input.Changed):
-            filter_input.value = text
-        self.query_one("#filter-bar").display = bool(text)
-        self.query_one("#filter-error").display = False
-        self.column_views[self._selection] = self.view.choice.copy()
-        if self.view.choice.is_automatic:
-            self.column_views.pop(self._selection, None)
-        self.view.update()
-        self.table.reload(keep_run=keep)
-        self._update_bar()
-        self._publish_settings()
-        if self.view.metric_stat != stat_before:
-            self.post_message(ReloadRequested())
-        if note:
-            self.notify(note, timeout=3)
-
-    @on(ViewsLoaded)
-    def _views_loaded(self, message: ViewsLoaded) -> None:
-        self.named_views = dict(message.named)
-        self._pending_view = message.last or {}
-        if self.store is not None:
-            self._restore_last_view()
-
-    def _restore_last_view(self) -> None:
-        """Take up where the user left, once the runs are there (a filter names their fields),
-        unless they already chose something in this session."""
-        pending, self._pending_view = self._pending_view, None
-        if pending and self.view.settings() == ViewSettings():
-            self._apply_view(pending)
-        self._views_ready = True
-
-    def _schedule_last_view_save(self) -> None:
-        if not self._views_ready:
-            return  # before the last view is restored, saving would overwrite it with the defaults
-        if self._last_view_timer is not None:
-            self._last_view_timer.stop()
-        self._last_view_timer = self.set_timer(0.5, self._save_last_view)
-
-    def _save_last_view(self) -> None:
-        self._last_view_timer = None
-        data = view_to_json(self.view)
-        if data == self._last_saved:
-            return
-        self._last_saved = data
-        self.run_worker(lambda: self._write_setting(save_last_view, data), thread=True, group="views-save",
-                        description="Saving the view", exit_on_error=False)
-
-    def _write_setting(self, save: Callable[..., None], *args: object) -> None:
-        with self._save_lock:
-            save(self.session.store_path, *args)
-
-    def on_unmount(self) -> None:
-        if self._last_view_timer is not None:  # quitting within the half second: save now
-            self._last_view_timer.stop()
-            data = view_to_json(self.view)
-            if data != self._last_saved:
-                self._write_setting(save_last_view, data)
-
-    def action_save_view(self) -> None:
-        from .prompt import PromptScreen
-
-        def chosen(name: str | None) -> None:
-            name = (name or "").strip()
-            if not name:
-                return
-            data = view_to_json(self.view)
-            self.named_views[name] = data
-            self.run_worker(lambda: self._write_setting(save_named_view, name, data), thread=True,
-                            group="views-save", description="Saving the view", exit_on_error=False)
-            self.notify(f"View saved as {printable(name)} (V or ctrl+p picks it)", timeout=3)
-
-        self.app.push_screen(PromptScreen("Save this view as", "", "a name; the same name replaces that view"),
-                             chosen)
-
-    def action_pick_view(self) -> None:
-        from .prompt import PickScreen
-
-        choices = [(AUTOMATIC_VIEW, "reset to automatic (every run, columns that vary, no grouping)")]
-        choices += [(f"view:{name}", printable(name)) for name in sorted(self.named_views)]
-        self.app.push_screen(PickScreen("Views", choices, "enter picks; S saves the current view under a name"),
-                             self._view_chosen)
-
-    def _view_chosen(self, choice: str | None) -> None:
-        if choice == AUTOMATIC_VIEW:
-            self.use_view(None)
-        elif choice is not None and choice.startswith("view:"):
-            self.use_view(choice[len("view:"):])
-
-    def use_view(self, name: str | None) -> None:
-        """Show the named view, or (None) the automatic one."""
-        if name is None:
-            self._apply_view({}, "View reset to automatic")
-        elif name in self.named_views:
-            self._apply_view(self.named_views[name], f"View {printable(name)}")
-
-    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
-        """Extra command palette entries: each saved view, and the automatic one."""
-        commands: list[tuple[str, str, Callable[[], object]]] = [
-            ("View: reset to automatic", "Every run, unsorted, columns that vary, no grouping",
-             lambda: self.use_view(None))]
-        for name in sorted(self.named_views):
-            commands.append((f"View: {printable(name)}", "A view you saved (S)",
-                             lambda name=name: self.use_view(name)))  # type: ignore[misc]
-        return commands

@@ -1,0 +1,135 @@
+"""Grouping actions of the runs screen (`o`, `O`, `x`, `z`, `B`, `T`, enter on a group row).
+
+A mixin the runs screen inherits, so that screen keeps coordination and each family of actions
+has its own room; the grouping itself is plain code in `tui/shaping/grouping.py`.
+"""
+
+from __future__ import annotations
+
+from textual import on
+
+from ..shaping.filter_expr import FilterError
+from ..shaping.grouped_view import GROUP_STATS
+from ..shaping.grouping import resolve_group_keys
+from ..widgets.runs_table import RunsTable
+from .runs_curation import CurationActions
+
+TOP_N = 3
+"""How many runs of each group `T` keeps."""
+
+
+class GroupingActions(CurationActions):
+    """Bound in `RunsScreen.BINDINGS`; needs the screen's bar and settings publishing."""
+
+    def _update_bar(self) -> None:
+        raise NotImplementedError
+
+    def _publish_settings(self) -> None:
+        raise NotImplementedError
+
+    def _regroup(self, note: str | None = None) -> None:
+        """Apply a grouping change; the cursor stays on its run, or its group row."""
+        table = self.table
+        group = table.current_group
+        label = self.view.group_label(group) if group is not None else None
+        keep = table.current_run
+        self.view.update()
+        table.reload(keep_run=keep)
+        if label is not None:
+            row = self.view.row_of_group(label)
+            if row is not None:
+                table.cursor_row = row
+        self._update_bar()
+        self._publish_settings()
+        if self.view.grouped is not None and self.view.grouped.note:
+            self.notify(self.view.grouped.note, severity="warning", timeout=4)
+        elif note:
+            self.notify(note, timeout=3)
+
+    def action_group_by_column(self) -> None:
+        column = self.table.current_column
+        if column is None:
+            return
+        keys = list(self.view.effective_group_keys)
+        if column.key in keys:
+            keys.remove(column.key)
+        elif column.key in ("created", "ended", "duration", "name", "run_id"):
+            self.notify(f"Runs are not grouped by {column.label}: every run has its own", severity="warning")
+            return
+        else:
+            keys.append(column.key)
+        self._set_group_keys(tuple(keys))
+
+    def _set_group_keys(self, keys: tuple[str, ...]) -> None:
+        self.view.group_keys = keys
+        self.view.collapsed = set()
+        names = ", ".join(self.view.label(k) for k in keys)
+        self._regroup(f"Grouped by {names}" if keys else "Not grouped")
+
+    def action_group_by(self) -> None:
+        from .prompt import PromptScreen
+
+        current = ", ".join(self.view.effective_group_keys)
+
+        def chosen(text: str | None) -> None:
+            if text is None:
+                return
+            names = [n for n in text.replace(",", " ").split() if n]
+            if not names:
+                self._set_group_keys(())
+                return
+            try:
+                keys = resolve_group_keys(names, list(self.view.frame.columns))
+            except FilterError as exc:
+                self.notify(exc.message, title="Cannot group", severity="error")
+                return
+            self._set_group_keys(tuple(keys))
+
+        self.app.push_screen(PromptScreen(
+            "Group runs by", current,
+            "columns, comma-separated: lr, tags.stage, status, experiment, parent; empty: no grouping"), chosen)
+
+    def action_cycle_group_stat(self) -> None:
+        if not self.view.effective_group_keys:
+            self.notify("Group the runs first (o on a column)", severity="warning")
+            return
+        stats = GROUP_STATS
+        self.view.group_stat = stats[(stats.index(self.view.group_stat) + 1) % len(stats)]
+        self._regroup("Group rows show " + ("mean ± std" if self.view.group_stat == "mean" else self.view.group_stat))
+
+    def action_toggle_all_groups(self) -> None:
+        grouped = self.view.grouped
+        if grouped is None:
+            return
+        self.view.collapsed = set() if self.view.collapsed else set(grouped.labels)
+        self._regroup()
+
+    def _toggle_group(self, label: str) -> None:
+        if label in self.view.collapsed:
+            self.view.collapsed.discard(label)
+        else:
+            self.view.collapsed.add(label)
+        self._regroup()
+        row = self.view.row_of_group(label)
+        if row is not None:
+            self.table.cursor_row = row
+
+    @on(RunsTable.GroupActivated)
+    def _group_activated(self, event: RunsTable.GroupActivated) -> None:
+        self._toggle_group(event.label)
+
+    def _set_pick(self, pick: int) -> None:
+        if not self.view.effective_group_keys:
+            self.notify("Group the runs first (o on a column)", severity="warning")
+            return
+        self.view.pick = 0 if self.view.pick == pick else pick
+        what = {0: "All runs of each group", 1: "The best run of each group"}.get(
+            self.view.pick, f"The best {self.view.pick} runs of each group")
+        self._regroup(f"{what}" + (f" by {self.view.label(self.view.sort_key)}"
+                                   if self.view.pick and self.view.sort_key else ""))
+
+    def action_best_per_group(self) -> None:
+        self._set_pick(1)
+
+    def action_top_per_group(self) -> None:
+        self._set_pick(TOP_N)

@@ -1,0 +1,166 @@
+"""Saved views of the runs screen: the last view per store comes back, named views (`S`, `V`).
+
+A mixin the runs screen inherits; what a view holds and how it is (de)serialised is plain code
+in `tui/shaping/saved_views.py`, and where it is kept is `tui/settings.py`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from textual import on
+from textual.timer import Timer
+from textual.widgets import Input
+
+from store.base import METRIC_STATS
+
+from ..messages import ReloadRequested, ViewsLoaded
+from ..session import Session
+from ..settings import save_last_view, save_named_view
+from ..shaping.filter_expr import FilterError
+from ..shaping.runs_view import ColumnChoice, ViewSettings
+from ..shaping.sanitize import printable
+from ..shaping.saved_views import apply_view_json, view_to_json
+from .runs_grouping import GroupingActions
+
+AUTOMATIC_VIEW = "\0automatic"
+
+
+class SavedViewActions(GroupingActions):
+    """Bound in `RunsScreen.BINDINGS`; uses the screen's filter line and column views."""
+
+    session: Session
+    column_views: dict[str, ColumnChoice]
+    named_views: dict[str, dict[str, object]]
+    _good_filter: str
+    _save_lock: threading.Lock
+    _views_ready: bool
+    _pending_view: dict[str, object] | None
+    _last_view_timer: Timer | None
+    _last_saved: dict[str, object] | None
+
+    @property
+    def _selection(self) -> str:
+        raise NotImplementedError
+
+    def _apply_view(self, data: dict[str, object], note: str | None = None) -> None:
+        """Show the runs as `data` says; a filter that no longer parses is dropped, with a note."""
+        keep = self.table.current_run
+        stat_before = self.view.metric_stat
+        stats = self.store.metric_stats if self.store is not None else METRIC_STATS
+        apply_view_json(self.view, data, tuple(stats))
+        text = self.view.filter_text
+        try:
+            self.view.set_filter(text)
+        except FilterError as exc:
+            self.view.set_filter("")
+            text = ""
+            self.notify(f"The view's filter no longer applies ({exc.message}); shown without it",
+                        severity="warning")
+        self._good_filter = text
+        filter_input = self.query_one("#filter", Input)
+        with filter_input.prevent(Input.Changed):
+            filter_input.value = text
+        self.query_one("#filter-bar").display = bool(text)
+        self.query_one("#filter-error").display = False
+        self.column_views[self._selection] = self.view.choice.copy()
+        if self.view.choice.is_automatic:
+            self.column_views.pop(self._selection, None)
+        self.view.update()
+        self.table.reload(keep_run=keep)
+        self._update_bar()
+        self._publish_settings()
+        if self.view.metric_stat != stat_before:
+            self.post_message(ReloadRequested())
+        if note:
+            self.notify(note, timeout=3)
+
+    @on(ViewsLoaded)
+    def _views_loaded(self, message: ViewsLoaded) -> None:
+        self.named_views = dict(message.named)
+        self._pending_view = message.last or {}
+        if self.store is not None:
+            self._restore_last_view()
+
+    def _restore_last_view(self) -> None:
+        """Take up where the user left, once the runs are there (a filter names their fields),
+        unless they already chose something in this session."""
+        pending, self._pending_view = self._pending_view, None
+        if pending and self.view.settings() == ViewSettings():
+            self._apply_view(pending)
+        self._views_ready = True
+
+    def _schedule_last_view_save(self) -> None:
+        if not self._views_ready:
+            return  # before the last view is restored, saving would overwrite it with the defaults
+        if self._last_view_timer is not None:
+            self._last_view_timer.stop()
+        self._last_view_timer = self.set_timer(0.5, self._save_last_view)
+
+    def _save_last_view(self) -> None:
+        self._last_view_timer = None
+        data = view_to_json(self.view)
+        if data == self._last_saved:
+            return
+        self._last_saved = data
+        self.run_worker(lambda: self._write_setting(save_last_view, data), thread=True, group="views-save",
+                        description="Saving the view", exit_on_error=False)
+
+    def _write_setting(self, save: Callable[..., None], *args: object) -> None:
+        with self._save_lock:
+            save(self.session.store_path, *args)
+
+    def on_unmount(self) -> None:
+        if self._last_view_timer is not None:  # quitting within the half second: save now
+            self._last_view_timer.stop()
+            data = view_to_json(self.view)
+            if data != self._last_saved:
+                self._write_setting(save_last_view, data)
+
+    def action_save_view(self) -> None:
+        from .prompt import PromptScreen
+
+        def chosen(name: str | None) -> None:
+            name = (name or "").strip()
+            if not name:
+                return
+            data = view_to_json(self.view)
+            self.named_views[name] = data
+            self.run_worker(lambda: self._write_setting(save_named_view, name, data), thread=True,
+                            group="views-save", description="Saving the view", exit_on_error=False)
+            self.notify(f"View saved as {printable(name)} (V or ctrl+p picks it)", timeout=3)
+
+        self.app.push_screen(PromptScreen("Save this view as", "", "a name; the same name replaces that view"),
+                             chosen)
+
+    def action_pick_view(self) -> None:
+        from .prompt import PickScreen
+
+        choices = [(AUTOMATIC_VIEW, "reset to automatic (every run, columns that vary, no grouping)")]
+        choices += [(f"view:{name}", printable(name)) for name in sorted(self.named_views)]
+        self.app.push_screen(PickScreen("Views", choices, "enter picks; S saves the current view under a name"),
+                             self._view_chosen)
+
+    def _view_chosen(self, choice: str | None) -> None:
+        if choice == AUTOMATIC_VIEW:
+            self.use_view(None)
+        elif choice is not None and choice.startswith("view:"):
+            self.use_view(choice[len("view:"):])
+
+    def use_view(self, name: str | None) -> None:
+        """Show the named view, or (None) the automatic one."""
+        if name is None:
+            self._apply_view({}, "View reset to automatic")
+        elif name in self.named_views:
+            self._apply_view(self.named_views[name], f"View {printable(name)}")
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """Extra command palette entries: each saved view, and the automatic one."""
+        commands: list[tuple[str, str, Callable[[], object]]] = [
+            ("View: reset to automatic", "Every run, unsorted, columns that vary, no grouping",
+             lambda: self.use_view(None))]
+        for name in sorted(self.named_views):
+            commands.append((f"View: {printable(name)}", "A view you saved (S)",
+                             lambda name=name: self.use_view(name)))  # type: ignore[misc]
+        return commands
