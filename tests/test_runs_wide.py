@@ -14,6 +14,7 @@ import pandas as pd
 
 import store
 from tests.app_helpers import demo_app, settle, table_lines
+from tui.shaping import columns as column_rules
 from tui.shaping import runs_view
 from tui.shaping.runs_view import RunsView, varying
 from tui.widgets.runs_table import RunsTable
@@ -25,7 +26,7 @@ def wide_frame() -> pd.DataFrame:
         "status": ["finished"] * 3, "created": [1.0, 2.0, 3.0], "ended": [2.0, 3.0, 4.0], "duration": [1.0] * 3,
         "metrics.loss": np.array([0.1, 0.2, np.nan]),
     }
-    for i in range(runs_view.WIDE_FRAME + 100):
+    for i in range(column_rules.WIDE_FRAME + 100):
         kind = i % 4  # lists and dicts reach the frame as text (see store/frame.py)
         if kind == 0:
             columns[f"params.same{i}"] = np.array([1, 1, None], dtype=object)  # constant where present
@@ -42,7 +43,8 @@ def test_the_wide_path_keeps_the_same_columns_as_the_tall_path(monkeypatch) -> N
     frame = wide_frame()
     keys = [c for c in frame.columns if c != "run_id"]
     wide = varying(frame, keys)
-    monkeypatch.setattr(runs_view, "WIDE_FRAME", 10**9)  # force the pandas path
+    monkeypatch.setattr(column_rules, "WIDE_FRAME", 10**9)  # force the pandas path
+    monkeypatch.setattr(runs_view, "WIDE_FRAME", 10**9)
     tall = varying(frame, keys)
     assert wide == tall
     assert "params.vary1" in wide and "params.only2" in wide and "params.lists3" in wide
@@ -54,6 +56,7 @@ def test_numeric_columns_are_decided_the_same_on_wide_frames(monkeypatch) -> Non
     wide = RunsView(frame=frame)
     assert [c.numeric for c in wide.columns if c.key == "params.vary1"] == [True]
     assert [c.numeric for c in wide.columns if c.key == "params.only2"] == [False]
+    monkeypatch.setattr(column_rules, "WIDE_FRAME", 10**9)
     monkeypatch.setattr(runs_view, "WIDE_FRAME", 10**9)
     tall = RunsView(frame=frame)
     assert [(c.key, c.numeric, c.width) for c in wide.columns] == [(c.key, c.numeric, c.width) for c in tall.columns]

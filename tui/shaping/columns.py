@@ -1,0 +1,217 @@
+"""What the runs table's columns are: their kinds and labels, their order, the user's column
+choice, and which columns vary over a set of runs.
+
+Plain code the runs view, the scripts (`tracktui ls`) and the grouping share; it imports
+neither Textual nor Rich.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .formatting import is_missing
+from .sanitize import printable
+
+PARENT_COLUMNS = ("parent", "tags.mlflow.parentRunId")
+"""Where a run's parent lives (as `grouping.PARENT_COLUMNS`, which imports this module)."""
+
+LEAD = ("status", "name")
+"""Always first; then metrics, params, tags (what a run did before what it was given, as MLflow orders them)."""
+TRAIL = ("experiment", "created", "duration")
+BASE_SHOWN = LEAD + TRAIL
+EXTRAS = ("run_id", "ended", "host", "user", "reason")
+"""Columns shown only when the user picks them."""
+KIND_ORDER = {"metric": 0, "param": 1, "tag": 2}
+KIND_PREFIX = {"metric": "m:", "param": "p:", "tag": "t:"}
+"""Put before a label shared by a metric, a param or a tag (or a base column), so headers tell
+them apart without colour (NO_COLOR, 16-colour terminals)."""
+LABELS = {"status": "status", "name": "name", "experiment": "experiment", "created": "created",
+          "duration": "duration", "run_id": "run id", "ended": "ended", "host": "host", "user": "user",
+          "reason": "reason"}
+SPARK_WIDTH = 8
+"""Cells of the sparkline at the start of a metric cell, when sparklines are on."""
+MAX_WIDTH = {"name": 30, "experiment": 18, "reason": 40}
+TEXT_MAX_WIDTH = 24
+WIDTH_SAMPLE = 2000
+SHORT_FRAME = 2000
+"""Up to this many runs, a wide frame's columns are sized and checked on plain lists."""
+WIDE_FRAME = 500
+"""From this many columns on, a pandas call per column costs more than plain lists."""
+
+
+@dataclass
+class Column:
+    key: str
+    """The frame column it shows."""
+    label: str
+    width: int
+    numeric: bool
+    kind: str
+    """'base', 'param', 'metric' or 'tag' — the header is styled by kind."""
+
+
+def column_kind(key: str) -> str:
+    for prefix, kind in (("params.", "param"), ("metrics.", "metric"), ("tags.", "tag")):
+        if key.startswith(prefix):
+            return kind
+    return "base"
+
+
+def column_label(key: str) -> str:
+    """The plain label: the name without its group; see `column_labels` for the one shown."""
+    kind = column_kind(key)
+    return LABELS.get(key, key) if kind == "base" else printable(key.split(".", 1)[1])
+
+
+def column_labels(keys: Sequence[str], metric_stat: str = "last") -> dict[str, str]:
+    """Header labels for these columns.
+
+    A name two groups share (`lr` as a param and as a logged metric) gets a prefix on each
+    (`p:lr`, `m:lr`); metric columns say which value they show unless it is the last one
+    (`mse (min)`).
+    """
+    kinds: dict[str, set[str]] = {name: {"base"} for name in LABELS.values()}
+    for key in keys:
+        kind = column_kind(key)
+        if kind != "base":
+            kinds.setdefault(key.split(".", 1)[1], set()).add(kind)
+    labels = {}
+    for key in keys:
+        kind = column_kind(key)
+        label = column_label(key)
+        if kind != "base":
+            if len(kinds[key.split(".", 1)[1]]) > 1:
+                label = KIND_PREFIX[kind] + label
+            if kind == "metric" and metric_stat != "last":
+                label = f"{label} ({metric_stat})"
+        labels[key] = label
+    return labels
+
+
+def data_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns a user may pick from, in the default order: status, name, metrics, params, tags, the rest."""
+    rest = [c for c in frame.columns if column_kind(c) != "base"]
+    rest.sort(key=lambda c: KIND_ORDER[column_kind(c)])  # stable: the store's order within a group
+    extras = [c for c in EXTRAS if c in frame.columns]
+    return [*LEAD, *rest, *TRAIL, *extras]
+
+
+def ordered(default: Sequence[str], order: Sequence[str]) -> list[str]:
+    """`default` rearranged as the user ordered columns; columns the order does not know keep their place.
+
+    A column new since the user moved columns (a metric logged later, another experiment's
+    param) goes right after the column it follows by default, so it is not pushed to the end.
+    """
+    if not order:
+        return list(default)
+    present = set(default)
+    result = [c for c in order if c in present]
+    placed = set(result)
+    for index, key in enumerate(default):
+        if key in placed:
+            continue
+        after = next((default[i] for i in range(index - 1, -1, -1) if default[i] in placed), None)
+        result.insert(result.index(after) + 1 if after is not None else 0, key)
+        placed.add(key)
+    return result
+
+
+@dataclass
+class ColumnChoice:
+    """What the user changed in the column picker, and nothing more.
+
+    Everything not named here stays automatic: shown when it varies. Saving the whole set
+    of columns shown at one moment would hide, for good, every column that appears later.
+    """
+
+    shown: set[str] = field(default_factory=set)
+    """Shown even when they do not vary."""
+    hidden: set[str] = field(default_factory=set)
+    order: list[str] = field(default_factory=list)
+    """The picker's order once the user moved a column; empty for the default order."""
+
+    @property
+    def is_automatic(self) -> bool:
+        return not (self.shown or self.hidden or self.order)
+
+    def key(self) -> tuple[Any, ...]:
+        return (frozenset(self.shown), frozenset(self.hidden), tuple(self.order))
+
+    def copy(self) -> ColumnChoice:
+        return ColumnChoice(set(self.shown), set(self.hidden), list(self.order))
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {"shown": sorted(self.shown), "hidden": sorted(self.hidden), "order": list(self.order)}
+
+    @classmethod
+    def from_json(cls, data: object) -> ColumnChoice:
+        """Tolerant: a hand-edited or damaged entry gives what can be read of it."""
+        if not isinstance(data, dict):
+            return cls()
+
+        def strings(name: str) -> list[str]:
+            value = data.get(name)
+            return [str(v) for v in value] if isinstance(value, list) else []
+
+        return cls(set(strings("shown")), set(strings("hidden")), strings("order"))
+
+    def after_picker(self, before: Sequence[tuple[str, bool]], after: Sequence[tuple[str, bool]]) -> ColumnChoice:
+        """This choice plus what the user changed in the picker: `before` and `after` are (column, shown) rows."""
+        was_shown = {key for key, shown in before if shown}
+        new = self.copy()
+        for key, shown in after:
+            if shown and key not in was_shown:
+                new.shown.add(key)
+                new.hidden.discard(key)
+            elif not shown and key in was_shown:
+                new.hidden.add(key)
+                new.shown.discard(key)
+        if [key for key, _ in after] != [key for key, _ in before]:
+            new.order = [key for key, _ in after]
+        return new
+
+
+def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
+    """The columns worth showing for these rows.
+
+    A column empty in every row goes. A param, metric, tag or the experiment also goes when
+    two or more rows have it and they all agree: a param only one experiment has, constant
+    within it, says nothing the experiment column does not. One run with a metric nobody
+    else has keeps it: that is news, not noise.
+
+    A short, wide frame (a few runs with 10,000 params) is checked on plain lists, since a
+    pandas call per column would take seconds; a tall one (100,000 runs) with pandas.
+    """
+    if len(frame) == 0:
+        return list(keys)
+    checked = [k for k in keys if (k in frame.columns and column_kind(k) != "base") or k == "experiment"]
+    if len(frame) <= SHORT_FRAME and len(checked) > WIDE_FRAME:
+        values = dict(zip(checked, frame[checked].to_numpy(dtype=object).T))
+        dropped = set()
+        for key, column in values.items():
+            seen = [v for v in column if not is_missing(v)]
+            if not seen or (len(seen) >= 2 and _distinct(seen) <= 1):
+                dropped.add(key)
+        return [k for k in keys if k not in dropped]
+    kept = []
+    for key in keys:
+        if (key in frame.columns and column_kind(key) != "base") or key == "experiment":
+            col = frame[key]
+            present = int(col.notna().sum())
+            if present == 0:
+                continue
+            if present >= 2 and col.nunique(dropna=True) <= 1:
+                continue
+        kept.append(key)
+    return kept
+
+
+def _distinct(values: list[Any]) -> int:
+    try:
+        return len(set(values))
+    except TypeError:  # lists or dicts as values
+        return len({repr(v) for v in values})
