@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from tui.shaping.column_stats import apply_column_stats, source_stat
+from tui.shaping.columns import ColumnChoice
 from tui.shaping.grouped_view import group_cell, group_rows
-from tui.shaping.runs_view import ColumnChoice, RunsView
+from tui.shaping.runs_view import RunsView
 from tui.shaping.saved_views import apply_view_json, view_to_json
 from tui.shaping.tags_text import common_tags, format_tags, parse_tags
 

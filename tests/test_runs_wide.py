@@ -16,7 +16,8 @@ import store
 from tests.app_helpers import demo_app, settle, table_lines
 from tui.shaping import columns as column_rules
 from tui.shaping import runs_view
-from tui.shaping.runs_view import RunsView, varying
+from tui.shaping.columns import varying
+from tui.shaping.runs_view import RunsView
 from tui.widgets.runs_table import RunsTable
 
 

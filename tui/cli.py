@@ -230,7 +230,8 @@ def ls(argv: list[str]) -> int:
     from rich.measure import Measurement
     from rich.text import Text
 
-    from .shaping.runs_view import BASE_SHOWN, RunsView
+    from .shaping.columns import BASE_SHOWN
+    from .shaping.runs_view import RunsView
 
     keys, left_out = cap_columns(keys)
     # The view only ever sees the columns printed: measuring 10,000 columns it would then

@@ -18,10 +18,11 @@ from typing import IO, Any
 
 import pandas as pd
 
+from .shaping.columns import column_label
 from .shaping.filter_expr import FilterError, parse_filter, resolve_field, status_hint
 from .shaping.formatting import format_value
 from .shaping.grouping import COUNT, Groups, aggregate_column, group_runs, resolve_group_keys, sort_by_keys
-from .shaping.runs_view import RunsView, column_label
+from .shaping.runs_view import RunsView
 from .shaping.sanitize import printable
 
 GROUP_STATS = ("mean", "std", "min", "max")

@@ -20,8 +20,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from store import RunDetail, RunStore
 
+from .shaping.columns import ColumnChoice
 from .shaping.curves import ChartsResult
-from .shaping.runs_view import ColumnChoice, RunsView, ViewSettings
+from .shaping.runs_view import RunsView, ViewSettings
 from .shaping.scatter import ScatterData
 
 if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports none of them

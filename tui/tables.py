@@ -16,8 +16,9 @@ import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
+from .shaping.columns import column_kind, data_columns, varying
 from .shaping.formatting import format_timestamp, is_missing
-from .shaping.runs_view import RunsView, column_kind, data_columns, varying
+from .shaping.runs_view import RunsView
 from .shaping.sanitize import printable
 from .shaping.status import status_look
 

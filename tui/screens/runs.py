@@ -23,8 +23,9 @@ from ..messages import (
     ViewSettingsChanged,
 )
 from ..session import Session
+from ..shaping.columns import ColumnChoice
 from ..shaping.filter_expr import FilterError
-from ..shaping.runs_view import ColumnChoice, RunsView
+from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
 from ..widgets.runs_table import RunsTable
 from .runs_open import OpenActions

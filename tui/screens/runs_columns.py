@@ -20,7 +20,7 @@ from ..messages import (
 )
 from ..settings import load_column_views, load_views, save_column_views
 from ..shaping.column_stats import COLUMN_STATS
-from ..shaping.runs_view import EXTRAS, SPARK_WIDTH, ColumnChoice, column_label
+from ..shaping.columns import EXTRAS, SPARK_WIDTH, ColumnChoice, column_label
 from ..shaping.sanitize import printable
 from ..shaping.spark_cells import spark_cells
 from ..widgets.runs_table import RunsTable

@@ -18,8 +18,9 @@ from store.base import METRIC_STATS
 from ..messages import ReloadRequested, ViewsLoaded
 from ..session import Session
 from ..settings import save_last_view, save_named_view
+from ..shaping.columns import ColumnChoice
 from ..shaping.filter_expr import FilterError
-from ..shaping.runs_view import ColumnChoice, ViewSettings
+from ..shaping.runs_view import ViewSettings
 from ..shaping.sanitize import printable
 from ..shaping.saved_views import apply_view_json, view_to_json
 from .runs_grouping import GroupingActions

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .formatting import is_missing
@@ -215,3 +216,37 @@ def _distinct(values: list[Any]) -> int:
         return len(set(values))
     except TypeError:  # lists or dicts as values
         return len({repr(v) for v in values})
+
+
+def column_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A short, wide frame split into its columns at once (a pandas lookup per column of
+    10,000 would cost seconds); numbers and flags keep their types."""
+    arrays = dict(zip(frame.columns, frame.to_numpy(dtype=object).T))
+    for name, dtype in zip(frame.columns, frame.dtypes):
+        if dtype.kind in "biuf":
+            arrays[name] = arrays[name].astype(dtype)
+    return arrays
+
+
+def holds_numbers(values: np.ndarray) -> bool:
+    """Whether a column is all numbers (flags are not), so the table right-aligns it."""
+    if values.dtype.kind == "b":
+        return False
+    if values.dtype.kind in "iuf":
+        return True
+    present = [v for v in values if not is_missing(v)]
+    return bool(present) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
+
+
+def sort_positions(frame: pd.DataFrame, key: str, descending: bool) -> np.ndarray:
+    """Row positions sorted by one column: numbers as numbers, missing values last, stable."""
+    col = frame[key]
+    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+        numeric = pd.to_numeric(col, errors="coerce")
+        present = col.notna()
+        if present.any() and numeric[present].notna().all() and not col[present].map(lambda v: type(v) is bool).all():
+            col = numeric
+        else:
+            col = col.where(~present, col.astype(str).str.lower())
+    ordered = col.reset_index(drop=True).sort_values(ascending=not descending, kind="stable", na_position="last")
+    return ordered.index.to_numpy()

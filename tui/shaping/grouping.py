@@ -19,10 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .columns import sort_positions
 from .diff import Direction, effective_direction
 from .filter_expr import FilterError, resolve_field
 from .formatting import format_value, is_missing
-from .runs_view import sort_positions
 from .sanitize import printable
 
 AGGREGATES = ("mean", "std", "min", "max", "median")

@@ -16,51 +16,35 @@ import pandas as pd
 
 from store.system_metrics import is_system_metric
 
-from .columns import (  # noqa: F401 (also re-exported: the screens and scripts import them from here)
+from .columns import (
     BASE_SHOWN,
     EXTRAS,
-    KIND_ORDER,
-    KIND_PREFIX,
-    LABELS,
-    LEAD,
     MAX_WIDTH,
     PARENT_COLUMNS,
     SHORT_FRAME,
     SPARK_WIDTH,
     TEXT_MAX_WIDTH,
-    TRAIL,
     WIDE_FRAME,
     WIDTH_SAMPLE,
     Column,
     ColumnChoice,
+    column_arrays,
     column_kind,
     column_label,
     column_labels,
     data_columns,
+    holds_numbers,
     ordered,
+    sort_positions,
     varying,
 )
 from .filter_expr import Filter, FilterError, parse_filter, status_hint
-from .formatting import cell_width, format_ago, format_duration, format_value, is_missing
+from .formatting import cell_width, format_ago, format_duration, format_value
 from .sanitize import printable
 from .status import STATUS_GLYPHS
 
 if TYPE_CHECKING:
     from .grouped_view import GroupedRows
-
-
-def sort_positions(frame: pd.DataFrame, key: str, descending: bool) -> np.ndarray:
-    """Row positions sorted by one column: numbers as numbers, missing values last, stable."""
-    col = frame[key]
-    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
-        numeric = pd.to_numeric(col, errors="coerce")
-        present = col.notna()
-        if present.any() and numeric[present].notna().all() and not col[present].map(lambda v: type(v) is bool).all():
-            col = numeric
-        else:
-            col = col.where(~present, col.astype(str).str.lower())
-    ordered = col.reset_index(drop=True).sort_values(ascending=not descending, kind="stable", na_position="last")
-    return ordered.index.to_numpy()
 
 
 @dataclass(frozen=True)
@@ -421,27 +405,13 @@ class RunsView:
     def _is_numeric(self, key: str) -> bool:
         if key in ("created", "duration", "ended"):
             return True
-        if key not in self.frame.columns:
-            return False
-        values = self._values(key)
-        if values.dtype.kind == "b":
-            return False
-        if values.dtype.kind in "iuf":
-            return True
-        present = [v for v in values if not is_missing(v)]
-        return bool(present) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present)
+        return key in self.frame.columns and holds_numbers(self._values(key))
 
     def _values(self, key: str) -> np.ndarray:
-        """A column's values. A short, wide frame is split into columns once (a pandas lookup per
-        column of 10,000 would cost seconds); other frames are asked per column."""
-        frame = self.frame
-        if len(frame) > SHORT_FRAME or len(frame.columns) <= WIDE_FRAME:
-            return frame[key].to_numpy()
+        if len(self.frame) > SHORT_FRAME or len(self.frame.columns) <= WIDE_FRAME:
+            return self.frame[key].to_numpy()
         if not self._arrays:
-            self._arrays = dict(zip(frame.columns, frame.to_numpy(dtype=object).T))
-            for name, dtype in zip(frame.columns, frame.dtypes):  # keep numbers and flags typed
-                if dtype.kind in "biuf":
-                    self._arrays[name] = self._arrays[name].astype(dtype)
+            self._arrays = column_arrays(self.frame)
         return self._arrays[key]
 
     def _width(self, key: str) -> int:

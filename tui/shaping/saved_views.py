@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from .column_stats import COLUMN_STATS
+from .columns import ColumnChoice
 from .grouped_view import GROUP_STATS
-from .runs_view import ColumnChoice, RunsView
+from .runs_view import RunsView
 
 AUTOMATIC: dict[str, Any] = {}
 """The view with nothing chosen: every run, unsorted, columns that vary, no grouping (or by parent)."""

@@ -22,7 +22,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..shaping.runs_view import SPARK_WIDTH, Column, RunsView
+from ..shaping.columns import SPARK_WIDTH, Column
+from ..shaping.runs_view import RunsView
 
 FIXED_COLUMNS = 2
 """The mark gutter and the first two columns (status, name) stay put when the table scrolls sideways."""
