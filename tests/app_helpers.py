@@ -63,3 +63,12 @@ def shown_names(app: TrackApp) -> list[str]:
     table = app.screen.query_one(RunsTable)
     view = table.view
     return [str(view.frame.at[int(p), "name"]) for p in view.positions]
+
+
+def table(app: TrackApp) -> RunsTable:
+    return app.screen.query_one(RunsTable)
+
+
+def move_to_column(app: TrackApp, key: str) -> None:
+    keys = [c.key for c in table(app).view.columns]
+    table(app).cursor_column = keys.index(key)

@@ -7,15 +7,8 @@ from pathlib import Path
 import pytest
 
 import store
-from tests.app_helpers import demo_app, demo_store, settle
+from tests.app_helpers import demo_app, settle
 from tui.widgets.runs_table import RunsTable
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return demo_store(tmp_path / "demo")
 
 
 def table(app) -> RunsTable:  # type: ignore[no-untyped-def]

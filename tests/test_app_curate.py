@@ -8,20 +8,13 @@ import pytest
 from textual.widgets import Markdown
 
 import store
-from tests.app_helpers import demo_app, demo_store, screen_text, settle, shown_names
+from tests.app_helpers import demo_app, screen_text, settle, shown_names
 from tests.live_writer import live_writer
 from tests.mlflow_fixtures import tree_snapshot, unpack
 from tui.screens.detail import DetailScreen
 from tui.screens.prompt import PromptScreen
 from tui.screens.runs import RunsScreen
 from tui.widgets.runs_table import RunsTable
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return demo_store(tmp_path / "demo")
 
 
 def table(app) -> RunsTable:  # type: ignore[no-untyped-def]

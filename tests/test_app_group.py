@@ -7,27 +7,13 @@ from pathlib import Path
 import pytest
 
 import store
-from tests.app_helpers import demo_app, demo_store, screen_text, settle, shown_names, table_lines
-from tui.widgets.runs_table import RunsTable
+from tests.app_helpers import demo_app, move_to_column, screen_text, settle, shown_names, table, table_lines
 
 IRIS = "experiment=iris-classification"
 POLY = "experiment=poly-regression"
 
 
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return demo_store(tmp_path / "demo")
 
-
-def table(app) -> RunsTable:  # type: ignore[no-untyped-def]
-    return app.screen.query_one(RunsTable)
-
-
-def move_to_column(app, key: str) -> None:  # type: ignore[no-untyped-def]
-    keys = [c.key for c in table(app).view.columns]
-    table(app).cursor_column = keys.index(key)
 
 
 def line_with(app, text: str) -> str:  # type: ignore[no-untyped-def]

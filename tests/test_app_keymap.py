@@ -7,19 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_helpers import demo_app, demo_store, screen_text, settle
+from tests.app_helpers import demo_app, screen_text, settle
 from tui.app import TrackApp
 from tui.screens.charts import ChartsScreen
 from tui.screens.columns import ColumnList, ColumnsScreen
 from tui.screens.runs import RunsScreen
 from tui.widgets.runs_table import RunsTable
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return demo_store(tmp_path / "demo")
 
 
 def write_keymap(root: Path, text: str) -> None:

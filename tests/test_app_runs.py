@@ -13,7 +13,16 @@ import pytest
 from textual.widgets import Input
 
 import store
-from tests.app_helpers import NOW, demo_app, demo_store, screen_text, settle, shown_names, table_lines
+from tests.app_helpers import (
+    NOW,
+    demo_app,
+    move_to_column,
+    screen_text,
+    settle,
+    shown_names,
+    table,
+    table_lines,
+)
 from tests.children import REPO
 from tui.cli import main as cli_main
 from tui.screens.detail import DetailScreen
@@ -23,20 +32,7 @@ from tui.widgets.runs_table import RunsTable
 POLY = ["degree-1", "degree-2", "degree-3", "degree-10"]
 
 
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return demo_store(tmp_path / "demo")
 
-
-def table(app) -> RunsTable:  # type: ignore[no-untyped-def]
-    return app.screen.query_one(RunsTable)
-
-
-def move_to_column(app, key: str) -> None:  # type: ignore[no-untyped-def]
-    keys = [c.key for c in table(app).view.columns]
-    table(app).cursor_column = keys.index(key)
 
 
 async def test_table_shows_runs_with_status_and_counts(demo: Path) -> None:

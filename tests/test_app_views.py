@@ -6,28 +6,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from tests.app_helpers import demo_app, demo_store, screen_text, settle, shown_names, table_lines
+from tests.app_helpers import demo_app, move_to_column, screen_text, settle, shown_names, table_lines
 from tests.mlflow_fixtures import tree_snapshot
 from tui.screens.prompt import PickScreen
 from tui.widgets.runs_table import RunsTable
 
 
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return demo_store(tmp_path / "demo")
-
-
 def table(app) -> RunsTable:  # type: ignore[no-untyped-def]
     return app.runs_screen.query_one(RunsTable)
 
-
-def move_to_column(app, key: str) -> None:  # type: ignore[no-untyped-def]
-    keys = [c.key for c in table(app).view.columns]
-    table(app).cursor_column = keys.index(key)
 
 
 async def test_last_view_comes_back_after_a_restart(demo: Path, tmp_path: Path) -> None:

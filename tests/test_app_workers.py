@@ -8,17 +8,11 @@ from typing import Any
 import pytest
 from textual.worker import WorkerFailed
 
-from tests.app_helpers import demo_app, demo_store, settle
+from tests.app_helpers import demo_app, settle
 from tui.screens.detail import DetailScreen
 
 HOSTILE = "disk gone \x1b[31m[bold red]boom[/]\nsecond line"
 
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return demo_store(tmp_path / "demo")
 
 
 async def settle_failing(pilot: Any) -> None:

@@ -18,12 +18,6 @@ from tui.widgets.lazy_text import LazyText
 from tui.widgets.runs_table import RunsTable
 
 
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return demo_store(tmp_path / "demo")
-
-
 def current_run(app: Any) -> str | None:
     return app.screen.query_one(RunsTable).current_run
 

@@ -9,18 +9,11 @@ import pytest
 from textual.pilot import Pilot
 
 import store
-from tests.app_helpers import demo_app, demo_store, screen_text, settle
+from tests.app_helpers import demo_app, screen_text, settle
 from tui.app import TrackApp
 from tui.screens.media import MediaScreen
 from tui.widgets.media_pane import MediaPane
 from tui.widgets.runs_table import RunsTable
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return demo_store(tmp_path / "demo")
 
 
 def _ids(app: TrackApp, *names: str) -> list[str]:

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-from tests.app_helpers import demo_app, demo_store, screen_text, settle
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return demo_store(tmp_path / "demo")
+from tests.app_helpers import demo_app, screen_text, settle
 
 
 async def test_footer_fits_80_columns_most_used_keys_first(demo: Path) -> None:

@@ -8,20 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual import events
 from textual.keys import _character_to_key
 
-from tests.app_helpers import demo_app, demo_store, settle
+from tests.app_helpers import demo_app, settle
 from tui.screens.detail import DetailScreen
 from tui.widgets.runs_table import RunsTable
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return demo_store(tmp_path / "demo")
 
 
 async def burst(pilot, *keys: str) -> None:  # type: ignore[no-untyped-def]

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from textual.widgets import Input
 
 import store
-from tests.app_helpers import demo_app, demo_store, screen_text, settle, shown_names
+from tests.app_helpers import demo_app, screen_text, settle, shown_names
 from tests.live_writer import live_writer
 from tui.widgets.runs_table import RunsTable
-
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return demo_store(tmp_path / "demo")
 
 
 async def test_field_filter_holds_through_three_live_refreshes(demo: Path) -> None:

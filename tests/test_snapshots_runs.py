@@ -10,16 +10,10 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from tests.app_helpers import demo_app, demo_store, settle
+from tests.app_helpers import demo_app, settle
 
 SIZES = [(80, 24), (120, 40)]
 
-
-@pytest.fixture
-def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    return demo_store(tmp_path / "demo")
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
