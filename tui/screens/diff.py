@@ -67,15 +67,16 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
     CSS_PATH = "diff.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", id="diff.close", tooltip="Back to the runs"),
-        Binding("d", "toggle_only_diff", "Only diffs", id="diff.only_diff",
+        Binding("d", "toggle_only_diff", "Diffs", id="diff.only_diff",
                 tooltip="Show only the rows whose values differ, or all rows"),
-        Binding("f", "flip_direction", "Flip better", id="diff.flip",
+        Binding("f", "flip_direction", "Flip", id="diff.flip",
                 tooltip="Flip whether lower or higher is better for the metric under the cursor"),
         Binding("m", "cycle_mode", "Compact", id="diff.mode",
                 tooltip="Cells show values and deltas, values only, or deltas only (compact: more runs fit)"),
         Binding("x", "export", "Export", id="diff.export",
                 tooltip="Write the diff as Markdown and CSV (asks where; the current folder by default) "
                         "and copy the Markdown"),
+        Binding("question_mark", "app.help", "Keys", id="diff.help", tooltip="Every key of this screen"),
     ]
 
     def __init__(self, store: RunStore, run_ids: list[str], *, name: str | None = None,
