@@ -42,31 +42,33 @@ def can_curate(store: RunStore) -> bool:
     return store.kind == "tracktui"
 
 
-def run_folder(root: Path, run_id: str) -> Path:
-    """`<root>/<experiment-folder>/<run_id>` of a run that is not in the trash."""
+def _search(folder: Path, run_id: str) -> Path | None:
+    """`<folder>/<experiment-folder>/<run_id>` if some experiment holds it (hidden folders skipped)."""
     try:
-        experiments = [e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")]
+        experiments = [e for e in os.scandir(folder) if e.is_dir() and not e.name.startswith(".")]
     except OSError:
-        experiments = []
+        return None
     for exp in experiments:
         candidate = Path(exp.path) / run_id
         if candidate.is_dir():
             return candidate
-    raise RunNotFoundError(f"no run {run_id!r} in {root}")
+    return None
+
+
+def run_folder(root: Path, run_id: str) -> Path:
+    """`<root>/<experiment-folder>/<run_id>` of a run that is not in the trash."""
+    found = _search(root, run_id)
+    if found is None:
+        raise RunNotFoundError(f"no run {run_id!r} in {root}")
+    return found
 
 
 def trashed_folder(root: Path, run_id: str) -> Path:
     """`<root>/.trash/<experiment-folder>/<run_id>` of a deleted run."""
-    trash = root / fmt.TRASH_DIR
-    try:
-        experiments = [e for e in os.scandir(trash) if e.is_dir() and not e.name.startswith(".")]
-    except OSError:
-        experiments = []
-    for exp in experiments:
-        candidate = Path(exp.path) / run_id
-        if candidate.is_dir():
-            return candidate
-    raise RunNotFoundError(f"no deleted run {run_id!r} in {root}; `tracktui ls --deleted {root}` lists them")
+    found = _search(root / fmt.TRASH_DIR, run_id)
+    if found is None:
+        raise RunNotFoundError(f"no deleted run {run_id!r} in {root}; `tracktui ls --deleted {root}` lists them")
+    return found
 
 
 def live_writer(run_path: Path) -> str | None:
