@@ -74,6 +74,10 @@ def test_writes_are_fsynced_soon_after_not_while_the_script_waits(tmp_path: Path
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     sync_now = durable.sync_now
     monkeypatch.setattr(durable, "sync_now", lambda: None)  # the thread's syncs, not the test's
+    if durable._thread is not None:  # an earlier test's thread may be inside the real sync_now: let it end
+        durable._wake.set()
+        durable._thread.join()
+        durable._wake.clear()
     store.start_run(experiment="e", root=tmp_path / "s", system_metrics_interval=0).finish()  # makes the store
     sync_now()
     synced: list[int] = []
