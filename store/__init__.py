@@ -11,6 +11,7 @@ This package never imports `tui` (nor textual or rich); the app reads through `o
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -155,13 +156,18 @@ def finish(status: str = "finished") -> None:
     _active().finish(status)
 
 
-def open_store(path: str | os.PathLike[str] | None = None, include_deleted: bool = False) -> RunStore:
-    """A reader for the store at `path`: tracktui's own format or an MLflow store.
+def open_store(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+               include_deleted: bool = False, progress: Callable[[str], None] | None = None) -> RunStore:
+    """A reader for the store at `path`: tracktui's own format, an MLflow store, or the runs
+    other tools wrote (DVCLive, Lightning CSV, trainer_state.json, trackio; see store/readers/).
 
+    A list of paths (and URLs) gives one table of them all, with a `source` column; a folder
+    that holds several stores is searched for them (bounded; `progress` hears how far it got).
     `include_deleted` also lists deleted runs: MLflow's (kept until its garbage collection)
     and those in a tracktui store's trash (`store.curate.delete`), with status `deleted`.
     Raises `NotAStoreError` (with what was expected) for anything else.
     """
     from .detect import open_any
 
-    return open_any(resolve_root(path) if path is None else path, include_deleted=include_deleted)
+    return open_any(resolve_root(path) if path is None else path, include_deleted=include_deleted,
+                    progress=progress)

@@ -63,6 +63,8 @@ class RunRecord(_RunRecordFields, total=False):
 
     parent: str | None
     """The run this one was started under (`tracktui run`), if any."""
+    source: str
+    """Which store a run comes from, when several are open in one table (`store/multi.py`)."""
     system_tags: dict[str, str]
     experiment_id: str | None
     deleted: bool
@@ -113,7 +115,7 @@ class RunDetail:
         """
         from .media import read_media, read_mlflow_images
 
-        if self.store is not None and self.store.kind == "tracktui" and self.artifacts_dir is not None:
+        if self.store is not None and self.store.kind_of(self.run_id) == "tracktui" and self.artifacts_dir is not None:
             return read_media(self.artifacts_dir.parent)
         return read_mlflow_images(self.artifacts_dir) if self.artifacts_dir is not None else {}
 
@@ -209,6 +211,10 @@ class RunStore(abc.ABC):
         for rec in self.records():
             counts[rec.get("experiment") or ""] = counts.get(rec.get("experiment") or "", 0) + 1
         return dict(sorted(counts.items()))
+
+    def kind_of(self, run_id: str) -> str:
+        """The kind of store a run comes from (several kinds share one table in `store/multi.py`)."""
+        return self.kind
 
     def status_of(self, record: RunRecord) -> str:
         return self._statuses.get(record["run_id"]) or record.get("status") or "damaged"

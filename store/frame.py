@@ -36,8 +36,10 @@ def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecor
     metrics: dict[str, Any] = {}
     tags: dict[str, list[Any]] = {}
     parents: list[Any] = [None] * n
+    sources: list[Any] = [None] * n
     for i, rec in enumerate(records):
         parents[i] = rec.get("parent") or (rec.get("system_tags") or {}).get("mlflow.parentRunId")
+        sources[i] = rec.get("source")
         for col in ("run_id", "experiment", "name", "created", "ended", "host", "user", "reason", "heartbeat"):
             base[col][i] = rec.get(col)
         base["status"][i] = status_of(rec)
@@ -63,8 +65,11 @@ def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecor
     heartbeat = np.array([np.nan if v is None else v for v in base.pop("heartbeat")], dtype=float)
     # A crashed run never wrote `ended`; its last heartbeat is when it was last seen alive.
     duration = np.where(np.isnan(ended), heartbeat, ended) - created
-    columns: dict[str, Any] = {
-        "run_id": base["run_id"], "experiment": base["experiment"], "name": base["name"],
+    columns: dict[str, Any] = {"run_id": base["run_id"]}
+    if any(sources):  # several stores in one table (store/multi.py)
+        columns["source"] = _objects(sources)
+    columns |= {
+        "experiment": base["experiment"], "name": base["name"],
         "status": base["status"], "created": created, "ended": ended, "duration": duration,
     }
     # object arrays keep ints as ints: pandas would turn [30, None] into [30.0, nan]
