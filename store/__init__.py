@@ -157,7 +157,7 @@ def finish(status: str = "finished") -> None:
 
 
 def open_store(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
-               include_deleted: bool = False, progress: Callable[[str], None] | None = None) -> RunStore:
+               include_deleted: bool = False, progress: Callable[[str], object] | None = None) -> RunStore:
     """A reader for the store at `path`: tracktui's own format, an MLflow store, or the runs
     other tools wrote (DVCLive, Lightning CSV, trainer_state.json, trackio; see store/readers/).
 

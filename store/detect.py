@@ -30,7 +30,7 @@ EXPECTED = (
 
 
 def open_any(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], include_deleted: bool = False,
-             progress: Callable[[str], None] | None = None) -> RunStore:
+             progress: Callable[[str], object] | None = None) -> RunStore:
     """The reader for whatever store `path` names. `include_deleted` also lists deleted runs.
 
     A list of paths (and URLs) is one table of them all (`store/multi.py`); a folder that is

@@ -40,7 +40,7 @@ class Found:
 
 
 def find_stores(root: Path, max_depth: int = MAX_DEPTH, budget: float = TIME_BUDGET,
-                progress: Callable[[str], None] | None = None) -> Found:
+                progress: Callable[[str], object] | None = None) -> Found:
     """The stores under `root` (not `root` itself), by breadth-first search."""
     from .detect import holds_store
 

@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 from store import NotAStoreError, RunStore, open_store
 
 from .keymap import VIM_BINDINGS, load_keymap
-from .messages import ReloadRequested, StoreLoaded, StoreMissing, ViewSettingsChanged, WorkerFailed
+from .messages import ReloadRequested, StoreLoaded, StoreMissing, StoreProgress, ViewSettingsChanged, WorkerFailed
 from .screens.runs import RunsScreen
 from .session import Session
 from .settings import load_setting, save_setting
@@ -121,7 +121,8 @@ class TrackApp(App[None]):
                 self.runs_screen.post_message(StoreMissing(str(self.store_path)))
                 return
             try:
-                self._store = open_store(self.store_path, include_deleted=self.include_deleted)
+                self._store = open_store(self.store_path, include_deleted=self.include_deleted,
+                                         progress=lambda text: self.runs_screen.post_message(StoreProgress(text)))
             except NotAStoreError as exc:
                 self.runs_screen.post_message(StoreMissing(str(self.store_path), str(exc)))
                 return

@@ -23,9 +23,10 @@ DEMO_MARK = ".tracktui-demo"
 CURATE_COMMANDS = ("tag", "note", "rename", "rm", "restore", "gc")
 
 USAGE = """\
-tracktui [STORE]                         open the app on a store (default: $TRACKTUI_STORE or ./tracktui-store)
+tracktui [STORE...]                      open the app on a store (default: $TRACKTUI_STORE or ./tracktui-store);
+                                         several stores (paths, URLs) or a folder holding some: one table
 tracktui demo [DIR]                      write a demo store and open it
-tracktui ls [STORE] [--filter EXPR] [--sort KEY[,-KEY]] [--columns K,K] [--limit N] [--group KEY[,KEY]]
+tracktui ls [STORE...] [--filter EXPR] [--sort KEY[,-KEY]] [--columns K,K] [--limit N] [--group KEY[,KEY]]
             [--deleted] [--json|--csv|--tsv|--table]
                                          print the runs (a table; tab-separated lines when piped)
 tracktui tag STORE RUN KEY=VALUE... [--rm KEY]   add, change or remove tags (RUN: id, id prefix or name)
@@ -82,22 +83,61 @@ def _parser(prog: str, description: str) -> argparse.ArgumentParser:
 
 def open_app(argv: list[str]) -> int:
     parser = _parser("tracktui", "A terminal browser for ML runs.\n\n" + USAGE)
-    parser.add_argument("store", nargs="?", help="a tracktui store, an MLflow mlruns/ folder or mlflow.db")
+    parser.add_argument("store", nargs="*", help="stores: tracktui, MLflow (mlruns/, mlflow.db), DVCLive, "
+                        "Lightning CSV, trainer_state.json, trackio; or a folder holding some")
     parser.add_argument("--deleted", action="store_true", help="show deleted MLflow runs and experiments")
     args = parser.parse_args(argv)
-    path = _store_path(args.store)
+    if len(args.store) > 1:
+        return _run_app(str(_common_parent(args.store)), open_store(args.store, include_deleted=args.deleted),
+                        args.deleted)
+    arg = args.store[0] if args.store else None
+    path = _store_path(arg)
     reader = None
-    if args.store is None and not os.environ.get(STORE_ENV) and not Path(path).exists():
+    if _needs_search(path):
+        pass  # the app searches the folder in its worker and shows how far it got
+    elif arg is None and not os.environ.get(STORE_ENV) and not Path(path).exists():
         # Plain `tracktui` before the first run: the welcome says how to log one and shows it
         # as soon as it starts. Any path the user named must exist, checked below.
         pass
     else:
         reader = _open(path, args.deleted)  # a path that is not a store fails here, before the UI starts
+    return _run_app(path, reader, args.deleted)
+
+
+def _run_app(path: str, reader: RunStore | None, include_deleted: bool) -> int:
     from .app import make_app
 
-    app = make_app(str(path), store=reader, include_deleted=args.deleted)
+    app = make_app(str(path), store=reader, include_deleted=include_deleted)
     app.run()
     return app.return_code or 0
+
+
+def _common_parent(specs: list[str]) -> Path:
+    local = [os.path.abspath(os.path.expanduser(s)) for s in specs if "://" not in s]
+    try:
+        return Path(os.path.commonpath(local)) if local else Path.cwd()
+    except ValueError:
+        return Path.cwd()
+
+
+def _needs_search(path: str) -> bool:
+    """A folder that is no store itself but holds some (found within a second): the app searches it
+    whole, with progress shown; a folder holding none fails before the UI as any non-store does."""
+    from store.detect import holds_store
+    from store.discover import find_stores
+
+    local = Path(path).expanduser()
+    if "://" in path or not local.is_dir() or holds_store(local) or _is_empty_folder(local):
+        return False
+    found = find_stores(local, budget=1.0)
+    return bool(found.specs) or found.cut_short is not None
+
+
+def _open_many(specs: list[str], include_deleted: bool) -> RunStore:
+    """`ls A B ...`: one table of several stores; one store as `_open` opens it."""
+    if len(specs) > 1:
+        return open_store(specs, include_deleted=include_deleted)
+    return _open(_store_path(specs[0] if specs else None), include_deleted)
 
 
 def _store_path(arg: str | None) -> str:
@@ -172,7 +212,7 @@ def ls(argv: list[str]) -> int:
     parser = _parser("tracktui ls", "Print the runs of a store.\n\n"
                      "To a terminal: a table of what varies (at most 40 params/metrics/tags; metrics are kept first).\n"
                      "To a pipe: tab-separated lines, every column the table would show, values whole.")
-    parser.add_argument("store", nargs="?")
+    parser.add_argument("store", nargs="*", help="one or more stores, or a folder holding some")
     fmt = parser.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="one JSON object per run (JSON lines), every column")
     fmt.add_argument("--csv", action="store_true", help="CSV with a header row, every column")
@@ -187,7 +227,7 @@ def ls(argv: list[str]) -> int:
                         help="one row per group: count and metrics.<key>.mean/std/min/max; "
                              "--sort then sorts groups (a metric by its mean), --columns picks metrics")
     args = parser.parse_args(_glue_sort(argv))
-    reader = _open(_store_path(args.store), args.deleted)
+    reader = _open_many(args.store, args.deleted)
     frame = reader.runs_frame()
     from .tables import TABLE_MAX_COLUMNS, cap_columns, runs_rich_table, shown_columns, write_csv, write_tsv
 

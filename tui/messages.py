@@ -51,6 +51,16 @@ class StoreLoaded(Message):
 
 
 @dataclass
+class StoreProgress(Message):
+    """How far a slow first open got (searching a folder for stores): shown where the table will be."""
+
+    text: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StoreProgress)
+
+
+@dataclass
 class StoreMissing(Message):
     """The store folder does not exist (yet): show how to log a first run."""
 

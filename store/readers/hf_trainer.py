@@ -52,7 +52,7 @@ def is_output_dir(path: Path) -> bool:
 
 
 def holds_runs(path: Path) -> bool:
-    return next(iter(find_units(path, is_output_dir, depth=2)), None) is not None
+    return next(iter(find_units(path, is_output_dir, depth=1)), None) is not None
 
 
 def _states(path: Path) -> list[Path]:

@@ -31,8 +31,8 @@ def is_version_dir(path: Path) -> bool:
 
 
 def holds_runs(path: Path) -> bool:
-    """A `version_N` folder, a logger's `name` folder of them, or a `save_dir` of those."""
-    return next(iter(find_units(path, is_version_dir, depth=2)), None) is not None
+    """A `version_N` folder, or a logger's `name` folder of them (deeper ones are found by `store/discover.py`)."""
+    return next(iter(find_units(path, is_version_dir, depth=1)), None) is not None
 
 
 class LightningCsvStore(FileRunsStore):

@@ -203,7 +203,8 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         from ..widgets.console_view import ConsoleView, has_console
 
         path = detail.facts.get("path")
-        if detail.store is None or detail.store.kind_of(detail.run_id) != "tracktui" or not path or self.query("#console-view"):
+        kind = detail.store.kind_of(detail.run_id) if detail.store is not None else None
+        if kind != "tracktui" or not path or self.query("#console-view"):
             return
         if has_console(Path(str(path))):
             view = ConsoleView(Path(str(path)), live=detail.status == "running", id="console-view")

@@ -20,6 +20,7 @@ from ..messages import (
     ForwardsWorkerFailures,
     StoreLoaded,
     StoreMissing,
+    StoreProgress,
     ViewSettingsChanged,
 )
 from ..session import Session
@@ -212,6 +213,9 @@ class RunsScreen(ForwardsWorkerFailures, OpenActions):
         elif self._refresh_error:
             error.display = False
             self._refresh_error = False
+
+    def on_store_progress(self, message: StoreProgress) -> None:
+        self.query_one("#loading", Static).update(Text(printable(message.text)))
 
     def on_store_missing(self, message: StoreMissing) -> None:
         self.query_one("#loading").display = False

@@ -22,6 +22,8 @@ PARENT_COLUMNS = ("parent", "tags.mlflow.parentRunId")
 
 LEAD = ("status", "name")
 """Always first; then metrics, params, tags (what a run did before what it was given, as MLflow orders them)."""
+SOURCE = "source"
+"""Which store a run comes from: after the status, only when several stores share the table."""
 TRAIL = ("experiment", "created", "duration")
 BASE_SHOWN = LEAD + TRAIL
 EXTRAS = ("run_id", "ended", "host", "user", "reason")
@@ -32,10 +34,10 @@ KIND_PREFIX = {"metric": "m:", "param": "p:", "tag": "t:"}
 them apart without colour (NO_COLOR, 16-colour terminals)."""
 LABELS = {"status": "status", "name": "name", "experiment": "experiment", "created": "created",
           "duration": "duration", "run_id": "run id", "ended": "ended", "host": "host", "user": "user",
-          "reason": "reason"}
+          "reason": "reason", SOURCE: "source"}
 SPARK_WIDTH = 8
 """Cells of the sparkline at the start of a metric cell, when sparklines are on."""
-MAX_WIDTH = {"name": 30, "experiment": 18, "reason": 40}
+MAX_WIDTH = {"name": 30, "experiment": 18, "reason": 40, SOURCE: 18}
 TEXT_MAX_WIDTH = 24
 WIDTH_SAMPLE = 2000
 SHORT_FRAME = 2000
@@ -98,7 +100,8 @@ def data_columns(frame: pd.DataFrame) -> list[str]:
     rest = [c for c in frame.columns if column_kind(c) != "base"]
     rest.sort(key=lambda c: KIND_ORDER[column_kind(c)])  # stable: the store's order within a group
     extras = [c for c in EXTRAS if c in frame.columns]
-    return [*LEAD, *rest, *TRAIL, *extras]
+    lead = [LEAD[0], SOURCE, *LEAD[1:]] if SOURCE in frame.columns else list(LEAD)
+    return [*lead, *rest, *TRAIL, *extras]
 
 
 def ordered(default: Sequence[str], order: Sequence[str]) -> list[str]:
