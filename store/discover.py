@@ -45,7 +45,8 @@ def find_stores(root: Path, max_depth: int = MAX_DEPTH, budget: float = TIME_BUD
     from .detect import holds_store
 
     found = Found(root)
-    start = last_said = time.monotonic()
+    start = time.monotonic()
+    last_said = start - PROGRESS_EVERY  # say so at once: the first folder may be the slow one
     level = [root]
     depth = 0
     while level:
