@@ -159,3 +159,19 @@ async def test_app_shows_the_mixed_table_with_sources(tmp_path: Path, monkeypatc
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         assert "best_metric" in screen_text(app)
+
+
+def test_demo_writes_a_mixed_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", str(tmp_path / "d"), "--no-open"]) == 0
+    capsys.readouterr()
+    assert main(["ls", str(tmp_path / "d"), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    by_source: dict[str, int] = {}
+    for row in rows:
+        by_source[row["source"]] = by_source.get(row["source"], 0) + 1
+    assert by_source == {"tracktui-store": 10, "dvclive-project": 1, "lightning_logs": 3, "hf-trainer": 2,
+                         "trackio": 2}
+    statuses = {row["name"]: row["status"] for row in rows}
+    assert statuses["distilbert-sst2-lr5e-5"] == "crashed" and statuses["distilbert-sst2-lr2e-5"] == "finished"
+    assert not any(row["status"] == "running" or row["reason"] for row in rows if row["source"] != "tracktui-store")
+    assert main(["demo", str(tmp_path / "d"), "--no-open"]) == 0  # writing it again replaces it

@@ -20,6 +20,8 @@ from store.reader import TrackStore
 from .shaping.sanitize import printable
 
 DEMO_MARK = ".tracktui-demo"
+DEMO_STORE = "tracktui-store"
+"""Where `tracktui demo` writes its own store, beside the other tools' runs (tui/demo_foreign.py)."""
 CURATE_COMMANDS = ("tag", "note", "rename", "rm", "restore", "gc")
 
 USAGE = """\
@@ -183,11 +185,13 @@ def _missing_message(path: Path) -> str:
 
 
 def demo(argv: list[str]) -> int:
-    parser = _parser("tracktui demo", "Write a demo store (a sweep, curves, a failed and a crashed run) and open it.")
+    parser = _parser("tracktui demo", "Write a demo store (a sweep, curves, a failed and a crashed run) and runs of\n"
+                     "DVCLive, Lightning CSV, Hugging Face Trainer and trackio beside it, and open them in one table.")
     parser.add_argument("dir", nargs="?", help="where to write it (default: a folder in your cache dir)")
     parser.add_argument("--no-open", action="store_true", help="only write the store")
     args = parser.parse_args(argv)
     from .demo import demo_dir, make_demo
+    from .demo_foreign import make_foreign_demo
 
     root = demo_dir(args.dir)
     if root.exists() and any(root.iterdir()):
@@ -196,9 +200,11 @@ def demo(argv: list[str]) -> int:
                   file=sys.stderr)
             return 2
         shutil.rmtree(root)
-    make_demo(root, now=time.time())
+    now = time.time()
+    make_demo(root / DEMO_STORE, now=now)
+    make_foreign_demo(root, now=now)
     (root / DEMO_MARK).write_text("written by `tracktui demo`; safe to delete\n")
-    print(f"demo store written to {root}")
+    print(f"demo written to {root} (our store in {DEMO_STORE}/, other tools' runs beside it)")
     if args.no_open:
         return 0
     from .app import make_app
