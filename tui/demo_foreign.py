@@ -29,9 +29,9 @@ def make_foreign_demo(root: Path, now: float) -> list[Path]:
     made = [_dvclive(root / "dvclive-project", rng), _lightning(root / "lightning_logs", rng),
             _trainer(root / "hf-trainer", rng), _trackio(root / "trackio", now, rng)]
     stamp = now - 20 * HOUR
-    for folder in made:
-        for path in [folder, *folder.rglob("*")]:
-            os.utime(path, (stamp, stamp), follow_symlinks=False)
+    for folder in made:  # a minute between files, in name order: runs get a start, an end and a duration
+        for i, path in enumerate(sorted([folder, *folder.rglob("*")])):
+            os.utime(path, (stamp + 60 * i, stamp + 60 * i), follow_symlinks=False)
     return made
 
 
@@ -79,9 +79,9 @@ def _trainer_state(lr: float, last_step: int, max_steps: int, rng: np.random.Gen
         epoch = step / (max_steps / 3)
         history.append({"epoch": epoch, "grad_norm": 2.0 * math.exp(-step / 80),
                         "learning_rate": lr * (1 - step / max_steps),
-                        "loss": 0.7 * math.exp(-step * lr * 4e4) + 0.2 + float(rng.normal(0, 0.01)), "step": step})
+                        "loss": 0.7 * math.exp(-step * lr * 2e3) + 0.2 + float(rng.normal(0, 0.01)), "step": step})
         if step % 40 == 0:
-            eval_loss = 0.72 * math.exp(-step * lr * 4e4) + 0.25
+            eval_loss = 0.72 * math.exp(-step * lr * 2e3) + 0.25
             history.append({"epoch": epoch, "eval_loss": eval_loss, "eval_accuracy": 1 - eval_loss / 2,
                             "eval_runtime": 1.9, "step": step})
             best = min(best, (eval_loss, step))
