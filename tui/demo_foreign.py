@@ -147,7 +147,8 @@ def _trackio(folder: Path, now: float, rng: np.random.Generator) -> Path:
                              (run_id, _iso(start + step * 9), name, step, json.dumps(values).encode()))
                 if step % 50 == 0:
                     sample = {"cpu": 40 + float(rng.normal(0, 5)), "gpu/0/util": 90 + float(rng.normal(0, 3))}
-                    conn.execute("INSERT INTO system_metrics (run_id, timestamp, run_name, metrics) VALUES (?, ?, ?, ?)",
+                    conn.execute("INSERT INTO system_metrics (run_id, timestamp, run_name, metrics)"
+                                 " VALUES (?, ?, ?, ?)",
                                  (run_id, _iso(start + step * 9), name, json.dumps(sample).encode()))
         conn.commit()
     finally:

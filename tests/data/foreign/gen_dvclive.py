@@ -1,9 +1,13 @@
-import math, os, sys
+"""One DVCLive run: params, two plotted metrics, a summary-only metric, an image (see README.md)."""
+
+import math
+import sys
+
 import numpy as np
 from dvclive import Live
 from PIL import Image
-out = sys.argv[1]
-with Live(out, save_dvc_exp=False, report=None) as live:
+
+with Live(sys.argv[1], save_dvc_exp=False, report=None) as live:
     live.log_params({"lr": 0.01, "model": {"layers": 3, "act": "relu"}, "epochs": 4})
     for epoch in range(4):
         live.log_metric("train/loss", math.exp(-epoch))
