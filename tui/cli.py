@@ -90,8 +90,8 @@ def open_app(argv: list[str]) -> int:
     parser.add_argument("--deleted", action="store_true", help="show deleted MLflow runs and experiments")
     args = parser.parse_args(argv)
     if len(args.store) > 1:
-        return _run_app(str(_common_parent(args.store)), open_store(args.store, include_deleted=args.deleted),
-                        args.deleted)
+        many = open_store(args.store, include_deleted=args.deleted)  # sources open in the app's worker
+        return _run_app(str(many.root), many, args.deleted)
     arg = args.store[0] if args.store else None
     path = _store_path(arg)
     reader = None
@@ -112,14 +112,6 @@ def _run_app(path: str, reader: RunStore | None, include_deleted: bool) -> int:
     app = make_app(str(path), store=reader, include_deleted=include_deleted)
     app.run()
     return app.return_code or 0
-
-
-def _common_parent(specs: list[str]) -> Path:
-    local = [os.path.abspath(os.path.expanduser(s)) for s in specs if "://" not in s]
-    try:
-        return Path(os.path.commonpath(local)) if local else Path.cwd()
-    except ValueError:
-        return Path.cwd()
 
 
 def _needs_search(path: str) -> bool:
