@@ -201,6 +201,16 @@ def test_trackio_truncated_database_is_one_clear_error(tmp_path: Path) -> None:
     assert "\n" not in str(info.value) and "cut.db" in str(info.value)
 
 
+def test_a_cut_off_database_in_trackios_folder_lists_as_damaged(tmp_path: Path) -> None:
+    root = copy("trackio", tmp_path)
+    (root / "other.db").write_bytes((root / "demo-proj.db").read_bytes()[:4096])
+    (root / "notes.db").write_bytes(b"not sqlite at all")
+    store = open_store(root)
+    damaged = [r for r in store.records() if store.status_of(r) == "damaged"]
+    assert [r["name"] for r in damaged] == ["other"] and "other.db unreadable" in (damaged[0]["reason"] or "")
+    assert len(store.records()) == 3
+
+
 def test_trackio_reader_never_writes(tmp_path: Path) -> None:
     db = copy("trackio", tmp_path) / "demo-proj.db"
     before = db.read_bytes()

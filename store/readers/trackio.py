@@ -66,6 +66,11 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
 
 def is_trackio_db(path: Path) -> bool:
     """An SQLite file with trackio's `metrics` and `configs` tables (and not MLflow's `runs`)."""
+    return _trackio_tables(path) is True
+
+
+def _trackio_tables(path: Path) -> bool | None:
+    """Whether an SQLite file has trackio's tables; None when it is SQLite but cannot be read (cut off)."""
     try:
         with open(path, "rb") as fh:
             if fh.read(16) != SQLITE_MAGIC:
@@ -75,7 +80,9 @@ def is_trackio_db(path: Path) -> bool:
             tables = _tables(conn)
         finally:
             conn.close()
-    except (OSError, sqlite3.Error):
+    except sqlite3.Error:
+        return None
+    except OSError:
         return False
     return {"metrics", "configs"} <= tables and "runs" not in tables
 
@@ -86,12 +93,14 @@ def holds_runs(path: Path) -> bool:
 
 
 def _databases(path: Path) -> list[Path]:
+    """The databases of a trackio folder, a damaged one included (it lists as damaged) when others are trackio's."""
     if path.is_file():
         return [path]
     try:
-        return sorted(p for p in path.iterdir() if p.suffix == DB_SUFFIX and p.is_file() and is_trackio_db(p))
+        found = {p: _trackio_tables(p) for p in sorted(path.iterdir()) if p.suffix == DB_SUFFIX and p.is_file()}
     except OSError:
         return []
+    return [p for p, ours in found.items() if ours is not False] if any(found.values()) else []
 
 
 def _seconds(text: Any) -> float | None:
