@@ -175,3 +175,13 @@ def test_demo_writes_a_mixed_table(tmp_path: Path, capsys: pytest.CaptureFixture
     assert statuses["distilbert-sst2-lr5e-5"] == "crashed" and statuses["distilbert-sst2-lr2e-5"] == "finished"
     assert not any(row["status"] == "running" or row["reason"] for row in rows if row["source"] != "tracktui-store")
     assert main(["demo", str(tmp_path / "d"), "--no-open"]) == 0  # writing it again replaces it
+
+
+def test_several_stores_are_read_only_with_a_message_that_says_so(tmp_path: Path) -> None:
+    from store.curate import ReadOnlyStoreError, writable_root
+
+    multi = open_store([ours(tmp_path / "a", ["x"]), ours(tmp_path / "b", ["y"])])
+    with pytest.raises(ReadOnlyStoreError, match="several stores in one table"):
+        writable_root(multi)
+    with pytest.raises(ReadOnlyStoreError, match=r"a dvclive store.*the tool that wrote them"):
+        writable_root(open_store(DATA / "dvclive" / "project-a"))
