@@ -17,6 +17,7 @@ from store.discover import find_stores
 from store.multi import MultiStore, source_labels
 from tests.app_helpers import demo_app, screen_text, settle, shown_names
 from tui.cli import main
+from tui.screens.artifacts import ArtifactsScreen
 from tui.screens.detail import DetailScreen
 from tui.widgets.runs_table import RunsTable
 
@@ -159,6 +160,13 @@ async def test_app_shows_the_mixed_table_with_sources(tmp_path: Path, monkeypatc
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         assert "best_metric" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        table.cursor_row = table.view.row_of(frame.loc[frame["name"] == "project-a", "run_id"].iloc[0])
+        await pilot.press("enter", "a")  # a DVCLive run's folder is its artifacts
+        await settle(pilot)
+        assert isinstance(app.screen, ArtifactsScreen)
+        assert "plots" in screen_text(app) and "params.yaml" in screen_text(app)
 
 
 def test_demo_writes_a_mixed_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -185,3 +193,12 @@ def test_several_stores_are_read_only_with_a_message_that_says_so(tmp_path: Path
         writable_root(multi)
     with pytest.raises(ReadOnlyStoreError, match=r"a dvclive store.*the tool that wrote them"):
         writable_root(open_store(DATA / "dvclive" / "project-a"))
+
+
+def test_diff_across_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    work = mixed_folder(tmp_path)
+    assert main(["diff", str(work), "a", "lr-0.01", "version_0", "--json"]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in diff["runs"]] == ["a", "lr-0.01", "version_0"]
+    assert [r["run_id"].split(":")[0] for r in diff["runs"]] == ["tracktui-store", "trackio", "lightning_logs"]
+    assert "lr" in json.dumps(diff)
