@@ -202,3 +202,25 @@ def test_diff_across_sources(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert [r["name"] for r in diff["runs"]] == ["a", "lr-0.01", "version_0"]
     assert [r["run_id"].split(":")[0] for r in diff["runs"]] == ["tracktui-store", "trackio", "lightning_logs"]
     assert "lr" in json.dumps(diff)
+
+
+async def test_app_says_how_far_the_folder_search_got(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import Static
+
+    from tui.screens.runs import RunsScreen
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    work = mixed_folder(tmp_path)
+    shown: list[str] = []
+    original = RunsScreen.on_store_progress
+
+    def spy(self: RunsScreen, message: object) -> None:
+        original(self, message)  # type: ignore[arg-type]
+        shown.append(str(self.query_one("#loading", Static).render()))
+
+    monkeypatch.setattr(RunsScreen, "on_store_progress", spy)
+    app = demo_app(work)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert shown and shown[0].startswith(f"Searching {work}")
+        assert len(shown_names(app)) == 8
