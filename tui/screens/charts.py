@@ -40,6 +40,7 @@ from tui.shaping.curves import (
     format_x,
 )
 from tui.shaping.formatting import format_number
+from tui.shaping.group_curves import RunGroup
 from tui.shaping.history_cache import HistoryCache
 from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import printable_line
@@ -115,6 +116,8 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
                 tooltip="Show the highlighted metric's pane alone, or every pane again"),
         Binding("s", "toggle_scatter", "Scatter", id="charts.scatter",
                 tooltip="Param vs metric scatter over the runs in the current filter"),
+        Binding("g", "group_points", "Groups/runs", id="charts.group_points",
+                tooltip="Scatter of groups: one point per group (mean, min–max whisker) or each of their runs"),
         Binding("slash", "search", "Find", id="charts.search", tooltip="Search the metric list"),
         Binding("question_mark", "app.help", "Keys", id="charts.help", tooltip="Every key of this screen"),
         Binding("escape", "back", "Back", id="charts.back",
@@ -123,11 +126,14 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
 
     def __init__(self, store: RunStore, run_ids: list[str], frame: pd.DataFrame | None = None, *,
                  metrics: list[str] | None = None, refresh_interval: float = REFRESH_SECONDS,
+                 groups: list[RunGroup] | None = None,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
-        """`metrics`: what to draw first (the detail's metric under the cursor); None: the results."""
+        """`metrics`: what to draw first (the detail's metric under the cursor); None: the results.
+        `groups`: draw each as its runs' mean in a min–max band (their runs replace `run_ids`)."""
         super().__init__(name=name, id=id, classes=classes)
         self.store = store
-        self.run_ids = list(run_ids)
+        self.groups = list(groups or [])
+        self.run_ids = list(dict.fromkeys(r for g in self.groups for r in g.run_ids)) if self.groups else list(run_ids)
         self.frame = frame
         self.refresh_interval = refresh_interval
         self.axis = "step"
@@ -184,8 +190,14 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         title.append("Scatter" if self.scatter else "Charts", style="bold")
         if self.scatter:
             frame = self.query_one(ScatterView).frame
-            title.append(f" · runs in the current filter: {len(frame) if frame is not None else 0}")
+            if self.groups:
+                shown = "one point per group (mean, min–max)" if self.query_one(ScatterView).by_group else "their runs"
+                title.append(f" · {len(self.groups)} groups: {shown}")
+            else:
+                title.append(f" · runs in the current filter: {len(frame) if frame is not None else 0}")
         else:
+            if self.groups:
+                title.append(f" · {len(self.groups)} group{'s' if len(self.groups) != 1 else ''}: mean, min–max")
             title.append(f" · {len(self.run_ids)} run{'s' if len(self.run_ids) != 1 else ''}")
             title.append(f" · x: {printable_line(axis_name(self.axis))}")
             if self.x_range is not None:
@@ -201,10 +213,12 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
 
     def _update_legend(self) -> None:
         colors, markers = self._palette(), self._markers()
-        entries = [LegendEntry(self.infos[r].name if r in self.infos else r, colors[i],
-                               markers[i % len(markers)] if len(markers) > 1 else None, r == self.highlight,
-                               r in self.hidden)
-                   for i, r in enumerate(self.run_ids)]
+        names = ({g.key: g.label for g in self.groups} if self.groups else
+                 {r: self.infos[r].name if r in self.infos else r for r in self.run_ids})
+        counts = {g.key: len(g.run_ids) for g in self.groups}
+        entries = [LegendEntry(names[r], colors[i], markers[i % len(markers)] if self.app.no_color else None,
+                               r == self.highlight, r in self.hidden, counts.get(r))
+                   for i, r in enumerate(self.series_ids)]
         note = ""
         if self.infos and not self.metric_keys:
             note = "These runs have not logged any metrics yet."
@@ -213,13 +227,19 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
             note = f"cursor at {printable_line(axis_name(self.axis))} {at}: values in each pane"
         self.query_one(RunLegend).show_runs(entries, note)
 
+    @property
+    def series_ids(self) -> list[str]:
+        """What each line stands for, in order: the groups' keys, or the run ids."""
+        return [g.key for g in self.groups] if self.groups else self.run_ids
+
     def _palette(self) -> list[RGB]:
-        """Each run's colour, in `run_ids` order: the same for a run all session long."""
-        return run_colors(self.app).colors(self.run_ids, theme_palette(self.app.theme_variables))
+        """Each line's colour, in `series_ids` order: the same for a run (or group) all session long."""
+        return run_colors(self.app).colors(self.series_ids, theme_palette(self.app.theme_variables))
 
     def _markers(self) -> list[str]:
-        """Braille lines told apart by colour; under `NO_COLOR` a different marker per run too."""
-        return list(DISTINCT_MARKERS) if self.app.no_color else [MARKER]
+        """Braille lines told apart by colour; under `NO_COLOR` each run's own marker (by its colour
+        slot, so the runs table's mark shows the same glyph)."""
+        return run_colors(self.app).markers(self.series_ids, DISTINCT_MARKERS) if self.app.no_color else [MARKER]
 
     def _show_view(self) -> None:
         """Cursor, highlight and hidden runs to every pane (no rebuild), and the legend."""
@@ -273,7 +293,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
                             log_y=self.log_y, smoothing=self.smoothing, buckets=width, colors=colors,
                             faint=faint_palette(colors, self.app.theme_variables), markers=self._markers(),
                             reload=reload, names={r: info.name for r, info in self.infos.items()},
-                            x_range=self.x_range, clip=CLIP_PERCENT if self.clip else 0.0)
+                            x_range=self.x_range, clip=CLIP_PERCENT if self.clip else 0.0, groups=list(self.groups))
 
     def redraw(self, reload: frozenset[str] = frozenset()) -> None:
         """Rebuild every chart from the current choices (in a worker); cheap to call often."""
@@ -336,6 +356,8 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Axis, smoothing and metric search mean nothing for the scatter: hidden from the footer there."""
+        if action == "group_points":
+            return self.scatter and bool(self.groups)
         return not (self.scatter and action in LINE_CHART_ACTIONS)
 
     def action_back(self) -> None:
@@ -401,7 +423,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         self.redraw()
 
     def action_highlight(self) -> None:
-        self.highlight = next_highlight(self.run_ids, self.highlight)
+        self.highlight = next_highlight(self.series_ids, self.highlight)
         self._show_view()
 
     def action_hide(self) -> None:
@@ -437,6 +459,11 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         self.smoothing = step_strength(self.smoothing, direction, SMOOTHING_STEPS)
         self.redraw()
 
+    def action_group_points(self) -> None:
+        view = self.query_one(ScatterView)
+        view.by_group = not view.by_group
+        view.redraw()
+
     def action_toggle_scatter(self) -> None:
         self.scatter = not self.scatter
         self.query_one("#scatter-view").display = self.scatter
@@ -445,7 +472,9 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         self.refresh_bindings()
         self._update_title()
         if self.scatter:
-            self.query_one(ScatterView).open(self.selected, self.log_y)
+            view = self.query_one(ScatterView)
+            view.groups, view.group_colors = list(self.groups), self._palette() if self.groups else []
+            view.open(self.selected, self.log_y)
         else:
             self.query_one("#metric-list", SelectionList).focus()
             self.redraw()
