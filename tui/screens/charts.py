@@ -12,20 +12,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.color import Color
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, SelectionList, Static
 from textual.worker import get_current_worker
 
 from tui.messages import ChartsBuilt, ForwardsWorkerFailures, post_result
-from tui.shaping.chart_view import cursor_positions, next_highlight, step_cursor, union_extent, zoom
 from tui.shaping.curves import (
     AXES,
     DISTINCT_MARKERS,
@@ -46,11 +42,12 @@ from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import printable_line
 from tui.shaping.smoothing import SMOOTHING_STEPS, step_strength
 from tui.theme import theme_color
-from tui.widgets.braille_chart import BrailleChart
 from tui.widgets.chart_grid import ChartGrid, auto_grid, grid_shape
 from tui.widgets.metric_picker import MetricList
 from tui.widgets.run_legend import LegendEntry, RunLegend, faint_palette, theme_palette
 from tui.widgets.scatter_view import ScatterView
+
+from .charts_view import ChartViewActions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,7 +70,7 @@ LINE_CHART_ACTIONS = frozenset({"cycle_axis", "smooth", "search", "grid", "maxim
 # -- the screen --------------------------------------------------------------------------------
 
 
-class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
+class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
     """Line charts of metric history for some runs, overlaid; `s` switches to a scatter."""
 
     CSS_PATH = "charts.tcss"
@@ -179,10 +176,6 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         self.load_runs(req)
         self._timer = self.set_interval(self.refresh_interval, self.poll_running)
 
-    @property
-    def grid_widget(self) -> ChartGrid:
-        return self.query_one("#chart-panes", ChartGrid)
-
     # -- state the title and legend show ------------------------------------------------
 
     def _update_title(self) -> None:
@@ -240,12 +233,6 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         """Braille lines told apart by colour; under `NO_COLOR` each run's own marker (by its colour
         slot, so the runs table's mark shows the same glyph)."""
         return run_colors(self.app).markers(self.series_ids, DISTINCT_MARKERS) if self.app.no_color else [MARKER]
-
-    def _show_view(self) -> None:
-        """Cursor, highlight and hidden runs to every pane (no rebuild), and the legend."""
-        foreground = Color.parse(theme_color(self.app, "foreground", "white")).rgb
-        self.grid_widget.show(self.cursor, self.highlight, frozenset(self.hidden), foreground)
-        self._update_legend()
 
     # -- loading ------------------------------------------------------------------------
 
@@ -392,64 +379,6 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
 
     def _highlighted_metric(self) -> str | None:
         return self.query_one(MetricList).highlighted()
-
-    def _positions(self) -> np.ndarray:
-        return cursor_positions(c.x for d in self.grid_widget.shown_data() for c in d.curves
-                                if c.run_id not in self.hidden)
-
-    def action_cursor(self, step: int) -> None:
-        self.cursor = step_cursor(self._positions(), self.cursor, step)
-        self._show_view()
-
-    def on_braille_chart_clicked(self, event: BrailleChart.Clicked) -> None:
-        """A click puts the cursor on the point nearest the mouse (where the terminal reports it)."""
-        positions = self._positions()
-        if positions.size:
-            self.cursor = float(positions[int(np.argmin(np.abs(positions - event.x)))])
-            self._show_view()
-
-    def action_zoom(self, factor: float) -> None:
-        extent = union_extent(d.extent for d in self.grid_widget.shown_data())
-        if extent is not None:
-            self.x_range = zoom(extent, self.x_range, self.cursor, factor)
-            self.redraw()
-
-    def action_reset_view(self) -> None:
-        self.cursor, self.x_range = None, None
-        self.redraw()
-
-    def action_toggle_clip(self) -> None:
-        self.clip = not self.clip
-        self.redraw()
-
-    def action_highlight(self) -> None:
-        self.highlight = next_highlight(self.series_ids, self.highlight)
-        self._show_view()
-
-    def action_hide(self) -> None:
-        if self.highlight is None:
-            self.notify("Highlight a run with h first, then H hides or shows it", title="Charts", timeout=3)
-            return
-        self.hidden ^= {self.highlight}
-        self._show_view()
-
-    def action_colorblind(self) -> None:
-        colors = run_colors(self.app)
-        colors.colorblind = not colors.colorblind
-        self.notify("Colour-blind-safe run colours" if colors.colorblind else "Theme run colours",
-                    title="Charts", timeout=2)
-        self.redraw()
-
-    def action_grid(self, columns: int, rows: int) -> None:
-        """`c` (columns) and `r` (rows) step their count 1 → 2 → 3 → 4 → 1 from the grid in use."""
-        cols, rows_now = self.grid_widget.cycle_shape(bool(columns), bool(rows))
-        self.notify(f"{cols} column{'s' if cols != 1 else ''} × {rows_now} row{'s' if rows_now != 1 else ''}",
-                    title="Chart grid", timeout=2)
-        self.redraw()
-
-    def action_maximize(self) -> None:
-        self.grid_widget.toggle_maximized(self._highlighted_metric())
-        self.redraw()
 
     def action_toggle_log(self) -> None:
         self.log_y = not self.log_y

@@ -77,9 +77,9 @@ def picture(data: ChartData, width: int, height: int, highlight: str | None = No
             hidden: frozenset[str] = frozenset()) -> Picture | None:
     """Rasterise `data` for `width` x `height` cells; None when nothing fits or nothing is shown.
 
-    A group's min–max band is shaded first, raw curves next, so the lines are drawn over them; with a `highlight` the other
-    runs are drawn in their faint colour first and the highlighted one last. Runs in `hidden`
-    are left out.
+    A group's min–max band is shaded first, raw curves next, so the lines are drawn over them;
+    with a `highlight` the other runs are drawn in their faint colour first and the highlighted
+    one last. Runs in `hidden` are left out.
     """
     curves = [c for c in data.curves if c.run_id not in hidden]
     if highlight is not None:
