@@ -109,3 +109,12 @@ async def test_scatter_of_groups_plots_each_groups_mean_with_whiskers_or_its_run
         data = scatter.data
         assert data is not None and len(data.x) == 4 and data.colors == [screen._palette()[0]] * 4
         assert "their runs" in str(screen.query_one("#charts-title").render())
+
+
+def test_snapshot_group_charts_80x24(snap_compare: Any, demo: Path) -> None:
+    async def ready(pilot: Any) -> None:
+        await open_group_charts(pilot.app, pilot, "g")
+        await pilot.press("right")  # the cursor: each group's mean and min–max in the readout
+        await pilot.pause()
+
+    assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=(80, 24))
