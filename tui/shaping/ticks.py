@@ -55,7 +55,7 @@ def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
 
 
 def linear_ticks(lo: float, hi: float) -> list[float]:
-    """Multiples of a round step (1, 2 or 5 times a power of ten) from `lo` to `hi`: 3 to 5 of
+    """Multiples of a round step (1, 2 or 5 times a power of ten) from `lo` to `hi`: 3 to 6 of
     them (the step is made finer when the range sits awkwardly, as 0.17–0.99 does with 0.5)."""
     raw = (hi - lo) / 4
     power = 10.0 ** math.floor(math.log10(raw))
