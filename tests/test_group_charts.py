@@ -118,3 +118,17 @@ def test_snapshot_group_charts_80x24(snap_compare: Any, demo: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=(80, 24))
+
+
+async def test_the_charts_footer_ends_whole_at_80_columns_in_the_app(demo: Path) -> None:
+    """Found by hand in tmux: the app's `q Quit` came last in the charts' footer, cut to `q Qu`."""
+    app = demo_app("demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle_until(app, pilot, lambda s: isinstance(s, ChartsScreen) and s.draws > 0)
+        footer = app.screen._compositor.render_strips()[-1].text.rstrip()
+        assert footer.endswith("esc Back"), footer
+        await pilot.press("q")  # still quits
+        await pilot.pause()
+        assert app.return_code is not None or not app.is_running
