@@ -59,7 +59,7 @@ def _finite_unique(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray
     """A run's finite points, x sorted and unique (points sharing an x averaged)."""
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
-    if not x.size:
+    if x.size < 2 or bool((np.diff(x) > 0).all()):  # the usual case: steps already sorted and distinct
         return x, y
     ux, inverse = np.unique(x, return_inverse=True)
     if ux.size == x.size:
@@ -82,8 +82,11 @@ def align(runs: Sequence[tuple[FloatArray, FloatArray]], max_points: int) -> tup
     present = [c for c in cleaned if c[0].size]
     if not present or max_points < 1:
         return np.empty(0, dtype=np.float64), np.empty((len(runs), 0), dtype=np.float64)
-    union = np.unique(np.concatenate([x for x, _ in present]))
-    if union.size <= max_points:
+    lo = min(float(x[0]) for x, _ in present)
+    hi = max(float(x[-1]) for x, _ in present)
+    union = (np.unique(np.concatenate([x for x, _ in present])) if max(x.size for x, _ in present) <= max_points
+             else None)  # a run longer than the grid: buckets, without sorting every x first
+    if union is not None and union.size <= max_points:
         grid = union
         values = np.full((len(runs), grid.size), np.nan)
         for i, (x, y) in enumerate(cleaned):
@@ -91,7 +94,6 @@ def align(runs: Sequence[tuple[FloatArray, FloatArray]], max_points: int) -> tup
                 inside = (grid >= x[0]) & (grid <= x[-1])
                 values[i, inside] = np.interp(grid[inside], x, y)
         return grid, values
-    lo, hi = float(union[0]), float(union[-1])
     edges = np.linspace(lo, hi, max_points + 1)
     grid = (edges[:-1] + edges[1:]) / 2
     values = np.full((len(runs), max_points), np.nan)
@@ -117,13 +119,10 @@ def group_curve(runs: Sequence[tuple[FloatArray, FloatArray]], max_points: int) 
     grid, values = align(runs, max_points)
     known = np.isfinite(values)
     count = known.sum(axis=0).astype(np.int64)
-    some = count > 0
-    mean = np.full(grid.size, np.nan)
-    low = np.full(grid.size, np.nan)
-    high = np.full(grid.size, np.nan)
-    if some.any():
-        picked = values[:, some]
-        mean[some] = np.nanmean(picked, axis=0)
-        low[some] = np.nanmin(picked, axis=0)
-        high[some] = np.nanmax(picked, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, np.where(known, values, 0.0).sum(axis=0) / count, np.nan)
+    if values.shape[0]:
+        low, high = np.fmin.reduce(values, axis=0), np.fmax.reduce(values, axis=0)  # NaN only where all are
+    else:
+        low = high = np.full(grid.size, np.nan)
     return GroupCurve(grid, mean, low, high, count)
