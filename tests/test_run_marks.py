@@ -21,7 +21,7 @@ def mark_segment(app: TrackApp, run_id: str) -> Segment:
     row = runs.view.row_of(run_id)
     assert row is not None
     line = runs.render_line(row + 1 - int(runs.scroll_offset.y))  # + 1: the header
-    return list(line)[0]
+    return next(iter(line))
 
 
 def mark_rgb(segment: Segment) -> tuple[int, int, int]:
