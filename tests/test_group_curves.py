@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tui.shaping.curves import ChartRequest, Series, build_chart
 from tui.shaping.group_curves import RunGroup, align, group_curve
+from tui.shaping.scatter import build_scatter, color_by_group, group_params_first, group_points
 
 
 def arr(*values: float) -> np.ndarray:
@@ -77,3 +79,33 @@ def test_build_chart_draws_one_curve_per_group_with_its_band(smoothing: float) -
         assert first.y.tolist() == [5, 3, 2] and first.band_low.tolist() == [4, 2, 1]
     assert first.raw_y is None, "the band stands for the runs; no faint raw curve"
     assert chart.curves[1].band_high is not None and np.allclose(chart.curves[1].band_high, [9, 9])
+
+
+def scatter_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "run_id": ["a", "b", "c", "d", "e"], "name": ["a", "b", "c", "d", "e"],
+        "params.lr": [0.1, 0.1, 0.01, 0.01, 0.5], "params.seed": [0, 1, 0, 1, 0],
+        "metrics.loss": [1.0, 3.0, 0.5, 0.7, np.nan],
+    })
+
+
+def test_scatter_of_groups_is_one_point_per_group_with_its_min_and_max() -> None:
+    groups = [RunGroup("lr=0.1", ("a", "b")), RunGroup("lr=0.01", ("c", "d")), RunGroup("lr=0.5", ("e",))]
+    runs = build_scatter(scatter_frame(), "lr", "loss", False, (1, 1, 1), (0, 9, 0))
+    assert runs.run_ids == ["a", "b", "c", "d"]
+    data = group_points(runs, groups, [(1, 0, 0), (0, 1, 0), (0, 0, 1)])
+    assert data.names == ["lr=0.1 (2)", "lr=0.01 (2)"], "a group without the metric has no point"
+    assert data.x.tolist() == [0.1, 0.01] and data.y.tolist() == [2.0, 0.6]
+    assert data.low is not None and data.high is not None
+    assert data.low.tolist() == [1.0, 0.5] and data.high.tolist() == [3.0, 0.7]
+    assert data.colors == [(1, 0, 0), (0, 1, 0)]
+    assert data.best == 1 and "lowest mean loss 0.6: lr=0.01 (2)" in data.note
+    members = color_by_group(runs, groups[:1], [(1, 0, 0)])
+    assert members.run_ids == ["a", "b"] and members.colors == [(1, 0, 0)] * 2 and members.low is None
+
+
+def test_a_scatter_of_groups_puts_their_key_on_x_first() -> None:
+    groups = [RunGroup("seed=0 · lr=0.1", ("a",))]
+    assert group_params_first(["lr", "seed", "wd"], groups) == ["seed", "lr", "wd"]
+    assert group_params_first(["lr", "wd"], [RunGroup("experiment=x", ("a",))]) == ["lr", "wd"]
+    assert group_params_first(["lr", "wd"], []) == ["lr", "wd"]

@@ -153,6 +153,14 @@ def scatter_params(frame: pd.DataFrame, metric: str | None) -> list[str]:
     return varying + [p for p in present if p not in varying] + [p for p in params if p not in present]
 
 
+def group_params_first(params: list[str], groups: Sequence[RunGroup]) -> list[str]:
+    """`params` with those the groups are keyed by (`lr` of `lr=0.1 · seed=3`) first: a scatter
+    of groups by lr reads best with lr on x."""
+    keys = [part.split("=", 1)[0] for part in groups[0].label.split(" · ")] if groups else []
+    first = [k for k in keys if k in params]
+    return first + [p for p in params if p not in first]
+
+
 def _category_label(value: Any) -> str:
     if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"

@@ -20,7 +20,7 @@ from textual.widgets import Select, Static
 from ..messages import ForwardsWorkerFailures, ScatterBuilt, ScatterColumnsRead, post_result
 from ..shaping.group_curves import RunGroup
 from ..shaping.sanitize import printable_line
-from ..shaping.scatter import RGB, build_scatter, color_by_group, group_points, scatter_params
+from ..shaping.scatter import RGB, build_scatter, color_by_group, group_params_first, group_points, scatter_params
 from ..theme import theme_color
 from .param_scatter import ParamScatter
 from .run_legend import theme_palette
@@ -131,7 +131,7 @@ class ScatterView(ForwardsWorkerFailures, Vertical):
         current_param, current_metric = param_select.value, metric_select.value
         metric = (current_metric if current_metric in metrics else
                   next((m for m in self.preferred if m in metrics), metrics[0] if metrics else None))
-        params = scatter_params(frame, metric)
+        params = group_params_first(scatter_params(frame, metric), self.groups)
         with self.prevent(Select.Changed):
             param_select.set_options([(Text(printable_line(p)), p) for p in params])
             metric_select.set_options([(Text(printable_line(m)), m) for m in metrics])
