@@ -85,6 +85,8 @@ class OpenActions(ColumnActions):
         self.app.push_screen(DiffScreen(self.store, runs))
 
     def action_charts(self) -> None:
+        if self._open_group_charts():
+            return
         runs = self._chosen_runs() if self.table.marks else [r for r in [self.table.current_run] if r]
         if not runs or self.store is None:
             return
