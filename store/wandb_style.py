@@ -111,24 +111,23 @@ class WandbStyle:
                 step = fmt.as_step("log", step)
             if commit is not False:
                 self._wb_step = step + 1
-        now = timestamp or time.time()
-        log_metric = run.log_metric
+        self._log_items(data, "", step, timestamp or time.time())
+
+    def _log_items(self, data: Mapping[str, Any], prefix: str, step: int, now: float) -> None:
+        log_metric = cast("Run", self).log_metric
         for key, value in data.items():
             kind = type(value)
             if kind is float or kind is int:
-                log_metric(key, value, step, now)
+                log_metric(prefix + key if prefix else key, value, step, now)
             elif isinstance(value, Mapping):
-                self.log(flatten_metrics(value, f"{key}/"), step=step, commit=False, timestamp=now)
+                self._log_items(value, f"{prefix}{key}/", step, now)
             else:
-                self._log_other(key, value, step, now)
+                self._log_other(prefix + key if prefix else key, value, step, now)
 
     def _log_other(self, key: str, value: Any, step: int, now: float) -> None:
         run = cast("Run", self)
         if isinstance(value, Image):
             run.log_image(key, value.data, step=step)
-            return
-        if _is_pil_image(value):
-            run.log_image(key, value, step=step)
             return
         if not isinstance(value, (str, bytes)):
             try:
@@ -138,6 +137,9 @@ class WandbStyle:
             else:
                 run.log_metric(key, number, step, now)
                 return
+        if _is_pil_image(value):
+            run.log_image(key, value, step=step)
+            return
         skipped = self._wb_skipped if self._wb_skipped is not None else set()
         self._wb_skipped = skipped
         if key not in skipped:
