@@ -60,7 +60,9 @@ def test_train_then_evaluate_logs_args_model_config_and_metrics(tmp_path: Path) 
                                    eval_dataset=Pairs(), callbacks=[callback])
     trainer.train()
     assert callback.run is not None and callback.run.status == "finished"
-    trainer.evaluate()
+    trainer.evaluate()  # continues the run, left open until exit (or the next train()), as after any on_log
+    assert callback.run.status == "running"
+    callback.run.finish()
     s = store.open_store(tmp_path / "s")
     frame = s.runs_frame()
     assert len(frame) == 1

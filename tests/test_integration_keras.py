@@ -29,7 +29,7 @@ def test_fit_logs_epochs_batches_and_params(tmp_path: Path) -> None:
     row = s.runs_frame().iloc[0]
     assert row["status"] == "finished" and row["name"] == "dense"
     assert row["params.epochs"] == 3 and row["params.units"] == 4
-    assert row["params.optimizer.name"] == "SGD" and row["params.optimizer.learning_rate"] == pytest.approx(0.05)
+    assert row["params.optimizer.class"] == "SGD" and row["params.optimizer.learning_rate"] == pytest.approx(0.05)
     detail = s.run(row["run_id"])
     assert detail.history(["epoch/loss"])["step"].tolist() == [0, 1, 2]
     assert {"epoch/val_loss", "epoch/mae", "batch/loss"} <= set(detail.metrics)

@@ -71,7 +71,8 @@ def test_fit_then_test_logs_params_and_metrics_into_one_finished_run(tmp_path: P
     trainer = ns["trainer"](logger, tmp_path)  # type: ignore[operator]
     model = ns["Tiny"](lr=0.05, hidden=4)  # type: ignore[operator]
     trainer.fit(model, ns["loader"](), ns["loader"]())  # type: ignore[operator]
-    assert logger.experiment.status == "finished" and logger.version == logger.experiment.id
+    after_fit = store.open_store(tmp_path / "s").runs_frame().iloc[0]
+    assert after_fit["status"] == "finished" and after_fit["run_id"] == logger.version
     trainer.test(model, ns["loader"]())  # type: ignore[operator]
     s = store.open_store(tmp_path / "s")
     frame = s.runs_frame()

@@ -5,7 +5,8 @@ model's config params under `model.` (`model.hidden_size`); every `on_log` (loss
 rate, grad norm, eval metrics, the final train_runtime) becomes metrics at `state.global_step`,
 under the names Hugging Face gives them (the same as in `trainer_state.json`). The run is named
 after `args.run_name` unless `name` is given, finishes at `on_train_end`, and a later
-`trainer.evaluate()` continues it. A training that raises is recorded `failed` by tracktui's
+`trainer.evaluate()` continues it (then it stays open until `callback.run.finish()`, the next
+`on_train_end` or the interpreter's exit). A training that raises is recorded `failed` by tracktui's
 exit hook. Only the main process writes.
 """
 
@@ -31,8 +32,8 @@ class TrackTUICallback(TrainerCallback):
 
     @property
     def run(self) -> Run | None:
-        """The tracktui run, once training has started."""
-        return self._handle.run if self._handle.started else None
+        """The tracktui run, once training has started (finished after it ends, until more is logged)."""
+        return self._handle.current
 
     def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
         if not state.is_world_process_zero:

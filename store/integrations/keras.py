@@ -36,17 +36,17 @@ class TrackTUICallback(keras.callbacks.Callback):
 
     @property
     def run(self) -> Run | None:
-        """The tracktui run, once training has started."""
-        return self._handle.run if self._handle.started else None
+        """The tracktui run, once training has started (finished after it ends, until more is logged)."""
+        return self._handle.current
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         params: dict[str, Any] = {**self._config, **dict(self.params or {})}
         optimizer = getattr(self.model, "optimizer", None)
         if optimizer is not None:
             try:
-                params["optimizer"] = {"name": type(optimizer).__name__, **optimizer.get_config()}
+                params["optimizer"] = {**optimizer.get_config(), "class": type(optimizer).__name__}
             except (NotImplementedError, TypeError, ValueError):
-                params["optimizer"] = {"name": type(optimizer).__name__}
+                params["optimizer"] = {"class": type(optimizer).__name__}
         self._handle.log_params(params)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:

@@ -39,6 +39,11 @@ class RunHandle:
         return self._run is not None
 
     @property
+    def current(self) -> Run | None:
+        """The run as it is (None before training starts), without starting or continuing it."""
+        return self._run
+
+    @property
     def run(self) -> Run:
         """The run, started now if needed, or continued if a framework closed it and logs on."""
         if self._run is None:
