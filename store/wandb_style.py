@@ -119,7 +119,7 @@ class WandbStyle:
             kind = type(value)
             if kind is float or kind is int:
                 log_metric(prefix + key if prefix else key, value, step, now)
-            elif isinstance(value, Mapping):
+            elif kind is dict or isinstance(value, Mapping):
                 self._log_items(value, f"{prefix}{key}/", step, now)
             else:
                 self._log_other(prefix + key if prefix else key, value, step, now)
