@@ -236,3 +236,27 @@ def test_sigterm_records_killed_with_every_point(tmp_path: Path) -> None:
     row = store.open_store(tmp_path).runs_frame().iloc[0]
     assert row["status"] == "killed"
     assert store.open_store(tmp_path).run(row["run_id"]).metrics["train/loss"]["count"] == 50
+
+
+def test_wandbs_quickstart_runs_as_is_with_import_store_as_wandb(tmp_path: Path) -> None:
+    """W&B's own quickstart script, with only its import line changed."""
+    proc = run_python("""
+        import random
+        import store as wandb
+
+        wandb.init(project="my-awesome-project", config={"learning_rate": 0.02, "architecture": "CNN",
+                                                         "dataset": "CIFAR-100", "epochs": 10})
+        epochs = 10
+        offset = random.random() / 5
+        for epoch in range(2, epochs):
+            acc = 1 - 2 ** -epoch - random.random() / epoch - offset
+            loss = 2 ** -epoch + random.random() / epoch + offset
+            wandb.log({"acc": acc, "loss": loss})
+        wandb.finish()
+    """, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    s = store.open_store(tmp_path / store.DEFAULT_STORE_DIR)
+    row = s.runs_frame().iloc[0]
+    assert row["experiment"] == "my-awesome-project" and row["status"] == "finished"
+    assert row["params.architecture"] == "CNN" and row["params.epochs"] == 10
+    assert s.run(row["run_id"]).history(["acc"])["step"].tolist() == list(range(8))
