@@ -93,7 +93,12 @@ from store.integrations.lightning import TrackTUILogger
 logger = TrackTUILogger("tiny", root={str(tmp_path / "s")!r})
 trainer(logger, {str(tmp_path)!r}).fit(Tiny(fail_at=3), loader())
 """
-    proc = run_python(code)
+    proc = run_python(code, wait=False)
+    try:
+        proc.wait(timeout=600)  # importing lightning alone can take a minute on a loaded 2-core machine
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     assert proc.returncode == 1
     s = store.open_store(tmp_path / "s")
     row = s.runs_frame().iloc[0]

@@ -33,6 +33,7 @@ def test_handle_starts_late_logs_numbers_only_and_resumes_after_close(tmp_path: 
     handle.log_metrics({"test/loss": 0.25}, step=3)  # a later test() or evaluate()
     assert handle.run.id == run.id and handle.run.status == "running"
     handle.close()
+    assert store.active_run() is None
     s = store.open_store(tmp_path)
     assert len(s.runs_frame()) == 1
     detail = s.run(run.id)
@@ -50,7 +51,9 @@ def test_a_changed_param_is_skipped_with_one_warning_and_the_rest_logged(tmp_pat
         handle.log_params({"lr": 0.3})
     assert len(caught) == 1 and "'lr'" in str(caught[0].message)
     handle.close()
-    assert store.open_store(tmp_path).run(handle.run.id).params == {"lr": 0.1, "batch": 8}
+    assert handle.current is not None and handle.current.status == "finished"
+    assert store.open_store(tmp_path).run(handle.current.id).params == {"lr": 0.1, "batch": 8}
+    assert store.active_run() is None
 
 
 def test_close_inside_an_exception_handler_records_the_traceback(tmp_path: Path) -> None:

@@ -1,14 +1,15 @@
 """What the W&B-style `store.log({...})` costs a training loop, against `run.log_metric`.
 
-    python tests/perf/bench_wandb_log.py [--calls 200000] [--repeats 7]
+    python tests/perf/bench_wandb_log.py [--calls 200000] [--repeats 7] [--loop-steps 1000]
 
 Per call: three metrics a step, logged as three `run.log_metric` calls, one `run.log_metrics`
 dict, a flat `store.log` dict, a nested `store.log` dict (`{"train": {"loss", "acc"}, "lr"}`)
 and through `store.log` with numpy float32 values (what a loop that forgets `.item()` sends).
 Prints the median over repeats of the calling thread's CPU time per step (all three metrics) in
-microseconds (CPU time, so that other load on the machine counts less), with the background flusher running as usual (flush every second). Then the
-training loop of bench_loop.py (`--loop-steps` steps of ~1 ms of numpy) bare, with
-`run.log_metric` x 3 and with a nested `store.log` a step: the loop thread's CPU time against bare.
+microseconds (CPU time, so that other load on the machine counts less), with the background
+flusher running as usual (flush every second). Then the training loop of bench_loop.py
+(`--loop-steps` steps of ~1 ms of numpy) bare, with `run.log_metric` x 3 and with a nested
+`store.log` a step: the loop thread's CPU time against bare.
 """
 
 from __future__ import annotations
