@@ -2,8 +2,9 @@
 
 Accepted: a tracktui store folder; an MLflow file store (an `mlruns/` folder, or any folder
 of numbered experiment folders holding `meta.yaml`); an MLflow SQLite database (a file,
-`sqlite:///relative/path.db` or `sqlite:////absolute/path.db`); and a project folder that
-holds `mlflow.db` or `mlruns/`, which is what `mlflow ui` would have been run from.
+`sqlite:///relative/path.db` or `sqlite:////absolute/path.db`); a project folder that
+holds `mlflow.db` or `mlruns/`, which is what `mlflow ui` would have been run from; and
+other tools' folders, W&B runs and TensorBoard logs (store/foreign.py).
 """
 
 from __future__ import annotations
@@ -58,7 +59,13 @@ def open_any(path: str | os.PathLike[str], include_deleted: bool = False) -> Run
         from .mlflow_file import MlflowFileStore
 
         return MlflowFileStore(root / "mlruns", include_deleted=include_deleted)
-    raise NotAStoreError(f"{root} is not {expected}")
+    from .foreign import EXPECTED as FOREIGN
+    from .foreign import open_foreign
+
+    foreign = open_foreign(root)
+    if foreign is not None:
+        return foreign
+    raise NotAStoreError(f"{root} is not {expected}, nor {FOREIGN}")
 
 
 def _readable_mlflow_db(path: Path) -> bool:
