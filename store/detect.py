@@ -4,7 +4,7 @@ Accepted: a tracktui store folder; an MLflow file store (an `mlruns/` folder, or
 of numbered experiment folders holding `meta.yaml`); an MLflow SQLite database (a file,
 `sqlite:///relative/path.db` or `sqlite:////absolute/path.db`); a project folder that
 holds `mlflow.db` or `mlruns/`, which is what `mlflow ui` would have been run from; and
-other tools' folders, W&B runs and TensorBoard logs (store/foreign.py).
+other tools' folders, W&B runs and TensorBoard logs (store/readers/foreign.py).
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ def open_any(path: str | os.PathLike[str], include_deleted: bool = False) -> Run
         from .mlflow_file import MlflowFileStore
 
         return MlflowFileStore(root / "mlruns", include_deleted=include_deleted)
-    from .foreign import EXPECTED as FOREIGN
-    from .foreign import open_foreign
+    from .readers.foreign import EXPECTED as FOREIGN
+    from .readers.foreign import open_foreign
 
     foreign = open_foreign(root)
     if foreign is not None:

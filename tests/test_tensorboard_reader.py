@@ -21,7 +21,7 @@ pytest.importorskip("tensorboard", reason="the [tensorboard] extra is not instal
 
 import store
 from store.extras import ExtraMissingError
-from store.tb_store import TensorBoardStore
+from store.readers.tb_store import TensorBoardStore
 from tests.foreign_children import TB_LIVE, start, step
 
 

@@ -14,8 +14,8 @@ import pytest
 pytest.importorskip("wandb", reason="the [wandb] extra is not installed")
 
 import store
-from store.wandb_log import BLOCK, RecordLog
-from store.wandb_store import WandbStore
+from store.readers.wandb_log import BLOCK, RecordLog
+from store.readers.wandb_store import WandbStore
 from tests.foreign_children import WANDB_RUN, only_run_folder, run_wandb, start, step, wandb_env
 
 REPO = Path(__file__).resolve().parents[1]

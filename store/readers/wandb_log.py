@@ -11,7 +11,7 @@ it (core/pkg/leveldb in the wandb repository) and as the Python SDK's former
               type: 1 FULL, 2 FIRST, 3 MIDDLE, 4 LAST (a record split across blocks)
 
 Each record is one serialized `wandb.proto.wandb_internal_pb2.Record`; decoding those is
-left to the protobuf schema the `wandb` package ships (store/wandb_run.py). The wandb SDK
+left to the protobuf schema the `wandb` package ships (store/readers/wandb_run.py). The wandb SDK
 0.31 no longer has a Python reader of this framing (its reader is Go, inside `wandb-core`),
 so the framing is read here with `struct` and `zlib`.
 
@@ -27,7 +27,7 @@ import os
 import struct
 import zlib
 
-from . import safe_read
+from .. import safe_read
 
 IDENT = b":W&B"
 MAGIC = 0xBEE1

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .frame import history_frame
+from ..frame import history_frame
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -1,7 +1,7 @@
 """One W&B run folder (`wandb/run-*/`, `wandb/offline-run-*/`) as what a listing and the detail screens need.
 
 With the `wandb` package installed, the run's record log (`run-<id>.wandb`, framed by
-store/wandb_log.py) is decoded with the protobuf schema wandb ships
+store/readers/wandb_log.py) is decoded with the protobuf schema wandb ships
 (`wandb.proto.wandb_internal_pb2.Record`), record by record as the log grows:
 
 - `run`: id, name, project (the experiment), group, job type, tags, notes, start time, config
@@ -12,7 +12,7 @@ store/wandb_log.py) is decoded with the protobuf schema wandb ships
 - `stats`: system metrics, as metrics under `system/` with steps counting samples
 - `environment`: host, user, program, Python, git -> facts
 - `exit`: the exit code: 0 finished, otherwise failed; no exit record and a log that stopped
-  growing is a crashed run (store/tailed.py)
+  growing is a crashed run (store/readers/tailed.py)
 
 Without `wandb`, or before the log has anything, what the folder's plain files say is used:
 `files/config.yaml`, `files/wandb-summary.json`, `files/wandb-metadata.json` (online runs
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import safe_read
+from .. import safe_read
 from .series import SeriesSet, as_number
 from .wandb_log import RecordLog, WandbLogError
 

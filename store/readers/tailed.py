@@ -18,8 +18,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from .base import RunRecord, RunStore, infer_running_status
-from .process import hostname
+from ..base import RunRecord, RunStore, infer_running_status
+from ..process import hostname
 
 MAX_TAILS = 64
 T = TypeVar("T")

@@ -5,7 +5,7 @@ or one run folder. A run's id is W&B's (the folder name's last part; a resumed r
 several folders with one id, and all but the newest get the folder's time added), its
 experiment the W&B project, its name the display name.
 
-The record log is parsed with the `wandb` package's protobuf schema (store/wandb_run.py)
+The record log is parsed with the `wandb` package's protobuf schema (store/readers/wandb_run.py)
 when `wandb` is installed (`tracktui[wandb]`); without it the listing comes from the
 folder's plain files and each run says what to install for its history. Console output is
 the run's `files/output.log` (W&B writes it offline too), media are under `files/media/`.
@@ -18,11 +18,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import extras, safe_read
-from . import format as fmt
-from .base import RunDetail, RunRecord
-from .index import FolderRunStore, UnitIndex
-from .reader import _cell as cell
+from .. import extras, safe_read
+from .. import format as fmt
+from ..base import RunDetail, RunRecord
+from ..index import FolderRunStore, UnitIndex
+from ..reader import _cell as cell
 from .tailed import TailCache, TailedLiveness
 from .wandb_run import RUN_FOLDER, WANDB_MODULE, WandbRun, folder_facts, log_file
 

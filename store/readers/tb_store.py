@@ -5,7 +5,7 @@
 its last part the run's name and the folders above it the experiment (ROOT's own name for
 runs directly under it), so `lightning_logs/version_3` lists as run `version_3` of
 experiment `lightning_logs`. Event files are parsed by the `tensorboard` package (see
-store/tb_events.py); the listing goes through the stat-validated index (store/index.py),
+store/readers/tb_events.py); the listing goes through the stat-validated index (store/index.py),
 so a warm start reads no event file that did not change.
 """
 
@@ -16,9 +16,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import extras
-from .base import RunDetail, RunRecord
-from .index import FolderRunStore, UnitIndex
+from .. import extras
+from ..base import RunDetail, RunRecord
+from ..index import FolderRunStore, UnitIndex
 from .tailed import TailCache, TailedLiveness
 from .tb_events import TB_MODULE, TbRun, is_event_file
 
@@ -74,9 +74,9 @@ def event_folders(root: Path, max_depth: int = MAX_DEPTH,
             stack.append((os.path.join(path, name), name if unit == ROOT_UNIT else f"{unit}/{name}", depth + 1))
 
 
-def has_event_files(root: Path) -> bool:
-    """Whether a folder at or below `root` (within a few levels) holds TensorBoard event files."""
-    return next(event_folders(root, max_depth=4, max_folders=2000), None) is not None
+def has_event_files(root: Path, depth: int = 4) -> bool:
+    """Whether a folder at or below `root` (within `depth` levels) holds TensorBoard event files."""
+    return next(event_folders(root, max_depth=depth, max_folders=2000), None) is not None
 
 
 class TensorBoardStore(TailedLiveness, FolderRunStore):
