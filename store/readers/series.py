@@ -76,11 +76,3 @@ class SeriesSet:
         return history_frame([(key, s.steps, s.times, s.values) for key, s in self.by_key.items()
                               if wanted is None or key in wanted])
 
-
-def as_number(value: Any) -> float | None:
-    """A float from a logged value that is a plain number (not a bool, a string or a dict); else None."""
-    if type(value) is float:
-        return value
-    if type(value) is int:
-        return float(value) if abs(value) < 2**63 else None
-    return None

@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import safe_read
-from .series import SeriesSet, as_number
+from .series import SeriesSet
 from .wandb_log import RecordLog, WandbLogError
 
 WANDB_MODULE = "wandb.proto.wandb_internal_pb2"
@@ -73,7 +73,9 @@ class WandbRun:
     tags: list[str] = field(default_factory=list)
     notes: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
-    summary: dict[str, Any] = field(default_factory=dict)
+    summary_files: dict[str, Any] = field(default_factory=dict)
+    """`files/wandb-summary.json`, when there is no record log to read."""
+    _summary_raw: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     series: SeriesSet = field(default_factory=SeriesSet)
     problems: list[str] = field(default_factory=list)
@@ -137,9 +139,10 @@ class WandbRun:
             self._take_history(record.history)
         elif kind == "stats":
             self._take_stats(record.stats)
-        elif kind == "summary":
+        elif kind == "summary":  # two a step: kept as W&B's JSON text, decoded only when shown
+            raw = self._summary_raw
             for item in record.summary.update:
-                _set_nested(self.summary, _item_key(item), _json(item.value_json))
+                raw[item.key or ".".join(item.nested_key)] = item.value_json
         elif kind == "config":
             for item in record.config.update:
                 _set_nested(self.config, _item_key(item), _json(item.value_json))
@@ -176,20 +179,20 @@ class WandbRun:
             _set_nested(self.config, _item_key(item), _json(item.value_json))
 
     def _take_history(self, history: Any) -> None:
-        row: dict[str, Any] = {}
-        for item in history.item:
-            row[".".join(_item_key(item))] = _json(item.value_json)
-        step = row.get("_step")
-        step = int(step) if type(step) is int else int(history.step.num)
-        when = as_number(row.get("_timestamp"))
+        """One `wandb.log` row. Values are W&B's JSON text; numbers are read with `float` (JSON's
+        numbers, and W&B's NaN and Infinity, are Python float literals), the rest is not a metric."""
+        row = {item.key or ".".join(item.nested_key): item.value_json for item in history.item}
+        step = _whole(row.get("_step"))
+        step = int(history.step.num) if step is None else step
+        when = _float(row.get("_timestamp"))
         when = float("nan") if when is None else when
         if when == when and (self.last_time is None or when > self.last_time):
             self.last_time = when
         media = tuple(key[:-len("_type")] for key in row if key.endswith("._type"))
-        for key, value in row.items():
+        for key, text in row.items():
             if key.startswith("_") or (media and key.startswith(media)):
                 continue  # W&B's own columns, and the fields of an image, table, ... (files under media/)
-            number = as_number(value)
+            number = _float(text)
             if number is not None:
                 self.series.add(key, step, when, number)
 
@@ -198,7 +201,7 @@ class WandbRun:
         step = self._samples
         self._samples += 1
         for item in stats.item:
-            number = as_number(_json(item.value_json))
+            number = _float(item.value_json)
             if number is not None:
                 self.series.add(f"system/{item.key}", step, when, number)
         if self.last_time is None or when > self.last_time:
@@ -212,15 +215,38 @@ class WandbRun:
         config = _read_json_or_yaml(os.path.join(files, "config.yaml"), problems)
         self.config = {k: (v.get("value") if isinstance(v, dict) and "value" in v else v)
                        for k, v in config.items()}
-        self.summary = _read_json_or_yaml(os.path.join(files, "wandb-summary.json"), problems)
+        self.summary_files = _read_json_or_yaml(os.path.join(files, "wandb-summary.json"), problems)
         meta = _read_json_or_yaml(os.path.join(files, "wandb-metadata.json"), problems)
         for fact in ("host", "username", "email", "program", "python", "os", "executable", "root"):
             if isinstance(meta.get(fact), str):
                 self.facts[fact] = meta[fact]
         self.problems = problems
 
+    def summary(self) -> dict[str, Any]:
+        """`run.summary` as the run left it (nested keys as `a.b`), W&B's own `_` keys left out."""
+        if not self.decoded:
+            return {k: v for k, v in self.summary_files.items() if not k.startswith("_")}
+        return {k: _json(v) for k, v in self._summary_raw.items() if not k.startswith("_")}
+
     def params(self) -> dict[str, Any]:
         return {k: v for k, v in self.config.items() if k not in _SKIPPED_CONFIG}
+
+
+def _float(text: str | None) -> float | None:
+    """A number from W&B's JSON text of a value; None for text, bools, lists, objects and null."""
+    if not text or text[0] in '"tfn[{':
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _whole(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
 
 
 def _item_key(item: Any) -> list[str]:

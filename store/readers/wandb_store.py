@@ -153,8 +153,9 @@ class WandbStore(TailedLiveness, FolderRunStore):
                                  "wandb_id": state.run_id or folder_facts(path.name)[0]}
         if (path / CONSOLE).is_file():
             facts["console"] = str(path / CONSOLE)
-        if state.summary:
-            facts["summary"] = {k: v for k, v in state.summary.items() if not k.startswith("_")}
+        summary = state.summary()
+        if summary:
+            facts["summary"] = summary
         if state.exit_code is not None:
             facts["exit_code"] = state.exit_code
         status = self.status_of(record)
