@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -118,11 +119,23 @@ def test_a_live_run_is_tailed_and_a_killed_one_is_crashed(tmp_path: Path) -> Non
     assert reader.liveness(rec, time.time() + reader.stale_seconds + 1) == "crashed"
 
 
-def test_a_truncated_log_reads_every_complete_record(finished_run: Path, tmp_path: Path) -> None:
-    log = next(only_run_folder(finished_run).glob("*.wandb"))
+@pytest.fixture(scope="module")
+def big_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished run whose log spans several 32 KiB blocks (records split across them)."""
+    root = tmp_path_factory.mktemp("wandb_big")
+    run_wandb({"dir": str(root), "steps": 400})
+    return root
+
+
+@pytest.mark.parametrize("which", ["small", "big"])
+def test_a_truncated_log_reads_every_complete_record(finished_run: Path, big_run: Path, tmp_path: Path,
+                                                     which: str) -> None:
+    log = next(only_run_folder(finished_run if which == "small" else big_run).glob("*.wandb"))
     data = log.read_bytes()
     whole = RecordLog(str(log)).read_new()
-    for cut in range(0, len(data), max(1, len(data) // 60)):
+    cuts = list(range(0, len(data), max(1, len(data) // 60)))
+    cuts += [b + d for b in range(BLOCK, len(data), BLOCK) for d in (-8, -7, -6, -1, 0, 1, 7, 8)]
+    for cut in cuts:
         part = tmp_path / "cut.wandb"
         part.write_bytes(data[:cut])
         tail = RecordLog(str(part))
@@ -133,14 +146,14 @@ def test_a_truncated_log_reads_every_complete_record(finished_run: Path, tmp_pat
         assert got + tail.read_new() == whole, cut
 
 
-def test_a_damaged_chunk_is_skipped_to_the_next_block_and_noted(tmp_path: Path) -> None:
-    run_wandb({"dir": str(tmp_path), "steps": 400})
-    log = next(only_run_folder(tmp_path).glob("*.wandb"))
+def test_a_damaged_chunk_is_skipped_to_the_next_block_and_noted(big_run: Path, tmp_path: Path) -> None:
+    shutil.copytree(big_run, tmp_path / "copy", symlinks=True)
+    log = next(only_run_folder(tmp_path / "copy").glob("*.wandb"))
     data = bytearray(log.read_bytes())
     assert len(data) > 2 * BLOCK
     data[100] ^= 0xFF  # a payload byte of an early record in block 0
     log.write_bytes(bytes(data))
-    reader = store.open_store(tmp_path)
+    reader = store.open_store(tmp_path / "copy")
     (rec,) = reader.records()
     assert rec["status"] == "finished"  # the exit record, blocks later, was still read
     assert rec["reason"] is not None and "damaged record" in rec["reason"]
@@ -171,3 +184,17 @@ def test_without_the_extra_runs_list_from_their_files_and_say_what_to_install(fi
     assert params == {"lr": 0.01}
     assert "pip install 'tracktui[wandb]'" in reason
     assert status == "running" and metrics == {}
+
+
+def test_a_resumed_run_lists_each_folder_once_with_the_newest_under_the_w_and_b_id(finished_run: Path,
+                                                                                  tmp_path: Path) -> None:
+    source = only_run_folder(finished_run)
+    prefix, stamp, run_id = source.name.rsplit("-", 2)
+    day, clock = stamp.split("_")
+    (tmp_path / "wandb").mkdir()
+    shutil.copytree(source, tmp_path / "wandb" / source.name)
+    later = f"{prefix}-{int(day) + 1}_{clock}-{run_id}"  # `wandb.init(id=..., resume=...)` the next day
+    shutil.copytree(source, tmp_path / "wandb" / later)
+    reader = store.open_store(tmp_path)
+    assert sorted(reader.run_ids()) == sorted([run_id, f"{run_id}-{stamp}"])
+    assert reader.run(run_id).facts["path"].endswith(later)

@@ -103,18 +103,13 @@ class RecordLog:
         pending: list[bytes] | None = None
         while True:
             left = BLOCK - pos % BLOCK
-            if left < HEAD:  # a block's zero trailer
-                if end - pos < left:
-                    return
-                pos += left
-                if pending is None:
-                    self.offset = pos
-                continue
-            if end - pos < HEAD:
-                return
             at = pos - start
-            crc, length, kind = CHUNK_HEADER.unpack_from(data, at)
-            if crc == 0 and length == 0 and kind == 0:  # zeros to the end of the block
+            crc = length = kind = 0
+            if left >= HEAD:
+                if end - pos < HEAD:
+                    return
+                crc, length, kind = CHUNK_HEADER.unpack_from(data, at)
+            if left < HEAD or crc == length == kind == 0:  # a block's zero trailer, or zeros to its end
                 if end - pos < left:
                     return
                 pos += left
