@@ -35,9 +35,11 @@ def write_tf2(path: Path, steps: int) -> None:
     writer.close()
 
 
-def write_legacy(path: Path, steps: int, hparams: dict[str, object] | None = None) -> None:
+def write_legacy(path: Path, steps: int, hparams: dict[str, object] | None = None, end: int | None = None) -> None:
+    """PyTorch's way: `simple_value` events; hparams as `add_hparams` writes them, with a session end
+    status `end` (api_pb2.Status: 1 success, 2 failure) when given."""
     from tensorboard.compat.proto import event_pb2, summary_pb2
-    from tensorboard.plugins.hparams import summary_v2
+    from tensorboard.plugins.hparams import metadata, plugin_data_pb2, summary_v2
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
     writer = EventFileWriter(str(path))
@@ -47,6 +49,12 @@ def write_legacy(path: Path, steps: int, hparams: dict[str, object] | None = Non
         value = summary_pb2.Summary.Value(tag="train/loss", simple_value=10.0 - s)
         writer.add_event(event_pb2.Event(step=s * 10, wall_time=time.time(),
                                          summary=summary_pb2.Summary(value=[value])))
+    if end is not None:
+        data = plugin_data_pb2.HParamsPluginData(session_end_info=plugin_data_pb2.SessionEndInfo(status=end),
+                                                 version=metadata.PLUGIN_DATA_VERSION)
+        value = summary_pb2.Summary.Value(tag=metadata.SESSION_END_INFO_TAG,
+                                          metadata=metadata.create_summary_metadata(hparams_plugin_data_pb=data))
+        writer.add_event(event_pb2.Event(wall_time=time.time(), summary=summary_pb2.Summary(value=[value])))
     writer.close()
 
 
@@ -146,3 +154,10 @@ def test_open_store_raises_the_extra_error_in_process_when_tensorboard_cannot_be
     monkeypatch.setitem(sys.modules, "tensorboard", None)
     with pytest.raises(ExtraMissingError, match=r"tracktui\[tensorboard\]"):
         store.open_store(tmp_path)
+
+
+def test_an_hparams_session_end_status_is_the_run_status(tmp_path: Path) -> None:
+    write_legacy(tmp_path / "ok", 2, {"lr": 0.1}, end=1)
+    write_legacy(tmp_path / "bad", 2, {"lr": 0.2}, end=2)
+    statuses = {rec["run_id"]: rec["status"] for rec in store.open_store(tmp_path).records()}
+    assert statuses == {"ok": "finished", "bad": "failed"}  # though this process, their writer, is alive
