@@ -161,3 +161,21 @@ def test_an_hparams_session_end_status_is_the_run_status(tmp_path: Path) -> None
     write_legacy(tmp_path / "bad", 2, {"lr": 0.2}, end=2)
     statuses = {rec["run_id"]: rec["status"] for rec in store.open_store(tmp_path).records()}
     assert statuses == {"ok": "finished", "bad": "failed"}  # though this process, their writer, is alive
+
+
+def test_a_warm_start_reads_no_event_file_that_did_not_change(tmp_path: Path) -> None:
+    in_child(f"write_legacy(Path({str(tmp_path / 'a')!r}), 4)\nwrite_legacy(Path({str(tmp_path / 'b')!r}), 4)")
+    an_hour_ago = time.time() - 3600  # files changed within 2 s of a read are read again (store/index.py)
+    for events in tmp_path.glob("*/events.*"):
+        os.utime(events, (an_hour_ago, an_hour_ago))
+    first = store.open_store(tmp_path)
+    first.records()
+    first.save_index()
+    again = store.open_store(tmp_path)
+    assert isinstance(again, TensorBoardStore)
+    assert again.records() == first.records()
+    assert not again._tails._items  # every record came from the listing cache
+    write_legacy(tmp_path / "b", 2)  # a restarted writer: a second event file in b
+    assert again.refresh() == {"b"}
+    assert list(again._tails._items) == ["b"]
+    assert again.records()[1]["metrics"]["train/loss"]["count"] == 6

@@ -31,6 +31,8 @@ MAX_FOLDERS = 50_000
 """Folders visited in one scan at most, so pointing at `/` or a dataset folder stays bounded."""
 ROOT_UNIT = "."
 EXTRA = "tensorboard"
+RECORD_VERSION = 1
+"""Part of the listing cache's name: bump it when what a record holds changes, so old caches are not trusted."""
 WHAT = "a TensorBoard log folder (event files)"
 
 
@@ -89,7 +91,7 @@ class TensorBoardStore(TailedLiveness, FolderRunStore):
 
     def __init__(self, root: Path) -> None:
         super().__init__(root)
-        self._cache = UnitIndex(root, self.kind, in_store=False)
+        self._cache = UnitIndex(root, f"{self.kind}-{RECORD_VERSION}", in_store=False)
         self._tails: TailCache[TbRun] = TailCache()
 
     def _scan(self) -> dict[str, list[int]]:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 EXTRA = "wandb"
+RECORD_VERSION = 1
+"""Part of the listing cache's name: bump it when what a record holds changes, so old caches are not trusted."""
 ROOT_UNIT = "."
 SIGNED_FILES = ("files/config.yaml", "files/wandb-summary.json", "files/wandb-metadata.json")
 NO_LIBRARY = f"history and run state need the wandb package: {extras.install_hint(EXTRA)}"
@@ -68,7 +70,7 @@ class WandbStore(TailedLiveness, FolderRunStore):
         self.decodes = extras.has_module(WANDB_MODULE)
         if not self.decodes:
             self.dead_status = "finished"  # without the records, a quiet run's end cannot be told
-        self._cache = UnitIndex(root, self.kind if self.decodes else f"{self.kind}-files", in_store=False)
+        self._cache = UnitIndex(root, f"{self.kind}-{RECORD_VERSION}{'' if self.decodes else '-files'}", in_store=False)
         self._tails: TailCache[WandbRun] = TailCache()
         self._ids: dict[str, str] = {}
 
