@@ -75,8 +75,9 @@ def test_console_output_and_media_are_the_run_folders_files(finished_run: Path) 
 
 
 def test_the_wandb_folder_a_run_folder_and_latest_run_open_the_same_run(finished_run: Path) -> None:
+    """`latest-run` first: its listing cache is the run folder's (same resolved path), which hid a bug."""
     ids = {str(p): store.open_store(p).run_ids() for p in
-           (finished_run, finished_run / "wandb", only_run_folder(finished_run), finished_run / "wandb" / "latest-run")}
+           (finished_run / "wandb" / "latest-run", finished_run, finished_run / "wandb", only_run_folder(finished_run))}
     assert len({tuple(v) for v in ids.values()}) == 1, ids
 
 

@@ -77,6 +77,10 @@ class WandbStore(TailedLiveness, FolderRunStore):
     def _path(self, unit: str) -> Path:
         return self.root if unit == ROOT_UNIT else self.root / unit
 
+    def _folder_name(self, unit: str) -> str:
+        """The run folder's own name (`wandb/latest-run` is a symlink to it)."""
+        return self.root.resolve().name if unit == ROOT_UNIT else unit.rsplit("/", 1)[-1]
+
     def _scan(self) -> dict[str, list[int]]:
         units: dict[str, list[int]] = {}
         by_id: dict[str, list[str]] = {}
@@ -91,12 +95,12 @@ class WandbStore(TailedLiveness, FolderRunStore):
                     continue
                 sig = [max(sig[0], st.st_mtime_ns), max(sig[1], st.st_ctime_ns), sig[2] + st.st_size, sig[3] + 1]
             units[unit] = sig
-            run_id = folder_facts(path.name)[0] or path.name
+            run_id = folder_facts(self._folder_name(unit))[0] or self._folder_name(unit)
             by_id.setdefault(run_id, []).append(unit)
         self._ids = {}
         for run_id, found in by_id.items():
             for unit in found[:-1]:  # a resumed run: its older folders (names sort by start time)
-                self._ids[unit] = f"{run_id}-{self._path(unit).name.split('-')[-2]}"
+                self._ids[unit] = f"{run_id}-{self._folder_name(unit).split('-')[-2]}"
                 units[unit].append(1)  # so a folder that becomes an older one is read again
             self._ids[found[-1]] = run_id
         return units
@@ -110,8 +114,8 @@ class WandbStore(TailedLiveness, FolderRunStore):
     def _read_record(self, unit: str) -> RunRecord:
         path = self._path(unit)
         state = self._state(unit)
-        folder_id, folder_started = folder_facts(path.resolve().name if unit == ROOT_UNIT else path.name)
-        run_id = self._ids.get(unit) or state.run_id or folder_id or path.name
+        folder_id, folder_started = folder_facts(self._folder_name(unit))
+        run_id = self._ids.get(unit) or state.run_id or folder_id or self._folder_name(unit)
         problems = list(state.problems)
         log = log_file(str(path))
         heartbeat: float | None = None
@@ -152,7 +156,7 @@ class WandbStore(TailedLiveness, FolderRunStore):
         path = self._path(unit)
         state = self._state(unit)
         facts: dict[str, Any] = {**state.facts, "path": str(path), "source": "wandb",
-                                 "wandb_id": state.run_id or folder_facts(path.name)[0]}
+                                 "wandb_id": state.run_id or folder_facts(self._folder_name(unit))[0]}
         if (path / CONSOLE).is_file():
             facts["console"] = str(path / CONSOLE)
         summary = state.summary()
