@@ -81,10 +81,10 @@ def test_the_wandb_folder_a_run_folder_and_latest_run_open_the_same_run(finished
     assert len({tuple(v) for v in ids.values()}) == 1, ids
 
 
-def test_a_failed_run_says_failed(tmp_path: Path) -> None:
-    run_wandb({"dir": str(tmp_path), "steps": 2, "exit_code": 3})
-    (rec,) = store.open_store(tmp_path).records()
+def test_a_failed_run_says_failed(big_run: Path) -> None:
+    (rec,) = store.open_store(big_run).records()
     assert rec["status"] == "failed"
+    assert store.open_store(big_run).run(rec["run_id"]).facts["exit_code"] == 3
 
 
 def test_a_live_run_is_tailed_and_a_killed_one_is_crashed(tmp_path: Path) -> None:
@@ -122,9 +122,9 @@ def test_a_live_run_is_tailed_and_a_killed_one_is_crashed(tmp_path: Path) -> Non
 
 @pytest.fixture(scope="module")
 def big_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A finished run whose log spans several 32 KiB blocks (records split across them)."""
+    """A failed run (exit code 3) whose log spans several 32 KiB blocks (records split across them)."""
     root = tmp_path_factory.mktemp("wandb_big")
-    run_wandb({"dir": str(root), "steps": 400})
+    run_wandb({"dir": str(root), "steps": 400, "exit_code": 3})
     return root
 
 
@@ -156,9 +156,30 @@ def test_a_damaged_chunk_is_skipped_to_the_next_block_and_noted(big_run: Path, t
     log.write_bytes(bytes(data))
     reader = store.open_store(tmp_path / "copy")
     (rec,) = reader.records()
-    assert rec["status"] == "finished"  # the exit record, blocks later, was still read
+    assert rec["status"] == "failed"  # the exit record, blocks later, was still read
     assert rec["reason"] is not None and "damaged record" in rec["reason"]
     assert 0 < rec["metrics"]["loss"]["count"] < 400
+
+
+async def test_a_wandb_run_in_the_app(finished_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.app_helpers import demo_app, screen_text, settle, shown_names
+    from tests.mlflow_fixtures import tree_snapshot
+    from tui.screens.detail import DetailScreen
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    before = tree_snapshot(finished_run)
+    app = demo_app(finished_run)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert shown_names(app) == ["first"]
+        text = screen_text(app)
+        assert "wandb" in text and "proj" in text
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        text = screen_text(app)
+        assert "finished" in text and "mlp" in text and "loss" in text
+    assert tree_snapshot(finished_run) == before  # read-only: nothing written into the W&B folder
 
 
 BLOCK_WANDB = "import sys; sys.modules['wandb'] = None\n"
