@@ -4,8 +4,9 @@ Accepted: a tracktui store folder; an MLflow file store (an `mlruns/` folder, or
 of numbered experiment folders holding `meta.yaml`); an MLflow SQLite database (a file,
 `sqlite:///relative/path.db` or `sqlite:////absolute/path.db`); and a project folder that
 holds `mlflow.db` or `mlruns/`, which is what `mlflow ui` would have been run from; the other
-tools' runs in `store/readers/` (DVCLive, Lightning CSV, trainer_state.json, trackio); several
-stores at once (`store/multi.py`), and a folder that holds stores (`store/discover.py`).
+tools' runs in `store/readers/` (DVCLive, Lightning CSV, trainer_state.json, trackio, W&B run
+folders, TensorBoard logs); several stores at once (`store/multi.py`), and a folder that holds
+stores (`store/discover.py`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Read-only readers of runs that other tools wrote, each behind `RunStore`.
 
 One module a kind: `dvclive` (DVCLive folders), `lightning_csv` (Lightning's CSVLogger),
-`hf_trainer` (Hugging Face `trainer_state.json`), `trackio` (trackio's SQLite databases).
+`hf_trainer` (Hugging Face `trainer_state.json`), `trackio` (trackio's SQLite databases),
+and through `foreign` the W&B run folders and TensorBoard logs (their readers need extras).
 `files` holds what the folder kinds share (per-step rows to history arrays, records, the
 listing through `FolderRunStore`); `open_reader` picks the kind a path holds.
 """
@@ -24,7 +25,9 @@ def reader_kind(path: Path) -> str | None:
     for module in (lightning_csv, hf_trainer, dvclive, trackio):
         if module.holds_runs(path):
             return module.KIND
-    return None
+    from .foreign import foreign_kind
+
+    return foreign_kind(path, depth=1)
 
 
 def open_reader(path: Path) -> RunStore | None:
@@ -32,8 +35,12 @@ def open_reader(path: Path) -> RunStore | None:
     from . import dvclive, hf_trainer, lightning_csv, trackio
 
     kind = reader_kind(path)
+    if kind is None or kind in ("wandb", "tensorboard"):
+        from .foreign import open_foreign
+
+        return open_foreign(path)  # TensorBoard runs may sit a few levels down
     classes: dict[str, type[RunStore]] = {
         dvclive.KIND: dvclive.DvcLiveStore, lightning_csv.KIND: lightning_csv.LightningCsvStore,
         hf_trainer.KIND: hf_trainer.TrainerStateStore, trackio.KIND: trackio.TrackioStore,
     }
-    return None if kind is None else classes[kind](path)
+    return classes[kind](path)
