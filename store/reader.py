@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +13,7 @@ from . import safe_read
 from .base import RunDetail, RunRecord
 from .edits import NOTE_FACT, apply_edits, read_edits
 from .frame import history_frame
-from .index import FolderRunStore, UnitIndex
+from .index import ColumnCache, FolderRunStore
 from .inputs import read_inputs
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ class TrackStore(FolderRunStore):
         super().__init__(root)
         self.include_deleted = include_deleted
         """Also list the runs in the trash (`tracktui rm`), with status `deleted`."""
-        self._cache = UnitIndex(root, self.kind, in_store=True)
+        self._cache = self._columns = ColumnCache(root, self.kind, in_store=True, width=3 + 3 * len(self.RECORD_FILES))
 
     def _scan(self) -> dict[str, list[int]]:
         """Each run folder with `[0, mtime_ns, ctime_ns]` of the folder itself, then `[size, mtime_ns, ctime_ns]`
@@ -42,46 +42,93 @@ class TrackStore(FolderRunStore):
         --inplace`) changes a file but not the folder it sits in; the folder's times catch new
         files in it (curation edits).
         """
-        units: dict[str, list[int]] = {}
-        self._scan_folder(self.root, "", units)
+        units, sig = self._scan_arrays()
+        return dict(zip(units, sig.tolist()))
+
+    def _scan_arrays(self) -> tuple[list[str], Any]:
+        """`_scan` as run folders and an int64 array of their signatures, one row each.
+
+        Five stats a run are most of a warm open at 100,000 runs; `os.stat` lets go of the
+        GIL, so large stores are stat'ed by SCAN_THREADS threads at once.
+        """
+        import numpy as np
+
+        folders: list[tuple[str, str]] = []
+        self._list_folder(self.root, "", folders)
         if self.include_deleted:
-            self._scan_folder(self.root / fmt.TRASH_DIR, f"{fmt.TRASH_DIR}/", units)
-        return units
+            self._list_folder(self.root / fmt.TRASH_DIR, f"{fmt.TRASH_DIR}/", folders)
+        chunks = [folders[i:i + SCAN_CHUNK] for i in range(0, len(folders), SCAN_CHUNK)]
+        if len(chunks) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(SCAN_THREADS, thread_name_prefix="tracktui-scan") as pool:
+                parts = list(pool.map(_signatures, chunks))
+        else:
+            parts = [_signatures(chunk) for chunk in chunks]
+        units = [unit for part in parts for unit in part[0]]
+        flat = [n for part in parts for n in part[1]]
+        width = 3 + 3 * len(self.RECORD_FILES)
+        return units, np.array(flat, dtype=np.int64).reshape(len(units), width)
 
     @staticmethod
-    def _scan_folder(root: Path, prefix: str, units: dict[str, list[int]]) -> None:
+    def _list_folder(root: Path, prefix: str, folders: list[tuple[str, str]]) -> None:
+        """Every run folder under `root` as (unit, path), from directory listings alone (no stat)."""
         try:
             experiments = [e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")]
         except (FileNotFoundError, NotADirectoryError):
             return
-        stat = os.stat
-        names = TrackStore.RECORD_FILES
         for exp in experiments:
             try:
                 runs = list(os.scandir(exp.path))
             except OSError:
                 continue
-            for run in runs:
-                if run.name.startswith(".") or not run.is_dir():
-                    continue
-                try:
-                    folder = run.stat()
-                except OSError:
-                    continue  # deleted while we looked
-                # The folder's own times catch new files in it (curation edits are new files).
-                sig: list[int] = [0, folder.st_mtime_ns, folder.st_ctime_ns]
-                base = run.path + os.sep
-                for name in names:
-                    try:
-                        st = stat(base + name)
-                        sig += (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-                    except (OSError, ValueError):
-                        sig += (-1, 0, 0)
-                units[f"{prefix}{exp.name}/{run.name}"] = sig
+            folders += ((f"{prefix}{exp.name}/{run.name}", run.path) for run in runs
+                        if not run.name.startswith(".") and run.is_dir())
+
+    def _sync(self, now: float) -> set[str]:
+        units, sig = self._scan_arrays()
+        return self._columns.update_arrays(units, sig, self._read_record_safely, now)
 
     def _sig_time(self, sig: list[int]) -> float:
         """The latest mtime of the record's files (ctime can only be "now", it would never settle)."""
         return max(sig[1::3]) / 1e9
+
+    # -- the listing, from columns (see store/column_index.py) -----------------------------
+
+    def _listing(self) -> Mapping[str, RunRecord]:
+        return TableRecords(self._columns.table)
+
+    def _running_records(self) -> Iterator[RunRecord]:
+        table = self._columns.table
+        if not len(table):
+            return iter(())
+        status = table.values["status"].objects()
+        return (table.record(row) for row in (status == "running").nonzero()[0].tolist())
+
+    def _build_frame(self, metric_stat: str) -> pd.DataFrame:
+        from .column_index import table_frame
+
+        if not len(self._columns.table):
+            return super()._build_frame(metric_stat)
+        return table_frame(self._columns.table, self._statuses, metric_stat)
+
+    def _ids_named(self, name: str) -> list[str]:
+        table = self._columns.table
+        if not len(table):
+            return []
+        names = table.values["name"].objects()
+        return table.values["run_id"].objects()[names == name].tolist()
+
+    def experiments(self) -> dict[str, int]:
+        import numpy as np
+
+        with self._lock:
+            self._ensure_loaded()
+            table = self._columns.table
+            if not len(table):
+                return {}
+            names, counts = np.unique(table.values["experiment"].objects().astype(str), return_counts=True)
+            return dict(sorted(zip(names.tolist(), counts.tolist())))
 
     def _read_files(
             self, path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str]]:
@@ -228,3 +275,54 @@ def _cell(value: Any) -> Any:
     import json
 
     return json.dumps(value, default=str, ensure_ascii=False)
+
+
+SCAN_THREADS = 4
+SCAN_CHUNK = 5000
+"""Stores of up to this many runs are stat'ed on the calling thread (a pool costs more than it saves)."""
+
+
+def _signatures(folders: list[tuple[str, str]]) -> tuple[list[str], list[int]]:
+    """The run folders still there, and their signatures one after another (see `TrackStore._scan`)."""
+    stat = os.stat
+    names = TrackStore.RECORD_FILES
+    units: list[str] = []
+    flat: list[int] = []
+    for unit, path in folders:
+        try:
+            folder = stat(path)
+        except OSError:
+            continue  # deleted while we looked
+        # The folder's own times catch new files in it (curation edits are new files).
+        sig = [0, folder.st_mtime_ns, folder.st_ctime_ns]
+        base = path + os.sep
+        for name in names:
+            try:
+                st = stat(base + name)
+                sig += (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            except (OSError, ValueError):
+                sig += (-1, 0, 0)
+        units.append(unit)
+        flat += sig
+    return units, flat
+
+
+class TableRecords(Mapping[str, RunRecord]):
+    """The listed runs by id over a column table: a record is made only when one is asked for."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+        self._rows: dict[str, int] = (
+            {rid: row for row, rid in enumerate(table.values["run_id"].objects().tolist())} if len(table) else {})
+
+    def __getitem__(self, run_id: str) -> RunRecord:
+        return self._table.record(self._rows[run_id])
+
+    def __contains__(self, run_id: object) -> bool:
+        return run_id in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
