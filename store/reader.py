@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ class TrackStore(FolderRunStore):
         self.include_deleted = include_deleted
         """Also list the runs in the trash (`tracktui rm`), with status `deleted`."""
         self._cache = self._columns = ColumnCache(root, self.kind, in_store=True, width=3 + 3 * len(self.RECORD_FILES))
+        self._full_scan_at = 0.0
 
     def _scan(self) -> dict[str, list[int]]:
         """Each run folder with `[0, mtime_ns, ctime_ns]` of the folder itself, then `[size, mtime_ns, ctime_ns]`
@@ -57,14 +59,15 @@ class TrackStore(FolderRunStore):
         self._list_folder(self.root, "", folders)
         if self.include_deleted:
             self._list_folder(self.root / fmt.TRASH_DIR, f"{fmt.TRASH_DIR}/", folders)
-        chunks = [folders[i:i + SCAN_CHUNK] for i in range(0, len(folders), SCAN_CHUNK)]
+        known = self._known_signatures(time.time())
+        chunks = [(folders[i:i + SCAN_CHUNK], known) for i in range(0, len(folders), SCAN_CHUNK)]
         if len(chunks) > 1:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(SCAN_THREADS, thread_name_prefix="tracktui-scan") as pool:
-                parts = list(pool.map(_signatures, chunks))
+                parts = list(pool.map(_signatures, *zip(*chunks)))
         else:
-            parts = [_signatures(chunk) for chunk in chunks]
+            parts = [_signatures(*chunk) for chunk in chunks]
         units = [unit for part in parts for unit in part[0]]
         flat = [n for part in parts for n in part[1]]
         width = 3 + 3 * len(self.RECORD_FILES)
@@ -84,6 +87,24 @@ class TrackStore(FolderRunStore):
                 continue
             folders += ((f"{prefix}{exp.name}/{run.name}", run.path) for run in runs
                         if not run.name.startswith(".") and run.is_dir())
+
+    def _known_signatures(self, now: float) -> dict[str, list[int]] | None:
+        """For a quick scan, the signatures of the runs whose folder alone may be checked; None for a full scan.
+
+        A store of QUICK_SCAN_FROM runs or more is scanned in full (five stats a run) every
+        FULL_SCAN_SECONDS and on the first listing; in between, a run folder whose own times
+        are as they were keeps its files' signature without stat'ing them (one stat a run).
+        Every writer's change and every curation edit is a new file, which changes the
+        folder's times, so only a rewrite in place of a finished run's file (an editor, `rsync
+        --inplace`) waits for the next full scan. Runs that say `running` are always scanned in full.
+        """
+        table = self._columns.table
+        if len(table) < QUICK_SCAN_FROM or now - self._full_scan_at > FULL_SCAN_SECONDS:
+            self._full_scan_at = now
+            return None
+        live = set((table.values["status"].objects() == "running").nonzero()[0].tolist())
+        sig = table.sig.tolist()
+        return {unit: sig[row] for row, unit in enumerate(table.units) if row not in live}
 
     def _sync(self, now: float) -> set[str]:
         units, sig = self._scan_arrays()
@@ -277,13 +298,20 @@ def _cell(value: Any) -> Any:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
+QUICK_SCAN_FROM = 5000
+FULL_SCAN_SECONDS = 30.0
 SCAN_THREADS = 4
 SCAN_CHUNK = 5000
 """Stores of up to this many runs are stat'ed on the calling thread (a pool costs more than it saves)."""
 
 
-def _signatures(folders: list[tuple[str, str]]) -> tuple[list[str], list[int]]:
-    """The run folders still there, and their signatures one after another (see `TrackStore._scan`)."""
+def _signatures(folders: list[tuple[str, str]],
+                known: dict[str, list[int]] | None = None) -> tuple[list[str], list[int]]:
+    """The run folders still there, and their signatures one after another (see `TrackStore._scan`).
+
+    With `known` (a quick scan, see `TrackStore._known_signatures`), a folder whose own times
+    match its known signature keeps that signature without its files being stat'ed.
+    """
     stat = os.stat
     names = TrackStore.RECORD_FILES
     units: list[str] = []
@@ -295,6 +323,11 @@ def _signatures(folders: list[tuple[str, str]]) -> tuple[list[str], list[int]]:
             continue  # deleted while we looked
         # The folder's own times catch new files in it (curation edits are new files).
         sig = [0, folder.st_mtime_ns, folder.st_ctime_ns]
+        old = known.get(unit) if known is not None else None
+        if old is not None and old[1] == sig[1] and old[2] == sig[2]:
+            units.append(unit)
+            flat += old
+            continue
         base = path + os.sep
         for name in names:
             try:

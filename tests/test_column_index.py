@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import store
 from store.column_index import ColumnTable
@@ -101,3 +102,33 @@ def test_value_columns_keep_python_types_through_concat_and_take() -> None:
     assert got == [1, "x", None, None, None, 2.5, True, "y"]
     assert [type(v) for v in got] == [int, str, type(None), type(None), type(None), float, bool, str]
     assert both.take([7, 0]).objects().tolist() == ["y", 1]
+
+
+def test_a_quick_scan_sees_new_files_and_runs_and_a_full_scan_sees_rewrites_in_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large stores stat only run folders between full scans (issue 17): a rewrite in place waits for the next."""
+    import store.reader as reader
+
+    monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
+    runs = [store.start_run(experiment="e", name=f"r{i}", root=tmp_path) for i in range(2)]
+    for run in runs:
+        run.finish()
+    past = time.time() - 100
+    for path in [*tmp_path.glob("*/*/*"), *tmp_path.glob("*/*")]:
+        os.utime(path, (past, past))
+    s = store.open_store(tmp_path)
+    s.runs_frame()
+    s._cache.table.read_at += 10  # type: ignore[union-attr]
+    meta = next(tmp_path.glob(f"*/{runs[0].id}")) / "meta.json"
+    with open(meta, "r+", encoding="utf-8") as fh:  # in place: the folder's times stay
+        data = json.loads(fh.read())
+        fh.seek(0)
+        fh.write(json.dumps({**data, "name": "renamed"}))
+        fh.truncate()
+    os.utime(meta, (past + 5, past + 5))
+    new = store.start_run(experiment="e", name="new", root=tmp_path)
+    new.finish()
+    assert s.refresh() == {new.id}, "the new run at once; the rewrite in place not yet"
+    monkeypatch.setattr(reader, "FULL_SCAN_SECONDS", -1.0)
+    assert s.refresh() == {runs[0].id}
+    assert set(s.runs_frame()["name"]) == {"renamed", "r1", "new"}
