@@ -35,6 +35,8 @@ class TrackStore(FolderRunStore):
         """Also list the runs in the trash (`tracktui rm`), with status `deleted`."""
         self._cache = self._columns = ColumnCache(root, self.kind, in_store=True, width=3 + 3 * len(self.RECORD_FILES))
         self._full_scan_at = 0.0
+        self._scanned_at = -1e9
+        self._scan_cost = 0.0
 
     def _scan(self) -> dict[str, list[int]]:
         """Each run folder with `[0, mtime_ns, ctime_ns]` of the folder itself, then `[size, mtime_ns, ctime_ns]`
@@ -107,8 +109,22 @@ class TrackStore(FolderRunStore):
         return {unit: sig[row] for row, unit in enumerate(table.units) if row not in live}
 
     def _sync(self, now: float) -> set[str]:
+        """Re-read what changed; a store whose scan takes long is scanned at most SCAN_SHARE of the time.
+
+        At 100,000 runs a scan is a second or more of a worker thread that shares the GIL with
+        the UI: polled every two seconds, it would leave the UI thread half the time. So a
+        refresh within `cost / SCAN_SHARE` of the end of the last scan answers "nothing
+        changed". Only stores of QUICK_SCAN_FROM runs or more: a small one is always scanned.
+        """
+        if (len(self._columns.table) >= QUICK_SCAN_FROM
+                and time.monotonic() - self._scanned_at < self._scan_cost / SCAN_SHARE):
+            return set()
+        started = time.monotonic()
         units, sig = self._scan_arrays()
-        return self._columns.update_arrays(units, sig, self._read_record_safely, now)
+        changed = self._columns.update_arrays(units, sig, self._read_record_safely, now)
+        self._scanned_at = time.monotonic()
+        self._scan_cost = self._scanned_at - started
+        return changed
 
     def _sig_time(self, sig: list[int]) -> float:
         """The latest mtime of the record's files (ctime can only be "now", it would never settle)."""
@@ -298,6 +314,8 @@ def _cell(value: Any) -> Any:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
+SCAN_SHARE = 0.2
+"""At most this share of the time goes to scanning a large store (see `TrackStore._sync`)."""
 QUICK_SCAN_FROM = 5000
 FULL_SCAN_SECONDS = 30.0
 SCAN_THREADS = 4

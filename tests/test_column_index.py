@@ -110,6 +110,7 @@ def test_a_quick_scan_sees_new_files_and_runs_and_a_full_scan_sees_rewrites_in_p
     import store.reader as reader
 
     monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
+    monkeypatch.setattr(reader, "SCAN_SHARE", 1e9)  # never skip a scan here
     runs = [store.start_run(experiment="e", name=f"r{i}", root=tmp_path) for i in range(2)]
     for run in runs:
         run.finish()
@@ -132,3 +133,19 @@ def test_a_quick_scan_sees_new_files_and_runs_and_a_full_scan_sees_rewrites_in_p
     monkeypatch.setattr(reader, "FULL_SCAN_SECONDS", -1.0)
     assert s.refresh() == {runs[0].id}
     assert set(s.runs_frame()["name"]) == {"renamed", "r1", "new"}
+
+
+def test_a_store_whose_scan_is_slow_is_scanned_less_often(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: at 100,000 runs a scan every poll would hold the GIL the UI thread needs."""
+    import store.reader as reader
+
+    monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
+    store.start_run(experiment="e", name="a", root=tmp_path).finish()
+    s = store.open_store(tmp_path)
+    s.runs_frame()
+    s._scan_cost = 3600.0  # type: ignore[attr-defined]  # as if the last scan had taken an hour
+    new = store.start_run(experiment="e", name="b", root=tmp_path)
+    new.finish()
+    assert s.refresh() == set()
+    s._scan_cost = 0.0  # type: ignore[attr-defined]
+    assert s.refresh() == {new.id}
