@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import math
 import os
 import shutil
 import sys
@@ -330,17 +329,6 @@ def diff(argv: list[str]) -> int:
     from .diff_cli import diff_command
 
     return diff_command(_open(args.store), args.runs, only_diff=args.only_diff, as_json=args.json)
-
-
-def _json_value(value: object) -> object:
-    """JSON has no NaN or infinity: those are null, inside lists and dicts too."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    return value
 
 
 if __name__ == "__main__":
