@@ -39,16 +39,8 @@ sys.path.insert(0, str(HERE))
 from bench_app import CHILD as APP_CHILD  # noqa: E402
 from bench_run_creation import measure as measure_creation  # noqa: E402
 from bench_run_creation import summary as creation_summary  # noqa: E402
+from bench_store import OPEN_SNIPPET as OPEN  # noqa: E402
 from make_big_store import make_store  # noqa: E402
-
-OPEN = """
-import json, resource, sys, time
-t = time.perf_counter()
-import store
-frame = store.open_store(sys.argv[1]).runs_frame()
-print(json.dumps({"seconds": time.perf_counter() - t, "rows": len(frame),
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
 
 SAVE_FEATHER = """
 import sys
