@@ -122,6 +122,7 @@ def main() -> None:
     parser.add_argument("--limit-python", default=sys.executable, help="an interpreter with pandas and pyarrow")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-app", action="store_true", help="skip the app rows (the slowest)")
+    parser.add_argument("--no-create", action="store_true", help="skip the run-creation row")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="tracktui-bench-scale-"))
     sides = {"this checkout": REPO}
@@ -129,6 +130,12 @@ def main() -> None:
         sides[args.baseline] = export(args.baseline, tmp)
     limit = args.limit_python if has_pyarrow(args.limit_python) else None
     rows: list[tuple[str, dict[str, str], str, str]] = []
+
+    def note(row: tuple[str, dict[str, str], str, str]) -> None:
+        """Keep a row for the table, and say it at once (a 100k run takes many minutes)."""
+        rows.append(row)
+        print("measured:", " · ".join([row[0], *(f"{k}: {v}" for k, v in row[1].items()), row[2]]),
+              file=sys.stderr, flush=True)
     for n in (args.small, args.large):
         root = make_store(Path(tempfile.gettempdir()) / f"tracktui-scale-{n}", n, history=False)
         opened = {}
@@ -146,9 +153,9 @@ def main() -> None:
             lim = f"{r['seconds']:.2f} s, {r['peak_mb']:.0f} MB"
             r = medians(READ_NPZ, [str(root / ".tracktui-index.npz")], args.repeat)
             npz = f"{r['seconds']:.2f} s, {r['peak_mb']:.0f} MB (npz) vs {lim} (Feather)"
-            rows.append((f"read the table only, {n:,} runs", {"this checkout": npz}, "", "choose"))
+            note((f"read the table only, {n:,} runs", {"this checkout": npz}, "", "choose"))
         target = "≤ 1.5× the limit" if n == args.small else "≤ 2.5 s, ≤ 500 MB"
-        rows.append((f"open {n:,} runs into runs_frame()", opened, lim, target))
+        note((f"open {n:,} runs into runs_frame()", opened, lim, target))
         if n == args.large and not args.no_app:
             app: dict[str, dict[str, float]] = {}
             for label, code in sides.items():
@@ -166,9 +173,10 @@ def main() -> None:
                     v = r[key]
                     cells[label] = (f"{v:.2f} s" if unit == "s" else f"{v * 1000:.0f} ms" if unit == "ms"
                                     else f"{v:.0f} MB")
-                rows.append((f"{what}, {n:,} runs", cells, "", tgt))
-    created = {label: f"{creation(code, tmp, str(i)):.2f} ms" for i, (label, code) in enumerate(sides.items())}
-    rows.append(("start_run + one metric + finish, per run", created, "", "≤ 5 ms"))
+                note((f"{what}, {n:,} runs", cells, "", tgt))
+    created = {} if args.no_create else {
+        label: f"{creation(code, tmp, str(i)):.2f} ms" for i, (label, code) in enumerate(sides.items())}
+    note(("start_run + one metric + finish, per run", created, "", "≤ 5 ms"))
     header = ["workload", *sides, "the limit", "target"]
     table = [[what, *(cells.get(s, "") for s in sides), lim, tgt] for what, cells, lim, tgt in rows]
     widths = [max(len(r[i]) for r in [header, *table]) for i in range(len(header))]
