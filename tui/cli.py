@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
-import math
 import os
 import shutil
 import sys
@@ -343,25 +341,18 @@ def _print_json_lines(reader: RunStore, frame: object, keep: list[str] | None = 
     escapes every control character (ensure_ascii), so nothing in it can act on a terminal."""
     import pandas as pd
 
+    from .ls_query import write_json_lines
+
     assert isinstance(frame, pd.DataFrame)
-    params = [c for c in frame.columns if c.startswith("params.")]
-    containers: set[int] = set()
-    if reader.kind == "tracktui" and params:  # MLflow params are text, always
-        data = frame[params].to_numpy(dtype=object)
-        containers = {i for i, row in enumerate(data)
-                      if any(isinstance(v, str) and v[:1] in ("[", "{") for v in row)}
-    columns = list(frame.columns)
-    for i, row in enumerate(frame.to_numpy(dtype=object)):
-        record = {k: _json_value(v) for k, v in zip(columns, row)}
-        if i in containers:
-            try:
-                raw = reader.run(str(record["run_id"])).flat_params
-            except (StoreError, OSError):
-                raw = {}
-            for key, value in raw.items():
-                if isinstance(value, (list, dict)) and f"params.{key}" in record:
-                    record[f"params.{key}"] = _json_value(value)
-        print(json.dumps({k: record[k] for k in keep} if keep else record, default=str))
+
+    def raw_params(run_id: str) -> dict[str, object]:
+        try:
+            return reader.run(run_id).flat_params
+        except (StoreError, OSError):
+            return {}
+
+    # MLflow params are text, always: only ours can hold lists and dicts
+    write_json_lines(frame, sys.stdout, keep, raw_params if reader.kind == "tracktui" else None)
 
 
 def diff(argv: list[str]) -> int:
@@ -376,17 +367,6 @@ def diff(argv: list[str]) -> int:
     from .diff_cli import diff_command
 
     return diff_command(_open(args.store), args.runs, only_diff=args.only_diff, as_json=args.json)
-
-
-def _json_value(value: object) -> object:
-    """JSON has no NaN or infinity: those are null, inside lists and dicts too."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    return value
 
 
 if __name__ == "__main__":

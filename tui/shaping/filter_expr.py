@@ -49,6 +49,7 @@ import difflib
 import math
 import re
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -667,6 +668,21 @@ def _evaluate(node: _Node, columns: _Columns) -> np.ndarray:
     return _compare(node, columns)
 
 
+_RECENT: list[tuple[weakref.ref[pd.DataFrame], _Columns]] = []
+"""The `_Columns` of the last few frames filtered: typing a filter masks the same frame once per key."""
+
+
+def _columns_of(frame: pd.DataFrame, now: float | None) -> _Columns:
+    """The column views of `frame`, kept while the frame lives (100,000 run ids are factorized once, not per key)."""
+    for ref, columns in _RECENT:
+        if ref() is frame:
+            columns.now = time.time() if now is None else now
+            return columns
+    columns = _Columns(frame, now)
+    _RECENT[:] = [*[entry for entry in _RECENT if entry[0]() is not None][-2:], (weakref.ref(frame), columns)]
+    return columns
+
+
 def _free_text(node: _FreeText, columns: _Columns) -> np.ndarray:
     frame_columns = [str(c) for c in columns.frame.columns]
     searched = [c for c in FREE_TEXT_COLUMNS if c in frame_columns]
@@ -755,7 +771,7 @@ class Filter:
         """
         if self._root is None:
             return np.ones(len(frame), dtype=bool)
-        return np.asarray(_evaluate(self._root, _Columns(frame, now)), dtype=bool)
+        return np.asarray(_evaluate(self._root, _columns_of(frame, now)), dtype=bool)
 
     def conditions(self) -> list[_Compare | _In | _Has]:
         """The field tests in the filter, in no particular order."""
