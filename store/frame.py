@@ -64,16 +64,18 @@ def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecor
     heartbeat = np.array([np.nan if v is None else v for v in base.pop("heartbeat")], dtype=float)
     # object arrays keep ints as ints: pandas would turn [30, None] into [30.0, nan]
     return assemble_runs_frame(base, created, ended, heartbeat, {k: _objects(v) for k, v in params.items()},
-                               metrics, tags, _objects(parents) if any(parents) else None)
+                               metrics, tags, _objects(parents) if any(parents) else None,
+                               _objects(sources) if any(sources) else None)
 
 
 def assemble_runs_frame(base: dict[str, Any], created: Any, ended: Any, heartbeat: Any, params: dict[str, Any],
-                        metrics: dict[str, Any], tags: dict[str, Any], parents: Any) -> pd.DataFrame:
+                        metrics: dict[str, Any], tags: dict[str, Any], parents: Any,
+                        sources: Any = None) -> pd.DataFrame:
     """The runs frame from its columns (every kind of listing ends here, so every frame has one shape).
 
     `base` holds run_id, experiment, name, status, host, user, reason; `params` object arrays,
     `metrics` float arrays, `tags` lists or object arrays, each by key; `parents` None when no
-    run has one. Rows come out newest first.
+    run has one; `sources` None unless several stores share the table. Rows come out newest first.
     """
     import numpy as np
     import pandas as pd
@@ -82,8 +84,8 @@ def assemble_runs_frame(base: dict[str, Any], created: Any, ended: Any, heartbea
     # A crashed run never wrote `ended`; its last heartbeat is when it was last seen alive.
     duration = np.where(np.isnan(ended), heartbeat, ended) - created
     columns: dict[str, Any] = {"run_id": base["run_id"]}
-    if any(sources):  # several stores in one table (store/multi.py)
-        columns["source"] = _objects(sources)
+    if sources is not None:  # several stores in one table (store/multi.py)
+        columns["source"] = sources
     columns |= {
         "experiment": base["experiment"], "name": base["name"],
         "status": base["status"], "created": created, "ended": ended, "duration": duration,
