@@ -201,13 +201,14 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         from pathlib import Path
 
         from ..widgets.console_view import ConsoleView, has_console
+        from ..widgets.text_search import SearchableText
 
         path = detail.facts.get("path")
         if getattr(detail.store, "kind", None) != "tracktui" or not path or self.query("#console-view"):
             return
         if has_console(Path(str(path))):
             view = ConsoleView(Path(str(path)), live=detail.status == "running", id="console-view")
-            self.query_one(TabbedContent).add_pane(TabPane("Console", view, id="console"))
+            self.query_one(TabbedContent).add_pane(TabPane("Console", SearchableText(view), id="console"))
 
     def _show_params(self, detail: RunDetail, flat: dict[str, Any], lines: MemoryLines) -> None:
         tree = self.query_one("#params-tree", Tree)
@@ -235,6 +236,8 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         self.query_one(TabbedContent).active = tab
         if tab == "metrics":
             self.query_one("#metrics-table", DataTable).focus()
+        elif tab == "console":
+            self.query_one("#console-view").focus()  # so `/`, `n`/`N`, `g`/`G` reach it
 
     def action_step_run(self, delta: int) -> None:
         """Show the next (`delta` 1) or previous (-1) run of the table, on the same tab."""
