@@ -63,6 +63,8 @@ class RunRecord(_RunRecordFields, total=False):
 
     parent: str | None
     """The run this one was started under (`tracktui run`), if any."""
+    inputs: dict[str, str]
+    """Input name -> content digest ("" when none is known), for the `inputs.*` columns (store/inputs.py)."""
     system_tags: dict[str, str]
     experiment_id: str | None
     deleted: bool

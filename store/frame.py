@@ -21,7 +21,8 @@ METRIC_STATS = ("last", "min", "max")
 
 
 def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecord], str], stat: str) -> pd.DataFrame:
-    """One row per record, newest first: base columns, `params.*`, `metrics.*` (`stat` of each), `tags.*`.
+    """One row per record, newest first: base columns, `params.*`, `metrics.*` (`stat` of each), `tags.*`,
+    `inputs.*` (each input's digest, "" when it has none).
 
     Column-wise: a list per column is several times faster than a list of row dicts.
     `status_of` gives the status to show (a store infers `crashed` and `deleted`).
@@ -35,6 +36,7 @@ def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecor
     params: dict[str, list[Any]] = {}
     metrics: dict[str, Any] = {}
     tags: dict[str, list[Any]] = {}
+    inputs: dict[str, list[Any]] = {}
     parents: list[Any] = [None] * n
     for i, rec in enumerate(records):
         parents[i] = rec.get("parent") or (rec.get("system_tags") or {}).get("mlflow.parentRunId")
@@ -58,6 +60,8 @@ def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecor
             if column is None:
                 column = tags[k] = [None] * n
             column[i] = text
+        for k, digest in (rec.get("inputs") or {}).items():
+            inputs.setdefault(k, [None] * n)[i] = digest
     created = np.array([np.nan if v is None else v for v in base.pop("created")], dtype=float)
     ended = np.array([np.nan if v is None else v for v in base.pop("ended")], dtype=float)
     heartbeat = np.array([np.nan if v is None else v for v in base.pop("heartbeat")], dtype=float)
@@ -71,6 +75,7 @@ def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecor
     columns.update((f"params.{k}", _objects(params[k])) for k in sorted(params, key=natural_key))
     columns.update((f"metrics.{k}", metrics[k]) for k in sorted(metrics, key=natural_key))
     columns.update((f"tags.{k}", tags[k]) for k in sorted(tags, key=natural_key))
+    columns.update((f"inputs.{k}", _objects(inputs[k])) for k in sorted(inputs, key=natural_key))
     columns.update((c, base[c]) for c in EXTRA_COLUMNS)
     if any(parents):  # only stores with nested runs get the column (group by parent)
         columns["parent"] = _objects(parents)
