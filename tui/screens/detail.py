@@ -28,6 +28,7 @@ from store.system_metrics import is_system_metric
 
 from ..messages import ForwardsWorkerFailures, RunRead
 from ..shaping.formatting import format_duration, format_timestamp, format_value
+from ..shaping.inputs_view import INPUT_COLUMNS, input_rows
 from ..shaping.sanitize import printable, printable_block
 from ..shaping.sparkline import sparkline
 from ..shaping.status import status_look
@@ -56,6 +57,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
     DetailScreen #overview-metrics { width: 3fr; height: auto; padding: 0 1; }
     DetailScreen #metrics-table { height: 1fr; }
     DetailScreen #more-facts { padding: 1 1 0 1; }
+    DetailScreen #inputs { padding: 1 1 0 1; }
     DetailScreen #note-title { padding: 1 1 0 1; }
     DetailScreen #note { padding: 0 1; margin: 0; height: auto; background: $surface; }
     DetailScreen #params-tab { height: 1fr; }
@@ -107,6 +109,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
                     yield Static(classes="section", id="error")
                     yield Static(Text("Note", style="bold"), classes="section", id="note-title")
                     yield Markdown(id="note")
+                    yield Static(classes="section", id="inputs")
                     yield Static(classes="section", id="more-facts")
             with TabPane("Params", id="params"):
                 with Vertical(id="params-tab"):
@@ -172,6 +175,10 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         self.query_one("#overview-params", Static).update(overview_params(loaded.flat))
         self.query_one("#overview-metrics", Static).update(overview_metrics(detail))
         self.query_one("#more-facts", Static).update(more_facts_table(detail))
+        inputs = self.query_one("#inputs", Static)
+        inputs.display = bool(detail.inputs)
+        if detail.inputs:
+            inputs.update(inputs_table(detail))
         error = self.query_one("#error", Static)
         if detail.error:
             heading = "Why it is damaged" if detail.status == "damaged" else "Error"
@@ -384,6 +391,18 @@ def more_facts_table(detail: RunDetail) -> Table:
         if value in (None, ""):
             continue
         table.add_row(Text(key), Text(printable(str(value))))
+    return table
+
+
+def inputs_table(detail: RunDetail) -> Table:
+    """The data the run used (`run.log_input`, MLflow dataset inputs): what, where, how big, which version."""
+    table = Table(box=None, show_header=True, header_style="bold", padding=(0, 2), pad_edge=False,
+                  title=f"inputs ({len(detail.inputs)})", title_justify="left", title_style="bold")
+    for name in INPUT_COLUMNS:
+        table.add_column(name, no_wrap=name != "path", overflow="fold" if name == "path" else "ellipsis",
+                         justify="right" if name == "size" else "left")
+    for row in input_rows(detail.inputs):
+        table.add_row(*(Text(cell) for cell in row))
     return table
 
 
