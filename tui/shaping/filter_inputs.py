@@ -16,7 +16,7 @@ Only equality and regex make sense for names and digests: `<`/`>` on them is an 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
@@ -38,7 +38,7 @@ def any_input_field(name: str, columns: Sequence[str]) -> str | None:
     return None
 
 
-def input_columns(columns: Sequence[object]) -> list[str]:
+def input_columns(columns: Iterable[object]) -> list[str]:
     return [str(c) for c in columns if str(c).startswith(INPUTS_PREFIX)]
 
 
