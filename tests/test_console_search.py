@@ -72,6 +72,8 @@ async def test_find_highlights_counts_and_steps_with_n_and_capital_n(tmp_path: P
         await pilot.press("n")  # no matches: n is the screen's again, the next run
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen) and app.screen.run_id == other_id
+        view = app.screen.query_one(ConsoleView)  # the next run's console, not the one left
+        assert view.visible_text()[0].rstrip().endswith("quiet")
 
 
 async def test_live_console_stays_at_the_end_or_where_the_user_is(tmp_path: Path) -> None:

@@ -96,6 +96,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         self.detail: RunDetail | None = None
         self._flat: dict[str, Any] | None = None
         self._reading: Worker[None] | None = None
+        self._console_shown = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" {printable(self.run_id)} …"), id="detail-title")
@@ -216,6 +217,9 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         if has_console(Path(str(path))):
             view = ConsoleView(Path(str(path)), live=detail.status == "running", id="console-view")
             self.query_one(TabbedContent).add_pane(TabPane("Console", SearchableText(view), id="console"))
+            if self._console_shown:  # stepped here from another run's console: same tab
+                self._console_shown = False
+                self.call_after_refresh(self.action_tab, "console")
 
     def _show_params(self, detail: RunDetail, flat: dict[str, Any], lines: MemoryLines) -> None:
         tree = self.query_one("#params-tree", Tree)
@@ -246,7 +250,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         elif tab == "console":
             self.query_one("#console-view").focus()  # so `/`, `n`/`N`, `g`/`G` reach it
 
-    def action_step_run(self, delta: int) -> None:
+    async def action_step_run(self, delta: int) -> None:
         """Show the next (`delta` 1) or previous (-1) run of the table, on the same tab."""
         if len(self.run_ids) < 2:
             self.notify("No other runs: the table showed only this one.", severity="warning")
@@ -255,6 +259,12 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         self.run_id = self.run_ids[(index + delta) % len(self.run_ids)]
         self.detail = None
         self._flat = None
+        if self.query("#console"):  # the console of the run left; the next run's is added when it is read
+            tabs = self.query_one(TabbedContent)
+            self._console_shown = tabs.active == "console"
+            if self._console_shown:
+                tabs.active = "overview"
+            await tabs.remove_pane("console")
         self.query_one("#detail-title", Static).update(Text(f" {printable(self.run_id)} …"))
         self.load()
 
