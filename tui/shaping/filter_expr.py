@@ -18,7 +18,8 @@ themselves, quote them. Free text and comparisons do not mix (``rf mse < 5`` is 
 Fields are a full column name (``metrics.train/loss``) or a short one when only one column
 fits: the name without its ``params.``/``metrics.``/``tags.`` prefix (``mse``), then, case-
 insensitively, the last part after a ``.`` or ``/`` (``lr`` for ``params.optim.lr``). A name that
-fits several columns is an error that lists them.
+fits several columns is an error that lists them. The data a run used is in ``inputs.*`` columns
+(digests), with ``inputs.name`` and ``inputs.digest`` for "any input": see filter_inputs.py.
 
 Values and how they compare:
 
