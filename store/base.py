@@ -65,6 +65,8 @@ class RunRecord(_RunRecordFields, total=False):
     """The run this one was started under (`tracktui run`), if any."""
     source: str
     """Which store a run comes from, when several are open in one table (`store/multi.py`)."""
+    inputs: dict[str, str]
+    """Input name -> content digest ("" when none is known), for the `inputs.*` columns (store/inputs.py)."""
     system_tags: dict[str, str]
     experiment_id: str | None
     deleted: bool

@@ -37,7 +37,7 @@ from .frame import EXTRA_COLUMNS, assemble_runs_frame
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMN_INDEX_VERSION = 1
+COLUMN_INDEX_VERSION = 2
 
 STRING_FIELDS = ("run_id", "experiment", "name", "status", "reason", "host", "user", "parent")
 FLOAT_FIELDS = ("created", "ended", "heartbeat")
@@ -81,7 +81,7 @@ class ColumnTable:
             f: ValueColumn.from_values([rec.get(f) for rec in records]) for f in (*STRING_FIELDS, *INT_FIELDS)}
         floats = {f: np.array([np.nan if rec.get(f) is None else rec.get(f) for rec in records], dtype=float)
                   for f in FLOAT_FIELDS}
-        for group in ("params", "tags"):
+        for group in ("params", "tags", "inputs"):
             maps: list[dict[str, Any]] = [rec.get(group) or {} for rec in records]  # type: ignore[misc]
             keys: dict[str, None] = {}
             for mapping in maps:
@@ -110,6 +110,7 @@ class ColumnTable:
         rec.update((f, None if math.isnan(v := float(self.floats[f][row])) else v) for f in FLOAT_FIELDS)
         params: dict[str, Any] = {}
         tags: dict[str, Any] = {}
+        inputs: dict[str, Any] = {}
         for name, col in self.values.items():
             if col.kind[row] == NONE:
                 continue
@@ -117,11 +118,13 @@ class ColumnTable:
                 params[name[7:]] = col.value(row)
             elif name.startswith("tags."):
                 tags[name[5:]] = col.value(row)
+            elif name.startswith("inputs."):
+                inputs[name[7:]] = col.value(row)
         metrics: dict[str, dict[str, Any]] = {}
         for key, arrays in self.stats.items():
             if arrays[PRESENT][row]:
                 metrics[key] = {s: float(arrays[s][row]) for s in INDEX_STATS}
-        rec.update(params=params, tags=tags, metrics=metrics)
+        rec.update(params=params, tags=tags, metrics=metrics, inputs=inputs)
         return rec  # type: ignore[return-value]
 
     def take(self, rows: Any) -> ColumnTable:
@@ -166,7 +169,7 @@ class ColumnTable:
 
     def drop_empty_columns(self) -> None:
         """Forget params/tags/metrics no row holds any more (their runs were removed)."""
-        for name in [k for k, c in self.values.items() if k.startswith(("params.", "tags."))
+        for name in [k for k, c in self.values.items() if k.startswith(("params.", "tags.", "inputs."))
                      and not c.kind.any()]:
             del self.values[name]
         for key in [k for k, d in self.stats.items() if not d[PRESENT].any()]:
@@ -290,7 +293,7 @@ class ColumnTable:
         for f in INT_FIELDS:
             bad |= ~np.isin(self.values[f].kind, (NONE, INT))
         for name, col in self.values.items():
-            if name.startswith("tags."):
+            if name.startswith(("tags.", "inputs.")):
                 bad |= ~np.isin(col.kind, (NONE, STR))
         for a in self.floats.values():
             bad |= ~(np.isnan(a) | (np.abs(a) < 1e13))
@@ -368,6 +371,7 @@ def _as_indexed(rec: RunRecord) -> dict[str, Any]:
             out[f] = float(out[f])
     out["params"] = dict(rec.get("params") or {})
     out["tags"] = dict(rec.get("tags") or {})
+    out["inputs"] = dict(rec.get("inputs") or {})
     out["metrics"] = {k: {s: float(v) if isinstance(v := m.get(s), (int, float)) else float("nan")
                           for s in INDEX_STATS} for k, m in (rec.get("metrics") or {}).items()}
     return out
@@ -390,9 +394,10 @@ def table_frame(table: ColumnTable, statuses: Mapping[str, str], stat: str) -> p
     base["status"] = status.tolist()
     params = {name[7:]: col.objects() for name, col in values.items() if name.startswith("params.")}
     tags = {name[5:]: col.objects().tolist() for name, col in values.items() if name.startswith("tags.")}
+    inputs = {name[7:]: col.objects() for name, col in values.items() if name.startswith("inputs.")}
     metrics = {key: arrays[stat] for key, arrays in table.stats.items()}  # NaN where a run lacks it
     parent = values["parent"]
     parents = parent.objects() if (parent.kind == STR).any() else None
     floats = table.floats
     return assemble_runs_frame(base, floats["created"], floats["ended"], floats["heartbeat"], params, metrics,
-                               tags, parents)
+                               tags, parents, inputs=inputs)

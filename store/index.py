@@ -28,7 +28,7 @@ from . import safe_read
 from .base import RunRecord, RunStore, damaged_record, valid_record
 from .errors import RunNotFoundError
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 """4: a run's signature covers its folder (curation edits are new files), and records carry `parent`."""
 INDEX_SAVE_INTERVAL = 30.0
 """A live store changes every few seconds; rewriting a large index that often would cost more than it saves."""

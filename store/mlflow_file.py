@@ -315,7 +315,28 @@ class MlflowFileStore(FolderRunStore, common.MlflowRunStore):
         if artifacts is None or not artifacts.exists():
             local = path / "artifacts"
             artifacts = local if local.is_dir() else artifacts
-        return self._detail(record, record["metrics"], path, artifacts, self._logged_models(unit, anchors))
+        detail = self._detail(record, record["metrics"], path, artifacts, self._logged_models(unit, anchors))
+        detail.inputs = self._dataset_inputs(unit)
+        return detail
+
+    def _dataset_inputs(self, unit: str) -> list[dict[str, Any]]:
+        """The run's dataset inputs: `<run>/inputs/<id>/meta.yaml` links (source_type DATASET) to
+        `<experiment>/datasets/<source_id>/meta.yaml`, as MLflow 2.4+ writes them."""
+        run = self.root / unit
+        try:
+            links = sorted(e.name for e in os.scandir(run / "inputs") if e.is_dir())
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        found = []
+        for link_id in links:
+            link = _read_mapping(run / "inputs" / link_id / META)
+            if link.get("source_type", "DATASET") != "DATASET" or not link.get("source_id"):
+                continue
+            dataset = _read_mapping(run.parent / "datasets" / str(link["source_id"]) / META)
+            tags = link.get("tags")
+            found.append(common.dataset_input(dataset or {"name": link["source_id"]},
+                                              tags if isinstance(tags, dict) else {}))
+        return found
 
     def _anchors(self) -> list[Path]:
         """Where to look for a copied store's files: beside `mlruns/` (MLflow's working directory), in it,

@@ -284,7 +284,32 @@ class MlflowSqlStore(common.MlflowRunStore):
             where = common.resolve_location(location, anchors, must_contain=model_id)
             if where is not None:
                 extra[common.model_label(name, model_id, extra)] = where
-        return self._detail(record, metrics, self.root, artifacts, extra)
+        detail = self._detail(record, metrics, self.root, artifacts, extra)
+        detail.inputs = self._dataset_inputs(run_id)
+        return detail
+
+    def _dataset_inputs(self, run_id: str) -> list[dict[str, Any]]:
+        """The run's dataset inputs (MLflow 2.4+): `inputs` rows from a DATASET to this RUN, the
+        `datasets` row each names, and the context from `input_tags`."""
+        with reading(self.root) as con:
+            tables = self._table_names(con)
+            if not {"inputs", "datasets"} <= set(tables):
+                return []
+            rows = con.execute(
+                "SELECT i.input_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source, d.dataset_profile"
+                " FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id"
+                " WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND i.destination_id = ?"
+                " ORDER BY d.name", (run_id,)).fetchall()
+            tags: dict[str, dict[str, Any]] = {}
+            if rows and "input_tags" in tables:
+                marks = ",".join("?" * len(rows))
+                for uuid, name, value in con.execute(
+                        f"SELECT input_uuid, name, value FROM input_tags WHERE input_uuid IN ({marks})",
+                        [r[0] for r in rows]).fetchall():
+                    tags.setdefault(str(uuid), {})[str(name)] = value
+        return [common.dataset_input({"name": name, "digest": digest, "source_type": kind, "source": source,
+                                      "profile": profile}, tags.get(str(uuid), {}))
+                for uuid, name, digest, kind, source, profile in rows]
 
     def _run_extras(self, run_id: str) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str, str]]]:
         """Min, max and count of each of the run's metrics, and its logged models (id, name, location)."""

@@ -15,7 +15,7 @@ from .base import RunDetail, RunRecord
 from .edits import NOTE_FACT, apply_edits, read_edits
 from .frame import history_frame
 from .index import ColumnCache, FolderRunStore
-from .inputs import read_inputs
+from .inputs import input_digests, read_inputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -222,6 +222,7 @@ class TrackStore(FolderRunStore):
             "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
             "tags": tags,
             "metrics": {k: v for k, v in metrics.items() if isinstance(v, dict)},
+            "inputs": input_digests(read_inputs(self.root / unit)),
         }
 
     def run(self, run_id: str) -> RunDetail:

@@ -27,6 +27,8 @@ def mixed_store(root: Path) -> list[str]:
             if i == 2:
                 run.log_metric("nan_metric", float("nan"))
             run.set_tag("t", f"tag{i % 2}")
+            if i % 2:
+                run.log_input("train.csv", digest=f"d{i}")
         ids.append(run.id)
     child = store.start_run(experiment="e0", name="child", root=root)
     meta = next(root.glob(f"*/{child.id}")) / "meta.json"
@@ -49,6 +51,7 @@ def test_the_column_frame_is_the_frame_records_make(tmp_path: Path) -> None:
     assert frame["params.x"].map(type).value_counts().to_dict() == {
         int: 2, float: 1, bool: 1, str: 2, type(None): 2}  # [1, 2] is its JSON text; the child has none
     assert "parent" in frame.columns and (frame["status"] == "damaged").sum() == 1
+    assert sorted(frame["inputs.train.csv"].dropna()) == ["d1", "d3", "d5"]  # the index keeps inputs too
 
 
 def test_a_saved_index_gives_the_same_frame_and_deleting_it_changes_nothing(tmp_path: Path) -> None:
