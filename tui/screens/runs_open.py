@@ -80,9 +80,7 @@ class OpenActions(ColumnActions):
             return
         from .diff import DiffScreen
 
-        if note:
-            self.notify(note, timeout=4)
-        self.app.push_screen(DiffScreen(self.store, runs))
+        self.app.push_screen(DiffScreen(self.store, runs, note=note))
 
     def action_charts(self) -> None:
         if self._open_group_charts():
