@@ -18,7 +18,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .files import FileRunsStore, ParsedRun, SeriesBuilder, number, read_lines, read_mapping, whole
+from .files import FileRunsStore, ParsedRun, read_lines, read_mapping
+from .series import SeriesSet, number, whole
 
 KIND = "dvclive"
 METRICS_DIR = Path("plots") / "metrics"
@@ -74,7 +75,7 @@ class DvcLiveStore(FileRunsStore):
         name = path.name if path.name != "dvclive" or path == path.parent else path.parent.name
         parsed = ParsedRun(name=name or run_id, experiment="dvclive", artifacts_dir=path)
         parsed.params = read_mapping(path / "params.yaml", parsed.problems, yaml_file=True)
-        builder = SeriesBuilder()
+        builder = SeriesSet()
         folder = path / METRICS_DIR
         for file in _series_files(path):
             key = file.relative_to(folder).with_suffix("").as_posix()
@@ -91,7 +92,7 @@ class DvcLiveStore(FileRunsStore):
                     continue
                 stamp = number(row.get("timestamp"))
                 builder.add(key, step, stamp / 1000.0 if stamp is not None else math.nan, value)
-        parsed.series = builder.series
+        parsed.series = builder.by_key
         summary = read_mapping(path / "metrics.json", parsed.problems)
         parsed.summary = _flat_summary(summary)
         if summary.get("step") is not None:

@@ -23,6 +23,7 @@ from .. import format as fmt
 from ..base import RunDetail, RunRecord, RunStore
 from ..frame import history_frame
 from ..index import FolderRunStore, UnitIndex
+from .series import Series
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -31,62 +32,6 @@ MAX_DEPTH = 4
 """Folder levels below a reader's root searched for runs (`save_dir/name/version_N` is two)."""
 STALE_STATUS_TAG = "tracktui.stale_status"
 """System tag saying what a run that stopped changing became: these tools write no end marker."""
-
-
-@dataclass
-class Series:
-    """One metric's points in logging order."""
-
-    steps: list[int] = field(default_factory=list)
-    times: list[float] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
-
-
-def number(value: Any) -> float | None:
-    """A metric value from what a file holds: a number, or text as CSV/TSV/trackio write it
-    (`"0.5"`, `"NaN"`, `"Infinity"`); None for empty cells, bools, text and containers."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str) and value and len(value) < 64:
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
-def whole(value: Any) -> int | None:
-    """A step from a number or its text (`"3"`, `"3.0"`); None otherwise."""
-    num = number(value)
-    return int(num) if num is not None and math.isfinite(num) and num == int(num) and abs(num) < 2**63 else None
-
-
-class SeriesBuilder:
-    """History arrays from per-step rows (`{"step": 3, "loss": 0.2, ...}`), the shape every one
-    of these tools logs in: Lightning's CSV rows, `log_history` entries, trackio's JSON rows."""
-
-    def __init__(self) -> None:
-        self.series: dict[str, Series] = {}
-
-    def add(self, key: str, step: int, when: float, value: float) -> None:
-        series = self.series.get(key)
-        if series is None:
-            series = self.series[key] = Series()
-        series.steps.append(step)
-        series.times.append(when)
-        series.values.append(value)
-
-    def add_row(self, row: Mapping[str, Any], step: int, when: float, skip: Iterable[str] = ()) -> None:
-        """Every numeric value of `row` but the `skip` keys, at `step`; text and empty cells are left out."""
-        skipped = set(skip)
-        for key, raw in row.items():
-            if key in skipped:
-                continue
-            value = number(raw)
-            if value is not None:
-                self.add(str(key), step, when, value)
 
 
 @dataclass
@@ -123,13 +68,6 @@ def scalar_params(params: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def summarize(series: Series) -> dict[str, Any]:
-    finite = [v for v in series.values if math.isfinite(v)]
-    last = series.values[-1]
-    return {"last": last if math.isfinite(last) else None, "min": min(finite) if finite else None,
-            "max": max(finite) if finite else None, "count": len(series.values), "last_step": series.steps[-1]}
-
-
 def status_now(parsed: ParsedRun, now: float) -> tuple[str, str]:
     """(status now, status once its files stop changing): these tools write no heartbeat, so a
     run whose files changed within `HEARTBEAT_STALE` seconds is running."""
@@ -143,7 +81,7 @@ def status_now(parsed: ParsedRun, now: float) -> tuple[str, str]:
 
 def record_of(run_id: str, parsed: ParsedRun, now: float) -> RunRecord:
     status, later = status_now(parsed, now)
-    metrics = {key: summarize(s) for key, s in parsed.series.items() if s.values}
+    metrics = {key: s.summary() for key, s in parsed.series.items() if s.values}
     for key, value in parsed.summary.items():
         if key not in metrics and math.isfinite(value):
             metrics[key] = {"last": value, "min": value, "max": value, "count": 1}

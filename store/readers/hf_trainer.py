@@ -22,7 +22,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .files import FileRunsStore, ParsedRun, SeriesBuilder, find_units, number, read_mapping, whole
+from .files import FileRunsStore, ParsedRun, find_units, read_mapping
+from .series import SeriesSet, number, whole
 
 KIND = "hf-trainer"
 STATE = "trainer_state.json"
@@ -90,7 +91,7 @@ class TrainerStateStore(FileRunsStore):
         if model:
             params["model"] = model
         parsed.params = params
-        builder = SeriesBuilder()
+        builder = SeriesSet()
         history = state.get("log_history")
         completed = False
         for entry in history if isinstance(history, list) else []:
@@ -101,7 +102,7 @@ class TrainerStateStore(FileRunsStore):
                 continue
             completed = completed or "train_runtime" in entry
             builder.add_row(entry, step, math.nan, skip=("step",))
-        parsed.series = builder.series
+        parsed.series = builder.by_key
         best = number(state.get("best_metric"))
         if best is not None:
             parsed.summary["best_metric"] = best

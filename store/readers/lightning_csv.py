@@ -19,7 +19,8 @@ import csv
 import math
 from pathlib import Path
 
-from .files import FileRunsStore, ParsedRun, SeriesBuilder, find_units, read_lines, read_mapping, whole
+from .files import FileRunsStore, ParsedRun, find_units, read_lines, read_mapping
+from .series import SeriesSet, whole
 
 KIND = "lightning-csv"
 METRICS = "metrics.csv"
@@ -50,9 +51,9 @@ class LightningCsvStore(FileRunsStore):
         lines = read_lines(path / METRICS, parsed.problems)
         rows = csv.reader(lines)
         header = next(rows, None)
-        builder = SeriesBuilder()
+        builder = SeriesSet()
         if header is None:
-            parsed.series = builder.series
+            parsed.series = builder.by_key
             return parsed
         last_step = -1
         for cells in rows:
@@ -64,6 +65,6 @@ class LightningCsvStore(FileRunsStore):
             step = last_step if step is None else step
             last_step = step
             builder.add_row(row, step, math.nan, skip=("step",))
-        parsed.series = builder.series
+        parsed.series = builder.by_key
         parsed.facts["columns"] = len(header)
         return parsed

@@ -1,20 +1,42 @@
-"""Metric points gathered while tailing a foreign log (TensorBoard events, a W&B record log).
+"""Metric points as every reader of another tool's runs gathers them, and their summaries.
 
-Readers that parse a log from the start, then only what was appended, keep each key's points
-here and its listing summary up to date point by point, so a refresh of a live run costs what
-was appended, not the whole history again.
+Per-step rows (Lightning's CSV rows, `log_history` entries, trackio's JSON rows) and tailed logs
+(TensorBoard events, a W&B record log) both land here. Readers that parse a log from the start,
+then only what was appended, keep each key's summary up to date point by point, so a refresh of
+a live run costs what was appended, not the whole history again.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..frame import history_frame
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+def number(value: Any) -> float | None:
+    """A metric value from what a file holds: a number, or text as CSV/TSV/trackio write it
+    (`"0.5"`, `"NaN"`, `"Infinity"`); None for empty cells, bools, text and containers."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str) and value and len(value) < 64:
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def whole(value: Any) -> int | None:
+    """A step from a number or its text (`"3"`, `"3.0"`); None otherwise."""
+    num = number(value)
+    return int(num) if num is not None and math.isfinite(num) and num == int(num) and abs(num) < 2**63 else None
 
 
 class Series:
@@ -66,6 +88,16 @@ class SeriesSet:
         if series is None:
             series = self.by_key[key] = Series()
         series.add(step, time, value)
+
+    def add_row(self, row: Mapping[str, Any], step: int, when: float, skip: Iterable[str] = ()) -> None:
+        """Every numeric value of `row` but the `skip` keys, at `step`; text and empty cells are left out."""
+        skipped = set(skip)
+        for key, raw in row.items():
+            if key in skipped:
+                continue
+            value = number(raw)
+            if value is not None:
+                self.add(str(key), step, when, value)
 
     def summaries(self) -> dict[str, dict[str, Any]]:
         return {key: series.summary() for key, series in self.by_key.items() if series.values}

@@ -30,7 +30,8 @@ from urllib.parse import quote
 from ..base import RunDetail, RunRecord, damaged_record
 from ..errors import RunNotFoundError
 from ..frame import history_frame
-from .files import ParsedRun, SeriesBuilder, StaleStatus, record_of, whole
+from .files import ParsedRun, StaleStatus, record_of
+from .series import SeriesSet, whole
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -207,7 +208,7 @@ class TrackioStore(StaleStatus):
         records: dict[str, RunRecord] = {}
         for key, parsed in runs.items():
             builder, bad, newest = _series(logged.get(key, []), sampled.get(key, []))
-            parsed.series = builder.series
+            parsed.series = builder.by_key
             if bad:
                 parsed.problems.append(f"{bad} metric rows were not JSON objects with a step")
             our_id = key[0] or f"{project}/{key[1]}"
@@ -249,15 +250,15 @@ class TrackioStore(StaleStatus):
             conn.close()
         builder = _series(rows, system)[0]
         wanted = None if keys is None else set(keys)
-        return history_frame([(k, s.steps, s.times, s.values) for k, s in builder.series.items()
+        return history_frame([(k, s.steps, s.times, s.values) for k, s in builder.by_key.items()
                               if wanted is None or k in wanted])
 
 
 def _series(rows: Iterable[tuple[Any, Any, Any]], system: Iterable[tuple[Any, Any]]
-            ) -> tuple[SeriesBuilder, int, float | None]:
+            ) -> tuple[SeriesSet, int, float | None]:
     """One run's history from its `metrics` rows (timestamp, step, JSON) and `system_metrics`
     rows (timestamp, JSON): the builder, how many rows were unusable, and the newest time."""
-    builder = SeriesBuilder()
+    builder = SeriesSet()
     bad = 0
     newest: float | None = None
     for stamp, step, raw in rows:
@@ -276,7 +277,7 @@ def _series(rows: Iterable[tuple[Any, Any, Any]], system: Iterable[tuple[Any, An
     return builder, bad, newest
 
 
-def _sample_index(builder: SeriesBuilder) -> int:
+def _sample_index(builder: SeriesSet) -> int:
     """System samples have no step: the n-th sample of a run is step n."""
-    return max((len(s.steps) for k, s in builder.series.items() if k.startswith(SYSTEM_PREFIX)), default=0)
+    return max((len(s.steps) for k, s in builder.by_key.items() if k.startswith(SYSTEM_PREFIX)), default=0)
 
