@@ -151,20 +151,25 @@ def _write_all(fd: int, data: bytes) -> None:
 # -- reading ------------------------------------------------------------------------------
 
 
-def console_parts(run_path: Path) -> list[Path]:
-    """The files that hold a run's console, in order: the head, then the kept tail segments."""
-    head = run_path / CONSOLE
+def console_parts(run_path: Path, head_name: str = CONSOLE) -> list[Path]:
+    """The files that hold a run's console, in order: the head, then the kept tail segments.
+
+    `head_name` names another tool's single console file (W&B's `files/output.log`), which has no tails.
+    """
+    head = run_path / head_name
     if not head.exists():
         return []
+    if head_name != CONSOLE:
+        return [head]
     tails = sorted((int(m.group(1)), run_path / name) for name in os.listdir(run_path)
                    if (m := TAIL_PATTERN.match(name)))
     return [head, *(path for _, path in tails[-2:])]
 
 
-def read_console(run_path: Path) -> bytes:
+def read_console(run_path: Path, head_name: str = CONSOLE) -> bytes:
     """The whole stored console; when capped, the older tail segment starts at a line boundary."""
     chunks: list[bytes] = []
-    for i, path in enumerate(console_parts(run_path)):
+    for i, path in enumerate(console_parts(run_path, head_name)):
         try:
             data = path.read_bytes()
         except FileNotFoundError:

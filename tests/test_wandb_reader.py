@@ -174,7 +174,17 @@ async def test_a_wandb_run_in_the_app(finished_run: Path, tmp_path: Path, monkey
         assert isinstance(app.screen, DetailScreen)
         text = screen_text(app)
         assert "finished" in text and "mlp" in text and "loss" in text
+        await pilot.press("5")  # the console tab: what W&B kept in files/output.log
+        await settle(pilot)
+        assert "hello from the run" in screen_text(app)
     assert tree_snapshot(finished_run) == before  # read-only: nothing written into the W&B folder
+
+
+def test_tracktui_logs_prints_a_wandb_runs_console(finished_run: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "tui.cli", "logs", str(finished_run), "first"], capture_output=True,
+                          text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "hello from the run" in done.stdout
 
 
 BLOCK_WANDB = "import sys; sys.modules['wandb'] = None\n"

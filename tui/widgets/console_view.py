@@ -24,16 +24,18 @@ SMALL_CONSOLE = 8 * 1024 * 1024
 REFRESH_SECONDS = 2.0
 
 
-def has_console(run_path: Path) -> bool:
-    return (run_path / CONSOLE).is_file()
+def has_console(run_path: Path, head_name: str = CONSOLE) -> bool:
+    return (run_path / head_name).is_file()
 
 
 class ConsoleView(LazyText):
     """`g`/`G` top/end (from LazyText); opens at the end, where a crash's last words are."""
 
-    def __init__(self, run_path: Path, live: bool, *, id: str | None = None) -> None:
+    def __init__(self, run_path: Path, live: bool, *, head_name: str = CONSOLE, id: str | None = None) -> None:
         super().__init__(id=id)
         self.run_path = run_path
+        self.head_name = head_name
+        """The console file in the run folder: ours, or another tool's (W&B's `files/output.log`)."""
         self.follow_live = live
         self._seen_size = -1
         self._paged = False
@@ -48,7 +50,7 @@ class ConsoleView(LazyText):
 
     def _console_bytes(self) -> int:
         total = 0
-        for part in console_parts(self.run_path):
+        for part in console_parts(self.run_path, self.head_name):
             try:
                 total += os.stat(part).st_size
             except OSError:
@@ -61,7 +63,7 @@ class ConsoleView(LazyText):
             return
         self._seen_size = size
         if size > SMALL_CONSOLE:
-            head = self.run_path / CONSOLE
+            head = self.run_path / self.head_name
             if not self._paged:
                 self._paged = True
                 self.open_file(head, None, _size_of(head))
@@ -76,7 +78,7 @@ class ConsoleView(LazyText):
 
     @work(thread=True, exclusive=True, group="console-read", exit_on_error=False, description="Reading a console")
     def _read_small(self) -> None:
-        text = read_console(self.run_path).decode("utf-8", "replace")
+        text = read_console(self.run_path, self.head_name).decode("utf-8", "replace")
         post_result(self, TextRead(MemoryLines.from_text("\n".join(final_lines(text)) + "\n")))
 
     def _show_read(self, source: MemoryLines) -> None:
