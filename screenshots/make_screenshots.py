@@ -21,7 +21,9 @@ sys.path.insert(0, str(HERE.parent))
 
 from textual.pilot import Pilot  # noqa: E402
 
-from tests.app_helpers import demo_app, demo_store, settle  # noqa: E402
+from tests.app_helpers import NOW, demo_app, demo_store, settle  # noqa: E402
+from tui.demo import make_demo  # noqa: E402
+from tui.demo_foreign import make_foreign_demo  # noqa: E402
 
 Steps = Callable[[Pilot[None]], Awaitable[None]]
 
@@ -75,11 +77,22 @@ async def grouped(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
-async def shoot(name: str, steps: Steps, size: tuple[int, int]) -> None:
+async def group_charts(pilot: Pilot[None]) -> None:
+    await pilot.press("O", *"experiment", "enter")
+    await settle(pilot)
+    await pilot.press("p")  # on the first group row: every group's mean in its min–max band
+    await settle(pilot)
+
+
+async def nothing(pilot: Pilot[None]) -> None:
+    """The first screen as it opens."""
+
+
+async def shoot(name: str, steps: Steps, size: tuple[int, int], store: str = "demo") -> None:
     # Each shot its own config folder: the app restores the last view of a store, and one
     # shot's filter must not carry into the next.
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix=f"config-{name}-")
-    app = demo_app("demo")
+    app = demo_app(store)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await steps(pilot)
@@ -100,6 +113,10 @@ async def main() -> None:
         await shoot("runs-80x24", runs, (80, 24))
         await shoot("grid", grid, (160, 48))
         await shoot("grouped", grouped, (120, 36))
+        await shoot("group-charts", group_charts, (120, 36))
+        make_demo(Path(tmp) / "mixed" / "tracktui-store", now=NOW)  # what `tracktui demo` opens
+        make_foreign_demo(Path(tmp) / "mixed", now=NOW)
+        await shoot("mixed", nothing, (120, 36), store="mixed")
 
 
 if __name__ == "__main__":
