@@ -3,7 +3,8 @@
 Accepted: a tracktui store folder; an MLflow file store (an `mlruns/` folder, or any folder
 of numbered experiment folders holding `meta.yaml`); an MLflow SQLite database (a file,
 `sqlite:///relative/path.db` or `sqlite:////absolute/path.db`); and a project folder that
-holds `mlflow.db` or `mlruns/`, which is what `mlflow ui` would have been run from.
+holds `mlflow.db` or `mlruns/`, which is what `mlflow ui` would have been run from; and an
+MLflow tracking server's `http://` or `https://` URL (read through its REST API).
 """
 
 from __future__ import annotations
@@ -22,12 +23,16 @@ SQLITE_PREFIX = "sqlite:///"
 EXPECTED = (
     "a tracktui store (a folder with {marker}), an MLflow file store (an `mlruns/` folder of "
     "numbered experiment folders with meta.yaml) or an MLflow SQLite database (`mlflow.db`, "
-    "or `sqlite:///path/to/mlflow.db`)"
+    "or `sqlite:///path/to/mlflow.db`), or an MLflow tracking server URL (http://host:5000)"
 )
 
 
 def open_any(path: str | os.PathLike[str], include_deleted: bool = False) -> RunStore:
     """The reader for whatever store `path` names. `include_deleted` also lists deleted runs."""
+    if os.fspath(path).startswith(("http://", "https://")):
+        from .mlflow_rest import MlflowServerStore
+
+        return MlflowServerStore(os.fspath(path), include_deleted=include_deleted)
     root = _local_path(os.fspath(path))
     expected = EXPECTED.format(marker=fmt.STORE_MARKER)
     if (root / fmt.STORE_MARKER).is_file():

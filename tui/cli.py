@@ -19,6 +19,7 @@ from store.reader import TrackStore
 
 from .shaping.sanitize import printable
 
+MLFLOW_URI_ENV = "MLFLOW_TRACKING_URI"
 DEMO_MARK = ".tracktui-demo"
 CURATE_COMMANDS = ("tag", "note", "rename", "rm", "restore", "gc")
 
@@ -37,12 +38,16 @@ tracktui gc STORE --older-than 30d       empty the trash of runs deleted longer 
 tracktui diff STORE RUN RUN [...]        print a diff of runs (by id, id prefix or name)
 tracktui run [OPTIONS] -- CMD [ARGS...]  run a command as a run (exit code, console, system metrics)
 tracktui logs STORE RUN [--follow] [--tail N]  print what a run printed
+tracktui push STORE URL [--filter EXPR] [--experiment E]  upload runs to an MLflow tracking server
+
+STORE may be an MLflow tracking server URL (http://host:5000); with no STORE, no $TRACKTUI_STORE
+and no ./tracktui-store, $MLFLOW_TRACKING_URI is opened.
 """
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run", "logs", *CURATE_COMMANDS) else "open"
+    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run", "logs", "push", *CURATE_COMMANDS) else "open"
     if command == "run":  # its own errors and Ctrl-C belong to the wrapped command
         from .run_cli import run_main
 
@@ -58,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
             from .logs_cli import logs_main
 
             return logs_main(argv[1:])
+        if command == "push":
+            from .push_cli import push_main
+
+            return push_main(argv[1:], _open)
         if command in CURATE_COMMANDS:
             from .curate_cli import curate_command
 
@@ -87,22 +96,52 @@ def open_app(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     path = _store_path(args.store)
     reader = None
-    if args.store is None and not os.environ.get(STORE_ENV) and not Path(path).exists():
+    if args.store is None and not os.environ.get(STORE_ENV) and "://" not in path and not Path(path).exists():
         # Plain `tracktui` before the first run: the welcome says how to log one and shows it
         # as soon as it starts. Any path the user named must exist, checked below.
         pass
     else:
         reader = _open(path, args.deleted)  # a path that is not a store fails here, before the UI starts
+    notice = _server_start(reader)
     from .app import make_app
 
     app = make_app(str(path), store=reader, include_deleted=args.deleted)
+    if notice:
+        app.notify(notice, title="MLflow server", timeout=6, markup=False)
     app.run()
     return app.return_code or 0
 
 
 def _store_path(arg: str | None) -> str:
-    """The store the user named (a path or URL), else `$TRACKTUI_STORE`, else the default."""
+    """The store the user named (a path or URL), else `$TRACKTUI_STORE`, else the default, unless that
+    does not exist and `$MLFLOW_TRACKING_URI` names a store (what `mlflow` itself would log to)."""
+    if arg is None and not os.environ.get(STORE_ENV) and os.environ.get(MLFLOW_URI_ENV) \
+            and not resolve_root(None).exists():
+        return os.environ[MLFLOW_URI_ENV]
     return arg if arg is not None and "://" in arg else str(resolve_root(arg))
+
+
+def _server_start(reader: RunStore | None) -> str:
+    """A tracking server opens from its cache at once (and says how old it is); without a cache, one cheap
+    request first, so a wrong URL or password is one line on the terminal instead of an empty app."""
+    from store.mlflow_rest import MlflowServerStore
+
+    if not isinstance(reader, MlflowServerStore):
+        return ""
+    reader.cache_first = True
+    age = reader.cache_age()
+    if age is None:
+        reader.check()
+        return ""
+    return f"showing the cached listing of {_age_text(age)} ago; fetching what changed…"
+
+
+def _age_text(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h" if seconds < 172800 else f"{seconds / 86400:.0f} days"
 
 
 def _open(path: str, include_deleted: bool = False) -> RunStore:
