@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,7 @@ class ServerCache(CacheFile):
         self.full_at = 0.0
 
     @property
-    def path(self) -> Path:  # type: ignore[override]
+    def path(self) -> Path:
         return cache_root() / f"server-{server_key(self.url)}.json"
 
     @property
@@ -93,7 +94,7 @@ class ServerCache(CacheFile):
         if not all(valid_record(rec) and rec["run_id"] == rid for rid, rec in records.items()):
             return  # one odd record: the whole cache is re-fetched
         self.records, self.experiments = records, experiments
-        self.newest_start, self.polled_at, self.full_at = int(times[0]), float(times[1]), float(times[2])
+        self.newest_start, self.polled_at, self.full_at = int(times[0] or 0), float(times[1] or 0), float(times[2] or 0)
 
     def _payload(self) -> dict[str, Any]:
         return {"url": self.url, "records": self.records, "experiments": self.experiments,
@@ -268,6 +269,10 @@ class MlflowServerStore(common.MlflowRunStore):
                 out[rec["run_id"]] = rec
         return out
 
+    def _search_records(self, ids: Sequence[str], filter_text: str,
+                        experiments: Mapping[str, list[str]]) -> dict[str, RunRecord]:
+        return self._records(self._search(ids, filter_text), experiments)
+
     def _parallel(self, jobs: Sequence[Callable[[], dict[str, RunRecord]]]) -> dict[str, RunRecord]:
         if len(jobs) == 1:
             return jobs[0]()
@@ -281,7 +286,7 @@ class MlflowServerStore(common.MlflowRunStore):
         ids = list(experiments)
         if not ids:
             return {}
-        return self._parallel([lambda eid=eid: self._records(self._search([eid]), experiments) for eid in ids])
+        return self._parallel([partial(self._search_records, [eid], "", experiments) for eid in ids])
 
     def _fetch_changes(self, experiments: Mapping[str, list[str]], now: float) -> set[str]:
         """Running runs, runs started after the newest start seen, runs ended since the last poll."""
@@ -289,15 +294,15 @@ class MlflowServerStore(common.MlflowRunStore):
         ids = list(experiments)
         if not ids:
             return set()
-        since_end = int((min(cache.polled_at, now) * 1000)) - SLACK_MS
+        since_end = int(min(cache.polled_at, now) * 1000) - SLACK_MS
         since_start = cache.newest_start - SLACK_MS
         filters = ["attributes.status = 'RUNNING'", f"attributes.start_time > {since_start}",
                    f"attributes.end_time > {since_end}"]
-        fresh = self._parallel([lambda f=f: self._records(self._search(ids, f), experiments) for f in filters])
+        fresh = self._parallel([partial(self._search_records, ids, f, experiments) for f in filters])
         # A run we saw running that none of the queries returned (killed without an end time): ask for it.
         missing = [rid for rid, rec in cache.records.items() if rec["status"] == "running" and rid not in fresh]
         if missing:
-            fresh.update(self._parallel([lambda rid=rid: self._get_run(rid, experiments) for rid in missing[:200]]))
+            fresh.update(self._parallel([partial(self._get_run, rid, experiments) for rid in missing[:200]]))
         changed = {rid for rid, rec in fresh.items() if cache.records.get(rid) != rec}
         cache.records.update(fresh)
         return changed

@@ -222,7 +222,7 @@ class Pusher:
             for step, when, value in zip(part["step"].to_numpy()[skip:], part["time"].to_numpy()[skip:],
                                          part["value"].to_numpy()[skip:]):
                 yield str(key), {"key": str(key), "value": _number(float(value)),
-                                 "timestamp": int(round(float(when) * 1000)), "step": int(step)}
+                                 "timestamp": round(float(when) * 1000), "step": int(step)}
 
     # -- artifacts -----------------------------------------------------------------------
 
