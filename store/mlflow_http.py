@@ -30,8 +30,9 @@ AJAX_API = "/ajax-api/2.0/mlflow/"
 """MLflow serves `metrics/get-history-bulk` only under the UI's `ajax-api` prefix."""
 ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts/"
 
-DEFAULT_TIMEOUT = 30.0
-"""Seconds to wait for a response (MLflow's client waits 120; MLFLOW_HTTP_REQUEST_TIMEOUT overrides)."""
+DEFAULT_TIMEOUT = 120.0
+"""Seconds to wait for a response, as MLflow's client (MLFLOW_HTTP_REQUEST_TIMEOUT overrides): a page of
+thousands of runs takes a loaded server a while."""
 CONNECT_TIMEOUT = 5.0
 RETRIES = 2
 """Bounded: an unreachable server must say so within seconds, not minutes."""
@@ -150,8 +151,8 @@ class ServerClient:
         if status == 403:
             return ServerError(f"{self.url} says this user may not do that (403 Forbidden); ask the server's "
                                "admin for permission, or use other credentials", status)
-        if status == 404:
-            return ServerError(f"{self.url} has no {path} (404): not an MLflow tracking server, or the URL "
+        if status in (404, 405, 501):  # a plain web server refuses MLflow's POSTs with 405 or 501
+            return ServerError(f"{self.url} has no {path} ({status}): not an MLflow tracking server, or the URL "
                                "needs the server's path prefix (`--static-prefix`)", status)
         message = _mlflow_message(body)
         return ServerError(f"{self.url} failed {path} ({status}){': ' + message if message else ''}", status)

@@ -38,7 +38,7 @@ ADMIN = {"MLFLOW_TRACKING_USERNAME": "admin", "MLFLOW_TRACKING_PASSWORD": "track
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The data server, one to stop mid-session and one with basic auth, started together."""
     folder = tmp_path_factory.mktemp("mlflow-servers")
-    started = [launch(folder / "data"), launch(folder / "doomed"),
+    started = [launch(folder / "data"), launch(folder / "doomed", "--allowed-hosts", "localhost:*"),
                launch(folder / "auth", "--app-name", "basic-auth",
                       env={"MLFLOW_FLASK_SERVER_SECRET_KEY": "test-secret",
                            "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN["MLFLOW_TRACKING_PASSWORD"]})]
@@ -196,10 +196,13 @@ def test_tracking_uri_is_the_default_store(server: Server, tmp_path: Path) -> No
 
 def test_server_stopped_mid_session(servers: dict[str, Server]) -> None:
     srv = servers["doomed"]
+    by_name = srv.url.replace("127.0.0.1", "localhost")  # the only host this server allows
     try:
-        client = MlflowClient(srv.url)
+        with pytest.raises(ServerError, match="--allowed-hosts 127.0.0.1"):  # MLflow 3.x's DNS-rebinding guard
+            _store(srv.url).records()
+        client = MlflowClient(by_name)
         client.create_run("0", run_name="only")
-        store = _store(srv.url)
+        store = _store(by_name)
         assert [rec["name"] for rec in store.records()] == ["only"]
     finally:
         srv.stop()
@@ -208,7 +211,7 @@ def test_server_stopped_mid_session(servers: dict[str, Server]) -> None:
         store.refresh()
     assert [rec["name"] for rec in store.records()] == ["only"]  # the listing stays
     assert store.refresh() == set()  # backing off: no second error at the next poll
-    out = _cli("ls", srv.url)
+    out = _cli("ls", by_name)
     assert out.returncode == 2 and "cannot reach the MLflow server" in out.stderr and "Traceback" not in out.stderr
 
 
@@ -236,16 +239,27 @@ def test_basic_auth_accepted_and_refused(servers: dict[str, Server]) -> None:
         assert out.returncode == 2 and "MLFLOW_TRACKING_PASSWORD" in out.stderr and "Traceback" not in out.stderr
 
 
-async def test_app_opens_a_server(server: Server) -> None:
-    from tests.app_helpers import settle, shown_names
+async def test_app_opens_a_server_then_from_its_cache(server: Server) -> None:
+    from tests.app_helpers import screen_text, settle, shown_names
     from tui.app import make_app
+    from tui.cli import _server_start
 
     store = _store(server.url)
+    assert _server_start(store) == ""  # no cache yet: one request checks the server, the app lists it
     app = make_app(server.url, store=store, poll_seconds=0)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
-        names = shown_names(app)
-        assert {"run-0", "run-1", "run-2", "run-3", "live"} <= set(names)
+        assert {"run-0", "run-1", "run-2", "run-3", "live"} <= set(shown_names(app))
+    cached = _store(server.url)
+    notice = _server_start(cached)
+    assert notice.startswith("showing the cached listing of")
+    app = make_app(server.url, store=cached, poll_seconds=0)
+    app.notify(notice, markup=False)  # as `tracktui URL` does, before the app runs
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert cached.served_from_cache
+        assert {"run-0", "run-1", "run-2", "run-3", "live"} <= set(shown_names(app))
+        assert "showing the cached listing" in screen_text(app)
 
 
 def _local_store(root: Path) -> tuple[Path, list[str]]:
