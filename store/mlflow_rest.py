@@ -50,6 +50,8 @@ SLACK_MS = 120_000
 HISTORY_CAP = 25_000
 """`get-history-bulk` returns at most this many points; a key with that many is paged through `get-history`."""
 BULK_RUNS = 100
+HISTORY_ENTRIES = 5000
+"""(run, key) histories kept in memory; past this the memory cache starts over (they are re-fetched on demand)."""
 STATUS_NAMES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 
 
@@ -373,6 +375,8 @@ class MlflowServerStore(common.MlflowRunStore):
             for rid in run_ids:
                 by_run[rid] = [_point(p) for p in self._paged_history(rid, key)]
         with self._history_lock:
+            if len(self._histories) > HISTORY_ENTRIES:
+                self._histories.clear()
             for rid, pts in by_run.items():
                 good = sorted(((s, t, v) for s, t, v in pts if s is not None), key=lambda p: p[0])
                 self._histories[(rid, key)] = ([s for s, _, _ in good], [t / 1000.0 for _, t, _ in good],
