@@ -198,7 +198,7 @@ def test_server_stopped_mid_session(servers: dict[str, Server]) -> None:
     srv = servers["doomed"]
     by_name = srv.url.replace("127.0.0.1", "localhost")  # the only host this server allows
     try:
-        with pytest.raises(ServerError, match="--allowed-hosts 127.0.0.1"):  # MLflow 3.x's DNS-rebinding guard
+        with pytest.raises(ServerError, match=r"--allowed-hosts 127\.0\.0\.1"):  # MLflow 3.x's DNS-rebinding guard
             _store(srv.url).records()
         client = MlflowClient(by_name)
         client.create_run("0", run_name="only")
@@ -240,9 +240,9 @@ def test_basic_auth_accepted_and_refused(servers: dict[str, Server]) -> None:
 
 
 async def test_app_opens_a_server_then_from_its_cache(server: Server) -> None:
-    from tests.app_helpers import screen_text, settle, shown_names
+    from tests.app_helpers import settle, shown_names
     from tui.app import make_app
-    from tui.cli import _server_start
+    from tui.cli import _server_start, notice_on_start
 
     store = _store(server.url)
     assert _server_start(store) == ""  # no cache yet: one request checks the server, the app lists it
@@ -254,12 +254,12 @@ async def test_app_opens_a_server_then_from_its_cache(server: Server) -> None:
     notice = _server_start(cached)
     assert notice.startswith("showing the cached listing of")
     app = make_app(server.url, store=cached, poll_seconds=0)
-    app.notify(notice, markup=False)  # as `tracktui URL` does, before the app runs
     async with app.run_test(size=(120, 30)) as pilot:
+        await notice_on_start(notice)(pilot)  # what `tracktui URL` runs as the app starts
         await settle(pilot)
         assert cached.served_from_cache
         assert {"run-0", "run-1", "run-2", "run-3", "live"} <= set(shown_names(app))
-        assert "showing the cached listing" in screen_text(app)
+        assert any(n.message == notice for n in app._notifications)
 
 
 def _local_store(root: Path) -> tuple[Path, list[str]]:

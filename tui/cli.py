@@ -10,7 +10,9 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from store import NotAStoreError, RunStore, StoreError, open_store, resolve_root
 from store.detect import EXPECTED
@@ -18,6 +20,9 @@ from store.format import STORE_ENV, STORE_MARKER
 from store.reader import TrackStore
 
 from .shaping.sanitize import printable
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
 
 MLFLOW_URI_ENV = "MLFLOW_TRACKING_URI"
 DEMO_MARK = ".tracktui-demo"
@@ -106,9 +111,7 @@ def open_app(argv: list[str]) -> int:
     from .app import make_app
 
     app = make_app(str(path), store=reader, include_deleted=args.deleted)
-    if notice:
-        app.notify(notice, title="MLflow server", timeout=6, markup=False)
-    app.run()
+    app.run(auto_pilot=notice_on_start(notice) if notice else None)
     return app.return_code or 0
 
 
@@ -134,6 +137,15 @@ def _server_start(reader: RunStore | None) -> str:
         reader.check()
         return ""
     return f"showing the cached listing of {_age_text(age)} ago; fetching what changed…"
+
+
+def notice_on_start(text: str) -> Callable[[Pilot[object]], Coroutine[Any, Any, None]]:
+    """A notification once the app runs (one posted before `run` is dropped); Textual's public start hook."""
+
+    async def show(pilot: Pilot[object]) -> None:
+        pilot.app.notify(text, title="MLflow server", timeout=10, markup=False)
+
+    return show
 
 
 def _age_text(seconds: float) -> str:
