@@ -111,7 +111,10 @@ def open_app(argv: list[str]) -> int:
     from .app import make_app
 
     app = make_app(str(path), store=reader, include_deleted=args.deleted)
-    app.run(auto_pilot=notice_on_start(notice) if notice else None)
+    if notice:
+        app.run(auto_pilot=notice_on_start(notice))
+    else:
+        app.run()
     return app.return_code or 0
 
 
