@@ -5,12 +5,16 @@
         run.log_params({"degree": 2})
         run.log_metric("mse", 4.2)
 
+W&B style: `store.init(project=..., config={...})`, then `store.config.lr`,
+`store.log({"train": {"loss": l}})`, `store.summary["loss"]`, `store.finish()`.
+
 This package never imports `tui` (nor textual or rich); the app reads through `open_store`.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +23,17 @@ from .errors import NotAStoreError, RunFinishedError, RunLockedError, RunNotFoun
 from .format import DEFAULT_STORE_DIR, FORMAT_VERSION, STORE_ENV, resolve_root
 from .lifecycle import active_run, install_exit_hooks, push_active
 from .reader import TrackStore
+from .wandb_style import Image
 from .writer import Run
 
 __all__ = [
-    "DEFAULT_STORE_DIR", "FORMAT_VERSION", "STORE_ENV", "NotAStoreError", "Run", "RunDetail",
+    "DEFAULT_STORE_DIR", "FORMAT_VERSION", "STORE_ENV", "Image", "NotAStoreError", "Run", "RunDetail",
     "RunFinishedError", "RunLockedError", "RunNotFoundError", "RunStore", "StoreError", "TrackStore",
-    "active_run", "finish", "log_artifact", "log_dict", "log_image", "log_metric", "log_metrics", "log_param",
-    "log_params", "log_text", "open_store", "resolve_root", "set_tag", "set_tags", "start_run",
+    "active_run", "finish", "init", "log", "log_artifact", "log_dict", "log_image", "log_metric", "log_metrics",
+    "log_param", "log_params", "log_text", "open_store", "resolve_root", "set_tag", "set_tags", "start_run",
 ]
+# Also, W&B style, read when used (module __getattr__ below): `store.config`, `store.summary`
+# (the active run's) and `store.run` (the active run, or None).
 
 
 def start_run(
@@ -151,17 +158,57 @@ def log_dict(name: str, data: dict[str, Any]) -> Path:
     return _active().log_dict(name, data)
 
 
-def finish(status: str = "finished") -> None:
-    _active().finish(status)
+def log(data: dict[str, Any], step: int | None = None, commit: bool | None = None) -> None:
+    """W&B style: a dict of metrics (nested dicts as `a/b`) at one step; see `Run.log`."""
+    _active().log(data, step=step, commit=commit)
 
 
-def open_store(path: str | os.PathLike[str] | None = None, include_deleted: bool = False) -> RunStore:
-    """A reader for the store at `path`: tracktui's own format or an MLflow store.
+def finish(status: str = "finished", *, exit_code: int | None = None) -> None:
+    """Finish the active run; `exit_code` (W&B's spelling) other than 0 records it `failed`."""
+    _active().finish(status, exit_code=exit_code)
 
+
+def init(project: str | None = None, name: str | None = None, config: Any = None, tags: Any = None,
+         notes: str | None = None, **kwargs: Any) -> Run:
+    """Start a run W&B style and make it the active run: `project` is the experiment, `config` its params.
+
+    `tags` (a list) is kept as one tag, `tags`, joined by ", " (a dict is set as tags);
+    `notes` is the run's note; `group` and `job_type` become tags. `root=` (or W&B's `dir=`,
+    which puts the store in `DIR/tracktui-store`) chooses the store; `resume=RUN_ID`, or
+    W&B's `id=RUN_ID` with `resume=`, continues a run. A run still active is finished first,
+    as W&B does. Other `start_run` arguments (`capture_console`, ...) pass through; W&B
+    arguments with no meaning here (`entity`, `mode`, `settings`, ...) are ignored.
+    See store/wandb_init.py.
+    """
+    from .wandb_init import init as _init
+
+    return _init(project, name, config, tags, notes, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    """`store.config`, `store.summary` and `store.run`, as in W&B: the active run's, looked up when used."""
+    if name == "run":
+        return active_run()
+    if name in ("config", "summary"):
+        run = active_run()
+        if run is None:
+            raise AttributeError(f"store.{name} belongs to a run: call store.init(...) or store.start_run(...) first")
+        return getattr(run, name)
+    raise AttributeError(f"module 'store' has no attribute {name!r}")
+
+
+def open_store(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+               include_deleted: bool = False, progress: Callable[[str], object] | None = None) -> RunStore:
+    """A reader for the store at `path`: tracktui's own format, an MLflow store, or the runs
+    other tools wrote (DVCLive, Lightning CSV, trainer_state.json, trackio; see store/readers/).
+
+    A list of paths (and URLs) gives one table of them all, with a `source` column; a folder
+    that holds several stores is searched for them (bounded; `progress` hears how far it got).
     `include_deleted` also lists deleted runs: MLflow's (kept until its garbage collection)
     and those in a tracktui store's trash (`store.curate.delete`), with status `deleted`.
     Raises `NotAStoreError` (with what was expected) for anything else.
     """
     from .detect import open_any
 
-    return open_any(resolve_root(path) if path is None else path, include_deleted=include_deleted)
+    return open_any(resolve_root(path) if path is None else path, include_deleted=include_deleted,
+                    progress=progress)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -63,6 +63,10 @@ class RunRecord(_RunRecordFields, total=False):
 
     parent: str | None
     """The run this one was started under (`tracktui run`), if any."""
+    source: str
+    """Which store a run comes from, when several are open in one table (`store/multi.py`)."""
+    inputs: dict[str, str]
+    """Input name -> content digest ("" when none is known), for the `inputs.*` columns (store/inputs.py)."""
     system_tags: dict[str, str]
     experiment_id: str | None
     deleted: bool
@@ -113,7 +117,7 @@ class RunDetail:
         """
         from .media import read_media, read_mlflow_images
 
-        if self.store is not None and self.store.kind == "tracktui" and self.artifacts_dir is not None:
+        if self.store is not None and self.store.kind_of(self.run_id) == "tracktui" and self.artifacts_dir is not None:
             return read_media(self.artifacts_dir.parent)
         return read_mlflow_images(self.artifacts_dir) if self.artifacts_dir is not None else {}
 
@@ -139,8 +143,8 @@ class RunStore(abc.ABC):
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._by_id: dict[str, RunRecord] = {}
-        """The listed (visible) runs by id."""
+        self._by_id: Mapping[str, RunRecord] = {}
+        """The listed (visible) runs by id (a kind may make the records only when asked, see `_listing`)."""
         self._frames: dict[str, pd.DataFrame] = {}
         self._statuses: dict[str, str] = {}
         self._loaded = False
@@ -174,6 +178,24 @@ class RunStore(abc.ABC):
         """Whether a record is listed at all (MLflow keeps deleted runs, which are hidden by default)."""
         return True
 
+    # What a kind may do faster than through records (ours keeps its listing as columns).
+
+    def _listing(self) -> Mapping[str, RunRecord]:
+        """The listed runs by id, after a sync that changed something."""
+        return {rec["run_id"]: rec for rec in self._all_records() if self._visible(rec)}
+
+    def _running_records(self) -> Iterable[RunRecord]:
+        """The records whose files say `running` (their writer may be gone)."""
+        return (rec for rec in self._all_records() if rec.get("status") == "running")
+
+    def _build_frame(self, metric_stat: str) -> pd.DataFrame:
+        """The runs frame before durations of running runs are brought up to now."""
+        return build_runs_frame(self.records(), self.status_of, metric_stat)
+
+    def _ids_named(self, name: str) -> list[str]:
+        """The listed runs called `name`."""
+        return [rec["run_id"] for rec in self.records() if rec.get("name") == name]
+
     # -- listing -------------------------------------------------------------------------
 
     def records(self) -> list[RunRecord]:
@@ -196,7 +218,7 @@ class RunStore(abc.ABC):
                 raise ValueError(f"metric_stat must be one of {METRIC_STATS}, got {metric_stat!r}")
             self._ensure_loaded()
             if metric_stat not in self._frames:
-                self._frames[metric_stat] = build_runs_frame(self.records(), self.status_of, metric_stat)
+                self._frames[metric_stat] = self._build_frame(metric_stat)
             frame = self._frames[metric_stat].copy()
             running = (frame["status"] == "running").to_numpy()
             if running.any():
@@ -209,6 +231,10 @@ class RunStore(abc.ABC):
         for rec in self.records():
             counts[rec.get("experiment") or ""] = counts.get(rec.get("experiment") or "", 0) + 1
         return dict(sorted(counts.items()))
+
+    def kind_of(self, run_id: str) -> str:
+        """The kind of store a run comes from (several kinds share one table in `store/multi.py`)."""
+        return self.kind
 
     def status_of(self, record: RunRecord) -> str:
         return self._statuses.get(record["run_id"]) or record.get("status") or "damaged"
@@ -224,7 +250,7 @@ class RunStore(abc.ABC):
             prefixed = [rid for rid in self._by_id if rid.startswith(ref)]
             if len(prefixed) == 1:
                 return prefixed[0]
-            named = [rec["run_id"] for rec in self.records() if rec.get("name") == ref]
+            named = self._ids_named(ref)
             if len(named) == 1:
                 return named[0]
             if len(prefixed) + len(named) > 1:
@@ -257,7 +283,7 @@ class RunStore(abc.ABC):
             changed = self._sync(now)
             changed |= self._update_statuses(now)
             if changed or not self._by_id:
-                self._by_id = {rec["run_id"]: rec for rec in self._all_records() if self._visible(rec)}
+                self._by_id = self._listing()
                 self._frames.clear()
             if self._cache is not None:
                 self._cache.save_if_due(now)
@@ -267,9 +293,7 @@ class RunStore(abc.ABC):
         """Infer 'crashed' for runs that say running but whose writer is gone."""
         changed = set()
         statuses: dict[str, str] = {}
-        for rec in self._all_records():
-            if rec.get("status") != "running":
-                continue
+        for rec in self._running_records():
             status = infer_running_status(rec, now)
             statuses[rec["run_id"]] = status
             if self._statuses.get(rec["run_id"], "running") != status:

@@ -32,8 +32,10 @@ from .process import hostname, user
 def writable_root(store: RunStore) -> Path:
     """The store's folder, if tracktui may change it; `ReadOnlyStoreError` for an MLflow store."""
     if not can_curate(store):
-        raise ReadOnlyStoreError(
-            f"{store.root} is an MLflow store, which tracktui opens read-only; change its runs with MLflow")
+        what = {"multi": "several stores in one table", "mlflow-file": "an MLflow store",
+                "mlflow-sql": "an MLflow store"}.get(store.kind, f"a {store.kind} store")
+        tool = "MLflow" if store.kind.startswith("mlflow") else "the tool that wrote them"
+        raise ReadOnlyStoreError(f"{store.root} is {what}, which tracktui opens read-only; change its runs with {tool}")
     return Path(store.root)
 
 

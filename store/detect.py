@@ -3,13 +3,17 @@
 Accepted: a tracktui store folder; an MLflow file store (an `mlruns/` folder, or any folder
 of numbered experiment folders holding `meta.yaml`); an MLflow SQLite database (a file,
 `sqlite:///relative/path.db` or `sqlite:////absolute/path.db`); and a project folder that
-holds `mlflow.db` or `mlruns/`, which is what `mlflow ui` would have been run from; and an
-MLflow tracking server's `http://` or `https://` URL (read through its REST API).
+holds `mlflow.db` or `mlruns/`, which is what `mlflow ui` would have been run from; an MLflow
+tracking server's `http://` or `https://` URL (read through its REST API); the other tools'
+runs in `store/readers/` (DVCLive, Lightning CSV, trainer_state.json, trackio, W&B run folders,
+TensorBoard logs); several stores at once (`store/multi.py`), and a folder that holds stores
+(`store/discover.py`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
@@ -27,8 +31,19 @@ EXPECTED = (
 )
 
 
-def open_any(path: str | os.PathLike[str], include_deleted: bool = False) -> RunStore:
-    """The reader for whatever store `path` names. `include_deleted` also lists deleted runs."""
+def open_any(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], include_deleted: bool = False,
+             progress: Callable[[str], object] | None = None) -> RunStore:
+    """The reader for whatever store `path` names. `include_deleted` also lists deleted runs.
+
+    A list of paths (and URLs) is one table of them all (`store/multi.py`); a folder that is
+    no store but holds some (`~/work`) is searched for them (`store/discover.py`), telling
+    `progress` what it is doing.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        specs = [os.fspath(p) for p in path]
+        if len(specs) == 1:
+            return open_any(specs[0], include_deleted, progress)
+        return _many(specs, include_deleted)
     if os.fspath(path).startswith(("http://", "https://")):
         from .mlflow_rest import MlflowServerStore
 
@@ -45,6 +60,11 @@ def open_any(path: str | os.PathLike[str], include_deleted: bool = False) -> Run
 
         if _readable_mlflow_db(root):
             return MlflowSqlStore(root, include_deleted=include_deleted)
+        from .readers import open_reader
+
+        reader = open_reader(root)
+        if reader is not None:
+            return reader
         what = "an SQLite database without MLflow's tables" if is_sqlite_file(root) else "a file"
         raise NotAStoreError(f"{root} is {what}; expected {expected}")
     if _looks_like_tracktui(root):
@@ -63,7 +83,45 @@ def open_any(path: str | os.PathLike[str], include_deleted: bool = False) -> Run
         from .mlflow_file import MlflowFileStore
 
         return MlflowFileStore(root / "mlruns", include_deleted=include_deleted)
-    raise NotAStoreError(f"{root} is not {expected}")
+    from .readers import open_reader
+
+    reader = open_reader(root)
+    if reader is not None:
+        return reader
+    from .discover import find_stores
+
+    found = find_stores(root, progress=progress)
+    if found.specs:
+        return _many(found.specs, include_deleted, root)
+    raise NotAStoreError(f"{root} is not {expected}, nor holds one ({found.summary()})")
+
+
+def holds_store(root: Path) -> bool:
+    """Whether `root` itself is a store of a kind we read (cheap checks only: names and a few stats)."""
+    if root.is_file():
+        from .readers.trackio import is_trackio_db
+
+        return root.suffix == ".db" and (is_trackio_db(root) or _quiet(_readable_mlflow_db, root))
+    if (root / fmt.STORE_MARKER).is_file() or _looks_like_mlruns(root) or (root / "mlruns").is_dir():
+        return True
+    if (root / "mlflow.db").is_file() and _quiet(_readable_mlflow_db, root / "mlflow.db"):
+        return True
+    from .readers import reader_kind
+
+    return reader_kind(root) is not None
+
+
+def _quiet(check: Callable[[Path], bool], path: Path) -> bool:
+    try:
+        return check(path)
+    except StoreError:
+        return False
+
+
+def _many(specs: Sequence[str], include_deleted: bool, root: Path | None = None) -> RunStore:
+    from .multi import MultiStore
+
+    return MultiStore(specs, lambda spec: open_any(spec, include_deleted), root=root)
 
 
 def _readable_mlflow_db(path: Path) -> bool:

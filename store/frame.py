@@ -21,13 +21,13 @@ METRIC_STATS = ("last", "min", "max")
 
 
 def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecord], str], stat: str) -> pd.DataFrame:
-    """One row per record, newest first: base columns, `params.*`, `metrics.*` (`stat` of each), `tags.*`.
+    """One row per record, newest first: base columns, `params.*`, `metrics.*` (`stat` of each), `tags.*`,
+    `inputs.*` (each input's digest, "" when it has none).
 
     Column-wise: a list per column is several times faster than a list of row dicts.
     `status_of` gives the status to show (a store infers `crashed` and `deleted`).
     """
     import numpy as np
-    import pandas as pd
 
     n = len(records)
     base: dict[str, list[Any]] = {c: [None] * n for c in (*BASE_COLUMNS, *EXTRA_COLUMNS, "heartbeat")
@@ -35,9 +35,12 @@ def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecor
     params: dict[str, list[Any]] = {}
     metrics: dict[str, Any] = {}
     tags: dict[str, list[Any]] = {}
+    inputs: dict[str, list[Any]] = {}
     parents: list[Any] = [None] * n
+    sources: list[Any] = [None] * n
     for i, rec in enumerate(records):
         parents[i] = rec.get("parent") or (rec.get("system_tags") or {}).get("mlflow.parentRunId")
+        sources[i] = rec.get("source")
         for col in ("run_id", "experiment", "name", "created", "ended", "host", "user", "reason", "heartbeat"):
             base[col][i] = rec.get(col)
         base["status"][i] = status_of(rec)
@@ -58,22 +61,49 @@ def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecor
             if column is None:
                 column = tags[k] = [None] * n
             column[i] = text
+        for k, digest in (rec.get("inputs") or {}).items():
+            inputs.setdefault(k, [None] * n)[i] = digest
     created = np.array([np.nan if v is None else v for v in base.pop("created")], dtype=float)
     ended = np.array([np.nan if v is None else v for v in base.pop("ended")], dtype=float)
     heartbeat = np.array([np.nan if v is None else v for v in base.pop("heartbeat")], dtype=float)
+    # object arrays keep ints as ints: pandas would turn [30, None] into [30.0, nan]
+    return assemble_runs_frame(base, created, ended, heartbeat, {k: _objects(v) for k, v in params.items()},
+                               metrics, tags, _objects(parents) if any(parents) else None,
+                               _objects(sources) if any(sources) else None,
+                               {k: _objects(v) for k, v in inputs.items()})
+
+
+def assemble_runs_frame(base: dict[str, Any], created: Any, ended: Any, heartbeat: Any, params: dict[str, Any],
+                        metrics: dict[str, Any], tags: dict[str, Any], parents: Any,
+                        sources: Any = None, inputs: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The runs frame from its columns (every kind of listing ends here, so every frame has one shape).
+
+    `base` holds run_id, experiment, name, status, host, user, reason; `params` object arrays,
+    `metrics` float arrays, `tags` lists or object arrays, `inputs` object arrays, each by key;
+    `parents` None when no run has one; `sources` None unless several stores share the table.
+    Rows come out newest first.
+    """
+    import numpy as np
+    import pandas as pd
+
+    n = len(created)
     # A crashed run never wrote `ended`; its last heartbeat is when it was last seen alive.
     duration = np.where(np.isnan(ended), heartbeat, ended) - created
-    columns: dict[str, Any] = {
-        "run_id": base["run_id"], "experiment": base["experiment"], "name": base["name"],
+    columns: dict[str, Any] = {"run_id": base["run_id"]}
+    if sources is not None:  # several stores in one table (store/multi.py)
+        columns["source"] = sources
+    columns |= {
+        "experiment": base["experiment"], "name": base["name"],
         "status": base["status"], "created": created, "ended": ended, "duration": duration,
     }
-    # object arrays keep ints as ints: pandas would turn [30, None] into [30.0, nan]
-    columns.update((f"params.{k}", _objects(params[k])) for k in sorted(params, key=natural_key))
+    columns.update((f"params.{k}", params[k]) for k in sorted(params, key=natural_key))
     columns.update((f"metrics.{k}", metrics[k]) for k in sorted(metrics, key=natural_key))
     columns.update((f"tags.{k}", tags[k]) for k in sorted(tags, key=natural_key))
+    inputs = inputs or {}
+    columns.update((f"inputs.{k}", inputs[k]) for k in sorted(inputs, key=natural_key))
     columns.update((c, base[c]) for c in EXTRA_COLUMNS)
-    if any(parents):  # only stores with nested runs get the column (group by parent)
-        columns["parent"] = _objects(parents)
+    if parents is not None:  # only stores with nested runs get the column (group by parent)
+        columns["parent"] = parents
     frame = pd.DataFrame(columns, copy=False)
     if n:
         order = np.argsort(-np.nan_to_num(created, nan=-np.inf), kind="stable")

@@ -28,7 +28,7 @@ from . import safe_read
 from .base import RunRecord, RunStore, damaged_record, valid_record
 from .errors import RunNotFoundError
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 """4: a run's signature covers its folder (curation edits are new files), and records carry `parent`."""
 INDEX_SAVE_INTERVAL = 30.0
 """A live store changes every few seconds; rewriting a large index that often would cost more than it saves."""
@@ -46,13 +46,13 @@ class IndexEntry(TypedDict):
     record: RunRecord
 
 
-def index_path(root: Path, kind: str, in_store: bool) -> Path:
-    """`<root>/.tracktui-index.json` for a writable store of ours, else a file in the user's cache folder."""
+def index_path(root: Path, kind: str, in_store: bool, suffix: str = ".json") -> Path:
+    """`<root>/.tracktui-index<suffix>` for a writable store of ours, else a file in the user's cache folder."""
     if in_store and os.access(root, os.W_OK):
-        return root / ".tracktui-index.json"
+        return root / f".tracktui-index{suffix}"
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tracktui"
     digest = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
-    return cache / f"index-{kind}-{digest}.json"
+    return cache / f"index-{kind}-{digest}{suffix}"
 
 
 class CacheFile:
@@ -161,6 +161,116 @@ class UnitIndex(CacheFile):
         return changed
 
 
+class ColumnCache(CacheFile):
+    """Our store's listing as a `ColumnTable`, saved as a base file plus a journal of what changed since.
+
+    A save writes only the journal (the runs re-read or gone since the base was written) until
+    the journal holds an eighth of the runs; then it rewrites the base and drops the journal.
+    """
+
+    SUFFIX = ".npz"
+    JOURNAL_SUFFIX = ".journal.npz"
+
+    def __init__(self, root: Path, kind: str, in_store: bool, width: int) -> None:
+        super().__init__(root, kind, in_store)
+        from .column_index import ColumnTable
+
+        self.width = width
+        self.table = ColumnTable.empty(width)
+        self._journal: set[str] = set()
+        """Units re-read since the base file was written."""
+        self._removed: set[str] = set()
+        """Units gone since the base file was written."""
+        self._base_sound = False
+        self._units: dict[str, str] | None = None
+
+    @property
+    def path(self) -> Path:
+        return index_path(self.root, self.kind, self.in_store, self.SUFFIX)
+
+    @property
+    def journal_path(self) -> Path:
+        return index_path(self.root, self.kind, self.in_store, self.JOURNAL_SUFFIX)
+
+    def load(self) -> None:
+        import numpy as np
+
+        from .column_index import ColumnTable
+
+        loaded = ColumnTable.load(str(self.path), self.kind, self.width)
+        self._base_sound = loaded is not None
+        self._journal, self._removed = set(), set()
+        self._units = None
+        if loaded is None:
+            self.table = ColumnTable.empty(self.width)
+            return
+        table = loaded[0]
+        journal = ColumnTable.load(str(self.journal_path), self.kind, self.width)
+        if journal is not None:
+            changes, removed = journal
+            drop = set(removed) | set(changes.units)
+            keep = np.array([r for r, u in enumerate(table.units) if u not in drop], dtype=np.int64)
+            table = table.take(keep).append(changes) if len(keep) < len(table) else table.append(changes)
+            self._journal, self._removed = set(changes.units), set(removed)
+        self.table = table.newest_first()
+
+    def update(self, scanned: Mapping[str, list[int]], read: Callable[[str], RunRecord],
+               sig_time: Callable[[list[int]], float], now: float) -> set[str]:
+        """As `UnitIndex.update`; `sig_time` is not used: the rows' times are taken from the signatures
+        all at once (`column_index.vector_sig_time`, the same rule as `TrackStore._sig_time`)."""
+        import numpy as np
+
+        units = list(scanned)
+        sig = np.array([scanned[u] for u in units], dtype=np.int64).reshape(len(units), self.width)
+        return self.update_arrays(units, sig, read, now)
+
+    def update_arrays(self, units: list[str], sig: Any, read: Callable[[str], RunRecord], now: float) -> set[str]:
+        """Bring the table in line with a scan (`units`, one row of `sig` each); the run ids added, changed, removed."""
+        from .column_index import update_table
+
+        self.table, changed, reread, gone = update_table(self.table, units, sig, read, now, RACY_SECONDS)
+        if reread or gone:
+            self.dirty = True
+            self._units = None
+            self._journal = (self._journal | reread) - gone
+            self._removed = (self._removed | gone) - reread
+        return changed
+
+    def records(self) -> Iterator[RunRecord]:
+        return (self.table.record(row) for row in range(len(self.table)))
+
+    def unit_of(self, run_id: str) -> str | None:
+        if self._units is None:
+            self._units = dict(zip(self.table.values["run_id"].objects().tolist(), self.table.units)) \
+                if len(self.table) else {}
+        return self._units.get(run_id)
+
+    def save(self) -> None:
+        """Write the journal, or the base when there is none sound or the journal has grown large."""
+        import numpy as np
+
+        self.saved_at = time.time()
+        self.dirty = False
+        table = self.table
+        path, journal_path = self.path, self.journal_path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not self._base_sound or len(self._journal) + len(self._removed) > max(256, len(table) // 8):
+                table.save(str(path), self.kind)
+                self._base_sound = True
+                self._journal, self._removed = set(), set()
+                journal_path.unlink(missing_ok=True)
+            elif not self._journal and not self._removed:
+                journal_path.unlink(missing_ok=True)
+            else:
+                rows = np.array([r for r, u in enumerate(table.units) if u in self._journal], dtype=np.int64)
+                table.take(rows).save(str(journal_path), self.kind, self._removed)
+        except (OSError, ValueError, TypeError, OverflowError):
+            pass
+        remove_stale_temporaries(path)
+        remove_stale_temporaries(journal_path)
+
+
 class SnapshotIndex(CacheFile):
     """The records of one bulk read of the whole store, with the store's signature at that read."""
 
@@ -252,7 +362,7 @@ class FolderRunStore(RunStore):
     `self._cache` to its `UnitIndex` in `__init__`.
     """
 
-    _cache: UnitIndex
+    _cache: UnitIndex | ColumnCache
 
     @abc.abstractmethod
     def _scan(self) -> dict[str, list[int]]:

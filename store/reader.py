@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,8 +14,8 @@ from . import safe_read
 from .base import RunDetail, RunRecord
 from .edits import NOTE_FACT, apply_edits, read_edits
 from .frame import history_frame
-from .index import FolderRunStore, UnitIndex
-from .inputs import read_inputs
+from .index import ColumnCache, FolderRunStore
+from .inputs import input_digests, read_inputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,7 +33,10 @@ class TrackStore(FolderRunStore):
         super().__init__(root)
         self.include_deleted = include_deleted
         """Also list the runs in the trash (`tracktui rm`), with status `deleted`."""
-        self._cache = UnitIndex(root, self.kind, in_store=True)
+        self._cache = self._columns = ColumnCache(root, self.kind, in_store=True, width=3 + 3 * len(self.RECORD_FILES))
+        self._full_scan_at = 0.0
+        self._scanned_at = -1e9
+        self._scan_cost = 0.0
 
     def _scan(self) -> dict[str, list[int]]:
         """Each run folder with `[0, mtime_ns, ctime_ns]` of the folder itself, then `[size, mtime_ns, ctime_ns]`
@@ -42,46 +46,126 @@ class TrackStore(FolderRunStore):
         --inplace`) changes a file but not the folder it sits in; the folder's times catch new
         files in it (curation edits).
         """
-        units: dict[str, list[int]] = {}
-        self._scan_folder(self.root, "", units)
+        units, sig = self._scan_arrays()
+        return dict(zip(units, sig.tolist()))
+
+    def _scan_arrays(self) -> tuple[list[str], Any]:
+        """`_scan` as run folders and an int64 array of their signatures, one row each.
+
+        Five stats a run are most of a warm open at 100,000 runs; `os.stat` lets go of the
+        GIL, so large stores are stat'ed by SCAN_THREADS threads at once.
+        """
+        import numpy as np
+
+        folders: list[tuple[str, str]] = []
+        self._list_folder(self.root, "", folders)
         if self.include_deleted:
-            self._scan_folder(self.root / fmt.TRASH_DIR, f"{fmt.TRASH_DIR}/", units)
-        return units
+            self._list_folder(self.root / fmt.TRASH_DIR, f"{fmt.TRASH_DIR}/", folders)
+        known = self._known_signatures(time.time())
+        chunks = [(folders[i:i + SCAN_CHUNK], known) for i in range(0, len(folders), SCAN_CHUNK)]
+        if len(chunks) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(SCAN_THREADS, thread_name_prefix="tracktui-scan") as pool:
+                parts = list(pool.map(_signatures, *zip(*chunks)))
+        else:
+            parts = [_signatures(*chunk) for chunk in chunks]
+        units = [unit for part in parts for unit in part[0]]
+        flat = [n for part in parts for n in part[1]]
+        width = 3 + 3 * len(self.RECORD_FILES)
+        return units, np.array(flat, dtype=np.int64).reshape(len(units), width)
 
     @staticmethod
-    def _scan_folder(root: Path, prefix: str, units: dict[str, list[int]]) -> None:
+    def _list_folder(root: Path, prefix: str, folders: list[tuple[str, str]]) -> None:
+        """Every run folder under `root` as (unit, path), from directory listings alone (no stat)."""
         try:
             experiments = [e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")]
         except (FileNotFoundError, NotADirectoryError):
             return
-        stat = os.stat
-        names = TrackStore.RECORD_FILES
         for exp in experiments:
             try:
                 runs = list(os.scandir(exp.path))
             except OSError:
                 continue
-            for run in runs:
-                if run.name.startswith(".") or not run.is_dir():
-                    continue
-                try:
-                    folder = run.stat()
-                except OSError:
-                    continue  # deleted while we looked
-                # The folder's own times catch new files in it (curation edits are new files).
-                sig: list[int] = [0, folder.st_mtime_ns, folder.st_ctime_ns]
-                base = run.path + os.sep
-                for name in names:
-                    try:
-                        st = stat(base + name)
-                        sig += (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-                    except (OSError, ValueError):
-                        sig += (-1, 0, 0)
-                units[f"{prefix}{exp.name}/{run.name}"] = sig
+            folders += ((f"{prefix}{exp.name}/{run.name}", run.path) for run in runs
+                        if not run.name.startswith(".") and run.is_dir())
+
+    def _known_signatures(self, now: float) -> dict[str, list[int]] | None:
+        """For a quick scan, the signatures of the runs whose folder alone may be checked; None for a full scan.
+
+        A store of QUICK_SCAN_FROM runs or more is scanned in full (five stats a run) every
+        FULL_SCAN_SECONDS and on the first listing; in between, a run folder whose own times
+        are as they were keeps its files' signature without stat'ing them (one stat a run).
+        Every writer's change and every curation edit is a new file, which changes the
+        folder's times, so only a rewrite in place of a finished run's file (an editor, `rsync
+        --inplace`) waits for the next full scan. Runs that say `running` are always scanned in full.
+        """
+        table = self._columns.table
+        if len(table) < QUICK_SCAN_FROM or now - self._full_scan_at > FULL_SCAN_SECONDS:
+            self._full_scan_at = now
+            return None
+        live = set((table.values["status"].objects() == "running").nonzero()[0].tolist())
+        sig = table.sig.tolist()
+        return {unit: sig[row] for row, unit in enumerate(table.units) if row not in live}
+
+    def _sync(self, now: float) -> set[str]:
+        """Re-read what changed; a store whose scan takes long is scanned at most SCAN_SHARE of the time.
+
+        At 100,000 runs a scan is a second or more of a worker thread that shares the GIL with
+        the UI: polled every two seconds, it would leave the UI thread half the time. So a
+        refresh within `cost / SCAN_SHARE` of the end of the last scan answers "nothing
+        changed". Only stores of QUICK_SCAN_FROM runs or more: a small one is always scanned.
+        """
+        if (len(self._columns.table) >= QUICK_SCAN_FROM
+                and time.monotonic() - self._scanned_at < self._scan_cost / SCAN_SHARE):
+            return set()
+        started = time.monotonic()
+        units, sig = self._scan_arrays()
+        changed = self._columns.update_arrays(units, sig, self._read_record_safely, now)
+        self._scanned_at = time.monotonic()
+        self._scan_cost = self._scanned_at - started
+        return changed
 
     def _sig_time(self, sig: list[int]) -> float:
         """The latest mtime of the record's files (ctime can only be "now", it would never settle)."""
         return max(sig[1::3]) / 1e9
+
+    # -- the listing, from columns (see store/column_index.py) -----------------------------
+
+    def _listing(self) -> Mapping[str, RunRecord]:
+        return TableRecords(self._columns.table)
+
+    def _running_records(self) -> Iterator[RunRecord]:
+        table = self._columns.table
+        if not len(table):
+            return iter(())
+        status = table.values["status"].objects()
+        return (table.record(row) for row in (status == "running").nonzero()[0].tolist())
+
+    def _build_frame(self, metric_stat: str) -> pd.DataFrame:
+        from .column_index import table_frame
+
+        if not len(self._columns.table):
+            return super()._build_frame(metric_stat)
+        return table_frame(self._columns.table, self._statuses, metric_stat)
+
+    def _ids_named(self, name: str) -> list[str]:
+        table = self._columns.table
+        if not len(table):
+            return []
+        names = table.values["name"].objects()
+        return table.values["run_id"].objects()[names == name].tolist()
+
+    def experiments(self) -> dict[str, int]:
+        import numpy as np
+
+        with self._lock:
+            self._ensure_loaded()
+            table = self._columns.table
+            if not len(table):
+                return {}
+            names, counts = np.unique(table.values["experiment"].objects().astype(str), return_counts=True)
+            return dict(sorted(zip(names.tolist(), counts.tolist())))
 
     def _read_files(
             self, path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str]]:
@@ -138,6 +222,7 @@ class TrackStore(FolderRunStore):
             "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
             "tags": tags,
             "metrics": {k: v for k, v in metrics.items() if isinstance(v, dict)},
+            "inputs": input_digests(read_inputs(self.root / unit)),
         }
 
     def run(self, run_id: str) -> RunDetail:
@@ -228,3 +313,68 @@ def _cell(value: Any) -> Any:
     import json
 
     return json.dumps(value, default=str, ensure_ascii=False)
+
+
+SCAN_SHARE = 0.2
+"""At most this share of the time goes to scanning a large store (see `TrackStore._sync`)."""
+QUICK_SCAN_FROM = 5000
+FULL_SCAN_SECONDS = 30.0
+SCAN_THREADS = 4
+SCAN_CHUNK = 5000
+"""Stores of up to this many runs are stat'ed on the calling thread (a pool costs more than it saves)."""
+
+
+def _signatures(folders: list[tuple[str, str]],
+                known: dict[str, list[int]] | None = None) -> tuple[list[str], list[int]]:
+    """The run folders still there, and their signatures one after another (see `TrackStore._scan`).
+
+    With `known` (a quick scan, see `TrackStore._known_signatures`), a folder whose own times
+    match its known signature keeps that signature without its files being stat'ed.
+    """
+    stat = os.stat
+    names = TrackStore.RECORD_FILES
+    units: list[str] = []
+    flat: list[int] = []
+    for unit, path in folders:
+        try:
+            folder = stat(path)
+        except OSError:
+            continue  # deleted while we looked
+        # The folder's own times catch new files in it (curation edits are new files).
+        sig = [0, folder.st_mtime_ns, folder.st_ctime_ns]
+        old = known.get(unit) if known is not None else None
+        if old is not None and old[1] == sig[1] and old[2] == sig[2]:
+            units.append(unit)
+            flat += old
+            continue
+        base = path + os.sep
+        for name in names:
+            try:
+                st = stat(base + name)
+                sig += (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            except (OSError, ValueError):
+                sig += (-1, 0, 0)
+        units.append(unit)
+        flat += sig
+    return units, flat
+
+
+class TableRecords(Mapping[str, RunRecord]):
+    """The listed runs by id over a column table: a record is made only when one is asked for."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+        self._rows: dict[str, int] = (
+            {rid: row for row, rid in enumerate(table.values["run_id"].objects().tolist())} if len(table) else {})
+
+    def __getitem__(self, run_id: str) -> RunRecord:
+        return self._table.record(self._rows[run_id])
+
+    def __contains__(self, run_id: object) -> bool:
+        return run_id in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)

@@ -24,6 +24,7 @@ from .lifecycle import FLUSH_INTERVAL, active_run, install_exit_hooks, open_runs
 from .lock import release_lock, take_lock
 from .process import hostname, process_start, writer_facts
 from .run_folder import create_run_folder, find_run, read_back
+from .wandb_style import WandbStyle
 
 FINISH_RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0)
 """Pauses between the flush attempts of `finish()` when writing fails (a full disk)."""
@@ -33,8 +34,10 @@ _merge_summary = fmt.merge_summary  # the old name, used by tests/perf/make_big_
 __all__ = ["Run", "active_run", "install_exit_hooks", "open_runs", "push_active"]
 
 
-class Run:
-    """One run being written. Create it with `store.start_run`, not directly."""
+class Run(WandbStyle):
+    """One run being written. Create it with `store.start_run` (or `store.init`), not directly.
+
+    The W&B-style `log`, `config` and `summary` come from `WandbStyle` (store/wandb_style.py)."""
 
     def __init__(
         self,
@@ -163,9 +166,6 @@ class Run:
         now = timestamp or time.time()
         for key, value in metrics.items():
             self.log_metric(key, value, step=step, timestamp=now)
-
-    log = log_metrics
-    """W&B-style alias: `run.log({"train/loss": 0.3}, step=10)`."""
 
     def _new_key(self, key: str) -> None:
         fmt.check_key(key, "metric key")
@@ -367,8 +367,10 @@ class Run:
         fmt.atomic_write_json(self.path / fmt.META, self._meta, fsync=False)
         durable.soon(self.path / fmt.META)
 
-    def finish(self, status: str = "finished", error: str | None = None) -> None:
+    def finish(self, status: str = "finished", error: str | None = None, *, exit_code: int | None = None) -> None:
         """Flush, record the final status, release the lock. Calling it again does nothing.
+
+        `exit_code` is W&B's spelling: anything but 0 (or None) records the run `failed`.
 
         Never raises for an I/O failure: a full disk at the end of training must not kill
         the rest of the script. The flush is retried (`FINISH_RETRY_DELAYS`); what still
@@ -380,6 +382,8 @@ class Run:
         """
         if os.getpid() != self._pid:
             return
+        if exit_code:
+            status, error = "failed", error or f"exit code {exit_code}"
         with lifecycle.finishing():
             with self._lock:
                 if self._finished:

@@ -143,7 +143,10 @@ async def test_artifact_copy_failure_is_reported_once_by_the_app(demo: Path, tmp
     app = demo_app("demo")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app.push_screen(artifacts_screen.ArtifactsScreen(app.store.run(app.store.run_ids()[0])))
+        details = (app.store.run(run_id) for run_id in app.store.run_ids())  # in no promised order
+        with_files = next(d for d in details
+                          if d.artifacts_dir and any(p.is_file() for p in d.artifacts_dir.rglob("*")))
+        app.push_screen(artifacts_screen.ArtifactsScreen(with_files))
         await settle(pilot)
         tree = app.screen.query_one(ArtifactTree)
         nodes = [tree.root]

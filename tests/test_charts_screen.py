@@ -615,3 +615,15 @@ def test_legend_packs_whole_entries_into_two_lines() -> None:
     assert pack_lines([10] * 10, 30, 2) == [[0, 1], [2]], "room for +n more on the last line"
     assert pack_lines([10] * 10, 30, 2, keep=9) == [[0, 1], [9]]
     assert pack_lines([50, 5], 20, 2) == [[0], [1]], "an entry wider than the line still shows"
+
+
+def test_snapshot_metric_as_x_zoomed_with_cursor_80x24(snap_compare: Any, tmp_path: Path) -> None:
+    """Issue 12's done-when: x = another metric and zoom, in a snapshot too."""
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot.app, pilot)
+        await pilot.press("down", "X")  # x = val_acc
+        await settle(pilot.app, pilot)
+        await pilot.press("right", "z")  # a cursor, then zoom in around it
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(_snapshot_app(tmp_path), terminal_size=(80, 24), run_before=run_before)

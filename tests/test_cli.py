@@ -226,3 +226,19 @@ def test_ls_of_a_run_with_thousands_of_params_caps_the_table(tmp_path: Path,
     columns = tsv[0].split("\t")
     assert len(columns) == 2 + 2 + 2001 + 1 and columns.index("metrics.loss") < columns.index("params.lr"), \
         "every column, metrics before params as in the app"
+
+
+def test_ls_json_keeps_each_cells_type_column_by_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 17: the JSON lines are written a column at a time; ints, bools, text and missing cells keep their kind."""
+    root = tmp_path / "s"
+    for i, value in enumerate([3, True, "adam", 2.5]):
+        with store.start_run(experiment="e", name=f"r{i}", root=root) as run:
+            run.log_params({"x": value} if i else {"x": value, "only": 1})
+            run.log_metric("loss", float(i))
+    assert main(["ls", str(root), "--json", "--columns", "name,x,only,loss"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [list(r) for r in rows] == [["name", "params.x", "params.only", "metrics.loss"]] * 4
+    by_name = {r["name"]: r for r in rows}
+    assert [by_name[f"r{i}"]["params.x"] for i in range(4)] == [3, True, "adam", 2.5]
+    assert type(by_name["r0"]["params.x"]) is int and by_name["r1"]["params.only"] is None
+    assert by_name["r3"]["metrics.loss"] == 3.0

@@ -184,3 +184,14 @@ def test_cursor_x_reads_as_a_clock_time_on_the_wall_clock_axis() -> None:
     wall = build_chart("loss", [("a", "a", Series(np.arange(3.0), BASE_TIME + np.arange(3.0), np.ones(3)))],
                        request(axis="wall"))
     assert wall.wall_clock and not build_chart("loss", [], request()).wall_clock
+
+
+def test_linear_ticks_give_at_least_three_round_values_however_the_range_sits() -> None:
+    """Found by hand at 160x48: val/acc from 0.17 to 0.99 had one y label (0.5) on a 44-row pane."""
+    from tui.shaping.ticks import linear_ticks
+
+    assert linear_ticks(0.17, 0.999) == [0.2, 0.4, 0.6, 0.8]
+    assert linear_ticks(0, 1) == [0.0, 0.5, 1.0]
+    assert linear_ticks(3, 7) == [3.0, 4.0, 5.0, 6.0, 7.0]
+    for lo, hi in [(0.17, 0.999), (0.51, 1.49), (12.3, 29.9), (-0.4, 0.45)]:
+        assert len(linear_ticks(lo, hi)) >= 3, (lo, hi)

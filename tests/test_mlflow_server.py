@@ -240,7 +240,7 @@ def test_basic_auth_accepted_and_refused(servers: dict[str, Server]) -> None:
 
 
 async def test_app_opens_a_server_then_from_its_cache(server: Server) -> None:
-    from tests.app_helpers import settle, shown_names
+    from tests.app_helpers import screen_text, settle, shown_names
     from tui.app import make_app
     from tui.cli import _server_start, notice_on_start
 
@@ -250,6 +250,7 @@ async def test_app_opens_a_server_then_from_its_cache(server: Server) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         assert {"run-0", "run-1", "run-2", "run-3", "live"} <= set(shown_names(app))
+        assert server.url in screen_text(app)  # the bar names the URL as given (`http:/host` before)
     cached = _store(server.url)
     notice = _server_start(cached)
     assert notice.startswith("showing the cached listing of")

@@ -338,3 +338,20 @@ def test_deleted_runs_have_a_deleted_status(db: Path, expected: dict) -> None:
     from test_mlflow_file import assert_deleted_runs_look_deleted
 
     assert_deleted_runs_look_deleted(store.open_store(db, include_deleted=True), expected["rf-deleted"]["run_id"])
+
+
+@pytest.mark.parametrize("stat", ["min", "max"])
+def test_min_and_max_are_listed_when_asked_as_the_file_store_lists_them(
+        db: Path, stat: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: min/max come from one chunked pass over every point, only when a frame of them is asked for."""
+    s = store.open_store(db)
+    assert s.metric_stats == ("last", "min", "max")
+    monkeypatch.setattr(type(s), "EXTREMES_CHUNK", 7)  # many chunks, combined here
+    sql = s.runs_frame(stat)
+    files = store.open_store(db.parent.parent / "filestore" / "mlruns").runs_frame(stat)
+    assert list(sql.columns) == list(files.columns) and list(sql["name"]) == list(files["name"])
+    metrics = [c for c in sql.columns if c.startswith("metrics.")]
+    assert metrics and any(sql[c].notna().any() for c in metrics)
+    for col in metrics:
+        assert sql[col].fillna(-1).tolist() == pytest.approx(files[col].fillna(-1).tolist()), col
+    assert not sql[metrics].equals(s.runs_frame("last")[metrics])

@@ -11,7 +11,8 @@ from mlflow_fixtures import unpack
 
 import store
 from store.base import RunStore
-from store.index import INDEX_VERSION, SnapshotIndex, UnitIndex
+from store.column_index import ColumnTable
+from store.index import ColumnCache, SnapshotIndex
 from store.mlflow_sql import MlflowSqlStore
 
 
@@ -20,15 +21,15 @@ def test_a_store_kind_must_implement_the_listing_and_the_run_readers() -> None:
         RunStore(Path("."))  # type: ignore[abstract]
 
 
-def test_our_store_lists_through_a_unit_index_of_run_folders(tmp_path: Path) -> None:
+def test_our_store_lists_through_a_column_index_of_run_folders(tmp_path: Path) -> None:
     with store.start_run(experiment="e", root=tmp_path) as run:
         run.log_metric("m", 1.0)
     s = store.open_store(tmp_path)
     s.runs_frame()
     s.save_index()
-    assert isinstance(s._cache, UnitIndex) and list(s._cache.entries) == [f"e/{run.id}"]
-    data = json.loads((tmp_path / ".tracktui-index.json").read_text())
-    assert data["version"] == INDEX_VERSION and list(data["entries"]) == [f"e/{run.id}"]
+    assert isinstance(s._cache, ColumnCache) and s._cache.table.units == [f"e/{run.id}"]
+    loaded = ColumnTable.load(str(tmp_path / ".tracktui-index.npz"), "tracktui", s._cache.width)
+    assert loaded is not None and loaded[0].units == [f"e/{run.id}"]
 
 
 def test_the_sql_store_keeps_one_snapshot_and_does_not_query_an_unchanged_database(

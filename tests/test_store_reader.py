@@ -8,13 +8,34 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 import store
 from store import format as fmt
 from tests.children import REPO
+
+INDEX = ".tracktui-index.npz"
+
+
+def tamper_index(root: Path, change: Callable[[dict[str, Any], dict[str, Any]], None]) -> None:
+    """Rewrite the saved column index with `change(arrays, head)` applied, as a hostile or buggy program might."""
+    path = root / INDEX
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {name: npz[name].copy() for name in npz.files}
+    head = json.loads(arrays["head"].tobytes())
+    change(arrays, head)
+    arrays["head"] = np.frombuffer(json.dumps(head).encode(), dtype=np.uint8)
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def column(head: dict[str, Any], name: str) -> int:
+    return next(j for j, spec in enumerate(head["values"]) if spec["name"] == name)
 
 
 def make_runs(root: Path, n: int, experiment: str = "e") -> list[str]:
@@ -57,8 +78,7 @@ def test_refresh_reports_only_what_changed(tmp_path: Path) -> None:
     ids = make_runs(tmp_path, 3)
     s = store.open_store(tmp_path)
     s.runs_frame()
-    for entry in s._cache.entries.values():  # pretend the reads happened long after the writes
-        entry["read_at"] += 10
+    s._cache.table.read_at += 10  # type: ignore[union-attr]  # pretend the reads happened long after the writes
     assert s.refresh() == set()
     run = store.start_run(resume=ids[1], root=tmp_path)
     run.log_metric("loss", 0.01)
@@ -71,7 +91,7 @@ def test_refresh_reports_only_what_changed(tmp_path: Path) -> None:
 def test_index_is_an_optimisation_only(tmp_path: Path) -> None:
     make_runs(tmp_path, 4)
     first = store.open_store(tmp_path).runs_frame()
-    index = tmp_path / ".tracktui-index.json"
+    index = tmp_path / INDEX
     assert index.exists()
     cached = store.open_store(tmp_path).runs_frame()
     assert cached.equals(first)
@@ -84,12 +104,12 @@ def test_index_is_an_optimisation_only(tmp_path: Path) -> None:
 def test_stale_index_entry_is_reread(tmp_path: Path) -> None:
     ids = make_runs(tmp_path, 2)
     store.open_store(tmp_path).runs_frame()
-    index = tmp_path / ".tracktui-index.json"
-    data = json.loads(index.read_text())
-    for entry in data["entries"].values():
-        entry["record"]["name"] = "WRONG"
-        entry["sig"] = [1, 1]
-    index.write_text(json.dumps(data))
+
+    def wrong(arrays: dict[str, Any], head: dict[str, Any]) -> None:
+        head["values"][column(head, "name")]["vocab"] = ["WRONG"] * 2
+        arrays["sig"][:] = 1
+
+    tamper_index(tmp_path, wrong)
     assert set(store.open_store(tmp_path).runs_frame()["name"]) == {"r0", "r1"}
     assert len(ids) == 2
 
@@ -267,25 +287,51 @@ def test_json_nested_just_under_the_stack_limit_is_damage_too(tmp_path: Path) ->
     assert frame.loc[ids[0], "status"] == "damaged" and frame.loc[ids[1], "status"] == "finished"
 
 
-@pytest.mark.parametrize("odd", [{"read_at": "soon"}, {"record": {"run_id": 5}},
-                                 {"record": {"name": ["a"]}}, {"record": {"created": 10**400}},
-                                 {"record": {"metrics": {"loss": 3}}}, {"record": {"params": []}}])
-def test_an_index_with_one_wrong_typed_value_costs_one_reread(tmp_path: Path, odd: dict[str, object]) -> None:
-    """Old code: TypeError/AttributeError out of the listing for every one of these."""
-    ids = make_runs(tmp_path, 3)
+def _odd_read_at(arrays: dict[str, Any], head: dict[str, Any]) -> None:
+    arrays["read_at"][0] = np.nan
+
+
+def _odd_run_id(arrays: dict[str, Any], head: dict[str, Any]) -> None:
+    arrays[f"v{column(head, 'run_id')}_kind"][0] = 2  # an int, where every run id is text
+
+
+def _odd_name_code(arrays: dict[str, Any], head: dict[str, Any]) -> None:
+    arrays[f"v{column(head, 'name')}_s"][0] = 10**6  # past the end of the vocabulary
+
+
+def _odd_created(arrays: dict[str, Any], head: dict[str, Any]) -> None:
+    arrays["float_created"][0] = np.inf
+
+
+def _odd_kind(arrays: dict[str, Any], head: dict[str, Any]) -> None:
+    arrays[f"v{column(head, 'params.i')}_kind"][0] = 9
+
+
+def _odd_sig_dtype(arrays: dict[str, Any], head: dict[str, Any]) -> None:
+    arrays["sig"] = arrays["sig"].astype(float)
+
+
+def _odd_vocab(arrays: dict[str, Any], head: dict[str, Any]) -> None:
+    head["values"][column(head, "tags.parity")]["vocab"] = [5, 6]
+
+
+def _odd_units(arrays: dict[str, Any], head: dict[str, Any]) -> None:
+    head["units"] = head["units"][:1]
+
+
+@pytest.mark.parametrize("odd", [_odd_read_at, _odd_run_id, _odd_name_code, _odd_created, _odd_kind, _odd_sig_dtype,
+                                 _odd_vocab, _odd_units])
+def test_an_index_with_one_wrong_value_costs_a_reread(
+        tmp_path: Path, odd: Callable[[dict[str, Any], dict[str, Any]], None]) -> None:
+    """A tampered or half-written index never reaches the listing: a bad row or file is read from the folders again."""
+    make_runs(tmp_path, 3)
     expected = store.open_store(tmp_path).runs_frame()
-    index = tmp_path / ".tracktui-index.json"
-    data = json.loads(index.read_text())
-    for entry in data["entries"].values():  # read long after the runs were written: trusted as is
-        entry["read_at"] += 100
-    unit = next(u for u in data["entries"] if u.endswith(ids[0]))
-    entry = data["entries"][unit]
-    for key, value in odd.items():
-        if key == "record":
-            entry["record"].update(value)  # type: ignore[arg-type]
-        else:
-            entry[key] = value
-    index.write_text(json.dumps(data))
+
+    def trusted(arrays: dict[str, Any], head: dict[str, Any]) -> None:
+        arrays["read_at"] += 100  # read long after the runs were written: trusted as is
+        odd(arrays, head)
+
+    tamper_index(tmp_path, trusted)
     assert store.open_store(tmp_path).runs_frame().equals(expected)
 
 
@@ -343,15 +389,15 @@ def test_an_in_place_rewrite_after_the_index_was_saved_is_seen(tmp_path: Path) -
     assert run_dir.stat().st_mtime_ns == folder.st_mtime_ns and run_dir.stat().st_ctime_ns == folder.st_ctime_ns
     frame = store.open_store(tmp_path).runs_frame().set_index("run_id")
     assert frame.loc[ids[0], "name"] == "renamed"
-    (tmp_path / ".tracktui-index.json").unlink()
+    (tmp_path / INDEX).unlink()
     assert store.open_store(tmp_path).runs_frame().set_index("run_id").equals(frame)
 
 
 def test_an_index_save_removes_stale_temporaries_only(tmp_path: Path) -> None:
     """Old code: a killed save's temporary stayed forever."""
     make_runs(tmp_path, 1)
-    stale = tmp_path / "..tracktui-index.json.abc123.tmp"  # named as fmt.atomic_write_text names them
-    young = tmp_path / "..tracktui-index.json.def456.tmp"
+    stale = tmp_path / "..tracktui-index.npz.123.tmp"  # named as ColumnTable.save names them
+    young = tmp_path / "..tracktui-index.npz.456.tmp"
     other = tmp_path / ".other.json.abc.tmp"
     for path in (stale, young, other):
         path.write_text("x" * 1000)

@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState
 from store import NotAStoreError, RunStore, open_store
 
 from .keymap import VIM_BINDINGS, load_keymap
-from .messages import ReloadRequested, StoreLoaded, StoreMissing, ViewSettingsChanged, WorkerFailed
+from .messages import ReloadRequested, StoreLoaded, StoreMissing, StoreProgress, ViewSettingsChanged, WorkerFailed
 from .screens.runs import RunsScreen
 from .session import Session
 from .settings import load_setting, save_setting
@@ -49,9 +49,9 @@ class TrackApp(App[None]):
     """j/k/g/G for every list, tree and table, by calling the focused widget's own action."""
 
     def __init__(self, store_path: Path, *, store: RunStore | None = None, clock: Callable[[], float] | None = None,
-                 poll_seconds: float = POLL_SECONDS, include_deleted: bool = False) -> None:
+                 poll_seconds: float = POLL_SECONDS, include_deleted: bool = False, label: str = "") -> None:
         super().__init__()
-        self.session = Session(store_path, clock or time.time, poll_seconds)
+        self.session = Session(store_path, clock or time.time, poll_seconds, label)
         self._store = store
         self.include_deleted = include_deleted
         self._view_settings = ViewSettings()
@@ -121,7 +121,8 @@ class TrackApp(App[None]):
                 self.runs_screen.post_message(StoreMissing(str(self.store_path)))
                 return
             try:
-                self._store = open_store(self.store_path, include_deleted=self.include_deleted)
+                self._store = open_store(self.store_path, include_deleted=self.include_deleted,
+                                         progress=lambda text: self.runs_screen.post_message(StoreProgress(text)))
             except NotAStoreError as exc:
                 self.runs_screen.post_message(StoreMissing(str(self.store_path), str(exc)))
                 return
@@ -226,5 +227,7 @@ def _runner(node: object, action: str) -> Callable[[], object]:
 
 def make_app(store_path: str | Path, **kwargs: object) -> TrackApp:
     """The one factory the CLI, tests and screenshot script all use."""
+    if "://" in str(store_path):  # a server: Path() would fold its `//`
+        kwargs.setdefault("label", str(store_path))
     return TrackApp(Path(store_path).expanduser(), **kwargs)  # type: ignore[arg-type]
 

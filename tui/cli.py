@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
-import math
 import os
 import shutil
 import sys
@@ -26,12 +24,15 @@ if TYPE_CHECKING:
 
 MLFLOW_URI_ENV = "MLFLOW_TRACKING_URI"
 DEMO_MARK = ".tracktui-demo"
+DEMO_STORE = "tracktui-store"
+"""Where `tracktui demo` writes its own store, beside the other tools' runs (tui/demo_foreign.py)."""
 CURATE_COMMANDS = ("tag", "note", "rename", "rm", "restore", "gc")
 
 USAGE = """\
-tracktui [STORE]                         open the app on a store (default: $TRACKTUI_STORE or ./tracktui-store)
+tracktui [STORE...]                      open the app on a store (default: $TRACKTUI_STORE or ./tracktui-store);
+                                         several stores (paths, URLs) or a folder holding some: one table
 tracktui demo [DIR]                      write a demo store and open it
-tracktui ls [STORE] [--filter EXPR] [--sort KEY[,-KEY]] [--columns K,K] [--limit N] [--group KEY[,KEY]]
+tracktui ls [STORE...] [--filter EXPR] [--sort KEY[,-KEY]] [--columns K,K] [--limit N] [--group KEY[,KEY]]
             [--deleted] [--json|--csv|--tsv|--table]
                                          print the runs (a table; tab-separated lines when piped)
 tracktui tag STORE RUN KEY=VALUE... [--rm KEY]   add, change or remove tags (RUN: id, id prefix or name)
@@ -96,26 +97,57 @@ def _parser(prog: str, description: str) -> argparse.ArgumentParser:
 
 def open_app(argv: list[str]) -> int:
     parser = _parser("tracktui", "A terminal browser for ML runs.\n\n" + USAGE)
-    parser.add_argument("store", nargs="?", help="a tracktui store, an MLflow mlruns/ folder or mlflow.db")
+    parser.add_argument("store", nargs="*", help="stores: tracktui, MLflow (mlruns/, mlflow.db), DVCLive, "
+                        "Lightning CSV, trainer_state.json, trackio; or a folder holding some")
     parser.add_argument("--deleted", action="store_true", help="show deleted MLflow runs and experiments")
     args = parser.parse_args(argv)
-    path = _store_path(args.store)
+    if len(args.store) > 1:
+        many = open_store(args.store, include_deleted=args.deleted)  # sources open in the app's worker
+        return _run_app(str(many.root), many, args.deleted)
+    arg = args.store[0] if args.store else None
+    path = _store_path(arg)
     reader = None
-    if args.store is None and not os.environ.get(STORE_ENV) and "://" not in path and not Path(path).exists():
+    if _needs_search(path):
+        pass  # the app searches the folder in its worker and shows how far it got
+    elif arg is None and not os.environ.get(STORE_ENV) and "://" not in path and not Path(path).exists():
         # Plain `tracktui` before the first run: the welcome says how to log one and shows it
         # as soon as it starts. Any path the user named must exist, checked below.
         pass
     else:
         reader = _open(path, args.deleted)  # a path that is not a store fails here, before the UI starts
+    return _run_app(path, reader, args.deleted)
+
+
+def _run_app(path: str, reader: RunStore | None, include_deleted: bool) -> int:
     notice = _server_start(reader)
     from .app import make_app
 
-    app = make_app(str(path), store=reader, include_deleted=args.deleted)
+    app = make_app(str(path), store=reader, include_deleted=include_deleted)
     if notice:
         app.run(auto_pilot=notice_on_start(notice))
     else:
         app.run()
     return app.return_code or 0
+
+
+def _needs_search(path: str) -> bool:
+    """A folder that is no store itself but holds some (found within a second): the app searches it
+    whole, with progress shown; a folder holding none fails before the UI as any non-store does."""
+    from store.detect import holds_store
+    from store.discover import find_stores
+
+    local = Path(path).expanduser()
+    if "://" in path or not local.is_dir() or holds_store(local) or _is_empty_folder(local):
+        return False
+    found = find_stores(local, budget=1.0)
+    return bool(found.specs) or found.cut_short is not None
+
+
+def _open_many(specs: list[str], include_deleted: bool) -> RunStore:
+    """`ls A B ...`: one table of several stores; one store as `_open` opens it."""
+    if len(specs) > 1:
+        return open_store(specs, include_deleted=include_deleted)
+    return _open(_store_path(specs[0] if specs else None), include_deleted)
 
 
 def _store_path(arg: str | None) -> str:
@@ -197,11 +229,13 @@ def _missing_message(path: Path) -> str:
 
 
 def demo(argv: list[str]) -> int:
-    parser = _parser("tracktui demo", "Write a demo store (a sweep, curves, a failed and a crashed run) and open it.")
+    parser = _parser("tracktui demo", "Write a demo store (a sweep, curves, a failed and a crashed run) and runs of\n"
+                     "DVCLive, Lightning CSV, Hugging Face Trainer and trackio beside it, and open them in one table.")
     parser.add_argument("dir", nargs="?", help="where to write it (default: a folder in your cache dir)")
     parser.add_argument("--no-open", action="store_true", help="only write the store")
     args = parser.parse_args(argv)
     from .demo import demo_dir, make_demo
+    from .demo_foreign import make_foreign_demo
 
     root = demo_dir(args.dir)
     if root.exists() and any(root.iterdir()):
@@ -210,9 +244,11 @@ def demo(argv: list[str]) -> int:
                   file=sys.stderr)
             return 2
         shutil.rmtree(root)
-    make_demo(root, now=time.time())
+    now = time.time()
+    make_demo(root / DEMO_STORE, now=now)
+    make_foreign_demo(root, now=now)
     (root / DEMO_MARK).write_text("written by `tracktui demo`; safe to delete\n")
-    print(f"demo store written to {root}")
+    print(f"demo written to {root} (our store in {DEMO_STORE}/, other tools' runs beside it)")
     if args.no_open:
         return 0
     from .app import make_app
@@ -226,7 +262,7 @@ def ls(argv: list[str]) -> int:
     parser = _parser("tracktui ls", "Print the runs of a store.\n\n"
                      "To a terminal: a table of what varies (at most 40 params/metrics/tags; metrics are kept first).\n"
                      "To a pipe: tab-separated lines, every column the table would show, values whole.")
-    parser.add_argument("store", nargs="?")
+    parser.add_argument("store", nargs="*", help="one or more stores, or a folder holding some")
     fmt = parser.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="one JSON object per run (JSON lines), every column")
     fmt.add_argument("--csv", action="store_true", help="CSV with a header row, every column")
@@ -241,7 +277,7 @@ def ls(argv: list[str]) -> int:
                         help="one row per group: count and metrics.<key>.mean/std/min/max; "
                              "--sort then sorts groups (a metric by its mean), --columns picks metrics")
     args = parser.parse_args(_glue_sort(argv))
-    reader = _open(_store_path(args.store), args.deleted)
+    reader = _open_many(args.store, args.deleted)
     frame = reader.runs_frame()
     from .tables import TABLE_MAX_COLUMNS, cap_columns, runs_rich_table, shown_columns, write_csv, write_tsv
 
@@ -359,25 +395,18 @@ def _print_json_lines(reader: RunStore, frame: object, keep: list[str] | None = 
     escapes every control character (ensure_ascii), so nothing in it can act on a terminal."""
     import pandas as pd
 
+    from .ls_query import write_json_lines
+
     assert isinstance(frame, pd.DataFrame)
-    params = [c for c in frame.columns if c.startswith("params.")]
-    containers: set[int] = set()
-    if reader.kind == "tracktui" and params:  # MLflow params are text, always
-        data = frame[params].to_numpy(dtype=object)
-        containers = {i for i, row in enumerate(data)
-                      if any(isinstance(v, str) and v[:1] in ("[", "{") for v in row)}
-    columns = list(frame.columns)
-    for i, row in enumerate(frame.to_numpy(dtype=object)):
-        record = {k: _json_value(v) for k, v in zip(columns, row)}
-        if i in containers:
-            try:
-                raw = reader.run(str(record["run_id"])).flat_params
-            except (StoreError, OSError):
-                raw = {}
-            for key, value in raw.items():
-                if isinstance(value, (list, dict)) and f"params.{key}" in record:
-                    record[f"params.{key}"] = _json_value(value)
-        print(json.dumps({k: record[k] for k in keep} if keep else record, default=str))
+
+    def raw_params(run_id: str) -> dict[str, object]:
+        try:
+            return reader.run(run_id).flat_params
+        except (StoreError, OSError):
+            return {}
+
+    # MLflow params are text, always: only ours can hold lists and dicts
+    write_json_lines(frame, sys.stdout, keep, raw_params if reader.kind == "tracktui" else None)
 
 
 def diff(argv: list[str]) -> int:
@@ -392,17 +421,6 @@ def diff(argv: list[str]) -> int:
     from .diff_cli import diff_command
 
     return diff_command(_open(args.store), args.runs, only_diff=args.only_diff, as_json=args.json)
-
-
-def _json_value(value: object) -> object:
-    """JSON has no NaN or infinity: those are null, inside lists and dicts too."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, list):
-        return [_json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    return value
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports non
     from textual.widgets.tree import TreeNode
 
     from .artifacts.files import ArtifactEntry
+    from .artifacts.line_search import LineMatches
     from .artifacts.preview_plan import Plan
     from .widgets.artifact_tree import ArtifactNode
     from .widgets.lazy_text import LazyText, MemoryLines
@@ -48,6 +49,16 @@ class StoreLoaded(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreLoaded)
+
+
+@dataclass
+class StoreProgress(Message):
+    """How far a slow first open got (searching a folder for stores): shown where the table will be."""
+
+    text: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StoreProgress)
 
 
 @dataclass
@@ -255,6 +266,27 @@ class TextIndexed(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, TextIndexed) and message.viewer is self.viewer
+
+
+@dataclass
+class SearchProgress(Message):
+    """How far a search of a big text has got; newer ones replace older ones in the queue."""
+
+    viewer: LazyText
+    term: str
+    fraction: float
+    found: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SearchProgress) and message.viewer is self.viewer
+
+
+@dataclass
+class SearchDone(Message):
+    """The lines of a text holding a search term (all of them, or up to a cancel)."""
+
+    viewer: LazyText
+    matches: LineMatches
 
 
 @dataclass

@@ -15,6 +15,16 @@ steps. Modes, in rotating order within each repeat so machine noise hits all ali
 Prints, per mode, the median wall time of the loop and the loop thread's own CPU time,
 each against bare; the target is < 1%. On a machine with fewer free cores than threads the
 wall column also counts waiting for the background threads to be scheduled.
+
+    python tests/perf/bench_loop.py --callgrind [--steps 300] [--work 20]
+
+counts instructions instead of time, which no other load on the machine changes: each mode
+runs once in its own interpreter under `valgrind --tool=callgrind`, and every instruction of
+every thread (the loop, the flusher, the console pump, the sampler) is counted. A mode's cost
+is its count minus bare's, against the loop's own count (bare minus an empty loop, which
+takes off the interpreter's start). Under valgrind the program runs ~50x slower while the
+sampler keeps wall-clock intervals, so the sampler runs ~50x more often per loop step than in
+real life: the sampler figures are an upper bound.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -75,11 +86,16 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--step-ms", type=float, default=1.0)
     parser.add_argument("--interval", type=float, default=0.5, help="system metrics interval of the stress row")
+    parser.add_argument("--callgrind", action="store_true", help="count instructions under valgrind instead")
+    parser.add_argument("--work", type=int, default=0, help="matmuls a step (default: calibrated to --step-ms)")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    work = calibrate(args.step_ms)
-    root = Path(tempfile.mkdtemp(prefix="bench-loop-"))
     full = "logging + console + system"
     modes = ["bare", "logging", f"{full} (10 s)", f"{full} ({args.interval:g} s)"]
+    if args.callgrind:
+        return callgrind(args, modes)
+    work = args.work or calibrate(args.step_ms)
+    root = Path(tempfile.mkdtemp(prefix="bench-loop-"))
     times: dict[str, list[tuple[float, float]]] = {mode: [] for mode in modes}
     devnull = os.open(os.devnull, os.O_WRONLY)
     real_stdout = os.dup(1)
@@ -99,6 +115,9 @@ def main() -> int:
             sys.stdout.flush()
             os.dup2(real_stdout, 1)
 
+    if args.one is not None:  # one mode, once: what --callgrind runs under valgrind
+        measure(args.one) if args.steps else None
+        return 0
     for repeat in range(args.repeats):
         shift = repeat % len(modes)
         for mode in modes[shift:] + modes[:shift]:  # rotate, so drift in load hits every mode alike
@@ -118,6 +137,45 @@ def main() -> int:
     print(f"one system sample: {sample_ms:.2f} ms of CPU (median of 50), held against the loop at most "
           f"{sample_ms / 10_000 * 100:.3f}% at the default 10 s, {sample_ms / (args.interval * 1000) * 100:.2f}% at "
           f"{args.interval:g} s")
+    return 0
+
+
+def callgrind(args: argparse.Namespace, modes: list[str]) -> int:
+    """Instructions of each mode, from runs under callgrind (see the module docstring).
+
+    Each mode runs at `steps` and at 3x `steps`; the difference over the extra steps is the
+    per-step cost, free of the one-time costs of starting and finishing a run, which are
+    shown apart.
+    """
+    out = Path(tempfile.mkdtemp(prefix="bench-loop-cg-"))
+    steps = args.steps if args.steps != 1000 else 40
+    work = args.work or 5
+
+    def instructions(mode: str, n: int) -> int:
+        target = out / f"cg.{len(list(out.iterdir()))}"
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={target}", sys.executable,
+                        __file__, "--one", mode, "--steps", str(n), "--work", str(work),
+                        "--interval", str(args.interval)], check=True, capture_output=True)
+        for line in target.read_text().splitlines():
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+        raise RuntimeError(f"no instruction total in {target}")
+
+    short = {mode: instructions(mode, steps) for mode in modes}
+    long = {mode: instructions(mode, 3 * steps) for mode in modes}
+    per_step = {mode: (long[mode] - short[mode]) / (2 * steps) for mode in modes}
+    bare = per_step["bare"]
+    print(f"training loop under callgrind: steps of {work} 96x96 matmuls ({bare:,.0f} instructions), 3 metrics a "
+          f"step, a progress line every 20 steps; all threads counted; per step = (count at {3 * steps} steps - "
+          f"count at {steps}) / {2 * steps}")
+    print(f"| {'mode':<34} | {'per step':>12} | {'vs bare':>8} | {'vs logging':>10} | {'start+finish':>14} |")
+    print(f"|{'-' * 36}|{'-' * 14}|{'-' * 10}|{'-' * 12}|{'-' * 16}|")
+    for mode in modes:
+        fixed = short[mode] - short["bare"] - (per_step[mode] - bare) * steps
+        print(f"| {mode:<34} | {per_step[mode]:>12,.0f} | {100 * (per_step[mode] / bare - 1):>7.2f}% "
+              f"| {100 * (per_step[mode] - per_step['logging']) / bare:>9.2f}% | {fixed:>14,.0f} |")
+    print("vs logging: what console capture + system metrics add a step, as a share of the bare step; "
+          "start+finish: one-time instructions of the run beyond bare")
     return 0
 
 

@@ -1,59 +1,90 @@
-"""Write a large tracktui store quickly for benchmarks (same layout as the writer, no fsync)."""
+"""Write a large tracktui store quickly for benchmarks: the writer's layout (store/FORMAT.md), written directly.
+
+    python tests/perf/make_big_store.py /tmp/s100k 100000 [--steps 100]
+
+Each run is what `start_run` + `log_params` + `log_metric` x steps + `finish` leaves behind:
+`meta.json`, `params.json` (20 params, a third ints, and one nested `opt.name`), `tags.json`,
+`summary.json` (the same summary `fmt.merge_summary` makes) and one `metrics/<key>.f64` file
+per metric. Plain writes, no fsync, no temporary files, metric values drawn in one numpy call
+per run. Creating small files is what costs: on this machine about 2.5 ms a run on tmpfs and
+16 ms on disk with history files. `--no-history` keeps the summaries (so the listing is the
+same) but writes no `metrics/*.f64` files: 100,000 runs in about 3 minutes and 2.4 GB on disk,
+which is what listing benchmarks need; `--steps 0` also leaves the metrics out of the summaries.
+A finished store is marked with `.complete` and reused.
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import socket
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 from store import format as fmt
-from store.writer import _merge_summary
 
 
 def make_store(root: Path, n_runs: int = 10_000, n_params: int = 20, n_metrics: int = 10, steps: int = 100,
-               experiments: int = 5) -> Path:
+               experiments: int = 5, history: bool = True) -> Path:
     marker = root / fmt.STORE_MARKER
     if marker.exists() and (root / ".complete").exists():
         return root
     root.mkdir(parents=True, exist_ok=True)
-    fmt.atomic_write_json(marker, {"format": "tracktui", "version": fmt.FORMAT_VERSION}, fsync=False)
+    marker.write_text(json.dumps({"format": "tracktui", "version": fmt.FORMAT_VERSION}))
     rng = np.random.default_rng(0)
     dtype = np.dtype(list(fmt.HISTORY_FIELDS))
     start = time.time() - n_runs * 60
     host = socket.gethostname()
+    metric_files = [fmt.metric_filename(f"m{m}") for m in range(n_metrics)]
+    step_numbers = np.arange(steps)
+    arr = np.zeros((n_metrics, steps), dtype=dtype)
+    arr["step"] = step_numbers
+    dumps = json.dumps
     for i in range(n_runs):
         created = start + i * 60
         exp = f"sweep-{i % experiments}"
         run_id = fmt.new_run_id(created)
-        path = root / fmt.experiment_dirname(exp) / run_id
-        (path / fmt.METRICS_DIR).mkdir(parents=True)
-        (path / fmt.ARTIFACTS_DIR).mkdir()
+        path = os.path.join(root, fmt.experiment_dirname(exp), run_id)
+        os.makedirs(os.path.join(path, fmt.METRICS_DIR))
+        os.mkdir(os.path.join(path, fmt.ARTIFACTS_DIR))
         meta = {"version": 1, "run_id": run_id, "name": f"run-{i}", "experiment": exp, "status": "finished",
                 "created": created, "ended": created + 50, "host": host, "pid": 1, "pid_start": 1,
                 "user": "bench", "command": ["train.py"], "python": "3.11", "git": None, "error": None}
-        fmt.atomic_write_json(path / fmt.META, meta, fsync=False)
-        params = {f"p{j}": (float(rng.random()) if j % 3 else int(rng.integers(0, 10))) for j in range(n_params)}
+        ints = rng.integers(0, 10, n_params)
+        floats = rng.random(n_params)
+        params: dict[str, object] = {f"p{j}": (float(floats[j]) if j % 3 else int(ints[j])) for j in range(n_params)}
         params["opt"] = {"name": "adam"}
-        fmt.atomic_write_json(path / fmt.PARAMS, params, fsync=False)
-        fmt.atomic_write_json(path / fmt.TAGS, {"sweep": exp}, fsync=False)
         summary = {}
-        for m in range(n_metrics):
-            arr = np.zeros(steps, dtype=dtype)
-            arr["step"] = np.arange(steps)
-            arr["time"] = created + np.arange(steps) * 0.5
-            arr["value"] = rng.random(steps)
-            arr.tofile(path / fmt.METRICS_DIR / fmt.metric_filename(f"m{m}"))
-            summary[f"m{m}"] = _merge_summary(None, arr)
-        fmt.atomic_write_json(path / fmt.SUMMARY, {"version": 1, "heartbeat": created + 50, "metrics": summary},
-                              fsync=False)
+        if steps:
+            values = rng.random((n_metrics, steps))
+            arr["time"] = created + step_numbers * 0.5
+            arr["value"] = values
+            lo, hi = values.min(axis=1), values.max(axis=1)
+            for m, name in enumerate(metric_files):
+                if history:
+                    with open(os.path.join(path, fmt.METRICS_DIR, name), "wb") as f:
+                        f.write(arr[m].tobytes())
+                summary[f"m{m}"] = {"last": float(values[m, -1]), "last_step": steps - 1,
+                                    "last_time": float(arr["time"][m, -1]), "min": float(lo[m]),
+                                    "max": float(hi[m]), "count": steps}
+        for name, obj in ((fmt.META, meta), (fmt.PARAMS, params), (fmt.TAGS, {"sweep": exp}),
+                          (fmt.SUMMARY, {"version": 1, "heartbeat": created + 50, "metrics": summary})):
+            with open(os.path.join(path, name), "w") as f:
+                f.write(dumps(obj))
     (root / ".complete").touch()
     return root
 
 
 if __name__ == "__main__":
-    make_store(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 10_000)
-    print(os.path.abspath(sys.argv[1]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", type=Path)
+    parser.add_argument("runs", type=int, nargs="?", default=10_000)
+    parser.add_argument("--steps", type=int, default=100, help="points per metric (0: no metrics at all)")
+    parser.add_argument("--no-history", action="store_true", help="summaries only, no metrics/*.f64 files")
+    args = parser.parse_args()
+    t = time.perf_counter()
+    make_store(args.root, args.runs, steps=args.steps, history=not args.no_history)
+    print(f"{os.path.abspath(args.root)} ({time.perf_counter() - t:.1f} s)")

@@ -12,20 +12,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.color import Color
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, SelectionList, Static
 from textual.worker import get_current_worker
 
 from tui.messages import ChartsBuilt, ForwardsWorkerFailures, post_result
-from tui.shaping.chart_view import cursor_positions, next_highlight, step_cursor, union_extent, zoom
 from tui.shaping.curves import (
     AXES,
     DISTINCT_MARKERS,
@@ -40,16 +36,18 @@ from tui.shaping.curves import (
     format_x,
 )
 from tui.shaping.formatting import format_number
+from tui.shaping.group_curves import RunGroup
 from tui.shaping.history_cache import HistoryCache
 from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import printable_line
 from tui.shaping.smoothing import SMOOTHING_STEPS, step_strength
 from tui.theme import theme_color
-from tui.widgets.braille_chart import BrailleChart
 from tui.widgets.chart_grid import ChartGrid, auto_grid, grid_shape
 from tui.widgets.metric_picker import MetricList
 from tui.widgets.run_legend import LegendEntry, RunLegend, faint_palette, theme_palette
 from tui.widgets.scatter_view import ScatterView
+
+from .charts_view import ChartViewActions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,7 +70,7 @@ LINE_CHART_ACTIONS = frozenset({"cycle_axis", "smooth", "search", "grid", "maxim
 # -- the screen --------------------------------------------------------------------------------
 
 
-class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
+class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
     """Line charts of metric history for some runs, overlaid; `s` switches to a scatter."""
 
     CSS_PATH = "charts.tcss"
@@ -115,19 +113,26 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
                 tooltip="Show the highlighted metric's pane alone, or every pane again"),
         Binding("s", "toggle_scatter", "Scatter", id="charts.scatter",
                 tooltip="Param vs metric scatter over the runs in the current filter"),
+        Binding("g", "group_points", "Groups/runs", id="charts.group_points",
+                tooltip="Scatter of groups: one point per group (mean, min–max whisker) or each of their runs"),
         Binding("slash", "search", "Find", id="charts.search", tooltip="Search the metric list"),
         Binding("question_mark", "app.help", "Keys", id="charts.help", tooltip="Every key of this screen"),
+        Binding("q", "app.quit", "Quit", show=False, id="charts.quit",
+                tooltip="Quit tracktui (off the footer: at 80 columns it was cut to `q Qu`; esc goes back)"),
         Binding("escape", "back", "Back", id="charts.back",
                 tooltip="Close the search, the cursor or the scatter, or go back to the runs"),
     ]
 
     def __init__(self, store: RunStore, run_ids: list[str], frame: pd.DataFrame | None = None, *,
                  metrics: list[str] | None = None, refresh_interval: float = REFRESH_SECONDS,
+                 groups: list[RunGroup] | None = None,
                  name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
-        """`metrics`: what to draw first (the detail's metric under the cursor); None: the results."""
+        """`metrics`: what to draw first (the detail's metric under the cursor); None: the results.
+        `groups`: draw each as its runs' mean in a min–max band (their runs replace `run_ids`)."""
         super().__init__(name=name, id=id, classes=classes)
         self.store = store
-        self.run_ids = list(run_ids)
+        self.groups = list(groups or [])
+        self.run_ids = list(dict.fromkeys(r for g in self.groups for r in g.run_ids)) if self.groups else list(run_ids)
         self.frame = frame
         self.refresh_interval = refresh_interval
         self.axis = "step"
@@ -173,10 +178,6 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         self.load_runs(req)
         self._timer = self.set_interval(self.refresh_interval, self.poll_running)
 
-    @property
-    def grid_widget(self) -> ChartGrid:
-        return self.query_one("#chart-panes", ChartGrid)
-
     # -- state the title and legend show ------------------------------------------------
 
     def _update_title(self) -> None:
@@ -184,8 +185,14 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         title.append("Scatter" if self.scatter else "Charts", style="bold")
         if self.scatter:
             frame = self.query_one(ScatterView).frame
-            title.append(f" · runs in the current filter: {len(frame) if frame is not None else 0}")
+            if self.groups:
+                shown = "one point per group (mean, min–max)" if self.query_one(ScatterView).by_group else "their runs"
+                title.append(f" · {len(self.groups)} groups: {shown}")
+            else:
+                title.append(f" · runs in the current filter: {len(frame) if frame is not None else 0}")
         else:
+            if self.groups:
+                title.append(f" · {len(self.groups)} group{'s' if len(self.groups) != 1 else ''}: mean, min–max")
             title.append(f" · {len(self.run_ids)} run{'s' if len(self.run_ids) != 1 else ''}")
             title.append(f" · x: {printable_line(axis_name(self.axis))}")
             if self.x_range is not None:
@@ -201,10 +208,12 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
 
     def _update_legend(self) -> None:
         colors, markers = self._palette(), self._markers()
-        entries = [LegendEntry(self.infos[r].name if r in self.infos else r, colors[i],
-                               markers[i % len(markers)] if len(markers) > 1 else None, r == self.highlight,
-                               r in self.hidden)
-                   for i, r in enumerate(self.run_ids)]
+        names = ({g.key: g.label for g in self.groups} if self.groups else
+                 {r: self.infos[r].name if r in self.infos else r for r in self.run_ids})
+        counts = {g.key: len(g.run_ids) for g in self.groups}
+        entries = [LegendEntry(names[r], colors[i], markers[i % len(markers)] if self.app.no_color else None,
+                               r == self.highlight, r in self.hidden, counts.get(r))
+                   for i, r in enumerate(self.series_ids)]
         note = ""
         if self.infos and not self.metric_keys:
             note = "These runs have not logged any metrics yet."
@@ -213,19 +222,19 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
             note = f"cursor at {printable_line(axis_name(self.axis))} {at}: values in each pane"
         self.query_one(RunLegend).show_runs(entries, note)
 
+    @property
+    def series_ids(self) -> list[str]:
+        """What each line stands for, in order: the groups' keys, or the run ids."""
+        return [g.key for g in self.groups] if self.groups else self.run_ids
+
     def _palette(self) -> list[RGB]:
-        """Each run's colour, in `run_ids` order: the same for a run all session long."""
-        return run_colors(self.app).colors(self.run_ids, theme_palette(self.app.theme_variables))
+        """Each line's colour, in `series_ids` order: the same for a run (or group) all session long."""
+        return run_colors(self.app).colors(self.series_ids, theme_palette(self.app.theme_variables))
 
     def _markers(self) -> list[str]:
-        """Braille lines told apart by colour; under `NO_COLOR` a different marker per run too."""
-        return list(DISTINCT_MARKERS) if self.app.no_color else [MARKER]
-
-    def _show_view(self) -> None:
-        """Cursor, highlight and hidden runs to every pane (no rebuild), and the legend."""
-        foreground = Color.parse(theme_color(self.app, "foreground", "white")).rgb
-        self.grid_widget.show(self.cursor, self.highlight, frozenset(self.hidden), foreground)
-        self._update_legend()
+        """Braille lines told apart by colour; under `NO_COLOR` each run's own marker (by its colour
+        slot, so the runs table's mark shows the same glyph)."""
+        return run_colors(self.app).markers(self.series_ids, DISTINCT_MARKERS) if self.app.no_color else [MARKER]
 
     # -- loading ------------------------------------------------------------------------
 
@@ -273,7 +282,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
                             log_y=self.log_y, smoothing=self.smoothing, buckets=width, colors=colors,
                             faint=faint_palette(colors, self.app.theme_variables), markers=self._markers(),
                             reload=reload, names={r: info.name for r, info in self.infos.items()},
-                            x_range=self.x_range, clip=CLIP_PERCENT if self.clip else 0.0)
+                            x_range=self.x_range, clip=CLIP_PERCENT if self.clip else 0.0, groups=list(self.groups))
 
     def redraw(self, reload: frozenset[str] = frozenset()) -> None:
         """Rebuild every chart from the current choices (in a worker); cheap to call often."""
@@ -336,6 +345,8 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Axis, smoothing and metric search mean nothing for the scatter: hidden from the footer there."""
+        if action == "group_points":
+            return self.scatter and bool(self.groups)
         return not (self.scatter and action in LINE_CHART_ACTIONS)
 
     def action_back(self) -> None:
@@ -371,64 +382,6 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
     def _highlighted_metric(self) -> str | None:
         return self.query_one(MetricList).highlighted()
 
-    def _positions(self) -> np.ndarray:
-        return cursor_positions(c.x for d in self.grid_widget.shown_data() for c in d.curves
-                                if c.run_id not in self.hidden)
-
-    def action_cursor(self, step: int) -> None:
-        self.cursor = step_cursor(self._positions(), self.cursor, step)
-        self._show_view()
-
-    def on_braille_chart_clicked(self, event: BrailleChart.Clicked) -> None:
-        """A click puts the cursor on the point nearest the mouse (where the terminal reports it)."""
-        positions = self._positions()
-        if positions.size:
-            self.cursor = float(positions[int(np.argmin(np.abs(positions - event.x)))])
-            self._show_view()
-
-    def action_zoom(self, factor: float) -> None:
-        extent = union_extent(d.extent for d in self.grid_widget.shown_data())
-        if extent is not None:
-            self.x_range = zoom(extent, self.x_range, self.cursor, factor)
-            self.redraw()
-
-    def action_reset_view(self) -> None:
-        self.cursor, self.x_range = None, None
-        self.redraw()
-
-    def action_toggle_clip(self) -> None:
-        self.clip = not self.clip
-        self.redraw()
-
-    def action_highlight(self) -> None:
-        self.highlight = next_highlight(self.run_ids, self.highlight)
-        self._show_view()
-
-    def action_hide(self) -> None:
-        if self.highlight is None:
-            self.notify("Highlight a run with h first, then H hides or shows it", title="Charts", timeout=3)
-            return
-        self.hidden ^= {self.highlight}
-        self._show_view()
-
-    def action_colorblind(self) -> None:
-        colors = run_colors(self.app)
-        colors.colorblind = not colors.colorblind
-        self.notify("Colour-blind-safe run colours" if colors.colorblind else "Theme run colours",
-                    title="Charts", timeout=2)
-        self.redraw()
-
-    def action_grid(self, columns: int, rows: int) -> None:
-        """`c` (columns) and `r` (rows) step their count 1 → 2 → 3 → 4 → 1 from the grid in use."""
-        cols, rows_now = self.grid_widget.cycle_shape(bool(columns), bool(rows))
-        self.notify(f"{cols} column{'s' if cols != 1 else ''} × {rows_now} row{'s' if rows_now != 1 else ''}",
-                    title="Chart grid", timeout=2)
-        self.redraw()
-
-    def action_maximize(self) -> None:
-        self.grid_widget.toggle_maximized(self._highlighted_metric())
-        self.redraw()
-
     def action_toggle_log(self) -> None:
         self.log_y = not self.log_y
         self.redraw()
@@ -436,6 +389,11 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
     def action_smooth(self, direction: int) -> None:
         self.smoothing = step_strength(self.smoothing, direction, SMOOTHING_STEPS)
         self.redraw()
+
+    def action_group_points(self) -> None:
+        view = self.query_one(ScatterView)
+        view.by_group = not view.by_group
+        view.redraw()
 
     def action_toggle_scatter(self) -> None:
         self.scatter = not self.scatter
@@ -445,7 +403,9 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         self.refresh_bindings()
         self._update_title()
         if self.scatter:
-            self.query_one(ScatterView).open(self.selected, self.log_y)
+            view = self.query_one(ScatterView)
+            view.groups, view.group_colors = list(self.groups), self._palette() if self.groups else []
+            view.open(self.selected, self.log_y)
         else:
             self.query_one("#metric-list", SelectionList).focus()
             self.redraw()

@@ -28,6 +28,7 @@ from store.system_metrics import is_system_metric
 
 from ..messages import ForwardsWorkerFailures, RunRead
 from ..shaping.formatting import format_duration, format_timestamp, format_value
+from ..shaping.inputs_view import INPUT_COLUMNS, input_rows
 from ..shaping.sanitize import printable, printable_block
 from ..shaping.sparkline import sparkline
 from ..shaping.status import status_look
@@ -56,6 +57,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
     DetailScreen #overview-metrics { width: 3fr; height: auto; padding: 0 1; }
     DetailScreen #metrics-table { height: 1fr; }
     DetailScreen #more-facts { padding: 1 1 0 1; }
+    DetailScreen #inputs { padding: 1 1 0 1; }
     DetailScreen #note-title { padding: 1 1 0 1; }
     DetailScreen #note { padding: 0 1; margin: 0; height: auto; background: $surface; }
     DetailScreen #params-tab { height: 1fr; }
@@ -94,6 +96,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         self.detail: RunDetail | None = None
         self._flat: dict[str, Any] | None = None
         self._reading: Worker[None] | None = None
+        self._console_shown = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" {printable(self.run_id)} …"), id="detail-title")
@@ -107,6 +110,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
                     yield Static(classes="section", id="error")
                     yield Static(Text("Note", style="bold"), classes="section", id="note-title")
                     yield Markdown(id="note")
+                    yield Static(classes="section", id="inputs")
                     yield Static(classes="section", id="more-facts")
             with TabPane("Params", id="params"):
                 with Vertical(id="params-tab"):
@@ -172,6 +176,10 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         self.query_one("#overview-params", Static).update(overview_params(loaded.flat))
         self.query_one("#overview-metrics", Static).update(overview_metrics(detail))
         self.query_one("#more-facts", Static).update(more_facts_table(detail))
+        inputs = self.query_one("#inputs", Static)
+        inputs.display = bool(detail.inputs)
+        if detail.inputs:
+            inputs.update(inputs_table(detail))
         error = self.query_one("#error", Static)
         if detail.error:
             heading = "Why it is damaged" if detail.status == "damaged" else "Error"
@@ -201,13 +209,18 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         from pathlib import Path
 
         from ..widgets.console_view import ConsoleView, has_console
+        from ..widgets.text_search import SearchableText
 
         path = detail.facts.get("path")
-        if getattr(detail.store, "kind", None) != "tracktui" or not path or self.query("#console-view"):
+        kind = detail.store.kind_of(detail.run_id) if detail.store is not None else None
+        if kind != "tracktui" or not path or self.query("#console-view"):
             return
         if has_console(Path(str(path))):
             view = ConsoleView(Path(str(path)), live=detail.status == "running", id="console-view")
-            self.query_one(TabbedContent).add_pane(TabPane("Console", view, id="console"))
+            self.query_one(TabbedContent).add_pane(TabPane("Console", SearchableText(view), id="console"))
+            if self._console_shown:  # stepped here from another run's console: same tab
+                self._console_shown = False
+                self.call_after_refresh(self.action_tab, "console")
 
     def _show_params(self, detail: RunDetail, flat: dict[str, Any], lines: MemoryLines) -> None:
         tree = self.query_one("#params-tree", Tree)
@@ -235,8 +248,10 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         self.query_one(TabbedContent).active = tab
         if tab == "metrics":
             self.query_one("#metrics-table", DataTable).focus()
+        elif tab == "console":
+            self.query_one("#console-view").focus()  # so `/`, `n`/`N`, `g`/`G` reach it
 
-    def action_step_run(self, delta: int) -> None:
+    async def action_step_run(self, delta: int) -> None:
         """Show the next (`delta` 1) or previous (-1) run of the table, on the same tab."""
         if len(self.run_ids) < 2:
             self.notify("No other runs: the table showed only this one.", severity="warning")
@@ -245,6 +260,12 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         self.run_id = self.run_ids[(index + delta) % len(self.run_ids)]
         self.detail = None
         self._flat = None
+        if self.query("#console"):  # the console of the run left; the next run's is added when it is read
+            tabs = self.query_one(TabbedContent)
+            self._console_shown = tabs.active == "console"
+            if self._console_shown:
+                tabs.active = "overview"
+            await tabs.remove_pane("console")
         self.query_one("#detail-title", Static).update(Text(f" {printable(self.run_id)} …"))
         self.load()
 
@@ -381,6 +402,18 @@ def more_facts_table(detail: RunDetail) -> Table:
         if value in (None, ""):
             continue
         table.add_row(Text(key), Text(printable(str(value))))
+    return table
+
+
+def inputs_table(detail: RunDetail) -> Table:
+    """The data the run used (`run.log_input`, MLflow dataset inputs): what, where, how big, which version."""
+    table = Table(box=None, show_header=True, header_style="bold", padding=(0, 2), pad_edge=False,
+                  title=f"inputs ({len(detail.inputs)})", title_justify="left", title_style="bold")
+    for name in INPUT_COLUMNS:
+        table.add_column(name, no_wrap=name != "path", overflow="fold" if name == "path" else "ellipsis",
+                         justify="right" if name == "size" else "left")
+    for row in input_rows(detail.inputs):
+        table.add_row(*(Text(cell) for cell in row))
     return table
 
 

@@ -79,11 +79,13 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         Binding("question_mark", "app.help", "Keys", id="diff.help", tooltip="Every key of this screen"),
     ]
 
-    def __init__(self, store: RunStore, run_ids: list[str], *, name: str | None = None,
+    def __init__(self, store: RunStore, run_ids: list[str], *, note: str | None = None, name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.store = store
         self.run_ids = list(run_ids)
+        self.note = note
+        """Said in the title for as long as the diff shows: marks the filter hid and the diff left out."""
         self.details: list[RunDetail] = []
         self.diff: Diff | None = None
         self.runs_read = False
@@ -247,6 +249,8 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
             title.append(f" · {shown} differing of {len(diff.rows)} fields (d: all)")
         else:
             title.append(f" · {len(diff.rows)} fields, {shown} differ (d: only those)")
+        if self.note:
+            title.append(f" · {self.note}", style=theme_style(self.app, "warning"))
         self._set_title(title)
 
     def _field_cell(self, row: DiffRow) -> Text:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from textual import on
 
 from ..shaping.filter_expr import FilterError
+from ..shaping.group_curves import RunGroup
 from ..shaping.grouped_view import GROUP_STATS
 from ..shaping.grouping import resolve_group_keys
 from ..widgets.runs_table import RunsTable
@@ -133,3 +134,29 @@ class GroupingActions(CurationActions):
 
     def action_top_per_group(self) -> None:
         self._set_pick(TOP_N)
+
+    def _chosen_groups(self) -> list[RunGroup]:
+        """The groups the charts and scatter take as sets of runs: the groups whose runs are all
+        marked (when every mark is in one), or, with nothing marked and the cursor on a group
+        row, every group in view; else none (the charts take runs)."""
+        grouped = self.view.grouped
+        if grouped is None:
+            return []
+        groups = [RunGroup(label, tuple(self.view.group_run_ids(g))) for g, label in enumerate(grouped.labels)]
+        groups = [g for g in groups if g.run_ids]
+        marks = set(self.table.marks)
+        if marks:
+            whole = [g for g in groups if marks.issuperset(g.run_ids)]
+            covered = {r for g in whole for r in g.run_ids}
+            return whole if whole and covered == marks else []
+        return groups if self.table.current_group is not None else []
+
+    def _open_group_charts(self) -> bool:
+        """`p` on groups: each group's mean in a min–max band; False when no group is chosen."""
+        groups = self._chosen_groups()
+        if not groups or self.store is None:
+            return False
+        from .charts import ChartsScreen
+
+        self.app.push_screen(ChartsScreen(self.store, [], frame=self.view.visible_frame(), groups=groups))
+        return True

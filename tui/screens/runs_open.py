@@ -80,11 +80,11 @@ class OpenActions(ColumnActions):
             return
         from .diff import DiffScreen
 
-        if note:
-            self.notify(note, timeout=4)
-        self.app.push_screen(DiffScreen(self.store, runs))
+        self.app.push_screen(DiffScreen(self.store, runs, note=note))
 
     def action_charts(self) -> None:
+        if self._open_group_charts():
+            return
         runs = self._chosen_runs() if self.table.marks else [r for r in [self.table.current_run] if r]
         if not runs or self.store is None:
             return

@@ -31,10 +31,13 @@ class Raster:
     """Index of the curve that drew last in each cell; -1 where none did."""
     glyph: dict[tuple[int, int], str] = field(default_factory=dict)
     """(row, column) -> a text marker drawn there instead of braille."""
+    shaded: npt.NDArray[np.bool_] = field(init=False)
+    """Cells holding only a band's shading: a line drawn there replaces the shading's dots."""
 
     def __post_init__(self) -> None:
         self.dots = np.zeros((self.height, self.width), dtype=np.uint8)
         self.owner = np.full((self.height, self.width), -1, dtype=np.int64)
+        self.shaded = np.zeros((self.height, self.width), dtype=bool)
 
     def char(self, row: int, col: int) -> str:
         return self.glyph.get((row, col)) or chr(BRAILLE_BASE + int(self.dots[row, col]))
@@ -82,8 +85,40 @@ def draw(raster: Raster, index: int, x: FloatArray, y: FloatArray, marker: str |
             raster.glyph[(r, c)] = marker
             raster.owner[r, c] = index
         return
+    under = raster.shaded[cell_r, cell_c]
+    if under.any():
+        raster.dots[cell_r[under], cell_c[under]] = 0
+        raster.shaded[cell_r, cell_c] = False
     np.bitwise_or.at(raster.dots, (cell_r, cell_c), _DOT_BITS[rows % 4, px % 2])
     raster.owner[cell_r, cell_c] = index
     if raster.glyph:
         for cell in set(zip(cell_r.tolist(), cell_c.tolist())) & raster.glyph.keys():
             del raster.glyph[cell]
+
+
+def shade(raster: Raster, index: int, x: FloatArray, low: FloatArray, high: FloatArray) -> None:
+    """Shade the area between `low` and `high` (dot coordinates, y up, on the same sorted `x`)
+    with every other dot, so a line drawn over it still reads; NaN leaves a gap."""
+    dots_w, dots_h = raster.width * 2, raster.height * 4
+    ok = np.isfinite(x) & np.isfinite(low) & np.isfinite(high)
+    if not ok.any():
+        return
+    cols = np.arange(dots_w, dtype=np.float64)
+    known = np.flatnonzero(ok)
+    lo_at = np.interp(cols, x[known], low[known], left=np.nan, right=np.nan)
+    hi_at = np.interp(cols, x[known], high[known], left=np.nan, right=np.nan)
+    gap = ~ok
+    if gap.any():  # no shading across a gap: columns nearer a missing point than a known one
+        nearest = np.clip(np.searchsorted(x, cols), 0, x.size - 1)
+        lo_at[gap[nearest]] = np.nan
+    rows = np.arange(dots_h, dtype=np.float64)[:, None]
+    inside = (rows >= np.rint(np.minimum(lo_at, hi_at))) & (rows <= np.rint(np.maximum(lo_at, hi_at)))
+    inside &= (np.arange(dots_h)[:, None] + np.arange(dots_w)[None, :]) % 2 == 0
+    inside = inside[::-1]  # dot row 0 is the bottom
+    cells = inside.reshape(raster.height, 4, raster.width, 2)
+    bits = (cells * _DOT_BITS[None, :, None, :]).sum(axis=(1, 3)).astype(np.uint8)
+    hit = bits > 0
+    free = hit & (raster.owner < 0) | hit & raster.shaded
+    raster.dots[free] = bits[free]
+    raster.owner[free] = index
+    raster.shaded[free] = True

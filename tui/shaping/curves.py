@@ -16,9 +16,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from store.system_metrics import is_system_metric
+
 from .direction import infer_direction
 from .downsample import minmax_downsample
 from .formatting import format_clock, format_number
+from .group_curves import RunGroup, group_curve
 from .smoothing import ema
 from .ticks import log_ticks, step_ticks, time_unit, wall_ticks
 
@@ -61,6 +64,9 @@ class Curve:
     full_x: FloatArray | None = None
     full_y: FloatArray | None = None
     """Every point drawn (smoothed if smoothing is on, inside the zoom): what the cursor reads."""
+    band_low: FloatArray | None = None
+    band_high: FloatArray | None = None
+    """A group's min and max at each of its x (`x` is then its runs' shared grid, `y` their mean)."""
 
 
 @dataclass
@@ -123,7 +129,10 @@ SYSTEM_WORDS = frozenset({
 
 def metric_tier(key: str) -> int:
     """0 for results users read first (loss, accuracy, error, F1 … by `infer_direction`), 2 for
-    schedules and machine metrics (`lr`, `epoch`, `gpu_util`), 1 for the rest."""
+    schedules and machine metrics (`lr`, `epoch`, `gpu_util`), 3 for the sampled system metrics
+    (`system/…`, their own section), 1 for the rest."""
+    if is_system_metric(key):
+        return 3
     words = {w for w in re.split(r"[^a-z0-9]+", key.lower()) if w}
     if words & SCHEDULE_WORDS or words & SYSTEM_WORDS:
         return 2
@@ -132,7 +141,8 @@ def metric_tier(key: str) -> int:
 
 def default_metrics(infos: Iterable[RunInfo], limit: int = 1) -> list[str]:
     """The metrics a chart opens on: up to `limit` results (loss/accuracy-like keys, most points
-    first, then by name); when no key looks like one, the metric with the most points."""
+    first, then by name); when no key looks like one, the metric with the most points (a system
+    metric only when the runs logged nothing else)."""
     best: dict[str, int] = {}
     for info in infos:
         for key in info.keys:
@@ -140,6 +150,13 @@ def default_metrics(infos: Iterable[RunInfo], limit: int = 1) -> list[str]:
     ranked = sorted(best, key=lambda k: (metric_tier(k), -best[k], k))
     results = [k for k in ranked if metric_tier(k) == 0]
     return results[: max(1, limit)] if results else ranked[:1]
+
+
+def system_last(keys: Iterable[str]) -> list[str]:
+    """`keys` with the system metrics (`system/…`) moved after the others, each part in order:
+    the metric list's and the grid's order, so machine metrics are a section of their own."""
+    keys = list(keys)
+    return [k for k in keys if not is_system_metric(k)] + [k for k in keys if is_system_metric(k)]
 
 
 @dataclass
@@ -164,6 +181,8 @@ class ChartRequest:
     """Zoom: only points with x in this range (in the axis' drawn units) are drawn."""
     clip: float = 0.0
     """Percent of points clipped at each end of y (1.0: y spans the 1st to 99th percentile)."""
+    groups: list[RunGroup] = field(default_factory=list)
+    """Draw these groups (mean in a min–max band) instead of each run; colours go by group."""
 
 
 @dataclass
@@ -270,6 +289,39 @@ def single_range(value: float, step: bool) -> tuple[float, float]:
     return value - half, value + half
 
 
+def _run_curve(index: int, run_id: str, name: str, points: int, x: FloatArray, raw: FloatArray,
+               smooth: FloatArray, req: ChartRequest) -> Curve:
+    """One run's line, cut to `req.buckets` min/max buckets; its raw curve too when smoothed."""
+    mx, my = minmax_downsample(x, smooth, req.buckets)
+    curve = Curve(run_id=run_id, label=name, color=req.colors[index % len(req.colors)], x=mx, y=my,
+                  points=points, marker=req.markers[index % len(req.markers)] if req.markers else MARKER,
+                  full_x=x, full_y=smooth)
+    curve.faint = req.faint[index % len(req.faint)] if req.faint else None
+    if req.smoothing > 0:
+        curve.raw_x, curve.raw_y = minmax_downsample(x, raw, req.buckets)
+    return curve
+
+
+def _group_curves(shown: list[tuple[int, str, str, int, FloatArray, FloatArray, FloatArray]],
+                  req: ChartRequest) -> list[Curve]:
+    """One curve per group of `req.groups` (in its order: colours and markers go by group):
+    the mean of its runs' (smoothed) curves inside their min–max band, on a grid of at most
+    two points per bucket, so no further downsampling."""
+    by_run = {entry[1]: entry for entry in shown}
+    curves: list[Curve] = []
+    for index, group in enumerate(req.groups):
+        members = [by_run[r] for r in group.run_ids if r in by_run]
+        if not members:
+            continue
+        agg = group_curve([(m[4], m[6]) for m in members], 2 * req.buckets)
+        curves.append(Curve(
+            run_id=group.key, label=group.short, color=req.colors[index % len(req.colors)], x=agg.x, y=agg.mean,
+            points=sum(m[3] for m in members), faint=req.faint[index % len(req.faint)] if req.faint else None,
+            marker=req.markers[index % len(req.markers)] if req.markers else MARKER, full_x=agg.x,
+            full_y=agg.mean, band_low=agg.low, band_high=agg.high))
+    return curves
+
+
 def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: ChartRequest,
                 x_series: dict[str, Series] | None = None) -> ChartData:
     """The curves of one metric: x per the axis (`x_series`: the x metric's series by run id for
@@ -299,8 +351,7 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
     every = [x for x in every if x.size]
     extent = ((min(float(x.min()) for x in every) / scale, max(float(x.max()) for x in every) / scale)
               if every else None)
-    curves: list[Curve] = []
-    shown_x: list[FloatArray] = []
+    shown: list[tuple[int, str, str, int, FloatArray, FloatArray, FloatArray]] = []
     for index, run_id, name, points, x, raw, smooth in prepared:
         if scale != 1.0:
             x = x / scale
@@ -310,15 +361,9 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
         if req.log_y:
             raw = np.where(raw > 0, raw, np.nan)
             smooth = np.where(smooth > 0, smooth, np.nan)
-        mx, my = minmax_downsample(x, smooth, req.buckets)
-        curve = Curve(run_id=run_id, label=name, color=req.colors[index % len(req.colors)], x=mx, y=my,
-                      points=points, marker=req.markers[index % len(req.markers)] if req.markers else MARKER,
-                      full_x=x, full_y=smooth)
-        curve.faint = req.faint[index % len(req.faint)] if req.faint else None
-        if req.smoothing > 0:
-            curve.raw_x, curve.raw_y = minmax_downsample(x, raw, req.buckets)
-        curves.append(curve)
-        shown_x.append(x)
+        shown.append((index, run_id, name, points, x, raw, smooth))
+    curves = _group_curves(shown, req) if req.groups else [_run_curve(*entry, req) for entry in shown]
+    shown_x = [c.full_x for c in curves if c.full_x is not None]
     finite = [x[np.isfinite(x)] for x in shown_x]
     finite = [x for x in finite if x.size]
     lo = min((float(x.min()) for x in finite), default=math.nan)
@@ -336,7 +381,7 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
         if xticks is not None:
             xticks = step_ticks(*xlim) if req.axis == "step" else wall_ticks(*xlim)
     ylim = None
-    drawn_y = [c.full_y for c in curves if c.full_y is not None]
+    drawn_y = [y for c in curves for y in (c.full_y, c.band_low, c.band_high) if y is not None]
     if req.clip > 0:
         ylim = clip_range(drawn_y, req.clip, req.log_y)
     finite_y = [y[np.isfinite(y)] for y in drawn_y]
@@ -345,7 +390,8 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
         ylim = single_range(float(finite_y[0][0]), False)
     yticks = None
     if req.log_y:
-        ys = [y[np.isfinite(y) & (y > 0)] for c in curves for y in (c.y, c.raw_y) if y is not None]
+        ys = [y[np.isfinite(y) & (y > 0)] for c in curves for y in (c.y, c.raw_y, c.band_low, c.band_high)
+              if y is not None]
         ys = [y for y in ys if y.size]
         if ys:
             low, high = min(float(y.min()) for y in ys), max(float(y.max()) for y in ys)

@@ -23,13 +23,15 @@ from .formatting import format_duration
 from .formatting import format_exact as format_exact
 from .formatting import format_number as format_number
 from .formatting import format_value as _format_value
+from .inputs_view import input_key, input_value
 from .sanitize import printable_text
 
 if TYPE_CHECKING:
     from store import RunDetail
 
-SECTIONS: tuple[str, ...] = ("params", "metrics", "tags", "facts")
-SECTION_TITLES: dict[str, str] = {"params": "params", "metrics": "metrics", "tags": "tags", "facts": "run"}
+SECTIONS: tuple[str, ...] = ("params", "metrics", "tags", "inputs", "facts")
+SECTION_TITLES: dict[str, str] = {"params": "params", "metrics": "metrics", "tags": "tags", "inputs": "inputs",
+                                  "facts": "run"}
 ONLY_DIFF_THRESHOLD = 20
 """Above this many rows the diff opens showing only the rows that differ."""
 
@@ -134,6 +136,11 @@ def build_diff(details: Sequence[RunDetail], overrides: Mapping[str, Direction |
     tags = [d.tags for d in details]
     for key in _union_keys(tags):
         rows.append(_plain_row("tags", key, f"tags.{key}", [t.get(key, MISSING_VALUE) for t in tags]))
+
+    # The data each run used: a row per input, differing when the digests do.
+    inputs = [{input_key(e): input_value(e) for e in d.inputs} for d in details]
+    for key in _union_keys(inputs):
+        rows.append(_plain_row("inputs", key, f"inputs.{key}", [i.get(key, MISSING_VALUE) for i in inputs]))
 
     for name, get in _FACTS:
         rows.append(_plain_row("facts", name, f"facts.{name}", [get(d) for d in details]))

@@ -18,7 +18,8 @@ themselves, quote them. Free text and comparisons do not mix (``rf mse < 5`` is 
 Fields are a full column name (``metrics.train/loss``) or a short one when only one column
 fits: the name without its ``params.``/``metrics.``/``tags.`` prefix (``mse``), then, case-
 insensitively, the last part after a ``.`` or ``/`` (``lr`` for ``params.optim.lr``). A name that
-fits several columns is an error that lists them.
+fits several columns is an error that lists them. The data a run used is in ``inputs.*`` columns
+(digests), with ``inputs.name`` and ``inputs.digest`` for "any input": see filter_inputs.py.
 
 Values and how they compare:
 
@@ -49,6 +50,7 @@ import difflib
 import math
 import re
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -56,11 +58,20 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .filter_inputs import (
+    ANY_DIGEST,
+    ANY_INPUT_FIELDS,
+    ANY_NAME,
+    any_input_field,
+    digest_prefix_hits,
+    input_columns,
+    is_input_field,
+)
 from .status import STATUS_LOOKS
 
 __all__ = ["Filter", "FilterError", "apply_filter", "parse_filter", "resolve_field", "status_hint"]
 
-PREFIXES = ("params.", "metrics.", "tags.")
+PREFIXES = ("params.", "metrics.", "tags.", "inputs.")
 """Column families whose prefix may be left out of a field name."""
 
 FREE_TEXT_COLUMNS = ("name", "experiment", "run_id")
@@ -434,6 +445,9 @@ def _resolve_field(name: str, columns: Sequence[str], position: int) -> str:
     Each tier is only consulted when the ones before it found nothing, so a full name
     always wins over a short name that happens to equal it (``status`` vs ``tags.status``).
     """
+    virtual = any_input_field(name, columns)
+    if virtual is not None:
+        return virtual
     lowered = name.lower()
     shorts = {c: _short_names(c) for c in columns}
     tiers = (
@@ -555,6 +569,10 @@ def _make_value(column: str, op: str, token: _Token) -> _Value:
                 min(offset, token.end),
             ) from None
         return _Value(token.text, quoted, None, token.start)
+    if is_input_field(column):  # names and digests are text, even `1234`
+        if op not in ("=", "==", "!="):
+            raise FilterError(f"{column} holds names and digests: compare with = or ~, not '{op}'", token.start)
+        return _Value(token.text, quoted, None, token.start)
     number = _as_number(token.text)
     if quoted and not _is_numeric_column(column):
         number = None
@@ -655,16 +673,34 @@ def _evaluate(node: _Node, columns: _Columns) -> np.ndarray:
         return ~_evaluate(node.child, columns)
     if isinstance(node, _FreeText):
         return _free_text(node, columns)
+    if isinstance(node, _Has) and node.column in ANY_INPUT_FIELDS:
+        return _any_input(node.column, lambda c: columns.present(c), columns)
     if isinstance(node, _Has):
         columns.series(node.column, node.position)
         return columns.present(node.column).copy()
     if isinstance(node, _In):
-        columns.series(node.column, node.position)
+        if node.column not in ANY_INPUT_FIELDS:
+            columns.series(node.column, node.position)
         hit = np.zeros(len(columns.frame), dtype=bool)
         for value in node.values:
             hit |= _equal(node.column, value, columns)
         return ~hit if node.negated else hit
     return _compare(node, columns)
+
+
+_RECENT: list[tuple[weakref.ref[pd.DataFrame], _Columns]] = []
+"""The `_Columns` of the last few frames filtered: typing a filter masks the same frame once per key."""
+
+
+def _columns_of(frame: pd.DataFrame, now: float | None) -> _Columns:
+    """The column views of `frame`, kept while the frame lives (100,000 run ids are factorized once, not per key)."""
+    for ref, columns in _RECENT:
+        if ref() is frame:
+            columns.now = time.time() if now is None else now
+            return columns
+    columns = _Columns(frame, now)
+    _RECENT[:] = [*[entry for entry in _RECENT if entry[0]() is not None][-2:], (weakref.ref(frame), columns)]
+    return columns
 
 
 def _free_text(node: _FreeText, columns: _Columns) -> np.ndarray:
@@ -688,7 +724,12 @@ _ORDER: dict[str, Callable[[Any, Any], Any]] = {
 
 def _compare(node: _Compare, columns: _Columns) -> np.ndarray:
     op, value, column = node.op, node.value, node.column
-    columns.series(column, node.position)
+    if column not in ANY_INPUT_FIELDS:
+        columns.series(column, node.position)
+    if op in ("~", "!~") and column in ANY_INPUT_FIELDS:
+        found = _any_input(column, lambda c: columns.spread(c, columns.distinct_text(c)[1].str.count(
+            value.text, flags=re.IGNORECASE) > 0), columns, names=lambda n: re.search(value.text, n, re.IGNORECASE))
+        return found if op == "~" else ~found
     if op in ("~", "!~"):
         # count() > 0 is search() for every cell; str.contains would warn about capture groups.
         distinct = columns.distinct_text(column)[1]
@@ -705,6 +746,11 @@ def _compare(node: _Compare, columns: _Columns) -> np.ndarray:
 
 
 def _equal(column: str, value: _Value, columns: _Columns) -> np.ndarray:
+    if column in ANY_INPUT_FIELDS:
+        return _any_input(column, lambda c: _equal(c, value, columns), columns,
+                          names=lambda n: n.lower() == value.text.lower())
+    if is_input_field(column):
+        return columns.spread(column, digest_prefix_hits(columns.distinct_text(column)[1], value.text))
     if value.number is None:
         return columns.spread(column, columns.distinct_lower(column) == value.text.lower())
     if math.isnan(value.number):
@@ -714,6 +760,22 @@ def _equal(column: str, value: _Value, columns: _Columns) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             return np.asarray((numbers >= value.number) & (numbers < value.number + value.span), dtype=bool)
     return np.asarray(columns.numbers(column) == value.number, dtype=bool)
+
+
+def _any_input(column: str, test: Callable[[str], np.ndarray], columns: _Columns,
+               names: Callable[[str], object] | None = None) -> np.ndarray:
+    """`inputs.name`/`inputs.digest`: a name test picks the inputs columns whose runs match; a
+    digest test is `test` on each inputs column, or-ed (see filter_inputs.py)."""
+    hit = np.zeros(len(columns.frame), dtype=bool)
+    for input_column in input_columns(columns.frame.columns):
+        if column == ANY_NAME and names is not None:
+            if names(input_column[len("inputs."):]):
+                hit |= columns.present(input_column)
+        elif column == ANY_DIGEST and names is None:  # has:inputs.digest: a digest is known
+            hit |= columns.present(input_column) & ~_equal(input_column, _Value("", True, None, 0), columns)
+        else:
+            hit |= test(input_column)
+    return hit
 
 
 @dataclass(frozen=True)
@@ -755,7 +817,7 @@ class Filter:
         """
         if self._root is None:
             return np.ones(len(frame), dtype=bool)
-        return np.asarray(_evaluate(self._root, _Columns(frame, now)), dtype=bool)
+        return np.asarray(_evaluate(self._root, _columns_of(frame, now)), dtype=bool)
 
     def conditions(self) -> list[_Compare | _In | _Has]:
         """The field tests in the filter, in no particular order."""

@@ -8,7 +8,7 @@ theme's colours or, on request, Okabe and Ito's colour-blind-safe set.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from weakref import WeakKeyDictionary
 
 RGB = tuple[int, int, int]
@@ -34,6 +34,11 @@ class RunColors:
         """Each run's colour from `palette` (the colour-blind set instead when chosen)."""
         chosen = list(COLORBLIND) if self.colorblind else palette
         return [chosen[self.slot(r) % len(chosen)] for r in run_ids]
+
+    def markers(self, run_ids: Iterable[str], markers: Sequence[str]) -> list[str]:
+        """Each run's marker from `markers` by its slot: under `NO_COLOR` the glyph, not the
+        colour, is what names a run in the table's mark, the legend and the charts."""
+        return [markers[self.slot(r) % len(markers)] for r in run_ids]
 
 
 _SESSIONS: WeakKeyDictionary[object, RunColors] = WeakKeyDictionary()

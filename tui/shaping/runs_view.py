@@ -28,6 +28,7 @@ from .columns import (
     WIDTH_SAMPLE,
     Column,
     ColumnChoice,
+    FrameFacts,
     column_arrays,
     column_kind,
     column_label,
@@ -35,8 +36,6 @@ from .columns import (
     data_columns,
     holds_numbers,
     ordered,
-    sort_positions,
-    varying,
 )
 from .filter_expr import Filter, FilterError, parse_filter, status_hint
 from .formatting import cell_width, format_ago, format_duration, format_value
@@ -134,6 +133,8 @@ class RunsView:
         if shown_before is None and self.filter_text.strip():
             shown_before = self.shown_ids()
         self.frame = frame.reset_index(drop=True)
+        self.facts = FrameFacts(self.frame)
+        """Codes of the frame's columns, made once per column for every sort and filter of this frame."""
         self._widths = {}
         self._numeric_columns = {}
         self._arrays = {}
@@ -248,7 +249,7 @@ class RunsView:
             mask &= frame["run_id"].isin(kept).to_numpy()
         positions = np.flatnonzero(mask)
         if self.sort_key and self.sort_key in frame.columns and len(positions):
-            order = sort_positions(frame.iloc[positions], self.sort_key, self.sort_descending)
+            order = self.facts.sort_positions(positions, self.sort_key, self.sort_descending)
             positions = positions[order]
         self.grouped = None
         self.empty_hint = None
@@ -387,10 +388,11 @@ class RunsView:
             keys = [c for c in keys if c not in choice.hidden and (c in choice.shown or not is_system_metric(c))]
             candidates = [c for c in keys if c not in choice.shown]
             # The same runs in another order (a sort, a grouping) vary in the same columns: asked once.
-            runs = np.sort(self.positions)
-            cache_key = (hash(runs.tobytes()), len(runs), tuple(candidates))
+            every = len(self.positions) == len(self.frame)
+            runs = None if every else np.sort(self.positions)
+            cache_key = (len(self.frame) if runs is None else hash(runs.tobytes()), every, tuple(candidates))
             if self._varying_cache is None or self._varying_cache[0] != cache_key:
-                self._varying_cache = (cache_key, set(varying(self.frame.iloc[runs], candidates)))
+                self._varying_cache = (cache_key, set(self.facts.varying(runs, candidates)))
             automatic = self._varying_cache[1]
             keys = [c for c in keys if c in choice.shown or c in automatic]
         return [Column(k, self.label(k), self._width(k), self._numeric(k), column_kind(k)) for k in keys]

@@ -55,12 +55,19 @@ def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
 
 
 def linear_ticks(lo: float, hi: float) -> list[float]:
-    """Multiples of a round step (1, 2 or 5 times a power of ten) from `lo` to `hi`: 2 to 5 of them."""
+    """Multiples of a round step (1, 2 or 5 times a power of ten) from `lo` to `hi`: 3 to 6 of
+    them (the step is made finer when the range sits awkwardly, as 0.17–0.99 does with 0.5)."""
     raw = (hi - lo) / 4
     power = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw * (1 - 1e-9))
+    steps = [m * power for m in (0.1, 0.2, 0.5, 1, 2, 5, 10)]
+    at = next(i for i, s in enumerate(steps) if s >= raw * (1 - 1e-9))
+    while True:
+        step = steps[at]
+        first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+        if last - first >= 2 or at == 0:
+            break
+        at -= 1
     digits = max(0, -math.floor(math.log10(step)))
-    first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
     return [round(k * step, digits) for k in range(first, last + 1)]
 
 

@@ -20,8 +20,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from ..shaping.braille import Raster, draw, scale
-from ..shaping.curves import MARKER, RGB, ChartData, marker_glyph
+from ..shaping.braille import Raster, draw, scale, shade
+from ..shaping.curves import MARKER, RGB, ChartData, Curve, marker_glyph
 from ..shaping.downsample import split_segments
 from ..shaping.formatting import format_number
 from ..shaping.sanitize import printable_line
@@ -77,14 +77,14 @@ def picture(data: ChartData, width: int, height: int, highlight: str | None = No
             hidden: frozenset[str] = frozenset()) -> Picture | None:
     """Rasterise `data` for `width` x `height` cells; None when nothing fits or nothing is shown.
 
-    Raw curves go first so the smoothed ones are drawn over them; with a `highlight` the other
-    runs are drawn in their faint colour first and the highlighted one last. Runs in `hidden`
-    are left out.
+    A group's min–max band is shaded first, raw curves next, so the lines are drawn over them;
+    with a `highlight` the other runs are drawn in their faint colour first and the highlighted
+    one last. Runs in `hidden` are left out.
     """
     curves = [c for c in data.curves if c.run_id not in hidden]
     if highlight is not None:
         curves.sort(key=lambda c: c.run_id == highlight)
-    ys = [a for c in curves for a in (c.y, c.raw_y) if a is not None]
+    ys = [a for c in curves for a in (c.y, c.raw_y, c.band_low, c.band_high) if a is not None]
     if data.log_y:
         ys = [np.log10(np.where(a > 0, a, np.nan)) for a in ys]
     x_lo, x_hi = _limits([a for c in curves for a in (c.x, c.raw_x) if a is not None], data.xlim)
@@ -115,6 +115,18 @@ def picture(data: ChartData, width: int, height: int, highlight: str | None = No
         styles.append(_rgb(color))
         drawn += len(split_segments(x, y))
 
+    def band(c: Curve) -> None:
+        assert c.band_low is not None and c.band_high is not None
+        low, high = c.band_low, c.band_high
+        if data.log_y:
+            low, high = np.log10(np.where(low > 0, low, np.nan)), np.log10(np.where(high > 0, high, np.nan))
+        shade(raster, len(styles), scale(c.x, x_lo, x_hi, plot_w * 2), scale(low, y_lo, y_hi, plot_h * 4),
+              scale(high, y_lo, y_hi, plot_h * 4))
+        styles.append(_rgb(c.faint if c.faint is not None else c.color))
+
+    for c in curves:
+        if c.band_low is not None and c.band_high is not None and (highlight is None or c.run_id == highlight):
+            band(c)
     for c in curves:
         if c.raw_x is not None and c.raw_y is not None and c.faint is not None and highlight is None:
             plot(c.raw_x, c.raw_y, c.faint, None)

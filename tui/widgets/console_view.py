@@ -2,8 +2,10 @@
 
 A console up to `SMALL_CONSOLE` bytes is read whole in a worker and shown as a terminal left
 each line (`store.console.final_lines`); a bigger one is paged lazily from disk like a big
-artifact (its `\\r` progress updates then show as ␍ symbols). Running runs are re-read
-every `REFRESH_SECONDS` when the file grew; the view stays at the end if it was there.
+artifact (its `\\r` progress updates then show as ␍ symbols), indexed in the background and
+never read whole. Running runs are looked at every `REFRESH_SECONDS`: a small console is
+re-read when it grew, a big one has only its new bytes indexed; the view stays at the end
+if it was there, and where it was if not. Search (`/`, `n`/`N`) is `LazyText`'s.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class ConsoleView(LazyText):
         self.follow_live = live
         self._seen_size = -1
         self._paged = False
+        self._want_end = True
+        """Scroll to the end once shown: a view read while its tab was hidden had no height to scroll."""
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -57,9 +61,16 @@ class ConsoleView(LazyText):
             return
         self._seen_size = size
         if size > SMALL_CONSOLE:
-            if not self._paged:  # paged from disk: indexed once, not followed
+            head = self.run_path / CONSOLE
+            if not self._paged:
                 self._paged = True
-                self.open_file(self.run_path / CONSOLE, None, size)
+                self.open_file(head, None, _size_of(head))
+                self.action_go_end()
+                self._want_end = True
+            else:
+                at_end = self.at_end
+                self.grow(_size_of(head))
+                self._follow_end = at_end
             return
         self._read_small()
 
@@ -69,7 +80,26 @@ class ConsoleView(LazyText):
         post_result(self, TextRead(MemoryLines.from_text("\n".join(final_lines(text)) + "\n")))
 
     def _show_read(self, source: MemoryLines) -> None:
-        at_end = self.scroll_y >= self.max_scroll_y or self.line_count == 0
+        at_end, y = self.at_end, self.scroll_y
         self._set_source(source)
+        self._want_end = at_end
         if at_end:
             self.scroll_end(animate=False, immediate=True)
+        else:
+            self.scroll_to(y=y, animate=False, immediate=True)
+
+    def on_show(self) -> None:
+        if self._want_end:
+            self.call_after_refresh(self._to_end_once_shown)
+
+    def _to_end_once_shown(self) -> None:
+        if self._want_end and self.max_scroll_y > 0:
+            self._want_end = False
+            self.scroll_end(animate=False, immediate=True)
+
+
+def _size_of(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0

@@ -129,4 +129,9 @@ class MetricChart(Vertical):
             text.append(f"  {glyph} ", style=f"rgb({r},{g},{b})")
             text.append(f"{cut(curve.label, 12)} ", style="bold" if curve.run_id == self.highlight else "")
             text.append("—" if value is None else format_number(value))
+            if value is not None and curve.band_low is not None and curve.band_high is not None:
+                low = value_at(curve.x, curve.band_low, self.cursor)
+                high = value_at(curve.x, curve.band_high, self.cursor)
+                if low is not None and high is not None:
+                    text.append(f" [{format_number(low)}–{format_number(high)}]", style="dim")
         line.update(text)

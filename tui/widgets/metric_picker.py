@@ -1,10 +1,12 @@
-"""MetricList: the charts' metric list (a drawn metric's box shows ✓) with its search box."""
+"""MetricList: the charts' metric list (a drawn metric's box shows ✓) with its search box; the
+sampled machine metrics (`system/…`) are listed last, under a `system` heading."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +19,7 @@ from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
+from ..shaping.curves import is_system_metric, system_last
 from ..shaping.sanitize import printable_line
 
 
@@ -34,12 +37,20 @@ class MetricPicker(SelectionList[str]):
             selection = self.get_option_at_index(self.scroll_offset.y + y)
         except OptionDoesNotExist:
             return strip
+        if selection.value == SYSTEM_SECTION:
+            return Strip([Segment(SYSTEM_HEADING.ljust(strip.cell_length)[: strip.cell_length],
+                                  self.rich_style + Style(dim=True, bold=True))], strip.cell_length)
         segments = list(strip)
         if len(segments) < 4 or segments[1].text != ToggleButton.BUTTON_INNER:
             return strip
         glyph = self.DRAWN if selection.value in self._selected else " "
         segments[1] = Segment(glyph, segments[1].style)
         return Strip(segments, strip.cell_length)
+
+
+SYSTEM_SECTION = "\x00system"
+"""The value of the list's `system` heading: not a metric key (no key holds a NUL), never picked."""
+SYSTEM_HEADING = "── system ──"
 
 
 class MetricList(Vertical):
@@ -73,10 +84,14 @@ class MetricList(Vertical):
         picker = self.query_one(MetricPicker)
         highlighted = picker.highlighted
         needle = self.search.lower()
+        shown = system_last(k for k in keys if needle in k.lower())
+        options = [Selection(Text(printable_line(k)), k, k in self.selected) for k in shown]
+        first_system = next((i for i, k in enumerate(shown) if is_system_metric(k)), None)
+        if first_system is not None:
+            options.insert(first_system, Selection(Text(SYSTEM_HEADING), SYSTEM_SECTION, False, disabled=True))
         with self.prevent(SelectionList.SelectedChanged):
             picker.clear_options()
-            picker.add_options([Selection(Text(printable_line(k)), k, k in self.selected) for k in keys
-                                if needle in k.lower()])
+            picker.add_options(options)
         if picker.option_count:
             picker.highlighted = min(highlighted or 0, picker.option_count - 1)
 
@@ -85,7 +100,7 @@ class MetricList(Vertical):
         if picker.highlighted is None:
             return None
         value = picker.get_option_at_index(picker.highlighted).value
-        return value if isinstance(value, str) else None
+        return value if isinstance(value, str) and value != SYSTEM_SECTION else None
 
     @on(SelectionList.SelectedChanged, "#metric-list")
     def _picked(self, event: SelectionList.SelectedChanged[str]) -> None:
@@ -95,8 +110,8 @@ class MetricList(Vertical):
         chosen = set(picker.selected)
         kept = [m for m in self.selected if m not in shown or m in chosen]
         added = [m for m in self.keys if m in chosen and m not in kept]
-        if kept + added != self.selected:
-            self.selected = kept + added
+        if system_last(kept + added) != self.selected:
+            self.selected = system_last(kept + added)
             self.post_message(self.Picked(list(self.selected)))
 
     def open_search(self) -> None:

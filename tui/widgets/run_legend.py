@@ -50,6 +50,8 @@ class LegendEntry:
     """A plotext marker whose glyph tells the run apart without colour; None: a plain line."""
     highlighted: bool = False
     hidden: bool = False
+    count: int | None = None
+    """A group's number of runs, shown after its name however short the name is cut."""
 
     def text(self) -> Text:
         line = "━━" if self.marker is None else marker_glyph(self.marker) * 2
@@ -57,7 +59,8 @@ class LegendEntry:
         r, g, b = self.color
         out.append(("▸" if self.highlighted else "") + f"{line} ", style=f"rgb({r},{g},{b})")
         style = "bold" if self.highlighted else "strike dim" if self.hidden else ""
-        out.append(cut(self.name, NAME_WIDTH), style=style)
+        suffix = f" ({self.count})" if self.count is not None else ""
+        out.append(cut(self.name, NAME_WIDTH - len(suffix)) + suffix, style=style)
         return out
 
 

@@ -23,7 +23,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..shaping.columns import SPARK_WIDTH, Column
+from ..shaping.curves import DISTINCT_MARKERS, RGB, marker_glyph
+from ..shaping.run_colors import run_colors
 from ..shaping.runs_view import RunsView
+from .run_legend import theme_palette
 
 FIXED_COLUMNS = 2
 """The mark gutter and the first two columns (status, name) stay put when the table scrolls sideways."""
@@ -125,6 +128,8 @@ class RunsTable(ScrollView, can_focus=True):
         self.sparks: LRUCache[tuple[str, str], tuple[str, str]] = LRUCache(4096)
         """(run id, metric column) -> (the cell's value it was drawn for, sparkline)."""
         self._wanted: dict[tuple[str, str], str] = {}
+        self._palette: tuple[str, list[RGB]] = ("", [])
+        """The theme the run colours were taken from, and those colours."""
 
     def set_sparks(self, sparks: dict[tuple[str, str], tuple[str, str]]) -> None:
         for key, value in sparks.items():
@@ -295,8 +300,8 @@ class RunsTable(ScrollView, can_focus=True):
         status = view.status_at(row)
         if status == "group":
             row_style += self.get_component_rich_style("runs-table--group")
-        fixed: list[Segment] = [Segment("● " if marked else "  ",
-                                        row_style + self.get_component_rich_style("runs-table--mark"))]
+        fixed: list[Segment] = [self._mark(run_id, row_style) if marked and run_id is not None
+                                else Segment("  ", row_style + self.get_component_rich_style("runs-table--mark"))]
         rest: list[Segment] = []
         sparks = view.sparklines and status != "group"
         columns, texts = view.columns, view.cells(row)
@@ -319,6 +324,18 @@ class RunsTable(ScrollView, can_focus=True):
             target.append(Segment(set_cell_size(fitted, col.width), style))
             target.append(Segment("  ", row_style))
         return self._join_line(fixed, rest, width, row_style, start, end)
+
+    def _mark(self, run_id: str, row_style: Style) -> Segment:
+        """A marked run's `●` in the run's session colour (the charts' legend and the diff header
+        use the same); under `NO_COLOR` the run's own chart marker instead, since colour is gone."""
+        style = row_style + self.get_component_rich_style("runs-table--mark")
+        colors = run_colors(self.app)
+        if self.app.no_color:
+            return Segment(marker_glyph(colors.markers([run_id], DISTINCT_MARKERS)[0]) + " ", style)
+        if self._palette[0] != self.app.theme:
+            self._palette = (self.app.theme, theme_palette(self.app.theme_variables))
+        r, g, b = colors.colors([run_id], self._palette[1])[0]
+        return Segment("● ", style + Style.parse(f"rgb({r},{g},{b})"))
 
     # -- cursor ----------------------------------------------------------------------------
 

@@ -18,8 +18,9 @@ from textual.message import Message
 from textual.widgets import Select, Static
 
 from ..messages import ForwardsWorkerFailures, ScatterBuilt, ScatterColumnsRead, post_result
+from ..shaping.group_curves import RunGroup
 from ..shaping.sanitize import printable_line
-from ..shaping.scatter import RGB, build_scatter, scatter_params
+from ..shaping.scatter import RGB, build_scatter, color_by_group, group_params_first, group_points, scatter_params
 from ..theme import theme_color
 from .param_scatter import ParamScatter
 from .run_legend import theme_palette
@@ -59,6 +60,11 @@ class ScatterView(ForwardsWorkerFailures, Vertical):
         self.log_y = False
         self.color: RGB = (255, 255, 255)
         self.best_color: RGB = (0, 255, 0)
+        self.groups: list[RunGroup] = []
+        """Groups the runs table chose: the scatter shows only their runs."""
+        self.group_colors: list[RGB] = []
+        self.by_group = True
+        """With groups: one point per group (mean, min–max whisker), else their runs in the group's colour."""
         self.preferred: list[str] = []
         """Metrics the charts show: the first one the runs have is picked when the metric list is filled."""
 
@@ -86,12 +92,17 @@ class ScatterView(ForwardsWorkerFailures, Vertical):
         param = self.query_one("#scatter-param", Select).value
         metric = self.query_one("#scatter-metric", Select).value
         if isinstance(param, str) and isinstance(metric, str):
-            self.build(param, metric, self.log_y, self.color, self.best_color)
+            self.build(param, metric, self.log_y, self.color, self.best_color, list(self.groups),
+                       list(self.group_colors), self.by_group)
 
     @work(thread=True, exclusive=True, group="charts-scatter", exit_on_error=False, description="Building scatter")
-    def build(self, param: str, metric: str, log_y: bool, color: RGB, best: RGB) -> None:
+    def build(self, param: str, metric: str, log_y: bool, color: RGB, best: RGB, groups: list[RunGroup],
+              group_colors: list[RGB], by_group: bool) -> None:
         frame = self.frame if self.frame is not None else self.store.runs_frame()
-        post_result(self, ScatterBuilt(frame, build_scatter(frame, param, metric, log_y, color, best)))
+        data = build_scatter(frame, param, metric, log_y, color, best)
+        if groups:
+            data = (group_points if by_group else color_by_group)(data, groups, group_colors or [color])
+        post_result(self, ScatterBuilt(frame, data))
 
     @work(thread=True, exclusive=True, group="charts-scatter-columns", exit_on_error=False,
           description="Reading runs for the scatter")
@@ -120,7 +131,7 @@ class ScatterView(ForwardsWorkerFailures, Vertical):
         current_param, current_metric = param_select.value, metric_select.value
         metric = (current_metric if current_metric in metrics else
                   next((m for m in self.preferred if m in metrics), metrics[0] if metrics else None))
-        params = scatter_params(frame, metric)
+        params = group_params_first(scatter_params(frame, metric), self.groups)
         with self.prevent(Select.Changed):
             param_select.set_options([(Text(printable_line(p)), p) for p in params])
             metric_select.set_options([(Text(printable_line(m)), m) for m in metrics])

@@ -1,0 +1,130 @@
+"""One field of many runs as typed arrays: the cells of a param column mix None, bools, ints, floats and text.
+
+A column is a `kind` array (which of the value arrays holds a row's cell) and only the value
+arrays it needs: `i` (int64: ints and bools), `f` (float64), `s` (int32 codes into `vocab`).
+Ints stay ints and bools stay bools when the column is turned back into Python values, which a
+float array, or pandas' inference over a list, would not keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+NONE, BOOL, INT, FLOAT, STR = 0, 1, 2, 3, 4
+"""What a cell of a value column holds: `kind` says which of `i` (ints, bools), `f`, `s` (codes) to read."""
+
+
+class ValueColumn:
+    """One field over all rows: any of None, bool, int, float, str per cell."""
+
+    __slots__ = ("f", "i", "kind", "s", "vocab")
+
+    def __init__(self, kind: Any, f: Any = None, i: Any = None, s: Any = None, vocab: list[str] | None = None):
+        self.kind, self.f, self.i, self.s, self.vocab = kind, f, i, s, vocab
+
+    @classmethod
+    def from_values(cls, values: Sequence[Any]) -> ValueColumn:
+        import numpy as np
+
+        n = len(values)
+        kind = np.zeros(n, dtype=np.int8)
+        f = i = s = None
+        vocab: dict[str, int] = {}
+        for row, v in enumerate(values):
+            t = type(v)
+            if t is str:
+                if s is None:
+                    s = np.zeros(n, dtype=np.int32)
+                code = vocab.get(v)
+                if code is None:
+                    code = vocab[v] = len(vocab)
+                s[row] = code
+                kind[row] = STR
+            elif t is float:
+                if f is None:
+                    f = np.zeros(n)
+                f[row] = v
+                kind[row] = FLOAT
+            elif t is int or t is bool:
+                if i is None:
+                    i = np.zeros(n, dtype=np.int64)
+                if t is int and not -(2**63) <= v < 2**63:
+                    raise OverflowError("an int too large for the index")
+                i[row] = v
+                kind[row] = BOOL if t is bool else INT
+        return cls(kind, f, i, s, list(vocab) if s is not None else None)
+
+    def objects(self) -> Any:
+        """The column as an object array of Python values (what the runs frame holds)."""
+        import numpy as np
+
+        kind = self.kind
+        out = np.empty(len(kind), dtype=object)
+        present = np.unique(kind)
+        only = present[0] if len(present) == 1 else None
+        if self.s is not None and STR in present:
+            words = np.empty(len(self.vocab or ()), dtype=object)
+            words[:] = self.vocab or []
+            if only == STR:
+                return words[self.s]
+            m = kind == STR
+            out[m] = words[self.s[m]]
+        if self.f is not None and FLOAT in present:
+            if only == FLOAT:
+                return self.f.astype(object)
+            m = kind == FLOAT
+            out[m] = self.f[m].astype(object)
+        if self.i is not None and INT in present:
+            if only == INT:
+                return self.i.astype(object)
+            m = kind == INT
+            out[m] = self.i[m].astype(object)
+        if self.i is not None and BOOL in present:
+            m = kind == BOOL
+            out[m] = self.i[m].astype(bool).astype(object)
+        return out
+
+    def value(self, row: int) -> Any:
+        k = int(self.kind[row])
+        if k == STR:
+            return (self.vocab or [])[int(self.s[row])]
+        if k == FLOAT:
+            return float(self.f[row])
+        if k == INT:
+            return int(self.i[row])
+        if k == BOOL:
+            return bool(self.i[row])
+        return None
+
+    def take(self, rows: Any) -> ValueColumn:
+        f, i, s = (None if a is None else a[rows] for a in (self.f, self.i, self.s))
+        return ValueColumn(self.kind[rows], f, i, s, self.vocab)
+
+    @staticmethod
+    def concat(parts: Sequence[ValueColumn | None], lengths: Sequence[int]) -> ValueColumn:
+        """Rows of each part after another; a missing part is that many empty cells."""
+        import numpy as np
+
+        vocab: dict[str, int] = {}
+        kinds, fs, is_, ss = [], [], [], []
+        for part, n in zip(parts, lengths):
+            if part is None:
+                kinds.append(np.zeros(n, dtype=np.int8))
+                fs.append(np.zeros(n))
+                is_.append(np.zeros(n, dtype=np.int64))
+                ss.append(np.zeros(n, dtype=np.int32))
+                continue
+            kinds.append(part.kind)
+            fs.append(part.f if part.f is not None else np.zeros(n))
+            is_.append(part.i if part.i is not None else np.zeros(n, dtype=np.int64))
+            if part.s is not None:
+                remap = np.array([vocab.setdefault(w, len(vocab)) for w in part.vocab or []], dtype=np.int32)
+                ss.append(remap[part.s] if len(remap) else part.s)
+            else:
+                ss.append(np.zeros(n, dtype=np.int32))
+        kind = np.concatenate(kinds)
+        has = set(np.unique(kind).tolist())
+        return ValueColumn(kind, np.concatenate(fs) if FLOAT in has else None,
+                           np.concatenate(is_) if has & {INT, BOOL} else None,
+                           np.concatenate(ss) if STR in has else None, list(vocab) if STR in has else None)

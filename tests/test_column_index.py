@@ -1,0 +1,154 @@
+"""Our store's columnar listing (issue 17): the same frame as from records, a journal of changes, never trusted."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import store
+from store.column_index import ColumnTable
+from store.column_values import ValueColumn
+from store.frame import build_runs_frame
+
+
+def mixed_store(root: Path) -> list[str]:
+    """Runs whose params mix ints, floats, bools, text, None and nested values, with tags, a child and a damaged run."""
+    ids = []
+    values: list[object] = [1, 2.5, True, "adam", None, [1, 2], 2**40]
+    for i, value in enumerate(values):
+        with store.start_run(experiment=f"e{i % 2}", name=f"r{i}", root=root) as run:
+            run.log_params({"x": value, "only_some": i} if i % 3 else {"x": value})
+            run.log_metric("loss", 1.0 / (i + 1))
+            if i == 2:
+                run.log_metric("nan_metric", float("nan"))
+            run.set_tag("t", f"tag{i % 2}")
+            if i % 2:
+                run.log_input("train.csv", digest=f"d{i}")
+        ids.append(run.id)
+    child = store.start_run(experiment="e0", name="child", root=root)
+    meta = next(root.glob(f"*/{child.id}")) / "meta.json"
+    child.finish()
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "parent": ids[0]}))
+    damaged = next(root.glob(f"*/{ids[4]}")) / "params.json"
+    damaged.write_text("{not json")
+    return ids
+
+
+def test_the_column_frame_is_the_frame_records_make(tmp_path: Path) -> None:
+    mixed_store(tmp_path)
+    s = store.open_store(tmp_path)
+    for stat in ("last", "min", "max"):
+        from_columns = s.runs_frame(stat)
+        from_records = build_runs_frame(s.records(), s.status_of, stat)
+        from_records.loc[from_records["status"] == "running", "duration"] = from_columns["duration"]
+        pd.testing.assert_frame_equal(from_columns, from_records)
+    frame = s.runs_frame()
+    assert frame["params.x"].map(type).value_counts().to_dict() == {
+        int: 2, float: 1, bool: 1, str: 2, type(None): 2}  # [1, 2] is its JSON text; the child has none
+    assert "parent" in frame.columns and (frame["status"] == "damaged").sum() == 1
+    assert sorted(frame["inputs.train.csv"].dropna()) == ["d1", "d3", "d5"]  # the index keeps inputs too
+
+
+def test_a_saved_index_gives_the_same_frame_and_deleting_it_changes_nothing(tmp_path: Path) -> None:
+    mixed_store(tmp_path)
+    first = store.open_store(tmp_path)
+    expected = first.runs_frame()
+    first.save_index()
+    again = store.open_store(tmp_path)
+    assert again.runs_frame().drop(columns="duration").equals(expected.drop(columns="duration"))
+    for path in tmp_path.glob(".tracktui-index*"):
+        path.unlink()
+    assert store.open_store(tmp_path).runs_frame().drop(columns="duration").equals(expected.drop(columns="duration"))
+
+
+def test_changes_go_to_a_journal_and_the_base_is_rewritten_rarely(tmp_path: Path) -> None:
+    ids = [store.start_run(experiment="e", name=f"r{i}", root=tmp_path) for i in range(3)]
+    for run in ids:
+        run.finish()
+    past = time.time() - 100
+    for path in [*tmp_path.glob("*/*/*"), *tmp_path.glob("*/*")]:  # read long after written: trusted
+        os.utime(path, (past, past))
+    first = store.open_store(tmp_path)
+    first.runs_frame()
+    first.save_index()
+    base = tmp_path / ".tracktui-index.npz"
+    journal = tmp_path / ".tracktui-index.journal.npz"
+    base_bytes = base.read_bytes()
+    assert not journal.exists()
+    new = store.start_run(experiment="e", name="new", root=tmp_path)
+    new.finish()
+    gone = next(tmp_path.glob(f"*/{ids[0].id}"))
+    for path in sorted(gone.rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    gone.rmdir()
+    assert first.refresh() == {new.id, ids[0].id}
+    first.save_index()
+    assert journal.exists() and base.read_bytes() == base_bytes  # appended, not rewritten
+    loaded = ColumnTable.load(str(journal), "tracktui", 15)
+    assert loaded is not None and loaded[0].units == [f"e/{new.id}"] and loaded[1] == [f"e/{ids[0].id}"]
+    names = set(store.open_store(tmp_path).runs_frame()["name"])
+    assert names == {"r1", "r2", "new"}
+    journal.write_bytes(b"PK\x03\x04 torn")
+    assert set(store.open_store(tmp_path).runs_frame()["name"]) == names
+
+
+def test_value_columns_keep_python_types_through_concat_and_take() -> None:
+    a = ValueColumn.from_values([1, "x", None])
+    b = ValueColumn.from_values([2.5, True, "y"])
+    both = ValueColumn.concat([a, None, b], [3, 2, 3])
+    got = both.objects().tolist()
+    assert got == [1, "x", None, None, None, 2.5, True, "y"]
+    assert [type(v) for v in got] == [int, str, type(None), type(None), type(None), float, bool, str]
+    assert both.take([7, 0]).objects().tolist() == ["y", 1]
+
+
+def test_a_quick_scan_sees_new_files_and_runs_and_a_full_scan_sees_rewrites_in_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large stores stat only run folders between full scans (issue 17): a rewrite in place waits for the next."""
+    import store.reader as reader
+
+    monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
+    monkeypatch.setattr(reader, "SCAN_SHARE", 1e9)  # never skip a scan here
+    runs = [store.start_run(experiment="e", name=f"r{i}", root=tmp_path) for i in range(2)]
+    for run in runs:
+        run.finish()
+    past = time.time() - 100
+    for path in [*tmp_path.glob("*/*/*"), *tmp_path.glob("*/*")]:
+        os.utime(path, (past, past))
+    s = store.open_store(tmp_path)
+    s.runs_frame()
+    s._cache.table.read_at += 10  # type: ignore[union-attr]
+    meta = next(tmp_path.glob(f"*/{runs[0].id}")) / "meta.json"
+    with open(meta, "r+", encoding="utf-8") as fh:  # in place: the folder's times stay
+        data = json.loads(fh.read())
+        fh.seek(0)
+        fh.write(json.dumps({**data, "name": "renamed"}))
+        fh.truncate()
+    os.utime(meta, (past + 5, past + 5))
+    new = store.start_run(experiment="e", name="new", root=tmp_path)
+    new.finish()
+    assert s.refresh() == {new.id}, "the new run at once; the rewrite in place not yet"
+    monkeypatch.setattr(reader, "FULL_SCAN_SECONDS", -1.0)
+    assert s.refresh() == {runs[0].id}
+    assert set(s.runs_frame()["name"]) == {"renamed", "r1", "new"}
+
+
+def test_a_store_whose_scan_is_slow_is_scanned_less_often(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: at 100,000 runs a scan every poll would hold the GIL the UI thread needs."""
+    import store.reader as reader
+
+    monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
+    store.start_run(experiment="e", name="a", root=tmp_path).finish()
+    s = store.open_store(tmp_path)
+    s.runs_frame()
+    s._scan_cost = 3600.0  # type: ignore[attr-defined]  # as if the last scan had taken an hour
+    new = store.start_run(experiment="e", name="b", root=tmp_path)
+    new.finish()
+    assert s.refresh() == set()
+    s._scan_cost = 0.0  # type: ignore[attr-defined]
+    assert s.refresh() == {new.id}

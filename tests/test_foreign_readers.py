@@ -1,0 +1,222 @@
+"""The readers of other tools' runs (store/readers/) on files those tools wrote (tests/data/foreign/),
+plus the same files still being written, cut off, and of a run that stopped early."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from store import NotAStoreError, open_store
+
+DATA = Path(__file__).parent / "data" / "foreign"
+OLD = time.time() - 3600
+
+
+def copy(name: str, tmp_path: Path) -> Path:
+    """A copy of a data folder with its files' times kept (an hour-old run is not running)."""
+    dest = tmp_path / name
+    shutil.copytree(DATA / name, dest)
+    for path in dest.rglob("*"):
+        os.utime(path, (OLD, OLD))
+    return dest
+
+
+def values(store: object, run_id: str, key: str) -> list[float]:
+    frame = store.history(run_id, [key])  # type: ignore[attr-defined]
+    return [float(v) for v in frame["value"]]
+
+
+# -- DVCLive ------------------------------------------------------------------------------------
+
+
+def test_dvclive_folder_written_by_dvclive(tmp_path: Path) -> None:
+    root = copy("dvclive", tmp_path)
+    store = open_store(root / "project-a")
+    assert store.kind == "dvclive"
+    (rec,) = store.records()
+    assert rec["name"] == "project-a" and store.status_of(rec) == "finished"
+    assert rec["params"] == {"lr": 0.01, "model.layers": 3, "model.act": "relu", "epochs": 4}
+    assert rec["metrics"]["test_acc"]["last"] == 0.91  # logged with plot=False: only in metrics.json
+    assert rec["metrics"]["val/acc"]["last"] == pytest.approx(0.9)
+    assert values(store, rec["run_id"], "train/loss") == pytest.approx([math.exp(-e) for e in range(4)])
+    detail = store.run(rec["run_id"])
+    assert detail.artifacts_dir is not None and (detail.artifacts_dir / "plots/images/pred.png").is_file()
+    assert rec["reason"] is None
+
+
+def test_dvclive_run_still_being_written_and_truncated_summary(tmp_path: Path) -> None:
+    run = copy("dvclive", tmp_path) / "project-a" / "dvclive"
+    with open(run / "plots/metrics/train/loss.tsv", "a") as fh:
+        fh.write("4\t0.01")  # a row dvclive is in the middle of writing
+    summary = (run / "metrics.json").read_text()
+    (run / "metrics.json").write_text(summary[: len(summary) // 2])
+    store = open_store(run)
+    (rec,) = store.records()
+    assert store.status_of(rec) == "running"  # its files changed just now
+    assert values(store, rec["run_id"], "train/loss") == pytest.approx([math.exp(-e) for e in range(4)])
+    assert "loss.tsv: last line cut off" in rec["reason"]
+    assert "metrics.json" in rec["reason"]
+    assert "test_acc" not in rec["metrics"]
+
+
+# -- Lightning CSVLogger --------------------------------------------------------------------------
+
+
+def test_lightning_csv_logs_written_by_lightning(tmp_path: Path) -> None:
+    root = copy("lightning", tmp_path)
+    store = open_store(root / "lightning_logs")
+    assert store.kind == "lightning-csv"
+    records = sorted(store.records(), key=lambda r: r["name"])
+    assert [r["name"] for r in records] == ["version_0", "version_1"]
+    assert [r["params"]["lr"] for r in records] == [0.05, 0.01]
+    assert all(r["experiment"] == "lightning_logs" and store.status_of(r) == "finished" for r in records)
+    history = store.history(records[0]["run_id"])
+    assert set(history["key"].unique()) == {"epoch", "train_loss", "val_loss"}
+    val = history[history["key"] == "val_loss"]
+    assert len(val) == 3 and val["step"].is_monotonic_increasing  # one validation a epoch, three epochs
+
+
+def test_lightning_csv_truncated_row_and_live_run(tmp_path: Path) -> None:
+    version = copy("lightning", tmp_path) / "lightning_logs" / "version_0"
+    whole = open_store(version.parent)
+    (full,) = [r for r in whole.records() if r["name"] == "version_0"]
+    val, train = values(whole, full["run_id"], "val_loss"), values(whole, full["run_id"], "train_loss")
+    text = (version / "metrics.csv").read_text()
+    (version / "metrics.csv").write_text(text[:-7])  # cut inside the last row (the last epoch's val_loss)
+    store = open_store(version)
+    (rec,) = store.records()
+    assert store.status_of(rec) == "running"
+    assert "metrics.csv: last line cut off" in rec["reason"]
+    assert values(store, rec["run_id"], "val_loss") == val[:-1]
+    assert values(store, rec["run_id"], "train_loss") == train
+
+
+# -- Hugging Face trainer_state.json --------------------------------------------------------------
+
+
+def test_trainer_state_written_by_transformers(tmp_path: Path) -> None:
+    root = copy("hf", tmp_path)
+    store = open_store(root)
+    assert store.kind == "hf-trainer"
+    (rec,) = store.records()
+    assert rec["name"] == "run-lr0.05" and store.status_of(rec) == "finished"
+    assert rec["params"]["max_steps"] == 24 and rec["params"]["train_batch_size"] == 8
+    assert rec["metrics"]["best_metric"]["last"] == pytest.approx(1.9755430221557617)
+    assert rec["tags"]["best_checkpoint"] == "checkpoint-24"
+    assert rec["metrics"]["eval_loss"]["count"] == 6 and rec["metrics"]["train_runtime"]["count"] == 1
+    assert values(store, rec["run_id"], "loss")[0] == pytest.approx(6.558505058288574)
+    detail = store.run(rec["run_id"])
+    assert detail.facts["best_global_step"] == 24 and detail.facts["state_file"] == "trainer_state.json"
+
+
+def test_trainer_state_being_rewritten_falls_back_to_the_newest_checkpoint(tmp_path: Path) -> None:
+    run = copy("hf", tmp_path) / "run-lr0.05"
+    text = (run / "trainer_state.json").read_text()
+    (run / "trainer_state.json").write_text(text[:1000])  # Trainer rewrites it in place
+    store = open_store(run)
+    (rec,) = store.records()
+    assert store.run(rec["run_id"]).facts["state_file"] == "checkpoint-24/trainer_state.json"
+    assert "trainer_state.json unreadable or cut off" in rec["reason"]
+    assert store.status_of(rec) == "finished"  # checkpoint-24 is global_step == max_steps
+    assert rec["metrics"]["eval_loss"]["count"] == 6
+
+
+def test_trainer_stopped_short_of_max_steps_is_crashed(tmp_path: Path) -> None:
+    run = copy("hf", tmp_path) / "run-lr0.05"
+    (run / "trainer_state.json").unlink()
+    shutil.rmtree(run / "checkpoint-24")
+    store = open_store(run)
+    (rec,) = store.records()
+    assert store.status_of(rec) == "crashed"  # checkpoint-20 of 24 steps, untouched for an hour
+
+
+# -- trackio ----------------------------------------------------------------------------------
+
+
+def test_trackio_database_written_by_trackio(tmp_path: Path) -> None:
+    root = copy("trackio", tmp_path)
+    store = open_store(root / "demo-proj.db")
+    assert store.kind == "trackio"
+    records = sorted(store.records(), key=lambda r: r["name"])
+    assert [r["name"] for r in records] == ["lr-0.001", "lr-0.01"]
+    assert records[1]["params"] == {"lr": 0.01, "model.layers": 2, "epochs": 5}
+    assert all(r["experiment"] == "demo-proj" and store.status_of(r) == "finished" for r in records)
+    assert values(store, records[1]["run_id"], "train/loss") == pytest.approx([math.exp(-s) for s in range(5)])
+    folder = open_store(root)  # trackio's own folder (TRACKIO_DIR) opens too
+    assert sorted(r["name"] for r in folder.records()) == ["lr-0.001", "lr-0.01"]
+
+
+WRITER = """
+import sqlite3, sys, json
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA journal_mode = WAL")
+row = ("live", "2026-11-30T12:00:00+00:00", "live-run", 0, json.dumps({"loss": 1.0}))
+conn.execute("INSERT INTO configs (run_id, run_name, config, created_at) VALUES (?, ?, ?, ?)",
+             ("live", "live-run", json.dumps({"lr": 0.1}), "2026-11-30T12:00:00+00:00"))
+conn.execute("INSERT INTO metrics (run_id, timestamp, run_name, step, metrics) VALUES (?, ?, ?, ?, ?)", row)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("INSERT INTO metrics (run_id, timestamp, run_name, step, metrics) VALUES (?, ?, ?, ?, ?)",
+             ("live", "2026-11-30T12:00:01+00:00", "live-run", 1, json.dumps({"loss": 0.5})))
+print("holding", flush=True)
+sys.stdin.readline()
+conn.execute("COMMIT")
+print("committed", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_trackio_read_while_its_writer_holds_a_write_transaction(tmp_path: Path) -> None:
+    """The reader sees what is committed, never waits for the writer, and never blocks it."""
+    db = copy("trackio", tmp_path) / "demo-proj.db"
+    child = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline().strip() == "holding"
+        store = open_store(db)
+        assert values(store, "live", "loss") == [1.0]
+        child.stdin.write("\n")
+        child.stdin.flush()
+        assert child.stdout.readline().strip() == "committed"  # our read did not hold it up
+        assert "live" in store.refresh()
+        assert values(store, "live", "loss") == [1.0, 0.5]
+        assert store.run("live").params == {"lr": 0.1}
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_trackio_truncated_database_is_one_clear_error(tmp_path: Path) -> None:
+    db = tmp_path / "cut.db"
+    db.write_bytes((DATA / "trackio" / "demo-proj.db").read_bytes()[:4096])
+    with pytest.raises(NotAStoreError) as info:
+        open_store(db)
+    assert "\n" not in str(info.value) and "cut.db" in str(info.value)
+
+
+def test_a_cut_off_database_in_trackios_folder_lists_as_damaged(tmp_path: Path) -> None:
+    root = copy("trackio", tmp_path)
+    (root / "other.db").write_bytes((root / "demo-proj.db").read_bytes()[:4096])
+    (root / "notes.db").write_bytes(b"not sqlite at all")
+    store = open_store(root)
+    damaged = [r for r in store.records() if store.status_of(r) == "damaged"]
+    assert [r["name"] for r in damaged] == ["other"] and "other.db unreadable" in (damaged[0]["reason"] or "")
+    assert len(store.records()) == 3
+
+
+def test_trackio_reader_never_writes(tmp_path: Path) -> None:
+    db = copy("trackio", tmp_path) / "demo-proj.db"
+    before = db.read_bytes()
+    store = open_store(db)
+    for rec in store.records():
+        store.history(rec["run_id"])
+        store.run(rec["run_id"])
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in db.parent.iterdir()) == ["demo-proj.db"]

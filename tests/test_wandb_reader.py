@@ -1,0 +1,217 @@
+"""The W&B reader on offline runs written by the real `wandb` package, in child processes (`WANDB_MODE=offline`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("wandb", reason="the [wandb] extra is not installed")
+
+import store
+from store.readers.wandb_log import BLOCK, RecordLog
+from store.readers.wandb_store import WandbStore
+from tests.foreign_children import WANDB_RUN, only_run_folder, run_wandb, start, step, wandb_env
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("wandb_finished")
+    run_wandb({"dir": str(root), "project": "proj", "name": "first", "steps": 30,
+               "config": {"lr": 0.01, "model": {"type": "mlp", "layers": 3}}, "tags": ["baseline", "cpu"],
+               "notes": "a note", "prints": ["hello from the run"], "summary": {"best": 0.99}, "stats": 0.1})
+    return root
+
+
+def test_an_offline_run_lists_config_history_tags_and_state(finished_run: Path) -> None:
+    reader = store.open_store(finished_run)
+    assert isinstance(reader, WandbStore)
+    (rec,) = reader.records()
+    folder = only_run_folder(finished_run)
+    assert rec["run_id"] == folder.name.rsplit("-", 1)[1]
+    assert (rec["experiment"], rec["name"], rec["status"]) == ("proj", "first", "finished")
+    assert rec["reason"] is None
+    assert rec["params"] == {"lr": 0.01, "model.type": "mlp", "model.layers": 3}
+    assert rec["tags"] == {"tags": "baseline, cpu", "notes": "a note"}
+    assert rec["metrics"]["loss"]["count"] == 30
+    assert rec["metrics"]["loss"]["last"] == pytest.approx(1 / 30)
+    assert rec["metrics"]["nested.x"]["max"] == 29
+    assert rec["created"] is not None and rec["ended"] is not None and rec["ended"] >= rec["created"]
+    history = reader.history(rec["run_id"], ["loss"])
+    assert list(history["step"]) == list(range(30))  # W&B's _step
+    detail = reader.run(rec["run_id"])
+    assert detail.status == "finished"
+    assert detail.facts["summary"]["best"] == 0.99
+    assert detail.facts["exit_code"] == 0
+    assert detail.params["model"] == {"type": "mlp", "layers": 3}
+
+
+def test_system_stats_are_metrics_under_system(finished_run: Path) -> None:
+    reader = store.open_store(finished_run)
+    (rec,) = reader.records()
+    system = [key for key in rec["metrics"] if key.startswith("system/")]
+    assert system, rec["metrics"].keys()
+    history = reader.history(rec["run_id"], system[:1])
+    assert list(history["step"]) == list(range(len(history)))  # steps count samples
+
+
+def test_console_output_and_media_are_the_run_folders_files(finished_run: Path) -> None:
+    reader = store.open_store(finished_run)
+    (run_id,) = reader.run_ids()
+    assert isinstance(reader, WandbStore)
+    console = reader.console(run_id)
+    assert console is not None and "hello from the run" in console
+    detail = reader.run(run_id)
+    assert detail.facts["console"].endswith("files/output.log")
+    assert detail.artifacts_dir == only_run_folder(finished_run) / "files"
+
+
+def test_the_wandb_folder_a_run_folder_and_latest_run_open_the_same_run(finished_run: Path) -> None:
+    """`latest-run` first: its listing cache is the run folder's (same resolved path), which hid a bug."""
+    ids = {str(p): store.open_store(p).run_ids() for p in
+           (finished_run / "wandb" / "latest-run", finished_run, finished_run / "wandb", only_run_folder(finished_run))}
+    assert len({tuple(v) for v in ids.values()}) == 1, ids
+
+
+def test_a_failed_run_says_failed(big_run: Path) -> None:
+    (rec,) = store.open_store(big_run).records()
+    assert rec["status"] == "failed"
+    assert store.open_store(big_run).run(rec["run_id"]).facts["exit_code"] == 3
+
+
+def test_a_live_run_is_tailed_and_a_killed_one_is_crashed(tmp_path: Path) -> None:
+    """wandb-core writes its log behind the script (in blocks, flushed every few seconds), so records
+    show as it writes them; a record split across blocks is read once its last part is written."""
+    child = start(WANDB_RUN, f'{{"dir": "{tmp_path}", "steps": 600, "live": true}}', env=wandb_env())
+    try:
+        assert step(child, 0) == 600
+        reader = store.open_store(tmp_path)
+        (run_id,) = reader.run_ids()
+        assert reader.run(run_id).status == "running"
+        first = reader.records()[0]["metrics"].get("loss", {}).get("count", 0)
+        state = next(iter(reader._tails._items.values()))
+        log, offset_before = state.log, state.log.offset if state.log is not None else 0
+        assert step(child, 2000) == 2600
+        deadline = time.monotonic() + 60
+        while reader.records()[0]["metrics"].get("loss", {}).get("count", 0) <= first:
+            assert time.monotonic() < deadline, "no new history on refresh within 60 s"
+            time.sleep(0.05)  # wandb-core writes on its own time: poll as the app does
+            reader.refresh()
+        assert state.log is log is not None and state.log.offset > offset_before  # went on from where it stopped
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    reader.refresh()
+    rec = reader.records()[0]
+    assert rec["status"] == "running"  # no exit record
+    assert reader.liveness(rec, time.time() + reader.stale_seconds + 1) == "crashed"
+
+
+@pytest.fixture(scope="module")
+def big_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A failed run (exit code 3) whose log spans several 32 KiB blocks (records split across them)."""
+    root = tmp_path_factory.mktemp("wandb_big")
+    run_wandb({"dir": str(root), "steps": 400, "exit_code": 3})
+    return root
+
+
+@pytest.mark.parametrize("which", ["small", "big"])
+def test_a_truncated_log_reads_every_complete_record(finished_run: Path, big_run: Path, tmp_path: Path,
+                                                     which: str) -> None:
+    log = next(only_run_folder(finished_run if which == "small" else big_run).glob("*.wandb"))
+    data = log.read_bytes()
+    whole = RecordLog(str(log)).read_new()
+    cuts = list(range(0, len(data), max(1, len(data) // 60)))
+    cuts += [b + d for b in range(BLOCK, len(data), BLOCK) for d in (-8, -7, -6, -1, 0, 1, 7, 8)]
+    for cut in cuts:
+        part = tmp_path / "cut.wandb"
+        part.write_bytes(data[:cut])
+        tail = RecordLog(str(part))
+        got = tail.read_new()
+        assert whole[:len(got)] == got and tail.skipped == 0
+        with part.open("ab") as fh:
+            fh.write(data[cut:])
+        assert got + tail.read_new() == whole, cut
+
+
+def test_a_damaged_chunk_is_skipped_to_the_next_block_and_noted(big_run: Path, tmp_path: Path) -> None:
+    shutil.copytree(big_run, tmp_path / "copy", symlinks=True)
+    log = next(only_run_folder(tmp_path / "copy").glob("*.wandb"))
+    data = bytearray(log.read_bytes())
+    assert len(data) > 2 * BLOCK
+    data[100] ^= 0xFF  # a payload byte of an early record in block 0
+    log.write_bytes(bytes(data))
+    reader = store.open_store(tmp_path / "copy")
+    (rec,) = reader.records()
+    assert rec["status"] == "failed"  # the exit record, blocks later, was still read
+    assert rec["reason"] is not None and "damaged record" in rec["reason"]
+    assert 0 < rec["metrics"]["loss"]["count"] < 400
+
+
+async def test_a_wandb_run_in_the_app(finished_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.app_helpers import demo_app, screen_text, settle, shown_names
+    from tests.mlflow_fixtures import tree_snapshot
+    from tui.screens.detail import DetailScreen
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    before = tree_snapshot(finished_run)
+    app = demo_app(finished_run)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert shown_names(app) == ["first"]
+        text = screen_text(app)
+        assert "wandb" in text and "proj" in text
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        text = screen_text(app)
+        assert "finished" in text and "mlp" in text and "loss" in text
+    assert tree_snapshot(finished_run) == before  # read-only: nothing written into the W&B folder
+
+
+BLOCK_WANDB = "import sys; sys.modules['wandb'] = None\n"
+
+
+def test_without_the_extra_runs_list_from_their_files_and_say_what_to_install(finished_run: Path) -> None:
+    files = only_run_folder(finished_run) / "files"
+    # What an online run (or `wandb sync`) leaves beside the log: W&B's config.yaml shape.
+    (files / "config.yaml").write_text("_wandb:\n  value: {}\nlr:\n  desc: null\n  value: 0.01\n")
+    (files / "wandb-summary.json").write_text('{"loss": 0.5}')
+    try:
+        code = BLOCK_WANDB + (
+            "import json, store\n"
+            "rec = store.open_store(sys.argv[1]).records()[0]\n"
+            "print(json.dumps([rec['params'], rec['reason'], rec['status'], rec['metrics']]))")
+        done = subprocess.run([sys.executable, "-c", code, str(finished_run)], capture_output=True, text=True,
+                              cwd=REPO, timeout=60, check=True)
+    finally:
+        (files / "config.yaml").unlink()
+        (files / "wandb-summary.json").unlink()
+    import json
+
+    params, reason, status, metrics = json.loads(done.stdout)
+    assert params == {"lr": 0.01}
+    assert "pip install 'tracktui[wandb]'" in reason
+    assert status == "running" and metrics == {}
+
+
+def test_a_resumed_run_lists_each_folder_once_with_the_newest_under_the_w_and_b_id(finished_run: Path,
+                                                                                  tmp_path: Path) -> None:
+    source = only_run_folder(finished_run)
+    prefix, stamp, run_id = source.name.rsplit("-", 2)
+    day, clock = stamp.split("_")
+    (tmp_path / "wandb").mkdir()
+    shutil.copytree(source, tmp_path / "wandb" / source.name)
+    later = f"{prefix}-{int(day) + 1}_{clock}-{run_id}"  # `wandb.init(id=..., resume=...)` the next day
+    shutil.copytree(source, tmp_path / "wandb" / later)
+    reader = store.open_store(tmp_path)
+    assert sorted(reader.run_ids()) == sorted([run_id, f"{run_id}-{stamp}"])
+    assert reader.run(run_id).facts["path"].endswith(later)
