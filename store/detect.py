@@ -3,10 +3,11 @@
 Accepted: a tracktui store folder; an MLflow file store (an `mlruns/` folder, or any folder
 of numbered experiment folders holding `meta.yaml`); an MLflow SQLite database (a file,
 `sqlite:///relative/path.db` or `sqlite:////absolute/path.db`); and a project folder that
-holds `mlflow.db` or `mlruns/`, which is what `mlflow ui` would have been run from; the other
-tools' runs in `store/readers/` (DVCLive, Lightning CSV, trainer_state.json, trackio, W&B run
-folders, TensorBoard logs); several stores at once (`store/multi.py`), and a folder that holds
-stores (`store/discover.py`).
+holds `mlflow.db` or `mlruns/`, which is what `mlflow ui` would have been run from; an MLflow
+tracking server's `http://` or `https://` URL (read through its REST API); the other tools'
+runs in `store/readers/` (DVCLive, Lightning CSV, trainer_state.json, trackio, W&B run folders,
+TensorBoard logs); several stores at once (`store/multi.py`), and a folder that holds stores
+(`store/discover.py`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ SQLITE_PREFIX = "sqlite:///"
 EXPECTED = (
     "a tracktui store (a folder with {marker}), an MLflow file store (an `mlruns/` folder of "
     "numbered experiment folders with meta.yaml) or an MLflow SQLite database (`mlflow.db`, "
-    "or `sqlite:///path/to/mlflow.db`)"
+    "or `sqlite:///path/to/mlflow.db`), or an MLflow tracking server URL (http://host:5000)"
 )
 
 
@@ -43,6 +44,10 @@ def open_any(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], in
         if len(specs) == 1:
             return open_any(specs[0], include_deleted, progress)
         return _many(specs, include_deleted)
+    if os.fspath(path).startswith(("http://", "https://")):
+        from .mlflow_rest import MlflowServerStore
+
+        return MlflowServerStore(os.fspath(path), include_deleted=include_deleted)
     root = _local_path(os.fspath(path))
     expected = EXPECTED.format(marker=fmt.STORE_MARKER)
     if (root / fmt.STORE_MARKER).is_file():

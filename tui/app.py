@@ -49,9 +49,9 @@ class TrackApp(App[None]):
     """j/k/g/G for every list, tree and table, by calling the focused widget's own action."""
 
     def __init__(self, store_path: Path, *, store: RunStore | None = None, clock: Callable[[], float] | None = None,
-                 poll_seconds: float = POLL_SECONDS, include_deleted: bool = False) -> None:
+                 poll_seconds: float = POLL_SECONDS, include_deleted: bool = False, label: str = "") -> None:
         super().__init__()
-        self.session = Session(store_path, clock or time.time, poll_seconds)
+        self.session = Session(store_path, clock or time.time, poll_seconds, label)
         self._store = store
         self.include_deleted = include_deleted
         self._view_settings = ViewSettings()
@@ -227,5 +227,7 @@ def _runner(node: object, action: str) -> Callable[[], object]:
 
 def make_app(store_path: str | Path, **kwargs: object) -> TrackApp:
     """The one factory the CLI, tests and screenshot script all use."""
+    if "://" in str(store_path):  # a server: Path() would fold its `//`
+        kwargs.setdefault("label", str(store_path))
     return TrackApp(Path(store_path).expanduser(), **kwargs)  # type: ignore[arg-type]
 

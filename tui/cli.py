@@ -8,7 +8,9 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from store import NotAStoreError, RunStore, StoreError, open_store, resolve_root
 from store.detect import EXPECTED
@@ -17,6 +19,10 @@ from store.reader import TrackStore
 
 from .shaping.sanitize import printable
 
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
+MLFLOW_URI_ENV = "MLFLOW_TRACKING_URI"
 DEMO_MARK = ".tracktui-demo"
 DEMO_STORE = "tracktui-store"
 """Where `tracktui demo` writes its own store, beside the other tools' runs (tui/demo_foreign.py)."""
@@ -38,12 +44,16 @@ tracktui gc STORE --older-than 30d       empty the trash of runs deleted longer 
 tracktui diff STORE RUN RUN [...]        print a diff of runs (by id, id prefix or name)
 tracktui run [OPTIONS] -- CMD [ARGS...]  run a command as a run (exit code, console, system metrics)
 tracktui logs STORE RUN [--follow] [--tail N]  print what a run printed
+tracktui push STORE URL [--filter EXPR] [--experiment E]  upload runs to an MLflow tracking server
+
+STORE may be an MLflow tracking server URL (http://host:5000); with no STORE, no $TRACKTUI_STORE
+and no ./tracktui-store, $MLFLOW_TRACKING_URI is opened.
 """
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run", "logs", *CURATE_COMMANDS) else "open"
+    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run", "logs", "push", *CURATE_COMMANDS) else "open"
     if command == "run":  # its own errors and Ctrl-C belong to the wrapped command
         from .run_cli import run_main
 
@@ -59,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             from .logs_cli import logs_main
 
             return logs_main(argv[1:])
+        if command == "push":
+            from .push_cli import push_main
+
+            return push_main(argv[1:], _open)
         if command in CURATE_COMMANDS:
             from .curate_cli import curate_command
 
@@ -95,7 +109,7 @@ def open_app(argv: list[str]) -> int:
     reader = None
     if _needs_search(path):
         pass  # the app searches the folder in its worker and shows how far it got
-    elif arg is None and not os.environ.get(STORE_ENV) and not Path(path).exists():
+    elif arg is None and not os.environ.get(STORE_ENV) and "://" not in path and not Path(path).exists():
         # Plain `tracktui` before the first run: the welcome says how to log one and shows it
         # as soon as it starts. Any path the user named must exist, checked below.
         pass
@@ -105,10 +119,14 @@ def open_app(argv: list[str]) -> int:
 
 
 def _run_app(path: str, reader: RunStore | None, include_deleted: bool) -> int:
+    notice = _server_start(reader)
     from .app import make_app
 
     app = make_app(str(path), store=reader, include_deleted=include_deleted)
-    app.run()
+    if notice:
+        app.run(auto_pilot=notice_on_start(notice))
+    else:
+        app.run()
     return app.return_code or 0
 
 
@@ -133,8 +151,44 @@ def _open_many(specs: list[str], include_deleted: bool) -> RunStore:
 
 
 def _store_path(arg: str | None) -> str:
-    """The store the user named (a path or URL), else `$TRACKTUI_STORE`, else the default."""
+    """The store the user named (a path or URL), else `$TRACKTUI_STORE`, else the default, unless that
+    does not exist and `$MLFLOW_TRACKING_URI` names a store (what `mlflow` itself would log to)."""
+    if arg is None and not os.environ.get(STORE_ENV) and os.environ.get(MLFLOW_URI_ENV) \
+            and not resolve_root(None).exists():
+        return os.environ[MLFLOW_URI_ENV]
     return arg if arg is not None and "://" in arg else str(resolve_root(arg))
+
+
+def _server_start(reader: RunStore | None) -> str:
+    """A tracking server opens from its cache at once (and says how old it is); without a cache, one cheap
+    request first, so a wrong URL or password is one line on the terminal instead of an empty app."""
+    from store.mlflow_rest import MlflowServerStore
+
+    if not isinstance(reader, MlflowServerStore):
+        return ""
+    reader.cache_first = True
+    age = reader.cache_age()
+    if age is None:
+        reader.check()
+        return ""
+    return f"showing the cached listing of {_age_text(age)} ago; fetching what changed…"
+
+
+def notice_on_start(text: str) -> Callable[[Pilot[object]], Coroutine[Any, Any, None]]:
+    """A notification once the app runs (one posted before `run` is dropped); Textual's public start hook."""
+
+    async def show(pilot: Pilot[object]) -> None:
+        pilot.app.notify(text, title="MLflow server", timeout=10, markup=False)
+
+    return show
+
+
+def _age_text(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h" if seconds < 172800 else f"{seconds / 86400:.0f} days"
 
 
 def _open(path: str, include_deleted: bool = False) -> RunStore:

@@ -20,6 +20,13 @@ class Session:
     """Now, in seconds since the epoch; tests pass a fixed one so "3h ago" never changes."""
     poll_seconds: float = 2.0
     """How often the store is re-read; 0 never (tests poll by hand)."""
+    label: str = ""
+    """What to show for the store when `store_path` cannot say it (a server's URL)."""
+
+    @property
+    def where(self) -> str:
+        """The store as the user named it, for titles and the status bar."""
+        return self.label or str(self.store_path)
 
     def now(self) -> float:
         return self.clock()

@@ -158,7 +158,7 @@ class RunsScreen(ForwardsWorkerFailures, OpenActions):
         self.query_one("#experiments").display = False
         self.query_one("#filter-bar").display = False
         self.query_one("#welcome").display = False
-        self.query_one("#loading", Static).update(Text(f"Reading {printable(str(self.session.store_path))} …"))
+        self.query_one("#loading", Static).update(Text(f"Reading {printable(self.session.where)} …"))
         self._load_column_views()
         self._update_bar()
         self.query_one(RunsTable).focus()
@@ -181,7 +181,7 @@ class RunsScreen(ForwardsWorkerFailures, OpenActions):
         self.query_one("#welcome").display = empty
         table.display = not empty
         if empty:
-            root = printable(str(self.session.store_path))
+            root = printable(self.session.where)
             self.query_one("#welcome", Static).update(Text(WELCOME.format(root=root)))
         key = (tuple(message.experiments.items()), self.total)
         if key != self._experiments_key:  # a live refresh every 2 s must not rebuild the list under the user
@@ -252,7 +252,7 @@ class RunsScreen(ForwardsWorkerFailures, OpenActions):
         bar = Text()
         bar.append(f" {self.store.kind if self.store is not None else 'tracktui'} ", style="bold reverse")
         bar.append(" " + " · ".join(parts), style="bold")  # the state first: a long path must not hide it
-        bar.append(f"  {printable(str(self.session.store_path))}", style="dim")
+        bar.append(f"  {printable(self.session.where)}", style="dim")
         self.query_one("#store-bar", Static).update(bar)
 
     def _update_experiments(self) -> None:

@@ -1,0 +1,398 @@
+"""Reading an MLflow tracking server (`http://` / `https://`) through its REST API, read-only.
+
+Listing a big server through `runs/search` is slow (the server's ORM and JSON: about a
+minute for 10,000 runs), so the listing lives in a persistent cache in the user's cache
+folder (`ServerCache`, never in anyone's store) and is kept current by an incremental poll:
+runs still running, runs started after the newest start seen, runs ended since the last
+poll. A full re-sync happens when asked (`resync()`), after FULL_SYNC_SECONDS, or when the
+experiments changed; edits of params or tags on old finished runs are only seen then.
+
+Rows come straight from the JSON into records through `mlflow_common.build_record`, the same
+mapping the file and SQL readers use. Histories come through `get-history-bulk` (falling
+back to paged `get-history`); artifacts are listed with `artifacts/list` and downloaded
+into the cache, which the artifact screens read (see `store/mlflow_remote_artifacts.py`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import mlflow_common as common
+from .base import RunDetail, RunRecord, valid_record
+from .frame import history_frame
+from .index import CacheFile
+from .mlflow_http import ServerClient, ServerError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PAGE = 2_500
+"""Runs per `runs/search` page: the server allows 50,000, but its cost is per run, and a page must come
+back well within the timeout."""
+PARALLEL = 4
+"""Experiments (and history keys) fetched at once: enough to hide latency, not enough to load the server."""
+FULL_SYNC_SECONDS = 3600.0
+"""A full re-sync this often catches what the incremental poll cannot see (edits of old runs, deletions)."""
+MIN_POLL_SECONDS = 4.0
+"""The app polls every 2 s; the server is asked at most this often."""
+BACKOFF_SECONDS = 20.0
+"""After a failed poll the server is left alone this long (one notice, not one every poll)."""
+SLACK_MS = 120_000
+"""Clocks of client, server and the runs' writers disagree: the incremental windows overlap by this much."""
+HISTORY_CAP = 25_000
+"""`get-history-bulk` returns at most this many points; a key with that many is paged through `get-history`."""
+BULK_RUNS = 100
+HISTORY_ENTRIES = 5000
+"""(run, key) histories kept in memory; past this the memory cache starts over (they are re-fetched on demand)."""
+STATUS_NAMES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tracktui"
+
+
+def server_key(url: str) -> str:
+    return hashlib.sha1(url.encode()).hexdigest()[:16]
+
+
+class ServerCache(CacheFile):
+    """The records of one server and when they were fetched, in `~/.cache/tracktui/server-<hash>.json`."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(Path(url), "mlflow-server", in_store=False)
+        self.url = url
+        self.records: dict[str, RunRecord] = {}
+        self.experiments: dict[str, list[str]] = {}
+        """id -> [name, lifecycle_stage]."""
+        self.newest_start = 0
+        self.polled_at = 0.0
+        self.full_at = 0.0
+
+    @property
+    def path(self) -> Path:
+        return cache_root() / f"server-{server_key(self.url)}.json"
+
+    @property
+    def folder(self) -> Path:
+        """Where this server's downloaded artifacts go."""
+        return cache_root() / f"server-{server_key(self.url)}"
+
+    def load(self) -> None:
+        data = self._read_payload()
+        if data is None or data.get("url") != self.url:
+            return
+        records, experiments = data.get("records"), data.get("experiments")
+        times = [data.get(k) for k in ("newest_start", "polled_at", "full_at")]
+        if not isinstance(records, dict) or not isinstance(experiments, dict) or \
+                not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in times):
+            return
+        if not all(valid_record(rec) and rec["run_id"] == rid for rid, rec in records.items()):
+            return  # one odd record: the whole cache is re-fetched
+        self.records, self.experiments = records, experiments
+        self.newest_start, self.polled_at, self.full_at = int(times[0] or 0), float(times[1] or 0), float(times[2] or 0)
+
+    def _payload(self) -> dict[str, Any]:
+        return {"url": self.url, "records": self.records, "experiments": self.experiments,
+                "newest_start": self.newest_start, "polled_at": self.polled_at, "full_at": self.full_at}
+
+
+def record_from_json(run: Mapping[str, Any], experiments: Mapping[str, list[str]]) -> RunRecord | None:
+    """A record from one run of `runs/search` or `runs/get` JSON; None when it has no run id."""
+    info = run.get("info") or {}
+    data = run.get("data") or {}
+    run_id = info.get("run_id") or info.get("run_uuid")
+    if not isinstance(run_id, str):
+        return None
+    exp_id = str(info.get("experiment_id", ""))
+    exp_name, exp_stage = (experiments.get(exp_id) or [exp_id, "active"])[:2]
+    fields = {"name": info.get("run_name"), "status": info.get("status"), "user_id": info.get("user_id"),
+              "start_time": _int_or_raw(info.get("start_time")), "end_time": _int_or_raw(info.get("end_time")),
+              "lifecycle_stage": "deleted" if exp_stage == "deleted" else info.get("lifecycle_stage"),
+              "experiment_id": exp_id, "artifact_uri": info.get("artifact_uri")}
+    params = {str(p.get("key")): str(p.get("value", "")) for p in data.get("params") or ()}
+    tags = {str(t.get("key")): str(t.get("value", "")) for t in data.get("tags") or ()}
+    metrics: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    for m in data.get("metrics") or ():
+        summary = common.latest_only(m.get("value"), _int_or_raw(m.get("timestamp")),
+                                     _int_or_raw(m.get("step", 0)), False)
+        if summary is None:
+            problems.append(f"metric {str(m.get('key'))[:40]} has an unreadable latest value")
+        else:
+            metrics[str(m.get("key"))] = summary
+    record = common.build_record(run_id, str(exp_name), fields, params, tags, dict(sorted(metrics.items())))
+    if problems:
+        record["reason"] = "; ".join(filter(None, [record["reason"], *problems]))
+    return record
+
+
+def _int_or_raw(value: Any) -> Any:
+    """Protobuf JSON may give int64 as text; digits become an int, anything else stays for the damage note."""
+    if isinstance(value, str):
+        number = common.as_int(value)
+        return value if number is None else number
+    return value
+
+
+class MlflowServerStore(common.MlflowRunStore):
+    """An MLflow tracking server, listed from a local cache kept current by incremental polls.
+
+    `cache_first`: the first refresh shows the cache without asking the server (the app
+    opens at once; its next poll fetches what changed). Scripts (`tracktui ls`) leave it off
+    and get a current listing.
+    """
+
+    kind = "mlflow-server"
+    metric_stats = ("last",)
+    """`runs/search` gives each metric's latest value only."""
+
+    def __init__(self, url: str, include_deleted: bool = False, env: Mapping[str, str] | None = None,
+                 cache_first: bool = False) -> None:
+        self.client = ServerClient(url, env)
+        self.url = self.client.url
+        super().__init__(Path(self.url), include_deleted)
+        self._cache: ServerCache = ServerCache(self.url)
+        self.cache_first = cache_first
+        self.served_from_cache = False
+        self._asked_at = 0.0
+        self._backoff_until = 0.0
+        self._resync = False
+        self._histories: dict[tuple[str, str], tuple[list[int], list[float], list[float]]] = {}
+        self._history_lock = threading.Lock()
+        self._cache_read = False
+
+    def __str__(self) -> str:
+        return self.url
+
+    # -- the listing ---------------------------------------------------------------------
+
+    def _load(self) -> None:
+        if not self._cache_read:
+            self._cache_read = True
+            self._cache.load()
+
+    def cache_age(self, now: float | None = None) -> float | None:
+        """Seconds since the cache was last brought up to date (reading it, once), None without a cache."""
+        with self._lock:
+            self._load()
+        if not self._cache.polled_at:
+            return None
+        return (time.time() if now is None else now) - self._cache.polled_at
+
+    def resync(self) -> None:
+        """Fetch every run again on the next refresh (params or tags edited on old runs show only this way)."""
+        self._resync = True
+        self._asked_at = 0.0
+        self._backoff_until = 0.0
+
+    def check(self) -> None:
+        """One cheap request that fails with the reason (down, refused, not MLflow) when the server cannot be read."""
+        self.client.post("experiments/search", {"max_results": 1})
+
+    def _all_records(self) -> Iterable[RunRecord]:
+        return self._cache.records.values()
+
+    def _sync(self, now: float) -> set[str]:
+        cache = self._cache
+        if self.cache_first and not self.served_from_cache and cache.records:
+            self.served_from_cache = True
+            self._asked_at = now
+            return set(cache.records)
+        if now < self._backoff_until or now - self._asked_at < MIN_POLL_SECONDS:
+            return set()
+        self._asked_at = now
+        try:
+            experiments = self._experiments()
+            full = (self._resync or not cache.full_at or now - cache.full_at > FULL_SYNC_SECONDS
+                    or any(cache.experiments.get(eid) != value for eid, value in experiments.items()
+                           if eid in cache.experiments)
+                    or any(eid not in experiments for eid in cache.experiments))
+            if full:
+                records = self._fetch_all(experiments)
+                changed = {rid for rid, rec in cache.records.items() if records.get(rid) != rec}
+                changed |= set(records) - set(cache.records)
+                cache.records = records
+                cache.full_at = now
+                self._resync = False
+            else:
+                changed = self._fetch_changes(experiments, now)
+        except ServerError:
+            self._backoff_until = now + BACKOFF_SECONDS
+            raise
+        cache.experiments = experiments
+        cache.polled_at = now
+        starts = [rec["created"] for rec in cache.records.values() if rec["created"]]
+        cache.newest_start = int(max(starts) * 1000) if starts else 0
+        cache.dirty = True
+        with self._history_lock:  # a changed run's points may have grown
+            for key in [k for k in self._histories if k[0] in changed]:
+                del self._histories[key]
+        return changed
+
+    def _experiments(self) -> dict[str, list[str]]:
+        body = {"max_results": 1000, "view_type": "ALL"}
+        return {str(exp.get("experiment_id")): [str(exp.get("name", "")), str(exp.get("lifecycle_stage", ""))]
+                for exp in self._pages("POST", "experiments/search", body, "experiments")}
+
+    def _search(self, experiment_ids: Sequence[str], filter_text: str = "") -> Iterator[dict[str, Any]]:
+        body = {"experiment_ids": list(experiment_ids), "run_view_type": "ALL", "max_results": PAGE,
+                "filter": filter_text}
+        return self._pages("POST", "runs/search", body, "runs")
+
+    def _pages(self, method: str, endpoint: str, args: Mapping[str, Any], items: str) -> Iterator[dict[str, Any]]:
+        """Every item of a paged MLflow answer, following `next_page_token`."""
+        token = None
+        while True:
+            page = {**args, "page_token": token} if token else dict(args)
+            data = self.client.post(endpoint, page) if method == "POST" else self.client.get(endpoint, page)
+            yield from data.get(items) or ()
+            token = data.get("next_page_token")
+            if not token:
+                return
+
+    def _records(self, runs: Iterable[Mapping[str, Any]], experiments: Mapping[str, list[str]]) -> dict[str, RunRecord]:
+        out: dict[str, RunRecord] = {}
+        for run in runs:
+            rec = record_from_json(run, experiments)
+            if rec is not None:
+                out[rec["run_id"]] = rec
+        return out
+
+    def _search_records(self, ids: Sequence[str], filter_text: str,
+                        experiments: Mapping[str, list[str]]) -> dict[str, RunRecord]:
+        return self._records(self._search(ids, filter_text), experiments)
+
+    def _parallel(self, jobs: Sequence[Callable[[], dict[str, RunRecord]]]) -> dict[str, RunRecord]:
+        if len(jobs) == 1:
+            return jobs[0]()
+        merged: dict[str, RunRecord] = {}
+        with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+            for part in pool.map(lambda job: job(), jobs):
+                merged.update(part)
+        return merged
+
+    def _fetch_all(self, experiments: Mapping[str, list[str]]) -> dict[str, RunRecord]:
+        ids = list(experiments)
+        if not ids:
+            return {}
+        return self._parallel([partial(self._search_records, [eid], "", experiments) for eid in ids])
+
+    def _fetch_changes(self, experiments: Mapping[str, list[str]], now: float) -> set[str]:
+        """Running runs, runs started after the newest start seen, runs ended since the last poll."""
+        cache = self._cache
+        ids = list(experiments)
+        if not ids:
+            return set()
+        since_end = int(min(cache.polled_at, now) * 1000) - SLACK_MS
+        since_start = cache.newest_start - SLACK_MS
+        filters = ["attributes.status = 'RUNNING'", f"attributes.start_time > {since_start}",
+                   f"attributes.end_time > {since_end}"]
+        fresh = self._parallel([partial(self._search_records, ids, f, experiments) for f in filters])
+        # A run we saw running that none of the queries returned (killed without an end time): ask for it.
+        missing = [rid for rid, rec in cache.records.items() if rec["status"] == "running" and rid not in fresh]
+        if missing:
+            fresh.update(self._parallel([partial(self._get_run, rid, experiments) for rid in missing[:200]]))
+        changed = {rid for rid, rec in fresh.items() if cache.records.get(rid) != rec}
+        cache.records.update(fresh)
+        return changed
+
+    def _get_run(self, run_id: str, experiments: Mapping[str, list[str]]) -> dict[str, RunRecord]:
+        try:
+            data = self.client.get("runs/get", {"run_id": run_id})
+        except ServerError as exc:
+            if exc.status == 404:
+                return {}
+            raise
+        return self._records([data.get("run") or {}], experiments)
+
+    # -- one run -------------------------------------------------------------------------
+
+    def run(self, run_id: str) -> RunDetail:
+        listed = self._listed(run_id)
+        record = self._get_run(run_id, self._cache.experiments).get(run_id, listed)
+        metrics = dict(record["metrics"])
+        if 0 < len(metrics) <= 50:  # min, max and count from the histories, which the charts want next anyway
+            frame = self.history(run_id, list(metrics))
+            for key, points in frame.groupby("key", observed=True)["value"]:
+                metrics[str(key)] = {**metrics[str(key)], "min": _finite(points.min()),
+                                     "max": _finite(points.max()), "count": len(points)}
+        from .mlflow_remote_artifacts import sync_artifacts
+
+        artifacts, skipped = sync_artifacts(self.client, run_id, self._cache.folder / "artifacts" / run_id)
+        detail = self._detail(record, metrics, Path(self.url), artifacts, {})
+        detail.facts["server"] = self.url
+        if skipped:
+            detail.facts["artifacts_not_downloaded"] = skipped
+        return detail
+
+    # -- histories -----------------------------------------------------------------------
+
+    def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """Long frame `key, step, time, value`; each key's points by step, in the server's order within a step."""
+        record = self._listed(run_id)
+        wanted = list(dict.fromkeys(record["metrics"] if keys is None else keys))
+        missing = [k for k in wanted if (run_id, k) not in self._histories]
+        if missing:
+            self.prefetch_histories([run_id], missing)
+        with self._history_lock:
+            parts = [(k, *self._histories[(run_id, k)]) for k in wanted if (run_id, k) in self._histories]
+        return history_frame(parts)
+
+    def prefetch_histories(self, run_ids: Sequence[str], keys: Iterable[str]) -> None:
+        """Fetch the histories of `keys` for many runs at once (`get-history-bulk`, 100 runs a call) into memory."""
+        jobs = [(list(run_ids[i:i + BULK_RUNS]), key) for key in dict.fromkeys(keys)
+                for i in range(0, len(run_ids), BULK_RUNS)]
+        if len(jobs) == 1:
+            self._fetch_history(*jobs[0])
+            return
+        with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+            list(pool.map(lambda job: self._fetch_history(*job), jobs))
+
+    def _fetch_history(self, run_ids: list[str], key: str) -> None:
+        by_run: dict[str, list[tuple[int, int, float]]] = {rid: [] for rid in run_ids}
+        try:
+            data = self.client.get("metrics/get-history-bulk", {"run_id": run_ids, "metric_key": key,
+                                                               "max_results": HISTORY_CAP}, ajax=True)
+            points = data.get("metrics") or []
+            complete = len(points) < HISTORY_CAP
+        except ServerError as exc:
+            if exc.status not in (400, 404, 405, 501):
+                raise
+            points, complete = [], False  # no bulk endpoint here (an older or a proxied server)
+        if complete:
+            for p in points:
+                if p.get("run_id") in by_run:
+                    by_run[p["run_id"]].append(_point(p))
+        else:
+            for rid in run_ids:
+                by_run[rid] = [_point(p) for p in self._paged_history(rid, key)]
+        with self._history_lock:
+            if len(self._histories) > HISTORY_ENTRIES:
+                self._histories.clear()
+            for rid, pts in by_run.items():
+                good = sorted(((s, t, v) for s, t, v in pts if s is not None), key=lambda p: p[0])
+                self._histories[(rid, key)] = ([s for s, _, _ in good], [t / 1000.0 for _, t, _ in good],
+                                               [v for _, _, v in good])
+
+    def _paged_history(self, run_id: str, key: str) -> Iterator[Mapping[str, Any]]:
+        args = {"run_id": run_id, "metric_key": key, "max_results": HISTORY_CAP}
+        return self._pages("GET", "metrics/get-history", args, "metrics")
+
+def _point(p: Mapping[str, Any]) -> tuple[Any, int, float]:
+    value = common.as_float(p.get("value"))
+    return (common.as_int(_int_or_raw(p.get("step", 0))), common.as_int(_int_or_raw(p.get("timestamp"))) or 0,
+            float("nan") if value is None else value)
+
+
+def _finite(value: Any) -> float | None:
+    number = float(value)
+    return None if number != number else number
+

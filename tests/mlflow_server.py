@@ -1,0 +1,80 @@
+"""A real `mlflow server` on loopback for the tracking-server tests (started once per session, stopped by pid)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    proc: subprocess.Popen[bytes]
+    folder: Path
+
+    def stop(self) -> None:
+        """SIGKILL the server's whole process group (uvicorn runs workers as children)."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(timeout=30)
+
+
+_MIGRATED: list[Path] = []
+"""An empty database MLflow has already migrated: creating one takes most of a server's start-up."""
+
+
+def start_server(folder: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+    """`mlflow server` with an SQLite backend and proxied artifacts in `folder`; returns once /health answers."""
+    return wait_ready(launch(folder, *extra, env=env))
+
+
+def launch(folder: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+    """Start a server without waiting (servers started together start in about the time of one)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if _MIGRATED:
+        shutil.copyfile(_MIGRATED[0], folder / "mlflow.db")
+    port = free_port()
+    mlflow = Path(sys.executable).with_name("mlflow")
+    cmd = [str(mlflow), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+           "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
+           "--artifacts-destination", str(folder / "art"), *extra]
+    log = open(folder / "server.log", "wb")  # noqa: SIM115 - the server writes to it until stopped
+    proc = subprocess.Popen(cmd, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                            env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", **(env or {})})
+    return Server(f"http://127.0.0.1:{port}", proc, folder)
+
+
+def wait_ready(server: Server) -> Server:
+    proc, folder = server.proc, server.folder
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"mlflow server exited: {(folder / 'server.log').read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(server.url + "/health", timeout=2) as response:
+                if response.status == 200:
+                    if not _MIGRATED:
+                        shutil.copyfile(folder / "mlflow.db", folder / "migrated.db")
+                        _MIGRATED.append(folder / "migrated.db")
+                    return server
+        except OSError:
+            time.sleep(0.2)  # polling a starting server: the deadline bounds it
+    server.stop()
+    raise RuntimeError(f"mlflow server did not start: {(folder / 'server.log').read_text()[-2000:]}")
