@@ -80,7 +80,7 @@ async def grouped(pilot: Pilot[None]) -> None:
 async def group_charts(pilot: Pilot[None]) -> None:
     await pilot.press("O", *"experiment", "enter")
     await settle(pilot)
-    await pilot.press("p")  # on the first group row: every group's mean in its min–max band
+    await pilot.press("g", "p")  # on the first group row: every group's mean in its min–max band
     await settle(pilot)
 
 
