@@ -66,8 +66,10 @@ def test_wrapped_output_is_captured_and_passed_through(tmp_path: Path) -> None:
     assert out == b"to stdout\n10%\r50%\r100%\n\x1b[32mgreen\x1b[0m\n"
     assert err == b"to stderr\n"
     console = console_of(tmp_path / "s")
-    assert b"to stdout\n" in console and b"to stderr\n" in console
-    assert b"10%\r50%\r100%\n\x1b[32mgreen\x1b[0m\n" in console
+    assert b"to stderr\n" in console
+    # Both streams whole; they interleave chunk by chunk as the relays read them (a loaded box
+    # can put stderr's line between two reads of stdout), so stdout is what is left without it.
+    assert console.replace(b"to stderr\n", b"", 1) == out
 
 
 def test_a_command_that_prints_10_mb_is_shown_and_kept_whole(tmp_path: Path) -> None:
