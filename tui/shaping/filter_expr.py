@@ -38,10 +38,10 @@ Values and how they compare:
   ``mse = nan`` keeps the runs where ``mse`` is missing and ``mse != nan`` those where it is
   present; ``nan`` has no order, so ``mse < nan`` is an error.
 
-The text is only ever tokenised and parsed here; it is never handed to ``eval`` or
-``DataFrame.query``, because it may come from store data (saved filters, tag values).
-Evaluation works on whole columns (and text work on each column's distinct values), so a
-filter costs well under 50 ms on 10,000 runs and can run on every keystroke.
+The text is only ever tokenised and parsed here (into `filter_tree`'s nodes); it is never
+handed to ``eval`` or ``DataFrame.query``, because it may come from store data (saved filters,
+tag values). `filter_eval` evaluates the tree on whole columns (text work on each column's
+distinct values), so a filter costs well under 50 ms on 10,000 runs and can run on every keystroke.
 """
 
 from __future__ import annotations
@@ -50,23 +50,19 @@ import difflib
 import math
 import re
 import time
-import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from .filter_eval import columns_of, evaluate
 from .filter_inputs import (
-    ANY_DIGEST,
-    ANY_INPUT_FIELDS,
-    ANY_NAME,
     any_input_field,
-    digest_prefix_hits,
-    input_columns,
     is_input_field,
 )
+from .filter_tree import CONDITIONS, And, Compare, FilterError, FreeText, Has, In, Node, Not, Or, Value
 from .status import STATUS_LOOKS
 
 __all__ = ["Filter", "FilterError", "apply_filter", "parse_filter", "resolve_field", "status_hint"]
@@ -74,7 +70,6 @@ __all__ = ["Filter", "FilterError", "apply_filter", "parse_filter", "resolve_fie
 PREFIXES = ("params.", "metrics.", "tags.", "inputs.")
 """Column families whose prefix may be left out of a field name."""
 
-FREE_TEXT_COLUMNS = ("name", "experiment", "run_id")
 """Searched by free text, together with every ``tags.*`` column."""
 
 NUMERIC_COLUMNS = frozenset({"created", "ended", "duration"})
@@ -93,22 +88,6 @@ _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T_](\d{2}):(\d{2})(?::(\d{2}))?)
 KNOWN_STATUSES = tuple(STATUS_LOOKS)
 WORD_BREAKERS = frozenset("()=!<>~")
 QUOTES = frozenset("\"'")
-
-
-class FilterError(ValueError):
-    """A filter that cannot be parsed or applied.
-
-    `position` is the character offset in the filter text where the problem is, so the
-    filter line can put a marker under it; None when no single place is to blame.
-    """
-
-    def __init__(self, message: str, position: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.position = position
-
-    def __str__(self) -> str:
-        return self.message
 
 
 # -- tokens ------------------------------------------------------------------------------
@@ -188,76 +167,6 @@ def _read_string(text: str, start: int) -> tuple[str, int]:
     raise FilterError(f"missing closing {quote} for the text quoted at {start}", start)
 
 
-# -- the syntax tree ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Value:
-    text: str
-    quoted: bool
-    number: float | None
-    """The value as a number when it is compared numerically, else None."""
-    position: int
-    ago: float | None = None
-    """For `created`/`ended` given as an age (`2d`): seconds before the time the filter is applied."""
-    span: float | None = None
-    """For a date without a time: its length (a day), so `created = 2026-11-01` means that day."""
-
-
-@dataclass(frozen=True)
-class _Compare:
-    column: str
-    op: str
-    value: _Value
-    position: int
-
-
-@dataclass(frozen=True)
-class _In:
-    """`column in (a, b)`: equal to any of the values; `not in` is its negation."""
-
-    column: str
-    values: tuple[_Value, ...]
-    negated: bool
-    position: int
-
-
-@dataclass(frozen=True)
-class _Has:
-    """`has:column`: the run has a value there."""
-
-    column: str
-    position: int
-
-
-@dataclass(frozen=True)
-class _FreeText:
-    term: str
-    position: int
-
-
-@dataclass(frozen=True)
-class _Not:
-    child: _Node
-
-
-@dataclass(frozen=True)
-class _And:
-    """All of `parts`; n-ary so a long run of words does not nest as deep as it is long."""
-
-    parts: tuple[_Node, ...]
-
-
-@dataclass(frozen=True)
-class _Or:
-    parts: tuple[_Node, ...]
-
-
-_Node = _Compare | _In | _Has | _FreeText | _Not | _And | _Or
-_CONDITIONS = (_Compare, _In, _Has)
-"""Nodes that test a field (as opposed to free text)."""
-
-
 # -- parsing -----------------------------------------------------------------------------
 
 
@@ -270,7 +179,7 @@ class _Parser:
         self.index = 0
         self.columns = [str(c) for c in columns]
 
-    def parse(self) -> _Node | None:
+    def parse(self) -> Node | None:
         if not self.tokens:
             return None
         node = self._or()
@@ -292,14 +201,14 @@ class _Parser:
         following = self._peek()
         return following.start if following is not None else len(self.text)
 
-    def _or(self) -> _Node:
+    def _or(self) -> Node:
         parts = [self._and()]
         while (token := self._peek()) is not None and token.keyword == "or":
             self._next()
             parts.append(self._operand_after(token))
-        return parts[0] if len(parts) == 1 else _Or(tuple(parts))
+        return parts[0] if len(parts) == 1 else Or(tuple(parts))
 
-    def _and(self) -> _Node:
+    def _and(self) -> Node:
         parts = [self._not()]
         while (token := self._peek()) is not None:
             if token.keyword == "and":
@@ -309,9 +218,9 @@ class _Parser:
                 parts.append(self._not())
             else:
                 break
-        return parts[0] if len(parts) == 1 else _And(tuple(parts))
+        return parts[0] if len(parts) == 1 else And(tuple(parts))
 
-    def _operand_after(self, keyword: _Token, tighter: bool = False) -> _Node:
+    def _operand_after(self, keyword: _Token, tighter: bool = False) -> Node:
         token = self._peek()
         if token is None or not self._starts_operand(token):
             raise FilterError(f"expected a condition after '{keyword.text}'", self._here())
@@ -321,17 +230,17 @@ class _Parser:
     def _starts_operand(token: _Token) -> bool:
         return token.kind in ("word", "string", "lparen") and token.keyword in (None, "not")
 
-    def _not(self) -> _Node:
+    def _not(self) -> Node:
         token = self._peek()
         if token is not None and token.keyword == "not":
             self._next()
             following = self._peek()
             if following is None or not self._starts_operand(following):
                 raise FilterError("expected a condition after 'not'", self._here())
-            return _Not(self._not())
+            return Not(self._not())
         return self._atom()
 
-    def _atom(self) -> _Node:
+    def _atom(self) -> Node:
         token = self._peek()
         if token is None or not self._starts_operand(token):
             raise self._stray(token) if token is not None else FilterError("expected a condition", len(self.text))
@@ -352,14 +261,14 @@ class _Parser:
             return node
         if token.kind == "word" and token.text.lower().startswith(HAS_PREFIX) and len(token.text) > len(HAS_PREFIX):
             name = token.text[len(HAS_PREFIX):]
-            return _Has(_resolve_field(name, self.columns, token.start + len(HAS_PREFIX)), token.start)
+            return Has(_resolve_field(name, self.columns, token.start + len(HAS_PREFIX)), token.start)
         following = self._peek()
         if following is not None and following.kind == "op":
             return self._comparison(token)
         negated = self._in_follows()
         if negated is not None:
             return self._in_list(token, negated)
-        return _FreeText(token.text, token.start)
+        return FreeText(token.text, token.start)
 
     def _in_follows(self) -> bool | None:
         """Whether `in (` or `not in (` comes next (and consume it): False, True, or None when not."""
@@ -373,11 +282,11 @@ class _Parser:
             return True
         return None
 
-    def _in_list(self, field_token: _Token, negated: bool) -> _In:
+    def _in_list(self, field_token: _Token, negated: bool) -> In:
         """The values of `field in (a, b, "c d")` after its `(`; commas separate them."""
         column = _resolve_field(field_token.text, self.columns, field_token.start)
         opening = self.tokens[self.index - 1]
-        values: list[_Value] = []
+        values: list[Value] = []
         while True:
             token = self._peek()
             if token is None:
@@ -397,9 +306,9 @@ class _Parser:
                 raise FilterError(f"unexpected '{token.text}' in the list at {token.start}", token.start)
         if not values:
             raise FilterError(f"empty list after 'in' at {opening.start}", opening.start)
-        return _In(column, tuple(values), negated, field_token.start)
+        return In(column, tuple(values), negated, field_token.start)
 
-    def _comparison(self, field_token: _Token) -> _Compare:
+    def _comparison(self, field_token: _Token) -> Compare:
         op = self._next()
         value_token = self._peek()
         if value_token is None or value_token.kind not in ("word", "string") or value_token.keyword:
@@ -407,7 +316,7 @@ class _Parser:
         self._next()
         column = _resolve_field(field_token.text, self.columns, field_token.start)
         value = _make_value(column, op.text, value_token)
-        return _Compare(column, op.text, value, field_token.start)
+        return Compare(column, op.text, value, field_token.start)
 
     def _stray(self, token: _Token) -> FilterError:
         """The error for a token that cannot continue what came before it."""
@@ -529,13 +438,13 @@ def _parse_date(text: str) -> tuple[float, float | None] | None:
     return seconds, (86400.0 if hour is None else None)
 
 
-def _time_value(column: str, op: str, token: _Token) -> _Value | None:
+def _time_value(column: str, op: str, token: _Token) -> Value | None:
     """`created > 2d`, `created < 2026-11-01`, `duration > 10m`: the value, or None for a plain number."""
     if _as_number(token.text) is not None or op in ("~", "!~"):
         return None
     if column == "duration":
         seconds = parse_duration(token.text)
-        return None if seconds is None else _Value(token.text, token.kind == "string", seconds, token.start)
+        return None if seconds is None else Value(token.text, token.kind == "string", seconds, token.start)
     if column not in TIME_COLUMNS:
         return None
     age = parse_duration(token.text)
@@ -543,17 +452,17 @@ def _time_value(column: str, op: str, token: _Token) -> _Value | None:
         if op in ("=", "==", "!="):
             raise FilterError(f"'{token.text}' is an age; compare it with < or > ({column} > {token.text}: "
                               f"in the last {token.text})", token.start)
-        return _Value(token.text, token.kind == "string", 0.0, token.start, ago=age)
+        return Value(token.text, token.kind == "string", 0.0, token.start, ago=age)
     date = _parse_date(token.text)
     if date is None:
         raise FilterError(f"{column} takes a date (2026-11-01, 2026-11-01T14:30) or an age (2d, 3h, 10m); "
                           f"'{token.text}' is neither", token.start)
     seconds, span = date
-    return _Value(token.text, token.kind == "string", seconds, token.start,
+    return Value(token.text, token.kind == "string", seconds, token.start,
                   span=span if op in ("=", "==", "!=") else None)
 
 
-def _make_value(column: str, op: str, token: _Token) -> _Value:
+def _make_value(column: str, op: str, token: _Token) -> Value:
     """Decide at parse time how the value compares, so mistakes show while typing."""
     quoted = token.kind == "string"
     timed = _time_value(column, op, token)
@@ -568,11 +477,11 @@ def _make_value(column: str, op: str, token: _Token) -> _Value:
                 f"invalid regular expression '{token.text}': {exc.msg} — escape special characters with \\",
                 min(offset, token.end),
             ) from None
-        return _Value(token.text, quoted, None, token.start)
+        return Value(token.text, quoted, None, token.start)
     if is_input_field(column):  # names and digests are text, even `1234`
         if op not in ("=", "==", "!="):
             raise FilterError(f"{column} holds names and digests: compare with = or ~, not '{op}'", token.start)
-        return _Value(token.text, quoted, None, token.start)
+        return Value(token.text, quoted, None, token.start)
     number = _as_number(token.text)
     if quoted and not _is_numeric_column(column):
         number = None
@@ -583,199 +492,7 @@ def _make_value(column: str, op: str, token: _Token) -> _Value:
             f"nan has no order; use '{column} = nan' for runs without it, '!= nan' for runs with it",
             token.start,
         )
-    return _Value(token.text, quoted, number, token.start)
-
-
-# -- evaluation --------------------------------------------------------------------------
-
-
-class _Columns:
-    """Views of the frame's columns for one `mask` call, each built at most once.
-
-    Text work (str(), lower(), substring and regex search) is done once per *distinct*
-    value and spread back to the rows through `pd.factorize` codes: tag, status and param
-    columns hold a handful of distinct values, so this turns 10,000 string operations into
-    a few dozen, and the remaining per-row work is numpy indexing.
-    """
-
-    def __init__(self, frame: pd.DataFrame, now: float | None = None) -> None:
-        self.frame = frame
-        self.now = time.time() if now is None else now
-        self._present: dict[str, np.ndarray] = {}
-        self._codes: dict[str, tuple[np.ndarray, pd.Series]] = {}
-        self._lower: dict[str, pd.Series] = {}
-        self._numbers: dict[str, np.ndarray] = {}
-
-    def series(self, column: str, position: int | None = None) -> pd.Series:
-        if column not in self.frame.columns:
-            raise FilterError(f"the table has no column '{column}'", position)
-        series = self.frame[column]
-        if isinstance(series, pd.DataFrame):
-            raise FilterError(f"the table has several columns named '{column}'", position)
-        return series
-
-    def present(self, column: str) -> np.ndarray:
-        if column not in self._present:
-            self._present[column] = self.series(column).notna().to_numpy(dtype=bool)
-        return self._present[column]
-
-    def distinct_text(self, column: str) -> tuple[np.ndarray, pd.Series]:
-        """Codes per row (-1 where missing) into the distinct cells as the table shows them."""
-        if column not in self._codes:
-            series = self.series(column)
-            if not isinstance(series.dtype, pd.StringDtype):
-                # str() of the objects, not the objects: 1 and True hash alike but read differently.
-                series = series.astype(str)
-            codes, uniques = pd.factorize(series)
-            codes = np.where(self.present(column), codes, -1)
-            self._codes[column] = (codes, pd.Series(uniques, dtype=object))
-        return self._codes[column]
-
-    def distinct_lower(self, column: str) -> pd.Series:
-        if column not in self._lower:
-            self._lower[column] = self.distinct_text(column)[1].str.lower()
-        return self._lower[column]
-
-    def spread(self, column: str, per_distinct: pd.Series | np.ndarray) -> np.ndarray:
-        """A bool per row from a bool per distinct value; missing cells get False."""
-        codes = self.distinct_text(column)[0]
-        flags = pd.Series(per_distinct).to_numpy(dtype=bool, na_value=False)
-        return np.append(flags, False)[codes]
-
-    def numbers(self, column: str) -> np.ndarray:
-        """The cells as floats; NaN where missing or not written as a number (booleans included)."""
-        if column not in self._numbers:
-            series = self.series(column)
-            if pd.api.types.is_bool_dtype(series.dtype):
-                values = np.full(len(series), np.nan)
-            elif pd.api.types.is_numeric_dtype(series.dtype):
-                values = series.to_numpy(dtype=float, na_value=np.nan)
-            else:
-                codes, uniques = self.distinct_text(column)
-                distinct = pd.to_numeric(uniques, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-                values = np.append(distinct, np.nan)[codes]
-            self._numbers[column] = values
-        return self._numbers[column]
-
-
-def _evaluate(node: _Node, columns: _Columns) -> np.ndarray:
-    if isinstance(node, _And):
-        result = _evaluate(node.parts[0], columns)
-        for part in node.parts[1:]:
-            result = result & _evaluate(part, columns)
-        return result
-    if isinstance(node, _Or):
-        result = _evaluate(node.parts[0], columns)
-        for part in node.parts[1:]:
-            result = result | _evaluate(part, columns)
-        return result
-    if isinstance(node, _Not):
-        return ~_evaluate(node.child, columns)
-    if isinstance(node, _FreeText):
-        return _free_text(node, columns)
-    if isinstance(node, _Has) and node.column in ANY_INPUT_FIELDS:
-        return _any_input(node.column, lambda c: columns.present(c), columns)
-    if isinstance(node, _Has):
-        columns.series(node.column, node.position)
-        return columns.present(node.column).copy()
-    if isinstance(node, _In):
-        if node.column not in ANY_INPUT_FIELDS:
-            columns.series(node.column, node.position)
-        hit = np.zeros(len(columns.frame), dtype=bool)
-        for value in node.values:
-            hit |= _equal(node.column, value, columns)
-        return ~hit if node.negated else hit
-    return _compare(node, columns)
-
-
-_RECENT: list[tuple[weakref.ref[pd.DataFrame], _Columns]] = []
-"""The `_Columns` of the last few frames filtered: typing a filter masks the same frame once per key."""
-
-
-def _columns_of(frame: pd.DataFrame, now: float | None) -> _Columns:
-    """The column views of `frame`, kept while the frame lives (100,000 run ids are factorized once, not per key)."""
-    for ref, columns in _RECENT:
-        if ref() is frame:
-            columns.now = time.time() if now is None else now
-            return columns
-    columns = _Columns(frame, now)
-    _RECENT[:] = [*[entry for entry in _RECENT if entry[0]() is not None][-2:], (weakref.ref(frame), columns)]
-    return columns
-
-
-def _free_text(node: _FreeText, columns: _Columns) -> np.ndarray:
-    frame_columns = [str(c) for c in columns.frame.columns]
-    searched = [c for c in FREE_TEXT_COLUMNS if c in frame_columns]
-    searched += [c for c in frame_columns if c.startswith("tags.")]
-    term = node.term.lower()
-    hit = np.zeros(len(columns.frame), dtype=bool)
-    for column in searched:
-        hit |= columns.spread(column, columns.distinct_lower(column).str.contains(term, regex=False))
-    return hit
-
-
-_ORDER: dict[str, Callable[[Any, Any], Any]] = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
-
-
-def _compare(node: _Compare, columns: _Columns) -> np.ndarray:
-    op, value, column = node.op, node.value, node.column
-    if column not in ANY_INPUT_FIELDS:
-        columns.series(column, node.position)
-    if op in ("~", "!~") and column in ANY_INPUT_FIELDS:
-        found = _any_input(column, lambda c: columns.spread(c, columns.distinct_text(c)[1].str.count(
-            value.text, flags=re.IGNORECASE) > 0), columns, names=lambda n: re.search(value.text, n, re.IGNORECASE))
-        return found if op == "~" else ~found
-    if op in ("~", "!~"):
-        # count() > 0 is search() for every cell; str.contains would warn about capture groups.
-        distinct = columns.distinct_text(column)[1]
-        found = columns.spread(column, distinct.str.count(value.text, flags=re.IGNORECASE) > 0)
-        return found if op == "~" else ~found
-    if op in ("=", "==", "!="):
-        equal = _equal(column, value, columns)
-        return equal if op != "!=" else ~equal
-    if value.number is not None:
-        number = columns.now - value.ago if value.ago is not None else value.number
-        with np.errstate(invalid="ignore"):
-            return np.asarray(_ORDER[op](columns.numbers(column), number), dtype=bool)
-    return columns.spread(column, _ORDER[op](columns.distinct_lower(column), value.text.lower()))
-
-
-def _equal(column: str, value: _Value, columns: _Columns) -> np.ndarray:
-    if column in ANY_INPUT_FIELDS:
-        return _any_input(column, lambda c: _equal(c, value, columns), columns,
-                          names=lambda n: n.lower() == value.text.lower())
-    if is_input_field(column):
-        return columns.spread(column, digest_prefix_hits(columns.distinct_text(column)[1], value.text))
-    if value.number is None:
-        return columns.spread(column, columns.distinct_lower(column) == value.text.lower())
-    if math.isnan(value.number):
-        return ~columns.present(column)
-    if value.span is not None:
-        numbers = columns.numbers(column)
-        with np.errstate(invalid="ignore"):
-            return np.asarray((numbers >= value.number) & (numbers < value.number + value.span), dtype=bool)
-    return np.asarray(columns.numbers(column) == value.number, dtype=bool)
-
-
-def _any_input(column: str, test: Callable[[str], np.ndarray], columns: _Columns,
-               names: Callable[[str], object] | None = None) -> np.ndarray:
-    """`inputs.name`/`inputs.digest`: a name test picks the inputs columns whose runs match; a
-    digest test is `test` on each inputs column, or-ed (see filter_inputs.py)."""
-    hit = np.zeros(len(columns.frame), dtype=bool)
-    for input_column in input_columns(columns.frame.columns):
-        if column == ANY_NAME and names is not None:
-            if names(input_column[len("inputs."):]):
-                hit |= columns.present(input_column)
-        elif column == ANY_DIGEST and names is None:  # has:inputs.digest: a digest is known
-            hit |= columns.present(input_column) & ~_equal(input_column, _Value("", True, None, 0), columns)
-        else:
-            hit |= test(input_column)
-    return hit
+    return Value(token.text, quoted, number, token.start)
 
 
 @dataclass(frozen=True)
@@ -787,7 +504,7 @@ class Filter:
     """
 
     text: str
-    _root: _Node | None = field(default=None, repr=False)
+    _root: Node | None = field(default=None, repr=False)
 
     @property
     def is_free_text(self) -> bool:
@@ -795,11 +512,11 @@ class Filter:
         stack = [self._root] if self._root is not None else []
         while stack:
             node = stack.pop()
-            if isinstance(node, _CONDITIONS):
+            if isinstance(node, CONDITIONS):
                 return False
-            if isinstance(node, _Not):
+            if isinstance(node, Not):
                 stack.append(node.child)
-            elif isinstance(node, (_And, _Or)):
+            elif isinstance(node, (And, Or)):
                 stack.extend(node.parts)
         return self._root is not None
 
@@ -817,19 +534,19 @@ class Filter:
         """
         if self._root is None:
             return np.ones(len(frame), dtype=bool)
-        return np.asarray(_evaluate(self._root, _columns_of(frame, now)), dtype=bool)
+        return np.asarray(evaluate(self._root, columns_of(frame, now)), dtype=bool)
 
-    def conditions(self) -> list[_Compare | _In | _Has]:
+    def conditions(self) -> list[Compare | In | Has]:
         """The field tests in the filter, in no particular order."""
-        found: list[_Compare | _In | _Has] = []
+        found: list[Compare | In | Has] = []
         stack = [self._root] if self._root is not None else []
         while stack:
             node = stack.pop()
-            if isinstance(node, _CONDITIONS):
+            if isinstance(node, CONDITIONS):
                 found.append(node)
-            elif isinstance(node, _Not):
+            elif isinstance(node, Not):
                 stack.append(node.child)
-            elif isinstance(node, (_And, _Or)):
+            elif isinstance(node, (And, Or)):
                 stack.extend(node.parts)
         return found
 
@@ -848,25 +565,25 @@ def parse_filter(text: str, columns: Sequence[str]) -> Filter:
     return Filter(text, root)
 
 
-def _refuse_mixed(root: _Node | None) -> None:
+def _refuse_mixed(root: Node | None) -> None:
     """Free text and comparisons do not mix: once there is a comparison, a bare word is an error.
 
     The filter applies on every keystroke. While someone types `mse < 1 and degree >= 2`,
     the half-typed `mse < 1 and deg` would otherwise be a valid search for the word "deg"
     and empty the table; as an error, the table keeps the last complete expression.
     """
-    words: list[_FreeText] = []
+    words: list[FreeText] = []
     compares = 0
     stack = [root] if root is not None else []
     while stack:
         node = stack.pop()
-        if isinstance(node, _FreeText):
+        if isinstance(node, FreeText):
             words.append(node)
-        elif isinstance(node, _CONDITIONS):
+        elif isinstance(node, CONDITIONS):
             compares += 1
-        elif isinstance(node, _Not):
+        elif isinstance(node, Not):
             stack.append(node.child)
-        elif isinstance(node, (_And, _Or)):
+        elif isinstance(node, (And, Or)):
             stack.extend(node.parts)
     if words and compares:
         first = min(words, key=lambda w: w.position)
@@ -892,9 +609,9 @@ def status_hint(flt: Filter, frame: pd.DataFrame) -> str | None:
     have = {str(s).lower() for s in present.index}
     asked: list[str] = []
     for node in flt.conditions():
-        if isinstance(node, _Compare) and node.column == "status" and node.op in ("=", "=="):
+        if isinstance(node, Compare) and node.column == "status" and node.op in ("=", "=="):
             asked.append(node.value.text)
-        elif isinstance(node, _In) and node.column == "status" and not node.negated:
+        elif isinstance(node, In) and node.column == "status" and not node.negated:
             asked.extend(v.text for v in node.values)
     missing = [a for a in asked if a.lower() not in have]
     if not missing:
