@@ -16,7 +16,7 @@ import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
-from .shaping.columns import column_kind, data_columns, varying
+from .shaping.columns import column_kind, data_columns, distinct_count, varying
 from .shaping.formatting import format_timestamp, is_missing
 from .shaping.runs_view import RunsView
 from .shaping.sanitize import printable
@@ -66,17 +66,10 @@ def shown_columns(frame: pd.DataFrame) -> list[str]:
         values = [v for v in data[:, j] if not is_missing(v)]
         if not values:
             continue
-        if kind != "tag" and len(values) >= 2 and _distinct(values) <= 1:
+        if kind != "tag" and len(values) >= 2 and distinct_count(values) <= 1:
             continue
         kept.append(key)
     return kept
-
-
-def _distinct(values: list[Any]) -> int:
-    try:
-        return len(set(values))
-    except TypeError:
-        return len({repr(v) for v in values})
 
 
 def cap_columns(keys: Sequence[str], limit: int = TABLE_MAX_COLUMNS) -> tuple[list[str], list[str]]:

@@ -18,6 +18,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ..wandb_style import flatten_metrics
 from .files import FileRunsStore, ParsedRun, read_lines, read_mapping
 from .series import SeriesSet, number, whole
 
@@ -48,18 +49,10 @@ def _series_files(path: Path) -> list[Path]:
     return found[:MAX_SERIES_FILES]
 
 
-def _flat_summary(data: dict[str, Any], prefix: str = "") -> dict[str, float]:
+def _flat_summary(data: dict[str, Any]) -> dict[str, float]:
     """metrics.json's nesting back to DVCLive's `a/b` metric names; `step` is the step, not a metric."""
-    out: dict[str, float] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flat_summary(value, name + "/"))
-        elif name != "step":
-            num = number(value)
-            if num is not None and math.isfinite(num):
-                out[name] = num
-    return out
+    numbers = {name: number(value) for name, value in flatten_metrics(data).items() if name != "step"}
+    return {name: num for name, num in numbers.items() if num is not None and math.isfinite(num)}
 
 
 class DvcLiveStore(FileRunsStore):

@@ -198,7 +198,7 @@ def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
         dropped = set()
         for key, column in values.items():
             seen = [v for v in column if not is_missing(v)]
-            if not seen or (len(seen) >= 2 and _distinct(seen) <= 1):
+            if not seen or (len(seen) >= 2 and distinct_count(seen) <= 1):
                 dropped.add(key)
         return [k for k in keys if k not in dropped]
     kept = []
@@ -214,7 +214,8 @@ def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
     return kept
 
 
-def _distinct(values: list[Any]) -> int:
+def distinct_count(values: list[Any]) -> int:
+    """How many different values, lists and dicts among them too (compared by their repr)."""
     try:
         return len(set(values))
     except TypeError:  # lists or dicts as values
