@@ -61,6 +61,9 @@ class ColumnTable:
         self.units, self.sig, self.read_at = units, sig, read_at
         self.values, self.floats, self.stats = values, floats, stats
 
+    full_scan_at = 0.0
+    """When the file this table was loaded from says its store was last stat'ed in full (0: unknown)."""
+
     def __len__(self) -> int:
         return len(self.units)
 
@@ -177,8 +180,9 @@ class ColumnTable:
 
     # -- files ----------------------------------------------------------------------------
 
-    def save(self, path: str, kind: str, removed: Iterable[str] = ()) -> None:
-        """Write the table (and, for a journal, the units it removes) as one `.npz`, atomically."""
+    def save(self, path: str, kind: str, removed: Iterable[str] = (), full_scan_at: float = 0.0) -> None:
+        """Write the table (and, for a journal, the units it removes, and for either when the store
+        was last stat'ed in full) as one `.npz`, atomically."""
         import numpy as np
 
         arrays: dict[str, Any] = {"sig": self.sig, "read_at": self.read_at}
@@ -198,7 +202,8 @@ class ColumnTable:
             for s in STAT_ARRAYS:
                 arrays[f"m{j}_{s}"] = self.stats[key][s]
         head = {"version": COLUMN_INDEX_VERSION, "kind": kind, "units": self.units, "values": columns,
-                "metrics": metrics, "removed": sorted(removed)}
+                "metrics": metrics, "removed": sorted(removed),
+                "full_scan_at": full_scan_at}
         arrays["head"] = np.frombuffer(json.dumps(head, separators=(",", ":")).encode(), dtype=np.uint8)
         tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
         try:
@@ -226,7 +231,10 @@ class ColumnTable:
             head = json.loads(arrays["head"].tobytes())
             if head.get("version") != COLUMN_INDEX_VERSION or head.get("kind") != kind:
                 return None
-            return cls._checked(arrays, head, width), head["removed"]
+            table = cls._checked(arrays, head, width)
+            scanned = head.get("full_scan_at", 0.0)
+            table.full_scan_at = float(scanned) if type(scanned) in (int, float) and scanned > 0 else 0.0
+            return table, head["removed"]
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             return None
 

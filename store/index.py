@@ -34,6 +34,8 @@ INDEX_SAVE_INTERVAL = 30.0
 """A live store changes every few seconds; rewriting a large index that often would cost more than it saves."""
 STALE_TEMPORARY_SECONDS = 300.0
 """An index temporary this old belongs to a save that was killed (a save takes well under a second)."""
+FULL_SCAN_NOTE_SECONDS = 60.0
+"""A full scan alone makes the index worth saving when the saved note of the last one is this old."""
 RACY_SECONDS = 2.0
 """A folder changed this close to when we read it may change again within the same mtime tick."""
 
@@ -183,10 +185,19 @@ class ColumnCache(CacheFile):
         """Units gone since the base file was written."""
         self._base_sound = False
         self._units: dict[str, str] | None = None
+        self.full_scan_at = 0.0
+        """When the store's files were last all stat'ed (by any process whose index save we read)."""
+        self._saved_full_scan_at = 0.0
 
     @property
     def path(self) -> Path:
         return index_path(self.root, self.kind, self.in_store, self.SUFFIX)
+
+    def scanned_in_full(self, now: float) -> None:
+        """Note a full scan; it is saved with the next save, or alone when the saved note is a minute old."""
+        self.full_scan_at = now
+        if now - self._saved_full_scan_at > FULL_SCAN_NOTE_SECONDS:
+            self.dirty = True
 
     @property
     def journal_path(self) -> Path:
@@ -201,11 +212,14 @@ class ColumnCache(CacheFile):
         self._base_sound = loaded is not None
         self._journal, self._removed = set(), set()
         self._units = None
+        self.full_scan_at = self._saved_full_scan_at = 0.0
         if loaded is None:
             self.table = ColumnTable.empty(self.width)
             return
         table = loaded[0]
         journal = ColumnTable.load(str(self.journal_path), self.kind, self.width)
+        self.full_scan_at = max(table.full_scan_at, journal[0].full_scan_at if journal is not None else 0.0)
+        self._saved_full_scan_at = self.full_scan_at
         if journal is not None:
             changes, removed = journal
             drop = set(removed) | set(changes.units)
@@ -253,18 +267,20 @@ class ColumnCache(CacheFile):
         self.dirty = False
         table = self.table
         path, journal_path = self.path, self.journal_path
+        scanned = self.full_scan_at
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not self._base_sound or len(self._journal) + len(self._removed) > max(256, len(table) // 8):
-                table.save(str(path), self.kind)
+                table.save(str(path), self.kind, full_scan_at=scanned)
                 self._base_sound = True
                 self._journal, self._removed = set(), set()
                 journal_path.unlink(missing_ok=True)
-            elif not self._journal and not self._removed:
+            elif not self._journal and not self._removed and scanned == self._saved_full_scan_at:
                 journal_path.unlink(missing_ok=True)
-            else:
+            else:  # an empty journal still carries the note of a full scan
                 rows = np.array([r for r, u in enumerate(table.units) if u in self._journal], dtype=np.int64)
-                table.take(rows).save(str(journal_path), self.kind, self._removed)
+                table.take(rows).save(str(journal_path), self.kind, self._removed, full_scan_at=scanned)
+            self._saved_full_scan_at = scanned
         except (OSError, ValueError, TypeError, OverflowError):
             pass
         remove_stale_temporaries(path)

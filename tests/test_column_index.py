@@ -123,13 +123,7 @@ def test_a_quick_scan_sees_new_files_and_runs_and_a_full_scan_sees_rewrites_in_p
     s = store.open_store(tmp_path)
     s.runs_frame()
     s._cache.table.read_at += 10  # type: ignore[union-attr]
-    meta = next(tmp_path.glob(f"*/{runs[0].id}")) / "meta.json"
-    with open(meta, "r+", encoding="utf-8") as fh:  # in place: the folder's times stay
-        data = json.loads(fh.read())
-        fh.seek(0)
-        fh.write(json.dumps({**data, "name": "renamed"}))
-        fh.truncate()
-    os.utime(meta, (past + 5, past + 5))
+    _rewrite_in_place(next(tmp_path.glob(f"*/{runs[0].id}")) / "meta.json", "renamed", past + 5)
     new = store.start_run(experiment="e", name="new", root=tmp_path)
     new.finish()
     assert s.refresh() == {new.id}, "the new run at once; the rewrite in place not yet"
@@ -152,3 +146,74 @@ def test_a_store_whose_scan_is_slow_is_scanned_less_often(tmp_path: Path, monkey
     assert s.refresh() == set()
     s._scan_cost = 0.0  # type: ignore[attr-defined]
     assert s.refresh() == {new.id}
+
+
+def _rewrite_in_place(meta: Path, name: str, when: float) -> None:
+    """Overwrite a run's meta.json without a rename (an editor, `rsync --inplace`): the folder's times stay."""
+    with open(meta, "r+", encoding="utf-8") as fh:
+        data = json.loads(fh.read())
+        fh.seek(0)
+        fh.write(json.dumps({**data, "name": name}))
+        fh.truncate()
+    os.utime(meta, (when, when))
+
+
+@pytest.mark.parametrize("note_age", [10.0, 10_000.0])
+def test_a_first_listing_trusts_folders_only_after_a_recent_full_scan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, note_age: float) -> None:
+    """Issue 17: a new process checks run folders alone when the index notes a full scan minutes ago;
+    a rewrite in place is then seen by its next refresh. With an old note it scans in full at once."""
+    import store.reader as reader
+
+    monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
+    monkeypatch.setattr(reader, "SCAN_SHARE", 1e9)
+    runs = [store.start_run(experiment="e", name=f"r{i}", root=tmp_path) for i in range(3)]
+    for run in runs:
+        run.finish()
+    past = time.time() - 100
+    for path in [*tmp_path.glob("*/*/*"), *tmp_path.glob("*/*")]:
+        os.utime(path, (past, past))
+    first = store.open_store(tmp_path)
+    first.runs_frame()
+    first._cache.full_scan_at = time.time() - note_age  # type: ignore[union-attr]
+    first._cache._base_sound = False  # type: ignore[union-attr]  # rewrite the base, so the note is the only one
+    first._cache.save()  # type: ignore[union-attr]
+    _rewrite_in_place(next(tmp_path.glob(f"*/{runs[0].id}")) / "meta.json", "renamed", past + 5)
+    gone = next(tmp_path.glob(f"*/{runs[1].id}"))
+    for child in gone.rglob("*"):
+        if child.is_file():
+            child.unlink()
+    for child in sorted(gone.rglob("*"), reverse=True):
+        child.rmdir()
+    gone.rmdir()
+
+    second = store.open_store(tmp_path)
+    names = set(second.runs_frame()["name"])
+    if note_age < reader.TRUST_FOLDERS_SECONDS:
+        assert names == {"r0", "r2"}, "the gone run at once, the rewrite in place at the next refresh"
+        assert second.refresh() == {runs[0].id}
+    assert set(second.runs_frame()["name"]) == {"renamed", "r2"}
+
+
+def test_the_note_of_a_full_scan_survives_a_reopen_and_a_damaged_note_means_a_full_scan(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    import store.reader as reader
+    from store.column_index import ColumnTable
+
+    monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
+    store.start_run(experiment="e", name="a", root=tmp_path).finish()
+    before = time.time()
+    store.open_store(tmp_path).runs_frame()
+    reopened = store.open_store(tmp_path)
+    reopened._cache.load()  # type: ignore[union-attr]
+    assert reopened._cache.full_scan_at >= before  # type: ignore[union-attr]
+
+    base = tmp_path / ".tracktui-index.npz"
+    loaded = ColumnTable.load(str(base), "tracktui", 15)
+    assert loaded is not None
+    loaded[0].save(str(base), "tracktui", full_scan_at=float("nan"))
+    (tmp_path / ".tracktui-index.journal.npz").unlink(missing_ok=True)
+    damaged = ColumnTable.load(str(base), "tracktui", 15)
+    assert damaged is not None and damaged[0].full_scan_at == 0.0 and not np.isnan(damaged[0].full_scan_at)
