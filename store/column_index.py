@@ -6,7 +6,7 @@ vocabulary per column), so loading costs in proportion to bytes, and the runs fr
 built column by column without touching a record. Records (`RunRecord` dicts) are made
 only for the few runs a caller asks about.
 
-On disk (`.tracktui-index.npz`, an uncompressed `np.savez` read with `allow_pickle=False`):
+On disk (`.tracktui-index.npz`, an uncompressed `np.savez` of a few 2-D blocks, read with `allow_pickle=False`):
 a base file holding every run, and a small journal (`.tracktui-index.journal.npz`) of the
 runs changed or removed since, so a live store appends to the journal and rewrites the base
 only when the journal has grown to an eighth of it. Both are written to a temporary and
@@ -37,7 +37,8 @@ from .frame import EXTRA_COLUMNS, assemble_runs_frame
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMN_INDEX_VERSION = 2
+COLUMN_INDEX_VERSION = 3
+"""3: columns packed into a few 2-D arrays (`kinds`, `f`, `i`, `s`, `floats`, `stats`, `present`)."""
 
 STRING_FIELDS = ("run_id", "experiment", "name", "status", "reason", "host", "user", "parent")
 FLOAT_FIELDS = ("created", "ended", "heartbeat")
@@ -185,22 +186,27 @@ class ColumnTable:
         was last stat'ed in full) as one `.npz`, atomically."""
         import numpy as np
 
-        arrays: dict[str, Any] = {"sig": self.sig, "read_at": self.read_at}
+        n = len(self)
         columns: list[dict[str, Any]] = []
-        for j, (name, col) in enumerate(self.values.items()):
-            parts = []
-            for part in ("kind", "f", "i", "s"):
+        blocks: dict[str, list[Any]] = {"f": [], "i": [], "s": []}
+        for name, col in self.values.items():
+            spec: dict[str, Any] = {"name": name, "vocab": col.vocab}
+            for part, block in blocks.items():
                 array = getattr(col, part)
+                spec[part] = None if array is None else len(block)
                 if array is not None:
-                    arrays[f"v{j}_{part}"] = array
-                    parts.append(part)
-            columns.append({"name": name, "parts": parts, "vocab": col.vocab})
-        for name, array in self.floats.items():
-            arrays[f"float_{name}"] = array
+                    block.append(array)
+            columns.append(spec)
         metrics = list(self.stats)
-        for j, key in enumerate(metrics):
-            for s in STAT_ARRAYS:
-                arrays[f"m{j}_{s}"] = self.stats[key][s]
+        # A few 2-D blocks, not an array a column: loading an npz member costs ~1 ms of zip and header work.
+        arrays: dict[str, Any] = {
+            "sig": self.sig, "read_at": self.read_at,
+            "kinds": _stack([c.kind for c in self.values.values()], np.int8, n),
+            "f": _stack(blocks["f"], np.float64, n), "i": _stack(blocks["i"], np.int64, n),
+            "s": _stack(blocks["s"], np.int32, n),
+            "floats": _stack([self.floats.get(f, np.full(n, np.nan)) for f in FLOAT_FIELDS], np.float64, n),
+            "stats": _stack([self.stats[k][s] for k in metrics for s in INDEX_STATS], np.float64, n),
+            "present": _stack([self.stats[k][PRESENT] for k in metrics], bool, n)}
         head = {"version": COLUMN_INDEX_VERSION, "kind": kind, "units": self.units, "values": columns,
                 "metrics": metrics, "removed": sorted(removed),
                 "full_scan_at": full_scan_at}
@@ -257,16 +263,25 @@ class ColumnTable:
             return a
 
         sig, read_at = array("sig", np.int64, (n, width)), array("read_at", np.float64)
+        specs, metrics = head["values"], head["metrics"]
+        kinds = array("kinds", np.int8, (len(specs), n))
+        if kinds.size and (kinds.min() < NONE or kinds.max() > STR):
+            raise ValueError("kind")
+        blocks = {p: arrays[p] for p in ("f", "i", "s")}
+        for p, dtype in (("f", np.float64), ("i", np.int64), ("s", np.int32)):
+            used = sorted(spec[p] for spec in specs if spec[p] is not None)
+            if not all(type(u) is int for u in used):
+                raise ValueError(f"{p} rows")
+            array(p, dtype, (len(used), n))
+            if used != list(range(len(used))):
+                raise ValueError(f"{p} rows")
         values: dict[str, ValueColumn] = {}
-        for j, spec in enumerate(head["values"]):
-            name, parts, vocab = spec["name"], spec["parts"], spec["vocab"]
+        for j, spec in enumerate(specs):
+            name, vocab = spec["name"], spec["vocab"]
             if type(name) is not str or name in values:
                 raise ValueError("column name")
-            got = {p: array(f"v{j}_{p}", {"kind": np.int8, "f": np.float64, "i": np.int64, "s": np.int32}[p])
-                   for p in parts}
-            kind = got["kind"]
-            if len(kind) and (kind.min() < NONE or kind.max() > STR):
-                raise ValueError("kind")
+            got = {p: blocks[p][spec[p]] for p in ("f", "i", "s") if spec[p] is not None}
+            kind = kinds[j]
             if "s" in got:
                 if not isinstance(vocab, list) or not all(type(w) is str for w in vocab):
                     raise ValueError("vocab")
@@ -279,11 +294,13 @@ class ColumnTable:
             values[name] = ValueColumn(kind, got.get("f"), got.get("i"), got.get("s"), vocab if "s" in got else None)
         if any(f not in values for f in (*STRING_FIELDS, *INT_FIELDS)):
             raise ValueError("fields")
-        floats = {f: array(f"float_{f}", np.float64) for f in FLOAT_FIELDS}
-        metrics = head["metrics"]
+        packed = array("floats", np.float64, (len(FLOAT_FIELDS), n))
+        floats = dict(zip(FLOAT_FIELDS, packed))
         if not all(type(k) is str for k in metrics) or len(set(metrics)) != len(metrics):
             raise ValueError("metrics")
-        stats = {k: {s: array(f"m{j}_{s}", bool if s == PRESENT else np.float64) for s in STAT_ARRAYS}
+        figures = array("stats", np.float64, (len(INDEX_STATS) * len(metrics), n))
+        present = array("present", bool, (len(metrics), n))
+        stats = {k: {**{s: figures[len(INDEX_STATS) * j + i] for i, s in enumerate(INDEX_STATS)}, PRESENT: present[j]}
                  for j, k in enumerate(metrics)}
         table = cls(units, sig, read_at, values, floats, stats)
         bad = table.unsound_rows()
@@ -306,6 +323,13 @@ class ColumnTable:
         for a in self.floats.values():
             bad |= ~(np.isnan(a) | (np.abs(a) < 1e13))
         return bad | ~np.isfinite(self.read_at)
+
+
+def _stack(rows: list[Any], dtype: Any, n: int) -> Any:
+    """Equal-length 1-D arrays as the rows of one 2-D array (`(0, n)` for none)."""
+    import numpy as np
+
+    return np.stack(rows).astype(dtype, copy=False) if rows else np.zeros((0, n), dtype=dtype)
 
 
 def _missing(stat: str, n: int) -> Any:

@@ -292,19 +292,19 @@ def _odd_read_at(arrays: dict[str, Any], head: dict[str, Any]) -> None:
 
 
 def _odd_run_id(arrays: dict[str, Any], head: dict[str, Any]) -> None:
-    arrays[f"v{column(head, 'run_id')}_kind"][0] = 2  # an int, where every run id is text
+    arrays["kinds"][column(head, "run_id"), 0] = 2  # an int, where every run id is text
 
 
 def _odd_name_code(arrays: dict[str, Any], head: dict[str, Any]) -> None:
-    arrays[f"v{column(head, 'name')}_s"][0] = 10**6  # past the end of the vocabulary
+    arrays["s"][head["values"][column(head, "name")]["s"], 0] = 10**6  # past the end of the vocabulary
 
 
 def _odd_created(arrays: dict[str, Any], head: dict[str, Any]) -> None:
-    arrays["float_created"][0] = np.inf
+    arrays["floats"][0, 0] = np.inf  # `created`
 
 
 def _odd_kind(arrays: dict[str, Any], head: dict[str, Any]) -> None:
-    arrays[f"v{column(head, 'params.i')}_kind"][0] = 9
+    arrays["kinds"][column(head, "params.i"), 0] = 9
 
 
 def _odd_sig_dtype(arrays: dict[str, Any], head: dict[str, Any]) -> None:
@@ -319,8 +319,12 @@ def _odd_units(arrays: dict[str, Any], head: dict[str, Any]) -> None:
     head["units"] = head["units"][:1]
 
 
+def _odd_block_row(arrays: dict[str, Any], head: dict[str, Any]) -> None:
+    head["values"][column(head, "name")]["s"] = True  # a bool where a row of the `s` block is named
+
+
 @pytest.mark.parametrize("odd", [_odd_read_at, _odd_run_id, _odd_name_code, _odd_created, _odd_kind, _odd_sig_dtype,
-                                 _odd_vocab, _odd_units])
+                                 _odd_vocab, _odd_units, _odd_block_row])
 def test_an_index_with_one_wrong_value_costs_a_reread(
         tmp_path: Path, odd: Callable[[dict[str, Any], dict[str, Any]], None]) -> None:
     """A tampered or half-written index never reaches the listing: a bad row or file is read from the folders again."""
