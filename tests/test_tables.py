@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 
 def test_tsv_cells_are_the_same_column_wise_as_one_at_a_time() -> None:
@@ -35,3 +36,22 @@ def test_tsv_cells_are_the_same_column_wise_as_one_at_a_time() -> None:
 
     for r, row in enumerate(rows):
         assert row == [expected(k, frame[k].tolist()[r]) for k in frame.columns], r
+
+
+def test_tsv_times_follow_a_dst_change_that_is_not_on_a_utc_hour(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Newfoundland (UTC-3:30) starts DST at 05:30 UTC: an offset looked up per UTC hour is wrong for half of it."""
+    import time
+
+    import numpy as np
+
+    from tui.shaping.formatting import format_timestamp
+    from tui.tables import _tsv_times
+
+    monkeypatch.setenv("TZ", "America/St_Johns")
+    time.tzset()
+    try:
+        times = np.arange(1741500000 - 86400, 1741500000 + 86400, 61.7)  # 2025-03-09, the day DST began
+        assert _tsv_times(times) == [format_timestamp(float(t)) for t in times]
+    finally:
+        monkeypatch.undo()
+        time.tzset()

@@ -144,9 +144,9 @@ def _tsv_floats(values: Any) -> list[str]:
 def _tsv_times(values: Any) -> list[str]:
     """`format_timestamp` of every time of an array (local, to the second), blank for NaN.
 
-    As arrays: the local offset is looked up once per distinct hour (offsets change on hour
-    boundaries, DST included), and numpy writes the text. Times outside 1970–2286 take the
-    one-at-a-time path.
+    As arrays: the local offset is looked up once per distinct quarter hour (every zone's offset
+    changes on one: DST in Newfoundland starts at 05:30 UTC), and numpy writes the text. Times
+    outside 1970–2286 take the one-at-a-time path.
     """
     import time as _time
 
@@ -158,8 +158,8 @@ def _tsv_times(values: Any) -> list[str]:
     odd = np.flatnonzero(~np.isnan(values) & ~np.isin(np.arange(len(values)), usual))
     if len(usual):
         secs = np.floor(values[usual]).astype(np.int64)
-        hours, where = np.unique(secs // 3600, return_inverse=True)
-        offsets = np.array([_time.localtime(int(h) * 3600).tm_gmtoff for h in hours.tolist()], dtype=np.int64)
+        quarters, where = np.unique(secs // 900, return_inverse=True)
+        offsets = np.array([_time.localtime(int(q) * 900).tm_gmtoff for q in quarters.tolist()], dtype=np.int64)
         local = (secs + offsets[where]).astype("datetime64[s]")
         texts = np.char.replace(np.datetime_as_string(local, unit="s"), "T", " ").tolist()
         for i, text in zip(usual.tolist(), texts):
