@@ -61,9 +61,8 @@ class ColumnTable:
                  floats: dict[str, Any], stats: dict[str, dict[str, Any]]) -> None:
         self.units, self.sig, self.read_at = units, sig, read_at
         self.values, self.floats, self.stats = values, floats, stats
-
-    full_scan_at = 0.0
-    """When the file this table was loaded from says its store was last stat'ed in full (0: unknown)."""
+        self.meta: dict[str, Any] = {}
+        """Small JSON-able state a cache keeps beside its rows (saved in the head; not kept by `take`/`append`)."""
 
     def __len__(self) -> int:
         return len(self.units)
@@ -181,9 +180,8 @@ class ColumnTable:
 
     # -- files ----------------------------------------------------------------------------
 
-    def save(self, path: str, kind: str, removed: Iterable[str] = (), full_scan_at: float = 0.0) -> None:
-        """Write the table (and, for a journal, the units it removes, and for either when the store
-        was last stat'ed in full) as one `.npz`, atomically."""
+    def save(self, path: str, kind: str, removed: Iterable[str] = ()) -> None:
+        """Write the table (and, for a journal, the units it removes) as one `.npz`, atomically."""
         import numpy as np
 
         n = len(self)
@@ -208,8 +206,7 @@ class ColumnTable:
             "stats": _stack([self.stats[k][s] for k in metrics for s in INDEX_STATS], np.float64, n),
             "present": _stack([self.stats[k][PRESENT] for k in metrics], bool, n)}
         head = {"version": COLUMN_INDEX_VERSION, "kind": kind, "units": self.units, "values": columns,
-                "metrics": metrics, "removed": sorted(removed),
-                "full_scan_at": full_scan_at}
+                "metrics": metrics, "removed": sorted(removed), "meta": self.meta}
         arrays["head"] = np.frombuffer(json.dumps(head, separators=(",", ":")).encode(), dtype=np.uint8)
         tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
         try:
@@ -238,8 +235,8 @@ class ColumnTable:
             if head.get("version") != COLUMN_INDEX_VERSION or head.get("kind") != kind:
                 return None
             table = cls._checked(arrays, head, width)
-            scanned = head.get("full_scan_at", 0.0)
-            table.full_scan_at = float(scanned) if type(scanned) in (int, float) and scanned > 0 else 0.0
+            meta = head.get("meta")
+            table.meta = meta if isinstance(meta, dict) else {}
             return table, head["removed"]
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             return None

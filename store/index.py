@@ -218,7 +218,7 @@ class ColumnCache(CacheFile):
             return
         table = loaded[0]
         journal = ColumnTable.load(str(self.journal_path), self.kind, self.width)
-        self.full_scan_at = max(table.full_scan_at, journal[0].full_scan_at if journal is not None else 0.0)
+        self.full_scan_at = max(_scan_note(table), _scan_note(journal[0]) if journal is not None else 0.0)
         self._saved_full_scan_at = self.full_scan_at
         if journal is not None:
             changes, removed = journal
@@ -271,7 +271,8 @@ class ColumnCache(CacheFile):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not self._base_sound or len(self._journal) + len(self._removed) > max(256, len(table) // 8):
-                table.save(str(path), self.kind, full_scan_at=scanned)
+                table.meta = {"full_scan_at": scanned}
+                table.save(str(path), self.kind)
                 self._base_sound = True
                 self._journal, self._removed = set(), set()
                 journal_path.unlink(missing_ok=True)
@@ -279,12 +280,20 @@ class ColumnCache(CacheFile):
                 journal_path.unlink(missing_ok=True)
             else:  # an empty journal still carries the note of a full scan
                 rows = np.array([r for r, u in enumerate(table.units) if u in self._journal], dtype=np.int64)
-                table.take(rows).save(str(journal_path), self.kind, self._removed, full_scan_at=scanned)
+                journal = table.take(rows)
+                journal.meta = {"full_scan_at": scanned}
+                journal.save(str(journal_path), self.kind, self._removed)
             self._saved_full_scan_at = scanned
         except (OSError, ValueError, TypeError, OverflowError):
             pass
         remove_stale_temporaries(path)
         remove_stale_temporaries(journal_path)
+
+
+def _scan_note(table: Any) -> float:
+    """When a loaded index file says its store was last stat'ed in full (0: it does not say, or says nonsense)."""
+    note = table.meta.get("full_scan_at")
+    return float(note) if type(note) in (int, float) and 0 < note < 1e11 else 0.0
 
 
 class SnapshotIndex(CacheFile):
