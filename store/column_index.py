@@ -60,6 +60,8 @@ class ColumnTable:
                  floats: dict[str, Any], stats: dict[str, dict[str, Any]]) -> None:
         self.units, self.sig, self.read_at = units, sig, read_at
         self.values, self.floats, self.stats = values, floats, stats
+        self.meta: dict[str, Any] = {}
+        """Small JSON-able state a cache keeps beside its rows (saved in the head; not kept by `take`/`append`)."""
 
     def __len__(self) -> int:
         return len(self.units)
@@ -198,7 +200,7 @@ class ColumnTable:
             for s in STAT_ARRAYS:
                 arrays[f"m{j}_{s}"] = self.stats[key][s]
         head = {"version": COLUMN_INDEX_VERSION, "kind": kind, "units": self.units, "values": columns,
-                "metrics": metrics, "removed": sorted(removed)}
+                "metrics": metrics, "removed": sorted(removed), "meta": self.meta}
         arrays["head"] = np.frombuffer(json.dumps(head, separators=(",", ":")).encode(), dtype=np.uint8)
         tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
         try:
@@ -226,7 +228,10 @@ class ColumnTable:
             head = json.loads(arrays["head"].tobytes())
             if head.get("version") != COLUMN_INDEX_VERSION or head.get("kind") != kind:
                 return None
-            return cls._checked(arrays, head, width), head["removed"]
+            table = cls._checked(arrays, head, width)
+            meta = head.get("meta")
+            table.meta = meta if isinstance(meta, dict) else {}
+            return table, head["removed"]
         except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             return None
 

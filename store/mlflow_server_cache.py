@@ -1,0 +1,222 @@
+"""The listing of an MLflow tracking server, kept between processes as one columnar file.
+
+A server's listing costs the server about a minute at 10,000 runs, so it is kept in the
+user's cache folder (`~/.cache/tracktui/server-<hash>.npz`, never in anyone's store) as a
+`ColumnTable` (store/column_index.py, the table our own store's index uses): opening from it
+costs a numpy load and a frame built column by column, with no record made per run.
+
+Beside our record fields the table holds what the server reader needs of an MLflow run, as
+columns the frame ignores: `mlflow.experiment_id`, `mlflow.deleted`, `mlflow.artifact_uri`,
+and `system_tags.<key>`. What the incremental poll needs (url, experiments, newest start
+seen, last poll, last full sync) is the table's `meta`, saved in the same file, so the two
+can never disagree. The file is only a cache: one of another version, of another server, or
+not sound in any way is ignored, and the server is listed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .base import RunRecord
+from .column_index import ColumnTable
+from .column_values import BOOL, NONE, STR, ValueColumn
+from .index import CacheFile, remove_stale_temporaries
+
+if TYPE_CHECKING:
+    import numpy as np
+
+KIND = "mlflow-server"
+CACHE_FORMAT = 1
+"""Bumped when the meta or the extra columns change meaning; an older file is listed again."""
+EXPERIMENT_ID = "mlflow.experiment_id"
+DELETED = "mlflow.deleted"
+ARTIFACT_URI = "mlflow.artifact_uri"
+SYSTEM_TAGS = "system_tags."
+PARENT_TAG = "mlflow.parentRunId"
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tracktui"
+
+
+def server_key(url: str) -> str:
+    return hashlib.sha1(url.encode()).hexdigest()[:16]
+
+
+def runs_table(records: Sequence[RunRecord], now: float) -> ColumnTable:
+    """The table of server records (`mlflow_rest.record_from_json`), newest first, with the server's columns."""
+    for rec in records:
+        rec["parent"] = (rec.get("system_tags") or {}).get(PARENT_TAG) or None
+    table = ColumnTable.from_records([rec["run_id"] for rec in records], [[] for _ in records], now, records, 0)
+    values = table.values
+    values[EXPERIMENT_ID] = ValueColumn.from_values([rec.get("experiment_id") for rec in records])
+    values[DELETED] = ValueColumn.from_values([bool(rec.get("deleted")) for rec in records])
+    values[ARTIFACT_URI] = ValueColumn.from_values([(rec.get("mlflow") or {}).get("artifact_uri") for rec in records])
+    system: dict[str, list[Any]] = {}
+    for row, rec in enumerate(records):
+        for key, text in (rec.get("system_tags") or {}).items():
+            system.setdefault(key, [None] * len(records))[row] = text
+    for key, column in system.items():
+        values[SYSTEM_TAGS + key] = ValueColumn.from_values(column)
+    return table.newest_first()
+
+
+def server_record(table: ColumnTable, row: int) -> RunRecord:
+    """The record of one row, in the shape `record_from_json` made it (metrics: the latest value only)."""
+    rec: dict[str, Any] = dict(table.record(row))
+    rec["metrics"] = {key: {"last": None if math.isnan(m["last"]) else m["last"], "min": None, "max": None,
+                            "count": None} for key, m in rec["metrics"].items()}
+    rec["system_tags"] = {name[len(SYSTEM_TAGS):]: col.value(row) for name, col in table.values.items()
+                          if name.startswith(SYSTEM_TAGS) and col.kind[row] != NONE}
+    rec["experiment_id"] = table.values[EXPERIMENT_ID].value(row)
+    rec["deleted"] = bool(table.values[DELETED].value(row))
+    rec["mlflow"] = {"artifact_uri": table.values[ARTIFACT_URI].value(row), "source_type": None,
+                     "source_name": None, "entry_point_name": None, "source_version": None}
+    return rec  # type: ignore[return-value]
+
+
+def run_ids(table: ColumnTable) -> list[str]:
+    return table.values["run_id"].objects().tolist() if len(table) else []
+
+
+def deleted_rows(table: ColumnTable) -> np.ndarray:
+    import numpy as np
+
+    if not len(table):
+        return np.zeros(0, dtype=bool)
+    column = table.values[DELETED]
+    return (column.kind == BOOL) & (column.i != 0) if column.i is not None else np.zeros(len(table), dtype=bool)
+
+
+def merge(table: ColumnTable, fresh: ColumnTable) -> ColumnTable:
+    """`table` with the runs of `fresh` replaced or added, newest first."""
+    import numpy as np
+
+    if not len(fresh):
+        return table
+    replaced = set(run_ids(fresh))
+    keep = np.array([rid not in replaced for rid in run_ids(table)], dtype=bool)
+    kept = table if keep.all() else table.take(np.flatnonzero(keep))
+    return kept.append(fresh).newest_first()
+
+
+def with_statuses(table: ColumnTable, statuses: Iterable[str]) -> ColumnTable:
+    """The same rows with another status column (what a listing with deleted runs shows)."""
+    values = dict(table.values)
+    values["status"] = ValueColumn.from_values(list(statuses))
+    return ColumnTable(table.units, table.sig, table.read_at, values, table.floats, table.stats)
+
+
+def _sound(table: ColumnTable) -> bool:
+    """The server's columns are as `runs_table` writes them (a tampered file is listed again)."""
+    import numpy as np
+
+    values = table.values
+    if any(name not in values for name in (EXPERIMENT_ID, DELETED, ARTIFACT_URI)):
+        return False
+    if run_ids(table) != table.units or not (values[DELETED].kind == BOOL).all():
+        return False
+    text_columns = [values[EXPERIMENT_ID], values[ARTIFACT_URI],
+                    *(col for name, col in values.items() if name.startswith(SYSTEM_TAGS))]
+    return all(np.isin(col.kind, (NONE, STR)).all() for col in text_columns)
+
+
+class ServerCache(CacheFile):
+    """One server's listing as a `ColumnTable`, with what the incremental poll needs in its `meta`."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(Path(url), KIND, in_store=False)
+        self.url = url
+        self.table = ColumnTable.empty(0)
+        self.experiments: dict[str, list[str]] = {}
+        """id -> [name, lifecycle_stage]."""
+        self.newest_start = 0
+        """Milliseconds: the latest start_time listed (the poll asks for runs started after it)."""
+        self.polled_at = 0.0
+        self.full_at = 0.0
+
+    @property
+    def path(self) -> Path:
+        return cache_root() / f"server-{server_key(self.url)}.npz"
+
+    @property
+    def folder(self) -> Path:
+        """Where this server's downloaded artifacts go."""
+        return cache_root() / f"server-{server_key(self.url)}"
+
+    def load(self) -> None:
+        """Read the file; anything missing, old or unsound leaves the cache empty (the server is listed again)."""
+        loaded = ColumnTable.load(str(self.path), KIND, 0)
+        if loaded is None:
+            return
+        table = loaded[0]
+        meta = table.meta
+        experiments = meta.get("experiments")
+        times = [meta.get(k) for k in ("newest_start", "polled_at", "full_at")]
+        if (meta.get("format") != CACHE_FORMAT or meta.get("url") != self.url or meta.get("rows") != len(table)
+                or not isinstance(experiments, dict)
+                or not all(isinstance(v, list) and len(v) == 2 and all(type(x) is str for x in v)
+                           for v in experiments.values())
+                or not all(type(t) in (int, float) and math.isfinite(t) for t in times)  # type: ignore[arg-type]
+                or not _sound(table)):
+            return
+        self.table, self.experiments = table, experiments
+        self.newest_start, self.polled_at, self.full_at = int(times[0]), float(times[1]), float(times[2])  # type: ignore[arg-type]
+
+    def save(self) -> None:
+        """Write the whole table (atomically); a cache folder that cannot be written just costs a listing next time."""
+        self.saved_at = time.time()
+        self.dirty = False
+        path = self.path
+        self.table.meta = {"format": CACHE_FORMAT, "url": self.url, "rows": len(self.table),
+                           "experiments": self.experiments, "newest_start": self.newest_start,
+                           "polled_at": self.polled_at, "full_at": self.full_at}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.table.save(str(path), KIND)
+            path.with_suffix(".json").unlink(missing_ok=True)  # the record cache of before the columns
+        except (OSError, ValueError, TypeError, OverflowError):
+            pass
+        remove_stale_temporaries(path)
+
+    def newest_listed_start(self) -> int:
+        """The latest start of a listed run, in milliseconds (0 when none has one)."""
+        import numpy as np
+
+        created = self.table.floats["created"] if len(self.table) else np.zeros(0)
+        known = created[~np.isnan(created)]
+        return round(float(known.max()) * 1000) if len(known) else 0
+
+    def replace(self, table: ColumnTable) -> set[str]:
+        """Take a full listing; the run ids added, changed or removed."""
+        old = self.table
+        self.table = table
+        old_rows = dict(zip(run_ids(old), range(len(old))))
+        new_ids = run_ids(table)
+        changed = set(old_rows) - set(new_ids)
+        for row, rid in enumerate(new_ids):
+            was = old_rows.get(rid)
+            if was is None or _differs(old, was, table, row):
+                changed.add(rid)
+        return changed
+
+    def update(self, fresh: ColumnTable) -> set[str]:
+        """Take the runs of an incremental poll; the run ids that changed."""
+        old_rows = dict(zip(run_ids(self.table), range(len(self.table))))
+        changed = {rid for row, rid in enumerate(run_ids(fresh))
+                   if (was := old_rows.get(rid)) is None or _differs(self.table, was, fresh, row)}
+        if changed:
+            self.table = merge(self.table, fresh)
+        return changed
+
+
+def _differs(a: ColumnTable, row_a: int, b: ColumnTable, row_b: int) -> bool:
+    from .column_index import _same_text
+
+    return _same_text(server_record(a, row_a)) != _same_text(server_record(b, row_b))
