@@ -158,16 +158,16 @@ class ServerCache(CacheFile):
         table = loaded[0]
         meta = table.meta
         experiments = meta.get("experiments")
-        times = [meta.get(k) for k in ("newest_start", "polled_at", "full_at")]
+        times = [float(t) for k in ("newest_start", "polled_at", "full_at")
+                 if isinstance(t := meta.get(k), (int, float)) and not isinstance(t, bool) and math.isfinite(t)]
         if (meta.get("format") != CACHE_FORMAT or meta.get("url") != self.url or meta.get("rows") != len(table)
-                or not isinstance(experiments, dict)
+                or len(times) != 3 or not isinstance(experiments, dict)
                 or not all(isinstance(v, list) and len(v) == 2 and all(type(x) is str for x in v)
                            for v in experiments.values())
-                or not all(type(t) in (int, float) and math.isfinite(t) for t in times)  # type: ignore[arg-type]
                 or not _sound(table)):
             return
         self.table, self.experiments = table, experiments
-        self.newest_start, self.polled_at, self.full_at = int(times[0]), float(times[1]), float(times[2])  # type: ignore[arg-type]
+        self.newest_start, self.polled_at, self.full_at = int(times[0]), times[1], times[2]
 
     def save(self) -> None:
         """Write the whole table (atomically); a cache folder that cannot be written just costs a listing next time."""

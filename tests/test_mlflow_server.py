@@ -416,6 +416,7 @@ def test_cache_reopened_then_polled_incrementally(server: Server) -> None:
 
 def test_corrupt_or_foreign_cache_is_listed_again(server: Server) -> None:
     from store.column_index import ColumnTable
+    from store.column_values import ValueColumn
 
     first = _store(server.url)
     listed = set(first.runs_frame()["run_id"])
@@ -425,9 +426,14 @@ def test_corrupt_or_foreign_cache_is_listed_again(server: Server) -> None:
     table = ColumnTable.load(str(path), "mlflow-server", 0)
     assert table is not None
     other = dict(table[0].meta, url="http://elsewhere:5000")
-    for damage in (good[: len(good) // 2], b"garbage" * 1000, b"", other, dict(table[0].meta, format=0)):
+    tampered = ColumnTable.load(str(path), "mlflow-server", 0)
+    assert tampered is not None
+    tampered[0].values["mlflow.deleted"] = ValueColumn.from_values(["no"] * len(tampered[0]))
+    for damage in (good[: len(good) // 2], b"garbage" * 1000, b"", other, dict(table[0].meta, format=0), tampered[0]):
         if isinstance(damage, bytes):
             path.write_bytes(damage)
+        elif isinstance(damage, ColumnTable):
+            damage.save(str(path), "mlflow-server")
         else:
             table[0].meta = damage
             table[0].save(str(path), "mlflow-server")
