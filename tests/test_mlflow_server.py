@@ -348,3 +348,120 @@ def test_push_filter_and_running_run_updated_later(server: Server, tmp_path: Pat
     remote.refresh()
     rec = next(r for r in remote.records() if r["tags"].get("tracktui.run_id") == run.id)
     assert rec["status"] == "finished" and rec["metrics"]["loss"]["last"] == 0.5
+
+
+# -- the listing cache (store/mlflow_server_cache.py) -------------------------------------------
+
+
+def _fresh(url: str, **kwargs: Any) -> MlflowServerStore:
+    """A store that lists the whole server again, whatever its cache holds."""
+    store = _store(url, **kwargs)
+    store.resync()
+    return store
+
+
+def _frame(store: MlflowServerStore) -> Any:
+    return store.runs_frame().drop(columns=["duration"])  # a running run's duration is up to now
+
+
+def test_cache_round_trip_equals_a_fresh_listing(server: Server) -> None:
+    import pandas as pd
+
+    from store.frame import build_runs_frame
+
+    first = _store(server.url, include_deleted=True)
+    first.runs_frame()
+    first.save_index()
+    path = first._cache.path
+    assert path.parent == Path(os.environ["XDG_CACHE_HOME"]) / "tracktui" and path.suffix == ".npz"
+    for include_deleted in (False, True):
+        cached = _store(server.url, include_deleted=include_deleted)
+        cached.cache_first = True
+        from_cache = _frame(cached)
+        assert cached.served_from_cache
+        fresh = _fresh(server.url, include_deleted=include_deleted)
+        pd.testing.assert_frame_equal(from_cache, _frame(fresh))
+        # the table's frame is the frame the records make
+        by_records = build_runs_frame(fresh.records(), fresh.status_of, "last").drop(columns=["duration"])
+        pd.testing.assert_frame_equal(_frame(fresh), by_records)
+        assert {r["run_id"]: r for r in cached.records()} == {r["run_id"]: r for r in fresh.records()}
+        assert (server.ids["gone"] in set(from_cache["run_id"])) == include_deleted  # type: ignore[attr-defined]
+    shown = _frame(_store(server.url, include_deleted=True)).set_index("run_id")
+    assert shown.loc[server.ids["gone"], "status"] == "deleted"  # type: ignore[attr-defined]
+
+
+def test_cache_reopened_then_polled_incrementally(server: Server) -> None:
+    first = _store(server.url)
+    first.runs_frame()
+    first.save_index()
+    client = MlflowClient(server.url)
+    new = client.create_run(client.get_experiment_by_name("alpha").experiment_id, run_name="after-reopen")
+    rid = new.info.run_id
+    client.log_param(rid, "lr", "0.5")
+    reopened = _store(server.url)
+    reopened.cache_first = True
+    assert rid not in reopened.run_ids() and reopened.served_from_cache
+    reopened._asked_at = 0.0  # the poll is rate-limited; this test polls at once
+    assert rid in reopened.refresh()
+    assert reopened._cache.full_at == first._cache.full_at  # the poll asked for what changed, not for every run
+    assert reopened._listed(rid)["params"] == {"lr": "0.5"} and reopened._listed(rid)["status"] == "running"
+    client.set_terminated(rid, "FAILED")
+    reopened._asked_at = 0.0
+    assert rid in reopened.refresh()
+    assert reopened._listed(rid)["status"] == "failed"
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(_frame(reopened), _frame(_fresh(server.url)))
+
+
+def test_corrupt_or_foreign_cache_is_listed_again(server: Server) -> None:
+    from store.column_index import ColumnTable
+    from store.column_values import ValueColumn
+
+    first = _store(server.url)
+    listed = set(first.runs_frame()["run_id"])
+    first.save_index()
+    path = first._cache.path
+    good = path.read_bytes()
+    table = ColumnTable.load(str(path), "mlflow-server", 0)
+    assert table is not None
+    other = dict(table[0].meta, url="http://elsewhere:5000")
+    tampered = ColumnTable.load(str(path), "mlflow-server", 0)
+    assert tampered is not None
+    tampered[0].values["mlflow.deleted"] = ValueColumn.from_values(["no"] * len(tampered[0]))
+    for damage in (good[: len(good) // 2], b"garbage" * 1000, b"", other, dict(table[0].meta, format=0), tampered[0]):
+        if isinstance(damage, bytes):
+            path.write_bytes(damage)
+        elif isinstance(damage, ColumnTable):
+            damage.save(str(path), "mlflow-server")
+        else:
+            table[0].meta = damage
+            table[0].save(str(path), "mlflow-server")
+        store = _store(server.url)
+        store.cache_first = True
+        assert store.cache_age() is None  # nothing usable: the server is listed
+        assert set(store.runs_frame()["run_id"]) == listed and not store.served_from_cache
+        store.save_index()
+        assert ColumnTable.load(str(path), "mlflow-server", 0) is not None  # and the cache is sound again
+    path.with_suffix(".json").write_text("{}")  # the record cache of before the columns
+    first.save_index()
+    assert not path.with_suffix(".json").exists()
+
+
+def test_server_cache_is_never_written_beside_a_store(server: Server, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import store as api
+
+    root = tmp_path / "mine"
+    with api.start_run(experiment="e", name="local", root=root) as run:
+        run.log_metric("x", 1.0)
+    monkeypatch.chdir(root)
+    before = sorted(p.relative_to(root) for p in root.rglob("*") if "tracktui-index" not in p.name)
+    remote = _store(server.url)
+    remote.runs_frame()
+    remote.save_index()
+    after = sorted(p.relative_to(root) for p in root.rglob("*") if "tracktui-index" not in p.name)
+    assert after == before and not list(root.glob(".tracktui-index*"))
+    assert not [p for p in server.folder.rglob("*") if "tracktui" in p.name]
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "tracktui"
+    assert remote._cache.path.parent == cache and remote._cache.path.is_file()
