@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -300,6 +300,22 @@ class RunStore(abc.ABC):
                 changed.add(rec["run_id"])
         self._statuses = statuses
         return changed
+
+    def resync(self) -> bool:
+        """Have the next `refresh` read every run again, not only what changed; False when this kind has
+        nothing more to read that way (its `refresh` already sees every change, edits of old runs included).
+
+        A kind that lists from a cache kept current by an incremental poll (a tracking server) misses
+        edits of params or tags on old runs; this is how a user asks for them.
+        """
+        return False
+
+    def prefetch_histories(self, run_ids: Sequence[str], keys: Iterable[str]) -> None:
+        """Read the histories of `keys` for many runs at once, ahead of the `history` calls that follow.
+
+        A kind whose history reads cost a round trip each (a tracking server) fetches them in bulk;
+        for the others reading run by run is as fast, so the default does nothing.
+        """
 
     # -- the listing cache ---------------------------------------------------------------
 

@@ -187,11 +187,12 @@ class MlflowServerStore(common.MlflowRunStore):
             return None
         return (time.time() if now is None else now) - self._cache.polled_at
 
-    def resync(self) -> None:
+    def resync(self) -> bool:
         """Fetch every run again on the next refresh (params or tags edited on old runs show only this way)."""
         self._resync = True
         self._asked_at = 0.0
         self._backoff_until = 0.0
+        return True
 
     def check(self) -> None:
         """One cheap request that fails with the reason (down, refused, not MLflow) when the server cannot be read."""
