@@ -316,6 +316,7 @@ class RunStore(abc.ABC):
         A kind whose history reads cost a round trip each (a tracking server) fetches them in bulk;
         for the others reading run by run is as fast, so the default does nothing.
         """
+        return None
 
     # -- the listing cache ---------------------------------------------------------------
 
