@@ -178,3 +178,95 @@ async def test_charts_of_several_server_runs_read_histories_in_bulk(server: Serv
     bulk = [p for e, p in asked if e == "metrics/get-history-bulk"]
     assert not singles
     assert sorted(len(p["run_id"]) for p in bulk) == [1, 1, 4, 4]  # the first run alone, then the other four
+
+
+# -- push: progress and summary ---------------------------------------------------------------------
+
+
+def _local_store(root: Path, bad_metric: bool = False) -> list[str]:
+    import store
+
+    (root.parent / "a.txt").write_text("artifact body\n")
+    ids = []
+    with store.start_run(experiment="local-exp", name="pushed-1", root=root) as run:
+        run.log_params({"degree": 2})
+        for step in range(1500):  # more than one log-batch of metrics
+            run.log_metric("mse", 4.0 / (step + 1), step=step)
+        run.log_metric("acc", 0.75, step=3)
+        run.log_artifact(root.parent / "a.txt")
+        ids.append(run.id)
+    with store.start_run(experiment="local-exp", name="pushed-2", root=root) as run:
+        run.log_params({"degree": 3})
+        run.log_metric("mse", 9.0)
+        if bad_metric:
+            run.log_metric("what?", 1.0)  # MLflow refuses `?` in a metric name
+        ids.append(run.id)
+    return ids
+
+
+def test_push_plain_progress_and_summary(server: Server, tmp_path: Path) -> None:
+    root = tmp_path / "local"
+    _local_store(root)
+    out = _cli("push", str(root), server.url, "--experiment", "push-plain")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == ("pushed: 2 new, 0 updated, 0 unchanged, 0 failed, 1,502 metric points, "
+                                  "1 artifact file (14 B)")
+    lines = out.stderr.strip().splitlines()
+    assert lines[0].startswith("[0/2 runs] pushed-1")
+    assert lines[-1] == "[2/2 runs] pushed-2: new · 1,502 points, 1 files (14 B) sent"
+    assert "\x1b" not in out.stderr  # no bar, no colours: a log stays readable
+    again = _cli("push", str(root), server.url, "--experiment", "push-plain")
+    assert again.stdout.strip() == ("pushed: 0 new, 0 updated, 2 unchanged, 0 failed, 0 metric points, "
+                                    "0 artifact files (0 B)")
+    assert again.stderr.strip().splitlines()[-1].startswith("[2/2 runs] pushed-2: unchanged")
+
+
+def test_push_failed_run_is_a_line_and_in_the_summary(server: Server, tmp_path: Path) -> None:
+    root = tmp_path / "local"
+    ids = _local_store(root, bad_metric=True)
+    out = _cli("push", str(root), server.url, "--experiment", "push-failing")
+    assert out.returncode == 1
+    summary = out.stdout.strip().splitlines()
+    assert summary[0].startswith("pushed: 1 new, 0 updated, 0 unchanged, 1 failed, 1,501 metric points")
+    assert summary[1].startswith(f"failed {ids[1]}: ")
+    assert any(line.startswith("[2/2 runs] pushed-2: failed") for line in out.stderr.splitlines())
+
+
+def test_push_progress_bar_on_a_terminal(server: Server, tmp_path: Path) -> None:
+    import pty
+    import threading
+
+    root = tmp_path / "local"
+    _local_store(root)
+    master, slave = pty.openpty()
+    command = [sys.executable, "-m", "tui.cli", "push", str(root), server.url, "--experiment", "push-tty"]
+    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=slave, text=True,
+                            env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "120"})
+    os.close(slave)
+    seen = bytearray()
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed the terminal (EIO)
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        stdout, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    reader.join(timeout=30)
+    os.close(master)
+    assert proc.returncode == 0
+    assert stdout.strip().startswith("pushed: 2 new, 0 updated, 0 unchanged, 0 failed, 1,502 metric points")
+    shown = seen.decode("utf-8", "replace")
+    assert "pushing" in shown and "2/2" in shown and "runs" in shown
+    assert "━" in shown  # the bar itself
+    assert "[2/2 runs]" not in shown  # not the plain lines
