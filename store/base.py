@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .index import CacheFile
+    from .mlflow_remote_artifacts import RemoteArtifacts
 
 __all__ = [
     "BASE_COLUMNS", "EXTRA_COLUMNS", "METRIC_STATS", "RunDetail", "RunRecord", "RunStore", "damaged_record",
@@ -316,6 +317,11 @@ class RunStore(abc.ABC):
         A kind whose history reads cost a round trip each (a tracking server) fetches them in bulk;
         for the others reading run by run is as fast, so the default does nothing.
         """
+        return None
+
+    def remote_artifacts(self, run_id: str) -> RemoteArtifacts | None:
+        """The run's artifacts where they are not all on disk (a tracking server's: big files are fetched
+        only when opened); None for the kinds whose artifacts are local files."""
         return None
 
     # -- the listing cache ---------------------------------------------------------------

@@ -34,6 +34,8 @@ from .mlflow_http import ServerClient, ServerError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .mlflow_remote_artifacts import RemoteArtifacts
+
 PAGE = 2_500
 """Runs per `runs/search` page: the server allows 50,000, but its cost is per run, and a page must come
 back well within the timeout."""
@@ -333,6 +335,12 @@ class MlflowServerStore(common.MlflowRunStore):
         if skipped:
             detail.facts["artifacts_not_downloaded"] = skipped
         return detail
+
+    def remote_artifacts(self, run_id: str) -> RemoteArtifacts:
+        """The run's artifacts on the server, with `run`'s cache folder for them (big ones are fetched on demand)."""
+        from .mlflow_remote_artifacts import RemoteArtifacts
+
+        return RemoteArtifacts(self.client, run_id, self._cache.folder / "artifacts" / run_id)
 
     # -- histories -----------------------------------------------------------------------
 

@@ -30,6 +30,8 @@ from tests.mlflow_server import Server, start_server  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OLD_MS = int((time.time() - 2 * 86400) * 1000)
+BIG = os.urandom(3 << 20)
+"""A 3 MB artifact: big once the tests lower the caps to 1 MB (instead of writing 64 MB)."""
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +49,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
             *(Metric("acc", 0.1 * i + step / 100, OLD_MS + step, step) for step in range(0, 30, 3))])
         client.set_terminated(rid, "FINISHED", end_time=OLD_MS + 60_000 + i)
         ids[f"old-{i}"] = rid
+    files = srv.folder / "files"
+    files.mkdir()
+    (files / "small.txt").write_text("small and cached\n")
+    (files / "big.bin").write_bytes(BIG)
+    client.log_artifact(ids["old-0"], str(files / "small.txt"))
+    client.log_artifact(ids["old-0"], str(files / "big.bin"))
     recent = client.create_run(exp, run_name="recent", tags={"stage": "now"})  # the newest start the poll knows
     client.set_terminated(recent.info.run_id, "FINISHED")
     srv.ids = ids  # type: ignore[attr-defined]
@@ -270,3 +278,138 @@ def test_push_progress_bar_on_a_terminal(server: Server, tmp_path: Path) -> None
     assert "pushing" in shown and "2/2" in shown and "runs" in shown
     assert "━" in shown  # the bar itself
     assert "[2/2 runs]" not in shown  # not the plain lines
+
+
+# -- artifacts on demand -------------------------------------------------------------------------------
+
+
+async def _wait(app: Any, pilot: Any, ready: Any) -> None:
+    """Until `ready()` holds with no worker busy (bounded polling, no sleeps)."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
+    for _ in range(500):
+        try:
+            await app.workers.wait_for_complete()
+        except (WorkerCancelled, WorkerFailed):
+            pass
+        await pilot.pause()
+        if ready() and all(w.is_finished for w in app.workers):
+            return
+    raise AssertionError("the screen did not settle")
+
+
+def _remote_node(screen: Any, name: str) -> Any:
+    tree = screen.artifact_tree
+    todo = list(tree.root.children)
+    while todo:
+        node = todo.pop()
+        if node.data is not None and node.data.entry is not None and node.data.entry.name == name:
+            return node
+        todo.extend(node.children)
+    return None
+
+
+@pytest.fixture
+def small_caps(monkeypatch: pytest.MonkeyPatch) -> None:
+    from store import mlflow_remote_artifacts
+
+    monkeypatch.setattr(mlflow_remote_artifacts, "FILE_CAP", 1 << 20)  # big.bin is not fetched with the run
+
+
+async def test_big_artifact_shows_its_size_asks_then_streams_into_the_cache(server: Server, small_caps: None) -> None:
+    from tests.app_helpers import screen_text
+    from tests.screen_harness import ScreenHarness
+    from tui.screens.artifact_download import DownloadScreen
+    from tui.screens.artifacts import ArtifactsScreen
+    from tui.screens.prompt import ConfirmScreen
+
+    store = _store(server.url)
+    detail = store.run(server.ids["old-0"])  # type: ignore[attr-defined]
+    assert detail.artifacts_dir is not None
+    assert (detail.artifacts_dir / "small.txt").read_text() == "small and cached\n"
+    assert not (detail.artifacts_dir / "big.bin").exists()
+    app = ScreenHarness(lambda: ArtifactsScreen(detail, ask_above=1 << 20))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _wait(app, pilot, lambda: isinstance(app.screen, ArtifactsScreen)
+                    and _remote_node(app.screen, "big.bin") is not None)
+        screen = app.screen
+        assert "on server" in screen_text(app)
+        node = _remote_node(screen, "big.bin")
+        assert node.data.entry.remote and node.data.entry.size == len(BIG)
+        screen.artifact_tree.move_cursor(node)
+        await pilot.press("enter")
+        await _wait(app, pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "big.bin is 3.0 MB on the server" in screen_text(app)
+        await pilot.press("escape")
+        await _wait(app, pilot, lambda: app.screen is screen)
+        assert not (detail.artifacts_dir / "big.bin").exists()
+        await pilot.press("enter")
+        await _wait(app, pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await _wait(app, pilot, lambda: app.screen is screen and screen.preview.node is not None)
+        assert (detail.artifacts_dir / "big.bin").read_bytes() == BIG
+        shown = screen.preview.node
+        assert shown.entry.path == detail.artifacts_dir / "big.bin" and not shown.entry.remote
+        await _wait(app, pilot, lambda: _remote_node(screen, "big.bin") is not None
+                    and not _remote_node(screen, "big.bin").data.entry.remote)
+        assert "on server" not in screen_text(app)
+        assert not any(isinstance(s, DownloadScreen) for s in app.screen_stack)
+    partial = detail.artifacts_dir.with_name(detail.artifacts_dir.name + ".partial")
+    assert not partial.exists() or not any(p.is_file() for p in partial.rglob("*"))
+
+
+async def test_artifact_under_the_threshold_is_fetched_without_asking(server: Server, small_caps: None) -> None:
+    from tests.screen_harness import ScreenHarness
+    from tui.screens.artifacts import ArtifactsScreen
+
+    store = _store(server.url)
+    detail = store.run(server.ids["old-0"])  # type: ignore[attr-defined]
+    assert detail.artifacts_dir is not None
+    app = ScreenHarness(lambda: ArtifactsScreen(detail, ask_above=8 << 20))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await _wait(app, pilot, lambda: isinstance(app.screen, ArtifactsScreen)
+                    and _remote_node(app.screen, "big.bin") is not None)
+        screen = app.screen
+        screen.artifact_tree.move_cursor(_remote_node(screen, "big.bin"))
+        await pilot.press("enter")
+        await _wait(app, pilot, lambda: app.screen is screen and screen.preview.node is not None)
+        assert (detail.artifacts_dir / "big.bin").read_bytes() == BIG
+
+
+def test_download_cancelled_short_or_killed_never_leaves_a_whole_looking_file(server: Server,
+                                                                             small_caps: None) -> None:
+    import signal
+
+    from store.mlflow_http import ServerError
+    from store.mlflow_remote_artifacts import RemoteFile
+
+    store = _store(server.url)
+    rid = server.ids["old-0"]  # type: ignore[attr-defined]
+    store.refresh()
+    remote = store.remote_artifacts(rid)
+    assert remote is not None
+    assert [(f.path, f.size) for f in remote.not_cached()] == [("big.bin", len(BIG)), ("small.txt", 17)]
+    dest = remote.local_path("big.bin")
+    seen: list[int] = []
+    assert remote.download(RemoteFile("big.bin", len(BIG)), seen.append, lambda: bool(seen)) is None
+    assert seen == [1 << 20] and not dest.exists()
+    with pytest.raises(ServerError, match="stopped at 3,145,728 of 3,145,729 bytes"):
+        remote.download(RemoteFile("big.bin", len(BIG) + 1))
+    assert not dest.exists()
+    child = f"""
+import os, signal, sys
+sys.path.insert(0, {str(REPO)!r})
+from store import open_store
+from store.mlflow_remote_artifacts import RemoteFile
+store = open_store({server.url!r})
+store.refresh()
+remote = store.remote_artifacts({rid!r})
+remote.download(RemoteFile("big.bin", {len(BIG)}), lambda done: os.kill(os.getpid(), signal.SIGKILL))
+"""
+    killed = subprocess.run([sys.executable, "-c", child], cwd=REPO, capture_output=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not dest.exists()  # what the killed download wrote is outside the run's folder
+    assert "big.bin" in {f.path for f in remote.not_cached()}
+    assert remote.download(RemoteFile("big.bin", len(BIG))) == dest
+    assert dest.read_bytes() == BIG
+    assert "big.bin" not in {f.path for f in remote.not_cached()}
