@@ -191,25 +191,11 @@ async def test_charts_of_several_server_runs_read_histories_in_bulk(server: Serv
 # -- push: progress and summary ---------------------------------------------------------------------
 
 
-def _local_store(root: Path, bad_metric: bool = False) -> list[str]:
-    import store
+def _local_store(root: Path) -> list[str]:
+    """Two finished runs: pushed-1 (1,501 points, one 14-byte artifact) and pushed-2 (one point)."""
+    from tests.test_mlflow_server import _local_store as two_runs
 
-    (root.parent / "a.txt").write_text("artifact body\n")
-    ids = []
-    with store.start_run(experiment="local-exp", name="pushed-1", root=root) as run:
-        run.log_params({"degree": 2})
-        for step in range(1500):  # more than one log-batch of metrics
-            run.log_metric("mse", 4.0 / (step + 1), step=step)
-        run.log_metric("acc", 0.75, step=3)
-        run.log_artifact(root.parent / "a.txt")
-        ids.append(run.id)
-    with store.start_run(experiment="local-exp", name="pushed-2", root=root) as run:
-        run.log_params({"degree": 3})
-        run.log_metric("mse", 9.0)
-        if bad_metric:
-            run.log_metric("what?", 1.0)  # MLflow refuses `?` in a metric name
-        ids.append(run.id)
-    return ids
+    return two_runs(root)[1]
 
 
 def test_push_plain_progress_and_summary(server: Server, tmp_path: Path) -> None:
@@ -230,14 +216,18 @@ def test_push_plain_progress_and_summary(server: Server, tmp_path: Path) -> None
 
 
 def test_push_failed_run_is_a_line_and_in_the_summary(server: Server, tmp_path: Path) -> None:
+    import store
+
     root = tmp_path / "local"
-    ids = _local_store(root, bad_metric=True)
+    _local_store(root)
+    with store.start_run(experiment="local-exp", name="refused", root=root) as run:
+        run.log_metric("what?", 1.0)  # MLflow refuses `?` in a metric name
     out = _cli("push", str(root), server.url, "--experiment", "push-failing")
     assert out.returncode == 1
     summary = out.stdout.strip().splitlines()
-    assert summary[0].startswith("pushed: 1 new, 0 updated, 0 unchanged, 1 failed, 1,501 metric points")
-    assert summary[1].startswith(f"failed {ids[1]}: ")
-    assert any(line.startswith("[2/2 runs] pushed-2: failed") for line in out.stderr.splitlines())
+    assert summary[0].startswith("pushed: 2 new, 0 updated, 0 unchanged, 1 failed, 1,502 metric points")
+    assert summary[1].startswith(f"failed {run.id}: ") and len(summary) == 2
+    assert any(line.startswith("[3/3 runs] refused: failed") for line in out.stderr.splitlines())
 
 
 def test_push_progress_bar_on_a_terminal(server: Server, tmp_path: Path) -> None:
