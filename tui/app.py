@@ -231,8 +231,10 @@ class TrackApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand(RESYNC_BINDING.description, f"{RESYNC_BINDING.tooltip} (key: {RESYNC_BINDING.key})",
-                            self.action_resync)
+        keys = [self.get_key_display(b) for bindings in self._bindings.key_to_bindings.values() for b in bindings
+                if b.id == RESYNC_BINDING.id]
+        yield SystemCommand(RESYNC_BINDING.description, f"Key: {', '.join(keys) or RESYNC_BINDING.key} · "
+                            f"{RESYNC_BINDING.tooltip}", self.action_resync)
         extra = getattr(screen, "palette_commands", None)
         if callable(extra):  # commands a screen has besides its keys (the runs screen's saved views)
             for title, help_text, callback in extra():

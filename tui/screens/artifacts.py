@@ -190,7 +190,7 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
             if path is None:
                 return
             self.not_cached.pop(node.rel, None)
-            self.artifact_tree.set_remote(self.not_cached)
+            self.artifact_tree.fetched(node.rel)
             self.preview.show(ArtifactNode(entry_for(path), node.root, node.rel, node.name_width))
 
         def answered(yes: bool | None) -> None:

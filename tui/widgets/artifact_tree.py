@@ -116,10 +116,12 @@ class ArtifactTree(ForwardsWorkerFailures, Tree[ArtifactNode]):
             if node.data is not None and node.data.root == first:
                 self._list(node, node.data)
 
-    def relist(self, rel: PurePosixPath, root: str) -> None:
-        """List the folder `rel` of `root` again (a file in it was just fetched)."""
+    def fetched(self, path: PurePosixPath) -> None:
+        """A file of the first root is now in its local folder: list its folder again (the others stay open)."""
+        self._remote.get(path.parent, {}).pop(path.name, None)
+        first = self._roots[0][0] if self._roots else None
         for node in self._listed_nodes():
-            if node.data is not None and node.data.root == root and node.data.rel == rel:
+            if node.data is not None and node.data.root == first and node.data.rel == path.parent:
                 self._list(node, node.data)
 
     def _listed_nodes(self) -> list[TreeNode[ArtifactNode]]:
