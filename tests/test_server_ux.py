@@ -152,6 +152,20 @@ def test_ls_resync_flag(server: Server, tmp_path: Path) -> None:
     assert len(local.stderr.strip().splitlines()) == 1
 
 
+def test_app_resync_flag_opens_from_the_cache_and_says_it_fetches_everything(server: Server) -> None:
+    from tui.cli import _ask_resync, _server_start
+
+    first = _store(server.url)
+    first.refresh()
+    first.save_index()
+    again = _store(server.url)
+    _ask_resync(again)  # what `tracktui URL --resync` does before the app starts
+    notice = _server_start(again, resync=True)
+    assert notice.startswith("showing the cached listing of")
+    assert notice.endswith("fetching every run again (--resync)…")
+    assert again.refresh() and again.served_from_cache  # the cache first; the next poll reads every run
+
+
 # -- charts of many runs -----------------------------------------------------------------------------
 
 
