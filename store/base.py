@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .index import CacheFile
+    from .mlflow_remote_artifacts import RemoteArtifacts
 
 __all__ = [
     "BASE_COLUMNS", "EXTRA_COLUMNS", "METRIC_STATS", "RunDetail", "RunRecord", "RunStore", "damaged_record",
@@ -300,6 +301,28 @@ class RunStore(abc.ABC):
                 changed.add(rec["run_id"])
         self._statuses = statuses
         return changed
+
+    def resync(self) -> bool:
+        """Have the next `refresh` read every run again, not only what changed; False when this kind has
+        nothing more to read that way (its `refresh` already sees every change, edits of old runs included).
+
+        A kind that lists from a cache kept current by an incremental poll (a tracking server) misses
+        edits of params or tags on old runs; this is how a user asks for them.
+        """
+        return False
+
+    def prefetch_histories(self, run_ids: Sequence[str], keys: Iterable[str]) -> None:
+        """Read the histories of `keys` for many runs at once, ahead of the `history` calls that follow.
+
+        A kind whose history reads cost a round trip each (a tracking server) fetches them in bulk;
+        for the others reading run by run is as fast, so the default does nothing.
+        """
+        return None
+
+    def remote_artifacts(self, run_id: str) -> RemoteArtifacts | None:
+        """The run's artifacts where they are not all on disk (a tracking server's: big files are fetched
+        only when opened); None for the kinds whose artifacts are local files."""
+        return None
 
     # -- the listing cache ---------------------------------------------------------------
 

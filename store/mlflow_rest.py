@@ -50,6 +50,8 @@ __all__ = ["MlflowServerStore", "ServerCache", "cache_root", "record_from_json",
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .mlflow_remote_artifacts import RemoteArtifacts
+
 PAGE = 10_000
 """Runs per `runs/search` page, as `mlflow.search_runs` asks (the server allows 50,000): the server's cost
 is per run whatever the page size, so fewer pages only save round trips, and a page must come back
@@ -158,11 +160,12 @@ class MlflowServerStore(common.MlflowRunStore):
             return None
         return (time.time() if now is None else now) - self._cache.polled_at
 
-    def resync(self) -> None:
+    def resync(self) -> bool:
         """Fetch every run again on the next refresh (params or tags edited on old runs show only this way)."""
         self._resync = True
         self._asked_at = 0.0
         self._backoff_until = 0.0
+        return True
 
     def check(self) -> None:
         """One cheap request that fails with the reason (down, refused, not MLflow) when the server cannot be read."""
@@ -346,6 +349,12 @@ class MlflowServerStore(common.MlflowRunStore):
         if skipped:
             detail.facts["artifacts_not_downloaded"] = skipped
         return detail
+
+    def remote_artifacts(self, run_id: str) -> RemoteArtifacts:
+        """The run's artifacts on the server, with `run`'s cache folder for them (big ones are fetched on demand)."""
+        from .mlflow_remote_artifacts import RemoteArtifacts
+
+        return RemoteArtifacts(self.client, run_id, self._cache.folder / "artifacts" / run_id)
 
     # -- histories -----------------------------------------------------------------------
 

@@ -40,15 +40,26 @@ class PushSummary:
     unchanged: int = 0
     points: int = 0
     artifacts: int = 0
+    artifact_bytes: int = 0
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
 
-    def text(self) -> str:
-        parts = [f"{self.new} new", f"{self.updated} updated", f"{self.unchanged} unchanged",
-                 f"{self.points:,} metric points", f"{self.artifacts} artifact files"]
-        lines = ["pushed: " + ", ".join(parts)]
-        lines += [f"skipped {s}" for s in self.skipped] + [f"failed {f}" for f in self.failed]
-        return "\n".join(lines)
+
+@dataclass(frozen=True)
+class PushProgress:
+    """Where a push is, after each batch of points, each artifact file and each run (for a progress bar)."""
+
+    runs_done: int
+    runs_total: int
+    run_name: str
+    """The run being pushed (the last one, once all are done)."""
+    points: int
+    """Metric points of this run sent so far, of `run_points` to send."""
+    run_points: int
+    summary: PushSummary
+    """The totals so far (points, artifact files and bytes, new/updated/unchanged/failed)."""
+    outcome: str | None = None
+    """Set once a run is done: new, updated, unchanged, skipped or failed."""
 
 
 def map_path(store: RunStore, detail: RunDetail, url: str) -> Path:
@@ -81,36 +92,50 @@ def _write_map(path: Path, url: str, entry: dict[str, Any]) -> None:
 
 
 class Pusher:
-    """Pushes runs of one store to one server; `progress(run_name, done, total)` is called after each batch."""
+    """Pushes runs of one store to one server; `progress` is called after each batch, artifact file and run."""
 
     def __init__(self, store: RunStore, url: str, experiment: str | None = None,
-                 progress: Callable[[str, int, int], None] | None = None) -> None:
+                 progress: Callable[[PushProgress], None] | None = None) -> None:
         self.store = store
         self.client = ServerClient(url)
         self.url = self.client.url
         self.experiment = experiment
-        self.progress = progress or (lambda name, done, total: None)
+        self.progress = progress or (lambda event: None)
         self._experiments: dict[str, str] = {}
         self.summary = PushSummary()
+        self._done = 0
+        self._total = 0
+        self._name = ""
 
     def push(self, run_ids: list[str]) -> PushSummary:
+        self._done, self._total = 0, len(run_ids)
         for run_id in run_ids:
+            self._name = run_id
+            outcome = "failed"
             try:
-                self.push_run(run_id)
+                outcome = self.push_run(run_id)
             except ServerError as exc:
                 if exc.status is None or exc.status in (401, 403):
                     raise  # the server is down or refuses us: every other run would fail the same way
                 self.summary.failed.append(f"{run_id}: {exc}")
             except (StoreError, OSError) as exc:
                 self.summary.failed.append(f"{run_id}: {exc}")
+            self._done += 1
+            self.progress(PushProgress(self._done, self._total, self._name, 0, 0, self.summary, outcome))
         return self.summary
 
-    def push_run(self, run_id: str) -> None:
+    def _report(self, points: int = 0, run_points: int = 0) -> None:
+        self.progress(PushProgress(self._done, self._total, self._name, points, run_points, self.summary))
+
+    def push_run(self, run_id: str) -> str:
+        """Push one run; what it was: new, updated, unchanged or skipped (a status the server has no name for)."""
         detail = self.store.run(run_id)
+        self._name = detail.name or run_id
+        self._report()
         status = _STATUS.get(detail.status)
         if status is None:
             self.summary.skipped.append(f"{detail.name} ({detail.status})")
-            return
+            return "skipped"
         path = map_path(self.store, detail, self.url)
         entry = _read_map(path, self.url)
         remote = self._remote_run(entry.get("run_id"))
@@ -133,10 +158,12 @@ class Pusher:
         _write_map(path, self.url, entry)
         if new:
             self.summary.new += 1
-        elif sent:
+            return "new"
+        if sent:
             self.summary.updated += 1
-        else:
-            self.summary.unchanged += 1
+            return "updated"
+        self.summary.unchanged += 1
+        return "unchanged"
 
     # -- the run on the server -----------------------------------------------------------
 
@@ -207,7 +234,7 @@ class Pusher:
                 done[key] = done.get(key, 0) + 1
             _write_map(path, self.url, entry)
             self.summary.points += len(batch)
-            self.progress(detail.name, min(i + MAX_METRICS, total), total)
+            self._report(min(i + MAX_METRICS, total), total)
             sent += 1
         return sent
 
@@ -253,6 +280,8 @@ class Pusher:
             sent_files[rel] = size
             _write_map(path, self.url, entry)
             self.summary.artifacts += 1
+            self.summary.artifact_bytes += size
+            self._report()
             sent += 1
         return sent
 

@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from store import NotAStoreError, RunStore, open_store
 
-from .keymap import VIM_BINDINGS, load_keymap
+from .keymap import RESYNC_BINDING, VIM_BINDINGS, load_keymap
 from .messages import ReloadRequested, StoreLoaded, StoreMissing, StoreProgress, ViewSettingsChanged, WorkerFailed
 from .screens.runs import RunsScreen
 from .session import Session
@@ -26,6 +26,7 @@ from .shaping.runs_view import RunsView, ViewSettings
 from .shaping.sanitize import cut, printable_line
 
 POLL_SECONDS = 2.0
+RESYNC_NOT_NEEDED = "This store is re-read as it changes: nothing more to fetch. Refreshed now."
 
 
 class TrackApp(App[None]):
@@ -37,6 +38,7 @@ class TrackApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit tracktui"),
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Every key of this screen"),
+        RESYNC_BINDING,
         *VIM_BINDINGS,
     ]
 
@@ -115,17 +117,18 @@ class TrackApp(App[None]):
         finally:
             self._polling = False
 
-    def _poll(self, force: bool) -> None:
+    def _poll(self, force: bool) -> set[str]:
+        """One refresh; the ids of the runs it found added, changed or removed."""
         if self._store is None:
             if not self.store_path.exists():
                 self.runs_screen.post_message(StoreMissing(str(self.store_path)))
-                return
+                return set()
             try:
                 self._store = open_store(self.store_path, include_deleted=self.include_deleted,
                                          progress=lambda text: self.runs_screen.post_message(StoreProgress(text)))
             except NotAStoreError as exc:
                 self.runs_screen.post_message(StoreMissing(str(self.store_path), str(exc)))
-                return
+                return set()
             force = True
         settings = self._view_settings  # one snapshot for the whole poll, whatever the UI thread does meanwhile
         changed = self._store.refresh()
@@ -138,6 +141,34 @@ class TrackApp(App[None]):
             view = RunsView.from_settings(settings, frame, self.session.now())
             self.runs_screen.post_message(
                 StoreLoaded(self._store, frame, self._store.experiments(), changed, view, settings))
+        return changed
+
+    def action_resync(self) -> None:
+        """Read every run again (a tracking server's incremental poll misses edits of old runs)."""
+        if self._store is None:
+            self.notify("The store is not open yet.", severity="warning")
+            return
+        self.resync()
+
+    @work(thread=True, exclusive=True, group="store-resync", exit_on_error=False, description="Re-syncing the store")
+    def resync(self) -> None:
+        """The store's full re-sync, then one refresh that shows its result; the poll timer waits meanwhile."""
+        store = self.store
+        if not store.resync():
+            self.call_from_thread(self.notify, RESYNC_NOT_NEEDED, title="Re-sync", timeout=4, markup=False)
+            self.poll(force=True)
+            return
+        where = printable_line(cut(str(store), 80))
+        self.call_from_thread(self.notify, f"Fetching every run again from {where}…", title="Re-sync",
+                              timeout=4, markup=False)
+        self._polling = True
+        try:
+            changed = self._poll(force=True)
+        finally:
+            self._polling = False
+        runs = len(store.run_ids())
+        self.call_from_thread(self.notify, f"Re-synced {where}: {runs:,} runs, {len(changed):,} changed",
+                              title="Re-sync", timeout=6, markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The app's own workers fail the same way as everyone else's."""
@@ -200,6 +231,10 @@ class TrackApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        keys = [self.get_key_display(b) for bindings in self._bindings.key_to_bindings.values() for b in bindings
+                if b.id == RESYNC_BINDING.id]
+        yield SystemCommand(RESYNC_BINDING.description, f"Key: {', '.join(keys) or RESYNC_BINDING.key} · "
+                            f"{RESYNC_BINDING.tooltip}", self.action_resync)
         extra = getattr(screen, "palette_commands", None)
         if callable(extra):  # commands a screen has besides its keys (the runs screen's saved views)
             for title, help_text, callback in extra():

@@ -47,7 +47,8 @@ tracktui logs STORE RUN [--follow] [--tail N]  print what a run printed
 tracktui push STORE URL [--filter EXPR] [--experiment E]  upload runs to an MLflow tracking server
 
 STORE may be an MLflow tracking server URL (http://host:5000); with no STORE, no $TRACKTUI_STORE
-and no ./tracktui-store, $MLFLOW_TRACKING_URI is opened.
+and no ./tracktui-store, $MLFLOW_TRACKING_URI is opened. `tracktui URL --resync` and
+`tracktui ls URL --resync` read every run again (ctrl+r in the app), not only what changed.
 """
 
 
@@ -100,6 +101,7 @@ def open_app(argv: list[str]) -> int:
     parser.add_argument("store", nargs="*", help="stores: tracktui, MLflow (mlruns/, mlflow.db), DVCLive, "
                         "Lightning CSV, trainer_state.json, trackio; or a folder holding some")
     parser.add_argument("--deleted", action="store_true", help="show deleted MLflow runs and experiments")
+    parser.add_argument("--resync", action="store_true", help=RESYNC_HELP)
     args = parser.parse_args(argv)
     if len(args.store) > 1:
         many = open_store(args.store, include_deleted=args.deleted)  # sources open in the app's worker
@@ -115,11 +117,24 @@ def open_app(argv: list[str]) -> int:
         pass
     else:
         reader = _open(path, args.deleted)  # a path that is not a store fails here, before the UI starts
-    return _run_app(path, reader, args.deleted)
+    if args.resync and reader is not None:
+        _ask_resync(reader)
+    return _run_app(path, reader, args.deleted, args.resync)
 
 
-def _run_app(path: str, reader: RunStore | None, include_deleted: bool) -> int:
-    notice = _server_start(reader)
+RESYNC_HELP = ("read every run of a tracking server again instead of only what changed since the cached "
+               "listing (shows edits of params or tags on old runs; ctrl+r in the app)")
+
+
+def _ask_resync(reader: RunStore) -> None:
+    """`--resync`: the next refresh reads every run; a store with nothing more to read says so in one line."""
+    if not reader.resync():
+        print(f"tracktui: --resync: {printable(str(reader.root))} is re-read as it changes; nothing more to fetch",
+              file=sys.stderr)
+
+
+def _run_app(path: str, reader: RunStore | None, include_deleted: bool, resync: bool = False) -> int:
+    notice = _server_start(reader, resync)
     from .app import make_app
 
     app = make_app(str(path), store=reader, include_deleted=include_deleted)
@@ -159,7 +174,7 @@ def _store_path(arg: str | None) -> str:
     return arg if arg is not None and "://" in arg else str(resolve_root(arg))
 
 
-def _server_start(reader: RunStore | None) -> str:
+def _server_start(reader: RunStore | None, resync: bool = False) -> str:
     """A tracking server opens from its cache at once (and says how old it is); without a cache, one cheap
     request first, so a wrong URL or password is one line on the terminal instead of an empty app."""
     from store.mlflow_rest import MlflowServerStore
@@ -171,7 +186,8 @@ def _server_start(reader: RunStore | None) -> str:
     if age is None:
         reader.check()
         return ""
-    return f"showing the cached listing of {_age_text(age)} ago; fetching what changed…"
+    what = "every run again (--resync)" if resync else "what changed"
+    return f"showing the cached listing of {_age_text(age)} ago; fetching {what}…"
 
 
 def notice_on_start(text: str) -> Callable[[Pilot[object]], Coroutine[Any, Any, None]]:
@@ -276,8 +292,11 @@ def ls(argv: list[str]) -> int:
     parser.add_argument("--group", metavar="KEY[,KEY]",
                         help="one row per group: count and metrics.<key>.mean/std/min/max; "
                              "--sort then sorts groups (a metric by its mean), --columns picks metrics")
+    parser.add_argument("--resync", action="store_true", help=RESYNC_HELP)
     args = parser.parse_args(_glue_sort(argv))
     reader = _open_many(args.store, args.deleted)
+    if args.resync:
+        _ask_resync(reader)
     frame = reader.runs_frame()
     from .tables import TABLE_MAX_COLUMNS, cap_columns, runs_rich_table, shown_columns, write_csv, write_tsv
 

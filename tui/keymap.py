@@ -64,3 +64,8 @@ VIM_BINDINGS = [
     Binding("G", "app.vim('last')", "Bottom", show=False, id="vim.bottom", tooltip="Go to the last line"),
 ]
 """j/k/g/G in every list, tree and table: each calls the focused widget's own motion (see `TrackApp.action_vim`)."""
+
+RESYNC_BINDING = Binding("ctrl+r", "app.resync", "Re-sync", show=False, id="app.resync",
+                         tooltip="Read every run again: a tracking server's poll only fetches what changed, "
+                                 "so edits of params or tags on old runs show after this")
+"""On every screen; `tracktui URL --resync` does the same as the app starts."""

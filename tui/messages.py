@@ -28,6 +28,8 @@ from .shaping.scatter import ScatterData
 if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports none of them
     from textual.widgets.tree import TreeNode
 
+    from store.mlflow_remote_artifacts import RemoteFile
+
     from .artifacts.files import ArtifactEntry
     from .artifacts.line_search import LineMatches
     from .artifacts.preview_plan import Plan
@@ -226,6 +228,30 @@ class RowsCounted(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RowsCounted) and not message.finished
+
+
+@dataclass
+class RemoteListed(Message):
+    """The artifact files a tracking server lists for a run that the local cache has no whole copy of."""
+
+    files: list[RemoteFile]
+
+
+@dataclass
+class DownloadProgress(Message):
+    """Bytes of an artifact fetched so far; a newer count replaces an older one still queued."""
+
+    done: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DownloadProgress)
+
+
+@dataclass
+class DownloadDone(Message):
+    """An artifact is whole in the cache at `path` (None: the download was cancelled)."""
+
+    path: Path | None
 
 
 @dataclass

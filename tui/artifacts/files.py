@@ -47,6 +47,8 @@ class ArtifactEntry:
     link_target: str | None = None
     problem: str | None = None
     """Why this entry cannot be opened (broken symlink, FIFO, ...), or None."""
+    remote: bool = False
+    """Listed on a tracking server but not in the local cache yet: `path` is where it will be once fetched."""
 
 
 MAX_LINK_HOPS = 40
@@ -122,6 +124,15 @@ def list_folder(path: Path) -> list[ArtifactEntry]:
         raise UnreadableArtifact(f"cannot list {path}: {exc.strerror or exc}") from exc
     entries = [entry_for(path / n, n) for n in names]
     return sorted(entries, key=lambda e: (not e.is_dir, e.name.lower(), e.name))
+
+
+def with_remote(entries: list[ArtifactEntry], folder: Path, remote: dict[str, int]) -> list[ArtifactEntry]:
+    """A folder's local `entries` and, for names it lacks, the files a server lists there (`remote`: name ->
+    size), in `list_folder`'s order. A local file of the same name is a cached copy, so it wins."""
+    have = {e.name for e in entries}
+    extra = [ArtifactEntry(folder / name, name, False, size, None, remote=True)
+             for name, size in remote.items() if name not in have]
+    return sorted([*entries, *extra], key=lambda e: (not e.is_dir, e.name.lower(), e.name))
 
 
 def open_regular(path: Path) -> BinaryIO:

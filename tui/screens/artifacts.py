@@ -2,6 +2,8 @@
 
 Opened by the app with `push_screen(ArtifactsScreen(detail, other))`; `other` is the second
 marked run when two are marked, and turns on `d` (compare the selected file across runs).
+A tracking server's run also lists the files not in the local cache (`on server`): opening one
+fetches it (asking first, with its size, above `ask_above` bytes) and previews the local copy.
 `o`/`e` hand the selected file to `$PAGER`/`$EDITOR` with the app suspended; where the
 app cannot suspend (headless, Textual web) the command still runs, detached from the
 terminal, in a worker. The editor gets a read-only temporary copy, never the stored file:
@@ -16,7 +18,7 @@ import shutil
 import stat
 import subprocess
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
 from rich.text import Text
@@ -29,15 +31,21 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, Tree
 
 from store.base import RunDetail
+from store.mlflow_remote_artifacts import RemoteArtifacts, RemoteFile
 
-from ..artifacts.files import open_regular
-from ..messages import ArtifactCopied, ExternalCommandDone, ForwardsWorkerFailures, post_result
+from ..artifacts.files import entry_for, open_regular
+from ..artifacts.kinds import human_size
+from ..messages import ArtifactCopied, ExternalCommandDone, ForwardsWorkerFailures, RemoteListed, post_result
 from ..shaping.sanitize import printable_line
 from ..widgets.artifact_preview import ArtifactPreview
 from ..widgets.artifact_tree import ArtifactNode, ArtifactTree
+from .artifact_download import DownloadScreen
+from .prompt import ConfirmScreen
 
 WIDE_AT = 110
 """From this terminal width the tree gets a fixed, wider column with modification times."""
+ASK_ABOVE = 64 << 20
+"""A file on a server bigger than this is fetched only after the user saw its size and said yes."""
 
 
 def _run_label(detail: RunDetail) -> str:
@@ -63,11 +71,17 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
         Binding("escape", "back", "Back", id="artifacts.back", tooltip="Return to where you opened the artifacts"),
     ]
 
-    def __init__(self, detail: RunDetail, other: RunDetail | None = None, *, name: str | None = None,
-                 id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, detail: RunDetail, other: RunDetail | None = None, *, ask_above: int = ASK_ABOVE,
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.detail = detail
         self.other = other
+        self.ask_above = ask_above
+        self.remote: RemoteArtifacts | None = None
+        if detail.store is not None and detail.artifacts_dir is not None:
+            self.remote = detail.store.remote_artifacts(detail.run_id)
+        self.not_cached: dict[PurePosixPath, int] = {}
+        """Files the server lists that the cache has no whole copy of, by path under `artifacts`."""
         self._copies: str | None = None
         """The temporary folder holding read-only copies handed to $EDITOR, removed with the screen."""
 
@@ -87,6 +101,18 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(ArtifactTree).focus()
+        if self.remote is not None:
+            self._list_remote(self.remote)
+
+    @work(thread=True, exclusive=True, group="artifacts-remote", exit_on_error=False,
+          description="Listing the run's artifacts on the server")
+    def _list_remote(self, remote: RemoteArtifacts) -> None:
+        post_result(self, RemoteListed(remote.not_cached()))
+
+    @on(RemoteListed)
+    def _remote_listed(self, message: RemoteListed) -> None:
+        self.not_cached = {PurePosixPath(f.path): f.size for f in message.files}
+        self.artifact_tree.set_remote(self.not_cached)
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width >= WIDE_AT, "-wide")
@@ -105,7 +131,9 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
         if event.control is not self.artifact_tree:
             return
         data = event.node.data
-        if data is not None and data.entry is not None:
+        if data is not None and data.entry is not None and data.entry.remote:
+            self.fetch(data)
+        elif data is not None and data.entry is not None:
             self.preview.show(data, expanded=event.node.is_expanded)
 
     def on_tree_node_expanded(self, event: Tree.NodeExpanded[ArtifactNode]) -> None:
@@ -151,6 +179,31 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
         other_path = None if root is None else root / node.rel
         self.preview.show_comparison(node, other_path, _run_label(self.detail), _run_label(self.other))
 
+    # -- files on a server -------------------------------------------------------------------
+
+    def fetch(self, node: ArtifactNode) -> None:
+        """Fetch a file the server lists into the cache, then preview it; above `ask_above`, ask first."""
+        assert node.entry is not None and self.remote is not None
+        file = RemoteFile(node.rel.as_posix(), node.entry.size or 0)
+
+        def fetched(path: Path | None) -> None:
+            if path is None:
+                return
+            self.not_cached.pop(node.rel, None)
+            self.artifact_tree.fetched(node.rel)
+            self.preview.show(ArtifactNode(entry_for(path), node.root, node.rel, node.name_width))
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.remote is not None:
+                self.app.push_screen(DownloadScreen(self.remote, file), fetched)
+
+        if file.size <= self.ask_above:
+            answered(True)
+            return
+        question = (f"{printable_line(node.display_path)} is {human_size(file.size)} on the server, not in the "
+                    f"local cache. Download it?")
+        self.app.push_screen(ConfirmScreen(question), answered)
+
     # -- pager and editor ---------------------------------------------------------------------
 
     def action_open_pager(self) -> None:
@@ -158,12 +211,18 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
         if node is None or not node.is_file or node.entry is None:
             self.notify("Select a file first.", severity="warning")
             return
+        if node.entry.remote:
+            self.notify("This file is on the server only: enter fetches it first.", severity="warning")
+            return
         self._open_with("PAGER", "less", node.entry.path)
 
     def action_open_editor(self) -> None:
         node = self._selected()
         if node is None or not node.is_file or node.entry is None:
             self.notify("Select a file first.", severity="warning")
+            return
+        if node.entry.remote:
+            self.notify("This file is on the server only: enter fetches it first.", severity="warning")
             return
         if self._copies is None:
             self._copies = tempfile.mkdtemp(prefix="tracktui-artifact-")

@@ -242,7 +242,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
     def load_runs(self, req: ChartRequest) -> None:
         """The runs' names, statuses and metric keys, and the chart of the first metric, in one go,
         so opening the screen costs one trip to a thread, not two."""
-        infos = {run_id: self._read_info(run_id) for run_id in self.run_ids}
+        infos = self.histories.read_infos(self.run_ids)
         keys = sorted({k for info in infos.values() for k in info.keys})
         req.metrics = ([m for m in req.metrics if m in keys]
                        or default_metrics(infos.values(), self._opening_count))

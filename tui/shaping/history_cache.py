@@ -6,7 +6,7 @@ the worker's `cancelled`, so a request replaced by a newer one stops reading ear
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .curves import METRIC_AXIS, ChartRequest, ChartsResult, RunInfo, Series, build_chart, series_from_history
@@ -15,12 +15,30 @@ if TYPE_CHECKING:
     from store import RunStore
 
 
+PREFETCH_MAX_KEYS = 50
+"""Opening charts reads the runs' histories ahead in bulk up to this many keys; past it, only the charted ones."""
+
+
 class HistoryCache:
     """Series by (run id, metric); runs in `req.reload` (the running ones) are read again."""
 
     def __init__(self, store: RunStore) -> None:
         self.store = store
         self.series: dict[tuple[str, str], Series] = {}
+        self.prefetched: set[tuple[str, str]] = set()
+        """(run, metric) histories `read_infos` had the store read ahead: not asked for in bulk again."""
+
+    def read_infos(self, run_ids: Sequence[str]) -> dict[str, RunInfo]:
+        """`read_info` of each run. After the first, the others' histories of the first's metrics are
+        read in one go (runs compared mostly share their keys): a tracking server's run detail reads
+        the histories of its metrics for min, max and count, one request each otherwise."""
+        infos: dict[str, RunInfo] = {}
+        for i, run_id in enumerate(run_ids):
+            infos[run_id] = self.read_info(run_id)
+            if i == 0 and len(run_ids) > 1 and 0 < len(infos[run_id].keys) <= PREFETCH_MAX_KEYS:
+                self.store.prefetch_histories(list(run_ids[1:]), infos[run_id].keys)
+                self.prefetched.update((r, k) for r in run_ids[1:] for k in infos[run_id].keys)
+        return infos
 
     def read_info(self, run_id: str) -> RunInfo:
         """A run's name, status, metric keys and points per metric (the chart opens on results)."""
@@ -33,14 +51,19 @@ class HistoryCache:
         """Read what is not cached yet (or to reload) and build every chart of `req`."""
         x_metric = req.axis[len(METRIC_AXIS):] if req.axis.startswith(METRIC_AXIS) else None
         wanted = [*req.metrics, x_metric] if x_metric is not None else req.metrics
-        for run_id in req.run_ids:
+        missing_by_run = {run_id: [m for m in wanted if (run_id, m) not in self.series or run_id in req.reload]
+                          for run_id in req.run_ids}
+        missing_by_run = {run_id: keys for run_id, keys in missing_by_run.items() if keys}
+        ahead = {run_id: keys for run_id, keys in missing_by_run.items()
+                 if run_id in req.reload or any((run_id, m) not in self.prefetched for m in keys)}
+        if len(ahead) > 1:  # one bulk read for every run, where the store can (a tracking server)
+            self.store.prefetch_histories(list(ahead), list(dict.fromkeys(m for keys in ahead.values() for m in keys)))
+        for run_id, missing in missing_by_run.items():
             if cancelled():  # a newer request replaced this one; its result is dropped anyway
                 break
-            missing = [m for m in wanted if (run_id, m) not in self.series or run_id in req.reload]
-            if missing:
-                loaded = series_from_history(self.store.history(run_id, missing))
-                for m in missing:
-                    self.series[(run_id, m)] = loaded.get(m) or Series.empty()
+            loaded = series_from_history(self.store.history(run_id, missing))
+            for m in missing:
+                self.series[(run_id, m)] = loaded.get(m) or Series.empty()
         names = {r: infos[r].name if r in infos else req.names.get(r, r) for r in req.run_ids}
         x_series = ({r: self.series.get((r, x_metric)) or Series.empty() for r in req.run_ids}
                     if x_metric is not None else None)

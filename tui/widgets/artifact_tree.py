@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ..artifacts.files import ArtifactEntry, UnreadableArtifact, list_folder
+from ..artifacts.files import ArtifactEntry, UnreadableArtifact, list_folder, with_remote
 from ..artifacts.kinds import human_size
 from ..messages import FolderListed, ForwardsWorkerFailures, post_result
 from ..shaping.formatting import format_timestamp
@@ -78,6 +78,8 @@ class ArtifactTree(ForwardsWorkerFailures, Tree[ArtifactNode]):
         self.guide_depth = 3
         self._roots = roots
         self._listed: set[int] = set()
+        self._remote: dict[PurePosixPath, dict[str, int]] = {}
+        """Under the first root: folder -> {file name: size} of the files a server lists that are not cached."""
 
     def on_mount(self) -> None:
         for index, (label, folder) in enumerate(self._roots):
@@ -103,6 +105,35 @@ class ArtifactTree(ForwardsWorkerFailures, Tree[ArtifactNode]):
         node.add_leaf(Text(), ArtifactNode(None, node.data.root, node.data.rel, message="listing…"))
         self._list(node, node.data)
 
+    def set_remote(self, files: dict[PurePosixPath, int]) -> None:
+        """Files on a server, by path under the first root, not in its local folder: shown with `on server`.
+        The folders listed so far are listed again with them."""
+        self._remote = {}
+        for path, size in files.items():
+            self._remote.setdefault(path.parent, {})[path.name] = size
+        first = self._roots[0][0] if self._roots else None
+        for node in self._listed_nodes():
+            if node.data is not None and node.data.root == first:
+                self._list(node, node.data)
+
+    def fetched(self, path: PurePosixPath) -> None:
+        """A file of the first root is now in its local folder: list its folder again (the others stay open)."""
+        self._remote.get(path.parent, {}).pop(path.name, None)
+        first = self._roots[0][0] if self._roots else None
+        for node in self._listed_nodes():
+            if node.data is not None and node.data.root == first and node.data.rel == path.parent:
+                self._list(node, node.data)
+
+    def _listed_nodes(self) -> list[TreeNode[ArtifactNode]]:
+        nodes: list[TreeNode[ArtifactNode]] = []
+        todo = list(self.root.children)
+        while todo:
+            node = todo.pop()
+            if node.id in self._listed:
+                nodes.append(node)
+                todo.extend(node.children)
+        return nodes
+
     @work(thread=True, exit_on_error=False, group="artifact-tree-list", description="Listing an artifact folder")
     def _list(self, node: TreeNode[ArtifactNode], data: ArtifactNode) -> None:
         assert data.entry is not None
@@ -119,6 +150,10 @@ class ArtifactTree(ForwardsWorkerFailures, Tree[ArtifactNode]):
 
     def _show_listing(self, node: TreeNode[ArtifactNode], data: ArtifactNode,
                       entries: list[ArtifactEntry], problem: str | None) -> None:
+        """Merged here, not in the worker, so a listing that was under way when `set_remote` came still gets them."""
+        remote = self._remote.get(data.rel) if self._roots and data.root == self._roots[0][0] else None
+        if remote and data.entry is not None:
+            entries, problem = with_remote(entries, data.entry.path, remote), None
         node.remove_children()
         if problem is not None:
             node.add_leaf(Text(), ArtifactNode(None, data.root, data.rel, message=problem))
@@ -165,6 +200,8 @@ class ArtifactTree(ForwardsWorkerFailures, Tree[ArtifactNode]):
             label.append("  " + printable_line(entry.problem), meta)
             return label
         label.append(f"  {'' if entry.is_dir else human_size(entry.size):>8}", meta)
-        if self.size.width >= SHOW_MTIME_MIN_WIDTH:
+        if entry.remote:
+            label.append("  on server", meta)
+        elif self.size.width >= SHOW_MTIME_MIN_WIDTH:
             label.append(f"  {format_timestamp(entry.mtime, seconds=False) or '?'}", meta)
         return label
