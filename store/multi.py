@@ -22,6 +22,8 @@ from .errors import RunNotFoundError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .mlflow_remote_artifacts import RemoteArtifacts
+
 SEP = ":"
 RETRY_SECONDS = 30.0
 """A source that failed is tried again this long after (a server that was down, a disk remounted)."""
@@ -207,6 +209,27 @@ class MultiStore(RunStore):
         src, rid = self._source_of(run_id)
         assert src.store is not None
         return src.store.history(rid, keys)
+
+    def resync(self) -> bool:
+        """Every source that can read all its runs again does so at the next refresh; False when none can."""
+        return any([src.store.resync() for src in self.sources if src.store is not None and src.error is None])
+
+    def prefetch_histories(self, run_ids: Sequence[str], keys: Iterable[str]) -> None:
+        """Each source fetches its own runs' histories at once (a tracking server's in bulk)."""
+        keys = list(keys)
+        mine: dict[int, tuple[Source, list[str]]] = {}
+        for run_id in run_ids:
+            where = self._where.get(run_id)
+            if where is not None and where[0].store is not None:
+                mine.setdefault(id(where[0]), (where[0], []))[1].append(where[1])
+        for src, ids in mine.values():
+            assert src.store is not None
+            src.store.prefetch_histories(ids, keys)
+
+    def remote_artifacts(self, run_id: str) -> RemoteArtifacts | None:
+        src, rid = self._source_of(run_id)
+        assert src.store is not None
+        return src.store.remote_artifacts(rid)
 
     def save_index(self) -> None:
         for src in self.sources:

@@ -129,6 +129,36 @@ async def test_resync_is_in_the_palette_and_the_help(tmp_path: Path) -> None:
         assert "Re-sync" in screen_text(app) and "app.resync" in screen_text(app)
 
 
+def test_several_sources_pass_resync_bulk_histories_and_artifacts_on_to_a_server(
+        server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tracktui LOCAL URL`: ctrl+r, charts and artifacts reach the server behind the multi-source table."""
+    import store as tracktui_store
+    from store.mlflow_remote_artifacts import RemoteArtifacts
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    local = tmp_path / "local"
+    tracktui_store.start_run(experiment="e", name="here", root=local).finish()
+    both = open_store([str(local), server.url])
+    frame = both.runs_frame()
+    ids = dict(zip(frame["name"], frame["run_id"]))
+    rid = server.ids["old-3"]  # type: ignore[attr-defined]
+    MlflowClient(server.url).set_tag(rid, "stage", "from-multi")
+    try:
+        both.refresh()
+        assert both.runs_frame().set_index("name").loc["old-3", "tags.stage"] == "s3"
+        assert both.resync() is True
+        both.refresh()
+        assert both.runs_frame().set_index("name").loc["old-3", "tags.stage"] == "from-multi"
+    finally:
+        MlflowClient(server.url).set_tag(rid, "stage", "s3")
+    both.prefetch_histories([ids["old-1"], ids["old-2"], ids["here"]], ["loss"])
+    curve = both.history(ids["old-1"], ["loss"])
+    assert curve["value"].tolist() == [m.value for m in MlflowClient(server.url).get_metric_history(
+        server.ids["old-1"], "loss")]  # type: ignore[attr-defined]
+    assert isinstance(both.remote_artifacts(ids["old-0"]), RemoteArtifacts)
+    assert both.remote_artifacts(ids["here"]) is None
+
+
 def test_ls_resync_flag(server: Server, tmp_path: Path) -> None:
     env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
     rid = server.ids["old-4"]  # type: ignore[attr-defined]
