@@ -15,7 +15,7 @@ import store
 from store import open_store
 from store.discover import find_stores
 from store.multi import MultiStore, source_labels
-from tests.app_helpers import demo_app, screen_text, settle, shown_names
+from tests.app_helpers import demo_app, move_to_column, screen_text, settle, shown_names
 from tui.cli import main
 from tui.screens.artifacts import ArtifactsScreen
 from tui.screens.detail import DetailScreen
@@ -224,3 +224,50 @@ async def test_app_says_how_far_the_folder_search_got(tmp_path: Path, monkeypatc
         await settle(pilot)
         assert shown and shown[0].startswith(f"Searching {work}")
         assert len(shown_names(app)) == 8
+
+
+async def test_filter_sort_diff_and_charts_across_two_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: `tracktui A B` — filter by source, sort, then diff and chart runs marked in different stores."""
+    from textual.widgets import Static
+
+    from tui.app import make_app
+    from tui.screens.charts import ChartsScreen
+    from tui.screens.diff import DiffScreen
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    one = ours(tmp_path / "box1" / "store", ["a1", "a2"])
+    two = ours(tmp_path / "box2" / "store", ["b0", "b1", "b2"])  # b2's curve is not a2's
+    both = open_store([str(one), str(two)])
+    app = make_app(tmp_path, store=both)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        assert set(shown_names(app)) == {"a1", "a2", "b0", "b1", "b2"}
+        await pilot.press("slash", *"source = box2/store", "enter")
+        await settle(pilot)
+        assert set(shown_names(app)) == {"b0", "b1", "b2"}
+        await pilot.press("slash", "ctrl+u", "enter")  # an empty filter: every run again
+        await settle(pilot)
+        frame = app.screen.query_one(RunsTable).view.frame
+        loss_order = frame.sort_values("metrics.loss")["name"].tolist()
+        table = app.screen.query_one(RunsTable)
+        move_to_column(app, "metrics.loss")
+        await pilot.press("s")
+        await settle(pilot)
+        assert shown_names(app) == loss_order
+        for name in ("a2", "b2"):  # one run of each store
+            table.cursor_row = table.view.row_of(frame.loc[frame["name"] == name, "run_id"].iloc[0])
+            await pilot.press("space")
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, DiffScreen)
+        text = screen_text(app)
+        assert "a2" in text and "b2" in text and "box1/store" in text and "box2/store" in text
+        await pilot.press("escape", "p")
+        await settle(pilot)
+        assert isinstance(app.screen, ChartsScreen)
+        legend = str(app.screen.query_one("#run-legend", Static).render())
+        assert "a2" in legend and "b2" in legend
+        marked = {frame.loc[frame["name"] == n, "run_id"].iloc[0]: n for n in ("a2", "b2")}
+        curves = {marked[r]: series.value.tolist() for (r, m), series in app.screen.histories.series.items()
+                  if m == "loss"}
+        assert curves == {"a2": [1 / 2, 1 / 3, 1 / 4], "b2": [1 / 3, 1 / 4, 1 / 5]}  # each from its own store

@@ -143,7 +143,10 @@ def build_diff(details: Sequence[RunDetail], overrides: Mapping[str, Direction |
         rows.append(_plain_row("inputs", key, f"inputs.{key}", [i.get(key, MISSING_VALUE) for i in inputs]))
 
     for name, get in _FACTS:
-        rows.append(_plain_row("facts", name, f"facts.{name}", [get(d) for d in details]))
+        values = [get(d) for d in details]
+        if name == "source" and all(v is MISSING_VALUE for v in values):
+            continue  # one store: nothing to tell apart
+        rows.append(_plain_row("facts", name, f"facts.{name}", values))
     return Diff(runs, rows)
 
 
@@ -160,6 +163,7 @@ def _duration(d: RunDetail) -> Any:
 
 
 _FACTS: tuple[tuple[str, Any], ...] = (
+    ("source", _fact("source")),  # several stores in one table (`tracktui A B`)
     ("status", lambda d: d.status),
     ("experiment", lambda d: d.experiment),
     ("duration", _duration),
