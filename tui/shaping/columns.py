@@ -260,21 +260,59 @@ def sort_codes(col: pd.Series) -> np.ndarray:
         numbers = values.astype(float)
     else:
         present = col.notna().to_numpy()
-        numeric = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        if (present.any() and not np.isnan(numeric[present]).any()
-                and pd.api.types.infer_dtype(values[present], skipna=True) != "boolean"):
+        numeric = _as_numbers(col, present)
+        if numeric is not None:
             numbers = np.where(present, numeric, np.nan)
         else:
             codes = np.full(len(values), -1, dtype=np.int64)
             if present.any():
-                text = col[present].astype(str).str.lower().to_numpy(dtype=object)
-                codes[present] = np.unique(text, return_inverse=True)[1].reshape(-1)
+                codes[present] = text_ranks(col[present].astype(str).str.lower().to_numpy(dtype=object))
             return codes
     codes = np.full(len(numbers), -1, dtype=np.int64)
     real = ~np.isnan(numbers)
     if real.any():
         codes[real] = np.unique(numbers[real], return_inverse=True)[1].reshape(-1)
     return codes
+
+
+NUMBER_PROBE = 64
+"""Values tried as numbers before converting a whole text column: one that is not ends the test."""
+SHORT_TEXT = 256
+"""Longest distinct text sorted as a fixed-width numpy string (compared in C); longer ones as objects."""
+
+
+def _as_numbers(col: pd.Series, present: np.ndarray) -> np.ndarray | None:
+    """The column as floats when every present value is a number or numeric text (and not all flags), else None.
+
+    A few values are tried first: converting 100,000 names only to find the first is no
+    number cost more than sorting them.
+    """
+    if not present.any():
+        return None
+    probe = col[present].iloc[:NUMBER_PROBE]
+    if pd.to_numeric(probe, errors="coerce").isna().any():
+        return None
+    numeric = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = col.to_numpy()
+    if np.isnan(numeric[present]).any() or pd.api.types.infer_dtype(values[present], skipna=True) == "boolean":
+        return None
+    return numeric
+
+
+def text_ranks(text: np.ndarray) -> np.ndarray:
+    """Each string's rank among the distinct strings in code-point order (ties equal).
+
+    Distinct values are found by hashing and only they are sorted, as fixed-width numpy
+    strings when short (compared in C, not through Python's `<`).
+    """
+    codes, uniques = pd.factorize(text)
+    keys = np.asarray(uniques, dtype=object)
+    if len(keys) and max(map(len, keys)) <= SHORT_TEXT:
+        keys = keys.astype(str)
+    order = np.argsort(keys, kind="stable")
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.arange(len(order))
+    return np.asarray(ranks[codes])
 
 
 def order_by_codes(codes: np.ndarray, descending: bool) -> np.ndarray:
@@ -313,6 +351,11 @@ class FrameFacts:
         if codes is None:
             codes = self._sort[key] = sort_codes(col)
         return order_by_codes(codes[rows], descending)
+
+    def prepare_sort(self, key: str) -> None:
+        """Make `key`'s sort codes now (in a worker), so the first sort by it costs only the sort."""
+        if self.frame[key].dtype.kind != "f" and key not in self._sort:
+            self._sort[key] = sort_codes(self.frame[key])
 
     def varying(self, rows: np.ndarray | None, keys: Sequence[str]) -> list[str]:
         """`varying(frame.iloc[rows], keys)`; `rows` None for every row."""

@@ -1,0 +1,109 @@
+"""Typing a filter on a big table: applied after a pause, in a worker; enter applies at once; the newest text wins.
+
+The demo store has 10 runs; `FILTER_IN_WORKER_RUNS` is lowered to 0 so it takes the path a
+100,000-run table takes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from tests.app_helpers import demo_app, settle, shown_names, table
+from tui.screens.runs_filter import FilterActions, ViewComputed
+
+
+@pytest.fixture(autouse=True)
+def big_table_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FilterActions, "FILTER_IN_WORKER_RUNS", 0)
+
+
+async def filter_applied(pilot: Pilot[None]) -> None:
+    """Wait until the pause after the last key has passed and the worker's view is in the table."""
+    screen = pilot.app.screen
+    assert isinstance(screen, FilterActions)
+    while screen._filter_timer is not None:
+        await pilot.pause()
+    await settle(pilot)
+
+
+async def test_keys_typed_in_a_burst_end_with_the_rows_of_the_whole_text(demo: Path) -> None:
+    """Each key restarts the pause; the rows shown are those of the full text, not of a prefix."""
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"degree >= 3")
+        await filter_applied(pilot)
+        assert sorted(shown_names(app)) == ["degree-10", "degree-3"]
+        assert app.screen.query_one("#filter", Input).value == "degree >= 3"
+        assert "2/10 runs" in str(app.screen.query_one("#store-bar").render())
+
+
+async def test_enter_applies_at_once_so_the_next_keys_act_on_the_filtered_rows(demo: Path) -> None:
+    """`/ degree >= 2 enter j` in one burst: the cursor is on the second of the filtered runs.
+
+    Failed before enter applied at once: `j` moved on the unfiltered table."""
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"degree >= 2", "enter", "j")
+        view = table(app).view
+        assert view.filter_text == "degree >= 2"
+        assert table(app).cursor_row == 1
+        assert table(app).current_run == view.run_id_at(1)
+        assert str(view.frame.set_index("run_id").at[table(app).current_run, "name"]) in shown_names(app)
+        await filter_applied(pilot)  # nothing pending may land later and move the rows under the cursor
+        assert table(app).view is view and table(app).cursor_row == 1
+
+
+async def test_a_stale_filter_result_is_dropped(demo: Path) -> None:
+    """A worker's result for an older text never shows, even when it arrives after the newer one."""
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FilterActions)
+        stale = screen.view.fork()
+        stale.set_filter("rf-")
+        base = screen.view.settings()
+        job = screen._view_job + 1
+        screen._view_job = job
+        await pilot.press("slash", *"degree >= 3", "enter")  # newer: applied at once
+        screen.post_message(ViewComputed(job, stale, base))  # the older job's result comes last
+        await settle(pilot)
+        assert sorted(shown_names(app)) == ["degree-10", "degree-3"]
+
+
+async def test_the_cursor_stays_on_its_run_when_the_filter_keeps_it(demo: Path) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        names = shown_names(app)
+        target = names.index("degree-3")
+        await pilot.press(*"j" * target)
+        run_id = table(app).current_run
+        await pilot.press("slash", *"degree")
+        await filter_applied(pilot)
+        assert table(app).current_run == run_id
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(shown_names(app)) == 10 and table(app).current_run == run_id
+
+
+async def test_a_filter_typed_while_the_store_refreshes_lands_on_the_new_listing(demo: Path) -> None:
+    """A refresh between the key and the worker's result: the filter is redone on the new frame."""
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"rf-")
+        app.poll(force=True)
+        await filter_applied(pilot)
+        await settle(pilot)
+        view = table(app).view
+        assert view.filter_text == "rf-"
+        names = [str(n) for n in view.frame["name"]]
+        assert sorted(shown_names(app)) == sorted(n for n in names if n.startswith("rf-"))
+        assert len(shown_names(app)) < len(names)
