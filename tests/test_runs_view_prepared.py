@@ -109,3 +109,22 @@ def test_prepared_sort_codes_equal_the_lazy_ones() -> None:
     lazy = FrameFacts(data)
     rows = np.arange(40)
     assert np.array_equal(facts.sort_positions(rows, "name", True), lazy.sort_positions(rows, "name", True))
+
+
+def test_which_columns_vary_over_every_run_agrees_with_pandas() -> None:
+    """The whole-column test (each value against the first) tells the same as counting distinct values."""
+    n = 2500  # past SHORT_FRAME: the frame-facts path
+    data = pd.DataFrame({
+        "params.same": pd.Series(["adam"] * n, dtype=object),
+        "params.differs": pd.Series(["adam"] * (n - 1) + ["sgd"], dtype=object),
+        "params.empty": pd.Series([None] * n, dtype=object),
+        "params.once": pd.Series([None] * (n - 1) + ["x"], dtype=object),
+        "params.list_same": pd.Series([[1, 2]] * n, dtype=object),
+        "params.list_differs": pd.Series([[1, 2]] * (n - 1) + [[3]], dtype=object),
+        "params.one_alike": pd.Series([1, 1.0] * (n // 2), dtype=object),
+        "params.late_list": pd.Series(["a"] * (n - 1) + [["a"]], dtype=object),
+        "params.missing_first": pd.Series([None, *["b"] * (n - 2), "c"], dtype=object),
+    })
+    keys = list(data.columns)
+    assert FrameFacts(data).varying(None, keys) == FrameFacts(data).varying(np.arange(n), keys) == [
+        "params.differs", "params.once", "params.list_differs", "params.late_list", "params.missing_first"]

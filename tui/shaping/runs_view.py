@@ -48,6 +48,10 @@ if TYPE_CHECKING:
     from .grouped_view import GroupedRows
 
 
+RECENT_SAMPLE = 200
+"""Rows from the end measured again for a column's width when a listing before measured it whole."""
+
+
 @dataclass(frozen=True)
 class ViewSettings:
     """An immutable snapshot of a `RunsView`'s settings, safe to hand to another thread."""
@@ -492,8 +496,15 @@ class RunsView:
         frame = self.frame
         if not len(frame):
             return label
-        step = max(1, len(frame) // WIDTH_SAMPLE)
-        sample = self._values(key)[::step]
+        values = self._values(key)
+        # Measured on the listing before (a live refresh): only the newest runs can be news.
+        again = key in self.min_widths
+        sample = values[-RECENT_SAMPLE:] if again else values[::max(1, len(frame) // WIDTH_SAMPLE)]
+        if sample.dtype == object:
+            try:
+                sample = pd.unique(sample)  # params and tags repeat a few values: each is formatted once
+            except TypeError:
+                pass  # lists or dicts as values
         longest = max((cell_width(self.cell_text(key, v)) for v in sample), default=0)
         cap = MAX_WIDTH.get(key, TEXT_MAX_WIDTH)
         return max(min(label, 26), min(longest, cap), 3)
