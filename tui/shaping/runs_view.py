@@ -499,7 +499,10 @@ class RunsView:
         values = self._values(key)
         # Measured on the listing before (a live refresh): only the newest runs can be news.
         again = key in self.min_widths
-        sample = values[-RECENT_SAMPLE:] if again else values[::max(1, len(frame) // WIDTH_SAMPLE)]
+        wanted = WIDTH_SAMPLE // 4 if self._numeric(key) else WIDTH_SAMPLE  # 5 digits: widths vary little
+        sample = values[-RECENT_SAMPLE:] if again else values[::max(1, len(frame) // wanted)]
+        if values.dtype.kind == "f" and not again and len(sample) and not np.isnan(values).all():
+            sample = np.append(sample, [np.nanmin(values), np.nanmax(values)])  # the widest exponents
         if sample.dtype == object:
             try:
                 sample = pd.unique(sample)  # params and tags repeat a few values: each is formatted once
