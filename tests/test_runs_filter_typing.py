@@ -72,7 +72,8 @@ async def test_a_stale_filter_result_is_dropped(demo: Path) -> None:
         job = screen._view_job + 1
         screen._view_job = job
         await pilot.press("slash", *"degree >= 3", "enter")  # newer: applied at once
-        screen.post_message(ViewComputed(job, stale, base))  # the older job's result comes last
+        # The older job's result comes last.
+        screen.post_message(ViewComputed(job, stale, base, lambda view: view.set_filter("rf-"), "stale"))
         await settle(pilot)
         assert sorted(shown_names(app)) == ["degree-10", "degree-3"]
 
@@ -107,3 +108,21 @@ async def test_a_filter_typed_while_the_store_refreshes_lands_on_the_new_listing
         names = [str(n) for n in view.frame["name"]]
         assert sorted(shown_names(app)) == sorted(n for n in names if n.startswith("rf-"))
         assert len(shown_names(app)) < len(names)
+
+
+async def test_a_listing_made_for_older_settings_is_made_again_for_the_current_ones(demo: Path) -> None:
+    """The table changed while the poll worker read (here without telling the app): the listing is
+    not applied, the screen publishes its settings and asks again, once; the table keeps its rows."""
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, FilterActions)
+        screen.view.set_sort("name")
+        before = table(app).view
+        app.poll(force=True)
+        await settle(pilot)
+        assert app._view_settings == screen.view.settings()
+        assert table(app).view is not before and table(app).view.sort_key == "name"
+        assert shown_names(app) == sorted(shown_names(app), key=str.lower)
+        assert not app.workers._workers  # no poll asking again and again

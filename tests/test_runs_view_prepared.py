@@ -30,7 +30,9 @@ def test_a_view_from_the_worker_has_name_codes_and_free_text_ready(monkeypatch: 
     """Failed before: the first sort by name and the first free-text filter encoded whole columns
     on the UI thread. Now nothing is encoded after `from_settings`: both only use what it made."""
     view = RunsView.from_settings(ViewSettings(), frame(), now=0.0)
-    prepared = columns_of(view.frame, 0.0)
+    prepared = view.filter_columns()
+    for _ in range(4):  # other frames filtered meanwhile (more than `columns_of` keeps) do not evict it
+        columns_of(frame(), 0.0)
 
     def no_more(*args: object) -> None:
         raise AssertionError("a column was encoded again")
@@ -41,7 +43,7 @@ def test_a_view_from_the_worker_has_name_codes_and_free_text_ready(monkeypatch: 
     assert [view.frame.at[int(p), "name"] for p in view.positions] == sorted(view.frame["name"], key=str.lower)
     view.set_filter("run-1")
     assert [view.frame.at[int(p), "name"] for p in view.positions] == ["Run-1"]
-    assert columns_of(view.frame, 0.0) is prepared
+    assert view.filter_columns() is prepared and view.fork().filter_columns() is prepared
 
 
 def test_a_fork_shares_the_frames_codes_and_keeps_its_own_settings() -> None:

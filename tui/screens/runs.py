@@ -178,7 +178,8 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
             self.view = table.view = message.view  # computed in the worker: nothing to do here
         elif message.view is not None and len(self.view.frame):
             # The user changed sort or filter while the worker ran: the table keeps its view, and
-            # the worker makes the next one with the new settings (published before this message).
+            # the worker makes the next one with the settings published now.
+            self._publish_settings()
             self.post_message(ReloadRequested())
             return
         else:  # the first listing

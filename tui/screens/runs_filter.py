@@ -34,6 +34,8 @@ class ViewComputed(Message):
     view: RunsView
     base: ViewSettings
     """The table's settings when the job started: a result made from other settings is stale."""
+    change: Callable[[RunsView], None]
+    description: str
 
 
 class FilterActions(OpenActions):
@@ -120,7 +122,7 @@ class FilterActions(OpenActions):
             except FilterError:
                 return  # the store changed under a filter being typed: the next key or refresh says why
             view.prepare_rows()
-            self.post_message(ViewComputed(job, view, base))
+            self.post_message(ViewComputed(job, view, base, change, description))
 
         self.run_worker(work, thread=True, group="runs-view", description=description, exit_on_error=False)
 
@@ -130,8 +132,7 @@ class FilterActions(OpenActions):
             return  # a newer text (or enter, or escape) came after this job started
         if message.view.frame is not self.view.frame or message.base != self.view.settings():
             # A refresh or another key (a sort, a grouping) changed the table meanwhile: redo it on that.
-            text = message.view.filter_text
-            self._change_in_worker(lambda view: view.set_filter(text), "Filtering the runs")
+            self._change_in_worker(message.change, message.description)
             return
         keep = self.table.current_run
         self.view = self.table.view = message.view

@@ -150,14 +150,13 @@ def free_text_columns(frame: pd.DataFrame) -> list[str]:
     return [*(c for c in FREE_TEXT_COLUMNS if c in frame_columns), *(c for c in frame_columns if c.startswith("tags."))]
 
 
-def prepare_free_text(frame: pd.DataFrame, now: float | None = None) -> None:
-    """Lower-case the distinct texts free text searches, now (in a worker), for the next filters of `frame`.
+def prepare_free_text(columns: Columns) -> None:
+    """Lower-case the distinct texts free text searches, now (in a worker), for the next filters of this frame.
 
     On 100,000 runs the names and run ids take a few tenths of a second the first time;
-    the filter a user types later finds them done (`columns_of` keeps them while `frame` lives).
+    a filter typed later finds them done, as long as its caller keeps `columns`.
     """
-    columns = columns_of(frame, now)
-    for column in free_text_columns(frame):
+    for column in free_text_columns(columns.frame):
         columns.distinct_lower(column)
 
 

@@ -38,7 +38,7 @@ from .columns import (
     holds_numbers,
     ordered,
 )
-from .filter_eval import prepare_free_text
+from .filter_eval import Columns, columns_of, prepare_free_text
 from .filter_expr import Filter, FilterError, parse_filter, status_hint
 from .formatting import cell_width, format_ago, format_duration, format_value
 from .sanitize import printable
@@ -147,6 +147,7 @@ class RunsView:
         self.facts = FrameFacts(self.frame)
         """Codes of the frame's columns, made once per column for every sort and filter of this frame."""
         self._values_cache = {}
+        self._text_columns: Columns | None = None
         self.running = int((self.frame["status"] == "running").sum()) if "status" in self.frame.columns else 0
         """How many runs of the frame are running (the status bar's count), counted once per frame."""
         self._widths = {}
@@ -251,7 +252,13 @@ class RunsView:
         self.prepare_rows()
         if "name" in self.frame.columns:
             self.facts.prepare_sort("name")
-        prepare_free_text(self.frame, self.now)
+        prepare_free_text(self.filter_columns())
+
+    def filter_columns(self) -> Columns:
+        """The frame's columns as the filter reads them, kept with the view (and its forks) while it lives."""
+        if self._text_columns is None or self._text_columns.frame is not self.frame:
+            self._text_columns = columns_of(self.frame, None)
+        return self._text_columns
 
     def with_frame(self, frame: pd.DataFrame, now: float) -> RunsView:
         """A new view with this view's settings over `frame` (see `from_settings`)."""
@@ -278,7 +285,7 @@ class RunsView:
             mask &= (frame["experiment"] == self.experiment).to_numpy()
         if self._filter is not None and len(frame):
             try:
-                mask &= self._filter.mask(frame)
+                mask &= self._filter.mask(frame, columns=self.filter_columns())
             except (KeyError, FilterError) as exc:
                 if self._fallback_ids is None:
                     self._fallback_ids = self.shown_ids()
