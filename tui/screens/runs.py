@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store import RunStore
@@ -29,7 +29,7 @@ from ..shaping.columns import ColumnChoice
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
 from ..widgets.runs_table import RunsTable
-from .runs_filter import FilterActions
+from .runs_filter import FilterActions, FilterInput
 
 WELCOME = """\
 No runs here yet.
@@ -149,7 +149,8 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
                 yield Static(id="welcome")
                 yield Static(id="loading")
         with Vertical(id="filter-bar"):
-            yield Input(placeholder="filter: text, or  metrics.mse < 5 and params.degree >= 2", id="filter",
+            yield FilterInput(self._filter_entered,
+                              placeholder="filter: text, or  metrics.mse < 5 and params.degree >= 2", id="filter",
                         select_on_focus=False)
             yield Static(id="filter-error")
         yield Footer(compact=True)

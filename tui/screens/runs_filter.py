@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 
-from ..shaping.filter_expr import FilterError, parse_filter
+from ..shaping.filter_expr import Filter, FilterError, parse_filter
 from ..shaping.runs_view import RunsView, ViewSettings
 from .runs_open import OpenActions
 
@@ -36,6 +37,34 @@ class ViewComputed(Message):
     """The table's settings when the job started: a result made from other settings is stale."""
     change: Callable[[RunsView], None]
     description: str
+
+
+class FilterInput(Input):
+    """The filter line, where enter applies the filter and moves the focus before the next key is handled.
+
+    In `/ lr > 1 enter j j` typed in one burst, the `j`s reach the app (or this input) before
+    a `Submitted` message would be handled, and were typed into the filter. So enter does its
+    work where it is handled: as the key arrives here (keys sent while this input had focus),
+    or in the submit binding (keys sent to the table before `/` moved the focus, which the app
+    types in here, see `TrackApp.on_key`). Keys that arrive after that go on up to the app,
+    whose bindings then act on the filtered table."""
+
+    def __init__(self, on_enter: Callable[[str], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._entered = on_enter
+
+    async def _on_key(self, event: events.Key) -> None:
+        if self.screen.focused is not self:
+            return  # typed after enter: not text for this line
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self._entered(self.value)
+            return
+        await super()._on_key(event)
+
+    async def action_submit(self) -> None:
+        self._entered(self.value)
 
 
 class FilterActions(OpenActions):
@@ -72,21 +101,27 @@ class FilterActions(OpenActions):
         Words alone are a search and apply at once, but they do not become the fallback: in
         `mse <`, the `mse` before the operator was the start of an expression, not a search.
         """
+        parsed = self._parse_typed(event.value)
+        if parsed is False:
+            self._set_filter(self._good_filter)
+            return
+        if parsed is None or not parsed.is_free_text:
+            self._good_filter = event.value
+        self._set_filter(event.value)
+
+    def _parse_typed(self, text: str) -> Filter | Literal[False] | None:
+        """The filter `text` says (None for none), or False after showing why it does not parse."""
         error = self.query_one("#filter-error", Static)
+        self._refresh_error = False
         try:
-            parsed = parse_filter(event.value, list(self.view.frame.columns)) if event.value.strip() else None
+            parsed = parse_filter(text, list(self.view.frame.columns)) if text.strip() else None
         except FilterError as exc:
             pointer = " " * (exc.position + 1) + "^ " if exc.position is not None else ""
             error.update(Text(f"{pointer}{exc.message}", style="bold"))
             error.display = True
-            self._refresh_error = False
-            self._set_filter(self._good_filter)
-            return
+            return False
         error.display = False
-        self._refresh_error = False
-        if parsed is None or not parsed.is_free_text:
-            self._good_filter = event.value
-        self._set_filter(event.value)
+        return parsed
 
     def _set_filter(self, text: str, at_once: bool = False) -> None:
         """Show the runs `text` matches: now on a small table (or `at_once`), else after a pause, in a worker."""
@@ -139,11 +174,15 @@ class FilterActions(OpenActions):
         self._refresh_table(keep)
 
     @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        if self.query_one("#filter-error").display:
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self._filter_entered(event.value)
+
+    def _filter_entered(self, value: str) -> None:
+        """Enter in the filter line: apply the text at once (keys after enter act on the rows it
+        shows) and go back to the table; a text that does not parse stays, with why."""
+        if self._parse_typed(value) is False:
             return
-        value = self.query_one("#filter", Input).value
-        self._set_filter(value, at_once=True)  # keys after enter act on the rows this filter shows
+        self._set_filter(value, at_once=True)
         self._good_filter = self.view.filter_text
         self.set_focus(self.table)
         if not self.view.filter_text:
