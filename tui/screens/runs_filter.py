@@ -55,7 +55,8 @@ class FilterInput(Input):
 
     async def _on_key(self, event: events.Key) -> None:
         if self.screen.focused is not self:
-            return  # typed after enter: not text for this line
+            event.prevent_default()  # typed after enter: not text for this line (Input's handler skipped)
+            return  # ... and it bubbles on to the app's bindings
         if event.key == "enter":
             event.stop()
             event.prevent_default()
