@@ -331,15 +331,14 @@ class FrameFacts:
     """What one frame's columns hold, worked out once per column and reused by every sort and filter.
 
     At 100,000 runs, sorting an object column or asking which of 40 columns vary costs
-    seconds through pandas each time; here each column is turned into integer codes once
-    (`sort_codes` for sorting, `pd.factorize` for telling values apart), and a sort or a
-    `varying` over any subset of rows is numpy work on those codes.
+    seconds through pandas each time; here a column is turned into sort codes once
+    (`sort_codes`) and a sort over any subset of rows is numpy work on them, and `varying`
+    compares each value with the first (`_varies`), in C.
     """
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
         self._sort: dict[str, np.ndarray] = {}
-        self._distinct: dict[str, np.ndarray] = {}
 
     def sort_positions(self, rows: np.ndarray, key: str, descending: bool) -> np.ndarray:
         """The order of `rows` (frame positions) by `key`, as `sort_positions` gives it."""
@@ -373,17 +372,8 @@ class FrameFacts:
                     present = values[~np.isnan(values)]
                     if not len(present) or (len(present) >= 2 and present.min() == present.max()):
                         continue
-                elif rows is None and key not in self._distinct:
-                    if not _varies(col):
-                        continue
-                else:
-                    codes = self._distinct.get(key)
-                    if codes is None:
-                        codes = self._distinct[key] = _distinct_codes(col)
-                    picked = codes if rows is None else codes[rows]
-                    present = picked[picked >= 0]
-                    if not len(present) or (len(present) >= 2 and present.min() == present.max()):
-                        continue
+                elif not _varies(col.to_numpy() if rows is None else col.to_numpy()[rows]):
+                    continue
             kept.append(key)
         return kept
 
@@ -391,23 +381,22 @@ class FrameFacts:
 SCALARS = (str, int, float)
 
 
-def _varies(col: pd.Series) -> bool:
-    """`varying`'s test over a whole column: present somewhere, and not one value shared by two or more runs.
+def _varies(values: np.ndarray) -> bool:
+    """`varying`'s test on one column's values: present somewhere, and not one value shared by two or more runs.
 
     Every value is compared with the first present one, in C: a tenth of the cost of telling
-    all values apart (`_distinct_codes`), which a refresh of 100,000 runs would pay per column.
+    all values apart (`_distinct_codes`), which a refresh or a filter of 100,000 runs would pay
+    per column, and nothing to keep per frame.
     """
-    values = col.to_numpy()
-    present = values[col.notna().to_numpy()]
+    present = values[pd.notna(values)]
     if not len(present):
         return False
     first = present[0]
     if len(present) < 2:
         return True
     if not isinstance(first, SCALARS):  # a list compared with an array broadcasts; tell values apart instead
-        codes = _distinct_codes(col)
-        present_codes = codes[codes >= 0]
-        return bool(present_codes.min() != present_codes.max())
+        codes = _distinct_codes(pd.Series(present, dtype=object))
+        return bool(codes.min() != codes.max())
     return bool(np.asarray(present != first, dtype=bool).any())
 
 
