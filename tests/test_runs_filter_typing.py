@@ -154,3 +154,13 @@ async def test_keys_after_enter_in_one_burst_move_on_the_filtered_table(demo: Pa
         view = table(app).view
         assert view.filter_text == "degree >= 2" and app.focused is table(app)
         assert table(app).cursor_row == 2 and table(app).current_run == view.run_id_at(2)
+
+
+async def test_the_poll_worker_prepares_the_view_it_hands_over(demo: Path) -> None:
+    """Name sort codes and free-text columns are made in the poll worker, not at the first sort or filter."""
+    app = demo_app(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        view = table(app).view
+        assert "name" in view.facts._sort
+        assert {"name", "run_id", "experiment"} <= set(view.filter_columns()._lower)

@@ -28,8 +28,9 @@ def frame(n: int = 6) -> pd.DataFrame:
 
 def test_a_view_from_the_worker_has_name_codes_and_free_text_ready(monkeypatch: pytest.MonkeyPatch) -> None:
     """Failed before: the first sort by name and the first free-text filter encoded whole columns
-    on the UI thread. Now nothing is encoded after `from_settings`: both only use what it made."""
+    on the UI thread. Now nothing is encoded after `prepare`: both only use what it made."""
     view = RunsView.from_settings(ViewSettings(), frame(), now=0.0)
+    view.prepare()  # as the poll worker does once it has handed the view over
     prepared = view.filter_columns()
     for _ in range(4):  # other frames filtered meanwhile (more than `columns_of` keeps) do not evict it
         columns_of(frame(), 0.0)

@@ -223,7 +223,7 @@ class RunsView:
                    column_stats=dict(settings.column_stats), sparklines=settings.sparklines, now=now)
         view.min_widths = dict(settings.min_widths)
         view.set_frame(frame, shown_before=settings.shown_before)
-        view.prepare()
+        view.prepare_rows()
         return view
 
     def fork(self) -> RunsView:
@@ -243,11 +243,13 @@ class RunsView:
         return view
 
     def prepare(self) -> None:
-        """Work the UI thread would otherwise do on its first use, done now (call it in a worker).
+        """Work the UI thread would otherwise do on its first use, done now (call it in a worker,
+        after handing the view over: the table shows it meanwhile, and the first paint waits for none of it).
 
-        Where each run's row is (the cursor stays on its run through a refresh), how names
-        sort, and the columns free text searches: on 100,000 runs each of these costs a tenth
-        of a second or more the first time, which the UI thread must not pay.
+        Where each run's row is (the cursor stays on its run through a refresh; `from_settings`
+        already did it), how names sort, and the columns free text searches: on 100,000 runs
+        each of these costs a tenth of a second or more the first time, which the UI thread
+        must not pay.
         """
         self.prepare_rows()
         if "name" in self.frame.columns:
