@@ -156,8 +156,8 @@ async def test_keys_after_enter_in_one_burst_move_on_the_filtered_table(demo: Pa
         assert table(app).cursor_row == 2 and table(app).current_run == view.run_id_at(2)
 
 
-async def test_the_poll_worker_prepares_the_view_it_hands_over(demo: Path) -> None:
-    """Name sort codes and free-text columns are made in the poll worker, not at the first sort or filter."""
+async def test_a_new_listing_is_prepared_in_a_worker_after_it_is_painted(demo: Path) -> None:
+    """Name sort codes and free-text columns are made in a worker, not at the first sort or filter."""
     app = demo_app(demo)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -138,7 +138,6 @@ class TrackApp(App[None]):
             view = RunsView.from_settings(settings, frame, self.session.now())
             self.runs_screen.post_message(
                 StoreLoaded(self._store, frame, self._store.experiments(), changed, view, settings))
-            view.prepare()  # name sort codes, free-text columns: after the table has its rows
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The app's own workers fail the same way as everyone else's."""

@@ -177,6 +177,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self.store = message.store
         if message.view is not None and message.settings == self.view.settings():
             self.view = table.view = message.view  # computed in the worker: nothing to do here
+            self.call_after_refresh(self._prepare_view, message.view)
         elif message.view is not None and len(self.view.frame):
             # The user changed sort or filter while the worker ran: the table keeps its view, and
             # the worker makes the next one with the settings published now.
@@ -208,6 +209,12 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         if self._pending_view is not None:
             self._restore_last_view()
         self._publish_settings()
+
+    def _prepare_view(self, view: RunsView) -> None:
+        """Name sort codes and free-text columns of a new listing, made in a worker once the table
+        has painted it: made in the poll worker, they held the interpreter while the first paint waited."""
+        self.run_worker(view.prepare, thread=True, group="runs-prepare", description="Preparing the runs table",
+                        exit_on_error=False)
 
     def _publish_settings(self) -> None:
         """Tell the app's poll worker what to build the next view with; remember it as the last view."""

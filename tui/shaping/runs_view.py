@@ -244,7 +244,7 @@ class RunsView:
 
     def prepare(self) -> None:
         """Work the UI thread would otherwise do on its first use, done now (call it in a worker,
-        after handing the view over: the table shows it meanwhile, and the first paint waits for none of it).
+        once the table has painted the view: the first paint waits for none of it).
 
         Where each run's row is (the cursor stays on its run through a refresh; `from_settings`
         already did it), how names sort, and the columns free text searches: on 100,000 runs
