@@ -46,6 +46,10 @@ It appears here as soon as it starts. Or try `tracktui demo`.
 """
 
 
+PREPARE_AFTER = 0.5
+"""Seconds after a listing is shown before its sort and filter columns are prepared (`_prepare_view`)."""
+
+
 class RunsScreen(ForwardsWorkerFailures, FilterActions):
     """Table of runs; keys sort, filter, mark, and open the other screens.
 
@@ -177,7 +181,8 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self.store = message.store
         if message.view is not None and message.settings == self.view.settings():
             self.view = table.view = message.view  # computed in the worker: nothing to do here
-            self.call_after_refresh(self._prepare_view, message.view)
+            view = message.view
+            self.set_timer(PREPARE_AFTER, lambda: self._prepare_view(view))
         elif message.view is not None and len(self.view.frame):
             # The user changed sort or filter while the worker ran: the table keeps its view, and
             # the worker makes the next one with the settings published now.
@@ -211,8 +216,11 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self._publish_settings()
 
     def _prepare_view(self, view: RunsView) -> None:
-        """Name sort codes and free-text columns of a new listing, made in a worker once the table
-        has painted it: made in the poll worker, they held the interpreter while the first paint waited."""
+        """Name sort codes and free-text columns of a new listing, made in a worker a moment after the
+        table painted it: made in the poll worker, or right after the paint, they held the interpreter
+        (a few tenths of a second on 100,000 runs) while the first paint and the first keys waited."""
+        if view is not self.view:
+            return  # a newer listing or change came meanwhile; its own turn prepares it
         self.run_worker(view.prepare, thread=True, group="runs-prepare", description="Preparing the runs table",
                         exit_on_error=False)
 
