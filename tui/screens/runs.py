@@ -11,13 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store import RunStore
 
 from ..messages import (
     ForwardsWorkerFailures,
+    ReloadRequested,
     StoreLoaded,
     StoreMissing,
     StoreProgress,
@@ -25,11 +26,10 @@ from ..messages import (
 )
 from ..session import Session
 from ..shaping.columns import ColumnChoice
-from ..shaping.filter_expr import FilterError
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
 from ..widgets.runs_table import RunsTable
-from .runs_open import OpenActions
+from .runs_filter import FilterActions, FilterInput
 
 WELCOME = """\
 No runs here yet.
@@ -46,7 +46,11 @@ It appears here as soon as it starts. Or try `tracktui demo`.
 """
 
 
-class RunsScreen(ForwardsWorkerFailures, OpenActions):
+PREPARE_AFTER = 0.5
+"""Seconds after a listing is shown before its sort and filter columns are prepared (`_prepare_view`)."""
+
+
+class RunsScreen(ForwardsWorkerFailures, FilterActions):
     """Table of runs; keys sort, filter, mark, and open the other screens.
 
     It knows the store through the `Session` it is made with and the `StoreLoaded` messages
@@ -149,7 +153,8 @@ class RunsScreen(ForwardsWorkerFailures, OpenActions):
                 yield Static(id="welcome")
                 yield Static(id="loading")
         with Vertical(id="filter-bar"):
-            yield Input(placeholder="filter: text, or  metrics.mse < 5 and params.degree >= 2", id="filter",
+            yield FilterInput(self._filter_entered,
+                              placeholder="filter: text, or  metrics.mse < 5 and params.degree >= 2", id="filter",
                         select_on_focus=False)
             yield Static(id="filter-error")
         yield Footer(compact=True)
@@ -166,12 +171,25 @@ class RunsScreen(ForwardsWorkerFailures, OpenActions):
     # -- data in ---------------------------------------------------------------------------
 
     def on_store_loaded(self, message: StoreLoaded) -> None:
+        """Swap in the view the poll worker made; here only what the rows on screen need.
+
+        On 100,000 runs, filtering, sorting, choosing columns and finding the cursor's run
+        take a second; all of it happened in the worker (`RunsView.from_settings`).
+        """
         table = self.query_one(RunsTable)
         keep = table.current_run
         self.store = message.store
         if message.view is not None and message.settings == self.view.settings():
             self.view = table.view = message.view  # computed in the worker: nothing to do here
-        else:  # the user changed sort or filter while the worker ran
+            view = message.view
+            self.set_timer(PREPARE_AFTER, lambda: self._prepare_view(view))
+        elif message.view is not None and len(self.view.frame):
+            # The user changed sort or filter while the worker ran: the table keeps its view, and
+            # the worker makes the next one with the settings published now.
+            self._publish_settings()
+            self.post_message(ReloadRequested())
+            return
+        else:  # the first listing
             self.view.now = self.session.now()
             self.view.set_frame(message.frame)
         self.experiments = message.experiments
@@ -187,14 +205,24 @@ class RunsScreen(ForwardsWorkerFailures, OpenActions):
         if key != self._experiments_key:  # a live refresh every 2 s must not rebuild the list under the user
             self._experiments_key = key
             self._update_experiments()
-        present = set(message.frame["run_id"])
-        table.marks = {run_id: None for run_id in table.marks if run_id in present}
+        if table.marks:
+            present = set(message.frame["run_id"][message.frame["run_id"].isin(list(table.marks))])
+            table.marks = {run_id: None for run_id in table.marks if run_id in present}
         table.reload(keep_run=keep)
         self._show_refresh_error()
         self._update_bar()
         if self._pending_view is not None:
             self._restore_last_view()
         self._publish_settings()
+
+    def _prepare_view(self, view: RunsView) -> None:
+        """Name sort codes and free-text columns of a new listing, made in a worker a moment after the
+        table painted it: made in the poll worker, or right after the paint, they held the interpreter
+        (a few tenths of a second on 100,000 runs) while the first paint and the first keys waited."""
+        if view is not self.view:
+            return  # a newer listing or change came meanwhile; its own turn prepares it
+        self.run_worker(view.prepare, thread=True, group="runs-prepare", description="Preparing the runs table",
+                        exit_on_error=False)
 
     def _publish_settings(self) -> None:
         """Tell the app's poll worker what to build the next view with; remember it as the last view."""
@@ -230,7 +258,7 @@ class RunsScreen(ForwardsWorkerFailures, OpenActions):
 
     def _update_bar(self) -> None:
         table = self.query_one(RunsTable)
-        running = int((self.view.frame["status"] == "running").sum()) if len(self.view.frame) else 0
+        running = self.view.running
         parts = [f"{len(self.view.positions)}/{self.total} run{'s' if self.total != 1 else ''}"]
         if running:
             parts.append(f"{running} running")
@@ -296,72 +324,6 @@ class RunsScreen(ForwardsWorkerFailures, OpenActions):
     @on(RunsTable.HeaderClicked)
     def _header_clicked(self, event: RunsTable.HeaderClicked) -> None:
         self._sort_by(event.column)
-
-    def action_filter(self) -> None:
-        """Open the filter line, focus it and select its text, so typing replaces it.
-
-        Selected here, not by the input when its focus event comes: keys typed ahead of
-        that event are typed into the input at once (see TrackApp.on_key), and a late
-        select-all would make the next key replace them.
-        """
-        self.query_one("#filter-bar").display = True
-        filter_input = self.query_one("#filter", Input)
-        self.set_focus(filter_input)
-        filter_input.select_all()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        """Apply as the user types; a bad expression shows why and puts back the last good one.
-
-        Words alone are a search and apply at once, but they do not become the fallback: in
-        `mse <`, the `mse` before the operator was the start of an expression, not a search.
-        """
-        error = self.query_one("#filter-error", Static)
-        keep = self.table.current_run
-        try:
-            self.view.set_filter(event.value)
-        except FilterError as exc:
-            pointer = " " * (exc.position + 1) + "^ " if exc.position is not None else ""
-            error.update(Text(f"{pointer}{exc.message}", style="bold"))
-            error.display = True
-            self._refresh_error = False
-            if self.view.filter_text != self._good_filter:
-                try:
-                    self.view.set_filter(self._good_filter)
-                except FilterError:
-                    pass  # the last good one no longer applies either (a refresh removed its field)
-                self._refresh_table(keep)
-            return
-        error.display = False
-        self._refresh_error = False
-        if not self.view.filter_is_free_text:
-            self._good_filter = event.value
-        self._refresh_table(keep)
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self) -> None:
-        if not self.query_one("#filter-error").display:
-            self._good_filter = self.view.filter_text
-            self.set_focus(self.table)
-            if not self.view.filter_text:
-                self.query_one("#filter-bar").display = False
-
-    def action_clear_filter(self) -> None:
-        """Escape: close the experiments list if it has focus, else clear and close the filter."""
-        options = self.query_one("#experiments", OptionList)
-        filter_input = self.query_one("#filter", Input)
-        filter_open = bool(filter_input.value) or self.query_one("#filter-bar").display
-        if options.display and (options.has_focus or not filter_open):
-            options.display = False
-        elif filter_open:
-            keep = self.table.current_run
-            filter_input.value = ""
-            self._good_filter = ""
-            self.view.set_filter("")
-            self.query_one("#filter-error").display = False
-            self.query_one("#filter-bar").display = False
-            self._refresh_table(keep)
-        self.set_focus(self.table)
 
     def action_toggle_experiments(self) -> None:
         """Show and focus the list; if it is shown but not focused, focus it; if focused, hide it."""

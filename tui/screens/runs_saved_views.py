@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import ClassVar
 
 from textual import on
 from textual.timer import Timer
@@ -19,8 +20,8 @@ from ..messages import ReloadRequested, ViewsLoaded
 from ..session import Session
 from ..settings import save_last_view, save_named_view
 from ..shaping.columns import ColumnChoice
-from ..shaping.filter_expr import FilterError
-from ..shaping.runs_view import ViewSettings
+from ..shaping.filter_expr import FilterError, parse_filter
+from ..shaping.runs_view import RunsView, ViewSettings
 from ..shaping.sanitize import printable
 from ..shaping.saved_views import apply_view_json, view_to_json
 from .runs_grouping import GroupingActions
@@ -40,22 +41,32 @@ class SavedViewActions(GroupingActions):
     _pending_view: dict[str, object] | None
     _last_view_timer: Timer | None
     _last_saved: dict[str, object] | None
+    FILTER_IN_WORKER_RUNS: ClassVar[int]
 
     @property
     def _selection(self) -> str:
         raise NotImplementedError
 
+    def _change_in_worker(self, change: Callable[[RunsView], None], description: str) -> None:
+        raise NotImplementedError
+
+    def _refresh_table(self, keep: str | None = None) -> None:
+        raise NotImplementedError
+
     def _apply_view(self, data: dict[str, object], note: str | None = None) -> None:
-        """Show the runs as `data` says; a filter that no longer parses is dropped, with a note."""
-        keep = self.table.current_run
-        stat_before = self.view.metric_stat
-        stats = self.store.metric_stats if self.store is not None else METRIC_STATS
-        apply_view_json(self.view, data, tuple(stats))
-        text = self.view.filter_text
+        """Show the runs as `data` says; a filter that no longer parses is dropped, with a note.
+
+        On a big table the rows are worked out in a worker (`_change_in_worker`) and the table
+        keeps its rows until they are ready: the last view comes back as a 100,000-run store opens.
+        """
+        stats = tuple(self.store.metric_stats if self.store is not None else METRIC_STATS)
+        chosen = self.view.fork()
+        apply_view_json(chosen, data, stats)
+        text = chosen.filter_text
         try:
-            self.view.set_filter(text)
+            if text.strip():
+                parse_filter(text, list(self.view.frame.columns))
         except FilterError as exc:
-            self.view.set_filter("")
             text = ""
             self.notify(f"The view's filter no longer applies ({exc.message}); shown without it",
                         severity="warning")
@@ -65,15 +76,22 @@ class SavedViewActions(GroupingActions):
             filter_input.value = text
         self.query_one("#filter-bar").display = bool(text)
         self.query_one("#filter-error").display = False
-        self.column_views[self._selection] = self.view.choice.copy()
-        if self.view.choice.is_automatic:
+        self.column_views[self._selection] = chosen.choice.copy()
+        if chosen.choice.is_automatic:
             self.column_views.pop(self._selection, None)
-        self.view.update()
-        self.table.reload(keep_run=keep)
-        self._update_bar()
-        self._publish_settings()
-        if self.view.metric_stat != stat_before:
-            self.post_message(ReloadRequested())
+        reread = chosen.metric_stat != self.view.metric_stat
+
+        def change(view: RunsView) -> None:
+            apply_view_json(view, data, stats)
+            view.set_filter(text)
+
+        if len(self.view.frame) >= self.FILTER_IN_WORKER_RUNS:
+            self._change_in_worker(change, "Applying the view")
+        else:
+            change(self.view)
+            self._refresh_table(self.table.current_run)
+        if reread:
+            self.post_message(ReloadRequested())  # the store's values of the other statistic
         if note:
             self.notify(note, timeout=3)
 

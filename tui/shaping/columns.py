@@ -260,21 +260,59 @@ def sort_codes(col: pd.Series) -> np.ndarray:
         numbers = values.astype(float)
     else:
         present = col.notna().to_numpy()
-        numeric = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        if (present.any() and not np.isnan(numeric[present]).any()
-                and pd.api.types.infer_dtype(values[present], skipna=True) != "boolean"):
+        numeric = _as_numbers(col, present)
+        if numeric is not None:
             numbers = np.where(present, numeric, np.nan)
         else:
             codes = np.full(len(values), -1, dtype=np.int64)
             if present.any():
-                text = col[present].astype(str).str.lower().to_numpy(dtype=object)
-                codes[present] = np.unique(text, return_inverse=True)[1].reshape(-1)
+                codes[present] = text_ranks(col[present].astype(str).str.lower().to_numpy(dtype=object))
             return codes
     codes = np.full(len(numbers), -1, dtype=np.int64)
     real = ~np.isnan(numbers)
     if real.any():
         codes[real] = np.unique(numbers[real], return_inverse=True)[1].reshape(-1)
     return codes
+
+
+NUMBER_PROBE = 64
+"""Values tried as numbers before converting a whole text column: one that is not ends the test."""
+SHORT_TEXT = 256
+"""Longest distinct text sorted as a fixed-width numpy string (compared in C); longer ones as objects."""
+
+
+def _as_numbers(col: pd.Series, present: np.ndarray) -> np.ndarray | None:
+    """The column as floats when every present value is a number or numeric text (and not all flags), else None.
+
+    A few values are tried first: converting 100,000 names only to find the first is no
+    number cost more than sorting them.
+    """
+    if not present.any():
+        return None
+    probe = col[present].iloc[:NUMBER_PROBE]
+    if pd.to_numeric(probe, errors="coerce").isna().any():
+        return None
+    numeric = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = col.to_numpy()
+    if np.isnan(numeric[present]).any() or pd.api.types.infer_dtype(values[present], skipna=True) == "boolean":
+        return None
+    return numeric
+
+
+def text_ranks(text: np.ndarray) -> np.ndarray:
+    """Each string's rank among the distinct strings in code-point order (ties equal).
+
+    Distinct values are found by hashing and only they are sorted, as fixed-width numpy
+    strings when short (compared in C, not through Python's `<`).
+    """
+    codes, uniques = pd.factorize(text)
+    keys = np.asarray(uniques, dtype=object)
+    if len(keys) and max(map(len, keys)) <= SHORT_TEXT:
+        keys = keys.astype(str)
+    order = np.argsort(keys, kind="stable")
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.arange(len(order))
+    return np.asarray(ranks[codes])
 
 
 def order_by_codes(codes: np.ndarray, descending: bool) -> np.ndarray:
@@ -293,15 +331,14 @@ class FrameFacts:
     """What one frame's columns hold, worked out once per column and reused by every sort and filter.
 
     At 100,000 runs, sorting an object column or asking which of 40 columns vary costs
-    seconds through pandas each time; here each column is turned into integer codes once
-    (`sort_codes` for sorting, `pd.factorize` for telling values apart), and a sort or a
-    `varying` over any subset of rows is numpy work on those codes.
+    seconds through pandas each time; here a column is turned into sort codes once
+    (`sort_codes`) and a sort over any subset of rows is numpy work on them, and `varying`
+    compares each value with the first (`_varies`), in C.
     """
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
         self._sort: dict[str, np.ndarray] = {}
-        self._distinct: dict[str, np.ndarray] = {}
 
     def sort_positions(self, rows: np.ndarray, key: str, descending: bool) -> np.ndarray:
         """The order of `rows` (frame positions) by `key`, as `sort_positions` gives it."""
@@ -313,6 +350,11 @@ class FrameFacts:
         if codes is None:
             codes = self._sort[key] = sort_codes(col)
         return order_by_codes(codes[rows], descending)
+
+    def prepare_sort(self, key: str) -> None:
+        """Make `key`'s sort codes now (in a worker), so the first sort by it costs only the sort."""
+        if self.frame[key].dtype.kind != "f" and key not in self._sort:
+            self._sort[key] = sort_codes(self.frame[key])
 
     def varying(self, rows: np.ndarray | None, keys: Sequence[str]) -> list[str]:
         """`varying(frame.iloc[rows], keys)`; `rows` None for every row."""
@@ -330,16 +372,32 @@ class FrameFacts:
                     present = values[~np.isnan(values)]
                     if not len(present) or (len(present) >= 2 and present.min() == present.max()):
                         continue
-                else:
-                    codes = self._distinct.get(key)
-                    if codes is None:
-                        codes = self._distinct[key] = _distinct_codes(col)
-                    picked = codes if rows is None else codes[rows]
-                    present = picked[picked >= 0]
-                    if not len(present) or (len(present) >= 2 and present.min() == present.max()):
-                        continue
+                elif not _varies(col.to_numpy() if rows is None else col.to_numpy()[rows]):
+                    continue
             kept.append(key)
         return kept
+
+
+SCALARS = (str, int, float)
+
+
+def _varies(values: np.ndarray) -> bool:
+    """`varying`'s test on one column's values: present somewhere, and not one value shared by two or more runs.
+
+    Every value is compared with the first present one, in C: a tenth of the cost of telling
+    all values apart (`_distinct_codes`), which a refresh or a filter of 100,000 runs would pay
+    per column, and nothing to keep per frame.
+    """
+    present = values[pd.notna(values)]
+    if not len(present):
+        return False
+    first = present[0]
+    if len(present) < 2:
+        return True
+    if not isinstance(first, SCALARS):  # a list compared with an array broadcasts; tell values apart instead
+        codes = _distinct_codes(pd.Series(present, dtype=object))
+        return bool(codes.min() != codes.max())
+    return bool(np.asarray(present != first, dtype=bool).any())
 
 
 def _distinct_codes(col: pd.Series) -> np.ndarray:

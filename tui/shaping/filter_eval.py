@@ -84,12 +84,19 @@ class Columns:
                 values = np.full(len(series), np.nan)
             elif pd.api.types.is_numeric_dtype(series.dtype):
                 values = series.to_numpy(dtype=float, na_value=np.nan)
+            elif series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in _NUMBERS:
+                # Python numbers in an object column (params): as they are, not through their text.
+                values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             else:
                 codes, uniques = self.distinct_text(column)
                 distinct = pd.to_numeric(uniques, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
                 values = np.append(distinct, np.nan)[codes]
             self._numbers[column] = values
         return self._numbers[column]
+
+
+_NUMBERS = frozenset({"integer", "floating", "mixed-integer-float"})
+"""`infer_dtype`'s names for a column of Python numbers only (flags are "boolean")."""
 
 
 def evaluate(node: Node, columns: Columns) -> np.ndarray:
@@ -137,10 +144,24 @@ def columns_of(frame: pd.DataFrame, now: float | None) -> Columns:
     return columns
 
 
+def free_text_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns free text searches: `FREE_TEXT_COLUMNS` and every tag."""
+    frame_columns = [str(c) for c in frame.columns]
+    return [*(c for c in FREE_TEXT_COLUMNS if c in frame_columns), *(c for c in frame_columns if c.startswith("tags."))]
+
+
+def prepare_free_text(columns: Columns) -> None:
+    """Lower-case the distinct texts free text searches, now (in a worker), for the next filters of this frame.
+
+    On 100,000 runs the names and run ids take a few tenths of a second the first time;
+    a filter typed later finds them done, as long as its caller keeps `columns`.
+    """
+    for column in free_text_columns(columns.frame):
+        columns.distinct_lower(column)
+
+
 def _free_text(node: FreeText, columns: Columns) -> np.ndarray:
-    frame_columns = [str(c) for c in columns.frame.columns]
-    searched = [c for c in FREE_TEXT_COLUMNS if c in frame_columns]
-    searched += [c for c in frame_columns if c.startswith("tags.")]
+    searched = free_text_columns(columns.frame)
     term = node.term.lower()
     hit = np.zeros(len(columns.frame), dtype=bool)
     for column in searched:

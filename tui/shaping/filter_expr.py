@@ -57,7 +57,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .filter_eval import columns_of, evaluate
+from .filter_eval import Columns, columns_of, evaluate
 from .filter_inputs import (
     any_input_field,
     is_input_field,
@@ -525,16 +525,21 @@ class Filter:
         """True for the empty filter, so callers can skip masking and show the table as it is."""
         return self._root is None
 
-    def mask(self, frame: pd.DataFrame, now: float | None = None) -> np.ndarray:
+    def mask(self, frame: pd.DataFrame, now: float | None = None, columns: Columns | None = None) -> np.ndarray:
         """One bool per row of `frame`, True for the rows the filter keeps.
 
         Ages (`created > 2d`) count back from `now` (default: the time of this call), so a
-        filter kept across refreshes stays "the last two days".
+        filter kept across refreshes stays "the last two days". `columns`: the frame's
+        prepared columns, when the caller keeps them (`columns_of` keeps only the last few).
         Raises FilterError if `frame` lacks a column the filter was parsed against.
         """
         if self._root is None:
             return np.ones(len(frame), dtype=bool)
-        return np.asarray(evaluate(self._root, columns_of(frame, now)), dtype=bool)
+        if columns is None or columns.frame is not frame:
+            columns = columns_of(frame, now)
+        else:
+            columns.now = time.time() if now is None else now
+        return np.asarray(evaluate(self._root, columns), dtype=bool)
 
     def conditions(self) -> list[Compare | In | Has]:
         """The field tests in the filter, in no particular order."""

@@ -8,6 +8,7 @@ so a 100,000-run store costs only sorting and masking, which pandas does in C.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ from .columns import (
     holds_numbers,
     ordered,
 )
+from .filter_eval import Columns, columns_of, prepare_free_text
 from .filter_expr import Filter, FilterError, parse_filter, status_hint
 from .formatting import cell_width, format_ago, format_duration, format_value
 from .sanitize import printable
@@ -44,6 +46,10 @@ from .status import STATUS_GLYPHS
 
 if TYPE_CHECKING:
     from .grouped_view import GroupedRows
+
+
+RECENT_SAMPLE = 200
+"""Rows from the end measured again for a column's width when a listing before measured it whole."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,9 @@ class ViewSettings:
     pick: int = 0
     column_stats: tuple[tuple[str, str], ...] = ()
     sparklines: bool = False
-    shown_before: tuple[str, ...] | None = field(default=None, compare=False)
-    """Run ids the filter matched, for when a refresh removes a field it names."""
+    shown_before: np.ndarray | None = field(default=None, compare=False)
+    """Run ids the filter matched, for when a refresh removes a field it names (an array the view
+    never changes in place: taking it is free on the UI thread, where a tuple of 100,000 ids was not)."""
     min_widths: tuple[tuple[str, int], ...] = field(default=(), compare=False)
 
 
@@ -118,6 +125,8 @@ class RunsView:
         self.grouped: GroupedRows | None = None
         self.empty_hint: str | None = None
         """When no run matches: why (a status the runs do not have), for the empty table."""
+        self._row_index: dict[str, int] | None = None
+        self._values_cache: dict[str, np.ndarray] = {}
         self.set_frame(self.frame)
 
     # -- inputs ----------------------------------------------------------------------------
@@ -132,9 +141,15 @@ class RunsView:
         """
         if shown_before is None and self.filter_text.strip():
             shown_before = self.shown_ids()
-        self.frame = frame.reset_index(drop=True)
+        index = frame.index
+        numbered = isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+        self.frame = frame if numbered else frame.reset_index(drop=True)  # a copy of 100,000 rows only when needed
         self.facts = FrameFacts(self.frame)
         """Codes of the frame's columns, made once per column for every sort and filter of this frame."""
+        self._values_cache = {}
+        self._text_columns: Columns | None = None
+        self.running = int((self.frame["status"] == "running").sum()) if "status" in self.frame.columns else 0
+        """How many runs of the frame are running (the status bar's count), counted once per frame."""
         self._widths = {}
         self._numeric_columns = {}
         self._arrays = {}
@@ -189,7 +204,7 @@ class RunsView:
             metric_stat=self.metric_stat, group_keys=self.group_keys, group_stat=self.group_stat,
             collapsed=frozenset(self.collapsed), pick=self.pick,
             column_stats=tuple(sorted(self.column_stats.items())), sparklines=self.sparklines,
-            shown_before=tuple(self.shown_ids().tolist()) if self.filter_text.strip() else None,
+            shown_before=self.shown_ids() if self.filter_text.strip() else None,
             min_widths=tuple({**self.min_widths, **self._widths}.items()))
 
     @classmethod
@@ -207,11 +222,45 @@ class RunsView:
                    group_stat=settings.group_stat, collapsed=set(settings.collapsed), pick=settings.pick,
                    column_stats=dict(settings.column_stats), sparklines=settings.sparklines, now=now)
         view.min_widths = dict(settings.min_widths)
-        shown_before = None
-        if settings.shown_before is not None:
-            shown_before = np.array(settings.shown_before, dtype=object)
-        view.set_frame(frame, shown_before=shown_before)
+        view.set_frame(frame, shown_before=settings.shown_before)
+        view.prepare_rows()
         return view
+
+    def fork(self) -> RunsView:
+        """A copy to change in a worker while the table keeps drawing this one.
+
+        The copy has its own settings (filter, sort, groups, columns) and shares what was
+        worked out from the frame (sort and filter codes, widths, labels), so a filter
+        computed on the copy does not encode a column again.
+        """
+        view = copy.copy(self)
+        view.choice = self.choice.copy()
+        view.collapsed = set(self.collapsed)
+        view.column_stats = dict(self.column_stats)
+        view.min_widths = dict(self.min_widths)
+        view._row_cache = {}
+        view._row_index = None
+        return view
+
+    def prepare(self) -> None:
+        """Work the UI thread would otherwise do on its first use, done now (call it in a worker,
+        once the table has painted the view: the first paint waits for none of it).
+
+        Where each run's row is (the cursor stays on its run through a refresh; `from_settings`
+        already did it), how names sort, and the columns free text searches: on 100,000 runs
+        each of these costs a tenth of a second or more the first time, which the UI thread
+        must not pay.
+        """
+        self.prepare_rows()
+        if "name" in self.frame.columns:
+            self.facts.prepare_sort("name")
+        prepare_free_text(self.filter_columns())
+
+    def filter_columns(self) -> Columns:
+        """The frame's columns as the filter reads them, kept with the view (and its forks) while it lives."""
+        if self._text_columns is None or self._text_columns.frame is not self.frame:
+            self._text_columns = columns_of(self.frame, None)
+        return self._text_columns
 
     def with_frame(self, frame: pd.DataFrame, now: float) -> RunsView:
         """A new view with this view's settings over `frame` (see `from_settings`)."""
@@ -238,7 +287,7 @@ class RunsView:
             mask &= (frame["experiment"] == self.experiment).to_numpy()
         if self._filter is not None and len(frame):
             try:
-                mask &= self._filter.mask(frame)
+                mask &= self._filter.mask(frame, columns=self.filter_columns())
             except (KeyError, FilterError) as exc:
                 if self._fallback_ids is None:
                     self._fallback_ids = self.shown_ids()
@@ -269,6 +318,7 @@ class RunsView:
         self.positions = positions
         self._shown = (frame, positions)
         self._row_cache = {}
+        self._row_index = None
         if (keys, self.group_stat, self.sparklines) != self._grouped_widths:
             self._extra_widths = {}
             if self._grouped_widths:  # metric cells got wider or narrower: no minimum from before
@@ -303,7 +353,7 @@ class RunsView:
     def run_id_at(self, row: int) -> str | None:
         """The run on this row; None past the end and on a group row."""
         if 0 <= row < len(self.rows) and self.rows[row] >= 0:
-            return str(self.frame.at[int(self.rows[row]), "run_id"])
+            return str(self._column_values("run_id")[int(self.rows[row])])
         return None
 
     def group_at(self, row: int) -> int | None:
@@ -320,14 +370,32 @@ class RunsView:
             return []
         return [str(r) for r in self.frame["run_id"].to_numpy()[self.grouped.members[group]]]
 
+    def prepare_rows(self) -> None:
+        """Index the rows by run now (in a worker): the cursor finds its run after a change without a search."""
+        self._index_rows()
+
     def row_of(self, run_id: str | None) -> int | None:
         if run_id is None or not len(self.rows):
             return None
-        runs = self.rows >= 0
-        ids = np.full(len(self.rows), None, dtype=object)
-        ids[runs] = self.frame["run_id"].to_numpy()[self.rows[runs]]
-        hits = np.flatnonzero(ids == run_id)
-        return int(hits[0]) if len(hits) else None
+        return self._index_rows().get(run_id)
+
+    def _index_rows(self) -> dict[str, int]:
+        """Run id -> its row, made once per change of rows (`prepare` makes it in the worker)."""
+        index = self._row_index
+        if index is None:
+            rows = self.rows
+            runs = np.flatnonzero(rows >= 0)
+            ids = self._column_values("run_id")[rows[runs]].tolist() if "run_id" in self.frame.columns else []
+            # Reversed, so a run on two rows keeps its first.
+            index = self._row_index = dict(zip(map(str, reversed(ids)), reversed(runs.tolist())))
+        return index
+
+    def _column_values(self, key: str) -> np.ndarray:
+        """One frame column as an array, taken once per frame (a row lookup through pandas is slow)."""
+        values = self._values_cache.get(key)
+        if values is None:
+            values = self._values_cache[key] = self.frame[key].to_numpy()
+        return values
 
     def row_of_group(self, label: str) -> int | None:
         if self.grouped is None or label not in self.grouped.labels:
@@ -337,7 +405,7 @@ class RunsView:
 
     def status_at(self, row: int) -> str:
         position = int(self.rows[row])
-        return "group" if position < 0 else str(self.frame.at[position, "status"])
+        return "group" if position < 0 else str(self._column_values("status")[position])
 
     def visible_frame(self) -> pd.DataFrame:
         return self.frame.iloc[self.positions]
@@ -355,8 +423,10 @@ class RunsView:
             texts = [group_cell(self.grouped, group, c.key, self.group_stat, closed) for c in self.columns]
             self._row_cache[row] = texts
             return texts
-        record = self.frame.iloc[int(self.rows[row])]
-        texts = [self.cell_text(column.key, record[column.key]) for column in self.columns]
+        position = int(self.rows[row])
+        columns = self.frame.columns
+        texts = [self.cell_text(column.key, self._column_values(column.key)[position] if column.key in columns
+                                else None) for column in self.columns]
         if len(self._row_cache) > 4096:
             self._row_cache.clear()
         self._row_cache[row] = texts
@@ -435,8 +505,18 @@ class RunsView:
         frame = self.frame
         if not len(frame):
             return label
-        step = max(1, len(frame) // WIDTH_SAMPLE)
-        sample = self._values(key)[::step]
+        values = self._values(key)
+        # Measured on the listing before (a live refresh): only the newest runs can be news.
+        again = key in self.min_widths
+        wanted = WIDTH_SAMPLE // 4 if self._numeric(key) else WIDTH_SAMPLE  # 5 digits: widths vary little
+        sample = values[-RECENT_SAMPLE:] if again else values[::max(1, len(frame) // wanted)]
+        if values.dtype.kind == "f" and not again and len(sample) and not np.isnan(values).all():
+            sample = np.append(sample, [np.nanmin(values), np.nanmax(values)])  # the widest exponents
+        if sample.dtype == object:
+            try:
+                sample = pd.unique(sample)  # params and tags repeat a few values: each is formatted once
+            except TypeError:
+                pass  # lists or dicts as values
         longest = max((cell_width(self.cell_text(key, v)) for v in sample), default=0)
         cap = MAX_WIDTH.get(key, TEXT_MAX_WIDTH)
         return max(min(label, 26), min(longest, cap), 3)
