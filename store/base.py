@@ -141,6 +141,12 @@ class RunStore(abc.ABC):
     """Which of last/min/max the listing knows (MLflow's SQL store keeps only the latest)."""
 
     _cache: CacheFile | None = None
+    cache_first = False
+    """Set by the app: the first refresh may show the listing cache as it was saved, without checking
+    the store (a kind whose check is slow honours it: a tracking server, a large store of ours);
+    the next refresh checks. Scripts leave it off and get a current listing."""
+    served_from_cache = False
+    """Whether the first refresh showed the cache unchecked (so the caller should refresh soon)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 
 import store
@@ -102,3 +103,44 @@ async def test_sort_metric_stat_and_filter_hold_while_a_writer_logs(demo: Path) 
             text = screen_text(app)
             assert "metrics: min" in text and "3/13 runs" in text and "lr▼" in text
             assert table.view.label("metrics.loss") == "loss (min)"  # hidden here: every run's min is the same
+
+
+async def test_a_large_store_paints_its_saved_listing_first_then_checks_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: at 100,000 runs even one stat a run delays the first paint, so the app shows the index as
+    saved and checks the store right after; a run added since appears without waiting for a poll."""
+    import store.reader as reader
+    from tests.screen_harness import settle_until
+    from tui.app import make_app
+
+    monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)  # "large" from one run on
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    root = tmp_path / "store"
+    for name in ("old-1", "old-2"):
+        store.start_run(experiment="e", name=name, root=root).finish()
+    listed = store.open_store(root)
+    listed.runs_frame()
+    listed.save_index()
+    store.start_run(experiment="e", name="new-since", root=root).finish()
+
+    app = make_app(root, poll_seconds=0)  # no poll timer: only the check after the cached paint can show it
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle_until(app, pilot, lambda screen: "old-1" in shown_names(app))
+        assert app.store.served_from_cache
+        await settle_until(app, pilot, lambda screen: "new-since" in shown_names(app))
+        assert set(shown_names(app)) == {"old-1", "old-2", "new-since"}
+
+
+async def test_a_small_store_is_never_painted_from_its_cache_unchecked(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    store.start_run(experiment="e", name="a", root=root).finish()
+    listed = store.open_store(root)
+    listed.runs_frame()
+    listed.save_index()
+    store.start_run(experiment="e", name="b", root=root).finish()
+    from tui.app import make_app
+
+    app = make_app(root, poll_seconds=0)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        assert set(shown_names(app)) == {"a", "b"} and not app.store.served_from_cache

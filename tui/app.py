@@ -26,6 +26,8 @@ from .shaping.runs_view import RunsView, ViewSettings
 from .shaping.sanitize import cut, printable_line
 
 POLL_SECONDS = 2.0
+CHECK_AFTER_CACHE_SECONDS = 0.3
+"""After a first paint from the listing cache, the check follows this soon (not a whole poll interval later)."""
 RESYNC_NOT_NEEDED = "This store is re-read as it changes: nothing more to fetch. Refreshed now."
 
 
@@ -59,6 +61,7 @@ class TrackApp(App[None]):
         self._view_settings = ViewSettings()
         """The runs screen's latest settings; the poll worker reads this reference once per poll."""
         self._polling = False
+        self._checked_after_cache = False
         self.runs_screen = RunsScreen(self.session)
 
     @property
@@ -129,6 +132,7 @@ class TrackApp(App[None]):
             except NotAStoreError as exc:
                 self.runs_screen.post_message(StoreMissing(str(self.store_path), str(exc)))
                 return set()
+            self._store.cache_first = True  # a large store shows its saved listing at once; the next poll checks
             force = True
         settings = self._view_settings  # one snapshot for the whole poll, whatever the UI thread does meanwhile
         changed = self._store.refresh()
@@ -141,6 +145,9 @@ class TrackApp(App[None]):
             view = RunsView.from_settings(settings, frame, self.session.now())
             self.runs_screen.post_message(
                 StoreLoaded(self._store, frame, self._store.experiments(), changed, view, settings))
+        if self._store.served_from_cache and not self._checked_after_cache:
+            self._checked_after_cache = True  # the listing shown came from the cache unchecked: check it now
+            self.call_from_thread(self.set_timer, CHECK_AFTER_CACHE_SECONDS, lambda: self.poll(force=True))
         return changed
 
     def action_resync(self) -> None:
