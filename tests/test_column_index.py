@@ -6,6 +6,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -107,19 +108,27 @@ def test_value_columns_keep_python_types_through_concat_and_take() -> None:
     assert both.take([7, 0]).objects().tolist() == ["y", 1]
 
 
+def _settled_large_store(root: Path, monkeypatch: pytest.MonkeyPatch, n: int) -> tuple[list[Any], float]:
+    """`n` finished runs whose files last changed 100 s ago, in a store counted as large (quick scans)."""
+    import store.reader as reader
+
+    monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
+    monkeypatch.setattr(reader, "SCAN_SHARE", 1e9)  # never skip a scan here
+    runs = [store.start_run(experiment="e", name=f"r{i}", root=root) for i in range(n)]
+    for run in runs:
+        run.finish()
+    past = time.time() - 100
+    for path in [*root.glob("*/*/*"), *root.glob("*/*")]:
+        os.utime(path, (past, past))
+    return runs, past
+
+
 def test_a_quick_scan_sees_new_files_and_runs_and_a_full_scan_sees_rewrites_in_place(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Large stores stat only run folders between full scans (issue 17): a rewrite in place waits for the next."""
     import store.reader as reader
 
-    monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
-    monkeypatch.setattr(reader, "SCAN_SHARE", 1e9)  # never skip a scan here
-    runs = [store.start_run(experiment="e", name=f"r{i}", root=tmp_path) for i in range(2)]
-    for run in runs:
-        run.finish()
-    past = time.time() - 100
-    for path in [*tmp_path.glob("*/*/*"), *tmp_path.glob("*/*")]:
-        os.utime(path, (past, past))
+    runs, past = _settled_large_store(tmp_path, monkeypatch, 2)
     s = store.open_store(tmp_path)
     s.runs_frame()
     s._cache.table.read_at += 10  # type: ignore[union-attr]
@@ -165,14 +174,7 @@ def test_a_first_listing_trusts_folders_only_after_a_recent_full_scan(
     a rewrite in place is then seen by its next refresh. With an old note it scans in full at once."""
     import store.reader as reader
 
-    monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
-    monkeypatch.setattr(reader, "SCAN_SHARE", 1e9)
-    runs = [store.start_run(experiment="e", name=f"r{i}", root=tmp_path) for i in range(3)]
-    for run in runs:
-        run.finish()
-    past = time.time() - 100
-    for path in [*tmp_path.glob("*/*/*"), *tmp_path.glob("*/*")]:
-        os.utime(path, (past, past))
+    runs, past = _settled_large_store(tmp_path, monkeypatch, 3)
     first = store.open_store(tmp_path)
     first.runs_frame()
     first._cache.full_scan_at = time.time() - note_age  # type: ignore[union-attr]
