@@ -164,8 +164,8 @@ class ColumnTable:
         stats: dict[str, dict[str, Any]] = {}
         for key in {**self.stats, **other.stats}:
             mine, theirs = self.stats.get(key), other.stats.get(key)
-            stats[key] = {s: np.concatenate((mine[s] if mine else _missing(s, lengths[0]),
-                                             theirs[s] if theirs else _missing(s, lengths[1])))
+            stats[key] = {s: np.concatenate((mine[s] if mine else absent_stat(s, lengths[0]),
+                                             theirs[s] if theirs else absent_stat(s, lengths[1])))
                           for s in STAT_ARRAYS}
         return ColumnTable(self.units + other.units, np.concatenate((self.sig, other.sig)),
                            np.concatenate((self.read_at, other.read_at)), values, floats, stats)
@@ -329,7 +329,8 @@ def _stack(rows: list[Any], dtype: Any, n: int) -> Any:
     return np.stack(rows).astype(dtype, copy=False) if rows else np.zeros((0, n), dtype=dtype)
 
 
-def _missing(stat: str, n: int) -> Any:
+def absent_stat(stat: str, n: int) -> Any:
+    """A metric's `stat` array for `n` rows that do not have the metric (NaN figures, not present)."""
     import numpy as np
 
     return np.zeros(n, dtype=bool) if stat == PRESENT else np.full(n, np.nan)

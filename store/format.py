@@ -69,6 +69,12 @@ def resolve_root(root: str | os.PathLike[str] | None) -> Path:
     return Path(env).expanduser() if env else Path(DEFAULT_STORE_DIR)
 
 
+def cache_root() -> Path:
+    """Where tracktui keeps what it can always make again (listing caches of stores it may not write,
+    a tracking server's listing and artifacts, input digests): `$XDG_CACHE_HOME/tracktui`, never a store."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tracktui"
+
+
 def new_run_id(now: float | None = None, *, now_ns: int | None = None) -> str:
     """A run id that sorts by creation time (UTC, to the millisecond) and carries 40 random bits.
 

@@ -52,9 +52,8 @@ def index_path(root: Path, kind: str, in_store: bool, suffix: str = ".json") -> 
     """`<root>/.tracktui-index<suffix>` for a writable store of ours, else a file in the user's cache folder."""
     if in_store and os.access(root, os.W_OK):
         return root / f".tracktui-index{suffix}"
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tracktui"
     digest = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
-    return cache / f"index-{kind}-{digest}{suffix}"
+    return fmt.cache_root() / f"index-{kind}-{digest}{suffix}"
 
 
 class CacheFile:

@@ -31,16 +31,11 @@ CHUNK = 1 << 20
 _lock = threading.Lock()
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "tracktui"
-
-
 class DigestCache:
     """`{real path: [size, mtime_ns, digest]}`; a stale or unreadable cache is only a cache."""
 
     def __init__(self) -> None:
-        self.path = cache_dir() / CACHE_FILE
+        self.path = fmt.cache_root() / CACHE_FILE
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             self.entries: dict[str, list[Any]] = data if isinstance(data, dict) else {}

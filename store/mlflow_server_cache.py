@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .base import RunRecord
-from .column_index import INDEX_STATS, PRESENT, ColumnTable
+from .column_index import INDEX_STATS, PRESENT, ColumnTable, absent_stat
 from .column_values import BOOL, NONE, STR, ValueColumn
+from .format import cache_root
 from .index import CacheFile, remove_stale_temporaries
 
 if TYPE_CHECKING:
@@ -39,10 +39,6 @@ DELETED = "mlflow.deleted"
 ARTIFACT_URI = "mlflow.artifact_uri"
 SYSTEM_TAGS = "system_tags."
 PARENT_TAG = "mlflow.parentRunId"
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tracktui"
 
 
 def server_key(url: str) -> str:
@@ -232,18 +228,12 @@ def changed_rows(old: ColumnTable, new: ColumnTable) -> np.ndarray:
         differs |= (a != b) | ~same_type  # True and 1 are equal in Python, not here
     for key in {**mine.stats, **new.stats}:
         for stat in (*INDEX_STATS, PRESENT):
-            a = mine.stats[key][stat] if key in mine.stats else _absent(stat, n)
-            b = new.stats[key][stat] if key in new.stats else _absent(stat, n)
+            a = mine.stats[key][stat] if key in mine.stats else absent_stat(stat, n)
+            b = new.stats[key][stat] if key in new.stats else absent_stat(stat, n)
             differs |= _unequal(a, b)
     for field in mine.floats:
         differs |= _unequal(mine.floats[field], new.floats[field])
     return differs
-
-
-def _absent(stat: str, n: int) -> np.ndarray:
-    import numpy as np
-
-    return np.zeros(n, dtype=bool) if stat == PRESENT else np.full(n, np.nan)
 
 
 def _unequal(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -147,7 +147,7 @@ class TrackApp(App[None]):
                 StoreLoaded(self._store, frame, self._store.experiments(), changed, view, settings))
         if self._store.served_from_cache and not self._checked_after_cache:
             self._checked_after_cache = True  # the listing shown came from the cache unchecked: check it now
-            self.call_from_thread(self.set_timer, CHECK_AFTER_CACHE_SECONDS, lambda: self.poll(force=True))
+            self.call_from_thread(self.set_timer, CHECK_AFTER_CACHE_SECONDS, self.poll)
         return changed
 
     def action_resync(self) -> None:
