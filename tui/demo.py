@@ -194,6 +194,7 @@ def _write_model(path: Path, seed: int) -> None:
 def demo_dir(given: str | None) -> Path:
     if given:
         return Path(given).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "tracktui" / "demo-store"
+    from store.format import cache_root
+
+    return cache_root() / "demo-store"
 
