@@ -139,3 +139,38 @@ def test_hostile_ids_and_paths_write_nothing_outside_the_cache(fake: FakeServer,
             pass
     assert logs_main([fake.url, run_id]) == 1  # a server's run has no console: said in one line
     assert _files_outside(tmp_path, cache) == before
+
+
+# -- names from files and env vars ------------------------------------------------------------
+
+
+def test_a_dataset_or_model_link_in_an_mlflow_store_never_reads_outside_it(tmp_path: Path) -> None:
+    """Before: a run's `inputs/<id>/meta.yaml` with `source_id: ../../../secret` read tmp/secret/meta.yaml."""
+    from store import open_store
+    from tests.mlflow_fixtures import run_id, write_experiment, write_run
+
+    root = tmp_path / "mlruns"
+    run = write_run(write_experiment(root, "1", "e"), run_id(1))
+    (run / "inputs" / "link").mkdir(parents=True)
+    (run / "inputs" / "link" / "meta.yaml").write_text("source_id: ../../../secret\nsource_type: DATASET\n")
+    (run / "outputs" / "m-1").mkdir(parents=True)
+    (run / "outputs" / "m-1" / "meta.yaml").write_text("destination_id: ../../../secret\n")
+    (run.parent / "datasets").mkdir()
+    (run.parent / "models").mkdir()
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "meta.yaml").write_text("name: SECRET\ndigest: abc\nartifact_location: /etc\n")
+    detail = open_store(root).run(run_id(1))
+    assert [i["name"] for i in detail.inputs] == ["../../../secret"]
+    assert not any("SECRET" in label for label in detail.extra_artifacts)
+
+
+def test_a_run_id_from_the_environment_never_finds_a_folder_outside_the_store(tmp_path: Path) -> None:
+    """`$TRACKTUI_RUN_ID` (a wrapped run's id) reaches find_run; before, `../../outside` found tmp/outside."""
+    from store import format as fmt
+    from store.run_folder import find_run
+
+    (tmp_path / "store" / "exp").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / fmt.META).write_text("{}")
+    with pytest.raises(FileNotFoundError):
+        find_run(tmp_path / "store", "../../outside")
