@@ -9,16 +9,11 @@ server by its `tracktui.run_id` tag before a new one is created (a push killed b
 creating the run and saving the mapping). Runs still logging are pushed as RUNNING; a later
 push sends their new points and their end.
 
-A push can die after the server stored a batch but before it heard so. So the keys of a
-batch are written down (`sending`) before it goes out, and a push that finds them there
-(or finds its run by the tag, without a mapping) first counts those keys' points on the
-server and continues after them: a file-store server would keep a resent point twice. Two
-pushes of one store would send the same points, so a push holds a lock on the store
-(`push_lock`); a second one stops with the first one's pid.
-
-Artifacts are walked without following a symlink, not even one to a file inside the run:
-a folder is opened relative to its parent's descriptor with O_NOFOLLOW, so nothing outside
-the run's artifacts folder is ever read, and a link swapped in meanwhile is refused too.
+A push can die after the server stored a batch but before it heard so: the keys of a batch
+are written down (`sending`) before it goes out, and a push that finds them (or finds its
+run by the tag) first counts those keys' points on the server and goes on after them (a
+file-store server keeps a resent point twice). One push of a store at a time (`push_lock`).
+Artifacts are read without following any symlink (`artifact_files`).
 """
 
 from __future__ import annotations
@@ -42,12 +37,14 @@ from . import safe_read
 from .base import RunDetail, RunStore
 from .errors import StoreError
 from .mlflow_http import ServerClient, ServerError
-from .mlflow_rest import HISTORY_CAP, server_key
+from .mlflow_rest import server_key
 
 MAP_FILE = "mlflow-push.json"
 SOURCE_TAG = "tracktui.run_id"
 MAX_METRICS, MAX_PARAMS, MAX_TAGS = 1000, 100, 100
 """`runs/log-batch` limits (MLflow's server rejects bigger batches)."""
+HISTORY_PAGE = 25_000
+"""Points per `metrics/get-history` page when counting what the server holds of a key."""
 PRIVATE = 0o600
 """Progress files and the lock: they name the servers a user pushes to."""
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -119,10 +116,6 @@ def _write_map(path: Path, url: str, entry: dict[str, Any]) -> None:
     fmt.atomic_write_text(path, json.dumps(data, indent=1, sort_keys=True), fsync=False, mode=PRIVATE)
 
 
-class PushLockedError(StoreError):
-    """Another push of the same store is running."""
-
-
 @contextmanager
 def push_lock(store: RunStore) -> Iterator[None]:
     """Hold the store's push lock: an flock on `<cache>/push/<store digest>.lock`, which holds the pid.
@@ -141,7 +134,7 @@ def push_lock(store: RunStore) -> Iterator[None]:
                 holder = f"pid {int(safe_read.read_text(path, cap=64))}"
             except (OSError, ValueError):
                 holder = "pid unknown"
-            raise PushLockedError(f"another push of this store is running ({holder}); "
+            raise StoreError(f"another push of this store is running ({holder}); "
                                   "wait for it to finish, or stop it") from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
@@ -167,7 +160,7 @@ class Pusher:
         self._name = ""
 
     def push(self, run_ids: list[str]) -> PushSummary:
-        """Push the runs, holding the store's push lock (PushLockedError when another push holds it)."""
+        """Push the runs, holding the store's push lock (StoreError when another push holds it)."""
         with push_lock(self.store):
             return self._push(run_ids)
 
@@ -324,7 +317,7 @@ class Pusher:
         for key in keys:
             held, token = 0, None
             while True:
-                args = {"run_id": remote_id, "metric_key": key, "max_results": HISTORY_CAP}
+                args = {"run_id": remote_id, "metric_key": key, "max_results": HISTORY_PAGE}
                 page = self.client.get("metrics/get-history", {**args, "page_token": token} if token else args)
                 held += len(page.get("metrics") or ())
                 token = page.get("next_page_token")
@@ -404,12 +397,11 @@ class Pusher:
 
 
 def artifact_files(folder: int, prefix: str, links: list[str]) -> Generator[tuple[str, int], None, None]:
-    """(path under the folder, open descriptor) of each regular file below the folder open as `folder`.
+    """(path, open descriptor, which the caller closes) of each regular file below the open folder `folder`.
 
-    Nothing is reached through a symlink: folders and files are opened relative to their
-    parent's descriptor with O_NOFOLLOW, so a link, or one swapped in after the listing,
-    is refused. Links are put in `links` (by path); FIFOs, devices and sockets are passed over.
-    The caller closes each descriptor.
+    No symlink is followed, not even one to a file inside: each folder and file is opened
+    relative to its parent's descriptor with O_NOFOLLOW, so a link swapped in after the
+    listing is refused too. Links go into `links`; FIFOs, devices and sockets are passed over.
     """
     with os.scandir(folder) as listing:
         entries = sorted(listing, key=lambda e: e.name)
