@@ -161,13 +161,19 @@ def _remote_ids(client: MlflowClient, experiment: str, run_id: str) -> list[str]
     return [r.info.run_id for r in runs]
 
 
-def test_push_killed_after_the_server_stored_a_batch_resumes_without_duplicates(
-        server: Server, proxy_for: Any, tmp_path: Path) -> None:
+def _held_push(tmp_path: Path, proxy: HoldingProxy, experiment: str) -> tuple[Path, str, subprocess.Popen[str]]:
+    """A store of one long run, and a push of it through `proxy`, started and waiting for its held answer."""
     root = tmp_path / "store"
     run_id = _long_run(root)
+    push = _push(tmp_path, str(root), proxy.url, "--experiment", experiment)
+    assert proxy.held.wait(timeout=120), push.communicate(timeout=5)
+    return root, run_id, push
+
+
+def test_push_killed_after_the_server_stored_a_batch_resumes_without_duplicates(
+        server: Server, proxy_for: Any, tmp_path: Path) -> None:
     proxy = proxy_for(hold=2)
-    first = _push(tmp_path, str(root), proxy.url, "--experiment", "killed")
-    assert proxy.held.wait(timeout=120), first.communicate(timeout=5)
+    root, run_id, first = _held_push(tmp_path, proxy, "killed")
     os.kill(first.pid, signal.SIGKILL)
     first.wait(timeout=30)
     proxy.release.set()
@@ -192,11 +198,8 @@ def test_push_killed_after_the_server_stored_a_batch_resumes_without_duplicates(
 
 def test_a_second_push_of_the_same_store_says_another_is_running(
         server: Server, proxy_for: Any, tmp_path: Path) -> None:
-    root = tmp_path / "store"
-    run_id = _long_run(root)
     proxy = proxy_for(hold=1)
-    first = _push(tmp_path, str(root), proxy.url, "--experiment", "overlap")
-    assert proxy.held.wait(timeout=120), first.communicate(timeout=5)
+    root, run_id, first = _held_push(tmp_path, proxy, "overlap")
     code, out, err = _finish(_push(tmp_path, str(root), proxy.url, "--experiment", "overlap"))
     proxy.release.set()
     assert code == 2, out
