@@ -124,8 +124,12 @@ def push_lock(store: RunStore) -> Iterator[None]:
     leaves a stale lock. It lives in the cache, not the store, as a store may not be ours.
     """
     digest = hashlib.sha1(str(Path(store.root).resolve()).encode()).hexdigest()[:16]
-    path = _cache_dir() / f"{digest}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE)
+    try:
+        path = _cache_dir() / f"{digest}.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE)
+    except OSError as exc:
+        raise StoreError(f"cannot create the push lock in {fmt.cache_root() / 'push'} ({exc.strerror}); "
+                         "set XDG_CACHE_HOME to a folder you can write") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

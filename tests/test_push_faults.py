@@ -33,6 +33,7 @@ from mlflow import MlflowClient  # noqa: E402
 
 import store  # noqa: E402
 from store import open_store  # noqa: E402
+from store.push import MAP_FILE  # noqa: E402
 from tests.mlflow_server import Server, start_server  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -129,8 +130,14 @@ def _push(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
-    out, err = proc.communicate(timeout=120)
+def _finish(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str, str]:
+    """The exit status, stdout and stderr of a push; one still running after `timeout` s is killed (a hang)."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
     return proc.returncode, out, err
 
 
@@ -246,6 +253,35 @@ def test_push_never_uploads_what_a_symlink_in_the_run_points_to(server: Server, 
     [remote_id] = _remote_ids(client, "links", run.id)
     assert [a.path for a in client.list_artifacts(remote_id)] == ["a.txt"]
     assert not any(SECRET in text for text in _server_files(server).values())
+    assert stat.S_IMODE((folder.parent / MAP_FILE).stat().st_mode) == 0o600
+
+
+def test_progress_file_made_a_fifo_neither_hangs_push_nor_resends(server: Server, tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    run_id = _long_run(root)
+    code, out, err = _finish(_push(tmp_path, str(root), server.url, "--experiment", "fifo"))
+    assert code == 0 and "3,000 metric points" in out, err
+    progress = next(root.rglob(MAP_FILE))
+    progress.unlink()
+    os.mkfifo(progress)
+    code, out, err = _finish(_push(tmp_path, str(root), server.url, "--experiment", "fifo"), timeout=60)
+    assert code == 0, err
+    assert "0 new" in out and "0 metric points" in out
+    client = MlflowClient(server.url)
+    [remote_id] = _remote_ids(client, "fifo", run_id)
+    assert _histories(client, remote_id) == _local_histories(root, run_id)
+    assert stat.S_ISREG(progress.stat().st_mode)
+
+
+def test_push_says_what_to_do_when_the_cache_cannot_hold_its_lock(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    with store.start_run(experiment="x", name="one", root=root) as run:
+        run.log_metric("loss", 1.0)
+    (tmp_path / "cache").write_text("a file where the cache folder should be\n")
+    code, out, err = _finish(_push(tmp_path, str(root), "http://127.0.0.1:9"))
+    assert code == 2 and out == ""
+    assert err.startswith(f"tracktui: cannot create the push lock in {tmp_path / 'cache' / 'tracktui' / 'push'} (")
+    assert err.strip().endswith("set XDG_CACHE_HOME to a folder you can write")
 
 
 def test_push_of_a_foreign_run_skips_its_symlinks_and_keeps_progress_in_the_cache(
