@@ -34,6 +34,7 @@ from mlflow import MlflowClient  # noqa: E402
 import store  # noqa: E402
 from store import open_store  # noqa: E402
 from store.push import MAP_FILE  # noqa: E402
+from tests.mlflow_fixtures import tree_snapshot, unpack  # noqa: E402
 from tests.mlflow_server import Server, start_server  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -284,18 +285,26 @@ def test_push_says_what_to_do_when_the_cache_cannot_hold_its_lock(tmp_path: Path
     assert err.strip().endswith("set XDG_CACHE_HOME to a folder you can write")
 
 
+@pytest.mark.parametrize("kind", ["lightning", "mlflow"])
 def test_push_of_a_foreign_run_skips_its_symlinks_and_keeps_progress_in_the_cache(
-        server: Server, tmp_path: Path) -> None:
-    folder = tmp_path / "lightning" / "version_0"
-    shutil.copytree(LIGHTNING, folder)
+        server: Server, tmp_path: Path, kind: str) -> None:
+    if kind == "lightning":  # the run's folder is what it pushes
+        root = folder = tmp_path / "lightning" / "version_0"
+        shutil.copytree(LIGHTNING, folder)
+        name, args = "version_0", ()
+    else:  # an MLflow file store written by mlflow itself: the run's artifacts folder
+        root = unpack(tmp_path) / "filestore" / "mlruns"
+        folder = root / "0" / "0ece995bd93a45ed92ce363f20c13d66" / "artifacts"
+        name, args = "poly-degree-1", ("--filter", "name == poly-degree-1")
     (folder / "a.txt").write_text("a file of the run\n")
     _plant_symlinks(folder, tmp_path / "outside")
-    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
-    code, out, err = _finish(_push(tmp_path, str(folder), server.url, "--experiment", "foreign-links"))
+    before = tree_snapshot(root)
+    code, out, err = _finish(_push(tmp_path, str(root), server.url, "--experiment", f"foreign-{kind}", *args))
     assert code == 0, err
-    assert "skipped artifacts of version_0: alias.txt, linked, secret.txt (symlinks are not followed)" in out
+    assert "1 new" in out
+    assert f"skipped artifacts of {name}: alias.txt, linked, secret.txt (symlinks are not followed)" in out
     assert not any(SECRET in text for text in _server_files(server).values())
-    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before  # nothing written into the run
+    assert tree_snapshot(root) == before  # nothing written into a store we do not own
     [progress] = (tmp_path / "cache" / "tracktui" / "push").glob("*.json")
     assert stat.S_IMODE(progress.stat().st_mode) == 0o600
     assert stat.S_IMODE(progress.parent.stat().st_mode) == 0o700
