@@ -356,8 +356,9 @@ class Pusher:
         try:
             # The folder the user named may be a link (`wandb/latest-run`); one inside a store may not.
             top = os.open(folder, _DIR_FLAGS if folder != Path(self.store.root) else _DIR_FLAGS & ~os.O_NOFOLLOW)
-        except OSError:
-            self.summary.skipped.append(f"artifacts of {detail.name}: {folder.name} is a symlink or unreadable")
+        except OSError as exc:
+            why = "is a symlink (not followed)" if folder.is_symlink() else f"cannot be read ({exc.strerror})"
+            self.summary.skipped.append(f"artifacts of {detail.name}: {folder.name} {why}")
             return 0
         try:
             return self._upload_files(detail, remote, entry, path, top, links)
@@ -428,7 +429,7 @@ def artifact_files(folder: int, prefix: str, links: list[str]) -> Generator[tupl
                 else:
                     os.close(fd)
         except OSError as exc:
-            if exc.errno == errno.ELOOP:  # it became a symlink since it was listed
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # it became a symlink since it was listed
                 links.append(rel)
             elif not isinstance(exc, FileNotFoundError):
                 raise

@@ -246,10 +246,15 @@ def test_push_never_uploads_what_a_symlink_in_the_run_points_to(server: Server, 
         run.log_artifact(tmp_path / "a.txt")
         folder = run.artifacts_dir
     _plant_symlinks(folder, tmp_path / "outside")
+    with store.start_run(experiment="links", name="folder-link", root=root) as other:
+        other.log_metric("loss", 2.0)
+    shutil.rmtree(other.artifacts_dir, ignore_errors=True)
+    other.artifacts_dir.symlink_to(tmp_path / "outside" / "keys")  # the run's whole artifacts folder
     code, out, err = _finish(_push(tmp_path, str(root), server.url, "--experiment", "links"))
     assert code == 0, err
     assert "1 artifact file (14 B)" in out
     assert "skipped artifacts of linky: alias.txt, linked, secret.txt (symlinks are not followed)" in out
+    assert "skipped artifacts of folder-link: artifacts is a symlink (not followed)" in out
     client = MlflowClient(server.url)
     [remote_id] = _remote_ids(client, "links", run.id)
     assert [a.path for a in client.list_artifacts(remote_id)] == ["a.txt"]
