@@ -365,8 +365,8 @@ class Pusher:
         finally:
             os.close(top)
             if links:
-                self.summary.skipped.append(f"artifacts of {detail.name}: {', '.join(sorted(links))} "
-                                            "(symlinks are not followed)")
+                names = ", ".join(sorted(links)[:10]) + (f" and {len(links) - 10} more" if len(links) > 10 else "")
+                self.summary.skipped.append(f"artifacts of {detail.name}: {names} (symlinks are not followed)")
 
     def _upload_files(self, detail: RunDetail, remote: dict[str, Any], entry: dict[str, Any], path: Path,
                       top: int, links: list[str]) -> int:

@@ -313,3 +313,26 @@ def test_push_of_a_foreign_run_skips_its_symlinks_and_keeps_progress_in_the_cach
     [progress] = (tmp_path / "cache" / "tracktui" / "push").glob("*.json")
     assert stat.S_IMODE(progress.stat().st_mode) == 0o600
     assert stat.S_IMODE(progress.parent.stat().st_mode) == 0o700
+
+
+def test_artifact_files_reads_regular_files_only_and_names_every_link(tmp_path: Path) -> None:
+    from store.push import artifact_files
+
+    folder = tmp_path / "artifacts"
+    (folder / "sub" / "deeper").mkdir(parents=True)
+    (folder / "a.txt").write_text("a")
+    (folder / "sub" / "deeper" / "b.txt").write_text("bb")
+    os.mkfifo(folder / "sub" / "pipe")
+    (folder / "sub" / "up").symlink_to(tmp_path)
+    (folder / "sub" / "same").symlink_to(folder / "a.txt")
+    links: list[str] = []
+    top = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        found = {}
+        for rel, fd in artifact_files(top, "", links):
+            with os.fdopen(fd, "rb") as fh:
+                found[rel] = fh.read()
+    finally:
+        os.close(top)
+    assert found == {"a.txt": b"a", "sub/deeper/b.txt": b"bb"}
+    assert links == ["sub/same", "sub/up"]
