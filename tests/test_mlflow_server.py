@@ -302,7 +302,7 @@ def test_push_round_trip_and_again_without_duplicates(server: Server, tmp_path: 
         assert theirs["created"] == pytest.approx(mine.created, abs=1e-3)
         assert theirs["ended"] == pytest.approx(mine.ended, abs=1e-3)
         assert theirs["params"] == {k: str(v) for k, v in mine.flat_params.items()}
-        assert {k: v for k, v in theirs["tags"].items() if k != "tracktui.run_id"} == mine.tags
+        assert {k: v for k, v in theirs["tags"].items() if not k.startswith("tracktui.")} == mine.tags
         ours_h, theirs_h = mine.history(), remote.history(theirs["run_id"])
         for key in ours_h["key"].unique():
             a = ours_h[ours_h["key"] == key].sort_values(["step", "time"])

@@ -30,9 +30,11 @@ PLAIN_EVERY = 5.0
 def push_main(argv: list[str], open_store: Callable[[str], RunStore]) -> int:
     parser = argparse.ArgumentParser(
         prog="tracktui push", description="Upload runs (params, tags, metrics with steps and times, artifacts, "
-        "status and times) to an MLflow tracking server. Pushing again sends only what is new; a killed push "
+        "dataset inputs, console, images, parent, source, git, note, error, status and times) of any store tracktui "
+        "reads to an MLflow tracking server, under MLflow's own tag names; what MLflow cannot hold is listed. Pushing again sends only what is new; a killed push "
         "resumes without sending a point twice; one push of a store runs at a time; symlinks are not followed.")
-    parser.add_argument("store", help="the store to push from (a tracktui store, mlruns/ or mlflow.db)")
+    parser.add_argument("store", help="the store to push from: any store tracktui reads (ours, mlruns/, mlflow.db, "
+                        "another server's URL, wandb/, a TensorBoard logdir, DVCLive, Lightning CSV, HF, trackio)")
     parser.add_argument("url", help="the tracking server, e.g. http://localhost:5000")
     parser.add_argument("--filter", default="", metavar="EXPR", help="only the runs this matches (as in `ls`)")
     parser.add_argument("--experiment", metavar="E", help="put every run in this experiment (default: the run's own)")
@@ -70,6 +72,7 @@ def summary_text(summary: PushSummary) -> str:
              f"{files} ({human_size(summary.artifact_bytes)})"]
     lines = ["pushed: " + ", ".join(parts)]
     lines += [f"skipped {s}" for s in summary.skipped] + [f"failed {f}" for f in summary.failed]
+    lines += [f"not carried: {line}" for line in summary.left_behind]
     return "\n".join(printable(line) for line in lines)
 
 

@@ -1,54 +1,43 @@
-"""`tracktui push`: upload runs to an MLflow tracking server through its REST API, idempotently.
+"""`tracktui push`: upload runs of any store to an MLflow tracking server through its REST API, idempotently.
 
-Each run's server-side id and what of it was sent (metric points per key, artifact sizes)
-is remembered in a mapping: `mlflow-push.json` in the run's folder for a tracktui store
-(see store/FORMAT.md), a file in the user's cache folder for stores we do not own. It is
-rewritten after every batch, so an interrupted push resumes where it stopped, and a second
-push of an unchanged run sends nothing. A run without a mapping is also looked up on the
-server by its `tracktui.run_id` tag before a new one is created (a push killed between
-creating the run and saving the mapping). Runs still logging are pushed as RUNNING; a later
-push sends their new points and their end.
+What of a run goes where on the server is `fields.py`; what was sent is remembered per run
+(`progress.py`), so an interrupted push resumes where it stopped and a second push of an
+unchanged run sends nothing. A run without a mapping is also looked up on the server by its
+`tracktui.run_id` tag before a new one is created (a push killed between creating the run
+and saving the mapping). Runs still logging are pushed as RUNNING; a later push sends their
+new points and their end. A run started under another (`mlflow.parentRunId`) is pushed
+after its parent, when the parent is pushed too, so the tag names the parent's server id.
 
 A push can die after the server stored a batch but before it heard so: the keys of a batch
 are written down (`sending`) before it goes out, and a push that finds them (or finds its
 run by the tag) first counts those keys' points on the server and goes on after them (a
 file-store server keeps a resent point twice). One push of a store at a time (`push_lock`).
-Artifacts are read without following any symlink (`artifact_files`).
+Files are read without following any symlink (`artifact_files`).
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
-import hashlib
-import itertools
+import io
 import json
 import math
 import os
-import stat
-from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from . import format as fmt
-from . import safe_read
-from .base import RunDetail, RunStore
-from .errors import StoreError
-from .mlflow_http import ServerClient, ServerError
-from .mlflow_rest import server_key
+from ..base import RunDetail, RunStore
+from ..errors import StoreError
+from ..mlflow_http import ServerClient, ServerError
+from . import fields
+from .files import DIR_FLAGS, artifact_files
+from .progress import map_path, push_lock, read_map, write_map
 
-MAP_FILE = "mlflow-push.json"
-SOURCE_TAG = "tracktui.run_id"
 MAX_METRICS, MAX_PARAMS, MAX_TAGS = 1000, 100, 100
 """`runs/log-batch` limits (MLflow's server rejects bigger batches)."""
+MAX_PARAM_VALUE = 6000
 HISTORY_PAGE = 25_000
 """Points per `metrics/get-history` page when counting what the server holds of a key."""
-PRIVATE = 0o600
-"""Progress files and the lock: they name the servers a user pushes to."""
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _STATUS = {"running": "RUNNING", "finished": "FINISHED", "failed": "FAILED", "killed": "KILLED", "crashed": "FAILED"}
 
 
@@ -62,6 +51,8 @@ class PushSummary:
     artifact_bytes: int = 0
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    left_behind: list[str] = field(default_factory=list)
+    """What of a run MLflow cannot hold (or a push could not carry), one line each, named by run."""
 
 
 @dataclass(frozen=True)
@@ -81,72 +72,6 @@ class PushProgress:
     """Set once a run is done: new, updated, unchanged, skipped or failed."""
 
 
-def map_path(store: RunStore, detail: RunDetail, url: str) -> Path:
-    """Where a run's push mapping lives: its folder for our stores, the cache folder for others."""
-    if store.kind == "tracktui" and detail.artifacts_dir is not None:
-        return detail.artifacts_dir.parent / MAP_FILE
-    digest = hashlib.sha1(f"{store.root}\0{detail.run_id}".encode()).hexdigest()[:16]
-    return _cache_dir() / f"{server_key(url)}-{digest}.json"
-
-
-def _cache_dir() -> Path:
-    """`<cache>/push`, the user's alone (0700)."""
-    folder = fmt.cache_root() / "push"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
-def _read_all(path: Path) -> dict[str, Any]:
-    """The mapping file, bounded and regular files only; empty when missing or damaged (the server is asked)."""
-    try:
-        data = safe_read.read_json(path)
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _read_map(path: Path, url: str) -> dict[str, Any]:
-    entry = _read_all(path).get(url)
-    return entry if isinstance(entry, dict) and isinstance(entry.get("run_id"), str) else {}
-
-
-def _write_map(path: Path, url: str, entry: dict[str, Any]) -> None:
-    data = _read_all(path)
-    data[url] = entry
-    fmt.atomic_write_text(path, json.dumps(data, indent=1, sort_keys=True), fsync=False, mode=PRIVATE)
-
-
-@contextmanager
-def push_lock(store: RunStore) -> Iterator[None]:
-    """Hold the store's push lock: an flock on `<cache>/push/<store digest>.lock`, which holds the pid.
-
-    The kernel drops an flock when its holder dies, even by SIGKILL, so a killed push never
-    leaves a stale lock. It lives in the cache, not the store, as a store may not be ours.
-    """
-    digest = hashlib.sha1(str(Path(store.root).resolve()).encode()).hexdigest()[:16]
-    try:
-        path = _cache_dir() / f"{digest}.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE)
-    except OSError as exc:
-        raise StoreError(f"cannot create the push lock in {fmt.cache_root() / 'push'} ({exc.strerror}); "
-                         "set XDG_CACHE_HOME to a folder you can write") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            try:
-                holder = f"pid {int(safe_read.read_text(path, cap=64))}"
-            except (OSError, ValueError):
-                holder = "pid unknown"
-            raise StoreError(f"another push of this store is running ({holder}); "
-                                  "wait for it to finish, or stop it") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield
-    finally:
-        os.close(fd)
-
-
 class Pusher:
     """Pushes runs of one store to one server; `progress` is called after each batch, artifact file and run."""
 
@@ -162,6 +87,9 @@ class Pusher:
         self._done = 0
         self._total = 0
         self._name = ""
+        self._selected: set[str] = set()
+        self._outcomes: dict[str, str] = {}
+        """Runs of this push done (or under way: a parent is pushed before its children)."""
 
     def push(self, run_ids: list[str]) -> PushSummary:
         """Push the runs, holding the store's push lock (StoreError when another push holds it)."""
@@ -170,20 +98,25 @@ class Pusher:
 
     def _push(self, run_ids: list[str]) -> PushSummary:
         self._done, self._total = 0, len(run_ids)
+        self._selected = set(run_ids)
         for run_id in run_ids:
-            self._name = run_id
-            outcome = "failed"
-            try:
-                outcome = self.push_run(run_id)
-            except ServerError as exc:
-                if exc.status is None or exc.status in (401, 403):
-                    raise  # the server is down or refuses us: every other run would fail the same way
-                self.summary.failed.append(f"{run_id}: {exc}")
-            except (StoreError, OSError) as exc:
-                self.summary.failed.append(f"{run_id}: {exc}")
-            self._done += 1
-            self.progress(PushProgress(self._done, self._total, self._name, 0, 0, self.summary, outcome))
+            if run_id not in self._outcomes:
+                self._push_one(run_id)
         return self.summary
+
+    def _push_one(self, run_id: str) -> None:
+        self._outcomes[run_id] = outcome = "failed"
+        self._name = run_id
+        try:
+            self._outcomes[run_id] = outcome = self.push_run(run_id)
+        except ServerError as exc:
+            if exc.status is None or exc.status in (401, 403):
+                raise  # the server is down or refuses us: every other run would fail the same way
+            self.summary.failed.append(f"{run_id}: {exc}")
+        except (StoreError, OSError) as exc:
+            self.summary.failed.append(f"{run_id}: {exc}")
+        self._done += 1
+        self.progress(PushProgress(self._done, self._total, self._name, 0, 0, self.summary, outcome))
 
     def _report(self, points: int = 0, run_points: int = 0) -> None:
         self.progress(PushProgress(self._done, self._total, self._name, points, run_points, self.summary))
@@ -191,6 +124,8 @@ class Pusher:
     def push_run(self, run_id: str) -> str:
         """Push one run; what it was: new, updated, unchanged or skipped (a status the server has no name for)."""
         detail = self.store.run(run_id)
+        kind = self.store.kind_of(run_id)
+        parent = self._parent_id(detail)
         self._name = detail.name or run_id
         self._report()
         status = _STATUS.get(detail.status)
@@ -198,7 +133,7 @@ class Pusher:
             self.summary.skipped.append(f"{detail.name} ({detail.status})")
             return "skipped"
         path = map_path(self.store, detail, self.url)
-        entry = _read_map(path, self.url)
+        entry = read_map(path, self.url)
         remote = self._remote_run(entry.get("run_id"))
         new = False
         if remote is None:
@@ -206,9 +141,12 @@ class Pusher:
             entry = {"run_id": remote["info"]["run_id"], "metrics": {}, "artifacts": {}}
             if not new:
                 entry["sending"] = True  # found by its tag: which of its points it holds is not known here
-            _write_map(path, self.url, entry)
-        sent = self._send_data(detail, remote, entry, path)
-        sent += self._send_artifacts(detail, remote, entry, path)
+            write_map(path, self.url, entry)
+        dropped: list[str] = fields.left_behind(detail, kind)
+        tags = fields.run_tags(detail, kind, parent, dropped)
+        sent = self._send_data(detail, tags, remote, entry, path, dropped)
+        sent += self._send_inputs(detail, remote, entry, path)
+        sent += self._send_artifacts(detail, kind, remote, entry, path)
         info = remote["info"]
         end_ms = None if status == "RUNNING" or detail.ended is None else int(detail.ended * 1000)
         if info.get("status") != status or _as_int(info.get("end_time")) != end_ms:
@@ -218,7 +156,8 @@ class Pusher:
             self.client.post("runs/update", body)
             sent += 1
         entry["status"] = status
-        _write_map(path, self.url, entry)
+        write_map(path, self.url, entry)
+        self.summary.left_behind += [f"{detail.name}: {line}" for line in dict.fromkeys(dropped)]
         if new:
             self.summary.new += 1
             return "new"
@@ -227,6 +166,19 @@ class Pusher:
             return "updated"
         self.summary.unchanged += 1
         return "unchanged"
+
+    def _parent_id(self, detail: RunDetail) -> str | None:
+        """The server id of the run `detail` was started under: pushed first when it is pushed too."""
+        parent = fields.parent_of(detail)
+        if parent is None:
+            return None
+        if parent in self._selected and parent not in self._outcomes:
+            self._push_one(parent)
+        try:
+            parent_detail = self.store.run(parent)
+        except StoreError:
+            return None
+        return read_map(map_path(self.store, parent_detail, self.url), self.url).get("run_id")
 
     # -- the run on the server -----------------------------------------------------------
 
@@ -261,11 +213,12 @@ class Pusher:
         exp_id = self._experiment_id(self.experiment or detail.experiment or "Default")
         found = self.client.post("runs/search", {
             "experiment_ids": [exp_id], "max_results": 1,
-            "filter": f"tags.\"{SOURCE_TAG}\" = '{detail.run_id}'"}).get("runs") or []
+            "filter": f"tags.\"{fields.SOURCE_TAG}\" = '{detail.run_id}'"}).get("runs") or []
         if found:
             return dict(found[0]), False
         body: dict[str, Any] = {"experiment_id": exp_id, "run_name": detail.name,
-                                "tags": [{"key": SOURCE_TAG, "value": detail.run_id}]}
+                                "tags": [{"key": fields.SOURCE_TAG, "value": detail.run_id},
+                                         {"key": fields.KIND_TAG, "value": self.store.kind_of(detail.run_id)}]}
         if detail.created is not None:
             body["start_time"] = int(detail.created * 1000)
         if detail.facts.get("user"):
@@ -274,13 +227,18 @@ class Pusher:
 
     # -- params, tags, metrics -----------------------------------------------------------
 
-    def _send_data(self, detail: RunDetail, remote: dict[str, Any], entry: dict[str, Any], path: Path) -> int:
+    def _send_data(self, detail: RunDetail, tags_wanted: dict[str, str], remote: dict[str, Any],
+                   entry: dict[str, Any], path: Path, dropped: list[str]) -> int:
         remote_id = remote["info"]["run_id"]
         data = remote.get("data") or {}
         have_params = {p["key"]: p.get("value") for p in data.get("params") or ()}
         have_tags = {t["key"]: t.get("value") for t in data.get("tags") or ()}
         params = [{"key": k, "value": _text(v)} for k, v in detail.flat_params.items() if k not in have_params]
-        tags = [{"key": k, "value": str(v)} for k, v in detail.tags.items() if have_tags.get(k) != str(v)]
+        for p in params:
+            if len(p["value"]) > MAX_PARAM_VALUE:
+                dropped.append(f"param {p['key']}: cut to {MAX_PARAM_VALUE} of {len(p['value']):,} characters")
+                p["value"] = p["value"][:MAX_PARAM_VALUE]
+        tags = [{"key": k, "value": v} for k, v in tags_wanted.items() if have_tags.get(k) != v]
         sent = 0
         for i in range(0, len(params), MAX_PARAMS):
             self.client.post("runs/log-batch", {"run_id": remote_id, "params": params[i:i + MAX_PARAMS]})
@@ -300,12 +258,12 @@ class Pusher:
         for i in range(0, total, MAX_METRICS):
             batch = pending[i:i + MAX_METRICS]
             entry["sending"] = sorted({key for key, _ in batch})
-            _write_map(path, self.url, entry)
+            write_map(path, self.url, entry)
             self.client.post("runs/log-batch", {"run_id": remote_id, "metrics": [m for _, m in batch]})
             for key, _ in batch:
                 done[key] = done.get(key, 0) + 1
             del entry["sending"]
-            _write_map(path, self.url, entry)
+            write_map(path, self.url, entry)
             self.summary.points += len(batch)
             self._report(min(i + MAX_METRICS, total), total)
             sent += 1
@@ -348,91 +306,84 @@ class Pusher:
 
     # -- artifacts -----------------------------------------------------------------------
 
-    def _send_artifacts(self, detail: RunDetail, remote: dict[str, Any], entry: dict[str, Any], path: Path) -> int:
-        folder = detail.artifacts_dir
-        if folder is None or not folder.is_dir():
+    def _send_inputs(self, detail: RunDetail, remote: dict[str, Any], entry: dict[str, Any], path: Path) -> int:
+        """The run's inputs as MLflow dataset inputs (`runs/log-inputs`), those not sent before."""
+        done: list[str] = entry.setdefault("inputs", [])
+        todo = {key: item for key, item in fields.dataset_inputs(detail).items() if key not in done}
+        if not todo:
             return 0
+        self.client.post("runs/log-inputs", {"run_id": remote["info"]["run_id"], "datasets": list(todo.values())})
+        done += list(todo)
+        write_map(path, self.url, entry)
+        return 1
+
+    def _send_artifacts(self, detail: RunDetail, kind: str, remote: dict[str, Any], entry: dict[str, Any],
+                        path: Path) -> int:
+        """The artifacts folder, then our run's images (`tracktui/media/`) and the files of `fields.extra_files`."""
+        uri = str(remote["info"].get("artifact_uri") or "")
+        base = _artifact_base(uri)
+        extra = fields.extra_files(detail, kind)
+        folders = [(folder, prefix) for folder, prefix in ((detail.artifacts_dir, ""),
+                                                           (fields.media_folder(detail, kind), fields.MEDIA_DIR + "/"))
+                   if folder is not None and folder.is_dir()]
+        if not extra and not folders:
+            return 0
+        if base is None:
+            self.summary.skipped.append(f"artifacts of {detail.name}: the server stores them at {uri} "
+                                        "(start it with artifact serving, the default since MLflow 2.0)")
+            return 0
+        sent = 0
+        for folder, prefix in folders:
+            sent += self._send_folder(detail, folder, prefix, base, entry, path)
+        for rel, data in extra.items():
+            sent += self._upload(base, rel, io.BytesIO(data), len(data), entry, path)
+        return sent
+
+    def _send_folder(self, detail: RunDetail, folder: Path, prefix: str, base: str, entry: dict[str, Any],
+                     path: Path) -> int:
         links: list[str] = []
         try:
             # The folder the user named may be a link (`wandb/latest-run`); one inside a store may not.
-            top = os.open(folder, _DIR_FLAGS if folder != Path(self.store.root) else _DIR_FLAGS & ~os.O_NOFOLLOW)
+            top = os.open(folder, DIR_FLAGS if folder != Path(self.store.root) else DIR_FLAGS & ~os.O_NOFOLLOW)
         except OSError as exc:
             why = "is a symlink (not followed)" if folder.is_symlink() else f"cannot be read ({exc.strerror})"
             self.summary.skipped.append(f"artifacts of {detail.name}: {folder.name} {why}")
             return 0
+        sent = 0
         try:
-            return self._upload_files(detail, remote, entry, path, top, links)
+            for rel, fd in artifact_files(top, prefix, links):
+                with os.fdopen(fd, "rb") as fh:
+                    if not prefix or not os.path.basename(rel).startswith("."):  # our writer's temporaries
+                        sent += self._upload(base, rel, fh, os.fstat(fd).st_size, entry, path)
         finally:
             os.close(top)
             if links:
                 names = ", ".join(sorted(links)[:10]) + (f" and {len(links) - 10} more" if len(links) > 10 else "")
                 self.summary.skipped.append(f"artifacts of {detail.name}: {names} (symlinks are not followed)")
-
-    def _upload_files(self, detail: RunDetail, remote: dict[str, Any], entry: dict[str, Any], path: Path,
-                      top: int, links: list[str]) -> int:
-        files = artifact_files(top, "", links)
-        first = next(files, None)
-        if first is None:
-            return 0
-        uri = str(remote["info"].get("artifact_uri") or "")
-        if not uri.startswith("mlflow-artifacts:"):
-            os.close(first[1])
-            files.close()
-            self.summary.skipped.append(f"artifacts of {detail.name}: the server stores them at {uri} "
-                                        "(start it with artifact serving, the default since MLflow 2.0)")
-            return 0
-        base = uri[len("mlflow-artifacts:"):].lstrip("/")
-        if uri.startswith("mlflow-artifacts://"):  # mlflow-artifacts://host:port/path
-            base = base.split("/", 1)[1] if "/" in base else ""
-        sent_files: dict[str, int] = entry.setdefault("artifacts", {})
-        sent = 0
-        for rel, fd in itertools.chain([first], files):
-            with os.fdopen(fd, "rb") as fh:
-                size = os.fstat(fd).st_size
-                if sent_files.get(rel) == size:
-                    continue
-                self.client.upload(f"{base}/{rel}", fh)
-            sent_files[rel] = size
-            _write_map(path, self.url, entry)
-            self.summary.artifacts += 1
-            self.summary.artifact_bytes += size
-            self._report()
-            sent += 1
         return sent
 
+    def _upload(self, base: str, rel: str, data: IO[bytes], size: int, entry: dict[str, Any], path: Path) -> int:
+        """Upload one file unless a file of its size was sent before; 1 when it was sent."""
+        sent_files: dict[str, int] = entry.setdefault("artifacts", {})
+        if sent_files.get(rel) == size:
+            return 0
+        self.client.upload(f"{base}/{rel}", data)
+        sent_files[rel] = size
+        write_map(path, self.url, entry)
+        self.summary.artifacts += 1
+        self.summary.artifact_bytes += size
+        self._report()
+        return 1
 
-def artifact_files(folder: int, prefix: str, links: list[str]) -> Generator[tuple[str, int], None, None]:
-    """(path, open descriptor, which the caller closes) of each regular file below the open folder `folder`.
 
-    No symlink is followed, not even one to a file inside: each folder and file is opened
-    relative to its parent's descriptor with O_NOFOLLOW, so a link swapped in after the
-    listing is refused too. Links go into `links`; FIFOs, devices and sockets are passed over.
-    """
-    with os.scandir(folder) as listing:
-        entries = sorted(listing, key=lambda e: e.name)
-    for item in entries:
-        rel = prefix + item.name
-        try:
-            if item.is_symlink():
-                links.append(rel)
-            elif item.is_dir(follow_symlinks=False):
-                sub = os.open(item.name, _DIR_FLAGS, dir_fd=folder)
-                try:
-                    yield from artifact_files(sub, rel + "/", links)
-                finally:
-                    os.close(sub)
-            elif item.is_file(follow_symlinks=False):
-                fd = os.open(item.name, _FILE_FLAGS, dir_fd=folder)
-                if stat.S_ISREG(os.fstat(fd).st_mode):
-                    os.set_blocking(fd, True)
-                    yield rel, fd
-                else:
-                    os.close(fd)
-        except OSError as exc:
-            if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # it became a symlink since it was listed
-                links.append(rel)
-            elif not isinstance(exc, FileNotFoundError):
-                raise
+def _artifact_base(uri: str) -> str | None:
+    """The path under the server's artifact API of a run's `mlflow-artifacts:` URI; None for another store."""
+    if not uri.startswith("mlflow-artifacts:"):
+        return None
+    base = uri[len("mlflow-artifacts:"):].lstrip("/")
+    if uri.startswith("mlflow-artifacts://"):  # mlflow-artifacts://host:port/path
+        base = base.split("/", 1)[1] if "/" in base else ""
+    return base
 
 
 def _text(value: Any) -> str:
