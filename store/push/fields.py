@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from ..base import RunDetail
 from ..mlflow_common import DATASET_CONTEXT_TAG, RUN_NAME_TAG, SYSTEM_TAG_PREFIX
@@ -163,6 +164,26 @@ def media_folder(detail: RunDetail, kind: str) -> Path | None:
         return None
     folder = detail.artifacts_dir.parent / "media"
     return folder if folder.is_dir() else None
+
+
+def media_path(rel: str) -> str:
+    """`tracktui/media/<key>/<step>.png` for our `media/<key %-encoded>/<step>.png`: the key as logged (`val/x`
+    makes folders, as MLflow's UI shows them), kept %-encoded when a part of it is empty, `.` or `..`."""
+    prefix, _, rest = rel.partition(MEDIA_DIR + "/")
+    encoded, _, name = rest.partition("/")
+    key = unquote(encoded)
+    if any(part in ("", ".", "..") for part in key.split("/")) or "%" in key or "\\" in key:
+        key = encoded
+    return f"{prefix}{MEDIA_DIR}/{key}/{name}"
+
+
+def repeated_points(frame: Any, start: float) -> int:
+    """Points equal to another of their key in step, time and value (Lightning's and HF's rows repeat `epoch`
+    at a step, without a time): a server on a database keeps one of each."""
+    if not len(frame):
+        return 0
+    times = frame["time"].fillna(start)
+    return int(frame.assign(time=times).duplicated(["key", "step", "time", "value"]).sum())
 
 
 def left_behind(detail: RunDetail, kind: str) -> list[str]:

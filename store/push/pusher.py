@@ -255,6 +255,10 @@ class Pusher:
             self._count_on_server(remote_id, frame, done, [str(k) for k in unsure])
         pending = list(self._new_points(detail, frame, done))
         total = len(pending)
+        repeated = fields.repeated_points(frame, _start(detail)) if total else 0
+        if repeated:
+            dropped.append(f"{repeated} repeated metric points (same key, step, time and value): "
+                           "a server on a database keeps one of each")
         for i in range(0, total, MAX_METRICS):
             batch = pending[i:i + MAX_METRICS]
             entry["sending"] = sorted({key for key, _ in batch})
@@ -294,7 +298,7 @@ class Pusher:
         """
         if not len(frame):
             return
-        start = detail.created if detail.created is not None and math.isfinite(detail.created) else 0.0
+        start = _start(detail)
         frame = frame.sort_values(["key", "time", "step"], kind="stable")
         for key, part in frame.groupby("key", observed=True, sort=True):
             skip = done.get(str(key), 0)
@@ -354,7 +358,8 @@ class Pusher:
             for rel, fd in artifact_files(top, prefix, links):
                 with os.fdopen(fd, "rb") as fh:
                     if not prefix or not os.path.basename(rel).startswith("."):  # our writer's temporaries
-                        sent += self._upload(base, rel, fh, os.fstat(fd).st_size, entry, path)
+                        remote_rel = fields.media_path(rel) if prefix else rel
+                        sent += self._upload(base, remote_rel, fh, os.fstat(fd).st_size, entry, path)
         finally:
             os.close(top)
             if links:
@@ -384,6 +389,11 @@ def _artifact_base(uri: str) -> str | None:
     if uri.startswith("mlflow-artifacts://"):  # mlflow-artifacts://host:port/path
         base = base.split("/", 1)[1] if "/" in base else ""
     return base
+
+
+def _start(detail: RunDetail) -> float:
+    """The time of a point without one (Lightning's CSV has none): the run's start, as MLflow needs a time."""
+    return detail.created if detail.created is not None and math.isfinite(detail.created) else 0.0
 
 
 def _text(value: Any) -> str:
