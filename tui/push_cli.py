@@ -1,4 +1,4 @@
-"""`tracktui push STORE URL [--filter EXPR] [--experiment E]`: the command line of store/push.py.
+"""`tracktui push STORE URL [--filter EXPR] [--experiment E]`: the command line of store/push/.
 
 The runs are picked with the app's filter language, through the same `select_runs` that
 `tracktui ls --filter` uses. Progress goes to stderr: a bar (runs done of all, the run being
