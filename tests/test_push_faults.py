@@ -4,7 +4,8 @@ A file-store server keeps a metric point sent twice twice (SQLite drops the copy
 resent batch shows in `get_metric_history`. A small HTTP proxy in front of it forwards
 everything but can hold the server's answer to one metrics `runs/log-batch`: the server has
 stored the batch, the push has not heard so, and the test SIGKILLs the push there, or starts
-a second push of the same store meanwhile.
+a second push of the same store meanwhile. A whole run also round-trips on this backend
+(`test_a_whole_run_round_trips_on_a_file_store_server`).
 """
 
 from __future__ import annotations
@@ -336,3 +337,43 @@ def test_artifact_files_reads_regular_files_only_and_names_every_link(tmp_path: 
         os.close(top)
     assert found == {"a.txt": b"a", "sub/deeper/b.txt": b"bb"}
     assert links == ["sub/same", "sub/up"]
+
+
+def test_a_whole_run_round_trips_on_a_file_store_server(server: Server, tmp_path: Path) -> None:
+    """Ours (inputs, images, a note, a NaN) and Lightning's CSV, whose repeated `epoch` points a file store keeps."""
+    import numpy as np
+
+    from store.curate import set_note
+    from tests.test_push_round_trip import assert_same_run, pushed
+
+    root = tmp_path / "store"
+    (tmp_path / "train.csv").write_text("a,b\n1,2\n")
+    with store.start_run(experiment="fs-whole", name="whole", root=root) as run:
+        run.log_params({"lr": 0.1, "net": {"depth": 3}})
+        run.set_tags({"stage": "dev"})
+        for step in range(20):
+            run.log_metric("loss", 1.0 / (step + 1), step=step)
+        run.log_metric("odd", float("nan"), step=2)
+        run.log_input(tmp_path / "train.csv", context="train")
+        run.log_image("pred", np.zeros((3, 3), dtype=np.uint8), step=5)
+        ours = run.id
+    set_note(open_store(root), ours, "a note")
+    lightning = tmp_path / "lightning"
+    shutil.copytree(LIGHTNING, lightning / "version_0")
+    client = MlflowClient(server.url)
+    for source, experiment in ((root, "fs-whole"), (lightning, "fs-lightning")):
+        code, out, err = _finish(_push(tmp_path, str(source), server.url, "--experiment", experiment))
+        assert code == 0, err
+        local = open_store(source)
+        back = pushed(server, experiment)
+        assert set(back) == set(local.run_ids())
+        for run_id, theirs in back.items():
+            assert_same_run(local.run(run_id), theirs, keeps_repeats=True)
+        code, out, err = _finish(_push(tmp_path, str(source), server.url, "--experiment", experiment))
+        assert "0 new, 0 updated" in out and "0 metric points, 0 artifact files" in out, out
+    remote = client.get_run(pushed(server, "fs-whole")[ours].run_id)
+    assert remote.data.tags["mlflow.note.content"] == "a note"
+    (data,) = remote.inputs.dataset_inputs
+    assert data.dataset.name == "train.csv" and {t.key: t.value for t in data.tags} == {"mlflow.data.context": "train"}
+    assert [f.path for f in client.list_artifacts(remote.info.run_id, "tracktui/media/pred")] == \
+        ["tracktui/media/pred/5.png"]

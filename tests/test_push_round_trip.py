@@ -50,8 +50,13 @@ def push(source: str, url: str, tmp_path: Path, *args: str) -> subprocess.Comple
 
 
 def pushed(server: Server, experiment: str) -> dict[str, RunDetail]:
-    """The server's runs of `experiment`, read by our server reader, by the source run id they carry."""
+    """The server's runs of `experiment`, read by our server reader, by the source run id they carry.
+
+    A full listing (`resync`): the reader's incremental poll asks for runs started or ended since
+    its last poll, and a pushed run keeps its old times.
+    """
     remote = open_store(server.url)
+    remote.resync()
     return {rec["tags"]["tracktui.run_id"]: remote.run(rec["run_id"]) for rec in remote.records()
             if rec["experiment"] == experiment}
 
@@ -67,8 +72,12 @@ def _files(folder: Path | None) -> dict[str, bytes]:
             if p.is_file() and not p.is_symlink()}
 
 
-def assert_same_run(mine: RunDetail, theirs: RunDetail) -> None:
-    """Every field our reader reads of the source run is what the server's run holds."""
+def assert_same_run(mine: RunDetail, theirs: RunDetail, keeps_repeats: bool = False) -> None:
+    """Every field our reader reads of the source run is what the server's run holds.
+
+    `keeps_repeats`: a file-store server keeps a point equal to another (key, step, time, value)
+    twice; a database-backed one keeps one of each.
+    """
     assert theirs.name == mine.name
     status = {"crashed": "failed"}.get(mine.status, mine.status)
     assert theirs.status == status
@@ -82,7 +91,8 @@ def assert_same_run(mine: RunDetail, theirs: RunDetail) -> None:
     assert sorted(back["key"].astype(str).unique()) == sorted(ours["key"].astype(str).unique())
     start = mine.created if mine.created is not None else 0.0
     ours = ours.assign(time=ours["time"].fillna(start))
-    ours = ours[~ours.duplicated(["key", "step", "time", "value"])]  # an SQL-backed server keeps one of each
+    if not keeps_repeats:
+        ours = ours[~ours.duplicated(["key", "step", "time", "value"])]
     for key in ours["key"].astype(str).unique():
         a = ours[ours["key"].astype(str) == key].sort_values(["step", "time"], kind="stable")
         b = back[back["key"].astype(str) == key].sort_values(["step", "time"], kind="stable")
