@@ -9,6 +9,8 @@ nothing. One SQLite-backed server for the module.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import os
@@ -19,6 +21,7 @@ import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -44,9 +47,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def push(source: str, url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO), XDG_CACHE_HOME=str(tmp_path / "cache"))
-    return subprocess.run([sys.executable, "-m", "tui.cli", "push", source, url, *args], env=env,
-                          capture_output=True, text=True, timeout=300)
+    """`tracktui push` in this process (a child per push would double the module's time; the push tests in
+    test_push_faults.py and test_server_ux.py run it as a command), its cache in `tmp_path`."""
+    from tui.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with mock.patch.dict(os.environ, {"XDG_CACHE_HOME": str(tmp_path / "cache")}), \
+            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["push", source, url, *args])
+    return subprocess.CompletedProcess(["tracktui", "push"], code, out.getvalue(), err.getvalue())
 
 
 def pushed(server: Server, experiment: str) -> dict[str, RunDetail]:
