@@ -301,8 +301,11 @@ def test_another_server_round_trips_nested_runs_and_their_parent(server: Server,
         client.log_metric(child.info.run_id, "loss", 1.0 / (step + 1), step=step, timestamp=1_000 + step)
     for run in (parent, child):
         client.set_terminated(run.info.run_id)
+    alone = push(server.url, server.url, tmp_path, "--experiment", "new-server", "--filter", "name = trial-1")
+    assert f"not carried: trial-1: parent run {parent.info.run_id} is not on the server" in alone.stdout
     out = push(server.url, server.url, tmp_path, "--experiment", "new-server", "--filter", "experiment = oldserver")
     assert out.returncode == 0, out.stderr
+    assert "1 new, 1 updated" in out.stdout  # the parent, then the child's link to it
     back = pushed(server, "new-server")
     assert set(back) == {parent.info.run_id, child.info.run_id}
     assert client.get_run(back[child.info.run_id].run_id).data.tags["mlflow.parentRunId"] == \
@@ -310,3 +313,19 @@ def test_another_server_round_trips_nested_runs_and_their_parent(server: Server,
     assert client.get_run(back[parent.info.run_id].run_id).data.tags["mlflow.note.content"] == "the sweep"
     old = open_store(server.url)
     assert_same_run(old.run(child.info.run_id), back[child.info.run_id])
+
+
+def test_two_folders_of_one_tool_with_the_same_run_ids_stay_two_runs(server: Server, tmp_path: Path) -> None:
+    """Lightning names runs `version_N` in every project: a run is found again by kind, folder and id."""
+    for project in ("a", "b"):
+        shutil.copytree(FOREIGN / "lightning" / "lightning_logs", tmp_path / project / "lightning_logs")
+        out = push(str(tmp_path / project / "lightning_logs"), server.url, tmp_path, "--experiment", "two-projects")
+        assert "2 new" in out.stdout, out.stdout
+    client = MlflowClient(server.url)
+    exp = client.get_experiment_by_name("two-projects")
+    assert exp is not None
+    runs = client.search_runs([exp.experiment_id])
+    assert sorted(r.data.tags["tracktui.run_id"] for r in runs) == ["version_0", "version_0", "version_1", "version_1"]
+    assert len({r.data.tags["tracktui.source"] for r in runs}) == 4
+    assert_second_push_sends_nothing(str(tmp_path / "b" / "lightning_logs"), server.url, tmp_path,
+                                     "--experiment", "two-projects")

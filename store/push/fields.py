@@ -9,6 +9,7 @@ is in store/FORMAT.md ("Pushed runs") and the README ("Moving runs to an MLflow 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,11 @@ SOURCE_TAG = "tracktui.run_id"
 """The source run's id: a push that lost its progress file finds its server run by it."""
 KIND_TAG = "tracktui.source_kind"
 """Which kind of store the run came from (`tracktui`, `wandb`, `tensorboard`, `mlflow-sql`, ...)."""
+ORIGIN_TAG = "tracktui.source"
+"""For kinds whose run ids are folder names (`version_0`, `run-lr0.05`): a digest of kind, store and id,
+by which a push finds the run (two Lightning folders both have a `version_0`)."""
+_UNIQUE_IDS = frozenset({"tracktui", "mlflow-file", "mlflow-sql", "mlflow-server", "wandb"})
+"""Kinds whose run ids are unique anywhere: a run is found by its id, also after its store moved."""
 ERROR_TAG = "tracktui.error"
 """The first line of a failed run's error (MLflow has no field); the whole text is the artifact ERROR_FILE."""
 ERROR_FILE = "tracktui/error.txt"
@@ -59,7 +65,18 @@ def parent_of(detail: RunDetail) -> str | None:
     return parent if isinstance(parent, str) and parent else None
 
 
-def run_tags(detail: RunDetail, kind: str, parent: str | None, dropped: list[str]) -> dict[str, str]:
+def identity(detail: RunDetail, kind: str, root: Path) -> tuple[str, dict[str, str]]:
+    """The tag a push finds the run's server copy by, and every tag that says where the run came from."""
+    tags = {SOURCE_TAG: detail.run_id, KIND_TAG: kind}
+    if kind in _UNIQUE_IDS:
+        return SOURCE_TAG, tags
+    where = str(root) if "://" in str(root) else str(Path(root).resolve())
+    tags[ORIGIN_TAG] = hashlib.sha256(f"{kind}\0{where}\0{detail.run_id}".encode()).hexdigest()[:32]
+    return ORIGIN_TAG, tags
+
+
+def run_tags(detail: RunDetail, kind: str, parent: str | None, dropped: list[str],
+             origin: dict[str, str]) -> dict[str, str]:
     """Every tag of the server run: the run's own tags, MLflow's system tags, our facts as `tracktui.*`.
 
     An MLflow run keeps its system tags as they are (but `mlflow.parentRunId`, which names a run
@@ -85,8 +102,7 @@ def run_tags(detail: RunDetail, kind: str, parent: str | None, dropped: list[str
             tags.setdefault("mlflow.note.content", detail.tags["notes"])
     tags.update(detail.tags)
     tags[RUN_NAME_TAG] = detail.name
-    tags[SOURCE_TAG] = detail.run_id
-    tags[KIND_TAG] = kind
+    tags.update(origin)
     if parent:
         tags[PARENT_TAG] = parent
     if detail.error and not is_mlflow(kind):

@@ -132,18 +132,21 @@ class Pusher:
         if status is None:
             self.summary.skipped.append(f"{detail.name} ({detail.status})")
             return "skipped"
+        dropped: list[str] = fields.left_behind(detail, kind)
+        if parent is None and fields.parent_of(detail):
+            dropped.append(f"parent run {fields.parent_of(detail)} is not on the server (push it too to link them)")
+        find_by, origin = fields.identity(detail, kind, Path(self.store.root))
+        tags = fields.run_tags(detail, kind, parent, dropped, origin)
         path = map_path(self.store, detail, self.url)
         entry = read_map(path, self.url)
         remote = self._remote_run(entry.get("run_id"))
         new = False
         if remote is None:
-            remote, new = self._find_or_create(detail)
+            remote, new = self._find_or_create(detail, find_by, tags)
             entry = {"run_id": remote["info"]["run_id"], "metrics": {}, "artifacts": {}}
             if not new:
                 entry["sending"] = True  # found by its tag: which of its points it holds is not known here
             write_map(path, self.url, entry)
-        dropped: list[str] = fields.left_behind(detail, kind)
-        tags = fields.run_tags(detail, kind, parent, dropped)
         sent = self._send_data(detail, tags, remote, entry, path, dropped)
         sent += self._send_inputs(detail, remote, entry, path)
         sent += self._send_artifacts(detail, kind, remote, entry, path)
@@ -208,21 +211,26 @@ class Pusher:
                 self._experiments[name] = str(self.client.post("experiments/create", {"name": name})["experiment_id"])
         return self._experiments[name]
 
-    def _find_or_create(self, detail: RunDetail) -> tuple[dict[str, Any], bool]:
-        """The server's run of `detail` found by its tag, or a new one; and whether it is new."""
+    def _find_or_create(self, detail: RunDetail, find_by: str, tags: dict[str, str]) -> tuple[dict[str, Any], bool]:
+        """The server's run of `detail` found by its `find_by` tag, or a new one; and whether it is new.
+
+        A value a filter cannot quote (a `'` in a folder name) is not searched for: the run is made anew.
+        """
         exp_id = self._experiment_id(self.experiment or detail.experiment or "Default")
-        found = self.client.post("runs/search", {
-            "experiment_ids": [exp_id], "max_results": 1,
-            "filter": f"tags.\"{fields.SOURCE_TAG}\" = '{detail.run_id}'"}).get("runs") or []
-        if found:
-            return dict(found[0]), False
+        value = tags[find_by]
+        if "'" not in value and "\\" not in value:
+            found = self.client.post("runs/search", {
+                "experiment_ids": [exp_id], "max_results": 1,
+                "filter": f"tags.\"{find_by}\" = '{value}'"}).get("runs") or []
+            if found:
+                return dict(found[0]), False
+        origin = [fields.SOURCE_TAG, fields.KIND_TAG, fields.ORIGIN_TAG]
         body: dict[str, Any] = {"experiment_id": exp_id, "run_name": detail.name,
-                                "tags": [{"key": fields.SOURCE_TAG, "value": detail.run_id},
-                                         {"key": fields.KIND_TAG, "value": self.store.kind_of(detail.run_id)}]}
+                                "tags": [{"key": k, "value": tags[k]} for k in origin if k in tags]}
         if detail.created is not None:
             body["start_time"] = int(detail.created * 1000)
-        if detail.facts.get("user"):
-            body["user_id"] = str(detail.facts["user"])
+        if tags.get("mlflow.user"):
+            body["user_id"] = tags["mlflow.user"]
         return dict(self.client.post("runs/create", body)["run"]), True
 
     # -- params, tags, metrics -----------------------------------------------------------
