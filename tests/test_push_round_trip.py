@@ -157,7 +157,7 @@ def _our_store(tmp_path: Path) -> tuple[Path, str, str]:
     for name in ("TRACKTUI_RUN_ID", "TRACKTUI_EXPERIMENT", "TRACKTUI_STORE"):
         env.pop(name, None)
     subprocess.run([sys.executable, "-m", "tui.cli", "run", "--store", str(root), "--experiment", "ours",
-                    "--name", "wrapper", "--", sys.executable, "train.py", str(repo / "data.csv")],
+                    "--name", "wrapper", "--", sys.executable, "train.py", str(repo / "data.csv"), "--api-key", "s3kr1t"],
                    cwd=repo, env=env, capture_output=True, timeout=120)
     runs = {rec["name"]: rec["run_id"] for rec in open_store(root).records()}
     set_note(open_store(root), runs["child"], "Baseline.\n\nSecond paragraph.")
@@ -187,6 +187,8 @@ def test_our_run_goes_up_whole_and_the_mlflow_ui_shows_parent_source_note_datase
     assert child.data.tags["mlflow.source.git.branch"] == "main"
     assert child.data.tags["mlflow.source.type"] == "LOCAL"
     assert "train.py" in child.data.tags["mlflow.source.name"]
+    assert child.data.tags["mlflow.source.name"].endswith("--api-key ***")  # the server is shared
+    assert not any("s3kr1t" in value for run in (wrapper, child) for value in run.data.tags.values())
     assert wrapper.data.tags["tracktui.exit_code"] == "3"
     assert wrapper.data.tags["tracktui.error"] == local.run(wrapper_id).error.strip().splitlines()[0]
     assert wrapper.info.status == "FAILED"

@@ -30,6 +30,9 @@ _UNIQUE_IDS = frozenset({"tracktui", "mlflow-file", "mlflow-sql", "mlflow-server
 ERROR_TAG = "tracktui.error"
 """The first line of a failed run's error (MLflow has no field); the whole text is the artifact ERROR_FILE."""
 ERROR_FILE = "tracktui/error.txt"
+REASON_TAG = "tracktui.reason"
+"""What a reader could not read of a run that did not fail (its first line)."""
+_ENDED_BADLY = frozenset({"failed", "killed", "crashed"})
 CONSOLE_FILE = "tracktui/console.log"
 MEDIA_DIR = "tracktui/media"
 SUMMARY_FILE = "tracktui/summary.json"
@@ -95,6 +98,10 @@ def run_tags(detail: RunDetail, kind: str, parent: str | None, dropped: list[str
                 dropped.append(f"fact {fact} (not a single value)")
                 continue
             text = str(value).lower() if isinstance(value, bool) else str(value)
+            if fact in ("command", "program"):
+                text = without_secrets(text)
+            elif fact in ("git_remote", "git_repo"):
+                text = _without_password(text)
             tags.setdefault(_FACT_TAGS.get(fact, FACT_PREFIX + fact), text)
         if "mlflow.source.name" in tags:
             tags["mlflow.source.type"] = "LOCAL"
@@ -106,8 +113,30 @@ def run_tags(detail: RunDetail, kind: str, parent: str | None, dropped: list[str
     if parent:
         tags[PARENT_TAG] = parent
     if detail.error and not is_mlflow(kind):
-        tags[ERROR_TAG] = detail.error.strip().splitlines()[0] if detail.error.strip() else detail.error
+        first = detail.error.strip().splitlines()[0] if detail.error.strip() else detail.error
+        tags[ERROR_TAG if detail.status in _ENDED_BADLY else REASON_TAG] = first
     return fit_tags(tags, dropped)
+
+
+def without_secrets(command: str) -> str:
+    """A command line with the values of secret-named options (`--api-key X`, `--token=X`, `HF_TOKEN=X`) as `***`:
+    the server is shared, the command may carry a credential (the names are store/environment.py's)."""
+    from ..environment import is_secret
+
+    words = command.split(" ")
+    for i, word in enumerate(words):
+        name, eq, _ = word.partition("=")
+        if eq and is_secret(name.lstrip("-")):
+            words[i] = f"{name}=***"
+        elif word.startswith("-") and is_secret(word.lstrip("-")) and i + 1 < len(words):
+            words[i + 1] = "***"
+    return " ".join(words)
+
+
+def _without_password(url: str) -> str:
+    """A git remote without the `user:token@` a clone URL may carry."""
+    scheme, sep, rest = url.partition("://")
+    return f"{scheme}{sep}{rest.split('@', 1)[1]}" if sep and "@" in rest.split("/", 1)[0] else url
 
 
 def fit_tags(tags: dict[str, str], dropped: list[str]) -> dict[str, str]:
@@ -159,7 +188,7 @@ def dataset_inputs(detail: RunDetail) -> dict[str, dict[str, Any]]:
 def extra_files(detail: RunDetail, kind: str) -> dict[str, bytes]:
     """Files of the run that are not in its artifacts folder, by their artifact path on the server."""
     files: dict[str, bytes] = {}
-    if detail.error and not is_mlflow(kind):
+    if detail.error and detail.status in _ENDED_BADLY and not is_mlflow(kind):
         files[ERROR_FILE] = detail.error.encode("utf-8", "replace")
     summary = detail.facts.get("summary")
     if isinstance(summary, dict) and summary:
