@@ -157,7 +157,8 @@ def _our_store(tmp_path: Path) -> tuple[Path, str, str]:
     for name in ("TRACKTUI_RUN_ID", "TRACKTUI_EXPERIMENT", "TRACKTUI_STORE"):
         env.pop(name, None)
     subprocess.run([sys.executable, "-m", "tui.cli", "run", "--store", str(root), "--experiment", "ours",
-                    "--name", "wrapper", "--", sys.executable, "train.py", str(repo / "data.csv"), "--api-key", "s3kr1t"],
+                    "--name", "wrapper", "--", sys.executable, "train.py", str(repo / "data.csv"),
+                    "--api-key", "s3kr1t"],
                    cwd=repo, env=env, capture_output=True, timeout=120)
     runs = {rec["name"]: rec["run_id"] for rec in open_store(root).records()}
     set_note(open_store(root), runs["child"], "Baseline.\n\nSecond paragraph.")

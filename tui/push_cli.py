@@ -31,8 +31,9 @@ def push_main(argv: list[str], open_store: Callable[[str], RunStore]) -> int:
     parser = argparse.ArgumentParser(
         prog="tracktui push", description="Upload runs (params, tags, metrics with steps and times, artifacts, "
         "dataset inputs, console, images, parent, source, git, note, error, status and times) of any store tracktui "
-        "reads to an MLflow tracking server, under MLflow's own tag names; what MLflow cannot hold is listed. Pushing again sends only what is new; a killed push "
-        "resumes without sending a point twice; one push of a store runs at a time; symlinks are not followed.")
+        "reads to an MLflow tracking server, under MLflow's own tag names; what MLflow cannot hold is listed. "
+        "Pushing again sends only what is new; a killed push resumes without sending a point twice; "
+        "one push of a store runs at a time; symlinks are not followed.")
     parser.add_argument("store", help="the store to push from: any store tracktui reads (ours, mlruns/, mlflow.db, "
                         "another server's URL, wandb/, a TensorBoard logdir, DVCLive, Lightning CSV, HF, trackio)")
     parser.add_argument("url", help="the tracking server, e.g. http://localhost:5000")
