@@ -343,7 +343,7 @@ def test_a_whole_run_round_trips_on_a_file_store_server(server: Server, tmp_path
     """Ours (inputs, images, a note, a NaN) and Lightning's CSV, whose repeated `epoch` points a file store keeps."""
     import numpy as np
 
-    from store.curate import set_note
+    from store.curate import set_note, set_tags
     from tests.test_push_round_trip import assert_same_run, pushed
 
     root = tmp_path / "store"
@@ -373,6 +373,12 @@ def test_a_whole_run_round_trips_on_a_file_store_server(server: Server, tmp_path
         assert "0 new, 0 updated" in out and "0 metric points, 0 artifact files" in out, out
     remote = client.get_run(pushed(server, "fs-whole")[ours].run_id)
     assert remote.data.tags["mlflow.note.content"] == "a note"
+    set_tags(open_store(root), ours, remove=["stage"])
+    set_note(open_store(root), ours, "")
+    code, out, err = _finish(_push(tmp_path, str(root), server.url, "--experiment", "fs-whole"))
+    assert "1 updated" in out and "0 metric points" in out, out
+    tags = client.get_run(remote.info.run_id).data.tags
+    assert "stage" not in tags and "mlflow.note.content" not in tags  # removed at the source: removed there
     (data,) = remote.inputs.dataset_inputs
     assert data.dataset.name == "train.csv" and {t.key: t.value for t in data.tags} == {"mlflow.data.context": "train"}
     assert [f.path for f in client.list_artifacts(remote.info.run_id, "tracktui/media/pred")] == \

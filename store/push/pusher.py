@@ -254,6 +254,12 @@ class Pusher:
         for i in range(0, len(tags), MAX_TAGS):
             self.client.post("runs/log-batch", {"run_id": remote_id, "tags": tags[i:i + MAX_TAGS]})
             sent += 1
+        for key in [k for k in entry.get("tags") or () if k not in tags_wanted and k in have_tags]:
+            self.client.post("runs/delete-tag", {"run_id": remote_id, "key": key})  # removed at the source
+            sent += 1
+        if sorted(tags_wanted) != entry.get("tags"):
+            entry["tags"] = sorted(tags_wanted)
+            write_map(path, self.url, entry)
         done: dict[str, int] = entry.setdefault("metrics", {})
         frame = detail.history()
         unsure = entry.get("sending")
