@@ -383,3 +383,23 @@ def test_a_whole_run_round_trips_on_a_file_store_server(server: Server, tmp_path
     assert data.dataset.name == "train.csv" and {t.key: t.value for t in data.tags} == {"mlflow.data.context": "train"}
     assert [f.path for f in client.list_artifacts(remote.info.run_id, "tracktui/media/pred")] == \
         ["tracktui/media/pred/5.png"]
+
+
+def test_names_mlflow_refuses_are_named_and_the_rest_of_the_run_goes_up(server: Server, tmp_path: Path) -> None:
+    """One refused name fails the whole batch it is in: before, `acc@5` (W&B's and ours allow it) failed the run."""
+    root = tmp_path / "store"
+    with store.start_run(experiment="odd-names", name="odd", root=root) as run:
+        run.log_params({"lr": 0.1, "lr@x": 1})
+        run.set_tags({"team": "a", "who?": "b"})
+        run.log_metric("loss", 0.5, step=1)
+        run.log_metric("acc@5", 0.9, step=1)
+        run_id = run.id
+    code, out, err = _finish(_push(tmp_path, str(root), server.url))
+    assert code == 0, out + err
+    for line in ("param 'lr@x'", "tag 'who?'", "metric 'acc@5'"):
+        assert f"not carried: odd: {line} (a name MLflow refuses)" in out, out
+    client = MlflowClient(server.url)
+    (remote_id,) = _remote_ids(client, "odd-names", run_id)
+    remote = client.get_run(remote_id)
+    assert remote.data.params == {"lr": "0.1"} and remote.data.tags["team"] == "a"
+    assert [m.value for m in client.get_metric_history(remote_id, "loss")] == [0.5]

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -40,6 +43,8 @@ PARENT_TAG = "mlflow.parentRunId"
 FACT_PREFIX = "tracktui."
 MAX_TAG_VALUE, MAX_KEY = 8000, 250
 """MLflow's limits on a tag's value and any key (its server refuses longer ones)."""
+_KEY = re.compile(r"^[/\w.\- :]*$")
+"""The names MLflow's server takes (`mlflow/utils/validation.py`)."""
 MAX_DIGEST, MAX_NAME = 36, 500
 """MLflow's limits on a dataset's digest and name."""
 
@@ -139,12 +144,28 @@ def _without_password(url: str) -> str:
     return f"{scheme}{sep}{rest.split('@', 1)[1]}" if sep and "@" in rest.split("/", 1)[0] else url
 
 
+def valid_key(key: str) -> bool:
+    """Whether MLflow's server takes `key` as a tag, param or metric name (letters, digits, `_-. /:`, a plain
+    relative path): one name it refuses would fail the whole batch it is in."""
+    norm = posixpath.normpath(key)
+    return (bool(_KEY.match(key)) and len(key) <= MAX_KEY and norm == key and norm != "."
+            and not norm.startswith(("..", "/")))
+
+
+def refused(kind: str, keys: Iterable[str], dropped: list[str]) -> set[str]:
+    """The `keys` MLflow refuses as names, each named in `dropped`."""
+    bad = {key for key in keys if not valid_key(key)}
+    dropped += [f"{kind} {key[:60]!r} (a name MLflow refuses)" for key in sorted(bad)]
+    return bad
+
+
 def fit_tags(tags: dict[str, str], dropped: list[str]) -> dict[str, str]:
-    """The tags within MLflow's limits: a longer key is left out, a longer value cut (both named in `dropped`)."""
+    """The tags within MLflow's limits: a key it refuses is left out, a longer value cut (both named in `dropped`)."""
     fitted: dict[str, str] = {}
+    bad = refused("tag", tags, dropped)
     for key, value in tags.items():
-        if len(key) > MAX_KEY:
-            dropped.append(f"tag {key[:40]}... (key over {MAX_KEY} characters)")
+        if key in bad:
+            continue
         elif len(value) > MAX_TAG_VALUE:
             dropped.append(f"tag {key}: cut to {MAX_TAG_VALUE} of {len(value):,} characters")
             fitted[key] = value[:MAX_TAG_VALUE]

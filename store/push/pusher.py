@@ -241,7 +241,9 @@ class Pusher:
         data = remote.get("data") or {}
         have_params = {p["key"]: p.get("value") for p in data.get("params") or ()}
         have_tags = {t["key"]: t.get("value") for t in data.get("tags") or ()}
-        params = [{"key": k, "value": _text(v)} for k, v in detail.flat_params.items() if k not in have_params]
+        flat = detail.flat_params
+        bad = fields.refused("param", flat, dropped)
+        params = [{"key": k, "value": _text(v)} for k, v in flat.items() if k not in have_params and k not in bad]
         for p in params:
             if len(p["value"]) > MAX_PARAM_VALUE:
                 dropped.append(f"param {p['key']}: cut to {MAX_PARAM_VALUE} of {len(p['value']):,} characters")
@@ -262,6 +264,9 @@ class Pusher:
             write_map(path, self.url, entry)
         done: dict[str, int] = entry.setdefault("metrics", {})
         frame = detail.history()
+        if len(frame):
+            bad = fields.refused("metric", frame["key"].astype(str).unique(), dropped)
+            frame = frame[~frame["key"].astype(str).isin(bad)] if bad else frame
         unsure = entry.get("sending")
         if unsure is True:
             unsure = frame["key"].astype(str).unique().tolist() if len(frame) else []
