@@ -229,8 +229,9 @@ class Pusher:
                                 "tags": [{"key": k, "value": tags[k]} for k in origin if k in tags]}
         if detail.created is not None:
             body["start_time"] = int(detail.created * 1000)
-        if tags.get("mlflow.user"):
-            body["user_id"] = tags["mlflow.user"]
+        user = tags.get("mlflow.user") or detail.facts.get("user")
+        if user:
+            body["user_id"] = str(user)
         return dict(self.client.post("runs/create", body)["run"]), True
 
     # -- params, tags, metrics -----------------------------------------------------------
