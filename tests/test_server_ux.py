@@ -260,13 +260,17 @@ def test_push_plain_progress_and_summary(server: Server, tmp_path: Path) -> None
 
 
 def test_push_failed_run_is_a_line_and_in_the_summary(server: Server, tmp_path: Path) -> None:
+    from mlflow import MlflowClient
+
     import store
 
     root = tmp_path / "local"
     _local_store(root)
-    with store.start_run(experiment="local-exp", name="refused", root=root) as run:
-        run.log_metric("what?", 1.0)  # MLflow refuses `?` in a metric name
-    out = _cli("push", str(root), server.url, "--experiment", "push-failing")
+    client = MlflowClient(server.url)
+    client.delete_experiment(client.create_experiment("gone-exp"))
+    with store.start_run(experiment="gone-exp", name="refused", root=root) as run:
+        run.log_metric("loss", 1.0)  # its experiment is deleted on the server (a name MLflow refuses is not a failure)
+    out = _cli("push", str(root), server.url)
     assert out.returncode == 1
     summary = out.stdout.strip().splitlines()
     assert summary[0].startswith("pushed: 2 new, 0 updated, 0 unchanged, 1 failed, 1,502 metric points")
