@@ -3,7 +3,8 @@
 `pusher` sends a run (params, tags, metric points, dataset inputs, artifacts, status and times)
 and knows what it sent; `fields` maps a run onto MLflow's fields and tag names; `progress`
 keeps what was sent (so a push resumes and a second one sends nothing) and the push lock;
-`files` reads the files to upload without following symlinks.
+`points` picks the metric points not sent yet; `files` reads the files to upload without
+following symlinks.
 """
 
 from __future__ import annotations

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -31,13 +30,12 @@ from ..errors import StoreError
 from ..mlflow_http import ServerClient, ServerError
 from . import fields
 from .files import DIR_FLAGS, artifact_files
+from .points import count_on_server, new_points, start_time
 from .progress import map_path, push_lock, read_map, write_map
 
 MAX_METRICS, MAX_PARAMS, MAX_TAGS = 1000, 100, 100
 """`runs/log-batch` limits (MLflow's server rejects bigger batches)."""
 MAX_PARAM_VALUE = 6000
-HISTORY_PAGE = 25_000
-"""Points per `metrics/get-history` page when counting what the server holds of a key."""
 _STATUS = {"running": "RUNNING", "finished": "FINISHED", "failed": "FAILED", "killed": "KILLED", "crashed": "FAILED"}
 
 
@@ -90,6 +88,8 @@ class Pusher:
         self._selected: set[str] = set()
         self._outcomes: dict[str, str] = {}
         """Runs of this push done (or under way: a parent is pushed before its children)."""
+        self._server_ids: dict[str, str] = {}
+        """The server's id of each run pushed so far (for its children's `mlflow.parentRunId`)."""
 
     def push(self, run_ids: list[str]) -> PushSummary:
         """Push the runs, holding the store's push lock (StoreError when another push holds it)."""
@@ -160,6 +160,7 @@ class Pusher:
             sent += 1
         entry["status"] = status
         write_map(path, self.url, entry)
+        self._server_ids[run_id] = entry["run_id"]
         self.summary.left_behind += [f"{detail.name}: {line}" for line in dict.fromkeys(dropped)]
         if new:
             self.summary.new += 1
@@ -177,6 +178,8 @@ class Pusher:
             return None
         if parent in self._selected and parent not in self._outcomes:
             self._push_one(parent)
+        if parent in self._server_ids:
+            return self._server_ids[parent]
         try:
             parent_detail = self.store.run(parent)
         except StoreError:
@@ -272,10 +275,10 @@ class Pusher:
         if unsure is True:
             unsure = frame["key"].astype(str).unique().tolist() if len(frame) else []
         if isinstance(unsure, list):
-            self._count_on_server(remote_id, frame, done, [str(k) for k in unsure])
-        pending = list(self._new_points(detail, frame, done))
+            count_on_server(self.client, remote_id, frame, done, [str(k) for k in unsure])
+        pending = list(new_points(detail, frame, done))
         total = len(pending)
-        repeated = fields.repeated_points(frame, _start(detail)) if total else 0
+        repeated = fields.repeated_points(frame, start_time(detail)) if total else 0
         if repeated:
             dropped.append(f"{repeated} repeated metric points (same key, step, time and value): "
                            "a server on a database keeps one of each")
@@ -292,41 +295,6 @@ class Pusher:
             self._report(min(i + MAX_METRICS, total), total)
             sent += 1
         return sent
-
-    def _count_on_server(self, remote_id: str, frame: Any, done: dict[str, int], keys: list[str]) -> None:
-        """Set `done[key]` to the points the server holds of each key whose last batch went unanswered.
-
-        Never below what the mapping says was sent (SQLite drops a repeated point, so it may hold
-        fewer), never above what there is to send.
-        """
-        ours = frame["key"].astype(str).value_counts().to_dict() if len(frame) else {}
-        for key in keys:
-            held, token = 0, None
-            while True:
-                args = {"run_id": remote_id, "metric_key": key, "max_results": HISTORY_PAGE}
-                page = self.client.get("metrics/get-history", {**args, "page_token": token} if token else args)
-                held += len(page.get("metrics") or ())
-                token = page.get("next_page_token")
-                if not token:
-                    break
-            done[key] = min(max(done.get(key, 0), held), int(ours.get(key, 0)))
-
-    def _new_points(self, detail: RunDetail, frame: Any, done: dict[str, int]) -> Iterator[tuple[str, dict[str, Any]]]:
-        """The points not sent yet: per key in logging order (time, then step), after the first `done[key]`.
-
-        A point without a time (Lightning's CSV has none) gets the run's start: MLflow needs one.
-        """
-        if not len(frame):
-            return
-        start = _start(detail)
-        frame = frame.sort_values(["key", "time", "step"], kind="stable")
-        for key, part in frame.groupby("key", observed=True, sort=True):
-            skip = done.get(str(key), 0)
-            for step, when, value in zip(part["step"].to_numpy()[skip:], part["time"].to_numpy()[skip:],
-                                         part["value"].to_numpy()[skip:]):
-                when = float(when) if math.isfinite(float(when)) else start
-                yield str(key), {"key": str(key), "value": _number(float(value)),
-                                 "timestamp": round(when * 1000), "step": int(step)}
 
     # -- artifacts -----------------------------------------------------------------------
 
@@ -411,22 +379,8 @@ def _artifact_base(uri: str) -> str | None:
     return base
 
 
-def _start(detail: RunDetail) -> float:
-    """The time of a point without one (Lightning's CSV has none): the run's start, as MLflow needs a time."""
-    return detail.created if detail.created is not None and math.isfinite(detail.created) else 0.0
-
-
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value) if isinstance(value, (list, dict)) else str(value)
-
-
-def _number(value: float) -> float | str:
-    """JSON has no NaN or infinity; MLflow's server reads them as these strings."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    return value
 
 
 def _as_int(value: Any) -> int | None:
