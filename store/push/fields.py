@@ -117,9 +117,9 @@ def run_tags(detail: RunDetail, kind: str, parent: str | None, dropped: list[str
     tags.update(origin)
     if parent:
         tags[PARENT_TAG] = parent
-    if detail.error and not is_mlflow(kind):
+    if detail.error:  # an MLflow run's is its reader's reason: MLflow keeps no error text
         first = detail.error.strip().splitlines()[0] if detail.error.strip() else detail.error
-        tags[ERROR_TAG if detail.status in _ENDED_BADLY else REASON_TAG] = first
+        tags[ERROR_TAG if detail.status in _ENDED_BADLY and not is_mlflow(kind) else REASON_TAG] = first
     return fit_tags(tags, dropped)
 
 
