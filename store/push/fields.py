@@ -99,10 +99,10 @@ def run_tags(detail: RunDetail, kind: str, parent: str | None, dropped: list[str
         for fact, value in detail.facts.items():
             if fact in _NOT_TAGS or value is None or value == "":
                 continue
-            if not isinstance(value, (str, int, float, bool)):
-                dropped.append(f"fact {fact} (not a single value)")
-                continue
-            text = str(value).lower() if isinstance(value, bool) else str(value)
+            if isinstance(value, (str, int, float, bool)):
+                text = str(value).lower() if isinstance(value, bool) else str(value)
+            else:  # a list or an object (HF's trainer state fields): its JSON
+                text = json.dumps(value, sort_keys=True, default=str)
             if fact in ("command", "program"):
                 text = without_secrets(text)
             elif fact in ("git_remote", "git_repo"):
