@@ -46,7 +46,10 @@ def run_status(value: Any) -> str | None:
         return _STATUS_BY_NUMBER.get(value)
     if isinstance(value, str):
         text = value.strip()
-        return _STATUS_BY_NUMBER.get(int(text)) if text.isdigit() else _STATUS_BY_NAME.get(text.upper())
+        if len(text) > 20:  # past any status, and past Python's int-text limit (4,300 digits)
+            return None
+        return _STATUS_BY_NUMBER.get(int(text)) if text.isascii() and text.isdigit() else \
+            _STATUS_BY_NAME.get(text.upper())
     return None
 
 
@@ -195,7 +198,7 @@ def build_record(
     user_tags, system_tags = split_tags(tags)
     status = run_status(info.get("status"))
     if status is None and not reasons:
-        reasons.append(f"unknown MLflow run status {info.get('status')!r}")
+        reasons.append(f"unknown MLflow run status {str(info.get('status'))[:40]!r}")
     name = system_tags.get(RUN_NAME_TAG) or info.get("name") or info.get("run_name") or run_id
     return {
         "run_id": run_id,

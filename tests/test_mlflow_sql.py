@@ -355,3 +355,22 @@ def test_min_and_max_are_listed_when_asked_as_the_file_store_lists_them(
     for col in metrics:
         assert sql[col].fillna(-1).tolist() == pytest.approx(files[col].fillna(-1).tolist()), col
     assert not sql[metrics].equals(s.runs_frame("last")[metrics])
+
+
+@pytest.mark.parametrize("status", ["9" * 5000, "²", "RUNNING" * 1000], ids=["5000-digits", "superscript", "long-name"])
+def test_a_status_past_the_int_text_limit_damages_one_run_not_the_listing(db: Path, expected: dict,
+                                                                          status: str) -> None:
+    """Old code: `ValueError: Exceeds the limit (4300 digits)` (and for `²` `invalid literal`) out of runs_frame()."""
+    rid = expected["rf-wide"]["run_id"]
+    con = sqlite3.connect(db)
+    try:
+        with con:
+            con.execute("PRAGMA ignore_check_constraints = 1")  # MLflow's CHECK would refuse it; a hand edit need not
+            con.execute("UPDATE runs SET status = ? WHERE run_uuid = ?", (status, rid))
+    finally:
+        con.close()
+    rows = by_name(store.open_store(db).runs_frame())
+    assert rows.loc["rf-wide", "status"] == "damaged"
+    reason = rows.loc["rf-wide", "reason"]
+    assert reason.startswith("unknown MLflow run status") and len(reason) < 120
+    assert rows.loc["rf-shallow", "status"] == "finished"
