@@ -220,3 +220,26 @@ def test_trackio_reader_never_writes(tmp_path: Path) -> None:
         store.run(rec["run_id"])
     assert db.read_bytes() == before
     assert sorted(p.name for p in db.parent.iterdir()) == ["demo-proj.db"]
+
+
+def test_a_damaged_trackio_database_is_one_damaged_row_and_the_rest_lists(tmp_path: Path) -> None:
+    """Old code: UnicodeDecodeError out of open_store of the folder and of every folder above it, and one
+    row of text that is not UTF-8 made the whole database one damaged row ("Could not decode to UTF-8")."""
+    import sqlite3
+
+    from tests.sqlite_damage import break_schema_text
+
+    root = copy("trackio", tmp_path)
+    shutil.copy(root / "demo-proj.db", root / "other.db")
+    break_schema_text(root / "other.db")
+    con = sqlite3.connect(root / "demo-proj.db")
+    with con:
+        con.execute("UPDATE metrics SET metrics = CAST(X'7b226c6f7373ff223a20317d' AS TEXT) "
+                    "WHERE id = (SELECT min(id) FROM metrics)")
+    con.close()
+    for path in (root, tmp_path):
+        store = open_store(path)
+        by_name = {r["name"]: r for r in store.records()}
+        assert sorted(by_name) == ["lr-0.001", "lr-0.01", "other"], path
+        assert store.status_of(by_name["other"]) == "damaged" and "other.db" in (by_name["other"]["reason"] or "")
+        assert {store.status_of(by_name[n]) for n in ("lr-0.001", "lr-0.01")} == {"finished"}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from mlflow_fixtures import expected_runs, sql_exec, tree_snapshot, unpack
+from sqlite_damage import break_schema_text
 
 import store
 from store.mlflow_sql import MlflowSqlStore
@@ -374,3 +375,17 @@ def test_a_status_past_the_int_text_limit_damages_one_run_not_the_listing(db: Pa
     reason = rows.loc["rf-wide", "reason"]
     assert reason.startswith("unknown MLflow run status") and len(reason) < 120
     assert rows.loc["rf-shallow", "status"] == "finished"
+
+
+def test_a_damaged_schema_is_reported_as_damaged_and_odd_text_is_one_odd_value(db: Path, expected: dict) -> None:
+    """Old code: UnicodeDecodeError out of open_store (past every `except sqlite3.Error`), and a param whose
+    text is not UTF-8 made the whole listing fail ("Could not decode to UTF-8")."""
+    rid = expected["rf-wide"]["run_id"]
+    sql_exec(db, ("UPDATE params SET value = CAST(X'41ff42' AS TEXT) WHERE run_uuid = ? AND rowid = "
+                  "(SELECT min(rowid) FROM params WHERE run_uuid = ?)", (rid, rid)))
+    rows = by_name(store.open_store(db).runs_frame())
+    assert rows.loc["rf-wide", "status"] == "finished"
+    assert "A\ufffdB" in set(rows.loc["rf-wide"].astype(str))
+    break_schema_text(db)
+    with pytest.raises(store.StoreError, match="is damaged"):
+        store.open_store(db).runs_frame()

@@ -30,6 +30,7 @@ from urllib.parse import quote
 from ..base import RunDetail, RunRecord, damaged_record
 from ..errors import RunNotFoundError
 from ..frame import history_frame
+from ..mlflow_sql import sql_text
 from .files import ParsedRun, StaleStatus, record_of
 from .series import SeriesSet, whole
 
@@ -40,6 +41,9 @@ KIND = "trackio"
 DB_SUFFIX = ".db"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT = 2.0
+DB_ERRORS = (sqlite3.Error, UnicodeDecodeError)
+"""What reading a damaged database raises: sqlite3 turns SQLite's message about a damaged
+schema into UnicodeDecodeError when the message quotes its bad bytes."""
 SYSTEM_PREFIX = "system/"
 _CONFIG_EXTRAS = {"_Username": "user", "_Created": "created", "_Group": "group"}
 
@@ -54,9 +58,15 @@ def default_dir() -> Path:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """A read-only connection that waits at most BUSY_TIMEOUT for a lock and never writes."""
+    """A read-only connection that waits at most BUSY_TIMEOUT for a lock and never writes.
+
+    Text that is not UTF-8 (a damaged page) is read with U+FFFD in place of the bad bytes, so
+    it damages one row's JSON (counted and said), not the listing. A damaged schema still fails
+    the query, with an error message sqlite3 cannot decode: callers catch `DB_ERRORS`.
+    """
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, check_same_thread=False)
+    conn.text_factory = sql_text
     conn.execute("PRAGMA query_only = 1")
     return conn
 
@@ -81,7 +91,7 @@ def _trackio_tables(path: Path) -> bool | None:
             tables = _tables(conn)
         finally:
             conn.close()
-    except sqlite3.Error:
+    except DB_ERRORS:
         return None
     except OSError:
         return False
@@ -159,7 +169,7 @@ class TrackioStore(StaleStatus):
             old = self._records.get(db, {})
             try:
                 fresh = self._read_db(db, now)
-            except (sqlite3.Error, OSError) as exc:
+            except (*DB_ERRORS, OSError) as exc:
                 project = db.stem
                 fresh = {project: damaged_record(project, project, f"{db.name} unreadable ({exc})"[:200])}
             self._sigs[db] = sig
