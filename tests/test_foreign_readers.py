@@ -243,3 +243,29 @@ def test_a_damaged_trackio_database_is_one_damaged_row_and_the_rest_lists(tmp_pa
         assert sorted(by_name) == ["lr-0.001", "lr-0.01", "other"], path
         assert store.status_of(by_name["other"]) == "damaged" and "other.db" in (by_name["other"]["reason"] or "")
         assert {store.status_of(by_name[n]) for n in ("lr-0.001", "lr-0.01")} == {"finished"}
+
+
+def test_a_run_of_one_file_never_has_a_negative_duration(tmp_path: Path) -> None:
+    """Old code: created was the file's `st_mtime`, ended its `st_mtime_ns / 1e9`, which round apart
+    (-2.4e-7 s at this time); trackio's config written after its last point did the same."""
+    run = copy("hf", tmp_path) / "run-lr0.05"
+    for checkpoint in ("checkpoint-20", "checkpoint-24"):
+        shutil.rmtree(run / checkpoint)
+    state = run / "trainer_state.json"
+    for ns in range(1_764_500_000_000_000_000, 1_764_500_000_000_100_000, 1237):
+        os.utime(state, ns=(ns, ns))
+        if state.stat().st_mtime > ns / 1e9:
+            break
+    else:
+        pytest.fail("no time found where st_mtime rounds above st_mtime_ns / 1e9")
+    (rec,) = open_store(run).records()
+    assert rec["ended"] is not None and rec["created"] is not None and rec["ended"] - rec["created"] >= 0
+    db = copy("trackio", tmp_path) / "demo-proj.db"
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE configs SET config = '{}', created_at = '2030-01-01T00:00:00+00:00'")
+    con.close()
+    for rec in open_store(db).records():
+        assert rec["ended"] is not None and rec["ended"] - rec["created"] >= 0

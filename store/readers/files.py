@@ -81,13 +81,16 @@ def status_now(parsed: ParsedRun, now: float) -> tuple[str, str]:
 
 def record_of(run_id: str, parsed: ParsedRun, now: float) -> RunRecord:
     status, later = status_now(parsed, now)
+    ended = parsed.last_change if status != "running" else None
+    if ended is not None and parsed.created is not None:
+        ended = max(ended, parsed.created)  # a config written after the last point is not a negative duration
     metrics = {key: s.summary() for key, s in parsed.series.items() if s.values}
     for key, value in parsed.summary.items():
         if key not in metrics and math.isfinite(value):
             metrics[key] = {"last": value, "min": value, "max": value, "count": 1}
     return {"run_id": run_id, "experiment": parsed.experiment, "name": parsed.name, "status": status,
             "reason": "; ".join(dict.fromkeys(parsed.problems))[:300] or None, "created": parsed.created,
-            "ended": parsed.last_change if status != "running" else None, "host": None, "user": None,
+            "ended": ended, "host": None, "user": None,
             "pid": None, "pid_start": None, "heartbeat": parsed.last_change,
             "params": scalar_params(parsed.params), "tags": dict(parsed.tags), "metrics": metrics,
             "system_tags": {STALE_STATUS_TAG: later}}
@@ -117,7 +120,11 @@ def find_units(root: Path, is_unit: Any, depth: int = MAX_DEPTH) -> Iterator[str
 
 
 def files_signature(files: Iterable[Path]) -> tuple[list[int], float | None, float | None]:
-    """([newest mtime ns, total size, file count], oldest mtime, newest mtime) of the files that exist."""
+    """([newest mtime ns, total size, file count], oldest mtime, newest mtime) of the files that exist.
+
+    Both times come from the nanoseconds: `st_mtime` rounds differently, so one file's oldest
+    time could be 2e-7 s after its newest and its run's duration negative.
+    """
     newest, total, count, oldest = 0, 0, 0, None
     for path in files:
         try:
@@ -127,8 +134,8 @@ def files_signature(files: Iterable[Path]) -> tuple[list[int], float | None, flo
         newest = max(newest, st.st_mtime_ns)
         total += st.st_size
         count += 1
-        oldest = st.st_mtime if oldest is None else min(oldest, st.st_mtime)
-    return [newest, total, count], oldest, (newest / 1e9 if count else None)
+        oldest = st.st_mtime_ns if oldest is None else min(oldest, st.st_mtime_ns)
+    return [newest, total, count], (None if oldest is None else oldest / 1e9), (newest / 1e9 if count else None)
 
 
 class StaleStatus(RunStore):
