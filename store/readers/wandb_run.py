@@ -22,14 +22,16 @@ and synced runs have them; an offline run has only its log), and the folder's na
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from .. import safe_read
-from .series import SeriesSet
+from ..format import flatten
+from .series import SeriesSet, number
 from .wandb_log import RecordLog, WandbLogError
 
 WANDB_MODULE = "wandb.proto.wandb_internal_pb2"
@@ -38,7 +40,10 @@ _SKIPPED_CONFIG = {"_wandb"}
 
 
 def folder_facts(name: str) -> tuple[str | None, float | None]:
-    """(run id, start time) from a run folder's name `[offline-]run-YYYYMMDD_HHMMSS-<id>` (local time)."""
+    """(run id, start time) from a run folder's name `[offline-]run-YYYYMMDD_HHMMSS-<id>`.
+
+    The name holds the writer's local time, its zone unknown here: the start time is a last
+    resort after the run record's and `wandb-metadata.json`'s `startedAt` (UTC)."""
     match = RUN_FOLDER.match(name)
     if match is None:
         return None, None
@@ -82,6 +87,8 @@ class WandbRun:
     log: RecordLog | None = None
     decoded: bool = False
     """Whether the record log was read (the `wandb` package is installed and the folder has one)."""
+    damaged: str | None = None
+    """Why the record log could not be read at all (its header, or the file); None when it was."""
     _samples: int = 0
     _bad: int = 0
 
@@ -107,10 +114,13 @@ class WandbRun:
         try:
             payloads = self.log.read_new()
         except (OSError, WandbLogError) as exc:
-            self.problems = [f"{os.path.basename(path)}: {str(exc)[:120]}"]
             if not self.decoded:
                 self._read_files()
+            self.damaged = str(exc)[:160] if isinstance(exc, WandbLogError) else \
+                f"{os.path.basename(path)} is unreadable ({str(exc)[:120]})"
+            self.problems = [self.damaged, *(p for p in self.problems if p != self.damaged)]
             return
+        self.damaged = None
         if self.log.restarted:  # the log was replaced: start over
             self.log.restarted = False
             self._reset()
@@ -220,7 +230,25 @@ class WandbRun:
         for fact in ("host", "username", "email", "program", "python", "os", "executable", "root"):
             if isinstance(meta.get(fact), str):
                 self.facts[fact] = meta[fact]
+        self.started = _utc_seconds(meta.get("startedAt")) or self.started
         self.problems = problems
+
+    def last_seen(self) -> float | None:
+        """When the run last did something by its own records: its newest history row or system
+        sample, its summary's `_timestamp`, its start plus the exit record's or the summary's
+        `_runtime`. Never a file's time, which a copy resets (a 13-minute run showed 606 days)."""
+        summary = self.summary_files if not self.decoded else \
+            {k: _json(v) for k, v in self._summary_raw.items() if k in ("_timestamp", "_runtime")}
+        times = [self.last_time, number(summary.get("_timestamp"))]
+        if self.started is not None:
+            times += [self.started + r for r in (self.runtime, number(summary.get("_runtime"))) if r is not None]
+        known = [t for t in times if t is not None and math.isfinite(t)]
+        return max(known) if known else None
+
+    def summary_metrics(self) -> dict[str, float]:
+        """The summary's numbers (nested keys as `a.b`): what a run without its record log has for metrics."""
+        values = {key: number(value) for key, value in flatten(self.summary()).items()}
+        return {key: value for key, value in values.items() if value is not None and math.isfinite(value)}
 
     def summary(self) -> dict[str, Any]:
         """`run.summary` as the run left it (nested keys as `a.b`), W&B's own `_` keys left out."""
@@ -230,6 +258,17 @@ class WandbRun:
 
     def params(self) -> dict[str, Any]:
         return {k: v for k, v in self.config.items() if k not in _SKIPPED_CONFIG}
+
+
+def _utc_seconds(text: Any) -> float | None:
+    """Seconds since the epoch from W&B's ISO time (`2026-12-07T08:56:52.723022Z`, UTC); None when odd."""
+    if not isinstance(text, str) or len(text) > 64:
+        return None
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def _float(text: str | None) -> float | None:

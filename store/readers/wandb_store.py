@@ -30,11 +30,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 EXTRA = "wandb"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 """Part of the listing cache's name: bump it when what a record holds changes, so old caches are not trusted."""
 ROOT_UNIT = "."
 SIGNED_FILES = ("files/config.yaml", "files/wandb-summary.json", "files/wandb-metadata.json")
 NO_LIBRARY = f"history and run state need the wandb package: {extras.install_hint(EXTRA)}"
+NO_LOG = "no run-<id>.wandb record log"
+NO_LOG_SUMMARY = ("no run-<id>.wandb record log (not synced here, or git-ignored): metrics, times and status "
+                  "are files/wandb-summary.json's; it does not say whether the run failed")
 CONSOLE = "files/output.log"
 
 
@@ -118,20 +121,33 @@ class WandbStore(TailedLiveness, FolderRunStore):
         run_id = self._ids.get(unit) or state.run_id or folder_id or self._folder_name(unit)
         problems = list(state.problems)
         log = log_file(str(path))
-        heartbeat: float | None = None
-        try:
-            heartbeat = os.stat(log).st_mtime if log else None
-        except OSError:
-            pass
         if state.decoded:
             status = "running" if state.exit_code is None else "finished" if state.exit_code == 0 else "failed"
+        elif state.damaged is not None:
+            status = "damaged"  # its reason says why; what files/ hold is listed
+        elif log and not self.decodes:
+            status = "running"
+            problems.append(NO_LIBRARY)
+        elif state.summary_files:
+            status = "finished"
+            problems.append(NO_LOG_SUMMARY)
         else:
             status = "running"
-            problems.append(NO_LIBRARY if log else "no run-<id>.wandb record log")
+            problems.append(NO_LOG)
         created = state.started or folder_started
-        ended = None
-        if state.exit_code is not None:
-            ended = (created + state.runtime) if created is not None and state.runtime else state.last_time
+        last_seen = state.last_seen()
+        heartbeat = last_seen
+        if heartbeat is None and status == "running":  # no time in its records yet: how fresh its files are
+            for file in ([log] if log else []) + [str(path / name) for name in SIGNED_FILES]:
+                try:
+                    heartbeat = max(heartbeat or 0.0, os.stat(file).st_mtime)
+                except OSError:
+                    continue
+        ended = None if status == "running" else last_seen
+        metrics = state.series.summaries()
+        if not state.decoded:  # no history read: the summary's last values are what there is
+            for key, value in state.summary_metrics().items():
+                metrics.setdefault(key, {"last": value, "min": value, "max": value, "count": 1})
         return {
             "run_id": run_id,
             "experiment": state.project or (self.root.name if unit != ROOT_UNIT else path.parent.name),
@@ -144,10 +160,10 @@ class WandbStore(TailedLiveness, FolderRunStore):
             "user": state.facts.get("username"),
             "pid": None,
             "pid_start": None,
-            "heartbeat": heartbeat if heartbeat is not None else state.last_time,
+            "heartbeat": heartbeat,
             "params": {k: cell(v) for k, v in fmt.flatten(state.params()).items()},
             "tags": {key: value for key, value in (("tags", ", ".join(state.tags)), ("notes", state.notes)) if value},
-            "metrics": state.series.summaries(),
+            "metrics": metrics,
         }
 
     def run(self, run_id: str) -> RunDetail:
