@@ -98,6 +98,52 @@ def test_lightning_csv_truncated_row_and_live_run(tmp_path: Path) -> None:
     assert values(store, rec["run_id"], "train_loss") == train
 
 
+def test_test_tube_csv_without_a_step_column_steps_by_row_with_meta_tags_as_params(tmp_path: Path) -> None:
+    """Old code: every point at step -1 (so one point a metric in charts), no params, the files' mtimes as times."""
+    store = open_store(copy("testtube", tmp_path) / "default")
+    (rec,) = store.records()
+    assert rec["params"] == {"lr": 0.02, "layers": 4, "optimizer": "adam", "use_bn": True}
+    history = store.history(rec["run_id"], ["loss", "val_acc"])
+    loss, val = history[history["key"] == "loss"], history[history["key"] == "val_acc"]
+    assert list(loss["step"]) == [0, 1, 2, 3, 4, 5] and list(val["step"]) == [1, 3, 5]  # row numbers
+    assert rec["metrics"]["loss"]["last"] == pytest.approx(0.1667) and rec["metrics"]["epoch"]["max"] == 2
+    assert rec["created"] == pytest.approx(1570115363.123456)  # created_at, UTC
+    assert rec["ended"] - rec["created"] == pytest.approx(150)
+    assert loss["time"].iloc[-1] == pytest.approx(1570115513.123456)
+
+
+LIST_AND_MEASURE = """
+import resource, sys
+from pathlib import Path
+from store.readers.lightning_csv import LightningCsvStore
+store = LightningCsvStore(Path(sys.argv[1]))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+(rec,) = store.records()
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(after - before, rec["metrics"]["loss"]["count"], rec["metrics"]["loss"]["last"])
+"""
+
+
+def test_a_big_lightning_csv_lists_in_bounded_memory(tmp_path: Path) -> None:
+    """Old code read the whole file and kept every point as Python objects to list it: its peak grew by
+    ~50 MB for this 8 MB file (a 377 MB CSV took 2.6 GB). Now a line at a time, summaries only: ~0 MB."""
+    version = tmp_path / "lightning_logs" / "version_0"
+    version.mkdir(parents=True)
+    columns = ["epoch", "loss", "lr", "grad_norm", "acc", "val_loss", "val_acc", "step"]
+    rows = 200_000
+    with (version / "metrics.csv").open("w") as fh:
+        fh.write(",".join(columns) + "\n")
+        for i in range(rows):
+            fh.write(f"{i // 1000},{1 / (i + 1):.9f},0.00{i % 97},{(i * 7) % 13}.{i % 1000:03d},"
+                     f"0.{i % 9999:04d},,,{i}\n")
+    size_mb = (version / "metrics.csv").stat().st_size / 2**20
+    done = subprocess.run([sys.executable, "-c", LIST_AND_MEASURE, str(version.parent)], capture_output=True,
+                          text=True, timeout=300, check=True, cwd=Path(__file__).resolve().parents[1])
+    grown_kb, count, last = done.stdout.split()
+    assert int(count) == rows and float(last) == pytest.approx(1 / rows, rel=1e-3)
+    assert int(grown_kb) / 1024 < max(12.0, size_mb), (grown_kb, size_mb)
+
+
 # -- Hugging Face trainer_state.json --------------------------------------------------------------
 
 

@@ -64,15 +64,15 @@ class DvcLiveStore(FileRunsStore):
     def unit_files(self, path: Path) -> list[Path]:
         return [path / "params.yaml", path / "metrics.json", *_series_files(path)]
 
-    def parse(self, path: Path, run_id: str) -> ParsedRun:
+    def parse(self, path: Path, run_id: str, points: bool = True) -> ParsedRun:
         name = path.name if path.name != "dvclive" or path == path.parent else path.parent.name
         parsed = ParsedRun(name=name or run_id, experiment="dvclive", artifacts_dir=path)
         parsed.params = read_mapping(path / "params.yaml", parsed.problems, yaml_file=True)
-        builder = SeriesSet()
+        builder = SeriesSet(keep_points=points)
         folder = path / METRICS_DIR
         for file in _series_files(path):
             key = file.relative_to(folder).with_suffix("").as_posix()
-            lines = read_lines(file, parsed.problems)
+            lines = list(read_lines(file, parsed.problems))
             if not lines:
                 continue
             sep = "\t" if file.suffix == ".tsv" else ","

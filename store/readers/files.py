@@ -10,6 +10,7 @@ writes an end marker, lives here so the kinds cannot drift apart.
 from __future__ import annotations
 
 import abc
+import io
 import json
 import math
 import os
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 4
 """Folder levels below a reader's root searched for runs (`save_dir/name/version_N` is two)."""
+RECORD_VERSION = 2
+"""Part of the listing cache's name: bump it when what a record holds changes, so old caches are not trusted."""
 STALE_STATUS_TAG = "tracktui.stale_status"
 """System tag saying what a run that stopped changing became: these tools write no end marker."""
 
@@ -84,7 +87,7 @@ def record_of(run_id: str, parsed: ParsedRun, now: float) -> RunRecord:
     ended = parsed.last_change if status != "running" else None
     if ended is not None and parsed.created is not None:
         ended = max(ended, parsed.created)  # a config written after the last point is not a negative duration
-    metrics = {key: s.summary() for key, s in parsed.series.items() if s.values}
+    metrics = {key: s.summary() for key, s in parsed.series.items() if s.count}
     for key, value in parsed.summary.items():
         if key not in metrics and math.isfinite(value):
             metrics[key] = {"last": value, "min": value, "max": value, "count": 1}
@@ -164,7 +167,7 @@ class FileRunsStore(StaleStatus, FolderRunStore):
 
     def __init__(self, root: Path) -> None:
         super().__init__(root)
-        self._cache = UnitIndex(root, self.kind, in_store=False)
+        self._cache = UnitIndex(root, f"{self.kind}-{RECORD_VERSION}", in_store=False)
 
     @abc.abstractmethod
     def is_unit(self, path: Path) -> bool:
@@ -175,8 +178,11 @@ class FileRunsStore(StaleStatus, FolderRunStore):
         """The files whose changes change the run (its signature, created and last-changed times)."""
 
     @abc.abstractmethod
-    def parse(self, path: Path, run_id: str) -> ParsedRun:
-        """Read one run folder; what cannot be read goes into `problems`, never raises for damage."""
+    def parse(self, path: Path, run_id: str, points: bool = True) -> ParsedRun:
+        """Read one run folder; what cannot be read goes into `problems`, never raises for damage.
+
+        `points=False` keeps only each series' summary (`SeriesSet(keep_points=False)`): the
+        listing and the detail need no more, and a 377 MB CSV's points took 2.6 GB."""
 
     def _path(self, unit: str) -> Path:
         return self.root / unit if unit else self.root
@@ -188,9 +194,9 @@ class FileRunsStore(StaleStatus, FolderRunStore):
         return {unit: files_signature(self.unit_files(self._path(unit)))[0]
                 for unit in find_units(self.root, self.is_unit)}
 
-    def _parsed(self, unit: str) -> ParsedRun:
+    def _parsed(self, unit: str, points: bool = False) -> ParsedRun:
         path = self._path(unit)
-        parsed = self.parse(path, self._run_id(unit))
+        parsed = self.parse(path, self._run_id(unit), points)
         _, oldest, newest = files_signature(self.unit_files(path))
         parsed.created = parsed.created if parsed.created is not None else oldest
         parsed.last_change = parsed.last_change if parsed.last_change is not None else newest
@@ -211,26 +217,33 @@ class FileRunsStore(StaleStatus, FolderRunStore):
                          artifacts_dir=parsed.artifacts_dir, store=self)
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
-        parsed = self._parsed(self._unit_of(run_id))
+        parsed = self._parsed(self._unit_of(run_id), points=True)
         wanted = None if keys is None else set(keys)
         return history_frame([(key, s.steps, s.times, s.values) for key, s in parsed.series.items()
                               if wanted is None or key in wanted])
 
 
-def read_lines(path: Path, problems: list[str], cap: int | None = None) -> list[str]:
-    """A text file's complete lines; a last line without its newline is a row still being
-    written (or a file cut off), left out and said in `problems`, never an error."""
+def read_lines(path: Path, problems: list[str]) -> Iterator[str]:
+    """A text file's complete lines, read as they are used (a 377 MB CSV is never whole in memory);
+    a last line without its newline is a row still being written (or a file cut off), left
+    out and said in `problems`, never an error."""
     from .. import safe_read
 
     try:
-        text = safe_read.read_text(path, cap=cap, errors="replace")
+        fh = io.TextIOWrapper(os.fdopen(safe_read.open_regular(path), "rb"), encoding="utf-8",
+                              errors="replace", newline="")
     except OSError as exc:
         problems.append(f"{path.name} unreadable ({type(exc).__name__}: {str(exc)[:80]})")
-        return []
-    lines = text.split("\n")
-    if lines and lines[-1] != "":
-        problems.append(f"{path.name}: last line cut off (still being written, or truncated)")
-    return [line.rstrip("\r") for line in lines[:-1]]
+        return
+    with fh:
+        try:
+            for line in fh:
+                if not line.endswith(("\n", "\r")):
+                    problems.append(f"{path.name}: last line cut off (still being written, or truncated)")
+                    return
+                yield line.rstrip("\r\n")
+        except OSError as exc:
+            problems.append(f"{path.name} unreadable ({type(exc).__name__}: {str(exc)[:80]})")
 
 
 def read_mapping(path: Path, problems: list[str], yaml_file: bool = False) -> dict[str, Any]:

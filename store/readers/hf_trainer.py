@@ -69,7 +69,7 @@ class TrainerStateStore(FileRunsStore):
     def unit_files(self, path: Path) -> list[Path]:
         return [*_states(path), path / "config.json"]
 
-    def parse(self, path: Path, run_id: str) -> ParsedRun:
+    def parse(self, path: Path, run_id: str, points: bool = True) -> ParsedRun:
         parsed = ParsedRun(name=path.name, experiment=path.parent.name, artifacts_dir=path)
         state: dict[str, Any] = {}
         for candidate in _states(path):
@@ -91,7 +91,7 @@ class TrainerStateStore(FileRunsStore):
         if model:
             params["model"] = model
         parsed.params = params
-        builder = SeriesSet()
+        builder = SeriesSet(keep_points=points)
         history = state.get("log_history")
         completed = False
         for entry in history if isinstance(history, list) else []:

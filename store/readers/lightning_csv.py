@@ -11,6 +11,21 @@ and `lightning.pytorch.loggers.csv_logs`):
 
 Rows are buffered and appended every `flush_logs_every_n_steps` (100) and at the end; the file
 has no times and no end marker, so a run is running while the file changes.
+
+Lightning before 1.0 logged through test-tube (`TestTubeLogger`, test_tube 0.7 `Experiment.save`):
+
+    <save_dir>/<name>/version_<N>/metrics.csv     pandas' `to_csv` of one dict a `log` call: the metrics,
+                                                  `created_at` (`str(datetime.utcnow())`), no `step`
+    <save_dir>/<name>/version_<N>/meta_tags.csv   `key,value` rows: the hyperparameters
+    <save_dir>/<name>/version_<N>/tf/             its TensorBoard events
+
+Without a `step` column a row's step is its row number from 0, which is the step test-tube
+itself gives a `log` call made without one (`len(self.metrics)`); an `epoch` column is a
+metric like any other (many rows share one epoch). `created_at` gives each point its time
+(UTC) and the run its start and last change.
+
+A big file is read a line at a time; the listing keeps only each column's summary, and the
+whole history is built only when a chart asks for it (`FileRunsStore.history`).
 """
 
 from __future__ import annotations
@@ -18,13 +33,16 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
+from typing import Any
 
 from .files import FileRunsStore, ParsedRun, find_units, read_lines, read_mapping
-from .series import SeriesSet, whole
+from .series import SeriesSet, number, utc_seconds, whole
 
 KIND = "lightning-csv"
 METRICS = "metrics.csv"
 HPARAMS = "hparams.yaml"
+META_TAGS = "meta_tags.csv"
+CREATED_AT = "created_at"
 
 
 def is_version_dir(path: Path) -> bool:
@@ -43,28 +61,56 @@ class LightningCsvStore(FileRunsStore):
         return is_version_dir(path)
 
     def unit_files(self, path: Path) -> list[Path]:
-        return [path / METRICS, path / HPARAMS]
+        return [path / METRICS, path / HPARAMS, path / META_TAGS]
 
-    def parse(self, path: Path, run_id: str) -> ParsedRun:
+    def parse(self, path: Path, run_id: str, points: bool = True) -> ParsedRun:
         parsed = ParsedRun(name=path.name, experiment=path.parent.name, artifacts_dir=path)
         parsed.params = read_mapping(path / HPARAMS, parsed.problems, yaml_file=True)
-        lines = read_lines(path / METRICS, parsed.problems)
-        rows = csv.reader(lines)
+        if not parsed.params and (path / META_TAGS).is_file():
+            parsed.params = _meta_tags(path / META_TAGS, parsed.problems)
+        rows = csv.reader(read_lines(path / METRICS, parsed.problems))
         header = next(rows, None)
-        builder = SeriesSet()
+        builder = SeriesSet(keep_points=points)
+        parsed.series = builder.by_key
         if header is None:
-            parsed.series = builder.by_key
             return parsed
+        has_step, skip = "step" in header, ("step", CREATED_AT)
         last_step = -1
-        for cells in rows:
+        for index, cells in enumerate(rows):
             if len(cells) != len(header):
                 parsed.problems.append(f"{METRICS}: a row of {len(cells)} cells under {len(header)} columns")
                 continue
             row = dict(zip(header, cells))
-            step = whole(row.get("step"))
+            step = whole(row.get("step")) if has_step else index
             step = last_step if step is None else step
             last_step = step
-            builder.add_row(row, step, math.nan, skip=("step",))
-        parsed.series = builder.by_key
+            when = utc_seconds(row.get(CREATED_AT))
+            if when is not None:
+                parsed.created = when if parsed.created is None else min(parsed.created, when)
+                parsed.last_change = when if parsed.last_change is None else max(parsed.last_change, when)
+            builder.add_row(row, step, math.nan if when is None else when, skip=skip)
         parsed.facts["columns"] = len(header)
         return parsed
+
+
+def _meta_tags(path: Path, problems: list[str]) -> dict[str, Any]:
+    """test-tube's `key,value` hyperparameters, numbers and booleans as such (pandas wrote them as text)."""
+    params: dict[str, Any] = {}
+    rows = csv.reader(read_lines(path, problems))
+    if next(rows, None) != ["key", "value"]:
+        problems.append(f"{META_TAGS} has no key,value header")
+        return params
+    for cells in rows:
+        if len(cells) == 2:
+            params[cells[0]] = _tag_value(cells[1])
+    return params
+
+
+def _tag_value(text: str) -> Any:
+    if text in ("True", "False"):
+        return text == "True"
+    value = number(text)
+    if value is None or not math.isfinite(value):
+        return text
+    return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
+

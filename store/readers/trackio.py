@@ -22,7 +22,6 @@ import math
 import os
 import sqlite3
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -32,7 +31,7 @@ from ..errors import RunNotFoundError
 from ..frame import history_frame
 from ..mlflow_sql import sql_text
 from .files import ParsedRun, StaleStatus, record_of
-from .series import SeriesSet, whole
+from .series import SeriesSet, utc_seconds, whole
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,15 +111,6 @@ def _databases(path: Path) -> list[Path]:
     except OSError:
         return []
     return [p for p, ours in found.items() if ours is not False] if any(found.values()) else []
-
-
-def _seconds(text: Any) -> float | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def _json(raw: Any) -> Any:
@@ -206,7 +196,7 @@ class TrackioStore(StaleStatus):
                     if value is not None:
                         parsed.facts[label] = value
                 parsed.params = config
-            parsed.created = _seconds(parsed.facts.get("created")) or _seconds(created_at)
+            parsed.created = utc_seconds(parsed.facts.get("created")) or utc_seconds(created_at)
             if parsed.facts.get("group"):
                 parsed.tags["group"] = str(parsed.facts["group"])
         for trackio_id, name, stamp, step, raw in rows:
@@ -272,14 +262,14 @@ def _series(rows: Iterable[tuple[Any, Any, Any]], system: Iterable[tuple[Any, An
     bad = 0
     newest: float | None = None
     for stamp, step, raw in rows:
-        values, when = _json(raw), _seconds(stamp)
+        values, when = _json(raw), utc_seconds(stamp)
         if not isinstance(values, dict) or whole(step) is None:
             bad += 1
             continue
         builder.add_row(values, int(step), math.nan if when is None else when)
         newest = when if newest is None or (when is not None and when > newest) else newest
     for stamp, raw in system:
-        values, when = _json(raw), _seconds(stamp)
+        values, when = _json(raw), utc_seconds(stamp)
         if isinstance(values, dict):
             builder.add_row({f"{SYSTEM_PREFIX}{k}": v for k, v in values.items()}, _sample_index(builder),
                             math.nan if when is None else when)
@@ -289,5 +279,5 @@ def _series(rows: Iterable[tuple[Any, Any, Any]], system: Iterable[tuple[Any, An
 
 def _sample_index(builder: SeriesSet) -> int:
     """System samples have no step: the n-th sample of a run is step n."""
-    return max((len(s.steps) for k, s in builder.by_key.items() if k.startswith(SYSTEM_PREFIX)), default=0)
+    return max((s.count for k, s in builder.by_key.items() if k.startswith(SYSTEM_PREFIX)), default=0)
 

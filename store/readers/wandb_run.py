@@ -26,12 +26,12 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from .. import safe_read
 from ..format import flatten
-from .series import SeriesSet, number
+from .series import SeriesSet, number, utc_seconds, whole
 from .wandb_log import RecordLog, WandbLogError
 
 WANDB_MODULE = "wandb.proto.wandb_internal_pb2"
@@ -192,7 +192,7 @@ class WandbRun:
         """One `wandb.log` row. Values are W&B's JSON text; numbers are read with `float` (JSON's
         numbers, and W&B's NaN and Infinity, are Python float literals), the rest is not a metric."""
         row = {item.key or ".".join(item.nested_key): item.value_json for item in history.item}
-        step = _whole(row.get("_step"))
+        step = whole(row.get("_step"))
         step = int(history.step.num) if step is None else step
         when = _float(row.get("_timestamp"))
         when = float("nan") if when is None else when
@@ -230,7 +230,7 @@ class WandbRun:
         for fact in ("host", "username", "email", "program", "python", "os", "executable", "root"):
             if isinstance(meta.get(fact), str):
                 self.facts[fact] = meta[fact]
-        self.started = _utc_seconds(meta.get("startedAt")) or self.started
+        self.started = utc_seconds(meta.get("startedAt")) or self.started
         self.problems = problems
 
     def last_seen(self) -> float | None:
@@ -260,30 +260,12 @@ class WandbRun:
         return {k: v for k, v in self.config.items() if k not in _SKIPPED_CONFIG}
 
 
-def _utc_seconds(text: Any) -> float | None:
-    """Seconds since the epoch from W&B's ISO time (`2026-12-07T08:56:52.723022Z`, UTC); None when odd."""
-    if not isinstance(text, str) or len(text) > 64:
-        return None
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
-
-
 def _float(text: str | None) -> float | None:
     """A number from W&B's JSON text of a value; None for text, bools, lists, objects and null."""
     if not text or text[0] in '"tfn[{':
         return None
     try:
         return float(text)
-    except ValueError:
-        return None
-
-
-def _whole(text: str | None) -> int | None:
-    try:
-        return int(text) if text else None
     except ValueError:
         return None
 
