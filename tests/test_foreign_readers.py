@@ -315,3 +315,34 @@ def test_a_run_of_one_file_never_has_a_negative_duration(tmp_path: Path) -> None
     con.close()
     for rec in open_store(db).records():
         assert rec["ended"] is not None and rec["ended"] - rec["created"] >= 0
+
+
+HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_locked_trackio_database_in_its_folder_is_one_row_that_says_locked(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Old code: the folder was "not a store" (the schema could not be read, so the file was not taken
+    for trackio's). A real child process holds the exclusive lock, as a writer's commit does."""
+    from store.readers import trackio
+
+    monkeypatch.setattr(trackio, "BUSY_TIMEOUT", 0.05)
+    root = copy("trackio", tmp_path)
+    child = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(root / "demo-proj.db")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "locked"
+        store = open_store(root)
+        (rec,) = store.records()
+        assert store.status_of(rec) == "damaged" and "locked by a writer" in (rec["reason"] or "")
+    finally:
+        child.kill()
+        child.wait()
+    store.refresh()
+    assert sorted(r["name"] for r in store.records()) == ["lr-0.001", "lr-0.01"]

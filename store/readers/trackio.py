@@ -40,6 +40,7 @@ KIND = "trackio"
 DB_SUFFIX = ".db"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT = 2.0
+SCHEMA_SNIFF_BYTES = 1024 * 1024
 DB_ERRORS = (sqlite3.Error, UnicodeDecodeError)
 """What reading a damaged database raises: sqlite3 turns SQLite's message about a damaged
 schema into UnicodeDecodeError when the message quotes its bad bytes."""
@@ -90,11 +91,29 @@ def _trackio_tables(path: Path) -> bool | None:
             tables = _tables(conn)
         finally:
             conn.close()
-    except DB_ERRORS:
-        return None
+    except DB_ERRORS as exc:
+        return _schema_text_is_trackios(path) if _locked(exc) else None
     except OSError:
         return False
     return {"metrics", "configs"} <= tables and "runs" not in tables
+
+
+def _locked(exc: BaseException) -> bool:
+    text = str(exc)
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def _schema_text_is_trackios(path: Path) -> bool | None:
+    """For a database a writer keeps locked past BUSY_TIMEOUT (an exclusive lock: a rollback-journal
+    commit, or `locking_mode=EXCLUSIVE`): whether its schema's text, near the start of the file,
+    creates trackio's tables. True lists it as one row that says it is locked; None when unsure."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SCHEMA_SNIFF_BYTES)
+    except OSError:
+        return None
+    ours = b"CREATE TABLE metrics" in head and b"CREATE TABLE configs" in head and b"CREATE TABLE runs" not in head
+    return True if ours else None
 
 
 def holds_runs(path: Path) -> bool:
@@ -161,7 +180,11 @@ class TrackioStore(StaleStatus):
                 fresh = self._read_db(db, now)
             except (*DB_ERRORS, OSError) as exc:
                 project = db.stem
-                fresh = {project: damaged_record(project, project, f"{db.name} unreadable ({exc})"[:200])}
+                why = f"{db.name} unreadable ({exc})"[:200]
+                if _locked(exc):
+                    why = f"{db.name} stayed locked by a writer for {BUSY_TIMEOUT:g} s; it lists on a later refresh"
+                    sig = [0]  # read again on the next refresh, changed or not
+                fresh = {project: damaged_record(project, project, why)}
             self._sigs[db] = sig
             self._records[db] = fresh
             changed |= {rid for rid in set(old) | set(fresh) if old.get(rid) != fresh.get(rid)}
