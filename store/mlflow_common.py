@@ -286,14 +286,14 @@ def resolve_location(location: str | None, anchors: Sequence[Path], must_contain
     if location and location.startswith(_SERVED_SCHEME):
         served = location[len(_SERVED_SCHEME):].lstrip("/")
         candidates = [anchor / SERVED_ARTIFACTS_DIR / served for anchor in anchors]
-        return next((c for c in candidates if c.exists()), candidates[0] if candidates else None)
+        return next((c for c in candidates if _exists(c)), candidates[0] if candidates else None)
     path = location_to_path(location)
     if path is None:
         return None
     if not path.is_absolute():
         candidates = [Path(os.path.normpath(anchor / path)) for anchor in anchors] or [Path.cwd() / path]
-        return next((c for c in candidates if c.exists()), candidates[0])
-    if path.exists():
+        return next((c for c in candidates if _exists(c)), candidates[0])
+    if _exists(path):
         return path
     parts = path.parts[1:]
     if must_contain is None:
@@ -305,9 +305,18 @@ def resolve_location(location: str | None, anchors: Sequence[Path], must_contain
     for anchor in anchors:
         for i in starts:
             candidate = anchor.joinpath(*parts[i:])
-            if candidate.exists():
+            if _exists(candidate):
                 return candidate
     return path
+
+
+def _exists(path: Path) -> bool:
+    """`Path.exists` for a location a store recorded: a name too long for this system (a 5,000-character
+    artifact_uri raised `OSError: File name too long` out of `run()`) does not exist either."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def model_label(name: str | None, model_id: str, taken: Mapping[str, Any]) -> str:

@@ -389,3 +389,15 @@ def test_a_damaged_schema_is_reported_as_damaged_and_odd_text_is_one_odd_value(d
     break_schema_text(db)
     with pytest.raises(store.StoreError, match="is damaged"):
         store.open_store(db).runs_frame()
+
+
+def test_an_artifact_location_too_long_for_a_file_name_is_a_missing_folder_not_a_failed_run(
+        db: Path, expected: dict) -> None:
+    """Old code: `OSError: [Errno 36] File name too long` out of run() (Path.exists raises it)."""
+    rid = expected["rf-wide"]["run_id"]
+    sql_exec(db, ("UPDATE runs SET artifact_uri = ? WHERE run_uuid = ?", ("9" * 5000, rid)),
+             ("UPDATE logged_models SET artifact_location = ?", ("9" * 5000,)))
+    s = store.open_store(db)
+    assert by_name(s.runs_frame()).loc["rf-wide", "status"] == "finished"
+    detail = s.run(rid)
+    assert detail.status == "finished" and detail.artifacts_dir is not None and len(str(detail.artifacts_dir)) > 5000
