@@ -275,3 +275,18 @@ def test_a_damaged_log_says_damaged_not_missing_package_and_shows_what_files_say
     assert reader.status_of(rec) == "damaged"
     assert "is damaged" in (rec["reason"] or "") and "package" not in (rec["reason"] or "")
     assert rec["metrics"]["loss"]["last"] == 0.2 and rec["created"] == pytest.approx(1796633812.723022)
+
+
+def test_a_time_past_any_clock_in_the_summary_is_left_out_not_the_run(tmp_path: Path) -> None:
+    """Old code: a `_timestamp` of 1e308 became the run's end and heartbeat; the listing refuses such a
+    record, so the whole run showed as damaged ("a record of the wrong shape")."""
+    import json
+
+    root = copied("synced", tmp_path)
+    (summary,) = root.glob("wandb/*/files/wandb-summary.json")
+    data = json.loads(summary.read_text())
+    summary.write_text(json.dumps({**data, "_timestamp": 1e308}))
+    reader = store.open_store(root)
+    (rec,) = reader.records()
+    assert reader.status_of(rec) == "finished" and rec["metrics"]["loss"]["last"] == 0.2
+    assert rec["ended"] == pytest.approx(1796633812.723022 + 1.668907056)  # startedAt + the summary's _runtime

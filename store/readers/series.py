@@ -41,6 +41,16 @@ def whole(value: Any) -> int | None:
     return int(num) if num is not None and math.isfinite(num) and num == int(num) and abs(num) < 2**63 else None
 
 
+LATEST_TIME = 1e11
+"""Seconds since the epoch past this (the year 5138) are damage, not a time: a record holding one
+is refused by the listing (`base.valid_record`), which would cost the whole run for one value."""
+
+
+def a_time(value: float | None) -> bool:
+    """Whether a time read from a run's records can be a time (finite, after 1970, before LATEST_TIME)."""
+    return value is not None and 0 < value < LATEST_TIME
+
+
 def utc_seconds(text: Any) -> float | None:
     """Seconds since the epoch from an ISO time (`2026-12-07T08:56:52.723022Z`, `2019-10-03 15:09:23.1`);
     one without a zone is UTC, as W&B, trackio and test-tube write them. None when odd."""

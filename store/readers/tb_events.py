@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .series import SeriesSet
+from .series import SeriesSet, a_time
 
 EVENTS_MARK = "tfevents"
 """TensorBoard takes any file whose name holds this for an event file (`io_wrapper.IsSummaryEventsFile`)."""
@@ -161,7 +161,7 @@ class TbRun:
                 created, host, pid = writer_of(name)
                 if host is not None:
                     self.host, self.pid = host, pid  # the newest file's writer is the one that may be alive
-                if created is not None and self.first_time is None:
+                if a_time(created) and self.first_time is None:
                     self.first_time = created
             try:
                 events = tail.read_new()
@@ -178,7 +178,7 @@ class TbRun:
 
     def _take(self, event: Any) -> None:
         wall = float(event.wall_time)
-        if wall > 0:
+        if a_time(wall):
             if self.first_time is None or wall < self.first_time:
                 self.first_time = wall
             if self.last_time is None or wall > self.last_time:

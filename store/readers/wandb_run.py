@@ -31,7 +31,7 @@ from typing import Any
 
 from .. import safe_read
 from ..format import flatten
-from .series import SeriesSet, number, utc_seconds, whole
+from .series import SeriesSet, a_time, number, utc_seconds, whole
 from .wandb_log import RecordLog, WandbLogError
 
 WANDB_MODULE = "wandb.proto.wandb_internal_pb2"
@@ -179,7 +179,7 @@ class WandbRun:
         self.project = run.project or self.project
         self.notes = run.notes or self.notes
         self.tags = list(run.tags) or self.tags
-        if run.HasField("start_time"):
+        if run.HasField("start_time") and a_time(run.start_time.seconds):
             self.started = run.start_time.seconds + run.start_time.nanos / 1e9
         for fact, value in (("entity", run.entity), ("group", run.run_group), ("job_type", run.job_type),
                             ("sweep", run.sweep_id), ("host", run.host)):
@@ -230,7 +230,8 @@ class WandbRun:
         for fact in ("host", "username", "email", "program", "python", "os", "executable", "root"):
             if isinstance(meta.get(fact), str):
                 self.facts[fact] = meta[fact]
-        self.started = utc_seconds(meta.get("startedAt")) or self.started
+        started = utc_seconds(meta.get("startedAt"))
+        self.started = started if a_time(started) else self.started
         self.problems = problems
 
     def last_seen(self) -> float | None:
@@ -242,7 +243,7 @@ class WandbRun:
         times = [self.last_time, number(summary.get("_timestamp"))]
         if self.started is not None:
             times += [self.started + r for r in (self.runtime, number(summary.get("_runtime"))) if r is not None]
-        known = [t for t in times if t is not None and math.isfinite(t)]
+        known = [t for t in times if t is not None and a_time(t)]
         return max(known) if known else None
 
     def summary_metrics(self) -> dict[str, float]:
