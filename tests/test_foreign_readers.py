@@ -14,18 +14,15 @@ from pathlib import Path
 import pytest
 
 from store import NotAStoreError, open_store
+from tests.foreign_children import copy_data
 
 DATA = Path(__file__).parent / "data" / "foreign"
 OLD = time.time() - 3600
 
 
 def copy(name: str, tmp_path: Path) -> Path:
-    """A copy of a data folder with its files' times kept (an hour-old run is not running)."""
-    dest = tmp_path / name
-    shutil.copytree(DATA / name, dest)
-    for path in dest.rglob("*"):
-        os.utime(path, (OLD, OLD))
-    return dest
+    """A copy of a data folder whose files are an hour old (an hour-old run is not running)."""
+    return copy_data(name, tmp_path, OLD)
 
 
 def values(store: object, run_id: str, key: str) -> list[float]:

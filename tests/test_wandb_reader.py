@@ -17,7 +17,7 @@ pytest.importorskip("wandb", reason="the [wandb] extra is not installed")
 import store
 from store.readers.wandb_log import BLOCK, RecordLog
 from store.readers.wandb_store import WandbStore
-from tests.foreign_children import WANDB_RUN, only_run_folder, run_wandb, start, step, wandb_env
+from tests.foreign_children import WANDB_RUN, copy_data, only_run_folder, run_wandb, start, step, wandb_env
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -235,11 +235,7 @@ COPIED_AT = 1_900_000_000.0
 
 
 def copied(name: str, tmp_path: Path) -> Path:
-    dest = tmp_path / name
-    shutil.copytree(WANDB_DATA / name, dest)
-    for path in dest.rglob("*"):
-        os.utime(path, (COPIED_AT, COPIED_AT))
-    return dest
+    return copy_data(f"wandb/{name}", tmp_path, COPIED_AT)
 
 
 def test_times_come_from_the_records_never_from_the_files_times(tmp_path: Path) -> None:
