@@ -20,7 +20,7 @@ from typing import Any
 
 from ..wandb_style import flatten_metrics
 from .files import FileRunsStore, ParsedRun, read_lines, read_mapping
-from .series import SeriesSet, number, whole
+from .series import Points, SeriesSet, number, whole
 
 KIND = "dvclive"
 METRICS_DIR = Path("plots") / "metrics"
@@ -64,7 +64,7 @@ class DvcLiveStore(FileRunsStore):
     def unit_files(self, path: Path) -> list[Path]:
         return [path / "params.yaml", path / "metrics.json", *_series_files(path)]
 
-    def parse(self, path: Path, run_id: str, points: bool = True) -> ParsedRun:
+    def parse(self, path: Path, run_id: str, points: Points = True) -> ParsedRun:
         name = path.name if path.name != "dvclive" or path == path.parent else path.parent.name
         parsed = ParsedRun(name=name or run_id, experiment="dvclive", artifacts_dir=path)
         parsed.params = read_mapping(path / "params.yaml", parsed.problems, yaml_file=True)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .files import FileRunsStore, ParsedRun, find_units, read_mapping
-from .series import SeriesSet, number, whole
+from .series import Points, SeriesSet, number, whole
 
 KIND = "hf-trainer"
 STATE = "trainer_state.json"
@@ -69,7 +69,7 @@ class TrainerStateStore(FileRunsStore):
     def unit_files(self, path: Path) -> list[Path]:
         return [*_states(path), path / "config.json"]
 
-    def parse(self, path: Path, run_id: str, points: bool = True) -> ParsedRun:
+    def parse(self, path: Path, run_id: str, points: Points = True) -> ParsedRun:
         parsed = ParsedRun(name=path.name, experiment=path.parent.name, artifacts_dir=path)
         state: dict[str, Any] = {}
         for candidate in _states(path):

@@ -107,18 +107,32 @@ class Series:
                 "count": self.count, "last_step": step, "last_time": time}
 
 
+Points = bool | frozenset[str]
+"""Which series keep their points: all (True), none (False: summaries only, a listing), or those keys (a chart)."""
+
+
 class SeriesSet:
     """The series of one run by key, in first-seen order."""
 
-    def __init__(self, keep_points: bool = True) -> None:
+    def __init__(self, keep_points: Points = True) -> None:
         self.by_key: dict[str, Series] = {}
         self.keep_points = keep_points
 
     def add(self, key: str, step: int, time: float, value: float) -> None:
+        self.series(key).add(step, time, value)
+
+    def series(self, key: str) -> Series:
+        """The series of `key`, made empty when new (a reader of columns takes each once, then adds to it)."""
         series = self.by_key.get(key)
         if series is None:
-            series = self.by_key[key] = Series(self.keep_points)
-        series.add(step, time, value)
+            keep = self.keep_points if isinstance(self.keep_points, bool) else key in self.keep_points
+            series = self.by_key[key] = Series(keep)
+        return series
+
+    def drop_empty(self) -> None:
+        """Forget the series that never got a point (a column of text, or one never logged)."""
+        for key in [key for key, series in self.by_key.items() if not series.count]:
+            del self.by_key[key]
 
     def add_row(self, row: Mapping[str, Any], step: int, when: float, skip: Iterable[str] = ()) -> None:
         """Every numeric value of `row` but the `skip` keys, at `step`; text and empty cells are left out."""
