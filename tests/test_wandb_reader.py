@@ -239,8 +239,9 @@ def copied(name: str, tmp_path: Path) -> Path:
 
 
 def test_times_come_from_the_records_never_from_the_files_times(tmp_path: Path) -> None:
-    """Old code: a crashed run (no exit record) ended at its log's mtime, here 3 years after it started."""
-    for name in ("finished", "short", "crashed"):
+    """Old code: a crashed run (no exit record), and one whose exit record's runtime is 0 with no history
+    or system sample (`instant`), ended at the log's mtime, here 3 years after they started."""
+    for name in ("finished", "short", "instant", "crashed"):
         reader = store.open_store(copied(name, tmp_path))
         (row,) = reader.runs_frame().to_dict("records")
         assert row["status"] == ("crashed" if name == "crashed" else "finished"), name
