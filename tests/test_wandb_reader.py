@@ -227,15 +227,15 @@ def test_a_resumed_run_lists_each_folder_once_with_the_newest_under_the_w_and_b_
     assert reader.run(run_id).facts["path"].endswith(later)
 
 
-# -- runs checked in (tests/data/foreign/wandb, see its README) ----------------------------------
+# -- runs checked in (tests/data/foreign/wandb-runs, see its README) -----------------------------
 
-WANDB_DATA = REPO / "tests" / "data" / "foreign" / "wandb"
+WANDB_DATA = REPO / "tests" / "data" / "foreign" / "wandb-runs"
 COPIED_AT = 1_900_000_000.0
 """A copy's file times (2030): nothing may take a run's times from them."""
 
 
 def copied(name: str, tmp_path: Path) -> Path:
-    return copy_data(f"wandb/{name}", tmp_path, COPIED_AT)
+    return copy_data(f"wandb-runs/{name}", tmp_path, COPIED_AT)
 
 
 def test_times_come_from_the_records_never_from_the_files_times(tmp_path: Path) -> None:

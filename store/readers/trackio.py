@@ -98,24 +98,6 @@ def _trackio_tables(path: Path) -> bool | None:
     return {"metrics", "configs"} <= tables and "runs" not in tables
 
 
-def _locked(exc: BaseException) -> bool:
-    text = str(exc)
-    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
-
-
-def _schema_text_is_trackios(path: Path) -> bool | None:
-    """For a database a writer keeps locked past BUSY_TIMEOUT (an exclusive lock: a rollback-journal
-    commit, or `locking_mode=EXCLUSIVE`): whether its schema's text, near the start of the file,
-    creates trackio's tables. True lists it as one row that says it is locked; None when unsure."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(SCHEMA_SNIFF_BYTES)
-    except OSError:
-        return None
-    ours = b"CREATE TABLE metrics" in head and b"CREATE TABLE configs" in head and b"CREATE TABLE runs" not in head
-    return True if ours else None
-
-
 def holds_runs(path: Path) -> bool:
     """A folder of trackio databases (trackio's own folder)."""
     return bool(_databases(path)) if path.is_dir() else False
@@ -150,6 +132,24 @@ def _signature(path: Path) -> list[int]:
         except OSError:
             sig += [0, 0]
     return sig
+
+
+def _locked(exc: BaseException) -> bool:
+    text = str(exc)
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def _schema_text_is_trackios(path: Path) -> bool | None:
+    """For a database a writer keeps locked past BUSY_TIMEOUT (an exclusive lock: a rollback-journal
+    commit, or `locking_mode=EXCLUSIVE`): whether its schema's text, near the start of the file,
+    creates trackio's tables. True lists it as one row that says it is locked; None when unsure."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SCHEMA_SNIFF_BYTES)
+    except OSError:
+        return None
+    ours = b"CREATE TABLE metrics" in head and b"CREATE TABLE configs" in head and b"CREATE TABLE runs" not in head
+    return True if ours else None
 
 
 class TrackioStore(StaleStatus):
