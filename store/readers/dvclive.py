@@ -57,6 +57,7 @@ def _flat_summary(data: dict[str, Any]) -> dict[str, float]:
 
 class DvcLiveStore(FileRunsStore):
     kind = KIND
+    nested_units = True
 
     def is_unit(self, path: Path) -> bool:
         return is_dvclive_dir(path)
