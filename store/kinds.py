@@ -18,6 +18,7 @@ A kind answers two questions about a path, with cheap checks (names and a few st
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -134,12 +135,6 @@ def _server(spec: str, include_deleted: bool) -> RunStore:
     return MlflowServerStore(spec, include_deleted=include_deleted)
 
 
-def _trackio(spec: str, include_deleted: bool) -> RunStore:
-    from .readers.trackio import TrackioStore
-
-    return TrackioStore(Path(spec))
-
-
 def _is_trackio(path: Path) -> bool:
     from .readers import trackio
 
@@ -152,76 +147,23 @@ def _trackio_db(path: Path) -> bool:
     return path.suffix == trackio.DB_SUFFIX and trackio.is_trackio_db(path)
 
 
-def _lightning(spec: str, include_deleted: bool) -> RunStore:
-    from .readers.lightning_csv import LightningCsvStore
+def _reader(module: str, cls: str) -> Callable[[str, bool], RunStore]:
+    """Opening with `readers.<module>.<cls>(path)`, imported only then (readers we do not own are read-only)."""
 
-    return LightningCsvStore(Path(spec))
+    def open_(spec: str, include_deleted: bool) -> RunStore:
+        store: RunStore = getattr(importlib.import_module(f".readers.{module}", __package__), cls)(Path(spec))
+        return store
 
-
-def _is_lightning(path: Path) -> bool:
-    from .readers import lightning_csv
-
-    return lightning_csv.holds_runs(path)
+    return open_
 
 
-def _lightning_run(path: Path) -> bool:
-    from .readers import lightning_csv
+def _check(module: str, function: str) -> Callable[[Path], bool]:
+    """`readers.<module>.<function>(path)`, imported when first asked."""
 
-    return lightning_csv.is_version_dir(path)
+    def check(path: Path) -> bool:
+        return bool(getattr(importlib.import_module(f".readers.{module}", __package__), function)(path))
 
-
-def _hf(spec: str, include_deleted: bool) -> RunStore:
-    from .readers.hf_trainer import TrainerStateStore
-
-    return TrainerStateStore(Path(spec))
-
-
-def _is_hf(path: Path) -> bool:
-    from .readers import hf_trainer
-
-    return hf_trainer.holds_runs(path)
-
-
-def _hf_run(path: Path) -> bool:
-    from .readers import hf_trainer
-
-    return hf_trainer.is_output_dir(path)
-
-
-def _dvclive(spec: str, include_deleted: bool) -> RunStore:
-    from .readers.dvclive import DvcLiveStore
-
-    return DvcLiveStore(Path(spec))
-
-
-def _is_dvclive(path: Path) -> bool:
-    from .readers import dvclive
-
-    return dvclive.holds_runs(path)
-
-
-def _dvclive_run(path: Path) -> bool:
-    from .readers import dvclive
-
-    return dvclive.is_dvclive_dir(path)
-
-
-def _wandb(spec: str, include_deleted: bool) -> RunStore:
-    from .readers.wandb_store import WandbStore
-
-    return WandbStore(Path(spec))
-
-
-def _is_wandb(path: Path) -> bool:
-    from .readers.wandb_store import is_wandb_folder
-
-    return is_wandb_folder(path)
-
-
-def _wandb_run(path: Path) -> bool:
-    from .readers.wandb_store import is_run_folder
-
-    return is_run_folder(path)
+    return check
 
 
 def _tensorboard(spec: str, include_deleted: bool) -> RunStore:
@@ -256,11 +198,15 @@ KINDS: tuple[Kind, ...] = (
     Kind("tracktui", _tracktui, _looks_like_tracktui, _has_marker, whole=True),
     Kind("mlflow-file", _mlflow_file, looks_like_mlruns, looks_like_mlruns, whole=True),
     Kind("mlflow-sql", _mlflow_sql, readable_mlflow_db, _mlflow_db_in_search, whole=True, on_files=True),
-    Kind("trackio", _trackio, _is_trackio, _trackio_db, on_files=True),
-    Kind("lightning-csv", _lightning, _is_lightning, _lightning_run, reach=4),
-    Kind("hf-trainer", _hf, _is_hf, _hf_run, reach=4),
-    Kind("dvclive", _dvclive, _is_dvclive, _dvclive_run, reach=4, run_parts=frozenset({"plots", "artifacts"})),
-    Kind("wandb", _wandb, _is_wandb, _wandb_run, run_parts=frozenset({"files", "logs", "tmp"})),
+    Kind("trackio", _reader("trackio", "TrackioStore"), _is_trackio, _trackio_db, on_files=True),
+    Kind("lightning-csv", _reader("lightning_csv", "LightningCsvStore"), _check("lightning_csv", "holds_runs"),
+         _check("lightning_csv", "is_version_dir"), reach=4),
+    Kind("hf-trainer", _reader("hf_trainer", "TrainerStateStore"), _check("hf_trainer", "holds_runs"),
+         _check("hf_trainer", "is_output_dir"), reach=4),
+    Kind("dvclive", _reader("dvclive", "DvcLiveStore"), _check("dvclive", "holds_runs"),
+         _check("dvclive", "is_dvclive_dir"), reach=4, run_parts=frozenset({"plots", "artifacts"})),
+    Kind("wandb", _reader("wandb_store", "WandbStore"), _check("wandb_store", "is_wandb_folder"),
+         _check("wandb_store", "is_run_folder"), run_parts=frozenset({"files", "logs", "tmp"})),
     Kind("tensorboard", _tensorboard, _is_tensorboard, _tensorboard_run, reach=8),
 )
 """Every kind, in the order a named path is tried: the cheap and certain checks first, TensorBoard
