@@ -128,8 +128,9 @@ class _Search:
         self.found.sources = [source for source in self.found.sources if source in kept]
 
     def classify(self, path: Path, is_dir: bool, root: bool, link: Path | None) -> frozenset[str] | None:
-        """Note what `path` is a source of. None when the walk does not go inside it, else the names
-        of its subfolders it skips there (a run's own parts)."""
+        """Note what `path` is a source of. For a folder: None when the walk does not go inside it, else
+        the names of its subfolders it skips there (a run's own parts); for a file: the folders beside
+        it that its store owns (an MLflow database's artifact root), or None."""
         inside: frozenset[str] = frozenset()
         for kind in KINDS:
             if not kind.searched or kind.on_files == is_dir:
@@ -143,7 +144,7 @@ class _Search:
                 continue
             if kind.whole:
                 self.add(path, kind, link)
-                return None
+                return None if is_dir else kind.owns
             self.add(path if root or path == link else path.parent, kind, link)
             inside |= kind.run_parts
         return inside if is_dir else None
@@ -205,25 +206,30 @@ def _children(search: _Search, folder: Path, link: Path | None, inside: frozense
     except OSError as exc:
         search.found.unreadable.append(f"{folder}: {exc.strerror or type(exc).__name__}")
         return []
-    following: list[_Folder] = []
+    files: list[Path] = []
+    folders: list[Path] = []
     for entry in entries:
         if entry.name.startswith(".") or entry.name in SKIPPED or entry.name in inside:
             continue
-        path = Path(entry.path)
         try:
-            is_link = entry.is_symlink()
-            is_dir = entry.is_dir()
+            is_link, is_dir = entry.is_symlink(), entry.is_dir()
             is_file = not is_dir and entry.is_file()
         except OSError:
             continue
         if is_link and is_dir:
-            links.append((path, depth + 1))
-            continue
-        if is_file:
-            search.classify(path, False, False, link)
-        elif is_dir and search.first_visit(path):
+            links.append((Path(entry.path), depth + 1))
+        elif is_dir:
+            folders.append(Path(entry.path))
+        elif is_file:
+            files.append(Path(entry.path))
+    owned: frozenset[str] = frozenset()
+    for path in files:
+        owned |= search.classify(path, False, False, link) or frozenset()
+    following: list[_Folder] = []
+    for path in folders:
+        if search.first_visit(path):
             within = search.classify(path, True, False, link)
-            if within is not None:
+            if within is not None and path.name not in owned:
                 following.append((path, link, within))
     return following
 

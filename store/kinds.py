@@ -45,6 +45,9 @@ class Kind:
     reach: int = 1
     run_parts: frozenset[str] = frozenset()
     """A run folder's own subfolders, which hold no other runs: the search does not enter them."""
+    owns: frozenset[str] = frozenset()
+    """Folders beside a store file that are its own (an MLflow database's artifact roots): a search
+    looks at them (an `mlruns/` there may be a file store) but does not go inside."""
     schemes: tuple[str, ...] = ()
     """URL schemes this kind is opened from (its `is_store` is not asked about local paths then)."""
 
@@ -197,7 +200,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("mlflow-server", _server, lambda path: False, schemes=("http://", "https://")),
     Kind("tracktui", _tracktui, _looks_like_tracktui, _has_marker, whole=True),
     Kind("mlflow-file", _mlflow_file, looks_like_mlruns, looks_like_mlruns, whole=True),
-    Kind("mlflow-sql", _mlflow_sql, readable_mlflow_db, _mlflow_db_in_search, whole=True, on_files=True),
+    Kind("mlflow-sql", _mlflow_sql, readable_mlflow_db, _mlflow_db_in_search, whole=True, on_files=True,
+         owns=frozenset({"mlruns", "mlartifacts"})),
     Kind("trackio", _reader("trackio", "TrackioStore"), _is_trackio, _trackio_db, on_files=True),
     Kind("lightning-csv", _reader("lightning_csv", "LightningCsvStore"), _check("lightning_csv", "holds_runs"),
          _check("lightning_csv", "is_version_dir"), reach=4),

@@ -41,6 +41,7 @@ def test_every_run_of_every_kind_side_by_side_is_listed_with_its_source(tmp_path
     reader = open_store(work)
     assert runs_by_source(reader) == EVERYTHING
     assert not (reader.runs_frame()["status"] == "damaged").any()
+    assert isinstance(reader, MultiStore) and reader.notice is None  # the database's artifacts are its own
 
 
 def test_ls_lists_every_run_of_every_kind_with_its_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,6 +76,14 @@ def _lightning_both(tmp: Path) -> Path:
     return lightning_with_tensorboard(tmp / "pl")
 
 
+def _db_beside_a_file_store(tmp: Path) -> Path:
+    """A project that moved from `mlruns/` to `mlflow.db`: the file store beside the database is a store too."""
+    project = tmp / "project"
+    shutil.copytree(mlflow_stores(tmp) / "filestore" / "mlruns", project / "mlruns")
+    shutil.copy(mlflow_stores(tmp) / "sqlite" / "mlflow.db", project / "mlflow.db")
+    return project
+
+
 def _empty_top_db(tmp: Path) -> Path:
     project = tmp / "project"
     (project / "week-02").mkdir(parents=True)
@@ -89,8 +98,9 @@ def _empty_top_db(tmp: Path) -> Path:
     (_hf_layout, {"hf": 1, "runs": 2}),
     (_lightning_both, {"lightning_logs[lightning-csv]": 2, "lightning_logs[tensorboard]": 2}),
     (_empty_top_db, {"week-02/mlflow.db": 8}),
+    (_db_beside_a_file_store, {"mlflow.db": 8, "mlruns": 8}),
 ], ids=["mlruns-beside-ours", "tensorboard-among-others", "hf-checkpoints-beside-runs", "lightning-csv-and-tb",
-        "empty-top-mlflow-db"])
+        "empty-top-mlflow-db", "mlflow-db-beside-mlruns"])
 def test_a_store_of_one_kind_does_not_hide_the_others(tmp_path: Path, layout: Callable[[Path], Path],
                                                        expected: dict[str, int]) -> None:
     """Issue 22.1: an `mlruns/`, TensorBoard logs or a project's `mlflow.db` used to be taken for the whole folder."""
