@@ -5,7 +5,10 @@ that is a whole store (ours, an `mlruns/`) is one source and is not entered; a f
 database file) that is one run of a kind makes its parent folder a source of that kind, and the
 walk goes on inside it, so a Hugging Face output folder's TensorBoard logs, the DVCLive folders
 inside a DVCLive folder and Lightning's CSV and TensorBoard logs in one `version_0` are all
-found. One folder can be a source of several kinds (each is a source of its own).
+found. One folder can be a source of several kinds (each is a source of its own); a source whose
+runs a source of its kind above it lists already is left out, so no run is listed twice. A
+run's own parts (`Kind.run_parts`) and an MLflow database's artifact roots (`Kind.owns`) are not
+entered.
 
 Symlinked folders are followed once, after the real folders (a folder reached twice, such as
 W&B's `latest-run` link or a symlink loop, is searched once); hidden folders and the usual heavy
@@ -35,7 +38,7 @@ _Folder = tuple[Path, "Path | None", frozenset[str]]
 
 
 @dataclass(frozen=True)
-class Found1:
+class FoundSource:
     """One source a search found: a path and the kind to open it as."""
 
     path: str
@@ -49,7 +52,7 @@ class Found:
     """What a search found: sources in the order found, and how much was searched and left out."""
 
     root: Path
-    sources: list[Found1] = field(default_factory=list)
+    sources: list[FoundSource] = field(default_factory=list)
     folders: int = 0
     seconds: float = 0.0
     cut_short: str | None = None
@@ -109,7 +112,7 @@ class _Search:
 
     def add(self, path: Path, kind: Kind, link: Path | None) -> None:
         """`path` as a source of `kind` (once)."""
-        source = Found1(str(path), kind.name, link is not None)
+        source = FoundSource(str(path), kind.name, link is not None)
         if source not in self.found.sources:
             self.found.sources.append(source)
 
@@ -118,7 +121,7 @@ class _Search:
         `reach` levels down, never through a link, so what lies behind a link stays a source of its own);
         two links to one folder are one source."""
         real = {source: Path(os.path.realpath(source.path)) for source in self.found.sources}
-        kept: list[Found1] = []
+        kept: list[FoundSource] = []
         for source in sorted(self.found.sources, key=lambda s: (len(real[s].parts), s.linked)):
             reach = kind_named(source.kind).reach
             if not any(other.kind == source.kind and (real[other] == real[source] or (
