@@ -244,6 +244,11 @@ class MultiStore(RunStore):
         assert src.store is not None
         return src.store.remote_artifacts(rid)
 
+    def close(self) -> None:
+        for src in self.sources:
+            if src.store is not None:
+                src.store.close()
+
     def save_index(self) -> None:
         for src in self.sources:
             if src.store is not None:
