@@ -170,7 +170,9 @@ def find_stores(root: Path, max_depth: int = MAX_DEPTH, budget: float = TIME_BUD
             depth = min(d for _, d in links)
             level = []
             for linked, _ in links:
-                inside = search.classify(linked, True, False, linked) if search.first_visit(linked) else None
+                if _is_loop(linked) or not search.first_visit(linked):
+                    continue
+                inside = search.classify(linked, True, False, linked)
                 if inside is not None:
                     level.append((linked, linked, inside))
             links = []
@@ -235,6 +237,13 @@ def _children(search: _Search, folder: Path, link: Path | None, inside: frozense
             if within is not None and path.name not in owned:
                 following.append((path, link, within))
     return following
+
+
+def _is_loop(link: Path) -> bool:
+    """A link to a folder it sits in (`up -> ..`): following it would search outside the folder named, then loop."""
+    target = Path(os.path.realpath(link))
+    here = Path(os.path.realpath(link.parent))
+    return target == here or target in here.parents
 
 
 def _has_subfolder(folder: Path, inside: frozenset[str]) -> bool:

@@ -137,6 +137,8 @@ def test_symlinked_folders_are_searched_once_and_loops_end(tmp_path: Path) -> No
     (home / "again").symlink_to(elsewhere / "pl")
     (home / "hf" / "loop").symlink_to(home)
     (home / "self").symlink_to(".")
+    (home / "up").symlink_to("..")  # leads back out to `elsewhere` (and `home`) by way of its parent
+    ours(tmp_path / "beside-home", ["not-in-home"])
     (home / "version_9").symlink_to(elsewhere / "pl" / "lightning_logs" / "version_1")  # a run linked alone
     found = find_stores(home)
     assert found.notice() is None
