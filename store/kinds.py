@@ -6,8 +6,8 @@ line here (and a fixture in tests/test_kinds.py, which checks every registered k
 
 A kind answers two questions about a path, with cheap checks (names and a few stats):
 
-- `is_store`: is this path, named by the user, a store of this kind (a folder of runs, a run
-  folder, a database file)? The first kind in `KINDS` that says yes opens it.
+- `is_store`: is this path, named by the user, a store by itself (our store, an `mlruns/`, a
+  database file)? The first kind in `KINDS` that says yes opens it; any other folder is searched.
 - `is_run` (search): is this folder, or file with `on_files`, one run of this kind, or with
   `whole` a whole store? A whole store is a source by itself and is not searched inside;
   otherwise the run's parent folder is the source (its reader lists the runs beside it) and the
@@ -36,8 +36,9 @@ class Kind:
     name: str
     open: Callable[[str, bool], RunStore]
     """(path or URL, include_deleted) -> its reader; may raise `StoreError` saying why not."""
-    is_store: Callable[[Path], bool]
-    """Whether a path the user named is a store of this kind."""
+    is_store: Callable[[Path], bool] | None
+    """Whether a path the user named is a store by itself, opened without a search (a whole folder
+    store, a database file); None: a folder of this kind named by the user is found by the search."""
     is_run: Callable[[Path], bool] | None = None
     """Search: whether a folder (a file with `on_files`) is one run, or a whole store; None: never searched for."""
     whole: bool = False
@@ -138,12 +139,6 @@ def _server(spec: str, include_deleted: bool) -> RunStore:
     return MlflowServerStore(spec, include_deleted=include_deleted)
 
 
-def _is_trackio(path: Path) -> bool:
-    from .readers import trackio
-
-    return trackio.is_trackio_db(path) if path.is_file() else trackio.holds_runs(path)
-
-
 def _trackio_db(path: Path) -> bool:
     from .readers import trackio
 
@@ -178,12 +173,6 @@ def _tensorboard(spec: str, include_deleted: bool) -> RunStore:
     return TensorBoardStore(Path(spec))
 
 
-def _is_tensorboard(path: Path) -> bool:
-    from .readers.tb_store import has_event_files
-
-    return has_event_files(path, TB_OPEN_DEPTH)
-
-
 def _tensorboard_run(path: Path) -> bool:
     from .readers.tb_events import is_event_file
 
@@ -193,28 +182,25 @@ def _tensorboard_run(path: Path) -> bool:
         return False
 
 
-TB_OPEN_DEPTH = 4
-"""Folder levels below a named path searched for event files (`lightning_logs/version_0`, `runs/<date>_<host>`)."""
-
 KINDS: tuple[Kind, ...] = (
-    Kind("mlflow-server", _server, lambda path: False, schemes=("http://", "https://")),
+    Kind("mlflow-server", _server, None, schemes=("http://", "https://")),
     Kind("tracktui", _tracktui, _looks_like_tracktui, _has_marker, whole=True),
     Kind("mlflow-file", _mlflow_file, looks_like_mlruns, looks_like_mlruns, whole=True),
     Kind("mlflow-sql", _mlflow_sql, readable_mlflow_db, _mlflow_db_in_search, whole=True, on_files=True,
          owns=frozenset({"mlruns", "mlartifacts"})),
-    Kind("trackio", _reader("trackio", "TrackioStore"), _is_trackio, _trackio_db, on_files=True),
-    Kind("lightning-csv", _reader("lightning_csv", "LightningCsvStore"), _check("lightning_csv", "holds_runs"),
+    Kind("trackio", _reader("trackio", "TrackioStore"), _check("trackio", "is_trackio_db"), _trackio_db,
+         on_files=True),
+    Kind("lightning-csv", _reader("lightning_csv", "LightningCsvStore"), None,
          _check("lightning_csv", "is_version_dir"), reach=4),
-    Kind("hf-trainer", _reader("hf_trainer", "TrainerStateStore"), _check("hf_trainer", "holds_runs"),
-         _check("hf_trainer", "is_output_dir"), reach=4),
-    Kind("dvclive", _reader("dvclive", "DvcLiveStore"), _check("dvclive", "holds_runs"),
-         _check("dvclive", "is_dvclive_dir"), reach=4, run_parts=frozenset({"plots", "artifacts"})),
-    Kind("wandb", _reader("wandb_store", "WandbStore"), _check("wandb_store", "is_wandb_folder"),
-         _check("wandb_store", "is_run_folder"), run_parts=frozenset({"files", "logs", "tmp"})),
-    Kind("tensorboard", _tensorboard, _is_tensorboard, _tensorboard_run, reach=8),
+    Kind("hf-trainer", _reader("hf_trainer", "TrainerStateStore"), None, _check("hf_trainer", "is_output_dir"),
+         reach=4),
+    Kind("dvclive", _reader("dvclive", "DvcLiveStore"), None, _check("dvclive", "is_dvclive_dir"), reach=4,
+         run_parts=frozenset({"plots", "artifacts"})),
+    Kind("wandb", _reader("wandb_store", "WandbStore"), None, _check("wandb_store", "is_run_folder"),
+         run_parts=frozenset({"files", "logs", "tmp"})),
+    Kind("tensorboard", _tensorboard, None, _tensorboard_run, reach=8),
 )
-"""Every kind, in the order a named path is tried: the cheap and certain checks first, TensorBoard
-(which looks a few levels down) last."""
+"""Every kind, in the order a named path or a searched folder is tried."""
 
 
 def kind_named(name: str) -> Kind:
@@ -231,9 +217,10 @@ def url_kind(spec: str) -> Kind | None:
 
 def whole_store_kind(path: Path) -> Kind | None:
     """The kind of a folder that is one whole store by itself (ours, an `mlruns/`), opened without a search."""
-    return next((kind for kind in KINDS if kind.whole and not kind.on_files and kind.is_store(path)), None)
+    return next((kind for kind in KINDS if kind.whole and not kind.on_files and kind.is_store is not None
+                 and kind.is_store(path)), None)
 
 
 def file_kind(path: Path) -> Kind | None:
     """The kind of a store that is one file (an SQLite database); `NotAStoreError` when it cannot be read."""
-    return next((kind for kind in KINDS if kind.on_files and kind.is_store(path)), None)
+    return next((kind for kind in KINDS if kind.on_files and kind.is_store is not None and kind.is_store(path)), None)

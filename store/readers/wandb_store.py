@@ -77,10 +77,6 @@ def is_run_folder(path: Path) -> bool:
     return path.name == LATEST and path.is_dir() and _log_id(path) is not None
 
 
-def is_wandb_folder(root: Path) -> bool:
-    return bool(run_folders(root))
-
-
 class WandbStore(TailedLiveness, FolderRunStore):
     """Read-only W&B runs; the record log is read only with the `wandb` package installed."""
 
