@@ -96,8 +96,22 @@ class _Search:
     """The walk's state: what is found, which real folders were seen, which links wait."""
 
     found: Found
+    budget: float
+    deadline: float
+    timed_out: bool = False
     seen: set[tuple[int, int]] = field(default_factory=set)
     """(device, inode) of each folder searched: a folder reached again through a link is not searched again."""
+
+    def out_of_time(self, where: Path) -> bool:
+        """Whether the budget ran out (checked before each folder and file is looked at, so one folder
+        of 100,000 entries cannot outlast it); the first time, says where the search stopped."""
+        if time.monotonic() <= self.deadline:
+            return False
+        if not self.timed_out:
+            self.timed_out = True
+            said = f"the {self.budget:g} s search budget ran out: {where} and what came after it were not searched"
+            self.found.cut_short = f"{self.found.cut_short}; {said}" if self.found.cut_short else said
+        return True
 
     def first_visit(self, path: Path) -> bool:
         try:
@@ -157,8 +171,8 @@ def find_stores(root: Path, max_depth: int = MAX_DEPTH, budget: float = TIME_BUD
                 progress: Callable[[str], object] | None = None) -> Found:
     """Every store at or below `root`, by breadth-first search over every kind."""
     found = Found(root)
-    search = _Search(found)
     start = time.monotonic()
+    search = _Search(found, budget, start + budget)
     last_said = start - PROGRESS_EVERY  # say so at once: the first folder may be the slow one
     search.first_visit(root)
     inside = search.classify(root, True, True, None)
@@ -170,6 +184,8 @@ def find_stores(root: Path, max_depth: int = MAX_DEPTH, budget: float = TIME_BUD
             depth = min(d for _, d in links)
             level = []
             for linked, _ in links:
+                if search.out_of_time(linked):
+                    break
                 if _is_loop(linked) or not search.first_visit(linked):
                     continue
                 inside = search.classify(linked, True, False, linked)
@@ -185,12 +201,10 @@ def find_stores(root: Path, max_depth: int = MAX_DEPTH, budget: float = TIME_BUD
             continue
         following: list[_Folder] = []
         for folder, link, inside in level:
-            now = time.monotonic()
-            if now - start > budget:
-                found.cut_short = (f"the {budget:g} s search budget ran out: {folder} and the folders after it "
-                                   f"were not searched")
+            if search.out_of_time(folder):
                 following, links = [], []
                 break
+            now = time.monotonic()
             if progress is not None and now - last_said > PROGRESS_EVERY:
                 last_said = now
                 progress(f"Searching {folder} … {found.folders:,} folders, {len(found.sources)} stores found")
@@ -228,10 +242,14 @@ def _children(search: _Search, folder: Path, link: Path | None, inside: frozense
         elif is_file:
             files.append(Path(entry.path))
     owned: frozenset[str] = frozenset()
-    for path in files:
-        owned |= search.classify(path, False, False, link) or frozenset()
     following: list[_Folder] = []
+    for path in files:
+        if search.out_of_time(path):
+            return following
+        owned |= search.classify(path, False, False, link) or frozenset()
     for path in folders:
+        if search.out_of_time(path):
+            return following
         if search.first_visit(path):
             within = search.classify(path, True, False, link)
             if within is not None and path.name not in owned:

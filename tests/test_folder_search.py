@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -174,8 +175,12 @@ def test_the_search_says_what_it_left_out_and_opens_what_it_found(tmp_path: Path
     assert "tracktui ls: not every folder was searched: folders deeper than 5 levels" in out.err
     out_of_time = find_stores(home, budget=0.0)
     assert out_of_time.specs == [] and "search budget ran out" in (out_of_time.notice() or "")
+    ours(home / "a-store", ["first"])  # the root's first entry
+    slow = find_stores(home, budget=0.05, progress=lambda text: time.sleep(0.1))  # a disk that stalls mid-folder
+    assert slow.folders == 1 and slow.specs == [], "the budget is checked before each entry, not only each folder"
+    assert f"ran out: {home / 'a-store'} and what came after it" in (slow.notice() or "")
     everything_found = find_stores(home, max_depth=40)
-    assert len(everything_found.specs) == 2 and everything_found.notice() is None
+    assert len(everything_found.specs) == 3 and everything_found.notice() is None
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
