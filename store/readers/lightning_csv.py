@@ -35,7 +35,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .files import FileRunsStore, ParsedRun, find_units, read_lines, read_mapping
+from .files import FileRunsStore, ParsedRun, read_lines, read_mapping
 from .series import Points, SeriesSet, number, utc_seconds, whole
 
 KIND = "lightning-csv"
@@ -47,11 +47,6 @@ CREATED_AT = "created_at"
 
 def is_version_dir(path: Path) -> bool:
     return (path / METRICS).is_file() and ((path / HPARAMS).is_file() or path.name.startswith("version_"))
-
-
-def holds_runs(path: Path) -> bool:
-    """A `version_N` folder, or a logger's `name` folder of them (deeper ones are found by `store/discover.py`)."""
-    return next(iter(find_units(path, is_version_dir, depth=1)), None) is not None
 
 
 class LightningCsvStore(FileRunsStore):
