@@ -292,9 +292,13 @@ def run_command(
     if tags:
         run.set_tags(tags)
     try:
-        record_environment(run)
+        hidden = record_environment(run)
     except OSError as exc:
         print(f"tracktui: could not record the environment of run {run.id}: {exc}", file=sys.stderr)
+    else:
+        if hidden:
+            print(f"tracktui run: run {run.id}: recorded without the secrets in {', '.join(hidden)}",
+                  file=sys.stderr, flush=True)
     forwarder = _Forwarder()
     steward = Steward(run)
     console = ChildConsole(run.path) if capture else None

@@ -218,6 +218,27 @@ def test_packages_and_environment_are_recorded_without_secrets(tmp_path: Path) -
     assert any(line.lower().startswith("pandas==") for line in packages)
 
 
+def test_credentials_in_url_variables_are_never_recorded(tmp_path: Path) -> None:
+    proc = wrapper(tmp_path / "s", *python("pass"),
+                   env={"MLFLOW_TRACKING_URI": "https://alice:pw-secret@mlflow.example.com:5000/?token=tok-secret&x=1",
+                        "WANDB_BASE_URL": "https://api:wb-secret@wandb.example.com",
+                        "HF_ENDPOINT": "https://hf.example.com/models?a=1&sig=sig-secret#access_token=frag-secret",
+                        "TRACKTUI_HOME": "https://example.com/plain?page=2"})
+    _out, err = proc.communicate(timeout=30)
+    detail = only_run(tmp_path / "s")
+    env_file = detail.artifacts_dir / "tracktui" / "environment.json"
+    recorded = json.loads(env_file.read_text())
+    assert recorded["variables"]["MLFLOW_TRACKING_URI"] == "https://mlflow.example.com:5000/?x=1"
+    assert recorded["variables"]["WANDB_BASE_URL"] == "https://wandb.example.com"
+    assert recorded["variables"]["HF_ENDPOINT"] == "https://hf.example.com/models?a=1#"
+    assert recorded["variables"]["TRACKTUI_HOME"] == "https://example.com/plain?page=2"
+    assert recorded["credentials_removed"] == ["HF_ENDPOINT", "MLFLOW_TRACKING_URI", "WANDB_BASE_URL"]
+    assert "secret" not in env_file.read_text() and "alice" not in env_file.read_text()
+    first = err.decode().splitlines()[0]
+    assert detail.run_id in first and all(name in first for name in recorded["credentials_removed"])
+    assert "-secret" not in err.decode()
+
+
 def test_two_processes_of_one_command_get_the_run_and_a_linked_run(tmp_path: Path) -> None:
     """Ranks of a distributed job all calling start_run(): one attaches, the other is not blocked."""
     rank = textwrap.dedent(f"""
