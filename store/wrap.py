@@ -23,7 +23,7 @@ from typing import Any
 
 from . import format as fmt
 from . import handoff, lifecycle
-from .console import ConsoleLog, Pump, make_pty
+from .console import ConsoleLog, Pump, make_pty, same_file
 from .environment import record_environment
 from .lock import read_lock
 from .system_metrics import start_system_metrics
@@ -185,7 +185,8 @@ class ChildConsole:
     """The wrapped command's stdout and stderr: shown live here and kept in the run's console.
 
     When our stdout (or stderr) is a terminal the command gets a pty in its place, so it
-    still sees a terminal (colours, `\r` progress bars, its width); otherwise a pipe.
+    still sees a terminal (colours, `\r` progress bars, its width); otherwise a pipe, one
+    for both when they go to the same file (a batch job's `> log 2>&1`).
     """
 
     def __init__(self, run_path: Path) -> None:
@@ -203,6 +204,11 @@ class ChildConsole:
             for name, is_tty in (("stdout", tty_out), ("stderr", tty_err)):
                 if is_tty:
                     self._fds[name] = slave
+        if not self._fds and same_file(1, 2):  # `> log 2>&1`: one pipe keeps the command's order
+            reader, writer = os.pipe()
+            self._routes[reader] = 1
+            self._child_side.append(writer)
+            self._fds = {"stdout": writer, "stderr": writer}
         for name, our_fd in (("stdout", 1), ("stderr", 2)):
             if name not in self._fds:
                 reader, writer = os.pipe()

@@ -8,6 +8,7 @@ import select
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -70,6 +71,72 @@ def test_wrapped_output_is_captured_and_passed_through(tmp_path: Path) -> None:
     # Both streams whole; they interleave chunk by chunk as the relays read them (a loaded box
     # can put stderr's line between two reads of stdout), so stdout is what is left without it.
     assert console.replace(b"to stderr\n", b"", 1) == out
+
+
+LOOP = textwrap.dedent("""\
+    for i in range(200):
+        print(f"out {i}", flush=True)
+        sys.stdout.write(f"part {i} "); sys.stdout.flush()
+        time.sleep(0.001)  # a relay that copies as it reads has this unfinished line before stderr's
+        sys.stderr.write(f"err {i}\\n"); sys.stderr.flush()
+        sys.stdout.write("end\\n"); sys.stdout.flush()
+""")
+INTERLEAVED = python(f"import sys, time\n{LOOP}raise RuntimeError('boom')\n")
+"""Prints to stdout and stderr in turns, an unfinished stdout line around a stderr line, then fails."""
+
+
+def quiet_env() -> dict[str, str]:
+    """This checkout on the path, and no variable the wrapper would report leaving out (its only line)."""
+    from store.environment import selected_environment
+
+    chosen = selected_environment()
+    left_out = {*chosen["redacted"], *chosen["credentials_removed"]}
+    return {k: v for k, v in os.environ.items() if k not in left_out and not k.startswith("TRACKTUI_")} | {
+        "PYTHONPATH": str(REPO)}
+
+
+def redirected(tmp_path: Path, name: str, *, wrapped: bool, same: bool,
+               command: tuple[str, ...] = INTERLEAVED) -> tuple[bytes, bytes]:
+    """Run `command` as a batch job does (`> out 2>&1`, or `> out 2> err`); what landed in the files."""
+    out_path, err_path = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
+    if wrapped:
+        command = (sys.executable, "-m", "tui.cli", "run", "--store", str(tmp_path / "s"), "--", *command)
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        proc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT if same else err,
+                              env=quiet_env(), timeout=60)
+    assert proc.returncode == 1
+    return out_path.read_bytes(), err_path.read_bytes()
+
+
+def test_output_redirected_to_one_file_keeps_the_commands_order(tmp_path: Path) -> None:
+    direct, _ = redirected(tmp_path, "direct", wrapped=False, same=True)
+    shown, _ = redirected(tmp_path, "wrapped", wrapped=True, same=True)
+    assert b"part 0 err 0\nend\n" in direct and direct.rstrip().endswith(b"RuntimeError: boom")
+    assert shown == direct
+    assert console_of(tmp_path / "s") == direct
+
+
+def test_start_run_capture_console_redirected_to_one_file_keeps_the_order(tmp_path: Path) -> None:
+    captured = python(f"""import sys, time, store
+with store.start_run(root={str(tmp_path / "s")!r}, capture_console=True):
+{textwrap.indent(LOOP, "    ")}raise RuntimeError('boom')
+""")
+    direct, _ = redirected(tmp_path, "direct", wrapped=False, same=True)
+    shown, _ = redirected(tmp_path, "captured", wrapped=False, same=True, command=captured)
+    printed = direct[:direct.index(b"Traceback")]  # the traceback's line numbers differ
+    assert shown.startswith(printed) and shown.rstrip().endswith(b"RuntimeError: boom")
+    assert console_of(tmp_path / "s") == printed
+
+
+def test_output_redirected_to_two_files_never_splices_lines(tmp_path: Path) -> None:
+    direct_out, direct_err = redirected(tmp_path, "direct", wrapped=False, same=False)
+    out, err = redirected(tmp_path, "wrapped", wrapped=True, same=False)
+    assert (out, err) == (direct_out, direct_err)
+    lines = console_of(tmp_path / "s").decode().splitlines()
+    assert sorted(lines) == sorted(direct_out.decode().splitlines() + direct_err.decode().splitlines())
+    traceback = direct_err.decode().splitlines()[-4:]
+    start = lines.index(traceback[0])
+    assert lines[start:start + len(traceback)] == traceback  # where it was printed, in one piece
 
 
 def test_a_command_that_prints_10_mb_is_shown_and_kept_whole(tmp_path: Path) -> None:
