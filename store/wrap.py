@@ -2,7 +2,8 @@
 
 The wrapper creates the run (the command's argv, cwd, git state and diff, packages,
 environment), starts the command with `TRACKTUI_RUN_ID`, `TRACKTUI_STORE` and
-`TRACKTUI_EXPERIMENT` set, forwards signals to it, and records how it ended: exit 0 is
+`TRACKTUI_EXPERIMENT` set in a session of its own, forwards signals to its process group
+(and kills the group when the wrapper is killed), and records how it ended: exit 0 is
 `finished`, another code `failed` (the code is kept in `exit_code`), a signal `killed`.
 A script in the command that calls `store.start_run()` is handed the run's lock and logs
 into this run (see `store/handoff.py`). Console capture and system metrics plug in here.
@@ -26,12 +27,17 @@ from . import handoff, lifecycle
 from .console import ConsoleLog, Pump, make_pty, same_file
 from .environment import record_environment
 from .lock import read_lock
+from .process import group_alive
 from .system_metrics import start_system_metrics
 from .writer import Run
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 POLL = 0.05
 """Seconds between the wrapper's looks at the lock (attach requests, hand-backs, dead scripts)."""
+STOP_GRACE = 10.0
+"""Seconds the command's processes get to end after a forwarded SIGINT/SIGTERM/SIGHUP/SIGQUIT."""
+STOP_GRACE_ENV = "TRACKTUI_STOP_GRACE"
 
 
 def child_environment(run: Run, root: Path) -> dict[str, str]:
@@ -130,13 +136,21 @@ class Steward:
 
 
 class _Forwarder:
-    """Signal handlers that pass signals to the child instead of ending the wrapper."""
+    """Signal handlers that pass signals to the command's process group instead of ending the wrapper.
+
+    The command runs in a session of its own, so a signal reaches every process it started
+    (`bash -c 'python train.py; ...'`), not only the first; a terminal's Ctrl-C reaches only
+    the wrapper and is passed on from here. After a signal that asks it to stop, the group
+    gets `stop_grace()` seconds, then SIGKILL.
+    """
 
     def __init__(self) -> None:
         self.proc: subprocess.Popen[bytes] | None = None
         self.received: list[int] = []
         self._old: dict[int, Any] = {}
         self.on_resize: Callable[[], None] | None = None
+        self.deadline: float | None = None
+        """When the group is killed, once a stopping signal was passed on."""
 
     def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -148,11 +162,7 @@ class _Forwarder:
     def _resize(self, signum: int, frame: Any) -> None:
         if self.on_resize is not None:
             self.on_resize()
-        if self.proc is not None and self.proc.returncode is None:
-            try:
-                self.proc.send_signal(signal.SIGWINCH)
-            except ProcessLookupError:
-                pass
+        self._signal_group(signal.SIGWINCH)
 
     def restore(self) -> None:
         for sig, old in self._old.items():
@@ -160,25 +170,79 @@ class _Forwarder:
 
     def _handle(self, signum: int, frame: Any) -> None:
         self.received.append(signum)
-        if self.proc is None or self.proc.returncode is not None:
+        if signum in STOPPING and self.deadline is None:
+            self.deadline = time.monotonic() + stop_grace()
+        self._signal_group(signum)
+
+    def _signal_group(self, signum: int) -> None:
+        if self.proc is None:
             return
-        if signum == signal.SIGINT and _terminal_sent_it():
-            return  # Ctrl-C in the terminal reached the child's process group already
         try:
-            self.proc.send_signal(signum)
-        except ProcessLookupError:
+            os.killpg(self.proc.pid, signum)
+        except (ProcessLookupError, PermissionError):
             pass
 
+    def wait(self) -> int:
+        """The command's return code; a group told to stop that outlives the grace period is killed."""
+        assert self.proc is not None
+        while True:
+            try:
+                return self.proc.wait(timeout=POLL * 4)
+            except subprocess.TimeoutExpired:
+                if self.deadline is not None and time.monotonic() >= self.deadline:
+                    self._signal_group(signal.SIGKILL)
 
-def _terminal_sent_it() -> bool:
-    """Whether we run in the foreground of a terminal, where Ctrl-C goes to the whole group."""
-    for fd in (0, 1, 2):
+    def end_group(self) -> None:
+        """After the command exits: if it was told to stop, what is left of its group gets the
+        rest of the grace period, then SIGKILL (a training process under `bash -c` never
+        outlives a run that says `killed`)."""
+        if self.proc is None or self.deadline is None:
+            return
+        while group_alive(self.proc.pid) and time.monotonic() < self.deadline:
+            time.sleep(POLL)
+        if group_alive(self.proc.pid):
+            self._signal_group(signal.SIGKILL)
+
+
+class Watchdog:
+    """A tiny `sh` in a session of its own that kills the command's process group when the
+    wrapper dies first (`kill -9`, the OOM killer): it waits on a pipe only the wrapper holds.
+
+    So a command never logs on after its wrapper is gone: the run stays `crashed` (it does not
+    flip to `finished` later), and nothing the command would print after that is lost
+    unseen. A wrapper that ends normally says `done` and leaves the group alone.
+    """
+
+    SCRIPT = 'read -r line; [ "$line" = done ] || kill -s KILL -- "-$1" 2>/dev/null'
+
+    def __init__(self, pgid: int) -> None:
+        reader, self._fd = os.pipe()
         try:
-            if os.isatty(fd):
-                return os.tcgetpgrp(fd) == os.getpgrp()
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["/bin/sh", "-c", self.SCRIPT, "tracktui-watchdog", str(pgid)], stdin=reader,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError as exc:
+            print(f"tracktui: no watchdog for the command ({exc}); if this wrapper is killed, the command "
+                  f"runs on", file=sys.stderr)
+            self._proc = None
+        finally:
+            os.close(reader)
+
+    def release(self) -> None:
+        try:
+            os.write(self._fd, b"done\n")
         except OSError:
-            continue
-    return False
+            pass
+        os.close(self._fd)
+        if self._proc is not None:
+            self._proc.wait()
+
+
+def stop_grace() -> float:
+    try:
+        return max(0.0, float(os.environ.get(STOP_GRACE_ENV, STOP_GRACE)))
+    except ValueError:
+        return STOP_GRACE
 
 
 class ChildConsole:
@@ -312,7 +376,7 @@ def run_command(
     try:
         try:
             fds = console.child_fds() if console else {}
-            proc = subprocess.Popen(list(argv), env=child_environment(run, store_root),
+            proc = subprocess.Popen(list(argv), env=child_environment(run, store_root), start_new_session=True,
                                     stdout=fds.get("stdout"), stderr=fds.get("stderr"))
         except OSError as exc:
             print(f"tracktui: cannot run {argv[0]!r}: {exc.strerror or exc}", file=sys.stderr)
@@ -321,6 +385,7 @@ def run_command(
             run.finish("failed", f"cannot run {argv[0]!r}: {exc}")
             return 127 if isinstance(exc, FileNotFoundError) else 126
         forwarder.proc = proc
+        watchdog = Watchdog(proc.pid)
         sampler = start_system_metrics(run, None, pid=proc.pid)
         if sampler is not None:
             steward.set_callbacks(sampler.pause, sampler.resume)
@@ -328,7 +393,9 @@ def run_command(
             console.started()
             forwarder.on_resize = console.resize
         steward.start()
-        returncode = proc.wait()
+        returncode = forwarder.wait()
+        forwarder.end_group()
+        watchdog.release()
         if console:
             console.close()
         steward.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import pty
 import select
-import signal
 import subprocess
 import sys
 import textwrap
@@ -17,7 +16,7 @@ import pytest
 import store
 from store.console import CONSOLE, ConsoleLog, final_lines, read_console
 from tests.children import REPO, run_python
-from tests.test_run_command import only_run, python, wait_for, wrapper
+from tests.test_run_command import only_run, python, wrapper
 
 
 def console_of(store_dir: Path) -> bytes:
@@ -176,35 +175,6 @@ def test_a_terminal_gets_a_pty_so_the_command_still_sees_a_terminal(tmp_path: Pa
     assert b"tty True" in shown
     console = console_of(tmp_path / "s")
     assert console == b"tty True\ne\n"  # no \r\n added by the pty
-
-
-def test_a_sigkilled_wrapper_leaves_a_crashed_run_with_its_console(tmp_path: Path) -> None:
-    ready, pid_file = tmp_path / "ready", tmp_path / "pid"
-    proc = wrapper(tmp_path / "s", *python(f"""
-        import os, pathlib, time
-        pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))
-        for i in range(100):
-            print("before the kill", i, flush=True)
-        pathlib.Path({str(ready)!r}).write_text("")
-        time.sleep(60)
-    """))
-    try:
-        wait_for(ready)
-        deadline = time.monotonic() + 10
-        while b"before the kill 99\n" not in console_of(tmp_path / "s"):
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        proc.kill()
-        proc.wait(timeout=10)
-        assert only_run(tmp_path / "s").status == "crashed"
-        lines = final_lines(console_of(tmp_path / "s").decode())
-        assert lines == [f"before the kill {i}" for i in range(100)]
-    finally:
-        if pid_file.exists():
-            try:
-                os.kill(int(pid_file.read_text()), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def test_start_run_capture_console_keeps_prints_subprocesses_and_stderr(tmp_path: Path) -> None:
