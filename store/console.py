@@ -76,6 +76,11 @@ class ConsoleLog:
         self.total = self._size
         """Bytes the command printed so far (kept or not)."""
 
+    def moved(self, run_path: Path) -> None:
+        """The run folder was renamed (into the experiment its script named): later segments go there."""
+        with self._lock:
+            self.run_path = run_path
+
     @staticmethod
     def _open(path: Path, truncate: bool = False) -> int:
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)

@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import durable, handoff, lifecycle
 from . import format as fmt
-from . import handoff, lifecycle
 from .console import ConsoleLog, Pump, make_pty, same_file
 from .environment import record_environment
 from .lock import read_lock
@@ -56,8 +56,12 @@ class Steward:
     """
 
     def __init__(self, run: Run, pause: Callable[[], None] = lambda: None,
-                 resume: Callable[[], None] = lambda: None) -> None:
+                 resume: Callable[[], None] = lambda: None, *, movable: bool = False,
+                 console: ConsoleLog | None = None) -> None:
         self.run = run
+        self.movable = movable
+        """The wrapper was given no experiment: the first script to attach may name it (`_place`)."""
+        self.console = console
         self.own_body = handoff.lock_text(run.path) or ""
         self._own = json.loads(self.own_body) if self.own_body else None
         self._pause, self._resume = pause, resume
@@ -105,8 +109,38 @@ class Steward:
         self.run.flush()
         with self.run._io_lock:
             self.run._paused = True
+            if self.movable:
+                self.movable = False
+                self._place(asker.get("experiment"))
             handoff.grant(self.run.path, asker, self.own_body)
         self.handed = True
+
+    def _place(self, experiment: object) -> None:
+        """Move the run into the experiment the script named (one rename, lock and all), so its
+        metrics, console and system metrics stay one run, where the script said it belongs."""
+        run = self.run
+        if not isinstance(experiment, str) or experiment == run.experiment:
+            return
+        try:
+            fmt.check_key(experiment, "experiment name")
+        except ValueError as exc:
+            print(f"tracktui: run {run.id} stays in experiment {run.experiment!r}: {exc}", file=sys.stderr)
+            return
+        target = run.root / fmt.experiment_dirname(experiment) / run.id
+        source = run.path
+        try:
+            target.parent.mkdir(exist_ok=True)
+            os.rename(source, target)  # a run of that id there already: refused, the run stays
+        except OSError as exc:
+            print(f"tracktui: run {run.id} stays in experiment {run.experiment!r}: cannot move it to "
+                  f"{target} ({exc})", file=sys.stderr)
+            return
+        run.path, run.experiment = target, experiment
+        run._meta["experiment"] = experiment
+        run._write_meta()
+        if self.console is not None:
+            self.console.moved(target)
+        durable.soon(source.parent, target.parent)
 
     def _reclaim(self) -> None:
         with self.run._io_lock:
@@ -350,6 +384,7 @@ def run_command(
     if not argv:
         raise ValueError("give a command to run after --")
     parent = os.environ.get(handoff.RUN_ID_ENV) or None
+    movable = experiment is None
     if experiment is None:
         experiment = (os.environ.get(handoff.EXPERIMENT_ENV) if parent else None) or "default"
     fmt.check_key(experiment, "experiment name")
@@ -370,8 +405,8 @@ def run_command(
             print(f"tracktui run: run {run.id}: recorded without the secrets in {', '.join(hidden)}",
                   file=sys.stderr, flush=True)
     forwarder = _Forwarder()
-    steward = Steward(run)
     console = ChildConsole(run.path) if capture else None
+    steward = Steward(run, movable=movable, console=console.log if console else None)
     forwarder.install()
     try:
         try:
@@ -410,13 +445,21 @@ def run_command(
     return code
 
 
+_attached_to: list[str] = []
+"""The experiment of the wrapper's run, once this process has attached to it."""
+
+
 def wrapped_run(experiment: str | None, root: str | os.PathLike[str] | None,
                 resume: str | None) -> tuple[str | None, str | None]:
-    """For `start_run` under `tracktui run`: (the run to attach to or None, the parent run id or None)."""
+    """For `start_run` under `tracktui run`: (the run to attach to or None, the parent run id or None).
+
+    The first run a process of the command starts is the wrapper's run, whatever experiment
+    it names; a later one is too only without an experiment or with that run's.
+    """
     run_id = os.environ.get(handoff.RUN_ID_ENV)
     if not run_id:
         return None, None
-    if resume is not None or experiment not in (None, os.environ.get(handoff.EXPERIMENT_ENV)):
+    if resume is not None or (_attached_to and experiment not in (None, _attached_to[-1])):
         return None, run_id
     if root is not None and fmt.resolve_root(root).resolve() != fmt.resolve_root(None).resolve():
         return None, run_id
@@ -427,6 +470,7 @@ def wrapped_run(experiment: str | None, root: str | os.PathLike[str] | None,
 
 def adopt_wrapped_run(run: Run, name: str | None) -> None:
     """The script attached to the wrapper's run: name it if it has no name, record its packages."""
+    _attached_to.append(run.experiment)
     if name and run.name == run.id:
         run.name = run._meta["name"] = name
         run._write_meta()

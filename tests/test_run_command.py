@@ -162,6 +162,40 @@ def test_a_script_killed_while_attached_gives_the_run_back(tmp_path: Path) -> No
     assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
 
 
+@pytest.mark.parametrize("start", ['store.start_run(experiment="x", name="named")',
+                                   'store.init(project="x", name="named")'])
+def test_a_script_that_names_its_experiment_logs_into_the_wrapped_run(tmp_path: Path, start: str) -> None:
+    proc = wrapper(tmp_path / "s", *python(f"""
+        import store
+        print("before", flush=True)
+        with {start} as run:
+            print("inside", flush=True)
+            run.log_metric("loss", 0.5)
+        print("after", flush=True)
+    """), env={"TRACKTUI_SYSTEM_METRICS": "0.1"})
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    detail = only_run(tmp_path / "s")
+    assert (detail.experiment, detail.name, detail.status) == ("x", "named", "finished")
+    path = Path(detail.facts["path"])
+    assert path.parent == tmp_path / "s" / "x" and not (tmp_path / "s" / "default" / detail.run_id).exists()
+    assert detail.metrics["loss"]["count"] == 1 and any(key.startswith("system/") for key in detail.metrics)
+    assert (path / "console.log").read_bytes() == b"before\ninside\nafter\n"
+    assert meta_of(detail)["experiment"] == "x"
+
+
+def test_the_wrappers_experiment_wins_over_the_scripts(tmp_path: Path) -> None:
+    proc = wrapper(tmp_path / "s", *python("""
+        import store
+        with store.start_run(experiment="x") as run:
+            run.log_metric("loss", 0.5)
+    """), options=("-e", "exp"))
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    detail = only_run(tmp_path / "s")
+    assert detail.experiment == "exp" and detail.metrics["loss"]["count"] == 1
+
+
 def test_another_experiment_makes_a_child_run_and_nested_run_links_its_parent(tmp_path: Path) -> None:
     inner = [sys.executable, "-m", "tui.cli", "run", "--name", "inner", "--", *python("""
         import store
