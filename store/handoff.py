@@ -88,7 +88,13 @@ def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT,
     lock = run_path / fmt.LOCK
     request = run_path / REQUEST
     me = identity() if experiment is None else dict(identity(), experiment=experiment)
-    while not create_exclusive(request, fmt.dumps(me)):
+    while True:
+        try:
+            if create_exclusive(request, fmt.dumps(me)):
+                break
+        except FileNotFoundError:  # moved into another script's experiment meanwhile
+            run_path, lock, request = _relocated(run_path, run_id)
+            continue
         try:
             asker = json.loads(request.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -103,8 +109,7 @@ def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT,
         while True:
             owner = read_lock(lock)
             if owner is None and not run_path.exists():  # the wrapper moved it into our experiment
-                run_path = find_run(run_path.parent.parent, run_id)
-                lock, request = run_path / fmt.LOCK, run_path / REQUEST
+                run_path, lock, request = _relocated(run_path, run_id)
                 continue
             if is_mine(owner):  # the wrapper removed our request when it granted
                 handed = owner.get("handed_by") if owner else None
@@ -122,6 +127,12 @@ def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT,
     except BaseException:
         _withdraw(request, me)
         raise
+
+
+def _relocated(run_path: Path, run_id: str) -> tuple[Path, Path, Path]:
+    """The run's folder, lock and request after the wrapper moved it into a script's experiment."""
+    path = find_run(run_path.parent.parent, run_id)
+    return path, path / fmt.LOCK, path / REQUEST
 
 
 def _withdraw(request: Path, me: dict[str, Any]) -> None:

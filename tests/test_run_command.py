@@ -273,12 +273,17 @@ def test_credentials_in_url_variables_are_never_recorded(tmp_path: Path) -> None
     assert "-secret" not in err.decode()
 
 
-def test_two_processes_of_one_command_get_the_run_and_a_linked_run(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("options", "start", "experiment"), [
+    (("-e", "ddp"), "store.start_run()", "ddp"),
+    ((), 'store.start_run(experiment="x")', "x"),  # the run moves into x while the other rank asks for it
+])
+def test_two_processes_of_one_command_get_the_run_and_a_linked_run(tmp_path: Path, options: tuple[str, ...],
+                                                                   start: str, experiment: str) -> None:
     """Ranks of a distributed job all calling start_run(): one attaches, the other is not blocked."""
     rank = textwrap.dedent(f"""
         import pathlib, sys, time, store
         me = sys.argv[1]
-        with store.start_run() as run:
+        with {start} as run:
             run.log_metric("rank" + me, 1.0)
             pathlib.Path({str(tmp_path)!r}, "in-" + me).write_text(run.id)
             deadline = time.time() + 10
@@ -290,12 +295,12 @@ def test_two_processes_of_one_command_get_the_run_and_a_linked_run(tmp_path: Pat
         import subprocess, sys
         ranks = [subprocess.Popen([sys.executable, "-c", {rank!r}, r]) for r in "01"]
         sys.exit(max(p.wait() for p in ranks))
-    """), options=("-e", "ddp"))
+    """), options=options)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     s = store.open_store(tmp_path / "s")
     frame = s.runs_frame()
-    assert len(frame) == 2 and set(frame.experiment) == {"ddp"} and set(frame.status) == {"finished"}
+    assert len(frame) == 2 and set(frame.experiment) == {experiment} and set(frame.status) == {"finished"}
     ids = {(tmp_path / f"in-{r}").read_text() for r in "01"}
     assert ids == set(frame.run_id)
     wrapper_id = next(rid for rid in ids if meta_of(s.run(rid))["parent"] is None)
