@@ -175,7 +175,8 @@ class _Forwarder:
     The command runs in a session of its own, so a signal reaches every process it started
     (`bash -c 'python train.py; ...'`), not only the first; a terminal's Ctrl-C reaches only
     the wrapper and is passed on from here. After a signal that asks it to stop, the group
-    gets `stop_grace()` seconds, then SIGKILL.
+    gets `stop_grace()` seconds (a timer, so the wrapper's wait stays one blocking call), then
+    SIGKILL.
     """
 
     def __init__(self) -> None:
@@ -185,6 +186,7 @@ class _Forwarder:
         self.on_resize: Callable[[], None] | None = None
         self.deadline: float | None = None
         """When the group is killed, once a stopping signal was passed on."""
+        self._killer: threading.Timer | None = None
 
     def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -205,7 +207,11 @@ class _Forwarder:
     def _handle(self, signum: int, frame: Any) -> None:
         self.received.append(signum)
         if signum in STOPPING and self.deadline is None:
-            self.deadline = time.monotonic() + stop_grace()
+            grace = stop_grace()
+            self.deadline = time.monotonic() + grace
+            self._killer = threading.Timer(grace, self._signal_group, (signal.SIGKILL,))
+            self._killer.daemon = True
+            self._killer.start()
         self._signal_group(signum)
 
     def _signal_group(self, signum: int) -> None:
@@ -215,16 +221,6 @@ class _Forwarder:
             os.killpg(self.proc.pid, signum)
         except (ProcessLookupError, PermissionError):
             pass
-
-    def wait(self) -> int:
-        """The command's return code; a group told to stop that outlives the grace period is killed."""
-        assert self.proc is not None
-        while True:
-            try:
-                return self.proc.wait(timeout=POLL * 4)
-            except subprocess.TimeoutExpired:
-                if self.deadline is not None and time.monotonic() >= self.deadline:
-                    self._signal_group(signal.SIGKILL)
 
     def end_group(self) -> None:
         """After the command exits: if it was told to stop, what is left of its group gets the
@@ -236,6 +232,8 @@ class _Forwarder:
             time.sleep(POLL)
         if group_alive(self.proc.pid):
             self._signal_group(signal.SIGKILL)
+        if self._killer is not None:
+            self._killer.cancel()
 
 
 class Watchdog:
@@ -428,7 +426,7 @@ def run_command(
             console.started()
             forwarder.on_resize = console.resize
         steward.start()
-        returncode = forwarder.wait()
+        returncode = proc.wait()
         forwarder.end_group()
         watchdog.release()
         if console:
