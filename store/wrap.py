@@ -27,7 +27,7 @@ from . import format as fmt
 from .console import ConsoleLog, Pump, make_pty, same_file
 from .environment import record_environment
 from .lock import read_lock
-from .process import group_alive
+from .process import Watchdog, group_alive
 from .system_metrics import start_system_metrics
 from .writer import Run
 
@@ -234,40 +234,6 @@ class _Forwarder:
             self._signal_group(signal.SIGKILL)
         if self._killer is not None:
             self._killer.cancel()
-
-
-class Watchdog:
-    """A tiny `sh` in a session of its own that kills the command's process group when the
-    wrapper dies first (`kill -9`, the OOM killer): it waits on a pipe only the wrapper holds.
-
-    So a command never logs on after its wrapper is gone: the run stays `crashed` (it does not
-    flip to `finished` later), and nothing the command would print after that is lost
-    unseen. A wrapper that ends normally says `done` and leaves the group alone.
-    """
-
-    SCRIPT = 'read -r line; [ "$line" = done ] || kill -s KILL -- "-$1" 2>/dev/null'
-
-    def __init__(self, pgid: int) -> None:
-        reader, self._fd = os.pipe()
-        try:
-            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-                ["/bin/sh", "-c", self.SCRIPT, "tracktui-watchdog", str(pgid)], stdin=reader,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        except OSError as exc:
-            print(f"tracktui: no watchdog for the command ({exc}); if this wrapper is killed, the command "
-                  f"runs on", file=sys.stderr)
-            self._proc = None
-        finally:
-            os.close(reader)
-
-    def release(self) -> None:
-        try:
-            os.write(self._fd, b"done\n")
-        except OSError:
-            pass
-        os.close(self._fd)
-        if self._proc is not None:
-            self._proc.wait()
 
 
 def stop_grace() -> float:
