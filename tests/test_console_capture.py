@@ -133,7 +133,8 @@ def test_output_redirected_to_two_files_never_splices_lines(tmp_path: Path) -> N
     assert (out, err) == (direct_out, direct_err)
     lines = console_of(tmp_path / "s").decode().splitlines()
     assert sorted(lines) == sorted(direct_out.decode().splitlines() + direct_err.decode().splitlines())
-    traceback = direct_err.decode().splitlines()[-4:]
+    err_lines = direct_err.decode().splitlines()
+    traceback = err_lines[err_lines.index("Traceback (most recent call last):"):]
     start = lines.index(traceback[0])
     assert lines[start:start + len(traceback)] == traceback  # where it was printed, in one piece
 
