@@ -42,9 +42,9 @@ MAX_PATCH_BYTES = 10 * 1024 * 1024
 """A larger diff is cut with a note: a 10 MB patch is a data file checked in by mistake."""
 
 
-def is_secret(name: str) -> bool:
+def is_secret(name: str, patterns: tuple[str, ...] = SECRET_PATTERNS) -> bool:
     upper = name.upper()
-    return any(fnmatch.fnmatchcase(upper, pattern) for pattern in SECRET_PATTERNS)
+    return any(fnmatch.fnmatchcase(upper, pattern) for pattern in patterns)
 
 
 def without_credentials(value: str) -> str:
@@ -57,14 +57,9 @@ def without_credentials(value: str) -> str:
     if "://" not in value:
         return value
     value = USERINFO.sub("", value)
-    value = QUERY_PARAM.sub(lambda m: m.group(0) if not _secret_param(unquote(m.group(2)))
+    value = QUERY_PARAM.sub(lambda m: m.group(0) if not is_secret(unquote(m.group(2)), SECRET_QUERY_PATTERNS)
                             else ("" if m.group(1) in "&;" else m.group(1)), value)
     return re.sub(r"([?#])[&;]+", r"\1", value)
-
-
-def _secret_param(name: str) -> bool:
-    upper = name.upper()
-    return any(fnmatch.fnmatchcase(upper, pattern) for pattern in SECRET_QUERY_PATTERNS)
 
 
 def selected_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
