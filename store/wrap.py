@@ -194,6 +194,17 @@ class _Forwarder:
         for sig in FORWARDED:
             self._old[sig] = signal.signal(sig, self._handle)
         self._old[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, self._resize)
+        self._old[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, self._suspend)
+        self._old[signal.SIGCONT] = signal.signal(signal.SIGCONT, self._continue)
+
+    def _suspend(self, signum: int, frame: Any) -> None:
+        """Ctrl-Z stops the command with the wrapper. SIGSTOP, as a group in a session of its
+        own is orphaned, and the kernel drops SIGTSTP sent to one."""
+        self._signal_group(signal.SIGSTOP)
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+    def _continue(self, signum: int, frame: Any) -> None:
+        self._signal_group(signal.SIGCONT)
 
     def _resize(self, signum: int, frame: Any) -> None:
         if self.on_resize is not None:

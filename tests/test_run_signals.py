@@ -108,3 +108,35 @@ def test_a_command_dies_with_its_sigkilled_wrapper_and_the_run_stays_crashed(tmp
         assert final_lines(console_of(tmp_path / "s").decode()) == [f"line {i}" for i in range(50)]
     finally:
         kill_left(pid_file)
+
+
+def state(pid: int) -> str:
+    """The one-letter state of a process (`T`: stopped)."""
+    stat = Path(f"/proc/{pid}/stat").read_bytes()
+    return stat[stat.rfind(b")") + 2:].split()[0].decode()
+
+
+def wait_for_state(pid: int, stopped: bool) -> None:
+    deadline = time.monotonic() + 10
+    while (state(pid) == "T") != stopped:
+        assert time.monotonic() < deadline, f"pid {pid} is {state(pid)!r}, not {'stopped' if stopped else 'running'}"
+        time.sleep(0.02)
+
+
+def test_ctrl_z_stops_the_command_with_the_wrapper_and_fg_continues_both(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    proc = wrapper(tmp_path / "s", *under_bash(sleeper(pid_file)), stdin=subprocess.DEVNULL)
+    try:
+        wait_for(pid_file)
+        pid = int(pid_file.read_text())
+        proc.send_signal(signal.SIGTSTP)
+        wait_for_state(proc.pid, stopped=True)
+        wait_for_state(pid, stopped=True)
+        proc.send_signal(signal.SIGCONT)
+        wait_for_state(proc.pid, stopped=False)
+        wait_for_state(pid, stopped=False)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 128 + signal.SIGTERM
+    finally:
+        proc.kill()
+        kill_left(pid_file)
