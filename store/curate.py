@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import stat
 import time
 from pathlib import Path
 from typing import Any
@@ -45,16 +46,44 @@ def can_curate(store: RunStore) -> bool:
 
 
 def _search(folder: Path, run_id: str) -> Path | None:
-    """`<folder>/<experiment-folder>/<run_id>` if some experiment holds it (hidden folders skipped)."""
+    """`<folder>/<experiment-folder>/<run_id>` if some experiment holds it (hidden folders skipped).
+
+    Links count as folders here, so that one is found and then refused by `inside_store` with a
+    message, rather than reported as no run at all.
+    """
     try:
-        experiments = [e for e in os.scandir(folder) if e.is_dir() and not e.name.startswith(".")]
+        experiments = [e for e in os.scandir(folder) if _is_dir(e) and not e.name.startswith(".")]
     except OSError:
         return None
     for exp in experiments:
         candidate = Path(exp.path) / run_id
-        if candidate.is_dir():
+        if candidate.is_symlink() or candidate.is_dir():
             return candidate
     return None
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop
+        return entry.is_symlink()
+
+
+def inside_store(root: Path, path: Path) -> Path:
+    """`path` (made by joining names to `root`) if no symbolic link lies between the store's folder and
+    it, else StoreError: nothing tracktui moves, writes or deletes may lead out of the store.
+
+    Resolved and compared, as `git` does with a worktree: the real path must be the store's real
+    path plus the same names. `path` need not exist yet (a destination).
+    """
+    rel = os.path.relpath(path, root)
+    real_root = os.path.realpath(root)
+    if rel == ".." or rel.startswith(f"..{os.sep}") or os.path.realpath(path) != os.path.join(real_root, rel):
+        hop = next((p for p in [path, *path.parents] if p.is_symlink()), path)
+        target = os.readlink(hop) if hop.is_symlink() else os.path.realpath(path)
+        raise StoreError(f"{hop} is a symbolic link (to {target}); tracktui never moves, writes or deletes "
+                         f"through one: replace it with the folder itself")
+    return path
 
 
 def run_folder(root: Path, run_id: str) -> Path:
@@ -62,15 +91,15 @@ def run_folder(root: Path, run_id: str) -> Path:
     found = _search(root, run_id)
     if found is None:
         raise RunNotFoundError(f"no run {run_id!r} in {root}")
-    return found
+    return inside_store(root, found)
 
 
 def trashed_folder(root: Path, run_id: str) -> Path:
     """`<root>/.trash/<experiment-folder>/<run_id>` of a deleted run."""
-    found = _search(root / fmt.TRASH_DIR, run_id)
+    found = _search(inside_store(root, root / fmt.TRASH_DIR), run_id)
     if found is None:
         raise RunNotFoundError(f"no deleted run {run_id!r} in {root}; `tracktui ls --deleted {root}` lists them")
-    return found
+    return inside_store(root, found)
 
 
 def live_writer(run_path: Path) -> str | None:
@@ -132,9 +161,10 @@ def delete(store: RunStore, run_id: str) -> Path:
         reason = f"{who} is writing it" if who else str(exc)
         raise RunLiveError(f"run {run_id} is live ({reason}); a live run is not deleted: "
                            f"stop it or wait for it to finish") from None
-    dest = root / fmt.TRASH_DIR / src.parent.name / run_id
     try:
+        dest = inside_store(root, root / fmt.TRASH_DIR / src.parent.name / run_id)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        inside_store(root, dest)  # made by someone else just now
         if dest.exists():
             raise StoreError(f"run {run_id} is already in the trash at {dest}; purge or restore that one first")
         os.rename(src, dest)
@@ -154,11 +184,12 @@ def restore(store: RunStore, run_id: str) -> Path:
     root = writable_root(store)
     src = trashed_folder(root, run_id)
     take_lock(src, run_id)
-    dest = root / src.parent.name / run_id
     try:
-        if dest.exists():
+        dest = inside_store(root, root / src.parent.name / run_id)
+        if os.path.lexists(dest):
             raise StoreError(f"a run {run_id} exists already at {dest}; it cannot be restored over it")
         dest.parent.mkdir(exist_ok=True)
+        inside_store(root, dest)
         os.rename(src, dest)
     except BaseException:
         release_lock(src)
@@ -187,34 +218,63 @@ def deleted_at(path: Path) -> float:
 def purge(store: RunStore, older_than: float, now: float | None = None) -> list[str]:
     """Remove for good the trashed runs deleted at least `older_than` seconds ago; their ids.
 
+    Only folders that are runs (a `meta.json` or `deleted.json` file of their own) two levels
+    inside the store's real `.trash` are removed: a symbolic link there (`.trash` itself, an
+    experiment, a run) is refused or skipped, never followed, and the removal itself never
+    follows a link (`shutil.rmtree` works by file descriptors here). What the user keeps
+    outside the store is never touched, whatever the trash holds.
+
     Each run is first renamed to a hidden temporary (atomic: a `restore` at the same moment
     wins or loses whole), then removed; a removal cut short leaves a temporary that
     `format.remove_stale_temporaries` tidies later.
     """
     if older_than < 0:
         raise ValueError("older_than must be zero or more seconds")
+    if not shutil.rmtree.avoids_symlink_attacks:
+        raise StoreError("this system cannot remove a folder without following the links in it; "
+                         "empty the store's .trash by hand")
     root = writable_root(store)
     now = time.time() if now is None else now
     trash = root / fmt.TRASH_DIR
+    if not os.path.lexists(trash):
+        return []
+    inside_store(root, trash)
     purged: list[str] = []
-    try:
-        experiments = [Path(e.path) for e in os.scandir(trash) if e.is_dir() and not e.name.startswith(".")]
-    except OSError:
-        return purged
-    for exp in experiments:
+    for exp in _real_folders(trash):
         fmt.remove_stale_temporaries(exp)
-        for run in sorted(p for p in exp.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            if now - deleted_at(run) < older_than:
+        for run in sorted(_real_folders(exp)):
+            if not _is_run(run) or now - deleted_at(run) < older_than:
                 continue
             doomed = exp / f".{run.name}.{secrets.token_hex(4)}{fmt.TEMP_SUFFIX}"
             try:
-                os.rename(run, doomed)
+                os.rename(inside_store(root, run), doomed)
             except FileNotFoundError:
                 continue  # restored or purged meanwhile
-            shutil.rmtree(doomed, ignore_errors=True)
+            shutil.rmtree(inside_store(root, doomed), ignore_errors=True)  # refuses a link put in its place
             purged.append(run.name)
         try:
-            exp.rmdir()  # only when empty
+            exp.rmdir()  # only when empty; only this folder in the trash, never one above it
         except OSError:
             pass
     return purged
+
+
+def _real_folders(folder: Path) -> list[Path]:
+    """The folders in `folder` that are folders themselves (no links), hidden ones skipped."""
+    try:
+        return [Path(e.path) for e in os.scandir(folder)
+                if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
+
+
+def _is_run(path: Path) -> bool:
+    """Whether a folder in the trash is a run: it holds its own `deleted.json` or `meta.json` (not links)."""
+    return any(stat.S_ISREG(_lmode(path / name)) for name in (fmt.DELETED, fmt.META))
+
+
+def _lmode(path: Path) -> int:
+    try:
+        return os.lstat(path).st_mode
+    except OSError:
+        return 0
