@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from . import safe_read
+
 FORMAT_VERSION = 1
 STORE_MARKER = "tracktui-store.json"
 DEFAULT_STORE_DIR = "tracktui-store"
@@ -308,8 +310,7 @@ def atomic_write_json(path: Path, obj: Any, fsync: bool = True) -> None:
 
 
 def read_json(path: Path) -> Any:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+    return safe_read.read_json(path)  # regular files only, capped and depth-checked: a store file is never trusted
 
 
 def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:

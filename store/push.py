@@ -72,7 +72,7 @@ def map_path(store: RunStore, detail: RunDetail, url: str) -> Path:
 
 def _read_map(path: Path, url: str) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text())
+        data = fmt.read_json(path)
     except (OSError, ValueError):
         return {}
     entry = data.get(url) if isinstance(data, dict) else None
@@ -81,7 +81,7 @@ def _read_map(path: Path, url: str) -> dict[str, Any]:
 
 def _write_map(path: Path, url: str, entry: dict[str, Any]) -> None:
     try:
-        data = json.loads(path.read_text())
+        data = fmt.read_json(path)
     except (OSError, ValueError):
         data = {}
     if not isinstance(data, dict):

@@ -313,11 +313,12 @@ class TrackStore(FolderRunStore):
 def read_history_file(path: Path, dtype: Any) -> Any:
     """All whole records of a history file; a torn last record (a crash mid-write) is left out.
 
-    Only a regular file is read (never a FIFO or device put in its place).
+    Only a regular file is read (never a FIFO or device put in its place), and at most
+    HISTORY_CAP bytes: a larger one is refused whole (UnsafeFileError), not cut.
     """
     import numpy as np
 
-    raw = safe_read.read_bytes(path, cap=None)
+    raw = safe_read.read_bytes(path, cap=HISTORY_CAP)
     usable = len(raw) - len(raw) % fmt.HISTORY_RECORD_SIZE
     return np.frombuffer(raw, dtype=dtype, count=usable // fmt.HISTORY_RECORD_SIZE)
 
@@ -345,6 +346,8 @@ def _cell(value: Any) -> Any:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
+HISTORY_CAP = 256 * 1024 * 1024
+"""11 million points of one key: ten times what the app is built for; a larger file is not read."""
 SCAN_SHARE = 0.2
 """At most this share of the time goes to scanning a large store (see `TrackStore._sync`)."""
 QUICK_SCAN_FROM = 5000
