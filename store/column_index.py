@@ -23,6 +23,7 @@ bools in one column (ints must stay ints), which numpy's kind+value arrays hold 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import zipfile
@@ -222,16 +223,19 @@ class ColumnTable:
 
     @classmethod
     def load(cls, path: str, kind: str, width: int) -> tuple[ColumnTable, list[str]] | None:
-        """The table in `path` and the units it removes; None when missing, of another version, or not sound."""
-        import numpy as np
+        """The table in `path` and the units it removes; None when missing, of another version, or not sound.
 
+        The file is a cache anyone could have replaced, so it is read within bounds before anything is
+        decoded: members stored, not compressed (`np.savez` never compresses, and a 2 MB compressed
+        member can expand to gigabytes), and each no larger than the run count it claims allows
+        (see `_read_arrays`). Anything else is refused, and the caller rebuilds the index.
+        """
         try:
-            with os.fdopen(safe_read.open_regular(path), "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-                arrays = {name: npz[name] for name in npz.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError):  # UnsafeFileError is an OSError
-            return None
+            with os.fdopen(safe_read.open_regular(path), "rb") as fh, zipfile.ZipFile(fh) as zf:
+                head, arrays = _read_arrays(zf, width)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, MemoryError):
+            return None  # UnsafeFileError is an OSError; a deeply nested head is a ValueError
         try:
-            head = json.loads(arrays["head"].tobytes())
             if head.get("version") != COLUMN_INDEX_VERSION or head.get("kind") != kind:
                 return None
             table = cls._checked(arrays, head, width)
@@ -320,6 +324,62 @@ class ColumnTable:
         for a in self.floats.values():
             bad |= ~(np.isnan(a) | (np.abs(a) < 1e13))
         return bad | ~np.isfinite(self.read_at)
+
+
+HEAD_BASE_BYTES = 16 * 1024 * 1024
+HEAD_BYTES_PER_RUN = 16 * 1024
+"""The JSON head holds a run's unit, ids, names and distinct param texts: a few hundred bytes in practice."""
+NPY_HEADER_BYTES = 65536
+ARRAY_NAMES = ("sig", "read_at", "kinds", "f", "i", "s", "floats", "stats", "present")
+
+
+def _read_arrays(zf: zipfile.ZipFile, width: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The head and the arrays of an index file, every member's size checked before it is read.
+
+    The run count is first taken from the declared size of `read_at` (one float64 a run); the
+    head may hold HEAD_BYTES_PER_RUN a run, and no array more than `n` rows of the widest block
+    the head describes. ValueError for anything bigger, compressed or not an array of plain numbers.
+    """
+    infos = {info.filename: info for info in zf.infolist()}
+    for info in infos.values():
+        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+            raise ValueError(f"{info.filename} is compressed; tracktui never writes that")
+    runs = infos["read_at.npy"].file_size // 8
+    head = safe_read.loads_json(_member(zf, infos["head.npy"], HEAD_BASE_BYTES + HEAD_BYTES_PER_RUN * runs).tobytes(),
+                                depth=None)  # deep nesting: ValueError; `_checked` checks the shape
+    if not isinstance(head, dict) or not isinstance(head.get("values"), list) \
+            or not isinstance(head.get("metrics"), list) or not isinstance(head.get("units"), list):
+        raise ValueError("head")
+    n = len(head["units"])
+    rows = max(width, len(head["values"]), 3 * len(head["metrics"]), len(FLOAT_FIELDS), 1)
+    cap = rows * max(n, 1) * 8
+    return head, {name: _member(zf, infos[f"{name}.npy"], cap) for name in ARRAY_NAMES}
+
+
+def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> Any:
+    """One `.npy` member, refused (ValueError) when it declares more than `cap` bytes of data or a
+    dtype that is not plain numbers; read into an array of exactly its declared size."""
+    import numpy as np
+
+    if info.file_size > cap + NPY_HEADER_BYTES:
+        raise ValueError(f"{info.filename} is larger than the index's run count allows")
+    with zf.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise ValueError(f"{info.filename}: .npy version {version}")
+        count = 1
+        for dim in shape:
+            count *= int(dim)
+        if dtype.hasobject or dtype.kind not in "biuf" or fortran or count * dtype.itemsize > cap:
+            raise ValueError(f"{info.filename} is not an array this index holds")
+        data = np.empty(count * dtype.itemsize, dtype=np.uint8)
+        if not isinstance(fh, io.BufferedIOBase) or fh.readinto(data.data) != len(data):
+            raise ValueError(f"{info.filename} is cut short")
+    return data.view(dtype).reshape(shape)
 
 
 def _stack(rows: list[Any], dtype: Any, n: int) -> Any:

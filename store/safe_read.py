@@ -81,6 +81,22 @@ def read_text(path: str | os.PathLike[str], cap: int | None = SMALL_FILE_CAP, er
     return read_bytes(path, cap).decode("utf-8", errors=errors)
 
 
+def describe(exc: BaseException) -> str:
+    """Why a file could not be read, in one line of plain words for a run's reason: no Python type
+    names or reprs, no path (the caller names the file), no control characters, at most 120 characters."""
+    if isinstance(exc, UnsafeFileError) or not isinstance(exc, (OSError, UnicodeDecodeError, json.JSONDecodeError)):
+        text = str(exc).splitlines()[0] if str(exc).strip() else "it could not be read"
+    elif isinstance(exc, OSError):
+        text = (exc.strerror or "it could not be read").lower()
+    elif isinstance(exc, UnicodeDecodeError):
+        text = f"not UTF-8 text (byte {exc.start})"
+    else:
+        text = f"not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})"
+    if isinstance(exc, RecursionError):
+        text = f"nested deeper than {MAX_DEPTH} levels"
+    return "".join(c if c.isprintable() else "?" for c in text)[:120]
+
+
 def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
     """ValueError when `value` nests lists/dicts deeper than `limit` (iterative: no recursion)."""
     stack = [(value, 1)]
