@@ -71,6 +71,8 @@ def read_bytes(path: str | os.PathLike[str], cap: int | None = SMALL_FILE_CAP) -
     with os.fdopen(fd, "rb") as fh:
         if cap is None:
             return fh.read()
+        if os.fstat(fd).st_size > cap:  # refused unread (a 1 GB sparse file costs nothing)
+            raise UnsafeFileError(f"{os.path.basename(path)} is larger than {cap // 1024} kB")
         data = fh.read(cap + 1)
     if len(data) > cap:
         raise UnsafeFileError(f"{os.path.basename(path)} is larger than {cap // 1024} kB")

@@ -96,6 +96,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
         with store.start_run(experiment="exp", name=f"spoilt {rel}", root=root, system_metrics_interval=0) as run:
             run.log_metrics({"loss": 0.5})
             ids[rel] = run.id
+        (run.path / "console.log").write_bytes(b"epoch 1\n")  # so `logs` goes on to the tail segment
     reader = store.open_store(root)
     reader.records()
     reader.save_index()
@@ -127,6 +128,10 @@ for rec in reader.records():
     reader.history(rec["run_id"])
     detail.media()
     print("RUN", json.dumps({{"run_id": rec["run_id"], "status": rec["status"], "reason": rec.get("reason")}}))
+step("logs")
+for rel in ("console.log", "console.tail.0.log") if sys.argv[3] != "sparse" else ():  # a big console is printed whole
+    main(["logs", root, ids[rel]])
+    main(["logs", root, ids[rel], "--follow"])  # the run has finished: follow ends
 step("push")
 main(["push", root, "http://127.0.0.1:9"])
 step("rm")
@@ -153,7 +158,7 @@ def test_hostile_files_never_hang_or_exhaust_memory(pristine: tuple[Path, dict[s
                XDG_CACHE_HOME=str(tmp_path / "cache"))
     code = textwrap.dedent(CHILD.format(limit=MEMORY_LIMIT))
     try:
-        proc = subprocess.run([sys.executable, "-c", code, str(root), json.dumps(ids)], env=env,
+        proc = subprocess.run([sys.executable, "-c", code, str(root), json.dumps(ids), kind], env=env,
                               capture_output=True, text=True, timeout=40, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:  # the child is killed by subprocess.run
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
