@@ -80,6 +80,16 @@ def _npy_header(count: int) -> bytes:
     return buf.getvalue()
 
 
+def _refused_peak(index: Path) -> int:
+    """Bytes allocated at most while the index file is looked at and refused."""
+    tracemalloc.start()
+    try:
+        assert ColumnTable.load(str(index), "tracktui", 15) is None
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_deeply_nested_index_head_is_rebuilt(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "store"
     ids = _store(root)
@@ -112,12 +122,7 @@ def test_a_zip_bomb_index_is_refused_before_it_is_inflated(tmp_path: Path,
             for _ in range(bomb_size >> 20):
                 fh.write(zeros)
     assert index.stat().st_size < 2 * 1024 * 1024, "a small file that inflates to 256 MB"
-    tracemalloc.start()
-    try:
-        assert ColumnTable.load(str(index), "tracktui", 15) is None
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = _refused_peak(index)
     assert peak < 16 * 1024 * 1024, f"{peak / 2**20:.0f} MB allocated to look at a bomb"
     assert set(_ls(root, capsys)) == set(ids), "refused, then rebuilt"
     assert ColumnTable.load(str(index), "tracktui", 15) is not None
@@ -131,12 +136,7 @@ def test_an_array_that_claims_more_than_it_holds_is_refused(tmp_path: Path,
     index = root / ".tracktui-index.npz"
     liar = _npy_header(4_000_000_000) + bytes(16)
     _rewrite_index(index, {"read_at.npy": liar})
-    tracemalloc.start()
-    try:
-        assert ColumnTable.load(str(index), "tracktui", 15) is None
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = _refused_peak(index)
     assert peak < 16 * 1024 * 1024
     assert set(_ls(root, capsys)) == set(ids)
 
