@@ -191,3 +191,23 @@ def test_a_limited_child_can_still_read_a_plain_store(pristine: tuple[Path, dict
     env = dict(os.environ, PYTHONPATH=str(REPO), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and len(proc.stdout.splitlines()) == len(set(RUN_FILES.values())), proc.stderr[-2000:]
+
+
+def test_a_fifo_attach_request_does_not_hang_tracktui_run(tmp_path: Path) -> None:
+    """The wrapper polls `attach-request`; a FIFO there blocked it forever, after its command had ended."""
+    script = ("import glob, os; "
+              "run = glob.glob(os.path.join(os.environ['TRACKTUI_STORE'], '*', os.environ['TRACKTUI_RUN_ID']))[0]; "
+              "os.mkfifo(os.path.join(run, 'attach-request')); import time; time.sleep(0.5)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKTUI_")}
+    env.update(PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "run", "--store", str(tmp_path / "s"), "--",
+                             sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        code = proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        code = None
+    assert code == 0, "tracktui run returned when its command ended"
+    (record,) = store.open_store(tmp_path / "s").records()
+    assert record["status"] == "finished"
