@@ -449,7 +449,7 @@ def summarise_histories(metrics_dir: Path) -> tuple[dict[str, dict[str, Any]], d
     summaries: dict[str, dict[str, Any]] = {}
     sizes: dict[str, int] = {}
     for path in sorted(metrics_dir.glob(f"*{HISTORY_SUFFIX}")):
-        raw = path.read_bytes()
+        raw = safe_read.read_bytes(path, cap=None)  # a FIFO or device here fails the resume, never hangs it
         size = len(raw) - len(raw) % HISTORY_RECORD_SIZE
         if size != len(raw):
             os.truncate(path, size)

@@ -211,3 +211,21 @@ def test_a_fifo_attach_request_does_not_hang_tracktui_run(tmp_path: Path) -> Non
     assert code == 0, "tracktui run returned when its command ended"
     (record,) = store.open_store(tmp_path / "s").records()
     assert record["status"] == "finished"
+
+
+def test_resuming_a_run_with_a_fifo_history_fails_at_once(tmp_path: Path) -> None:
+    with store.start_run(experiment="exp", root=tmp_path, system_metrics_interval=0) as run:
+        run.log_metrics({"loss": 1.0})
+    history = run.path / "metrics" / "loss.f64"
+    history.unlink()
+    os.mkfifo(history)
+    code = f"""
+import store
+try:
+    store.start_run(experiment="exp", root={str(tmp_path)!r}, resume={run.id!r}, system_metrics_interval=0)
+except OSError as exc:
+    print("refused:", exc)
+"""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
+    assert "refused: loss.f64 is a FIFO" in proc.stdout, proc.stderr[-2000:]
