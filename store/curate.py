@@ -14,20 +14,39 @@ kind than tracktui's with `ReadOnlyStoreError`.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import shutil
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import format as fmt
+from . import safe_read
 from .base import RunStore
 from .edits import write_edit
 from .errors import ReadOnlyStoreError, RunLiveError, RunLockedError, RunNotFoundError, StoreError
 from .lock import lock_held, read_lock, release_lock, take_lock
 from .process import hostname, user
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def plain_errors(change: F) -> F:
+    """A change whose file operation fails (no permission, a full disk, a file where a folder should be)
+    raises StoreError in one line of plain words naming the path, not a Python `[Errno N]` text."""
+    @functools.wraps(change)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return change(*args, **kwargs)
+        except OSError as exc:
+            where = f" at {exc.filename}" if exc.filename else ""
+            raise StoreError(f"{change.__name__.replace('_', ' ')} failed{where}: {safe_read.describe(exc)}; "
+                             f"check the store folder (free space, permissions)") from None
+    return checked  # type: ignore[return-value]
 
 
 def writable_root(store: RunStore) -> Path:
@@ -118,6 +137,7 @@ def _edit(store: RunStore, run_id: str, edit: dict[str, Any]) -> Path:
     return write_edit(path, {**edit, "host": hostname(), "user": user()})
 
 
+@plain_errors
 def set_tags(store: RunStore, run_id: str, tags: dict[str, Any] | None = None,
              remove: list[str] | tuple[str, ...] = ()) -> None:
     """Add or change `tags` and remove the keys in `remove`; safe on a live run (see module doc)."""
@@ -129,11 +149,13 @@ def set_tags(store: RunStore, run_id: str, tags: dict[str, Any] | None = None,
     _edit(store, run_id, {"tags": plain, "remove_tags": gone})
 
 
+@plain_errors
 def set_note(store: RunStore, run_id: str, text: str) -> None:
     """Write the run's note (any text, several lines; empty clears it); safe on a live run."""
     _edit(store, run_id, {"note": fmt.text_value(str(text), "note")})
 
 
+@plain_errors
 def rename(store: RunStore, run_id: str, name: str) -> None:
     """Give the run a new name; refused while its writer is alive (`RunLiveError`)."""
     name = fmt.text_value(fmt.check_key(name, "run name"), "run name").strip()
@@ -145,6 +167,7 @@ def rename(store: RunStore, run_id: str, name: str) -> None:
     write_edit(path, {"name": name, "host": hostname(), "user": user()})
 
 
+@plain_errors
 def delete(store: RunStore, run_id: str) -> Path:
     """Move the run into the trash; its new folder. Refused while its writer is alive.
 
@@ -179,6 +202,7 @@ def delete(store: RunStore, run_id: str) -> Path:
     return dest
 
 
+@plain_errors
 def restore(store: RunStore, run_id: str) -> Path:
     """Move a deleted run back to its experiment; its folder again."""
     root = writable_root(store)
@@ -215,6 +239,7 @@ def deleted_at(path: Path) -> float:
         return time.time()
 
 
+@plain_errors
 def purge(store: RunStore, older_than: float, now: float | None = None) -> list[str]:
     """Remove for good the trashed runs deleted at least `older_than` seconds ago; their ids.
 

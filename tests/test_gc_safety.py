@@ -101,3 +101,13 @@ def test_rm_restore_and_rename_refuse_paths_through_links(tmp_path: Path,
     assert main(["rename", str(root), second, "new-name"]) == 2
     assert "symbolic link" in capsys.readouterr().err
     assert not list((tmp_path / "exp-real" / second).glob("edit.*")), "no edit written through the link"
+
+
+def test_a_failed_move_is_one_plain_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "store"
+    run_id, _ = _store_with_runs(root)
+    (root / ".trash").write_text("not a folder")
+    assert main(["rm", str(root), run_id]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "not a directory" in err and "Errno" not in err, err
+    assert (root / "exp" / run_id / "meta.json").is_file() and not (root / "exp" / run_id / "lock").exists()
