@@ -164,3 +164,17 @@ def test_a_bad_edit_file_is_skipped_and_named_and_the_run_keeps_its_status(
     assert rows[other]["status"] == "damaged" and damaged.startswith("meta.json is unreadable: not valid JSON")
     for text in (reason, damaged):
         assert "\n" not in text and "Error" not in text and "Traceback" not in text, text
+
+
+async def test_the_app_lists_a_store_with_symlink_loops(tmp_path: Path) -> None:
+    """The app showed 0 runs when a loop sat among the experiments; now the loop is one damaged row."""
+    from tests.app_helpers import demo_app, demo_store, screen_text, settle, shown_names
+
+    root = demo_store(tmp_path / "demo")
+    (root / "store-loop").symlink_to("store-loop")
+    (root / ".trash").symlink_to(".trash")
+    app = demo_app(root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "11/11 runs" in screen_text(app)
+        assert "store-loop" in shown_names(app) and "rf-oom" in shown_names(app)
