@@ -23,7 +23,6 @@ bools in one column (ints must stay ints), which numpy's kind+value arrays hold 
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import zipfile
@@ -330,6 +329,7 @@ HEAD_BASE_BYTES = 16 * 1024 * 1024
 HEAD_BYTES_PER_RUN = 16 * 1024
 """The JSON head holds a run's unit, ids, names and distinct param texts: a few hundred bytes in practice."""
 NPY_HEADER_BYTES = 65536
+READ_CHUNK = 1 << 20
 ARRAY_NAMES = ("sig", "read_at", "kinds", "f", "i", "s", "floats", "stats", "present")
 
 
@@ -377,8 +377,13 @@ def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> Any:
         if dtype.hasobject or dtype.kind not in "biuf" or fortran or count * dtype.itemsize > cap:
             raise ValueError(f"{info.filename} is not an array this index holds")
         data = np.empty(count * dtype.itemsize, dtype=np.uint8)
-        if not isinstance(fh, io.BufferedIOBase) or fh.readinto(data.data) != len(data):
-            raise ValueError(f"{info.filename} is cut short")
+        view, done = data.data, 0
+        while done < len(data):  # in chunks: one read of the whole member costs a second copy of it
+            chunk = fh.read(min(READ_CHUNK, len(data) - done))
+            if not chunk:
+                raise ValueError(f"{info.filename} is cut short")
+            view[done:done + len(chunk)] = chunk
+            done += len(chunk)
     return data.view(dtype).reshape(shape)
 
 
