@@ -328,8 +328,6 @@ class ColumnTable:
 HEAD_BASE_BYTES = 16 * 1024 * 1024
 HEAD_BYTES_PER_RUN = 16 * 1024
 """The JSON head holds a run's unit, ids, names and distinct param texts: a few hundred bytes in practice."""
-NPY_HEADER_BYTES = 65536
-READ_CHUNK = 1 << 20
 ARRAY_NAMES = ("sig", "read_at", "kinds", "f", "i", "s", "floats", "stats", "present")
 
 
@@ -340,51 +338,17 @@ def _read_arrays(zf: zipfile.ZipFile, width: int) -> tuple[dict[str, Any], dict[
     head may hold HEAD_BYTES_PER_RUN a run, and no array more than `n` rows of the widest block
     the head describes. ValueError for anything bigger, compressed or not an array of plain numbers.
     """
-    infos = {info.filename: info for info in zf.infolist()}
-    for info in infos.values():
-        if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
-            raise ValueError(f"{info.filename} is compressed; tracktui never writes that")
+    infos = safe_read.stored_members(zf)
     runs = infos["read_at.npy"].file_size // 8
-    head = safe_read.loads_json(_member(zf, infos["head.npy"], HEAD_BASE_BYTES + HEAD_BYTES_PER_RUN * runs).tobytes(),
-                                depth=None)  # deep nesting: ValueError; `_checked` checks the shape
+    text = safe_read.read_npy(zf, infos["head.npy"], HEAD_BASE_BYTES + HEAD_BYTES_PER_RUN * runs).tobytes()
+    head = safe_read.loads_json(text, depth=None)  # deep nesting: ValueError; `_checked` checks the shape
     if not isinstance(head, dict) or not isinstance(head.get("values"), list) \
             or not isinstance(head.get("metrics"), list) or not isinstance(head.get("units"), list):
         raise ValueError("head")
     n = len(head["units"])
     rows = max(width, len(head["values"]), 3 * len(head["metrics"]), len(FLOAT_FIELDS), 1)
     cap = rows * max(n, 1) * 8
-    return head, {name: _member(zf, infos[f"{name}.npy"], cap) for name in ARRAY_NAMES}
-
-
-def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> Any:
-    """One `.npy` member, refused (ValueError) when it declares more than `cap` bytes of data or a
-    dtype that is not plain numbers; read into an array of exactly its declared size."""
-    import numpy as np
-
-    if info.file_size > cap + NPY_HEADER_BYTES:
-        raise ValueError(f"{info.filename} is larger than the index's run count allows")
-    with zf.open(info) as fh:
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
-        else:
-            raise ValueError(f"{info.filename}: .npy version {version}")
-        count = 1
-        for dim in shape:
-            count *= int(dim)
-        if dtype.hasobject or dtype.kind not in "biuf" or fortran or count * dtype.itemsize > cap:
-            raise ValueError(f"{info.filename} is not an array this index holds")
-        data = np.empty(count * dtype.itemsize, dtype=np.uint8)
-        view, done = data.data, 0
-        while done < len(data):  # in chunks: one read of the whole member costs a second copy of it
-            chunk = fh.read(min(READ_CHUNK, len(data) - done))
-            if not chunk:
-                raise ValueError(f"{info.filename} is cut short")
-            view[done:done + len(chunk)] = chunk
-            done += len(chunk)
-    return data.view(dtype).reshape(shape)
+    return head, {name: safe_read.read_npy(zf, infos[f"{name}.npy"], cap) for name in ARRAY_NAMES}
 
 
 def _stack(rows: list[Any], dtype: Any, n: int) -> Any:
