@@ -240,14 +240,15 @@ def deleted_at(path: Path) -> float:
 
 
 @plain_errors
-def purge(store: RunStore, older_than: float, now: float | None = None) -> list[str]:
+def purge(store: RunStore, older_than: float, now: float | None = None, kept: list[str] | None = None) -> list[str]:
     """Remove for good the trashed runs deleted at least `older_than` seconds ago; their ids.
 
     Only folders that are runs (a `meta.json` or `deleted.json` file of their own) two levels
     inside the store's real `.trash` are removed: a symbolic link there (`.trash` itself, an
     experiment, a run) is refused or skipped, never followed, and the removal itself never
     follows a link (`shutil.rmtree` works by file descriptors here). What the user keeps
-    outside the store is never touched, whatever the trash holds.
+    outside the store is never touched, whatever the trash holds. What was left for being a
+    link or not a run is named in `kept` (relative to the trash), so the user can look.
 
     Each run is first renamed to a hidden temporary (atomic: a `restore` at the same moment
     wins or loses whole), then removed; a removal cut short leaves a temporary that
@@ -265,10 +266,17 @@ def purge(store: RunStore, older_than: float, now: float | None = None) -> list[
         return []
     inside_store(root, trash)
     purged: list[str] = []
-    for exp in _real_folders(trash):
+    kept = [] if kept is None else kept
+    for exp, real in _entries(trash):
+        if not real:
+            kept.append(exp.name)
+            continue
         fmt.remove_stale_temporaries(exp)
-        for run in sorted(_real_folders(exp)):
-            if not _is_run(run) or now - deleted_at(run) < older_than:
+        for run, real in sorted(_entries(exp)):
+            if not real or not _is_run(run):
+                kept.append(f"{exp.name}/{run.name}")
+                continue
+            if now - deleted_at(run) < older_than:
                 continue
             doomed = exp / f".{run.name}.{secrets.token_hex(4)}{fmt.TEMP_SUFFIX}"
             try:
@@ -284,11 +292,11 @@ def purge(store: RunStore, older_than: float, now: float | None = None) -> list[
     return purged
 
 
-def _real_folders(folder: Path) -> list[Path]:
-    """The folders in `folder` that are folders themselves (no links), hidden ones skipped."""
+def _entries(folder: Path) -> list[tuple[Path, bool]]:
+    """The entries of `folder` (hidden ones skipped), each with whether it is a folder itself (not a link)."""
     try:
-        return [Path(e.path) for e in os.scandir(folder)
-                if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)]
+        return [(Path(e.path), e.is_dir(follow_symlinks=False)) for e in os.scandir(folder)
+                if not e.name.startswith(".")]
     except OSError:
         return []
 

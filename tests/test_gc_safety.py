@@ -72,6 +72,8 @@ def test_gc_skips_links_and_folders_that_are_not_runs(tmp_path: Path, capsys: py
     capsys.readouterr()
     code, out, _ = _gc(root, capsys)
     assert code == 0 and gone in out and out.startswith("purged 1 run"), out
+    assert out.splitlines()[1] == ("left in the trash, being symbolic links or not runs: "
+                                   "exp/20200101-000000000-bbbbbbbb exp/notes linked-exp"), out
     assert not trashed.exists()
     assert (outside_dir / "keep.txt").read_text() == "keep"
     assert (kept_exp / "thesis.tex").exists() and (kept_run / "thesis.tex").exists()
