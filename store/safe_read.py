@@ -92,7 +92,10 @@ def read_text(path: str | os.PathLike[str], cap: int | None = SMALL_FILE_CAP, er
 def describe(exc: BaseException) -> str:
     """Why a file could not be read, in one line of plain words for a run's reason: no Python type
     names or reprs, no path (the caller names the file), no control characters, at most 120 characters."""
-    if isinstance(exc, UnsafeFileError) or not isinstance(exc, (OSError, UnicodeDecodeError, json.JSONDecodeError)):
+    if isinstance(exc, UnsafeFileError):  # "<name> is a FIFO, ...": the caller names the file
+        _name, sep, rest = str(exc).partition(" is ")
+        text = f"it is {rest}" if sep else str(exc)
+    elif not isinstance(exc, (OSError, UnicodeDecodeError, json.JSONDecodeError)):
         text = str(exc).splitlines()[0] if str(exc).strip() else "it could not be read"
     elif isinstance(exc, OSError):
         text = (exc.strerror or "it could not be read").lower()
