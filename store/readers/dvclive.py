@@ -28,13 +28,6 @@ SERIES_SUFFIXES = (".tsv", ".csv")
 MAX_SERIES_FILES = 5000
 
 
-def holds_runs(path: Path) -> bool:
-    """Whether `path` is a DVCLive folder, or holds one within a few levels."""
-    from .files import find_units
-
-    return next(iter(find_units(path, is_dvclive_dir, depth=1)), None) is not None
-
-
 def is_dvclive_dir(path: Path) -> bool:
     if (path / METRICS_DIR).is_dir():
         return True
@@ -57,6 +50,7 @@ def _flat_summary(data: dict[str, Any]) -> dict[str, float]:
 
 class DvcLiveStore(FileRunsStore):
     kind = KIND
+    nested_units = True
 
     def is_unit(self, path: Path) -> bool:
         return is_dvclive_dir(path)

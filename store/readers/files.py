@@ -93,12 +93,14 @@ def record_of(run_id: str, parsed: ParsedRun, now: float) -> RunRecord:
             "system_tags": {STALE_STATUS_TAG: later}}
 
 
-def find_units(root: Path, is_unit: Any, depth: int = MAX_DEPTH) -> Iterator[str]:
+def find_units(root: Path, is_unit: Any, depth: int = MAX_DEPTH, nested: bool = False) -> Iterator[str]:
     """Folders under `root` (relative, `""` for the root itself) that `is_unit` takes for a run;
-    a run's own folder is not searched further, nor hidden folders nor symlinked ones."""
+    hidden folders and symlinked ones are not searched, nor a run's own folder unless runs of
+    the kind can be `nested` (DVCLive folders inside a DVCLive folder)."""
     if is_unit(root):
         yield ""
-        return
+        if not nested:
+            return
     stack = [(root, 0)]
     while stack:
         folder, level = stack.pop()
@@ -110,9 +112,10 @@ def find_units(root: Path, is_unit: Any, depth: int = MAX_DEPTH) -> Iterator[str
             if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
                 continue
             path = Path(entry.path)
-            if is_unit(path):
+            unit = is_unit(path)
+            if unit:
                 yield path.relative_to(root).as_posix()
-            elif level + 1 < depth:
+            if (nested or not unit) and level + 1 < depth:
                 stack.append((path, level + 1))
 
 
@@ -154,6 +157,8 @@ class FileRunsStore(StaleStatus, FolderRunStore):
     """A read-only store of one tool's run folders under `root`; a kind provides the three methods below."""
 
     kind = "files"
+    nested_units = False
+    """Whether a run's folder may hold more runs of the kind (DVCLive's `dvclive/fold_0`)."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(root)
@@ -179,7 +184,7 @@ class FileRunsStore(StaleStatus, FolderRunStore):
 
     def _scan(self) -> dict[str, list[int]]:
         return {unit: files_signature(self.unit_files(self._path(unit)))[0]
-                for unit in find_units(self.root, self.is_unit)}
+                for unit in find_units(self.root, self.is_unit, nested=self.nested_units)}
 
     def _parsed(self, unit: str) -> ParsedRun:
         path = self._path(unit)

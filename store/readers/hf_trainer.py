@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .files import FileRunsStore, ParsedRun, find_units, read_mapping
+from .files import FileRunsStore, ParsedRun, read_mapping
 from .series import SeriesSet, number, whole
 
 KIND = "hf-trainer"
@@ -50,10 +50,6 @@ def _checkpoints(path: Path) -> list[Path]:
 
 def is_output_dir(path: Path) -> bool:
     return (path / STATE).is_file() or bool(_checkpoints(path))
-
-
-def holds_runs(path: Path) -> bool:
-    return next(iter(find_units(path, is_output_dir, depth=1)), None) is not None
 
 
 def _states(path: Path) -> list[Path]:

@@ -19,7 +19,7 @@ import csv
 import math
 from pathlib import Path
 
-from .files import FileRunsStore, ParsedRun, find_units, read_lines, read_mapping
+from .files import FileRunsStore, ParsedRun, read_lines, read_mapping
 from .series import SeriesSet, whole
 
 KIND = "lightning-csv"
@@ -29,11 +29,6 @@ HPARAMS = "hparams.yaml"
 
 def is_version_dir(path: Path) -> bool:
     return (path / METRICS).is_file() and ((path / HPARAMS).is_file() or path.name.startswith("version_"))
-
-
-def holds_runs(path: Path) -> bool:
-    """A `version_N` folder, or a logger's `name` folder of them (deeper ones are found by `store/discover.py`)."""
-    return next(iter(find_units(path, is_version_dir, depth=1)), None) is not None
 
 
 class LightningCsvStore(FileRunsStore):

@@ -76,11 +76,6 @@ def event_folders(root: Path, max_depth: int = MAX_DEPTH,
             stack.append((os.path.join(path, name), name if unit == ROOT_UNIT else f"{unit}/{name}", depth + 1))
 
 
-def has_event_files(root: Path, depth: int = 4) -> bool:
-    """Whether a folder at or below `root` (within `depth` levels) holds TensorBoard event files."""
-    return next(event_folders(root, max_depth=depth, max_folders=2000), None) is not None
-
-
 class TensorBoardStore(TailedLiveness, FolderRunStore):
     """Read-only runs of a TensorBoard log folder; needs the `tensorboard` package (`tracktui[tensorboard]`)."""
 

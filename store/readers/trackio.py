@@ -88,11 +88,6 @@ def _trackio_tables(path: Path) -> bool | None:
     return {"metrics", "configs"} <= tables and "runs" not in tables
 
 
-def holds_runs(path: Path) -> bool:
-    """A folder of trackio databases (trackio's own folder)."""
-    return bool(_databases(path)) if path.is_dir() else False
-
-
 def _databases(path: Path) -> list[Path]:
     """The databases of a trackio folder, a damaged one included (it lists as damaged) when others are trackio's."""
     if path.is_file():

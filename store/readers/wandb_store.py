@@ -38,9 +38,17 @@ NO_LIBRARY = f"history and run state need the wandb package: {extras.install_hin
 CONSOLE = "files/output.log"
 
 
+LATEST = "latest-run"
+"""W&B's link to the newest run folder; a copy that lost the link (`cp -rL`, a zip) is a real folder."""
+
+
 def run_folders(root: Path) -> list[str]:
-    """Units (paths below `root`) of the W&B run folders of a project folder, a `wandb/` folder or one run."""
-    if RUN_FOLDER.match(root.name) or (root.is_symlink() and RUN_FOLDER.match(root.resolve().name)):
+    """Units (paths below `root`) of the W&B run folders of a project folder, a `wandb/` folder or one run.
+
+    `latest-run` is listed only when it is a real folder whose run is not also beside it: a link
+    (or a copy) of a run folder listed already would be the same run twice.
+    """
+    if is_run_folder(root):
         return [ROOT_UNIT]  # one run folder (or `wandb/latest-run`)
     for prefix, folder in (("", root), ("wandb/", root / "wandb")):
         try:
@@ -48,13 +56,25 @@ def run_folders(root: Path) -> list[str]:
                            if RUN_FOLDER.match(e.name) and e.is_dir(follow_symlinks=False))
         except OSError:
             continue
+        latest = folder / LATEST
+        if is_run_folder(latest) and _log_id(latest) not in {folder_facts(name)[0] for name in names}:
+            names.append(LATEST)
         if names:
             return [prefix + name for name in names]
     return []
 
 
-def is_wandb_folder(root: Path) -> bool:
-    return bool(run_folders(root))
+def _log_id(folder: Path) -> str | None:
+    """The run id in the name of a folder's record log, `run-<id>.wandb`."""
+    log = log_file(str(folder))
+    return Path(log).stem.removeprefix("run-") if log else None
+
+
+def is_run_folder(path: Path) -> bool:
+    """One W&B run folder: `[offline-]run-<time>-<id>/`, or a `latest-run` (a link to one, or a copy)."""
+    if RUN_FOLDER.match(path.name) or (path.is_symlink() and RUN_FOLDER.match(path.resolve().name)):
+        return path.is_dir()
+    return path.name == LATEST and path.is_dir() and _log_id(path) is not None
 
 
 class WandbStore(TailedLiveness, FolderRunStore):
@@ -95,7 +115,7 @@ class WandbStore(TailedLiveness, FolderRunStore):
                     continue
                 sig = [max(sig[0], st.st_mtime_ns), max(sig[1], st.st_ctime_ns), sig[2] + st.st_size, sig[3] + 1]
             units[unit] = sig
-            run_id = folder_facts(self._folder_name(unit))[0] or self._folder_name(unit)
+            run_id = folder_facts(self._folder_name(unit))[0] or _log_id(path) or self._folder_name(unit)
             by_id.setdefault(run_id, []).append(unit)
         self._ids = {}
         for run_id, found in by_id.items():
