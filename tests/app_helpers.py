@@ -9,6 +9,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from textual import events
+from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
 from tui.app import TrackApp, make_app
@@ -44,6 +46,20 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def burst(pilot: Pilot[None], *keys: str) -> None:
+    """Send all keys before the app handles any of them, then wait until it has."""
+    app = pilot.app
+    assert app._driver is not None
+    for key in keys:
+        character = key if len(key) == 1 else {"space": " ", "slash": "/"}.get(key)
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        event = events.Key(key, character)
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await settle(pilot)
 
 
 def screen_text(app: TrackApp) -> str:
