@@ -365,3 +365,20 @@ def test_exact_deltas_have_the_values_digits_without_float_noise() -> None:
     assert format_delta(row, 5, exact=True) == "+4.9 (+4900.0%)"
     assert format_delta(row, 1) == "+0.2 (+200.0%)" and format_delta(row, 0, exact=True) == ""
     assert cell_text(row, 1, exact=True) == "0.3 +0.2 (+200.0%)"
+
+
+def test_csv_export_quotes_cells_a_spreadsheet_would_run() -> None:
+    """Issue 21.12: a value or field starting with `=`, `+`, `-`, `@`, tab or CR was exported as
+    is and ran as a formula; it now starts with `'`. A negative number stays a number."""
+    from tui.shaping.diff import Diff, DiffRun, _plain_row
+
+    diff = Diff([DiffRun("a", "=cmd()", "e"), DiffRun("b", "b", "e")], [
+        _plain_row("params", "=f", "params.=f", ["@SUM(A1)", "+1+1"]),
+        _plain_row("params", "lr", "params.lr", [-0.5, "-1e-3"]),
+        _plain_row("params", "t", "params.t", ["\tx", "\r=1"]),
+    ])
+    rows = list(csv.reader(io.StringIO(to_csv(diff))))
+    assert rows[0][3] == "'=cmd()"
+    assert rows[1][1:] == ["'=f", "yes", "'@SUM(A1)", "'+1+1"]
+    assert rows[2][3:] == ["-0.5", "-1e-3"], "numbers stay numbers"
+    assert rows[3][3:] == ["␉x", "␍=1"], "a leading tab or CR shows as its symbol, which runs nothing"

@@ -24,7 +24,7 @@ from .formatting import format_exact as format_exact
 from .formatting import format_number as format_number
 from .formatting import format_value as _format_value
 from .inputs_view import input_key, input_value
-from .sanitize import printable_text
+from .sanitize import csv_cell, printable_text
 
 if TYPE_CHECKING:
     from store import RunDetail
@@ -340,13 +340,14 @@ def _md_cell(text: str) -> str:
 
 def to_csv(diff: Diff, only_diff: bool = False) -> str:
     """One line per field: section, field, differs, then each run's plain value with every digit
-    (durations in seconds), whole however long, made safe by `printable_text` (line breaks kept)."""
+    (durations in seconds), whole however long, made safe by `printable_text` (line breaks kept)
+    and `csv_cell` (no cell runs as a spreadsheet formula)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["section", "field", "differs", *(printable_text(r.name) for r in diff.runs)])
+    writer.writerow(["section", "field", "differs", *(csv_cell(printable_text(r.name)) for r in diff.runs)])
     for row in diff.visible(only_diff):
-        values = ["" if v is MISSING_VALUE else printable_text(_csv_value(v)) for v in row.values]
-        writer.writerow([row.section, printable_text(row.field), "yes" if row.differs else "no", *values])
+        values = ["" if v is MISSING_VALUE else csv_cell(printable_text(_csv_value(v))) for v in row.values]
+        writer.writerow([row.section, csv_cell(printable_text(row.field)), "yes" if row.differs else "no", *values])
     return buf.getvalue()
 
 
