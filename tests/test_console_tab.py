@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 import store
 from store.console import ConsoleLog
 from tests.app_helpers import demo_app, screen_text, settle
@@ -64,3 +66,55 @@ def test_system_metric_columns_are_hidden_until_all_columns_are_shown(tmp_path: 
     view.show_all_columns = True
     view.update()
     assert "metrics.system/cpu_percent" in [c.key for c in view.columns]
+
+
+def capped_console_store(root: Path) -> str:
+    """A finished run whose console went past its cap and ends without a newline."""
+    with store.start_run("ctx", name="capped", root=root, system_metrics_interval=0) as run:
+        log = ConsoleLog(run.path, max_bytes=4096, tail_bytes=1024)
+        for i in range(300):
+            log.write(f"line {i:04d} ".encode() + b"x" * 20 + b"\n")
+        log.write(b"partial end")
+        log.close()
+    return run.id
+
+
+async def test_a_big_capped_console_shows_its_kept_end_and_last_partial_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 21.12: a console too big to read whole was paged from its head file only, so the
+    kept end of a capped console (its tail segments, the last lines before a crash) and its
+    last line without a newline never showed. (The bound is lowered so a small console pages.)"""
+    import tui.widgets.console_view as console_view
+
+    monkeypatch.setattr(console_view, "SMALL_CONSOLE", 1024)
+    run_id = capped_console_store(tmp_path / "s")
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(DetailScreen(app.store, run_id))
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("G")
+        await settle(pilot)
+        view = app.screen.query_one(ConsoleView)
+        lines = [line.rstrip() for line in view.visible_text() if line.strip()]
+        assert lines[-1].endswith("partial end"), lines
+        assert lines[-2].endswith("line 0299 " + "x" * 20), lines
+        await pilot.press("g")
+        await settle(pilot)
+        assert view.visible_text()[0].rstrip().endswith("line 0000 " + "x" * 20), "the head is still there"
+
+
+async def test_a_small_capped_console_shows_its_last_partial_line(tmp_path: Path) -> None:
+    run_id = capped_console_store(tmp_path / "s")
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.push_screen(DetailScreen(app.store, run_id))
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        view = app.screen.query_one(ConsoleView)
+        lines = [line.rstrip() for line in view.visible_text() if line.strip()]
+        assert lines[-1].endswith("partial end") and lines[-2].endswith("line 0299 " + "x" * 20), lines

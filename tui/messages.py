@@ -272,6 +272,13 @@ class TextRead(Message):
 
 
 @dataclass
+class KeptEndRead(Message):
+    """The kept end of a capped console (its tail segments' final lines), shown after its paged head."""
+
+    lines: MemoryLines
+
+
+@dataclass
 class LinesFetched(Message):
     """Lines of a big text read around the viewport; `generation` says which source they are of."""
 
