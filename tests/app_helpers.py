@@ -15,6 +15,7 @@ from textual.pilot import Pilot
 
 from tui.app import TrackApp, make_app
 from tui.demo import make_demo
+from tui.screens.detail import DetailScreen
 from tui.widgets.runs_table import RunsTable
 
 NOW = 1_795_000_000.0  # a fixed "now" (2026-11-18), so "3h ago" reads the same on every run
@@ -60,6 +61,16 @@ async def burst(pilot: Pilot[None], *keys: str) -> None:
         event.set_sender(app)
         app._driver.send_message(event)
     await settle(pilot)
+
+
+async def open_detail(pilot: Pilot[None], run_id: str) -> DetailScreen:
+    """Open a run's detail screen, as enter does, and wait until it has read the run."""
+    app = pilot.app
+    assert isinstance(app, TrackApp) and app.store is not None
+    app.push_screen(DetailScreen(app.store, run_id))
+    await settle(pilot)
+    assert isinstance(app.screen, DetailScreen)
+    return app.screen
 
 
 def screen_text(app: TrackApp) -> str:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import store
 from store import curate
-from tests.app_helpers import demo_app, screen_text, settle
-from tui.screens.detail import DetailScreen
+from tests.app_helpers import demo_app, open_detail, screen_text, settle
 from tui.shaping.note import MARKDOWN_CHARS, PLAIN_CHARS, TABLE_COLUMNS, plan_note
 from tui.widgets.note_view import NoteView
 
@@ -53,10 +52,7 @@ async def test_a_note_with_a_table_past_the_bounds_shows_as_plain_text_with_why(
     app = demo_app(root)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, DetailScreen)
-        view = app.screen.query_one("#note", NoteView)
+        view = (await open_detail(pilot, run.id)).query_one("#note", NoteView)
         await pilot.press("end")
         await settle(pilot)
         assert view.query_one("#note-plain").display and not view.query_one("#note-markdown").display
