@@ -105,3 +105,6 @@ async def test_a_capped_console_shows_its_kept_end_and_last_partial_line(
         await pilot.press("g")
         await settle(pilot)
         assert view.visible_text()[0].rstrip().endswith("line 0000 " + "x" * 20), "the head is still there"
+        await pilot.press("slash", *"partial", "enter")
+        await settle(pilot)
+        assert view.current_match_line == view.line_count - 1, "/ finds the kept end too"

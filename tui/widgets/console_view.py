@@ -51,6 +51,9 @@ class PagedConsole(FileLines):
     def max_width(self) -> int:
         return max(super().max_width, self.kept_end.max_width)
 
+    def texts_after_file(self) -> list[str]:
+        return [content.plain for content, _ in self.kept_end.lines]
+
     def read(self, start: int, count: int) -> list[DisplayLine]:
         head = self.head_lines
         lines = super().read(start, min(count, head - start)) if start < head else []
