@@ -129,10 +129,13 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         """Show the runs read; while one of them runs they are read again on the poll, so the
         diff stays live (the view, cursor and direction flips are kept)."""
         self.details = message.details
-        self.diff = build_diff(self.details, self.overrides)
+        diff = build_diff(self.details, self.overrides)
+        changed = diff != self.diff
+        if changed:
+            self.diff = diff
         self.read_at = time.time()
         if not self.runs_read:
-            self.only_diff = len(self.diff.rows) > ONLY_DIFF_THRESHOLD
+            self.only_diff = len(diff.rows) > ONLY_DIFF_THRESHOLD
         self.runs_read = True
         seconds = self.refresh_seconds if self.refresh_seconds is not None else float(
             getattr(self.app, "poll_seconds", 0))
@@ -142,7 +145,10 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         elif not running and self._live is not None:
             self._live.stop()
             self._live = None
-        self._render_table()
+        if changed:
+            self._render_table()
+        else:  # a poll that found nothing new: the table (and where the user scrolled) stays
+            self._update_title()
 
     @on(WorkerFailed)
     def _failed(self, message: WorkerFailed) -> None:
