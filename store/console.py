@@ -172,10 +172,14 @@ def console_parts(run_path: Path, head_name: str = CONSOLE) -> list[Path]:
     return [head, *(path for _, path in tails[-2:])]
 
 
-def read_console(run_path: Path, head_name: str = CONSOLE) -> bytes:
-    """The whole stored console; when capped, the older tail segment starts at a line boundary."""
+def read_console(run_path: Path, head_name: str = CONSOLE, *, kept_end_only: bool = False) -> bytes:
+    """The whole stored console; when capped, the older tail segment starts at a line boundary.
+    `kept_end_only`: only the tail segments (empty when the console was never capped), for a
+    reader that pages the head from disk."""
     chunks: list[bytes] = []
     for i, path in enumerate(console_parts(run_path, head_name)):
+        if i == 0 and kept_end_only:
+            continue
         try:
             data = safe_read.read_bytes(path, cap=None)  # regular files only: a FIFO would hang the reader
         except OSError:

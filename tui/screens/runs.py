@@ -46,6 +46,8 @@ It appears here as soon as it starts. Or try `tracktui demo`.
 """
 
 
+AGE_SECONDS = 5.0
+"""How often the ages on screen (`3m ago`) are redrawn: a quiet store is not re-listed, yet its ages advance."""
 PREPARE_AFTER = 0.5
 """Seconds after a listing is shown before its sort and filter columns are prepared (`_prepare_view`)."""
 
@@ -168,6 +170,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self._load_column_views()
         self._update_bar()
         self.query_one(RunsTable).focus()
+        self.set_interval(AGE_SECONDS, lambda: self.table.refresh_ages(self.session.now()))
 
     # -- data in ---------------------------------------------------------------------------
 
@@ -330,10 +333,10 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
             self._sort_by(column.key)
 
     def _sort_by(self, key: str) -> None:
-        """After a sort the cursor goes to the top: one sorts to see the best runs first."""
+        """The cursor stays on its run (the table scrolls to it); `g` goes to the top."""
+        keep = self.table.current_run
         self.view.set_sort(key)
-        self.table.cursor_row = 0
-        self._refresh_table(self.view.run_id_at(0))
+        self._refresh_table(keep)
 
     @on(RunsTable.HeaderClicked)
     def _header_clicked(self, event: RunsTable.HeaderClicked) -> None:
