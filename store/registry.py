@@ -70,10 +70,13 @@ def _run_folder(root: Path, run: Run | str | None) -> tuple[Path, str, Path]:
             raise RunNotFoundError("no active run: pass run=RUN_ID, or call register_model inside store.start_run(...)")
     if not isinstance(run, str):
         return run.root, run.id, run.path
-    from .reader import TrackStore
+    try:
+        return root, run, find_run(root, run)  # an id: no need to list the store
+    except FileNotFoundError:
+        from .reader import TrackStore
 
-    run_id = TrackStore(root).resolve(run)
-    return root, run_id, find_run(root, run_id)
+        run_id = TrackStore(root).resolve(run)
+        return root, run_id, find_run(root, run_id)
 
 
 def _locked(folder: Path, name: str) -> None:
