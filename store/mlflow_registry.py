@@ -89,7 +89,7 @@ def _aliases(raw: Mapping[str, Any], problems: list[str]) -> dict[str, int]:
     return aliases
 
 
-def _latest(points: Iterable[tuple[str, Any, Any, Any]]) -> dict[str, float]:
+def latest_values(points: Iterable[tuple[str, Any, Any, Any]]) -> dict[str, float]:
     """Each key's latest value by (step, time), as MLflow picks a latest metric."""
     best: dict[str, tuple[tuple[int, int, float], float]] = {}
     for key, step, timestamp, value in points:
@@ -180,8 +180,8 @@ def _file_logged_model(path: Path, exp_id: str, anchors: Sequence[Path]) -> Logg
             if len(fields) >= 3:
                 points.append((key, fields[2], fields[0], fields[1]))
     model = logged_from({**meta, "experiment_id": meta.get("experiment_id", exp_id)}, path.name,
-                        _read_values(path, "params", problems), _read_values(path, "tags", problems), _latest(points),
-                        problems)
+                        _read_values(path, "params", problems), _read_values(path, "tags", problems),
+                        latest_values(points), problems)
     where = common.resolve_location(_text(meta.get("artifact_location")), anchors, must_contain=model.model_id)
     local = path / "artifacts"
     model.location = str(local if local.is_dir() and (where is None or not where.exists()) else where or local)
@@ -271,7 +271,7 @@ def sql_logged_models(path: Path, anchors: Sequence[Path], include_deleted: bool
     for info in infos:
         model_id = str(info.get("model_id"))
         model = logged_from(info, model_id, params.get(model_id, {}), dict(sorted(tags.get(model_id, {}).items())),
-                            _latest(points.get(model_id, [])))
+                            latest_values(points.get(model_id, [])))
         where = common.resolve_location(model.location, anchors, must_contain=plain_name(model_id))
         model.location = None if where is None else str(where)
         if include_deleted or model.status != "deleted":

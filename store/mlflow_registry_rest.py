@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .mlflow_common import ms_to_seconds
 from .mlflow_http import ServerError
 from .mlflow_json import MAX_ID, _items, _pairs, _part, int_or_raw
-from .mlflow_registry import _latest, logged_from, version_from
+from .mlflow_registry import latest_values, logged_from, version_from
 from .model_entities import LoggedModel, ModelVersion, RegisteredModel, link
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def logged_from_json(raw: Mapping[str, Any]) -> LoggedModel | None:
         (str(m.get("key")), int_or_raw(m.get("step", 0)), int_or_raw(m.get("timestamp")), m.get("value"))
         for m in _items(data, "metrics", problems))
     return logged_from(fields, model_id, dict(sorted(_pairs(data, "params", problems).items())),
-                       dict(sorted(_pairs(info, "tags", problems).items())), _latest(points), problems)
+                       dict(sorted(_pairs(info, "tags", problems).items())), latest_values(points), problems)
 
 
 def server_model_files(store: MlflowServerStore, version: ModelVersion) -> str | None:

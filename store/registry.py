@@ -20,7 +20,6 @@ stays on the same files when numbers move.
 
 from __future__ import annotations
 
-import getpass
 import os
 import re
 import secrets
@@ -33,7 +32,7 @@ from . import format as fmt
 from .errors import RunLockedError, RunNotFoundError, StoreError
 from .lock import create_exclusive, release_lock, take_lock
 from .model_entities import ModelNotFoundError, ModelVersion, RegisteredModel, link
-from .process import hostname
+from .process import hostname, user
 from .run_folder import find_run
 from .safe_names import UnsafePathError, inside, safe_name
 
@@ -111,7 +110,7 @@ def register_model(name: str, run: Run | str | None = None, path: str = "model",
     now_ns = time.time_ns()
     create_exclusive(folder / MODEL_FILE, fmt.dumps({"name": name, "created": now_ns / 1e9}))
     body = {"name": name, "run_id": run_id, "path": path, "source": f"runs:/{run_id}/{path}",
-            "created": now_ns / 1e9, "host": hostname(), "user": _user(),
+            "created": now_ns / 1e9, "host": hostname(), "user": user(),
             "tags": {str(k): str(v) for k, v in (tags or {}).items()}, "description": description}
     _locked(folder, name)
     try:
@@ -123,13 +122,6 @@ def register_model(name: str, run: Run | str | None = None, path: str = "model",
     if alias is not None:
         edits.write_edit(folder, {"alias": alias, "version_id": version_id})
     return _number_of(folder, version_id)
-
-
-def _user() -> str | None:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return None
 
 
 def _version_files(folder: Path) -> list[tuple[int, str]]:

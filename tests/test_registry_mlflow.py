@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import sys
 import tarfile
@@ -188,3 +189,23 @@ def test_a_missing_model_alias_or_version_says_what_is_there(stores: Path) -> No
         find_version(models, "x/1")
     with pytest.raises(ValueError, match="NAME@ALIAS or NAME/VERSION"):
         find_version(models, "churn")
+
+
+def test_older_mlflow_registries_without_aliases_or_logged_models(stores: Path) -> None:
+    """MLflow 1.x/2.x: stages only (no aliases table or folder, no storage_location), no logged models."""
+    db = stores / "sqlite" / "mlflow.db"
+    with sqlite3.connect(db) as con:
+        for table in ("registered_model_aliases", "logged_model_metrics", "logged_model_params", "logged_model_tags",
+                      "logged_models"):
+            con.execute(f"DROP TABLE {table}")
+        con.execute("ALTER TABLE model_versions DROP COLUMN storage_location")
+    root = stores / "file" / "mlruns"
+    shutil.rmtree(root / "models" / "churn" / "aliases")
+    for exp in root.iterdir():
+        shutil.rmtree(exp / "models", ignore_errors=True)
+    for path in (db, root):
+        reader = open_store(path)
+        churn = next(m for m in reader.models() if m.name == "churn")
+        assert churn.aliases == {} and [(v.version, v.stage) for v in churn.versions] == [(1, "Archived"),
+                                                                                           (2, "Production")]
+        assert reader.logged_models() == [] and churn.versions[1].metrics == {}
