@@ -22,7 +22,7 @@ from .errors import RunNotFoundError
 from .frame import BASE_COLUMNS, EXTRA_COLUMNS, METRIC_STATS, build_runs_frame, history_frame, natural_key
 from .model_entities import LoggedModel, ModelVersion, RegisteredModel, made_from
 from .process import hostname, pid_alive
-from .safe_names import relative_parts
+from .safe_names import inside
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -351,14 +351,14 @@ class RunStore(abc.ABC):
         """Where a version's files are: a local path (a store on disk) or an artifact URI (a server's).
 
         A version registered from `runs:/<run>/<path>` is found in that run's artifacts; the path
-        comes from the store, so it must stay inside them."""
+        comes from the store, so it must stay inside them (symlinks resolved): UnsafePathError if not."""
         if version.location or not (version.source or "").startswith("runs:/") or not version.run_id:
             return version.location
         path = version.source.removeprefix(f"runs:/{version.run_id}").strip("/")  # type: ignore[union-attr]
         artifacts = self.run(version.run_id).artifacts_dir
         if artifacts is None:
             return None
-        return str(artifacts.joinpath(*relative_parts(path))) if path else str(artifacts)
+        return str(inside(artifacts, path)) if path else str(artifacts)
 
     # -- the listing cache ---------------------------------------------------------------
 

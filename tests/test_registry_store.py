@@ -15,6 +15,7 @@ import store
 from store.model_entities import ModelNotFoundError, find_version
 from store.registry import MODELS_DIR, VERSIONS_DIR, model_dir
 from tests.children import run_python
+from tui.cli import main
 
 
 def _store_with_run(root: Path) -> str:
@@ -156,3 +157,21 @@ def test_stores_of_two_machines_merged_with_cp_keep_every_version(tmp_path: Path
     assert find_version(reader.models(), "churn@prod").description == "a2"  # aliases follow their files
     assert find_version(reader.models(), "churn@staging").description == "b1"
     assert model.tags == {"from": "b"}
+
+
+def test_a_version_whose_path_leads_out_of_its_run_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    run_id = _store_with_run(root)
+    store.register_model("churn", run=run_id, root=root)
+    (version_file,) = (model_dir(root, "churn") / VERSIONS_DIR).iterdir()
+    body = json.loads(version_file.read_text())
+    version_file.write_text(json.dumps({**body, "source": f"runs:/{run_id}/../../../../etc"}))
+    reader = store.open_store(root)
+    with pytest.raises(ValueError, match=r"leads out|`\.\.`"):
+        reader.model_files(find_version(reader.models(), "churn/1"))
+    artifacts = Path(store.open_store(root).run(run_id).artifacts_dir or "")
+    (artifacts / "escape").symlink_to(tmp_path)  # a symlink in the run's artifacts: never followed out
+    version_file.write_text(json.dumps({**body, "source": f"runs:/{run_id}/escape"}))
+    with pytest.raises(ValueError, match="leads out"):
+        reader.model_files(find_version(reader.models(), "churn/1"))
+    assert main(["model", str(root), "churn/1"]) == 1
