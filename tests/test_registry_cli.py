@@ -70,3 +70,24 @@ def test_mlflow_stores_with_stages_and_logged_model_metrics(tmp_path: Path,
         assert (Path(capsys.readouterr().out.strip()) / "MLmodel").is_file()
         assert main(["models", str(path), "--logged"]) == 0
         assert "clf-lr-big" in capsys.readouterr().out
+
+
+def test_several_stores_as_one_label_run_ids_and_a_failing_source_is_one_damaged_row(
+        ours: tuple[Path, str], tmp_path: Path) -> None:
+    root, run_id = ours
+    with tarfile.open(DATA / "registry.tar.gz") as tf:
+        tf.extractall(tmp_path, filter="data")
+    db = tmp_path / "sqlite" / "mlflow.db"
+    reader = store.open_store([str(root), str(db)])
+    reader.refresh()
+    versions = [(m.name, v.version, v.run_id) for m in reader.models() for v in m.versions]
+    assert ("churn", 1, f"s:{run_id}") in versions and len(versions) == 2 + 3
+    ids = set(reader.run_ids())
+    assert all(rid in ids for _, _, rid in versions)  # the same ids as the listing's
+    for model in reader.models():
+        for version in model.versions:
+            assert (Path(reader.model_files(version) or "") / "MLmodel").is_file()
+    assert {m.run_id for m in reader.logged_models()} <= ids and len(reader.logged_models()) == 2
+    db.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)  # the database is damaged now
+    names = [(m.name, m.reason is not None) for m in reader.models()]
+    assert ("churn", False) in names and ("(mlflow.db)", True) in names
