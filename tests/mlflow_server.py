@@ -25,6 +25,8 @@ class Server:
     url: str
     proc: subprocess.Popen[bytes]
     folder: Path
+    fresh: bool = True
+    """Started on an empty database (which then serves as the template of the next ones)."""
 
     def stop(self) -> None:
         """SIGKILL the server's whole process group (uvicorn runs workers as children)."""
@@ -45,11 +47,12 @@ def start_server(folder: Path, *extra: str, env: dict[str, str] | None = None) -
     return wait_ready(launch(folder, *extra, env=env))
 
 
-def launch(folder: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
-    """Start a server without waiting (servers started together start in about the time of one)."""
+def launch(folder: Path, *extra: str, env: dict[str, str] | None = None, db: Path | None = None) -> Server:
+    """Start a server without waiting (servers started together start in about the time of one);
+    on a copy of `db` (written by this MLflow version: nothing to migrate) when given."""
     folder.mkdir(parents=True, exist_ok=True)
-    if _MIGRATED:
-        shutil.copyfile(_MIGRATED[0], folder / "mlflow.db")
+    if db is not None or _MIGRATED:
+        shutil.copyfile(db or _MIGRATED[0], folder / "mlflow.db")
     port = free_port()
     mlflow = Path(sys.executable).with_name("mlflow")
     cmd = [str(mlflow), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
@@ -58,7 +61,7 @@ def launch(folder: Path, *extra: str, env: dict[str, str] | None = None) -> Serv
     log = open(folder / "server.log", "wb")  # noqa: SIM115 - the server writes to it until stopped
     proc = subprocess.Popen(cmd, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                             env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", **(env or {})})
-    return Server(f"http://127.0.0.1:{port}", proc, folder)
+    return Server(f"http://127.0.0.1:{port}", proc, folder, fresh=db is None)
 
 
 def wait_ready(server: Server) -> Server:
@@ -70,7 +73,7 @@ def wait_ready(server: Server) -> Server:
         try:
             with urllib.request.urlopen(server.url + "/health", timeout=2) as response:
                 if response.status == 200:
-                    if not _MIGRATED:
+                    if not _MIGRATED and server.fresh:
                         shutil.copyfile(folder / "mlflow.db", folder / "migrated.db")
                         _MIGRATED.append(folder / "migrated.db")
                     return server

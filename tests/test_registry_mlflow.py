@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import sys
 import tarfile
 from pathlib import Path
 from typing import Any
@@ -23,11 +22,11 @@ from store import RunStore, open_store  # noqa: E402
 from store.mlflow_registry_rest import logged_from_json, model_from_json, version_from_json  # noqa: E402
 from store.model_entities import ModelNotFoundError, find_version  # noqa: E402
 from tests.mlflow_fixtures import tree_snapshot  # noqa: E402
-from tests.mlflow_server import start_server  # noqa: E402
+from tests.mlflow_server import launch, wait_ready  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "mlflow_registry"
-sys.path.insert(0, str(DATA))
-from make_fixtures import populate  # noqa: E402
+FIXTURE_ROOT = "/tmp/registry-fixture"
+"""Where make_fixtures.py wrote the stores (their artifact locations are absolute paths there)."""
 
 
 @pytest.fixture
@@ -128,16 +127,16 @@ def test_sqlite_registry_reads_as_mlflow_client_does(stores: Path) -> None:
         assert files.is_relative_to(stores / "sqlite") and (files / "MLmodel").is_file(), ref
 
 
-def test_registry_of_a_real_server_reads_as_mlflow_client_does(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "server")
+def test_registry_of_a_real_server_reads_as_mlflow_client_does(stores: Path) -> None:
+    """The server serves the SQLite fixture (no migration: seconds to start, not a minute)."""
+    server = wait_ready(launch(stores / "server", db=stores / "sqlite" / "mlflow.db"))
     try:
-        populate(server.url)
         reader = open_store(server.url)
         check_against_client(reader, server.url)
         v1 = find_version(reader.models(), "churn/1")
-        assert reader.model_files(v1) == f"mlflow-artifacts:/1/{v1.run_id}/artifacts/model"
+        assert reader.model_files(v1) == f"{FIXTURE_ROOT}/sqlite/mlruns/1/{v1.run_id}/artifacts/model"
         v2 = find_version(reader.models(), "churn@prod")
-        assert reader.model_files(v2) == f"mlflow-artifacts:/1/models/{v2.model_id}/artifacts"
+        assert reader.model_files(v2) == f"{FIXTURE_ROOT}/sqlite/mlruns/1/models/{v2.model_id}/artifacts"
     finally:
         server.stop()
 

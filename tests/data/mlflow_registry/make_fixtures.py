@@ -2,7 +2,7 @@
 
     python make_fixtures.py OUT        # OUT/file/mlruns (file store) and OUT/sqlite/mlflow.db (SQLite)
 
-`populate(tracking_uri)` is also used by the server test to fill a real `mlflow server`.
+`populate(tracking_uri)` fills any tracking URI (a server's too).
 """
 
 from __future__ import annotations
