@@ -171,7 +171,7 @@ def _file_logged_model(path: Path, exp_id: str, anchors: Sequence[Path]) -> Logg
     points = []
     for key, entry in sorted(_walk_files(path / "metrics")):
         try:
-            text = safe_read.read_text(entry.path, cap=None, errors="replace")
+            text = safe_read.read_text(entry.path, errors="replace")  # at most SMALL_FILE_CAP: a few points
         except OSError as exc:
             problems.append(f"metrics/{key} is unreadable ({str(exc)[:80]})")
             continue

@@ -114,6 +114,7 @@ def register_model(name: str, run: Run | str | None = None, path: str = "model",
             "tags": {str(k): str(v) for k, v in (tags or {}).items()}, "description": description}
     _locked(folder, name)
     try:
+        fmt.remove_stale_temporaries(folder / VERSIONS_DIR)  # what a writer killed mid-write left (an hour old)
         number = max((n for n, _ in _version_files(folder)), default=0) + 1
         version_id = f"{number}-{now_ns}-{secrets.token_hex(4)}"
         create_exclusive(folder / VERSIONS_DIR / f"{version_id}.json", fmt.dumps({"version": number, **body}))
