@@ -352,9 +352,10 @@ class RunStore(abc.ABC):
 
         A version registered from `runs:/<run>/<path>` is found in that run's artifacts; the path
         comes from the store, so it must stay inside them (symlinks resolved): UnsafePathError if not."""
-        if version.location or not (version.source or "").startswith("runs:/") or not version.run_id:
+        source = version.source or ""
+        if version.location or not source.startswith("runs:/") or not version.run_id:
             return version.location
-        path = version.source.removeprefix(f"runs:/{version.run_id}").strip("/")  # type: ignore[union-attr]
+        path = source.removeprefix(f"runs:/{version.run_id}").strip("/")
         artifacts = self.run(version.run_id).artifacts_dir
         if artifacts is None:
             return None
