@@ -29,8 +29,10 @@ from .writer import Run
 __all__ = [
     "DEFAULT_STORE_DIR", "FORMAT_VERSION", "STORE_ENV", "Image", "NotAStoreError", "Run", "RunDetail",
     "RunFinishedError", "RunLockedError", "RunNotFoundError", "RunStore", "StoreError", "TrackStore",
-    "active_run", "finish", "init", "log", "log_artifact", "log_dict", "log_image", "log_metric", "log_metrics",
-    "log_param", "log_params", "log_text", "open_store", "resolve_root", "set_tag", "set_tags", "start_run",
+    "active_run", "delete_model_alias", "finish", "init", "log", "log_artifact", "log_dict", "log_image",
+    "log_metric", "log_metrics",
+    "log_param", "log_params", "log_text", "open_store", "register_model", "resolve_root", "set_model_alias",
+    "set_model_description", "set_model_tags", "set_tag", "set_tags", "start_run",
 ]
 # Also, W&B style, read when used (module __getattr__ below): `store.config`, `store.summary`
 # (the active run's) and `store.run` (the active run, or None).
@@ -186,6 +188,51 @@ def init(project: str | None = None, name: str | None = None, config: Any = None
     from .wandb_init import init as _init
 
     return _init(project, name, config, tags, notes, **kwargs)
+
+
+def register_model(name: str, run: Run | str | None = None, path: str = "model", alias: str | None = None,
+                   tags: dict[str, Any] | None = None, description: str | None = None,
+                   root: str | os.PathLike[str] | None = None) -> int:
+    """Register a run's artifact `path` as the next version of model `name` in our store; its number.
+
+    `run` is a run object, a run id (or unique prefix or name) in the store at `root`, or by
+    default the active run; `alias` (e.g. "prod") is pointed at the new version. Two processes,
+    or two machines whose stores are merged later, may register versions of one model at once:
+    each keeps its own (see "Models" in store/FORMAT.md). `tracktui models STORE` lists them.
+    """
+    from .registry import register_model as _register
+
+    where = run.root if isinstance(run, Run) else resolve_root(root)
+    return _register(name, run, path, root=where, alias=alias, tags=tags, description=description)
+
+
+def set_model_alias(name: str, alias: str, version: int, root: str | os.PathLike[str] | None = None) -> None:
+    """Point `alias` at `version` of model `name` (moving it from where it pointed)."""
+    from .registry import set_model_alias as _set
+
+    _set(name, alias, version, root=resolve_root(root))
+
+
+def delete_model_alias(name: str, alias: str, root: str | os.PathLike[str] | None = None) -> None:
+    from .registry import delete_model_alias as _delete
+
+    _delete(name, alias, root=resolve_root(root))
+
+
+def set_model_tags(name: str, tags: dict[str, Any], version: int | None = None,
+                   root: str | os.PathLike[str] | None = None) -> None:
+    """Set tags of model `name`, or of one of its versions."""
+    from .registry import set_model_tags as _set
+
+    _set(name, tags, version, root=resolve_root(root))
+
+
+def set_model_description(name: str, description: str, version: int | None = None,
+                          root: str | os.PathLike[str] | None = None) -> None:
+    """Set the description of model `name`, or of one of its versions."""
+    from .registry import set_model_description as _set
+
+    _set(name, description, version, root=resolve_root(root))
 
 
 def __getattr__(name: str) -> Any:

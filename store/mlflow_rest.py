@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import mlflow_common as common
+from . import mlflow_registry_rest as registry_rest
 from .base import RunDetail, RunRecord
 from .column_index import table_frame
 from .frame import history_frame
@@ -44,6 +45,7 @@ from .mlflow_server_cache import (
     server_record,
     with_statuses,
 )
+from .model_entities import LoggedModel, ModelVersion, RegisteredModel
 from .reader import TableRecords
 from .safe_names import safe_name
 
@@ -330,6 +332,15 @@ class MlflowServerStore(common.MlflowRunStore):
     def _artifacts_folder(self, run_id: str) -> Path:
         """The cache folder of a run's artifacts: its id is the server's, so it goes through `safe_name`."""
         return self._cache.folder / "artifacts" / safe_name(run_id)
+
+    def models(self) -> list[RegisteredModel]:
+        return registry_rest.server_models(self)
+
+    def logged_models(self) -> list[LoggedModel]:
+        return registry_rest.server_logged_models(self)
+
+    def model_files(self, version: ModelVersion) -> str | None:
+        return registry_rest.server_model_files(self, version)
 
     def close(self) -> None:
         """End every request under way at once (the app quits without waiting on the network)."""

@@ -22,6 +22,7 @@ from .base import RunDetail, RunRecord
 from .errors import StoreError
 from .frame import history_frame
 from .index import RACY_SECONDS, SnapshotIndex
+from .model_entities import LoggedModel, RegisteredModel, link
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -293,6 +294,16 @@ class MlflowSqlStore(common.MlflowRunStore):
         detail = self._detail(record, metrics, self.root, artifacts, extra)
         detail.inputs = self._dataset_inputs(run_id)
         return detail
+
+    def models(self) -> list[RegisteredModel]:
+        from .mlflow_registry import sql_models  # it reads with this module's helpers
+
+        return link(sql_models(self.root, [self.root.parent]), self.logged_models())
+
+    def logged_models(self) -> list[LoggedModel]:
+        from .mlflow_registry import sql_logged_models
+
+        return sql_logged_models(self.root, [self.root.parent], self.include_deleted)
 
     def _dataset_inputs(self, run_id: str) -> list[dict[str, Any]]:
         """The run's dataset inputs (MLflow 2.4+): `inputs` rows from a DATASET to this RUN, the

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from .base import METRIC_STATS, RunDetail, RunRecord, RunStore, damaged_record
-from .errors import RunNotFoundError
+from .errors import RunNotFoundError, StoreError
+from .model_entities import LoggedModel, ModelVersion, RegisteredModel
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -243,6 +244,40 @@ class MultiStore(RunStore):
         src, rid = self._source_of(run_id)
         assert src.store is not None
         return src.store.remote_artifacts(rid)
+
+    # -- the model registry: each source's, its run ids labelled as in the listing ------------
+
+    def models(self) -> list[RegisteredModel]:
+        """Every source's registered models; a source that fails is one damaged entry named after it."""
+        found = []
+        for src in self.sources:
+            try:
+                models = [] if src.store is None or src.error is not None else src.store.models()
+            except (StoreError, OSError) as exc:
+                models = [RegisteredModel(f"({src.label})", reason=one_line(exc))]
+            for model in models:
+                for version in model.versions:
+                    version.run_id = version.run_id and self._id(src, version.run_id)
+            found += models
+        return found
+
+    def logged_models(self) -> list[LoggedModel]:
+        found = []
+        for src in self.sources:
+            try:
+                logged = [] if src.store is None or src.error is not None else src.store.logged_models()
+            except (StoreError, OSError):
+                logged = []  # its models() says why
+            for model in logged:
+                model.run_id = model.run_id and self._id(src, model.run_id)
+            found += logged
+        return found
+
+    def model_files(self, version: ModelVersion) -> str | None:
+        where = self._where.get(version.run_id or "")
+        if where is None or where[0].store is None:
+            return version.location
+        return where[0].store.model_files(replace(version, run_id=where[1]))
 
     def close(self) -> None:
         for src in self.sources:

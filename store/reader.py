@@ -20,6 +20,8 @@ from .inputs import input_digests, read_inputs
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .model_entities import RegisteredModel
+
 
 class TrackStore(FolderRunStore):
     """A tracktui store folder: `<root>/<experiment>/<run_id>/`."""
@@ -297,6 +299,11 @@ class TrackStore(FolderRunStore):
             last_seen=record["heartbeat"], artifacts_dir=path / fmt.ARTIFACTS_DIR, store=self,
             inputs=read_inputs(path),
         )
+
+    def models(self) -> list[RegisteredModel]:
+        from .registry import read_models  # our registry (store/registry.py)
+
+        return read_models(self.root)
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
         """Long frame `key, step, time, value` of the run's metric points, in logged order per key."""

@@ -25,6 +25,8 @@ class Server:
     url: str
     proc: subprocess.Popen[bytes]
     folder: Path
+    fresh: bool = True
+    """Started on an empty database (which then serves as the template of the next ones)."""
 
     def stop(self) -> None:
         """SIGKILL the server's whole process group (uvicorn runs workers as children)."""
@@ -49,12 +51,15 @@ def start_server(folder: Path, *extra: str, env: dict[str, str] | None = None, f
     return wait_ready(launch(folder, *extra, env=env, file_store=file_store))
 
 
-def launch(folder: Path, *extra: str, env: dict[str, str] | None = None, file_store: bool = False) -> Server:
-    """Start a server without waiting (servers started together start in about the time of one)."""
+def launch(folder: Path, *extra: str, env: dict[str, str] | None = None, db: Path | None = None,
+           file_store: bool = False) -> Server:
+    """Start a server without waiting (servers started together start in about the time of one);
+    on a copy of `db` (written by this MLflow version: nothing to migrate) when given; with a
+    file-store backend (`folder/mlruns`) when `file_store`."""
     folder.mkdir(parents=True, exist_ok=True)
     backend = str(folder / "mlruns") if file_store else f"sqlite:///{folder / 'mlflow.db'}"
-    if _MIGRATED and not file_store:
-        shutil.copyfile(_MIGRATED[0], folder / "mlflow.db")
+    if not file_store and (db is not None or _MIGRATED):
+        shutil.copyfile(db or _MIGRATED[0], folder / "mlflow.db")
     port = free_port()
     mlflow = Path(sys.executable).with_name("mlflow")
     cmd = [str(mlflow), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
@@ -63,7 +68,7 @@ def launch(folder: Path, *extra: str, env: dict[str, str] | None = None, file_st
     allow = {"MLFLOW_ALLOW_FILE_STORE": "true"} if file_store else {}  # MLflow 3 refuses it otherwise
     proc = subprocess.Popen(cmd, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                             env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", **allow, **(env or {})})
-    return Server(f"http://127.0.0.1:{port}", proc, folder)
+    return Server(f"http://127.0.0.1:{port}", proc, folder, fresh=db is None and not file_store)
 
 
 def wait_ready(server: Server) -> Server:
@@ -75,7 +80,7 @@ def wait_ready(server: Server) -> Server:
         try:
             with urllib.request.urlopen(server.url + "/health", timeout=2) as response:
                 if response.status == 200:
-                    if not _MIGRATED and (folder / "mlflow.db").is_file():
+                    if not _MIGRATED and server.fresh:
                         shutil.copyfile(folder / "mlflow.db", folder / "migrated.db")
                         _MIGRATED.append(folder / "migrated.db")
                     return server

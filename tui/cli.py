@@ -45,6 +45,8 @@ tracktui diff STORE RUN RUN [...]        print a diff of runs (by id, id prefix 
 tracktui run [OPTIONS] -- CMD [ARGS...]  run a command as a run (exit code, console, system metrics)
 tracktui logs STORE RUN [--follow] [--tail N]  print what a run printed
 tracktui push STORE URL [--filter EXPR] [--experiment E]  upload runs to an MLflow tracking server
+tracktui models STORE [NAME] [--json] [--logged]  list registered models and their versions
+tracktui model STORE NAME@ALIAS|NAME/VERSION  print where a model version's files are
 
 STORE may be an MLflow tracking server URL (http://host:5000); with no STORE, no $TRACKTUI_STORE
 and no ./tracktui-store, $MLFLOW_TRACKING_URI is opened. `tracktui URL --resync` and
@@ -54,7 +56,8 @@ and no ./tracktui-store, $MLFLOW_TRACKING_URI is opened. `tracktui URL --resync`
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run", "logs", "push", *CURATE_COMMANDS) else "open"
+    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run", "logs", "push", "models", "model",
+                                              *CURATE_COMMANDS) else "open"
     if command == "run":  # its own errors and Ctrl-C belong to the wrapped command
         from .run_cli import run_main
 
@@ -74,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
             from .push_cli import push_main
 
             return push_main(argv[1:], _open)
+        if command in ("models", "model"):
+            from .models_cli import model_main, models_main
+
+            return (models_main if command == "models" else model_main)(argv[1:], _open)
         if command in CURATE_COMMANDS:
             from .curate_cli import curate_command
 
