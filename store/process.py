@@ -187,3 +187,47 @@ class Watchdog:
         os.close(self._fd)
         if self._proc is not None:
             self._proc.wait()
+
+
+def wait_for_exit(proc: subprocess.Popen[bytes], poll: float = 0.2) -> int:
+    """`proc`'s exit code, waited for so that this process's signal handlers run as soon as a signal comes.
+
+    A signal sent to the wrapper may be delivered to any of its threads (console relays, the
+    metrics sampler, the flusher); CPython only flags it there, and a main thread blocked in
+    `waitpid` would not run the handler until the command exits: a forwarded Ctrl-Z/`fg` or
+    SIGTERM came late or never (the command stayed stopped, the wrapper waited on it for good).
+    So the main thread sleeps in `select()` on the command's pidfd and on a signal wakeup fd,
+    and wakes for either: still one blocking call, no polling. Where there is no pidfd (not
+    Linux) or this is not the main thread, it waits in slices of `poll` seconds instead.
+    """
+    import select
+    import signal
+    import threading
+
+    if not hasattr(os, "pidfd_open") or threading.current_thread() is not threading.main_thread():
+        while True:
+            try:
+                return proc.wait(timeout=poll)
+            except subprocess.TimeoutExpired:
+                continue
+    pidfd = os.pidfd_open(proc.pid)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    old = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    try:
+        while proc.poll() is None:
+            try:
+                select.select([pidfd, wake_r], [], [])
+            except InterruptedError:
+                pass
+            try:
+                while os.read(wake_r, 512):
+                    pass
+            except BlockingIOError:
+                pass
+        return proc.returncode
+    finally:
+        signal.set_wakeup_fd(old)
+        for fd in (pidfd, wake_r, wake_w):
+            os.close(fd)

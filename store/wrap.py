@@ -27,7 +27,7 @@ from . import format as fmt
 from .console import ConsoleLog, Pump, make_pty, same_file
 from .environment import command_without_credentials, record_environment
 from .lock import read_lock
-from .process import Watchdog, group_alive
+from .process import Watchdog, group_alive, wait_for_exit
 from .system_metrics import start_system_metrics
 from .writer import Run
 
@@ -403,7 +403,7 @@ def run_command(
             console.started()
             forwarder.on_resize = console.resize
         steward.start()
-        returncode = proc.wait()
+        returncode = wait_for_exit(proc)
         forwarder.end_group()
         watchdog.release()
         if console:

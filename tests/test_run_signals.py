@@ -27,7 +27,8 @@ def under_bash(code: str, *, ignore_term: bool = False) -> tuple[str, ...]:
 def sleeper(pid_file: Path) -> str:
     return f"""
         import os, pathlib, time
-        pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))
+        pathlib.Path({str(pid_file)!r} + ".tmp").write_text(str(os.getpid()))
+        os.replace({str(pid_file)!r} + ".tmp", {str(pid_file)!r})  # whole when seen
         deadline = time.time() + 60
         while time.time() < deadline:
             time.sleep(0.05)
@@ -77,7 +78,8 @@ def test_a_command_dies_with_its_sigkilled_wrapper_and_the_run_stays_crashed(tmp
     proc = wrapper(tmp_path / "s", *under_bash(f"""
         import os, pathlib, time, store
         with store.start_run() as run:
-            pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))
+            pathlib.Path({str(pid_file)!r} + ".tmp").write_text(str(os.getpid()))
+            os.replace({str(pid_file)!r} + ".tmp", {str(pid_file)!r})  # whole when seen
             for i in range(50):
                 print("line", i, flush=True)
             run.log_metric("x", 1.0)
