@@ -40,8 +40,12 @@ TRASH_FILES = {"deleted.json": "deleted.json"}
 """... in a run folder in the trash."""
 STORE_FILES = {"tracktui-store.json", ".tracktui-index.npz", ".tracktui-index.journal.npz"}
 """... at the top of a store."""
-ELSEWHERE = {"meta.yaml", "digests.json", "server-<hash>.json", "server-<hash>.npz", ".tracktui-index.json"}
-"""Named in FORMAT.md, not in a store of ours: MLflow's, the user's cache folder, an old index never read."""
+MODEL_FILES = {"model.json": "model.json", "<n>-<time_ns>-<8 hex>.json": "versions/*.json",
+               "edit.<time_ns>-<8 hex>.json": "edit.*.json"}
+"""... in a model's folder of the registry (`.models/<model>/`): a glob of the one to spoil."""
+ELSEWHERE = {"meta.yaml", "digests.json", "server-<hash>.json", "server-<hash>.npz", ".tracktui-index.json", ".json"}
+"""Named in FORMAT.md, not in a store of ours: MLflow's, the user's cache folder, an old index never read
+(`.json` is an ending named in prose)."""
 DAMAGING = {"meta.json", "params.json", "tags.json", "summary.json"}
 """The files whose damage makes a run `damaged`; any other one is skipped or shows as missing."""
 
@@ -70,7 +74,7 @@ def format_names() -> set[str]:
 def test_every_file_name_in_format_md_is_covered() -> None:
     names = format_names()
     assert {"meta.json", "deleted.json", "mlflow-push.json", ".tracktui-index.npz"} <= names, "the parse works"
-    missing = names - set(RUN_FILES) - set(TRASH_FILES) - STORE_FILES - ELSEWHERE
+    missing = names - set(RUN_FILES) - set(TRASH_FILES) - STORE_FILES - set(MODEL_FILES) - ELSEWHERE
     assert not missing, f"FORMAT.md names files this test does not put in place: {sorted(missing)}"
 
 
@@ -229,3 +233,34 @@ except OSError as exc:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
     assert "refused: loss.f64 is a FIFO" in proc.stdout, proc.stderr[-2000:]
+
+
+MODELS_CHILD = r"""
+import json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+from tui.cli import main
+import store
+main(["models", sys.argv[1], "--json"])
+models = store.open_store(sys.argv[1]).models()
+print("MODELS", json.dumps(sorted(m.name for m in models)))
+"""
+
+
+@pytest.mark.parametrize("kind", BAD_KINDS)
+@pytest.mark.parametrize("name", sorted(MODEL_FILES))
+def test_hostile_registry_files_never_hang_or_exhaust_memory(tmp_path: Path, name: str, kind: str) -> None:
+    """The registry's files (`.models/`) are read as boundedly as run files: a spoilt one is a damaged entry."""
+    root = tmp_path / "store"
+    with store.start_run(experiment="exp", root=root, system_metrics_interval=0) as run:
+        run.log_text("model/MLmodel", "flavors: {}\n")
+    store.register_model("churn", run=run, root=root)
+    store.register_model("churn", run=run, root=root, alias="prod", tags={"team": "a"})
+    (target,) = sorted((root / ".models" / "churn").glob(MODEL_FILES[name]))[:1]
+    _spoil(target, kind)
+    env = dict(os.environ, PYTHONPATH=str(REPO), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+               XDG_CACHE_HOME=str(tmp_path / "cache"))
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(MODELS_CHILD.format(limit=MEMORY_LIMIT)),
+                           str(root)], env=env, capture_output=True, text=True, timeout=40, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'MODELS ["churn"]' in proc.stdout, proc.stdout[-2000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
