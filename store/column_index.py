@@ -180,8 +180,9 @@ class ColumnTable:
 
     # -- files ----------------------------------------------------------------------------
 
-    def save(self, path: str, kind: str, removed: Iterable[str] = ()) -> None:
-        """Write the table (and, for a journal, the units it removes) as one `.npz`, atomically."""
+    def save(self, path: str, kind: str, removed: Iterable[str] = (), mode: int = 0o666) -> None:
+        """Write the table (and, for a journal, the units it removes) as one `.npz`, atomically; `mode`
+        before the umask (0o600 for a copy of someone else's data)."""
         import numpy as np
 
         n = len(self)
@@ -210,7 +211,9 @@ class ColumnTable:
         arrays["head"] = np.frombuffer(json.dumps(head, separators=(",", ":")).encode(), dtype=np.uint8)
         tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
         try:
-            with open(tmp, "wb") as fh:
+            with open(tmp, "wb", opener=lambda name, flags: os.open(name, flags, mode)) as fh:
+                if mode != 0o666:
+                    os.fchmod(fh.fileno(), mode)  # a temporary a killed save left keeps its own mode
                 np.savez(fh, **arrays)
             os.replace(tmp, path)
         except BaseException:
