@@ -8,6 +8,8 @@ The server's runs are made now, so a run backdated by a client (`create_run(star
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -154,3 +156,19 @@ def test_a_cache_with_a_head_nested_too_deep_is_listed_again(server: Server) -> 
     again.cache_first = True
     assert again.cache_age() is None  # unreadable: treated as absent, and the server is listed again
     assert _names(again) == listed and not again.served_from_cache
+
+
+def test_a_run_purged_on_the_server_leaves_the_listing_at_the_next_poll(server: Server) -> None:
+    client = MlflowClient(server.url)
+    doomed = client.create_run(server.exp, run_name="purged-later")  # type: ignore[attr-defined]
+    store = _store(server.url, include_deleted=True)
+    assert "purged-later" in _names(store)
+    client.delete_run(doomed.info.run_id)
+    gc = subprocess.run([str(Path(sys.executable).with_name("mlflow")), "gc", "--backend-store-uri",
+                         f"sqlite:///{server.folder / 'mlflow.db'}", "--run-ids", doomed.info.run_id],
+                        capture_output=True, text=True, timeout=120,
+                        env={**os.environ, "MLFLOW_TRACKING_URI": server.url})  # MLflow's own purge
+    assert gc.returncode == 0, gc.stderr
+    store._asked_at = 0.0
+    assert doomed.info.run_id in store.refresh()  # fewer runs than the cache holds: listed again
+    assert "purged-later" not in _names(store)
