@@ -55,10 +55,12 @@ def start_run(
     `run.finish()`; a run left open is finished at interpreter exit. The experiment is
     "default" when not given.
 
-    Inside a command wrapped by `tracktui run` (`$TRACKTUI_RUN_ID` is set), a call without an
-    experiment, or with the wrapper's, and without `resume` or another `root`, logs into the
-    wrapper's run instead of making a new one (`name` then only names a run that has none);
-    any other run started there records the wrapper's run as its `parent`.
+    Inside a command wrapped by `tracktui run` (`$TRACKTUI_RUN_ID` is set), the first call
+    without `resume` or another `root` logs into the wrapper's run instead of making a new
+    one, whatever experiment it names (`name` then only names a run that has none; the
+    experiment moves the run there when the wrapper was given none); a later call does so
+    again without an experiment or with that run's. Any other run started there records
+    the wrapper's run as its `parent`.
 
     `capture_console=True` keeps what this process prints to stdout and stderr (file
     descriptors 1 and 2, so also C extensions and subprocesses) in the run, while it still
@@ -74,18 +76,19 @@ def start_run(
     from .wrap import adopt_wrapped_run, wrapped_run
 
     attach_to, parent = wrapped_run(experiment, root, resume)
-    experiment = experiment or "default"
+    named, experiment = experiment, experiment or "default"
     check_key(experiment, "experiment name")
     kwargs: dict[str, Any] = {} if flush_interval is None else {"flush_interval": flush_interval}
     install_exit_hooks()
     run: Run | None = None
     if attach_to:
         try:
-            run = Run(resolve_root(root), experiment, name, run_id=attach_to, attach=True, **kwargs)
+            run = Run(resolve_root(root), experiment, name, run_id=attach_to, attach=True, experiment_asked=named,
+                      **kwargs)
             adopt_wrapped_run(run, name)
         except AttachBusy:  # another process of the command has it: a run of our own, linked to it
             parent = attach_to
-            experiment = os.environ.get(EXPERIMENT_ENV) or experiment
+            experiment = named or os.environ.get(EXPERIMENT_ENV) or experiment
     if run is None:
         run = Run(resolve_root(root), experiment, name, run_id=resume, resume=resume is not None, **kwargs)
         if parent and resume is None:

@@ -336,6 +336,10 @@ class RunStore(abc.ABC):
         """Where the listing cache is kept (None for a kind without one)."""
         return None if self._cache is None else self._cache.path
 
+    def close(self) -> None:
+        """Stop every network request under way (the app calls this on exit; only a server store has any)."""
+        return None
+
     def save_index(self) -> None:
         """Write the listing cache now (the app calls this on exit so the next start is fast)."""
         with self._lock:

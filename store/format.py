@@ -285,9 +285,9 @@ def remove_stale_temporaries(folder: Path, max_age: float = STALE_TEMP_AGE, recu
     return removed
 
 
-def atomic_write_text(path: Path, text: str, fsync: bool = True) -> None:
-    """Replace `path` so that a reader sees the old file or the new one, never half of one."""
-    fd, tmp = create_temp(path)
+def atomic_write_text(path: Path, text: str, fsync: bool = True, mode: int = FILE_MODE) -> None:
+    """Replace `path` so that a reader sees the old file or the new one, never half of one (created with `mode`)."""
+    fd, tmp = create_temp(path, mode)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -28,6 +28,7 @@ from . import safe_read
 from .base import RunDetail, RunRecord
 from .frame import history_frame
 from .index import FolderRunStore, UnitIndex
+from .safe_names import plain_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -332,7 +333,8 @@ class MlflowFileStore(FolderRunStore, common.MlflowRunStore):
             link = _read_mapping(run / "inputs" / link_id / META)
             if link.get("source_type", "DATASET") != "DATASET" or not link.get("source_id"):
                 continue
-            dataset = _read_mapping(run.parent / "datasets" / str(link["source_id"]) / META)
+            source = plain_name(str(link["source_id"]))  # a name from a file: never `..` out of the store
+            dataset = _read_mapping(run.parent / "datasets" / source / META) if source else {}
             tags = link.get("tags")
             found.append(common.dataset_input(dataset or {"name": link["source_id"]},
                                               tags if isinstance(tags, dict) else {}))
@@ -355,7 +357,7 @@ class MlflowFileStore(FolderRunStore, common.MlflowRunStore):
             link = _read_mapping(self.root / unit / "outputs" / output / META)
             if link.get("destination_type", "MODEL_OUTPUT") != "MODEL_OUTPUT":
                 continue
-            model_id = str(link.get("destination_id") or output)
+            model_id = plain_name(str(link.get("destination_id") or output)) or output
             model = _read_mapping(exp_path / "models" / model_id / META)
             if model.get("lifecycle_stage") == "deleted" and not self.include_deleted:
                 continue

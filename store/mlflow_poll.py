@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Sequence
 
 from .column_index import ColumnTable
 from .mlflow_http import ServerClient, ServerError
 from .mlflow_server_cache import run_ids
+from .safe_names import plain_name
 
 ID_WINDOW = 2400
 """Known run ids in one `run_id NOT IN (...)` filter, twice as many at most (runs started in one millisecond
 stay together): the server parses a filter with sqlparse, which refuses more than 10,000 tokens, two an id."""
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def count_differs(client: ServerClient, experiment_ids: Sequence[str], known: int) -> str | None:
@@ -78,5 +77,5 @@ def unknown_filters(table: ColumnTable) -> list[str] | None:
 
 def not_in(ids: Sequence[str]) -> str:
     """A filter leaving out `ids` (an id that is not plain is left in: it is fetched again, harmlessly)."""
-    plain = [f"'{rid}'" for rid in ids if _PLAIN_ID.fullmatch(rid)]
+    plain = [f"'{rid}'" for rid in ids if plain_name(rid)]
     return f"attributes.run_id NOT IN ({','.join(plain)})" if plain else ""

@@ -9,7 +9,9 @@ screen lists them (`RemoteArtifacts.not_cached`) and fetches one when asked (`do
 
 A file is streamed into `<run folder>.partial/`, beside the run's folder and never inside it,
 and moved into place only once it has the listed size: a download that broke off, was
-cancelled or was killed never shows as a whole file.
+cancelled or was killed never shows as a whole file. The server is not trusted: a path it lists
+must stay inside the run's folder (`safe_names.inside`, else it is left out and said so), a body
+is never taken past its listed size nor past DOWNLOAD_CAP, and what was written of it is deleted.
 """
 
 from __future__ import annotations
@@ -17,45 +19,61 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import Any
 
 from .mlflow_http import ServerClient, ServerError
+from .safe_names import UnsafePathError, inside, is_relative_path
 
 FILE_CAP = 64 << 20
 """Files larger than this are listed as not downloaded (the detail shows which, and their sizes)."""
 TOTAL_CAP = 256 << 20
 MAX_ENTRIES = 5000
+DOWNLOAD_CAP = 16 << 30
+"""No file is taken past this, whatever size the server lists (a checkpoint fetched on demand may be big)."""
 
 
-def list_artifacts(client: ServerClient, run_id: str) -> list[tuple[str, int]]:
-    """Every artifact file of a run as (relative path, size), walking folders breadth first."""
+def list_artifacts(client: ServerClient, run_id: str, refused: list[str] | None = None) -> list[tuple[str, int]]:
+    """Every artifact file of a run as (relative path, size), walking folders breadth first.
+
+    An entry that is not one (wrong types, a path leaving the run's folder, a negative size) is
+    left out, and said in `refused`.
+    """
     files: list[tuple[str, int]] = []
     folders = [""]
     seen = 0
     while folders and seen < MAX_ENTRIES:
         folder = folders.pop(0)
         params = {"run_id": run_id, **({"path": folder} if folder else {})}
-        data = client.get("artifacts/list", params)
-        for entry in data.get("files") or ():
+        entries = client.get("artifacts/list", params).get("files")
+        for entry in entries if isinstance(entries, list) else ():
             seen += 1
-            path = str(entry.get("path", ""))
-            if not _safe(path):
-                continue
-            if entry.get("is_dir"):
-                folders.append(path)
+            listed = _entry(entry, folder)
+            if isinstance(listed, str):
+                if refused is not None and len(refused) < 20:
+                    refused.append(listed)
+            elif listed[1] < 0:
+                folders.append(listed[0])
             else:
-                try:
-                    size = int(entry.get("file_size") or 0)
-                except (TypeError, ValueError):
-                    size = 0
-                files.append((path, size))
+                files.append(listed)
     return files
 
 
-def _safe(path: str) -> bool:
-    """A relative path that stays inside the run's folder (the server's answer is data, not trusted)."""
-    parts = PurePosixPath(path).parts
-    return bool(parts) and not PurePosixPath(path).is_absolute() and ".." not in parts and "\\" not in path
+def _entry(entry: Any, folder: str) -> tuple[str, int] | str:
+    """(path, size; -1 for a folder) of one listed entry, or why it is left out."""
+    path = entry.get("path") if isinstance(entry, dict) else None
+    if not is_relative_path(path) or (folder and not str(path).startswith(folder + "/")):
+        return f"an artifact listed as {str(path)[:60]!r} (not a path inside the run's folder)"
+    if entry.get("is_dir") is True:
+        return str(path), -1
+    size = entry.get("file_size", 0)
+    if isinstance(size, str) and size.isdigit() and len(size) < 20:
+        size = int(size)
+    if size is None:
+        size = 0
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        return f"{str(path)[:60]!r} (its listed size {str(size)[:20]!r} is not a size)"
+    return str(path), size
 
 
 def sync_artifacts(client: ServerClient, run_id: str, target: Path) -> tuple[Path | None, list[str]]:
@@ -63,27 +81,28 @@ def sync_artifacts(client: ServerClient, run_id: str, target: Path) -> tuple[Pat
 
     The folders of skipped files are made (empty) so the tree shows where they belong.
     """
+    refused: list[str] = []
     try:
-        files = list_artifacts(client, run_id)
+        files = list_artifacts(client, run_id, refused)
     except ServerError as exc:
         return (target if target.is_dir() else None), [f"the artifact list could not be read: {exc}"]
     if not files:
-        return None, []
+        return (target if refused else None), refused
     target.mkdir(parents=True, exist_ok=True)
-    skipped: list[str] = []
+    skipped: list[str] = refused
     total = 0
     for path, size in files:
-        dest = target / path
-        if _complete(dest, size):
-            continue
-        if size > FILE_CAP or total + size > TOTAL_CAP:
-            skipped.append(f"{path} ({size / 1e6:.1f} MB)")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            continue
-        total += size
         try:
+            dest = inside(target, path)
+            if _complete(dest, size):
+                continue
+            if size > FILE_CAP or total + size > TOTAL_CAP:
+                skipped.append(f"{path} ({size / 1e6:.1f} MB)")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                continue
+            total += size
             fetch_file(client, run_id, path, target, size)
-        except (ServerError, OSError) as exc:
+        except (ServerError, OSError, UnsafePathError) as exc:
             skipped.append(f"{path} ({exc})")
     return target, skipped
 
@@ -99,20 +118,28 @@ def fetch_file(client: ServerClient, run_id: str, path: str, folder: Path, size:
                progress: Callable[[int], object] | None = None, cancelled: Callable[[], bool] | None = None) -> bool:
     """One artifact streamed to `folder / path` through a temporary name outside `folder` (the run's);
     False when `cancelled()` said stop (nothing is left behind). A body of another length than the
-    listed `size` raises ServerError and is thrown away."""
-    dest = folder / path
-    part = folder.with_name(folder.name + ".partial") / path
+    listed `size` (or past DOWNLOAD_CAP) raises ServerError, and what came of it is deleted; a path
+    that would leave `folder` raises UnsafePathError before anything is asked or written."""
+    dest = inside(folder, path)
+    part = inside(folder.with_name(folder.name + ".partial"), path)
+    limit = DOWNLOAD_CAP if size is None else min(size, DOWNLOAD_CAP)
+    if size is not None and size > DOWNLOAD_CAP:
+        raise ServerError(f"{path} is listed at {size:,} bytes, more than tracktui downloads ({DOWNLOAD_CAP:,})")
     part.parent.mkdir(parents=True, exist_ok=True)
     done = 0
     try:
         with open(part, "wb") as fh:
-            for chunk in client.download("/get-artifact", {"run_id": run_id, "path": path}):
-                if cancelled is not None and cancelled():
-                    return False
-                fh.write(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done)
+            try:
+                for chunk in client.download("/get-artifact", {"run_id": run_id, "path": path}, limit,
+                                             f"{path} (its listed size)" if size is not None else path):
+                    if cancelled is not None and cancelled():
+                        return False
+                    fh.write(chunk)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(done)
+            except ServerError as exc:
+                raise ServerError(f"{exc}; the partial download was deleted") from None
         if size is not None and done != size:
             raise ServerError(f"the download of {path} stopped at {done:,} of {size:,} bytes; open it again to retry")
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -139,14 +166,15 @@ class RemoteArtifacts:
         self.folder = folder
 
     def local_path(self, path: str) -> Path:
-        return self.folder / path
+        """Where `path` (a listed artifact path) is cached; UnsafePathError when it would leave the run's folder."""
+        return inside(self.folder, path)
 
     def not_cached(self) -> list[RemoteFile]:
         """The files listed on the server that the cache has no whole copy of (their folders are made)."""
         missing = [RemoteFile(path, size) for path, size in list_artifacts(self.client, self.run_id)
-                   if not _complete(self.folder / path, size)]
+                   if not _complete(self.local_path(path), size)]
         for file in missing:
-            (self.folder / file.path).parent.mkdir(parents=True, exist_ok=True)
+            self.local_path(file.path).parent.mkdir(parents=True, exist_ok=True)
         return missing
 
     def download(self, file: RemoteFile, progress: Callable[[int], object] | None = None,

@@ -36,6 +36,7 @@ from .base import RunDetail, RunRecord
 from .column_index import table_frame
 from .frame import history_frame
 from .mlflow_http import ServerClient, ServerError
+from .mlflow_json import MAX_ID, point, record_from_json
 from .mlflow_poll import count_differs, unknown_filters
 from .mlflow_server_cache import (
     ServerCache,
@@ -48,6 +49,7 @@ from .mlflow_server_cache import (
     with_statuses,
 )
 from .reader import TableRecords
+from .safe_names import safe_name
 
 __all__ = ["MlflowServerStore", "ServerCache", "cache_root", "record_from_json", "server_key"]
 
@@ -76,44 +78,6 @@ BULK_RUNS = 100
 HISTORY_ENTRIES = 5000
 """(run, key) histories kept in memory; past this the memory cache starts over (they are re-fetched on demand)."""
 STATUS_NAMES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
-
-
-def record_from_json(run: Mapping[str, Any], experiments: Mapping[str, list[str]]) -> RunRecord | None:
-    """A record from one run of `runs/search` or `runs/get` JSON; None when it has no run id."""
-    info = run.get("info") or {}
-    data = run.get("data") or {}
-    run_id = info.get("run_id") or info.get("run_uuid")
-    if not isinstance(run_id, str):
-        return None
-    exp_id = str(info.get("experiment_id", ""))
-    exp_name, exp_stage = (experiments.get(exp_id) or [exp_id, "active"])[:2]
-    fields = {"name": info.get("run_name"), "status": info.get("status"), "user_id": info.get("user_id"),
-              "start_time": _int_or_raw(info.get("start_time")), "end_time": _int_or_raw(info.get("end_time")),
-              "lifecycle_stage": "deleted" if exp_stage == "deleted" else info.get("lifecycle_stage"),
-              "experiment_id": exp_id, "artifact_uri": info.get("artifact_uri")}
-    params = {str(p.get("key")): str(p.get("value", "")) for p in data.get("params") or ()}
-    tags = {str(t.get("key")): str(t.get("value", "")) for t in data.get("tags") or ()}
-    metrics: dict[str, dict[str, Any]] = {}
-    problems: list[str] = []
-    for m in data.get("metrics") or ():
-        summary = common.latest_only(m.get("value"), _int_or_raw(m.get("timestamp")),
-                                     _int_or_raw(m.get("step", 0)), False)
-        if summary is None:
-            problems.append(f"metric {str(m.get('key'))[:40]} has an unreadable latest value")
-        else:
-            metrics[str(m.get("key"))] = summary
-    record = common.build_record(run_id, str(exp_name), fields, params, tags, dict(sorted(metrics.items())))
-    if problems:
-        record["reason"] = "; ".join(filter(None, [record["reason"], *problems]))
-    return record
-
-
-def _int_or_raw(value: Any) -> Any:
-    """Protobuf JSON may give int64 as text; digits become an int, anything else stays for the damage note."""
-    if isinstance(value, str):
-        number = common.as_int(value)
-        return value if number is None else number
-    return value
 
 
 class MlflowServerStore(common.MlflowRunStore):
@@ -278,9 +242,12 @@ class MlflowServerStore(common.MlflowRunStore):
         return changed
 
     def _experiments(self) -> dict[str, list[str]]:
+        """Experiment id -> [name, lifecycle stage]; an entry that is not an experiment is left out."""
         body = {"max_results": 1000, "view_type": "ALL"}
-        return {str(exp.get("experiment_id")): [str(exp.get("name", "")), str(exp.get("lifecycle_stage", ""))]
-                for exp in self._pages("POST", "experiments/search", body, "experiments")}
+        return {str(exp.get("experiment_id"))[:MAX_ID]: [str(exp.get("name", "")),
+                                                         str(exp.get("lifecycle_stage", ""))]
+                for exp in self._pages("POST", "experiments/search", body, "experiments")
+                if exp.get("experiment_id") not in (None, "")}
 
     def _search(self, experiment_ids: Sequence[str], filter_text: str = "") -> Iterator[dict[str, Any]]:
         body = {"experiment_ids": list(experiment_ids), "run_view_type": "ALL", "max_results": PAGE,
@@ -288,15 +255,19 @@ class MlflowServerStore(common.MlflowRunStore):
         return self._pages("POST", "runs/search", body, "runs")
 
     def _pages(self, method: str, endpoint: str, args: Mapping[str, Any], items: str) -> Iterator[dict[str, Any]]:
-        """Every item of a paged MLflow answer, following `next_page_token`."""
+        """Every object of a paged MLflow answer, following `next_page_token` (a token seen before ends it,
+        so a server cannot keep us paging forever); what is not an object is left out."""
         token = None
+        seen: set[str] = set()
         while True:
             page = {**args, "page_token": token} if token else dict(args)
             data = self.client.post(endpoint, page) if method == "POST" else self.client.get(endpoint, page)
-            yield from data.get(items) or ()
+            found = data.get(items)
+            yield from (item for item in found if isinstance(item, dict)) if isinstance(found, list) else ()
             token = data.get("next_page_token")
-            if not token:
+            if not isinstance(token, str) or not token or token in seen:
                 return
+            seen.add(token)
 
     def _records(self, runs: Iterable[Mapping[str, Any]], experiments: Mapping[str, list[str]]) -> list[RunRecord]:
         return [rec for rec in (record_from_json(run, experiments) for run in runs) if rec is not None]
@@ -378,8 +349,7 @@ class MlflowServerStore(common.MlflowRunStore):
                                      "max": _finite(points.max()), "count": len(points)}
         from .mlflow_remote_artifacts import sync_artifacts
 
-        private_folder(self._cache.folder)
-        target = self._cache.folder / "artifacts" / run_id
+        target = self._artifacts_folder(run_id)
         artifacts, skipped = ((target if target.is_dir() else None), []) if stale else \
             sync_artifacts(self.client, run_id, target)
         detail = self._detail(record, metrics, Path(self.url), artifacts, {})
@@ -394,8 +364,17 @@ class MlflowServerStore(common.MlflowRunStore):
         """The run's artifacts on the server, with `run`'s cache folder for them (big ones are fetched on demand)."""
         from .mlflow_remote_artifacts import RemoteArtifacts
 
+        return RemoteArtifacts(self.client, run_id, self._artifacts_folder(run_id))
+
+    def _artifacts_folder(self, run_id: str) -> Path:
+        """The cache folder of a run's artifacts: its id is the server's, so it goes through `safe_name`;
+        the server's folder is made owner-only (0700) if missing."""
         private_folder(self._cache.folder)
-        return RemoteArtifacts(self.client, run_id, self._cache.folder / "artifacts" / run_id)
+        return self._cache.folder / "artifacts" / safe_name(run_id)
+
+    def close(self) -> None:
+        """End every request under way at once (the app quits without waiting on the network)."""
+        self.client.close()
 
     # -- histories -----------------------------------------------------------------------
 
@@ -434,7 +413,8 @@ class MlflowServerStore(common.MlflowRunStore):
         try:
             data = self.client.get("metrics/get-history-bulk", {"run_id": run_ids, "metric_key": key,
                                                                "max_results": HISTORY_CAP}, ajax=True)
-            points = data.get("metrics") or []
+            points = [p for p in data.get("metrics") or () if isinstance(p, dict)] \
+                if isinstance(data.get("metrics"), list) else []
             complete = len(points) < HISTORY_CAP
         except ServerError as exc:
             if exc.status not in (400, 404, 405, 501):
@@ -442,11 +422,12 @@ class MlflowServerStore(common.MlflowRunStore):
             points, complete = [], False  # no bulk endpoint here (an older or a proxied server)
         if complete:
             for p in points:
-                if p.get("run_id") in by_run:
-                    by_run[p["run_id"]].append(_point(p))
+                rid = p.get("run_id")
+                if isinstance(rid, str) and rid in by_run:
+                    by_run[rid].append(point(p))
         else:
             for rid in run_ids:
-                by_run[rid] = [_point(p) for p in self._paged_history(rid, key)]
+                by_run[rid] = [point(p) for p in self._paged_history(rid, key)]
         with self._history_lock:
             if len(self._histories) > HISTORY_ENTRIES:
                 self._histories.clear()
@@ -464,12 +445,6 @@ class ServerRecords(TableRecords):
 
     def __getitem__(self, run_id: str) -> RunRecord:
         return server_record(self._table, self._rows[run_id])
-
-
-def _point(p: Mapping[str, Any]) -> tuple[Any, int, float]:
-    value = common.as_float(p.get("value"))
-    return (common.as_int(_int_or_raw(p.get("step", 0))), common.as_int(_int_or_raw(p.get("timestamp"))) or 0,
-            float("nan") if value is None else value)
 
 
 def _finite(value: Any) -> float | None:

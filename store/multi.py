@@ -37,6 +37,8 @@ class Source:
 
     spec: str
     label: str
+    kind: str | None = None
+    """The kind a folder search found it as (one folder can be a source of two kinds), else None."""
     store: RunStore | None = None
     error: str | None = None
     failed_at: float = 0.0
@@ -84,12 +86,23 @@ class MultiStore(RunStore):
 
     kind = "multi"
 
-    def __init__(self, specs: Sequence[str], opener: Callable[[str], RunStore], root: Path | None = None,
-                 stores: dict[str, RunStore] | None = None) -> None:
-        """`opener(spec)` opens one source (in the worker that first refreshes); `stores` are ones already open."""
+    def __init__(self, specs: Sequence[str], opener: Callable[[str, str | None], RunStore], root: Path | None = None,
+                 stores: dict[str, RunStore] | None = None, kinds: Sequence[str | None] | None = None,
+                 notice: str | None = None) -> None:
+        """`opener(spec, kind)` opens one source (in the worker that first refreshes); `stores` are ones already
+        open; `kinds` (one a spec, or None) say what a folder search found each as; `notice` what it left out."""
         super().__init__(root if root is not None else _common_root(specs))
         self._opener = opener
-        self.sources = [Source(spec, label) for spec, label in zip(specs, source_labels(specs))]
+        self.notice = notice
+        """What the folder search left out (too deep, out of time, unreadable), shown with the table."""
+        kinds = list(kinds) if kinds is not None else [None] * len(specs)
+        unique = list(dict.fromkeys(specs))
+        label_of = dict(zip(unique, source_labels(unique)))
+        labels = [label_of[spec] for spec in specs]
+        for i, (spec, kind) in enumerate(zip(specs, kinds)):
+            if kind is not None and list(specs).count(spec) > 1:
+                labels[i] = f"{labels[i]}[{kind}]"  # one folder, two kinds: say which is which
+        self.sources = [Source(spec, label, kind) for spec, label, kind in zip(specs, labels, kinds)]
         for src in self.sources:
             src.store = (stores or {}).get(src.spec)
         self._records: list[RunRecord] = []
@@ -116,7 +129,7 @@ class MultiStore(RunStore):
             if src.error is not None and now - src.failed_at < RETRY_SECONDS:
                 return set()
             try:
-                src.store = self._opener(src.spec)
+                src.store = self._opener(src.spec, src.kind)
                 src.error = None
             except Exception as exc:  # any one source may fail in any way: it is a row, not a crash
                 return self._fail(src, exc, now, before)
@@ -230,6 +243,11 @@ class MultiStore(RunStore):
         src, rid = self._source_of(run_id)
         assert src.store is not None
         return src.store.remote_artifacts(rid)
+
+    def close(self) -> None:
+        for src in self.sources:
+            if src.store is not None:
+                src.store.close()
 
     def save_index(self) -> None:
         for src in self.sources:

@@ -1,4 +1,5 @@
-"""Who is writing a run, and whether that writer is still alive.
+"""Who is writing a run, and whether that writer is still alive; whether a wrapped command's
+process group still runs, and the watchdog that ends it with its wrapper.
 
 Crashed runs are inferred, never written: the writer that died cannot say so. On the
 writer's own host a pid that is gone, or reused by a process that started later, means
@@ -54,6 +55,32 @@ def pid_alive(pid: int, start: int | None) -> bool:
         if now_start is None and os.path.exists("/proc/self/stat"):
             return False  # Linux, yet no stat: the process is gone (or a zombie reaped)
     return _not_zombie(pid)
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a process of group `pgid` still runs (zombies, which no signal can end, do not count)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return True  # no /proc to tell zombies apart
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 2 and fields[2] == str(pgid).encode() and fields[0] != b"Z":
+            return True
+    return False
 
 
 def _not_zombie(pid: int) -> bool:
@@ -126,3 +153,37 @@ def writer_facts() -> dict[str, Any]:
         "python": platform.python_version(),
         "git": git_info(),
     }
+
+
+class Watchdog:
+    """A tiny `sh` in a session of its own that kills the command's process group when the
+    wrapper dies first (`kill -9`, the OOM killer): it waits on a pipe only the wrapper holds.
+
+    So a command never logs on after its wrapper is gone: the run stays `crashed` (it does not
+    flip to `finished` later), and nothing the command would print after that is lost
+    unseen. A wrapper that ends normally says `done` and leaves the group alone.
+    """
+
+    SCRIPT = 'read -r line; [ "$line" = done ] || kill -s KILL -- "-$1" 2>/dev/null'
+
+    def __init__(self, pgid: int) -> None:
+        reader, self._fd = os.pipe()
+        try:
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["/bin/sh", "-c", self.SCRIPT, "tracktui-watchdog", str(pgid)], stdin=reader,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError as exc:
+            print(f"tracktui: no watchdog for the command ({exc}); if this wrapper is killed, the command "
+                  f"runs on", file=sys.stderr)
+            self._proc = None
+        finally:
+            os.close(reader)
+
+    def release(self) -> None:
+        try:
+            os.write(self._fd, b"done\n")
+        except OSError:
+            pass
+        os.close(self._fd)
+        if self._proc is not None:
+            self._proc.wait()

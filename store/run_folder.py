@@ -27,6 +27,7 @@ from typing import Any
 from . import durable
 from . import format as fmt
 from .lock import take_lock
+from .safe_names import plain_name
 
 _seen: dict[str, tuple[tuple[int, int] | None, int, list[str]]] = {}
 """folder -> ((mtime_ns, nlink) after our last creation there or None, nlink before the creation
@@ -56,8 +57,9 @@ def create_run_folder(root: Path, final: Path, run_id: str, meta: dict[str, Any]
 
 
 def find_run(root: Path, run_id: str) -> Path:
-    """The folder of run `run_id` in any experiment of the store; FileNotFoundError if none."""
-    for exp in root.iterdir() if root.is_dir() else ():
+    """The folder of run `run_id` in any experiment of the store; FileNotFoundError if none (or if the id,
+    which may come from an env var, is no plain name: `../..` must not find a folder outside the store)."""
+    for exp in root.iterdir() if root.is_dir() and plain_name(run_id) else ():
         candidate = exp / run_id
         if (candidate / fmt.META).is_file():
             return candidate

@@ -46,24 +46,29 @@ _MIGRATED: list[Path] = []
 """An empty database MLflow has already migrated: creating one takes most of a server's start-up."""
 
 
-def start_server(folder: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
-    """`mlflow server` with an SQLite backend and proxied artifacts in `folder`; returns once /health answers."""
-    return wait_ready(launch(folder, *extra, env=env))
+def start_server(folder: Path, *extra: str, env: dict[str, str] | None = None, file_store: bool = False) -> Server:
+    """`mlflow server` with an SQLite backend and proxied artifacts in `folder`; returns once /health answers.
+
+    `file_store`: a file-store backend (`folder/mlruns`) instead, which, unlike SQLite, keeps a
+    metric point logged twice twice (the backend on which a resent batch shows).
+    """
+    return wait_ready(launch(folder, *extra, env=env, file_store=file_store))
 
 
-def launch(folder: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+def launch(folder: Path, *extra: str, env: dict[str, str] | None = None, file_store: bool = False) -> Server:
     """Start a server without waiting (servers started together start in about the time of one)."""
     folder.mkdir(parents=True, exist_ok=True)
-    if _MIGRATED:
+    backend = str(folder / "mlruns") if file_store else f"sqlite:///{folder / 'mlflow.db'}"
+    if _MIGRATED and not file_store:
         shutil.copyfile(_MIGRATED[0], folder / "mlflow.db")
     port = free_port()
     mlflow = Path(sys.executable).with_name("mlflow")
     cmd = [str(mlflow), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-           "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
-           "--artifacts-destination", str(folder / "art"), *extra]
+           "--backend-store-uri", backend, "--artifacts-destination", str(folder / "art"), *extra]
     log = open(folder / "server.log", "wb")  # noqa: SIM115 - the server writes to it until stopped
+    allow = {"MLFLOW_ALLOW_FILE_STORE": "true"} if file_store else {}  # MLflow 3 refuses it otherwise
     proc = subprocess.Popen(cmd, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                            env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", **(env or {})})
+                            env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", **allow, **(env or {})})
     return Server(f"http://127.0.0.1:{port}", proc, folder)
 
 
@@ -76,7 +81,7 @@ def wait_ready(server: Server) -> Server:
         try:
             with urllib.request.urlopen(server.url + "/health", timeout=2) as response:
                 if response.status == 200:
-                    if not _MIGRATED:
+                    if not _MIGRATED and (folder / "mlflow.db").is_file():
                         shutil.copyfile(folder / "mlflow.db", folder / "migrated.db")
                         _MIGRATED.append(folder / "migrated.db")
                     return server

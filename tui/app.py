@@ -202,6 +202,7 @@ class TrackApp(App[None]):
 
     def on_unmount(self) -> None:
         if self._store is not None:
+            self._store.close()  # a worker waiting on a server ends now: the exit joins worker threads
             try:
                 self._store.save_index()
             except OSError:

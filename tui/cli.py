@@ -146,13 +146,13 @@ def _run_app(path: str, reader: RunStore | None, include_deleted: bool, resync: 
 
 
 def _needs_search(path: str) -> bool:
-    """A folder that is no store itself but holds some (found within a second): the app searches it
+    """A folder that is not one whole store but holds some (found within a second): the app searches it
     whole, with progress shown; a folder holding none fails before the UI as any non-store does."""
-    from store.detect import holds_store
     from store.discover import find_stores
+    from store.kinds import whole_store_kind
 
     local = Path(path).expanduser()
-    if "://" in path or not local.is_dir() or holds_store(local) or _is_empty_folder(local):
+    if "://" in path or not local.is_dir() or whole_store_kind(local) or _is_empty_folder(local):
         return False
     found = find_stores(local, budget=1.0)
     return bool(found.specs) or found.cut_short is not None
@@ -298,6 +298,7 @@ def ls(argv: list[str]) -> int:
     if args.resync:
         _ask_resync(reader)
     frame = reader.runs_frame()
+    _say_what_the_search_left_out(reader)
     from .tables import TABLE_MAX_COLUMNS, cap_columns, runs_rich_table, shown_columns, write_csv, write_tsv
 
     columns: list[str] | None = None
@@ -362,6 +363,14 @@ def ls(argv: list[str]) -> int:
                         f"{', …' if len(left_out) > 3 else ''}; --tsv, --csv or --json print them all",
                         style="dim"), soft_wrap=True)
     return 0
+
+
+def _say_what_the_search_left_out(reader: RunStore) -> None:
+    """A folder search cut short (depth, time, unreadable folders) is one line on stderr, never silent."""
+    from store.multi import MultiStore
+
+    if isinstance(reader, MultiStore) and reader.notice:
+        print(f"tracktui ls: not every folder was searched: {printable(reader.notice)}", file=sys.stderr)
 
 
 def _glue_sort(argv: list[str]) -> list[str]:

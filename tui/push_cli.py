@@ -30,7 +30,8 @@ PLAIN_EVERY = 5.0
 def push_main(argv: list[str], open_store: Callable[[str], RunStore]) -> int:
     parser = argparse.ArgumentParser(
         prog="tracktui push", description="Upload runs (params, tags, metrics with steps and times, artifacts, "
-        "status and times) to an MLflow tracking server. Pushing again sends only what is new.")
+        "status and times) to an MLflow tracking server. Pushing again sends only what is new; a killed push "
+        "resumes without sending a point twice; one push of a store runs at a time; symlinks are not followed.")
     parser.add_argument("store", help="the store to push from (a tracktui store, mlruns/ or mlflow.db)")
     parser.add_argument("url", help="the tracking server, e.g. http://localhost:5000")
     parser.add_argument("--filter", default="", metavar="EXPR", help="only the runs this matches (as in `ls`)")

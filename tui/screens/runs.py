@@ -132,6 +132,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self.total = 0
         self._good_filter = ""
         self._refresh_error = False
+        self._search_notice: str | None = None
         self.column_views: dict[str, ColumnChoice] = {}
         """Experiment selection ("" for all runs) → what the user changed in the column picker."""
         self._views_to_save: dict[str, dict[str, list[str]]] = {}
@@ -194,6 +195,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
             self.view.now = self.session.now()
             self.view.set_frame(message.frame)
         self.experiments = message.experiments
+        self._say_what_the_search_left_out(message.store)
         self.total = len(message.frame)
         self.query_one("#loading").display = False
         empty = self.total == 0
@@ -215,6 +217,16 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         if self._pending_view is not None:
             self._restore_last_view()
         self._publish_settings()
+
+    def _say_what_the_search_left_out(self, store: RunStore) -> None:
+        """A folder search that did not search everything says so once, and the bar keeps saying it."""
+        from store.multi import MultiStore
+
+        notice = store.notice if isinstance(store, MultiStore) else None
+        if notice and notice != self._search_notice:
+            self.notify(f"Runs there may be missing: {printable(notice)}", title="Folder search cut short",
+                        severity="warning", timeout=20, markup=False)
+        self._search_notice = notice
 
     def _prepare_view(self, view: RunsView) -> None:
         """Name sort codes and free-text columns of a new listing, made in a worker a moment after the
@@ -278,6 +290,8 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
             parts.append("columns: picked (R: automatic)")
         if self.view.sort_key:
             parts.append(f"sort: {self.view.sort_key} {'▼' if self.view.sort_descending else '▲'}")
+        if self._search_notice:
+            parts.append("not every folder searched")
         bar = Text()
         bar.append(f" {self.store.kind if self.store is not None else 'tracktui'} ", style="bold reverse")
         bar.append(" " + " · ".join(parts), style="bold")  # the state first: a long path must not hide it
