@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .writer import Run
 
 from . import format as fmt
+from . import safe_read
 
 CONSOLE = "console.log"
 TAIL_PATTERN = re.compile(r"^console\.tail\.(\d+)\.log$")
@@ -176,9 +177,9 @@ def read_console(run_path: Path, head_name: str = CONSOLE) -> bytes:
     chunks: list[bytes] = []
     for i, path in enumerate(console_parts(run_path, head_name)):
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            continue  # a segment dropped while we read
+            data = safe_read.read_bytes(path, cap=None)  # regular files only: a FIFO would hang the reader
+        except OSError:
+            continue  # a segment dropped while we read, or not a regular file
         if i == 1 and len(console_parts(run_path)) == 3:
             cut = data.find(b"\n")
             data = data[cut + 1:] if cut >= 0 else b""

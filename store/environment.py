@@ -36,6 +36,8 @@ ENV_NAMES = ("PATH", "VIRTUAL_ENV", "LANG", "HOSTNAME", "WORLD_SIZE", "RANK", "L
              "MASTER_PORT", "LD_LIBRARY_PATH", "SHELL", "TERM")
 SECRET_QUERY_PATTERNS = (*SECRET_PATTERNS, "SIG", "*SIGNATURE*", "*PASS*", "*SESSION*", "CODE")
 """URL query parameters (case-insensitive) dropped from recorded values: `token=`, `api_key=`, `sig=` ..."""
+REDACTED = "<redacted>"
+"""What stands in a recorded command line for a secret option's value."""
 USERINFO = re.compile(r"(?<=://)[^/?#\s]*@")
 QUERY_PARAM = re.compile(r"([?&;#])([^=&;#?\s]+)=[^&;#\s,]*")
 MAX_PATCH_BYTES = 10 * 1024 * 1024
@@ -59,7 +61,28 @@ def without_credentials(value: str) -> str:
     value = USERINFO.sub("", value)
     value = QUERY_PARAM.sub(lambda m: m.group(0) if not is_secret(unquote(m.group(2)), SECRET_QUERY_PATTERNS)
                             else ("" if m.group(1) in "&;" else m.group(1)), value)
-    return re.sub(r"([?#])[&;]+", r"\1", value)
+    return re.sub(r"[?#]+$", "", re.sub(r"([?#])[&;]+", r"\1", value))
+
+
+def command_without_credentials(argv: list[str]) -> tuple[list[str], bool]:
+    """`argv` as it may be recorded: URLs cleaned as in `without_credentials`, and the value of a
+    secret-named option (`--api-key=X`, `--token X`, `--password=X`) replaced by `<redacted>`.
+
+    Returns the cleaned list and whether anything was changed, for the caller to say so.
+    """
+    out: list[str] = []
+    secret_next = False
+    for arg in argv:
+        name, eq, _value = arg.partition("=")
+        if secret_next and not arg.startswith("-"):
+            clean = REDACTED
+        elif eq and name.startswith("-") and is_secret(name.lstrip("-").replace("-", "_")):
+            clean = f"{name}={REDACTED}"
+        else:
+            clean = without_credentials(arg)
+        secret_next = arg.startswith("-") and not eq and is_secret(arg.lstrip("-").replace("-", "_"))
+        out.append(clean)
+    return out, out != argv
 
 
 def selected_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:

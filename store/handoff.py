@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from . import format as fmt
+from . import safe_read
 from .errors import RunLockedError
-from .lock import create_exclusive, lock_held, read_lock, take_lock
+from .lock import LOCK_CAP, create_exclusive, lock_held, read_lock, take_lock
 from .process import hostname, pid_alive, process_start
 from .run_folder import find_run
 
@@ -96,7 +97,7 @@ def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT,
             run_path, lock, request = _relocated(run_path, run_id)
             continue
         try:
-            asker = json.loads(request.read_text(encoding="utf-8"))
+            asker = json.loads(safe_read.read_text(request, cap=LOCK_CAP))
         except FileNotFoundError:
             continue  # granted or withdrawn meanwhile: ask again
         except (OSError, ValueError):
@@ -138,7 +139,7 @@ def _relocated(run_path: Path, run_id: str) -> tuple[Path, Path, Path]:
 def _withdraw(request: Path, me: dict[str, Any]) -> None:
     """Remove our request, and only ours (another script may have made the next one)."""
     try:
-        if json.loads(request.read_text(encoding="utf-8")) == json.loads(fmt.dumps(me)):
+        if json.loads(safe_read.read_text(request, cap=LOCK_CAP)) == json.loads(fmt.dumps(me)):
             request.unlink(missing_ok=True)
     except (OSError, ValueError):
         pass
@@ -159,7 +160,7 @@ def pending_request(run_path: Path) -> dict[str, Any] | None:
     """The identity of a live script asking for the run, if any (a dead asker's request is removed)."""
     request = run_path / REQUEST
     try:
-        text = request.read_text(encoding="utf-8")
+        text = safe_read.read_text(request, cap=LOCK_CAP)
     except (FileNotFoundError, IsADirectoryError):
         return None
     except (OSError, ValueError):
@@ -184,7 +185,7 @@ def grant(run_path: Path, asker: dict[str, Any], own_body: str) -> None:
 
 def lock_text(run_path: Path) -> str | None:
     try:
-        return (run_path / fmt.LOCK).read_text(encoding="utf-8")
+        return safe_read.read_text(run_path / fmt.LOCK, cap=LOCK_CAP)
     except OSError:
         return None
 

@@ -25,7 +25,7 @@ from typing import Any
 from . import durable, handoff, lifecycle
 from . import format as fmt
 from .console import ConsoleLog, Pump, make_pty, same_file
-from .environment import record_environment
+from .environment import command_without_credentials, record_environment
 from .lock import read_lock
 from .process import Watchdog, group_alive
 from .system_metrics import start_system_metrics
@@ -366,13 +366,13 @@ def run_command(
     store_root = fmt.resolve_root(root).absolute()
     lifecycle.install_exit_hooks()
     run = Run(store_root, experiment, name)
-    run._meta["command"] = list(argv)
+    run._meta["command"], cleaned = command_without_credentials(list(argv))
     run._meta["parent"] = parent
     run._write_meta()
     if tags:
         run.set_tags(tags)
     try:
-        hidden = record_environment(run)
+        hidden = record_environment(run) + (["the command line"] if cleaned else [])
     except OSError as exc:
         print(f"tracktui: could not record the environment of run {run.id}: {exc}", file=sys.stderr)
     else:

@@ -267,7 +267,7 @@ def test_credentials_in_url_variables_are_never_recorded(tmp_path: Path) -> None
     recorded = json.loads(env_file.read_text())
     assert recorded["variables"]["MLFLOW_TRACKING_URI"] == "https://mlflow.example.com:5000/?x=1"
     assert recorded["variables"]["WANDB_BASE_URL"] == "https://wandb.example.com"
-    assert recorded["variables"]["HF_ENDPOINT"] == "https://hf.example.com/models?a=1#"
+    assert recorded["variables"]["HF_ENDPOINT"] == "https://hf.example.com/models?a=1"
     assert recorded["variables"]["TRACKTUI_HOME"] == "https://example.com/plain?page=2"
     assert recorded["credentials_removed"] == ["HF_ENDPOINT", "MLFLOW_TRACKING_URI", "WANDB_BASE_URL"]
     assert "secret" not in env_file.read_text() and "alice" not in env_file.read_text()
@@ -309,3 +309,20 @@ def test_two_processes_of_one_command_get_the_run_and_a_linked_run(tmp_path: Pat
     wrapper_id = next(rid for rid in ids if meta_of(s.run(rid))["parent"] is None)
     (child_id,) = ids - {wrapper_id}
     assert meta_of(s.run(child_id))["parent"] == wrapper_id
+
+
+def test_credentials_on_the_command_line_are_never_recorded(tmp_path: Path) -> None:
+    """The recorded argv (meta.json `command`) loses URL passwords and secret options' values; the command gets them."""
+    seen = tmp_path / "argv.json"
+    code = f"import json, sys; json.dump(sys.argv[1:], open({str(seen)!r}, 'w'))"
+    argv = ["--uri", "https://alice:pw-secret@mlflow.example.com/?token=tok-secret", "--api-key=key-secret",
+            "--token", "tok2-secret", "--lr", "0.1"]
+    proc = wrapper(tmp_path / "s", *python(code), *argv)
+    _out, err = proc.communicate(timeout=30)
+    assert json.loads(seen.read_text()) == argv
+    detail = only_run(tmp_path / "s")
+    recorded = meta_of(detail)["command"]
+    assert recorded[3:] == ["--uri", "https://mlflow.example.com/", "--api-key=<redacted>", "--token", "<redacted>",
+                            "--lr", "0.1"]
+    assert "secret" not in json.dumps(recorded)
+    assert "the command line" in err.decode().splitlines()[0]
