@@ -19,15 +19,13 @@ import hashlib
 import math
 import os
 import time
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import safe_read
 from .base import RunRecord
-from .column_index import INDEX_STATS, PRESENT, ColumnTable, absent_stat
+from .column_index import INDEX_STATS, PRESENT, ColumnTable, absent_stat, saved_meta
 from .column_values import BOOL, NONE, STR, ValueColumn
 from .format import cache_root
 from .index import CacheFile, remove_stale_temporaries
@@ -43,8 +41,6 @@ DELETED = "mlflow.deleted"
 ARTIFACT_URI = "mlflow.artifact_uri"
 SYSTEM_TAGS = "system_tags."
 PARENT_TAG = "mlflow.parentRunId"
-CACHE_CAP = 2 << 30
-"""Bytes of a cache file read at all (a bound on the read, far above a real listing); past it, it is not ours."""
 LOCK_SECONDS = 5.0
 
 
@@ -153,10 +149,7 @@ class ServerCache(CacheFile):
 
     def load(self) -> None:
         """Read the file; anything missing, old or unsound leaves the cache empty (the server is listed again)."""
-        try:
-            loaded = ColumnTable.load(str(self.path), KIND, 0) if _size(self.path) <= CACHE_CAP else None
-        except RecursionError:  # a head nested past the parser's depth: a bad cache is no cache
-            loaded = None
+        loaded = ColumnTable.load(str(self.path), KIND, 0)
         if loaded is None:
             return
         table = loaded[0]
@@ -221,14 +214,8 @@ def private_folder(folder: Path) -> None:
 
 def saved_poll(path: Path) -> float:
     """When the listing saved at `path` was polled (its meta's `polled_at`); 0.0 when none can be read."""
-    import numpy as np
-
-    try:
-        with os.fdopen(safe_read.open_regular(path), "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-            polled = safe_read.loads_json(npz["head"].tobytes(), depth=None)["meta"]["polled_at"]
-    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
-        return 0.0
-    return float(polled) if type(polled) in (int, float) and math.isfinite(polled) else 0.0
+    polled = saved_meta(str(path)).get("polled_at")
+    return float(polled) if isinstance(polled, (int, float)) and math.isfinite(polled) else 0.0
 
 
 @contextmanager
@@ -251,13 +238,6 @@ def _locked(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-def _size(path: Path) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
 
 
 def changed_rows(old: ColumnTable, new: ColumnTable) -> np.ndarray:
