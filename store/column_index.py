@@ -180,8 +180,9 @@ class ColumnTable:
 
     # -- files ----------------------------------------------------------------------------
 
-    def save(self, path: str, kind: str, removed: Iterable[str] = ()) -> None:
-        """Write the table (and, for a journal, the units it removes) as one `.npz`, atomically."""
+    def save(self, path: str, kind: str, removed: Iterable[str] = (), mode: int = 0o666) -> None:
+        """Write the table (and, for a journal, the units it removes) as one `.npz`, atomically; `mode`
+        before the umask (0o600 for a copy of someone else's data)."""
         import numpy as np
 
         n = len(self)
@@ -210,7 +211,9 @@ class ColumnTable:
         arrays["head"] = np.frombuffer(json.dumps(head, separators=(",", ":")).encode(), dtype=np.uint8)
         tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
         try:
-            with open(tmp, "wb") as fh:
+            with open(tmp, "wb", opener=lambda name, flags: os.open(name, flags, mode)) as fh:
+                if mode != 0o666:
+                    os.fchmod(fh.fileno(), mode)  # a temporary a killed save left keeps its own mode
                 np.savez(fh, **arrays)
             os.replace(tmp, path)
         except BaseException:
@@ -339,16 +342,33 @@ def _read_arrays(zf: zipfile.ZipFile, width: int) -> tuple[dict[str, Any], dict[
     the head describes. ValueError for anything bigger, compressed or not an array of plain numbers.
     """
     infos = safe_read.stored_members(zf)
+    head = _read_head(zf, infos)
+    n = len(head["units"])
+    rows = max(width, len(head["values"]), 3 * len(head["metrics"]), len(FLOAT_FIELDS), 1)
+    cap = rows * max(n, 1) * 8
+    return head, {name: safe_read.read_npy(zf, infos[f"{name}.npy"], cap) for name in ARRAY_NAMES}
+
+
+def _read_head(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> dict[str, Any]:
+    """The head of an index file, no larger than HEAD_BYTES_PER_RUN a run of the size `read_at` declares."""
     runs = infos["read_at.npy"].file_size // 8
     text = safe_read.read_npy(zf, infos["head.npy"], HEAD_BASE_BYTES + HEAD_BYTES_PER_RUN * runs).tobytes()
     head = safe_read.loads_json(text, depth=None)  # deep nesting: ValueError; `_checked` checks the shape
     if not isinstance(head, dict) or not isinstance(head.get("values"), list) \
             or not isinstance(head.get("metrics"), list) or not isinstance(head.get("units"), list):
         raise ValueError("head")
-    n = len(head["units"])
-    rows = max(width, len(head["values"]), 3 * len(head["metrics"]), len(FLOAT_FIELDS), 1)
-    cap = rows * max(n, 1) * 8
-    return head, {name: safe_read.read_npy(zf, infos[f"{name}.npy"], cap) for name in ARRAY_NAMES}
+    return head
+
+
+def saved_meta(path: str) -> dict[str, Any]:
+    """The `meta` of the table saved at `path`, its rows left unread (what a cache's state says costs no
+    load of the cache); {} when the file cannot be read within `load`'s bounds."""
+    try:
+        with os.fdopen(safe_read.open_regular(path), "rb") as fh, zipfile.ZipFile(fh) as zf:
+            meta = _read_head(zf, safe_read.stored_members(zf)).get("meta")
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, MemoryError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def _stack(rows: list[Any], dtype: Any, n: int) -> Any:

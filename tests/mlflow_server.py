@@ -12,6 +12,12 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from store.mlflow_rest import MlflowServerStore
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -88,3 +94,19 @@ def wait_ready(server: Server) -> Server:
             time.sleep(0.2)  # polling a starting server: the deadline bounds it
     server.stop()
     raise RuntimeError(f"mlflow server did not start: {(folder / 'server.log').read_text()[-2000:]}")
+
+
+def server_store(url: str, **kwargs: Any) -> MlflowServerStore:
+    """`open_store(url)`, checked to be the tracking-server reader."""
+    from store import open_store
+    from store.mlflow_rest import MlflowServerStore
+
+    store = open_store(url, **kwargs)
+    assert isinstance(store, MlflowServerStore)
+    return store
+
+
+def tracktui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`tracktui ARGS` in a child process (with this checkout first on the path, as the tests run)."""
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, **(env or {})})

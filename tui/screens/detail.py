@@ -32,7 +32,7 @@ from ..shaping.inputs_view import INPUT_COLUMNS, input_rows
 from ..shaping.sanitize import printable, printable_block
 from ..shaping.sparkline import sparkline
 from ..shaping.status import status_look
-from ..theme import status_style
+from ..theme import status_style, theme_style
 from ..widgets.lazy_text import LazyText, MemoryLines
 from ..widgets.note_view import NoteView
 
@@ -172,6 +172,9 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         title.append(f"  {printable(detail.experiment)} · {printable(detail.run_id)}")
         if len(self.run_ids) > 1 and self.run_id in self.run_ids:
             title.append(f"  ({self.run_ids.index(self.run_id) + 1}/{len(self.run_ids)})")
+        stale = detail.facts.get("stale")  # a tracking server that could not be read: its cached copy
+        if stale:
+            title.append(f"  stale, {printable(str(stale))}", style=theme_style(self.app, "warning", bold=True))
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#facts", Static).update(facts_table(detail))
         self.query_one("#overview-params", Static).update(overview_params(loaded.flat))

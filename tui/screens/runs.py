@@ -28,6 +28,7 @@ from ..session import Session
 from ..shaping.columns import ColumnChoice
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
+from ..theme import theme_style
 from ..widgets.runs_table import RunsTable
 from .runs_filter import FilterActions, FilterInput
 
@@ -297,6 +298,9 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         bar = Text()
         bar.append(f" {self.store.kind if self.store is not None else 'tracktui'} ", style="bold reverse")
         bar.append(" " + " · ".join(parts), style="bold")  # the state first: a long path must not hide it
+        stale = getattr(self.store, "stale", "")  # a tracking server that failed: the listing is the cached one
+        if stale:
+            bar.append(f"  stale listing: {printable(stale)}", style=theme_style(self.app, "warning", bold=True))
         bar.append(f"  {printable(self.session.where)}", style="dim")
         self.query_one("#store-bar", Static).update(bar)
 
