@@ -29,8 +29,10 @@ from .writer import Run
 __all__ = [
     "DEFAULT_STORE_DIR", "FORMAT_VERSION", "STORE_ENV", "Image", "NotAStoreError", "Run", "RunDetail",
     "RunFinishedError", "RunLockedError", "RunNotFoundError", "RunStore", "StoreError", "TrackStore",
-    "active_run", "finish", "init", "log", "log_artifact", "log_dict", "log_image", "log_metric", "log_metrics",
-    "log_param", "log_params", "log_text", "open_store", "resolve_root", "set_tag", "set_tags", "start_run",
+    "active_run", "delete_model_alias", "finish", "init", "log", "log_artifact", "log_dict", "log_image",
+    "log_metric", "log_metrics",
+    "log_param", "log_params", "log_text", "open_store", "register_model", "resolve_root", "set_model_alias",
+    "set_model_description", "set_model_tags", "set_tag", "set_tags", "start_run",
 ]
 # Also, W&B style, read when used (module __getattr__ below): `store.config`, `store.summary`
 # (the active run's) and `store.run` (the active run, or None).
@@ -55,10 +57,12 @@ def start_run(
     `run.finish()`; a run left open is finished at interpreter exit. The experiment is
     "default" when not given.
 
-    Inside a command wrapped by `tracktui run` (`$TRACKTUI_RUN_ID` is set), a call without an
-    experiment, or with the wrapper's, and without `resume` or another `root`, logs into the
-    wrapper's run instead of making a new one (`name` then only names a run that has none);
-    any other run started there records the wrapper's run as its `parent`.
+    Inside a command wrapped by `tracktui run` (`$TRACKTUI_RUN_ID` is set), the first call
+    without `resume` or another `root` logs into the wrapper's run instead of making a new
+    one, whatever experiment it names (`name` then only names a run that has none; the
+    experiment moves the run there when the wrapper was given none); a later call does so
+    again without an experiment or with that run's. Any other run started there records
+    the wrapper's run as its `parent`.
 
     `capture_console=True` keeps what this process prints to stdout and stderr (file
     descriptors 1 and 2, so also C extensions and subprocesses) in the run, while it still
@@ -74,18 +78,19 @@ def start_run(
     from .wrap import adopt_wrapped_run, wrapped_run
 
     attach_to, parent = wrapped_run(experiment, root, resume)
-    experiment = experiment or "default"
+    named, experiment = experiment, experiment or "default"
     check_key(experiment, "experiment name")
     kwargs: dict[str, Any] = {} if flush_interval is None else {"flush_interval": flush_interval}
     install_exit_hooks()
     run: Run | None = None
     if attach_to:
         try:
-            run = Run(resolve_root(root), experiment, name, run_id=attach_to, attach=True, **kwargs)
+            run = Run(resolve_root(root), experiment, name, run_id=attach_to, attach=True, experiment_asked=named,
+                      **kwargs)
             adopt_wrapped_run(run, name)
         except AttachBusy:  # another process of the command has it: a run of our own, linked to it
             parent = attach_to
-            experiment = os.environ.get(EXPERIMENT_ENV) or experiment
+            experiment = named or os.environ.get(EXPERIMENT_ENV) or experiment
     if run is None:
         run = Run(resolve_root(root), experiment, name, run_id=resume, resume=resume is not None, **kwargs)
         if parent and resume is None:
@@ -183,6 +188,51 @@ def init(project: str | None = None, name: str | None = None, config: Any = None
     from .wandb_init import init as _init
 
     return _init(project, name, config, tags, notes, **kwargs)
+
+
+def register_model(name: str, run: Run | str | None = None, path: str = "model", alias: str | None = None,
+                   tags: dict[str, Any] | None = None, description: str | None = None,
+                   root: str | os.PathLike[str] | None = None) -> int:
+    """Register a run's artifact `path` as the next version of model `name` in our store; its number.
+
+    `run` is a run object, a run id (or unique prefix or name) in the store at `root`, or by
+    default the active run; `alias` (e.g. "prod") is pointed at the new version. Two processes,
+    or two machines whose stores are merged later, may register versions of one model at once:
+    each keeps its own (see "Models" in store/FORMAT.md). `tracktui models STORE` lists them.
+    """
+    from .registry import register_model as _register
+
+    where = run.root if isinstance(run, Run) else resolve_root(root)
+    return _register(name, run, path, root=where, alias=alias, tags=tags, description=description)
+
+
+def set_model_alias(name: str, alias: str, version: int, root: str | os.PathLike[str] | None = None) -> None:
+    """Point `alias` at `version` of model `name` (moving it from where it pointed)."""
+    from .registry import set_model_alias as _set
+
+    _set(name, alias, version, root=resolve_root(root))
+
+
+def delete_model_alias(name: str, alias: str, root: str | os.PathLike[str] | None = None) -> None:
+    from .registry import delete_model_alias as _delete
+
+    _delete(name, alias, root=resolve_root(root))
+
+
+def set_model_tags(name: str, tags: dict[str, Any], version: int | None = None,
+                   root: str | os.PathLike[str] | None = None) -> None:
+    """Set tags of model `name`, or of one of its versions."""
+    from .registry import set_model_tags as _set
+
+    _set(name, tags, version, root=resolve_root(root))
+
+
+def set_model_description(name: str, description: str, version: int | None = None,
+                          root: str | os.PathLike[str] | None = None) -> None:
+    """Set the description of model `name`, or of one of its versions."""
+    from .registry import set_model_description as _set
+
+    _set(name, description, version, root=resolve_root(root))
 
 
 def __getattr__(name: str) -> Any:

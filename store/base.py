@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from . import format as fmt
 from .errors import RunNotFoundError
 from .frame import BASE_COLUMNS, EXTRA_COLUMNS, METRIC_STATS, build_runs_frame, history_frame, natural_key
+from .model_entities import LoggedModel, ModelVersion, RegisteredModel, made_from
 from .process import hostname, pid_alive
+from .safe_names import inside
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -329,6 +331,35 @@ class RunStore(abc.ABC):
         """The run's artifacts where they are not all on disk (a tracking server's: big files are fetched
         only when opened); None for the kinds whose artifacts are local files."""
         return None
+
+    # -- the model registry (store/model_entities.py) --------------------------------------
+
+    def models(self) -> list[RegisteredModel]:
+        """The registered models with their versions (aliases and logged-model metrics filled in);
+        none for a kind without a registry. A damaged entry is one entry with a `reason`."""
+        return []
+
+    def logged_models(self) -> list[LoggedModel]:
+        """MLflow 3's logged models (`mlflow.<flavor>.log_model`), with params, metrics and tags."""
+        return []
+
+    def models_of_run(self, run_id: str) -> tuple[list[ModelVersion], list[LoggedModel]]:
+        """The versions registered from a run and the logged models it made."""
+        return made_from(run_id, self.models(), self.logged_models())
+
+    def model_files(self, version: ModelVersion) -> str | None:
+        """Where a version's files are: a local path (a store on disk) or an artifact URI (a server's).
+
+        A version registered from `runs:/<run>/<path>` is found in that run's artifacts; the path
+        comes from the store, so it must stay inside them (symlinks resolved): UnsafePathError if not."""
+        source = version.source or ""
+        if version.location or not source.startswith("runs:/") or not version.run_id:
+            return version.location
+        path = source.removeprefix(f"runs:/{version.run_id}").strip("/")
+        artifacts = self.run(version.run_id).artifacts_dir
+        if artifacts is None:
+            return None
+        return str(inside(artifacts, path)) if path else str(artifacts)
 
     # -- the listing cache ---------------------------------------------------------------
 

@@ -180,8 +180,9 @@ class ColumnTable:
 
     # -- files ----------------------------------------------------------------------------
 
-    def save(self, path: str, kind: str, removed: Iterable[str] = ()) -> None:
-        """Write the table (and, for a journal, the units it removes) as one `.npz`, atomically."""
+    def save(self, path: str, kind: str, removed: Iterable[str] = (), mode: int = 0o666) -> None:
+        """Write the table (and, for a journal, the units it removes) as one `.npz`, atomically; `mode`
+        before the umask (0o600 for a copy of someone else's data)."""
         import numpy as np
 
         n = len(self)
@@ -210,7 +211,9 @@ class ColumnTable:
         arrays["head"] = np.frombuffer(json.dumps(head, separators=(",", ":")).encode(), dtype=np.uint8)
         tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
         try:
-            with open(tmp, "wb") as fh:
+            with open(tmp, "wb", opener=lambda name, flags: os.open(name, flags, mode)) as fh:
+                if mode != 0o666:
+                    os.fchmod(fh.fileno(), mode)  # a temporary a killed save left keeps its own mode
                 np.savez(fh, **arrays)
             os.replace(tmp, path)
         except BaseException:
@@ -222,16 +225,19 @@ class ColumnTable:
 
     @classmethod
     def load(cls, path: str, kind: str, width: int) -> tuple[ColumnTable, list[str]] | None:
-        """The table in `path` and the units it removes; None when missing, of another version, or not sound."""
-        import numpy as np
+        """The table in `path` and the units it removes; None when missing, of another version, or not sound.
 
+        The file is a cache anyone could have replaced, so it is read within bounds before anything is
+        decoded: members stored, not compressed (`np.savez` never compresses, and a 2 MB compressed
+        member can expand to gigabytes), and each no larger than the run count it claims allows
+        (see `_read_arrays`). Anything else is refused, and the caller rebuilds the index.
+        """
         try:
-            with os.fdopen(safe_read.open_regular(path), "rb") as fh, np.load(fh, allow_pickle=False) as npz:
-                arrays = {name: npz[name] for name in npz.files}
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError):  # UnsafeFileError is an OSError
-            return None
+            with os.fdopen(safe_read.open_regular(path), "rb") as fh, zipfile.ZipFile(fh) as zf:
+                head, arrays = _read_arrays(zf, width)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, MemoryError):
+            return None  # UnsafeFileError is an OSError; a deeply nested head is a ValueError
         try:
-            head = json.loads(arrays["head"].tobytes())
             if head.get("version") != COLUMN_INDEX_VERSION or head.get("kind") != kind:
                 return None
             table = cls._checked(arrays, head, width)
@@ -320,6 +326,49 @@ class ColumnTable:
         for a in self.floats.values():
             bad |= ~(np.isnan(a) | (np.abs(a) < 1e13))
         return bad | ~np.isfinite(self.read_at)
+
+
+HEAD_BASE_BYTES = 16 * 1024 * 1024
+HEAD_BYTES_PER_RUN = 16 * 1024
+"""The JSON head holds a run's unit, ids, names and distinct param texts: a few hundred bytes in practice."""
+ARRAY_NAMES = ("sig", "read_at", "kinds", "f", "i", "s", "floats", "stats", "present")
+
+
+def _read_arrays(zf: zipfile.ZipFile, width: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The head and the arrays of an index file, every member's size checked before it is read.
+
+    The run count is first taken from the declared size of `read_at` (one float64 a run); the
+    head may hold HEAD_BYTES_PER_RUN a run, and no array more than `n` rows of the widest block
+    the head describes. ValueError for anything bigger, compressed or not an array of plain numbers.
+    """
+    infos = safe_read.stored_members(zf)
+    head = _read_head(zf, infos)
+    n = len(head["units"])
+    rows = max(width, len(head["values"]), 3 * len(head["metrics"]), len(FLOAT_FIELDS), 1)
+    cap = rows * max(n, 1) * 8
+    return head, {name: safe_read.read_npy(zf, infos[f"{name}.npy"], cap) for name in ARRAY_NAMES}
+
+
+def _read_head(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> dict[str, Any]:
+    """The head of an index file, no larger than HEAD_BYTES_PER_RUN a run of the size `read_at` declares."""
+    runs = infos["read_at.npy"].file_size // 8
+    text = safe_read.read_npy(zf, infos["head.npy"], HEAD_BASE_BYTES + HEAD_BYTES_PER_RUN * runs).tobytes()
+    head = safe_read.loads_json(text, depth=None)  # deep nesting: ValueError; `_checked` checks the shape
+    if not isinstance(head, dict) or not isinstance(head.get("values"), list) \
+            or not isinstance(head.get("metrics"), list) or not isinstance(head.get("units"), list):
+        raise ValueError("head")
+    return head
+
+
+def saved_meta(path: str) -> dict[str, Any]:
+    """The `meta` of the table saved at `path`, its rows left unread (what a cache's state says costs no
+    load of the cache); {} when the file cannot be read within `load`'s bounds."""
+    try:
+        with os.fdopen(safe_read.open_regular(path), "rb") as fh, zipfile.ZipFile(fh) as zf:
+            meta = _read_head(zf, safe_read.stored_members(zf)).get("meta")
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, MemoryError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def _stack(rows: list[Any], dtype: Any, n: int) -> Any:

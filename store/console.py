@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .writer import Run
 
 from . import format as fmt
+from . import safe_read
 
 CONSOLE = "console.log"
 TAIL_PATTERN = re.compile(r"^console\.tail\.(\d+)\.log$")
@@ -75,6 +76,11 @@ class ConsoleLog:
         self._failed = False
         self.total = self._size
         """Bytes the command printed so far (kept or not)."""
+
+    def moved(self, run_path: Path) -> None:
+        """The run folder was renamed (into the experiment its script named): later segments go there."""
+        with self._lock:
+            self.run_path = run_path
 
     @staticmethod
     def _open(path: Path, truncate: bool = False) -> int:
@@ -166,14 +172,18 @@ def console_parts(run_path: Path, head_name: str = CONSOLE) -> list[Path]:
     return [head, *(path for _, path in tails[-2:])]
 
 
-def read_console(run_path: Path, head_name: str = CONSOLE) -> bytes:
-    """The whole stored console; when capped, the older tail segment starts at a line boundary."""
+def read_console(run_path: Path, head_name: str = CONSOLE, *, kept_end_only: bool = False) -> bytes:
+    """The whole stored console; when capped, the older tail segment starts at a line boundary.
+    `kept_end_only`: only the tail segments (empty when the console was never capped), for a
+    reader that pages the head from disk."""
     chunks: list[bytes] = []
     for i, path in enumerate(console_parts(run_path, head_name)):
+        if i == 0 and kept_end_only:
+            continue
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            continue  # a segment dropped while we read
+            data = safe_read.read_bytes(path, cap=None)  # regular files only: a FIFO would hang the reader
+        except OSError:
+            continue  # a segment dropped while we read, or not a regular file
         if i == 1 and len(console_parts(run_path)) == 3:
             cut = data.find(b"\n")
             data = data[cut + 1:] if cut >= 0 else b""
@@ -206,14 +216,20 @@ def _overlay(line: str) -> str:
 class Pump:
     """One thread that copies bytes from fds to their pass-through fds and into the console log.
 
-    One thread for all sources keeps stdout and stderr in the order they were read. A
-    pass-through fd that fails (the terminal went away, `| head` left) is dropped and
-    capture goes on.
+    One thread for all sources keeps stdout and stderr in the order they were read. With
+    more than one source the console gets whole lines only (a source's unfinished line waits
+    for its end, `PARTIAL_LIMIT` bytes or the source's end), so a stderr line never lands in
+    the middle of a stdout line; the pass-through fds get bytes as they come (each is its own
+    file, where nothing can splice). A pass-through fd that fails (the terminal went away,
+    `| head` left) is dropped and capture goes on.
     """
+
+    PARTIAL_LIMIT = 64 * 1024
 
     def __init__(self, console: ConsoleLog, routes: dict[int, int | None]) -> None:
         self.console = console
         self.routes = dict(routes)
+        self._partial: dict[int, bytes] | None = {fd: b"" for fd in routes} if len(routes) > 1 else None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="tracktui-console", daemon=True)
 
@@ -239,6 +255,7 @@ class Pump:
                     data = b""
                 if not data:
                     open_fds.discard(fd)
+                    self._keep(fd, b"", end=True)
                     continue
                 out = self.routes.get(fd)
                 if out is not None:
@@ -246,13 +263,35 @@ class Pump:
                         _write_all(out, data)
                     except OSError:
                         self.routes[fd] = None
-                self.console.write(data)
+                self._keep(fd, data)
+        for fd in list(self._partial or ()):
+            self._keep(fd, b"", end=True)
+
+    def _keep(self, fd: int, data: bytes, end: bool = False) -> None:
+        """Into the console: all of `data` with one source, else up to its last newline."""
+        if self._partial is None:
+            self.console.write(data)
+            return
+        pending = self._partial.get(fd, b"") + data
+        cut = len(pending) if end or len(pending) > self.PARTIAL_LIMIT else pending.rfind(b"\n") + 1
+        self.console.write(pending[:cut])
+        self._partial[fd] = pending[cut:]
 
     def stop(self, timeout: float = 2.0) -> None:
         """Drain what is there and end; a reader still held open by a grandchild ends after `timeout`."""
         self._thread.join(timeout)
         self._stop.set()
         self._thread.join()
+
+
+def same_file(fd_a: int, fd_b: int) -> bool:
+    """Whether two fds lead to one file (`> log 2>&1`, one pipe, one terminal): then one relay
+    carries both, and the order of their lines is the command's own."""
+    try:
+        a, b = os.fstat(fd_a), os.fstat(fd_b)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 def make_pty(like_fd: int | None) -> tuple[int, int]:
@@ -286,10 +325,15 @@ class ProcessCapture:
     def start(self) -> None:
         routes: dict[int, int | None] = {}
         _flush_std()
+        shared = same_file(1, 2)
         for fd in (1, 2):
             try:
                 saved = os.dup(fd)
             except OSError:
+                continue
+            self._saved[fd] = saved
+            if fd == 2 and shared and routes:
+                os.dup2(1, 2)  # the pipe of stdout carries stderr too
                 continue
             if os.isatty(fd):
                 reader, writer = make_pty(fd)
@@ -297,7 +341,6 @@ class ProcessCapture:
                 reader, writer = os.pipe()
             os.dup2(writer, fd)
             os.close(writer)
-            self._saved[fd] = saved
             routes[reader] = saved
         self._pump = Pump(self.console, routes)
         self._pump.start()

@@ -14,19 +14,39 @@ kind than tracktui's with `ReadOnlyStoreError`.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import shutil
+import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import format as fmt
+from . import safe_read
 from .base import RunStore
 from .edits import write_edit
 from .errors import ReadOnlyStoreError, RunLiveError, RunLockedError, RunNotFoundError, StoreError
 from .lock import lock_held, read_lock, release_lock, take_lock
 from .process import hostname, user
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def plain_errors(change: F) -> F:
+    """A change whose file operation fails (no permission, a full disk, a file where a folder should be)
+    raises StoreError in one line of plain words naming the path, not a Python `[Errno N]` text."""
+    @functools.wraps(change)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return change(*args, **kwargs)
+        except OSError as exc:
+            where = f" at {exc.filename}" if exc.filename else ""
+            raise StoreError(f"{change.__name__.replace('_', ' ')} failed{where}: {safe_read.describe(exc)}; "
+                             f"check the store folder (free space, permissions)") from None
+    return checked  # type: ignore[return-value]
 
 
 def writable_root(store: RunStore) -> Path:
@@ -45,16 +65,44 @@ def can_curate(store: RunStore) -> bool:
 
 
 def _search(folder: Path, run_id: str) -> Path | None:
-    """`<folder>/<experiment-folder>/<run_id>` if some experiment holds it (hidden folders skipped)."""
+    """`<folder>/<experiment-folder>/<run_id>` if some experiment holds it (hidden folders skipped).
+
+    Links count as folders here, so that one is found and then refused by `inside_store` with a
+    message, rather than reported as no run at all.
+    """
     try:
-        experiments = [e for e in os.scandir(folder) if e.is_dir() and not e.name.startswith(".")]
+        experiments = [e for e in os.scandir(folder) if _is_dir(e) and not e.name.startswith(".")]
     except OSError:
         return None
     for exp in experiments:
         candidate = Path(exp.path) / run_id
-        if candidate.is_dir():
+        if candidate.is_symlink() or candidate.is_dir():
             return candidate
     return None
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop
+        return entry.is_symlink()
+
+
+def inside_store(root: Path, path: Path) -> Path:
+    """`path` (made by joining names to `root`) if no symbolic link lies between the store's folder and
+    it, else StoreError: nothing tracktui moves, writes or deletes may lead out of the store.
+
+    Resolved and compared, as `git` does with a worktree: the real path must be the store's real
+    path plus the same names. `path` need not exist yet (a destination).
+    """
+    rel = os.path.relpath(path, root)
+    real_root = os.path.realpath(root)
+    if rel == ".." or rel.startswith(f"..{os.sep}") or os.path.realpath(path) != os.path.join(real_root, rel):
+        hop = next((p for p in [path, *path.parents] if p.is_symlink()), path)
+        target = os.readlink(hop) if hop.is_symlink() else os.path.realpath(path)
+        raise StoreError(f"{hop} is a symbolic link (to {target}); tracktui never moves, writes or deletes "
+                         f"through one: replace it with the folder itself")
+    return path
 
 
 def run_folder(root: Path, run_id: str) -> Path:
@@ -62,15 +110,15 @@ def run_folder(root: Path, run_id: str) -> Path:
     found = _search(root, run_id)
     if found is None:
         raise RunNotFoundError(f"no run {run_id!r} in {root}")
-    return found
+    return inside_store(root, found)
 
 
 def trashed_folder(root: Path, run_id: str) -> Path:
     """`<root>/.trash/<experiment-folder>/<run_id>` of a deleted run."""
-    found = _search(root / fmt.TRASH_DIR, run_id)
+    found = _search(inside_store(root, root / fmt.TRASH_DIR), run_id)
     if found is None:
         raise RunNotFoundError(f"no deleted run {run_id!r} in {root}; `tracktui ls --deleted {root}` lists them")
-    return found
+    return inside_store(root, found)
 
 
 def live_writer(run_path: Path) -> str | None:
@@ -89,6 +137,7 @@ def _edit(store: RunStore, run_id: str, edit: dict[str, Any]) -> Path:
     return write_edit(path, {**edit, "host": hostname(), "user": user()})
 
 
+@plain_errors
 def set_tags(store: RunStore, run_id: str, tags: dict[str, Any] | None = None,
              remove: list[str] | tuple[str, ...] = ()) -> None:
     """Add or change `tags` and remove the keys in `remove`; safe on a live run (see module doc)."""
@@ -100,11 +149,13 @@ def set_tags(store: RunStore, run_id: str, tags: dict[str, Any] | None = None,
     _edit(store, run_id, {"tags": plain, "remove_tags": gone})
 
 
+@plain_errors
 def set_note(store: RunStore, run_id: str, text: str) -> None:
     """Write the run's note (any text, several lines; empty clears it); safe on a live run."""
     _edit(store, run_id, {"note": fmt.text_value(str(text), "note")})
 
 
+@plain_errors
 def rename(store: RunStore, run_id: str, name: str) -> None:
     """Give the run a new name; refused while its writer is alive (`RunLiveError`)."""
     name = fmt.text_value(fmt.check_key(name, "run name"), "run name").strip()
@@ -116,6 +167,7 @@ def rename(store: RunStore, run_id: str, name: str) -> None:
     write_edit(path, {"name": name, "host": hostname(), "user": user()})
 
 
+@plain_errors
 def delete(store: RunStore, run_id: str) -> Path:
     """Move the run into the trash; its new folder. Refused while its writer is alive.
 
@@ -132,9 +184,10 @@ def delete(store: RunStore, run_id: str) -> Path:
         reason = f"{who} is writing it" if who else str(exc)
         raise RunLiveError(f"run {run_id} is live ({reason}); a live run is not deleted: "
                            f"stop it or wait for it to finish") from None
-    dest = root / fmt.TRASH_DIR / src.parent.name / run_id
     try:
+        dest = inside_store(root, root / fmt.TRASH_DIR / src.parent.name / run_id)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        inside_store(root, dest)  # made by someone else just now
         if dest.exists():
             raise StoreError(f"run {run_id} is already in the trash at {dest}; purge or restore that one first")
         os.rename(src, dest)
@@ -149,16 +202,18 @@ def delete(store: RunStore, run_id: str) -> Path:
     return dest
 
 
+@plain_errors
 def restore(store: RunStore, run_id: str) -> Path:
     """Move a deleted run back to its experiment; its folder again."""
     root = writable_root(store)
     src = trashed_folder(root, run_id)
     take_lock(src, run_id)
-    dest = root / src.parent.name / run_id
     try:
-        if dest.exists():
+        dest = inside_store(root, root / src.parent.name / run_id)
+        if os.path.lexists(dest):
             raise StoreError(f"a run {run_id} exists already at {dest}; it cannot be restored over it")
         dest.parent.mkdir(exist_ok=True)
+        inside_store(root, dest)
         os.rename(src, dest)
     except BaseException:
         release_lock(src)
@@ -184,8 +239,16 @@ def deleted_at(path: Path) -> float:
         return time.time()
 
 
-def purge(store: RunStore, older_than: float, now: float | None = None) -> list[str]:
+@plain_errors
+def purge(store: RunStore, older_than: float, now: float | None = None, kept: list[str] | None = None) -> list[str]:
     """Remove for good the trashed runs deleted at least `older_than` seconds ago; their ids.
+
+    Only folders that are runs (a `meta.json` or `deleted.json` file of their own) two levels
+    inside the store's real `.trash` are removed: a symbolic link there (`.trash` itself, an
+    experiment, a run) is refused or skipped, never followed, and the removal itself never
+    follows a link (`shutil.rmtree` works by file descriptors here). What the user keeps
+    outside the store is never touched, whatever the trash holds. What was left for being a
+    link or not a run is named in `kept` (relative to the trash), so the user can look.
 
     Each run is first renamed to a hidden temporary (atomic: a `restore` at the same moment
     wins or loses whole), then removed; a removal cut short leaves a temporary that
@@ -193,28 +256,58 @@ def purge(store: RunStore, older_than: float, now: float | None = None) -> list[
     """
     if older_than < 0:
         raise ValueError("older_than must be zero or more seconds")
+    if not shutil.rmtree.avoids_symlink_attacks:
+        raise StoreError("this system cannot remove a folder without following the links in it; "
+                         "empty the store's .trash by hand")
     root = writable_root(store)
     now = time.time() if now is None else now
     trash = root / fmt.TRASH_DIR
+    if not os.path.lexists(trash):
+        return []
+    inside_store(root, trash)
     purged: list[str] = []
-    try:
-        experiments = [Path(e.path) for e in os.scandir(trash) if e.is_dir() and not e.name.startswith(".")]
-    except OSError:
-        return purged
-    for exp in experiments:
+    kept = [] if kept is None else kept
+    for exp, real in _entries(trash):
+        if not real:
+            kept.append(exp.name)
+            continue
         fmt.remove_stale_temporaries(exp)
-        for run in sorted(p for p in exp.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for run, real in sorted(_entries(exp)):
+            if not real or not _is_run(run):
+                kept.append(f"{exp.name}/{run.name}")
+                continue
             if now - deleted_at(run) < older_than:
                 continue
             doomed = exp / f".{run.name}.{secrets.token_hex(4)}{fmt.TEMP_SUFFIX}"
             try:
-                os.rename(run, doomed)
+                os.rename(inside_store(root, run), doomed)
             except FileNotFoundError:
                 continue  # restored or purged meanwhile
-            shutil.rmtree(doomed, ignore_errors=True)
+            shutil.rmtree(inside_store(root, doomed), ignore_errors=True)  # refuses a link put in its place
             purged.append(run.name)
         try:
-            exp.rmdir()  # only when empty
+            exp.rmdir()  # only when empty; only this folder in the trash, never one above it
         except OSError:
             pass
     return purged
+
+
+def _entries(folder: Path) -> list[tuple[Path, bool]]:
+    """The entries of `folder` (hidden ones skipped), each with whether it is a folder itself (not a link)."""
+    try:
+        return [(Path(e.path), e.is_dir(follow_symlinks=False)) for e in os.scandir(folder)
+                if not e.name.startswith(".")]
+    except OSError:
+        return []
+
+
+def _is_run(path: Path) -> bool:
+    """Whether a folder in the trash is a run: it holds its own `deleted.json` or `meta.json` (not links)."""
+    return any(stat.S_ISREG(_lmode(path / name)) for name in (fmt.DELETED, fmt.META))
+
+
+def _lmode(path: Path) -> int:
+    try:
+        return os.lstat(path).st_mode
+    except OSError:
+        return 0

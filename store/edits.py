@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import format as fmt
+from . import safe_read
 
 EDIT_PREFIX = "edit."
 EDIT_SUFFIX = ".json"
@@ -37,16 +38,23 @@ def edit_files(run_path: Path) -> list[Path]:
     return [run_path / name for name in sorted(names)]
 
 
-def read_edits(run_path: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """Every readable edit, oldest first; a damaged or vanished edit file is skipped."""
+def read_edits(run_path: Path, skipped: list[str] | None = None) -> list[tuple[Path, dict[str, Any]]]:
+    """Every readable edit, oldest first. A damaged edit file is skipped (one bad edit must not cost
+    the run) and, when `skipped` is given, named there in one line; a vanished one is just gone."""
     edits = []
     for path in edit_files(run_path):
         try:
             data = fmt.read_json(path)
-        except (OSError, ValueError):
+        except FileNotFoundError:
+            continue  # folded into the run by a resuming writer meanwhile
+        except (OSError, ValueError) as exc:
+            if skipped is not None:
+                skipped.append(f"{path.name} skipped: {safe_read.describe(exc)}")
             continue
         if isinstance(data, dict):
             edits.append((path, data))
+        elif skipped is not None:
+            skipped.append(f"{path.name} skipped: it holds a {type(data).__name__}, not an object")
     return edits
 
 

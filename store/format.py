@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from . import safe_read
+
 FORMAT_VERSION = 1
 STORE_MARKER = "tracktui-store.json"
 DEFAULT_STORE_DIR = "tracktui-store"
@@ -308,8 +310,7 @@ def atomic_write_json(path: Path, obj: Any, fsync: bool = True) -> None:
 
 
 def read_json(path: Path) -> Any:
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+    return safe_read.read_json(path)  # regular files only, capped and depth-checked: a store file is never trusted
 
 
 def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -448,7 +449,7 @@ def summarise_histories(metrics_dir: Path) -> tuple[dict[str, dict[str, Any]], d
     summaries: dict[str, dict[str, Any]] = {}
     sizes: dict[str, int] = {}
     for path in sorted(metrics_dir.glob(f"*{HISTORY_SUFFIX}")):
-        raw = path.read_bytes()
+        raw = safe_read.read_bytes(path, cap=None)  # a FIFO or device here fails the resume, never hangs it
         size = len(raw) - len(raw) % HISTORY_RECORD_SIZE
         if size != len(raw):
             os.truncate(path, size)

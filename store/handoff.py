@@ -6,10 +6,12 @@ a second one. Two processes rewriting `summary.json` at once would undo each oth
 points, so the wrapper does not write alongside the script: it *hands the lock over*.
 
 1. The script creates `attach-request` (whole, with `link()`) holding its host, pid and
-   pid start, then waits.
+   pid start (and the experiment it named, if any), then waits.
 2. The wrapper, which polls for that file, flushes everything it buffered, stops writing
-   (no flushes, no heartbeat, no system metrics), and replaces `lock` with the script's
-   identity plus `handed_by`: the wrapper's own lock content. It removes the request.
+   (no flushes, no heartbeat, no system metrics), moves the run into the script's
+   experiment if the wrapper was given none (first grant only; the script finds the folder
+   again), and replaces `lock` with the script's identity plus `handed_by`: the wrapper's
+   own lock content. It removes the request.
 3. The script sees itself named in `lock` and is now the run's one writer (heartbeat,
    metrics, params, system metrics). Console capture stays with the wrapper: the console
    files are only ever written by the wrapper, so they need no lock.
@@ -32,9 +34,11 @@ from pathlib import Path
 from typing import Any
 
 from . import format as fmt
+from . import safe_read
 from .errors import RunLockedError
-from .lock import create_exclusive, lock_held, read_lock, take_lock
+from .lock import LOCK_CAP, create_exclusive, lock_held, read_lock, take_lock
 from .process import hostname, pid_alive, process_start
+from .run_folder import find_run
 
 REQUEST = "attach-request"
 RUN_ID_ENV = "TRACKTUI_RUN_ID"
@@ -70,20 +74,30 @@ class AttachBusy(RunLockedError):
     """Another script holds the wrapper's run, or is asking for it: this one gets a run of its own."""
 
 
-def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT) -> dict[str, Any] | None:
-    """Become the writer of a run a wrapper owns; the wrapper's lock body (to hand back), or None.
+def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT,
+           experiment: str | None = None) -> tuple[dict[str, Any] | None, Path]:
+    """Become the writer of a run a wrapper owns: (the wrapper's lock body to hand back, or
+    None; the run's folder).
 
     None means the lock was not handed over but taken over: the wrapper had died, so the
-    run is ours to finish. Raises `AttachBusy` when another live script holds or asks for
-    the run (several ranks of a distributed job all calling `start_run()`), and
-    `RunLockedError` when the wrapper lives but does not answer.
+    run is ours to finish. `experiment` is the one the script named: a wrapper that was
+    given none moves the run into it before granting, so the folder returned may be new.
+    Raises `AttachBusy` when another live script holds or asks for the run (several ranks
+    of a distributed job all calling `start_run()`), and `RunLockedError` when the wrapper
+    lives but does not answer.
     """
     lock = run_path / fmt.LOCK
     request = run_path / REQUEST
-    me = identity()
-    while not create_exclusive(request, fmt.dumps(me)):
+    me = identity() if experiment is None else dict(identity(), experiment=experiment)
+    while True:
         try:
-            asker = json.loads(request.read_text(encoding="utf-8"))
+            if create_exclusive(request, fmt.dumps(me)):
+                break
+        except FileNotFoundError:  # moved into another script's experiment meanwhile
+            run_path, lock, request = _relocated(run_path, run_id)
+            continue
+        try:
+            asker = json.loads(safe_read.read_text(request, cap=LOCK_CAP))
         except FileNotFoundError:
             continue  # granted or withdrawn meanwhile: ask again
         except (OSError, ValueError):
@@ -95,15 +109,18 @@ def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT) -> dict[
     try:
         while True:
             owner = read_lock(lock)
+            if owner is None and not run_path.exists():  # the wrapper moved it into our experiment
+                run_path, lock, request = _relocated(run_path, run_id)
+                continue
             if is_mine(owner):  # the wrapper removed our request when it granted
                 handed = owner.get("handed_by") if owner else None
-                return handed if isinstance(handed, dict) else None
+                return (handed if isinstance(handed, dict) else None), run_path
             if owner is not None and owner.get("handed_by") and alive(owner):
                 raise AttachBusy(f"run {run_id}: pid {owner.get('pid')} logs into it already")
             if owner is None or not lock_held(owner, lock, run_path):
                 take_lock(run_path, run_id)  # the wrapper died: a normal takeover
                 _withdraw(request, me)
-                return None
+                return None, run_path
             if time.monotonic() > deadline:
                 raise RunLockedError(f"run {run_id}: its wrapper (pid {owner.get('pid')}) did not hand the run "
                                      f"over within {timeout:g} s")
@@ -113,10 +130,16 @@ def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT) -> dict[
         raise
 
 
+def _relocated(run_path: Path, run_id: str) -> tuple[Path, Path, Path]:
+    """The run's folder, lock and request after the wrapper moved it into a script's experiment."""
+    path = find_run(run_path.parent.parent, run_id)
+    return path, path / fmt.LOCK, path / REQUEST
+
+
 def _withdraw(request: Path, me: dict[str, Any]) -> None:
     """Remove our request, and only ours (another script may have made the next one)."""
     try:
-        if json.loads(request.read_text(encoding="utf-8")) == json.loads(fmt.dumps(me)):
+        if json.loads(safe_read.read_text(request, cap=LOCK_CAP)) == json.loads(fmt.dumps(me)):
             request.unlink(missing_ok=True)
     except (OSError, ValueError):
         pass
@@ -137,7 +160,7 @@ def pending_request(run_path: Path) -> dict[str, Any] | None:
     """The identity of a live script asking for the run, if any (a dead asker's request is removed)."""
     request = run_path / REQUEST
     try:
-        text = request.read_text(encoding="utf-8")
+        text = safe_read.read_text(request, cap=LOCK_CAP)
     except (FileNotFoundError, IsADirectoryError):
         return None
     except (OSError, ValueError):
@@ -154,14 +177,15 @@ def pending_request(run_path: Path) -> dict[str, Any] | None:
 
 def grant(run_path: Path, asker: dict[str, Any], own_body: str) -> None:
     """Name `asker` in the lock, remembering our own lock body for the hand-back."""
-    body = dict(asker, time=time.time(), handed_by=json.loads(own_body))
+    body = {k: v for k, v in asker.items() if k != "experiment"}
+    body.update(time=time.time(), handed_by=json.loads(own_body))
     fmt.atomic_write_text(run_path / fmt.LOCK, fmt.dumps(body))
     (run_path / REQUEST).unlink(missing_ok=True)
 
 
 def lock_text(run_path: Path) -> str | None:
     try:
-        return (run_path / fmt.LOCK).read_text(encoding="utf-8")
+        return safe_read.read_text(run_path / fmt.LOCK, cap=LOCK_CAP)
     except OSError:
         return None
 

@@ -374,7 +374,7 @@ def read_safely(read: Callable[[str], RunRecord], unit: str) -> RunRecord:
             return record
         problem = "its files give a record of the wrong shape"
     except (Exception, RecursionError) as exc:  # the listing must survive any one run
-        problem = f"unreadable ({type(exc).__name__}: {str(exc)[:80]})"
+        problem = f"unreadable: {safe_read.describe(exc)}"
     return damaged_record(unit.rsplit("/", 1)[-1], unit.rsplit("/", 1)[0] if "/" in unit else "", problem)
 
 

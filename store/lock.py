@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import format as fmt
+from . import safe_read
 from .errors import RunLockedError
 from .process import hostname, pid_alive, process_start
 
@@ -29,6 +30,8 @@ LOCK_GRACE = 10.0
 Our own locks are never empty (they are linked into place whole); older writers' could be."""
 
 MARKER_SUFFIX = ".takeover"
+LOCK_CAP = 65536
+"""A lock holds a few dozen bytes of JSON; a larger file is unreadable (and counts as held while young)."""
 _MAX_ROUNDS = 20
 
 
@@ -132,8 +135,7 @@ def read_lock(lock: Path) -> dict[str, Any] | None:
 
 def _read_text(path: Path) -> str | None:
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read(65536)
+        return safe_read.read_text(path, cap=LOCK_CAP)  # never a FIFO or device, never more than a lock holds
     except FileNotFoundError:
         return None
     except (OSError, ValueError):

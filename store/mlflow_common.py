@@ -46,7 +46,10 @@ def run_status(value: Any) -> str | None:
         return _STATUS_BY_NUMBER.get(value)
     if isinstance(value, str):
         text = value.strip()
-        return _STATUS_BY_NUMBER.get(int(text)) if text.isdigit() else _STATUS_BY_NAME.get(text.upper())
+        if len(text) > 20:  # past any status, and past Python's int-text limit (4,300 digits)
+            return None
+        return _STATUS_BY_NUMBER.get(int(text)) if text.isascii() and text.isdigit() else \
+            _STATUS_BY_NAME.get(text.upper())
     return None
 
 
@@ -195,7 +198,7 @@ def build_record(
     user_tags, system_tags = split_tags(tags)
     status = run_status(info.get("status"))
     if status is None and not reasons:
-        reasons.append(f"unknown MLflow run status {info.get('status')!r}")
+        reasons.append(f"unknown MLflow run status {str(info.get('status'))[:40]!r}")
     name = system_tags.get(RUN_NAME_TAG) or info.get("name") or info.get("run_name") or run_id
     return {
         "run_id": run_id,
@@ -283,14 +286,14 @@ def resolve_location(location: str | None, anchors: Sequence[Path], must_contain
     if location and location.startswith(_SERVED_SCHEME):
         served = location[len(_SERVED_SCHEME):].lstrip("/")
         candidates = [anchor / SERVED_ARTIFACTS_DIR / served for anchor in anchors]
-        return next((c for c in candidates if c.exists()), candidates[0] if candidates else None)
+        return next((c for c in candidates if _exists(c)), candidates[0] if candidates else None)
     path = location_to_path(location)
     if path is None:
         return None
     if not path.is_absolute():
         candidates = [Path(os.path.normpath(anchor / path)) for anchor in anchors] or [Path.cwd() / path]
-        return next((c for c in candidates if c.exists()), candidates[0])
-    if path.exists():
+        return next((c for c in candidates if _exists(c)), candidates[0])
+    if _exists(path):
         return path
     parts = path.parts[1:]
     if must_contain is None:
@@ -302,9 +305,18 @@ def resolve_location(location: str | None, anchors: Sequence[Path], must_contain
     for anchor in anchors:
         for i in starts:
             candidate = anchor.joinpath(*parts[i:])
-            if candidate.exists():
+            if _exists(candidate):
                 return candidate
     return path
+
+
+def _exists(path: Path) -> bool:
+    """`Path.exists` for a location a store recorded: a name too long for this system (a 5,000-character
+    artifact_uri raised `OSError: File name too long` out of `run()`) does not exist either."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def model_label(name: str | None, model_id: str, taken: Mapping[str, Any]) -> str:

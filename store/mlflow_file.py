@@ -28,6 +28,7 @@ from . import safe_read
 from .base import RunDetail, RunRecord
 from .frame import history_frame
 from .index import FolderRunStore, UnitIndex
+from .model_entities import LoggedModel, RegisteredModel, link
 from .safe_names import plain_name
 
 if TYPE_CHECKING:
@@ -368,6 +369,16 @@ class MlflowFileStore(FolderRunStore, common.MlflowRunStore):
             if where is not None:
                 models[common.model_label(model.get("name"), model_id, models)] = where
         return models
+
+    def models(self) -> list[RegisteredModel]:
+        from .mlflow_registry import file_models  # it reads with this module's helpers
+
+        return link(file_models(self.root, self._anchors()), self.logged_models())
+
+    def logged_models(self) -> list[LoggedModel]:
+        from .mlflow_registry import file_logged_models
+
+        return file_logged_models(self.root, self._anchors(), self.include_deleted)
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
         """Long frame `key, step, time, value`, each key's points in the order they were logged."""

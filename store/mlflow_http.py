@@ -335,6 +335,8 @@ class ServerClient:
         status = response.status_code
         if status == 401:
             how = ("check MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD" if self.session.auth
+                   else "the MLFLOW_TRACKING_TOKEN set was refused: check it (it may have expired)"
+                   if "Authorization" in self.session.headers
                    else "set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)")
             return ServerError(f"{self.url} refused the credentials (401 Unauthorized); {how}", status)
         if status == 403 and INVALID_HOST_TEXT in body:

@@ -3,9 +3,11 @@
 Listing a big server through `runs/search` is slow (the server's ORM and JSON: half a minute
 and more for 10,000 runs), so the listing lives in a persistent cache in the user's cache
 folder (`ServerCache`, never in anyone's store) and is kept current by an incremental poll:
-runs still running, runs started after the newest start seen, runs ended since the last
-poll. A full re-sync happens when asked (`resync()`), after FULL_SYNC_SECONDS, or when the
-experiments changed; edits of params or tags on old finished runs are only seen then.
+runs still running, runs ended since the last poll, and every run made since the last poll
+whatever its start time (store/mlflow_poll.py: clients such as `tracktui push` backdate runs). A
+full re-sync happens when asked (`resync()`), after FULL_SYNC_SECONDS, when an experiment was
+renamed, deleted or restored, or when runs were removed; edits of params or tags on old
+finished runs are only seen then.
 
 Runs come from the JSON into records through `mlflow_common.build_record` (the mapping the file
 and SQL readers use), and from those into the cache's `ColumnTable` (store/mlflow_server_cache.py);
@@ -30,20 +32,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import mlflow_common as common
+from . import mlflow_registry_rest as registry_rest
 from .base import RunDetail, RunRecord
 from .column_index import table_frame
 from .frame import history_frame
 from .mlflow_http import ServerClient, ServerError
 from .mlflow_json import MAX_ID, point, record_from_json
+from .mlflow_poll import count_differs, unknown_filters
 from .mlflow_server_cache import (
     ServerCache,
     cache_root,
     deleted_rows,
+    private_folder,
     runs_table,
     server_key,
     server_record,
     with_statuses,
 )
+from .model_entities import LoggedModel, ModelVersion, RegisteredModel
 from .reader import TableRecords
 from .safe_names import safe_name
 
@@ -99,6 +105,11 @@ class MlflowServerStore(common.MlflowRunStore):
         self._asked_at = 0.0
         self._backoff_until = 0.0
         self._resync = False
+        self.stale = ""
+        """Why the listing (and what `run` and `history` return) may be out of date: the last error the server
+        gave; "" once it answers again."""
+        self._count_probe = True
+        """False once the server refused the counting page token (store/mlflow_poll.py)."""
         self._histories: dict[tuple[str, str], tuple[list[int], list[float], list[float]]] = {}
         self._history_lock = threading.Lock()
         self._cache_read = False
@@ -123,6 +134,16 @@ class MlflowServerStore(common.MlflowRunStore):
         if not self._cache.polled_at:
             return None
         return (time.time() if now is None else now) - self._cache.polled_at
+
+    def _offline(self) -> str:
+        """Why the server is not asked now (it failed less than BACKOFF_SECONDS ago); "" when it may be."""
+        return self.stale if time.time() < self._backoff_until else ""
+
+    def _gave_up(self, exc: ServerError) -> str:
+        """Note a failed request: the listing is stale for this reason, and the server is left alone a while."""
+        self.stale = str(exc)
+        self._backoff_until = time.time() + BACKOFF_SECONDS
+        return self.stale
 
     def resync(self) -> bool:
         """Fetch every run again on the next refresh (params or tags edited on old runs show only this way)."""
@@ -203,18 +224,19 @@ class MlflowServerStore(common.MlflowRunStore):
                     or any(cache.experiments.get(eid) != value for eid, value in experiments.items()
                            if eid in cache.experiments)
                     or any(eid not in experiments for eid in cache.experiments))
-            if full:
+            fetched = None if full else self._fetch_changes(experiments, now)
+            if fetched is None:
                 changed = cache.replace(runs_table(self._fetch_all(experiments), now))
                 cache.full_at = now
                 self._resync = False
             else:
-                changed = self._fetch_changes(experiments, now)
-        except ServerError:
-            self._backoff_until = now + BACKOFF_SECONDS
+                changed = fetched
+        except ServerError as exc:
+            self._gave_up(exc)
             raise
+        self.stale = ""
         cache.experiments = experiments
         cache.polled_at = now
-        cache.newest_start = cache.newest_listed_start()
         cache.dirty = True
         with self._history_lock:  # a changed run's points may have grown
             for key in [k for k in self._histories if k[0] in changed]:
@@ -271,16 +293,24 @@ class MlflowServerStore(common.MlflowRunStore):
             return []
         return self._parallel([partial(self._search_records, [eid], "", experiments) for eid in ids])
 
-    def _fetch_changes(self, experiments: Mapping[str, list[str]], now: float) -> set[str]:
-        """Running runs, runs started after the newest start seen, runs ended since the last poll."""
+    def _fetch_changes(self, experiments: Mapping[str, list[str]], now: float) -> set[str] | None:
+        """Running runs, runs ended since the last poll, runs the cache does not hold; None when runs were
+        removed from the server (only a full listing shows which)."""
         cache = self._cache
         ids = list(experiments)
         if not ids:
             return set()
         since_end = int(min(cache.polled_at, now) * 1000) - SLACK_MS
-        since_start = cache.newest_start - SLACK_MS
-        filters = ["attributes.status = 'RUNNING'", f"attributes.start_time > {since_start}",
-                   f"attributes.end_time > {since_end}"]
+        filters = ["attributes.status = 'RUNNING'", f"attributes.end_time > {since_end}"]
+        count = count_differs(self.client, ids, len(cache.table)) if self._count_probe else None
+        self._count_probe = count is not None
+        if count == "fewer":
+            return None
+        if count != "":
+            unknown = unknown_filters(cache.table)
+            if unknown is None:
+                return None
+            filters += unknown
         fresh = self._parallel([partial(self._search_records, ids, f, experiments) for f in filters])
         # A run we saw running that none of the queries returned (killed without an end time): ask for it.
         seen = {rec["run_id"] for rec in fresh}
@@ -304,8 +334,15 @@ class MlflowServerStore(common.MlflowRunStore):
     # -- one run -------------------------------------------------------------------------
 
     def run(self, run_id: str) -> RunDetail:
+        """The run as the server has it now; when the server cannot be read, as the cache has it (the listed
+        fields, the histories read this session, the artifacts downloaded before), with a `stale` fact."""
         listed = self._listed(run_id)
-        record = self._get_run(run_id, self._cache.experiments).get(run_id, listed)
+        record, stale = listed, self._offline()
+        if not stale:
+            try:
+                record = self._get_run(run_id, self._cache.experiments).get(run_id, listed)
+            except ServerError as exc:
+                stale = self._gave_up(exc)
         metrics = dict(record["metrics"])
         if 0 < len(metrics) <= 50:  # min, max and count from the histories, which the charts want next anyway
             frame = self.history(run_id, list(metrics))
@@ -314,9 +351,13 @@ class MlflowServerStore(common.MlflowRunStore):
                                      "max": _finite(points.max()), "count": len(points)}
         from .mlflow_remote_artifacts import sync_artifacts
 
-        artifacts, skipped = sync_artifacts(self.client, run_id, self._artifacts_folder(run_id))
+        target = self._artifacts_folder(run_id)
+        artifacts, skipped = ((target if target.is_dir() else None), []) if stale else \
+            sync_artifacts(self.client, run_id, target)
         detail = self._detail(record, metrics, Path(self.url), artifacts, {})
         detail.facts["server"] = self.url
+        if stale:
+            detail.facts["stale"] = f"showing what was cached: {stale}"
         if skipped:
             detail.facts["artifacts_not_downloaded"] = skipped
         return detail
@@ -328,8 +369,19 @@ class MlflowServerStore(common.MlflowRunStore):
         return RemoteArtifacts(self.client, run_id, self._artifacts_folder(run_id))
 
     def _artifacts_folder(self, run_id: str) -> Path:
-        """The cache folder of a run's artifacts: its id is the server's, so it goes through `safe_name`."""
+        """The cache folder of a run's artifacts: its id is the server's, so it goes through `safe_name`;
+        the server's folder is made owner-only (0700) if missing."""
+        private_folder(self._cache.folder)
         return self._cache.folder / "artifacts" / safe_name(run_id)
+
+    def models(self) -> list[RegisteredModel]:
+        return registry_rest.server_models(self)
+
+    def logged_models(self) -> list[LoggedModel]:
+        return registry_rest.server_logged_models(self)
+
+    def model_files(self, version: ModelVersion) -> str | None:
+        return registry_rest.server_model_files(self, version)
 
     def close(self) -> None:
         """End every request under way at once (the app quits without waiting on the network)."""
@@ -349,14 +401,23 @@ class MlflowServerStore(common.MlflowRunStore):
         return history_frame(parts)
 
     def prefetch_histories(self, run_ids: Sequence[str], keys: Iterable[str]) -> None:
-        """Fetch the histories of `keys` for many runs at once (`get-history-bulk`, 100 runs a call) into memory."""
+        """Fetch the histories of `keys` for many runs at once (`get-history-bulk`, 100 runs a call) into memory.
+
+        A server that cannot be read leaves the histories read before (`history` returns those; the
+        charts show them, marked stale) and is not asked again for BACKOFF_SECONDS.
+        """
         jobs = [(list(run_ids[i:i + BULK_RUNS]), key) for key in dict.fromkeys(keys)
                 for i in range(0, len(run_ids), BULK_RUNS)]
-        if len(jobs) == 1:
-            self._fetch_history(*jobs[0])
+        if not jobs or self._offline():
             return
-        with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-            list(pool.map(lambda job: self._fetch_history(*job), jobs))
+        try:
+            if len(jobs) == 1:
+                self._fetch_history(*jobs[0])
+                return
+            with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+                list(pool.map(lambda job: self._fetch_history(*job), jobs))
+        except ServerError as exc:
+            self._gave_up(exc)
 
     def _fetch_history(self, run_ids: list[str], key: str) -> None:
         by_run: dict[str, list[tuple[int, int, float]]] = {rid: [] for rid in run_ids}

@@ -7,8 +7,8 @@ costs a numpy load and a frame built column by column, with no record made per r
 
 Beside our record fields the table holds what the server reader needs of an MLflow run, as
 columns the frame ignores: `mlflow.experiment_id`, `mlflow.deleted`, `mlflow.artifact_uri`,
-and `system_tags.<key>`. What the incremental poll needs (url, experiments, newest start
-seen, last poll, last full sync) is the table's `meta`, saved in the same file, so the two
+and `system_tags.<key>`. What the incremental poll needs (url, experiments, last poll,
+last full sync) is the table's `meta`, saved in the same file, so the two
 can never disagree. The file is only a cache: one of another version, of another server, or
 not sound in any way is ignored, and the server is listed again.
 """
@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .base import RunRecord
-from .column_index import INDEX_STATS, PRESENT, ColumnTable, absent_stat
+from .column_index import INDEX_STATS, PRESENT, ColumnTable, absent_stat, saved_meta
 from .column_values import BOOL, NONE, STR, ValueColumn
 from .format import cache_root
 from .index import CacheFile, remove_stale_temporaries
@@ -39,6 +41,7 @@ DELETED = "mlflow.deleted"
 ARTIFACT_URI = "mlflow.artifact_uri"
 SYSTEM_TAGS = "system_tags."
 PARENT_TAG = "mlflow.parentRunId"
+LOCK_SECONDS = 5.0
 
 
 def server_key(url: str) -> str:
@@ -132,8 +135,6 @@ class ServerCache(CacheFile):
         self.table = ColumnTable.empty(0)
         self.experiments: dict[str, list[str]] = {}
         """id -> [name, lifecycle_stage]."""
-        self.newest_start = 0
-        """Milliseconds: the latest start_time listed (the poll asks for runs started after it)."""
         self.polled_at = 0.0
         self.full_at = 0.0
 
@@ -154,40 +155,38 @@ class ServerCache(CacheFile):
         table = loaded[0]
         meta = table.meta
         experiments = meta.get("experiments")
-        times = [float(t) for k in ("newest_start", "polled_at", "full_at")
+        times = [float(t) for k in ("polled_at", "full_at")
                  if isinstance(t := meta.get(k), (int, float)) and not isinstance(t, bool) and math.isfinite(t)]
         if (meta.get("format") != CACHE_FORMAT or meta.get("url") != self.url or meta.get("rows") != len(table)
-                or len(times) != 3 or not isinstance(experiments, dict)
+                or len(times) != 2 or not isinstance(experiments, dict)
                 or not all(isinstance(v, list) and len(v) == 2 and all(type(x) is str for x in v)
                            for v in experiments.values())
                 or not _sound(table)):
             return
         self.table, self.experiments = table, experiments
-        self.newest_start, self.polled_at, self.full_at = int(times[0]), times[1], times[2]
+        self.polled_at, self.full_at = times
 
     def save(self) -> None:
-        """Write the whole table (atomically); a cache folder that cannot be written just costs a listing next time."""
+        """Write the whole table (atomically, readable by its owner only: it is a copy of someone's server),
+        unless another process saved a listing polled later (an open app must not undo `ls --resync`).
+
+        The check and the write hold a lock file beside the cache, so two processes saving at once
+        cannot both pass the check. A cache folder that cannot be written just costs a listing next time.
+        """
         self.saved_at = time.time()
         self.dirty = False
         path = self.path
         self.table.meta = {"format": CACHE_FORMAT, "url": self.url, "rows": len(self.table),
-                           "experiments": self.experiments, "newest_start": self.newest_start,
-                           "polled_at": self.polled_at, "full_at": self.full_at}
+                           "experiments": self.experiments, "polled_at": self.polled_at, "full_at": self.full_at}
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.table.save(str(path), KIND)
+            private_folder(path.parent)
+            with _locked(path.with_suffix(".lock")):
+                if saved_poll(path) <= self.polled_at:
+                    self.table.save(str(path), KIND, mode=0o600)
             path.with_suffix(".json").unlink(missing_ok=True)  # the record cache of before the columns
         except (OSError, ValueError, TypeError, OverflowError):
             pass
         remove_stale_temporaries(path)
-
-    def newest_listed_start(self) -> int:
-        """The latest start of a listed run, in milliseconds (0 when none has one)."""
-        import numpy as np
-
-        created = self.table.floats["created"] if len(self.table) else np.zeros(0)
-        known = created[~np.isnan(created)]
-        return round(float(known.max()) * 1000) if len(known) else 0
 
     def replace(self, table: ColumnTable) -> set[str]:
         """Take a full listing; the run ids added, changed or removed."""
@@ -202,6 +201,43 @@ class ServerCache(CacheFile):
         if changed:
             self.table = merge(self.table, fresh)
         return changed
+
+
+def private_folder(folder: Path) -> None:
+    """Make the cache folder and `folder` in it (itself or a folder of it) if missing, for their owner only
+    (0700: what they hold was read from a server with credentials); an existing one keeps its mode."""
+    root = cache_root()
+    root.parent.mkdir(parents=True, exist_ok=True)
+    for level in dict.fromkeys((root, folder)):
+        level.mkdir(mode=0o700, exist_ok=True)
+
+
+def saved_poll(path: Path) -> float:
+    """When the listing saved at `path` was polled (its meta's `polled_at`); 0.0 when none can be read."""
+    polled = saved_meta(str(path)).get("polled_at")
+    return float(polled) if isinstance(polled, (int, float)) and math.isfinite(polled) else 0.0
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` between processes (freed when the holder exits, even by SIGKILL);
+    TimeoutError after LOCK_SECONDS (a holder that hangs must not hang every other process)."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        deadline = time.monotonic() + LOCK_SECONDS
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{path.name} is held by another process") from None
+                time.sleep(0.02)
+        yield
+    finally:
+        os.close(fd)
 
 
 def changed_rows(old: ColumnTable, new: ColumnTable) -> np.ndarray:

@@ -22,6 +22,7 @@ from .base import RunDetail, RunRecord
 from .errors import StoreError
 from .frame import history_frame
 from .index import RACY_SECONDS, SnapshotIndex
+from .model_entities import LoggedModel, RegisteredModel, link
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,22 +42,28 @@ def is_sqlite_file(path: Path) -> bool:
 
 
 def connect_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection that never creates or changes a file next to the database."""
+    """A read-only connection that never creates or changes a file next to the database.
+
+    Text that is not UTF-8 reads with U+FFFD for the bad bytes: one odd value, not a failed query.
+    """
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)
+    con = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)
+    con.text_factory = sql_text
+    return con
 
 
 @contextmanager
 def reading(path: Path) -> Iterator[sqlite3.Connection]:
     """A short-lived read-only connection; every `sqlite3.Error` on the way (the file vanished,
-    is locked, is damaged, is not a database) comes out as `StoreError` saying which."""
+    is locked, is damaged, is not a database) comes out as `StoreError` saying which. So does
+    the UnicodeDecodeError sqlite3 raises for SQLite's message about a damaged schema that quotes its bad bytes."""
     try:
         con = connect_readonly(path)
     except sqlite3.Error as exc:
         raise StoreError(_explain(exc, path)) from exc
     try:
         yield con
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
         raise StoreError(_explain(exc, path)) from exc
     finally:
         con.close()
@@ -234,10 +241,10 @@ class MlflowSqlStore(common.MlflowRunStore):
 
         by_run_params: dict[str, dict[str, str]] = {}
         for rid, key, value in params:
-            by_run_params.setdefault(rid, {})[str(key)] = _text(value)
+            by_run_params.setdefault(rid, {})[str(key)] = sql_text(value)
         by_run_tags: dict[str, dict[str, str]] = {}
         for rid, key, value in tags:
-            by_run_tags.setdefault(rid, {})[str(key)] = _text(value)
+            by_run_tags.setdefault(rid, {})[str(key)] = sql_text(value)
         by_run_metrics: dict[str, dict[str, dict[str, Any]]] = {}
         odd_metrics: dict[str, list[str]] = {}
         for rid, key, value, timestamp, step, is_nan in latest:
@@ -287,6 +294,16 @@ class MlflowSqlStore(common.MlflowRunStore):
         detail = self._detail(record, metrics, self.root, artifacts, extra)
         detail.inputs = self._dataset_inputs(run_id)
         return detail
+
+    def models(self) -> list[RegisteredModel]:
+        from .mlflow_registry import sql_models  # it reads with this module's helpers
+
+        return link(sql_models(self.root, [self.root.parent]), self.logged_models())
+
+    def logged_models(self) -> list[LoggedModel]:
+        from .mlflow_registry import sql_logged_models
+
+        return sql_logged_models(self.root, [self.root.parent], self.include_deleted)
 
     def _dataset_inputs(self, run_id: str) -> list[dict[str, Any]]:
         """The run's dataset inputs (MLflow 2.4+): `inputs` rows from a DATASET to this RUN, the
@@ -361,8 +378,8 @@ class MlflowSqlStore(common.MlflowRunStore):
         return history_frame(parts)
 
 
-def _text(value: Any) -> str:
-    """A param or tag value as text: NULL is empty, a blob is decoded (MLflow writes text)."""
+def sql_text(value: Any) -> str:
+    """A value as text: NULL is empty, a blob or non-UTF-8 text is decoded with U+FFFD for bad bytes."""
     if value is None:
         return ""
     if isinstance(value, bytes):
@@ -385,8 +402,10 @@ def _latest_from_history(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...
     return list(best.values())
 
 
-def _explain(exc: sqlite3.Error, path: Path) -> str:
+def _explain(exc: sqlite3.Error | UnicodeDecodeError, path: Path) -> str:
     """What went wrong, in words a user can act on: vanished, locked, damaged, not a database."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{path} is damaged (its schema holds bytes that are not text); restore it from a copy"
     text = str(exc)
     code = getattr(exc, "sqlite_errorname", "") or ""
     if not path.exists():

@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from .base import METRIC_STATS, RunDetail, RunRecord, RunStore, damaged_record
-from .errors import RunNotFoundError
+from .errors import RunNotFoundError, StoreError
+from .model_entities import LoggedModel, ModelVersion, RegisteredModel
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,6 +38,8 @@ class Source:
 
     spec: str
     label: str
+    kind: str | None = None
+    """The kind a folder search found it as (one folder can be a source of two kinds), else None."""
     store: RunStore | None = None
     error: str | None = None
     failed_at: float = 0.0
@@ -84,12 +87,23 @@ class MultiStore(RunStore):
 
     kind = "multi"
 
-    def __init__(self, specs: Sequence[str], opener: Callable[[str], RunStore], root: Path | None = None,
-                 stores: dict[str, RunStore] | None = None) -> None:
-        """`opener(spec)` opens one source (in the worker that first refreshes); `stores` are ones already open."""
+    def __init__(self, specs: Sequence[str], opener: Callable[[str, str | None], RunStore], root: Path | None = None,
+                 stores: dict[str, RunStore] | None = None, kinds: Sequence[str | None] | None = None,
+                 notice: str | None = None) -> None:
+        """`opener(spec, kind)` opens one source (in the worker that first refreshes); `stores` are ones already
+        open; `kinds` (one a spec, or None) say what a folder search found each as; `notice` what it left out."""
         super().__init__(root if root is not None else _common_root(specs))
         self._opener = opener
-        self.sources = [Source(spec, label) for spec, label in zip(specs, source_labels(specs))]
+        self.notice = notice
+        """What the folder search left out (too deep, out of time, unreadable), shown with the table."""
+        kinds = list(kinds) if kinds is not None else [None] * len(specs)
+        unique = list(dict.fromkeys(specs))
+        label_of = dict(zip(unique, source_labels(unique)))
+        labels = [label_of[spec] for spec in specs]
+        for i, (spec, kind) in enumerate(zip(specs, kinds)):
+            if kind is not None and list(specs).count(spec) > 1:
+                labels[i] = f"{labels[i]}[{kind}]"  # one folder, two kinds: say which is which
+        self.sources = [Source(spec, label, kind) for spec, label, kind in zip(specs, labels, kinds)]
         for src in self.sources:
             src.store = (stores or {}).get(src.spec)
         self._records: list[RunRecord] = []
@@ -116,7 +130,7 @@ class MultiStore(RunStore):
             if src.error is not None and now - src.failed_at < RETRY_SECONDS:
                 return set()
             try:
-                src.store = self._opener(src.spec)
+                src.store = self._opener(src.spec, src.kind)
                 src.error = None
             except Exception as exc:  # any one source may fail in any way: it is a row, not a crash
                 return self._fail(src, exc, now, before)
@@ -230,6 +244,40 @@ class MultiStore(RunStore):
         src, rid = self._source_of(run_id)
         assert src.store is not None
         return src.store.remote_artifacts(rid)
+
+    # -- the model registry: each source's, its run ids labelled as in the listing ------------
+
+    def models(self) -> list[RegisteredModel]:
+        """Every source's registered models; a source that fails is one damaged entry named after it."""
+        found = []
+        for src in self.sources:
+            try:
+                models = [] if src.store is None or src.error is not None else src.store.models()
+            except (StoreError, OSError) as exc:
+                models = [RegisteredModel(f"({src.label})", reason=one_line(exc))]
+            for model in models:
+                for version in model.versions:
+                    version.run_id = version.run_id and self._id(src, version.run_id)
+            found += models
+        return found
+
+    def logged_models(self) -> list[LoggedModel]:
+        found = []
+        for src in self.sources:
+            try:
+                logged = [] if src.store is None or src.error is not None else src.store.logged_models()
+            except (StoreError, OSError):
+                logged = []  # its models() says why
+            for model in logged:
+                model.run_id = model.run_id and self._id(src, model.run_id)
+            found += logged
+        return found
+
+    def model_files(self, version: ModelVersion) -> str | None:
+        where = self._where.get(version.run_id or "")
+        if where is None or where[0].store is None:
+            return version.location
+        return where[0].store.model_files(replace(version, run_id=where[1]))
 
     def close(self) -> None:
         for src in self.sources:

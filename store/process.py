@@ -1,4 +1,5 @@
-"""Who is writing a run, and whether that writer is still alive.
+"""Who is writing a run, and whether that writer is still alive; whether a wrapped command's
+process group still runs, and the watchdog that ends it with its wrapper.
 
 Crashed runs are inferred, never written: the writer that died cannot say so. On the
 writer's own host a pid that is gone, or reused by a process that started later, means
@@ -54,6 +55,32 @@ def pid_alive(pid: int, start: int | None) -> bool:
         if now_start is None and os.path.exists("/proc/self/stat"):
             return False  # Linux, yet no stat: the process is gone (or a zombie reaped)
     return _not_zombie(pid)
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a process of group `pgid` still runs (zombies, which no signal can end, do not count)."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return True  # no /proc to tell zombies apart
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 2 and fields[2] == str(pgid).encode() and fields[0] != b"Z":
+            return True
+    return False
 
 
 def _not_zombie(pid: int) -> bool:
@@ -126,3 +153,81 @@ def writer_facts() -> dict[str, Any]:
         "python": platform.python_version(),
         "git": git_info(),
     }
+
+
+class Watchdog:
+    """A tiny `sh` in a session of its own that kills the command's process group when the
+    wrapper dies first (`kill -9`, the OOM killer): it waits on a pipe only the wrapper holds.
+
+    So a command never logs on after its wrapper is gone: the run stays `crashed` (it does not
+    flip to `finished` later), and nothing the command would print after that is lost
+    unseen. A wrapper that ends normally says `done` and leaves the group alone.
+    """
+
+    SCRIPT = 'read -r line; [ "$line" = done ] || kill -s KILL -- "-$1" 2>/dev/null'
+
+    def __init__(self, pgid: int) -> None:
+        reader, self._fd = os.pipe()
+        try:
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["/bin/sh", "-c", self.SCRIPT, "tracktui-watchdog", str(pgid)], stdin=reader,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError as exc:
+            print(f"tracktui: no watchdog for the command ({exc}); if this wrapper is killed, the command "
+                  f"runs on", file=sys.stderr)
+            self._proc = None
+        finally:
+            os.close(reader)
+
+    def release(self) -> None:
+        try:
+            os.write(self._fd, b"done\n")
+        except OSError:
+            pass
+        os.close(self._fd)
+        if self._proc is not None:
+            self._proc.wait()
+
+
+def wait_for_exit(proc: subprocess.Popen[bytes], poll: float = 0.2) -> int:
+    """`proc`'s exit code, waited for so that this process's signal handlers run as soon as a signal comes.
+
+    A signal sent to the wrapper may be delivered to any of its threads (console relays, the
+    metrics sampler, the flusher); CPython only flags it there, and a main thread blocked in
+    `waitpid` would not run the handler until the command exits: a forwarded Ctrl-Z/`fg` or
+    SIGTERM came late or never (the command stayed stopped, the wrapper waited on it for good).
+    So the main thread sleeps in `select()` on the command's pidfd and on a signal wakeup fd,
+    and wakes for either: still one blocking call, no polling. Where there is no pidfd (not
+    Linux) or this is not the main thread, it waits in slices of `poll` seconds instead.
+    """
+    import select
+    import signal
+    import threading
+
+    if not hasattr(os, "pidfd_open") or threading.current_thread() is not threading.main_thread():
+        while True:
+            try:
+                return proc.wait(timeout=poll)
+            except subprocess.TimeoutExpired:
+                continue
+    pidfd = os.pidfd_open(proc.pid)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    old = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+    try:
+        while proc.poll() is None:
+            try:
+                select.select([pidfd, wake_r], [], [])
+            except InterruptedError:
+                pass
+            try:
+                while os.read(wake_r, 512):
+                    pass
+            except BlockingIOError:
+                pass
+        return proc.returncode
+    finally:
+        signal.set_wakeup_fd(old)
+        for fd in (pidfd, wake_r, wake_w):
+            os.close(fd)

@@ -20,6 +20,8 @@ from .inputs import input_digests, read_inputs
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .model_entities import RegisteredModel
+
 
 class TrackStore(FolderRunStore):
     """A tracktui store folder: `<root>/<experiment>/<run_id>/`."""
@@ -90,18 +92,26 @@ class TrackStore(FolderRunStore):
 
     @staticmethod
     def _list_folder(root: Path, prefix: str, folders: list[tuple[str, str]]) -> None:
-        """Every run folder under `root` as (unit, path), from directory listings alone (no stat)."""
+        """Every run folder under `root` as (unit, path), from directory listings alone (no stat).
+
+        An entry that cannot be told a folder or not (a symbolic link loop, no permission) is
+        taken as one: reading it fails, so it is listed as one damaged row and the rest lists.
+        A bad entry among the experiments is listed as a run of its own name.
+        """
         try:
-            experiments = [e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")]
-        except (FileNotFoundError, NotADirectoryError):
+            experiments = [e for e in os.scandir(root) if not e.name.startswith(".") and _maybe_folder(e)]
+        except OSError:  # gone, not a folder, a loop itself: nothing listed from it
             return
         for exp in experiments:
             try:
                 runs = list(os.scandir(exp.path))
+            except FileNotFoundError:
+                continue
             except OSError:
+                folders.append((f"{prefix}{exp.name}/{exp.name}", os.path.join(exp.path, exp.name)))
                 continue
             folders += ((f"{prefix}{exp.name}/{run.name}", run.path) for run in runs
-                        if not run.name.startswith(".") and run.is_dir())
+                        if not run.name.startswith(".") and _maybe_folder(run))
 
     def _quick_scan_allowed(self, now: float) -> bool:
         """Whether this scan may check run folders alone (a quick scan), or must stat their files too.
@@ -201,6 +211,10 @@ class TrackStore(FolderRunStore):
             self, path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str]]:
         """meta, params, tags and summary of a run folder, and what was wrong with them."""
         problems: list[str] = []
+        try:
+            os.stat(path)
+        except OSError as exc:  # a symbolic link loop, no permission: one reason, not one per file
+            return {}, {}, {}, {}, [f"its folder is unreadable: {safe_read.describe(exc)}"]
 
         def load(name: str) -> dict[str, Any]:
             try:
@@ -210,7 +224,7 @@ class TrackStore(FolderRunStore):
                     problems.append(f"{name} is missing")
                 return {}
             except (OSError, ValueError) as exc:
-                problems.append(f"{name} is unreadable ({type(exc).__name__}: {str(exc)[:80]})")
+                problems.append(f"{name} is unreadable: {safe_read.describe(exc)}")
                 return {}
             if not isinstance(data, dict):
                 problems.append(f"{name} holds a {type(data).__name__}, not an object")
@@ -231,8 +245,9 @@ class TrackStore(FolderRunStore):
         status = meta.get("status")
         if meta and status not in fmt.WRITTEN_STATUSES:
             problems.append(f"meta.json has an unknown status {str(status)[:40]!r}")
+        skipped: list[str] = []  # bad edit files: left out and named, the run keeps its status (FORMAT.md)
         name, tags, _ = apply_edits(str(meta.get("name") or run_id), {str(k): str(v) for k, v in tags.items()},
-                                    read_edits(self.root / unit))
+                                    read_edits(self.root / unit, skipped))
         if unit.startswith(f"{fmt.TRASH_DIR}/") and not problems:
             status = fmt.DELETED_STATUS
         return {
@@ -240,7 +255,7 @@ class TrackStore(FolderRunStore):
             "experiment": str(meta.get("experiment") or exp_dir),
             "name": name,
             "status": "damaged" if problems else str(status),
-            "reason": "; ".join(problems) or None,
+            "reason": "; ".join(problems + skipped) or None,
             "created": _number(meta.get("created")),
             "ended": _number(meta.get("ended")),
             "host": meta.get("host"),
@@ -285,6 +300,11 @@ class TrackStore(FolderRunStore):
             inputs=read_inputs(path),
         )
 
+    def models(self) -> list[RegisteredModel]:
+        from .registry import read_models  # our registry (store/registry.py)
+
+        return read_models(self.root)
+
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
         """Long frame `key, step, time, value` of the run's metric points, in logged order per key."""
         import numpy as np
@@ -313,11 +333,12 @@ class TrackStore(FolderRunStore):
 def read_history_file(path: Path, dtype: Any) -> Any:
     """All whole records of a history file; a torn last record (a crash mid-write) is left out.
 
-    Only a regular file is read (never a FIFO or device put in its place).
+    Only a regular file is read (never a FIFO or device put in its place), and at most
+    HISTORY_CAP bytes: a larger one is refused whole (UnsafeFileError), not cut.
     """
     import numpy as np
 
-    raw = safe_read.read_bytes(path, cap=None)
+    raw = safe_read.read_bytes(path, cap=HISTORY_CAP)
     usable = len(raw) - len(raw) % fmt.HISTORY_RECORD_SIZE
     return np.frombuffer(raw, dtype=dtype, count=usable // fmt.HISTORY_RECORD_SIZE)
 
@@ -345,12 +366,22 @@ def _cell(value: Any) -> Any:
     return json.dumps(value, default=str, ensure_ascii=False)
 
 
+HISTORY_CAP = 256 * 1024 * 1024
+"""11 million points of one key: ten times what the app is built for; a larger file is not read."""
 SCAN_SHARE = 0.2
 """At most this share of the time goes to scanning a large store (see `TrackStore._sync`)."""
 QUICK_SCAN_FROM = 5000
 FULL_SCAN_SECONDS = 30.0
 TRUST_FOLDERS_SECONDS = 600.0
 """How long after a full scan (by any process) a first listing may check run folders alone."""
+
+
+def _maybe_folder(entry: os.DirEntry[str]) -> bool:
+    """A folder, or an entry whose kind cannot be known (a symbolic link loop): not a plain file."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return True
 
 
 def _folder_times(folders: list[tuple[str, str]]) -> Any:
@@ -362,7 +393,10 @@ def _folder_times(folders: list[tuple[str, str]]) -> Any:
     for i, (_unit, path) in enumerate(folders):
         try:
             st = stat(path)
-        except OSError:
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError:  # a loop, no permission: kept, as `_signatures` keeps it
+            times[i] = 0, 0
             continue
         times[i] = st.st_mtime_ns, st.st_ctime_ns
     return times
@@ -377,8 +411,12 @@ def _signatures(folders: list[tuple[str, str]]) -> tuple[list[str], list[int]]:
     for unit, path in folders:
         try:
             folder = stat(path)
-        except OSError:
+        except (FileNotFoundError, NotADirectoryError):
             continue  # deleted while we looked
+        except OSError:  # a symbolic link loop, no permission: a damaged row, read once
+            units.append(unit)
+            flat += [0, 0, 0] + [-1, 0, 0] * len(names)
+            continue
         # The folder's own times catch new files in it (curation edits are new files).
         sig = [0, folder.st_mtime_ns, folder.st_ctime_ns]
         base = path + os.sep

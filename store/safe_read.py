@@ -13,7 +13,10 @@ from __future__ import annotations
 import json
 import os
 import stat
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import zipfile
 
 SMALL_FILE_CAP = 16 * 1024 * 1024
 """meta/params/tags/summary: a large config is a few hundred kB; past this it is not ours."""
@@ -21,6 +24,9 @@ YAML_CAP = 1024 * 1024
 """An MLflow meta.yaml is under 1 kB."""
 MAX_DEPTH = 100
 """Nesting a reader accepts in JSON or YAML; deeper is damage (and would exhaust the stack)."""
+NPY_HEADER_BYTES = 65536
+"""Room for a `.npy` member's header beside its data (numpy's own limit is 10,000 bytes)."""
+READ_CHUNK = 1 << 20
 MAX_EXPANDED_NODES = 100_000
 """Values a YAML document may expand to through its aliases."""
 
@@ -71,6 +77,8 @@ def read_bytes(path: str | os.PathLike[str], cap: int | None = SMALL_FILE_CAP) -
     with os.fdopen(fd, "rb") as fh:
         if cap is None:
             return fh.read()
+        if os.fstat(fd).st_size > cap:  # refused unread (a 1 GB sparse file costs nothing)
+            raise UnsafeFileError(f"{os.path.basename(path)} is larger than {cap // 1024} kB")
         data = fh.read(cap + 1)
     if len(data) > cap:
         raise UnsafeFileError(f"{os.path.basename(path)} is larger than {cap // 1024} kB")
@@ -79,6 +87,25 @@ def read_bytes(path: str | os.PathLike[str], cap: int | None = SMALL_FILE_CAP) -
 
 def read_text(path: str | os.PathLike[str], cap: int | None = SMALL_FILE_CAP, errors: str = "strict") -> str:
     return read_bytes(path, cap).decode("utf-8", errors=errors)
+
+
+def describe(exc: BaseException) -> str:
+    """Why a file could not be read, in one line of plain words for a run's reason: no Python type
+    names or reprs, no path (the caller names the file), no control characters, at most 120 characters."""
+    if isinstance(exc, UnsafeFileError):  # "<name> is a FIFO, ...": the caller names the file
+        _name, sep, rest = str(exc).partition(" is ")
+        text = f"it is {rest}" if sep else str(exc)
+    elif not isinstance(exc, (OSError, UnicodeDecodeError, json.JSONDecodeError)):
+        text = str(exc).splitlines()[0] if str(exc).strip() else "it could not be read"
+    elif isinstance(exc, OSError):
+        text = (exc.strerror or "it could not be read").lower()
+    elif isinstance(exc, UnicodeDecodeError):
+        text = f"not UTF-8 text (byte {exc.start})"
+    else:
+        text = f"not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})"
+    if isinstance(exc, RecursionError):
+        text = f"nested deeper than {MAX_DEPTH} levels"
+    return "".join(c if c.isprintable() else "?" for c in text)[:120]
 
 
 def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
@@ -165,6 +192,53 @@ def expanded_size(value: Any) -> tuple[int, int]:
             depth = max(depth, c_depth + 1)
         memo[id(node)] = (min(size, 2**62), depth)
     return memo[id(value)]
+
+
+def stored_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """The members of a zip by name, if none is compressed (else ValueError).
+
+    `np.savez` stores; a compressed member of 2 MB can inflate to gigabytes, and a stored one
+    costs no more to read than the file's own size on disk.
+    """
+    from zipfile import ZIP_STORED  # imported when an index is read, not with every store module
+
+    infos = {info.filename: info for info in zf.infolist()}
+    for info in infos.values():
+        if info.compress_type != ZIP_STORED or info.file_size != info.compress_size:
+            raise ValueError(f"{info.filename} is compressed; tracktui never writes that")
+    return infos
+
+
+def read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> Any:
+    """One `.npy` member, refused (ValueError) when it declares more than `cap` bytes of data or a
+    dtype that is not plain numbers; read into an array of exactly its declared size."""
+    import numpy as np
+
+    if info.file_size > cap + NPY_HEADER_BYTES:
+        raise ValueError(f"{info.filename} is larger than {cap // 1024} kB")
+    with zf.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise ValueError(f"{info.filename}: .npy version {version}")
+        count = 1
+        for dim in shape:
+            count *= int(dim)
+        if dtype.hasobject or dtype.kind not in "biuf" or fortran or count * dtype.itemsize > cap:
+            raise ValueError(f"{info.filename} is not an array of plain numbers within the cap")
+        data = np.empty(count * dtype.itemsize, dtype=np.uint8)
+        view, done = data.data, 0
+        while done < len(data):  # in chunks: one read of the whole member costs a second copy of it
+            chunk = fh.read(min(READ_CHUNK, len(data) - done))
+            if not chunk:
+                raise ValueError(f"{info.filename} is cut short")
+            view[done:done + len(chunk)] = chunk
+            done += len(chunk)
+    return data.view(dtype).reshape(shape)
+
 
 
 def is_regular(path: str | os.PathLike[str]) -> bool:

@@ -2,7 +2,8 @@
 
 The wrapper creates the run (the command's argv, cwd, git state and diff, packages,
 environment), starts the command with `TRACKTUI_RUN_ID`, `TRACKTUI_STORE` and
-`TRACKTUI_EXPERIMENT` set, forwards signals to it, and records how it ended: exit 0 is
+`TRACKTUI_EXPERIMENT` set in a session of its own, forwards signals to its process group
+(and kills the group when the wrapper is killed), and records how it ended: exit 0 is
 `finished`, another code `failed` (the code is kept in `exit_code`), a signal `killed`.
 A script in the command that calls `store.start_run()` is handed the run's lock and logs
 into this run (see `store/handoff.py`). Console capture and system metrics plug in here.
@@ -21,17 +22,22 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import durable, handoff, lifecycle
 from . import format as fmt
-from . import handoff, lifecycle
-from .console import ConsoleLog, Pump, make_pty
-from .environment import record_environment
+from .console import ConsoleLog, Pump, make_pty, same_file
+from .environment import command_without_credentials, record_environment
 from .lock import read_lock
+from .process import Watchdog, group_alive, wait_for_exit
 from .system_metrics import start_system_metrics
 from .writer import Run
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 POLL = 0.05
 """Seconds between the wrapper's looks at the lock (attach requests, hand-backs, dead scripts)."""
+STOP_GRACE = 10.0
+"""Seconds the command's processes get to end after a forwarded SIGINT/SIGTERM/SIGHUP/SIGQUIT."""
+STOP_GRACE_ENV = "TRACKTUI_STOP_GRACE"
 
 
 def child_environment(run: Run, root: Path) -> dict[str, str]:
@@ -50,8 +56,12 @@ class Steward:
     """
 
     def __init__(self, run: Run, pause: Callable[[], None] = lambda: None,
-                 resume: Callable[[], None] = lambda: None) -> None:
+                 resume: Callable[[], None] = lambda: None, *, movable: bool = False,
+                 console: ConsoleLog | None = None) -> None:
         self.run = run
+        self.movable = movable
+        """The wrapper was given no experiment: the first script to attach may name it (`_place`)."""
+        self.console = console
         self.own_body = handoff.lock_text(run.path) or ""
         self._own = json.loads(self.own_body) if self.own_body else None
         self._pause, self._resume = pause, resume
@@ -99,8 +109,38 @@ class Steward:
         self.run.flush()
         with self.run._io_lock:
             self.run._paused = True
+            if self.movable:
+                self.movable = False
+                self._place(asker.get("experiment"))
             handoff.grant(self.run.path, asker, self.own_body)
         self.handed = True
+
+    def _place(self, experiment: object) -> None:
+        """Move the run into the experiment the script named (one rename, lock and all), so its
+        metrics, console and system metrics stay one run, where the script said it belongs."""
+        run = self.run
+        if not isinstance(experiment, str) or experiment == run.experiment:
+            return
+        try:
+            fmt.check_key(experiment, "experiment name")
+        except ValueError as exc:
+            print(f"tracktui: run {run.id} stays in experiment {run.experiment!r}: {exc}", file=sys.stderr)
+            return
+        target = run.root / fmt.experiment_dirname(experiment) / run.id
+        source = run.path
+        try:
+            target.parent.mkdir(exist_ok=True)
+            os.rename(source, target)  # a run of that id there already: refused, the run stays
+        except OSError as exc:
+            print(f"tracktui: run {run.id} stays in experiment {run.experiment!r}: cannot move it to "
+                  f"{target} ({exc})", file=sys.stderr)
+            return
+        run.path, run.experiment = target, experiment
+        run._meta["experiment"] = experiment
+        run._write_meta()
+        if self.console is not None:
+            self.console.moved(target)
+        durable.soon(source.parent, target.parent)
 
     def _reclaim(self) -> None:
         with self.run._io_lock:
@@ -130,13 +170,23 @@ class Steward:
 
 
 class _Forwarder:
-    """Signal handlers that pass signals to the child instead of ending the wrapper."""
+    """Signal handlers that pass signals to the command's process group instead of ending the wrapper.
+
+    The command runs in a session of its own, so a signal reaches every process it started
+    (`bash -c 'python train.py; ...'`), not only the first; a terminal's Ctrl-C reaches only
+    the wrapper and is passed on from here. After a signal that asks it to stop, the group
+    gets `stop_grace()` seconds (a timer, so the wrapper's wait stays one blocking call), then
+    SIGKILL.
+    """
 
     def __init__(self) -> None:
         self.proc: subprocess.Popen[bytes] | None = None
         self.received: list[int] = []
         self._old: dict[int, Any] = {}
         self.on_resize: Callable[[], None] | None = None
+        self.deadline: float | None = None
+        """When the group is killed, once a stopping signal was passed on."""
+        self._killer: threading.Timer | None = None
 
     def install(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -144,15 +194,22 @@ class _Forwarder:
         for sig in FORWARDED:
             self._old[sig] = signal.signal(sig, self._handle)
         self._old[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, self._resize)
+        self._old[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, self._suspend)
+        self._old[signal.SIGCONT] = signal.signal(signal.SIGCONT, self._continue)
+
+    def _suspend(self, signum: int, frame: Any) -> None:
+        """Ctrl-Z stops the command with the wrapper. SIGSTOP, as a group in a session of its
+        own is orphaned, and the kernel drops SIGTSTP sent to one."""
+        self._signal_group(signal.SIGSTOP)
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+    def _continue(self, signum: int, frame: Any) -> None:
+        self._signal_group(signal.SIGCONT)
 
     def _resize(self, signum: int, frame: Any) -> None:
         if self.on_resize is not None:
             self.on_resize()
-        if self.proc is not None and self.proc.returncode is None:
-            try:
-                self.proc.send_signal(signal.SIGWINCH)
-            except ProcessLookupError:
-                pass
+        self._signal_group(signal.SIGWINCH)
 
     def restore(self) -> None:
         for sig, old in self._old.items():
@@ -160,32 +217,49 @@ class _Forwarder:
 
     def _handle(self, signum: int, frame: Any) -> None:
         self.received.append(signum)
-        if self.proc is None or self.proc.returncode is not None:
+        if signum in STOPPING and self.deadline is None:
+            grace = stop_grace()
+            self.deadline = time.monotonic() + grace
+            self._killer = threading.Timer(grace, self._signal_group, (signal.SIGKILL,))
+            self._killer.daemon = True
+            self._killer.start()
+        self._signal_group(signum)
+
+    def _signal_group(self, signum: int) -> None:
+        if self.proc is None:
             return
-        if signum == signal.SIGINT and _terminal_sent_it():
-            return  # Ctrl-C in the terminal reached the child's process group already
         try:
-            self.proc.send_signal(signum)
-        except ProcessLookupError:
+            os.killpg(self.proc.pid, signum)
+        except (ProcessLookupError, PermissionError):
             pass
 
+    def end_group(self) -> None:
+        """After the command exits: if it was told to stop, what is left of its group gets the
+        rest of the grace period, then SIGKILL (a training process under `bash -c` never
+        outlives a run that says `killed`)."""
+        if self.proc is None or self.deadline is None:
+            return
+        while group_alive(self.proc.pid) and time.monotonic() < self.deadline:
+            time.sleep(POLL)
+        if group_alive(self.proc.pid):
+            self._signal_group(signal.SIGKILL)
+        if self._killer is not None:
+            self._killer.cancel()
 
-def _terminal_sent_it() -> bool:
-    """Whether we run in the foreground of a terminal, where Ctrl-C goes to the whole group."""
-    for fd in (0, 1, 2):
-        try:
-            if os.isatty(fd):
-                return os.tcgetpgrp(fd) == os.getpgrp()
-        except OSError:
-            continue
-    return False
+
+def stop_grace() -> float:
+    try:
+        return max(0.0, float(os.environ.get(STOP_GRACE_ENV, STOP_GRACE)))
+    except ValueError:
+        return STOP_GRACE
 
 
 class ChildConsole:
     """The wrapped command's stdout and stderr: shown live here and kept in the run's console.
 
     When our stdout (or stderr) is a terminal the command gets a pty in its place, so it
-    still sees a terminal (colours, `\r` progress bars, its width); otherwise a pipe.
+    still sees a terminal (colours, `\r` progress bars, its width); otherwise a pipe, one
+    for both when they go to the same file (a batch job's `> log 2>&1`).
     """
 
     def __init__(self, run_path: Path) -> None:
@@ -203,6 +277,11 @@ class ChildConsole:
             for name, is_tty in (("stdout", tty_out), ("stderr", tty_err)):
                 if is_tty:
                     self._fds[name] = slave
+        if not self._fds and same_file(1, 2):  # `> log 2>&1`: one pipe keeps the command's order
+            reader, writer = os.pipe()
+            self._routes[reader] = 1
+            self._child_side.append(writer)
+            self._fds = {"stdout": writer, "stderr": writer}
         for name, our_fd in (("stdout", 1), ("stderr", 2)):
             if name not in self._fds:
                 reader, writer = os.pipe()
@@ -280,29 +359,34 @@ def run_command(
     if not argv:
         raise ValueError("give a command to run after --")
     parent = os.environ.get(handoff.RUN_ID_ENV) or None
+    movable = experiment is None
     if experiment is None:
         experiment = (os.environ.get(handoff.EXPERIMENT_ENV) if parent else None) or "default"
     fmt.check_key(experiment, "experiment name")
     store_root = fmt.resolve_root(root).absolute()
     lifecycle.install_exit_hooks()
     run = Run(store_root, experiment, name)
-    run._meta["command"] = list(argv)
+    run._meta["command"], cleaned = command_without_credentials(list(argv))
     run._meta["parent"] = parent
     run._write_meta()
     if tags:
         run.set_tags(tags)
     try:
-        record_environment(run)
+        hidden = record_environment(run) + (["the command line"] if cleaned else [])
     except OSError as exc:
         print(f"tracktui: could not record the environment of run {run.id}: {exc}", file=sys.stderr)
+    else:
+        if hidden:
+            print(f"tracktui run: run {run.id}: recorded without the secrets in {', '.join(hidden)}",
+                  file=sys.stderr, flush=True)
     forwarder = _Forwarder()
-    steward = Steward(run)
     console = ChildConsole(run.path) if capture else None
+    steward = Steward(run, movable=movable, console=console.log if console else None)
     forwarder.install()
     try:
         try:
             fds = console.child_fds() if console else {}
-            proc = subprocess.Popen(list(argv), env=child_environment(run, store_root),
+            proc = subprocess.Popen(list(argv), env=child_environment(run, store_root), start_new_session=True,
                                     stdout=fds.get("stdout"), stderr=fds.get("stderr"))
         except OSError as exc:
             print(f"tracktui: cannot run {argv[0]!r}: {exc.strerror or exc}", file=sys.stderr)
@@ -311,6 +395,7 @@ def run_command(
             run.finish("failed", f"cannot run {argv[0]!r}: {exc}")
             return 127 if isinstance(exc, FileNotFoundError) else 126
         forwarder.proc = proc
+        watchdog = Watchdog(proc.pid)
         sampler = start_system_metrics(run, None, pid=proc.pid)
         if sampler is not None:
             steward.set_callbacks(sampler.pause, sampler.resume)
@@ -318,7 +403,9 @@ def run_command(
             console.started()
             forwarder.on_resize = console.resize
         steward.start()
-        returncode = proc.wait()
+        returncode = wait_for_exit(proc)
+        forwarder.end_group()
+        watchdog.release()
         if console:
             console.close()
         steward.stop()
@@ -333,13 +420,21 @@ def run_command(
     return code
 
 
+_attached_to: list[str] = []
+"""The experiment of the wrapper's run, once this process has attached to it."""
+
+
 def wrapped_run(experiment: str | None, root: str | os.PathLike[str] | None,
                 resume: str | None) -> tuple[str | None, str | None]:
-    """For `start_run` under `tracktui run`: (the run to attach to or None, the parent run id or None)."""
+    """For `start_run` under `tracktui run`: (the run to attach to or None, the parent run id or None).
+
+    The first run a process of the command starts is the wrapper's run, whatever experiment
+    it names; a later one is too only without an experiment or with that run's.
+    """
     run_id = os.environ.get(handoff.RUN_ID_ENV)
     if not run_id:
         return None, None
-    if resume is not None or experiment not in (None, os.environ.get(handoff.EXPERIMENT_ENV)):
+    if resume is not None or (_attached_to and experiment not in (None, _attached_to[-1])):
         return None, run_id
     if root is not None and fmt.resolve_root(root).resolve() != fmt.resolve_root(None).resolve():
         return None, run_id
@@ -350,6 +445,7 @@ def wrapped_run(experiment: str | None, root: str | os.PathLike[str] | None,
 
 def adopt_wrapped_run(run: Run, name: str | None) -> None:
     """The script attached to the wrapper's run: name it if it has no name, record its packages."""
+    _attached_to.append(run.experiment)
     if name and run.name == run.id:
         run.name = run._meta["name"] = name
         run._write_meta()

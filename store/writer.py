@@ -48,6 +48,7 @@ class Run(WandbStyle):
         resume: bool = False,
         flush_interval: float = FLUSH_INTERVAL,
         attach: bool = False,
+        experiment_asked: str | None = None,
     ) -> None:
         self.root = root
         self.experiment = experiment
@@ -82,7 +83,7 @@ class Run(WandbStyle):
             from . import handoff
 
             self.path = find_run(root, self.id)
-            self._handed_by = handoff.attach(self.path, self.id)
+            self._handed_by, self.path = handoff.attach(self.path, self.id, experiment=experiment_asked)
             self._load_existing("attach" if self._handed_by is not None else "resume")
         elif resume:
             self.path = find_run(root, self.id)

@@ -9,10 +9,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from textual import events
+from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
 from tui.app import TrackApp, make_app
 from tui.demo import make_demo
+from tui.screens.detail import DetailScreen
 from tui.widgets.runs_table import RunsTable
 
 NOW = 1_795_000_000.0  # a fixed "now" (2026-11-18), so "3h ago" reads the same on every run
@@ -44,6 +47,30 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def burst(pilot: Pilot[None], *keys: str) -> None:
+    """Send all keys before the app handles any of them, then wait until it has."""
+    app = pilot.app
+    assert app._driver is not None
+    for key in keys:
+        character = key if len(key) == 1 else {"space": " ", "slash": "/"}.get(key)
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        event = events.Key(key, character)
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await settle(pilot)
+
+
+async def open_detail(pilot: Pilot[None], run_id: str) -> DetailScreen:
+    """Open a run's detail screen, as enter does, and wait until it has read the run."""
+    app = pilot.app
+    assert isinstance(app, TrackApp) and app.store is not None
+    app.push_screen(DetailScreen(app.store, run_id))
+    await settle(pilot)
+    assert isinstance(app.screen, DetailScreen)
+    return app.screen
 
 
 def screen_text(app: TrackApp) -> str:

@@ -87,3 +87,18 @@ def only_run_folder(root: Path) -> Path:
     folders = sorted((root / "wandb").glob("*run-*"))
     assert len(folders) == 1, folders
     return folders[0]
+
+
+FOREIGN_DATA = Path(__file__).parent / "data" / "foreign"
+
+
+def copy_data(name: str, tmp_path: Path, mtime: float) -> Path:
+    """A copy of a folder of tests/data/foreign with every file's times set to `mtime`: an old one is a
+    run that stopped; any one says whether a reader takes times from the files (a copy resets them)."""
+    import shutil
+
+    dest = tmp_path / name
+    shutil.copytree(FOREIGN_DATA / name, dest)
+    for path in dest.rglob("*"):
+        os.utime(path, (mtime, mtime))
+    return dest

@@ -12,6 +12,12 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from store.mlflow_rest import MlflowServerStore
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -25,6 +31,8 @@ class Server:
     url: str
     proc: subprocess.Popen[bytes]
     folder: Path
+    fresh: bool = True
+    """Started on an empty database (which then serves as the template of the next ones)."""
 
     def stop(self) -> None:
         """SIGKILL the server's whole process group (uvicorn runs workers as children)."""
@@ -49,12 +57,15 @@ def start_server(folder: Path, *extra: str, env: dict[str, str] | None = None, f
     return wait_ready(launch(folder, *extra, env=env, file_store=file_store))
 
 
-def launch(folder: Path, *extra: str, env: dict[str, str] | None = None, file_store: bool = False) -> Server:
-    """Start a server without waiting (servers started together start in about the time of one)."""
+def launch(folder: Path, *extra: str, env: dict[str, str] | None = None, db: Path | None = None,
+           file_store: bool = False) -> Server:
+    """Start a server without waiting (servers started together start in about the time of one);
+    on a copy of `db` (written by this MLflow version: nothing to migrate) when given; with a
+    file-store backend (`folder/mlruns`) when `file_store`."""
     folder.mkdir(parents=True, exist_ok=True)
     backend = str(folder / "mlruns") if file_store else f"sqlite:///{folder / 'mlflow.db'}"
-    if _MIGRATED and not file_store:
-        shutil.copyfile(_MIGRATED[0], folder / "mlflow.db")
+    if not file_store and (db is not None or _MIGRATED):
+        shutil.copyfile(db or _MIGRATED[0], folder / "mlflow.db")
     port = free_port()
     mlflow = Path(sys.executable).with_name("mlflow")
     cmd = [str(mlflow), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
@@ -63,7 +74,7 @@ def launch(folder: Path, *extra: str, env: dict[str, str] | None = None, file_st
     allow = {"MLFLOW_ALLOW_FILE_STORE": "true"} if file_store else {}  # MLflow 3 refuses it otherwise
     proc = subprocess.Popen(cmd, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                             env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", **allow, **(env or {})})
-    return Server(f"http://127.0.0.1:{port}", proc, folder)
+    return Server(f"http://127.0.0.1:{port}", proc, folder, fresh=db is None and not file_store)
 
 
 def wait_ready(server: Server) -> Server:
@@ -75,7 +86,7 @@ def wait_ready(server: Server) -> Server:
         try:
             with urllib.request.urlopen(server.url + "/health", timeout=2) as response:
                 if response.status == 200:
-                    if not _MIGRATED and (folder / "mlflow.db").is_file():
+                    if not _MIGRATED and server.fresh:
                         shutil.copyfile(folder / "mlflow.db", folder / "migrated.db")
                         _MIGRATED.append(folder / "migrated.db")
                     return server
@@ -83,3 +94,19 @@ def wait_ready(server: Server) -> Server:
             time.sleep(0.2)  # polling a starting server: the deadline bounds it
     server.stop()
     raise RuntimeError(f"mlflow server did not start: {(folder / 'server.log').read_text()[-2000:]}")
+
+
+def server_store(url: str, **kwargs: Any) -> MlflowServerStore:
+    """`open_store(url)`, checked to be the tracking-server reader."""
+    from store import open_store
+    from store.mlflow_rest import MlflowServerStore
+
+    store = open_store(url, **kwargs)
+    assert isinstance(store, MlflowServerStore)
+    return store
+
+
+def tracktui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`tracktui ARGS` in a child process (with this checkout first on the path, as the tests run)."""
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, **(env or {})})

@@ -78,7 +78,7 @@ async def test_note_written_in_several_lines_shows_as_markdown_in_the_detail(dem
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
-        note = app.screen.query_one("#note", Markdown)
+        note = app.screen.query_one("#note-markdown", Markdown)
         assert note.display and note.source.startswith("# Why it crashed")
         text = screen_text(app)
         assert "Why it crashed" in text and "out of memory" in text and "**" not in text  # rendered, not raw

@@ -18,6 +18,7 @@ from textual.widgets import Input, Select, SelectionList, Static
 from textual.widgets._footer import FooterKey
 
 import store
+from tests.app_helpers import burst
 from tests.screen_harness import ScreenHarness, settle_until
 from tui.screens.charts import ChartsScreen
 from tui.widgets.chart_grid import auto_grid, grid_shape
@@ -627,3 +628,22 @@ def test_snapshot_metric_as_x_zoomed_with_cursor_80x24(snap_compare: Any, tmp_pa
         await settle(pilot.app, pilot)
 
     assert snap_compare(_snapshot_app(tmp_path), terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_pick_then_move_in_one_burst_toggles_the_row_under_the_cursor(
+        compare: tuple[store.RunStore, list[str]]) -> None:
+    """Issue 22.10: `space` then a move, pressed together, drew the *next* metric: the list
+    toggled whatever was highlighted when its message was handled, not when the key came."""
+    st, ids = compare
+    app = ChartsHarness(st, ids)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_charts(app, pilot)
+        assert screen.selected == ["train/loss"]
+        await pilot.press("down")
+        await burst(pilot, "space", "down")
+        await settle(app, pilot)
+        assert screen.selected == ["train/loss", "val_acc"], "val_acc was under the cursor at `space`"
+        await pilot.press("up")
+        await burst(pilot, "enter", "down", "down")
+        await settle(app, pilot)
+        assert screen.selected == ["train/loss"], "enter hid val_acc, the row it was pressed on"

@@ -242,3 +242,23 @@ def test_ls_json_keeps_each_cells_type_column_by_column(tmp_path: Path, capsys: 
     assert [by_name[f"r{i}"]["params.x"] for i in range(4)] == [3, True, "adam", 2.5]
     assert type(by_name["r0"]["params.x"]) is int and by_name["r1"]["params.only"] is None
     assert by_name["r3"]["metrics.loss"] == 3.0
+
+
+def test_ls_csv_cells_that_a_spreadsheet_would_run_are_quoted(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 21.12: a run named `=HYPERLINK(…)` (or a param `+cmd`, `@SUM`, `-2+3`) was written
+    as is, and a spreadsheet ran it. Such a cell now starts with `'` (as OWASP recommends);
+    numbers, negative ones too, stay numbers."""
+    root = tmp_path / "s"
+    with store.start_run(experiment="e", name='=HYPERLINK("http://x","y")', root=root,
+                         params={"cmd": "+cmd|' /C calc'!A0", "at": "@SUM(A1)", "neg": "-2+3",
+                                 "lr": "-0.5", "=key": 1}) as run:
+        run.log_metric("delta", -1.5)
+    assert main(["ls", str(root), "--csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    row = rows[0]
+    assert row["name"] == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert row["params.cmd"] == "'+cmd|' /C calc'!A0" and row["params.at"] == "'@SUM(A1)"
+    assert row["params.neg"] == "'-2+3"
+    assert row["params.lr"] == "-0.5" and row["metrics.delta"] == "-1.5", "negative numbers are not formulas"
+    assert "'params.=key" not in row and row["params.=key"] == "1", "a header that does not start with = stays"

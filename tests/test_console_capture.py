@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import pty
 import select
-import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -16,7 +16,7 @@ import pytest
 import store
 from store.console import CONSOLE, ConsoleLog, final_lines, read_console
 from tests.children import REPO, run_python
-from tests.test_run_command import only_run, python, wait_for, wrapper
+from tests.test_run_command import only_run, python, wrapper
 
 
 def console_of(store_dir: Path) -> bytes:
@@ -72,6 +72,73 @@ def test_wrapped_output_is_captured_and_passed_through(tmp_path: Path) -> None:
     assert console.replace(b"to stderr\n", b"", 1) == out
 
 
+LOOP = textwrap.dedent("""\
+    for i in range(200):
+        print(f"out {i}", flush=True)
+        sys.stdout.write(f"part {i} "); sys.stdout.flush()
+        time.sleep(0.001)  # a relay that copies as it reads has this unfinished line before stderr's
+        sys.stderr.write(f"err {i}\\n"); sys.stderr.flush()
+        sys.stdout.write("end\\n"); sys.stdout.flush()
+""")
+INTERLEAVED = python(f"import sys, time\n{LOOP}raise RuntimeError('boom')\n")
+"""Prints to stdout and stderr in turns, an unfinished stdout line around a stderr line, then fails."""
+
+
+def quiet_env() -> dict[str, str]:
+    """This checkout on the path, and no variable the wrapper would report leaving out (its only line)."""
+    from store.environment import selected_environment
+
+    chosen = selected_environment()
+    left_out = {*chosen["redacted"], *chosen["credentials_removed"]}
+    return {k: v for k, v in os.environ.items() if k not in left_out and not k.startswith("TRACKTUI_")} | {
+        "PYTHONPATH": str(REPO)}
+
+
+def redirected(tmp_path: Path, name: str, *, wrapped: bool, same: bool,
+               command: tuple[str, ...] = INTERLEAVED) -> tuple[bytes, bytes]:
+    """Run `command` as a batch job does (`> out 2>&1`, or `> out 2> err`); what landed in the files."""
+    out_path, err_path = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
+    if wrapped:
+        command = (sys.executable, "-m", "tui.cli", "run", "--store", str(tmp_path / "s"), "--", *command)
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        proc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT if same else err,
+                              env=quiet_env(), timeout=60)
+    assert proc.returncode == 1
+    return out_path.read_bytes(), err_path.read_bytes()
+
+
+def test_output_redirected_to_one_file_keeps_the_commands_order(tmp_path: Path) -> None:
+    direct, _ = redirected(tmp_path, "direct", wrapped=False, same=True)
+    shown, _ = redirected(tmp_path, "wrapped", wrapped=True, same=True)
+    assert b"part 0 err 0\nend\n" in direct and direct.rstrip().endswith(b"RuntimeError: boom")
+    assert shown == direct
+    assert console_of(tmp_path / "s") == direct
+
+
+def test_start_run_capture_console_redirected_to_one_file_keeps_the_order(tmp_path: Path) -> None:
+    captured = python(f"""import sys, time, store
+with store.start_run(root={str(tmp_path / "s")!r}, capture_console=True):
+{textwrap.indent(LOOP, "    ")}raise RuntimeError('boom')
+""")
+    direct, _ = redirected(tmp_path, "direct", wrapped=False, same=True)
+    shown, _ = redirected(tmp_path, "captured", wrapped=False, same=True, command=captured)
+    printed = direct[:direct.index(b"Traceback")]  # the traceback's line numbers differ
+    assert shown.startswith(printed) and shown.rstrip().endswith(b"RuntimeError: boom")
+    assert console_of(tmp_path / "s") == printed
+
+
+def test_output_redirected_to_two_files_never_splices_lines(tmp_path: Path) -> None:
+    direct_out, direct_err = redirected(tmp_path, "direct", wrapped=False, same=False)
+    out, err = redirected(tmp_path, "wrapped", wrapped=True, same=False)
+    assert (out, err) == (direct_out, direct_err)
+    lines = console_of(tmp_path / "s").decode().splitlines()
+    assert sorted(lines) == sorted(direct_out.decode().splitlines() + direct_err.decode().splitlines())
+    err_lines = direct_err.decode().splitlines()
+    traceback = err_lines[err_lines.index("Traceback (most recent call last):"):]
+    start = lines.index(traceback[0])
+    assert lines[start:start + len(traceback)] == traceback  # where it was printed, in one piece
+
+
 def test_a_command_that_prints_10_mb_is_shown_and_kept_whole(tmp_path: Path) -> None:
     proc = wrapper(tmp_path / "s", *python("""
         import sys
@@ -109,35 +176,6 @@ def test_a_terminal_gets_a_pty_so_the_command_still_sees_a_terminal(tmp_path: Pa
     assert b"tty True" in shown
     console = console_of(tmp_path / "s")
     assert console == b"tty True\ne\n"  # no \r\n added by the pty
-
-
-def test_a_sigkilled_wrapper_leaves_a_crashed_run_with_its_console(tmp_path: Path) -> None:
-    ready, pid_file = tmp_path / "ready", tmp_path / "pid"
-    proc = wrapper(tmp_path / "s", *python(f"""
-        import os, pathlib, time
-        pathlib.Path({str(pid_file)!r}).write_text(str(os.getpid()))
-        for i in range(100):
-            print("before the kill", i, flush=True)
-        pathlib.Path({str(ready)!r}).write_text("")
-        time.sleep(60)
-    """))
-    try:
-        wait_for(ready)
-        deadline = time.monotonic() + 10
-        while b"before the kill 99\n" not in console_of(tmp_path / "s"):
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        proc.kill()
-        proc.wait(timeout=10)
-        assert only_run(tmp_path / "s").status == "crashed"
-        lines = final_lines(console_of(tmp_path / "s").decode())
-        assert lines == [f"before the kill {i}" for i in range(100)]
-    finally:
-        if pid_file.exists():
-            try:
-                os.kill(int(pid_file.read_text()), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def test_start_run_capture_console_keeps_prints_subprocesses_and_stderr(tmp_path: Path) -> None:

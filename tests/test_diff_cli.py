@@ -183,3 +183,23 @@ def test_hostile_text_in_a_pipe(tmp_path: Path) -> None:
         assert "[red]x[/]" in proc.stdout
     data = json.loads(proc.stdout)
     assert data["runs"][1]["name"].startswith("\x1b]0;PWNED\x07")
+
+
+def test_a_long_key_in_a_pipe_leaves_room_for_the_values(tmp_path: Path) -> None:
+    """Issue 21.12: one 200-character param key took the whole 80 columns of a pipe and every
+    value column was squeezed to nothing. The field column is capped; the key is cut with `…`."""
+    runs = [dict(spec) for spec in RUNS]
+    long_key = "k" * 200
+    for i, spec in enumerate(runs):
+        spec["params"] = {**spec["params"], long_key: f"value-{i}"}
+    ids = make_compare_store(tmp_path / "store", runs)
+    con, buf = console(width=80)
+    assert diff_command(store.open_store(tmp_path / "store"), ids, only_diff=False, as_json=False,
+                        console=con) == 0
+    lines = buf.getvalue().splitlines()
+    row = next(line for line in lines if "kkkk" in line)
+    assert "value-0" in row and "value-1" in row and "value-2" in row, row
+    assert "…" in row, "the cut key says it was cut"
+    assert all(len(line) <= 80 for line in lines)
+    seed = next(line for line in lines if " seed " in line)
+    assert [c.strip() for c in seed.split("│")][2:5] == ["1", "1", "1"], "the other rows keep their values too"

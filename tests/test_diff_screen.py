@@ -410,3 +410,32 @@ async def test_run_headers_wear_the_colours_the_charts_give_the_runs(compare: tu
         for column, run_id in (("run-0", ids[2]), ("run-1", ids[0])):
             r, g, b = colour[run_id]
             assert f"rgb({r},{g},{b})" in str(headers[column].style)
+
+
+async def test_a_diff_with_a_running_run_stays_live_and_says_so(compare: tuple[store.RunStore, list[str]],
+                                                                tmp_path: Path) -> None:
+    """Issue 22.12: the diff of a running run was a snapshot taken when it opened, with no word
+    of it. It is now read again on the poll while a run runs, and the title says when it was read."""
+    st, ids = compare
+    run = store.start_run(experiment="poly", name="live", root=tmp_path / "store")
+    try:
+        run.log_metric("train/loss", 9.0, step=0)
+        run.flush()
+        # The poll's timer never fires in this test; it calls what the timer calls, when it wants.
+        app = ScreenHarness(lambda: DiffScreen(st, [ids[0], run.id], refresh_seconds=3600))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            screen = app.screen
+            assert isinstance(screen, DiffScreen) and screen.diff is not None
+            title = str(screen.query_one("#diff-title", Static).render())
+            assert "1 running: live, read at " in title
+            assert screen.diff.row("metrics.train/loss.last").values[1] == 9.0
+            run.log_metric("train/loss", 7.0, step=1)
+            run.flush()
+            screen.load()
+            await settle(app, pilot)
+            assert screen.diff.row("metrics.train/loss.last").values[1] == 7.0
+            table = screen.query_one("#diff-table", DataTable)
+            assert cell_plain(table, "metrics.train/loss.last", 2).startswith("7")
+    finally:
+        run.finish()

@@ -365,3 +365,44 @@ def test_exact_deltas_have_the_values_digits_without_float_noise() -> None:
     assert format_delta(row, 5, exact=True) == "+4.9 (+4900.0%)"
     assert format_delta(row, 1) == "+0.2 (+200.0%)" and format_delta(row, 0, exact=True) == ""
     assert cell_text(row, 1, exact=True) == "0.3 +0.2 (+200.0%)"
+
+
+def test_csv_export_quotes_cells_a_spreadsheet_would_run() -> None:
+    """Issue 21.12: a value or field starting with `=`, `+`, `-`, `@`, tab or CR was exported as
+    is and ran as a formula; it now starts with `'`. A negative number stays a number."""
+    from tui.shaping.diff import Diff, DiffRun, _plain_row
+
+    diff = Diff([DiffRun("a", "=cmd()", "e"), DiffRun("b", "b", "e")], [
+        _plain_row("params", "=f", "params.=f", ["@SUM(A1)", "+1+1"]),
+        _plain_row("params", "lr", "params.lr", [-0.5, "-1e-3"]),
+        _plain_row("params", "t", "params.t", ["\tx", "\r=1"]),
+    ])
+    rows = list(csv.reader(io.StringIO(to_csv(diff))))
+    assert rows[0][3] == "'=cmd()"
+    assert rows[1][1:] == ["'=f", "yes", "'@SUM(A1)", "'+1+1"]
+    assert rows[2][3:] == ["-0.5", "-1e-3"], "numbers stay numbers"
+    assert rows[3][3:] == ["␉x", "␍=1"], "a leading tab or CR shows as its symbol, which runs nothing"
+
+
+def test_values_that_differ_but_look_the_same_show_their_exact_values() -> None:
+    """Issue 22.12: the diff marked `2s` vs `2s` and `32` vs `32` as different and did not say
+    why. Such a row now shows what tells the values apart: every digit of a number (`32` vs
+    `32.0`, `0.123451` vs `0.123449`), a duration's exact seconds, text in quotes (`"32"`, as
+    MLflow keeps params, vs the number `32`)."""
+    from tui.shaping.diff import Diff, DiffRun, _plain_row
+
+    rows = [
+        _plain_row("params", "batch", "params.batch", [32, "32", 32.0]),
+        _plain_row("facts", "duration", "facts.duration", [Duration(2.25), Duration(2.75)]),
+        _plain_row("params", "lr", "params.lr", [0.123451, 0.123449]),
+        _plain_row("params", "seed", "params.seed", [1, 2]),
+        _plain_row("params", "same", "params.same", [3, 3.0]),
+    ]
+    diff = Diff([DiffRun(c, c, "e") for c in "abc"], rows)
+    batch, duration, lr, seed, same = diff.rows
+    assert batch.differs and [batch.text(i) for i in range(3)] == ["32", '"32"', "32.0"]
+    assert duration.differs and [duration.text(i) for i in range(2)] == ["2.25s", "2.75s"]
+    assert lr.differs and [lr.text(i) for i in range(2)] == ["0.123451", "0.123449"]
+    assert [seed.text(i) for i in range(2)] == ["1", "2"], "values that look different stay as they are"
+    assert not same.differs and [same.text(i) for i in range(2)] == ["3", "3"], "equal numbers are equal"
+    assert cell_text(batch, 1, exact=True) == '"32"', "the Markdown export says it too"

@@ -14,18 +14,15 @@ from pathlib import Path
 import pytest
 
 from store import NotAStoreError, open_store
+from tests.foreign_children import copy_data
 
 DATA = Path(__file__).parent / "data" / "foreign"
 OLD = time.time() - 3600
 
 
 def copy(name: str, tmp_path: Path) -> Path:
-    """A copy of a data folder with its files' times kept (an hour-old run is not running)."""
-    dest = tmp_path / name
-    shutil.copytree(DATA / name, dest)
-    for path in dest.rglob("*"):
-        os.utime(path, (OLD, OLD))
-    return dest
+    """A copy of a data folder whose files are an hour old (an hour-old run is not running)."""
+    return copy_data(name, tmp_path, OLD)
 
 
 def values(store: object, run_id: str, key: str) -> list[float]:
@@ -96,6 +93,52 @@ def test_lightning_csv_truncated_row_and_live_run(tmp_path: Path) -> None:
     assert "metrics.csv: last line cut off" in rec["reason"]
     assert values(store, rec["run_id"], "val_loss") == val[:-1]
     assert values(store, rec["run_id"], "train_loss") == train
+
+
+def test_test_tube_csv_without_a_step_column_steps_by_row_with_meta_tags_as_params(tmp_path: Path) -> None:
+    """Old code: every point at step -1 (so one point a metric in charts), no params, the files' mtimes as times."""
+    store = open_store(copy("testtube", tmp_path) / "default")
+    (rec,) = store.records()
+    assert rec["params"] == {"lr": 0.02, "layers": 4, "optimizer": "adam", "use_bn": True}
+    history = store.history(rec["run_id"], ["loss", "val_acc"])
+    loss, val = history[history["key"] == "loss"], history[history["key"] == "val_acc"]
+    assert list(loss["step"]) == [0, 1, 2, 3, 4, 5] and list(val["step"]) == [1, 3, 5]  # row numbers
+    assert rec["metrics"]["loss"]["last"] == pytest.approx(0.1667) and rec["metrics"]["epoch"]["max"] == 2
+    assert rec["created"] == pytest.approx(1570115363.123456)  # created_at, UTC
+    assert rec["ended"] - rec["created"] == pytest.approx(150)
+    assert loss["time"].iloc[-1] == pytest.approx(1570115513.123456)
+
+
+LIST_AND_MEASURE = """
+import resource, sys
+from pathlib import Path
+from store.readers.lightning_csv import LightningCsvStore
+store = LightningCsvStore(Path(sys.argv[1]))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+(rec,) = store.records()
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(after - before, rec["metrics"]["loss"]["count"], rec["metrics"]["loss"]["last"])
+"""
+
+
+def test_a_big_lightning_csv_lists_in_bounded_memory(tmp_path: Path) -> None:
+    """Old code read the whole file and kept every point as Python objects to list it: its peak grew by
+    ~50 MB for this 8 MB file (a 377 MB CSV took 2.6 GB). Now a line at a time, summaries only: ~0 MB."""
+    version = tmp_path / "lightning_logs" / "version_0"
+    version.mkdir(parents=True)
+    columns = ["epoch", "loss", "lr", "grad_norm", "acc", "val_loss", "val_acc", "step"]
+    rows = 200_000
+    with (version / "metrics.csv").open("w") as fh:
+        fh.write(",".join(columns) + "\n")
+        for i in range(rows):
+            fh.write(f"{i // 1000},{1 / (i + 1):.9f},0.00{i % 97},{(i * 7) % 13}.{i % 1000:03d},"
+                     f"0.{i % 9999:04d},,,{i}\n")
+    size_mb = (version / "metrics.csv").stat().st_size / 2**20
+    done = subprocess.run([sys.executable, "-c", LIST_AND_MEASURE, str(version.parent)], capture_output=True,
+                          text=True, timeout=300, check=True, cwd=Path(__file__).resolve().parents[1])
+    grown_kb, count, last = done.stdout.split()
+    assert int(count) == rows and float(last) == pytest.approx(1 / rows, rel=1e-3)
+    assert int(grown_kb) / 1024 < max(12.0, size_mb), (grown_kb, size_mb)
 
 
 # -- Hugging Face trainer_state.json --------------------------------------------------------------
@@ -220,3 +263,83 @@ def test_trackio_reader_never_writes(tmp_path: Path) -> None:
         store.run(rec["run_id"])
     assert db.read_bytes() == before
     assert sorted(p.name for p in db.parent.iterdir()) == ["demo-proj.db"]
+
+
+def test_a_damaged_trackio_database_is_one_damaged_row_and_the_rest_lists(tmp_path: Path) -> None:
+    """Old code: UnicodeDecodeError out of open_store of the folder and of every folder above it, and one
+    row of text that is not UTF-8 made the whole database one damaged row ("Could not decode to UTF-8")."""
+    import sqlite3
+
+    from tests.sqlite_damage import break_schema_text
+
+    root = copy("trackio", tmp_path)
+    shutil.copy(root / "demo-proj.db", root / "other.db")
+    break_schema_text(root / "other.db")
+    con = sqlite3.connect(root / "demo-proj.db")
+    with con:
+        con.execute("UPDATE metrics SET metrics = CAST(X'7b226c6f7373ff223a20317d' AS TEXT) "
+                    "WHERE id = (SELECT min(id) FROM metrics)")
+    con.close()
+    for path in (root, tmp_path):
+        store = open_store(path)
+        by_name = {r["name"]: r for r in store.records()}
+        assert sorted(by_name) == ["lr-0.001", "lr-0.01", "other"], path
+        assert store.status_of(by_name["other"]) == "damaged" and "other.db" in (by_name["other"]["reason"] or "")
+        assert {store.status_of(by_name[n]) for n in ("lr-0.001", "lr-0.01")} == {"finished"}
+
+
+def test_a_run_of_one_file_never_has_a_negative_duration(tmp_path: Path) -> None:
+    """Old code: created was the file's `st_mtime`, ended its `st_mtime_ns / 1e9`, which round apart
+    (-2.4e-7 s at this time); trackio's config written after its last point did the same."""
+    run = copy("hf", tmp_path) / "run-lr0.05"
+    for checkpoint in ("checkpoint-20", "checkpoint-24"):
+        shutil.rmtree(run / checkpoint)
+    state = run / "trainer_state.json"
+    for ns in range(1_764_500_000_000_000_000, 1_764_500_000_000_100_000, 1237):
+        os.utime(state, ns=(ns, ns))
+        if state.stat().st_mtime > ns / 1e9:
+            break
+    else:
+        pytest.fail("no time found where st_mtime rounds above st_mtime_ns / 1e9")
+    (rec,) = open_store(run).records()
+    assert rec["ended"] is not None and rec["created"] is not None and rec["ended"] - rec["created"] >= 0
+    db = copy("trackio", tmp_path) / "demo-proj.db"
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    with con:
+        con.execute("UPDATE configs SET config = '{}', created_at = '2030-01-01T00:00:00+00:00'")
+    con.close()
+    for rec in open_store(db).records():
+        assert rec["ended"] is not None and rec["ended"] - rec["created"] >= 0
+
+
+HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_locked_trackio_database_in_its_folder_is_one_row_that_says_locked(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Old code: the folder was "not a store" (the schema could not be read, so the file was not taken
+    for trackio's). A real child process holds the exclusive lock, as a writer's commit does."""
+    from store.readers import trackio
+
+    monkeypatch.setattr(trackio, "BUSY_TIMEOUT", 0.05)
+    root = copy("trackio", tmp_path)
+    child = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(root / "demo-proj.db")], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "locked"
+        store = open_store(root)
+        (rec,) = store.records()
+        assert store.status_of(rec) == "damaged" and "locked by a writer" in (rec["reason"] or "")
+    finally:
+        child.kill()
+        child.wait()
+    store.refresh()
+    assert sorted(r["name"] for r in store.records()) == ["lr-0.001", "lr-0.01"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from mlflow_fixtures import expected_runs, sql_exec, tree_snapshot, unpack
+from sqlite_damage import break_schema_text
 
 import store
 from store.mlflow_sql import MlflowSqlStore
@@ -355,3 +356,48 @@ def test_min_and_max_are_listed_when_asked_as_the_file_store_lists_them(
     for col in metrics:
         assert sql[col].fillna(-1).tolist() == pytest.approx(files[col].fillna(-1).tolist()), col
     assert not sql[metrics].equals(s.runs_frame("last")[metrics])
+
+
+@pytest.mark.parametrize("status", ["9" * 5000, "²", "RUNNING" * 1000], ids=["5000-digits", "superscript", "long-name"])
+def test_a_status_past_the_int_text_limit_damages_one_run_not_the_listing(db: Path, expected: dict,
+                                                                          status: str) -> None:
+    """Old code: `ValueError: Exceeds the limit (4300 digits)` (and for `²` `invalid literal`) out of runs_frame()."""
+    rid = expected["rf-wide"]["run_id"]
+    con = sqlite3.connect(db)
+    try:
+        with con:
+            con.execute("PRAGMA ignore_check_constraints = 1")  # MLflow's CHECK would refuse it; a hand edit need not
+            con.execute("UPDATE runs SET status = ? WHERE run_uuid = ?", (status, rid))
+    finally:
+        con.close()
+    rows = by_name(store.open_store(db).runs_frame())
+    assert rows.loc["rf-wide", "status"] == "damaged"
+    reason = rows.loc["rf-wide", "reason"]
+    assert reason.startswith("unknown MLflow run status") and len(reason) < 120
+    assert rows.loc["rf-shallow", "status"] == "finished"
+
+
+def test_a_damaged_schema_is_reported_as_damaged_and_odd_text_is_one_odd_value(db: Path, expected: dict) -> None:
+    """Old code: UnicodeDecodeError out of open_store (past every `except sqlite3.Error`), and a param whose
+    text is not UTF-8 made the whole listing fail ("Could not decode to UTF-8")."""
+    rid = expected["rf-wide"]["run_id"]
+    sql_exec(db, ("UPDATE params SET value = CAST(X'41ff42' AS TEXT) WHERE run_uuid = ? AND rowid = "
+                  "(SELECT min(rowid) FROM params WHERE run_uuid = ?)", (rid, rid)))
+    rows = by_name(store.open_store(db).runs_frame())
+    assert rows.loc["rf-wide", "status"] == "finished"
+    assert "A\ufffdB" in set(rows.loc["rf-wide"].astype(str))
+    break_schema_text(db)
+    with pytest.raises(store.StoreError, match="is damaged"):
+        store.open_store(db).runs_frame()
+
+
+def test_an_artifact_location_too_long_for_a_file_name_is_a_missing_folder_not_a_failed_run(
+        db: Path, expected: dict) -> None:
+    """Old code: `OSError: [Errno 36] File name too long` out of run() (Path.exists raises it)."""
+    rid = expected["rf-wide"]["run_id"]
+    sql_exec(db, ("UPDATE runs SET artifact_uri = ? WHERE run_uuid = ?", ("9" * 5000, rid)),
+             ("UPDATE logged_models SET artifact_location = ?", ("9" * 5000,)))
+    s = store.open_store(db)
+    assert by_name(s.runs_frame()).loc["rf-wide", "status"] == "finished"
+    detail = s.run(rid)
+    assert detail.status == "finished" and detail.artifacts_dir is not None and len(str(detail.artifacts_dir)) > 5000

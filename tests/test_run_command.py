@@ -162,6 +162,43 @@ def test_a_script_killed_while_attached_gives_the_run_back(tmp_path: Path) -> No
     assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
 
 
+@pytest.mark.parametrize("start", ['store.start_run(experiment="x", name="named")',
+                                   'store.init(project="x", name="named")'])
+def test_a_script_that_names_its_experiment_logs_into_the_wrapped_run(tmp_path: Path, start: str) -> None:
+    proc = wrapper(tmp_path / "s", *python(f"""
+        import store, time
+        print("before", flush=True)
+        with {start} as run:
+            print("inside", flush=True)
+            run.log_metric("loss", 0.5)
+            deadline = time.time() + 20
+            while run.summary.stats("system/cpu_percent") is None and time.time() < deadline:
+                time.sleep(0.02)  # system metrics: the wrapper's before the hand-over, then the script's
+        print("after", flush=True)
+    """), env={"TRACKTUI_SYSTEM_METRICS": "0.1"})
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    detail = only_run(tmp_path / "s")
+    assert (detail.experiment, detail.name, detail.status) == ("x", "named", "finished")
+    path = Path(detail.facts["path"])
+    assert path.parent == tmp_path / "s" / "x" and not (tmp_path / "s" / "default" / detail.run_id).exists()
+    assert detail.metrics["loss"]["count"] == 1 and "system/cpu_percent" in detail.metrics
+    assert (path / "console.log").read_bytes() == b"before\ninside\nafter\n"
+    assert meta_of(detail)["experiment"] == "x"
+
+
+def test_the_wrappers_experiment_wins_over_the_scripts(tmp_path: Path) -> None:
+    proc = wrapper(tmp_path / "s", *python("""
+        import store
+        with store.start_run(experiment="x") as run:
+            run.log_metric("loss", 0.5)
+    """), options=("-e", "exp"))
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    detail = only_run(tmp_path / "s")
+    assert detail.experiment == "exp" and detail.metrics["loss"]["count"] == 1
+
+
 def test_another_experiment_makes_a_child_run_and_nested_run_links_its_parent(tmp_path: Path) -> None:
     inner = [sys.executable, "-m", "tui.cli", "run", "--name", "inner", "--", *python("""
         import store
@@ -218,12 +255,38 @@ def test_packages_and_environment_are_recorded_without_secrets(tmp_path: Path) -
     assert any(line.lower().startswith("pandas==") for line in packages)
 
 
-def test_two_processes_of_one_command_get_the_run_and_a_linked_run(tmp_path: Path) -> None:
+def test_credentials_in_url_variables_are_never_recorded(tmp_path: Path) -> None:
+    proc = wrapper(tmp_path / "s", *python("pass"),
+                   env={"MLFLOW_TRACKING_URI": "https://alice:pw-secret@mlflow.example.com:5000/?token=tok-secret&x=1",
+                        "WANDB_BASE_URL": "https://api:wb-secret@wandb.example.com",
+                        "HF_ENDPOINT": "https://hf.example.com/models?a=1&sig=sig-secret#access_token=frag-secret",
+                        "TRACKTUI_HOME": "https://example.com/plain?page=2"})
+    _out, err = proc.communicate(timeout=30)
+    detail = only_run(tmp_path / "s")
+    env_file = detail.artifacts_dir / "tracktui" / "environment.json"
+    recorded = json.loads(env_file.read_text())
+    assert recorded["variables"]["MLFLOW_TRACKING_URI"] == "https://mlflow.example.com:5000/?x=1"
+    assert recorded["variables"]["WANDB_BASE_URL"] == "https://wandb.example.com"
+    assert recorded["variables"]["HF_ENDPOINT"] == "https://hf.example.com/models?a=1"
+    assert recorded["variables"]["TRACKTUI_HOME"] == "https://example.com/plain?page=2"
+    assert recorded["credentials_removed"] == ["HF_ENDPOINT", "MLFLOW_TRACKING_URI", "WANDB_BASE_URL"]
+    assert "secret" not in env_file.read_text() and "alice" not in env_file.read_text()
+    first = err.decode().splitlines()[0]
+    assert detail.run_id in first and all(name in first for name in recorded["credentials_removed"])
+    assert "-secret" not in err.decode()
+
+
+@pytest.mark.parametrize(("options", "start", "experiment"), [
+    (("-e", "ddp"), "store.start_run()", "ddp"),
+    ((), 'store.start_run(experiment="x")', "x"),  # the run moves into x while the other rank asks for it
+])
+def test_two_processes_of_one_command_get_the_run_and_a_linked_run(tmp_path: Path, options: tuple[str, ...],
+                                                                   start: str, experiment: str) -> None:
     """Ranks of a distributed job all calling start_run(): one attaches, the other is not blocked."""
     rank = textwrap.dedent(f"""
         import pathlib, sys, time, store
         me = sys.argv[1]
-        with store.start_run() as run:
+        with {start} as run:
             run.log_metric("rank" + me, 1.0)
             pathlib.Path({str(tmp_path)!r}, "in-" + me).write_text(run.id)
             deadline = time.time() + 10
@@ -235,14 +298,31 @@ def test_two_processes_of_one_command_get_the_run_and_a_linked_run(tmp_path: Pat
         import subprocess, sys
         ranks = [subprocess.Popen([sys.executable, "-c", {rank!r}, r]) for r in "01"]
         sys.exit(max(p.wait() for p in ranks))
-    """), options=("-e", "ddp"))
+    """), options=options)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     s = store.open_store(tmp_path / "s")
     frame = s.runs_frame()
-    assert len(frame) == 2 and set(frame.experiment) == {"ddp"} and set(frame.status) == {"finished"}
+    assert len(frame) == 2 and set(frame.experiment) == {experiment} and set(frame.status) == {"finished"}
     ids = {(tmp_path / f"in-{r}").read_text() for r in "01"}
     assert ids == set(frame.run_id)
     wrapper_id = next(rid for rid in ids if meta_of(s.run(rid))["parent"] is None)
     (child_id,) = ids - {wrapper_id}
     assert meta_of(s.run(child_id))["parent"] == wrapper_id
+
+
+def test_credentials_on_the_command_line_are_never_recorded(tmp_path: Path) -> None:
+    """The recorded argv (meta.json `command`) loses URL passwords and secret options' values; the command gets them."""
+    seen = tmp_path / "argv.json"
+    code = f"import json, sys; json.dump(sys.argv[1:], open({str(seen)!r}, 'w'))"
+    argv = ["--uri", "https://alice:pw-secret@mlflow.example.com/?token=tok-secret", "--api-key=key-secret",
+            "--token", "tok2-secret", "--lr", "0.1"]
+    proc = wrapper(tmp_path / "s", *python(code), *argv)
+    _out, err = proc.communicate(timeout=30)
+    assert json.loads(seen.read_text()) == argv
+    detail = only_run(tmp_path / "s")
+    recorded = meta_of(detail)["command"]
+    assert recorded[3:] == ["--uri", "https://mlflow.example.com/", "--api-key=<redacted>", "--token", "<redacted>",
+                            "--lr", "0.1"]
+    assert "secret" not in json.dumps(recorded)
+    assert "the command line" in err.decode().splitlines()[0]

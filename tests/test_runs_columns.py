@@ -172,3 +172,23 @@ async def test_picker_shows_columns_that_do_not_vary_when_asked(demo: Path) -> N
         await highlight(app, row)
         await pilot.pause()
         assert "[x] params.epochs  shown by you" in screen_text(app)
+
+
+async def test_picker_says_why_a_machine_metric_is_hidden(tmp_path: Path, config: Path) -> None:
+    """Issue 22.12: the picker labelled hidden `system/…` metrics "does not vary" although they
+    varied: they are hidden because they are machine metrics, which `v` shows."""
+    root = tmp_path / "s"
+    for i, cpu in enumerate((40.0, 10.0)):
+        with store.start_run(experiment="e", name=f"r{i}", root=root, system_metrics_interval=0) as run:
+            run.log_metric("loss", 0.5 + i)
+            run.log_metric("system/cpu_percent", cpu)
+            run.log_params({"epochs": 3})
+    app = demo_app(root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "metrics.system/cpu_percent" not in keys(app)
+        await pilot.press("C")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "[ ] metrics.system/cpu_percent  machine metric (v)" in text
+        assert "[ ] params.epochs  does not vary" in text

@@ -8,25 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import events
-from textual.keys import _character_to_key
-
-from tests.app_helpers import demo_app, settle
+from tests.app_helpers import burst, demo_app, settle
 from tui.screens.detail import DetailScreen
 from tui.widgets.runs_table import RunsTable
-
-
-async def burst(pilot, *keys: str) -> None:  # type: ignore[no-untyped-def]
-    """Send all keys before the app handles any of them, then wait until it has."""
-    app = pilot.app
-    for key in keys:
-        character = key if len(key) == 1 else {"space": " ", "slash": "/"}.get(key)
-        if len(key) == 1 and not key.isalnum():
-            key = _character_to_key(key)
-        event = events.Key(key, character)
-        event.set_sender(app)
-        app._driver.send_message(event)
-    await settle(pilot)
 
 
 def table(app) -> RunsTable:  # type: ignore[no-untyped-def]

@@ -25,8 +25,9 @@ from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import Metric, Param  # noqa: E402
 
 from store import open_store  # noqa: E402
-from store.mlflow_rest import MlflowServerStore  # noqa: E402
 from tests.mlflow_server import Server, start_server  # noqa: E402
+from tests.mlflow_server import server_store as _store  # noqa: E402
+from tests.mlflow_server import tracktui as _cli  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OLD_MS = int((time.time() - 2 * 86400) * 1000)
@@ -62,17 +63,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
         yield srv
     finally:
         srv.stop()
-
-
-def _store(url: str, **kwargs: Any) -> MlflowServerStore:
-    store = open_store(url, **kwargs)
-    assert isinstance(store, MlflowServerStore)
-    return store
-
-
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
 
 
 # -- re-sync ---------------------------------------------------------------------------------------

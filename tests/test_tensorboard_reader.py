@@ -103,12 +103,12 @@ def test_a_live_writer_is_read_by_appended_bytes_then_finished_when_killed(tmp_p
         assert reader.run(run_id).status == "running"
         assert reader.records()[0]["metrics"]["loss"]["count"] == 30
         tail = next(iter(reader._tails._items.values()))
-        loader_before = next(iter(tail.files.values()))._loader
+        tail_file = next(iter(tail.files.values()))
+        offset_before = tail_file.offset
         assert step(child, 12) == 42
         assert reader.refresh() == {run_id}
         assert reader.records()[0]["metrics"]["loss"]["count"] == 42
-        tail_file = next(iter(tail.files.values()))
-        assert tail_file._loader is loader_before  # the same loader went on from its offset
+        assert next(iter(tail.files.values())) is tail_file and tail_file.offset > offset_before  # went on from there
         assert list(reader.history(run_id)["step"]) == list(range(42))
     finally:
         os.kill(child.pid, signal.SIGKILL)
@@ -179,3 +179,42 @@ def test_a_warm_start_reads_no_event_file_that_did_not_change(tmp_path: Path) ->
     assert again.refresh() == {"b"}
     assert list(again._tails._items) == ["b"]
     assert again.records()[1]["metrics"]["train/loss"]["count"] == 6
+
+
+def test_a_corrupt_record_is_skipped_with_a_note_and_the_events_after_it_are_read(tmp_path: Path) -> None:
+    """Old code: TensorBoard's loader stops at the first bad CRC for good: 20 of 50 points, and no note."""
+    import struct
+
+    write_legacy(tmp_path / "run", 50)
+    (events,) = (tmp_path / "run").iterdir()
+    data = bytearray(events.read_bytes())
+    starts, pos = [], 0
+    while pos < len(data):  # TFRecord framing: length:u64, crc:u32, data, crc:u32
+        starts.append(pos)
+        pos += 12 + struct.unpack_from("<Q", data, pos)[0] + 4
+    first_point = len(starts) - 50  # the file version event comes first
+    data[starts[first_point + 20] + 14] ^= 0xFF  # a byte of the 21st point's data: its data CRC fails
+    data[starts[first_point + 30] + 1] ^= 0x01  # its length: the length CRC fails, the length cannot be trusted
+    events.write_bytes(bytes(data))
+    reader = store.open_store(tmp_path)
+    (rec,) = reader.records()
+    assert rec["metrics"]["train/loss"]["count"] == 48
+    assert rec["reason"] is not None and "2 damaged event records skipped" in rec["reason"]
+    assert list(reader.history(rec["run_id"], ["train/loss"])["step"])[-1] == 490
+
+
+def test_a_run_without_a_session_end_ends_at_its_last_event_not_its_files_mtime(tmp_path: Path) -> None:
+    """Old code: the end was the event file's mtime, which a copy resets (a 13-minute run showed 606 days;
+    here, with the copy's mtime in 2030, the run was even `running`)."""
+    in_child(f"write_legacy(Path({str(tmp_path / 'written')!r}), 5)")
+    import shutil
+
+    shutil.copytree(tmp_path / "written", tmp_path / "copy" / "run")
+    (events,) = (tmp_path / "copy" / "run").iterdir()
+    os.utime(events, (1_900_000_000, 1_900_000_000))
+    reader = store.open_store(tmp_path / "copy")
+    (row,) = reader.runs_frame().to_dict("records")
+    assert row["status"] == "finished" and 0 <= row["duration"] < 60
+    detail = reader.run(row["run_id"])
+    assert detail.ended is not None and detail.ended < 1_900_000_000 and detail.duration is not None
+    assert detail.duration < 60

@@ -17,7 +17,7 @@ pytest.importorskip("wandb", reason="the [wandb] extra is not installed")
 import store
 from store.readers.wandb_log import BLOCK, RecordLog
 from store.readers.wandb_store import WandbStore
-from tests.foreign_children import WANDB_RUN, only_run_folder, run_wandb, start, step, wandb_env
+from tests.foreign_children import WANDB_RUN, copy_data, only_run_folder, run_wandb, start, step, wandb_env
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -210,7 +210,7 @@ def test_without_the_extra_runs_list_from_their_files_and_say_what_to_install(fi
     params, reason, status, metrics = json.loads(done.stdout)
     assert params == {"lr": 0.01}
     assert "pip install 'tracktui[wandb]'" in reason
-    assert status == "running" and metrics == {}
+    assert status == "running" and metrics == {"loss": {"last": 0.5, "min": 0.5, "max": 0.5, "count": 1}}
 
 
 def test_a_resumed_run_lists_each_folder_once_with_the_newest_under_the_w_and_b_id(finished_run: Path,
@@ -225,3 +225,65 @@ def test_a_resumed_run_lists_each_folder_once_with_the_newest_under_the_w_and_b_
     reader = store.open_store(tmp_path)
     assert sorted(reader.run_ids()) == sorted([run_id, f"{run_id}-{stamp}"])
     assert reader.run(run_id).facts["path"].endswith(later)
+
+
+# -- runs checked in (tests/data/foreign/wandb-runs, see its README) -----------------------------
+
+WANDB_DATA = REPO / "tests" / "data" / "foreign" / "wandb-runs"
+COPIED_AT = 1_900_000_000.0
+"""A copy's file times (2030): nothing may take a run's times from them."""
+
+
+def copied(name: str, tmp_path: Path) -> Path:
+    return copy_data(f"wandb-runs/{name}", tmp_path, COPIED_AT)
+
+
+def test_times_come_from_the_records_never_from_the_files_times(tmp_path: Path) -> None:
+    """Old code: a crashed run (no exit record), and one whose exit record's runtime is 0 with no history
+    or system sample (`instant`), ended at the log's mtime, here 3 years after they started."""
+    for name in ("finished", "short", "instant", "crashed"):
+        reader = store.open_store(copied(name, tmp_path))
+        (row,) = reader.runs_frame().to_dict("records")
+        assert row["status"] == ("crashed" if name == "crashed" else "finished"), name
+        assert 0 <= row["duration"] < 60, (name, row["duration"])
+        detail = reader.run(row["run_id"])
+        assert detail.duration is not None and 0 <= detail.duration < 60, name
+
+
+def test_a_run_folder_without_its_log_lists_its_summary_as_a_finished_run(tmp_path: Path) -> None:
+    """Old code: `running` forever with no metrics, created from the folder's name read as local time (8 h off)."""
+    reader = store.open_store(copied("synced", tmp_path))
+    (rec,) = reader.records()
+    assert reader.status_of(rec) == "finished" and "wandb-summary.json" in (rec["reason"] or "")
+    assert {k: rec["metrics"][k]["last"] for k in ("loss", "acc", "best")} == {"loss": 0.2, "acc": 0.4, "best": 0.9}
+    assert rec["created"] == pytest.approx(1796633812.723022)  # wandb-metadata.json's startedAt, UTC
+    assert rec["ended"] == pytest.approx(1796633814.7264397)  # the summary's _timestamp
+    assert rec["params"]["lr"] == 0.1 and rec["user"] == "root"
+
+
+def test_a_damaged_log_says_damaged_not_missing_package_and_shows_what_files_say(tmp_path: Path) -> None:
+    """Old code: "history and run state need the wandb package", status `running`."""
+    root = copied("synced", tmp_path)
+    (folder,) = (root / "wandb").iterdir()
+    log = next((WANDB_DATA / "finished" / "wandb").glob("*/run-*.wandb"))
+    (folder / log.name).write_bytes(b"XXXX" + log.read_bytes()[4:])
+    reader = store.open_store(root)
+    (rec,) = reader.records()
+    assert reader.status_of(rec) == "damaged"
+    assert "is damaged" in (rec["reason"] or "") and "package" not in (rec["reason"] or "")
+    assert rec["metrics"]["loss"]["last"] == 0.2 and rec["created"] == pytest.approx(1796633812.723022)
+
+
+def test_a_time_past_any_clock_in_the_summary_is_left_out_not_the_run(tmp_path: Path) -> None:
+    """Old code: a `_timestamp` of 1e308 became the run's end and heartbeat; the listing refuses such a
+    record, so the whole run showed as damaged ("a record of the wrong shape")."""
+    import json
+
+    root = copied("synced", tmp_path)
+    (summary,) = root.glob("wandb/*/files/wandb-summary.json")
+    data = json.loads(summary.read_text())
+    summary.write_text(json.dumps({**data, "_timestamp": 1e308}))
+    reader = store.open_store(root)
+    (rec,) = reader.records()
+    assert reader.status_of(rec) == "finished" and rec["metrics"]["loss"]["last"] == 0.2
+    assert rec["ended"] == pytest.approx(1796633812.723022 + 1.668907056)  # startedAt + the summary's _runtime

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from store import NotAStoreError, RunStore, open_store
+from store import NotAStoreError, RunStore, StoreError, open_store
 
 from .keymap import RESYNC_BINDING, VIM_BINDINGS, load_keymap
 from .messages import ReloadRequested, StoreLoaded, StoreMissing, StoreProgress, ViewSettingsChanged, WorkerFailed
@@ -135,7 +135,14 @@ class TrackApp(App[None]):
             self._store.cache_first = True  # a large store shows its saved listing at once; the next poll checks
             force = True
         settings = self._view_settings  # one snapshot for the whole poll, whatever the UI thread does meanwhile
-        changed = self._store.refresh()
+        stale = getattr(self._store, "stale", "")
+        try:
+            changed = self._store.refresh()
+        except StoreError:
+            if self.runs_screen.is_mounted:  # the listing shown is stale: the bar says why
+                self.call_from_thread(self.runs_screen._update_bar)
+            raise
+        force = force or stale != getattr(self._store, "stale", "")  # the bar's stale note comes or goes
         frame = self._store.runs_frame(settings.metric_stat)
         if settings.column_stats:  # metric columns with a statistic of their own (M)
             frame = apply_column_stats(frame, dict(settings.column_stats), self._store.runs_frame,

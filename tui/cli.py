@@ -45,6 +45,8 @@ tracktui diff STORE RUN RUN [...]        print a diff of runs (by id, id prefix 
 tracktui run [OPTIONS] -- CMD [ARGS...]  run a command as a run (exit code, console, system metrics)
 tracktui logs STORE RUN [--follow] [--tail N]  print what a run printed
 tracktui push STORE URL [--filter EXPR] [--experiment E]  upload runs to an MLflow tracking server
+tracktui models STORE [NAME] [--json] [--logged]  list registered models and their versions
+tracktui model STORE NAME@ALIAS|NAME/VERSION  print where a model version's files are
 
 STORE may be an MLflow tracking server URL (http://host:5000); with no STORE, no $TRACKTUI_STORE
 and no ./tracktui-store, $MLFLOW_TRACKING_URI is opened. `tracktui URL --resync` and
@@ -54,7 +56,8 @@ and no ./tracktui-store, $MLFLOW_TRACKING_URI is opened. `tracktui URL --resync`
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run", "logs", "push", *CURATE_COMMANDS) else "open"
+    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run", "logs", "push", "models", "model",
+                                              *CURATE_COMMANDS) else "open"
     if command == "run":  # its own errors and Ctrl-C belong to the wrapped command
         from .run_cli import run_main
 
@@ -74,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
             from .push_cli import push_main
 
             return push_main(argv[1:], _open)
+        if command in ("models", "model"):
+            from .models_cli import model_main, models_main
+
+            return (models_main if command == "models" else model_main)(argv[1:], _open)
         if command in CURATE_COMMANDS:
             from .curate_cli import curate_command
 
@@ -146,13 +153,13 @@ def _run_app(path: str, reader: RunStore | None, include_deleted: bool, resync: 
 
 
 def _needs_search(path: str) -> bool:
-    """A folder that is no store itself but holds some (found within a second): the app searches it
+    """A folder that is not one whole store but holds some (found within a second): the app searches it
     whole, with progress shown; a folder holding none fails before the UI as any non-store does."""
-    from store.detect import holds_store
     from store.discover import find_stores
+    from store.kinds import whole_store_kind
 
     local = Path(path).expanduser()
-    if "://" in path or not local.is_dir() or holds_store(local) or _is_empty_folder(local):
+    if "://" in path or not local.is_dir() or whole_store_kind(local) or _is_empty_folder(local):
         return False
     found = find_stores(local, budget=1.0)
     return bool(found.specs) or found.cut_short is not None
@@ -298,6 +305,7 @@ def ls(argv: list[str]) -> int:
     if args.resync:
         _ask_resync(reader)
     frame = reader.runs_frame()
+    _say_what_the_search_left_out(reader)
     from .tables import TABLE_MAX_COLUMNS, cap_columns, runs_rich_table, shown_columns, write_csv, write_tsv
 
     columns: list[str] | None = None
@@ -362,6 +370,14 @@ def ls(argv: list[str]) -> int:
                         f"{', …' if len(left_out) > 3 else ''}; --tsv, --csv or --json print them all",
                         style="dim"), soft_wrap=True)
     return 0
+
+
+def _say_what_the_search_left_out(reader: RunStore) -> None:
+    """A folder search cut short (depth, time, unreadable folders) is one line on stderr, never silent."""
+    from store.multi import MultiStore
+
+    if isinstance(reader, MultiStore) and reader.notice:
+        print(f"tracktui ls: not every folder was searched: {printable(reader.notice)}", file=sys.stderr)
 
 
 def _glue_sort(argv: list[str]) -> list[str]:

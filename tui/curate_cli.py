@@ -134,9 +134,12 @@ def gc(argv: list[str], open_store: Opener) -> int:
     if age is None:
         raise ValueError(f"--older-than {args.older_than!r} is not an age like 30d, 12h or 90m")
     reader = open_store(args.store, True)
-    purged = curate.purge(reader, age)
+    kept: list[str] = []
+    purged = curate.purge(reader, age, kept=kept)
     listed = f": {printable(' '.join(purged))}" if purged else ""
     print(f"purged {len(purged)} run{'s' if len(purged) != 1 else ''}{listed}")
+    if kept:
+        print(printable(f"left in the trash, being symbolic links or not runs: {' '.join(sorted(kept))}"))
     return 0
 
 

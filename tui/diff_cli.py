@@ -57,7 +57,7 @@ def diff_command(store: RunStore, refs: list[str], only_diff: bool, as_json: boo
         else:  # to a pipe or file: no colours to add, so no 50 MB of Rich segments to build
             console.file.write(json_plain(data) + "\n")
         return EXIT_OK
-    console.print(diff_table(diff, only_diff))
+    console.print(diff_table(diff, only_diff, field_width=max(FIELD_MIN_WIDTH, console.width // 3)))
     return EXIT_OK
 
 
@@ -98,8 +98,16 @@ def _json_escape(ch: str) -> str:
     return f"\\u{code:04x}"
 
 
-def diff_table(diff: Diff, only_diff: bool) -> Table:
+FIELD_MIN_WIDTH = 16
+"""The field column is at most a third of the width, but never narrower than this."""
+
+
+def diff_table(diff: Diff, only_diff: bool, field_width: int | None = None) -> Table:
     """A Rich table: fields down, runs across, sections as bold rows, deltas coloured.
+
+    The field column is at most `field_width` wide, a longer key cut with `…`: one
+    200-character key would otherwise take the whole width (80 columns in a pipe) and leave
+    the values none.
 
     Long plain values wrap within their column, but a value with a delta or a ✓ is one
     unbreakable line, and its delta is the short form, so three runs fit in 80 columns
@@ -110,7 +118,7 @@ def diff_table(diff: Diff, only_diff: bool) -> Table:
                f"{len(diff.differing)} of {len(diff.rows)} fields differ (marked ≠)")
     table = Table(caption=caption + "; deltas against the first run; ✓ best", show_lines=False,
                   header_style="bold")
-    table.add_column("field", no_wrap=True)
+    table.add_column("field", no_wrap=True, overflow="ellipsis", max_width=field_width)
     for i, run in enumerate(diff.runs):
         label = Text(_shown(run.name))
         if i == 0:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from store import RunStore, open_store
+from store import RunStore, open_store, safe_read
 from store.console import CONSOLE, TAIL_PATTERN, console_parts, final_lines, read_console, tail_name
 
 from .shaping.sanitize import printable
@@ -106,10 +106,10 @@ def _size(path: Path) -> int:
 
 def _read_from(path: Path, offset: int) -> bytes:
     try:
-        with open(path, "rb") as fh:
+        with os.fdopen(safe_read.open_regular(path), "rb") as fh:  # never a FIFO or device
             fh.seek(offset)
             return fh.read(1 << 20)
-    except FileNotFoundError:
+    except OSError:  # gone, or not a regular file
         return b""
 
 

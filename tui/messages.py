@@ -22,6 +22,7 @@ from store import RunDetail, RunStore
 
 from .shaping.columns import ColumnChoice
 from .shaping.curves import ChartsResult
+from .shaping.note import NotePlan
 from .shaping.runs_view import RunsView, ViewSettings
 from .shaping.scatter import ScatterData
 
@@ -269,6 +270,21 @@ class TextRead(Message):
     """Lines read for a text viewer, to show from the top."""
 
     lines: MemoryLines
+
+
+@dataclass
+class KeptEndRead(Message):
+    """The kept end of a capped console (its tail segments' final lines), shown after its paged head."""
+
+    lines: MemoryLines
+
+
+@dataclass
+class NotePlanned(Message):
+    """How a run's note is drawn (`shaping.note.plan_note`), for the note it was made from."""
+
+    note: str
+    plan: NotePlan
 
 
 @dataclass

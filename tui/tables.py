@@ -19,7 +19,7 @@ from rich.text import Text
 from .shaping.columns import column_kind, data_columns, distinct_count, varying
 from .shaping.formatting import format_timestamp, is_missing
 from .shaping.runs_view import RunsView
-from .shaping.sanitize import printable
+from .shaping.sanitize import FORMULA_STARTS, csv_cell, printable
 from .shaping.status import status_look
 
 TABLE_MAX_COLUMNS = 40
@@ -182,13 +182,17 @@ def plain_value(value: Any) -> str:
 
 def write_csv(frame: pd.DataFrame, out: IO[str]) -> None:
     """The whole frame as CSV (as pandas writes it), every text cell and header made safe by
-    `printable`: no escape code, C1 control or bidi override from the store reaches the
-    terminal or the file."""
+    `printable` (no escape code, C1 control or bidi override from the store reaches the
+    terminal or the file) and `csv_cell` (no cell runs as a spreadsheet formula)."""
     data = frame.to_numpy(dtype=object)
-    unsafe = sorted({j for row in data for j, v in enumerate(row) if isinstance(v, str) and not v.isprintable()})
+    unsafe = sorted({j for row in data for j, v in enumerate(row) if isinstance(v, str) and _unsafe(v)})
     safe = frame.copy(deep=False) if unsafe else frame
     for j in unsafe:
-        safe.isetitem(j, [printable(v) if isinstance(v, str) else v for v in data[:, j]])
-    if any(not str(c).isprintable() for c in frame.columns):
-        safe = safe.set_axis([printable(str(c)) for c in frame.columns], axis=1)
+        safe.isetitem(j, [csv_cell(printable(v)) if isinstance(v, str) else v for v in data[:, j]])
+    if any(_unsafe(str(c)) for c in frame.columns):
+        safe = safe.set_axis([csv_cell(printable(str(c))) for c in frame.columns], axis=1)
     safe.to_csv(out, index=False)
+
+
+def _unsafe(text: str) -> bool:
+    return not text.isprintable() or text.startswith(FORMULA_STARTS)

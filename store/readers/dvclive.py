@@ -20,19 +20,12 @@ from typing import Any
 
 from ..wandb_style import flatten_metrics
 from .files import FileRunsStore, ParsedRun, read_lines, read_mapping
-from .series import SeriesSet, number, whole
+from .series import Points, SeriesSet, number, whole
 
 KIND = "dvclive"
 METRICS_DIR = Path("plots") / "metrics"
 SERIES_SUFFIXES = (".tsv", ".csv")
 MAX_SERIES_FILES = 5000
-
-
-def holds_runs(path: Path) -> bool:
-    """Whether `path` is a DVCLive folder, or holds one within a few levels."""
-    from .files import find_units
-
-    return next(iter(find_units(path, is_dvclive_dir, depth=1)), None) is not None
 
 
 def is_dvclive_dir(path: Path) -> bool:
@@ -57,6 +50,7 @@ def _flat_summary(data: dict[str, Any]) -> dict[str, float]:
 
 class DvcLiveStore(FileRunsStore):
     kind = KIND
+    nested_units = True
 
     def is_unit(self, path: Path) -> bool:
         return is_dvclive_dir(path)
@@ -64,15 +58,15 @@ class DvcLiveStore(FileRunsStore):
     def unit_files(self, path: Path) -> list[Path]:
         return [path / "params.yaml", path / "metrics.json", *_series_files(path)]
 
-    def parse(self, path: Path, run_id: str) -> ParsedRun:
+    def parse(self, path: Path, run_id: str, points: Points = True) -> ParsedRun:
         name = path.name if path.name != "dvclive" or path == path.parent else path.parent.name
         parsed = ParsedRun(name=name or run_id, experiment="dvclive", artifacts_dir=path)
         parsed.params = read_mapping(path / "params.yaml", parsed.problems, yaml_file=True)
-        builder = SeriesSet()
+        builder = SeriesSet(keep_points=points)
         folder = path / METRICS_DIR
         for file in _series_files(path):
             key = file.relative_to(folder).with_suffix("").as_posix()
-            lines = read_lines(file, parsed.problems)
+            lines = list(read_lines(file, parsed.problems))
             if not lines:
                 continue
             sep = "\t" if file.suffix == ".tsv" else ","

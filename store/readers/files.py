@@ -10,6 +10,7 @@ writes an end marker, lives here so the kinds cannot drift apart.
 from __future__ import annotations
 
 import abc
+import io
 import json
 import math
 import os
@@ -23,13 +24,15 @@ from .. import format as fmt
 from ..base import RunDetail, RunRecord, RunStore
 from ..frame import history_frame
 from ..index import FolderRunStore, UnitIndex
-from .series import Series
+from .series import Points, Series
 
 if TYPE_CHECKING:
     import pandas as pd
 
 MAX_DEPTH = 4
 """Folder levels below a reader's root searched for runs (`save_dir/name/version_N` is two)."""
+RECORD_VERSION = 2
+"""Part of the listing cache's name: bump it when what a record holds changes, so old caches are not trusted."""
 STALE_STATUS_TAG = "tracktui.stale_status"
 """System tag saying what a run that stopped changing became: these tools write no end marker."""
 
@@ -81,24 +84,29 @@ def status_now(parsed: ParsedRun, now: float) -> tuple[str, str]:
 
 def record_of(run_id: str, parsed: ParsedRun, now: float) -> RunRecord:
     status, later = status_now(parsed, now)
-    metrics = {key: s.summary() for key, s in parsed.series.items() if s.values}
+    ended = parsed.last_change if status != "running" else None
+    if ended is not None and parsed.created is not None:
+        ended = max(ended, parsed.created)  # a config written after the last point is not a negative duration
+    metrics = {key: s.summary() for key, s in parsed.series.items() if s.count}
     for key, value in parsed.summary.items():
         if key not in metrics and math.isfinite(value):
             metrics[key] = {"last": value, "min": value, "max": value, "count": 1}
     return {"run_id": run_id, "experiment": parsed.experiment, "name": parsed.name, "status": status,
             "reason": "; ".join(dict.fromkeys(parsed.problems))[:300] or None, "created": parsed.created,
-            "ended": parsed.last_change if status != "running" else None, "host": None, "user": None,
+            "ended": ended, "host": None, "user": None,
             "pid": None, "pid_start": None, "heartbeat": parsed.last_change,
             "params": scalar_params(parsed.params), "tags": dict(parsed.tags), "metrics": metrics,
             "system_tags": {STALE_STATUS_TAG: later}}
 
 
-def find_units(root: Path, is_unit: Any, depth: int = MAX_DEPTH) -> Iterator[str]:
+def find_units(root: Path, is_unit: Any, depth: int = MAX_DEPTH, nested: bool = False) -> Iterator[str]:
     """Folders under `root` (relative, `""` for the root itself) that `is_unit` takes for a run;
-    a run's own folder is not searched further, nor hidden folders nor symlinked ones."""
+    hidden folders and symlinked ones are not searched, nor a run's own folder unless runs of
+    the kind can be `nested` (DVCLive folders inside a DVCLive folder)."""
     if is_unit(root):
         yield ""
-        return
+        if not nested:
+            return
     stack = [(root, 0)]
     while stack:
         folder, level = stack.pop()
@@ -110,14 +118,19 @@ def find_units(root: Path, is_unit: Any, depth: int = MAX_DEPTH) -> Iterator[str
             if entry.name.startswith(".") or not entry.is_dir(follow_symlinks=False):
                 continue
             path = Path(entry.path)
-            if is_unit(path):
+            unit = is_unit(path)
+            if unit:
                 yield path.relative_to(root).as_posix()
-            elif level + 1 < depth:
+            if (nested or not unit) and level + 1 < depth:
                 stack.append((path, level + 1))
 
 
 def files_signature(files: Iterable[Path]) -> tuple[list[int], float | None, float | None]:
-    """([newest mtime ns, total size, file count], oldest mtime, newest mtime) of the files that exist."""
+    """([newest mtime ns, total size, file count], oldest mtime, newest mtime) of the files that exist.
+
+    Both times come from the nanoseconds: `st_mtime` rounds differently, so one file's oldest
+    time could be 2e-7 s after its newest and its run's duration negative.
+    """
     newest, total, count, oldest = 0, 0, 0, None
     for path in files:
         try:
@@ -127,8 +140,8 @@ def files_signature(files: Iterable[Path]) -> tuple[list[int], float | None, flo
         newest = max(newest, st.st_mtime_ns)
         total += st.st_size
         count += 1
-        oldest = st.st_mtime if oldest is None else min(oldest, st.st_mtime)
-    return [newest, total, count], oldest, (newest / 1e9 if count else None)
+        oldest = st.st_mtime_ns if oldest is None else min(oldest, st.st_mtime_ns)
+    return [newest, total, count], (None if oldest is None else oldest / 1e9), (newest / 1e9 if count else None)
 
 
 class StaleStatus(RunStore):
@@ -154,10 +167,12 @@ class FileRunsStore(StaleStatus, FolderRunStore):
     """A read-only store of one tool's run folders under `root`; a kind provides the three methods below."""
 
     kind = "files"
+    nested_units = False
+    """Whether a run's folder may hold more runs of the kind (DVCLive's `dvclive/fold_0`)."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(root)
-        self._cache = UnitIndex(root, self.kind, in_store=False)
+        self._cache = UnitIndex(root, f"{self.kind}-{RECORD_VERSION}", in_store=False)
 
     @abc.abstractmethod
     def is_unit(self, path: Path) -> bool:
@@ -168,8 +183,12 @@ class FileRunsStore(StaleStatus, FolderRunStore):
         """The files whose changes change the run (its signature, created and last-changed times)."""
 
     @abc.abstractmethod
-    def parse(self, path: Path, run_id: str) -> ParsedRun:
-        """Read one run folder; what cannot be read goes into `problems`, never raises for damage."""
+    def parse(self, path: Path, run_id: str, points: Points = True) -> ParsedRun:
+        """Read one run folder; what cannot be read goes into `problems`, never raises for damage.
+
+        `points=False` keeps only each series' summary (`SeriesSet(keep_points=False)`): the
+        listing and the detail need no more, and a 377 MB CSV's points took 2.6 GB; a chart
+        passes the keys it draws."""
 
     def _path(self, unit: str) -> Path:
         return self.root / unit if unit else self.root
@@ -179,11 +198,11 @@ class FileRunsStore(StaleStatus, FolderRunStore):
 
     def _scan(self) -> dict[str, list[int]]:
         return {unit: files_signature(self.unit_files(self._path(unit)))[0]
-                for unit in find_units(self.root, self.is_unit)}
+                for unit in find_units(self.root, self.is_unit, nested=self.nested_units)}
 
-    def _parsed(self, unit: str) -> ParsedRun:
+    def _parsed(self, unit: str, points: Points = False) -> ParsedRun:
         path = self._path(unit)
-        parsed = self.parse(path, self._run_id(unit))
+        parsed = self.parse(path, self._run_id(unit), points)
         _, oldest, newest = files_signature(self.unit_files(path))
         parsed.created = parsed.created if parsed.created is not None else oldest
         parsed.last_change = parsed.last_change if parsed.last_change is not None else newest
@@ -204,26 +223,33 @@ class FileRunsStore(StaleStatus, FolderRunStore):
                          artifacts_dir=parsed.artifacts_dir, store=self)
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
-        parsed = self._parsed(self._unit_of(run_id))
-        wanted = None if keys is None else set(keys)
+        wanted = None if keys is None else frozenset(keys)
+        parsed = self._parsed(self._unit_of(run_id), points=True if wanted is None else wanted)
         return history_frame([(key, s.steps, s.times, s.values) for key, s in parsed.series.items()
                               if wanted is None or key in wanted])
 
 
-def read_lines(path: Path, problems: list[str], cap: int | None = None) -> list[str]:
-    """A text file's complete lines; a last line without its newline is a row still being
-    written (or a file cut off), left out and said in `problems`, never an error."""
+def read_lines(path: Path, problems: list[str]) -> Iterator[str]:
+    """A text file's complete lines, read as they are used (a 377 MB CSV is never whole in memory);
+    a last line without its newline is a row still being written (or a file cut off), left
+    out and said in `problems`, never an error."""
     from .. import safe_read
 
     try:
-        text = safe_read.read_text(path, cap=cap, errors="replace")
+        fh = io.TextIOWrapper(os.fdopen(safe_read.open_regular(path), "rb"), encoding="utf-8",
+                              errors="replace", newline="")
     except OSError as exc:
         problems.append(f"{path.name} unreadable ({type(exc).__name__}: {str(exc)[:80]})")
-        return []
-    lines = text.split("\n")
-    if lines and lines[-1] != "":
-        problems.append(f"{path.name}: last line cut off (still being written, or truncated)")
-    return [line.rstrip("\r") for line in lines[:-1]]
+        return
+    with fh:
+        try:
+            for line in fh:
+                if not line.endswith(("\n", "\r")):
+                    problems.append(f"{path.name}: last line cut off (still being written, or truncated)")
+                    return
+                yield line.rstrip("\r\n")
+        except OSError as exc:
+            problems.append(f"{path.name} unreadable ({type(exc).__name__}: {str(exc)[:80]})")
 
 
 def read_mapping(path: Path, problems: list[str], yaml_file: bool = False) -> dict[str, Any]:

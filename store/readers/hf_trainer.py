@@ -22,8 +22,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .files import FileRunsStore, ParsedRun, find_units, read_mapping
-from .series import SeriesSet, number, whole
+from .files import FileRunsStore, ParsedRun, read_mapping
+from .series import Points, SeriesSet, number, whole
 
 KIND = "hf-trainer"
 STATE = "trainer_state.json"
@@ -52,10 +52,6 @@ def is_output_dir(path: Path) -> bool:
     return (path / STATE).is_file() or bool(_checkpoints(path))
 
 
-def holds_runs(path: Path) -> bool:
-    return next(iter(find_units(path, is_output_dir, depth=1)), None) is not None
-
-
 def _states(path: Path) -> list[Path]:
     return ([path / STATE] if (path / STATE).is_file() else []) + [p / STATE for p in _checkpoints(path)]
 
@@ -69,7 +65,7 @@ class TrainerStateStore(FileRunsStore):
     def unit_files(self, path: Path) -> list[Path]:
         return [*_states(path), path / "config.json"]
 
-    def parse(self, path: Path, run_id: str) -> ParsedRun:
+    def parse(self, path: Path, run_id: str, points: Points = True) -> ParsedRun:
         parsed = ParsedRun(name=path.name, experiment=path.parent.name, artifacts_dir=path)
         state: dict[str, Any] = {}
         for candidate in _states(path):
@@ -91,7 +87,7 @@ class TrainerStateStore(FileRunsStore):
         if model:
             params["model"] = model
         parsed.params = params
-        builder = SeriesSet()
+        builder = SeriesSet(keep_points=points)
         history = state.get("log_history")
         completed = False
         for entry in history if isinstance(history, list) else []:

@@ -1,11 +1,11 @@
 """One TensorBoard run (a folder of `events.out.tfevents.*` files), read through the `tensorboard` package.
 
-Parsing is TensorBoard's own: `RawEventFileLoader` (the loader TensorBoard's backend uses)
-frames records and checks their CRCs, keeps its place in the file between calls, and stops
-before a record that is not complete yet (a live writer's torn last record), reading it
-whole on the next call; `event_pb2.Event` decodes each record. So a refresh reads only the
-bytes appended since the last one. What this module adds is what TensorBoard's scalar and
-hparams plugins make of the events:
+Records are framed here (`EventFileTail`: TFRecord's framing with TensorBoard's CRC-32C), which
+keeps its place in the file between calls, stops before a record that is not complete yet (a
+live writer's torn last record), reading it whole on the next call, and skips a damaged record
+where TensorBoard's own `RawEventFileLoader` stops reading the file; `event_pb2.Event` decodes
+each record. So a refresh reads only the bytes appended since the last one. What this module
+adds is what TensorBoard's scalar and hparams plugins make of the events:
 
 - scalars: a legacy `simple_value` (TF1, PyTorch's SummaryWriter), or a TF2 rank-0 tensor
   whose tag was first written with the `scalars` plugin's metadata (TF2 writers send the
@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import os
 import re
+import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .series import SeriesSet
+from .series import SeriesSet, a_time
 
 EVENTS_MARK = "tfevents"
 """TensorBoard takes any file whose name holds this for an event file (`io_wrapper.IsSummaryEventsFile`)."""
@@ -33,6 +35,9 @@ _DT_FLOAT, _DT_DOUBLE = 1, 2
 _SESSION_STATUS = {1: "finished", 2: "failed", 3: "killed", 4: "running"}
 """hparams `Status`: SUCCESS, FAILURE, ABORTED, RUNNING (0, UNKNOWN, says nothing)."""
 _NAME = re.compile(r"^events\.out\.tfevents\.(\d+)\.(.*)$")
+_HEAD = struct.Struct("<QI")
+_CRC = struct.Struct("<I")
+READ_CHUNK = 4 * 1024 * 1024
 
 
 def is_event_file(name: str) -> bool:
@@ -53,27 +58,81 @@ def writer_of(name: str) -> tuple[float | None, str | None, int | None]:
 
 
 class EventFileTail:
-    """One event file: its loader is kept, so each `read_new` returns only events appended since the last."""
+    """One event file read from where the last call stopped: `read_new` returns the events appended since.
+
+    The framing is TFRecord's, as TensorBoard's `PyRecordReader` reads it:
+
+        record := length:uint64 masked-crc32c(length):uint32 data[length] masked-crc32c(data):uint32
+
+    A record cut off at the end of the file is a write still landing: reading stops before it
+    and takes it whole next time. A complete record whose data CRC is wrong is skipped and
+    counted; TensorBoard's own loader stops at it for good, dropping every later event without
+    a word. A length whose CRC is wrong cannot be trusted, so reading resumes at the next
+    offset where a length and its CRC agree (counted once).
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._loader: Any = None
+        self.offset = 0
         self.bad_records = 0
+        self._lost = False
+        """Searching for the next record after a damaged length (so that damage is counted once)."""
 
     def read_new(self) -> list[Any]:
         from google.protobuf.message import DecodeError
-        from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
         from tensorboard.compat.proto import event_pb2
 
-        if self._loader is None:
-            self._loader = RawEventFileLoader(self.path)
         events = []
-        for raw in self._loader.Load():
+        for raw in self._records():
             try:
                 events.append(event_pb2.Event.FromString(raw))
             except DecodeError:
                 self.bad_records += 1
         return events
+
+    def _records(self) -> list[bytes]:
+        from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
+
+        from .. import safe_read
+
+        records: list[bytes] = []
+        with os.fdopen(safe_read.open_regular(self.path), "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            chunk = READ_CHUNK
+            while self.offset < size:
+                fh.seek(self.offset)
+                data = fh.read(chunk)
+                before = self.offset
+                self._parse(data, records, masked_crc32c)
+                if self.offset == before:
+                    if len(data) < chunk:
+                        break  # a record still being written
+                    chunk *= 2  # one record larger than what was read
+        return records
+
+    def _parse(self, data: bytes, records: list[bytes], crc: Callable[[bytes], int]) -> None:
+        """Take the complete records of `data` (the file from `self.offset`), moving `offset` past them."""
+        base, pos, end = self.offset, 0, len(data)
+        while end - pos >= _HEAD.size:
+            length, length_crc = _HEAD.unpack_from(data, pos)
+            if crc(data[pos:pos + 8]) != length_crc:
+                if not self._lost:
+                    self.bad_records += 1
+                    self._lost = True
+                pos += 1
+                self.offset = base + pos
+                continue
+            self._lost = False
+            stop = pos + _HEAD.size + length + 4
+            if stop > end:
+                return
+            payload = data[pos + _HEAD.size:stop - 4]
+            if crc(payload) == _CRC.unpack_from(data, stop - 4)[0]:
+                records.append(payload)
+            else:
+                self.bad_records += 1
+            pos = stop
+            self.offset = base + pos
 
 
 @dataclass
@@ -102,7 +161,7 @@ class TbRun:
                 created, host, pid = writer_of(name)
                 if host is not None:
                     self.host, self.pid = host, pid  # the newest file's writer is the one that may be alive
-                if created is not None and self.first_time is None:
+                if a_time(created) and self.first_time is None:
                     self.first_time = created
             try:
                 events = tail.read_new()
@@ -113,12 +172,13 @@ class TbRun:
                 self._take(event)
         bad = sum(t.bad_records for t in self.files.values())
         if bad:
-            self.problems = [p for p in self.problems if "undecodable" not in p]
-            self.problems.append(f"{bad} undecodable event record{'s' if bad > 1 else ''} skipped")
+            self.problems = [p for p in self.problems if "damaged event record" not in p]
+            self.problems.append(f"{bad} damaged event record{'s' if bad > 1 else ''} skipped (the events after "
+                                 f"{'them' if bad > 1 else 'it'} are read)")
 
     def _take(self, event: Any) -> None:
         wall = float(event.wall_time)
-        if wall > 0:
+        if a_time(wall):
             if self.first_time is None or wall < self.first_time:
                 self.first_time = wall
             if self.last_time is None or wall > self.last_time:

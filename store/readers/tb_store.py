@@ -31,7 +31,7 @@ MAX_FOLDERS = 50_000
 """Folders visited in one scan at most, so pointing at `/` or a dataset folder stays bounded."""
 ROOT_UNIT = "."
 EXTRA = "tensorboard"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 """Part of the listing cache's name: bump it when what a record holds changes, so old caches are not trusted."""
 WHAT = "a TensorBoard log folder (event files)"
 
@@ -76,11 +76,6 @@ def event_folders(root: Path, max_depth: int = MAX_DEPTH,
             stack.append((os.path.join(path, name), name if unit == ROOT_UNIT else f"{unit}/{name}", depth + 1))
 
 
-def has_event_files(root: Path, depth: int = 4) -> bool:
-    """Whether a folder at or below `root` (within `depth` levels) holds TensorBoard event files."""
-    return next(event_folders(root, max_depth=depth, max_folders=2000), None) is not None
-
-
 class TensorBoardStore(TailedLiveness, FolderRunStore):
     """Read-only runs of a TensorBoard log folder; needs the `tensorboard` package (`tracktui[tensorboard]`)."""
 
@@ -112,11 +107,12 @@ class TensorBoardStore(TailedLiveness, FolderRunStore):
         state = self._run_state(unit)
         parent, _, leaf = unit.rpartition("/")
         name = self.root.name if unit == ROOT_UNIT else leaf
-        try:
-            heartbeat: float | None = max(
-                os.stat(t.path).st_mtime for t in state.files.values())
-        except (OSError, ValueError):
-            heartbeat = state.last_time
+        heartbeat = state.last_time  # the last event's wall time: a copy resets the files' mtimes
+        if heartbeat is None:  # no event with a time yet: how fresh the files are
+            try:
+                heartbeat = max(os.stat(t.path).st_mtime for t in state.files.values())
+            except (OSError, ValueError):
+                heartbeat = None
         status = state.session_status or "running"
         return {
             "run_id": unit if unit != ROOT_UNIT else name,

@@ -22,7 +22,6 @@ import math
 import os
 import sqlite3
 from collections.abc import Iterable
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -30,8 +29,9 @@ from urllib.parse import quote
 from ..base import RunDetail, RunRecord, damaged_record
 from ..errors import RunNotFoundError
 from ..frame import history_frame
+from ..mlflow_sql import sql_text
 from .files import ParsedRun, StaleStatus, record_of
-from .series import SeriesSet, whole
+from .series import SeriesSet, utc_seconds, whole
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,6 +40,10 @@ KIND = "trackio"
 DB_SUFFIX = ".db"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT = 2.0
+SCHEMA_SNIFF_BYTES = 1024 * 1024
+DB_ERRORS = (sqlite3.Error, UnicodeDecodeError)
+"""What reading a damaged database raises: sqlite3 turns SQLite's message about a damaged
+schema into UnicodeDecodeError when the message quotes its bad bytes."""
 SYSTEM_PREFIX = "system/"
 _CONFIG_EXTRAS = {"_Username": "user", "_Created": "created", "_Group": "group"}
 
@@ -54,9 +58,15 @@ def default_dir() -> Path:
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """A read-only connection that waits at most BUSY_TIMEOUT for a lock and never writes."""
+    """A read-only connection that waits at most BUSY_TIMEOUT for a lock and never writes.
+
+    Text that is not UTF-8 (a damaged page) is read with U+FFFD in place of the bad bytes, so
+    it damages one row's JSON (counted and said), not the listing. A damaged schema still fails
+    the query, with an error message sqlite3 cannot decode: callers catch `DB_ERRORS`.
+    """
     uri = f"file:{quote(str(path.resolve()))}?mode=ro"
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, check_same_thread=False)
+    conn.text_factory = sql_text
     conn.execute("PRAGMA query_only = 1")
     return conn
 
@@ -81,16 +91,11 @@ def _trackio_tables(path: Path) -> bool | None:
             tables = _tables(conn)
         finally:
             conn.close()
-    except sqlite3.Error:
-        return None
+    except DB_ERRORS as exc:
+        return _schema_text_is_trackios(path) if _locked(exc) else None
     except OSError:
         return False
     return {"metrics", "configs"} <= tables and "runs" not in tables
-
-
-def holds_runs(path: Path) -> bool:
-    """A folder of trackio databases (trackio's own folder)."""
-    return bool(_databases(path)) if path.is_dir() else False
 
 
 def _databases(path: Path) -> list[Path]:
@@ -102,15 +107,6 @@ def _databases(path: Path) -> list[Path]:
     except OSError:
         return []
     return [p for p, ours in found.items() if ours is not False] if any(found.values()) else []
-
-
-def _seconds(text: Any) -> float | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def _json(raw: Any) -> Any:
@@ -131,6 +127,24 @@ def _signature(path: Path) -> list[int]:
         except OSError:
             sig += [0, 0]
     return sig
+
+
+def _locked(exc: BaseException) -> bool:
+    text = str(exc)
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def _schema_text_is_trackios(path: Path) -> bool | None:
+    """For a database a writer keeps locked past BUSY_TIMEOUT (an exclusive lock: a rollback-journal
+    commit, or `locking_mode=EXCLUSIVE`): whether its schema's text, near the start of the file,
+    creates trackio's tables. True lists it as one row that says it is locked; None when unsure."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SCHEMA_SNIFF_BYTES)
+    except OSError:
+        return None
+    ours = b"CREATE TABLE metrics" in head and b"CREATE TABLE configs" in head and b"CREATE TABLE runs" not in head
+    return True if ours else None
 
 
 class TrackioStore(StaleStatus):
@@ -159,9 +173,13 @@ class TrackioStore(StaleStatus):
             old = self._records.get(db, {})
             try:
                 fresh = self._read_db(db, now)
-            except (sqlite3.Error, OSError) as exc:
+            except (*DB_ERRORS, OSError) as exc:
                 project = db.stem
-                fresh = {project: damaged_record(project, project, f"{db.name} unreadable ({exc})"[:200])}
+                why = f"{db.name} unreadable ({exc})"[:200]
+                if _locked(exc):
+                    why = f"{db.name} stayed locked by a writer for {BUSY_TIMEOUT:g} s; it lists on a later refresh"
+                    sig = [0]  # read again on the next refresh, changed or not
+                fresh = {project: damaged_record(project, project, why)}
             self._sigs[db] = sig
             self._records[db] = fresh
             changed |= {rid for rid in set(old) | set(fresh) if old.get(rid) != fresh.get(rid)}
@@ -196,7 +214,7 @@ class TrackioStore(StaleStatus):
                     if value is not None:
                         parsed.facts[label] = value
                 parsed.params = config
-            parsed.created = _seconds(parsed.facts.get("created")) or _seconds(created_at)
+            parsed.created = utc_seconds(parsed.facts.get("created")) or utc_seconds(created_at)
             if parsed.facts.get("group"):
                 parsed.tags["group"] = str(parsed.facts["group"])
         for trackio_id, name, stamp, step, raw in rows:
@@ -262,14 +280,14 @@ def _series(rows: Iterable[tuple[Any, Any, Any]], system: Iterable[tuple[Any, An
     bad = 0
     newest: float | None = None
     for stamp, step, raw in rows:
-        values, when = _json(raw), _seconds(stamp)
+        values, when = _json(raw), utc_seconds(stamp)
         if not isinstance(values, dict) or whole(step) is None:
             bad += 1
             continue
         builder.add_row(values, int(step), math.nan if when is None else when)
         newest = when if newest is None or (when is not None and when > newest) else newest
     for stamp, raw in system:
-        values, when = _json(raw), _seconds(stamp)
+        values, when = _json(raw), utc_seconds(stamp)
         if isinstance(values, dict):
             builder.add_row({f"{SYSTEM_PREFIX}{k}": v for k, v in values.items()}, _sample_index(builder),
                             math.nan if when is None else when)
@@ -279,5 +297,5 @@ def _series(rows: Iterable[tuple[Any, Any, Any]], system: Iterable[tuple[Any, An
 
 def _sample_index(builder: SeriesSet) -> int:
     """System samples have no step: the n-th sample of a run is step n."""
-    return max((len(s.steps) for k, s in builder.by_key.items() if k.startswith(SYSTEM_PREFIX)), default=0)
+    return max((s.count for k, s in builder.by_key.items() if k.startswith(SYSTEM_PREFIX)), default=0)
 

@@ -95,7 +95,8 @@ class RecordLog:
                 return
             ident, magic, version = FILE_HEADER.unpack_from(data, 0)
             if ident != IDENT or magic != MAGIC:
-                raise WandbLogError(f"{os.path.basename(self.path)} is not a W&B record log (no :W&B header)")
+                raise WandbLogError(f"{os.path.basename(self.path)} is damaged: no :W&B header "
+                                    "(or not a W&B record log)")
             if version != VERSION:
                 raise WandbLogError(f"{os.path.basename(self.path)} is a W&B record log of version {version}, "
                                     f"which this reader does not know (it reads version {VERSION})")

@@ -22,6 +22,7 @@ and synced runs have them; an offline run has only its log), and the folder's na
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -29,7 +30,8 @@ from datetime import datetime
 from typing import Any
 
 from .. import safe_read
-from .series import SeriesSet
+from ..format import flatten
+from .series import SeriesSet, a_time, number, utc_seconds, whole
 from .wandb_log import RecordLog, WandbLogError
 
 WANDB_MODULE = "wandb.proto.wandb_internal_pb2"
@@ -38,7 +40,10 @@ _SKIPPED_CONFIG = {"_wandb"}
 
 
 def folder_facts(name: str) -> tuple[str | None, float | None]:
-    """(run id, start time) from a run folder's name `[offline-]run-YYYYMMDD_HHMMSS-<id>` (local time)."""
+    """(run id, start time) from a run folder's name `[offline-]run-YYYYMMDD_HHMMSS-<id>`.
+
+    The name holds the writer's local time, its zone unknown here: the start time is a last
+    resort after the run record's and `wandb-metadata.json`'s `startedAt` (UTC)."""
     match = RUN_FOLDER.match(name)
     if match is None:
         return None, None
@@ -82,6 +87,8 @@ class WandbRun:
     log: RecordLog | None = None
     decoded: bool = False
     """Whether the record log was read (the `wandb` package is installed and the folder has one)."""
+    damaged: str | None = None
+    """Why the record log could not be read at all (its header, or the file); None when it was."""
     _samples: int = 0
     _bad: int = 0
 
@@ -107,10 +114,13 @@ class WandbRun:
         try:
             payloads = self.log.read_new()
         except (OSError, WandbLogError) as exc:
-            self.problems = [f"{os.path.basename(path)}: {str(exc)[:120]}"]
             if not self.decoded:
                 self._read_files()
+            self.damaged = str(exc)[:160] if isinstance(exc, WandbLogError) else \
+                f"{os.path.basename(path)} is unreadable ({str(exc)[:120]})"
+            self.problems = [self.damaged, *(p for p in self.problems if p != self.damaged)]
             return
+        self.damaged = None
         if self.log.restarted:  # the log was replaced: start over
             self.log.restarted = False
             self._reset()
@@ -169,7 +179,7 @@ class WandbRun:
         self.project = run.project or self.project
         self.notes = run.notes or self.notes
         self.tags = list(run.tags) or self.tags
-        if run.HasField("start_time"):
+        if run.HasField("start_time") and a_time(run.start_time.seconds):
             self.started = run.start_time.seconds + run.start_time.nanos / 1e9
         for fact, value in (("entity", run.entity), ("group", run.run_group), ("job_type", run.job_type),
                             ("sweep", run.sweep_id), ("host", run.host)):
@@ -182,7 +192,7 @@ class WandbRun:
         """One `wandb.log` row. Values are W&B's JSON text; numbers are read with `float` (JSON's
         numbers, and W&B's NaN and Infinity, are Python float literals), the rest is not a metric."""
         row = {item.key or ".".join(item.nested_key): item.value_json for item in history.item}
-        step = _whole(row.get("_step"))
+        step = whole(row.get("_step"))
         step = int(history.step.num) if step is None else step
         when = _float(row.get("_timestamp"))
         when = float("nan") if when is None else when
@@ -220,7 +230,26 @@ class WandbRun:
         for fact in ("host", "username", "email", "program", "python", "os", "executable", "root"):
             if isinstance(meta.get(fact), str):
                 self.facts[fact] = meta[fact]
+        started = utc_seconds(meta.get("startedAt"))
+        self.started = started if a_time(started) else self.started
         self.problems = problems
+
+    def last_seen(self) -> float | None:
+        """When the run last did something by its own records: its newest history row or system
+        sample, its summary's `_timestamp`, its start plus the exit record's or the summary's
+        `_runtime`. Never a file's time, which a copy resets (a 13-minute run showed 606 days)."""
+        summary = self.summary_files if not self.decoded else \
+            {k: _json(v) for k, v in self._summary_raw.items() if k in ("_timestamp", "_runtime")}
+        times = [self.last_time, number(summary.get("_timestamp"))]
+        if self.started is not None:
+            times += [self.started + r for r in (self.runtime, number(summary.get("_runtime"))) if r is not None]
+        known = [t for t in times if t is not None and a_time(t)]
+        return max(known) if known else None
+
+    def summary_metrics(self) -> dict[str, float]:
+        """The summary's numbers (nested keys as `a.b`): what a run without its record log has for metrics."""
+        values = {key: number(value) for key, value in flatten(self.summary()).items()}
+        return {key: value for key, value in values.items() if value is not None and math.isfinite(value)}
 
     def summary(self) -> dict[str, Any]:
         """`run.summary` as the run left it (nested keys as `a.b`), W&B's own `_` keys left out."""
@@ -238,13 +267,6 @@ def _float(text: str | None) -> float | None:
         return None
     try:
         return float(text)
-    except ValueError:
-        return None
-
-
-def _whole(text: str | None) -> int | None:
-    try:
-        return int(text) if text else None
     except ValueError:
         return None
 

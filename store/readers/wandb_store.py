@@ -30,17 +30,28 @@ if TYPE_CHECKING:
     import pandas as pd
 
 EXTRA = "wandb"
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 """Part of the listing cache's name: bump it when what a record holds changes, so old caches are not trusted."""
 ROOT_UNIT = "."
 SIGNED_FILES = ("files/config.yaml", "files/wandb-summary.json", "files/wandb-metadata.json")
 NO_LIBRARY = f"history and run state need the wandb package: {extras.install_hint(EXTRA)}"
+NO_LOG = "no run-<id>.wandb record log"
+NO_LOG_SUMMARY = ("no run-<id>.wandb record log (not synced here, or git-ignored): metrics, times and status "
+                  "are files/wandb-summary.json's; it does not say whether the run failed")
 CONSOLE = "files/output.log"
 
 
+LATEST = "latest-run"
+"""W&B's link to the newest run folder; a copy that lost the link (`cp -rL`, a zip) is a real folder."""
+
+
 def run_folders(root: Path) -> list[str]:
-    """Units (paths below `root`) of the W&B run folders of a project folder, a `wandb/` folder or one run."""
-    if RUN_FOLDER.match(root.name) or (root.is_symlink() and RUN_FOLDER.match(root.resolve().name)):
+    """Units (paths below `root`) of the W&B run folders of a project folder, a `wandb/` folder or one run.
+
+    `latest-run` is listed only when it is a real folder whose run is not also beside it: a link
+    (or a copy) of a run folder listed already would be the same run twice.
+    """
+    if is_run_folder(root):
         return [ROOT_UNIT]  # one run folder (or `wandb/latest-run`)
     for prefix, folder in (("", root), ("wandb/", root / "wandb")):
         try:
@@ -48,13 +59,25 @@ def run_folders(root: Path) -> list[str]:
                            if RUN_FOLDER.match(e.name) and e.is_dir(follow_symlinks=False))
         except OSError:
             continue
+        latest = folder / LATEST
+        if is_run_folder(latest) and _log_id(latest) not in {folder_facts(name)[0] for name in names}:
+            names.append(LATEST)
         if names:
             return [prefix + name for name in names]
     return []
 
 
-def is_wandb_folder(root: Path) -> bool:
-    return bool(run_folders(root))
+def _log_id(folder: Path) -> str | None:
+    """The run id in the name of a folder's record log, `run-<id>.wandb`."""
+    log = log_file(str(folder))
+    return Path(log).stem.removeprefix("run-") if log else None
+
+
+def is_run_folder(path: Path) -> bool:
+    """One W&B run folder: `[offline-]run-<time>-<id>/`, or a `latest-run` (a link to one, or a copy)."""
+    if RUN_FOLDER.match(path.name) or (path.is_symlink() and RUN_FOLDER.match(path.resolve().name)):
+        return path.is_dir()
+    return path.name == LATEST and path.is_dir() and _log_id(path) is not None
 
 
 class WandbStore(TailedLiveness, FolderRunStore):
@@ -95,7 +118,7 @@ class WandbStore(TailedLiveness, FolderRunStore):
                     continue
                 sig = [max(sig[0], st.st_mtime_ns), max(sig[1], st.st_ctime_ns), sig[2] + st.st_size, sig[3] + 1]
             units[unit] = sig
-            run_id = folder_facts(self._folder_name(unit))[0] or self._folder_name(unit)
+            run_id = folder_facts(self._folder_name(unit))[0] or _log_id(path) or self._folder_name(unit)
             by_id.setdefault(run_id, []).append(unit)
         self._ids = {}
         for run_id, found in by_id.items():
@@ -118,20 +141,33 @@ class WandbStore(TailedLiveness, FolderRunStore):
         run_id = self._ids.get(unit) or state.run_id or folder_id or self._folder_name(unit)
         problems = list(state.problems)
         log = log_file(str(path))
-        heartbeat: float | None = None
-        try:
-            heartbeat = os.stat(log).st_mtime if log else None
-        except OSError:
-            pass
         if state.decoded:
             status = "running" if state.exit_code is None else "finished" if state.exit_code == 0 else "failed"
+        elif state.damaged is not None:
+            status = "damaged"  # its reason says why; what files/ hold is listed
+        elif log and not self.decodes:
+            status = "running"
+            problems.append(NO_LIBRARY)
+        elif state.summary_files:
+            status = "finished"
+            problems.append(NO_LOG_SUMMARY)
         else:
             status = "running"
-            problems.append(NO_LIBRARY if log else "no run-<id>.wandb record log")
+            problems.append(NO_LOG)
         created = state.started or folder_started
-        ended = None
-        if state.exit_code is not None:
-            ended = (created + state.runtime) if created is not None and state.runtime else state.last_time
+        last_seen = state.last_seen()
+        heartbeat = last_seen
+        if heartbeat is None and status == "running":  # no time in its records yet: how fresh its files are
+            for file in ([log] if log else []) + [str(path / name) for name in SIGNED_FILES]:
+                try:
+                    heartbeat = max(heartbeat or 0.0, os.stat(file).st_mtime)
+                except OSError:
+                    continue
+        ended = None if status == "running" else last_seen
+        metrics = state.series.summaries()
+        if not state.decoded:  # no history read: the summary's last values are what there is
+            for key, value in state.summary_metrics().items():
+                metrics.setdefault(key, {"last": value, "min": value, "max": value, "count": 1})
         return {
             "run_id": run_id,
             "experiment": state.project or (self.root.name if unit != ROOT_UNIT else path.parent.name),
@@ -144,10 +180,10 @@ class WandbStore(TailedLiveness, FolderRunStore):
             "user": state.facts.get("username"),
             "pid": None,
             "pid_start": None,
-            "heartbeat": heartbeat if heartbeat is not None else state.last_time,
+            "heartbeat": heartbeat,
             "params": {k: cell(v) for k, v in fmt.flatten(state.params()).items()},
             "tags": {key: value for key, value in (("tags", ", ".join(state.tags)), ("notes", state.notes)) if value},
-            "metrics": state.series.summaries(),
+            "metrics": metrics,
         }
 
     def run(self, run_id: str) -> RunDetail:

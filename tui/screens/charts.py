@@ -204,6 +204,9 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         running = [i for i in self.infos.values() if i.status == "running"]
         if running:
             title.append(f" · {len(running)} running, live", style=theme_color(self.app, "success"))
+        stale = getattr(self.histories.store, "stale", "")  # a tracking server that failed: what was read before
+        if stale:
+            title.append(f" · stale: {printable_line(stale)}", style=theme_color(self.app, "warning"))
         self.query_one("#charts-title", Static).update(title)
 
     def _update_legend(self) -> None:

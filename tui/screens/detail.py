@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Markdown, Static, TabbedContent, TabPane, Tree
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane, Tree
 from textual.worker import Worker, get_current_worker
 
 from store import RunDetail, RunStore
@@ -32,8 +32,9 @@ from ..shaping.inputs_view import INPUT_COLUMNS, input_rows
 from ..shaping.sanitize import printable, printable_block
 from ..shaping.sparkline import sparkline
 from ..shaping.status import status_look
-from ..theme import status_style
+from ..theme import status_style, theme_style
 from ..widgets.lazy_text import LazyText, MemoryLines
+from ..widgets.note_view import NoteView
 
 OVERVIEW_ROWS = 60
 """Params (and metrics) listed on the overview; the rest are a `2`/`3` away, so a run with
@@ -109,7 +110,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
                         yield Static(id="overview-metrics")
                     yield Static(classes="section", id="error")
                     yield Static(Text("Note", style="bold"), classes="section", id="note-title")
-                    yield Markdown(id="note")
+                    yield NoteView(id="note")
                     yield Static(classes="section", id="inputs")
                     yield Static(classes="section", id="more-facts")
             with TabPane("Params", id="params"):
@@ -171,6 +172,9 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         title.append(f"  {printable(detail.experiment)} · {printable(detail.run_id)}")
         if len(self.run_ids) > 1 and self.run_id in self.run_ids:
             title.append(f"  ({self.run_ids.index(self.run_id) + 1}/{len(self.run_ids)})")
+        stale = detail.facts.get("stale")  # a tracking server that could not be read: its cached copy
+        if stale:
+            title.append(f"  stale, {printable(str(stale))}", style=theme_style(self.app, "warning", bold=True))
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#facts", Static).update(facts_table(detail))
         self.query_one("#overview-params", Static).update(overview_params(loaded.flat))
@@ -188,10 +192,10 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         note = detail.facts.get("note")  # ours (`tracktui note`, N in the table) or MLflow's mlflow.note.content
         has_note = isinstance(note, str) and bool(note.strip())
         self.query_one("#note-title").display = has_note
-        markdown = self.query_one("#note", Markdown)
-        markdown.display = has_note
-        if has_note and markdown.source != printable_block(str(note)):  # a live run is re-read every 2 s
-            markdown.update(printable_block(str(note)))
+        note_view = self.query_one("#note", NoteView)
+        note_view.display = has_note
+        if has_note:
+            note_view.show(str(note))
         if loaded.param_lines is not None:
             self._flat = loaded.flat
             self._show_params(detail, loaded.flat, loaded.param_lines)

@@ -21,6 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Static
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -80,10 +81,15 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
     ]
 
     def __init__(self, store: RunStore, run_ids: list[str], *, note: str | None = None, name: str | None = None,
-                 id: str | None = None, classes: str | None = None) -> None:
+                 id: str | None = None, classes: str | None = None, refresh_seconds: float | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.store = store
         self.run_ids = list(run_ids)
+        self.refresh_seconds = refresh_seconds
+        """How often runs still running are read again; None: as often as the app polls the store."""
+        self.read_at: float | None = None
+        """When the runs shown were read (the title says it while one of them runs)."""
+        self._live: Timer | None = None
         self.note = note
         """Said in the title for as long as the diff shows: marks the filter hid and the diff left out."""
         self.details: list[RunDetail] = []
@@ -120,11 +126,29 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
 
     @on(DiffRunsRead)
     def _runs_read(self, message: DiffRunsRead) -> None:
+        """Show the runs read; while one of them runs they are read again on the poll, so the
+        diff stays live (the view, cursor and direction flips are kept)."""
         self.details = message.details
-        self.diff = build_diff(self.details, self.overrides)
+        diff = build_diff(self.details, self.overrides)
+        changed = diff != self.diff
+        if changed:
+            self.diff = diff
+        self.read_at = time.time()
+        if not self.runs_read:
+            self.only_diff = len(diff.rows) > ONLY_DIFF_THRESHOLD
         self.runs_read = True
-        self.only_diff = len(self.diff.rows) > ONLY_DIFF_THRESHOLD
-        self._render_table()
+        seconds = self.refresh_seconds if self.refresh_seconds is not None else float(
+            getattr(self.app, "poll_seconds", 0))
+        running = any(d.status == "running" for d in self.details)
+        if running and self._live is None and seconds > 0:
+            self._live = self.set_interval(seconds, self.load)
+        elif not running and self._live is not None:
+            self._live.stop()
+            self._live = None
+        if changed:
+            self._render_table()
+        else:  # a poll that found nothing new: the table (and where the user scrolled) stays
+            self._update_title()
 
     @on(WorkerFailed)
     def _failed(self, message: WorkerFailed) -> None:
@@ -249,6 +273,11 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
             title.append(f" · {shown} differing of {len(diff.rows)} fields (d: all)")
         else:
             title.append(f" · {len(diff.rows)} fields, {shown} differ (d: only those)")
+        running = sum(d.status == "running" for d in self.details)
+        if running and self.read_at is not None:
+            when = time.strftime("%H:%M:%S", time.localtime(self.read_at))
+            title.append(f" · {running} running: {'live, ' if self._live is not None else ''}read at {when}",
+                         style=theme_style(self.app, "accent"))
         if self.note:
             title.append(f" · {self.note}", style=theme_style(self.app, "warning"))
         self._set_title(title)

@@ -28,6 +28,7 @@ from ..session import Session
 from ..shaping.columns import ColumnChoice
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
+from ..theme import theme_style
 from ..widgets.runs_table import RunsTable
 from .runs_filter import FilterActions, FilterInput
 
@@ -46,6 +47,8 @@ It appears here as soon as it starts. Or try `tracktui demo`.
 """
 
 
+AGE_SECONDS = 5.0
+"""How often the ages on screen (`3m ago`) are redrawn: a quiet store is not re-listed, yet its ages advance."""
 PREPARE_AFTER = 0.5
 """Seconds after a listing is shown before its sort and filter columns are prepared (`_prepare_view`)."""
 
@@ -131,6 +134,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self.total = 0
         self._good_filter = ""
         self._refresh_error = False
+        self._search_notice: str | None = None
         self.column_views: dict[str, ColumnChoice] = {}
         """Experiment selection ("" for all runs) → what the user changed in the column picker."""
         self._views_to_save: dict[str, dict[str, list[str]]] = {}
@@ -167,6 +171,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self._load_column_views()
         self._update_bar()
         self.query_one(RunsTable).focus()
+        self.set_interval(AGE_SECONDS, lambda: self.table.refresh_ages(self.session.now()))
 
     # -- data in ---------------------------------------------------------------------------
 
@@ -193,6 +198,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
             self.view.now = self.session.now()
             self.view.set_frame(message.frame)
         self.experiments = message.experiments
+        self._say_what_the_search_left_out(message.store)
         self.total = len(message.frame)
         self.query_one("#loading").display = False
         empty = self.total == 0
@@ -214,6 +220,16 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         if self._pending_view is not None:
             self._restore_last_view()
         self._publish_settings()
+
+    def _say_what_the_search_left_out(self, store: RunStore) -> None:
+        """A folder search that did not search everything says so once, and the bar keeps saying it."""
+        from store.multi import MultiStore
+
+        notice = store.notice if isinstance(store, MultiStore) else None
+        if notice and notice != self._search_notice:
+            self.notify(f"Runs there may be missing: {printable(notice)}", title="Folder search cut short",
+                        severity="warning", timeout=20, markup=False)
+        self._search_notice = notice
 
     def _prepare_view(self, view: RunsView) -> None:
         """Name sort codes and free-text columns of a new listing, made in a worker a moment after the
@@ -277,9 +293,14 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
             parts.append("columns: picked (R: automatic)")
         if self.view.sort_key:
             parts.append(f"sort: {self.view.sort_key} {'▼' if self.view.sort_descending else '▲'}")
+        if self._search_notice:
+            parts.append("not every folder searched")
         bar = Text()
         bar.append(f" {self.store.kind if self.store is not None else 'tracktui'} ", style="bold reverse")
         bar.append(" " + " · ".join(parts), style="bold")  # the state first: a long path must not hide it
+        stale = getattr(self.store, "stale", "")  # a tracking server that failed: the listing is the cached one
+        if stale:
+            bar.append(f"  stale listing: {printable(stale)}", style=theme_style(self.app, "warning", bold=True))
         bar.append(f"  {printable(self.session.where)}", style="dim")
         self.query_one("#store-bar", Static).update(bar)
 
@@ -316,10 +337,10 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
             self._sort_by(column.key)
 
     def _sort_by(self, key: str) -> None:
-        """After a sort the cursor goes to the top: one sorts to see the best runs first."""
+        """The cursor stays on its run (the table scrolls to it); `g` goes to the top."""
+        keep = self.table.current_run
         self.view.set_sort(key)
-        self.table.cursor_row = 0
-        self._refresh_table(self.view.run_id_at(0))
+        self._refresh_table(keep)
 
     @on(RunsTable.HeaderClicked)
     def _header_clicked(self, event: RunsTable.HeaderClicked) -> None:

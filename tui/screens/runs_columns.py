@@ -11,6 +11,7 @@ from textual import on, work
 
 from store import RunStore
 from store.base import METRIC_STATS
+from store.system_metrics import is_system_metric
 
 from ..messages import (
     ColumnViewsLoaded,
@@ -145,7 +146,8 @@ class ColumnActions(SavedViewActions):
         choice = self.view.choice
         notes = {c: "hidden by you" for c in hidden if c in choice.hidden}
         notes.update({c: "shown by you" for c in shown if c in choice.shown})
-        notes.update({c: "does not vary" for c in hidden
+        # Machine metrics are hidden unasked, whether they vary or not; `v` shows them.
+        notes.update({c: "machine metric (v)" if is_system_metric(c) else "does not vary" for c in hidden
                       if c not in choice.hidden and c in self.view.frame.columns and c not in EXTRAS})
 
         def chosen(result: list[tuple[str, bool]] | str | None) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import io
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ from .formatting import format_exact as format_exact
 from .formatting import format_number as format_number
 from .formatting import format_value as _format_value
 from .inputs_view import input_key, input_value
-from .sanitize import printable_text
+from .sanitize import csv_cell, printable_text
 
 if TYPE_CHECKING:
     from store import RunDetail
@@ -76,8 +78,19 @@ class DiffRow:
         Not yet made safe for a terminal (see `printable_text`)."""
         text = self._texts.get(index)
         if text is None:
-            text = self._texts[index] = bounded(format_value(self.values[index]))
+            value = self.values[index]
+            text = self._texts[index] = bounded(revealing_text(value) if self.looks_same else format_value(value))
         return text
+
+    @functools.cached_property
+    def looks_same(self) -> bool:
+        """Values differ but two of them look the same (`2s` and `2s`, `32` and `32`): the row
+        then shows every value by `revealing_text`, so one sees why it is marked."""
+        if not self.differs:
+            return False
+        texts = [format_value(v) for v in self.values]
+        return any(texts[i] == texts[j] and not _same(self.values[i], self.values[j])
+                   for i in range(len(texts)) for j in range(i + 1, len(texts)))
 
 
 class _Missing:
@@ -259,6 +272,19 @@ def format_value(value: Any, exact: bool = False) -> str:
     return _format_value(value, exact=exact)
 
 
+def revealing_text(value: Any) -> str:
+    """A value with what tells it apart from one that looks the same: every digit of a number
+    and its type (`32` vs `32.0`), a duration's exact seconds (`2.25s`), text in quotes (`"32"`,
+    as MLflow keeps every param, vs the number `32`)."""
+    if isinstance(value, Duration):
+        return f"{format_exact(float(value))}s"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)
+    return format_value(value, exact=True)
+
+
 def bounded(text: str, limit: int = SHOWN_CHARS) -> str:
     """`text`, or its first `limit` characters and how long it is: `abc… (20,000,000 characters)`.
     A text already cut is left as it is (the slack holds the size note)."""
@@ -304,7 +330,8 @@ def _exact_delta(value: Any, ref: Any) -> str:
 def cell_text(row: DiffRow, index: int, exact: bool = False) -> str:
     """The value with its delta and best mark; `exact` keeps every digit of the value and of
     its delta (exports)."""
-    text = format_value(row.values[index], exact=exact)
+    value = row.values[index]
+    text = revealing_text(value) if row.looks_same else format_value(value, exact=exact)
     delta = format_delta(row, index, exact=exact)
     if delta:
         text += f" {delta}"
@@ -340,13 +367,14 @@ def _md_cell(text: str) -> str:
 
 def to_csv(diff: Diff, only_diff: bool = False) -> str:
     """One line per field: section, field, differs, then each run's plain value with every digit
-    (durations in seconds), whole however long, made safe by `printable_text` (line breaks kept)."""
+    (durations in seconds), whole however long, made safe by `printable_text` (line breaks kept)
+    and `csv_cell` (no cell runs as a spreadsheet formula)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["section", "field", "differs", *(printable_text(r.name) for r in diff.runs)])
+    writer.writerow(["section", "field", "differs", *(csv_cell(printable_text(r.name)) for r in diff.runs)])
     for row in diff.visible(only_diff):
-        values = ["" if v is MISSING_VALUE else printable_text(_csv_value(v)) for v in row.values]
-        writer.writerow([row.section, printable_text(row.field), "yes" if row.differs else "no", *values])
+        values = ["" if v is MISSING_VALUE else csv_cell(printable_text(_csv_value(v))) for v in row.values]
+        writer.writerow([row.section, csv_cell(printable_text(row.field)), "yes" if row.differs else "no", *values])
     return buf.getvalue()
 
 

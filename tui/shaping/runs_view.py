@@ -432,6 +432,24 @@ class RunsView:
         self._row_cache[row] = texts
         return texts
 
+    def set_now(self, now: float, rows: range) -> bool:
+        """Ages (`created`, `ended`) as of `now`, for a quiet store that is never re-listed: only the
+        age cells of `rows` (those on screen) are redone, other rows are formatted again when shown.
+        True when a text on screen changed."""
+        self.now = now
+        ages = [(i, c.key) for i, c in enumerate(self.columns) if c.key in ("created", "ended")
+                and c.key in self.frame.columns]
+        changed = False
+        for row, texts in list(self._row_cache.items()):
+            if row not in rows or int(self.rows[row]) < 0:
+                self._row_cache.pop(row, None)
+                continue
+            for i, key in ages:
+                text = self.cell_text(key, self._column_values(key)[int(self.rows[row])])
+                changed |= text != texts[i]
+                texts[i] = text
+        return changed
+
     def cell_text(self, key: str, value: Any) -> str:
         if key == "status":
             return f"{STATUS_GLYPHS.get(str(value), '?')} {printable(str(value))}"

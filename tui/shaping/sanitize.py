@@ -11,6 +11,7 @@ never parse them as markup.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _CONTROL_PICTURES = {c: chr(0x2400 + c) for c in range(32)}
@@ -68,6 +69,20 @@ def _printable_chunks(line: str, size: int) -> str:
     if len(line) <= size:
         return printable(line)
     return "".join(printable(line[i:i + size]) for i in range(0, len(line), size))
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A CSV cell starting with one of these is run as a formula by spreadsheets (OWASP's list)."""
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf")
+
+
+def csv_cell(text: str) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs: one that starts like a formula
+    gets a leading `'`, as OWASP recommends. A number (`-0.5`, `+1e-3`) is not a formula
+    and stays a number."""
+    if text.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def cut(text: str, width: int) -> str:

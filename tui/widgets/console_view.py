@@ -3,7 +3,9 @@
 A console up to `SMALL_CONSOLE` bytes is read whole in a worker and shown as a terminal left
 each line (`store.console.final_lines`); a bigger one is paged lazily from disk like a big
 artifact (its `\\r` progress updates then show as ␍ symbols), indexed in the background and
-never read whole. Running runs are looked at every `REFRESH_SECONDS`: a small console is
+never read whole; when capped, its kept end (the tail segments, at most `TAIL_BYTES`) is read
+whole and shown after the head (`PagedConsole`), last line without a newline included.
+Running runs are looked at every `REFRESH_SECONDS`: a small console is
 re-read when it grew, a big one has only its new bytes indexed; the view stays at the end
 if it was there, and where it was if not. Search (`/`, `n`/`N`) is `LazyText`'s.
 """
@@ -17,8 +19,8 @@ from textual import work
 
 from store.console import CONSOLE, console_parts, final_lines, read_console
 
-from ..messages import TextRead, post_result
-from .lazy_text import LazyText, MemoryLines
+from ..messages import KeptEndRead, TextRead, post_result
+from .lazy_text import DisplayLine, FileLines, LazyText, MemoryLines
 
 SMALL_CONSOLE = 8 * 1024 * 1024
 REFRESH_SECONDS = 2.0
@@ -26,6 +28,36 @@ REFRESH_SECONDS = 2.0
 
 def has_console(run_path: Path, head_name: str = CONSOLE) -> bool:
     return (run_path / head_name).is_file()
+
+
+class PagedConsole(FileLines):
+    """A big console: the head file paged from disk, then the kept end of a capped console,
+    which lives in other files (`console_parts`), read whole in a worker (`kept_end`)."""
+
+    def __init__(self, head: Path) -> None:
+        super().__init__(head, None)
+        self.kept_end = MemoryLines([])
+
+    @property
+    def head_lines(self) -> int:
+        return self.index.line_count
+
+    @property
+    def line_count(self) -> int:
+        """The kept end counts once the head is indexed whole: it comes after the head's last line."""
+        return self.head_lines + (self.kept_end.line_count if self.complete else 0)
+
+    @property
+    def max_width(self) -> int:
+        return max(super().max_width, self.kept_end.max_width)
+
+    def texts_after_file(self) -> list[str]:
+        return [content.plain for content, _ in self.kept_end.lines]
+
+    def read(self, start: int, count: int) -> list[DisplayLine]:
+        head = self.head_lines
+        lines = super().read(start, min(count, head - start)) if start < head else []
+        return lines + self.kept_end.read(max(start - head, 0), count - len(lines))
 
 
 class ConsoleView(LazyText):
@@ -66,15 +98,40 @@ class ConsoleView(LazyText):
             head = self.run_path / self.head_name
             if not self._paged:
                 self._paged = True
-                self.open_file(head, None, _size_of(head))
+                self.clear_search()
+                source = PagedConsole(head)
+                self._set_source(source)
+                self._build_index(source, _size_of(head))
                 self.action_go_end()
                 self._want_end = True
             else:
                 at_end = self.at_end
                 self.grow(_size_of(head))
                 self._follow_end = at_end
+            self._read_kept_end()
             return
         self._read_small()
+
+    @work(thread=True, exclusive=True, group="console-kept-end", exit_on_error=False,
+          description="Reading the kept end of a capped console")
+    def _read_kept_end(self) -> None:
+        data = read_console(self.run_path, self.head_name, kept_end_only=True)
+        lines = final_lines(data.decode("utf-8", "replace"))
+        post_result(self, KeptEndRead(MemoryLines.from_text("\n".join(lines) + "\n" if lines else "")))
+
+    def on_kept_end_read(self, message: KeptEndRead) -> None:
+        message.stop()
+        source = self.source
+        if not isinstance(source, PagedConsole):
+            return
+        at_end = self.at_end
+        source.kept_end = message.lines
+        for line_no in [n for n in self._cache if n >= source.head_lines]:
+            del self._cache[line_no]
+        self._update_virtual_size()
+        self.refresh()
+        if at_end and source.complete:
+            self.scroll_end(animate=False, immediate=True)
 
     @work(thread=True, exclusive=True, group="console-read", exit_on_error=False, description="Reading a console")
     def _read_small(self) -> None:

@@ -126,6 +126,10 @@ class FileLines:
     def max_width(self) -> int:
         return min(self.index.max_line_bytes, MAX_LINE_BYTES + 12)
 
+    def texts_after_file(self) -> list[str]:
+        """Lines shown after the file's own, for search (none here; a capped console has its kept end)."""
+        return []
+
     def read(self, start: int, count: int) -> list[DisplayLine]:
         with open_regular(self.path) as fh:
             raw = read_lines(fh, self.index, start, count)
@@ -434,6 +438,9 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
             except (UnreadableArtifact, OSError) as exc:
                 self.post_message(TextFailed(self, str(exc)))
                 return
+            after = search_texts(source.texts_after_file(), term) if source.complete else None
+            if after is not None and after.count:
+                found.lines = np.concatenate([found.lines, after.lines + source.index.line_count])
         post_result(self, SearchDone(self, found))
 
     def on_search_done(self, message: SearchDone) -> None:

@@ -31,6 +31,17 @@ class MetricPicker(SelectionList[str]):
     ]
     DRAWN = "✓"
 
+    def action_select(self) -> None:
+        """Toggle the row under the cursor now, as the key is handled. `SelectionList` posts a
+        message and toggles whatever is highlighted when that message arrives, so `space j`
+        typed together (or a move under load) toggled the next row."""
+        index = self.highlighted
+        if index is None:
+            return
+        selection = self.get_option_at_index(index)
+        if not selection.disabled:
+            self.toggle(selection)
+
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
         try:

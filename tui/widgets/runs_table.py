@@ -130,6 +130,10 @@ class RunsTable(ScrollView, can_focus=True):
         self._wanted: dict[tuple[str, str], str] = {}
         self._palette: tuple[str, list[RGB]] = ("", [])
         """The theme the run colours were taken from, and those colours."""
+        self._lost_run: str | None = None
+        """The run the cursor was on when a change hid it (a filter being typed): the cursor goes
+        back to it when a later change shows it again, unless the user moved the cursor meanwhile."""
+        self._reloading = False
 
     def set_sparks(self, sparks: dict[tuple[str, str], tuple[str, str]]) -> None:
         for key, value in sparks.items():
@@ -155,16 +159,34 @@ class RunsTable(ScrollView, can_focus=True):
     # -- data ------------------------------------------------------------------------------
 
     def reload(self, keep_run: str | None = None) -> None:
-        """Call after the view changed; keeps the cursor on `keep_run` when it is still shown."""
+        """Call after the view changed; keeps the cursor on `keep_run` when it is still shown.
+
+        A run a change hid is remembered: typing `rf-x` hides every run, and the backspace
+        after it must find the run the cursor was on, not the row number it was left at."""
         self._layout_columns()
+        lost = self._lost_run
+        if lost is not None and self.view.row_of(lost) is not None:
+            keep_run, self._lost_run = lost, None
         row = self.view.row_of(keep_run) if keep_run else None
+        if row is None and keep_run is not None and lost is None:
+            self._lost_run = keep_run
         count = self.view.row_count
         self.virtual_size = Size(self._total_width, count + 1)
         # Clamp the column first: setting the row fires a watcher that scrolls to the cursor cell.
         self.cursor_column = min(self.cursor_column, max(0, len(self.view.columns) - 1))
-        self.cursor_row = min(row if row is not None else self.cursor_row, max(0, count - 1))
+        self._reloading = True
+        try:
+            self.cursor_row = min(row if row is not None else self.cursor_row, max(0, count - 1))
+        finally:
+            self._reloading = False
         self._scroll_cursor_into_view()
         self.refresh()
+
+    def refresh_ages(self, now: float) -> None:
+        """Redraw the age cells on screen as of `now` (a cheap timer calls this; no re-listing)."""
+        top = int(self.scroll_offset.y)
+        if self.view.set_now(now, range(top, top + self.scrollable_content_region.height)):
+            self.refresh()
 
     @property
     def current_run(self) -> str | None:
@@ -340,6 +362,8 @@ class RunsTable(ScrollView, can_focus=True):
     # -- cursor ----------------------------------------------------------------------------
 
     def watch_cursor_row(self, old: int, new: int) -> None:
+        if not self._reloading:
+            self._lost_run = None  # the user chose another row
         self._scroll_cursor_into_view()
         self.refresh()
         self.post_message(self.CursorMoved(self.current_run))

@@ -1,0 +1,56 @@
+"""W&B offline runs (see README.md): `python gen_wandb_runs.py DIR [NAME...]` writes DIR/<name>/wandb/...
+
+- finished: 5 `log` calls, a list in the config, a summary value, `finish()`
+- short: no `log` call, then `finish()`
+- instant: no `log` call, no system stats, `finish()` at once: its exit record's runtime is 0
+- crashed: 5 `log` calls, then the script is killed with SIGKILL (no exit record)
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+SCRIPT = r'''
+import json, sys, time, wandb
+spec = json.loads(sys.argv[1])
+quiet = spec["name"] == "instant"
+run = wandb.init(project="proj", name=spec["name"], dir=spec["dir"],
+                 config={"layers": [64, 32], "lr": 0.1, "opt": {"betas": [0.9, 0.99]}},
+                 settings=wandb.Settings(x_disable_stats=quiet, x_disable_meta=quiet))
+for step in range(spec["steps"]):
+    run.log({"loss": 1.0 / (step + 1), "acc": step / 10})
+    time.sleep(0.2)
+run.summary["best"] = 0.9 if spec["steps"] else None
+if spec.get("hang"):
+    print("logged", flush=True)
+    time.sleep(600)
+run.finish()
+'''
+
+
+def main(root: str, names: list[str]) -> None:
+    env = dict(os.environ, WANDB_MODE="offline", WANDB_SILENT="true", WANDB_DISABLE_GIT="true",
+               WANDB_CONSOLE="off")
+    for name, steps in (("finished", 5), ("short", 0), ("instant", 0)):
+        if names and name not in names:
+            continue
+        spec = {"name": name, "dir": os.path.join(root, name), "steps": steps}
+        os.makedirs(spec["dir"], exist_ok=True)
+        subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(spec)], env=env, check=True)
+    if names and "crashed" not in names:
+        return
+    spec = {"name": "crashed", "dir": os.path.join(root, "crashed"), "steps": 5, "hang": True}
+    os.makedirs(spec["dir"], exist_ok=True)
+    child = subprocess.Popen([sys.executable, "-c", SCRIPT, json.dumps(spec)], env=env, stdout=subprocess.PIPE)
+    assert child.stdout is not None and child.stdout.readline() == b"logged\n"
+    time.sleep(20)  # wandb-core writes its log behind the script
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    time.sleep(5)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2:])
