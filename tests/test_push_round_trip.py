@@ -126,18 +126,19 @@ CHILD = textwrap.dedent('''
     import sys
     import numpy as np
     import store
-    print("epoch 1 done", flush=True)
-    with store.start_run(experiment="ours-child", name="child", system_metrics_interval=0.1) as run:
-        run.log_params({"lr": 0.1, "layers": [64, 32], "opt": {"name": "adam"}})
-        run.set_tags({"stage": "dev"})
-        for step in range(30):
-            run.log_metric("loss", 1.0 / (step + 1), step=step)
-        run.log_metric("odd", float("nan"), step=1)
-        run.log_input(sys.argv[1], context="train")
-        run.log_input("imagenet-v2", digest="md5:abc", kind="dataset", context="eval")
-        run.log_image("samples/val", np.zeros((4, 5, 3), dtype=np.uint8), step=3)
-        run.log_image("samples/val", np.ones((4, 5), dtype=np.uint8) * 200, step=7)
-        import time; time.sleep(0.35)  # two system-metric samples (a real sampler, not a wait for the UI)
+    with store.start_run():  # the wrapper's run; the one started inside it is its child
+        print("epoch 1 done", flush=True)
+        with store.start_run(experiment="ours-child", name="child", system_metrics_interval=0.1) as run:
+            run.log_params({"lr": 0.1, "layers": [64, 32], "opt": {"name": "adam"}})
+            run.set_tags({"stage": "dev"})
+            for step in range(30):
+                run.log_metric("loss", 1.0 / (step + 1), step=step)
+            run.log_metric("odd", float("nan"), step=1)
+            run.log_input(sys.argv[1], context="train")
+            run.log_input("imagenet-v2", digest="md5:abc", kind="dataset", context="eval")
+            run.log_image("samples/val", np.zeros((4, 5, 3), dtype=np.uint8), step=3)
+            run.log_image("samples/val", np.ones((4, 5), dtype=np.uint8) * 200, step=7)
+            import time; time.sleep(0.35)  # two system-metric samples (a real sampler, not a wait for the UI)
     raise SystemExit(3)
 ''')
 
@@ -188,7 +189,7 @@ def test_our_run_goes_up_whole_and_the_mlflow_ui_shows_parent_source_note_datase
     assert child.data.tags["mlflow.source.git.branch"] == "main"
     assert child.data.tags["mlflow.source.type"] == "LOCAL"
     assert "train.py" in child.data.tags["mlflow.source.name"]
-    assert child.data.tags["mlflow.source.name"].endswith("--api-key ***")  # the server is shared
+    assert child.data.tags["mlflow.source.name"].endswith("--api-key <redacted>")  # the server is shared
     assert not any("s3kr1t" in value for run in (wrapper, child) for value in run.data.tags.values())
     assert wrapper.data.tags["tracktui.exit_code"] == "3"
     assert wrapper.data.tags["tracktui.error"] == local.run(wrapper_id).error.strip().splitlines()[0]

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ..base import RunDetail
+from ..environment import command_without_credentials, without_credentials
 from ..mlflow_common import DATASET_CONTEXT_TAG, RUN_NAME_TAG, SYSTEM_TAG_PREFIX
 
 SOURCE_TAG = "tracktui.run_id"
@@ -103,10 +104,10 @@ def run_tags(detail: RunDetail, kind: str, parent: str | None, dropped: list[str
                 text = str(value).lower() if isinstance(value, bool) else str(value)
             else:  # a list or an object (HF's trainer state fields): its JSON
                 text = json.dumps(value, sort_keys=True, default=str)
-            if fact in ("command", "program"):
-                text = without_secrets(text)
+            if fact in ("command", "program"):  # the server is shared: no credential on a command line
+                text = " ".join(command_without_credentials(text.split(" "))[0])
             elif fact in ("git_remote", "git_repo"):
-                text = _without_password(text)
+                text = without_credentials(text)
             tags.setdefault(_FACT_TAGS.get(fact, FACT_PREFIX + fact), text)
         if "mlflow.source.name" in tags:
             tags["mlflow.source.type"] = "LOCAL"
@@ -121,27 +122,6 @@ def run_tags(detail: RunDetail, kind: str, parent: str | None, dropped: list[str
         first = detail.error.strip().splitlines()[0] if detail.error.strip() else detail.error
         tags[ERROR_TAG if detail.status in _ENDED_BADLY and not is_mlflow(kind) else REASON_TAG] = first
     return fit_tags(tags, dropped)
-
-
-def without_secrets(command: str) -> str:
-    """A command line with the values of secret-named options (`--api-key X`, `--token=X`, `HF_TOKEN=X`) as `***`:
-    the server is shared, the command may carry a credential (the names are store/environment.py's)."""
-    from ..environment import is_secret
-
-    words = command.split(" ")
-    for i, word in enumerate(words):
-        name, eq, _ = word.partition("=")
-        if eq and is_secret(name.lstrip("-")):
-            words[i] = f"{name}=***"
-        elif word.startswith("-") and is_secret(word.lstrip("-")) and i + 1 < len(words):
-            words[i + 1] = "***"
-    return " ".join(words)
-
-
-def _without_password(url: str) -> str:
-    """A git remote without the `user:token@` a clone URL may carry."""
-    scheme, sep, rest = url.partition("://")
-    return f"{scheme}{sep}{rest.split('@', 1)[1]}" if sep and "@" in rest.split("/", 1)[0] else url
 
 
 def valid_key(key: str) -> bool:
