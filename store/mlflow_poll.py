@@ -37,11 +37,14 @@ def count_differs(client: ServerClient, experiment_ids: Sequence[str], known: in
     token = base64.b64encode(json.dumps({"offset": known - 1}).encode()).decode()
     body = {"experiment_ids": list(experiment_ids), "run_view_type": "ALL", "max_results": 2, "page_token": token}
     try:
-        found = len(client.post("runs/search", body).get("runs") or ())
+        runs = client.post("runs/search", body).get("runs") or []
     except ServerError as exc:
         if exc.status != 400:
             raise
         return None
+    if not isinstance(runs, list):  # not what an MLflow server answers: count no more, list by ids
+        return None
+    found = len(runs)
     return "" if found == 1 else "more" if found > 1 else "fewer"
 
 
