@@ -56,6 +56,23 @@ MAX_ID = 1000
 """Characters of a run or experiment id; a longer one is not an id (MLflow's are 32 and a number)."""
 
 
+def dataset_inputs_from_json(run: Any) -> list[dict[str, Any]]:
+    """The dataset inputs (MLflow 2.4+ `log_input`) of one run of `runs/get` JSON, in the shape of ours;
+    an entry of the wrong type is left out (the server's JSON may hold anything)."""
+    inputs = run.get("inputs") if isinstance(run, dict) else None
+    entries = inputs.get("dataset_inputs") if isinstance(inputs, dict) else None
+    out = []
+    for entry in entries if isinstance(entries, list) else []:
+        dataset = entry.get("dataset") if isinstance(entry, dict) else None
+        if not isinstance(dataset, dict):
+            continue
+        tags = entry.get("tags")
+        pairs = {t["key"]: t.get("value") for t in tags if isinstance(t, dict) and isinstance(t.get("key"), str)} \
+            if isinstance(tags, list) else {}
+        out.append(common.dataset_input(dataset, pairs))
+    return out
+
+
 def _part(parent: Mapping[str, Any], name: str, kind: type, problems: list[str]) -> Any:
     """`parent[name]` when it has the type MLflow gives it (a missing one is empty), else empty and a problem."""
     value = parent.get(name)

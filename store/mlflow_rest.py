@@ -37,7 +37,7 @@ from .base import RunDetail, RunRecord
 from .column_index import table_frame
 from .frame import history_frame
 from .mlflow_http import ServerClient, ServerError
-from .mlflow_json import MAX_ID, point, record_from_json
+from .mlflow_json import MAX_ID, dataset_inputs_from_json, point, record_from_json
 from .mlflow_poll import count_differs, unknown_filters
 from .mlflow_server_cache import (
     ServerCache,
@@ -112,6 +112,8 @@ class MlflowServerStore(common.MlflowRunStore):
         """False once the server refused the counting page token (store/mlflow_poll.py)."""
         self._histories: dict[tuple[str, str], tuple[list[int], list[float], list[float]]] = {}
         self._history_lock = threading.Lock()
+        self._inputs: dict[str, list[dict[str, Any]]] = {}
+        """Each run's dataset inputs as `runs/get` last gave them (the listing does not carry them)."""
         self._cache_read = False
         self._shown = self._cache.table
         """The listed rows: the cache's table without deleted runs (or with them as `deleted`)."""
@@ -329,7 +331,11 @@ class MlflowServerStore(common.MlflowRunStore):
             if exc.status == 404:
                 return {}
             raise
-        return {rec["run_id"]: rec for rec in self._records([data.get("run") or {}], experiments)}
+        run = data.get("run") or {}
+        records = {rec["run_id"]: rec for rec in self._records([run], experiments)}
+        if run_id in records:
+            self._inputs[run_id] = dataset_inputs_from_json(run)
+        return records
 
     # -- one run -------------------------------------------------------------------------
 
@@ -355,6 +361,7 @@ class MlflowServerStore(common.MlflowRunStore):
         artifacts, skipped = ((target if target.is_dir() else None), []) if stale else \
             sync_artifacts(self.client, run_id, target)
         detail = self._detail(record, metrics, Path(self.url), artifacts, {})
+        detail.inputs = list(self._inputs.get(run_id, []))
         detail.facts["server"] = self.url
         if stale:
             detail.facts["stale"] = f"showing what was cached: {stale}"

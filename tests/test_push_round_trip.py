@@ -303,6 +303,12 @@ def test_another_server_round_trips_nested_runs_and_their_parent(server: Server,
     client.log_param(child.info.run_id, "lr", "0.1")
     for step in range(5):
         client.log_metric(child.info.run_id, "loss", 1.0 / (step + 1), step=step, timestamp=1_000 + step)
+    import mlflow
+    import pandas as pd
+
+    mlflow.set_tracking_uri(server.url)
+    with mlflow.start_run(run_id=child.info.run_id, nested=True):  # a dataset input, as autolog makes one
+        mlflow.log_input(mlflow.data.from_pandas(pd.DataFrame({"x": [1, 2, 3]}), name="iris"), context="train")
     for run in (parent, child):
         client.set_terminated(run.info.run_id)
     alone = push(server.url, server.url, tmp_path, "--experiment", "new-server", "--filter", "name = trial-1")
@@ -317,6 +323,11 @@ def test_another_server_round_trips_nested_runs_and_their_parent(server: Server,
     assert client.get_run(back[parent.info.run_id].run_id).data.tags["mlflow.note.content"] == "the sweep"
     old = open_store(server.url)
     assert_same_run(old.run(child.info.run_id), back[child.info.run_id])
+    source_inputs = old.run(child.info.run_id).inputs
+    assert [(i["name"], i["context"]) for i in source_inputs] == [("iris", "train")]
+    assert [(i["name"], i["context"]) for i in back[child.info.run_id].inputs] == [("iris", "train")]
+    (dataset,) = client.get_run(back[child.info.run_id].run_id).inputs.dataset_inputs
+    assert dataset.dataset.name == "iris"
 
 
 def test_two_folders_of_one_tool_with_the_same_run_ids_stay_two_runs(server: Server, tmp_path: Path) -> None:

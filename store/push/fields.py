@@ -240,6 +240,4 @@ def left_behind(detail: RunDetail, kind: str) -> list[str]:
     skipped = detail.facts.get("artifacts_not_downloaded")
     if skipped:
         out.append(f"artifacts not downloaded from the source server: {skipped}")
-    if kind == "mlflow-server" and not detail.inputs:
-        out.append("dataset inputs of a server run are not read (not pushed)")
     return out
