@@ -5,17 +5,17 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import format as fmt
 from . import safe_read
 from .base import RunDetail, RunRecord
-from .edits import NOTE_FACT, apply_edits, read_edits
+from .edits import EDIT_PREFIX, EDIT_SUFFIX, NOTE_FACT, apply_edits, read_edits
 from .frame import history_frame
-from .index import ColumnCache, FolderRunStore
-from .inputs import input_digests, read_inputs
+from .index import ColumnCache, FolderRunStore, read_safely
+from .inputs import INPUTS, input_digests, read_inputs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,8 +51,9 @@ class TrackStore(FolderRunStore):
         units, sig = self._scan_arrays()
         return dict(zip(units, sig.tolist()))
 
-    def _scan_arrays(self) -> tuple[list[str], Any]:
-        """`_scan` as run folders and an int64 array of their signatures, one row each.
+    def _scan_arrays(self, lazy: bool = False) -> tuple[list[str], Any]:
+        """`_scan` as run folders and an int64 array of their signatures, one row each; with `lazy`, the
+        files of a folder the index does not hold are left PENDING (see `_signatures`), for the read to fill in.
 
         On one thread: with the folders in the kernel's cache a stat is ~3 µs of mostly
         Python, and threads only fight over the GIL (100,000 runs: 1.7 s on one thread,
@@ -65,8 +66,9 @@ class TrackStore(FolderRunStore):
         if self.include_deleted:
             self._list_folder(self.root / fmt.TRASH_DIR, f"{fmt.TRASH_DIR}/", folders)
         width = 3 + 3 * len(self.RECORD_FILES)
+        known = set(self._columns.table.units) if lazy else None
         if not self._quick_scan_allowed(time.time()):
-            units, flat = _signatures(folders)
+            units, flat = _signatures(folders, known)
             return units, np.array(flat, dtype=np.int64).reshape(len(units), width)
         # A quick scan: one stat a folder, compared with the table's signatures as arrays.
         table = self._columns.table
@@ -80,7 +82,7 @@ class TrackStore(FolderRunStore):
         same[known] = ((old[:, 1] == times[there[known], 0]) & (old[:, 2] == times[there[known], 1])
                        & (table.values["status"].objects()[rows[known]] != "running"))
         stale = np.flatnonzero(~same)  # new, changed or running: their files are stat'ed
-        found, flat = _signatures([folders[i] for i in there[stale].tolist()])
+        found, flat = _signatures([folders[i] for i in there[stale].tolist()], known)
         still = set(found)
         stale_there = np.array([folders[i][0] in still for i in there[stale].tolist()], dtype=bool)
         sig = np.zeros((len(there), width), dtype=np.int64)
@@ -159,9 +161,22 @@ class TrackStore(FolderRunStore):
         if (len(table) >= QUICK_SCAN_FROM
                 and time.monotonic() - self._scanned_at < self._scan_cost / SCAN_SHARE):
             return set()
+        import numpy as np
+
         started = time.monotonic()
-        units, sig = self._scan_arrays()
-        changed = self._columns.update_arrays(units, sig, self._read_record_safely, now)
+        units, sig = self._scan_arrays(lazy=True)
+        pending = {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
+
+        def read(unit: str) -> RunRecord:
+            row = pending.get(unit)
+            if row is None:
+                return self._read_record_safely(unit)
+            files = sig[row].tolist()  # a file the read could not stat stays PENDING: read again next time
+            record = read_safely(lambda u: self._read_record(u, files), unit)
+            sig[row] = files
+            return record
+
+        changed = self._columns.update_arrays(units, sig, read, now)
         self._scanned_at = time.monotonic()
         self._scan_cost = self._scanned_at - started
         return changed
@@ -207,18 +222,38 @@ class TrackStore(FolderRunStore):
             names, counts = np.unique(table.values["experiment"].objects().astype(str), return_counts=True)
             return dict(sorted(zip(names.tolist(), counts.tolist())))
 
-    def _read_files(
-            self, path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str]]:
-        """meta, params, tags and summary of a run folder, and what was wrong with them."""
-        problems: list[str] = []
-        try:
-            os.stat(path)
-        except OSError as exc:  # a symbolic link loop, no permission: one reason, not one per file
-            return {}, {}, {}, {}, [f"its folder is unreadable: {safe_read.describe(exc)}"]
+    def _read_files(self, path: Path, sig: list[int] | None = None
+                    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str], set[str]]:
+        """meta, params, tags and summary of a run folder, what was wrong with them, and the folder's names.
 
-        def load(name: str) -> dict[str, Any]:
+        One listing of the folder says which files are there (a missing one costs no syscall)
+        and which are plain files, read with one open, fstat and read each. `sig`, when given,
+        receives `[size, mtime_ns, ctime_ns]` of each of RECORD_FILES as read (`-1, 0, 0`
+        absent), after the folder's own three numbers: a first listing needs no stat of its own.
+        """
+        problems: list[str] = []
+        folder = os.fspath(path)
+        try:
+            with os.scandir(folder) as listing:
+                entries = {entry.name: entry for entry in listing}
+        except OSError as exc:  # a symbolic link loop, no permission: one reason, not one per file
+            return {}, {}, {}, {}, [f"its folder is unreadable: {safe_read.describe(exc)}"], set()
+
+        def load(at: int, name: str) -> dict[str, Any]:
+            entry = entries.get(name)
             try:
-                data = safe_read.read_json(path / name)
+                if entry is None:
+                    if sig is not None:
+                        sig[at:at + 3] = -1, 0, 0
+                    raise FileNotFoundError(name)
+                if _plain_file(entry):
+                    raw, st = safe_read.read_listed(entry.path)
+                else:  # a symbolic link or an odd entry: stat'ed before it is opened
+                    st = os.stat(entry.path)
+                    raw = safe_read.read_bytes(entry.path)
+                if sig is not None:
+                    sig[at:at + 3] = st.st_size, st.st_mtime_ns, st.st_ctime_ns
+                data = safe_read.loads_json(raw)
             except FileNotFoundError:
                 if name == fmt.META:
                     problems.append(f"{name} is missing")
@@ -231,23 +266,26 @@ class TrackStore(FolderRunStore):
                 return {}
             return data
 
-        meta, params, tags, summary = load(fmt.META), load(fmt.PARAMS), load(fmt.TAGS), load(fmt.SUMMARY)
+        meta, params, tags, summary = (load(3 + 3 * i, name) for i, name in enumerate(self.RECORD_FILES))
         version = meta.get("version", fmt.FORMAT_VERSION)
         if isinstance(version, int) and version > fmt.FORMAT_VERSION:
             problems.append(f"written by a newer tracktui (format {version}); upgrade tracktui to read it")
-        return meta, params, tags, summary, problems
+        return meta, params, tags, summary, problems, set(entries)
 
-    def _read_record(self, unit: str) -> RunRecord:
+    def _read_record(self, unit: str, sig: list[int] | None = None) -> RunRecord:
+        """The listing record of a run folder; `sig` as in `_read_files`."""
         exp_dir, run_id = unit.split("/")[-2:]
-        meta, params, tags, summary, problems = self._read_files(self.root / unit)
+        path = self.root / unit
+        meta, params, tags, summary, problems, names = self._read_files(path, sig)
         metrics = summary.get("metrics")
         metrics = metrics if isinstance(metrics, dict) else {}
         status = meta.get("status")
         if meta and status not in fmt.WRITTEN_STATUSES:
             problems.append(f"meta.json has an unknown status {str(status)[:40]!r}")
         skipped: list[str] = []  # bad edit files: left out and named, the run keeps its status (FORMAT.md)
+        edits = read_edits(path, skipped) if any(map(_is_edit, names)) else []
         name, tags, _ = apply_edits(str(meta.get("name") or run_id), {str(k): str(v) for k, v in tags.items()},
-                                    read_edits(self.root / unit, skipped))
+                                    edits)
         if unit.startswith(f"{fmt.TRASH_DIR}/") and not problems:
             status = fmt.DELETED_STATUS
         return {
@@ -267,7 +305,7 @@ class TrackStore(FolderRunStore):
             "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
             "tags": tags,
             "metrics": {k: v for k, v in metrics.items() if isinstance(v, dict)},
-            "inputs": input_digests(read_inputs(self.root / unit)),
+            "inputs": input_digests(read_inputs(path)) if INPUTS in names else {},
         }
 
     def run(self, run_id: str) -> RunDetail:
@@ -275,7 +313,7 @@ class TrackStore(FolderRunStore):
         unit = self._unit_of(run_id)
         path = self.root / unit
         record = self._read_record_safely(unit)
-        meta, params, _, _, _ = self._read_files(path)
+        meta, params, _, _, _, _ = self._read_files(path)
         git = meta.get("git")
         git = git if isinstance(git, dict) else {}
         command = meta.get("command")
@@ -372,8 +410,22 @@ SCAN_SHARE = 0.2
 """At most this share of the time goes to scanning a large store (see `TrackStore._sync`)."""
 QUICK_SCAN_FROM = 5000
 FULL_SCAN_SECONDS = 30.0
+PENDING = -2
+"""A file's size in a signature not taken yet (no stat returns it): the read fills it in, or it is read again."""
 TRUST_FOLDERS_SECONDS = 600.0
 """How long after a full scan (by any process) a first listing may check run folders alone."""
+
+
+def _plain_file(entry: os.DirEntry[str]) -> bool:
+    """Whether a listing says this is a regular file itself (not a symbolic link): no syscall on most systems."""
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _is_edit(name: str) -> bool:
+    return name.startswith(EDIT_PREFIX) and name.endswith(EDIT_SUFFIX)
 
 
 def _maybe_folder(entry: os.DirEntry[str]) -> bool:
@@ -402,10 +454,16 @@ def _folder_times(folders: list[tuple[str, str]]) -> Any:
     return times
 
 
-def _signatures(folders: list[tuple[str, str]]) -> tuple[list[str], list[int]]:
-    """The run folders still there, and their signatures one after another (see `TrackStore._scan`)."""
+def _signatures(folders: list[tuple[str, str]], known: Container[str] | None = None
+                ) -> tuple[list[str], list[int]]:
+    """The run folders still there, and their signatures one after another (see `TrackStore._scan`).
+
+    A folder not in `known` (None: all are) is about to be read whole, so its files are not
+    stat'ed here: their numbers are PENDING, and the read fills them in from its own fstat.
+    """
     stat = os.stat
     names = TrackStore.RECORD_FILES
+    pending = [PENDING, 0, 0] * len(names)
     units: list[str] = []
     flat: list[int] = []
     for unit, path in folders:
@@ -419,6 +477,10 @@ def _signatures(folders: list[tuple[str, str]]) -> tuple[list[str], list[int]]:
             continue
         # The folder's own times catch new files in it (curation edits are new files).
         sig = [0, folder.st_mtime_ns, folder.st_ctime_ns]
+        if known is not None and unit not in known:
+            units.append(unit)
+            flat += sig + pending
+            continue
         base = path + os.sep
         for name in names:
             try:
