@@ -66,9 +66,9 @@ class TrackStore(FolderRunStore):
         if self.include_deleted:
             self._list_folder(self.root / fmt.TRASH_DIR, f"{fmt.TRASH_DIR}/", folders)
         width = 3 + 3 * len(self.RECORD_FILES)
-        known = set(self._columns.table.units) if lazy else None
+        held = set(self._columns.table.units) if lazy else None
         if not self._quick_scan_allowed(time.time()):
-            units, flat = _signatures(folders, known)
+            units, flat = _signatures(folders, held)
             return units, np.array(flat, dtype=np.int64).reshape(len(units), width)
         # A quick scan: one stat a folder, compared with the table's signatures as arrays.
         table = self._columns.table
@@ -82,7 +82,7 @@ class TrackStore(FolderRunStore):
         same[known] = ((old[:, 1] == times[there[known], 0]) & (old[:, 2] == times[there[known], 1])
                        & (table.values["status"].objects()[rows[known]] != "running"))
         stale = np.flatnonzero(~same)  # new, changed or running: their files are stat'ed
-        found, flat = _signatures([folders[i] for i in there[stale].tolist()], known)
+        found, flat = _signatures([folders[i] for i in there[stale].tolist()], held)
         still = set(found)
         stale_there = np.array([folders[i][0] in still for i in there[stale].tolist()], dtype=bool)
         sig = np.zeros((len(there), width), dtype=np.int64)

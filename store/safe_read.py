@@ -163,11 +163,16 @@ def loads_json(text: str | bytes, depth: int | None = MAX_DEPTH) -> Any:
         data = json.loads(text)
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
-    if depth is not None and (isinstance(data, (dict, list))
-                              and text.count("{" if isinstance(text, str) else b"{")
-                              + text.count("[" if isinstance(text, str) else b"[") > depth):
+    if depth is not None and isinstance(data, (dict, list)) and _brackets(text) > depth:
         check_depth(data, depth)  # fewer brackets than `depth` cannot nest deeper: no walk needed
     return data
+
+
+def _brackets(text: str | bytes) -> int:
+    """How many `{` and `[` a document holds (inside strings too): a bound on its nesting, counted in C."""
+    if isinstance(text, str):
+        return text.count("{") + text.count("[")
+    return text.count(b"{") + text.count(b"[")
 
 
 def read_json(path: str | os.PathLike[str], cap: int | None = SMALL_FILE_CAP, depth: int | None = MAX_DEPTH) -> Any:
