@@ -11,8 +11,8 @@ runs. Every figure is a median over fresh processes, the sides alternating (old,
 The machine is shared, so beside wall time each row gives CPU time (user+sys of the child,
 from wait4) and peak RSS, and the table ends with the load average.
 
-The limit: `import pandas` + `pd.read_feather` of the same table (bench_scale.py's), in an
-interpreter with pyarrow.
+The limit: a fresh process doing `import pandas` + `pd.read_feather` of the same table
+(bench_scale.py's), in an interpreter with pyarrow, measured the same way.
 """
 
 from __future__ import annotations
@@ -31,24 +31,33 @@ REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(HERE))
 
-from bench_scale import READ_FEATHER, SAVE_FEATHER, export, has_pyarrow, medians  # noqa: E402
+from bench_scale import READ_FEATHER, SAVE_FEATHER, export, has_pyarrow  # noqa: E402
 from make_big_store import make_store  # noqa: E402
 
 
-def cold_ls(code: Path, root: Path) -> tuple[float, float, float]:
-    """(wall s, user+sys s, peak MB) of one `tracktui ls ROOT --json` with no index, in a fresh process."""
-    for index in root.glob(".tracktui-index*"):
-        index.unlink()
+def timed(argv: list[str], code: Path) -> tuple[float, float, float]:
+    """(wall s, user+sys s, peak MB) of one fresh process running `argv` with `code` importable."""
     env = {"PYTHONPATH": str(code), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())}
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "ls", str(root), "--json"], cwd=code, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, cwd=code, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"ls failed under {code}: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+    if os.waitstatus_to_exitcode(status) != 0:
+        err = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
+        raise SystemExit(f"{argv[:4]} failed under {code}: {err}")
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def cold_ls(code: Path, root: Path) -> tuple[float, float, float]:
+    """`timed` of one `tracktui ls ROOT --json` with no index."""
+    for index in root.glob(".tracktui-index*"):
+        index.unlink()
+    return timed([sys.executable, "-m", "tui.cli", "ls", str(root), "--json"], code)
+
+
+def cell(runs: list[tuple[float, float, float]]) -> str:
+    wall, cpu, peak = (statistics.median(r[i] for r in runs) for i in range(3))
+    return f"{wall:.2f} s wall, {cpu:.2f} s CPU, {peak:.0f} MB"
 
 
 def main() -> None:
@@ -72,17 +81,13 @@ def main() -> None:
         for _ in range(args.repeat):
             for label, code in sides.items():
                 got[label].append(cold_ls(code, root))
-        cells = {}
-        for label, runs in got.items():
-            wall, cpu, peak = (statistics.median(r[i] for r in runs) for i in range(3))
-            cells[label] = f"{wall:.2f} s wall, {cpu:.2f} s CPU, {peak:.0f} MB"
+        cells = {label: cell(runs) for label, runs in got.items()}
         lim = "needs --limit-python with pyarrow"
         if limit is not None:
             feather = tmp / f"runs-{n}.feather"
             subprocess.run([limit, "-c", SAVE_FEATHER, str(root), str(feather)], cwd=REPO, check=True,
                            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
-            r = medians(READ_FEATHER, [str(feather)], args.repeat, python=limit)
-            lim = f"{r['seconds']:.2f} s, {r['peak_mb']:.0f} MB"
+            lim = cell([timed([limit, "-c", READ_FEATHER, str(feather)], REPO) for _ in range(args.repeat)])
         target = "≤ 2× the limit" if n < 100_000 else "≤ 4 s, ≤ 400 MB"
         rows.append([f"`tracktui ls --json`, no index, {n:,} runs", *cells.values(), lim, target])
         print("measured:", " · ".join(rows[-1]), file=sys.stderr, flush=True)
@@ -92,7 +97,8 @@ def main() -> None:
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
         print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
-    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average (1, 5, 15 min): {load} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
