@@ -233,28 +233,32 @@ class TrackStore(FolderRunStore):
         """
         problems: list[str] = []
         folder = os.fspath(path)
+        entries: dict[str, os.DirEntry[str]] | None
         try:
             with os.scandir(folder) as listing:
                 entries = {entry.name: entry for entry in listing}
-        except OSError as exc:  # a symbolic link loop, no permission: one reason, not one per file
+        except PermissionError:  # a folder that may be searched but not listed: its files are read by name
+            entries = None
+        except OSError as exc:  # a symbolic link loop, gone: one reason, not one per file
             return {}, {}, {}, {}, [f"its folder is unreadable: {safe_read.describe(exc)}"], set()
 
         def load(at: int, name: str) -> dict[str, Any]:
-            entry = entries.get(name)
+            entry = entries.get(name) if entries is not None else None
+            file = entry.path if entry is not None else os.path.join(folder, name)
             try:
-                if entry is None:
-                    if sig is not None:
-                        sig[at:at + 3] = -1, 0, 0
+                if entry is None and entries is not None:
                     raise FileNotFoundError(name)
-                if _plain_file(entry):
-                    raw, st = safe_read.read_listed(entry.path)
+                if entry is not None and _plain_file(entry):
+                    raw, st = safe_read.read_listed(file)
                 else:  # a symbolic link or an odd entry: stat'ed before it is opened
-                    st = os.stat(entry.path)
-                    raw = safe_read.read_bytes(entry.path)
+                    st = os.stat(file)
+                    raw = safe_read.read_bytes(file)
                 if sig is not None:
                     sig[at:at + 3] = st.st_size, st.st_mtime_ns, st.st_ctime_ns
                 data = safe_read.loads_json(raw)
             except FileNotFoundError:
+                if sig is not None:
+                    sig[at:at + 3] = -1, 0, 0
                 if name == fmt.META:
                     problems.append(f"{name} is missing")
                 return {}
@@ -270,7 +274,7 @@ class TrackStore(FolderRunStore):
         version = meta.get("version", fmt.FORMAT_VERSION)
         if isinstance(version, int) and version > fmt.FORMAT_VERSION:
             problems.append(f"written by a newer tracktui (format {version}); upgrade tracktui to read it")
-        return meta, params, tags, summary, problems, set(entries)
+        return meta, params, tags, summary, problems, set(entries) if entries is not None else {INPUTS}
 
     def _read_record(self, unit: str, sig: list[int] | None = None) -> RunRecord:
         """The listing record of a run folder; `sig` as in `_read_files`."""
