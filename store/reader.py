@@ -36,6 +36,7 @@ class TrackStore(FolderRunStore):
         self.include_deleted = include_deleted
         """Also list the runs in the trash (`tracktui rm`), with status `deleted`."""
         self._cache = self._columns = ColumnCache(root, self.kind, in_store=True, width=3 + 3 * len(self.RECORD_FILES))
+        self._root_text = os.fspath(root)
         self._full_scan_at = 0.0
         self._scanned_at = -1e9
         self._scan_cost = 0.0
@@ -222,7 +223,7 @@ class TrackStore(FolderRunStore):
             names, counts = np.unique(table.values["experiment"].objects().astype(str), return_counts=True)
             return dict(sorted(zip(names.tolist(), counts.tolist())))
 
-    def _read_files(self, path: Path, sig: list[int] | None = None
+    def _read_files(self, path: str | Path, sig: list[int] | None = None
                     ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str], set[str]]:
         """meta, params, tags and summary of a run folder, what was wrong with them, and the folder's names.
 
@@ -279,15 +280,15 @@ class TrackStore(FolderRunStore):
     def _read_record(self, unit: str, sig: list[int] | None = None) -> RunRecord:
         """The listing record of a run folder; `sig` as in `_read_files`."""
         exp_dir, run_id = unit.split("/")[-2:]
-        path = self.root / unit
-        meta, params, tags, summary, problems, names = self._read_files(path, sig)
+        folder = os.path.join(self._root_text, unit)  # a pathlib join costs more than the folder's listing
+        meta, params, tags, summary, problems, names = self._read_files(folder, sig)
         metrics = summary.get("metrics")
         metrics = metrics if isinstance(metrics, dict) else {}
         status = meta.get("status")
         if meta and status not in fmt.WRITTEN_STATUSES:
             problems.append(f"meta.json has an unknown status {str(status)[:40]!r}")
         skipped: list[str] = []  # bad edit files: left out and named, the run keeps its status (FORMAT.md)
-        edits = read_edits(path, skipped) if any(map(_is_edit, names)) else []
+        edits = read_edits(Path(folder), skipped) if any(map(_is_edit, names)) else []
         name, tags, _ = apply_edits(str(meta.get("name") or run_id), {str(k): str(v) for k, v in tags.items()},
                                     edits)
         if unit.startswith(f"{fmt.TRASH_DIR}/") and not problems:
@@ -309,7 +310,7 @@ class TrackStore(FolderRunStore):
             "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
             "tags": tags,
             "metrics": {k: v for k, v in metrics.items() if isinstance(v, dict)},
-            "inputs": input_digests(read_inputs(path)) if INPUTS in names else {},
+            "inputs": input_digests(read_inputs(Path(folder))) if INPUTS in names else {},
         }
 
     def run(self, run_id: str) -> RunDetail:
