@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ from .edits import EDIT_PREFIX, EDIT_SUFFIX, NOTE_FACT, apply_edits, read_edits
 from .frame import history_frame
 from .index import ColumnCache, FolderRunStore, read_safely
 from .inputs import INPUTS, input_digests, read_inputs
+from .run_scan import PENDING, folder_times, maybe_folder, plain_file, signatures
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,7 +55,7 @@ class TrackStore(FolderRunStore):
 
     def _scan_arrays(self, lazy: bool = False) -> tuple[list[str], Any]:
         """`_scan` as run folders and an int64 array of their signatures, one row each; with `lazy`, the
-        files of a folder the index does not hold are left PENDING (see `_signatures`), for the read to fill in.
+        files of a folder the index does not hold are left PENDING (see `run_scan.signatures`), for the read to fill in.
 
         On one thread: with the folders in the kernel's cache a stat is ~3 µs of mostly
         Python, and threads only fight over the GIL (100,000 runs: 1.7 s on one thread,
@@ -69,11 +70,11 @@ class TrackStore(FolderRunStore):
         width = 3 + 3 * len(self.RECORD_FILES)
         held = set(self._columns.table.units) if lazy else None
         if not self._quick_scan_allowed(time.time()):
-            units, flat = _signatures(folders, held)
+            units, flat = signatures(folders, self.RECORD_FILES, held)
             return units, np.array(flat, dtype=np.int64).reshape(len(units), width)
         # A quick scan: one stat a folder, compared with the table's signatures as arrays.
         table = self._columns.table
-        times = _folder_times(folders)
+        times = folder_times(folders)
         there = np.flatnonzero(times[:, 0] >= 0)
         row_of = dict(zip(table.units, range(len(table))))
         rows = np.fromiter((row_of.get(folders[i][0], -1) for i in there.tolist()), dtype=np.int64, count=len(there))
@@ -83,7 +84,7 @@ class TrackStore(FolderRunStore):
         same[known] = ((old[:, 1] == times[there[known], 0]) & (old[:, 2] == times[there[known], 1])
                        & (table.values["status"].objects()[rows[known]] != "running"))
         stale = np.flatnonzero(~same)  # new, changed or running: their files are stat'ed
-        found, flat = _signatures([folders[i] for i in there[stale].tolist()], held)
+        found, flat = signatures([folders[i] for i in there[stale].tolist()], self.RECORD_FILES, held)
         still = set(found)
         stale_there = np.array([folders[i][0] in still for i in there[stale].tolist()], dtype=bool)
         sig = np.zeros((len(there), width), dtype=np.int64)
@@ -102,7 +103,7 @@ class TrackStore(FolderRunStore):
         A bad entry among the experiments is listed as a run of its own name.
         """
         try:
-            experiments = [e for e in os.scandir(root) if not e.name.startswith(".") and _maybe_folder(e)]
+            experiments = [e for e in os.scandir(root) if not e.name.startswith(".") and maybe_folder(e)]
         except OSError:  # gone, not a folder, a loop itself: nothing listed from it
             return
         for exp in experiments:
@@ -114,7 +115,7 @@ class TrackStore(FolderRunStore):
                 folders.append((f"{prefix}{exp.name}/{exp.name}", os.path.join(exp.path, exp.name)))
                 continue
             folders += ((f"{prefix}{exp.name}/{run.name}", run.path) for run in runs
-                        if not run.name.startswith(".") and _maybe_folder(run))
+                        if not run.name.startswith(".") and maybe_folder(run))
 
     def _quick_scan_allowed(self, now: float) -> bool:
         """Whether this scan may check run folders alone (a quick scan), or must stat their files too.
@@ -249,7 +250,7 @@ class TrackStore(FolderRunStore):
             try:
                 if entry is None and entries is not None:
                     raise FileNotFoundError(name)
-                if entry is not None and _plain_file(entry):
+                if entry is not None and plain_file(entry):
                     raw, st = safe_read.read_listed(file)
                 else:  # a symbolic link or an odd entry: stat'ed before it is opened
                     st = os.stat(file)
@@ -415,87 +416,12 @@ SCAN_SHARE = 0.2
 """At most this share of the time goes to scanning a large store (see `TrackStore._sync`)."""
 QUICK_SCAN_FROM = 5000
 FULL_SCAN_SECONDS = 30.0
-PENDING = -2
-"""A file's size in a signature not taken yet (no stat returns it): the read fills it in, or it is read again."""
 TRUST_FOLDERS_SECONDS = 600.0
 """How long after a full scan (by any process) a first listing may check run folders alone."""
 
 
-def _plain_file(entry: os.DirEntry[str]) -> bool:
-    """Whether a listing says this is a regular file itself (not a symbolic link): no syscall on most systems."""
-    try:
-        return entry.is_file(follow_symlinks=False)
-    except OSError:
-        return False
-
-
 def _is_edit(name: str) -> bool:
     return name.startswith(EDIT_PREFIX) and name.endswith(EDIT_SUFFIX)
-
-
-def _maybe_folder(entry: os.DirEntry[str]) -> bool:
-    """A folder, or an entry whose kind cannot be known (a symbolic link loop): not a plain file."""
-    try:
-        return entry.is_dir()
-    except OSError:
-        return True
-
-
-def _folder_times(folders: list[tuple[str, str]]) -> Any:
-    """`[mtime_ns, ctime_ns]` of each run folder, one row each; `-1, -1` for one gone while we looked."""
-    import numpy as np
-
-    stat = os.stat
-    times = np.full((len(folders), 2), -1, dtype=np.int64)
-    for i, (_unit, path) in enumerate(folders):
-        try:
-            st = stat(path)
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        except OSError:  # a loop, no permission: kept, as `_signatures` keeps it
-            times[i] = 0, 0
-            continue
-        times[i] = st.st_mtime_ns, st.st_ctime_ns
-    return times
-
-
-def _signatures(folders: list[tuple[str, str]], known: Container[str] | None = None
-                ) -> tuple[list[str], list[int]]:
-    """The run folders still there, and their signatures one after another (see `TrackStore._scan`).
-
-    A folder not in `known` (None: all are) is about to be read whole, so its files are not
-    stat'ed here: their numbers are PENDING, and the read fills them in from its own fstat.
-    """
-    stat = os.stat
-    names = TrackStore.RECORD_FILES
-    pending = [PENDING, 0, 0] * len(names)
-    units: list[str] = []
-    flat: list[int] = []
-    for unit, path in folders:
-        try:
-            folder = stat(path)
-        except (FileNotFoundError, NotADirectoryError):
-            continue  # deleted while we looked
-        except OSError:  # a symbolic link loop, no permission: a damaged row, read once
-            units.append(unit)
-            flat += [0, 0, 0] + [-1, 0, 0] * len(names)
-            continue
-        # The folder's own times catch new files in it (curation edits are new files).
-        sig = [0, folder.st_mtime_ns, folder.st_ctime_ns]
-        if known is not None and unit not in known:
-            units.append(unit)
-            flat += sig + pending
-            continue
-        base = path + os.sep
-        for name in names:
-            try:
-                st = stat(base + name)
-                sig += (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-            except (OSError, ValueError):
-                sig += (-1, 0, 0)
-        units.append(unit)
-        flat += sig
-    return units, flat
 
 
 class TableRecords(Mapping[str, RunRecord]):
