@@ -399,7 +399,8 @@ def update_table(table: ColumnTable, units: list[str], sig: Any, read: Callable[
     table (newest run first), the run ids added/changed/removed, and the units re-read and gone (for the journal).
 
     Signatures are compared as one array: at 100,000 runs a Python comparison per run would
-    cost more than the rest of the listing.
+    cost more than the rest of the listing. `read` may fill in its unit's row of `sig` (a first
+    listing takes the files' numbers from the read itself); the rows are taken after the reads.
     """
     import numpy as np
 

@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 from . import format as fmt
 from . import safe_read
 from .base import RunDetail, RunRecord
-from .edits import NOTE_FACT, apply_edits, read_edits
+from .edits import EDIT_PREFIX, EDIT_SUFFIX, NOTE_FACT, apply_edits, read_edits
 from .frame import history_frame
-from .index import ColumnCache, FolderRunStore
-from .inputs import input_digests, read_inputs
+from .index import ColumnCache, FolderRunStore, read_safely
+from .inputs import INPUTS, input_digests, read_inputs
+from .run_scan import PENDING, folder_times, maybe_folder, plain_file, signatures
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,6 +37,7 @@ class TrackStore(FolderRunStore):
         self.include_deleted = include_deleted
         """Also list the runs in the trash (`tracktui rm`), with status `deleted`."""
         self._cache = self._columns = ColumnCache(root, self.kind, in_store=True, width=3 + 3 * len(self.RECORD_FILES))
+        self._root_text = os.fspath(root)
         self._full_scan_at = 0.0
         self._scanned_at = -1e9
         self._scan_cost = 0.0
@@ -51,8 +53,9 @@ class TrackStore(FolderRunStore):
         units, sig = self._scan_arrays()
         return dict(zip(units, sig.tolist()))
 
-    def _scan_arrays(self) -> tuple[list[str], Any]:
-        """`_scan` as run folders and an int64 array of their signatures, one row each.
+    def _scan_arrays(self, lazy: bool = False) -> tuple[list[str], Any]:
+        """`_scan` as run folders and an int64 array of their signatures, one row each; with `lazy`, the
+        files of a folder the index does not hold are left PENDING (see `run_scan.signatures`), for the read to fill in.
 
         On one thread: with the folders in the kernel's cache a stat is ~3 µs of mostly
         Python, and threads only fight over the GIL (100,000 runs: 1.7 s on one thread,
@@ -65,12 +68,13 @@ class TrackStore(FolderRunStore):
         if self.include_deleted:
             self._list_folder(self.root / fmt.TRASH_DIR, f"{fmt.TRASH_DIR}/", folders)
         width = 3 + 3 * len(self.RECORD_FILES)
+        held = set(self._columns.table.units) if lazy else None
         if not self._quick_scan_allowed(time.time()):
-            units, flat = _signatures(folders)
+            units, flat = signatures(folders, self.RECORD_FILES, held)
             return units, np.array(flat, dtype=np.int64).reshape(len(units), width)
         # A quick scan: one stat a folder, compared with the table's signatures as arrays.
         table = self._columns.table
-        times = _folder_times(folders)
+        times = folder_times(folders)
         there = np.flatnonzero(times[:, 0] >= 0)
         row_of = dict(zip(table.units, range(len(table))))
         rows = np.fromiter((row_of.get(folders[i][0], -1) for i in there.tolist()), dtype=np.int64, count=len(there))
@@ -80,7 +84,7 @@ class TrackStore(FolderRunStore):
         same[known] = ((old[:, 1] == times[there[known], 0]) & (old[:, 2] == times[there[known], 1])
                        & (table.values["status"].objects()[rows[known]] != "running"))
         stale = np.flatnonzero(~same)  # new, changed or running: their files are stat'ed
-        found, flat = _signatures([folders[i] for i in there[stale].tolist()])
+        found, flat = signatures([folders[i] for i in there[stale].tolist()], self.RECORD_FILES, held)
         still = set(found)
         stale_there = np.array([folders[i][0] in still for i in there[stale].tolist()], dtype=bool)
         sig = np.zeros((len(there), width), dtype=np.int64)
@@ -99,7 +103,7 @@ class TrackStore(FolderRunStore):
         A bad entry among the experiments is listed as a run of its own name.
         """
         try:
-            experiments = [e for e in os.scandir(root) if not e.name.startswith(".") and _maybe_folder(e)]
+            experiments = [e for e in os.scandir(root) if not e.name.startswith(".") and maybe_folder(e)]
         except OSError:  # gone, not a folder, a loop itself: nothing listed from it
             return
         for exp in experiments:
@@ -111,7 +115,7 @@ class TrackStore(FolderRunStore):
                 folders.append((f"{prefix}{exp.name}/{exp.name}", os.path.join(exp.path, exp.name)))
                 continue
             folders += ((f"{prefix}{exp.name}/{run.name}", run.path) for run in runs
-                        if not run.name.startswith(".") and _maybe_folder(run))
+                        if not run.name.startswith(".") and maybe_folder(run))
 
     def _quick_scan_allowed(self, now: float) -> bool:
         """Whether this scan may check run folders alone (a quick scan), or must stat their files too.
@@ -159,9 +163,22 @@ class TrackStore(FolderRunStore):
         if (len(table) >= QUICK_SCAN_FROM
                 and time.monotonic() - self._scanned_at < self._scan_cost / SCAN_SHARE):
             return set()
+        import numpy as np
+
         started = time.monotonic()
-        units, sig = self._scan_arrays()
-        changed = self._columns.update_arrays(units, sig, self._read_record_safely, now)
+        units, sig = self._scan_arrays(lazy=True)
+        pending = {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
+
+        def read(unit: str) -> RunRecord:
+            row = pending.get(unit)
+            if row is None:
+                return self._read_record_safely(unit)
+            files = sig[row].tolist()  # a file the read could not stat stays PENDING: read again next time
+            record = read_safely(lambda u: self._read_record(u, files), unit)
+            sig[row] = files
+            return record
+
+        changed = self._columns.update_arrays(units, sig, read, now)
         self._scanned_at = time.monotonic()
         self._scan_cost = self._scanned_at - started
         return changed
@@ -207,19 +224,43 @@ class TrackStore(FolderRunStore):
             names, counts = np.unique(table.values["experiment"].objects().astype(str), return_counts=True)
             return dict(sorted(zip(names.tolist(), counts.tolist())))
 
-    def _read_files(
-            self, path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str]]:
-        """meta, params, tags and summary of a run folder, and what was wrong with them."""
-        problems: list[str] = []
-        try:
-            os.stat(path)
-        except OSError as exc:  # a symbolic link loop, no permission: one reason, not one per file
-            return {}, {}, {}, {}, [f"its folder is unreadable: {safe_read.describe(exc)}"]
+    def _read_files(self, path: str | Path, sig: list[int] | None = None
+                    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str], set[str]]:
+        """meta, params, tags and summary of a run folder, what was wrong with them, and the folder's names.
 
-        def load(name: str) -> dict[str, Any]:
+        One listing of the folder says which files are there (a missing one costs no syscall)
+        and which are plain files, read with one open, fstat and read each. `sig`, when given,
+        receives `[size, mtime_ns, ctime_ns]` of each of RECORD_FILES as read (`-1, 0, 0`
+        absent), after the folder's own three numbers: a first listing needs no stat of its own.
+        """
+        problems: list[str] = []
+        folder = os.fspath(path)
+        entries: dict[str, os.DirEntry[str]] | None
+        try:
+            with os.scandir(folder) as listing:
+                entries = {entry.name: entry for entry in listing}
+        except PermissionError:  # a folder that may be searched but not listed: its files are read by name
+            entries = None
+        except OSError as exc:  # a symbolic link loop, gone: one reason, not one per file
+            return {}, {}, {}, {}, [f"its folder is unreadable: {safe_read.describe(exc)}"], set()
+
+        def load(at: int, name: str) -> dict[str, Any]:
+            entry = entries.get(name) if entries is not None else None
+            file = entry.path if entry is not None else os.path.join(folder, name)
             try:
-                data = safe_read.read_json(path / name)
+                if entry is None and entries is not None:
+                    raise FileNotFoundError(name)
+                if entry is not None and plain_file(entry):
+                    raw, st = safe_read.read_listed(file)
+                else:  # a symbolic link or an odd entry: stat'ed before it is opened
+                    st = os.stat(file)
+                    raw = safe_read.read_bytes(file)
+                if sig is not None:
+                    sig[at:at + 3] = st.st_size, st.st_mtime_ns, st.st_ctime_ns
+                data = safe_read.loads_json(raw)
             except FileNotFoundError:
+                if sig is not None:
+                    sig[at:at + 3] = -1, 0, 0
                 if name == fmt.META:
                     problems.append(f"{name} is missing")
                 return {}
@@ -231,23 +272,26 @@ class TrackStore(FolderRunStore):
                 return {}
             return data
 
-        meta, params, tags, summary = load(fmt.META), load(fmt.PARAMS), load(fmt.TAGS), load(fmt.SUMMARY)
+        meta, params, tags, summary = (load(3 + 3 * i, name) for i, name in enumerate(self.RECORD_FILES))
         version = meta.get("version", fmt.FORMAT_VERSION)
         if isinstance(version, int) and version > fmt.FORMAT_VERSION:
             problems.append(f"written by a newer tracktui (format {version}); upgrade tracktui to read it")
-        return meta, params, tags, summary, problems
+        return meta, params, tags, summary, problems, set(entries) if entries is not None else {INPUTS}
 
-    def _read_record(self, unit: str) -> RunRecord:
+    def _read_record(self, unit: str, sig: list[int] | None = None) -> RunRecord:
+        """The listing record of a run folder; `sig` as in `_read_files`."""
         exp_dir, run_id = unit.split("/")[-2:]
-        meta, params, tags, summary, problems = self._read_files(self.root / unit)
+        folder = os.path.join(self._root_text, unit)  # a pathlib join costs more than the folder's listing
+        meta, params, tags, summary, problems, names = self._read_files(folder, sig)
         metrics = summary.get("metrics")
         metrics = metrics if isinstance(metrics, dict) else {}
         status = meta.get("status")
         if meta and status not in fmt.WRITTEN_STATUSES:
             problems.append(f"meta.json has an unknown status {str(status)[:40]!r}")
         skipped: list[str] = []  # bad edit files: left out and named, the run keeps its status (FORMAT.md)
+        edits = read_edits(Path(folder), skipped) if any(map(_is_edit, names)) else []
         name, tags, _ = apply_edits(str(meta.get("name") or run_id), {str(k): str(v) for k, v in tags.items()},
-                                    read_edits(self.root / unit, skipped))
+                                    edits)
         if unit.startswith(f"{fmt.TRASH_DIR}/") and not problems:
             status = fmt.DELETED_STATUS
         return {
@@ -267,7 +311,7 @@ class TrackStore(FolderRunStore):
             "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
             "tags": tags,
             "metrics": {k: v for k, v in metrics.items() if isinstance(v, dict)},
-            "inputs": input_digests(read_inputs(self.root / unit)),
+            "inputs": input_digests(read_inputs(Path(folder))) if INPUTS in names else {},
         }
 
     def run(self, run_id: str) -> RunDetail:
@@ -275,7 +319,7 @@ class TrackStore(FolderRunStore):
         unit = self._unit_of(run_id)
         path = self.root / unit
         record = self._read_record_safely(unit)
-        meta, params, _, _, _ = self._read_files(path)
+        meta, params, _, _, _, _ = self._read_files(path)
         git = meta.get("git")
         git = git if isinstance(git, dict) else {}
         command = meta.get("command")
@@ -376,59 +420,8 @@ TRUST_FOLDERS_SECONDS = 600.0
 """How long after a full scan (by any process) a first listing may check run folders alone."""
 
 
-def _maybe_folder(entry: os.DirEntry[str]) -> bool:
-    """A folder, or an entry whose kind cannot be known (a symbolic link loop): not a plain file."""
-    try:
-        return entry.is_dir()
-    except OSError:
-        return True
-
-
-def _folder_times(folders: list[tuple[str, str]]) -> Any:
-    """`[mtime_ns, ctime_ns]` of each run folder, one row each; `-1, -1` for one gone while we looked."""
-    import numpy as np
-
-    stat = os.stat
-    times = np.full((len(folders), 2), -1, dtype=np.int64)
-    for i, (_unit, path) in enumerate(folders):
-        try:
-            st = stat(path)
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        except OSError:  # a loop, no permission: kept, as `_signatures` keeps it
-            times[i] = 0, 0
-            continue
-        times[i] = st.st_mtime_ns, st.st_ctime_ns
-    return times
-
-
-def _signatures(folders: list[tuple[str, str]]) -> tuple[list[str], list[int]]:
-    """The run folders still there, and their signatures one after another (see `TrackStore._scan`)."""
-    stat = os.stat
-    names = TrackStore.RECORD_FILES
-    units: list[str] = []
-    flat: list[int] = []
-    for unit, path in folders:
-        try:
-            folder = stat(path)
-        except (FileNotFoundError, NotADirectoryError):
-            continue  # deleted while we looked
-        except OSError:  # a symbolic link loop, no permission: a damaged row, read once
-            units.append(unit)
-            flat += [0, 0, 0] + [-1, 0, 0] * len(names)
-            continue
-        # The folder's own times catch new files in it (curation edits are new files).
-        sig = [0, folder.st_mtime_ns, folder.st_ctime_ns]
-        base = path + os.sep
-        for name in names:
-            try:
-                st = stat(base + name)
-                sig += (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-            except (OSError, ValueError):
-                sig += (-1, 0, 0)
-        units.append(unit)
-        flat += sig
-    return units, flat
+def _is_edit(name: str) -> bool:
+    return name.startswith(EDIT_PREFIX) and name.endswith(EDIT_SUFFIX)
 
 
 class TableRecords(Mapping[str, RunRecord]):

@@ -1,0 +1,87 @@
+"""Finding a store's run folders and their stat signatures, with as few syscalls as Python allows.
+
+A listing of 100,000 runs is mostly per-file overhead (see the "Index" section of FORMAT.md),
+so these work on text paths and reuse what a directory listing already said.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Container, Sequence
+from typing import Any
+
+PENDING = -2
+"""A file's size in a signature not taken yet (no stat returns it): the read fills it in, or it is read again."""
+
+
+def plain_file(entry: os.DirEntry[str]) -> bool:
+    """Whether a listing says this is a regular file itself (not a symbolic link): no syscall on most systems."""
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def maybe_folder(entry: os.DirEntry[str]) -> bool:
+    """A folder, or an entry whose kind cannot be known (a symbolic link loop): not a plain file."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return True
+
+
+def folder_times(folders: list[tuple[str, str]]) -> Any:
+    """`[mtime_ns, ctime_ns]` of each run folder, one row each; `-1, -1` for one gone while we looked."""
+    import numpy as np
+
+    stat = os.stat
+    times = np.full((len(folders), 2), -1, dtype=np.int64)
+    for i, (_unit, path) in enumerate(folders):
+        try:
+            st = stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError:  # a loop, no permission: kept, as `signatures` keeps it
+            times[i] = 0, 0
+            continue
+        times[i] = st.st_mtime_ns, st.st_ctime_ns
+    return times
+
+
+def signatures(folders: list[tuple[str, str]], names: Sequence[str], known: Container[str] | None = None
+               ) -> tuple[list[str], list[int]]:
+    """The run folders (unit, path) still there, and their signatures one after another: `[0, mtime_ns,
+    ctime_ns]` of the folder, then `[size, mtime_ns, ctime_ns]` of each of `names` (`-1, 0, 0` absent).
+
+    A folder not in `known` (None: all are) is about to be read whole, so its files are not
+    stat'ed here: their numbers are PENDING, and the read fills them in from its own fstat.
+    """
+    stat = os.stat
+    pending = [PENDING, 0, 0] * len(names)
+    units: list[str] = []
+    flat: list[int] = []
+    for unit, path in folders:
+        try:
+            folder = stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # deleted while we looked
+        except OSError:  # a symbolic link loop, no permission: a damaged row, read once
+            units.append(unit)
+            flat += [0, 0, 0] + [-1, 0, 0] * len(names)
+            continue
+        # The folder's own times catch new files in it (curation edits are new files).
+        sig = [0, folder.st_mtime_ns, folder.st_ctime_ns]
+        if known is not None and unit not in known:
+            units.append(unit)
+            flat += sig + pending
+            continue
+        base = path + os.sep
+        for name in names:
+            try:
+                st = stat(base + name)
+                sig += (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            except (OSError, ValueError):
+                sig += (-1, 0, 0)
+        units.append(unit)
+        flat += sig
+    return units, flat

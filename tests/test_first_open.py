@@ -1,0 +1,196 @@
+"""The first open after a sweep (no index yet) lists exactly what a full scan lists, and cheaply.
+
+A sweep is written by real processes through the logging API; "a full scan" is every run
+folder read by the careful path (`_scan` stats every file, `_read_record` without a
+signature to fill), which is what any listing must agree with. The index is a cache:
+deleting it, resuming a run, rewriting a file in place or copying runs in from another
+store never makes a listing differ from that.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import store
+from store import safe_read
+from store.column_index import _as_indexed, _same_text
+from store.reader import TrackStore
+from tests.children import REPO
+
+SWEEP = """
+import sys
+import store
+
+root, worker, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for i in range(runs):
+    run = store.start_run(experiment=f"sweep-{i % 3}", name=f"w{worker}-r{i}", root=root)
+    run.log_params({f"p{j}": (i * j) % 7 for j in range(5)} | {"lr": 0.1 / (i + 1)})
+    for step in range(3):
+        run.log_metrics({f"m{k}": (i + step) * (k + 1) * 0.5 for k in range(4)}, step=step)
+    run.set_tags({"worker": str(worker), "seed": str(i)})
+    run.finish()
+    print(run.id, flush=True)
+"""
+
+
+def write_sweep(root: Path, workers: int, runs: int) -> list[str]:
+    """`workers` real processes each writing `runs` finished runs into `root` at once; the ids they printed."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    procs = [subprocess.Popen([sys.executable, "-c", SWEEP, str(root), str(w), str(runs)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for w in range(workers)]
+    ids: list[str] = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err.decode()
+        ids += out.decode().split()
+    return ids
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    root = tmp_path_factory.mktemp("sweep") / "store"
+    return root, write_sweep(root, workers=4, runs=250)
+
+
+@pytest.fixture
+def fresh(sweep: tuple[Path, list[str]], tmp_path: Path) -> Path:
+    """A copy of the sweep with no index, as a writer leaves it."""
+    root = tmp_path / "store"
+    shutil.copytree(sweep[0], root, symlinks=True)
+    for index in root.glob(".tracktui-index*"):
+        index.unlink()
+    return root
+
+
+def full_scan(root: Path) -> dict[str, Any]:
+    """Every run as the careful path reads it: run id -> record."""
+    reader = TrackStore(root)
+    records = (reader._read_record_safely(unit) for unit in reader._scan())
+    return {rec["run_id"]: rec for rec in records}
+
+
+def listed(root: Path) -> dict[str, Any]:
+    """What a new process's listing gives (through the index when there is one), run id -> record."""
+    reader = store.open_store(root)
+    try:
+        records = reader.records()
+        ids = [rec["run_id"] for rec in records]
+        assert len(ids) == len(set(ids)), "a run listed twice"
+        return {rec["run_id"]: rec for rec in records}
+    finally:
+        reader.save_index()
+        reader.close()
+
+
+def same(got: dict[str, Any], want: dict[str, Any]) -> None:
+    """Equal run for run, as the index keeps a record (metrics as last, min and max; NaN equal to NaN)."""
+    assert got.keys() == want.keys()
+    for run_id, rec in want.items():
+        assert _same_text(_as_indexed(got[run_id])) == _same_text(_as_indexed(rec)), run_id
+
+
+def test_a_sweep_of_four_processes_lists_on_first_open_as_a_full_scan(
+        fresh: Path, sweep: tuple[Path, list[str]]) -> None:
+    want = full_scan(fresh)
+    assert sorted(want) == sorted(sweep[1]) and len(want) == 1000
+    assert all(rec["status"] == "finished" and len(rec["metrics"]) == 4 for rec in want.values())
+    same(listed(fresh), want)
+    # The signatures the first open took from its reads are those a full scan takes: a later
+    # open trusts every row (re-reads none) and still lists the same.
+    reader = TrackStore(fresh)
+    reader.records()
+    table = reader._columns.table
+    scanned = reader._scan()
+    assert {unit: table.sig[row].tolist() for row, unit in enumerate(table.units)} == scanned
+    same(listed(fresh), want)
+    for index in fresh.glob(".tracktui-index*"):
+        index.unlink()
+    same(listed(fresh), want)
+
+
+def test_resumed_rewritten_and_copied_in_runs_list_as_a_full_scan(fresh: Path, tmp_path: Path) -> None:
+    listed(fresh)  # an index, then changes behind it
+    first = sorted(full_scan(fresh))[0]
+    run = store.start_run(resume=first, root=fresh)
+    run.log_metric("m0", 99.0, step=10)
+    run.set_tags({"resumed": "yes"})
+    run.finish()
+    victim = next(iter(fresh.glob(f"*/{sorted(full_scan(fresh))[1]}")))
+    params = victim / "params.json"
+    text = params.read_bytes()
+    with open(params, "r+b") as fh:  # in place: the folder does not change, the file does
+        fh.write(text.replace(b'"p0": 0', b'"p0": 9'))
+    other = tmp_path / "other"
+    write_sweep(other, workers=1, runs=5)
+    for exp in other.iterdir():
+        if exp.is_dir():
+            shutil.copytree(exp, fresh / exp.name, dirs_exist_ok=True)  # as `cp -r` or rsync of a second store
+    want = full_scan(fresh)
+    assert len(want) == 1005 and want[first]["tags"]["resumed"] == "yes"
+    assert want[victim.name]["params"]["p0"] == 9
+    same(listed(fresh), want)
+    for index in fresh.glob(".tracktui-index*"):
+        index.unlink()
+    same(listed(fresh), want)
+
+
+def test_a_writer_killed_mid_sweep_leaves_no_run_hidden_or_listed_twice(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([sys.executable, "-c", SWEEP, str(root), "0", "100000"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert proc.stdout is not None
+    for _ in range(30):  # killed at some point inside its 31st run
+        assert proc.stdout.readline()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    want = full_scan(root)
+    assert len(want) >= 30
+    same(listed(root), want)
+    same(listed(root), want)  # and through the index it wrote
+
+
+def test_a_first_open_costs_no_stat_per_file(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cost of a first open was per-file syscalls (5 stats a run to scan, 5 more to read): now
+    a run costs one stat (its folder), one listing and one open a file."""
+    calls = {"stat": 0, "open": 0}
+    real_stat, real_open = os.stat, os.open
+
+    def counting_stat(*args: Any, **kw: Any) -> os.stat_result:
+        calls["stat"] += 1
+        return real_stat(*args, **kw)
+
+    def counting_open(*args: Any, **kw: Any) -> int:
+        calls["open"] += 1
+        return real_open(*args, **kw)
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    monkeypatch.setattr(os, "open", counting_open)
+    reader = TrackStore(fresh)
+    assert len(reader.records()) == 1000
+    assert calls["stat"] <= 1.1 * 1000, calls
+    assert calls["open"] <= 4.1 * 1000, calls
+
+
+def test_a_file_listed_as_plain_but_swapped_for_a_fifo_is_refused_without_waiting(tmp_path: Path) -> None:
+    fifo = tmp_path / "summary.json"
+    os.mkfifo(fifo)
+    with pytest.raises(safe_read.UnsafeFileError, match="FIFO"):
+        safe_read.read_listed(str(fifo))
+    big = tmp_path / "params.json"
+    big.write_bytes(b"[" * 50 + b"]" * 50)
+    assert safe_read.read_listed(str(big))[0] == big.read_bytes()
+    with pytest.raises(safe_read.UnsafeFileError, match="larger"):
+        safe_read.read_listed(str(big), cap=10)
+    with pytest.raises(ValueError, match="nested deeper"):
+        safe_read.loads_json(b"[" * 101 + b"]" * 101)
+    assert safe_read.loads_json(b"[" * 100 + b"]" * 100)
+
