@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from store import NotAStoreError, RunStore, open_store
 
-from .keymap import RESYNC_BINDING, VIM_BINDINGS, load_keymap
+from .keymap import RESYNC_BINDING, VIM_BINDINGS, known_binding_ids, load_keymap, unknown_ids_notice
 from .messages import ReloadRequested, StoreLoaded, StoreMissing, StoreProgress, ViewSettingsChanged, WorkerFailed
 from .screens.runs import RunsScreen
 from .session import Session
@@ -90,10 +90,17 @@ class TrackApp(App[None]):
             self.set_interval(self.poll_seconds, self.poll)
 
     def _apply_keymap(self) -> None:
-        """The user's keymap file; a broken one is one line of warning and the default keys."""
+        """The user's keymap file; a broken one is one line of warning and the default keys.
+
+        An entry whose id no binding has is named (with the closest id) and the others still apply.
+        """
         keymap, problem = load_keymap()
         if problem:
             self.notify(printable_line(problem), title="Keymap ignored", severity="warning", timeout=10,
+                        markup=False)
+        typo = unknown_ids_notice(keymap, known_binding_ids()) if keymap else None
+        if typo:
+            self.notify(printable_line(typo), title="Keymap: unknown id", severity="warning", timeout=10,
                         markup=False)
         self.set_keymap(keymap)
 
