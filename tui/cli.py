@@ -335,9 +335,9 @@ def ls(argv: list[str]) -> int:
         if args.tsv or not (args.table or sys.stdout.isatty()):
             write_tsv(frame, columns, sys.stdout)
         else:
-            from .ls_query import print_table
+            from .ls_query import print_table, with_run_name
 
-            print_table(frame, columns, _title(reader, len(frame), "run"))
+            print_table(frame, with_run_name(frame, columns), _title(reader, len(frame), "run"))
         return 0
     keys = shown_columns(frame)
     if args.tsv or not (args.table or sys.stdout.isatty()):
