@@ -38,7 +38,10 @@ class TrackApp(App[None]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit tracktui"),
+        Binding("q", "back_or_quit", "Back one screen", show=False, id="screen.back",
+                tooltip="Back one screen (as in visidata); on the runs table, quit"),
+        Binding("Q", "quit", "Quit", show=False, id="app.quit",
+                tooltip="Quit tracktui from any screen (lazygit's q: map app.quit to q, screen.back to another key)"),
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Every key of this screen"),
         RESYNC_BINDING,
         *VIM_BINDINGS,
@@ -237,6 +240,19 @@ class TrackApp(App[None]):
             if callable(action):
                 action()
                 return
+
+    def action_back_or_quit(self) -> None:
+        """`q`: one screen back, the way that screen's own back key leaves it; on the runs table, quit."""
+        screen = self.screen
+        if screen is self.runs_screen or len(self.screen_stack) <= 2:
+            self.exit()
+            return
+        for name in ("back", "close"):
+            leave = getattr(screen, f"action_{name}", None)
+            if callable(leave):
+                leave()
+                return
+        screen.dismiss()
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen
