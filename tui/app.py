@@ -101,7 +101,7 @@ class TrackApp(App[None]):
         if problem:
             self.notify(printable_line(problem), title="Keymap ignored", severity="warning", timeout=10,
                         markup=False)
-        typo = unknown_ids_notice(keymap, known_binding_ids()) if keymap else None
+        typo = unknown_ids_notice(keymap, known_binding_ids(type(self))) if keymap else None
         if typo:
             self.notify(printable_line(typo), title="Keymap: unknown id", severity="warning", timeout=10,
                         markup=False)

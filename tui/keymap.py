@@ -61,14 +61,13 @@ def load_keymap(path: Path | None = None) -> tuple[dict[str, str], str | None]:
     return keymap, None
 
 
-def known_binding_ids() -> set[str]:
-    """Every binding id of the app and of each screen and widget class, so a keymap's typo can be named."""
+def known_binding_ids(app: type) -> set[str]:
+    """Every binding id of `app` and of each screen and widget class, so a keymap's typo can be named."""
     from textual.dom import DOMNode
 
     from . import screens, widgets
-    from .app import TrackApp
 
-    owners: list[type] = [TrackApp]
+    owners: list[type] = [app]
     for package in (screens, widgets):
         for info in pkgutil.iter_modules(package.__path__):
             module = importlib.import_module(f"{package.__name__}.{info.name}")
