@@ -6,16 +6,11 @@ import re
 from pathlib import Path
 
 from tests.app_helpers import demo_app, move_to_column, screen_text, settle, shown_names
+from tests.test_app_keymap import write_keymap
 from tui.screens.charts import ChartsScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.diff import DiffScreen
 from tui.screens.runs import RunsScreen
-
-
-def write_keymap(root: Path, text: str) -> None:
-    path = root / "config" / "tracktui" / "keymap.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 async def test_q_goes_back_one_screen_and_quits_on_the_runs_table(demo: Path) -> None:
