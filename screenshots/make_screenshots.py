@@ -110,7 +110,7 @@ async def main() -> None:
         for name, steps in [("runs", runs), ("filter", filtered), ("detail", detail), ("diff", diff),
                             ("charts", charts), ("artifacts", artifacts), ("media", media)]:
             await shoot(name, steps, (120, 36))
-        await shoot("runs-80x24", runs, (80, 24))
+        await shoot("runs-80x24", nothing, (80, 24))  # the first screen of `tracktui demo`
         await shoot("grid", grid, (160, 48))
         await shoot("grouped", grouped, (120, 36))
         await shoot("group-charts", group_charts, (120, 36))

@@ -101,3 +101,16 @@ def test_every_binding_has_an_id_and_every_shown_one_a_tooltip(owner: type) -> N
         assert binding.id, f"{owner.__name__}: {binding.key} has no id"
         assert not binding.show or not binding.description or binding.tooltip, \
             f"{owner.__name__}: {binding.id} is shown without a tooltip"
+
+
+async def test_a_typo_in_a_keymap_id_is_named_with_the_closest_id(demo: Path, tmp_path: Path) -> None:
+    write_keymap(tmp_path, "runs.chartz: P\nvim.down: n\n")
+    app = demo_app("demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        warnings = [n.message for n in app._notifications if n.title.startswith("Keymap")]
+        assert len(warnings) == 1 and "\n" not in warnings[0]
+        assert "'runs.chartz'" in warnings[0] and "did you mean 'runs.charts'" in warnings[0]
+        await pilot.press("n")  # the entry that is right still applies
+        await settle(pilot)
+        assert table(app).cursor_row == 1

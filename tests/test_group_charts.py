@@ -130,6 +130,6 @@ async def test_the_charts_footer_ends_whole_at_80_columns_in_the_app(demo: Path)
         await settle_until(app, pilot, lambda s: isinstance(s, ChartsScreen) and s.draws > 0)
         footer = app.screen._compositor.render_strips()[-1].text.rstrip()
         assert footer.endswith("esc Back"), footer
-        await pilot.press("q")  # still quits
+        await pilot.press("Q")  # quits from any screen (q goes back one)
         await pilot.pause()
         assert app.return_code is not None or not app.is_running

@@ -16,7 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from store import NotAStoreError, RunStore, StoreError, open_store
 
-from .keymap import RESYNC_BINDING, VIM_BINDINGS, load_keymap
+from .keymap import RESYNC_BINDING, VIM_BINDINGS, known_binding_ids, load_keymap, unknown_ids_notice
 from .messages import ReloadRequested, StoreLoaded, StoreMissing, StoreProgress, ViewSettingsChanged, WorkerFailed
 from .screens.runs import RunsScreen
 from .session import Session
@@ -38,7 +38,10 @@ class TrackApp(App[None]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit tracktui"),
+        Binding("q", "back_or_quit", "Back one screen", show=False, id="screen.back",
+                tooltip="Back one screen (as in visidata); on the runs table, quit"),
+        Binding("Q", "quit", "Quit", show=False, id="app.quit",
+                tooltip="Quit tracktui from any screen (lazygit's q: map app.quit to q, screen.back to another key)"),
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Every key of this screen"),
         RESYNC_BINDING,
         *VIM_BINDINGS,
@@ -90,10 +93,17 @@ class TrackApp(App[None]):
             self.set_interval(self.poll_seconds, self.poll)
 
     def _apply_keymap(self) -> None:
-        """The user's keymap file; a broken one is one line of warning and the default keys."""
+        """The user's keymap file; a broken one is one line of warning and the default keys.
+
+        An entry whose id no binding has is named (with the closest id) and the others still apply.
+        """
         keymap, problem = load_keymap()
         if problem:
             self.notify(printable_line(problem), title="Keymap ignored", severity="warning", timeout=10,
+                        markup=False)
+        typo = unknown_ids_notice(keymap, known_binding_ids(type(self))) if keymap else None
+        if typo:
+            self.notify(printable_line(typo), title="Keymap: unknown id", severity="warning", timeout=10,
                         markup=False)
         self.set_keymap(keymap)
 
@@ -237,6 +247,19 @@ class TrackApp(App[None]):
             if callable(action):
                 action()
                 return
+
+    def action_back_or_quit(self) -> None:
+        """`q`: one screen back, the way that screen's own back key leaves it; on the runs table, quit."""
+        screen = self.screen
+        if screen is self.runs_screen or len(self.screen_stack) <= 2:
+            self.exit()
+            return
+        for name in ("back", "close"):
+            leave = getattr(screen, f"action_{name}", None)
+            if callable(leave):
+                leave()
+                return
+        screen.dismiss()
 
     def action_help(self) -> None:
         from .screens.help import HelpScreen

@@ -271,12 +271,15 @@ def demo(argv: list[str]) -> int:
     make_demo(root / DEMO_STORE, now=now)
     make_foreign_demo(root, now=now)
     (root / DEMO_MARK).write_text("written by `tracktui demo`; safe to delete\n")
-    print(f"demo written to {root} (our store in {DEMO_STORE}/, other tools' runs beside it)")
+    # It opens on our store: the sweep's story (four metrics, filled in most rows) fits 80x24. Opened
+    # on the whole folder, five tools' differently named metrics left one column, mostly blank.
+    print(f"demo written to {root}: our store in {DEMO_STORE}/, other tools' runs beside it;\n"
+          f"all of them in one table: tracktui {root}")
     if args.no_open:
         return 0
     from .app import make_app
 
-    app = make_app(root)
+    app = make_app(root / DEMO_STORE)
     app.run()
     return app.return_code or 0
 
@@ -335,9 +338,9 @@ def ls(argv: list[str]) -> int:
         if args.tsv or not (args.table or sys.stdout.isatty()):
             write_tsv(frame, columns, sys.stdout)
         else:
-            from .ls_query import print_table
+            from .ls_query import print_table, with_run_name
 
-            print_table(frame, columns, _title(reader, len(frame), "run"))
+            print_table(frame, with_run_name(frame, columns), _title(reader, len(frame), "run"))
         return 0
     keys = shown_columns(frame)
     if args.tsv or not (args.table or sys.stdout.isatty()):

@@ -16,7 +16,11 @@ moves every list, tree and table.
 
 from __future__ import annotations
 
+import difflib
+import importlib
+import inspect
 import os
+import pkgutil
 from pathlib import Path
 
 import yaml
@@ -55,6 +59,38 @@ def load_keymap(path: Path | None = None) -> tuple[dict[str, str], str | None]:
             return {}, f"{path}: {binding_id!r} must map to keys like `g` or `j,down`"
         keymap[binding_id] = keys.replace(" ", "")
     return keymap, None
+
+
+def known_binding_ids(app: type) -> set[str]:
+    """Every binding id of `app` and of each screen and widget class, so a keymap's typo can be named."""
+    from textual.dom import DOMNode
+
+    from . import screens, widgets
+
+    owners: list[type] = [app]
+    for package in (screens, widgets):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            owners += [cls for _, cls in inspect.getmembers(module, inspect.isclass)
+                       if cls.__module__ == module.__name__ and issubclass(cls, DOMNode)]
+    return {binding.id for owner in owners for binding in owner.__dict__.get("BINDINGS", [])
+            if isinstance(binding, Binding) and binding.id}
+
+
+def unknown_ids_notice(keymap: dict[str, str], known: set[str], path: Path | None = None) -> str | None:
+    """One line naming the keymap's ids no binding has, each with the closest real id; None when all are known.
+
+    Textual ignores an id it does not know, so `runs.chartz: P` would leave P doing nothing, silently.
+    """
+    unknown = sorted(set(keymap) - known)
+    if not unknown:
+        return None
+    named = []
+    for binding_id in unknown:
+        close = difflib.get_close_matches(binding_id, sorted(known), n=1)
+        named.append(f"{binding_id!r} (did you mean {close[0]!r}?)" if close else repr(binding_id))
+    where = path or keymap_path()
+    return f"{where}: no binding has the id {', '.join(named)}; the ids are listed in ? (help)"
 
 
 VIM_BINDINGS = [

@@ -173,15 +173,29 @@ def _finite(value: Any) -> Any:
     return json_value(value)
 
 
+def with_run_name(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
+    """`keys` led by the run's name, and its id when two runs share a name: a printed table row
+    says which run it is whatever `--columns` asked for. (TSV, CSV and JSON print what was asked.)"""
+    lead = [k for k in ("name",) if k in frame.columns and k not in keys]
+    names = frame["name"] if "name" in frame.columns else None
+    if "run_id" in frame.columns and "run_id" not in keys and (names is None or names.duplicated().any()):
+        lead.insert(0, "run_id")
+    return [*lead, *keys]
+
+
 def print_table(table: pd.DataFrame, keys: Sequence[str], title: str) -> None:
-    """An aligned Rich table of `keys`, cells formatted as the runs table formats them."""
+    """An aligned Rich table of `keys`, cells formatted as the runs table formats them.
+
+    The title is a line of its own above the table: as the table's title Rich wraps it to the
+    table's width, a few characters when two narrow columns are asked for.
+    """
     from rich.console import Console
     from rich.measure import Measurement
     from rich.table import Table
     from rich.text import Text
 
     view = RunsView(now=time.time())
-    rich_table = Table(title=Text(title), title_justify="left", header_style="bold", box=None, pad_edge=False)
+    rich_table = Table(header_style="bold", box=None, pad_edge=False)
     numeric = [pd.api.types.is_numeric_dtype(table[k].dtype) or k in ("created", "duration") for k in keys]
     for key, right in zip(keys, numeric):
         label = key if key.count(".") > 1 else column_label(key)  # metrics.mse.mean says what it is
@@ -190,7 +204,9 @@ def print_table(table: pd.DataFrame, keys: Sequence[str], title: str) -> None:
         rich_table.add_row(*(Text(_cell(view, k, v)) for k, v in zip(keys, row)))
     console = Console(file=sys.stdout)
     width = Measurement.get(console, console.options.update_width(1_000_000), rich_table).maximum
-    Console(file=sys.stdout, width=max(console.width, width)).print(rich_table)
+    wide = Console(file=sys.stdout, width=max(console.width, width))
+    wide.print(Text(title), soft_wrap=True)
+    wide.print(rich_table)
 
 
 def _cell(view: RunsView, key: str, value: Any) -> str:

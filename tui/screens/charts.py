@@ -117,8 +117,6 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
                 tooltip="Scatter of groups: one point per group (mean, min–max whisker) or each of their runs"),
         Binding("slash", "search", "Find", id="charts.search", tooltip="Search the metric list"),
         Binding("question_mark", "app.help", "Keys", id="charts.help", tooltip="Every key of this screen"),
-        Binding("q", "app.quit", "Quit", show=False, id="charts.quit",
-                tooltip="Quit tracktui (off the footer: at 80 columns it was cut to `q Qu`; esc goes back)"),
         Binding("escape", "back", "Back", id="charts.back",
                 tooltip="Close the search, the cursor or the scatter, or go back to the runs"),
     ]

@@ -50,6 +50,10 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(style="dim", no_wrap=True)
         for key, what in NAVIGATION:  # first, with the motions: they hold on every screen, whatever its size
             table.add_row(Text(key), Text(what))
+        back, quit_ = self._keys_of("screen.back"), self._keys_of("app.quit")
+        if back and quit_:  # the one rule for leaving, on every screen (visidata's q; lazygit's is a keymap line)
+            table.add_row(Text(f"{back} / {quit_}"),
+                          Text("back a screen (runs table: quit) / quit"))
         rows: dict[str, list[str]] = {}
         ids: dict[str, str] = {}
         motions: dict[str, list[str]] = {}
@@ -85,6 +89,11 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("Keys", style="bold underline"))
             yield Static(table)
             yield Static(note)
+
+    def _keys_of(self, binding_id: str) -> str:
+        """The keys the app's binding `binding_id` has now, the user's keymap included."""
+        return ", ".join(self.app.get_key_display(b) for bindings in self.app._bindings.key_to_bindings.values()
+                         for b in bindings if b.id == binding_id)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

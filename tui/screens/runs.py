@@ -71,6 +71,10 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
                 tooltip="Filter runs: free text, or expressions like mse < 5 and degree >= 2"),
         Binding("space", "mark", "Mark", id="runs.mark", tooltip="Mark or unmark this run (for compare and plots)"),
         Binding("s", "sort", "Sort", id="runs.sort", tooltip="Sort by the column under the cursor; again to reverse"),
+        Binding("left_square_bracket", "sort(False)", "Sort ascending", show=False, id="runs.sort_ascending",
+                tooltip="Sort by the column under the cursor, smallest first (visidata's [)"),
+        Binding("right_square_bracket", "sort(True)", "Sort descending", show=False, id="runs.sort_descending",
+                tooltip="Sort by the column under the cursor, largest first (visidata's ])"),
         Binding("c", "compare", "Compare", id="runs.compare",
                 tooltip="Diff the marked runs (one marked: it and this run; none: the previous run and this one)"),
         Binding("p", "charts", "Plot", id="runs.charts", tooltip="Metric curves of the marked runs, or of this run"),
@@ -331,15 +335,20 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self.table.refresh()
         self._update_bar()
 
-    def action_sort(self) -> None:
+    def action_sort(self, descending: bool | None = None) -> None:
+        """`s` sorts by the cursor's column and reverses on a second press; `[` and `]` pick the direction."""
         column = self.table.current_column
         if column is not None:
-            self._sort_by(column.key)
+            self._sort_by(column.key, descending)
 
-    def _sort_by(self, key: str) -> None:
+    def _sort_by(self, key: str, descending: bool | None = None) -> None:
         """The cursor stays on its run (the table scrolls to it); `g` goes to the top."""
         keep = self.table.current_run
-        self.view.set_sort(key)
+        if descending is None:
+            self.view.set_sort(key)
+        else:
+            self.view.sort_key, self.view.sort_descending = key, descending
+            self.view.update()
         self._refresh_table(keep)
 
     @on(RunsTable.HeaderClicked)

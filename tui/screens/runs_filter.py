@@ -97,17 +97,15 @@ class FilterActions(OpenActions):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        """Apply as the user types; a bad expression shows why and puts back the last good one.
+        """Apply as the user types; a bad expression shows why and the table keeps the last text that parsed.
 
-        Words alone are a search and apply at once, but they do not become the fallback: in
-        `mse <`, the `mse` before the operator was the start of an expression, not a search.
+        A search counts (words alone): after `degree`, `degree <` keeps the degree runs on screen
+        rather than jumping back to every run until `degree < 3` parses.
         """
-        parsed = self._parse_typed(event.value)
-        if parsed is False:
+        if self._parse_typed(event.value) is False:
             self._set_filter(self._good_filter)
             return
-        if parsed is None or not parsed.is_free_text:
-            self._good_filter = event.value
+        self._good_filter = event.value
         self._set_filter(event.value)
 
     def _parse_typed(self, text: str) -> Filter | Literal[False] | None:
