@@ -303,12 +303,13 @@ def test_another_server_round_trips_nested_runs_and_their_parent(server: Server,
     client.log_param(child.info.run_id, "lr", "0.1")
     for step in range(5):
         client.log_metric(child.info.run_id, "loss", 1.0 / (step + 1), step=step, timestamp=1_000 + step)
-    import mlflow
+    import mlflow.data
     import pandas as pd
+    from mlflow.entities import DatasetInput, InputTag
 
-    mlflow.set_tracking_uri(server.url)
-    with mlflow.start_run(run_id=child.info.run_id, nested=True):  # a dataset input, as autolog makes one
-        mlflow.log_input(mlflow.data.from_pandas(pd.DataFrame({"x": [1, 2, 3]}), name="iris"), context="train")
+    # a dataset input, as mlflow.log_input makes one (through the client: no global tracking URI is set)
+    dataset = mlflow.data.from_pandas(pd.DataFrame({"x": [1, 2, 3]}), name="iris")._to_mlflow_entity()
+    client.log_inputs(child.info.run_id, [DatasetInput(dataset, [InputTag("mlflow.data.context", "train")])])
     for run in (parent, child):
         client.set_terminated(run.info.run_id)
     alone = push(server.url, server.url, tmp_path, "--experiment", "new-server", "--filter", "name = trial-1")
