@@ -146,6 +146,8 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         """The last view, read but not yet applied (it waits for the first listing)."""
         self._last_view_timer: Timer | None = None
         self._last_saved: dict[str, object] | None = None
+        self._list_inside_filter = False
+        """The experiments list was opened while the filter was open: escape closes the list first."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="store-bar")
@@ -349,10 +351,22 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
             options.display = False
             self.set_focus(self.table)
         else:
+            if not options.display:
+                self._list_inside_filter = bool(self.query_one("#filter-bar").display)
             options.display = True
             if options.highlighted is None and options.option_count:
                 options.highlighted = 0
             self.set_focus(options)
+
+    def action_clear_filter(self) -> None:
+        """Escape closes the innermost thing first: the experiments list when it has the focus or
+        was opened after the filter (picking an experiment leaves it open), else the filter."""
+        options = self.query_one("#experiments", OptionList)
+        if options.display and (options.has_focus or self._list_inside_filter):
+            options.display = False
+            self.set_focus(self.table)
+            return
+        super().action_clear_filter()
 
     @on(OptionList.OptionSelected, "#experiments")
     def _experiment_chosen(self, event: OptionList.OptionSelected) -> None:
