@@ -114,7 +114,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         Binding("d", "delete", "Delete to trash", show=False, id="runs.delete",
                 tooltip="Move this run or the marked runs to the store's trash (asks first)"),
         Binding("D", "restore", "Restore from trash", show=False, id="runs.restore",
-                tooltip="Bring deleted runs back (open the store with --deleted to see them)"),
+                tooltip="Bring back the runs just deleted, or the deleted runs here; else list the trash"),
         Binding("V", "pick_view", "Views…", show=False, id="runs.views",
                 tooltip="Pick a saved view, or reset the view to automatic"),
         Binding("S", "save_view", "Save view as…", show=False, id="runs.save_view",
@@ -185,6 +185,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         table = self.query_one(RunsTable)
         keep = table.current_run
         self.store = message.store
+        self.view.deleted_listed = bool(getattr(message.store, "include_deleted", False))
         if message.view is not None and message.settings == self.view.settings():
             self.view = table.view = message.view  # computed in the worker: nothing to do here
             view = message.view
