@@ -9,6 +9,7 @@ from textual.widgets import Input
 import store
 from store import curate
 from tests.app_helpers import demo_app, screen_text, settle, shown_names
+from tui.screens.media import MediaScreen
 from tui.widgets.runs_table import RunsTable
 
 
@@ -64,3 +65,25 @@ async def test_shift_d_lists_the_trash_restores_and_the_empty_hint_says_the_tras
         assert shown_names(app) == []
         text = screen_text(app)
         assert "--deleted" not in text and "trash is empty" in text
+
+
+async def test_images_of_four_runs_at_80x24_page_with_brackets_and_say_which(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        frame = app.store.runs_frame()
+        names = ["rf-baseline", "rf-deep", "rf-shallow", "rf-wide"]
+        screen = MediaScreen(app.store, [str(frame.loc[frame["name"] == n, "run_id"].iloc[0]) for n in names])
+        await app.push_screen(screen)
+        await settle(pilot)
+        assert "runs 1–2 of 4 ([ ])" in screen_text(app)
+        seen = [n for n in names if n in screen_text(app).split("\n", 1)[1]]
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "runs 3–4 of 4" in text
+        seen += [n for n in names if n in text.split("\n", 1)[1]]
+        assert sorted(seen) == sorted(names)
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert "runs 1–2 of 4" in screen_text(app)
