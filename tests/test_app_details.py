@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 
 import store
 from store import curate
-from tests.app_helpers import demo_app, screen_text, settle, shown_names
+from tests.app_helpers import demo_app, move_to_column, screen_text, settle, shown_names, table
 from tui.screens.media import MediaScreen
 from tui.widgets.runs_table import RunsTable
 
@@ -87,3 +89,58 @@ async def test_images_of_four_runs_at_80x24_page_with_brackets_and_say_which(dem
         await pilot.press("left_square_bracket")
         await settle(pilot)
         assert "runs 1–2 of 4" in screen_text(app)
+
+
+async def test_runs_title_at_80_columns_keeps_the_sort_and_cuts_the_rest(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "space", "m", "m")  # two marked, metrics: max
+        await settle(pilot)
+        move_to_column(app, "metrics.accuracy")
+        await pilot.press("s", "o")  # sorted and grouped by accuracy
+        await settle(pilot)
+        title = screen_text(app).split("\n")[0]
+        assert "sort: metrics.accuracy ▲" in title and "2 marked" in title
+
+
+def _long_run(root: Path) -> None:
+    """Two runs of an experiment with a long name, long param values and metrics of 5 significant digits."""
+    for name in ("distilbert", "distilbert-2"):
+        with store.start_run(experiment="sst2-distilbert-finetuning-sweep", name=name, root=root,
+                             system_metrics_interval=0) as run:
+            run.log_params({"max_steps": 120, "model.model_type": "distilbert", "optimizer.name": "adamw",
+                            "model.architectures": ["DistilBertForSequenceClassification"]})
+            for step, value in enumerate((0.8023151, 0.8720412, 0.4142337)):
+                for metric in ("eval_accuracy", "train_samples_per_second", "best_metric", "learning_rate"):
+                    run.log_metric(metric, value * (1e-5 if metric == "learning_rate" else 1), step=step)
+
+
+async def test_detail_header_at_80_columns_keeps_the_run_id_and_the_position(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _long_run(tmp_path / "s")
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        run_id = table(app).current_run
+        assert run_id is not None
+        await pilot.press("enter")
+        await settle(pilot)
+        header = screen_text(app).split("\n")[0]
+        assert run_id in header and header.rstrip().endswith("(1/2)") and "sst2-distil" in header and "…" in header
+
+
+async def test_detail_overview_at_80_columns_never_cuts_a_number(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _long_run(tmp_path / "s")
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "0.41423" in text and "0.87204" in text and "8.72e-06" in text
+        assert not re.search(r"\d…", text)
+        assert "distilbert" in text and "adamw" in text  # the params keep their values

@@ -28,6 +28,7 @@ from ..session import Session
 from ..shaping.columns import ColumnChoice
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
+from ..widgets.fitted_line import FittedLine
 from ..widgets.runs_table import RunsTable
 from .runs_filter import FilterActions, FilterInput
 
@@ -277,31 +278,33 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
     def _update_bar(self) -> None:
         table = self.query_one(RunsTable)
         running = self.view.running
-        parts = [f"{len(self.view.positions)}/{self.total} run{'s' if self.total != 1 else ''}"]
+        # (text, priority): at 80 columns the least needed give way first, the count and sort last
+        count = f"{len(self.view.positions)}/{self.total} run{'s' if self.total != 1 else ''}"
+        parts: list[tuple[str, int]] = [(count, 0)]
         if running:
-            parts.append(f"{running} running")
+            parts.append((f"{running} running", 2))
         if table.marks:
-            parts.append(f"{len(table.marks)} marked")
+            parts.append((f"{len(table.marks)} marked", 2))
         if self.view.experiment is not None:
-            parts.append(f"experiment: {printable(self.view.experiment)}")
+            parts.append((f"experiment: {printable(self.view.experiment)}", 3))
         if self.view.metric_stat != "last":
-            parts.append(f"metrics: {self.view.metric_stat}")
+            parts.append((f"metrics: {self.view.metric_stat}", 4))
         grouped = self.view.grouped
         if grouped is not None:
             stat = "mean ± std" if self.view.group_stat == "mean" else self.view.group_stat
             pick = {0: "", 1: ", best of each"}.get(self.view.pick, f", top {self.view.pick} of each")
-            parts.append(f"{len(grouped.labels)} groups ({stat}{pick})")
+            parts.append((f"{len(grouped.labels)} groups ({stat}{pick})", 3))
         if not self.view.choice.is_automatic:
-            parts.append("columns: picked (R: automatic)")
+            parts.append(("columns: picked (R: automatic)", 5))
         if self.view.sort_key:
-            parts.append(f"sort: {self.view.sort_key} {'▼' if self.view.sort_descending else '▲'}")
+            parts.append((f"sort: {self.view.sort_key} {'▼' if self.view.sort_descending else '▲'}", 1))
         if self._search_notice:
-            parts.append("not every folder searched")
-        bar = Text()
-        bar.append(f" {self.store.kind if self.store is not None else 'tracktui'} ", style="bold reverse")
-        bar.append(" " + " · ".join(parts), style="bold")  # the state first: a long path must not hide it
-        bar.append(f"  {printable(self.session.where)}", style="dim")
-        self.query_one("#store-bar", Static).update(bar)
+            parts.append(("not every folder searched", 4))
+        kind = self.store.kind if self.store is not None else "tracktui"
+        line = [(Text(f" {kind} ", style="bold reverse"), 0)]
+        line += [(Text((" · " if i else " ") + text, style="bold"), rank) for i, (text, rank) in enumerate(parts)]
+        line.append((Text(f"  {printable(self.session.where)}", style="dim"), 9))
+        self.query_one("#store-bar", Static).update(FittedLine(line))
 
     def _update_experiments(self) -> None:
         options = self.query_one("#experiments", OptionList)
