@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from rich.style import Style
 from textual.widgets import Input
 
 import store
@@ -144,3 +145,21 @@ async def test_detail_overview_at_80_columns_never_cuts_a_number(tmp_path: Path,
         assert "0.41423" in text and "0.87204" in text and "8.72e-06" in text
         assert not re.search(r"\d…", text)
         assert "distilbert" in text and "adamw" in text  # the params keep their values
+
+
+async def test_the_cursor_on_a_group_row_highlights_the_whole_row(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        move_to_column(app, "experiment")
+        await pilot.press("o", "g")  # grouped by experiment; the top row is a group's
+        await settle(pilot)
+        runs = table(app)
+        assert runs.current_group is not None
+        cursor = runs.get_component_rich_style("runs-table--cursor").bgcolor
+        group = runs.get_component_rich_style("runs-table--group").bgcolor
+        assert cursor is not None and cursor != group
+        segments = [s for s in runs._row_strip(runs.cursor_row, runs.size.width, Style()) if s.text.strip()]
+        row = [s for s in segments if s.style is not None and not s.style.underline]  # all but the cursor cell
+        assert "6 runs" in "".join(s.text for s in row)
+        assert all(s.style is not None and s.style.bgcolor == cursor for s in row)
