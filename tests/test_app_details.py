@@ -163,3 +163,19 @@ async def test_the_cursor_on_a_group_row_highlights_the_whole_row(demo: Path) ->
         row = [s for s in segments if s.style is not None and not s.style.underline]  # all but the cursor cell
         assert "6 runs" in "".join(s.text for s in row)
         assert all(s.style is not None and s.style.bgcolor == cursor for s in row)
+
+
+async def test_charts_help_lists_each_key_once(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(120, 70)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        keys: list[str] = []
+        for line in screen_text(app).split("\n"):
+            first = re.split(r"\s{2,}", line.strip("█ ▀▄"), maxsplit=1)[0]
+            keys += [k for k in first.split(", ") if len(k) == 1]
+        assert keys.count("g") == 1 and "x" in keys
+        assert sorted({k for k in keys if k.isalpha() and keys.count(k) > 1}) == []
