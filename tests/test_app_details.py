@@ -179,3 +179,17 @@ async def test_charts_help_lists_each_key_once(demo: Path) -> None:
             keys += [k for k in first.split(", ") if len(k) == 1]
         assert keys.count("g") == 1 and "x" in keys
         assert sorted({k for k in keys if k.isalpha() and keys.count(k) > 1}) == []
+
+
+async def test_chart_x_axis_names_its_unit_at_80x24(demo: Path) -> None:
+    app = demo_app("demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("x")  # time since the run started
+        await settle(pilot)
+        lines = screen_text(app).split("\n")
+        axis = next(i for i, line in enumerate(lines) if "└" in line)
+        assert re.search(r"time since start \((s|min|h)\)\s*$", lines[axis + 1])
+        assert re.search(r"\b0\b", lines[axis + 1])  # the ticks keep their labels before it

@@ -153,6 +153,12 @@ def _x_axis(data: ChartData, x_lo: float, x_hi: float, label_w: int, plot_w: int
     axis_row = ["─"] * plot_w
     label_row = [" "] * (plot_w + label_w + 2)
     free = 0
+    x_name = printable_line(data.x_label)
+    unit = x_name.endswith(")")  # `time since start (min)`: without it a tick's number means nothing
+    if unit and len(x_name) + 2 > len(label_row) // 2:  # a narrow pane: the unit alone
+        x_name = x_name[x_name.rfind("("):]
+    # a unit first, the tick labels where they fit before it; a plain name (`step`) only if room is left
+    end = len(label_row) - len(x_name) - 1 if unit else len(label_row)
     for at, label in zip(*xticks):
         if not x_lo <= at <= x_hi:
             continue
@@ -160,11 +166,10 @@ def _x_axis(data: ChartData, x_lo: float, x_hi: float, label_w: int, plot_w: int
         label = printable_line(label)
         axis_row[col] = "┬"
         start = max(free, min(label_w + 2 + col - len(label) // 2, len(label_row) - len(label)))
-        if start + len(label) <= len(label_row):
+        if start + len(label) <= end:
             label_row[start:start + len(label)] = list(label)
             free = start + len(label) + 1
-    x_name = printable_line(data.x_label)
-    if len(x_name) + 2 <= len(label_row) - free:
+    if unit or len(x_name) + 2 <= len(label_row) - free:
         label_row[len(label_row) - len(x_name):] = list(x_name)
     return [Strip([Segment(" " * label_w + " └" + "".join(axis_row), AXIS)]).extend_cell_length(width, PLAIN),
             Strip([Segment("".join(label_row), AXIS)]).extend_cell_length(width, PLAIN)]
