@@ -193,3 +193,21 @@ async def test_chart_x_axis_names_its_unit_at_80x24(demo: Path) -> None:
         axis = next(i for i, line in enumerate(lines) if "└" in line)
         assert re.search(r"time since start \((s|min|h)\)\s*$", lines[axis + 1])
         assert re.search(r"\b0\b", lines[axis + 1])  # the ticks keep their labels before it
+
+
+async def test_a_toast_at_80x24_does_not_cover_the_cursor_row_at_the_bottom(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for i in range(30):
+        with store.start_run(experiment="e", name=f"run-{i}", root=tmp_path / "s", system_metrics_interval=0) as run:
+            run.log_metric("loss", 1 / (i + 1))
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("G", "v")  # the last row, then a toast ("Showing all columns")
+        await settle(pilot)
+        runs = table(app)
+        cursor_y = runs.region.y + 1 + runs.cursor_row - int(runs.scroll_offset.y)
+        assert cursor_y >= 18  # the cursor is at the bottom of the screen
+        toasts = list(app.screen.query("Toast"))
+        assert toasts and all(not t.region.y <= cursor_y < t.region.bottom for t in toasts)
