@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rich.style import Style
 from textual.widgets import Input
@@ -211,3 +212,15 @@ async def test_a_toast_at_80x24_does_not_cover_the_cursor_row_at_the_bottom(tmp_
         assert cursor_y >= 18  # the cursor is at the bottom of the screen
         toasts = list(app.screen.query("Toast"))
         assert toasts and all(not t.region.y <= cursor_y < t.region.bottom for t in toasts)
+
+
+def test_the_top_of_a_chart_y_axis_has_a_label() -> None:
+    from tui.shaping.curves import ChartData, Curve
+    from tui.widgets.braille_chart import render_chart
+
+    x = np.arange(10, dtype=np.float64)
+    y = 0.58 + x * (0.99315 - 0.58) / 9  # val/acc of rf-wide: the highest value is not a tick
+    data = ChartData("val/acc", [Curve("a", "a", (255, 0, 0), x, y, 10, full_x=x, full_y=y)], "step")
+    lines, _ = render_chart(data, 60, 20)
+    top = lines[0].text
+    assert re.match(r"\s*1 ┤", top), top

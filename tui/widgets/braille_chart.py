@@ -97,6 +97,11 @@ def picture(data: ChartData, width: int, height: int, highlight: str | None = No
         ytick_at = [math.log10(t) for t in yticks[0]]
     else:
         yticks = data.yticks or _ticks(y_lo, y_hi)
+        if ylim is None and not data.yticks and len(yticks[0]) >= 2 and yticks[0][-1] < y_hi:
+            # the top of the axis at the next tick, so the highest values are read against a label
+            top = yticks[0][-1] + (yticks[0][-1] - yticks[0][-2])
+            yticks = ([*yticks[0], top], [*yticks[1], format_number(top)])
+            y_hi = top
         ytick_at = list(yticks[0])
     label_w = max((len(label) for label in yticks[1]), default=1)
     plot_w, plot_h = width - label_w - 2, height - 2
