@@ -118,8 +118,8 @@ def _long_run(root: Path) -> None:
                     run.log_metric(metric, value * (1e-5 if metric == "learning_rate" else 1), step=step)
 
 
-async def test_detail_header_at_80_columns_keeps_the_run_id_and_the_position(tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_detail_at_80_columns_keeps_the_run_id_and_position_and_never_cuts_a_number(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     _long_run(tmp_path / "s")
     app = demo_app(tmp_path / "s")
@@ -129,20 +129,9 @@ async def test_detail_header_at_80_columns_keeps_the_run_id_and_the_position(tmp
         assert run_id is not None
         await pilot.press("enter")
         await settle(pilot)
-        header = screen_text(app).split("\n")[0]
-        assert run_id in header and header.rstrip().endswith("(1/2)") and "sst2-distil" in header and "…" in header
-
-
-async def test_detail_overview_at_80_columns_never_cuts_a_number(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    _long_run(tmp_path / "s")
-    app = demo_app(tmp_path / "s")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
         text = screen_text(app)
+        header = text.split("\n")[0]
+        assert run_id in header and header.rstrip().endswith("(1/2)") and "sst2-distil" in header and "…" in header
         assert "0.41423" in text and "0.87204" in text and "8.72e-06" in text
         assert not re.search(r"\d…", text)
         assert "distilbert" in text and "adamw" in text  # the params keep their values
