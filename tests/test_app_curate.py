@@ -127,13 +127,13 @@ async def test_delete_asks_then_moves_marked_runs_to_the_trash_and_restore_bring
     assert len(names) == 9 and restored in names and still_deleted not in names
 
 
-async def test_restore_on_a_run_not_deleted_says_how(demo: Path) -> None:
+async def test_restore_on_a_run_not_deleted_lists_the_trash(demo: Path) -> None:
     app = demo_app("demo")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("D")
         await settle(pilot)
-        assert any("--deleted" in n.message for n in app._notifications)
+        assert any("Deleted runs are listed now" in n.message for n in app._notifications)
         assert len(frame_of(demo)) == 10
 
 

@@ -104,7 +104,7 @@ async def test_scatter_of_groups_plots_each_groups_mean_with_whiskers_or_its_run
         assert data.colors == [screen._palette()[0]]
         assert "1 groups: one point per group" not in str(screen.query_one("#charts-title").render())
         assert "group (mean, min–max)" in str(screen.query_one("#scatter-note").render())
-        await pilot.press("g")
+        await pilot.press("e")
         await settle_until(app, pilot, lambda _s: scatter.data is not None and scatter.data.low is None)
         data = scatter.data
         assert data is not None and len(data.x) == 4 and data.colors == [screen._palette()[0]] * 4

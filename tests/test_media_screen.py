@@ -158,10 +158,16 @@ async def test_reload_shows_steps_logged_since_and_help_lists_the_keys(tmp_path:
         assert "Prev step" in text and "Last" in text and "Reload" in text
 
 
-async def test_many_runs_keep_a_readable_width_and_scroll(demo: Path) -> None:
+async def test_many_runs_keep_a_readable_width_and_page(demo: Path) -> None:
     app = demo_app(demo)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open(app, pilot, "rf-baseline", "rf-deep", "rf-shallow", "rf-wide")
         panes = _panes(screen)
-        assert len(panes) == 4 and all(pane.size.width >= 24 for pane in panes)
-        assert [pane.shown_step for pane in panes] == [25, 25, 20, 25]
+        shown = [pane for pane in panes if pane.display]
+        assert len(panes) == 4 and len(shown) == 2 and all(pane.size.width >= 24 for pane in shown)
+        assert [pane.shown_step for pane in shown] == [25, 25]
+        assert "runs 1–2 of 4" in screen_text(app)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert [pane.shown_step for pane in panes if pane.display] == [20, 25]
+        assert "runs 3–4 of 4" in screen_text(app)

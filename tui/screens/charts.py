@@ -113,7 +113,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
                 tooltip="Show the highlighted metric's pane alone, or every pane again"),
         Binding("s", "toggle_scatter", "Scatter", id="charts.scatter",
                 tooltip="Param vs metric scatter over the runs in the current filter"),
-        Binding("g", "group_points", "Groups/runs", id="charts.group_points",
+        Binding("e", "group_points", "Groups/runs", id="charts.group_points",
                 tooltip="Scatter of groups: one point per group (mean, min–max whisker) or each of their runs"),
         Binding("slash", "search", "Find", id="charts.search", tooltip="Search the metric list"),
         Binding("question_mark", "app.help", "Keys", id="charts.help", tooltip="Every key of this screen"),

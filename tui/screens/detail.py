@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 from rich.console import Group
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -27,12 +28,13 @@ from store import RunDetail, RunStore
 from store.system_metrics import is_system_metric
 
 from ..messages import ForwardsWorkerFailures, RunRead
-from ..shaping.formatting import format_duration, format_timestamp, format_value
+from ..shaping.formatting import cell_width, format_duration, format_timestamp, format_value
 from ..shaping.inputs_view import INPUT_COLUMNS, input_rows
 from ..shaping.sanitize import printable, printable_block
 from ..shaping.sparkline import sparkline
 from ..shaping.status import status_look
 from ..theme import status_style, theme_style
+from ..widgets.fitted_line import FittedLine
 from ..widgets.lazy_text import LazyText, MemoryLines
 from ..widgets.note_view import NoteView
 
@@ -54,7 +56,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
     DetailScreen .section { height: auto; padding: 0 1; }
     DetailScreen #error { color: $error; }
     DetailScreen #summary { height: auto; padding: 1 0 0 0; }
-    DetailScreen #overview-params { width: 2fr; height: auto; padding: 0 1; }
+    DetailScreen #overview-params { width: 1fr; min-width: 24; height: auto; padding: 0 1; }
     DetailScreen #overview-metrics { width: 3fr; height: auto; padding: 0 1; }
     DetailScreen #metrics-table { height: 1fr; }
     DetailScreen #more-facts { padding: 1 1 0 1; }
@@ -98,6 +100,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         self._flat: dict[str, Any] | None = None
         self._reading: Worker[None] | None = None
         self._console_shown = False
+        self._overview_flat: dict[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" {printable(self.run_id)} …"), id="detail-title")
@@ -158,27 +161,56 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         if not get_current_worker().is_cancelled:
             self.post_message(RunRead(detail, sparks, flat, lines))
 
+    def _fit_overview(self) -> None:
+        """The metrics take what their numbers need (never cut: up to 60% of the width, more when the
+        numbers need it), the params the rest; the names of both give way (`…`) before any number."""
+        if self.detail is None or self._overview_flat is None:
+            return
+        metrics = overview_metrics(self.detail)
+        box = self.query_one("#overview-metrics", Static)
+        used = 0
+        if isinstance(metrics, Table):
+            numbers = sum((c.min_width or 0) + 2 for c in metrics.columns[1:])
+            most = Measurement.get(self.app.console, self.app.console.options, metrics).maximum
+            width = max(numbers + 14, min(most, int(self.size.width * 0.6)))
+            metrics.columns[0].max_width = width - numbers - 2
+            used = width + 2
+            box.styles.width = used
+        box.update(metrics)
+        room = self.size.width - used - 4
+        params = overview_params(self._overview_flat, room)
+        box = self.query_one("#overview-params", Static)
+        box.styles.width = min(room, Measurement.get(self.app.console, self.app.console.options, params).maximum) + 2
+        box.update(params)
+
+    def on_resize(self) -> None:
+        self._fit_overview()
+
     @on(RunRead)
     def show(self, loaded: RunRead) -> None:
         detail = loaded.detail
         if detail.run_id != self.run_id:
             return  # read for a run the user has already stepped away from
         self.detail = detail
-        title = Text()
         status = printable(detail.status)
-        title.append(f" {status_look(detail.status).glyph} {status} ",
-                     style=status_style(self.app, detail.status, bold=True, reverse=True))
-        title.append(f" {printable(detail.name)}", style="bold")
-        title.append(f"  {printable(detail.experiment)} · {printable(detail.run_id)}")
+        where = ""
         if len(self.run_ids) > 1 and self.run_id in self.run_ids:
-            title.append(f"  ({self.run_ids.index(self.run_id) + 1}/{len(self.run_ids)})")
+            where = f"  ({self.run_ids.index(self.run_id) + 1}/{len(self.run_ids)})"
+        parts = [
+            (Text(f" {status_look(detail.status).glyph} {status} ",
+                  style=status_style(self.app, detail.status, bold=True, reverse=True)), 0),
+            (Text(f" {printable(detail.name)}", style="bold"), 1), (Text(f"  {printable(detail.experiment)}"), 3),
+            (Text(f" · {printable(detail.run_id)}"), 2), (Text(where), 0)]
         stale = detail.facts.get("stale")  # a tracking server that could not be read: its cached copy
         if stale:
-            title.append(f"  stale, {printable(str(stale))}", style=theme_style(self.app, "warning", bold=True))
+            parts.append((Text(f"  stale, {printable(str(stale))}", style=theme_style(self.app, "warning", bold=True)),
+                          0))
+        # At 80 columns the experiment gives way first, then the run id; the name, `(1/4)` and staleness stay.
+        title = FittedLine(parts)
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#facts", Static).update(facts_table(detail))
-        self.query_one("#overview-params", Static).update(overview_params(loaded.flat))
-        self.query_one("#overview-metrics", Static).update(overview_metrics(detail))
+        self._overview_flat = loaded.flat
+        self._fit_overview()
         self.query_one("#more-facts", Static).update(more_facts_table(detail))
         inputs = self.query_one("#inputs", Static)
         inputs.display = bool(detail.inputs)
@@ -330,11 +362,14 @@ def steps_of(detail: RunDetail) -> int | None:
     return max(counts) if counts else None
 
 
-def overview_params(flat: dict[str, Any]) -> Group | Text:
+def overview_params(flat: dict[str, Any], room: int = 80) -> Group | Text:
+    """The first params in `room` cells: the keys give way (`…`) so a value keeps up to 12 of them."""
     if not flat:
         return Text("No params logged.", style="dim")
     table = Table.grid(padding=(0, 2))
-    table.add_column(no_wrap=True, overflow="ellipsis", max_width=PARAM_KEY_WIDTH)
+    values = [_value_text(value) for value in list(flat.values())[:OVERVIEW_ROWS]]
+    keys = max(8, min(PARAM_KEY_WIDTH, room - 2 - min(12, max(map(cell_width, values)))))
+    table.add_column(no_wrap=True, overflow="ellipsis", max_width=keys)
     table.add_column(overflow="fold")
     for key, value in list(flat.items())[:OVERVIEW_ROWS]:
         table.add_row(Text(printable(key)), Text(_value_text(value)))
@@ -351,12 +386,13 @@ def overview_metrics(detail: RunDetail) -> Table | Text:
     table = Table(box=None, show_header=True, header_style="bold", padding=(0, 1))
     table.add_column(f"metrics ({len(names):,})", no_wrap=True, overflow="ellipsis", min_width=12,
                      max_width=PARAM_KEY_WIDTH)
-    for name in ("last", "min", "max"):
-        table.add_column(name, justify="right", no_wrap=True)
-    for key in names[:OVERVIEW_ROWS]:
-        summary = detail.metrics[key]
-        table.add_row(Text(printable(key)),
-                      *(Text(format_value(_float(summary.get(s)))) for s in ("last", "min", "max")))
+    shown = names[:OVERVIEW_ROWS]
+    cells = {key: [format_value(_float(detail.metrics[key].get(s))) for s in ("last", "min", "max")] for key in shown}
+    for i, name in enumerate(("last", "min", "max")):  # numbers are never cut: the names give way
+        table.add_column(name, justify="right", no_wrap=True,
+                         min_width=max([len(name), *(cell_width(row[i]) for row in cells.values())]))
+    for key in shown:
+        table.add_row(Text(printable(key)), *(Text(cell) for cell in cells[key]))
     if len(names) > OVERVIEW_ROWS:
         table.add_row(Text(f"… {len(names) - OVERVIEW_ROWS:,} more", style="italic"), Text("3: all"), Text(), Text())
     if system:

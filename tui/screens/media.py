@@ -30,7 +30,7 @@ from textual.widgets.option_list import Option
 from ..messages import ForwardsWorkerFailures
 from ..shaping.media_steps import MediaIndex, Pick, caption, load_fitted, media_keys, pick, union_steps
 from ..shaping.sanitize import printable_line
-from ..widgets.media_pane import MediaPane
+from ..widgets.media_pane import PANE_MIN_WIDTH, MediaPane
 
 if TYPE_CHECKING:
     from store import RunStore
@@ -101,6 +101,10 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
                 tooltip="The first step of this key"),
         Binding("end", "jump(-1)", "Last", show=False, priority=True, id="media.last",
                 tooltip="The last step of this key"),
+        Binding("right_square_bracket", "page(1)", "More runs", key_display="]", id="media.next_runs",
+                tooltip="The next runs, when not all fit side by side"),
+        Binding("left_square_bracket", "page(-1)", "Previous runs", key_display="[", show=False,
+                id="media.previous_runs", tooltip="The previous runs, when not all fit side by side"),
         Binding("r", "reload", "Reload", id="media.reload",
                 tooltip="Read the runs' image lists again (a live run logs more steps)"),
         Binding("question_mark", "app.help", "Keys", id="media.help", tooltip="Every key of this screen"),
@@ -119,6 +123,8 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
         self.position = 0
         self._cache: LRUCache[CacheKey, tuple[Any, str]] = LRUCache(CACHE_SIZE)
         self._generation = 0
+        self.first = 0
+        """The first run shown: the runs that fit side by side from here are shown, `[`/`]` page."""
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -155,6 +161,7 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
         if [pane.run_id for pane in self.query(MediaPane)] != [run.run_id for run in self.runs]:
             await panes.remove_children()
             await panes.mount_all(MediaPane(run.run_id, id=f"media-pane-{i}") for i, run in enumerate(self.runs))
+        self._lay_out_page()
         self.keys = media_keys([run.index for run in self.runs])
         names = ", ".join(run.name for run in self.runs)
         self.query_one("#media-title", Static).update(Text(f" Images · {printable_line(names)}"))
@@ -191,8 +198,43 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
         self._show()
 
     def on_resize(self, event: Resize) -> None:
+        self._lay_out_page()
         if self.key is not None:
             self.call_after_refresh(self._show)
+
+    def _page_size(self) -> int:
+        """How many runs fit side by side at a readable width (`PANE_MIN_WIDTH` each)."""
+        width = self.query_one("#media-panes").size.width
+        return max(1, width // PANE_MIN_WIDTH) if width else max(1, len(self.runs))
+
+    def _lay_out_page(self) -> None:
+        """Show the runs from `first` that fit; the others wait for `[`/`]` (no key reached a scrolled-off run)."""
+        panes = list(self.query(MediaPane))
+        size = self._page_size()
+        self.first = max(0, min(self.first, len(panes) - size))
+        for i, pane in enumerate(panes):
+            pane.display = self.first <= i < self.first + size
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """`[`/`]` are in the footer only when some runs do not fit side by side."""
+        if action == "page":
+            return len(self.runs) > self._page_size()
+        return True
+
+    def action_page(self, delta: int) -> None:
+        size = self._page_size()
+        first = max(0, min(self.first + delta * size, len(self.runs) - size))
+        if first != self.first:
+            self.first = first
+            self._lay_out_page()
+            self.call_after_refresh(self._show)
+
+    @property
+    def shown_runs(self) -> tuple[int, int, int]:
+        """(first, last, of): the runs on screen, counted from 1."""
+        size = self._page_size()
+        return self.first + 1, min(len(self.runs), self.first + size), len(self.runs)
 
     # -- scrubbing ----------------------------------------------------------------------------
 
@@ -226,6 +268,8 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
         self._generation += 1
         wanted: dict[CacheKey, tuple[Path, tuple[int, int]]] = {}
         for pane, run in zip(self.query(MediaPane), self.runs):
+            if not pane.display:
+                continue  # off this page: decoded when paged to, at its size then
             chosen = pick(run.index, self.key, step)
             self._fill(pane, run, step, chosen, wanted)
         if wanted:
@@ -253,6 +297,9 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
         line.append(f"step {step}", style="bold")
         line.append(f" · {self.position + 1} of {len(self.steps)} · steps {self.steps[0]}–{self.steps[-1]}")
         line.append(" ▶" if self.position < len(self.steps) - 1 else "", style="bold")
+        first, last, of = self.shown_runs
+        if last - first + 1 < of:
+            line.append(f" · runs {first}–{last} of {of} ([ ])")
         self.query_one("#media-scrub", Static).update(line)
 
     @work(thread=True, exclusive=True, group="media-decode", exit_on_error=False, description="Decoding images")

@@ -29,6 +29,7 @@ from ..shaping.columns import ColumnChoice
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
 from ..theme import theme_style
+from ..widgets.fitted_line import FittedLine
 from ..widgets.runs_table import RunsTable
 from .runs_filter import FilterActions, FilterInput
 
@@ -119,7 +120,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         Binding("d", "delete", "Delete to trash", show=False, id="runs.delete",
                 tooltip="Move this run or the marked runs to the store's trash (asks first)"),
         Binding("D", "restore", "Restore from trash", show=False, id="runs.restore",
-                tooltip="Bring deleted runs back (open the store with --deleted to see them)"),
+                tooltip="Bring back the runs just deleted, or the deleted runs here; else list the trash"),
         Binding("V", "pick_view", "Views…", show=False, id="runs.views",
                 tooltip="Pick a saved view, or reset the view to automatic"),
         Binding("S", "save_view", "Save view as…", show=False, id="runs.save_view",
@@ -151,6 +152,8 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         """The last view, read but not yet applied (it waits for the first listing)."""
         self._last_view_timer: Timer | None = None
         self._last_saved: dict[str, object] | None = None
+        self._list_inside_filter = False
+        """The experiments list was opened while the filter was open: escape closes the list first."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="store-bar")
@@ -188,6 +191,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         table = self.query_one(RunsTable)
         keep = table.current_run
         self.store = message.store
+        self.view.deleted_listed = bool(getattr(message.store, "include_deleted", False))
         if message.view is not None and message.settings == self.view.settings():
             self.view = table.view = message.view  # computed in the worker: nothing to do here
             view = message.view
@@ -279,34 +283,37 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
     def _update_bar(self) -> None:
         table = self.query_one(RunsTable)
         running = self.view.running
-        parts = [f"{len(self.view.positions)}/{self.total} run{'s' if self.total != 1 else ''}"]
+        # (text, priority): at 80 columns the least needed give way first, the count and sort last
+        count = f"{len(self.view.positions)}/{self.total} run{'s' if self.total != 1 else ''}"
+        parts: list[tuple[str, int]] = [(count, 0)]
         if running:
-            parts.append(f"{running} running")
+            parts.append((f"{running} running", 2))
         if table.marks:
-            parts.append(f"{len(table.marks)} marked")
+            parts.append((f"{len(table.marks)} marked", 2))
         if self.view.experiment is not None:
-            parts.append(f"experiment: {printable(self.view.experiment)}")
+            parts.append((f"experiment: {printable(self.view.experiment)}", 3))
         if self.view.metric_stat != "last":
-            parts.append(f"metrics: {self.view.metric_stat}")
+            parts.append((f"metrics: {self.view.metric_stat}", 4))
         grouped = self.view.grouped
         if grouped is not None:
             stat = "mean ± std" if self.view.group_stat == "mean" else self.view.group_stat
             pick = {0: "", 1: ", best of each"}.get(self.view.pick, f", top {self.view.pick} of each")
-            parts.append(f"{len(grouped.labels)} groups ({stat}{pick})")
+            parts.append((f"{len(grouped.labels)} groups ({stat}{pick})", 3))
         if not self.view.choice.is_automatic:
-            parts.append("columns: picked (R: automatic)")
+            parts.append(("columns: picked (R: automatic)", 5))
         if self.view.sort_key:
-            parts.append(f"sort: {self.view.sort_key} {'▼' if self.view.sort_descending else '▲'}")
+            parts.append((f"sort: {self.view.sort_key} {'▼' if self.view.sort_descending else '▲'}", 1))
         if self._search_notice:
-            parts.append("not every folder searched")
-        bar = Text()
-        bar.append(f" {self.store.kind if self.store is not None else 'tracktui'} ", style="bold reverse")
-        bar.append(" " + " · ".join(parts), style="bold")  # the state first: a long path must not hide it
+            parts.append(("not every folder searched", 4))
+        kind = self.store.kind if self.store is not None else "tracktui"
+        line = [(Text(f" {kind} ", style="bold reverse"), 0)]
+        line += [(Text((" · " if i else " ") + text, style="bold"), rank) for i, (text, rank) in enumerate(parts)]
         stale = getattr(self.store, "stale", "")  # a tracking server that failed: the listing is the cached one
         if stale:
-            bar.append(f"  stale listing: {printable(stale)}", style=theme_style(self.app, "warning", bold=True))
-        bar.append(f"  {printable(self.session.where)}", style="dim")
-        self.query_one("#store-bar", Static).update(bar)
+            warning = theme_style(self.app, "warning", bold=True)
+            line.append((Text(f"  stale listing: {printable(stale)}", style=warning), 0))
+        line.append((Text(f"  {printable(self.session.where)}", style="dim"), 9))
+        self.query_one("#store-bar", Static).update(FittedLine(line))
 
     def _update_experiments(self) -> None:
         options = self.query_one("#experiments", OptionList)
@@ -362,10 +369,22 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
             options.display = False
             self.set_focus(self.table)
         else:
+            if not options.display:
+                self._list_inside_filter = bool(self.query_one("#filter-bar").display)
             options.display = True
             if options.highlighted is None and options.option_count:
                 options.highlighted = 0
             self.set_focus(options)
+
+    def action_clear_filter(self) -> None:
+        """Escape closes the innermost thing first: the experiments list when it has the focus or
+        was opened after the filter (picking an experiment leaves it open), else the filter."""
+        options = self.query_one("#experiments", OptionList)
+        if options.display and (options.has_focus or self._list_inside_filter):
+            options.display = False
+            self.set_focus(self.table)
+            return
+        super().action_clear_filter()
 
     @on(OptionList.OptionSelected, "#experiments")
     def _experiment_chosen(self, event: OptionList.OptionSelected) -> None:

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from store import RunStore, StoreError, curate
 from store.curate import writable_root
 from store.errors import ReadOnlyStoreError
+from store.reader import TrackStore
 
 from ..messages import ReloadRequested, WorkerFailed
 from ..shaping.runs_view import RunsView
@@ -27,6 +28,8 @@ class CurationActions(Screen[None]):
 
     store: RunStore | None
     view: RunsView
+    just_deleted: tuple[str, ...] = ()
+    """The runs `d` deleted last in this session: `D` brings them back (undo) until it has."""
 
     @property
     def table(self) -> RunsTable:
@@ -165,21 +168,31 @@ class CurationActions(Screen[None]):
             if yes:
                 for run_id in runs:
                     self.table.marks.pop(run_id, None)
+                self.just_deleted = tuple(runs)
                 self._curate("Deleting runs", runs, curate.delete,
-                             f"{self._run_names(runs)} moved to the trash (D restores with --deleted)")
+                             f"{self._run_names(runs)} moved to the trash: D brings back")
 
         self.app.push_screen(ConfirmScreen(
-            f"Move {self._run_names(runs)} to the store's trash? (restorable: tracktui --deleted, then D)"), chosen)
+            f"Move {self._run_names(runs)} to the store's trash? (D brings back)"), chosen)
 
     def action_restore(self) -> None:
+        """The deleted runs marked or under the cursor; else the runs `d` just deleted (undo); else list
+        the trash in the table (status deleted), where `D` on a run restores it — all in this session."""
         runs = [r for r in self._targets() if self._status(r) == "deleted"]
         if not self._writable("Restoring runs"):
             return
-        if not runs:
-            self.notify("Restore brings back deleted runs: open the store with --deleted, "
-                        "filter status = deleted, then D on them", severity="warning", timeout=6)
+        if not runs and self.just_deleted:
+            runs, self.just_deleted = list(self.just_deleted), ()
+        if runs:
+            self._curate("Restoring runs", runs, curate.restore, f"{self._run_names(runs)} restored")
             return
-        self._curate("Restoring runs", runs, curate.restore, f"{self._run_names(runs)} restored")
+        if isinstance(self.store, TrackStore) and not self.store.include_deleted:
+            self.store.include_deleted = True
+            self.view.deleted_listed = True
+            self.post_message(ReloadRequested())
+            self.notify("Deleted runs are listed now (⌫ deleted): D on one brings it back", timeout=4)
+            return
+        self.notify("D brings back deleted runs (⌫): put the cursor on one or mark them", timeout=4)
 
     def _status(self, run_id: str) -> str:
         row = self.view.row_of(run_id)

@@ -602,11 +602,12 @@ def apply_filter(frame: pd.DataFrame, text: str) -> pd.DataFrame:
     return frame[parse_filter(text, list(frame.columns)).mask(frame)]
 
 
-def status_hint(flt: Filter, frame: pd.DataFrame) -> str | None:
+def status_hint(flt: Filter, frame: pd.DataFrame, deleted_listed: bool = False) -> str | None:
     """Why `status = X` (or `status in (...)`) found nothing, with the statuses there are.
 
     The filter line shows this when a status equality matches no run at all (a typo such as
     `finised`, or `deleted` without `--deleted`); None when every status asked for exists.
+    `deleted_listed`: the store lists its trash, so no deleted run means the trash is empty.
     """
     if "status" not in frame.columns:
         return None
@@ -623,6 +624,8 @@ def status_hint(flt: Filter, frame: pd.DataFrame) -> str | None:
         return None
     wanted = missing[0]
     here = ", ".join(f"{status} ({count})" for status, count in present.items()) or "none"
+    if wanted.lower() == "deleted" and deleted_listed:
+        return f"the trash is empty (no run is deleted); statuses here: {here}"
     if wanted.lower() == "deleted":
         return f"no deleted runs are listed (open the store with --deleted to see them); statuses here: {here}"
     close = difflib.get_close_matches(wanted.lower(), KNOWN_STATUSES, n=1, cutoff=0.6)

@@ -140,3 +140,19 @@ def format_clock(timestamp: float, span: float = 0.0) -> str:
         return datetime.fromtimestamp(timestamp).strftime(fmt)
     except (OverflowError, OSError, ValueError):
         return "?"
+
+
+def allot_widths(widths: list[int], priorities: list[int], room: int, least: int = 4) -> list[int]:
+    """How many cells each part of a one-line title gets so all fit in `room`: the parts of the
+    highest priority number give way first, each cut down (the caller ends it with `…`) to no
+    fewer than `least` cells, else dropped (0); parts of priority 0 give way last. A title cut
+    at the right edge lost its most useful end (the run id, `(1/4)`, the sort); this keeps it."""
+    given = list(widths)
+    over = sum(given) - room
+    for i in sorted(range(len(given)), key=lambda i: (-priorities[i], -i)):
+        if over <= 0:
+            break
+        keep = given[i] - over
+        given[i] = keep if keep >= least else 0
+        over -= widths[i] - given[i]
+    return given

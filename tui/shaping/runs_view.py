@@ -71,6 +71,7 @@ class ViewSettings:
     pick: int = 0
     column_stats: tuple[tuple[str, str], ...] = ()
     sparklines: bool = False
+    deleted_listed: bool = False
     shown_before: np.ndarray | None = field(default=None, compare=False)
     """Run ids the filter matched, for when a refresh removes a field it names (an array the view
     never changes in place: taking it is free on the UI thread, where a tuple of 100,000 ids was not)."""
@@ -104,6 +105,8 @@ class RunsView:
     """Metric columns that show their own statistic (`column_stats.COLUMN_STATS`) instead of `metric_stat`."""
     sparklines: bool = False
     """Metric cells start with a sparkline of the run's history (`SPARK_WIDTH` cells; the table draws it)."""
+    deleted_listed: bool = False
+    """The store lists its deleted runs (`--deleted`, or `D` in the app): the empty-table hint says so."""
     now: float = 0.0
 
     def __post_init__(self) -> None:
@@ -204,7 +207,7 @@ class RunsView:
             metric_stat=self.metric_stat, group_keys=self.group_keys, group_stat=self.group_stat,
             collapsed=frozenset(self.collapsed), pick=self.pick,
             column_stats=tuple(sorted(self.column_stats.items())), sparklines=self.sparklines,
-            shown_before=self.shown_ids() if self.filter_text.strip() else None,
+            deleted_listed=self.deleted_listed, shown_before=self.shown_ids() if self.filter_text.strip() else None,
             min_widths=tuple({**self.min_widths, **self._widths}.items()))
 
     @classmethod
@@ -220,7 +223,8 @@ class RunsView:
                    choice=ColumnChoice(set(settings.shown), set(settings.hidden), list(settings.order)),
                    metric_stat=settings.metric_stat, group_keys=settings.group_keys,
                    group_stat=settings.group_stat, collapsed=set(settings.collapsed), pick=settings.pick,
-                   column_stats=dict(settings.column_stats), sparklines=settings.sparklines, now=now)
+                   column_stats=dict(settings.column_stats), sparklines=settings.sparklines,
+                   deleted_listed=settings.deleted_listed, now=now)
         view.min_widths = dict(settings.min_widths)
         view.set_frame(frame, shown_before=settings.shown_before)
         view.prepare_rows()
@@ -314,7 +318,7 @@ class RunsView:
         else:
             self.rows = positions
         if not len(positions) and self._filter is not None and len(frame):
-            self.empty_hint = status_hint(self._filter, frame)
+            self.empty_hint = status_hint(self._filter, frame, self.deleted_listed)
         self.positions = positions
         self._shown = (frame, positions)
         self._row_cache = {}

@@ -97,6 +97,11 @@ def picture(data: ChartData, width: int, height: int, highlight: str | None = No
         ytick_at = [math.log10(t) for t in yticks[0]]
     else:
         yticks = data.yticks or _ticks(y_lo, y_hi)
+        if ylim is None and not data.yticks and len(yticks[0]) >= 2 and yticks[0][-1] < y_hi:
+            # the top of the axis at the next tick, so the highest values are read against a label
+            top = yticks[0][-1] + (yticks[0][-1] - yticks[0][-2])
+            yticks = ([*yticks[0], top], [*yticks[1], format_number(top)])
+            y_hi = top
         ytick_at = list(yticks[0])
     label_w = max((len(label) for label in yticks[1]), default=1)
     plot_w, plot_h = width - label_w - 2, height - 2
@@ -153,6 +158,12 @@ def _x_axis(data: ChartData, x_lo: float, x_hi: float, label_w: int, plot_w: int
     axis_row = ["─"] * plot_w
     label_row = [" "] * (plot_w + label_w + 2)
     free = 0
+    x_name = printable_line(data.x_label)
+    unit = x_name.endswith(")")  # `time since start (min)`: without it a tick's number means nothing
+    if unit and len(x_name) + 2 > len(label_row) // 2:  # a narrow pane: the unit alone
+        x_name = x_name[x_name.rfind("("):]
+    # a unit first, the tick labels where they fit before it; a plain name (`step`) only if room is left
+    end = len(label_row) - len(x_name) - 1 if unit else len(label_row)
     for at, label in zip(*xticks):
         if not x_lo <= at <= x_hi:
             continue
@@ -160,11 +171,10 @@ def _x_axis(data: ChartData, x_lo: float, x_hi: float, label_w: int, plot_w: int
         label = printable_line(label)
         axis_row[col] = "┬"
         start = max(free, min(label_w + 2 + col - len(label) // 2, len(label_row) - len(label)))
-        if start + len(label) <= len(label_row):
+        if start + len(label) <= end:
             label_row[start:start + len(label)] = list(label)
             free = start + len(label) + 1
-    x_name = printable_line(data.x_label)
-    if len(x_name) + 2 <= len(label_row) - free:
+    if unit or len(x_name) + 2 <= len(label_row) - free:
         label_row[len(label_row) - len(x_name):] = list(x_name)
     return [Strip([Segment(" " * label_w + " └" + "".join(axis_row), AXIS)]).extend_cell_length(width, PLAIN),
             Strip([Segment("".join(label_row), AXIS)]).extend_cell_length(width, PLAIN)]

@@ -11,21 +11,24 @@ from textual.widgets import Static
 
 from ..shaping.sanitize import printable_line
 
+PANE_MIN_WIDTH = 24
+"""Narrower, an image is too small to read: the media screen pages runs that do not fit."""
+
 
 class MediaPane(Vertical):
     """Caption, note and image of one run; `shown_step` and `note` are what tests check."""
 
-    DEFAULT_CSS = """
-    MediaPane {
+    DEFAULT_CSS = f"""
+    MediaPane {{
         width: 1fr;
-        min-width: 24;
+        min-width: {PANE_MIN_WIDTH};
         height: 1fr;
         padding: 0 1;
-        & > .media-caption { height: 1; text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
-        & > .media-note { height: 1; color: $text-warning; text-wrap: nowrap; text-overflow: ellipsis; }
-        & > .media-image { height: 1fr; }
-        & > .media-message { color: $text-muted; }
-    }
+        & > .media-caption {{ height: 1; text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }}
+        & > .media-note {{ height: 1; color: $text-warning; text-wrap: nowrap; text-overflow: ellipsis; }}
+        & > .media-image {{ height: 1fr; }}
+        & > .media-message {{ color: $text-muted; }}
+    }}
     """
 
     def __init__(self, run_id: str, *, id: str | None = None) -> None:

@@ -316,12 +316,12 @@ class RunsTable(ScrollView, can_focus=True):
         row_style = base
         if marked:
             row_style += self.get_component_rich_style("runs-table--marked")
-        if is_cursor:
-            row_style += self.get_component_rich_style("runs-table--cursor")
-        row_style += Style.from_meta({"row": row})
         status = view.status_at(row)
         if status == "group":
             row_style += self.get_component_rich_style("runs-table--group")
+        if is_cursor:  # after the group's look: the cursor highlights a group row too, not just its cell
+            row_style += self.get_component_rich_style("runs-table--cursor")
+        row_style += Style.from_meta({"row": row})
         fixed: list[Segment] = [self._mark(run_id, row_style) if marked and run_id is not None
                                 else Segment("  ", row_style + self.get_component_rich_style("runs-table--mark"))]
         rest: list[Segment] = []
@@ -335,7 +335,7 @@ class RunsTable(ScrollView, can_focus=True):
                 text = spark.ljust(SPARK_WIDTH) + " " + _fit(text, col.width - SPARK_WIDTH - 1).rjust(
                     col.width - SPARK_WIDTH - 1)
             style = row_style
-            if col.key == "status":
+            if col.key == "status" and status != "group":  # a group row has its look from row_style
                 style = row_style + self.get_component_rich_style(f"runs-table--{status}") \
                     if f"runs-table--{status}" in self.COMPONENT_CLASSES else row_style
             if is_cursor and index == self.cursor_column:
