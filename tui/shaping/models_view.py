@@ -1,0 +1,183 @@
+"""What the models view shows, as plain rows (no Textual): registered models with their
+versions under them, then MLflow 3 logged models; and the runs frame's `model`/`alias` columns.
+
+A version's metrics are its source run's, read from the runs frame the table already holds (the
+runs screen's sort metric first), so the view costs no read per run; a logged model shows its own.
+Every cell is text from a store: it goes through `printable` here, and the screen shows it as
+`rich.text.Text`, never as markup.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from store.base import RunStore
+from store.errors import StoreError
+from store.model_entities import LoggedModel, ModelVersion, RegisteredModel
+
+from .formatting import format_timestamp, format_value
+from .sanitize import cut, printable
+
+__all__ = ["COLUMNS", "ModelRow", "RegistryColumns", "model_rows", "registry_columns", "run_versions_line"]
+
+COLUMNS = ("model", "ver", "aliases", "stage", "run", "created", "metrics", "tags · description")
+METRICS_SHOWN = 3
+"""Metrics per row: the sort metric, then the first others (the detail has them all)."""
+REGISTRY_COLUMNS = ("model", "alias")
+"""The runs frame's columns from the registry: `, `-joined names, compared by membership (`model = churn`)."""
+PROTECTED_ALIASES = frozenset({"prod", "champion"})
+"""Aliases the view asks about before moving them to another version."""
+
+
+@dataclass
+class ModelRow:
+    """One line of the models view. `key` is unique and stable across re-reads (the cursor keeps it)."""
+
+    key: str
+    kind: str
+    """"model", "version" or "logged"."""
+    cells: tuple[str, ...]
+    run_id: str | None = None
+    model: RegisteredModel | None = None
+    version: ModelVersion | None = None
+
+
+def model_rows(models: Sequence[RegisteredModel], logged: Sequence[LoggedModel], frame: pd.DataFrame | None,
+               sort_key: str | None = None, run_id: str | None = None) -> list[ModelRow]:
+    """Each model (latest version, aliases, stage, tags, description), its versions newest first,
+    then the logged models; with `run_id`, only what that run made (and the models of those versions)."""
+    runs = _run_facts(frame)
+    rows: list[ModelRow] = []
+    for model in sorted(models, key=lambda m: m.name.lower()):
+        versions = [v for v in model.versions if run_id is None or v.run_id == run_id]
+        if run_id is not None and not versions:
+            continue
+        latest = max((v for v in model.versions if v.version is not None), key=lambda v: v.version or 0,
+                     default=None)
+        aliases = " ".join(f"{a}→{n}" for a, n in sorted(model.aliases.items()))
+        rows.append(ModelRow(f"m:{model.name}", "model", (
+            model.name, f"v{latest.version}" if latest else "", aliases, (latest.stage or "") if latest else "",
+            "damaged" if model.reason else f"{len(model.versions)} version{'s' if len(model.versions) != 1 else ''}",
+            _when(model.created), "", _about(model.tags, model.reason or model.description)), model=model))
+        for version in sorted(versions, key=lambda v: -(v.version or 0)):
+            status, metrics = runs(version.run_id, sort_key)
+            rows.append(ModelRow(f"v:{model.name}/{version.version}", "version", (
+                f"  {model.name}", f"v{version.version if version.version is not None else '?'}",
+                " ".join(version.aliases), version.stage or "", "damaged" if version.reason else status,
+                _when(version.created), metrics, _about(version.tags, version.reason or version.description)),
+                run_id=version.run_id, model=model, version=version))
+    for item in sorted(logged, key=lambda m: (m.name.lower(), m.model_id)):
+        if run_id is not None and item.run_id != run_id:
+            continue
+        status, _ = runs(item.run_id, None)
+        rows.append(ModelRow(f"l:{item.model_id}", "logged", (
+            f"{item.name} (logged)", "", "", item.status or "", "damaged" if item.reason else status,
+            _when(item.created), _metric_text(item.metrics, sort_key), _about(item.tags, item.reason)),
+            run_id=item.run_id))
+    return [ModelRow(r.key, r.kind, tuple(printable(cut(c, 200)) for c in r.cells), r.run_id, r.model, r.version)
+            for r in rows]
+
+
+def _run_facts(frame: pd.DataFrame | None) -> Callable[[str | None, str | None], tuple[str, str]]:
+    """(status, metrics text) of a run of the frame; a run not in it says so."""
+    index: dict[str, int] = {}
+    if frame is not None and len(frame) and "run_id" in frame:
+        index = {str(r): i for i, r in enumerate(frame["run_id"])}
+    metric_columns = [c for c in (frame.columns if frame is not None else []) if str(c).startswith("metrics.")]
+
+    def facts(run_id: str | None, sort_key: str | None) -> tuple[str, str]:
+        if run_id is None:
+            return "", ""
+        position = index.get(run_id)
+        if position is None or frame is None:
+            return "not in store", ""
+        row = frame.iloc[position]
+        values = {c[len("metrics."):]: row[c] for c in metric_columns if _is_number(row[c])}
+        return str(row.get("status", "") or ""), _metric_text(values, sort_key)
+
+    return facts
+
+
+def _metric_text(metrics: Mapping[str, object], sort_key: str | None) -> str:
+    first = (sort_key or "").removeprefix("metrics.")
+    keys = sorted(metrics, key=lambda k: (k != first, k))[:METRICS_SHOWN]
+    return " ".join(f"{k}={format_value(metrics[k])}" for k in keys)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(float(value))
+
+
+def _when(seconds: float | None) -> str:
+    return "" if seconds is None else format_timestamp(seconds, seconds=False)
+
+
+def _about(tags: dict[str, str], text: str | None) -> str:
+    pairs = " ".join(f"{k}={v}" for k, v in sorted(tags.items()))
+    return " · ".join(part for part in (pairs, (text or "").splitlines()[0] if text else "") if part)
+
+
+def run_versions_line(versions: Sequence[ModelVersion], logged: Sequence[LoggedModel]) -> str:
+    """The detail overview's line: the versions registered from a run and the models it logged."""
+    parts = [f"{v.ref}" + (f" @{','.join(v.aliases)}" if v.aliases else "") + (f" [{v.stage}]" if v.stage else "")
+             for v in versions]
+    parts += [f"{m.name} (logged {m.model_id})" for m in logged if not any(v.model_id == m.model_id for v in versions)]
+    return printable(", ".join(parts))
+
+
+def registry_columns(models: Sequence[RegisteredModel], run_ids: pd.Series) -> dict[str, list[str | None]]:
+    """The runs frame's `model` and `alias` columns: per run, the names of the models registered
+    from it and the aliases of those versions (`, `-joined; None for a run with none)."""
+    names: dict[str, set[str]] = {}
+    aliases: dict[str, set[str]] = {}
+    for model in models:
+        for version in model.versions:
+            if version.run_id:
+                names.setdefault(version.run_id, set()).add(model.name)
+                aliases.setdefault(version.run_id, set()).update(version.aliases)
+    ids = [str(r) for r in run_ids]
+    return {REGISTRY_COLUMNS[0]: [", ".join(sorted(names[r])) if r in names else None for r in ids],
+            REGISTRY_COLUMNS[1]: [", ".join(sorted(aliases[r])) if aliases.get(r) else None for r in ids]}
+
+
+class RegistryColumns:
+    """The poll worker's registry read: `models()` again only every `seconds` (a server's registry is
+    a few requests; the runs are polled every 2 s), and at once after a registry edit (`stale`)."""
+
+    SERVER_SECONDS = 30.0
+    LOCAL_SECONDS = 5.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.models: list[RegisteredModel] = []
+        self.read_at: float | None = None
+
+    def stale(self) -> None:
+        self.read_at = None
+
+    def apply(self, store: RunStore, frame: pd.DataFrame) -> bool:
+        """Add the columns to `frame` (a copy the worker owns); whether the registry changed since the last read."""
+        kind = store.kind
+        seconds = self.SERVER_SECONDS if kind == "mlflow-server" else self.LOCAL_SECONDS
+        changed = False
+        if self.read_at is None or self.clock() - self.read_at >= seconds:
+            self.read_at = self.clock()
+            try:
+                read = store.models()
+            except (StoreError, OSError):
+                read = self.models  # a server that did not answer: the last read stands, asked again later
+            changed = _facts(read) != _facts(self.models)
+            self.models = read
+        if self.models and len(frame):
+            for column, values in registry_columns(self.models, frame["run_id"]).items():
+                frame[column] = pd.Series(values, index=frame.index, dtype=object)
+        return changed
+
+
+def _facts(models: Sequence[RegisteredModel]) -> list[tuple[str, object, tuple[str, ...]]]:
+    return [(m.name, v.run_id, tuple(v.aliases)) for m in models for v in m.versions]
