@@ -16,20 +16,33 @@ from tui.app import TrackApp
 from tui.screens.charts import ChartsScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.diff import DiffScreen
+from tui.screens.model_files import ModelFilesScreen
 from tui.screens.models import ModelsScreen
 from tui.screens.prompt import ConfirmScreen, PromptScreen
 
 DATA = Path(__file__).resolve().parent / "data" / "mlflow_registry"
 
 
+MLMODEL = """\
+flavors:
+  python_function: {{loader_module: mlflow.sklearn, python_version: 3.11.9}}
+  sklearn: {{sklearn_version: {sklearn}, pickled_model: model.pkl}}
+signature:
+  inputs: '[{{"type": "double", "name": "tenure"}}]'
+  outputs: '[{{"type": "long"}}]'
+mlflow_version: 3.17.2
+"""
+
+
 def registry_store(root: Path) -> dict[str, str]:
     """Three finished runs with a `model/` artifact and a loss; churn v1 (run a), v2 (run b, alias prod,
     a tag, a description), fraud v1 (run c). The run ids by name."""
-    src = root.parent / "model-src"
-    (src / "model").mkdir(parents=True)
-    (src / "model" / "MLmodel").write_text("flavors: {}\n")
     ids = {}
     for name, loss in (("run-a", 0.5), ("run-b", 0.25), ("run-c", 0.75)):
+        src = root.parent / f"model-{name}"
+        (src / "model").mkdir(parents=True)
+        (src / "model" / "MLmodel").write_text(MLMODEL.format(sklearn="1.4.2" if name == "run-a" else "1.5.0"))
+        (src / "model" / "requirements.txt").write_text(f"numpy==2.1\nscikit-learn=={loss}\n")
         with store.start_run("train", name=name, root=root, system_metrics_interval=0) as run:
             run.log_artifact(src / "model", "model")
             for step in range(3):
@@ -231,3 +244,22 @@ async def test_an_mlflow_registry_is_shown_and_refuses_edits_with_one_line(tmp_p
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
     assert tree_snapshot(root) == before
+
+
+async def test_mlmodel_files_of_marked_versions_side_by_side(tmp_path: Path) -> None:
+    registry_store(tmp_path / "s")
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_models(app, pilot)
+        await burst(pilot, "j", "space", "space", "f")  # churn v2 and v1
+        await settle(pilot)
+        assert isinstance(app.screen, ModelFilesScreen)
+        differ = {name: values for name, values, differ in app.screen.rows if differ}
+        assert differ == {"  sklearn": ["sklearn_version=1.5.0, pickled_model=model.pkl",
+                                        "sklearn_version=1.4.2, pickled_model=model.pkl"],
+                          "requires scikit-learn": ["scikit-learn==0.25", "scikit-learn==0.5"]}
+        text = screen_text(app)
+        assert "2 of 8 rows differ" in text and "tenure: double" in text
+        await pilot.press("d")
+        await pilot.pause()
+        assert app.screen.query_one(DataTable).row_count == 2

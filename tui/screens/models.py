@@ -26,7 +26,6 @@ from store import RunStore
 from store import registry as reg
 from store.curate import writable_root
 from store.errors import ReadOnlyStoreError
-from store.model_entities import LoggedModel, RegisteredModel
 
 from ..messages import ForwardsWorkerFailures, ReloadRequested, WorkerFailed
 from ..shaping.models_view import COLUMNS, PROTECTED_ALIASES, ModelRow, model_rows, run_versions_line
@@ -49,6 +48,8 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
         Binding("c", "compare", "Compare", id="models.compare", tooltip="Diff the source runs of the marked versions"),
         Binding("p", "charts", "Plot", id="models.charts",
                 tooltip="Metric curves of the marked versions' source runs, or of this one's"),
+        Binding("f", "model_files", "MLmodel", show=False, id="models.files",
+                tooltip="The MLmodel files (flavors, signature, requirements) of the marked versions side by side"),
         Binding("a", "aliases", "Aliases", id="models.aliases",
                 tooltip="Set, move or remove aliases of this version (our store)"),
         Binding("t", "tags", "Tags", show=False, id="models.tags",
@@ -86,12 +87,13 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
         models, logged = self.store.models(), self.store.logged_models()
         if self.frame is None:  # from a run's detail: the store's own listing, for status and metrics
             self.frame = self.store.runs_frame()
-        self.app.call_from_thread(self._show, models, logged)
+        rows = model_rows(models, logged, self.frame, self.sort_key, self.run_id)  # here: 100,000 runs take a while
+        self.app.call_from_thread(self._show, rows)
 
-    def _show(self, models: list[RegisteredModel], logged: list[LoggedModel]) -> None:
+    def _show(self, rows: list[ModelRow]) -> None:
         table = self.query_one(DataTable)
         keep = self.current.key if self.current else None
-        self.rows = model_rows(models, logged, self.frame, self.sort_key, self.run_id)
+        self.rows = rows
         self.marks = {k: None for k in self.marks if any(r.key == k for r in self.rows)}
         self._loaded = True
         table.clear()
@@ -174,11 +176,22 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
         table.action_cursor_down()
         self._update_title()
 
-    def _chosen_runs(self) -> list[str]:
-        """The source runs of the marked rows (in marking order), else of the cursor's row."""
+    def _chosen(self) -> list[ModelRow]:
+        """The marked rows (in marking order), else the cursor's row."""
         by_key = {r.key: r for r in self.rows}
-        rows = [by_key[k] for k in self.marks] if self.marks else [r for r in [self.current] if r is not None]
-        return list(dict.fromkeys(r.run_id for r in rows if r.run_id))
+        return [by_key[k] for k in self.marks] if self.marks else [r for r in [self.current] if r is not None]
+
+    def _chosen_runs(self) -> list[str]:
+        return list(dict.fromkeys(r.run_id for r in self._chosen() if r.run_id))
+
+    def action_model_files(self) -> None:
+        rows = [r for r in self._chosen() if r.kind != "model"]
+        if not rows:
+            self.notify("MLmodel files are a version's: put the cursor on one or mark some", timeout=3)
+            return
+        from .model_files import ModelFilesScreen
+
+        self.app.push_screen(ModelFilesScreen(self.store, rows))
 
     def action_compare(self) -> None:
         runs = self._chosen_runs()

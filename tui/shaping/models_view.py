@@ -20,10 +20,12 @@ from store.base import RunStore
 from store.errors import StoreError
 from store.model_entities import LoggedModel, ModelVersion, RegisteredModel
 
+from ..artifacts.mlmodel import MLModelSummary
 from .formatting import format_timestamp, format_value
 from .sanitize import cut, printable
 
-__all__ = ["COLUMNS", "ModelRow", "RegistryColumns", "model_rows", "registry_columns", "run_versions_line"]
+__all__ = ["COLUMNS", "ModelRow", "RegistryColumns", "mlmodel_rows", "model_rows", "registry_columns",
+           "run_versions_line"]
 
 COLUMNS = ("model", "ver", "aliases", "stage", "run", "created", "metrics", "tags · description")
 METRICS_SHOWN = 3
@@ -45,6 +47,7 @@ class ModelRow:
     run_id: str | None = None
     model: RegisteredModel | None = None
     version: ModelVersion | None = None
+    logged: LoggedModel | None = None
 
 
 def model_rows(models: Sequence[RegisteredModel], logged: Sequence[LoggedModel], frame: pd.DataFrame | None,
@@ -78,9 +81,9 @@ def model_rows(models: Sequence[RegisteredModel], logged: Sequence[LoggedModel],
         rows.append(ModelRow(f"l:{item.model_id}", "logged", (
             f"{item.name} (logged)", "", "", item.status or "", "damaged" if item.reason else status,
             _when(item.created), _metric_text(item.metrics, sort_key), _about(item.tags, item.reason)),
-            run_id=item.run_id))
-    return [ModelRow(r.key, r.kind, tuple(printable(cut(c, 200)) for c in r.cells), r.run_id, r.model, r.version)
-            for r in rows]
+            run_id=item.run_id, logged=item))
+    return [ModelRow(r.key, r.kind, tuple(printable(cut(c, 200)) for c in r.cells), r.run_id, r.model, r.version,
+                     r.logged) for r in rows]
 
 
 def _run_facts(frame: pd.DataFrame | None) -> Callable[[str | None, str | None], tuple[str, str]]:
@@ -181,3 +184,43 @@ class RegistryColumns:
 
 def _facts(models: Sequence[RegisteredModel]) -> list[tuple[str, object, tuple[str, ...]]]:
     return [(m.name, v.run_id, tuple(v.aliases)) for m in models for v in m.versions]
+
+
+SKIPPED_FACTS = frozenset({"run id", "model uuid", "created (UTC)"})
+"""MLmodel facts that differ between any two models and say nothing about them."""
+
+
+def mlmodel_rows(summaries: Sequence[MLModelSummary | str]) -> list[tuple[str, list[str], bool]]:
+    """Side by side: (field, one value per model, whether they differ) for flavors, signature,
+    requirements (one row per package) and facts; a model whose files could not be read is its reason."""
+    fields: dict[str, list[str]] = {}
+
+    def put(name: str, index: int, value: str) -> None:
+        fields.setdefault(name, [""] * len(summaries))[index] = printable(value)
+
+    for index, summary in enumerate(summaries):
+        if isinstance(summary, str):
+            put("files", index, summary)
+            continue
+        put("flavors", index, ", ".join(summary.flavors))
+        for flavor, facts in summary.flavors.items():
+            put(f"  {flavor}", index, ", ".join(f"{k}={v}" for k, v in facts.items()))
+        put("inputs", index, "; ".join(summary.inputs))
+        put("outputs", index, "; ".join(summary.outputs))
+        if summary.params:
+            put("params", index, "; ".join(summary.params))
+        for line in summary.requirements:
+            put(f"requires {_package(line)}", index, line)
+        for key, value in summary.facts.items():
+            if key not in SKIPPED_FACTS:
+                put(key, index, value)
+        if summary.problems:
+            put("problems", index, "; ".join(summary.problems))
+    return [(name, values, len(set(values)) > 1) for name, values in fields.items()]
+
+
+def _package(requirement: str) -> str:
+    """`scikit-learn==1.5.0` -> `scikit-learn`: requirements line up by package."""
+    for stop in "=<>!~[; @":
+        requirement = requirement.split(stop, 1)[0]
+    return requirement.strip().lower()
