@@ -263,3 +263,17 @@ async def test_mlmodel_files_of_marked_versions_side_by_side(tmp_path: Path) -> 
         await pilot.press("d")
         await pilot.pause()
         assert app.screen.query_one(DataTable).row_count == 2
+
+
+def test_snapshot_models_view_of_an_mlflow_registry(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """MLflow's registry (fixed times, written by MLflow itself) at 80x24, a version marked."""
+    root = mlflow_store(tmp_path)
+
+    async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
+        await settle(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        await pilot.press("j", "space")
+        await pilot.pause()
+
+    assert snap_compare(demo_app(root), run_before=ready, terminal_size=(80, 24))

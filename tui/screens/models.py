@@ -28,7 +28,7 @@ from store.curate import writable_root
 from store.errors import ReadOnlyStoreError
 
 from ..messages import ForwardsWorkerFailures, ReloadRequested, WorkerFailed
-from ..shaping.models_view import COLUMNS, PROTECTED_ALIASES, ModelRow, model_rows, run_versions_line
+from ..shaping.models_view import COLUMNS, PROTECTED_ALIASES, RUN_CELL, ModelRow, model_rows, run_versions_line
 from ..shaping.sanitize import printable
 from ..shaping.tags_text import format_tags, parse_tags
 
@@ -114,7 +114,7 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
 
     def _cells(self, row: ModelRow) -> list[Text]:
         style = "bold" if row.kind == "model" else ("dim" if row.kind == "logged" else "")
-        if row.cells[4] == "damaged":
+        if row.cells[RUN_CELL] == "damaged":
             style = "red"
         mark = "● " if row.key in self.marks else ""
         cells = [Text(mark + row.cells[0], style=style)]

@@ -27,7 +27,9 @@ from .sanitize import cut, printable
 __all__ = ["COLUMNS", "ModelRow", "RegistryColumns", "mlmodel_rows", "model_rows", "registry_columns",
            "run_versions_line"]
 
-COLUMNS = ("model", "ver", "aliases", "stage", "run", "created", "metrics", "tags · description")
+COLUMNS = ("model", "ver", "aliases", "stage", "metrics", "run", "created", "tags · description")
+"""What 80 columns show first: which version, its aliases and stage and how good its run was."""
+RUN_CELL = COLUMNS.index("run")
 METRICS_SHOWN = 3
 """Metrics per row: the sort metric, then the first others (the detail has them all)."""
 REGISTRY_COLUMNS = ("model", "alias")
@@ -82,8 +84,9 @@ def model_rows(models: Sequence[RegisteredModel], logged: Sequence[LoggedModel],
             f"{item.name} (logged)", "", "", item.status or "", "damaged" if item.reason else status,
             _when(item.created), _metric_text(item.metrics, sort_key), _about(item.tags, item.reason)),
             run_id=item.run_id, logged=item))
-    return [ModelRow(r.key, r.kind, tuple(printable(cut(c, 200)) for c in r.cells), r.run_id, r.model, r.version,
-                     r.logged) for r in rows]
+    order = (0, 1, 2, 3, 6, 4, 5, 7)  # built as model, ver, aliases, stage, run, created, metrics, about
+    return [ModelRow(r.key, r.kind, tuple(printable(cut(r.cells[i], 200)) for i in order), r.run_id, r.model,
+                     r.version, r.logged) for r in rows]
 
 
 def _run_facts(frame: pd.DataFrame | None) -> Callable[[str | None, str | None], tuple[str, str]]:
