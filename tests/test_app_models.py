@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import DataTable
 
 import store
+from store.registry import VERSIONS_DIR, model_dir
 from tests.app_helpers import burst, demo_app, screen_text, settle, shown_names
 from tests.mlflow_fixtures import tree_snapshot
 from tui.app import TrackApp
@@ -19,6 +20,7 @@ from tui.screens.diff import DiffScreen
 from tui.screens.model_files import ModelFilesScreen
 from tui.screens.models import ModelsScreen
 from tui.screens.prompt import ConfirmScreen, PromptScreen
+from tui.shaping.models_view import RegistryColumns
 
 DATA = Path(__file__).resolve().parent / "data" / "mlflow_registry"
 
@@ -277,3 +279,55 @@ def test_snapshot_models_view_of_an_mlflow_registry(snap_compare, tmp_path: Path
         await pilot.pause()
 
     assert snap_compare(demo_app(root), run_before=ready, terminal_size=(80, 24))
+
+
+async def test_palette_opens_the_models_view_and_a_store_without_models_says_how_to_register(
+        tmp_path: Path) -> None:
+    with store.start_run("train", name="plain", root=tmp_path / "s", system_metrics_interval=0) as run:
+        run.log_metric("loss", 1.0)
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"Models")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ModelsScreen)
+        assert "No registered or logged models in this store" in screen_text(app)
+
+
+async def test_a_damaged_version_is_one_row_and_the_others_still_show(tmp_path: Path) -> None:
+    registry_store(tmp_path / "s")
+    (version_file,) = (model_dir(tmp_path / "s", "fraud") / VERSIONS_DIR).glob("1-*.json")
+    version_file.write_text("{not json")
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_models(app, pilot)
+        damaged = [r for r in screen.rows if "damaged" in r.cells]
+        assert [r.key for r in damaged] == ["v:fraud/1"]
+        assert [r.key for r in screen.rows if r.kind == "version"] == ["v:churn/2", "v:churn/1", "v:fraud/1"]
+        assert failures(app) == []
+
+
+def test_the_poll_reads_the_registry_every_few_seconds_and_at_once_after_an_edit(tmp_path: Path) -> None:
+    ids = registry_store(tmp_path / "s")
+    reader = store.open_store(tmp_path / "s")
+    now = [0.0]
+    columns = RegistryColumns(clock=lambda: now[0])
+    frame = reader.runs_frame()
+    assert columns.apply(reader, frame) is True
+    assert dict(zip(frame["name"], frame["alias"])) == {"run-a": None, "run-b": "prod", "run-c": None}
+    store.set_model_alias("fraud", "prod", 1, root=tmp_path / "s")
+    now[0] = RegistryColumns.LOCAL_SECONDS - 0.1
+    frame = reader.runs_frame()
+    assert columns.apply(reader, frame) is False  # not read again yet
+    assert frame.set_index("name").at["run-c", "alias"] is None
+    now[0] = RegistryColumns.LOCAL_SECONDS
+    frame = reader.runs_frame()
+    assert columns.apply(reader, frame) is True
+    assert frame.set_index("name").at["run-c", "alias"] == "prod"
+    store.register_model("fraud", run=ids["run-a"], root=tmp_path / "s")
+    columns.stale()
+    frame = reader.runs_frame()
+    assert columns.apply(reader, frame) is True
+    assert frame.set_index("name").at["run-a", "model"] == "churn, fraud"

@@ -155,6 +155,10 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
             if row is not None and row.kind == "model":
                 self.notify("A model has no run of its own: enter on one of its versions", timeout=3)
             return
+        if row.cells[RUN_CELL] == "not in store":
+            self.notify(f"Its source run {printable(row.run_id)} is not in this store", severity="warning",
+                        timeout=4, markup=False)
+            return
         from .detail import DetailScreen
 
         order = list(dict.fromkeys(r.run_id for r in self.rows if r.run_id))
