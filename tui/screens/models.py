@@ -25,12 +25,12 @@ from textual.widgets import DataTable, Footer, Static
 from store import RunStore
 from store import registry as reg
 from store.curate import writable_root
-from store.errors import ReadOnlyStoreError
 
-from ..messages import ForwardsWorkerFailures, ReloadRequested, WorkerFailed
+from ..messages import ForwardsWorkerFailures, ReloadRequested
 from ..shaping.models_view import COLUMNS, PROTECTED_ALIASES, RUN_CELL, ModelRow, model_rows, run_versions_line
 from ..shaping.sanitize import printable
-from ..shaping.tags_text import format_tags, parse_tags
+from ..shaping.tags_text import format_tags, tag_changes
+from .runs_curation import writable
 
 
 class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
@@ -217,12 +217,7 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
     # -- curation (our store) ----------------------------------------------------------------
 
     def _writable(self, what: str) -> bool:
-        try:
-            writable_root(self.store)
-        except ReadOnlyStoreError as exc:
-            self.post_message(WorkerFailed(what, exc))
-            return False
-        return True
+        return writable(self, self.store, what)
 
     def _edit(self, description: str, change: Callable[[], object], done: str) -> None:
         """Apply `change` in a worker, then read the registry again (and the runs' model columns)."""
@@ -299,12 +294,11 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
             if result is None:
                 return
             try:
-                after = parse_tags(result)
+                changed, removed = tag_changes(before, result)
             except ValueError as exc:
                 self.notify(str(exc), title="Tags not changed", severity="error", markup=False)
                 return
-            changed = {k: v for k, v in after.items() if before.get(k) != v}
-            if [k for k in before if k not in after]:
+            if removed:
                 self.notify("A model's tags can be added or changed here, not removed", severity="warning")
             if changed:
                 root = writable_root(self.store)
