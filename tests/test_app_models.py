@@ -7,12 +7,14 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from textual.screen import Screen
 from textual.widgets import DataTable
 
 import store
 from store.registry import VERSIONS_DIR, model_dir
 from tests.app_helpers import burst, demo_app, screen_text, settle, shown_names
 from tests.mlflow_fixtures import tree_snapshot
+from tests.screen_harness import settle_until
 from tui.app import TrackApp
 from tui.screens.charts import ChartsScreen
 from tui.screens.detail import DetailScreen
@@ -71,10 +73,20 @@ def failures(app: TrackApp) -> list[str]:
     return [n.message for n in app._notifications if n.title == "Something failed"]
 
 
+def table_painted(screen: Screen[object]) -> bool:
+    """The models were read and the table has laid out their rows (it measures them on idle)."""
+    if isinstance(screen, ModelFilesScreen):
+        table = screen.query_one(DataTable)
+        return bool(screen.rows) and table.virtual_size.height > table.row_count
+    if not isinstance(screen, ModelsScreen):
+        return True
+    return screen._loaded and (not screen.rows or models_table(screen.app).virtual_size.height > len(screen.rows))
+
+
 async def open_models(app: TrackApp, pilot) -> ModelsScreen:  # type: ignore[no-untyped-def]
     await settle(pilot)
     await pilot.press("L")
-    await settle(pilot)
+    await settle_until(app, pilot, table_painted)
     assert isinstance(app.screen, ModelsScreen)
     return app.screen
 
@@ -142,7 +154,7 @@ async def test_moving_prod_asks_first_and_the_view_and_runs_filter_follow(tmp_pa
         assert isinstance(app.screen, ConfirmScreen)
         assert "Move prod from v2 to v1 of churn?" in screen_text(app)
         await pilot.press("y")
-        await settle(pilot)
+        await settle_until(app, pilot, table_painted)
         assert failures(app) == []
         (churn, _) = store.open_store(tmp_path / "s").models()
         assert churn.aliases == {"prod": 1}
@@ -185,7 +197,7 @@ async def test_tags_and_description_of_a_version(tmp_path: Path) -> None:
         await pilot.pause()
         await burst(pilot, *"baseline")
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        await settle_until(app, pilot, table_painted)
         assert failures(app) == []
         (churn, _) = store.open_store(tmp_path / "s").models()
         assert (churn.versions[0].tags, churn.versions[0].description) == ({"owner": "me"}, "baseline")
@@ -203,7 +215,7 @@ async def test_the_detail_names_the_runs_versions_and_l_shows_only_them(tmp_path
         assert isinstance(app.screen, DetailScreen)
         assert "Models  churn/2 @prod" in screen_text(app)
         await pilot.press("L")
-        await settle(pilot)
+        await settle_until(app, pilot, table_painted)
         assert isinstance(app.screen, ModelsScreen)
         assert [r.key for r in app.screen.rows] == ["m:churn", "v:churn/2"]
         assert app.screen.current is not None and app.screen.current.key == "v:churn/2"
@@ -254,7 +266,7 @@ async def test_mlmodel_files_of_marked_versions_side_by_side(tmp_path: Path) -> 
     async with app.run_test(size=(120, 40)) as pilot:
         await open_models(app, pilot)
         await burst(pilot, "j", "space", "space", "f")  # churn v2 and v1
-        await settle(pilot)
+        await settle_until(app, pilot, table_painted)
         assert isinstance(app.screen, ModelFilesScreen)
         differ = {name: values for name, values, differ in app.screen.rows if differ}
         assert differ == {"  sklearn": ["sklearn_version=1.5.0, pickled_model=model.pkl",
@@ -272,9 +284,7 @@ def test_snapshot_models_view_of_an_mlflow_registry(snap_compare, tmp_path: Path
     root = mlflow_store(tmp_path)
 
     async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
-        await settle(pilot)
-        await pilot.press("L")
-        await settle(pilot)
+        await open_models(pilot.app, pilot)
         await pilot.press("j", "space")
         await pilot.pause()
 
@@ -291,7 +301,7 @@ async def test_palette_opens_the_models_view_and_a_store_without_models_says_how
         await pilot.press("ctrl+p", *"Models")
         await settle(pilot)
         await pilot.press("enter")
-        await settle(pilot)
+        await settle_until(app, pilot, table_painted)
         assert isinstance(app.screen, ModelsScreen)
         assert "No registered or logged models in this store" in screen_text(app)
 
