@@ -92,6 +92,8 @@ class ModelFilesScreen(ForwardsWorkerFailures, Screen[None]):
             return f"MLmodel not read: {exc}"
 
     def _show(self, rows: list[tuple[str, list[str], bool]]) -> None:
+        if not self.is_attached:
+            return  # closed while the files were read
         self.rows = rows
         differing = sum(differ for _, _, differ in rows)
         names = ", ".join(self._label(r) for r in self.models)

@@ -91,6 +91,8 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
         self.app.call_from_thread(self._show, rows)
 
     def _show(self, rows: list[ModelRow]) -> None:
+        if not self.is_attached:
+            return  # closed while the registry was read
         table = self.query_one(DataTable)
         keep = self.current.key if self.current else None
         self.rows = rows
@@ -237,8 +239,8 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
 
     def action_aliases(self) -> None:
         row = self.current
-        if row is None or row.version is None or row.model is None:
-            self.notify("Aliases name a version: put the cursor on one", timeout=3)
+        if row is None or row.version is None or row.model is None or row.version.version is None:
+            self.notify("Aliases name a version: put the cursor on one (not a damaged one)", timeout=3)
             return
         if not self._writable("Setting an alias"):
             return
@@ -348,8 +350,8 @@ class RunModelsActions(Screen[str]):
         self.app.call_from_thread(self._run_models_read, run_id, line)
 
     def _run_models_read(self, run_id: str, line: str) -> None:
-        if run_id != self.run_id:
-            return  # the user stepped to another run meanwhile
+        if run_id != self.run_id or not self.is_attached:
+            return  # the user stepped to another run, or closed the detail, meanwhile
         widget = self.query_one("#models-line", Static)
         widget.display = bool(line)
         widget.update(Text("Models  ", style="bold") + Text(line) + Text("  (L: the models view)", style="dim"))
