@@ -22,6 +22,7 @@ from .screens.runs import RunsScreen
 from .session import Session
 from .settings import load_setting, save_setting
 from .shaping.column_stats import apply_column_stats
+from .shaping.models_view import RegistryColumns
 from .shaping.runs_view import RunsView, ViewSettings
 from .shaping.sanitize import cut, printable_line
 
@@ -66,6 +67,7 @@ class TrackApp(App[None]):
         self._polling = False
         self._checked_after_cache = False
         self.runs_screen = RunsScreen(self.session)
+        self.registry_columns = RegistryColumns()
 
     @property
     def store_path(self) -> Path:
@@ -157,8 +159,9 @@ class TrackApp(App[None]):
         if settings.column_stats:  # metric columns with a statistic of their own (M)
             frame = apply_column_stats(frame, dict(settings.column_stats), self._store.runs_frame,
                                        settings.metric_stat, self._store.metric_stats)
+        changed_models = self.registry_columns.apply(self._store, frame)  # `model`, `alias` columns
         running = bool(len(frame)) and bool((frame["status"] == "running").any())
-        if force or changed or running:
+        if force or changed or running or changed_models:
             view = RunsView.from_settings(settings, frame, self.session.now())
             self.runs_screen.post_message(
                 StoreLoaded(self._store, frame, self._store.experiments(), changed, view, settings))

@@ -103,14 +103,19 @@ def _read_text(path: Path, limit: int) -> str:
 
 
 def _mlmodel_plan(facts: Facts, folder: Path) -> MLModelPlan:
+    facts.kind = "MLflow model"
+    return MLModelPlan(facts, read_mlmodel(folder))
+
+
+def read_mlmodel(folder: Path) -> MLModelSummary:
+    """The summary of a model folder's `MLmodel` with its requirements (regular files only, bounded reads)."""
     mlmodel = _read_text(folder / "MLmodel", MAX_DOCUMENT_BYTES)
     requirements = conda = None
     if (folder / "requirements.txt").is_file():
         requirements = _read_text(folder / "requirements.txt", 256 * 1024)
     elif (folder / "conda.yaml").is_file():
         conda = _read_text(folder / "conda.yaml", 256 * 1024)
-    facts.kind = "MLflow model"
-    return MLModelPlan(facts, summarize_mlmodel(mlmodel, requirements_txt=requirements, conda_yaml=conda))
+    return summarize_mlmodel(mlmodel, requirements_txt=requirements, conda_yaml=conda)
 
 
 def _image_plan(facts: Facts, path: Path, guess: KindGuess, cells: tuple[int, int]) -> Plan:

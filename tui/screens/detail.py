@@ -20,7 +20,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane, Tree
 from textual.worker import Worker, get_current_worker
 
@@ -37,6 +36,7 @@ from ..theme import status_style, theme_style
 from ..widgets.fitted_line import FittedLine
 from ..widgets.lazy_text import LazyText, MemoryLines
 from ..widgets.note_view import NoteView
+from .models import RunModelsActions
 
 OVERVIEW_ROWS = 60
 """Params (and metrics) listed on the overview; the rest are a `2`/`3` away, so a run with
@@ -46,7 +46,7 @@ TREE_PARAMS = 1_000
 PARAM_KEY_WIDTH = 40
 
 
-class DetailScreen(ForwardsWorkerFailures, Screen[str]):
+class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
     """Read in a worker; `escape` goes back to the table and returns the run shown last
     (after `n`/`N`), so the table can put its cursor there."""
 
@@ -77,6 +77,8 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         Binding("p", "charts", "Plot", id="detail.charts", tooltip="Metric curves of this run"),
         Binding("i", "media", "Images", show=False, id="detail.media",
                 tooltip="Images this run logged per step (log_image)"),
+        Binding("L", "models", "Models", show=False, id="detail.models",
+                tooltip="The models view of the versions registered from this run"),
         Binding("question_mark", "app.help", "Keys", id="detail.help", tooltip="Every key of this screen"),
         Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the runs table"),
         Binding("1", "tab('overview')", "Overview", show=False, id="detail.tab1", tooltip="Facts, params and metrics"),
@@ -108,6 +110,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
             with TabPane("Overview", id="overview"):
                 with VerticalScroll():
                     yield Static(classes="section", id="facts")
+                    yield Static(classes="section", id="models-line")
                     with Horizontal(id="summary"):
                         yield Static(id="overview-params")
                         yield Static(id="overview-metrics")
@@ -141,6 +144,8 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
             self.load()
 
     def load(self) -> None:
+        if self._flat is None:  # a run shown anew (not a running run's re-read)
+            self.read_run_models()
         self._reading = self._load(self.run_id, self._flat)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False, description="Reading the run")

@@ -125,6 +125,8 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
                 tooltip="Pick a saved view, or reset the view to automatic"),
         Binding("S", "save_view", "Save view as…", show=False, id="runs.save_view",
                 tooltip="Name this view (filter, sort, columns, grouping, statistics) to pick it again"),
+        Binding("L", "models", "Models", show=False, id="runs.models",
+                tooltip="Registered models, their versions and source runs; logged models"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="runs.clear_filter",
                 tooltip="Clear the filter, or close the experiments list"),
     ]

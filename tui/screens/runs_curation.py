@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from textual.message_pump import MessagePump
 from textual.screen import Screen
 
 from store import RunStore, StoreError, curate
@@ -19,8 +20,20 @@ from store.reader import TrackStore
 from ..messages import ReloadRequested, WorkerFailed
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
-from ..shaping.tags_text import common_tags, format_tags, parse_tags
+from ..shaping.tags_text import common_tags, format_tags, tag_changes
 from ..widgets.runs_table import RunsTable
+
+
+def writable(node: MessagePump, store: RunStore | None, what: str) -> bool:
+    """Whether this store can be changed; if not, the store's reason goes the one failure way."""
+    if store is None:
+        return False
+    try:
+        writable_root(store)
+    except ReadOnlyStoreError as exc:
+        node.post_message(WorkerFailed(what, exc))
+        return False
+    return True
 
 
 class CurationActions(Screen[None]):
@@ -47,15 +60,7 @@ class CurationActions(Screen[None]):
         return [run] if run else []
 
     def _writable(self, what: str) -> bool:
-        """Whether this store can be changed; if not, the store's reason goes the one failure way."""
-        if self.store is None:
-            return False
-        try:
-            writable_root(self.store)
-        except ReadOnlyStoreError as exc:
-            self.post_message(WorkerFailed(what, exc))
-            return False
-        return True
+        return writable(self, self.store, what)
 
     def _run_names(self, run_ids: list[str]) -> str:
         if len(run_ids) == 1:
@@ -101,12 +106,10 @@ class CurationActions(Screen[None]):
             if result is None:
                 return
             try:
-                after = parse_tags(result)
+                changed, removed = tag_changes(before, result)
             except ValueError as exc:
                 self.notify(str(exc), title="Tags not changed", severity="error")
                 return
-            changed = {k: v for k, v in after.items() if before.get(k) != v}
-            removed = [k for k in before if k not in after]
             if not changed and not removed:
                 return
             self._curate("Editing tags", runs, lambda s, r: curate.set_tags(s, r, changed, removed),

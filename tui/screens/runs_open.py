@@ -99,6 +99,12 @@ class OpenActions(ColumnActions):
 
             self.app.push_screen(MediaScreen(self.store, runs))
 
+    def action_models(self) -> None:
+        if self.store is not None:
+            from .models import ModelsScreen
+
+            self.app.push_screen(ModelsScreen(self.store, self.view.frame, self.view.sort_key))
+
     def action_artifacts(self) -> None:
         """This run's artifacts; with exactly two runs marked, those two, to compare a file across them."""
         run_id = self.table.current_run

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .filter_inputs import ANY_DIGEST, ANY_INPUT_FIELDS, ANY_NAME, digest_prefix_hits, input_columns, is_input_field
 from .filter_tree import And, Compare, FilterError, FreeText, Has, In, Node, Not, Or, Value
+from .models_view import REGISTRY_COLUMNS
 
 FREE_TEXT_COLUMNS = ("name", "experiment", "run_id")
 """Columns free text searches, besides every tag."""
@@ -204,6 +205,9 @@ def _equal(column: str, value: Value, columns: Columns) -> np.ndarray:
     if column in ANY_INPUT_FIELDS:
         return _any_input(column, lambda c: _equal(c, value, columns), columns,
                           names=lambda n: n.lower() == value.text.lower())
+    if column in REGISTRY_COLUMNS:  # `model = churn`: one of the run's models (the cell lists them)
+        return columns.spread(column, columns.distinct_lower(column).str.split(", ").map(
+            lambda names: value.text.lower() in names))
     if is_input_field(column):
         return columns.spread(column, digest_prefix_hits(columns.distinct_text(column)[1], value.text))
     if value.number is None:

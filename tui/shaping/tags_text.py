@@ -43,3 +43,9 @@ def parse_tags(text: str) -> dict[str, str]:
             raise ValueError(f"{word!r} is not key=value")
         tags[key.strip()] = value
     return tags
+
+
+def tag_changes(before: dict[str, str], text: str) -> tuple[dict[str, str], list[str]]:
+    """What an edited `key=value` text changes: (tags added or changed, keys removed); ValueError if unreadable."""
+    after = parse_tags(text)
+    return {k: v for k, v in after.items() if before.get(k) != v}, [k for k in before if k not in after]
