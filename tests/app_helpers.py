@@ -80,6 +80,15 @@ def screen_text(app: TrackApp) -> str:
     return html.unescape("".join(parts)).replace("\xa0", " ")
 
 
+def bar_text(app: TrackApp) -> str:
+    """The runs screen's title bar, every part of it (the screen shows what fits)."""
+    from textual.widgets import Static
+
+    content = app.screen.query_one("#store-bar", Static).content
+    plain = getattr(content, "plain", None)
+    return plain() if callable(plain) else str(plain if plain is not None else content)
+
+
 def table_lines(app: TrackApp) -> list[str]:
     """The runs table's visible lines, header first, exactly as drawn."""
     table = app.screen.query_one(RunsTable)

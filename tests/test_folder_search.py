@@ -16,7 +16,7 @@ import pytest
 from store import open_store
 from store.discover import find_stores
 from store.multi import MultiStore
-from tests.app_helpers import demo_app, settle, shown_names
+from tests.app_helpers import bar_text, demo_app, settle, shown_names
 from tests.folder_layouts import (
     DATA,
     EVERYTHING,
@@ -196,7 +196,6 @@ def test_an_unreadable_folder_is_said(tmp_path: Path) -> None:
 
 
 async def test_the_app_says_what_the_search_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from textual.widgets import Static
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     home = deep_and_wide(tmp_path / "home", wide=3)
@@ -206,7 +205,7 @@ async def test_the_app_says_what_the_search_left_out(tmp_path: Path, monkeypatch
         assert shown_names(app) == ["near"]
         notices = [n for n in app._notifications if n.title == "Folder search cut short"]
         assert len(notices) == 1 and "deeper than 5 levels were not searched" in notices[0].message
-        assert "not every folder searched" in str(app.screen.query_one("#store-bar", Static).render())
+        assert "not every folder searched" in bar_text(app)
 
 
 def test_a_run_folder_reached_through_its_own_link_opens(tmp_path: Path) -> None:

@@ -43,9 +43,10 @@ STORE_FILES = {"tracktui-store.json", ".tracktui-index.npz", ".tracktui-index.jo
 MODEL_FILES = {"model.json": "model.json", "<n>-<time_ns>-<8 hex>.json": "versions/*.json",
                "edit.<time_ns>-<8 hex>.json": "edit.*.json"}
 """... in a model's folder of the registry (`.models/<model>/`): a glob of the one to spoil."""
-ELSEWHERE = {"meta.yaml", "digests.json", "server-<hash>.json", "server-<hash>.npz", ".tracktui-index.json", ".json"}
+ELSEWHERE = {"meta.yaml", "digests.json", "server-<hash>.json", "server-<hash>.npz", ".tracktui-index.json", ".json",
+             "error.txt"}
 """Named in FORMAT.md, not in a store of ours: MLflow's, the user's cache folder, an old index never read
-(`.json` is an ending named in prose)."""
+(`.json` is an ending named in prose; `error.txt` an artifact push makes on the server)."""
 DAMAGING = {"meta.json", "params.json", "tags.json", "summary.json"}
 """The files whose damage makes a run `damaged`; any other one is skipped or shows as missing."""
 

@@ -12,7 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from tests.app_helpers import demo_app, settle, shown_names, table
+from tests.app_helpers import bar_text, demo_app, settle, shown_names, table
 from tui.screens.runs_filter import FilterActions, ViewComputed
 
 
@@ -39,7 +39,7 @@ async def test_keys_typed_in_a_burst_end_with_the_rows_of_the_whole_text(demo: P
         await filter_applied(pilot)
         assert sorted(shown_names(app)) == ["degree-10", "degree-3"]
         assert app.screen.query_one("#filter", Input).value == "degree >= 3"
-        assert "2/10 runs" in str(app.screen.query_one("#store-bar").render())
+        assert "2/10 runs" in bar_text(app)
 
 
 async def test_enter_applies_at_once_so_the_next_keys_act_on_the_filtered_rows(demo: Path) -> None:

@@ -11,7 +11,8 @@ from tests.conftest import SLOW_MODULES
 def test_skips_show_their_reason_and_slow_is_a_registered_marker() -> None:
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     options = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]["ini_options"]
-    assert "-rs" in options["addopts"].split()
+    report = next(opt for opt in options["addopts"].split() if opt.startswith("-r"))
+    assert {"f", "E", "s"} <= set(report[2:]), "failures, errors and skips (with reasons) are summed up"
     assert any(marker.startswith("slow:") for marker in options.get("markers", []))
 
 

@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from store import RunStore
+from store import RunStore, StoreError
 from store import registry as reg
 from store.curate import writable_root
 
@@ -346,7 +346,10 @@ class RunModelsActions(Screen[str]):
           description="Reading the run's models")
     def read_run_models(self) -> None:
         run_id = self.run_id
-        line = run_versions_line(*self.store.models_of_run(run_id))
+        try:
+            line = run_versions_line(*self.store.models_of_run(run_id))
+        except StoreError:  # a server that cannot be read now: the detail says it is stale, the line waits
+            return
         self.app.call_from_thread(self._run_models_read, run_id, line)
 
     def _run_models_read(self, run_id: str, line: str) -> None:
