@@ -18,13 +18,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .base import RunDetail, RunStore
-from .errors import NotAStoreError, RunFinishedError, RunLockedError, RunNotFoundError, StoreError
-from .format import DEFAULT_STORE_DIR, FORMAT_VERSION, STORE_ENV, resolve_root
-from .lifecycle import active_run, install_exit_hooks, push_active
-from .reader import TrackStore
-from .wandb_style import Image
-from .writer import Run
+from store.base import RunDetail, RunStore
+from store.errors import NotAStoreError, RunFinishedError, RunLockedError, RunNotFoundError, StoreError
+from store.ours.format import DEFAULT_STORE_DIR, FORMAT_VERSION, STORE_ENV, resolve_root
+from store.ours.reader import TrackStore
+from store.writing.lifecycle import active_run, install_exit_hooks, push_active
+from store.writing.wandb_style import Image
+from store.writing.writer import Run
 
 __all__ = [
     "DEFAULT_STORE_DIR", "FORMAT_VERSION", "STORE_ENV", "Image", "NotAStoreError", "Run", "RunDetail",
@@ -73,9 +73,9 @@ def start_run(
     `$TRACKTUI_SYSTEM_METRICS`) into metrics under `system/`; 0 or False turns it off, as
     does `TRACKTUI_SYSTEM_METRICS=0`.
     """
-    from .format import check_key
-    from .handoff import EXPERIMENT_ENV, AttachBusy
-    from .wrap import adopt_wrapped_run, wrapped_run
+    from store.ours.format import check_key
+    from store.writing.handoff import EXPERIMENT_ENV, AttachBusy
+    from store.writing.wrap import adopt_wrapped_run, wrapped_run
 
     attach_to, parent = wrapped_run(experiment, root, resume)
     named, experiment = experiment, experiment or "default"
@@ -98,10 +98,10 @@ def start_run(
             run._write_meta()
     push_active(run)
     if capture_console:
-        from .console import capture_process_console
+        from store.writing.console import capture_process_console
 
         capture_process_console(run)
-    from .system_metrics import start_system_metrics
+    from store.writing.system_metrics import start_system_metrics
 
     start_system_metrics(run, system_metrics_interval)
     if params or config:
@@ -183,9 +183,9 @@ def init(project: str | None = None, name: str | None = None, config: Any = None
     W&B's `id=RUN_ID` with `resume=`, continues a run. A run still active is finished first,
     as W&B does. Other `start_run` arguments (`capture_console`, ...) pass through; W&B
     arguments with no meaning here (`entity`, `mode`, `settings`, ...) are ignored.
-    See store/wandb_init.py.
+    See store/writing/wandb_init.py.
     """
-    from .wandb_init import init as _init
+    from store.writing.wandb_init import init as _init
 
     return _init(project, name, config, tags, notes, **kwargs)
 
@@ -200,7 +200,7 @@ def register_model(name: str, run: Run | str | None = None, path: str = "model",
     or two machines whose stores are merged later, may register versions of one model at once:
     each keeps its own (see "Models" in store/FORMAT.md). `tracktui models STORE` lists them.
     """
-    from .registry import register_model as _register
+    from store.ours.registry import register_model as _register
 
     where = run.root if isinstance(run, Run) else resolve_root(root)
     return _register(name, run, path, root=where, alias=alias, tags=tags, description=description)
@@ -208,13 +208,13 @@ def register_model(name: str, run: Run | str | None = None, path: str = "model",
 
 def set_model_alias(name: str, alias: str, version: int, root: str | os.PathLike[str] | None = None) -> None:
     """Point `alias` at `version` of model `name` (moving it from where it pointed)."""
-    from .registry import set_model_alias as _set
+    from store.ours.registry import set_model_alias as _set
 
     _set(name, alias, version, root=resolve_root(root))
 
 
 def delete_model_alias(name: str, alias: str, root: str | os.PathLike[str] | None = None) -> None:
-    from .registry import delete_model_alias as _delete
+    from store.ours.registry import delete_model_alias as _delete
 
     _delete(name, alias, root=resolve_root(root))
 
@@ -222,7 +222,7 @@ def delete_model_alias(name: str, alias: str, root: str | os.PathLike[str] | Non
 def set_model_tags(name: str, tags: dict[str, Any], version: int | None = None,
                    root: str | os.PathLike[str] | None = None) -> None:
     """Set tags of model `name`, or of one of its versions."""
-    from .registry import set_model_tags as _set
+    from store.ours.registry import set_model_tags as _set
 
     _set(name, tags, version, root=resolve_root(root))
 
@@ -230,7 +230,7 @@ def set_model_tags(name: str, tags: dict[str, Any], version: int | None = None,
 def set_model_description(name: str, description: str, version: int | None = None,
                           root: str | os.PathLike[str] | None = None) -> None:
     """Set the description of model `name`, or of one of its versions."""
-    from .registry import set_model_description as _set
+    from store.ours.registry import set_model_description as _set
 
     _set(name, description, version, root=resolve_root(root))
 
@@ -250,7 +250,7 @@ def __getattr__(name: str) -> Any:
 def open_store(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
                include_deleted: bool = False, progress: Callable[[str], object] | None = None) -> RunStore:
     """A reader for the store at `path`: tracktui's own format, an MLflow store, or the runs
-    other tools wrote (DVCLive, Lightning CSV, trainer_state.json, trackio; see store/readers/).
+    other tools wrote (DVCLive, Lightning CSV, trainer_state.json, trackio; see store/formats/).
 
     A list of paths (and URLs) gives one table of them all, with a `source` column; a folder
     that holds several stores is searched for them (bounded; `progress` hears how far it got).
@@ -258,7 +258,7 @@ def open_store(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] |
     and those in a tracktui store's trash (`store.curate.delete`), with status `deleted`.
     Raises `NotAStoreError` (with what was expected) for anything else.
     """
-    from .detect import open_any
+    from store.detect import open_any
 
     return open_any(resolve_root(path) if path is None else path, include_deleted=include_deleted,
                     progress=progress)

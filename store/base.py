@@ -3,7 +3,7 @@
 The app, `tracktui ls` and `tracktui diff` only ever talk to `RunStore`. A store kind keeps
 its runs' listing *records* (`RunRecord`, small JSON-able dicts) up to date in `_sync`, and
 reads one run whole in `run` and its metric points in `history`. The parts a kind may use
-live beside this module: `store/index.py` (a listing cache validated against stat
+live beside this module: `store/ours/index.py` (a listing cache validated against stat
 signatures, so a cold start reads only what changed) and `store/frame.py` (records to frames).
 """
 
@@ -17,18 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from . import format as fmt
-from .errors import RunNotFoundError
-from .frame import BASE_COLUMNS, EXTRA_COLUMNS, METRIC_STATS, build_runs_frame, history_frame, natural_key
-from .model_entities import LoggedModel, ModelVersion, RegisteredModel, made_from
-from .process import hostname, pid_alive
-from .safe_names import inside
+from store.errors import RunNotFoundError
+from store.frame import BASE_COLUMNS, EXTRA_COLUMNS, METRIC_STATS, build_runs_frame, history_frame, natural_key
+from store.model_entities import LoggedModel, ModelVersion, RegisteredModel, made_from
+from store.ours import format as fmt
+from store.process import hostname, pid_alive
+from store.safe_names import inside
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .index import CacheFile
-    from .mlflow_remote_artifacts import RemoteArtifacts
+    from store.ours.index import CacheFile
+    from store.remote.artifacts import RemoteArtifacts
 
 __all__ = [
     "BASE_COLUMNS", "EXTRA_COLUMNS", "METRIC_STATS", "RunDetail", "RunRecord", "RunStore", "damaged_record",
@@ -69,7 +69,7 @@ class RunRecord(_RunRecordFields, total=False):
     source: str
     """Which store a run comes from, when several are open in one table (`store/multi.py`)."""
     inputs: dict[str, str]
-    """Input name -> content digest ("" when none is known), for the `inputs.*` columns (store/inputs.py)."""
+    """Input name -> content digest ("" when none is known), for the `inputs.*` columns (store/ours/inputs.py)."""
     system_tags: dict[str, str]
     experiment_id: str | None
     deleted: bool
@@ -99,7 +99,7 @@ class RunDetail:
     extra_artifacts: dict[str, Path] = field(default_factory=dict)
     """Other folders that belong with the run's files, by label (MLflow logged models)."""
     inputs: list[dict[str, Any]] = field(default_factory=list)
-    """Data the run used: name, path, kind, context, size, mtime, digest (see store/inputs.py)."""
+    """Data the run used: name, path, kind, context, size, mtime, digest (see store/ours/inputs.py)."""
     store: RunStore | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -118,7 +118,7 @@ class RunDetail:
 
         A tracktui run's `media/` folder; for MLflow runs, the images `mlflow.log_image(..., key=, step=)` wrote.
         """
-        from .media import read_media, read_mlflow_images
+        from store.ours.media import read_media, read_mlflow_images
 
         if self.store is not None and self.store.kind_of(self.run_id) == "tracktui" and self.artifacts_dir is not None:
             return read_media(self.artifacts_dir.parent)
@@ -134,7 +134,7 @@ class RunStore(abc.ABC):
     """A readable store of runs.
 
     A kind implements `_sync` and `_all_records` (the listing), `run` and `history`; it may
-    keep a listing cache (`_cache`, see store/index.py), which `_load` reads once before
+    keep a listing cache (`_cache`, see store/ours/index.py), which `_load` reads once before
     the first `_sync` and `refresh` saves now and then.
     """
 

@@ -1,6 +1,6 @@
 """Curating runs of a tracktui store: tags, notes, names, the trash. See "Curation" in FORMAT.md.
 
-Tags, notes and names are edits (`store/edits.py`): each is a new small file in the run
+Tags, notes and names are edits (`store/ours/edits.py`): each is a new small file in the run
 folder, so they need no lock, never fight a writer (one that is running now, or one that
 resumes the run later and folds them in), and two people editing at once both keep their
 edit. Deleting moves the run folder into `<store>/.trash/` while holding the run's lock,
@@ -24,13 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import format as fmt
-from . import safe_read
-from .base import RunStore
-from .edits import write_edit
-from .errors import ReadOnlyStoreError, RunLiveError, RunLockedError, RunNotFoundError, StoreError
-from .lock import lock_held, read_lock, release_lock, take_lock
-from .process import hostname, user
+from store import safe_read
+from store.base import RunStore
+from store.errors import ReadOnlyStoreError, RunLiveError, RunLockedError, RunNotFoundError, StoreError
+from store.ours import format as fmt
+from store.ours.edits import write_edit
+from store.ours.lock import lock_held, read_lock, release_lock, take_lock
+from store.process import hostname, user
 
 F = TypeVar("F", bound=Callable[..., Any])
 

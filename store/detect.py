@@ -3,7 +3,7 @@
 What each kind is and how it is recognised lives in one registry, `store/kinds.py`: a tracktui
 store, an MLflow file store (`mlruns/`) or SQLite database (a file, `sqlite:///relative/path.db`
 or `sqlite:////absolute/path.db`), an MLflow tracking server's `http(s)://` URL, and the other
-tools' runs in `store/readers/`. Several paths are one table (`store/multi.py`); any other folder
+tools' runs in `store/formats/`. Several paths are one table (`store/multi.py`); any other folder
 (a project folder holding `mlflow.db`, `~/work`) is searched for every store in it (`store/discover.py`).
 """
 
@@ -15,11 +15,11 @@ from pathlib import Path
 from urllib.parse import urlparse
 from urllib.request import url2pathname
 
-from . import format as fmt
-from . import kinds
-from .base import RunStore
-from .errors import NotAStoreError
-from .reader import TrackStore
+from store import kinds
+from store.base import RunStore
+from store.errors import NotAStoreError
+from store.ours import format as fmt
+from store.ours.reader import TrackStore
 
 SQLITE_PREFIX = "sqlite:///"
 EXPECTED = (
@@ -54,7 +54,7 @@ def open_any(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], in
         raise NotAStoreError(
             f"{root} does not exist; pass an existing store: {expected}, or log a run there first")
     if root.is_file():
-        from .mlflow_sql import is_sqlite_file
+        from store.formats.mlflow.sql import is_sqlite_file
 
         kind = kinds.file_kind(root)
         if kind is not None:
@@ -64,7 +64,7 @@ def open_any(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], in
     kind = kinds.whole_store_kind(root)
     if kind is not None:
         return kind.open(str(root), include_deleted)
-    from .discover import find_stores
+    from store.discover import find_stores
 
     found = find_stores(root, progress=progress)
     if len(found.sources) == 1 and found.notice() is None:
@@ -79,7 +79,7 @@ def open_any(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], in
 
 def _many(specs: Sequence[str], include_deleted: bool, root: Path | None = None,
           kinds_of: Sequence[str | None] | None = None, notice: str | None = None) -> RunStore:
-    from .multi import MultiStore
+    from store.multi import MultiStore
 
     def opener(spec: str, kind: str | None) -> RunStore:
         if kind is None:

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .kinds import KINDS, Kind, kind_named
+from store.kinds import KINDS, Kind, kind_named
 
 MAX_DEPTH = 5
 """Folder levels searched below the root (`~/work/project/outputs/lightning_logs/version_0` is four)."""

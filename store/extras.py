@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 
-from .errors import NotAStoreError
+from store.errors import NotAStoreError
 
 
 class ExtraMissingError(NotAStoreError):

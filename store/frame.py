@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .base import RunRecord
+    from store.base import RunRecord
 
 BASE_COLUMNS = ("run_id", "experiment", "name", "status", "created", "ended", "duration")
 EXTRA_COLUMNS = ("host", "user", "reason")

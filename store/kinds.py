@@ -24,9 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import format as fmt
-from .base import RunStore
-from .errors import NotAStoreError, StoreError
+from store.base import RunStore
+from store.errors import NotAStoreError, StoreError
+from store.ours import format as fmt
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class Kind:
 
 
 def _tracktui(spec: str, include_deleted: bool) -> RunStore:
-    from .reader import TrackStore
+    from store.ours.reader import TrackStore
 
     return TrackStore(Path(spec), include_deleted=include_deleted)
 
@@ -83,7 +83,7 @@ def _looks_like_tracktui(root: Path) -> bool:
 
 
 def _mlflow_file(spec: str, include_deleted: bool) -> RunStore:
-    from .mlflow_file import MlflowFileStore
+    from store.formats.mlflow.file import MlflowFileStore
 
     return MlflowFileStore(Path(spec), include_deleted=include_deleted)
 
@@ -105,7 +105,7 @@ def looks_like_mlruns(root: Path) -> bool:
 
 
 def _mlflow_sql(spec: str, include_deleted: bool) -> RunStore:
-    from .mlflow_sql import MlflowSqlStore
+    from store.formats.mlflow.sql import MlflowSqlStore
 
     return MlflowSqlStore(Path(spec), include_deleted=include_deleted)
 
@@ -113,7 +113,7 @@ def _mlflow_sql(spec: str, include_deleted: bool) -> RunStore:
 def readable_mlflow_db(path: Path) -> bool:
     """Whether `path` is an MLflow database; an SQLite file that cannot be read now (locked by a
     writer, truncated, damaged) is an error that says so, not "without MLflow's tables"."""
-    from .mlflow_sql import is_mlflow_db
+    from store.formats.mlflow.sql import is_mlflow_db
 
     if not path.is_file():
         return False
@@ -134,47 +134,47 @@ def _mlflow_db_in_search(path: Path) -> bool:
 
 
 def _server(spec: str, include_deleted: bool) -> RunStore:
-    from .mlflow_rest import MlflowServerStore
+    from store.remote.rest import MlflowServerStore
 
     return MlflowServerStore(spec, include_deleted=include_deleted)
 
 
 def _trackio_db(path: Path) -> bool:
-    from .readers import trackio
+    from store.formats import trackio
 
     return path.suffix == trackio.DB_SUFFIX and trackio.is_trackio_db(path)
 
 
 def _reader(module: str, cls: str) -> Callable[[str, bool], RunStore]:
-    """Opening with `readers.<module>.<cls>(path)`, imported only then (readers we do not own are read-only)."""
+    """Opening with `formats.<module>.<cls>(path)`, imported only then (readers we do not own are read-only)."""
 
     def open_(spec: str, include_deleted: bool) -> RunStore:
-        store: RunStore = getattr(importlib.import_module(f".readers.{module}", __package__), cls)(Path(spec))
+        store: RunStore = getattr(importlib.import_module(f".formats.{module}", __package__), cls)(Path(spec))
         return store
 
     return open_
 
 
 def _check(module: str, function: str) -> Callable[[Path], bool]:
-    """`readers.<module>.<function>(path)`, imported when first asked."""
+    """`formats.<module>.<function>(path)`, imported when first asked."""
 
     def check(path: Path) -> bool:
-        return bool(getattr(importlib.import_module(f".readers.{module}", __package__), function)(path))
+        return bool(getattr(importlib.import_module(f".formats.{module}", __package__), function)(path))
 
     return check
 
 
 def _tensorboard(spec: str, include_deleted: bool) -> RunStore:
-    from . import extras
-    from .readers.tb_events import TB_MODULE
-    from .readers.tb_store import EXTRA, WHAT, TensorBoardStore
+    from store import extras
+    from store.formats.tb_events import TB_MODULE
+    from store.formats.tb_store import EXTRA, WHAT, TensorBoardStore
 
     extras.require(TB_MODULE, EXTRA, f"{spec} is {WHAT}")
     return TensorBoardStore(Path(spec))
 
 
 def _tensorboard_run(path: Path) -> bool:
-    from .readers.tb_events import is_event_file
+    from store.formats.tb_events import is_event_file
 
     try:
         return any(is_event_file(e.name) for e in os.scandir(path))

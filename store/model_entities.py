@@ -3,7 +3,7 @@
 A `RegisteredModel` (a name with tags, a description, aliases) has numbered `ModelVersion`s, each
 made from a run's files (`run_id`, `source`) and, since MLflow 3, from a `LoggedModel` (`model_id`),
 an entity of its own with params, metrics and tags. MLflow's file, SQL and server stores and our
-own store (store/registry.py) all answer `RunStore.models()` and `RunStore.logged_models()` with
+own store (store/ours/registry.py) all answer `RunStore.models()` and `RunStore.logged_models()` with
 these; a screen or `tracktui models` shows them without knowing where they came from.
 
 A damaged entry (a meta.yaml that does not parse, a row of the wrong type) is one entry whose
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import StoreError
+from store.errors import StoreError
 
 __all__ = ["LoggedModel", "ModelNotFoundError", "ModelVersion", "RegisteredModel", "find_version", "link",
            "made_from", "parse_ref"]

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-from .base import METRIC_STATS, RunDetail, RunRecord, RunStore, damaged_record
-from .errors import RunNotFoundError, StoreError
-from .model_entities import LoggedModel, ModelVersion, RegisteredModel
+from store.base import METRIC_STATS, RunDetail, RunRecord, RunStore, damaged_record
+from store.errors import RunNotFoundError, StoreError
+from store.model_entities import LoggedModel, ModelVersion, RegisteredModel
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .mlflow_remote_artifacts import RemoteArtifacts
+    from store.remote.artifacts import RemoteArtifacts
 
 SEP = ":"
 RETRY_SECONDS = 30.0

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from store.mlflow_rest import MlflowServerStore
+    from store.remote.rest import MlflowServerStore
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -99,7 +99,7 @@ def wait_ready(server: Server) -> Server:
 def server_store(url: str, **kwargs: Any) -> MlflowServerStore:
     """`open_store(url)`, checked to be the tracking-server reader."""
     from store import open_store
-    from store.mlflow_rest import MlflowServerStore
+    from store.remote.rest import MlflowServerStore
 
     store = open_store(url, **kwargs)
     assert isinstance(store, MlflowServerStore)

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable
 
 import store
-from store.registry import VERSIONS_DIR, model_dir
+from store.ours.registry import VERSIONS_DIR, model_dir
 from tests.app_helpers import burst, demo_app, screen_text, settle, shown_names
 from tests.mlflow_fixtures import tree_snapshot
 from tests.screen_harness import settle_until

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 import store
-from store.column_index import ColumnTable
-from store.column_values import ValueColumn
 from store.frame import build_runs_frame
+from store.ours.column_index import ColumnTable
+from store.ours.column_values import ValueColumn
 
 
 def mixed_store(root: Path) -> list[str]:
@@ -110,7 +110,7 @@ def test_value_columns_keep_python_types_through_concat_and_take() -> None:
 
 def _settled_large_store(root: Path, monkeypatch: pytest.MonkeyPatch, n: int) -> tuple[list[Any], float]:
     """`n` finished runs whose files last changed 100 s ago, in a store counted as large (quick scans)."""
-    import store.reader as reader
+    import store.ours.reader as reader
 
     monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
     monkeypatch.setattr(reader, "SCAN_SHARE", 1e9)  # never skip a scan here
@@ -126,7 +126,7 @@ def _settled_large_store(root: Path, monkeypatch: pytest.MonkeyPatch, n: int) ->
 def test_a_quick_scan_sees_new_files_and_runs_and_a_full_scan_sees_rewrites_in_place(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Large stores stat only run folders between full scans (issue 17): a rewrite in place waits for the next."""
-    import store.reader as reader
+    import store.ours.reader as reader
 
     runs, past = _settled_large_store(tmp_path, monkeypatch, 2)
     s = store.open_store(tmp_path)
@@ -143,7 +143,7 @@ def test_a_quick_scan_sees_new_files_and_runs_and_a_full_scan_sees_rewrites_in_p
 
 def test_a_store_whose_scan_is_slow_is_scanned_less_often(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 17: at 100,000 runs a scan every poll would hold the GIL the UI thread needs."""
-    import store.reader as reader
+    import store.ours.reader as reader
 
     monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
     store.start_run(experiment="e", name="a", root=tmp_path).finish()
@@ -172,7 +172,7 @@ def test_a_first_listing_trusts_folders_only_after_a_recent_full_scan(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, note_age: float) -> None:
     """Issue 17: a new process checks run folders alone when the index notes a full scan minutes ago;
     a rewrite in place is then seen by its next refresh. With an old note it scans in full at once."""
-    import store.reader as reader
+    import store.ours.reader as reader
 
     runs, past = _settled_large_store(tmp_path, monkeypatch, 3)
     first = store.open_store(tmp_path)
@@ -200,8 +200,8 @@ def test_a_first_listing_trusts_folders_only_after_a_recent_full_scan(
 def test_the_note_of_a_full_scan_survives_a_reopen_and_a_damaged_note_means_a_full_scan(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
-    import store.reader as reader
-    from store.column_index import ColumnTable
+    import store.ours.reader as reader
+    from store.ours.column_index import ColumnTable
 
     monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
     store.start_run(experiment="e", name="a", root=tmp_path).finish()

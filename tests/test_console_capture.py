@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import store
-from store.console import CONSOLE, ConsoleLog, final_lines, read_console
+from store.writing.console import CONSOLE, ConsoleLog, final_lines, read_console
 from tests.children import REPO, run_python
 from tests.test_run_command import only_run, python, wrapper
 
@@ -86,7 +86,7 @@ INTERLEAVED = python(f"import sys, time\n{LOOP}raise RuntimeError('boom')\n")
 
 def quiet_env() -> dict[str, str]:
     """This checkout on the path, and no variable the wrapper would report leaving out (its only line)."""
-    from store.environment import selected_environment
+    from store.writing.environment import selected_environment
 
     chosen = selected_environment()
     left_out = {*chosen["redacted"], *chosen["credentials_removed"]}

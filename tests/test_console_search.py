@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import store
-from store.console import CONSOLE, ConsoleLog
+from store.writing.console import CONSOLE, ConsoleLog
 from tests.app_helpers import demo_app, screen_text, settle
 from tui.artifacts.line_search import search_file, search_texts
 from tui.screens.detail import DetailScreen

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import store
-from store.console import ConsoleLog
+from store.writing.console import ConsoleLog
 from tests.app_helpers import demo_app, open_detail, screen_text, settle
 from tui.screens.detail import DetailScreen
 from tui.shaping.runs_view import RunsView

@@ -19,9 +19,9 @@ from mlflow_fixtures import write_experiment, write_run
 
 import store
 from store import curate
-from store import format as fmt
 from store.errors import ReadOnlyStoreError, RunLiveError, RunNotFoundError
-from store.reader import TrackStore
+from store.ours import format as fmt
+from store.ours.reader import TrackStore
 from tests.children import run_python
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import store
-from store import format as fmt
+from store.ours import format as fmt
 from tui.shaping.diff import (
     MISSING_VALUE,
     Duration,

@@ -21,8 +21,8 @@ import pytest
 
 import store
 from store import safe_read
-from store.column_index import _as_indexed, _same_text
-from store.reader import TrackStore
+from store.ours.column_index import _as_indexed, _same_text
+from store.ours.reader import TrackStore
 from tests.children import REPO
 
 SWEEP = """

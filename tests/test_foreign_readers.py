@@ -1,4 +1,4 @@
-"""The readers of other tools' runs (store/readers/) on files those tools wrote (tests/data/foreign/),
+"""The readers of other tools' runs (store/formats/) on files those tools wrote (tests/data/foreign/),
 plus the same files still being written, cut off, and of a run that stopped early."""
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def test_test_tube_csv_without_a_step_column_steps_by_row_with_meta_tags_as_para
 LIST_AND_MEASURE = """
 import resource, sys
 from pathlib import Path
-from store.readers.lightning_csv import LightningCsvStore
+from store.formats.lightning_csv import LightningCsvStore
 store = LightningCsvStore(Path(sys.argv[1]))
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 (rec,) = store.records()
@@ -327,7 +327,7 @@ def test_a_locked_trackio_database_in_its_folder_is_one_row_that_says_locked(tmp
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Old code: the folder was "not a store" (the schema could not be read, so the file was not taken
     for trackio's). A real child process holds the exclusive lock, as a writer's commit does."""
-    from store.readers import trackio
+    from store.formats import trackio
 
     monkeypatch.setattr(trackio, "BUSY_TIMEOUT", 0.05)
     root = copy("trackio", tmp_path)

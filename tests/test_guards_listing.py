@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import store
-from store.column_index import ColumnTable
+from store.ours.column_index import ColumnTable
 from tui.cli import main
 
 

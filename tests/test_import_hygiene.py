@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 PLAIN_PACKAGES = {
     "store": ("textual", "rich", "tui", "mlflow"),
-    "store.readers": ("textual", "rich", "tui", "mlflow", "dvclive", "lightning", "transformers", "trackio"),
+    "store.formats": ("textual", "rich", "tui", "mlflow", "dvclive", "lightning", "transformers", "trackio"),
     "tui.shaping": ("textual", "rich"),
     "tui.artifacts": ("textual", "rich"),
 }

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import store
-from store import inputs as inputs_mod
+from store.ours import inputs as inputs_mod
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 import store
-from store import format as fmt
-from store.media import read_mlflow_images
+from store.ours import format as fmt
+from store.ours.media import read_mlflow_images
 from tests.children import run_python
 
 

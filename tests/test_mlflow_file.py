@@ -21,7 +21,7 @@ from mlflow_fixtures import (
 )
 
 import store
-from store.mlflow_file import MlflowFileStore
+from store.formats.mlflow.file import MlflowFileStore
 
 BASE = ["run_id", "experiment", "name", "status", "created", "ended", "duration"]
 
@@ -351,7 +351,7 @@ def test_a_run_folder_without_meta_yaml_is_ignored_and_logged(tmp_path: Path, ca
     exp = write_experiment(tmp_path / "mlruns", "0", "Default")
     write_run(exp, run_id(1), "ok")
     write_run(exp, run_id(2), with_meta=False, params={"x": "1"})
-    with caplog.at_level(logging.DEBUG, logger="store.mlflow_file"):
+    with caplog.at_level(logging.DEBUG, logger="store.formats.mlflow.file"):
         for include_deleted in (False, True):
             frame = store.open_store(tmp_path / "mlruns", include_deleted=include_deleted).runs_frame()
             assert list(frame["name"]) == ["ok"]

@@ -24,8 +24,8 @@ from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import Metric, Param, ViewType  # noqa: E402
 
 from store import open_store  # noqa: E402
-from store.mlflow_http import ServerError  # noqa: E402
-from store.mlflow_rest import MlflowServerStore  # noqa: E402
+from store.remote.http import ServerError  # noqa: E402
+from store.remote.rest import MlflowServerStore  # noqa: E402
 from tests.mlflow_server import Server, launch, wait_ready  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -284,7 +284,7 @@ def _local_store(root: Path) -> tuple[Path, list[str]]:
 
 
 def test_push_round_trip_and_again_without_duplicates(server: Server, tmp_path: Path) -> None:
-    from store.push import MAP_FILE
+    from store.remote.push import MAP_FILE
 
     root, ids = _local_store(tmp_path / "local")
     out = _cli("push", str(root), server.url, "--experiment", "from-tracktui")
@@ -350,7 +350,7 @@ def test_push_filter_and_running_run_updated_later(server: Server, tmp_path: Pat
     assert rec["status"] == "finished" and rec["metrics"]["loss"]["last"] == 0.5
 
 
-# -- the listing cache (store/mlflow_server_cache.py) -------------------------------------------
+# -- the listing cache (store/remote/server_cache.py) -------------------------------------------
 
 
 def _fresh(url: str, **kwargs: Any) -> MlflowServerStore:
@@ -415,8 +415,8 @@ def test_cache_reopened_then_polled_incrementally(server: Server) -> None:
 
 
 def test_corrupt_or_foreign_cache_is_listed_again(server: Server) -> None:
-    from store.column_index import ColumnTable
-    from store.column_values import ValueColumn
+    from store.ours.column_index import ColumnTable
+    from store.ours.column_values import ValueColumn
 
     first = _store(server.url)
     listed = set(first.runs_frame()["run_id"])

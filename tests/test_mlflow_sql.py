@@ -11,7 +11,7 @@ from mlflow_fixtures import expected_runs, sql_exec, tree_snapshot, unpack
 from sqlite_damage import break_schema_text
 
 import store
-from store.mlflow_sql import MlflowSqlStore
+from store.formats.mlflow.sql import MlflowSqlStore
 
 BASE = ["run_id", "experiment", "name", "status", "created", "ended", "duration"]
 
@@ -177,7 +177,7 @@ def test_without_latest_metrics_a_writer_is_not_locked_out_while_the_history_is_
         db: Path, expected: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     """The pass in Python over the whole history runs after the statement has ended, so a training
     script can commit to the database meanwhile (a live cursor would hold the read lock)."""
-    import store.mlflow_sql as mlflow_sql
+    import store.formats.mlflow.sql as mlflow_sql
 
     rid = expected["rf-baseline"]["run_id"]
     sql_exec(db, ("DROP TABLE latest_metrics", ()))
@@ -226,7 +226,7 @@ def test_reading_never_writes_and_never_holds_a_lock(db: Path, expected: dict) -
 
 
 def test_a_locked_database_keeps_the_last_listing(db: Path, expected: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    import store.mlflow_sql as mlflow_sql
+    import store.formats.mlflow.sql as mlflow_sql
 
     monkeypatch.setattr(mlflow_sql, "BUSY_TIMEOUT", 0.05)
     s = store.open_store(db)
@@ -262,7 +262,7 @@ def test_a_locked_database_is_reported_as_locked_not_as_not_mlflow(db: Path, mon
     import subprocess
     import sys
 
-    import store.mlflow_sql as mlflow_sql
+    import store.formats.mlflow.sql as mlflow_sql
 
     monkeypatch.setattr(mlflow_sql, "BUSY_TIMEOUT", 0.05)
     holder = subprocess.Popen(

@@ -34,7 +34,7 @@ from mlflow import MlflowClient  # noqa: E402
 
 import store  # noqa: E402
 from store import open_store  # noqa: E402
-from store.push import MAP_FILE  # noqa: E402
+from store.remote.push import MAP_FILE  # noqa: E402
 from tests.mlflow_fixtures import tree_snapshot, unpack  # noqa: E402
 from tests.mlflow_server import Server, start_server  # noqa: E402
 
@@ -317,7 +317,7 @@ def test_push_of_a_foreign_run_skips_its_symlinks_and_keeps_progress_in_the_cach
 
 
 def test_artifact_files_reads_regular_files_only_and_names_every_link(tmp_path: Path) -> None:
-    from store.push import artifact_files
+    from store.remote.push import artifact_files
 
     folder = tmp_path / "artifacts"
     (folder / "sub" / "deeper").mkdir(parents=True)

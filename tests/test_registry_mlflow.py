@@ -19,8 +19,8 @@ mlflow = pytest.importorskip("mlflow", reason="mlflow is not installed; these te
 from mlflow import MlflowClient  # noqa: E402
 
 from store import RunStore, open_store  # noqa: E402
-from store.mlflow_registry_rest import logged_from_json, model_from_json, version_from_json  # noqa: E402
 from store.model_entities import ModelNotFoundError, find_version  # noqa: E402
+from store.remote.registry import logged_from_json, model_from_json, version_from_json  # noqa: E402
 from tests.mlflow_fixtures import tree_snapshot  # noqa: E402
 from tests.mlflow_server import launch, wait_ready  # noqa: E402
 

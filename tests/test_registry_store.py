@@ -13,7 +13,7 @@ import pytest
 
 import store
 from store.model_entities import ModelNotFoundError, find_version
-from store.registry import MODELS_DIR, VERSIONS_DIR, model_dir
+from store.ours.registry import MODELS_DIR, VERSIONS_DIR, model_dir
 from tests.children import run_python
 from tui.cli import main
 

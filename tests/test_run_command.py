@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import store
-from store import format as fmt
+from store.ours import format as fmt
 from tests.children import REPO
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from store.console import final_lines
 from store.process import pid_alive
+from store.writing.console import final_lines
 from tests.test_console_capture import console_of
 from tests.test_run_command import only_run, wait_for, wrapper
 

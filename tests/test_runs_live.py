@@ -109,7 +109,7 @@ async def test_a_large_store_paints_its_saved_listing_first_then_checks_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 17: at 100,000 runs even one stat a run delays the first paint, so the app shows the index as
     saved and checks the store right after; a run added since appears without waiting for a poll."""
-    import store.reader as reader
+    import store.ours.reader as reader
     from tests.screen_harness import settle_until
     from tui.app import make_app
 

@@ -22,7 +22,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "tracktui-hypothesis"))  # not .hypothesis/ in the tree
 
 from store import StoreError  # noqa: E402
-from store.mlflow_rest import MlflowServerStore  # noqa: E402
+from store.remote.rest import MlflowServerStore  # noqa: E402
 from store.safe_names import MAX_NAME, UnsafePathError, inside, plain_name, relative_parts, safe_name  # noqa: E402
 from tests.hostile_server import FakeServer, one_experiment, run_json  # noqa: E402
 from tui.logs_cli import logs_main  # noqa: E402
@@ -166,8 +166,8 @@ def test_a_dataset_or_model_link_in_an_mlflow_store_never_reads_outside_it(tmp_p
 
 def test_a_run_id_from_the_environment_never_finds_a_folder_outside_the_store(tmp_path: Path) -> None:
     """`$TRACKTUI_RUN_ID` (a wrapped run's id) reaches find_run; before, `../../outside` found tmp/outside."""
-    from store import format as fmt
-    from store.run_folder import find_run
+    from store.ours import format as fmt
+    from store.ours.run_folder import find_run
 
     (tmp_path / "store" / "exp").mkdir(parents=True)
     (tmp_path / "outside").mkdir()

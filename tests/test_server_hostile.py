@@ -28,9 +28,9 @@ from hypothesis.configuration import set_hypothesis_home_dir
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "tracktui-hypothesis"))  # not .hypothesis/ in the tree
 
 from store import StoreError  # noqa: E402
-from store import mlflow_http as http  # noqa: E402
-from store.mlflow_remote_artifacts import RemoteFile  # noqa: E402
-from store.mlflow_rest import MlflowServerStore  # noqa: E402
+from store.remote import http as http  # noqa: E402
+from store.remote.artifacts import RemoteFile  # noqa: E402
+from store.remote.rest import MlflowServerStore  # noqa: E402
 from tests.hostile_server import FakeServer, one_experiment, run_json  # noqa: E402
 from tui.cli import main  # noqa: E402
 

@@ -19,8 +19,8 @@ mlflow = pytest.importorskip("mlflow", reason="mlflow is not installed (pip inst
 from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import Metric, Param  # noqa: E402
 
-from store.mlflow_http import ServerError  # noqa: E402
-from store.mlflow_rest import MlflowServerStore  # noqa: E402
+from store.remote.http import ServerError  # noqa: E402
+from store.remote.rest import MlflowServerStore  # noqa: E402
 from tests.app_helpers import screen_text, settle  # noqa: E402
 from tests.mlflow_server import Server, launch, start_server, wait_ready  # noqa: E402
 from tui.app import make_app  # noqa: E402

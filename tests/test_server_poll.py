@@ -24,7 +24,7 @@ mlflow = pytest.importorskip("mlflow", reason="mlflow is not installed (pip inst
 from mlflow import MlflowClient  # noqa: E402
 
 from store import open_store  # noqa: E402
-from store.mlflow_rest import MlflowServerStore  # noqa: E402
+from store.remote.rest import MlflowServerStore  # noqa: E402
 from tests.mlflow_server import Server, start_server  # noqa: E402
 from tests.mlflow_server import server_store as _store  # noqa: E402
 from tests.mlflow_server import tracktui as _cli  # noqa: E402
@@ -82,7 +82,7 @@ def test_runs_with_old_start_times_appear_on_the_next_poll(server: Server, tmp_p
 
 def test_known_ids_in_windows_of_start_times_and_a_server_without_offset_tokens(
         server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
-    import store.mlflow_poll as poll
+    import store.remote.poll as poll
 
     store = _store(server.url)
     assert len(_names(store)) >= 3
@@ -97,7 +97,7 @@ def test_known_ids_in_windows_of_start_times_and_a_server_without_offset_tokens(
     assert "between" in _names(store)
 
 
-# -- the listing cache (store/mlflow_server_cache.py) -------------------------------------------
+# -- the listing cache (store/remote/server_cache.py) -------------------------------------------
 
 
 def test_an_open_app_never_replaces_the_cache_a_resync_refreshed(server: Server) -> None:

@@ -123,7 +123,7 @@ def test_several_sources_pass_resync_bulk_histories_and_artifacts_on_to_a_server
         server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`tracktui LOCAL URL`: ctrl+r, charts and artifacts reach the server behind the multi-source table."""
     import store as tracktui_store
-    from store.mlflow_remote_artifacts import RemoteArtifacts
+    from store.remote.artifacts import RemoteArtifacts
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     local = tmp_path / "local"
@@ -339,7 +339,7 @@ def _remote_node(screen: Any, name: str) -> Any:
 
 @pytest.fixture
 def small_caps(monkeypatch: pytest.MonkeyPatch) -> None:
-    from store import mlflow_remote_artifacts
+    from store.remote import artifacts as mlflow_remote_artifacts
 
     monkeypatch.setattr(mlflow_remote_artifacts, "FILE_CAP", 1 << 20)  # big.bin is not fetched with the run
 
@@ -408,8 +408,8 @@ def test_download_cancelled_short_or_killed_never_leaves_a_whole_looking_file(se
                                                                              small_caps: None) -> None:
     import signal
 
-    from store.mlflow_http import ServerError
-    from store.mlflow_remote_artifacts import RemoteFile
+    from store.remote.artifacts import RemoteFile
+    from store.remote.http import ServerError
 
     store = _store(server.url)
     rid = server.ids["old-0"]  # type: ignore[attr-defined]
@@ -428,7 +428,7 @@ def test_download_cancelled_short_or_killed_never_leaves_a_whole_looking_file(se
 import os, signal, sys
 sys.path.insert(0, {str(REPO)!r})
 from store import open_store
-from store.mlflow_remote_artifacts import RemoteFile
+from store.remote.artifacts import RemoteFile
 store = open_store({server.url!r})
 store.refresh()
 remote = store.remote_artifacts({rid!r})

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 import store
-from store import durable, process, run_folder
-from store import format as fmt
+from store import process
+from store.ours import durable, run_folder
+from store.ours import format as fmt
 from tests.children import run_python
 
 
@@ -103,7 +104,7 @@ def test_pending_fsyncs_are_done_at_exit(tmp_path: Path) -> None:
 import atexit, os
 synced = []
 atexit.register(lambda: print("synced", len(synced), flush=True))  # before durable's: runs after it
-from store import durable
+from store.ours import durable
 durable.SYNC_DELAY = 3600.0
 real = os.fsync
 os.fsync = lambda fd: synced.append(fd) or real(fd)

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import store
-from store import format as fmt
+from store.ours import format as fmt
 from tests.children import REPO, run_python
 
 PEER = "tracktui-peer"
@@ -176,8 +176,8 @@ def test_a_full_disk_at_the_end_warns_once_and_the_script_goes_on(small_fs: Path
     the rest of the script never ran."""
     root = small_fs / "s"
     proc = run_python(f"""
-        import store, store.writer
-        store.writer.FINISH_RETRY_DELAYS = (0.01, 0.01)
+        import store, store.writing.writer
+        store.writing.writer.FINISH_RETRY_DELAYS = (0.01, 0.01)
         with store.start_run(experiment="e", root={str(root)!r}, flush_interval=3600) as run:
             run.log_params({{"lr": 0.1}})
             for i in range(100_000):
@@ -203,8 +203,8 @@ def test_points_kept_in_memory_are_written_once_space_comes_back(small_fs: Path)
     the space is freed (by the test, on seeing the warning) every point lands."""
     root = small_fs / "s"
     proc = run_python(f"""
-        import sys, store, store.writer
-        store.writer.FINISH_RETRY_DELAYS = (0.1,) * 300
+        import sys, store, store.writing.writer
+        store.writing.writer.FINISH_RETRY_DELAYS = (0.1,) * 300
         run = store.start_run(experiment="e", root={str(root)!r}, flush_interval=3600)
         print("started", flush=True)
         sys.stdin.readline()
@@ -240,7 +240,7 @@ def test_sigterm_inside_finish_still_flushes_everything_and_records_killed(tmp_p
     Before the fix the handler's SystemExit cut the final flush short: buffered points were
     dropped and the run recorded `finished`."""
     proc = run_python(f"""
-        import os, signal, store, store.writer as w
+        import os, signal, store, store.writing.writer as w
         moment = {moment!r}
         owner = w.Run if hasattr(w.Run, moment) else w.fmt
         real = getattr(owner, moment)
@@ -377,7 +377,7 @@ def test_many_simultaneous_takers_of_a_stale_lock_only_one_goes_on(tmp_path: Pat
         # Round 0 starts with a taker that was SIGKILLed in the middle of its takeover.
         lock.write_text(json.dumps({"host": hostname(), "pid": _dead_pid(), "pid_start": 1, "time": 0.0}))
         dying = run_python(f"""
-            import os, signal, store, store.format as f
+            import os, signal, store, store.ours.format as f
             f.atomic_write_text = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
             store.start_run(resume={run.id!r}, root={str(tmp_path)!r})
         """)
@@ -419,7 +419,7 @@ def test_resume_after_a_kill_between_history_and_summary_keeps_steps_and_counts(
     the summary (the child kills itself there). Before the fix the resumed run numbered its
     steps from the stale summary: steps 10–19 twice and a wrong count forever."""
     proc = run_python(f"""
-        import os, signal, store, store.writer as w
+        import os, signal, store, store.writing.writer as w
         run = store.start_run(experiment="e", root={str(tmp_path)!r}, flush_interval=3600)
         for i in range(10):
             run.log_metric("x", float(i))
@@ -510,7 +510,7 @@ def test_a_killed_index_save_leaves_a_temporary_that_is_cleaned(tmp_path: Path) 
     store.start_run(experiment="e", root=root).finish()
     proc = run_python(_FSIZE + f"""
 from pathlib import Path
-from store import format as fmt
+from store.ours import format as fmt
 limit_file_size(1 << 20)
 fmt.atomic_write_text(Path({str(root)!r}) / ".tracktui-index.json", "x" * (4 << 20), fsync=False)
 """)

@@ -11,9 +11,9 @@ from mlflow_fixtures import unpack
 
 import store
 from store.base import RunStore
-from store.column_index import ColumnTable
-from store.index import ColumnCache, SnapshotIndex
-from store.mlflow_sql import MlflowSqlStore
+from store.formats.mlflow.sql import MlflowSqlStore
+from store.ours.column_index import ColumnTable
+from store.ours.index import ColumnCache, SnapshotIndex
 
 
 def test_a_store_kind_must_implement_the_listing_and_the_run_readers() -> None:

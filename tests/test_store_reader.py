@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import store
-from store import format as fmt
+from store.ours import format as fmt
 from tests.children import REPO
 
 INDEX = ".tracktui-index.npz"

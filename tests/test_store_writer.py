@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import store
-from store import format as fmt
+from store.ours import format as fmt
 from tests.children import run_python
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import store
-from store.system_metrics import Gpus, SystemSampler, sampling_interval
+from store.writing.system_metrics import Gpus, SystemSampler, sampling_interval
 from tests.children import run_python
 from tests.test_run_command import only_run, python, wrapper
 

@@ -21,7 +21,7 @@ pytest.importorskip("tensorboard", reason="the [tensorboard] extra is not instal
 
 import store
 from store.extras import ExtraMissingError
-from store.readers.tb_store import TensorBoardStore
+from store.formats.tb_store import TensorBoardStore
 from tests.foreign_children import TB_LIVE, start, step
 
 
@@ -165,7 +165,7 @@ def test_an_hparams_session_end_status_is_the_run_status(tmp_path: Path) -> None
 
 def test_a_warm_start_reads_no_event_file_that_did_not_change(tmp_path: Path) -> None:
     in_child(f"write_legacy(Path({str(tmp_path / 'a')!r}), 4)\nwrite_legacy(Path({str(tmp_path / 'b')!r}), 4)")
-    an_hour_ago = time.time() - 3600  # files changed within 2 s of a read are read again (store/index.py)
+    an_hour_ago = time.time() - 3600  # files changed within 2 s of a read are read again (store/ours/index.py)
     for events in tmp_path.glob("*/events.*"):
         os.utime(events, (an_hour_ago, an_hour_ago))
     first = store.open_store(tmp_path)

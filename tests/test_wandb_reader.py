@@ -15,8 +15,8 @@ import pytest
 pytest.importorskip("wandb", reason="the [wandb] extra is not installed")
 
 import store
-from store.readers.wandb_log import BLOCK, RecordLog
-from store.readers.wandb_store import WandbStore
+from store.formats.wandb_log import BLOCK, RecordLog
+from store.formats.wandb_store import WandbStore
 from tests.foreign_children import WANDB_RUN, copy_data, only_run_folder, run_wandb, start, step, wandb_env
 
 REPO = Path(__file__).resolve().parents[1]

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image as PILImage
 
 import store
-from store import format as fmt
+from store.ours import format as fmt
 from tests.children import run_python
 
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from store import NotAStoreError, RunStore, StoreError, open_store, resolve_root
 from store.detect import EXPECTED
-from store.format import STORE_ENV, STORE_MARKER
-from store.reader import TrackStore
+from store.ours.format import STORE_ENV, STORE_MARKER
+from store.ours.reader import TrackStore
 
 from .shaping.sanitize import printable
 
@@ -184,7 +184,7 @@ def _store_path(arg: str | None) -> str:
 def _server_start(reader: RunStore | None, resync: bool = False) -> str:
     """A tracking server opens from its cache at once (and says how old it is); without a cache, one cheap
     request first, so a wrong URL or password is one line on the terminal instead of an empty app."""
-    from store.mlflow_rest import MlflowServerStore
+    from store.remote.rest import MlflowServerStore
 
     if not isinstance(reader, MlflowServerStore):
         return ""

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import store
-from store import format as fmt
+from store.ours import format as fmt
 
 HOUR = 3600.0
 
@@ -194,7 +194,7 @@ def _write_model(path: Path, seed: int) -> None:
 def demo_dir(given: str | None) -> Path:
     if given:
         return Path(given).expanduser()
-    from store.format import cache_root
+    from store.ours.format import cache_root
 
     return cache_root() / "demo-store"
 

@@ -1,4 +1,4 @@
-"""The demo's runs of other tools, written the way those tools write them (see store/readers/):
+"""The demo's runs of other tools, written the way those tools write them (see store/formats/):
 a DVCLive folder, Lightning CSVLogger versions, Hugging Face `Trainer` output folders and a
 trackio database, so `tracktui demo` shows one mixed table with a source column.
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from store import RunStore, open_store, safe_read
-from store.console import CONSOLE, TAIL_PATTERN, console_parts, final_lines, read_console, tail_name
+from store.writing.console import CONSOLE, TAIL_PATTERN, console_parts, final_lines, read_console, tail_name
 
 from .shaping.sanitize import printable
 
@@ -60,7 +60,7 @@ def follow(path: Path, tail: int | None, running: Callable[[], bool], poll: floa
            head_name: str = CONSOLE) -> Iterator[str]:
     """Lines of a live console as they complete, starting with the last `tail` (all when None).
 
-    Reads the head file, then each tail segment in turn (see store/console.py); a segment
+    Reads the head file, then each tail segment in turn (see store/writing/console.py); a segment
     that was dropped before we got to it is skipped with a note. Ends when the run is no
     longer running and everything written was shown.
     """

@@ -29,7 +29,7 @@ from .shaping.scatter import ScatterData
 if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports none of them
     from textual.widgets.tree import TreeNode
 
-    from store.mlflow_remote_artifacts import RemoteFile
+    from store.remote.artifacts import RemoteFile
 
     from .artifacts.files import ArtifactEntry
     from .artifacts.line_search import LineMatches

@@ -1,4 +1,4 @@
-"""`tracktui push STORE URL [--filter EXPR] [--experiment E]`: the command line of store/push/.
+"""`tracktui push STORE URL [--filter EXPR] [--experiment E]`: the command line of store/remote/push/.
 
 The runs are picked with the app's filter language, through the same `select_runs` that
 `tracktui ls --filter` uses. Progress goes to stderr: a bar (runs done of all, the run being
@@ -21,7 +21,7 @@ from .artifacts.kinds import human_size
 from .shaping.sanitize import printable, printable_line
 
 if TYPE_CHECKING:
-    from store.push import PushProgress, PushSummary
+    from store.remote.push import PushProgress, PushSummary
 
 PLAIN_EVERY = 5.0
 """Seconds between plain progress lines (a log or CI output gets a pulse, not a line per batch)."""
@@ -55,7 +55,7 @@ def push_main(argv: list[str], open_store: Callable[[str], RunStore]) -> int:
             print(f"tracktui push: {printable(exc.message)}", file=sys.stderr)
             return 2
     run_ids = [str(r) for r in frame.sort_values("created", kind="stable")["run_id"]]
-    from store.push import Pusher
+    from store.remote.push import Pusher
 
     with progress_reporter(sys.stderr.isatty()) as progress:
         pusher = Pusher(reader, args.url, args.experiment, progress)

@@ -32,7 +32,7 @@ def run_main(argv: list[str]) -> int:
         if not sep or not key:
             parser.error(f"--tag takes KEY=VALUE, got {item!r}")
         tags[key] = value
-    from store.wrap import run_command
+    from store.writing.wrap import run_command
 
     try:
         return run_command(command, experiment=args.experiment, name=args.name, tags=tags, root=args.store,

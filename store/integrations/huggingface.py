@@ -17,9 +17,8 @@ from typing import Any
 
 from transformers import TrainerCallback
 
-from store.writer import Run
-
-from .run_handle import RunHandle
+from store.integrations.run_handle import RunHandle
+from store.writing.writer import Run
 
 __all__ = ["TrackTUICallback"]
 

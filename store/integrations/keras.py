@@ -16,9 +16,8 @@ from typing import Any
 
 import keras
 
-from store.writer import Run
-
-from .run_handle import RunHandle
+from store.integrations.run_handle import RunHandle
+from store.writing.writer import Run
 
 __all__ = ["TrackTUICallback"]
 

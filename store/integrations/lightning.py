@@ -19,9 +19,8 @@ from typing import Any
 from lightning.pytorch.loggers.logger import Logger, rank_zero_experiment
 from lightning.pytorch.utilities.rank_zero import rank_zero_only
 
-from store.writer import Run
-
-from .run_handle import RunHandle
+from store.integrations.run_handle import RunHandle
+from store.writing.writer import Run
 
 __all__ = ["TrackTUILogger"]
 

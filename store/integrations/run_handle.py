@@ -18,9 +18,9 @@ import warnings
 from typing import Any
 
 import store
-from store import format as fmt
-from store.lifecycle import outcome
-from store.writer import Run
+from store.ours import format as fmt
+from store.writing.lifecycle import outcome
+from store.writing.writer import Run
 
 
 class RunHandle:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 import store
-from store import format as fmt
+from store.ours import format as fmt
 from tui.shaping.curves import ChartRequest, build_chart, series_from_history
 from tui.shaping.downsample import minmax_downsample
 from tui.shaping.group_curves import RunGroup

@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 import store  # noqa: E402
-from store.console import CONSOLE  # noqa: E402
+from store.writing.console import CONSOLE  # noqa: E402
 
 
 def rss_mb() -> float:

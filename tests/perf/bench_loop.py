@@ -181,7 +181,7 @@ def callgrind(args: argparse.Namespace, modes: list[str]) -> int:
 
 def one_sample_ms(root: Path) -> float:
     """CPU time of one `SystemSampler.sample()`: the bound on what sampling can take from a loop."""
-    from store.system_metrics import Gpus, SystemSampler
+    from store.writing.system_metrics import Gpus, SystemSampler
 
     with store.start_run("bench", root=root, system_metrics_interval=0) as run:
         sampler = SystemSampler(run, 1.0)

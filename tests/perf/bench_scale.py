@@ -68,7 +68,7 @@ READ_NPZ = """
 import json, resource, sys, time
 t = time.perf_counter()
 import pandas as pd
-from store.column_index import ColumnTable, table_frame
+from store.ours.column_index import ColumnTable, table_frame
 table, _ = ColumnTable.load(sys.argv[1], "tracktui", 15)
 frame = table_frame(table, {}, "last")
 print(json.dumps({"seconds": time.perf_counter() - t, "rows": len(frame),

@@ -94,7 +94,7 @@ def main() -> int:
         from mlflow import MlflowClient
 
         from store import open_store
-        from store.mlflow_remote_artifacts import RemoteFile
+        from store.remote.artifacts import RemoteFile
 
         big = Path(tempfile.mkdtemp()) / "big.bin"
         with open(big, "wb") as fh:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from store import format as fmt
+from store.ours import format as fmt
 
 
 def make_store(root: Path, n_runs: int = 10_000, n_params: int = 20, n_metrics: int = 10, steps: int = 100,

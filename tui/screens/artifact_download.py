@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from store.mlflow_remote_artifacts import RemoteArtifacts, RemoteFile
+from store.remote.artifacts import RemoteArtifacts, RemoteFile
 
 from ..artifacts.kinds import human_size
 from ..messages import DownloadDone, DownloadProgress, WorkerFailed, post_result

@@ -31,7 +31,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, Tree
 
 from store.base import RunDetail
-from store.mlflow_remote_artifacts import RemoteArtifacts, RemoteFile
+from store.remote.artifacts import RemoteArtifacts, RemoteFile
 
 from ..artifacts.files import entry_for, open_regular
 from ..artifacts.kinds import human_size

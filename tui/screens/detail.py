@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane, T
 from textual.worker import Worker, get_current_worker
 
 from store import RunDetail, RunStore
-from store.system_metrics import is_system_metric
+from store.writing.system_metrics import is_system_metric
 
 from ..messages import ForwardsWorkerFailures, RunRead
 from ..shaping.formatting import cell_width, format_duration, format_timestamp, format_value
@@ -250,7 +250,7 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
         import os
         from pathlib import Path
 
-        from store.console import CONSOLE
+        from store.writing.console import CONSOLE
 
         from ..widgets.console_view import ConsoleView, has_console
         from ..widgets.text_search import SearchableText

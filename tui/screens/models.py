@@ -5,7 +5,7 @@ is read in a worker (`RunStore.models()`, `logged_models()`); the rows are shape
 `shaping/models_view.py` from that and the runs frame the table holds, so a version's source run
 status and metrics cost no read. `enter` opens the source run's detail, `space` marks versions,
 `c` diffs and `p` charts their source runs with the runs screens' own screens. Aliases, tags and
-descriptions are edited on our store through store/registry.py, in a worker; an MLflow store refuses
+descriptions are edited on our store through store/ours/registry.py, in a worker; an MLflow store refuses
 with the same one line as run edits (`writable_root`).
 """
 
@@ -23,8 +23,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from store import RunStore, StoreError
-from store import registry as reg
 from store.curate import writable_root
+from store.ours import registry as reg
 
 from ..messages import ForwardsWorkerFailures, ReloadRequested
 from ..shaping.models_view import COLUMNS, PROTECTED_ALIASES, RUN_CELL, ModelRow, model_rows, run_versions_line

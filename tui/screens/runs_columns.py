@@ -11,7 +11,7 @@ from textual import on, work
 
 from store import RunStore
 from store.base import METRIC_STATS
-from store.system_metrics import is_system_metric
+from store.writing.system_metrics import is_system_metric
 
 from ..messages import (
     ColumnViewsLoaded,

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from store import RunStore, StoreError, curate
 from store.curate import writable_root
 from store.errors import ReadOnlyStoreError
-from store.reader import TrackStore
+from store.ours.reader import TrackStore
 
 from ..messages import ReloadRequested, WorkerFailed
 from ..shaping.runs_view import RunsView

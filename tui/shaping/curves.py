@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from store.system_metrics import is_system_metric
+from store.writing.system_metrics import is_system_metric
 
 from .direction import infer_direction
 from .downsample import minmax_downsample

@@ -1,6 +1,6 @@
 """A run's inputs (the data it used) as the detail and the diff show them: short digests, sizes.
 
-`RunDetail.inputs` entries come from `run.log_input` (store/inputs.py) or an MLflow store's
+`RunDetail.inputs` entries come from `run.log_input` (store/ours/inputs.py) or an MLflow store's
 dataset inputs, all with the same keys: name, path, kind, context, size, mtime, digest.
 """
 

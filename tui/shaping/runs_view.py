@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from store.system_metrics import is_system_metric
+from store.writing.system_metrics import is_system_metric
 
 from .columns import (
     BASE_SHOWN,

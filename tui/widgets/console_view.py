@@ -1,7 +1,7 @@
 """A run's console in the detail screen: each line in its final state, sanitized, live while running.
 
 A console up to `SMALL_CONSOLE` bytes is read whole in a worker and shown as a terminal left
-each line (`store.console.final_lines`); a bigger one is paged lazily from disk like a big
+each line (`store.writing.console.final_lines`); a bigger one is paged lazily from disk like a big
 artifact (its `\\r` progress updates then show as ␍ symbols), indexed in the background and
 never read whole; when capped, its kept end (the tail segments, at most `TAIL_BYTES`) is read
 whole and shown after the head (`PagedConsole`), last line without a newline included.
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from textual import work
 
-from store.console import CONSOLE, console_parts, final_lines, read_console
+from store.writing.console import CONSOLE, console_parts, final_lines, read_console
 
 from ..messages import KeptEndRead, TextRead, post_result
 from .lazy_text import DisplayLine, FileLines, LazyText, MemoryLines

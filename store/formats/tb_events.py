@@ -1,0 +1,251 @@
+"""One TensorBoard run (a folder of `events.out.tfevents.*` files), read through the `tensorboard` package.
+
+Records are framed here (`EventFileTail`: TFRecord's framing with TensorBoard's CRC-32C), which
+keeps its place in the file between calls, stops before a record that is not complete yet (a
+live writer's torn last record), reading it whole on the next call, and skips a damaged record
+where TensorBoard's own `RawEventFileLoader` stops reading the file; `event_pb2.Event` decodes
+each record. So a refresh reads only the bytes appended since the last one. What this module
+adds is what TensorBoard's scalar and hparams plugins make of the events:
+
+- scalars: a legacy `simple_value` (TF1, PyTorch's SummaryWriter), or a TF2 rank-0 tensor
+  whose tag was first written with the `scalars` plugin's metadata (TF2 writers send the
+  metadata with a tag's first value only, so it is remembered per run);
+- hparams: the `hparams` plugin's session-start info (`hp.hparams`, Keras' callback,
+  PyTorch's `add_hparams`) becomes params, its session-end status the run's status;
+- the writer's host and pid, from the event file's name (`events.out.tfevents.<time>.<host>.<pid>.<n>`).
+
+The `tensorboard` package is imported only when a run is read (it takes most of a second).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from store.formats.series import SeriesSet, a_time
+
+EVENTS_MARK = "tfevents"
+"""TensorBoard takes any file whose name holds this for an event file (`io_wrapper.IsSummaryEventsFile`)."""
+TB_MODULE = "tensorboard.backend.event_processing.event_file_loader"
+_DT_FLOAT, _DT_DOUBLE = 1, 2
+_SESSION_STATUS = {1: "finished", 2: "failed", 3: "killed", 4: "running"}
+"""hparams `Status`: SUCCESS, FAILURE, ABORTED, RUNNING (0, UNKNOWN, says nothing)."""
+_NAME = re.compile(r"^events\.out\.tfevents\.(\d+)\.(.*)$")
+_HEAD = struct.Struct("<QI")
+_CRC = struct.Struct("<I")
+READ_CHUNK = 4 * 1024 * 1024
+
+
+def is_event_file(name: str) -> bool:
+    return EVENTS_MARK in name and not name.startswith(".")
+
+
+def writer_of(name: str) -> tuple[float | None, str | None, int | None]:
+    """(created, host, pid) from an event file's name; a host may hold dots, TF1 names have no pid."""
+    match = _NAME.match(name)
+    if match is None:
+        return None, None, None
+    parts = match.group(2).split(".")
+    for i in range(len(parts) - 2, 0, -1):
+        if parts[i].isdigit() and parts[i + 1].isdigit():
+            return float(match.group(1)), ".".join(parts[:i]) or None, int(parts[i])
+    host = ".".join(p for p in parts if p not in ("v2", "")) or None
+    return float(match.group(1)), host, None
+
+
+class EventFileTail:
+    """One event file read from where the last call stopped: `read_new` returns the events appended since.
+
+    The framing is TFRecord's, as TensorBoard's `PyRecordReader` reads it:
+
+        record := length:uint64 masked-crc32c(length):uint32 data[length] masked-crc32c(data):uint32
+
+    A record cut off at the end of the file is a write still landing: reading stops before it
+    and takes it whole next time. A complete record whose data CRC is wrong is skipped and
+    counted; TensorBoard's own loader stops at it for good, dropping every later event without
+    a word. A length whose CRC is wrong cannot be trusted, so reading resumes at the next
+    offset where a length and its CRC agree (counted once).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.offset = 0
+        self.bad_records = 0
+        self._lost = False
+        """Searching for the next record after a damaged length (so that damage is counted once)."""
+
+    def read_new(self) -> list[Any]:
+        from google.protobuf.message import DecodeError
+        from tensorboard.compat.proto import event_pb2
+
+        events = []
+        for raw in self._records():
+            try:
+                events.append(event_pb2.Event.FromString(raw))
+            except DecodeError:
+                self.bad_records += 1
+        return events
+
+    def _records(self) -> list[bytes]:
+        from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
+
+        from store import safe_read
+
+        records: list[bytes] = []
+        with os.fdopen(safe_read.open_regular(self.path), "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            chunk = READ_CHUNK
+            while self.offset < size:
+                fh.seek(self.offset)
+                data = fh.read(chunk)
+                before = self.offset
+                self._parse(data, records, masked_crc32c)
+                if self.offset == before:
+                    if len(data) < chunk:
+                        break  # a record still being written
+                    chunk *= 2  # one record larger than what was read
+        return records
+
+    def _parse(self, data: bytes, records: list[bytes], crc: Callable[[bytes], int]) -> None:
+        """Take the complete records of `data` (the file from `self.offset`), moving `offset` past them."""
+        base, pos, end = self.offset, 0, len(data)
+        while end - pos >= _HEAD.size:
+            length, length_crc = _HEAD.unpack_from(data, pos)
+            if crc(data[pos:pos + 8]) != length_crc:
+                if not self._lost:
+                    self.bad_records += 1
+                    self._lost = True
+                pos += 1
+                self.offset = base + pos
+                continue
+            self._lost = False
+            stop = pos + _HEAD.size + length + 4
+            if stop > end:
+                return
+            payload = data[pos + _HEAD.size:stop - 4]
+            if crc(payload) == _CRC.unpack_from(data, stop - 4)[0]:
+                records.append(payload)
+            else:
+                self.bad_records += 1
+            pos = stop
+            self.offset = base + pos
+
+
+@dataclass
+class TbRun:
+    """What has been read of one run folder so far; `update` reads what its event files gained."""
+
+    path: str
+    series: SeriesSet = field(default_factory=SeriesSet)
+    params: dict[str, Any] = field(default_factory=dict)
+    session_status: str | None = None
+    first_time: float | None = None
+    last_time: float | None = None
+    host: str | None = None
+    pid: int | None = None
+    files: dict[str, EventFileTail] = field(default_factory=dict)
+    plugins: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def update(self) -> None:
+        """Read the new events of every event file in the folder, in name (that is, creation) order."""
+        names = sorted(e.name for e in os.scandir(self.path) if is_event_file(e.name) and e.is_file())
+        for name in names:
+            tail = self.files.get(name)
+            if tail is None:
+                tail = self.files[name] = EventFileTail(os.path.join(self.path, name))
+                created, host, pid = writer_of(name)
+                if host is not None:
+                    self.host, self.pid = host, pid  # the newest file's writer is the one that may be alive
+                if a_time(created) and self.first_time is None:
+                    self.first_time = created
+            try:
+                events = tail.read_new()
+            except OSError as exc:
+                self.problems.append(f"{name} is unreadable ({str(exc)[:80]})")
+                continue
+            for event in events:
+                self._take(event)
+        bad = sum(t.bad_records for t in self.files.values())
+        if bad:
+            self.problems = [p for p in self.problems if "damaged event record" not in p]
+            self.problems.append(f"{bad} damaged event record{'s' if bad > 1 else ''} skipped (the events after "
+                                 f"{'them' if bad > 1 else 'it'} are read)")
+
+    def _take(self, event: Any) -> None:
+        wall = float(event.wall_time)
+        if a_time(wall):
+            if self.first_time is None or wall < self.first_time:
+                self.first_time = wall
+            if self.last_time is None or wall > self.last_time:
+                self.last_time = wall
+        if not event.HasField("summary"):
+            return
+        for value in event.summary.value:
+            tag = value.tag
+            plugin = value.metadata.plugin_data.plugin_name
+            if plugin:
+                self.plugins[tag] = plugin
+            else:
+                plugin = self.plugins.get(tag, "")
+            kind = value.WhichOneof("value")
+            if kind == "simple_value":
+                self.series.add(tag, int(event.step), wall, float(value.simple_value))
+            elif kind == "tensor" and plugin == "scalars":
+                number = _scalar_of(value.tensor)
+                if number is not None:
+                    self.series.add(tag, int(event.step), wall, number)
+            elif plugin == "hparams":
+                self._take_hparams(value.metadata.plugin_data.content)
+
+    def _take_hparams(self, content: bytes) -> None:
+        from google.protobuf.message import DecodeError
+        from tensorboard.plugins.hparams import plugin_data_pb2
+
+        try:
+            data = plugin_data_pb2.HParamsPluginData.FromString(content)
+        except DecodeError:
+            self.problems.append("undecodable hparams record skipped")
+            return
+        which = data.WhichOneof("data")
+        if which == "session_start_info":
+            for key, hp in data.session_start_info.hparams.items():
+                self.params[key] = _hparam_value(hp)
+        elif which == "session_end_info":
+            self.session_status = _SESSION_STATUS.get(int(data.session_end_info.status))
+
+
+def _scalar_of(tensor: Any) -> float | None:
+    """The number in a rank-0 tensor proto (TF2's scalar summaries), None for anything else."""
+    if tensor.tensor_shape.dim:
+        return None
+    if tensor.dtype == _DT_FLOAT and len(tensor.float_val) == 1:
+        return float(tensor.float_val[0])
+    if tensor.dtype == _DT_DOUBLE and len(tensor.double_val) == 1:
+        return float(tensor.double_val[0])
+    from tensorboard.util import tensor_util
+
+    try:
+        array = tensor_util.make_ndarray(tensor)
+    except (TypeError, ValueError):
+        return None
+    if array.size != 1 or array.dtype.kind not in "fiu":
+        return None
+    return float(array.reshape(()))
+
+
+def _hparam_value(value: Any) -> Any:
+    """A `google.protobuf.Value` of an hparam as a table cell."""
+    kind = value.WhichOneof("kind")
+    if kind == "number_value":
+        number = float(value.number_value)
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    if kind == "string_value":
+        return str(value.string_value)
+    if kind == "bool_value":
+        return bool(value.bool_value)
+    return None

@@ -1,0 +1,151 @@
+"""A TensorBoard log folder as a read-only store: one run per folder holding event files, as TensorBoard groups them.
+
+`tensorboard --logdir ROOT` makes a run of every folder under ROOT that directly holds an
+`events.out.tfevents.*` file, named by its path below ROOT. Here that path is the run id,
+its last part the run's name and the folders above it the experiment (ROOT's own name for
+runs directly under it), so `lightning_logs/version_3` lists as run `version_3` of
+experiment `lightning_logs`. Event files are parsed by the `tensorboard` package (see
+store/formats/tb_events.py); the listing goes through the stat-validated index (store/ours/index.py),
+so a warm start reads no event file that did not change.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from store import extras
+from store.base import RunDetail, RunRecord
+from store.formats.tailed import TailCache, TailedLiveness
+from store.formats.tb_events import TB_MODULE, TbRun, is_event_file
+from store.ours.index import FolderRunStore, UnitIndex
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MAX_DEPTH = 8
+"""Folder levels searched below the root (Lightning: `lightning_logs/version_0`; HF: `runs/<date>_<host>`)."""
+MAX_FOLDERS = 50_000
+"""Folders visited in one scan at most, so pointing at `/` or a dataset folder stays bounded."""
+ROOT_UNIT = "."
+EXTRA = "tensorboard"
+RECORD_VERSION = 2
+"""Part of the listing cache's name: bump it when what a record holds changes, so old caches are not trusted."""
+WHAT = "a TensorBoard log folder (event files)"
+
+
+def event_folders(root: Path, max_depth: int = MAX_DEPTH,
+                  max_folders: int = MAX_FOLDERS) -> Iterator[tuple[str, list[int]]]:
+    """(unit, signature) of each folder holding event files; the unit is its path below `root` (`.` for root).
+
+    The signature is `[max mtime_ns, max ctime_ns, total size, number of files]` over its
+    event files: TensorBoard writers append to a file, and start a new file on a restart.
+    Hidden folders and symlinked folders (loops) are not entered.
+    """
+    stack: list[tuple[str, str, int]] = [(str(root), ROOT_UNIT, 0)]
+    visited = 0
+    while stack and visited < max_folders:
+        path, unit, depth = stack.pop()
+        visited += 1
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            continue
+        sig = [0, 0, 0, 0]
+        subfolders = []
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if depth < max_depth and not entry.name.startswith("."):
+                        subfolders.append(entry.name)
+                    continue
+                if not is_event_file(entry.name):
+                    continue
+                st = entry.stat()
+            except OSError:
+                continue
+            sig[0] = max(sig[0], st.st_mtime_ns)
+            sig[1] = max(sig[1], st.st_ctime_ns)
+            sig[2] += st.st_size
+            sig[3] += 1
+        if sig[3]:
+            yield unit, sig
+        for name in sorted(subfolders, reverse=True):
+            stack.append((os.path.join(path, name), name if unit == ROOT_UNIT else f"{unit}/{name}", depth + 1))
+
+
+class TensorBoardStore(TailedLiveness, FolderRunStore):
+    """Read-only runs of a TensorBoard log folder; needs the `tensorboard` package (`tracktui[tensorboard]`)."""
+
+    kind = "tensorboard"
+    stale_seconds = 150.0
+    """PyTorch's and TensorBoard's writers flush every 120 s: quieter than that, a run has stopped."""
+    dead_status = "finished"
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self._cache = UnitIndex(root, f"{self.kind}-{RECORD_VERSION}", in_store=False)
+        self._tails: TailCache[TbRun] = TailCache()
+
+    def _scan(self) -> dict[str, list[int]]:
+        return dict(event_folders(self.root))
+
+    def _path(self, unit: str) -> Path:
+        return self.root if unit == ROOT_UNIT else self.root / unit
+
+    def _run_state(self, unit: str) -> TbRun:
+        """The parsed run, brought up to date (only appended events are read when it is kept)."""
+        extras.require(TB_MODULE, EXTRA, f"{self.root} is {WHAT}")
+        with self._lock:
+            state = self._tails.get(unit, lambda: TbRun(str(self._path(unit))))
+            state.update()
+            return state
+
+    def _read_record(self, unit: str) -> RunRecord:
+        state = self._run_state(unit)
+        parent, _, leaf = unit.rpartition("/")
+        name = self.root.name if unit == ROOT_UNIT else leaf
+        heartbeat = state.last_time  # the last event's wall time: a copy resets the files' mtimes
+        if heartbeat is None:  # no event with a time yet: how fresh the files are
+            try:
+                heartbeat = max(os.stat(t.path).st_mtime for t in state.files.values())
+            except (OSError, ValueError):
+                heartbeat = None
+        status = state.session_status or "running"
+        return {
+            "run_id": unit if unit != ROOT_UNIT else name,
+            "experiment": parent or self.root.name,
+            "name": name,
+            "status": status,
+            "reason": "; ".join(state.problems) or None,
+            "created": state.first_time,
+            "ended": state.last_time if status not in ("running",) else None,
+            "host": state.host,
+            "user": None,
+            "pid": state.pid,
+            "pid_start": None,
+            "heartbeat": heartbeat,
+            "params": dict(state.params),
+            "tags": {},
+            "metrics": state.series.summaries(),
+        }
+
+    def run(self, run_id: str) -> RunDetail:
+        record = self._listed(run_id)
+        unit = self._unit_of(run_id)
+        path = self._path(unit)
+        status = self.status_of(record)
+        facts: dict[str, Any] = {"path": str(path), "source": "tensorboard", "host": record.get("host"),
+                                 "pid": record.get("pid"),
+                                 "event_files": sorted(e for e in os.listdir(path) if is_event_file(e))}
+        return RunDetail(
+            run_id=record["run_id"], experiment=record["experiment"], name=record["name"], status=status,
+            created=record["created"],
+            ended=record["ended"] if record["ended"] is not None or status == "running" else record["heartbeat"],
+            params=dict(record["params"]), tags={}, metrics=dict(record["metrics"]), facts=facts,
+            error=record.get("reason"), last_seen=record.get("heartbeat"), artifacts_dir=path, store=self)
+
+    def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        return self._run_state(self._unit_of(run_id)).series.frame(keys)

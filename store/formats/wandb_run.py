@@ -1,0 +1,318 @@
+"""One W&B run folder (`wandb/run-*/`, `wandb/offline-run-*/`) as what a listing and the detail screens need.
+
+With the `wandb` package installed, the run's record log (`run-<id>.wandb`, framed by
+store/formats/wandb_log.py) is decoded with the protobuf schema wandb ships
+(`wandb.proto.wandb_internal_pb2.Record`), record by record as the log grows:
+
+- `run`: id, name, project (the experiment), group, job type, tags, notes, start time, config
+- `config`: config updates (the `_wandb` bookkeeping key is left out) -> params
+- `history`: one row of `wandb.log`; numbers become metric points at its `_step`
+  (nested dicts as `a.b`, as W&B names them), images and other objects are skipped
+- `summary`: `run.summary` updates (shown as facts; the listing's last/min/max come from history)
+- `stats`: system metrics, as metrics under `system/` with steps counting samples
+- `environment`: host, user, program, Python, git -> facts
+- `exit`: the exit code: 0 finished, otherwise failed; no exit record and a log that stopped
+  growing is a crashed run (store/formats/tailed.py)
+
+Without `wandb`, or before the log has anything, what the folder's plain files say is used:
+`files/config.yaml`, `files/wandb-summary.json`, `files/wandb-metadata.json` (online runs
+and synced runs have them; an offline run has only its log), and the folder's name.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from store import safe_read
+from store.formats.series import SeriesSet, a_time, number, utc_seconds, whole
+from store.formats.wandb_log import RecordLog, WandbLogError
+from store.ours.format import flatten
+
+WANDB_MODULE = "wandb.proto.wandb_internal_pb2"
+RUN_FOLDER = re.compile(r"^(?:offline-)?run-(\d{8}_\d{6})-([A-Za-z0-9]+)$")
+_SKIPPED_CONFIG = {"_wandb"}
+
+
+def folder_facts(name: str) -> tuple[str | None, float | None]:
+    """(run id, start time) from a run folder's name `[offline-]run-YYYYMMDD_HHMMSS-<id>`.
+
+    The name holds the writer's local time, its zone unknown here: the start time is a last
+    resort after the run record's and `wandb-metadata.json`'s `startedAt` (UTC)."""
+    match = RUN_FOLDER.match(name)
+    if match is None:
+        return None, None
+    try:
+        started = datetime.strptime(match.group(1), "%Y%m%d_%H%M%S").timestamp()
+    except ValueError:
+        started = None
+    return match.group(2), started
+
+
+def log_file(path: str) -> str | None:
+    """The run's `run-<id>.wandb` record log, if the folder has one."""
+    try:
+        names = [e.name for e in os.scandir(path) if e.name.endswith(".wandb") and e.is_file()]
+    except OSError:
+        return None
+    return os.path.join(path, sorted(names)[0]) if names else None
+
+
+@dataclass
+class WandbRun:
+    """What has been read of one run folder; `update` reads what its record log gained."""
+
+    path: str
+    run_id: str | None = None
+    name: str | None = None
+    project: str | None = None
+    started: float | None = None
+    last_time: float | None = None
+    exit_code: int | None = None
+    runtime: float | None = None
+    tags: list[str] = field(default_factory=list)
+    notes: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    summary_files: dict[str, Any] = field(default_factory=dict)
+    """`files/wandb-summary.json`, when there is no record log to read."""
+    _summary_raw: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    series: SeriesSet = field(default_factory=SeriesSet)
+    problems: list[str] = field(default_factory=list)
+    log: RecordLog | None = None
+    decoded: bool = False
+    """Whether the record log was read (the `wandb` package is installed and the folder has one)."""
+    damaged: str | None = None
+    """Why the record log could not be read at all (its header, or the file); None when it was."""
+    _samples: int = 0
+    _bad: int = 0
+
+    def update(self, with_records: bool) -> None:
+        if with_records:
+            path = log_file(self.path)
+            if path is not None:
+                self._read_log(path)
+                return
+        if not self.decoded:
+            self._read_files()
+
+    # -- the record log ------------------------------------------------------------------
+
+    def _read_log(self, path: str) -> None:
+        import importlib
+
+        from google.protobuf.message import DecodeError
+
+        pb: Any = importlib.import_module(WANDB_MODULE)
+        if self.log is None or self.log.path != path:
+            self.log = RecordLog(path)
+        try:
+            payloads = self.log.read_new()
+        except (OSError, WandbLogError) as exc:
+            if not self.decoded:
+                self._read_files()
+            self.damaged = str(exc)[:160] if isinstance(exc, WandbLogError) else \
+                f"{os.path.basename(path)} is unreadable ({str(exc)[:120]})"
+            self.problems = [self.damaged, *(p for p in self.problems if p != self.damaged)]
+            return
+        self.damaged = None
+        if self.log.restarted:  # the log was replaced: start over
+            self.log.restarted = False
+            self._reset()
+        self.decoded = True
+        for payload in payloads:
+            try:
+                record = pb.Record.FromString(payload)
+            except DecodeError:
+                self._bad += 1
+                continue
+            self._take(record)
+        self.problems = []
+        if self.log.skipped or self._bad:
+            self.problems.append(f"{self.log.skipped + self._bad} damaged record(s) in "
+                                 f"{os.path.basename(path)} skipped")
+
+    def _reset(self) -> None:
+        keep = self.log
+        fresh = WandbRun(self.path)
+        self.__dict__.update(fresh.__dict__)
+        self.log = keep
+
+    def _take(self, record: Any) -> None:
+        kind = record.WhichOneof("record_type")
+        if kind == "history":
+            self._take_history(record.history)
+        elif kind == "stats":
+            self._take_stats(record.stats)
+        elif kind == "summary":  # two a step: kept as W&B's JSON text, decoded only when shown
+            raw = self._summary_raw
+            for item in record.summary.update:
+                raw[item.key or ".".join(item.nested_key)] = item.value_json
+        elif kind == "config":
+            for item in record.config.update:
+                _set_nested(self.config, _item_key(item), _json(item.value_json))
+            for item in record.config.remove:
+                self.config.pop(_item_key(item)[0], None)
+        elif kind == "run":
+            self._take_run(record.run)
+        elif kind == "environment":
+            env = record.environment
+            for fact in ("host", "username", "email", "program", "python", "os", "executable", "root"):
+                value = getattr(env, fact, "")
+                if value:
+                    self.facts[fact] = str(value)
+            if env.HasField("git") and env.git.commit:
+                self.facts["git_commit"] = env.git.commit
+                self.facts["git_remote"] = env.git.remote_url or None
+        elif kind == "exit":
+            self.exit_code = int(record.exit.exit_code)
+            self.runtime = float(record.exit.runtime)
+
+    def _take_run(self, run: Any) -> None:
+        self.run_id = run.run_id or self.run_id
+        self.name = run.display_name or self.name
+        self.project = run.project or self.project
+        self.notes = run.notes or self.notes
+        self.tags = list(run.tags) or self.tags
+        if run.HasField("start_time") and a_time(run.start_time.seconds):
+            self.started = run.start_time.seconds + run.start_time.nanos / 1e9
+        for fact, value in (("entity", run.entity), ("group", run.run_group), ("job_type", run.job_type),
+                            ("sweep", run.sweep_id), ("host", run.host)):
+            if value:
+                self.facts[fact] = str(value)
+        for item in run.config.update:
+            _set_nested(self.config, _item_key(item), _json(item.value_json))
+
+    def _take_history(self, history: Any) -> None:
+        """One `wandb.log` row. Values are W&B's JSON text; numbers are read with `float` (JSON's
+        numbers, and W&B's NaN and Infinity, are Python float literals), the rest is not a metric."""
+        row = {item.key or ".".join(item.nested_key): item.value_json for item in history.item}
+        step = whole(row.get("_step"))
+        step = int(history.step.num) if step is None else step
+        when = _float(row.get("_timestamp"))
+        when = float("nan") if when is None else when
+        if when == when and (self.last_time is None or when > self.last_time):
+            self.last_time = when
+        media = tuple(key[:-len("_type")] for key in row if key.endswith("._type"))
+        for key, text in row.items():
+            if key.startswith("_") or (media and key.startswith(media)):
+                continue  # W&B's own columns, and the fields of an image, table, ... (files under media/)
+            number = _float(text)
+            if number is not None:
+                self.series.add(key, step, when, number)
+
+    def _take_stats(self, stats: Any) -> None:
+        when = stats.timestamp.seconds + stats.timestamp.nanos / 1e9
+        step = self._samples
+        self._samples += 1
+        for item in stats.item:
+            number = _float(item.value_json)
+            if number is not None:
+                self.series.add(f"system/{item.key}", step, when, number)
+        if self.last_time is None or when > self.last_time:
+            self.last_time = when
+
+    # -- plain files (no wandb package, or no log) -----------------------------------------
+
+    def _read_files(self) -> None:
+        files = os.path.join(self.path, "files")
+        problems: list[str] = []
+        config = _read_json_or_yaml(os.path.join(files, "config.yaml"), problems)
+        self.config = {k: (v.get("value") if isinstance(v, dict) and "value" in v else v)
+                       for k, v in config.items()}
+        self.summary_files = _read_json_or_yaml(os.path.join(files, "wandb-summary.json"), problems)
+        meta = _read_json_or_yaml(os.path.join(files, "wandb-metadata.json"), problems)
+        for fact in ("host", "username", "email", "program", "python", "os", "executable", "root"):
+            if isinstance(meta.get(fact), str):
+                self.facts[fact] = meta[fact]
+        started = utc_seconds(meta.get("startedAt"))
+        self.started = started if a_time(started) else self.started
+        self.problems = problems
+
+    def last_seen(self) -> float | None:
+        """When the run last did something by its own records: its newest history row or system
+        sample, its summary's `_timestamp`, its start plus the exit record's or the summary's
+        `_runtime`. Never a file's time, which a copy resets (a 13-minute run showed 606 days)."""
+        summary = self.summary_files if not self.decoded else \
+            {k: _json(v) for k, v in self._summary_raw.items() if k in ("_timestamp", "_runtime")}
+        times = [self.last_time, number(summary.get("_timestamp"))]
+        if self.started is not None:
+            times += [self.started + r for r in (self.runtime, number(summary.get("_runtime"))) if r is not None]
+        known = [t for t in times if t is not None and a_time(t)]
+        return max(known) if known else None
+
+    def summary_metrics(self) -> dict[str, float]:
+        """The summary's numbers (nested keys as `a.b`): what a run without its record log has for metrics."""
+        values = {key: number(value) for key, value in flatten(self.summary()).items()}
+        return {key: value for key, value in values.items() if value is not None and math.isfinite(value)}
+
+    def summary(self) -> dict[str, Any]:
+        """`run.summary` as the run left it (nested keys as `a.b`), W&B's own `_` keys left out."""
+        if not self.decoded:
+            return {k: v for k, v in self.summary_files.items() if not k.startswith("_")}
+        return {k: _json(v) for k, v in self._summary_raw.items() if not k.startswith("_")}
+
+    def params(self) -> dict[str, Any]:
+        return {k: v for k, v in self.config.items() if k not in _SKIPPED_CONFIG}
+
+
+def _float(text: str | None) -> float | None:
+    """A number from W&B's JSON text of a value; None for text, bools, lists, objects and null."""
+    if not text or text[0] in '"tfn[{':
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _item_key(item: Any) -> list[str]:
+    return list(item.nested_key) if item.nested_key else [item.key]
+
+
+def _json(text: str) -> Any:
+    """A `value_json` as W&B wrote it; W&B writes NaN and Infinity as JSON's extensions, which json reads."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+
+
+def _set_nested(target: dict[str, Any], keys: list[str], value: Any) -> None:
+    for key in keys[:-1]:
+        inner = target.get(key)
+        if not isinstance(inner, dict):
+            inner = target[key] = {}
+        target = inner
+    target[keys[-1]] = value
+
+
+def _read_json_or_yaml(path: str, problems: list[str]) -> dict[str, Any]:
+    """A small JSON or YAML file as a dict; {} when missing; a problem noted when unreadable."""
+    try:
+        text = safe_read.read_text(path, cap=safe_read.SMALL_FILE_CAP)
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        problems.append(f"{os.path.basename(path)} is unreadable ({str(exc)[:80]})")
+        return {}
+    try:
+        if path.endswith(".json"):
+            data = safe_read.loads_json(text)
+        else:
+            import yaml
+
+            data = safe_read.load_yaml(text, getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (ValueError, RecursionError) as exc:
+        problems.append(f"{os.path.basename(path)} is not readable ({str(exc)[:80]})")
+        return {}
+    except Exception as exc:  # yaml.YAMLError without importing yaml at module level
+        problems.append(f"{os.path.basename(path)} is not valid YAML ({str(exc).splitlines()[0][:80]})")
+        return {}
+    return data if isinstance(data, dict) else {}
+

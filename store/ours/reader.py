@@ -1,0 +1,445 @@
+"""Reading tracktui's own store format (see FORMAT.md)."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from store import safe_read
+from store.base import RunDetail, RunRecord
+from store.frame import history_frame
+from store.ours import format as fmt
+from store.ours.edits import EDIT_PREFIX, EDIT_SUFFIX, NOTE_FACT, apply_edits, read_edits
+from store.ours.index import ColumnCache, FolderRunStore, read_safely
+from store.ours.inputs import INPUTS, input_digests, read_inputs
+from store.ours.run_scan import PENDING, folder_times, maybe_folder, plain_file, signatures
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from store.model_entities import RegisteredModel
+
+
+class TrackStore(FolderRunStore):
+    """A tracktui store folder: `<root>/<experiment>/<run_id>/`."""
+
+    kind = "tracktui"
+
+    RECORD_FILES = (fmt.META, fmt.PARAMS, fmt.TAGS, fmt.SUMMARY)
+    """The files a listing record is built from; its signature is theirs."""
+
+    def __init__(self, root: Path, include_deleted: bool = False) -> None:
+        super().__init__(root)
+        self.include_deleted = include_deleted
+        """Also list the runs in the trash (`tracktui rm`), with status `deleted`."""
+        self._cache = self._columns = ColumnCache(root, self.kind, in_store=True, width=3 + 3 * len(self.RECORD_FILES))
+        self._root_text = os.fspath(root)
+        self._full_scan_at = 0.0
+        self._scanned_at = -1e9
+        self._scan_cost = 0.0
+
+    def _scan(self) -> dict[str, list[int]]:
+        """Each run folder with `[0, mtime_ns, ctime_ns]` of the folder itself, then `[size, mtime_ns, ctime_ns]`
+        of each of RECORD_FILES (`-1, 0, 0` when absent).
+
+        The files themselves, not only their folder: a rewrite in place (an editor, `rsync
+        --inplace`) changes a file but not the folder it sits in; the folder's times catch new
+        files in it (curation edits).
+        """
+        units, sig = self._scan_arrays()
+        return dict(zip(units, sig.tolist()))
+
+    def _scan_arrays(self, lazy: bool = False) -> tuple[list[str], Any]:
+        """`_scan` as run folders and an int64 array of their signatures, one row each; with `lazy`, the
+        files of a folder the index does not hold are left PENDING (see `run_scan.signatures`), for the read to fill in.
+
+        On one thread: with the folders in the kernel's cache a stat is ~3 µs of mostly
+        Python, and threads only fight over the GIL (100,000 runs: 1.7 s on one thread,
+        3.5 s on four, measured on 2 cores).
+        """
+        import numpy as np
+
+        folders: list[tuple[str, str]] = []
+        self._list_folder(self.root, "", folders)
+        if self.include_deleted:
+            self._list_folder(self.root / fmt.TRASH_DIR, f"{fmt.TRASH_DIR}/", folders)
+        width = 3 + 3 * len(self.RECORD_FILES)
+        held = set(self._columns.table.units) if lazy else None
+        if not self._quick_scan_allowed(time.time()):
+            units, flat = signatures(folders, self.RECORD_FILES, held)
+            return units, np.array(flat, dtype=np.int64).reshape(len(units), width)
+        # A quick scan: one stat a folder, compared with the table's signatures as arrays.
+        table = self._columns.table
+        times = folder_times(folders)
+        there = np.flatnonzero(times[:, 0] >= 0)
+        row_of = dict(zip(table.units, range(len(table))))
+        rows = np.fromiter((row_of.get(folders[i][0], -1) for i in there.tolist()), dtype=np.int64, count=len(there))
+        known = np.flatnonzero(rows >= 0)
+        old = table.sig[rows[known]]
+        same = np.zeros(len(there), dtype=bool)
+        same[known] = ((old[:, 1] == times[there[known], 0]) & (old[:, 2] == times[there[known], 1])
+                       & (table.values["status"].objects()[rows[known]] != "running"))
+        stale = np.flatnonzero(~same)  # new, changed or running: their files are stat'ed
+        found, flat = signatures([folders[i] for i in there[stale].tolist()], self.RECORD_FILES, held)
+        still = set(found)
+        stale_there = np.array([folders[i][0] in still for i in there[stale].tolist()], dtype=bool)
+        sig = np.zeros((len(there), width), dtype=np.int64)
+        sig[same] = table.sig[rows[same]]
+        sig[stale[stale_there]] = np.array(flat, dtype=np.int64).reshape(len(found), width)
+        keep = same
+        keep[stale] = stale_there
+        return [folders[i][0] for i in there[keep].tolist()], sig[keep]
+
+    @staticmethod
+    def _list_folder(root: Path, prefix: str, folders: list[tuple[str, str]]) -> None:
+        """Every run folder under `root` as (unit, path), from directory listings alone (no stat).
+
+        An entry that cannot be told a folder or not (a symbolic link loop, no permission) is
+        taken as one: reading it fails, so it is listed as one damaged row and the rest lists.
+        A bad entry among the experiments is listed as a run of its own name.
+        """
+        try:
+            experiments = [e for e in os.scandir(root) if not e.name.startswith(".") and maybe_folder(e)]
+        except OSError:  # gone, not a folder, a loop itself: nothing listed from it
+            return
+        for exp in experiments:
+            try:
+                runs = list(os.scandir(exp.path))
+            except FileNotFoundError:
+                continue
+            except OSError:
+                folders.append((f"{prefix}{exp.name}/{exp.name}", os.path.join(exp.path, exp.name)))
+                continue
+            folders += ((f"{prefix}{exp.name}/{run.name}", run.path) for run in runs
+                        if not run.name.startswith(".") and maybe_folder(run))
+
+    def _quick_scan_allowed(self, now: float) -> bool:
+        """Whether this scan may check run folders alone (a quick scan), or must stat their files too.
+
+        A store of QUICK_SCAN_FROM runs or more is scanned in full (five stats a run) every
+        FULL_SCAN_SECONDS; in between, a run folder whose own times are as they were keeps
+        its files' signature without stat'ing them (one stat a run). Every writer's change and
+        every curation edit is a new file or a rename, which changes the folder's times (rsync
+        too: it writes a temporary and renames it), so only a rewrite in place of a finished
+        run's file (an editor that overwrites, `rsync --inplace`) waits for the next full scan.
+        Runs that say `running` are always scanned in full.
+
+        The first listing of a process is quick too when the index says a full scan was done
+        less than TRUST_FOLDERS_SECONDS ago (by any process): at 100,000 runs that is 0.3 s
+        instead of 1.7 s of a start. The next refresh then scans in full.
+        """
+        first = self._full_scan_at == 0.0  # the first listing of this process
+        if len(self._columns.table) < QUICK_SCAN_FROM:
+            self._full_scan_at = now
+            if len(self._columns.table) == 0:  # an index being built: the scan about to be done is full
+                self._columns.scanned_in_full(now)
+            return False
+        if first and 0.0 <= now - self._columns.full_scan_at < TRUST_FOLDERS_SECONDS:
+            self._full_scan_at = now - FULL_SCAN_SECONDS  # the next refresh scans in full
+            return True
+        if first or now - self._full_scan_at > FULL_SCAN_SECONDS:
+            self._full_scan_at = now
+            self._columns.scanned_in_full(now)  # so that another process may trust folders for a while
+            return False
+        return True
+
+    def _sync(self, now: float) -> set[str]:
+        """Re-read what changed; a store whose scan takes long is scanned at most SCAN_SHARE of the time.
+
+        At 100,000 runs a scan is a second or more of a worker thread that shares the GIL with
+        the UI: polled every two seconds, it would leave the UI thread half the time. So a
+        refresh within `cost / SCAN_SHARE` of the end of the last scan answers "nothing
+        changed". Only stores of QUICK_SCAN_FROM runs or more: a small one is always scanned.
+        """
+        table = self._columns.table
+        if self.cache_first and not self.served_from_cache and len(table) >= QUICK_SCAN_FROM:
+            # The app's first paint: even one stat a run is 0.3-0.6 s at 100,000 runs; its next poll scans.
+            self.served_from_cache = True
+            return set(table.values["run_id"].objects().tolist())
+        if (len(table) >= QUICK_SCAN_FROM
+                and time.monotonic() - self._scanned_at < self._scan_cost / SCAN_SHARE):
+            return set()
+        import numpy as np
+
+        started = time.monotonic()
+        units, sig = self._scan_arrays(lazy=True)
+        pending = {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
+
+        def read(unit: str) -> RunRecord:
+            row = pending.get(unit)
+            if row is None:
+                return self._read_record_safely(unit)
+            files = sig[row].tolist()  # a file the read could not stat stays PENDING: read again next time
+            record = read_safely(lambda u: self._read_record(u, files), unit)
+            sig[row] = files
+            return record
+
+        changed = self._columns.update_arrays(units, sig, read, now)
+        self._scanned_at = time.monotonic()
+        self._scan_cost = self._scanned_at - started
+        return changed
+
+    def _sig_time(self, sig: list[int]) -> float:
+        """The latest mtime of the record's files (ctime can only be "now", it would never settle)."""
+        return max(sig[1::3]) / 1e9
+
+    # -- the listing, from columns (see store/ours/column_index.py) -----------------------------
+
+    def _listing(self) -> Mapping[str, RunRecord]:
+        return TableRecords(self._columns.table)
+
+    def _running_records(self) -> Iterator[RunRecord]:
+        table = self._columns.table
+        if not len(table):
+            return iter(())
+        status = table.values["status"].objects()
+        return (table.record(row) for row in (status == "running").nonzero()[0].tolist())
+
+    def _build_frame(self, metric_stat: str) -> pd.DataFrame:
+        from store.ours.column_index import table_frame
+
+        if not len(self._columns.table):
+            return super()._build_frame(metric_stat)
+        return table_frame(self._columns.table, self._statuses, metric_stat)
+
+    def _ids_named(self, name: str) -> list[str]:
+        table = self._columns.table
+        if not len(table):
+            return []
+        names = table.values["name"].objects()
+        return table.values["run_id"].objects()[names == name].tolist()
+
+    def experiments(self) -> dict[str, int]:
+        import numpy as np
+
+        with self._lock:
+            self._ensure_loaded()
+            table = self._columns.table
+            if not len(table):
+                return {}
+            names, counts = np.unique(table.values["experiment"].objects().astype(str), return_counts=True)
+            return dict(sorted(zip(names.tolist(), counts.tolist())))
+
+    def _read_files(self, path: str | Path, sig: list[int] | None = None
+                    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str], set[str]]:
+        """meta, params, tags and summary of a run folder, what was wrong with them, and the folder's names.
+
+        One listing of the folder says which files are there (a missing one costs no syscall)
+        and which are plain files, read with one open, fstat and read each. `sig`, when given,
+        receives `[size, mtime_ns, ctime_ns]` of each of RECORD_FILES as read (`-1, 0, 0`
+        absent), after the folder's own three numbers: a first listing needs no stat of its own.
+        """
+        problems: list[str] = []
+        folder = os.fspath(path)
+        entries: dict[str, os.DirEntry[str]] | None
+        try:
+            with os.scandir(folder) as listing:
+                entries = {entry.name: entry for entry in listing}
+        except PermissionError:  # a folder that may be searched but not listed: its files are read by name
+            entries = None
+        except OSError as exc:  # a symbolic link loop, gone: one reason, not one per file
+            return {}, {}, {}, {}, [f"its folder is unreadable: {safe_read.describe(exc)}"], set()
+
+        def load(at: int, name: str) -> dict[str, Any]:
+            entry = entries.get(name) if entries is not None else None
+            file = entry.path if entry is not None else os.path.join(folder, name)
+            try:
+                if entry is None and entries is not None:
+                    raise FileNotFoundError(name)
+                if entry is not None and plain_file(entry):
+                    raw, st = safe_read.read_listed(file)
+                else:  # a symbolic link or an odd entry: stat'ed before it is opened
+                    st = os.stat(file)
+                    raw = safe_read.read_bytes(file)
+                if sig is not None:
+                    sig[at:at + 3] = st.st_size, st.st_mtime_ns, st.st_ctime_ns
+                data = safe_read.loads_json(raw)
+            except FileNotFoundError:
+                if sig is not None:
+                    sig[at:at + 3] = -1, 0, 0
+                if name == fmt.META:
+                    problems.append(f"{name} is missing")
+                return {}
+            except (OSError, ValueError) as exc:
+                problems.append(f"{name} is unreadable: {safe_read.describe(exc)}")
+                return {}
+            if not isinstance(data, dict):
+                problems.append(f"{name} holds a {type(data).__name__}, not an object")
+                return {}
+            return data
+
+        meta, params, tags, summary = (load(3 + 3 * i, name) for i, name in enumerate(self.RECORD_FILES))
+        version = meta.get("version", fmt.FORMAT_VERSION)
+        if isinstance(version, int) and version > fmt.FORMAT_VERSION:
+            problems.append(f"written by a newer tracktui (format {version}); upgrade tracktui to read it")
+        return meta, params, tags, summary, problems, set(entries) if entries is not None else {INPUTS}
+
+    def _read_record(self, unit: str, sig: list[int] | None = None) -> RunRecord:
+        """The listing record of a run folder; `sig` as in `_read_files`."""
+        exp_dir, run_id = unit.split("/")[-2:]
+        folder = os.path.join(self._root_text, unit)  # a pathlib join costs more than the folder's listing
+        meta, params, tags, summary, problems, names = self._read_files(folder, sig)
+        metrics = summary.get("metrics")
+        metrics = metrics if isinstance(metrics, dict) else {}
+        status = meta.get("status")
+        if meta and status not in fmt.WRITTEN_STATUSES:
+            problems.append(f"meta.json has an unknown status {str(status)[:40]!r}")
+        skipped: list[str] = []  # bad edit files: left out and named, the run keeps its status (FORMAT.md)
+        edits = read_edits(Path(folder), skipped) if any(map(_is_edit, names)) else []
+        name, tags, _ = apply_edits(str(meta.get("name") or run_id), {str(k): str(v) for k, v in tags.items()},
+                                    edits)
+        if unit.startswith(f"{fmt.TRASH_DIR}/") and not problems:
+            status = fmt.DELETED_STATUS
+        return {
+            "run_id": run_id,
+            "experiment": str(meta.get("experiment") or exp_dir),
+            "name": name,
+            "status": "damaged" if problems else str(status),
+            "reason": "; ".join(problems + skipped) or None,
+            "created": _number(meta.get("created")),
+            "ended": _number(meta.get("ended")),
+            "host": meta.get("host"),
+            "user": meta.get("user"),
+            "pid": _small_int(meta.get("pid")),
+            "pid_start": _small_int(meta.get("pid_start")),
+            "heartbeat": _number(summary.get("heartbeat")),
+            "parent": meta.get("parent") if isinstance(meta.get("parent"), str) else None,
+            "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
+            "tags": tags,
+            "metrics": {k: v for k, v in metrics.items() if isinstance(v, dict)},
+            "inputs": input_digests(read_inputs(Path(folder))) if INPUTS in names else {},
+        }
+
+    def run(self, run_id: str) -> RunDetail:
+        """One run read fresh from disk (not from the index), with the full metadata."""
+        unit = self._unit_of(run_id)
+        path = self.root / unit
+        record = self._read_record_safely(unit)
+        meta, params, _, _, _, _ = self._read_files(path)
+        git = meta.get("git")
+        git = git if isinstance(git, dict) else {}
+        command = meta.get("command")
+        facts = {
+            "host": meta.get("host"), "user": meta.get("user"), "pid": meta.get("pid"),
+            "command": " ".join(map(str, command)) if isinstance(command, list) else command,
+            "cwd": meta.get("cwd"), "python": meta.get("python"),
+            "git_commit": git.get("commit"), "git_branch": git.get("branch"), "git_dirty": git.get("dirty"),
+            "path": str(path),
+            "parent": meta.get("parent"), "exit_code": meta.get("exit_code"),  # runs of `tracktui run`
+        }
+        note = apply_edits("", {}, read_edits(path))[2]
+        note = note if note is not None else meta.get(NOTE_FACT)
+        if isinstance(note, str) and note:
+            facts[NOTE_FACT] = note
+        status = record["status"] if record["status"] != "running" else self.status_of(record)
+        return RunDetail(
+            run_id=run_id, experiment=record["experiment"], name=record["name"], status=status,
+            created=record["created"], ended=record["ended"], params=params, tags=record["tags"],
+            metrics=record["metrics"], facts=facts, error=record["reason"] or meta.get("error"),
+            last_seen=record["heartbeat"], artifacts_dir=path / fmt.ARTIFACTS_DIR, store=self,
+            inputs=read_inputs(path),
+        )
+
+    def models(self) -> list[RegisteredModel]:
+        from store.ours.registry import read_models  # our registry (store/ours/registry.py)
+
+        return read_models(self.root)
+
+    def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
+        """Long frame `key, step, time, value` of the run's metric points, in logged order per key."""
+        import numpy as np
+
+        metrics_dir = self.root / self._unit_of(run_id) / fmt.METRICS_DIR
+        wanted = None if keys is None else set(keys)
+        dtype = np.dtype(list(fmt.HISTORY_FIELDS))
+        parts: list[tuple[str, Any]] = []
+        try:
+            files = sorted(os.scandir(metrics_dir), key=lambda e: e.name)
+        except OSError:  # no metrics yet, or something that is not a folder in its place
+            files = []
+        for entry in files:
+            if not entry.name.endswith(fmt.HISTORY_SUFFIX) or entry.name.startswith("."):
+                continue
+            key = fmt.metric_key(entry.name)
+            if wanted is not None and key not in wanted:
+                continue
+            try:
+                parts.append((key, read_history_file(Path(entry.path), dtype)))
+            except OSError:
+                continue  # a folder, FIFO or device where a history should be: that key has no points
+        return history_frame([(key, arr["step"], arr["time"], arr["value"]) for key, arr in parts])
+
+
+def read_history_file(path: Path, dtype: Any) -> Any:
+    """All whole records of a history file; a torn last record (a crash mid-write) is left out.
+
+    Only a regular file is read (never a FIFO or device put in its place), and at most
+    HISTORY_CAP bytes: a larger one is refused whole (UnsafeFileError), not cut.
+    """
+    import numpy as np
+
+    raw = safe_read.read_bytes(path, cap=HISTORY_CAP)
+    usable = len(raw) - len(raw) % fmt.HISTORY_RECORD_SIZE
+    return np.frombuffer(raw, dtype=dtype, count=usable // fmt.HISTORY_RECORD_SIZE)
+
+
+def _number(value: Any) -> float | None:
+    """A finite number of seconds, or None: a damaged file must not break time formatting."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**11:
+        return float(value)
+    if isinstance(value, float) and math.isfinite(value) and abs(value) < 1e11:
+        return value
+    return None
+
+
+def _small_int(value: Any) -> int | None:
+    """A pid or tick count as written by the writer; anything else (text, 2**70) is unknown."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**62 else None
+
+
+def _cell(value: Any) -> Any:
+    """Param values as one table cell: lists and other containers become their JSON text."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    import json
+
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+HISTORY_CAP = 256 * 1024 * 1024
+"""11 million points of one key: ten times what the app is built for; a larger file is not read."""
+SCAN_SHARE = 0.2
+"""At most this share of the time goes to scanning a large store (see `TrackStore._sync`)."""
+QUICK_SCAN_FROM = 5000
+FULL_SCAN_SECONDS = 30.0
+TRUST_FOLDERS_SECONDS = 600.0
+"""How long after a full scan (by any process) a first listing may check run folders alone."""
+
+
+def _is_edit(name: str) -> bool:
+    return name.startswith(EDIT_PREFIX) and name.endswith(EDIT_SUFFIX)
+
+
+class TableRecords(Mapping[str, RunRecord]):
+    """The listed runs by id over a column table: a record is made only when one is asked for."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+        self._rows: dict[str, int] = (
+            {rid: row for row, rid in enumerate(table.values["run_id"].objects().tolist())} if len(table) else {})
+
+    def __getitem__(self, run_id: str) -> RunRecord:
+        return self._table.record(self._rows[run_id])
+
+    def __contains__(self, run_id: object) -> bool:
+        return run_id in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)

@@ -1,0 +1,1 @@
+"""The MLflow tracking-server client: HTTP, the REST reader, its cache, remote artifacts, push."""

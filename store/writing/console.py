@@ -1,0 +1,392 @@
+"""A run's console: what its stdout and stderr printed, kept in the run folder.
+
+Written append-only as raw bytes (ANSI codes and `\\r` included), so a crash loses at most
+what was not yet read from the pipe, and a reader never sees a rewritten file. The head
+is kept up to `max_bytes - tail_bytes`; past that a marker line is written and only the
+*end* of the output is kept, in two alternating tail segments, because the last lines
+before a crash are what one looks for. See "Console" in FORMAT.md.
+
+`final_lines` turns the stored bytes into what a terminal would have left on screen for
+each line (the last state of a `\\r` progress bar); sanitizing for display is the
+reader's job (`tui.shaping.formatting.printable`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import sys
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from store.writing.writer import Run
+
+from store import safe_read
+from store.ours import format as fmt
+
+CONSOLE = "console.log"
+TAIL_PATTERN = re.compile(r"^console\.tail\.(\d+)\.log$")
+MAX_BYTES = 64 * 1024 * 1024
+"""Default cap of a run's console: head plus tail."""
+TAIL_BYTES = 8 * 1024 * 1024
+"""Of the cap, how much of the end of the output is kept once the head is full."""
+MAX_BYTES_ENV = "TRACKTUI_CONSOLE_MAX_BYTES"
+FSYNC_INTERVAL = 1.0
+CAP_MARKER = ("\n[tracktui: console output past {head} bytes was cut here; "
+              "what follows is the end of the output]\n")
+
+
+def tail_name(n: int) -> str:
+    return f"console.tail.{n}.log"
+
+
+def default_max_bytes() -> int:
+    try:
+        return max(1024, int(os.environ.get(MAX_BYTES_ENV, MAX_BYTES)))
+    except ValueError:
+        return MAX_BYTES
+
+
+class ConsoleLog:
+    """Appends console bytes to a run folder; thread-safe; never raises for a full disk."""
+
+    def __init__(self, run_path: Path, max_bytes: int | None = None, tail_bytes: int | None = None) -> None:
+        self.run_path = run_path
+        self.max_bytes = default_max_bytes() if max_bytes is None else max_bytes
+        self.tail_bytes = min(TAIL_BYTES if tail_bytes is None else tail_bytes, self.max_bytes // 2)
+        self.head_bytes = self.max_bytes - self.tail_bytes
+        self._lock = threading.Lock()
+        self._fd = self._open(run_path / CONSOLE)
+        self._size = os.fstat(self._fd).st_size
+        self._tail_n = -1
+        self._tail_size = 0
+        if self._size >= self.head_bytes:  # a resumed run whose console was capped already
+            tails = [int(m.group(1)) for name in os.listdir(run_path) if (m := TAIL_PATTERN.match(name))]
+            os.close(self._fd)
+            self._tail_n = max(tails, default=-1) + 1
+            self._fd = self._open(run_path / tail_name(self._tail_n))
+            if self._tail_n >= 2:
+                (run_path / tail_name(self._tail_n - 2)).unlink(missing_ok=True)
+        self._last_sync = time.monotonic()
+        self._failed = False
+        self.total = self._size
+        """Bytes the command printed so far (kept or not)."""
+
+    def moved(self, run_path: Path) -> None:
+        """The run folder was renamed (into the experiment its script named): later segments go there."""
+        with self._lock:
+            self.run_path = run_path
+
+    @staticmethod
+    def _open(path: Path, truncate: bool = False) -> int:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
+        return os.open(path, flags | (os.O_TRUNC if truncate else 0), fmt.FILE_MODE)
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        with self._lock:
+            if self._fd < 0:
+                return
+            self.total += len(data)
+            try:
+                self._write(data)
+                if time.monotonic() - self._last_sync >= FSYNC_INTERVAL:
+                    os.fsync(self._fd)
+                    self._last_sync = time.monotonic()
+            except OSError as exc:
+                if not self._failed:
+                    self._failed = True
+                    print(f"tracktui: cannot keep the console of {self.run_path} ({exc}); output still shows "
+                          f"in the terminal", file=sys.stderr, flush=True)
+
+    def _write(self, data: bytes) -> None:
+        if self._tail_n < 0:
+            room = self.head_bytes - self._size
+            if len(data) <= room:
+                _write_all(self._fd, data)
+                self._size += len(data)
+                return
+            _write_all(self._fd, data[:room] + CAP_MARKER.format(head=self.head_bytes).encode())
+            self._size = self.head_bytes
+            data = data[room:]
+            self._next_segment()
+        segment = max(1, self.tail_bytes // 2)
+        while data:
+            room = segment - self._tail_size
+            if room <= 0:
+                self._next_segment()
+                continue
+            piece, data = data[:room], data[room:]
+            _write_all(self._fd, piece)
+            self._tail_size += len(piece)
+
+    def _next_segment(self) -> None:
+        """Start tail segment n+1 and drop n-1: the kept end is always the last one or two segments."""
+        os.fsync(self._fd)
+        os.close(self._fd)
+        self._fd = -1
+        self._tail_n += 1
+        self._fd = self._open(self.run_path / tail_name(self._tail_n), truncate=True)
+        self._tail_size = 0
+        if self._tail_n >= 2:
+            (self.run_path / tail_name(self._tail_n - 2)).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd >= 0:
+                try:
+                    os.fsync(self._fd)
+                except OSError:
+                    pass
+                os.close(self._fd)
+                self._fd = -1
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def console_parts(run_path: Path, head_name: str = CONSOLE) -> list[Path]:
+    """The files that hold a run's console, in order: the head, then the kept tail segments.
+
+    `head_name` names another tool's single console file (W&B's `files/output.log`), which has no tails.
+    """
+    head = run_path / head_name
+    if not head.exists():
+        return []
+    if head_name != CONSOLE:
+        return [head]
+    tails = sorted((int(m.group(1)), run_path / name) for name in os.listdir(run_path)
+                   if (m := TAIL_PATTERN.match(name)))
+    return [head, *(path for _, path in tails[-2:])]
+
+
+def read_console(run_path: Path, head_name: str = CONSOLE, *, kept_end_only: bool = False) -> bytes:
+    """The whole stored console; when capped, the older tail segment starts at a line boundary.
+    `kept_end_only`: only the tail segments (empty when the console was never capped), for a
+    reader that pages the head from disk."""
+    chunks: list[bytes] = []
+    for i, path in enumerate(console_parts(run_path, head_name)):
+        if i == 0 and kept_end_only:
+            continue
+        try:
+            data = safe_read.read_bytes(path, cap=None)  # regular files only: a FIFO would hang the reader
+        except OSError:
+            continue  # a segment dropped while we read, or not a regular file
+        if i == 1 and len(console_parts(run_path)) == 3:
+            cut = data.find(b"\n")
+            data = data[cut + 1:] if cut >= 0 else b""
+        chunks.append(data)
+    return b"".join(chunks)
+
+
+def final_lines(text: str) -> list[str]:
+    """Each line as a terminal leaves it: text after a `\\r` overwrites the line from its start.
+
+    `a\\rb` is `b`, `100%\\r50` is `500%` (as on a screen), `x\\r\\n` is `x`. A trailing line without
+    a newline is included. ANSI escape codes are left in (count as text here).
+    """
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [_overlay(line) if "\r" in line else line for line in lines]
+
+
+def _overlay(line: str) -> str:
+    shown = ""
+    for part in line.split("\r"):
+        shown = part + shown[len(part):]
+    return shown
+
+
+# -- capturing ----------------------------------------------------------------------------
+
+
+class Pump:
+    """One thread that copies bytes from fds to their pass-through fds and into the console log.
+
+    One thread for all sources keeps stdout and stderr in the order they were read. With
+    more than one source the console gets whole lines only (a source's unfinished line waits
+    for its end, `PARTIAL_LIMIT` bytes or the source's end), so a stderr line never lands in
+    the middle of a stdout line; the pass-through fds get bytes as they come (each is its own
+    file, where nothing can splice). A pass-through fd that fails (the terminal went away,
+    `| head` left) is dropped and capture goes on.
+    """
+
+    PARTIAL_LIMIT = 64 * 1024
+
+    def __init__(self, console: ConsoleLog, routes: dict[int, int | None]) -> None:
+        self.console = console
+        self.routes = dict(routes)
+        self._partial: dict[int, bytes] | None = {fd: b"" for fd in routes} if len(routes) > 1 else None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="tracktui-console", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _loop(self) -> None:
+        open_fds = set(self.routes)
+        rounds_after_stop = 0
+        while open_fds:
+            try:
+                ready, _, _ = select.select(list(open_fds), [], [], 0.1)
+            except (OSError, ValueError):
+                break
+            if self._stop.is_set():
+                rounds_after_stop += 1
+                if not ready or rounds_after_stop > 100:
+                    break
+            for fd in ready:
+                try:
+                    data = os.read(fd, 1 << 16)
+                except OSError:  # EIO: the pty's last writer is gone
+                    data = b""
+                if not data:
+                    open_fds.discard(fd)
+                    self._keep(fd, b"", end=True)
+                    continue
+                out = self.routes.get(fd)
+                if out is not None:
+                    try:
+                        _write_all(out, data)
+                    except OSError:
+                        self.routes[fd] = None
+                self._keep(fd, data)
+        for fd in list(self._partial or ()):
+            self._keep(fd, b"", end=True)
+
+    def _keep(self, fd: int, data: bytes, end: bool = False) -> None:
+        """Into the console: all of `data` with one source, else up to its last newline."""
+        if self._partial is None:
+            self.console.write(data)
+            return
+        pending = self._partial.get(fd, b"") + data
+        cut = len(pending) if end or len(pending) > self.PARTIAL_LIMIT else pending.rfind(b"\n") + 1
+        self.console.write(pending[:cut])
+        self._partial[fd] = pending[cut:]
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Drain what is there and end; a reader still held open by a grandchild ends after `timeout`."""
+        self._thread.join(timeout)
+        self._stop.set()
+        self._thread.join()
+
+
+def same_file(fd_a: int, fd_b: int) -> bool:
+    """Whether two fds lead to one file (`> log 2>&1`, one pipe, one terminal): then one relay
+    carries both, and the order of their lines is the command's own."""
+    try:
+        a, b = os.fstat(fd_a), os.fstat(fd_b)
+    except OSError:
+        return False
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def make_pty(like_fd: int | None) -> tuple[int, int]:
+    """A pty pair whose slave passes bytes unchanged (no `\\n` -> `\\r\\n`), sized like `like_fd`."""
+    import fcntl
+    import pty
+    import termios
+
+    master, slave = pty.openpty()
+    attrs = termios.tcgetattr(slave)
+    attrs[1] &= ~termios.OPOST
+    termios.tcsetattr(slave, termios.TCSANOW, attrs)
+    if like_fd is not None:
+        try:
+            size = fcntl.ioctl(like_fd, termios.TIOCGWINSZ, b"\0" * 8)
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, size)
+        except OSError:
+            pass
+    return master, slave
+
+
+class ProcessCapture:
+    """`start_run(capture_console=True)`: this process's fds 1 and 2 go through a pipe (a pty
+    when they are a terminal) into the console log and on to where they went before."""
+
+    def __init__(self, console: ConsoleLog) -> None:
+        self.console = console
+        self._saved: dict[int, int] = {}
+        self._pump: Pump | None = None
+
+    def start(self) -> None:
+        routes: dict[int, int | None] = {}
+        _flush_std()
+        shared = same_file(1, 2)
+        for fd in (1, 2):
+            try:
+                saved = os.dup(fd)
+            except OSError:
+                continue
+            self._saved[fd] = saved
+            if fd == 2 and shared and routes:
+                os.dup2(1, 2)  # the pipe of stdout carries stderr too
+                continue
+            if os.isatty(fd):
+                reader, writer = make_pty(fd)
+            else:
+                reader, writer = os.pipe()
+            os.dup2(writer, fd)
+            os.close(writer)
+            routes[reader] = saved
+        self._pump = Pump(self.console, routes)
+        self._pump.start()
+
+    def stop(self) -> None:
+        _flush_std()
+        for fd, saved in self._saved.items():
+            os.dup2(saved, fd)  # closes our end of the pipe: the pump reads to its end
+        if self._pump is not None:
+            self._pump.stop(timeout=1.0)
+            for reader in self._pump.routes:
+                os.close(reader)
+        for saved in self._saved.values():
+            os.close(saved)
+        self._saved.clear()
+        self.console.close()
+
+
+def _flush_std() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+def iter_new_lines(chunks: Iterable[bytes]) -> Iterable[str]:
+    """Complete lines from a stream of chunks (for following a live console)."""
+    pending = b""
+    for chunk in chunks:
+        pending += chunk
+        *done, pending = pending.split(b"\n")
+        for line in done:
+            yield from final_lines(line.decode("utf-8", "replace"))
+    if pending:
+        yield from final_lines(pending.decode("utf-8", "replace"))
+
+
+def capture_process_console(run: Run) -> None:
+    """Keep this process's console in `run` until it finishes (`start_run(capture_console=True)`).
+
+    Not when the run is a wrapper's run this process attached to and the wrapper keeps the
+    console already (its file exists): one writer per console file.
+    """
+    if run._handed_by is not None and (run.path / CONSOLE).exists():
+        return
+    capture = ProcessCapture(ConsoleLog(run.path))
+    capture.start()
+    run.on_finish.append(capture.stop)
