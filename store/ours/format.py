@@ -287,8 +287,10 @@ def remove_stale_temporaries(folder: Path, max_age: float = STALE_TEMP_AGE, recu
     return removed
 
 
-def atomic_write_text(path: Path, text: str, fsync: bool = True, mode: int = FILE_MODE) -> None:
-    """Replace `path` so that a reader sees the old file or the new one, never half of one (created with `mode`)."""
+def write_temp(path: Path, text: str, fsync: bool = True, mode: int = FILE_MODE) -> Path:
+    """A finished temporary beside `path` holding `text` (fsynced if asked), for the caller to
+    rename or link into place and then remove; nothing is left behind if writing fails.
+    The one home of the temporary write behind `atomic_write_text` and `lock.create_exclusive`."""
     fd, tmp = create_temp(path, mode)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -296,12 +298,19 @@ def atomic_write_text(path: Path, text: str, fsync: bool = True, mode: int = FIL
             if fsync:
                 fh.flush()
                 os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def atomic_write_text(path: Path, text: str, fsync: bool = True, mode: int = FILE_MODE) -> None:
+    """Replace `path` so that a reader sees the old file or the new one, never half of one (created with `mode`)."""
+    tmp = write_temp(path, text, fsync, mode)
+    try:
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        tmp.unlink(missing_ok=True)
         raise
 
 

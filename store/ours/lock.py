@@ -113,20 +113,14 @@ def create_exclusive(path: Path, text: str, fsync: bool = True) -> bool:
     empty, and it is atomic on NFS too, where a retransmitted link whose first reply was
     lost reports EEXIST although it worked (the temporary's link count then says 2).
     """
-    fd, tmp = fmt.create_temp(path)
+    tmp = fmt.write_temp(path, text, fsync)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return os.stat(tmp).st_nlink == 2
-        return True
+        os.link(tmp, path)
+    except FileExistsError:
+        return os.stat(tmp).st_nlink == 2
     finally:
         tmp.unlink(missing_ok=True)
+    return True
 
 
 def read_lock(lock: Path) -> dict[str, Any] | None:
