@@ -126,8 +126,8 @@ class ConsoleView(LazyText):
             return
         at_end = self.at_end
         source.kept_end = message.lines
-        for line_no in [n for n in self._cache if n >= source.head_lines]:
-            del self._cache[line_no]
+        for line_no in [n for n in self._cache.keys() if n >= source.head_lines]:
+            self._cache.discard(line_no)
         self._update_virtual_size()
         self.refresh()
         if at_end and source.complete:

@@ -16,7 +16,6 @@ control characters become visible symbols) and is never parsed as markup.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 from rich.segment import Segment
 from textual import work
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.content import Content
 from textual.geometry import Size
 from textual.highlight import highlight
@@ -183,7 +183,7 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._source: MemoryLines | FileLines = source or MemoryLines([])
         self._generation = 0
-        self._cache: OrderedDict[int, DisplayLine] = OrderedDict()
+        self._cache: LRUCache[int, DisplayLine] = LRUCache(CACHE_LINES)
         self._pending: _Window | None = None
         self._follow_end = False
         self.matches: LineMatches | None = None
@@ -219,7 +219,7 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
         source = self._source
         if not isinstance(source, FileLines) or not source.complete or size <= source.index.bytes_indexed:
             return
-        self._cache.pop(source.line_count - 1, None)  # a last line without its newline may go on
+        self._cache.discard(source.line_count - 1)  # a last line without its newline may go on
         source.index.complete = False
         self._build_index(source, size)
 
@@ -332,10 +332,8 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
             return
         cache = self._cache
         for offset, line in enumerate(lines):
-            cache[start + offset] = line
-            cache.move_to_end(start + offset)
-        while len(cache) > CACHE_LINES:
-            cache.popitem(last=False)
+            cache.discard(start + offset)  # LRUCache.set keeps an old value: a line read again replaces it
+            cache.set(start + offset, line)
         if self._pending is not None and self._pending.start == start:
             self._pending = None
         self.refresh()
