@@ -126,7 +126,7 @@ class ConsoleView(LazyText):
             return
         at_end = self.at_end
         source.kept_end = message.lines
-        for line_no in [n for n in self._cache.keys() if n >= source.head_lines]:
+        for line_no in [n for n in self._cache.keys() if n >= source.head_lines]:  # noqa: SIM118 (an LRUCache has no __iter__)
             self._cache.discard(line_no)
         self._update_virtual_size()
         self.refresh()
