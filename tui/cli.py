@@ -17,6 +17,7 @@ from store.detect import EXPECTED
 from store.ours.format import STORE_ENV, STORE_MARKER
 from store.ours.reader import TrackStore
 
+from .shaping.formatting import format_duration
 from .shaping.sanitize import printable
 
 if TYPE_CHECKING:
@@ -194,7 +195,7 @@ def _server_start(reader: RunStore | None, resync: bool = False) -> str:
         reader.check()
         return ""
     what = "every run again (--resync)" if resync else "what changed"
-    return f"showing the cached listing of {_age_text(age)} ago; fetching {what}…"
+    return f"showing the cached listing of {format_duration(age)} ago; fetching {what}…"
 
 
 def notice_on_start(text: str) -> Callable[[Pilot[object]], Coroutine[Any, Any, None]]:
@@ -204,14 +205,6 @@ def notice_on_start(text: str) -> Callable[[Pilot[object]], Coroutine[Any, Any, 
         pilot.app.notify(text, title="MLflow server", timeout=10, markup=False)
 
     return show
-
-
-def _age_text(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h" if seconds < 172800 else f"{seconds / 86400:.0f} days"
 
 
 def _open(path: str, include_deleted: bool = False) -> RunStore:
