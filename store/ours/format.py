@@ -13,6 +13,7 @@ import re
 import secrets
 import shutil
 import stat
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -156,8 +157,7 @@ def json_value(value: Any, where: str, depth: int = 0) -> Any:
         try:
             str(value)
         except ValueError:
-            raise ValueError(f"{where}: an int of more than 4,300 digits cannot be stored as JSON; "
-                             f"log it as a str (or a float)") from None
+            raise too_long_int(where, "log it as a str (or a float)") from None
         return int(value)
     if isinstance(value, numbers.Real):
         return float(value)
@@ -192,6 +192,13 @@ def json_value(value: Any, where: str, depth: int = 0) -> Any:
     except Exception as exc:
         raise TypeError(f"{where}: a {type(value).__name__} cannot be stored (str() failed: {exc!s:.80})") from None
     return text_value(text, where)
+
+
+def too_long_int(where: str, advice: str) -> ValueError:
+    """The one text for an int Python refuses to write out (params as JSON, tags as text):
+    the limit is `sys.get_int_max_str_digits()` (4,300 unless PYTHONINTMAXSTRDIGITS says otherwise)."""
+    limit = sys.get_int_max_str_digits()
+    return ValueError(f"{where}: an int of more than {limit:,} digits cannot be stored; {advice}")
 
 
 def text_value(text: str, where: str) -> str:

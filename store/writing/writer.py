@@ -212,8 +212,7 @@ class Run(WandbStyle):
             try:
                 text = str(value)
             except ValueError:
-                raise ValueError(f"tag {key!r}: an int of more than 4,300 digits cannot be stored; "
-                                 f"log a shorter text") from None
+                raise fmt.too_long_int(f"tag {key!r}", "log a shorter text") from None
             except Exception as exc:
                 raise TypeError(f"tag {key!r}: str() of a {type(value).__name__} failed ({exc!s:.80})") from None
             plain[key] = fmt.text_value(text, f"tag {key!r}")
