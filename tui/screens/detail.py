@@ -27,7 +27,7 @@ from store import RunDetail, RunStore
 from store.writing.system_metrics import is_system_metric
 
 from ..messages import ForwardsWorkerFailures, RunRead
-from ..shaping.formatting import cell_width, format_duration, format_timestamp, format_value
+from ..shaping.formatting import cell_width, format_duration, format_timestamp, format_value, long_int_text
 from ..shaping.inputs_view import INPUT_COLUMNS, input_rows
 from ..shaping.sanitize import printable, printable_block
 from ..shaping.sparkline import sparkline
@@ -358,7 +358,7 @@ def _value_text(value: Any) -> str:
         return format_value(value)
     except ValueError:  # an int too long to print (over 4,300 digits), maybe inside a list
         if isinstance(value, int):
-            return f"<an integer of about {int(value.bit_length() * 0.30103) + 1:,} digits>"
+            return long_int_text(value)
         return f"<a {type(value).__name__} holding a number too long to print>"
 
 

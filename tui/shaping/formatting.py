@@ -69,6 +69,13 @@ def format_exact(value: float) -> str:
     return repr(float(value))
 
 
+def long_int_text(value: int) -> str:
+    """What is shown for an int too long to print (Python refuses `str` past 4,300 digits, and
+    no one reads thousands of digits): its size and last hex digits, to tell two apart."""
+    digits = int(value.bit_length() * 0.30103) + 1
+    return f"<an integer of about {digits:,} digits, 0x{abs(value) & 0xFFFF_FFFF:08x} at the end>"
+
+
 def format_value(value: Any, exact: bool = False) -> str:
     """Any param, metric or tag value as text, made safe: missing (None, NaN) is empty, numbers
     by `format_number` (every digit with `exact`), lists and dicts as compact JSON."""

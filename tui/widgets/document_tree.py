@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from ..shaping.formatting import long_int_text
 from ..shaping.sanitize import printable_line
 
 MAX_CHILDREN = 500
@@ -25,8 +26,7 @@ def number_text(value: int | float) -> str:
     """A number as typed, or a summary for an int too long to print (over 4,300 digits Python
     refuses `repr`, and no one reads thousands of digits anyway)."""
     if isinstance(value, int) and value.bit_length() > 600:
-        digits = int(value.bit_length() * 0.30103) + 1
-        return f"<an integer of about {digits:,} digits, 0x{abs(value) & 0xFFFF_FFFF:08x} at the end>"
+        return long_int_text(value)
     text = repr(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
 
