@@ -22,11 +22,24 @@ if TYPE_CHECKING:
 
 def number(value: Any) -> float | None:
     """A metric value from what a file holds: a number, or text as CSV/TSV/trackio write it
-    (`"0.5"`, `"NaN"`, `"Infinity"`); None for empty cells, bools, text and containers."""
+    (`"0.5"`, `"NaN"`, `"Infinity"`); None for empty cells, bools, text, containers and ints
+    past a float (a JSON file may hold 400 digits).
+
+    The one rule for a foreign value to a float. Its siblings differ on purpose, each said
+    in its docstring: `mlflow.common.as_float` (a bool is 1.0), `ours.format.as_float` (the
+    writer: raises), `ours.reader._number` and `mlflow.common.ms_to_seconds` (times, bounded),
+    `wandb_run._float` (JSON text), and in tui/ `diff._number` and `detail._float` (values
+    already read: text stays text).
+    """
     if isinstance(value, bool):
         return None
-    if isinstance(value, (int, float)):
-        return float(value)
+    if isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        try:
+            return float(value)
+        except OverflowError:
+            return None
     if isinstance(value, str) and value and len(value) < 64:
         try:
             return float(value)

@@ -342,6 +342,9 @@ def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def as_float(key: str, value: Any) -> float:
+    """A metric value a script logs: any real number, numpy and torch scalars through `.item()`.
+    Not `series.number`: the writer refuses (TypeError naming the key) what a reader would skip,
+    and text is never a metric here."""
     if isinstance(value, numbers.Real):
         return float(value)
     item = getattr(value, "item", None)

@@ -466,6 +466,8 @@ class ServerRecords(TableRecords):
 
 
 def _finite(value: Any) -> float | None:
+    """A numpy min or max as a float, None for NaN (an all-NaN series); the values came through
+    `common.as_float` already, so this is no other rule for a foreign value."""
     number = float(value)
     return None if number != number else number
 

@@ -492,6 +492,8 @@ def fill_metrics_table(table: DataTable[Text], detail: RunDetail, sparks: dict[s
 
 
 def _float(value: Any) -> float | None:
+    """A summary's last/min/max as a number to format; anything odd shows as NaN rather than as
+    its text (the values were read already: this is no rule for foreign values)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     return None if value is None else np.nan

@@ -227,6 +227,8 @@ def _metric_row(metric: str, stat: str, name: str, values: list[Any], direction:
 
 
 def _number(value: Any) -> float | None:
+    """A value the diff may compare as a number. Not `series.number`: values here are already
+    read, and text stays text (a param "0.10" and a param 0.1 differ)."""
     if isinstance(value, bool) or value is MISSING_VALUE:
         return None
     if isinstance(value, (int, float)):

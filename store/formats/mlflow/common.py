@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 from urllib.request import url2pathname
 
 from store.base import RunDetail, RunRecord, RunStore
+from store.formats.series import number
 
 SYSTEM_TAG_PREFIX = "mlflow."
 RUN_NAME_TAG = "mlflow.runName"
@@ -99,22 +100,10 @@ def as_int(value: Any) -> int | None:
 
 
 def as_float(value: Any) -> float | None:
-    """A float from what SQL gave (number, or text MLflow never writes but a hand edit might); None when odd."""
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, float):
-        return value
-    if isinstance(value, int):
-        try:
-            return float(value)
-        except OverflowError:
-            return None
-    if isinstance(value, str) and len(value) < 400:
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    """A metric value from what SQL or a server gave: `series.number` (numbers, number text a
+    hand edit might leave; None when odd), except that a bool is 1.0 or 0.0, as MLflow's own
+    clients log True and False."""
+    return float(value) if isinstance(value, bool) else number(value)
 
 
 def split_tags(tags: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
