@@ -1,7 +1,9 @@
 """What every screen needs to know about the store the app opened, handed over when it is made.
 
-Screens never reach into the app for these: they get a `Session` in their constructor, and
-ask the app for anything else with a message (`ReloadRequested`).
+Screens get a `Session` in their constructor rather than reaching into the app for these,
+and ask the app to act with a message (`ReloadRequested`). One read goes the other way: a
+detail screen made without a poll interval takes the app's `poll_seconds`, so it polls as
+the listing does.
 """
 
 from __future__ import annotations

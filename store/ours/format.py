@@ -1,7 +1,17 @@
-"""On-disk layout of a tracktui store: names, ids, record types and safe writes.
+"""On-disk layout of a tracktui store, and the rules for what goes into it.
 
 Everything that both the writer and the reader must agree on lives here, so that
-`FORMAT.md` has one piece of code to stay in step with.
+`FORMAT.md` has one piece of code to stay in step with:
+
+- where a store is (`resolve_root`, the `TRACKTUI_STORE` variable, `cache_root`) and the
+  names in it: file and folder names, run ids, experiment, metric and media names from keys;
+- what may be stored: keys, params and tags as JSON and text (`json_value`, `text_value`,
+  `too_long_int`), metric values and steps (`as_float`, `as_step`), the history record type;
+- safe writes: temporaries beside their target (`write_temp`) renamed into place
+  (`atomic_write_text`, `copy_file_atomic`), history records appended at a known size
+  (`append_records`), and removing temporaries a killed writer left (`remove_stale_temporaries`);
+- the summaries derived from histories (`merge_summary`, `summarise_histories`) and merging
+  nested params (`deep_merge`).
 """
 
 from __future__ import annotations

@@ -1,15 +1,21 @@
 """The listing cache: records of runs kept between processes, so a cold start reads only what changed.
 
-Two shapes, one file format (`{"version", "kind", ...}` as JSON, rewritten atomically,
-never trusted: every entry is validated on load and a bad one costs a re-read):
+Three shapes, each a `CacheFile` (where it lives: `index_path`, in the store when it is ours
+and writable, else in the user's cache folder; saved at most every INDEX_SAVE_INTERVAL
+seconds, rewritten atomically, never trusted: every entry is validated on load and a bad one
+costs a re-read):
 
-- `UnitIndex`, for stores whose runs are folders of files (ours, MLflow's file store): one
-  entry per run folder ("unit") with a stat signature that changes with its files.
+- `UnitIndex`, for other tools' runs kept as folders of files (MLflow's file store, W&B,
+  TensorBoard, the file formats): one JSON entry per run folder ("unit") with a stat
+  signature that changes with its files.
+- `ColumnCache`, for our own store: the listing as a `ColumnTable` in `.npz` files, a base
+  plus a journal of the runs changed since, and when the files were last all stat'ed.
 - `SnapshotIndex`, for a store read in bulk (MLflow's SQLite database): one signature of the
-  whole store and the records of its last query.
+  whole store and the records of its last query, as JSON.
 
-Either is only a cache: deleting it never changes an answer. `FolderRunStore` is the
-`RunStore` part that lists through a `UnitIndex`; a kind of it only scans and reads folders.
+Each is only a cache: deleting it never changes an answer. `remove_stale_temporaries` tidies
+what a killed save left. `FolderRunStore` is the `RunStore` part that lists through a
+`UnitIndex` or a `ColumnCache`; a kind of it only scans and reads folders.
 """
 
 from __future__ import annotations
@@ -379,11 +385,12 @@ def read_safely(read: Callable[[str], RunRecord], unit: str) -> RunRecord:
 
 
 class FolderRunStore(RunStore):
-    """A store whose runs are folders of files (ours, MLflow's file store), listed through a `UnitIndex`.
+    """A store whose runs are folders of files (ours, MLflow's file store, ...), listed through
+    a `UnitIndex` (ours: a `ColumnCache`).
 
     A kind implements `_scan` (every run folder with a signature), `_read_record` and,
     when its signature does not start with an mtime in nanoseconds, `_sig_time`; it sets
-    `self._cache` to its `UnitIndex` in `__init__`.
+    `self._cache` to its `UnitIndex` or `ColumnCache` in `__init__`.
     """
 
     _cache: UnitIndex | ColumnCache

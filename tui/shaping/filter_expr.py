@@ -70,8 +70,6 @@ __all__ = ["Filter", "FilterError", "apply_filter", "parse_filter", "resolve_fie
 PREFIXES = ("params.", "metrics.", "tags.", "inputs.")
 """Column families whose prefix may be left out of a field name."""
 
-"""Searched by free text, together with every ``tags.*`` column."""
-
 NUMERIC_COLUMNS = frozenset({"created", "ended", "duration"})
 """Columns (besides ``metrics.*``) that hold only numbers, whatever the frame's dtypes say."""
 
