@@ -26,7 +26,7 @@ def numbered(n: int, every: int = 50) -> bytes:
     return b"".join(f"step {i}{' NEEDLE here' if i % every == 7 else ''}\n".encode() for i in range(n))
 
 
-async def open_console(app, run_id: str, pilot, run_ids: list[str] | None = None) -> ConsoleView:  # type: ignore[no-untyped-def]
+async def open_console(app, run_id: str, pilot, run_ids: list[str] | None = None) -> ConsoleView:
     await settle(pilot)
     app.push_screen(DetailScreen(app.store, run_id, run_ids))
     await settle(pilot)

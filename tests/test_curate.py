@@ -14,8 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-from mlflow_fixtures import run_id as mlflow_run_id
-from mlflow_fixtures import write_experiment, write_run
 
 import store
 from store import curate
@@ -23,6 +21,8 @@ from store.errors import ReadOnlyStoreError, RunLiveError, RunNotFoundError
 from store.ours import format as fmt
 from store.ours.reader import TrackStore
 from tests.children import run_python
+from tests.mlflow_fixtures import run_id as mlflow_run_id
+from tests.mlflow_fixtures import write_experiment, write_run
 
 
 def _finished_run(root: Path, name: str = "r1", **tags: str) -> str:

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_diff_shaping import RUNS, make_compare_store
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 import store
 from tests.screen_harness import ScreenHarness, settle_until
+from tests.test_diff_shaping import RUNS, make_compare_store
 from tui.screens.diff import DiffScreen
 
 
@@ -312,7 +312,7 @@ async def test_escape_codes_from_the_store_are_shown_not_sent(tmp_path: Path) ->
 
 async def test_export_and_clipboard_of_hostile_text_are_inert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: the .md, the .csv and the OSC 52 clipboard payload held the escape codes raw."""
-    from test_diff_shaping import UNSAFE, hostile_runs
+    from tests.test_diff_shaping import UNSAFE, hostile_runs
 
     ids = make_compare_store(tmp_path / "store", hostile_runs())
     out = tmp_path / "out"
@@ -391,8 +391,7 @@ async def test_export_asks_where_and_names_both_files(compare: tuple[store.RunSt
 
 async def test_run_headers_wear_the_colours_the_charts_give_the_runs(compare: tuple[store.RunStore, list[str]]) -> None:
     """Issue 12: one colour per run for the session, in the charts and in the diff header."""
-    from test_charts_screen import panes
-
+    from tests.test_charts_screen import panes
     from tui.screens.charts import ChartsScreen
 
     st, ids = compare

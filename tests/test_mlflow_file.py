@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from mlflow_fixtures import (
+
+import store
+from store.formats.mlflow.file import MlflowFileStore
+from tests.mlflow_fixtures import (
     T0,
     expected_runs,
     run_id,
@@ -19,9 +22,6 @@ from mlflow_fixtures import (
     write_experiment,
     write_run,
 )
-
-import store
-from store.formats.mlflow.file import MlflowFileStore
 
 BASE = ["run_id", "experiment", "name", "status", "created", "ended", "duration"]
 

@@ -7,11 +7,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from mlflow_fixtures import expected_runs, sql_exec, tree_snapshot, unpack
-from sqlite_damage import break_schema_text
 
 import store
 from store.formats.mlflow.sql import MlflowSqlStore
+from tests.mlflow_fixtures import expected_runs, sql_exec, tree_snapshot, unpack
+from tests.sqlite_damage import break_schema_text
 
 BASE = ["run_id", "experiment", "name", "status", "created", "ended", "duration"]
 
@@ -336,7 +336,7 @@ def test_points_of_one_step_keep_their_logging_order(db: Path, expected: dict) -
 
 def test_deleted_runs_have_a_deleted_status(db: Path, expected: dict) -> None:
     """Old code: the deleted run showed as `finished`, like an active one."""
-    from test_mlflow_file import assert_deleted_runs_look_deleted
+    from tests.test_mlflow_file import assert_deleted_runs_look_deleted
 
     assert_deleted_runs_look_deleted(store.open_store(db, include_deleted=True), expected["rf-deleted"]["run_id"])
 

@@ -45,7 +45,7 @@ async def test_marks_wear_the_colour_the_charts_legend_gives_each_run(demo: Path
         await settle(pilot)
         assert isinstance(app.screen, ChartsScreen)
         legend = app.screen.query_one(RunLegend).render()
-        styles = {str(span.style) for span in legend.spans}  # type: ignore[attr-defined]
+        styles = {str(span.style) for span in legend.spans}
         assert {f"rgb({r},{g},{b})" for r, g, b in colours} <= styles
         await pilot.press("b")  # the colour-blind palette, chosen in the charts
         await settle(pilot)

@@ -25,12 +25,12 @@ def demo(tmp_path: Path, config: Path) -> Path:
     return demo_store(tmp_path / "demo")
 
 
-async def highlight(app, row: int) -> None:  # type: ignore[no-untyped-def]
+async def highlight(app, row: int) -> None:
     """Put the picker's cursor on `row` (j pressed `row` times, without the wait per key)."""
     app.screen.query_one(OptionList).highlighted = row
 
 
-def keys(app) -> list[str]:  # type: ignore[no-untyped-def]
+def keys(app) -> list[str]:
     return [c.key for c in app.screen.query_one(RunsTable).view.columns]
 
 

@@ -13,7 +13,7 @@ from tui.screens.detail import DetailScreen
 from tui.widgets.runs_table import RunsTable
 
 
-def table(app) -> RunsTable:  # type: ignore[no-untyped-def]
+def table(app) -> RunsTable:
     return app.screen_stack[1].query_one(RunsTable)
 
 

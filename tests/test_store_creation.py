@@ -27,7 +27,7 @@ def test_git_is_asked_once_per_process_and_working_folder(tmp_path: Path, monkey
     def counting(args: list[str], *a: object, **kw: object) -> subprocess.CompletedProcess[str]:
         if args and args[0] == "git":
             calls.append(os.getcwd())
-        return real(args, *a, **kw)  # type: ignore[call-overload, no-any-return]
+        return real(args, *a, **kw)
 
     monkeypatch.setattr(subprocess, "run", counting)
     monkeypatch.setattr(process, "_git_facts", {})
