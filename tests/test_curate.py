@@ -17,6 +17,7 @@ import pytest
 
 import store
 from store import curate
+from store.base import RunRecord
 from store.errors import ReadOnlyStoreError, RunLiveError, RunNotFoundError
 from store.ours import format as fmt
 from store.ours.reader import TrackStore
@@ -33,7 +34,7 @@ def _finished_run(root: Path, name: str = "r1", **tags: str) -> str:
     return run.id
 
 
-def _record(root: Path, run_id: str, include_deleted: bool = False) -> dict:
+def _record(root: Path, run_id: str, include_deleted: bool = False) -> RunRecord:
     reader = TrackStore(root, include_deleted=include_deleted)
     return next(r for r in reader.records() if r["run_id"] == run_id)
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import store
 
-torch = pytest.importorskip("torch", reason="the Hugging Face integration needs torch: pip install torch==2.13.0")
-transformers = pytest.importorskip("transformers", reason="the Hugging Face integration needs the `integrations` extra")
+torch: Any = pytest.importorskip("torch", reason="the Hugging Face integration needs torch: pip install torch==2.13.0")
+transformers: Any = pytest.importorskip("transformers",
+                                        reason="the Hugging Face integration needs the `integrations` extra")
 pytest.importorskip("accelerate", reason="transformers' Trainer needs accelerate (the `integrations` extra)")
 
 

@@ -7,6 +7,7 @@ hands every key to the driver at once, as a fast typist or an SSH connection doe
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from tests.app_helpers import burst, demo_app, settle
 from tui.screens.detail import DetailScreen
@@ -95,7 +96,7 @@ async def test_filter_typed_straight_after_slash_lands_in_the_input(demo: Path) 
         assert table(app).view.row_count == 1
         await burst(pilot, "escape", "slash", *"val/loss < 0.1", "enter")  # a `/` in the filter is text
         assert app.screen.query_one("#filter", Input).value == "val/loss < 0.1"
-        assert sorted(table(app).view.frame.at[int(p), "name"] for p in table(app).view.positions) == [
+        assert sorted(cast(str, table(app).view.frame.at[int(p), "name"]) for p in table(app).view.positions) == [
             "rf-deep", "rf-shallow"]
 
 
