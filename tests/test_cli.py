@@ -31,7 +31,7 @@ def headless_app(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     screens: list[str] = []
     real_make_app = tui.app.make_app
 
-    async def look(pilot: Pilot[None]) -> None:
+    async def look(pilot: Pilot[object]) -> None:
         await settle(pilot)
         screens.append(screen_text(pilot.app))
         pilot.app.exit()

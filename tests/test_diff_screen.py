@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from textual.app import App
@@ -15,6 +15,7 @@ import store
 from tests.screen_harness import ScreenHarness, settle_until
 from tests.test_diff_shaping import RUNS, make_compare_store
 from tui.screens.diff import DiffScreen
+from tui.shaping.diff import DiffRow
 
 
 class DiffHarness(ScreenHarness):
@@ -87,7 +88,7 @@ async def test_cursor_row_full_value_and_flip(compare: tuple[store.RunStore, lis
         await pilot.pause()
         detail = screen.query_one("#diff-detail", Static)
         assert "lower is better" in str(detail.render())
-        assert screen.cursor_row() is not None and screen.cursor_row().metric == "train/loss"
+        assert screen.cursor_row() is not None and cast(DiffRow, screen.cursor_row()).metric == "train/loss"
 
         await pilot.press("f")
         assert screen.overrides == {"train/loss": "higher"}
@@ -95,7 +96,7 @@ async def test_cursor_row_full_value_and_flip(compare: tuple[store.RunStore, lis
         assert screen.diff is not None
         assert screen.diff.row("metrics.train/loss.last").best == [False, False, True]
         assert "higher is better" in str(detail.render())
-        assert screen.cursor_row().key == "metrics.train/loss.last", "the cursor stays on the row"
+        assert cast(DiffRow, screen.cursor_row()).key == "metrics.train/loss.last", "the cursor stays on the row"
 
         table.move_cursor(row=table.get_row_index("facts.command"), column=2)
         await pilot.pause()
