@@ -8,8 +8,10 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from textual import events
+from textual.app import App
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
 
@@ -41,7 +43,7 @@ def demo_app(path: str | Path, **kwargs: object) -> TrackApp:
     return make_app(path, clock=lambda: NOW, poll_seconds=0, **kwargs)
 
 
-async def settle(pilot: Pilot[None]) -> None:
+async def settle(pilot: Pilot[Any]) -> None:
     """Let workers finish and their messages be handled."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
@@ -73,7 +75,7 @@ async def open_detail(pilot: Pilot[None], run_id: str) -> DetailScreen:
     return app.screen
 
 
-def screen_text(app: TrackApp) -> str:
+def screen_text(app: App[Any]) -> str:
     """All text on screen, as a user would read it (styles dropped)."""
     svg = app.export_screenshot()
     parts = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)

@@ -11,11 +11,11 @@ from tests.app_helpers import demo_app, settle
 from tui.widgets.runs_table import RunsTable
 
 
-def table(app) -> RunsTable:  # type: ignore[no-untyped-def]
+def table(app) -> RunsTable:
     return app.runs_screen.query_one(RunsTable)
 
 
-def column(app, key: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+def column(app, key: str) -> dict[str, float]:
     view = table(app).view
     frame = view.frame.dropna(subset=[key])
     return dict(zip(frame["name"], frame[key]))
@@ -75,6 +75,6 @@ async def test_sparklines_in_metric_cells_for_the_rows_on_screen(demo: Path) -> 
         assert {c.key: c.width for c in table(app).view.columns}["metrics.val/loss"] == before["metrics.val/loss"]
 
 
-def app_lines(app) -> list[str]:  # type: ignore[no-untyped-def]
+def app_lines(app) -> list[str]:
     t = table(app)
     return [t.render_line(y).text for y in range(t.scrollable_content_region.height)]

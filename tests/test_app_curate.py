@@ -17,15 +17,15 @@ from tui.screens.runs import RunsScreen
 from tui.widgets.runs_table import RunsTable
 
 
-def table(app) -> RunsTable:  # type: ignore[no-untyped-def]
+def table(app) -> RunsTable:
     return app.runs_screen.query_one(RunsTable)
 
 
-def frame_of(path: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+def frame_of(path: Path, **kwargs: object):
     return store.open_store(path, **kwargs).runs_frame()  # type: ignore[arg-type]
 
 
-def failures(app) -> list[str]:  # type: ignore[no-untyped-def]
+def failures(app) -> list[str]:
     return [n.message for n in app._notifications if n.title == "Something failed"]
 
 

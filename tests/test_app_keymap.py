@@ -21,7 +21,7 @@ def write_keymap(root: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def table(app) -> RunsTable:  # type: ignore[no-untyped-def]
+def table(app) -> RunsTable:
     return app.screen_stack[1].query_one(RunsTable)
 
 

@@ -11,7 +11,7 @@ from tui.screens.runs import RunsScreen
 from tui.widgets.runs_table import RunsTable
 
 
-def table(app) -> RunsTable:  # type: ignore[no-untyped-def]
+def table(app) -> RunsTable:
     return app.screen_stack[1].query_one(RunsTable)
 
 

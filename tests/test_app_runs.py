@@ -8,11 +8,13 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import cast
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 import store
+from store import RunDetail
 from tests.app_helpers import (
     NOW,
     demo_app,
@@ -25,6 +27,7 @@ from tests.app_helpers import (
 )
 from tests.children import REPO
 from tui.cli import main as cli_main
+from tui.screens.columns import ColumnsScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.runs import RunsScreen
 from tui.widgets.runs_table import RunsTable
@@ -202,7 +205,7 @@ async def test_column_picker_hides_and_remembers(demo: Path) -> None:
         await pilot.press("C")
         await pilot.pause()
         assert "[x] experiment" in screen_text(app)
-        row = [key for key, _ in app.screen.items].index("experiment")
+        row = [key for key, _ in cast(ColumnsScreen, app.screen).items].index("experiment")
         await pilot.press(*["down"] * row, "space", "J", "enter")
         await pilot.pause()
         keys = [c.key for c in table(app).view.columns]
@@ -399,7 +402,7 @@ async def test_vim_keys_work_in_lists_and_escape_closes_experiments(demo: Path) 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("e")
-        options = app.screen.query_one("#experiments")
+        options = app.screen.query_one("#experiments", OptionList)
         assert options.highlighted == 0
         await pilot.press("j", "j")
         assert options.highlighted == 2
@@ -497,7 +500,7 @@ async def test_show_all_keeps_the_pickers_order(demo: Path) -> None:
         await settle(pilot)
         await pilot.press("C")
         await pilot.pause()
-        keys = [key for key, _ in app.screen.items]
+        keys = [key for key, _ in cast(ColumnsScreen, app.screen).items]
         lr = keys.index("params.lr")
         await pilot.press(*["j"] * lr, *["K"] * (lr - 1), "enter")  # lr up to second place
         await pilot.pause()
@@ -531,7 +534,7 @@ async def test_artifacts_with_two_marks_compare_those_two(demo: Path) -> None:
         await pilot.press("a")
         await settle(pilot)
         assert isinstance(app.screen, ArtifactsScreen)
-        assert [app.screen.detail.run_id, app.screen.other.run_id] == marked
+        assert [app.screen.detail.run_id, cast(RunDetail, app.screen.other).run_id] == marked
 
 
 async def test_escape_closes_the_experiments_list_after_a_pick(demo: Path) -> None:

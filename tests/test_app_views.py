@@ -12,7 +12,7 @@ from tui.screens.prompt import PickScreen
 from tui.widgets.runs_table import RunsTable
 
 
-def table(app) -> RunsTable:  # type: ignore[no-untyped-def]
+def table(app) -> RunsTable:
     return app.runs_screen.query_one(RunsTable)
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from textual.worker import WorkerFailed
 
 from tests.app_helpers import demo_app, settle
 from tui.screens.detail import DetailScreen
+from tui.widgets.runs_table import RunsTable
 
 HOSTILE = "disk gone \x1b[31m[bold red]boom[/]\nsecond line"
 
@@ -41,7 +42,7 @@ async def test_detail_read_failure_is_reported_once_by_the_app(demo: Path) -> No
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
 
-        def broken(run_id: str) -> None:
+        def broken(run_id: str) -> NoReturn:
             raise OSError(HOSTILE)
 
         app.store.run = broken  # type: ignore[method-assign]
@@ -67,7 +68,7 @@ async def test_poll_failure_is_reported_and_the_table_keeps_its_runs(demo: Path)
         [failure] = failures(app)
         assert failure.message.startswith("Reading the store failed: disk gone")
         assert_plain_one_line(failure)
-        assert app.screen.query_one("RunsTable").view.row_count == 10
+        assert app.screen.query_one(RunsTable).view.row_count == 10
 
 
 async def test_artifacts_open_failure_is_reported_and_the_table_stays(demo: Path) -> None:
@@ -77,7 +78,7 @@ async def test_artifacts_open_failure_is_reported_and_the_table_stays(demo: Path
     async with app.run_test(size=(120, 40)) as pilot:
         await settle_failing(pilot)
 
-        def broken(run_id: str) -> None:
+        def broken(run_id: str) -> NoReturn:
             raise PermissionError(HOSTILE)
 
         app.store.run = broken  # type: ignore[method-assign]
@@ -100,7 +101,7 @@ async def test_charts_build_failure_is_reported_once_by_the_app(demo: Path) -> N
         screen = app.screen
         assert isinstance(screen, ChartsScreen)
 
-        def broken(*args: object, **kwargs: object) -> None:
+        def broken(*args: object, **kwargs: object) -> NoReturn:
             raise OSError(HOSTILE)
 
         screen.histories.charts = broken  # type: ignore[method-assign]
@@ -122,10 +123,10 @@ async def test_diff_read_failure_is_reported_once_and_the_title_says_so(demo: Pa
         await settle(pilot)
         ids = app.store.run_ids()[:2]
 
-        def broken(run_id: str) -> None:
+        def broken(run_id: str) -> NoReturn:
             raise OSError(HOSTILE)
 
-        app.store.run = broken  # type: ignore[method-assign, assignment]
+        app.store.run = broken  # type: ignore[method-assign]
         app.push_screen(DiffScreen(app.store, ids))
         await settle_failing(pilot)
         [failure] = failures(app)

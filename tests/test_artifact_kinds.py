@@ -199,7 +199,8 @@ def test_open_regular_refuses_fifo_dangling_symlink_and_folder(tmp_path: Path) -
 
 def test_compare_artifacts(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
-    a.mkdir(), b.mkdir()
+    a.mkdir()
+    b.mkdir()
     (a / "config.yaml").write_text("lr: 0.1\nlayers: 2\n")
     (b / "config.yaml").write_text("lr: 0.2\nlayers: 2\n")
     (a / "w.bin").write_bytes(b"\x00\x01")

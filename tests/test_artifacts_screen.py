@@ -10,12 +10,13 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
+from textual.widgets import DataTable
 
 import store
 from store import RunDetail
@@ -179,7 +180,7 @@ async def test_previews_show_their_facts(runs: tuple[RunDetail, RunDetail]) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         preview = await select(pilot, "preds.csv")
         assert "250 rows · 3 columns · first 200 rows shown" in header_text(preview)
-        table = preview.query_one(".preview-table")
+        table = preview.query_one(".preview-table", DataTable)
         assert [str(c.label) for c in table.columns.values()] == ["id int", "score float", "label str"]
 
         preview = await select(pilot, "plot.png")
@@ -438,7 +439,7 @@ async def test_editor_gets_a_read_only_copy_never_the_stored_file(runs: tuple[Ru
         await settle(pilot)
         got = Path(marker.read_text())
         assert got != stored and got.name == "train.py"
-        assert os.path.commonpath([got, runs[0].artifacts_dir]) != str(runs[0].artifacts_dir)
+        assert os.path.commonpath([got, cast(Path, runs[0].artifacts_dir)]) != str(runs[0].artifacts_dir)
         assert got.stat().st_mode & 0o222 == 0
         assert stored.read_bytes() == before
         shown = [str(n.message) for n in app._notifications]

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from test_diff_shaping import BASE_TIME, make_compare_store
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, SelectionList, Static
@@ -20,6 +19,7 @@ from textual.widgets._footer import FooterKey
 import store
 from tests.app_helpers import burst
 from tests.screen_harness import ScreenHarness, settle_until
+from tests.test_diff_shaping import BASE_TIME, make_compare_store
 from tui.screens.charts import ChartsScreen
 from tui.widgets.chart_grid import auto_grid, grid_shape
 from tui.widgets.metric_chart import MetricChart
@@ -582,7 +582,7 @@ async def test_another_metric_as_the_x_axis(compare: tuple[store.RunStore, list[
 
 
 async def test_legend_of_twenty_runs_fits_with_a_count(tmp_path: Path) -> None:
-    from test_diff_shaping import RUNS
+    from tests.test_diff_shaping import RUNS
 
     runs = [dict(RUNS[i % 3], name=f"run-number-{i:02d}") for i in range(20)]
     ids = make_compare_store(tmp_path / "store", runs)

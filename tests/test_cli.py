@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from app_helpers import demo_store, screen_text, settle
 from textual.pilot import Pilot
 
 import store
 import tui.app
+from tests.app_helpers import demo_store, screen_text, settle
 from tui.cli import main
 
 
@@ -31,9 +31,9 @@ def headless_app(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     screens: list[str] = []
     real_make_app = tui.app.make_app
 
-    async def look(pilot: Pilot[None]) -> None:
+    async def look(pilot: Pilot[object]) -> None:
         await settle(pilot)
-        screens.append(screen_text(pilot.app))  # type: ignore[arg-type]
+        screens.append(screen_text(pilot.app))
         pilot.app.exit()
 
     def make_app(*args: Any, **kwargs: Any) -> tui.app.TrackApp:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import cast
+
+from textual.color import Color
 
 import store
 from store.writing.console import CONSOLE, ConsoleLog
@@ -26,7 +29,7 @@ def numbered(n: int, every: int = 50) -> bytes:
     return b"".join(f"step {i}{' NEEDLE here' if i % every == 7 else ''}\n".encode() for i in range(n))
 
 
-async def open_console(app, run_id: str, pilot, run_ids: list[str] | None = None) -> ConsoleView:  # type: ignore[no-untyped-def]
+async def open_console(app, run_id: str, pilot, run_ids: list[str] | None = None) -> ConsoleView:
     await settle(pilot)
     app.push_screen(DetailScreen(app.store, run_id, run_ids))
     await settle(pilot)
@@ -53,7 +56,7 @@ async def test_find_highlights_counts_and_steps_with_n_and_capital_n(tmp_path: P
         style = view.get_visual_style("lazy-text--current")
         assert any(seg.text == "NEEDLE" and seg.style is not None and seg.style.bgcolor is not None
                    and seg.style.bgcolor.triplet is not None
-                   and seg.style.bgcolor.triplet.hex == style.background.hex.lower()
+                   and seg.style.bgcolor.triplet.hex == cast(Color, style.background).hex.lower()
                    for seg in view.render_line(row))
         await pilot.press("n", "n")
         assert view.current_match_line == 107 and "match 3/8" in screen_text(app)

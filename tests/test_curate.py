@@ -14,15 +14,16 @@ import time
 from pathlib import Path
 
 import pytest
-from mlflow_fixtures import run_id as mlflow_run_id
-from mlflow_fixtures import write_experiment, write_run
 
 import store
 from store import curate
+from store.base import RunRecord
 from store.errors import ReadOnlyStoreError, RunLiveError, RunNotFoundError
 from store.ours import format as fmt
 from store.ours.reader import TrackStore
 from tests.children import run_python
+from tests.mlflow_fixtures import run_id as mlflow_run_id
+from tests.mlflow_fixtures import write_experiment, write_run
 
 
 def _finished_run(root: Path, name: str = "r1", **tags: str) -> str:
@@ -33,7 +34,7 @@ def _finished_run(root: Path, name: str = "r1", **tags: str) -> str:
     return run.id
 
 
-def _record(root: Path, run_id: str, include_deleted: bool = False) -> dict:
+def _record(root: Path, run_id: str, include_deleted: bool = False) -> RunRecord:
     reader = TrackStore(root, include_deleted=include_deleted)
     return next(r for r in reader.records() if r["run_id"] == run_id)
 

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from mlflow_fixtures import run_id as mlflow_run_id
-from mlflow_fixtures import write_experiment, write_run
 
 import store
 from tests.children import REPO
 from tests.live_writer import live_writer
+from tests.mlflow_fixtures import run_id as mlflow_run_id
+from tests.mlflow_fixtures import write_experiment, write_run
 from tui.cli import main
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from test_diff_shaping import BASE_TIME
 
+from tests.test_diff_shaping import BASE_TIME
 from tui.shaping.curves import ChartRequest, Series, build_chart, series_from_history
 from tui.shaping.scatter import build_scatter, scatter_params
 from tui.shaping.ticks import log_ticks, time_unit, wall_ticks

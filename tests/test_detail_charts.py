@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from test_diff_shaping import make_compare_store
 from textual.widgets import DataTable
 
 import store
 from tests.screen_harness import ScreenHarness, settle_until
+from tests.test_diff_shaping import make_compare_store
 from tui.screens.charts import ChartsScreen
 from tui.screens.detail import DetailScreen
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from test_diff_shaping import RUNS, make_compare_store
 
 import store
+from tests.test_diff_shaping import RUNS, make_compare_store
 from tui.diff_cli import diff_command
 
 
@@ -170,7 +170,7 @@ def test_hostile_text_in_a_pipe(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from test_diff_shaping import UNSAFE, hostile_runs
+    from tests.test_diff_shaping import UNSAFE, hostile_runs
 
     make_compare_store(tmp_path / "store", hostile_runs())
     repo = Path(__file__).resolve().parent.parent

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from test_diff_shaping import RUNS, make_compare_store
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 import store
 from tests.screen_harness import ScreenHarness, settle_until
+from tests.test_diff_shaping import RUNS, make_compare_store
 from tui.screens.diff import DiffScreen
+from tui.shaping.diff import DiffRow
 
 
 class DiffHarness(ScreenHarness):
@@ -87,7 +88,7 @@ async def test_cursor_row_full_value_and_flip(compare: tuple[store.RunStore, lis
         await pilot.pause()
         detail = screen.query_one("#diff-detail", Static)
         assert "lower is better" in str(detail.render())
-        assert screen.cursor_row() is not None and screen.cursor_row().metric == "train/loss"
+        assert screen.cursor_row() is not None and cast(DiffRow, screen.cursor_row()).metric == "train/loss"
 
         await pilot.press("f")
         assert screen.overrides == {"train/loss": "higher"}
@@ -95,7 +96,7 @@ async def test_cursor_row_full_value_and_flip(compare: tuple[store.RunStore, lis
         assert screen.diff is not None
         assert screen.diff.row("metrics.train/loss.last").best == [False, False, True]
         assert "higher is better" in str(detail.render())
-        assert screen.cursor_row().key == "metrics.train/loss.last", "the cursor stays on the row"
+        assert cast(DiffRow, screen.cursor_row()).key == "metrics.train/loss.last", "the cursor stays on the row"
 
         table.move_cursor(row=table.get_row_index("facts.command"), column=2)
         await pilot.pause()
@@ -312,7 +313,7 @@ async def test_escape_codes_from_the_store_are_shown_not_sent(tmp_path: Path) ->
 
 async def test_export_and_clipboard_of_hostile_text_are_inert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Before: the .md, the .csv and the OSC 52 clipboard payload held the escape codes raw."""
-    from test_diff_shaping import UNSAFE, hostile_runs
+    from tests.test_diff_shaping import UNSAFE, hostile_runs
 
     ids = make_compare_store(tmp_path / "store", hostile_runs())
     out = tmp_path / "out"
@@ -391,8 +392,7 @@ async def test_export_asks_where_and_names_both_files(compare: tuple[store.RunSt
 
 async def test_run_headers_wear_the_colours_the_charts_give_the_runs(compare: tuple[store.RunStore, list[str]]) -> None:
     """Issue 12: one colour per run for the session, in the charts and in the diff header."""
-    from test_charts_screen import panes
-
+    from tests.test_charts_screen import panes
     from tui.screens.charts import ChartsScreen
 
     st, ids = compare

@@ -47,7 +47,7 @@ def ids(frame: pd.DataFrame, text: str) -> list[str]:
 
 def error(text: str, columns: pd.Index | list[str]) -> FilterError:
     with pytest.raises(FilterError) as info:
-        parse_filter(text, columns)
+        parse_filter(text, list(columns))
     return info.value
 
 
@@ -59,14 +59,14 @@ ALL = ["a1b2c3", "d4e5f6", "0789ab", "ffee00"]
 
 @pytest.mark.parametrize("text", ["", "   ", "\t\n"])
 def test_empty_text_matches_every_row(runs: pd.DataFrame, text: str) -> None:
-    flt = parse_filter(text, runs.columns)
+    flt = parse_filter(text, list(runs.columns))
     assert flt.matches_all
     mask = flt.mask(runs)
     assert mask.dtype == bool and mask.shape == (4,) and mask.all()
 
 
 def test_mask_is_a_bool_array_per_row(runs: pd.DataFrame) -> None:
-    flt = parse_filter("mse < 5", runs.columns)
+    flt = parse_filter("mse < 5", list(runs.columns))
     mask = flt.mask(runs)
     assert isinstance(mask, np.ndarray) and mask.dtype == bool
     assert mask.tolist() == [True, False, False, False]
@@ -74,11 +74,11 @@ def test_mask_is_a_bool_array_per_row(runs: pd.DataFrame) -> None:
 
 
 def test_filter_is_frozen_and_reusable(runs: pd.DataFrame) -> None:
-    flt = parse_filter("status = failed", runs.columns)
+    flt = parse_filter("status = failed", list(runs.columns))
     with pytest.raises(AttributeError):
         flt.text = "other"  # type: ignore[misc]
     assert flt.mask(runs).tolist() == flt.mask(runs.copy()).tolist()
-    assert parse_filter("status = failed", runs.columns) == flt
+    assert parse_filter("status = failed", list(runs.columns)) == flt
 
 
 def test_apply_filter_keeps_columns_and_order(runs: pd.DataFrame) -> None:
@@ -89,7 +89,7 @@ def test_apply_filter_keeps_columns_and_order(runs: pd.DataFrame) -> None:
 
 def test_mask_does_not_change_the_frame(runs: pd.DataFrame) -> None:
     before = runs.copy()
-    parse_filter("degree >= 2 and name ~ rf and note ~ rerun or stage != baseline", runs.columns).mask(runs)
+    parse_filter("degree >= 2 and name ~ rf and note ~ rerun or stage != baseline", list(runs.columns)).mask(runs)
     pd.testing.assert_frame_equal(runs, before)
 
 
@@ -100,7 +100,7 @@ def test_empty_frame_gives_empty_mask(runs: pd.DataFrame) -> None:
 
 
 def test_mask_on_frame_without_the_column_is_a_filter_error(runs: pd.DataFrame) -> None:
-    flt = parse_filter("mse < 5", runs.columns)
+    flt = parse_filter("mse < 5", list(runs.columns))
     with pytest.raises(FilterError, match=r"no column 'metrics\.mse'") as info:
         flt.mask(runs.drop(columns=["metrics.mse"]))
     assert info.value.position == 0

@@ -11,7 +11,7 @@ from tui.shaping.filter_expr import FilterError, apply_filter
 
 
 @pytest.fixture
-def frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     data = tmp_path / "data"
     data.mkdir()
@@ -28,11 +28,11 @@ def frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-u
     return store.open_store(root).runs_frame()
 
 
-def names(frame, text: str) -> set[str]:  # type: ignore[no-untyped-def]
+def names(frame, text: str) -> set[str]:
     return set(apply_filter(frame, text)["name"])
 
 
-def test_inputs_columns_hold_digests_and_filter_by_name_digest_and_presence(frame) -> None:  # type: ignore[no-untyped-def]
+def test_inputs_columns_hold_digests_and_filter_by_name_digest_and_presence(frame) -> None:
     digest = frame.loc[frame["name"] == "both", "inputs.train.csv"].iloc[0]
     assert digest.startswith("sha256:") and len(digest) == len("sha256:") + 64
     assert names(frame, "inputs.name = train.csv") == {"both"}

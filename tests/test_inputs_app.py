@@ -30,7 +30,7 @@ def two_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, lis
     return root, ids
 
 
-def test_diff_has_an_inputs_section_that_differs_only_where_the_digest_does(two_runs) -> None:  # type: ignore[no-untyped-def]
+def test_diff_has_an_inputs_section_that_differs_only_where_the_digest_does(two_runs) -> None:
     root, ids = two_runs
     st = store.open_store(root)
     diff = build_diff([st.run(i) for i in ids])
@@ -41,7 +41,7 @@ def test_diff_has_an_inputs_section_that_differs_only_where_the_digest_does(two_
     assert rows["inputs.train.csv"].values[0].startswith("sha256:")
 
 
-async def test_detail_lists_inputs_and_the_diff_shows_them(two_runs) -> None:  # type: ignore[no-untyped-def]
+async def test_detail_lists_inputs_and_the_diff_shows_them(two_runs) -> None:
     root, ids = two_runs
     st = store.open_store(root)
     digest = st.run(ids[0]).inputs[0]["digest"]

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import store
 
-torch = pytest.importorskip("torch", reason="the Hugging Face integration needs torch: pip install torch==2.13.0")
-transformers = pytest.importorskip("transformers", reason="the Hugging Face integration needs the `integrations` extra")
+torch: Any = pytest.importorskip("torch", reason="the Hugging Face integration needs torch: pip install torch==2.13.0")
+transformers: Any = pytest.importorskip("transformers",
+                                        reason="the Hugging Face integration needs the `integrations` extra")
 pytest.importorskip("accelerate", reason="transformers' Trainer needs accelerate (the `integrations` extra)")
 
 
-class TinyConfig(transformers.PretrainedConfig):  # type: ignore[misc]
+class TinyConfig(transformers.PretrainedConfig):
     model_type = "tiny-regressor"
 
     def __init__(self, hidden: int = 4, **kwargs: object) -> None:
@@ -21,7 +23,7 @@ class TinyConfig(transformers.PretrainedConfig):  # type: ignore[misc]
         self.hidden = hidden
 
 
-class TinyModel(transformers.PreTrainedModel):  # type: ignore[misc]
+class TinyModel(transformers.PreTrainedModel):
     config_class = TinyConfig
 
     def __init__(self, config: TinyConfig) -> None:
@@ -36,7 +38,7 @@ class TinyModel(transformers.PreTrainedModel):  # type: ignore[misc]
         return {"loss": loss, "logits": out}
 
 
-class Pairs(torch.utils.data.Dataset):  # type: ignore[misc]
+class Pairs(torch.utils.data.Dataset):
     def __init__(self) -> None:
         g = torch.Generator().manual_seed(0)
         self.x = torch.randn(32, 2, generator=g)

@@ -121,7 +121,7 @@ async def test_opened_from_the_run_detail(demo: Path) -> None:
         assert isinstance(app.screen, MediaScreen) and app.screen.run_ids == [current]
 
 
-def test_media_snapshot_80x24(snap_compare, demo: Path) -> None:  # type: ignore[no-untyped-def]
+def test_media_snapshot_80x24(snap_compare, demo: Path) -> None:
     async def ready(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, TrackApp)

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -21,7 +21,7 @@ mlflow = pytest.importorskip("mlflow", reason="mlflow is not installed (pip inst
                              "these tests start a real `mlflow server`")
 
 from mlflow import MlflowClient  # noqa: E402
-from mlflow.entities import Metric, Param, ViewType  # noqa: E402
+from mlflow.entities import Experiment, Metric, Param, ViewType  # noqa: E402
 
 from store import open_store  # noqa: E402
 from store.remote.http import ServerError  # noqa: E402
@@ -143,7 +143,7 @@ def test_incremental_poll_and_cache(server: Server) -> None:
     client = MlflowClient(server.url)
     store = _store(server.url)
     before = {rec["run_id"]: rec for rec in store.records()}
-    exp = client.get_experiment_by_name("alpha").experiment_id
+    exp = cast(Experiment, client.get_experiment_by_name("alpha")).experiment_id
     late = client.create_run(exp, run_name="late")
     client.log_metric(late.info.run_id, "loss", 0.5)
     client.log_metric(server.ids["live"], "loss", 2.0, step=1)  # type: ignore[attr-defined]
@@ -256,7 +256,8 @@ async def test_app_opens_a_server_then_from_its_cache(server: Server) -> None:
     assert notice.startswith("showing the cached listing of")
     app = make_app(server.url, store=cached, poll_seconds=0)
     async with app.run_test(size=(120, 30)) as pilot:
-        await notice_on_start(notice)(pilot)  # what `tracktui URL` runs as the app starts
+        # what `tracktui URL` runs as the app starts (textual types its hook Pilot[object], run_test Pilot[None])
+        await notice_on_start(notice)(pilot)  # type: ignore[arg-type]
         await settle(pilot)
         assert cached.served_from_cache
         assert {"run-0", "run-1", "run-2", "run-3", "live"} <= set(shown_names(app))
@@ -319,7 +320,7 @@ def test_push_round_trip_and_again_without_duplicates(server: Server, tmp_path: 
     assert again.returncode == 0, again.stderr
     assert "0 new" in again.stdout and "2 unchanged" in again.stdout and "0 metric points" in again.stdout
     client = MlflowClient(server.url)
-    exp = client.get_experiment_by_name("from-tracktui").experiment_id
+    exp = cast(Experiment, client.get_experiment_by_name("from-tracktui")).experiment_id
     assert len(client.search_runs([exp])) == 2
     assert len(client.get_metric_history(first["run_id"], "mse")) == 1500
 
@@ -395,7 +396,8 @@ def test_cache_reopened_then_polled_incrementally(server: Server) -> None:
     first.runs_frame()
     first.save_index()
     client = MlflowClient(server.url)
-    new = client.create_run(client.get_experiment_by_name("alpha").experiment_id, run_name="after-reopen")
+    new = client.create_run(cast(Experiment, client.get_experiment_by_name("alpha")).experiment_id,
+                            run_name="after-reopen")
     rid = new.info.run_id
     client.log_param(rid, "lr", "0.5")
     reopened = _store(server.url)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 import sqlite3
 from pathlib import Path
+from typing import cast
 
 import pytest
-from mlflow_fixtures import expected_runs, sql_exec, tree_snapshot, unpack
-from sqlite_damage import break_schema_text
 
 import store
+from store.base import RunRecord
 from store.formats.mlflow.sql import MlflowSqlStore
+from tests.mlflow_fixtures import expected_runs, sql_exec, tree_snapshot, unpack
+from tests.sqlite_damage import break_schema_text
 
 BASE = ["run_id", "experiment", "name", "status", "created", "ended", "duration"]
 
@@ -100,7 +102,7 @@ def test_detail_metrics_facts_artifacts_and_logged_model(db: Path, expected: dic
     assert "mlflow.runName" in detail.facts["system_tags"]
     assert run["artifact_uri"].startswith("/home/ml/")
     assert detail.artifacts_dir == db.parent / "mlruns" / "1" / run["run_id"] / "artifacts"
-    assert (detail.artifacts_dir / "eval" / "report.txt").is_file()
+    assert (cast(Path, detail.artifacts_dir) / "eval" / "report.txt").is_file()
 
     poly = expected["poly-degree-3"]
     models = store.open_store(db).run(poly["run_id"]).extra_artifacts
@@ -126,8 +128,11 @@ def test_refresh_picks_up_a_new_metric_row_and_a_new_run(db: Path, expected: dic
     s.runs_frame()
     queries: list[object] = []
     real = MlflowSqlStore._query_records
-    monkeypatch.setattr(MlflowSqlStore, "_query_records",
-                        lambda self, run_id=None: queries.append(run_id) or real(self, run_id))
+
+    def counted_query(self: MlflowSqlStore, run_id: str | None = None) -> dict[str, RunRecord]:
+        queries.append(run_id)
+        return real(self, run_id)
+    monkeypatch.setattr(MlflowSqlStore, "_query_records", counted_query)
     assert s.refresh() == set() and queries == []  # nothing changed: not even a query
 
     sql_exec(db,
@@ -215,7 +220,7 @@ def test_reading_never_writes_and_never_holds_a_lock(db: Path, expected: dict) -
         s.run(run["run_id"]).history()
     s.refresh()
     assert tree_snapshot(db.parent) == before  # no -journal, no -wal, no index beside the db
-    assert not s.index_path().is_relative_to(db.parent)
+    assert not cast(Path, s.index_path()).is_relative_to(db.parent)
     writer = sqlite3.connect(db, timeout=0)  # a training script: it must get the write lock at once
     try:
         writer.execute("BEGIN EXCLUSIVE")
@@ -336,7 +341,7 @@ def test_points_of_one_step_keep_their_logging_order(db: Path, expected: dict) -
 
 def test_deleted_runs_have_a_deleted_status(db: Path, expected: dict) -> None:
     """Old code: the deleted run showed as `finished`, like an active one."""
-    from test_mlflow_file import assert_deleted_runs_look_deleted
+    from tests.test_mlflow_file import assert_deleted_runs_look_deleted
 
     assert_deleted_runs_look_deleted(store.open_store(db, include_deleted=True), expected["rf-deleted"]["run_id"])
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -155,14 +156,14 @@ async def test_app_shows_the_mixed_table_with_sources(tmp_path: Path, monkeypatc
         assert "source" in text and "hf-outputs" in text and "lightning_logs" in text
         table = app.screen.query_one(RunsTable)
         frame = table.view.frame
-        table.cursor_row = table.view.row_of(frame.loc[frame["name"] == "run-lr0.05", "run_id"].iloc[0])
+        table.cursor_row = cast(int, table.view.row_of(frame.loc[frame["name"] == "run-lr0.05", "run_id"].iloc[0]))
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         assert "best_metric" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot)
-        table.cursor_row = table.view.row_of(frame.loc[frame["name"] == "project-a", "run_id"].iloc[0])
+        table.cursor_row = cast(int, table.view.row_of(frame.loc[frame["name"] == "project-a", "run_id"].iloc[0]))
         await pilot.press("enter", "a")  # a DVCLive run's folder is its artifacts
         await settle(pilot)
         assert isinstance(app.screen, ArtifactsScreen)
@@ -255,7 +256,7 @@ async def test_filter_sort_diff_and_charts_across_two_stores(tmp_path: Path, mon
         await settle(pilot)
         assert shown_names(app) == loss_order
         for name in ("a2", "b2"):  # one run of each store
-            table.cursor_row = table.view.row_of(frame.loc[frame["name"] == name, "run_id"].iloc[0])
+            table.cursor_row = cast(int, table.view.row_of(frame.loc[frame["name"] == name, "run_id"].iloc[0]))
             await pilot.press("space")
         await pilot.press("c")
         await settle(pilot)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import time
 from types import SimpleNamespace
+from typing import cast
 
+from rich.console import Group
 from rich.style import Style
+from rich.table import Table
 
 from tui.screens.detail import _value_text, overview_params
 from tui.shaping import diff as diff_shaping
@@ -46,7 +49,7 @@ def test_the_runs_table_cell_matches_the_diff_cell() -> None:
 
 def test_overview_params_show_the_one_format() -> None:
     group = overview_params({"lr": 4.123456789})
-    table = group.renderables[1]  # type: ignore[union-attr]
+    table = cast(Table, cast(Group, group).renderables[1])
     cells = [str(cell) for column in table.columns for cell in column._cells]
     assert "4.1235" in cells
 

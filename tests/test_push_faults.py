@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import pytest
@@ -31,6 +31,7 @@ mlflow = pytest.importorskip("mlflow", reason="mlflow is not installed (pip inst
                              "these tests start a real `mlflow server`")
 
 from mlflow import MlflowClient  # noqa: E402
+from mlflow.entities import RunInputs  # noqa: E402
 
 import store  # noqa: E402
 from store import open_store  # noqa: E402
@@ -158,7 +159,7 @@ def _histories(client: MlflowClient, remote_id: str) -> dict[str, list[tuple[int
 
 def _local_histories(root: Path, run_id: str) -> dict[str, list[tuple[int, float, int]]]:
     frame = open_store(root).run(run_id).history()
-    return {key: sorted((int(s), float(v), round(float(t) * 1000))
+    return {cast(str, key): sorted((int(s), float(v), round(float(t) * 1000))
                         for s, v, t in zip(part["step"], part["value"], part["time"]))
             for key, part in frame.groupby("key", observed=True)}
 
@@ -294,6 +295,7 @@ def test_push_says_what_to_do_when_the_cache_cannot_hold_its_lock(tmp_path: Path
 @pytest.mark.parametrize("kind", ["lightning", "mlflow"])
 def test_push_of_a_foreign_run_skips_its_symlinks_and_keeps_progress_in_the_cache(
         server: Server, tmp_path: Path, kind: str) -> None:
+    args: tuple[str, ...]
     if kind == "lightning":  # the run's folder is what it pushes
         root = folder = tmp_path / "lightning" / "version_0"
         shutil.copytree(LIGHTNING, folder)
@@ -379,7 +381,7 @@ def test_a_whole_run_round_trips_on_a_file_store_server(server: Server, tmp_path
     assert "1 updated" in out and "0 metric points" in out, out
     tags = client.get_run(remote.info.run_id).data.tags
     assert "stage" not in tags and "mlflow.note.content" not in tags  # removed at the source: removed there
-    (data,) = remote.inputs.dataset_inputs
+    (data,) = cast(RunInputs, remote.inputs).dataset_inputs
     assert data.dataset.name == "train.csv" and {t.key: t.value for t in data.tags} == {"mlflow.data.context": "train"}
     assert [f.path for f in client.list_artifacts(remote.info.run_id, "tracktui/media/pred")] == \
         ["tracktui/media/pred/5.png"]

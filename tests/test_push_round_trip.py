@@ -20,13 +20,14 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from unittest import mock
 
 import pytest
 
 pytest.importorskip("mlflow")
 
+from mlflow.entities import RunInputs
 from mlflow.tracking import MlflowClient
 
 from store import open_store
@@ -192,10 +193,10 @@ def test_our_run_goes_up_whole_and_the_mlflow_ui_shows_parent_source_note_datase
     assert child.data.tags["mlflow.source.name"].endswith("--api-key <redacted>")  # the server is shared
     assert not any("s3kr1t" in value for run in (wrapper, child) for value in run.data.tags.values())
     assert wrapper.data.tags["tracktui.exit_code"] == "3"
-    assert wrapper.data.tags["tracktui.error"] == local.run(wrapper_id).error.strip().splitlines()[0]
+    assert wrapper.data.tags["tracktui.error"] == cast(str, local.run(wrapper_id).error).strip().splitlines()[0]
     assert wrapper.info.status == "FAILED"
 
-    inputs = {d.dataset.name: d for d in client.get_run(child.info.run_id).inputs.dataset_inputs}
+    inputs = {d.dataset.name: d for d in cast(RunInputs, client.get_run(child.info.run_id).inputs).dataset_inputs}
     assert set(inputs) == {"data.csv", "imagenet-v2"}
     data = inputs["data.csv"]
     ours = next(i for i in mine.inputs if i["name"] == "data.csv")
@@ -215,7 +216,7 @@ def test_our_run_goes_up_whole_and_the_mlflow_ui_shows_parent_source_note_datase
 
     assert_second_push_sends_nothing(str(root), server.url, tmp_path, "--experiment", "ours")
     assert len(client.get_metric_history(child.info.run_id, "loss")) == 30
-    assert len(client.get_run(child.info.run_id).inputs.dataset_inputs) == 2
+    assert len(cast(RunInputs, client.get_run(child.info.run_id).inputs).dataset_inputs) == 2
 
 
 # -- foreign stores -------------------------------------------------------------------------------
@@ -303,12 +304,12 @@ def test_another_server_round_trips_nested_runs_and_their_parent(server: Server,
     client.log_param(child.info.run_id, "lr", "0.1")
     for step in range(5):
         client.log_metric(child.info.run_id, "loss", 1.0 / (step + 1), step=step, timestamp=1_000 + step)
-    import mlflow.data
     import pandas as pd
+    from mlflow.data.pandas_dataset import from_pandas
     from mlflow.entities import DatasetInput, InputTag
 
     # a dataset input, as mlflow.log_input makes one (through the client: no global tracking URI is set)
-    dataset = mlflow.data.from_pandas(pd.DataFrame({"x": [1, 2, 3]}), name="iris")._to_mlflow_entity()
+    dataset = from_pandas(pd.DataFrame({"x": [1, 2, 3]}), name="iris")._to_mlflow_entity()
     client.log_inputs(child.info.run_id, [DatasetInput(dataset, [InputTag("mlflow.data.context", "train")])])
     for run in (parent, child):
         client.set_terminated(run.info.run_id)
@@ -327,8 +328,8 @@ def test_another_server_round_trips_nested_runs_and_their_parent(server: Server,
     source_inputs = old.run(child.info.run_id).inputs
     assert [(i["name"], i["context"]) for i in source_inputs] == [("iris", "train")]
     assert [(i["name"], i["context"]) for i in back[child.info.run_id].inputs] == [("iris", "train")]
-    (dataset,) = client.get_run(back[child.info.run_id].run_id).inputs.dataset_inputs
-    assert dataset.dataset.name == "iris"
+    (dataset_input,) = cast(RunInputs, client.get_run(back[child.info.run_id].run_id).inputs).dataset_inputs
+    assert dataset_input.dataset.name == "iris"
 
 
 def test_two_folders_of_one_tool_with_the_same_run_ids_stay_two_runs(server: Server, tmp_path: Path) -> None:

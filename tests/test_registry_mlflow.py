@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 import tarfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -60,7 +60,7 @@ def theirs(uri: str) -> dict[str, Any]:
     client = MlflowClient(uri, uri)
     versions: dict[str, dict[int, Any]] = {}
     for v in client.search_model_versions():  # its answer lacks aliases on SQL stores: get_model_version has them
-        source = v.source
+        source = cast(str, v.source)
         aliases = sorted(client.get_model_version(v.name, v.version).aliases)
         versions.setdefault(v.name, {})[int(v.version)] = {
             "stage": None if v.current_stage in (None, "None") else v.current_stage, "aliases": aliases,

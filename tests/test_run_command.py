@@ -10,6 +10,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -143,7 +144,7 @@ def test_a_script_that_fails_while_attached_keeps_its_traceback(tmp_path: Path) 
     proc.communicate(timeout=30)
     assert proc.returncode == 1
     detail = only_run(tmp_path / "s")
-    assert detail.status == "failed" and "exit code 1" in detail.error and "bad batch" in detail.error
+    assert detail.status == "failed" and "exit code 1" in (detail.error or "") and "bad batch" in (detail.error or "")
     assert detail.metrics["x"]["count"] == 1
 
 
@@ -234,7 +235,7 @@ def test_git_state_and_dirty_diff_are_recorded(tmp_path: Path) -> None:
     proc.communicate(timeout=30)
     detail = only_run(tmp_path / "s")
     assert detail.facts["git_dirty"] is True and len(detail.facts["git_commit"]) == 40
-    patch = (detail.artifacts_dir / "tracktui" / "git.patch").read_text()
+    patch = (cast(Path, detail.artifacts_dir) / "tracktui" / "git.patch").read_text()
     assert "-lr = 0.1" in patch and "+lr = 0.2" in patch
 
 
@@ -244,13 +245,13 @@ def test_packages_and_environment_are_recorded_without_secrets(tmp_path: Path) -
                         "TRACKTUI_PASSWORD": "pw-secret", "OMP_NUM_THREADS": "4"})
     proc.communicate(timeout=30)
     detail = only_run(tmp_path / "s")
-    env_file = detail.artifacts_dir / "tracktui" / "environment.json"
+    env_file = cast(Path, detail.artifacts_dir) / "tracktui" / "environment.json"
     recorded = json.loads(env_file.read_text())
     assert recorded["variables"]["CUDA_VISIBLE_DEVICES"] == "0,1"
     assert recorded["variables"]["OMP_NUM_THREADS"] == "4"
     assert {"HF_TOKEN", "WANDB_API_KEY", "TRACKTUI_PASSWORD"} <= set(recorded["redacted"])
     assert "secret" not in env_file.read_text() and "pw-" not in env_file.read_text()
-    packages = (detail.artifacts_dir / "tracktui" / "requirements.txt").read_text().splitlines()
+    packages = (cast(Path, detail.artifacts_dir) / "tracktui" / "requirements.txt").read_text().splitlines()
     assert any(line.startswith("numpy==") for line in packages)
     assert any(line.lower().startswith("pandas==") for line in packages)
 
@@ -263,7 +264,7 @@ def test_credentials_in_url_variables_are_never_recorded(tmp_path: Path) -> None
                         "TRACKTUI_HOME": "https://example.com/plain?page=2"})
     _out, err = proc.communicate(timeout=30)
     detail = only_run(tmp_path / "s")
-    env_file = detail.artifacts_dir / "tracktui" / "environment.json"
+    env_file = cast(Path, detail.artifacts_dir) / "tracktui" / "environment.json"
     recorded = json.loads(env_file.read_text())
     assert recorded["variables"]["MLFLOW_TRACKING_URI"] == "https://mlflow.example.com:5000/?x=1"
     assert recorded["variables"]["WANDB_BASE_URL"] == "https://wandb.example.com"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import pytest
 from rich.segment import Segment
+from rich.text import Text
 
 from tests.app_helpers import demo_app, settle, table
 from tui.app import TrackApp
@@ -44,8 +46,8 @@ async def test_marks_wear_the_colour_the_charts_legend_gives_each_run(demo: Path
         await pilot.press("p")
         await settle(pilot)
         assert isinstance(app.screen, ChartsScreen)
-        legend = app.screen.query_one(RunLegend).render()
-        styles = {str(span.style) for span in legend.spans}  # type: ignore[attr-defined]
+        legend = cast(Text, app.screen.query_one(RunLegend).render())
+        styles = {str(span.style) for span in legend.spans}
         assert {f"rgb({r},{g},{b})" for r, g, b in colours} <= styles
         await pilot.press("b")  # the colour-blind palette, chosen in the charts
         await settle(pilot)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import pytest
 from textual.widgets import OptionList
 
 import store
 from tests.app_helpers import demo_app, demo_store, screen_text, settle, table_lines
+from tui.screens.columns import ColumnsScreen
 from tui.widgets.runs_table import RunsTable
 
 
@@ -25,12 +27,12 @@ def demo(tmp_path: Path, config: Path) -> Path:
     return demo_store(tmp_path / "demo")
 
 
-async def highlight(app, row: int) -> None:  # type: ignore[no-untyped-def]
+async def highlight(app, row: int) -> None:
     """Put the picker's cursor on `row` (j pressed `row` times, without the wait per key)."""
     app.screen.query_one(OptionList).highlighted = row
 
 
-def keys(app) -> list[str]:  # type: ignore[no-untyped-def]
+def keys(app) -> list[str]:
     return [c.key for c in app.screen.query_one(RunsTable).view.columns]
 
 
@@ -106,7 +108,7 @@ async def test_hiding_a_column_is_remembered_per_selection_and_reset_brings_it_b
         await pilot.press("C")
         await pilot.pause()
         assert "r reset to automatic" in screen_text(app)
-        row = [key for key, _ in app.screen.items].index("metrics.mse")
+        row = [key for key, _ in cast(ColumnsScreen, app.screen).items].index("metrics.mse")
         await highlight(app, row)
         await pilot.press("space", "enter")
         await settle(pilot)
@@ -158,7 +160,7 @@ async def test_picker_shows_columns_that_do_not_vary_when_asked(demo: Path) -> N
         assert "params.epochs" not in keys(app)  # 30 wherever it is logged
         await pilot.press("C")
         await pilot.pause()
-        row = [key for key, _ in app.screen.items].index("params.epochs")
+        row = [key for key, _ in cast(ColumnsScreen, app.screen).items].index("params.epochs")
         await highlight(app, row)
         await pilot.pause()
         assert "[ ] params.epochs  does not vary" in screen_text(app)
@@ -168,7 +170,7 @@ async def test_picker_shows_columns_that_do_not_vary_when_asked(demo: Path) -> N
         assert "columns: picked (R: automatic)" in screen_text(app)
         await pilot.press("C")
         await pilot.pause()
-        row = [key for key, _ in app.screen.items].index("params.epochs")
+        row = [key for key, _ in cast(ColumnsScreen, app.screen).items].index("params.epochs")
         await highlight(app, row)
         await pilot.pause()
         assert "[x] params.epochs  shown by you" in screen_text(app)

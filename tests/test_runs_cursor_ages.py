@@ -12,7 +12,7 @@ from tests.screen_harness import settle_until
 from tui.app import make_app
 
 
-def put_cursor_on(app, name: str) -> None:  # type: ignore[no-untyped-def]
+def put_cursor_on(app, name: str) -> None:
     table(app).cursor_row = shown_names(app).index(name)
 
 

@@ -7,13 +7,14 @@ hands every key to the driver at once, as a fast typist or an SSH connection doe
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from tests.app_helpers import burst, demo_app, settle
 from tui.screens.detail import DetailScreen
 from tui.widgets.runs_table import RunsTable
 
 
-def table(app) -> RunsTable:  # type: ignore[no-untyped-def]
+def table(app) -> RunsTable:
     return app.screen_stack[1].query_one(RunsTable)
 
 
@@ -95,7 +96,7 @@ async def test_filter_typed_straight_after_slash_lands_in_the_input(demo: Path) 
         assert table(app).view.row_count == 1
         await burst(pilot, "escape", "slash", *"val/loss < 0.1", "enter")  # a `/` in the filter is text
         assert app.screen.query_one("#filter", Input).value == "val/loss < 0.1"
-        assert sorted(table(app).view.frame.at[int(p), "name"] for p in table(app).view.positions) == [
+        assert sorted(cast(str, table(app).view.frame.at[int(p), "name"]) for p in table(app).view.positions) == [
             "rf-deep", "rf-shallow"]
 
 

@@ -40,7 +40,7 @@ def wide_frame() -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def test_the_wide_path_keeps_the_same_columns_as_the_tall_path(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_wide_path_keeps_the_same_columns_as_the_tall_path(monkeypatch) -> None:
     frame = wide_frame()
     keys = [c for c in frame.columns if c != "run_id"]
     wide = varying(frame, keys)
@@ -52,7 +52,7 @@ def test_the_wide_path_keeps_the_same_columns_as_the_tall_path(monkeypatch) -> N
     assert "params.same0" not in wide
 
 
-def test_numeric_columns_are_decided_the_same_on_wide_frames(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_numeric_columns_are_decided_the_same_on_wide_frames(monkeypatch) -> None:
     frame = wide_frame()
     wide = RunsView(frame=frame)
     assert [c.numeric for c in wide.columns if c.key == "params.vary1"] == [True]

@@ -92,7 +92,7 @@ HOSTILE = st.tuples(st.lists(COMPONENTS, min_size=1, max_size=4), st.booleans())
 
 
 def _files_outside(root: Path, cache: Path) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for folder, dirs, files in os.walk(root):
         if Path(folder) == cache or cache in Path(folder).parents:
             continue

@@ -26,7 +26,7 @@ def _no_controls(text: str) -> bool:
 
 @pytest.mark.parametrize("text", HOSTILE)
 @pytest.mark.parametrize("fn", [printable, printable_line, lambda t: cut(t, 8)])
-def test_one_line_forms_leave_no_control(fn, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_one_line_forms_leave_no_control(fn, text: str) -> None:
     out = fn(text)
     assert _no_controls(out), repr(out)
 

@@ -205,7 +205,7 @@ def test_an_artifact_longer_than_listed_stops_at_its_size_and_leaves_nothing(fak
 
 
 def test_artifact_entries_that_are_no_paths_are_left_out_and_said(fake: FakeServer) -> None:
-    files = [{"path": "ok.txt", "is_dir": False, "file_size": 2}, {"path": "x\x00y", "file_size": 1},
+    files: list[Any] = [{"path": "ok.txt", "is_dir": False, "file_size": 2}, {"path": "x\x00y", "file_size": 1},
              {"path": ["a"], "file_size": 1}, "nonsense", {"path": "neg.bin", "file_size": -5},
              {"path": "big.bin", "file_size": "12"}]
     store = _one_run(fake, files, fake.raw(b"ok"))

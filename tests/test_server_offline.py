@@ -93,7 +93,7 @@ async def test_a_401_on_reopening_keeps_the_stale_note_in_the_table_title(auth_s
     assert notice.startswith("showing the cached listing of")
     app = make_app(auth_server.url, store=refused, poll_seconds=0)
     async with app.run_test(size=(160, 30)) as pilot:
-        await notice_on_start(notice)(pilot)
+        await notice_on_start(notice)(pilot)  # type: ignore[arg-type]  # textual: Pilot[None] vs Pilot[object]
         await settle(pilot)
         refused._asked_at = 0.0  # the poll is rate-limited to one a few seconds; this test asks at once
         with pytest.raises(WorkerFailed, match="401"):  # the check that follows a paint from the cache

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -360,7 +360,7 @@ async def test_big_artifact_shows_its_size_asks_then_streams_into_the_cache(serv
     async with app.run_test(size=(120, 30)) as pilot:
         await _wait(app, pilot, lambda: isinstance(app.screen, ArtifactsScreen)
                     and _remote_node(app.screen, "big.bin") is not None)
-        screen = app.screen
+        screen = cast(ArtifactsScreen, app.screen)
         assert "on server" in screen_text(app)
         node = _remote_node(screen, "big.bin")
         assert node.data.entry.remote and node.data.entry.size == len(BIG)
@@ -376,7 +376,7 @@ async def test_big_artifact_shows_its_size_asks_then_streams_into_the_cache(serv
         await pilot.press("y")
         await _wait(app, pilot, lambda: app.screen is screen and screen.preview.node is not None)
         assert (detail.artifacts_dir / "big.bin").read_bytes() == BIG
-        shown = screen.preview.node
+        shown: Any = screen.preview.node
         assert shown.entry.path == detail.artifacts_dir / "big.bin" and not shown.entry.remote
         await _wait(app, pilot, lambda: _remote_node(screen, "big.bin") is not None
                     and not _remote_node(screen, "big.bin").data.entry.remote)
@@ -397,7 +397,7 @@ async def test_artifact_under_the_threshold_is_fetched_without_asking(server: Se
     async with app.run_test(size=(120, 30)) as pilot:
         await _wait(app, pilot, lambda: isinstance(app.screen, ArtifactsScreen)
                     and _remote_node(app.screen, "big.bin") is not None)
-        screen = app.screen
+        screen = cast(ArtifactsScreen, app.screen)
         screen.artifact_tree.move_cursor(_remote_node(screen, "big.bin"))
         await pilot.press("enter")
         await _wait(app, pilot, lambda: app.screen is screen and screen.preview.node is not None)

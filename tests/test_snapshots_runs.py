@@ -17,7 +17,7 @@ SIZES = [(80, 24), (120, 40)]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_runs_table(snap_compare, demo: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_runs_table(snap_compare, demo: Path, size: tuple[int, int]) -> None:
     async def ready(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await pilot.press("j", "space", "j", "j", "space")
@@ -26,7 +26,7 @@ def test_runs_table(snap_compare, demo: Path, size: tuple[int, int]) -> None:  #
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_filter_with_error(snap_compare, demo: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_filter_with_error(snap_compare, demo: Path, size: tuple[int, int]) -> None:
     async def ready(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await pilot.press("slash", *"mse < 1 and (deg")
@@ -35,7 +35,7 @@ def test_filter_with_error(snap_compare, demo: Path, size: tuple[int, int]) -> N
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_run_detail(snap_compare, demo: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_run_detail(snap_compare, demo: Path, size: tuple[int, int]) -> None:
     async def ready(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await pilot.press("j", "j", "enter")
@@ -44,7 +44,7 @@ def test_run_detail(snap_compare, demo: Path, size: tuple[int, int]) -> None:  #
     assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=size)
 
 
-def test_column_picker(snap_compare, demo: Path) -> None:  # type: ignore[no-untyped-def]
+def test_column_picker(snap_compare, demo: Path) -> None:
     async def ready(pilot: Pilot[None]) -> None:
         await settle(pilot)
         await pilot.press("C", "G")  # the bottom: columns hidden because they do not vary, with why
@@ -53,7 +53,7 @@ def test_column_picker(snap_compare, demo: Path) -> None:  # type: ignore[no-unt
     assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=(80, 24))
 
 
-def test_grouped_table(snap_compare, demo: Path) -> None:  # type: ignore[no-untyped-def]
+def test_grouped_table(snap_compare, demo: Path) -> None:
     """Grouped by status, sorted by train/loss: group rows with count and mean ± std, runs under them."""
 
     async def ready(pilot: Pilot[None]) -> None:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,10 +25,10 @@ def test_git_is_asked_once_per_process_and_working_folder(tmp_path: Path, monkey
     calls: list[str] = []
     real = subprocess.run
 
-    def counting(args: list[str], *a: object, **kw: object) -> subprocess.CompletedProcess[str]:
+    def counting(args: list[str], *a: Any, **kw: Any) -> subprocess.CompletedProcess[str]:
         if args and args[0] == "git":
             calls.append(os.getcwd())
-        return real(args, *a, **kw)  # type: ignore[call-overload, no-any-return]
+        return real(args, *a, **kw)
 
     monkeypatch.setattr(subprocess, "run", counting)
     monkeypatch.setattr(process, "_git_facts", {})
@@ -83,7 +84,11 @@ def test_writes_are_fsynced_soon_after_not_while_the_script_waits(tmp_path: Path
     sync_now()
     synced: list[int] = []
     real = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real(fd))
+
+    def counted_fsync(fd: int) -> None:
+        synced.append(fd)
+        real(fd)
+    monkeypatch.setattr(os, "fsync", counted_fsync)
     with store.start_run(experiment="e", root=tmp_path / "s", system_metrics_interval=0) as run:
         run.log_metric("loss", 1.0)
         run.log_params({"lr": 0.1})
@@ -136,7 +141,11 @@ def test_an_unchanged_experiment_folder_is_not_listed_again(tmp_path: Path, monk
     store.start_run(experiment="e", root=root, system_metrics_interval=0).finish()
     listed: list[str] = []
     real = os.listdir
-    monkeypatch.setattr(os, "listdir", lambda p: listed.append(os.fspath(p)) or real(p))
+
+    def counted_listdir(p: str) -> list[str]:
+        listed.append(os.fspath(p))
+        return real(p)
+    monkeypatch.setattr(os, "listdir", counted_listdir)
     for _ in range(3):
         store.start_run(experiment="e", root=root, system_metrics_interval=0).finish()
     assert str(root / "e") not in listed

@@ -28,9 +28,8 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "tracktui-hypothesis"))  # not .hypothesis/ in the tree
 
-from mlflow_fixtures import T0, run_id, write_experiment, write_run  # noqa: E402
-
 import store  # noqa: E402
+from tests.mlflow_fixtures import T0, run_id, write_experiment, write_run  # noqa: E402
 
 CALL_TIMEOUT = 5
 """Seconds one listing or read may take before it counts as a hang (each takes milliseconds)."""

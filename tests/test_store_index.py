@@ -7,13 +7,13 @@ import os
 from pathlib import Path
 
 import pytest
-from mlflow_fixtures import unpack
 
 import store
 from store.base import RunStore
 from store.formats.mlflow.sql import MlflowSqlStore
 from store.ours.column_index import ColumnTable
 from store.ours.index import ColumnCache, SnapshotIndex
+from tests.mlflow_fixtures import unpack
 
 
 def test_a_store_kind_must_implement_the_listing_and_the_run_readers() -> None:

@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -126,8 +126,8 @@ def test_read_only_store_index_path(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     make_runs(tmp_path, 1)
     monkeypatch.setattr(os, "access", lambda *a, **k: False)
     s = store.open_store(tmp_path)
-    assert s.index_path().parent == Path(os.environ["XDG_CACHE_HOME"]) / "tracktui"
-    assert len(s.runs_frame()) == 1 and s.index_path().exists()
+    assert cast(Path, s.index_path()).parent == Path(os.environ["XDG_CACHE_HOME"]) / "tracktui"
+    assert len(s.runs_frame()) == 1 and cast(Path, s.index_path()).exists()
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "missing", "list", "newer"])

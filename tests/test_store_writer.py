@@ -8,6 +8,7 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import IO, cast
 
 import numpy as np
 import pytest
@@ -200,7 +201,7 @@ def test_script_exit_without_finish_marks_finished(tmp_path: Path) -> None:
         for i in range(1000):
             run.log_metric("x", float(i))
     """)
-    assert proc.returncode == 0, proc.stderr.read()
+    assert proc.returncode == 0, cast(IO[bytes], proc.stderr).read()
     frame = store.open_store(tmp_path).runs_frame()
     assert frame["status"].tolist() == ["finished"] and frame["metrics.x"].tolist() == [999.0]
 

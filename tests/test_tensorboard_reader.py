@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -102,7 +103,7 @@ def test_a_live_writer_is_read_by_appended_bytes_then_finished_when_killed(tmp_p
         (run_id,) = reader.run_ids()
         assert reader.run(run_id).status == "running"
         assert reader.records()[0]["metrics"]["loss"]["count"] == 30
-        tail = next(iter(reader._tails._items.values()))
+        tail = next(iter(cast(TensorBoardStore, reader)._tails._items.values()))
         tail_file = next(iter(tail.files.values()))
         offset_before = tail_file.offset
         assert step(child, 12) == 42

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -97,7 +98,7 @@ def test_a_live_run_is_tailed_and_a_killed_one_is_crashed(tmp_path: Path) -> Non
         (run_id,) = reader.run_ids()
         assert reader.run(run_id).status == "running"
         first = reader.records()[0]["metrics"].get("loss", {}).get("count", 0)
-        state = next(iter(reader._tails._items.values()))
+        state = next(iter(cast(WandbStore, reader)._tails._items.values()))
         log, offset_before = state.log, state.log.offset if state.log is not None else 0
         assert step(child, 2000) == 2600
         deadline = time.monotonic() + 60
@@ -105,14 +106,16 @@ def test_a_live_run_is_tailed_and_a_killed_one_is_crashed(tmp_path: Path) -> Non
             assert time.monotonic() < deadline, "no new history on refresh within 60 s"
             time.sleep(0.05)  # wandb-core writes on its own time: poll as the app does
             reader.refresh()
-        assert state.log is log is not None and state.log.offset > offset_before  # went on from where it stopped
+        # went on from where it stopped
+        assert state.log is log is not None and cast(RecordLog, state.log).offset > offset_before
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
     reader.refresh()
     rec = reader.records()[0]
     assert rec["status"] == "running"  # no exit record
-    assert reader.liveness(rec, time.time() + reader.stale_seconds + 1) == "crashed"
+    wandb = cast(WandbStore, reader)
+    assert wandb.liveness(rec, time.time() + wandb.stale_seconds + 1) == "crashed"
 
 
 @pytest.fixture(scope="module")

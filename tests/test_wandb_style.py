@@ -146,7 +146,7 @@ def test_summary_reads_buffered_points_and_keeps_set_values(tmp_path: Path) -> N
     assert store.summary.stats("loss") == {**store.summary.stats("loss"), "min": 1.0, "max": 3.0, "count": 3}
     run.flush()
     store.log({"loss": 0.5})
-    assert store.summary["loss"] == 0.5 and store.summary.stats("loss")["count"] == 4  # type: ignore[index]
+    assert store.summary["loss"] == 0.5 and store.summary.stats("loss")["count"] == 4
     store.summary["best_loss"] = np.float64(0.5)
     store.summary.update({"verdict": "good"})
     assert dict(store.summary) == {"loss": 0.5, "best_loss": 0.5, "verdict": "good"}
