@@ -211,6 +211,26 @@ async def test_tags_and_description_of_a_version(tmp_path: Path) -> None:
         assert "owner=me · baseline" in table_text(app)
 
 
+async def test_removing_a_tag_of_a_version_in_the_models_view_deletes_it(tmp_path: Path) -> None:
+    registry_store(tmp_path / "s")
+    store.set_model_tags("churn", {"stage": "beta"}, 2, root=tmp_path / "s")
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_models(app, pilot)
+        await burst(pilot, "j", "t")  # churn v2 (newest first): team=growth stage=beta
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press("ctrl+u")  # clear the prompt, then keep only stage=beta
+        await burst(pilot, *"stage=beta", "enter")
+        await settle(pilot)
+        await settle_until(app, pilot, lambda s: table_painted(s) and any(
+            n.message == "Tags of churn v2 changed" for n in app._notifications))
+        assert failures(app) == []
+        (churn, _) = store.open_store(tmp_path / "s").models()
+        assert churn.versions[1].tags == {"stage": "beta"}
+        assert "team=growth" not in table_text(app)
+
+
 async def test_the_detail_names_the_runs_versions_and_l_shows_only_them(tmp_path: Path) -> None:
     ids = registry_store(tmp_path / "s")
     app = demo_app(tmp_path / "s")
