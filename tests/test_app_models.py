@@ -38,9 +38,9 @@ mlflow_version: 3.17.2
 """
 
 
-def registry_store(root: Path) -> dict[str, str]:
+def registry_store(root: Path, prefix: str = "") -> dict[str, str]:
     """Three finished runs with a `model/` artifact and a loss; churn v1 (run a), v2 (run b, alias prod,
-    a tag, a description), fraud v1 (run c). The run ids by name."""
+    a tag, a description), fraud v1 (run c), their names after `prefix`. The run ids by name."""
     ids = {}
     for name, loss in (("run-a", 0.5), ("run-b", 0.25), ("run-c", 0.75)):
         src = root.parent / f"model-{name}"
@@ -52,10 +52,10 @@ def registry_store(root: Path) -> dict[str, str]:
             for step in range(3):
                 run.log_metric("loss", loss + (2 - step) / 10, step=step)
         ids[name] = run.id
-    store.register_model("churn", run=ids["run-a"], root=root)
-    store.register_model("churn", run=ids["run-b"], root=root, alias="prod", tags={"team": "growth"},
+    store.register_model(f"{prefix}churn", run=ids["run-a"], root=root)
+    store.register_model(f"{prefix}churn", run=ids["run-b"], root=root, alias="prod", tags={"team": "growth"},
                          description="the better one")
-    store.register_model("fraud", run=ids["run-c"], root=root)
+    store.register_model(f"{prefix}fraud", run=ids["run-c"], root=root)
     return ids
 
 
