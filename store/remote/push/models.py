@@ -69,8 +69,8 @@ def _carried(pusher: Pusher, model: RegisteredModel) -> list[tuple[ModelVersion,
             pusher.summary.left_behind.append(f"{where}: its files ({version.source}) are not a run's artifacts "
                                               "(logged models are not pushed)")
         elif server_run is None:
-            pusher.summary.left_behind.append(f"{where}: its run {version.run_id} is not on the server "
-                                              "(push it too)")
+            run = f"its run {version.run_id} is not on the server (push it too)" if version.run_id else "no run"
+            pusher.summary.left_behind.append(f"{where}: {run}")
         else:
             carried.append((version, server_run, path))
     return carried
