@@ -29,8 +29,8 @@ from store.writing.writer import Run
 __all__ = [
     "DEFAULT_STORE_DIR", "FORMAT_VERSION", "STORE_ENV", "Image", "NotAStoreError", "Run", "RunDetail",
     "RunFinishedError", "RunLockedError", "RunNotFoundError", "RunStore", "StoreError", "TrackStore",
-    "active_run", "delete_model_alias", "finish", "init", "log", "log_artifact", "log_dict", "log_image",
-    "log_metric", "log_metrics",
+    "active_run", "delete_model_alias", "delete_model_tag", "finish", "init", "log", "log_artifact", "log_dict",
+    "log_image", "log_metric", "log_metrics",
     "log_param", "log_params", "log_text", "open_store", "register_model", "resolve_root", "set_model_alias",
     "set_model_description", "set_model_tags", "set_tag", "set_tags", "start_run",
 ]
@@ -225,6 +225,14 @@ def set_model_tags(name: str, tags: dict[str, Any], version: int | None = None,
     from store.ours.registry import set_model_tags as _set
 
     _set(name, tags, version, root=resolve_root(root))
+
+
+def delete_model_tag(name: str, key: str, version: int | None = None,
+                     root: str | os.PathLike[str] | None = None) -> None:
+    """Remove tag `key` of model `name`, or of one of its versions."""
+    from store.ours.registry import delete_model_tag as _delete
+
+    _delete(name, key, version, root=resolve_root(root))
 
 
 def set_model_description(name: str, description: str, version: int | None = None,

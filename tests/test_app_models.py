@@ -38,9 +38,9 @@ mlflow_version: 3.17.2
 """
 
 
-def registry_store(root: Path) -> dict[str, str]:
+def registry_store(root: Path, prefix: str = "") -> dict[str, str]:
     """Three finished runs with a `model/` artifact and a loss; churn v1 (run a), v2 (run b, alias prod,
-    a tag, a description), fraud v1 (run c). The run ids by name."""
+    a tag, a description), fraud v1 (run c), their names after `prefix`. The run ids by name."""
     ids = {}
     for name, loss in (("run-a", 0.5), ("run-b", 0.25), ("run-c", 0.75)):
         src = root.parent / f"model-{name}"
@@ -52,10 +52,10 @@ def registry_store(root: Path) -> dict[str, str]:
             for step in range(3):
                 run.log_metric("loss", loss + (2 - step) / 10, step=step)
         ids[name] = run.id
-    store.register_model("churn", run=ids["run-a"], root=root)
-    store.register_model("churn", run=ids["run-b"], root=root, alias="prod", tags={"team": "growth"},
+    store.register_model(f"{prefix}churn", run=ids["run-a"], root=root)
+    store.register_model(f"{prefix}churn", run=ids["run-b"], root=root, alias="prod", tags={"team": "growth"},
                          description="the better one")
-    store.register_model("fraud", run=ids["run-c"], root=root)
+    store.register_model(f"{prefix}fraud", run=ids["run-c"], root=root)
     return ids
 
 
@@ -209,6 +209,26 @@ async def test_tags_and_description_of_a_version(tmp_path: Path) -> None:
         (churn, _) = store.open_store(tmp_path / "s").models()
         assert (churn.versions[0].tags, churn.versions[0].description) == ({"owner": "me"}, "baseline")
         assert "owner=me · baseline" in table_text(app)
+
+
+async def test_removing_a_tag_of_a_version_in_the_models_view_deletes_it(tmp_path: Path) -> None:
+    registry_store(tmp_path / "s")
+    store.set_model_tags("churn", {"stage": "beta"}, 2, root=tmp_path / "s")
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_models(app, pilot)
+        await burst(pilot, "j", "t")  # churn v2 (newest first): team=growth stage=beta
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press("ctrl+u")  # clear the prompt, then keep only stage=beta
+        await burst(pilot, *"stage=beta", "enter")
+        await settle(pilot)
+        await settle_until(app, pilot, lambda s: table_painted(s) and any(
+            n.message == "Tags of churn v2 changed" for n in app._notifications))
+        assert failures(app) == []
+        (churn, _) = store.open_store(tmp_path / "s").models()
+        assert churn.versions[1].tags == {"stage": "beta"}
+        assert "team=growth" not in table_text(app)
 
 
 async def test_the_detail_names_the_runs_versions_and_l_shows_only_them(tmp_path: Path) -> None:

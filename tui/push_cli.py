@@ -30,7 +30,8 @@ PLAIN_EVERY = 5.0
 def push_main(argv: list[str], open_store: Callable[[str], RunStore]) -> int:
     parser = argparse.ArgumentParser(
         prog="tracktui push", description="Upload runs (params, tags, metrics with steps and times, artifacts, "
-        "dataset inputs, console, images, parent, source, git, note, error, status and times) of any store tracktui "
+        "dataset inputs, console, images, parent, source, git, note, error, status and times) and their registered "
+        "model versions (with aliases, tags, descriptions) of any store tracktui "
         "reads to an MLflow tracking server, under MLflow's own tag names; what MLflow cannot hold is listed. "
         "Pushing again sends only what is new; a killed push resumes without sending a point twice; "
         "one push of a store runs at a time; symlinks are not followed.")
@@ -72,6 +73,8 @@ def summary_text(summary: PushSummary) -> str:
              f"{len(summary.failed)} failed", f"{summary.points:,} metric points",
              f"{files} ({human_size(summary.artifact_bytes)})"]
     lines = ["pushed: " + ", ".join(parts)]
+    if summary.models or summary.model_versions:
+        lines.append(f"models: {summary.models} new, {summary.model_versions} new versions")
     lines += [f"skipped {s}" for s in summary.skipped] + [f"failed {f}" for f in summary.failed]
     lines += [f"not carried: {line}" for line in summary.left_behind]
     return "\n".join(printable(line) for line in lines)

@@ -186,6 +186,13 @@ def set_model_tags(name: str, tags: dict[str, Any], version: int | None = None, 
     edits.write_edit(folder, {**target, "tags": {str(k): str(v) for k, v in tags.items()}})
 
 
+def delete_model_tag(name: str, key: str, version: int | None = None, *, root: Path) -> None:
+    """Remove a tag of the model, or of one of its versions (an edit file: it merges like the others)."""
+    folder = _model_named(root, name)
+    target = {} if version is None else {"version_id": _version_id(folder, name, version)}
+    edits.write_edit(folder, {**target, "delete_tag": str(key)})
+
+
 def set_model_description(name: str, description: str, version: int | None = None, *, root: Path) -> None:
     """Set the description of the model, or of one of its versions."""
     folder = _model_named(root, name)
@@ -244,6 +251,8 @@ def _read_model(folder: Path) -> RegisteredModel:
         holder: Any = target if target is not None else model
         if isinstance(edit.get("tags"), dict):
             holder.tags.update((str(k), str(v)) for k, v in edit["tags"].items())
+        if isinstance(edit.get("delete_tag"), str):
+            holder.tags.pop(edit["delete_tag"], None)
         if isinstance(edit.get("description"), str):
             holder.description = edit["description"]
     for version in versions.values():

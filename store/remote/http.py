@@ -239,6 +239,10 @@ class ServerClient:
     def post(self, endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return self._json("POST", API + endpoint, BODY_CAPS.get(endpoint, DEFAULT_BODY_CAP), json=dict(body))
 
+    def patch(self, endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """MLflow's `*/update` endpoints (descriptions) take PATCH."""
+        return self._json("PATCH", API + endpoint, BODY_CAPS.get(endpoint, DEFAULT_BODY_CAP), json=dict(body))
+
     def _json(self, method: str, path: str, cap: int, **kwargs: Any) -> dict[str, Any]:
         transfer, deadline, response = self._send(method, path, time.monotonic() + self.deadline, **kwargs)
         body = b"".join(self._body(transfer, deadline, path, cap, f"answered {path} with more than {cap // MB} MB "

@@ -53,7 +53,7 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
         Binding("a", "aliases", "Aliases", id="models.aliases",
                 tooltip="Set, move or remove aliases of this version (our store)"),
         Binding("t", "tags", "Tags", show=False, id="models.tags",
-                tooltip="Add or change tags of this model or version (our store)"),
+                tooltip="Add, change or remove tags of this model or version (our store)"),
         Binding("e", "describe", "Describe", show=False, id="models.describe",
                 tooltip="The description of this model or version (our store)"),
         Binding("question_mark", "app.help", "Keys", id="models.help", tooltip="Every key of this screen"),
@@ -300,12 +300,16 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
             except ValueError as exc:
                 self.notify(str(exc), title="Tags not changed", severity="error", markup=False)
                 return
-            if removed:
-                self.notify("A model's tags can be added or changed here, not removed", severity="warning")
-            if changed:
+            if changed or removed:
                 root = writable_root(self.store)
-                self._edit("Editing model tags", lambda: reg.set_model_tags(name, changed, version, root=root),
-                           f"Tags of {what} changed")
+
+                def change() -> None:
+                    if changed:
+                        reg.set_model_tags(name, changed, version, root=root)
+                    for key in removed:
+                        reg.delete_model_tag(name, key, version, root=root)
+
+                self._edit("Editing model tags", change, f"Tags of {what} changed")
 
         self.app.push_screen(PromptScreen(f"Tags of {what}", format_tags(before),
                                           "key=value, separated by spaces (quote values with spaces)"), chosen)

@@ -4,7 +4,7 @@
 and knows what it sent; `fields` maps a run onto MLflow's fields and tag names; `progress`
 keeps what was sent (so a push resumes and a second one sends nothing) and the push lock;
 `points` picks the metric points not sent yet; `files` reads the files to upload without
-following symlinks.
+following symlinks; `models` pushes the registered models of the pushed runs after them.
 """
 
 from __future__ import annotations

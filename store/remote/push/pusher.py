@@ -30,6 +30,7 @@ from store.errors import StoreError
 from store.remote.http import ServerClient, ServerError
 from store.remote.push import fields
 from store.remote.push.files import DIR_FLAGS, artifact_files
+from store.remote.push.models import push_models
 from store.remote.push.points import count_on_server, new_points, start_time
 from store.remote.push.progress import map_path, push_lock, read_map, write_map
 
@@ -51,6 +52,9 @@ class PushSummary:
     failed: list[str] = field(default_factory=list)
     left_behind: list[str] = field(default_factory=list)
     """What of a run MLflow cannot hold (or a push could not carry), one line each, named by run."""
+    models: int = 0
+    """Registered models created on the server (`models.py`)."""
+    model_versions: int = 0
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,7 @@ class Pusher:
         for run_id in run_ids:
             if run_id not in self._outcomes:
                 self._push_one(run_id)
+        push_models(self)
         return self.summary
 
     def _push_one(self, run_id: str) -> None:
@@ -178,13 +183,17 @@ class Pusher:
             return None
         if parent in self._selected and parent not in self._outcomes:
             self._push_one(parent)
-        if parent in self._server_ids:
-            return self._server_ids[parent]
+        return self.server_id(parent)
+
+    def server_id(self, run_id: str) -> str | None:
+        """The server's id of a run of the store pushed now or by an earlier push; None when it is not there."""
+        if run_id in self._server_ids:
+            return self._server_ids[run_id]
         try:
-            parent_detail = self.store.run(parent)
+            detail = self.store.run(run_id)
         except StoreError:
             return None
-        return read_map(map_path(self.store, parent_detail, self.url), self.url).get("run_id")
+        return read_map(map_path(self.store, detail, self.url), self.url).get("run_id")
 
     # -- the run on the server -----------------------------------------------------------
 
