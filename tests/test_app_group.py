@@ -16,7 +16,7 @@ POLY = "experiment=poly-regression"
 
 
 
-def line_with(app, text: str) -> str:  # type: ignore[no-untyped-def]
+def line_with(app, text: str) -> str:
     lines = [line for line in table_lines(app) if text in line]
     assert lines, f"no line with {text!r} in {table_lines(app)}"
     return lines[0]

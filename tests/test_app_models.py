@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.app import App
 from textual.screen import Screen
 from textual.widgets import DataTable
 
@@ -65,7 +67,7 @@ def mlflow_store(dest: Path) -> Path:
     return dest / "file" / "mlruns"
 
 
-def models_table(app: TrackApp) -> DataTable[object]:
+def models_table(app: App[Any]) -> DataTable[object]:
     return app.screen.query_one("#models-table", DataTable)
 
 
@@ -90,7 +92,7 @@ def table_painted(screen: Screen[object]) -> bool:
     return screen._loaded and (not screen.rows or models_table(screen.app).virtual_size.height > len(screen.rows))
 
 
-async def open_models(app: TrackApp, pilot) -> ModelsScreen:  # type: ignore[no-untyped-def]
+async def open_models(app: TrackApp, pilot) -> ModelsScreen:
     await settle(pilot)
     await pilot.press("L")
     await settle_until(app, pilot, table_painted)
@@ -305,11 +307,11 @@ async def test_mlmodel_files_of_marked_versions_side_by_side(tmp_path: Path) -> 
         assert app.screen.query_one(DataTable).row_count == 2
 
 
-def test_snapshot_models_view_of_an_mlflow_registry(snap_compare, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_models_view_of_an_mlflow_registry(snap_compare, tmp_path: Path) -> None:
     """MLflow's registry (fixed times, written by MLflow itself) at 80x24, a version marked."""
     root = mlflow_store(tmp_path)
 
-    async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
+    async def ready(pilot) -> None:
         await open_models(pilot.app, pilot)
         await pilot.press("j", "space")
         await pilot.pause()

@@ -36,7 +36,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def server_versions(client: MlflowClient, name: str) -> dict[tuple[str, str], Any]:
     """The server's versions of `name` by (the source version they were pushed from, their server run)."""
-    return {(v.tags[VERSION_TAG], v.run_id): v for v in client.search_model_versions(f"name='{name}'")}
+    return {(v.tags[VERSION_TAG], str(v.run_id)): v for v in client.search_model_versions(f"name='{name}'")}
 
 
 def created(stdout: str) -> list[str]:
@@ -60,18 +60,20 @@ def test_our_models_go_up_with_versions_aliases_tags_and_descriptions_once(serve
     (churn,) = client.search_registered_models("name='m-churn'")
     assert (churn.tags, churn.description, churn.aliases) == ({"owner": "ml"}, "churn models", {"prod": "2"})
     assert client.search_registered_models("name='m-fraud'") == []
-    train = client.get_experiment_by_name("train").experiment_id
+    experiment = client.get_experiment_by_name("train")
+    assert experiment is not None
+    train = experiment.experiment_id
     runs = {r.info.run_name: r.info.run_id for r in client.search_runs([train])}
     ours = {v.version: v for v in open_store(root).models()[0].versions}
     got = {k: v for (k, _), v in server_versions(client, "m-churn").items()}
-    assert sorted(got) == sorted(v.version_id for v in ours.values())
+    assert sorted(got) == sorted(str(v.version_id) for v in ours.values())
     for number, name in ((1, "run-a"), (2, "run-b")):
-        there = got[ours[number].version_id]
+        there = got[str(ours[number].version_id)]
         assert (int(there.version), there.run_id, there.source) == (number, runs[name], f"runs:/{runs[name]}/model")
         assert {k: v for k, v in there.tags.items() if k != VERSION_TAG} == ours[number].tags
         assert (there.description or None) == ours[number].description
-    assert got[ours[2].version_id].tags[VERSION_TAG] == ours[2].version_id
-    assert got[ours[2].version_id].description == "the better one"
+    assert got[str(ours[2].version_id)].tags[VERSION_TAG] == ours[2].version_id
+    assert got[str(ours[2].version_id)].description == "the better one"
 
     remote = open_store(server.url)
     (rchurn,) = [m for m in remote.models() if m.name == "m-churn"]
@@ -103,6 +105,7 @@ def test_an_mlflow_store_registry_goes_up_and_a_logged_model_version_is_named(
     assert "not carried: model churn alias champion: version 2 is not carried" in done.stdout
     client = MlflowClient(server.url)
     exp = client.get_experiment_by_name(f"from-{kind}-store")
+    assert exp is not None
     runs = {r.info.run_id: r.data.tags["tracktui.run_id"] for r in client.search_runs([exp.experiment_id])}
     for model in source.values():
         got = {k: v for (k, run), v in server_versions(client, model.name).items() if run in runs}
