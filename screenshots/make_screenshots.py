@@ -84,6 +84,26 @@ async def group_charts(pilot: Pilot[None]) -> None:
     await settle(pilot)
 
 
+async def models(pilot: Pilot[None]) -> None:
+    await pilot.press("L")  # the models view: models, their versions, aliases and the source runs' metrics
+    await settle(pilot)
+    await pilot.press("j", "j")
+    await settle(pilot)
+
+
+def register_demo_models(root: Path) -> None:
+    """A registry on a copy of the demo store, made through the public API as a user's script would."""
+    import store
+
+    frame = store.open_store(root).runs_frame()
+    ids = dict(zip(frame["name"], frame["run_id"]))
+    store.register_model("iris-rf", run=ids["rf-baseline"], path="model.pkl", root=root,
+                         description="random forest on iris", tags={"owner": "ml"})
+    store.register_model("iris-rf", run=ids["rf-shallow"], path="model.pkl", root=root, alias="staging")
+    store.register_model("iris-rf", run=ids["rf-deep"], path="model.pkl", root=root, alias="prod")
+    store.register_model("iris-rf", run=ids["rf-wide"], path="model.pkl", root=root, alias="champion")
+
+
 async def nothing(pilot: Pilot[None]) -> None:
     """The first screen as it opens."""
 
@@ -114,7 +134,10 @@ async def main() -> None:
         await shoot("grid", grid, (160, 48))
         await shoot("grouped", grouped, (120, 36))
         await shoot("group-charts", group_charts, (120, 36))
-        make_demo(Path(tmp) / "mixed" / "tracktui-store", now=NOW)  # what `tracktui demo` opens
+        demo_store(Path(tmp) / "models")
+        register_demo_models(Path(tmp) / "models")
+        await shoot("models", models, (120, 36), store="models")
+        make_demo(Path(tmp) / "mixed" / "tracktui-store", now=NOW)  # the folder `tracktui demo` writes
         make_foreign_demo(Path(tmp) / "mixed", now=NOW)
         await shoot("mixed", nothing, (120, 36), store="mixed")
 
