@@ -37,6 +37,8 @@ class ViewComputed(Message):
     """The table's settings when the job started: a result made from other settings is stale."""
     change: Callable[[RunsView], None]
     description: str
+    done: Callable[[], None] | None = None
+    """Called once the table shows the result (a grouping's notes)."""
 
 
 class FilterInput(Input):
@@ -144,8 +146,10 @@ class FilterActions(OpenActions):
         self._filter_timer = self.set_timer(FILTER_PAUSE, lambda: self._change_in_worker(
             lambda view: view.set_filter(text), "Filtering the runs"))
 
-    def _change_in_worker(self, change: Callable[[RunsView], None], description: str) -> None:
-        """Apply `change` to a copy of the view in a worker; the table swaps to it if nothing newer came."""
+    def _change_in_worker(self, change: Callable[[RunsView], None], description: str,
+                          done: Callable[[], None] | None = None) -> None:
+        """Apply `change` to a copy of the view in a worker; the table swaps to it if nothing newer came
+        (then `done` runs)."""
         self._filter_timer = None
         self._view_job += 1
         job, base, view = self._view_job, self.view.settings(), self.view.fork()
@@ -156,7 +160,7 @@ class FilterActions(OpenActions):
             except FilterError:
                 return  # the store changed under a filter being typed: the next key or refresh says why
             view.prepare_rows()
-            self.post_message(ViewComputed(job, view, base, change, description))
+            self.post_message(ViewComputed(job, view, base, change, description, done))
 
         self.run_worker(work, thread=True, group="runs-view", description=description, exit_on_error=False)
 
@@ -166,11 +170,14 @@ class FilterActions(OpenActions):
             return  # a newer text (or enter, or escape) came after this job started
         if message.view.frame is not self.view.frame or message.base != self.view.settings():
             # A refresh or another key (a sort, a grouping) changed the table meanwhile: redo it on that.
-            self._change_in_worker(message.change, message.description)
+            self._change_in_worker(message.change, message.description, message.done)
             return
-        keep = self.table.current_run
+        keep, label = self.table.current_run, self._current_group_label()
         self.view = self.table.view = message.view
         self._refresh_table(keep)
+        self._to_group_row(label)
+        if message.done is not None:
+            message.done()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
