@@ -70,3 +70,20 @@ async def test_group_stat_and_collapse_in_the_worker_keep_the_cursor_on_its_grou
         assert IRIS in table(app).view.collapsed
         assert table(app).cursor_row == table(app).view.row_of_group(IRIS)
         assert not any("rf-" in line for line in table_lines(app))
+
+
+async def test_a_filter_entered_while_grouping_keeps_the_grouping(demo: Path) -> None:
+    """`o / degree enter` in one burst: the table ends grouped and filtered.
+
+    Failed before groupings had their own jobs: enter's filter made the pending grouping stale,
+    and it was dropped."""
+    app = demo_app(demo)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        move_to_column(app, "experiment")
+        await burst(pilot, "o", "slash", *"degree", "enter")
+        view = table(app).view
+        assert view.filter_text == "degree"
+        assert view.effective_group_keys == ("experiment",) and view.grouped is not None
+        assert [label.split()[0] for label in view.grouped.labels] == ["experiment=poly-regression"]
+        assert any("4 runs" in line for line in table_lines(app))

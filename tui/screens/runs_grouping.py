@@ -35,7 +35,7 @@ class GroupingActions(CurationActions):
         raise NotImplementedError
 
     def _change_in_worker(self, change: Callable[[RunsView], None], description: str,
-                          done: Callable[[], None] | None = None) -> None:
+                          done: Callable[[], None] | None = None, grouping: bool = False) -> None:
         raise NotImplementedError
 
     def _refresh_table(self, keep: str | None = None) -> None:
@@ -47,14 +47,15 @@ class GroupingActions(CurationActions):
 
         From `FILTER_IN_WORKER_RUNS` runs on, the groups are worked out in a worker on a copy
         of the view (grouping 100,000 runs took up to a second on the UI thread): keys pressed
-        meanwhile act on the table shown, and the newest change wins (`_change_in_worker`).
+        meanwhile act on the table shown, and the newest grouping wins (`_change_in_worker`); a
+        filter applied meanwhile keeps it (one of the two is made again on the other).
         """
         def regroup(view: RunsView) -> None:
             change(view)
             view.update()
 
         if len(self.view.frame) >= self.FILTER_IN_WORKER_RUNS:
-            self._change_in_worker(regroup, "Grouping the runs", lambda: self._say_grouped(note))
+            self._change_in_worker(regroup, "Grouping the runs", lambda: self._say_grouped(note), grouping=True)
             return
         keep, label = self.table.current_run, self._current_group_label()
         regroup(self.view)
