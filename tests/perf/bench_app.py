@@ -76,7 +76,7 @@ async def main():
         out["filter_text"] = median(filter_text)
         clear()
         def ungroup():  # directly, on the UI thread, nothing pending (not what is measured)
-            screen._group_job += 1
+            screen._view_job += 1; screen._group_job = getattr(screen, '_group_job', 0) + 1  # older code: none
             screen.view.group_keys, screen.view.collapsed, screen.view.sort_key = (), set(), None
             screen.view.update(); table.reload()
         async def grouped(keys, n):
