@@ -6,7 +6,9 @@ For each store size, a fresh process starts the real app headless (120x40) and r
 time from interpreter start to the first frame with the table filled; then sort, filter and
 cursor-move timings inside that app (medians of several repeats). Grouping goes through the
 runs screen's own path (the `o` key's): by an int param with 10 values, by a float param (every
-run a group of its own), and re-sorting the groups by a metric's mean.
+run a group of its own), and re-sorting the groups by a metric's mean. On a big table grouping
+runs in a worker: each grouping reports the wall and CPU time until the grouped table is painted
+and the UI thread's share of it (`_ui`).
 """
 
 from __future__ import annotations
@@ -73,22 +75,38 @@ async def main():
         out["filter_expr"] = median(filter_expr)
         out["filter_text"] = median(filter_text)
         clear()
-        def timed_after(setup, fn, n=7):
-            times = []
+        def ungroup():  # directly, on the UI thread, nothing pending (not what is measured)
+            screen._view_job += 1; screen._group_job = getattr(screen, '_group_job', 0) + 1  # older code: none
+            screen.view.group_keys, screen.view.collapsed, screen.view.sort_key = (), set(), None
+            screen.view.update(); table.reload()
+        async def grouped(keys, n):
+            # The o key's path until the grouped table is painted (a big table groups in a worker):
+            # wall and CPU time of the whole, and the UI thread's share (the call itself, and applying
+            # the worker's view; the worker's own time excluded).
+            walls, cpus, uis = [], [], []
+            apply = type(screen)._view_computed
+            applied = []
+            def timed_apply(self, message):
+                t = time.perf_counter(); apply(self, message); applied.append(time.perf_counter() - t)
+            type(screen)._view_computed = timed_apply
             for _ in range(n):
-                setup(); t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
-            return statistics.median(times)
-        def ungroup():
-            screen._set_group_keys(()); screen.view.sort_key = None; screen.view.update()
-        def group_by_param():
-            screen._set_group_keys(("params.p0",)); paint()
-        out["group_10_groups"] = timed_after(ungroup, group_by_param)
-        def group_by_float():
-            screen._set_group_keys(("params.p1",)); paint()
-        out["group_10k_groups"] = timed_after(ungroup, group_by_float, 3)
+                ungroup(); applied.clear()
+                t, c = time.perf_counter(), time.process_time()
+                screen._set_group_keys(keys); paint()
+                ui = time.perf_counter() - t
+                await app.workers.wait_for_complete(); await pilot.pause(); paint()
+                walls.append(time.perf_counter() - t); cpus.append(time.process_time() - c)
+                uis.append(ui + sum(applied))
+            type(screen)._view_computed = apply
+            return statistics.median(walls), statistics.median(cpus), statistics.median(uis)
+        out["group_10_groups"], out["group_10_groups_cpu"], out["group_10_groups_ui"] = await grouped(
+            ("params.p0",), 7)
+        out["group_10k_groups"], out["group_10k_groups_cpu"], out["group_10k_groups_ui"] = await grouped(
+            ("params.p1",), 3)
         def sort_groups():
             screen._sort_by("metrics.m3"); paint()
-        group_by_param()
+        screen._set_group_keys(("params.p0",))
+        await app.workers.wait_for_complete(); await pilot.pause()
         out["sort_groups"] = median(sort_groups)
         ungroup()
         def move():
@@ -176,8 +194,10 @@ def main() -> None:
     targets = {"first_paint": "≤ 2 s (10k), ≤ 3.5 s (100k)", "sort_text_first": "≤ 300 ms",
                "filter_text_first": "≤ 200 ms", "sort_numeric": "≤ 150 ms (10k), ≤ 300 ms (100k)",
                "sort_text": "≤ 150 ms (10k), ≤ 300 ms (100k)", "filter_expr": "≤ 200 ms", "filter_text": "≤ 200 ms",
-               "group_10_groups": "≤ 150 ms",
-               "group_10k_groups": "(every run its own group)", "sort_groups": "≤ 150 ms",
+               "group_10_groups": "≤ 150 ms (until painted)", "group_10_groups_cpu": "CPU time of it",
+               "group_10_groups_ui": "UI-thread share: ≤ 30 ms",
+               "group_10k_groups": "(every run its own group)", "group_10k_groups_cpu": "CPU time of it",
+               "group_10k_groups_ui": "UI-thread share: ≤ 30 ms", "sort_groups": "≤ 150 ms",
                "cursor_move": "no stall", "page_down": "",
                "live_update_ui": "UI-thread share of a refresh: ≤ 30 ms",
                "live_update_ui_filtered": "the same with a filter on", "live_longest_stall": "UI loop's longest wait"}

@@ -37,6 +37,10 @@ class ViewComputed(Message):
     """The table's settings when the job started: a result made from other settings is stale."""
     change: Callable[[RunsView], None]
     description: str
+    done: Callable[[], None] | None = None
+    """Called once the table shows the result (a grouping's notes)."""
+    grouping: bool = False
+    """A grouping's job: dropped only for a newer grouping, so a filter applied meanwhile keeps it."""
 
 
 class FilterInput(Input):
@@ -79,6 +83,8 @@ class FilterActions(OpenActions):
     _filter_timer: Timer | None = None
     _view_job = 0
     """The newest view job; a worker's result for an older one is dropped."""
+    _group_job = 0
+    """The same for grouping: a grouping and a filter computed together both land, one redone on the other."""
 
     def _refresh_table(self, keep: str | None = None) -> None:
         raise NotImplementedError
@@ -144,11 +150,18 @@ class FilterActions(OpenActions):
         self._filter_timer = self.set_timer(FILTER_PAUSE, lambda: self._change_in_worker(
             lambda view: view.set_filter(text), "Filtering the runs"))
 
-    def _change_in_worker(self, change: Callable[[RunsView], None], description: str) -> None:
-        """Apply `change` to a copy of the view in a worker; the table swaps to it if nothing newer came."""
-        self._filter_timer = None
-        self._view_job += 1
-        job, base, view = self._view_job, self.view.settings(), self.view.fork()
+    def _change_in_worker(self, change: Callable[[RunsView], None], description: str,
+                          done: Callable[[], None] | None = None, grouping: bool = False) -> None:
+        """Apply `change` to a copy of the view in a worker; the table swaps to it if nothing newer of
+        its kind (`grouping` or not) came (then `done` runs)."""
+        if grouping:
+            self._group_job += 1
+            job = self._group_job
+        else:
+            self._filter_timer = None
+            self._view_job += 1
+            job = self._view_job
+        base, view = self.view.settings(), self.view.fork()
 
         def work() -> None:
             try:
@@ -156,21 +169,24 @@ class FilterActions(OpenActions):
             except FilterError:
                 return  # the store changed under a filter being typed: the next key or refresh says why
             view.prepare_rows()
-            self.post_message(ViewComputed(job, view, base, change, description))
+            self.post_message(ViewComputed(job, view, base, change, description, done, grouping))
 
         self.run_worker(work, thread=True, group="runs-view", description=description, exit_on_error=False)
 
     @on(ViewComputed)
     def _view_computed(self, message: ViewComputed) -> None:
-        if message.job != self._view_job:
-            return  # a newer text (or enter, or escape) came after this job started
+        if message.job != (self._group_job if message.grouping else self._view_job):
+            return  # a newer text (or enter, or escape; or grouping) came after this job started
         if message.view.frame is not self.view.frame or message.base != self.view.settings():
             # A refresh or another key (a sort, a grouping) changed the table meanwhile: redo it on that.
-            self._change_in_worker(message.change, message.description)
+            self._change_in_worker(message.change, message.description, message.done, message.grouping)
             return
-        keep = self.table.current_run
+        keep, label = self.table.current_run, self._current_group_label()
         self.view = self.table.view = message.view
         self._refresh_table(keep)
+        self._to_group_row(label)
+        if message.done is not None:
+            message.done()
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:

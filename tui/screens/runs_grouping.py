@@ -6,12 +6,16 @@ has its own room; the grouping itself is plain code in `tui/shaping/grouping.py`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import ClassVar
+
 from textual import on
 
 from ..shaping.filter_expr import FilterError
 from ..shaping.group_curves import RunGroup
 from ..shaping.grouped_view import GROUP_STATS
 from ..shaping.grouping import resolve_group_keys
+from ..shaping.runs_view import RunsView
 from ..widgets.runs_table import RunsTable
 from .runs_curation import CurationActions
 
@@ -22,26 +26,54 @@ TOP_N = 3
 class GroupingActions(CurationActions):
     """Bound in `RunsScreen.BINDINGS`; needs the screen's bar and settings publishing."""
 
+    FILTER_IN_WORKER_RUNS: ClassVar[int]
+
     def _update_bar(self) -> None:
         raise NotImplementedError
 
     def _publish_settings(self) -> None:
         raise NotImplementedError
 
-    def _regroup(self, note: str | None = None) -> None:
-        """Apply a grouping change; the cursor stays on its run, or its group row."""
-        table = self.table
-        group = table.current_group
-        label = self.view.group_label(group) if group is not None else None
-        keep = table.current_run
-        self.view.update()
-        table.reload(keep_run=keep)
-        if label is not None:
-            row = self.view.row_of_group(label)
-            if row is not None:
-                table.cursor_row = row
-        self._update_bar()
-        self._publish_settings()
+    def _change_in_worker(self, change: Callable[[RunsView], None], description: str,
+                          done: Callable[[], None] | None = None, grouping: bool = False) -> None:
+        raise NotImplementedError
+
+    def _refresh_table(self, keep: str | None = None) -> None:
+        raise NotImplementedError
+
+    def _regroup(self, change: Callable[[RunsView], None], note: str | None = None) -> None:
+        """Apply a grouping change (`change` sets the view's grouping settings); the cursor stays
+        on its run, or its group row.
+
+        From `FILTER_IN_WORKER_RUNS` runs on, the groups are worked out in a worker on a copy
+        of the view (grouping 100,000 runs took up to a second on the UI thread): keys pressed
+        meanwhile act on the table shown, and the newest grouping wins (`_change_in_worker`); a
+        filter applied meanwhile keeps it (one of the two is made again on the other).
+        """
+        def regroup(view: RunsView) -> None:
+            change(view)
+            view.update()
+
+        if len(self.view.frame) >= self.FILTER_IN_WORKER_RUNS:
+            self._change_in_worker(regroup, "Grouping the runs", lambda: self._say_grouped(note), grouping=True)
+            return
+        keep, label = self.table.current_run, self._current_group_label()
+        regroup(self.view)
+        self._refresh_table(keep)
+        self._to_group_row(label)
+        self._say_grouped(note)
+
+    def _current_group_label(self) -> str | None:
+        group = self.table.current_group
+        return self.view.group_label(group) if group is not None else None
+
+    def _to_group_row(self, label: str | None) -> None:
+        """Put the cursor on the row of the group labelled `label`, if it is still shown."""
+        row = self.view.row_of_group(label) if label is not None else None
+        if row is not None:
+            self.table.cursor_row = row
+
+    def _say_grouped(self, note: str | None) -> None:
         if self.view.grouped is not None and self.view.grouped.note:
             self.notify(self.view.grouped.note, severity="warning", timeout=4)
         elif note:
@@ -62,10 +94,12 @@ class GroupingActions(CurationActions):
         self._set_group_keys(tuple(keys))
 
     def _set_group_keys(self, keys: tuple[str, ...]) -> None:
-        self.view.group_keys = keys
-        self.view.collapsed = set()
+        def change(view: RunsView) -> None:
+            view.group_keys = keys
+            view.collapsed = set()
+
         names = ", ".join(self.view.label(k) for k in keys)
-        self._regroup(f"Grouped by {names}" if keys else "Not grouped")
+        self._regroup(change, f"Grouped by {names}" if keys else "Not grouped")
 
     def action_group_by(self) -> None:
         from .prompt import PromptScreen
@@ -94,26 +128,31 @@ class GroupingActions(CurationActions):
         if not self.view.effective_group_keys:
             self.notify("Group the runs first (o on a column)", severity="warning")
             return
-        stats = GROUP_STATS
-        self.view.group_stat = stats[(stats.index(self.view.group_stat) + 1) % len(stats)]
-        self._regroup("Group rows show " + ("mean ± std" if self.view.group_stat == "mean" else self.view.group_stat))
+        stat = GROUP_STATS[(GROUP_STATS.index(self.view.group_stat) + 1) % len(GROUP_STATS)]
+
+        def change(view: RunsView) -> None:
+            view.group_stat = stat
+
+        self._regroup(change, "Group rows show " + ("mean ± std" if stat == "mean" else stat))
 
     def action_toggle_all_groups(self) -> None:
         grouped = self.view.grouped
         if grouped is None:
             return
-        self.view.collapsed = set() if self.view.collapsed else set(grouped.labels)
-        self._regroup()
+        collapsed = set() if self.view.collapsed else set(grouped.labels)
+
+        def change(view: RunsView) -> None:
+            view.collapsed = set(collapsed)
+
+        self._regroup(change)
 
     def _toggle_group(self, label: str) -> None:
-        if label in self.view.collapsed:
-            self.view.collapsed.discard(label)
-        else:
-            self.view.collapsed.add(label)
-        self._regroup()
-        row = self.view.row_of_group(label)
-        if row is not None:
-            self.table.cursor_row = row
+        collapsed = self.view.collapsed ^ {label}
+
+        def change(view: RunsView) -> None:
+            view.collapsed = set(collapsed)
+
+        self._regroup(change)
 
     @on(RunsTable.GroupActivated)
     def _group_activated(self, event: RunsTable.GroupActivated) -> None:
@@ -123,11 +162,15 @@ class GroupingActions(CurationActions):
         if not self.view.effective_group_keys:
             self.notify("Group the runs first (o on a column)", severity="warning")
             return
-        self.view.pick = 0 if self.view.pick == pick else pick
+        chosen = 0 if self.view.pick == pick else pick
+
+        def change(view: RunsView) -> None:
+            view.pick = chosen
+
         what = {0: "All runs of each group", 1: "The best run of each group"}.get(
-            self.view.pick, f"The best {self.view.pick} runs of each group")
-        self._regroup(f"{what}" + (f" by {self.view.label(self.view.sort_key)}"
-                                   if self.view.pick and self.view.sort_key else ""))
+            chosen, f"The best {chosen} runs of each group")
+        self._regroup(change, f"{what}" + (f" by {self.view.label(self.view.sort_key)}"
+                                           if chosen and self.view.sort_key else ""))
 
     def action_best_per_group(self) -> None:
         self._set_pick(1)

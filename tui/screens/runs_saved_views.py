@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import ClassVar
 
 from textual import on
 from textual.timer import Timer
@@ -41,16 +40,9 @@ class SavedViewActions(GroupingActions):
     _pending_view: dict[str, object] | None
     _last_view_timer: Timer | None
     _last_saved: dict[str, object] | None
-    FILTER_IN_WORKER_RUNS: ClassVar[int]
 
     @property
     def _selection(self) -> str:
-        raise NotImplementedError
-
-    def _change_in_worker(self, change: Callable[[RunsView], None], description: str) -> None:
-        raise NotImplementedError
-
-    def _refresh_table(self, keep: str | None = None) -> None:
         raise NotImplementedError
 
     def _apply_view(self, data: dict[str, object], note: str | None = None) -> None:
