@@ -29,7 +29,6 @@ from store.ours import registry as reg
 from ..messages import ForwardsWorkerFailures, ReloadRequested
 from ..shaping.models_view import COLUMNS, PROTECTED_ALIASES, RUN_CELL, ModelRow, model_rows, run_versions_line
 from ..shaping.sanitize import printable
-from ..shaping.tags_text import format_tags, tag_changes
 from .runs_curation import writable
 
 
@@ -286,33 +285,24 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
         row = self.current
         if row is None or row.model is None or not self._writable("Editing model tags"):
             return
-        from .prompt import PromptScreen
+        from .prompt import ask_tag_changes
 
         name, version = row.model.name, row.version.version if row.version else None
         before = row.version.tags if row.version else row.model.tags
         what = f"{printable(name)}" + (f" v{version}" if version is not None else "")
 
-        def chosen(result: str | None) -> None:
-            if result is None:
-                return
-            try:
-                changed, removed = tag_changes(before, result)
-            except ValueError as exc:
-                self.notify(str(exc), title="Tags not changed", severity="error", markup=False)
-                return
-            if changed or removed:
-                root = writable_root(self.store)
+        def apply(changed: dict[str, str], removed: list[str]) -> None:
+            root = writable_root(self.store)
 
-                def change() -> None:
-                    if changed:
-                        reg.set_model_tags(name, changed, version, root=root)
-                    for key in removed:
-                        reg.delete_model_tag(name, key, version, root=root)
+            def change() -> None:
+                if changed:
+                    reg.set_model_tags(name, changed, version, root=root)
+                for key in removed:
+                    reg.delete_model_tag(name, key, version, root=root)
 
-                self._edit("Editing model tags", change, f"Tags of {what} changed")
+            self._edit("Editing model tags", change, f"Tags of {what} changed")
 
-        self.app.push_screen(PromptScreen(f"Tags of {what}", format_tags(before),
-                                          "key=value, separated by spaces (quote values with spaces)"), chosen)
+        ask_tag_changes(self, f"Tags of {what}", before, apply)
 
     def action_describe(self) -> None:
         row = self.current

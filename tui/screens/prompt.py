@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from ..keymap import VIM_BINDINGS
+from ..shaping.tags_text import format_tags, tag_changes
 
 PROMPT_CSS = """
 {name} {{ align: center middle; }}
@@ -129,3 +131,26 @@ class PickScreen(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+
+TAGS_HINT = "key=value, separated by spaces (quote values with spaces); delete a pair to remove that tag"
+
+
+def ask_tag_changes(screen: Screen[Any], title: str, before: dict[str, str],
+                    apply: Callable[[dict[str, str], list[str]], None]) -> None:
+    """Ask for `before` edited as `key=value` text; `apply(changed, removed)` when the answer changes anything.
+
+    One home for the tag prompt of runs and of models: an unreadable answer is one error notice.
+    """
+
+    def chosen(result: str | None) -> None:
+        if result is None:
+            return
+        try:
+            changed, removed = tag_changes(before, result)
+        except ValueError as exc:
+            screen.notify(str(exc), title="Tags not changed", severity="error", markup=False)
+            return
+        if changed or removed:
+            apply(changed, removed)
+
+    screen.app.push_screen(PromptScreen(title, format_tags(before), TAGS_HINT), chosen)

@@ -20,7 +20,7 @@ from store.ours.reader import TrackStore
 from ..messages import ReloadRequested, WorkerFailed
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
-from ..shaping.tags_text import common_tags, format_tags, tag_changes
+from ..shaping.tags_text import common_tags
 from ..widgets.runs_table import RunsTable
 
 
@@ -97,27 +97,13 @@ class CurationActions(Screen[None]):
         runs = self._targets()
         if not runs or not self._writable("Editing tags"):
             return
-        from .prompt import PromptScreen
+        from .prompt import ask_tag_changes
 
-        before = common_tags(self.view.frame, runs)
-        text = format_tags(before)
-
-        def chosen(result: str | None) -> None:
-            if result is None:
-                return
-            try:
-                changed, removed = tag_changes(before, result)
-            except ValueError as exc:
-                self.notify(str(exc), title="Tags not changed", severity="error")
-                return
-            if not changed and not removed:
-                return
+        def apply(changed: dict[str, str], removed: list[str]) -> None:
             self._curate("Editing tags", runs, lambda s, r: curate.set_tags(s, r, changed, removed),
                          f"Tags of {self._run_names(runs)} changed")
 
-        self.app.push_screen(PromptScreen(
-            f"Tags of {self._run_names(runs)}", text,
-            "key=value, separated by spaces (quote values with spaces); delete a pair to remove that tag"), chosen)
+        ask_tag_changes(self, f"Tags of {self._run_names(runs)}", common_tags(self.view.frame, runs), apply)
 
     def action_edit_note(self) -> None:
         runs = self._targets()
