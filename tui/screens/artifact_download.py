@@ -3,7 +3,7 @@
 Pushed by the artifacts screen when a file listed on the server is opened (after asking, for a
 big one); dismissed with the local path once the file is whole there, or with None when
 cancelled (escape) or failed (the app reports why). Nothing partial is ever left where the
-artifact screens look: see `store/mlflow_remote_artifacts.fetch_file`.
+artifact screens look: see `store/remote/artifacts.fetch_file`.
 """
 
 from __future__ import annotations
