@@ -24,7 +24,8 @@ async def test_field_filter_holds_through_three_live_refreshes(demo: Path) -> No
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
             for _ in range(200):  # the writer logs `epoch` from its second step: wait until a listing has it
-                if "metrics.epoch" in app.screen.query_one(RunsTable).view.frame.columns:
+                frame = app.screen.query_one(RunsTable).view.frame  # for both runs (one may be listed first)
+                if "metrics.epoch" in frame.columns and frame["metrics.epoch"].notna().sum() >= 2:
                     break
                 app.poll()
                 await settle(pilot)
