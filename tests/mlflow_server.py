@@ -20,10 +20,29 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 
 
+_PORTS_TAKEN = [0]
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port that no other server of this test run is given.
+
+    Not a bind-to-0 port: the kernel handed the same one to two servers started together, one
+    failed to bind while /health answered from the other, and a test then talked to the wrong
+    server (a CI failure). These come from below the kernel's ephemeral range, from a block of
+    1,000 for each xdist worker, each port once per process.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:]
+    base = 20_000 + 1_000 * (int(worker) % 12 if worker.isdigit() else 0)
+    for _ in range(1_000):
+        _PORTS_TAKEN[0] += 1
+        port = base + (os.getpid() + _PORTS_TAKEN[0]) % 1_000
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use by another program: the next one
+            return port
+    raise RuntimeError(f"no free port in {base}-{base + 999}")
 
 
 @dataclass
