@@ -63,7 +63,7 @@ CLIP_PERCENT = 1.0
 """`o` clips y to the 1st–99th percentile of the points in view."""
 CURSOR_JUMP = 10
 LINE_CHART_ACTIONS = frozenset({"cycle_axis", "smooth", "search", "grid", "maximize", "cursor", "zoom", "reset_view",
-                                "toggle_clip", "highlight", "hide", "metric_axis"})
+                                "toggle_clip", "highlight", "hide", "metric_axis", "page"})
 """Keys that mean nothing for the scatter: hidden from its footer."""
 
 
@@ -111,6 +111,10 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
                 tooltip="Pane rows on screen: 1, 2, 3 or 4 (more scroll)"),
         Binding("f", "maximize", "Maximise", id="charts.maximize", show=False,
                 tooltip="Show the highlighted metric's pane alone, or every pane again"),
+        Binding("n,greater_than_sign", "page(1)", "Next charts", id="charts.next_page", show=False,
+                tooltip="The next page of charts, when not all fit (the title says which are shown)"),
+        Binding("N,less_than_sign", "page(-1)", "Previous charts", id="charts.previous_page", show=False,
+                tooltip="The previous page of charts, when not all fit"),
         Binding("s", "toggle_scatter", "Scatter", id="charts.scatter",
                 tooltip="Param vs metric scatter over the runs in the current filter"),
         Binding("e", "group_points", "Groups/runs", id="charts.group_points",
@@ -196,6 +200,8 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
             if self.x_range is not None:
                 title.append(f" {format_number(self.x_range[0])}–{format_number(self.x_range[1])}")
         title.append(f" · y: {'log' if self.log_y else 'linear'}")
+        if not self.scatter and self.grid_widget.page_label:
+            title.append(f" · charts {self.grid_widget.page_label} (n/N)", style="bold")
         if not self.scatter:
             title.append(f" · smoothing: {self.smoothing:g}" if self.smoothing else " · smoothing: off")
             title.append(" · y clipped" if self.clip else "")
@@ -364,6 +370,12 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
 
     def action_search(self) -> None:
         self.query_one(MetricList).open_search()
+
+    def action_page(self, delta: int) -> None:
+        self.grid_widget.turn_page(delta)
+
+    def on_chart_grid_paged(self, event: ChartGrid.Paged) -> None:
+        self._update_title()
 
     def action_cycle_axis(self) -> None:
         self.axis = AXES[(AXES.index(self.axis) + 1) % len(AXES)] if self.axis in AXES else AXES[0]
