@@ -106,3 +106,17 @@ def save_named_view(store_root: Path, name: str, data: dict[str, Any] | None) ->
     else:
         named[name] = data
     _update_view(store_root, NAMED_VIEWS_KEY, named)
+
+
+WORKSPACE_KEY = "workspace"
+"""Per store: whether the runs screen shows the workspace, and which of its panes (`{"shown": bool,
+"panes": {"console": bool, …}}`), so a store watched in the workspace opens in it again."""
+
+
+def load_workspace(store_root: Path) -> dict[str, Any]:
+    data = load_view(store_root).get(WORKSPACE_KEY)
+    return data if isinstance(data, dict) else {}
+
+
+def save_workspace(store_root: Path, data: dict[str, Any]) -> None:
+    _update_view(store_root, WORKSPACE_KEY, data)

@@ -247,23 +247,12 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
 
     def _add_console(self, detail: RunDetail) -> None:
         """A Console tab, only for runs that kept one (`tracktui run`, `capture_console=True`, W&B's output.log)."""
-        import os
-        from pathlib import Path
-
-        from store.writing.console import CONSOLE
-
-        from ..widgets.console_view import ConsoleView, has_console
+        from ..widgets.console_view import ConsoleView, console_file
         from ..widgets.text_search import SearchableText
 
-        path = detail.facts.get("path")
-        kind = detail.store.kind_of(detail.run_id) if detail.store is not None else None
-        if not path or self.query("#console-view"):
-            return
-        other = detail.facts.get("console")  # another tool's console file, named by its reader
-        head_name = os.path.relpath(str(other), str(path)) if kind != "tracktui" and other else CONSOLE
-        if (kind == "tracktui" or other) and has_console(Path(str(path)), head_name):
-            view = ConsoleView(Path(str(path)), live=detail.status == "running", head_name=head_name,
-                               id="console-view")
+        found = console_file(detail) if not self.query("#console-view") else None
+        if found is not None:
+            view = ConsoleView(found[0], live=detail.status == "running", head_name=found[1], id="console-view")
             self.query_one(TabbedContent).add_pane(TabPane("Console", SearchableText(view), id="console"))
             if self._console_shown:  # stepped here from another run's console: same tab
                 self._console_shown = False

@@ -25,12 +25,15 @@ from ..messages import (
     ViewSettingsChanged,
 )
 from ..session import Session
+from ..settings import load_workspace, save_workspace
 from ..shaping.columns import ColumnChoice
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
+from ..shaping.workspace import listing_runs, narrow_width
 from ..theme import theme_style
 from ..widgets.fitted_line import FittedLine
-from ..widgets.runs_table import RunsTable
+from ..widgets.runs_table import FIXED_COLUMNS, RunsTable
+from ..widgets.workspace import WORKSPACE_BINDINGS, Workspace
 from .runs_filter import FilterActions, FilterInput
 
 WELCOME = """\
@@ -129,6 +132,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
                 tooltip="Registered models, their versions and source runs; logged models"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="runs.clear_filter",
                 tooltip="Clear the filter, or close the experiments list"),
+        *WORKSPACE_BINDINGS,
     ]
 
     def __init__(self, session: Session) -> None:
@@ -165,6 +169,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
                 yield RunsTable(self.view, id="runs")
                 yield Static(id="welcome")
                 yield Static(id="loading")
+            yield Workspace(id="workspace")
         with Vertical(id="filter-bar"):
             yield FilterInput(self._filter_entered,
                               placeholder="filter: text, or  metrics.mse < 5 and params.degree >= 2", id="filter",
@@ -178,6 +183,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self.query_one("#welcome").display = False
         self.query_one("#loading", Static).update(Text(f"Reading {printable(self.session.where)} …"))
         self._load_column_views()
+        self._load_workspace()
         self._update_bar()
         self.query_one(RunsTable).focus()
         self.set_interval(AGE_SECONDS, lambda: self.table.refresh_ages(self.session.now()))
@@ -230,6 +236,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         if self._pending_view is not None:
             self._restore_last_view()
         self._publish_settings()
+        self._follow_workspace(live=True)
 
     def _say_what_the_search_left_out(self, store: RunStore) -> None:
         """A folder search that did not search everything says so once, and the bar keeps saying it."""
@@ -338,11 +345,13 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self.table.toggle_mark()
         self.table.action_cursor_down()
         self._update_bar()
+        self._follow_workspace()
 
     def action_clear_marks(self) -> None:
         self.table.marks.clear()
         self.table.refresh()
         self._update_bar()
+        self._follow_workspace()
 
     def action_sort(self, descending: bool | None = None) -> None:
         """`s` sorts by the cursor's column and reverses on a second press; `[` and `]` pick the direction."""
@@ -404,3 +413,61 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self._refresh_table()
         self.notify("Showing all columns" if self.view.show_all_columns else "Showing columns that vary",
                     timeout=2)
+
+    # -- the workspace: charts, system metrics, console and images beside a narrowed table ---
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.query_one(Workspace)
+
+    def _load_workspace(self) -> None:
+        saved = load_workspace(self.session.store_path)
+        self.workspace.set_panes(saved.get("panes") if isinstance(saved.get("panes"), dict) else None)
+        self._show_workspace(saved.get("shown") is True)
+
+    def action_toggle_workspace(self) -> None:
+        self._show_workspace(not self.workspace.display)
+        self._save_workspace()
+
+    def action_workspace(self, command: str, *args: int) -> None:
+        self.workspace.command(command, *args)
+        if command != "page":
+            self._save_workspace()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The workspace's page and pane keys act (and are listed) only while it is shown."""
+        return self.workspace.display if action == "workspace" else True
+
+    def _show_workspace(self, shown: bool) -> None:
+        """Shown, the table narrows to status, name and the sort column (the cursor goes to it)."""
+        self.workspace.display = shown
+        sort = self._narrow_table()
+        if shown and sort is not None:
+            self.table.cursor_column = sort
+        self.refresh_bindings()
+        self._follow_workspace(live=True)
+
+    def _narrow_table(self) -> int | None:
+        """The table's width beside the workspace (all of it without); the sort column's index."""
+        width, sort = narrow_width([(c.key, c.width) for c in self.view.columns], self.view.sort_key,
+                                   FIXED_COLUMNS, self.app.size.width)
+        self.query_one("#table-pane").styles.width = width if self.workspace.display else None
+        return sort
+
+    def _save_workspace(self) -> None:
+        data = {"shown": bool(self.workspace.display), "panes": dict(self.workspace.panes)}
+        self.run_worker(lambda: self._write_setting(save_workspace, data), thread=True, group="views-save",
+                        description="Saving the workspace", exit_on_error=False)
+
+    def _follow_workspace(self, live: bool = False) -> None:
+        """The marks, the cursor and (`live`) a new listing, to the workspace when it is shown."""
+        if not self.workspace.display:
+            return
+        if live and self.store is not None:
+            self._narrow_table()
+            self.workspace.set_listing(self.store, *listing_runs(self.view.frame, self.view.positions))
+        self.workspace.follow(list(self.table.marks), self.table.current_run, live)
+
+    @on(RunsTable.CursorMoved)
+    def _cursor_moved(self, event: RunsTable.CursorMoved) -> None:
+        self._follow_workspace()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 
@@ -22,12 +23,29 @@ from store.writing.console import CONSOLE, console_parts, final_lines, read_cons
 from ..messages import KeptEndRead, TextRead, post_result
 from .lazy_text import DisplayLine, FileLines, LazyText, MemoryLines
 
+if TYPE_CHECKING:
+    from store.base import RunDetail
+
 SMALL_CONSOLE = 8 * 1024 * 1024
 REFRESH_SECONDS = 2.0
 
 
 def has_console(run_path: Path, head_name: str = CONSOLE) -> bool:
     return (run_path / head_name).is_file()
+
+
+def console_file(detail: RunDetail) -> tuple[Path, str] | None:
+    """The run's folder and its console file's name in it, for runs that kept one (`tracktui run`,
+    `capture_console=True`, or another tool's console its reader named, like W&B's output.log)."""
+    path = detail.facts.get("path")
+    if not path:
+        return None
+    kind = detail.store.kind_of(detail.run_id) if detail.store is not None else None
+    other = detail.facts.get("console")
+    head_name = os.path.relpath(str(other), str(path)) if kind != "tracktui" and other else CONSOLE
+    if (kind == "tracktui" or other) and has_console(Path(str(path)), head_name):
+        return Path(str(path)), head_name
+    return None
 
 
 class PagedConsole(FileLines):
