@@ -61,7 +61,7 @@ WORKSPACE_BINDINGS = [
 ]
 """Bound on the runs screen (the table keeps the focus); `W` always, the others in the workspace."""
 
-REASONS = {"marked": "marked runs", "running": "running runs", "newest": "newest runs", "": "no runs"}
+REASONS = {"marked": "marked", "running": "running", "newest": "newest", "": "no runs"}
 
 
 @dataclass
@@ -283,7 +283,7 @@ class Workspace(Vertical):
             count = len(self.runs.run_ids) - self.runs.cursor_added
             title.append(f" · {count} {REASONS[self.runs.reason]}" if self.runs.reason else " · the cursor's run")
             if self.runs.reason and self.runs.cursor_added:
-                title.append(" + the cursor's")
+                title.append(" + cursor's")
         if self._failed:
             title.append(f" · unreadable: {printable_line(self._failed[0])}", style="bold")
         self.query_one("#ws-title", Static).update(title)
