@@ -26,14 +26,16 @@ METRICS = ["loss", "acc", "val_loss", "val_acc", "lr", "epoch"]
 @contextlib.contextmanager
 def console_writers(root: Path, names: list[str]) -> Iterator[list[subprocess.Popen[bytes]]]:
     """One process per name, each logging `METRICS` every 20 ms into its own run with its console
-    kept, printing `<name> says <step>` now and then; SIGKILLed when the test ends."""
+    kept, printing `<name> says <step>` now and then; the first samples system metrics every 0.2 s.
+    SIGKILLed when the test ends."""
     procs = []
-    for name in names:
+    for index, name in enumerate(names):
         ready = root / f".{name}.ready"
         code = f"""
             import time, pathlib, store
             run = store.start_run(experiment="watch", name={name!r}, root={str(root)!r}, flush_interval=0.05,
-                                  capture_console=True, system_metrics_interval=0)
+                                  capture_console=True,
+                                  system_metrics_interval={0.2 if index == 0 else 0})
             for step in range(3):
                 for i, key in enumerate({METRICS!r}):
                     run.log_metric(key, 1.0 / (step + i + 1), step=step)
@@ -132,6 +134,12 @@ async def test_workspace_follows_live_runs_the_cursor_and_marks_and_is_kept(demo
                     break
             else:
                 pytest.fail("a poll never redrew the live charts with new points")
+            for _ in range(100):  # the first writer's machine samples come to the system pane, not the grid
+                if ws.system_grid.panes:
+                    break
+                await poll(app, pilot)
+            assert ws.system_grid.panes and all(m.startswith("system/") for m in ws.system_grid.panes)
+            assert not any(m.startswith("system/") for m in ws.grid.panes)
 
             # the console follows the run under the cursor
             await move_to(app, pilot, "watch-b")

@@ -97,12 +97,13 @@ def pane_choice(saved: Mapping[str, object] | None, defaults: Mapping[str, bool]
 
 def narrow_width(columns: Sequence[tuple[str, int]], sort_key: str | None, fixed: int, screen_width: int) -> tuple[
         int, int | None]:
-    """Cells the runs table takes beside the workspace, and the sort column's index: the mark
-    gutter, the `fixed` columns (status, name), the sort column (`columns` are (key, width))
-    and the scrollbar; at most 45 % of the screen, so the charts keep the most room."""
+    """Cells the runs table takes beside the workspace, and the column the cursor goes to: the
+    mark gutter, the `fixed` columns (status, and name or a multi-store's source), the sort
+    column (or the name, when it is not fixed) and the scrollbar; `columns` are (key, width).
+    At most 45 % of the screen, so the charts keep the most room."""
     keys = [key for key, _ in columns]
-    sort = keys.index(sort_key) if sort_key in keys else None
+    target = keys.index(sort_key) if sort_key in keys else keys.index("name") if "name" in keys else None
     used = 2 + sum(width + 2 for _, width in columns[:fixed])
-    if sort is not None and sort >= fixed:
-        used += columns[sort][1] + 2
-    return max(20, min(used + 2, screen_width * 45 // 100)), sort
+    if target is not None and target >= fixed:
+        used += columns[target][1] + 2
+    return max(20, min(used + 2, screen_width * 45 // 100)), target
