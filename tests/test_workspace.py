@@ -7,16 +7,13 @@ app polls by hand (`app.poll()`, what the 2 s timer calls). Keys go in bursts, a
 from __future__ import annotations
 
 import contextlib
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.app_helpers import demo_app, screen_text, settle, table
-from tests.children import run_python
+from tests.live_writer import writer_process
 from tui.app import TrackApp
 from tui.widgets.workspace import Workspace
 
@@ -24,48 +21,35 @@ METRICS = ["loss", "acc", "val_loss", "val_acc", "lr", "epoch"]
 
 
 @contextlib.contextmanager
-def console_writers(root: Path, names: list[str]) -> Iterator[list[subprocess.Popen[bytes]]]:
+def console_writers(root: Path, names: list[str]) -> Iterator[None]:
     """One process per name, each logging `METRICS` every 20 ms into its own run with its console
     kept, printing `<name> says <step>` now and then; the first samples system metrics every 0.2 s.
     SIGKILLed when the test ends."""
-    procs = []
-    for index, name in enumerate(names):
-        ready = root / f".{name}.ready"
-        code = f"""
-            import time, pathlib, store
-            run = store.start_run(experiment="watch", name={name!r}, root={str(root)!r}, flush_interval=0.05,
-                                  capture_console=True,
-                                  system_metrics_interval={0.2 if index == 0 else 0})
-            for step in range(3):
-                for i, key in enumerate({METRICS!r}):
-                    run.log_metric(key, 1.0 / (step + i + 1), step=step)
-            print({name!r} + " says hello", flush=True)
-            run.flush()
-            pathlib.Path({str(ready)!r}).write_text("ok")
-            step = 3
-            while True:
-                for i, key in enumerate({METRICS!r}):
-                    run.log_metric(key, 1.0 / (step + i + 1), step=step)
-                if step % 50 == 0:
-                    print({name!r} + f" says {{step}}", flush=True)
-                step += 1
-                time.sleep(0.02)
-        """
-        procs.append(run_python(code, wait=False))
-    try:
-        deadline = time.monotonic() + 60
-        for name, proc in zip(names, procs):
-            while not (root / f".{name}.ready").exists():
-                if proc.poll() is not None:
-                    raise RuntimeError(f"writer died: {proc.stderr.read().decode() if proc.stderr else ''}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError("writer did not start within 60 s")
-                time.sleep(0.02)
-        yield procs
-    finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=10)
+    with contextlib.ExitStack() as stack:
+        for index, name in enumerate(names):
+            ready = root / f".{name}.ready"
+            code = f"""
+                import time, pathlib, store
+                run = store.start_run(experiment="watch", name={name!r}, root={str(root)!r}, flush_interval=0.05,
+                                      capture_console=True,
+                                      system_metrics_interval={0.2 if index == 0 else 0})
+                for step in range(3):
+                    for i, key in enumerate({METRICS!r}):
+                        run.log_metric(key, 1.0 / (step + i + 1), step=step)
+                print({name!r} + " says hello", flush=True)
+                run.flush()
+                pathlib.Path({str(ready)!r}).write_text("ok")
+                step = 3
+                while True:
+                    for i, key in enumerate({METRICS!r}):
+                        run.log_metric(key, 1.0 / (step + i + 1), step=step)
+                    if step % 50 == 0:
+                        print({name!r} + f" says {{step}}", flush=True)
+                    step += 1
+                    time.sleep(0.02)
+            """
+            stack.enter_context(writer_process(code, ready))
+        yield
 
 
 def workspace(app: TrackApp) -> Workspace:
