@@ -421,9 +421,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         return self.query_one(Workspace)
 
     def _load_workspace(self) -> None:
-        saved = load_workspace(self.session.store_path)
-        self.workspace.set_panes(saved.get("panes") if isinstance(saved.get("panes"), dict) else None)
-        self._show_workspace(saved.get("shown") is True)
+        self._show_workspace(self.workspace.restore(load_workspace(self.session.store_path)))
 
     def action_toggle_workspace(self) -> None:
         self._show_workspace(not self.workspace.display)
@@ -455,7 +453,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         return sort
 
     def _save_workspace(self) -> None:
-        data = {"shown": bool(self.workspace.display), "panes": dict(self.workspace.panes)}
+        data = self.workspace.settings()
         self.run_worker(lambda: self._write_setting(save_workspace, data), thread=True, group="views-save",
                         description="Saving the workspace", exit_on_error=False)
 

@@ -61,6 +61,8 @@ WORKSPACE_BINDINGS = [
 ]
 """Bound on the runs screen (the table keeps the focus); `W` always, the others in the workspace."""
 
+CACHED_RUNS = 64
+"""Past this many runs' histories held, those not drawn now are dropped (read again if drawn again)."""
 REASONS = {"marked": "marked", "running": "running", "newest": "newest", "": "no runs"}
 
 
@@ -159,11 +161,18 @@ class Workspace(Vertical):
 
     # -- what the screen tells it ------------------------------------------------------------
 
-    def set_panes(self, saved: dict[str, object] | None) -> None:
-        """The panes the user left shown (from the per-store settings)."""
-        self.panes = pane_choice(saved, PANES)
+    def restore(self, saved: dict[str, Any]) -> bool:
+        """Show the panes the user left shown (`saved`: the per-store settings); True when the
+        workspace itself was shown."""
+        panes = saved.get("panes")
+        self.panes = pane_choice(panes if isinstance(panes, dict) else None, PANES)
         if self.is_mounted:
             self._show_panes()
+        return saved.get("shown") is True
+
+    def settings(self) -> dict[str, Any]:
+        """What `restore` takes, to keep per store."""
+        return {"shown": bool(self.display), "panes": dict(self.panes)}
 
     def set_listing(self, store: RunStore, running: list[str], newest: list[str]) -> None:
         """A new listing: its running runs and its runs newest first."""
@@ -179,9 +188,8 @@ class Workspace(Vertical):
         runs = choose_runs(marked, self.listing[0], self.listing[1], cursor)
         same = self.runs is not None and self.runs.run_ids == runs.run_ids
         self.runs = runs
-        if not same or live:
-            running = frozenset(r for r in runs.run_ids
-                                if self.infos.get(r) is None or self.infos[r].status == "running")
+        running = frozenset(r for r in runs.run_ids if self.infos.get(r) is None or self.infos[r].status == "running")
+        if not same or (live and running):  # a quiet listing of finished runs draws nothing new
             self._build(self._request(reload=running if live else frozenset()), dict(self.infos))
         self._show_view()
         if cursor is not None and (cursor != self._console_run or (live and self._cursor_pane_may_change())):
@@ -224,6 +232,8 @@ class Workspace(Vertical):
         """Read what is new (or running), choose the metrics, build every chart of every page."""
         assert self._histories is not None
         histories, worker = self._histories, get_current_worker()
+        if len({run_id for run_id, _ in histories.series}) > CACHED_RUNS:  # a cursor walked a long table
+            histories.series = {key: series for key, series in histories.series.items() if key[0] in req.run_ids}
         infos: dict[str, RunInfo] = {}
         failed: list[str] = []
         for run_id in req.run_ids:
