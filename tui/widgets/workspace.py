@@ -48,22 +48,22 @@ PANES = {"system": True, "console": True, "images": False}
 WORKSPACE_BINDINGS = [
     Binding("W", "toggle_workspace", "Workspace", show=False, id="runs.workspace",
             tooltip="Charts, system metrics, console and images of the marked (or running) runs beside the table"),
-    Binding("greater_than_sign", "workspace('page', 1)", "Next charts", show=False, id="runs.workspace_next",
+    Binding("greater_than_sign", "workspace('page', 1)", "Workspace: next charts", show=False, id="runs.workspace_next",
             tooltip="Workspace: the next page of charts, when not all fit (the title says which are shown)"),
-    Binding("less_than_sign", "workspace('page', -1)", "Previous charts", show=False,
+    Binding("less_than_sign", "workspace('page', -1)", "Workspace: previous charts", show=False,
             id="runs.workspace_previous", tooltip="Workspace: the previous page of charts"),
-    Binding("Y", "workspace('system')", "System pane", show=False, id="runs.workspace_system",
+    Binding("Y", "workspace('system')", "Workspace: system pane", show=False, id="runs.workspace_system",
             tooltip="Workspace: show or hide the system metrics (system/… of the runs drawn)"),
-    Binding("K", "workspace('console')", "Console pane", show=False, id="runs.workspace_console",
+    Binding("K", "workspace('console')", "Workspace: console pane", show=False, id="runs.workspace_console",
             tooltip="Workspace: show or hide the console of the run under the cursor"),
-    Binding("I", "workspace('images')", "Images pane", show=False, id="runs.workspace_images",
+    Binding("I", "workspace('images')", "Workspace: images pane", show=False, id="runs.workspace_images",
             tooltip="Workspace: show or hide the newest image of the run under the cursor"),
 ]
 """Bound on the runs screen (the table keeps the focus); `W` always, the others in the workspace."""
 
 CACHED_RUNS = 64
 """Past this many runs' histories held, those not drawn now are dropped (read again if drawn again)."""
-REASONS = {"marked": "marked", "running": "running", "newest": "newest", "": "no runs"}
+REASONS = {"marked": "marked", "running": "running", "newest": "newest"}
 
 
 @dataclass
@@ -291,7 +291,7 @@ class Workspace(Vertical):
             title.append(" · no metrics logged yet")
         if self.runs is not None:
             count = len(self.runs.run_ids) - self.runs.cursor_added
-            title.append(f" · {count} {REASONS[self.runs.reason]}" if self.runs.reason else " · the cursor's run")
+            title.append(f" · {count} {REASONS[self.runs.reason]}" if self.runs.reason else " · no runs")
             if self.runs.reason and self.runs.cursor_added:
                 title.append(" + cursor's")
         if self._failed:
