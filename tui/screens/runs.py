@@ -150,7 +150,6 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         """The store, once the app's first poll has opened it."""
         self.view = RunsView(now=session.now(), group_keys=None)
         self.total = 0
-        self._search_notice: str | None = None
         self.filtering = RunsFiltering(self)
         self.opening = RunsOpening(self)
         self.columns = RunsColumns(self)
@@ -209,7 +208,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         else:  # the first listing
             self.view.now = self.session.now()
             self.view.set_frame(message.frame)
-        self._say_what_the_search_left_out(message.store)
+        self.query_one(RunsBar).search_notice(message.store)
         self.total = len(message.frame)
         self.query_one("#loading").display = False
         empty = self.total == 0
@@ -227,16 +226,6 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self.update_bar()
         self.saved_views.restore_last_view()
         self.publish_settings()
-
-    def _say_what_the_search_left_out(self, store: RunStore) -> None:
-        """A folder search that did not search everything says so once, and the bar keeps saying it."""
-        from store.multi import MultiStore
-
-        notice = store.notice if isinstance(store, MultiStore) else None
-        if notice and notice != self._search_notice:
-            self.notify(f"Runs there may be missing: {printable(notice)}", title="Folder search cut short",
-                        severity="warning", timeout=20, markup=False)
-        self._search_notice = notice
 
     def _prepare_view(self, view: RunsView) -> None:
         """Name sort codes and free-text columns of a new listing, made in a worker a moment after the
@@ -268,7 +257,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
 
     def update_bar(self) -> None:
         self.query_one(RunsBar).show(self.view, total=self.total, marked=len(self.table.marks), store=self.store,
-                                     notice=self._search_notice, where=self.session.where)
+                                     where=self.session.where)
 
     # -- the table, for every part -----------------------------------------------------------
 

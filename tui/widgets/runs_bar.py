@@ -16,9 +16,21 @@ from .fitted_line import FittedLine
 class RunsBar(Static):
     """At 80 columns the parts least needed give way first (`FittedLine`), the count and the sort last."""
 
-    def show(self, view: RunsView, *, total: int, marked: int, store: RunStore | None, notice: str | None,
-             where: str) -> None:
-        """`notice`: a folder search that was cut short; `where`: the store's path or address."""
+    notice: str | None = None
+    """Why a folder search was cut short, while it is."""
+
+    def search_notice(self, store: RunStore) -> None:
+        """A folder search that did not search everything says so once, and the bar keeps saying it."""
+        from store.multi import MultiStore
+
+        notice = store.notice if isinstance(store, MultiStore) else None
+        if notice and notice != self.notice:
+            self.notify(f"Runs there may be missing: {printable(notice)}", title="Folder search cut short",
+                        severity="warning", timeout=20, markup=False)
+        self.notice = notice
+
+    def show(self, view: RunsView, *, total: int, marked: int, store: RunStore | None, where: str) -> None:
+        """`where`: the store's path or address."""
         running = view.running
         count = f"{len(view.positions)}/{total} run{'s' if total != 1 else ''}"
         parts: list[tuple[str, int]] = [(count, 0)]  # (text, priority)
@@ -39,7 +51,7 @@ class RunsBar(Static):
             parts.append(("columns: picked (R: automatic)", 5))
         if view.sort_key:
             parts.append((f"sort: {view.sort_key} {'▼' if view.sort_descending else '▲'}", 1))
-        if notice:
+        if self.notice:
             parts.append(("not every folder searched", 4))
         kind = store.kind if store is not None else "tracktui"
         line = [(Text(f" {kind} ", style="bold reverse"), 0)]
