@@ -171,12 +171,12 @@ async def test_a_wandb_run_in_the_app(finished_run: Path, tmp_path: Path, monkey
         await settle(pilot)
         assert shown_names(app) == ["first"]
         text = screen_text(app)
-        assert "wandb" in text and "proj" in text
+        assert "wandb" in text and "best" in text  # `best` is in the summary only: a column of one point
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         text = screen_text(app)
-        assert "finished" in text and "mlp" in text and "loss" in text
+        assert "finished" in text and "mlp" in text and "loss" in text and "proj" in text
         await pilot.press("5")  # the console tab: what W&B kept in files/output.log
         await settle(pilot)
         assert "hello from the run" in screen_text(app)
