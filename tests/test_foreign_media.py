@@ -14,7 +14,7 @@ pytest.importorskip("wandb", reason="the [wandb] extra is not installed")
 pytest.importorskip("tensorboard", reason="the [tensorboard] extra is not installed")
 
 import store
-from tests.foreign_children import FOREIGN_DATA, copy_data
+from tests.foreign_children import copy_data
 from tests.mlflow_fixtures import tree_snapshot
 
 STEPS = [0, 5, 10, 15, 20]
@@ -29,9 +29,12 @@ def _wandb(name: str, tmp_path: Path) -> Path:
 
 def _history_images(root: Path) -> dict[int, tuple[str, str]]:
     """step -> (path, caption) of the `samples` images, from the record log decoded with wandb's own schema."""
-    from wandb.proto import wandb_internal_pb2
+    import importlib
 
     from store.formats.wandb_log import RecordLog
+    from store.formats.wandb_run import WANDB_MODULE
+
+    wandb_internal_pb2: Any = importlib.import_module(WANDB_MODULE)  # wandb's own schema (untyped)
 
     (log,) = root.glob("wandb/*/run-*.wandb")
     found = {}
