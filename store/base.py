@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from store.errors import RunNotFoundError
 from store.frame import BASE_COLUMNS, EXTRA_COLUMNS, METRIC_STATS, build_runs_frame, history_frame, natural_key
+from store.media_index import MediaIndex, MediaStep, media_bytes
 from store.model_entities import LoggedModel, ModelVersion, RegisteredModel, made_from
 from store.ours import format as fmt
 from store.process import hostname, pid_alive
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BASE_COLUMNS", "EXTRA_COLUMNS", "METRIC_STATS", "MediaIndex", "MediaStep", "RunDetail", "RunRecord", "RunStore",
-    "damaged_record", "history_frame", "infer_running_status", "natural_key", "valid_record",
+    "damaged_record", "history_frame", "infer_running_status", "media_bytes", "natural_key", "valid_record",
 ]
 
 
@@ -74,25 +75,6 @@ class RunRecord(_RunRecordFields, total=False):
     experiment_id: str | None
     deleted: bool
     mlflow: dict[str, Any]
-
-
-class MediaStep(tuple[int, Path]):
-    """One image of `RunDetail.media()`: the `(step, path)` pair every caller unpacks, and its `caption`.
-
-    A pair, so code that unpacks or compares `(step, path)` keeps working; the caption ("" when the
-    tool kept none, as ours and MLflow's) rides along as an attribute.
-    """
-
-    caption: str
-
-    def __new__(cls, step: int, path: Path, caption: str = "") -> MediaStep:
-        item = super().__new__(cls, (step, path))
-        item.caption = caption
-        return item
-
-
-MediaIndex = dict[str, list[tuple[int, Path]]]
-"""`{key: [(step, path), ...]}`, steps ascending; the pairs may be `MediaStep`s, which carry a caption."""
 
 
 @dataclass

@@ -14,6 +14,7 @@ pytest.importorskip("wandb", reason="the [wandb] extra is not installed")
 pytest.importorskip("tensorboard", reason="the [tensorboard] extra is not installed")
 
 import store
+from store.base import media_bytes
 from tests.foreign_children import copy_data
 from tests.mlflow_fixtures import tree_snapshot
 
@@ -172,18 +173,20 @@ def test_tensorboard_images_are_listed_per_step_from_a_cache_outside_the_logs(
         media = reader.run(run_id).media()
         assert list(media) == ["samples"], run_id
         assert [step for step, _ in media["samples"]] == STEPS, run_id
+        assert not any(path.exists() for _, path in media["samples"])  # listed, not taken out yet
         expected = _accumulated(root / run_id)
-        assert {step: path.read_bytes() for step, path in media["samples"]} == expected, run_id
-        assert all(path.is_relative_to(tmp_path / "cache") for _, path in media["samples"])
-        again = reader.run(run_id).media()  # taken from the cache the second time: same files
-        assert again == media
+        assert {entry[0]: media_bytes(entry, 1 << 20) for entry in media["samples"]} == expected, run_id
+        assert all(path.is_relative_to(tmp_path / "cache") and path.read_bytes() == expected[step]
+                   for step, path in media["samples"])
+        again = reader.run(run_id).media()["samples"]  # from the cache the second time: the same files
+        assert again == media["samples"] and [media_bytes(entry, 1 << 20) for entry in again] == list(expected.values())
     assert tree_snapshot(root) == before
     assert reader.records()[0]["metrics"]["loss"]["count"] == len(STEPS)
 
 
 def test_a_damaged_image_record_loses_that_step_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An event file changed after it was listed (a record's bytes flipped): that step is left out, the
-    others are shown."""
+    """An event file changed after it was listed (a record's bytes flipped): that step's image is an error
+    (the view says "cannot decode"), the others are read."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     root = copy_data("tensorboard/images", tmp_path, OLD)
     reader = store.open_store(root)
@@ -194,8 +197,10 @@ def test_a_damaged_image_record_loses_that_step_only(tmp_path: Path, monkeypatch
     data[at] ^= 0xFF
     events.write_bytes(bytes(data))
     os.utime(events, (OLD, OLD))
-    media: Any = detail.media()
-    assert [step for step, _ in media["samples"]] == STEPS[:-1]
+    *good, damaged = detail.media()["samples"]
+    assert [media_bytes(entry, 1 << 20)[:4] for entry in good] == [b"\x89PNG"] * 4
+    with pytest.raises(ValueError, match="damaged"):
+        media_bytes(damaged, 1 << 20)
 
 
 # -- the images view ------------------------------------------------------------------------------------------------

@@ -104,6 +104,7 @@ class EventFileTail:
         """The event whose record starts at `offset` (one `read_new` gave), read again: how an image's
         bytes are fetched when shown, so a listing never keeps them. ValueError when the record there is
         not whole, is damaged or is larger than IMAGE_RECORD_CAP."""
+        from google.protobuf.message import DecodeError
         from tensorboard.compat.proto import event_pb2
         from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 
@@ -120,7 +121,10 @@ class EventFileTail:
             data = fh.read(length + _CRC.size)
         if len(data) < length + _CRC.size or masked_crc32c(data[:length]) != _CRC.unpack_from(data, length)[0]:
             raise ValueError(f"the event at offset {offset} of {os.path.basename(self.path)} is damaged")
-        return event_pb2.Event.FromString(data[:length])
+        try:
+            return event_pb2.Event.FromString(data[:length])
+        except DecodeError:
+            raise ValueError(f"the event at offset {offset} of {os.path.basename(self.path)} is damaged") from None
 
     def _records(self) -> list[tuple[int, bytes]]:
         from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
@@ -243,13 +247,17 @@ class TbRun:
                     self.images.setdefault(key, {})[int(event.step)] = (name, offset, index, sample)
 
     def image_bytes(self, ref: ImageRef) -> bytes:
-        """The encoded image (PNG, as TensorBoard's writers make it) an `images` entry points at."""
+        """The encoded image (PNG, as TensorBoard's writers make it) an `images` entry points at; ValueError
+        when its record is not what it was (the file was rewritten or damaged since it was read)."""
         name, offset, index, sample = ref
         tail = self.files.get(name) or EventFileTail(os.path.join(self.path, name))
-        value = tail.event_at(offset).summary.value[index]
-        if value.WhichOneof("value") == "image":
-            return bytes(value.image.encoded_image_string)
-        return bytes(value.tensor.string_val[2 + sample])
+        try:
+            value = tail.event_at(offset).summary.value[index]
+            if value.WhichOneof("value") == "image":
+                return bytes(value.image.encoded_image_string)
+            return bytes(value.tensor.string_val[2 + sample])
+        except IndexError:
+            raise ValueError(f"no image at offset {offset} of {name}") from None
 
     def _take_hparams(self, content: bytes) -> None:
         from google.protobuf.message import DecodeError

@@ -14,16 +14,17 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store import extras
-from store.base import MediaIndex, RunDetail, RunRecord
+from store import extras, safe_read
+from store.base import MediaIndex, MediaStep, RunDetail, RunRecord
 from store.formats.tailed import TailCache, TailedLiveness
-from store.formats.tb_events import TB_MODULE, TbRun, is_event_file
+from store.formats.tb_events import IMAGE_RECORD_CAP, TB_MODULE, ImageRef, TbRun, is_event_file
 from store.ours import format as fmt
 from store.ours.index import FolderRunStore, UnitIndex
-from store.ours.media import PendingImage, write_png
+from store.ours.media import PendingImage, encode_png, write_png
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,6 +42,19 @@ IMAGE_CACHE = "tensorboard-images"
 """Under the user's cache (`store/ours/format.cache_root`): image summaries taken out of event files."""
 IMAGE_CACHE_BYTES = 256 * 1024 * 1024
 """Past this, the oldest cached images are deleted (they are made again from the event files when shown)."""
+
+
+def _cached_image(state: TbRun, ref: ImageRef, target: Path) -> bytes:
+    """The PNG of an image summary: from the cache when it was shown before, else out of its event record
+    (then kept at `target`). ValueError when the record is gone or damaged."""
+    try:
+        return safe_read.read_bytes(target, cap=IMAGE_RECORD_CAP)
+    except FileNotFoundError:
+        pass
+    pending = PendingImage("file", state.image_bytes(ref))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_png(target, pending)
+    return encode_png(pending)
 
 
 def _trim(folder: Path, limit: int) -> None:
@@ -175,36 +189,27 @@ class TensorBoardStore(TailedLiveness, FolderRunStore):
             media_reader=lambda: self._media(unit))
 
     def _media(self, unit: str) -> MediaIndex:
-        """The run's image summaries by tag, steps ascending, each a PNG in the user's cache (never in the
-        log folder), taken out of its event record the first time it is listed; see `IMAGE_CACHE_BYTES`."""
+        """The run's image summaries by tag, steps ascending. Each image stays in its event record until it is
+        shown: then it is written as a PNG into the user's cache (never the log folder; see `IMAGE_CACHE_BYTES`)."""
         state = self._run_state(unit)
         folder = fmt.cache_root() / IMAGE_CACHE
-        media: MediaIndex = {}
-        wrote = False
+        _trim(folder, IMAGE_CACHE_BYTES)
         inodes: dict[str, int] = {}
+        real = os.path.realpath(state.path)
+        media: MediaIndex = {}
         for tag, steps in sorted(state.images.items()):
             found: list[tuple[int, Path]] = []
             for step, ref in sorted(steps.items()):
-                name, offset, index, sample = ref
-                if name not in inodes:
+                name = ref[0]
+                if name not in inodes:  # a file replaced under the same name is another file
                     try:
                         inodes[name] = os.stat(os.path.join(state.path, name)).st_ino
                     except OSError:
                         inodes[name] = -1
-                origin = f"{os.path.realpath(state.path)}\0{name}\0{inodes[name]}\0{offset}\0{index}\0{sample}"
+                origin = "\0".join(map(str, (real, inodes[name], *ref)))
                 target = folder / f"{hashlib.sha256(origin.encode('utf-8', 'surrogatepass')).hexdigest()[:32]}.png"
-                if not target.is_file():
-                    try:
-                        folder.mkdir(parents=True, exist_ok=True)
-                        write_png(target, PendingImage("file", state.image_bytes(ref)))
-                    except (OSError, ValueError, IndexError):
-                        continue  # a damaged or vanished record: that step has no image
-                    wrote = True
-                found.append((step, target))
-            if found:
-                media[tag] = found
-        if wrote:
-            _trim(folder, IMAGE_CACHE_BYTES)
+                found.append(MediaStep(step, target, "", partial(_cached_image, state, ref, target)))
+            media[tag] = found
         return media
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:

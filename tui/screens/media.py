@@ -266,7 +266,7 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
             return
         self._update_scrub(step)
         self._generation += 1
-        wanted: dict[CacheKey, tuple[Path, tuple[int, int]]] = {}
+        wanted: dict[CacheKey, tuple[tuple[int, Path], tuple[int, int]]] = {}
         for pane, run in zip(self.query(MediaPane), self.runs):
             if not pane.display:
                 continue  # off this page: decoded when paged to, at its size then
@@ -276,9 +276,9 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
             self._decode(self._generation, wanted)
 
     def _fill(self, pane: MediaPane, run: RunMedia, step: int, chosen: Pick,
-              wanted: dict[CacheKey, tuple[Path, tuple[int, int]]]) -> None:
+              wanted: dict[CacheKey, tuple[tuple[int, Path], tuple[int, int]]]) -> None:
         title, note = caption(run.name, step, chosen)
-        if chosen.path is None:
+        if chosen.path is None or chosen.entry is None:
             pane.show(title, "", None, None, note)
             return
         cells = pane.image_cells()
@@ -289,7 +289,7 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
             pane.show(title, note, chosen.step, image, error)
         else:
             pane.show(title, note, chosen.step, None, "decoding…")
-            wanted[key] = (chosen.path, cells)
+            wanted[key] = (chosen.entry, cells)
 
     def _update_scrub(self, step: int) -> None:
         line = Text()
@@ -303,19 +303,19 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
         self.query_one("#media-scrub", Static).update(line)
 
     @work(thread=True, exclusive=True, group="media-decode", exit_on_error=False, description="Decoding images")
-    def _decode(self, generation: int, wanted: dict[CacheKey, tuple[Path, tuple[int, int]]]) -> None:
+    def _decode(self, generation: int, wanted: dict[CacheKey, tuple[tuple[int, Path], tuple[int, int]]]) -> None:
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
         images: dict[CacheKey, tuple[Any, str]] = {}
-        for key, (path, (cols, rows)) in wanted.items():
+        for key, (entry, (cols, rows)) in wanted.items():
             if worker.is_cancelled:
                 return
             try:
-                frame, _ = load_fitted(path, cols, rows)
+                frame, _ = load_fitted(entry, cols, rows)
                 images[key] = (Pixels.from_image(frame, renderer=HalfcellRenderer()), "")
             except (OSError, ValueError) as exc:
-                images[key] = (None, f"cannot decode {path.name}: {exc}")
+                images[key] = (None, f"cannot decode {entry[1].name}: {exc}")
         self.post_message(ImagesDecoded(generation, images))
 
     @on(ImagesDecoded)

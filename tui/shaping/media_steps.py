@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store.base import natural_key
+from store.base import media_bytes, natural_key
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -33,6 +33,8 @@ class Pick:
     has_key: bool
     caption: str = ""
     """What the run said of the image (W&B's `caption=`), "" when nothing."""
+    entry: tuple[int, Path] | None = None
+    """The index's entry, which `load_fitted` reads (a `MediaStep` may take its bytes out of another file)."""
 
 
 def media_keys(indexes: Sequence[MediaIndex]) -> list[str]:
@@ -55,7 +57,7 @@ def pick(index: MediaIndex, key: str, step: int) -> Pick:
     if at < 0:
         return Pick(None, None, False, True)
     found, path = entries[at]
-    return Pick(found, path, found == step, True, getattr(entries[at], "caption", ""))
+    return Pick(found, path, found == step, True, getattr(entries[at], "caption", ""), entries[at])
 
 
 def caption(name: str, wanted: int, chosen: Pick) -> tuple[str, str]:
@@ -75,21 +77,20 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 """Larger image files are not read."""
 
 
-def load_fitted(path: Path, cols: int, rows: int) -> tuple[Image, tuple[int, int]]:
-    """The image at `path` as RGBA, scaled to fit `cols` by `rows` half-block cells, and its size in pixels.
+def load_fitted(entry: tuple[int, Path], cols: int, rows: int) -> tuple[Image, tuple[int, int]]:
+    """The image of a media index entry as RGBA, scaled to fit `cols` by `rows` half-block cells, and its
+    size in pixels.
 
     A cell is one pixel wide and two tall. Small images (a 3x3 confusion matrix) are enlarged
     by a whole factor with nearest-neighbour, so their cells stay crisp; large ones shrink
-    smoothly. The file is read whole first, regular files only and at most MAX_FILE_BYTES (its path may
-    come from another tool's records). Raises OSError or ValueError for a file Pillow cannot read.
+    smoothly. The bytes are read whole first (`store.base.media_bytes`: at most MAX_FILE_BYTES of a
+    regular file). Raises OSError or ValueError for an image that cannot be read.
     """
     import io
 
     from PIL import Image
 
-    from store import safe_read
-
-    with Image.open(io.BytesIO(safe_read.read_bytes(path, cap=MAX_FILE_BYTES))) as image:
+    with Image.open(io.BytesIO(media_bytes(entry, MAX_FILE_BYTES))) as image:
         width, height = image.size
         if width * height > MAX_PIXELS:
             raise ValueError(f"{width}×{height} is too many pixels to draw")
