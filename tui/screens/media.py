@@ -1,4 +1,5 @@
-"""MediaScreen: images logged per step (`log_image`), one column per run, scrubbed with the arrow keys.
+"""MediaScreen: images logged per step (`log_image`; MLflow's, W&B's and TensorBoard's too), one column per run,
+scrubbed with the arrow keys.
 
 A worker reads each run's media index once. The keys list picks what to show; `←`/`→`
 walk the union of the runs' steps for that key, `home`/`end` jump to its ends. Every run
@@ -72,9 +73,11 @@ class ImagesDecoded(Message):
         return isinstance(message, ImagesDecoded)
 
 
-def _cache_key(path: Path, cells: tuple[int, int]) -> CacheKey:
+def _cache_key(entry: tuple[int, Path], cells: tuple[int, int]) -> CacheKey:
+    """An image taken out of another file (`MediaStep.source`) is named by its content: no stat needed."""
+    path = entry[1]
     try:
-        mtime = path.stat().st_mtime_ns
+        mtime = 0 if getattr(entry, "source", None) is not None else path.stat().st_mtime_ns
     except OSError:
         mtime = 0
     return (str(path), mtime, cells[0], cells[1])
@@ -282,7 +285,7 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
             pane.show(title, "", None, None, note)
             return
         cells = pane.image_cells()
-        key = _cache_key(chosen.path, cells)
+        key = _cache_key(chosen.entry, cells)
         cached = self._cache.get(key)
         if cached is not None:
             image, error = cached
