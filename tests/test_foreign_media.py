@@ -110,9 +110,9 @@ def test_wandb_summary_only_values_are_one_point_metrics_and_histograms_never_te
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split("\t") == ["metrics.best_val_acc", "metrics.test/acc"]
     assert lines[1].split("\t") == ["0.93", "0.875"]
-    for expr, shown in (("best_val_acc > 0.9", ["media"]), ("test/acc < 0.5", [])):
+    for expr, names in (("best_val_acc > 0.9", ["media"]), ("test/acc < 0.5", [])):
         assert main(["ls", str(root), "--filter", expr, "--columns", "name"]) == 0
-        assert capsys.readouterr().out.splitlines()[1:] == shown, expr
+        assert capsys.readouterr().out.splitlines()[1:] == names, expr
 
 
 def test_summary_only_values_are_diff_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
