@@ -330,10 +330,10 @@ class Workspace(Vertical):
         if keys:
             entries = index[keys[0]]
             chosen = pick(index, keys[0], entries[-1][0]) if entries else None
-            if chosen is not None and chosen.path is not None:
-                caption = f"{keys[0]} · step {chosen.step}"
+            if chosen is not None and chosen.entry is not None and chosen.path is not None:
+                caption = f"{keys[0]} · step {chosen.step}" + (f" · {chosen.caption}" if chosen.caption else "")
                 try:
-                    frame, _ = load_fitted(chosen.path, *cells)
+                    frame, _ = load_fitted(chosen.entry, *cells)
                     image = Pixels.from_image(frame, renderer=HalfcellRenderer())
                 except (OSError, ValueError) as exc:
                     caption = f"cannot decode {chosen.path.name}: {exc}"
