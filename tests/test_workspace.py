@@ -157,6 +157,9 @@ async def test_workspace_follows_live_runs_the_cursor_and_marks_and_is_kept(demo
         async with again.run_test(size=size) as pilot:
             await settle(pilot)
             assert workspace(again).display and not again.screen.query_one("#ws-console").display
+            await pilot.resize_terminal(size[0] - 20, size[1])  # the table keeps to its share as the terminal shrinks
+            await settle(pilot)
+            assert table(again).size.width <= (size[0] - 20) * 45 // 100 + 1
             await pilot.press("K", "W")
             await settle(pilot)
-            assert not workspace(again).display and table(again).size.width == size[0]
+            assert not workspace(again).display and table(again).size.width == size[0] - 20

@@ -53,13 +53,12 @@ def test_listing_gives_running_in_table_order_and_newest_first_of_the_filtered_r
     assert listing_runs(frame.iloc[:0]) == ([], [])
 
 
-def test_the_table_narrows_to_status_name_and_the_sort_column_within_45_percent() -> None:
+def test_the_table_narrows_to_status_name_and_the_sort_column() -> None:
     columns = [("status", 10), ("name", 14), ("lr", 6), ("loss", 8)]
-    assert narrow_width(columns, "loss", 2, 200) == (2 + 12 + 16 + 10 + 2, 3)
-    assert narrow_width(columns, None, 2, 200) == (2 + 12 + 16 + 2, 1)
-    assert narrow_width(columns, "loss", 2, 80) == (36, 3)
+    assert narrow_width(columns, "loss", 2) == (2 + 12 + 16 + 10 + 2, 3)
+    assert narrow_width(columns, None, 2) == (2 + 12 + 16 + 2, 1)
     several = [("status", 10), ("source", 8), ("name", 14), ("lr", 6)]  # several stores: the name is not fixed
-    assert narrow_width(several, None, 2, 200) == (2 + 12 + 10 + 16 + 2, 2)
+    assert narrow_width(several, None, 2) == (2 + 12 + 10 + 16 + 2, 2)
 
 
 def test_pane_choice_keeps_saved_bools_and_ignores_the_rest() -> None:

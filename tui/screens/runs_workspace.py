@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..settings import load_workspace, save_workspace
-from ..shaping.workspace import listing_runs, narrow_width
+from ..shaping.workspace import TABLE_SHARE, listing_runs, narrow_width
 from ..widgets.runs_table import FIXED_COLUMNS
 from ..widgets.workspace import Workspace
 
@@ -58,9 +58,10 @@ class RunsWorkspace:
     def _narrow_table(self) -> int | None:
         """The table's width beside the workspace (all of it without); the column the cursor goes to."""
         view = self.screen.view
-        width, target = narrow_width([(c.key, c.width) for c in view.columns], view.sort_key, FIXED_COLUMNS,
-                                     self.screen.app.size.width)
-        self.screen.query_one("#table-pane").styles.width = width if self.widget.display else None
+        width, target = narrow_width([(c.key, c.width) for c in view.columns], view.sort_key, FIXED_COLUMNS)
+        shown = bool(self.widget.display)
+        pane = self.screen.query_one("#table-pane")
+        pane.styles.width, pane.styles.max_width = (width, TABLE_SHARE) if shown else (None, None)
         return target
 
     def _save(self) -> None:

@@ -101,15 +101,18 @@ def pane_choice(saved: Mapping[str, object] | None, defaults: Mapping[str, bool]
             for name, shown in defaults.items()}
 
 
-def narrow_width(columns: Sequence[tuple[str, int]], sort_key: str | None, fixed: int, screen_width: int) -> tuple[
-        int, int | None]:
+TABLE_SHARE = "45%"
+"""The most of the screen's width the narrowed table takes (a CSS `max-width`, so a resize keeps it):
+the charts keep the most room."""
+
+
+def narrow_width(columns: Sequence[tuple[str, int]], sort_key: str | None, fixed: int) -> tuple[int, int | None]:
     """Cells the runs table takes beside the workspace, and the column the cursor goes to: the
     mark gutter, the `fixed` columns (status, and name or a multi-store's source), the sort
-    column (or the name, when it is not fixed) and the scrollbar; `columns` are (key, width).
-    At most 45 % of the screen, so the charts keep the most room."""
+    column (or the name, when it is not fixed) and the scrollbar; `columns` are (key, width)."""
     keys = [key for key, _ in columns]
     target = keys.index(sort_key) if sort_key in keys else keys.index("name") if "name" in keys else None
     used = 2 + sum(width + 2 for _, width in columns[:fixed])
     if target is not None and target >= fixed:
         used += columns[target][1] + 2
-    return max(20, min(used + 2, screen_width * 45 // 100)), target
+    return max(20, used + 2), target
