@@ -109,7 +109,7 @@ class Workspace(Vertical):
         & MetricChart { min-height: 5; }
         & > #ws-bottom { height: 35%; min-height: 7; }
         & #ws-bottom > Vertical { width: 1fr; height: 1fr; }
-        & #ws-bottom > #ws-system.-empty { width: 22; }
+        & #ws-bottom > #ws-system.-empty { width: 16; }
         & .ws-pane-title { height: 1; padding: 0 1; background: $boost; text-style: bold;
                            text-wrap: nowrap; text-overflow: ellipsis; }
         & #ws-system-grid { height: 1fr; }
@@ -195,7 +195,7 @@ class Workspace(Vertical):
         if cursor is not None and (cursor != self._console_run or (live and self._cursor_pane_may_change())):
             self._console_run = cursor
             if self.panes["console"] or self.panes["images"]:
-                self._read_cursor_run(cursor, self.query_one("#ws-image", MediaPane).image_cells())
+                self._read_cursor_panes(cursor)
         self._update_title()
 
     def _cursor_pane_may_change(self) -> bool:
@@ -212,7 +212,7 @@ class Workspace(Vertical):
         self.panes[name] = not self.panes[name]
         self._show_panes()
         if self.panes[name] and name in ("console", "images") and self.runs is not None and self.runs.cursor:
-            self._read_cursor_run(self.runs.cursor, self.query_one("#ws-image", MediaPane).image_cells())
+            self.call_after_refresh(self._read_cursor_panes, self.runs.cursor)  # once the pane has its size
 
     # -- charts ------------------------------------------------------------------------------
 
@@ -301,7 +301,7 @@ class Workspace(Vertical):
         if self.system_grid.page_label:
             system.append(f" {self.system_grid.page_label}")
         elif not self.system_grid.panes:
-            system.append(" · none logged", style="dim")
+            system.append(" · none", style="dim")
         self.query_one("#ws-system").set_class(not self.system_grid.panes, "-empty")
         self.query_one("#ws-system-title", Static).update(system)
 
@@ -312,6 +312,10 @@ class Workspace(Vertical):
         self.call_after_refresh(self.grid.lay_out)
 
     # -- the run under the cursor --------------------------------------------------------------
+
+    def _read_cursor_panes(self, run_id: str) -> None:
+        """Read the console and the newest image of `run_id`, the image fitted to its pane as laid out now."""
+        self._read_cursor_run(run_id, self.query_one("#ws-image", MediaPane).image_cells())
 
     @work(thread=True, exclusive=True, group="workspace-cursor", exit_on_error=False,
           description="Reading the console and images of the run under the cursor")
@@ -350,7 +354,7 @@ class Workspace(Vertical):
         if not same:
             await body.remove_children()
             if message.console is None:
-                await body.mount(Static(Text("No console kept: `tracktui run` or capture_console=True keeps one")))
+                await body.mount(Static(Text("No console kept (capture_console=True or `tracktui run` keeps one)")))
             else:
                 await body.mount(ConsoleView(message.console[0], live=message.running,
                                              head_name=message.console[1], id="ws-console-view"))
