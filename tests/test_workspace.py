@@ -163,3 +163,22 @@ async def test_workspace_follows_live_runs_the_cursor_and_marks_and_is_kept(demo
             await pilot.press("K", "W")
             await settle(pilot)
             assert not workspace(again).display and table(again).size.width == size[0] - 20
+
+
+async def test_the_image_pane_shows_the_cursors_newest_image_fitted_to_it(demo: Path) -> None:
+    """Failed before: `I` decoded the image at a guessed size before the pane was laid out, and cut it."""
+    from rich.console import Console
+    from textual.widgets import Static
+
+    from tui.widgets.media_pane import MediaPane
+
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("W", "j", "j", "I")  # rf-wide logged confusion matrices per step
+        await settle(pilot)
+        assert str(app.screen.query_one("#ws-images-title", Static).content) == "Images · rf-wide"
+        body = app.screen.query_one("#ws-image", MediaPane).query_one(".media-image", Static)
+        lines = Console(width=200).render_lines(body.content, pad=False)  # type: ignore[arg-type]
+        assert lines and len(lines) <= body.size.height
+        assert max(sum(len(s.text) for s in line) for line in lines) <= body.size.width
