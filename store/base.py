@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from store.errors import RunNotFoundError
-from store.frame import BASE_COLUMNS, EXTRA_COLUMNS, METRIC_STATS, build_runs_frame, history_frame, natural_key
+from store.frame import (
+    BASE_COLUMNS,
+    EXTRA_COLUMNS,
+    METRIC_STATS,
+    build_runs_frame,
+    history_frame,
+    log_facts,
+    natural_key,
+)
 from store.model_entities import LoggedModel, ModelVersion, RegisteredModel, made_from
 from store.ours import format as fmt
 from store.process import hostname, pid_alive
@@ -74,6 +82,12 @@ class RunRecord(_RunRecordFields, total=False):
     experiment_id: str | None
     deleted: bool
     mlflow: dict[str, Any]
+    last_logged: float | None
+    """When the run last logged a metric other than a machine metric; `log_interval`: its usual seconds
+    between logs; `nonfinite`: its metrics holding NaN or ±inf, comma-separated (`store.frame.log_facts`).
+    Ours keeps these in its listing; for other kinds `RunStore.log_facts` works them out."""
+    log_interval: float | None
+    nonfinite: str | None
 
 
 @dataclass
@@ -234,6 +248,22 @@ class RunStore(abc.ABC):
                 frame.loc[running, "duration"] = time.time() - frame.loc[running, "created"]
             return frame
 
+    def log_facts(self) -> dict[str, tuple[float, float, str]]:
+        """(last logged, usual interval, metrics with NaN or ±inf) of the runs that say `running` or hold
+        NaN or ±inf, by run id: what the app needs to tell which runs need a look (see `store.frame.log_facts`)."""
+        with self._lock:
+            self._ensure_loaded()
+            facts: dict[str, tuple[float, float, str]] = {}
+            for rec in self.records():
+                if "nonfinite" in rec:  # kept in the listing (ours, also inside several stores), whose metrics are cut
+                    found = (_or_nan(rec.get("last_logged")), _or_nan(rec.get("log_interval")),
+                             rec.get("nonfinite") or "")
+                else:
+                    found = log_facts(rec.get("metrics") or {}, rec.get("created"))
+                if found[2] or rec.get("status") == "running":
+                    facts[rec["run_id"]] = found
+            return facts
+
     def experiments(self) -> dict[str, int]:
         """Experiment names with their run counts, in name order."""
         counts: dict[str, int] = {}
@@ -392,11 +422,11 @@ def valid_record(rec: Any) -> bool:
         return False
     if not _STR.issuperset(map(type, (rec.get("experiment"), rec.get("name"), rec.get("status")))):
         return False
-    if rec.get("reason") is not None and type(rec.get("reason")) is not str:
+    if any(rec.get(key) is not None and type(rec.get(key)) is not str for key in ("reason", "nonfinite")):
         return False
     if not _SCALARS.issuperset(map(type, (rec.get("host"), rec.get("user")))):
         return False
-    for key in ("created", "ended", "heartbeat"):
+    for key in ("created", "ended", "heartbeat", "last_logged", "log_interval"):
         value = rec.get(key)
         if value is not None and not (type(value) in _NUMBER and abs(value) < 1e13):
             return False
@@ -412,6 +442,10 @@ def valid_record(rec: Any) -> bool:
         if type(summary) is not dict or not _SCALARS.issuperset(map(type, summary.values())):
             return False
     return True
+
+
+def _or_nan(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) else float("nan")
 
 
 def damaged_record(run_id: str, experiment: str, reason: str) -> RunRecord:
