@@ -32,6 +32,7 @@ from ..theme import theme_style
 from ..widgets.fitted_line import FittedLine
 from ..widgets.runs_table import RunsTable
 from .runs_filter import FilterActions, FilterInput
+from .runs_marks import RunsMarks
 
 WELCOME = """\
 No runs here yet.
@@ -98,6 +99,10 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         Binding("w", "toggle_sparklines", "Sparklines", show=False, id="runs.sparklines",
                 tooltip="Metric cells start with a sparkline of the run's history (read for the rows on screen)"),
         Binding("u", "clear_marks", "Unmark all", show=False, id="runs.unmark", tooltip="Unmark every run"),
+        Binding("ctrl+a", "mark_all", "Mark all in view", show=False, id="runs.mark_all",
+                tooltip="Mark every run the filter shows (on a group row: that group's runs)"),
+        Binding("exclamation_mark", "next_attention", "Next run needing a look", show=False, id="runs.attention",
+                tooltip="Jump to the next run flagged ! (NaN or inf in a metric, gone quiet, just failed or crashed)"),
         Binding("i", "media", "Images", show=False, id="runs.media",
                 tooltip="Images logged per step (log_image) of the marked runs, or of this run"),
         Binding("o", "group_by_column", "Group by this column", show=False, id="runs.group",
@@ -156,6 +161,8 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self._last_saved: dict[str, object] | None = None
         self._list_inside_filter = False
         """The experiments list was opened while the filter was open: escape closes the list first."""
+        self.kept_marks = RunsMarks(self)
+        """Marks kept across restarts; `!`."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="store-bar")
@@ -181,6 +188,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self._update_bar()
         self.query_one(RunsTable).focus()
         self.set_interval(AGE_SECONDS, lambda: self.table.refresh_ages(self.session.now()))
+        self.kept_marks.read()
 
     # -- data in ---------------------------------------------------------------------------
 
@@ -221,9 +229,8 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         if key != self._experiments_key:  # a live refresh every 2 s must not rebuild the list under the user
             self._experiments_key = key
             self._update_experiments()
-        if table.marks:
-            present = set(message.frame["run_id"][message.frame["run_id"].isin(list(table.marks))])
-            table.marks = {run_id: None for run_id in table.marks if run_id in present}
+        table.attention = message.attention
+        self.kept_marks.keep_listed(message.frame)
         table.reload(keep_run=keep)
         self._show_refresh_error()
         self._update_bar()
@@ -292,6 +299,9 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
             parts.append((f"{running} running", 2))
         if table.marks:
             parts.append((f"{len(table.marks)} marked", 2))
+        why = table.attention.get(table.current_run or "")
+        if why or table.attention:
+            parts.append((f"! {printable(why)}" if why else f"{len(table.attention)} need a look (!)", 1))
         if self.view.experiment is not None:
             parts.append((f"experiment: {printable(self.view.experiment)}", 3))
         if self.view.metric_stat != "last":
@@ -337,12 +347,23 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
     def action_mark(self) -> None:
         self.table.toggle_mark()
         self.table.action_cursor_down()
-        self._update_bar()
+        self.kept_marks.changed()
 
     def action_clear_marks(self) -> None:
         self.table.marks.clear()
         self.table.refresh()
-        self._update_bar()
+        self.kept_marks.changed()
+
+    def action_mark_all(self) -> None:
+        self.kept_marks.mark_all()
+
+    def action_next_attention(self) -> None:
+        self.kept_marks.next_attention()
+
+    @on(RunsTable.CursorMoved)
+    def _cursor_moved(self) -> None:
+        if self.table.attention:
+            self._update_bar()  # the bar says why the cursor's run is flagged
 
     def action_sort(self, descending: bool | None = None) -> None:
         """`s` sorts by the cursor's column and reverses on a second press; `[` and `]` pick the direction."""
