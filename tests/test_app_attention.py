@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from textual.widgets import Input
+
 from tests.app_helpers import bar_text, demo_app, settle, shown_names, table
 from tests.children import run_python
 from tests.live_writer import live_writer
@@ -135,7 +137,10 @@ async def test_ctrl_a_marks_the_runs_in_view_u_clears_and_marks_come_back_after_
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             total = table(app).view.row_count
-            await pilot.press("slash", *"live-", "enter", "ctrl+a")
+            await pilot.press("slash", *"live-", "ctrl+a")  # in the filter line, ctrl+a is the line's own
+            await settle(pilot)
+            assert table(app).marks == {} and isinstance(app.focused, Input)
+            await pilot.press("enter", "ctrl+a")
             await settle(pilot)
             live = set(table(app).view.shown_ids())
             assert len(live) == 2 and set(table(app).marks) == live < set(app.store.run_ids())

@@ -25,6 +25,8 @@ class RunsMarks:
         self.screen = screen
         self._kept: list[str] | None = None
         """Marks of the last session, until a listing says which runs are still there."""
+        self._saved: list[str] | None = None
+        """The marks as last read or written (None until read: nothing is written before)."""
         self._to_save: list[str] = []
 
     def read(self) -> None:
@@ -36,14 +38,15 @@ class RunsMarks:
         self.screen.app.call_from_thread(self._arrived, marks)
 
     def _arrived(self, marks: list[str]) -> None:
-        self._kept = marks or None
+        self._kept, self._saved = marks or None, marks
         if marks and self.screen.store is not None:  # the listing came first
             self.keep_listed(self.screen.view.frame)
             self.screen.table.refresh()
             self.screen._update_bar()
 
     def keep_listed(self, frame: pd.DataFrame) -> None:
-        """Add the kept marks once; drop, quietly, marks of runs no longer listed (deleted, gone from the store)."""
+        """Add the kept marks once; drop, quietly, marks of runs no longer listed (deleted, gone from the store)
+        and keep the marks without them."""
         table = self.screen.table
         if self._kept is not None:
             table.marks = {**dict.fromkeys(self._kept), **table.marks}
@@ -51,13 +54,15 @@ class RunsMarks:
         if table.marks and "run_id" in frame.columns:
             present = set(frame["run_id"][frame["run_id"].isin(list(table.marks))])
             table.marks = {run_id: None for run_id in table.marks if run_id in present}
+        if self._saved is not None and list(table.marks) != self._saved:
+            self.changed()  # unmarked by a delete, or gone: a deleted run must not come back marked with --deleted
 
     def changed(self) -> None:
         """Show the count and keep the marks for the next start; each write takes the newest marks, so
         writes finishing out of order still leave the last ones."""
         screen = self.screen
         screen._update_bar()
-        self._to_save = [*screen.table.marks, *(self._kept or ())]
+        self._to_save = self._saved = [*screen.table.marks, *(self._kept or ())]
         screen.run_worker(lambda: screen._write_setting(save_marks, self._to_save), thread=True,
                           group="views-save", description="Saving your marks", exit_on_error=False)
 

@@ -87,7 +87,8 @@ class AttentionWatch:
                 quiet = quiet_reason(last_logged, interval, now)
                 if quiet:
                     reasons.setdefault(run_id, []).append(quiet)
-        present = set(run_ids.tolist()) if reasons else set()
+        ids = frame["run_id"]
+        present = set(ids[ids.isin(list(reasons))]) if reasons else set()
         return {run_id: "; ".join(why) for run_id, why in reasons.items() if run_id in present}
 
 
