@@ -100,6 +100,11 @@ async def test_a_run_that_logs_nan_is_flagged_and_bang_jumps_to_it(tmp_path: Pat
             await settle(pilot)
             assert table(app).current_run == diverging
             assert "! NaN/inf in loss" in bar_text(app)
+            await pilot.press("O", *"status", "enter", "z")  # grouped and collapsed: the group row is flagged
+            await settle(pilot)
+            runs = table(app)
+            assert runs.view.row_count == 1 and runs.view.status_at(0) == "group"
+            assert runs.render_line(1).text[:2] == " !"
 
 
 async def test_a_stopped_writer_is_quiet_then_crashed_once_killed(tmp_path: Path) -> None:

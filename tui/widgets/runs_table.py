@@ -339,7 +339,7 @@ class RunsTable(ScrollView, can_focus=True):
         gutter = self._mark(run_id, row_style) if marked and run_id is not None \
             else Segment("  ", row_style + self.get_component_rich_style("runs-table--mark"))
         fixed: list[Segment] = [gutter]
-        if run_id in self.attention:
+        if run_id in self.attention or (status == "group" and self._group_flagged(row)):
             fixed = [Segment(gutter.text[:1], gutter.style),
                      Segment(ATTENTION_GLYPH, row_style + self.get_component_rich_style("runs-table--attention"))]
         rest: list[Segment] = []
@@ -364,6 +364,11 @@ class RunsTable(ScrollView, can_focus=True):
             target.append(Segment(set_cell_size(fitted, col.width), style))
             target.append(Segment("  ", row_style))
         return self._join_line(fixed, rest, width, row_style, start, end)
+
+    def _group_flagged(self, row: int) -> bool:
+        """Whether a run of the group on `row` needs a look (a collapsed group hides its runs' flags)."""
+        group = self.view.group_at(row) if self.attention else None
+        return group is not None and any(r in self.attention for r in self.view.group_run_ids(group))
 
     def _mark(self, run_id: str, row_style: Style) -> Segment:
         """A marked run's `●` in the run's session colour (the charts' legend and the diff header
