@@ -169,6 +169,8 @@ class RunStore(abc.ABC):
         self._by_id: Mapping[str, RunRecord] = {}
         """The listed (visible) runs by id (a kind may make the records only when asked, see `_listing`)."""
         self._frames: dict[str, pd.DataFrame] = {}
+        self._facts: dict[str, tuple[float, float, str]] | None = None
+        """`log_facts` of the listing, made again after a refresh that changed something."""
         self._statuses: dict[str, str] = {}
         self._loaded = False
         self._lock = threading.RLock()
@@ -250,9 +252,12 @@ class RunStore(abc.ABC):
 
     def log_facts(self) -> dict[str, tuple[float, float, str]]:
         """(last logged, usual interval, metrics with NaN or ±inf) of the runs that say `running` or hold
-        NaN or ±inf, by run id: what the app needs to tell which runs need a look (see `store.frame.log_facts`)."""
+        NaN or ±inf, by run id: what the app needs to tell which runs need a look (see `store.frame.log_facts`).
+        Made once per change of the listing and shared: callers must not change it."""
         with self._lock:
             self._ensure_loaded()
+            if self._facts is not None:
+                return self._facts
             facts: dict[str, tuple[float, float, str]] = {}
             for rec in self.records():
                 if "nonfinite" in rec:  # kept in the listing (ours, also inside several stores), whose metrics are cut
@@ -262,6 +267,7 @@ class RunStore(abc.ABC):
                     found = log_facts(rec.get("metrics") or {}, rec.get("created"))
                 if found[2] or rec.get("status") == "running":
                     facts[rec["run_id"]] = found
+            self._facts = facts
             return facts
 
     def experiments(self) -> dict[str, int]:
@@ -324,6 +330,7 @@ class RunStore(abc.ABC):
             if changed or not self._by_id:
                 self._by_id = self._listing()
                 self._frames.clear()
+                self._facts = None
             if self._cache is not None:
                 self._cache.save_if_due(now)
             return set(self._by_id) if first else changed

@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import store
 from tui.shaping.attention import QUIET_FLOOR, AttentionWatch, next_needing_look, quiet_reason
@@ -104,3 +105,19 @@ def test_the_next_run_needing_a_look_wraps_and_none_says_so() -> None:
     assert next_needing_look([7, None, 2], 7) == (2, True)
     assert next_needing_look([None], 0) is None
     assert next_needing_look([], 0) is None
+
+
+def test_several_stores_in_one_table_list_the_facts_and_see_a_nan_logged_after_a_refresh(tmp_path: Path) -> None:
+    """The facts other kinds work out from their records (here two of our stores opened together)."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    with store.start_run(experiment="e", name="fine", root=one) as fine:
+        fine.log_metric("loss", 1.0)
+    with store.start_run(experiment="e", name="later", root=two) as later:
+        later.log_metric("loss", 1.0)
+    multi = store.open_store([one, two])
+    assert multi.log_facts() == {}
+    with store.start_run(experiment="e", name="diverged", root=two) as diverged:
+        diverged.log_metric("loss", math.inf)
+    multi.refresh()
+    (run_id,) = [r for r in multi.run_ids() if r.endswith(diverged.id)]
+    assert multi.log_facts() == {run_id: (pytest.approx(diverged.created, abs=60), pytest.approx(0, abs=60), "loss")}
