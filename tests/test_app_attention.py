@@ -173,3 +173,16 @@ async def test_marks_of_runs_gone_since_are_dropped_quietly(demo: Path) -> None:
         await settle(pilot)
         assert list(table(app).marks) == [kept]
         assert not [n for n in app._notifications if n.severity != "information"]
+
+
+async def test_ctrl_a_on_a_group_row_marks_that_groups_runs(demo: Path) -> None:
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("O", *"status", "enter", "g", "ctrl+a")
+        await settle(pilot)
+        runs = table(app)
+        group = runs.view.group_at(0)
+        assert group is not None
+        members = runs.view.group_run_ids(group)
+        assert set(runs.marks) == set(members) and 0 < len(members) < len(app.store.run_ids())
