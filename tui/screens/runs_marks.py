@@ -1,8 +1,8 @@
-"""The runs screen's marks kept per store across restarts, and `!`: the jump to runs that need a look.
+"""The runs screen's marks kept per store across restarts, `ctrl+a`, and `!`: the jump to runs that need a look.
 
-A small controller the screen owns (not a mixin): the marks live in the table
-(`RunsTable.marks`), where they are kept is `tui/settings.py`, and which runs need a look is
-decided in the poll worker (`shaping/attention.py`).
+`RunsMarks` is one of the runs screen's parts: the marks live in the table (`RunsTable.marks`),
+where they are kept is `tui/settings.py`, and which runs need a look is decided in the app's
+poll worker (`shaping/attention.py`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ class RunsMarks:
         """Marks of the last session, until a listing says which runs are still there."""
         self._saved: list[str] | None = None
         """The marks as last read or written (None until read: nothing is written before)."""
-        self._to_save: list[str] = []
+        self._to_save: list[str] | None = None
+        """The marks to write, once they changed in this session; `_written`: the last written."""
+        self._written: list[str] | None = None
 
     def read(self) -> None:
         self.screen.run_worker(self._read, thread=True, group="views-load", description="Reading your marks",
@@ -42,7 +44,7 @@ class RunsMarks:
         if marks and self.screen.store is not None:  # the listing came first
             self.keep_listed(self.screen.view.frame)
             self.screen.table.refresh()
-            self.screen._update_bar()
+            self.screen.update_bar()
 
     def keep_listed(self, frame: pd.DataFrame) -> None:
         """Add the kept marks once; drop, quietly, marks of runs no longer listed (deleted, gone from the store)
@@ -61,10 +63,22 @@ class RunsMarks:
         """Show the count and keep the marks for the next start; each write takes the newest marks, so
         writes finishing out of order still leave the last ones."""
         screen = self.screen
-        screen._update_bar()
+        screen.update_bar()
         self._to_save = self._saved = [*screen.table.marks, *(self._kept or ())]
-        screen.run_worker(lambda: screen._write_setting(save_marks, self._to_save), thread=True,
-                          group="views-save", description="Saving your marks", exit_on_error=False)
+        screen.run_worker(self._write, thread=True, group="views-save", description="Saving your marks",
+                          exit_on_error=False)
+
+    def _write(self) -> None:
+        with self.screen.saved_views.lock:
+            marks = self._to_save
+            if marks is not None:
+                save_marks(self.screen.session.store_path, marks)
+            self._written = marks
+
+    def unmounted(self) -> None:
+        """Quitting right after a change: write the marks now, not in a worker the exit may cut short."""
+        if self._written is not self._to_save:
+            self._write()
 
     def mark_all(self) -> None:
         table = self.screen.table
