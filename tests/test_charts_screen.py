@@ -22,6 +22,7 @@ from tests.screen_harness import ScreenHarness, settle_until
 from tests.test_diff_shaping import BASE_TIME, make_compare_store
 from tui.screens.charts import ChartsScreen
 from tui.widgets.chart_grid import auto_grid, grid_shape
+from tui.widgets.chart_readout import ChartReadout
 from tui.widgets.metric_chart import MetricChart
 from tui.widgets.param_scatter import ParamScatter
 
@@ -477,8 +478,8 @@ async def test_cursor_reads_every_run_in_every_pane_and_zoom_follows_it(
         assert screen.cursor == 2.0, "the first press puts the cursor in the middle"
         assert readout(screen, "train/loss") == {"baseline": 2.5, "degree-2": 1.0, "[bold red]degree-3[/]": 3.0}
         assert readout(screen, "val_acc") == {"baseline": 0.7, "degree-2": 0.8, "[bold red]degree-3[/]": 0.6}
-        line = str(panes(screen)["val_acc"].query_one(".metric-chart--readout", Static).render())
-        assert line.startswith("@ 2") and "degree-2 0.8" in line
+        lines = panes(screen)["val_acc"].query_one(ChartReadout).text.splitlines()
+        assert lines[0] == "@ 2" and lines[1].split() == ["━", "degree-2", "0.8"], "best (highest) first"
         await pilot.press("right", "right", "left", "left", "left")
         await pilot.pause()
         assert screen.cursor == 0.0, "the cursor stops at the last point and at the first"

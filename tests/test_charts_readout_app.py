@@ -1,0 +1,81 @@
+"""The charts' cursor readout, per-pane log scale and mouse, driven with the pilot on 12 runs.
+
+Issue 27: the readout listed the runs on one line, so 80x24 showed two of twelve and 160x48
+three; `l` switched every pane to log at once; the wheel and the legend did nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import store
+from tests.test_charts_screen import ChartsHarness, open_charts, panes, settle
+from tui.screens.charts import ChartsScreen
+from tui.widgets.chart_readout import ChartReadout
+
+ORDER = [7, 2, 11, 0, 5, 9, 3, 10, 1, 6, 8, 4]
+"""Run i's loss is ORDER[i] + 1 over (step + 1): the best run is not the first one logged."""
+STEPS = 20
+
+
+def make_sweep(root: Path) -> list[str]:
+    """Twelve finished runs logging `train/loss` and `val/acc` at steps 0–19, with the real API."""
+    ids = []
+    for i, rank in enumerate(ORDER):
+        with store.start_run(experiment="sweep", name=f"adamw-lr{i:02d}", root=root) as run:
+            for step in range(STEPS):
+                run.log_metric("train/loss", (rank + 1) / (step + 1), step=step)
+                run.log_metric("val/acc", 1 - (rank + 1) / (10 * (step + 1)), step=step)
+        ids.append(run.id)
+    return ids
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    root = tmp_path_factory.mktemp("sweep") / "store"
+    return root, make_sweep(root)
+
+
+def by_loss() -> list[str]:
+    """Run names, lowest loss first."""
+    return [f"adamw-lr{i:02d}" for i in sorted(range(len(ORDER)), key=lambda i: ORDER[i])]
+
+
+def readout_lines(screen: ChartsScreen, metric: str) -> list[str]:
+    """The lines of a pane's readout that are on screen now (scrolled, cut to its width)."""
+    box = panes(screen)[metric].query_one(ChartReadout)
+    assert box.display, "the readout is shown"
+    top, rows = round(box.scroll_y), box.scrollable_content_region.height
+    content = box.query_one("Static")
+    return [content.render_line(y).text.rstrip() for y in range(top, min(top + rows, content.size.height))]
+
+
+def names_in(lines: list[str]) -> list[str]:
+    return [word.strip("▸") for line in lines for word in line.split() if word.strip("▸").startswith("adamw-")]
+
+
+@pytest.mark.parametrize(("size", "at_least"), [((160, 48), 12), ((80, 24), 6)])
+async def test_readout_lists_every_run_best_first_with_the_highlighted_run_on_top(
+        sweep: tuple[Path, list[str]], size: tuple[int, int], at_least: int) -> None:
+    """Issue 27: one line per run at the cursor, lowest loss first, the highlighted run above
+    them all: twelve readable at 160x48, at least six at 80x24 (the rest scroll)."""
+    root, ids = sweep
+    app = ChartsHarness(store.open_store(root), ids)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_charts(app, pilot)
+        await pilot.press("right", "h", "h")  # a cursor, then highlight the second run
+        await settle(app, pilot)
+        assert screen.highlight == ids[1]
+        lines = readout_lines(screen, "train/loss")
+        assert lines[0] == "@ 10"
+        names = names_in(lines)
+        assert len(names) >= at_least, lines
+        expected = ["adamw-lr01"] + [n for n in by_loss() if n != "adamw-lr01"]
+        assert names == expected[:len(names)], "highlighted first, then lowest loss first"
+        assert lines[1].startswith("▸") and lines[1].split()[-1] == "0.27273", "the value at step 10: 3 / 11"
+        if at_least == 12:
+            assert names == expected
+            acc = names_in(readout_lines(screen, "val/acc"))
+            assert acc[1:] == [n for n in by_loss() if n != "adamw-lr01"], "accuracy: highest first"

@@ -1,0 +1,85 @@
+"""ChartReadout: the values at the cursor, one line per run, beside a pane's chart.
+
+Every shown run gets its own line (colour swatch, name, value), the highlighted run first and
+the rest best first (`tui.shaping.readout`), so a dozen runs can be compared without a legend
+hunt. The box is as wide as its longest line (at most `MAX_SHARE` of the pane) and scrolls when
+the pane is too short for every run.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ..shaping.curves import MARKER, ChartData, format_x, marker_glyph
+from ..shaping.formatting import format_number
+from ..shaping.readout import ReadoutRow, readout_rows
+from ..shaping.sanitize import cut
+
+NAME_WIDTH = 16
+MAX_SHARE = 0.45
+"""The readout takes at most this share of the pane's width; names are cut to fit."""
+
+
+def readout_text(rows: list[ReadoutRow], at: str, name_width: int = NAME_WIDTH) -> Text:
+    """`@ x` then one line per row: swatch, name (sanitized, cut to `name_width`), value
+    (right-aligned, so magnitudes line up), a group's `[min–max]`."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"@ {at}", style="bold")
+    width = min(name_width, max((len(row.label) for row in rows), default=1))
+    values = ["—" if row.value is None else format_number(row.value) for row in rows]
+    value_width = max((len(v) for v in values), default=1)
+    for row, value in zip(rows, values):
+        r, g, b = row.color
+        glyph = "━" if row.marker == MARKER else marker_glyph(row.marker)
+        text.append("\n")
+        text.append(("▸" if row.highlighted else " ") + glyph + " ", style=f"rgb({r},{g},{b})")
+        text.append(cut(row.label, width).ljust(width) + " ", style="bold" if row.highlighted else "")
+        text.append(value.rjust(value_width))
+        if row.value is not None and row.low is not None and row.high is not None:
+            text.append(f" [{format_number(row.low)}–{format_number(row.high)}]", style="dim")
+    return text
+
+
+class ChartReadout(VerticalScroll):
+    """Shown while there is a cursor; `show` redraws it for the pane's data and view."""
+
+    DEFAULT_CSS = """
+    ChartReadout {
+        width: auto;
+        height: 1fr;
+        padding: 0 0 0 1;
+        background: $boost;
+        scrollbar-size-vertical: 1;
+    }
+    ChartReadout > Static {
+        width: auto;
+        height: auto;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.rows: list[ReadoutRow] = []
+        """The rows shown, in order (for tests and curiosity)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(""))
+
+    def show(self, data: ChartData, cursor: float, highlight: str | None, hidden: frozenset[str],
+             pane_width: int) -> None:
+        self.rows = readout_rows(data, cursor, highlight, hidden)
+        room = max(8, int(pane_width * MAX_SHARE))
+        longest = max((len(format_number(r.value)) if r.value is not None else 1 for r in self.rows), default=1)
+        name_width = max(4, min(NAME_WIDTH, room - longest - 6))
+        text = readout_text(self.rows, format_x(cursor, data.wall_clock), name_width)
+        self.styles.width = min(room, max(line.cell_len for line in text.split()) + 3)
+        self.query_one(Static).update(text)
+
+    @property
+    def text(self) -> str:
+        """What the box says, as plain text (for tests and curiosity)."""
+        content = self.query_one(Static).content
+        return content.plain if isinstance(content, Text) else str(content)
