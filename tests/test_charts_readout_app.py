@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 import store
 from tests.test_charts_screen import ChartsHarness, open_charts, panes, settle
@@ -79,3 +80,31 @@ async def test_readout_lists_every_run_best_first_with_the_highlighted_run_on_to
             assert names == expected
             acc = names_in(readout_lines(screen, "val/acc"))
             assert acc[1:] == [n for n in by_loss() if n != "adamw-lr01"], "accuracy: highest first"
+
+
+def pane_title(screen: ChartsScreen, metric: str) -> str:
+    return str(panes(screen)[metric].query_one(".metric-chart--title", Static).render())
+
+
+async def test_l_switches_one_pane_to_log_and_L_every_pane(sweep: tuple[Path, list[str]]) -> None:
+    """Issue 27: `l` toggles the highlighted metric's pane only (its title says log, the
+    other's does not); `L` switches every pane at once, and again back."""
+    root, ids = sweep
+    app = ChartsHarness(store.open_store(root), ids)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_charts(app, pilot)
+        assert screen.selected == ["train/loss", "val/acc"]
+        await pilot.press("down", "l")  # the list's cursor on val/acc
+        await settle(app, pilot)
+        acc, loss = panes(screen)["val/acc"].data, panes(screen)["train/loss"].data
+        assert acc is not None and acc.log_y and loss is not None and not loss.log_y
+        assert "log" in pane_title(screen, "val/acc").split() and "log" not in pane_title(screen, "train/loss").split()
+        assert "y: log in 1 of 2" in str(screen.query_one("#charts-title", Static).render())
+        assert acc.yticks is not None and all(t > 0 for t in acc.yticks[0]), "non-positive accuracies left out"
+        await pilot.press("L")
+        await settle(app, pilot)
+        assert all("log" in pane_title(screen, m).split() for m in screen.selected)
+        assert "y: log ·" in str(screen.query_one("#charts-title", Static).render())
+        await pilot.press("l", "L")  # one pane back to linear, then every pane linear
+        await settle(app, pilot)
+        assert not any("log" in pane_title(screen, m).split() for m in screen.selected)

@@ -122,7 +122,7 @@ async def test_axis_log_and_smoothing_change_what_is_drawn(compare: tuple[store.
         await settle(app, pilot)
         assert screen.axis == "step"
 
-        await pilot.press("l")
+        await pilot.press("L")
         await settle(app, pilot)
         assert screen.log_y and pane.data.log_y
         assert "y: log" in str(screen.query_one("#charts-title", Static).render())

@@ -78,7 +78,10 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "cycle_axis", "Axis", id="charts.axis",
                 tooltip="X axis: step, time since the run started, wall-clock time"),
-        Binding("l", "toggle_log", "Log", id="charts.log", tooltip="Linear or logarithmic y axis"),
+        Binding("l", "toggle_log", "Log", id="charts.log",
+                tooltip="Linear or logarithmic y axis for the highlighted metric's pane (the scatter's y)"),
+        Binding("L", "toggle_log_all", "Log all", show=False, id="charts.log_all",
+                tooltip="Linear or logarithmic y axis for every pane at once"),
         Binding("left_square_bracket", "smooth(-1)", "Smooth−", id="charts.smooth_less", key_display="[",
                 tooltip="Less smoothing (exponential moving average)", group=SMOOTHING),
         Binding("right_square_bracket", "smooth(1)", "Smooth+", id="charts.smooth_more", key_display="]",
@@ -135,6 +138,8 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         self.refresh_interval = refresh_interval
         self.axis = "step"
         self.log_y = False
+        self.log_toggled: set[str] = set()
+        """Metrics whose pane has the other y scale than `log_y` (`l`); `L` clears it."""
         self.smoothing = 0.0
         self.scatter = False
         self.selected: list[str] = list(metrics or [])
@@ -195,7 +200,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
             title.append(f" · x: {printable_line(axis_name(self.axis))}")
             if self.x_range is not None:
                 title.append(f" {format_number(self.x_range[0])}–{format_number(self.x_range[1])}")
-        title.append(f" · y: {'log' if self.log_y else 'linear'}")
+        title.append(f" · y: {self._y_scale()}")
         if not self.scatter:
             title.append(f" · smoothing: {self.smoothing:g}" if self.smoothing else " · smoothing: off")
             title.append(" · y clipped" if self.clip else "")
@@ -206,6 +211,15 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         if stale:
             title.append(f" · stale: {printable_line(stale)}", style=theme_color(self.app, "warning"))
         self.query_one("#charts-title", Static).update(title)
+
+    def _y_scale(self) -> str:
+        """`log`, `linear`, or how many panes are log when they differ (`l` on one pane)."""
+        if self.scatter or not self.log_toggled:
+            return "log" if self.log_y else "linear"
+        logs = sum(self.log_y != (m in self.log_toggled) for m in self.selected)
+        if logs in (0, len(self.selected)):
+            return "log" if logs else "linear"
+        return f"log in {logs} of {len(self.selected)}"
 
     def _update_legend(self) -> None:
         colors, markers = self._palette(), self._markers()
@@ -283,7 +297,8 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
                             log_y=self.log_y, smoothing=self.smoothing, buckets=width, colors=colors,
                             faint=faint_palette(colors, self.app.theme_variables), markers=self._markers(),
                             reload=reload, names={r: info.name for r, info in self.infos.items()},
-                            x_range=self.x_range, clip=CLIP_PERCENT if self.clip else 0.0, groups=list(self.groups))
+                            x_range=self.x_range, clip=CLIP_PERCENT if self.clip else 0.0, groups=list(self.groups),
+                            log_toggled=frozenset(self.log_toggled))
 
     def redraw(self, reload: frozenset[str] = frozenset()) -> None:
         """Rebuild every chart from the current choices (in a worker); cheap to call often."""
@@ -384,7 +399,20 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         return self.query_one(MetricList).highlighted()
 
     def action_toggle_log(self) -> None:
+        """The highlighted metric's pane (the first pane when the highlighted metric has none)
+        between linear and log; in the scatter, its y axis."""
+        if self.scatter:
+            self.action_toggle_log_all()
+            return
+        metric = self._highlighted_metric()
+        metric = metric if metric in self.selected else next(iter(self.selected), None)
+        if metric is not None:
+            self.log_toggled ^= {metric}
+            self.redraw()
+
+    def action_toggle_log_all(self) -> None:
         self.log_y = not self.log_y
+        self.log_toggled.clear()
         self.redraw()
 
     def action_smooth(self, direction: int) -> None:

@@ -88,6 +88,8 @@ class MetricChart(Vertical):
             title.append(f"  {sum(counts):,} points", style="dim")
         if data.note:
             title.append(f"  {printable_line(data.note)}", style="dim")
+        if data.log_y:
+            title.append("  log")
         if data.x_label != "step":
             title.append(f"  x: {printable_line(data.x_label)}", style="dim")
         self.query_one(".metric-chart--title", Static).update(title)
