@@ -47,3 +47,14 @@ def test_readout_text_is_one_sanitized_line_per_run() -> None:
     assert lines[0] == "@ 0" and len(lines) == 3
     assert lines[1].split() == ["━", "[red]b[/]", "0.5"], "markup in a name is shown, not applied"
     assert "\x1b" not in text and "\x07" not in text and "␛" in lines[2]
+
+
+def test_zooming_in_then_out_by_the_same_factor_is_no_zoom() -> None:
+    """The wheel zooms by 2/3 and back by 3/2: rounding left a 3e-15 sliver, so the view never
+    returned to the whole range (no zoom) and kept `0–19` in the title."""
+    from tui.shaping.chart_view import zoom
+
+    for center in (2.142857142857143, 5.0, 14.3):
+        narrowed = zoom((0.0, 19.0), None, center, 2 / 3)
+        assert narrowed is not None
+        assert zoom((0.0, 19.0), narrowed, center, 3 / 2) is None, center

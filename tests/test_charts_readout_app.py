@@ -9,12 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Static
 
 import store
 from tests.test_charts_screen import ChartsHarness, open_charts, panes, settle
 from tui.screens.charts import ChartsScreen
 from tui.widgets.chart_readout import ChartReadout
+from tui.widgets.run_legend import RunLegend
 
 ORDER = [7, 2, 11, 0, 5, 9, 3, 10, 1, 6, 8, 4]
 """Run i's loss is ORDER[i] + 1 over (step + 1): the best run is not the first one logged."""
@@ -108,3 +110,61 @@ async def test_l_switches_one_pane_to_log_and_L_every_pane(sweep: tuple[Path, li
         await pilot.press("l", "L")  # one pane back to linear, then every pane linear
         await settle(app, pilot)
         assert not any("log" in pane_title(screen, m).split() for m in screen.selected)
+
+
+def axis_labels(screen: ChartsScreen, metric: str) -> tuple[list[str], list[str]]:
+    """A pane's x tick labels and y tick labels, as drawn."""
+    plot = panes(screen)[metric].plot
+    lines = [plot.render_line(y).text for y in range(plot.size.height)]
+    return lines[-1].split(), [line.split("┤")[0].strip() for line in lines[:-2] if "┤" in line]
+
+
+async def test_wheel_zooms_x_around_the_pointer_and_fits_y(sweep: tuple[Path, list[str]]) -> None:
+    """Issue 27: the wheel over a chart zooms x around the value under the pointer, as `z` does
+    around the cursor (y fits what is left: the loss's early peak drops out), and back out."""
+    root, ids = sweep
+    app = ChartsHarness(store.open_store(root), ids)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_charts(app, pilot)
+        plot = panes(screen)["train/loss"].plot
+        x_before, y_before = axis_labels(screen, "train/loss")
+        column = plot.size.width * 3 // 4
+        pointer = plot.x_at(column)
+        assert pointer is not None and 12 < pointer < 16
+        await pilot._post_mouse_events([events.MouseScrollUp], plot, offset=(column, 5))
+        await settle(app, pilot)
+        assert screen.x_range is not None and screen.x_range[0] < pointer < screen.x_range[1]
+        assert screen.x_range[1] - screen.x_range[0] == pytest.approx(19 * 2 / 3)
+        x_after, y_after = axis_labels(screen, "train/loss")
+        assert x_after != x_before and float(x_after[0]) > float(x_before[0]), (x_before, x_after)
+        assert float(y_after[0]) < float(y_before[0]), "y fits the points in the zoomed range"
+        acc = panes(screen)["val/acc"].data
+        assert acc is not None and acc.xlim == screen.x_range, "every pane zooms together"
+        await pilot._post_mouse_events([events.MouseScrollDown], plot, offset=(column, 5))
+        await settle(app, pilot)
+        assert screen.x_range is None and axis_labels(screen, "train/loss") == (x_before, y_before)
+
+
+async def test_click_on_a_legend_entry_highlights_that_run_in_every_pane(sweep: tuple[Path, list[str]]) -> None:
+    """Issue 27: a click on a run's name in the legend highlights it (as `h` does) in every pane;
+    a second click on it highlights none."""
+    root, ids = sweep
+    app = ChartsHarness(store.open_store(root), ids)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_charts(app, pilot)
+        legend = screen.query_one(RunLegend)
+        lines = [legend.render_line(y).text for y in range(legend.size.height)]
+        row = next(y for y, line in enumerate(lines) if "adamw-lr05" in line)
+        column = lines[row].index("adamw-lr05") + 3
+        await pilot.click(legend, offset=(column, row))
+        await settle(app, pilot)
+        assert screen.highlight == ids[5]
+        assert all(pane.highlight == ids[5] and pane.plot.highlight == ids[5] for pane in panes(screen).values())
+        assert "▸━━ adamw-lr05" in legend.render_line(row).text
+        await pilot.press("right")
+        await settle(app, pilot)
+        assert names_in(readout_lines(screen, "train/loss"))[0] == "adamw-lr05"
+        await pilot.click(legend, offset=(column, row))
+        await settle(app, pilot)
+        assert screen.highlight is None
+        assert all(pane.highlight is None for pane in panes(screen).values())

@@ -22,6 +22,7 @@ from textual.widgets import Footer, SelectionList, Static
 from textual.worker import get_current_worker
 
 from tui.messages import ChartsBuilt, ForwardsWorkerFailures, post_result
+from tui.shaping.chart_view import union_extent, zoom
 from tui.shaping.curves import (
     AXES,
     DISTINCT_MARKERS,
@@ -42,6 +43,7 @@ from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import printable_line
 from tui.shaping.smoothing import SMOOTHING_STEPS, step_strength
 from tui.theme import theme_color
+from tui.widgets.braille_chart import BrailleChart
 from tui.widgets.chart_grid import ChartGrid, auto_grid, grid_shape
 from tui.widgets.metric_picker import MetricList
 from tui.widgets.run_legend import LegendEntry, RunLegend, faint_palette, theme_palette
@@ -227,7 +229,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
                  {r: self.infos[r].name if r in self.infos else r for r in self.run_ids})
         counts = {g.key: len(g.run_ids) for g in self.groups}
         entries = [LegendEntry(names[r], colors[i], markers[i % len(markers)] if self.app.no_color else None,
-                               r == self.highlight, r in self.hidden, counts.get(r))
+                               r == self.highlight, r in self.hidden, counts.get(r), key=r)
                    for i, r in enumerate(self.series_ids)]
         note = ""
         if self.infos and not self.metric_keys:
@@ -409,6 +411,18 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         if metric is not None:
             self.log_toggled ^= {metric}
             self.redraw()
+
+    def on_braille_chart_wheel(self, event: BrailleChart.Wheel) -> None:
+        """The wheel zooms x around the pointer as `z`/`Z` do around the cursor (y fits the new range)."""
+        extent = union_extent(d.extent for d in self.grid_widget.shown_data())
+        if extent is not None:
+            self.x_range = zoom(extent, self.x_range, event.x, event.factor)
+            self.redraw()
+
+    def on_run_legend_picked(self, event: RunLegend.Picked) -> None:
+        """A click on a legend entry highlights that run in every pane (as `h` does); again: none."""
+        self.highlight = None if event.key == self.highlight else event.key
+        self._show_view()
 
     def action_toggle_log_all(self) -> None:
         self.log_y = not self.log_y
