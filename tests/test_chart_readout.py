@@ -58,3 +58,11 @@ def test_zooming_in_then_out_by_the_same_factor_is_no_zoom() -> None:
         narrowed = zoom((0.0, 19.0), None, center, 2 / 3)
         assert narrowed is not None
         assert zoom((0.0, 19.0), narrowed, center, 3 / 2) is None, center
+
+
+def test_a_groups_min_max_gets_its_own_line_so_a_narrow_box_keeps_it() -> None:
+    """At 80x24 the box is about 25 columns: `iris-classi… 0.14527 [0.1–0.2]` lost its band."""
+    row = ReadoutRow("g", "experiment=iris-classification", (1, 2, 3), "braille", 0.14527, 0.1, 0.2)
+    lines = readout_text([row], "15", name_width=12).plain.splitlines()
+    assert lines == ["@ 15", " ━ experiment=… 0.14527", "   [0.1–0.2]"]
+    assert max(len(line) for line in lines) <= 25

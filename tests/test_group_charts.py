@@ -59,8 +59,9 @@ async def test_p_on_a_group_row_charts_every_group_as_its_mean_in_a_band(demo: P
         colours = run_colors(app).colors([c.run_id for c in pane.data.curves], theme_palette(app.theme_variables))
         assert [c.color for c in pane.data.curves] == colours and len(set(colours)) == len(colours)
         await pilot.press("right")  # the cursor reads each group's mean and its min–max
-        readout = pane.query_one(ChartReadout).text
-        assert "[" in readout and "–" in readout.split("[", 1)[1], readout
+        box = pane.query_one(ChartReadout).query_one("Static")
+        readout = "\n".join(box.render_line(y).text for y in range(box.size.height))  # as drawn, not cut off
+        assert "[" in readout and "–" in readout.split("[", 1)[1] and "]" in readout, readout
         await pilot.press("h")  # highlight goes group by group
         assert screen.highlight == "group:" + IRIS
         await pilot.press("H")

@@ -25,7 +25,8 @@ MAX_SHARE = 0.45
 
 def readout_text(rows: list[ReadoutRow], at: str, name_width: int = NAME_WIDTH) -> Text:
     """`@ x` then one line per row: swatch, name (sanitized, cut to `name_width`), value
-    (right-aligned, so magnitudes line up), a group's `[min–max]`."""
+    (right-aligned, so magnitudes line up); a group's `[min–max]` on a line of its own below,
+    so a narrow box never cuts it off."""
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"@ {at}", style="bold")
     width = min(name_width, max((len(row.label) for row in rows), default=1))
@@ -39,7 +40,7 @@ def readout_text(rows: list[ReadoutRow], at: str, name_width: int = NAME_WIDTH) 
         text.append(cut(row.label, width).ljust(width) + " ", style="bold" if row.highlighted else "")
         text.append(value.rjust(value_width))
         if row.value is not None and row.low is not None and row.high is not None:
-            text.append(f" [{format_number(row.low)}–{format_number(row.high)}]", style="dim")
+            text.append(f"\n   [{format_number(row.low)}–{format_number(row.high)}]", style="dim")
     return text
 
 
