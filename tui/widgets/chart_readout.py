@@ -19,7 +19,7 @@ from ..shaping.readout import ReadoutRow, readout_rows
 from ..shaping.sanitize import cut
 
 NAME_WIDTH = 16
-MAX_SHARE = 0.45
+MAX_SHARE = 0.5
 """The readout takes at most this share of the pane's width; names are cut to fit."""
 
 
@@ -74,7 +74,7 @@ class ChartReadout(VerticalScroll):
         self.rows = readout_rows(data, cursor, highlight, hidden)
         room = max(8, int(pane_width * MAX_SHARE))
         longest = max((len(format_number(r.value)) if r.value is not None else 1 for r in self.rows), default=1)
-        name_width = max(4, min(NAME_WIDTH, room - longest - 6))
+        name_width = max(6, min(NAME_WIDTH, room - longest - 6))
         text = readout_text(self.rows, format_x(cursor, data.wall_clock), name_width)
         self.styles.width = min(room, max(line.cell_len for line in text.split()) + 3)
         self.query_one(Static).update(text)
