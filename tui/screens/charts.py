@@ -216,12 +216,10 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
 
     def _y_scale(self) -> str:
         """`log`, `linear`, or how many panes are log when they differ (`l` on one pane)."""
-        if self.scatter or not self.log_toggled:
-            return "log" if self.log_y else "linear"
         logs = sum(self.log_y != (m in self.log_toggled) for m in self.selected)
-        if logs in (0, len(self.selected)):
-            return "log" if logs else "linear"
-        return f"log in {logs} of {len(self.selected)}"
+        if not self.scatter and 0 < logs < len(self.selected):
+            return f"log in {logs} of {len(self.selected)}"
+        return "log" if (self.log_y if self.scatter or not self.selected else logs) else "linear"
 
     def _update_legend(self) -> None:
         colors, markers = self._palette(), self._markers()
@@ -401,8 +399,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         return self.query_one(MetricList).highlighted()
 
     def action_toggle_log(self) -> None:
-        """The highlighted metric's pane (the first pane when the highlighted metric has none)
-        between linear and log; in the scatter, its y axis."""
+        """The highlighted metric's pane (else the first) between linear and log; the scatter's y."""
         if self.scatter:
             self.action_toggle_log_all()
             return
