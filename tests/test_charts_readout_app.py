@@ -85,6 +85,11 @@ async def test_readout_lists_every_run_best_first_with_the_highlighted_run_on_to
             assert names == expected
             acc = names_in(readout_lines(screen, "val/acc"))
             assert acc[1:] == [n for n in by_loss() if n != "adamw-lr01"], "accuracy: highest first"
+        width = panes(screen)["train/loss"].plot.size.width
+        await pilot.press("shift+left")  # step 0: whole numbers, much shorter than 0.090909
+        await settle(app, pilot)
+        assert readout_lines(screen, "train/loss")[1].split()[-1] == "3"
+        assert panes(screen)["train/loss"].plot.size.width == width, "the chart keeps its width as the cursor moves"
 
 
 def pane_title(screen: ChartsScreen, metric: str) -> str:

@@ -2,8 +2,9 @@
 
 Every shown run gets its own line (colour swatch, name, value), the highlighted run first and
 the rest best first (`tui.shaping.readout`), so a dozen runs can be compared without a legend
-hunt. The box is as wide as its longest line (at most `MAX_SHARE` of the pane) and scrolls when
-the pane is too short for every run.
+hunt. The box is as wide as the longest name and a `VALUE_WIDTH` value (at most `MAX_SHARE` of
+the pane), whatever the values at the cursor: a width that followed them would resize the chart,
+and redraw it, on every cursor step. It scrolls when the pane is too short for every run.
 """
 
 from __future__ import annotations
@@ -21,6 +22,11 @@ from ..shaping.sanitize import cut
 NAME_WIDTH = 16
 MAX_SHARE = 0.5
 """The readout takes at most this share of the pane's width; names are cut to fit."""
+VALUE_WIDTH = 9
+"""Room kept for a value (`format_number` gives up to about ten characters); a longer value
+shortens the names instead of being cut."""
+FRAME = 2 + 3 + 1
+"""Padding and scrollbar gutter, swatch, the space before the value."""
 
 
 def readout_text(rows: list[ReadoutRow], at: str, name_width: int = NAME_WIDTH) -> Text:
@@ -54,6 +60,7 @@ class ChartReadout(VerticalScroll):
         padding: 0 0 0 1;
         background: $boost;
         scrollbar-size-vertical: 1;
+        scrollbar-gutter: stable;
     }
     ChartReadout > Static {
         width: auto;
@@ -72,12 +79,13 @@ class ChartReadout(VerticalScroll):
     def show(self, data: ChartData, cursor: float, highlight: str | None, hidden: frozenset[str],
              pane_width: int) -> None:
         self.rows = readout_rows(data, cursor, highlight, hidden)
-        room = max(8, int(pane_width * MAX_SHARE))
-        longest = max((len(format_number(r.value)) if r.value is not None else 1 for r in self.rows), default=1)
-        name_width = max(6, min(NAME_WIDTH, room - longest - 6))
-        text = readout_text(self.rows, format_x(cursor, data.wall_clock), name_width)
-        self.styles.width = min(room, max(line.cell_len for line in text.split()) + 3)
-        self.query_one(Static).update(text)
+        labels = max((len(c.label) for c in data.curves), default=1)
+        width = min(max(12, int(pane_width * MAX_SHARE)), FRAME + min(NAME_WIDTH, labels) + VALUE_WIDTH)
+        if self.styles.width is None or self.styles.width.value != width:
+            self.styles.width = width
+        values = max((len(format_number(r.value)) for r in self.rows if r.value is not None), default=1)
+        name_width = max(1, width - FRAME - values)
+        self.query_one(Static).update(readout_text(self.rows, format_x(cursor, data.wall_clock), name_width))
 
     @property
     def text(self) -> str:
