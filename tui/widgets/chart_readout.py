@@ -63,7 +63,7 @@ class ChartReadout(VerticalScroll):
         scrollbar-gutter: stable;
     }
     ChartReadout > Static {
-        width: auto;
+        width: 1fr;
         height: auto;
     }
     """
@@ -72,6 +72,7 @@ class ChartReadout(VerticalScroll):
         super().__init__(id=id, classes=classes)
         self.rows: list[ReadoutRow] = []
         """The rows shown, in order (for tests and curiosity)."""
+        self._lines = 0
 
     def compose(self) -> ComposeResult:
         yield Static(Text(""))
@@ -85,7 +86,9 @@ class ChartReadout(VerticalScroll):
             self.styles.width = width
         values = max((len(format_number(r.value)) for r in self.rows if r.value is not None), default=1)
         name_width = max(1, width - FRAME - values)
-        self.query_one(Static).update(readout_text(self.rows, format_x(cursor, data.wall_clock), name_width))
+        text = readout_text(self.rows, format_x(cursor, data.wall_clock), name_width)
+        lines, self._lines = self._lines, len(text.plain.splitlines())
+        self.query_one(Static).update(text, layout=lines != self._lines)  # a cursor step: no layout
 
     @property
     def text(self) -> str:
