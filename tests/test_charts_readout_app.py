@@ -6,9 +6,6 @@ three; `l` switched every pane to log at once; the wheel and the legend did noth
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,7 @@ from textual import events
 from textual.widgets import Static
 
 import store
-from tests.test_charts_screen import LIVE_WRITER, ChartsHarness, open_charts, panes, settle
+from tests.test_charts_screen import ChartsHarness, advance, live_writer, open_charts, panes, settle
 from tui.screens.charts import ChartsScreen
 from tui.widgets.chart_readout import ChartReadout
 from tui.widgets.run_legend import RunLegend
@@ -182,21 +179,14 @@ async def test_readout_log_pane_and_highlight_survive_a_live_redraw(tmp_path: Pa
     """While another process logs, the timer's redraw keeps the cursor, the readout, the
     highlighted run and the one log pane (all set in one burst of keys)."""
     root = tmp_path / "store"
-    proc = subprocess.Popen([sys.executable, "-c", LIVE_WRITER, str(root)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdin is not None and proc.stdout is not None
-    try:
-        run_id = (await asyncio.to_thread(proc.stdout.readline)).strip()
-        assert run_id, "the writer process did not start"
+    async with live_writer(root) as (proc, run_id):
         app = ChartsHarness(store.open_store(root), [run_id])
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await open_charts(app, pilot)
             await pilot.press("right", "h", "l")
             await settle(app, pilot)
             assert readout_lines(screen, "loss")[:2] == ["@ 2", "▸━ live-run 8"]
-            proc.stdin.write("more\n")
-            proc.stdin.flush()
-            assert (await asyncio.to_thread(proc.stdout.readline)).strip() == "flushed"
+            assert await advance(proc) == "flushed"
             screen.poll_running()  # what the timer calls every 2 s
             await settle(app, pilot)
             data = panes(screen)["loss"].data
@@ -206,7 +196,3 @@ async def test_readout_log_pane_and_highlight_survive_a_live_redraw(tmp_path: Pa
             await pilot.press(*["right"] * 7)  # the cursor reaches the points that came in
             await settle(app, pilot)
             assert readout_lines(screen, "loss")[:2] == ["@ 9", "▸━ live-run 1"]
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)

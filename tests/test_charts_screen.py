@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -284,14 +286,34 @@ print("finished", flush=True)
 """
 
 
-async def test_live_redraw_while_another_process_logs(tmp_path: Path) -> None:
-    root = tmp_path / "store"
+@contextlib.asynccontextmanager
+async def live_writer(root: Path) -> AsyncIterator[tuple[subprocess.Popen[str], str]]:
+    """`LIVE_WRITER` in a child process, with its run id once its first points are flushed;
+    killed at the end if it has not finished."""
     proc = subprocess.Popen([sys.executable, "-c", LIVE_WRITER, str(root)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
-    assert proc.stdin is not None and proc.stdout is not None
     try:
-        run_id = (await asyncio.to_thread(proc.stdout.readline)).strip()
+        run_id = (await advance(proc, None)).strip()
         assert run_id, "the writer process did not start"
+        yield proc, run_id
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+
+
+async def advance(proc: subprocess.Popen[str], go: str | None = "go") -> str:
+    """Let the writer take its next step (`go` on its stdin) and return the line it prints then."""
+    assert proc.stdin is not None and proc.stdout is not None
+    if go is not None:
+        proc.stdin.write(go + "\n")
+        proc.stdin.flush()
+    return (await asyncio.to_thread(proc.stdout.readline)).strip()
+
+
+async def test_live_redraw_while_another_process_logs(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    async with live_writer(root) as (proc, run_id):
         app = ChartsHarness(store.open_store(root), [run_id])
         async with app.run_test(size=(100, 30)) as pilot:
             screen = await open_charts(app, pilot)
@@ -302,9 +324,7 @@ async def test_live_redraw_while_another_process_logs(tmp_path: Path) -> None:
             await pilot.press("x", "right_square_bracket")
             await settle(app, pilot)
 
-            proc.stdin.write("more\n")
-            proc.stdin.flush()
-            assert (await asyncio.to_thread(proc.stdout.readline)).strip() == "flushed"
+            assert await advance(proc) == "flushed"
             draws = screen.draws
             screen.poll_running()  # what the timer calls every 2 s
             await settle(app, pilot)
@@ -315,9 +335,7 @@ async def test_live_redraw_while_another_process_logs(tmp_path: Path) -> None:
             picker = screen.query_one("#metric-list", SelectionList)
             assert picker.option_count == 2, "a metric that appeared while running joins the list"
 
-            proc.stdin.write("done\n")
-            proc.stdin.flush()
-            assert (await asyncio.to_thread(proc.stdout.readline)).strip() == "finished"
+            assert await advance(proc) == "finished"
             screen.poll_running()
             await settle(app, pilot)
             assert screen.infos[run_id].status == "finished"
@@ -326,10 +344,6 @@ async def test_live_redraw_while_another_process_logs(tmp_path: Path) -> None:
             screen.poll_running()
             await settle(app, pilot)
             assert screen.draws == draws, "finished runs are not re-read"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
 
 
 def _snapshot_app(tmp_path: Path, scatter_frame: bool = False) -> ChartsHarness:
