@@ -84,7 +84,10 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "cycle_axis", "Axis", id="charts.axis",
                 tooltip="X axis: step, time since the run started, wall-clock time"),
-        Binding("l", "toggle_log", "Log", id="charts.log", tooltip="Linear or logarithmic y axis"),
+        Binding("l", "toggle_log", "Log", id="charts.log",
+                tooltip="Linear or logarithmic y axis for the highlighted metric's pane (the scatter's y)"),
+        Binding("L", "toggle_log_all", "Log all", show=False, id="charts.log_all",
+                tooltip="Linear or logarithmic y axis for every pane at once"),
         Binding("left_square_bracket", "smooth(-1)", "Smooth−", id="charts.smooth_less", key_display="[",
                 tooltip="Less smoothing (exponential moving average)", group=SMOOTHING),
         Binding("right_square_bracket", "smooth(1)", "Smooth+", id="charts.smooth_more", key_display="]",
@@ -141,6 +144,8 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         self.refresh_interval = refresh_interval
         self.axis = "step"
         self.log_y = False
+        self.log_toggled: set[str] = set()
+        """Metrics whose pane has the other y scale than `log_y` (`l`); `L` clears it."""
         self.smoothing = 0.0
         self.scatter = False
         self.selected: list[str] = list(metrics or [])
@@ -196,7 +201,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
             x_range = self.viewing.x_range
             if x_range is not None:
                 title.append(f" {format_number(x_range[0])}–{format_number(x_range[1])}")
-        title.append(f" · y: {'log' if self.log_y else 'linear'}")
+        title.append(f" · y: {self._y_scale()}")
         if not self.scatter:
             title.append(f" · smoothing: {self.smoothing:g}" if self.smoothing else " · smoothing: off")
             title.append(" · y clipped" if self.viewing.clip else "")
@@ -208,13 +213,20 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
             title.append(f" · stale: {printable_line(stale)}", style=theme_color(self.app, "warning"))
         self.query_one("#charts-title", Static).update(title)
 
+    def _y_scale(self) -> str:
+        """`log`, `linear`, or how many panes are log when they differ (`l` on one pane)."""
+        logs = sum(self.log_y != (m in self.log_toggled) for m in self.selected)
+        if not self.scatter and 0 < logs < len(self.selected):
+            return f"log in {logs} of {len(self.selected)}"
+        return "log" if (self.log_y if self.scatter or not self.selected else logs) else "linear"
+
     def update_legend(self) -> None:
         colors, markers = self._palette(), self._markers()
         names = ({g.key: g.label for g in self.groups} if self.groups else
                  {r: self.infos[r].name if r in self.infos else r for r in self.run_ids})
         counts = {g.key: len(g.run_ids) for g in self.groups}
         entries = [LegendEntry(names[r], colors[i], markers[i % len(markers)] if self.app.no_color else None,
-                               r == self.viewing.highlight, r in self.viewing.hidden, counts.get(r))
+                               r == self.viewing.highlight, r in self.viewing.hidden, counts.get(r), key=r)
                    for i, r in enumerate(self.series_ids)]
         note = ""
         if self.infos and not self.metric_keys:
@@ -285,7 +297,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
                             faint=faint_palette(colors, self.app.theme_variables), markers=self._markers(),
                             reload=reload, names={r: info.name for r, info in self.infos.items()},
                             x_range=self.viewing.x_range, clip=CLIP_PERCENT if self.viewing.clip else 0.0,
-                            groups=list(self.groups))
+                            groups=list(self.groups), log_toggled=frozenset(self.log_toggled))
 
     def redraw(self, reload: frozenset[str] = frozenset()) -> None:
         """Rebuild every chart from the current choices (in a worker); cheap to call often."""
@@ -383,7 +395,25 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         return self.query_one(MetricList).highlighted()
 
     def action_toggle_log(self) -> None:
+        """The highlighted metric's pane (else the first) between linear and log; the scatter's y."""
+        if self.scatter:
+            self.action_toggle_log_all()
+            return
+        metric = self.highlighted_metric()
+        metric = metric if metric in self.selected else next(iter(self.selected), None)
+        if metric is not None:
+            self.log_toggled ^= {metric}
+            self.redraw()
+
+    def on_braille_chart_wheel(self, event: BrailleChart.Wheel) -> None:
+        self.viewing.zoom(event.factor, around=event.x)
+
+    def on_run_legend_picked(self, event: RunLegend.Picked) -> None:
+        self.viewing.toggle_highlight(event.key)
+
+    def action_toggle_log_all(self) -> None:
         self.log_y = not self.log_y
+        self.log_toggled.clear()
         self.redraw()
 
     def action_smooth(self, direction: int) -> None:
