@@ -24,8 +24,8 @@ from store.frame import (
     METRIC_STATS,
     build_runs_frame,
     history_frame,
-    log_facts,
     natural_key,
+    record_facts,
 )
 from store.media_index import MediaIndex, MediaStep, media_bytes
 from store.model_entities import LoggedModel, ModelVersion, RegisteredModel, made_from
@@ -267,11 +267,7 @@ class RunStore(abc.ABC):
                 return self._facts
             facts: dict[str, tuple[float, float, str]] = {}
             for rec in self.records():
-                if "nonfinite" in rec:  # kept in the listing (ours, also inside several stores), whose metrics are cut
-                    found = (_or_nan(rec.get("last_logged")), _or_nan(rec.get("log_interval")),
-                             rec.get("nonfinite") or "")
-                else:
-                    found = log_facts(rec.get("metrics") or {}, rec.get("created"))
+                found = record_facts(rec)
                 if found[2] or rec.get("status") == "running":
                     facts[rec["run_id"]] = found
             self._facts = facts
@@ -456,10 +452,6 @@ def valid_record(rec: Any) -> bool:
         if type(summary) is not dict or not _SCALARS.issuperset(map(type, summary.values())):
             return False
     return True
-
-
-def _or_nan(value: Any) -> float:
-    return float(value) if isinstance(value, (int, float)) else float("nan")
 
 
 def damaged_record(run_id: str, experiment: str, reason: str) -> RunRecord:

@@ -174,3 +174,13 @@ def log_facts(metrics: Mapping[str, Mapping[str, Any]], created: float | None) -
         if isinstance(count, int) and count > most and created is not None and when > created:
             most, interval = count, (when - created) / count
     return last_logged, interval, ", ".join(sorted(bad, key=natural_key))
+
+
+def record_facts(rec: Mapping[str, Any]) -> tuple[float, float, str]:
+    """`log_facts` of a listing record: as the record keeps them (ours, whose listing cuts metrics to
+    last/min/max; also inside several stores), else worked out from its metrics."""
+    if "nonfinite" not in rec:
+        return log_facts(rec.get("metrics") or {}, rec.get("created"))
+    last_logged, interval = (rec.get(key) for key in ("last_logged", "log_interval"))
+    return (float(last_logged) if isinstance(last_logged, (int, float)) else float("nan"),
+            float(interval) if isinstance(interval, (int, float)) else float("nan"), rec.get("nonfinite") or "")
