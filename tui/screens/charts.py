@@ -41,6 +41,7 @@ from tui.shaping.history_cache import HistoryCache
 from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import printable_line
 from tui.shaping.smoothing import SMOOTHING_STEPS, step_strength
+from tui.shaping.system_metrics import clock_or_step
 from tui.theme import theme_color
 from tui.widgets.chart_grid import ChartGrid, auto_grid, grid_shape
 from tui.widgets.metric_picker import MetricList
@@ -134,6 +135,8 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         self.frame = frame
         self.refresh_interval = refresh_interval
         self.axis = "step"
+        self.axis_chosen = False
+        """Whether the user picked the axis (`x`, `X`); until then machine metrics alone are drawn on the clock."""
         self.log_y = False
         self.smoothing = 0.0
         self.scatter = False
@@ -247,6 +250,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         keys = sorted({k for info in infos.values() for k in info.keys})
         req.metrics = ([m for m in req.metrics if m in keys]
                        or default_metrics(infos.values(), self._opening_count))
+        req.axis = req.axis if self.axis_chosen else clock_or_step(req.metrics)
         post_result(self, ChartsBuilt(self._build(req, infos), first=True))
 
     def _read_info(self, run_id: str) -> RunInfo:
@@ -279,6 +283,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
             self._drawn_width = self.grid_widget.size.width
         width = max(40, area_width - 10)
         colors = self._palette()
+        self._auto_axis()
         return ChartRequest(run_ids=list(self.run_ids), metrics=list(self.selected), axis=self.axis,
                             log_y=self.log_y, smoothing=self.smoothing, buckets=width, colors=colors,
                             faint=faint_palette(colors, self.app.theme_variables), markers=self._markers(),
@@ -289,6 +294,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         """Rebuild every chart from the current choices (in a worker); cheap to call often."""
         if not self.is_mounted:
             return
+        self._auto_axis()
         self._update_title()
         self._update_legend()
         if self.scatter:
@@ -317,6 +323,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
 
     async def _first_draw(self, result: ChartsResult) -> None:
         self._set_infos(result.infos)
+        self._auto_axis()
         await self.grid_widget.sync(self.selected)
         if [c.metric for c in result.charts] == self.selected:
             self._draw(result)
@@ -375,8 +382,16 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         self.axis = "step" if axis == self.axis else axis
         self._new_axis()
 
+    def _auto_axis(self) -> None:
+        """Until the user picks an axis: the clock for machine metrics alone, else steps (the cursor
+        and the zoom were in the old axis' units)."""
+        axis = self.axis if self.axis_chosen else clock_or_step(self.selected)
+        if axis != self.axis:
+            self.axis, self.cursor, self.x_range = axis, None, None
+
     def _new_axis(self) -> None:
         """Another x axis: the cursor and the zoom were in the old one's units."""
+        self.axis_chosen = True
         self.cursor, self.x_range = None, None
         self.redraw()
 
