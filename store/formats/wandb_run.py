@@ -169,6 +169,11 @@ class WandbRun:
             if env.HasField("git") and env.git.commit:
                 self.facts["git_commit"] = env.git.commit
                 self.facts["git_remote"] = env.git.remote_url or None
+            self.facts.update(_machine_facts({
+                "args": list(env.args), "cpu_count": env.cpu_count or env.cpu.count,
+                "cpu_model": env.cpu.model, "memory_total": env.memory.total, "gpu_count": env.gpu_count,
+                "gpu": ", ".join(sorted({g.name for g in env.gpu_nvidia if g.name})) or env.gpu_type,
+                "disk_total": sum(d.total for d in env.disk.values()) if len(env.disk) == 1 else 0}))
         elif kind == "exit":
             self.exit_code = int(record.exit.exit_code)
             self.runtime = float(record.exit.runtime)
@@ -230,6 +235,7 @@ class WandbRun:
         for fact in ("host", "username", "email", "program", "python", "os", "executable", "root"):
             if isinstance(meta.get(fact), str):
                 self.facts[fact] = meta[fact]
+        self.facts.update(_metadata_machine(meta))
         started = utc_seconds(meta.get("startedAt"))
         self.started = started if a_time(started) else self.started
         self.problems = problems
@@ -259,6 +265,48 @@ class WandbRun:
 
     def params(self) -> dict[str, Any]:
         return {k: v for k, v in self.config.items() if k not in _SKIPPED_CONFIG}
+
+
+def _machine_facts(found: dict[str, Any]) -> dict[str, Any]:
+    """The run's command-line arguments and machine under the names of store/run_facts.py; zeros and
+    empty values (what the record leaves unset) left out."""
+    out: dict[str, Any] = {}
+    for key, value in found.items():
+        if key == "args":
+            if isinstance(value, list) and value:
+                out[key] = [str(v) for v in value]
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            out[key] = int(value)
+        elif isinstance(value, str) and value:
+            out[key] = value
+    return out
+
+
+def _metadata_machine(meta: dict[str, Any]) -> dict[str, Any]:
+    """`_machine_facts` of `files/wandb-metadata.json` (snake_case as the SDK wrote it, camelCase as a
+    protobuf-JSON writer may)."""
+    def get(*names: str) -> Any:
+        return next((meta[n] for n in names if n in meta), None)
+
+    memory, cpu, disk = get("memory"), get("cpu"), get("disk")
+    gpus = get("gpu_nvidia", "gpuNvidia")
+    names = sorted({str(g.get("name")) for g in gpus if isinstance(g, dict) and g.get("name")}) \
+        if isinstance(gpus, list) else []
+    disks = [d.get("total") for d in disk.values() if isinstance(d, dict)] if isinstance(disk, dict) else []
+    return _machine_facts({
+        "args": get("args"), "cpu_count": get("cpu_count", "cpuCount"),
+        "cpu_model": cpu.get("model") if isinstance(cpu, dict) else None,
+        "memory_total": _whole(memory.get("total")) if isinstance(memory, dict) else None,
+        "gpu": ", ".join(names) or get("gpu", "gpu_type", "gpuType"), "gpu_count": get("gpu_count", "gpuCount"),
+        "disk_total": _whole(disks[0]) if len(disks) == 1 else None})
+
+
+def _whole(value: Any) -> int | None:
+    """A byte count: protobuf JSON writes 64-bit numbers as strings."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _float(text: str | None) -> float | None:

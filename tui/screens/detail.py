@@ -33,6 +33,7 @@ from ..shaping.sanitize import printable, printable_block
 from ..shaping.sparkline import sparkline
 from ..shaping.status import status_look
 from ..theme import status_style, theme_style
+from ..widgets.facts_section import facts_section
 from ..widgets.fitted_line import FittedLine
 from ..widgets.lazy_text import LazyText, MemoryLines
 from ..widgets.note_view import NoteView
@@ -216,7 +217,7 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
         self.query_one("#facts", Static).update(facts_table(detail))
         self._overview_flat = loaded.flat
         self._fit_overview()
-        self.query_one("#more-facts", Static).update(more_facts_table(detail))
+        self.query_one("#more-facts", Static).update(facts_section(detail))
         inputs = self.query_one("#inputs", Static)
         inputs.display = bool(detail.inputs)
         if detail.inputs:
@@ -432,27 +433,6 @@ def facts_table(detail: RunDetail) -> Table:
         for key, value in row:
             cells += [Text(key), Text(printable(value))]
         table.add_row(*cells)
-    return table
-
-
-def more_facts_table(detail: RunDetail) -> Table:
-    """Everything else the store knows: command, folder, python, branch, path…"""
-    table = Table(box=None, show_header=False, padding=(0, 2), pad_edge=False)
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
-    facts: list[tuple[str, Any]] = [("run id", detail.run_id), ("experiment", detail.experiment)]
-    git = detail.facts.get("git_commit")
-    if git:
-        dirty = detail.facts.get("git_dirty")
-        facts.append(("git", f"{git}{' (dirty)' if dirty else ''}  {detail.facts.get('git_branch') or ''}".strip()))
-    for key, value in detail.facts.items():
-        if key.startswith("git_") or key in ("host", "user", "note") or value in (None, "", [], {}):
-            continue
-        facts.append((key.replace("_", " "), value))
-    for key, value in facts:
-        if value in (None, ""):
-            continue
-        table.add_row(Text(key), Text(printable(str(value))))
     return table
 
 
