@@ -1,0 +1,97 @@
+"""Console lines carry when they were printed and whether stderr printed them (the side index
+`console.times.txt` beside `console.log`), and the Console tab's `t` shows both."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from store.writing.console import CONSOLE, ConsoleLog, read_console, timed_lines, times_path
+from tests.app_helpers import demo_app, open_detail, settle
+from tests.children import run_python
+from tests.test_run_command import only_run, python, wrapper
+from tui.widgets.console_view import ConsoleView, timed_line
+
+SCRIPT = """
+    import sys, time
+    print("out one", flush=True)
+    print("err one", file=sys.stderr, flush=True)
+    time.sleep(0.3)
+    print("out two", flush=True)
+    sys.stderr.write("err two, no newline")
+"""
+
+
+def test_a_wrapped_commands_lines_have_their_times_and_stderr_marked(tmp_path: Path) -> None:
+    before = time.time()
+    proc = wrapper(tmp_path / "s", *python(SCRIPT))
+    _out, err = proc.communicate(timeout=60)
+    after = time.time()
+    assert proc.returncode == 0, err
+    run_path = Path(only_run(tmp_path / "s").facts["path"])
+    lines = timed_lines(run_path)
+    assert [(stream, line) for _, stream, line in lines] == [
+        ("o", "out one"), ("e", "err one"), ("o", "out two"), ("e", "err two, no newline")]
+    times = [when for when, _, _ in lines]
+    assert all(when is not None and before <= when <= after for when in times)
+    assert times[2] - times[0] >= 0.25, "the line printed after the sleep has the later time"  # type: ignore[operator]
+    assert read_console(run_path) == b"out one\nerr one\nout two\nerr two, no newline", "the console stays plain"
+
+
+def test_start_run_capture_console_marks_stderr_too(tmp_path: Path) -> None:
+    child = run_python(f"""
+        import sys, store
+        with store.start_run(root={str(tmp_path / "s")!r}, capture_console=True):
+            print("to stdout", flush=True)
+            print("to stderr", file=sys.stderr, flush=True)
+    """)
+    _out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    lines = timed_lines(Path(only_run(tmp_path / "s").facts["path"]))
+    assert [(stream, line) for _, stream, line in lines] == [("o", "to stdout"), ("e", "to stderr")]
+    assert all(when is not None for when, _, _ in lines)
+
+
+def test_a_console_from_before_the_index_reads_with_no_times(tmp_path: Path) -> None:
+    (tmp_path / CONSOLE).write_bytes(b"old\nlines\n")
+    assert timed_lines(tmp_path) == [(None, "-", "old"), (None, "-", "lines")]
+    assert timed_line(None, "-", "old") == "--:--:--   old"
+
+
+def test_a_capped_console_keeps_times_for_its_kept_end_and_drops_them_with_its_segments(tmp_path: Path) -> None:
+    log = ConsoleLog(tmp_path, max_bytes=4000, tail_bytes=1000)
+    for i in range(2000):
+        log.write(f"line {i:05d}\n".encode(), "e" if i % 2 else "o")
+    log.close()
+    segments = sorted(p.name for p in tmp_path.glob("console.tail.*.log"))
+    assert [times_path(tmp_path / name).name for name in segments] == sorted(
+        p.name for p in tmp_path.glob("console.tail.*.times.txt")), "a dropped segment's index goes with it"
+    lines = timed_lines(tmp_path)
+    assert lines[-1][1:] == ("e", "line 01999") and lines[-2][1:] == ("o", "line 01998")
+    assert all(when is not None for when, _, _ in lines)
+
+
+async def test_the_console_tab_shows_times_and_the_stderr_mark_on_t(tmp_path: Path) -> None:
+    proc = wrapper(tmp_path / "s", *python(SCRIPT))
+    proc.communicate(timeout=60)
+    run_id = only_run(tmp_path / "s").run_id
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_detail(pilot, run_id)
+        await pilot.press("5", "t")  # the Console tab, then times, in one burst
+        await settle(pilot)
+        view = app.screen.query_one(ConsoleView)
+        lines = shown(view)
+        assert [line[9:] for line in lines] == ["  out one", "E err one", "  out two", "E err two, no newline"]
+        assert all(line[2] == ":" and line[5] == ":" for line in lines), lines
+        await pilot.press("t")
+        await settle(pilot)
+        assert shown(view) == ["out one", "err one", "out two", "err two, no newline"]
+
+
+def shown(view: ConsoleView) -> list[str]:
+    """The view's lines without the line-number gutter."""
+    texts = [line.split("│", 1)[1].rstrip() for line in view.visible_text() if "│" in line]
+    return [text for text in texts if text]
+
