@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -13,7 +14,9 @@ from store.formats.wandb_run import WandbRun
 from store.writing.system_metrics import SystemSampler
 from tests.screen_harness import settle_until
 from tests.test_charts_screen import ChartsHarness, open_charts, panes
-from tui.shaping.curves import ChartRequest, Series, build_chart
+from tui.shaping.curves import ChartRequest, Series
+from tui.shaping.history_cache import HistoryCache
+from tui.shaping.system_charts import related_metrics, system_chart
 from tui.shaping.system_metrics import chart_title, clock_or_step, describe
 
 WANDB_RUN = Path(__file__).parent / "data/foreign/wandb-runs/finished/wandb/offline-run-20261207_085652-h4rl3xd5"
@@ -102,32 +105,74 @@ def test_machine_metrics_alone_open_on_the_clock() -> None:
     assert clock_or_step([]) == "step"
 
 
+def request(run_ids: tuple[str, ...] = ("a", "b"),
+            metrics: tuple[str, ...] = ("system/disk_read_mb_s",)) -> ChartRequest:
+    return ChartRequest(run_ids=list(run_ids), metrics=list(metrics), axis="wall", log_y=False,
+                        smoothing=0.0, buckets=40, colors=[(1, 1, 1), (2, 2, 2)], faint=[])
+
+
 def test_a_chart_of_a_machine_metric_has_its_title_and_values_in_its_unit() -> None:
     series = Series(np.array([0.0, 1.0]), np.array([100.0, 110.0]), np.array([2048.0, 4096.0]))
-    req = ChartRequest(run_ids=["a"], metrics=["system/memory_used_mb"], axis="wall", log_y=False, smoothing=0.0,
-                       buckets=40, colors=[(1, 2, 3)], faint=[])
-    chart = build_chart("system/memory_used_mb", [("a", "a", series)], req)
+    chart = system_chart("system/memory_used_mb", ["system/memory_used_mb"], [("a", "a")], lambda r, m: series,
+                         request(run_ids=("a",)))
     assert chart.title == "Memory used (GiB)"
     assert list(chart.curves[0].y) == [2.0, 4.0]
-    plain = build_chart("loss", [("a", "a", series)], req)
+    plain = system_chart("loss", ["loss"], [("a", "a")], lambda r, m: series, request(run_ids=("a",)))
     assert plain.title == "loss" and list(plain.curves[0].y) == [2048.0, 4096.0]
+
+
+def test_related_machine_metrics_share_a_pane_unless_picked_on_their_own() -> None:
+    keys = ["loss", "system/gpu10/util", "system/gpu2/util", "system/gpu0/util", "system/disk_write_mb_s",
+            "system/disk_read_mb_s", "system/cpu_percent"]
+    assert related_metrics("system/gpu2/util", keys) == ["system/gpu0/util", "system/gpu2/util", "system/gpu10/util"]
+    assert related_metrics("system/disk_write_mb_s", keys) == ["system/disk_read_mb_s", "system/disk_write_mb_s"]
+    assert related_metrics("loss", keys) == ["loss"]
+    cache = HistoryCache(cast(store.RunStore, None))
+    cache.keys = {"a": keys}
+    series = Series(np.array([0.0]), np.array([100.0]), np.array([1.0]))
+    for r, k in [("a", k) for k in keys]:
+        cache.series[(r, k)] = series
+    both = cache.charts(request(("a",), ("system/disk_read_mb_s", "system/cpu_percent")), {})
+    assert [c.label for c in both.charts[0].curves] == ["a · read", "a · write"]
+    alone = cache.charts(request(("a",), ("system/disk_read_mb_s", "system/disk_write_mb_s")), {})
+    assert [[c.label for c in chart.curves] for chart in alone.charts] == [["a"], ["a"]], "each picked: its own pane"
+
+
+def test_a_shared_pane_keeps_each_runs_colour_and_tells_the_series_apart_by_marker() -> None:
+    def series(run_id: str, metric: str) -> Series:
+        value = {"system/disk_read_mb_s": 1.0, "system/disk_write_mb_s": 2.0}[metric] * (10 if run_id == "b" else 1)
+        return Series(np.array([0.0, 1.0]), np.array([100.0, 110.0]), np.array([value, value]))
+
+    chart = system_chart("system/disk_read_mb_s", ["system/disk_read_mb_s", "system/disk_write_mb_s"],
+                         [("a", "run-a"), ("b", "run-b")], series, request())
+    assert chart.title == "Disk (MB/s)"
+    assert [(c.run_id, c.label, c.color, c.marker) for c in chart.curves] == [
+        ("a", "run-a · read", (1, 1, 1), "braille"), ("a", "run-a · write", (1, 1, 1), "dot"),
+        ("b", "run-b · read", (2, 2, 2), "braille"), ("b", "run-b · write", (2, 2, 2), "dot")]
+    assert [float(c.y[0]) for c in chart.curves] == [1.0, 2.0, 10.0, 20.0]
+    assert chart.note == "⣀ read  • write"
 
 
 async def test_charts_of_machine_metrics_alone_open_on_the_clock_with_readable_titles(tmp_path: Path) -> None:
     ids = []
     for n in range(2):
         run = store.start_run(experiment="sys", name=f"run-{n}", root=tmp_path, system_metrics_interval=False)
-        for step in range(5):
-            run.log_metrics({"system/cpu_percent": 40.0 + step, "system/memory_used_mb": 2048.0 * (n + 1)}, step=step)
+        for step in range(6):
+            run.log_metrics({"system/disk_read_mb_s": 40.0 + step, "system/memory_used_mb": 2048.0 * (n + 1)}, step=step)
+            if step:
+                run.log_metrics({"system/disk_write_mb_s": 4.0 + step}, step=step)
         run.finish()
         ids.append(run.id)
     app = ChartsHarness(store.open_store(tmp_path), ids)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_charts(app, pilot)
         assert screen.axis == "wall", "machine metrics sampled on a timer open against the clock"
-        assert list(panes(screen)) == ["system/cpu_percent"]
-        title = str(panes(screen)["system/cpu_percent"].query_one(".metric-chart--title", Static).render())
-        assert title.startswith("CPU %") and "x: wall-clock time" in title
+        assert list(panes(screen)) == ["system/disk_read_mb_s"]
+        pane = panes(screen)["system/disk_read_mb_s"]
+        title = str(pane.query_one(".metric-chart--title", Static).render())
+        assert title.startswith("Disk (MB/s)") and "⣀ read  • write" in title and "x: wall-clock time" in title
+        assert pane.data is not None
+        assert [c.label for c in pane.data.curves] == ["run-0 · read", "run-0 · write", "run-1 · read", "run-1 · write"]
         draws = screen.draws
         await pilot.press("x")  # the user's axis wins from now on
         await settle_until(app, pilot, lambda _s: screen.draws > draws)

@@ -23,7 +23,6 @@ from .downsample import minmax_downsample
 from .formatting import format_clock, format_number
 from .group_curves import RunGroup, group_curve
 from .smoothing import ema
-from .system_metrics import chart_title, describe
 from .ticks import log_ticks, step_ticks, time_unit, wall_ticks
 
 if TYPE_CHECKING:
@@ -331,13 +330,11 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
     a `metric:` axis), EMA smoothing on the full-resolution values, the zoom, log-scale masking,
     and min/max downsampling to `req.buckets` buckets."""
     prepared: list[tuple[int, str, str, int, FloatArray, FloatArray, FloatArray]] = []
-    spec = describe(metric)
-    unit_scale = spec.scale if spec is not None else 1.0
     for index, (run_id, name, series) in enumerate(series_by_run):
         if not len(series):
             continue
         x = axis_values(series, req.axis, (x_series or {}).get(run_id))
-        raw = series.value * unit_scale if unit_scale != 1.0 else series.value
+        raw = series.value
         smooth = ema(raw, req.smoothing) if req.smoothing > 0 else raw
         if req.axis.startswith(METRIC_AXIS):
             known = np.isfinite(x)
@@ -408,4 +405,4 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
              f"y clipped to {req.clip:g}–{100 - req.clip:g}%" if req.clip > 0 and ylim is not None else ""]
     return ChartData(metric=metric, curves=curves, x_label=x_label, log_y=req.log_y, xticks=xticks,
                      yticks=yticks, note=" · ".join(n for n in notes if n), xlim=xlim, ylim=ylim,
-                     extent=extent, wall_clock=req.axis == "wall", title=chart_title(metric))
+                     extent=extent, wall_clock=req.axis == "wall")
