@@ -158,7 +158,8 @@ async def test_charts_of_machine_metrics_alone_open_on_the_clock_with_readable_t
     for n in range(2):
         run = store.start_run(experiment="sys", name=f"run-{n}", root=tmp_path, system_metrics_interval=False)
         for step in range(6):
-            run.log_metrics({"system/disk_read_mb_s": 40.0 + step, "system/memory_used_mb": 2048.0 * (n + 1)}, step=step)
+            run.log_metrics({"system/disk_read_mb_s": 40.0 + step, "system/memory_used_mb": 2048.0 * (n + 1)},
+                            step=step)
             if step:
                 run.log_metrics({"system/disk_write_mb_s": 4.0 + step}, step=step)
         run.finish()
