@@ -6,11 +6,16 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
+import store
 from store.writing.console import CONSOLE, ConsoleLog, read_console, timed_lines, times_path
 from tests.app_helpers import demo_app, open_detail, settle
 from tests.children import run_python
 from tests.test_run_command import only_run, python, wrapper
 from tui.widgets.console_view import ConsoleView, timed_line
+
+WANDB_CONSOLE = Path(__file__).parent / "data/foreign/wandb-runs/console"
 
 SCRIPT = """
     import sys, time
@@ -21,6 +26,9 @@ SCRIPT = """
     sys.stderr.write("err two, no newline")
 """
 
+EXPECTED = {"out one": "o", "err one": "e", "out two": "o", "err two, no newline": "e"}
+EXPECTED_BYTES = [b"out one", b"err one", b"out two", b"err two, no newline"]
+
 
 def test_a_wrapped_commands_lines_have_their_times_and_stderr_marked(tmp_path: Path) -> None:
     before = time.time()
@@ -29,13 +37,12 @@ def test_a_wrapped_commands_lines_have_their_times_and_stderr_marked(tmp_path: P
     after = time.time()
     assert proc.returncode == 0, err
     run_path = Path(only_run(tmp_path / "s").facts["path"])
-    lines = timed_lines(run_path)
-    assert [(stream, line) for _, stream, line in lines] == [
-        ("o", "out one"), ("e", "err one"), ("o", "out two"), ("e", "err two, no newline")]
-    times = [when for when, _, _ in lines]
-    assert all(when is not None and before <= when <= after for when in times)
-    assert times[2] - times[0] >= 0.25, "the line printed after the sleep has the later time"  # type: ignore[operator]
-    assert read_console(run_path) == b"out one\nerr one\nout two\nerr two, no newline", "the console stays plain"
+    lines = timed_lines(run_path)  # two pipes: lines printed at once may come in either order
+    assert {line: stream for _, stream, line in lines} == EXPECTED
+    times = {line: when for when, _, line in lines}
+    assert all(when is not None and before <= when <= after for when in times.values())
+    assert times["out two"] - times["out one"] >= 0.25, "printed after the sleep: the later time"  # type: ignore[operator]
+    assert sorted(read_console(run_path).split(b"\n")) == sorted(EXPECTED_BYTES), "the console stays plain text"
 
 
 def test_start_run_capture_console_marks_stderr_too(tmp_path: Path) -> None:
@@ -48,13 +55,13 @@ def test_start_run_capture_console_marks_stderr_too(tmp_path: Path) -> None:
     _out, err = child.communicate(timeout=60)
     assert child.returncode == 0, err
     lines = timed_lines(Path(only_run(tmp_path / "s").facts["path"]))
-    assert [(stream, line) for _, stream, line in lines] == [("o", "to stdout"), ("e", "to stderr")]
+    assert {line: stream for _, stream, line in lines} == {"to stdout": "o", "to stderr": "e"}
     assert all(when is not None for when, _, _ in lines)
 
 
 def test_a_console_from_before_the_index_reads_with_no_times(tmp_path: Path) -> None:
-    (tmp_path / CONSOLE).write_bytes(b"old\nlines\n")
-    assert timed_lines(tmp_path) == [(None, "-", "old"), (None, "-", "lines")]
+    (tmp_path / CONSOLE).write_bytes(b"old\n\nlines\n")
+    assert timed_lines(tmp_path) == [(None, "-", "old"), (None, "-", ""), (None, "-", "lines")]
     assert timed_line(None, "-", "old") == "--:--:--   old"
 
 
@@ -71,6 +78,29 @@ def test_a_capped_console_keeps_times_for_its_kept_end_and_drops_them_with_its_s
     assert all(when is not None for when, _, _ in lines)
 
 
+def test_the_times_and_streams_wandb_recorded_with_its_console() -> None:
+    pytest.importorskip("wandb.proto.wandb_internal_pb2")
+    st = store.open_store(WANDB_CONSOLE)
+    lines = st.console_lines(st.run_ids()[0])
+    assert lines is not None
+    assert [(stream, line) for _, stream, line in lines] == [("o", "out one"), ("e", "err one"), ("o", "out two")]
+    first, _, last = (when for when, _, _ in lines)
+    assert first is not None and last is not None and 1.0 <= last - first < 5, "printed 1.2 s apart"
+
+
+async def test_the_console_tab_shows_wandbs_times_and_stderr_on_t() -> None:
+    pytest.importorskip("wandb.proto.wandb_internal_pb2")
+    app = demo_app(WANDB_CONSOLE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.store is not None
+        await open_detail(pilot, app.store.run_ids()[0])
+        await pilot.press("5", "t")
+        await settle(pilot)
+        lines = shown(app.screen.query_one(ConsoleView))
+        assert [line[9:] for line in lines] == ["  out one", "E err one", "  out two"]
+
+
 async def test_the_console_tab_shows_times_and_the_stderr_mark_on_t(tmp_path: Path) -> None:
     proc = wrapper(tmp_path / "s", *python(SCRIPT))
     proc.communicate(timeout=60)
@@ -83,11 +113,11 @@ async def test_the_console_tab_shows_times_and_the_stderr_mark_on_t(tmp_path: Pa
         await settle(pilot)
         view = app.screen.query_one(ConsoleView)
         lines = shown(view)
-        assert [line[9:] for line in lines] == ["  out one", "E err one", "  out two", "E err two, no newline"]
+        assert sorted(line[9:] for line in lines) == ["  out one", "  out two", "E err one", "E err two, no newline"]
         assert all(line[2] == ":" and line[5] == ":" for line in lines), lines
         await pilot.press("t")
         await settle(pilot)
-        assert shown(view) == ["out one", "err one", "out two", "err two, no newline"]
+        assert sorted(shown(view)) == sorted(EXPECTED)
 
 
 def shown(view: ConsoleView) -> list[str]:

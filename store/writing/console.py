@@ -260,7 +260,7 @@ def timed_lines(run_path: Path, head_name: str = CONSOLE) -> list[tuple[float | 
             end = len(data) if end < 0 else end
             at = bisect.bisect_right(offsets, start) - 1
             when, stream = marks[at] if at >= 0 else (None, "-")
-            out.extend((when, stream, line) for line in final_lines(data[start:end].decode("utf-8", "replace")))
+            out.append((when, stream, final_line(data[start:end].decode("utf-8", "replace"))))
             start = end + 1
     return out
 
@@ -294,7 +294,12 @@ def final_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [_overlay(line) if "\r" in line else line for line in lines]
+    return [final_line(line) for line in lines]
+
+
+def final_line(line: str) -> str:
+    """One line (no `\\n`) as a terminal leaves it: see `final_lines`."""
+    return _overlay(line) if "\r" in line else line
 
 
 def _overlay(line: str) -> str:

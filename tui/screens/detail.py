@@ -9,6 +9,7 @@ summary), like the runs table. `n`/`N` step to the next/previous run of the tabl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
@@ -263,7 +264,8 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
         other = detail.facts.get("console")  # another tool's console file, named by its reader
         head_name = os.path.relpath(str(other), str(path)) if kind != "tracktui" and other else CONSOLE
         if (kind == "tracktui" or other) and has_console(Path(str(path)), head_name):
-            view = ConsoleView(Path(str(path)), live=detail.status == "running", head_name=head_name,
+            timed = partial(detail.store.console_lines, detail.run_id) if detail.store is not None else None
+            view = ConsoleView(Path(str(path)), live=detail.status == "running", head_name=head_name, timed=timed,
                                id="console-view")
             self.query_one(TabbedContent).add_pane(TabPane("Console", SearchableText(view), id="console"))
             if self._console_shown:  # stepped here from another run's console: same tab

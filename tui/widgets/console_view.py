@@ -15,13 +15,14 @@ console's side index (`store.writing.console.timed_lines`).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
 
-from store.writing.console import CONSOLE, console_parts, final_lines, read_console, timed_lines
+from store.writing.console import CONSOLE, console_parts, final_line, final_lines, read_console, timed_lines
 
 from ..messages import KeptEndRead, TextRead, post_result
 from ..shaping.formatting import format_clock
@@ -73,8 +74,13 @@ class ConsoleView(LazyText):
                 tooltip="Show or hide when each line was printed, and an E on the lines of stderr"),
     ]
 
-    def __init__(self, run_path: Path, live: bool, *, head_name: str = CONSOLE, id: str | None = None) -> None:
+    def __init__(self, run_path: Path, live: bool, *, head_name: str = CONSOLE,
+                 timed: Callable[[], list[tuple[float | None, str, str]] | None] | None = None,
+                 id: str | None = None) -> None:
+        """`timed`: another tool's console lines with times and streams, from its store (W&B's
+        records), called in a worker; None or no answer: the console files' own (ours)."""
         super().__init__(id=id)
+        self.timed = timed
         self.run_path = run_path
         self.head_name = head_name
         """The console file in the run folder: ours, or another tool's (W&B's `files/output.log`)."""
@@ -156,7 +162,10 @@ class ConsoleView(LazyText):
     @work(thread=True, exclusive=True, group="console-read", exit_on_error=False, description="Reading a console")
     def _read_small(self) -> None:
         if self.show_times:
-            lines = [timed_line(*entry) for entry in timed_lines(self.run_path, self.head_name)]
+            entries = self.timed() if self.timed is not None else None
+            if entries is None:
+                entries = timed_lines(self.run_path, self.head_name)
+            lines = [timed_line(when, stream, final_line(line)) for when, stream, line in entries]
         else:
             lines = final_lines(read_console(self.run_path, self.head_name).decode("utf-8", "replace"))
         post_result(self, TextRead(MemoryLines.from_text("\n".join(lines) + "\n")))
