@@ -17,8 +17,8 @@ from store.run_facts import FACT_KEYS, fact_rows
 
 from ..shaping.sanitize import printable
 
-SKIPPED = frozenset({"host", "user", "note", "executable"})
-"""Shown elsewhere (the overview's top lines, the note) or saying nothing (the interpreter's path)."""
+SKIPPED = frozenset({"note", "executable"})
+"""Shown elsewhere (the note) or saying little (the interpreter's path)."""
 
 
 def facts_section(detail: RunDetail) -> Table:
