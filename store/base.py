@@ -12,13 +12,14 @@ from __future__ import annotations
 import abc
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from store.errors import RunNotFoundError
 from store.frame import BASE_COLUMNS, EXTRA_COLUMNS, METRIC_STATS, build_runs_frame, history_frame, natural_key
+from store.media_index import MediaIndex, MediaStep, media_bytes
 from store.model_entities import LoggedModel, ModelVersion, RegisteredModel, made_from
 from store.ours import format as fmt
 from store.process import hostname, pid_alive
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
     from store.remote.artifacts import RemoteArtifacts
 
 __all__ = [
-    "BASE_COLUMNS", "EXTRA_COLUMNS", "METRIC_STATS", "RunDetail", "RunRecord", "RunStore", "damaged_record",
-    "history_frame", "infer_running_status", "natural_key", "valid_record",
+    "BASE_COLUMNS", "EXTRA_COLUMNS", "METRIC_STATS", "MediaIndex", "MediaStep", "RunDetail", "RunRecord", "RunStore",
+    "damaged_record", "history_frame", "infer_running_status", "media_bytes", "natural_key", "valid_record",
 ]
 
 
@@ -101,6 +102,8 @@ class RunDetail:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     """Data the run used: name, path, kind, context, size, mtime, digest (see store/ours/inputs.py)."""
     store: RunStore | None = field(default=None, repr=False, compare=False)
+    media_reader: Callable[[], MediaIndex] | None = field(default=None, repr=False, compare=False)
+    """How a kind that keeps images its own way (W&B's history, TensorBoard's event files) lists them."""
 
     @property
     def flat_params(self) -> dict[str, Any]:
@@ -113,13 +116,17 @@ class RunDetail:
         end = self.ended if self.ended is not None else (time.time() if self.status == "running" else self.last_seen)
         return None if end is None else max(0.0, end - self.created)
 
-    def media(self) -> dict[str, list[tuple[int, Path]]]:
-        """Images logged per step: `{key: [(step, path), ...]}`, steps ascending (read from disk on each call).
+    def media(self) -> MediaIndex:
+        """Images logged per step: `{key: [(step, path), ...]}`, steps ascending (read from disk on each call,
+        so call it off the UI thread).
 
-        A tracktui run's `media/` folder; for MLflow runs, the images `mlflow.log_image(..., key=, step=)` wrote.
+        A tracktui run's `media/` folder; for MLflow runs, the images `mlflow.log_image(..., key=, step=)` wrote;
+        for other kinds what their `media_reader` finds (W&B's `wandb.Image`s, TensorBoard's image summaries).
         """
         from store.ours.media import read_media, read_mlflow_images
 
+        if self.media_reader is not None:
+            return self.media_reader()
         if self.store is not None and self.store.kind_of(self.run_id) == "tracktui" and self.artifacts_dir is not None:
             return read_media(self.artifacts_dir.parent)
         return read_mlflow_images(self.artifacts_dir) if self.artifacts_dir is not None else {}

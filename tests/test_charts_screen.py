@@ -474,39 +474,39 @@ async def test_cursor_reads_every_run_in_every_pane_and_zoom_follows_it(
         screen = await open_charts(app, pilot)
         await pilot.press("right")
         await pilot.pause()
-        assert screen.cursor == 2.0, "the first press puts the cursor in the middle"
+        assert screen.viewing.cursor == 2.0, "the first press puts the cursor in the middle"
         assert readout(screen, "train/loss") == {"baseline": 2.5, "degree-2": 1.0, "[bold red]degree-3[/]": 3.0}
         assert readout(screen, "val_acc") == {"baseline": 0.7, "degree-2": 0.8, "[bold red]degree-3[/]": 0.6}
         line = str(panes(screen)["val_acc"].query_one(".metric-chart--readout", Static).render())
         assert line.startswith("@ 2") and "degree-2 0.8" in line
         await pilot.press("right", "right", "left", "left", "left")
         await pilot.pause()
-        assert screen.cursor == 0.0, "the cursor stops at the last point and at the first"
+        assert screen.viewing.cursor == 0.0, "the cursor stops at the last point and at the first"
         await pilot.press("right")
         await pilot.pause()
-        assert screen.cursor == 1.0 and readout(screen, "train/loss")["degree-2"] == 2.0
+        assert screen.viewing.cursor == 1.0 and readout(screen, "train/loss")["degree-2"] == 2.0
         assert "cursor at step 1" in str(screen.query_one("#run-legend", Static).render())
 
         await pilot.press("z")
         await settle(app, pilot)
-        assert screen.x_range == (0.5, 2.0)
+        assert screen.viewing.x_range == (0.5, 2.0)
         data = panes(screen)["train/loss"].data
         assert data is not None and data.xlim == (0.5, 2.0) and data.extent == (0.0, 3.0)
         assert "0.5–2" in str(screen.query_one("#charts-title", Static).render())
         await pilot.press("Z")
         await settle(app, pilot)
-        assert screen.x_range is None, "zoomed out to everything: no zoom"
+        assert screen.viewing.x_range is None, "zoomed out to everything: no zoom"
         await pilot.press("z", "0")
         await settle(app, pilot)
-        assert screen.x_range is None and screen.cursor is None
+        assert screen.viewing.x_range is None and screen.viewing.cursor is None
 
         chart = panes(screen)["val_acc"].plot
         await pilot.click(chart, offset=(chart.size.width - 3, 3))
         await pilot.pause()
-        assert screen.cursor == 3.0, "a click puts the cursor on the nearest point"
+        assert screen.viewing.cursor == 3.0, "a click puts the cursor on the nearest point"
         await pilot.press("escape")
         await pilot.pause()
-        assert screen.cursor is None and app.screen is screen, "escape drops the cursor before leaving"
+        assert screen.viewing.cursor is None and app.screen is screen, "escape drops the cursor before leaving"
         assert not panes(screen)["train/loss"].query_one(".metric-chart--readout").display
 
 
@@ -520,20 +520,20 @@ async def test_highlight_hide_clip_and_colour_blind_palette(compare: tuple[store
         drawn = panes(screen)["train/loss"].segments_drawn
         await pilot.press("h")
         await pilot.pause()
-        assert screen.highlight == ids[0]
+        assert screen.viewing.highlight == ids[0]
         assert "▸━━ baseline" in str(screen.query_one("#run-legend", Static).render())
         await pilot.press("H", "right")
         await pilot.pause()
-        assert screen.hidden == {ids[0]}
+        assert screen.viewing.hidden == {ids[0]}
         assert panes(screen)["train/loss"].segments_drawn == drawn - 1
         assert "baseline" not in readout(screen, "train/loss"), "a hidden run is not read out"
         await pilot.press("h", "h", "h")
         await pilot.pause()
-        assert screen.highlight is None
+        assert screen.viewing.highlight is None
         await pilot.press("h")
-        assert screen.highlight == ids[0], "the hidden run can be highlighted again to show it"
+        assert screen.viewing.highlight == ids[0], "the hidden run can be highlighted again to show it"
         await pilot.press("H")
-        assert screen.hidden == set()
+        assert screen.viewing.hidden == set()
 
         await pilot.press("o")
         await settle(app, pilot)
@@ -596,7 +596,7 @@ async def test_legend_of_twenty_runs_fits_with_a_count(tmp_path: Path) -> None:
         for _ in range(20):
             await pilot.press("h")
         await pilot.pause()
-        assert screen.highlight == ids[19]
+        assert screen.viewing.highlight == ids[19]
         assert "run-number-19" in str(legend.render()), "the highlighted run is always in the legend"
 
 

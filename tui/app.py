@@ -152,7 +152,7 @@ class TrackApp(App[None]):
             changed = self._store.refresh()
         except StoreError:
             if self.runs_screen.is_mounted:  # the listing shown is stale: the bar says why
-                self.call_from_thread(self.runs_screen._update_bar)
+                self.call_from_thread(self.runs_screen.update_bar)
             raise
         force = force or stale != getattr(self._store, "stale", "")  # the bar's stale note comes or goes
         frame = self._store.runs_frame(settings.metric_stat)

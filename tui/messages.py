@@ -27,15 +27,13 @@ from .shaping.runs_view import RunsView, ViewSettings
 from .shaping.scatter import ScatterData
 
 if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports none of them
-    from textual.widgets.tree import TreeNode
+    from textual.widget import Widget
 
     from store.remote.artifacts import RemoteFile
 
-    from .artifacts.files import ArtifactEntry
     from .artifacts.line_search import LineMatches
     from .artifacts.preview_plan import Plan
-    from .widgets.artifact_tree import ArtifactNode
-    from .widgets.lazy_text import LazyText, MemoryLines
+    from .widgets.lazy_text import MemoryLines
 
 
 @dataclass
@@ -256,16 +254,6 @@ class DownloadDone(Message):
 
 
 @dataclass
-class FolderListed(Message):
-    """An artifact folder listed for the tree (`problem` when it could not be)."""
-
-    node: TreeNode[ArtifactNode]
-    data: ArtifactNode
-    entries: list[ArtifactEntry]
-    problem: str | None = None
-
-
-@dataclass
 class TextRead(Message):
     """Lines read for a text viewer, to show from the top."""
 
@@ -301,7 +289,8 @@ class LinesFetched(Message):
 class TextIndexed(Message):
     """Progress of indexing a big text file; newer ones replace older ones in the queue."""
 
-    viewer: LazyText
+    viewer: Widget
+    """The text viewer that posted it (results are for that viewer only)."""
     lines: int
     fraction: float
     complete: bool
@@ -314,7 +303,8 @@ class TextIndexed(Message):
 class SearchProgress(Message):
     """How far a search of a big text has got; newer ones replace older ones in the queue."""
 
-    viewer: LazyText
+    viewer: Widget
+    """The text viewer that posted it (results are for that viewer only)."""
     term: str
     fraction: float
     found: int
@@ -327,7 +317,8 @@ class SearchProgress(Message):
 class SearchDone(Message):
     """The lines of a text holding a search term (all of them, or up to a cancel)."""
 
-    viewer: LazyText
+    viewer: Widget
+    """The text viewer that posted it (results are for that viewer only)."""
     matches: LineMatches
 
 
@@ -336,7 +327,8 @@ class TextFailed(Message):
     """Reading a text file failed after it was opened (it vanished, became unreadable): a
     result the viewer's pane shows, not a worker failure."""
 
-    viewer: LazyText
+    viewer: Widget
+    """The text viewer that posted it (results are for that viewer only)."""
     reason: str
 
 
