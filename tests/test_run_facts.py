@@ -90,3 +90,29 @@ async def test_the_detail_shows_the_facts_at_80x24(tmp_path: Path) -> None:
         assert "Facts" in shown and "experiment default" in shown
         assert "--api-key <redacted>" in shown and "s3cret" not in shown
         assert "CPU" in shown and "memory" in shown and "python" in shown
+
+
+def test_the_machine_in_a_wandb_metadata_file_in_either_naming(tmp_path: Path) -> None:
+    """wandb-core writes the metadata as protobuf JSON (camelCase, 64-bit numbers as text); the SDK
+    before it wrote snake_case: both read the same."""
+    import json
+
+    from store.formats.wandb_run import WandbRun
+
+    for n, meta in enumerate([
+        {"cpuCount": 8, "cpu": {"model": "Xeon"}, "memory": {"total": "68719476736"}, "gpuCount": 2,
+         "gpuNvidia": [{"name": "NVIDIA A100"}, {"name": "NVIDIA A100"}], "disk": {"/": {"total": "1099511627776"}},
+         "args": ["--lr", "0.1", "--api_key=k3y"], "program": "train.py"},
+        {"cpu_count": 8, "cpu": {"model": "Xeon"}, "memory": {"total": 68719476736}, "gpu_count": 2,
+         "gpu": "NVIDIA A100", "disk": {"/": {"total": 1099511627776}}, "args": ["--lr", "0.1", "--api_key=k3y"],
+         "program": "train.py"},
+    ]):
+        folder = tmp_path / f"run-{n}" / "files"
+        folder.mkdir(parents=True)
+        (folder / "wandb-metadata.json").write_text(json.dumps(meta))
+        run = WandbRun(str(folder.parent))
+        run.update(with_records=False)
+        rows = dict(fact_rows(run.facts))
+        assert rows["CPU"] == "8 × Xeon" and rows["memory"] == "64.0 GiB" and rows["disk"] == "1024 GiB"
+        assert rows["GPU"] == "2 × NVIDIA A100"
+        assert rows["program"] == "train.py" and rows["args"] == "--lr 0.1 --api_key=<redacted>"
