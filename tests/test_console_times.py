@@ -125,3 +125,43 @@ def shown(view: ConsoleView) -> list[str]:
     texts = [line.split("│", 1)[1].rstrip() for line in view.visible_text() if "│" in line]
     return [text for text in texts if text]
 
+
+
+async def test_times_keep_up_with_a_live_run_and_never_take_the_app_down(tmp_path: Path) -> None:
+    """A command still printing to stdout and stderr: with `t` on, lines printed after the toggle
+    come in with their times and marks on the next re-read; the command is SIGKILLed at the end."""
+    proc = wrapper(tmp_path / "s", *python("""
+        import sys, time
+        for i in range(100000):
+            print(f"line {i}", flush=True)
+            print(f"warn {i}", file=sys.stderr, flush=True)
+            time.sleep(0.02)
+    """))
+    try:
+        deadline = time.monotonic() + 60
+        while not list((tmp_path / "s").glob("*/*/console.times.txt")) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the wrapper's start, not the UI
+        run_id = only_run(tmp_path / "s").run_id
+        app = demo_app(tmp_path / "s")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await open_detail(pilot, run_id)
+            await pilot.press("5", "t")
+            await settle(pilot)
+            view = app.screen.query_one(ConsoleView)
+            seen = len(timed_lines(view.run_path))
+            while len(timed_lines(view.run_path)) < seen + 20 and time.monotonic() < deadline:
+                time.sleep(0.05)  # the command prints on; the view re-reads on its timer, here at once
+            view.reload()
+            await settle(pilot)
+            view.action_go_end()
+            await settle(pilot)
+            lines = shown(view)
+            assert lines and all(line[2] == ":" and line[5] == ":" for line in lines), lines
+            numbers = [int(line[11:].split()[1]) for line in lines if line[11:].startswith(("line", "warn"))]
+            assert max(numbers) >= (seen + 20) // 2 - 1, "lines printed after the toggle are shown, timed"
+            assert {line[9] for line in lines if line[11:].startswith("warn")} == {"E"}
+            assert {line[9] for line in lines if line[11:].startswith("line")} == {" "}
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
