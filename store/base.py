@@ -367,6 +367,11 @@ class RunStore(abc.ABC):
         """
         return None
 
+    def console_lines(self, run_id: str) -> list[tuple[float | None, str, str]] | None:
+        """Another tool's console with times, `(time, stream, line)` (stream `o`, `e` or `-`), where its
+        records have them (W&B's); None here. Ours: `store.writing.console.timed_lines`."""
+        return None
+
     def remote_artifacts(self, run_id: str) -> RemoteArtifacts | None:
         """The run's artifacts where they are not all on disk (a tracking server's: big files are fetched
         only when opened); None for the kinds whose artifacts are local files."""

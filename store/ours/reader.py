@@ -16,6 +16,7 @@ from store.ours import format as fmt
 from store.ours.edits import EDIT_PREFIX, EDIT_SUFFIX, NOTE_FACT, apply_edits, read_edits
 from store.ours.index import ColumnCache, FolderRunStore, read_safely
 from store.ours.inputs import INPUTS, input_digests, read_inputs
+from store.ours.machine import read_machine
 from store.ours.run_scan import PENDING, folder_times, maybe_folder, plain_file, signatures
 
 if TYPE_CHECKING:
@@ -343,6 +344,7 @@ class TrackStore(FolderRunStore):
             "git_commit": git.get("commit"), "git_branch": git.get("branch"), "git_dirty": git.get("dirty"),
             "path": str(path),
             "parent": meta.get("parent"), "exit_code": meta.get("exit_code"),  # runs of `tracktui run`
+            **read_machine(path),
         }
         note = apply_edits("", {}, read_edits(path))[2]
         note = note if note is not None else meta.get(NOTE_FACT)

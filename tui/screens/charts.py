@@ -42,6 +42,7 @@ from tui.shaping.history_cache import HistoryCache
 from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import printable_line
 from tui.shaping.smoothing import SMOOTHING_STEPS, step_strength
+from tui.shaping.system_metrics import clock_or_step
 from tui.theme import theme_color
 from tui.widgets.braille_chart import BrailleChart
 from tui.widgets.chart_grid import ChartGrid, auto_grid, grid_shape
@@ -143,6 +144,8 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         self.frame = frame
         self.refresh_interval = refresh_interval
         self.axis = "step"
+        self.axis_chosen = False
+        """Whether the user picked the axis (`x`, `X`); until then machine metrics alone are drawn on the clock."""
         self.log_y = False
         self.log_toggled: set[str] = set()
         """Metrics whose pane has the other y scale than `log_y` (`l`); `L` clears it."""
@@ -260,6 +263,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         keys = sorted({k for info in infos.values() for k in info.keys})
         req.metrics = ([m for m in req.metrics if m in keys]
                        or default_metrics(infos.values(), self._opening_count))
+        req.axis = req.axis if self.axis_chosen else clock_or_step(req.metrics)
         post_result(self, ChartsBuilt(self._build(req, infos), first=True))
 
     def _read_info(self, run_id: str) -> RunInfo:
@@ -292,6 +296,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
             self._drawn_width = self.grid_widget.size.width
         width = max(40, area_width - 10)
         colors = self._palette()
+        self._auto_axis()
         return ChartRequest(run_ids=list(self.run_ids), metrics=list(self.selected), axis=self.axis,
                             log_y=self.log_y, smoothing=self.smoothing, buckets=width, colors=colors,
                             faint=faint_palette(colors, self.app.theme_variables), markers=self._markers(),
@@ -303,6 +308,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         """Rebuild every chart from the current choices (in a worker); cheap to call often."""
         if not self.is_mounted:
             return
+        self._auto_axis()
         self._update_title()
         self.update_legend()
         if self.scatter:
@@ -331,6 +337,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
 
     async def _first_draw(self, result: ChartsResult) -> None:
         self._set_infos(result.infos)
+        self._auto_axis()
         await self.grid_widget.sync(self.selected)
         if [c.metric for c in result.charts] == self.selected:
             self._draw(result)
@@ -383,13 +390,22 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
 
     def action_cycle_axis(self) -> None:
         self.axis = AXES[(AXES.index(self.axis) + 1) % len(AXES)] if self.axis in AXES else AXES[0]
+        self.axis_chosen = True
         self.viewing.reset()  # the cursor and the zoom were in the old axis' units
 
     def action_metric_axis(self) -> None:
         metric = self.highlighted_metric()
         axis = f"{METRIC_AXIS}{metric}" if metric is not None else "step"
         self.axis = "step" if axis == self.axis else axis
+        self.axis_chosen = True
         self.viewing.reset()
+
+    def _auto_axis(self) -> None:
+        """Until the user picks an axis: the clock for machine metrics alone, else steps (the cursor
+        and the zoom were in the old axis' units; called while redrawing, so no redraw here)."""
+        axis = self.axis if self.axis_chosen else clock_or_step(self.selected)
+        if axis != self.axis:
+            self.axis, self.viewing.cursor, self.viewing.x_range = axis, None, None
 
     def highlighted_metric(self) -> str | None:
         return self.query_one(MetricList).highlighted()

@@ -86,6 +86,8 @@ class ChartData:
     """The x range of every point before zooming (what zooming out returns to)."""
     wall_clock: bool = False
     """x is epoch seconds: read it out as a clock time."""
+    title: str = ""
+    """The pane's title when it is not the metric's name (`GPU 0 util %` for `system/gpu0/util`)."""
 
 
 @dataclass

@@ -80,7 +80,7 @@ class MetricChart(Vertical):
     def draw(self, data: ChartData) -> None:
         """Replace what the chart shows; call inside `app.batch_update()` when drawing several."""
         self.data = data
-        title = self._title()
+        title = Text(printable_line(data.title)) if data.title else self._title()
         counts = [c.points for c in data.curves]
         if not data.curves:
             title.append("  no points", style="dim")
