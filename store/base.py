@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from store.errors import RunNotFoundError
-from store.frame import BASE_COLUMNS, EXTRA_COLUMNS, METRIC_STATS, build_runs_frame, history_frame, natural_key
+from store.frame import (
+    BASE_COLUMNS,
+    EXTRA_COLUMNS,
+    METRIC_STATS,
+    build_runs_frame,
+    history_frame,
+    natural_key,
+    record_facts,
+)
 from store.media_index import MediaIndex, MediaStep, media_bytes
 from store.model_entities import LoggedModel, ModelVersion, RegisteredModel, made_from
 from store.ours import format as fmt
@@ -75,6 +83,12 @@ class RunRecord(_RunRecordFields, total=False):
     experiment_id: str | None
     deleted: bool
     mlflow: dict[str, Any]
+    last_logged: float | None
+    """When the run last logged a metric other than a machine metric; `log_interval`: its usual seconds
+    between logs; `nonfinite`: its metrics holding NaN or ±inf, comma-separated (`store.frame.log_facts`).
+    Ours keeps these in its listing; for other kinds `RunStore.log_facts` works them out."""
+    log_interval: float | None
+    nonfinite: str | None
 
 
 @dataclass
@@ -162,6 +176,8 @@ class RunStore(abc.ABC):
         self._by_id: Mapping[str, RunRecord] = {}
         """The listed (visible) runs by id (a kind may make the records only when asked, see `_listing`)."""
         self._frames: dict[str, pd.DataFrame] = {}
+        self._facts: dict[str, tuple[float, float, str]] | None = None
+        """`log_facts` of the listing, made again after a refresh that changed something."""
         self._statuses: dict[str, str] = {}
         self._loaded = False
         self._lock = threading.RLock()
@@ -241,6 +257,22 @@ class RunStore(abc.ABC):
                 frame.loc[running, "duration"] = time.time() - frame.loc[running, "created"]
             return frame
 
+    def log_facts(self) -> dict[str, tuple[float, float, str]]:
+        """(last logged, usual interval, metrics with NaN or ±inf) of the runs that say `running` or hold
+        NaN or ±inf, by run id: what the app needs to tell which runs need a look (see `store.frame.log_facts`).
+        Made once per change of the listing and shared: callers must not change it."""
+        with self._lock:
+            self._ensure_loaded()
+            if self._facts is not None:
+                return self._facts
+            facts: dict[str, tuple[float, float, str]] = {}
+            for rec in self.records():
+                found = record_facts(rec)
+                if found[2] or rec.get("status") == "running":
+                    facts[rec["run_id"]] = found
+            self._facts = facts
+            return facts
+
     def experiments(self) -> dict[str, int]:
         """Experiment names with their run counts, in name order."""
         counts: dict[str, int] = {}
@@ -301,6 +333,7 @@ class RunStore(abc.ABC):
             if changed or not self._by_id:
                 self._by_id = self._listing()
                 self._frames.clear()
+                self._facts = None
             if self._cache is not None:
                 self._cache.save_if_due(now)
             return set(self._by_id) if first else changed
@@ -332,6 +365,11 @@ class RunStore(abc.ABC):
         A kind whose history reads cost a round trip each (a tracking server) fetches them in bulk;
         for the others reading run by run is as fast, so the default does nothing.
         """
+        return None
+
+    def console_lines(self, run_id: str) -> list[tuple[float | None, str, str]] | None:
+        """Another tool's console with times, `(time, stream, line)` (stream `o`, `e` or `-`), where its
+        records have them (W&B's); None here. Ours: `store.writing.console.timed_lines`."""
         return None
 
     def remote_artifacts(self, run_id: str) -> RemoteArtifacts | None:
@@ -399,11 +437,11 @@ def valid_record(rec: Any) -> bool:
         return False
     if not _STR.issuperset(map(type, (rec.get("experiment"), rec.get("name"), rec.get("status")))):
         return False
-    if rec.get("reason") is not None and type(rec.get("reason")) is not str:
+    if any(rec.get(key) is not None and type(rec.get(key)) is not str for key in ("reason", "nonfinite")):
         return False
     if not _SCALARS.issuperset(map(type, (rec.get("host"), rec.get("user")))):
         return False
-    for key in ("created", "ended", "heartbeat"):
+    for key in ("created", "ended", "heartbeat", "last_logged", "log_interval"):
         value = rec.get(key)
         if value is not None and not (type(value) in _NUMBER and abs(value) < 1e13):
             return False

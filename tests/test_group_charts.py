@@ -13,6 +13,7 @@ from tests.screen_harness import settle_until
 from tui.app import TrackApp
 from tui.screens.charts import ChartsScreen
 from tui.shaping.run_colors import run_colors
+from tui.widgets.chart_readout import ChartReadout
 from tui.widgets.metric_chart import MetricChart
 from tui.widgets.param_scatter import ParamScatter
 from tui.widgets.run_legend import RunLegend, theme_palette
@@ -58,8 +59,9 @@ async def test_p_on_a_group_row_charts_every_group_as_its_mean_in_a_band(demo: P
         colours = run_colors(app).colors([c.run_id for c in pane.data.curves], theme_palette(app.theme_variables))
         assert [c.color for c in pane.data.curves] == colours and len(set(colours)) == len(colours)
         await pilot.press("right")  # the cursor reads each group's mean and its min–max
-        readout = str(pane.query_one(".metric-chart--readout").render())
-        assert "[" in readout and "–" in readout.split("[", 1)[1], readout
+        box = pane.query_one(ChartReadout).query_one("Static")
+        readout = "\n".join(box.render_line(y).text for y in range(box.size.height))  # as drawn, not cut off
+        assert "[" in readout and "–" in readout.split("[", 1)[1] and "]" in readout, readout
         await pilot.press("h")  # highlight goes group by group
         assert screen.viewing.highlight == "group:" + IRIS
         await pilot.press("H")

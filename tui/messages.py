@@ -9,7 +9,7 @@ that tells the user.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,8 @@ class StoreLoaded(Message):
     view: RunsView | None = None
     """The table's view over `frame`, computed off the UI thread for `settings`."""
     settings: ViewSettings | None = None
+    attention: dict[str, str] = field(default_factory=dict)
+    """Runs that need a look -> why (`shaping.attention.AttentionWatch`)."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreLoaded)

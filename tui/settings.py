@@ -120,3 +120,16 @@ def load_workspace(store_root: Path) -> dict[str, Any]:
 
 def save_workspace(store_root: Path, data: dict[str, Any]) -> None:
     _update_view(store_root, WORKSPACE_KEY, data)
+
+
+MARKS_KEY = "marks"
+"""Per store: the marked run ids, in the order they were marked (the runs screen restores those still listed)."""
+
+
+def load_marks(store_root: Path) -> list[str]:
+    marks = load_view(store_root).get(MARKS_KEY)
+    return [m for m in marks if isinstance(m, str)] if isinstance(marks, list) else []
+
+
+def save_marks(store_root: Path, run_ids: list[str]) -> None:
+    _update_view(store_root, MARKS_KEY, run_ids)

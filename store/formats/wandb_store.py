@@ -22,7 +22,7 @@ from store import extras, safe_read
 from store.base import MediaIndex, MediaStep, RunDetail, RunRecord
 from store.formats.series import SeriesSet
 from store.formats.tailed import TailCache, TailedLiveness
-from store.formats.wandb_run import RUN_FOLDER, WANDB_MODULE, WandbRun, folder_facts, log_file
+from store.formats.wandb_run import RUN_FOLDER, WANDB_MODULE, WandbRun, folder_facts, log_file, output_lines
 from store.ours import format as fmt
 from store.ours.index import FolderRunStore, UnitIndex
 from store.ours.reader import _cell as cell
@@ -239,6 +239,9 @@ class WandbStore(TailedLiveness, FolderRunStore):
         for key, value in only.items():
             points.add(key, last, float("nan") if when is None else when, value)
         return points.frame(keys)
+
+    def console_lines(self, run_id: str) -> list[tuple[float | None, str, str]] | None:
+        return output_lines(str(self._path(self._unit_of(run_id))))
 
     def console(self, run_id: str) -> str | None:
         """What the run printed (`files/output.log`, as W&B captured stdout and stderr); None when it kept none."""

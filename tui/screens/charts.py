@@ -42,6 +42,7 @@ from tui.shaping.history_cache import HistoryCache
 from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import printable_line
 from tui.shaping.smoothing import SMOOTHING_STEPS, step_strength
+from tui.shaping.system_metrics import clock_or_step
 from tui.theme import theme_color
 from tui.widgets.braille_chart import BrailleChart
 from tui.widgets.chart_grid import ChartGrid, auto_grid, grid_shape
@@ -84,7 +85,10 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "cycle_axis", "Axis", id="charts.axis",
                 tooltip="X axis: step, time since the run started, wall-clock time"),
-        Binding("l", "toggle_log", "Log", id="charts.log", tooltip="Linear or logarithmic y axis"),
+        Binding("l", "toggle_log", "Log", id="charts.log",
+                tooltip="Linear or logarithmic y axis for the highlighted metric's pane (the scatter's y)"),
+        Binding("L", "toggle_log_all", "Log all", show=False, id="charts.log_all",
+                tooltip="Linear or logarithmic y axis for every pane at once"),
         Binding("left_square_bracket", "smooth(-1)", "Smooth−", id="charts.smooth_less", key_display="[",
                 tooltip="Less smoothing (exponential moving average)", group=SMOOTHING),
         Binding("right_square_bracket", "smooth(1)", "Smooth+", id="charts.smooth_more", key_display="]",
@@ -144,7 +148,11 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         self.frame = frame
         self.refresh_interval = refresh_interval
         self.axis = "step"
+        self.axis_chosen = False
+        """Whether the user picked the axis (`x`, `X`); until then machine metrics alone are drawn on the clock."""
         self.log_y = False
+        self.log_toggled: set[str] = set()
+        """Metrics whose pane has the other y scale than `log_y` (`l`); `L` clears it."""
         self.smoothing = 0.0
         self.scatter = False
         self.selected: list[str] = list(metrics or [])
@@ -200,7 +208,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
             x_range = self.viewing.x_range
             if x_range is not None:
                 title.append(f" {format_number(x_range[0])}–{format_number(x_range[1])}")
-        title.append(f" · y: {'log' if self.log_y else 'linear'}")
+        title.append(f" · y: {self._y_scale()}")
         if not self.scatter and self.grid_widget.page_label:
             title.append(f" · charts {self.grid_widget.page_label} (n/N)", style="bold")
         if not self.scatter:
@@ -214,13 +222,20 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
             title.append(f" · stale: {printable_line(stale)}", style=theme_color(self.app, "warning"))
         self.query_one("#charts-title", Static).update(title)
 
+    def _y_scale(self) -> str:
+        """`log`, `linear`, or how many panes are log when they differ (`l` on one pane)."""
+        logs = sum(self.log_y != (m in self.log_toggled) for m in self.selected)
+        if not self.scatter and 0 < logs < len(self.selected):
+            return f"log in {logs} of {len(self.selected)}"
+        return "log" if (self.log_y if self.scatter or not self.selected else logs) else "linear"
+
     def update_legend(self) -> None:
         colors, markers = self._palette(), self._markers()
         names = ({g.key: g.label for g in self.groups} if self.groups else
                  {r: self.infos[r].name if r in self.infos else r for r in self.run_ids})
         counts = {g.key: len(g.run_ids) for g in self.groups}
         entries = [LegendEntry(names[r], colors[i], markers[i % len(markers)] if self.app.no_color else None,
-                               r == self.viewing.highlight, r in self.viewing.hidden, counts.get(r))
+                               r == self.viewing.highlight, r in self.viewing.hidden, counts.get(r), key=r)
                    for i, r in enumerate(self.series_ids)]
         note = ""
         if self.infos and not self.metric_keys:
@@ -254,6 +269,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         keys = sorted({k for info in infos.values() for k in info.keys})
         req.metrics = ([m for m in req.metrics if m in keys]
                        or default_metrics(infos.values(), self._opening_count))
+        req.axis = req.axis if self.axis_chosen else clock_or_step(req.metrics)
         post_result(self, ChartsBuilt(self._build(req, infos), first=True))
 
     def _read_info(self, run_id: str) -> RunInfo:
@@ -286,17 +302,19 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
             self._drawn_width = self.grid_widget.size.width
         width = max(40, area_width - 10)
         colors = self._palette()
+        self._auto_axis()
         return ChartRequest(run_ids=list(self.run_ids), metrics=list(self.selected), axis=self.axis,
                             log_y=self.log_y, smoothing=self.smoothing, buckets=width, colors=colors,
                             faint=faint_palette(colors, self.app.theme_variables), markers=self._markers(),
                             reload=reload, names={r: info.name for r, info in self.infos.items()},
                             x_range=self.viewing.x_range, clip=CLIP_PERCENT if self.viewing.clip else 0.0,
-                            groups=list(self.groups))
+                            groups=list(self.groups), log_toggled=frozenset(self.log_toggled))
 
     def redraw(self, reload: frozenset[str] = frozenset()) -> None:
         """Rebuild every chart from the current choices (in a worker); cheap to call often."""
         if not self.is_mounted:
             return
+        self._auto_axis()
         self._update_title()
         self.update_legend()
         if self.scatter:
@@ -325,6 +343,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
 
     async def _first_draw(self, result: ChartsResult) -> None:
         self._set_infos(result.infos)
+        self._auto_axis()
         await self.grid_widget.sync(self.selected)
         if [c.metric for c in result.charts] == self.selected:
             self._draw(result)
@@ -383,19 +402,46 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
 
     def action_cycle_axis(self) -> None:
         self.axis = AXES[(AXES.index(self.axis) + 1) % len(AXES)] if self.axis in AXES else AXES[0]
+        self.axis_chosen = True
         self.viewing.reset()  # the cursor and the zoom were in the old axis' units
 
     def action_metric_axis(self) -> None:
         metric = self.highlighted_metric()
         axis = f"{METRIC_AXIS}{metric}" if metric is not None else "step"
         self.axis = "step" if axis == self.axis else axis
+        self.axis_chosen = True
         self.viewing.reset()
+
+    def _auto_axis(self) -> None:
+        """Until the user picks an axis: the clock for machine metrics alone, else steps (the cursor
+        and the zoom were in the old axis' units; called while redrawing, so no redraw here)."""
+        axis = self.axis if self.axis_chosen else clock_or_step(self.selected)
+        if axis != self.axis:
+            self.axis, self.viewing.cursor, self.viewing.x_range = axis, None, None
 
     def highlighted_metric(self) -> str | None:
         return self.query_one(MetricList).highlighted()
 
     def action_toggle_log(self) -> None:
+        """The highlighted metric's pane (else the first) between linear and log; the scatter's y."""
+        if self.scatter:
+            self.action_toggle_log_all()
+            return
+        metric = self.highlighted_metric()
+        metric = metric if metric in self.selected else next(iter(self.selected), None)
+        if metric is not None:
+            self.log_toggled ^= {metric}
+            self.redraw()
+
+    def on_braille_chart_wheel(self, event: BrailleChart.Wheel) -> None:
+        self.viewing.zoom(event.factor, around=event.x)
+
+    def on_run_legend_picked(self, event: RunLegend.Picked) -> None:
+        self.viewing.toggle_highlight(event.key)
+
+    def action_toggle_log_all(self) -> None:
         self.log_y = not self.log_y
+        self.log_toggled.clear()
         self.redraw()
 
     def action_smooth(self, direction: int) -> None:

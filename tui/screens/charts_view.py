@@ -64,10 +64,11 @@ class ChartViewing:
         self.show()
         return True
 
-    def zoom(self, factor: float) -> None:
+    def zoom(self, factor: float, around: float | None = None) -> None:
+        """`z`/`Z` around the cursor, the mouse wheel around the pointer (`around`); y fits the new range."""
         extent = union_extent(d.extent for d in self.screen.grid_widget.shown_data())
         if extent is not None:
-            self.x_range = zoom(extent, self.x_range, self.cursor, factor)
+            self.x_range = zoom(extent, self.x_range, self.cursor if around is None else around, factor)
             self.screen.redraw()
 
     def reset(self) -> None:
@@ -78,6 +79,11 @@ class ChartViewing:
     def toggle_clip(self) -> None:
         self.clip = not self.clip
         self.screen.redraw()
+
+    def toggle_highlight(self, run_id: str) -> None:
+        """A click on a legend entry highlights that run in every pane (as `h` does); again: none."""
+        self.highlight = None if run_id == self.highlight else run_id
+        self.show()
 
     def next_highlight(self) -> None:
         self.highlight = next_highlight(self.screen.series_ids, self.highlight)

@@ -9,6 +9,7 @@ summary), like the runs table. `n`/`N` step to the next/previous run of the tabl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.table import Table
@@ -28,6 +29,7 @@ from ..shaping.sanitize import printable, printable_block
 from ..shaping.sparkline import sparkline
 from ..shaping.status import status_look
 from ..theme import status_style, theme_style
+from ..widgets.facts_section import facts_section
 from ..widgets.fitted_line import FittedLine
 from ..widgets.lazy_text import LazyText, MemoryLines
 from ..widgets.note_view import NoteView
@@ -37,7 +39,6 @@ from ..widgets.run_overview import (
     fill_metrics_table,
     fill_tree,
     inputs_table,
-    more_facts_table,
     param_lines,
 )
 from .detail_models import RunModels
@@ -189,7 +190,7 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#facts", Static).update(facts_table(detail))
         self.query_one(RunSummary).show(detail, loaded.flat)
-        self.query_one("#more-facts", Static).update(more_facts_table(detail))
+        self.query_one("#more-facts", Static).update(facts_section(detail))
         inputs = self.query_one("#inputs", Static)
         inputs.display = bool(detail.inputs)
         if detail.inputs:
@@ -225,7 +226,9 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
 
         found = console_file(detail) if not self.query("#console-view") else None
         if found is not None:
-            view = ConsoleView(found[0], live=detail.status == "running", head_name=found[1], id="console-view")
+            timed = partial(detail.store.console_lines, detail.run_id) if detail.store is not None else None
+            view = ConsoleView(found[0], live=detail.status == "running", head_name=found[1], timed=timed,
+                               id="console-view")
             self.query_one(TabbedContent).add_pane(TabPane("Console", SearchableText(view), id="console"))
             if self._console_shown:  # stepped here from another run's console: same tab
                 self._console_shown = False

@@ -38,6 +38,7 @@ from .runs_curation import RunsCuration
 from .runs_experiments import RunsExperiments
 from .runs_filter import FilterInput, RunsFiltering, ViewComputed
 from .runs_grouping import RunsGrouping
+from .runs_marks import RunsMarks
 from .runs_open import RunsOpening
 from .runs_saved_views import SavedViews
 from .runs_workspace import RunsWorkspace
@@ -68,7 +69,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
 
     The screen holds the store, the view, the table and the bar; each family of keys is a part
     it holds (`filtering`, `opening`, `columns`, `grouping`, `saved_views`, `curation`,
-    `experiments`, each in its `runs_*.py`), and each `action_*` here hands its key to the part
+    `experiments`, `marking`, each in its `runs_*.py`), and each `action_*` here hands its key to the part
     that owns it, so `BINDINGS` is the one table of keys and a key leads to one file.
 
     It knows the store through the `Session` it is made with and the `StoreLoaded` messages
@@ -112,6 +113,10 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         Binding("w", "toggle_sparklines", "Sparklines", show=False, id="runs.sparklines",
                 tooltip="Metric cells start with a sparkline of the run's history (read for the rows on screen)"),
         Binding("u", "clear_marks", "Unmark all", show=False, id="runs.unmark", tooltip="Unmark every run"),
+        Binding("ctrl+a", "mark_all", "Mark all in view", show=False, id="runs.mark_all",
+                tooltip="Mark every run the filter shows (on a group row: that group's runs)"),
+        Binding("exclamation_mark", "next_attention", "Next run needing a look", show=False, id="runs.attention",
+                tooltip="Jump to the next run flagged ! (NaN or inf in a metric, gone quiet, just failed or crashed)"),
         Binding("i", "media", "Images", show=False, id="runs.media",
                 tooltip="Images logged per step (log_image) of the marked runs, or of this run"),
         Binding("o", "group_by_column", "Group by this column", show=False, id="runs.group",
@@ -160,6 +165,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self.saved_views = SavedViews(self)
         self.curation = RunsCuration(self)
         self.experiments = RunsExperiments(self)
+        self.marking = RunsMarks(self)
         self.workspace = RunsWorkspace(self)
 
     def compose(self) -> ComposeResult:
@@ -184,6 +190,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self.query_one("#welcome").display = False
         self.query_one("#loading", Static).update(Text(f"Reading {printable(self.session.where)} …"))
         self.columns.load_views()
+        self.marking.read()
         self.workspace.load()
         self.update_bar()
         self.query_one(RunsTable).focus()
@@ -224,9 +231,8 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
             root = printable(self.session.where)
             self.query_one("#welcome", Static).update(Text(WELCOME.format(root=root)))
         self.experiments.listed(message.experiments, self.total)
-        if table.marks:
-            present = set(message.frame["run_id"][message.frame["run_id"].isin(list(table.marks))])
-            table.marks = {run_id: None for run_id in table.marks if run_id in present}
+        table.attention = message.attention
+        self.marking.keep_listed(message.frame)
         table.reload(keep_run=keep)
         self.filtering.show_refresh_error()
         self.update_bar()
@@ -263,8 +269,10 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self.update_bar()
 
     def update_bar(self) -> None:
-        self.query_one(RunsBar).show(self.view, total=self.total, marked=len(self.table.marks), store=self.store,
-                                     where=self.session.where)
+        table = self.table
+        self.query_one(RunsBar).show(self.view, total=self.total, marked=len(table.marks), store=self.store,
+                                     where=self.session.where, attention=table.attention,
+                                     current=table.current_run)
 
     # -- the table, for every part -----------------------------------------------------------
 
@@ -290,14 +298,21 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
     def action_mark(self) -> None:
         self.table.toggle_mark()
         self.table.action_cursor_down()
-        self.update_bar()
+        self.marking.changed()
         self.workspace.follow()
 
     def action_clear_marks(self) -> None:
         self.table.marks.clear()
         self.table.refresh()
-        self.update_bar()
+        self.marking.changed()
         self.workspace.follow()
+
+    def action_mark_all(self) -> None:
+        self.marking.mark_all()
+        self.workspace.follow()
+
+    def action_next_attention(self) -> None:
+        self.marking.next_attention()
 
     def action_sort(self, descending: bool | None = None) -> None:
         """`s` sorts by the cursor's column and reverses on a second press; `[` and `]` pick the direction."""
@@ -433,6 +448,12 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
     def _view_computed(self, message: ViewComputed) -> None:
         self.filtering.view_computed(message)
 
+    @on(RunsTable.CursorMoved)
+    def _cursor_moved(self) -> None:
+        if self.table.attention:
+            self.update_bar()  # the bar says why the cursor's run is flagged
+        self.workspace.follow()
+
     @on(RunsTable.Activated)
     def _run_activated(self, event: RunsTable.Activated) -> None:
         self.opening.open_detail(event.run_id)
@@ -440,10 +461,6 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
     @on(ArtifactsRead)
     def _artifacts_read(self, message: ArtifactsRead) -> None:
         self.opening.artifacts_read(message)
-
-    @on(RunsTable.CursorMoved)
-    def _cursor_moved(self, event: RunsTable.CursorMoved) -> None:
-        self.workspace.follow()
 
     @on(RunsTable.GroupActivated)
     def _group_activated(self, event: RunsTable.GroupActivated) -> None:
@@ -471,3 +488,4 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
 
     def on_unmount(self) -> None:
         self.saved_views.unmounted()
+        self.marking.unmounted()

@@ -168,27 +168,6 @@ def facts_table(detail: RunDetail) -> Table:
     return table
 
 
-def more_facts_table(detail: RunDetail) -> Table:
-    """Everything else the store knows: command, folder, python, branch, path…"""
-    table = Table(box=None, show_header=False, padding=(0, 2), pad_edge=False)
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
-    facts: list[tuple[str, Any]] = [("run id", detail.run_id), ("experiment", detail.experiment)]
-    git = detail.facts.get("git_commit")
-    if git:
-        dirty = detail.facts.get("git_dirty")
-        facts.append(("git", f"{git}{' (dirty)' if dirty else ''}  {detail.facts.get('git_branch') or ''}".strip()))
-    for key, value in detail.facts.items():
-        if key.startswith("git_") or key in ("host", "user", "note") or value in (None, "", [], {}):
-            continue
-        facts.append((key.replace("_", " "), value))
-    for key, value in facts:
-        if value in (None, ""):
-            continue
-        table.add_row(Text(key), Text(printable(str(value))))
-    return table
-
-
 def inputs_table(detail: RunDetail) -> Table:
     """The data the run used (`run.log_input`, MLflow dataset inputs): what, where, how big, which version."""
     table = Table(box=None, show_header=True, header_style="bold", padding=(0, 2), pad_edge=False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -29,8 +31,10 @@ class RunsBar(Static):
                         severity="warning", timeout=20, markup=False)
         self.notice = notice
 
-    def show(self, view: RunsView, *, total: int, marked: int, store: RunStore | None, where: str) -> None:
-        """`where`: the store's path or address."""
+    def show(self, view: RunsView, *, total: int, marked: int, store: RunStore | None, where: str,
+             attention: Mapping[str, str] | None = None, current: str | None = None) -> None:
+        """`where`: the store's path or address; `attention`: runs that need a look -> why (the bar says
+        why for the `current` run, else how many)."""
         running = view.running
         count = f"{len(view.positions)}/{total} run{'s' if total != 1 else ''}"
         parts: list[tuple[str, int]] = [(count, 0)]  # (text, priority)
@@ -38,6 +42,9 @@ class RunsBar(Static):
             parts.append((f"{running} running", 2))
         if marked:
             parts.append((f"{marked} marked", 2))
+        why = (attention or {}).get(current or "")
+        if why or attention:
+            parts.append((f"! {printable(why)}" if why else f"{len(attention or ())} need a look (!)", 1))
         if view.experiment is not None:
             parts.append((f"experiment: {printable(view.experiment)}", 3))
         if view.metric_stat != "last":

@@ -4,6 +4,7 @@
 - short: no `log` call, then `finish()`
 - instant: no `log` call, no system stats, `finish()` at once: its exit record's runtime is 0
 - crashed: 5 `log` calls, then the script is killed with SIGKILL (no exit record)
+- console: console capture on (`WANDB_CONSOLE=wrap`): prints to stdout and stderr, 1.2 s apart, one `log`
 - media: `wandb.Image`s with captions at steps 0, 5, 10, 15, 20 (given as `step=`: W&B names each file
   by the step before it, so only the history record tells the step), a `wandb.Histogram` at step 10,
   summary-only keys (`best_val_acc`, `test/acc`), system stats sampled every 0.1 s, `finish()`
@@ -29,6 +30,11 @@ for step in range(spec["steps"]):
     run.log({"loss": 1.0 / (step + 1), "acc": step / 10})
     time.sleep(0.2)
 run.summary["best"] = 0.9 if spec["steps"] else None
+if spec.get("console"):
+    print("out one", flush=True)
+    print("err one", file=sys.stderr, flush=True)
+    time.sleep(1.2)
+    print("out two", flush=True)
 if spec.get("hang"):
     print("logged", flush=True)
     time.sleep(600)
@@ -71,6 +77,11 @@ def main(root: str, names: list[str]) -> None:
         spec = {"name": name, "dir": os.path.join(root, name), "steps": steps}
         os.makedirs(spec["dir"], exist_ok=True)
         subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(spec)], env=env, check=True)
+    if not names or "console" in names:
+        spec = {"name": "console", "dir": os.path.join(root, "console"), "steps": 1, "console": True}
+        os.makedirs(spec["dir"], exist_ok=True)
+        subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(spec)], env=dict(env, WANDB_CONSOLE="wrap"),
+                       check=True)
     for name, script in (("media", MEDIA_SCRIPT), ("hostile", HOSTILE_SCRIPT)):
         if not names or name in names:
             os.makedirs(os.path.join(root, name), exist_ok=True)
