@@ -25,7 +25,7 @@ from store import StoreError  # noqa: E402
 from store.remote.rest import MlflowServerStore  # noqa: E402
 from store.safe_names import MAX_NAME, UnsafePathError, inside, plain_name, relative_parts, safe_name  # noqa: E402
 from tests.hostile_server import FakeServer, one_experiment, run_json  # noqa: E402
-from tui.logs_cli import logs_main  # noqa: E402
+from tui.commands.logs import logs_main  # noqa: E402
 
 FUZZ = settings(derandomize=True, max_examples=40, deadline=None, database=None,
                 phases=[Phase.explicit, Phase.generate],
