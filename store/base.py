@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from store import nested_dicts
 from store.errors import RunNotFoundError
 from store.frame import BASE_COLUMNS, EXTRA_COLUMNS, METRIC_STATS, build_runs_frame, history_frame, natural_key
 from store.model_entities import LoggedModel, ModelVersion, RegisteredModel, made_from
-from store.ours import format as fmt
+from store.ours import layout
 from store.process import hostname, pid_alive
 from store.safe_names import inside
 
@@ -41,7 +42,7 @@ class _RunRecordFields(TypedDict):
     experiment: str
     name: str
     status: str
-    """One of `fmt.STATUSES` as the files say; `crashed` and `deleted` are inferred by `RunStore.status_of`."""
+    """One of `layout.STATUSES` as the files say; `crashed` and `deleted` are inferred by `RunStore.status_of`."""
     reason: str | None
     """Why a run is damaged, or what of it could not be read."""
     created: float | None
@@ -104,7 +105,7 @@ class RunDetail:
 
     @property
     def flat_params(self) -> dict[str, Any]:
-        return fmt.flatten(self.params)
+        return nested_dicts.flatten(self.params)
 
     @property
     def duration(self) -> float | None:
@@ -431,6 +432,6 @@ def infer_running_status(rec: RunRecord, now: float) -> str:
     heartbeat = rec.get("heartbeat")
     if heartbeat is None and pid is not None:  # a tracktui run without a summary yet: created is its last sign
         heartbeat = rec.get("created")
-    if heartbeat and now - float(heartbeat) > fmt.HEARTBEAT_STALE:
+    if heartbeat and now - float(heartbeat) > layout.HEARTBEAT_STALE:
         return "crashed"
     return "running"

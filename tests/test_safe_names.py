@@ -166,11 +166,11 @@ def test_a_dataset_or_model_link_in_an_mlflow_store_never_reads_outside_it(tmp_p
 
 def test_a_run_id_from_the_environment_never_finds_a_folder_outside_the_store(tmp_path: Path) -> None:
     """`$TRACKTUI_RUN_ID` (a wrapped run's id) reaches find_run; before, `../../outside` found tmp/outside."""
-    from store.ours import format as fmt
+    from store.ours import layout
     from store.ours.run_folder import find_run
 
     (tmp_path / "store" / "exp").mkdir(parents=True)
     (tmp_path / "outside").mkdir()
-    (tmp_path / "outside" / fmt.META).write_text("{}")
+    (tmp_path / "outside" / layout.META).write_text("{}")
     with pytest.raises(FileNotFoundError):
         find_run(tmp_path / "store", "../../outside")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from store import NotAStoreError, RunStore, StoreError, open_store, resolve_root
 from store.detect import EXPECTED
-from store.ours.format import STORE_ENV, STORE_MARKER
+from store.ours.layout import STORE_ENV, STORE_MARKER
 from store.ours.reader import TrackStore
 
 from .shaping.formatting import format_duration

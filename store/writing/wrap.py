@@ -22,8 +22,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from store.ours import durable
-from store.ours import format as fmt
+from store.ours import durable, layout
 from store.ours.lock import read_lock
 from store.process import Watchdog, group_alive, wait_for_exit
 from store.writing import handoff, lifecycle
@@ -45,7 +44,7 @@ def child_environment(run: Run, root: Path) -> dict[str, str]:
     env = dict(os.environ)
     env[handoff.RUN_ID_ENV] = run.id
     env[handoff.EXPERIMENT_ENV] = run.experiment
-    env[fmt.STORE_ENV] = str(root)
+    env[layout.STORE_ENV] = str(root)
     return env
 
 
@@ -98,7 +97,7 @@ class Steward:
             if asker is not None:
                 self._grant(asker)
             return
-        owner = read_lock(self.run.path / fmt.LOCK)
+        owner = read_lock(self.run.path / layout.LOCK)
         if owner == self._own:
             self._reclaim()
         elif not handoff.alive(owner):
@@ -123,11 +122,11 @@ class Steward:
         if not isinstance(experiment, str) or experiment == run.experiment:
             return
         try:
-            fmt.check_key(experiment, "experiment name")
+            layout.check_key(experiment, "experiment name")
         except ValueError as exc:
             print(f"tracktui: run {run.id} stays in experiment {run.experiment!r}: {exc}", file=sys.stderr)
             return
-        target = run.root / fmt.experiment_dirname(experiment) / run.id
+        target = run.root / layout.experiment_dirname(experiment) / run.id
         source = run.path
         try:
             target.parent.mkdir(exist_ok=True)
@@ -363,8 +362,8 @@ def run_command(
     movable = experiment is None
     if experiment is None:
         experiment = (os.environ.get(handoff.EXPERIMENT_ENV) if parent else None) or "default"
-    fmt.check_key(experiment, "experiment name")
-    store_root = fmt.resolve_root(root).absolute()
+    layout.check_key(experiment, "experiment name")
+    store_root = layout.resolve_root(root).absolute()
     lifecycle.install_exit_hooks()
     run = Run(store_root, experiment, name)
     run._meta["command"], cleaned = command_without_credentials(list(argv))
@@ -437,7 +436,7 @@ def wrapped_run(experiment: str | None, root: str | os.PathLike[str] | None,
         return None, None
     if resume is not None or (_attached_to and experiment not in (None, _attached_to[-1])):
         return None, run_id
-    if root is not None and fmt.resolve_root(root).resolve() != fmt.resolve_root(None).resolve():
+    if root is not None and layout.resolve_root(root).resolve() != layout.resolve_root(None).resolve():
         return None, run_id
     if any(run.id == run_id for run in lifecycle.open_runs()):
         return None, run_id  # this process holds it already: a second start_run is a child run
