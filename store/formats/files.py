@@ -270,7 +270,7 @@ def read_mapping(path: Path, problems: list[str], yaml_file: bool = False) -> di
     except (OSError, ValueError, RecursionError) as exc:
         problems.append(f"{path.name} unreadable or cut off ({type(exc).__name__}: {str(exc)[:60]})")
         return {}
-    except Exception as exc:  # yaml.YAMLError and its kin: a file half written by its tool
+    except Exception as exc:  # noqa: BLE001 - yaml.YAMLError and its kin: a file half written by its tool
         problems.append(f"{path.name} is not valid ({type(exc).__name__}: {str(exc).splitlines()[0][:60]})")
         return {}
     if not isinstance(data, dict):

@@ -171,7 +171,7 @@ class MediaWriter:
             folder = self.folder / layout.media_dirname(key)
             folder.mkdir(parents=True, exist_ok=True)
             write_png(folder / f"{step}{layout.MEDIA_SUFFIX}", pending)
-        except Exception as exc:  # a full disk must not kill the training loop
+        except Exception as exc:  # noqa: BLE001 - a full disk must not kill the training loop
             self.failed.append(f"{key}@{step}")
             self._on_error(exc, f"image {key!r} step {step} was not saved")
         finally:

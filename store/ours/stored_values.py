@@ -16,7 +16,7 @@ MAX_DEPTH = 100
 """Nesting a param value may have; deeper is refused at the call (readers recurse into it)."""
 
 
-def json_value(value: Any, where: str, depth: int = 0) -> Any:
+def json_value(value: Any, where: str, depth: int = 0) -> Any:  # noqa: C901 - one ladder of the value types a param may be
     """`value` as plain JSON data (dict with str keys, list, str, int, float, bool, None).
 
     Params are converted at the call, so what cannot be stored fails there, with the key in
@@ -59,7 +59,7 @@ def json_value(value: Any, where: str, depth: int = 0) -> Any:
         if callable(convert):
             try:
                 plain = convert()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - a logged object's method may raise anything
                 raise TypeError(f"{where}: {type(value).__name__}.{method}() failed ({type(exc).__name__}: "
                                 f"{str(exc)[:80]}); log a plain value instead") from None
             if type(plain) is type(value):
@@ -67,7 +67,7 @@ def json_value(value: Any, where: str, depth: int = 0) -> Any:
             return json_value(plain, where, depth + 1)
     try:
         text = str(value)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - str() of a logged object may raise anything: said as a TypeError
         raise TypeError(f"{where}: a {type(value).__name__} cannot be stored (str() failed: {exc!s:.80})") from None
     return text_value(text, where)
 

@@ -84,7 +84,7 @@ class Steward:
         """A failed look (a full disk, a file damaged by hand) is reported and tried again next time."""
         try:
             self.tick()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the hand-over thread must outlive any one failed look
             if not self._warned:
                 print(f"tracktui: run {self.run.id}: hand-over: {type(exc).__name__}: {exc}", file=sys.stderr)
             self._warned = True
