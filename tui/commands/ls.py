@@ -22,6 +22,7 @@ import pandas as pd
 
 from store import RunStore, StoreError
 
+from ..shaping.column_cells import cell_text
 from ..shaping.columns import column_label
 from ..shaping.filter_expr import FilterError, parse_filter, resolve_field, status_hint
 from ..shaping.formatting import format_value
@@ -214,7 +215,7 @@ def print_table(table: pd.DataFrame, keys: Sequence[str], title: str) -> None:
 
 def _cell(view: RunsView, key: str, value: Any) -> str:
     if key in ("status", "created", "ended", "duration"):
-        return view.cell_text(key, value)
+        return cell_text(key, value, view.now)
     return format_value(value)  # missing is "", text made printable
 
 
