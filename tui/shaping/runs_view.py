@@ -301,10 +301,6 @@ class RunsView:
     # -- outputs ---------------------------------------------------------------------------
 
     @property
-    def filter_is_free_text(self) -> bool:
-        return self._filter is not None and self._filter.is_free_text
-
-    @property
     def row_count(self) -> int:
         return len(self.rows)
 
