@@ -2,7 +2,7 @@
 
 Temporaries beside their target (`write_temp`) renamed into place (`atomic_write_text`,
 `copy_file_atomic`), history records appended at a known size (`append_records`), and removing
-temporaries a killed writer left (`remove_stale_temporaries`). `FORMAT.md`, "Writes", says why.
+temporaries a killed writer left (`remove_stale_temporaries`). `FORMAT.md`, "Atomic replacement", says why.
 """
 
 from __future__ import annotations
