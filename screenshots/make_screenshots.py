@@ -66,9 +66,9 @@ async def media(pilot: Pilot[None]) -> None:
 
 
 async def grid(pilot: Pilot[None]) -> None:
-    await pilot.press("j", "j", "space", "space", "space", "space", "p")  # four classifiers
+    await pilot.press("j", "j", *["space"] * 6, "p")  # six classifiers
     await settle(pilot)
-    await pilot.press("c", "right", "right", "right", "right", "right")  # two columns, a cursor
+    await pilot.press("c", "right", "right", "right", "right", "right", "h")  # two columns, a cursor, one highlighted
     await settle(pilot)
 
 

@@ -106,3 +106,16 @@ def save_named_view(store_root: Path, name: str, data: dict[str, Any] | None) ->
     else:
         named[name] = data
     _update_view(store_root, NAMED_VIEWS_KEY, named)
+
+
+MARKS_KEY = "marks"
+"""Per store: the marked run ids, in the order they were marked (the runs screen restores those still listed)."""
+
+
+def load_marks(store_root: Path) -> list[str]:
+    marks = load_view(store_root).get(MARKS_KEY)
+    return [m for m in marks if isinstance(m, str)] if isinstance(marks, list) else []
+
+
+def save_marks(store_root: Path, run_ids: list[str]) -> None:
+    _update_view(store_root, MARKS_KEY, run_ids)

@@ -7,8 +7,10 @@ store/formats/wandb_log.py) is decoded with the protobuf schema wandb ships
 - `run`: id, name, project (the experiment), group, job type, tags, notes, start time, config
 - `config`: config updates (the `_wandb` bookkeeping key is left out) -> params
 - `history`: one row of `wandb.log`; numbers become metric points at its `_step`
-  (nested dicts as `a.b`, as W&B names them), images and other objects are skipped
-- `summary`: `run.summary` updates (shown as facts; the listing's last/min/max come from history)
+  (nested dicts as `a.b`, as W&B names them); a `wandb.Image` is noted by key and step (its
+  file is under `files/media/`), histograms and other objects are skipped
+- `summary`: `run.summary` updates (shown as facts; the listing's last/min/max come from history;
+  a number no history row holds, such as `best_val_acc`, is a metric of one point)
 - `stats`: system metrics, as metrics under `system/` with steps counting samples
 - `environment`: host, user, program, Python, git -> facts
 - `exit`: the exit code: 0 finished, otherwise failed; no exit record and a log that stopped
@@ -37,6 +39,8 @@ from store.ours.format import flatten
 WANDB_MODULE = "wandb.proto.wandb_internal_pb2"
 RUN_FOLDER = re.compile(r"^(?:offline-)?run-(\d{8}_\d{6})-([A-Za-z0-9]+)$")
 _SKIPPED_CONFIG = {"_wandb"}
+IMAGE_TYPE = "image-file"
+"""The `_type` of a `wandb.Image` in a history row (its other fields: `path`, `caption`, `width`, ...)."""
 
 
 def folder_facts(name: str) -> tuple[str | None, float | None]:
@@ -83,6 +87,8 @@ class WandbRun:
     _summary_raw: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     series: SeriesSet = field(default_factory=SeriesSet)
+    images: dict[str, dict[int, tuple[str, str]]] = field(default_factory=dict)
+    """`wandb.Image`s by key and step: (path below `files/` as the record says, caption)."""
     problems: list[str] = field(default_factory=list)
     log: RecordLog | None = None
     decoded: bool = False
@@ -199,12 +205,26 @@ class WandbRun:
         if when == when and (self.last_time is None or when > self.last_time):
             self.last_time = when
         media = tuple(key[:-len("_type")] for key in row if key.endswith("._type"))
+        for prefix in media:
+            if _json(row[prefix + "_type"]) == IMAGE_TYPE:
+                self._take_image(prefix[:-1], step, _json(row.get(prefix + "path", "")),
+                                 _json(row.get(prefix + "caption", '""')))
         for key, text in row.items():
             if key.startswith("_") or (media and key.startswith(media)):
                 continue  # W&B's own columns, and the fields of an image, table, ... (files under media/)
             number = _float(text)
             if number is not None:
                 self.series.add(key, step, when, number)
+            elif text.startswith("{") and IMAGE_TYPE in text:  # an image as one JSON object (older writers)
+                value = _json(text)
+                if isinstance(value, dict) and value.get("_type") == IMAGE_TYPE:
+                    self._take_image(key, step, value.get("path"), value.get("caption"))
+
+    def _take_image(self, key: str, step: int, path: Any, caption: Any) -> None:
+        """Note a `wandb.Image` of `key` at `step`: its file's path below `files/` as the record says it
+        (W&B names the file by the step before, so the record's `_step` is the one to trust)."""
+        if isinstance(path, str):
+            self.images.setdefault(key, {})[step] = (path, caption if isinstance(caption, str) else "")
 
     def _take_stats(self, stats: Any) -> None:
         when = stats.timestamp.seconds + stats.timestamp.nanos / 1e9
@@ -251,11 +271,19 @@ class WandbRun:
         values = {key: number(value) for key, value in flatten(self.summary()).items()}
         return {key: value for key, value in values.items() if value is not None and math.isfinite(value)}
 
+    def summary_only(self) -> dict[str, float]:
+        """The summary's numbers that no history row holds (`best_val_acc`, `test/acc`): one-point metrics."""
+        return {key: value for key, value in self.summary_metrics().items() if key not in self.series.by_key}
+
     def summary(self) -> dict[str, Any]:
-        """`run.summary` as the run left it (nested keys as `a.b`), W&B's own `_` keys left out."""
+        """`run.summary` as the run left it (nested keys as `a.b`), W&B's own `_` keys left out, and so are
+        W&B's objects (a histogram's bins and values, an image's fields): data for a chart or a file, not text."""
         if not self.decoded:
-            return {k: v for k, v in self.summary_files.items() if not k.startswith("_")}
-        return {k: _json(v) for k, v in self._summary_raw.items() if not k.startswith("_")}
+            return {k: v for k, v in _plain(self.summary_files).items() if not k.startswith("_")}
+        raw = self._summary_raw
+        objects = tuple(key[:-len("_type")] for key in raw if key.endswith("._type"))
+        return {k: _plain(_json(v)) for k, v in raw.items()
+                if not k.startswith("_") and not (objects and k.startswith(objects)) and not _typed(_json(v))}
 
     def params(self) -> dict[str, Any]:
         return {k: v for k, v in self.config.items() if k not in _SKIPPED_CONFIG}
@@ -269,6 +297,18 @@ def _float(text: str | None) -> float | None:
         return float(text)
     except ValueError:
         return None
+
+
+def _typed(value: Any) -> bool:
+    """Whether a value is one of W&B's objects (`{"_type": "histogram", "bins": ..., ...}`)."""
+    return isinstance(value, dict) and "_type" in value
+
+
+def _plain(value: Any) -> Any:
+    """A summary value without W&B's objects at any depth (a dict of them loses those keys)."""
+    if not isinstance(value, dict):
+        return value
+    return {k: _plain(v) for k, v in value.items() if not _typed(v)}
 
 
 def _item_key(item: Any) -> list[str]:

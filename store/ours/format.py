@@ -2,9 +2,9 @@
 
 `store/ours/format.py` was split into `layout`, `stored_values`, `atomic`, `metric_summary` and
 `store/nested_dicts`. A few modules that were being changed on other branches at the time still
-say `fmt.X`; this forwards each name to its home at every lookup, so a test that patches the
-home (`store.ours.atomic.atomic_write_text`) patches their calls too. Import the homes instead;
-this module goes once nothing imports it.
+say `fmt.X` (writer, reader, index, the W&B and TensorBoard stores); this forwards each name to
+its home at every lookup, so a test that patches the home (`store.ours.atomic.atomic_write_text`)
+patches their calls too. Import the homes instead; this module goes once nothing imports it.
 """
 
 from __future__ import annotations

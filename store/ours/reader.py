@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from store import safe_read
 from store.base import RunDetail, RunRecord
-from store.frame import history_frame
+from store.frame import history_frame, log_facts
 from store.ours import format as fmt
 from store.ours.edits import EDIT_PREFIX, EDIT_SUFFIX, NOTE_FACT, apply_edits, read_edits
 from store.ours.index import ColumnCache, FolderRunStore, read_safely
@@ -206,6 +206,13 @@ class TrackStore(FolderRunStore):
             return super()._build_frame(metric_stat)
         return table_frame(self._columns.table, self._statuses, metric_stat)
 
+    def log_facts(self) -> dict[str, tuple[float, float, str]]:
+        from store.ours.column_index import table_log_facts
+
+        with self._lock:
+            self._ensure_loaded()
+            return table_log_facts(self._columns.table)
+
     def _ids_named(self, name: str) -> list[str]:
         table = self._columns.table
         if not len(table):
@@ -294,13 +301,16 @@ class TrackStore(FolderRunStore):
                                     edits)
         if unit.startswith(f"{fmt.TRASH_DIR}/") and not problems:
             status = fmt.DELETED_STATUS
+        metrics = {k: v for k, v in metrics.items() if isinstance(v, dict)}
+        created = _number(meta.get("created"))
+        last_logged, log_interval, nonfinite = log_facts(metrics, created)
         return {
             "run_id": run_id,
             "experiment": str(meta.get("experiment") or exp_dir),
             "name": name,
             "status": "damaged" if problems else str(status),
             "reason": "; ".join(problems + skipped) or None,
-            "created": _number(meta.get("created")),
+            "created": created,
             "ended": _number(meta.get("ended")),
             "host": meta.get("host"),
             "user": meta.get("user"),
@@ -310,8 +320,11 @@ class TrackStore(FolderRunStore):
             "parent": meta.get("parent") if isinstance(meta.get("parent"), str) else None,
             "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
             "tags": tags,
-            "metrics": {k: v for k, v in metrics.items() if isinstance(v, dict)},
+            "metrics": metrics,
             "inputs": input_digests(read_inputs(Path(folder))) if INPUTS in names else {},
+            "last_logged": None if math.isnan(last_logged) else last_logged,
+            "log_interval": None if math.isnan(log_interval) else log_interval,
+            "nonfinite": nonfinite or None,
         }
 
     def run(self, run_id: str) -> RunDetail:
