@@ -85,7 +85,7 @@ class RecordLog:
                     chunk *= 2  # one record larger than what was read: read more at once
             return records
 
-    def _parse(self, data: bytes, records: list[bytes]) -> None:  # noqa: C901 - one decoder of the record framing, read top to bottom
+    def _parse(self, data: bytes, records: list[bytes]) -> None:
         """Take the complete records of `data` (the file from `self.offset`), moving `offset` past them."""
         start = self.offset
         end = start + len(data)
