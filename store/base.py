@@ -252,7 +252,7 @@ class RunStore(abc.ABC):
             self._ensure_loaded()
             if metric_stat not in self._frames:
                 self._frames[metric_stat] = self._build_frame(metric_stat)
-            frame = self._frames[metric_stat].copy()
+            frame: pd.DataFrame = self._frames[metric_stat].copy()
             running = (frame["status"] == "running").to_numpy()
             if running.any():
                 frame.loc[running, "duration"] = time.time() - frame.loc[running, "created"]

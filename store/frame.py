@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,7 +108,7 @@ def assemble_runs_frame(base: dict[str, Any], created: Any, ended: Any, heartbea
     if n:
         order = np.argsort(-np.nan_to_num(created, nan=-np.inf), kind="stable")
         frame = frame.take(order).reset_index(drop=True)
-    return frame
+    return cast("pd.DataFrame", frame)
 
 
 def history_frame(parts: Sequence[tuple[str, Sequence[int], Sequence[float], Sequence[float]]]) -> pd.DataFrame:
@@ -118,16 +118,17 @@ def history_frame(parts: Sequence[tuple[str, Sequence[int], Sequence[float], Seq
 
     parts = [p for p in parts if len(p[1])]
     if not parts:
-        return pd.DataFrame({"key": pd.Series([], dtype="category"), "step": np.array([], dtype="int64"),
-                             "time": np.array([], dtype=float), "value": np.array([], dtype=float)})
+        empty = {"key": pd.Series([], dtype="category"), "step": np.array([], dtype="int64"),
+                 "time": np.array([], dtype=float), "value": np.array([], dtype=float)}
+        return cast("pd.DataFrame", pd.DataFrame(empty))
     codes = np.concatenate([np.full(len(p[1]), i, dtype=np.int32) for i, p in enumerate(parts)])
     keys = pd.Categorical.from_codes(codes, categories=pd.Index([p[0] for p in parts]))
-    return pd.DataFrame({
+    return cast("pd.DataFrame", pd.DataFrame({
         "key": keys,
         "step": np.concatenate([np.asarray(p[1], dtype="int64") for p in parts]),
         "time": np.concatenate([np.asarray(p[2], dtype=float) for p in parts]),
         "value": np.concatenate([np.asarray(p[3], dtype=float) for p in parts]),
-    })
+    }))
 
 
 def _objects(values: list[Any]) -> Any:

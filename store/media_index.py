@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from store import safe_read
 
@@ -38,7 +39,7 @@ def media_bytes(entry: tuple[int, Path], cap: int) -> bytes:
     most `cap` bytes (its path may come from another tool's records), or what its `source` takes out."""
     source = getattr(entry, "source", None)
     if source is not None:
-        return source()
+        return cast(bytes, source())
     return safe_read.read_bytes(entry[1], cap=cap)
 
 

@@ -14,7 +14,8 @@ from tests.app_helpers import demo_app, screen_text, settle
 from tui.artifacts.line_search import search_file, search_texts
 from tui.screens.detail import DetailScreen
 from tui.widgets.console_view import SMALL_CONSOLE, ConsoleView
-from tui.widgets.lazy_text import CACHE_LINES, FileLines, MemoryLines
+from tui.widgets.lazy_text import CACHE_LINES
+from tui.widgets.text_lines import FileLines, MemoryLines
 
 
 def console_run(root: Path, text: bytes, name: str = "loud") -> tuple[str, Path]:

@@ -187,7 +187,8 @@ def test_demo_writes_a_mixed_table(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_several_stores_are_read_only_with_a_message_that_says_so(tmp_path: Path) -> None:
-    from store.curate import ReadOnlyStoreError, writable_root
+    from store.curate import writable_root
+    from store.errors import ReadOnlyStoreError
 
     multi = open_store([ours(tmp_path / "a", ["x"]), ours(tmp_path / "b", ["y"])])
     with pytest.raises(ReadOnlyStoreError, match="several stores in one table"):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tui.shaping.runs_view import ColumnChoice, RunsView, column_labels, ordered
+from tui.shaping.columns import ColumnChoice, column_labels, ordered
+from tui.shaping.runs_view import RunsView
 
 
 def frame(epochs: list[float], *, with_epochs: bool = True) -> pd.DataFrame:

@@ -10,7 +10,8 @@ from tui.shaping import columns as columns_module
 from tui.shaping.columns import FrameFacts, sort_codes, text_ranks
 from tui.shaping.filter_eval import columns_of
 from tui.shaping.filter_expr import parse_filter
-from tui.shaping.runs_view import RunsView, ViewSettings
+from tui.shaping.runs_view import RunsView
+from tui.shaping.view_settings import ViewSettings
 
 
 def frame(n: int = 6) -> pd.DataFrame:

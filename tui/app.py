@@ -24,8 +24,9 @@ from .settings import load_setting, save_setting
 from .shaping.attention import AttentionWatch
 from .shaping.column_stats import apply_column_stats
 from .shaping.models_view import RegistryColumns
-from .shaping.runs_view import RunsView, ViewSettings
+from .shaping.runs_view import RunsView
 from .shaping.sanitize import cut, printable_line
+from .shaping.view_settings import ViewSettings
 
 POLL_SECONDS = 2.0
 CHECK_AFTER_CACHE_SECONDS = 0.3

@@ -23,8 +23,9 @@ from store import RunDetail, RunStore
 from .shaping.columns import ColumnChoice
 from .shaping.curves import ChartsResult
 from .shaping.note import NotePlan
-from .shaping.runs_view import RunsView, ViewSettings
+from .shaping.runs_view import RunsView
 from .shaping.scatter import ScatterData
+from .shaping.view_settings import ViewSettings
 
 if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports none of them
     from textual.widget import Widget
@@ -33,7 +34,7 @@ if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports non
 
     from .artifacts.line_search import LineMatches
     from .artifacts.preview_plan import Plan
-    from .widgets.lazy_text import MemoryLines
+    from .widgets.text_lines import MemoryLines
 
 
 @dataclass

@@ -262,4 +262,4 @@ def log_image(run: Any, key: str, image: Any, step: int | None) -> int:
             run.on_finish.append(writer.drain)
     used = writer.next_step(key, step)
     writer.submit(key, used, pending)
-    return used
+    return int(used)

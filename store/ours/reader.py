@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from store import safe_read
 from store.base import RunDetail, RunRecord
@@ -219,7 +219,7 @@ class TrackStore(FolderRunStore):
         if not len(table):
             return []
         names = table.values["name"].objects()
-        return table.values["run_id"].objects()[names == name].tolist()
+        return cast("list[str]", table.values["run_id"].objects()[names == name].tolist())
 
     def experiments(self) -> dict[str, int]:
         import numpy as np
@@ -448,7 +448,7 @@ class TableRecords(Mapping[str, RunRecord]):
             {rid: row for row, rid in enumerate(table.values["run_id"].objects().tolist())} if len(table) else {})
 
     def __getitem__(self, run_id: str) -> RunRecord:
-        return self._table.record(self._rows[run_id])
+        return cast(RunRecord, self._table.record(self._rows[run_id]))
 
     def __contains__(self, run_id: object) -> bool:
         return run_id in self._rows

@@ -29,13 +29,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from store.base import RunDetail, RunRecord
 from store.formats.mlflow import common as common
 from store.frame import history_frame
 from store.model_entities import LoggedModel, ModelVersion, RegisteredModel
 from store.ours.column_index import table_frame
+from store.ours.layout import cache_root
 from store.ours.reader import TableRecords
 from store.remote import registry as registry_rest
 from store.remote.answers import MAX_ID, dataset_inputs_from_json, record_from_json
@@ -44,7 +45,6 @@ from store.remote.http import ServerClient, ServerError
 from store.remote.poll import count_differs, unknown_filters
 from store.remote.server_cache import (
     ServerCache,
-    cache_root,
     deleted_rows,
     private_folder,
     runs_table,
@@ -191,7 +191,7 @@ class MlflowServerStore(common.MlflowRunStore):
         table = self._shown
         if not len(table):
             return []
-        return table.values["run_id"].objects()[table.values["name"].objects() == name].tolist()
+        return cast("list[str]", table.values["run_id"].objects()[table.values["name"].objects() == name].tolist())
 
     def experiments(self) -> dict[str, int]:
         import numpy as np

@@ -22,7 +22,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from store.base import RunRecord
 from store.ours.column_index import INDEX_STATS, PRESENT, ColumnTable, absent_stat, saved_meta
@@ -277,5 +277,5 @@ def _unequal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     import numpy as np
 
     if a.dtype == bool:
-        return a != b
-    return ~((a == b) | (np.isnan(a) & np.isnan(b)))
+        return cast(np.ndarray, a != b)
+    return cast(np.ndarray, ~((a == b) | (np.isnan(a) & np.isnan(b))))

@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from store.writing.writer import Run
@@ -89,7 +89,7 @@ class Gpus:
                 ("power_w", lambda h: nvml.nvmlDeviceGetPowerUsage(h) / 1000.0),
             ):
                 try:
-                    out[key + name] = float(read(handle))
+                    out[key + name] = float(cast(Any, read)(handle))  # pynvml is untyped
                 except Exception:  # noqa: BLE001 - a counter this GPU does not support
                     continue
         return out

@@ -160,7 +160,7 @@ def _json_list(col: pd.Series) -> list[Any]:
     """A column as Python values, NaN and other missing values as None."""
     values = col.to_numpy(dtype=object) if col.dtype.kind not in "biuf" else col.to_numpy()
     missing = np.flatnonzero(pd.isna(values)) if col.dtype.kind not in "biu" else ()
-    result = values.tolist()
+    result: list[Any] = values.tolist()
     for i in missing:
         result[i] = None
     return result

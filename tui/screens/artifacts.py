@@ -268,7 +268,7 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
     def _run(command: list[str], **kwargs: object) -> int | str:
         """The command's exit code, or why it could not start."""
         try:
-            return subprocess.run(command, check=False, **kwargs).returncode  # type: ignore[call-overload]
+            return int(subprocess.run(command, check=False, **kwargs).returncode)  # type: ignore[call-overload]
         except OSError as exc:
             return f"cannot run {command[0]}: {exc.strerror or exc}"
         except subprocess.TimeoutExpired:

@@ -31,7 +31,7 @@ from ..shaping.status import status_look
 from ..theme import status_style, theme_style
 from ..widgets.facts_section import facts_section
 from ..widgets.fitted_line import FittedLine
-from ..widgets.lazy_text import LazyText, MemoryLines
+from ..widgets.lazy_text import LazyText
 from ..widgets.note_view import NoteView
 from ..widgets.run_overview import (
     RunSummary,
@@ -41,6 +41,7 @@ from ..widgets.run_overview import (
     inputs_table,
     param_lines,
 )
+from ..widgets.text_lines import MemoryLines
 from .detail_models import RunModels
 
 TREE_PARAMS = 1_000

@@ -21,7 +21,8 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 
 from ..shaping.filter_expr import Filter, FilterError, parse_filter
-from ..shaping.runs_view import RunsView, ViewSettings
+from ..shaping.runs_view import RunsView
+from ..shaping.view_settings import ViewSettings
 
 if TYPE_CHECKING:
     from .runs import RunsScreen

@@ -18,9 +18,10 @@ from store.base import METRIC_STATS
 from ..messages import ReloadRequested, ViewsLoaded
 from ..settings import save_last_view, save_named_view
 from ..shaping.filter_expr import FilterError, parse_filter
-from ..shaping.runs_view import RunsView, ViewSettings
+from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
 from ..shaping.saved_views import apply_view_json, view_to_json
+from ..shaping.view_settings import ViewSettings
 
 if TYPE_CHECKING:
     from .runs import RunsScreen

@@ -9,6 +9,7 @@ app's poll worker does this with the rest of the view, so the UI thread never wa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import cast
 
 import pandas as pd
 
@@ -46,4 +47,4 @@ def apply_column_stats(frame: pd.DataFrame, column_stats: Mapping[str, str],
         for column in columns:
             if column in other.columns:
                 out[column] = out["run_id"].map(other[column]).astype(float)
-    return out
+    return cast(pd.DataFrame, out)

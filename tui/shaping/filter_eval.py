@@ -12,7 +12,7 @@ import re
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -75,7 +75,7 @@ class Columns:
         """A bool per row from a bool per distinct value; missing cells get False."""
         codes = self.distinct_text(column)[0]
         flags = pd.Series(per_distinct).to_numpy(dtype=bool, na_value=False)
-        return np.append(flags, False)[codes]
+        return cast(np.ndarray, np.append(flags, False)[codes])
 
     def numbers(self, column: str) -> np.ndarray:
         """The cells as floats; NaN where missing or not written as a number (booleans included)."""
@@ -119,7 +119,7 @@ def evaluate(node: Node, columns: Columns) -> np.ndarray:
         return _any_input(node.column, lambda c: columns.present(c), columns)
     if isinstance(node, Has):
         columns.series(node.column, node.position)
-        return columns.present(node.column).copy()
+        return cast(np.ndarray, columns.present(node.column).copy())
     if isinstance(node, In):
         if node.column not in ANY_INPUT_FIELDS:
             columns.series(node.column, node.position)

@@ -52,7 +52,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -597,7 +597,7 @@ def _refuse_mixed(root: Node | None) -> None:
 
 def apply_filter(frame: pd.DataFrame, text: str) -> pd.DataFrame:
     """The rows of `frame` that `text` keeps, parsed against the frame's own columns."""
-    return frame[parse_filter(text, list(frame.columns)).mask(frame)]
+    return cast(pd.DataFrame, frame[parse_filter(text, list(frame.columns)).mask(frame)])
 
 
 def status_hint(flt: Filter, frame: pd.DataFrame, deleted_listed: bool = False) -> str | None:

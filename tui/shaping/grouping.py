@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -189,7 +190,7 @@ def top_per_group(frame: pd.DataFrame, groups: Groups, by: str, n: int = 1, desc
     codes = groups.codes[positions]
     rank = pd.Series(codes).groupby(codes).cumcount().to_numpy()
     positions, codes = positions[rank < n], codes[rank < n]
-    return positions[np.argsort(codes, kind="stable")]
+    return cast(np.ndarray, positions[np.argsort(codes, kind="stable")])
 
 
 def best_per_group(frame: pd.DataFrame, groups: Groups, by: str, descending: bool | None = None,

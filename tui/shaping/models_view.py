@@ -13,6 +13,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 
@@ -155,7 +156,7 @@ def registry_columns(models: Sequence[RegisteredModel], run_ids: pd.Series) -> d
 def _cells(run_ids: pd.Series, values: dict[str, set[str]]) -> pd.Series:
     """A map over the runs, not a loop: 100,000 runs are polled every 2 s."""
     mapped = run_ids.map({run: ", ".join(sorted(v)) for run, v in values.items() if v}).astype(object)
-    return mapped.where(mapped.notna(), None)
+    return cast(pd.Series, mapped.where(mapped.notna(), None))
 
 
 class RegistryColumns:

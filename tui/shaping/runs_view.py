@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -156,7 +156,7 @@ class RunsView:
         frame, positions = self._shown
         if not len(positions) or "run_id" not in frame.columns:
             return np.array([], dtype=object)
-        return frame["run_id"].to_numpy()[positions]
+        return cast(np.ndarray, frame["run_id"].to_numpy()[positions])
 
     def settings(self) -> ViewSettings:
         """What the user chose, frozen: the poll worker builds the next view from it (see `ViewSettings`)."""
@@ -362,7 +362,7 @@ class RunsView:
         return "group" if position < 0 else str(self._column_values("status")[position])
 
     def visible_frame(self) -> pd.DataFrame:
-        return self.frame.iloc[self.positions]
+        return cast(pd.DataFrame, self.frame.iloc[self.positions])
 
     def cells(self, row: int) -> list[str]:
         """Texts of one row's cells, formatted on demand and cached until the view changes."""

@@ -51,8 +51,9 @@ from ..shaping.formatting import format_timestamp
 from ..shaping.sanitize import printable_line
 from .artifact_tree import ArtifactNode
 from .document_tree import DocumentTree
-from .lazy_text import LazyText, MemoryLines
+from .lazy_text import LazyText
 from .preview_parts import FitToWidth, binary_facts, mlmodel_renderable
+from .text_lines import MemoryLines
 
 
 @dataclass

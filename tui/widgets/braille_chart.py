@@ -290,7 +290,7 @@ class BrailleChart(Widget):
         if not 0 <= col < plot_w:
             return None
         lo, hi = pic.x_range
-        return lo + (col * 2 + 0.5) / max(plot_w * 2 - 1, 1) * (hi - lo)
+        return float(lo + (col * 2 + 0.5) / max(plot_w * 2 - 1, 1) * (hi - lo))
 
     def on_click(self, event: Click) -> None:
         x = self.x_at(event.x)

@@ -26,7 +26,8 @@ from store.writing.console import CONSOLE, console_parts, final_line, final_line
 
 from ..messages import KeptEndRead, TextRead, post_result
 from ..shaping.formatting import format_clock
-from .lazy_text import DisplayLine, FileLines, LazyText, MemoryLines
+from .lazy_text import LazyText
+from .text_lines import DisplayLine, FileLines, MemoryLines
 
 if TYPE_CHECKING:
     from store.base import RunDetail

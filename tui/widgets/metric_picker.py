@@ -19,7 +19,9 @@ from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.option_list import OptionDoesNotExist
 from textual.widgets.selection_list import Selection
 
-from ..shaping.curves import is_system_metric, system_last
+from store.writing.system_metrics import is_system_metric
+
+from ..shaping.curves import system_last
 from ..shaping.sanitize import printable_line
 
 

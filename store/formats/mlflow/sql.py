@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 from store.base import RunDetail, RunRecord
@@ -201,7 +201,7 @@ class MlflowSqlStore(common.MlflowRunStore):
             rows[name] = pd.to_numeric(rows[name], errors="coerce")
         rows = rows.groupby(["run", "key"], as_index=False).agg({"min": "min", "max": "max"})
         self._extremes_cache = (sig, rows)
-        return rows
+        return cast(pd.DataFrame, rows)
 
     def _read_record(self, run_id: str) -> RunRecord:
         """One run's record queried now (not from the listing)."""
