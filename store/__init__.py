@@ -98,7 +98,7 @@ def start_run(
             run._write_meta()
     push_active(run)
     if capture_console:
-        from store.writing.console import capture_process_console
+        from store.writing.console_capture import capture_process_console
 
         capture_process_console(run)
     from store.writing.system_metrics import start_system_metrics

@@ -391,7 +391,7 @@ async def test_horizontal_scroll_stops_at_column_boundaries(demo: Path) -> None:
         for _ in range(len(table(app).view.columns)):
             await pilot.press("l")
             header = table_lines(app)[0]
-            fixed = table(app)._fixed_width
+            fixed = table(app).spans.fixed_width
             labels = [c.label for c in table(app).view.columns]
             first_visible = header[fixed:].split()[0].rstrip("▲▼")
             assert first_visible in labels, header

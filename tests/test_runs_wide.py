@@ -14,8 +14,8 @@ import pandas as pd
 
 import store
 from tests.app_helpers import demo_app, settle, table_lines
+from tui.shaping import column_cells
 from tui.shaping import columns as column_rules
-from tui.shaping import runs_view
 from tui.shaping.columns import varying
 from tui.shaping.runs_view import RunsView
 from tui.widgets.runs_table import RunsTable
@@ -45,7 +45,7 @@ def test_the_wide_path_keeps_the_same_columns_as_the_tall_path(monkeypatch) -> N
     keys = [c for c in frame.columns if c != "run_id"]
     wide = varying(frame, keys)
     monkeypatch.setattr(column_rules, "WIDE_FRAME", 10**9)  # force the pandas path
-    monkeypatch.setattr(runs_view, "WIDE_FRAME", 10**9)
+    monkeypatch.setattr(column_cells, "WIDE_FRAME", 10**9)
     tall = varying(frame, keys)
     assert wide == tall
     assert "params.vary1" in wide and "params.only2" in wide and "params.lists3" in wide
@@ -58,7 +58,7 @@ def test_numeric_columns_are_decided_the_same_on_wide_frames(monkeypatch) -> Non
     assert [c.numeric for c in wide.columns if c.key == "params.vary1"] == [True]
     assert [c.numeric for c in wide.columns if c.key == "params.only2"] == [False]
     monkeypatch.setattr(column_rules, "WIDE_FRAME", 10**9)
-    monkeypatch.setattr(runs_view, "WIDE_FRAME", 10**9)
+    monkeypatch.setattr(column_cells, "WIDE_FRAME", 10**9)
     tall = RunsView(frame=frame)
     assert [(c.key, c.numeric, c.width) for c in wide.columns] == [(c.key, c.numeric, c.width) for c in tall.columns]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from store.writing.console import ConsoleLog, Pump, make_pty, same_file
+from store.writing.console import ConsoleLog
+from store.writing.console_capture import Pump, make_pty, same_file
 
 
 class ChildConsole:

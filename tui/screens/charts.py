@@ -32,24 +32,20 @@ from tui.shaping.curves import (
     ChartRequest,
     ChartsResult,
     RunInfo,
-    axis_name,
     default_metrics,
-    format_x,
 )
-from tui.shaping.formatting import format_number
 from tui.shaping.group_curves import RunGroup
 from tui.shaping.history_cache import HistoryCache
 from tui.shaping.run_colors import run_colors
-from tui.shaping.sanitize import printable_line
 from tui.shaping.smoothing import SMOOTHING_STEPS, step_strength
 from tui.shaping.system_metrics import clock_or_step
-from tui.theme import theme_color
 from tui.widgets.braille_chart import BrailleChart
 from tui.widgets.chart_grid import ChartGrid, auto_grid, grid_shape
 from tui.widgets.metric_picker import MetricList
-from tui.widgets.run_legend import LegendEntry, RunLegend, faint_palette, theme_palette
+from tui.widgets.run_legend import RunLegend, faint_palette, theme_palette
 from tui.widgets.scatter_view import ScatterView
 
+from .charts_caption import ChartCaption
 from .charts_view import ChartViewing
 
 if TYPE_CHECKING:
@@ -161,6 +157,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         self.search = ""
         self.histories = HistoryCache(store)
         self.viewing = ChartViewing(self)
+        self.caption = ChartCaption(self)
         self._timer: Timer | None = None
         self._drawn_width = 0
         self.draws = 0
@@ -188,62 +185,13 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         self.load_runs(req)
         self._timer = self.set_interval(self.refresh_interval, self.poll_running)
 
-    # -- state the title and legend show ------------------------------------------------
+    # -- the title and legend, which `caption` writes --------------------------------------
 
     def _update_title(self) -> None:
-        title = Text()
-        title.append("Scatter" if self.scatter else "Charts", style="bold")
-        if self.scatter:
-            frame = self.query_one(ScatterView).frame
-            if self.groups:
-                shown = "one point per group (mean, min–max)" if self.query_one(ScatterView).by_group else "their runs"
-                title.append(f" · {len(self.groups)} groups: {shown}")
-            else:
-                title.append(f" · runs in the current filter: {len(frame) if frame is not None else 0}")
-        else:
-            if self.groups:
-                title.append(f" · {len(self.groups)} group{'s' if len(self.groups) != 1 else ''}: mean, min–max")
-            title.append(f" · {len(self.run_ids)} run{'s' if len(self.run_ids) != 1 else ''}")
-            title.append(f" · x: {printable_line(axis_name(self.axis))}")
-            x_range = self.viewing.x_range
-            if x_range is not None:
-                title.append(f" {format_number(x_range[0])}–{format_number(x_range[1])}")
-        title.append(f" · y: {self._y_scale()}")
-        if not self.scatter and self.grid_widget.page_label:
-            title.append(f" · charts {self.grid_widget.page_label} (n/N)", style="bold")
-        if not self.scatter:
-            title.append(f" · smoothing: {self.smoothing:g}" if self.smoothing else " · smoothing: off")
-            title.append(" · y clipped" if self.viewing.clip else "")
-        running = [i for i in self.infos.values() if i.status == "running"]
-        if running:
-            title.append(f" · {len(running)} running, live", style=theme_color(self.app, "success"))
-        stale = getattr(self.histories.store, "stale", "")  # a tracking server that failed: what was read before
-        if stale:
-            title.append(f" · stale: {printable_line(stale)}", style=theme_color(self.app, "warning"))
-        self.query_one("#charts-title", Static).update(title)
-
-    def _y_scale(self) -> str:
-        """`log`, `linear`, or how many panes are log when they differ (`l` on one pane)."""
-        logs = sum(self.log_y != (m in self.log_toggled) for m in self.selected)
-        if not self.scatter and 0 < logs < len(self.selected):
-            return f"log in {logs} of {len(self.selected)}"
-        return "log" if (self.log_y if self.scatter or not self.selected else logs) else "linear"
+        self.caption.update_title()
 
     def update_legend(self) -> None:
-        colors, markers = self._palette(), self._markers()
-        names = ({g.key: g.label for g in self.groups} if self.groups else
-                 {r: self.infos[r].name if r in self.infos else r for r in self.run_ids})
-        counts = {g.key: len(g.run_ids) for g in self.groups}
-        entries = [LegendEntry(names[r], colors[i], markers[i % len(markers)] if self.app.no_color else None,
-                               r == self.viewing.highlight, r in self.viewing.hidden, counts.get(r), key=r)
-                   for i, r in enumerate(self.series_ids)]
-        note = ""
-        if self.infos and not self.metric_keys:
-            note = "These runs have not logged any metrics yet."
-        elif self.viewing.cursor is not None:
-            at = format_x(self.viewing.cursor, self.axis == "wall")
-            note = f"cursor at {printable_line(axis_name(self.axis))} {at}: values in each pane"
-        self.query_one(RunLegend).show_runs(entries, note)
+        self.caption.update_legend()
 
     @property
     def series_ids(self) -> list[str]:
@@ -423,15 +371,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         return self.query_one(MetricList).highlighted()
 
     def action_toggle_log(self) -> None:
-        """The highlighted metric's pane (else the first) between linear and log; the scatter's y."""
-        if self.scatter:
-            self.action_toggle_log_all()
-            return
-        metric = self.highlighted_metric()
-        metric = metric if metric in self.selected else next(iter(self.selected), None)
-        if metric is not None:
-            self.log_toggled ^= {metric}
-            self.redraw()
+        self.viewing.toggle_log()
 
     def on_braille_chart_wheel(self, event: BrailleChart.Wheel) -> None:
         self.viewing.zoom(event.factor, around=event.x)
@@ -440,9 +380,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         self.viewing.toggle_highlight(event.key)
 
     def action_toggle_log_all(self) -> None:
-        self.log_y = not self.log_y
-        self.log_toggled.clear()
-        self.redraw()
+        self.viewing.toggle_log_all()
 
     def action_smooth(self, direction: int) -> None:
         self.smoothing = step_strength(self.smoothing, direction, SMOOTHING_STEPS)

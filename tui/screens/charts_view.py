@@ -1,9 +1,9 @@
-"""The charts' view: the cursor, zoom, outlier clipping, highlighted and hidden runs, the palette
-and the grid's shape.
+"""The charts' view: the cursor, zoom, outlier clipping, log or linear y, highlighted and hidden runs,
+the palette and the grid's shape.
 
 `ChartViewing` is one of the charts screen's parts (the screen's `action_*` hand these keys to it)
 and holds what the user chose to see; the screen keeps loading and drawing. None of these needs
-the worker except zoom and clipping, which rebuild the curves for the new range through `redraw`.
+the worker except zoom, clipping and the y scale, which rebuild the curves through `redraw`.
 """
 
 from __future__ import annotations
@@ -75,6 +75,24 @@ class ChartViewing:
         """The whole x range and no cursor (`0`, and another x axis: both were in the old one's units)."""
         self.cursor, self.x_range = None, None
         self.screen.redraw()
+
+    def toggle_log(self) -> None:
+        """The highlighted metric's pane (else the first) between linear and log; the scatter's y."""
+        screen = self.screen
+        if screen.scatter:
+            self.toggle_log_all()
+            return
+        metric = screen.highlighted_metric()
+        metric = metric if metric in screen.selected else next(iter(screen.selected), None)
+        if metric is not None:
+            screen.log_toggled ^= {metric}
+            screen.redraw()
+
+    def toggle_log_all(self) -> None:
+        screen = self.screen
+        screen.log_y = not screen.log_y
+        screen.log_toggled.clear()
+        screen.redraw()
 
     def toggle_clip(self) -> None:
         self.clip = not self.clip

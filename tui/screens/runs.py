@@ -19,7 +19,6 @@ from ..messages import (
     ArtifactsRead,
     ColumnViewsLoaded,
     ForwardsWorkerFailures,
-    ReloadRequested,
     SparksRead,
     StoreLoaded,
     StoreMissing,
@@ -38,39 +37,22 @@ from .runs_curation import RunsCuration
 from .runs_experiments import RunsExperiments
 from .runs_filter import FilterInput, RunsFiltering, ViewComputed
 from .runs_grouping import RunsGrouping
+from .runs_listings import RunsListings
 from .runs_marks import RunsMarks
 from .runs_open import RunsOpening
 from .runs_saved_views import SavedViews
 from .runs_workspace import RunsWorkspace
 
-WELCOME = """\
-No runs here yet.
-
-Log a first run from Python:
-
-    import store
-    with store.start_run(experiment="hello", root="{root}") as run:
-        run.log_params({{"lr": 0.1}})
-        for step in range(100):
-            run.log_metric("loss", 1 / (step + 1))
-
-It appears here as soon as it starts. Or try `tracktui demo`.
-"""
-
-
 AGE_SECONDS = 5.0
 """How often the ages on screen (`3m ago`) are redrawn: a quiet store is not re-listed, yet its ages advance."""
-PREPARE_AFTER = 0.5
-"""Seconds after a listing is shown before its sort and filter columns are prepared (`_prepare_view`)."""
-
-
 class RunsScreen(ForwardsWorkerFailures, Screen[None]):
     """Table of runs; keys sort, filter, mark, and open the other screens.
 
     The screen holds the store, the view, the table and the bar; each family of keys is a part
     it holds (`filtering`, `opening`, `columns`, `grouping`, `saved_views`, `curation`,
     `experiments`, `marking`, each in its `runs_*.py`), and each `action_*` here hands its key to the part
-    that owns it, so `BINDINGS` is the one table of keys and a key leads to one file.
+    that owns it, so `BINDINGS` is the one table of keys and a key leads to one file; the poll
+    worker's listings go to `listings` (`runs_listings.py`).
 
     It knows the store through the `Session` it is made with and the `StoreLoaded` messages
     the app's poll worker sends; it publishes its settings (`ViewSettingsChanged`) for that
@@ -167,6 +149,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self.experiments = RunsExperiments(self)
         self.marking = RunsMarks(self)
         self.workspace = RunsWorkspace(self)
+        self.listings = RunsListings(self)
 
     def compose(self) -> ComposeResult:
         yield RunsBar(id="store-bar")
@@ -199,55 +182,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
     # -- data in ---------------------------------------------------------------------------
 
     def on_store_loaded(self, message: StoreLoaded) -> None:
-        """Swap in the view the poll worker made; here only what the rows on screen need.
-
-        On 100,000 runs, filtering, sorting, choosing columns and finding the cursor's run
-        take a second; all of it happened in the worker (`RunsView.from_settings`).
-        """
-        table = self.query_one(RunsTable)
-        keep = table.current_run
-        self.store = message.store
-        self.view.deleted_listed = bool(getattr(message.store, "include_deleted", False))
-        if message.view is not None and message.settings == self.view.settings():
-            self.view = table.view = message.view  # computed in the worker: nothing to do here
-            view = message.view
-            self.set_timer(PREPARE_AFTER, lambda: self._prepare_view(view))
-        elif message.view is not None and len(self.view.frame):
-            # The user changed sort or filter while the worker ran: the table keeps its view, and
-            # the worker makes the next one with the settings published now.
-            self.publish_settings()
-            self.post_message(ReloadRequested())
-            return
-        else:  # the first listing
-            self.view.now = self.session.now()
-            self.view.set_frame(message.frame)
-        self.query_one(RunsBar).search_notice(message.store)
-        self.total = len(message.frame)
-        self.query_one("#loading").display = False
-        empty = self.total == 0
-        self.query_one("#welcome").display = empty
-        table.display = not empty
-        if empty:
-            root = printable(self.session.where)
-            self.query_one("#welcome", Static).update(Text(WELCOME.format(root=root)))
-        self.experiments.listed(message.experiments, self.total)
-        table.attention = message.attention
-        self.marking.keep_listed(message.frame)
-        table.reload(keep_run=keep)
-        self.filtering.show_refresh_error()
-        self.update_bar()
-        self.saved_views.restore_last_view()
-        self.publish_settings()
-        self.workspace.follow(live=True)
-
-    def _prepare_view(self, view: RunsView) -> None:
-        """Name sort codes and free-text columns of a new listing, made in a worker a moment after the
-        table painted it: made in the poll worker, or right after the paint, they held the interpreter
-        (a few tenths of a second on 100,000 runs) while the first paint and the first keys waited."""
-        if view is not self.view:
-            return  # a newer listing or change came meanwhile; its own turn prepares it
-        self.run_worker(view.prepare, thread=True, group="runs-prepare", description="Preparing the runs table",
-                        exit_on_error=False)
+        self.listings.loaded(message)
 
     def publish_settings(self) -> None:
         """Tell the app's poll worker what to build the next view with; remember it as the last view."""
@@ -255,18 +190,10 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self.saved_views.schedule_last_view_save()
 
     def on_store_progress(self, message: StoreProgress) -> None:
-        self.query_one("#loading", Static).update(Text(printable(message.text)))
+        self.listings.progress(message)
 
     def on_store_missing(self, message: StoreMissing) -> None:
-        self.query_one("#loading").display = False
-        self.query_one(RunsTable).display = False
-        welcome = self.query_one("#welcome", Static)
-        welcome.display = True
-        text = Text(WELCOME.format(root=message.path))
-        if message.error:
-            text = Text(f"{message.error}\n\n", style="bold") + text
-        welcome.update(text)
-        self.update_bar()
+        self.listings.missing(message)
 
     def update_bar(self) -> None:
         table = self.table

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..settings import load_workspace, save_workspace
+from ..shaping.column_spans import FIXED_COLUMNS
 from ..shaping.workspace import TABLE_SHARE, listing_runs, narrow_width
-from ..widgets.runs_table import FIXED_COLUMNS
 from ..widgets.workspace import Workspace
 
 if TYPE_CHECKING:

@@ -1,8 +1,9 @@
 """What a runs-table cell shows and how wide its column is.
 
 A cell's text depends on its column (a status glyph, an age, a duration, a value); a column's
-width is measured on a sample of its cells, never on every row (100,000 runs), and made room
-for group rows and sparklines apart from that, since those change often.
+width is measured on a sample of its cells, never on every row (100,000 runs), once per frame
+(`FrameMeasures`), and made room for group rows and sparklines apart from that, since those
+change often.
 """
 
 from __future__ import annotations
@@ -12,7 +13,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .columns import MAX_WIDTH, SPARK_WIDTH, TEXT_MAX_WIDTH, WIDTH_SAMPLE, column_kind
+from .columns import (
+    MAX_WIDTH,
+    SHORT_FRAME,
+    SPARK_WIDTH,
+    TEXT_MAX_WIDTH,
+    WIDE_FRAME,
+    WIDTH_SAMPLE,
+    column_arrays,
+    column_kind,
+    holds_numbers,
+)
 from .formatting import cell_width, format_ago, format_duration, format_value
 from .sanitize import printable
 from .status import STATUS_GLYPHS
@@ -71,3 +82,44 @@ def extra_width(key: str, width: int, grouped: GroupedRows | None, group_stat: s
     if sparklines and metric:
         extra += SPARK_WIDTH + 1
     return extra
+
+
+class FrameMeasures:
+    """One frame's columns measured once: whether each holds numbers only, and its runs' cells' width.
+
+    Made per frame (`RunsView.set_frame`) and shared by the view's forks, as the frame is."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.widths: dict[str, int] = {}
+        """Column -> the width of its runs' cells (before group rows, sparklines and minimums)."""
+        self._numeric: dict[str, bool] = {}
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def numeric(self, key: str) -> bool:
+        """Right-align a column whose values are all numbers; decided once per frame."""
+        cached = self._numeric.get(key)
+        if cached is None:
+            cached = self._numeric[key] = key in ("created", "duration", "ended") or (
+                key in self.frame.columns and holds_numbers(self._values(key)))
+        return cached
+
+    def _values(self, key: str) -> np.ndarray:
+        if len(self.frame) > SHORT_FRAME or len(self.frame.columns) <= WIDE_FRAME:
+            return self.frame[key].to_numpy()
+        if not self._arrays:
+            self._arrays = column_arrays(self.frame)
+        return self._arrays[key]
+
+    def width(self, key: str, label: str, again: bool, now: float) -> int:
+        """Column `key`'s width under the header `label` (ages as of `now`), measured once;
+        `again`: measured on the listing before, so only the newest runs are measured."""
+        width = self.widths.get(key)
+        if width is None:
+            width = self.widths[key] = self._measure(key, cell_width(label) + 1, again, now)  # +1: the sort arrow
+        return width
+
+    def _measure(self, key: str, label: int, again: bool, now: float) -> int:
+        if key in FIXED_WIDTHS or not len(self.frame):
+            return max(label, FIXED_WIDTHS.get(key, 0))
+        return measure_width(key, label, self._values(key), self.numeric(key), again, now)

@@ -17,27 +17,22 @@ import pandas as pd
 
 from store.writing.system_metrics import is_system_metric
 
-from .column_cells import FIXED_WIDTHS, cell_text, extra_width, measure_width
+from .column_cells import FrameMeasures, cell_text, extra_width
 from .columns import (
     BASE_SHOWN,
     EXTRAS,
     PARENT_COLUMNS,
-    SHORT_FRAME,
-    WIDE_FRAME,
     Column,
     ColumnChoice,
     FrameFacts,
-    column_arrays,
     column_kind,
     column_label,
     column_labels,
     data_columns,
-    holds_numbers,
     ordered,
 )
 from .filter_eval import Columns, columns_of, prepare_free_text
 from .filter_expr import Filter, FilterError, parse_filter, status_hint
-from .formatting import cell_width
 from .view_settings import ViewSettings
 
 if TYPE_CHECKING:
@@ -80,10 +75,7 @@ class RunsView:
         self._shown: tuple[pd.DataFrame, np.ndarray] = (self.frame, self.positions)
         self.columns: list[Column] = []
         self._filter: Filter | None = None
-        self._widths: dict[str, int] = {}
         self.min_widths: dict[str, int] = {}
-        self._numeric_columns: dict[str, bool] = {}
-        self._arrays: dict[str, np.ndarray] = {}
         self._labels: dict[str, str] = {}
         self._row_cache: dict[int, list[str]] = {}
         self.filter_error: str | None = None
@@ -119,9 +111,7 @@ class RunsView:
         self._text_columns: Columns | None = None
         self.running = int((self.frame["status"] == "running").sum()) if "status" in self.frame.columns else 0
         """How many runs of the frame are running (the status bar's count), counted once per frame."""
-        self._widths = {}
-        self._numeric_columns = {}
-        self._arrays = {}
+        self.measures = FrameMeasures(self.frame)
         self._labels = column_labels(data_columns(self.frame), self.metric_stat)
         if self.column_stats:
             plain = column_labels(data_columns(self.frame))
@@ -169,7 +159,7 @@ class RunsView:
             collapsed=frozenset(self.collapsed), pick=self.pick,
             column_stats=tuple(sorted(self.column_stats.items())), sparklines=self.sparklines,
             deleted_listed=self.deleted_listed, shown_before=self.shown_ids() if self.filter_text.strip() else None,
-            min_widths=tuple({**self.min_widths, **self._widths}.items()))
+            min_widths=tuple({**self.min_widths, **self.measures.widths}.items()))
 
     @classmethod
     def from_settings(cls, settings: ViewSettings, frame: pd.DataFrame, now: float) -> RunsView:
@@ -428,41 +418,13 @@ class RunsView:
                 self._varying_cache = (cache_key, set(self.facts.varying(runs, candidates)))
             automatic = self._varying_cache[1]
             keys = [c for c in keys if c in choice.shown or c in automatic]
-        return [Column(k, self.label(k), self._width(k), self._numeric(k), column_kind(k)) for k in keys]
-
-    def _numeric(self, key: str) -> bool:
-        """Right-align a column whose values are all numbers; decided once per frame."""
-        cached = self._numeric_columns.get(key)
-        if cached is None:
-            cached = self._numeric_columns[key] = self._is_numeric(key)
-        return cached
-
-    def _is_numeric(self, key: str) -> bool:
-        if key in ("created", "duration", "ended"):
-            return True
-        return key in self.frame.columns and holds_numbers(self._values(key))
-
-    def _values(self, key: str) -> np.ndarray:
-        if len(self.frame) > SHORT_FRAME or len(self.frame.columns) <= WIDE_FRAME:
-            return self.frame[key].to_numpy()
-        if not self._arrays:
-            self._arrays = column_arrays(self.frame)
-        return self._arrays[key]
+        return [Column(k, self.label(k), self._width(k), self.measures.numeric(k), column_kind(k)) for k in keys]
 
     def _width(self, key: str) -> int:
-        width = self._widths.get(key)
-        if width is None:
-            width = self._widths[key] = self._measure(key)
+        width = self.measures.width(key, self.label(key), key in self.min_widths, self.now)
         if self.grouped is not None or self.sparklines:
             width = self._extra_width(key, width)
         return max(width, self.min_widths.get(key, 0))
-
-    def _measure(self, key: str) -> int:
-        label = cell_width(self.label(key)) + 1  # room for the sort arrow
-        if key in FIXED_WIDTHS or not len(self.frame):
-            return max(label, FIXED_WIDTHS.get(key, 0))
-        # Measured on the listing before (a live refresh): only the newest runs can be news.
-        return measure_width(key, label, self._values(key), self._numeric(key), key in self.min_widths, self.now)
 
     def _extra_width(self, key: str, width: int) -> int:
         """`width` made room for group rows and sparklines (see `extra_width`); cached until they change."""

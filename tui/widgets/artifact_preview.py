@@ -9,17 +9,14 @@ Every failure, expected or not, ends up as a message in this pane.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from rich_pixels import HalfcellRenderer, Pixels
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
@@ -27,15 +24,12 @@ from textual.worker import get_current_worker
 
 from ..artifacts import preview_plan as plans
 from ..artifacts.files import (
-    ArtifactComparison,
     UnreadableArtifact,
-    compare_artifacts,
     open_regular,
-    read_head,
     sha256_file,
 )
 from ..artifacts.hex_dump import bytes_per_row, hex_dump
-from ..artifacts.kinds import ArtifactKind, detect_kind, human_size
+from ..artifacts.kinds import human_size
 from ..artifacts.preview_plan import Facts, Plan
 from ..artifacts.table_sample import TableSample, count_delimited_rows
 from ..messages import (
@@ -49,21 +43,11 @@ from ..messages import (
 )
 from ..shaping.formatting import format_timestamp
 from ..shaping.sanitize import printable_line
+from .artifact_compare import ComparePlan, comparison_body, plan_comparison
 from .artifact_tree import ArtifactNode
 from .document_tree import DocumentTree
 from .lazy_text import LazyText
 from .preview_parts import FitToWidth, binary_facts, mlmodel_renderable
-from .text_lines import MemoryLines
-
-
-@dataclass
-class ComparePlan(Plan):
-    comparison: ArtifactComparison | None = None
-    lines: MemoryLines | None = None
-    """The diff, highlighted in the worker (20,000 lines take a while)."""
-    images: tuple[Any, Any] | None = None
-    """Both runs' images as half-block renderables at one scale, when both files are images."""
-
 
 # -- the widget ------------------------------------------------------------------------------------
 
@@ -208,15 +192,9 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
         assert node.entry is not None
         worker = get_current_worker()
         try:
-            comparison = compare_artifacts(node.entry.path, other, label=node.display_path, mine_name=mine_name,
-                                           other_name=other_name, cancelled=lambda: worker.is_cancelled)
-            lines = MemoryLines.from_text("\n".join(comparison.diff), "diff") if comparison.diff else None
-            plan = ComparePlan(facts, comparison, lines)
-            if comparison.status in ("identical", "different") and _both_images(node.entry.path, other):
-                pair = plans.image_pair(node.entry.path, other, cells)
-                if pair is not None:
-                    plan.images = (Pixels.from_image(pair[0], renderer=HalfcellRenderer()),
-                                   Pixels.from_image(pair[1], renderer=HalfcellRenderer()))
+            plan = plan_comparison(node.entry.path, other, label=node.display_path, mine_name=mine_name,
+                                   other_name=other_name, facts=facts, cells=cells,
+                                   cancelled=lambda: worker.is_cancelled)
         except Exception as exc:  # noqa: BLE001 - as in `_load`: a result to show in the pane
             post_result(self, PreviewPlanned(None, generation, _why(exc)))
             return
@@ -370,30 +348,8 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
         assert comparison is not None
         self.message = comparison.message
         if comparison.diff:
-            viewer = LazyText(plan.lines or MemoryLines.from_text("\n".join(comparison.diff), "diff"),
-                              classes="preview-diff")
             self._set_header(plan.facts, comparison.message)
-            self._set_body("diff", viewer)
-            return
-        style = self.get_component_rich_style(
-            "artifact-preview--same" if comparison.status == "identical" else "artifact-preview--differ")
-        body = Text(printable_line(comparison.message) + "\n", style)
-        if plan.images is not None:
-            meta = self.get_component_rich_style("artifact-preview--meta")
-            sides = [Vertical(Static(Text(who, meta)), Static(image, classes="preview-image"), classes="preview-side")
-                     for who, image in zip(("this run", "other run"), plan.images)]
-            self._set_body("compare-images", VerticalScroll(Static(body), Horizontal(*sides, classes="preview-pair"),
-                                                            classes="preview-scroll"))
-            return
-        if comparison.facts:
-            grid = Table.grid(padding=(0, 2))
-            grid.add_column(style=self.get_component_rich_style("artifact-preview--meta"))
-            grid.add_column()
-            for what, mine, other in comparison.facts:
-                grid.add_row(Text(what), Text(f"this run:  {mine}\nother run: {other}"))
-            self._set_body("compare", VerticalScroll(Static(Group(body, grid)), classes="preview-scroll"))
-        else:
-            self._set_body("compare", Static(body, classes="preview-message"))
+        self._set_body(*comparison_body(plan, self.get_component_rich_style))
 
     def _binary_facts(self, facts: Facts, digest: str | None) -> FitToWidth:
         return binary_facts(facts.size, digest, self.get_component_rich_style("artifact-preview--meta"))
@@ -454,14 +410,6 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
         for note in facts.notes:
             text.append("\n" + printable_line(note), self.get_component_rich_style("artifact-preview--note"))
         header.update(text)
-
-
-def _both_images(mine: Path, other: Path) -> bool:
-    """Whether both files look like PNG/JPEG/GIF by name and first bytes (nothing is decoded)."""
-    try:
-        return all(detect_kind(p.name, read_head(p, 64)[0]).kind is ArtifactKind.IMAGE for p in (mine, other))
-    except UnreadableArtifact:
-        return False
 
 
 def _why(error: Exception) -> str:

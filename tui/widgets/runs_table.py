@@ -7,7 +7,6 @@ parsed as markup: it goes into Segments as-is (after `printable`).
 
 from __future__ import annotations
 
-import bisect
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -23,14 +22,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..shaping.attention import ATTENTION_GLYPH
+from ..shaping.column_spans import FIXED_COLUMNS, ColumnSpans
 from ..shaping.columns import SPARK_WIDTH, Column
 from ..shaping.curves import DISTINCT_MARKERS, RGB, marker_glyph
 from ..shaping.run_colors import run_colors
 from ..shaping.runs_view import RunsView
 from .run_legend import theme_palette
-
-FIXED_COLUMNS = 2
-"""The mark gutter and the first two columns (status, name) stay put when the table scrolls sideways."""
 
 
 class RunsTable(ScrollView, can_focus=True):
@@ -125,10 +122,7 @@ class RunsTable(ScrollView, can_focus=True):
         """Marked run ids in the order they were marked (the first is a diff's reference)."""
         self.attention: dict[str, str] = {}
         """Runs that need a look -> why (`shaping.attention`): flagged beside the mark."""
-        self._positions: list[tuple[int, int]] = []
-        self._rest_starts: list[int] = []
-        self._rest_ends: list[int] = []
-        self._total_width = self._fixed_width = 0
+        self.spans = ColumnSpans()
         self.sparks: LRUCache[tuple[str, str], tuple[str, str]] = LRUCache(4096)
         """(run id, metric column) -> (the cell's value it was drawn for, sparkline)."""
         self._wanted: dict[tuple[str, str], str] = {}
@@ -167,7 +161,7 @@ class RunsTable(ScrollView, can_focus=True):
 
         A run a change hid is remembered: typing `rf-x` hides every run, and the backspace
         after it must find the run the cursor was on, not the row number it was left at."""
-        self._layout_columns()
+        self.spans.lay_out(col.width for col in self.view.columns)
         lost = self._lost_run
         if lost is not None and self.view.row_of(lost) is not None:
             keep_run, self._lost_run = lost, None
@@ -175,7 +169,7 @@ class RunsTable(ScrollView, can_focus=True):
         if row is None and keep_run is not None and lost is None:
             self._lost_run = keep_run
         count = self.view.row_count
-        self.virtual_size = Size(self._total_width, count + 1)
+        self.virtual_size = Size(self.spans.total_width, count + 1)
         # Clamp the column first: setting the row fires a watcher that scrolls to the cursor cell.
         self.cursor_column = min(self.cursor_column, max(0, len(self.view.columns) - 1))
         self._reloading = True
@@ -238,28 +232,6 @@ class RunsTable(ScrollView, can_focus=True):
         self.refresh()
         return len(self.marks) - before
 
-    def _layout_columns(self) -> None:
-        x = 2  # the mark gutter
-        self._positions = []
-        for col in self.view.columns:
-            self._positions.append((x, col.width))
-            x += col.width + 2
-        self._total_width = x
-        self._fixed_width = 2 + sum(w + 2 for _, w in self._positions[:FIXED_COLUMNS])
-        # Where each scrolling column starts and ends, relative to the scrolling part: a line
-        # builds segments only for the columns in view (a run can have 10,000 params).
-        self._rest_starts = [pos - self._fixed_width for pos, _ in self._positions[FIXED_COLUMNS:]]
-        self._rest_ends = [pos + w + 2 - self._fixed_width for pos, w in self._positions[FIXED_COLUMNS:]]
-
-    def _columns_in_view(self, scroll_x: int, width: int) -> tuple[range, int, int]:
-        """The indices of the columns to draw (fixed ones first), where the scrolling part's
-        first drawn column starts, and where drawing stops (see `_visible_end`)."""
-        end = self._visible_end(scroll_x, width)
-        first = bisect.bisect_right(self._rest_ends, scroll_x)
-        last = bisect.bisect_left(self._rest_starts, end)
-        start = self._rest_starts[first] if first < len(self._rest_starts) else scroll_x
-        return range(FIXED_COLUMNS + first, FIXED_COLUMNS + last), start, end
-
     # -- drawing ---------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
@@ -286,16 +258,6 @@ class RunsTable(ScrollView, can_focus=True):
         rest = Strip(segments_rest).crop(scroll_x - start, end - start)
         return Strip.join([fixed, rest]).adjust_cell_length(width, base).simplify()
 
-    def _visible_end(self, scroll_x: int, width: int) -> int:
-        """Where to stop drawing the scrolling part: after the last column that fits whole.
-
-        A column cut at the right edge would show the first digits of its values under no
-        header of their own, where they read as values of the column before.
-        """
-        limit = scroll_x + max(0, width - self._fixed_width)
-        fitting = bisect.bisect_right(self._rest_ends, limit)
-        return self._rest_ends[fitting - 1] if fitting else limit
-
     def _header_strip(self, width: int, base: Style) -> Strip:
         styles = {
             "base": self.get_component_rich_style("runs-table--header"),
@@ -308,7 +270,7 @@ class RunsTable(ScrollView, can_focus=True):
         rest: list[Segment] = []
         sort_key, descending = self.view.sort_key, self.view.sort_descending
         columns = self.view.columns
-        shown, start, end = self._columns_in_view(int(self.scroll_offset.x), width)
+        shown, start, end = self.spans.in_view(int(self.scroll_offset.x), width)
         for index in (*range(min(FIXED_COLUMNS, len(columns))), *shown):
             col = columns[index]
             arrow = ("▼" if descending else "▲") if col.key == sort_key else ""
@@ -345,7 +307,7 @@ class RunsTable(ScrollView, can_focus=True):
         rest: list[Segment] = []
         sparks = view.sparklines and status != "group"
         columns, texts = view.columns, view.cells(row)
-        shown, start, end = self._columns_in_view(int(self.scroll_offset.x), width)
+        shown, start, end = self.spans.in_view(int(self.scroll_offset.x), width)
         for index in (*range(min(FIXED_COLUMNS, len(columns))), *shown):
             col, text = columns[index], texts[index]
             if sparks and col.kind == "metric" and col.width > SPARK_WIDTH + 2:
@@ -404,28 +366,9 @@ class RunsTable(ScrollView, can_focus=True):
         elif self.cursor_row >= top + height:
             y = self.cursor_row - height + 1
         x = int(self.scroll_offset.x)
-        if 0 <= self.cursor_column < len(self._positions) and self.cursor_column >= FIXED_COLUMNS:
-            x = self._column_scroll(x)
+        if self.spans.scrolls(self.cursor_column):
+            x = self.spans.scroll_showing(self.cursor_column, x, self.scrollable_content_region.width)
         self.scroll_to(x=max(0, x), y=max(0, y), animate=False, immediate=True)
-
-    def _column_scroll(self, x: int) -> int:
-        """A horizontal offset that starts at a column boundary and shows the cursor column.
-
-        Offsets between boundaries would leave the tail of a cut column beside the fixed
-        ones, where its digits read like real values.
-        """
-        visible = max(1, self.scrollable_content_region.width - self._fixed_width)
-        boundaries = [pos - self._fixed_width for pos, _ in self._positions[FIXED_COLUMNS:]]
-        start, width = self._positions[self.cursor_column]
-        start -= self._fixed_width
-        if start < x:
-            return start
-        if x in boundaries and start + width <= x + visible:
-            return x
-        for boundary in boundaries:
-            if boundary <= start and start + width <= boundary + visible:
-                return boundary
-        return start
 
     def action_cursor_down(self) -> None:
         self.cursor_row = min(self.cursor_row + 1, max(0, self.view.row_count - 1))

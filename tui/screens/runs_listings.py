@@ -1,0 +1,113 @@
+"""The runs screen's listings in: the view the app's poll worker made, its progress, a missing store.
+
+`RunsListings` is one of the runs screen's parts: the screen's `on_store_*` handlers hand the poll
+worker's messages to it. It swaps in what the worker made and shows the welcome or loading text;
+the filtering, sorting and column choosing of 100,000 runs already happened in the worker.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.widgets import Static
+
+from ..messages import ReloadRequested, StoreLoaded, StoreMissing, StoreProgress
+from ..shaping.runs_view import RunsView
+from ..shaping.sanitize import printable
+from ..widgets.runs_bar import RunsBar
+from ..widgets.runs_table import RunsTable
+
+if TYPE_CHECKING:
+    from .runs import RunsScreen
+
+WELCOME = """\
+No runs here yet.
+
+Log a first run from Python:
+
+    import store
+    with store.start_run(experiment="hello", root="{root}") as run:
+        run.log_params({{"lr": 0.1}})
+        for step in range(100):
+            run.log_metric("loss", 1 / (step + 1))
+
+It appears here as soon as it starts. Or try `tracktui demo`.
+"""
+
+PREPARE_AFTER = 0.5
+"""Seconds after a listing is shown before its sort and filter columns are prepared (`prepare`)."""
+
+
+class RunsListings:
+    """Handles `StoreLoaded`, `StoreProgress` and `StoreMissing` for the screen."""
+
+    def __init__(self, screen: RunsScreen) -> None:
+        self.screen = screen
+
+    def loaded(self, message: StoreLoaded) -> None:
+        """Swap in the view the poll worker made; here only what the rows on screen need.
+
+        On 100,000 runs, filtering, sorting, choosing columns and finding the cursor's run
+        take a second; all of it happened in the worker (`RunsView.from_settings`).
+        """
+        screen = self.screen
+        table = screen.query_one(RunsTable)
+        keep = table.current_run
+        screen.store = message.store
+        screen.view.deleted_listed = bool(getattr(message.store, "include_deleted", False))
+        if message.view is not None and message.settings == screen.view.settings():
+            screen.view = table.view = message.view  # computed in the worker: nothing to do here
+            view = message.view
+            screen.set_timer(PREPARE_AFTER, lambda: self.prepare(view))
+        elif message.view is not None and len(screen.view.frame):
+            # The user changed sort or filter while the worker ran: the table keeps its view, and
+            # the worker makes the next one with the settings published now.
+            screen.publish_settings()
+            screen.post_message(ReloadRequested())
+            return
+        else:  # the first listing
+            screen.view.now = screen.session.now()
+            screen.view.set_frame(message.frame)
+        screen.query_one(RunsBar).search_notice(message.store)
+        screen.total = len(message.frame)
+        screen.query_one("#loading").display = False
+        empty = screen.total == 0
+        screen.query_one("#welcome").display = empty
+        table.display = not empty
+        if empty:
+            root = printable(screen.session.where)
+            screen.query_one("#welcome", Static).update(Text(WELCOME.format(root=root)))
+        screen.experiments.listed(message.experiments, screen.total)
+        table.attention = message.attention
+        screen.marking.keep_listed(message.frame)
+        table.reload(keep_run=keep)
+        screen.filtering.show_refresh_error()
+        screen.update_bar()
+        screen.saved_views.restore_last_view()
+        screen.publish_settings()
+        screen.workspace.follow(live=True)
+
+    def prepare(self, view: RunsView) -> None:
+        """Name sort codes and free-text columns of a new listing, made in a worker a moment after the
+        table painted it: made in the poll worker, or right after the paint, they held the interpreter
+        (a few tenths of a second on 100,000 runs) while the first paint and the first keys waited."""
+        if view is not self.screen.view:
+            return  # a newer listing or change came meanwhile; its own turn prepares it
+        self.screen.run_worker(view.prepare, thread=True, group="runs-prepare",
+                               description="Preparing the runs table", exit_on_error=False)
+
+    def progress(self, message: StoreProgress) -> None:
+        self.screen.query_one("#loading", Static).update(Text(printable(message.text)))
+
+    def missing(self, message: StoreMissing) -> None:
+        screen = self.screen
+        screen.query_one("#loading").display = False
+        screen.query_one(RunsTable).display = False
+        welcome = screen.query_one("#welcome", Static)
+        welcome.display = True
+        text = Text(WELCOME.format(root=message.path))
+        if message.error:
+            text = Text(f"{message.error}\n\n", style="bold") + text
+        welcome.update(text)
+        screen.update_bar()
