@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from store import safe_read
 from store.base import RunRecord
 from store.frame import EXTRA_COLUMNS, assemble_runs_frame
-from store.ours.column_values import BOOL, FLOAT, INT, NONE, STR, ValueColumn
+from store.ours.column_values import BIG, BOOL, FLOAT, INT, NONE, STR, ValueColumn
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -268,7 +268,7 @@ class ColumnTable:
         sig, read_at = array("sig", np.int64, (n, width)), array("read_at", np.float64)
         specs, metrics = head["values"], head["metrics"]
         kinds = array("kinds", np.int8, (len(specs), n))
-        if kinds.size and (kinds.min() < NONE or kinds.max() > STR):
+        if kinds.size and (kinds.min() < NONE or kinds.max() > BIG):
             raise ValueError("kind")
         blocks = {p: arrays[p] for p in ("f", "i", "s")}
         for p, dtype in (("f", np.float64), ("i", np.int64), ("s", np.int32)):
@@ -288,10 +288,12 @@ class ColumnTable:
             if "s" in got:
                 if not isinstance(vocab, list) or not all(type(w) is str for w in vocab):
                     raise ValueError("vocab")
-                used = got["s"][kind == STR]
+                used = got["s"][(kind == STR) | (kind == BIG)]
                 if len(used) and (used.min() < 0 or used.max() >= len(vocab)):
                     raise ValueError("codes")
-            for p, k in (("s", (STR,)), ("f", (FLOAT,)), ("i", (INT, BOOL))):
+                if any(not vocab[c].lstrip("-").isdigit() for c in set(got["s"][kind == BIG].tolist())):
+                    raise ValueError("big int")
+            for p, k in (("s", (STR, BIG)), ("f", (FLOAT,)), ("i", (INT, BOOL))):
                 if p not in got and np.isin(kind, k).any():
                     raise ValueError("missing part")
             values[name] = ValueColumn(kind, got.get("f"), got.get("i"), got.get("s"), vocab if "s" in got else None)

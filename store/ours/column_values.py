@@ -1,7 +1,8 @@
 """One field of many runs as typed arrays: the cells of a param column mix None, bools, ints, floats and text.
 
 A column is a `kind` array (which of the value arrays holds a row's cell) and only the value
-arrays it needs: `i` (int64: ints and bools), `f` (float64), `s` (int32 codes into `vocab`).
+arrays it needs: `i` (int64: ints and bools), `f` (float64), `s` (int32 codes into `vocab`; also
+the decimal text of an int too large for int64, kind BIG: JSON params may hold any int).
 Ints stay ints and bools stay bools when the column is turned back into Python values, which a
 float array, or pandas' inference over a list, would not keep.
 """
@@ -11,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-NONE, BOOL, INT, FLOAT, STR = 0, 1, 2, 3, 4
+NONE, BOOL, INT, FLOAT, STR, BIG = 0, 1, 2, 3, 4, 5
 """What a cell of a value column holds: `kind` says which of `i` (ints, bools), `f`, `s` (codes) to read."""
+TEXT_KINDS = (STR, BIG)
+"""The kinds held as codes into the vocabulary."""
 
 
 class ValueColumn:
@@ -46,11 +49,18 @@ class ValueColumn:
                     f = np.zeros(n)
                 f[row] = v
                 kind[row] = FLOAT
+            elif t is int and not -(2**63) <= v < 2**63:  # kept as its text (2**70 once broke the listing)
+                if s is None:
+                    s = np.zeros(n, dtype=np.int32)
+                text = str(v)
+                code = vocab.get(text)
+                if code is None:
+                    code = vocab[text] = len(vocab)
+                s[row] = code
+                kind[row] = BIG
             elif t is int or t is bool:
                 if i is None:
                     i = np.zeros(n, dtype=np.int64)
-                if t is int and not -(2**63) <= v < 2**63:
-                    raise OverflowError("an int too large for the index")
                 i[row] = v
                 kind[row] = BOOL if t is bool else INT
         return cls(kind, f, i, s, list(vocab) if s is not None else None)
@@ -83,6 +93,9 @@ class ValueColumn:
         if self.i is not None and BOOL in present:
             m = kind == BOOL
             out[m] = self.i[m].astype(bool).astype(object)
+        if BIG in present:
+            for row in (kind == BIG).nonzero()[0].tolist():
+                out[row] = self.value(row)
         return out
 
     def value(self, row: int) -> Any:
@@ -95,6 +108,8 @@ class ValueColumn:
             return int(self.i[row])
         if k == BOOL:
             return bool(self.i[row])
+        if k == BIG:
+            return int((self.vocab or [])[int(self.s[row])])
         return None
 
     def take(self, rows: Any) -> ValueColumn:
@@ -127,4 +142,4 @@ class ValueColumn:
         has = set(np.unique(kind).tolist())
         return ValueColumn(kind, np.concatenate(fs) if FLOAT in has else None,
                            np.concatenate(is_) if has & {INT, BOOL} else None,
-                           np.concatenate(ss) if STR in has else None, list(vocab) if STR in has else None)
+                           np.concatenate(ss) if has & {STR, BIG} else None, list(vocab) if has & {STR, BIG} else None)
