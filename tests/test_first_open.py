@@ -10,6 +10,7 @@ never makes a listing differ from that.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -256,18 +257,17 @@ def test_journal_rows_that_are_torn_forged_or_stale_are_never_folded(tmp_path: P
     [ours] = journals(fresh)
     lines = [line for line in ours.read_bytes().split(b"\n") if line]
     unit = lines[-1][6:lines[-1].index(b'"', 6)].decode()
-    row = journal.json.loads(lines[-1])
+    row = json.loads(lines[-1])
     forged = [dict(row, r={**row["r"], "run_id": "someone-else"}), dict(row, u="sweep-0/../../etc"),
               dict(row, r={**row["r"], "created": "yesterday"}), dict(row, s=row["s"][:-1])]
     with open(ours, "ab") as fh:
-        fh.write(lines[-2][:57])  # a writer killed inside its write: a torn row...
-        for bad in forged:
-            fh.write(b"\n" + journal.json.dumps(bad).encode() + b"\n")
-        fh.write(b"\n" + lines[-3] + b"\n")  # ...ended by the next row's newline: that row still counts
+        fh.write(lines[-3][:57])  # a writer killed inside its write: a torn row
+        for bad in forged:  # rows no writer wrote, for the last run: the newest one is not folded
+            fh.write(b"\n" + json.dumps(bad, separators=(",", ":")).encode() + b"\n")
         fh.write(b"\n{not json}\n" + lines[-4][:200])  # and a torn tail
     got, reads = folded(fresh, monkeypatch)
     same(got, want)
-    assert reads == 0
+    assert reads == 1, "the run whose newest row is forged is read, every other row folded"
     # A row that no longer matches its run's files (rewritten behind the journal's back): read.
     summary = fresh / unit / "summary.json"
     summary.write_bytes(summary.read_bytes().replace(b'"heartbeat": ', b'"heartbeat": 1'))
@@ -276,6 +276,11 @@ def test_journal_rows_that_are_torn_forged_or_stale_are_never_folded(tmp_path: P
     got, reads = folded(fresh, monkeypatch)
     same(got, want)
     assert reads == 1 and got[unit.split("/")[1]]["heartbeat"] == want[unit.split("/")[1]]["heartbeat"]
+    # A torn row is ended by the next row's leading newline: that next row still counts.
+    ours.write_bytes(lines[-3][:57] + b"\n" + lines[-1] + b"\n" + lines[-5][:100])
+    rows, offsets = journal.read_rows(str(fresh), {unit}, {})
+    assert list(rows) == [unit] and rows[unit][0][1] == row["r"]
+    assert offsets[ours.name][1] == 57 + 2 + len(lines[-1]), "the torn tail is left for the next read"
 
 
 def test_a_writer_killed_mid_sweep_leaves_no_run_hidden_or_listed_twice(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 
 import store
+from tui import ls_query
 from tui.cli import main
 from tui.ls_query import _finite, _json_list, write_json_lines
 
@@ -72,8 +73,10 @@ def odd_store(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.parametrize("chunk", [10_000, 2], ids=["one-chunk", "chunks-of-2"])
 def test_ls_json_writes_the_bytes_json_dumps_wrote_on_a_store_of_odd_values(
-        odd_store: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        odd_store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(ls_query, "JSON_CHUNK", chunk)
     reader = store.open_store(odd_store)
     frame = reader.runs_frame()
     out = io.StringIO()

@@ -141,19 +141,23 @@ def write_json_lines(table: pd.DataFrame, out: IO[str], keep: Sequence[str] | No
                     continue
                 restore.update(np.flatnonzero(starts).tolist())
     run_ids = table["run_id"].tolist() if restore else []
-    slow = set(restore)
-    texts = [_encoded(values, slow) for values in lists]
     row = "{" + ", ".join(f"{_encode_text(name).replace('%', '%%')}: %s" for name in columns) + "}\n"
-    lines = [row % cells for cells in zip(*texts)]
-    for i in slow:
-        record = dict(zip(columns, (values[i] for values in lists)))
-        if i in restore and raw_params is not None:
-            for key, value in raw_params(str(run_ids[i])).items():
-                if isinstance(value, (list, dict)) and f"params.{key}" in record:
-                    record[f"params.{key}"] = value
-        lines[i] = _row_text(record) + "\n"
-    for at in range(0, len(lines), 10_000):  # a few large writes, never one of the whole listing
-        out.write("".join(lines[at:at + 10_000]))
+    for at in range(0, len(table) if columns else 0, JSON_CHUNK):  # the texts of a chunk of rows at a time
+        slow = {i - at for i in restore if at <= i < at + JSON_CHUNK}
+        texts = [_encoded(values[at:at + JSON_CHUNK], slow) for values in lists]
+        lines = [row % cells for cells in zip(*texts)]
+        for i in slow:
+            record = dict(zip(columns, (values[at + i] for values in lists)))
+            if at + i in restore and raw_params is not None:
+                for key, value in raw_params(str(run_ids[at + i])).items():
+                    if isinstance(value, (list, dict)) and f"params.{key}" in record:
+                        record[f"params.{key}"] = value
+            lines[i] = _row_text(record) + "\n"
+        out.write("".join(lines))
+
+
+JSON_CHUNK = 10_000
+"""Rows encoded at a time by `write_json_lines`: their texts are held, not the whole listing's."""
 
 
 def _row_text(record: dict[str, Any]) -> str:

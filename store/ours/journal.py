@@ -36,8 +36,10 @@ PREFIX = ".tracktui-journal-"
 SUFFIX = ".jsonl"
 ROW_BYTES = 4096
 """`PIPE_BUF` on Linux: a write this small to a file opened with O_APPEND lands whole and in one piece."""
-READ_CAP = 256 * 1024 * 1024
-"""At most this much of a journal is read at a time (its newest part): 200,000 runs of a sweep, about."""
+READ_CAP = 512 * 1024 * 1024
+"""At most this much of a journal is read (its newest part): 400,000 runs of a sweep, about."""
+CHUNK = 8 * 1024 * 1024
+"""A journal is read and parsed this much at a time."""
 STATS = ("last", "min", "max")
 """What a row keeps of each metric's summary: what the index keeps (column_index.INDEX_STATS)."""
 
@@ -84,7 +86,7 @@ def append(root: str, unit: str, record: RunRecord, sig: list[int]) -> None:
         row = ""
     data = f"\n{row}\n".encode()
     if not row or len(data) > ROW_BYTES:
-        data = ("\n" + json.dumps({"u": unit}) + "\n").encode()
+        data = ("\n" + json.dumps({"u": unit}, separators=(",", ":")) + "\n").encode()
     try:
         fd = os.open(path_for(root), os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
         try:
@@ -104,11 +106,13 @@ def journal_names(root: str) -> list[str]:
 
 
 def read_rows(root: str, units: Container[str], since: Mapping[str, tuple[int, int]]) -> tuple[Rows, Offsets]:
-    """The rows of `units` appended since `since`, and how far each journal has now been read.
+    """The rows of `units` appended since `since` (the newest of each run in each journal), and how far
+    each journal has now been read.
 
     A journal whose inode is not the one noted (replaced, as by `rsync`), or that is shorter
     than the offset noted, is read from its start. Only whole lines are taken: a row being
-    written right now is read next time.
+    written right now is read next time. A journal is read CHUNK bytes at a time, so memory
+    holds parsed rows, not the file.
     """
     rows: Rows = {}
     offsets: Offsets = {}
@@ -117,44 +121,44 @@ def read_rows(root: str, units: Container[str], since: Mapping[str, tuple[int, i
             fd = safe_read.open_regular(os.path.join(root, name))
         except OSError:
             continue
+        newest: dict[str, tuple[list[int], RunRecord] | None] = {}
         try:
             st = os.fstat(fd)
             ino, start = since.get(name, (st.st_ino, 0))
             if ino != st.st_ino or start > st.st_size:
                 start = 0
-            start = max(start, st.st_size - READ_CAP)
-            data = _read_from(fd, start, min(st.st_size - start, READ_CAP))
+            at = max(start, st.st_size - READ_CAP)
+            left = b""
+            while at < st.st_size:
+                part = os.pread(fd, min(CHUNK, st.st_size - at), at)
+                if not part:
+                    break
+                at += len(part)
+                data = left + part
+                end = data.rfind(b"\n") + 1
+                left = data[end:]
+                _take_rows(data[:end], units, newest)
         except OSError:
             continue
         finally:
             os.close(fd)
-        end = data.rfind(b"\n") + 1
-        offsets[name] = (st.st_ino, start + end)
-        _take_rows(data[:end], units, rows)
+        offsets[name] = (st.st_ino, at - len(left))
+        for unit, row in newest.items():
+            if row is not None:
+                rows.setdefault(unit, []).append(row)
     return rows, offsets
 
 
-def _read_from(fd: int, start: int, size: int) -> bytes:
-    parts: list[bytes] = []
-    while size > 0:
-        part = os.pread(fd, min(size, safe_read.READ_CHUNK), start)
-        if not part:
-            break
-        parts.append(part)
-        start += len(part)
-        size -= len(part)
-    return b"".join(parts)
-
-
-def _take_rows(data: bytes, units: Container[str], rows: Rows) -> None:
-    """Parse the rows of `units` in `data` (one journal's), the newest of each run only; a line that is
-    not a whole, sound row is skipped.
+def _take_rows(data: bytes, units: Container[str], newest: dict[str, tuple[list[int], RunRecord] | None]) -> None:
+    """Parse the rows of `units` in `data` (whole lines of one journal) into `newest`, the newest of each
+    run only (None: "re-read this run"); a line that is not a whole, sound row is skipped.
 
     An older row of a run never matches when its newest does not (a file's ctime only grows),
     so only the newest is parsed, and all of them in one `json.loads` (a call per row cost as
     much as the parse); one bad line sends that batch through a parse a line.
     """
-    newest: dict[str, bytes] = {}
+    wanted: list[bytes] = []
+    lines: dict[str, bytes] = {}
     for line in data.split(b"\n"):
         if not line.startswith(b'{"u":"'):
             continue
@@ -162,22 +166,22 @@ def _take_rows(data: bytes, units: Container[str], rows: Rows) -> None:
         unit = line[6:close].decode("ascii", "replace") if close > 0 and b"\\" not in line[6:close] else ""
         if unit and unit not in units:
             continue
-        newest[unit or line.decode("utf-8", "replace")] = line  # an escaped unit: parsed on its own below
-    lines = list(newest.values())
+        wanted.append(line)
+        lines[unit or line.decode("utf-8", "replace")] = line  # an escaped unit: parsed on its own below
+    batch = list(lines.values())
     try:
-        parsed = json.loads(b"[" + b",".join(lines) + b"]") if lines else []
-    except (ValueError, RecursionError):
-        parsed = [_loads(line) for line in lines]
+        parsed = json.loads(b"[" + b",".join(batch) + b"]") if batch else []
+    except (ValueError, RecursionError):  # a torn row: every row, in order, so that it hides no older one
+        parsed = [_loads(line) for line in wanted]
     for row in parsed:
         if not isinstance(row, dict) or not isinstance(got := row.get("u"), str) or got not in units:
             continue
         sig, record = row.get("s"), row.get("r")
-        if record is None:  # "re-read this run": no older row stands for it
-            rows.pop(got, None)
-            continue
-        if (isinstance(sig, list) and all(type(x) is int for x in sig) and valid_record(record)
-                and record.get("run_id") == got.rsplit("/", 1)[-1]):
-            rows.setdefault(got, []).append((sig, record))
+        if (isinstance(sig, list) and all(type(x) is int for x in sig) and isinstance(record, dict)
+                and valid_record(record) and record.get("run_id") == got.rsplit("/", 1)[-1]):
+            newest[got] = (sig, record)  # type: ignore[assignment]  # checked by valid_record
+        else:
+            newest[got] = None  # "re-read this run" (no record), or a row no reader wrote
 
 
 def _loads(line: bytes) -> object:
