@@ -136,7 +136,7 @@ def read_rows(root: str, units: Container[str], since: Mapping[str, tuple[int, i
                 at += len(part)
                 data = left + part
                 end = data.rfind(b"\n") + 1
-                left = data[end:]
+                left = data[end:] if len(data) - end <= ROW_BYTES else b""  # longer than a row: not one
                 _take_rows(data[:end], units, newest)
         except OSError:
             continue
