@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,24 @@ def folded(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any],
     return got, len(reads)
 
 
+def count_syscalls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """From now on, how many times `os.stat` and `os.open` are called (until `monkeypatch.undo()`)."""
+    calls = {"stat": 0, "open": 0}
+    real_stat, real_open = os.stat, os.open
+
+    def counting_stat(*args: Any, **kw: Any) -> os.stat_result:
+        calls["stat"] += 1
+        return real_stat(*args, **kw)
+
+    def counting_open(*args: Any, **kw: Any) -> int:
+        calls["open"] += 1
+        return real_open(*args, **kw)
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    monkeypatch.setattr(os, "open", counting_open)
+    return calls
+
+
 def full_scan(root: Path) -> dict[str, Any]:
     """Every run as the careful path reads it: run id -> record."""
     reader = TrackStore(root)
@@ -147,6 +166,8 @@ def test_a_sweep_of_four_processes_lists_on_first_open_as_a_full_scan(
     [only] = journals(fresh)
     lines = [line for line in only.read_bytes().split(b"\n") if line]
     assert len(lines) == 2000 and all(line.startswith(b'{"u":') and line.endswith(b"}}") for line in lines)
+    per_run = Counter(line[6:line.index(b'"', 6)].decode().split("/")[1] for line in lines)
+    assert per_run.keys() == want.keys() and set(per_run.values()) == {2}, "created, finished: two rows a run"
     same(listed(fresh), want)
     # The signatures the first open took from its reads are those a full scan takes: a later
     # open trusts every row (re-reads none) and still lists the same.
@@ -166,22 +187,9 @@ def test_a_first_open_folds_the_journal_rows_of_a_sweep_and_lists_as_a_full_scan
     root = written[0]
     want = full_scan(root)
     assert sorted(want) == sorted(written[2])
-    calls = {"stat": 0, "open": 0}
-    real_stat, real_open = os.stat, os.open
-
-    def counting_stat(*args: Any, **kw: Any) -> os.stat_result:
-        calls["stat"] += 1
-        return real_stat(*args, **kw)
-
-    def counting_open(*args: Any, **kw: Any) -> int:
-        calls["open"] += 1
-        return real_open(*args, **kw)
-
-    monkeypatch.setattr(os, "stat", counting_stat)
-    monkeypatch.setattr(os, "open", counting_open)
+    calls = count_syscalls(monkeypatch)
     got, reads = folded(root, monkeypatch)
-    monkeypatch.setattr(os, "stat", real_stat)
-    monkeypatch.setattr(os, "open", real_open)
+    monkeypatch.undo()
     same(got, want)
     assert reads == 0, "every finished run's row still matches its files: none is read"
     assert calls["stat"] <= 5.1 * 1000 and calls["open"] <= 10, calls  # a run: five stats to check its row
@@ -326,19 +334,7 @@ def test_a_first_open_costs_no_stat_per_file(fresh: Path, monkeypatch: pytest.Mo
     """The cost of a first open was per-file syscalls (5 stats a run to scan, 5 more to read): now
     a run costs one stat (its folder), one listing and one open a file. (A copy of a store: its
     journal rows name files with other ctimes, so none is checked further than its folder.)"""
-    calls = {"stat": 0, "open": 0}
-    real_stat, real_open = os.stat, os.open
-
-    def counting_stat(*args: Any, **kw: Any) -> os.stat_result:
-        calls["stat"] += 1
-        return real_stat(*args, **kw)
-
-    def counting_open(*args: Any, **kw: Any) -> int:
-        calls["open"] += 1
-        return real_open(*args, **kw)
-
-    monkeypatch.setattr(os, "stat", counting_stat)
-    monkeypatch.setattr(os, "open", counting_open)
+    calls = count_syscalls(monkeypatch)
     reader = TrackStore(fresh)
     assert len(reader.records()) == 1000
     assert calls["stat"] <= 1.1 * 1000, calls

@@ -20,23 +20,15 @@ import pytest
 import store
 from tui import ls_query
 from tui.cli import main
-from tui.ls_query import _finite, _json_list, write_json_lines
+from tui.ls_query import _finite, _json_list, json_text_params, write_json_lines
 
 
 def rows_as_before(table: pd.DataFrame, raw_params: Any = None) -> str:
-    """The earlier writer, a `json.dumps` a row (tui/ls_query.py before the column-wise fast path)."""
+    """The earlier writer, a `json.dumps` a row (tui/ls_query.py before the column-wise fast path; the rows
+    whose list and dict params are restored are found as they were, by `json_text_params`)."""
     columns = [str(c) for c in table.columns]
     lists = [_json_list(table[c]) for c in columns]
-    restore: set[int] = set()
-    if raw_params is not None:
-        for name in columns:
-            col = table[name]
-            if name.startswith("params.") and (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)):
-                try:
-                    starts = col.str[:1].isin(("[", "{")).to_numpy()
-                except AttributeError:
-                    continue
-                restore.update(np.flatnonzero(starts).tolist())
+    restore = json_text_params(table, columns) if raw_params is not None else set()
     run_ids = table["run_id"].tolist() if restore else []
     out = []
     for i, values in enumerate(zip(*lists)):
@@ -73,7 +65,7 @@ def odd_store(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.mark.parametrize("chunk", [10_000, 2], ids=["one-chunk", "chunks-of-2"])
+@pytest.mark.parametrize("chunk", [2_000, 2], ids=["one-chunk", "chunks-of-2"])
 def test_ls_json_writes_the_bytes_json_dumps_wrote_on_a_store_of_odd_values(
         odd_store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
     monkeypatch.setattr(ls_query, "JSON_CHUNK", chunk)

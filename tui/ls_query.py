@@ -130,16 +130,7 @@ def write_json_lines(table: pd.DataFrame, out: IO[str], keep: Sequence[str] | No
     """
     columns = [str(c) for c in (keep if keep is not None else table.columns)]
     lists = [_json_list(table[c]) for c in columns]
-    restore: set[int] = set()
-    if raw_params is not None:
-        for name in columns:
-            col = table[name]
-            if name.startswith("params.") and (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)):
-                try:  # `.str` gives NaN for the cells that are not text
-                    starts = col.str[:1].isin(("[", "{")).to_numpy()
-                except AttributeError:  # no text at all in this column
-                    continue
-                restore.update(np.flatnonzero(starts).tolist())
+    restore = json_text_params(table, columns) if raw_params is not None else set()
     run_ids = table["run_id"].tolist() if restore else []
     row = "{" + ", ".join(f"{_encode_text(name).replace('%', '%%')}: %s" for name in columns) + "}\n"
     for at in range(0, len(table) if columns else 0, JSON_CHUNK):  # the texts of a chunk of rows at a time
@@ -156,8 +147,23 @@ def write_json_lines(table: pd.DataFrame, out: IO[str], keep: Sequence[str] | No
         out.write("".join(lines))
 
 
-JSON_CHUNK = 10_000
+JSON_CHUNK = 2_000
 """Rows encoded at a time by `write_json_lines`: their texts are held, not the whole listing's."""
+
+
+def json_text_params(table: pd.DataFrame, columns: Sequence[str]) -> set[int]:
+    """The rows with a param cell of text that starts like a JSON list or object (a list or dict
+    logged as a param, which the listing holds as its JSON text)."""
+    rows: set[int] = set()
+    for name in columns:
+        col = table[name]
+        if name.startswith("params.") and (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)):
+            try:  # `.str` gives NaN for the cells that are not text
+                starts = col.str[:1].isin(("[", "{")).to_numpy()
+            except AttributeError:  # no text at all in this column
+                continue
+            rows.update(np.flatnonzero(starts).tolist())
+    return rows
 
 
 def _row_text(record: dict[str, Any]) -> str:

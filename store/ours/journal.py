@@ -48,15 +48,9 @@ Offsets = dict[str, tuple[int, int]]
 Rows = dict[str, list[tuple[list[int], RunRecord]]]
 """Unit -> the rows found for it (signature, record), newest last."""
 
-_path_of: dict[str, str] = {}
-
-
 def path_for(root: str) -> str:
     """This host's journal in the store at `root`."""
-    path = _path_of.get(root)
-    if path is None:
-        path = _path_of[root] = os.path.join(root, f"{PREFIX}{safe_name(hostname())}{SUFFIX}")
-    return path
+    return os.path.join(root, f"{PREFIX}{safe_name(hostname())}{SUFFIX}")
 
 
 def note_run(root: Path, path: Path) -> None:
