@@ -24,6 +24,7 @@ bools in one column (ints must stay ints), which numpy's kind+value arrays hold 
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -91,18 +92,26 @@ class ColumnTable:
                 keys.update(dict.fromkeys(mapping))
             for key in keys:
                 values[f"{group}.{key}"] = ValueColumn.from_values([mapping.get(key) for mapping in maps])
-        stats: dict[str, dict[str, Any]] = {}
+        # Per metric, its rows and figures as lists, then into arrays at once (an item set a figure cost
+        # more than the rest of this at 100,000 runs).
+        found: dict[str, tuple[list[int], list[Any], list[Any], list[Any]]] = {}
         for row, rec in enumerate(records):
             for key, summary in (rec.get("metrics") or {}).items():
-                arrays = stats.get(key)
-                if arrays is None:
-                    arrays = stats[key] = {s: np.full(n, np.nan) for s in INDEX_STATS}
-                    arrays[PRESENT] = np.zeros(n, dtype=bool)
-                arrays[PRESENT][row] = True
-                for s in INDEX_STATS:
-                    v = summary.get(s)
-                    if type(v) in (int, float):
-                        arrays[s][row] = v
+                got = found.get(key)
+                if got is None:
+                    got = found[key] = ([], [], [], [])
+                got[0].append(row)
+                got[1].append(summary.get("last"))
+                got[2].append(summary.get("min"))
+                got[3].append(summary.get("max"))
+        stats: dict[str, dict[str, Any]] = {}
+        for key, (rows, *figures) in found.items():
+            at = np.array(rows, dtype=np.int64)
+            arrays = stats[key] = {PRESENT: np.zeros(n, dtype=bool)}
+            arrays[PRESENT][at] = True
+            for s, got_figures in zip(INDEX_STATS, figures):
+                arrays[s] = np.full(n, np.nan)
+                arrays[s][at] = [_figure(v) for v in got_figures]
         return cls(list(units), sig, np.full(n, read_at), values, floats, stats)
 
     def record(self, row: int) -> RunRecord:
@@ -371,6 +380,13 @@ def saved_meta(path: str) -> dict[str, Any]:
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, MemoryError):
         return {}
     return meta if isinstance(meta, dict) else {}
+
+
+def _figure(value: Any) -> float:
+    """A metric's figure from a summary as a float: NaN for anything but a number a float can hold."""
+    if type(value) is float:
+        return value
+    return float(value) if type(value) is int and abs(value) < 2**1023 else math.nan
 
 
 def _stack(rows: list[Any], dtype: Any, n: int) -> Any:

@@ -20,9 +20,11 @@ Why this shape:
 
 from __future__ import annotations
 
+import gc
 import json
 import os
-from collections.abc import Container, Mapping
+from collections.abc import Container, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from store import safe_read
@@ -108,6 +110,25 @@ def read_rows(root: str, units: Container[str], since: Mapping[str, tuple[int, i
     written right now is read next time. A journal is read CHUNK bytes at a time, so memory
     holds parsed rows, not the file.
     """
+    with _collection_paused():
+        return _read_rows(root, units, since)
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: parsed rows make no cycles, but each collection walks
+    every row parsed so far (100,000 rows: 1.6 s of collections in a 3.3 s read). Process-wide, so
+    only around the parse, and collection resumes only if it was on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _read_rows(root: str, units: Container[str], since: Mapping[str, tuple[int, int]]) -> tuple[Rows, Offsets]:
     rows: Rows = {}
     offsets: Offsets = {}
     for name in journal_names(root):
