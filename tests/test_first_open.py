@@ -130,6 +130,25 @@ def count_syscalls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return calls
 
 
+def change_behind_its_back(root: Path, resume: str, rewrite: str, tmp_path: Path) -> Path:
+    """Resume one run (a metric and a tag), rewrite another's params.json in place, and copy in the runs
+    of a second store of five (written by a real process; returned)."""
+    run = store.start_run(resume=resume, root=root)
+    run.log_metric("m0", 99.0, step=10)
+    run.set_tags({"resumed": "yes"})
+    run.finish()
+    params = next(iter(root.glob(f"*/{rewrite}"))) / "params.json"
+    text = params.read_bytes()
+    with open(params, "r+b") as fh:  # in place: the folder does not change, the file does
+        fh.write(text.replace(b'"p0": 0', b'"p0": 9'))
+    other = tmp_path / "other"
+    write_sweep(other, workers=1, runs=5)
+    for exp in other.iterdir():
+        if exp.is_dir():
+            shutil.copytree(exp, root / exp.name, dirs_exist_ok=True)  # as `cp -r` or rsync of a second store
+    return other
+
+
 def full_scan(root: Path) -> dict[str, Any]:
     """Every run as the careful path reads it: run id -> record."""
     reader = TrackStore(root)
@@ -200,20 +219,7 @@ def test_a_first_open_folds_the_journal_rows_of_a_sweep_and_lists_as_a_full_scan
     assert reads == 0
     # Changes behind the journal's back: its rows for these no longer match, so they are read.
     ids = sorted(want)
-    run = store.start_run(resume=ids[0], root=root)
-    run.log_metric("m0", 99.0, step=10)
-    run.set_tags({"resumed": "yes"})
-    run.finish()
-    victim = next(iter(root.glob(f"*/{ids[1]}")))
-    params = victim / "params.json"
-    text = params.read_bytes()
-    with open(params, "r+b") as fh:  # in place: the folder does not change, the file does
-        fh.write(text.replace(b'"p0": 0', b'"p0": 9'))
-    other = tmp_path / "other"
-    write_sweep(other, workers=1, runs=5)
-    for exp in other.iterdir():
-        if exp.is_dir():
-            shutil.copytree(exp, root / exp.name, dirs_exist_ok=True)  # as `cp -r` or rsync of a second store
+    other = change_behind_its_back(root, ids[0], ids[1], tmp_path)
     [ours], [theirs] = journals(root), journals(other)  # both written on this host
     shutil.copy(theirs, root / f"{journal.PREFIX}elsewhere{journal.SUFFIX}")  # as another host's journal
     want = full_scan(root)
@@ -233,24 +239,11 @@ def test_a_first_open_folds_the_journal_rows_of_a_sweep_and_lists_as_a_full_scan
 
 def test_resumed_rewritten_and_copied_in_runs_list_as_a_full_scan(fresh: Path, tmp_path: Path) -> None:
     listed(fresh)  # an index, then changes behind it
-    first = sorted(full_scan(fresh))[0]
-    run = store.start_run(resume=first, root=fresh)
-    run.log_metric("m0", 99.0, step=10)
-    run.set_tags({"resumed": "yes"})
-    run.finish()
-    victim = next(iter(fresh.glob(f"*/{sorted(full_scan(fresh))[1]}")))
-    params = victim / "params.json"
-    text = params.read_bytes()
-    with open(params, "r+b") as fh:  # in place: the folder does not change, the file does
-        fh.write(text.replace(b'"p0": 0', b'"p0": 9'))
-    other = tmp_path / "other"
-    write_sweep(other, workers=1, runs=5)
-    for exp in other.iterdir():
-        if exp.is_dir():
-            shutil.copytree(exp, fresh / exp.name, dirs_exist_ok=True)  # as `cp -r` or rsync of a second store
+    first, second = sorted(full_scan(fresh))[:2]
+    change_behind_its_back(fresh, first, second, tmp_path)
     want = full_scan(fresh)
     assert len(want) == 1005 and want[first]["tags"]["resumed"] == "yes"
-    assert want[victim.name]["params"]["p0"] == 9
+    assert want[second]["params"]["p0"] == 9
     same(listed(fresh), want)
     for index in fresh.glob(".tracktui-index*"):
         index.unlink()
