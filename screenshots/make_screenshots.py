@@ -66,9 +66,9 @@ async def media(pilot: Pilot[None]) -> None:
 
 
 async def grid(pilot: Pilot[None]) -> None:
-    await pilot.press("j", "j", "space", "space", "space", "space", "p")  # four classifiers
+    await pilot.press("j", "j", *["space"] * 6, "p")  # six classifiers
     await settle(pilot)
-    await pilot.press("c", "right", "right", "right", "right", "right")  # two columns, a cursor
+    await pilot.press("c", "right", "right", "right", "right", "right", "h")  # two columns, a cursor, one highlighted
     await settle(pilot)
 
 
@@ -104,6 +104,11 @@ def register_demo_models(root: Path) -> None:
     store.register_model("iris-rf", run=ids["rf-wide"], path="model.pkl", root=root, alias="champion")
 
 
+async def workspace(pilot: Pilot[None]) -> None:
+    await pilot.press("W", "j", "j", "space", "space", "space")  # three classifiers; the cursor on a fourth
+    await settle(pilot)
+
+
 async def nothing(pilot: Pilot[None]) -> None:
     """The first screen as it opens."""
 
@@ -132,6 +137,8 @@ async def main() -> None:
             await shoot(name, steps, (120, 36))
         await shoot("runs-80x24", nothing, (80, 24))  # the first screen of `tracktui demo`
         await shoot("grid", grid, (160, 48))
+        await shoot("workspace-80x24", workspace, (80, 24))
+        await shoot("workspace", workspace, (160, 48))
         await shoot("grouped", grouped, (120, 36))
         await shoot("group-charts", group_charts, (120, 36))
         demo_store(Path(tmp) / "models")

@@ -12,13 +12,22 @@ from __future__ import annotations
 import abc
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from store.errors import RunNotFoundError
-from store.frame import BASE_COLUMNS, EXTRA_COLUMNS, METRIC_STATS, build_runs_frame, history_frame, natural_key
+from store.frame import (
+    BASE_COLUMNS,
+    EXTRA_COLUMNS,
+    METRIC_STATS,
+    build_runs_frame,
+    history_frame,
+    natural_key,
+    record_facts,
+)
+from store.media_index import MediaIndex, MediaStep, media_bytes
 from store.model_entities import LoggedModel, ModelVersion, RegisteredModel, made_from
 from store.ours import format as fmt
 from store.process import hostname, pid_alive
@@ -31,8 +40,8 @@ if TYPE_CHECKING:
     from store.remote.artifacts import RemoteArtifacts
 
 __all__ = [
-    "BASE_COLUMNS", "EXTRA_COLUMNS", "METRIC_STATS", "RunDetail", "RunRecord", "RunStore", "damaged_record",
-    "history_frame", "infer_running_status", "natural_key", "valid_record",
+    "BASE_COLUMNS", "EXTRA_COLUMNS", "METRIC_STATS", "MediaIndex", "MediaStep", "RunDetail", "RunRecord", "RunStore",
+    "damaged_record", "history_frame", "infer_running_status", "media_bytes", "natural_key", "valid_record",
 ]
 
 
@@ -74,6 +83,12 @@ class RunRecord(_RunRecordFields, total=False):
     experiment_id: str | None
     deleted: bool
     mlflow: dict[str, Any]
+    last_logged: float | None
+    """When the run last logged a metric other than a machine metric; `log_interval`: its usual seconds
+    between logs; `nonfinite`: its metrics holding NaN or ±inf, comma-separated (`store.frame.log_facts`).
+    Ours keeps these in its listing; for other kinds `RunStore.log_facts` works them out."""
+    log_interval: float | None
+    nonfinite: str | None
 
 
 @dataclass
@@ -101,6 +116,8 @@ class RunDetail:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     """Data the run used: name, path, kind, context, size, mtime, digest (see store/ours/inputs.py)."""
     store: RunStore | None = field(default=None, repr=False, compare=False)
+    media_reader: Callable[[], MediaIndex] | None = field(default=None, repr=False, compare=False)
+    """How a kind that keeps images its own way (W&B's history, TensorBoard's event files) lists them."""
 
     @property
     def flat_params(self) -> dict[str, Any]:
@@ -113,13 +130,17 @@ class RunDetail:
         end = self.ended if self.ended is not None else (time.time() if self.status == "running" else self.last_seen)
         return None if end is None else max(0.0, end - self.created)
 
-    def media(self) -> dict[str, list[tuple[int, Path]]]:
-        """Images logged per step: `{key: [(step, path), ...]}`, steps ascending (read from disk on each call).
+    def media(self) -> MediaIndex:
+        """Images logged per step: `{key: [(step, path), ...]}`, steps ascending (read from disk on each call,
+        so call it off the UI thread).
 
-        A tracktui run's `media/` folder; for MLflow runs, the images `mlflow.log_image(..., key=, step=)` wrote.
+        A tracktui run's `media/` folder; for MLflow runs, the images `mlflow.log_image(..., key=, step=)` wrote;
+        for other kinds what their `media_reader` finds (W&B's `wandb.Image`s, TensorBoard's image summaries).
         """
         from store.ours.media import read_media, read_mlflow_images
 
+        if self.media_reader is not None:
+            return self.media_reader()
         if self.store is not None and self.store.kind_of(self.run_id) == "tracktui" and self.artifacts_dir is not None:
             return read_media(self.artifacts_dir.parent)
         return read_mlflow_images(self.artifacts_dir) if self.artifacts_dir is not None else {}
@@ -155,6 +176,8 @@ class RunStore(abc.ABC):
         self._by_id: Mapping[str, RunRecord] = {}
         """The listed (visible) runs by id (a kind may make the records only when asked, see `_listing`)."""
         self._frames: dict[str, pd.DataFrame] = {}
+        self._facts: dict[str, tuple[float, float, str]] | None = None
+        """`log_facts` of the listing, made again after a refresh that changed something."""
         self._statuses: dict[str, str] = {}
         self._loaded = False
         self._lock = threading.RLock()
@@ -234,6 +257,22 @@ class RunStore(abc.ABC):
                 frame.loc[running, "duration"] = time.time() - frame.loc[running, "created"]
             return frame
 
+    def log_facts(self) -> dict[str, tuple[float, float, str]]:
+        """(last logged, usual interval, metrics with NaN or ±inf) of the runs that say `running` or hold
+        NaN or ±inf, by run id: what the app needs to tell which runs need a look (see `store.frame.log_facts`).
+        Made once per change of the listing and shared: callers must not change it."""
+        with self._lock:
+            self._ensure_loaded()
+            if self._facts is not None:
+                return self._facts
+            facts: dict[str, tuple[float, float, str]] = {}
+            for rec in self.records():
+                found = record_facts(rec)
+                if found[2] or rec.get("status") == "running":
+                    facts[rec["run_id"]] = found
+            self._facts = facts
+            return facts
+
     def experiments(self) -> dict[str, int]:
         """Experiment names with their run counts, in name order."""
         counts: dict[str, int] = {}
@@ -294,6 +333,7 @@ class RunStore(abc.ABC):
             if changed or not self._by_id:
                 self._by_id = self._listing()
                 self._frames.clear()
+                self._facts = None
             if self._cache is not None:
                 self._cache.save_if_due(now)
             return set(self._by_id) if first else changed
@@ -325,6 +365,11 @@ class RunStore(abc.ABC):
         A kind whose history reads cost a round trip each (a tracking server) fetches them in bulk;
         for the others reading run by run is as fast, so the default does nothing.
         """
+        return None
+
+    def console_lines(self, run_id: str) -> list[tuple[float | None, str, str]] | None:
+        """Another tool's console with times, `(time, stream, line)` (stream `o`, `e` or `-`), where its
+        records have them (W&B's); None here. Ours: `store.writing.console.timed_lines`."""
         return None
 
     def remote_artifacts(self, run_id: str) -> RemoteArtifacts | None:
@@ -392,11 +437,11 @@ def valid_record(rec: Any) -> bool:
         return False
     if not _STR.issuperset(map(type, (rec.get("experiment"), rec.get("name"), rec.get("status")))):
         return False
-    if rec.get("reason") is not None and type(rec.get("reason")) is not str:
+    if any(rec.get(key) is not None and type(rec.get(key)) is not str for key in ("reason", "nonfinite")):
         return False
     if not _SCALARS.issuperset(map(type, (rec.get("host"), rec.get("user")))):
         return False
-    for key in ("created", "ended", "heartbeat"):
+    for key in ("created", "ended", "heartbeat", "last_logged", "log_interval"):
         value = rec.get(key)
         if value is not None and not (type(value) in _NUMBER and abs(value) < 1e13):
             return False

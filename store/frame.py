@@ -7,7 +7,7 @@ imported only when a frame is built.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -141,3 +141,46 @@ def _objects(values: list[Any]) -> Any:
 def natural_key(text: str) -> list[Any]:
     """`p2` before `p10`, as people count."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
+
+
+
+SYSTEM_METRICS = "system/"
+"""Where machine metrics are logged (`store.writing.system_metrics.PREFIX`; the formats may not import the writer)."""
+
+
+def log_facts(metrics: Mapping[str, Mapping[str, Any]], created: float | None) -> tuple[float, float, str]:
+    """When a run last logged a metric, its usual seconds between logs, and its metrics holding NaN or ±inf.
+
+    From a listing's summaries, so the app can tell a run that needs a look without reading
+    histories: `last_time` and `count` where a kind keeps them (NaN when not), `nonfinite`
+    where it counts them (ours), else a `last`, `min` or `max` that is not finite. Machine
+    metrics are left out of the timing: their sampler keeps ticking while a training loop
+    hangs. The interval is that of the metric logged most often, counted from `created`.
+    """
+    import math
+
+    last_logged = interval = math.nan
+    most = 0
+    bad: list[str] = []
+    for key, summary in metrics.items():
+        nonfinite = summary.get("nonfinite")
+        if (isinstance(nonfinite, (int, float)) and nonfinite > 0) or any(
+                isinstance(v := summary.get(s), float) and not math.isfinite(v) for s in ("last", "min", "max")):
+            bad.append(key)
+        when, count = summary.get("last_time"), summary.get("count")
+        if key.startswith(SYSTEM_METRICS) or not isinstance(when, (int, float)) or not math.isfinite(when):
+            continue
+        last_logged = max(last_logged, float(when)) if last_logged == last_logged else float(when)
+        if isinstance(count, int) and count > most and created is not None and when > created:
+            most, interval = count, (when - created) / count
+    return last_logged, interval, ", ".join(sorted(bad, key=natural_key))
+
+
+def record_facts(rec: Mapping[str, Any]) -> tuple[float, float, str]:
+    """`log_facts` of a listing record: as the record keeps them (ours, whose listing cuts metrics to
+    last/min/max; also inside several stores), else worked out from its metrics."""
+    if "nonfinite" not in rec:
+        return log_facts(rec.get("metrics") or {}, rec.get("created"))
+    last_logged, interval = (rec.get(key) for key in ("last_logged", "log_interval"))
+    return (float(last_logged) if isinstance(last_logged, (int, float)) else float("nan"),
+            float(interval) if isinstance(interval, (int, float)) else float("nan"), rec.get("nonfinite") or "")

@@ -240,6 +240,11 @@ class MultiStore(RunStore):
             assert src.store is not None
             src.store.prefetch_histories(ids, keys)
 
+    def console_lines(self, run_id: str) -> list[tuple[float | None, str, str]] | None:
+        src, rid = self._source_of(run_id)
+        assert src.store is not None
+        return src.store.console_lines(rid)
+
     def remote_artifacts(self, run_id: str) -> RemoteArtifacts | None:
         src, rid = self._source_of(run_id)
         assert src.store is not None

@@ -42,6 +42,13 @@ def live_writer(root: Path, experiment: str = "live-sweep", runs: int = 1,
             step += 1
             time.sleep(0.02)
     """
+    with writer_process(code, ready) as proc:
+        yield proc
+
+
+@contextlib.contextmanager
+def writer_process(code: str, ready: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `code` in a child process until the test ends (then SIGKILL), once it has written `ready`."""
     proc = run_python(code, wait=False)
     try:
         deadline = time.monotonic() + 60

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from tests.screen_harness import ScreenHarness, settle_until
 from tests.test_diff_shaping import BASE_TIME, make_compare_store
 from tui.screens.charts import ChartsScreen
 from tui.widgets.chart_grid import auto_grid, grid_shape
+from tui.widgets.chart_readout import ChartReadout
 from tui.widgets.metric_chart import MetricChart
 from tui.widgets.param_scatter import ParamScatter
 
@@ -121,7 +124,7 @@ async def test_axis_log_and_smoothing_change_what_is_drawn(compare: tuple[store.
         await settle(app, pilot)
         assert screen.axis == "step"
 
-        await pilot.press("l")
+        await pilot.press("L")
         await settle(app, pilot)
         assert screen.log_y and pane.data.log_y
         assert "y: log" in str(screen.query_one("#charts-title", Static).render())
@@ -283,14 +286,34 @@ print("finished", flush=True)
 """
 
 
-async def test_live_redraw_while_another_process_logs(tmp_path: Path) -> None:
-    root = tmp_path / "store"
+@contextlib.asynccontextmanager
+async def live_writer(root: Path) -> AsyncIterator[tuple[subprocess.Popen[str], str]]:
+    """`LIVE_WRITER` in a child process, with its run id once its first points are flushed;
+    killed at the end if it has not finished."""
     proc = subprocess.Popen([sys.executable, "-c", LIVE_WRITER, str(root)], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
-    assert proc.stdin is not None and proc.stdout is not None
     try:
-        run_id = (await asyncio.to_thread(proc.stdout.readline)).strip()
+        run_id = (await advance(proc, None)).strip()
         assert run_id, "the writer process did not start"
+        yield proc, run_id
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+
+
+async def advance(proc: subprocess.Popen[str], go: str | None = "go") -> str:
+    """Let the writer take its next step (`go` on its stdin) and return the line it prints then."""
+    assert proc.stdin is not None and proc.stdout is not None
+    if go is not None:
+        proc.stdin.write(go + "\n")
+        proc.stdin.flush()
+    return (await asyncio.to_thread(proc.stdout.readline)).strip()
+
+
+async def test_live_redraw_while_another_process_logs(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    async with live_writer(root) as (proc, run_id):
         app = ChartsHarness(store.open_store(root), [run_id])
         async with app.run_test(size=(100, 30)) as pilot:
             screen = await open_charts(app, pilot)
@@ -301,9 +324,7 @@ async def test_live_redraw_while_another_process_logs(tmp_path: Path) -> None:
             await pilot.press("x", "right_square_bracket")
             await settle(app, pilot)
 
-            proc.stdin.write("more\n")
-            proc.stdin.flush()
-            assert (await asyncio.to_thread(proc.stdout.readline)).strip() == "flushed"
+            assert await advance(proc) == "flushed"
             draws = screen.draws
             screen.poll_running()  # what the timer calls every 2 s
             await settle(app, pilot)
@@ -314,9 +335,7 @@ async def test_live_redraw_while_another_process_logs(tmp_path: Path) -> None:
             picker = screen.query_one("#metric-list", SelectionList)
             assert picker.option_count == 2, "a metric that appeared while running joins the list"
 
-            proc.stdin.write("done\n")
-            proc.stdin.flush()
-            assert (await asyncio.to_thread(proc.stdout.readline)).strip() == "finished"
+            assert await advance(proc) == "finished"
             screen.poll_running()
             await settle(app, pilot)
             assert screen.infos[run_id].status == "finished"
@@ -325,10 +344,6 @@ async def test_live_redraw_while_another_process_logs(tmp_path: Path) -> None:
             screen.poll_running()
             await settle(app, pilot)
             assert screen.draws == draws, "finished runs are not re-read"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
 
 
 def _snapshot_app(tmp_path: Path, scatter_frame: bool = False) -> ChartsHarness:
@@ -474,39 +489,39 @@ async def test_cursor_reads_every_run_in_every_pane_and_zoom_follows_it(
         screen = await open_charts(app, pilot)
         await pilot.press("right")
         await pilot.pause()
-        assert screen.cursor == 2.0, "the first press puts the cursor in the middle"
+        assert screen.viewing.cursor == 2.0, "the first press puts the cursor in the middle"
         assert readout(screen, "train/loss") == {"baseline": 2.5, "degree-2": 1.0, "[bold red]degree-3[/]": 3.0}
         assert readout(screen, "val_acc") == {"baseline": 0.7, "degree-2": 0.8, "[bold red]degree-3[/]": 0.6}
-        line = str(panes(screen)["val_acc"].query_one(".metric-chart--readout", Static).render())
-        assert line.startswith("@ 2") and "degree-2 0.8" in line
+        lines = panes(screen)["val_acc"].query_one(ChartReadout).text.splitlines()
+        assert lines[0] == "@ 2" and lines[1].split() == ["━", "degree-2", "0.8"], "best (highest) first"
         await pilot.press("right", "right", "left", "left", "left")
         await pilot.pause()
-        assert screen.cursor == 0.0, "the cursor stops at the last point and at the first"
+        assert screen.viewing.cursor == 0.0, "the cursor stops at the last point and at the first"
         await pilot.press("right")
         await pilot.pause()
-        assert screen.cursor == 1.0 and readout(screen, "train/loss")["degree-2"] == 2.0
+        assert screen.viewing.cursor == 1.0 and readout(screen, "train/loss")["degree-2"] == 2.0
         assert "cursor at step 1" in str(screen.query_one("#run-legend", Static).render())
 
         await pilot.press("z")
         await settle(app, pilot)
-        assert screen.x_range == (0.5, 2.0)
+        assert screen.viewing.x_range == (0.5, 2.0)
         data = panes(screen)["train/loss"].data
         assert data is not None and data.xlim == (0.5, 2.0) and data.extent == (0.0, 3.0)
         assert "0.5–2" in str(screen.query_one("#charts-title", Static).render())
         await pilot.press("Z")
         await settle(app, pilot)
-        assert screen.x_range is None, "zoomed out to everything: no zoom"
+        assert screen.viewing.x_range is None, "zoomed out to everything: no zoom"
         await pilot.press("z", "0")
         await settle(app, pilot)
-        assert screen.x_range is None and screen.cursor is None
+        assert screen.viewing.x_range is None and screen.viewing.cursor is None
 
         chart = panes(screen)["val_acc"].plot
         await pilot.click(chart, offset=(chart.size.width - 3, 3))
         await pilot.pause()
-        assert screen.cursor == 3.0, "a click puts the cursor on the nearest point"
+        assert screen.viewing.cursor == 3.0, "a click puts the cursor on the nearest point"
         await pilot.press("escape")
         await pilot.pause()
-        assert screen.cursor is None and app.screen is screen, "escape drops the cursor before leaving"
+        assert screen.viewing.cursor is None and app.screen is screen, "escape drops the cursor before leaving"
         assert not panes(screen)["train/loss"].query_one(".metric-chart--readout").display
 
 
@@ -520,20 +535,20 @@ async def test_highlight_hide_clip_and_colour_blind_palette(compare: tuple[store
         drawn = panes(screen)["train/loss"].segments_drawn
         await pilot.press("h")
         await pilot.pause()
-        assert screen.highlight == ids[0]
+        assert screen.viewing.highlight == ids[0]
         assert "▸━━ baseline" in str(screen.query_one("#run-legend", Static).render())
         await pilot.press("H", "right")
         await pilot.pause()
-        assert screen.hidden == {ids[0]}
+        assert screen.viewing.hidden == {ids[0]}
         assert panes(screen)["train/loss"].segments_drawn == drawn - 1
         assert "baseline" not in readout(screen, "train/loss"), "a hidden run is not read out"
         await pilot.press("h", "h", "h")
         await pilot.pause()
-        assert screen.highlight is None
+        assert screen.viewing.highlight is None
         await pilot.press("h")
-        assert screen.highlight == ids[0], "the hidden run can be highlighted again to show it"
+        assert screen.viewing.highlight == ids[0], "the hidden run can be highlighted again to show it"
         await pilot.press("H")
-        assert screen.hidden == set()
+        assert screen.viewing.hidden == set()
 
         await pilot.press("o")
         await settle(app, pilot)
@@ -596,7 +611,7 @@ async def test_legend_of_twenty_runs_fits_with_a_count(tmp_path: Path) -> None:
         for _ in range(20):
             await pilot.press("h")
         await pilot.pause()
-        assert screen.highlight == ids[19]
+        assert screen.viewing.highlight == ids[19]
         assert "run-number-19" in str(legend.render()), "the highlighted run is always in the legend"
 
 

@@ -12,9 +12,10 @@ import store
 from tests.app_helpers import demo_app, demo_store, screen_text, settle
 from tests.live_writer import live_writer
 from tests.screen_harness import ScreenHarness, settle_until
-from tui.screens.detail import OVERVIEW_ROWS, DetailScreen
+from tui.screens.detail import DetailScreen
 from tui.screens.runs import RunsScreen
 from tui.widgets.lazy_text import LazyText
+from tui.widgets.run_overview import OVERVIEW_ROWS
 from tui.widgets.runs_table import RunsTable
 
 

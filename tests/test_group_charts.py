@@ -13,6 +13,7 @@ from tests.screen_harness import settle_until
 from tui.app import TrackApp
 from tui.screens.charts import ChartsScreen
 from tui.shaping.run_colors import run_colors
+from tui.widgets.chart_readout import ChartReadout
 from tui.widgets.metric_chart import MetricChart
 from tui.widgets.param_scatter import ParamScatter
 from tui.widgets.run_legend import RunLegend, theme_palette
@@ -58,14 +59,15 @@ async def test_p_on_a_group_row_charts_every_group_as_its_mean_in_a_band(demo: P
         colours = run_colors(app).colors([c.run_id for c in pane.data.curves], theme_palette(app.theme_variables))
         assert [c.color for c in pane.data.curves] == colours and len(set(colours)) == len(colours)
         await pilot.press("right")  # the cursor reads each group's mean and its min–max
-        readout = str(pane.query_one(".metric-chart--readout").render())
-        assert "[" in readout and "–" in readout.split("[", 1)[1], readout
+        box = pane.query_one(ChartReadout).query_one("Static")
+        readout = "\n".join(box.render_line(y).text for y in range(box.size.height))  # as drawn, not cut off
+        assert "[" in readout and "–" in readout.split("[", 1)[1] and "]" in readout, readout
         await pilot.press("h")  # highlight goes group by group
-        assert screen.highlight == "group:" + IRIS
+        assert screen.viewing.highlight == "group:" + IRIS
         await pilot.press("H")
-        assert screen.hidden == {"group:" + IRIS}
+        assert screen.viewing.hidden == {"group:" + IRIS}
         assert all(c.run_id != "group:" + IRIS for d in screen.grid_widget.shown_data() for c in d.curves
-                   if c.run_id not in screen.hidden)
+                   if c.run_id not in screen.viewing.hidden)
 
 
 async def test_marked_groups_are_charted_and_partly_marked_groups_chart_the_runs(demo: Path) -> None:

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from tests.app_helpers import burst, demo_app, move_to_column, settle, table, table_lines
-from tui.screens.runs_filter import FilterActions
+from tui.screens.runs_filter import RunsFiltering
 
 IRIS = "experiment=iris-classification"
 
 
 @pytest.fixture(autouse=True)
 def big_table_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(FilterActions, "FILTER_IN_WORKER_RUNS", 0)
+    monkeypatch.setattr(RunsFiltering, "FILTER_IN_WORKER_RUNS", 0)
 
 
 async def test_o_then_j_in_one_burst_groups_in_a_worker_and_the_cursor_keeps_the_run_j_moved_to(demo: Path) -> None:

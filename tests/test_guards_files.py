@@ -31,6 +31,7 @@ RUN_FILES = {
     "lock.<h>.takeover": "lock.0123456789abcdef.takeover", "<key>.f64": "metrics/loss.f64",
     "train%2Floss.f64": "metrics/loss.f64", "<step>.png": "media/img/0.png", "<int>.png": "media/img/0.png",
     "-1.png": "media/img/-1.png", "console.log": "console.log", "console.tail.<n>.log": "console.tail.0.log",
+    "console.times.txt": "console.times.txt", "console.tail.<n>.times.txt": "console.tail.0.times.txt",
     "inputs.json": "inputs.json", "attach-request": "attach-request", "mlflow-push.json": "mlflow-push.json",
     "edit.<time_ns, 20 digits>-<8 hex>.json": "edit.00000000000000000001-0123abcd.json",
     "environment.json": "artifacts/tracktui/environment.json",
@@ -140,6 +141,10 @@ step("logs")
 for rel in ("console.log", "console.tail.0.log") if sys.argv[3] != "sparse" else ():  # a big console is printed whole
     main(["logs", root, ids[rel]])
     main(["logs", root, ids[rel], "--follow"])  # the run has finished: follow ends
+from pathlib import Path
+from store.writing.console import timed_lines
+for rel in ("console.times.txt", "console.tail.0.times.txt"):  # the Console tab's times (`t`)
+    timed_lines(Path(reader.run(ids[rel]).facts["path"]))
 step("push")
 main(["push", root, "http://127.0.0.1:9"])
 step("rm")

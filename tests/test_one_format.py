@@ -11,7 +11,6 @@ from rich.console import Group
 from rich.style import Style
 from rich.table import Table
 
-from tui.screens.detail import _value_text, overview_params
 from tui.shaping import diff as diff_shaping
 from tui.shaping import formatting, runs_view
 from tui.shaping.curves import format_x
@@ -20,6 +19,7 @@ from tui.shaping.sanitize import printable
 from tui.shaping.status import STATUS_GLYPHS, STATUS_LOOKS, status_look
 from tui.shaping.ticks import wall_ticks
 from tui.theme import status_style, theme_color, theme_style
+from tui.widgets.run_overview import overview_params, value_text
 
 VALUES = [4.123456789, 0.76381442915732, 1234567.5, 1.2345678e-05, 3.0, 7, True, float("inf"), -0.5]
 
@@ -28,7 +28,7 @@ def test_a_value_formats_the_same_in_table_detail_and_diff() -> None:
     assert runs_view.format_value is formatting.format_value, "the runs table's cells use the one formatter"
     for value in VALUES:
         table = formatting.format_value(value)
-        assert _value_text(value) == table, value
+        assert value_text(value) == table, value
         assert diff_shaping.format_value(value) == table, value
     assert formatting.format_value(4.123456789) == "4.1235"
 

@@ -13,19 +13,20 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tests.app_helpers import bar_text, demo_app, settle, shown_names, table
-from tui.screens.runs_filter import FilterActions, ViewComputed
+from tui.screens.runs import RunsScreen
+from tui.screens.runs_filter import RunsFiltering, ViewComputed
 
 
 @pytest.fixture(autouse=True)
 def big_table_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(FilterActions, "FILTER_IN_WORKER_RUNS", 0)
+    monkeypatch.setattr(RunsFiltering, "FILTER_IN_WORKER_RUNS", 0)
 
 
 async def filter_applied(pilot: Pilot[None]) -> None:
     """Wait until the pause after the last key has passed and the worker's view is in the table."""
     screen = pilot.app.screen
-    assert isinstance(screen, FilterActions)
-    while screen._filter_timer is not None:
+    assert isinstance(screen, RunsScreen)
+    while screen.filtering._filter_timer is not None:
         await pilot.pause()
     await settle(pilot)
 
@@ -65,12 +66,12 @@ async def test_a_stale_filter_result_is_dropped(demo: Path) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
-        assert isinstance(screen, FilterActions)
+        assert isinstance(screen, RunsScreen)
         stale = screen.view.fork()
         stale.set_filter("rf-")
         base = screen.view.settings()
-        job = screen._view_job + 1
-        screen._view_job = job
+        job = screen.filtering._view_job + 1
+        screen.filtering._view_job = job
         await pilot.press("slash", *"degree >= 3", "enter")  # newer: applied at once
         # The older job's result comes last.
         screen.post_message(ViewComputed(job, stale, base, lambda view: view.set_filter("rf-"), "stale"))
@@ -117,7 +118,7 @@ async def test_a_listing_made_for_older_settings_is_made_again_for_the_current_o
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         screen = app.screen
-        assert isinstance(screen, FilterActions)
+        assert isinstance(screen, RunsScreen)
         screen.view.set_sort("name")
         before = table(app).view
         app.poll(force=True)
@@ -141,7 +142,7 @@ async def test_keys_after_enter_in_one_burst_move_on_the_filtered_table(demo: Pa
     from tests.test_runs_keys_ahead import burst
 
     if not big:
-        monkeypatch.setattr(FilterActions, "FILTER_IN_WORKER_RUNS", 20_000)
+        monkeypatch.setattr(RunsFiltering, "FILTER_IN_WORKER_RUNS", 20_000)
     app = demo_app(demo)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -1,4 +1,4 @@
-"""SVG snapshots of the runs table, the filter with an error, and run detail (80x24 and 120x40).
+"""SVG snapshots of the runs table, the filter with an error, run detail (80x24 and 120x40) and the workspace.
 
 Review changes with `pytest --snapshot-update` only after reading the report's diff.
 """
@@ -63,3 +63,16 @@ def test_grouped_table(snap_compare, demo: Path) -> None:
         await pilot.press("l", "l", "l", "s", "g")
 
     assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=(80, 24))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_workspace(snap_compare, demo: Path, size: tuple[int, int]) -> None:
+    """The workspace (W): three classifiers marked, the cursor on a fourth, its curves highlighted."""
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("W", "j", "j", "space", "space", "space")
+        await settle(pilot)
+        await settle(pilot)
+
+    assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=size)

@@ -171,12 +171,12 @@ async def test_a_wandb_run_in_the_app(finished_run: Path, tmp_path: Path, monkey
         await settle(pilot)
         assert shown_names(app) == ["first"]
         text = screen_text(app)
-        assert "wandb" in text and "proj" in text
+        assert "wandb" in text and "best" in text  # `best` is in the summary only: a column of one point
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DetailScreen)
         text = screen_text(app)
-        assert "finished" in text and "mlp" in text and "loss" in text
+        assert "finished" in text and "mlp" in text and "loss" in text and "proj" in text
         await pilot.press("5")  # the console tab: what W&B kept in files/output.log
         await settle(pilot)
         assert "hello from the run" in screen_text(app)
@@ -290,3 +290,64 @@ def test_a_time_past_any_clock_in_the_summary_is_left_out_not_the_run(tmp_path: 
     (rec,) = reader.records()
     assert reader.status_of(rec) == "finished" and rec["metrics"]["loss"]["last"] == 0.2
     assert rec["ended"] == pytest.approx(1796633812.723022 + 1.668907056)  # startedAt + the summary's _runtime
+
+
+WANDB_IMAGES_LIVE = r'''
+import sys, numpy as np, wandb
+run = wandb.init(project="proj", name="live", dir=sys.argv[1], settings=wandb.Settings(x_disable_stats=True))
+step = 0
+print("ready", step, flush=True)
+for line in sys.stdin:
+    for _ in range(int(line)):
+        pixels = np.full((2, 3, 3), step * 20, dtype=np.uint8)
+        run.log({"samples": wandb.Image(pixels, caption=f"s{step}"), "loss": 1.0 / (step + 1)}, step=step * 10,
+                commit=True)
+        step += 1
+    run.summary["pad"] = "x" * 70000  # fills wandb-core's 32 KiB blocks: what came before is written now
+    print("ready", step, flush=True)
+'''
+
+
+def _image_steps(root: Path, want: int) -> list[int]:
+    """The steps a fresh reader lists images at, once it sees `want` of them (wandb-core writes behind the script)."""
+    deadline = time.monotonic() + 60
+    while True:
+        reader = store.open_store(root)
+        steps = [step for step, _ in reader.run(reader.run_ids()[0]).media().get("samples", [])]
+        if len(steps) >= want:
+            return steps
+        assert time.monotonic() < deadline, f"{len(steps)} of {want} images listed within 60 s"
+        time.sleep(0.05)  # poll the files as the app does
+
+
+async def test_a_live_runs_images_appear_on_reload_and_stay_after_a_kill(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real writer logs images while the images view is open: `r` lists the new steps; SIGKILLed, the run
+    keeps them. Old code listed no W&B images."""
+    from tests.app_helpers import demo_app, settle
+    from tui.screens.media import MediaScreen
+    from tui.widgets.media_pane import MediaPane
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    child = start(WANDB_IMAGES_LIVE, str(tmp_path), env=wandb_env())
+    try:
+        assert step(child, 0) == 0
+        assert step(child, 2) == 2
+        assert _image_steps(tmp_path, 2) == [0, 10]
+        app = demo_app(tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("i")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, MediaScreen) and screen.steps == [0, 10]
+            assert step(child, 3) == 5
+            assert _image_steps(tmp_path, 5) == [0, 10, 20, 30, 40]
+            await pilot.press("r", "end", "left")
+            await settle(pilot)
+            (pane,) = screen.query(MediaPane)
+            assert screen.steps == [0, 10, 20, 30, 40] and screen.step == 30 and pane.shown_step == 30
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    assert _image_steps(tmp_path, 5) == [0, 10, 20, 30, 40]

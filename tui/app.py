@@ -21,6 +21,7 @@ from .messages import ReloadRequested, StoreLoaded, StoreMissing, StoreProgress,
 from .screens.runs import RunsScreen
 from .session import Session
 from .settings import load_setting, save_setting
+from .shaping.attention import AttentionWatch
 from .shaping.column_stats import apply_column_stats
 from .shaping.models_view import RegistryColumns
 from .shaping.runs_view import RunsView, ViewSettings
@@ -68,6 +69,8 @@ class TrackApp(App[None]):
         self._checked_after_cache = False
         self.runs_screen = RunsScreen(self.session)
         self.registry_columns = RegistryColumns()
+        self.attention = AttentionWatch()
+        """Which runs need a look; used by the poll worker only."""
 
     @property
     def store_path(self) -> Path:
@@ -152,7 +155,7 @@ class TrackApp(App[None]):
             changed = self._store.refresh()
         except StoreError:
             if self.runs_screen.is_mounted:  # the listing shown is stale: the bar says why
-                self.call_from_thread(self.runs_screen._update_bar)
+                self.call_from_thread(self.runs_screen.update_bar)
             raise
         force = force or stale != getattr(self._store, "stale", "")  # the bar's stale note comes or goes
         frame = self._store.runs_frame(settings.metric_stat)
@@ -163,8 +166,9 @@ class TrackApp(App[None]):
         running = bool(len(frame)) and bool((frame["status"] == "running").any())
         if force or changed or running or changed_models:
             view = RunsView.from_settings(settings, frame, self.session.now())
+            attention = self.attention.check(frame, self._store.log_facts(), self.session.now())
             self.runs_screen.post_message(
-                StoreLoaded(self._store, frame, self._store.experiments(), changed, view, settings))
+                StoreLoaded(self._store, frame, self._store.experiments(), changed, view, settings, attention))
         if self._store.served_from_cache and not self._checked_after_cache:
             self._checked_after_cache = True  # the listing shown came from the cache unchecked: check it now
             self.call_from_thread(self.set_timer, CHECK_AFTER_CACHE_SECONDS, self.poll)

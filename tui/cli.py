@@ -185,9 +185,8 @@ def _store_path(arg: str | None) -> str:
 def _server_start(reader: RunStore | None, resync: bool = False) -> str:
     """A tracking server opens from its cache at once (and says how old it is); without a cache, one cheap
     request first, so a wrong URL or password is one line on the terminal instead of an empty app."""
-    from store.remote.rest import MlflowServerStore
-
-    if not isinstance(reader, MlflowServerStore):
+    rest = sys.modules.get("store.remote.rest")  # not imported: no server was opened (requests takes ~0.1 s)
+    if rest is None or not isinstance(reader, rest.MlflowServerStore):
         return ""
     reader.cache_first = True
     age = reader.cache_age()

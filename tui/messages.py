@@ -9,7 +9,7 @@ that tells the user.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,15 +27,13 @@ from .shaping.runs_view import RunsView, ViewSettings
 from .shaping.scatter import ScatterData
 
 if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports none of them
-    from textual.widgets.tree import TreeNode
+    from textual.widget import Widget
 
     from store.remote.artifacts import RemoteFile
 
-    from .artifacts.files import ArtifactEntry
     from .artifacts.line_search import LineMatches
     from .artifacts.preview_plan import Plan
-    from .widgets.artifact_tree import ArtifactNode
-    from .widgets.lazy_text import LazyText, MemoryLines
+    from .widgets.lazy_text import MemoryLines
 
 
 @dataclass
@@ -49,6 +47,8 @@ class StoreLoaded(Message):
     view: RunsView | None = None
     """The table's view over `frame`, computed off the UI thread for `settings`."""
     settings: ViewSettings | None = None
+    attention: dict[str, str] = field(default_factory=dict)
+    """Runs that need a look -> why (`shaping.attention.AttentionWatch`)."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreLoaded)
@@ -256,16 +256,6 @@ class DownloadDone(Message):
 
 
 @dataclass
-class FolderListed(Message):
-    """An artifact folder listed for the tree (`problem` when it could not be)."""
-
-    node: TreeNode[ArtifactNode]
-    data: ArtifactNode
-    entries: list[ArtifactEntry]
-    problem: str | None = None
-
-
-@dataclass
 class TextRead(Message):
     """Lines read for a text viewer, to show from the top."""
 
@@ -301,7 +291,8 @@ class LinesFetched(Message):
 class TextIndexed(Message):
     """Progress of indexing a big text file; newer ones replace older ones in the queue."""
 
-    viewer: LazyText
+    viewer: Widget
+    """The text viewer that posted it (results are for that viewer only)."""
     lines: int
     fraction: float
     complete: bool
@@ -314,7 +305,8 @@ class TextIndexed(Message):
 class SearchProgress(Message):
     """How far a search of a big text has got; newer ones replace older ones in the queue."""
 
-    viewer: LazyText
+    viewer: Widget
+    """The text viewer that posted it (results are for that viewer only)."""
     term: str
     fraction: float
     found: int
@@ -327,7 +319,8 @@ class SearchProgress(Message):
 class SearchDone(Message):
     """The lines of a text holding a search term (all of them, or up to a cancel)."""
 
-    viewer: LazyText
+    viewer: Widget
+    """The text viewer that posted it (results are for that viewer only)."""
     matches: LineMatches
 
 
@@ -336,7 +329,8 @@ class TextFailed(Message):
     """Reading a text file failed after it was opened (it vanished, became unreadable): a
     result the viewer's pane shows, not a worker failure."""
 
-    viewer: LazyText
+    viewer: Widget
+    """The text viewer that posted it (results are for that viewer only)."""
     reason: str
 
 

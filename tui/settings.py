@@ -106,3 +106,30 @@ def save_named_view(store_root: Path, name: str, data: dict[str, Any] | None) ->
     else:
         named[name] = data
     _update_view(store_root, NAMED_VIEWS_KEY, named)
+
+
+WORKSPACE_KEY = "workspace"
+"""Per store: whether the runs screen shows the workspace, and which of its panes (`{"shown": bool,
+"panes": {"console": bool, …}}`), so a store watched in the workspace opens in it again."""
+
+
+def load_workspace(store_root: Path) -> dict[str, Any]:
+    data = load_view(store_root).get(WORKSPACE_KEY)
+    return data if isinstance(data, dict) else {}
+
+
+def save_workspace(store_root: Path, data: dict[str, Any]) -> None:
+    _update_view(store_root, WORKSPACE_KEY, data)
+
+
+MARKS_KEY = "marks"
+"""Per store: the marked run ids, in the order they were marked (the runs screen restores those still listed)."""
+
+
+def load_marks(store_root: Path) -> list[str]:
+    marks = load_view(store_root).get(MARKS_KEY)
+    return [m for m in marks if isinstance(m, str)] if isinstance(marks, list) else []
+
+
+def save_marks(store_root: Path, run_ids: list[str]) -> None:
+    _update_view(store_root, MARKS_KEY, run_ids)

@@ -10,6 +10,9 @@ adds is what TensorBoard's scalar and hparams plugins make of the events:
 - scalars: a legacy `simple_value` (TF1, PyTorch's SummaryWriter), or a TF2 rank-0 tensor
   whose tag was first written with the `scalars` plugin's metadata (TF2 writers send the
   metadata with a tag's first value only, so it is remembered per run);
+- images: a legacy `Summary.Image` (PyTorch's `add_image`) or a string tensor `[width, height,
+  png, ...]` under the `images` plugin (TF2's `tf.summary.image`) is noted by tag, step and where
+  its record is; the bytes are read again only when the image is shown (`TbRun.image_bytes`);
 - hparams: the `hparams` plugin's session-start info (`hp.hparams`, Keras' callback,
   PyTorch's `add_hparams`) becomes params, its session-end status the run's status;
 - the writer's host and pid, from the event file's name (`events.out.tfevents.<time>.<host>.<pid>.<n>`).
@@ -38,6 +41,12 @@ _NAME = re.compile(r"^events\.out\.tfevents\.(\d+)\.(.*)$")
 _HEAD = struct.Struct("<QI")
 _CRC = struct.Struct("<I")
 READ_CHUNK = 4 * 1024 * 1024
+IMAGE_RECORD_CAP = 64 * 1024 * 1024
+"""An event holding an image is read again only up to this size (a damaged length must not cost memory)."""
+IMAGES_PLUGIN = "images"
+
+ImageRef = tuple[str, int, int, int]
+"""Where an image is: (event file name, record offset, index of the summary value, index of the image in it)."""
 
 
 def is_event_file(name: str) -> bool:
@@ -78,24 +87,51 @@ class EventFileTail:
         self._lost = False
         """Searching for the next record after a damaged length (so that damage is counted once)."""
 
-    def read_new(self) -> list[Any]:
+    def read_new(self) -> list[tuple[int, Any]]:
+        """The events appended since the last call, each with the offset of its record in the file."""
         from google.protobuf.message import DecodeError
         from tensorboard.compat.proto import event_pb2
 
         events = []
-        for raw in self._records():
+        for offset, raw in self._records():
             try:
-                events.append(event_pb2.Event.FromString(raw))
+                events.append((offset, event_pb2.Event.FromString(raw)))
             except DecodeError:
                 self.bad_records += 1
         return events
 
-    def _records(self) -> list[bytes]:
+    def event_at(self, offset: int) -> Any:
+        """The event whose record starts at `offset` (one `read_new` gave), read again: how an image's
+        bytes are fetched when shown, so a listing never keeps them. ValueError when the record there is
+        not whole, is damaged or is larger than IMAGE_RECORD_CAP."""
+        from google.protobuf.message import DecodeError
+        from tensorboard.compat.proto import event_pb2
         from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 
         from store import safe_read
 
-        records: list[bytes] = []
+        with os.fdopen(safe_read.open_regular(self.path), "rb") as fh:
+            fh.seek(offset)
+            head = fh.read(_HEAD.size)
+            if len(head) < _HEAD.size or masked_crc32c(head[:8]) != _HEAD.unpack(head)[1]:
+                raise ValueError(f"no event record at offset {offset} of {os.path.basename(self.path)}")
+            length = _HEAD.unpack(head)[0]
+            if length > IMAGE_RECORD_CAP:
+                raise ValueError(f"the event at offset {offset} is {length} bytes, more than {IMAGE_RECORD_CAP}")
+            data = fh.read(length + _CRC.size)
+        if len(data) < length + _CRC.size or masked_crc32c(data[:length]) != _CRC.unpack_from(data, length)[0]:
+            raise ValueError(f"the event at offset {offset} of {os.path.basename(self.path)} is damaged")
+        try:
+            return event_pb2.Event.FromString(data[:length])
+        except DecodeError:
+            raise ValueError(f"the event at offset {offset} of {os.path.basename(self.path)} is damaged") from None
+
+    def _records(self) -> list[tuple[int, bytes]]:
+        from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
+
+        from store import safe_read
+
+        records: list[tuple[int, bytes]] = []
         with os.fdopen(safe_read.open_regular(self.path), "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             chunk = READ_CHUNK
@@ -110,7 +146,7 @@ class EventFileTail:
                     chunk *= 2  # one record larger than what was read
         return records
 
-    def _parse(self, data: bytes, records: list[bytes], crc: Callable[[bytes], int]) -> None:
+    def _parse(self, data: bytes, records: list[tuple[int, bytes]], crc: Callable[[bytes], int]) -> None:
         """Take the complete records of `data` (the file from `self.offset`), moving `offset` past them."""
         base, pos, end = self.offset, 0, len(data)
         while end - pos >= _HEAD.size:
@@ -128,7 +164,7 @@ class EventFileTail:
                 return
             payload = data[pos + _HEAD.size:stop - 4]
             if crc(payload) == _CRC.unpack_from(data, stop - 4)[0]:
-                records.append(payload)
+                records.append((base + pos, payload))
             else:
                 self.bad_records += 1
             pos = stop
@@ -149,6 +185,8 @@ class TbRun:
     pid: int | None = None
     files: dict[str, EventFileTail] = field(default_factory=dict)
     plugins: dict[str, str] = field(default_factory=dict)
+    images: dict[str, dict[int, ImageRef]] = field(default_factory=dict)
+    """Image summaries by tag and step: where each is, its bytes left in the event file."""
     problems: list[str] = field(default_factory=list)
 
     def update(self) -> None:
@@ -168,15 +206,15 @@ class TbRun:
             except OSError as exc:
                 self.problems.append(f"{name} is unreadable ({str(exc)[:80]})")
                 continue
-            for event in events:
-                self._take(event)
+            for offset, event in events:
+                self._take(event, name, offset)
         bad = sum(t.bad_records for t in self.files.values())
         if bad:
             self.problems = [p for p in self.problems if "damaged event record" not in p]
             self.problems.append(f"{bad} damaged event record{'s' if bad > 1 else ''} skipped (the events after "
                                  f"{'them' if bad > 1 else 'it'} are read)")
 
-    def _take(self, event: Any) -> None:
+    def _take(self, event: Any, name: str = "", offset: int = 0) -> None:
         wall = float(event.wall_time)
         if a_time(wall):
             if self.first_time is None or wall < self.first_time:
@@ -185,7 +223,7 @@ class TbRun:
                 self.last_time = wall
         if not event.HasField("summary"):
             return
-        for value in event.summary.value:
+        for index, value in enumerate(event.summary.value):
             tag = value.tag
             plugin = value.metadata.plugin_data.plugin_name
             if plugin:
@@ -201,6 +239,25 @@ class TbRun:
                     self.series.add(tag, int(event.step), wall, number)
             elif plugin == "hparams":
                 self._take_hparams(value.metadata.plugin_data.content)
+            elif kind == "image":
+                self.images.setdefault(tag, {})[int(event.step)] = (name, offset, index, 0)
+            elif kind == "tensor" and plugin == IMAGES_PLUGIN:
+                for sample in range(len(value.tensor.string_val) - 2):  # [width, height, image, ...]
+                    key = tag if sample == 0 else f"{tag}/{sample}"
+                    self.images.setdefault(key, {})[int(event.step)] = (name, offset, index, sample)
+
+    def image_bytes(self, ref: ImageRef) -> bytes:
+        """The encoded image (PNG, as TensorBoard's writers make it) an `images` entry points at; ValueError
+        when its record is not what it was (the file was rewritten or damaged since it was read)."""
+        name, offset, index, sample = ref
+        tail = self.files.get(name) or EventFileTail(os.path.join(self.path, name))
+        try:
+            value = tail.event_at(offset).summary.value[index]
+            if value.WhichOneof("value") == "image":
+                return bytes(value.image.encoded_image_string)
+            return bytes(value.tensor.string_val[2 + sample])
+        except IndexError:
+            raise ValueError(f"no image at offset {offset} of {name}") from None
 
     def _take_hparams(self, content: bytes) -> None:
         from google.protobuf.message import DecodeError

@@ -11,16 +11,20 @@ so a warm start reads no event file that did not change.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store import extras
-from store.base import RunDetail, RunRecord
+from store import extras, safe_read
+from store.base import MediaIndex, MediaStep, RunDetail, RunRecord
 from store.formats.tailed import TailCache, TailedLiveness
-from store.formats.tb_events import TB_MODULE, TbRun, is_event_file
+from store.formats.tb_events import IMAGE_RECORD_CAP, TB_MODULE, ImageRef, TbRun, is_event_file
+from store.ours import format as fmt
 from store.ours.index import FolderRunStore, UnitIndex
+from store.ours.media import PendingImage, encode_png, write_png
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,6 +38,42 @@ EXTRA = "tensorboard"
 RECORD_VERSION = 2
 """Part of the listing cache's name: bump it when what a record holds changes, so old caches are not trusted."""
 WHAT = "a TensorBoard log folder (event files)"
+IMAGE_CACHE = "tensorboard-images"
+"""Under the user's cache (`store/ours/format.cache_root`): image summaries taken out of event files."""
+IMAGE_CACHE_BYTES = 256 * 1024 * 1024
+"""Past this, the oldest cached images are deleted (they are made again from the event files when shown)."""
+
+
+def _cached_image(state: TbRun, ref: ImageRef, target: Path) -> bytes:
+    """The PNG of an image summary: from the cache when it was shown before, else out of its event record
+    (then kept at `target`). ValueError when the record is gone or damaged."""
+    try:
+        return safe_read.read_bytes(target, cap=IMAGE_RECORD_CAP)
+    except FileNotFoundError:
+        pass
+    pending = PendingImage("file", state.image_bytes(ref))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_png(target, pending)
+    return encode_png(pending)
+
+
+def _trim(folder: Path, limit: int) -> None:
+    """Delete the oldest files of `folder` until it holds at most three quarters of `limit` bytes."""
+    try:
+        entries = [(e.stat().st_mtime, e.stat().st_size, e.path) for e in os.scandir(folder) if e.is_file()]
+    except OSError:
+        return
+    total = sum(size for _, size, _ in entries)
+    if total <= limit:
+        return
+    for _, size, path in sorted(entries):
+        if total <= limit * 3 // 4:
+            break
+        try:
+            os.unlink(path)
+        except OSError:
+            continue
+        total -= size
 
 
 def event_folders(root: Path, max_depth: int = MAX_DEPTH,
@@ -145,7 +185,32 @@ class TensorBoardStore(TailedLiveness, FolderRunStore):
             created=record["created"],
             ended=record["ended"] if record["ended"] is not None or status == "running" else record["heartbeat"],
             params=dict(record["params"]), tags={}, metrics=dict(record["metrics"]), facts=facts,
-            error=record.get("reason"), last_seen=record.get("heartbeat"), artifacts_dir=path, store=self)
+            error=record.get("reason"), last_seen=record.get("heartbeat"), artifacts_dir=path, store=self,
+            media_reader=lambda: self._media(unit))
+
+    def _media(self, unit: str) -> MediaIndex:
+        """The run's image summaries by tag, steps ascending. Each image stays in its event record until it is
+        shown: then it is written as a PNG into the user's cache (never the log folder; see `IMAGE_CACHE_BYTES`)."""
+        state = self._run_state(unit)
+        folder = fmt.cache_root() / IMAGE_CACHE
+        _trim(folder, IMAGE_CACHE_BYTES)
+        inodes: dict[str, int] = {}
+        real = os.path.realpath(state.path)
+        media: MediaIndex = {}
+        for tag, steps in sorted(state.images.items()):
+            found: list[tuple[int, Path]] = []
+            for step, ref in sorted(steps.items()):
+                name = ref[0]
+                if name not in inodes:  # a file replaced under the same name is another file
+                    try:
+                        inodes[name] = os.stat(os.path.join(state.path, name)).st_ino
+                    except OSError:
+                        inodes[name] = -1
+                origin = "\0".join(map(str, (real, inodes[name], *ref)))
+                target = folder / f"{hashlib.sha256(origin.encode('utf-8', 'surrogatepass')).hexdigest()[:32]}.png"
+                found.append(MediaStep(step, target, "", partial(_cached_image, state, ref, target)))
+            media[tag] = found
+        return media
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
         return self._run_state(self._unit_of(run_id)).series.frame(keys)

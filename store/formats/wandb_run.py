@@ -7,8 +7,10 @@ store/formats/wandb_log.py) is decoded with the protobuf schema wandb ships
 - `run`: id, name, project (the experiment), group, job type, tags, notes, start time, config
 - `config`: config updates (the `_wandb` bookkeeping key is left out) -> params
 - `history`: one row of `wandb.log`; numbers become metric points at its `_step`
-  (nested dicts as `a.b`, as W&B names them), images and other objects are skipped
-- `summary`: `run.summary` updates (shown as facts; the listing's last/min/max come from history)
+  (nested dicts as `a.b`, as W&B names them); a `wandb.Image` is noted by key and step (its
+  file is under `files/media/`), histograms and other objects are skipped
+- `summary`: `run.summary` updates (shown as facts; the listing's last/min/max come from history;
+  a number no history row holds, such as `best_val_acc`, is a metric of one point)
 - `stats`: system metrics, as metrics under `system/` with steps counting samples
 - `environment`: host, user, program, Python, git -> facts
 - `exit`: the exit code: 0 finished, otherwise failed; no exit record and a log that stopped
@@ -37,6 +39,8 @@ from store.ours.format import flatten
 WANDB_MODULE = "wandb.proto.wandb_internal_pb2"
 RUN_FOLDER = re.compile(r"^(?:offline-)?run-(\d{8}_\d{6})-([A-Za-z0-9]+)$")
 _SKIPPED_CONFIG = {"_wandb"}
+IMAGE_TYPE = "image-file"
+"""The `_type` of a `wandb.Image` in a history row (its other fields: `path`, `caption`, `width`, ...)."""
 
 
 def folder_facts(name: str) -> tuple[str | None, float | None]:
@@ -83,6 +87,8 @@ class WandbRun:
     _summary_raw: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     series: SeriesSet = field(default_factory=SeriesSet)
+    images: dict[str, dict[int, tuple[str, str]]] = field(default_factory=dict)
+    """`wandb.Image`s by key and step: (path below `files/` as the record says, caption)."""
     problems: list[str] = field(default_factory=list)
     log: RecordLog | None = None
     decoded: bool = False
@@ -169,6 +175,11 @@ class WandbRun:
             if env.HasField("git") and env.git.commit:
                 self.facts["git_commit"] = env.git.commit
                 self.facts["git_remote"] = env.git.remote_url or None
+            self.facts.update(_machine_facts({
+                "args": list(env.args), "cpu_count": env.cpu_count or env.cpu.count,
+                "cpu_model": env.cpu.model, "memory_total": env.memory.total, "gpu_count": env.gpu_count,
+                "gpu": ", ".join(sorted({g.name for g in env.gpu_nvidia if g.name})) or env.gpu_type,
+                "disk_total": sum(d.total for d in env.disk.values()) if len(env.disk) == 1 else 0}))
         elif kind == "exit":
             self.exit_code = int(record.exit.exit_code)
             self.runtime = float(record.exit.runtime)
@@ -199,12 +210,26 @@ class WandbRun:
         if when == when and (self.last_time is None or when > self.last_time):
             self.last_time = when
         media = tuple(key[:-len("_type")] for key in row if key.endswith("._type"))
+        for prefix in media:
+            if _json(row[prefix + "_type"]) == IMAGE_TYPE:
+                self._take_image(prefix[:-1], step, _json(row.get(prefix + "path", "")),
+                                 _json(row.get(prefix + "caption", '""')))
         for key, text in row.items():
             if key.startswith("_") or (media and key.startswith(media)):
                 continue  # W&B's own columns, and the fields of an image, table, ... (files under media/)
             number = _float(text)
             if number is not None:
                 self.series.add(key, step, when, number)
+            elif text.startswith("{") and IMAGE_TYPE in text:  # an image as one JSON object (older writers)
+                value = _json(text)
+                if isinstance(value, dict) and value.get("_type") == IMAGE_TYPE:
+                    self._take_image(key, step, value.get("path"), value.get("caption"))
+
+    def _take_image(self, key: str, step: int, path: Any, caption: Any) -> None:
+        """Note a `wandb.Image` of `key` at `step`: its file's path below `files/` as the record says it
+        (W&B names the file by the step before, so the record's `_step` is the one to trust)."""
+        if isinstance(path, str):
+            self.images.setdefault(key, {})[step] = (path, caption if isinstance(caption, str) else "")
 
     def _take_stats(self, stats: Any) -> None:
         when = stats.timestamp.seconds + stats.timestamp.nanos / 1e9
@@ -230,6 +255,7 @@ class WandbRun:
         for fact in ("host", "username", "email", "program", "python", "os", "executable", "root"):
             if isinstance(meta.get(fact), str):
                 self.facts[fact] = meta[fact]
+        self.facts.update(_metadata_machine(meta))
         started = utc_seconds(meta.get("startedAt"))
         self.started = started if a_time(started) else self.started
         self.problems = problems
@@ -251,14 +277,106 @@ class WandbRun:
         values = {key: number(value) for key, value in flatten(self.summary()).items()}
         return {key: value for key, value in values.items() if value is not None and math.isfinite(value)}
 
+    def summary_only(self) -> dict[str, float]:
+        """The summary's numbers that no history row holds (`best_val_acc`, `test/acc`): one-point metrics."""
+        return {key: value for key, value in self.summary_metrics().items() if key not in self.series.by_key}
+
     def summary(self) -> dict[str, Any]:
-        """`run.summary` as the run left it (nested keys as `a.b`), W&B's own `_` keys left out."""
+        """`run.summary` as the run left it (nested keys as `a.b`), W&B's own `_` keys left out, and so are
+        W&B's objects (a histogram's bins and values, an image's fields): data for a chart or a file, not text."""
         if not self.decoded:
-            return {k: v for k, v in self.summary_files.items() if not k.startswith("_")}
-        return {k: _json(v) for k, v in self._summary_raw.items() if not k.startswith("_")}
+            return {k: v for k, v in _plain(self.summary_files).items() if not k.startswith("_")}
+        raw = self._summary_raw
+        objects = tuple(key[:-len("_type")] for key in raw if key.endswith("._type"))
+        return {k: _plain(_json(v)) for k, v in raw.items()
+                if not k.startswith("_") and not (objects and k.startswith(objects)) and not _typed(_json(v))}
 
     def params(self) -> dict[str, Any]:
         return {k: v for k, v in self.config.items() if k not in _SKIPPED_CONFIG}
+
+
+def _machine_facts(found: dict[str, Any]) -> dict[str, Any]:
+    """The run's command-line arguments and machine under the names of store/run_facts.py; zeros and
+    empty values (what the record leaves unset) left out."""
+    out: dict[str, Any] = {}
+    for key, value in found.items():
+        if key == "args":
+            if isinstance(value, list) and value:
+                out[key] = [str(v) for v in value]
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            out[key] = int(value)
+        elif isinstance(value, str) and value:
+            out[key] = value
+    return out
+
+
+def _metadata_machine(meta: dict[str, Any]) -> dict[str, Any]:
+    """`_machine_facts` of `files/wandb-metadata.json` (snake_case as the SDK wrote it, camelCase as a
+    protobuf-JSON writer may)."""
+    def get(*names: str) -> Any:
+        return next((meta[n] for n in names if n in meta), None)
+
+    memory, cpu, disk = get("memory"), get("cpu"), get("disk")
+    gpus = get("gpu_nvidia", "gpuNvidia")
+    names = sorted({str(g.get("name")) for g in gpus if isinstance(g, dict) and g.get("name")}) \
+        if isinstance(gpus, list) else []
+    disks = [d.get("total") for d in disk.values() if isinstance(d, dict)] if isinstance(disk, dict) else []
+    return _machine_facts({
+        "args": get("args"), "cpu_count": get("cpu_count", "cpuCount"),
+        "cpu_model": cpu.get("model") if isinstance(cpu, dict) else None,
+        "memory_total": _whole(memory.get("total")) if isinstance(memory, dict) else None,
+        "gpu": ", ".join(names) or get("gpu", "gpu_type", "gpuType"), "gpu_count": get("gpu_count", "gpuCount"),
+        "disk_total": _whole(disks[0]) if len(disks) == 1 else None})
+
+
+def _whole(value: Any) -> int | None:
+    """A byte count: protobuf JSON writes 64-bit numbers as strings."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+MAX_CONSOLE_LOG = 256 * 1024 * 1024
+"""A record log bigger than this is not read for its console's times (its output.log still shows)."""
+
+
+def output_lines(path: str) -> list[tuple[float | None, str, str]] | None:
+    """The console as W&B captured it (`output_raw` records): `(time, stream, line)` a line, the time
+    of the line's first chunk, `o`/`e` for stdout/stderr; `\\r` left in. None without the `wandb`
+    package, a record log, or output records (console capture was off): `files/output.log` then."""
+    log = log_file(path)
+    try:
+        if log is None or os.stat(log).st_size > MAX_CONSOLE_LOG:
+            return None
+        import importlib
+
+        from google.protobuf.message import DecodeError
+
+        pb: Any = importlib.import_module(WANDB_MODULE)
+        payloads = RecordLog(log).read_new()
+    except (ImportError, OSError, WandbLogError):
+        return None
+    lines: list[tuple[float | None, str, str]] = []
+    pending: dict[str, tuple[float, str]] = {}
+    for payload in payloads:
+        try:
+            record = pb.Record.FromString(payload)
+        except DecodeError:
+            continue
+        if record.WhichOneof("record_type") != "output_raw":
+            continue
+        out = record.output_raw
+        stream = "e" if out.output_type == pb.OutputRawRecord.OutputType.STDERR else "o"
+        when = out.timestamp.seconds + out.timestamp.nanos / 1e9
+        started, text = pending.get(stream, (when, ""))
+        *done, rest = (text + out.line).split("\n")
+        for line in done:
+            lines.append((started if text else when, stream, line))
+            text = ""
+        pending[stream] = (started if text else when, rest)
+    lines += [(when, stream, rest) for stream, (when, rest) in pending.items() if rest]
+    return lines or None
 
 
 def _float(text: str | None) -> float | None:
@@ -269,6 +387,18 @@ def _float(text: str | None) -> float | None:
         return float(text)
     except ValueError:
         return None
+
+
+def _typed(value: Any) -> bool:
+    """Whether a value is one of W&B's objects (`{"_type": "histogram", "bins": ..., ...}`)."""
+    return isinstance(value, dict) and "_type" in value
+
+
+def _plain(value: Any) -> Any:
+    """A summary value without W&B's objects at any depth (a dict of them loses those keys)."""
+    if not isinstance(value, dict):
+        return value
+    return {k: _plain(v) for k, v in value.items() if not _typed(v)}
 
 
 def _item_key(item: Any) -> list[str]:

@@ -19,18 +19,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from store import extras, safe_read
-from store.base import RunDetail, RunRecord
+from store.base import MediaIndex, MediaStep, RunDetail, RunRecord
+from store.formats.series import SeriesSet
 from store.formats.tailed import TailCache, TailedLiveness
-from store.formats.wandb_run import RUN_FOLDER, WANDB_MODULE, WandbRun, folder_facts, log_file
+from store.formats.wandb_run import RUN_FOLDER, WANDB_MODULE, WandbRun, folder_facts, log_file, output_lines
 from store.ours import format as fmt
 from store.ours.index import FolderRunStore, UnitIndex
 from store.ours.reader import _cell as cell
+from store.safe_names import UnsafePathError, inside
 
 if TYPE_CHECKING:
     import pandas as pd
 
 EXTRA = "wandb"
-RECORD_VERSION = 2
+RECORD_VERSION = 3
 """Part of the listing cache's name: bump it when what a record holds changes, so old caches are not trusted."""
 ROOT_UNIT = "."
 SIGNED_FILES = ("files/config.yaml", "files/wandb-summary.json", "files/wandb-metadata.json")
@@ -165,9 +167,8 @@ class WandbStore(TailedLiveness, FolderRunStore):
                     continue
         ended = None if status == "running" else last_seen
         metrics = state.series.summaries()
-        if not state.decoded:  # no history read: the summary's last values are what there is
-            for key, value in state.summary_metrics().items():
-                metrics.setdefault(key, {"last": value, "min": value, "max": value, "count": 1})
+        for key, value in state.summary_only().items():  # without the log, all the summary has
+            metrics[key] = {"last": value, "min": value, "max": value, "count": 1}
         return {
             "run_id": run_id,
             "experiment": state.project or (self.root.name if unit != ROOT_UNIT else path.parent.name),
@@ -206,10 +207,41 @@ class WandbStore(TailedLiveness, FolderRunStore):
             run_id=record["run_id"], experiment=record["experiment"], name=record["name"], status=status,
             created=record["created"], ended=record["ended"], params=state.params(), tags=dict(record["tags"]),
             metrics=dict(record["metrics"]), facts=facts, error=record.get("reason"),
-            last_seen=record.get("heartbeat"), artifacts_dir=files if files.is_dir() else path, store=self)
+            last_seen=record.get("heartbeat"), artifacts_dir=files if files.is_dir() else path, store=self,
+            media_reader=lambda: self._media(unit))
+
+    def _media(self, unit: str) -> MediaIndex:
+        """The run's `wandb.Image`s by key, steps ascending, with captions. A path from the record that is
+        absolute, holds `..` or leads out of `files/` by a symlink is left out (the log is not trusted)."""
+        files = self._path(unit) / "files"
+        media: MediaIndex = {}
+        for key, steps in sorted(self._state(unit).images.items()):
+            found: list[tuple[int, Path]] = []
+            for step, (path, caption) in sorted(steps.items()):
+                try:
+                    found.append(MediaStep(step, inside(files, path), caption))
+                except UnsafePathError:
+                    continue
+            if found:
+                media[key] = found
+        return media
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
-        return self._state(self._unit_of(run_id)).series.frame(keys)
+        """The history's points, and one point (at the last step) of each summary number no history row holds."""
+        state = self._state(self._unit_of(run_id))
+        only = state.summary_only()
+        if not only:
+            return state.series.frame(keys)
+        points = SeriesSet()
+        points.by_key = dict(state.series.by_key)
+        last = max((s.steps[-1] for s in points.by_key.values() if s.steps), default=0)
+        when = state.last_seen()
+        for key, value in only.items():
+            points.add(key, last, float("nan") if when is None else when, value)
+        return points.frame(keys)
+
+    def console_lines(self, run_id: str) -> list[tuple[float | None, str, str]] | None:
+        return output_lines(str(self._path(self._unit_of(run_id))))
 
     def console(self, run_id: str) -> str | None:
         """What the run printed (`files/output.log`, as W&B captured stdout and stderr); None when it kept none."""

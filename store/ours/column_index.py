@@ -38,11 +38,12 @@ from store.ours.column_values import BIG, BOOL, FLOAT, INT, NONE, STR, ValueColu
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMN_INDEX_VERSION = 3
-"""3: columns packed into a few 2-D arrays (`kinds`, `f`, `i`, `s`, `floats`, `stats`, `present`)."""
+COLUMN_INDEX_VERSION = 4
+"""3: columns packed into a few 2-D arrays (`kinds`, `f`, `i`, `s`, `floats`, `stats`, `present`);
+4: a run's `last_logged`, `log_interval` and `nonfinite` (`store.frame.log_facts`)."""
 
-STRING_FIELDS = ("run_id", "experiment", "name", "status", "reason", "host", "user", "parent")
-FLOAT_FIELDS = ("created", "ended", "heartbeat")
+STRING_FIELDS = ("run_id", "experiment", "name", "status", "reason", "host", "user", "parent", "nonfinite")
+FLOAT_FIELDS = ("created", "ended", "heartbeat", "last_logged", "log_interval")
 INT_FIELDS = ("pid", "pid_start")
 INDEX_STATS = ("last", "min", "max")
 """What the index keeps of each metric's summary: the figures a listing shows (the rest is in summary.json)."""
@@ -473,6 +474,20 @@ def _as_indexed(rec: RunRecord) -> dict[str, Any]:
     out["metrics"] = {k: {s: float(v) if isinstance(v := m.get(s), (int, float)) else float("nan")
                           for s in INDEX_STATS} for k, m in (rec.get("metrics") or {}).items()}
     return out
+
+
+def table_log_facts(table: ColumnTable) -> dict[str, tuple[float, float, str]]:
+    """`RunStore.log_facts` of a table: only its rows that say `running` or hold NaN or ±inf."""
+    import numpy as np
+
+    if not len(table):
+        return {}
+    values, floats = table.values, table.floats
+    nonfinite = values["nonfinite"].objects()
+    rows = np.flatnonzero((values["status"].objects() == "running") | (nonfinite != None))  # noqa: E711
+    run_ids = values["run_id"]
+    return {run_ids.value(row): (float(floats["last_logged"][row]), float(floats["log_interval"][row]),
+                                 nonfinite[row] or "") for row in rows.tolist()}
 
 
 def table_frame(table: ColumnTable, statuses: Mapping[str, str], stat: str) -> pd.DataFrame:

@@ -451,11 +451,13 @@ def merge_summary(old: dict[str, Any] | None, arr: Any) -> dict[str, Any]:
         "min": float(real.min()) if real.size else float("nan"),
         "max": float(real.max()) if real.size else float("nan"),
         "count": int(values.size),
+        "nonfinite": int(values.size - np.isfinite(values).sum()),
     }
     if not old:
         return new
     merged = dict(old)
     merged["count"] = int(old.get("count", 0)) + new["count"]
+    merged["nonfinite"] = int(old.get("nonfinite") or 0) + new["nonfinite"]
     for name, pick in (("min", min), ("max", max)):
         vals = [v for v in (old.get(name), new[name]) if v is not None and v == v]
         merged[name] = pick(vals) if vals else float("nan")

@@ -16,6 +16,7 @@ from store.ours import journal
 from store.ours.edits import NOTE_FACT, apply_edits, read_edits
 from store.ours.index import ColumnCache, FolderRunStore, read_safely
 from store.ours.inputs import read_inputs
+from store.ours.machine import read_machine
 from store.ours.run_record import RECORD_FILES, read_files, read_record
 from store.ours.run_record import _cell as _cell  # the old home of the one param-cell rule
 from store.ours.run_scan import PENDING, folder_times, maybe_folder, signatures
@@ -211,6 +212,13 @@ class TrackStore(FolderRunStore):
             return super()._build_frame(metric_stat)
         return table_frame(self._columns.table, self._statuses, metric_stat)
 
+    def log_facts(self) -> dict[str, tuple[float, float, str]]:
+        from store.ours.column_index import table_log_facts
+
+        with self._lock:
+            self._ensure_loaded()
+            return table_log_facts(self._columns.table)
+
     def _ids_named(self, name: str) -> list[str]:
         table = self._columns.table
         if not len(table):
@@ -249,6 +257,7 @@ class TrackStore(FolderRunStore):
             "git_commit": git.get("commit"), "git_branch": git.get("branch"), "git_dirty": git.get("dirty"),
             "path": str(path),
             "parent": meta.get("parent"), "exit_code": meta.get("exit_code"),  # runs of `tracktui run`
+            **read_machine(path),
         }
         note = apply_edits("", {}, read_edits(path))[2]
         note = note if note is not None else meta.get(NOTE_FACT)

@@ -14,6 +14,7 @@ from typing import Any
 
 from store import safe_read
 from store.base import RunRecord
+from store.frame import log_facts
 from store.ours import format as fmt
 from store.ours.edits import EDIT_PREFIX, EDIT_SUFFIX, apply_edits, read_edits
 from store.ours.inputs import INPUTS, input_digests, read_inputs
@@ -93,13 +94,16 @@ def read_record(root: str, unit: str, sig: list[int] | None = None) -> RunRecord
                                 edits)
     if unit.startswith(f"{fmt.TRASH_DIR}/") and not problems:
         status = fmt.DELETED_STATUS
+    metrics = {k: v for k, v in metrics.items() if isinstance(v, dict)}
+    created = _number(meta.get("created"))
+    last_logged, log_interval, nonfinite = log_facts(metrics, created)
     return {
         "run_id": run_id,
         "experiment": str(meta.get("experiment") or exp_dir),
         "name": name,
         "status": "damaged" if problems else str(status),
         "reason": "; ".join(problems + skipped) or None,
-        "created": _number(meta.get("created")),
+        "created": created,
         "ended": _number(meta.get("ended")),
         "host": meta.get("host"),
         "user": meta.get("user"),
@@ -109,8 +113,11 @@ def read_record(root: str, unit: str, sig: list[int] | None = None) -> RunRecord
         "parent": meta.get("parent") if isinstance(meta.get("parent"), str) else None,
         "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
         "tags": tags,
-        "metrics": {k: v for k, v in metrics.items() if isinstance(v, dict)},
+        "metrics": metrics,
         "inputs": input_digests(read_inputs(Path(folder))) if INPUTS in names else {},
+        "last_logged": None if math.isnan(last_logged) else last_logged,
+        "log_interval": None if math.isnan(log_interval) else log_interval,
+        "nonfinite": nonfinite or None,
     }
 
 

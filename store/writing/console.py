@@ -9,10 +9,16 @@ before a crash are what one looks for. See "Console" in FORMAT.md.
 `final_lines` turns the stored bytes into what a terminal would have left on screen for
 each line (the last state of a `\\r` progress bar); sanitizing for display is the
 reader's job (`tui.shaping.formatting.printable`).
+
+Beside each console file a small side index (`console.times.txt`, `console.tail.<n>.times.txt`)
+says when its bytes were written and from which stream: one `<offset> <time> <o|e|->` line
+whenever the stream changes or `TIME_RESOLUTION` has passed, so the console itself stays plain
+text for `tail -f` and costs one short write per burst of output. `timed_lines` reads both.
 """
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import select
@@ -37,12 +43,22 @@ TAIL_BYTES = 8 * 1024 * 1024
 """Of the cap, how much of the end of the output is kept once the head is full."""
 MAX_BYTES_ENV = "TRACKTUI_CONSOLE_MAX_BYTES"
 FSYNC_INTERVAL = 1.0
+TIME_RESOLUTION = 0.1
+"""Seconds between two time marks of one stream: the lines of a burst share its first time."""
+TIMES_SUFFIX = ".times.txt"
+STREAMS = ("o", "e", "-")
+"""stdout, stderr, or not known (both through one pty or one pipe: a terminal would not tell either)."""
 CAP_MARKER = ("\n[tracktui: console output past {head} bytes was cut here; "
               "what follows is the end of the output]\n")
 
 
 def tail_name(n: int) -> str:
     return f"console.tail.{n}.log"
+
+
+def times_path(part: Path) -> Path:
+    """The side index of a console file: `console.log` -> `console.times.txt`."""
+    return part.with_name(part.name.removesuffix(".log") + TIMES_SUFFIX)
 
 
 def default_max_bytes() -> int:
@@ -62,6 +78,8 @@ class ConsoleLog:
         self.head_bytes = self.max_bytes - self.tail_bytes
         self._lock = threading.Lock()
         self._fd = self._open(run_path / CONSOLE)
+        self._times_fd = self._open(times_path(run_path / CONSOLE))
+        self._mark: tuple[float, str] | None = None
         self._size = os.fstat(self._fd).st_size
         self._tail_n = -1
         self._tail_size = 0
@@ -70,8 +88,9 @@ class ConsoleLog:
             os.close(self._fd)
             self._tail_n = max(tails, default=-1) + 1
             self._fd = self._open(run_path / tail_name(self._tail_n))
+            self._new_times(run_path / tail_name(self._tail_n))
             if self._tail_n >= 2:
-                (run_path / tail_name(self._tail_n - 2)).unlink(missing_ok=True)
+                _drop_part(run_path / tail_name(self._tail_n - 2))
         self._last_sync = time.monotonic()
         self._failed = False
         self.total = self._size
@@ -87,7 +106,8 @@ class ConsoleLog:
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
         return os.open(path, flags | (os.O_TRUNC if truncate else 0), fmt.FILE_MODE)
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes, stream: str = "-") -> None:
+        """Append `data`, which `stream` printed (`o` stdout, `e` stderr, `-` not known)."""
         if not data:
             return
         with self._lock:
@@ -95,7 +115,7 @@ class ConsoleLog:
                 return
             self.total += len(data)
             try:
-                self._write(data)
+                self._write(data, stream)
                 if time.monotonic() - self._last_sync >= FSYNC_INTERVAL:
                     os.fsync(self._fd)
                     self._last_sync = time.monotonic()
@@ -105,9 +125,10 @@ class ConsoleLog:
                     print(f"tracktui: cannot keep the console of {self.run_path} ({exc}); output still shows "
                           f"in the terminal", file=sys.stderr, flush=True)
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes, stream: str) -> None:
         if self._tail_n < 0:
             room = self.head_bytes - self._size
+            self._time_mark(self._size, stream)
             if len(data) <= room:
                 _write_all(self._fd, data)
                 self._size += len(data)
@@ -123,6 +144,7 @@ class ConsoleLog:
                 self._next_segment()
                 continue
             piece, data = data[:room], data[room:]
+            self._time_mark(self._tail_size, stream)
             _write_all(self._fd, piece)
             self._tail_size += len(piece)
 
@@ -133,9 +155,30 @@ class ConsoleLog:
         self._fd = -1
         self._tail_n += 1
         self._fd = self._open(self.run_path / tail_name(self._tail_n), truncate=True)
+        self._new_times(self.run_path / tail_name(self._tail_n), truncate=True)
         self._tail_size = 0
         if self._tail_n >= 2:
-            (self.run_path / tail_name(self._tail_n - 2)).unlink(missing_ok=True)
+            _drop_part(self.run_path / tail_name(self._tail_n - 2))
+
+    def _new_times(self, part: Path, truncate: bool = False) -> None:
+        if self._times_fd >= 0:
+            os.close(self._times_fd)
+        self._times_fd = self._open(times_path(part), truncate=truncate)
+        self._mark = None
+
+    def _time_mark(self, offset: int, stream: str) -> None:
+        """Note when the bytes at `offset` of the current file came, if the stream changed or
+        `TIME_RESOLUTION` passed. Times are a help, not the record: a failed write drops them."""
+        now = time.time()
+        if self._times_fd < 0 or (self._mark is not None and self._mark[1] == stream
+                                  and now - self._mark[0] < TIME_RESOLUTION):
+            return
+        self._mark = (now, stream)
+        try:
+            _write_all(self._times_fd, f"{offset} {now:.3f} {stream}\n".encode())
+        except OSError:
+            os.close(self._times_fd)
+            self._times_fd = -1
 
     def close(self) -> None:
         with self._lock:
@@ -146,6 +189,14 @@ class ConsoleLog:
                     pass
                 os.close(self._fd)
                 self._fd = -1
+            if self._times_fd >= 0:
+                os.close(self._times_fd)
+                self._times_fd = -1
+
+
+def _drop_part(part: Path) -> None:
+    part.unlink(missing_ok=True)
+    times_path(part).unlink(missing_ok=True)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -191,6 +242,49 @@ def read_console(run_path: Path, head_name: str = CONSOLE, *, kept_end_only: boo
     return b"".join(chunks)
 
 
+def timed_lines(run_path: Path, head_name: str = CONSOLE) -> list[tuple[float | None, str, str]]:
+    """`(time, stream, line)` of every line of the stored console, lines as `final_lines` gives
+    them: when the line's first bytes were written and by which stream (`o`, `e`, `-`), from the
+    side index; `(None, "-", line)` where there is none (a run from before it, another tool's file)."""
+    parts = console_parts(run_path, head_name)
+    out: list[tuple[float | None, str, str]] = []
+    for i, path in enumerate(parts):
+        try:
+            data = safe_read.read_bytes(path, cap=None)
+        except OSError:
+            continue
+        offsets, marks = _read_marks(path) if head_name == CONSOLE else ([], [])
+        start = data.find(b"\n") + 1 if i == 1 and len(parts) == 3 else 0  # the older tail starts mid-line
+        while start < len(data):
+            end = data.find(b"\n", start)
+            end = len(data) if end < 0 else end
+            at = bisect.bisect_right(offsets, start) - 1
+            when, stream = marks[at] if at >= 0 else (None, "-")
+            out.append((when, stream, final_line(data[start:end].decode("utf-8", "replace"))))
+            start = end + 1
+    return out
+
+
+def _read_marks(part: Path) -> tuple[list[int], list[tuple[float | None, str]]]:
+    """The side index of `part`: offsets ascending, and (time, stream) at each; a damaged line is skipped."""
+    try:
+        text = safe_read.read_text(times_path(part), cap=safe_read.SMALL_FILE_CAP, errors="replace")
+    except OSError:
+        return [], []
+    found: dict[int, tuple[float | None, str]] = {}
+    for line in text.splitlines():
+        fields = line.split(" ")
+        if len(fields) != 3 or fields[2] not in STREAMS:
+            continue
+        try:
+            offset, when = int(fields[0]), float(fields[1])
+        except ValueError:
+            continue
+        found[offset] = (when if when == when else None, fields[2])
+    offsets = sorted(found)
+    return offsets, [found[o] for o in offsets]
+
+
 def final_lines(text: str) -> list[str]:
     """Each line as a terminal leaves it: text after a `\\r` overwrites the line from its start.
 
@@ -200,7 +294,12 @@ def final_lines(text: str) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [_overlay(line) if "\r" in line else line for line in lines]
+    return [final_line(line) for line in lines]
+
+
+def final_line(line: str) -> str:
+    """One line (no `\\n`) as a terminal leaves it: see `final_lines`."""
+    return _overlay(line) if "\r" in line else line
 
 
 def _overlay(line: str) -> str:
@@ -226,9 +325,12 @@ class Pump:
 
     PARTIAL_LIMIT = 64 * 1024
 
-    def __init__(self, console: ConsoleLog, routes: dict[int, int | None]) -> None:
+    def __init__(self, console: ConsoleLog, routes: dict[int, int | None],
+                 streams: dict[int, str] | None = None) -> None:
+        """`streams`: which stream each source fd carries (`o`, `e`); not named: `-`, not known."""
         self.console = console
         self.routes = dict(routes)
+        self.streams = dict(streams or {})
         self._partial: dict[int, bytes] | None = {fd: b"" for fd in routes} if len(routes) > 1 else None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="tracktui-console", daemon=True)
@@ -269,12 +371,13 @@ class Pump:
 
     def _keep(self, fd: int, data: bytes, end: bool = False) -> None:
         """Into the console: all of `data` with one source, else up to its last newline."""
+        stream = self.streams.get(fd, "-")
         if self._partial is None:
-            self.console.write(data)
+            self.console.write(data, stream)
             return
         pending = self._partial.get(fd, b"") + data
         cut = len(pending) if end or len(pending) > self.PARTIAL_LIMIT else pending.rfind(b"\n") + 1
-        self.console.write(pending[:cut])
+        self.console.write(pending[:cut], stream)
         self._partial[fd] = pending[cut:]
 
     def stop(self, timeout: float = 2.0) -> None:
@@ -324,6 +427,7 @@ class ProcessCapture:
 
     def start(self) -> None:
         routes: dict[int, int | None] = {}
+        streams: dict[int, str] = {}
         _flush_std()
         shared = same_file(1, 2)
         for fd in (1, 2):
@@ -334,6 +438,7 @@ class ProcessCapture:
             self._saved[fd] = saved
             if fd == 2 and shared and routes:
                 os.dup2(1, 2)  # the pipe of stdout carries stderr too
+                streams.clear()
                 continue
             if os.isatty(fd):
                 reader, writer = make_pty(fd)
@@ -342,7 +447,8 @@ class ProcessCapture:
             os.dup2(writer, fd)
             os.close(writer)
             routes[reader] = saved
-        self._pump = Pump(self.console, routes)
+            streams[reader] = "o" if fd == 1 else "e"
+        self._pump = Pump(self.console, routes, streams)
         self._pump.start()
 
     def stop(self) -> None:

@@ -1,4 +1,4 @@
-"""What a run ran with: installed Python packages, selected environment variables, the git diff.
+"""What a run ran with: installed Python packages, selected environment variables, the machine, the git diff.
 
 Cheap by design: packages come from the installed distributions' metadata (one directory
 walk, no `pip freeze` subprocess); the diff is one `git diff` with a timeout. Written as
@@ -10,11 +10,16 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import platform
 import re
+import shutil
 import subprocess
 import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
+
+from store import safe_read
+from store.ours import machine as machine_file
 
 if TYPE_CHECKING:
     from store.writing.writer import Run
@@ -22,7 +27,7 @@ if TYPE_CHECKING:
 CONTEXT_DIR = "tracktui"
 """Artifacts folder that holds what tracktui recorded about the run's context."""
 PACKAGES_FILE = f"{CONTEXT_DIR}/requirements.txt"
-ENV_FILE = f"{CONTEXT_DIR}/environment.json"
+ENV_FILE = machine_file.ENV_FILE
 PATCH_FILE = f"{CONTEXT_DIR}/git.patch"
 
 SECRET_PATTERNS = ("*KEY*", "*TOKEN*", "*SECRET*", "*PASSWORD*", "*PASSWD*", "*CREDENTIAL*", "*AUTH*", "*PRIVATE*")
@@ -143,6 +148,44 @@ def git_patch(cwd: str | os.PathLike[str] | None = None, timeout: float = 5.0) -
     return out.decode("utf-8", "replace")
 
 
+def machine(cwd: str | None = None) -> dict[str, Any]:
+    """The computer a run ran on: CPU model and count, memory, NVIDIA GPUs, the size of the
+    disk of `cwd`, the OS. Cheap (no subprocess); what cannot be read is left out."""
+    out: dict[str, Any] = {"cpu_count": os.cpu_count(), "os": platform.platform()}
+    try:
+        text = safe_read.read_text("/proc/cpuinfo", cap=4 * 1024 * 1024, errors="replace")
+    except OSError:
+        text = ""
+    model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")),
+                 "") or platform.processor()
+    if model:
+        out["cpu_model"] = model
+    try:
+        out["memory_total"] = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        pass
+    try:
+        out["disk_total"] = shutil.disk_usage(cwd or os.getcwd()).total
+    except OSError:
+        pass
+    names = _gpu_names()
+    if names:
+        out["gpu"], out["gpu_count"] = ", ".join(sorted(set(names))), len(names)
+    return {k: v for k, v in out.items() if v not in (None, "")}
+
+
+def _gpu_names() -> list[str]:
+    from store.writing.system_metrics import Gpus
+
+    gpus = Gpus()
+    try:
+        return [str(gpus.nvml.nvmlDeviceGetName(handle)) for handle in gpus.handles]
+    except Exception:  # NVMLError of a device that does not say its name
+        return []
+    finally:
+        gpus.close()
+
+
 def record_environment(run: Run, *, patch: bool = True) -> list[str]:
     """Write the packages, the environment variables and (when the tree is dirty) the git diff.
 
@@ -151,11 +194,13 @@ def record_environment(run: Run, *, patch: bool = True) -> list[str]:
     """
     header = f"# packages of {sys.executable} (Python {sys.version.split()[0]})\n"
     run.log_text(PACKAGES_FILE, header + "\n".join(installed_packages()) + "\n")
+    meta = run._meta if isinstance(getattr(run, "_meta", None), dict) else {}
     variables = selected_environment()
+    variables[machine_file.MACHINE_KEY] = machine(meta.get("cwd"))
     run.log_text(ENV_FILE, json.dumps(variables, indent=1, ensure_ascii=False))
-    git = run._meta.get("git") if isinstance(getattr(run, "_meta", None), dict) else None
+    git = meta.get("git")
     if patch and isinstance(git, dict) and git.get("dirty"):
-        diff = git_patch(run._meta.get("cwd"))
+        diff = git_patch(meta.get("cwd"))
         if diff:
             run.log_text(PATCH_FILE, diff)
     return [*variables["redacted"], *variables["credentials_removed"]]

@@ -267,6 +267,8 @@ class ChildConsole:
         self.log = ConsoleLog(run_path)
         self._child_side: list[int] = []
         self._routes: dict[int, int | None] = {}
+        self._streams: dict[int, str] = {}
+        """Which stream each reader carries alone; one carrying both (a pty, `2>&1`) is not named."""
         self._fds: dict[str, int] = {}
         self._master: int | None = None
         self._pump: Pump | None = None
@@ -278,6 +280,8 @@ class ChildConsole:
             for name, is_tty in (("stdout", tty_out), ("stderr", tty_err)):
                 if is_tty:
                     self._fds[name] = slave
+            if tty_out != tty_err:
+                self._streams[self._master] = "o" if tty_out else "e"
         if not self._fds and same_file(1, 2):  # `> log 2>&1`: one pipe keeps the command's order
             reader, writer = os.pipe()
             self._routes[reader] = 1
@@ -287,6 +291,7 @@ class ChildConsole:
             if name not in self._fds:
                 reader, writer = os.pipe()
                 self._routes[reader] = our_fd
+                self._streams[reader] = {"stdout": "o", "stderr": "e"}[name]
                 self._child_side.append(writer)
                 self._fds[name] = writer
 
@@ -298,7 +303,7 @@ class ChildConsole:
         for fd in self._child_side:
             os.close(fd)
         self._child_side.clear()
-        self._pump = Pump(self.log, self._routes)
+        self._pump = Pump(self.log, self._routes, self._streams)
         self._pump.start()
 
     def resize(self) -> None:

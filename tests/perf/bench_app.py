@@ -76,7 +76,7 @@ async def main():
         out["filter_text"] = median(filter_text)
         clear()
         def ungroup():  # directly, on the UI thread, nothing pending (not what is measured)
-            screen._view_job += 1; screen._group_job = getattr(screen, '_group_job', 0) + 1  # older code: none
+            screen.filtering._view_job += 1; screen.filtering._group_job += 1
             screen.view.group_keys, screen.view.collapsed, screen.view.sort_key = (), set(), None
             screen.view.update(); table.reload()
         async def grouped(keys, n):
@@ -92,7 +92,7 @@ async def main():
             for _ in range(n):
                 ungroup(); applied.clear()
                 t, c = time.perf_counter(), time.process_time()
-                screen._set_group_keys(keys); paint()
+                screen.grouping.set_group_keys(keys); paint()
                 ui = time.perf_counter() - t
                 await app.workers.wait_for_complete(); await pilot.pause(); paint()
                 walls.append(time.perf_counter() - t); cpus.append(time.process_time() - c)
@@ -105,7 +105,7 @@ async def main():
             ("params.p1",), 3)
         def sort_groups():
             screen._sort_by("metrics.m3"); paint()
-        screen._set_group_keys(("params.p0",))
+        screen.grouping.set_group_keys(("params.p0",))
         await app.workers.wait_for_complete(); await pilot.pause()
         out["sort_groups"] = median(sort_groups)
         ungroup()
@@ -134,7 +134,7 @@ async def main():
             await pilot.pause()
         out["live_update_ui"] = statistics.median(handled)
         handled.clear()
-        table.view.set_filter("run-1"); screen._refresh_table()
+        table.view.set_filter("run-1"); screen.refresh_table()
         for _ in range(5):
             app.poll(force=True)
             await app.workers.wait_for_complete()

@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, SelectionList, Static
 from textual.worker import get_current_worker
@@ -41,13 +42,15 @@ from tui.shaping.history_cache import HistoryCache
 from tui.shaping.run_colors import run_colors
 from tui.shaping.sanitize import printable_line
 from tui.shaping.smoothing import SMOOTHING_STEPS, step_strength
+from tui.shaping.system_metrics import clock_or_step
 from tui.theme import theme_color
+from tui.widgets.braille_chart import BrailleChart
 from tui.widgets.chart_grid import ChartGrid, auto_grid, grid_shape
 from tui.widgets.metric_picker import MetricList
 from tui.widgets.run_legend import LegendEntry, RunLegend, faint_palette, theme_palette
 from tui.widgets.scatter_view import ScatterView
 
-from .charts_view import ChartViewActions
+from .charts_view import ChartViewing
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,22 +66,29 @@ CLIP_PERCENT = 1.0
 """`o` clips y to the 1st–99th percentile of the points in view."""
 CURSOR_JUMP = 10
 LINE_CHART_ACTIONS = frozenset({"cycle_axis", "smooth", "search", "grid", "maximize", "cursor", "zoom", "reset_view",
-                                "toggle_clip", "highlight", "hide", "metric_axis"})
+                                "toggle_clip", "highlight", "hide", "metric_axis", "page"})
 """Keys that mean nothing for the scatter: hidden from its footer."""
 
 
 # -- the screen --------------------------------------------------------------------------------
 
 
-class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
-    """Line charts of metric history for some runs, overlaid; `s` switches to a scatter."""
+class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
+    """Line charts of metric history for some runs, overlaid; `s` switches to a scatter.
+
+    The screen loads and draws; what the user chose to see (cursor, zoom, clipping, highlighted and
+    hidden runs, palette, grid) is its `viewing` part (`charts_view.py`), to which its `action_*` hand
+    those keys."""
 
     CSS_PATH = "charts.tcss"
     SMOOTHING = Binding.Group("Smooth", compact=True)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("x", "cycle_axis", "Axis", id="charts.axis",
                 tooltip="X axis: step, time since the run started, wall-clock time"),
-        Binding("l", "toggle_log", "Log", id="charts.log", tooltip="Linear or logarithmic y axis"),
+        Binding("l", "toggle_log", "Log", id="charts.log",
+                tooltip="Linear or logarithmic y axis for the highlighted metric's pane (the scatter's y)"),
+        Binding("L", "toggle_log_all", "Log all", show=False, id="charts.log_all",
+                tooltip="Linear or logarithmic y axis for every pane at once"),
         Binding("left_square_bracket", "smooth(-1)", "Smooth−", id="charts.smooth_less", key_display="[",
                 tooltip="Less smoothing (exponential moving average)", group=SMOOTHING),
         Binding("right_square_bracket", "smooth(1)", "Smooth+", id="charts.smooth_more", key_display="]",
@@ -111,6 +121,10 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
                 tooltip="Pane rows on screen: 1, 2, 3 or 4 (more scroll)"),
         Binding("f", "maximize", "Maximise", id="charts.maximize", show=False,
                 tooltip="Show the highlighted metric's pane alone, or every pane again"),
+        Binding("n,greater_than_sign", "page(1)", "Next charts", id="charts.next_page", show=False,
+                tooltip="The next page of charts, when not all fit (the title says which are shown)"),
+        Binding("N,less_than_sign", "page(-1)", "Previous charts", id="charts.previous_page", show=False,
+                tooltip="The previous page of charts, when not all fit"),
         Binding("s", "toggle_scatter", "Scatter", id="charts.scatter",
                 tooltip="Param vs metric scatter over the runs in the current filter"),
         Binding("e", "group_points", "Groups/runs", id="charts.group_points",
@@ -134,7 +148,11 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         self.frame = frame
         self.refresh_interval = refresh_interval
         self.axis = "step"
+        self.axis_chosen = False
+        """Whether the user picked the axis (`x`, `X`); until then machine metrics alone are drawn on the clock."""
         self.log_y = False
+        self.log_toggled: set[str] = set()
+        """Metrics whose pane has the other y scale than `log_y` (`l`); `L` clears it."""
         self.smoothing = 0.0
         self.scatter = False
         self.selected: list[str] = list(metrics or [])
@@ -142,13 +160,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         self.infos: dict[str, RunInfo] = {}
         self.search = ""
         self.histories = HistoryCache(store)
-        self.cursor: float | None = None
-        """The cursor's x in the axis' drawn units, shared by every pane."""
-        self.x_range: tuple[float, float] | None = None
-        """The zoom: the x range drawn, or None for everything."""
-        self.clip = False
-        self.highlight: str | None = None
-        self.hidden: set[str] = set()
+        self.viewing = ChartViewing(self)
         self._timer: Timer | None = None
         self._drawn_width = 0
         self.draws = 0
@@ -193,12 +205,15 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
                 title.append(f" · {len(self.groups)} group{'s' if len(self.groups) != 1 else ''}: mean, min–max")
             title.append(f" · {len(self.run_ids)} run{'s' if len(self.run_ids) != 1 else ''}")
             title.append(f" · x: {printable_line(axis_name(self.axis))}")
-            if self.x_range is not None:
-                title.append(f" {format_number(self.x_range[0])}–{format_number(self.x_range[1])}")
-        title.append(f" · y: {'log' if self.log_y else 'linear'}")
+            x_range = self.viewing.x_range
+            if x_range is not None:
+                title.append(f" {format_number(x_range[0])}–{format_number(x_range[1])}")
+        title.append(f" · y: {self._y_scale()}")
+        if not self.scatter and self.grid_widget.page_label:
+            title.append(f" · charts {self.grid_widget.page_label} (n/N)", style="bold")
         if not self.scatter:
             title.append(f" · smoothing: {self.smoothing:g}" if self.smoothing else " · smoothing: off")
-            title.append(" · y clipped" if self.clip else "")
+            title.append(" · y clipped" if self.viewing.clip else "")
         running = [i for i in self.infos.values() if i.status == "running"]
         if running:
             title.append(f" · {len(running)} running, live", style=theme_color(self.app, "success"))
@@ -207,19 +222,26 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
             title.append(f" · stale: {printable_line(stale)}", style=theme_color(self.app, "warning"))
         self.query_one("#charts-title", Static).update(title)
 
-    def _update_legend(self) -> None:
+    def _y_scale(self) -> str:
+        """`log`, `linear`, or how many panes are log when they differ (`l` on one pane)."""
+        logs = sum(self.log_y != (m in self.log_toggled) for m in self.selected)
+        if not self.scatter and 0 < logs < len(self.selected):
+            return f"log in {logs} of {len(self.selected)}"
+        return "log" if (self.log_y if self.scatter or not self.selected else logs) else "linear"
+
+    def update_legend(self) -> None:
         colors, markers = self._palette(), self._markers()
         names = ({g.key: g.label for g in self.groups} if self.groups else
                  {r: self.infos[r].name if r in self.infos else r for r in self.run_ids})
         counts = {g.key: len(g.run_ids) for g in self.groups}
         entries = [LegendEntry(names[r], colors[i], markers[i % len(markers)] if self.app.no_color else None,
-                               r == self.highlight, r in self.hidden, counts.get(r))
+                               r == self.viewing.highlight, r in self.viewing.hidden, counts.get(r), key=r)
                    for i, r in enumerate(self.series_ids)]
         note = ""
         if self.infos and not self.metric_keys:
             note = "These runs have not logged any metrics yet."
-        elif self.cursor is not None:
-            at = format_x(self.cursor, self.axis == "wall")
+        elif self.viewing.cursor is not None:
+            at = format_x(self.viewing.cursor, self.axis == "wall")
             note = f"cursor at {printable_line(axis_name(self.axis))} {at}: values in each pane"
         self.query_one(RunLegend).show_runs(entries, note)
 
@@ -247,6 +269,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         keys = sorted({k for info in infos.values() for k in info.keys})
         req.metrics = ([m for m in req.metrics if m in keys]
                        or default_metrics(infos.values(), self._opening_count))
+        req.axis = req.axis if self.axis_chosen else clock_or_step(req.metrics)
         post_result(self, ChartsBuilt(self._build(req, infos), first=True))
 
     def _read_info(self, run_id: str) -> RunInfo:
@@ -260,7 +283,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
             if not self.selected:
                 self.selected = default_metrics(self.infos.values(), self._opening_count)
             self._fill_picker()
-        self._update_legend()
+        self.update_legend()
         self._update_title()
 
     def _fill_picker(self) -> None:
@@ -279,18 +302,21 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
             self._drawn_width = self.grid_widget.size.width
         width = max(40, area_width - 10)
         colors = self._palette()
+        self._auto_axis()
         return ChartRequest(run_ids=list(self.run_ids), metrics=list(self.selected), axis=self.axis,
                             log_y=self.log_y, smoothing=self.smoothing, buckets=width, colors=colors,
                             faint=faint_palette(colors, self.app.theme_variables), markers=self._markers(),
                             reload=reload, names={r: info.name for r, info in self.infos.items()},
-                            x_range=self.x_range, clip=CLIP_PERCENT if self.clip else 0.0, groups=list(self.groups))
+                            x_range=self.viewing.x_range, clip=CLIP_PERCENT if self.viewing.clip else 0.0,
+                            groups=list(self.groups), log_toggled=frozenset(self.log_toggled))
 
     def redraw(self, reload: frozenset[str] = frozenset()) -> None:
         """Rebuild every chart from the current choices (in a worker); cheap to call often."""
         if not self.is_mounted:
             return
+        self._auto_axis()
         self._update_title()
-        self._update_legend()
+        self.update_legend()
         if self.scatter:
             self.query_one(ScatterView).redraw(self.log_y)
         elif self.selected:
@@ -317,6 +343,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
 
     async def _first_draw(self, result: ChartsResult) -> None:
         self._set_infos(result.infos)
+        self._auto_axis()
         await self.grid_widget.sync(self.selected)
         if [c.metric for c in result.charts] == self.selected:
             self._draw(result)
@@ -328,7 +355,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
             self._set_infos(result.infos)
         with self.app.batch_update():
             self.grid_widget.draw(result.charts)
-            self._show_view()
+            self.viewing.show()
         self.draws += 1
 
     def poll_running(self) -> None:
@@ -344,6 +371,10 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
 
     # -- actions ---------------------------------------------------------------------------
 
+    @property
+    def grid_widget(self) -> ChartGrid:
+        return self.query_one("#chart-panes", ChartGrid)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Axis, smoothing and metric search mean nothing for the scatter: hidden from the footer there."""
         if action == "group_points":
@@ -354,9 +385,7 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         if self.scatter:
             self.action_toggle_scatter()
             return
-        if self.cursor is not None and not self.query_one("#metric-search").display:
-            self.cursor = None
-            self._show_view()
+        if not self.query_one("#metric-search").display and self.viewing.drop_cursor():
             return
         if self.query_one(MetricList).close_search():
             return
@@ -365,26 +394,54 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
     def action_search(self) -> None:
         self.query_one(MetricList).open_search()
 
+    def action_page(self, delta: int) -> None:
+        self.grid_widget.turn_page(delta)
+
+    def on_chart_grid_paged(self, event: ChartGrid.Paged) -> None:
+        self._update_title()
+
     def action_cycle_axis(self) -> None:
         self.axis = AXES[(AXES.index(self.axis) + 1) % len(AXES)] if self.axis in AXES else AXES[0]
-        self._new_axis()
+        self.axis_chosen = True
+        self.viewing.reset()  # the cursor and the zoom were in the old axis' units
 
     def action_metric_axis(self) -> None:
-        metric = self._highlighted_metric()
+        metric = self.highlighted_metric()
         axis = f"{METRIC_AXIS}{metric}" if metric is not None else "step"
         self.axis = "step" if axis == self.axis else axis
-        self._new_axis()
+        self.axis_chosen = True
+        self.viewing.reset()
 
-    def _new_axis(self) -> None:
-        """Another x axis: the cursor and the zoom were in the old one's units."""
-        self.cursor, self.x_range = None, None
-        self.redraw()
+    def _auto_axis(self) -> None:
+        """Until the user picks an axis: the clock for machine metrics alone, else steps (the cursor
+        and the zoom were in the old axis' units; called while redrawing, so no redraw here)."""
+        axis = self.axis if self.axis_chosen else clock_or_step(self.selected)
+        if axis != self.axis:
+            self.axis, self.viewing.cursor, self.viewing.x_range = axis, None, None
 
-    def _highlighted_metric(self) -> str | None:
+    def highlighted_metric(self) -> str | None:
         return self.query_one(MetricList).highlighted()
 
     def action_toggle_log(self) -> None:
+        """The highlighted metric's pane (else the first) between linear and log; the scatter's y."""
+        if self.scatter:
+            self.action_toggle_log_all()
+            return
+        metric = self.highlighted_metric()
+        metric = metric if metric in self.selected else next(iter(self.selected), None)
+        if metric is not None:
+            self.log_toggled ^= {metric}
+            self.redraw()
+
+    def on_braille_chart_wheel(self, event: BrailleChart.Wheel) -> None:
+        self.viewing.zoom(event.factor, around=event.x)
+
+    def on_run_legend_picked(self, event: RunLegend.Picked) -> None:
+        self.viewing.toggle_highlight(event.key)
+
+    def action_toggle_log_all(self) -> None:
         self.log_y = not self.log_y
+        self.log_toggled.clear()
         self.redraw()
 
     def action_smooth(self, direction: int) -> None:
@@ -410,3 +467,35 @@ class ChartsScreen(ForwardsWorkerFailures, ChartViewActions):
         else:
             self.query_one("#metric-list", SelectionList).focus()
             self.redraw()
+
+    # -- the view's keys, which `viewing` owns: one line each ------------------------------------
+
+    def action_cursor(self, step: int) -> None:
+        self.viewing.move_cursor(step)
+
+    def on_braille_chart_clicked(self, event: BrailleChart.Clicked) -> None:
+        self.viewing.cursor_to(event.x)
+
+    def action_zoom(self, factor: float) -> None:
+        self.viewing.zoom(factor)
+
+    def action_reset_view(self) -> None:
+        self.viewing.reset()
+
+    def action_toggle_clip(self) -> None:
+        self.viewing.toggle_clip()
+
+    def action_highlight(self) -> None:
+        self.viewing.next_highlight()
+
+    def action_hide(self) -> None:
+        self.viewing.hide()
+
+    def action_colorblind(self) -> None:
+        self.viewing.toggle_colorblind()
+
+    def action_grid(self, columns: int, rows: int) -> None:
+        self.viewing.grid(columns, rows)
+
+    def action_maximize(self) -> None:
+        self.viewing.maximize()

@@ -1,110 +1,115 @@
-"""The charts' view actions: the cursor, zoom, outlier clipping, highlighted and hidden runs,
-the palette and the grid's shape.
+"""The charts' view: the cursor, zoom, outlier clipping, highlighted and hidden runs, the palette
+and the grid's shape.
 
-A mixin `ChartsScreen` inherits (as the runs screen's action families are), so the screen keeps
-loading and drawing. None of these needs the worker except zoom and clipping, which rebuild the
-curves for the new range through `redraw`.
+`ChartViewing` is one of the charts screen's parts (the screen's `action_*` hand these keys to it)
+and holds what the user chose to see; the screen keeps loading and drawing. None of these needs
+the worker except zoom and clipping, which rebuild the curves for the new range through `redraw`.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from textual.color import Color
-from textual.screen import Screen
 
 from tui.shaping.chart_view import cursor_positions, next_highlight, step_cursor, union_extent, zoom
 from tui.shaping.run_colors import run_colors
 from tui.theme import theme_color
-from tui.widgets.braille_chart import BrailleChart
-from tui.widgets.chart_grid import ChartGrid
+
+if TYPE_CHECKING:
+    from .charts import ChartsScreen
 
 
-class ChartViewActions(Screen[None]):
-    """Bound in `ChartsScreen.BINDINGS`; the screen provides the state and `redraw`."""
+class ChartViewing:
+    """Bound in `ChartsScreen.BINDINGS`; the screen draws with this state (`cursor`, `x_range`, `clip`,
+    `highlight`, `hidden`)."""
 
-    cursor: float | None
-    x_range: tuple[float, float] | None
-    clip: bool
-    highlight: str | None
-    hidden: set[str]
+    def __init__(self, screen: ChartsScreen) -> None:
+        self.screen = screen
+        self.cursor: float | None = None
+        """The cursor's x in the axis' drawn units, shared by every pane."""
+        self.x_range: tuple[float, float] | None = None
+        """The zoom: the x range drawn, or None for everything."""
+        self.clip = False
+        self.highlight: str | None = None
+        self.hidden: set[str] = set()
 
-    @property
-    def grid_widget(self) -> ChartGrid:
-        return self.query_one("#chart-panes", ChartGrid)
-
-    @property
-    def series_ids(self) -> list[str]:
-        raise NotImplementedError
-
-    def redraw(self, reload: frozenset[str] = frozenset()) -> None:
-        raise NotImplementedError
-
-    def _update_legend(self) -> None:
-        raise NotImplementedError
-
-    def _highlighted_metric(self) -> str | None:
-        raise NotImplementedError
-
-    def _show_view(self) -> None:
+    def show(self) -> None:
         """Cursor, highlight and hidden runs to every pane (no rebuild), and the legend."""
-        foreground = Color.parse(theme_color(self.app, "foreground", "white")).rgb
-        self.grid_widget.show(self.cursor, self.highlight, frozenset(self.hidden), foreground)
-        self._update_legend()
+        foreground = Color.parse(theme_color(self.screen.app, "foreground", "white")).rgb
+        self.screen.grid_widget.show(self.cursor, self.highlight, frozenset(self.hidden), foreground)
+        self.screen.update_legend()
 
     def _positions(self) -> np.ndarray:
-        return cursor_positions(c.x for d in self.grid_widget.shown_data() for c in d.curves
+        return cursor_positions(c.x for d in self.screen.grid_widget.shown_data() for c in d.curves
                                 if c.run_id not in self.hidden)
 
-    def action_cursor(self, step: int) -> None:
+    def move_cursor(self, step: int) -> None:
         self.cursor = step_cursor(self._positions(), self.cursor, step)
-        self._show_view()
+        self.show()
 
-    def on_braille_chart_clicked(self, event: BrailleChart.Clicked) -> None:
-        """A click puts the cursor on the point nearest the mouse (where the terminal reports it)."""
+    def cursor_to(self, x: float) -> None:
+        """A click puts the cursor on the point nearest `x` (where the terminal reports the mouse)."""
         positions = self._positions()
         if positions.size:
-            self.cursor = float(positions[int(np.argmin(np.abs(positions - event.x)))])
-            self._show_view()
+            self.cursor = float(positions[int(np.argmin(np.abs(positions - x)))])
+            self.show()
 
-    def action_zoom(self, factor: float) -> None:
-        extent = union_extent(d.extent for d in self.grid_widget.shown_data())
+    def drop_cursor(self) -> bool:
+        """Escape takes the cursor away first; whether there was one."""
+        if self.cursor is None:
+            return False
+        self.cursor = None
+        self.show()
+        return True
+
+    def zoom(self, factor: float, around: float | None = None) -> None:
+        """`z`/`Z` around the cursor, the mouse wheel around the pointer (`around`); y fits the new range."""
+        extent = union_extent(d.extent for d in self.screen.grid_widget.shown_data())
         if extent is not None:
-            self.x_range = zoom(extent, self.x_range, self.cursor, factor)
-            self.redraw()
+            self.x_range = zoom(extent, self.x_range, self.cursor if around is None else around, factor)
+            self.screen.redraw()
 
-    def action_reset_view(self) -> None:
+    def reset(self) -> None:
+        """The whole x range and no cursor (`0`, and another x axis: both were in the old one's units)."""
         self.cursor, self.x_range = None, None
-        self.redraw()
+        self.screen.redraw()
 
-    def action_toggle_clip(self) -> None:
+    def toggle_clip(self) -> None:
         self.clip = not self.clip
-        self.redraw()
+        self.screen.redraw()
 
-    def action_highlight(self) -> None:
-        self.highlight = next_highlight(self.series_ids, self.highlight)
-        self._show_view()
+    def toggle_highlight(self, run_id: str) -> None:
+        """A click on a legend entry highlights that run in every pane (as `h` does); again: none."""
+        self.highlight = None if run_id == self.highlight else run_id
+        self.show()
 
-    def action_hide(self) -> None:
+    def next_highlight(self) -> None:
+        self.highlight = next_highlight(self.screen.series_ids, self.highlight)
+        self.show()
+
+    def hide(self) -> None:
         if self.highlight is None:
-            self.notify("Highlight a run with h first, then H hides or shows it", title="Charts", timeout=3)
+            self.screen.notify("Highlight a run with h first, then H hides or shows it", title="Charts", timeout=3)
             return
         self.hidden ^= {self.highlight}
-        self._show_view()
+        self.show()
 
-    def action_colorblind(self) -> None:
-        colors = run_colors(self.app)
+    def toggle_colorblind(self) -> None:
+        colors = run_colors(self.screen.app)
         colors.colorblind = not colors.colorblind
-        self.notify("Colour-blind-safe run colours" if colors.colorblind else "Theme run colours",
-                    title="Charts", timeout=2)
-        self.redraw()
+        self.screen.notify("Colour-blind-safe run colours" if colors.colorblind else "Theme run colours",
+                           title="Charts", timeout=2)
+        self.screen.redraw()
 
-    def action_grid(self, columns: int, rows: int) -> None:
+    def grid(self, columns: int, rows: int) -> None:
         """`c` (columns) and `r` (rows) step their count 1 → 2 → 3 → 4 → 1 from the grid in use."""
-        cols, rows_now = self.grid_widget.cycle_shape(bool(columns), bool(rows))
-        self.notify(f"{cols} column{'s' if cols != 1 else ''} × {rows_now} row{'s' if rows_now != 1 else ''}",
-                    title="Chart grid", timeout=2)
-        self.redraw()
+        cols, rows_now = self.screen.grid_widget.cycle_shape(bool(columns), bool(rows))
+        self.screen.notify(f"{cols} column{'s' if cols != 1 else ''} × {rows_now} row{'s' if rows_now != 1 else ''}",
+                           title="Chart grid", timeout=2)
+        self.screen.redraw()
 
-    def action_maximize(self) -> None:
-        self.grid_widget.toggle_maximized(self._highlighted_metric())
-        self.redraw()
+    def maximize(self) -> None:
+        self.screen.grid_widget.toggle_maximized(self.screen.highlighted_metric())
+        self.screen.redraw()

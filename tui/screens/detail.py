@@ -9,44 +9,45 @@ summary), like the runs table. `n`/`N` step to the next/previous run of the tabl
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, ClassVar
 
-import numpy as np
-from rich.console import Group
-from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane, Tree
 from textual.worker import Worker, get_current_worker
 
 from store import RunDetail, RunStore
-from store.writing.system_metrics import is_system_metric
 
 from ..messages import ForwardsWorkerFailures, RunRead
-from ..shaping.formatting import cell_width, format_duration, format_timestamp, format_value, long_int_text
-from ..shaping.inputs_view import INPUT_COLUMNS, input_rows
 from ..shaping.sanitize import printable, printable_block
 from ..shaping.sparkline import sparkline
 from ..shaping.status import status_look
 from ..theme import status_style, theme_style
+from ..widgets.facts_section import facts_section
 from ..widgets.fitted_line import FittedLine
 from ..widgets.lazy_text import LazyText, MemoryLines
 from ..widgets.note_view import NoteView
-from .models import RunModelsActions
+from ..widgets.run_overview import (
+    RunSummary,
+    facts_table,
+    fill_metrics_table,
+    fill_tree,
+    inputs_table,
+    param_lines,
+)
+from .detail_models import RunModels
 
-OVERVIEW_ROWS = 60
-"""Params (and metrics) listed on the overview; the rest are a `2`/`3` away, so a run with
-10,000 params still draws its first screen at once."""
 TREE_PARAMS = 1_000
 """More flat params than this and the params tab shows only the virtual list, not the tree."""
-PARAM_KEY_WIDTH = 40
 
 
-class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
+class DetailScreen(ForwardsWorkerFailures, Screen[str]):
     """Read in a worker; `escape` goes back to the table and returns the run shown last
     (after `n`/`N`), so the table can put its cursor there."""
 
@@ -55,9 +56,7 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
     DetailScreen TabbedContent { height: 1fr; }
     DetailScreen .section { height: auto; padding: 0 1; }
     DetailScreen #error { color: $error; }
-    DetailScreen #summary { height: auto; padding: 1 0 0 0; }
-    DetailScreen #overview-params { width: 1fr; min-width: 24; height: auto; padding: 0 1; }
-    DetailScreen #overview-metrics { width: 3fr; height: auto; padding: 0 1; }
+    DetailScreen #models-line { display: none; }
     DetailScreen #metrics-table { height: 1fr; }
     DetailScreen #more-facts { padding: 1 1 0 1; }
     DetailScreen #inputs { padding: 1 1 0 1; }
@@ -102,7 +101,7 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
         self._flat: dict[str, Any] | None = None
         self._reading: Worker[None] | None = None
         self._console_shown = False
-        self._overview_flat: dict[str, Any] | None = None
+        self.run_models = RunModels(self)
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f" {printable(self.run_id)} …"), id="detail-title")
@@ -111,9 +110,7 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
                 with VerticalScroll():
                     yield Static(classes="section", id="facts")
                     yield Static(classes="section", id="models-line")
-                    with Horizontal(id="summary"):
-                        yield Static(id="overview-params")
-                        yield Static(id="overview-metrics")
+                    yield RunSummary(id="summary")
                     yield Static(classes="section", id="error")
                     yield Static(Text("Note", style="bold"), classes="section", id="note-title")
                     yield NoteView(id="note")
@@ -145,7 +142,7 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
 
     def load(self) -> None:
         if self._flat is None:  # a run shown anew (not a running run's re-read)
-            self.read_run_models()
+            self.run_models.read()
         self._reading = self._load(self.run_id, self._flat)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False, description="Reading the run")
@@ -166,30 +163,8 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
         if not get_current_worker().is_cancelled:
             self.post_message(RunRead(detail, sparks, flat, lines))
 
-    def _fit_overview(self) -> None:
-        """The metrics take what their numbers need (never cut: up to 60% of the width, more when the
-        numbers need it), the params the rest; the names of both give way (`…`) before any number."""
-        if self.detail is None or self._overview_flat is None:
-            return
-        metrics = overview_metrics(self.detail)
-        box = self.query_one("#overview-metrics", Static)
-        used = 0
-        if isinstance(metrics, Table):
-            numbers = sum((c.min_width or 0) + 2 for c in metrics.columns[1:])
-            most = Measurement.get(self.app.console, self.app.console.options, metrics).maximum
-            width = max(numbers + 14, min(most, int(self.size.width * 0.6)))
-            metrics.columns[0].max_width = width - numbers - 2
-            used = width + 2
-            box.styles.width = used
-        box.update(metrics)
-        room = self.size.width - used - 4
-        params = overview_params(self._overview_flat, room)
-        box = self.query_one("#overview-params", Static)
-        box.styles.width = min(room, Measurement.get(self.app.console, self.app.console.options, params).maximum) + 2
-        box.update(params)
-
     def on_resize(self) -> None:
-        self._fit_overview()
+        self.query_one(RunSummary).fit()
 
     @on(RunRead)
     def show(self, loaded: RunRead) -> None:
@@ -214,9 +189,8 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
         title = FittedLine(parts)
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#facts", Static).update(facts_table(detail))
-        self._overview_flat = loaded.flat
-        self._fit_overview()
-        self.query_one("#more-facts", Static).update(more_facts_table(detail))
+        self.query_one(RunSummary).show(detail, loaded.flat)
+        self.query_one("#more-facts", Static).update(facts_section(detail))
         inputs = self.query_one("#inputs", Static)
         inputs.display = bool(detail.inputs)
         if detail.inputs:
@@ -247,22 +221,13 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
 
     def _add_console(self, detail: RunDetail) -> None:
         """A Console tab, only for runs that kept one (`tracktui run`, `capture_console=True`, W&B's output.log)."""
-        import os
-        from pathlib import Path
-
-        from store.writing.console import CONSOLE
-
-        from ..widgets.console_view import ConsoleView, has_console
+        from ..widgets.console_view import ConsoleView, console_file
         from ..widgets.text_search import SearchableText
 
-        path = detail.facts.get("path")
-        kind = detail.store.kind_of(detail.run_id) if detail.store is not None else None
-        if not path or self.query("#console-view"):
-            return
-        other = detail.facts.get("console")  # another tool's console file, named by its reader
-        head_name = os.path.relpath(str(other), str(path)) if kind != "tracktui" and other else CONSOLE
-        if (kind == "tracktui" or other) and has_console(Path(str(path)), head_name):
-            view = ConsoleView(Path(str(path)), live=detail.status == "running", head_name=head_name,
+        found = console_file(detail) if not self.query("#console-view") else None
+        if found is not None:
+            timed = partial(detail.store.console_lines, detail.run_id) if detail.store is not None else None
+            view = ConsoleView(found[0], live=detail.status == "running", head_name=found[1], timed=timed,
                                id="console-view")
             self.query_one(TabbedContent).add_pane(TabPane("Console", SearchableText(view), id="console"))
             if self._console_shown:  # stepped here from another run's console: same tab
@@ -275,7 +240,7 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
         small = 0 < len(flat) <= TREE_PARAMS
         if small:
             tree.root.expand()
-            _fill_tree(tree.root, detail.params)
+            fill_tree(tree.root, detail.params)
         tree.display = small
         note = self.query_one("#params-note", Static)
         if not flat:
@@ -322,6 +287,9 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
 
             self.app.push_screen(ArtifactsScreen(self.detail))
 
+    def action_models(self) -> None:
+        self.run_models.open_view()
+
     def action_media(self) -> None:
         from .media import MediaScreen
 
@@ -345,168 +313,3 @@ class DetailScreen(ForwardsWorkerFailures, RunModelsActions):
         if self.detail is None or metric not in self.detail.metrics:
             metric = None
         self.app.push_screen(ChartsScreen(self.store, [self.run_id], metrics=[metric] if metric else None))
-
-
-def param_lines(flat: dict[str, Any]) -> str:
-    """Every flat param as one `key  value` line, keys padded to a common width (capped)."""
-    width = min(PARAM_KEY_WIDTH, max((len(k) for k in flat), default=0))
-    return "\n".join(f"{printable(key).ljust(width)}  {_value_text(value)}" for key, value in flat.items())
-
-
-def _value_text(value: Any) -> str:
-    try:
-        return format_value(value)
-    except ValueError:  # an int too long to print (over 4,300 digits), maybe inside a list
-        if isinstance(value, int):
-            return long_int_text(value)
-        return f"<a {type(value).__name__} holding a number too long to print>"
-
-
-def steps_of(detail: RunDetail) -> int | None:
-    counts = [count for s in detail.metrics.values() if isinstance(count := s.get("count"), int)]
-    return max(counts) if counts else None
-
-
-def overview_params(flat: dict[str, Any], room: int = 80) -> Group | Text:
-    """The first params in `room` cells: the keys give way (`…`) so a value keeps up to 12 of them."""
-    if not flat:
-        return Text("No params logged.", style="dim")
-    table = Table.grid(padding=(0, 2))
-    values = [_value_text(value) for value in list(flat.values())[:OVERVIEW_ROWS]]
-    keys = max(8, min(PARAM_KEY_WIDTH, room - 2 - min(12, max(map(cell_width, values)))))
-    table.add_column(no_wrap=True, overflow="ellipsis", max_width=keys)
-    table.add_column(overflow="fold")
-    for key, value in list(flat.items())[:OVERVIEW_ROWS]:
-        table.add_row(Text(printable(key)), Text(_value_text(value)))
-    if len(flat) > OVERVIEW_ROWS:
-        table.add_row(Text(f"… {len(flat) - OVERVIEW_ROWS:,} more", style="italic"), Text("2: all", style="dim"))
-    return Group(Text(f"params ({len(flat):,})", style="bold", no_wrap=True), table)
-
-
-def overview_metrics(detail: RunDetail) -> Table | Text:
-    if not detail.metrics:
-        return Text("No metrics logged.", style="dim")
-    names = sorted(k for k in detail.metrics if not is_system_metric(k))
-    system = len(detail.metrics) - len(names)
-    table = Table(box=None, show_header=True, header_style="bold", padding=(0, 1))
-    table.add_column(f"metrics ({len(names):,})", no_wrap=True, overflow="ellipsis", min_width=12,
-                     max_width=PARAM_KEY_WIDTH)
-    shown = names[:OVERVIEW_ROWS]
-    cells = {key: [format_value(_float(detail.metrics[key].get(s))) for s in ("last", "min", "max")] for key in shown}
-    for i, name in enumerate(("last", "min", "max")):  # numbers are never cut: the names give way
-        table.add_column(name, justify="right", no_wrap=True,
-                         min_width=max([len(name), *(cell_width(row[i]) for row in cells.values())]))
-    for key in shown:
-        table.add_row(Text(printable(key)), *(Text(cell) for cell in cells[key]))
-    if len(names) > OVERVIEW_ROWS:
-        table.add_row(Text(f"… {len(names) - OVERVIEW_ROWS:,} more", style="italic"), Text("3: all"), Text(), Text())
-    if system:
-        table.add_row(Text(f"+ {system} system metrics", style="dim italic"), Text("3: all", style="dim"),
-                      Text(), Text())
-    return table
-
-
-def facts_table(detail: RunDetail) -> Table:
-    """When and how long, where: two facts a row, so the params and metrics fit under them at 80x24."""
-    facts: list[tuple[str, str]] = [("created", format_timestamp(detail.created))]
-    if detail.status == "crashed" and detail.last_seen and not detail.ended:
-        facts.append(("last seen", format_timestamp(detail.last_seen)))
-    else:
-        facts.append(("ended", format_timestamp(detail.ended) or ("—" if detail.status == "running" else "")))
-    steps = steps_of(detail)
-    facts += [("duration", format_duration(detail.duration)), ("steps", "" if steps is None else f"{steps:,}")]
-    host, user = detail.facts.get("host"), detail.facts.get("user")
-    if host or user:
-        facts.append(("on", f"{user or '?'}@{host or '?'}"))
-    git = detail.facts.get("git_commit")
-    if git:
-        facts.append(("git", f"{str(git)[:10]}{' (dirty)' if detail.facts.get('git_dirty') else ''}"))
-    facts = [(k, v) for k, v in facts if v]
-    table = Table.grid(padding=(0, 2))
-    for _ in range(2):
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(overflow="ellipsis", no_wrap=True)
-    for i in range(0, len(facts), 2):
-        row = facts[i : i + 2]
-        cells: list[Text] = []
-        for key, value in row:
-            cells += [Text(key), Text(printable(value))]
-        table.add_row(*cells)
-    return table
-
-
-def more_facts_table(detail: RunDetail) -> Table:
-    """Everything else the store knows: command, folder, python, branch, path…"""
-    table = Table(box=None, show_header=False, padding=(0, 2), pad_edge=False)
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
-    facts: list[tuple[str, Any]] = [("run id", detail.run_id), ("experiment", detail.experiment)]
-    git = detail.facts.get("git_commit")
-    if git:
-        dirty = detail.facts.get("git_dirty")
-        facts.append(("git", f"{git}{' (dirty)' if dirty else ''}  {detail.facts.get('git_branch') or ''}".strip()))
-    for key, value in detail.facts.items():
-        if key.startswith("git_") or key in ("host", "user", "note") or value in (None, "", [], {}):
-            continue
-        facts.append((key.replace("_", " "), value))
-    for key, value in facts:
-        if value in (None, ""):
-            continue
-        table.add_row(Text(key), Text(printable(str(value))))
-    return table
-
-
-def inputs_table(detail: RunDetail) -> Table:
-    """The data the run used (`run.log_input`, MLflow dataset inputs): what, where, how big, which version."""
-    table = Table(box=None, show_header=True, header_style="bold", padding=(0, 2), pad_edge=False,
-                  title=f"inputs ({len(detail.inputs)})", title_justify="left", title_style="bold")
-    for name in INPUT_COLUMNS:
-        table.add_column(name, no_wrap=name != "path", overflow="fold" if name == "path" else "ellipsis",
-                         justify="right" if name == "size" else "left")
-    for row in input_rows(detail.inputs):
-        table.add_row(*(Text(cell) for cell in row))
-    return table
-
-
-def fill_metrics_table(table: DataTable[Text], detail: RunDetail, sparks: dict[str, str]) -> None:
-    """One row per metric (keyed by it, so `enter`/`p` can chart it), the cursor kept on its metric."""
-    keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
-    table.clear(columns=True)
-    for name in ("metric", "last", "min", "max", "steps", "history"):
-        table.add_column(Text(name, style="bold", justify="right" if name in ("last", "min", "max", "steps")
-                              else "left"), key=name)
-    if not detail.metrics:
-        table.add_row(Text("No metrics logged."), *([Text("")] * 5))
-        return
-    # Machine metrics are their own group, last (their names say `system/`).
-    for key, summary in sorted(detail.metrics.items(), key=lambda item: (is_system_metric(item[0]), item[0])):
-        table.add_row(
-            Text(printable(key)),
-            *(Text(format_value(_float(summary.get(stat))), justify="right") for stat in ("last", "min", "max")),
-            Text(printable(str(summary.get("count", ""))), justify="right"),
-            Text(sparks.get(key, "")),
-            key=key,
-        )
-    if keep in detail.metrics:
-        table.move_cursor(row=table.get_row_index(keep), animate=False)
-
-
-def _float(value: Any) -> float | None:
-    """A summary's last/min/max as a number to format; anything odd shows as NaN rather than as
-    its text (the values were read already: this is no rule for foreign values)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    return None if value is None else np.nan
-
-
-def _fill_tree(node: Any, params: dict[str, Any]) -> None:
-    for key, value in params.items():
-        if isinstance(value, dict) and value:
-            child = node.add(Text(printable(str(key)), style="bold"), expand=True)
-            _fill_tree(child, value)
-        else:
-            label = Text(printable(str(key)), style="bold")
-            label.append(" = ")
-            label.append(_value_text(value))
-            node.add_leaf(label)
-

@@ -1,4 +1,5 @@
-"""MediaScreen: images logged per step (`log_image`), one column per run, scrubbed with the arrow keys.
+"""MediaScreen: images logged per step (`log_image`; MLflow's, W&B's and TensorBoard's too), one column per run,
+scrubbed with the arrow keys.
 
 A worker reads each run's media index once. The keys list picks what to show; `←`/`→`
 walk the union of the runs' steps for that key, `home`/`end` jump to its ends. Every run
@@ -72,9 +73,11 @@ class ImagesDecoded(Message):
         return isinstance(message, ImagesDecoded)
 
 
-def _cache_key(path: Path, cells: tuple[int, int]) -> CacheKey:
+def _cache_key(entry: tuple[int, Path], cells: tuple[int, int]) -> CacheKey:
+    """An image taken out of another file (`MediaStep.source`) is named by its content: no stat needed."""
+    path = entry[1]
     try:
-        mtime = path.stat().st_mtime_ns
+        mtime = 0 if getattr(entry, "source", None) is not None else path.stat().st_mtime_ns
     except OSError:
         mtime = 0
     return (str(path), mtime, cells[0], cells[1])
@@ -266,7 +269,7 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
             return
         self._update_scrub(step)
         self._generation += 1
-        wanted: dict[CacheKey, tuple[Path, tuple[int, int]]] = {}
+        wanted: dict[CacheKey, tuple[tuple[int, Path], tuple[int, int]]] = {}
         for pane, run in zip(self.query(MediaPane), self.runs):
             if not pane.display:
                 continue  # off this page: decoded when paged to, at its size then
@@ -276,20 +279,20 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
             self._decode(self._generation, wanted)
 
     def _fill(self, pane: MediaPane, run: RunMedia, step: int, chosen: Pick,
-              wanted: dict[CacheKey, tuple[Path, tuple[int, int]]]) -> None:
+              wanted: dict[CacheKey, tuple[tuple[int, Path], tuple[int, int]]]) -> None:
         title, note = caption(run.name, step, chosen)
-        if chosen.path is None:
+        if chosen.path is None or chosen.entry is None:
             pane.show(title, "", None, None, note)
             return
         cells = pane.image_cells()
-        key = _cache_key(chosen.path, cells)
+        key = _cache_key(chosen.entry, cells)
         cached = self._cache.get(key)
         if cached is not None:
             image, error = cached
             pane.show(title, note, chosen.step, image, error)
         else:
             pane.show(title, note, chosen.step, None, "decoding…")
-            wanted[key] = (chosen.path, cells)
+            wanted[key] = (chosen.entry, cells)
 
     def _update_scrub(self, step: int) -> None:
         line = Text()
@@ -303,19 +306,19 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
         self.query_one("#media-scrub", Static).update(line)
 
     @work(thread=True, exclusive=True, group="media-decode", exit_on_error=False, description="Decoding images")
-    def _decode(self, generation: int, wanted: dict[CacheKey, tuple[Path, tuple[int, int]]]) -> None:
+    def _decode(self, generation: int, wanted: dict[CacheKey, tuple[tuple[int, Path], tuple[int, int]]]) -> None:
         from textual.worker import get_current_worker
 
         worker = get_current_worker()
         images: dict[CacheKey, tuple[Any, str]] = {}
-        for key, (path, (cols, rows)) in wanted.items():
+        for key, (entry, (cols, rows)) in wanted.items():
             if worker.is_cancelled:
                 return
             try:
-                frame, _ = load_fitted(path, cols, rows)
+                frame, _ = load_fitted(entry, cols, rows)
                 images[key] = (Pixels.from_image(frame, renderer=HalfcellRenderer()), "")
             except (OSError, ValueError) as exc:
-                images[key] = (None, f"cannot decode {path.name}: {exc}")
+                images[key] = (None, f"cannot decode {entry[1].name}: {exc}")
         self.post_message(ImagesDecoded(generation, images))
 
     @on(ImagesDecoded)

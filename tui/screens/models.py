@@ -22,12 +22,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from store import RunStore, StoreError
+from store import RunStore
 from store.curate import writable_root
 from store.ours import registry as reg
 
 from ..messages import ForwardsWorkerFailures, ReloadRequested
-from ..shaping.models_view import COLUMNS, PROTECTED_ALIASES, RUN_CELL, ModelRow, model_rows, run_versions_line
+from ..shaping.models_view import COLUMNS, PROTECTED_ALIASES, RUN_CELL, ModelRow, model_rows
 from ..shaping.sanitize import printable
 from .runs_curation import writable
 
@@ -322,36 +322,3 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
 
         self.app.push_screen(PromptScreen(f"Description of {what}", before, "ctrl+s saves, escape cancels",
                                           multiline=True), chosen)
-
-
-
-class RunModelsActions(Screen[str]):
-    """The run detail's side of the link: a line naming the versions registered from the run (read in a
-    worker when a run is shown) and `L`, the models view of what this run made. Needs `#models-line`."""
-
-    DEFAULT_CSS = """
-    RunModelsActions #models-line { display: none; }
-    """
-
-    store: RunStore
-    run_id: str
-
-    @work(thread=True, exclusive=True, group="detail-models", exit_on_error=False,
-          description="Reading the run's models")
-    def read_run_models(self) -> None:
-        run_id = self.run_id
-        try:
-            line = run_versions_line(*self.store.models_of_run(run_id))
-        except StoreError:  # a server that cannot be read now: the detail says it is stale, the line waits
-            return
-        self.app.call_from_thread(self._run_models_read, run_id, line)
-
-    def _run_models_read(self, run_id: str, line: str) -> None:
-        if run_id != self.run_id or not self.is_attached:
-            return  # the user stepped to another run, or closed the detail, meanwhile
-        widget = self.query_one("#models-line", Static)
-        widget.display = bool(line)
-        widget.update(Text("Models  ", style="bold") + Text(line) + Text("  (L: the models view)", style="dim"))
-
-    def action_models(self) -> None:
-        self.app.push_screen(ModelsScreen(self.store, run_id=self.run_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -10,28 +10,38 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
-from textual.widgets import Footer, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Static
 
 from store import RunStore
 
 from ..messages import (
+    ArtifactsRead,
+    ColumnViewsLoaded,
     ForwardsWorkerFailures,
     ReloadRequested,
+    SparksRead,
     StoreLoaded,
     StoreMissing,
     StoreProgress,
     ViewSettingsChanged,
+    ViewsLoaded,
 )
 from ..session import Session
-from ..shaping.columns import ColumnChoice
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
-from ..theme import theme_style
-from ..widgets.fitted_line import FittedLine
+from ..widgets.runs_bar import RunsBar
 from ..widgets.runs_table import RunsTable
-from .runs_filter import FilterActions, FilterInput
+from ..widgets.workspace import WORKSPACE_BINDINGS, Workspace
+from .runs_columns import RunsColumns
+from .runs_curation import RunsCuration
+from .runs_experiments import RunsExperiments
+from .runs_filter import FilterInput, RunsFiltering, ViewComputed
+from .runs_grouping import RunsGrouping
+from .runs_marks import RunsMarks
+from .runs_open import RunsOpening
+from .runs_saved_views import SavedViews
+from .runs_workspace import RunsWorkspace
 
 WELCOME = """\
 No runs here yet.
@@ -54,8 +64,13 @@ PREPARE_AFTER = 0.5
 """Seconds after a listing is shown before its sort and filter columns are prepared (`_prepare_view`)."""
 
 
-class RunsScreen(ForwardsWorkerFailures, FilterActions):
+class RunsScreen(ForwardsWorkerFailures, Screen[None]):
     """Table of runs; keys sort, filter, mark, and open the other screens.
+
+    The screen holds the store, the view, the table and the bar; each family of keys is a part
+    it holds (`filtering`, `opening`, `columns`, `grouping`, `saved_views`, `curation`,
+    `experiments`, `marking`, each in its `runs_*.py`), and each `action_*` here hands its key to the part
+    that owns it, so `BINDINGS` is the one table of keys and a key leads to one file.
 
     It knows the store through the `Session` it is made with and the `StoreLoaded` messages
     the app's poll worker sends; it publishes its settings (`ViewSettingsChanged`) for that
@@ -98,6 +113,10 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         Binding("w", "toggle_sparklines", "Sparklines", show=False, id="runs.sparklines",
                 tooltip="Metric cells start with a sparkline of the run's history (read for the rows on screen)"),
         Binding("u", "clear_marks", "Unmark all", show=False, id="runs.unmark", tooltip="Unmark every run"),
+        Binding("ctrl+a", "mark_all", "Mark all in view", show=False, id="runs.mark_all",
+                tooltip="Mark every run the filter shows (on a group row: that group's runs)"),
+        Binding("exclamation_mark", "next_attention", "Next run needing a look", show=False, id="runs.attention",
+                tooltip="Jump to the next run flagged ! (NaN or inf in a metric, gone quiet, just failed or crashed)"),
         Binding("i", "media", "Images", show=False, id="runs.media",
                 tooltip="Images logged per step (log_image) of the marked runs, or of this run"),
         Binding("o", "group_by_column", "Group by this column", show=False, id="runs.group",
@@ -129,6 +148,7 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
                 tooltip="Registered models, their versions and source runs; logged models"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="runs.clear_filter",
                 tooltip="Clear the filter, or close the experiments list"),
+        *WORKSPACE_BINDINGS,
     ]
 
     def __init__(self, session: Session) -> None:
@@ -137,36 +157,28 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self.store: RunStore | None = None
         """The store, once the app's first poll has opened it."""
         self.view = RunsView(now=session.now(), group_keys=None)
-        self.experiments: dict[str, int] = {}
         self.total = 0
-        self._good_filter = ""
-        self._refresh_error = False
-        self._search_notice: str | None = None
-        self.column_views: dict[str, ColumnChoice] = {}
-        """Experiment selection ("" for all runs) → what the user changed in the column picker."""
-        self._views_to_save: dict[str, dict[str, list[str]]] = {}
-        self._save_lock = threading.Lock()
-        self._experiments_key: tuple[object, ...] | None = None
-        self.named_views: dict[str, dict[str, object]] = {}
-        self._views_ready = False
-        self._sparks_in_flight: set[tuple[str, str]] = set()
-        self._pending_view: dict[str, object] | None = None
-        """The last view, read but not yet applied (it waits for the first listing)."""
-        self._last_view_timer: Timer | None = None
-        self._last_saved: dict[str, object] | None = None
-        self._list_inside_filter = False
-        """The experiments list was opened while the filter was open: escape closes the list first."""
+        self.filtering = RunsFiltering(self)
+        self.opening = RunsOpening(self)
+        self.columns = RunsColumns(self)
+        self.grouping = RunsGrouping(self)
+        self.saved_views = SavedViews(self)
+        self.curation = RunsCuration(self)
+        self.experiments = RunsExperiments(self)
+        self.marking = RunsMarks(self)
+        self.workspace = RunsWorkspace(self)
 
     def compose(self) -> ComposeResult:
-        yield Static(id="store-bar")
+        yield RunsBar(id="store-bar")
         with Horizontal(id="main"):
             yield OptionList(id="experiments")
             with Vertical(id="table-pane"):
                 yield RunsTable(self.view, id="runs")
                 yield Static(id="welcome")
                 yield Static(id="loading")
+            yield Workspace(id="workspace")
         with Vertical(id="filter-bar"):
-            yield FilterInput(self._filter_entered,
+            yield FilterInput(self.filtering.entered,
                               placeholder="filter: text, or  metrics.mse < 5 and params.degree >= 2", id="filter",
                         select_on_focus=False)
             yield Static(id="filter-error")
@@ -177,8 +189,10 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self.query_one("#filter-bar").display = False
         self.query_one("#welcome").display = False
         self.query_one("#loading", Static).update(Text(f"Reading {printable(self.session.where)} …"))
-        self._load_column_views()
-        self._update_bar()
+        self.columns.load_views()
+        self.marking.read()
+        self.workspace.load()
+        self.update_bar()
         self.query_one(RunsTable).focus()
         self.set_interval(AGE_SECONDS, lambda: self.table.refresh_ages(self.session.now()))
 
@@ -201,14 +215,13 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         elif message.view is not None and len(self.view.frame):
             # The user changed sort or filter while the worker ran: the table keeps its view, and
             # the worker makes the next one with the settings published now.
-            self._publish_settings()
+            self.publish_settings()
             self.post_message(ReloadRequested())
             return
         else:  # the first listing
             self.view.now = self.session.now()
             self.view.set_frame(message.frame)
-        self.experiments = message.experiments
-        self._say_what_the_search_left_out(message.store)
+        self.query_one(RunsBar).search_notice(message.store)
         self.total = len(message.frame)
         self.query_one("#loading").display = False
         empty = self.total == 0
@@ -217,29 +230,15 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         if empty:
             root = printable(self.session.where)
             self.query_one("#welcome", Static).update(Text(WELCOME.format(root=root)))
-        key = (tuple(message.experiments.items()), self.total)
-        if key != self._experiments_key:  # a live refresh every 2 s must not rebuild the list under the user
-            self._experiments_key = key
-            self._update_experiments()
-        if table.marks:
-            present = set(message.frame["run_id"][message.frame["run_id"].isin(list(table.marks))])
-            table.marks = {run_id: None for run_id in table.marks if run_id in present}
+        self.experiments.listed(message.experiments, self.total)
+        table.attention = message.attention
+        self.marking.keep_listed(message.frame)
         table.reload(keep_run=keep)
-        self._show_refresh_error()
-        self._update_bar()
-        if self._pending_view is not None:
-            self._restore_last_view()
-        self._publish_settings()
-
-    def _say_what_the_search_left_out(self, store: RunStore) -> None:
-        """A folder search that did not search everything says so once, and the bar keeps saying it."""
-        from store.multi import MultiStore
-
-        notice = store.notice if isinstance(store, MultiStore) else None
-        if notice and notice != self._search_notice:
-            self.notify(f"Runs there may be missing: {printable(notice)}", title="Folder search cut short",
-                        severity="warning", timeout=20, markup=False)
-        self._search_notice = notice
+        self.filtering.show_refresh_error()
+        self.update_bar()
+        self.saved_views.restore_last_view()
+        self.publish_settings()
+        self.workspace.follow(live=True)
 
     def _prepare_view(self, view: RunsView) -> None:
         """Name sort codes and free-text columns of a new listing, made in a worker a moment after the
@@ -250,23 +249,10 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         self.run_worker(view.prepare, thread=True, group="runs-prepare", description="Preparing the runs table",
                         exit_on_error=False)
 
-    def _publish_settings(self) -> None:
+    def publish_settings(self) -> None:
         """Tell the app's poll worker what to build the next view with; remember it as the last view."""
         self.post_message(ViewSettingsChanged(self.view.settings()))
-        self._schedule_last_view_save()
-
-    def _show_refresh_error(self) -> None:
-        """A filter that stopped applying after a refresh says why; the table keeps what it matched."""
-        error = self.query_one("#filter-error", Static)
-        if self.view.filter_error is not None:
-            error.update(Text(f"{self.view.filter_error} — the store changed; showing the runs it matched before",
-                              style="bold"))
-            error.display = True
-            self.query_one("#filter-bar").display = True
-            self._refresh_error = True
-        elif self._refresh_error:
-            error.display = False
-            self._refresh_error = False
+        self.saved_views.schedule_last_view_save()
 
     def on_store_progress(self, message: StoreProgress) -> None:
         self.query_one("#loading", Static).update(Text(printable(message.text)))
@@ -280,69 +266,53 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         if message.error:
             text = Text(f"{message.error}\n\n", style="bold") + text
         welcome.update(text)
-        self._update_bar()
+        self.update_bar()
 
-    def _update_bar(self) -> None:
-        table = self.query_one(RunsTable)
-        running = self.view.running
-        # (text, priority): at 80 columns the least needed give way first, the count and sort last
-        count = f"{len(self.view.positions)}/{self.total} run{'s' if self.total != 1 else ''}"
-        parts: list[tuple[str, int]] = [(count, 0)]
-        if running:
-            parts.append((f"{running} running", 2))
-        if table.marks:
-            parts.append((f"{len(table.marks)} marked", 2))
-        if self.view.experiment is not None:
-            parts.append((f"experiment: {printable(self.view.experiment)}", 3))
-        if self.view.metric_stat != "last":
-            parts.append((f"metrics: {self.view.metric_stat}", 4))
-        grouped = self.view.grouped
-        if grouped is not None:
-            stat = "mean ± std" if self.view.group_stat == "mean" else self.view.group_stat
-            pick = {0: "", 1: ", best of each"}.get(self.view.pick, f", top {self.view.pick} of each")
-            parts.append((f"{len(grouped.labels)} groups ({stat}{pick})", 3))
-        if not self.view.choice.is_automatic:
-            parts.append(("columns: picked (R: automatic)", 5))
-        if self.view.sort_key:
-            parts.append((f"sort: {self.view.sort_key} {'▼' if self.view.sort_descending else '▲'}", 1))
-        if self._search_notice:
-            parts.append(("not every folder searched", 4))
-        kind = self.store.kind if self.store is not None else "tracktui"
-        line = [(Text(f" {kind} ", style="bold reverse"), 0)]
-        line += [(Text((" · " if i else " ") + text, style="bold"), rank) for i, (text, rank) in enumerate(parts)]
-        stale = getattr(self.store, "stale", "")  # a tracking server that failed: the listing is the cached one
-        if stale:
-            warning = theme_style(self.app, "warning", bold=True)
-            line.append((Text(f"  stale listing: {printable(stale)}", style=warning), 0))
-        line.append((Text(f"  {printable(self.session.where)}", style="dim"), 9))
-        self.query_one("#store-bar", Static).update(FittedLine(line))
+    def update_bar(self) -> None:
+        table = self.table
+        self.query_one(RunsBar).show(self.view, total=self.total, marked=len(table.marks), store=self.store,
+                                     where=self.session.where, attention=table.attention,
+                                     current=table.current_run)
 
-    def _update_experiments(self) -> None:
-        options = self.query_one("#experiments", OptionList)
-        highlighted = options.highlighted
-        options.clear_options()
-        options.add_option(Option(Text(f"all ({self.total})"), id="\0all"))
-        for name, count in self.experiments.items():
-            options.add_option(Option(Text(f"{printable(name)} ({count})"), id=name))
-        if highlighted is not None and highlighted < options.option_count:
-            options.highlighted = highlighted
+    # -- the table, for every part -----------------------------------------------------------
 
-    # -- actions ---------------------------------------------------------------------------
+    @property
+    def table(self) -> RunsTable:
+        return self.query_one(RunsTable)
 
-    def _refresh_table(self, keep: str | None = None) -> None:
+    def refresh_table(self, keep: str | None = None) -> None:
+        """Redraw the table from the view (the cursor stays on `keep`, default its run) and publish the settings."""
         self.table.reload(keep_run=keep or self.table.current_run)
-        self._update_bar()
-        self._publish_settings()
+        self.update_bar()
+        self.publish_settings()
+
+    def show_view(self, view: RunsView) -> None:
+        """Show `view`, made in a worker; the cursor stays on its run, or its group row."""
+        keep, label = self.table.current_run, self.grouping.current_group_label()
+        self.view = self.table.view = view
+        self.refresh_table(keep)
+        self.grouping.to_group_row(label)
+
+    # -- keys of the screen itself: marks and sort ------------------------------------------
 
     def action_mark(self) -> None:
         self.table.toggle_mark()
         self.table.action_cursor_down()
-        self._update_bar()
+        self.marking.changed()
+        self.workspace.follow()
 
     def action_clear_marks(self) -> None:
         self.table.marks.clear()
         self.table.refresh()
-        self._update_bar()
+        self.marking.changed()
+        self.workspace.follow()
+
+    def action_mark_all(self) -> None:
+        self.marking.mark_all()
+        self.workspace.follow()
+
+    def action_next_attention(self) -> None:
+        self.marking.next_attention()
 
     def action_sort(self, descending: bool | None = None) -> None:
         """`s` sorts by the cursor's column and reverses on a second press; `[` and `]` pick the direction."""
@@ -358,49 +328,164 @@ class RunsScreen(ForwardsWorkerFailures, FilterActions):
         else:
             self.view.sort_key, self.view.sort_descending = key, descending
             self.view.update()
-        self._refresh_table(keep)
+        self.refresh_table(keep)
 
     @on(RunsTable.HeaderClicked)
     def _header_clicked(self, event: RunsTable.HeaderClicked) -> None:
         self._sort_by(event.column)
 
-    def action_toggle_experiments(self) -> None:
-        """Show and focus the list; if it is shown but not focused, focus it; if focused, hide it."""
-        options = self.query_one("#experiments", OptionList)
-        if options.display and options.has_focus:
-            options.display = False
-            self.set_focus(self.table)
-        else:
-            if not options.display:
-                self._list_inside_filter = bool(self.query_one("#filter-bar").display)
-            options.display = True
-            if options.highlighted is None and options.option_count:
-                options.highlighted = 0
-            self.set_focus(options)
+    # -- keys the parts own: one line each ------------------------------------------------------
+
+    def action_open_detail(self) -> None:
+        self.opening.open_detail_or_group()
+
+    def action_filter(self) -> None:
+        self.filtering.open()
 
     def action_clear_filter(self) -> None:
-        """Escape closes the innermost thing first: the experiments list when it has the focus or
-        was opened after the filter (picking an experiment leaves it open), else the filter."""
-        options = self.query_one("#experiments", OptionList)
-        if options.display and (options.has_focus or self._list_inside_filter):
-            options.display = False
-            self.set_focus(self.table)
-            return
-        super().action_clear_filter()
+        if not self.experiments.close_first():
+            self.filtering.clear()
+
+    def action_toggle_experiments(self) -> None:
+        self.experiments.toggle()
+
+    def action_compare(self) -> None:
+        self.opening.compare()
+
+    def action_charts(self) -> None:
+        self.opening.charts()
+
+    def action_artifacts(self) -> None:
+        self.opening.artifacts()
+
+    def action_pick_columns(self) -> None:
+        self.columns.pick_columns()
+
+    def action_reset_columns(self) -> None:
+        self.columns.reset_columns()
+
+    def action_toggle_all_columns(self) -> None:
+        self.columns.toggle_all_columns()
+
+    def action_cycle_metric_stat(self) -> None:
+        self.columns.cycle_metric_stat()
+
+    def action_cycle_column_stat(self) -> None:
+        self.columns.cycle_column_stat()
+
+    def action_toggle_sparklines(self) -> None:
+        self.columns.toggle_sparklines()
+
+    def action_media(self) -> None:
+        self.opening.media()
+
+    def action_group_by_column(self) -> None:
+        self.grouping.group_by_column()
+
+    def action_group_by(self) -> None:
+        self.grouping.group_by()
+
+    def action_cycle_group_stat(self) -> None:
+        self.grouping.cycle_group_stat()
+
+    def action_toggle_all_groups(self) -> None:
+        self.grouping.toggle_all_groups()
+
+    def action_best_per_group(self) -> None:
+        self.grouping.best_per_group()
+
+    def action_top_per_group(self) -> None:
+        self.grouping.top_per_group()
+
+    def action_edit_tags(self) -> None:
+        self.curation.edit_tags()
+
+    def action_edit_note(self) -> None:
+        self.curation.edit_note()
+
+    def action_rename(self) -> None:
+        self.curation.rename()
+
+    def action_delete(self) -> None:
+        self.curation.delete()
+
+    def action_restore(self) -> None:
+        self.curation.restore()
+
+    def action_pick_view(self) -> None:
+        self.saved_views.pick_view()
+
+    def action_save_view(self) -> None:
+        self.saved_views.save_view()
+
+    def action_models(self) -> None:
+        self.opening.models()
+
+    def action_toggle_workspace(self) -> None:
+        self.workspace.toggle()
+
+    def action_workspace(self, command: str, *args: int) -> None:
+        self.workspace.command(command, *args)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.workspace.acts(action)
+
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """Extra command palette entries: each saved view, and the automatic one."""
+        return self.saved_views.palette_commands()
+
+    # -- messages the parts own ---------------------------------------------------------------
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filtering.changed(event)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.filtering.entered(event.value)
+
+    @on(ViewComputed)
+    def _view_computed(self, message: ViewComputed) -> None:
+        self.filtering.view_computed(message)
+
+    @on(RunsTable.CursorMoved)
+    def _cursor_moved(self) -> None:
+        if self.table.attention:
+            self.update_bar()  # the bar says why the cursor's run is flagged
+        self.workspace.follow()
+
+    @on(RunsTable.Activated)
+    def _run_activated(self, event: RunsTable.Activated) -> None:
+        self.opening.open_detail(event.run_id)
+
+    @on(ArtifactsRead)
+    def _artifacts_read(self, message: ArtifactsRead) -> None:
+        self.opening.artifacts_read(message)
+
+    @on(RunsTable.GroupActivated)
+    def _group_activated(self, event: RunsTable.GroupActivated) -> None:
+        self.grouping.toggle_group(event.label)
+
+    @on(RunsTable.SparksWanted)
+    def _sparks_wanted(self, event: RunsTable.SparksWanted) -> None:
+        self.columns.sparks_wanted(event)
+
+    @on(SparksRead)
+    def _sparks_read(self, message: SparksRead) -> None:
+        self.columns.sparks_read(message)
+
+    @on(ColumnViewsLoaded)
+    def _column_views_loaded(self, message: ColumnViewsLoaded) -> None:
+        self.columns.column_views_loaded(message)
 
     @on(OptionList.OptionSelected, "#experiments")
     def _experiment_chosen(self, event: OptionList.OptionSelected) -> None:
-        chosen = event.option.id
-        keep = self.table.current_run
-        self.view.experiment = None if chosen == "\0all" else chosen
-        self.view.choice = self.column_views.get(self._selection, ColumnChoice()).copy()
-        self.view.update()
-        self._refresh_table(keep)
-        self.set_focus(self.table)
+        self.experiments.chosen(event)
 
-    def action_toggle_all_columns(self) -> None:
-        self.view.show_all_columns = not self.view.show_all_columns
-        self.view.update()
-        self._refresh_table()
-        self.notify("Showing all columns" if self.view.show_all_columns else "Showing columns that vary",
-                    timeout=2)
+    @on(ViewsLoaded)
+    def _views_loaded(self, message: ViewsLoaded) -> None:
+        self.saved_views.views_loaded(message)
+
+    def on_unmount(self) -> None:
+        self.saved_views.unmounted()
+        self.marking.unmounted()

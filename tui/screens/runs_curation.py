@@ -1,16 +1,16 @@
 """The runs screen's curation keys: tags, notes, names and the trash, on the cursor run or the marked runs.
 
-The runs screen inherits these; they know the screen only through the attributes declared
-here. Every store write runs in a worker, and every failure (an MLflow store, a live run, a
+`RunsCuration` is one of the runs screen's parts (the screen's `action_*` hand these keys to it).
+Every store write runs in a worker, and every failure (an MLflow store, a live run, a
 name that cannot be stored) goes the app's one failure way (`WorkerFailed`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.message_pump import MessagePump
-from textual.screen import Screen
 
 from store import RunStore, StoreError, curate
 from store.curate import writable_root
@@ -18,10 +18,11 @@ from store.errors import ReadOnlyStoreError
 from store.ours.reader import TrackStore
 
 from ..messages import ReloadRequested, WorkerFailed
-from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
 from ..shaping.tags_text import common_tags
-from ..widgets.runs_table import RunsTable
+
+if TYPE_CHECKING:
+    from .runs import RunsScreen
 
 
 def writable(node: MessagePump, store: RunStore | None, what: str) -> bool:
@@ -36,44 +37,40 @@ def writable(node: MessagePump, store: RunStore | None, what: str) -> bool:
     return True
 
 
-class CurationActions(Screen[None]):
-    """Actions `t`, `N`, `r`, `d`, `D` of the runs screen (bound there)."""
+class RunsCuration:
+    """Keys `t`, `N`, `r`, `d`, `D` of the runs screen (bound there)."""
 
-    store: RunStore | None
-    view: RunsView
-    just_deleted: tuple[str, ...] = ()
-    """The runs `d` deleted last in this session: `D` brings them back (undo) until it has."""
-
-    @property
-    def table(self) -> RunsTable:
-        return self.query_one(RunsTable)
+    def __init__(self, screen: RunsScreen) -> None:
+        self.screen = screen
+        self.just_deleted: tuple[str, ...] = ()
+        """The runs `d` deleted last in this session: `D` brings them back (undo) until it has."""
 
     def _targets(self) -> list[str]:
         """The marked runs in view, else the run under the cursor (or the cursor's group's runs)."""
-        marked = [r for r in self.table.marks if self.view.row_of(r) is not None]
+        marked = [r for r in self.screen.table.marks if self.screen.view.row_of(r) is not None]
         if marked:
             return marked
-        group = self.table.current_group
+        group = self.screen.table.current_group
         if group is not None:
-            return self.view.group_run_ids(group)
-        run = self.table.current_run
+            return self.screen.view.group_run_ids(group)
+        run = self.screen.table.current_run
         return [run] if run else []
 
     def _writable(self, what: str) -> bool:
-        return writable(self, self.store, what)
+        return writable(self.screen, self.screen.store, what)
 
     def _run_names(self, run_ids: list[str]) -> str:
         if len(run_ids) == 1:
-            row = self.view.row_of(run_ids[0])
-            position = int(self.view.rows[row]) if row is not None else None
-            name = str(self.view.frame.at[position, "name"]) if position is not None else run_ids[0]
+            row = self.screen.view.row_of(run_ids[0])
+            position = int(self.screen.view.rows[row]) if row is not None else None
+            name = str(self.screen.view.frame.at[position, "name"]) if position is not None else run_ids[0]
             return printable(name)
         return f"{len(run_ids)} runs"
 
     def _curate(self, description: str, run_ids: list[str], change: Callable[[RunStore, str], object],
                 done: str) -> None:
         """Apply `change` to each run in a worker; then reload. Failures go the one failure way."""
-        store = self.store
+        store = self.screen.store
         if store is None or not run_ids:
             return
 
@@ -84,16 +81,16 @@ class CurationActions(Screen[None]):
                     change(store, run_id)
                 except (StoreError, ValueError, OSError) as exc:
                     errors.append(exc)
-            self.post_message(ReloadRequested())
+            self.screen.post_message(ReloadRequested())
             if len(errors) == 1 and len(run_ids) == 1:
                 raise errors[0]
             if errors:
                 raise StoreError(f"{len(errors)} of {len(run_ids)} runs not changed: {errors[0]}")
-            self.app.call_from_thread(self.notify, done, timeout=3)
+            self.screen.app.call_from_thread(self.screen.notify, done, timeout=3)
 
-        self.run_worker(work, thread=True, group="curate", description=description, exit_on_error=False)
+        self.screen.run_worker(work, thread=True, group="curate", description=description, exit_on_error=False)
 
-    def action_edit_tags(self) -> None:
+    def edit_tags(self) -> None:
         runs = self._targets()
         if not runs or not self._writable("Editing tags"):
             return
@@ -103,22 +100,24 @@ class CurationActions(Screen[None]):
             self._curate("Editing tags", runs, lambda s, r: curate.set_tags(s, r, changed, removed),
                          f"Tags of {self._run_names(runs)} changed")
 
-        ask_tag_changes(self, f"Tags of {self._run_names(runs)}", common_tags(self.view.frame, runs), apply)
+        ask_tag_changes(self.screen, f"Tags of {self._run_names(runs)}", common_tags(self.screen.view.frame, runs),
+                        apply)
 
-    def action_edit_note(self) -> None:
+    def edit_note(self) -> None:
         runs = self._targets()
-        if not runs or not self._writable("Writing a note") or self.store is None:
+        if not runs or not self._writable("Writing a note") or self.screen.store is None:
             return
-        store = self.store
+        store = self.screen.store
         if len(runs) > 1:
             self._ask_note(runs, "")
             return
 
         def read() -> None:
             note = store.run(runs[0]).facts.get("note")
-            self.app.call_from_thread(self._ask_note, runs, note if isinstance(note, str) else "")
+            self.screen.app.call_from_thread(self._ask_note, runs, note if isinstance(note, str) else "")
 
-        self.run_worker(read, thread=True, group="curate-read", description="Reading the note", exit_on_error=False)
+        self.screen.run_worker(read, thread=True, group="curate-read", description="Reading the note",
+                               exit_on_error=False)
 
     def _ask_note(self, runs: list[str], text: str) -> None:
         from .prompt import PromptScreen
@@ -128,12 +127,12 @@ class CurationActions(Screen[None]):
                 self._curate("Writing a note", runs, lambda s, r: curate.set_note(s, r, result),
                              f"Note on {self._run_names(runs)} saved")
 
-        self.app.push_screen(PromptScreen(f"Note on {self._run_names(runs)} (Markdown)", text,
+        self.screen.app.push_screen(PromptScreen(f"Note on {self._run_names(runs)} (Markdown)", text,
                                           "ctrl+s saves, escape cancels; an empty note removes it",
                                           multiline=True), chosen)
 
-    def action_rename(self) -> None:
-        run = self.table.current_run
+    def rename(self) -> None:
+        run = self.screen.table.current_run
         if run is None or not self._writable("Renaming a run"):
             return
         from .prompt import PromptScreen
@@ -145,9 +144,9 @@ class CurationActions(Screen[None]):
                 self._curate("Renaming a run", [run], lambda s, r: curate.rename(s, r, result),
                              f"{name} renamed to {printable(result.strip())}")
 
-        self.app.push_screen(PromptScreen(f"Rename {name}", name), chosen)
+        self.screen.app.push_screen(PromptScreen(f"Rename {name}", name), chosen)
 
-    def action_delete(self) -> None:
+    def delete(self) -> None:
         runs = [r for r in self._targets() if self._status(r) != "deleted"]
         if not runs or not self._writable("Deleting runs"):
             return
@@ -156,15 +155,15 @@ class CurationActions(Screen[None]):
         def chosen(yes: bool | None) -> None:
             if yes:
                 for run_id in runs:
-                    self.table.marks.pop(run_id, None)
+                    self.screen.table.marks.pop(run_id, None)
                 self.just_deleted = tuple(runs)
                 self._curate("Deleting runs", runs, curate.delete,
                              f"{self._run_names(runs)} moved to the trash: D brings back")
 
-        self.app.push_screen(ConfirmScreen(
+        self.screen.app.push_screen(ConfirmScreen(
             f"Move {self._run_names(runs)} to the store's trash? (D brings back)"), chosen)
 
-    def action_restore(self) -> None:
+    def restore(self) -> None:
         """The deleted runs marked or under the cursor; else the runs `d` just deleted (undo); else list
         the trash in the table (status deleted), where `D` on a run restores it — all in this session."""
         runs = [r for r in self._targets() if self._status(r) == "deleted"]
@@ -175,14 +174,14 @@ class CurationActions(Screen[None]):
         if runs:
             self._curate("Restoring runs", runs, curate.restore, f"{self._run_names(runs)} restored")
             return
-        if isinstance(self.store, TrackStore) and not self.store.include_deleted:
-            self.store.include_deleted = True
-            self.view.deleted_listed = True
-            self.post_message(ReloadRequested())
-            self.notify("Deleted runs are listed now (⌫ deleted): D on one brings it back", timeout=4)
+        if isinstance(self.screen.store, TrackStore) and not self.screen.store.include_deleted:
+            self.screen.store.include_deleted = True
+            self.screen.view.deleted_listed = True
+            self.screen.post_message(ReloadRequested())
+            self.screen.notify("Deleted runs are listed now (⌫ deleted): D on one brings it back", timeout=4)
             return
-        self.notify("D brings back deleted runs (⌫): put the cursor on one or mark them", timeout=4)
+        self.screen.notify("D brings back deleted runs (⌫): put the cursor on one or mark them", timeout=4)
 
     def _status(self, run_id: str) -> str:
-        row = self.view.row_of(run_id)
-        return self.view.status_at(row) if row is not None else ""
+        row = self.screen.view.row_of(run_id)
+        return self.screen.view.status_at(row) if row is not None else ""

@@ -4,24 +4,27 @@ On 100,000 runs one filter costs a tenth of a second or more, too much for every
 `FILTER_IN_WORKER_RUNS` runs on, a filter is applied `FILTER_PAUSE` seconds after the last key,
 computed in a worker on a copy of the view (`RunsView.fork`), and a result for an older text
 is dropped (the newest text wins). Enter applies the text at once, so keys typed after it
-(`j`, `c`, enter) act on the rows it shows. A mixin the runs screen inherits.
+(`j`, `c`, enter) act on the rows it shows. `RunsFiltering` is one of the runs screen's parts (the
+screen's `action_*` hand `/` and escape to it); `FilterInput` is the line itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.text import Text
-from textual import events, on
+from textual import events
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 
 from ..shaping.filter_expr import Filter, FilterError, parse_filter
 from ..shaping.runs_view import RunsView, ViewSettings
-from .runs_open import OpenActions
+
+if TYPE_CHECKING:
+    from .runs import RunsScreen
 
 FILTER_PAUSE = 0.15
 """Seconds after the last key before a typed filter applies on a big table."""
@@ -29,7 +32,7 @@ FILTER_PAUSE = 0.15
 
 @dataclass
 class ViewComputed(Message):
-    """A view a worker made from a fork of the table's view (see `FilterActions._change_in_worker`)."""
+    """A view a worker made from a fork of the table's view (see `RunsFiltering.change_in_worker`)."""
 
     job: int
     view: RunsView
@@ -72,54 +75,58 @@ class FilterInput(Input):
         self._entered(self.value)
 
 
-class FilterActions(OpenActions):
-    """`/`, typing in the filter line, enter there, and escape; needs the screen's table and bar."""
+class RunsFiltering:
+    """`/`, typing in the filter line, enter there, and escape; the table is redrawn through the screen."""
 
     FILTER_IN_WORKER_RUNS = 20_000
-    """From this many runs on, typed filters wait for a pause and are computed in a worker."""
+    """From this many runs on, typed filters (and groupings, and views) wait for a pause and are computed
+    in a worker."""
 
-    _good_filter: str
-    _refresh_error: bool
-    _filter_timer: Timer | None = None
-    _view_job = 0
-    """The newest view job; a worker's result for an older one is dropped."""
-    _group_job = 0
-    """The same for grouping: a grouping and a filter computed together both land, one redone on the other."""
+    def __init__(self, screen: RunsScreen) -> None:
+        self.screen = screen
+        self.good_filter = ""
+        """The last text typed that parsed: the table keeps its runs while the text does not parse."""
+        self._refresh_error = False
+        self._filter_timer: Timer | None = None
+        self._view_job = 0
+        """The newest view job; a worker's result for an older one is dropped."""
+        self._group_job = 0
+        """The same for grouping: a grouping and a filter computed together both land, one redone on the other."""
 
-    def _refresh_table(self, keep: str | None = None) -> None:
-        raise NotImplementedError
+    def in_worker(self) -> bool:
+        """Whether the table is big enough that its changes are computed in a worker."""
+        return len(self.screen.view.frame) >= self.FILTER_IN_WORKER_RUNS
 
-    def action_filter(self) -> None:
+    def open(self) -> None:
         """Open the filter line, focus it and select its text, so typing replaces it.
 
         Selected here, not by the input when its focus event comes: keys typed ahead of
         that event are typed into the input at once (see TrackApp.on_key), and a late
         select-all would make the next key replace them.
         """
-        self.query_one("#filter-bar").display = True
-        filter_input = self.query_one("#filter", Input)
-        self.set_focus(filter_input)
+        self.screen.query_one("#filter-bar").display = True
+        filter_input = self.screen.query_one("#filter", Input)
+        self.screen.set_focus(filter_input)
         filter_input.select_all()
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
+    def changed(self, event: Input.Changed) -> None:
         """Apply as the user types; a bad expression shows why and the table keeps the last text that parsed.
 
         A search counts (words alone): after `degree`, `degree <` keeps the degree runs on screen
         rather than jumping back to every run until `degree < 3` parses.
         """
         if self._parse_typed(event.value) is False:
-            self._set_filter(self._good_filter)
+            self._set_filter(self.good_filter)
             return
-        self._good_filter = event.value
+        self.good_filter = event.value
         self._set_filter(event.value)
 
     def _parse_typed(self, text: str) -> Filter | Literal[False] | None:
         """The filter `text` says (None for none), or False after showing why it does not parse."""
-        error = self.query_one("#filter-error", Static)
+        error = self.screen.query_one("#filter-error", Static)
         self._refresh_error = False
         try:
-            parsed = parse_filter(text, list(self.view.frame.columns)) if text.strip() else None
+            parsed = parse_filter(text, list(self.screen.view.frame.columns)) if text.strip() else None
         except FilterError as exc:
             pointer = " " * (exc.position + 1) + "^ " if exc.position is not None else ""
             error.update(Text(f"{pointer}{exc.message}", style="bold"))
@@ -133,25 +140,25 @@ class FilterActions(OpenActions):
         if self._filter_timer is not None:
             self._filter_timer.stop()
             self._filter_timer = None
-        if at_once or len(self.view.frame) < self.FILTER_IN_WORKER_RUNS:
+        if at_once or not self.in_worker():
             self._view_job += 1  # a filter still computing for an older text must not land after this one
-            if text == self.view.filter_text:
+            if text == self.screen.view.filter_text:
                 return
-            keep = self.table.current_run
+            keep = self.screen.table.current_run
             try:
-                self.view.set_filter(text)
+                self.screen.view.set_filter(text)
             except FilterError:
                 return  # the last good one no longer applies either (a refresh removed its field)
-            self._refresh_table(keep)
+            self.screen.refresh_table(keep)
             return
         self._view_job += 1
-        if text == self.view.filter_text:
+        if text == self.screen.view.filter_text:
             return  # typed back to what is shown: nothing to compute, and older jobs are dropped
-        self._filter_timer = self.set_timer(FILTER_PAUSE, lambda: self._change_in_worker(
+        self._filter_timer = self.screen.set_timer(FILTER_PAUSE, lambda: self.change_in_worker(
             lambda view: view.set_filter(text), "Filtering the runs"))
 
-    def _change_in_worker(self, change: Callable[[RunsView], None], description: str,
-                          done: Callable[[], None] | None = None, grouping: bool = False) -> None:
+    def change_in_worker(self, change: Callable[[RunsView], None], description: str,
+                         done: Callable[[], None] | None = None, grouping: bool = False) -> None:
         """Apply `change` to a copy of the view in a worker; the table swaps to it if nothing newer of
         its kind (`grouping` or not) came (then `done` runs)."""
         if grouping:
@@ -161,7 +168,7 @@ class FilterActions(OpenActions):
             self._filter_timer = None
             self._view_job += 1
             job = self._view_job
-        base, view = self.view.settings(), self.view.fork()
+        base, view = self.screen.view.settings(), self.screen.view.fork()
 
         def work() -> None:
             try:
@@ -169,52 +176,67 @@ class FilterActions(OpenActions):
             except FilterError:
                 return  # the store changed under a filter being typed: the next key or refresh says why
             view.prepare_rows()
-            self.post_message(ViewComputed(job, view, base, change, description, done, grouping))
+            self.screen.post_message(ViewComputed(job, view, base, change, description, done, grouping))
 
-        self.run_worker(work, thread=True, group="runs-view", description=description, exit_on_error=False)
+        self.screen.run_worker(work, thread=True, group="runs-view", description=description, exit_on_error=False)
 
-    @on(ViewComputed)
-    def _view_computed(self, message: ViewComputed) -> None:
+    def view_computed(self, message: ViewComputed) -> None:
         if message.job != (self._group_job if message.grouping else self._view_job):
             return  # a newer text (or enter, or escape; or grouping) came after this job started
-        if message.view.frame is not self.view.frame or message.base != self.view.settings():
+        if message.view.frame is not self.screen.view.frame or message.base != self.screen.view.settings():
             # A refresh or another key (a sort, a grouping) changed the table meanwhile: redo it on that.
-            self._change_in_worker(message.change, message.description, message.done, message.grouping)
+            self.change_in_worker(message.change, message.description, message.done, message.grouping)
             return
-        keep, label = self.table.current_run, self._current_group_label()
-        self.view = self.table.view = message.view
-        self._refresh_table(keep)
-        self._to_group_row(label)
+        self.screen.show_view(message.view)
         if message.done is not None:
             message.done()
 
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        self._filter_entered(event.value)
-
-    def _filter_entered(self, value: str) -> None:
+    def entered(self, value: str) -> None:
         """Enter in the filter line: apply the text at once (keys after enter act on the rows it
         shows) and go back to the table; a text that does not parse stays, with why."""
         if self._parse_typed(value) is False:
             return
         self._set_filter(value, at_once=True)
-        self._good_filter = self.view.filter_text
-        self.set_focus(self.table)
-        if not self.view.filter_text:
-            self.query_one("#filter-bar").display = False
+        self.good_filter = self.screen.view.filter_text
+        self.screen.set_focus(self.screen.table)
+        if not self.screen.view.filter_text:
+            self.screen.query_one("#filter-bar").display = False
 
-    def action_clear_filter(self) -> None:
+    def show_text(self, text: str) -> None:
+        """Put `text` in the filter line as the last good filter, without applying it (a view being applied does)."""
+        self.good_filter = text
+        filter_input = self.screen.query_one("#filter", Input)
+        with filter_input.prevent(Input.Changed):
+            filter_input.value = text
+        self.screen.query_one("#filter-bar").display = bool(text)
+        self.screen.query_one("#filter-error").display = False
+
+    def show_refresh_error(self) -> None:
+        """A filter that stopped applying after a refresh says why; the table keeps what it matched."""
+        error = self.screen.query_one("#filter-error", Static)
+        view = self.screen.view
+        if view.filter_error is not None:
+            error.update(Text(f"{view.filter_error} — the store changed; showing the runs it matched before",
+                              style="bold"))
+            error.display = True
+            self.screen.query_one("#filter-bar").display = True
+            self._refresh_error = True
+        elif self._refresh_error:
+            error.display = False
+            self._refresh_error = False
+
+    def clear(self) -> None:
         """Escape: close the experiments list if it has focus, else clear and close the filter."""
-        options = self.query_one("#experiments", OptionList)
-        filter_input = self.query_one("#filter", Input)
-        filter_open = bool(filter_input.value) or self.query_one("#filter-bar").display
+        options = self.screen.query_one("#experiments", OptionList)
+        filter_input = self.screen.query_one("#filter", Input)
+        filter_open = bool(filter_input.value) or self.screen.query_one("#filter-bar").display
         if options.display and (options.has_focus or not filter_open):
             options.display = False
         elif filter_open:
             with filter_input.prevent(Input.Changed):
                 filter_input.value = ""
-            self._good_filter = ""
+            self.good_filter = ""
             self._set_filter("", at_once=True)
-            self.query_one("#filter-error").display = False
-            self.query_one("#filter-bar").display = False
-        self.set_focus(self.table)
+            self.screen.query_one("#filter-error").display = False
+            self.screen.query_one("#filter-bar").display = False
+        self.screen.set_focus(self.screen.table)

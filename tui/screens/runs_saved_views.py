@@ -1,6 +1,7 @@
 """Saved views of the runs screen: the last view per store comes back, named views (`S`, `V`).
 
-A mixin the runs screen inherits; what a view holds and how it is (de)serialised is plain code
+`SavedViews` is one of the runs screen's parts (the screen's `action_*` hand `S` and `V` to it); what a
+view holds and how it is (de)serialised is plain code
 in `tui/shaping/saved_views.py`, and where it is kept is `tui/settings.py`.
 """
 
@@ -8,149 +9,139 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from textual import on
 from textual.timer import Timer
-from textual.widgets import Input
 
 from store.base import METRIC_STATS
 
 from ..messages import ReloadRequested, ViewsLoaded
-from ..session import Session
 from ..settings import save_last_view, save_named_view
-from ..shaping.columns import ColumnChoice
 from ..shaping.filter_expr import FilterError, parse_filter
 from ..shaping.runs_view import RunsView, ViewSettings
 from ..shaping.sanitize import printable
 from ..shaping.saved_views import apply_view_json, view_to_json
-from .runs_grouping import GroupingActions
+
+if TYPE_CHECKING:
+    from .runs import RunsScreen
 
 AUTOMATIC_VIEW = "\0automatic"
 
 
-class SavedViewActions(GroupingActions):
+class SavedViews:
     """Bound in `RunsScreen.BINDINGS`; uses the screen's filter line and column views."""
 
-    session: Session
-    column_views: dict[str, ColumnChoice]
-    named_views: dict[str, dict[str, object]]
-    _good_filter: str
-    _save_lock: threading.Lock
-    _views_ready: bool
-    _pending_view: dict[str, object] | None
-    _last_view_timer: Timer | None
-    _last_saved: dict[str, object] | None
-
-    @property
-    def _selection(self) -> str:
-        raise NotImplementedError
+    def __init__(self, screen: RunsScreen) -> None:
+        self.screen = screen
+        self.named_views: dict[str, dict[str, object]] = {}
+        self.lock = threading.Lock()
+        """Held while a setting is written (a view here, the column picks in `RunsColumns`)."""
+        self._views_ready = False
+        self._pending_view: dict[str, object] | None = None
+        """The last view, read but not yet applied (it waits for the first listing)."""
+        self._last_view_timer: Timer | None = None
+        self._last_saved: dict[str, object] | None = None
 
     def _apply_view(self, data: dict[str, object], note: str | None = None) -> None:
         """Show the runs as `data` says; a filter that no longer parses is dropped, with a note.
 
-        On a big table the rows are worked out in a worker (`_change_in_worker`) and the table
+        On a big table the rows are worked out in a worker (`RunsFiltering.change_in_worker`) and the table
         keeps its rows until they are ready: the last view comes back as a 100,000-run store opens.
         """
-        stats = tuple(self.store.metric_stats if self.store is not None else METRIC_STATS)
-        chosen = self.view.fork()
+        stats = tuple(self.screen.store.metric_stats if self.screen.store is not None else METRIC_STATS)
+        chosen = self.screen.view.fork()
         apply_view_json(chosen, data, stats)
         text = chosen.filter_text
         try:
             if text.strip():
-                parse_filter(text, list(self.view.frame.columns))
+                parse_filter(text, list(self.screen.view.frame.columns))
         except FilterError as exc:
             text = ""
-            self.notify(f"The view's filter no longer applies ({exc.message}); shown without it",
+            self.screen.notify(f"The view's filter no longer applies ({exc.message}); shown without it",
                         severity="warning")
-        self._good_filter = text
-        filter_input = self.query_one("#filter", Input)
-        with filter_input.prevent(Input.Changed):
-            filter_input.value = text
-        self.query_one("#filter-bar").display = bool(text)
-        self.query_one("#filter-error").display = False
-        self.column_views[self._selection] = chosen.choice.copy()
-        if chosen.choice.is_automatic:
-            self.column_views.pop(self._selection, None)
-        reread = chosen.metric_stat != self.view.metric_stat
+        self.screen.filtering.show_text(text)
+        self.screen.columns.keep_choice(chosen.choice)
+        reread = chosen.metric_stat != self.screen.view.metric_stat
 
         def change(view: RunsView) -> None:
             apply_view_json(view, data, stats)
             view.set_filter(text)
 
-        if len(self.view.frame) >= self.FILTER_IN_WORKER_RUNS:
-            self._change_in_worker(change, "Applying the view")
+        if self.screen.filtering.in_worker():
+            self.screen.filtering.change_in_worker(change, "Applying the view")
         else:
-            change(self.view)
-            self._refresh_table(self.table.current_run)
+            change(self.screen.view)
+            self.screen.refresh_table(self.screen.table.current_run)
         if reread:
-            self.post_message(ReloadRequested())  # the store's values of the other statistic
+            self.screen.post_message(ReloadRequested())  # the store's values of the other statistic
         if note:
-            self.notify(note, timeout=3)
+            self.screen.notify(note, timeout=3)
 
-    @on(ViewsLoaded)
-    def _views_loaded(self, message: ViewsLoaded) -> None:
+    def views_loaded(self, message: ViewsLoaded) -> None:
         self.named_views = dict(message.named)
         self._pending_view = message.last or {}
-        if self.store is not None:
-            self._restore_last_view()
+        if self.screen.store is not None:
+            self.restore_last_view()
 
-    def _restore_last_view(self) -> None:
+    def restore_last_view(self) -> None:
         """Take up where the user left, once the runs are there (a filter names their fields),
-        unless they already chose something in this session."""
+        unless they already chose something in this session; nothing when the views are not read yet."""
+        if self._pending_view is None:
+            return
         pending, self._pending_view = self._pending_view, None
-        if pending and self.view.settings() == ViewSettings():
+        if pending and self.screen.view.settings() == ViewSettings():
             self._apply_view(pending)
         self._views_ready = True
 
-    def _schedule_last_view_save(self) -> None:
+    def schedule_last_view_save(self) -> None:
         if not self._views_ready:
             return  # before the last view is restored, saving would overwrite it with the defaults
         if self._last_view_timer is not None:
             self._last_view_timer.stop()
-        self._last_view_timer = self.set_timer(0.5, self._save_last_view)
+        self._last_view_timer = self.screen.set_timer(0.5, self._save_last_view)
 
     def _save_last_view(self) -> None:
         self._last_view_timer = None
-        data = view_to_json(self.view)
+        data = view_to_json(self.screen.view)
         if data == self._last_saved:
             return
         self._last_saved = data
-        self.run_worker(lambda: self._write_setting(save_last_view, data), thread=True, group="views-save",
+        self.screen.run_worker(lambda: self._write_setting(save_last_view, data), thread=True, group="views-save",
                         description="Saving the view", exit_on_error=False)
 
     def _write_setting(self, save: Callable[..., None], *args: object) -> None:
-        with self._save_lock:
-            save(self.session.store_path, *args)
+        with self.lock:
+            save(self.screen.session.store_path, *args)
 
-    def on_unmount(self) -> None:
+    def unmounted(self) -> None:
         if self._last_view_timer is not None:  # quitting within the half second: save now
             self._last_view_timer.stop()
-            data = view_to_json(self.view)
+            data = view_to_json(self.screen.view)
             if data != self._last_saved:
                 self._write_setting(save_last_view, data)
 
-    def action_save_view(self) -> None:
+    def save_view(self) -> None:
         from .prompt import PromptScreen
 
         def chosen(name: str | None) -> None:
             name = (name or "").strip()
             if not name:
                 return
-            data = view_to_json(self.view)
+            data = view_to_json(self.screen.view)
             self.named_views[name] = data
-            self.run_worker(lambda: self._write_setting(save_named_view, name, data), thread=True,
+            self.screen.run_worker(lambda: self._write_setting(save_named_view, name, data), thread=True,
                             group="views-save", description="Saving the view", exit_on_error=False)
-            self.notify(f"View saved as {printable(name)} (V or ctrl+p picks it)", timeout=3)
+            self.screen.notify(f"View saved as {printable(name)} (V or ctrl+p picks it)", timeout=3)
 
-        self.app.push_screen(PromptScreen("Save this view as", "", "a name; the same name replaces that view"),
+        self.screen.app.push_screen(PromptScreen("Save this view as", "", "a name; the same name replaces that view"),
                              chosen)
 
-    def action_pick_view(self) -> None:
+    def pick_view(self) -> None:
         from .prompt import PickScreen
 
         choices = [(AUTOMATIC_VIEW, "reset to automatic (every run, columns that vary, no grouping)")]
         choices += [(f"view:{name}", printable(name)) for name in sorted(self.named_views)]
-        self.app.push_screen(PickScreen("Views", choices, "enter picks; S saves the current view under a name"),
+        self.screen.app.push_screen(PickScreen("Views", choices, "enter picks; S saves the current view under a name"),
                              self._view_chosen)
 
     def _view_chosen(self, choice: str | None) -> None:

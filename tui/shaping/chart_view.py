@@ -50,7 +50,7 @@ def zoom(extent: tuple[float, float], view: tuple[float, float] | None, center: 
         center = (lo + hi) / 2
     span = max((hi - lo) * factor, MIN_SPAN)
     full = extent[1] - extent[0]
-    if span >= full:
+    if span >= full * (1 - 1e-9):  # zooming in by f then out by 1/f is back to everything, despite rounding
         return None
     left = center - (center - lo) * factor
     left = min(max(left, extent[0]), extent[1] - span)

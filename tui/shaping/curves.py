@@ -86,6 +86,8 @@ class ChartData:
     """The x range of every point before zooming (what zooming out returns to)."""
     wall_clock: bool = False
     """x is epoch seconds: read it out as a clock time."""
+    title: str = ""
+    """The pane's title when it is not the metric's name (`GPU 0 util %` for `system/gpu0/util`)."""
 
 
 @dataclass
@@ -183,6 +185,8 @@ class ChartRequest:
     """Percent of points clipped at each end of y (1.0: y spans the 1st to 99th percentile)."""
     groups: list[RunGroup] = field(default_factory=list)
     """Draw these groups (mean in a min–max band) instead of each run; colours go by group."""
+    log_toggled: frozenset[str] = frozenset()
+    """Metrics whose pane has the other y scale than `log_y` (`l` on one pane)."""
 
 
 @dataclass
@@ -325,8 +329,10 @@ def _group_curves(shown: list[tuple[int, str, str, int, FloatArray, FloatArray, 
 def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: ChartRequest,
                 x_series: dict[str, Series] | None = None) -> ChartData:
     """The curves of one metric: x per the axis (`x_series`: the x metric's series by run id for
-    a `metric:` axis), EMA smoothing on the full-resolution values, the zoom, log-scale masking,
-    and min/max downsampling to `req.buckets` buckets."""
+    a `metric:` axis), EMA smoothing on the full-resolution values, the zoom, log-scale masking
+    (`req.log_y`, or not when the metric is in `req.log_toggled`), and min/max downsampling to
+    `req.buckets` buckets."""
+    log_y = req.log_y != (metric in req.log_toggled)
     prepared: list[tuple[int, str, str, int, FloatArray, FloatArray, FloatArray]] = []
     for index, (run_id, name, series) in enumerate(series_by_run):
         if not len(series):
@@ -358,7 +364,7 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
         if req.x_range is not None:
             keep = in_range(x, *req.x_range)
             x, raw, smooth = x[keep], raw[keep], smooth[keep]
-        if req.log_y:
+        if log_y:
             raw = np.where(raw > 0, raw, np.nan)
             smooth = np.where(smooth > 0, smooth, np.nan)
         shown.append((index, run_id, name, points, x, raw, smooth))
@@ -383,13 +389,13 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
     ylim = None
     drawn_y = [y for c in curves for y in (c.full_y, c.band_low, c.band_high) if y is not None]
     if req.clip > 0:
-        ylim = clip_range(drawn_y, req.clip, req.log_y)
+        ylim = clip_range(drawn_y, req.clip, log_y)
     finite_y = [y[np.isfinite(y)] for y in drawn_y]
     finite_y = [y for y in finite_y if y.size]
     if ylim is None and finite_y and min(float(y.min()) for y in finite_y) == max(float(y.max()) for y in finite_y):
         ylim = single_range(float(finite_y[0][0]), False)
     yticks = None
-    if req.log_y:
+    if log_y:
         ys = [y[np.isfinite(y) & (y > 0)] for c in curves for y in (c.y, c.raw_y, c.band_low, c.band_high)
               if y is not None]
         ys = [y for y in ys if y.size]
@@ -401,6 +407,6 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
             yticks = ticks if ticks[0] else None
     notes = [f"smoothed {req.smoothing:g}" if req.smoothing > 0 else "",
              f"y clipped to {req.clip:g}–{100 - req.clip:g}%" if req.clip > 0 and ylim is not None else ""]
-    return ChartData(metric=metric, curves=curves, x_label=x_label, log_y=req.log_y, xticks=xticks,
+    return ChartData(metric=metric, curves=curves, x_label=x_label, log_y=log_y, xticks=xticks,
                      yticks=yticks, note=" · ".join(n for n in notes if n), xlim=xlim, ylim=ylim,
                      extent=extent, wall_clock=req.axis == "wall")

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from .curves import METRIC_AXIS, ChartRequest, ChartsResult, RunInfo, Series, build_chart, series_from_history
+from .curves import METRIC_AXIS, ChartRequest, ChartsResult, RunInfo, Series, series_from_history
+from .system_charts import related_metrics, system_chart
 
 if TYPE_CHECKING:
     from store import RunStore
@@ -27,6 +28,8 @@ class HistoryCache:
         self.series: dict[tuple[str, str], Series] = {}
         self.prefetched: set[tuple[str, str]] = set()
         """(run, metric) histories `read_infos` had the store read ahead: not asked for in bulk again."""
+        self.keys: dict[str, list[str]] = {}
+        """Metric keys by run, as last read: what a machine metric's pane may draw beside it."""
 
     def read_infos(self, run_ids: Sequence[str]) -> dict[str, RunInfo]:
         """`read_info` of each run. After the first, the others' histories of the first's metrics are
@@ -44,13 +47,17 @@ class HistoryCache:
         """A run's name, status, metric keys and points per metric (the chart opens on results)."""
         detail = self.store.run(run_id)
         counts = {k: int(v.get("count") or 0) for k, v in detail.metrics.items()}
+        self.keys[run_id] = sorted(detail.metrics)
         return RunInfo(run_id, detail.name, detail.status, sorted(detail.metrics), counts)
 
     def charts(self, req: ChartRequest, infos: dict[str, RunInfo],
                cancelled: Callable[[], bool] = lambda: False) -> ChartsResult:
         """Read what is not cached yet (or to reload) and build every chart of `req`."""
         x_metric = req.axis[len(METRIC_AXIS):] if req.axis.startswith(METRIC_AXIS) else None
-        wanted = [*req.metrics, x_metric] if x_metric is not None else req.metrics
+        known = {k for r in req.run_ids for k in self.keys.get(r, ())}
+        members = {m: [k for k in related_metrics(m, known) if k == m or k not in req.metrics] for m in req.metrics}
+        wanted = list(dict.fromkeys(k for keys in members.values() for k in keys))
+        wanted = [*wanted, x_metric] if x_metric is not None else wanted
         missing_by_run = {run_id: [m for m in wanted if (run_id, m) not in self.series or run_id in req.reload]
                           for run_id in req.run_ids}
         missing_by_run = {run_id: keys for run_id, keys in missing_by_run.items() if keys}
@@ -67,7 +74,8 @@ class HistoryCache:
         names = {r: infos[r].name if r in infos else req.names.get(r, r) for r in req.run_ids}
         x_series = ({r: self.series.get((r, x_metric)) or Series.empty() for r in req.run_ids}
                     if x_metric is not None else None)
-        charts = [build_chart(metric, [(r, names[r], self.series.get((r, metric)) or Series.empty())
-                                       for r in req.run_ids], req, x_series)
+        runs = [(r, names[r]) for r in req.run_ids]
+        charts = [system_chart(metric, members[metric], runs, lambda r, m: self.series.get((r, m)) or Series.empty(),
+                               req, x_series)
                   for metric in req.metrics]
         return ChartsResult(charts, infos)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from store.base import natural_key
+from store.base import media_bytes, natural_key
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -31,6 +31,10 @@ class Pick:
     path: Path | None
     exact: bool
     has_key: bool
+    caption: str = ""
+    """What the run said of the image (W&B's `caption=`), "" when nothing."""
+    entry: tuple[int, Path] | None = None
+    """The index's entry, which `load_fitted` reads (a `MediaStep` may take its bytes out of another file)."""
 
 
 def media_keys(indexes: Sequence[MediaIndex]) -> list[str]:
@@ -53,34 +57,40 @@ def pick(index: MediaIndex, key: str, step: int) -> Pick:
     if at < 0:
         return Pick(None, None, False, True)
     found, path = entries[at]
-    return Pick(found, path, found == step, True)
+    return Pick(found, path, found == step, True, getattr(entries[at], "caption", ""), entries[at])
 
 
 def caption(name: str, wanted: int, chosen: Pick) -> tuple[str, str]:
-    """The run's caption and a note: `("rf-deep · step 12", "")`, or a note saying what is shown instead."""
+    """The run's caption and a note: `("rf-deep · step 12 · epoch 3", "")` (the image's own caption last,
+    when it has one), or a note saying what is shown instead."""
     if not chosen.has_key:
         return name, "no images of this key"
     if chosen.step is None:
         return name, f"no image at or before step {wanted}"
-    if chosen.exact:
-        return f"{name} · step {chosen.step}", ""
-    return f"{name} · step {chosen.step}", f"nearest before step {wanted}"
+    title = f"{name} · step {chosen.step}" + (f" · {chosen.caption}" if chosen.caption else "")
+    return title, "" if chosen.exact else f"nearest before step {wanted}"
 
 
 MAX_PIXELS = 64_000_000
 """Larger images are not decoded (a decompression bomb, or a mistake)."""
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""Larger image files are not read."""
 
 
-def load_fitted(path: Path, cols: int, rows: int) -> tuple[Image, tuple[int, int]]:
-    """The image at `path` as RGBA, scaled to fit `cols` by `rows` half-block cells, and its size in pixels.
+def load_fitted(entry: tuple[int, Path], cols: int, rows: int) -> tuple[Image, tuple[int, int]]:
+    """The image of a media index entry as RGBA, scaled to fit `cols` by `rows` half-block cells, and its
+    size in pixels.
 
     A cell is one pixel wide and two tall. Small images (a 3x3 confusion matrix) are enlarged
     by a whole factor with nearest-neighbour, so their cells stay crisp; large ones shrink
-    smoothly. Raises OSError or ValueError for a file Pillow cannot read.
+    smoothly. The bytes are read whole first (`store.base.media_bytes`: at most MAX_FILE_BYTES of a
+    regular file). Raises OSError or ValueError for an image that cannot be read.
     """
+    import io
+
     from PIL import Image
 
-    with Image.open(path) as image:
+    with Image.open(io.BytesIO(media_bytes(entry, MAX_FILE_BYTES))) as image:
         width, height = image.size
         if width * height > MAX_PIXELS:
             raise ValueError(f"{width}×{height} is too many pixels to draw")

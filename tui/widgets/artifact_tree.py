@@ -15,12 +15,13 @@ from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ..artifacts.files import ArtifactEntry, UnreadableArtifact, list_folder, with_remote
 from ..artifacts.kinds import human_size
-from ..messages import FolderListed, ForwardsWorkerFailures, post_result
+from ..messages import ForwardsWorkerFailures, post_result
 from ..shaping.formatting import format_timestamp
 from ..shaping.sanitize import printable_line
 
@@ -48,6 +49,16 @@ class ArtifactNode:
     @property
     def display_path(self) -> str:
         return self.root if str(self.rel) == "." else f"{self.root}/{self.rel}"
+
+
+@dataclass
+class FolderListed(Message):
+    """An artifact folder listed for the tree (`problem` when it could not be)."""
+
+    node: TreeNode[ArtifactNode]
+    data: ArtifactNode
+    entries: list[ArtifactEntry]
+    problem: str | None = None
 
 
 class ArtifactTree(ForwardsWorkerFailures, Tree[ArtifactNode]):

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
-from textual.events import Click
+from textual.events import Click, MouseScrollDown, MouseScrollUp
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
@@ -215,14 +215,27 @@ def render_chart(data: ChartData, width: int, height: int, cursor: float | None 
     return strips(pic, width, cursor, cursor_color), pic.drawn
 
 
+WHEEL_ZOOM = 2 / 3
+"""One notch of the wheel up narrows x to this share of the view around the pointer; down widens it back."""
+
+
 class BrailleChart(Widget):
     """Draws the `ChartData` it is given; a cursor move only redraws the cursor's column.
-    A click in the plot posts `Clicked` with the x under the mouse."""
+    A click in the plot posts `Clicked` with the x under the mouse; the wheel over the plot
+    posts `Wheel` (zoom x around the pointer) instead of scrolling the grid."""
 
     class Clicked(Message):
         def __init__(self, x: float) -> None:
             super().__init__()
             self.x = x
+
+    class Wheel(Message):
+        """Zoom x by `factor` (< 1 narrows) around `x`, the value under the pointer."""
+
+        def __init__(self, x: float, factor: float) -> None:
+            super().__init__()
+            self.x = x
+            self.factor = factor
 
     DEFAULT_CSS = """
     BrailleChart {
@@ -283,6 +296,19 @@ class BrailleChart(Widget):
         x = self.x_at(event.x)
         if x is not None:
             self.post_message(self.Clicked(x))
+
+    def _wheel(self, event: MouseScrollUp | MouseScrollDown, factor: float) -> None:
+        x = self.x_at(event.x)
+        if x is not None:  # over the axis labels the wheel still scrolls the grid
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Wheel(x, factor))
+
+    def on_mouse_scroll_up(self, event: MouseScrollUp) -> None:
+        self._wheel(event, WHEEL_ZOOM)
+
+    def on_mouse_scroll_down(self, event: MouseScrollDown) -> None:
+        self._wheel(event, 1 / WHEEL_ZOOM)
 
     def render_line(self, y: int) -> Strip:
         lines = self._lines

@@ -7,20 +7,29 @@ never read whole; when capped, its kept end (the tail segments, at most `TAIL_BY
 whole and shown after the head (`PagedConsole`), last line without a newline included.
 Running runs are looked at every `REFRESH_SECONDS`: a small console is
 re-read when it grew, a big one has only its new bytes indexed; the view stays at the end
-if it was there, and where it was if not. Search (`/`, `n`/`N`) is `LazyText`'s.
+if it was there, and where it was if not. Search (`/`, `n`/`N`) is `LazyText`'s. `t` puts
+before each line of a small console when it was printed and an `E` on stderr's lines, from the
+console's side index (`store.writing.console.timed_lines`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
+from textual.binding import Binding, BindingType
 
-from store.writing.console import CONSOLE, console_parts, final_lines, read_console
+from store.writing.console import CONSOLE, console_parts, final_line, final_lines, read_console, timed_lines
 
 from ..messages import KeptEndRead, TextRead, post_result
+from ..shaping.formatting import format_clock
 from .lazy_text import DisplayLine, FileLines, LazyText, MemoryLines
+
+if TYPE_CHECKING:
+    from store.base import RunDetail
 
 SMALL_CONSOLE = 8 * 1024 * 1024
 REFRESH_SECONDS = 2.0
@@ -28,6 +37,20 @@ REFRESH_SECONDS = 2.0
 
 def has_console(run_path: Path, head_name: str = CONSOLE) -> bool:
     return (run_path / head_name).is_file()
+
+
+def console_file(detail: RunDetail) -> tuple[Path, str] | None:
+    """The run's folder and its console file's name in it, for runs that kept one (`tracktui run`,
+    `capture_console=True`, or another tool's console its reader named, like W&B's output.log)."""
+    path = detail.facts.get("path")
+    if not path:
+        return None
+    kind = detail.store.kind_of(detail.run_id) if detail.store is not None else None
+    other = detail.facts.get("console")
+    head_name = os.path.relpath(str(other), str(path)) if kind != "tracktui" and other else CONSOLE
+    if (kind == "tracktui" or other) and has_console(Path(str(path)), head_name):
+        return Path(str(path)), head_name
+    return None
 
 
 class PagedConsole(FileLines):
@@ -63,8 +86,18 @@ class PagedConsole(FileLines):
 class ConsoleView(LazyText):
     """`g`/`G` top/end (from LazyText); opens at the end, where a crash's last words are."""
 
-    def __init__(self, run_path: Path, live: bool, *, head_name: str = CONSOLE, id: str | None = None) -> None:
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "toggle_times", "Times", id="console.times",
+                tooltip="Show or hide when each line was printed, and an E on the lines of stderr"),
+    ]
+
+    def __init__(self, run_path: Path, live: bool, *, head_name: str = CONSOLE,
+                 timed: Callable[[], list[tuple[float | None, str, str]] | None] | None = None,
+                 id: str | None = None) -> None:
+        """`timed`: another tool's console lines with times and streams, from its store (W&B's
+        records), called in a worker; None or no answer: the console files' own (ours)."""
         super().__init__(id=id)
+        self.timed = timed
         self.run_path = run_path
         self.head_name = head_name
         """The console file in the run folder: ours, or another tool's (W&B's `files/output.log`)."""
@@ -73,6 +106,7 @@ class ConsoleView(LazyText):
         self._paged = False
         self._want_end = True
         """Scroll to the end once shown: a view read while its tab was hidden had no height to scroll."""
+        self.show_times = False
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -133,10 +167,25 @@ class ConsoleView(LazyText):
         if at_end and source.complete:
             self.scroll_end(animate=False, immediate=True)
 
+    def action_toggle_times(self) -> None:
+        if self._paged:
+            self.app.notify(f"Times are shown for consoles up to {SMALL_CONSOLE // 2**20} MiB; this one is bigger",
+                            title="Console", timeout=3)
+            return
+        self.show_times = not self.show_times
+        self._seen_size = -1
+        self.reload()
+
     @work(thread=True, exclusive=True, group="console-read", exit_on_error=False, description="Reading a console")
     def _read_small(self) -> None:
-        text = read_console(self.run_path, self.head_name).decode("utf-8", "replace")
-        post_result(self, TextRead(MemoryLines.from_text("\n".join(final_lines(text)) + "\n")))
+        if self.show_times:
+            entries = self.timed() if self.timed is not None else None
+            if entries is None:
+                entries = timed_lines(self.run_path, self.head_name)
+            lines = [timed_line(when, stream, final_line(line)) for when, stream, line in entries]
+        else:
+            lines = final_lines(read_console(self.run_path, self.head_name).decode("utf-8", "replace"))
+        post_result(self, TextRead(MemoryLines.from_text("\n".join(lines) + "\n")))
 
     def _show_read(self, source: MemoryLines) -> None:
         at_end, y = self.at_end, self.scroll_y
@@ -155,6 +204,12 @@ class ConsoleView(LazyText):
         if self._want_end and self.max_scroll_y > 0:
             self._want_end = False
             self.scroll_end(animate=False, immediate=True)
+
+
+def timed_line(when: float | None, stream: str, line: str) -> str:
+    """`12:03:04 E line`: the local time the line was printed (`--:--:--` unknown), `E` for stderr."""
+    clock = format_clock(when) if when is not None else "--:--:--"
+    return f"{clock} {'E' if stream == 'e' else ' '} {line}"
 
 
 def _size_of(path: Path) -> int:

@@ -2,7 +2,8 @@
 
 Twenty runs do not fit in two lines at 80 columns: the legend shows as many as fit and
 `+n more`, always keeping the highlighted run in view. The highlighted run is bold and marked
-`▸`; runs hidden from the charts are struck through.
+`▸`; runs hidden from the charts are struck through. A click on an entry posts `Picked` with
+its key, so the screen can highlight that run as `h` does.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.color import Color
+from textual.events import Click
+from textual.message import Message
 from textual.widgets import Static
 
 from ..shaping.curves import RGB, marker_glyph
@@ -52,6 +55,8 @@ class LegendEntry:
     hidden: bool = False
     count: int | None = None
     """A group's number of runs, shown after its name however short the name is cut."""
+    key: str | None = None
+    """What a click on the entry picks (a run id or a group's key); None: nothing."""
 
     def text(self) -> Text:
         line = "━━" if self.marker is None else marker_glyph(self.marker) * 2
@@ -65,6 +70,16 @@ class LegendEntry:
 
 
 class RunLegend(Static):
+    class Picked(Message):
+        """An entry was clicked."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    _spans: tuple[tuple[int, int, int, str], ...] = ()
+    """Each entry's line, first and past-last column, and key, as last drawn."""
+
     DEFAULT_CSS = """
     RunLegend {
         height: auto;
@@ -83,17 +98,36 @@ class RunLegend(Static):
         lines = pack_lines([t.cell_len for t in texts], room, LINES, marked)
         legend = Text(no_wrap=True, overflow="ellipsis")
         shown = sum(len(line) for line in lines)
+        spans: list[tuple[int, int, int, str]] = []
         for n, line in enumerate(lines):
             if n:
                 legend.append("\n")
+            column = 0
             for k, index in enumerate(line):
                 legend.append("  " if k else "")
-                legend.append_text(texts[order[index]])
+                column += 2 if k else 0
+                text, key = texts[order[index]], entries[order[index]].key
+                legend.append_text(text)
+                if key is not None:
+                    spans.append((n, column, column + text.cell_len, key))
+                column += text.cell_len
         if shown < len(entries):
             legend.append(f"  +{len(entries) - shown} more", style="dim")
         if note:
             legend.append("\n" + note, style="dim")
         self.update(legend)
+        self._spans = tuple(spans)
+
+    def key_at(self, row: int, column: int) -> str | None:
+        """The key of the entry drawn at `row`, `column` of the content, if any."""
+        return next((key for n, start, end, key in self._spans if n == row and start <= column < end),
+                    None)
+
+    def on_click(self, event: Click) -> None:
+        offset = event.get_content_offset(self)
+        key = self.key_at(offset.y, offset.x) if offset is not None else None
+        if key is not None:
+            self.post_message(self.Picked(key))
 
 
 LINES = 2

@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..shaping.attention import ATTENTION_GLYPH
 from ..shaping.columns import SPARK_WIDTH, Column
 from ..shaping.curves import DISTINCT_MARKERS, RGB, marker_glyph
 from ..shaping.run_colors import run_colors
@@ -33,7 +34,7 @@ FIXED_COLUMNS = 2
 
 
 class RunsTable(ScrollView, can_focus=True):
-    """Runs as rows; a cursor row and a cursor column; marked rows flagged on the left."""
+    """Runs as rows; a cursor row and a cursor column; marked rows and runs needing a look flagged on the left."""
 
     DEFAULT_CSS = """
     RunsTable { background: $surface; scrollbar-gutter: stable; }
@@ -48,6 +49,7 @@ class RunsTable(ScrollView, can_focus=True):
     RunsTable > .runs-table--cursor-cell { text-style: bold underline; }
     RunsTable > .runs-table--marked { background: $primary 20%; }
     RunsTable > .runs-table--mark { color: $warning; text-style: bold; }
+    RunsTable > .runs-table--attention { color: $error; text-style: bold; }
     RunsTable > .runs-table--running { color: $primary; }
     RunsTable > .runs-table--finished { color: $success; }
     RunsTable > .runs-table--failed { color: $error; }
@@ -64,7 +66,7 @@ class RunsTable(ScrollView, can_focus=True):
         "runs-table--header-cursor", "runs-table--cursor", "runs-table--cursor-cell", "runs-table--marked",
         "runs-table--mark", "runs-table--running", "runs-table--finished", "runs-table--failed",
         "runs-table--killed", "runs-table--crashed", "runs-table--damaged", "runs-table--deleted",
-        "runs-table--dim", "runs-table--group",
+        "runs-table--dim", "runs-table--group", "runs-table--attention",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -121,6 +123,8 @@ class RunsTable(ScrollView, can_focus=True):
         self.view = view
         self.marks: dict[str, None] = {}
         """Marked run ids in the order they were marked (the first is a diff's reference)."""
+        self.attention: dict[str, str] = {}
+        """Runs that need a look -> why (`shaping.attention`): flagged beside the mark."""
         self._positions: list[tuple[int, int]] = []
         self._rest_starts: list[int] = []
         self._rest_ends: list[int] = []
@@ -224,6 +228,16 @@ class RunsTable(ScrollView, can_focus=True):
             self.marks[run_id] = None
         self.refresh()
 
+    def mark_all(self) -> int:
+        """Mark every run in view (the rows the filter and experiment leave), or on a group row that
+        group's runs; how many were not marked before."""
+        group = self.current_group
+        runs = self.view.group_run_ids(group) if group is not None else self.view.shown_ids().tolist()
+        before = len(self.marks)
+        self.marks.update(dict.fromkeys(runs))
+        self.refresh()
+        return len(self.marks) - before
+
     def _layout_columns(self) -> None:
         x = 2  # the mark gutter
         self._positions = []
@@ -322,8 +336,12 @@ class RunsTable(ScrollView, can_focus=True):
         if is_cursor:  # after the group's look: the cursor highlights a group row too, not just its cell
             row_style += self.get_component_rich_style("runs-table--cursor")
         row_style += Style.from_meta({"row": row})
-        fixed: list[Segment] = [self._mark(run_id, row_style) if marked and run_id is not None
-                                else Segment("  ", row_style + self.get_component_rich_style("runs-table--mark"))]
+        gutter = self._mark(run_id, row_style) if marked and run_id is not None \
+            else Segment("  ", row_style + self.get_component_rich_style("runs-table--mark"))
+        fixed: list[Segment] = [gutter]
+        if run_id in self.attention or (status == "group" and self._group_flagged(row)):
+            fixed = [Segment(gutter.text[:1], gutter.style),
+                     Segment(ATTENTION_GLYPH, row_style + self.get_component_rich_style("runs-table--attention"))]
         rest: list[Segment] = []
         sparks = view.sparklines and status != "group"
         columns, texts = view.columns, view.cells(row)
@@ -346,6 +364,11 @@ class RunsTable(ScrollView, can_focus=True):
             target.append(Segment(set_cell_size(fitted, col.width), style))
             target.append(Segment("  ", row_style))
         return self._join_line(fixed, rest, width, row_style, start, end)
+
+    def _group_flagged(self, row: int) -> bool:
+        """Whether a run of the group on `row` needs a look (a collapsed group hides its runs' flags)."""
+        group = self.view.group_at(row) if self.attention else None
+        return group is not None and any(r in self.attention for r in self.view.group_run_ids(group))
 
     def _mark(self, run_id: str, row_style: Style) -> Segment:
         """A marked run's `●` in the run's session colour (the charts' legend and the diff header

@@ -1,16 +1,64 @@
-"""Two TensorBoard runs under one logdir (see README.md): `python gen_tensorboard.py runs`."""
+"""TensorBoard runs (see README.md).
 
+- `python gen_tensorboard.py runs`: two runs under one logdir, 5 scalars each.
+- `python gen_tensorboard.py images images`: two runs of image summaries at steps 0, 5, 10, 15, 20, one
+  per writer (no TensorFlow or PyTorch here, so the summaries are built as those writers build them,
+  with tensorboard's own protos and helpers): `tf2/` as TF2's `tf.summary.image` (a string tensor
+  `[width, height, png]` under the `images` plugin, its metadata sent with the tag's first value only),
+  `pytorch/` as PyTorch's `SummaryWriter.add_image` (the legacy `Summary.Image` with the PNG bytes).
+"""
+
+import io
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
+from PIL import Image
 from tensorboard.compat.proto import event_pb2, summary_pb2
+from tensorboard.plugins.image import metadata as image_metadata
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
+from tensorboard.util import tensor_util
 
-for i, name in enumerate(["lr-0.1", "lr-0.01"]):
-    writer = EventFileWriter(str(Path(sys.argv[1]) / name))
-    for step in range(5):
-        value = summary_pb2.Summary.Value(tag="train/loss", simple_value=1.0 / (step + 1 + i))
-        writer.add_event(event_pb2.Event(step=step, wall_time=time.time(),
-                                         summary=summary_pb2.Summary(value=[value])))
-    writer.close()
+STEPS = [0, 5, 10, 15, 20]
+
+
+def scalars(root: Path) -> None:
+    for i, name in enumerate(["lr-0.1", "lr-0.01"]):
+        writer = EventFileWriter(str(root / name))
+        for step in range(5):
+            value = summary_pb2.Summary.Value(tag="train/loss", simple_value=1.0 / (step + 1 + i))
+            writer.add_event(event_pb2.Event(step=step, wall_time=time.time(),
+                                             summary=summary_pb2.Summary(value=[value])))
+        writer.close()
+
+
+def png(i: int) -> bytes:
+    pixels = np.zeros((4, 6, 3), dtype=np.uint8)
+    pixels[:, : i + 1] = 255
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="PNG")
+    return out.getvalue()
+
+
+def images(root: Path) -> None:
+    for name in ("tf2", "pytorch"):
+        writer = EventFileWriter(str(root / name))
+        for i, step in enumerate(STEPS):
+            loss = summary_pb2.Summary.Value(tag="loss", simple_value=1.0 / (step + 1))
+            if name == "tf2":
+                tensor = tensor_util.make_tensor_proto([b"6", b"4", png(i)])
+                value = summary_pb2.Summary.Value(tag="samples", tensor=tensor)
+                if i == 0:
+                    value.metadata.CopyFrom(image_metadata.create_summary_metadata(display_name=None,
+                                                                                   description="digits"))
+            else:
+                image = summary_pb2.Summary.Image(height=4, width=6, colorspace=3, encoded_image_string=png(i))
+                value = summary_pb2.Summary.Value(tag="samples", image=image)
+            writer.add_event(event_pb2.Event(step=step, wall_time=time.time(),
+                                             summary=summary_pb2.Summary(value=[loss, value])))
+        writer.close()
+
+
+if __name__ == "__main__":
+    (images if sys.argv[2:] == ["images"] else scalars)(Path(sys.argv[1]))

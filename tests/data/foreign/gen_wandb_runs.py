@@ -4,6 +4,12 @@
 - short: no `log` call, then `finish()`
 - instant: no `log` call, no system stats, `finish()` at once: its exit record's runtime is 0
 - crashed: 5 `log` calls, then the script is killed with SIGKILL (no exit record)
+- console: console capture on (`WANDB_CONSOLE=wrap`): prints to stdout and stderr, 1.2 s apart, one `log`
+- media: `wandb.Image`s with captions at steps 0, 5, 10, 15, 20 (given as `step=`: W&B names each file
+  by the step before it, so only the history record tells the step), a `wandb.Histogram` at step 10,
+  summary-only keys (`best_val_acc`, `test/acc`), system stats sampled every 0.1 s, `finish()`
+- hostile: history rows shaped as images whose `path` is `../../outside.png`, `/etc/passwd`,
+  `media/images/link.png` and `media/images/ok.png` (steps 0-3; the tests make the files)
 """
 
 import json
@@ -24,9 +30,40 @@ for step in range(spec["steps"]):
     run.log({"loss": 1.0 / (step + 1), "acc": step / 10})
     time.sleep(0.2)
 run.summary["best"] = 0.9 if spec["steps"] else None
+if spec.get("console"):
+    print("out one", flush=True)
+    print("err one", file=sys.stderr, flush=True)
+    time.sleep(1.2)
+    print("out two", flush=True)
 if spec.get("hang"):
     print("logged", flush=True)
     time.sleep(600)
+run.finish()
+'''
+
+MEDIA_SCRIPT = r'''
+import sys, time, numpy as np, wandb
+run = wandb.init(project="proj", name="media", dir=sys.argv[1], config={"lr": 0.1},
+                 settings=wandb.Settings(x_stats_sampling_interval=0.1))
+for i, step in enumerate([0, 5, 10, 15, 20]):
+    pixels = np.zeros((4, 6, 3), dtype=np.uint8)
+    pixels[:, : i + 1] = 255
+    row = {"loss": 1.0 / (step + 1), "samples": wandb.Image(pixels, caption=f"epoch {i}")}
+    if step == 10:
+        row["weights"] = wandb.Histogram(np.arange(10))
+    run.log(row, step=step)
+    time.sleep(0.3)
+run.summary["best_val_acc"] = 0.93
+run.summary["test/acc"] = 0.875
+run.finish()
+'''
+
+HOSTILE_SCRIPT = r'''
+import sys, wandb
+run = wandb.init(project="proj", name="hostile", dir=sys.argv[1],
+                 settings=wandb.Settings(x_disable_stats=True, x_disable_meta=True))
+for step, path in enumerate(["../../outside.png", "/etc/passwd", "media/images/link.png", "media/images/ok.png"]):
+    run.log({"samples": {"_type": "image-file", "path": path, "caption": f"try {step}"}}, step=step)
 run.finish()
 '''
 
@@ -40,6 +77,15 @@ def main(root: str, names: list[str]) -> None:
         spec = {"name": name, "dir": os.path.join(root, name), "steps": steps}
         os.makedirs(spec["dir"], exist_ok=True)
         subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(spec)], env=env, check=True)
+    if not names or "console" in names:
+        spec = {"name": "console", "dir": os.path.join(root, "console"), "steps": 1, "console": True}
+        os.makedirs(spec["dir"], exist_ok=True)
+        subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(spec)], env=dict(env, WANDB_CONSOLE="wrap"),
+                       check=True)
+    for name, script in (("media", MEDIA_SCRIPT), ("hostile", HOSTILE_SCRIPT)):
+        if not names or name in names:
+            os.makedirs(os.path.join(root, name), exist_ok=True)
+            subprocess.run([sys.executable, "-c", script, os.path.join(root, name)], env=env, check=True)
     if names and "crashed" not in names:
         return
     spec = {"name": "crashed", "dir": os.path.join(root, "crashed"), "steps": 5, "hang": True}

@@ -1,0 +1,184 @@
+"""The runs screen's workspace, driven with the Pilot while real writer processes keep logging.
+
+Two child processes each log six metrics into one run and print to a captured console; the
+app polls by hand (`app.poll()`, what the 2 s timer calls). Keys go in bursts, as users type.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.app_helpers import demo_app, screen_text, settle, table
+from tests.live_writer import writer_process
+from tui.app import TrackApp
+from tui.widgets.workspace import Workspace
+
+METRICS = ["loss", "acc", "val_loss", "val_acc", "lr", "epoch"]
+
+
+@contextlib.contextmanager
+def console_writers(root: Path, names: list[str]) -> Iterator[None]:
+    """One process per name, each logging `METRICS` every 20 ms into its own run with its console
+    kept, printing `<name> says <step>` now and then; the first samples system metrics every 0.2 s.
+    SIGKILLed when the test ends."""
+    with contextlib.ExitStack() as stack:
+        for index, name in enumerate(names):
+            ready = root / f".{name}.ready"
+            code = f"""
+                import time, pathlib, store
+                run = store.start_run(experiment="watch", name={name!r}, root={str(root)!r}, flush_interval=0.05,
+                                      capture_console=True,
+                                      system_metrics_interval={0.2 if index == 0 else 0})
+                for step in range(3):
+                    for i, key in enumerate({METRICS!r}):
+                        run.log_metric(key, 1.0 / (step + i + 1), step=step)
+                print({name!r} + " says hello", flush=True)
+                run.flush()
+                pathlib.Path({str(ready)!r}).write_text("ok")
+                step = 3
+                while True:
+                    for i, key in enumerate({METRICS!r}):
+                        run.log_metric(key, 1.0 / (step + i + 1), step=step)
+                    if step % 50 == 0:
+                        print({name!r} + f" says {{step}}", flush=True)
+                    step += 1
+                    time.sleep(0.02)
+            """
+            stack.enter_context(writer_process(code, ready))
+        yield
+
+
+def workspace(app: TrackApp) -> Workspace:
+    return app.screen.query_one(Workspace)
+
+
+def run_id(app: TrackApp, name: str) -> str:
+    frame = table(app).view.frame
+    return str(frame.loc[frame["name"] == name, "run_id"].iloc[0])
+
+
+def drawn_runs(app: TrackApp, metric: str) -> set[str]:
+    """The runs `metric`'s chart draws (the charts of every page are drawn)."""
+    data = workspace(app).grid.panes[metric].data
+    assert data is not None
+    return {c.run_id for c in data.curves}
+
+
+async def poll(app: TrackApp, pilot: object) -> None:
+    app.poll()
+    await settle(pilot)  # type: ignore[arg-type]
+
+
+async def move_to(app: TrackApp, pilot: object, name: str) -> None:
+    """Put the table's cursor on the run called `name` with the arrow keys, pressed in one burst."""
+    rows = [table(app).view.run_id_at(r) for r in range(table(app).view.row_count)]
+    target, here = rows.index(run_id(app, name)), table(app).cursor_row
+    keys = ["down"] * (target - here) if target > here else ["up"] * (here - target)
+    await pilot.press(*keys)  # type: ignore[attr-defined]
+    await settle(pilot)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
+async def test_workspace_follows_live_runs_the_cursor_and_marks_and_is_kept(demo: Path, size: tuple[int, int]) -> None:
+    with console_writers(demo, ["watch-a", "watch-b"]):
+        app = demo_app(demo)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            assert not workspace(app).display
+            await pilot.press("W")
+            await settle(pilot)
+            ws = workspace(app)
+            assert ws.display and table(app).size.width <= size[0] * 45 // 100
+            running = {run_id(app, "watch-a"), run_id(app, "watch-b")}
+            assert ws.runs is not None and set(ws.runs.run_ids) >= running and ws.runs.reason == "running"
+            assert list(ws.grid.panes) == ["acc", "loss", "val_acc", "val_loss", "epoch", "lr"]
+            if size == (80, 24):  # two charts a page: the title names them, > and < page
+                assert "Charts [1-2 of 6]" in screen_text(app)
+                await pilot.press("greater_than_sign")
+                await settle(pilot)
+                assert "Charts [3-4 of 6]" in screen_text(app)
+                assert [m for m, p in ws.grid.panes.items() if p.display] == ["val_acc", "val_loss"]
+                await pilot.press("less_than_sign", "less_than_sign")
+                await settle(pilot)
+                assert "Charts [5-6 of 6]" in screen_text(app)
+            else:  # every chart fits: no page to name
+                assert all(p.display for p in ws.grid.panes.values()) and "of 6]" not in screen_text(app)
+
+            # live: the writers keep logging, a poll redraws with more points
+            before = ws.draws
+            points = max(c.points for p in ws.grid.panes.values() if p.data for c in p.data.curves)
+            for _ in range(100):
+                await poll(app, pilot)
+                if ws.draws > before and max(c.points for p in ws.grid.panes.values() if p.data
+                                             for c in p.data.curves) > points:
+                    break
+            else:
+                pytest.fail("a poll never redrew the live charts with new points")
+            for _ in range(100):  # the first writer's machine samples come to the system pane, not the grid
+                if ws.system_grid.panes:
+                    break
+                await poll(app, pilot)
+            assert ws.system_grid.panes and all(m.startswith("system/") for m in ws.system_grid.panes)
+            assert not any(m.startswith("system/") for m in ws.grid.panes)
+
+            # the console follows the run under the cursor
+            await move_to(app, pilot, "watch-b")
+            assert "Console · watch-b" in screen_text(app) and "watch-b says hello" in screen_text(app)
+            await move_to(app, pilot, "watch-a")
+            text = screen_text(app)
+            assert "Console · watch-a" in text and "watch-a says hello" in text and "watch-b says" not in text
+            assert ws.runs.cursor == run_id(app, "watch-a")
+
+            # marking: the grid draws the marked runs (and the cursor's), at once
+            await move_to(app, pilot, "degree-2")
+            assert run_id(app, "degree-2") in drawn_runs(app, "mse")  # not running, but under the cursor
+            assert running <= drawn_runs(app, "loss")
+            await pilot.press("space", "space")  # degree-2 and the run below it, in one burst
+            await settle(pilot)
+            marked = list(table(app).marks)
+            assert len(marked) == 2 and ws.runs.reason == "marked"
+            assert set(marked) <= drawn_runs(app, "mse") and not running & set(ws.runs.run_ids)
+            assert "loss" not in ws.grid.panes  # only the running runs logged it
+            assert "No console kept" in screen_text(app)  # the demo runs kept none
+            await pilot.press("u")
+            await settle(pilot)
+            assert ws.runs.reason == "running" and running <= drawn_runs(app, "loss")
+
+            await pilot.press("K")  # the console pane hides, and that is kept with the workspace
+            await settle(pilot)
+            assert not app.screen.query_one("#ws-console").display
+            await app.workers.wait_for_complete()
+
+        again = demo_app(demo)  # the same store opens in the workspace, console hidden
+        async with again.run_test(size=size) as pilot:
+            await settle(pilot)
+            assert workspace(again).display and not again.screen.query_one("#ws-console").display
+            await pilot.resize_terminal(size[0] - 20, size[1])  # the table keeps to its share as the terminal shrinks
+            await settle(pilot)
+            assert table(again).size.width <= (size[0] - 20) * 45 // 100 + 1
+            await pilot.press("K", "W")
+            await settle(pilot)
+            assert not workspace(again).display and table(again).size.width == size[0] - 20
+
+
+async def test_the_image_pane_shows_the_cursors_newest_image_fitted_to_it(demo: Path) -> None:
+    """Failed before: `I` decoded the image at a guessed size before the pane was laid out, and cut it."""
+    from rich.console import Console
+    from textual.widgets import Static
+
+    from tui.widgets.media_pane import MediaPane
+
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("W", "j", "j", "I")  # rf-wide logged confusion matrices per step
+        await settle(pilot)
+        assert str(app.screen.query_one("#ws-images-title", Static).content) == "Images · rf-wide"
+        body = app.screen.query_one("#ws-image", MediaPane).query_one(".media-image", Static)
+        lines = Console(width=200).render_lines(body.content, pad=False)  # type: ignore[arg-type]
+        assert lines and len(lines) <= body.size.height
+        assert max(sum(len(s.text) for s in line) for line in lines) <= body.size.width
