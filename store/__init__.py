@@ -20,7 +20,7 @@ from typing import Any
 
 from store.base import RunDetail, RunStore
 from store.errors import NotAStoreError, RunFinishedError, RunLockedError, RunNotFoundError, StoreError
-from store.ours.format import DEFAULT_STORE_DIR, FORMAT_VERSION, STORE_ENV, resolve_root
+from store.ours.layout import DEFAULT_STORE_DIR, FORMAT_VERSION, STORE_ENV, resolve_root
 from store.ours.reader import TrackStore
 from store.writing.lifecycle import active_run, install_exit_hooks, push_active
 from store.writing.wandb_style import Image
@@ -73,7 +73,7 @@ def start_run(
     `$TRACKTUI_SYSTEM_METRICS`) into metrics under `system/`; 0 or False turns it off, as
     does `TRACKTUI_SYSTEM_METRICS=0`.
     """
-    from store.ours.format import check_key
+    from store.ours.layout import check_key
     from store.writing.handoff import EXPERIMENT_ENV, AttachBusy
     from store.writing.wrap import adopt_wrapped_run, wrapped_run
 

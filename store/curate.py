@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from store import safe_read
 from store.base import RunStore
 from store.errors import ReadOnlyStoreError, RunLiveError, RunLockedError, RunNotFoundError, StoreError
-from store.ours import format as fmt
+from store.ours import atomic, layout, stored_values
 from store.ours.edits import write_edit
 from store.ours.lock import lock_held, read_lock, release_lock, take_lock
 from store.process import hostname, user
@@ -115,7 +115,7 @@ def run_folder(root: Path, run_id: str) -> Path:
 
 def trashed_folder(root: Path, run_id: str) -> Path:
     """`<root>/.trash/<experiment-folder>/<run_id>` of a deleted run."""
-    found = _search(inside_store(root, root / fmt.TRASH_DIR), run_id)
+    found = _search(inside_store(root, root / layout.TRASH_DIR), run_id)
     if found is None:
         raise RunNotFoundError(f"no deleted run {run_id!r} in {root}; `tracktui ls --deleted {root}` lists them")
     return inside_store(root, found)
@@ -123,7 +123,7 @@ def trashed_folder(root: Path, run_id: str) -> Path:
 
 def live_writer(run_path: Path) -> str | None:
     """Who is writing the run (`pid N on HOST`), or None when no live writer holds its lock."""
-    lock = run_path / fmt.LOCK
+    lock = run_path / layout.LOCK
     if not lock.exists():
         return None
     owner = read_lock(lock)
@@ -141,9 +141,9 @@ def _edit(store: RunStore, run_id: str, edit: dict[str, Any]) -> Path:
 def set_tags(store: RunStore, run_id: str, tags: dict[str, Any] | None = None,
              remove: list[str] | tuple[str, ...] = ()) -> None:
     """Add or change `tags` and remove the keys in `remove`; safe on a live run (see module doc)."""
-    plain = {fmt.text_value(fmt.check_key(k, "tag key"), "tag key"): fmt.text_value(str(v), f"tag {k!r}")
-             for k, v in (tags or {}).items()}
-    gone = [fmt.check_key(k, "tag key") for k in remove]
+    plain = {stored_values.text_value(layout.check_key(k, "tag key"), "tag key"):
+             stored_values.text_value(str(v), f"tag {k!r}") for k, v in (tags or {}).items()}
+    gone = [layout.check_key(k, "tag key") for k in remove]
     if not plain and not gone:
         raise ValueError("no tags to set or remove")
     _edit(store, run_id, {"tags": plain, "remove_tags": gone})
@@ -152,13 +152,13 @@ def set_tags(store: RunStore, run_id: str, tags: dict[str, Any] | None = None,
 @plain_errors
 def set_note(store: RunStore, run_id: str, text: str) -> None:
     """Write the run's note (any text, several lines; empty clears it); safe on a live run."""
-    _edit(store, run_id, {"note": fmt.text_value(str(text), "note")})
+    _edit(store, run_id, {"note": stored_values.text_value(str(text), "note")})
 
 
 @plain_errors
 def rename(store: RunStore, run_id: str, name: str) -> None:
     """Give the run a new name; refused while its writer is alive (`RunLiveError`)."""
-    name = fmt.text_value(fmt.check_key(name, "run name"), "run name").strip()
+    name = stored_values.text_value(layout.check_key(name, "run name"), "run name").strip()
     path = run_folder(writable_root(store), run_id)
     who = live_writer(path)
     if who:
@@ -185,7 +185,7 @@ def delete(store: RunStore, run_id: str) -> Path:
         raise RunLiveError(f"run {run_id} is live ({reason}); a live run is not deleted: "
                            f"stop it or wait for it to finish") from None
     try:
-        dest = inside_store(root, root / fmt.TRASH_DIR / src.parent.name / run_id)
+        dest = inside_store(root, root / layout.TRASH_DIR / src.parent.name / run_id)
         dest.parent.mkdir(parents=True, exist_ok=True)
         inside_store(root, dest)  # made by someone else just now
         if dest.exists():
@@ -195,7 +195,7 @@ def delete(store: RunStore, run_id: str) -> Path:
         release_lock(src)
         raise
     try:
-        fmt.atomic_write_json(dest / fmt.DELETED, {"time": time.time(), "host": hostname(), "user": user(),
+        atomic.atomic_write_json(dest / layout.DELETED, {"time": time.time(), "host": hostname(), "user": user(),
                                                    "pid": os.getpid()})
     finally:
         release_lock(dest)
@@ -219,7 +219,7 @@ def restore(store: RunStore, run_id: str) -> Path:
         release_lock(src)
         raise
     try:
-        (dest / fmt.DELETED).unlink(missing_ok=True)
+        (dest / layout.DELETED).unlink(missing_ok=True)
     finally:
         release_lock(dest)
     return dest
@@ -228,7 +228,7 @@ def restore(store: RunStore, run_id: str) -> Path:
 def deleted_at(path: Path) -> float:
     """When a trashed run was deleted: `deleted.json`, else the folder's mtime (a delete cut short)."""
     try:
-        when = fmt.read_json(path / fmt.DELETED).get("time")
+        when = atomic.read_json(path / layout.DELETED).get("time")
         if isinstance(when, (int, float)) and not isinstance(when, bool):
             return float(when)
     except (OSError, ValueError, AttributeError):
@@ -252,7 +252,7 @@ def purge(store: RunStore, older_than: float, now: float | None = None, kept: li
 
     Each run is first renamed to a hidden temporary (atomic: a `restore` at the same moment
     wins or loses whole), then removed; a removal cut short leaves a temporary that
-    `format.remove_stale_temporaries` tidies later.
+    `atomic.remove_stale_temporaries` tidies later.
     """
     if older_than < 0:
         raise ValueError("older_than must be zero or more seconds")
@@ -261,7 +261,7 @@ def purge(store: RunStore, older_than: float, now: float | None = None, kept: li
                          "empty the store's .trash by hand")
     root = writable_root(store)
     now = time.time() if now is None else now
-    trash = root / fmt.TRASH_DIR
+    trash = root / layout.TRASH_DIR
     if not os.path.lexists(trash):
         return []
     inside_store(root, trash)
@@ -271,14 +271,14 @@ def purge(store: RunStore, older_than: float, now: float | None = None, kept: li
         if not real:
             kept.append(exp.name)
             continue
-        fmt.remove_stale_temporaries(exp)
+        atomic.remove_stale_temporaries(exp)
         for run, real in sorted(_entries(exp)):
             if not real or not _is_run(run):
                 kept.append(f"{exp.name}/{run.name}")
                 continue
             if now - deleted_at(run) < older_than:
                 continue
-            doomed = exp / f".{run.name}.{secrets.token_hex(4)}{fmt.TEMP_SUFFIX}"
+            doomed = exp / f".{run.name}.{secrets.token_hex(4)}{atomic.TEMP_SUFFIX}"
             try:
                 os.rename(inside_store(root, run), doomed)
             except FileNotFoundError:
@@ -303,7 +303,7 @@ def _entries(folder: Path) -> list[tuple[Path, bool]]:
 
 def _is_run(path: Path) -> bool:
     """Whether a folder in the trash is a run: it holds its own `deleted.json` or `meta.json` (not links)."""
-    return any(stat.S_ISREG(_lmode(path / name)) for name in (fmt.DELETED, fmt.META))
+    return any(stat.S_ISREG(_lmode(path / name)) for name in (layout.DELETED, layout.META))
 
 
 def _lmode(path: Path) -> int:

@@ -18,7 +18,7 @@ from urllib.request import url2pathname
 from store import kinds
 from store.base import RunStore
 from store.errors import NotAStoreError
-from store.ours import format as fmt
+from store.ours import layout
 from store.ours.reader import TrackStore
 
 SQLITE_PREFIX = "sqlite:///"
@@ -47,8 +47,8 @@ def open_any(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], in
     if remote is not None:
         return remote.open(os.fspath(path), include_deleted)
     root = _local_path(os.fspath(path))
-    expected = EXPECTED.format(marker=fmt.STORE_MARKER)
-    if (root / fmt.STORE_MARKER).is_file():
+    expected = EXPECTED.format(marker=layout.STORE_MARKER)
+    if (root / layout.STORE_MARKER).is_file():
         return TrackStore(root, include_deleted=include_deleted)
     if not root.exists():
         raise NotAStoreError(

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from store.base import RunStore
 from store.errors import NotAStoreError, StoreError
-from store.ours import format as fmt
+from store.ours import layout
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def _tracktui(spec: str, include_deleted: bool) -> RunStore:
 
 
 def _has_marker(path: Path) -> bool:
-    return (path / fmt.STORE_MARKER).is_file()
+    return (path / layout.STORE_MARKER).is_file()
 
 
 def _looks_like_tracktui(root: Path) -> bool:
@@ -76,7 +76,7 @@ def _looks_like_tracktui(root: Path) -> bool:
         for exp in os.scandir(root):
             if exp.is_dir() and not exp.name.startswith("."):
                 for run in os.scandir(exp.path):
-                    return os.path.exists(os.path.join(run.path, fmt.META))
+                    return os.path.exists(os.path.join(run.path, layout.META))
     except OSError:
         return False
     return False

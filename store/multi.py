@@ -132,12 +132,12 @@ class MultiStore(RunStore):
             try:
                 src.store = self._opener(src.spec, src.kind)
                 src.error = None
-            except Exception as exc:  # any one source may fail in any way: it is a row, not a crash
+            except Exception as exc:  # noqa: BLE001 - any one source may fail in any way: it is a row, not a crash
                 return self._fail(src, exc, now, before)
         try:
             sub_changed = src.store.refresh()
             records = src.store.records()
-        except Exception as exc:  # a store that broke while open (disk gone, server down)
+        except Exception as exc:  # noqa: BLE001 - a store that broke while open (disk gone, server down)
             return self._fail(src, exc, now, before)
         src.error = None
         if not sub_changed and not had_error and len(records) == len(src.records):

@@ -378,7 +378,7 @@ async def test_escape_codes_in_run_names_and_metric_keys_are_shown_not_sent(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "store"
     # Our writer refuses such a key, but other stores (MLflow) hold them: let this one through.
-    monkeypatch.setattr(store.ours.format, "check_key", lambda key, what="key": key)
+    monkeypatch.setattr(store.ours.layout, "check_key", lambda key, what="key": key)
     run = store.start_run(experiment="e", name="\x1b]0;PWNED\x07evil", root=root, tags={"stage": "\x1b[31mred"})
     run.log_metric("loss\x1b[2J", 1.0, step=0)
     run.log_metric("loss\x1b[2J", 0.5, step=1)

@@ -19,7 +19,7 @@ import store
 from store import curate
 from store.base import RunRecord
 from store.errors import ReadOnlyStoreError, RunLiveError, RunNotFoundError
-from store.ours import format as fmt
+from store.ours import layout
 from store.ours.reader import TrackStore
 from tests.children import run_python
 from tests.mlflow_fixtures import run_id as mlflow_run_id
@@ -55,7 +55,7 @@ def test_tags_note_and_rename_show_in_a_reader(tmp_path: Path) -> None:
     detail = reader.run(rid)
     assert detail.facts["note"] == "# why\nlr too high\n"
     assert detail.tags == {"stage": "final", "owner": "ana"}
-    assert json.loads((reader.root / "exp" / rid / fmt.TAGS).read_text()) == {"stage": "draft", "keep": "yes"}, \
+    assert json.loads((reader.root / "exp" / rid / layout.TAGS).read_text()) == {"stage": "draft", "keep": "yes"}, \
         "the writer's own file is untouched"
 
 
@@ -81,7 +81,7 @@ def test_resume_folds_edits_into_the_runs_files(tmp_path: Path) -> None:
         run.set_tag("later", "x")
     folder = tmp_path / "exp" / rid
     assert not list(folder.glob("edit.*")), "folded edits are removed"
-    assert json.loads((folder / fmt.TAGS).read_text()) == {"stage": "final", "later": "x"}
+    assert json.loads((folder / layout.TAGS).read_text()) == {"stage": "final", "later": "x"}
     detail = store.open_store(tmp_path).run(rid)
     assert detail.name == "renamed" and detail.facts["note"] == "kept"
     assert detail.tags == {"stage": "final", "later": "x"}
@@ -104,8 +104,8 @@ def test_delete_restore_and_purge(tmp_path: Path) -> None:
     keep, gone = _finished_run(tmp_path, "keep"), _finished_run(tmp_path, "gone")
     reader = store.open_store(tmp_path)
     trashed = curate.delete(reader, gone)
-    assert trashed == tmp_path / ".trash" / "exp" / gone and (trashed / fmt.DELETED).is_file()
-    assert not (trashed / fmt.LOCK).exists(), "no lock is left behind"
+    assert trashed == tmp_path / ".trash" / "exp" / gone and (trashed / layout.DELETED).is_file()
+    assert not (trashed / layout.LOCK).exists(), "no lock is left behind"
     reader.refresh()
     assert list(reader.runs_frame().run_id) == [keep]
     with_deleted = store.open_store(tmp_path, include_deleted=True)
@@ -116,7 +116,7 @@ def test_delete_restore_and_purge(tmp_path: Path) -> None:
     curate.restore(reader, gone)
     reader.refresh()
     assert set(reader.runs_frame().run_id) == {keep, gone}
-    assert not (tmp_path / "exp" / gone / fmt.DELETED).exists()
+    assert not (tmp_path / "exp" / gone / layout.DELETED).exists()
     curate.delete(reader, gone)
     assert curate.purge(reader, 3600) == [], "deleted just now: younger than an hour"
     assert curate.purge(reader, 3600, now=time.time() + 7200) == [gone]
@@ -135,7 +135,7 @@ def test_a_crashed_runs_stale_lock_does_not_stop_a_delete(tmp_path: Path) -> Non
     """
     proc = run_python(code)
     rid = proc.stdout.read().decode().strip() if proc.stdout else ""
-    assert (tmp_path / "exp" / rid / fmt.LOCK).exists()
+    assert (tmp_path / "exp" / rid / layout.LOCK).exists()
     reader = store.open_store(tmp_path)
     assert reader.runs_frame().status.tolist() == ["crashed"]
     curate.delete(reader, rid)
@@ -186,8 +186,8 @@ def test_a_live_run_is_tagged_safely_and_never_renamed_or_deleted(tmp_path: Path
             curate.delete(reader, rid)
         folder = tmp_path / "exp" / rid
         assert folder.is_dir() and not (tmp_path / ".trash").exists()
-        writer_tag = json.loads((folder / fmt.TAGS).read_text())["writer"]
-        _wait_for(lambda: json.loads((folder / fmt.TAGS).read_text())["writer"] != writer_tag,
+        writer_tag = json.loads((folder / layout.TAGS).read_text())["writer"]
+        _wait_for(lambda: json.loads((folder / layout.TAGS).read_text())["writer"] != writer_tag,
                   "the writer goes on rewriting tags.json")
         detail = store.open_store(tmp_path).run(rid)
         assert detail.status == "running" and detail.name == "live"
@@ -279,7 +279,7 @@ def test_edits_made_while_a_writer_resumes_and_folds_are_all_kept(tmp_path: Path
         pass
     folder = tmp_path / "exp" / rid
     assert not list(folder.glob("edit.*")), "the last resume folded everything"
-    assert {f"k{i}" for i in range(40)} <= set(json.loads((folder / fmt.TAGS).read_text()))
+    assert {f"k{i}" for i in range(40)} <= set(json.loads((folder / layout.TAGS).read_text()))
 
 
 def test_an_edit_made_long_after_the_index_was_saved_is_seen_by_a_fresh_reader(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from rich.console import Console
 
 import store
 from tests.test_diff_shaping import RUNS, make_compare_store
-from tui.diff_cli import diff_command
+from tui.commands.diff import diff_command
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_escape_codes_from_the_store_are_printed_as_symbols(tmp_path: Path) -> N
 
 
 def test_json_escapes_c1_controls_and_bidi_overrides() -> None:
-    from tui.diff_cli import json_text
+    from tui.commands.diff import json_text
 
     data = {"name": "a\x9b31mb\u202ec café \U0001F600", "n": [0.76381442915732]}
     shown = json_text(data).plain

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import store
-from store.ours import format as fmt
+from store.ours import atomic, layout
 from tui.shaping.diff import (
     MISSING_VALUE,
     Duration,
@@ -80,12 +80,12 @@ def make_compare_store(root: Path, runs: list[dict[str, Any]] | None = None) -> 
             run.log_metric("val_acc", acc, step=step, timestamp=t)
             run.log_metric("widgets", widgets, step=step, timestamp=t)
         run.finish(spec["status"], "Traceback: boom" if spec["status"] == "failed" else None)
-        meta_path = run.path / fmt.META
-        meta = fmt.read_json(meta_path)
+        meta_path = run.path / layout.META
+        meta = atomic.read_json(meta_path)
         meta.update(created=created, ended=created + 90 + 30 * i, host="gpu-1", user="ana", pid=1000,
                     python="3.11.9", cwd="/work", command=["python", "train.py", f"--run={i}"],
                     git={"commit": spec["commit"], "branch": "main", "dirty": spec["dirty"]})
-        fmt.atomic_write_json(meta_path, meta)
+        atomic.atomic_write_json(meta_path, meta)
         ids.append(run.id)
     return ids
 

@@ -18,13 +18,13 @@ import pandas as pd
 import pytest
 
 import store
-from tui import ls_query
 from tui.cli import main
-from tui.ls_query import _finite, _json_list, json_text_params, write_json_lines
+from tui.commands import ls as ls_command
+from tui.commands.ls import _finite, _json_list, json_text_params, write_json_lines
 
 
 def rows_as_before(table: pd.DataFrame, raw_params: Any = None) -> str:
-    """The earlier writer, a `json.dumps` a row (tui/ls_query.py before the column-wise fast path; the rows
+    """The earlier writer, a `json.dumps` a row (tui/commands/ls.py before the column-wise fast path; the rows
     whose list and dict params are restored are found as they were, by `json_text_params`)."""
     columns = [str(c) for c in table.columns]
     lists = [_json_list(table[c]) for c in columns]
@@ -68,7 +68,7 @@ def odd_store(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("chunk", [2_000, 2], ids=["one-chunk", "chunks-of-2"])
 def test_ls_json_writes_the_bytes_json_dumps_wrote_on_a_store_of_odd_values(
         odd_store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
-    monkeypatch.setattr(ls_query, "JSON_CHUNK", chunk)
+    monkeypatch.setattr(ls_command, "JSON_CHUNK", chunk)
     reader = store.open_store(odd_store)
     frame = reader.runs_frame()
     out = io.StringIO()

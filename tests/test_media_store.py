@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 import store
-from store.ours import format as fmt
+from store.ours import layout
 from store.ours.media import read_mlflow_images
 from tests.children import run_python
 
@@ -136,7 +136,7 @@ def test_a_kill_during_log_image_never_leaves_a_torn_png(tmp_path: Path) -> None
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
-    folder = next(tmp_path.glob(f"*/*/{fmt.MEDIA_DIR}/big"))
+    folder = next(tmp_path.glob(f"*/*/{layout.MEDIA_DIR}/big"))
     finals = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
     assert len(finals) >= 4
     for path in finals:
@@ -164,7 +164,7 @@ def test_mlflow_logged_images_are_read_by_key_and_step(tmp_path: Path) -> None:
 def test_an_image_that_cannot_be_written_warns_once_and_the_run_goes_on(tmp_path: Path,
                                                                        capsys: pytest.CaptureFixture[str]) -> None:
     with _run(tmp_path) as run:
-        (run.path / fmt.MEDIA_DIR).write_text("not a folder")  # every write of an image fails
+        (run.path / layout.MEDIA_DIR).write_text("not a folder")  # every write of an image fails
         run.log_image("k", np.zeros((2, 2), dtype=np.uint8))
         run.log_image("k", np.zeros((2, 2), dtype=np.uint8))
         run.log_metric("loss", 1.0)

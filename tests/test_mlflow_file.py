@@ -101,7 +101,7 @@ def test_deleted_run_is_hidden_unless_asked_for(mlruns: Path, expected: dict) ->
 def assert_deleted_runs_look_deleted(shown: store.RunStore, deleted: str) -> None:
     """Old code: a deleted run showed as `finished`, like an active one, and `status = deleted` matched nothing."""
     from tui.shaping.filter_expr import apply_filter
-    from tui.shaping.runs_view import STATUS_GLYPHS
+    from tui.shaping.status import STATUS_GLYPHS
 
     frame = shown.runs_frame()
     assert frame.set_index("run_id").loc[deleted, "status"] == "deleted"

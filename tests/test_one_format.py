@@ -11,8 +11,8 @@ from rich.console import Group
 from rich.style import Style
 from rich.table import Table
 
+from tui.shaping import column_cells, formatting
 from tui.shaping import diff as diff_shaping
-from tui.shaping import formatting, runs_view
 from tui.shaping.curves import format_x
 from tui.shaping.runs_view import RunsView
 from tui.shaping.sanitize import printable
@@ -25,7 +25,7 @@ VALUES = [4.123456789, 0.76381442915732, 1234567.5, 1.2345678e-05, 3.0, 7, True,
 
 
 def test_a_value_formats_the_same_in_table_detail_and_diff() -> None:
-    assert runs_view.format_value is formatting.format_value, "the runs table's cells use the one formatter"
+    assert column_cells.format_value is formatting.format_value, "the runs table's cells use the one formatter"
     for value in VALUES:
         table = formatting.format_value(value)
         assert value_text(value) == table, value
@@ -74,7 +74,7 @@ def test_one_time_family() -> None:
 
 
 def test_one_status_table_and_theme_helper() -> None:
-    assert runs_view.STATUS_GLYPHS is STATUS_GLYPHS, "the runs view draws from the one status table"
+    assert column_cells.STATUS_GLYPHS is STATUS_GLYPHS, "the runs view draws from the one status table"
     assert set(STATUS_LOOKS) >= {"running", "finished", "failed", "killed", "crashed", "damaged"}
     assert status_look("no such status").glyph == "?"
     app = SimpleNamespace(theme_variables={"success": "#00ff00", "error": ""})

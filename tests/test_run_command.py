@@ -15,7 +15,7 @@ from typing import cast
 import pytest
 
 import store
-from store.ours import format as fmt
+from store.ours import atomic, layout
 from tests.children import REPO
 
 
@@ -43,7 +43,7 @@ def only_run(store_dir: Path) -> store.RunDetail:
 
 
 def meta_of(detail: store.RunDetail) -> dict:
-    return fmt.read_json(Path(detail.facts["path"]) / fmt.META)
+    return atomic.read_json(Path(detail.facts["path"]) / layout.META)
 
 
 def wait_for(path: Path, timeout: float = 10.0) -> None:
@@ -63,7 +63,7 @@ def test_exit_code_is_returned_and_decides_the_status(tmp_path: Path, code: int,
     assert meta["exit_code"] == kept and detail.facts["exit_code"] == kept
     assert meta["command"][0] == sys.executable and meta["command"][1] == "-c"
     assert meta["cwd"] == os.getcwd()
-    assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
+    assert not (Path(detail.facts["path"]) / layout.LOCK).exists()
 
 
 def test_a_command_killed_by_a_signal_is_killed(tmp_path: Path) -> None:
@@ -131,7 +131,7 @@ def test_a_wrapped_script_logs_into_the_wrappers_run(tmp_path: Path) -> None:
     meta = meta_of(detail)
     assert meta["pid"] == proc.pid  # the wrapper stays the owner on record
     assert len(meta["attached"]) == 1
-    assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
+    assert not (Path(detail.facts["path"]) / layout.LOCK).exists()
 
 
 def test_a_script_that_fails_while_attached_keeps_its_traceback(tmp_path: Path) -> None:
@@ -160,7 +160,7 @@ def test_a_script_killed_while_attached_gives_the_run_back(tmp_path: Path) -> No
     assert proc.returncode == 128 + signal.SIGKILL
     detail = only_run(tmp_path / "s")
     assert detail.status == "killed" and detail.metrics["x"]["count"] == 1
-    assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
+    assert not (Path(detail.facts["path"]) / layout.LOCK).exists()
 
 
 @pytest.mark.parametrize("start", ['store.start_run(experiment="x", name="named")',

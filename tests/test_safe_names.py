@@ -25,7 +25,7 @@ from store import StoreError  # noqa: E402
 from store.remote.rest import MlflowServerStore  # noqa: E402
 from store.safe_names import MAX_NAME, UnsafePathError, inside, plain_name, relative_parts, safe_name  # noqa: E402
 from tests.hostile_server import FakeServer, one_experiment, run_json  # noqa: E402
-from tui.logs_cli import logs_main  # noqa: E402
+from tui.commands.logs import logs_main  # noqa: E402
 
 FUZZ = settings(derandomize=True, max_examples=40, deadline=None, database=None,
                 phases=[Phase.explicit, Phase.generate],
@@ -166,11 +166,11 @@ def test_a_dataset_or_model_link_in_an_mlflow_store_never_reads_outside_it(tmp_p
 
 def test_a_run_id_from_the_environment_never_finds_a_folder_outside_the_store(tmp_path: Path) -> None:
     """`$TRACKTUI_RUN_ID` (a wrapped run's id) reaches find_run; before, `../../outside` found tmp/outside."""
-    from store.ours import format as fmt
+    from store.ours import layout
     from store.ours.run_folder import find_run
 
     (tmp_path / "store" / "exp").mkdir(parents=True)
     (tmp_path / "outside").mkdir()
-    (tmp_path / "outside" / fmt.META).write_text("{}")
+    (tmp_path / "outside" / layout.META).write_text("{}")
     with pytest.raises(FileNotFoundError):
         find_run(tmp_path / "store", "../../outside")

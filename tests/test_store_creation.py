@@ -13,8 +13,7 @@ import pytest
 
 import store
 from store import process
-from store.ours import durable, run_folder
-from store.ours import format as fmt
+from store.ours import atomic, durable, layout, run_folder
 from tests.children import run_python
 
 
@@ -49,12 +48,12 @@ def test_git_is_asked_once_per_process_and_working_folder(tmp_path: Path, monkey
 def test_start_run_writes_no_summary_and_a_reader_still_knows_the_run(tmp_path: Path) -> None:
     run = store.start_run(experiment="e", root=tmp_path / "s", system_metrics_interval=0, flush_interval=60)
     try:
-        assert not (run.path / fmt.SUMMARY).exists()
+        assert not (run.path / layout.SUMMARY).exists()
         frame = store.open_store(tmp_path / "s").runs_frame()
         assert frame["status"].tolist() == ["running"] and frame["run_id"].tolist() == [run.id]
     finally:
         run.finish()
-    assert json.loads((run.path / fmt.SUMMARY).read_text())["metrics"] == {}
+    assert json.loads((run.path / layout.SUMMARY).read_text())["metrics"] == {}
 
 
 def test_a_run_of_another_host_without_a_summary_is_crashed_once_its_creation_is_stale(tmp_path: Path) -> None:
@@ -62,13 +61,13 @@ def test_a_run_of_another_host_without_a_summary_is_crashed_once_its_creation_is
     creation time stands in for it, so the run does not stay `running` forever."""
     run = store.start_run(experiment="e", root=tmp_path / "s", system_metrics_interval=0, flush_interval=60)
     run.finish()
-    (run.path / fmt.SUMMARY).unlink()
-    meta = json.loads((run.path / fmt.META).read_text())
-    meta.update(status="running", ended=None, host="elsewhere", created=time.time() - 10 * fmt.HEARTBEAT_STALE)
-    (run.path / fmt.META).write_text(json.dumps(meta))
+    (run.path / layout.SUMMARY).unlink()
+    meta = json.loads((run.path / layout.META).read_text())
+    meta.update(status="running", ended=None, host="elsewhere", created=time.time() - 10 * layout.HEARTBEAT_STALE)
+    (run.path / layout.META).write_text(json.dumps(meta))
     assert store.open_store(tmp_path / "s").runs_frame()["status"].tolist() == ["crashed"]
     meta["created"] = time.time()
-    (run.path / fmt.META).write_text(json.dumps(meta))
+    (run.path / layout.META).write_text(json.dumps(meta))
     assert store.open_store(tmp_path / "s").runs_frame()["status"].tolist() == ["running"]
 
 
@@ -94,7 +93,7 @@ def test_writes_are_fsynced_soon_after_not_while_the_script_waits(tmp_path: Path
         run.log_params({"lr": 0.1})
     assert synced == []
     pending = set(durable._pending)
-    for name in (fmt.META, fmt.SUMMARY, fmt.PARAMS, f"{fmt.METRICS_DIR}/loss.f64"):
+    for name in (layout.META, layout.SUMMARY, layout.PARAMS, f"{layout.METRICS_DIR}/loss.f64"):
         assert str(run.path / name) in pending
     assert {str(run.path), str(run.path.parent)} <= pending  # the folders hold the new names
     (tmp_path / "gone").write_text("x")
@@ -126,8 +125,8 @@ def test_a_leftover_made_by_another_process_is_removed_once_old(tmp_path: Path) 
     root = tmp_path / "s"
     store.start_run(experiment="e", root=root, system_metrics_interval=0).finish()
     store.start_run(experiment="e", root=root, system_metrics_interval=0).finish()  # the folder state is known
-    left = root / "e" / f".{fmt.new_run_id()}{fmt.TEMP_SUFFIX}"
-    (left / fmt.METRICS_DIR).mkdir(parents=True)  # a creation killed in another process
+    left = root / "e" / f".{layout.new_run_id()}{atomic.TEMP_SUFFIX}"
+    (left / layout.METRICS_DIR).mkdir(parents=True)  # a creation killed in another process
     store.start_run(experiment="e", root=root, system_metrics_interval=0).finish()
     assert left.exists()
     os.utime(left, (0, 0))

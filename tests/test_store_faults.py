@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 import store
-from store.ours import format as fmt
+from store.ours import atomic, layout
 from tests.children import REPO, run_python
 
 PEER = "tracktui-peer"
@@ -195,7 +195,7 @@ def test_a_full_disk_at_the_end_warns_once_and_the_script_goes_on(small_fs: Path
     meta = json.loads((Path(detail.facts["path"]) / "meta.json").read_text())
     assert meta["incomplete"].startswith("data may be missing")
     assert (Path(detail.facts["path"]) / "metrics" / "x.f64").stat().st_size % 24 == 0
-    assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
+    assert not (Path(detail.facts["path"]) / layout.LOCK).exists()
 
 
 def test_points_kept_in_memory_are_written_once_space_comes_back(small_fs: Path) -> None:
@@ -267,7 +267,7 @@ def test_sigterm_inside_finish_still_flushes_everything_and_records_killed(tmp_p
     assert detail.params == {"lr": 0.1}
     assert detail.history()["value"].tolist() == [float(i) for i in range(20_000)]
     assert detail.metrics["x"]["count"] == 20_000
-    assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
+    assert not (Path(detail.facts["path"]) / layout.LOCK).exists()
 
 
 # -- items 3 and 9: values are checked at the call; the same config again is fine ---------------
@@ -347,7 +347,7 @@ def test_many_simultaneous_takers_of_a_stale_lock_only_one_goes_on(tmp_path: Pat
     run = store.start_run(experiment="e", root=tmp_path)
     run.log_metric("x", 0.0)
     run.finish()
-    lock = run.path / fmt.LOCK
+    lock = run.path / layout.LOCK
     code = f"""
         import sys, store
         print("ready", flush=True)
@@ -377,7 +377,7 @@ def test_many_simultaneous_takers_of_a_stale_lock_only_one_goes_on(tmp_path: Pat
         # Round 0 starts with a taker that was SIGKILLed in the middle of its takeover.
         lock.write_text(json.dumps({"host": hostname(), "pid": _dead_pid(), "pid_start": 1, "time": 0.0}))
         dying = run_python(f"""
-            import os, signal, store, store.ours.format as f
+            import os, signal, store, store.ours.atomic as f
             f.atomic_write_text = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
             store.start_run(resume={run.id!r}, root={str(tmp_path)!r})
         """)
@@ -504,20 +504,20 @@ store.start_run(experiment="e", root={str(root)!r}, name="killed")
 
 def test_a_killed_index_save_leaves_a_temporary_that_is_cleaned(tmp_path: Path) -> None:
     """A reader killed while saving a 4 MB index (SIGXFSZ at 1 MB) leaves its temporary;
-    `fmt.remove_stale_temporaries` (which the writer runs at start_run, and the index save
+    `atomic.remove_stale_temporaries` (which the writer runs at start_run, and the index save
     can run too) removes it once it is old, and leaves young ones alone."""
     root = tmp_path / "s"
     store.start_run(experiment="e", root=root).finish()
     proc = run_python(_FSIZE + f"""
 from pathlib import Path
-from store.ours import format as fmt
+from store.ours import atomic, layout
 limit_file_size(1 << 20)
-fmt.atomic_write_text(Path({str(root)!r}) / ".tracktui-index.json", "x" * (4 << 20), fsync=False)
+atomic.atomic_write_text(Path({str(root)!r}) / ".tracktui-index.json", "x" * (4 << 20), fsync=False)
 """)
     assert proc.returncode == -signal.SIGXFSZ
     (left,) = [p for p in root.iterdir() if ".tracktui-index.json." in p.name]
     assert left.stat().st_size == 1 << 20
-    assert fmt.remove_stale_temporaries(root) == []
+    assert atomic.remove_stale_temporaries(root) == []
     os.utime(left, (0, 0))
     store.start_run(experiment="e", root=root).finish()
     assert not left.exists()

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import store
-from store.ours import format as fmt
+from store.ours import layout
 from tests.children import REPO
 
 INDEX = ".tracktui-index.npz"
@@ -193,13 +193,13 @@ def test_live_run_from_another_process_shows_running(tmp_path: Path) -> None:
 def test_other_host_with_stale_heartbeat_reads_crashed(tmp_path: Path) -> None:
     run = store.start_run(experiment="e", root=tmp_path)
     run.finish()
-    meta = json.loads((run.path / fmt.META).read_text())
+    meta = json.loads((run.path / layout.META).read_text())
     meta.update(status="running", host="elsewhere", ended=None)
-    (run.path / fmt.META).write_text(json.dumps(meta))
-    summary = json.loads((run.path / fmt.SUMMARY).read_text())
-    (run.path / fmt.SUMMARY).write_text(json.dumps({**summary, "heartbeat": 1.0}))
+    (run.path / layout.META).write_text(json.dumps(meta))
+    summary = json.loads((run.path / layout.SUMMARY).read_text())
+    (run.path / layout.SUMMARY).write_text(json.dumps({**summary, "heartbeat": 1.0}))
     assert store.open_store(tmp_path).runs_frame()["status"].tolist() == ["crashed"]
-    (run.path / fmt.SUMMARY).write_text(json.dumps({**summary, "heartbeat": 9e12}))
+    (run.path / layout.SUMMARY).write_text(json.dumps({**summary, "heartbeat": 9e12}))
     assert store.open_store(tmp_path).runs_frame()["status"].tolist() == ["running"]
 
 

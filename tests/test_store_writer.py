@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import store
-from store.ours import format as fmt
+from store.ours import atomic, layout
 from tests.children import run_python
 
 
@@ -67,17 +67,17 @@ def test_round_trip_of_everything(tmp_path: Path) -> None:
     assert (art / "notes" / "summary.md").read_text() == "# hi"
     assert "lr: 0.1" in (art / "config.yaml").read_text()
     assert json.loads((art / "config.json").read_text()) == {"lr": 0.1}
-    assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
+    assert not (Path(detail.facts["path"]) / layout.LOCK).exists()
 
 
 def test_metadata_facts(tmp_path: Path) -> None:
     with store.start_run(experiment="e", root=tmp_path) as run:
         pass
     meta = json.loads((run.path / "meta.json").read_text())
-    assert meta["version"] == fmt.FORMAT_VERSION
+    assert meta["version"] == layout.FORMAT_VERSION
     assert meta["pid"] == os.getpid() and meta["host"] and meta["python"]
     assert meta["created"] <= meta["ended"]
-    assert json.loads((tmp_path / fmt.STORE_MARKER).read_text())["version"] == fmt.FORMAT_VERSION
+    assert json.loads((tmp_path / layout.STORE_MARKER).read_text())["version"] == layout.FORMAT_VERSION
 
 
 def test_module_functions_act_on_active_run(tmp_path: Path) -> None:
@@ -266,7 +266,7 @@ def test_resuming_a_live_run_is_refused_and_a_dead_ones_lock_is_taken(tmp_path: 
         os.kill(os.getpid(), signal.SIGKILL)
     """)
     assert proc.returncode == -signal.SIGKILL
-    assert (run.path / fmt.LOCK).exists()
+    assert (run.path / layout.LOCK).exists()
     again = store.start_run(resume=run.id, root=tmp_path)
     again.finish()
     assert store.open_store(tmp_path).runs_frame()["status"].tolist() == ["finished"]
@@ -317,9 +317,9 @@ def test_eight_processes_logging_at_once_lose_nothing(tmp_path: Path) -> None:
 
 def test_run_ids_sort_by_creation_and_do_not_collide() -> None:
     t = time.time()
-    ids = [fmt.new_run_id(t + i * 0.001) for i in range(1000)]
+    ids = [layout.new_run_id(t + i * 0.001) for i in range(1000)]
     assert ids == sorted(ids)
-    assert len({fmt.new_run_id(t) for _ in range(10000)}) == 10000
+    assert len({layout.new_run_id(t) for _ in range(10000)}) == 10000
 
 
 def test_sigterm_during_a_tight_logging_loop_exits_and_marks_killed(tmp_path: Path) -> None:
@@ -341,7 +341,7 @@ def test_sigterm_during_a_tight_logging_loop_exits_and_marks_killed(tmp_path: Pa
     assert s.runs_frame()["status"].tolist() == ["killed"]
     detail = s.run(s.run_ids()[0])
     assert detail.error == "SIGTERM" and detail.metrics["x"]["count"] == len(detail.history())
-    assert not (Path(detail.facts["path"]) / fmt.LOCK).exists()
+    assert not (Path(detail.facts["path"]) / layout.LOCK).exists()
 
 
 def test_sys_exit_codes_decide_the_status(tmp_path: Path) -> None:
@@ -384,7 +384,7 @@ def test_a_failed_flush_keeps_the_points_for_the_next_one(tmp_path: Path, monkey
     run.log_params({"lr": 0.1})
     for i in range(5):
         run.log_metric("x", float(i))
-    real = fmt.atomic_write_text
+    real = atomic.atomic_write_text
     calls = {"n": 0}
 
     def full_disk(path: Path, text: str, fsync: bool = True) -> None:
@@ -393,7 +393,7 @@ def test_a_failed_flush_keeps_the_points_for_the_next_one(tmp_path: Path, monkey
             raise OSError(28, "No space left on device")
         real(path, text, fsync)
 
-    monkeypatch.setattr(fmt, "atomic_write_text", full_disk)
+    monkeypatch.setattr(atomic, "atomic_write_text", full_disk)
     with pytest.raises(OSError):
         run.flush()
     run.flush()
@@ -419,21 +419,21 @@ def test_resume_after_a_torn_record_appends_on_a_record_boundary(tmp_path: Path)
 def test_a_fresh_empty_lock_counts_as_held(tmp_path: Path) -> None:
     run = store.start_run(experiment="e", root=tmp_path)
     run.finish()
-    (run.path / fmt.LOCK).write_text("")  # another process between its O_EXCL create and its write
+    (run.path / layout.LOCK).write_text("")  # another process between its O_EXCL create and its write
     with pytest.raises(store.RunLockedError):
         store.start_run(resume=run.id, root=tmp_path)
     old = time.time() - 3600
-    os.utime(run.path / fmt.LOCK, (old, old))
+    os.utime(run.path / layout.LOCK, (old, old))
     store.start_run(resume=run.id, root=tmp_path).finish()
-    (run.path / fmt.LOCK).write_text('{"host": "x", "pid": "abc"}')
-    os.utime(run.path / fmt.LOCK, (old, old))
+    (run.path / layout.LOCK).write_text('{"host": "x", "pid": "abc"}')
+    os.utime(run.path / layout.LOCK, (old, old))
     store.start_run(resume=run.id, root=tmp_path).finish()
 
 
 def test_run_ids_take_milliseconds_without_truncation() -> None:
     """Issue 9 item 10: x.089 + 0.004 is x.093, not 92 ms (the old float code truncated)."""
-    assert fmt.new_run_id(1795083402.089 + 0.004)[:18].endswith("093")
-    heads = [fmt.new_run_id(1795083402.089 + i * 0.001)[:18] for i in range(2000)]
+    assert layout.new_run_id(1795083402.089 + 0.004)[:18].endswith("093")
+    heads = [layout.new_run_id(1795083402.089 + i * 0.001)[:18] for i in range(2000)]
     assert len(set(heads)) == len(heads) and heads == sorted(heads)
     t = 1795083402_123_456_789
-    assert fmt.new_run_id(now_ns=t)[:18] == "20261119-101642123"
+    assert layout.new_run_id(now_ns=t)[:18] == "20261119-101642123"

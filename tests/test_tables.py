@@ -1,4 +1,4 @@
-"""`tui/tables.py`: the plain-text writers `tracktui ls` prints with."""
+"""`tui/commands/tables.py`: the plain-text writers `tracktui ls` prints with."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ def test_tsv_cells_are_the_same_column_wise_as_one_at_a_time() -> None:
     import io
     import math
 
+    from tui.commands.tables import plain_value, write_tsv
     from tui.shaping.formatting import format_timestamp
     from tui.shaping.sanitize import printable
-    from tui.tables import plain_value, write_tsv
 
     frame = pd.DataFrame({
         "created": [1.7e9, float("nan"), 1.7e9 + 0.9, 1e12, 1.7e9 + 86400 * 180],
@@ -44,8 +44,8 @@ def test_tsv_times_follow_a_dst_change_that_is_not_on_a_utc_hour(monkeypatch: py
 
     import numpy as np
 
+    from tui.commands.tables import _tsv_times
     from tui.shaping.formatting import format_timestamp
-    from tui.tables import _tsv_times
 
     monkeypatch.setenv("TZ", "America/St_Johns")
     time.tzset()

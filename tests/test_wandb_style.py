@@ -13,7 +13,7 @@ import pytest
 from PIL import Image as PILImage
 
 import store
-from store.ours import format as fmt
+from store.ours import layout
 from tests.children import run_python
 
 
@@ -125,8 +125,8 @@ def test_log_images_through_image_and_pil(tmp_path: Path) -> None:
     store.log({"samples": store.Image(np.zeros((4, 4), dtype=np.uint8), caption="zeros"), "loss": 1.0})
     store.log({"pil": PILImage.new("RGB", (3, 2))}, step=5)
     run.finish()
-    assert (run.path / fmt.MEDIA_DIR / fmt.media_dirname("samples") / "0.png").is_file()
-    assert (run.path / fmt.MEDIA_DIR / fmt.media_dirname("pil") / "5.png").is_file()
+    assert (run.path / layout.MEDIA_DIR / layout.media_dirname("samples") / "0.png").is_file()
+    assert (run.path / layout.MEDIA_DIR / layout.media_dirname("pil") / "5.png").is_file()
 
 
 def test_log_refuses_a_bad_key_and_logging_after_finish(tmp_path: Path) -> None:

@@ -1,20 +1,18 @@
-"""The `tracktui` command: open the app, write the demo, list or diff runs for scripts."""
+"""The `tracktui` command: argument parsing and dispatch; what a subcommand prints lives in `tui/commands/`."""
 
 from __future__ import annotations
 
 import argparse
 import difflib
 import os
-import shutil
 import sys
-import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from store import NotAStoreError, RunStore, StoreError, open_store, resolve_root
 from store.detect import EXPECTED
-from store.ours.format import STORE_ENV, STORE_MARKER
+from store.ours.layout import STORE_ENV, STORE_MARKER
 from store.ours.reader import TrackStore
 
 from .shaping.formatting import format_duration
@@ -24,9 +22,6 @@ if TYPE_CHECKING:
     from textual.pilot import Pilot
 
 MLFLOW_URI_ENV = "MLFLOW_TRACKING_URI"
-DEMO_MARK = ".tracktui-demo"
-DEMO_STORE = "tracktui-store"
-"""Where `tracktui demo` writes its own store, beside the other tools' runs (tui/demo_foreign.py)."""
 CURATE_COMMANDS = ("tag", "note", "rename", "rm", "restore", "gc")
 
 USAGE = """\
@@ -60,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run", "logs", "push", "models", "model",
                                               *CURATE_COMMANDS) else "open"
     if command == "run":  # its own errors and Ctrl-C belong to the wrapped command
-        from .run_cli import run_main
+        from .commands.run import run_main
 
         return run_main(argv[1:])
     try:
@@ -71,19 +66,19 @@ def main(argv: list[str] | None = None) -> int:
         if command == "diff":
             return diff(argv[1:])
         if command == "logs":
-            from .logs_cli import logs_main
+            from .commands.logs import logs_main
 
             return logs_main(argv[1:])
         if command == "push":
-            from .push_cli import push_main
+            from .commands.push import push_main
 
             return push_main(argv[1:], _open)
         if command in ("models", "model"):
-            from .models_cli import model_main, models_main
+            from .commands.models import model_main, models_main
 
             return (models_main if command == "models" else model_main)(argv[1:], _open)
         if command in CURATE_COMMANDS:
-            from .curate_cli import curate_command
+            from .commands.curate import curate_command
 
             return curate_command(command, argv[1:], _open)
         return open_app(argv)
@@ -249,24 +244,11 @@ def demo(argv: list[str]) -> int:
     parser.add_argument("dir", nargs="?", help="where to write it (default: a folder in your cache dir)")
     parser.add_argument("--no-open", action="store_true", help="only write the store")
     args = parser.parse_args(argv)
-    from .demo import demo_dir, make_demo
-    from .demo_foreign import make_foreign_demo
+    from .commands.demo import DEMO_STORE, write_demo_folder
 
-    root = demo_dir(args.dir)
-    if root.exists() and any(root.iterdir()):
-        if not (root / DEMO_MARK).exists():
-            print(f"tracktui: {root} is not empty and not a demo store; pass an empty or new folder",
-                  file=sys.stderr)
-            return 2
-        shutil.rmtree(root)
-    now = time.time()
-    make_demo(root / DEMO_STORE, now=now)
-    make_foreign_demo(root, now=now)
-    (root / DEMO_MARK).write_text("written by `tracktui demo`; safe to delete\n")
-    # It opens on our store: the sweep's story (four metrics, filled in most rows) fits 80x24. Opened
-    # on the whole folder, five tools' differently named metrics left one column, mostly blank.
-    print(f"demo written to {root}: our store in {DEMO_STORE}/, other tools' runs beside it;\n"
-          f"all of them in one table: tracktui {root}")
+    root = write_demo_folder(args.dir)
+    if root is None:
+        return 2
     if args.no_open:
         return 0
     from .app import make_app
@@ -299,80 +281,9 @@ def ls(argv: list[str]) -> int:
     reader = _open_many(args.store, args.deleted)
     if args.resync:
         _ask_resync(reader)
-    frame = reader.runs_frame()
-    _say_what_the_search_left_out(reader)
-    from .tables import TABLE_MAX_COLUMNS, cap_columns, runs_rich_table, shown_columns, write_csv, write_tsv
+    from .commands.ls import ls_command
 
-    columns: list[str] | None = None
-    if args.filter or args.sort or args.columns or args.limit is not None or args.group:
-        from .ls_query import select_runs
-        from .shaping.filter_expr import FilterError
-
-        try:
-            grouped = bool(args.group)
-            selection = select_runs(frame, args.filter, None if grouped else args.sort, args.columns,
-                                    None if grouped else args.limit)
-            if selection.hint:
-                print(f"tracktui ls: {printable(selection.hint)}", file=sys.stderr)
-            if grouped:
-                return _print_groups(reader, selection.frame, args, selection.columns)
-        except FilterError as exc:
-            print(f"tracktui ls: {printable(exc.message)}", file=sys.stderr)
-            return 2
-        frame, columns = selection.frame, selection.columns
-    if args.csv:
-        write_csv(frame[columns] if columns else frame, sys.stdout)
-        return 0
-    if args.json:
-        _print_json_lines(reader, frame, columns)
-        return 0
-    if columns:
-        if args.tsv or not (args.table or sys.stdout.isatty()):
-            write_tsv(frame, columns, sys.stdout)
-        else:
-            from .ls_query import print_table, with_run_name
-
-            print_table(frame, with_run_name(frame, columns), _title(reader, len(frame), "run"))
-        return 0
-    keys = shown_columns(frame)
-    if args.tsv or not (args.table or sys.stdout.isatty()):
-        write_tsv(frame, keys, sys.stdout)
-        return 0
-    from rich.console import Console
-    from rich.measure import Measurement
-    from rich.text import Text
-
-    from .shaping.columns import BASE_SHOWN
-    from .shaping.runs_view import RunsView
-
-    keys, left_out = cap_columns(keys)
-    # The view only ever sees the columns printed: measuring 10,000 columns it would then
-    # hide took most of the 13-22 s that `ls` took on a run with 10,000 params.
-    base = [c for c in frame.columns if c in ("run_id", *BASE_SHOWN)]
-    view = RunsView(frame=frame[[*base, *(k for k in keys if k not in base)]], now=time.time())
-    title = Text(_title(reader, len(frame), "run"))
-    table = runs_rich_table(view, title=title)
-    console = Console()
-    # Measured without the terminal's cap (80 columns when piped with --table): wide tables
-    # print wide, for a pager or `less -S`; squeezing would cut every column to nothing.
-    width = Measurement.get(console, console.options.update_width(1_000_000), table).maximum
-    wide = Console(width=max(console.width, width))
-    wide.print(table)
-    if left_out:
-        names = ", ".join(printable(k) for k in left_out[:3])
-        more = f"{len(left_out):,} more column{'s' if len(left_out) != 1 else ''} not shown"
-        wide.print(Text(f"{more} (the table shows {TABLE_MAX_COLUMNS}, metrics first): {names}"
-                        f"{', …' if len(left_out) > 3 else ''}; --tsv, --csv or --json print them all",
-                        style="dim"), soft_wrap=True)
-    return 0
-
-
-def _say_what_the_search_left_out(reader: RunStore) -> None:
-    """A folder search cut short (depth, time, unreadable folders) is one line on stderr, never silent."""
-    from store.multi import MultiStore
-
-    if isinstance(reader, MultiStore) and reader.notice:
-        print(f"tracktui ls: not every folder was searched: {printable(reader.notice)}", file=sys.stderr)
+    return ls_command(reader, args)
 
 
 def _glue_sort(argv: list[str]) -> list[str]:
@@ -389,56 +300,6 @@ def _glue_sort(argv: list[str]) -> list[str]:
     return out
 
 
-def _title(reader: RunStore, count: int, what: str) -> str:
-    return f"{printable(str(reader.root))} — {count} {what}{'s' if count != 1 else ''}"
-
-
-def _print_groups(reader: RunStore, frame: object, args: argparse.Namespace, metrics: list[str] | None) -> int:
-    """`ls --group`: one row per group of the selected runs (see `ls_query.groups_of`)."""
-    import pandas as pd
-
-    from .ls_query import groups_of, print_table, write_json_lines
-    from .tables import write_csv, write_tsv
-
-    assert isinstance(frame, pd.DataFrame)
-    table = groups_of(frame, args.group, metrics, args.sort).table
-    if args.limit is not None:
-        if args.limit < 0:
-            from .shaping.filter_expr import FilterError
-
-            raise FilterError("--limit takes a count of zero or more")
-        table = table.iloc[:args.limit]
-    if args.csv:
-        write_csv(table, sys.stdout)
-    elif args.json:
-        write_json_lines(table, sys.stdout)
-    elif args.tsv or not (args.table or sys.stdout.isatty()):
-        write_tsv(table, list(table.columns), sys.stdout)
-    else:
-        print_table(table, list(table.columns), _title(reader, len(table), "group"))
-    return 0
-
-
-def _print_json_lines(reader: RunStore, frame: object, keep: list[str] | None = None) -> None:
-    """One JSON object per run, every column; lists and dicts logged as params stay JSON values
-    (the listing holds them as JSON text, so those runs' params are read back whole). JSON
-    escapes every control character (ensure_ascii), so nothing in it can act on a terminal."""
-    import pandas as pd
-
-    from .ls_query import write_json_lines
-
-    assert isinstance(frame, pd.DataFrame)
-
-    def raw_params(run_id: str) -> dict[str, object]:
-        try:
-            return reader.run(run_id).flat_params
-        except (StoreError, OSError):
-            return {}
-
-    # MLflow params are text, always: only ours can hold lists and dicts
-    write_json_lines(frame, sys.stdout, keep, raw_params if reader.kind == "tracktui" else None)
-
-
 def diff(argv: list[str]) -> int:
     parser = _parser("tracktui diff", "Print what differs between runs.")
     parser.add_argument("store")
@@ -448,7 +309,7 @@ def diff(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if len(args.runs) < 2:
         parser.error("give two or more runs")
-    from .diff_cli import diff_command
+    from .commands.diff import diff_command
 
     return diff_command(_open(args.store), args.runs, only_diff=args.only_diff, as_json=args.json)
 

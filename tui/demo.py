@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import store
-from store.ours import format as fmt
+from store.ours import atomic, layout
 
 HOUR = 3600.0
 
@@ -115,18 +115,18 @@ def _settle(run_path: Path, created: float, ended: float | None, status: str | N
     The API stamps real time, this host and a random id; the demo wants the same store on
     every machine, so screenshots and snapshot tests come out the same.
     """
-    meta = fmt.read_json(run_path / fmt.META)
+    meta = atomic.read_json(run_path / layout.META)
     meta.update(DEMO_FACTS, created=created, ended=ended, command=list(command))
     if status is not None:
         meta["status"] = status
-    run_id = fmt.new_run_id(created).rsplit("-", 1)[0] + "-" + f"demo{int(created) % 10000:04d}"
+    run_id = layout.new_run_id(created).rsplit("-", 1)[0] + "-" + f"demo{int(created) % 10000:04d}"
     meta["run_id"] = run_id
-    fmt.atomic_write_json(run_path / fmt.META, meta, fsync=False)
-    summary = fmt.read_json(run_path / fmt.SUMMARY)
+    atomic.atomic_write_json(run_path / layout.META, meta, fsync=False)
+    summary = atomic.read_json(run_path / layout.SUMMARY)
     summary["heartbeat"] = ended if ended is not None else created + 700
-    fmt.atomic_write_json(run_path / fmt.SUMMARY, summary, fsync=False)
+    atomic.atomic_write_json(run_path / layout.SUMMARY, summary, fsync=False)
     stamp = ended if ended is not None else created + 700
-    for path in (run_path / fmt.ARTIFACTS_DIR).rglob("*"):
+    for path in (run_path / layout.ARTIFACTS_DIR).rglob("*"):
         os.utime(path, (stamp, stamp), follow_symlinks=False)
     target = run_path.parent / run_id
     run_path.rename(target)
@@ -194,7 +194,7 @@ def _write_model(path: Path, seed: int) -> None:
 def demo_dir(given: str | None) -> Path:
     if given:
         return Path(given).expanduser()
-    from store.ours.format import cache_root
+    from store.ours.layout import cache_root
 
     return cache_root() / "demo-store"
 

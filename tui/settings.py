@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from store.ours.format import atomic_write_json
+from store.ours.atomic import atomic_write_json
 
 
 def settings_path() -> Path:

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from store import nested_dicts
 from store.base import RunDetail, RunRecord, RunStore
 from store.formats.series import Points, Series
 from store.frame import history_frame
-from store.ours import format as fmt
+from store.ours import layout
 from store.ours.index import FolderRunStore, UnitIndex
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ class ParsedRun:
 
 def scalar_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """Flattened params, one table cell each: lists and other values become JSON text."""
-    flat = fmt.flatten(dict(params))
+    flat = nested_dicts.flatten(dict(params))
     out: dict[str, Any] = {}
     for key, value in flat.items():
         if value is None or isinstance(value, (str, int, float, bool)):
@@ -77,7 +78,7 @@ def status_now(parsed: ParsedRun, now: float) -> tuple[str, str]:
     later = "finished" if parsed.finished is not False else "crashed"
     if parsed.finished:
         return "finished", "finished"
-    if parsed.last_change is not None and now - parsed.last_change < fmt.HEARTBEAT_STALE:
+    if parsed.last_change is not None and now - parsed.last_change < layout.HEARTBEAT_STALE:
         return "running", later
     return later, later
 
@@ -153,7 +154,7 @@ class StaleStatus(RunStore):
         statuses: dict[str, str] = {}
         for rec in self._all_records():
             heartbeat = rec.get("heartbeat")
-            if rec.get("status") != "running" or heartbeat is None or now - heartbeat < fmt.HEARTBEAT_STALE:
+            if rec.get("status") != "running" or heartbeat is None or now - heartbeat < layout.HEARTBEAT_STALE:
                 continue
             statuses[rec["run_id"]] = (rec.get("system_tags") or {}).get(STALE_STATUS_TAG, "finished")
             if self._statuses.get(rec["run_id"]) != statuses[rec["run_id"]]:
@@ -269,7 +270,7 @@ def read_mapping(path: Path, problems: list[str], yaml_file: bool = False) -> di
     except (OSError, ValueError, RecursionError) as exc:
         problems.append(f"{path.name} unreadable or cut off ({type(exc).__name__}: {str(exc)[:60]})")
         return {}
-    except Exception as exc:  # yaml.YAMLError and its kin: a file half written by its tool
+    except Exception as exc:  # noqa: BLE001 - yaml.YAMLError and its kin: a file half written by its tool
         problems.append(f"{path.name} is not valid ({type(exc).__name__}: {str(exc).splitlines()[0][:60]})")
         return {}
     if not isinstance(data, dict):

@@ -26,7 +26,7 @@ def number(value: Any) -> float | None:
     past a float (a JSON file may hold 400 digits).
 
     The one rule for a foreign value to a float. Its siblings differ on purpose, each said
-    in its docstring: `mlflow.common.as_float` (a bool is 1.0), `ours.format.as_float` (the
+    in its docstring: `mlflow.common.as_float` (a bool is 1.0), `ours.stored_values.as_float` (the
     writer: raises), `ours.reader._number` and `mlflow.common.ms_to_seconds` (times, bounded),
     `wandb_run._float` (JSON text), and in tui/ `diff._number` and `detail._float` (values
     already read: text stays text).

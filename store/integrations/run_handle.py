@@ -18,7 +18,7 @@ import warnings
 from typing import Any
 
 import store
-from store.ours import format as fmt
+from store.ours import stored_values
 from store.writing.lifecycle import outcome
 from store.writing.writer import Run
 
@@ -73,7 +73,7 @@ class RunHandle:
         numbers: dict[str, float] = {}
         for key, value in metrics.items():
             try:
-                numbers[key] = value if type(value) is float else fmt.as_float(key, value)
+                numbers[key] = value if type(value) is float else stored_values.as_float(key, value)
             except TypeError:
                 continue
         if numbers:

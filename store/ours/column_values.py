@@ -31,20 +31,9 @@ class ValueColumn:
         import numpy as np
 
         n = len(values)
-        kinds = set(map(type, values))
-        if len(kinds) == 1 and n:  # one type: built by numpy and C loops (a listing of 100,000 runs)
-            only = kinds.pop()
-            if only is str:
-                words = list(dict.fromkeys(values))  # first seen first, as the loop below numbers them
-                code_of = {w: c for c, w in enumerate(words)}
-                codes = np.fromiter(map(code_of.__getitem__, values), dtype=np.int32, count=n)
-                return cls(np.full(n, STR, dtype=np.int8), None, None, codes, words)
-            if only is float:
-                return cls(np.full(n, FLOAT, dtype=np.int8), np.array(values, dtype=np.float64))
-            if only is type(None):
-                return cls(np.zeros(n, dtype=np.int8))
-            if only is int and min(values) >= -(2**63) and max(values) < 2**63:
-                return cls(np.full(n, INT, dtype=np.int8), None, np.array(values, dtype=np.int64))
+        same = cls._of_one_type(values)
+        if same is not None:
+            return same
         kind = np.zeros(n, dtype=np.int8)
         f = i = s = None
         vocab: dict[str, int] = {}
@@ -78,6 +67,30 @@ class ValueColumn:
                 i[row] = v
                 kind[row] = BOOL if t is bool else INT
         return cls(kind, f, i, s, list(vocab) if s is not None else None)
+
+    @classmethod
+    def _of_one_type(cls, values: Sequence[Any]) -> ValueColumn | None:
+        """`from_values` of values all of one type, by numpy and C loops (a listing of 100,000 runs);
+        None for a mix, or ints beyond int64."""
+        import numpy as np
+
+        n = len(values)
+        kinds = set(map(type, values))
+        if len(kinds) != 1 or not n:
+            return None
+        only = kinds.pop()
+        if only is str:
+            words = list(dict.fromkeys(values))  # first seen first, as `from_values` numbers them
+            code_of = {w: c for c, w in enumerate(words)}
+            codes = np.fromiter(map(code_of.__getitem__, values), dtype=np.int32, count=n)
+            return cls(np.full(n, STR, dtype=np.int8), None, None, codes, words)
+        if only is float:
+            return cls(np.full(n, FLOAT, dtype=np.int8), np.array(values, dtype=np.float64))
+        if only is type(None):
+            return cls(np.zeros(n, dtype=np.int8))
+        if only is int and min(values) >= -(2**63) and max(values) < 2**63:
+            return cls(np.full(n, INT, dtype=np.int8), None, np.array(values, dtype=np.int64))
+        return None
 
     def objects(self) -> Any:
         """The column as an object array of Python values (what the runs frame holds)."""

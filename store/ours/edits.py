@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from store import safe_read
-from store.ours import format as fmt
+from store.ours import atomic
 
 EDIT_PREFIX = "edit."
 EDIT_SUFFIX = ".json"
@@ -44,7 +44,7 @@ def read_edits(run_path: Path, skipped: list[str] | None = None) -> list[tuple[P
     edits = []
     for path in edit_files(run_path):
         try:
-            data = fmt.read_json(path)
+            data = atomic.read_json(path)
         except FileNotFoundError:
             continue  # folded into the run by a resuming writer meanwhile
         except (OSError, ValueError) as exc:
@@ -82,7 +82,7 @@ def write_edit(run_path: Path, edit: dict[str, Any]) -> Path:
     """Add one edit to the run's log, whole and under a name no other editor uses."""
     now_ns = time.time_ns()
     path = run_path / f"{EDIT_PREFIX}{now_ns:020d}-{secrets.token_hex(4)}{EDIT_SUFFIX}"
-    fmt.atomic_write_json(path, {"time": now_ns / 1e9, **edit})
+    atomic.atomic_write_json(path, {"time": now_ns / 1e9, **edit})
     return path
 
 

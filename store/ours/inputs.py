@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store.ours import format as fmt
+from store.ours import atomic, layout, stored_values
 
 if TYPE_CHECKING:
     from store.writing.writer import Run
@@ -35,7 +35,7 @@ class DigestCache:
     """`{real path: [size, mtime_ns, digest]}`; a stale or unreadable cache is only a cache."""
 
     def __init__(self) -> None:
-        self.path = fmt.cache_root() / CACHE_FILE
+        self.path = layout.cache_root() / CACHE_FILE
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             self.entries: dict[str, list[Any]] = data if isinstance(data, dict) else {}
@@ -60,7 +60,7 @@ class DigestCache:
             self.entries = dict(list(self.entries.items())[-CACHE_MAX_ENTRIES // 2:])
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fmt.atomic_write_text(self.path, json.dumps(self.entries), fsync=False)
+            atomic.atomic_write_text(self.path, json.dumps(self.entries), fsync=False)
         except OSError:
             pass  # a read-only home: hash again next time
 
@@ -145,12 +145,12 @@ def log_input(run: Run, path_or_name: str | os.PathLike[str], *, digest: str | N
               kind: str = "dataset", context: str = "train") -> dict[str, Any]:
     """Record an input of `run`; the entry written (logging the same path and context again replaces it)."""
     run._check_open()
-    fmt.check_key(kind, "input kind")
-    fmt.check_key(context, "input context")
+    layout.check_key(kind, "input kind")
+    layout.check_key(context, "input context")
     text = os.fspath(path_or_name)
-    fmt.text_value(fmt.check_key(text, "input"), "input")
+    stored_values.text_value(layout.check_key(text, "input"), "input")
     if digest is not None:
-        fmt.text_value(fmt.check_key(digest, "input digest"), "input digest")
+        stored_values.text_value(layout.check_key(digest, "input digest"), "input digest")
     path = Path(text).expanduser()
     entry: dict[str, Any] = {"name": path.name or text, "path": None, "kind": kind, "context": context,
                              "size": None, "mtime": None, "digest": digest,
@@ -177,14 +177,14 @@ def log_input(run: Run, path_or_name: str | os.PathLike[str], *, digest: str | N
         same = (entry["path"] or entry["name"], context)
         entries = [e for e in read_inputs(run.path) if (e.get("path") or e.get("name"), e.get("context")) != same]
         entries.append(entry)
-        fmt.atomic_write_text(run.path / INPUTS, fmt.dumps(entries))
+        atomic.atomic_write_text(run.path / INPUTS, stored_values.dumps(entries))
     return entry
 
 
 def read_inputs(run_path: Path) -> list[dict[str, Any]]:
     """The inputs recorded in a run folder; [] when none or unreadable (a damaged file is not fatal)."""
     try:
-        data = fmt.read_json(run_path / INPUTS)
+        data = atomic.read_json(run_path / INPUTS)
     except (OSError, ValueError):
         return []
     return [e for e in data if isinstance(e, dict)] if isinstance(data, list) else []

@@ -67,7 +67,7 @@ def note_run(root: Path, path: Path) -> None:
         st = os.stat(path)
         sig = [0, st.st_mtime_ns, st.st_ctime_ns, *[PENDING, 0, 0] * len(RECORD_FILES)]
         record = read_record(root_text, unit, sig)
-    except (Exception, RecursionError):  # the run's own writer must never fail for its journal row
+    except (Exception, RecursionError):  # noqa: BLE001 - the run's writer must never fail for its journal row
         return
     if PENDING not in sig[3::3] and record["status"] != "damaged" and valid_record(record):
         append(root_text, unit, record, sig)

@@ -22,7 +22,7 @@ from typing import Any
 
 from store import safe_read
 from store.errors import RunLockedError
-from store.ours import format as fmt
+from store.ours import atomic, layout, stored_values
 from store.process import hostname, pid_alive, process_start
 
 LOCK_GRACE = 10.0
@@ -43,8 +43,8 @@ def take_lock(run_path: Path, run_id: str, fsync: bool = True) -> None:
     `fsync=False` for a lock that need not outlive a power loss (one in a run folder being
     created: every writer on the host dies with the power, and an empty lock counts as stale).
     """
-    lock = run_path / fmt.LOCK
-    body = fmt.dumps({"host": hostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()),
+    lock = run_path / layout.LOCK
+    body = stored_values.dumps({"host": hostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()),
                       "time": time.time()})
     for _ in range(_MAX_ROUNDS):
         if create_exclusive(lock, body, fsync):
@@ -60,14 +60,14 @@ def take_lock(run_path: Path, run_id: str, fsync: bool = True) -> None:
             break
     else:
         raise RunLockedError(f"run {run_id}: its lock kept changing hands; try again")
-    for marker in run_path.glob(f"{fmt.LOCK}.*{MARKER_SUFFIX}"):
+    for marker in run_path.glob(f"{layout.LOCK}.*{MARKER_SUFFIX}"):
         # Ours now: every marker names an older lock content, so no taker can act on it.
         marker.unlink(missing_ok=True)
 
 
 def release_lock(run_path: Path) -> None:
     """Remove the lock if it is still ours (a wrongful takeover must not be undone by us)."""
-    lock = run_path / fmt.LOCK
+    lock = run_path / layout.LOCK
     owner = _parse(_read_text(lock) or "")
     if owner is None or (owner.get("pid") == os.getpid() and owner.get("host") == hostname()):
         lock.unlink(missing_ok=True)
@@ -84,7 +84,7 @@ def _take_over(lock: Path, stale: str, body: str, run_id: str) -> bool:
     """
     identity = stale
     for _ in range(_MAX_ROUNDS):
-        marker = lock.with_name(f"{fmt.LOCK}.{hashlib.sha1(identity.encode()).hexdigest()[:16]}{MARKER_SUFFIX}")
+        marker = lock.with_name(f"{layout.LOCK}.{hashlib.sha1(identity.encode()).hexdigest()[:16]}{MARKER_SUFFIX}")
         if create_exclusive(marker, body):
             break
         holder_text = _read_text(marker)
@@ -100,7 +100,7 @@ def _take_over(lock: Path, stale: str, body: str, run_id: str) -> bool:
     try:
         if _read_text(lock) != stale:
             return False
-        fmt.atomic_write_text(lock, body)
+        atomic.atomic_write_text(lock, body)
         return True
     finally:
         marker.unlink(missing_ok=True)
@@ -113,7 +113,7 @@ def create_exclusive(path: Path, text: str, fsync: bool = True) -> bool:
     empty, and it is atomic on NFS too, where a retransmitted link whose first reply was
     lost reports EEXIST although it worked (the temporary's link count then says 2).
     """
-    tmp = fmt.write_temp(path, text, fsync)
+    tmp = atomic.write_temp(path, text, fsync)
     try:
         os.link(tmp, path)
     except FileExistsError:
@@ -165,10 +165,10 @@ def lock_held(owner: dict[str, Any] | None, lock: Path, run_path: Path) -> bool:
         start = owner.get("pid_start")
         return pid_alive(pid, start if isinstance(start, int) else None)
     try:
-        heartbeat = float(fmt.read_json(run_path / fmt.SUMMARY).get("heartbeat", 0))
+        heartbeat = float(atomic.read_json(run_path / layout.SUMMARY).get("heartbeat", 0))
     except (OSError, ValueError, TypeError, AttributeError):
         return False
-    return time.time() - heartbeat < fmt.HEARTBEAT_STALE
+    return time.time() - heartbeat < layout.HEARTBEAT_STALE
 
 
 def _marker_held(holder: dict[str, Any] | None, marker: Path) -> bool:
@@ -179,4 +179,4 @@ def _marker_held(holder: dict[str, Any] | None, marker: Path) -> bool:
     if holder.get("host") == hostname():
         start = holder.get("pid_start")
         return pid_alive(pid, start if isinstance(start, int) else None)
-    return _age(marker) < fmt.HEARTBEAT_STALE
+    return _age(marker) < layout.HEARTBEAT_STALE

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from store.ours import format as fmt
+from store.ours import atomic, layout
 
 MAX_PENDING = 8
 """Images copied at the call and not yet written; the next call waits for one to finish."""
@@ -124,7 +124,7 @@ def encode_png(pending: PendingImage) -> bytes:
 def write_png(path: Path, pending: PendingImage) -> None:
     """Encode and write under a temporary name, then rename: a kill never leaves a torn PNG at `path`."""
     data = encode_png(pending)
-    fd, tmp = fmt.create_temp(path)
+    fd, tmp = atomic.create_temp(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -138,7 +138,7 @@ class MediaWriter:
     """One run's image writer: a thread that writes prepared images, at most `MAX_PENDING` waiting."""
 
     def __init__(self, run_folder: Path, on_error: Callable[[BaseException, str], None]) -> None:
-        self.folder = run_folder / fmt.MEDIA_DIR
+        self.folder = run_folder / layout.MEDIA_DIR
         self._on_error = on_error
         self._slots = threading.BoundedSemaphore(MAX_PENDING)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracktui-media")
@@ -151,7 +151,7 @@ class MediaWriter:
         """The step to use: `step`, else one past the greatest step of `key` (on disk too, after a resume)."""
         with self._lock:
             if key not in self._next_step:
-                steps = [s for s, _ in _steps_in(self.folder / fmt.media_dirname(key))]
+                steps = [s for s, _ in _steps_in(self.folder / layout.media_dirname(key))]
                 self._next_step[key] = max(steps) + 1 if steps else 0
             if step is None:
                 step = self._next_step[key]
@@ -168,10 +168,10 @@ class MediaWriter:
 
     def _write(self, key: str, step: int, pending: PendingImage) -> None:
         try:
-            folder = self.folder / fmt.media_dirname(key)
+            folder = self.folder / layout.media_dirname(key)
             folder.mkdir(parents=True, exist_ok=True)
-            write_png(folder / f"{step}{fmt.MEDIA_SUFFIX}", pending)
-        except Exception as exc:  # a full disk must not kill the training loop
+            write_png(folder / f"{step}{layout.MEDIA_SUFFIX}", pending)
+        except Exception as exc:  # noqa: BLE001 - a full disk must not kill the training loop
             self.failed.append(f"{key}@{step}")
             self._on_error(exc, f"image {key!r} step {step} was not saved")
         finally:
@@ -193,10 +193,10 @@ def _steps_in(folder: Path) -> list[tuple[int, Path]]:
     found: list[tuple[int, Path]] = []
     for entry in entries:
         name = entry.name
-        if name.startswith(".") or not name.endswith(fmt.MEDIA_SUFFIX):
+        if name.startswith(".") or not name.endswith(layout.MEDIA_SUFFIX):
             continue
         try:
-            step = int(name[: -len(fmt.MEDIA_SUFFIX)])
+            step = int(name[: -len(layout.MEDIA_SUFFIX)])
             if not entry.is_file():
                 continue
         except (ValueError, OSError):
@@ -209,7 +209,7 @@ def read_media(run_folder: Path) -> dict[str, list[tuple[int, Path]]]:
     """`{key: [(step, path), ...]}` of a tracktui run folder, steps ascending; {} without media."""
     media: dict[str, list[tuple[int, Path]]] = {}
     try:
-        folders = sorted(os.scandir(run_folder / fmt.MEDIA_DIR), key=lambda e: e.name)
+        folders = sorted(os.scandir(run_folder / layout.MEDIA_DIR), key=lambda e: e.name)
     except OSError:
         return media
     for entry in folders:
@@ -246,8 +246,8 @@ def log_image(run: Any, key: str, image: Any, step: int | None) -> int:
     """`Run.log_image`: check and copy on the caller's thread, write on the run's media thread; the step used."""
     import numbers
 
-    fmt.check_key(key, "image key")
-    fmt.media_dirname(key)
+    layout.check_key(key, "image key")
+    layout.media_dirname(key)
     if step is not None:
         if isinstance(step, bool) or not isinstance(step, numbers.Integral):
             raise TypeError(f"image {key!r}: step must be an int, got {type(step).__name__}")

@@ -30,8 +30,7 @@ from typing import TYPE_CHECKING, Any
 from store import safe_read
 from store.errors import RunLockedError, RunNotFoundError, StoreError
 from store.model_entities import ModelNotFoundError, ModelVersion, RegisteredModel, link
-from store.ours import edits
-from store.ours import format as fmt
+from store.ours import atomic, edits, layout, stored_values
 from store.ours.lock import create_exclusive, release_lock, take_lock
 from store.ours.run_folder import find_run
 from store.process import hostname, user
@@ -54,9 +53,9 @@ def model_dir(root: Path, name: str) -> Path:
 
 
 def _check_name(name: object, what: str) -> str:
-    fmt.check_key(name, what)
-    if len(str(name)) > fmt.MAX_KEY_LENGTH:
-        raise ValueError(f"{what} is longer than {fmt.MAX_KEY_LENGTH} characters")
+    layout.check_key(name, what)
+    if len(str(name)) > layout.MAX_KEY_LENGTH:
+        raise ValueError(f"{what} is longer than {layout.MAX_KEY_LENGTH} characters")
     return str(name)
 
 
@@ -101,7 +100,7 @@ def register_model(name: str, run: Run | str | None = None, path: str = "model",
         _check_name(alias, "alias")
     root, run_id, run_path = _run_folder(root, run)
     try:
-        files = inside(run_path / fmt.ARTIFACTS_DIR, path)
+        files = inside(run_path / layout.ARTIFACTS_DIR, path)
     except UnsafePathError as exc:
         raise ValueError(f"path must be an artifact path of the run: {exc}") from None
     if not files.exists():
@@ -109,16 +108,16 @@ def register_model(name: str, run: Run | str | None = None, path: str = "model",
     folder = model_dir(root, name)
     (folder / VERSIONS_DIR).mkdir(parents=True, exist_ok=True)
     now_ns = time.time_ns()
-    create_exclusive(folder / MODEL_FILE, fmt.dumps({"name": name, "created": now_ns / 1e9}))
+    create_exclusive(folder / MODEL_FILE, stored_values.dumps({"name": name, "created": now_ns / 1e9}))
     body = {"name": name, "run_id": run_id, "path": path, "source": f"runs:/{run_id}/{path}",
             "created": now_ns / 1e9, "host": hostname(), "user": user(),
             "tags": {str(k): str(v) for k, v in (tags or {}).items()}, "description": description}
     _locked(folder, name)
     try:
-        fmt.remove_stale_temporaries(folder / VERSIONS_DIR)  # what a writer killed mid-write left (an hour old)
+        atomic.remove_stale_temporaries(folder / VERSIONS_DIR)  # what a writer killed mid-write left (an hour old)
         number = max((n for n, _ in _version_files(folder)), default=0) + 1
         version_id = f"{number}-{now_ns}-{secrets.token_hex(4)}"
-        create_exclusive(folder / VERSIONS_DIR / f"{version_id}.json", fmt.dumps({"version": number, **body}))
+        create_exclusive(folder / VERSIONS_DIR / f"{version_id}.json", stored_values.dumps({"version": number, **body}))
     finally:
         release_lock(folder)
     if alias is not None:

@@ -4,7 +4,7 @@ A folder made in place and a kill before its `meta.json` would leave a nameless 
 run forever (readers list every folder of an experiment). So the folder is built as
 `.<run-id>.tmp` (which readers skip) with its lock and meta, then renamed into place. A
 creation killed half-way leaves that hidden folder; every later creation in the folder
-removes such leftovers once they are old (`fmt.remove_stale_temporaries`).
+removes such leftovers once they are old (`atomic.remove_stale_temporaries`).
 
 Listing an experiment folder of 10,000 runs costs several milliseconds, more than the rest
 of a creation, so a process lists a folder again only when someone else changed it: it
@@ -24,8 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from store.ours import durable
-from store.ours import format as fmt
+from store.ours import atomic, durable, layout
 from store.ours.lock import take_lock
 from store.safe_names import plain_name
 
@@ -40,20 +39,20 @@ def create_run_folder(root: Path, final: Path, run_id: str, meta: dict[str, Any]
     Nothing here waits for the disk: files are fsynced soon after (see store/ours/durable.py).
     """
     root.mkdir(parents=True, exist_ok=True)
-    marker = root / fmt.STORE_MARKER
+    marker = root / layout.STORE_MARKER
     if not marker.exists():
-        fmt.atomic_write_json(marker, {"format": "tracktui", "version": fmt.FORMAT_VERSION})
+        atomic.atomic_write_json(marker, {"format": "tracktui", "version": layout.FORMAT_VERSION})
     final.parent.mkdir(exist_ok=True)
-    fmt.remove_stale_temporaries(root)  # left by killed index saves; a store root holds few entries
+    atomic.remove_stale_temporaries(root)  # left by killed index saves; a store root holds few entries
     _tidy(final.parent)
-    temp = final.parent / f".{run_id}{fmt.TEMP_SUFFIX}"
-    (temp / fmt.METRICS_DIR).mkdir(parents=True)
-    (temp / fmt.ARTIFACTS_DIR).mkdir()
+    temp = final.parent / f".{run_id}{atomic.TEMP_SUFFIX}"
+    (temp / layout.METRICS_DIR).mkdir(parents=True)
+    (temp / layout.ARTIFACTS_DIR).mkdir()
     take_lock(temp, run_id, fsync=False)
-    fmt.atomic_write_json(temp / fmt.META, meta, fsync=False)
+    atomic.atomic_write_json(temp / layout.META, meta, fsync=False)
     os.rename(temp, final)
     _created_in(final.parent)
-    durable.soon(final / fmt.META, final, final.parent)
+    durable.soon(final / layout.META, final, final.parent)
 
 
 def find_run(root: Path, run_id: str) -> Path:
@@ -61,18 +60,18 @@ def find_run(root: Path, run_id: str) -> Path:
     which may come from an env var, is no plain name: `../..` must not find a folder outside the store)."""
     for exp in root.iterdir() if root.is_dir() and plain_name(run_id) else ():
         candidate = exp / run_id
-        if (candidate / fmt.META).is_file():
+        if (candidate / layout.META).is_file():
             return candidate
     raise FileNotFoundError(f"no run {run_id!r} in store {root}; check the id with `tracktui ls {root}`")
 
 
 def read_back(path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     """meta, params and tags of an existing run folder (to resume or attach to it)."""
-    meta = fmt.read_json(path / fmt.META)
+    meta = atomic.read_json(path / layout.META)
     found: list[dict[str, Any]] = []
-    for name in (fmt.PARAMS, fmt.TAGS):
+    for name in (layout.PARAMS, layout.TAGS):
         try:
-            found.append(fmt.read_json(path / name))
+            found.append(atomic.read_json(path / name))
         except FileNotFoundError:
             found.append({})
     return meta, found[0], found[1]
@@ -100,9 +99,9 @@ def _created_in(folder: Path) -> None:
 
 
 def _young_temporaries(folder: str) -> list[str]:
-    """Remove the stale leftovers in `folder` (as `fmt.remove_stale_temporaries`); the names of the young ones."""
+    """Remove the stale leftovers in `folder` (as `atomic.remove_stale_temporaries`); the names of the young ones."""
     try:
-        names = [n for n in os.listdir(folder) if n[:1] == "." and n.endswith(fmt.TEMP_SUFFIX)]
+        names = [n for n in os.listdir(folder) if n[:1] == "." and n.endswith(atomic.TEMP_SUFFIX)]
     except OSError:
         return []
     return [name for name in names if not _remove_if_stale(os.path.join(folder, name))]
@@ -112,7 +111,7 @@ def _remove_if_stale(path: str) -> bool:
     """Whether `path` is gone now: removed here as stale, or by someone else."""
     try:
         st = os.lstat(path)
-        if time.time() - st.st_mtime < fmt.STALE_TEMP_AGE:
+        if time.time() - st.st_mtime < atomic.STALE_TEMP_AGE:
             return False
         if stat.S_ISDIR(st.st_mode):
             shutil.rmtree(path)

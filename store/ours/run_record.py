@@ -15,12 +15,13 @@ from typing import Any
 from store import safe_read
 from store.base import RunRecord
 from store.frame import log_facts
-from store.ours import format as fmt
+from store.nested_dicts import flatten
+from store.ours import layout
 from store.ours.edits import EDIT_PREFIX, EDIT_SUFFIX, apply_edits, read_edits
 from store.ours.inputs import INPUTS, input_digests, read_inputs
 from store.ours.run_scan import plain_file
 
-RECORD_FILES = (fmt.META, fmt.PARAMS, fmt.TAGS, fmt.SUMMARY)
+RECORD_FILES = (layout.META, layout.PARAMS, layout.TAGS, layout.SUMMARY)
 """The files a listing record is built from; its signature is theirs."""
 
 
@@ -61,7 +62,7 @@ def read_files(path: str | Path, sig: list[int] | None = None
         except FileNotFoundError:
             if sig is not None:
                 sig[at:at + 3] = -1, 0, 0
-            if name == fmt.META:
+            if name == layout.META:
                 problems.append(f"{name} is missing")
             return {}
         except (OSError, ValueError) as exc:
@@ -73,8 +74,8 @@ def read_files(path: str | Path, sig: list[int] | None = None
         return data
 
     meta, params, tags, summary = (load(3 + 3 * i, name) for i, name in enumerate(RECORD_FILES))
-    version = meta.get("version", fmt.FORMAT_VERSION)
-    if isinstance(version, int) and version > fmt.FORMAT_VERSION:
+    version = meta.get("version", layout.FORMAT_VERSION)
+    if isinstance(version, int) and version > layout.FORMAT_VERSION:
         problems.append(f"written by a newer tracktui (format {version}); upgrade tracktui to read it")
     return meta, params, tags, summary, problems, set(entries) if entries is not None else {INPUTS}
 
@@ -86,14 +87,14 @@ def read_record(root: str, unit: str, sig: list[int] | None = None) -> RunRecord
     metrics = summary.get("metrics")
     metrics = metrics if isinstance(metrics, dict) else {}
     status = meta.get("status")
-    if meta and status not in fmt.WRITTEN_STATUSES:
+    if meta and status not in layout.WRITTEN_STATUSES:
         problems.append(f"meta.json has an unknown status {str(status)[:40]!r}")
     skipped: list[str] = []  # bad edit files: left out and named, the run keeps its status (FORMAT.md)
     edits = read_edits(Path(folder), skipped) if any(map(_is_edit, names)) else []
     name, tags, _ = apply_edits(str(meta.get("name") or run_id), {str(k): str(v) for k, v in tags.items()},
                                 edits)
-    if unit.startswith(f"{fmt.TRASH_DIR}/") and not problems:
-        status = fmt.DELETED_STATUS
+    if unit.startswith(f"{layout.TRASH_DIR}/") and not problems:
+        status = layout.DELETED_STATUS
     metrics = {k: v for k, v in metrics.items() if isinstance(v, dict)}
     created = _number(meta.get("created"))
     last_logged, log_interval, nonfinite = log_facts(metrics, created)
@@ -111,7 +112,7 @@ def read_record(root: str, unit: str, sig: list[int] | None = None) -> RunRecord
         "pid_start": _small_int(meta.get("pid_start")),
         "heartbeat": _number(summary.get("heartbeat")),
         "parent": meta.get("parent") if isinstance(meta.get("parent"), str) else None,
-        "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
+        "params": {k: _cell(v) for k, v in flatten(params).items()},
         "tags": tags,
         "metrics": metrics,
         "inputs": input_digests(read_inputs(Path(folder))) if INPUTS in names else {},

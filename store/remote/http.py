@@ -173,7 +173,7 @@ class _Transfer:
         session, method, url, timeout, kwargs = self.args
         try:
             response = session.request(method, url, timeout=timeout, stream=True, **kwargs)
-        except BaseException as exc:  # handed to the caller, which raises it as a ServerError
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it as a ServerError
             self._put(exc)
             return
         try:
@@ -182,7 +182,7 @@ class _Transfer:
                     if not self._put(chunk):
                         return
                 self._put(_END)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - any failure of this thread is handed to the caller, which raises it
             self._put(exc)
         finally:
             response.close()

@@ -16,14 +16,14 @@ for the runs a caller asks about. Of a cold listing the server costs nearly all:
 about 20-40 s of its time against about 3 s of ours (`mlflow.search_runs` spends 11-13 s of its
 own on the same answer; tests/perf/bench_server.py).
 
-Histories come through `get-history-bulk` (falling back to paged `get-history`); artifacts are
+Histories come through `get-history-bulk` (falling back to paged `get-history`; store/remote/
+histories.py); artifacts are
 listed with `artifacts/list` and downloaded into the cache, which the artifact screens read (see
 `store/remote/artifacts.py`).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +38,8 @@ from store.model_entities import LoggedModel, ModelVersion, RegisteredModel
 from store.ours.column_index import table_frame
 from store.ours.reader import TableRecords
 from store.remote import registry as registry_rest
-from store.remote.answers import MAX_ID, dataset_inputs_from_json, point, record_from_json
+from store.remote.answers import MAX_ID, dataset_inputs_from_json, record_from_json
+from store.remote.histories import ServerHistories, bulk_jobs
 from store.remote.http import ServerClient, ServerError
 from store.remote.poll import count_differs, unknown_filters
 from store.remote.server_cache import (
@@ -74,11 +75,6 @@ BACKOFF_SECONDS = 20.0
 """After a failed poll the server is left alone this long (one notice, not one every poll)."""
 SLACK_MS = 120_000
 """Clocks of client, server and the runs' writers disagree: the incremental windows overlap by this much."""
-HISTORY_CAP = 25_000
-"""`get-history-bulk` returns at most this many points; a key with that many is paged through `get-history`."""
-BULK_RUNS = 100
-HISTORY_ENTRIES = 5000
-"""(run, key) histories kept in memory; past this the memory cache starts over (they are re-fetched on demand)."""
 STATUS_NAMES = ("RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED")
 
 
@@ -110,8 +106,7 @@ class MlflowServerStore(common.MlflowRunStore):
         gave; "" once it answers again."""
         self._count_probe = True
         """False once the server refused the counting page token (store/remote/poll.py)."""
-        self._histories: dict[tuple[str, str], tuple[list[int], list[float], list[float]]] = {}
-        self._history_lock = threading.Lock()
+        self._histories = ServerHistories(self.client, self._pages)
         self._inputs: dict[str, list[dict[str, Any]]] = {}
         """Each run's dataset inputs as `runs/get` last gave them (the listing does not carry them)."""
         self._cache_read = False
@@ -240,9 +235,7 @@ class MlflowServerStore(common.MlflowRunStore):
         cache.experiments = experiments
         cache.polled_at = now
         cache.dirty = True
-        with self._history_lock:  # a changed run's points may have grown
-            for key in [k for k in self._histories if k[0] in changed]:
-                del self._histories[key]
+        self._histories.forget(changed)  # a changed run's points may have grown
         return changed
 
     def _experiments(self) -> dict[str, list[str]]:
@@ -400,12 +393,10 @@ class MlflowServerStore(common.MlflowRunStore):
         """Long frame `key, step, time, value`; each key's points by step, in the server's order within a step."""
         record = self._listed(run_id)
         wanted = list(dict.fromkeys(record["metrics"] if keys is None else keys))
-        missing = [k for k in wanted if (run_id, k) not in self._histories]
+        missing = [k for k in wanted if not self._histories.has(run_id, k)]
         if missing:
             self.prefetch_histories([run_id], missing)
-        with self._history_lock:
-            parts = [(k, *self._histories[(run_id, k)]) for k in wanted if (run_id, k) in self._histories]
-        return history_frame(parts)
+        return history_frame(self._histories.parts(run_id, wanted))
 
     def prefetch_histories(self, run_ids: Sequence[str], keys: Iterable[str]) -> None:
         """Fetch the histories of `keys` for many runs at once (`get-history-bulk`, 100 runs a call) into memory.
@@ -413,50 +404,18 @@ class MlflowServerStore(common.MlflowRunStore):
         A server that cannot be read leaves the histories read before (`history` returns those; the
         charts show them, marked stale) and is not asked again for BACKOFF_SECONDS.
         """
-        jobs = [(list(run_ids[i:i + BULK_RUNS]), key) for key in dict.fromkeys(keys)
-                for i in range(0, len(run_ids), BULK_RUNS)]
+        jobs = bulk_jobs(run_ids, keys)
         if not jobs or self._offline():
             return
         try:
             if len(jobs) == 1:
-                self._fetch_history(*jobs[0])
+                self._histories.fetch(*jobs[0])
                 return
             with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-                list(pool.map(lambda job: self._fetch_history(*job), jobs))
+                list(pool.map(lambda job: self._histories.fetch(*job), jobs))
         except ServerError as exc:
             self._gave_up(exc)
 
-    def _fetch_history(self, run_ids: list[str], key: str) -> None:
-        by_run: dict[str, list[tuple[int, int, float]]] = {rid: [] for rid in run_ids}
-        try:
-            data = self.client.get("metrics/get-history-bulk", {"run_id": run_ids, "metric_key": key,
-                                                               "max_results": HISTORY_CAP}, ajax=True)
-            points = [p for p in data.get("metrics") or () if isinstance(p, dict)] \
-                if isinstance(data.get("metrics"), list) else []
-            complete = len(points) < HISTORY_CAP
-        except ServerError as exc:
-            if exc.status not in (400, 404, 405, 501):
-                raise
-            points, complete = [], False  # no bulk endpoint here (an older or a proxied server)
-        if complete:
-            for p in points:
-                rid = p.get("run_id")
-                if isinstance(rid, str) and rid in by_run:
-                    by_run[rid].append(point(p))
-        else:
-            for rid in run_ids:
-                by_run[rid] = [point(p) for p in self._paged_history(rid, key)]
-        with self._history_lock:
-            if len(self._histories) > HISTORY_ENTRIES:
-                self._histories.clear()
-            for rid, pts in by_run.items():
-                good = sorted(((s, t, v) for s, t, v in pts if s is not None), key=lambda p: p[0])
-                self._histories[(rid, key)] = ([s for s, _, _ in good], [t / 1000.0 for _, t, _ in good],
-                                               [v for _, _, v in good])
-
-    def _paged_history(self, run_id: str, key: str) -> Iterator[Mapping[str, Any]]:
-        args = {"run_id": run_id, "metric_key": key, "max_results": HISTORY_CAP}
-        return self._pages("GET", "metrics/get-history", args, "metrics")
 
 class ServerRecords(TableRecords):
     """The listed runs by id over the shown table, each record made (with its MLflow fields) when asked for."""

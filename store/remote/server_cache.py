@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 from store.base import RunRecord
 from store.ours.column_index import INDEX_STATS, PRESENT, ColumnTable, absent_stat, saved_meta
 from store.ours.column_values import BOOL, NONE, STR, ValueColumn
-from store.ours.format import cache_root
 from store.ours.index import CacheFile, remove_stale_temporaries
+from store.ours.layout import cache_root
 
 if TYPE_CHECKING:
     import numpy as np

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from store.ours import format as fmt
+from store.ours import atomic, stored_values
 
 
 def artifact_path(artifacts_dir: Path, name: str) -> Path:
@@ -36,16 +36,16 @@ def copy_in(artifacts_dir: Path, src: Path, name: str | None) -> Path:
     dest = artifact_path(artifacts_dir, name or src.name)
     dest.parent.mkdir(parents=True, exist_ok=True)
     if src.is_dir():
-        shutil.copytree(src, dest, dirs_exist_ok=True, copy_function=fmt.copy_file_atomic)
+        shutil.copytree(src, dest, dirs_exist_ok=True, copy_function=atomic.copy_file_atomic)
     else:
-        fmt.copy_file_atomic(src, dest)
+        atomic.copy_file_atomic(src, dest)
     return dest
 
 
 def write_text(artifacts_dir: Path, name: str, text: str) -> Path:
     dest = artifact_path(artifacts_dir, name)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fmt.atomic_write_text(dest, text, fsync=False)
+    atomic.atomic_write_text(dest, text, fsync=False)
     return dest
 
 
@@ -55,4 +55,4 @@ def dict_text(name: str, data: dict[str, Any]) -> str:
         import yaml
 
         return yaml.safe_dump(data, sort_keys=False)
-    return fmt.dumps(data)
+    return stored_values.dumps(data)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from store.writing.writer import Run
 
 from store import safe_read
-from store.ours import format as fmt
+from store.ours import atomic
 
 CONSOLE = "console.log"
 TAIL_PATTERN = re.compile(r"^console\.tail\.(\d+)\.log$")
@@ -104,7 +104,7 @@ class ConsoleLog:
     @staticmethod
     def _open(path: Path, truncate: bool = False) -> int:
         flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
-        return os.open(path, flags | (os.O_TRUNC if truncate else 0), fmt.FILE_MODE)
+        return os.open(path, flags | (os.O_TRUNC if truncate else 0), atomic.FILE_MODE)
 
     def write(self, data: bytes, stream: str = "-") -> None:
         """Append `data`, which `stream` printed (`o` stdout, `e` stderr, `-` not known)."""

@@ -180,7 +180,7 @@ def _gpu_names() -> list[str]:
     gpus = Gpus()
     try:
         return [str(gpus.nvml.nvmlDeviceGetName(handle)) for handle in gpus.handles]
-    except Exception:  # NVMLError of a device that does not say its name
+    except Exception:  # noqa: BLE001 - NVMLError of a device that does not say its name
         return []
     finally:
         gpus.close()

@@ -35,7 +35,7 @@ from typing import Any
 
 from store import safe_read
 from store.errors import RunLockedError
-from store.ours import format as fmt
+from store.ours import atomic, layout, stored_values
 from store.ours.lock import LOCK_CAP, create_exclusive, lock_held, read_lock, take_lock
 from store.ours.run_folder import find_run
 from store.process import hostname, pid_alive, process_start
@@ -86,12 +86,12 @@ def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT,
     of a distributed job all calling `start_run()`), and `RunLockedError` when the wrapper
     lives but does not answer.
     """
-    lock = run_path / fmt.LOCK
+    lock = run_path / layout.LOCK
     request = run_path / REQUEST
     me = identity() if experiment is None else dict(identity(), experiment=experiment)
     while True:
         try:
-            if create_exclusive(request, fmt.dumps(me)):
+            if create_exclusive(request, stored_values.dumps(me)):
                 break
         except FileNotFoundError:  # moved into another script's experiment meanwhile
             run_path, lock, request = _relocated(run_path, run_id)
@@ -133,13 +133,13 @@ def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT,
 def _relocated(run_path: Path, run_id: str) -> tuple[Path, Path, Path]:
     """The run's folder, lock and request after the wrapper moved it into a script's experiment."""
     path = find_run(run_path.parent.parent, run_id)
-    return path, path / fmt.LOCK, path / REQUEST
+    return path, path / layout.LOCK, path / REQUEST
 
 
 def _withdraw(request: Path, me: dict[str, Any]) -> None:
     """Remove our request, and only ours (another script may have made the next one)."""
     try:
-        if json.loads(safe_read.read_text(request, cap=LOCK_CAP)) == json.loads(fmt.dumps(me)):
+        if json.loads(safe_read.read_text(request, cap=LOCK_CAP)) == json.loads(stored_values.dumps(me)):
             request.unlink(missing_ok=True)
     except (OSError, ValueError):
         pass
@@ -149,7 +149,7 @@ def hand_back(run_path: Path, wrapper: dict[str, Any]) -> bool:
     """Give the lock back to the wrapper; False (lock kept) when the wrapper is gone."""
     if not alive(wrapper):
         return False
-    fmt.atomic_write_text(run_path / fmt.LOCK, fmt.dumps(wrapper))
+    atomic.atomic_write_text(run_path / layout.LOCK, stored_values.dumps(wrapper))
     return True
 
 
@@ -179,17 +179,17 @@ def grant(run_path: Path, asker: dict[str, Any], own_body: str) -> None:
     """Name `asker` in the lock, remembering our own lock body for the hand-back."""
     body = {k: v for k, v in asker.items() if k != "experiment"}
     body.update(time=time.time(), handed_by=json.loads(own_body))
-    fmt.atomic_write_text(run_path / fmt.LOCK, fmt.dumps(body))
+    atomic.atomic_write_text(run_path / layout.LOCK, stored_values.dumps(body))
     (run_path / REQUEST).unlink(missing_ok=True)
 
 
 def lock_text(run_path: Path) -> str | None:
     try:
-        return safe_read.read_text(run_path / fmt.LOCK, cap=LOCK_CAP)
+        return safe_read.read_text(run_path / layout.LOCK, cap=LOCK_CAP)
     except OSError:
         return None
 
 
 def take_back(run_path: Path, own_body: str) -> None:
     """Write our lock body again (the script handed it back, or died holding it)."""
-    fmt.atomic_write_text(run_path / fmt.LOCK, own_body)
+    atomic.atomic_write_text(run_path / layout.LOCK, own_body)

@@ -169,7 +169,7 @@ def _finish_all_at_exit() -> None:
     for run in list(_flusher.runs()):
         try:
             run.finish(status, error)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - at exit: a run that cannot finish must not stop the others
             print(f"tracktui: could not finish run {run.id} at exit: {exc}", file=sys.stderr)
 
 

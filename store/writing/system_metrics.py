@@ -71,7 +71,7 @@ class Gpus:
         try:
             pynvml.nvmlInit()
             self.handles = [pynvml.nvmlDeviceGetHandleByIndex(i) for i in range(pynvml.nvmlDeviceGetCount())]
-        except Exception:  # NVMLError and friends: no driver, no device; nothing to sample
+        except Exception:  # noqa: BLE001 - NVMLError and friends: no driver, no device; nothing to sample
             self.handles = []
             return
         self.nvml = pynvml
@@ -90,7 +90,7 @@ class Gpus:
             ):
                 try:
                     out[key + name] = float(read(handle))
-                except Exception:  # a counter this GPU does not support
+                except Exception:  # noqa: BLE001 - a counter this GPU does not support
                     continue
         return out
 
@@ -98,7 +98,7 @@ class Gpus:
         if self.nvml is not None:
             try:
                 self.nvml.nvmlShutdown()
-            except Exception:
+            except Exception:  # noqa: BLE001 - NVMLError at shutdown: nothing left to do about it
                 pass
 
 
@@ -149,12 +149,12 @@ class SystemSampler:
                     continue
                 try:
                     values = self.sample()
-                except Exception as exc:  # psutil.Error and OS errors: skip this sample, say why once
+                except Exception as exc:  # noqa: BLE001 - psutil.Error and OS errors: skip this sample, say why once
                     print(f"tracktui: system metrics of run {self.run.id}: {exc}", file=sys.stderr)
                     continue
                 try:
                     self.run.log_metrics(values)
-                except Exception:
+                except Exception:  # noqa: BLE001 - the sampling thread stops quietly, whatever failed
                     return  # the run was closed under us
         if self._gpus is not None:
             self._gpus.close()
@@ -247,7 +247,7 @@ def start_system_metrics(run: Run, interval: float | bool | None, pid: int | Non
     except ImportError:
         print("tracktui: system metrics need psutil (pip install psutil); not sampling", file=sys.stderr)
         return None
-    except Exception as exc:  # psutil.NoSuchProcess: the process is already gone
+    except Exception as exc:  # noqa: BLE001 - psutil.NoSuchProcess: the process is already gone
         print(f"tracktui: system metrics of run {run.id}: {exc}", file=sys.stderr)
         return None
     sampler.start()

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from store.errors import RunNotFoundError
-from store.ours import format as fmt
-from store.ours.format import DEFAULT_STORE_DIR
+from store.ours import stored_values
+from store.ours.layout import DEFAULT_STORE_DIR
 from store.writing.lifecycle import active_run
 from store.writing.wandb_style import as_plain_dict
 from store.writing.writer import Run
@@ -70,7 +70,7 @@ def init(project: str | None = None, name: str | None = None, config: Any = None
     if labels:
         run.set_tags(labels)
     if notes is not None:
-        run._meta["note"] = fmt.text_value(str(notes), "note")
+        run._meta["note"] = stored_values.text_value(str(notes), "note")
         run._write_meta()
     return run
 

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from store.ours import format as fmt
+from store.ours import layout, metric_summary, stored_values
 
 if TYPE_CHECKING:
     from store.writing.writer import Run
@@ -108,7 +108,7 @@ class WandbStyle:
                 self._wb_step = step + 1
         else:
             if type(step) is not int:
-                step = fmt.as_step("log", step)
+                step = stored_values.as_step("log", step)
             if commit is not False:
                 self._wb_step = step + 1
         self._log_items(data, "", step, timestamp or time.time())
@@ -131,7 +131,7 @@ class WandbStyle:
             return
         if not isinstance(value, (str, bytes)):
             try:
-                number = fmt.as_float(key, value)
+                number = stored_values.as_float(key, value)
             except TypeError:
                 pass
             else:
@@ -264,8 +264,8 @@ class Summary(Mapping[str, Any]):
             flushed = run._summary.get(key)
         if not pending:
             return dict(flushed) if flushed else None
-        arr = np.array(pending, dtype=np.dtype(list(fmt.HISTORY_FIELDS)))
-        return fmt.merge_summary(flushed, arr)
+        arr = np.array(pending, dtype=np.dtype(list(layout.HISTORY_FIELDS)))
+        return metric_summary.merge_summary(flushed, arr)
 
     def _tags(self) -> dict[str, str]:
         return {k[len(SUMMARY_TAG_PREFIX):]: v for k, v in self._run._tags.items() if k.startswith(SUMMARY_TAG_PREFIX)}

@@ -6,7 +6,8 @@ environment), starts the command with `TRACKTUI_RUN_ID`, `TRACKTUI_STORE` and
 (and kills the group when the wrapper is killed), and records how it ended: exit 0 is
 `finished`, another code `failed` (the code is kept in `exit_code`), a signal `killed`.
 A script in the command that calls `store.start_run()` is handed the run's lock and logs
-into this run (see `store/writing/handoff.py`). Console capture and system metrics plug in here.
+into this run (see `store/writing/handoff.py`). Console capture (`child_console.py`) and system
+metrics plug in here.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from store.ours import durable
-from store.ours import format as fmt
+from store.ours import durable, layout
 from store.ours.lock import read_lock
 from store.process import Watchdog, group_alive, wait_for_exit
 from store.writing import handoff, lifecycle
-from store.writing.console import ConsoleLog, Pump, make_pty, same_file
+from store.writing.child_console import ChildConsole
+from store.writing.console import ConsoleLog
 from store.writing.environment import command_without_credentials, record_environment
 from store.writing.system_metrics import start_system_metrics
 from store.writing.writer import Run
@@ -45,7 +46,7 @@ def child_environment(run: Run, root: Path) -> dict[str, str]:
     env = dict(os.environ)
     env[handoff.RUN_ID_ENV] = run.id
     env[handoff.EXPERIMENT_ENV] = run.experiment
-    env[fmt.STORE_ENV] = str(root)
+    env[layout.STORE_ENV] = str(root)
     return env
 
 
@@ -85,7 +86,7 @@ class Steward:
         """A failed look (a full disk, a file damaged by hand) is reported and tried again next time."""
         try:
             self.tick()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the hand-over thread must outlive any one failed look
             if not self._warned:
                 print(f"tracktui: run {self.run.id}: hand-over: {type(exc).__name__}: {exc}", file=sys.stderr)
             self._warned = True
@@ -98,7 +99,7 @@ class Steward:
             if asker is not None:
                 self._grant(asker)
             return
-        owner = read_lock(self.run.path / fmt.LOCK)
+        owner = read_lock(self.run.path / layout.LOCK)
         if owner == self._own:
             self._reclaim()
         elif not handoff.alive(owner):
@@ -123,11 +124,11 @@ class Steward:
         if not isinstance(experiment, str) or experiment == run.experiment:
             return
         try:
-            fmt.check_key(experiment, "experiment name")
+            layout.check_key(experiment, "experiment name")
         except ValueError as exc:
             print(f"tracktui: run {run.id} stays in experiment {run.experiment!r}: {exc}", file=sys.stderr)
             return
-        target = run.root / fmt.experiment_dirname(experiment) / run.id
+        target = run.root / layout.experiment_dirname(experiment) / run.id
         source = run.path
         try:
             target.parent.mkdir(exist_ok=True)
@@ -255,84 +256,6 @@ def stop_grace() -> float:
         return STOP_GRACE
 
 
-class ChildConsole:
-    """The wrapped command's stdout and stderr: shown live here and kept in the run's console.
-
-    When our stdout (or stderr) is a terminal the command gets a pty in its place, so it
-    still sees a terminal (colours, `\r` progress bars, its width); otherwise a pipe, one
-    for both when they go to the same file (a batch job's `> log 2>&1`).
-    """
-
-    def __init__(self, run_path: Path) -> None:
-        self.log = ConsoleLog(run_path)
-        self._child_side: list[int] = []
-        self._routes: dict[int, int | None] = {}
-        self._streams: dict[int, str] = {}
-        """Which stream each reader carries alone; one carrying both (a pty, `2>&1`) is not named."""
-        self._fds: dict[str, int] = {}
-        self._master: int | None = None
-        self._pump: Pump | None = None
-        tty_out, tty_err = os.isatty(1), os.isatty(2)
-        if tty_out or tty_err:
-            self._master, slave = make_pty(1 if tty_out else 2)
-            self._routes[self._master] = 1 if tty_out else 2
-            self._child_side.append(slave)
-            for name, is_tty in (("stdout", tty_out), ("stderr", tty_err)):
-                if is_tty:
-                    self._fds[name] = slave
-            if tty_out != tty_err:
-                self._streams[self._master] = "o" if tty_out else "e"
-        if not self._fds and same_file(1, 2):  # `> log 2>&1`: one pipe keeps the command's order
-            reader, writer = os.pipe()
-            self._routes[reader] = 1
-            self._child_side.append(writer)
-            self._fds = {"stdout": writer, "stderr": writer}
-        for name, our_fd in (("stdout", 1), ("stderr", 2)):
-            if name not in self._fds:
-                reader, writer = os.pipe()
-                self._routes[reader] = our_fd
-                self._streams[reader] = {"stdout": "o", "stderr": "e"}[name]
-                self._child_side.append(writer)
-                self._fds[name] = writer
-
-    def child_fds(self) -> dict[str, int]:
-        return dict(self._fds)
-
-    def started(self) -> None:
-        """The child has its ends: close ours (so its exit ends the pipes) and start copying."""
-        for fd in self._child_side:
-            os.close(fd)
-        self._child_side.clear()
-        self._pump = Pump(self.log, self._routes, self._streams)
-        self._pump.start()
-
-    def resize(self) -> None:
-        if self._master is None:
-            return
-        import fcntl
-        import termios
-
-        try:
-            size = fcntl.ioctl(self._routes[self._master] or 1, termios.TIOCGWINSZ, b"\0" * 8)
-            fcntl.ioctl(self._master, termios.TIOCSWINSZ, size)
-        except OSError:
-            pass
-
-    def close(self) -> None:
-        for fd in self._child_side:
-            os.close(fd)
-        self._child_side.clear()
-        if self._pump is not None:
-            self._pump.stop()
-        for fd in self._routes:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self._routes.clear()
-        self.log.close()
-
-
 def outcome(returncode: int, forwarded: Sequence[int]) -> tuple[str, str | None, int]:
     """Run status, error text and the wrapper's own exit code for a child's return code."""
     if returncode < 0:
@@ -368,8 +291,8 @@ def run_command(
     movable = experiment is None
     if experiment is None:
         experiment = (os.environ.get(handoff.EXPERIMENT_ENV) if parent else None) or "default"
-    fmt.check_key(experiment, "experiment name")
-    store_root = fmt.resolve_root(root).absolute()
+    layout.check_key(experiment, "experiment name")
+    store_root = layout.resolve_root(root).absolute()
     lifecycle.install_exit_hooks()
     run = Run(store_root, experiment, name)
     run._meta["command"], cleaned = command_without_credentials(list(argv))
@@ -442,7 +365,7 @@ def wrapped_run(experiment: str | None, root: str | os.PathLike[str] | None,
         return None, None
     if resume is not None or (_attached_to and experiment not in (None, _attached_to[-1])):
         return None, run_id
-    if root is not None and fmt.resolve_root(root).resolve() != fmt.resolve_root(None).resolve():
+    if root is not None and layout.resolve_root(root).resolve() != layout.resolve_root(None).resolve():
         return None, run_id
     if any(run.id == run_id for run in lifecycle.open_runs()):
         return None, run_id  # this process holds it already: a second start_run is a child run

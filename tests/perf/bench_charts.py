@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 import store
-from store.ours import format as fmt
+from store.ours import layout
 from tui.shaping.curves import ChartRequest, build_chart, series_from_history
 from tui.shaping.downsample import minmax_downsample
 from tui.shaping.group_curves import RunGroup
@@ -58,11 +58,11 @@ def make_store(root: Path, points: int) -> str:
     values = np.exp(-np.arange(points) / (points / 5)) + rng.normal(scale=0.05, size=points)
     values[points // 3] = 25.0
     values[points // 2: points // 2 + 1000] = np.nan
-    arr = np.empty(points, dtype=np.dtype(list(fmt.HISTORY_FIELDS)))
+    arr = np.empty(points, dtype=np.dtype(list(layout.HISTORY_FIELDS)))
     arr["step"] = np.arange(points)
     arr["time"] = 1_700_000_000.0 + np.arange(points) * 0.01
     arr["value"] = values
-    (run.path / fmt.METRICS_DIR / fmt.metric_filename("loss")).write_bytes(arr.tobytes())
+    (run.path / layout.METRICS_DIR / layout.metric_filename("loss")).write_bytes(arr.tobytes())
     return run.id
 
 
@@ -99,9 +99,9 @@ def make_grid_store(root: Path, runs: int = 10, points: int = 2000) -> list[str]
         run.finish()
         for key in GRID_METRICS:
             values = np.exp(-steps / (300 + 40 * r)) + rng.normal(0, 0.02, points)
-            arr = np.empty(points, dtype=np.dtype(list(fmt.HISTORY_FIELDS)))
+            arr = np.empty(points, dtype=np.dtype(list(layout.HISTORY_FIELDS)))
             arr["step"], arr["time"], arr["value"] = steps, 1_700_000_000.0 + steps, values
-            (run.path / fmt.METRICS_DIR / fmt.metric_filename(key)).write_bytes(arr.tobytes())
+            (run.path / layout.METRICS_DIR / layout.metric_filename(key)).write_bytes(arr.tobytes())
         ids.append(run.id)
     return ids
 

@@ -4,7 +4,7 @@
 
 Each run is what `start_run` + `log_params` + `log_metric` x steps + `finish` leaves behind:
 `meta.json`, `params.json` (20 params, a third ints, and one nested `opt.name`), `tags.json`,
-`summary.json` (the same summary `fmt.merge_summary` makes) and one `metrics/<key>.f64` file
+`summary.json` (the same summary `metric_summary.merge_summary` makes) and one `metrics/<key>.f64` file
 per metric. Plain writes, no fsync, no temporary files, metric values drawn in one numpy call
 per run. Creating small files is what costs: on this machine about 2.5 ms a run on tmpfs and
 16 ms on disk with history files. `--no-history` keeps the summaries (so the listing is the
@@ -26,13 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-from store.ours import format as fmt
-from store.ours import journal
+from store.ours import journal, layout
 
 
 def make_store(root: Path, n_runs: int = 10_000, n_params: int = 20, n_metrics: int = 10, steps: int = 100,
                experiments: int = 5, history: bool = True) -> Path:
-    marker = root / fmt.STORE_MARKER
+    marker = root / layout.STORE_MARKER
     if marker.exists() and (root / ".complete").exists():
         if not journal.journal_names(str(root)):
             for exp in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -40,12 +39,12 @@ def make_store(root: Path, n_runs: int = 10_000, n_params: int = 20, n_metrics: 
                     journal.note_run(root, run)
         return root
     root.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps({"format": "tracktui", "version": fmt.FORMAT_VERSION}))
+    marker.write_text(json.dumps({"format": "tracktui", "version": layout.FORMAT_VERSION}))
     rng = np.random.default_rng(0)
-    dtype = np.dtype(list(fmt.HISTORY_FIELDS))
+    dtype = np.dtype(list(layout.HISTORY_FIELDS))
     start = time.time() - n_runs * 60
     host = socket.gethostname()
-    metric_files = [fmt.metric_filename(f"m{m}") for m in range(n_metrics)]
+    metric_files = [layout.metric_filename(f"m{m}") for m in range(n_metrics)]
     step_numbers = np.arange(steps)
     arr = np.zeros((n_metrics, steps), dtype=dtype)
     arr["step"] = step_numbers
@@ -53,10 +52,10 @@ def make_store(root: Path, n_runs: int = 10_000, n_params: int = 20, n_metrics: 
     for i in range(n_runs):
         created = start + i * 60
         exp = f"sweep-{i % experiments}"
-        run_id = fmt.new_run_id(created)
-        path = os.path.join(root, fmt.experiment_dirname(exp), run_id)
-        os.makedirs(os.path.join(path, fmt.METRICS_DIR))
-        os.mkdir(os.path.join(path, fmt.ARTIFACTS_DIR))
+        run_id = layout.new_run_id(created)
+        path = os.path.join(root, layout.experiment_dirname(exp), run_id)
+        os.makedirs(os.path.join(path, layout.METRICS_DIR))
+        os.mkdir(os.path.join(path, layout.ARTIFACTS_DIR))
         meta = {"version": 1, "run_id": run_id, "name": f"run-{i}", "experiment": exp, "status": "finished",
                 "created": created, "ended": created + 50, "host": host, "pid": 1, "pid_start": 1,
                 "user": "bench", "command": ["train.py"], "python": "3.11", "git": None, "error": None}
@@ -72,13 +71,13 @@ def make_store(root: Path, n_runs: int = 10_000, n_params: int = 20, n_metrics: 
             lo, hi = values.min(axis=1), values.max(axis=1)
             for m, name in enumerate(metric_files):
                 if history:
-                    with open(os.path.join(path, fmt.METRICS_DIR, name), "wb") as f:
+                    with open(os.path.join(path, layout.METRICS_DIR, name), "wb") as f:
                         f.write(arr[m].tobytes())
                 summary[f"m{m}"] = {"last": float(values[m, -1]), "last_step": steps - 1,
                                     "last_time": float(arr["time"][m, -1]), "min": float(lo[m]),
                                     "max": float(hi[m]), "count": steps}
-        for name, obj in ((fmt.META, meta), (fmt.PARAMS, params), (fmt.TAGS, {"sweep": exp}),
-                          (fmt.SUMMARY, {"version": 1, "heartbeat": created + 50, "metrics": summary})):
+        for name, obj in ((layout.META, meta), (layout.PARAMS, params), (layout.TAGS, {"sweep": exp}),
+                          (layout.SUMMARY, {"version": 1, "heartbeat": created + 50, "metrics": summary})):
             with open(os.path.join(path, name), "w") as f:
                 f.write(dumps(obj))
         journal.note_run(root, Path(path))

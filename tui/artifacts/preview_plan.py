@@ -164,7 +164,7 @@ def _folder_plan(facts: Facts, folder: Path, cancelled: Callable[[], bool]) -> P
     return FolderPlan(facts, files=files, folders=folders, total=total, partial=partial)
 
 
-def plan_preview(path: Path, name: str, title: str, cells: tuple[int, int],
+def plan_preview(path: Path, name: str, title: str, cells: tuple[int, int],  # noqa: C901 - one ladder of file kinds
                  cancelled: Callable[[], bool] = lambda: False) -> Plan:
     """Look at the artifact at `path` (`name` as listed, `title` for the header) and decide what
     to show in `cells` (columns, rows). Blocks on disk: call from a worker, which passes its

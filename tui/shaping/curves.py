@@ -326,7 +326,7 @@ def _group_curves(shown: list[tuple[int, str, str, int, FloatArray, FloatArray, 
     return curves
 
 
-def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: ChartRequest,
+def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: ChartRequest,  # noqa: C901 - the axis choices, in one place
                 x_series: dict[str, Series] | None = None) -> ChartData:
     """The curves of one metric: x per the axis (`x_series`: the x metric's series by run id for
     a `metric:` axis), EMA smoothing on the full-resolution values, the zoom, log-scale masking

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from store.writing.system_metrics import is_system_metric
 
+from .column_cells import FIXED_WIDTHS, cell_text, extra_width, measure_width
 from .columns import (
     BASE_SHOWN,
     EXTRAS,
-    MAX_WIDTH,
     PARENT_COLUMNS,
     SHORT_FRAME,
-    SPARK_WIDTH,
-    TEXT_MAX_WIDTH,
     WIDE_FRAME,
-    WIDTH_SAMPLE,
     Column,
     ColumnChoice,
     FrameFacts,
@@ -40,42 +37,11 @@ from .columns import (
 )
 from .filter_eval import Columns, columns_of, prepare_free_text
 from .filter_expr import Filter, FilterError, parse_filter, status_hint
-from .formatting import cell_width, format_ago, format_duration, format_value
-from .sanitize import printable
-from .status import STATUS_GLYPHS
+from .formatting import cell_width
+from .view_settings import ViewSettings
 
 if TYPE_CHECKING:
     from .grouped_view import GroupedRows
-
-
-RECENT_SAMPLE = 200
-"""Rows from the end measured again for a column's width when a listing before measured it whole."""
-
-
-@dataclass(frozen=True)
-class ViewSettings:
-    """An immutable snapshot of a `RunsView`'s settings, safe to hand to another thread."""
-
-    filter_text: str = ""
-    experiment: str | None = None
-    sort_key: str | None = None
-    sort_descending: bool = False
-    show_all_columns: bool = False
-    shown: frozenset[str] = frozenset()
-    hidden: frozenset[str] = frozenset()
-    order: tuple[str, ...] = ()
-    metric_stat: str = "last"
-    group_keys: tuple[str, ...] | None = None
-    group_stat: str = "mean"
-    collapsed: frozenset[str] = frozenset()
-    pick: int = 0
-    column_stats: tuple[tuple[str, str], ...] = ()
-    sparklines: bool = False
-    deleted_listed: bool = False
-    shown_before: np.ndarray | None = field(default=None, compare=False)
-    """Run ids the filter matched, for when a refresh removes a field it names (an array the view
-    never changes in place: taking it is free on the UI thread, where a tuple of 100,000 ids was not)."""
-    min_widths: tuple[tuple[str, int], ...] = field(default=(), compare=False)
 
 
 @dataclass
@@ -193,12 +159,7 @@ class RunsView:
         return frame["run_id"].to_numpy()[positions]
 
     def settings(self) -> ViewSettings:
-        """What the user chose, frozen: the poll worker builds the next view from it.
-
-        Two snapshots compare equal when they show the same frame alike; the run ids shown
-        and the column widths ride along (for a filter that stops applying, and so live
-        values never make columns jump narrower) but take no part in the comparison.
-        """
+        """What the user chose, frozen: the poll worker builds the next view from it (see `ViewSettings`)."""
         choice = self.choice
         return ViewSettings(
             filter_text=self.filter_text, experiment=self.experiment, sort_key=self.sort_key,
@@ -217,14 +178,7 @@ class RunsView:
         Made in the worker that read the store, so the UI thread only swaps views: on
         10,000 runs, filtering, sorting and measuring columns take a fifth of a second.
         """
-        view = cls(filter_text=settings.filter_text, experiment=settings.experiment,
-                   sort_key=settings.sort_key, sort_descending=settings.sort_descending,
-                   show_all_columns=settings.show_all_columns,
-                   choice=ColumnChoice(set(settings.shown), set(settings.hidden), list(settings.order)),
-                   metric_stat=settings.metric_stat, group_keys=settings.group_keys,
-                   group_stat=settings.group_stat, collapsed=set(settings.collapsed), pick=settings.pick,
-                   column_stats=dict(settings.column_stats), sparklines=settings.sparklines,
-                   deleted_listed=settings.deleted_listed, now=now)
+        view = cls(**settings.view_options(), now=now)
         view.min_widths = dict(settings.min_widths)
         view.set_frame(frame, shown_before=settings.shown_before)
         view.prepare_rows()
@@ -347,10 +301,6 @@ class RunsView:
     # -- outputs ---------------------------------------------------------------------------
 
     @property
-    def filter_is_free_text(self) -> bool:
-        return self._filter is not None and self._filter.is_free_text
-
-    @property
     def row_count(self) -> int:
         return len(self.rows)
 
@@ -429,8 +379,8 @@ class RunsView:
             return texts
         position = int(self.rows[row])
         columns = self.frame.columns
-        texts = [self.cell_text(column.key, self._column_values(column.key)[position] if column.key in columns
-                                else None) for column in self.columns]
+        texts = [cell_text(column.key, self._column_values(column.key)[position] if column.key in columns
+                           else None, self.now) for column in self.columns]
         if len(self._row_cache) > 4096:
             self._row_cache.clear()
         self._row_cache[row] = texts
@@ -449,19 +399,10 @@ class RunsView:
                 self._row_cache.pop(row, None)
                 continue
             for i, key in ages:
-                text = self.cell_text(key, self._column_values(key)[int(self.rows[row])])
+                text = cell_text(key, self._column_values(key)[int(self.rows[row])], self.now)
                 changed |= text != texts[i]
                 texts[i] = text
         return changed
-
-    def cell_text(self, key: str, value: Any) -> str:
-        if key == "status":
-            return f"{STATUS_GLYPHS.get(str(value), '?')} {printable(str(value))}"
-        if key in ("created", "ended"):
-            return format_ago(value, self.now)
-        if key == "duration":
-            return format_duration(value)
-        return format_value(value)
 
     def all_columns(self) -> list[str]:
         return data_columns(self.frame)
@@ -518,49 +459,14 @@ class RunsView:
 
     def _measure(self, key: str) -> int:
         label = cell_width(self.label(key)) + 1  # room for the sort arrow
-        if key == "status":
-            return max(label, 10)
-        if key in ("created", "ended"):
-            return max(label, 8)
-        if key == "duration":
-            return max(label, 7)
-        frame = self.frame
-        if not len(frame):
-            return label
-        values = self._values(key)
+        if key in FIXED_WIDTHS or not len(self.frame):
+            return max(label, FIXED_WIDTHS.get(key, 0))
         # Measured on the listing before (a live refresh): only the newest runs can be news.
-        again = key in self.min_widths
-        wanted = WIDTH_SAMPLE // 4 if self._numeric(key) else WIDTH_SAMPLE  # 5 digits: widths vary little
-        sample = values[-RECENT_SAMPLE:] if again else values[::max(1, len(frame) // wanted)]
-        if values.dtype.kind == "f" and not again and len(sample) and not np.isnan(values).all():
-            sample = np.append(sample, [np.nanmin(values), np.nanmax(values)])  # the widest exponents
-        if sample.dtype == object:
-            try:
-                sample = pd.unique(sample)  # params and tags repeat a few values: each is formatted once
-            except TypeError:
-                pass  # lists or dicts as values
-        longest = max((cell_width(self.cell_text(key, v)) for v in sample), default=0)
-        cap = MAX_WIDTH.get(key, TEXT_MAX_WIDTH)
-        return max(min(label, 26), min(longest, cap), 3)
+        return measure_width(key, label, self._values(key), self._numeric(key), key in self.min_widths, self.now)
 
     def _extra_width(self, key: str, width: int) -> int:
-        """`width` (of the runs' cells) made room for group rows and sparklines; cached until they change.
-
-        Kept apart from the runs' measure, which samples 2,000 cells a column: grouping and
-        sparklines change often and must not measure those again."""
+        """`width` made room for group rows and sparklines (see `extra_width`); cached until they change."""
         cached = self._extra_widths.get(key)
-        if cached is not None:
-            return max(width, cached)
-        extra = width
-        metric = column_kind(key) == "metric"
-        grouped = self.grouped
-        if grouped is not None and (key == "name" or metric):
-            from .grouped_view import group_cell
-
-            groups = range(0, len(grouped.labels), max(1, len(grouped.labels) // 200))
-            longest = max((cell_width(group_cell(grouped, g, key, self.group_stat, False)) for g in groups), default=0)
-            extra = max(extra, min(longest, MAX_WIDTH.get(key, TEXT_MAX_WIDTH)))
-        if self.sparklines and metric:
-            extra += SPARK_WIDTH + 1
-        self._extra_widths[key] = extra
-        return extra
+        if cached is None:
+            cached = self._extra_widths[key] = extra_width(key, width, self.grouped, self.group_stat, self.sparklines)
+        return max(width, cached)

@@ -195,7 +195,7 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
                                       cancelled=lambda: worker.is_cancelled)
             if isinstance(plan, plans.ImagePlan) and plan.image is not None:
                 plan.image = Pixels.from_image(plan.image, renderer=HalfcellRenderer())
-        except Exception as exc:  # any file can break a parser (PIL, YAML, …): show why, in the pane
+        except Exception as exc:  # noqa: BLE001 - any file can break a parser (PIL, YAML, …): show why, in the pane
             post_result(self, PreviewPlanned(None, generation, _why(exc)))
             return
         post_result(self, PreviewPlanned(plan, generation))
@@ -216,7 +216,7 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
                 if pair is not None:
                     plan.images = (Pixels.from_image(pair[0], renderer=HalfcellRenderer()),
                                    Pixels.from_image(pair[1], renderer=HalfcellRenderer()))
-        except Exception as exc:  # as in `_load`: a result to show in the pane
+        except Exception as exc:  # noqa: BLE001 - as in `_load`: a result to show in the pane
             post_result(self, PreviewPlanned(None, generation, _why(exc)))
             return
         post_result(self, PreviewPlanned(plan, generation))
@@ -241,7 +241,7 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
                                                              newline="") as fh:
                 for count, finished in count_delimited_rows(fh, delimiter, cancelled=lambda: worker.is_cancelled):
                     post_result(self, RowsCounted(count, finished, generation))
-        except Exception as exc:  # as in `_load`: a result to show in the pane
+        except Exception as exc:  # noqa: BLE001 - as in `_load`: a result to show in the pane
             post_result(self, PreviewPlanned(None, generation, _why(exc)))
 
     @on(PreviewPlanned)
@@ -282,7 +282,7 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
             return
         try:
             self._present_plan(plan, generation)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - a plan that cannot be drawn is an error in the pane, not a crash
             self._show_error(f"could not preview this artifact: {type(exc).__name__}: {exc}")
 
     def _present_plan(self, plan: Plan, generation: int) -> None:

@@ -98,7 +98,7 @@ class DocumentTree(Tree[Any]):
         self._filled.add(node.id)
         try:
             self._fill_node(node)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - any value that cannot be shown is a line saying why (see docstring)
             why = Text(f"cannot show this part: {type(exc).__name__}: {printable_line(str(exc))[:MAX_VALUE_CHARS]}",
                        self.get_component_rich_style("document-tree--summary"))
             node.add_leaf(why, data=_UNSET)

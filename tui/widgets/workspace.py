@@ -241,7 +241,7 @@ class Workspace(Vertical):
                 continue
             try:
                 infos[run_id] = histories.read_info(run_id)
-            except Exception as exc:  # a damaged or vanished run is named in the title, the others drawn
+            except Exception as exc:  # noqa: BLE001 - a damaged or vanished run is named in the title, the others drawn
                 failed.append(f"{run_id}: {exc}")
         every = {**known, **infos}
         req.run_ids = [r for r in req.run_ids if r in every]
@@ -325,7 +325,7 @@ class Workspace(Vertical):
         assert self.store is not None
         try:
             detail = self.store.run(run_id)
-        except Exception as exc:  # a damaged or vanished run: its panes say so, the app goes on
+        except Exception as exc:  # noqa: BLE001 - a damaged or vanished run: its panes say so, the app goes on
             post_result(self, CursorRunRead(run_id, run_id, False, None, None, f"unreadable: {exc}"))
             return
         image, caption = None, "no images logged (run.log_image)"

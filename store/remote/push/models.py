@@ -76,7 +76,7 @@ def _carried(pusher: Pusher, model: RegisteredModel) -> list[tuple[ModelVersion,
     return carried
 
 
-def _push_model(pusher: Pusher, model: RegisteredModel) -> None:
+def _push_model(pusher: Pusher, model: RegisteredModel) -> None:  # noqa: C901 - a model, its versions and aliases, each step skippable
     if model.reason and not model.versions:
         pusher.summary.left_behind.append(f"model {model.name}: damaged ({model.reason})")
         return

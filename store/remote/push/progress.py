@@ -21,7 +21,7 @@ from typing import Any
 from store import safe_read
 from store.base import RunDetail, RunStore
 from store.errors import StoreError
-from store.ours import format as fmt
+from store.ours import atomic, layout
 from store.remote.rest import server_key
 
 MAP_FILE = "mlflow-push.json"
@@ -39,7 +39,7 @@ def map_path(store: RunStore, detail: RunDetail, url: str) -> Path:
 
 def _cache_dir() -> Path:
     """`<cache>/push`, the user's alone (0700)."""
-    folder = fmt.cache_root() / "push"
+    folder = layout.cache_root() / "push"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 
@@ -61,7 +61,7 @@ def read_map(path: Path, url: str) -> dict[str, Any]:
 def write_map(path: Path, url: str, entry: dict[str, Any]) -> None:
     data = _read_all(path)
     data[url] = entry
-    fmt.atomic_write_text(path, json.dumps(data, indent=1, sort_keys=True), fsync=False, mode=PRIVATE)
+    atomic.atomic_write_text(path, json.dumps(data, indent=1, sort_keys=True), fsync=False, mode=PRIVATE)
 
 
 @contextmanager
@@ -76,7 +76,7 @@ def push_lock(store: RunStore) -> Iterator[None]:
         path = _cache_dir() / f"{digest}.lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE)
     except OSError as exc:
-        raise StoreError(f"cannot create the push lock in {fmt.cache_root() / 'push'} ({exc.strerror}); "
+        raise StoreError(f"cannot create the push lock in {layout.cache_root() / 'push'} ({exc.strerror}); "
                          "set XDG_CACHE_HOME to a folder you can write") from None
     try:
         try:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 from store import RunStore, StoreError, curate
 
-from .shaping.filter_expr import parse_duration
-from .shaping.sanitize import printable
+from ..shaping.filter_expr import parse_duration
+from ..shaping.sanitize import printable
 
 COMMANDS = ("tag", "note", "rename", "rm", "restore", "gc")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from store import RunStore, open_store, safe_read
 from store.writing.console import CONSOLE, TAIL_PATTERN, console_parts, final_lines, read_console, tail_name
 
-from .shaping.sanitize import printable
+from ..shaping.sanitize import printable
 
 FOLLOW_POLL = 0.3
 

@@ -12,7 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from store import RunNotFoundError
-from tui.shaping.diff import (
+
+from ..shaping.diff import (
     SECTION_TITLES,
     Diff,
     DiffRow,
@@ -21,7 +22,7 @@ from tui.shaping.diff import (
     format_delta,
     to_dict,
 )
-from tui.shaping.sanitize import printable, printable_text
+from ..shaping.sanitize import printable, printable_text
 
 if TYPE_CHECKING:
     from store import RunStore

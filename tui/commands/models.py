@@ -17,7 +17,7 @@ from collections.abc import Callable
 from store import RunStore
 from store.model_entities import ModelNotFoundError, find_version
 
-from .shaping.sanitize import printable
+from ..shaping.sanitize import printable
 
 Opener = Callable[[str, bool], RunStore]
 COLUMNS = ("NAME", "VERSION", "ALIASES", "STAGE", "STATUS", "RUN", "CREATED", "METRICS", "DESCRIPTION")

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from store import RunStore
 
-from .artifacts.kinds import human_size
-from .shaping.sanitize import printable, printable_line
+from ..artifacts.kinds import human_size
+from ..shaping.sanitize import printable, printable_line
 
 if TYPE_CHECKING:
     from store.remote.push import PushProgress, PushSummary
@@ -47,8 +47,8 @@ def push_main(argv: list[str], open_store: Callable[[str], RunStore]) -> int:
     reader = open_store(args.store)
     frame = reader.runs_frame()
     if args.filter:
-        from .ls_query import select_runs
-        from .shaping.filter_expr import FilterError
+        from ..shaping.filter_expr import FilterError
+        from .ls import select_runs
 
         try:
             frame = select_runs(frame, args.filter).frame

@@ -15,11 +15,11 @@ import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
-from .shaping.columns import column_kind, data_columns, distinct_count, varying
-from .shaping.formatting import format_exact, format_timestamp, is_missing
-from .shaping.runs_view import RunsView
-from .shaping.sanitize import FORMULA_STARTS, csv_cell, printable
-from .shaping.status import status_look
+from ..shaping.columns import column_kind, data_columns, distinct_count, varying
+from ..shaping.formatting import format_exact, format_timestamp, is_missing
+from ..shaping.runs_view import RunsView
+from ..shaping.sanitize import FORMULA_STARTS, csv_cell, printable
+from ..shaping.status import status_look
 
 TABLE_MAX_COLUMNS = 40
 """Params, metrics and tags shown in the `ls` table at most; more is not a table one can read."""

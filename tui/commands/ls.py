@@ -1,13 +1,14 @@
-"""`tracktui ls --filter/--sort/--columns/--limit/--group`: the app's engine, for scripts.
+"""`tracktui ls`: the runs of a store for scripts; `--filter/--sort/--columns/--limit/--group` use the app's engine.
 
 The rows are chosen by `RunsView` with the app's filter language, sorted as the table sorts,
-and grouped by `shaping.grouping`, so a script sees what the app shows. Output goes through
-the same writers as plain `ls` (`tables.write_tsv`, `write_csv`, JSON lines), so every text
-from the store is made printable.
+and grouped by `shaping.grouping`, so a script sees what the app shows. Every output goes
+through `tables` (the Rich table, TSV, CSV) or `write_json_lines`, so every text from the
+store is made printable.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -19,12 +20,15 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from .shaping.columns import column_label
-from .shaping.filter_expr import FilterError, parse_filter, resolve_field, status_hint
-from .shaping.formatting import format_value
-from .shaping.grouping import COUNT, Groups, aggregate_column, group_runs, resolve_group_keys, sort_by_keys
-from .shaping.runs_view import RunsView
-from .shaping.sanitize import printable
+from store import RunStore, StoreError
+
+from ..shaping.column_cells import cell_text
+from ..shaping.columns import column_label
+from ..shaping.filter_expr import FilterError, parse_filter, resolve_field, status_hint
+from ..shaping.formatting import format_value
+from ..shaping.grouping import COUNT, Groups, aggregate_column, group_runs, resolve_group_keys, sort_by_keys
+from ..shaping.runs_view import RunsView
+from ..shaping.sanitize import printable
 
 GROUP_STATS = ("mean", "std", "min", "max")
 """What `ls --group` prints per metric."""
@@ -269,5 +273,117 @@ def print_table(table: pd.DataFrame, keys: Sequence[str], title: str) -> None:
 
 def _cell(view: RunsView, key: str, value: Any) -> str:
     if key in ("status", "created", "ended", "duration"):
-        return view.cell_text(key, value)
+        return cell_text(key, value, view.now)
     return format_value(value)  # missing is "", text made printable
+
+
+def ls_command(reader: RunStore, args: argparse.Namespace) -> int:
+    """`tracktui ls` once the store is open: the runs as a table, TSV, CSV or JSON lines; `--filter`,
+    `--sort`, `--columns`, `--limit` and `--group` go through the app's engine (`select_runs`)."""
+    frame = reader.runs_frame()
+    _say_what_the_search_left_out(reader)
+    from .tables import TABLE_MAX_COLUMNS, cap_columns, runs_rich_table, shown_columns, write_csv, write_tsv
+
+    columns: list[str] | None = None
+    if args.filter or args.sort or args.columns or args.limit is not None or args.group:
+        try:
+            grouped = bool(args.group)
+            selection = select_runs(frame, args.filter, None if grouped else args.sort, args.columns,
+                                    None if grouped else args.limit)
+            if selection.hint:
+                print(f"tracktui ls: {printable(selection.hint)}", file=sys.stderr)
+            if grouped:
+                return _print_groups(reader, selection.frame, args, selection.columns)
+        except FilterError as exc:
+            print(f"tracktui ls: {printable(exc.message)}", file=sys.stderr)
+            return 2
+        frame, columns = selection.frame, selection.columns
+    if args.csv:
+        write_csv(frame[columns] if columns else frame, sys.stdout)
+        return 0
+    if args.json:
+        _print_json_lines(reader, frame, columns)
+        return 0
+    if columns:
+        if args.tsv or not (args.table or sys.stdout.isatty()):
+            write_tsv(frame, columns, sys.stdout)
+        else:
+            print_table(frame, with_run_name(frame, columns), _title(reader, len(frame), "run"))
+        return 0
+    keys = shown_columns(frame)
+    if args.tsv or not (args.table or sys.stdout.isatty()):
+        write_tsv(frame, keys, sys.stdout)
+        return 0
+    from rich.console import Console
+    from rich.measure import Measurement
+    from rich.text import Text
+
+    from ..shaping.columns import BASE_SHOWN
+
+    keys, left_out = cap_columns(keys)
+    # The view only ever sees the columns printed: measuring 10,000 columns it would then
+    # hide took most of the 13-22 s that `ls` took on a run with 10,000 params.
+    base = [c for c in frame.columns if c in ("run_id", *BASE_SHOWN)]
+    view = RunsView(frame=frame[[*base, *(k for k in keys if k not in base)]], now=time.time())
+    title = Text(_title(reader, len(frame), "run"))
+    table = runs_rich_table(view, title=title)
+    console = Console()
+    # Measured without the terminal's cap (80 columns when piped with --table): wide tables
+    # print wide, for a pager or `less -S`; squeezing would cut every column to nothing.
+    width = Measurement.get(console, console.options.update_width(1_000_000), table).maximum
+    wide = Console(width=max(console.width, width))
+    wide.print(table)
+    if left_out:
+        names = ", ".join(printable(k) for k in left_out[:3])
+        more = f"{len(left_out):,} more column{'s' if len(left_out) != 1 else ''} not shown"
+        wide.print(Text(f"{more} (the table shows {TABLE_MAX_COLUMNS}, metrics first): {names}"
+                        f"{', …' if len(left_out) > 3 else ''}; --tsv, --csv or --json print them all",
+                        style="dim"), soft_wrap=True)
+    return 0
+
+
+def _say_what_the_search_left_out(reader: RunStore) -> None:
+    """A folder search cut short (depth, time, unreadable folders) is one line on stderr, never silent."""
+    from store.multi import MultiStore
+
+    if isinstance(reader, MultiStore) and reader.notice:
+        print(f"tracktui ls: not every folder was searched: {printable(reader.notice)}", file=sys.stderr)
+
+
+def _title(reader: RunStore, count: int, what: str) -> str:
+    return f"{printable(str(reader.root))} — {count} {what}{'s' if count != 1 else ''}"
+
+
+def _print_groups(reader: RunStore, frame: pd.DataFrame, args: argparse.Namespace, metrics: list[str] | None) -> int:
+    """`ls --group`: one row per group of the selected runs (see `groups_of`)."""
+    from .tables import write_csv, write_tsv
+
+    table = groups_of(frame, args.group, metrics, args.sort).table
+    if args.limit is not None:
+        if args.limit < 0:
+            raise FilterError("--limit takes a count of zero or more")
+        table = table.iloc[:args.limit]
+    if args.csv:
+        write_csv(table, sys.stdout)
+    elif args.json:
+        write_json_lines(table, sys.stdout)
+    elif args.tsv or not (args.table or sys.stdout.isatty()):
+        write_tsv(table, list(table.columns), sys.stdout)
+    else:
+        print_table(table, list(table.columns), _title(reader, len(table), "group"))
+    return 0
+
+
+def _print_json_lines(reader: RunStore, frame: pd.DataFrame, keep: list[str] | None = None) -> None:
+    """One JSON object per run, every column; lists and dicts logged as params stay JSON values
+    (the listing holds them as JSON text, so those runs' params are read back whole). JSON
+    escapes every control character (ensure_ascii), so nothing in it can act on a terminal."""
+
+    def raw_params(run_id: str) -> dict[str, object]:
+        try:
+            return reader.run(run_id).flat_params
+        except (StoreError, OSError):
+            return {}
+
+    # MLflow params are text, always: only ours can hold lists and dicts
+    write_json_lines(frame, sys.stdout, keep, raw_params if reader.kind == "tracktui" else None)

@@ -1,0 +1,73 @@
+"""What a runs-table cell shows and how wide its column is.
+
+A cell's text depends on its column (a status glyph, an age, a duration, a value); a column's
+width is measured on a sample of its cells, never on every row (100,000 runs), and made room
+for group rows and sparklines apart from that, since those change often.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .columns import MAX_WIDTH, SPARK_WIDTH, TEXT_MAX_WIDTH, WIDTH_SAMPLE, column_kind
+from .formatting import cell_width, format_ago, format_duration, format_value
+from .sanitize import printable
+from .status import STATUS_GLYPHS
+
+if TYPE_CHECKING:
+    from .grouped_view import GroupedRows
+
+RECENT_SAMPLE = 200
+"""Rows from the end measured again for a column's width when a listing before measured it whole."""
+
+FIXED_WIDTHS = {"status": 10, "created": 8, "ended": 8, "duration": 7}
+"""Columns whose texts have a known width, never measured."""
+
+
+def cell_text(key: str, value: Any, now: float) -> str:
+    """The text of a run's cell in column `key` (ages as of `now`)."""
+    if key == "status":
+        return f"{STATUS_GLYPHS.get(str(value), '?')} {printable(str(value))}"
+    if key in ("created", "ended"):
+        return format_ago(value, now)
+    if key == "duration":
+        return format_duration(value)
+    return format_value(value)
+
+
+def measure_width(key: str, label: int, values: np.ndarray, numeric: bool, again: bool, now: float) -> int:
+    """The width of column `key` (header `label` cells wide) for its `values`, from a sample of them;
+    `again`: measured on the listing before (a live refresh), so only the newest runs can be news."""
+    wanted = WIDTH_SAMPLE // 4 if numeric else WIDTH_SAMPLE  # 5 digits: widths vary little
+    sample = values[-RECENT_SAMPLE:] if again else values[::max(1, len(values) // wanted)]
+    if values.dtype.kind == "f" and not again and len(sample) and not np.isnan(values).all():
+        sample = np.append(sample, [np.nanmin(values), np.nanmax(values)])  # the widest exponents
+    if sample.dtype == object:
+        try:
+            sample = pd.unique(sample)  # params and tags repeat a few values: each is formatted once
+        except TypeError:
+            pass  # lists or dicts as values
+    longest = max((cell_width(cell_text(key, v, now)) for v in sample), default=0)
+    cap = MAX_WIDTH.get(key, TEXT_MAX_WIDTH)
+    return max(min(label, 26), min(longest, cap), 3)
+
+
+def extra_width(key: str, width: int, grouped: GroupedRows | None, group_stat: str, sparklines: bool) -> int:
+    """`width` (of the runs' cells) made room for group rows and sparklines.
+
+    Kept apart from the runs' measure, which samples 2,000 cells a column: grouping and
+    sparklines change often and must not measure those again."""
+    extra = width
+    metric = column_kind(key) == "metric"
+    if grouped is not None and (key == "name" or metric):
+        from .grouped_view import group_cell
+
+        groups = range(0, len(grouped.labels), max(1, len(grouped.labels) // 200))
+        longest = max((cell_width(group_cell(grouped, g, key, group_stat, False)) for g in groups), default=0)
+        extra = max(extra, min(longest, MAX_WIDTH.get(key, TEXT_MAX_WIDTH)))
+    if sparklines and metric:
+        extra += SPARK_WIDTH + 1
+    return extra
