@@ -27,8 +27,8 @@ import pytest
 import store
 from store import safe_read
 from store.ours import journal
-from store.ours.column_index import _as_indexed, _same_text
 from store.ours.reader import TrackStore
+from store.ours.table_update import _as_indexed, _same_text
 from tests.children import REPO
 
 SWEEP = """

@@ -240,7 +240,7 @@ class ColumnCache(CacheFile):
     def update(self, scanned: Mapping[str, list[int]], read: Callable[[str], RunRecord],
                sig_time: Callable[[list[int]], float], now: float) -> set[str]:
         """As `UnitIndex.update`; `sig_time` is not used: the rows' times are taken from the signatures
-        all at once (`column_index.vector_sig_time`, the same rule as `TrackStore._sig_time`)."""
+        all at once (`table_update.vector_sig_time`, the same rule as `TrackStore._sig_time`)."""
         import numpy as np
 
         units = list(scanned)
@@ -249,7 +249,7 @@ class ColumnCache(CacheFile):
 
     def update_arrays(self, units: list[str], sig: Any, read: Callable[[str], RunRecord], now: float) -> set[str]:
         """Bring the table in line with a scan (`units`, one row of `sig` each); the run ids added, changed, removed."""
-        from store.ours.column_index import update_table
+        from store.ours.table_update import update_table
 
         self.table, changed, reread, gone = update_table(self.table, units, sig, read, now, RACY_SECONDS)
         if reread or gone:
