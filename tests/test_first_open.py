@@ -269,16 +269,19 @@ def test_journal_rows_that_are_torn_forged_or_stale_are_never_folded(tmp_path: P
     lines = [line for line in ours.read_bytes().split(b"\n") if line]
     unit = lines[-1][6:lines[-1].index(b'"', 6)].decode()
     row = json.loads(lines[-1])
-    forged = [dict(row, r={**row["r"], "run_id": "someone-else"}), dict(row, u="sweep-0/../../etc"),
-              dict(row, r={**row["r"], "created": "yesterday"}), dict(row, s=row["s"][:-1])]
+    older = {k: v for k, v in row["r"].items() if k != "last_logged"}  # as a tracktui before that field wrote it
+    forged = [dict(row, r={**row["r"], "run_id": "someone-else"}), dict(row, r={**row["r"], "created": "yesterday"}),
+              dict(row, s=row["s"][:-1]), dict(row, r=older), dict(row, u="sweep-0/../../etc")]
     with open(ours, "ab") as fh:
         fh.write(lines[-3][:57])  # a writer killed inside its write: a torn row
-        for bad in forged:  # rows no writer wrote, for the last run: the newest one is not folded
+    for bad in forged:  # rows no writer of this version wrote, for the last run, each in turn its newest
+        with open(ours, "ab") as fh:
             fh.write(b"\n" + json.dumps(bad, separators=(",", ":")).encode() + b"\n")
-        fh.write(b"\n{not json}\n" + lines[-4][:200])  # and a torn tail
-    got, reads = folded(fresh, monkeypatch)
-    same(got, want)
-    assert reads == 1, "the run whose newest row is forged is read, every other row folded"
+            fh.write(b"\n{not json}\n" + lines[-4][:200])  # and a torn tail
+        drop_index(fresh)
+        got, reads = folded(fresh, monkeypatch)
+        same(got, want)
+        assert reads == 1, ("the run whose newest row is forged is read, every other row folded", bad)
     # A row that no longer matches its run's files (rewritten behind the journal's back): read.
     summary = fresh / unit / "summary.json"
     summary.write_bytes(summary.read_bytes().replace(b'"heartbeat": ', b'"heartbeat": 1'))

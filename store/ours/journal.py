@@ -172,6 +172,11 @@ def _take_rows(data: bytes, units: Container[str], newest: dict[str, tuple[list[
     so only the newest is parsed, and all of them in one `json.loads` (a call per row cost as
     much as the parse); one bad line sends that batch through a parse a line.
     """
+    from store.ours.column_index import FLOAT_FIELDS, INT_FIELDS, STRING_FIELDS  # not at `import store`
+
+    # Every field the listing keeps: a row of an older tracktui, whose records had fewer fields, is not
+    # folded (its run is read), so no field of a listing is left empty by it.
+    fields = frozenset((*STRING_FIELDS, *FLOAT_FIELDS, *INT_FIELDS, "params", "tags", "metrics", "inputs"))
     wanted: list[bytes] = []
     lines: dict[str, bytes] = {}
     for line in data.split(b"\n"):
@@ -193,7 +198,8 @@ def _take_rows(data: bytes, units: Container[str], newest: dict[str, tuple[list[
             continue
         sig, record = row.get("s"), row.get("r")
         if (isinstance(sig, list) and all(type(x) is int for x in sig) and isinstance(record, dict)
-                and valid_record(record) and record.get("run_id") == got.rsplit("/", 1)[-1]):
+                and fields.issubset(record) and valid_record(record)
+                and record.get("run_id") == got.rsplit("/", 1)[-1]):
             newest[got] = (sig, record)  # type: ignore[assignment]  # checked by valid_record
         else:
             newest[got] = None  # "re-read this run" (no record), or a row no reader wrote
