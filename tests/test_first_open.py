@@ -361,3 +361,21 @@ def test_a_file_listed_as_plain_but_swapped_for_a_fifo_is_refused_without_waitin
         safe_read.loads_json(b"[" * 101 + b"]" * 101)
     assert safe_read.loads_json(b"[" * 100 + b"]" * 100)
 
+
+
+def test_a_row_too_large_for_one_append_is_written_as_read_this_run(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "store"
+    with store.start_run(experiment="wide", name="wide", root=root) as run:
+        run.log_params({f"param_{i:03d}": "x" * 20 for i in range(200)})  # a record of about 8 KB
+        run.log_metric("loss", 0.5)
+    with store.start_run(experiment="wide", name="narrow", root=root) as small:
+        small.log_metric("loss", 0.25)
+    [ours] = journals(root)
+    data = ours.read_bytes()
+    rows = [line for line in data.split(b"\n") if line]
+    assert max(len(line) + 2 for line in rows) <= journal.ROW_BYTES
+    assert json.loads(rows[1]) == {"u": f"wide/{run.id}"}, "the wide run's finish row: read this run"
+    got, reads = folded(root, monkeypatch)
+    same(got, full_scan(root))
+    assert reads == 1 and len(got[run.id]["params"]) == 200
