@@ -2,18 +2,23 @@
 
 A sweep is written by real processes through the logging API; "a full scan" is every run
 folder read by the careful path (`_scan` stats every file, `_read_record` without a
-signature to fill), which is what any listing must agree with. The index is a cache:
-deleting it, resuming a run, rewriting a file in place or copying runs in from another
-store never makes a listing differ from that.
+signature to fill), which is what any listing must agree with. The index and the listing
+journal (rows the writers append) are caches: deleting them, resuming a run, rewriting a file
+in place, copying runs and journals in from another store or killing a writer at any point
+never makes a listing differ from that.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import shutil
 import signal
 import subprocess
 import sys
+import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +26,9 @@ import pytest
 
 import store
 from store import safe_read
-from store.ours.column_index import _as_indexed, _same_text
+from store.ours import journal
 from store.ours.reader import TrackStore
+from store.ours.table_update import _as_indexed, _same_text
 from tests.children import REPO
 
 SWEEP = """
@@ -55,9 +61,19 @@ def write_sweep(root: Path, workers: int, runs: int) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def sweep(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
+    """The sweep where its writers left it (its journal rows match its files: one test may use it),
+    a copy of it (whose rows match nothing: a copy's files have new ctimes), and the run ids."""
     root = tmp_path_factory.mktemp("sweep") / "store"
-    return root, write_sweep(root, workers=4, runs=250)
+    ids = write_sweep(root, workers=4, runs=250)
+    copy = root.parent / "copy"
+    shutil.copytree(root, copy, symlinks=True)
+    return root, copy, ids
+
+
+@pytest.fixture(scope="module")
+def sweep(written: tuple[Path, Path, list[str]]) -> tuple[Path, list[str]]:
+    return written[1], written[2]
 
 
 @pytest.fixture
@@ -68,6 +84,69 @@ def fresh(sweep: tuple[Path, list[str]], tmp_path: Path) -> Path:
     for index in root.glob(".tracktui-index*"):
         index.unlink()
     return root
+
+
+def journals(root: Path) -> list[Path]:
+    return sorted(root.glob(f"{journal.PREFIX}*{journal.SUFFIX}"))
+
+
+def drop_index(root: Path, also_journals: bool = False) -> None:
+    for index in [*root.glob(".tracktui-index*"), *(journals(root) if also_journals else [])]:
+        index.unlink()
+
+
+def folded(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], int]:
+    """`listed(root)`, and how many runs it read from their files (the rest came from journal rows)."""
+    from store.ours import reader as reader_module
+
+    reads = []
+    real = reader_module.read_record
+
+    def counting(root_text: str, unit: str, sig: list[int] | None = None) -> Any:
+        reads.append(unit)
+        return real(root_text, unit, sig)
+
+    monkeypatch.setattr(reader_module, "read_record", counting)
+    got = listed(root)
+    monkeypatch.setattr(reader_module, "read_record", real)
+    return got, len(reads)
+
+
+def count_syscalls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """From now on, how many times `os.stat` and `os.open` are called (until `monkeypatch.undo()`)."""
+    calls = {"stat": 0, "open": 0}
+    real_stat, real_open = os.stat, os.open
+
+    def counting_stat(*args: Any, **kw: Any) -> os.stat_result:
+        calls["stat"] += 1
+        return real_stat(*args, **kw)
+
+    def counting_open(*args: Any, **kw: Any) -> int:
+        calls["open"] += 1
+        return real_open(*args, **kw)
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    monkeypatch.setattr(os, "open", counting_open)
+    return calls
+
+
+def change_behind_its_back(root: Path, resume: str, rewrite: str, tmp_path: Path) -> Path:
+    """Resume one run (a metric and a tag), rewrite another's params.json in place, and copy in the runs
+    of a second store of five (written by a real process; returned)."""
+    run = store.start_run(resume=resume, root=root)
+    run.log_metric("m0", 99.0, step=10)
+    run.set_tags({"resumed": "yes"})
+    run.finish()
+    params = next(iter(root.glob(f"*/{rewrite}"))) / "params.json"
+    text = params.read_bytes()
+    with open(params, "r+b") as fh:  # in place: the folder does not change, the file does
+        fh.write(text.replace(b'"p0": 0', b'"p0": 9'))
+    other = tmp_path / "other"
+    write_sweep(other, workers=1, runs=5)
+    for exp in other.iterdir():
+        if exp.is_dir():
+            shutil.copytree(exp, root / exp.name, dirs_exist_ok=True)  # as `cp -r` or rsync of a second store
+    return other
 
 
 def full_scan(root: Path) -> dict[str, Any]:
@@ -102,6 +181,12 @@ def test_a_sweep_of_four_processes_lists_on_first_open_as_a_full_scan(
     want = full_scan(fresh)
     assert sorted(want) == sorted(sweep[1]) and len(want) == 1000
     assert all(rec["status"] == "finished" and len(rec["metrics"]) == 4 for rec in want.values())
+    # Four processes appended to one journal (one per host): every run has its rows, whole.
+    [only] = journals(fresh)
+    lines = [line for line in only.read_bytes().split(b"\n") if line]
+    assert len(lines) == 2000 and all(line.startswith(b'{"u":') and line.endswith(b"}}") for line in lines)
+    per_run = Counter(line[6:line.index(b'"', 6)].decode().split("/")[1] for line in lines)
+    assert per_run.keys() == want.keys() and set(per_run.values()) == {2}, "created, finished: two rows a run"
     same(listed(fresh), want)
     # The signatures the first open took from its reads are those a full scan takes: a later
     # open trusts every row (re-reads none) and still lists the same.
@@ -116,30 +201,100 @@ def test_a_sweep_of_four_processes_lists_on_first_open_as_a_full_scan(
     same(listed(fresh), want)
 
 
+def test_a_first_open_folds_the_journal_rows_of_a_sweep_and_lists_as_a_full_scan(
+        written: tuple[Path, Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = written[0]
+    want = full_scan(root)
+    assert sorted(want) == sorted(written[2])
+    calls = count_syscalls(monkeypatch)
+    got, reads = folded(root, monkeypatch)
+    monkeypatch.undo()
+    same(got, want)
+    assert reads == 0, "every finished run's row still matches its files: none is read"
+    assert calls["stat"] <= 5.1 * 1000 and calls["open"] <= 10, calls  # a run: five stats to check its row
+    same(listed(root), want)  # through the index
+    # Runs written after the index was saved: folded from the journal's tail (the index notes how far it read).
+    [ours] = journals(root)
+    noted = TrackStore(root)
+    noted.records()
+    assert noted._columns.journal_read[ours.name][1] == ours.stat().st_size
+    write_sweep(root, workers=1, runs=3)
+    want = full_scan(root)
+    got, reads = folded(root, monkeypatch)
+    same(got, want)
+    assert reads == 0 and len(want) == 1003
+    drop_index(root)
+    got, reads = folded(root, monkeypatch)
+    same(got, want)
+    assert reads == 0
+    # Changes behind the journal's back: its rows for these no longer match, so they are read.
+    ids = sorted(want)
+    other = change_behind_its_back(root, ids[0], ids[1], tmp_path)
+    [ours], [theirs] = journals(root), journals(other)  # both written on this host
+    shutil.copy(theirs, root / f"{journal.PREFIX}elsewhere{journal.SUFFIX}")  # as another host's journal
+    want = full_scan(root)
+    assert len(want) == 1008 and want[ids[0]]["tags"]["resumed"] == "yes" and want[ids[1]]["params"]["p0"] == 9
+    drop_index(root)
+    got, reads = folded(root, monkeypatch)
+    same(got, want)
+    assert reads == 1 + 5  # the rewritten run and the copies (new ctimes); the resumed run's newest row matches
+    shutil.copy(theirs, ours)  # an rsync of the other store's journal over ours
+    drop_index(root)
+    same(listed(root), want)
+    drop_index(root, also_journals=True)
+    got, reads = folded(root, monkeypatch)
+    same(got, want)
+    assert reads == 1008
+
+
 def test_resumed_rewritten_and_copied_in_runs_list_as_a_full_scan(fresh: Path, tmp_path: Path) -> None:
     listed(fresh)  # an index, then changes behind it
-    first = sorted(full_scan(fresh))[0]
-    run = store.start_run(resume=first, root=fresh)
-    run.log_metric("m0", 99.0, step=10)
-    run.set_tags({"resumed": "yes"})
-    run.finish()
-    victim = next(iter(fresh.glob(f"*/{sorted(full_scan(fresh))[1]}")))
-    params = victim / "params.json"
-    text = params.read_bytes()
-    with open(params, "r+b") as fh:  # in place: the folder does not change, the file does
-        fh.write(text.replace(b'"p0": 0', b'"p0": 9'))
-    other = tmp_path / "other"
-    write_sweep(other, workers=1, runs=5)
-    for exp in other.iterdir():
-        if exp.is_dir():
-            shutil.copytree(exp, fresh / exp.name, dirs_exist_ok=True)  # as `cp -r` or rsync of a second store
+    first, second = sorted(full_scan(fresh))[:2]
+    change_behind_its_back(fresh, first, second, tmp_path)
     want = full_scan(fresh)
     assert len(want) == 1005 and want[first]["tags"]["resumed"] == "yes"
-    assert want[victim.name]["params"]["p0"] == 9
+    assert want[second]["params"]["p0"] == 9
     same(listed(fresh), want)
     for index in fresh.glob(".tracktui-index*"):
         index.unlink()
     same(listed(fresh), want)
+
+
+def test_journal_rows_that_are_torn_forged_or_stale_are_never_folded(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = tmp_path / "store"
+    write_sweep(fresh, workers=1, runs=12)
+    want = full_scan(fresh)
+    [ours] = journals(fresh)
+    lines = [line for line in ours.read_bytes().split(b"\n") if line]
+    unit = lines[-1][6:lines[-1].index(b'"', 6)].decode()
+    row = json.loads(lines[-1])
+    older = {k: v for k, v in row["r"].items() if k != "last_logged"}  # as a tracktui before that field wrote it
+    forged = [dict(row, r={**row["r"], "run_id": "someone-else"}), dict(row, r={**row["r"], "created": "yesterday"}),
+              dict(row, s=row["s"][:-1]), dict(row, r=older), dict(row, u="sweep-0/../../etc")]
+    with open(ours, "ab") as fh:
+        fh.write(lines[-3][:57])  # a writer killed inside its write: a torn row
+    for bad in forged:  # rows no writer of this version wrote, for the last run, each in turn its newest
+        with open(ours, "ab") as fh:
+            fh.write(b"\n" + json.dumps(bad, separators=(",", ":")).encode() + b"\n")
+            fh.write(b"\n{not json}\n" + lines[-4][:200])  # and a torn tail
+        drop_index(fresh)
+        got, reads = folded(fresh, monkeypatch)
+        same(got, want)
+        assert reads == 1, ("the run whose newest row is forged is read, every other row folded", bad)
+    # A row that no longer matches its run's files (rewritten behind the journal's back): read.
+    summary = fresh / unit / "summary.json"
+    summary.write_bytes(summary.read_bytes().replace(b'"heartbeat": ', b'"heartbeat": 1'))
+    drop_index(fresh)
+    want = full_scan(fresh)
+    got, reads = folded(fresh, monkeypatch)
+    same(got, want)
+    assert reads == 1 and got[unit.split("/")[1]]["heartbeat"] == want[unit.split("/")[1]]["heartbeat"]
+    # A torn row is ended by the next row's leading newline: that next row still counts.
+    ours.write_bytes(lines[-3][:57] + b"\n" + lines[-1] + b"\n" + lines[-5][:100])
+    rows, offsets = journal.read_rows(str(fresh), {unit}, {})
+    assert list(rows) == [unit] and rows[unit][0][1] == row["r"]
+    assert offsets[ours.name][1] == 57 + 2 + len(lines[-1]), "the torn tail is left for the next read"
 
 
 def test_a_writer_killed_mid_sweep_leaves_no_run_hidden_or_listed_twice(tmp_path: Path) -> None:
@@ -158,26 +313,38 @@ def test_a_writer_killed_mid_sweep_leaves_no_run_hidden_or_listed_twice(tmp_path
     same(listed(root), want)  # and through the index it wrote
 
 
+def test_writers_killed_at_random_points_never_hide_or_double_a_run_in_the_journal(tmp_path: Path) -> None:
+    """Four writers share one journal; each is SIGKILLed at a random moment (inside a creation, a
+    flush, a finish or an append), and one more writer appends after them."""
+    root = tmp_path / "store"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    rng = random.Random(os.getpid())
+    procs = [subprocess.Popen([sys.executable, "-c", SWEEP, str(root), str(w), "100000"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) for w in range(4)]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline()  # started writing
+    for proc in procs:
+        time.sleep(rng.uniform(0, 0.3))  # not a wait for a result: where the kill lands is the point
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    write_sweep(root, workers=1, runs=3)
+    want = full_scan(root)
+    assert len(want) >= 7
+    for drop in (False, True):
+        drop_index(root, also_journals=drop)
+        same(listed(root), want)
+        same(listed(root), want)
+
+
 def test_a_first_open_costs_no_stat_per_file(fresh: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The cost of a first open was per-file syscalls (5 stats a run to scan, 5 more to read): now
-    a run costs one stat (its folder), one listing and one open a file."""
-    calls = {"stat": 0, "open": 0}
-    real_stat, real_open = os.stat, os.open
-
-    def counting_stat(*args: Any, **kw: Any) -> os.stat_result:
-        calls["stat"] += 1
-        return real_stat(*args, **kw)
-
-    def counting_open(*args: Any, **kw: Any) -> int:
-        calls["open"] += 1
-        return real_open(*args, **kw)
-
-    monkeypatch.setattr(os, "stat", counting_stat)
-    monkeypatch.setattr(os, "open", counting_open)
+    a run costs one stat (its folder), one listing and one open a file. (A copy of a store: its
+    journal rows name files with other ctimes, so none is checked further than its folder.)"""
+    calls = count_syscalls(monkeypatch)
     reader = TrackStore(fresh)
     assert len(reader.records()) == 1000
     assert calls["stat"] <= 1.1 * 1000, calls
-    assert calls["open"] <= 4.1 * 1000, calls
+    assert calls["open"] <= 4.1 * 1000 + 10, calls
 
 
 def test_a_file_listed_as_plain_but_swapped_for_a_fifo_is_refused_without_waiting(tmp_path: Path) -> None:
@@ -194,3 +361,21 @@ def test_a_file_listed_as_plain_but_swapped_for_a_fifo_is_refused_without_waitin
         safe_read.loads_json(b"[" * 101 + b"]" * 101)
     assert safe_read.loads_json(b"[" * 100 + b"]" * 100)
 
+
+
+def test_a_row_too_large_for_one_append_is_written_as_read_this_run(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "store"
+    with store.start_run(experiment="wide", name="wide", root=root) as run:
+        run.log_params({f"param_{i:03d}": "x" * 20 for i in range(200)})  # a record of about 8 KB
+        run.log_metric("loss", 0.5)
+    with store.start_run(experiment="wide", name="narrow", root=root) as small:
+        small.log_metric("loss", 0.25)
+    [ours] = journals(root)
+    data = ours.read_bytes()
+    rows = [line for line in data.split(b"\n") if line]
+    assert max(len(line) + 2 for line in rows) <= journal.ROW_BYTES
+    assert json.loads(rows[1]) == {"u": f"wide/{run.id}"}, "the wide run's finish row: read this run"
+    got, reads = folded(root, monkeypatch)
+    same(got, full_scan(root))
+    assert reads == 1 and len(got[run.id]["params"]) == 200

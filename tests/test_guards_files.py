@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import store
+from store.ours import journal
 from tests.children import REPO
 
 FORMAT_MD = REPO / "store" / "FORMAT.md"
@@ -39,8 +40,10 @@ RUN_FILES = {
 """FORMAT.md's names of files in a run folder -> where one goes in a run."""
 TRASH_FILES = {"deleted.json": "deleted.json"}
 """... in a run folder in the trash."""
-STORE_FILES = {"tracktui-store.json", ".tracktui-index.npz", ".tracktui-index.journal.npz"}
-"""... at the top of a store."""
+STORE_FILES = {"tracktui-store.json": "tracktui-store.json", ".tracktui-index.npz": ".tracktui-index.npz",
+               ".tracktui-index.journal.npz": ".tracktui-index.journal.npz",
+               ".tracktui-journal-<host>.jsonl": os.path.basename(journal.path_for("."))}
+"""... at the top of a store (the listing journal: this host's, which the pristine store's writers wrote)."""
 MODEL_FILES = {"model.json": "model.json", "<n>-<time_ns>-<8 hex>.json": "versions/*.json",
                "edit.<time_ns>-<8 hex>.json": "edit.*.json"}
 """... in a model's folder of the registry (`.models/<model>/`): a glob of the one to spoil."""
@@ -56,7 +59,7 @@ MEMORY_LIMIT = 3 * 1024**3
 """Address space a child may use: ample for the app's imports, far from what /dev/zero or a bomb takes."""
 
 
-FILE_NAME = r"[\w.<>%, -]*\.(json|npz|f64|log|png|txt|patch|yaml)|lock|attach-request|lock\.<\w+>\.takeover"
+FILE_NAME = r"[\w.<>%, -]*\.(json|jsonl|npz|f64|log|png|txt|patch|yaml)|lock|attach-request|lock\.<\w+>\.takeover"
 
 
 def format_names() -> set[str]:
@@ -76,7 +79,7 @@ def format_names() -> set[str]:
 def test_every_file_name_in_format_md_is_covered() -> None:
     names = format_names()
     assert {"meta.json", "deleted.json", "mlflow-push.json", ".tracktui-index.npz"} <= names, "the parse works"
-    missing = names - set(RUN_FILES) - set(TRASH_FILES) - STORE_FILES - set(MODEL_FILES) - ELSEWHERE
+    missing = names - set(RUN_FILES) - set(TRASH_FILES) - set(STORE_FILES) - set(MODEL_FILES) - ELSEWHERE
     assert not missing, f"FORMAT.md names files this test does not put in place: {sorted(missing)}"
 
 
@@ -111,7 +114,7 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     curate.delete(reader, ids["deleted.json"])
     reader.refresh()
     reader.save_index()  # a base index and a journal
-    assert (root / ".tracktui-index.npz").is_file()
+    assert (root / ".tracktui-index.npz").is_file() and os.path.isfile(journal.path_for(str(root)))
     return root, ids
 
 
@@ -162,7 +165,7 @@ def test_hostile_files_never_hang_or_exhaust_memory(pristine: tuple[Path, dict[s
     for rel in set(RUN_FILES.values()):
         _spoil(root / "exp" / ids[rel] / rel, kind)
     _spoil(root / ".trash" / "exp" / ids["deleted.json"] / "deleted.json", kind)
-    for name in STORE_FILES:
+    for name in STORE_FILES.values():
         _spoil(root / name, kind)
     env = dict(os.environ, PYTHONPATH=str(REPO), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                XDG_CACHE_HOME=str(tmp_path / "cache"))

@@ -194,8 +194,8 @@ def baseline(root: Path, **open_args: Any) -> dict[str, str]:
     return dict(zip(frame["run_id"], frame["status"]))
 
 
-OUR_FILES = 3 * 5 + 2
-"""Per run: meta, params, tags, summary, one history; plus the store marker and the index."""
+OUR_FILES = 3 * 5 + 3
+"""Per run: meta, params, tags, summary, one history; plus the store marker, the index and the listing journal."""
 MLFLOW_FILES = 2 + 3 * 8 + 5
 """Experiments' meta.yaml; runs 1-3: meta, 2 params, 3 tags, 2 metrics; run 4: meta, param, 2 tags, metric."""
 

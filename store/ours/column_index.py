@@ -24,15 +24,16 @@ bools in one column (ints must stay ints), which numpy's kind+value arrays hold 
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from store import safe_read
 from store.base import RunRecord
 from store.frame import EXTRA_COLUMNS, assemble_runs_frame
-from store.ours.column_values import BOOL, FLOAT, INT, NONE, STR, ValueColumn
+from store.ours.column_values import BIG, BOOL, FLOAT, INT, NONE, STR, ValueColumn
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,18 +93,26 @@ class ColumnTable:
                 keys.update(dict.fromkeys(mapping))
             for key in keys:
                 values[f"{group}.{key}"] = ValueColumn.from_values([mapping.get(key) for mapping in maps])
-        stats: dict[str, dict[str, Any]] = {}
+        # Per metric, its rows and figures as lists, then into arrays at once (an item set a figure cost
+        # more than the rest of this at 100,000 runs).
+        found: dict[str, tuple[list[int], list[Any], list[Any], list[Any]]] = {}
         for row, rec in enumerate(records):
             for key, summary in (rec.get("metrics") or {}).items():
-                arrays = stats.get(key)
-                if arrays is None:
-                    arrays = stats[key] = {s: np.full(n, np.nan) for s in INDEX_STATS}
-                    arrays[PRESENT] = np.zeros(n, dtype=bool)
-                arrays[PRESENT][row] = True
-                for s in INDEX_STATS:
-                    v = summary.get(s)
-                    if type(v) in (int, float):
-                        arrays[s][row] = v
+                got = found.get(key)
+                if got is None:
+                    got = found[key] = ([], [], [], [])
+                got[0].append(row)
+                got[1].append(summary.get("last"))
+                got[2].append(summary.get("min"))
+                got[3].append(summary.get("max"))
+        stats: dict[str, dict[str, Any]] = {}
+        for key, (rows, *figures) in found.items():
+            at = np.array(rows, dtype=np.int64)
+            arrays = stats[key] = {PRESENT: np.zeros(n, dtype=bool)}
+            arrays[PRESENT][at] = True
+            for s, got_figures in zip(INDEX_STATS, figures):
+                arrays[s] = np.full(n, np.nan)
+                arrays[s][at] = [_figure(v) for v in got_figures]
         return cls(list(units), sig, np.full(n, read_at), values, floats, stats)
 
     def record(self, row: int) -> RunRecord:
@@ -269,7 +278,7 @@ class ColumnTable:
         sig, read_at = array("sig", np.int64, (n, width)), array("read_at", np.float64)
         specs, metrics = head["values"], head["metrics"]
         kinds = array("kinds", np.int8, (len(specs), n))
-        if kinds.size and (kinds.min() < NONE or kinds.max() > STR):
+        if kinds.size and (kinds.min() < NONE or kinds.max() > BIG):
             raise ValueError("kind")
         blocks = {p: arrays[p] for p in ("f", "i", "s")}
         for p, dtype in (("f", np.float64), ("i", np.int64), ("s", np.int32)):
@@ -289,10 +298,12 @@ class ColumnTable:
             if "s" in got:
                 if not isinstance(vocab, list) or not all(type(w) is str for w in vocab):
                     raise ValueError("vocab")
-                used = got["s"][kind == STR]
+                used = got["s"][(kind == STR) | (kind == BIG)]
                 if len(used) and (used.min() < 0 or used.max() >= len(vocab)):
                     raise ValueError("codes")
-            for p, k in (("s", (STR,)), ("f", (FLOAT,)), ("i", (INT, BOOL))):
+                if any(not vocab[c].lstrip("-").isdigit() for c in set(got["s"][kind == BIG].tolist())):
+                    raise ValueError("big int")
+            for p, k in (("s", (STR, BIG)), ("f", (FLOAT,)), ("i", (INT, BOOL))):
                 if p not in got and np.isin(kind, k).any():
                     raise ValueError("missing part")
             values[name] = ValueColumn(kind, got.get("f"), got.get("i"), got.get("s"), vocab if "s" in got else None)
@@ -372,6 +383,13 @@ def saved_meta(path: str) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
+def _figure(value: Any) -> float:
+    """A metric's figure from a summary as a float: NaN for anything but a number a float can hold."""
+    if type(value) is float:
+        return value
+    return float(value) if type(value) is int and abs(value) < 2**1023 else math.nan
+
+
 def _stack(rows: list[Any], dtype: Any, n: int) -> Any:
     """Equal-length 1-D arrays as the rows of one 2-D array (`(0, n)` for none)."""
     import numpy as np
@@ -384,78 +402,6 @@ def absent_stat(stat: str, n: int) -> Any:
     import numpy as np
 
     return np.zeros(n, dtype=bool) if stat == PRESENT else np.full(n, np.nan)
-
-
-def vector_sig_time(sig: Any) -> Any:
-    """When each row's files last changed (seconds): the latest mtime of `[size, mtime_ns, ctime_ns]` triples."""
-    return sig[:, 1::3].max(axis=1) / 1e9 if sig.shape[1] else sig[:, :0].sum(axis=1)
-
-
-UpdateResult = tuple[ColumnTable, set[str], set[str], set[str]]
-
-
-def update_table(table: ColumnTable, units: list[str], sig: Any, read: Callable[[str], RunRecord],
-                 now: float, racy: float) -> UpdateResult:
-    """Bring `table` in line with a scan (`units` and their signatures, one row of `sig` each): the new
-    table (newest run first), the run ids added/changed/removed, and the units re-read and gone (for the journal).
-
-    Signatures are compared as one array: at 100,000 runs a Python comparison per run would
-    cost more than the rest of the listing. `read` may fill in its unit's row of `sig` (a first
-    listing takes the files' numbers from the read itself); the rows are taken after the reads.
-    """
-    import numpy as np
-
-    row_of = dict(zip(table.units, range(len(table))))
-    keep = np.ones(len(table), dtype=bool)
-    rows = np.fromiter((row_of.get(u, -1) for u in units), dtype=np.int64, count=len(units))
-    known = rows >= 0
-    seen = np.zeros(len(table), dtype=bool)
-    seen[rows[known]] = True
-    gone = {table.units[r] for r in np.flatnonzero(~seen).tolist()}
-    changed: set[str] = set()
-    for unit in gone:
-        keep[row_of[unit]] = False
-        changed.add(table.values["run_id"].value(row_of[unit]))
-    trusted = np.zeros(len(units), dtype=bool)
-    if known.any() and sig.shape[1] == table.sig.shape[1]:
-        old = rows[known]
-        trusted[known] = ((table.sig[old] == sig[known]).all(axis=1)
-                          & (table.read_at[old] - vector_sig_time(sig[known]) > racy))
-    stale_at = np.flatnonzero(~trusted)
-    if not len(stale_at) and not gone:
-        return table, changed, set(), gone
-    stale = [units[k] for k in stale_at.tolist()]
-    records = [read(unit) for unit in stale]
-    for unit, rec in zip(stale, records):
-        row = row_of.get(unit)
-        if row is None or _same_text(table.record(row)) != _same_text(_as_indexed(rec)):
-            changed.add(rec["run_id"])
-        if row is not None:
-            keep[row] = False
-    fresh = ColumnTable.from_records(stale, sig[stale_at], now, records, sig.shape[1])
-    result = (table.take(np.flatnonzero(keep)) if not keep.all() else table).append(fresh)
-    if not keep.all():
-        result.drop_empty_columns()
-    return result.newest_first(), changed, set(stale), gone
-
-
-def _same_text(rec: Any) -> str:
-    """A record as text for comparing (NaN equals NaN here, unlike in a dict comparison)."""
-    return json.dumps(rec, sort_keys=True, default=str)
-
-
-def _as_indexed(rec: RunRecord) -> dict[str, Any]:
-    """A record as the index gives it back: the fields it keeps, metrics as floats of INDEX_STATS."""
-    out: dict[str, Any] = {f: rec.get(f) for f in (*STRING_FIELDS, *INT_FIELDS, *FLOAT_FIELDS)}
-    for f in FLOAT_FIELDS:
-        if out[f] is not None:
-            out[f] = float(out[f])
-    out["params"] = dict(rec.get("params") or {})
-    out["tags"] = dict(rec.get("tags") or {})
-    out["inputs"] = dict(rec.get("inputs") or {})
-    out["metrics"] = {k: {s: float(v) if isinstance(v := m.get(s), (int, float)) else float("nan")
-                          for s in INDEX_STATS} for k, m in (rec.get("metrics") or {}).items()}
-    return out
 
 
 def table_log_facts(table: ColumnTable) -> dict[str, tuple[float, float, str]]:

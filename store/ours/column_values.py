@@ -1,7 +1,8 @@
 """One field of many runs as typed arrays: the cells of a param column mix None, bools, ints, floats and text.
 
 A column is a `kind` array (which of the value arrays holds a row's cell) and only the value
-arrays it needs: `i` (int64: ints and bools), `f` (float64), `s` (int32 codes into `vocab`).
+arrays it needs: `i` (int64: ints and bools), `f` (float64), `s` (int32 codes into `vocab`; also
+the decimal text of an int too large for int64, kind BIG: JSON params may hold any int).
 Ints stay ints and bools stay bools when the column is turned back into Python values, which a
 float array, or pandas' inference over a list, would not keep.
 """
@@ -11,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-NONE, BOOL, INT, FLOAT, STR = 0, 1, 2, 3, 4
+NONE, BOOL, INT, FLOAT, STR, BIG = 0, 1, 2, 3, 4, 5
 """What a cell of a value column holds: `kind` says which of `i` (ints, bools), `f`, `s` (codes) to read."""
+TEXT_KINDS = (STR, BIG)
+"""The kinds held as codes into the vocabulary."""
 
 
 class ValueColumn:
@@ -28,6 +31,9 @@ class ValueColumn:
         import numpy as np
 
         n = len(values)
+        same = cls._of_one_type(values)
+        if same is not None:
+            return same
         kind = np.zeros(n, dtype=np.int8)
         f = i = s = None
         vocab: dict[str, int] = {}
@@ -46,14 +52,45 @@ class ValueColumn:
                     f = np.zeros(n)
                 f[row] = v
                 kind[row] = FLOAT
+            elif t is int and not -(2**63) <= v < 2**63:  # kept as its text (2**70 once broke the listing)
+                if s is None:
+                    s = np.zeros(n, dtype=np.int32)
+                text = str(v)
+                code = vocab.get(text)
+                if code is None:
+                    code = vocab[text] = len(vocab)
+                s[row] = code
+                kind[row] = BIG
             elif t is int or t is bool:
                 if i is None:
                     i = np.zeros(n, dtype=np.int64)
-                if t is int and not -(2**63) <= v < 2**63:
-                    raise OverflowError("an int too large for the index")
                 i[row] = v
                 kind[row] = BOOL if t is bool else INT
         return cls(kind, f, i, s, list(vocab) if s is not None else None)
+
+    @classmethod
+    def _of_one_type(cls, values: Sequence[Any]) -> ValueColumn | None:
+        """`from_values` of values all of one type, by numpy and C loops (a listing of 100,000 runs);
+        None for a mix, or ints beyond int64."""
+        import numpy as np
+
+        n = len(values)
+        kinds = set(map(type, values))
+        if len(kinds) != 1 or not n:
+            return None
+        only = kinds.pop()
+        if only is str:
+            words = list(dict.fromkeys(values))  # first seen first, as `from_values` numbers them
+            code_of = {w: c for c, w in enumerate(words)}
+            codes = np.fromiter(map(code_of.__getitem__, values), dtype=np.int32, count=n)
+            return cls(np.full(n, STR, dtype=np.int8), None, None, codes, words)
+        if only is float:
+            return cls(np.full(n, FLOAT, dtype=np.int8), np.array(values, dtype=np.float64))
+        if only is type(None):
+            return cls(np.zeros(n, dtype=np.int8))
+        if only is int and min(values) >= -(2**63) and max(values) < 2**63:
+            return cls(np.full(n, INT, dtype=np.int8), None, np.array(values, dtype=np.int64))
+        return None
 
     def objects(self) -> Any:
         """The column as an object array of Python values (what the runs frame holds)."""
@@ -83,6 +120,9 @@ class ValueColumn:
         if self.i is not None and BOOL in present:
             m = kind == BOOL
             out[m] = self.i[m].astype(bool).astype(object)
+        if BIG in present:
+            for row in (kind == BIG).nonzero()[0].tolist():
+                out[row] = self.value(row)
         return out
 
     def value(self, row: int) -> Any:
@@ -95,6 +135,8 @@ class ValueColumn:
             return int(self.i[row])
         if k == BOOL:
             return bool(self.i[row])
+        if k == BIG:
+            return int((self.vocab or [])[int(self.s[row])])
         return None
 
     def take(self, rows: Any) -> ValueColumn:
@@ -127,4 +169,4 @@ class ValueColumn:
         has = set(np.unique(kind).tolist())
         return ValueColumn(kind, np.concatenate(fs) if FLOAT in has else None,
                            np.concatenate(is_) if has & {INT, BOOL} else None,
-                           np.concatenate(ss) if STR in has else None, list(vocab) if STR in has else None)
+                           np.concatenate(ss) if has & {STR, BIG} else None, list(vocab) if has & {STR, BIG} else None)

@@ -25,7 +25,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -193,6 +193,8 @@ class ColumnCache(CacheFile):
         self.full_scan_at = 0.0
         """When the store's files were last all stat'ed (by any process whose index save we read)."""
         self._saved_full_scan_at = 0.0
+        self.journal_read: dict[str, tuple[int, int]] = {}
+        """How far the listing journals have been folded into this table (store/ours/journal.py)."""
 
     @property
     def path(self) -> Path:
@@ -218,12 +220,14 @@ class ColumnCache(CacheFile):
         self._journal, self._removed = set(), set()
         self._units = None
         self.full_scan_at = self._saved_full_scan_at = 0.0
+        self.journal_read = {}
         if loaded is None:
             self.table = ColumnTable.empty(self.width)
             return
         table = loaded[0]
         journal = ColumnTable.load(str(self.journal_path), self.kind, self.width)
         self.full_scan_at = max(_scan_note(table), _scan_note(journal[0]) if journal is not None else 0.0)
+        self.journal_read = _journal_note((journal[0] if journal is not None else table).meta)
         self._saved_full_scan_at = self.full_scan_at
         if journal is not None:
             changes, removed = journal
@@ -236,7 +240,7 @@ class ColumnCache(CacheFile):
     def update(self, scanned: Mapping[str, list[int]], read: Callable[[str], RunRecord],
                sig_time: Callable[[list[int]], float], now: float) -> set[str]:
         """As `UnitIndex.update`; `sig_time` is not used: the rows' times are taken from the signatures
-        all at once (`column_index.vector_sig_time`, the same rule as `TrackStore._sig_time`)."""
+        all at once (`table_update.vector_sig_time`, the same rule as `TrackStore._sig_time`)."""
         import numpy as np
 
         units = list(scanned)
@@ -245,7 +249,7 @@ class ColumnCache(CacheFile):
 
     def update_arrays(self, units: list[str], sig: Any, read: Callable[[str], RunRecord], now: float) -> set[str]:
         """Bring the table in line with a scan (`units`, one row of `sig` each); the run ids added, changed, removed."""
-        from store.ours.column_index import update_table
+        from store.ours.table_update import update_table
 
         self.table, changed, reread, gone = update_table(self.table, units, sig, read, now, RACY_SECONDS)
         if reread or gone:
@@ -254,6 +258,13 @@ class ColumnCache(CacheFile):
             self._journal = (self._journal | reread) - gone
             self._removed = (self._removed | gone) - reread
         return changed
+
+    def journal_rows(self, units: Container[str]) -> Any:
+        """The listing journals' rows of `units` (runs this table does not hold) appended since the last fold."""
+        from store.ours import journal
+
+        rows, self.journal_read = journal.read_rows(os.fspath(self.root), units, self.journal_read)
+        return rows
 
     def records(self) -> Iterator[RunRecord]:
         return (self.table.record(row) for row in range(len(self.table)))
@@ -276,7 +287,7 @@ class ColumnCache(CacheFile):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             if not self._base_sound or len(self._journal) + len(self._removed) > max(256, len(table) // 8):
-                table.meta = {"full_scan_at": scanned}
+                table.meta = {"full_scan_at": scanned, "journal_read": self.journal_read}
                 table.save(str(path), self.kind)
                 self._base_sound = True
                 self._journal, self._removed = set(), set()
@@ -286,7 +297,7 @@ class ColumnCache(CacheFile):
             else:  # an empty journal still carries the note of a full scan
                 rows = np.array([r for r, u in enumerate(table.units) if u in self._journal], dtype=np.int64)
                 journal = table.take(rows)
-                journal.meta = {"full_scan_at": scanned}
+                journal.meta = {"full_scan_at": scanned, "journal_read": self.journal_read}
                 journal.save(str(journal_path), self.kind, self._removed)
             self._saved_full_scan_at = scanned
         except (OSError, ValueError, TypeError, OverflowError):
@@ -299,6 +310,16 @@ def _scan_note(table: Any) -> float:
     """When a loaded index file says its store was last stat'ed in full (0: it does not say, or says nonsense)."""
     note = table.meta.get("full_scan_at")
     return float(note) if type(note) in (int, float) and 0 < note < 1e11 else 0.0
+
+
+def _journal_note(meta: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """How far a loaded index file says the listing journals were folded; what is not sound is dropped
+    (a journal then read from its start costs time, never an answer)."""
+    note = meta.get("journal_read")
+    if not isinstance(note, dict):
+        return {}
+    return {name: (at[0], at[1]) for name, at in note.items()
+            if type(name) is str and isinstance(at, list) and len(at) == 2 and all(type(x) is int for x in at)}
 
 
 class SnapshotIndex(CacheFile):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -11,13 +10,16 @@ from typing import TYPE_CHECKING, Any, cast
 
 from store import safe_read
 from store.base import RunDetail, RunRecord
-from store.frame import history_frame, log_facts
+from store.frame import history_frame
 from store.ours import format as fmt
-from store.ours.edits import EDIT_PREFIX, EDIT_SUFFIX, NOTE_FACT, apply_edits, read_edits
+from store.ours import journal
+from store.ours.edits import NOTE_FACT, apply_edits, read_edits
 from store.ours.index import ColumnCache, FolderRunStore, read_safely
-from store.ours.inputs import INPUTS, input_digests, read_inputs
+from store.ours.inputs import read_inputs
 from store.ours.machine import read_machine
-from store.ours.run_scan import PENDING, folder_times, maybe_folder, plain_file, signatures
+from store.ours.run_record import RECORD_FILES, read_files, read_record
+from store.ours.run_record import _cell as _cell  # the old home of the one param-cell rule
+from store.ours.run_scan import PENDING, folder_times, maybe_folder, signatures
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,8 +32,7 @@ class TrackStore(FolderRunStore):
 
     kind = "tracktui"
 
-    RECORD_FILES = (fmt.META, fmt.PARAMS, fmt.TAGS, fmt.SUMMARY)
-    """The files a listing record is built from; its signature is theirs."""
+    RECORD_FILES = RECORD_FILES
 
     def __init__(self, root: Path, include_deleted: bool = False) -> None:
         super().__init__(root)
@@ -170,12 +171,16 @@ class TrackStore(FolderRunStore):
         units, sig = self._scan_arrays(lazy=True)
         pending = {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
 
+        rows = self._columns.journal_rows(pending) if pending else {}
+
         def read(unit: str) -> RunRecord:
             row = pending.get(unit)
             if row is None:
                 return self._read_record_safely(unit)
             files = sig[row].tolist()  # a file the read could not stat stays PENDING: read again next time
-            record = read_safely(lambda u: self._read_record(u, files), unit)
+            record = journal.fold(rows.get(unit), os.path.join(self._root_text, unit), self.RECORD_FILES, files)
+            if record is None:
+                record = read_safely(lambda u: self._read_record(u, files), unit)
             sig[row] = files
             return record
 
@@ -232,108 +237,16 @@ class TrackStore(FolderRunStore):
             names, counts = np.unique(table.values["experiment"].objects().astype(str), return_counts=True)
             return dict(sorted(zip(names.tolist(), counts.tolist())))
 
-    def _read_files(self, path: str | Path, sig: list[int] | None = None
-                    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str], set[str]]:
-        """meta, params, tags and summary of a run folder, what was wrong with them, and the folder's names.
-
-        One listing of the folder says which files are there (a missing one costs no syscall)
-        and which are plain files, read with one open, fstat and read each. `sig`, when given,
-        receives `[size, mtime_ns, ctime_ns]` of each of RECORD_FILES as read (`-1, 0, 0`
-        absent), after the folder's own three numbers: a first listing needs no stat of its own.
-        """
-        problems: list[str] = []
-        folder = os.fspath(path)
-        entries: dict[str, os.DirEntry[str]] | None
-        try:
-            with os.scandir(folder) as listing:
-                entries = {entry.name: entry for entry in listing}
-        except PermissionError:  # a folder that may be searched but not listed: its files are read by name
-            entries = None
-        except OSError as exc:  # a symbolic link loop, gone: one reason, not one per file
-            return {}, {}, {}, {}, [f"its folder is unreadable: {safe_read.describe(exc)}"], set()
-
-        def load(at: int, name: str) -> dict[str, Any]:
-            entry = entries.get(name) if entries is not None else None
-            file = entry.path if entry is not None else os.path.join(folder, name)
-            try:
-                if entry is None and entries is not None:
-                    raise FileNotFoundError(name)
-                if entry is not None and plain_file(entry):
-                    raw, st = safe_read.read_listed(file)
-                else:  # a symbolic link or an odd entry: stat'ed before it is opened
-                    st = os.stat(file)
-                    raw = safe_read.read_bytes(file)
-                if sig is not None:
-                    sig[at:at + 3] = st.st_size, st.st_mtime_ns, st.st_ctime_ns
-                data = safe_read.loads_json(raw)
-            except FileNotFoundError:
-                if sig is not None:
-                    sig[at:at + 3] = -1, 0, 0
-                if name == fmt.META:
-                    problems.append(f"{name} is missing")
-                return {}
-            except (OSError, ValueError) as exc:
-                problems.append(f"{name} is unreadable: {safe_read.describe(exc)}")
-                return {}
-            if not isinstance(data, dict):
-                problems.append(f"{name} holds a {type(data).__name__}, not an object")
-                return {}
-            return data
-
-        meta, params, tags, summary = (load(3 + 3 * i, name) for i, name in enumerate(self.RECORD_FILES))
-        version = meta.get("version", fmt.FORMAT_VERSION)
-        if isinstance(version, int) and version > fmt.FORMAT_VERSION:
-            problems.append(f"written by a newer tracktui (format {version}); upgrade tracktui to read it")
-        return meta, params, tags, summary, problems, set(entries) if entries is not None else {INPUTS}
-
     def _read_record(self, unit: str, sig: list[int] | None = None) -> RunRecord:
-        """The listing record of a run folder; `sig` as in `_read_files`."""
-        exp_dir, run_id = unit.split("/")[-2:]
-        folder = os.path.join(self._root_text, unit)  # a pathlib join costs more than the folder's listing
-        meta, params, tags, summary, problems, names = self._read_files(folder, sig)
-        metrics = summary.get("metrics")
-        metrics = metrics if isinstance(metrics, dict) else {}
-        status = meta.get("status")
-        if meta and status not in fmt.WRITTEN_STATUSES:
-            problems.append(f"meta.json has an unknown status {str(status)[:40]!r}")
-        skipped: list[str] = []  # bad edit files: left out and named, the run keeps its status (FORMAT.md)
-        edits = read_edits(Path(folder), skipped) if any(map(_is_edit, names)) else []
-        name, tags, _ = apply_edits(str(meta.get("name") or run_id), {str(k): str(v) for k, v in tags.items()},
-                                    edits)
-        if unit.startswith(f"{fmt.TRASH_DIR}/") and not problems:
-            status = fmt.DELETED_STATUS
-        metrics = {k: v for k, v in metrics.items() if isinstance(v, dict)}
-        created = _number(meta.get("created"))
-        last_logged, log_interval, nonfinite = log_facts(metrics, created)
-        return {
-            "run_id": run_id,
-            "experiment": str(meta.get("experiment") or exp_dir),
-            "name": name,
-            "status": "damaged" if problems else str(status),
-            "reason": "; ".join(problems + skipped) or None,
-            "created": created,
-            "ended": _number(meta.get("ended")),
-            "host": meta.get("host"),
-            "user": meta.get("user"),
-            "pid": _small_int(meta.get("pid")),
-            "pid_start": _small_int(meta.get("pid_start")),
-            "heartbeat": _number(summary.get("heartbeat")),
-            "parent": meta.get("parent") if isinstance(meta.get("parent"), str) else None,
-            "params": {k: _cell(v) for k, v in fmt.flatten(params).items()},
-            "tags": tags,
-            "metrics": metrics,
-            "inputs": input_digests(read_inputs(Path(folder))) if INPUTS in names else {},
-            "last_logged": None if math.isnan(last_logged) else last_logged,
-            "log_interval": None if math.isnan(log_interval) else log_interval,
-            "nonfinite": nonfinite or None,
-        }
+        """The listing record of a run folder; `sig` as in `run_record.read_files`."""
+        return read_record(self._root_text, unit, sig)
 
     def run(self, run_id: str) -> RunDetail:
         """One run read fresh from disk (not from the index), with the full metadata."""
         unit = self._unit_of(run_id)
         path = self.root / unit
         record = self._read_record_safely(unit)
-        meta, params, _, _, _, _ = self._read_files(path)
+        meta, params, _, _, _, _ = read_files(path)
         git = meta.get("git")
         git = git if isinstance(git, dict) else {}
         command = meta.get("command")
@@ -402,29 +315,6 @@ def read_history_file(path: Path, dtype: Any) -> Any:
     return np.frombuffer(raw, dtype=dtype, count=usable // fmt.HISTORY_RECORD_SIZE)
 
 
-def _number(value: Any) -> float | None:
-    """A finite number of seconds, or None: a damaged file must not break time formatting."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**11:
-        return float(value)
-    if isinstance(value, float) and math.isfinite(value) and abs(value) < 1e11:
-        return value
-    return None
-
-
-def _small_int(value: Any) -> int | None:
-    """A pid or tick count as written by the writer; anything else (text, 2**70) is unknown."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**62 else None
-
-
-def _cell(value: Any) -> Any:
-    """Param values as one table cell: lists and other containers become their JSON text."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    import json
-
-    return json.dumps(value, default=str, ensure_ascii=False)
-
-
 HISTORY_CAP = 256 * 1024 * 1024
 """11 million points of one key: ten times what the app is built for; a larger file is not read."""
 SCAN_SHARE = 0.2
@@ -433,10 +323,6 @@ QUICK_SCAN_FROM = 5000
 FULL_SCAN_SECONDS = 30.0
 TRUST_FOLDERS_SECONDS = 600.0
 """How long after a full scan (by any process) a first listing may check run folders alone."""
-
-
-def _is_edit(name: str) -> bool:
-    return name.startswith(EDIT_PREFIX) and name.endswith(EDIT_SUFFIX)
 
 
 class TableRecords(Mapping[str, RunRecord]):

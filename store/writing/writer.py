@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from store.errors import RunFinishedError
-from store.ours import durable, edits
+from store.ours import durable, edits, journal
 from store.ours import format as fmt
 from store.ours.lock import release_lock, take_lock
 from store.ours.run_folder import create_run_folder, find_run, read_back
@@ -124,6 +124,7 @@ class Run(WandbStyle):
             "error": None,
         }
         create_run_folder(self.root, self.path, self.id, self._meta)
+        journal.note_run(self.root, self.path)
 
     def _load_existing(self, role: str = "resume") -> None:
         """Read the run back from disk: to `resume` it, to `attach` to a wrapper's run, or to
@@ -420,6 +421,7 @@ class Run(WandbStyle):
             finally:
                 if not handed_back:
                     release_lock(self.path)
+                    journal.note_run(self.root, self.path)  # after the lock's removal changed the folder
                 lifecycle.unregister(self)
 
     def _hand_back(self, status: str, error: str | None) -> bool:

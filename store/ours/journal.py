@@ -1,0 +1,244 @@
+"""The listing journal: writers append each run's listing row, so a first open need not read the run's files.
+
+A writer appends one line for its run when it creates it and when it finishes it, to
+`<root>/.tracktui-journal-<host>.jsonl`: the run's folder ("unit"), the signature of its files
+as the reader takes it (see `run_scan.signatures`) and the listing record the reader makes of
+them. A reader with no index row for a run folds the row in instead of reading the four files,
+but only when the folder's and files' signature is still the one the row names: the journal is
+never read as truth, so deleting it (and the index) never changes an answer (FORMAT.md, "Index").
+
+Why this shape:
+- one file per host, not one shared file: `rsync` of one store into another copies whole
+  files, so two hosts' journals merge by name, where one shared file would be overwritten;
+- one `write` of at most ROW_BYTES (`PIPE_BUF`) with `O_APPEND`: appends by processes of one
+  host do not interleave; a row too large is written as "re-read this run" (no record);
+- each row is written as `\\n<row>\\n`: a row torn by a kill is ended by the next row's
+  leading newline, and a line that is not a whole row is skipped, never folded;
+- journals are only ever appended: a reader notes in the index how far it has read each
+  one (its inode and offset), so no compaction can lose a row another process appends.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+from collections.abc import Container, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from store import safe_read
+from store.base import RunRecord, valid_record
+from store.ours.run_record import RECORD_FILES, read_record
+from store.ours.run_scan import PENDING
+from store.process import hostname
+from store.safe_names import safe_name
+
+PREFIX = ".tracktui-journal-"
+SUFFIX = ".jsonl"
+ROW_BYTES = 4096
+"""`PIPE_BUF` on Linux: a write this small to a file opened with O_APPEND lands whole and in one piece."""
+READ_CAP = 512 * 1024 * 1024
+"""At most this much of a journal is read (its newest part): 400,000 runs of a sweep, about."""
+CHUNK = 8 * 1024 * 1024
+"""A journal is read and parsed this much at a time."""
+STATS = ("last", "min", "max")
+"""What a row keeps of each metric's summary: what the index keeps (column_index.INDEX_STATS)."""
+
+Offsets = dict[str, tuple[int, int]]
+"""Journal file name -> (inode, bytes already read): where the next read of it starts."""
+Rows = dict[str, list[tuple[list[int], RunRecord]]]
+"""Unit -> the rows found for it (signature, record), newest last."""
+
+def path_for(root: str) -> str:
+    """This host's journal in the store at `root`."""
+    return os.path.join(root, f"{PREFIX}{safe_name(hostname())}{SUFFIX}")
+
+
+def note_run(root: Path, path: Path) -> None:
+    """Append the row of the run at `path` (a writer's, just created or finished) as a reader would read it now.
+
+    Read back with the reader's own code (`run_record.read_record`, about 40 µs a run): the
+    signature is then that of the very files the record was made of. A damaged run gets no row.
+    """
+    root_text = os.fspath(root)
+    unit = f"{path.parent.name}/{path.name}"
+    try:
+        st = os.stat(path)
+        sig = [0, st.st_mtime_ns, st.st_ctime_ns, *[PENDING, 0, 0] * len(RECORD_FILES)]
+        record = read_record(root_text, unit, sig)
+    except (Exception, RecursionError):  # noqa: BLE001 - the run's writer must never fail for its journal row
+        return
+    if PENDING not in sig[3::3] and record["status"] != "damaged" and valid_record(record):
+        append(root_text, unit, record, sig)
+
+
+def append(root: str, unit: str, record: RunRecord, sig: list[int]) -> None:
+    """Append the row of one run; never raises (the journal only saves time: a missing row costs a read)."""
+    metrics = {k: {s: m.get(s) for s in STATS} for k, m in record["metrics"].items()}
+    try:
+        row = json.dumps({"u": unit, "s": sig, "r": {**record, "metrics": metrics}}, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        row = ""
+    data = f"\n{row}\n".encode()
+    if not row or len(data) > ROW_BYTES:
+        data = ("\n" + json.dumps({"u": unit}, separators=(",", ":")) + "\n").encode()
+    try:
+        fd = os.open(path_for(root), os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def journal_names(root: str) -> list[str]:
+    """The journal files of every host in the store (names only)."""
+    try:
+        return sorted(n for n in os.listdir(root) if n.startswith(PREFIX) and n.endswith(SUFFIX))
+    except OSError:
+        return []
+
+
+def read_rows(root: str, units: Container[str], since: Mapping[str, tuple[int, int]]) -> tuple[Rows, Offsets]:
+    """The rows of `units` appended since `since` (the newest of each run in each journal), and how far
+    each journal has now been read.
+
+    A journal whose inode is not the one noted (replaced, as by `rsync`), or that is shorter
+    than the offset noted, is read from its start. Only whole lines are taken: a row being
+    written right now is read next time. A journal is read CHUNK bytes at a time, so memory
+    holds parsed rows, not the file.
+    """
+    with _collection_paused():
+        return _read_rows(root, units, since)
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: parsed rows make no cycles, but each collection walks
+    every row parsed so far (100,000 rows: 1.6 s of collections in a 3.3 s read). Process-wide, so
+    only around the parse, and collection resumes only if it was on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _read_rows(root: str, units: Container[str], since: Mapping[str, tuple[int, int]]) -> tuple[Rows, Offsets]:
+    rows: Rows = {}
+    offsets: Offsets = {}
+    for name in journal_names(root):
+        try:
+            fd = safe_read.open_regular(os.path.join(root, name))
+        except OSError:
+            continue
+        newest: dict[str, tuple[list[int], RunRecord] | None] = {}
+        try:
+            st = os.fstat(fd)
+            ino, start = since.get(name, (st.st_ino, 0))
+            if ino != st.st_ino or start > st.st_size:
+                start = 0
+            at = max(start, st.st_size - READ_CAP)
+            left = b""
+            while at < st.st_size:
+                part = os.pread(fd, min(CHUNK, st.st_size - at), at)
+                if not part:
+                    break
+                at += len(part)
+                data = left + part
+                end = data.rfind(b"\n") + 1
+                left = data[end:] if len(data) - end <= ROW_BYTES else b""  # longer than a row: not one
+                _take_rows(data[:end], units, newest)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+        offsets[name] = (st.st_ino, at - len(left))
+        for unit, row in newest.items():
+            if row is not None:
+                rows.setdefault(unit, []).append(row)
+    return rows, offsets
+
+
+def _take_rows(data: bytes, units: Container[str], newest: dict[str, tuple[list[int], RunRecord] | None]) -> None:
+    """Parse the rows of `units` in `data` (whole lines of one journal) into `newest`, the newest of each
+    run only (None: "re-read this run"); a line that is not a whole, sound row is skipped.
+
+    An older row of a run never matches when its newest does not (a file's ctime only grows),
+    so only the newest is parsed, and all of them in one `json.loads` (a call per row cost as
+    much as the parse); one bad line sends that batch through a parse a line.
+    """
+    from store.ours.column_index import FLOAT_FIELDS, INT_FIELDS, STRING_FIELDS  # not at `import store`
+
+    # Every field the listing keeps: a row of an older tracktui, whose records had fewer fields, is not
+    # folded (its run is read), so no field of a listing is left empty by it.
+    fields = frozenset((*STRING_FIELDS, *FLOAT_FIELDS, *INT_FIELDS, "params", "tags", "metrics", "inputs"))
+    wanted: list[bytes] = []
+    lines: dict[str, bytes] = {}
+    for line in data.split(b"\n"):
+        if not line.startswith(b'{"u":"'):
+            continue
+        close = line.find(b'"', 6)
+        unit = line[6:close].decode("ascii", "replace") if close > 0 and b"\\" not in line[6:close] else ""
+        if unit and unit not in units:
+            continue
+        wanted.append(line)
+        lines[unit or line.decode("utf-8", "replace")] = line  # an escaped unit: parsed on its own below
+    batch = list(lines.values())
+    try:
+        parsed = json.loads(b"[" + b",".join(batch) + b"]") if batch else []
+    except (ValueError, RecursionError):  # a torn row: every row, in order, so that it hides no older one
+        parsed = [_loads(line) for line in wanted]
+    for row in parsed:
+        if not isinstance(row, dict) or not isinstance(got := row.get("u"), str) or got not in units:
+            continue
+        sig, record = row.get("s"), row.get("r")
+        if (isinstance(sig, list) and all(type(x) is int for x in sig) and isinstance(record, dict)
+                and fields.issubset(record) and valid_record(record)
+                and record.get("run_id") == got.rsplit("/", 1)[-1]):
+            newest[got] = (sig, record)  # type: ignore[assignment]  # checked by valid_record
+        else:
+            newest[got] = None  # "re-read this run" (no record), or a row no reader wrote
+
+
+def _loads(line: bytes) -> object:
+    try:
+        return json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+
+
+def fold(candidates: list[tuple[list[int], RunRecord]] | None, folder: str, names: tuple[str, ...],
+         sig: list[int]) -> RunRecord | None:
+    """The record of the newest row whose signature is the run's now, else None (the run is then read).
+
+    `sig` holds the folder's own numbers (the scan's stat); the files' are taken here, one
+    stat each, and written into `sig` when a row is folded.
+    """
+    if not candidates:
+        return None
+    head = sig[:3]
+    likely = [(s, r) for s, r in candidates if s[:3] == head and len(s) == len(sig)]
+    if not likely:
+        return None
+    files: list[int] = []
+    stat = os.stat
+    base = folder + os.sep
+    for name in names:
+        try:
+            st = stat(base + name)
+            files += (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        except FileNotFoundError:
+            files += (-1, 0, 0)
+        except (OSError, ValueError):
+            return None
+    now = head + files
+    for row_sig, record in reversed(likely):
+        if row_sig == now:
+            sig[:] = now
+            return record
+    return None

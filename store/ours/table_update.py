@@ -1,0 +1,87 @@
+"""Bringing the column listing in line with a scan of the store: which runs to trust, re-read, or drop.
+
+The signatures of every run are compared as arrays (see `update_table`); a record read again is
+compared with the row it replaces as the index would give it back (`_as_indexed`), so that a
+listing reports as changed only runs that are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from store.base import RunRecord
+from store.ours.column_index import FLOAT_FIELDS, INDEX_STATS, INT_FIELDS, STRING_FIELDS, ColumnTable
+
+
+def vector_sig_time(sig: Any) -> Any:
+    """When each row's files last changed (seconds): the latest mtime of `[size, mtime_ns, ctime_ns]` triples."""
+    return sig[:, 1::3].max(axis=1) / 1e9 if sig.shape[1] else sig[:, :0].sum(axis=1)
+
+
+UpdateResult = tuple[ColumnTable, set[str], set[str], set[str]]
+
+
+def update_table(table: ColumnTable, units: list[str], sig: Any, read: Callable[[str], RunRecord],
+                 now: float, racy: float) -> UpdateResult:
+    """Bring `table` in line with a scan (`units` and their signatures, one row of `sig` each): the new
+    table (newest run first), the run ids added/changed/removed, and the units re-read and gone (for the journal).
+
+    Signatures are compared as one array: at 100,000 runs a Python comparison per run would
+    cost more than the rest of the listing. `read` may fill in its unit's row of `sig` (a first
+    listing takes the files' numbers from the read itself); the rows are taken after the reads.
+    """
+    import numpy as np
+
+    row_of = dict(zip(table.units, range(len(table))))
+    keep = np.ones(len(table), dtype=bool)
+    rows = np.fromiter((row_of.get(u, -1) for u in units), dtype=np.int64, count=len(units))
+    known = rows >= 0
+    seen = np.zeros(len(table), dtype=bool)
+    seen[rows[known]] = True
+    gone = {table.units[r] for r in np.flatnonzero(~seen).tolist()}
+    changed: set[str] = set()
+    for unit in gone:
+        keep[row_of[unit]] = False
+        changed.add(table.values["run_id"].value(row_of[unit]))
+    trusted = np.zeros(len(units), dtype=bool)
+    if known.any() and sig.shape[1] == table.sig.shape[1]:
+        old = rows[known]
+        trusted[known] = ((table.sig[old] == sig[known]).all(axis=1)
+                          & (table.read_at[old] - vector_sig_time(sig[known]) > racy))
+    stale_at = np.flatnonzero(~trusted)
+    if not len(stale_at) and not gone:
+        return table, changed, set(), gone
+    stale = [units[k] for k in stale_at.tolist()]
+    records = [read(unit) for unit in stale]
+    for unit, rec in zip(stale, records):
+        row = row_of.get(unit)
+        if row is None or _same_text(table.record(row)) != _same_text(_as_indexed(rec)):
+            changed.add(rec["run_id"])
+        if row is not None:
+            keep[row] = False
+    fresh = ColumnTable.from_records(stale, sig[stale_at], now, records, sig.shape[1])
+    result = (table.take(np.flatnonzero(keep)) if not keep.all() else table).append(fresh)
+    if not keep.all():
+        result.drop_empty_columns()
+    return result.newest_first(), changed, set(stale), gone
+
+
+def _same_text(rec: Any) -> str:
+    """A record as text for comparing (NaN equals NaN here, unlike in a dict comparison)."""
+    return json.dumps(rec, sort_keys=True, default=str)
+
+
+def _as_indexed(rec: RunRecord) -> dict[str, Any]:
+    """A record as the index gives it back: the fields it keeps, metrics as floats of INDEX_STATS."""
+    out: dict[str, Any] = {f: rec.get(f) for f in (*STRING_FIELDS, *INT_FIELDS, *FLOAT_FIELDS)}
+    for f in FLOAT_FIELDS:
+        if out[f] is not None:
+            out[f] = float(out[f])
+    out["params"] = dict(rec.get("params") or {})
+    out["tags"] = dict(rec.get("tags") or {})
+    out["inputs"] = dict(rec.get("inputs") or {})
+    out["metrics"] = {k: {s: float(v) if isinstance(v := m.get(s), (int, float)) else float("nan")
+                          for s in INDEX_STATS} for k, m in (rec.get("metrics") or {}).items()}
+    return out
