@@ -26,6 +26,7 @@ import os
 from collections.abc import Container, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 from store import safe_read
 from store.base import RunRecord, valid_record
@@ -240,5 +241,5 @@ def fold(candidates: list[tuple[list[int], RunRecord]] | None, folder: str, name
     for row_sig, record in reversed(likely):
         if row_sig == now:
             sig[:] = now
-            return record
+            return cast("RunRecord", record)
     return None
