@@ -22,7 +22,7 @@ from store import extras, safe_read
 from store.base import MediaIndex, MediaStep, RunDetail, RunRecord
 from store.formats.tailed import TailCache, TailedLiveness
 from store.formats.tb_events import IMAGE_RECORD_CAP, TB_MODULE, ImageRef, TbRun, is_event_file
-from store.ours import format as fmt
+from store.ours import layout
 from store.ours.index import FolderRunStore, UnitIndex
 from store.ours.media import PendingImage, encode_png, write_png
 
@@ -39,7 +39,7 @@ RECORD_VERSION = 2
 """Part of the listing cache's name: bump it when what a record holds changes, so old caches are not trusted."""
 WHAT = "a TensorBoard log folder (event files)"
 IMAGE_CACHE = "tensorboard-images"
-"""Under the user's cache (`store/ours/format.cache_root`): image summaries taken out of event files."""
+"""Under the user's cache (`store/ours/layout.cache_root`): image summaries taken out of event files."""
 IMAGE_CACHE_BYTES = 256 * 1024 * 1024
 """Past this, the oldest cached images are deleted (they are made again from the event files when shown)."""
 
@@ -192,7 +192,7 @@ class TensorBoardStore(TailedLiveness, FolderRunStore):
         """The run's image summaries by tag, steps ascending. Each image stays in its event record until it is
         shown: then it is written as a PNG into the user's cache (never the log folder; see `IMAGE_CACHE_BYTES`)."""
         state = self._run_state(unit)
-        folder = fmt.cache_root() / IMAGE_CACHE
+        folder = layout.cache_root() / IMAGE_CACHE
         _trim(folder, IMAGE_CACHE_BYTES)
         inodes: dict[str, int] = {}
         real = os.path.realpath(state.path)

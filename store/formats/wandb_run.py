@@ -34,7 +34,7 @@ from typing import Any
 from store import safe_read
 from store.formats.series import SeriesSet, a_time, number, utc_seconds, whole
 from store.formats.wandb_log import RecordLog, WandbLogError
-from store.ours.format import flatten
+from store.nested_dicts import flatten
 
 WANDB_MODULE = "wandb.proto.wandb_internal_pb2"
 RUN_FOLDER = re.compile(r"^(?:offline-)?run-(\d{8}_\d{6})-([A-Za-z0-9]+)$")

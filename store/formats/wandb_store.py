@@ -18,12 +18,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from store import extras, safe_read
+from store import extras, nested_dicts, safe_read
 from store.base import MediaIndex, MediaStep, RunDetail, RunRecord
 from store.formats.series import SeriesSet
 from store.formats.tailed import TailCache, TailedLiveness
 from store.formats.wandb_run import RUN_FOLDER, WANDB_MODULE, WandbRun, folder_facts, log_file, output_lines
-from store.ours import format as fmt
 from store.ours.index import FolderRunStore, UnitIndex
 from store.ours.reader import _cell as cell
 from store.safe_names import UnsafePathError, inside
@@ -182,7 +181,7 @@ class WandbStore(TailedLiveness, FolderRunStore):
             "pid": None,
             "pid_start": None,
             "heartbeat": heartbeat,
-            "params": {k: cell(v) for k, v in fmt.flatten(state.params()).items()},
+            "params": {k: cell(v) for k, v in nested_dicts.flatten(state.params()).items()},
             "tags": {key: value for key, value in (("tags", ", ".join(state.tags)), ("notes", state.notes)) if value},
             "metrics": metrics,
         }

@@ -32,7 +32,7 @@ from typing import Any, TypedDict
 from store import safe_read
 from store.base import RunRecord, RunStore, damaged_record, valid_record
 from store.errors import RunNotFoundError
-from store.ours import format as fmt
+from store.ours import atomic, layout
 
 INDEX_VERSION = 5
 """4: a run's signature covers its folder (curation edits are new files), and records carry `parent`."""
@@ -59,7 +59,7 @@ def index_path(root: Path, kind: str, in_store: bool, suffix: str = ".json") -> 
     if in_store and os.access(root, os.W_OK):
         return root / f".tracktui-index{suffix}"
     digest = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
-    return fmt.cache_root() / f"index-{kind}-{digest}{suffix}"
+    return layout.cache_root() / f"index-{kind}-{digest}{suffix}"
 
 
 class CacheFile:
@@ -102,7 +102,7 @@ class CacheFile:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             body = {"version": INDEX_VERSION, "kind": self.kind, **self._payload()}
-            fmt.atomic_write_text(path, json.dumps(body, separators=(",", ":")), fsync=False)
+            atomic.atomic_write_text(path, json.dumps(body, separators=(",", ":")), fsync=False)
         except (OSError, TypeError, ValueError, RecursionError):
             pass
         remove_stale_temporaries(path)

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from store import safe_read
 from store.base import RunDetail, RunRecord
 from store.frame import history_frame
-from store.ours import format as fmt
-from store.ours import journal
+from store.ours import journal, layout
 from store.ours.edits import NOTE_FACT, apply_edits, read_edits
 from store.ours.index import ColumnCache, FolderRunStore, read_safely
 from store.ours.inputs import read_inputs
@@ -68,7 +67,7 @@ class TrackStore(FolderRunStore):
         folders: list[tuple[str, str]] = []
         self._list_folder(self.root, "", folders)
         if self.include_deleted:
-            self._list_folder(self.root / fmt.TRASH_DIR, f"{fmt.TRASH_DIR}/", folders)
+            self._list_folder(self.root / layout.TRASH_DIR, f"{layout.TRASH_DIR}/", folders)
         width = 3 + 3 * len(self.RECORD_FILES)
         held = set(self._columns.table.units) if lazy else None
         if not self._quick_scan_allowed(time.time()):
@@ -268,7 +267,7 @@ class TrackStore(FolderRunStore):
             run_id=run_id, experiment=record["experiment"], name=record["name"], status=status,
             created=record["created"], ended=record["ended"], params=params, tags=record["tags"],
             metrics=record["metrics"], facts=facts, error=record["reason"] or meta.get("error"),
-            last_seen=record["heartbeat"], artifacts_dir=path / fmt.ARTIFACTS_DIR, store=self,
+            last_seen=record["heartbeat"], artifacts_dir=path / layout.ARTIFACTS_DIR, store=self,
             inputs=read_inputs(path),
         )
 
@@ -281,18 +280,18 @@ class TrackStore(FolderRunStore):
         """Long frame `key, step, time, value` of the run's metric points, in logged order per key."""
         import numpy as np
 
-        metrics_dir = self.root / self._unit_of(run_id) / fmt.METRICS_DIR
+        metrics_dir = self.root / self._unit_of(run_id) / layout.METRICS_DIR
         wanted = None if keys is None else set(keys)
-        dtype = np.dtype(list(fmt.HISTORY_FIELDS))
+        dtype = np.dtype(list(layout.HISTORY_FIELDS))
         parts: list[tuple[str, Any]] = []
         try:
             files = sorted(os.scandir(metrics_dir), key=lambda e: e.name)
         except OSError:  # no metrics yet, or something that is not a folder in its place
             files = []
         for entry in files:
-            if not entry.name.endswith(fmt.HISTORY_SUFFIX) or entry.name.startswith("."):
+            if not entry.name.endswith(layout.HISTORY_SUFFIX) or entry.name.startswith("."):
                 continue
-            key = fmt.metric_key(entry.name)
+            key = layout.metric_key(entry.name)
             if wanted is not None and key not in wanted:
                 continue
             try:
@@ -311,8 +310,8 @@ def read_history_file(path: Path, dtype: Any) -> Any:
     import numpy as np
 
     raw = safe_read.read_bytes(path, cap=HISTORY_CAP)
-    usable = len(raw) - len(raw) % fmt.HISTORY_RECORD_SIZE
-    return np.frombuffer(raw, dtype=dtype, count=usable // fmt.HISTORY_RECORD_SIZE)
+    usable = len(raw) - len(raw) % layout.HISTORY_RECORD_SIZE
+    return np.frombuffer(raw, dtype=dtype, count=usable // layout.HISTORY_RECORD_SIZE)
 
 
 HISTORY_CAP = 256 * 1024 * 1024

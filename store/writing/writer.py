@@ -17,9 +17,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from store import nested_dicts
 from store.errors import RunFinishedError
-from store.ours import durable, edits, journal
-from store.ours import format as fmt
+from store.ours import atomic, durable, edits, journal, layout, metric_summary, stored_values
 from store.ours.lock import release_lock, take_lock
 from store.ours.run_folder import create_run_folder, find_run, read_back
 from store.process import hostname, process_start, writer_facts
@@ -30,7 +30,7 @@ from store.writing.wandb_style import WandbStyle
 FINISH_RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0)
 """Pauses between the flush attempts of `finish()` when writing fails (a full disk)."""
 
-_merge_summary = fmt.merge_summary  # the old name, used by tests/perf/make_big_store.py
+_merge_summary = metric_summary.merge_summary  # the old name, used by tests/perf/make_big_store.py
 
 __all__ = ["Run", "active_run", "install_exit_hooks", "open_runs", "push_active"]
 
@@ -53,7 +53,7 @@ class Run(WandbStyle):
     ) -> None:
         self.root = root
         self.experiment = experiment
-        self.id = run_id or fmt.new_run_id()
+        self.id = run_id or layout.new_run_id()
         self.name = name or self.id
         self.flush_interval = flush_interval
         self._lock = threading.Lock()
@@ -93,13 +93,13 @@ class Run(WandbStyle):
             folded = edits.fold_into(self.path, self._meta, self._tags)  # curation edits (store/ours/edits.py)
             self.name = self._meta.get("name", self.id)
             if folded:
-                fmt.atomic_write_json(self.path / fmt.TAGS, self._tags)
+                atomic.atomic_write_json(self.path / layout.TAGS, self._tags)
             self._write_meta()
             self._write_summary()
             for path in folded:
                 path.unlink(missing_ok=True)
         else:
-            self.path = root / fmt.experiment_dirname(experiment) / self.id
+            self.path = root / layout.experiment_dirname(experiment) / self.id
             self._create()
         lifecycle.register(self)
 
@@ -113,7 +113,7 @@ class Run(WandbStyle):
         """
         self.created = time.time()
         self._meta: dict[str, Any] = {
-            "version": fmt.FORMAT_VERSION,
+            "version": layout.FORMAT_VERSION,
             "run_id": self.id,
             "name": self.name,
             "experiment": self.experiment,
@@ -134,8 +134,8 @@ class Run(WandbStyle):
         self.name = self._meta.get("name", self.id)
         self.experiment = self._meta.get("experiment", self.experiment)
         self.created = self._meta.get("created", time.time())
-        self._flat_params = fmt.flatten(self._params)
-        self._summary, self._hist_size = fmt.summarise_histories(self.path / fmt.METRICS_DIR)
+        self._flat_params = nested_dicts.flatten(self._params)
+        self._summary, self._hist_size = metric_summary.summarise_histories(self.path / layout.METRICS_DIR)
         self._known_keys = set(self._summary)
         self._next_step = {k: int(s["last_step"]) + 1 for k, s in self._summary.items()}
         if role == "attach":
@@ -146,7 +146,7 @@ class Run(WandbStyle):
         self._meta.update(status="running", ended=None, error=None, host=hostname(), pid=os.getpid(),
                           pid_start=process_start(os.getpid()))
         self._meta.setdefault("resumed", []).append(time.time())
-        fmt.remove_stale_temporaries(self.path, recursive=True)
+        atomic.remove_stale_temporaries(self.path, recursive=True)
 
     # -- logging ----------------------------------------------------------------------
 
@@ -154,14 +154,14 @@ class Run(WandbStyle):
         if key not in self._known_keys:
             self._new_key(key)
         if type(value) is not float:
-            value = fmt.as_float(key, value)
+            value = stored_values.as_float(key, value)
         with self._lock:
             if self._finished:
                 raise RunFinishedError(f"run {self.id} is {self.status}; start or resume a run to log more")
             if step is None:
                 step = self._next_step.get(key, 0)
             elif type(step) is not int:
-                step = fmt.as_step(key, step)
+                step = stored_values.as_step(key, step)
             self._next_step[key] = step + 1
             self._buf.append((key, step, timestamp or time.time(), value))
 
@@ -171,8 +171,8 @@ class Run(WandbStyle):
             self.log_metric(key, value, step=step, timestamp=now)
 
     def _new_key(self, key: str) -> None:
-        fmt.check_key(key, "metric key")
-        fmt.metric_filename(key)
+        layout.check_key(key, "metric key")
+        layout.metric_filename(key)
         self._known_keys.add(key)
 
     def log_param(self, key: str, value: Any) -> None:
@@ -181,24 +181,24 @@ class Run(WandbStyle):
     def log_params(self, params: dict[str, Any]) -> None:
         """Params are the run's inputs: logging one again with another value is an error.
 
-        Values are converted to plain JSON here (see `fmt.json_value`), so one that cannot
+        Values are converted to plain JSON here (see `stored_values.json_value`), so one that cannot
         be stored fails at this call, naming its key, and never blocks a later flush. The
         same value again is fine, also as a tuple for a stored list, NaN for NaN, after a
         resume.
         """
         if not isinstance(params, dict):
             raise TypeError(f"log_params takes a dict, got {type(params).__name__}")
-        plain = fmt.json_value(params, "param")
-        flat = fmt.flatten(plain)
+        plain = stored_values.json_value(params, "param")
+        flat = nested_dicts.flatten(plain)
         for key, value in flat.items():
-            fmt.check_key(key, "param key")
-            if key in self._flat_params and not fmt.same_value(self._flat_params[key], value):
+            layout.check_key(key, "param key")
+            if key in self._flat_params and not stored_values.same_value(self._flat_params[key], value):
                 raise ValueError(
                     f"param {key!r} is already {self._flat_params[key]!r}; params are a run's inputs and "
                     f"cannot change to {value!r}. Log the new value as a metric or tag, or start a new run")
         with self._lock:
             self._check_open()
-            fmt.deep_merge(self._params, plain)
+            nested_dicts.deep_merge(self._params, plain)
             self._flat_params.update(flat)
             self._params_dirty = True
 
@@ -209,14 +209,14 @@ class Run(WandbStyle):
         """Tags are text: each value is stored as `str(value)`, checked here to be writable."""
         plain: dict[str, str] = {}
         for key, value in tags.items():
-            fmt.text_value(fmt.check_key(key, "tag key"), "tag key")
+            stored_values.text_value(layout.check_key(key, "tag key"), "tag key")
             try:
                 text = str(value)
             except ValueError:
-                raise fmt.too_long_int(f"tag {key!r}", "log a shorter text") from None
+                raise stored_values.too_long_int(f"tag {key!r}", "log a shorter text") from None
             except Exception as exc:
                 raise TypeError(f"tag {key!r}: str() of a {type(value).__name__} failed ({exc!s:.80})") from None
-            plain[key] = fmt.text_value(text, f"tag {key!r}")
+            plain[key] = stored_values.text_value(text, f"tag {key!r}")
         with self._lock:
             self._check_open()
             self._tags.update(plain)
@@ -244,7 +244,7 @@ class Run(WandbStyle):
 
     @property
     def artifacts_dir(self) -> Path:
-        return self.path / fmt.ARTIFACTS_DIR
+        return self.path / layout.ARTIFACTS_DIR
 
     def artifact_path(self, name: str) -> Path:
         """Where artifact `name` lives; refuses names that would leave the artifacts folder."""
@@ -287,9 +287,10 @@ class Run(WandbStyle):
                 return
             with self._lock:
                 buf, self._buf = self._buf, []
-                # Cannot fail: log_params/set_tags only keep plain JSON values (see fmt.json_value).
-                pending = {name: fmt.dumps(data) for name, data, dirty in (
-                    (fmt.PARAMS, self._params, self._params_dirty), (fmt.TAGS, self._tags, self._tags_dirty)) if dirty}
+                # Cannot fail: log_params/set_tags only keep plain JSON values (see stored_values.json_value).
+                files = ((layout.PARAMS, self._params, self._params_dirty),
+                         (layout.TAGS, self._tags, self._tags_dirty))
+                pending = {name: stored_values.dumps(data) for name, data, dirty in files if dirty}
                 self._params_dirty = self._tags_dirty = False
             written: set[str] = set()
             failed: list[OSError] = []
@@ -298,12 +299,12 @@ class Run(WandbStyle):
                     self._append_history(buf, written, failed)
                 for name, text in list(pending.items()):
                     try:
-                        fmt.atomic_write_text(self.path / name, text, fsync=False)
+                        atomic.atomic_write_text(self.path / name, text, fsync=False)
                         durable.soon(self.path / name)
                         del pending[name]
                     except OSError as exc:
                         failed.append(exc)
-                if buf or failed or time.time() - self._last_summary_write >= fmt.HEARTBEAT_INTERVAL:
+                if buf or failed or time.time() - self._last_summary_write >= layout.HEARTBEAT_INTERVAL:
                     try:
                         self._write_summary()
                     except OSError as exc:
@@ -311,8 +312,8 @@ class Run(WandbStyle):
             finally:  # also when a signal (SystemExit, KeyboardInterrupt) lands mid-flush
                 with self._lock:
                     self._buf[:0] = [point for point in buf if point[0] not in written]
-                    self._params_dirty |= fmt.PARAMS in pending
-                    self._tags_dirty |= fmt.TAGS in pending
+                    self._params_dirty |= layout.PARAMS in pending
+                    self._tags_dirty |= layout.TAGS in pending
             if failed:
                 raise failed[0]
 
@@ -340,34 +341,34 @@ class Run(WandbStyle):
         by_key: dict[str, list[tuple[int, float, float]]] = {}
         for key, step, t, value in buf:
             by_key.setdefault(key, []).append((step, t, value))
-        dtype = np.dtype(list(fmt.HISTORY_FIELDS))
+        dtype = np.dtype(list(layout.HISTORY_FIELDS))
         for key, points in by_key.items():
             arr = np.array(points, dtype=dtype)
-            path = self.path / fmt.METRICS_DIR / fmt.metric_filename(key)
+            path = self.path / layout.METRICS_DIR / layout.metric_filename(key)
             try:
                 if key not in self._hist_size:
                     path.parent.mkdir(exist_ok=True)
                     durable.soon(path.parent)
-                self._hist_size[key] = fmt.append_records(path, arr.tobytes(), self._hist_size.get(key), fsync=False)
+                self._hist_size[key] = atomic.append_records(path, arr.tobytes(), self._hist_size.get(key), fsync=False)
                 durable.soon(path)
             except OSError as exc:
                 failed.append(exc)
                 continue
             written.add(key)
-            self._summary[key] = fmt.merge_summary(self._summary.get(key), arr)
+            self._summary[key] = metric_summary.merge_summary(self._summary.get(key), arr)
 
     def _write_summary(self) -> None:
         now = time.time()
-        fmt.atomic_write_json(self.path / fmt.SUMMARY,
-                              {"version": fmt.FORMAT_VERSION, "heartbeat": now, "metrics": self._summary},
+        atomic.atomic_write_json(self.path / layout.SUMMARY,
+                              {"version": layout.FORMAT_VERSION, "heartbeat": now, "metrics": self._summary},
                               fsync=False)
-        durable.soon(self.path / fmt.SUMMARY)
+        durable.soon(self.path / layout.SUMMARY)
         self._last_summary_write = now
 
     def _write_meta(self) -> None:
         self._meta["status"] = self.status
-        fmt.atomic_write_json(self.path / fmt.META, self._meta, fsync=False)
-        durable.soon(self.path / fmt.META)
+        atomic.atomic_write_json(self.path / layout.META, self._meta, fsync=False)
+        durable.soon(self.path / layout.META)
 
     def finish(self, status: str = "finished", error: str | None = None, *, exit_code: int | None = None) -> None:
         """Flush, record the final status, release the lock. Calling it again does nothing.
@@ -437,7 +438,7 @@ class Run(WandbStyle):
         self.status = status
         try:
             self._write_summary()
-            fmt.atomic_write_json(self.path / fmt.META, self._meta)
+            atomic.atomic_write_json(self.path / layout.META, self._meta)
             assert self._handed_by is not None
             return handoff.hand_back(self.path, self._handed_by)
         except OSError as exc:
@@ -460,7 +461,8 @@ class Run(WandbStyle):
         with self._lock:
             keys = sorted({point[0] for point in self._buf})
             count = len(self._buf)
-            files = [name for name, dirty in ((fmt.PARAMS, self._params_dirty), (fmt.TAGS, self._tags_dirty)) if dirty]
+            dirty_files = ((layout.PARAMS, self._params_dirty), (layout.TAGS, self._tags_dirty))
+            files = [name for name, dirty in dirty_files if dirty]
         what = ", ".join(filter(None, [f"{count} points of {', '.join(map(repr, keys[:10]))}" if count else "",
                                        *files])) or "the summary"
         lost = f"data may be missing: could not write {what} ({exc})"
