@@ -410,3 +410,28 @@ def test_an_index_save_removes_stale_temporaries_only(tmp_path: Path) -> None:
     os.utime(other, (old, old))
     store.open_store(tmp_path).save_index()
     assert not stale.exists() and young.exists() and other.exists()
+
+
+def test_run_folders_linked_out_of_the_store_are_listed_damaged_and_never_read(tmp_path: Path) -> None:
+    """A run folder or an experiment that is a symbolic link to a folder outside the store: one damaged
+    row each, and nothing behind the link is read (old code listed the outside runs as the store's own,
+    with their params, metrics and artifacts)."""
+    outside, root = tmp_path / "elsewhere", tmp_path / "store"
+    with store.start_run(experiment="secret", root=outside, params={"token": "abc"}) as run:
+        run.log_metric("loss", 1.0)
+    with store.start_run(experiment="mine", root=root) as own:
+        own.log_metric("loss", 2.0)
+    (root / "mine" / "linked-run").symlink_to(run.path)
+    (root / "linked-exp").symlink_to(outside / "secret")
+    inside_link = root / "mine" / "alias"
+    inside_link.symlink_to(own.path)  # a link within the store is the store's own
+    reader = store.open_store(root)
+    records = {rec["run_id"]: rec for rec in reader.records()}
+    assert records[own.id]["status"] == "finished" and records["alias"]["status"] == "finished"
+    for rid in ("linked-run", "linked-exp"):
+        assert records[rid]["status"] == "damaged" and "outside the store" in str(records[rid]["reason"])
+        assert records[rid]["params"] == {} and records[rid]["metrics"] == {}
+        detail = reader.run(rid)
+        assert detail.params == {} and detail.artifacts_dir is None and detail.media() == {}
+        assert reader.history(rid).empty
+    assert run.id not in records, "the outside run is not listed under its own id"

@@ -19,6 +19,7 @@ from store.ours.machine import read_machine
 from store.ours.run_record import RECORD_FILES, read_files, read_record
 from store.ours.run_record import _cell as _cell  # the old home of the one param-cell rule
 from store.ours.run_scan import PENDING, folder_times, maybe_folder, signatures
+from store.record_checks import damaged_record
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,6 +40,9 @@ class TrackStore(FolderRunStore):
         """Also list the runs in the trash (`tracktui rm`), with status `deleted`."""
         self._cache = self._columns = ColumnCache(root, self.kind, in_store=True, width=3 + 3 * len(self.RECORD_FILES))
         self._root_text = os.fspath(root)
+        self._real_root = ""
+        self._linked_out: set[str] = set()
+        """Run folders (units) that are symbolic links out of the store, from the last listing."""
         self._full_scan_at = 0.0
         self._scanned_at = -1e9
         self._scan_cost = 0.0
@@ -65,9 +69,11 @@ class TrackStore(FolderRunStore):
         import numpy as np
 
         folders: list[tuple[str, str]] = []
-        self._list_folder(self.root, "", folders)
+        linked_out: set[str] = set()
+        self._list_folder(self.root, "", folders, linked_out)
         if self.include_deleted:
-            self._list_folder(self.root / layout.TRASH_DIR, f"{layout.TRASH_DIR}/", folders)
+            self._list_folder(self.root / layout.TRASH_DIR, f"{layout.TRASH_DIR}/", folders, linked_out)
+        self._linked_out = linked_out
         width = 3 + 3 * len(self.RECORD_FILES)
         held = set(self._columns.table.units) if lazy else None
         if not self._quick_scan_allowed(time.time()):
@@ -95,19 +101,25 @@ class TrackStore(FolderRunStore):
         keep[stale] = stale_there
         return [folders[i][0] for i in there[keep].tolist()], sig[keep]
 
-    @staticmethod
-    def _list_folder(root: Path, prefix: str, folders: list[tuple[str, str]]) -> None:
+    def _list_folder(self, root: Path, prefix: str, folders: list[tuple[str, str]], linked_out: set[str]) -> None:
         """Every run folder under `root` as (unit, path), from directory listings alone (no stat).
 
         An entry that cannot be told a folder or not (a symbolic link loop, no permission) is
         taken as one: reading it fails, so it is listed as one damaged row and the rest lists.
-        A bad entry among the experiments is listed as a run of its own name.
+        A bad entry among the experiments is listed as a run of its own name. A symbolic link
+        (an experiment or a run folder) that leads out of the store is neither listed through
+        nor read: its unit goes into `linked_out` and lists as one damaged row.
         """
         try:
             experiments = [e for e in os.scandir(root) if not e.name.startswith(".") and maybe_folder(e)]
         except OSError:  # gone, not a folder, a loop itself: nothing listed from it
             return
         for exp in experiments:
+            if self._leads_out(exp):
+                unit = f"{prefix}{exp.name}/{exp.name}"
+                linked_out.add(unit)
+                folders.append((unit, exp.path))
+                continue
             try:
                 runs = list(os.scandir(exp.path))
             except FileNotFoundError:
@@ -115,8 +127,24 @@ class TrackStore(FolderRunStore):
             except OSError:
                 folders.append((f"{prefix}{exp.name}/{exp.name}", os.path.join(exp.path, exp.name)))
                 continue
-            folders += ((f"{prefix}{exp.name}/{run.name}", run.path) for run in runs
-                        if not run.name.startswith(".") and maybe_folder(run))
+            for run in runs:
+                if not run.name.startswith(".") and maybe_folder(run):
+                    unit = f"{prefix}{exp.name}/{run.name}"
+                    if self._leads_out(run):
+                        linked_out.add(unit)
+                    folders.append((unit, run.path))
+
+    def _leads_out(self, entry: os.DirEntry[str]) -> bool:
+        """Whether `entry` is a symbolic link whose target is outside the store (free for the rest:
+        a listing says what is a link without a syscall)."""
+        try:
+            if not entry.is_symlink():
+                return False
+        except OSError:
+            return False
+        real_root = self._real_root or os.path.realpath(self._root_text)
+        self._real_root = real_root
+        return os.path.commonpath([real_root, os.path.realpath(entry.path)]) != real_root
 
     def _quick_scan_allowed(self, now: float) -> bool:
         """Whether this scan may check run folders alone (a quick scan), or must stat their files too.
@@ -174,7 +202,7 @@ class TrackStore(FolderRunStore):
 
         def read(unit: str) -> RunRecord:
             row = pending.get(unit)
-            if row is None:
+            if row is None or unit in self._linked_out:
                 return self._read_record_safely(unit)
             files = sig[row].tolist()  # a file the read could not stat stays PENDING: read again next time
             record = journal.fold(rows.get(unit), os.path.join(self._root_text, unit), self.RECORD_FILES, files)
@@ -237,7 +265,11 @@ class TrackStore(FolderRunStore):
             return dict(sorted(zip(names.tolist(), counts.tolist())))
 
     def _read_record(self, unit: str, sig: list[int] | None = None) -> RunRecord:
-        """The listing record of a run folder; `sig` as in `run_record.read_files`."""
+        """The listing record of a run folder; `sig` as in `run_record.read_files`. A folder that is a
+        symbolic link out of the store is not read (a store's runs never lead elsewhere: FORMAT.md)."""
+        if unit in self._linked_out:
+            experiment, run_id = unit.split("/")[-2:]
+            return damaged_record(run_id, experiment, "a symbolic link to a folder outside the store: not read")
         return read_record(self._root_text, unit, sig)
 
     def run(self, run_id: str) -> RunDetail:
@@ -245,6 +277,9 @@ class TrackStore(FolderRunStore):
         unit = self._unit_of(run_id)
         path = self.root / unit
         record = self._read_record_safely(unit)
+        if unit in self._linked_out:  # nothing behind the link is read: no files, no artifacts
+            return RunDetail(run_id=run_id, experiment=record["experiment"], name=record["name"],
+                             status=record["status"], created=None, ended=None, error=record["reason"], store=self)
         meta, params, _, _, _, _ = read_files(path)
         git = meta.get("git")
         git = git if isinstance(git, dict) else {}
@@ -280,7 +315,10 @@ class TrackStore(FolderRunStore):
         """Long frame `key, step, time, value` of the run's metric points, in logged order per key."""
         import numpy as np
 
-        metrics_dir = self.root / self._unit_of(run_id) / layout.METRICS_DIR
+        unit = self._unit_of(run_id)
+        metrics_dir = self.root / unit / layout.METRICS_DIR
+        if unit in self._linked_out:  # a symbolic link out of the store: nothing behind it is read
+            return history_frame([])
         wanted = None if keys is None else set(keys)
         dtype = np.dtype(list(layout.HISTORY_FIELDS))
         parts: list[tuple[str, Any]] = []
