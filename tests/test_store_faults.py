@@ -242,7 +242,7 @@ def test_sigterm_inside_finish_still_flushes_everything_and_records_killed(tmp_p
     proc = run_python(f"""
         import os, signal, store, store.writing.writer as w
         moment = {moment!r}
-        owner = w.Run if hasattr(w.Run, moment) else w.fmt
+        owner = w.Run if hasattr(w.Run, moment) else w.atomic
         real = getattr(owner, moment)
         sent = [1]  # armed after start_run
         def wrapped(*args, **kwargs):
