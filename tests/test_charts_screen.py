@@ -641,7 +641,7 @@ def test_snapshot_metric_as_x_zoomed_with_cursor_80x24(snap_compare: Any, tmp_pa
         await settle(pilot.app, pilot)
         await pilot.press("right", "z")  # a cursor, then zoom in around it
         await settle(pilot.app, pilot)
-        await settle(pilot.app, pilot)  # the readout's box lays out after the redraw it follows (a full run once caught it between)
+        await settle(pilot.app, pilot)  # the readout box lays out after its redraw (a full run caught it between)
 
     assert snap_compare(_snapshot_app(tmp_path), terminal_size=(80, 24), run_before=run_before)
 
