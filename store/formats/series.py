@@ -143,6 +143,30 @@ class Series:
                 "count": self.count, "last_step": step, "last_time": time}
 
 
+class PendingPoints:
+    """Points gathered while a batch of records is parsed, added to a `SeriesSet` key by key at the end
+    (`Series.extend`): a log of thousands of records then costs a list append a point."""
+
+    __slots__ = ("by_key",)
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, tuple[list[int], list[float], list[float]]] = {}
+
+    def add(self, key: str, step: int, time: float, value: float) -> None:
+        found = self.by_key.get(key)
+        if found is None:
+            found = self.by_key[key] = ([], [], [])
+        found[0].append(step)
+        found[1].append(time)
+        found[2].append(value)
+
+    def flush(self, into: SeriesSet) -> None:
+        """Add every point gathered to `into`, keys in the order first met, and start empty again."""
+        for key, (steps, times, values) in self.by_key.items():
+            into.series(key).extend(steps, times, values)
+        self.by_key = {}
+
+
 Points = bool | frozenset[str]
 """Which series keep their points: all (True), none (False: summaries only, a listing), or those keys (a chart)."""
 

@@ -28,7 +28,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from store.formats.series import SeriesSet, a_time
+from store.formats.series import PendingPoints, SeriesSet, a_time
 
 EVENTS_MARK = "tfevents"
 """TensorBoard takes any file whose name holds this for an event file (`io_wrapper.IsSummaryEventsFile`)."""
@@ -249,19 +249,17 @@ class TbRun:
             except OSError as exc:
                 self.problems.append(f"{name} is unreadable ({str(exc)[:80]})")
                 continue
-            points: dict[str, tuple[list[int], list[float], list[float]]] = {}
+            points = PendingPoints()
             for offset, event in events:
                 self._take(event, points, name, offset)
-            for tag, (steps, times, values) in points.items():
-                self.series.series(tag).extend(steps, times, values)
+            points.flush(self.series)
         bad = sum(t.bad_records for t in self.files.values())
         if bad:
             self.problems = [p for p in self.problems if "damaged event record" not in p]
             self.problems.append(f"{bad} damaged event record{'s' if bad > 1 else ''} skipped (the events after "
                                  f"{'them' if bad > 1 else 'it'} are read)")
 
-    def _take(self, event: Any, points: dict[str, tuple[list[int], list[float], list[float]]],
-              name: str = "", offset: int = 0) -> None:
+    def _take(self, event: Any, points: PendingPoints, name: str = "", offset: int = 0) -> None:
         """Note one event; its scalars go into `points` by tag (added to the series by the caller, in one go)."""
         wall = float(event.wall_time)
         self._note_time(wall)
@@ -279,12 +277,7 @@ class TbRun:
             if kind == "simple_value" or (kind == "tensor" and plugin == "scalars"):
                 number = float(value.simple_value) if kind == "simple_value" else _scalar_of(value.tensor)
                 if number is not None:
-                    found = points.get(tag)
-                    if found is None:
-                        found = points[tag] = ([], [], [])
-                    found[0].append(step)
-                    found[1].append(wall)
-                    found[2].append(number)
+                    points.add(tag, step, wall, number)
             elif plugin == "hparams":
                 self._take_hparams(value.metadata.plugin_data.content)
             elif kind == "image":
