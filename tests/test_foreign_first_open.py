@@ -11,6 +11,7 @@ import math
 import os
 import shutil
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -84,19 +85,12 @@ def test_a_cold_listing_of_many_runs_is_read_in_children_and_equals_a_read_here(
 
     monkeypatch.setattr(tailed, "workers", lambda: 2)  # two children even on a one-core machine
     monkeypatch.setattr(PooledFirstRead, "parallel_from", 8)
-    parsed_here: list[str] = []
-    read_record = kind._read_record
-
-    def counting(self: PooledFirstRead, unit: str) -> object:
-        parsed_here.append(unit)
-        return read_record(self, unit)
-
-    monkeypatch.setattr(kind, "_read_record", counting)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cold-cache"))  # not the listing cache `here` saved
     cold = kind(root)
-    listed = cold.runs_frame()
+    with mock.patch.object(kind, "_read_record", autospec=True, side_effect=kind._read_record) as parsed_here:
+        listed = cold.runs_frame()
 
-    assert parsed_here == []  # every run was parsed by a child
+    assert parsed_here.call_count == 0  # every run was parsed by a child
     assert len(listed) == len(units)
     for unit in units:
         assert cold._cache.entries[unit]["record"] == here._cache.entries[unit]["record"], unit
