@@ -155,9 +155,7 @@ def _run_child(job: dict[str, Any]) -> dict[str, RunRecord]:
     import subprocess
     import sys
 
-    import store
-
-    home = str(Path(store.__file__).resolve().parents[1])
+    home = str(Path(__file__).resolve().parents[2])  # the folder holding `store`, so the child reads this code
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([home, *filter(None, [os.environ.get("PYTHONPATH")])])}
     try:
         done = subprocess.run([sys.executable, "-c", CHILD], input=json.dumps(job), capture_output=True, text=True,
