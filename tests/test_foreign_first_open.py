@@ -70,7 +70,7 @@ def wandb_folder(root: Path) -> Path:
 def read_here(kind: type[PooledFirstRead], root: Path) -> PooledFirstRead:
     """The store as read without child processes: every run parsed here, history kept."""
     store = kind(root)
-    store.parallel_from = 10**9
+    store.parallel_bytes = 2**62
     store.refresh()
     return store
 
@@ -84,7 +84,7 @@ def test_a_cold_listing_of_many_runs_is_read_in_children_and_equals_a_read_here(
     assert len(units) >= 16
 
     monkeypatch.setattr(tailed, "workers", lambda: 2)  # two children even on a one-core machine
-    monkeypatch.setattr(PooledFirstRead, "parallel_from", 8)
+    monkeypatch.setattr(PooledFirstRead, "parallel_bytes", 1)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cold-cache"))  # not the listing cache `here` saved
     cold = kind(root)
     with mock.patch.object(kind, "_read_record", autospec=True, side_effect=kind._read_record) as parsed_here:
@@ -107,7 +107,7 @@ def test_a_cold_listing_of_many_runs_is_read_in_children_and_equals_a_read_here(
 def test_a_child_that_fails_leaves_its_runs_to_be_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tensorboard_folder(tmp_path / "runs")
     monkeypatch.setattr(tailed, "workers", lambda: 2)
-    monkeypatch.setattr(PooledFirstRead, "parallel_from", 8)
+    monkeypatch.setattr(PooledFirstRead, "parallel_bytes", 1)
     monkeypatch.setattr(tailed, "CHILD", "raise SystemExit(3)")
     here = read_here(TensorBoardStore, root).runs_frame()
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cold-cache"))

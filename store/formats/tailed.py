@@ -11,8 +11,8 @@ pid known) or while its log grew within `stale_seconds`; past that it is `dead_s
 (TensorBoard never writes an end, so a quiet run is finished; a W&B run without an exit
 record has crashed).
 
-A first open has every run to parse, which is CPU work the GIL keeps on one core: from
-`PARALLEL_FROM` runs to read, they are read in a few worker processes (`read_in_pool`),
+A first open has every run to parse, which is CPU work the GIL keeps on one core: when the
+runs to read hold `PARALLEL_BYTES` or more, they are read in a few child processes (`read_in_pool`),
 which send back only the listing records; a run's parsed history is read again, in this
 process, when a chart or the detail asks for it.
 """
@@ -31,8 +31,9 @@ from store.process import hostname
 
 MAX_TAILS = 64
 T = TypeVar("T")
-PARALLEL_FROM = 48
-"""Runs to read before child processes pay for their start (about 0.5 s of CPU each: Python, the parser)."""
+PARALLEL_BYTES = 16 * 1024 * 1024
+"""Log bytes to parse before child processes pay for their start (about 0.4 s of CPU each: Python and the
+parser's imports). Parsing runs at 10-25 MB a second a core here (TensorBoard, W&B), so this is 1-2 s of work."""
 MAX_WORKERS = 4
 
 
@@ -88,11 +89,12 @@ class TailedLiveness(RunStore):
 class PooledFirstRead(FolderRunStore):
     """A `FolderRunStore` whose runs to (re)read are read in worker processes when there are many of them.
 
-    `_pool_state` is what a worker's copy of the store needs besides its root (set by `_scan`).
+    `_pool_state` is what a worker's copy of the store needs besides its root (set by `_scan`); a
+    signature's third number is the bytes of the run's files, which decides whether children pay.
     """
 
     _cache: UnitIndex
-    parallel_from = PARALLEL_FROM
+    parallel_bytes = PARALLEL_BYTES
 
     def _pool_state(self) -> dict[str, Any]:
         return {}
@@ -101,7 +103,7 @@ class PooledFirstRead(FolderRunStore):
         scanned = self._scan()
         due = [unit for unit, sig in scanned.items() if self._due(unit, sig)]
         read: Callable[[str], RunRecord] = self._read_record_safely
-        if len(due) >= self.parallel_from:
+        if len(due) > 1 and sum(scanned[unit][2] for unit in due) >= self.parallel_bytes:  # sig[2]: bytes
             records = read_in_pool(type(self), self.root, self._pool_state(), due)
             read = lambda unit: records.pop(unit, None) or self._read_record_safely(unit)  # noqa: E731
         return self._cache.update(scanned, read, self._sig_time, now)
