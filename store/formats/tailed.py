@@ -85,9 +85,8 @@ class TailedLiveness(RunStore):
         return changed
 
 
-
 class PooledFirstRead(FolderRunStore):
-    """A `FolderRunStore` whose runs to (re)read are read in worker processes when there are many of them.
+    """A `FolderRunStore` whose runs to (re)read are read in child processes when they hold enough bytes.
 
     `_pool_state` is what a worker's copy of the store needs besides its root (set by `_scan`); a
     signature's third number is the bytes of the run's files, which decides whether children pay.
@@ -165,7 +164,8 @@ def _run_child(job: dict[str, Any]) -> dict[str, RunRecord]:
         found = json.loads(done.stdout) if done.returncode == 0 else {}
     except (OSError, ValueError, subprocess.SubprocessError):
         return {}
-    return {unit: record for unit, record in found.items() if unit in job["units"] and valid_record(record)} \
+    asked = set(job["units"])
+    return {unit: record for unit, record in found.items() if unit in asked and valid_record(record)} \
         if isinstance(found, dict) else {}
 
 
