@@ -132,10 +132,9 @@ class WandbRun:
             self._reset()
         self.decoded = True
         points = PendingPoints()
-        decode = pb.Record.FromString
         for payload in payloads:
             try:
-                record = decode(payload)
+                record = pb.Record.FromString(payload)
             except DecodeError:
                 self._bad += 1
                 continue
@@ -406,11 +405,9 @@ def _plain(value: Any) -> Any:
 
 
 def _key(item: Any) -> str:
-    """An item's key as W&B names it (`a.b` for a nested one); wandb-core writes even a plain key as
-    `nested_key`, so the one-part case is the common one."""
-    key = item.key
-    if key:
-        return str(key)
+    """An item's key as W&B names it (`a.b` when nested); wandb-core writes a plain key as a one-part `nested_key`."""
+    if item.key:
+        return str(item.key)
     nested = item.nested_key
     return str(nested[0]) if len(nested) == 1 else ".".join(nested)
 
