@@ -25,11 +25,10 @@ from __future__ import annotations
 import os
 import re
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from store.formats.series import SeriesSet, a_time
+from store.formats.series import PendingPoints, SeriesSet, a_time
 
 EVENTS_MARK = "tfevents"
 """TensorBoard takes any file whose name holds this for an event file (`io_wrapper.IsSummaryEventsFile`)."""
@@ -40,6 +39,8 @@ _SESSION_STATUS = {1: "finished", 2: "failed", 3: "killed", 4: "running"}
 _NAME = re.compile(r"^events\.out\.tfevents\.(\d+)\.(.*)$")
 _HEAD = struct.Struct("<QI")
 _CRC = struct.Struct("<I")
+_CRC_MASK_DELTA = 0xA282EAD8
+"""What TFRecord adds to a rotated CRC-32C to mask it."""
 READ_CHUNK = 4 * 1024 * 1024
 IMAGE_RECORD_CAP = 64 * 1024 * 1024
 """An event holding an image is read again only up to this size (a damaged length must not cost memory)."""
@@ -86,6 +87,8 @@ class EventFileTail:
         self.bad_records = 0
         self._lost = False
         """Searching for the next record after a damaged length (so that damage is counted once)."""
+        self._heads: dict[bytes, int] = {}
+        """The masked CRC of each record head (length) met: a file's records share a few lengths."""
 
     def read_new(self) -> list[tuple[int, Any]]:
         """The events appended since the last call, each with the offset of its record in the file."""
@@ -127,8 +130,6 @@ class EventFileTail:
             raise ValueError(f"the event at offset {offset} of {os.path.basename(self.path)} is damaged") from None
 
     def _records(self) -> list[tuple[int, bytes]]:
-        from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
-
         from store import safe_read
 
         records: list[tuple[int, bytes]] = []
@@ -139,19 +140,30 @@ class EventFileTail:
                 fh.seek(self.offset)
                 data = fh.read(chunk)
                 before = self.offset
-                self._parse(data, records, masked_crc32c)
+                self._parse(data, records)
                 if self.offset == before:
                     if len(data) < chunk:
                         break  # a record still being written
                     chunk *= 2  # one record larger than what was read
         return records
 
-    def _parse(self, data: bytes, records: list[tuple[int, bytes]], crc: Callable[[bytes], int]) -> None:
-        """Take the complete records of `data` (the file from `self.offset`), moving `offset` past them."""
+    def _parse(self, data: bytes, records: list[tuple[int, bytes]]) -> None:
+        """Take the complete records of `data` (the file from `self.offset`), moving `offset` past them.
+
+        Each length's CRC is checked as it is met (most records of a file share a few lengths, so
+        those CRCs are remembered); the data CRCs of all the records found are checked together
+        at the end (`masked_crc32c_many`), as CRC-32C in pure Python costs more than decoding."""
         base, pos, end = self.offset, 0, len(data)
+        found: list[tuple[int, bytes]] = []
+        stored: list[int] = []
+        heads = self._heads
         while end - pos >= _HEAD.size:
+            head = data[pos:pos + 8]
             length, length_crc = _HEAD.unpack_from(data, pos)
-            if crc(data[pos:pos + 8]) != length_crc:
+            good = heads.get(head)
+            if good is None:
+                good = heads[head] = _masked_crc32c(head)
+            if good != length_crc:
                 if not self._lost:
                     self.bad_records += 1
                     self._lost = True
@@ -161,14 +173,45 @@ class EventFileTail:
             self._lost = False
             stop = pos + _HEAD.size + length + 4
             if stop > end:
-                return
-            payload = data[pos + _HEAD.size:stop - 4]
-            if crc(payload) == _CRC.unpack_from(data, stop - 4)[0]:
-                records.append((base + pos, payload))
-            else:
-                self.bad_records += 1
+                break
+            found.append((base + pos, data[pos + _HEAD.size:stop - 4]))
+            stored.append(_CRC.unpack_from(data, stop - 4)[0])
             pos = stop
             self.offset = base + pos
+        for record, crc, expected in zip(found, masked_crc32c_many([raw for _, raw in found]), stored):
+            if crc == expected:
+                records.append(record)
+            else:
+                self.bad_records += 1
+
+
+def _masked_crc32c(data: bytes) -> int:
+    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
+
+    return int(masked_crc32c(data))
+
+
+def masked_crc32c_many(payloads: list[bytes]) -> list[int]:
+    """TFRecord's masked CRC-32C of each payload, equal to TensorBoard's `masked_crc32c` (pure Python,
+    a byte at a time): payloads of one length are stacked and go through the table together in numpy."""
+    import numpy as np
+    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import CRC_TABLE
+
+    table = np.array(CRC_TABLE, dtype=np.uint32)
+    out = [0] * len(payloads)
+    by_length: dict[int, list[int]] = {}
+    for i, raw in enumerate(payloads):
+        by_length.setdefault(len(raw), []).append(i)
+    for length, indices in by_length.items():
+        rows = np.frombuffer(b"".join(payloads[i] for i in indices), dtype=np.uint8).reshape(len(indices), length)
+        crc = np.full(len(indices), 0xFFFFFFFF, dtype=np.uint32)
+        for column in rows.T:
+            crc = table[(crc ^ column) & 0xFF] ^ (crc >> np.uint32(8))
+        crc ^= np.uint32(0xFFFFFFFF)
+        masked = ((crc >> np.uint32(15)) | (crc << np.uint32(17))) + np.uint32(_CRC_MASK_DELTA)
+        for i, value in zip(indices, masked.tolist()):
+            out[i] = value
+    return out
 
 
 @dataclass
@@ -206,45 +249,50 @@ class TbRun:
             except OSError as exc:
                 self.problems.append(f"{name} is unreadable ({str(exc)[:80]})")
                 continue
+            points = PendingPoints()
             for offset, event in events:
-                self._take(event, name, offset)
+                self._take(event, points, name, offset)
+            points.flush(self.series)
         bad = sum(t.bad_records for t in self.files.values())
         if bad:
             self.problems = [p for p in self.problems if "damaged event record" not in p]
             self.problems.append(f"{bad} damaged event record{'s' if bad > 1 else ''} skipped (the events after "
                                  f"{'them' if bad > 1 else 'it'} are read)")
 
-    def _take(self, event: Any, name: str = "", offset: int = 0) -> None:
+    def _take(self, event: Any, points: PendingPoints, name: str = "", offset: int = 0) -> None:
+        """Note one event; its scalars go into `points` by tag (added to the series by the caller, in one go)."""
         wall = float(event.wall_time)
-        if a_time(wall):
-            if self.first_time is None or wall < self.first_time:
-                self.first_time = wall
-            if self.last_time is None or wall > self.last_time:
-                self.last_time = wall
+        self._note_time(wall)
         if not event.HasField("summary"):
             return
+        step = int(event.step)
         for index, value in enumerate(event.summary.value):
             tag = value.tag
-            plugin = value.metadata.plugin_data.plugin_name
+            plugin = value.metadata.plugin_data.plugin_name if value.HasField("metadata") else ""
             if plugin:
                 self.plugins[tag] = plugin
             else:
                 plugin = self.plugins.get(tag, "")
             kind = value.WhichOneof("value")
-            if kind == "simple_value":
-                self.series.add(tag, int(event.step), wall, float(value.simple_value))
-            elif kind == "tensor" and plugin == "scalars":
-                number = _scalar_of(value.tensor)
+            if kind == "simple_value" or (kind == "tensor" and plugin == "scalars"):
+                number = float(value.simple_value) if kind == "simple_value" else _scalar_of(value.tensor)
                 if number is not None:
-                    self.series.add(tag, int(event.step), wall, number)
+                    points.add(tag, step, wall, number)
             elif plugin == "hparams":
                 self._take_hparams(value.metadata.plugin_data.content)
             elif kind == "image":
-                self.images.setdefault(tag, {})[int(event.step)] = (name, offset, index, 0)
+                self.images.setdefault(tag, {})[step] = (name, offset, index, 0)
             elif kind == "tensor" and plugin == IMAGES_PLUGIN:
                 for sample in range(len(value.tensor.string_val) - 2):  # [width, height, image, ...]
                     key = tag if sample == 0 else f"{tag}/{sample}"
-                    self.images.setdefault(key, {})[int(event.step)] = (name, offset, index, sample)
+                    self.images.setdefault(key, {})[step] = (name, offset, index, sample)
+
+    def _note_time(self, wall: float) -> None:
+        if a_time(wall):
+            if self.first_time is None or wall < self.first_time:
+                self.first_time = wall
+            if self.last_time is None or wall > self.last_time:
+                self.last_time = wall
 
     def image_bytes(self, ref: ImageRef) -> bytes:
         """The encoded image (PNG, as TensorBoard's writers make it) an `images` entry points at; ValueError

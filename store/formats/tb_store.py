@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from store import extras, safe_read
 from store.base import MediaIndex, MediaStep, RunDetail, RunRecord
-from store.formats.tailed import TailCache, TailedLiveness
+from store.formats.tailed import PooledFirstRead, TailCache, TailedLiveness
 from store.formats.tb_events import IMAGE_RECORD_CAP, TB_MODULE, ImageRef, TbRun, is_event_file
 from store.ours import layout
-from store.ours.index import FolderRunStore, UnitIndex
+from store.ours.index import UnitIndex
 from store.ours.media import PendingImage, encode_png, write_png
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ def event_folders(root: Path, max_depth: int = MAX_DEPTH,
             stack.append((os.path.join(path, name), name if unit == ROOT_UNIT else f"{unit}/{name}", depth + 1))
 
 
-class TensorBoardStore(TailedLiveness, FolderRunStore):
+class TensorBoardStore(TailedLiveness, PooledFirstRead):
     """Read-only runs of a TensorBoard log folder; needs the `tensorboard` package (`tracktui[tensorboard]`)."""
 
     kind = "tensorboard"

@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any
 
 from store import safe_read
-from store.formats.series import SeriesSet, a_time, number, utc_seconds, whole
+from store.formats.series import PendingPoints, SeriesSet, a_time, number, utc_seconds, whole
 from store.formats.wandb_log import RecordLog, WandbLogError
 from store.nested_dicts import flatten
 
@@ -131,13 +131,15 @@ class WandbRun:
             self.log.restarted = False
             self._reset()
         self.decoded = True
+        points = PendingPoints()
         for payload in payloads:
             try:
                 record = pb.Record.FromString(payload)
             except DecodeError:
                 self._bad += 1
                 continue
-            self._take(record)
+            self._take(record, points)
+        points.flush(self.series)
         self.problems = []
         if self.log.skipped or self._bad:
             self.problems.append(f"{self.log.skipped + self._bad} damaged record(s) in "
@@ -149,16 +151,17 @@ class WandbRun:
         self.__dict__.update(fresh.__dict__)
         self.log = keep
 
-    def _take(self, record: Any) -> None:
+    def _take(self, record: Any, points: PendingPoints) -> None:
+        """Note one record; its metric points go into `points` (added to the series by the caller, in one go)."""
         kind = record.WhichOneof("record_type")
-        if kind == "history":
-            self._take_history(record.history)
-        elif kind == "stats":
-            self._take_stats(record.stats)
-        elif kind == "summary":  # two a step: kept as W&B's JSON text, decoded only when shown
+        if kind == "summary":  # two a step: kept as W&B's JSON text, decoded only when shown
             raw = self._summary_raw
             for item in record.summary.update:
-                raw[item.key or ".".join(item.nested_key)] = item.value_json
+                raw[_key(item)] = item.value_json
+        elif kind == "history":
+            self._take_history(record.history, points)
+        elif kind == "stats":
+            self._take_stats(record.stats, points)
         elif kind == "config":
             for item in record.config.update:
                 _set_nested(self.config, _item_key(item), _json(item.value_json))
@@ -199,10 +202,10 @@ class WandbRun:
         for item in run.config.update:
             _set_nested(self.config, _item_key(item), _json(item.value_json))
 
-    def _take_history(self, history: Any) -> None:
+    def _take_history(self, history: Any, points: PendingPoints) -> None:
         """One `wandb.log` row. Values are W&B's JSON text; numbers are read with `float` (JSON's
         numbers, and W&B's NaN and Infinity, are Python float literals), the rest is not a metric."""
-        row = {item.key or ".".join(item.nested_key): item.value_json for item in history.item}
+        row = {_key(item): item.value_json for item in history.item}
         step = whole(row.get("_step"))
         step = int(history.step.num) if step is None else step
         when = _float(row.get("_timestamp"))
@@ -219,7 +222,7 @@ class WandbRun:
                 continue  # W&B's own columns, and the fields of an image, table, ... (files under media/)
             number = _float(text)
             if number is not None:
-                self.series.add(key, step, when, number)
+                points.add(key, step, when, number)
             elif text.startswith("{") and IMAGE_TYPE in text:  # an image as one JSON object (older writers)
                 value = _json(text)
                 if isinstance(value, dict) and value.get("_type") == IMAGE_TYPE:
@@ -231,14 +234,14 @@ class WandbRun:
         if isinstance(path, str):
             self.images.setdefault(key, {})[step] = (path, caption if isinstance(caption, str) else "")
 
-    def _take_stats(self, stats: Any) -> None:
+    def _take_stats(self, stats: Any, points: PendingPoints) -> None:
         when = stats.timestamp.seconds + stats.timestamp.nanos / 1e9
         step = self._samples
         self._samples += 1
         for item in stats.item:
             number = _float(item.value_json)
             if number is not None:
-                self.series.add(f"system/{item.key}", step, when, number)
+                points.add(f"system/{item.key}", step, when, number)
         if self.last_time is None or when > self.last_time:
             self.last_time = when
 
@@ -399,6 +402,14 @@ def _plain(value: Any) -> Any:
     if not isinstance(value, dict):
         return value
     return {k: _plain(v) for k, v in value.items() if not _typed(v)}
+
+
+def _key(item: Any) -> str:
+    """An item's key as W&B names it (`a.b` when nested); wandb-core writes a plain key as a one-part `nested_key`."""
+    if item.key:
+        return str(item.key)
+    nested = item.nested_key
+    return str(nested[0]) if len(nested) == 1 else ".".join(nested)
 
 
 def _item_key(item: Any) -> list[str]:

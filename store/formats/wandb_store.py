@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from store import extras, nested_dicts, safe_read
 from store.base import MediaIndex, MediaStep, RunDetail, RunRecord
 from store.formats.series import SeriesSet
-from store.formats.tailed import TailCache, TailedLiveness
+from store.formats.tailed import PooledFirstRead, TailCache, TailedLiveness
 from store.formats.wandb_run import RUN_FOLDER, WANDB_MODULE, WandbRun, folder_facts, log_file, output_lines
-from store.ours.index import FolderRunStore, UnitIndex
+from store.ours.index import UnitIndex
 from store.ours.reader import _cell as cell
 from store.safe_names import UnsafePathError, inside
 
@@ -81,7 +81,7 @@ def is_run_folder(path: Path) -> bool:
     return path.name == LATEST and path.is_dir() and _log_id(path) is not None
 
 
-class WandbStore(TailedLiveness, FolderRunStore):
+class WandbStore(TailedLiveness, PooledFirstRead):
     """Read-only W&B runs; the record log is read only with the `wandb` package installed."""
 
     kind = "wandb"
@@ -128,6 +128,9 @@ class WandbStore(TailedLiveness, FolderRunStore):
                 units[unit].append(1)  # so a folder that becomes an older one is read again
             self._ids[found[-1]] = run_id
         return units
+
+    def _pool_state(self) -> dict[str, Any]:
+        return {"_ids": self._ids}
 
     def _state(self, unit: str) -> WandbRun:
         with self._lock:

@@ -1,6 +1,6 @@
 """Benchmark: opening a folder of 1,000 TensorBoard runs and one of 1,000 W&B offline runs.
 
-    python tests/perf/bench_foreign.py [--runs 1000] [--steps 200] [--keep DIR]
+    python tests/perf/bench_foreign.py [--runs 1000] [--steps 200] [--keep DIR] [--before main]
 
 Needs the `tensorboard` and `wandb` extras. One TensorBoard run (3 scalar tags, `--steps`
 points each, `simple_value` events as PyTorch's SummaryWriter writes them, through the
@@ -15,6 +15,10 @@ Every figure is from a fresh process (`python -c`), as a user starting `tracktui
 - full listing: `open_store(PATH).runs_frame()` with every run read
 each cold (no listing cache: what a first `tracktui PATH` does) and warm (the cache the
 previous open saved), then one refresh of an unchanged folder in the same process.
+Each figure is wall time with the CPU time of the process and its children beside it (a
+first open reads in child processes); the load average is printed before and after, as the
+machine may be shared. `--before REF` measures the code of a git ref too (`git archive REF`
+into a temporary folder, run with PYTHONPATH pointing there), alternating old and new.
 """
 
 from __future__ import annotations
@@ -34,11 +38,11 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 DETECT = """
-import json, sys, time
+import json, os, sys, time
 t = time.perf_counter()
 import store
 s = store.open_store(sys.argv[1])
-print(json.dumps({"seconds": time.perf_counter() - t, "kind": s.kind}))
+print(json.dumps({"seconds": time.perf_counter() - t, "cpu": sum(os.times()[:4]), "kind": s.kind}))
 """
 
 FIRST = """
@@ -50,20 +54,22 @@ units = s._scan()
 unit = sorted(units)[0]
 record = s._read_record(unit)
 history = s._run_state(unit).series.frame() if hasattr(s, "_run_state") else s._state(unit).series.frame()
-print(json.dumps({"seconds": time.perf_counter() - t, "points": len(history), "name": record["name"]}))
+print(json.dumps({"seconds": time.perf_counter() - t, "cpu": sum(os.times()[:4]), "points": len(history),
+                  "name": record["name"]}))
 """
 
 FULL = """
-import json, sys, time
+import json, os, sys, time
 t = time.perf_counter()
 import store
 s = store.open_store(sys.argv[1])
 frame = s.runs_frame()
 seconds = time.perf_counter() - t
+cpu = sum(os.times()[:4])
 s.save_index()
 t = time.perf_counter(); changed = s.refresh(); idle = time.perf_counter() - t
-print(json.dumps({"seconds": seconds, "rows": len(frame), "columns": frame.shape[1], "idle_refresh": idle,
-                  "changed": len(changed)}))
+print(json.dumps({"seconds": seconds, "cpu": cpu, "rows": len(frame), "columns": frame.shape[1],
+                  "idle_refresh": idle, "changed": len(changed)}))
 """
 
 WANDB_TEMPLATE = """
@@ -112,9 +118,10 @@ def build(root: Path, runs: int, steps: int) -> tuple[Path, Path]:
     return tb, wb
 
 
-def fresh(code: str, path: Path, cache: Path) -> dict:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env, cwd=REPO)
+def fresh(code: str, path: Path, cache: Path, code_root: Path = REPO) -> dict:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(code_root)}
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env,
+                         cwd=code_root)
     if out.returncode:
         raise SystemExit(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -124,12 +131,37 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def checkout(ref: str, into: Path) -> Path:
+    """The code of `ref` (`git archive`), to measure against."""
+    archive = subprocess.run(["git", "archive", ref], cwd=REPO, capture_output=True, check=True).stdout
+    into.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def measure(path: Path, runs: int, code_root: Path) -> dict[str, tuple[float, float]]:
+    """One round of every figure for one folder and one version of the code: name -> (wall, cpu)."""
+    cache = Path(tempfile.mkdtemp(prefix="tracktui-cache-"))
+    try:
+        detect = fresh(DETECT, path, cache, code_root)
+        first = fresh(FIRST, path, cache, code_root)
+        cold = fresh(FULL, path, cache, code_root)
+        assert cold["rows"] == runs, cold
+        warm = fresh(FULL, path, cache, code_root)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    return {"detect": (detect["seconds"], detect["cpu"]), "first data": (first["seconds"], first["cpu"]),
+            "full cold": (cold["seconds"], cold["cpu"]), "full warm": (warm["seconds"], warm["cpu"]),
+            "idle refresh": (warm["idle_refresh"], float("nan"))}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the folders here")
+    parser.add_argument("--before", metavar="REF", help="also measure the code of this git ref (e.g. main)")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="tracktui-foreign-"))
     t = time.perf_counter()
@@ -140,25 +172,29 @@ def main() -> int:
               f"{time.perf_counter() - t:.1f} s under {root}")
     else:
         tb, wb = root / "tensorboard", root / "project"
+    scratch = Path(tempfile.mkdtemp(prefix="tracktui-before-"))
+    versions = [("now", REPO)] + ([(args.before, checkout(args.before, scratch / "code"))] if args.before else [])
+    load_before = os.getloadavg()
     rows = []
     for label, path in (("TensorBoard", tb), ("W&B offline", wb)):
-        detect, first, cold, warm, idle = [], [], [], [], []
+        rounds: dict[str, list[dict[str, tuple[float, float]]]] = {name: [] for name, _ in versions}
         for _ in range(args.repeat):
-            cache = Path(tempfile.mkdtemp(prefix="tracktui-cache-"))
-            detect.append(fresh(DETECT, path, cache)["seconds"])
-            first.append(fresh(FIRST, path, cache)["seconds"])
-            result = fresh(FULL, path, cache)
-            cold.append(result["seconds"])
-            assert result["rows"] == args.runs, result
-            again = fresh(FULL, path, cache)
-            warm.append(again["seconds"])
-            idle.append(again["idle_refresh"])
-            shutil.rmtree(cache, ignore_errors=True)
-        rows.append((label, median(detect), median(first), median(cold), median(warm), median(idle)))
-    print(f"\n{args.runs} runs of {args.steps} steps x 3 metrics each; medians of {args.repeat} fresh processes\n")
-    print(f"{'folder':<14}{'detect':>10}{'first data':>12}{'full cold':>12}{'full warm':>12}{'idle refresh':>14}")
-    for label, *figures in rows:
-        print(f"{label:<14}" + "".join(f"{value:>{w}.2f}s" for value, w in zip(figures, (9, 11, 11, 11, 13))))
+            for name, code_root in reversed(versions):  # alternating, so a busy spell hits both
+                rounds[name].append(measure(path, args.runs, code_root))
+        for name, _ in versions:
+            figures = {key: tuple(median([r[key][i] for r in rounds[name]]) for i in (0, 1))
+                       for key in rounds[name][0]}
+            rows.append((label, name, figures))
+    load_after = os.getloadavg()
+    shutil.rmtree(scratch, ignore_errors=True)
+    print(f"\n{args.runs} runs of {args.steps} steps x 3 metrics each; medians of {args.repeat} fresh processes; "
+          f"wall s (CPU s of the process and its children); {os.cpu_count()} cores, load average "
+          f"{load_before[0]:.1f} before, {load_after[0]:.1f} after\n")
+    names = list(rows[0][2])
+    print(f"{'folder':<13}{'code':<7}" + "".join(f"{name:>16}" for name in names))
+    for label, name, figures in rows:
+        cells = [f"{wall:.2f}" + ("" if cpu != cpu else f" ({cpu:.2f})") for wall, cpu in figures.values()]
+        print(f"{label:<13}{name[:6]:<7}" + "".join(f"{cell:>16}" for cell in cells))
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
     return 0
