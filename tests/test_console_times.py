@@ -10,7 +10,7 @@ import pytest
 
 import store
 from store.writing.console import CONSOLE, ConsoleLog, read_console, timed_lines, times_path
-from tests.app_helpers import demo_app, open_detail, settle
+from tests.app_helpers import burst, demo_app, open_detail, settle
 from tests.children import run_python
 from tests.test_run_command import only_run, python, wrapper
 from tui.widgets.console_view import ConsoleView, timed_line
@@ -165,3 +165,18 @@ async def test_times_keep_up_with_a_live_run_and_never_take_the_app_down(tmp_pat
     finally:
         proc.kill()
         proc.communicate(timeout=30)
+
+
+async def test_times_key_right_after_the_console_tab_key_is_not_lost(tmp_path: Path) -> None:
+    """`5` then `t` typed faster than the app handles them: `t` reaches the console the tab key focused."""
+    proc = wrapper(tmp_path / "s", *python(SCRIPT))
+    proc.communicate(timeout=60)
+    run_id = only_run(tmp_path / "s").run_id
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await open_detail(pilot, run_id)
+        await burst(pilot, "5", "t")
+        view = app.screen.query_one(ConsoleView)
+        assert view.show_times, "the t typed right after 5 was lost"
+        assert all(line[2] == ":" and line[5] == ":" for line in shown(view)), shown(view)
