@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_helpers import demo_app, screen_text, settle, table
+from tests.app_helpers import burst, demo_app, screen_text, settle, table
 from tests.live_writer import writer_process
 from tui.app import TrackApp
 from tui.widgets.workspace import Workspace
@@ -182,3 +182,14 @@ async def test_the_image_pane_shows_the_cursors_newest_image_fitted_to_it(demo: 
         lines = Console(width=200).render_lines(body.content, pad=False)  # type: ignore[arg-type]
         assert lines and len(lines) <= body.size.height
         assert max(sum(len(s.text) for s in line) for line in lines) <= body.size.width
+
+
+async def test_the_image_pane_of_a_run_without_images_says_so_once(demo: Path) -> None:
+    """Failed before: the pane's caption and its body both said "no images logged"."""
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W", "K", "Y", "I")  # rf-oom, on the first row, logged no image
+        text = screen_text(app)
+        assert "Images · rf-oom" in text
+        assert text.count("no images logged") == 1, text

@@ -361,4 +361,5 @@ class Workspace(Vertical):
         live = " · live" if message.running else ""
         self.query_one("#ws-console-title", Static).update(Text(f"Console · {name}{live}"))
         self.query_one("#ws-images-title", Static).update(Text(f"Images · {name}"))
-        self.query_one("#ws-image", MediaPane).show(message.caption, "", None, message.image, message.caption)
+        caption = message.caption if message.image is not None else ""  # without an image it is the message
+        self.query_one("#ws-image", MediaPane).show(caption, "", None, message.image, message.caption)
