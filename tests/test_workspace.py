@@ -193,3 +193,17 @@ async def test_the_image_pane_of_a_run_without_images_says_so_once(demo: Path) -
         text = screen_text(app)
         assert "Images · rf-oom" in text
         assert text.count("no images logged") == 1, text
+
+
+async def test_the_panes_below_the_charts_are_kept_apart(demo: Path) -> None:
+    """Failed before: the console (and the images) began in the column after the system chart's
+    last, so an x axis label ran into the console's line numbers (`1` + `25 │` read `125 │`)."""
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W", "I")
+        screen = app.screen
+        system, console, images = (screen.query_one(f"#ws-{name}") for name in ("system", "console", "images"))
+        assert screen.query_one("#ws-console-body").region.x > system.region.right
+        assert screen.query_one("#ws-image").region.x > console.region.right
+        assert images.region.right <= screen.size.width

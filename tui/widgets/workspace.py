@@ -110,6 +110,7 @@ class Workspace(Vertical):
         & > #ws-bottom { height: 35%; min-height: 7; }
         & #ws-bottom > Vertical { width: 1fr; height: 1fr; }
         & #ws-bottom > #ws-system.-empty { width: 16; }
+        & #ws-bottom > #ws-system, & #ws-bottom > #ws-console { margin-right: 1; }
         & .ws-pane-title { height: 1; padding: 0 1; background: $boost; text-style: bold;
                            text-wrap: nowrap; text-overflow: ellipsis; }
         & #ws-system-grid { height: 1fr; }
