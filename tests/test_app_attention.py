@@ -133,7 +133,9 @@ async def test_a_stopped_writer_is_quiet_then_crashed_once_killed(tmp_path: Path
             await pilot.press("exclamation_mark")
             await settle(pilot)
             assert table(app).current_run == run_id
-            assert "Back at the top" in [n.message for n in app._notifications][-1]
+            # the only flagged run, already under the cursor: said so, not "back at the top" (failed before)
+            assert [n.message for n in app._notifications][-1] == (
+                "This is the only run needing a look: crashed 1m ago")
 
 
 async def test_ctrl_a_marks_the_runs_in_view_u_clears_and_marks_come_back_after_a_restart(demo: Path) -> None:
