@@ -207,3 +207,19 @@ async def test_the_panes_below_the_charts_are_kept_apart(demo: Path) -> None:
         assert screen.query_one("#ws-console-body").region.x > system.region.right
         assert screen.query_one("#ws-image").region.x > console.region.right
         assert images.region.right <= screen.size.width
+
+
+async def test_a_pane_shown_right_after_cursor_keys_shows_the_run_the_cursor_reached(demo: Path) -> None:
+    """Failed before: `I` read the run the cursor was on when `I` came, before the cursor keys typed
+    ahead of it had reached the workspace, and that read replaced the right one: the console and
+    image panes stayed on rf-oom with the cursor on rf-wide."""
+    from textual.widgets import Static
+
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        await burst(pilot, "j", "j", "I")
+        assert table(app).current_run == run_id(app, "rf-wide")
+        assert str(app.screen.query_one("#ws-images-title", Static).content) == "Images · rf-wide"
+        assert str(app.screen.query_one("#ws-console-title", Static).content) == "Console · rf-wide"

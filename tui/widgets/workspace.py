@@ -212,8 +212,14 @@ class Workspace(Vertical):
             return
         self.panes[name] = not self.panes[name]
         self._show_panes()
-        if self.panes[name] and name in ("console", "images") and self.runs is not None and self.runs.cursor:
-            self.call_after_refresh(self._read_cursor_panes, self.runs.cursor)  # once the pane has its size
+        if self.panes[name] and name in ("console", "images"):
+            self.call_after_refresh(self._read_cursor_now)  # once the pane has its size
+
+    def _read_cursor_now(self) -> None:
+        """The run under the cursor when the pane has its size, not when its key came: cursor keys
+        typed before it in one burst (`j j I`) reach `follow` after the key itself."""
+        if self.runs is not None and self.runs.cursor:
+            self._read_cursor_panes(self.runs.cursor)
 
     # -- charts ------------------------------------------------------------------------------
 
