@@ -91,7 +91,7 @@ async def test_a_run_that_logs_nan_is_flagged_and_bang_jumps_to_it(tmp_path: Pat
             await pilot.press("G")  # to `steady`, the older run: the bar counts the flagged runs
             await settle(pilot)
             assert table(app).current_run != diverging
-            assert "1 need a look (!)" in bar_text(app)
+            assert "1 needs a look (!)" in bar_text(app)
             await pilot.press("G", "exclamation_mark", "space")  # one burst: the mark lands on the flagged run
             await settle(pilot)
             assert list(table(app).marks) == [diverging]

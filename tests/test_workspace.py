@@ -223,3 +223,17 @@ async def test_a_pane_shown_right_after_cursor_keys_shows_the_run_the_cursor_rea
         assert table(app).current_run == run_id(app, "rf-wide")
         assert str(app.screen.query_one("#ws-images-title", Static).content) == "Images · rf-wide"
         assert str(app.screen.query_one("#ws-console-title", Static).content) == "Console · rf-wide"
+
+
+async def test_a_chart_of_one_point_says_one_point(tmp_path: Path) -> None:
+    """Failed before: a summary value's chart was titled `acc  1 points`."""
+    import store
+
+    with store.start_run(experiment="e", name="once", root=tmp_path / "s") as run:
+        run.log_metric("acc", 0.5)
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        text = screen_text(app)
+        assert "acc  1 point" in text and "1 points" not in text

@@ -85,7 +85,7 @@ class MetricChart(Vertical):
         if not data.curves:
             title.append("  no points", style="dim")
         else:
-            title.append(f"  {sum(counts):,} points", style="dim")
+            title.append(f"  {sum(counts):,} point{'s' if sum(counts) != 1 else ''}", style="dim")
         if data.note:
             title.append(f"  {printable_line(data.note)}", style="dim")
         if data.log_y:

@@ -44,7 +44,7 @@ class RunsBar(Static):
             parts.append((f"{marked} marked", 2))
         why = (attention or {}).get(current or "")
         if why or attention:
-            parts.append((f"! {printable(why)}" if why else f"{len(attention or ())} need a look (!)", 1))
+            parts.append((f"! {printable(why)}" if why else f"{len(attention or ())} need{'s' if len(attention or ()) == 1 else ''} a look (!)", 1))
         if view.experiment is not None:
             parts.append((f"experiment: {printable(view.experiment)}", 3))
         if view.metric_stat != "last":
