@@ -237,3 +237,23 @@ async def test_a_chart_of_one_point_says_one_point(tmp_path: Path) -> None:
         await burst(pilot, "W")
         text = screen_text(app)
         assert "acc  1 point" in text and "1 points" not in text
+
+
+async def test_the_system_pane_draws_machine_metrics_against_the_clock(tmp_path: Path) -> None:
+    """Failed before: the system pane drew them by step, which for a sampler counts its samples, so
+    runs sampled at different rates did not line up; the charts screen draws them by the clock."""
+    import store
+    from tui.shaping.curves import axis_name
+
+    with store.start_run(experiment="e", name="sampled", root=tmp_path / "s", system_metrics_interval=0) as run:
+        for step in range(5):
+            run.log_metric("loss", 1.0 / (step + 1), step=step)
+            run.log_metric("system/cpu_percent", 10.0 * step, step=step)
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        ws = workspace(app)
+        system, loss = ws.system_grid.panes["system/cpu_percent"].data, ws.grid.panes["loss"].data
+        assert system is not None and loss is not None
+        assert system.x_label == axis_name("wall") and loss.x_label == "step"

@@ -14,7 +14,7 @@ cursor, the marks and each new listing to `follow`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from ..shaping.history_cache import HistoryCache
 from ..shaping.media_steps import load_fitted, media_keys, pick
 from ..shaping.run_colors import run_colors
 from ..shaping.sanitize import printable_line
+from ..shaping.system_metrics import clock_or_step
 from ..shaping.workspace import WorkspaceRuns, choose_metrics, choose_runs, pane_choice
 from .chart_grid import ChartGrid
 from .console_view import ConsoleView, console_file
@@ -253,8 +254,11 @@ class Workspace(Vertical):
         every = {**known, **infos}
         req.run_ids = [r for r in req.run_ids if r in every]
         metrics, system = choose_metrics(every[r] for r in req.run_ids)
-        req.metrics = metrics + system
+        req.metrics = metrics
         result = histories.charts(req, infos, cancelled=lambda: worker.is_cancelled)
+        if system:  # against the clock, as the charts screen draws them: a sampler's steps count samples
+            result.charts += histories.charts(replace(req, metrics=system, axis=clock_or_step(system)), infos,
+                                              cancelled=lambda: worker.is_cancelled).charts
         post_result(self, WorkspaceBuilt(result, metrics, system, failed))
 
     async def on_workspace_built(self, message: WorkspaceBuilt) -> None:
