@@ -257,3 +257,18 @@ async def test_the_system_pane_draws_machine_metrics_against_the_clock(tmp_path:
         system, loss = ws.system_grid.panes["system/cpu_percent"].data, ws.grid.panes["loss"].data
         assert system is not None and loss is not None
         assert system.x_label == axis_name("wall") and loss.x_label == "step"
+
+
+async def test_a_filter_draws_the_newest_runs_it_keeps(demo: Path) -> None:
+    """Failed before: the newest runs drawn were those of the whole listing until the next listing
+    came (never, on a quiet store): filtered to the degree runs, the grid drew rf-oom and three more
+    rf runs out of view."""
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W", "slash", *"degree", "enter")
+        shown = set(table(app).view.shown_ids())
+        ws = workspace(app)
+        assert len(shown) == 4 and ws.runs is not None and ws.runs.reason == "newest"
+        assert set(ws.runs.run_ids) == shown
+        assert all(ws.infos[r].name.startswith("degree") for r in ws.runs.run_ids)
