@@ -272,3 +272,19 @@ async def test_a_filter_draws_the_newest_runs_it_keeps(demo: Path) -> None:
         assert len(shown) == 4 and ws.runs is not None and ws.runs.reason == "newest"
         assert set(ws.runs.run_ids) == shown
         assert all(ws.infos[r].name.startswith("degree") for r in ws.runs.run_ids)
+
+
+async def test_the_narrowed_table_shows_the_sort_column(demo: Path) -> None:
+    """Failed before: the cursor went to the sort column while the table was still wide, so it was
+    not scrolled to; once narrowed beside the workspace, the table showed mse, not the degree sorted by.
+    (At 80 columns status, name and degree do not fit in the table's 45 %.)"""
+    from tests.app_helpers import move_to_column, table_lines
+
+    app = demo_app(demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        move_to_column(app, "params.degree")
+        await burst(pilot, "s", "W")
+        assert table(app).view.sort_key == "params.degree"
+        header = table_lines(app)[0]
+        assert "degree" in header, header
