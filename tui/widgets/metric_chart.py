@@ -29,6 +29,8 @@ class MetricChart(Vertical):
     MetricChart > .metric-chart--title {
         height: 1;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
         color: $foreground;
         background: $boost;
         text-style: bold;
