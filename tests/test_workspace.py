@@ -257,6 +257,9 @@ async def test_the_system_pane_draws_machine_metrics_against_the_clock(tmp_path:
         system, loss = ws.system_grid.panes["system/cpu_percent"].data, ws.grid.panes["loss"].data
         assert system is not None and loss is not None
         assert system.x_label == axis_name("wall") and loss.x_label == "step"
+        # a title too long for the narrow pane ends in an ellipsis (failed before: a bare `x:` at the cut)
+        title = ws.system_grid.panes["system/cpu_percent"].query_one(".metric-chart--title").render_line(0)
+        assert title.text.rstrip().endswith(("…", "wall-clock time")), title.text
 
 
 async def test_a_filter_draws_the_newest_runs_it_keeps(demo: Path) -> None:
@@ -289,19 +292,3 @@ async def test_the_narrowed_table_shows_the_sort_column(demo: Path) -> None:
         header = table_lines(app)[0]
         assert "degree" in header, header
 
-
-async def test_a_narrow_system_charts_title_is_cut_with_an_ellipsis(tmp_path: Path) -> None:
-    """Failed before: the title was cut where the pane ended, leaving a bare `x:` that said nothing."""
-    import store
-
-    with store.start_run(experiment="e", name="sampled", root=tmp_path / "s", system_metrics_interval=0) as run:
-        for step in range(5):
-            run.log_metric("loss", 1.0 / (step + 1), step=step)
-            run.log_metric("system/cpu_percent", 10.0 * step, step=step)
-    app = demo_app(tmp_path / "s")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await burst(pilot, "W")
-        pane = workspace(app).system_grid.panes["system/cpu_percent"]
-        line = pane.query_one(".metric-chart--title").render_line(0).text.rstrip()
-        assert line.endswith(("…", "wall-clock time")), line
