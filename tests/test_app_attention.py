@@ -91,7 +91,7 @@ async def test_a_run_that_logs_nan_is_flagged_and_bang_jumps_to_it(tmp_path: Pat
             await pilot.press("G")  # to `steady`, the older run: the bar counts the flagged runs
             await settle(pilot)
             assert table(app).current_run != diverging
-            assert "1 need a look (!)" in bar_text(app)
+            assert "1 needs a look (!)" in bar_text(app)
             await pilot.press("G", "exclamation_mark", "space")  # one burst: the mark lands on the flagged run
             await settle(pilot)
             assert list(table(app).marks) == [diverging]
@@ -133,7 +133,9 @@ async def test_a_stopped_writer_is_quiet_then_crashed_once_killed(tmp_path: Path
             await pilot.press("exclamation_mark")
             await settle(pilot)
             assert table(app).current_run == run_id
-            assert "Back at the top" in [n.message for n in app._notifications][-1]
+            # the only flagged run, already under the cursor: said so, not "back at the top" (failed before)
+            assert [n.message for n in app._notifications][-1] == (
+                "This is the only run needing a look: crashed 1m ago")
 
 
 async def test_ctrl_a_marks_the_runs_in_view_u_clears_and_marks_come_back_after_a_restart(demo: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 import store
 from store.writing.console import CONSOLE, ConsoleLog, read_console, timed_lines, times_path
-from tests.app_helpers import demo_app, open_detail, settle
+from tests.app_helpers import burst, demo_app, open_detail, settle
 from tests.children import run_python
 from tests.test_run_command import only_run, python, wrapper
 from tui.widgets.console_view import ConsoleView, timed_line
@@ -109,9 +109,9 @@ async def test_the_console_tab_shows_times_and_the_stderr_mark_on_t(tmp_path: Pa
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await open_detail(pilot, run_id)
-        await pilot.press("5", "t")  # the Console tab, then times, in one burst
-        await settle(pilot)
+        await burst(pilot, "5", "t")  # the Console tab, then times, typed before the app handles either
         view = app.screen.query_one(ConsoleView)
+        assert view.show_times, "the t typed right after 5 was lost (failed before: focus came after it)"
         lines = shown(view)
         assert sorted(line[9:] for line in lines) == ["  out one", "  out two", "E err one", "E err two, no newline"]
         assert all(line[2] == ":" and line[5] == ":" for line in lines), lines
@@ -165,3 +165,4 @@ async def test_times_keep_up_with_a_live_run_and_never_take_the_app_down(tmp_pat
     finally:
         proc.kill()
         proc.communicate(timeout=30)
+

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_helpers import demo_app, screen_text, settle, table
+from tests.app_helpers import burst, demo_app, screen_text, settle, table
 from tests.live_writer import writer_process
 from tui.app import TrackApp
 from tui.widgets.workspace import Workspace
@@ -182,3 +182,113 @@ async def test_the_image_pane_shows_the_cursors_newest_image_fitted_to_it(demo: 
         lines = Console(width=200).render_lines(body.content, pad=False)  # type: ignore[arg-type]
         assert lines and len(lines) <= body.size.height
         assert max(sum(len(s.text) for s in line) for line in lines) <= body.size.width
+
+
+async def test_the_image_pane_of_a_run_without_images_says_so_once(demo: Path) -> None:
+    """Failed before: the pane's caption and its body both said "no images logged"."""
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W", "K", "Y", "I")  # rf-oom, on the first row, logged no image
+        text = screen_text(app)
+        assert "Images · rf-oom" in text
+        assert text.count("no images logged") == 1, text
+
+
+async def test_the_panes_below_the_charts_are_kept_apart(demo: Path) -> None:
+    """Failed before: the console (and the images) began in the column after the system chart's
+    last, so an x axis label ran into the console's line numbers (`1` + `25 │` read `125 │`)."""
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W", "I")
+        screen = app.screen
+        system, console, images = (screen.query_one(f"#ws-{name}") for name in ("system", "console", "images"))
+        assert screen.query_one("#ws-console-body").region.x > system.region.right
+        assert screen.query_one("#ws-image").region.x > console.region.right
+        assert images.region.right <= screen.size.width
+
+
+async def test_a_pane_shown_right_after_cursor_keys_shows_the_run_the_cursor_reached(demo: Path) -> None:
+    """Failed before: `I` read the run the cursor was on when `I` came, before the cursor keys typed
+    ahead of it had reached the workspace, and that read replaced the right one: the console and
+    image panes stayed on rf-oom with the cursor on rf-wide."""
+    from textual.widgets import Static
+
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        await burst(pilot, "j", "j", "I")
+        assert table(app).current_run == run_id(app, "rf-wide")
+        assert str(app.screen.query_one("#ws-images-title", Static).content) == "Images · rf-wide"
+        assert str(app.screen.query_one("#ws-console-title", Static).content) == "Console · rf-wide"
+
+
+async def test_a_chart_of_one_point_says_one_point(tmp_path: Path) -> None:
+    """Failed before: a summary value's chart was titled `acc  1 points`."""
+    import store
+
+    with store.start_run(experiment="e", name="once", root=tmp_path / "s") as run:
+        run.log_metric("acc", 0.5)
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        text = screen_text(app)
+        assert "acc  1 point" in text and "1 points" not in text
+
+
+async def test_the_system_pane_draws_machine_metrics_against_the_clock(tmp_path: Path) -> None:
+    """Failed before: the system pane drew them by step, which for a sampler counts its samples, so
+    runs sampled at different rates did not line up; the charts screen draws them by the clock."""
+    import store
+    from tui.shaping.curves import axis_name
+
+    with store.start_run(experiment="e", name="sampled", root=tmp_path / "s", system_metrics_interval=0) as run:
+        for step in range(5):
+            run.log_metric("loss", 1.0 / (step + 1), step=step)
+            run.log_metric("system/cpu_percent", 10.0 * step, step=step)
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        ws = workspace(app)
+        system, loss = ws.system_grid.panes["system/cpu_percent"].data, ws.grid.panes["loss"].data
+        assert system is not None and loss is not None
+        assert system.x_label == axis_name("wall") and loss.x_label == "step"
+        # a title too long for the narrow pane ends in an ellipsis (failed before: a bare `x:` at the cut)
+        title = ws.system_grid.panes["system/cpu_percent"].query_one(".metric-chart--title").render_line(0)
+        assert title.text.rstrip().endswith(("…", "wall-clock time")), title.text
+
+
+async def test_a_filter_draws_the_newest_runs_it_keeps(demo: Path) -> None:
+    """Failed before: the newest runs drawn were those of the whole listing until the next listing
+    came (never, on a quiet store): filtered to the degree runs, the grid drew rf-oom and three more
+    rf runs out of view."""
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W", "slash", *"degree", "enter")
+        shown = set(table(app).view.shown_ids())
+        ws = workspace(app)
+        assert len(shown) == 4 and ws.runs is not None and ws.runs.reason == "newest"
+        assert set(ws.runs.run_ids) == shown
+        assert all(ws.infos[r].name.startswith("degree") for r in ws.runs.run_ids)
+
+
+async def test_the_narrowed_table_shows_the_sort_column(demo: Path) -> None:
+    """Failed before: the cursor went to the sort column while the table was still wide, so it was
+    not scrolled to; once narrowed beside the workspace, the table showed mse, not the degree sorted by.
+    (At 80 columns status, name and degree do not fit in the table's 45 %.)"""
+    from tests.app_helpers import move_to_column, table_lines
+
+    app = demo_app(demo)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        move_to_column(app, "params.degree")
+        await burst(pilot, "s", "W")
+        assert table(app).view.sort_key == "params.degree"
+        header = table_lines(app)[0]
+        assert "degree" in header, header
+

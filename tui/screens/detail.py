@@ -259,10 +259,11 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         if tab == "console" and not self.query("#console"):
             return
         self.query_one(TabbedContent).active = tab
+        # focused now, not after the keys already typed (`focus()` waits its turn): `5 t` in one burst
         if tab == "metrics":
-            self.query_one("#metrics-table", DataTable).focus()
+            self.set_focus(self.query_one("#metrics-table", DataTable))
         elif tab == "console":
-            self.query_one("#console-view").focus()  # so `/`, `n`/`N`, `g`/`G` reach it
+            self.set_focus(self.query_one("#console-view"))  # so `t`, `/`, `n`/`N`, `g`/`G` reach it
 
     async def action_step_run(self, delta: int) -> None:
         """Show the next (`delta` 1) or previous (-1) run of the table, on the same tab."""

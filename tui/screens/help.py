@@ -43,17 +43,13 @@ class HelpScreen(ModalScreen[None]):
         self.under = under
 
     def compose(self) -> ComposeResult:
-        """Keys, what they do, and the binding id a keymap file names to move them."""
-        table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column(ratio=1)
-        table.add_column(style="dim", no_wrap=True)
-        for key, what in NAVIGATION:  # first, with the motions: they hold on every screen, whatever its size
-            table.add_row(Text(key), Text(what))
+        """Keys, what they do, and the binding id a keymap file names to move them. The rules that
+        hold everywhere come first, in a table of their own: sharing the ids' column broke them over
+        two lines at 80 columns."""
+        rules: list[tuple[str, str]] = list(NAVIGATION)  # with the motions: they hold on every screen
         back, quit_ = self._keys_of("screen.back"), self._keys_of("app.quit")
         if back and quit_:  # the one rule for leaving, on every screen (visidata's q; lazygit's is a keymap line)
-            table.add_row(Text(f"{back} / {quit_}"),
-                          Text("back a screen (runs table: quit) / quit"))
+            rules.append((f"{back} / {quit_}", "back a screen (runs table: quit) / quit"))
         rows: dict[str, list[str]] = {}
         ids: dict[str, str] = {}
         motions: dict[str, list[str]] = {}
@@ -74,19 +70,27 @@ class HelpScreen(ModalScreen[None]):
                         keys.append(shown)
         for (first, second), what in MOTION_ROWS:
             if first in motions and second in motions:
-                table.add_row(Text(f"{' / '.join(motions[first])}, {' / '.join(motions[second])}"), Text(what))
-        table.add_row()
+                rules.append((f"{' / '.join(motions[first])}, {' / '.join(motions[second])}", what))
         declared: dict[str, int] = {}  # a remapped key is bound last; list keys in the order the screen declares them
         for node, _ in chain:
             for binding in getattr(type(node), "BINDINGS", []):
                 if isinstance(binding, Binding) and binding.id:
                     declared.setdefault(binding.id, len(declared))
-        for description, keys in sorted(rows.items(), key=lambda item: declared.get(ids[item[0]], len(declared))):
-            table.add_row(Text(", ".join(keys)), Text(description), Text(ids[description]))
+        listed = [(", ".join(keys), description, ids[description]) for description, keys in
+                  sorted(rows.items(), key=lambda item: declared.get(ids[item[0]], len(declared)))]
+        key_width = max(Text(row[0]).cell_len for row in [*rules, *listed])
+        top, table = _keys_table(key_width), _keys_table(key_width)
+        table.add_column(style="dim", no_wrap=True)
+        for key, what in rules:
+            top.add_row(Text(key), Text(what))
+        for key, what, binding_id in listed:
+            table.add_row(Text(key), Text(what), Text(binding_id))
         note = Text(f"\nOther keys: map binding ids (right) to keys in {keymap_path()}, like\n", style="dim")
         note.append("  runs.charts: P\n  vim.down: j,n", style="dim")
         with VerticalScroll():
             yield Static(Text("Keys", style="bold underline"))
+            yield Static(top)
+            yield Static(Text(""))
             yield Static(table)
             yield Static(note)
 
@@ -98,3 +102,11 @@ class HelpScreen(ModalScreen[None]):
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
 
+
+
+def _keys_table(key_width: int) -> Table:
+    """A table of keys and what they do; the keys' column as wide in every such table, so they line up."""
+    table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+    table.add_column(style="bold", no_wrap=True, width=key_width)
+    table.add_column(ratio=1)
+    return table

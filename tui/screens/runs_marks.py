@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..settings import load_marks, save_marks
 from ..shaping.attention import next_needing_look
+from ..shaping.sanitize import printable_line
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -95,6 +96,11 @@ class RunsMarks:
             screen.notify("No run needs a look" if not table.attention else
                           "The runs that need a look are not in view (filter, experiment or a collapsed group)",
                           timeout=3)
+            return
+        if found[1] and found[0] == table.cursor_row:  # wrapped round to where it stands
+            why = printable_line(table.attention.get(table.current_run or "", ""))
+            screen.notify(f"This is the only run needing a look: {why}",
+                          timeout=3, markup=False)
             return
         table.cursor_row = found[0]
         if found[1]:

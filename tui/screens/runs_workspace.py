@@ -24,6 +24,8 @@ class RunsWorkspace:
 
     def __init__(self, screen: RunsScreen) -> None:
         self.screen = screen
+        self._listed: tuple[object, object] = (None, None)
+        """The frame and rows in view the workspace was last told of (compared by identity)."""
 
     @property
     def widget(self) -> Workspace:
@@ -75,11 +77,17 @@ class RunsWorkspace:
                           exit_on_error=False)
 
     def follow(self, live: bool = False) -> None:
-        """The marks, the cursor and (`live`) a new listing, to the workspace when it is shown."""
+        """The marks, the cursor and (`live`) a new listing, to the workspace when it is shown. The
+        rows in view are listed again whenever they changed (a filter, a sort), not only on a new
+        listing: the running or newest runs drawn are those of the rows shown."""
         if not self.widget.display:
             return
         screen = self.screen
-        if live and screen.store is not None:
+        view = screen.view
+        if live:
             self._narrow_table()
-            self.widget.set_listing(screen.store, *listing_runs(screen.view.frame, screen.view.positions))
+        moved = self._listed[0] is not view.frame or self._listed[1] is not view.positions
+        if screen.store is not None and (live or moved):
+            self._listed = (view.frame, view.positions)
+            self.widget.set_listing(screen.store, *listing_runs(view.frame, view.positions))
         self.widget.follow(list(screen.table.marks), screen.table.current_run, live)

@@ -29,6 +29,8 @@ class MetricChart(Vertical):
     MetricChart > .metric-chart--title {
         height: 1;
         padding: 0 1;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
         color: $foreground;
         background: $boost;
         text-style: bold;
@@ -85,7 +87,7 @@ class MetricChart(Vertical):
         if not data.curves:
             title.append("  no points", style="dim")
         else:
-            title.append(f"  {sum(counts):,} points", style="dim")
+            title.append(f"  {sum(counts):,} point{'s' if sum(counts) != 1 else ''}", style="dim")
         if data.note:
             title.append(f"  {printable_line(data.note)}", style="dim")
         if data.log_y:

@@ -44,7 +44,9 @@ class RunsBar(Static):
             parts.append((f"{marked} marked", 2))
         why = (attention or {}).get(current or "")
         if why or attention:
-            parts.append((f"! {printable(why)}" if why else f"{len(attention or ())} need a look (!)", 1))
+            flagged = len(attention or ())
+            count = f"{flagged} need{'s' if flagged == 1 else ''} a look (!)"
+            parts.append((f"! {printable(why)}" if why else count, 1))
         if view.experiment is not None:
             parts.append((f"experiment: {printable(view.experiment)}", 3))
         if view.metric_stat != "last":

@@ -357,6 +357,10 @@ class RunsTable(ScrollView, can_focus=True):
         self._scroll_cursor_into_view()
         self.refresh()
 
+    def on_resize(self) -> None:
+        """Narrowed (the workspace beside it, a smaller terminal), the table still shows the cursor's cell."""
+        self._scroll_cursor_into_view()
+
     def _scroll_cursor_into_view(self) -> None:
         height = max(1, self.scrollable_content_region.height - 1)
         top = int(self.scroll_offset.y)

@@ -14,7 +14,7 @@ cursor, the marks and each new listing to `follow`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from ..shaping.history_cache import HistoryCache
 from ..shaping.media_steps import load_fitted, media_keys, pick
 from ..shaping.run_colors import run_colors
 from ..shaping.sanitize import printable_line
+from ..shaping.system_metrics import clock_or_step
 from ..shaping.workspace import WorkspaceRuns, choose_metrics, choose_runs, pane_choice
 from .chart_grid import ChartGrid
 from .console_view import ConsoleView, console_file
@@ -110,6 +111,7 @@ class Workspace(Vertical):
         & > #ws-bottom { height: 35%; min-height: 7; }
         & #ws-bottom > Vertical { width: 1fr; height: 1fr; }
         & #ws-bottom > #ws-system.-empty { width: 16; }
+        & #ws-bottom > #ws-system, & #ws-bottom > #ws-console { margin-right: 1; }
         & .ws-pane-title { height: 1; padding: 0 1; background: $boost; text-style: bold;
                            text-wrap: nowrap; text-overflow: ellipsis; }
         & #ws-system-grid { height: 1fr; }
@@ -211,8 +213,14 @@ class Workspace(Vertical):
             return
         self.panes[name] = not self.panes[name]
         self._show_panes()
-        if self.panes[name] and name in ("console", "images") and self.runs is not None and self.runs.cursor:
-            self.call_after_refresh(self._read_cursor_panes, self.runs.cursor)  # once the pane has its size
+        if self.panes[name] and name in ("console", "images"):
+            self.call_after_refresh(self._read_cursor_now)  # once the pane has its size
+
+    def _read_cursor_now(self) -> None:
+        """The run under the cursor when the pane has its size, not when its key came: cursor keys
+        typed before it in one burst (`j j I`) reach `follow` after the key itself."""
+        if self.runs is not None and self.runs.cursor:
+            self._read_cursor_panes(self.runs.cursor)
 
     # -- charts ------------------------------------------------------------------------------
 
@@ -246,8 +254,11 @@ class Workspace(Vertical):
         every = {**known, **infos}
         req.run_ids = [r for r in req.run_ids if r in every]
         metrics, system = choose_metrics(every[r] for r in req.run_ids)
-        req.metrics = metrics + system
+        req.metrics = metrics
         result = histories.charts(req, infos, cancelled=lambda: worker.is_cancelled)
+        if system:  # against the clock, as the charts screen draws them: a sampler's steps count samples
+            result.charts += histories.charts(replace(req, metrics=system, axis=clock_or_step(system)), infos,
+                                              cancelled=lambda: worker.is_cancelled).charts
         post_result(self, WorkspaceBuilt(result, metrics, system, failed))
 
     async def on_workspace_built(self, message: WorkspaceBuilt) -> None:
@@ -361,4 +372,5 @@ class Workspace(Vertical):
         live = " · live" if message.running else ""
         self.query_one("#ws-console-title", Static).update(Text(f"Console · {name}{live}"))
         self.query_one("#ws-images-title", Static).update(Text(f"Images · {name}"))
-        self.query_one("#ws-image", MediaPane).show(message.caption, "", None, message.image, message.caption)
+        caption = message.caption if message.image is not None else ""  # without an image it is the message
+        self.query_one("#ws-image", MediaPane).show(caption, "", None, message.image, message.caption)
