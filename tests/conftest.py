@@ -27,8 +27,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep index caches of read-only stores out of the user's real cache dir."""
+    """Keep index caches of read-only stores out of the user's real cache dir, and settings (views,
+    marks, the workspace) out of the user's config: each test starts with none, as a new user does."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
     monkeypatch.delenv("TRACKTUI_STORE", raising=False)
 
 
