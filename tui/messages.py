@@ -50,6 +50,8 @@ class StoreLoaded(Message):
     settings: ViewSettings | None = None
     attention: dict[str, str] = field(default_factory=dict)
     """Runs that need a look -> why (`shaping.attention.AttentionWatch`)."""
+    reading: tuple[int, int] | None = None
+    """(runs read, runs in all) of a first listing still being read: `frame` is the runs read so far."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreLoaded)

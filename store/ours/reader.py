@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -42,6 +42,8 @@ class TrackStore(FolderRunStore):
         self._full_scan_at = 0.0
         self._scanned_at = -1e9
         self._scan_cost = 0.0
+        self._first: FirstListing | None = None
+        """The first listing while it is read in batches (`_read_first_listing`)."""
 
     def _scan(self) -> dict[str, list[int]]:
         """Each run folder with `[0, mtime_ns, ctime_ns]` of the folder itself, then `[size, mtime_ns, ctime_ns]`
@@ -170,7 +172,11 @@ class TrackStore(FolderRunStore):
         units, sig = self._scan_arrays(lazy=True)
         pending = {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
 
-        rows = self._columns.journal_rows(pending) if pending else {}
+        rows: journal.Rows = {}
+
+        def read_journals() -> None:
+            if pending:
+                rows.update(self._columns.journal_rows(pending))
 
         def read(unit: str) -> RunRecord:
             row = pending.get(unit)
@@ -183,10 +189,46 @@ class TrackStore(FolderRunStore):
             sig[row] = files
             return record
 
-        changed = self._columns.update_arrays(units, sig, read, now)
+        first: dict[str, RunRecord] = {}
+        if self.listing_progress is not None and not len(table) and len(pending) > FIRST_BATCH:
+            first = self._read_first_listing(units, sig, read, read_journals, now)
+        else:
+            read_journals()
+        changed = self._columns.update_arrays(units, sig, lambda unit: first.pop(unit, None) or read(unit), now)
         self._scanned_at = time.monotonic()
         self._scan_cost = self._scanned_at - started
         return changed
+
+    def _read_first_listing(self, units: list[str], sig: Any, read: Callable[[str], RunRecord],
+                            read_journals: Callable[[], None], now: float) -> dict[str, RunRecord]:
+        """A first listing with no index, read newest run folder first (run ids start with their time) in
+        batches of FIRST_BATCH, each told to `listing_progress` so the app can paint the runs read so far
+        (`partial_frame`): the records by folder, for the update that then makes the listing as always.
+
+        The first batch is read from the runs' files: the listing journals it would be folded
+        from take a second or more to read at 100,000 runs; they are read right after it.
+        """
+        report = self.listing_progress
+        assert report is not None
+        order = sorted(range(len(units)), key=lambda row: units[row].rpartition("/")[2], reverse=True)
+        self._first = first = FirstListing(units, sig, now)
+        try:
+            for start in range(0, len(order), FIRST_BATCH):
+                for row in order[start:start + FIRST_BATCH]:
+                    first.add(row, read(units[row]))  # the read fills in the row's signature
+                report(len(first.records), len(units))
+                if not start:
+                    read_journals()
+        finally:
+            self._first = None
+        return first.records
+
+    def partial_frame(self, metric_stat: str = "last") -> pd.DataFrame:
+        from store.ours.column_index import table_frame
+
+        if self._first is None:
+            return super().partial_frame(metric_stat)
+        return table_frame(self._first.table(), self._statuses, metric_stat)
 
     def _sig_time(self, sig: list[int]) -> float:
         """The latest mtime of the record's files (ctime can only be "now", it would never settle)."""
@@ -322,6 +364,39 @@ QUICK_SCAN_FROM = 5000
 FULL_SCAN_SECONDS = 30.0
 TRUST_FOLDERS_SECONDS = 600.0
 """How long after a full scan (by any process) a first listing may check run folders alone."""
+
+
+FIRST_BATCH = 500
+"""Runs a first listing with no index reads between two reports to `listing_progress` (a few tens of ms)."""
+
+
+class FirstListing:
+    """The runs of a first listing read so far, as a column table made only when asked for."""
+
+    def __init__(self, units: list[str], sig: Any, now: float) -> None:
+        from store.ours.column_index import ColumnTable
+
+        self.units, self.sig, self.now = units, sig, now
+        self.records: dict[str, RunRecord] = {}
+        self._new: list[int] = []
+        """Rows read since `table` was last made."""
+        self._table = ColumnTable.empty(sig.shape[1])
+
+    def add(self, row: int, record: RunRecord) -> None:
+        self.records[self.units[row]] = record
+        self._new.append(row)
+
+    def table(self) -> Any:
+        """The runs read so far, newest first; each call adds only the rows read since the last."""
+        from store.ours.column_index import ColumnTable
+
+        if self._new:
+            units = [self.units[row] for row in self._new]
+            fresh = ColumnTable.from_records(units, self.sig[self._new], self.now,
+                                             [self.records[unit] for unit in units], self.sig.shape[1])
+            self._table = self._table.append(fresh).newest_first()
+            self._new = []
+        return self._table
 
 
 class TableRecords(Mapping[str, RunRecord]):

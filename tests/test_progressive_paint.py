@@ -1,0 +1,125 @@
+"""A first open with no index paints the newest runs at once, then the rest as they are read.
+
+The store is written in the writer's layout (tests/perf/make_big_store.py) and has no index, so
+the app's first listing reads every run. The poll worker is held at a batch's report (a gate the
+test opens), which stands for a slow disk: the table must already show the newest runs, say how
+far the reading got, and take the cursor and a sort while the rest is read. Once it is read, the
+table is exactly the listing any fresh reader makes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from store.ours import reader
+from store.ours.reader import TrackStore
+from tests.app_helpers import bar_text, move_to_column, screen_text, settle, table
+from tests.perf.make_big_store import make_store
+from tui.app import TrackApp, make_app
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
+RUNS = 300
+BATCH = 40
+
+
+class Gate:
+    """Holds the poll worker after each painted batch until the test lets it read the next one."""
+
+    def __init__(self, app: TrackApp) -> None:
+        self.app = app
+        self.painted = threading.Event()
+        self.go = threading.Event()
+        self.holding = True
+        self.reports: list[tuple[int, int]] = []
+        paint = app._paint_partial
+
+        def gated(read: int, total: int) -> None:
+            app._next_partial = 0.0  # every batch is painted: the test, not the clock, decides when
+            paint(read, total)
+            self.reports.append((read, total))
+            if self.holding:
+                self.painted.set()
+                self.go.wait(timeout=60)
+                self.go.clear()
+
+        app._paint_partial = gated  # type: ignore[method-assign]
+
+    async def next_batch(self, pilot: object) -> None:
+        """Wait until the worker painted a batch and is held, then let the screen handle the message."""
+        assert await asyncio.to_thread(self.painted.wait, 60)
+        self.painted.clear()
+        await pilot.pause()  # type: ignore[attr-defined]
+
+    def release(self) -> None:
+        self.go.set()
+
+    def open(self) -> None:
+        self.holding = False
+        self.go.set()
+
+
+@pytest.fixture
+def big_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = make_store(tmp_path / "store", RUNS, n_params=4, n_metrics=2, steps=3, experiments=3, history=False)
+    monkeypatch.setattr(reader, "FIRST_BATCH", BATCH)
+    return root
+
+
+async def test_first_listing_paints_newest_first_and_is_usable_while_it_fills(big_store: Path) -> None:
+    app = make_app(big_store, poll_seconds=0)
+    gate = Gate(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await check_while_filling(app, pilot, gate, big_store)
+        finally:
+            gate.open()
+
+
+async def check_while_filling(app: TrackApp, pilot: Pilot[None], gate: Gate, big_store: Path) -> None:
+    if True:
+        await gate.next_batch(pilot)
+        view = table(app).view
+        assert f"reading {BATCH} / {RUNS}" in screen_text(app)  # on screen at 80x24, not only in the bar's text
+        assert len(view.frame) == BATCH < RUNS
+        newest = sorted(TrackStore(big_store).runs_frame()["run_id"], reverse=True)[:BATCH]
+        assert sorted(view.frame["run_id"], reverse=True) == newest  # the newest runs came first
+
+        # While the rest is read: the cursor moves and a sort applies (keys in one burst).
+        move_to_column(app, "name")
+        third = str(view.frame.at[int(view.positions[2]), "run_id"])
+        await pilot.press("down", "down", "s", "down")
+        await pilot.pause()
+        sorted_view = table(app).view
+        names = [str(sorted_view.frame.at[int(p), "name"]) for p in sorted_view.positions]
+        ids = [str(sorted_view.frame.at[int(p), "run_id"]) for p in sorted_view.positions]
+        assert sorted_view.sort_key == "name"
+        assert names == sorted(names)
+        cursor_run = table(app).current_run
+        assert cursor_run == ids[ids.index(third) + 1]  # `s` kept the cursor on its run, then `down`
+
+        gate.release()  # one more batch: painted with the sort, the cursor on its run
+        await gate.next_batch(pilot)
+        shown = table(app).view
+        assert f"reading {2 * BATCH} / {RUNS}" in bar_text(app)
+        assert len(shown.frame) == 2 * BATCH
+        assert shown.sort_key == "name"
+        names = [str(shown.frame.at[int(p), "name"]) for p in shown.positions]
+        assert names == sorted(names)
+        assert table(app).current_run == cursor_run
+
+        gate.open()
+        await settle(pilot)
+        final = table(app).view
+        assert "reading" not in bar_text(app)
+        assert final.sort_key == "name"
+        assert table(app).current_run == cursor_run
+        full = TrackStore(big_store).runs_frame()
+        assert final.frame.equals(full)
+        assert gate.reports[-1] == (RUNS, RUNS)
