@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import store
 from store.ours import reader
 from store.ours.reader import TrackStore
 from tests.app_helpers import bar_text, move_to_column, screen_text, settle, table
@@ -25,7 +26,7 @@ from tui.app import TrackApp, make_app
 if TYPE_CHECKING:
     from textual.pilot import Pilot
 
-RUNS = 300
+RUNS = 302
 BATCH = 40
 
 
@@ -46,7 +47,9 @@ class Gate:
             self.reports.append((read, total))
             if self.holding:
                 self.painted.set()
-                self.go.wait(timeout=60)
+                for _ in range(6000):  # until the test lets it go on, or the app quits
+                    if self.go.wait(timeout=0.01) or getattr(app, "_closing", False):
+                        break
                 self.go.clear()
 
         app._paint_partial = gated  # type: ignore[method-assign]
@@ -67,7 +70,11 @@ class Gate:
 
 @pytest.fixture
 def big_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = make_store(tmp_path / "store", RUNS, n_params=4, n_metrics=2, steps=3, experiments=3, history=False)
+    root = make_store(tmp_path / "store", RUNS - 2, n_params=4, n_metrics=2, steps=3, experiments=3, history=False)
+    for i, key in enumerate(("only_old", "only_new")):  # fields some runs have and others not
+        with store.start_run(experiment="odd", root=str(root), name=f"odd-{i}") as run:
+            run.log_params({key: i})
+            run.log_metric(f"m_{key}", 0.5)
     monkeypatch.setattr(reader, "FIRST_BATCH", BATCH)
     return root
 
@@ -102,7 +109,7 @@ async def check_while_filling(app: TrackApp, pilot: Pilot[None], gate: Gate, big
         assert sorted_view.sort_key == "name"
         assert names == sorted(names)
         cursor_run = table(app).current_run
-        assert cursor_run == ids[ids.index(third) + 1]  # `s` kept the cursor on its run, then `down`
+        assert cursor_run == ids[min(ids.index(third) + 1, len(ids) - 1)]  # `s` kept the cursor on its run, then `down`
 
         gate.release()  # one more batch: painted with the sort, the cursor on its run
         await gate.next_batch(pilot)
@@ -123,3 +130,15 @@ async def check_while_filling(app: TrackApp, pilot: Pilot[None], gate: Gate, big
         full = TrackStore(big_store).runs_frame()
         assert final.frame.equals(full)
         assert gate.reports[-1] == (RUNS, RUNS)
+
+
+async def test_quitting_while_the_first_listing_is_read_stops_the_reading(big_store: Path) -> None:
+    """The exit saves the index under the store's lock, which the listing holds: the listing must
+    stop at its next batch, or quitting would wait until every run is read."""
+    app = make_app(big_store, poll_seconds=0)
+    gate = Gate(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate.next_batch(pilot)
+        assert f"reading {BATCH} / {RUNS}" in bar_text(app)
+        await pilot.press("q")
+    assert gate.reports[-1][0] < RUNS

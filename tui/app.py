@@ -36,6 +36,10 @@ PARTIAL_SECONDS = 0.3
 RESYNC_NOT_NEEDED = "This store is re-read as it changes: nothing more to fetch. Refreshed now."
 
 
+class ListingAbandoned(Exception):
+    """Raised into a first listing still being read when the app quits (see `_paint_partial`)."""
+
+
 class TrackApp(App[None]):
     """Runs table first; detail, diff, charts and artifacts are pushed over it."""
 
@@ -71,6 +75,7 @@ class TrackApp(App[None]):
         self._polling = False
         self._checked_after_cache = False
         self._listed = False
+        self._closing = False
         self._next_partial = 0.0
         self.runs_screen = RunsScreen(self.session)
         self.registry_columns = RegistryColumns()
@@ -137,6 +142,8 @@ class TrackApp(App[None]):
         self._polling = True
         try:
             self._poll(force)
+        except ListingAbandoned:
+            pass  # the app is quitting
         finally:
             self._polling = False
 
@@ -190,6 +197,8 @@ class TrackApp(App[None]):
         The first batch is painted at once (the newest runs); then at most every PARTIAL_SECONDS,
         or less often when making the frame and view took long, so the reading is not slowed much.
         """
+        if self._closing:  # the exit waits for the store's lock, held by this listing: stop reading
+            raise ListingAbandoned
         started = time.monotonic()
         if started < self._next_partial:
             return
@@ -247,6 +256,7 @@ class TrackApp(App[None]):
         self.notify(cut(text, 400), title="Something failed", severity="error", timeout=8, markup=False)
 
     def on_unmount(self) -> None:
+        self._closing = True
         if self._store is not None:
             self._store.close()  # a worker waiting on a server ends now: the exit joins worker threads
             try:

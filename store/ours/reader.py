@@ -189,21 +189,20 @@ class TrackStore(FolderRunStore):
             sig[row] = files
             return record
 
-        first: dict[str, RunRecord] = {}
         if self.listing_progress is not None and not len(table) and len(pending) > FIRST_BATCH:
-            first = self._read_first_listing(units, sig, read, read_journals, now)
+            changed = self._columns.first_listing(self._read_first_listing(units, sig, read, read_journals, now))
         else:
             read_journals()
-        changed = self._columns.update_arrays(units, sig, lambda unit: first.pop(unit, None) or read(unit), now)
+            changed = self._columns.update_arrays(units, sig, read, now)
         self._scanned_at = time.monotonic()
         self._scan_cost = self._scanned_at - started
         return changed
 
     def _read_first_listing(self, units: list[str], sig: Any, read: Callable[[str], RunRecord],
-                            read_journals: Callable[[], None], now: float) -> dict[str, RunRecord]:
+                            read_journals: Callable[[], None], now: float) -> Any:
         """A first listing with no index, read newest run folder first (run ids start with their time) in
         batches of FIRST_BATCH, each told to `listing_progress` so the app can paint the runs read so far
-        (`partial_frame`): the records by folder, for the update that then makes the listing as always.
+        (`partial_frame`): the table of every run (each run folded into it once, whether painted or not).
 
         The first batch is read from the runs' files: the listing journals it would be folded
         from take a second or more to read at 100,000 runs; they are read right after it.
@@ -216,12 +215,12 @@ class TrackStore(FolderRunStore):
             for start in range(0, len(order), FIRST_BATCH):
                 for row in order[start:start + FIRST_BATCH]:
                     first.add(row, read(units[row]))  # the read fills in the row's signature
-                report(len(first.records), len(units))
+                report(first.read, len(units))
                 if not start:
                     read_journals()
+            return first.table()
         finally:
             self._first = None
-        return first.records
 
     def partial_frame(self, metric_stat: str = "last") -> pd.DataFrame:
         from store.ours.column_index import table_frame
@@ -377,23 +376,23 @@ class FirstListing:
         from store.ours.column_index import ColumnTable
 
         self.units, self.sig, self.now = units, sig, now
-        self.records: dict[str, RunRecord] = {}
-        self._new: list[int] = []
-        """Rows read since `table` was last made."""
+        self.read = 0
+        self._new: list[tuple[int, RunRecord]] = []
+        """Rows read since `table` was last made, with their records."""
         self._table = ColumnTable.empty(sig.shape[1])
 
     def add(self, row: int, record: RunRecord) -> None:
-        self.records[self.units[row]] = record
-        self._new.append(row)
+        self._new.append((row, record))
+        self.read += 1
 
     def table(self) -> Any:
         """The runs read so far, newest first; each call adds only the rows read since the last."""
         from store.ours.column_index import ColumnTable
 
         if self._new:
-            units = [self.units[row] for row in self._new]
-            fresh = ColumnTable.from_records(units, self.sig[self._new], self.now,
-                                             [self.records[unit] for unit in units], self.sig.shape[1])
+            rows = [row for row, _ in self._new]
+            fresh = ColumnTable.from_records([self.units[row] for row in rows], self.sig[rows], self.now,
+                                             [record for _, record in self._new], self.sig.shape[1])
             self._table = self._table.append(fresh).newest_first()
             self._new = []
         return self._table
