@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -56,7 +57,8 @@ class TrackStore(FolderRunStore):
         units, sig = self._scan_arrays()
         return dict(zip(units, sig.tolist()))
 
-    def _scan_arrays(self, lazy: bool = False) -> tuple[list[str], Any]:
+    def _scan_arrays(self, lazy: bool = False, folders: list[tuple[str, str]] | None = None
+                     ) -> tuple[list[str], Any]:
         """`_scan` as run folders and an int64 array of their signatures, one row each; with `lazy`, the
         files of a folder the index does not hold are left PENDING (see `run_scan.signatures`), for the read to fill in.
 
@@ -66,10 +68,7 @@ class TrackStore(FolderRunStore):
         """
         import numpy as np
 
-        folders: list[tuple[str, str]] = []
-        self._list_folder(self.root, "", folders)
-        if self.include_deleted:
-            self._list_folder(self.root / layout.TRASH_DIR, f"{layout.TRASH_DIR}/", folders)
+        folders = self._run_folders() if folders is None else folders
         width = 3 + 3 * len(self.RECORD_FILES)
         held = set(self._columns.table.units) if lazy else None
         if not self._quick_scan_allowed(time.time()):
@@ -96,6 +95,14 @@ class TrackStore(FolderRunStore):
         keep = same
         keep[stale] = stale_there
         return [folders[i][0] for i in there[keep].tolist()], sig[keep]
+
+    def _run_folders(self) -> list[tuple[str, str]]:
+        """Every run folder as (unit, path), the trash's too when it is listed."""
+        folders: list[tuple[str, str]] = []
+        self._list_folder(self.root, "", folders)
+        if self.include_deleted:
+            self._list_folder(self.root / layout.TRASH_DIR, f"{layout.TRASH_DIR}/", folders)
+        return folders
 
     @staticmethod
     def _list_folder(root: Path, prefix: str, folders: list[tuple[str, str]]) -> None:
@@ -169,14 +176,15 @@ class TrackStore(FolderRunStore):
         import numpy as np
 
         started = time.monotonic()
-        units, sig = self._scan_arrays(lazy=True)
+        folders = None
+        if self.listing_progress is not None and not len(table):
+            folders = self._run_folders()
+            if len(folders) > FIRST_BATCH:
+                self._paint_newest(folders, now)
+        units, sig = self._scan_arrays(lazy=True, folders=folders)
         pending = {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
 
-        rows: journal.Rows = {}
-
-        def read_journals() -> None:
-            if pending:
-                rows.update(self._columns.journal_rows(pending))
+        rows = self._columns.journal_rows(pending) if pending else {}
 
         def read(unit: str) -> RunRecord:
             row = pending.get(unit)
@@ -190,22 +198,18 @@ class TrackStore(FolderRunStore):
             return record
 
         if self.listing_progress is not None and not len(table) and len(pending) > FIRST_BATCH:
-            changed = self._columns.first_listing(self._read_first_listing(units, sig, read, read_journals, now))
+            changed = self._columns.first_listing(self._read_first_listing(units, sig, read, now))
         else:
-            read_journals()
             changed = self._columns.update_arrays(units, sig, read, now)
         self._scanned_at = time.monotonic()
         self._scan_cost = self._scanned_at - started
         return changed
 
     def _read_first_listing(self, units: list[str], sig: Any, read: Callable[[str], RunRecord],
-                            read_journals: Callable[[], None], now: float) -> Any:
+                            now: float) -> Any:
         """A first listing with no index, read newest run folder first (run ids start with their time) in
         batches of FIRST_BATCH, each told to `listing_progress` so the app can paint the runs read so far
         (`partial_frame`): the table of every run (each run folded into it once, whether painted or not).
-
-        The first batch is read from the runs' files: the listing journals it would be folded
-        from take a second or more to read at 100,000 runs; they are read right after it.
         """
         report = self.listing_progress
         assert report is not None
@@ -216,9 +220,27 @@ class TrackStore(FolderRunStore):
                 for row in order[start:start + FIRST_BATCH]:
                     first.add(row, read(units[row]))  # the read fills in the row's signature
                 report(first.read, len(units))
-                if not start:
-                    read_journals()
             return first.table()
+        finally:
+            self._first = None
+
+    def _paint_newest(self, folders: list[tuple[str, str]], now: float) -> None:
+        """The FIRST_PAINT newest runs read from their files and told to `listing_progress`, before the
+        stat of every run folder and the read of the listing journals (a second or more at 100,000
+        runs). `_read_first_listing` reads them again in its first batch (a few milliseconds)."""
+        import numpy as np
+
+        assert self.listing_progress is not None
+        newest = sorted(folders, key=lambda folder: folder[0].rpartition("/")[2], reverse=True)[:FIRST_PAINT]
+        units, flat = signatures(newest, self.RECORD_FILES, ())
+        sig = np.array(flat, dtype=np.int64).reshape(len(units), 3 + 3 * len(self.RECORD_FILES))
+        self._first = first = FirstListing(units, sig, now)
+        try:
+            for row, unit in enumerate(units):
+                files = sig[row].tolist()
+                first.add(row, read_safely(partial(self._read_record, sig=files), unit))
+                sig[row] = files
+            self.listing_progress(first.read, len(folders))
         finally:
             self._first = None
 
@@ -367,6 +389,8 @@ TRUST_FOLDERS_SECONDS = 600.0
 
 FIRST_BATCH = 500
 """Runs a first listing with no index reads between two reports to `listing_progress` (a few tens of ms)."""
+FIRST_PAINT = 100
+"""The newest runs a first listing with no index reports before it looks at the others (a screenful)."""
 
 
 class FirstListing:
