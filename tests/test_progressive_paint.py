@@ -42,8 +42,13 @@ class Gate:
         self.reports: list[tuple[int, int]] = []
         paint = app._paint_partial
 
+        self.paint_table = True
+        """False: the batches that follow only count (as when painting the table is not due yet)."""
+
         def gated(read: int, total: int) -> None:
-            app._next_partial = 0.0  # every batch is painted: the test, not the clock, decides when
+            # Every batch is painted, or counted: the test, not the clock, decides which.
+            app._next_partial = 0.0 if self.paint_table else float("inf")
+            app._next_count = 0.0
             paint(read, total)
             self.reports.append((read, total))
             if self.holding:
@@ -95,7 +100,10 @@ async def check_while_filling(app: TrackApp, pilot: Pilot[None], gate: Gate, big
     if True:
         await gate.next_batch(pilot)
         view = table(app).view
-        assert f"reading {PAINT} / {RUNS}" in screen_text(app)  # on screen at 80x24, not only in the bar's text
+        await pilot.pause()
+        text = screen_text(app)
+        assert f"reading {PAINT} / {RUNS}" in text  # on screen at 80x24, not only in the bar's text
+        assert "odd-1" in text and "run-299" in text  # the newest runs, on screen
         assert len(view.frame) == PAINT < RUNS
         newest = sorted(TrackStore(big_store).runs_frame()["run_id"], reverse=True)[:PAINT]
         assert sorted(view.frame["run_id"], reverse=True) == newest  # the newest runs came first
@@ -144,3 +152,24 @@ async def test_quitting_while_the_first_listing_is_read_stops_the_reading(big_st
         assert f"reading {PAINT} / {RUNS}" in bar_text(app)
         await pilot.press("q")
     assert gate.reports[-1][0] < RUNS
+
+
+async def test_the_count_goes_on_between_paints_of_the_table(big_store: Path) -> None:
+    """The table is painted again only every so often (a paint of 100,000 runs takes a while); the
+    bar's count of runs read goes on in between."""
+    app = make_app(big_store, poll_seconds=0)
+    gate = Gate(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await gate.next_batch(pilot)
+            gate.paint_table = False
+            gate.release()
+            await gate.next_batch(pilot)
+            await pilot.pause()
+            assert f"reading {BATCH} / {RUNS}" in screen_text(app)
+            assert len(table(app).view.frame) == PAINT
+        finally:
+            gate.open()
+        await settle(pilot)
+        assert "reading" not in bar_text(app)
+        assert len(table(app).view.frame) == RUNS

@@ -76,7 +76,7 @@ class TrackApp(App[None]):
         self._checked_after_cache = False
         self._listed = False
         self._closing = False
-        self._next_partial = 0.0
+        self._next_partial = self._next_count = 0.0
         self.runs_screen = RunsScreen(self.session)
         self.registry_columns = RegistryColumns()
         self.attention = AttentionWatch()
@@ -201,6 +201,9 @@ class TrackApp(App[None]):
             raise ListingAbandoned
         started = time.monotonic()
         if started < self._next_partial:
+            if started >= self._next_count:  # the bar's count, between two paints of the table
+                self._next_count = started + PARTIAL_SECONDS
+                self.runs_screen.post_message(StoreProgress("", reading=(read, total)))
             return
         store = self.store
         settings = self._view_settings  # the user may sort or filter the runs shown meanwhile
@@ -211,6 +214,7 @@ class TrackApp(App[None]):
         self.runs_screen.post_message(StoreLoaded(store, frame, experiments, set(), view, settings,
                                                   reading=(read, total)))
         self._next_partial = time.monotonic() + max(PARTIAL_SECONDS, 2 * (time.monotonic() - started))
+        self._next_count = time.monotonic() + PARTIAL_SECONDS
 
     def action_resync(self) -> None:
         """Read every run again (a tracking server's incremental poll misses edits of old runs)."""

@@ -59,9 +59,11 @@ class StoreLoaded(Message):
 
 @dataclass
 class StoreProgress(Message):
-    """How far a slow first open got (searching a folder for stores): shown where the table will be."""
+    """How far a slow first open got (searching a folder for stores): shown where the table will be; or,
+    with `reading`, how many runs a first listing painted in part has read (the bar says it)."""
 
     text: str
+    reading: tuple[int, int] | None = None
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreProgress)

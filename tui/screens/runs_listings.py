@@ -109,6 +109,12 @@ class RunsListings:
                                description="Preparing the runs table", exit_on_error=False)
 
     def progress(self, message: StoreProgress) -> None:
+        bar = self.screen.query_one(RunsBar)
+        if message.reading is not None:
+            if bar.reading is not None:  # not after the complete listing, which may come first
+                bar.reading = message.reading
+                self.screen.update_bar()
+            return
         self.screen.query_one("#loading", Static).update(Text(printable(message.text)))
 
     def missing(self, message: StoreMissing) -> None:
