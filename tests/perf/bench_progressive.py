@@ -14,21 +14,16 @@ Stores are made by `make_big_store.make_store` (summaries, no history files) and
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
-from bench_app import load  # noqa: E402
-from make_big_store import make_store  # noqa: E402
+from bench_app import REPO, medians
+from bench_app import run_child as run_app
+from make_big_store import make_store
 
 CHILD = r"""
 import time
@@ -62,13 +57,7 @@ def run_child(store: Path, code: Path = REPO) -> dict[str, float]:
     """One fresh app process on `store` with no index, importing `store/` and `tui/` from `code`."""
     for index in store.glob(".tracktui-index*"):
         index.unlink()
-    with tempfile.TemporaryDirectory() as config:
-        env = {**os.environ, "XDG_CONFIG_HOME": config, "PYTHONPATH": str(code)}
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(store)], capture_output=True, text=True, cwd=code,
-                              env=env)
-    if proc.returncode != 0:
-        raise SystemExit(proc.stderr)
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return run_app(store, code, CHILD)
 
 
 def main() -> None:
@@ -80,13 +69,7 @@ def main() -> None:
     args = parser.parse_args()
     store = args.store or make_store(Path(tempfile.gettempdir()) / f"tracktui-bench-store-{args.runs}-nohist",
                                      args.runs, history=False)
-    results = []
-    for _ in range(args.repeat):
-        before = load()
-        results.append(run_child(store, args.code))
-        print(f"load before {before}, after {load()}: " + json.dumps({k: round(v, 3) for k, v in
-              results[-1].items()}), file=sys.stderr, flush=True)
-    med = {k: statistics.median(r[k] for r in results) for k in results[0]}
+    med = medians(lambda: run_child(store, args.code), args.repeat)
     print(f"| app start to first rows / all rows, {int(med['rows']):,} runs, no index | "
           f"{med['first_rows']:.2f} s ({int(med['first_rows_count'])} runs) / {med['all_rows']:.2f} s, "
           f"{int(med['partial_paints'])} partial paints, {med['peak_mb']:.0f} MB peak |")
