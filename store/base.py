@@ -171,6 +171,10 @@ class RunStore(abc.ABC):
     the next refresh checks. Scripts leave it off and get a current listing."""
     served_from_cache = False
     """Whether the first refresh showed the cache unchecked (so the caller should refresh soon)."""
+    listing_progress: Callable[[int, int], None] | None = None
+    """Set by the app to paint a long first listing as it is read: a kind that reads one in batches (ours
+    with no index) calls it after each batch with (runs read, runs in all), on the refreshing thread with
+    the store's lock held, and `partial_frame` is then the runs read so far. The other kinds list at once."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -257,6 +261,10 @@ class RunStore(abc.ABC):
             if running.any():
                 frame.loc[running, "duration"] = time.time() - frame.loc[running, "created"]
             return frame
+
+    def partial_frame(self, metric_stat: str = "last") -> pd.DataFrame:
+        """The runs frame of the runs read so far, while `listing_progress` is being called (only then)."""
+        return build_runs_frame([], self.status_of, metric_stat)
 
     def log_facts(self) -> dict[str, tuple[float, float, str]]:
         """(last logged, usual interval, metrics with NaN or ±inf) of the runs that say `running` or hold

@@ -31,7 +31,13 @@ from .shaping.view_settings import ViewSettings
 POLL_SECONDS = 2.0
 CHECK_AFTER_CACHE_SECONDS = 0.3
 """After a first paint from the listing cache, the check follows this soon (not a whole poll interval later)."""
+PARTIAL_SECONDS = 0.3
+"""How often a first listing read with no index is painted as it grows (see `_paint_partial`)."""
 RESYNC_NOT_NEEDED = "This store is re-read as it changes: nothing more to fetch. Refreshed now."
+
+
+class ListingAbandoned(Exception):
+    """Raised into a first listing still being read when the app quits (see `_paint_partial`)."""
 
 
 class TrackApp(App[None]):
@@ -68,6 +74,9 @@ class TrackApp(App[None]):
         """The runs screen's latest settings; the poll worker reads this reference once per poll."""
         self._polling = False
         self._checked_after_cache = False
+        self._listed = False
+        self._closing = False
+        self._next_partial = self._next_count = 0.0
         self.runs_screen = RunsScreen(self.session)
         self.registry_columns = RegistryColumns()
         self.attention = AttentionWatch()
@@ -133,6 +142,8 @@ class TrackApp(App[None]):
         self._polling = True
         try:
             self._poll(force)
+        except ListingAbandoned:
+            pass  # the app is quitting
         finally:
             self._polling = False
 
@@ -152,12 +163,17 @@ class TrackApp(App[None]):
             force = True
         settings = self._view_settings  # one snapshot for the whole poll, whatever the UI thread does meanwhile
         stale = getattr(self._store, "stale", "")
+        if not self._listed:  # a first listing with no index is painted as it is read
+            self._store.listing_progress = self._paint_partial
         try:
             changed = self._store.refresh()
+            self._listed = True
         except StoreError:
             if self.runs_screen.is_mounted:  # the listing shown is stale: the bar says why
                 self.call_from_thread(self.runs_screen.update_bar)
             raise
+        finally:
+            self._store.listing_progress = None
         force = force or stale != getattr(self._store, "stale", "")  # the bar's stale note comes or goes
         frame = self._store.runs_frame(settings.metric_stat)
         if settings.column_stats:  # metric columns with a statistic of their own (M)
@@ -174,6 +190,31 @@ class TrackApp(App[None]):
             self._checked_after_cache = True  # the listing shown came from the cache unchecked: check it now
             self.call_from_thread(self.set_timer, CHECK_AFTER_CACHE_SECONDS, self.poll)
         return changed
+
+    def _paint_partial(self, read: int, total: int) -> None:
+        """Hand the runs screen the runs a first listing has read so far (called by the store, in the poll worker).
+
+        The first batch is painted at once (the newest runs); then at most every PARTIAL_SECONDS,
+        or less often when making the frame and view took long, so the reading is not slowed much.
+        """
+        if self._closing:  # the exit waits for the store's lock, held by this listing: stop reading
+            raise ListingAbandoned
+        started = time.monotonic()
+        if started < self._next_partial:
+            if started >= self._next_count:  # the bar's count, between two paints of the table
+                self._next_count = started + PARTIAL_SECONDS
+                self.runs_screen.post_message(StoreProgress("", reading=(read, total)))
+            return
+        store = self.store
+        settings = self._view_settings  # the user may sort or filter the runs shown meanwhile
+        frame = store.partial_frame(settings.metric_stat)
+        view = RunsView.from_settings(settings, frame, self.session.now())
+        counts = frame["experiment"].fillna("").value_counts().sort_index()
+        experiments = {str(name): int(count) for name, count in counts.items()}
+        self.runs_screen.post_message(StoreLoaded(store, frame, experiments, set(), view, settings,
+                                                  reading=(read, total)))
+        self._next_partial = time.monotonic() + max(PARTIAL_SECONDS, 2 * (time.monotonic() - started))
+        self._next_count = time.monotonic() + PARTIAL_SECONDS
 
     def action_resync(self) -> None:
         """Read every run again (a tracking server's incremental poll misses edits of old runs)."""
@@ -219,6 +260,7 @@ class TrackApp(App[None]):
         self.notify(cut(text, 400), title="Something failed", severity="error", timeout=8, markup=False)
 
     def on_unmount(self) -> None:
+        self._closing = True
         if self._store is not None:
             self._store.close()  # a worker waiting on a server ends now: the exit joins worker threads
             try:

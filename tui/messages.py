@@ -50,6 +50,8 @@ class StoreLoaded(Message):
     settings: ViewSettings | None = None
     attention: dict[str, str] = field(default_factory=dict)
     """Runs that need a look -> why (`shaping.attention.AttentionWatch`)."""
+    reading: tuple[int, int] | None = None
+    """(runs read, runs in all) of a first listing still being read: `frame` is the runs read so far."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreLoaded)
@@ -57,9 +59,11 @@ class StoreLoaded(Message):
 
 @dataclass
 class StoreProgress(Message):
-    """How far a slow first open got (searching a folder for stores): shown where the table will be."""
+    """How far a slow first open got (searching a folder for stores): shown where the table will be; or,
+    with `reading`, how many runs a first listing painted in part has read (the bar says it)."""
 
     text: str
+    reading: tuple[int, int] | None = None
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreProgress)

@@ -259,6 +259,13 @@ class ColumnCache(CacheFile):
             self._removed = (self._removed | gone) - reread
         return changed
 
+    def first_listing(self, table: Any) -> set[str]:
+        """A first listing's table of every run (`TrackStore._read_first_listing`), taken as `update_arrays` would."""
+        self.table, self.dirty, self._units = table.newest_first(), True, None
+        self._journal |= set(table.units)
+        self._removed -= set(table.units)
+        return set(table.values["run_id"].objects().tolist()) if len(table) else set()
+
     def journal_rows(self, units: Container[str]) -> Any:
         """The listing journals' rows of `units` (runs this table does not hold) appended since the last fold."""
         from store.ours import journal

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -18,7 +19,7 @@ from store.ours.inputs import read_inputs
 from store.ours.machine import read_machine
 from store.ours.run_record import RECORD_FILES, read_files, read_record
 from store.ours.run_record import _cell as _cell  # the old home of the one param-cell rule
-from store.ours.run_scan import PENDING, folder_times, maybe_folder, signatures
+from store.ours.run_scan import PENDING, folder_times, list_run_folders, signatures
 from store.record_checks import damaged_record
 
 if TYPE_CHECKING:
@@ -40,12 +41,13 @@ class TrackStore(FolderRunStore):
         """Also list the runs in the trash (`tracktui rm`), with status `deleted`."""
         self._cache = self._columns = ColumnCache(root, self.kind, in_store=True, width=3 + 3 * len(self.RECORD_FILES))
         self._root_text = os.fspath(root)
-        self._real_root = ""
         self._linked_out: set[str] = set()
         """Run folders (units) that are symbolic links out of the store, from the last listing."""
         self._full_scan_at = 0.0
         self._scanned_at = -1e9
         self._scan_cost = 0.0
+        self._first: FirstListing | None = None
+        """The first listing while it is read in batches (`_read_first_listing`)."""
 
     def _scan(self) -> dict[str, list[int]]:
         """Each run folder with `[0, mtime_ns, ctime_ns]` of the folder itself, then `[size, mtime_ns, ctime_ns]`
@@ -58,7 +60,8 @@ class TrackStore(FolderRunStore):
         units, sig = self._scan_arrays()
         return dict(zip(units, sig.tolist()))
 
-    def _scan_arrays(self, lazy: bool = False) -> tuple[list[str], Any]:
+    def _scan_arrays(self, lazy: bool = False, folders: list[tuple[str, str]] | None = None
+                     ) -> tuple[list[str], Any]:
         """`_scan` as run folders and an int64 array of their signatures, one row each; with `lazy`, the
         files of a folder the index does not hold are left PENDING (see `run_scan.signatures`), for the read to fill in.
 
@@ -68,12 +71,7 @@ class TrackStore(FolderRunStore):
         """
         import numpy as np
 
-        folders: list[tuple[str, str]] = []
-        linked_out: set[str] = set()
-        self._list_folder(self.root, "", folders, linked_out)
-        if self.include_deleted:
-            self._list_folder(self.root / layout.TRASH_DIR, f"{layout.TRASH_DIR}/", folders, linked_out)
-        self._linked_out = linked_out
+        folders = self._run_folders() if folders is None else folders
         width = 3 + 3 * len(self.RECORD_FILES)
         held = set(self._columns.table.units) if lazy else None
         if not self._quick_scan_allowed(time.time()):
@@ -101,50 +99,17 @@ class TrackStore(FolderRunStore):
         keep[stale] = stale_there
         return [folders[i][0] for i in there[keep].tolist()], sig[keep]
 
-    def _list_folder(self, root: Path, prefix: str, folders: list[tuple[str, str]], linked_out: set[str]) -> None:
-        """Every run folder under `root` as (unit, path), from directory listings alone (no stat).
-
-        An entry that cannot be told a folder or not (a symbolic link loop, no permission) is
-        taken as one: reading it fails, so it is listed as one damaged row and the rest lists.
-        A bad entry among the experiments is listed as a run of its own name. A symbolic link
-        (an experiment or a run folder) that leads out of the store is neither listed through
-        nor read: its unit goes into `linked_out` and lists as one damaged row.
-        """
-        try:
-            experiments = [e for e in os.scandir(root) if not e.name.startswith(".") and maybe_folder(e)]
-        except OSError:  # gone, not a folder, a loop itself: nothing listed from it
-            return
-        for exp in experiments:
-            if self._leads_out(exp):
-                unit = f"{prefix}{exp.name}/{exp.name}"
-                linked_out.add(unit)
-                folders.append((unit, exp.path))
-                continue
-            try:
-                runs = list(os.scandir(exp.path))
-            except FileNotFoundError:
-                continue
-            except OSError:
-                folders.append((f"{prefix}{exp.name}/{exp.name}", os.path.join(exp.path, exp.name)))
-                continue
-            for run in runs:
-                if not run.name.startswith(".") and maybe_folder(run):
-                    unit = f"{prefix}{exp.name}/{run.name}"
-                    if self._leads_out(run):
-                        linked_out.add(unit)
-                    folders.append((unit, run.path))
-
-    def _leads_out(self, entry: os.DirEntry[str]) -> bool:
-        """Whether `entry` is a symbolic link whose target is outside the store (free for the rest:
-        a listing says what is a link without a syscall)."""
-        try:
-            if not entry.is_symlink():
-                return False
-        except OSError:
-            return False
-        real_root = self._real_root or os.path.realpath(self._root_text)
-        self._real_root = real_root
-        return os.path.commonpath([real_root, os.path.realpath(entry.path)]) != real_root
+    def _run_folders(self) -> list[tuple[str, str]]:
+        """Every run folder as (unit, path), the trash's too when it is listed; notes the ones that are
+        symbolic links out of the store (`_linked_out`)."""
+        folders: list[tuple[str, str]] = []
+        linked_out: set[str] = set()
+        real_root = os.path.realpath(self._root_text)
+        list_run_folders(self.root, "", folders, linked_out, real_root)
+        if self.include_deleted:
+            list_run_folders(self.root / layout.TRASH_DIR, f"{layout.TRASH_DIR}/", folders, linked_out, real_root)
+        self._linked_out = linked_out
+        return folders
 
     def _quick_scan_allowed(self, now: float) -> bool:
         """Whether this scan may check run folders alone (a quick scan), or must stat their files too.
@@ -195,7 +160,12 @@ class TrackStore(FolderRunStore):
         import numpy as np
 
         started = time.monotonic()
-        units, sig = self._scan_arrays(lazy=True)
+        folders = None
+        if self.listing_progress is not None and not len(table):
+            folders = self._run_folders()
+            if len(folders) > FIRST_BATCH:
+                self._paint_newest(folders, now)
+        units, sig = self._scan_arrays(lazy=True, folders=folders)
         pending = {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
 
         rows = self._columns.journal_rows(pending) if pending else {}
@@ -211,10 +181,59 @@ class TrackStore(FolderRunStore):
             sig[row] = files
             return record
 
-        changed = self._columns.update_arrays(units, sig, read, now)
+        if self.listing_progress is not None and not len(table) and len(pending) > FIRST_BATCH:
+            changed = self._columns.first_listing(self._read_first_listing(units, sig, read, now))
+        else:
+            changed = self._columns.update_arrays(units, sig, read, now)
         self._scanned_at = time.monotonic()
         self._scan_cost = self._scanned_at - started
         return changed
+
+    def _read_first_listing(self, units: list[str], sig: Any, read: Callable[[str], RunRecord],
+                            now: float) -> Any:
+        """A first listing with no index, read newest run folder first (run ids start with their time) in
+        batches of FIRST_BATCH, each told to `listing_progress` so the app can paint the runs read so far
+        (`partial_frame`): the table of every run (each run folded into it once, whether painted or not).
+        """
+        report = self.listing_progress
+        assert report is not None
+        order = sorted(range(len(units)), key=lambda row: units[row].rpartition("/")[2], reverse=True)
+        self._first = first = FirstListing(units, sig, now)
+        try:
+            for start in range(0, len(order), FIRST_BATCH):
+                for row in order[start:start + FIRST_BATCH]:
+                    first.add(row, read(units[row]))  # the read fills in the row's signature
+                report(first.read, len(units))
+            return first.table()
+        finally:
+            self._first = None
+
+    def _paint_newest(self, folders: list[tuple[str, str]], now: float) -> None:
+        """The FIRST_PAINT newest runs read from their files and told to `listing_progress`, before the
+        stat of every run folder and the read of the listing journals (a second or more at 100,000
+        runs). `_read_first_listing` reads them again in its first batch (a few milliseconds)."""
+        import numpy as np
+
+        assert self.listing_progress is not None
+        newest = sorted(folders, key=lambda folder: folder[0].rpartition("/")[2], reverse=True)[:FIRST_PAINT]
+        units, flat = signatures(newest, self.RECORD_FILES, ())
+        sig = np.array(flat, dtype=np.int64).reshape(len(units), 3 + 3 * len(self.RECORD_FILES))
+        self._first = first = FirstListing(units, sig, now)
+        try:
+            for row, unit in enumerate(units):
+                files = sig[row].tolist()
+                first.add(row, read_safely(partial(self._read_record, sig=files), unit))
+                sig[row] = files
+            self.listing_progress(first.read, len(folders))
+        finally:
+            self._first = None
+
+    def partial_frame(self, metric_stat: str = "last") -> pd.DataFrame:
+        from store.ours.column_index import table_frame
+
+        if self._first is None:
+            return super().partial_frame(metric_stat)
+        return table_frame(self._first.table(), self._statuses, metric_stat)
 
     def _sig_time(self, sig: list[int]) -> float:
         """The latest mtime of the record's files (ctime can only be "now", it would never settle)."""
@@ -360,6 +379,41 @@ QUICK_SCAN_FROM = 5000
 FULL_SCAN_SECONDS = 30.0
 TRUST_FOLDERS_SECONDS = 600.0
 """How long after a full scan (by any process) a first listing may check run folders alone."""
+
+
+FIRST_BATCH = 500
+"""Runs a first listing with no index reads between two reports to `listing_progress` (a few tens of ms)."""
+FIRST_PAINT = 100
+"""The newest runs a first listing with no index reports before it looks at the others (a screenful)."""
+
+
+class FirstListing:
+    """The runs of a first listing read so far, as a column table made only when asked for."""
+
+    def __init__(self, units: list[str], sig: Any, now: float) -> None:
+        from store.ours.column_index import ColumnTable
+
+        self.units, self.sig, self.now = units, sig, now
+        self.read = 0
+        self._new: list[tuple[int, RunRecord]] = []
+        """Rows read since `table` was last made, with their records."""
+        self._table = ColumnTable.empty(sig.shape[1])
+
+    def add(self, row: int, record: RunRecord) -> None:
+        self._new.append((row, record))
+        self.read += 1
+
+    def table(self) -> Any:
+        """The runs read so far, newest first; each call adds only the rows read since the last."""
+        from store.ours.column_index import ColumnTable
+
+        if self._new:
+            rows = [row for row, _ in self._new]
+            fresh = ColumnTable.from_records([self.units[row] for row in rows], self.sig[rows], self.now,
+                                             [record for _, record in self._new], self.sig.shape[1])
+            self._table = self._table.append(fresh).newest_first()
+            self._new = []
+        return self._table
 
 
 class TableRecords(Mapping[str, RunRecord]):

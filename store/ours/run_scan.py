@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Container, Sequence
+from pathlib import Path
 from typing import Any
 
 PENDING = -2
@@ -28,6 +29,52 @@ def maybe_folder(entry: os.DirEntry[str]) -> bool:
         return entry.is_dir()
     except OSError:
         return True
+
+
+def list_run_folders(root: Path, prefix: str, folders: list[tuple[str, str]], linked_out: set[str],
+                     real_root: str) -> None:
+    """Every run folder under `root` as (unit, path), from directory listings alone (no stat).
+
+    An entry that cannot be told a folder or not (a symbolic link loop, no permission) is
+    taken as one: reading it fails, so it is listed as one damaged row and the rest lists.
+    A bad entry among the experiments is listed as a run of its own name. A symbolic link
+    (an experiment or a run folder) that leads out of the store (`real_root`, its real path)
+    is neither listed through nor read: its unit goes into `linked_out` (one damaged row).
+    """
+    try:
+        experiments = [e for e in os.scandir(root) if not e.name.startswith(".") and maybe_folder(e)]
+    except OSError:  # gone, not a folder, a loop itself: nothing listed from it
+        return
+    for exp in experiments:
+        if leads_out(exp, real_root):
+            unit = f"{prefix}{exp.name}/{exp.name}"
+            linked_out.add(unit)
+            folders.append((unit, exp.path))
+            continue
+        try:
+            runs = list(os.scandir(exp.path))
+        except FileNotFoundError:
+            continue
+        except OSError:
+            folders.append((f"{prefix}{exp.name}/{exp.name}", os.path.join(exp.path, exp.name)))
+            continue
+        for run in runs:
+            if not run.name.startswith(".") and maybe_folder(run):
+                unit = f"{prefix}{exp.name}/{run.name}"
+                if leads_out(run, real_root):
+                    linked_out.add(unit)
+                folders.append((unit, run.path))
+
+
+def leads_out(entry: os.DirEntry[str], real_root: str) -> bool:
+    """Whether `entry` is a symbolic link whose target is outside the store at `real_root` (free for
+    every other entry: a listing says what is a link without a syscall)."""
+    try:
+        if not entry.is_symlink():
+            return False
+    except OSError:
+        return False
+    return os.path.commonpath([real_root, os.path.realpath(entry.path)]) != real_root
 
 
 def folder_times(folders: list[tuple[str, str]]) -> Any:

@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -151,16 +152,27 @@ asyncio.run(main())
 """
 
 
-def run_child(store: Path, code: Path = REPO) -> dict[str, float]:
-    """One fresh app process importing `store/` and `tui/` from `code`; its own config folder, so
-    no last view of an earlier child is restored."""
+def run_child(store: Path, code: Path = REPO, child: str = CHILD) -> dict[str, float]:
+    """One fresh app process (`child`, its script) importing `store/` and `tui/` from `code`; its own
+    config folder, so no last view of an earlier child is restored."""
     with tempfile.TemporaryDirectory() as config:
         env = {**os.environ, "XDG_CONFIG_HOME": config, "PYTHONPATH": str(code)}
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(store)], capture_output=True, text=True, cwd=code,
+        proc = subprocess.run([sys.executable, "-c", child, str(store)], capture_output=True, text=True, cwd=code,
                               env=env)
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def medians(measure: Callable[[], dict[str, float]], repeat: int) -> dict[str, float]:
+    """Each figure's median over `repeat` measures; each measure printed with the load around it."""
+    results = []
+    for _ in range(repeat):
+        before = load()
+        results.append(measure())
+        print(f"load before {before}, after {load()}: " + json.dumps({k: round(v, 3) for k, v in
+              results[-1].items()}), file=sys.stderr, flush=True)
+    return {k: statistics.median(r[k] for r in results) for k in results[0]}
 
 
 def load() -> str:
@@ -183,13 +195,7 @@ def main() -> None:
     rows = []
     for store in stores:
         run_child(store, args.code)  # builds the listing index, as any first start does
-        results = []
-        for _ in range(args.repeat):
-            before = load()
-            results.append(run_child(store, args.code))
-            print(f"load before {before}, after {load()}: " + json.dumps({k: round(v, 3) for k, v in
-                  results[-1].items()}), file=sys.stderr, flush=True)
-        med = {k: statistics.median(r[k] for r in results) for k in results[0]}
+        med = medians(lambda: run_child(store, args.code), args.repeat)  # noqa: B023 - called at once
         rows.append((int(med["rows"]), med))
     targets = {"first_paint": "≤ 2 s (10k), ≤ 3.5 s (100k)", "sort_text_first": "≤ 300 ms",
                "filter_text_first": "≤ 200 ms", "sort_numeric": "≤ 150 ms (10k), ≤ 300 ms (100k)",

@@ -34,8 +34,8 @@ def make_store(root: Path, n_runs: int = 10_000, n_params: int = 20, n_metrics: 
     marker = root / layout.STORE_MARKER
     if marker.exists() and (root / ".complete").exists():
         if not journal.journal_names(str(root)):
-            for exp in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-                for run in sorted(exp.iterdir()):
+            for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+                for run in sorted(folder.iterdir()):
                     journal.note_run(root, run)
         return root
     root.mkdir(parents=True, exist_ok=True)

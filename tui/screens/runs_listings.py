@@ -54,6 +54,14 @@ class RunsListings:
         screen = self.screen
         table = screen.query_one(RunsTable)
         keep = table.current_run
+        partial = message.reading is not None
+        screen.query_one(RunsBar).reading = message.reading
+        if partial and message.settings != screen.view.settings() and len(screen.view.frame):
+            # The user sorted or filtered the runs shown while the rest is read: the next batch is made
+            # with the settings published now (no new poll: this one is still reading).
+            screen.publish_settings()
+            screen.update_bar()
+            return
         screen.store = message.store
         screen.view.deleted_listed = bool(getattr(message.store, "include_deleted", False))
         if message.view is not None and message.settings == screen.view.settings():
@@ -80,10 +88,13 @@ class RunsListings:
             screen.query_one("#welcome", Static).update(Text(WELCOME.format(root=root)))
         screen.experiments.listed(message.experiments, screen.total)
         table.attention = message.attention
-        screen.marking.keep_listed(message.frame)
+        if not partial:  # marks of runs not read yet stay
+            screen.marking.keep_listed(message.frame)
         table.reload(keep_run=keep)
         screen.filtering.show_refresh_error()
         screen.update_bar()
+        if partial:
+            return  # the last view, and the charts of the runs, once every run is read
         screen.saved_views.restore_last_view()
         screen.publish_settings()
         screen.workspace.follow(live=True)
@@ -98,6 +109,12 @@ class RunsListings:
                                description="Preparing the runs table", exit_on_error=False)
 
     def progress(self, message: StoreProgress) -> None:
+        bar = self.screen.query_one(RunsBar)
+        if message.reading is not None:
+            if bar.reading is not None:  # not after the complete listing, which may come first
+                bar.reading = message.reading
+                self.screen.update_bar()
+            return
         self.screen.query_one("#loading", Static).update(Text(printable(message.text)))
 
     def missing(self, message: StoreMissing) -> None:

@@ -20,6 +20,8 @@ class RunsBar(Static):
 
     notice: str | None = None
     """Why a folder search was cut short, while it is."""
+    reading: tuple[int, int] | None = None
+    """(runs read, runs in all) while a first listing is painted as it is read."""
 
     def search_notice(self, store: RunStore) -> None:
         """A folder search that did not search everything says so once, and the bar keeps saying it."""
@@ -38,6 +40,8 @@ class RunsBar(Static):
         running = view.running
         count = f"{len(view.positions)}/{total} run{'s' if total != 1 else ''}"
         parts: list[tuple[str, int]] = [(count, 0)]  # (text, priority)
+        if self.reading is not None:
+            parts.append((f"reading {self.reading[0]:,} / {self.reading[1]:,}", 0))
         if running:
             parts.append((f"{running} running", 2))
         if marked:

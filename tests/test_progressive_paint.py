@@ -1,0 +1,175 @@
+"""A first open with no index paints the newest runs at once, then the rest as they are read.
+
+The store is written in the writer's layout (tests/perf/make_big_store.py) and has no index, so
+the app's first listing reads every run. The poll worker is held at a batch's report (a gate the
+test opens), which stands for a slow disk: the table must already show the newest runs, say how
+far the reading got, and take the cursor and a sort while the rest is read. Once it is read, the
+table is exactly the listing any fresh reader makes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+import store
+from store.ours import reader
+from store.ours.reader import TrackStore
+from tests.app_helpers import bar_text, move_to_column, screen_text, settle, table
+from tests.perf.make_big_store import make_store
+from tui.app import TrackApp, make_app
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
+RUNS = 302
+PAINT = 10
+BATCH = 40
+
+
+class Gate:
+    """Holds the poll worker after each painted batch until the test lets it read the next one."""
+
+    def __init__(self, app: TrackApp) -> None:
+        self.app = app
+        self.painted = threading.Event()
+        self.go = threading.Event()
+        self.holding = True
+        self.reports: list[tuple[int, int]] = []
+        paint = app._paint_partial
+
+        self.paint_table = True
+        """False: the batches that follow only count (as when painting the table is not due yet)."""
+
+        def gated(read: int, total: int) -> None:
+            # Every batch is painted, or counted: the test, not the clock, decides which.
+            app._next_partial = 0.0 if self.paint_table else float("inf")
+            app._next_count = 0.0
+            paint(read, total)
+            self.reports.append((read, total))
+            if self.holding:
+                self.painted.set()
+                for _ in range(6000):  # until the test lets it go on, or the app quits
+                    if self.go.wait(timeout=0.01) or getattr(app, "_closing", False):
+                        break
+                self.go.clear()
+
+        app._paint_partial = gated  # type: ignore[method-assign]
+
+    async def next_batch(self, pilot: object) -> None:
+        """Wait until the worker painted a batch and is held, then let the screen handle the message."""
+        assert await asyncio.to_thread(self.painted.wait, 60)
+        self.painted.clear()
+        await pilot.pause()  # type: ignore[attr-defined]
+
+    def release(self) -> None:
+        self.go.set()
+
+    def open(self) -> None:
+        self.holding = False
+        self.go.set()
+
+
+@pytest.fixture
+def big_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = make_store(tmp_path / "store", RUNS - 2, n_params=4, n_metrics=2, steps=3, experiments=3, history=False)
+    for i, key in enumerate(("only_old", "only_new")):  # fields some runs have and others not
+        with store.start_run(experiment="odd", root=str(root), name=f"odd-{i}") as run:
+            run.log_params({key: i})
+            run.log_metric(f"m_{key}", 0.5)
+    monkeypatch.setattr(reader, "FIRST_BATCH", BATCH)
+    monkeypatch.setattr(reader, "FIRST_PAINT", PAINT)
+    return root
+
+
+async def test_first_listing_paints_newest_first_and_is_usable_while_it_fills(big_store: Path) -> None:
+    app = make_app(big_store, poll_seconds=0)
+    gate = Gate(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await check_while_filling(app, pilot, gate, big_store)
+        finally:
+            gate.open()
+
+
+async def check_while_filling(app: TrackApp, pilot: Pilot[None], gate: Gate, big_store: Path) -> None:
+    if True:
+        await gate.next_batch(pilot)
+        view = table(app).view
+        await pilot.pause()
+        text = screen_text(app)
+        assert f"reading {PAINT} / {RUNS}" in text  # on screen at 80x24, not only in the bar's text
+        assert "odd-1" in text and "run-299" in text  # the newest runs, on screen
+        assert len(view.frame) == PAINT < RUNS
+        newest = sorted(TrackStore(big_store).runs_frame()["run_id"], reverse=True)[:PAINT]
+        assert sorted(view.frame["run_id"], reverse=True) == newest  # the newest runs came first
+
+        # While the rest is read: the cursor moves and a sort applies (keys in one burst).
+        move_to_column(app, "name")
+        third = str(view.frame.at[int(view.positions[2]), "run_id"])
+        await pilot.press("down", "down", "s", "down")
+        await pilot.pause()
+        sorted_view = table(app).view
+        names = [str(sorted_view.frame.at[int(p), "name"]) for p in sorted_view.positions]
+        ids = [str(sorted_view.frame.at[int(p), "run_id"]) for p in sorted_view.positions]
+        assert sorted_view.sort_key == "name"
+        assert names == sorted(names)
+        cursor_run = table(app).current_run
+        assert cursor_run == ids[min(ids.index(third) + 1, len(ids) - 1)]  # `s` kept the cursor on its run, then `down`
+
+        gate.release()  # one more batch: painted with the sort, the cursor on its run
+        await gate.next_batch(pilot)
+        shown = table(app).view
+        assert f"reading {BATCH} / {RUNS}" in bar_text(app)
+        assert len(shown.frame) == BATCH
+        assert shown.sort_key == "name"
+        names = [str(shown.frame.at[int(p), "name"]) for p in shown.positions]
+        assert names == sorted(names)
+        assert table(app).current_run == cursor_run
+
+        gate.open()
+        await settle(pilot)
+        final = table(app).view
+        assert "reading" not in bar_text(app)
+        assert final.sort_key == "name"
+        assert table(app).current_run == cursor_run
+        full = TrackStore(big_store).runs_frame()
+        assert final.frame.equals(full)
+        assert gate.reports[-1] == (RUNS, RUNS)
+
+
+async def test_quitting_while_the_first_listing_is_read_stops_the_reading(big_store: Path) -> None:
+    """The exit saves the index under the store's lock, which the listing holds: the listing must
+    stop at its next batch, or quitting would wait until every run is read."""
+    app = make_app(big_store, poll_seconds=0)
+    gate = Gate(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await gate.next_batch(pilot)
+        assert f"reading {PAINT} / {RUNS}" in bar_text(app)
+        await pilot.press("q")
+    assert gate.reports[-1][0] < RUNS
+
+
+async def test_the_count_goes_on_between_paints_of_the_table(big_store: Path) -> None:
+    """The table is painted again only every so often (a paint of 100,000 runs takes a while); the
+    bar's count of runs read goes on in between."""
+    app = make_app(big_store, poll_seconds=0)
+    gate = Gate(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await gate.next_batch(pilot)
+            gate.paint_table = False
+            gate.release()
+            await gate.next_batch(pilot)
+            await pilot.pause()
+            assert f"reading {BATCH} / {RUNS}" in screen_text(app)
+            assert len(table(app).view.frame) == PAINT
+        finally:
+            gate.open()
+        await settle(pilot)
+        assert "reading" not in bar_text(app)
+        assert len(table(app).view.frame) == RUNS
