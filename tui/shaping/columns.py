@@ -372,6 +372,10 @@ class FrameFacts:
                     present = values[~np.isnan(values)]
                     if not len(present) or (len(present) >= 2 and present.min() == present.max()):
                         continue
+                elif isinstance(col.dtype, pd.StringDtype):  # compared in its own buffers, no Python string per run
+                    present = (col if rows is None else col.iloc[rows]).dropna()
+                    if not len(present) or (len(present) >= 2 and not (present != present.iloc[0]).any()):
+                        continue
                 elif not _varies(col.to_numpy() if rows is None else col.to_numpy()[rows]):
                     continue
             kept.append(key)
