@@ -65,3 +65,7 @@ def test_view_reads_text_cells_from_the_frames_own_array() -> None:
     held = [values for values in view._values_cache.values()
             if isinstance(values, np.ndarray) and values.dtype == object and len(values) == n]
     assert held == []  # no Python string per run, for any text column on screen
+    view.prepare_rows()
+    assert isinstance(view._row_index, np.ndarray)  # the row of each run: an int array, not a dict of run ids
+    view.set_sort("name")  # run-0, run-1, run-10, ...
+    assert view.row_of("id10") == 2 and view.row_of("nope") is None
