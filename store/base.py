@@ -256,7 +256,9 @@ class RunStore(abc.ABC):
             self._ensure_loaded()
             if metric_stat not in self._frames:
                 self._frames[metric_stat] = self._build_frame(metric_stat)
-            frame: pd.DataFrame = self._frames[metric_stat].copy()
+            # Shallow: pandas copies a column only when the caller writes to it (copy-on-write), so
+            # every caller may change its frame and the app holds one frame's data, not one per refresh.
+            frame: pd.DataFrame = self._frames[metric_stat].copy(deep=False)
             running = (frame["status"] == "running").to_numpy()
             if running.any():
                 frame.loc[running, "duration"] = time.time() - frame.loc[running, "created"]

@@ -34,12 +34,20 @@ class Columns:
     """
 
     def __init__(self, frame: pd.DataFrame, now: float | None = None) -> None:
-        self.frame = frame
+        self._frame = weakref.ref(frame)
         self.now = time.time() if now is None else now
         self._present: dict[str, np.ndarray] = {}
         self._codes: dict[str, tuple[np.ndarray, pd.Series]] = {}
         self._lower: dict[str, pd.Series] = {}
         self._numbers: dict[str, np.ndarray] = {}
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The frame, held weakly: kept `Columns` (`columns_of`) must not keep a frame a refresh replaced alive."""
+        frame = self._frame()
+        if frame is None:
+            raise ReferenceError("the frame of these columns is gone")
+        return frame
 
     def series(self, column: str, position: int | None = None) -> pd.Series:
         if column not in self.frame.columns:
@@ -63,7 +71,9 @@ class Columns:
                 series = series.astype(str)
             codes, uniques = pd.factorize(series)
             codes = np.where(self.present(column), codes, -1)
-            self._codes[column] = (codes, pd.Series(uniques, dtype=object))
+            # Text stays in the string dtype (Arrow buffers): as Python objects, the distinct names
+            # and run ids of 100,000 runs, and their lower case, held a few hundred MB over a session.
+            self._codes[column] = (codes, pd.Series(uniques))
         return self._codes[column]
 
     def distinct_lower(self, column: str) -> pd.Series:
@@ -136,12 +146,13 @@ _RECENT: list[tuple[weakref.ref[pd.DataFrame], Columns]] = []
 
 def columns_of(frame: pd.DataFrame, now: float | None) -> Columns:
     """The column views of `frame`, kept while the frame lives (100,000 run ids are factorized once, not per key)."""
+    _RECENT[:] = [entry for entry in _RECENT if entry[0]() is not None]
     for ref, columns in _RECENT:
         if ref() is frame:
             columns.now = time.time() if now is None else now
             return columns
     columns = Columns(frame, now)
-    _RECENT[:] = [*[entry for entry in _RECENT if entry[0]() is not None][-2:], (weakref.ref(frame), columns)]
+    _RECENT[:] = [*_RECENT[-2:], (weakref.ref(frame), columns)]
     return columns
 
 

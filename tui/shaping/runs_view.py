@@ -86,7 +86,7 @@ class RunsView:
         self.grouped: GroupedRows | None = None
         self.empty_hint: str | None = None
         """When no run matches: why (a status the runs do not have), for the empty table."""
-        self._row_index: dict[str, int] | None = None
+        self._row_index: np.ndarray | None = None
         self._values_cache: dict[str, np.ndarray] = {}
         self.set_frame(self.frame)
 
@@ -321,24 +321,34 @@ class RunsView:
     def row_of(self, run_id: str | None) -> int | None:
         if run_id is None or not len(self.rows):
             return None
-        return self._index_rows().get(run_id)
+        rows = self._index_rows()[self.facts.positions_of(run_id)]
+        rows = rows[rows >= 0]
+        return int(rows.min()) if len(rows) else None
 
-    def _index_rows(self) -> dict[str, int]:
-        """Run id -> its row, made once per change of rows (`prepare` makes it in the worker)."""
+    def _index_rows(self) -> np.ndarray:
+        """The row of each frame position (-1 when not shown; a run on two rows keeps its first), made
+        once per change of rows (`prepare` makes it in the worker), with the frame's run id hashes."""
         index = self._row_index
         if index is None:
-            rows = self.rows
-            runs = np.flatnonzero(rows >= 0)
-            ids = self._column_values("run_id")[rows[runs]].tolist() if "run_id" in self.frame.columns else []
-            # Reversed, so a run on two rows keeps its first.
-            index = self._row_index = dict(zip(map(str, reversed(ids)), reversed(runs.tolist())))
+            runs = np.flatnonzero(self.rows >= 0)
+            positions, first = np.unique(self.rows[runs], return_index=True)
+            index = np.full(len(self.frame), -1, dtype=np.int64)
+            index[positions] = runs[first]
+            self.facts.index_ids()
+            self._row_index = index
         return index
 
     def _column_values(self, key: str) -> np.ndarray:
-        """One frame column as an array, taken once per frame (a row lookup through pandas is slow)."""
+        """One frame column as an array, taken once per frame (a row lookup through pandas is slow).
+
+        A text column stays the frame's own array (Arrow buffers, indexed per cell): as a numpy
+        array it would be a Python string per run, about 8 MB a column at 100,000 runs, per view.
+        """
         values = self._values_cache.get(key)
         if values is None:
-            values = self._values_cache[key] = self.frame[key].to_numpy()
+            column = self.frame[key]
+            values = self._values_cache[key] = cast(np.ndarray, column.array if isinstance(
+                column.dtype, pd.StringDtype) else column.to_numpy())
         return values
 
     def row_of_group(self, label: str) -> int | None:

@@ -1,0 +1,71 @@
+"""The app's memory at 100,000 runs (issue 24): the runs frame is held once, not copied per refresh,
+view or filter (measured by tests/perf/bench_memory.py; these check the mechanisms, not sizes)."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import store
+from tui.shaping.filter_eval import columns_of
+from tui.shaping.filter_expr import parse_filter
+from tui.shaping.runs_view import RunsView
+
+
+def make_store(root: Path, runs: int = 3) -> Path:
+    for i in range(runs):
+        with store.start_run("e", f"run-{i}", root) as run:
+            run.log_params({"lr": 0.1 * (i + 1), "opt": "adam" if i % 2 else "sgd"})
+            run.log_metric("loss", 1.0 / (i + 1), step=0)
+    return root
+
+
+def test_runs_frame_shares_the_stores_columns_and_a_change_stays_with_the_caller(tmp_path: Path) -> None:
+    reader = store.open_store(make_store(tmp_path / "s"))
+    first, second = reader.runs_frame(), reader.runs_frame()
+    assert np.shares_memory(first["metrics.loss"].to_numpy(), second["metrics.loss"].to_numpy())
+    first.loc[0, "metrics.loss"] = 99.0  # copy-on-write: only this frame sees it
+    first["model"] = "x"
+    assert 99.0 not in reader.runs_frame()["metrics.loss"].to_numpy()
+    assert "model" not in reader.runs_frame().columns
+    assert 99.0 not in second["metrics.loss"].to_numpy()
+
+
+def test_kept_filter_columns_do_not_keep_a_replaced_frame_alive() -> None:
+    frame = pd.DataFrame({"run_id": [f"r{i}" for i in range(50)], "name": [f"run-{i}" for i in range(50)]})
+    assert parse_filter("run-4", list(frame.columns)).mask(frame).sum() == 11
+    gone = weakref.ref(frame)
+    del frame
+    gc.collect()
+    assert gone() is None
+
+
+def test_distinct_texts_of_a_filter_stay_strings_not_python_objects() -> None:
+    frame = pd.DataFrame({"name": [f"Run-{i % 7}" for i in range(100)], "p": [1, "a", None, 2.5] * 25})
+    columns = columns_of(frame, None)
+    for column in ("name", "p"):
+        assert columns.distinct_text(column)[1].dtype != object
+        assert columns.distinct_lower(column).dtype != object
+    assert list(columns.distinct_lower("name")[:2]) == ["run-0", "run-1"]
+    assert parse_filter("p = a", list(frame.columns)).mask(frame).sum() == 25
+
+
+def test_view_reads_text_cells_from_the_frames_own_array() -> None:
+    n = 500
+    frame = pd.DataFrame({"run_id": [f"id{i}" for i in range(n)], "name": [f"run-{i}" for i in range(n)],
+                          "status": ["finished"] * n, "experiment": ["e"] * n,
+                          "created": np.arange(n, dtype=float), "metrics.loss": np.linspace(0, 1, n)})
+    view = RunsView(frame)
+    assert "run-0" in view.cells(0)
+    assert view.run_id_at(3) == "id3" and view.row_of("id7") == 7
+    held = [values for values in view._values_cache.values()
+            if isinstance(values, np.ndarray) and values.dtype == object and len(values) == n]
+    assert held == []  # no Python string per run, for any text column on screen
+    view.prepare_rows()
+    assert isinstance(view._row_index, np.ndarray)  # the row of each run: an int array, not a dict of run ids
+    view.set_sort("name")  # run-0, run-1, run-10, ...
+    assert view.row_of("id10") == 2 and view.row_of("nope") is None
