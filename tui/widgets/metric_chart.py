@@ -8,6 +8,7 @@ twice its width by a worker, drawn in braille by `BrailleChart`. Gaps (NaN) spli
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
@@ -116,6 +117,12 @@ class MetricChart(Vertical):
         assert self.data is not None
         self._update_readout()
         self.plot.show(self.data, self.cursor, self.highlight, self.hidden, self.cursor_color)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The readout's width follows the pane's: sized during a layout that briefly had a
+        scrollbar, it kept that width (one column off, in a full CI run's snapshot)."""
+        if self.cursor is not None and self.data is not None:
+            self._update_readout()
 
     def _update_readout(self) -> None:
         box = self.query_one(ChartReadout)
