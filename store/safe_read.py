@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import stat
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 if TYPE_CHECKING:
     import zipfile
@@ -282,3 +283,21 @@ def is_regular(path: str | os.PathLike[str]) -> bool:
     except (OSError, ValueError):
         return False
 
+
+APPEND_CHUNK = 4 * 1024 * 1024
+"""The first read of a tailed record log (W&B, TensorBoard); doubled while one record is larger."""
+
+
+def take_appended(fh: BinaryIO, size: int, offset: Callable[[], int], take: Callable[[bytes], None]) -> None:
+    """Feed `take` the bytes of `fh` from `offset()` (which `take` moves past the complete records it
+    took) until `size`: a torn last record waits for the next call, and one record larger than a
+    read doubles the read (a record log's reader, not a tail of lines)."""
+    chunk = APPEND_CHUNK
+    while (before := offset()) < size:
+        fh.seek(before)
+        data = fh.read(chunk)
+        take(data)
+        if offset() == before:
+            if len(data) < chunk:
+                break  # a record still being written: complete it next time
+            chunk *= 2

@@ -41,7 +41,6 @@ _HEAD = struct.Struct("<QI")
 _CRC = struct.Struct("<I")
 _CRC_MASK_DELTA = 0xA282EAD8
 """What TFRecord adds to a rotated CRC-32C to mask it."""
-READ_CHUNK = 4 * 1024 * 1024
 IMAGE_RECORD_CAP = 64 * 1024 * 1024
 """An event holding an image is read again only up to this size (a damaged length must not cost memory)."""
 IMAGES_PLUGIN = "images"
@@ -134,17 +133,8 @@ class EventFileTail:
 
         records: list[tuple[int, bytes]] = []
         with os.fdopen(safe_read.open_regular(self.path), "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            chunk = READ_CHUNK
-            while self.offset < size:
-                fh.seek(self.offset)
-                data = fh.read(chunk)
-                before = self.offset
-                self._parse(data, records)
-                if self.offset == before:
-                    if len(data) < chunk:
-                        break  # a record still being written
-                    chunk *= 2  # one record larger than what was read
+            safe_read.take_appended(fh, os.fstat(fh.fileno()).st_size, lambda: self.offset,
+                                    lambda data: self._parse(data, records))
         return records
 
     def _parse(self, data: bytes, records: list[tuple[int, bytes]]) -> None:

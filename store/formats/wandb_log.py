@@ -37,7 +37,6 @@ CHUNK_HEADER = struct.Struct("<IHB")
 BLOCK = 32 * 1024
 HEAD = 7
 FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
-READ_CHUNK = 4 * 1024 * 1024
 _TYPE_CRC = [zlib.crc32(bytes([t])) for t in range(256)]
 
 
@@ -73,16 +72,7 @@ class RecordLog:
                 self._damaged.clear()
             self.size = size
             records: list[bytes] = []
-            chunk = READ_CHUNK
-            while self.offset < size:
-                fh.seek(self.offset)
-                data = fh.read(chunk)
-                before = self.offset
-                self._parse(data, records)
-                if self.offset == before:
-                    if len(data) < chunk:
-                        break  # a torn record at the end: complete it next time
-                    chunk *= 2  # one record larger than what was read: read more at once
+            safe_read.take_appended(fh, size, lambda: self.offset, lambda data: self._parse(data, records))
             return records
 
     def _parse(self, data: bytes, records: list[bytes]) -> None:
