@@ -13,8 +13,8 @@ import asyncio
 import os
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -97,8 +97,14 @@ def register_demo_models(root: Path) -> None:
 
     frame = store.open_store(root).runs_frame()
     ids = dict(zip(frame["name"], frame["run_id"]))
-    store.register_model("iris-rf", run=ids["rf-baseline"], path="model.pkl", root=root,
-                         description="random forest on iris", tags={"owner": "ml"})
+    store.register_model(
+        "iris-rf",
+        run=ids["rf-baseline"],
+        path="model.pkl",
+        root=root,
+        description="random forest on iris",
+        tags={"owner": "ml"},
+    )
     store.register_model("iris-rf", run=ids["rf-shallow"], path="model.pkl", root=root, alias="staging")
     store.register_model("iris-rf", run=ids["rf-deep"], path="model.pkl", root=root, alias="prod")
     store.register_model("iris-rf", run=ids["rf-wide"], path="model.pkl", root=root, alias="champion")
@@ -132,8 +138,15 @@ async def main() -> None:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
         os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")
         demo_store(Path(tmp) / "demo")
-        for name, steps in [("runs", runs), ("filter", filtered), ("detail", detail), ("diff", diff),
-                            ("charts", charts), ("artifacts", artifacts), ("media", media)]:
+        for name, steps in [
+            ("runs", runs),
+            ("filter", filtered),
+            ("detail", detail),
+            ("diff", diff),
+            ("charts", charts),
+            ("artifacts", artifacts),
+            ("media", media),
+        ]:
             await shoot(name, steps, (120, 36))
         await shoot("runs-80x24", nothing, (80, 24))  # the first screen of `tracktui demo`
         await shoot("grid", grid, (160, 48))

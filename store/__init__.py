@@ -27,12 +27,42 @@ from store.writing.wandb_style import Image
 from store.writing.writer import Run
 
 __all__ = [
-    "DEFAULT_STORE_DIR", "FORMAT_VERSION", "STORE_ENV", "Image", "NotAStoreError", "Run", "RunDetail",
-    "RunFinishedError", "RunLockedError", "RunNotFoundError", "RunStore", "StoreError", "TrackStore",
-    "active_run", "delete_model_alias", "delete_model_tag", "finish", "init", "log", "log_artifact", "log_dict",
-    "log_image", "log_metric", "log_metrics",
-    "log_param", "log_params", "log_text", "open_store", "register_model", "resolve_root", "set_model_alias",
-    "set_model_description", "set_model_tags", "set_tag", "set_tags", "start_run",
+    "DEFAULT_STORE_DIR",
+    "FORMAT_VERSION",
+    "STORE_ENV",
+    "Image",
+    "NotAStoreError",
+    "Run",
+    "RunDetail",
+    "RunFinishedError",
+    "RunLockedError",
+    "RunNotFoundError",
+    "RunStore",
+    "StoreError",
+    "TrackStore",
+    "active_run",
+    "delete_model_alias",
+    "delete_model_tag",
+    "finish",
+    "init",
+    "log",
+    "log_artifact",
+    "log_dict",
+    "log_image",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "log_text",
+    "open_store",
+    "register_model",
+    "resolve_root",
+    "set_model_alias",
+    "set_model_description",
+    "set_model_tags",
+    "set_tag",
+    "set_tags",
+    "start_run",
 ]
 # Also, W&B style, read when used (module __getattr__ below): `store.config`, `store.summary`
 # (the active run's) and `store.run` (the active run, or None).
@@ -85,8 +115,9 @@ def start_run(
     run: Run | None = None
     if attach_to:
         try:
-            run = Run(resolve_root(root), experiment, name, run_id=attach_to, attach=True, experiment_asked=named,
-                      **kwargs)
+            run = Run(
+                resolve_root(root), experiment, name, run_id=attach_to, attach=True, experiment_asked=named, **kwargs
+            )
             adopt_wrapped_run(run, name)
         except AttachBusy:  # another process of the command has it: a run of our own, linked to it
             parent = attach_to
@@ -142,8 +173,9 @@ def set_tags(tags: dict[str, Any]) -> None:
     _active().set_tags(tags)
 
 
-def log_input(path_or_name: str | os.PathLike[str], *, digest: str | None = None, kind: str = "dataset",
-              context: str = "train") -> dict[str, Any]:
+def log_input(
+    path_or_name: str | os.PathLike[str], *, digest: str | None = None, kind: str = "dataset", context: str = "train"
+) -> dict[str, Any]:
     return _active().log_input(path_or_name, digest=digest, kind=kind, context=context)
 
 
@@ -173,8 +205,14 @@ def finish(status: str = "finished", *, exit_code: int | None = None) -> None:
     _active().finish(status, exit_code=exit_code)
 
 
-def init(project: str | None = None, name: str | None = None, config: Any = None, tags: Any = None,
-         notes: str | None = None, **kwargs: Any) -> Run:
+def init(
+    project: str | None = None,
+    name: str | None = None,
+    config: Any = None,
+    tags: Any = None,
+    notes: str | None = None,
+    **kwargs: Any,
+) -> Run:
     """Start a run W&B style and make it the active run: `project` is the experiment, `config` its params.
 
     `tags` (a list) is kept as one tag, `tags`, joined by ", " (a dict is set as tags);
@@ -190,9 +228,15 @@ def init(project: str | None = None, name: str | None = None, config: Any = None
     return _init(project, name, config, tags, notes, **kwargs)
 
 
-def register_model(name: str, run: Run | str | None = None, path: str = "model", alias: str | None = None,
-                   tags: dict[str, Any] | None = None, description: str | None = None,
-                   root: str | os.PathLike[str] | None = None) -> int:
+def register_model(
+    name: str,
+    run: Run | str | None = None,
+    path: str = "model",
+    alias: str | None = None,
+    tags: dict[str, Any] | None = None,
+    description: str | None = None,
+    root: str | os.PathLike[str] | None = None,
+) -> int:
     """Register a run's artifact `path` as the next version of model `name` in our store; its number.
 
     `run` is a run object, a run id (or unique prefix or name) in the store at `root`, or by
@@ -219,24 +263,27 @@ def delete_model_alias(name: str, alias: str, root: str | os.PathLike[str] | Non
     _delete(name, alias, root=resolve_root(root))
 
 
-def set_model_tags(name: str, tags: dict[str, Any], version: int | None = None,
-                   root: str | os.PathLike[str] | None = None) -> None:
+def set_model_tags(
+    name: str, tags: dict[str, Any], version: int | None = None, root: str | os.PathLike[str] | None = None
+) -> None:
     """Set tags of model `name`, or of one of its versions."""
     from store.ours.registry import set_model_tags as _set
 
     _set(name, tags, version, root=resolve_root(root))
 
 
-def delete_model_tag(name: str, key: str, version: int | None = None,
-                     root: str | os.PathLike[str] | None = None) -> None:
+def delete_model_tag(
+    name: str, key: str, version: int | None = None, root: str | os.PathLike[str] | None = None
+) -> None:
     """Remove tag `key` of model `name`, or of one of its versions."""
     from store.ours.registry import delete_model_tag as _delete
 
     _delete(name, key, version, root=resolve_root(root))
 
 
-def set_model_description(name: str, description: str, version: int | None = None,
-                          root: str | os.PathLike[str] | None = None) -> None:
+def set_model_description(
+    name: str, description: str, version: int | None = None, root: str | os.PathLike[str] | None = None
+) -> None:
     """Set the description of model `name`, or of one of its versions."""
     from store.ours.registry import set_model_description as _set
 
@@ -255,8 +302,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'store' has no attribute {name!r}")
 
 
-def open_store(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
-               include_deleted: bool = False, progress: Callable[[str], object] | None = None) -> RunStore:
+def open_store(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+    include_deleted: bool = False,
+    progress: Callable[[str], object] | None = None,
+) -> RunStore:
     """A reader for the store at `path`: tracktui's own format, an MLflow store, or the runs
     other tools wrote (DVCLive, Lightning CSV, trainer_state.json, trackio; see store/formats/).
 
@@ -268,5 +318,4 @@ def open_store(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] |
     """
     from store.detect import open_any
 
-    return open_any(resolve_root(path) if path is None else path, include_deleted=include_deleted,
-                    progress=progress)
+    return open_any(resolve_root(path) if path is None else path, include_deleted=include_deleted, progress=progress)

@@ -40,8 +40,20 @@ if TYPE_CHECKING:
     from store.remote.artifacts import RemoteArtifacts
 
 __all__ = [
-    "BASE_COLUMNS", "EXTRA_COLUMNS", "METRIC_STATS", "MediaIndex", "MediaStep", "RunDetail", "RunRecord", "RunStore",
-    "damaged_record", "history_frame", "infer_running_status", "media_bytes", "natural_key", "valid_record",
+    "BASE_COLUMNS",
+    "EXTRA_COLUMNS",
+    "METRIC_STATS",
+    "MediaIndex",
+    "MediaStep",
+    "RunDetail",
+    "RunRecord",
+    "RunStore",
+    "damaged_record",
+    "history_frame",
+    "infer_running_status",
+    "media_bytes",
+    "natural_key",
+    "valid_record",
 ]
 
 

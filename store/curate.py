@@ -38,22 +38,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 def plain_errors(change: F) -> F:
     """A change whose file operation fails (no permission, a full disk, a file where a folder should be)
     raises StoreError in one line of plain words naming the path, not a Python `[Errno N]` text."""
+
     @functools.wraps(change)
     def checked(*args: Any, **kwargs: Any) -> Any:
         try:
             return change(*args, **kwargs)
         except OSError as exc:
             where = f" at {exc.filename}" if exc.filename else ""
-            raise StoreError(f"{change.__name__.replace('_', ' ')} failed{where}: {safe_read.describe(exc)}; "
-                             f"check the store folder (free space, permissions)") from None
+            raise StoreError(
+                f"{change.__name__.replace('_', ' ')} failed{where}: {safe_read.describe(exc)}; "
+                f"check the store folder (free space, permissions)"
+            ) from None
+
     return checked  # type: ignore[return-value]
 
 
 def writable_root(store: RunStore) -> Path:
     """The store's folder, if tracktui may change it; `ReadOnlyStoreError` for an MLflow store."""
     if not can_curate(store):
-        what = {"multi": "several stores in one table", "mlflow-file": "an MLflow store",
-                "mlflow-sql": "an MLflow store"}.get(store.kind, f"a {store.kind} store")
+        what = {
+            "multi": "several stores in one table",
+            "mlflow-file": "an MLflow store",
+            "mlflow-sql": "an MLflow store",
+        }.get(store.kind, f"a {store.kind} store")
         tool = "MLflow" if store.kind.startswith("mlflow") else "the tool that wrote them"
         raise ReadOnlyStoreError(f"{store.root} is {what}, which tracktui opens read-only; change its runs with {tool}")
     return Path(store.root)
@@ -100,8 +107,10 @@ def inside_store(root: Path, path: Path) -> Path:
     if rel == ".." or rel.startswith(f"..{os.sep}") or os.path.realpath(path) != os.path.join(real_root, rel):
         hop = next((p for p in [path, *path.parents] if p.is_symlink()), path)
         target = os.readlink(hop) if hop.is_symlink() else os.path.realpath(path)
-        raise StoreError(f"{hop} is a symbolic link (to {target}); tracktui never moves, writes or deletes "
-                         f"through one: replace it with the folder itself")
+        raise StoreError(
+            f"{hop} is a symbolic link (to {target}); tracktui never moves, writes or deletes "
+            f"through one: replace it with the folder itself"
+        )
     return path
 
 
@@ -138,11 +147,16 @@ def _edit(store: RunStore, run_id: str, edit: dict[str, Any]) -> Path:
 
 
 @plain_errors
-def set_tags(store: RunStore, run_id: str, tags: dict[str, Any] | None = None,
-             remove: list[str] | tuple[str, ...] = ()) -> None:
+def set_tags(
+    store: RunStore, run_id: str, tags: dict[str, Any] | None = None, remove: list[str] | tuple[str, ...] = ()
+) -> None:
     """Add or change `tags` and remove the keys in `remove`; safe on a live run (see module doc)."""
-    plain = {stored_values.text_value(layout.check_key(k, "tag key"), "tag key"):
-             stored_values.text_value(str(v), f"tag {k!r}") for k, v in (tags or {}).items()}
+    plain = {
+        stored_values.text_value(layout.check_key(k, "tag key"), "tag key"): stored_values.text_value(
+            str(v), f"tag {k!r}"
+        )
+        for k, v in (tags or {}).items()
+    }
     gone = [layout.check_key(k, "tag key") for k in remove]
     if not plain and not gone:
         raise ValueError("no tags to set or remove")
@@ -162,8 +176,9 @@ def rename(store: RunStore, run_id: str, name: str) -> None:
     path = run_folder(writable_root(store), run_id)
     who = live_writer(path)
     if who:
-        raise RunLiveError(f"run {run_id} is live ({who} is writing it); a live run is not renamed: "
-                           f"rename it when it has finished")
+        raise RunLiveError(
+            f"run {run_id} is live ({who} is writing it); a live run is not renamed: rename it when it has finished"
+        )
     write_edit(path, {"name": name, "host": hostname(), "user": user()})
 
 
@@ -182,8 +197,9 @@ def delete(store: RunStore, run_id: str) -> Path:
     except RunLockedError as exc:
         who = live_writer(src)
         reason = f"{who} is writing it" if who else str(exc)
-        raise RunLiveError(f"run {run_id} is live ({reason}); a live run is not deleted: "
-                           f"stop it or wait for it to finish") from None
+        raise RunLiveError(
+            f"run {run_id} is live ({reason}); a live run is not deleted: stop it or wait for it to finish"
+        ) from None
     try:
         dest = inside_store(root, root / layout.TRASH_DIR / src.parent.name / run_id)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -195,8 +211,9 @@ def delete(store: RunStore, run_id: str) -> Path:
         release_lock(src)
         raise
     try:
-        atomic.atomic_write_json(dest / layout.DELETED, {"time": time.time(), "host": hostname(), "user": user(),
-                                                   "pid": os.getpid()})
+        atomic.atomic_write_json(
+            dest / layout.DELETED, {"time": time.time(), "host": hostname(), "user": user(), "pid": os.getpid()}
+        )
     finally:
         release_lock(dest)
     return dest
@@ -257,8 +274,9 @@ def purge(store: RunStore, older_than: float, now: float | None = None, kept: li
     if older_than < 0:
         raise ValueError("older_than must be zero or more seconds")
     if not shutil.rmtree.avoids_symlink_attacks:
-        raise StoreError("this system cannot remove a folder without following the links in it; "
-                         "empty the store's .trash by hand")
+        raise StoreError(
+            "this system cannot remove a folder without following the links in it; empty the store's .trash by hand"
+        )
     root = writable_root(store)
     now = time.time() if now is None else now
     trash = root / layout.TRASH_DIR
@@ -295,8 +313,9 @@ def purge(store: RunStore, older_than: float, now: float | None = None, kept: li
 def _entries(folder: Path) -> list[tuple[Path, bool]]:
     """The entries of `folder` (hidden ones skipped), each with whether it is a folder itself (not a link)."""
     try:
-        return [(Path(e.path), e.is_dir(follow_symlinks=False)) for e in os.scandir(folder)
-                if not e.name.startswith(".")]
+        return [
+            (Path(e.path), e.is_dir(follow_symlinks=False)) for e in os.scandir(folder) if not e.name.startswith(".")
+        ]
     except OSError:
         return []
 

@@ -29,8 +29,11 @@ EXPECTED = (
 )
 
 
-def open_any(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], include_deleted: bool = False,
-             progress: Callable[[str], object] | None = None) -> RunStore:
+def open_any(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    include_deleted: bool = False,
+    progress: Callable[[str], object] | None = None,
+) -> RunStore:
     """The reader for whatever store `path` names. `include_deleted` also lists deleted runs.
 
     A list of paths (and URLs) is one table of them all (`store/multi.py`). A folder that is not
@@ -51,8 +54,7 @@ def open_any(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], in
     if (root / layout.STORE_MARKER).is_file():
         return TrackStore(root, include_deleted=include_deleted)
     if not root.exists():
-        raise NotAStoreError(
-            f"{root} does not exist; pass an existing store: {expected}, or log a run there first")
+        raise NotAStoreError(f"{root} does not exist; pass an existing store: {expected}, or log a run there first")
     if root.is_file():
         from store.formats.mlflow.sql import is_sqlite_file
 
@@ -77,8 +79,13 @@ def open_any(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], in
     raise NotAStoreError(f"{root} is not {expected}, nor holds one ({found.summary()})")
 
 
-def _many(specs: Sequence[str], include_deleted: bool, root: Path | None = None,
-          kinds_of: Sequence[str | None] | None = None, notice: str | None = None) -> RunStore:
+def _many(
+    specs: Sequence[str],
+    include_deleted: bool,
+    root: Path | None = None,
+    kinds_of: Sequence[str | None] | None = None,
+    notice: str | None = None,
+) -> RunStore:
     from store.multi import MultiStore
 
     def opener(spec: str, kind: str | None) -> RunStore:
@@ -92,7 +99,7 @@ def _many(specs: Sequence[str], include_deleted: bool, root: Path | None = None,
 def _local_path(text: str) -> Path:
     """A path from a path, a `sqlite:///` URL (three slashes: relative; four: absolute) or a `file:` URI."""
     if text.startswith(SQLITE_PREFIX):
-        return Path(text[len(SQLITE_PREFIX):]).expanduser()
+        return Path(text[len(SQLITE_PREFIX) :]).expanduser()
     if text.startswith("sqlite:"):
         raise NotAStoreError(f"{text} is not a local SQLite URL; use sqlite:///relative.db or sqlite:////abs.db")
     if text.startswith("file:"):

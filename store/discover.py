@@ -86,8 +86,10 @@ class Found:
         parts = [self.cut_short] if self.cut_short else []
         if self.unreadable:
             many = len(self.unreadable)
-            parts.append(f"{many} folder{'s' if many != 1 else ''} could not be read ({self.unreadable[0]}"
-                         f"{', …' if many > 1 else ''})")
+            parts.append(
+                f"{many} folder{'s' if many != 1 else ''} could not be read ({self.unreadable[0]}"
+                f"{', …' if many > 1 else ''})"
+            )
         return "; ".join(parts) or None
 
 
@@ -138,9 +140,17 @@ class _Search:
         kept: list[FoundSource] = []
         for source in sorted(self.found.sources, key=lambda s: (len(real[s].parts), s.linked)):
             reach = kind_named(source.kind).reach
-            if not any(other.kind == source.kind and (real[other] == real[source] or (
-                    real[other] in real[source].parents
-                    and len(real[source].parts) - len(real[other].parts) + 1 <= reach)) for other in kept):
+            if not any(
+                other.kind == source.kind
+                and (
+                    real[other] == real[source]
+                    or (
+                        real[other] in real[source].parents
+                        and len(real[source].parts) - len(real[other].parts) + 1 <= reach
+                    )
+                )
+                for other in kept
+            ):
                 kept.append(source)
         self.found.sources = [source for source in self.found.sources if source in kept]
 
@@ -167,8 +177,9 @@ class _Search:
         return inside if is_dir else None
 
 
-def find_stores(root: Path, max_depth: int = MAX_DEPTH, budget: float = TIME_BUDGET,
-                progress: Callable[[str], object] | None = None) -> Found:
+def find_stores(
+    root: Path, max_depth: int = MAX_DEPTH, budget: float = TIME_BUDGET, progress: Callable[[str], object] | None = None
+) -> Found:
     """Every store at or below `root`, by breadth-first search over every kind."""
     found = Found(root)
     start = time.monotonic()
@@ -217,8 +228,9 @@ def find_stores(root: Path, max_depth: int = MAX_DEPTH, budget: float = TIME_BUD
     return found
 
 
-def _children(search: _Search, folder: Path, link: Path | None, inside: frozenset[str], depth: int,
-              links: list[tuple[Path, int]]) -> list[_Folder]:
+def _children(
+    search: _Search, folder: Path, link: Path | None, inside: frozenset[str], depth: int, links: list[tuple[Path, int]]
+) -> list[_Folder]:
     """Classify what `folder` holds; the real subfolders to search next (symlinked ones go to `links`)."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -267,7 +279,9 @@ def _is_loop(link: Path) -> bool:
 def _has_subfolder(folder: Path, inside: frozenset[str]) -> bool:
     """Whether a folder at the depth limit holds a folder the search would have entered."""
     try:
-        return any(not e.name.startswith(".") and e.name not in SKIPPED and e.name not in inside and e.is_dir()
-                   for e in os.scandir(folder))
+        return any(
+            not e.name.startswith(".") and e.name not in SKIPPED and e.name not in inside and e.is_dir()
+            for e in os.scandir(folder)
+        )
     except OSError:
         return False

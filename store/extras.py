@@ -39,5 +39,4 @@ def has_module(name: str) -> bool:
 def require(module: str, extra: str, what: str) -> None:
     """Raise ExtraMissingError (one line: what was found and what to install) when `module` is missing."""
     if not has_module(module):
-        raise ExtraMissingError(f"{what}; reading it needs the `{module.split('.')[0]}` package: "
-                                f"{install_hint(extra)}")
+        raise ExtraMissingError(f"{what}; reading it needs the `{module.split('.')[0]}` package: {install_hint(extra)}")

@@ -30,8 +30,9 @@ def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecor
     import numpy as np
 
     n = len(records)
-    base: dict[str, list[Any]] = {c: [None] * n for c in (*BASE_COLUMNS, *EXTRA_COLUMNS, "heartbeat")
-                                  if c != "duration"}
+    base: dict[str, list[Any]] = {
+        c: [None] * n for c in (*BASE_COLUMNS, *EXTRA_COLUMNS, "heartbeat") if c != "duration"
+    }
     params: dict[str, list[Any]] = {}
     metrics: dict[str, Any] = {}
     tags: dict[str, list[Any]] = {}
@@ -67,15 +68,32 @@ def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecor
     ended = np.array([np.nan if v is None else v for v in base.pop("ended")], dtype=float)
     heartbeat = np.array([np.nan if v is None else v for v in base.pop("heartbeat")], dtype=float)
     # object arrays keep ints as ints: pandas would turn [30, None] into [30.0, nan]
-    return assemble_runs_frame(base, created, ended, heartbeat, {k: _objects(v) for k, v in params.items()},
-                               metrics, tags, _objects(parents) if any(parents) else None,
-                               _objects(sources) if any(sources) else None,
-                               {k: _objects(v) for k, v in inputs.items()})
+    return assemble_runs_frame(
+        base,
+        created,
+        ended,
+        heartbeat,
+        {k: _objects(v) for k, v in params.items()},
+        metrics,
+        tags,
+        _objects(parents) if any(parents) else None,
+        _objects(sources) if any(sources) else None,
+        {k: _objects(v) for k, v in inputs.items()},
+    )
 
 
-def assemble_runs_frame(base: dict[str, Any], created: Any, ended: Any, heartbeat: Any, params: dict[str, Any],
-                        metrics: dict[str, Any], tags: dict[str, Any], parents: Any,
-                        sources: Any = None, inputs: dict[str, Any] | None = None) -> pd.DataFrame:
+def assemble_runs_frame(
+    base: dict[str, Any],
+    created: Any,
+    ended: Any,
+    heartbeat: Any,
+    params: dict[str, Any],
+    metrics: dict[str, Any],
+    tags: dict[str, Any],
+    parents: Any,
+    sources: Any = None,
+    inputs: dict[str, Any] | None = None,
+) -> pd.DataFrame:
     """The runs frame from its columns (every kind of listing ends here, so every frame has one shape).
 
     `base` holds run_id, experiment, name, status, host, user, reason; `params` object arrays,
@@ -93,8 +111,12 @@ def assemble_runs_frame(base: dict[str, Any], created: Any, ended: Any, heartbea
     if sources is not None:  # several stores in one table (store/multi.py)
         columns["source"] = sources
     columns |= {
-        "experiment": base["experiment"], "name": base["name"],
-        "status": base["status"], "created": created, "ended": ended, "duration": duration,
+        "experiment": base["experiment"],
+        "name": base["name"],
+        "status": base["status"],
+        "created": created,
+        "ended": ended,
+        "duration": duration,
     }
     columns.update((f"params.{k}", params[k]) for k in sorted(params, key=natural_key))
     columns.update((f"metrics.{k}", metrics[k]) for k in sorted(metrics, key=natural_key))
@@ -118,17 +140,26 @@ def history_frame(parts: Sequence[tuple[str, Sequence[int], Sequence[float], Seq
 
     parts = [p for p in parts if len(p[1])]
     if not parts:
-        empty = {"key": pd.Series([], dtype="category"), "step": np.array([], dtype="int64"),
-                 "time": np.array([], dtype=float), "value": np.array([], dtype=float)}
+        empty = {
+            "key": pd.Series([], dtype="category"),
+            "step": np.array([], dtype="int64"),
+            "time": np.array([], dtype=float),
+            "value": np.array([], dtype=float),
+        }
         return cast("pd.DataFrame", pd.DataFrame(empty))
     codes = np.concatenate([np.full(len(p[1]), i, dtype=np.int32) for i, p in enumerate(parts)])
     keys = pd.Categorical.from_codes(codes, categories=pd.Index([p[0] for p in parts]))
-    return cast("pd.DataFrame", pd.DataFrame({
-        "key": keys,
-        "step": np.concatenate([np.asarray(p[1], dtype="int64") for p in parts]),
-        "time": np.concatenate([np.asarray(p[2], dtype=float) for p in parts]),
-        "value": np.concatenate([np.asarray(p[3], dtype=float) for p in parts]),
-    }))
+    return cast(
+        "pd.DataFrame",
+        pd.DataFrame(
+            {
+                "key": keys,
+                "step": np.concatenate([np.asarray(p[1], dtype="int64") for p in parts]),
+                "time": np.concatenate([np.asarray(p[2], dtype=float) for p in parts]),
+                "value": np.concatenate([np.asarray(p[3], dtype=float) for p in parts]),
+            }
+        ),
+    )
 
 
 def _objects(values: list[Any]) -> Any:
@@ -142,7 +173,6 @@ def _objects(values: list[Any]) -> Any:
 def natural_key(text: str) -> list[Any]:
     """`p2` before `p10`, as people count."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
-
 
 
 SYSTEM_METRICS = "system/"
@@ -166,7 +196,8 @@ def log_facts(metrics: Mapping[str, Mapping[str, Any]], created: float | None) -
     for key, summary in metrics.items():
         nonfinite = summary.get("nonfinite")
         if (isinstance(nonfinite, (int, float)) and nonfinite > 0) or any(
-                isinstance(v := summary.get(s), float) and not math.isfinite(v) for s in ("last", "min", "max")):
+            isinstance(v := summary.get(s), float) and not math.isfinite(v) for s in ("last", "min", "max")
+        ):
             bad.append(key)
         when, count = summary.get("last_time"), summary.get("count")
         if key.startswith(SYSTEM_METRICS) or not isinstance(when, (int, float)) or not math.isfinite(when):
@@ -183,5 +214,8 @@ def record_facts(rec: Mapping[str, Any]) -> tuple[float, float, str]:
     if "nonfinite" not in rec:
         return log_facts(rec.get("metrics") or {}, rec.get("created"))
     last_logged, interval = (rec.get(key) for key in ("last_logged", "log_interval"))
-    return (float(last_logged) if isinstance(last_logged, (int, float)) else float("nan"),
-            float(interval) if isinstance(interval, (int, float)) else float("nan"), rec.get("nonfinite") or "")
+    return (
+        float(last_logged) if isinstance(last_logged, (int, float)) else float("nan"),
+        float(interval) if isinstance(interval, (int, float)) else float("nan"),
+        rec.get("nonfinite") or "",
+    )

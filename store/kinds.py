@@ -186,18 +186,41 @@ KINDS: tuple[Kind, ...] = (
     Kind("mlflow-server", _server, None, schemes=("http://", "https://")),
     Kind("tracktui", _tracktui, _looks_like_tracktui, _has_marker, whole=True),
     Kind("mlflow-file", _mlflow_file, looks_like_mlruns, looks_like_mlruns, whole=True),
-    Kind("mlflow-sql", _mlflow_sql, readable_mlflow_db, _mlflow_db_in_search, whole=True, on_files=True,
-         owns=frozenset({"mlruns", "mlartifacts"})),
-    Kind("trackio", _reader("trackio", "TrackioStore"), _check("trackio", "is_trackio_db"), _trackio_db,
-         on_files=True),
-    Kind("lightning-csv", _reader("lightning_csv", "LightningCsvStore"), None,
-         _check("lightning_csv", "is_version_dir"), reach=4),
-    Kind("hf-trainer", _reader("hf_trainer", "TrainerStateStore"), None, _check("hf_trainer", "is_output_dir"),
-         reach=4),
-    Kind("dvclive", _reader("dvclive", "DvcLiveStore"), None, _check("dvclive", "is_dvclive_dir"), reach=4,
-         run_parts=frozenset({"plots", "artifacts"})),
-    Kind("wandb", _reader("wandb_store", "WandbStore"), None, _check("wandb_store", "is_run_folder"),
-         run_parts=frozenset({"files", "logs", "tmp"})),
+    Kind(
+        "mlflow-sql",
+        _mlflow_sql,
+        readable_mlflow_db,
+        _mlflow_db_in_search,
+        whole=True,
+        on_files=True,
+        owns=frozenset({"mlruns", "mlartifacts"}),
+    ),
+    Kind("trackio", _reader("trackio", "TrackioStore"), _check("trackio", "is_trackio_db"), _trackio_db, on_files=True),
+    Kind(
+        "lightning-csv",
+        _reader("lightning_csv", "LightningCsvStore"),
+        None,
+        _check("lightning_csv", "is_version_dir"),
+        reach=4,
+    ),
+    Kind(
+        "hf-trainer", _reader("hf_trainer", "TrainerStateStore"), None, _check("hf_trainer", "is_output_dir"), reach=4
+    ),
+    Kind(
+        "dvclive",
+        _reader("dvclive", "DvcLiveStore"),
+        None,
+        _check("dvclive", "is_dvclive_dir"),
+        reach=4,
+        run_parts=frozenset({"plots", "artifacts"}),
+    ),
+    Kind(
+        "wandb",
+        _reader("wandb_store", "WandbStore"),
+        None,
+        _check("wandb_store", "is_run_folder"),
+        run_parts=frozenset({"files", "logs", "tmp"}),
+    ),
     Kind("tensorboard", _tensorboard, None, _tensorboard_run, reach=8),
 )
 """Every kind, in the order a named path or a searched folder is tried."""
@@ -217,8 +240,14 @@ def url_kind(spec: str) -> Kind | None:
 
 def whole_store_kind(path: Path) -> Kind | None:
     """The kind of a folder that is one whole store by itself (ours, an `mlruns/`), opened without a search."""
-    return next((kind for kind in KINDS if kind.whole and not kind.on_files and kind.is_store is not None
-                 and kind.is_store(path)), None)
+    return next(
+        (
+            kind
+            for kind in KINDS
+            if kind.whole and not kind.on_files and kind.is_store is not None and kind.is_store(path)
+        ),
+        None,
+    )
 
 
 def file_kind(path: Path) -> Kind | None:

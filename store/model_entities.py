@@ -18,8 +18,16 @@ from typing import Any
 
 from store.errors import StoreError
 
-__all__ = ["LoggedModel", "ModelNotFoundError", "ModelVersion", "RegisteredModel", "find_version", "link",
-           "made_from", "parse_ref"]
+__all__ = [
+    "LoggedModel",
+    "ModelNotFoundError",
+    "ModelVersion",
+    "RegisteredModel",
+    "find_version",
+    "link",
+    "made_from",
+    "parse_ref",
+]
 
 
 class ModelNotFoundError(StoreError, LookupError):
@@ -62,10 +70,21 @@ class ModelVersion:
 
     def to_json(self) -> dict[str, Any]:
         """The line `tracktui models --json` prints."""
-        return {"name": self.name, "version": self.version, "aliases": list(self.aliases), "stage": self.stage,
-                "run_id": self.run_id, "model_id": self.model_id, "source": self.source, "status": self.status,
-                "tags": dict(self.tags), "description": self.description, "created": self.created,
-                "metrics": dict(self.metrics), **({"reason": self.reason} if self.reason else {})}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "aliases": list(self.aliases),
+            "stage": self.stage,
+            "run_id": self.run_id,
+            "model_id": self.model_id,
+            "source": self.source,
+            "status": self.status,
+            "tags": dict(self.tags),
+            "description": self.description,
+            "created": self.created,
+            "metrics": dict(self.metrics),
+            **({"reason": self.reason} if self.reason else {}),
+        }
 
 
 @dataclass
@@ -115,11 +134,11 @@ def link(models: Sequence[RegisteredModel], logged: Iterable[LoggedModel]) -> li
     return list(models)
 
 
-def made_from(run_id: str, models: Iterable[RegisteredModel],
-              logged: Iterable[LoggedModel]) -> tuple[list[ModelVersion], list[LoggedModel]]:
+def made_from(
+    run_id: str, models: Iterable[RegisteredModel], logged: Iterable[LoggedModel]
+) -> tuple[list[ModelVersion], list[LoggedModel]]:
     """The versions registered from a run and the logged models it made (the run's side of the link)."""
-    return ([v for m in models for v in m.versions if v.run_id == run_id],
-            [m for m in logged if m.run_id == run_id])
+    return ([v for m in models for v in m.versions if v.run_id == run_id], [m for m in logged if m.run_id == run_id])
 
 
 def parse_ref(ref: str) -> tuple[str, str | None, int | None]:

@@ -59,7 +59,7 @@ def source_labels(specs: Sequence[str]) -> list[str]:
     depth = [1] * len(specs)
 
     def label(i: int) -> str:
-        return "/".join(reversed(parts[i][:depth[i]]))
+        return "/".join(reversed(parts[i][: depth[i]]))
 
     for _ in range(8):
         labels = [label(i) for i in range(len(specs))]
@@ -87,9 +87,15 @@ class MultiStore(RunStore):
 
     kind = "multi"
 
-    def __init__(self, specs: Sequence[str], opener: Callable[[str, str | None], RunStore], root: Path | None = None,
-                 stores: dict[str, RunStore] | None = None, kinds: Sequence[str | None] | None = None,
-                 notice: str | None = None) -> None:
+    def __init__(
+        self,
+        specs: Sequence[str],
+        opener: Callable[[str, str | None], RunStore],
+        root: Path | None = None,
+        stores: dict[str, RunStore] | None = None,
+        kinds: Sequence[str | None] | None = None,
+        notice: str | None = None,
+    ) -> None:
         """`opener(spec, kind)` opens one source (in the worker that first refreshes); `stores` are ones already
         open; `kinds` (one a spec, or None) say what a folder search found each as; `notice` what it left out."""
         super().__init__(root if root is not None else _common_root(specs))
@@ -119,8 +125,11 @@ class MultiStore(RunStore):
                 changed |= self._sync_source(src, now)
             if changed or not self._records:
                 self._records = [rec for src in self.sources for rec in src.records]
-                self._where = {rec["run_id"]: (src, rid) for src in self.sources
-                               for rec, rid in zip(src.records, self._original_ids(src))}
+                self._where = {
+                    rec["run_id"]: (src, rid)
+                    for src in self.sources
+                    for rec, rid in zip(src.records, self._original_ids(src))
+                }
         return changed
 
     def _sync_source(self, src: Source, now: float) -> set[str]:
@@ -306,5 +315,3 @@ def _common_root(specs: Sequence[str]) -> Path:
         return Path(os.path.commonpath(local))
     except ValueError:
         return Path(local[0])
-
-

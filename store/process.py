@@ -77,7 +77,7 @@ def group_alive(pgid: int) -> bool:
                 stat = fh.read()
         except OSError:
             continue
-        fields = stat[stat.rfind(b")") + 2:].split()
+        fields = stat[stat.rfind(b")") + 2 :].split()
         if len(fields) > 2 and fields[2] == str(pgid).encode() and fields[0] != b"Z":
             return True
     return False
@@ -170,11 +170,17 @@ class Watchdog:
         reader, self._fd = os.pipe()
         try:
             self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-                ["/bin/sh", "-c", self.SCRIPT, "tracktui-watchdog", str(pgid)], stdin=reader,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                ["/bin/sh", "-c", self.SCRIPT, "tracktui-watchdog", str(pgid)],
+                stdin=reader,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         except OSError as exc:
-            print(f"tracktui: no watchdog for the command ({exc}); if this wrapper is killed, the command "
-                  f"runs on", file=sys.stderr)
+            print(
+                f"tracktui: no watchdog for the command ({exc}); if this wrapper is killed, the command runs on",
+                file=sys.stderr,
+            )
             self._proc = None
         finally:
             os.close(reader)

@@ -50,9 +50,23 @@ def valid_record(rec: Any) -> bool:
 
 def damaged_record(run_id: str, experiment: str, reason: str) -> RunRecord:
     """The listing row of a run whose files could not be read at all."""
-    return {"run_id": run_id, "experiment": experiment, "name": run_id, "status": "damaged", "reason": reason,
-            "created": None, "ended": None, "host": None, "user": None, "pid": None, "pid_start": None,
-            "heartbeat": None, "params": {}, "tags": {}, "metrics": {}}
+    return {
+        "run_id": run_id,
+        "experiment": experiment,
+        "name": run_id,
+        "status": "damaged",
+        "reason": reason,
+        "created": None,
+        "ended": None,
+        "host": None,
+        "user": None,
+        "pid": None,
+        "pid_start": None,
+        "heartbeat": None,
+        "params": {},
+        "tags": {},
+        "metrics": {},
+    }
 
 
 def infer_running_status(rec: RunRecord, now: float) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from store.writing.environment import command_without_credentials
 
-GIB = 1024 ** 3
+GIB = 1024**3
 
 
 def fact_rows(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -59,8 +59,25 @@ def fact_rows(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-FACT_KEYS = frozenset({
-    "command", "program", "source", "args", "cwd", "root", "user", "username", "host", "python", "os", "cpu_count",
-    "cpu_model", "memory_total", "gpu", "gpu_count", "disk_total",
-})
+FACT_KEYS = frozenset(
+    {
+        "command",
+        "program",
+        "source",
+        "args",
+        "cwd",
+        "root",
+        "user",
+        "username",
+        "host",
+        "python",
+        "os",
+        "cpu_count",
+        "cpu_model",
+        "memory_total",
+        "gpu",
+        "gpu_count",
+        "disk_total",
+    }
+)
 """The facts `fact_rows` shows: a caller listing the others leaves these out."""

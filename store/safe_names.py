@@ -78,4 +78,3 @@ def inside(folder: Path, path: str) -> Path:
     if not os.path.realpath(target).startswith(real_folder.rstrip(os.sep) + os.sep):
         raise UnsafePathError(f"{path[:60]!r} leads out of {folder}")
     return target
-

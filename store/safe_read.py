@@ -271,10 +271,9 @@ def read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int) -> Any:
             chunk = fh.read(min(READ_CHUNK, len(data) - done))
             if not chunk:
                 raise ValueError(f"{info.filename} is cut short")
-            view[done:done + len(chunk)] = chunk
+            view[done : done + len(chunk)] = chunk
             done += len(chunk)
     return data.view(dtype).reshape(shape)
-
 
 
 def is_regular(path: str | os.PathLike[str]) -> bool:

@@ -6,16 +6,32 @@ from pathlib import Path
 
 import pytest
 
-SLOW_MODULES = frozenset({
-    # a real `mlflow server` per module (seconds to start, each)
-    "test_mlflow_server", "test_push_faults", "test_registry_mlflow", "test_server_hostile", "test_server_ux",
-    "test_push_round_trip", "test_server_offline", "test_server_poll",
-    # real child processes: wrapped commands, signals, SIGKILLed writers, the real TensorBoard and W&B writers
-    "test_run_command", "test_run_signals", "test_store_faults", "test_console_capture",
-    "test_wandb_reader", "test_tensorboard_reader", "test_guards_files", "test_first_open",
-    # the real Lightning, Transformers and Keras (skipped where they are not installed)
-    "test_integration_lightning", "test_integration_huggingface", "test_integration_keras",
-})
+SLOW_MODULES = frozenset(
+    {
+        # a real `mlflow server` per module (seconds to start, each)
+        "test_mlflow_server",
+        "test_push_faults",
+        "test_registry_mlflow",
+        "test_server_hostile",
+        "test_server_ux",
+        "test_push_round_trip",
+        "test_server_offline",
+        "test_server_poll",
+        # real child processes: wrapped commands, signals, SIGKILLed writers, the real TensorBoard and W&B writers
+        "test_run_command",
+        "test_run_signals",
+        "test_store_faults",
+        "test_console_capture",
+        "test_wandb_reader",
+        "test_tensorboard_reader",
+        "test_guards_files",
+        "test_first_open",
+        # the real Lightning, Transformers and Keras (skipped where they are not installed)
+        "test_integration_lightning",
+        "test_integration_huggingface",
+        "test_integration_keras",
+    }
+)
 """Modules marked `slow`: `pytest -m "not slow"` leaves them out while you change one module (CI runs all)."""
 
 

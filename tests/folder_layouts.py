@@ -101,9 +101,19 @@ def everything(tmp: Path) -> Path:
     return work
 
 
-EVERYTHING = {"ours": 2, "mlruns": 8, "mlflow.db": 8, "tb/runs": 2, "wandb": 1, "dv": 4,
-              "lightning_logs[lightning-csv]": 2, "lightning_logs[tensorboard]": 2, "hf": 1, "results/runs": 2,
-              "trackio": 2}
+EVERYTHING = {
+    "ours": 2,
+    "mlruns": 8,
+    "mlflow.db": 8,
+    "tb/runs": 2,
+    "wandb": 1,
+    "dv": 4,
+    "lightning_logs[lightning-csv]": 2,
+    "lightning_logs[tensorboard]": 2,
+    "hf": 1,
+    "results/runs": 2,
+    "trackio": 2,
+}
 """Runs a source of `everything`."""
 
 

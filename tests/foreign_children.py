@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-TB_LIVE = r'''
+TB_LIVE = r"""
 import sys, time
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
@@ -25,9 +25,9 @@ for line in sys.stdin:
         step += 1
     writer.flush()
     print("ready", step, flush=True)
-'''
+"""
 
-WANDB_RUN = r'''
+WANDB_RUN = r"""
 import json, sys, wandb
 spec = json.loads(sys.argv[1])
 run = wandb.init(project=spec.get("project", "proj"), name=spec.get("name"), config=spec.get("config"),
@@ -48,28 +48,43 @@ if spec.get("live"):
             step += 1
         print("ready", step, flush=True)
 run.finish(exit_code=spec.get("exit_code", 0))
-'''
+"""
 
 
 def wandb_env() -> dict[str, str]:
     """Offline, quiet, and no W&B state written outside the test's folders."""
     env = dict(os.environ)
-    env.update({"WANDB_MODE": "offline", "WANDB_SILENT": "true", "WANDB_DISABLE_GIT": "true",
-                "WANDB_CONSOLE": "wrap", "WANDB_CONFIG_DIR": env.get("WANDB_CONFIG_DIR", "/tmp/tracktui-wandb-config"),
-                "WANDB_CACHE_DIR": "/tmp/tracktui-wandb-cache", "WANDB_DATA_DIR": "/tmp/tracktui-wandb-data"})
+    env.update(
+        {
+            "WANDB_MODE": "offline",
+            "WANDB_SILENT": "true",
+            "WANDB_DISABLE_GIT": "true",
+            "WANDB_CONSOLE": "wrap",
+            "WANDB_CONFIG_DIR": env.get("WANDB_CONFIG_DIR", "/tmp/tracktui-wandb-config"),
+            "WANDB_CACHE_DIR": "/tmp/tracktui-wandb-cache",
+            "WANDB_DATA_DIR": "/tmp/tracktui-wandb-data",
+        }
+    )
     return env
 
 
 def run_wandb(spec: dict[str, object], timeout: float = 120) -> subprocess.CompletedProcess[str]:
     import json
 
-    return subprocess.run([sys.executable, "-c", WANDB_RUN, json.dumps(spec)], env=wandb_env(),
-                          capture_output=True, text=True, timeout=timeout, check=True)
+    return subprocess.run(
+        [sys.executable, "-c", WANDB_RUN, json.dumps(spec)],
+        env=wandb_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
 
 
 def start(script: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", script, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+    )
 
 
 def step(child: subprocess.Popen[str], n: int) -> int:

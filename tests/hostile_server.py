@@ -45,7 +45,7 @@ class FakeServer:
 
             def _answer(self) -> None:
                 path = urlsplit(self.path).path
-                endpoint = next(path[len(p):] for p in PREFIXES if path.startswith(p))
+                endpoint = next(path[len(p) :] for p in PREFIXES if path.startswith(p))
                 fake.asked[endpoint] = fake.asked.get(endpoint, 0) + 1
                 fake.got_request.set()
                 answer = fake.answers.get(endpoint)
@@ -126,8 +126,23 @@ def one_experiment(*ids: str) -> dict[str, Any]:
 
 def run_json(run_id: Any, experiment_id: str = "0", **info: Any) -> dict[str, Any]:
     """One run as `runs/search` gives it: finished, a param, a tag and a metric."""
-    return {"info": {"run_id": run_id, "run_uuid": run_id, "experiment_id": experiment_id, "run_name": "r",
-                     "status": "FINISHED", "start_time": 1_700_000_000_000, "end_time": 1_700_000_060_000,
-                     "lifecycle_stage": "active", "user_id": "me", "artifact_uri": "mlflow-artifacts:/0/x", **info},
-            "data": {"params": [{"key": "lr", "value": "0.1"}], "tags": [{"key": "stage", "value": "a"}],
-                     "metrics": [{"key": "loss", "value": 0.5, "timestamp": 1_700_000_001_000, "step": 3}]}}
+    return {
+        "info": {
+            "run_id": run_id,
+            "run_uuid": run_id,
+            "experiment_id": experiment_id,
+            "run_name": "r",
+            "status": "FINISHED",
+            "start_time": 1_700_000_000_000,
+            "end_time": 1_700_000_060_000,
+            "lifecycle_stage": "active",
+            "user_id": "me",
+            "artifact_uri": "mlflow-artifacts:/0/x",
+            **info,
+        },
+        "data": {
+            "params": [{"key": "lr", "value": "0.1"}],
+            "tags": [{"key": "stage", "value": "a"}],
+            "metrics": [{"key": "loss", "value": 0.5, "timestamp": 1_700_000_001_000, "step": 3}],
+        },
+    }

@@ -18,8 +18,9 @@ from tests.children import run_python
 
 
 @contextlib.contextmanager
-def live_writer(root: Path, experiment: str = "live-sweep", runs: int = 1,
-                params: dict[str, object] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+def live_writer(
+    root: Path, experiment: str = "live-sweep", runs: int = 1, params: dict[str, object] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """Start `runs` runs in `root` that log `loss` and `epoch` every 20 ms until the test ends.
 
     Waits until every run has its folder, so the app sees them from its first listing.

@@ -67,7 +67,8 @@ def write_experiment(root: Path, exp_id: str, name: str, *, trash: bool = False)
     stage = "deleted" if trash else "active"
     (folder / "meta.yaml").write_text(
         f"artifact_location: file:///elsewhere/mlruns/{exp_id}\nexperiment_id: '{exp_id}'\n"
-        f"lifecycle_stage: {stage}\nname: {name}\n")
+        f"lifecycle_stage: {stage}\nname: {name}\n"
+    )
     return folder
 
 
@@ -99,7 +100,8 @@ def write_run(
             f"end_time: {'null' if end is None else end}\nentry_point_name: ''\n"
             f"experiment_id: '{exp_dir.name}'\nlifecycle_stage: {lifecycle}\nrun_id: {run_id}\n"
             f"run_name: {name or run_id}\nsource_name: ''\nsource_type: 4\nsource_version: ''\n"
-            f"start_time: {start}\nstatus: {status}\ntags: []\nuser_id: tester\n")
+            f"start_time: {start}\nstatus: {status}\ntags: []\nuser_id: tester\n"
+        )
     if with_meta:
         (run / "meta.yaml").write_text(meta_text)
     all_tags = {"mlflow.runName": name, "mlflow.user": "tester"} if name else {}

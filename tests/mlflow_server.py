@@ -76,8 +76,9 @@ def start_server(folder: Path, *extra: str, env: dict[str, str] | None = None, f
     return wait_ready(launch(folder, *extra, env=env, file_store=file_store))
 
 
-def launch(folder: Path, *extra: str, env: dict[str, str] | None = None, db: Path | None = None,
-           file_store: bool = False) -> Server:
+def launch(
+    folder: Path, *extra: str, env: dict[str, str] | None = None, db: Path | None = None, file_store: bool = False
+) -> Server:
     """Start a server without waiting (servers started together start in about the time of one);
     on a copy of `db` (written by this MLflow version: nothing to migrate) when given; with a
     file-store backend (`folder/mlruns`) when `file_store`."""
@@ -87,12 +88,31 @@ def launch(folder: Path, *extra: str, env: dict[str, str] | None = None, db: Pat
         shutil.copyfile(db or _MIGRATED[0], folder / "mlflow.db")
     port = free_port()
     mlflow = Path(sys.executable).with_name("mlflow")
-    cmd = [str(mlflow), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-           "--backend-store-uri", backend, "--artifacts-destination", str(folder / "art"), *extra]
+    cmd = [
+        str(mlflow),
+        "server",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--backend-store-uri",
+        backend,
+        "--artifacts-destination",
+        str(folder / "art"),
+        *extra,
+    ]
     log = open(folder / "server.log", "wb")  # noqa: SIM115 - the server writes to it until stopped
     allow = {"MLFLOW_ALLOW_FILE_STORE": "true"} if file_store else {}  # MLflow 3 refuses it otherwise
-    proc = subprocess.Popen(cmd, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                            env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", **allow, **(env or {})})
+    proc = subprocess.Popen(
+        cmd,
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", **allow, **(env or {})},
+    )
     return Server(f"http://127.0.0.1:{port}", proc, folder, fresh=db is None and not file_store)
 
 
@@ -127,5 +147,11 @@ def server_store(url: str, **kwargs: Any) -> MlflowServerStore:
 
 def tracktui(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`tracktui ARGS` in a child process (with this checkout first on the path, as the tests run)."""
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )

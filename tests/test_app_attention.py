@@ -26,7 +26,8 @@ from tui.settings import save_marks
 def two_live_runs(root: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
     """`steady` and `diverging` log `loss` every 20 ms; `diverging` logs one NaN once the returned file exists."""
     ready, poison = root / ".ready", root / ".poison"
-    proc = run_python(f"""
+    proc = run_python(
+        f"""
         import math, pathlib, time, store
         runs = [store.start_run(experiment="live", name=name, root={str(root)!r}, flush_interval=0.05)
                 for name in ("steady", "diverging")]
@@ -42,7 +43,9 @@ def two_live_runs(root: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
                 poisoned = poisoned or bad
             step += 1
             time.sleep(0.02)
-    """, wait=False)
+    """,
+        wait=False,
+    )
     try:
         deadline = time.monotonic() + 60
         while not ready.exists():
@@ -135,7 +138,8 @@ async def test_a_stopped_writer_is_quiet_then_crashed_once_killed(tmp_path: Path
             assert table(app).current_run == run_id
             # the only flagged run, already under the cursor: said so, not "back at the top" (failed before)
             assert [n.message for n in app._notifications][-1] == (
-                "This is the only run needing a look: crashed 1m ago")
+                "This is the only run needing a look: crashed 1m ago"
+            )
 
 
 async def test_ctrl_a_marks_the_runs_in_view_u_clears_and_marks_come_back_after_a_restart(demo: Path) -> None:

@@ -137,8 +137,9 @@ async def test_restore_on_a_run_not_deleted_lists_the_trash(demo: Path) -> None:
         assert len(frame_of(demo)) == 10
 
 
-async def test_mlflow_store_refuses_every_edit_and_stays_untouched(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_mlflow_store_refuses_every_edit_and_stays_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     path = unpack(tmp_path / "fx") / "filestore" / "mlruns"
     before = tree_snapshot(path.parent)
@@ -154,8 +155,9 @@ async def test_mlflow_store_refuses_every_edit_and_stays_untouched(tmp_path: Pat
     assert tree_snapshot(path.parent) == before
 
 
-async def test_live_run_is_not_renamed_or_deleted_the_store_says_why(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_live_run_is_not_renamed_or_deleted_the_store_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A real writer process keeps the run live while the app tries."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     root = tmp_path / "live"

@@ -109,17 +109,25 @@ async def test_runs_title_at_80_columns_keeps_the_sort_and_cuts_the_rest(demo: P
 def _long_run(root: Path) -> None:
     """Two runs of an experiment with a long name, long param values and metrics of 5 significant digits."""
     for name in ("distilbert", "distilbert-2"):
-        with store.start_run(experiment="sst2-distilbert-finetuning-sweep", name=name, root=root,
-                             system_metrics_interval=0) as run:
-            run.log_params({"max_steps": 120, "model.model_type": "distilbert", "optimizer.name": "adamw",
-                            "model.architectures": ["DistilBertForSequenceClassification"]})
+        with store.start_run(
+            experiment="sst2-distilbert-finetuning-sweep", name=name, root=root, system_metrics_interval=0
+        ) as run:
+            run.log_params(
+                {
+                    "max_steps": 120,
+                    "model.model_type": "distilbert",
+                    "optimizer.name": "adamw",
+                    "model.architectures": ["DistilBertForSequenceClassification"],
+                }
+            )
             for step, value in enumerate((0.8023151, 0.8720412, 0.4142337)):
                 for metric in ("eval_accuracy", "train_samples_per_second", "best_metric", "learning_rate"):
                     run.log_metric(metric, value * (1e-5 if metric == "learning_rate" else 1), step=step)
 
 
 async def test_detail_at_80_columns_keeps_the_run_id_and_position_and_never_cuts_a_number(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     _long_run(tmp_path / "s")
     app = demo_app(tmp_path / "s")
@@ -185,8 +193,9 @@ async def test_chart_x_axis_names_its_unit_at_80x24(demo: Path) -> None:
         assert re.search(r"\b0\b", lines[axis + 1])  # the ticks keep their labels before it
 
 
-async def test_a_toast_at_80x24_does_not_cover_the_cursor_row_at_the_bottom(tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_toast_at_80x24_does_not_cover_the_cursor_row_at_the_bottom(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     for i in range(30):
         with store.start_run(experiment="e", name=f"run-{i}", root=tmp_path / "s", system_metrics_interval=0) as run:

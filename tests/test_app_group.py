@@ -13,9 +13,6 @@ IRIS = "experiment=iris-classification"
 POLY = "experiment=poly-regression"
 
 
-
-
-
 def line_with(app, text: str) -> str:
     lines = [line for line in table_lines(app) if text in line]
     assert lines, f"no line with {text!r} in {table_lines(app)}"
@@ -126,8 +123,9 @@ async def test_space_on_a_group_row_marks_its_runs(demo: Path) -> None:
         assert len(table(app).marks) == 6
 
 
-async def test_nested_runs_are_grouped_under_their_parent_by_default(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_nested_runs_are_grouped_under_their_parent_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     root = tmp_path / "nested"
     with store.start_run(experiment="e", name="sweep", root=root, system_metrics_interval=0) as parent:
@@ -147,7 +145,7 @@ async def test_nested_runs_are_grouped_under_their_parent_by_default(tmp_path: P
         assert sorted(view.grouped.labels) == ["top level", "under sweep"]  # type: ignore[union-attr]
         names = [view.cells(row)[1] for row in range(view.row_count)]
         at = names.index("sweep")  # a tree: the parent, its children's group row, the children
-        assert names[at + 1] == "under sweep" and sorted(names[at + 2:at + 4]) == ["trial-0", "trial-1"]
+        assert names[at + 1] == "under sweep" and sorted(names[at + 2 : at + 4]) == ["trial-0", "trial-1"]
         assert view.row_count == 5 and "solo" in names and view.group_at(at + 1) is not None
         assert "▾ 2 runs" in view.cells(at + 1)[0] and "1 ± 0.70711" in " ".join(view.cells(at + 1))  # their loss
         assert shown_names(app) == [n for n in names if n != "under sweep"]

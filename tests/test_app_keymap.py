@@ -90,8 +90,11 @@ def binding_owners() -> list[type]:
     for package in (tui.screens, tui.widgets):
         for info in pkgutil.iter_modules(package.__path__):
             module = importlib.import_module(f"{package.__name__}.{info.name}")
-            owners += [cls for _, cls in inspect.getmembers(module, inspect.isclass)
-                       if cls.__module__ == module.__name__ and issubclass(cls, DOMNode)]
+            owners += [
+                cls
+                for _, cls in inspect.getmembers(module, inspect.isclass)
+                if cls.__module__ == module.__name__ and issubclass(cls, DOMNode)
+            ]
     return owners
 
 
@@ -99,8 +102,9 @@ def binding_owners() -> list[type]:
 def test_every_binding_has_an_id_and_every_shown_one_a_tooltip(owner: type) -> None:
     for binding in owner.__dict__.get("BINDINGS", []):
         assert binding.id, f"{owner.__name__}: {binding.key} has no id"
-        assert not binding.show or not binding.description or binding.tooltip, \
+        assert not binding.show or not binding.description or binding.tooltip, (
             f"{owner.__name__}: {binding.id} is shown without a tooltip"
+        )
 
 
 async def test_a_typo_in_a_keymap_id_is_named_with_the_closest_id(demo: Path, tmp_path: Path) -> None:

@@ -56,14 +56,24 @@ def test_distinct_texts_of_a_filter_stay_strings_not_python_objects() -> None:
 
 def test_view_reads_text_cells_from_the_frames_own_array() -> None:
     n = 500
-    frame = pd.DataFrame({"run_id": [f"id{i}" for i in range(n)], "name": [f"run-{i}" for i in range(n)],
-                          "status": ["finished"] * n, "experiment": ["e"] * n,
-                          "created": np.arange(n, dtype=float), "metrics.loss": np.linspace(0, 1, n)})
+    frame = pd.DataFrame(
+        {
+            "run_id": [f"id{i}" for i in range(n)],
+            "name": [f"run-{i}" for i in range(n)],
+            "status": ["finished"] * n,
+            "experiment": ["e"] * n,
+            "created": np.arange(n, dtype=float),
+            "metrics.loss": np.linspace(0, 1, n),
+        }
+    )
     view = RunsView(frame)
     assert "run-0" in view.cells(0)
     assert view.run_id_at(3) == "id3" and view.row_of("id7") == 7
-    held = [values for values in view._values_cache.values()
-            if isinstance(values, np.ndarray) and values.dtype == object and len(values) == n]
+    held = [
+        values
+        for values in view._values_cache.values()
+        if isinstance(values, np.ndarray) and values.dtype == object and len(values) == n
+    ]
     assert held == []  # no Python string per run, for any text column on screen
     view.prepare_rows()
     assert isinstance(view._row_index, np.ndarray)  # the row of each run: an int array, not a dict of run ids

@@ -55,8 +55,14 @@ def registry_store(root: Path, prefix: str = "") -> dict[str, str]:
                 run.log_metric("loss", loss + (2 - step) / 10, step=step)
         ids[name] = run.id
     store.register_model(f"{prefix}churn", run=ids["run-a"], root=root)
-    store.register_model(f"{prefix}churn", run=ids["run-b"], root=root, alias="prod", tags={"team": "growth"},
-                         description="the better one")
+    store.register_model(
+        f"{prefix}churn",
+        run=ids["run-b"],
+        root=root,
+        alias="prod",
+        tags={"team": "growth"},
+        description="the better one",
+    )
     store.register_model(f"{prefix}fraud", run=ids["run-c"], root=root)
     return ids
 
@@ -225,8 +231,11 @@ async def test_removing_a_tag_of_a_version_in_the_models_view_deletes_it(tmp_pat
         await pilot.press("ctrl+u")  # clear the prompt, then keep only stage=beta
         await burst(pilot, *"stage=beta", "enter")
         await settle(pilot)
-        await settle_until(app, pilot, lambda s: table_painted(s) and any(
-            n.message == "Tags of churn v2 changed" for n in app._notifications))
+        await settle_until(
+            app,
+            pilot,
+            lambda s: table_painted(s) and any(n.message == "Tags of churn v2 changed" for n in app._notifications),
+        )
         assert failures(app) == []
         (churn, _) = store.open_store(tmp_path / "s").models()
         assert churn.versions[1].tags == {"stage": "beta"}
@@ -258,9 +267,13 @@ async def test_runs_filter_by_model_alias_and_has_model(tmp_path: Path) -> None:
     app = demo_app(tmp_path / "s")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        for text, names in (("model = churn", ["run-b", "run-a"]), ("has:model", ["run-c", "run-b", "run-a"]),
-                            ("not has:model", ["run-d"]), ("alias = prod", ["run-b"]),
-                            ("model = fraud or alias = prod", ["run-c", "run-b"])):
+        for text, names in (
+            ("model = churn", ["run-b", "run-a"]),
+            ("has:model", ["run-c", "run-b", "run-a"]),
+            ("not has:model", ["run-d"]),
+            ("alias = prod", ["run-b"]),
+            ("model = fraud or alias = prod", ["run-c", "run-b"]),
+        ):
             await pilot.press("slash", "ctrl+u")
             await burst(pilot, *text, "enter")
             await settle(pilot)
@@ -298,9 +311,13 @@ async def test_mlmodel_files_of_marked_versions_side_by_side(tmp_path: Path) -> 
         await settle_until(app, pilot, table_painted)
         assert isinstance(app.screen, ModelFilesScreen)
         differ = {name: values for name, values, differ in app.screen.rows if differ}
-        assert differ == {"  sklearn": ["sklearn_version=1.5.0, pickled_model=model.pkl",
-                                        "sklearn_version=1.4.2, pickled_model=model.pkl"],
-                          "requires scikit-learn": ["scikit-learn==0.25", "scikit-learn==0.5"]}
+        assert differ == {
+            "  sklearn": [
+                "sklearn_version=1.5.0, pickled_model=model.pkl",
+                "sklearn_version=1.4.2, pickled_model=model.pkl",
+            ],
+            "requires scikit-learn": ["scikit-learn==0.25", "scikit-learn==0.5"],
+        }
         assert "2 of 8 rows differ" in screen_text(app) and "tenure: double" in table_text(app)
         await pilot.press("d")
         await pilot.pause()
@@ -319,8 +336,7 @@ def test_snapshot_models_view_of_an_mlflow_registry(snap_compare, tmp_path: Path
     assert snap_compare(demo_app(root), run_before=ready, terminal_size=(80, 24))
 
 
-async def test_palette_opens_the_models_view_and_a_store_without_models_says_how_to_register(
-        tmp_path: Path) -> None:
+async def test_palette_opens_the_models_view_and_a_store_without_models_says_how_to_register(tmp_path: Path) -> None:
     with store.start_run("train", name="plain", root=tmp_path / "s", system_metrics_interval=0) as run:
         run.log_metric("loss", 1.0)
     app = demo_app(tmp_path / "s")

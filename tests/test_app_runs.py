@@ -35,9 +35,6 @@ from tui.widgets.runs_table import RunsTable
 POLY = ["degree-1", "degree-2", "degree-3", "degree-10"]
 
 
-
-
-
 async def test_table_shows_runs_with_status_and_counts(demo: Path) -> None:
     app = demo_app("demo")
     async with app.run_test(size=(120, 40)) as pilot:
@@ -237,8 +234,12 @@ async def test_live_run_from_another_process_appears_without_moving_cursor(demo:
             run.log_metric("loss", 0.25)
             run.finish()
         """
-        proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=str(REPO)))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=dict(os.environ, PYTHONPATH=str(REPO)),
+        )
         assert proc.stdout is not None and proc.stdin is not None
         live_id = proc.stdout.readline().decode().strip()
         app.poll()
@@ -450,10 +451,13 @@ async def test_theme_is_remembered(demo: Path) -> None:
 
 
 def test_ls_into_a_closed_pipe_is_quiet(demo: Path) -> None:
-    script = (f"import sys; sys.argv = ['tracktui', 'ls', {str(demo)!r}, '--json']; "
-              "from tui.cli import main; sys.exit(main())")
-    proc = subprocess.run(f"{sys.executable} -c \"{script}\" | head -1", shell=True, capture_output=True, text=True,
-                          cwd=REPO)
+    script = (
+        f"import sys; sys.argv = ['tracktui', 'ls', {str(demo)!r}, '--json']; "
+        "from tui.cli import main; sys.exit(main())"
+    )
+    proc = subprocess.run(
+        f'{sys.executable} -c "{script}" | head -1', shell=True, capture_output=True, text=True, cwd=REPO
+    )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
     assert json.loads(proc.stdout)["name"] == "rf-oom"
 

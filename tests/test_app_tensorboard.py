@@ -22,8 +22,10 @@ def config_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def test_a_tensorboard_log_folder_in_the_app(tmp_path: Path, config_home: None) -> None:
     root = tmp_path / "tb"
-    in_child(f"write_legacy(Path({str(root / 'lightning_logs' / 'version_0')!r}), 8, {{'lr': 0.5}})\n"
-             f"write_tf2(Path({str(root / 'lightning_logs' / 'version_1')!r}), 8)")
+    in_child(
+        f"write_legacy(Path({str(root / 'lightning_logs' / 'version_0')!r}), 8, {{'lr': 0.5}})\n"
+        f"write_tf2(Path({str(root / 'lightning_logs' / 'version_1')!r}), 8)"
+    )
     before = tree_snapshot(root)
     app = demo_app(root)
     async with app.run_test(size=(120, 40)) as pilot:

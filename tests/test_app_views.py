@@ -16,7 +16,6 @@ def table(app) -> RunsTable:
     return app.runs_screen.query_one(RunsTable)
 
 
-
 async def test_last_view_comes_back_after_a_restart(demo: Path, tmp_path: Path) -> None:
     """Two app sessions, one after the other: about 4 s."""
     before = {k for k in tree_snapshot(demo) if not k.startswith(".tracktui-index")}

@@ -15,7 +15,6 @@ from tui.widgets.runs_table import RunsTable
 HOSTILE = "disk gone \x1b[31m[bold red]boom[/]\nsecond line"
 
 
-
 async def settle_failing(pilot: Any) -> None:
     """`settle`, for workers meant to fail (waiting on a failed worker re-raises its error)."""
     for _ in range(3):
@@ -136,8 +135,9 @@ async def test_diff_read_failure_is_reported_once_and_the_title_says_so(demo: Pa
         assert "Could not read the runs" in title and "\x1b" not in title
 
 
-async def test_artifact_copy_failure_is_reported_once_by_the_app(demo: Path, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_artifact_copy_failure_is_reported_once_by_the_app(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tui.screens.artifacts as artifacts_screen
     from tui.widgets.artifact_tree import ArtifactTree
 
@@ -145,16 +145,18 @@ async def test_artifact_copy_failure_is_reported_once_by_the_app(demo: Path, tmp
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         details = (app.store.run(run_id) for run_id in app.store.run_ids())  # in no promised order
-        with_files = next(d for d in details
-                          if d.artifacts_dir and any(p.is_file() for p in d.artifacts_dir.rglob("*")))
+        with_files = next(
+            d for d in details if d.artifacts_dir and any(p.is_file() for p in d.artifacts_dir.rglob("*"))
+        )
         app.push_screen(artifacts_screen.ArtifactsScreen(with_files))
         await settle(pilot)
         tree = app.screen.query_one(ArtifactTree)
         nodes = [tree.root]
         for n in nodes:
             nodes.extend(n.children)
-        node = next(n.data for n in nodes if n.data is not None and n.data.entry is not None
-                    and not n.data.entry.is_dir)
+        node = next(
+            n.data for n in nodes if n.data is not None and n.data.entry is not None and not n.data.entry.is_dir
+        )
 
         def broken(path: Path) -> None:
             raise OSError(HOSTILE)

@@ -210,8 +210,11 @@ def test_compare_artifacts(tmp_path: Path) -> None:
     binary = compare_artifacts(a / "w.bin", b / "w.bin", label="w.bin", mine_name="A", other_name="B")
     assert binary.status == "different" and binary.facts[0] == ("size", "2 B", "3 B") and not binary.diff
     (b / "w.bin").write_bytes(bytes(1536))
-    assert compare_artifacts(a / "w.bin", b / "w.bin", label="w.bin", mine_name="A",
-                             other_name="B").facts[0] == ("size", "2 B", "1.5 KB (1,536 B)")
+    assert compare_artifacts(a / "w.bin", b / "w.bin", label="w.bin", mine_name="A", other_name="B").facts[0] == (
+        "size",
+        "2 B",
+        "1.5 KB (1,536 B)",
+    )
     missing = compare_artifacts(a / "config.yaml", b / "nope.yaml", label="nope.yaml", mine_name="A", other_name="B")
     assert missing.status == "missing" and "B has no nope.yaml" in missing.message
     same = compare_artifacts(a / "config.yaml", a / "config.yaml", label="config.yaml", mine_name="A", other_name="A")

@@ -164,8 +164,9 @@ def header_text(preview: ArtifactPreview) -> str:
         ("dangling.txt", "error", None),
     ],
 )
-async def test_preview_kind_for_each_type(runs: tuple[RunDetail, RunDetail], rel: str, kind: str,
-                                          widget: type[Widget] | None) -> None:
+async def test_preview_kind_for_each_type(
+    runs: tuple[RunDetail, RunDetail], rel: str, kind: str, widget: type[Widget] | None
+) -> None:
     app = Harness(runs[0])
     async with app.run_test(size=(120, 40)) as pilot:
         preview = await select(pilot, rel)
@@ -204,8 +205,9 @@ async def test_previews_show_their_facts(runs: tuple[RunDetail, RunDetail]) -> N
 
 
 @pytest.mark.parametrize(("size", "per_row"), [((160, 40), 16), ((120, 40), 8), ((80, 24), 4)])
-async def test_hex_dump_rows_fit_the_pane(runs: tuple[RunDetail, RunDetail], size: tuple[int, int],
-                                          per_row: int) -> None:
+async def test_hex_dump_rows_fit_the_pane(
+    runs: tuple[RunDetail, RunDetail], size: tuple[int, int], per_row: int
+) -> None:
     app = Harness(runs[0])
     async with app.run_test(size=size) as pilot:
         preview = await select(pilot, "weights.bin")
@@ -337,8 +339,9 @@ def huge_text_run(tmp_path: Path) -> Iterator[RunDetail]:
     """A run whose artifacts hold a 500 MB log; the file is deleted afterwards."""
     artifacts = tmp_path / "huge-run" / "artifacts"
     artifacts.mkdir(parents=True)
-    block = b"".join(b"%07d some repeated log text to fill the line up to eighty bytes....... ok\n" % i
-                     for i in range(13_107))  # ~1 MB
+    block = b"".join(
+        b"%07d some repeated log text to fill the line up to eighty bytes....... ok\n" % i for i in range(13_107)
+    )  # ~1 MB
     path = artifacts / "train.log"
     with open(path, "wb") as fh:
         for _ in range(500):
@@ -384,8 +387,9 @@ def fake_pager(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return marker
 
 
-async def test_pager_runs_even_where_the_app_cannot_suspend(runs: tuple[RunDetail, RunDetail],
-                                                             fake_pager: Path) -> None:
+async def test_pager_runs_even_where_the_app_cannot_suspend(
+    runs: tuple[RunDetail, RunDetail], fake_pager: Path
+) -> None:
     app = Harness(runs[0])
     async with app.run_test(size=(120, 40)) as pilot:
         preview = await select(pilot, "train.py")
@@ -398,8 +402,9 @@ async def test_pager_runs_even_where_the_app_cannot_suspend(runs: tuple[RunDetai
         assert tree.cursor_line == line and preview.kind == "text"
 
 
-async def test_pager_suspends_and_resumes_the_app(runs: tuple[RunDetail, RunDetail], fake_pager: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_pager_suspends_and_resumes_the_app(
+    runs: tuple[RunDetail, RunDetail], fake_pager: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from contextlib import contextmanager
 
     events: list[str] = []
@@ -421,8 +426,9 @@ async def test_pager_suspends_and_resumes_the_app(runs: tuple[RunDetail, RunDeta
         assert app.screen.query_one(ArtifactPreview).kind == "text"
 
 
-async def test_editor_gets_a_read_only_copy_never_the_stored_file(runs: tuple[RunDetail, RunDetail], tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_editor_gets_a_read_only_copy_never_the_stored_file(
+    runs: tuple[RunDetail, RunDetail], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 9.5: `e` handed the stored file itself to $EDITOR, writable (also in MLflow stores)."""
     marker = tmp_path / "editor-got.txt"
     script = tmp_path / "fake-editor"
@@ -503,8 +509,11 @@ def snapshot_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ru
     src.mkdir()
     make_png(src / "plot.png", (64, 32))
     with store.start_run(experiment="demo", name="baseline", root=root) as run:
-        run.log_text("train.py", "import math\n\n\ndef loss(x: float) -> float:\n    '''Squared error.'''\n"
-                                 "    return math.pow(x, 2)  # [bold]not markup[/]\n")
+        run.log_text(
+            "train.py",
+            "import math\n\n\ndef loss(x: float) -> float:\n    '''Squared error.'''\n"
+            "    return math.pow(x, 2)  # [bold]not markup[/]\n",
+        )
         run.log_dict("config.yaml", {"lr": 0.01, "epochs": 20})
         run.log_artifact(src / "plot.png", "plots/plot.png")
         run_id = run.id
@@ -594,8 +603,9 @@ async def test_csv_with_200000_columns_or_a_30_mb_line_is_bounded(hostile_run: R
         assert "longer than" in header_text(preview) and "0 rows" in header_text(preview)
 
 
-async def test_an_exception_while_drawing_a_document_shows_in_the_pane(runs: tuple[RunDetail, RunDetail],
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_exception_while_drawing_a_document_shows_in_the_pane(
+    runs: tuple[RunDetail, RunDetail], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 10.13: a failure inside a preview widget's own handlers (not only in the loading worker)
     is shown where the value would be; the app keeps running."""
     import tui.widgets.document_tree as document_tree

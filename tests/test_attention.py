@@ -51,9 +51,16 @@ NOW = 1_795_000_000.0
 def frame(*runs: tuple[str, str, float, float]) -> pd.DataFrame:
     """Runs as the listing gives them: (run id, status, created, ended or NaN); `duration` as the store makes it
     (a crashed run's runs to its last heartbeat, given here as `ended` with `ended` left NaN)."""
-    rows = [{"run_id": r, "status": s, "created": c,
-             "ended": math.nan if s == "crashed" else e, "duration": (e if e == e else NOW) - c}
-            for r, s, c, e in runs]
+    rows = [
+        {
+            "run_id": r,
+            "status": s,
+            "created": c,
+            "ended": math.nan if s == "crashed" else e,
+            "duration": (e if e == e else NOW) - c,
+        }
+        for r, s, c, e in runs
+    ]
     return pd.DataFrame(rows, columns=["run_id", "status", "created", "ended", "duration"])
 
 
@@ -64,12 +71,18 @@ def test_nan_or_inf_in_a_metric_flags_a_run_whatever_its_status() -> None:
 
 
 def test_a_running_run_is_quiet_once_silent_far_longer_than_it_usually_is() -> None:
-    runs = frame(("fast", "running", NOW - 600, math.nan), ("slow", "running", NOW - 600, math.nan),
-                 ("new", "running", NOW - 600, math.nan), ("done", "finished", NOW - 600, NOW - 300))
-    facts = {"fast": (NOW - 30, 2.0, ""),   # logs every 2 s, silent for 30 s: quiet
-             "slow": (NOW - 30, 60.0, ""),  # logs once a minute: 30 s of silence is normal
-             "new": (math.nan, math.nan, ""),  # nothing logged yet: may be loading data
-             "done": (NOW - 300, 2.0, "")}  # not running: never quiet
+    runs = frame(
+        ("fast", "running", NOW - 600, math.nan),
+        ("slow", "running", NOW - 600, math.nan),
+        ("new", "running", NOW - 600, math.nan),
+        ("done", "finished", NOW - 600, NOW - 300),
+    )
+    facts = {
+        "fast": (NOW - 30, 2.0, ""),  # logs every 2 s, silent for 30 s: quiet
+        "slow": (NOW - 30, 60.0, ""),  # logs once a minute: 30 s of silence is normal
+        "new": (math.nan, math.nan, ""),  # nothing logged yet: may be loading data
+        "done": (NOW - 300, 2.0, ""),
+    }  # not running: never quiet
     assert AttentionWatch().check(runs, facts, NOW) == {"fast": "quiet for 30s (logs every 2s)"}
     assert AttentionWatch().check(runs, facts, NOW - 20) == {}  # 10 s silent: within the floor
     assert AttentionWatch().check(runs, facts, NOW + 600)["slow"].startswith("quiet for 10m30s")
@@ -82,13 +95,24 @@ def test_quiet_needs_more_than_the_floor_even_for_a_run_logging_many_times_a_sec
 
 def test_a_run_that_fails_while_the_app_is_open_needs_a_look_an_old_failure_does_not() -> None:
     watch = AttentionWatch()
-    before = frame(("old", "failed", NOW - 7200, NOW - 3600), ("recent", "failed", NOW - 900, NOW - 120),
-                   ("live", "running", NOW - 900, math.nan), ("gone", "running", NOW - 900, math.nan))
+    before = frame(
+        ("old", "failed", NOW - 7200, NOW - 3600),
+        ("recent", "failed", NOW - 900, NOW - 120),
+        ("live", "running", NOW - 900, math.nan),
+        ("gone", "running", NOW - 900, math.nan),
+    )
     assert watch.check(before, {}, NOW) == {"recent": "failed 2m ago"}
-    after = frame(("old", "failed", NOW - 7200, NOW - 3600), ("recent", "failed", NOW - 900, NOW - 120),
-                  ("live", "failed", NOW - 900, NOW - 5), ("gone", "crashed", NOW - 900, NOW - 40))
-    assert watch.check(after, {}, NOW) == {"recent": "failed 2m ago", "live": "failed just now",
-                                           "gone": "crashed 40s ago"}
+    after = frame(
+        ("old", "failed", NOW - 7200, NOW - 3600),
+        ("recent", "failed", NOW - 900, NOW - 120),
+        ("live", "failed", NOW - 900, NOW - 5),
+        ("gone", "crashed", NOW - 900, NOW - 40),
+    )
+    assert watch.check(after, {}, NOW) == {
+        "recent": "failed 2m ago",
+        "live": "failed just now",
+        "gone": "crashed 40s ago",
+    }
     # An hour on, the old news is gone but what failed in this session still shows.
     assert watch.check(after, {}, NOW + 3600) == {"live": "failed 1h ago", "gone": "crashed 1h ago"}
 

@@ -16,32 +16,50 @@ def _curve(run_id: str, values: list[float], label: str | None = None) -> Curve:
 
 
 def _chart(metric: str) -> ChartData:
-    return ChartData(metric, [_curve("a", [3.0, 2.0]), _curve("b", [1.0, 0.5]), _curve("c", [2.0, 4.0]),
-                              _curve("short", [9.0]), _curve("nan", [1.0, float("nan")])], "step")
+    return ChartData(
+        metric,
+        [
+            _curve("a", [3.0, 2.0]),
+            _curve("b", [1.0, 0.5]),
+            _curve("c", [2.0, 4.0]),
+            _curve("short", [9.0]),
+            _curve("nan", [1.0, float("nan")]),
+        ],
+        "step",
+    )
 
 
 def test_rows_are_best_first_by_the_metrics_direction() -> None:
-    assert [r.run_id for r in readout_rows(_chart("val/loss"), 1.0)] == ["b", "a", "c", "short", "nan"], \
+    assert [r.run_id for r in readout_rows(_chart("val/loss"), 1.0)] == ["b", "a", "c", "short", "nan"], (
         "loss: lowest first; no point at the cursor (or NaN) last, in legend order"
+    )
     assert [r.run_id for r in readout_rows(_chart("val/acc"), 1.0)] == ["c", "a", "b", "short", "nan"]
-    assert [r.run_id for r in readout_rows(_chart("widgets"), 1.0)] == ["c", "a", "b", "short", "nan"], \
+    assert [r.run_id for r in readout_rows(_chart("widgets"), 1.0)] == ["c", "a", "b", "short", "nan"], (
         "a name that does not say: highest first"
+    )
     assert [r.value for r in readout_rows(_chart("val/loss"), 1.0)][:3] == [0.5, 2.0, 4.0]
     assert readout_rows(_chart("val/loss"), 1.0, direction="higher")[0].run_id == "c", "an explicit direction wins"
 
 
 def test_highlighted_run_comes_first_and_hidden_runs_are_left_out() -> None:
     rows = readout_rows(_chart("val/loss"), 1.0, highlight="c", hidden=frozenset({"b"}))
-    assert [(r.run_id, r.highlighted) for r in rows] == [("c", True), ("a", False), ("short", False),
-                                                          ("nan", False)]
-    assert order_rows([ReadoutRow("x", "x", (0, 0, 0), "braille", None, highlighted=True),
-                       ReadoutRow("y", "y", (0, 0, 0), "braille", 1.0)], "lower")[0].run_id == "x", \
-        "the highlighted run leads even without a value"
+    assert [(r.run_id, r.highlighted) for r in rows] == [("c", True), ("a", False), ("short", False), ("nan", False)]
+    assert (
+        order_rows(
+            [
+                ReadoutRow("x", "x", (0, 0, 0), "braille", None, highlighted=True),
+                ReadoutRow("y", "y", (0, 0, 0), "braille", 1.0),
+            ],
+            "lower",
+        )[0].run_id
+        == "x"
+    ), "the highlighted run leads even without a value"
 
 
 def test_readout_text_is_one_sanitized_line_per_run() -> None:
-    chart = ChartData("loss", [_curve("a", [1.0], label="\x1b]0;PWNED\x07evil"), _curve("b", [0.5], "[red]b[/]")],
-                      "step")
+    chart = ChartData(
+        "loss", [_curve("a", [1.0], label="\x1b]0;PWNED\x07evil"), _curve("b", [0.5], "[red]b[/]")], "step"
+    )
     text = readout_text(readout_rows(chart, 0.0), "0").plain
     lines = text.splitlines()
     assert lines[0] == "@ 0" and len(lines) == 3

@@ -61,7 +61,8 @@ def names_in(lines: list[str]) -> list[str]:
 
 @pytest.mark.parametrize(("size", "at_least"), [((160, 48), 12), ((80, 24), 6)])
 async def test_readout_lists_every_run_best_first_with_the_highlighted_run_on_top(
-        sweep: tuple[Path, list[str]], size: tuple[int, int], at_least: int) -> None:
+    sweep: tuple[Path, list[str]], size: tuple[int, int], at_least: int
+) -> None:
     """Issue 27: one line per run at the cursor, lowest loss first, the highlighted run above
     them all: twelve readable at 160x48, at least six at 80x24 (the rest scroll)."""
     root, ids = sweep
@@ -76,7 +77,7 @@ async def test_readout_lists_every_run_best_first_with_the_highlighted_run_on_to
         names = names_in(lines)
         assert len(names) >= at_least, lines
         expected = ["adamw-lr01"] + [n for n in by_loss() if n != "adamw-lr01"]
-        assert names == expected[:len(names)], "highlighted first, then lowest loss first"
+        assert names == expected[: len(names)], "highlighted first, then lowest loss first"
         assert lines[1].startswith("▸") and lines[1].split()[-1] == "0.27273", "the value at step 10: 3 / 11"
         if at_least == 12:
             assert names == expected

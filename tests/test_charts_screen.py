@@ -32,8 +32,13 @@ from tui.widgets.param_scatter import ParamScatter
 class ChartsHarness(ScreenHarness):
     """Stands in for the main app: opens the charts over a blank screen, as `p` does."""
 
-    def __init__(self, st: store.RunStore, run_ids: list[str], frame: pd.DataFrame | None = None,
-                 refresh_interval: float = 3600.0) -> None:
+    def __init__(
+        self,
+        st: store.RunStore,
+        run_ids: list[str],
+        frame: pd.DataFrame | None = None,
+        refresh_interval: float = 3600.0,
+    ) -> None:
         super().__init__(lambda: ChartsScreen(st, run_ids, frame=frame, refresh_interval=refresh_interval))
 
 
@@ -70,8 +75,11 @@ async def test_opens_with_result_metrics_overlaid_for_every_run(compare: tuple[s
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_charts(app, pilot)
         picker = screen.query_one("#metric-list", SelectionList)
-        assert [picker.get_option_at_index(i).value for i in range(picker.option_count)] == \
-            ["train/loss", "val_acc", "widgets"]
+        assert [picker.get_option_at_index(i).value for i in range(picker.option_count)] == [
+            "train/loss",
+            "val_acc",
+            "widgets",
+        ]
         assert screen.selected == ["train/loss", "val_acc"] and picker.selected == ["train/loss", "val_acc"]
         data = panes(screen)["train/loss"].data
         assert data is not None
@@ -217,8 +225,9 @@ async def test_scatter_of_param_against_metric(compare: tuple[store.RunStore, li
         await pilot.press("x")  # disabled in scatter mode
         assert screen.axis == "step"
         shown = {key.key for key in screen.query(FooterKey)}
-        assert "s" in shown and not shown & {"x", "left_square_bracket", "right_square_bracket", "slash"}, \
+        assert "s" in shown and not shown & {"x", "left_square_bracket", "right_square_bracket", "slash"}, (
             "axis, smoothing and search are hidden from the footer in scatter mode"
+        )
         await pilot.press("s")
         await settle(app, pilot)
         assert not screen.scatter and screen.query_one("#chart-area").display
@@ -235,8 +244,9 @@ async def test_runs_without_metrics_say_so(tmp_path: Path) -> None:
         assert "not logged any metrics" in str(screen.query_one("#run-legend", Static).render())
 
 
-async def test_no_color_gives_each_run_its_own_marker(compare: tuple[store.RunStore, list[str]],
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_color_gives_each_run_its_own_marker(
+    compare: tuple[store.RunStore, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     st, ids = compare
     monkeypatch.setenv("NO_COLOR", "1")
     app = ChartsHarness(st, ids)
@@ -290,8 +300,9 @@ print("finished", flush=True)
 async def live_writer(root: Path) -> AsyncIterator[tuple[subprocess.Popen[str], str]]:
     """`LIVE_WRITER` in a child process, with its run id once its first points are flushed;
     killed at the end if it has not finished."""
-    proc = subprocess.Popen([sys.executable, "-c", LIVE_WRITER, str(root)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LIVE_WRITER, str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         run_id = (await advance(proc, None)).strip()
         assert run_id, "the writer process did not start"
@@ -375,7 +386,8 @@ def test_snapshot_scatter_80x24(snap_compare: Any, tmp_path: Path) -> None:
 
 
 async def test_escape_codes_in_run_names_and_metric_keys_are_shown_not_sent(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "store"
     # Our writer refuses such a key, but other stores (MLflow) hold them: let this one through.
     monkeypatch.setattr(store.ours.layout, "check_key", lambda key, what="key": key)
@@ -403,7 +415,8 @@ def footer_text(app: App[Any]) -> str:
 
 
 async def test_footer_fits_80_columns_with_pick_first_and_help_visible(
-        compare: tuple[store.RunStore, list[str]]) -> None:
+    compare: tuple[store.RunStore, list[str]],
+) -> None:
     """Issue 9.15: at 80 columns `?` was cut off, and `space` (pick a metric) was in no footer or help."""
     st, ids = compare
     app = ChartsHarness(st, ids)
@@ -480,7 +493,8 @@ def readout(screen: ChartsScreen, metric: str) -> dict[str, float | None]:
 
 
 async def test_cursor_reads_every_run_in_every_pane_and_zoom_follows_it(
-        compare: tuple[store.RunStore, list[str]]) -> None:
+    compare: tuple[store.RunStore, list[str]],
+) -> None:
     """Issue 12: a keyboard cursor shows each run's value at its x in every pane at once; z/Z zoom
     around it, 0 resets; escape first drops the cursor."""
     st, ids = compare
@@ -561,8 +575,7 @@ async def test_highlight_hide_clip_and_colour_blind_palette(compare: tuple[store
         assert data is not None and [c.color for c in data.curves] == list(COLORBLIND[:3])
 
 
-async def test_a_run_keeps_its_colour_in_every_chart_of_the_session(
-        compare: tuple[store.RunStore, list[str]]) -> None:
+async def test_a_run_keeps_its_colour_in_every_chart_of_the_session(compare: tuple[store.RunStore, list[str]]) -> None:
     st, ids = compare
     app = ChartsHarness(st, ids)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -635,6 +648,7 @@ def test_legend_packs_whole_entries_into_two_lines() -> None:
 
 def test_snapshot_metric_as_x_zoomed_with_cursor_80x24(snap_compare: Any, tmp_path: Path) -> None:
     """Issue 12's done-when: x = another metric and zoom, in a snapshot too."""
+
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot.app, pilot)
         await pilot.press("down", "X")  # x = val_acc
@@ -647,7 +661,8 @@ def test_snapshot_metric_as_x_zoomed_with_cursor_80x24(snap_compare: Any, tmp_pa
 
 
 async def test_pick_then_move_in_one_burst_toggles_the_row_under_the_cursor(
-        compare: tuple[store.RunStore, list[str]]) -> None:
+    compare: tuple[store.RunStore, list[str]],
+) -> None:
     """Issue 22.10: `space` then a move, pressed together, drew the *next* metric: the list
     toggled whatever was highlighted when its message was handled, not when the key came."""
     st, ids = compare

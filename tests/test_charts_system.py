@@ -30,8 +30,9 @@ def make_store(root: Path) -> list[str]:
 
 
 def test_default_metrics_leave_system_metrics_out_unless_nothing_else_was_logged() -> None:
-    info = RunInfo("a", "a", "finished", ["system/cpu_percent", "score", "lr"],
-                   {"system/cpu_percent": 500, "score": 5, "lr": 5})
+    info = RunInfo(
+        "a", "a", "finished", ["system/cpu_percent", "score", "lr"], {"system/cpu_percent": 500, "score": 5, "lr": 5}
+    )
     assert default_metrics([info], 4) == ["score"], "a plain metric, not the longest (a system one)"
     only = RunInfo("b", "b", "finished", ["system/cpu_percent"], {"system/cpu_percent": 5})
     assert default_metrics([only], 4) == ["system/cpu_percent"]

@@ -29,7 +29,7 @@ def _run_step(tmp_path: Path, fail: str, switch: str | None = None) -> tuple[int
     """Exit status, output and the logged pip/python calls of the integrations step, where every
     call matching the shell pattern `fail` exits 1."""
     text = CI_RUN.read_text()
-    step = text[text.index(STEP_START):]
+    step = text[text.index(STEP_START) :]
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for name in ("pip", "python"):
@@ -38,21 +38,24 @@ def _run_step(tmp_path: Path, fail: str, switch: str | None = None) -> tuple[int
         stub.chmod(0o755)
     log = tmp_path / "calls.log"
     log.touch()
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "STUB_LOG": str(log),
-           "STUB_FAIL": fail}
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "STUB_LOG": str(log), "STUB_FAIL": fail}
     env.pop("TRACKTUI_CI_INTEGRATIONS", None)
     if switch is not None:
         env["TRACKTUI_CI_INTEGRATIONS"] = switch
-    proc = subprocess.run(["bash", "-c", "set -euo pipefail\n" + step], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["bash", "-c", "set -euo pipefail\n" + step], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     return proc.returncode, proc.stdout + proc.stderr, log.read_text().splitlines()
 
 
-@pytest.mark.parametrize("fail", [
-    "pip install -q -e*",  # the extra does not install
-    "pip install -q torch==2.13.0",  # torch's dependencies do not install
-    "python -c import*",  # installed, but a framework does not import (the tests would only skip)
-])
+@pytest.mark.parametrize(
+    "fail",
+    [
+        "pip install -q -e*",  # the extra does not install
+        "pip install -q torch==2.13.0",  # torch's dependencies do not install
+        "python -c import*",  # installed, but a framework does not import (the tests would only skip)
+    ],
+)
 def test_with_the_torch_wheel_there_a_step_that_cannot_run_fails(tmp_path: Path, fail: str) -> None:
     """Old code: "SKIPPED: could not install the integrations extra" and exit status 0 for the
     first case, and the tests skipped (exit 0) for the last."""

@@ -46,8 +46,8 @@ def headless_app(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_a_mistyped_store_path_fails_before_the_app_starts(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-        headless_app: list[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], headless_app: list[str]
+) -> None:
     """Before: the app opened on "No runs here yet" and exited 0."""
     demo_store(tmp_path / "runs-store")
     monkeypatch.chdir(tmp_path)
@@ -60,8 +60,9 @@ def test_a_mistyped_store_path_fails_before_the_app_starts(
     assert "did you mean runs-store?" in capsys.readouterr().err
 
 
-def test_the_env_store_must_exist_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str], headless_app: list[str]) -> None:
+def test_the_env_store_must_exist_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], headless_app: list[str]
+) -> None:
     monkeypatch.setenv("TRACKTUI_STORE", str(tmp_path / "nowhere"))
     assert main([]) == 2
     assert headless_app == []
@@ -69,15 +70,17 @@ def test_the_env_store_must_exist_too(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 def test_plain_tracktui_before_the_first_run_shows_the_welcome(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, headless_app: list[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, headless_app: list[str]
+) -> None:
     """No path given and no ./tracktui-store yet: the welcome says how to log a first run."""
     monkeypatch.chdir(tmp_path)
     assert main([]) == 0
     assert "No runs here yet" in headless_app[0]
 
 
-def test_an_existing_empty_folder_is_an_empty_store(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                    headless_app: list[str]) -> None:
+def test_an_existing_empty_folder_is_an_empty_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], headless_app: list[str]
+) -> None:
     """Before: `ls` said "is not a tracktui store" and the app showed the same error."""
     empty = tmp_path / "new-store"
     empty.mkdir()
@@ -94,8 +97,9 @@ def test_an_existing_empty_folder_is_an_empty_store(tmp_path: Path, capsys: pyte
     assert json.loads(capsys.readouterr().out)["name"] == "first"
 
 
-def test_a_folder_that_is_not_a_store_still_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                    headless_app: list[str]) -> None:
+def test_a_folder_that_is_not_a_store_still_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], headless_app: list[str]
+) -> None:
     (tmp_path / "src" / "pkg").mkdir(parents=True)
     assert main([str(tmp_path / "src")]) == 2
     assert headless_app == []
@@ -132,8 +136,9 @@ def assert_safe(text: str) -> None:
 def pipe(*args: str) -> str:
     """`python -m tui.cli ARGS | cat`: stdout is a real pipe, not a terminal."""
     command = " ".join([sys.executable, "-m", "tui.cli", *map(shlex.quote, args)]) + " | cat"
-    proc = subprocess.run(command, shell=True, capture_output=True, text=True, cwd=REPO,
-                          env={**os.environ, "COLUMNS": "80"})
+    proc = subprocess.run(
+        command, shell=True, capture_output=True, text=True, cwd=REPO, env={**os.environ, "COLUMNS": "80"}
+    )
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     return proc.stdout
 
@@ -167,8 +172,15 @@ def test_ls_json_keeps_lists_and_dicts_as_json_values(tmp_path: Path, capsys: py
     """Before: `"params.betas": "[0.9, 0.99]"`, a string."""
     root = tmp_path / "s"
     with store.start_run(experiment="e", name="a", root=root) as run:
-        run.log_params({"betas": [0.9, 0.99], "cfg": {"layers": [64, {"act": "relu"}], "none": {}},
-                        "text": "[1, 2]", "bad": float("nan"), "grid": [float("inf"), 1]})
+        run.log_params(
+            {
+                "betas": [0.9, 0.99],
+                "cfg": {"layers": [64, {"act": "relu"}], "none": {}},
+                "text": "[1, 2]",
+                "bad": float("nan"),
+                "grid": [float("inf"), 1],
+            }
+        )
         run.log_metric("loss", float("inf"))
     assert main(["ls", str(root), "--json"]) == 0
     out = capsys.readouterr().out
@@ -182,8 +194,9 @@ def test_ls_json_keeps_lists_and_dicts_as_json_values(tmp_path: Path, capsys: py
     assert "Infinity" not in out and "NaN" not in out
 
 
-def test_ls_output_of_hostile_names_params_and_tags_is_inert(tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_ls_output_of_hostile_names_params_and_tags_is_inert(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Before: `ls --csv` wrote the escape codes raw (the title changed, the clipboard was written)."""
     root = tmp_path / "s"
     hostile_store(root)
@@ -203,8 +216,9 @@ def test_ls_output_of_hostile_names_params_and_tags_is_inert(tmp_path: Path,
     assert first["params.cfg.layers"] == [HOSTILE, 1]
 
 
-def test_ls_of_a_run_with_thousands_of_params_caps_the_table(tmp_path: Path,
-                                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_ls_of_a_run_with_thousands_of_params_caps_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Before: a table thousands of columns wide (10,000 params took 13-22 s; now about 1.5 s).
     2,000 params keep this test quick; the code path is the same."""
     root = tmp_path / "s"
@@ -224,8 +238,9 @@ def test_ls_of_a_run_with_thousands_of_params_caps_the_table(tmp_path: Path,
     assert main(["ls", str(root), "--tsv"]) == 0
     tsv = capsys.readouterr().out.splitlines()
     columns = tsv[0].split("\t")
-    assert len(columns) == 2 + 2 + 2001 + 1 and columns.index("metrics.loss") < columns.index("params.lr"), \
+    assert len(columns) == 2 + 2 + 2001 + 1 and columns.index("metrics.loss") < columns.index("params.lr"), (
         "every column, metrics before params as in the app"
+    )
 
 
 def test_ls_json_keeps_each_cells_type_column_by_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -244,20 +259,24 @@ def test_ls_json_keeps_each_cells_type_column_by_column(tmp_path: Path, capsys: 
     assert by_name["r3"]["metrics.loss"] == 3.0
 
 
-def test_ls_csv_cells_that_a_spreadsheet_would_run_are_quoted(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_ls_csv_cells_that_a_spreadsheet_would_run_are_quoted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Issue 21.12: a run named `=HYPERLINK(…)` (or a param `+cmd`, `@SUM`, `-2+3`) was written
     as is, and a spreadsheet ran it. Such a cell now starts with `'` (as OWASP recommends);
     numbers, negative ones too, stay numbers."""
     root = tmp_path / "s"
-    with store.start_run(experiment="e", name='=HYPERLINK("http://x","y")', root=root,
-                         params={"cmd": "+cmd|' /C calc'!A0", "at": "@SUM(A1)", "neg": "-2+3",
-                                 "lr": "-0.5", "=key": 1}) as run:
+    with store.start_run(
+        experiment="e",
+        name='=HYPERLINK("http://x","y")',
+        root=root,
+        params={"cmd": "+cmd|' /C calc'!A0", "at": "@SUM(A1)", "neg": "-2+3", "lr": "-0.5", "=key": 1},
+    ) as run:
         run.log_metric("delta", -1.5)
     assert main(["ls", str(root), "--csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     row = rows[0]
-    assert row["name"] == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert row["name"] == '\'=HYPERLINK("http://x","y")'
     assert row["params.cmd"] == "'+cmd|' /C calc'!A0" and row["params.at"] == "'@SUM(A1)"
     assert row["params.neg"] == "'-2+3"
     assert row["params.lr"] == "-0.5" and row["metrics.delta"] == "-1.5", "negative numbers are not formulas"

@@ -50,7 +50,12 @@ def test_the_column_frame_is_the_frame_records_make(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(from_columns, from_records)
     frame = s.runs_frame()
     assert frame["params.x"].map(type).value_counts().to_dict() == {
-        int: 2, float: 1, bool: 1, str: 2, type(None): 2}  # [1, 2] is its JSON text; the child has none
+        int: 2,
+        float: 1,
+        bool: 1,
+        str: 2,
+        type(None): 2,
+    }  # [1, 2] is its JSON text; the child has none
     assert "parent" in frame.columns and (frame["status"] == "damaged").sum() == 1
     assert sorted(frame["inputs.train.csv"].dropna()) == ["d1", "d3", "d5"]  # the index keeps inputs too
 
@@ -124,7 +129,8 @@ def _settled_large_store(root: Path, monkeypatch: pytest.MonkeyPatch, n: int) ->
 
 
 def test_a_quick_scan_sees_new_files_and_runs_and_a_full_scan_sees_rewrites_in_place(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Large stores stat only run folders between full scans (issue 17): a rewrite in place waits for the next."""
     import store.ours.reader as reader
 
@@ -169,7 +175,8 @@ def _rewrite_in_place(meta: Path, name: str, when: float) -> None:
 
 @pytest.mark.parametrize("note_age", [10.0, 10_000.0])
 def test_a_first_listing_trusts_folders_only_after_a_recent_full_scan(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, note_age: float) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, note_age: float
+) -> None:
     """Issue 17: a new process checks run folders alone when the index notes a full scan minutes ago;
     a rewrite in place is then seen by its next refresh. With an old note it scans in full at once."""
     import store.ours.reader as reader
@@ -198,7 +205,8 @@ def test_a_first_listing_trusts_folders_only_after_a_recent_full_scan(
 
 
 def test_the_note_of_a_full_scan_survives_a_reopen_and_a_damaged_note_means_a_full_scan(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
 
     import store.ours.reader as reader
     from store.ours.column_index import ColumnTable

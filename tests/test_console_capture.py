@@ -24,8 +24,13 @@ def console_of(store_dir: Path) -> bytes:
 
 
 def logs(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui.cli", "logs", *args], capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(REPO)), timeout=30)
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", "logs", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        timeout=30,
+    )
 
 
 def test_final_lines_show_what_a_terminal_leaves() -> None:
@@ -48,19 +53,22 @@ def test_a_capped_console_keeps_the_head_a_marker_and_the_end(tmp_path: Path) ->
     assert lines[0] == "line 00000"
     assert any("console output past 3000 bytes was cut here" in line for line in lines)
     assert lines[-1] == "line 01999"
-    tail = lines[lines.index(next(x for x in lines if "cut here" in x)) + 1:]
+    tail = lines[lines.index(next(x for x in lines if "cut here" in x)) + 1 :]
     assert all(line.startswith("line ") and len(line) == 10 for line in tail)  # whole lines only
     numbers = [int(line[5:]) for line in tail]
     assert numbers == list(range(numbers[0], 2000))
 
 
 def test_wrapped_output_is_captured_and_passed_through(tmp_path: Path) -> None:
-    proc = wrapper(tmp_path / "s", *python("""
+    proc = wrapper(
+        tmp_path / "s",
+        *python("""
         import sys
         print("to stdout", flush=True)
         print("to stderr", file=sys.stderr, flush=True)
         sys.stdout.write("10%\\r50%\\r100%\\n\\x1b[32mgreen\\x1b[0m\\n")
-    """))
+    """),
+    )
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0
     assert out == b"to stdout\n10%\r50%\r100%\n\x1b[32mgreen\x1b[0m\n"
@@ -91,18 +99,26 @@ def quiet_env() -> dict[str, str]:
     chosen = selected_environment()
     left_out = {*chosen["redacted"], *chosen["credentials_removed"]}
     return {k: v for k, v in os.environ.items() if k not in left_out and not k.startswith("TRACKTUI_")} | {
-        "PYTHONPATH": str(REPO)}
+        "PYTHONPATH": str(REPO)
+    }
 
 
-def redirected(tmp_path: Path, name: str, *, wrapped: bool, same: bool,
-               command: tuple[str, ...] = INTERLEAVED) -> tuple[bytes, bytes]:
+def redirected(
+    tmp_path: Path, name: str, *, wrapped: bool, same: bool, command: tuple[str, ...] = INTERLEAVED
+) -> tuple[bytes, bytes]:
     """Run `command` as a batch job does (`> out 2>&1`, or `> out 2> err`); what landed in the files."""
     out_path, err_path = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
     if wrapped:
         command = (sys.executable, "-m", "tui.cli", "run", "--store", str(tmp_path / "s"), "--", *command)
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        proc = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT if same else err,
-                              env=quiet_env(), timeout=60)
+        proc = subprocess.run(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT if same else err,
+            env=quiet_env(),
+            timeout=60,
+        )
     assert proc.returncode == 1
     return out_path.read_bytes(), err_path.read_bytes()
 
@@ -122,7 +138,7 @@ with store.start_run(root={str(tmp_path / "s")!r}, capture_console=True):
 """)
     direct, _ = redirected(tmp_path, "direct", wrapped=False, same=True)
     shown, _ = redirected(tmp_path, "captured", wrapped=False, same=True, command=captured)
-    printed = direct[:direct.index(b"Traceback")]  # the traceback's line numbers differ
+    printed = direct[: direct.index(b"Traceback")]  # the traceback's line numbers differ
     assert shown.startswith(printed) and shown.rstrip().endswith(b"RuntimeError: boom")
     assert console_of(tmp_path / "s") == printed
 
@@ -134,18 +150,21 @@ def test_output_redirected_to_two_files_never_splices_lines(tmp_path: Path) -> N
     lines = console_of(tmp_path / "s").decode().splitlines()
     assert sorted(lines) == sorted(direct_out.decode().splitlines() + direct_err.decode().splitlines())
     err_lines = direct_err.decode().splitlines()
-    traceback = err_lines[err_lines.index("Traceback (most recent call last):"):]
+    traceback = err_lines[err_lines.index("Traceback (most recent call last):") :]
     start = lines.index(traceback[0])
-    assert lines[start:start + len(traceback)] == traceback  # where it was printed, in one piece
+    assert lines[start : start + len(traceback)] == traceback  # where it was printed, in one piece
 
 
 def test_a_command_that_prints_10_mb_is_shown_and_kept_whole(tmp_path: Path) -> None:
-    proc = wrapper(tmp_path / "s", *python("""
+    proc = wrapper(
+        tmp_path / "s",
+        *python("""
         import sys
         line = b"x" * 99 + b"\\n"
         for _ in range(100_000):
             sys.stdout.buffer.write(line)
-    """))
+    """),
+    )
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0
     assert len(out) == 10_000_000
@@ -156,9 +175,22 @@ def test_a_command_that_prints_10_mb_is_shown_and_kept_whole(tmp_path: Path) -> 
 def test_a_terminal_gets_a_pty_so_the_command_still_sees_a_terminal(tmp_path: Path) -> None:
     master, slave = pty.openpty()
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "run", "--store", str(tmp_path / "s"), "--",
-                             *python("import sys; print('tty', sys.stdout.isatty()); print('e', file=sys.stderr)")],
-                            stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "run",
+            "--store",
+            str(tmp_path / "s"),
+            "--",
+            *python("import sys; print('tty', sys.stdout.isatty()); print('e', file=sys.stderr)"),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+    )
     os.close(slave)
     shown = b""
     while True:
@@ -197,10 +229,14 @@ def test_start_run_capture_console_keeps_prints_subprocesses_and_stderr(tmp_path
 
 
 def test_logs_prints_final_lines_sanitized_and_tails(tmp_path: Path) -> None:
-    proc = wrapper(tmp_path / "s", *python(r"""
+    proc = wrapper(
+        tmp_path / "s",
+        *python(r"""
         import sys
         sys.stdout.write("one\n10%\r100%\n\x1b]0;title\x07\x1b[31mred\x1b[0m\nlast\n")
-    """), options=("-n", "printer"))
+    """),
+        options=("-n", "printer"),
+    )
     proc.communicate(timeout=30)
     result = logs(str(tmp_path / "s"), "printer")
     assert result.returncode == 0, result.stderr
@@ -213,13 +249,17 @@ def test_logs_prints_final_lines_sanitized_and_tails(tmp_path: Path) -> None:
 
 def test_logs_follow_prints_a_live_run_until_it_ends(tmp_path: Path) -> None:
     go = tmp_path / "go"
-    proc = wrapper(tmp_path / "s", *python(f"""
+    proc = wrapper(
+        tmp_path / "s",
+        *python(f"""
         import pathlib, time
         print("first", flush=True)
         while not pathlib.Path({str(go)!r}).exists():
             time.sleep(0.02)
         print("second", flush=True)
-    """), options=("-n", "live"))
+    """),
+        options=("-n", "live"),
+    )
     deadline = time.monotonic() + 10
     while True:
         try:
@@ -229,8 +269,11 @@ def test_logs_follow_prints_a_live_run_until_it_ends(tmp_path: Path) -> None:
             pass
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    follower = subprocess.Popen([sys.executable, "-m", "tui.cli", "logs", str(tmp_path / "s"), "live", "--follow"],
-                                stdout=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "logs", str(tmp_path / "s"), "live", "--follow"],
+        stdout=subprocess.PIPE,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
     assert follower.stdout is not None
     assert follower.stdout.readline() == b"first\n"
     go.write_text("")

@@ -55,10 +55,14 @@ async def test_find_highlights_counts_and_steps_with_n_and_capital_n(tmp_path: P
         assert "match 1/8 lines holding “needle”" in screen_text(app)
         row = next(y for y, line in enumerate(view.visible_text()) if "step 7 NEEDLE" in line)
         style = view.get_visual_style("lazy-text--current")
-        assert any(seg.text == "NEEDLE" and seg.style is not None and seg.style.bgcolor is not None
-                   and seg.style.bgcolor.triplet is not None
-                   and seg.style.bgcolor.triplet.hex == cast(Color, style.background).hex.lower()
-                   for seg in view.render_line(row))
+        assert any(
+            seg.text == "NEEDLE"
+            and seg.style is not None
+            and seg.style.bgcolor is not None
+            and seg.style.bgcolor.triplet is not None
+            and seg.style.bgcolor.triplet.hex == cast(Color, style.background).hex.lower()
+            for seg in view.render_line(row)
+        )
         await pilot.press("n", "n")
         assert view.current_match_line == 107 and "match 3/8" in screen_text(app)
         await pilot.press("N", "N", "N")  # wraps around to the last match

@@ -81,7 +81,8 @@ def capped_console_store(root: Path) -> str:
 
 @pytest.mark.parametrize("paged", [True, False], ids=["paged", "read-whole"])
 async def test_a_capped_console_shows_its_kept_end_and_last_partial_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paged: bool) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paged: bool
+) -> None:
     """Issue 21.12: a console too big to read whole was paged from its head file only, so the
     kept end of a capped console (its tail segments, the last lines before a crash) and its
     last line without a newline never showed (`paged` lowers the bound so a small console pages)."""

@@ -72,7 +72,8 @@ def test_a_capped_console_keeps_times_for_its_kept_end_and_drops_them_with_its_s
     log.close()
     segments = sorted(p.name for p in tmp_path.glob("console.tail.*.log"))
     assert [times_path(tmp_path / name).name for name in segments] == sorted(
-        p.name for p in tmp_path.glob("console.tail.*.times.txt")), "a dropped segment's index goes with it"
+        p.name for p in tmp_path.glob("console.tail.*.times.txt")
+    ), "a dropped segment's index goes with it"
     lines = timed_lines(tmp_path)
     assert lines[-1][1:] == ("e", "line 01999") and lines[-2][1:] == ("o", "line 01998")
     assert all(when is not None for when, _, _ in lines)
@@ -126,17 +127,19 @@ def shown(view: ConsoleView) -> list[str]:
     return [text for text in texts if text]
 
 
-
 async def test_times_keep_up_with_a_live_run_and_never_take_the_app_down(tmp_path: Path) -> None:
     """A command still printing to stdout and stderr: with `t` on, lines printed after the toggle
     come in with their times and marks on the next re-read; the command is SIGKILLed at the end."""
-    proc = wrapper(tmp_path / "s", *python("""
+    proc = wrapper(
+        tmp_path / "s",
+        *python("""
         import sys, time
         for i in range(100000):
             print(f"line {i}", flush=True)
             print(f"warn {i}", file=sys.stderr, flush=True)
             time.sleep(0.02)
-    """))
+    """),
+    )
     try:
         deadline = time.monotonic() + 60
         while not list((tmp_path / "s").glob("*/*/console.times.txt")) and time.monotonic() < deadline:
@@ -165,4 +168,3 @@ async def test_times_keep_up_with_a_live_run_and_never_take_the_app_down(tmp_pat
     finally:
         proc.kill()
         proc.communicate(timeout=30)
-

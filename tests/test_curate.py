@@ -55,8 +55,9 @@ def test_tags_note_and_rename_show_in_a_reader(tmp_path: Path) -> None:
     detail = reader.run(rid)
     assert detail.facts["note"] == "# why\nlr too high\n"
     assert detail.tags == {"stage": "final", "owner": "ana"}
-    assert json.loads((reader.root / "exp" / rid / layout.TAGS).read_text()) == {"stage": "draft", "keep": "yes"}, \
+    assert json.loads((reader.root / "exp" / rid / layout.TAGS).read_text()) == {"stage": "draft", "keep": "yes"}, (
         "the writer's own file is untouched"
+    )
 
 
 def test_a_later_edit_of_the_same_key_wins_and_an_empty_note_clears(tmp_path: Path) -> None:
@@ -93,8 +94,12 @@ def test_mlflow_stores_are_read_only(tmp_path: Path) -> None:
     reader = store.open_store(tmp_path / "mlruns")
     rid = reader.resolve("m1")
     assert not curate.can_curate(reader) and curate.can_curate(TrackStore(tmp_path))
-    for action in (lambda: curate.set_tags(reader, rid, {"a": "b"}), lambda: curate.rename(reader, rid, "x"),
-                   lambda: curate.delete(reader, rid), lambda: curate.purge(reader, 0)):
+    for action in (
+        lambda: curate.set_tags(reader, rid, {"a": "b"}),
+        lambda: curate.rename(reader, rid, "x"),
+        lambda: curate.delete(reader, rid),
+        lambda: curate.purge(reader, 0),
+    ):
         with pytest.raises(ReadOnlyStoreError, match="read-only"):
             action()
     assert not list((tmp_path / "mlruns").rglob("edit.*"))
@@ -187,8 +192,10 @@ def test_a_live_run_is_tagged_safely_and_never_renamed_or_deleted(tmp_path: Path
         folder = tmp_path / "exp" / rid
         assert folder.is_dir() and not (tmp_path / ".trash").exists()
         writer_tag = json.loads((folder / layout.TAGS).read_text())["writer"]
-        _wait_for(lambda: json.loads((folder / layout.TAGS).read_text())["writer"] != writer_tag,
-                  "the writer goes on rewriting tags.json")
+        _wait_for(
+            lambda: json.loads((folder / layout.TAGS).read_text())["writer"] != writer_tag,
+            "the writer goes on rewriting tags.json",
+        )
         detail = store.open_store(tmp_path).run(rid)
         assert detail.status == "running" and detail.name == "live"
         assert detail.tags["picked"] == "yes" and "writer" in detail.tags, "both the edit and the writer's tags"
@@ -214,8 +221,9 @@ def test_two_concurrent_editors_keep_every_edit(tmp_path: Path) -> None:
         for i in range(30):
             curate.set_tags(reader, {rid!r}, {{f"{who}{{i}}": str(i), "last": {who!r}}})
     """
-    procs = [run_python(code.format(root=str(tmp_path), go=str(go), rid=rid, who=who), wait=False)
-             for who in ("a", "b")]
+    procs = [
+        run_python(code.format(root=str(tmp_path), go=str(go), rid=rid, who=who), wait=False) for who in ("a", "b")
+    ]
     go.write_text("go")
     for proc in procs:
         assert proc.wait(timeout=60) == 0, proc.stderr.read().decode() if proc.stderr else ""

@@ -26,8 +26,9 @@ def sweep(tmp_path: Path) -> Path:
     root = tmp_path / "store"
     for lr in (0.1, 0.01):
         for seed in range(3):
-            with store.start_run(experiment="sweep", name=f"lr{lr}-s{seed}", root=root,
-                                 system_metrics_interval=0) as run:
+            with store.start_run(
+                experiment="sweep", name=f"lr{lr}-s{seed}", root=root, system_metrics_interval=0
+            ) as run:
                 run.log_params({"lr": lr, "seed": seed})
                 run.log_metrics({"val/acc": 0.5 + lr * seed, "loss": 1 - lr * seed})
     return root
@@ -40,10 +41,25 @@ def _out(capsys: pytest.CaptureFixture[str], argv: list[str], code: int = 0) -> 
 
 
 def test_ls_filters_sorts_picks_columns_and_limits(sweep: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    out, _ = _out(capsys, ["ls", str(sweep), "--filter", "lr in (0.1) and seed >= 1", "--sort", "-acc",
-                           "--columns", "name,lr,acc", "--csv"])
+    out, _ = _out(
+        capsys,
+        [
+            "ls",
+            str(sweep),
+            "--filter",
+            "lr in (0.1) and seed >= 1",
+            "--sort",
+            "-acc",
+            "--columns",
+            "name,lr,acc",
+            "--csv",
+        ],
+    )
     assert list(csv.reader(io.StringIO(out))) == [
-        ["name", "params.lr", "metrics.val/acc"], ["lr0.1-s2", "0.1", "0.7"], ["lr0.1-s1", "0.1", "0.6"]]
+        ["name", "params.lr", "metrics.val/acc"],
+        ["lr0.1-s2", "0.1", "0.7"],
+        ["lr0.1-s1", "0.1", "0.6"],
+    ]
     out, _ = _out(capsys, ["ls", str(sweep), "--sort", "seed,-lr", "--columns", "name", "--limit", "3", "--tsv"])
     assert out.splitlines() == ["name", "lr0.1-s0", "lr0.01-s0", "lr0.1-s1"]
     out, _ = _out(capsys, ["ls", str(sweep), "--filter", "has:seed and created > 1d", "--json", "--columns", "name"])
@@ -133,15 +149,25 @@ def test_rm_of_a_live_run_is_refused_in_a_real_process(tmp_path: Path) -> None:
     root = tmp_path / "store"
     with live_writer(root, runs=1):
         env = dict(os.environ, PYTHONPATH=str(REPO))
-        done = subprocess.run([sys.executable, "-m", "tui.cli", "rm", str(root), "live-0"], env=env,
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "tui.cli", "rm", str(root), "live-0"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 2
         assert done.stdout == ""
         lines = done.stderr.splitlines()
         assert len(lines) == 1 and "is live (pid " in lines[0] and "a live run is not deleted" in lines[0]
         assert [r["name"] for r in store.open_store(root).records()] == ["live-0"]
-        done = subprocess.run([sys.executable, "-m", "tui.cli", "tag", str(root), "live-0", "seen=yes"], env=env,
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "tui.cli", "tag", str(root), "live-0", "seen=yes"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         assert store.open_store(root).run(store.open_store(root).resolve("live-0")).tags["seen"] == "yes"
 

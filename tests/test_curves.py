@@ -12,11 +12,13 @@ from tui.shaping.ticks import log_ticks, time_unit, wall_ticks
 
 
 def test_scatter_spreads_categorical_params() -> None:
-    frame = pd.DataFrame({
-        "name": ["a", "b", "c", "d"],
-        "params.opt": ["sgd", "adam", "sgd", "adam"],
-        "metrics.loss": [1.0, 0.5, 2.0, np.nan],
-    })
+    frame = pd.DataFrame(
+        {
+            "name": ["a", "b", "c", "d"],
+            "params.opt": ["sgd", "adam", "sgd", "adam"],
+            "metrics.loss": [1.0, 0.5, 2.0, np.nan],
+        }
+    )
     data = build_scatter(frame, "opt", "loss", log_y=False, color=(1, 2, 3), best_color=(4, 5, 6))
     assert data.categorical and data.categories == ["adam", "sgd"]
     assert data.xticks == ([0.0, 1.0], ["adam", "sgd"])
@@ -42,22 +44,30 @@ def test_time_helpers() -> None:
 
 
 def test_series_are_sorted_by_step() -> None:
-    frame = pd.DataFrame({"key": pd.Categorical(["a", "a", "a", "b"]), "step": [2, 0, 1, 0],
-                          "time": [3.0, 1.0, 2.0, 1.0], "value": [30.0, 10.0, 20.0, 5.0]})
+    frame = pd.DataFrame(
+        {
+            "key": pd.Categorical(["a", "a", "a", "b"]),
+            "step": [2, 0, 1, 0],
+            "time": [3.0, 1.0, 2.0, 1.0],
+            "value": [30.0, 10.0, 20.0, 5.0],
+        }
+    )
     series = series_from_history(frame)
     assert series["a"].step.tolist() == [0, 1, 2] and series["a"].value.tolist() == [10.0, 20.0, 30.0]
     assert series["b"].value.tolist() == [5.0]
 
 
 def test_scatter_prefers_params_that_vary_where_the_metric_exists() -> None:
-    frame = pd.DataFrame({
-        "name": ["a", "b", "c", "d"],
-        "params.degree": [1, 2, np.nan, np.nan],
-        "params.depth": [np.nan, np.nan, 3, 5],
-        "params.seed": [0, 0, 0, 0],
-        "metrics.mse": [1.0, 2.0, np.nan, np.nan],
-        "metrics.acc": [np.nan, np.nan, 0.9, 0.8],
-    })
+    frame = pd.DataFrame(
+        {
+            "name": ["a", "b", "c", "d"],
+            "params.degree": [1, 2, np.nan, np.nan],
+            "params.depth": [np.nan, np.nan, 3, 5],
+            "params.seed": [0, 0, 0, 0],
+            "metrics.mse": [1.0, 2.0, np.nan, np.nan],
+            "metrics.acc": [np.nan, np.nan, 0.9, 0.8],
+        }
+    )
     assert scatter_params(frame, "acc") == ["depth", "seed", "degree"]
     assert scatter_params(frame, "mse") == ["degree", "seed", "depth"]
     empty = build_scatter(frame, "degree", "acc", log_y=False, color=(1, 2, 3), best_color=(4, 5, 6))
@@ -68,8 +78,16 @@ def test_integer_steps_get_integer_ticks() -> None:
     """Issue 9.15: 12 steps were labelled 0.0, 2.8, 5.5, 8.2, 11.0."""
     steps = np.arange(12, dtype=np.float64)
     series = Series(steps, steps + BASE_TIME, 1.0 / (steps + 1))
-    req = ChartRequest(run_ids=["a"], metrics=["loss"], axis="step", log_y=False, smoothing=0.0, buckets=60,
-                       colors=[(1, 2, 3)], faint=[(1, 2, 3)])
+    req = ChartRequest(
+        run_ids=["a"],
+        metrics=["loss"],
+        axis="step",
+        log_y=False,
+        smoothing=0.0,
+        buckets=60,
+        colors=[(1, 2, 3)],
+        faint=[(1, 2, 3)],
+    )
     chart = build_chart("loss", [("a", "a", series)], req)
     assert chart.xticks is not None
     ticks, labels = chart.xticks
@@ -82,8 +100,21 @@ def test_default_metrics_open_results_before_schedules_and_machine_metrics() -> 
     from tui.shaping.curves import RunInfo, default_metrics, metric_tier
 
     keys = ["lr", "epoch", "gpu_util", "train/loss", "val/acc", "widgets", "samples_per_sec"]
-    info = RunInfo("r", "r", "finished", keys, {"lr": 500, "epoch": 500, "gpu_util": 500, "train/loss": 100,
-                                                 "val/acc": 10, "widgets": 800, "samples_per_sec": 500})
+    info = RunInfo(
+        "r",
+        "r",
+        "finished",
+        keys,
+        {
+            "lr": 500,
+            "epoch": 500,
+            "gpu_util": 500,
+            "train/loss": 100,
+            "val/acc": 10,
+            "widgets": 800,
+            "samples_per_sec": 500,
+        },
+    )
     assert [metric_tier(k) for k in keys] == [2, 2, 2, 0, 0, 1, 2]
     assert default_metrics([info], 4) == ["train/loss", "val/acc"]
     assert default_metrics([info], 1) == ["train/loss"]
@@ -92,10 +123,17 @@ def test_default_metrics_open_results_before_schedules_and_machine_metrics() -> 
     assert default_metrics([], 4) == []
 
 
-
 def request(**overrides: object) -> ChartRequest:
-    req = ChartRequest(run_ids=["a"], metrics=["loss"], axis="step", log_y=False, smoothing=0.0, buckets=60,
-                       colors=[(1, 2, 3)], faint=[(4, 5, 6)])
+    req = ChartRequest(
+        run_ids=["a"],
+        metrics=["loss"],
+        axis="step",
+        log_y=False,
+        smoothing=0.0,
+        buckets=60,
+        colors=[(1, 2, 3)],
+        faint=[(4, 5, 6)],
+    )
     for key, value in overrides.items():
         setattr(req, key, value)
     return req
@@ -153,8 +191,12 @@ def test_cursor_steps_zoom_and_readout() -> None:
     assert zoom((0.0, 100.0), (90.0, 100.0), 99.0, 0.5) == (94.5, 99.5)
     assert zoom((0.0, 100.0), (0.0, 60.0), None, 2.0) is None
     x, y = np.array([1.0, 3.0]), np.array([10.0, 30.0])
-    assert (value_at(x, y, 0.5), value_at(x, y, 2.0), value_at(x, y, 3.0), value_at(x, y, 4.0)) == \
-        (None, 10.0, 30.0, None)
+    assert (value_at(x, y, 0.5), value_at(x, y, 2.0), value_at(x, y, 3.0), value_at(x, y, 4.0)) == (
+        None,
+        10.0,
+        30.0,
+        None,
+    )
     assert next_highlight(["a", "b"], None) == "a" and next_highlight(["a", "b"], "b") is None
     assert union_extent([None, (1.0, 2.0), (0.0, 1.5)]) == (0.0, 2.0) and union_extent([None]) is None
 
@@ -181,8 +223,9 @@ def test_cursor_x_reads_as_a_clock_time_on_the_wall_clock_axis() -> None:
 
     assert format_x(BASE_TIME, True) == time.strftime("%H:%M:%S", time.localtime(BASE_TIME))
     assert format_x(2.5, False) == "2.5" and format_x(float("nan"), True) == "nan"
-    wall = build_chart("loss", [("a", "a", Series(np.arange(3.0), BASE_TIME + np.arange(3.0), np.ones(3)))],
-                       request(axis="wall"))
+    wall = build_chart(
+        "loss", [("a", "a", Series(np.arange(3.0), BASE_TIME + np.arange(3.0), np.ones(3)))], request(axis="wall")
+    )
     assert wall.wall_clock and not build_chart("loss", [], request()).wall_clock
 
 

@@ -12,8 +12,9 @@ from tui.cli import main
 from tui.widgets.runs_table import RunsTable
 
 
-async def test_the_demo_opens_on_a_table_of_several_filled_metrics(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_demo_opens_on_a_table_of_several_filled_metrics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     opened: list[Path] = []
 

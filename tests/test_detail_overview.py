@@ -18,8 +18,10 @@ async def test_overview_keeps_system_metrics_out_and_long_names_on_one_line(tmp_
     with store.start_run(experiment="e", name="r", root=root, system_metrics_interval=0) as run:
         run.log_params({"lr": 0.1})
         for step in range(3):
-            run.log({"loss": 1.0 / (step + 1), LONG: 0.5, "system/cpu_percent": 50.0,
-                     "system/disk_read_mb_s": 1.0}, step=step)
+            run.log(
+                {"loss": 1.0 / (step + 1), LONG: 0.5, "system/cpu_percent": 50.0, "system/disk_read_mb_s": 1.0},
+                step=step,
+            )
     app = demo_app(root)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

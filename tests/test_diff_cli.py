@@ -29,8 +29,9 @@ def console(width: int = 160) -> tuple[Console, io.StringIO]:
 def test_table_by_names_and_prefixes(compare: tuple[store.RunStore, list[str]]) -> None:
     st, ids = compare
     con, buf = console()
-    code = diff_command(st, ["baseline", ids[1][:20], "[bold red]degree-3[/]"], only_diff=False, as_json=False,
-                        console=con)
+    code = diff_command(
+        st, ["baseline", ids[1][:20], "[bold red]degree-3[/]"], only_diff=False, as_json=False, console=con
+    )
     out = buf.getvalue()
     assert code == 0
     assert "baseline (ref)" in out and "degree-2" in out
@@ -55,8 +56,7 @@ def test_80_columns_keep_each_check_mark_beside_its_value(tmp_path: Path) -> Non
     runs[1]["acc"] = [0.5, 0.7, 0.8, 0.76381442915732]
     ids = make_compare_store(tmp_path / "store", runs)
     con, buf = console(width=80)
-    assert diff_command(store.open_store(tmp_path / "store"), ids, only_diff=True, as_json=False,
-                        console=con) == 0
+    assert diff_command(store.open_store(tmp_path / "store"), ids, only_diff=True, as_json=False, console=con) == 0
     lines = buf.getvalue().splitlines()
     assert max(len(line) for line in lines) <= 80
     cells = [cell.strip() for line in lines for cell in line.split("│")]
@@ -137,7 +137,7 @@ def test_escape_codes_from_the_store_are_printed_as_symbols(tmp_path: Path) -> N
 def test_json_escapes_c1_controls_and_bidi_overrides() -> None:
     from tui.commands.diff import json_text
 
-    data = {"name": "a\x9b31mb\u202ec café \U0001F600", "n": [0.76381442915732]}
+    data = {"name": "a\x9b31mb\u202ec café \U0001f600", "n": [0.76381442915732]}
     shown = json_text(data).plain
     assert "\x9b" not in shown and "\u202e" not in shown and "\\u009b" in shown and "\\u202e" in shown
     assert "café 😀" in shown, "printable non-ASCII stays as it is"
@@ -176,8 +176,13 @@ def test_hostile_text_in_a_pipe(tmp_path: Path) -> None:
     repo = Path(__file__).resolve().parent.parent
     ids = [p.name for p in sorted((tmp_path / "store" / "poly").iterdir())]
     for extra in ("", " --json"):
-        proc = subprocess.run(f"{sys.executable} -m tui.cli diff {tmp_path / 'store'} {ids[0]} {ids[1]}{extra} | cat",
-                              shell=True, capture_output=True, text=True, cwd=repo)
+        proc = subprocess.run(
+            f"{sys.executable} -m tui.cli diff {tmp_path / 'store'} {ids[0]} {ids[1]}{extra} | cat",
+            shell=True,
+            capture_output=True,
+            text=True,
+            cwd=repo,
+        )
         assert proc.returncode == 0 and proc.stderr == "", proc.stderr
         assert not any(ch in proc.stdout for ch in UNSAFE)
         assert "[red]x[/]" in proc.stdout
@@ -194,8 +199,7 @@ def test_a_long_key_in_a_pipe_leaves_room_for_the_values(tmp_path: Path) -> None
         spec["params"] = {**spec["params"], long_key: f"value-{i}"}
     ids = make_compare_store(tmp_path / "store", runs)
     con, buf = console(width=80)
-    assert diff_command(store.open_store(tmp_path / "store"), ids, only_diff=False, as_json=False,
-                        console=con) == 0
+    assert diff_command(store.open_store(tmp_path / "store"), ids, only_diff=False, as_json=False, console=con) == 0
     lines = buf.getvalue().splitlines()
     row = next(line for line in lines if "kkkk" in line)
     assert "value-0" in row and "value-1" in row and "value-2" in row, row

@@ -108,7 +108,8 @@ def screen_text(table: DataTable[Any]) -> str:
 
 
 async def test_80_columns_scroll_by_whole_runs_with_markers_and_the_field_column_fixed(
-        compare: tuple[store.RunStore, list[str]]) -> None:
+    compare: tuple[store.RunStore, list[str]],
+) -> None:
     """Issue 12: runs that do not fit are never cut silently: `◀ n more ▶` says how many are
     hidden, and l/h (or the arrows) slide the runs after the reference one whole run at a time."""
     st, ids = compare
@@ -124,13 +125,15 @@ async def test_80_columns_scroll_by_whole_runs_with_markers_and_the_field_column
         assert [c.key.value for c in table.ordered_columns] == ["field", "run-0", "run-1"]
         assert more.display and str(more.render()).rstrip().endswith("1 more ▶")
         assert "◀" not in str(more.render())
-        assert table.scroll_x == 0 and table.virtual_size.width <= table.scrollable_content_region.width, \
+        assert table.scroll_x == 0 and table.virtual_size.width <= table.scrollable_content_region.width, (
             "only whole columns are shown: nothing to scroll inside the table"
+        )
 
         await pilot.press("l", "right", "l")
         await pilot.pause()
-        assert [c.key.value for c in table.ordered_columns] == ["field", "run-0", "run-2"], \
+        assert [c.key.value for c in table.ordered_columns] == ["field", "run-0", "run-2"], (
             "the reference stays beside the field column"
+        )
         assert table.cursor_coordinate.column == 2 and screen.cursor_run() == 2
         assert str(more.render()).startswith("◀ 1 more") and "▶" not in str(more.render())
         shown = screen_text(table)
@@ -216,8 +219,9 @@ async def test_long_values_are_cut_and_shown_whole_below(tmp_path: Path) -> None
         assert long_note.strip() in str(screen.query_one("#diff-detail", Static).render())
 
 
-async def test_export_writes_markdown_and_csv_and_copies(compare: tuple[store.RunStore, list[str]],
-                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_export_writes_markdown_and_csv_and_copies(
+    compare: tuple[store.RunStore, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     st, ids = compare
     out = tmp_path / "out"
     out.mkdir()
@@ -272,8 +276,12 @@ def test_snapshot_diff_compact_four_runs_80x24(snap_compare: Any, tmp_path: Path
 
 
 def test_snapshot_diff_all_rows_120x40(snap_compare: Any, tmp_path: Path) -> None:
-    assert snap_compare(_snapshot_app(tmp_path), press=["d", "down", "down", "right", "right"],
-                        terminal_size=(120, 40), run_before=settle_snapshot)
+    assert snap_compare(
+        _snapshot_app(tmp_path),
+        press=["d", "down", "down", "right", "right"],
+        terminal_size=(120, 40),
+        run_before=settle_snapshot,
+    )
 
 
 async def settle_snapshot(pilot: Pilot[Any]) -> None:
@@ -353,8 +361,9 @@ async def test_a_huge_value_is_cut_with_its_size_below_the_table(tmp_path: Path)
         assert "… (5,000,000 characters)" in detail and len(detail) < 2000
 
 
-async def test_export_asks_where_and_names_both_files(compare: tuple[store.RunStore, list[str]],
-                                                      tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_export_asks_where_and_names_both_files(
+    compare: tuple[store.RunStore, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Before: `x` wrote straight into the current folder and named only the Markdown's path."""
     from tui.screens.export_prompt import ExportPrompt
 
@@ -386,8 +395,9 @@ async def test_export_asks_where_and_names_both_files(compare: tuple[store.RunSt
         assert str(written[0]) in message and str(written[1]) in message, message
         await pilot.press("x")
         await pilot.pause()
-        assert app.screen.query_one("#export-folder", Input).value == str(tmp_path / "reports" / "new"), \
+        assert app.screen.query_one("#export-folder", Input).value == str(tmp_path / "reports" / "new"), (
             "the next export offers the folder last written to"
+        )
 
 
 async def test_run_headers_wear_the_colours_the_charts_give_the_runs(compare: tuple[store.RunStore, list[str]]) -> None:
@@ -412,8 +422,9 @@ async def test_run_headers_wear_the_colours_the_charts_give_the_runs(compare: tu
             assert f"rgb({r},{g},{b})" in str(headers[column].style)
 
 
-async def test_a_diff_with_a_running_run_stays_live_and_says_so(compare: tuple[store.RunStore, list[str]],
-                                                                tmp_path: Path) -> None:
+async def test_a_diff_with_a_running_run_stays_live_and_says_so(
+    compare: tuple[store.RunStore, list[str]], tmp_path: Path
+) -> None:
     """Issue 22.12: the diff of a running run was a snapshot taken when it opened, with no word
     of it. It is now read again on the poll while a run runs, and the title says when it was read."""
     st, ids = compare

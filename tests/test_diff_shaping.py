@@ -38,27 +38,51 @@ BASE_TIME = 1_700_000_000.0
 RUNS: list[dict[str, Any]] = [
     {
         "name": "baseline",
-        "params": {"model": {"type": "poly", "degree": 1}, "optim": {"lr": 0.01, "name": "sgd"}, "seed": 1,
-                   "note": "first try"},
+        "params": {
+            "model": {"type": "poly", "degree": 1},
+            "optim": {"lr": 0.01, "name": "sgd"},
+            "seed": 1,
+            "note": "first try",
+        },
         "tags": {"stage": "baseline"},
-        "loss": [4.0, 3.0, 2.5, 2.0], "acc": [0.5, 0.6, 0.7, 0.7], "widgets": [3.0, 3.0, 3.0, 3.0],
-        "status": "finished", "commit": "1111111aaaaaaa", "dirty": False,
+        "loss": [4.0, 3.0, 2.5, 2.0],
+        "acc": [0.5, 0.6, 0.7, 0.7],
+        "widgets": [3.0, 3.0, 3.0, 3.0],
+        "status": "finished",
+        "commit": "1111111aaaaaaa",
+        "dirty": False,
     },
     {
         "name": "degree-2",
-        "params": {"model": {"type": "poly", "degree": 2}, "optim": {"lr": 0.01, "name": "sgd"}, "seed": 1,
-                   "note": "first try"},
+        "params": {
+            "model": {"type": "poly", "degree": 2},
+            "optim": {"lr": 0.01, "name": "sgd"},
+            "seed": 1,
+            "note": "first try",
+        },
         "tags": {"stage": "tuned"},
-        "loss": [4.0, 2.0, 1.0, 1.5], "acc": [0.5, 0.7, 0.8, 0.8], "widgets": [3.0, 3.0, 3.0, 3.0],
-        "status": "finished", "commit": "2222222bbbbbbb", "dirty": True,
+        "loss": [4.0, 2.0, 1.0, 1.5],
+        "acc": [0.5, 0.7, 0.8, 0.8],
+        "widgets": [3.0, 3.0, 3.0, 3.0],
+        "status": "finished",
+        "commit": "2222222bbbbbbb",
+        "dirty": True,
     },
     {
         "name": "[bold red]degree-3[/]",
-        "params": {"model": {"type": "poly", "degree": 3, "extra": {"depth": 2}}, "optim": {"lr": 0.1,
-                   "name": "sgd"}, "seed": 1, "note": "first try"},
+        "params": {
+            "model": {"type": "poly", "degree": 3, "extra": {"depth": 2}},
+            "optim": {"lr": 0.1, "name": "sgd"},
+            "seed": 1,
+            "note": "first try",
+        },
         "tags": {"stage": "tuned", "owner": "ana"},
-        "loss": [5.0, 4.0, 3.0, 3.0], "acc": [0.4, 0.5, 0.6, 0.6], "widgets": [3.0, 3.0, 3.0, 3.0],
-        "status": "failed", "commit": "3333333ccccccc", "dirty": False,
+        "loss": [5.0, 4.0, 3.0, 3.0],
+        "acc": [0.4, 0.5, 0.6, 0.6],
+        "widgets": [3.0, 3.0, 3.0, 3.0],
+        "status": "failed",
+        "commit": "3333333ccccccc",
+        "dirty": False,
     },
 ]
 
@@ -72,8 +96,7 @@ def make_compare_store(root: Path, runs: list[dict[str, Any]] | None = None) -> 
     ids = []
     for i, spec in enumerate(runs or RUNS):
         created = BASE_TIME + i * 3600
-        run = store.start_run(experiment="poly", name=spec["name"], root=root, params=spec["params"],
-                              tags=spec["tags"])
+        run = store.start_run(experiment="poly", name=spec["name"], root=root, params=spec["params"], tags=spec["tags"])
         for step, (loss, acc, widgets) in enumerate(zip(spec["loss"], spec["acc"], spec["widgets"])):
             t = created + 10 * step
             run.log_metric("train/loss", loss, step=step, timestamp=t)
@@ -82,9 +105,17 @@ def make_compare_store(root: Path, runs: list[dict[str, Any]] | None = None) -> 
         run.finish(spec["status"], "Traceback: boom" if spec["status"] == "failed" else None)
         meta_path = run.path / layout.META
         meta = atomic.read_json(meta_path)
-        meta.update(created=created, ended=created + 90 + 30 * i, host="gpu-1", user="ana", pid=1000,
-                    python="3.11.9", cwd="/work", command=["python", "train.py", f"--run={i}"],
-                    git={"commit": spec["commit"], "branch": "main", "dirty": spec["dirty"]})
+        meta.update(
+            created=created,
+            ended=created + 90 + 30 * i,
+            host="gpu-1",
+            user="ana",
+            pid=1000,
+            python="3.11.9",
+            cwd="/work",
+            command=["python", "train.py", f"--run={i}"],
+            git={"commit": spec["commit"], "branch": "main", "dirty": spec["dirty"]},
+        )
         atomic.atomic_write_json(meta_path, meta)
         ids.append(run.id)
     return ids
@@ -133,8 +164,14 @@ def test_min_max_rows_only_where_they_differ_from_last(compare_store: tuple[stor
     keys = [r.key for r in diff.rows if r.section == "metrics"]
     # loss: max (4, 4, 5) differs from last; min of degree-2 (1.0) differs from its last (1.5).
     # acc: last is the max in every run, min differs. widgets: constant, just one row.
-    assert keys == ["metrics.train/loss.last", "metrics.train/loss.min", "metrics.train/loss.max",
-                    "metrics.val_acc.last", "metrics.val_acc.min", "metrics.widgets.last"]
+    assert keys == [
+        "metrics.train/loss.last",
+        "metrics.train/loss.min",
+        "metrics.train/loss.max",
+        "metrics.val_acc.last",
+        "metrics.val_acc.min",
+        "metrics.widgets.last",
+    ]
 
 
 def test_deltas_better_worse_and_best(compare_store: tuple[store.RunStore, list[str]]) -> None:
@@ -174,15 +211,40 @@ def test_flip_override_changes_direction_and_best(compare_store: tuple[store.Run
     assert seen == ["lower", "higher", None]
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("loss", "lower"), ("train/loss", "lower"), ("val_loss", "lower"), ("valLoss", "lower"),
-    ("error_rate", "lower"), ("test.mse", "lower"), ("rmse", "lower"), ("perplexity", "lower"),
-    ("epoch_time", "lower"), ("latency_ms", "lower"), ("eval/ppl", "lower"), ("mae", "lower"),
-    ("acc", "higher"), ("val/accuracy", "higher"), ("f1", "higher"), ("macro_f1", "higher"), ("auc", "higher"),
-    ("precision", "higher"), ("recall@10", "higher"), ("r2", "higher"), ("bleu", "higher"), ("mAP", "higher"),
-    ("map@50", "higher"), ("top1_acc", "higher"), ("samples_per_sec", "higher"),
-    ("lr", None), ("epoch", None), ("grad_norm", None), ("widgets", None),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("loss", "lower"),
+        ("train/loss", "lower"),
+        ("val_loss", "lower"),
+        ("valLoss", "lower"),
+        ("error_rate", "lower"),
+        ("test.mse", "lower"),
+        ("rmse", "lower"),
+        ("perplexity", "lower"),
+        ("epoch_time", "lower"),
+        ("latency_ms", "lower"),
+        ("eval/ppl", "lower"),
+        ("mae", "lower"),
+        ("acc", "higher"),
+        ("val/accuracy", "higher"),
+        ("f1", "higher"),
+        ("macro_f1", "higher"),
+        ("auc", "higher"),
+        ("precision", "higher"),
+        ("recall@10", "higher"),
+        ("r2", "higher"),
+        ("bleu", "higher"),
+        ("mAP", "higher"),
+        ("map@50", "higher"),
+        ("top1_acc", "higher"),
+        ("samples_per_sec", "higher"),
+        ("lr", None),
+        ("epoch", None),
+        ("grad_norm", None),
+        ("widgets", None),
+    ],
+)
 def test_infer_direction(name: str, expected: str | None) -> None:
     assert infer_direction(name) == expected
 
@@ -220,19 +282,23 @@ def test_exact_numbers_keep_every_digit() -> None:
 def test_exports_carry_full_precision() -> None:
     from tui.shaping.diff import Diff, DiffRun, _metric_row, _plain_row
 
-    diff = Diff([DiffRun("a", "a", "e"), DiffRun("b", "b", "e")], [
-        _plain_row("params", "lr", "params.lr", [0.00012345678901, 0.1]),
-        _metric_row("acc", "last", "acc", [0.76381442915732, 0.8123456789], "higher"),
-        _plain_row("facts", "duration", "facts.duration", [Duration(12.3456789), Duration(90.0)]),
-    ])
+    diff = Diff(
+        [DiffRun("a", "a", "e"), DiffRun("b", "b", "e")],
+        [
+            _plain_row("params", "lr", "params.lr", [0.00012345678901, 0.1]),
+            _metric_row("acc", "last", "acc", [0.76381442915732, 0.8123456789], "higher"),
+            _plain_row("facts", "duration", "facts.duration", [Duration(12.3456789), Duration(90.0)]),
+        ],
+    )
     rows = list(csv.reader(io.StringIO(to_csv(diff))))
     assert rows[1][3:] == ["0.00012345678901", "0.1"]
     assert rows[2][3:] == ["0.76381442915732", "0.8123456789"]
     assert rows[3][3:] == ["12.3456789", "90"], "durations in seconds, every digit"
     md = to_markdown(diff)
     assert "| lr | 0.00012345678901 | 0.1 |" in md
-    assert "| acc | 0.76381442915732 | 0.8123456789 +0.04853124974268 (+6.4%) ✓ |" in md, \
+    assert "| acc | 0.76381442915732 | 0.8123456789 +0.04853124974268 (+6.4%) ✓ |" in md, (
         "the delta has the digits the values have (was +0.0485)"
+    )
     assert "| duration | 12s | 1m30s |" in md
     data = json.loads(json.dumps(to_dict(diff)))
     assert data["rows"][1]["values"] == [0.76381442915732, 0.8123456789]
@@ -266,8 +332,10 @@ def test_markdown_export(compare_store: tuple[store.RunStore, list[str]]) -> Non
 def test_markdown_escapes_pipes_and_newlines() -> None:
     from tui.shaping.diff import Diff, DiffRun, _plain_row
 
-    diff = Diff([DiffRun("a", "a|b", "e"), DiffRun("b", "b", "e")],
-                [_plain_row("tags", "note", "tags.note", ["x|y", "line1\nline2"])])
+    diff = Diff(
+        [DiffRun("a", "a|b", "e"), DiffRun("b", "b", "e")],
+        [_plain_row("tags", "note", "tags.note", ["x|y", "line1\nline2"])],
+    )
     md = to_markdown(diff)
     assert "| field | a\\|b | b |" in md
     assert "| note | x\\|y | line1<br>line2 |" in md
@@ -299,8 +367,10 @@ def test_dict_form_is_json(compare_store: tuple[store.RunStore, list[str]]) -> N
 
 
 def test_shaping_modules_do_not_import_textual_or_rich() -> None:
-    code = ("import sys, tui.shaping.diff, tui.shaping.downsample, tui.shaping.smoothing; "
-            "print(sorted(m for m in ('textual', 'rich') if m in sys.modules))")
+    code = (
+        "import sys, tui.shaping.diff, tui.shaping.downsample, tui.shaping.smoothing; "
+        "print(sorted(m for m in ('textual', 'rich') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -372,11 +442,14 @@ def test_csv_export_quotes_cells_a_spreadsheet_would_run() -> None:
     is and ran as a formula; it now starts with `'`. A negative number stays a number."""
     from tui.shaping.diff import Diff, DiffRun, _plain_row
 
-    diff = Diff([DiffRun("a", "=cmd()", "e"), DiffRun("b", "b", "e")], [
-        _plain_row("params", "=f", "params.=f", ["@SUM(A1)", "+1+1"]),
-        _plain_row("params", "lr", "params.lr", [-0.5, "-1e-3"]),
-        _plain_row("params", "t", "params.t", ["\tx", "\r=1"]),
-    ])
+    diff = Diff(
+        [DiffRun("a", "=cmd()", "e"), DiffRun("b", "b", "e")],
+        [
+            _plain_row("params", "=f", "params.=f", ["@SUM(A1)", "+1+1"]),
+            _plain_row("params", "lr", "params.lr", [-0.5, "-1e-3"]),
+            _plain_row("params", "t", "params.t", ["\tx", "\r=1"]),
+        ],
+    )
     rows = list(csv.reader(io.StringIO(to_csv(diff))))
     assert rows[0][3] == "'=cmd()"
     assert rows[1][1:] == ["'=f", "yes", "'@SUM(A1)", "'+1+1"]

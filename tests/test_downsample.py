@@ -21,14 +21,14 @@ def test_keeps_min_and_max_of_every_bucket() -> None:
     n, buckets = 100_003, 97
     x = np.arange(n, dtype=float)
     y = rng.normal(size=n)
-    y[12_345] = 50.0   # a spike that must survive
+    y[12_345] = 50.0  # a spike that must survive
     y[99_999] = -50.0
     ox, oy = minmax_downsample(x, y, buckets)
     assert ox.size <= 2 * buckets
     size = -(-n // buckets)
     kept = set(ox.astype(int).tolist())
     for start in range(0, n, size):
-        chunk = y[start:start + size]
+        chunk = y[start : start + size]
         assert start + int(np.argmin(chunk)) in kept
         assert start + int(np.argmax(chunk)) in kept
     assert oy.max() == 50.0 and oy.min() == -50.0

@@ -15,17 +15,19 @@ DAY = 86400.0
 
 
 def _frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "run_id": ["a", "b", "c", "d"],
-        "name": ["rf-1", "rf-2", "lin", "big"],
-        "status": ["finished", "failed", "finished", "running"],
-        "created": [NOW - 3600, NOW - 3 * DAY, time.mktime((2026, 11, 1, 9, 0, 0, 0, 0, -1)), np.nan],
-        "duration": [30.0, 900.0, 7200.0, np.nan],
-        "params.opt": np.array(["adam", "sgd", "Adam", None], dtype=object),
-        "params.degree": np.array([1, 2, "3", None], dtype=object),
-        "params.dropout": np.array([0.1, None, None, 0.3], dtype=object),
-        "metrics.mse": [1.0, 2.0, np.nan, 4.0],
-    })
+    return pd.DataFrame(
+        {
+            "run_id": ["a", "b", "c", "d"],
+            "name": ["rf-1", "rf-2", "lin", "big"],
+            "status": ["finished", "failed", "finished", "running"],
+            "created": [NOW - 3600, NOW - 3 * DAY, time.mktime((2026, 11, 1, 9, 0, 0, 0, 0, -1)), np.nan],
+            "duration": [30.0, 900.0, 7200.0, np.nan],
+            "params.opt": np.array(["adam", "sgd", "Adam", None], dtype=object),
+            "params.degree": np.array([1, 2, "3", None], dtype=object),
+            "params.dropout": np.array([0.1, None, None, 0.3], dtype=object),
+            "metrics.mse": [1.0, 2.0, np.nan, 4.0],
+        }
+    )
 
 
 def _ids(text: str, now: float = NOW) -> list[str]:
@@ -42,12 +44,15 @@ def test_in_lists_match_any_value_and_not_in_is_the_rest() -> None:
     assert _ids("not status in (finished)") == ["b", "d"]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("opt in (adam", "no .* closes the list"),
-    ("opt in ()", "empty list"),
-    ("opt in (a = b)", "unexpected '='"),
-    ("mse in (x)", "holds numbers"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("opt in (adam", "no .* closes the list"),
+        ("opt in ()", "empty list"),
+        ("opt in (a = b)", "unexpected '='"),
+        ("mse in (x)", "holds numbers"),
+    ],
+)
 def test_bad_in_lists_say_what_is_wrong(text: str, message: str) -> None:
     with pytest.raises(FilterError, match=message):
         parse_filter(text, list(_frame().columns))
@@ -70,12 +75,15 @@ def test_durations_take_units() -> None:
     assert parse_duration("1w") == 7 * DAY and parse_duration("90s") == 90 and parse_duration("2x") is None
 
 
-@pytest.mark.parametrize("text, message", [
-    ("created = 2d", "is an age; compare it with < or >"),
-    ("created > yesterday", "takes a date .* or an age"),
-    ("created < 2026-13-01", "neither"),
-    ("duration > ten", "holds numbers"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("created = 2d", "is an age; compare it with < or >"),
+        ("created > yesterday", "takes a date .* or an age"),
+        ("created < 2026-13-01", "neither"),
+        ("duration > ten", "holds numbers"),
+    ],
+)
 def test_bad_times_say_what_is_wrong(text: str, message: str) -> None:
     with pytest.raises(FilterError, match=message):
         parse_filter(text, list(_frame().columns))

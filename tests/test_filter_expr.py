@@ -181,7 +181,8 @@ def test_numeric_operators(runs: pd.DataFrame, text: str, expected: list[str]) -
 
 
 @pytest.mark.parametrize(
-    "text", ["mse<7", "mse <7", "mse< 7", "  mse   <   7  "],
+    "text",
+    ["mse<7", "mse <7", "mse< 7", "  mse   <   7  "],
 )
 def test_spaces_around_operators_are_optional(runs: pd.DataFrame, text: str) -> None:
     assert ids(runs, text) == ["a1b2c3"]
@@ -495,7 +496,7 @@ def test_several_suggestions_are_offered() -> None:
 def test_positions_can_mark_the_text(runs: pd.DataFrame) -> None:
     text = "status = failed and mse2 < 3"
     err = error(text, runs.columns)
-    assert err.position is not None and text[err.position:].startswith("mse2")
+    assert err.position is not None and text[err.position :].startswith("mse2")
 
 
 def test_long_filters_do_not_hit_the_recursion_limit(runs: pd.DataFrame) -> None:

@@ -50,8 +50,15 @@ for i in range(runs):
 def write_sweep(root: Path, workers: int, runs: int) -> list[str]:
     """`workers` real processes each writing `runs` finished runs into `root` at once; the ids they printed."""
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    procs = [subprocess.Popen([sys.executable, "-c", SWEEP, str(root), str(w), str(runs)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE) for w in range(workers)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SWEEP, str(root), str(w), str(runs)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for w in range(workers)
+    ]
     ids: list[str] = []
     for proc in procs:
         out, err = proc.communicate(timeout=120)
@@ -177,7 +184,8 @@ def same(got: dict[str, Any], want: dict[str, Any]) -> None:
 
 
 def test_a_sweep_of_four_processes_lists_on_first_open_as_a_full_scan(
-        fresh: Path, sweep: tuple[Path, list[str]]) -> None:
+    fresh: Path, sweep: tuple[Path, list[str]]
+) -> None:
     want = full_scan(fresh)
     assert sorted(want) == sorted(sweep[1]) and len(want) == 1000
     assert all(rec["status"] == "finished" and len(rec["metrics"]) == 4 for rec in want.values())
@@ -185,7 +193,7 @@ def test_a_sweep_of_four_processes_lists_on_first_open_as_a_full_scan(
     [only] = journals(fresh)
     lines = [line for line in only.read_bytes().split(b"\n") if line]
     assert len(lines) == 2000 and all(line.startswith(b'{"u":') and line.endswith(b"}}") for line in lines)
-    per_run = Counter(line[6:line.index(b'"', 6)].decode().split("/")[1] for line in lines)
+    per_run = Counter(line[6 : line.index(b'"', 6)].decode().split("/")[1] for line in lines)
     assert per_run.keys() == want.keys() and set(per_run.values()) == {2}, "created, finished: two rows a run"
     same(listed(fresh), want)
     # The signatures the first open took from its reads are those a full scan takes: a later
@@ -202,7 +210,8 @@ def test_a_sweep_of_four_processes_lists_on_first_open_as_a_full_scan(
 
 
 def test_a_first_open_folds_the_journal_rows_of_a_sweep_and_lists_as_a_full_scan(
-        written: tuple[Path, Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    written: tuple[Path, Path, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = written[0]
     want = full_scan(root)
     assert sorted(want) == sorted(written[2])
@@ -260,18 +269,24 @@ def test_resumed_rewritten_and_copied_in_runs_list_as_a_full_scan(fresh: Path, t
     same(listed(fresh), want)
 
 
-def test_journal_rows_that_are_torn_forged_or_stale_are_never_folded(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_journal_rows_that_are_torn_forged_or_stale_are_never_folded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fresh = tmp_path / "store"
     write_sweep(fresh, workers=1, runs=12)
     want = full_scan(fresh)
     [ours] = journals(fresh)
     lines = [line for line in ours.read_bytes().split(b"\n") if line]
-    unit = lines[-1][6:lines[-1].index(b'"', 6)].decode()
+    unit = lines[-1][6 : lines[-1].index(b'"', 6)].decode()
     row = json.loads(lines[-1])
     older = {k: v for k, v in row["r"].items() if k != "last_logged"}  # as a tracktui before that field wrote it
-    forged = [dict(row, r={**row["r"], "run_id": "someone-else"}), dict(row, r={**row["r"], "created": "yesterday"}),
-              dict(row, s=row["s"][:-1]), dict(row, r=older), dict(row, u="sweep-0/../../etc")]
+    forged = [
+        dict(row, r={**row["r"], "run_id": "someone-else"}),
+        dict(row, r={**row["r"], "created": "yesterday"}),
+        dict(row, s=row["s"][:-1]),
+        dict(row, r=older),
+        dict(row, u="sweep-0/../../etc"),
+    ]
     with open(ours, "ab") as fh:
         fh.write(lines[-3][:57])  # a writer killed inside its write: a torn row
     for bad in forged:  # rows no writer of this version wrote, for the last run, each in turn its newest
@@ -300,8 +315,12 @@ def test_journal_rows_that_are_torn_forged_or_stale_are_never_folded(tmp_path: P
 def test_a_writer_killed_mid_sweep_leaves_no_run_hidden_or_listed_twice(tmp_path: Path) -> None:
     root = tmp_path / "store"
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.Popen([sys.executable, "-c", SWEEP, str(root), "0", "100000"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SWEEP, str(root), "0", "100000"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     assert proc.stdout is not None
     for _ in range(30):  # killed at some point inside its 31st run
         assert proc.stdout.readline()
@@ -319,8 +338,15 @@ def test_writers_killed_at_random_points_never_hide_or_double_a_run_in_the_journ
     root = tmp_path / "store"
     env = dict(os.environ, PYTHONPATH=str(REPO))
     rng = random.Random(os.getpid())
-    procs = [subprocess.Popen([sys.executable, "-c", SWEEP, str(root), str(w), "100000"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) for w in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SWEEP, str(root), str(w), "100000"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        for w in range(4)
+    ]
     for proc in procs:
         assert proc.stdout is not None and proc.stdout.readline()  # started writing
     for proc in procs:
@@ -362,9 +388,9 @@ def test_a_file_listed_as_plain_but_swapped_for_a_fifo_is_refused_without_waitin
     assert safe_read.loads_json(b"[" * 100 + b"]" * 100)
 
 
-
-def test_a_row_too_large_for_one_append_is_written_as_read_this_run(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_row_too_large_for_one_append_is_written_as_read_this_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "store"
     with store.start_run(experiment="wide", name="wide", root=root) as run:
         run.log_params({f"param_{i:03d}": "x" * 20 for i in range(200)})  # a record of about 8 KB

@@ -93,17 +93,28 @@ def _empty_top_db(tmp: Path) -> Path:
     return project
 
 
-@pytest.mark.parametrize(("layout", "expected"), [
-    (_mlruns_beside_ours, {"mlruns": 8, "mystore": 1}),
-    (_tensorboard_among_others, {"runs": 2, "wandb": 1, "hf": 1, "lightning_logs": 2, "dv": 1, "trackio": 2}),
-    (_hf_layout, {"hf": 1, "runs": 2}),
-    (_lightning_both, {"lightning_logs[lightning-csv]": 2, "lightning_logs[tensorboard]": 2}),
-    (_empty_top_db, {"week-02/mlflow.db": 8}),
-    (_db_beside_a_file_store, {"mlflow.db": 8, "mlruns": 8}),
-], ids=["mlruns-beside-ours", "tensorboard-among-others", "hf-checkpoints-beside-runs", "lightning-csv-and-tb",
-        "empty-top-mlflow-db", "mlflow-db-beside-mlruns"])
-def test_a_store_of_one_kind_does_not_hide_the_others(tmp_path: Path, layout: Callable[[Path], Path],
-                                                       expected: dict[str, int]) -> None:
+@pytest.mark.parametrize(
+    ("layout", "expected"),
+    [
+        (_mlruns_beside_ours, {"mlruns": 8, "mystore": 1}),
+        (_tensorboard_among_others, {"runs": 2, "wandb": 1, "hf": 1, "lightning_logs": 2, "dv": 1, "trackio": 2}),
+        (_hf_layout, {"hf": 1, "runs": 2}),
+        (_lightning_both, {"lightning_logs[lightning-csv]": 2, "lightning_logs[tensorboard]": 2}),
+        (_empty_top_db, {"week-02/mlflow.db": 8}),
+        (_db_beside_a_file_store, {"mlflow.db": 8, "mlruns": 8}),
+    ],
+    ids=[
+        "mlruns-beside-ours",
+        "tensorboard-among-others",
+        "hf-checkpoints-beside-runs",
+        "lightning-csv-and-tb",
+        "empty-top-mlflow-db",
+        "mlflow-db-beside-mlruns",
+    ],
+)
+def test_a_store_of_one_kind_does_not_hide_the_others(
+    tmp_path: Path, layout: Callable[[Path], Path], expected: dict[str, int]
+) -> None:
     """Issue 22.1: an `mlruns/`, TensorBoard logs or a project's `mlflow.db` used to be taken for the whole folder."""
     assert runs_by_source(open_store(layout(tmp_path))) == expected
 
@@ -125,7 +136,8 @@ def test_w_and_b_latest_run_is_listed_once(tmp_path: Path, latest: str) -> None:
         assert open_store(path).run_ids() == ["3apey6x3"], path
     found = find_stores(tmp_path)
     assert [(Path(s.path).relative_to(tmp_path).as_posix(), s.kind) for s in found.sources] == [
-        ("project/wandb", "wandb")]
+        ("project/wandb", "wandb")
+    ]
 
 
 def test_symlinked_folders_are_searched_once_and_loops_end(tmp_path: Path) -> None:
@@ -144,7 +156,9 @@ def test_symlinked_folders_are_searched_once_and_loops_end(tmp_path: Path) -> No
     found = find_stores(home)
     assert found.notice() is None
     assert sorted((Path(s.path).relative_to(home).as_posix(), s.kind) for s in found.sources) == [
-        ("again/lightning_logs", "lightning-csv"), ("hf", "hf-trainer")]
+        ("again/lightning_logs", "lightning-csv"),
+        ("hf", "hf-trainer"),
+    ]
     assert runs_by_source(open_store(home)) == {"lightning_logs": 2, "hf": 1}
 
 
@@ -160,8 +174,9 @@ def deep_and_wide(root: Path, wide: int = 300, deep: int = 30) -> Path:
     return root
 
 
-def test_the_search_says_what_it_left_out_and_opens_what_it_found(tmp_path: Path,
-                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_search_says_what_it_left_out_and_opens_what_it_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     home = deep_and_wide(tmp_path / "home")
     found = find_stores(home)
     assert found.specs == [str(home / "p000" / "runs")]

@@ -77,7 +77,8 @@ def read_here(kind: type[PooledFirstRead], root: Path) -> PooledFirstRead:
 
 @pytest.mark.parametrize("kind,make", [(TensorBoardStore, tensorboard_folder), (WandbStore, wandb_folder)])
 def test_a_cold_listing_of_many_runs_is_read_in_children_and_equals_a_read_here(
-        kind: type[PooledFirstRead], make: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kind: type[PooledFirstRead], make: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = make(tmp_path / "runs")  # type: ignore[operator]
     here = read_here(kind, root)
     units = sorted(here._scan())
@@ -126,8 +127,9 @@ def test_series_extend_is_add_of_each_point_in_turn() -> None:
         bulk.extend(steps, times, values)
     a, b = one.summary(), bulk.summary()
     assert a == b and a["last"] is None and a["last_time"] == 5.0 and (a["min"], a["max"], a["count"]) == (-1.0, 9.0, 6)
-    assert list(one.steps) == list(bulk.steps) and [v for v in one.values if not math.isnan(v)] == \
-        [v for v in bulk.values if not math.isnan(v)]
+    assert list(one.steps) == list(bulk.steps) and [v for v in one.values if not math.isnan(v)] == [
+        v for v in bulk.values if not math.isnan(v)
+    ]
 
 
 def test_the_batched_crc_is_tensorboards_masked_crc32c() -> None:

@@ -86,7 +86,8 @@ def test_a_wandb_image_path_that_leaves_the_run_folder_is_refused(tmp_path: Path
 
 
 def test_wandb_summary_only_values_are_one_point_metrics_and_histograms_never_text(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Old code: `best_val_acc` and `test/acc` (in the summary, never in a history row) were no metric at all,
     and the histogram's bins and values showed in the detail's summary."""
     from tui.cli import main
@@ -138,8 +139,10 @@ def test_histogram_internals_in_a_summary_file_are_never_metrics_or_text(tmp_pat
     (summary,) = root.glob("wandb/*/files/wandb-summary.json")
     data = json.loads(summary.read_text())
     data["weights"] = {"_type": "histogram", "values": [1, 2, 3], "packedBins": {"min": 0.0, "size": 0.5, "count": 3}}
-    data["val"] = {"samples": {"_type": "image-file", "path": "media/images/s.png", "width": 6, "height": 4},
-                   "acc": 0.5}
+    data["val"] = {
+        "samples": {"_type": "image-file", "path": "media/images/s.png", "width": 6, "height": 4},
+        "acc": 0.5,
+    }
     summary.write_text(json.dumps(data))
     reader = store.open_store(root)
     (rec,) = reader.records()
@@ -164,7 +167,8 @@ def _accumulated(run: Path) -> dict[int, bytes]:
 
 
 def test_tensorboard_images_are_listed_per_step_from_a_cache_outside_the_logs(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Old code: no images for a TensorBoard run. Each image equals what TensorBoard's loader reads, and the
     PNGs are written under XDG_CACHE_HOME, never into the log folder."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -179,8 +183,10 @@ def test_tensorboard_images_are_listed_per_step_from_a_cache_outside_the_logs(
         assert not any(path.exists() for _, path in media["samples"])  # listed, not taken out yet
         expected = _accumulated(root / run_id)
         assert {entry[0]: media_bytes(entry, 1 << 20) for entry in media["samples"]} == expected, run_id
-        assert all(path.is_relative_to(tmp_path / "cache") and path.read_bytes() == expected[step]
-                   for step, path in media["samples"])
+        assert all(
+            path.is_relative_to(tmp_path / "cache") and path.read_bytes() == expected[step]
+            for step, path in media["samples"]
+        )
         again = reader.run(run_id).media()["samples"]  # from the cache the second time: the same files
         assert again == media["samples"] and [media_bytes(entry, 1 << 20) for entry in again] == list(expected.values())
     assert tree_snapshot(root) == before
@@ -210,7 +216,8 @@ def test_a_damaged_image_record_loses_that_step_only(tmp_path: Path, monkeypatch
 
 
 async def test_the_images_view_of_a_wandb_run_at_80x24_scrubs_with_the_arrows(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Old code: `i` on a W&B run said "No images". Keys in one burst: the step shown and its caption change."""
     from tests.app_helpers import demo_app, screen_text, settle
     from tui.screens.media import MediaScreen
@@ -258,7 +265,8 @@ async def test_two_tensorboard_runs_side_by_side_move_together(tmp_path: Path, m
 
 
 def test_mlflow_metrics_logged_once_are_columns_filter_fields_and_ls_columns(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The real MLflow store's `mse` (logged at one step only): a column, a filter field and an `ls --columns`
     column, as the W&B summary's one-point metrics are (this already held; kept so it stays so)."""
     from tests.mlflow_fixtures import expected_runs, unpack
@@ -266,11 +274,15 @@ def test_mlflow_metrics_logged_once_are_columns_filter_fields_and_ls_columns(
 
     root = unpack(tmp_path) / "filestore" / "mlruns"
     records = {rec["name"]: rec for rec in store.open_store(root).records()}
-    mse = {name: run["metrics"]["mse"] for name, run in expected_runs("filestore").items()
-           if "mse" in (run.get("metrics") or {})}
+    mse = {
+        name: run["metrics"]["mse"]
+        for name, run in expected_runs("filestore").items()
+        if "mse" in (run.get("metrics") or {})
+    }
     # one step (MLflow 3 writes the line twice: for the run and for its logged model)
-    assert {name: (records[name]["metrics"]["mse"]["last"], records[name]["metrics"]["mse"]["last_step"])
-            for name in mse} == {name: (value, 0) for name, value in mse.items()}
+    assert {
+        name: (records[name]["metrics"]["mse"]["last"], records[name]["metrics"]["mse"]["last_step"]) for name in mse
+    } == {name: (value, 0) for name, value in mse.items()}
     assert main(["ls", str(root), "--filter", "mse < 1", "--columns", "name,mse"]) == 0
     rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()[1:]]
     assert sorted(rows) == sorted([name, repr(value)] for name, value in mse.items() if value < 1)

@@ -132,11 +132,18 @@ def test_a_big_lightning_csv_lists_in_bounded_memory(tmp_path: Path) -> None:
     with (version / "metrics.csv").open("w") as fh:
         fh.write(",".join(columns) + "\n")
         for i in range(rows):
-            fh.write(f"{i // 1000},{1 / (i + 1):.9f},0.00{i % 97},{(i * 7) % 13}.{i % 1000:03d},"
-                     f"0.{i % 9999:04d},,,{i}\n")
+            fh.write(
+                f"{i // 1000},{1 / (i + 1):.9f},0.00{i % 97},{(i * 7) % 13}.{i % 1000:03d},0.{i % 9999:04d},,,{i}\n"
+            )
     size_mb = (version / "metrics.csv").stat().st_size / 2**20
-    done = subprocess.run([sys.executable, "-c", LIST_AND_MEASURE, str(version.parent)], capture_output=True,
-                          text=True, timeout=300, check=True, cwd=Path(__file__).resolve().parents[1])
+    done = subprocess.run(
+        [sys.executable, "-c", LIST_AND_MEASURE, str(version.parent)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     grown_kb, count, last = done.stdout.split()
     assert int(count) == rows and float(last) == pytest.approx(1 / rows, rel=1e-3)
     assert int(grown_kb) / 1024 < max(12.0, size_mb), (grown_kb, size_mb)
@@ -219,8 +226,9 @@ sys.stdin.readline()
 def test_trackio_read_while_its_writer_holds_a_write_transaction(tmp_path: Path) -> None:
     """The reader sees what is committed, never waits for the writer, and never blocks it."""
     db = copy("trackio", tmp_path) / "demo-proj.db"
-    child = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert child.stdout is not None and child.stdin is not None
         assert child.stdout.readline().strip() == "holding"
@@ -278,8 +286,10 @@ def test_a_damaged_trackio_database_is_one_damaged_row_and_the_rest_lists(tmp_pa
     break_schema_text(root / "other.db")
     con = sqlite3.connect(root / "demo-proj.db")
     with con:
-        con.execute("UPDATE metrics SET metrics = CAST(X'7b226c6f7373ff223a20317d' AS TEXT) "
-                    "WHERE id = (SELECT min(id) FROM metrics)")
+        con.execute(
+            "UPDATE metrics SET metrics = CAST(X'7b226c6f7373ff223a20317d' AS TEXT) "
+            "WHERE id = (SELECT min(id) FROM metrics)"
+        )
     con.close()
     for path in (root, tmp_path):
         store = open_store(path)
@@ -324,16 +334,21 @@ sys.stdin.readline()
 """
 
 
-def test_a_locked_trackio_database_in_its_folder_is_one_row_that_says_locked(tmp_path: Path,
-                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_locked_trackio_database_in_its_folder_is_one_row_that_says_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Old code: the folder was "not a store" (the schema could not be read, so the file was not taken
     for trackio's). A real child process holds the exclusive lock, as a writer's commit does."""
     from store.formats import trackio
 
     monkeypatch.setattr(trackio, "BUSY_TIMEOUT", 0.05)
     root = copy("trackio", tmp_path)
-    child = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(root / "demo-proj.db")], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(root / "demo-proj.db")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert child.stdout is not None and child.stdout.readline().strip() == "locked"
         store = open_store(root)

@@ -38,12 +38,21 @@ def tall_frame(n: int = SHORT_FRAME + 500) -> pd.DataFrame:
     one[5] = 3
     loss = rng.random(n).round(2)
     loss[::11] = np.nan
-    return pd.DataFrame({
-        "run_id": [f"r{i}" for i in range(n)], "name": [f"Run-{i % 50}" for i in range(n)],
-        "experiment": ["e"] * n, "params.ints": ints, "params.mixed": mixed, "params.flag": flags,
-        "params.same": same, "params.one": one, "metrics.loss": loss, "metrics.const": np.full(n, 2.0),
-        "tags.text": pd.array([f"t{i % 3}" for i in range(n)], dtype="str"),
-    })
+    return pd.DataFrame(
+        {
+            "run_id": [f"r{i}" for i in range(n)],
+            "name": [f"Run-{i % 50}" for i in range(n)],
+            "experiment": ["e"] * n,
+            "params.ints": ints,
+            "params.mixed": mixed,
+            "params.flag": flags,
+            "params.same": same,
+            "params.one": one,
+            "metrics.loss": loss,
+            "metrics.const": np.full(n, 2.0),
+            "tags.text": pd.array([f"t{i % 3}" for i in range(n)], dtype="str"),
+        }
+    )
 
 
 @pytest.mark.parametrize("key", ["params.ints", "params.mixed", "params.flag", "metrics.loss", "name", "tags.text"])

@@ -72,8 +72,9 @@ def test_gc_skips_links_and_folders_that_are_not_runs(tmp_path: Path, capsys: py
     capsys.readouterr()
     code, out, _ = _gc(root, capsys)
     assert code == 0 and gone in out and out.startswith("purged 1 run"), out
-    assert out.splitlines()[1] == ("left in the trash, being symbolic links or not runs: "
-                                   "exp/20200101-000000000-bbbbbbbb exp/notes linked-exp"), out
+    assert out.splitlines()[1] == (
+        "left in the trash, being symbolic links or not runs: exp/20200101-000000000-bbbbbbbb exp/notes linked-exp"
+    ), out
     assert not trashed.exists()
     assert (outside_dir / "keep.txt").read_text() == "keep"
     assert (kept_exp / "thesis.tex").exists() and (kept_run / "thesis.tex").exists()
@@ -81,8 +82,7 @@ def test_gc_skips_links_and_folders_that_are_not_runs(tmp_path: Path, capsys: py
     assert (root / "exp" / stays / "meta.json").is_file()
 
 
-def test_rm_restore_and_rename_refuse_paths_through_links(tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_rm_restore_and_rename_refuse_paths_through_links(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "store"
     first, second = _store_with_runs(root)
     outside = tmp_path / "elsewhere"

@@ -66,8 +66,12 @@ async def test_p_on_a_group_row_charts_every_group_as_its_mean_in_a_band(demo: P
         assert screen.viewing.highlight == "group:" + IRIS
         await pilot.press("H")
         assert screen.viewing.hidden == {"group:" + IRIS}
-        assert all(c.run_id != "group:" + IRIS for d in screen.grid_widget.shown_data() for c in d.curves
-                   if c.run_id not in screen.viewing.hidden)
+        assert all(
+            c.run_id != "group:" + IRIS
+            for d in screen.grid_widget.shown_data()
+            for c in d.curves
+            if c.run_id not in screen.viewing.hidden
+        )
 
 
 async def test_marked_groups_are_charted_and_partly_marked_groups_chart_the_runs(demo: Path) -> None:

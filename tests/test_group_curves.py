@@ -52,8 +52,9 @@ def test_many_points_are_bucketed_keeping_each_runs_mean_per_bucket() -> None:
 
 
 def test_bucketing_fills_empty_buckets_inside_a_run_only() -> None:
-    grid, values = align([(arr(0, 100), arr(0, 100)), (np.arange(0, 51, dtype=np.float64), np.zeros(51))],
-                         max_points=10)
+    grid, values = align(
+        [(arr(0, 100), arr(0, 100)), (np.arange(0, 51, dtype=np.float64), np.zeros(51))], max_points=10
+    )
     assert grid.size == 10
     assert np.isfinite(values[0]).all(), "a run with two points spans every bucket between them"
     assert np.isfinite(values[1, :5]).all() and np.isnan(values[1, 6:]).all()
@@ -65,13 +66,24 @@ def test_build_chart_draws_one_curve_per_group_with_its_band(smoothing: float) -
         steps = np.arange(len(values), dtype=np.float64)
         return Series(steps, steps, np.array(values, dtype=np.float64))
 
-    req = ChartRequest(run_ids=["a", "b", "c"], metrics=["loss"], axis="step", log_y=False, smoothing=smoothing,
-                       buckets=40, colors=[(1, 1, 1), (2, 2, 2)], faint=[(0, 0, 0), (0, 0, 1)],
-                       groups=[RunGroup("lr=0.1", ("a", "b")), RunGroup("lr=1", ("c",))])
-    chart = build_chart("loss", [("a", "a", series([4, 2, 1])), ("b", "b", series([6, 4, 3])),
-                                 ("c", "c", series([9, 9]))], req)
+    req = ChartRequest(
+        run_ids=["a", "b", "c"],
+        metrics=["loss"],
+        axis="step",
+        log_y=False,
+        smoothing=smoothing,
+        buckets=40,
+        colors=[(1, 1, 1), (2, 2, 2)],
+        faint=[(0, 0, 0), (0, 0, 1)],
+        groups=[RunGroup("lr=0.1", ("a", "b")), RunGroup("lr=1", ("c",))],
+    )
+    chart = build_chart(
+        "loss", [("a", "a", series([4, 2, 1])), ("b", "b", series([6, 4, 3])), ("c", "c", series([9, 9]))], req
+    )
     assert [(c.run_id, c.label, c.color, c.points) for c in chart.curves] == [
-        ("group:lr=0.1", "0.1", (1, 1, 1), 6), ("group:lr=1", "1", (2, 2, 2), 2)]
+        ("group:lr=0.1", "0.1", (1, 1, 1), 6),
+        ("group:lr=1", "1", (2, 2, 2), 2),
+    ]
     first = chart.curves[0]
     assert first.band_low is not None and first.band_high is not None
     assert (first.band_low <= first.y).all() and (first.y <= first.band_high).all()
@@ -82,11 +94,15 @@ def test_build_chart_draws_one_curve_per_group_with_its_band(smoothing: float) -
 
 
 def scatter_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "run_id": ["a", "b", "c", "d", "e"], "name": ["a", "b", "c", "d", "e"],
-        "params.lr": [0.1, 0.1, 0.01, 0.01, 0.5], "params.seed": [0, 1, 0, 1, 0],
-        "metrics.loss": [1.0, 3.0, 0.5, 0.7, np.nan],
-    })
+    return pd.DataFrame(
+        {
+            "run_id": ["a", "b", "c", "d", "e"],
+            "name": ["a", "b", "c", "d", "e"],
+            "params.lr": [0.1, 0.1, 0.01, 0.01, 0.5],
+            "params.seed": [0, 1, 0, 1, 0],
+            "metrics.loss": [1.0, 3.0, 0.5, 0.7, np.nan],
+        }
+    )
 
 
 def test_scatter_of_groups_is_one_point_per_group_with_its_min_and_max() -> None:

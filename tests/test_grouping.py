@@ -20,15 +20,17 @@ from tui.shaping.grouping import (
 def _sweep() -> pd.DataFrame:
     """3 learning rates x 3 seeds, one lr given as text, one run without lr, one without acc."""
     lrs = np.array([0.1, 0.1, 0.1, 0.01, 0.01, 0.01, "0.001", "0.001", "0.001", None], dtype=object)
-    return pd.DataFrame({
-        "run_id": [f"r{i}" for i in range(10)],
-        "name": [f"run-{i}" for i in range(10)],
-        "status": ["finished"] * 8 + ["failed", "finished"],
-        "params.lr": lrs,
-        "params.seed": np.array([0, 1, 2] * 3 + [0], dtype=object),
-        "metrics.val/acc": [0.5, 0.7, 0.6, 0.9, 0.8, np.nan, 0.3, 0.2, 0.1, 0.95],
-        "metrics.loss": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0],
-    })
+    return pd.DataFrame(
+        {
+            "run_id": [f"r{i}" for i in range(10)],
+            "name": [f"run-{i}" for i in range(10)],
+            "status": ["finished"] * 8 + ["failed", "finished"],
+            "params.lr": lrs,
+            "params.seed": np.array([0, 1, 2] * 3 + [0], dtype=object),
+            "metrics.val/acc": [0.5, 0.7, 0.6, 0.9, 0.8, np.nan, 0.3, 0.2, 0.1, 0.95],
+            "metrics.loss": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0],
+        }
+    )
 
 
 def test_groups_count_and_aggregate_each_metric() -> None:
@@ -53,7 +55,11 @@ def test_several_keys_and_only_some_stats() -> None:
     groups = group_runs(_sweep(), ["status", "params.seed"], metrics=["metrics.loss"], stats=["mean", "max"])
     assert list(groups.table.columns) == ["status", "params.seed", "count", "metrics.loss.mean", "metrics.loss.max"]
     assert list(zip(groups.table["status"], groups.table["params.seed"], groups.table["count"])) == [
-        ("failed", 2, 1), ("finished", 0, 4), ("finished", 1, 3), ("finished", 2, 2)]
+        ("failed", 2, 1),
+        ("finished", 0, 4),
+        ("finished", 1, 3),
+        ("finished", 2, 2),
+    ]
     with pytest.raises(ValueError, match="unknown aggregate"):
         group_runs(_sweep(), ["status"], stats=["mode"])
 
@@ -74,8 +80,9 @@ def test_best_and_top_n_follow_the_metrics_direction() -> None:
     assert list(best_per_group(frame, groups, "metrics.val/acc")) == [6, 3, 1, 9], "acc: higher is better"
     assert list(best_per_group(frame, groups, "metrics.loss")) == [6, 3, 0, 9], "loss: lower is better"
     assert list(best_per_group(frame, groups, "metrics.loss", overrides={"loss": "higher"})) == [8, 5, 2, 9]
-    assert list(top_per_group(frame, groups, "metrics.val/acc", n=2)) == [6, 7, 3, 4, 1, 2, 9], \
+    assert list(top_per_group(frame, groups, "metrics.val/acc", n=2)) == [6, 7, 3, 4, 1, 2, 9], (
         "a run without the metric is never among the best"
+    )
     with pytest.raises(ValueError, match="lower or higher"):
         best_per_group(frame, groups, "params.seed")
     assert list(best_per_group(frame, groups, "params.seed", descending=True)) == [8, 5, 2, 9]

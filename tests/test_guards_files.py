@@ -26,29 +26,55 @@ from tests.children import REPO
 FORMAT_MD = REPO / "store" / "FORMAT.md"
 
 RUN_FILES = {
-    "meta.json": "meta.json", "params.json": "params.json", "tags.json": "tags.json",
-    "summary.json": "summary.json", "lock": "lock", "lock.<hash>.takeover": "lock.0123456789abcdef.takeover",
-    "lock.<h>.takeover": "lock.0123456789abcdef.takeover", "<key>.f64": "metrics/loss.f64",
-    "train%2Floss.f64": "metrics/loss.f64", "<step>.png": "media/img/0.png", "<int>.png": "media/img/0.png",
-    "-1.png": "media/img/-1.png", "console.log": "console.log", "console.tail.<n>.log": "console.tail.0.log",
-    "console.times.txt": "console.times.txt", "console.tail.<n>.times.txt": "console.tail.0.times.txt",
-    "inputs.json": "inputs.json", "attach-request": "attach-request", "mlflow-push.json": "mlflow-push.json",
+    "meta.json": "meta.json",
+    "params.json": "params.json",
+    "tags.json": "tags.json",
+    "summary.json": "summary.json",
+    "lock": "lock",
+    "lock.<hash>.takeover": "lock.0123456789abcdef.takeover",
+    "lock.<h>.takeover": "lock.0123456789abcdef.takeover",
+    "<key>.f64": "metrics/loss.f64",
+    "train%2Floss.f64": "metrics/loss.f64",
+    "<step>.png": "media/img/0.png",
+    "<int>.png": "media/img/0.png",
+    "-1.png": "media/img/-1.png",
+    "console.log": "console.log",
+    "console.tail.<n>.log": "console.tail.0.log",
+    "console.times.txt": "console.times.txt",
+    "console.tail.<n>.times.txt": "console.tail.0.times.txt",
+    "inputs.json": "inputs.json",
+    "attach-request": "attach-request",
+    "mlflow-push.json": "mlflow-push.json",
     "edit.<time_ns, 20 digits>-<8 hex>.json": "edit.00000000000000000001-0123abcd.json",
     "environment.json": "artifacts/tracktui/environment.json",
-    "requirements.txt": "artifacts/tracktui/requirements.txt", "git.patch": "artifacts/tracktui/git.patch",
+    "requirements.txt": "artifacts/tracktui/requirements.txt",
+    "git.patch": "artifacts/tracktui/git.patch",
 }
 """FORMAT.md's names of files in a run folder -> where one goes in a run."""
 TRASH_FILES = {"deleted.json": "deleted.json"}
 """... in a run folder in the trash."""
-STORE_FILES = {"tracktui-store.json": "tracktui-store.json", ".tracktui-index.npz": ".tracktui-index.npz",
-               ".tracktui-index.journal.npz": ".tracktui-index.journal.npz",
-               ".tracktui-journal-<host>.jsonl": os.path.basename(journal.path_for("."))}
+STORE_FILES = {
+    "tracktui-store.json": "tracktui-store.json",
+    ".tracktui-index.npz": ".tracktui-index.npz",
+    ".tracktui-index.journal.npz": ".tracktui-index.journal.npz",
+    ".tracktui-journal-<host>.jsonl": os.path.basename(journal.path_for(".")),
+}
 """... at the top of a store (the listing journal: this host's, which the pristine store's writers wrote)."""
-MODEL_FILES = {"model.json": "model.json", "<n>-<time_ns>-<8 hex>.json": "versions/*.json",
-               "edit.<time_ns>-<8 hex>.json": "edit.*.json"}
+MODEL_FILES = {
+    "model.json": "model.json",
+    "<n>-<time_ns>-<8 hex>.json": "versions/*.json",
+    "edit.<time_ns>-<8 hex>.json": "edit.*.json",
+}
 """... in a model's folder of the registry (`.models/<model>/`): a glob of the one to spoil."""
-ELSEWHERE = {"meta.yaml", "digests.json", "server-<hash>.json", "server-<hash>.npz", ".tracktui-index.json", ".json",
-             "error.txt"}
+ELSEWHERE = {
+    "meta.yaml",
+    "digests.json",
+    "server-<hash>.json",
+    "server-<hash>.npz",
+    ".tracktui-index.json",
+    ".json",
+    "error.txt",
+}
 """Named in FORMAT.md, not in a store of ours: MLflow's, the user's cache folder, an old index never read
 (`.json` is an ending named in prose; `error.txt` an artifact push makes on the server)."""
 DAMAGING = {"meta.json", "params.json", "tags.json", "summary.json"}
@@ -157,8 +183,9 @@ step("done")
 
 
 @pytest.mark.parametrize("kind", BAD_KINDS)
-def test_hostile_files_never_hang_or_exhaust_memory(pristine: tuple[Path, dict[str, str]], kind: str,
-                                                    tmp_path: Path) -> None:
+def test_hostile_files_never_hang_or_exhaust_memory(
+    pristine: tuple[Path, dict[str, str]], kind: str, tmp_path: Path
+) -> None:
     template, ids = pristine
     root = tmp_path / "store"
     shutil.copytree(template, root, symlinks=True)
@@ -167,12 +194,23 @@ def test_hostile_files_never_hang_or_exhaust_memory(pristine: tuple[Path, dict[s
     _spoil(root / ".trash" / "exp" / ids["deleted.json"] / "deleted.json", kind)
     for name in STORE_FILES.values():
         _spoil(root / name, kind)
-    env = dict(os.environ, PYTHONPATH=str(REPO), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-               XDG_CACHE_HOME=str(tmp_path / "cache"))
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO),
+        OPENBLAS_NUM_THREADS="1",
+        OMP_NUM_THREADS="1",
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
     code = textwrap.dedent(CHILD.format(limit=MEMORY_LIMIT))
     try:
-        proc = subprocess.run([sys.executable, "-c", code, str(root), json.dumps(ids), kind], env=env,
-                              capture_output=True, text=True, timeout=40, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(root), json.dumps(ids), kind],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=40,
+            stdin=subprocess.DEVNULL,
+        )
     except subprocess.TimeoutExpired as exc:  # the child is killed by subprocess.run
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         steps = [line for line in out.splitlines() if line.startswith("STEP")]
@@ -182,11 +220,15 @@ def test_hostile_files_never_hang_or_exhaust_memory(pristine: tuple[Path, dict[s
     assert not hung, f"hung in {hung} with {kind} files"
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "STEP done" in proc.stdout
-    listed = {json.loads(line)["run_id"]: json.loads(line)["status"] for line in proc.stdout.splitlines()
-              if line.startswith("{")}
+    listed = {
+        json.loads(line)["run_id"]: json.loads(line)["status"]
+        for line in proc.stdout.splitlines()
+        if line.startswith("{")
+    }
     assert set(ids.values()) <= set(listed), "every run is listed by ls"
-    read = {d["run_id"]: d for d in (json.loads(line[4:]) for line in proc.stdout.splitlines()
-                                     if line.startswith("RUN "))}
+    read = {
+        d["run_id"]: d for d in (json.loads(line[4:]) for line in proc.stdout.splitlines() if line.startswith("RUN "))
+    }
     assert set(read) == set(ids.values()), "the reader lists and opens every run"
     for rel, run_id in ids.items():
         damaged = read[run_id]["status"] == "damaged"
@@ -199,8 +241,10 @@ def test_a_limited_child_can_still_read_a_plain_store(pristine: tuple[Path, dict
     template, _ = pristine
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     assert hard == resource.RLIM_INFINITY or hard >= MEMORY_LIMIT
-    code = f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_LIMIT}, {MEMORY_LIMIT}))\n" \
-           f"from tui.cli import main; raise SystemExit(main(['ls', {str(template)!r}, '--json']))"
+    code = (
+        f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({MEMORY_LIMIT}, {MEMORY_LIMIT}))\n"
+        f"from tui.cli import main; raise SystemExit(main(['ls', {str(template)!r}, '--json']))"
+    )
     env = dict(os.environ, PYTHONPATH=str(REPO), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and len(proc.stdout.splitlines()) == len(set(RUN_FILES.values())), proc.stderr[-2000:]
@@ -208,13 +252,19 @@ def test_a_limited_child_can_still_read_a_plain_store(pristine: tuple[Path, dict
 
 def test_a_fifo_attach_request_does_not_hang_tracktui_run(tmp_path: Path) -> None:
     """The wrapper polls `attach-request`; a FIFO there blocked it forever, after its command had ended."""
-    script = ("import glob, os; "
-              "run = glob.glob(os.path.join(os.environ['TRACKTUI_STORE'], '*', os.environ['TRACKTUI_RUN_ID']))[0]; "
-              "os.mkfifo(os.path.join(run, 'attach-request')); import time; time.sleep(0.5)")
+    script = (
+        "import glob, os; "
+        "run = glob.glob(os.path.join(os.environ['TRACKTUI_STORE'], '*', os.environ['TRACKTUI_RUN_ID']))[0]; "
+        "os.mkfifo(os.path.join(run, 'attach-request')); import time; time.sleep(0.5)"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKTUI_")}
     env.update(PYTHONPATH=str(REPO))
-    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "run", "--store", str(tmp_path / "s"), "--",
-                             sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "run", "--store", str(tmp_path / "s"), "--", sys.executable, "-c", script],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         code = proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
@@ -266,10 +316,21 @@ def test_hostile_registry_files_never_hang_or_exhaust_memory(tmp_path: Path, nam
     store.register_model("churn", run=run, root=root, alias="prod", tags={"team": "a"})
     (target,) = sorted((root / ".models" / "churn").glob(MODEL_FILES[name]))[:1]
     _spoil(target, kind)
-    env = dict(os.environ, PYTHONPATH=str(REPO), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
-               XDG_CACHE_HOME=str(tmp_path / "cache"))
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(MODELS_CHILD.format(limit=MEMORY_LIMIT)),
-                           str(root)], env=env, capture_output=True, text=True, timeout=40, stdin=subprocess.DEVNULL)
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO),
+        OPENBLAS_NUM_THREADS="1",
+        OMP_NUM_THREADS="1",
+        XDG_CACHE_HOME=str(tmp_path / "cache"),
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(MODELS_CHILD.format(limit=MEMORY_LIMIT)), str(root)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=40,
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'MODELS ["churn"]' in proc.stdout, proc.stdout[-2000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-2000:]

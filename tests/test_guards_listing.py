@@ -36,8 +36,7 @@ def _ls(root: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str
     return {row["run_id"]: row for row in map(json.loads, out.splitlines())}
 
 
-def test_symlink_loops_are_damaged_rows_and_the_rest_lists(tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_symlink_loops_are_damaged_rows_and_the_rest_lists(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "store"
     good, looped_meta = _store(root)
     (root / "store-loop").symlink_to("store-loop")  # beside the experiments
@@ -101,8 +100,7 @@ def test_a_deeply_nested_index_head_is_rebuilt(tmp_path: Path, capsys: pytest.Ca
     assert ColumnTable.load(str(index), "tracktui", 15) is not None, "the index was written anew"
 
 
-def test_a_zip_bomb_index_is_refused_before_it_is_inflated(tmp_path: Path,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_zip_bomb_index_is_refused_before_it_is_inflated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "store"
     ids = _store(root)
     assert set(_ls(root, capsys)) == set(ids)
@@ -128,8 +126,7 @@ def test_a_zip_bomb_index_is_refused_before_it_is_inflated(tmp_path: Path,
     assert ColumnTable.load(str(index), "tracktui", 15) is not None
 
 
-def test_an_array_that_claims_more_than_it_holds_is_refused(tmp_path: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_array_that_claims_more_than_it_holds_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "store"
     ids = _store(root)
     _ls(root, capsys)
@@ -142,7 +139,8 @@ def test_an_array_that_claims_more_than_it_holds_is_refused(tmp_path: Path,
 
 
 def test_a_bad_edit_file_is_skipped_and_named_and_the_run_keeps_its_status(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tmp_path / "store"
     run_id, other = _store(root)
     folder = root / "exp" / run_id

@@ -25,8 +25,11 @@ def screen_classes() -> list[type[Screen[object]]]:
     found: list[type[Screen[object]]] = []
     for info in pkgutil.iter_modules(tui.screens.__path__):
         module = importlib.import_module(f"tui.screens.{info.name}")
-        found += [obj for obj in vars(module).values()
-                  if inspect.isclass(obj) and issubclass(obj, Screen) and obj.__module__ == module.__name__]
+        found += [
+            obj
+            for obj in vars(module).values()
+            if inspect.isclass(obj) and issubclass(obj, Screen) and obj.__module__ == module.__name__
+        ]
     return found
 
 
@@ -36,9 +39,14 @@ def test_no_screen_is_spread_over_mixins() -> None:
     ChartViewActions and DetailScreen RunModelsActions."""
     screens = screen_classes()
     assert {"RunsScreen", "ChartsScreen", "DetailScreen"} <= {s.__name__ for s in screens}
-    mixed = {screen.__name__: [c.__name__ for c in screen.__mro__[1:]
-                               if c.__module__.startswith("tui.") and c is not ForwardsWorkerFailures]
-             for screen in screens}
+    mixed = {
+        screen.__name__: [
+            c.__name__
+            for c in screen.__mro__[1:]
+            if c.__module__.startswith("tui.") and c is not ForwardsWorkerFailures
+        ]
+        for screen in screens
+    }
     assert {name: bases for name, bases in mixed.items() if bases} == {}
 
 
@@ -50,6 +58,9 @@ def test_messages_name_no_widget_type() -> None:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level == 1 and (node.module or "").startswith("widgets"):
             module = importlib.import_module(f"tui.{node.module}")
-            named += [f"{node.module}.{alias.name}" for alias in node.names
-                      if inspect.isclass(cls := getattr(module, alias.name)) and issubclass(cls, Widget)]
+            named += [
+                f"{node.module}.{alias.name}"
+                for alias in node.names
+                if inspect.isclass(cls := getattr(module, alias.name)) and issubclass(cls, Widget)
+            ]
     assert named == []

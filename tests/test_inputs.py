@@ -82,8 +82,9 @@ def test_a_folder_digest_is_made_of_its_files_digests(tmp_path: Path) -> None:
 def test_a_dvc_file_gives_dvcs_md5_without_hashing(tmp_path: Path, hashes: list[Path]) -> None:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "part-0").write_text("rows")
-    (tmp_path / "data.dvc").write_text("outs:\n- md5: 0123456789abcdef0123456789abcdef.dir\n  size: 4\n"
-                                       "  nfiles: 1\n  path: data\n")
+    (tmp_path / "data.dvc").write_text(
+        "outs:\n- md5: 0123456789abcdef0123456789abcdef.dir\n  size: 4\n  nfiles: 1\n  path: data\n"
+    )
     with store.start_run(root=tmp_path / "s", system_metrics_interval=0) as run:
         entry = run.log_input(tmp_path / "data", context="eval")
     assert entry["digest"] == "md5:0123456789abcdef0123456789abcdef.dir" and entry["digest_source"] == "dvc"
@@ -97,7 +98,8 @@ def test_a_dvc_lock_above_the_path_gives_its_md5(tmp_path: Path, hashes: list[Pa
     (repo / "data" / "clean.csv").write_text("a\n")
     (repo / "dvc.lock").write_text(
         "schema: '2.0'\nstages:\n  prepare:\n    cmd: python prep.py\n    deps:\n    - path: raw.csv\n"
-        "      md5: aaaa\n    outs:\n    - path: data/clean.csv\n      hash: md5\n      md5: bbbb\n      size: 2\n")
+        "      md5: aaaa\n    outs:\n    - path: data/clean.csv\n      hash: md5\n      md5: bbbb\n      size: 2\n"
+    )
     with store.start_run(root=tmp_path / "s", system_metrics_interval=0) as run:
         entry = run.log_input(repo / "data" / "clean.csv")
         other = run.log_input(repo / "data")  # not in the lock: hashed

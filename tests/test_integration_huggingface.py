@@ -10,8 +10,9 @@ import pytest
 import store
 
 torch: Any = pytest.importorskip("torch", reason="the Hugging Face integration needs torch: pip install torch==2.13.0")
-transformers: Any = pytest.importorskip("transformers",
-                                        reason="the Hugging Face integration needs the `integrations` extra")
+transformers: Any = pytest.importorskip(
+    "transformers", reason="the Hugging Face integration needs the `integrations` extra"
+)
 pytest.importorskip("accelerate", reason="transformers' Trainer needs accelerate (the `integrations` extra)")
 
 
@@ -28,8 +29,9 @@ class TinyModel(transformers.PreTrainedModel):
 
     def __init__(self, config: TinyConfig) -> None:
         super().__init__(config)
-        self.net = torch.nn.Sequential(torch.nn.Linear(2, config.hidden), torch.nn.ReLU(),
-                                       torch.nn.Linear(config.hidden, 1))
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(2, config.hidden), torch.nn.ReLU(), torch.nn.Linear(config.hidden, 1)
+        )
         self.post_init()
 
     def forward(self, x: object, labels: object = None) -> dict[str, object]:
@@ -55,11 +57,25 @@ def test_train_then_evaluate_logs_args_model_config_and_metrics(tmp_path: Path) 
 
     callback = TrackTUICallback("tiny-hf", root=tmp_path / "s")
     args = transformers.TrainingArguments(
-        output_dir=str(tmp_path / "out"), run_name="hf-run", num_train_epochs=2, per_device_train_batch_size=8,
-        learning_rate=0.01, logging_steps=1, eval_strategy="epoch", save_strategy="no", report_to=[],
-        use_cpu=True, disable_tqdm=True)
-    trainer = transformers.Trainer(model=TinyModel(TinyConfig(hidden=4)), args=args, train_dataset=Pairs(),
-                                   eval_dataset=Pairs(), callbacks=[callback])
+        output_dir=str(tmp_path / "out"),
+        run_name="hf-run",
+        num_train_epochs=2,
+        per_device_train_batch_size=8,
+        learning_rate=0.01,
+        logging_steps=1,
+        eval_strategy="epoch",
+        save_strategy="no",
+        report_to=[],
+        use_cpu=True,
+        disable_tqdm=True,
+    )
+    trainer = transformers.Trainer(
+        model=TinyModel(TinyConfig(hidden=4)),
+        args=args,
+        train_dataset=Pairs(),
+        eval_dataset=Pairs(),
+        callbacks=[callback],
+    )
     trainer.train()
     assert callback.run is not None and callback.run.status == "finished"
     trainer.evaluate()  # continues the run, left open until exit (or the next train()), as after any on_log

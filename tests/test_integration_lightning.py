@@ -88,11 +88,14 @@ def test_fit_then_test_logs_params_and_metrics_into_one_finished_run(tmp_path: P
 
 
 def test_a_raising_training_step_records_failed_with_the_traceback(tmp_path: Path) -> None:
-    code = MODEL + f"""
+    code = (
+        MODEL
+        + f"""
 from store.integrations.lightning import TrackTUILogger
 logger = TrackTUILogger("tiny", root={str(tmp_path / "s")!r})
 trainer(logger, {str(tmp_path)!r}).fit(Tiny(fail_at=3), loader())
 """
+    )
     proc = run_python(code, wait=False)
     try:
         proc.wait(timeout=600)  # importing lightning alone can take a minute on a loaded 2-core machine

@@ -16,8 +16,10 @@ from tests.children import REPO
 
 
 def test_importing_store_and_its_integrations_package_loads_no_framework() -> None:
-    code = ("import sys, store, store.integrations, store.integrations.run_handle\n"
-            "print(sorted(m for m in ('torch', 'lightning', 'transformers', 'keras') if m in sys.modules))")
+    code = (
+        "import sys, store, store.integrations, store.integrations.run_handle\n"
+        "print(sorted(m for m in ('torch', 'lightning', 'transformers', 'keras') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -12,7 +12,8 @@ from tui.cli import main
 
 
 def test_columns_keep_the_run_name_and_the_title_is_not_wrapped(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = demo_store(tmp_path / "demo")
     monkeypatch.setenv("COLUMNS", "80")
     assert main(["ls", str(root), "--columns", "acc,lr", "--table"]) == 0
@@ -23,7 +24,8 @@ def test_columns_keep_the_run_name_and_the_title_is_not_wrapped(
 
 
 def test_runs_that_share_a_name_are_told_apart_by_id(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "store"
     for lr in (0.1, 0.2):
         with store.start_run(experiment="e", name="same", root=root, system_metrics_interval=0) as run:

@@ -46,9 +46,20 @@ def rows_as_before(table: pd.DataFrame, raw_params: Any = None) -> str:
 
 
 ODD_PARAMS: list[dict[str, Any]] = [
-    {"lr": float("nan"), "wd": float("inf"), "neg": float("-inf"), "big": 2**70, "small": -2**63, "tiny": 5e-324,
-     "text": "λ 日本 🎉 \x1b[31mred\x1b[0m \"q\" \\ \u202e", "100%": "50% off", "flag": True, "none": None,
-     "nested": {"deep": {"er": 1.5}, "list": [1, float("nan"), {"a": "b"}]}, "grid": [float("inf"), 1]},
+    {
+        "lr": float("nan"),
+        "wd": float("inf"),
+        "neg": float("-inf"),
+        "big": 2**70,
+        "small": -(2**63),
+        "tiny": 5e-324,
+        "text": 'λ 日本 🎉 \x1b[31mred\x1b[0m "q" \\ \u202e',
+        "100%": "50% off",
+        "flag": True,
+        "none": None,
+        "nested": {"deep": {"er": 1.5}, "list": [1, float("nan"), {"a": "b"}]},
+        "grid": [float("inf"), 1],
+    },
     {"lr": 0.1, "big": 3, "text": "plain", "flag": False, "100%": 7, "mixed": 1},
     {"lr": 1e300, "wd": -0.0, "mixed": "one", "text": "[not json", "nested": {"deep": {"er": "x"}}},
 ]
@@ -58,7 +69,7 @@ ODD_PARAMS: list[dict[str, Any]] = [
 def odd_store(tmp_path: Path) -> Path:
     root = tmp_path / "odd"
     for i, params in enumerate(ODD_PARAMS):
-        with store.start_run(experiment="e ✓", name=f"run \"{i}\"\n", root=root) as run:
+        with store.start_run(experiment="e ✓", name=f'run "{i}"\n', root=root) as run:
             run.log_params(params)
             run.set_tags({"note": "ünïcode ☃", "i": str(i)})
             run.log_metrics({"loss": [float("inf"), float("nan"), 1.25][i], f"only{i}": 1.0})
@@ -67,7 +78,8 @@ def odd_store(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("chunk", [2_000, 2], ids=["one-chunk", "chunks-of-2"])
 def test_ls_json_writes_the_bytes_json_dumps_wrote_on_a_store_of_odd_values(
-        odd_store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    odd_store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
     monkeypatch.setattr(ls_command, "JSON_CHUNK", chunk)
     reader = store.open_store(odd_store)
     frame = reader.runs_frame()
@@ -77,7 +89,8 @@ def test_ls_json_writes_the_bytes_json_dumps_wrote_on_a_store_of_odd_values(
     assert got == rows_as_before(frame, lambda run_id: reader.run(run_id).flat_params)
     assert main(["ls", str(odd_store), "--json"]) == 0
     assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == [
-        {k: v for k, v in json.loads(line).items() if k != "params.none"} for line in got.splitlines()]
+        {k: v for k, v in json.loads(line).items() if k != "params.none"} for line in got.splitlines()
+    ]
     rows = [json.loads(line) for line in got.splitlines()]
     assert len(rows) == 3 and "NaN" not in got and "Infinity" not in got
     first = next(r for r in rows if r["params.big"] == 2**70)
@@ -86,24 +99,26 @@ def test_ls_json_writes_the_bytes_json_dumps_wrote_on_a_store_of_odd_values(
 
 
 def test_the_fast_path_gives_json_dumps_bytes_for_every_kind_of_column() -> None:
-    frame = pd.DataFrame({
-        "run_id": ["a", "b", "c", "d"],
-        "floats": [1.5, float("nan"), float("inf"), -0.0],
-        "ints": np.array([1, -2**62, 0, 7], dtype=np.int64),
-        "bools": [True, False, True, False],
-        "nullable": pd.array([1, None, 3, 4], dtype="Int64"),
-        "mixed": pd.Series([1, 2.5, "x", None], dtype=object),
-        "numpy scalars": pd.Series([np.float64(0.5), np.int64(3), np.bool_(True), math.pi], dtype=object),
-        "when": pd.to_datetime(pd.Series([0.0, 1.0, None, 3.0]), unit="s"),
-        "key \"%s\" ✓": pd.Series(["%d", "%%", "\x00", "\ud800"], dtype=object),
-        "strings": pd.array(["x", None, "z", "ü"], dtype="string"),
-    })
+    frame = pd.DataFrame(
+        {
+            "run_id": ["a", "b", "c", "d"],
+            "floats": [1.5, float("nan"), float("inf"), -0.0],
+            "ints": np.array([1, -(2**62), 0, 7], dtype=np.int64),
+            "bools": [True, False, True, False],
+            "nullable": pd.array([1, None, 3, 4], dtype="Int64"),
+            "mixed": pd.Series([1, 2.5, "x", None], dtype=object),
+            "numpy scalars": pd.Series([np.float64(0.5), np.int64(3), np.bool_(True), math.pi], dtype=object),
+            "when": pd.to_datetime(pd.Series([0.0, 1.0, None, 3.0]), unit="s"),
+            'key "%s" ✓': pd.Series(["%d", "%%", "\x00", "\ud800"], dtype=object),
+            "strings": pd.array(["x", None, "z", "ü"], dtype="string"),
+        }
+    )
     out = io.StringIO()
     write_json_lines(frame, out)
     assert out.getvalue() == rows_as_before(frame)
     out = io.StringIO()
-    write_json_lines(frame, out, keep=["ints", "key \"%s\" ✓"])
-    assert out.getvalue() == rows_as_before(frame[["ints", "key \"%s\" ✓"]])
+    write_json_lines(frame, out, keep=["ints", 'key "%s" ✓'])
+    assert out.getvalue() == rows_as_before(frame[["ints", 'key "%s" ✓']])
     empty = io.StringIO()
     write_json_lines(frame.iloc[:0], empty)
     assert empty.getvalue() == ""

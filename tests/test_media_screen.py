@@ -132,8 +132,9 @@ def test_media_snapshot_80x24(snap_compare, demo: Path) -> None:
     assert snap_compare(demo_app("demo"), run_before=ready, terminal_size=(80, 24))
 
 
-async def test_reload_shows_steps_logged_since_and_help_lists_the_keys(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_reload_shows_steps_logged_since_and_help_lists_the_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     root = tmp_path / "s"
     image = np.zeros((4, 4), dtype=np.uint8)

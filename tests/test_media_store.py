@@ -74,18 +74,22 @@ def test_the_array_is_copied_at_the_call(tmp_path: Path) -> None:
     assert [int(np.asarray(Image.open(path))[0, 0]) for _, path in media["frame"]] == [10, 20, 30]
 
 
-@pytest.mark.parametrize(("image", "error", "words"), [
-    (np.zeros((2, 2, 2), dtype=np.uint8), ValueError, "shape (2, 2, 2)"),
-    (np.zeros((2, 2, 3, 1), dtype=np.uint8), ValueError, "HxWx3"),
-    (np.zeros((0, 3), dtype=np.uint8), ValueError, "empty"),
-    (np.full((2, 2), 1.5), ValueError, "[0, 1]"),
-    (np.full((2, 2), np.nan), ValueError, "[0, 1]"),
-    (np.zeros((2, 2), dtype=np.int32), TypeError, "int32"),
-    ([[0, 1], [1, 0]], TypeError, "list"),
-    (3.0, TypeError, "float"),
-])
-def test_bad_images_fail_at_the_call_naming_the_key(tmp_path: Path, image: object, error: type[Exception],
-                                                    words: str) -> None:
+@pytest.mark.parametrize(
+    ("image", "error", "words"),
+    [
+        (np.zeros((2, 2, 2), dtype=np.uint8), ValueError, "shape (2, 2, 2)"),
+        (np.zeros((2, 2, 3, 1), dtype=np.uint8), ValueError, "HxWx3"),
+        (np.zeros((0, 3), dtype=np.uint8), ValueError, "empty"),
+        (np.full((2, 2), 1.5), ValueError, "[0, 1]"),
+        (np.full((2, 2), np.nan), ValueError, "[0, 1]"),
+        (np.zeros((2, 2), dtype=np.int32), TypeError, "int32"),
+        ([[0, 1], [1, 0]], TypeError, "list"),
+        (3.0, TypeError, "float"),
+    ],
+)
+def test_bad_images_fail_at_the_call_naming_the_key(
+    tmp_path: Path, image: object, error: type[Exception], words: str
+) -> None:
     with _run(tmp_path) as run:
         with pytest.raises(error) as info:
             run.log_image("val/sample", image)
@@ -120,7 +124,8 @@ def test_module_level_log_image_uses_the_active_run(tmp_path: Path) -> None:
 
 def test_a_kill_during_log_image_never_leaves_a_torn_png(tmp_path: Path) -> None:
     """SIGKILL while a writer logs large images continuously: every PNG under a final name decodes whole."""
-    proc = run_python(f"""
+    proc = run_python(
+        f"""
         import sys, numpy as np, store
         run = store.start_run(experiment="e", root={str(tmp_path)!r}, system_metrics_interval=0)
         rng = np.random.default_rng(0)
@@ -130,7 +135,9 @@ def test_a_kill_during_log_image_never_leaves_a_torn_png(tmp_path: Path) -> None
             if step == 3:
                 run._media._pool.submit(lambda: None).result()  # the first four are on disk
                 print("go", flush=True)
-    """, wait=False)
+    """,
+        wait=False,
+    )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == b"go"
     proc.send_signal(signal.SIGKILL)
@@ -161,8 +168,9 @@ def test_mlflow_logged_images_are_read_by_key_and_step(tmp_path: Path) -> None:
     assert read_mlflow_images(tmp_path / "nothing") == {}
 
 
-def test_an_image_that_cannot_be_written_warns_once_and_the_run_goes_on(tmp_path: Path,
-                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_image_that_cannot_be_written_warns_once_and_the_run_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with _run(tmp_path) as run:
         (run.path / layout.MEDIA_DIR).write_text("not a folder")  # every write of an image fails
         run.log_image("k", np.zeros((2, 2), dtype=np.uint8))

@@ -207,6 +207,7 @@ def test_a_second_open_reads_nothing_that_did_not_change(mlruns: Path, monkeypat
     def counted_read(self: MlflowFileStore, unit: str) -> RunRecord:
         reads.append(unit)
         return real(self, unit)
+
     monkeypatch.setattr(MlflowFileStore, "_read_record", counted_read)
     again = store.open_store(mlruns).runs_frame()
     assert reads == []
@@ -220,9 +221,14 @@ def test_a_second_open_reads_nothing_that_did_not_change(mlruns: Path, monkeypat
 def handmade(tmp_path: Path) -> Path:
     root = tmp_path / "mlruns"
     exp = write_experiment(root, "0", "Default")
-    write_run(exp, run_id(1), "spaces", params={"optimizer": "adam with warmup", "model/lr": "0.1"},
-              tags={"note to self": "two words\nand a second line", "mlflow.source.git.commit": "abc123"},
-              metrics={"acc": f"{T0} 0.5 0\n{T0 + 1} 0.75 1\n", "train/loss": f"{T0} 2.0 0\n"})
+    write_run(
+        exp,
+        run_id(1),
+        "spaces",
+        params={"optimizer": "adam with warmup", "model/lr": "0.1"},
+        tags={"note to self": "two words\nand a second line", "mlflow.source.git.commit": "abc123"},
+        metrics={"acc": f"{T0} 0.5 0\n{T0 + 1} 0.75 1\n", "train/loss": f"{T0} 2.0 0\n"},
+    )
     write_run(exp, run_id(2), "no-metrics", params={"seed": "1"})
     write_run(exp, run_id(3), "old-lines", metrics={"loss": f"{T0} 0.9\n{T0 + 5} 0.4\n{T0 + 9} 0.7"})
     write_run(exp, run_id(4), "latest-by-step", metrics={"x": f"{T0 + 9} 1.0 5\n{T0 + 99} 2.0 3\n{T0} nan 4\n"})
@@ -333,8 +339,10 @@ def test_relative_artifact_uri_resolves_beside_mlruns(tmp_path: Path) -> None:
     root = tmp_path / "mlruns"
     exp = write_experiment(root, "1", "rel")
     rid = run_id(1)
-    meta = (f"artifact_uri: ./mlruns/1/{rid}/artifacts\nexperiment_id: '1'\nlifecycle_stage: active\n"
-            f"run_id: {rid}\nrun_name: rel\nstart_time: {T0}\nend_time: null\nstatus: 3\nuser_id: me\n")
+    meta = (
+        f"artifact_uri: ./mlruns/1/{rid}/artifacts\nexperiment_id: '1'\nlifecycle_stage: active\n"
+        f"run_id: {rid}\nrun_name: rel\nstart_time: {T0}\nend_time: null\nstatus: 3\nuser_id: me\n"
+    )
     write_run(exp, rid, "rel", meta_text=meta)
     assert store.open_store(root).run(rid).artifacts_dir == root / "1" / rid / "artifacts"
 
@@ -381,8 +389,13 @@ print(json.dumps(out))
 def list_in_child(root: Path, timeout: float = 30.0) -> dict:
     """List, read and load every run's history in a child process; SIGKILL it if it hangs."""
     repo = Path(__file__).resolve().parents[1]
-    proc = subprocess.Popen([sys.executable, "-c", LIST_EVERYTHING, str(root)], cwd=repo,
-                            env=dict(os.environ, PYTHONPATH=str(repo)), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LIST_EVERYTHING, str(root)],
+        cwd=repo,
+        env=dict(os.environ, PYTHONPATH=str(repo)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -402,8 +415,19 @@ def alias_bomb(levels: int = 9) -> str:
     return "\n".join(lines) + f"\nstatus: 3\nrun_name: *a{levels - 1}\n"
 
 
-@pytest.mark.parametrize("damage", ["alias-bomb", "deep-yaml", "meta-fifo", "meta-dev-zero", "param-fifo",
-                                    "param-dev-zero", "metric-fifo", "huge-times"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "alias-bomb",
+        "deep-yaml",
+        "meta-fifo",
+        "meta-dev-zero",
+        "param-fifo",
+        "param-dev-zero",
+        "metric-fifo",
+        "huge-times",
+    ],
+)
 def test_hostile_files_damage_one_run_and_never_hang(tmp_path: Path, damage: str) -> None:
     """Old code: the alias bomb and FIFOs hung the listing, /dev/zero ate memory, 400-digit times raised
     OverflowError out of the listing, a folder in place of a metric file raised out of history()."""
@@ -417,7 +441,8 @@ def test_hostile_files_damage_one_run_and_never_hang(tmp_path: Path, damage: str
         (bad / "meta.yaml").write_text("status: 3\nrun_name: " + "[" * 300 + "]" * 300 + "\n")
     elif damage.startswith(("meta-", "param-", "metric-")):
         target = {"meta": bad / "meta.yaml", "param": bad / "params" / "p", "metric": bad / "metrics" / "m"}[
-            damage.split("-")[0]]
+            damage.split("-")[0]
+        ]
         target.unlink()
         if damage.endswith("fifo"):
             os.mkfifo(target)

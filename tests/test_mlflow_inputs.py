@@ -17,7 +17,8 @@ def test_file_store_inputs_of_autolog_and_of_metrics_logged_with_a_dataset(tmp_p
     st = store.open_store(mlruns)
     autolog = st.run(ids["sklearn-autolog"]).inputs
     assert [(i["name"], i["digest"], i["context"], i["kind"], i["rows"]) for i in autolog] == [
-        ("dataset", "dc56178b", "train", "code", 40)]
+        ("dataset", "dc56178b", "train", "code", 40)
+    ]
     explicit = sorted((i["name"], i["digest"], i["context"]) for i in st.run(ids["explicit-datasets"]).inputs)
     assert explicit == [("iris-train", "9ebae141", ""), ("iris-val", "d28e0c70", "")]
     diff = build_diff([st.run(ids["sklearn-autolog"]), st.run(ids["explicit-datasets"])])
@@ -40,13 +41,25 @@ def test_sql_store_inputs_from_the_datasets_inputs_and_input_tags_tables(tmp_pat
     source = json.dumps({"uri": "/data/iris.csv"})
     sql_exec(
         db,
-        ("INSERT INTO datasets VALUES (?, 0, 'iris', 'a1b2c3d4', 'local', ?, NULL, ?)",
-         ("ds-1", source, json.dumps({"num_rows": 150}))),
+        (
+            "INSERT INTO datasets VALUES (?, 0, 'iris', 'a1b2c3d4', 'local', ?, NULL, ?)",
+            ("ds-1", source, json.dumps({"num_rows": 150})),
+        ),
         ("INSERT INTO inputs VALUES ('in-1', 'DATASET', 'ds-1', 'RUN', ?, 0)", (run_id,)),
         ("INSERT INTO input_tags VALUES ('in-1', 'mlflow.data.context', 'eval')", ()),
     )
     st = store.open_store(f"sqlite:///{db}")
-    assert st.run(run_id).inputs == [{
-        "name": "iris", "path": "/data/iris.csv", "kind": "local", "context": "eval", "size": None, "mtime": None,
-        "digest": "a1b2c3d4", "digest_source": "mlflow", "rows": 150}]
+    assert st.run(run_id).inputs == [
+        {
+            "name": "iris",
+            "path": "/data/iris.csv",
+            "kind": "local",
+            "context": "eval",
+            "size": None,
+            "mtime": None,
+            "digest": "a1b2c3d4",
+            "digest_source": "mlflow",
+            "rows": 150,
+        }
+    ]
     assert st.run("8a7a352992a74c22a139b7a1a7db98d7").inputs == []  # its inputs row is a model output, not data

@@ -17,8 +17,9 @@ import pytest
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")  # no background thread, no network, no env juggling
 os.environ.setdefault("DO_NOT_TRACK", "true")
-mlflow = pytest.importorskip("mlflow", reason="mlflow is not installed (pip install -e '.[bench]'); "
-                             "these tests start a real `mlflow server`")
+mlflow = pytest.importorskip(
+    "mlflow", reason="mlflow is not installed (pip install -e '.[bench]'); these tests start a real `mlflow server`"
+)
 
 from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import Experiment, Metric, Param, ViewType  # noqa: E402
@@ -38,10 +39,19 @@ ADMIN = {"MLFLOW_TRACKING_USERNAME": "admin", "MLFLOW_TRACKING_PASSWORD": "track
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The data server, one to stop mid-session and one with basic auth, started together."""
     folder = tmp_path_factory.mktemp("mlflow-servers")
-    started = [launch(folder / "data"), launch(folder / "doomed", "--allowed-hosts", "localhost:*"),
-               launch(folder / "auth", "--app-name", "basic-auth",
-                      env={"MLFLOW_FLASK_SERVER_SECRET_KEY": "test-secret",
-                           "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN["MLFLOW_TRACKING_PASSWORD"]})]
+    started = [
+        launch(folder / "data"),
+        launch(folder / "doomed", "--allowed-hosts", "localhost:*"),
+        launch(
+            folder / "auth",
+            "--app-name",
+            "basic-auth",
+            env={
+                "MLFLOW_FLASK_SERVER_SECRET_KEY": "test-secret",
+                "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN["MLFLOW_TRACKING_PASSWORD"],
+            },
+        ),
+    ]
     try:
         yield {name: wait_ready(srv) for name, srv in zip(("data", "doomed", "auth"), started)}
     finally:
@@ -60,13 +70,17 @@ def server(servers: dict[str, Server]) -> Any:
     (src / "notes.txt").write_text("hello\n")
     (src / "sub" / "blob.bin").write_bytes(bytes(range(256)) * 40)
     ids = {}
-    for i, (exp, status) in enumerate([(exp_a, "FINISHED"), (exp_a, "FAILED"), (exp_b, "FINISHED"),
-                                       (exp_b, "KILLED")]):
+    for i, (exp, status) in enumerate([(exp_a, "FINISHED"), (exp_a, "FAILED"), (exp_b, "FINISHED"), (exp_b, "KILLED")]):
         run = client.create_run(exp, run_name=f"run-{i}", tags={"team": "x" if i % 2 else "y"})
         rid = run.info.run_id
-        client.log_batch(rid, params=[Param("lr", str(0.1 * (i + 1))), Param("depth", str(i))], metrics=[
-            *(Metric("loss", 1.0 / (step + 1 + i), 1_700_000_000_000 + step, step) for step in range(40)),
-            Metric("acc", float("nan") if i == 3 else 0.5 + i / 10, 1_700_000_000_000, 0)])
+        client.log_batch(
+            rid,
+            params=[Param("lr", str(0.1 * (i + 1))), Param("depth", str(i))],
+            metrics=[
+                *(Metric("loss", 1.0 / (step + 1 + i), 1_700_000_000_000 + step, step) for step in range(40)),
+                Metric("acc", float("nan") if i == 3 else 0.5 + i / 10, 1_700_000_000_000, 0),
+            ],
+        )
         if i == 0:
             client.log_artifact(rid, str(src / "notes.txt"))
             client.log_artifact(rid, str(src / "sub"), "folder")
@@ -98,8 +112,10 @@ def test_listing_equals_search_runs(server: Server) -> None:
     for rid, run in theirs.items():
         rec = ours[rid]
         assert rec["name"] == run.info.run_name
-        assert rec["status"] == {"FINISHED": "finished", "FAILED": "failed", "KILLED": "killed",
-                                 "RUNNING": "running"}[run.info.status]
+        assert (
+            rec["status"]
+            == {"FINISHED": "finished", "FAILED": "failed", "KILLED": "killed", "RUNNING": "running"}[run.info.status]
+        )
         assert rec["created"] == run.info.start_time / 1000
         assert rec["ended"] == (run.info.end_time / 1000 if run.info.end_time else None)
         assert rec["params"] == run.data.params
@@ -171,8 +187,14 @@ def test_incremental_poll_and_cache(server: Server) -> None:
 
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "tui.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_ls_url_and_a_404_url(server: Server) -> None:
@@ -186,10 +208,14 @@ def test_ls_url_and_a_404_url(server: Server) -> None:
 
 
 def test_tracking_uri_is_the_default_store(server: Server, tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main(['ls', "
-                          "'--columns', 'name']))"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "PYTHONPATH": str(REPO),
-                              "MLFLOW_TRACKING_URI": server.url, "TRACKTUI_STORE": ""})
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main(['ls', '--columns', 'name']))"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO), "MLFLOW_TRACKING_URI": server.url, "TRACKTUI_STORE": ""},
+    )
     assert out.returncode == 0, out.stderr
     assert "run-2" in out.stdout
 
@@ -293,8 +319,9 @@ def test_push_round_trip_and_again_without_duplicates(server: Server, tmp_path: 
     assert "2 new" in out.stdout
     local = open_store(root)
     remote = _store(server.url)
-    by_source = {rec["tags"].get("tracktui.run_id"): rec for rec in remote.records()
-                 if rec["experiment"] == "from-tracktui"}
+    by_source = {
+        rec["tags"].get("tracktui.run_id"): rec for rec in remote.records() if rec["experiment"] == "from-tracktui"
+    }
     assert set(by_source) == set(ids)
     for run_id in ids:
         mine, theirs = local.run(run_id), by_source[run_id]
@@ -332,8 +359,15 @@ def test_push_filter_and_running_run_updated_later(server: Server, tmp_path: Pat
     run = store.start_run(experiment="live-exp", name="still-going", root=root)
     run.log_metric("loss", 1.0, step=0)
     run.flush()
-    out = _cli("push", str(root), server.url, "--filter", "name == still-going or name == pushed-2",
-               "--experiment", "live-push")
+    out = _cli(
+        "push",
+        str(root),
+        server.url,
+        "--filter",
+        "name == still-going or name == pushed-2",
+        "--experiment",
+        "live-push",
+    )
     assert out.returncode == 0, out.stderr
     assert "2 new" in out.stdout
     remote = _store(server.url)
@@ -396,8 +430,9 @@ def test_cache_reopened_then_polled_incrementally(server: Server) -> None:
     first.runs_frame()
     first.save_index()
     client = MlflowClient(server.url)
-    new = client.create_run(cast(Experiment, client.get_experiment_by_name("alpha")).experiment_id,
-                            run_name="after-reopen")
+    new = client.create_run(
+        cast(Experiment, client.get_experiment_by_name("alpha")).experiment_id, run_name="after-reopen"
+    )
     rid = new.info.run_id
     client.log_param(rid, "lr", "0.5")
     reopened = _store(server.url)
@@ -450,8 +485,9 @@ def test_corrupt_or_foreign_cache_is_listed_again(server: Server) -> None:
     assert not path.with_suffix(".json").exists()
 
 
-def test_server_cache_is_never_written_beside_a_store(server: Server, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_server_cache_is_never_written_beside_a_store(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import store as api
 
     root = tmp_path / "mine"

@@ -121,8 +121,9 @@ def test_history_of_the_50_step_loss(db: Path, expected: dict) -> None:
     assert s.history(run["run_id"], []).empty
 
 
-def test_refresh_picks_up_a_new_metric_row_and_a_new_run(db: Path, expected: dict,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refresh_picks_up_a_new_metric_row_and_a_new_run(
+    db: Path, expected: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rid = expected["rf-wide"]["run_id"]
     s = store.open_store(db)
     s.runs_frame()
@@ -132,23 +133,35 @@ def test_refresh_picks_up_a_new_metric_row_and_a_new_run(db: Path, expected: dic
     def counted_query(self: MlflowSqlStore, run_id: str | None = None) -> dict[str, RunRecord]:
         queries.append(run_id)
         return real(self, run_id)
+
     monkeypatch.setattr(MlflowSqlStore, "_query_records", counted_query)
     assert s.refresh() == set() and queries == []  # nothing changed: not even a query
 
-    sql_exec(db,
-             ("INSERT INTO metrics VALUES ('loss', 0.015, 1895325114397, ?, 50, 0)", (rid,)),
-             ("UPDATE latest_metrics SET value = 0.015, step = 50, timestamp = 1895325114397"
-              " WHERE run_uuid = ? AND key = 'loss'", (rid,)))
+    sql_exec(
+        db,
+        ("INSERT INTO metrics VALUES ('loss', 0.015, 1895325114397, ?, 50, 0)", (rid,)),
+        (
+            "UPDATE latest_metrics SET value = 0.015, step = 50, timestamp = 1895325114397"
+            " WHERE run_uuid = ? AND key = 'loss'",
+            (rid,),
+        ),
+    )
     assert s.refresh() == {rid}
     assert by_name(s.runs_frame()).loc["rf-wide", "metrics.loss"] == 0.015
     assert len(s.history(rid, ["loss"])) == 51
 
     new = "f" * 32
-    sql_exec(db, ("INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status,"
-                  " start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id)"
-                  " VALUES (?, 'fresh', 'LOCAL', '', '', 'me', 'SCHEDULED', 1895325114000, NULL, '', 'active',"
-                  " 'mlruns/1/ffff/artifacts', 1)", (new,)),
-             ("INSERT INTO tags VALUES ('mlflow.runName', 'fresh', ?)", (new,)))
+    sql_exec(
+        db,
+        (
+            "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status,"
+            " start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id)"
+            " VALUES (?, 'fresh', 'LOCAL', '', '', 'me', 'SCHEDULED', 1895325114000, NULL, '', 'active',"
+            " 'mlruns/1/ffff/artifacts', 1)",
+            (new,),
+        ),
+        ("INSERT INTO tags VALUES ('mlflow.runName', 'fresh', ?)", (new,)),
+    )
     assert s.refresh() == {new}
     row = by_name(s.runs_frame()).loc["fresh"]
     assert row["status"] == "running" and math.isnan(row["ended"])  # SCHEDULED has not ended
@@ -156,10 +169,11 @@ def test_refresh_picks_up_a_new_metric_row_and_a_new_run(db: Path, expected: dic
 
 def test_nan_is_stored_as_zero_with_is_nan_and_read_back_as_nan(db: Path, expected: dict) -> None:
     rid = expected["rf-wide"]["run_id"]
-    sql_exec(db,
-             ("INSERT INTO metrics VALUES ('loss', 0, 1895325114397, ?, 60, 1)", (rid,)),
-             ("UPDATE latest_metrics SET value = 0, step = 60, is_nan = 1 WHERE run_uuid = ? AND key = 'loss'",
-              (rid,)))
+    sql_exec(
+        db,
+        ("INSERT INTO metrics VALUES ('loss', 0, 1895325114397, ?, 60, 1)", (rid,)),
+        ("UPDATE latest_metrics SET value = 0, step = 60, is_nan = 1 WHERE run_uuid = ? AND key = 'loss'", (rid,)),
+    )
     s = store.open_store(db)
     assert math.isnan(by_name(s.runs_frame()).loc["rf-wide", "metrics.loss"])
     assert math.isnan(s.history(rid, ["loss"])["value"].iloc[-1])
@@ -169,17 +183,21 @@ def test_nan_is_stored_as_zero_with_is_nan_and_read_back_as_nan(db: Path, expect
 
 def test_without_latest_metrics_the_latest_is_the_largest_step_time_value(db: Path, expected: dict) -> None:
     rid = expected["rf-baseline"]["run_id"]
-    sql_exec(db, ("DROP TABLE latest_metrics", ()),
-             ("INSERT INTO metrics VALUES ('late', 5.0, 100, ?, 3, 0)", (rid,)),
-             ("INSERT INTO metrics VALUES ('late', 7.0, 50, ?, 9, 0)", (rid,)),
-             ("INSERT INTO metrics VALUES ('late', 6.0, 200, ?, 9, 0)", (rid,)))
+    sql_exec(
+        db,
+        ("DROP TABLE latest_metrics", ()),
+        ("INSERT INTO metrics VALUES ('late', 5.0, 100, ?, 3, 0)", (rid,)),
+        ("INSERT INTO metrics VALUES ('late', 7.0, 50, ?, 9, 0)", (rid,)),
+        ("INSERT INTO metrics VALUES ('late', 6.0, 200, ?, 9, 0)", (rid,)),
+    )
     rows = by_name(store.open_store(db).runs_frame())
     assert rows.loc["rf-baseline", "metrics.late"] == 6.0
     assert rows.loc["rf-baseline", "metrics.loss"] == pytest.approx(expected["rf-baseline"]["metrics"]["loss"])
 
 
 def test_without_latest_metrics_a_writer_is_not_locked_out_while_the_history_is_scanned(
-        db: Path, expected: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    db: Path, expected: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The pass in Python over the whole history runs after the statement has ended, so a training
     script can commit to the database meanwhile (a live cursor would hold the read lock)."""
     import store.formats.mlflow.sql as mlflow_sql
@@ -271,9 +289,16 @@ def test_a_locked_database_is_reported_as_locked_not_as_not_mlflow(db: Path, mon
 
     monkeypatch.setattr(mlflow_sql, "BUSY_TIMEOUT", 0.05)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
-         " c.execute('BEGIN EXCLUSIVE'); print('held', flush=True); sys.stdin.readline()", str(db)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
+            " c.execute('BEGIN EXCLUSIVE'); print('held', flush=True); sys.stdin.readline()",
+            str(db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
         with pytest.raises(store.StoreError, match="locked by a writer") as info:
@@ -307,15 +332,17 @@ def test_a_database_that_vanishes_after_opening_says_so(db: Path, expected: dict
 def test_odd_values_in_sql_damage_a_field_not_the_listing_or_history(db: Path, expected: dict) -> None:
     """Old code: ValueError/TypeError/OverflowError out of runs_frame() and history()."""
     rid, other = expected["rf-wide"]["run_id"], expected["rf-shallow"]["run_id"]
-    sql_exec(db,
-             ("INSERT INTO metrics VALUES ('loss', 0.5, 1895325114397, ?, 'step five', 0)", (rid,)),
-             ("INSERT INTO metrics VALUES ('loss', X'00ff', 1895325114398, ?, 61, 0)", (rid,)),
-             ("INSERT INTO metrics VALUES ('loss', 0.25, 1e300, ?, 62, 0)", (rid,)),
-             ("INSERT INTO metrics VALUES ('loss', 0.125, 1895325114399, ?, 1e300, 0)", (rid,)),
-             ("UPDATE latest_metrics SET value = 'lots' WHERE run_uuid = ? AND key = 'loss'", (rid,)),
-             ("UPDATE latest_metrics SET step = X'01' WHERE run_uuid = ? AND key = 'accuracy'", (rid,)),
-             ("UPDATE runs SET start_time = ?, end_time = 'later' WHERE run_uuid = ?", ("9" * 400, rid)),
-             ("UPDATE params SET value = X'ff00' WHERE run_uuid = ?", (rid,)))
+    sql_exec(
+        db,
+        ("INSERT INTO metrics VALUES ('loss', 0.5, 1895325114397, ?, 'step five', 0)", (rid,)),
+        ("INSERT INTO metrics VALUES ('loss', X'00ff', 1895325114398, ?, 61, 0)", (rid,)),
+        ("INSERT INTO metrics VALUES ('loss', 0.25, 1e300, ?, 62, 0)", (rid,)),
+        ("INSERT INTO metrics VALUES ('loss', 0.125, 1895325114399, ?, 1e300, 0)", (rid,)),
+        ("UPDATE latest_metrics SET value = 'lots' WHERE run_uuid = ? AND key = 'loss'", (rid,)),
+        ("UPDATE latest_metrics SET step = X'01' WHERE run_uuid = ? AND key = 'accuracy'", (rid,)),
+        ("UPDATE runs SET start_time = ?, end_time = 'later' WHERE run_uuid = ?", ("9" * 400, rid)),
+        ("UPDATE params SET value = X'ff00' WHERE run_uuid = ?", (rid,)),
+    )
     s = store.open_store(db)
     rows = by_name(s.runs_frame())
     assert len(rows) == len([r for r in expected.values() if r.get("lifecycle") != "deleted"])
@@ -332,8 +359,13 @@ def test_points_of_one_step_keep_their_logging_order(db: Path, expected: dict) -
     """As MLflow's file store reads them (file order). Old code sorted one step's points by timestamp,
     so points logged with explicit, non-increasing timestamps came back reordered."""
     rid = expected["rf-wide"]["run_id"]
-    sql_exec(db, *[("INSERT INTO metrics VALUES ('again', ?, ?, ?, 7, 0)", (value, 1895325114397 + ms, rid))
-                   for value, ms in ((5.0, 300), (1.0, 100), (3.0, 200), (4.0, 200))])
+    sql_exec(
+        db,
+        *[
+            ("INSERT INTO metrics VALUES ('again', ?, ?, ?, 7, 0)", (value, 1895325114397 + ms, rid))
+            for value, ms in ((5.0, 300), (1.0, 100), (3.0, 200), (4.0, 200))
+        ],
+    )
     sql_exec(db, ("INSERT INTO metrics VALUES ('again', 9.0, 1895325114000, ?, 6, 0)", (rid,)))
     hist = store.open_store(db).history(rid, ["again"])
     assert list(hist["value"]) == [9.0, 5.0, 1.0, 3.0, 4.0]  # by step, then as logged
@@ -348,7 +380,8 @@ def test_deleted_runs_have_a_deleted_status(db: Path, expected: dict) -> None:
 
 @pytest.mark.parametrize("stat", ["min", "max"])
 def test_min_and_max_are_listed_when_asked_as_the_file_store_lists_them(
-        db: Path, stat: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    db: Path, stat: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 17: min/max come from one chunked pass over every point, only when a frame of them is asked for."""
     s = store.open_store(db)
     assert s.metric_stats == ("last", "min", "max")
@@ -364,8 +397,9 @@ def test_min_and_max_are_listed_when_asked_as_the_file_store_lists_them(
 
 
 @pytest.mark.parametrize("status", ["9" * 5000, "²", "RUNNING" * 1000], ids=["5000-digits", "superscript", "long-name"])
-def test_a_status_past_the_int_text_limit_damages_one_run_not_the_listing(db: Path, expected: dict,
-                                                                          status: str) -> None:
+def test_a_status_past_the_int_text_limit_damages_one_run_not_the_listing(
+    db: Path, expected: dict, status: str
+) -> None:
     """Old code: `ValueError: Exceeds the limit (4300 digits)` (and for `²` `invalid literal`) out of runs_frame()."""
     rid = expected["rf-wide"]["run_id"]
     con = sqlite3.connect(db)
@@ -386,8 +420,14 @@ def test_a_damaged_schema_is_reported_as_damaged_and_odd_text_is_one_odd_value(d
     """Old code: UnicodeDecodeError out of open_store (past every `except sqlite3.Error`), and a param whose
     text is not UTF-8 made the whole listing fail ("Could not decode to UTF-8")."""
     rid = expected["rf-wide"]["run_id"]
-    sql_exec(db, ("UPDATE params SET value = CAST(X'41ff42' AS TEXT) WHERE run_uuid = ? AND rowid = "
-                  "(SELECT min(rowid) FROM params WHERE run_uuid = ?)", (rid, rid)))
+    sql_exec(
+        db,
+        (
+            "UPDATE params SET value = CAST(X'41ff42' AS TEXT) WHERE run_uuid = ? AND rowid = "
+            "(SELECT min(rowid) FROM params WHERE run_uuid = ?)",
+            (rid, rid),
+        ),
+    )
     rows = by_name(store.open_store(db).runs_frame())
     assert rows.loc["rf-wide", "status"] == "finished"
     assert "A\ufffdB" in set(rows.loc["rf-wide"].astype(str))
@@ -397,11 +437,15 @@ def test_a_damaged_schema_is_reported_as_damaged_and_odd_text_is_one_odd_value(d
 
 
 def test_an_artifact_location_too_long_for_a_file_name_is_a_missing_folder_not_a_failed_run(
-        db: Path, expected: dict) -> None:
+    db: Path, expected: dict
+) -> None:
     """Old code: `OSError: [Errno 36] File name too long` out of run() (Path.exists raises it)."""
     rid = expected["rf-wide"]["run_id"]
-    sql_exec(db, ("UPDATE runs SET artifact_uri = ? WHERE run_uuid = ?", ("9" * 5000, rid)),
-             ("UPDATE logged_models SET artifact_location = ?", ("9" * 5000,)))
+    sql_exec(
+        db,
+        ("UPDATE runs SET artifact_uri = ? WHERE run_uuid = ?", ("9" * 5000, rid)),
+        ("UPDATE logged_models SET artifact_location = ?", ("9" * 5000,)),
+    )
     s = store.open_store(db)
     assert by_name(s.runs_frame()).loc["rf-wide", "status"] == "finished"
     detail = s.run(rid)

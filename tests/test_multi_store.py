@@ -52,7 +52,11 @@ def mixed_folder(tmp_path: Path) -> Path:
 
 def test_source_labels_are_short_and_unique() -> None:
     assert source_labels(["/a/box1/store", "/a/box2/store", "/x/mlflow.db", "http://host:5000"]) == [
-        "box1/store", "box2/store", "mlflow.db", "host:5000"]
+        "box1/store",
+        "box2/store",
+        "mlflow.db",
+        "host:5000",
+    ]
     assert source_labels(["/same", "/same"]) == ["same", "same#2"]
 
 
@@ -151,7 +155,8 @@ async def test_app_shows_the_mixed_table_with_sources(tmp_path: Path, monkeypatc
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(pilot)
         assert {"a", "b", "project-a", "version_0", "version_1", "run-lr0.05", "lr-0.01", "lr-0.001"} == set(
-            shown_names(app))
+            shown_names(app)
+        )
         text = screen_text(app)
         assert "source" in text and "hf-outputs" in text and "lightning_logs" in text
         table = app.screen.query_one(RunsTable)
@@ -178,8 +183,7 @@ def test_demo_writes_a_mixed_table(tmp_path: Path, capsys: pytest.CaptureFixture
     by_source: dict[str, int] = {}
     for row in rows:
         by_source[row["source"]] = by_source.get(row["source"], 0) + 1
-    assert by_source == {"tracktui-store": 10, "dvclive-project": 1, "lightning_logs": 3, "hf-trainer": 2,
-                         "trackio": 2}
+    assert by_source == {"tracktui-store": 10, "dvclive-project": 1, "lightning_logs": 3, "hf-trainer": 2, "trackio": 2}
     statuses = {row["name"]: row["status"] for row in rows}
     assert statuses["distilbert-sst2-lr5e-5"] == "crashed" and statuses["distilbert-sst2-lr2e-5"] == "finished"
     assert not any(row["status"] == "running" or row["reason"] for row in rows if row["source"] != "tracktui-store")
@@ -270,6 +274,7 @@ async def test_filter_sort_diff_and_charts_across_two_stores(tmp_path: Path, mon
         legend = str(app.screen.query_one("#run-legend", Static).render())
         assert "a2" in legend and "b2" in legend
         marked = {frame.loc[frame["name"] == n, "run_id"].iloc[0]: n for n in ("a2", "b2")}
-        curves = {marked[r]: series.value.tolist() for (r, m), series in app.screen.histories.series.items()
-                  if m == "loss"}
+        curves = {
+            marked[r]: series.value.tolist() for (r, m), series in app.screen.histories.series.items() if m == "loss"
+        }
         assert curves == {"a2": [1 / 2, 1 / 3, 1 / 4], "b2": [1 / 3, 1 / 4, 1 / 5]}  # each from its own store

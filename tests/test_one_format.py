@@ -37,10 +37,20 @@ def test_the_runs_table_cell_matches_the_diff_cell() -> None:
     """The runs table once showed 4.1235 and the diff 4.12346 for the same metric."""
     import pandas as pd
 
-    view = RunsView(frame=pd.DataFrame({
-        "run_id": ["r0"], "experiment": ["e"], "name": ["n"], "status": ["finished"], "created": [0.0],
-        "duration": [1.0], "params.lr": [1.2345678e-05], "metrics.mse": [4.123456789],
-    }))
+    view = RunsView(
+        frame=pd.DataFrame(
+            {
+                "run_id": ["r0"],
+                "experiment": ["e"],
+                "name": ["n"],
+                "status": ["finished"],
+                "created": [0.0],
+                "duration": [1.0],
+                "params.lr": [1.2345678e-05],
+                "metrics.mse": [4.123456789],
+            }
+        )
+    )
     keys = [col.key for col in view.columns]
     cells = dict(zip(keys, view.cells(0)))
     assert cells["metrics.mse"] == "4.1235" == diff_shaping.format_value(4.123456789)

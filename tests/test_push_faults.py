@@ -27,8 +27,9 @@ from urllib.parse import urlsplit
 import pytest
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-mlflow = pytest.importorskip("mlflow", reason="mlflow is not installed (pip install -e '.[bench]'); "
-                             "these tests start a real `mlflow server`")
+mlflow = pytest.importorskip(
+    "mlflow", reason="mlflow is not installed (pip install -e '.[bench]'); these tests start a real `mlflow server`"
+)
 
 from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import RunInputs  # noqa: E402
@@ -129,8 +130,14 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 
 def _push(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "tui.cli", "push", *args], cwd=REPO, env=_env(tmp_path),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "push", *args],
+        cwd=REPO,
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _finish(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str, str]:
@@ -153,15 +160,20 @@ def _long_run(root: Path) -> str:
 
 
 def _histories(client: MlflowClient, remote_id: str) -> dict[str, list[tuple[int, float, int]]]:
-    return {key: sorted((m.step, m.value, m.timestamp) for m in client.get_metric_history(remote_id, key))
-            for key in ("loss", "acc")}
+    return {
+        key: sorted((m.step, m.value, m.timestamp) for m in client.get_metric_history(remote_id, key))
+        for key in ("loss", "acc")
+    }
 
 
 def _local_histories(root: Path, run_id: str) -> dict[str, list[tuple[int, float, int]]]:
     frame = open_store(root).run(run_id).history()
-    return {cast(str, key): sorted((int(s), float(v), round(float(t) * 1000))
-                        for s, v, t in zip(part["step"], part["value"], part["time"]))
-            for key, part in frame.groupby("key", observed=True)}
+    return {
+        cast(str, key): sorted(
+            (int(s), float(v), round(float(t) * 1000)) for s, v, t in zip(part["step"], part["value"], part["time"])
+        )
+        for key, part in frame.groupby("key", observed=True)
+    }
 
 
 def _remote_ids(client: MlflowClient, experiment: str, run_id: str) -> list[str]:
@@ -181,7 +193,8 @@ def _held_push(tmp_path: Path, proxy: HoldingProxy, experiment: str) -> tuple[Pa
 
 
 def test_push_killed_after_the_server_stored_a_batch_resumes_without_duplicates(
-        server: Server, proxy_for: Any, tmp_path: Path) -> None:
+    server: Server, proxy_for: Any, tmp_path: Path
+) -> None:
     proxy = proxy_for(hold=2)
     root, run_id, first = _held_push(tmp_path, proxy, "killed")
     os.kill(first.pid, signal.SIGKILL)
@@ -207,14 +220,16 @@ def test_push_killed_after_the_server_stored_a_batch_resumes_without_duplicates(
 
 
 def test_a_second_push_of_the_same_store_says_another_is_running(
-        server: Server, proxy_for: Any, tmp_path: Path) -> None:
+    server: Server, proxy_for: Any, tmp_path: Path
+) -> None:
     proxy = proxy_for(hold=1)
     root, run_id, first = _held_push(tmp_path, proxy, "overlap")
     code, out, err = _finish(_push(tmp_path, str(root), proxy.url, "--experiment", "overlap"))
     proxy.release.set()
     assert code == 2, out
-    assert err.strip() == (f"tracktui: another push of this store is running (pid {first.pid}); "
-                           "wait for it to finish, or stop it")
+    assert err.strip() == (
+        f"tracktui: another push of this store is running (pid {first.pid}); wait for it to finish, or stop it"
+    )
     code, out, err = _finish(first)
     assert code == 0, err
     assert "3,000 metric points" in out
@@ -225,8 +240,11 @@ def test_a_second_push_of_the_same_store_says_another_is_running(
 
 def _server_files(server: Server) -> dict[str, str]:
     """Every artifact file the server holds, by name, with its text."""
-    return {str(p.relative_to(server.folder / "art")): p.read_text(errors="replace")
-            for p in (server.folder / "art").rglob("*") if p.is_file()}
+    return {
+        str(p.relative_to(server.folder / "art")): p.read_text(errors="replace")
+        for p in (server.folder / "art").rglob("*")
+        if p.is_file()
+    }
 
 
 def _plant_symlinks(folder: Path, outside: Path) -> None:
@@ -294,7 +312,8 @@ def test_push_says_what_to_do_when_the_cache_cannot_hold_its_lock(tmp_path: Path
 
 @pytest.mark.parametrize("kind", ["lightning", "mlflow"])
 def test_push_of_a_foreign_run_skips_its_symlinks_and_keeps_progress_in_the_cache(
-        server: Server, tmp_path: Path, kind: str) -> None:
+    server: Server, tmp_path: Path, kind: str
+) -> None:
     args: tuple[str, ...]
     if kind == "lightning":  # the run's folder is what it pushes
         root = folder = tmp_path / "lightning" / "version_0"
@@ -383,8 +402,9 @@ def test_a_whole_run_round_trips_on_a_file_store_server(server: Server, tmp_path
     assert "stage" not in tags and "mlflow.note.content" not in tags  # removed at the source: removed there
     (data,) = cast(RunInputs, remote.inputs).dataset_inputs
     assert data.dataset.name == "train.csv" and {t.key: t.value for t in data.tags} == {"mlflow.data.context": "train"}
-    assert [f.path for f in client.list_artifacts(remote.info.run_id, "tracktui/media/pred")] == \
-        ["tracktui/media/pred/5.png"]
+    assert [f.path for f in client.list_artifacts(remote.info.run_id, "tracktui/media/pred")] == [
+        "tracktui/media/pred/5.png"
+    ]
 
 
 def test_names_mlflow_refuses_are_named_and_the_rest_of_the_run_goes_up(server: Server, tmp_path: Path) -> None:

@@ -79,7 +79,9 @@ def test_our_models_go_up_with_versions_aliases_tags_and_descriptions_once(serve
     (rchurn,) = [m for m in remote.models() if m.name == "m-churn"]
     assert (rchurn.aliases, rchurn.tags, rchurn.description) == ({"prod": 2}, {"owner": "ml"}, "churn models")
     assert [(v.version, v.run_id, v.aliases) for v in rchurn.versions] == [
-        (1, runs["run-a"], []), (2, runs["run-b"], ["prod"])]
+        (1, runs["run-a"], []),
+        (2, runs["run-b"], ["prod"]),
+    ]
 
     store.set_model_alias("m-churn", "champion", 1, root=root)
     store.set_model_description("m-churn", "baseline", 1, root=root)
@@ -94,7 +96,8 @@ def test_our_models_go_up_with_versions_aliases_tags_and_descriptions_once(serve
 
 @pytest.mark.parametrize("kind", ["file", "sqlite"])
 def test_an_mlflow_store_registry_goes_up_and_a_logged_model_version_is_named(
-        server: Server, tmp_path: Path, kind: str) -> None:
+    server: Server, tmp_path: Path, kind: str
+) -> None:
     mlruns = mlflow_store(tmp_path / "src")
     if kind == "sqlite":
         mlruns = tmp_path / "src" / "sqlite" / "mlflow.db"

@@ -53,8 +53,11 @@ def push(source: str, url: str, tmp_path: Path, *args: str) -> subprocess.Comple
     from tui.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    with mock.patch.dict(os.environ, {"XDG_CACHE_HOME": str(tmp_path / "cache")}), \
-            contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (
+        mock.patch.dict(os.environ, {"XDG_CACHE_HOME": str(tmp_path / "cache")}),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
         code = main(["push", source, url, *args])
     return subprocess.CompletedProcess(["tracktui", "push"], code, out.getvalue(), err.getvalue())
 
@@ -67,8 +70,11 @@ def pushed(server: Server, experiment: str) -> dict[str, RunDetail]:
     """
     remote = open_store(server.url)
     remote.resync()
-    return {rec["tags"]["tracktui.run_id"]: remote.run(rec["run_id"]) for rec in remote.records()
-            if rec["experiment"] == experiment}
+    return {
+        rec["tags"]["tracktui.run_id"]: remote.run(rec["run_id"])
+        for rec in remote.records()
+        if rec["experiment"] == experiment
+    }
 
 
 def _param(value: Any) -> str:
@@ -78,8 +84,11 @@ def _param(value: Any) -> str:
 def _files(folder: Path | None) -> dict[str, bytes]:
     if folder is None or not folder.is_dir():
         return {}
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and not p.is_symlink()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
 
 
 def assert_same_run(mine: RunDetail, theirs: RunDetail, keeps_repeats: bool = False) -> None:
@@ -107,8 +116,9 @@ def assert_same_run(mine: RunDetail, theirs: RunDetail, keeps_repeats: bool = Fa
         a = ours[ours["key"].astype(str) == key].sort_values(["step", "time"], kind="stable")
         b = back[back["key"].astype(str) == key].sort_values(["step", "time"], kind="stable")
         assert list(a["step"]) == list(b["step"]), key
-        assert [x if math.isfinite(x) else str(x) for x in a["value"]] == \
-               [x if math.isfinite(x) else str(x) for x in b["value"]], key
+        assert [x if math.isfinite(x) else str(x) for x in a["value"]] == [
+            x if math.isfinite(x) else str(x) for x in b["value"]
+        ], key
         assert list(b["time"]) == pytest.approx(list(a["time"]), abs=1e-3), key
     theirs_files = _files(theirs.artifacts_dir)
     for rel, data in _files(mine.artifacts_dir).items():
@@ -123,7 +133,7 @@ def assert_second_push_sends_nothing(source: str, url: str, tmp_path: Path, *arg
 
 # -- our store ----------------------------------------------------------------------------------
 
-CHILD = textwrap.dedent('''
+CHILD = textwrap.dedent("""
     import sys
     import numpy as np
     import store
@@ -141,7 +151,7 @@ CHILD = textwrap.dedent('''
             run.log_image("samples/val", np.ones((4, 5), dtype=np.uint8) * 200, step=7)
             import time; time.sleep(0.35)  # two system-metric samples (a real sampler, not a wait for the UI)
     raise SystemExit(3)
-''')
+""")
 
 
 def _our_store(tmp_path: Path) -> tuple[Path, str, str]:
@@ -158,17 +168,38 @@ def _our_store(tmp_path: Path) -> tuple[Path, str, str]:
     env = dict(os.environ, PYTHONPATH=str(REPO), TRACKTUI_SYSTEM_METRICS="0")
     for name in ("TRACKTUI_RUN_ID", "TRACKTUI_EXPERIMENT", "TRACKTUI_STORE"):
         env.pop(name, None)
-    subprocess.run([sys.executable, "-m", "tui.cli", "run", "--store", str(root), "--experiment", "ours",
-                    "--name", "wrapper", "--", sys.executable, "train.py", str(repo / "data.csv"),
-                    "--api-key", "s3kr1t"],
-                   cwd=repo, env=env, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tui.cli",
+            "run",
+            "--store",
+            str(root),
+            "--experiment",
+            "ours",
+            "--name",
+            "wrapper",
+            "--",
+            sys.executable,
+            "train.py",
+            str(repo / "data.csv"),
+            "--api-key",
+            "s3kr1t",
+        ],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
     runs = {rec["name"]: rec["run_id"] for rec in open_store(root).records()}
     set_note(open_store(root), runs["child"], "Baseline.\n\nSecond paragraph.")
     return root, runs["wrapper"], runs["child"]
 
 
 def test_our_run_goes_up_whole_and_the_mlflow_ui_shows_parent_source_note_datasets_and_files(
-        server: Server, tmp_path: Path) -> None:
+    server: Server, tmp_path: Path
+) -> None:
     root, wrapper_id, child_id = _our_store(tmp_path)
     local = open_store(root)
     out = push(str(root), server.url, tmp_path, "--experiment", "ours")
@@ -222,8 +253,9 @@ def test_our_run_goes_up_whole_and_the_mlflow_ui_shows_parent_source_note_datase
 # -- foreign stores -------------------------------------------------------------------------------
 
 
-def _round_trip(server: Server, source: Path | str, tmp_path: Path,
-                experiment: str) -> tuple[dict[str, RunDetail], str]:
+def _round_trip(
+    server: Server, source: Path | str, tmp_path: Path, experiment: str
+) -> tuple[dict[str, RunDetail], str]:
     """Push every run of `source` into `experiment`, compare each with the server's, push again; and
     the first push's summary."""
     local: RunStore = open_store(source)
@@ -254,12 +286,24 @@ def test_files_of_other_tools_round_trip(server: Server, tmp_path: Path, folder:
 
 
 def test_wandb_run_round_trips_with_config_notes_console_summary_and_system_metrics(
-        server: Server, tmp_path: Path) -> None:
+    server: Server, tmp_path: Path
+) -> None:
     from tests.foreign_children import run_wandb
 
-    run_wandb({"dir": str(tmp_path), "project": "proj", "name": "wb", "steps": 20, "config": {"lr": 0.1},
-               "tags": ["a", "b"], "notes": "a W&B note", "prints": ["hello from wandb"],
-               "summary": {"best": 0.5, "comment": "best so far"}, "stats": 0.1})
+    run_wandb(
+        {
+            "dir": str(tmp_path),
+            "project": "proj",
+            "name": "wb",
+            "steps": 20,
+            "config": {"lr": 0.1},
+            "tags": ["a", "b"],
+            "notes": "a W&B note",
+            "prints": ["hello from wandb"],
+            "summary": {"best": 0.5, "comment": "best so far"},
+            "stats": 0.1,
+        }
+    )
     back, _ = _round_trip(server, tmp_path / "wandb", tmp_path, "from-wandb")
     (theirs,) = back.values()
     client = MlflowClient(server.url)
@@ -272,7 +316,8 @@ def test_wandb_run_round_trips_with_config_notes_console_summary_and_system_metr
 
 
 def test_tensorboard_logdir_round_trips_hparams_and_says_images_stay_in_the_event_files(
-        server: Server, tmp_path: Path) -> None:
+    server: Server, tmp_path: Path
+) -> None:
     from tests.test_tensorboard_reader import write_legacy
 
     write_legacy(tmp_path / "tb" / "run-a", 25, hparams={"lr": 0.01, "optimizer": "sgd"})
@@ -291,8 +336,9 @@ def test_mlflow_stores_round_trip_with_their_system_tags(server: Server, tmp_pat
     for run_id, theirs in back.items():
         system = local.run(run_id).facts["system_tags"]
         tags = client.get_run(theirs.run_id).data.tags
-        assert {k: tags.get(k) for k in system if k != "mlflow.parentRunId"} == \
-               {k: v for k, v in system.items() if k != "mlflow.parentRunId"}
+        assert {k: tags.get(k) for k in system if k != "mlflow.parentRunId"} == {
+            k: v for k, v in system.items() if k != "mlflow.parentRunId"
+        }
     assert any("mlflow.note.content" in client.get_run(t.run_id).data.tags for t in back.values())
 
 
@@ -320,8 +366,10 @@ def test_another_server_round_trips_nested_runs_and_their_parent(server: Server,
     assert "1 new, 1 updated" in out.stdout  # the parent, then the child's link to it
     back = pushed(server, "new-server")
     assert set(back) == {parent.info.run_id, child.info.run_id}
-    assert client.get_run(back[child.info.run_id].run_id).data.tags["mlflow.parentRunId"] == \
-        back[parent.info.run_id].run_id
+    assert (
+        client.get_run(back[child.info.run_id].run_id).data.tags["mlflow.parentRunId"]
+        == back[parent.info.run_id].run_id
+    )
     assert client.get_run(back[parent.info.run_id].run_id).data.tags["mlflow.note.content"] == "the sweep"
     old = open_store(server.url)
     assert_same_run(old.run(child.info.run_id), back[child.info.run_id])
@@ -344,5 +392,6 @@ def test_two_folders_of_one_tool_with_the_same_run_ids_stay_two_runs(server: Ser
     runs = client.search_runs([exp.experiment_id])
     assert sorted(r.data.tags["tracktui.run_id"] for r in runs) == ["version_0", "version_0", "version_1", "version_1"]
     assert len({r.data.tags["tracktui.source"] for r in runs}) == 4
-    assert_second_push_sends_nothing(str(tmp_path / "b" / "lightning_logs"), server.url, tmp_path,
-                                     "--experiment", "two-projects")
+    assert_second_push_sends_nothing(
+        str(tmp_path / "b" / "lightning_logs"), server.url, tmp_path, "--experiment", "two-projects"
+    )

@@ -14,9 +14,14 @@ def test_the_logging_example_runs(tmp_path: Path) -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     example = re.findall(r"```python\n(.*?)```", readme, re.S)[0]
     (tmp_path / "example.py").write_text(example)
-    result = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=120, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin",
-                                              "HOME": str(tmp_path)})
+    result = subprocess.run(
+        [sys.executable, "example.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stderr
     import store
 

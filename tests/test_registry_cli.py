@@ -35,9 +35,22 @@ def test_models_table_and_json(ours: tuple[Path, str], capsys: pytest.CaptureFix
     assert main(["models", str(root), "churn", "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(r["name"], r["version"], r["aliases"], r["run_id"], r["tags"]) for r in rows] == [
-        ("churn", 1, [], run_id, {}), ("churn", 2, ["prod"], run_id, {"k": "v"})]
-    assert set(rows[0]) >= {"name", "version", "aliases", "stage", "run_id", "source", "status", "tags",
-                            "description", "created", "metrics"}
+        ("churn", 1, [], run_id, {}),
+        ("churn", 2, ["prod"], run_id, {"k": "v"}),
+    ]
+    assert set(rows[0]) >= {
+        "name",
+        "version",
+        "aliases",
+        "stage",
+        "run_id",
+        "source",
+        "status",
+        "tags",
+        "description",
+        "created",
+        "metrics",
+    }
 
 
 def test_model_prints_where_the_files_are(ours: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -48,17 +61,24 @@ def test_model_prints_where_the_files_are(ours: tuple[Path, str], capsys: pytest
     assert main(["model", str(root), "churn/1"]) == 0 and capsys.readouterr().out.strip() == str(where)
 
 
-@pytest.mark.parametrize("ref, message", [("churn@nope", "no alias 'nope'"), ("churn/7", "no version 7"),
-                                          ("other@prod", "no registered model 'other'"), ("churn", "NAME@ALIAS")])
-def test_model_not_found_is_one_line_and_exit_1(ours: tuple[Path, str], capsys: pytest.CaptureFixture[str],
-                                                ref: str, message: str) -> None:
+@pytest.mark.parametrize(
+    "ref, message",
+    [
+        ("churn@nope", "no alias 'nope'"),
+        ("churn/7", "no version 7"),
+        ("other@prod", "no registered model 'other'"),
+        ("churn", "NAME@ALIAS"),
+    ],
+)
+def test_model_not_found_is_one_line_and_exit_1(
+    ours: tuple[Path, str], capsys: pytest.CaptureFixture[str], ref: str, message: str
+) -> None:
     assert main(["model", str(ours[0]), ref]) == 1
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
 
 
-def test_mlflow_stores_with_stages_and_logged_model_metrics(tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_mlflow_stores_with_stages_and_logged_model_metrics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with tarfile.open(DATA / "registry.tar.gz") as tf:
         tf.extractall(tmp_path, filter="data")
     for path in (tmp_path / "file" / "mlruns", tmp_path / "sqlite" / "mlflow.db"):
@@ -73,7 +93,8 @@ def test_mlflow_stores_with_stages_and_logged_model_metrics(tmp_path: Path,
 
 
 def test_several_stores_as_one_label_run_ids_and_a_failing_source_is_one_damaged_row(
-        ours: tuple[Path, str], tmp_path: Path) -> None:
+    ours: tuple[Path, str], tmp_path: Path
+) -> None:
     root, run_id = ours
     with tarfile.open(DATA / "registry.tar.gz") as tf:
         tf.extractall(tmp_path, filter="data")

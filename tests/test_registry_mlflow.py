@@ -44,15 +44,44 @@ def _ms(seconds: float | None) -> int | None:
 
 def ours(reader: RunStore) -> dict[str, Any]:
     """What tracktui read, in the shape `theirs` gives MlflowClient's answers."""
-    models = {m.name: {"description": m.description, "tags": m.tags, "aliases": m.aliases,
-                       "created": _ms(m.created), "versions": {
-                           v.version: {"stage": v.stage, "aliases": v.aliases, "run_id": v.run_id, "source": v.source,
-                                       "status": v.status, "tags": v.tags, "description": v.description,
-                                       "created": _ms(v.created), "updated": _ms(v.updated), "model_id": v.model_id}
-                           for v in m.versions}} for m in reader.models()}
-    logged = {m.model_id: {"name": m.name, "run_id": m.run_id, "experiment_id": m.experiment_id, "params": m.params,
-                           "tags": m.tags, "metrics": m.metrics, "status": m.status, "model_type": m.model_type,
-                           "created": _ms(m.created)} for m in reader.logged_models()}
+    models = {
+        m.name: {
+            "description": m.description,
+            "tags": m.tags,
+            "aliases": m.aliases,
+            "created": _ms(m.created),
+            "versions": {
+                v.version: {
+                    "stage": v.stage,
+                    "aliases": v.aliases,
+                    "run_id": v.run_id,
+                    "source": v.source,
+                    "status": v.status,
+                    "tags": v.tags,
+                    "description": v.description,
+                    "created": _ms(v.created),
+                    "updated": _ms(v.updated),
+                    "model_id": v.model_id,
+                }
+                for v in m.versions
+            },
+        }
+        for m in reader.models()
+    }
+    logged = {
+        m.model_id: {
+            "name": m.name,
+            "run_id": m.run_id,
+            "experiment_id": m.experiment_id,
+            "params": m.params,
+            "tags": m.tags,
+            "metrics": m.metrics,
+            "status": m.status,
+            "model_type": m.model_type,
+            "created": _ms(m.created),
+        }
+        for m in reader.logged_models()
+    }
     return {"models": models, "logged": logged}
 
 
@@ -63,25 +92,45 @@ def theirs(uri: str) -> dict[str, Any]:
         source = cast(str, v.source)
         aliases = sorted(client.get_model_version(v.name, v.version).aliases)
         versions.setdefault(v.name, {})[int(v.version)] = {
-            "stage": None if v.current_stage in (None, "None") else v.current_stage, "aliases": aliases,
-            "run_id": v.run_id or None, "source": source, "status": v.status, "tags": v.tags,
-            "description": v.description or None, "created": v.creation_timestamp,
+            "stage": None if v.current_stage in (None, "None") else v.current_stage,
+            "aliases": aliases,
+            "run_id": v.run_id or None,
+            "source": source,
+            "status": v.status,
+            "tags": v.tags,
+            "description": v.description or None,
+            "created": v.creation_timestamp,
             "updated": v.last_updated_timestamp,
             # MLflow's SQL store keeps no model id with a version: it is the one its `models:/` source names
-            "model_id": v.model_id or (source.removeprefix("models:/") if source.startswith("models:/") else None)}
-    models = {m.name: {"description": m.description or None, "tags": m.tags,
-                       "aliases": {k: int(v) for k, v in m.aliases.items()}, "created": m.creation_timestamp,
-                       "versions": versions.get(m.name, {})}
-              for m in client.search_registered_models()}
+            "model_id": v.model_id or (source.removeprefix("models:/") if source.startswith("models:/") else None),
+        }
+    models = {
+        m.name: {
+            "description": m.description or None,
+            "tags": m.tags,
+            "aliases": {k: int(v) for k, v in m.aliases.items()},
+            "created": m.creation_timestamp,
+            "versions": versions.get(m.name, {}),
+        }
+        for m in client.search_registered_models()
+    }
     experiments = [e.experiment_id for e in client.search_experiments()]
     logged = {}
     for m in client.search_logged_models(experiment_ids=experiments):
         latest: dict[str, Any] = {}
         for metric in sorted(m.metrics or [], key=lambda p: (p.step, p.timestamp, p.value)):
             latest[metric.key] = metric.value
-        logged[m.model_id] = {"name": m.name, "run_id": m.source_run_id, "experiment_id": str(m.experiment_id),
-                              "params": m.params, "tags": m.tags, "metrics": latest, "status": str(m.status),
-                              "model_type": m.model_type, "created": m.creation_timestamp}
+        logged[m.model_id] = {
+            "name": m.name,
+            "run_id": m.source_run_id,
+            "experiment_id": str(m.experiment_id),
+            "params": m.params,
+            "tags": m.tags,
+            "metrics": latest,
+            "status": str(m.status),
+            "model_type": m.model_type,
+            "created": m.creation_timestamp,
+        }
     return {"models": models, "logged": logged}
 
 
@@ -169,11 +218,16 @@ def test_server_json_of_the_wrong_types_is_a_damaged_entry_never_an_error() -> N
     assert model_from_json({"name": 5}) is None and version_from_json({"version": "1"}) is None
     model = model_from_json({"name": "m", "tags": "x", "aliases": [{"alias": "a", "version": []}, 3]})
     assert model is not None and model.aliases == {} and model.reason and "tags" in model.reason
-    version = version_from_json({"name": "m", "version": {"a": 1}, "tags": [1, {"key": "k", "value": "v"}],
-                                 "creation_timestamp": "soon"})
+    version = version_from_json(
+        {"name": "m", "version": {"a": 1}, "tags": [1, {"key": "k", "value": "v"}], "creation_timestamp": "soon"}
+    )
     assert version is not None and version.version is None and version.tags == {"k": "v"} and version.reason
-    logged = logged_from_json({"info": {"model_id": "m-1", "tags": 7}, "data": {"metrics": [{"key": "a", "value": "x"},
-                                                                                            {"key": "b", "value": 2}]}})
+    logged = logged_from_json(
+        {
+            "info": {"model_id": "m-1", "tags": 7},
+            "data": {"metrics": [{"key": "a", "value": "x"}, {"key": "b", "value": 2}]},
+        }
+    )
     assert logged is not None and logged.metrics == {"b": 2.0} and logged.reason
     assert logged_from_json({"info": []}) is None
 
@@ -194,8 +248,13 @@ def test_older_mlflow_registries_without_aliases_or_logged_models(stores: Path) 
     """MLflow 1.x/2.x: stages only (no aliases table or folder, no storage_location), no logged models."""
     db = stores / "sqlite" / "mlflow.db"
     with sqlite3.connect(db) as con:
-        for table in ("registered_model_aliases", "logged_model_metrics", "logged_model_params", "logged_model_tags",
-                      "logged_models"):
+        for table in (
+            "registered_model_aliases",
+            "logged_model_metrics",
+            "logged_model_params",
+            "logged_model_tags",
+            "logged_models",
+        ):
             con.execute(f"DROP TABLE {table}")
         con.execute("ALTER TABLE model_versions DROP COLUMN storage_location")
     root = stores / "file" / "mlruns"
@@ -205,6 +264,8 @@ def test_older_mlflow_registries_without_aliases_or_logged_models(stores: Path) 
     for path in (db, root):
         reader = open_store(path)
         churn = next(m for m in reader.models() if m.name == "churn")
-        assert churn.aliases == {} and [(v.version, v.stage) for v in churn.versions] == [(1, "Archived"),
-                                                                                           (2, "Production")]
+        assert churn.aliases == {} and [(v.version, v.stage) for v in churn.versions] == [
+            (1, "Archived"),
+            (2, "Production"),
+        ]
         assert reader.logged_models() == [] and churn.versions[1].metrics == {}

@@ -32,8 +32,10 @@ def _store_with_run(root: Path) -> str:
 def test_register_alias_tags_description_and_where_the_files_are(tmp_path: Path) -> None:
     root = tmp_path / "s"
     run_id = _store_with_run(root)
-    assert store.register_model("churn", run=run_id, root=root, alias="prod", tags={"team": "growth"},
-                                description="first") == 1
+    assert (
+        store.register_model("churn", run=run_id, root=root, alias="prod", tags={"team": "growth"}, description="first")
+        == 1
+    )
     with store.start_run("train", root=root, resume=run_id, system_metrics_interval=0) as run:
         assert store.register_model("churn") == 2  # the active run, path "model"
         assert store.register_model("churn", run=run, path="other.txt") == 3
@@ -47,11 +49,17 @@ def test_register_alias_tags_description_and_where_the_files_are(tmp_path: Path)
 
     reader = store.open_store(root)
     (model,) = reader.models()
-    assert (model.name, model.aliases, model.tags, model.description) == ("churn", {"prod": 3}, {"owner": "me"},
-                                                                          "the churn model")
+    assert (model.name, model.aliases, model.tags, model.description) == (
+        "churn",
+        {"prod": 3},
+        {"owner": "me"},
+        "the churn model",
+    )
     assert [(v.version, v.aliases, v.description, v.tags, v.run_id) for v in model.versions] == [
-        (1, [], "first", {"team": "growth"}, run_id), (2, [], "second", {"ok": "yes"}, run_id),
-        (3, ["prod"], None, {}, run_id)]
+        (1, [], "first", {"team": "growth"}, run_id),
+        (2, [], "second", {"ok": "yes"}, run_id),
+        (3, ["prod"], None, {}, run_id),
+    ]
     files = Path(reader.model_files(find_version(reader.models(), "churn/1")) or "")
     assert (files / "MLmodel").read_text() == "flavors: {}\n"
     assert Path(reader.model_files(find_version(reader.models(), "churn@prod")) or "").name == "other.txt"
@@ -87,9 +95,13 @@ REGISTER = """
 
 
 def _register_child(root: Path, run_id: str, count: int, label: str) -> subprocess.Popen[bytes]:
-    return run_python(REGISTER.replace("sys.argv[1], sys.argv[2], int(sys.argv[3])",
-                                       f"{str(root)!r}, {run_id!r}, {count}").replace("sys.argv[4]", repr(label)),
-                      wait=False, stdin=subprocess.PIPE)
+    return run_python(
+        REGISTER.replace("sys.argv[1], sys.argv[2], int(sys.argv[3])", f"{str(root)!r}, {run_id!r}, {count}").replace(
+            "sys.argv[4]", repr(label)
+        ),
+        wait=False,
+        stdin=subprocess.PIPE,
+    )
 
 
 def _start(children: list[subprocess.Popen[bytes]]) -> None:

@@ -19,16 +19,21 @@ from store.ours import atomic, layout
 from tests.children import REPO
 
 
-def wrapper(store_dir: Path, *command: str, options: tuple[str, ...] = (), env: dict[str, str] | None = None,
-            **kwargs: object) -> subprocess.Popen[bytes]:
+def wrapper(
+    store_dir: Path, *command: str, options: tuple[str, ...] = (), env: dict[str, str] | None = None, **kwargs: object
+) -> subprocess.Popen[bytes]:
     """Start `tracktui run` (from this checkout) on `command`."""
     full_env = dict(os.environ, PYTHONPATH=str(REPO), **(env or {}))
     for name in ("TRACKTUI_RUN_ID", "TRACKTUI_EXPERIMENT", "TRACKTUI_STORE"):
         if name not in (env or {}):
             full_env.pop(name, None)
-    return subprocess.Popen([sys.executable, "-m", "tui.cli", "run", "--store", str(store_dir), *options, "--",
-                             *command], env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            **kwargs)  # type: ignore[call-overload]
+    return subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "run", "--store", str(store_dir), *options, "--", *command],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )  # type: ignore[call-overload]
 
 
 def python(code: str) -> tuple[str, str, str]:
@@ -83,7 +88,9 @@ def test_a_missing_command_fails_with_127(tmp_path: Path) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signals_to_the_wrapper_reach_the_child(tmp_path: Path, sig: signal.Signals) -> None:
     ready, got = tmp_path / "ready", tmp_path / "got"
-    proc = wrapper(tmp_path / "s", *python(f"""
+    proc = wrapper(
+        tmp_path / "s",
+        *python(f"""
         import signal, sys, time, pathlib
         def handler(num, frame):
             pathlib.Path({str(got)!r}).write_text(str(num))
@@ -92,7 +99,9 @@ def test_signals_to_the_wrapper_reach_the_child(tmp_path: Path, sig: signal.Sign
         signal.signal(signal.SIGINT, handler)
         pathlib.Path({str(ready)!r}).write_text("")
         time.sleep(60)
-    """), stdin=subprocess.DEVNULL)
+    """),
+        stdin=subprocess.DEVNULL,
+    )
     wait_for(ready)
     proc.send_signal(sig)
     assert proc.wait(timeout=30) == 7
@@ -102,18 +111,25 @@ def test_signals_to_the_wrapper_reach_the_child(tmp_path: Path, sig: signal.Sign
 
 
 def test_output_passes_through_unchanged_without_capture(tmp_path: Path) -> None:
-    proc = wrapper(tmp_path / "s", *python("""
+    proc = wrapper(
+        tmp_path / "s",
+        *python("""
         import sys
         sys.stdout.write("out \\x1b[31mred\\x1b[0m\\rbar\\n"); sys.stderr.write("err line\\n")
         print(sys.stdin.read().upper())
-    """), options=("--no-capture",), stdin=subprocess.PIPE)
+    """),
+        options=("--no-capture",),
+        stdin=subprocess.PIPE,
+    )
     out, err = proc.communicate(b"from stdin", timeout=30)
     assert out == b"out \x1b[31mred\x1b[0m\rbar\nFROM STDIN\n"
     assert err == b"err line\n"
 
 
 def test_a_wrapped_script_logs_into_the_wrappers_run(tmp_path: Path) -> None:
-    proc = wrapper(tmp_path / "s", *python("""
+    proc = wrapper(
+        tmp_path / "s",
+        *python("""
         import store, os
         with store.start_run(name="from-script", params={"lr": 0.1}) as run:
             assert run.id == os.environ["TRACKTUI_RUN_ID"]
@@ -121,7 +137,9 @@ def test_a_wrapped_script_logs_into_the_wrappers_run(tmp_path: Path) -> None:
                 run.log_metric("loss", 1.0 / (i + 1))
             run.set_tag("stage", "attached")
         store.log_metric  # the run is closed; the wrapper finishes it
-    """), options=("-e", "exp", "-t", "owner=me"))
+    """),
+        options=("-e", "exp", "-t", "owner=me"),
+    )
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     detail = only_run(tmp_path / "s")
@@ -135,12 +153,15 @@ def test_a_wrapped_script_logs_into_the_wrappers_run(tmp_path: Path) -> None:
 
 
 def test_a_script_that_fails_while_attached_keeps_its_traceback(tmp_path: Path) -> None:
-    proc = wrapper(tmp_path / "s", *python("""
+    proc = wrapper(
+        tmp_path / "s",
+        *python("""
         import store
         with store.start_run() as run:
             run.log_metric("x", 1.0)
             raise ValueError("bad batch")
-    """))
+    """),
+    )
     proc.communicate(timeout=30)
     assert proc.returncode == 1
     detail = only_run(tmp_path / "s")
@@ -149,13 +170,16 @@ def test_a_script_that_fails_while_attached_keeps_its_traceback(tmp_path: Path) 
 
 
 def test_a_script_killed_while_attached_gives_the_run_back(tmp_path: Path) -> None:
-    proc = wrapper(tmp_path / "s", *python("""
+    proc = wrapper(
+        tmp_path / "s",
+        *python("""
         import os, signal, store
         run = store.start_run()
         run.log_metric("x", 1.0)
         run.flush()
         os.kill(os.getpid(), signal.SIGKILL)
-    """))
+    """),
+    )
     proc.communicate(timeout=30)
     assert proc.returncode == 128 + signal.SIGKILL
     detail = only_run(tmp_path / "s")
@@ -163,10 +187,13 @@ def test_a_script_killed_while_attached_gives_the_run_back(tmp_path: Path) -> No
     assert not (Path(detail.facts["path"]) / layout.LOCK).exists()
 
 
-@pytest.mark.parametrize("start", ['store.start_run(experiment="x", name="named")',
-                                   'store.init(project="x", name="named")'])
+@pytest.mark.parametrize(
+    "start", ['store.start_run(experiment="x", name="named")', 'store.init(project="x", name="named")']
+)
 def test_a_script_that_names_its_experiment_logs_into_the_wrapped_run(tmp_path: Path, start: str) -> None:
-    proc = wrapper(tmp_path / "s", *python(f"""
+    proc = wrapper(
+        tmp_path / "s",
+        *python(f"""
         import store, time
         print("before", flush=True)
         with {start} as run:
@@ -176,7 +203,9 @@ def test_a_script_that_names_its_experiment_logs_into_the_wrapped_run(tmp_path: 
             while run.summary.stats("system/cpu_percent") is None and time.time() < deadline:
                 time.sleep(0.02)  # system metrics: the wrapper's before the hand-over, then the script's
         print("after", flush=True)
-    """), env={"TRACKTUI_SYSTEM_METRICS": "0.1"})
+    """),
+        env={"TRACKTUI_SYSTEM_METRICS": "0.1"},
+    )
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     detail = only_run(tmp_path / "s")
@@ -189,11 +218,15 @@ def test_a_script_that_names_its_experiment_logs_into_the_wrapped_run(tmp_path: 
 
 
 def test_the_wrappers_experiment_wins_over_the_scripts(tmp_path: Path) -> None:
-    proc = wrapper(tmp_path / "s", *python("""
+    proc = wrapper(
+        tmp_path / "s",
+        *python("""
         import store
         with store.start_run(experiment="x") as run:
             run.log_metric("loss", 0.5)
-    """), options=("-e", "exp"))
+    """),
+        options=("-e", "exp"),
+    )
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     detail = only_run(tmp_path / "s")
@@ -201,13 +234,22 @@ def test_the_wrappers_experiment_wins_over_the_scripts(tmp_path: Path) -> None:
 
 
 def test_another_experiment_makes_a_child_run_and_nested_run_links_its_parent(tmp_path: Path) -> None:
-    inner = [sys.executable, "-m", "tui.cli", "run", "--name", "inner", "--", *python("""
+    inner = [
+        sys.executable,
+        "-m",
+        "tui.cli",
+        "run",
+        "--name",
+        "inner",
+        "--",
+        *python("""
         import store
         with store.start_run() as run:
             run.log_metric("inner", 1.0)
         with store.start_run(experiment="other", name="side") as run:
             run.log_metric("side", 1.0)
-    """)]
+    """),
+    ]
     proc = wrapper(tmp_path / "s", *inner, options=("-e", "exp", "-n", "outer"))
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
@@ -240,9 +282,17 @@ def test_git_state_and_dirty_diff_are_recorded(tmp_path: Path) -> None:
 
 
 def test_packages_and_environment_are_recorded_without_secrets(tmp_path: Path) -> None:
-    proc = wrapper(tmp_path / "s", *python("pass"),
-                   env={"CUDA_VISIBLE_DEVICES": "0,1", "HF_TOKEN": "hf-secret-value", "WANDB_API_KEY": "wb-secret",
-                        "TRACKTUI_PASSWORD": "pw-secret", "OMP_NUM_THREADS": "4"})
+    proc = wrapper(
+        tmp_path / "s",
+        *python("pass"),
+        env={
+            "CUDA_VISIBLE_DEVICES": "0,1",
+            "HF_TOKEN": "hf-secret-value",
+            "WANDB_API_KEY": "wb-secret",
+            "TRACKTUI_PASSWORD": "pw-secret",
+            "OMP_NUM_THREADS": "4",
+        },
+    )
     proc.communicate(timeout=30)
     detail = only_run(tmp_path / "s")
     env_file = cast(Path, detail.artifacts_dir) / "tracktui" / "environment.json"
@@ -257,11 +307,16 @@ def test_packages_and_environment_are_recorded_without_secrets(tmp_path: Path) -
 
 
 def test_credentials_in_url_variables_are_never_recorded(tmp_path: Path) -> None:
-    proc = wrapper(tmp_path / "s", *python("pass"),
-                   env={"MLFLOW_TRACKING_URI": "https://alice:pw-secret@mlflow.example.com:5000/?token=tok-secret&x=1",
-                        "WANDB_BASE_URL": "https://api:wb-secret@wandb.example.com",
-                        "HF_ENDPOINT": "https://hf.example.com/models?a=1&sig=sig-secret#access_token=frag-secret",
-                        "TRACKTUI_HOME": "https://example.com/plain?page=2"})
+    proc = wrapper(
+        tmp_path / "s",
+        *python("pass"),
+        env={
+            "MLFLOW_TRACKING_URI": "https://alice:pw-secret@mlflow.example.com:5000/?token=tok-secret&x=1",
+            "WANDB_BASE_URL": "https://api:wb-secret@wandb.example.com",
+            "HF_ENDPOINT": "https://hf.example.com/models?a=1&sig=sig-secret#access_token=frag-secret",
+            "TRACKTUI_HOME": "https://example.com/plain?page=2",
+        },
+    )
     _out, err = proc.communicate(timeout=30)
     detail = only_run(tmp_path / "s")
     env_file = cast(Path, detail.artifacts_dir) / "tracktui" / "environment.json"
@@ -277,12 +332,16 @@ def test_credentials_in_url_variables_are_never_recorded(tmp_path: Path) -> None
     assert "-secret" not in err.decode()
 
 
-@pytest.mark.parametrize(("options", "start", "experiment"), [
-    (("-e", "ddp"), "store.start_run()", "ddp"),
-    ((), 'store.start_run(experiment="x")', "x"),  # the run moves into x while the other rank asks for it
-])
-def test_two_processes_of_one_command_get_the_run_and_a_linked_run(tmp_path: Path, options: tuple[str, ...],
-                                                                   start: str, experiment: str) -> None:
+@pytest.mark.parametrize(
+    ("options", "start", "experiment"),
+    [
+        (("-e", "ddp"), "store.start_run()", "ddp"),
+        ((), 'store.start_run(experiment="x")', "x"),  # the run moves into x while the other rank asks for it
+    ],
+)
+def test_two_processes_of_one_command_get_the_run_and_a_linked_run(
+    tmp_path: Path, options: tuple[str, ...], start: str, experiment: str
+) -> None:
     """Ranks of a distributed job all calling start_run(): one attaches, the other is not blocked."""
     rank = textwrap.dedent(f"""
         import pathlib, sys, time, store
@@ -295,11 +354,15 @@ def test_two_processes_of_one_command_get_the_run_and_a_linked_run(tmp_path: Pat
                 assert time.time() < deadline
                 time.sleep(0.02)
     """)
-    proc = wrapper(tmp_path / "s", *python(f"""
+    proc = wrapper(
+        tmp_path / "s",
+        *python(f"""
         import subprocess, sys
         ranks = [subprocess.Popen([sys.executable, "-c", {rank!r}, r]) for r in "01"]
         sys.exit(max(p.wait() for p in ranks))
-    """), options=options)
+    """),
+        options=options,
+    )
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     s = store.open_store(tmp_path / "s")
@@ -316,14 +379,28 @@ def test_credentials_on_the_command_line_are_never_recorded(tmp_path: Path) -> N
     """The recorded argv (meta.json `command`) loses URL passwords and secret options' values; the command gets them."""
     seen = tmp_path / "argv.json"
     code = f"import json, sys; json.dump(sys.argv[1:], open({str(seen)!r}, 'w'))"
-    argv = ["--uri", "https://alice:pw-secret@mlflow.example.com/?token=tok-secret", "--api-key=key-secret",
-            "--token", "tok2-secret", "--lr", "0.1"]
+    argv = [
+        "--uri",
+        "https://alice:pw-secret@mlflow.example.com/?token=tok-secret",
+        "--api-key=key-secret",
+        "--token",
+        "tok2-secret",
+        "--lr",
+        "0.1",
+    ]
     proc = wrapper(tmp_path / "s", *python(code), *argv)
     _out, err = proc.communicate(timeout=30)
     assert json.loads(seen.read_text()) == argv
     detail = only_run(tmp_path / "s")
     recorded = meta_of(detail)["command"]
-    assert recorded[3:] == ["--uri", "https://mlflow.example.com/", "--api-key=<redacted>", "--token", "<redacted>",
-                            "--lr", "0.1"]
+    assert recorded[3:] == [
+        "--uri",
+        "https://mlflow.example.com/",
+        "--api-key=<redacted>",
+        "--token",
+        "<redacted>",
+        "--lr",
+        "0.1",
+    ]
     assert "secret" not in json.dumps(recorded)
     assert "the command line" in err.decode().splitlines()[0]

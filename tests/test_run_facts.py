@@ -100,14 +100,30 @@ def test_the_machine_in_a_wandb_metadata_file_in_either_naming(tmp_path: Path) -
 
     from store.formats.wandb_run import WandbRun
 
-    for n, meta in enumerate([
-        {"cpuCount": 8, "cpu": {"model": "Xeon"}, "memory": {"total": "68719476736"}, "gpuCount": 2,
-         "gpuNvidia": [{"name": "NVIDIA A100"}, {"name": "NVIDIA A100"}], "disk": {"/": {"total": "1099511627776"}},
-         "args": ["--lr", "0.1", "--api_key=k3y"], "program": "train.py"},
-        {"cpu_count": 8, "cpu": {"model": "Xeon"}, "memory": {"total": 68719476736}, "gpu_count": 2,
-         "gpu": "NVIDIA A100", "disk": {"/": {"total": 1099511627776}}, "args": ["--lr", "0.1", "--api_key=k3y"],
-         "program": "train.py"},
-    ]):
+    for n, meta in enumerate(
+        [
+            {
+                "cpuCount": 8,
+                "cpu": {"model": "Xeon"},
+                "memory": {"total": "68719476736"},
+                "gpuCount": 2,
+                "gpuNvidia": [{"name": "NVIDIA A100"}, {"name": "NVIDIA A100"}],
+                "disk": {"/": {"total": "1099511627776"}},
+                "args": ["--lr", "0.1", "--api_key=k3y"],
+                "program": "train.py",
+            },
+            {
+                "cpu_count": 8,
+                "cpu": {"model": "Xeon"},
+                "memory": {"total": 68719476736},
+                "gpu_count": 2,
+                "gpu": "NVIDIA A100",
+                "disk": {"/": {"total": 1099511627776}},
+                "args": ["--lr", "0.1", "--api_key=k3y"],
+                "program": "train.py",
+            },
+        ]
+    ):
         folder = tmp_path / f"run-{n}" / "files"
         folder.mkdir(parents=True)
         (folder / "wandb-metadata.json").write_text(json.dumps(meta))

@@ -60,8 +60,7 @@ def test_a_signal_to_the_wrapper_ends_every_process_of_the_command(tmp_path: Pat
 
 def test_a_command_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_path: Path) -> None:
     pid_file = tmp_path / "pid"
-    proc = wrapper(tmp_path / "s", *under_bash(sleeper(pid_file), ignore_term=True),
-                   env={"TRACKTUI_STOP_GRACE": "0.5"})
+    proc = wrapper(tmp_path / "s", *under_bash(sleeper(pid_file), ignore_term=True), env={"TRACKTUI_STOP_GRACE": "0.5"})
     try:
         wait_for(pid_file)
         proc.send_signal(signal.SIGTERM)
@@ -75,7 +74,9 @@ def test_a_command_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_pat
 
 def test_a_command_dies_with_its_sigkilled_wrapper_and_the_run_stays_crashed(tmp_path: Path) -> None:
     pid_file, ready, go = tmp_path / "pid", tmp_path / "ready", tmp_path / "go"
-    proc = wrapper(tmp_path / "s", *under_bash(f"""
+    proc = wrapper(
+        tmp_path / "s",
+        *under_bash(f"""
         import os, pathlib, time, store
         with store.start_run() as run:
             pathlib.Path({str(pid_file)!r} + ".tmp").write_text(str(os.getpid()))
@@ -90,7 +91,8 @@ def test_a_command_dies_with_its_sigkilled_wrapper_and_the_run_stays_crashed(tmp
                 time.sleep(0.02)
             print("after the wrapper died", flush=True)
             run.log_metric("x", 2.0)
-    """))
+    """),
+    )
     try:
         wait_for(ready)
         deadline = time.monotonic() + 10
@@ -115,7 +117,7 @@ def test_a_command_dies_with_its_sigkilled_wrapper_and_the_run_stays_crashed(tmp
 def state(pid: int) -> str:
     """The one-letter state of a process (`T`: stopped)."""
     stat = Path(f"/proc/{pid}/stat").read_bytes()
-    return stat[stat.rfind(b")") + 2:].split()[0].decode()
+    return stat[stat.rfind(b")") + 2 :].split()[0].decode()
 
 
 def wait_for_state(pid: int, stopped: bool) -> None:

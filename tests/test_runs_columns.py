@@ -41,8 +41,16 @@ async def test_first_screen_at_80x24_shows_a_metric_with_six_varying_params(tmp_
     root = tmp_path / "s"
     for i in range(4):
         with store.start_run(experiment="sweep", name=f"run-{i}", root=root) as run:
-            run.log_params({"learning_rate": 10 ** -i, "batch_size": 16 * (i + 1), "optimizer": ["adam", "sgd"][i % 2],
-                            "weight_decay": 0.1 * i, "dropout": 0.05 * i, "hidden_units": 64 * (i + 1)})
+            run.log_params(
+                {
+                    "learning_rate": 10**-i,
+                    "batch_size": 16 * (i + 1),
+                    "optimizer": ["adam", "sgd"][i % 2],
+                    "weight_decay": 0.1 * i,
+                    "dropout": 0.05 * i,
+                    "hidden_units": 64 * (i + 1),
+                }
+            )
             run.log_metric("val_loss", 1.0 / (i + 1))
     app = demo_app(root)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -51,8 +59,9 @@ async def test_first_screen_at_80x24_shows_a_metric_with_six_varying_params(tmp_
         assert header.split()[:3] == ["status", "name", "val_loss"]
 
 
-async def test_shared_names_are_told_apart_without_colour(tmp_path: Path, config: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_shared_names_are_told_apart_without_colour(
+    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     root = tmp_path / "s"
     for i in range(3):

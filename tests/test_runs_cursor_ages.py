@@ -52,8 +52,9 @@ async def test_a_filter_that_still_matches_keeps_the_cursor_on_its_run(demo: Pat
         assert len(shown_names(app)) == 10 and table(app).current_run == before
 
 
-async def test_ages_advance_with_the_clock_while_the_store_is_quiet(demo: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_ages_advance_with_the_clock_while_the_store_is_quiet(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 22.11: `created` said "just now" four minutes later: ages changed only on a re-listing,
     and a quiet store is never re-listed. A timer re-draws the age cells with the clock's time."""
     import tui.screens.runs as runs

@@ -131,8 +131,9 @@ async def test_a_listing_made_for_older_settings_is_made_again_for_the_current_o
 
 @pytest.mark.parametrize("slash_first", [False, True])
 @pytest.mark.parametrize("big", [False, True])
-async def test_keys_after_enter_in_one_burst_move_on_the_filtered_table(demo: Path, monkeypatch: pytest.MonkeyPatch,
-                                                                        big: bool, slash_first: bool) -> None:
+async def test_keys_after_enter_in_one_burst_move_on_the_filtered_table(
+    demo: Path, monkeypatch: pytest.MonkeyPatch, big: bool, slash_first: bool
+) -> None:
     """`/ degree >= 2 enter j j` all sent before the app handles any: the filter is exactly the
     text before enter and the cursor is on the third filtered run. With `slash_first`, the filter
     line is open before the burst, so the keys go to it, not to the table.

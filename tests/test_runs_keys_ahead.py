@@ -97,7 +97,9 @@ async def test_filter_typed_straight_after_slash_lands_in_the_input(demo: Path) 
         await burst(pilot, "escape", "slash", *"val/loss < 0.1", "enter")  # a `/` in the filter is text
         assert app.screen.query_one("#filter", Input).value == "val/loss < 0.1"
         assert sorted(cast(str, table(app).view.frame.at[int(p), "name"]) for p in table(app).view.positions) == [
-            "rf-deep", "rf-shallow"]
+            "rf-deep",
+            "rf-shallow",
+        ]
 
 
 async def test_picker_keys_typed_right_after_C(demo: Path) -> None:

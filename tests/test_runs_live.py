@@ -107,7 +107,8 @@ async def test_sort_metric_stat_and_filter_hold_while_a_writer_logs(demo: Path) 
 
 
 async def test_a_large_store_paints_its_saved_listing_first_then_checks_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 17: at 100,000 runs even one stat a run delays the first paint, so the app shows the index as
     saved and checks the store right after; a run added since appears without waiting for a poll."""
     import store.ours.reader as reader

@@ -15,15 +15,17 @@ from tui.shaping.tags_text import common_tags, format_tags, parse_tags
 
 
 def frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "run_id": ["a", "b", "c", "d", "e"],
-        "name": ["a", "b", "c", "d", "e"],
-        "status": ["finished"] * 5,
-        "experiment": ["e"] * 5,
-        "params.lr": np.array([0.1, 0.1, 0.3, 0.3, None], dtype=object),
-        "metrics.loss": [1.0, 3.0, 0.5, np.nan, 2.0],
-        "tags.stage": ["x", "x", "y", None, "x"],
-    })
+    return pd.DataFrame(
+        {
+            "run_id": ["a", "b", "c", "d", "e"],
+            "name": ["a", "b", "c", "d", "e"],
+            "status": ["finished"] * 5,
+            "experiment": ["e"] * 5,
+            "params.lr": np.array([0.1, 0.1, 0.3, 0.3, None], dtype=object),
+            "metrics.loss": [1.0, 3.0, 0.5, np.nan, 2.0],
+            "tags.stage": ["x", "x", "y", None, "x"],
+        }
+    )
 
 
 def test_group_rows_put_each_group_row_before_its_runs_and_skip_collapsed_runs() -> None:
@@ -73,9 +75,18 @@ def test_column_stats_take_values_from_that_statistic_by_run_id() -> None:
 
 
 def test_saved_view_round_trips_and_odd_entries_read_as_automatic() -> None:
-    view = RunsView(frame(), filter_text="lr > 0", sort_key="metrics.loss", sort_descending=True,
-                    choice=ColumnChoice({"run_id"}, set(), []), group_keys=("params.lr",), group_stat="max",
-                    pick=3, column_stats={"metrics.loss": "best"}, sparklines=True)
+    view = RunsView(
+        frame(),
+        filter_text="lr > 0",
+        sort_key="metrics.loss",
+        sort_descending=True,
+        choice=ColumnChoice({"run_id"}, set(), []),
+        group_keys=("params.lr",),
+        group_stat="max",
+        pick=3,
+        column_stats={"metrics.loss": "best"},
+        sparklines=True,
+    )
     data = view_to_json(view)
     other = RunsView(frame())
     apply_view_json(other, data)

@@ -60,20 +60,36 @@ def test_set_frame_in_place_keeps_the_filter() -> None:
 
 
 def test_columns_go_status_name_metrics_params_tags_then_the_rest() -> None:
-    frame = pd.DataFrame({
-        "run_id": ["a", "b"], "experiment": ["e", "f"], "name": ["x", "y"], "status": ["finished"] * 2,
-        "created": [1.0, 2.0], "duration": [1.0, 2.0],
-        "params.p": [1, 2], "tags.t": ["u", "v"], "metrics.m": [0.1, 0.2],
-    })
+    frame = pd.DataFrame(
+        {
+            "run_id": ["a", "b"],
+            "experiment": ["e", "f"],
+            "name": ["x", "y"],
+            "status": ["finished"] * 2,
+            "created": [1.0, 2.0],
+            "duration": [1.0, 2.0],
+            "params.p": [1, 2],
+            "tags.t": ["u", "v"],
+            "metrics.m": [0.1, 0.2],
+        }
+    )
     keys = [c.key for c in RunsView(frame=frame).columns]
     assert keys == ["status", "name", "metrics.m", "params.p", "tags.t", "experiment", "created", "duration"]
 
 
 def test_constant_tags_are_hidden_like_constant_params() -> None:
-    frame = pd.DataFrame({
-        "run_id": ["a", "b"], "experiment": ["e", "e"], "name": ["x", "y"], "status": ["finished"] * 2,
-        "created": [1.0, 2.0], "duration": [1.0, 2.0], "tags.same": ["s", "s"], "tags.other": ["s", "t"],
-    })
+    frame = pd.DataFrame(
+        {
+            "run_id": ["a", "b"],
+            "experiment": ["e", "e"],
+            "name": ["x", "y"],
+            "status": ["finished"] * 2,
+            "created": [1.0, 2.0],
+            "duration": [1.0, 2.0],
+            "tags.same": ["s", "s"],
+            "tags.other": ["s", "t"],
+        }
+    )
     keys = [c.key for c in RunsView(frame=frame).columns]
     assert "tags.same" not in keys and "tags.other" in keys
 
@@ -111,8 +127,10 @@ def test_shaping_imports_neither_textual_nor_rich() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, tui.shaping.runs_view, tui.shaping.filter_expr; "
-            "print(sorted(m for m in ('textual', 'rich') if m in sys.modules))")
+    code = (
+        "import sys, tui.shaping.runs_view, tui.shaping.filter_expr; "
+        "print(sorted(m for m in ('textual', 'rich') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -132,8 +150,14 @@ def test_settings_snapshot_is_frozen_and_rebuilds_the_same_view() -> None:
 
     import pytest
 
-    view = RunsView(frame=frame([50, 150, 200, 300]), filter_text="epochs >= 150", sort_key="params.lr",
-                    sort_descending=True, choice=ColumnChoice({"params.lr"}, {"duration"}, []), metric_stat="min")
+    view = RunsView(
+        frame=frame([50, 150, 200, 300]),
+        filter_text="epochs >= 150",
+        sort_key="params.lr",
+        sort_descending=True,
+        choice=ColumnChoice({"params.lr"}, {"duration"}, []),
+        metric_stat="min",
+    )
     snapshot = view.settings()
     with pytest.raises(dataclasses.FrozenInstanceError):
         snapshot.filter_text = ""  # type: ignore[misc]

@@ -15,16 +15,18 @@ from tui.shaping.view_settings import ViewSettings
 
 
 def frame(n: int = 6) -> pd.DataFrame:
-    return pd.DataFrame({
-        "run_id": [f"r{i}" for i in range(n)],
-        "experiment": ["e"] * n,
-        "name": [f"Run-{(i * 7) % n}" for i in range(n)],
-        "status": ["running" if i % 3 == 0 else "finished" for i in range(n)],
-        "created": [float(i) for i in range(n)],
-        "duration": [1.0] * n,
-        "params.lr": [0.1 * (i + 1) for i in range(n)],
-        "tags.stage": ["a", "b"] * (n // 2),
-    })
+    return pd.DataFrame(
+        {
+            "run_id": [f"r{i}" for i in range(n)],
+            "experiment": ["e"] * n,
+            "name": [f"Run-{(i * 7) % n}" for i in range(n)],
+            "status": ["running" if i % 3 == 0 else "finished" for i in range(n)],
+            "created": [float(i) for i in range(n)],
+            "duration": [1.0] * n,
+            "params.lr": [0.1 * (i + 1) for i in range(n)],
+            "tags.stage": ["a", "b"] * (n // 2),
+        }
+    )
 
 
 def test_a_view_from_the_worker_has_name_codes_and_free_text_ready(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -83,8 +85,9 @@ def test_the_running_count_is_the_frames() -> None:
 
 def test_text_ranks_order_as_python_sorts_them() -> None:
     rng = np.random.default_rng(1)
-    words = np.array(["".join(rng.choice(list("abcXYZé☃ "), size=rng.integers(0, 6))) for _ in range(500)],
-                     dtype=object)
+    words = np.array(
+        ["".join(rng.choice(list("abcXYZé☃ "), size=rng.integers(0, 6))) for _ in range(500)], dtype=object
+    )
     words[::7] = "x" * 300  # longer than SHORT_TEXT: sorted as objects
     ranks = text_ranks(words)
     assert np.array_equal(ranks, np.unique(words, return_inverse=True)[1].reshape(-1))
@@ -100,8 +103,12 @@ def test_numeric_text_sorts_as_numbers_unless_one_value_is_not() -> None:
 
 
 def test_number_filters_on_an_object_column_of_python_numbers() -> None:
-    data = pd.DataFrame({"params.p": pd.Series([1, 2.5, None, 3, "4"], dtype=object),
-                         "params.q": pd.Series([1, 2.5, None, 3, 0.5], dtype=object)})
+    data = pd.DataFrame(
+        {
+            "params.p": pd.Series([1, 2.5, None, 3, "4"], dtype=object),
+            "params.q": pd.Series([1, 2.5, None, 3, 0.5], dtype=object),
+        }
+    )
     assert parse_filter("p >= 2", list(data.columns)).mask(data).tolist() == [False, True, False, True, True]
     assert parse_filter("q >= 1", list(data.columns)).mask(data).tolist() == [True, True, False, True, False]
 
@@ -118,17 +125,22 @@ def test_prepared_sort_codes_equal_the_lazy_ones() -> None:
 def test_which_columns_vary_over_every_run_agrees_with_pandas() -> None:
     """The whole-column test (each value against the first) tells the same as counting distinct values."""
     n = 2500  # past SHORT_FRAME: the frame-facts path
-    data = pd.DataFrame({
-        "params.same": pd.Series(["adam"] * n, dtype=object),
-        "params.differs": pd.Series(["adam"] * (n - 1) + ["sgd"], dtype=object),
-        "params.empty": pd.Series([None] * n, dtype=object),
-        "params.once": pd.Series([None] * (n - 1) + ["x"], dtype=object),
-        "params.list_same": pd.Series([[1, 2]] * n, dtype=object),
-        "params.list_differs": pd.Series([[1, 2]] * (n - 1) + [[3]], dtype=object),
-        "params.one_alike": pd.Series([1, 1.0] * (n // 2), dtype=object),
-        "params.late_list": pd.Series(["a"] * (n - 1) + [["a"]], dtype=object),
-        "params.missing_first": pd.Series([None, *["b"] * (n - 2), "c"], dtype=object),
-    })
+    data = pd.DataFrame(
+        {
+            "params.same": pd.Series(["adam"] * n, dtype=object),
+            "params.differs": pd.Series(["adam"] * (n - 1) + ["sgd"], dtype=object),
+            "params.empty": pd.Series([None] * n, dtype=object),
+            "params.once": pd.Series([None] * (n - 1) + ["x"], dtype=object),
+            "params.list_same": pd.Series([[1, 2]] * n, dtype=object),
+            "params.list_differs": pd.Series([[1, 2]] * (n - 1) + [[3]], dtype=object),
+            "params.one_alike": pd.Series([1, 1.0] * (n // 2), dtype=object),
+            "params.late_list": pd.Series(["a"] * (n - 1) + [["a"]], dtype=object),
+            "params.missing_first": pd.Series([None, *["b"] * (n - 2), "c"], dtype=object),
+        }
+    )
     keys = list(data.columns)
-    assert FrameFacts(data).varying(None, keys) == FrameFacts(data).varying(np.arange(n), keys) == [
-        "params.differs", "params.once", "params.list_differs", "params.late_list", "params.missing_first"]
+    assert (
+        FrameFacts(data).varying(None, keys)
+        == FrameFacts(data).varying(np.arange(n), keys)
+        == ["params.differs", "params.once", "params.list_differs", "params.late_list", "params.missing_first"]
+    )

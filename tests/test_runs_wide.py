@@ -23,8 +23,13 @@ from tui.widgets.runs_table import RunsTable
 
 def wide_frame() -> pd.DataFrame:
     columns: dict[str, object] = {
-        "run_id": ["a", "b", "c"], "experiment": ["e", "e", "e"], "name": ["x", "y", "z"],
-        "status": ["finished"] * 3, "created": [1.0, 2.0, 3.0], "ended": [2.0, 3.0, 4.0], "duration": [1.0] * 3,
+        "run_id": ["a", "b", "c"],
+        "experiment": ["e", "e", "e"],
+        "name": ["x", "y", "z"],
+        "status": ["finished"] * 3,
+        "created": [1.0, 2.0, 3.0],
+        "ended": [2.0, 3.0, 4.0],
+        "duration": [1.0] * 3,
         "metrics.loss": np.array([0.1, 0.2, np.nan]),
     }
     for i in range(column_rules.WIDE_FRAME + 100):

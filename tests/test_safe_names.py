@@ -27,9 +27,14 @@ from store.safe_names import MAX_NAME, UnsafePathError, inside, plain_name, rela
 from tests.hostile_server import FakeServer, one_experiment, run_json  # noqa: E402
 from tui.commands.logs import logs_main  # noqa: E402
 
-FUZZ = settings(derandomize=True, max_examples=40, deadline=None, database=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    derandomize=True,
+    max_examples=40,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 DEPTH = 8
 """The cache sits this deep under the test's folder, so a hostile id with fewer `..` (the old escape) still
 lands inside the test's folder, where the check sees it."""
@@ -38,8 +43,21 @@ lands inside the test's folder, where the check sees it."""
 def test_ordinary_ids_stay_readable_and_anything_else_is_hashed() -> None:
     for name in ("0123456789abcdef0123456789abcdef", "1", "run-2024_01.v2", "a" * MAX_NAME):
         assert safe_name(name) == name
-    hostile = ["..", ".", "", "/etc/passwd", "../../.bashrc", "a/b", "x\x00y", "a" * (MAX_NAME + 1), "-rf",
-               ".hidden", "a\\b", "name with space", "\u202eevil"]
+    hostile = [
+        "..",
+        ".",
+        "",
+        "/etc/passwd",
+        "../../.bashrc",
+        "a/b",
+        "x\x00y",
+        "a" * (MAX_NAME + 1),
+        "-rf",
+        ".hidden",
+        "a\\b",
+        "name with space",
+        "\u202eevil",
+    ]
     mapped = [safe_name(name) for name in hostile]
     assert len(set(mapped)) == len(hostile), "distinct names stay distinct"
     for name in mapped:
@@ -54,8 +72,10 @@ def test_safe_name_is_always_one_harmless_component(name: str) -> None:
     assert (safe == name) == (plain_name(name) is not None)
 
 
-@pytest.mark.parametrize("path", ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b", "x\x00y", "a\\b",
-                                  "a/" + "b" * 300, "a/" * 600 + "b"])
+@pytest.mark.parametrize(
+    "path",
+    ["", "/etc/passwd", "../x", "a/../../x", "a//b", "a/./b", "x\x00y", "a\\b", "a/" + "b" * 300, "a/" * 600 + "b"],
+)
 def test_relative_paths_that_leave_their_folder_are_refused(path: str, tmp_path: Path) -> None:
     with pytest.raises(UnsafePathError):
         inside(tmp_path, path)
@@ -104,10 +124,13 @@ def _files_outside(root: Path, cache: Path) -> set[str]:
 @example(run=(["..", "..", "..", "bashrc"], False), artifacts=[(["model.pkl"], False)])  # the report's
 @example(run=(["home", "bashrc"], True), artifacts=[(["model.pkl"], False)])
 @FUZZ
-def test_hostile_ids_and_paths_write_nothing_outside_the_cache(fake: FakeServer, tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch,
-                                                               run: tuple[list[str], bool],
-                                                               artifacts: list[tuple[list[str], bool]]) -> None:
+def test_hostile_ids_and_paths_write_nothing_outside_the_cache(
+    fake: FakeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    run: tuple[list[str], bool],
+    artifacts: list[tuple[list[str], bool]],
+) -> None:
     cache = tmp_path.joinpath(*[f"d{i}" for i in range(DEPTH)], "cache")
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
@@ -116,15 +139,19 @@ def test_hostile_ids_and_paths_write_nothing_outside_the_cache(fake: FakeServer,
     run_id = _hostile(*run, tmp_path)
     assume(0 < len(run_id) <= 1000)  # longer or empty is no run id: never listed
     paths = [_hostile(*a, tmp_path) for a in artifacts]
-    fake.answers.update({
-        "experiments/search": one_experiment("0"),
-        "runs/search": {"runs": [run_json(run_id), run_json("0123456789abcdef0123456789abcdef")]},
-        "runs/get": {"run": run_json(run_id)},
-        "metrics/get-history-bulk": {"metrics": []},
-        "artifacts/list": {"files": [{"path": p, "is_dir": False, "file_size": 5} for p in paths]
-                           + [{"path": paths[0], "is_dir": True}]},
-        "get-artifact": fake.raw(b"owned"),
-    })
+    fake.answers.update(
+        {
+            "experiments/search": one_experiment("0"),
+            "runs/search": {"runs": [run_json(run_id), run_json("0123456789abcdef0123456789abcdef")]},
+            "runs/get": {"run": run_json(run_id)},
+            "metrics/get-history-bulk": {"metrics": []},
+            "artifacts/list": {
+                "files": [{"path": p, "is_dir": False, "file_size": 5} for p in paths]
+                + [{"path": paths[0], "is_dir": True}]
+            },
+            "get-artifact": fake.raw(b"owned"),
+        }
+    )
     before = _files_outside(tmp_path, cache)
     store = MlflowServerStore(fake.url)
     store.refresh()

@@ -7,21 +7,20 @@ import pytest
 from tui.shaping.sanitize import cut, printable, printable_block, printable_line, printable_text
 
 HOSTILE = [
-    "\x1b]0;pwned\x07",                 # OSC 0: set the window title
-    "\x1b]52;c;aGVsbG8=\x07",          # OSC 52: write the clipboard
-    "\x1b[2J\x1b[H",                    # clear the screen, cursor home
-    "\x9b31m",                          # C1 CSI
-    "\x9d0;title\x9c",                  # C1 OSC ... ST
-    "abc\u202edcba",                    # right-to-left override
-    "\u2066isolate\u2069",              # bidi isolates
+    "\x1b]0;pwned\x07",  # OSC 0: set the window title
+    "\x1b]52;c;aGVsbG8=\x07",  # OSC 52: write the clipboard
+    "\x1b[2J\x1b[H",  # clear the screen, cursor home
+    "\x9b31m",  # C1 CSI
+    "\x9d0;title\x9c",  # C1 OSC ... ST
+    "abc\u202edcba",  # right-to-left override
+    "\u2066isolate\u2069",  # bidi isolates
     "del\x7f",
     "nul\x00byte",
 ]
 
 
 def _no_controls(text: str) -> bool:
-    return all(ord(c) >= 0x20 and not (0x7F <= ord(c) <= 0x9F) and c not in "\u202e\u2066\u2069"
-               for c in text)
+    return all(ord(c) >= 0x20 and not (0x7F <= ord(c) <= 0x9F) and c not in "\u202e\u2066\u2069" for c in text)
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -59,7 +58,6 @@ def test_line_breaks_on_one_line() -> None:
 def test_cut_keeps_width() -> None:
     assert cut("abcdefghij", 5) == "abcd…"
     assert cut("abc", 5) == "abc"
-
 
 
 def test_cut_of_a_huge_value_only_makes_what_it_shows_safe() -> None:

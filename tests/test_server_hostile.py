@@ -51,8 +51,13 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeServer
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(tmp_path / "cache"),
-            "XDG_CONFIG_HOME": str(tmp_path / "config"), **extra}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        **extra,
+    }
 
 
 # -- bad settings: one line, no traceback (item 12) ----------------------------------------------
@@ -66,9 +71,9 @@ def test_a_malformed_url_is_one_line_saying_how_to_write_it(url: str, capsys: py
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "0", "nan", "inf"])
-def test_a_bad_request_timeout_is_one_line_saying_how_to_set_it(value: str, fake: FakeServer,
-                                                                capsys: pytest.CaptureFixture[str],
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_bad_request_timeout_is_one_line_saying_how_to_set_it(
+    value: str, fake: FakeServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake.answers["experiments/search"] = one_experiment()
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", value)
     assert main(["ls", fake.url]) == 2
@@ -88,9 +93,14 @@ def test_the_url_shown_never_holds_the_password(capsys: pytest.CaptureFixture[st
 def test_ls_ends_at_the_timeout_when_a_server_trickles(fake: FakeServer, tmp_path: Path) -> None:
     """Before: one byte every 0.3 s reset `requests`' read timeout each time, and `ls` never ended."""
     fake.answers["experiments/search"] = fake.trickle(0.3)
-    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "ls", fake.url], cwd=REPO, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=_env(tmp_path, MLFLOW_HTTP_REQUEST_TIMEOUT="2"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "ls", fake.url],
+        cwd=REPO,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(tmp_path, MLFLOW_HTTP_REQUEST_TIMEOUT="2"),
+    )
     try:
         _, err = proc.communicate(timeout=40)
     finally:
@@ -122,9 +132,15 @@ def _kill(proc: subprocess.Popen[Any]) -> None:
 def test_ctrl_c_ends_ls_at_once_while_a_server_trickles(fake: FakeServer, tmp_path: Path) -> None:
     """Before: Ctrl-C stopped the main thread, then the exit waited for the fetching threads, for ever."""
     _trickling_listing(fake)
-    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "ls", fake.url], cwd=REPO, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            env=_env(tmp_path, MLFLOW_HTTP_REQUEST_TIMEOUT="300"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", "ls", fake.url],
+        cwd=REPO,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=_env(tmp_path, MLFLOW_HTTP_REQUEST_TIMEOUT="300"),
+    )
     try:
         _wait_for(fake, "runs/search", proc)
         proc.send_signal(signal.SIGINT)
@@ -138,9 +154,15 @@ def test_quitting_the_app_does_not_wait_on_a_trickling_server(fake: FakeServer, 
     """Before: `q` left the screen, then the process waited on the poll worker's request for ever."""
     _trickling_listing(fake)
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", fake.url], cwd=REPO, stdin=slave, stdout=slave,
-                            stderr=slave, start_new_session=True,
-                            env=_env(tmp_path, MLFLOW_HTTP_REQUEST_TIMEOUT="300", TERM="xterm-256color"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui.cli", fake.url],
+        cwd=REPO,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        env=_env(tmp_path, MLFLOW_HTTP_REQUEST_TIMEOUT="300", TERM="xterm-256color"),
+    )
     os.close(slave)
     threading.Thread(target=_drain, args=(master,), daemon=True).start()
     try:
@@ -181,9 +203,16 @@ def test_every_endpoint_has_a_documented_cap() -> None:
 
 
 def _one_run(fake: FakeServer, files: list[dict[str, Any]], artifact: Any) -> MlflowServerStore:
-    fake.answers.update({"experiments/search": one_experiment("0"), "runs/search": {"runs": [run_json(GOOD)]},
-                         "runs/get": {"run": run_json(GOOD)}, "metrics/get-history-bulk": {"metrics": []},
-                         "artifacts/list": {"files": files}, "get-artifact": artifact})
+    fake.answers.update(
+        {
+            "experiments/search": one_experiment("0"),
+            "runs/search": {"runs": [run_json(GOOD)]},
+            "runs/get": {"run": run_json(GOOD)},
+            "metrics/get-history-bulk": {"metrics": []},
+            "artifacts/list": {"files": files},
+            "get-artifact": artifact,
+        }
+    )
     store = MlflowServerStore(fake.url)
     store.refresh()
     return store
@@ -200,14 +229,20 @@ def test_an_artifact_longer_than_listed_stops_at_its_size_and_leaves_nothing(fak
     partial = remote.folder.with_name(remote.folder.name + ".partial")
     assert not (partial / "a.bin").exists()
     detail = store.run(GOOD)  # opening the run tries it too, and says so
-    assert any("a.bin" in line and "partial download was deleted" in line
-               for line in detail.facts["artifacts_not_downloaded"])
+    assert any(
+        "a.bin" in line and "partial download was deleted" in line for line in detail.facts["artifacts_not_downloaded"]
+    )
 
 
 def test_artifact_entries_that_are_no_paths_are_left_out_and_said(fake: FakeServer) -> None:
-    files: list[Any] = [{"path": "ok.txt", "is_dir": False, "file_size": 2}, {"path": "x\x00y", "file_size": 1},
-             {"path": ["a"], "file_size": 1}, "nonsense", {"path": "neg.bin", "file_size": -5},
-             {"path": "big.bin", "file_size": "12"}]
+    files: list[Any] = [
+        {"path": "ok.txt", "is_dir": False, "file_size": 2},
+        {"path": "x\x00y", "file_size": 1},
+        {"path": ["a"], "file_size": 1},
+        "nonsense",
+        {"path": "neg.bin", "file_size": -5},
+        {"path": "big.bin", "file_size": "12"},
+    ]
     store = _one_run(fake, files, fake.raw(b"ok"))
     detail = store.run(GOOD)
     assert detail.artifacts_dir is not None and (detail.artifacts_dir / "ok.txt").read_bytes() == b"ok"
@@ -225,10 +260,10 @@ def _answers() -> dict[str, Any]:
         "experiments/search": one_experiment("0", "1"),
         "runs/search": {"runs": [bad, run_json(GOOD)]},
         "runs/get": {"run": bad},
-        "metrics/get-history-bulk": {"metrics": [{"run_id": BAD, "key": "loss", "value": 0.5, "step": 1,
-                                                  "timestamp": 1_700_000_001_000}]},
-        "metrics/get-history": {"metrics": [{"key": "loss", "value": 0.5, "step": 1,
-                                             "timestamp": 1_700_000_001_000}]},
+        "metrics/get-history-bulk": {
+            "metrics": [{"run_id": BAD, "key": "loss", "value": 0.5, "step": 1, "timestamp": 1_700_000_001_000}]
+        },
+        "metrics/get-history": {"metrics": [{"key": "loss", "value": 0.5, "step": 1, "timestamp": 1_700_000_001_000}]},
         "artifacts/list": {"files": [{"path": "a.txt", "is_dir": False, "file_size": 2}]},
     }
 
@@ -243,14 +278,36 @@ def _paths(value: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
         yield from _paths(child, (*at, key))
 
 
-WRONG = ["null", "0", "-1", "1.5", "1" + "0" * 30, "true", '""', '"x"', '"\\u0000"', '"' + "x" * 100_000 + '"', "[]",
-         '[1, "a"]', "{}", '{"a": {"b": 1}}', "[" * 50 + "1" + "]" * 50, "[" * 5000 + "1" + "]" * 5000, "-Infinity"]
+WRONG = [
+    "null",
+    "0",
+    "-1",
+    "1.5",
+    "1" + "0" * 30,
+    "true",
+    '""',
+    '"x"',
+    '"\\u0000"',
+    '"' + "x" * 100_000 + '"',
+    "[]",
+    '[1, "a"]',
+    "{}",
+    '{"a": {"b": 1}}',
+    "[" * 50 + "1" + "]" * 50,
+    "[" * 5000 + "1" + "]" * 5000,
+    "-Infinity",
+]
 """JSON texts of wrong types, huge and deep values (5000 levels: past Python's recursion limit)."""
 HOLE = "@@wrong@@"
 ENDPOINTS = sorted(_answers())
-FUZZ = settings(derandomize=True, max_examples=60, deadline=None, database=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    derandomize=True,
+    max_examples=60,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def _one_line(call: Any) -> Any:
@@ -288,8 +345,9 @@ def test_wrong_types_anywhere_are_one_damaged_row_or_one_line(fake: FakeServer, 
     listed = _one_line(store.refresh)
     if listed is not None and endpoint != "experiments/search":
         assert GOOD in store.run_ids(), "one bad record never takes the good one with it"
-        assert store.runs_frame("last").loc[store.runs_frame("last")["run_id"] == GOOD, "status"].tolist() \
-            == ["finished"]
+        assert store.runs_frame("last").loc[store.runs_frame("last")["run_id"] == GOOD, "status"].tolist() == [
+            "finished"
+        ]
     for rid in store.run_ids():
         _one_line(lambda rid=rid: store.run(rid))
         _one_line(lambda rid=rid: store.history(rid))

@@ -13,8 +13,9 @@ from textual.worker import WorkerFailed
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
-mlflow = pytest.importorskip("mlflow", reason="mlflow is not installed (pip install -e '.[bench]'); "
-                             "these tests start a real `mlflow server`")
+mlflow = pytest.importorskip(
+    "mlflow", reason="mlflow is not installed (pip install -e '.[bench]'); these tests start a real `mlflow server`"
+)
 
 from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import Metric, Param  # noqa: E402
@@ -69,9 +70,17 @@ async def test_server_stopped_mid_session_shows_the_cached_run_and_charts_marked
 @pytest.fixture(scope="module")
 def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     folder = tmp_path_factory.mktemp("mlflow-auth")
-    srv = wait_ready(launch(folder, "--app-name", "basic-auth",
-                            env={"MLFLOW_FLASK_SERVER_SECRET_KEY": "test-secret",
-                                 "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN["MLFLOW_TRACKING_PASSWORD"]}))
+    srv = wait_ready(
+        launch(
+            folder,
+            "--app-name",
+            "basic-auth",
+            env={
+                "MLFLOW_FLASK_SERVER_SECRET_KEY": "test-secret",
+                "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN["MLFLOW_TRACKING_PASSWORD"],
+            },
+        )
+    )
     try:
         with pytest.MonkeyPatch.context() as env:  # MLflow's client reads its credentials from the environment
             for key, value in ADMIN.items():

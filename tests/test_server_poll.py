@@ -18,8 +18,9 @@ import pytest
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
-mlflow = pytest.importorskip("mlflow", reason="mlflow is not installed (pip install -e '.[bench]'); "
-                             "these tests start a real `mlflow server`")
+mlflow = pytest.importorskip(
+    "mlflow", reason="mlflow is not installed (pip install -e '.[bench]'); these tests start a real `mlflow server`"
+)
 
 from mlflow import MlflowClient  # noqa: E402
 
@@ -65,8 +66,9 @@ def test_runs_with_old_start_times_appear_on_the_next_poll(server: Server, tmp_p
     in_new = client.create_run(other, run_name="in-new-experiment", start_time=OLD_MS)
     client.set_terminated(in_new.info.run_id, "FAILED", end_time=OLD_MS + 1000)
     demo = demo_store(tmp_path / "demo")  # runs made three weeks ago: push gives them those start times
-    out = _cli("push", str(demo), server.url, "--filter", "name == degree-1 or name == rf-broken",
-               "--experiment", "poll")
+    out = _cli(
+        "push", str(demo), server.url, "--filter", "name == degree-1 or name == rf-broken", "--experiment", "poll"
+    )
     assert out.returncode == 0, out.stderr
     assert "2 new" in out.stdout
 
@@ -81,7 +83,8 @@ def test_runs_with_old_start_times_appear_on_the_next_poll(server: Server, tmp_p
 
 
 def test_known_ids_in_windows_of_start_times_and_a_server_without_offset_tokens(
-        server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import store.remote.poll as poll
 
     store = _store(server.url)
@@ -114,8 +117,9 @@ def test_an_open_app_never_replaces_the_cache_a_resync_refreshed(server: Server)
     assert "seen-by-resync" in _names(reopened) and reopened.served_from_cache
 
 
-def test_server_cache_is_owner_only_in_a_cache_folder_made_owner_only(server: Server, tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_server_cache_is_owner_only_in_a_cache_folder_made_owner_only(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "fresh"))
     import store as api
 
@@ -164,10 +168,20 @@ def test_a_run_purged_on_the_server_leaves_the_listing_at_the_next_poll(server: 
     store = _store(server.url, include_deleted=True)
     assert "purged-later" in _names(store)
     client.delete_run(doomed.info.run_id)
-    gc = subprocess.run([str(Path(sys.executable).with_name("mlflow")), "gc", "--backend-store-uri",
-                         f"sqlite:///{server.folder / 'mlflow.db'}", "--run-ids", doomed.info.run_id],
-                        capture_output=True, text=True, timeout=120,
-                        env={**os.environ, "MLFLOW_TRACKING_URI": server.url})  # MLflow's own purge
+    gc = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("mlflow")),
+            "gc",
+            "--backend-store-uri",
+            f"sqlite:///{server.folder / 'mlflow.db'}",
+            "--run-ids",
+            doomed.info.run_id,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MLFLOW_TRACKING_URI": server.url},
+    )  # MLflow's own purge
     assert gc.returncode == 0, gc.stderr
     store._asked_at = 0.0
     assert doomed.info.run_id in store.refresh()  # fewer runs than the cache holds: listed again

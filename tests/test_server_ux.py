@@ -18,8 +18,9 @@ import pytest
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
-mlflow = pytest.importorskip("mlflow", reason="mlflow is not installed (pip install -e '.[bench]'); "
-                             "these tests start a real `mlflow server`")
+mlflow = pytest.importorskip(
+    "mlflow", reason="mlflow is not installed (pip install -e '.[bench]'); these tests start a real `mlflow server`"
+)
 
 from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import Metric, Param  # noqa: E402
@@ -42,12 +43,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     exp = client.create_experiment("ux")
     ids = {}
     for i in range(5):
-        run = client.create_run(exp, run_name=f"old-{i}", start_time=OLD_MS + i * 1000,
-                                tags={"stage": f"s{i}"})
+        run = client.create_run(exp, run_name=f"old-{i}", start_time=OLD_MS + i * 1000, tags={"stage": f"s{i}"})
         rid = run.info.run_id
-        client.log_batch(rid, params=[Param("lr", str(0.1 * (i + 1)))], metrics=[
-            *(Metric("loss", (i + 1) / (step + 1), OLD_MS + step, step) for step in range(30)),
-            *(Metric("acc", 0.1 * i + step / 100, OLD_MS + step, step) for step in range(0, 30, 3))])
+        client.log_batch(
+            rid,
+            params=[Param("lr", str(0.1 * (i + 1)))],
+            metrics=[
+                *(Metric("loss", (i + 1) / (step + 1), OLD_MS + step, step) for step in range(30)),
+                *(Metric("acc", 0.1 * i + step / 100, OLD_MS + step, step) for step in range(0, 30, 3)),
+            ],
+        )
         client.set_terminated(rid, "FINISHED", end_time=OLD_MS + 60_000 + i)
         ids[f"old-{i}"] = rid
     files = srv.folder / "files"
@@ -120,7 +125,8 @@ async def test_resync_is_in_the_palette_and_the_help(tmp_path: Path) -> None:
 
 
 def test_several_sources_pass_resync_bulk_histories_and_artifacts_on_to_a_server(
-        server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`tracktui LOCAL URL`: ctrl+r, charts and artifacts reach the server behind the multi-source table."""
     import store as tracktui_store
     from store.remote.artifacts import RemoteArtifacts
@@ -143,8 +149,8 @@ def test_several_sources_pass_resync_bulk_histories_and_artifacts_on_to_a_server
         MlflowClient(server.url).set_tag(rid, "stage", "s3")
     both.prefetch_histories([ids["old-1"], ids["old-2"], ids["here"]], ["loss"])
     curve = both.history(ids["old-1"], ["loss"])
-    assert curve["value"].tolist() == [m.value for m in MlflowClient(server.url).get_metric_history(
-        server.ids["old-1"], "loss")]  # type: ignore[attr-defined]
+    expected = MlflowClient(server.url).get_metric_history(server.ids["old-1"], "loss")  # type: ignore[attr-defined]
+    assert curve["value"].tolist() == [m.value for m in expected]
     assert isinstance(both.remote_artifacts(ids["old-0"]), RemoteArtifacts)
     assert both.remote_artifacts(ids["here"]) is None
 
@@ -237,15 +243,17 @@ def test_push_plain_progress_and_summary(server: Server, tmp_path: Path) -> None
     _local_store(root)
     out = _cli("push", str(root), server.url, "--experiment", "push-plain")
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == ("pushed: 2 new, 0 updated, 0 unchanged, 0 failed, 1,502 metric points, "
-                                  "1 artifact file (14 B)")
+    assert out.stdout.strip() == (
+        "pushed: 2 new, 0 updated, 0 unchanged, 0 failed, 1,502 metric points, 1 artifact file (14 B)"
+    )
     lines = out.stderr.strip().splitlines()
     assert lines[0].startswith("[0/2 runs] pushed-1")
     assert lines[-1] == "[2/2 runs] pushed-2: new · 1,502 points, 1 files (14 B) sent"
     assert "\x1b" not in out.stderr  # no bar, no colours: a log stays readable
     again = _cli("push", str(root), server.url, "--experiment", "push-plain")
-    assert again.stdout.strip() == ("pushed: 0 new, 0 updated, 2 unchanged, 0 failed, 0 metric points, "
-                                    "0 artifact files (0 B)")
+    assert again.stdout.strip() == (
+        "pushed: 0 new, 0 updated, 2 unchanged, 0 failed, 0 metric points, 0 artifact files (0 B)"
+    )
     assert again.stderr.strip().splitlines()[-1].startswith("[2/2 runs] pushed-2: unchanged")
 
 
@@ -276,8 +284,14 @@ def test_push_progress_bar_on_a_terminal(server: Server, tmp_path: Path) -> None
     _local_store(root)
     master, slave = pty.openpty()
     command = [sys.executable, "-m", "tui.cli", "push", str(root), server.url, "--experiment", "push-tty"]
-    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=slave, text=True,
-                            env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "120"})
+    proc = subprocess.Popen(
+        command,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        text=True,
+        env={**os.environ, "TERM": "xterm-256color", "COLUMNS": "120"},
+    )
     os.close(slave)
     seen = bytearray()
 
@@ -358,8 +372,11 @@ async def test_big_artifact_shows_its_size_asks_then_streams_into_the_cache(serv
     assert not (detail.artifacts_dir / "big.bin").exists()
     app = ScreenHarness(lambda: ArtifactsScreen(detail, ask_above=1 << 20))
     async with app.run_test(size=(120, 30)) as pilot:
-        await _wait(app, pilot, lambda: isinstance(app.screen, ArtifactsScreen)
-                    and _remote_node(app.screen, "big.bin") is not None)
+        await _wait(
+            app,
+            pilot,
+            lambda: isinstance(app.screen, ArtifactsScreen) and _remote_node(app.screen, "big.bin") is not None,
+        )
         screen = cast(ArtifactsScreen, app.screen)
         assert "on server" in screen_text(app)
         node = _remote_node(screen, "big.bin")
@@ -378,8 +395,13 @@ async def test_big_artifact_shows_its_size_asks_then_streams_into_the_cache(serv
         assert (detail.artifacts_dir / "big.bin").read_bytes() == BIG
         shown: Any = screen.preview.node
         assert shown.entry.path == detail.artifacts_dir / "big.bin" and not shown.entry.remote
-        await _wait(app, pilot, lambda: _remote_node(screen, "big.bin") is not None
-                    and not _remote_node(screen, "big.bin").data.entry.remote)
+        await _wait(
+            app,
+            pilot,
+            lambda: (
+                _remote_node(screen, "big.bin") is not None and not _remote_node(screen, "big.bin").data.entry.remote
+            ),
+        )
         assert "on server" not in screen_text(app)
         assert not any(isinstance(s, DownloadScreen) for s in app.screen_stack)
     partial = detail.artifacts_dir.with_name(detail.artifacts_dir.name + ".partial")
@@ -395,8 +417,11 @@ async def test_artifact_under_the_threshold_is_fetched_without_asking(server: Se
     assert detail.artifacts_dir is not None
     app = ScreenHarness(lambda: ArtifactsScreen(detail, ask_above=8 << 20))
     async with app.run_test(size=(120, 30)) as pilot:
-        await _wait(app, pilot, lambda: isinstance(app.screen, ArtifactsScreen)
-                    and _remote_node(app.screen, "big.bin") is not None)
+        await _wait(
+            app,
+            pilot,
+            lambda: isinstance(app.screen, ArtifactsScreen) and _remote_node(app.screen, "big.bin") is not None,
+        )
         screen = cast(ArtifactsScreen, app.screen)
         screen.artifact_tree.move_cursor(_remote_node(screen, "big.bin"))
         await pilot.press("enter")
@@ -404,8 +429,7 @@ async def test_artifact_under_the_threshold_is_fetched_without_asking(server: Se
         assert (detail.artifacts_dir / "big.bin").read_bytes() == BIG
 
 
-def test_download_cancelled_short_or_killed_never_leaves_a_whole_looking_file(server: Server,
-                                                                             small_caps: None) -> None:
+def test_download_cancelled_short_or_killed_never_leaves_a_whole_looking_file(server: Server, small_caps: None) -> None:
     import signal
 
     from store.remote.artifacts import RemoteFile

@@ -19,7 +19,7 @@ def tensorboard_ema(values: list[float], weight: float) -> list[float]:
             continue
         last = last * weight + (1 - weight) * v
         n += 1
-        out.append(last / (1 - weight ** n))
+        out.append(last / (1 - weight**n))
     return out
 
 

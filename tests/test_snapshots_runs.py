@@ -15,7 +15,6 @@ from tests.app_helpers import demo_app, settle
 SIZES = [(80, 24), (120, 40)]
 
 
-
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_runs_table(snap_compare, demo: Path, size: tuple[int, int]) -> None:
     async def ready(pilot: Pilot[None]) -> None:

@@ -18,8 +18,10 @@ from tests.children import run_python
 
 
 def test_git_is_asked_once_per_process_and_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for cmd in (["init", "-q"], ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty",
-                                 "-m", "x"]):
+    for cmd in (
+        ["init", "-q"],
+        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "x"],
+    ):
         subprocess.run(["git", *cmd], cwd=tmp_path, check=True, capture_output=True)
     calls: list[str] = []
     real = subprocess.run
@@ -40,8 +42,10 @@ def test_git_is_asked_once_per_process_and_working_folder(tmp_path: Path, monkey
     monkeypatch.chdir(other)
     store.start_run(experiment="e", root=tmp_path / "s").finish()
     assert len(calls) == 6 and set(calls[3:]) == {str(other)}
-    commits = {store.open_store(tmp_path / "s").run(rid).facts["git_commit"]
-               for rid in store.open_store(tmp_path / "s").run_ids()}
+    commits = {
+        store.open_store(tmp_path / "s").run(rid).facts["git_commit"]
+        for rid in store.open_store(tmp_path / "s").run_ids()
+    }
     assert len(commits) == 1 and None not in commits
 
 
@@ -71,8 +75,9 @@ def test_a_run_of_another_host_without_a_summary_is_crashed_once_its_creation_is
     assert store.open_store(tmp_path / "s").runs_frame()["status"].tolist() == ["running"]
 
 
-def test_writes_are_fsynced_soon_after_not_while_the_script_waits(tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_writes_are_fsynced_soon_after_not_while_the_script_waits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sync_now = durable.sync_now
     monkeypatch.setattr(durable, "sync_now", lambda: None)  # the thread's syncs, not the test's
     if durable._thread is not None:  # an earlier test's thread may be inside the real sync_now: let it end
@@ -87,6 +92,7 @@ def test_writes_are_fsynced_soon_after_not_while_the_script_waits(tmp_path: Path
     def counted_fsync(fd: int) -> None:
         synced.append(fd)
         real(fd)
+
     monkeypatch.setattr(os, "fsync", counted_fsync)
     with store.start_run(experiment="e", root=tmp_path / "s", system_metrics_interval=0) as run:
         run.log_metric("loss", 1.0)
@@ -112,8 +118,8 @@ from store.ours import durable
 durable.SYNC_DELAY = 3600.0
 real = os.fsync
 os.fsync = lambda fd: synced.append(fd) or real(fd)
-open({str(tmp_path / 'f')!r}, "w").write("x")
-durable.soon({str(tmp_path / 'f')!r}, {str(tmp_path)!r})
+open({str(tmp_path / "f")!r}, "w").write("x")
+durable.soon({str(tmp_path / "f")!r}, {str(tmp_path)!r})
 """)
     assert proc.returncode == 0
     assert proc.stdout is not None and b"synced 2" in proc.stdout.read()
@@ -144,6 +150,7 @@ def test_an_unchanged_experiment_folder_is_not_listed_again(tmp_path: Path, monk
     def counted_listdir(p: str) -> list[str]:
         listed.append(os.fspath(p))
         return real(p)
+
     monkeypatch.setattr(os, "listdir", counted_listdir)
     for _ in range(3):
         store.start_run(experiment="e", root=root, system_metrics_interval=0).finish()

@@ -37,8 +37,9 @@ def small_fs(tmp_path: Path) -> Iterator[Path]:
     """A real 512 KB tmpfs, so ENOSPC comes from the kernel, not from a mock."""
     mount = tmp_path / "small"
     mount.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here ({proc.stderr.strip() or proc.returncode})")
     try:
@@ -71,8 +72,11 @@ def peer_user() -> pwd.struct_passwd:
         return pwd.getpwnam(PEER)
     except KeyError:
         pass
-    proc = subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PEER],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PEER],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         pytest.skip(f"cannot create a second user ({proc.stderr.strip()})")
     return pwd.getpwnam(PEER)
@@ -119,17 +123,32 @@ def test_files_follow_the_umask_and_another_user_can_read_the_store() -> None:
         shutil.copytree(REPO / "store", base / "code" / "store", ignore=shutil.ignore_patterns("__pycache__"))
 
         def as_peer(code: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
-                                   sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                                  env=dict(os.environ, PYTHONPATH=str(base / "code"), HOME=str(base),
-                                           XDG_CACHE_HOME=str(base / "cache")))
+            return subprocess.run(
+                [
+                    "setpriv",
+                    f"--reuid={user.pw_uid}",
+                    f"--regid={user.pw_gid}",
+                    "--clear-groups",
+                    sys.executable,
+                    "-c",
+                    code,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env=dict(os.environ, PYTHONPATH=str(base / "code"), HOME=str(base), XDG_CACHE_HOME=str(base / "cache")),
+            )
 
         probe = as_peer("import numpy, pandas, yaml")
         if probe.returncode != 0:
-            pytest.skip("file modes checked; the second user cannot run this interpreter here "
-                        f"(its packages sit in a private folder): {probe.stderr.strip().splitlines()[-1:]}")
-        read = as_peer(f"import store, json; s = store.open_store({str(root)!r}); d = s.run(s.run_ids()[0]);"
-                       "print(json.dumps([d.status, d.name, d.params, len(d.history())]))")
+            pytest.skip(
+                "file modes checked; the second user cannot run this interpreter here "
+                f"(its packages sit in a private folder): {probe.stderr.strip().splitlines()[-1:]}"
+            )
+        read = as_peer(
+            f"import store, json; s = store.open_store({str(root)!r}); d = s.run(s.run_ids()[0]);"
+            "print(json.dumps([d.status, d.name, d.params, len(d.history())]))"
+        )
         assert read.returncode == 0, read.stderr
         assert json.loads(read.stdout) == ["finished", "shared", {"lr": 0.1}, 1]
     finally:
@@ -202,7 +221,8 @@ def test_points_kept_in_memory_are_written_once_space_comes_back(small_fs: Path)
     """The disk fills while the script runs; `finish()` warns once, keeps retrying, and when
     the space is freed (by the test, on seeing the warning) every point lands."""
     root = small_fs / "s"
-    proc = run_python(f"""
+    proc = run_python(
+        f"""
         import sys, store, store.writing.writer
         store.writing.writer.FINISH_RETRY_DELAYS = (0.1,) * 300
         run = store.start_run(experiment="e", root={str(root)!r}, flush_interval=3600)
@@ -212,7 +232,10 @@ def test_points_kept_in_memory_are_written_once_space_comes_back(small_fs: Path)
             run.log_metric("x", float(i))
         run.finish()
         print("finished", flush=True)
-    """, wait=False, stdin=subprocess.PIPE)
+    """,
+        wait=False,
+        stdin=subprocess.PIPE,
+    )
     assert proc.stdout is not None and proc.stderr is not None and proc.stdin is not None
     assert proc.stdout.readline().strip() == b"started"
     filler = fill(small_fs)
@@ -369,8 +392,18 @@ def test_many_simultaneous_takers_of_a_stale_lock_only_one_goes_on(tmp_path: Pat
     """
     env = dict(os.environ, PYTHONPATH=str(REPO))
     import textwrap
-    procs = [subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, bufsize=1) for _ in range(8)]
+
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(code)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        for _ in range(8)
+    ]
     try:
         for p in procs:
             assert p.stdout is not None and p.stdout.readline().strip() == "ready"
@@ -463,13 +496,16 @@ def test_a_kill_during_log_artifact_never_leaves_a_truncated_artifact(tmp_path: 
     a 4 MB artifact. Before the fix a 1 MB `model.bin` stayed under its final name."""
     src = tmp_path / "model.bin"
     src.write_bytes(os.urandom(4 << 20))
-    proc = run_python(_FSIZE + f"""
+    proc = run_python(
+        _FSIZE
+        + f"""
 import store
-run = store.start_run(experiment="e", root={str(tmp_path / 's')!r})
+run = store.start_run(experiment="e", root={str(tmp_path / "s")!r})
 run.log_artifact({str(src)!r}, name="small.bin")
 limit_file_size(1 << 20)
 run.log_artifact({str(src)!r})
-""")
+"""
+    )
     assert proc.returncode == -signal.SIGXFSZ
     s = store.open_store(tmp_path / "s")
     art = s.run(s.run_ids()[0]).artifacts_dir
@@ -485,11 +521,14 @@ def test_a_kill_during_start_run_leaves_no_damaged_run(tmp_path: Path, limit: in
     The hidden half-made folder is removed by a later start_run once it is old."""
     root = tmp_path / "s"
     store.start_run(experiment="e", root=root, name="first").finish()
-    proc = run_python(_FSIZE + f"""
+    proc = run_python(
+        _FSIZE
+        + f"""
 import store
 limit_file_size({limit})
 store.start_run(experiment="e", root={str(root)!r}, name="killed")
-""")
+"""
+    )
     assert proc.returncode == -signal.SIGXFSZ
     frame = store.open_store(root).runs_frame()
     assert frame["name"].tolist() == ["first"] and frame["status"].tolist() == ["finished"]
@@ -508,12 +547,15 @@ def test_a_killed_index_save_leaves_a_temporary_that_is_cleaned(tmp_path: Path) 
     can run too) removes it once it is old, and leaves young ones alone."""
     root = tmp_path / "s"
     store.start_run(experiment="e", root=root).finish()
-    proc = run_python(_FSIZE + f"""
+    proc = run_python(
+        _FSIZE
+        + f"""
 from pathlib import Path
 from store.ours import atomic, layout
 limit_file_size(1 << 20)
 atomic.atomic_write_text(Path({str(root)!r}) / ".tracktui-index.json", "x" * (4 << 20), fsync=False)
-""")
+"""
+    )
     assert proc.returncode == -signal.SIGXFSZ
     (left,) = [p for p in root.iterdir() if ".tracktui-index.json." in p.name]
     assert left.stat().st_size == 1 << 20
@@ -528,7 +570,8 @@ def test_the_background_flusher_warns_once_on_a_full_disk_and_loses_nothing(smal
     says so once with the path and what to do, keeps the points, and writes them all once
     space is back. The old message named neither the path nor a remedy."""
     root = small_fs / "s"
-    proc = run_python(f"""
+    proc = run_python(
+        f"""
         import sys, time, store
         run = store.start_run(experiment="e", root={str(root)!r}, flush_interval=0.05)
         print("started", flush=True)
@@ -541,7 +584,10 @@ def test_the_background_flusher_warns_once_on_a_full_disk_and_loses_nothing(smal
         for i in range(3000, 4000):
             run.log_metric("x", float(i))
         run.finish()
-    """, wait=False, stdin=subprocess.PIPE)
+    """,
+        wait=False,
+        stdin=subprocess.PIPE,
+    )
     assert proc.stdout is not None and proc.stderr is not None and proc.stdin is not None
     assert proc.stdout.readline().strip() == b"started"
     filler = fill(small_fs)

@@ -33,9 +33,14 @@ from tests.mlflow_fixtures import T0, run_id, write_experiment, write_run  # noq
 
 CALL_TIMEOUT = 5
 """Seconds one listing or read may take before it counts as a hang (each takes milliseconds)."""
-FUZZ = settings(derandomize=True, max_examples=8, deadline=None, database=None,
-                phases=[Phase.explicit, Phase.generate],  # no shrinking: a hang would be retried for minutes
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    derandomize=True,
+    max_examples=8,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],  # no shrinking: a hang would be retried for minutes
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 MUTATIONS = ("truncate", "garbage", "deep", "wrong-type", "empty", "fifo", "folder", "dev-zero")
 
@@ -79,9 +84,14 @@ def mlruns(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("mlflow") / "mlruns"
     exp = write_experiment(root, "0", "Default")
     for i in (1, 2, 3):
-        write_run(exp, run_id(i), f"run-{i}", params={"p": str(i), "nested/q": "x"},
-                  tags={"stage": "a"}, metrics={"m": f"{T0} 0.5 0\n{T0 + 1} 0.25 1\n",
-                                                "ds": f"{T0} 1.0 0 train abcd1234\n"})
+        write_run(
+            exp,
+            run_id(i),
+            f"run-{i}",
+            params={"p": str(i), "nested/q": "x"},
+            tags={"stage": "a"},
+            metrics={"m": f"{T0} 0.5 0\n{T0 + 1} 0.25 1\n", "ds": f"{T0} 1.0 0 train abcd1234\n"},
+        )
     other = write_experiment(root, "1", "Other")
     write_run(other, run_id(4), "run-4", params={"p": "4"}, metrics={"m": f"{T0} 1 0\n"})
     return root
@@ -127,9 +137,14 @@ ODD_VALUES = st.sampled_from([None, "text", 10**400, -1, 1e308, [], [1, [2]], {}
 
 @st.composite
 def mutations(draw: st.DrawFn) -> dict[str, Any]:
-    return {"kind": draw(st.sampled_from(MUTATIONS)), "cut": draw(st.floats(0, 1)),
-            "bytes": draw(st.binary(min_size=1, max_size=64)), "pick": draw(st.integers(0, 20)),
-            "value": draw(ODD_VALUES), "depth": draw(st.sampled_from([150, 1200, 20000]))}
+    return {
+        "kind": draw(st.sampled_from(MUTATIONS)),
+        "cut": draw(st.floats(0, 1)),
+        "bytes": draw(st.binary(min_size=1, max_size=64)),
+        "pick": draw(st.integers(0, 20)),
+        "value": draw(ODD_VALUES),
+        "depth": draw(st.sampled_from([150, 1200, 20000])),
+    }
 
 
 def mutate(path: Path, m: dict[str, Any]) -> None:
@@ -148,7 +163,7 @@ def mutate(path: Path, m: dict[str, Any]) -> None:
         path.write_bytes(raw[: int(len(raw) * m["cut"])])
     elif kind == "garbage":
         at = int(len(raw) * m["cut"])
-        path.write_bytes(raw[:at] + m["bytes"] + raw[at + len(m["bytes"]):])
+        path.write_bytes(raw[:at] + m["bytes"] + raw[at + len(m["bytes"]) :])
     elif kind == "deep":
         depth = m["depth"]
         path.write_text("[" * depth + "]" * depth if m["pick"] % 2 else '{"a": ' * depth + "1" + "}" * depth)

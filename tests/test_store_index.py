@@ -33,7 +33,8 @@ def test_our_store_lists_through_a_column_index_of_run_folders(tmp_path: Path) -
 
 
 def test_the_sql_store_keeps_one_snapshot_and_does_not_query_an_unchanged_database(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = unpack(tmp_path) / "sqlite" / "mlflow.db"
     first = store.open_store(db)
     rows = len(first.runs_frame())

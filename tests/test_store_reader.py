@@ -56,8 +56,21 @@ def test_runs_frame_columns_and_experiments(tmp_path: Path) -> None:
     frame = s.runs_frame()
     assert len(frame) == 5
     assert list(frame.columns) == [
-        "run_id", "experiment", "name", "status", "created", "ended", "duration",
-        "params.cfg.lr", "params.i", "metrics.loss", "tags.parity", "host", "user", "reason"]
+        "run_id",
+        "experiment",
+        "name",
+        "status",
+        "created",
+        "ended",
+        "duration",
+        "params.cfg.lr",
+        "params.i",
+        "metrics.loss",
+        "tags.parity",
+        "host",
+        "user",
+        "reason",
+    ]
     assert s.experiments() == {"a": 3, "b b": 2}
     assert frame["created"].is_monotonic_decreasing
 
@@ -176,8 +189,13 @@ def test_live_run_from_another_process_shows_running(tmp_path: Path) -> None:
         run.finish()
     """
     import textwrap
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=dict(os.environ, PYTHONPATH=str(REPO)),
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     assert proc.stdout is not None and proc.stdin is not None
     run_id = proc.stdout.readline().decode().strip()
     s = store.open_store(tmp_path)
@@ -223,8 +241,16 @@ def test_not_a_store(tmp_path: Path) -> None:
         store.open_store(tmp_path / "missing")
 
 
-@pytest.mark.parametrize("patch", [{"pid": "12x"}, {"pid": 2**70}, {"status": "exploded"}, {"created": 1e20},
-                                   {"pid_start": "x", "status": "running"}])
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"pid": "12x"},
+        {"pid": 2**70},
+        {"status": "exploded"},
+        {"created": 1e20},
+        {"pid_start": "x", "status": "running"},
+    ],
+)
 def test_odd_metadata_never_hides_other_runs(tmp_path: Path, patch: dict[str, object]) -> None:
     ids = make_runs(tmp_path, 2)
     meta_path = next(tmp_path.glob(f"*/{ids[0]}/meta.json"))
@@ -251,9 +277,13 @@ print(json.dumps(out))
 
 def list_in_child(root: Path, timeout: float = 30.0) -> dict[str, dict[str, object]]:
     """List, read and load the history of every run in a child process; SIGKILL it if it hangs."""
-    proc = subprocess.Popen([sys.executable, "-c", LIST_EVERYTHING, str(root)], cwd=REPO,
-                            env=dict(os.environ, PYTHONPATH=str(REPO)), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LIST_EVERYTHING, str(root)],
+        cwd=REPO,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -323,10 +353,23 @@ def _odd_block_row(arrays: dict[str, Any], head: dict[str, Any]) -> None:
     head["values"][column(head, "name")]["s"] = True  # a bool where a row of the `s` block is named
 
 
-@pytest.mark.parametrize("odd", [_odd_read_at, _odd_run_id, _odd_name_code, _odd_created, _odd_kind, _odd_sig_dtype,
-                                 _odd_vocab, _odd_units, _odd_block_row])
+@pytest.mark.parametrize(
+    "odd",
+    [
+        _odd_read_at,
+        _odd_run_id,
+        _odd_name_code,
+        _odd_created,
+        _odd_kind,
+        _odd_sig_dtype,
+        _odd_vocab,
+        _odd_units,
+        _odd_block_row,
+    ],
+)
 def test_an_index_with_one_wrong_value_costs_a_reread(
-        tmp_path: Path, odd: Callable[[dict[str, Any], dict[str, Any]], None]) -> None:
+    tmp_path: Path, odd: Callable[[dict[str, Any], dict[str, Any]], None]
+) -> None:
     """A tampered or half-written index never reaches the listing: a bad row or file is read from the folders again."""
     make_runs(tmp_path, 3)
     expected = store.open_store(tmp_path).runs_frame()

@@ -207,13 +207,16 @@ def test_script_exit_without_finish_marks_finished(tmp_path: Path) -> None:
 
 
 def test_sigterm_marks_killed_and_flushes(tmp_path: Path) -> None:
-    proc = run_python(f"""
+    proc = run_python(
+        f"""
         import store, sys, time
         run = store.start_run(experiment="e", root={str(tmp_path)!r}, flush_interval=60)
         run.log_metric("x", 7.0)
         print("ready", flush=True)
         time.sleep(60)
-    """, wait=False)
+    """,
+        wait=False,
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=30)
@@ -222,7 +225,8 @@ def test_sigterm_marks_killed_and_flushes(tmp_path: Path) -> None:
 
 
 def test_sigkill_keeps_flushed_points_and_reads_crashed(tmp_path: Path) -> None:
-    proc = run_python(f"""
+    proc = run_python(
+        f"""
         import store, time
         run = store.start_run(experiment="e", name="doomed", root={str(tmp_path)!r}, flush_interval=0.05)
         for i in range(500):
@@ -235,7 +239,9 @@ def test_sigkill_keeps_flushed_points_and_reads_crashed(tmp_path: Path) -> None:
             i += 1
             if i % 1000 == 0:
                 time.sleep(0.001)
-    """, wait=False)
+    """,
+        wait=False,
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == b"flushed"
     s = store.open_store(tmp_path)
     run_id = s.run_ids()[0]
@@ -300,6 +306,7 @@ def test_eight_processes_logging_at_once_lose_nothing(tmp_path: Path) -> None:
     import textwrap
 
     from tests.children import REPO
+
     env = dict(os.environ, PYTHONPATH=str(REPO))
     procs = [subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), str(n)], env=env) for n in range(8)]
     assert [p.wait(timeout=120) for p in procs] == [0] * 8
@@ -323,7 +330,8 @@ def test_run_ids_sort_by_creation_and_do_not_collide() -> None:
 
 
 def test_sigterm_during_a_tight_logging_loop_exits_and_marks_killed(tmp_path: Path) -> None:
-    proc = run_python(f"""
+    proc = run_python(
+        f"""
         import store
         run = store.start_run(experiment="e", root={str(tmp_path)!r}, flush_interval=0.05)
         run.log_metric("x", 0.0)
@@ -333,7 +341,9 @@ def test_sigterm_during_a_tight_logging_loop_exits_and_marks_killed(tmp_path: Pa
         while True:
             run.log_metric("x", float(i))
             i += 1
-    """, wait=False)
+    """,
+        wait=False,
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == b"looping"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) == 128 + signal.SIGTERM

@@ -29,8 +29,17 @@ def test_interval_comes_from_the_argument_then_the_environment(monkeypatch: pyte
         sampling_interval(-1)
 
 
-KEYS = ("cpu_percent", "process_cpu_percent", "process_rss_mb", "memory_used_mb", "memory_percent",
-        "disk_read_mb_s", "disk_write_mb_s", "net_recv_mb_s", "net_sent_mb_s")
+KEYS = (
+    "cpu_percent",
+    "process_cpu_percent",
+    "process_rss_mb",
+    "memory_used_mb",
+    "memory_percent",
+    "disk_read_mb_s",
+    "disk_write_mb_s",
+    "net_recv_mb_s",
+    "net_sent_mb_s",
+)
 
 
 def test_a_real_process_samples_cpu_memory_and_io(tmp_path: Path) -> None:
@@ -61,12 +70,16 @@ def test_a_real_process_samples_cpu_memory_and_io(tmp_path: Path) -> None:
 
 def test_the_wrapper_measures_the_commands_processes(tmp_path: Path) -> None:
     """Runs about 2 s: the command must live through several samples."""
-    proc = wrapper(tmp_path / "s", *python("""
+    proc = wrapper(
+        tmp_path / "s",
+        *python("""
         import time
         ballast = bytearray(200 * 1024 * 1024)
         ballast[::4096] = b"x" * len(ballast[::4096])
         time.sleep(1.5)
-    """), env={"TRACKTUI_SYSTEM_METRICS": "0.2"})
+    """),
+        env={"TRACKTUI_SYSTEM_METRICS": "0.2"},
+    )
     proc.communicate(timeout=30)
     assert proc.returncode == 0
     metrics = only_run(tmp_path / "s").metrics
@@ -99,11 +112,14 @@ def test_without_the_gpu_library_there_are_no_gpu_metrics(tmp_path: Path, monkey
 def test_gpus_are_read_through_nvml_when_it_is_there(monkeypatch: pytest.MonkeyPatch) -> None:
     memory = types.SimpleNamespace(used=2 * 1024**3, total=8 * 1024**3)
     fake = types.SimpleNamespace(
-        nvmlInit=lambda: None, nvmlShutdown=lambda: None, nvmlDeviceGetCount=lambda: 2,
+        nvmlInit=lambda: None,
+        nvmlShutdown=lambda: None,
+        nvmlDeviceGetCount=lambda: 2,
         nvmlDeviceGetHandleByIndex=lambda i: i,
         nvmlDeviceGetUtilizationRates=lambda h: types.SimpleNamespace(gpu=40 + h),
         nvmlDeviceGetMemoryInfo=lambda h: memory,
-        nvmlDeviceGetTemperature=lambda h, sensor: 70, NVML_TEMPERATURE_GPU=0,
+        nvmlDeviceGetTemperature=lambda h, sensor: 70,
+        NVML_TEMPERATURE_GPU=0,
         nvmlDeviceGetPowerUsage=lambda h: (_ for _ in ()).throw(RuntimeError("not supported")),
     )
     monkeypatch.setitem(sys.modules, "pynvml", fake)

@@ -16,13 +16,15 @@ def test_tsv_cells_are_the_same_column_wise_as_one_at_a_time() -> None:
     from tui.shaping.formatting import format_timestamp
     from tui.shaping.sanitize import printable
 
-    frame = pd.DataFrame({
-        "created": [1.7e9, float("nan"), 1.7e9 + 0.9, 1e12, 1.7e9 + 86400 * 180],
-        "metrics.m": [0.1, float("nan"), 3.0, float("inf"), -1e17],
-        "params.mixed": [1, 2.5, True, "a\tb", None],
-        "params.ints": pd.Series([1, 2, 3, 4, 5], dtype="int64"),
-        "params.same": [1, 1.0, True, "1", float("nan")],
-    })
+    frame = pd.DataFrame(
+        {
+            "created": [1.7e9, float("nan"), 1.7e9 + 0.9, 1e12, 1.7e9 + 86400 * 180],
+            "metrics.m": [0.1, float("nan"), 3.0, float("inf"), -1e17],
+            "params.mixed": [1, 2.5, True, "a\tb", None],
+            "params.ints": pd.Series([1, 2, 3, 4, 5], dtype="int64"),
+            "params.same": [1, 1.0, True, "1", float("nan")],
+        }
+    )
     out = io.StringIO()
     write_tsv(frame, list(frame.columns), out)
     rows = [line.split("\t") for line in out.getvalue().splitlines()[1:]]

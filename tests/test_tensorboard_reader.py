@@ -48,30 +48,39 @@ def write_legacy(path: Path, steps: int, hparams: dict[str, object] | None = Non
         writer.add_event(event_pb2.Event(wall_time=time.time(), summary=summary_v2.hparams_pb(hparams, trial_id="t")))
     for s in range(steps):
         value = summary_pb2.Summary.Value(tag="train/loss", simple_value=10.0 - s)
-        writer.add_event(event_pb2.Event(step=s * 10, wall_time=time.time(),
-                                         summary=summary_pb2.Summary(value=[value])))
+        writer.add_event(
+            event_pb2.Event(step=s * 10, wall_time=time.time(), summary=summary_pb2.Summary(value=[value]))
+        )
     if end is not None:
-        data = plugin_data_pb2.HParamsPluginData(session_end_info=plugin_data_pb2.SessionEndInfo(status=end),
-                                                 version=metadata.PLUGIN_DATA_VERSION)
-        value = summary_pb2.Summary.Value(tag=metadata.SESSION_END_INFO_TAG,
-                                          metadata=metadata.create_summary_metadata(hparams_plugin_data_pb=data))
+        data = plugin_data_pb2.HParamsPluginData(
+            session_end_info=plugin_data_pb2.SessionEndInfo(status=end), version=metadata.PLUGIN_DATA_VERSION
+        )
+        value = summary_pb2.Summary.Value(
+            tag=metadata.SESSION_END_INFO_TAG, metadata=metadata.create_summary_metadata(hparams_plugin_data_pb=data)
+        )
         writer.add_event(event_pb2.Event(wall_time=time.time(), summary=summary_pb2.Summary(value=[value])))
     writer.close()
 
 
 def in_child(code: str) -> None:
     """Write event files from another process, as a training script would (its pid is then gone)."""
-    subprocess.run([sys.executable, "-c", "from tests.test_tensorboard_reader import *\n" + code], check=True,
-                   cwd=REPO, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", "from tests.test_tensorboard_reader import *\n" + code],
+        check=True,
+        cwd=REPO,
+        timeout=120,
+    )
 
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_a_log_folder_lists_one_run_per_folder_with_scalars_and_hparams(tmp_path: Path) -> None:
-    in_child(f"write_tf2(Path({str(tmp_path / 'tf2' / 'run_a')!r}), 20)\n"
-             f"write_legacy(Path({str(tmp_path / 'lightning_logs' / 'version_0')!r}), 5, "
-             "{'lr': 0.01, 'optimizer': 'adam', 'layers': 3})")
+    in_child(
+        f"write_tf2(Path({str(tmp_path / 'tf2' / 'run_a')!r}), 20)\n"
+        f"write_legacy(Path({str(tmp_path / 'lightning_logs' / 'version_0')!r}), 5, "
+        "{'lr': 0.01, 'optimizer': 'adam', 'layers': 3})"
+    )
     reader = store.open_store(tmp_path)
     assert isinstance(reader, TensorBoardStore)
     by_id = {rec["run_id"]: rec for rec in reader.records()}
@@ -84,8 +93,15 @@ def test_a_log_folder_lists_one_run_per_folder_with_scalars_and_hparams(tmp_path
     legacy = by_id["lightning_logs/version_0"]
     assert legacy["params"] == {"lr": 0.01, "optimizer": "adam", "layers": 3}
     assert legacy["metrics"]["train/loss"] == pytest.approx(
-        {"last": 6.0, "min": 6.0, "max": 10.0, "count": 5, "last_step": 40, "last_time": legacy["metrics"]
-         ["train/loss"]["last_time"]})
+        {
+            "last": 6.0,
+            "min": 6.0,
+            "max": 10.0,
+            "count": 5,
+            "last_step": 40,
+            "last_time": legacy["metrics"]["train/loss"]["last_time"],
+        }
+    )
     history = reader.history("lightning_logs/version_0")
     assert list(history["step"]) == [0, 10, 20, 30, 40]
     assert list(history["value"]) == [10.0, 9.0, 8.0, 7.0, 6.0]
@@ -128,7 +144,7 @@ def test_a_truncated_event_file_keeps_every_complete_record(tmp_path: Path) -> N
     assert rec["metrics"]["train/loss"]["count"] == 49
     assert rec["status"] != "damaged" and rec["reason"] is None
     with events.open("ab") as fh:  # the writer finishes the record
-        fh.write(data[len(data) - 7:])
+        fh.write(data[len(data) - 7 :])
     reader.refresh()
     assert reader.records()[0]["metrics"]["train/loss"]["count"] == 50
 
@@ -139,8 +155,9 @@ BLOCK_TENSORBOARD = "import sys; sys.modules['tensorboard'] = None\n"
 def test_without_the_extra_the_folder_is_recognised_and_says_what_to_install(tmp_path: Path) -> None:
     write_legacy(tmp_path / "run", 3)
     code = BLOCK_TENSORBOARD + "from tui.cli import main\nraise SystemExit(main(['ls', sys.argv[1]]))"
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
-                          cwd=REPO, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert "pip install 'tracktui[tensorboard]'" in done.stderr
@@ -148,7 +165,8 @@ def test_without_the_extra_the_folder_is_recognised_and_says_what_to_install(tmp
 
 
 def test_open_store_raises_the_extra_error_in_process_when_tensorboard_cannot_be_imported(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_legacy(tmp_path / "run", 3)
     for name in [m for m in sys.modules if m == "tensorboard" or m.startswith("tensorboard.")]:
         monkeypatch.delitem(sys.modules, name)

@@ -26,9 +26,20 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("wandb_finished")
-    run_wandb({"dir": str(root), "project": "proj", "name": "first", "steps": 30,
-               "config": {"lr": 0.01, "model": {"type": "mlp", "layers": 3}}, "tags": ["baseline", "cpu"],
-               "notes": "a note", "prints": ["hello from the run"], "summary": {"best": 0.99}, "stats": 0.1})
+    run_wandb(
+        {
+            "dir": str(root),
+            "project": "proj",
+            "name": "first",
+            "steps": 30,
+            "config": {"lr": 0.01, "model": {"type": "mlp", "layers": 3}},
+            "tags": ["baseline", "cpu"],
+            "notes": "a note",
+            "prints": ["hello from the run"],
+            "summary": {"best": 0.99},
+            "stats": 0.1,
+        }
+    )
     return root
 
 
@@ -77,8 +88,15 @@ def test_console_output_and_media_are_the_run_folders_files(finished_run: Path) 
 
 def test_the_wandb_folder_a_run_folder_and_latest_run_open_the_same_run(finished_run: Path) -> None:
     """`latest-run` first: its listing cache is the run folder's (same resolved path), which hid a bug."""
-    ids = {str(p): store.open_store(p).run_ids() for p in
-           (finished_run / "wandb" / "latest-run", finished_run, finished_run / "wandb", only_run_folder(finished_run))}
+    ids = {
+        str(p): store.open_store(p).run_ids()
+        for p in (
+            finished_run / "wandb" / "latest-run",
+            finished_run,
+            finished_run / "wandb",
+            only_run_folder(finished_run),
+        )
+    }
     assert len({tuple(v) for v in ids.values()}) == 1, ids
 
 
@@ -127,8 +145,9 @@ def big_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("which", ["small", "big"])
-def test_a_truncated_log_reads_every_complete_record(finished_run: Path, big_run: Path, tmp_path: Path,
-                                                     which: str) -> None:
+def test_a_truncated_log_reads_every_complete_record(
+    finished_run: Path, big_run: Path, tmp_path: Path, which: str
+) -> None:
     log = next(only_run_folder(finished_run if which == "small" else big_run).glob("*.wandb"))
     data = log.read_bytes()
     whole = RecordLog(str(log)).read_new()
@@ -139,7 +158,7 @@ def test_a_truncated_log_reads_every_complete_record(finished_run: Path, big_run
         part.write_bytes(data[:cut])
         tail = RecordLog(str(part))
         got = tail.read_new()
-        assert whole[:len(got)] == got and tail.skipped == 0
+        assert whole[: len(got)] == got and tail.skipped == 0
         with part.open("ab") as fh:
             fh.write(data[cut:])
         assert got + tail.read_new() == whole, cut
@@ -184,8 +203,13 @@ async def test_a_wandb_run_in_the_app(finished_run: Path, tmp_path: Path, monkey
 
 
 def test_tracktui_logs_prints_a_wandb_runs_console(finished_run: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "tui.cli", "logs", str(finished_run), "first"], capture_output=True,
-                          text=True, cwd=REPO, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "tui.cli", "logs", str(finished_run), "first"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "hello from the run" in done.stdout
 
@@ -202,9 +226,16 @@ def test_without_the_extra_runs_list_from_their_files_and_say_what_to_install(fi
         code = BLOCK_WANDB + (
             "import json, store\n"
             "rec = store.open_store(sys.argv[1]).records()[0]\n"
-            "print(json.dumps([rec['params'], rec['reason'], rec['status'], rec['metrics']]))")
-        done = subprocess.run([sys.executable, "-c", code, str(finished_run)], capture_output=True, text=True,
-                              cwd=REPO, timeout=60, check=True)
+            "print(json.dumps([rec['params'], rec['reason'], rec['status'], rec['metrics']]))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(finished_run)],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=60,
+            check=True,
+        )
     finally:
         (files / "config.yaml").unlink()
         (files / "wandb-summary.json").unlink()
@@ -216,8 +247,9 @@ def test_without_the_extra_runs_list_from_their_files_and_say_what_to_install(fi
     assert status == "running" and metrics == {"loss": {"last": 0.5, "min": 0.5, "max": 0.5, "count": 1}}
 
 
-def test_a_resumed_run_lists_each_folder_once_with_the_newest_under_the_w_and_b_id(finished_run: Path,
-                                                                                  tmp_path: Path) -> None:
+def test_a_resumed_run_lists_each_folder_once_with_the_newest_under_the_w_and_b_id(
+    finished_run: Path, tmp_path: Path
+) -> None:
     source = only_run_folder(finished_run)
     prefix, stamp, run_id = source.name.rsplit("-", 2)
     day, clock = stamp.split("_")
@@ -292,7 +324,7 @@ def test_a_time_past_any_clock_in_the_summary_is_left_out_not_the_run(tmp_path: 
     assert rec["ended"] == pytest.approx(1796633812.723022 + 1.668907056)  # startedAt + the summary's _runtime
 
 
-WANDB_IMAGES_LIVE = r'''
+WANDB_IMAGES_LIVE = r"""
 import sys, numpy as np, wandb
 run = wandb.init(project="proj", name="live", dir=sys.argv[1], settings=wandb.Settings(x_disable_stats=True))
 step = 0
@@ -305,7 +337,7 @@ for line in sys.stdin:
         step += 1
     run.summary["pad"] = "x" * 70000  # fills wandb-core's 32 KiB blocks: what came before is written now
     print("ready", step, flush=True)
-'''
+"""
 
 
 def _image_steps(root: Path, want: int) -> list[int]:
@@ -320,8 +352,9 @@ def _image_steps(root: Path, want: int) -> list[int]:
         time.sleep(0.05)  # poll the files as the app does
 
 
-async def test_a_live_runs_images_appear_on_reload_and_stay_after_a_kill(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_live_runs_images_appear_on_reload_and_stay_after_a_kill(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A real writer logs images while the images view is open: `r` lists the new steps; SIGKILLed, the run
     keeps them. Old code listed no W&B images."""
     from tests.app_helpers import demo_app, settle

@@ -26,8 +26,17 @@ def _no_active_run() -> object:
 
 
 def test_init_maps_wandb_arguments_onto_a_run(tmp_path: Path) -> None:
-    run = store.init(project="mnist", name="cnn-1", config={"lr": 0.1, "model": {"depth": 3}}, tags=["base", "v2"],
-                     notes="first try", group="sweep-1", job_type="train", root=tmp_path, entity="ignored-team")
+    run = store.init(
+        project="mnist",
+        name="cnn-1",
+        config={"lr": 0.1, "model": {"depth": 3}},
+        tags=["base", "v2"],
+        notes="first try",
+        group="sweep-1",
+        job_type="train",
+        root=tmp_path,
+        entity="ignored-team",
+    )
     assert store.run is run and run.experiment == "mnist" and run.name == "cnn-1"
     store.finish()
     row = store.open_store(tmp_path).runs_frame().iloc[0]
@@ -80,7 +89,13 @@ def test_config_writes_are_params_and_a_changed_value_is_refused(tmp_path: Path)
         store.config.lr = 0.2
     run.finish()
     assert store.open_store(tmp_path).run(run.id).params == {
-        "lr": 0.1, "batch": 32, "optimizer": "adam", "seed": 7, "model": {"depth": 2, "width": 64}, "epochs": 3}
+        "lr": 0.1,
+        "batch": 32,
+        "optimizer": "adam",
+        "seed": 7,
+        "model": {"depth": 2, "width": 64},
+        "epochs": 3,
+    }
 
 
 def test_config_and_summary_before_init_say_what_to_do() -> None:
@@ -103,8 +118,14 @@ def test_log_flattens_nested_dicts_and_shares_one_step(tmp_path: Path) -> None:
     run.finish()
     hist = store.open_store(tmp_path).run(run.id).history()
     steps = {key: group["step"].tolist() for key, group in hist.groupby("key")}
-    assert steps == {"train/loss": [0, 1, 3, 4, 6, 7], "train/acc": [0, 1, 3, 4, 6, 7], "val/loss": [2, 5, 8],
-                     "epoch": [2, 5, 8], "test/acc": [100], "after": [101]}
+    assert steps == {
+        "train/loss": [0, 1, 3, 4, 6, 7],
+        "train/acc": [0, 1, 3, 4, 6, 7],
+        "val/loss": [2, 5, 8],
+        "epoch": [2, 5, 8],
+        "test/acc": [100],
+        "after": [101],
+    }
 
 
 def test_log_skips_text_with_one_warning_per_key_naming_the_callers_line(tmp_path: Path) -> None:
@@ -187,6 +208,7 @@ def test_resume_by_wandb_id_continues_the_step_counter(tmp_path: Path) -> None:
 
 # -- real processes: what a W&B-style script leaves when it ends badly ----------------------
 
+
 def _script(root: Path, tail: str) -> str:
     return f"""
         import store, sys
@@ -198,9 +220,16 @@ def _script(root: Path, tail: str) -> str:
 
 
 def test_killed_script_keeps_flushed_points_and_reads_as_crashed(tmp_path: Path) -> None:
-    proc = run_python(_script(tmp_path, """store.run.flush()
+    proc = run_python(
+        _script(
+            tmp_path,
+            """store.run.flush()
         print("flushed", flush=True)
-        sys.stdin.read()"""), wait=False, stdin=-1)
+        sys.stdin.read()""",
+        ),
+        wait=False,
+        stdin=-1,
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == b"flushed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
@@ -228,8 +257,15 @@ def test_script_without_finish_is_finished_at_exit(tmp_path: Path) -> None:
 
 
 def test_sigterm_records_killed_with_every_point(tmp_path: Path) -> None:
-    proc = run_python(_script(tmp_path, """print("logged", flush=True)
-        sys.stdin.read()"""), wait=False, stdin=-1)
+    proc = run_python(
+        _script(
+            tmp_path,
+            """print("logged", flush=True)
+        sys.stdin.read()""",
+        ),
+        wait=False,
+        stdin=-1,
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == b"logged"
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=30)
@@ -240,7 +276,8 @@ def test_sigterm_records_killed_with_every_point(tmp_path: Path) -> None:
 
 def test_wandbs_quickstart_runs_as_is_with_import_store_as_wandb(tmp_path: Path) -> None:
     """W&B's own quickstart script, with only its import line changed."""
-    proc = run_python("""
+    proc = run_python(
+        """
         import random
         import store as wandb
 
@@ -253,7 +290,9 @@ def test_wandbs_quickstart_runs_as_is_with_import_store_as_wandb(tmp_path: Path)
             loss = 2 ** -epoch + random.random() / epoch + offset
             wandb.log({"acc": acc, "loss": loss})
         wandb.finish()
-    """, cwd=tmp_path)
+    """,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     s = store.open_store(tmp_path / store.DEFAULT_STORE_DIR)
     row = s.runs_frame().iloc[0]

@@ -113,8 +113,10 @@ async def test_workspace_follows_live_runs_the_cursor_and_marks_and_is_kept(demo
             points = max(c.points for p in ws.grid.panes.values() if p.data for c in p.data.curves)
             for _ in range(100):
                 await poll(app, pilot)
-                if ws.draws > before and max(c.points for p in ws.grid.panes.values() if p.data
-                                             for c in p.data.curves) > points:
+                if (
+                    ws.draws > before
+                    and max(c.points for p in ws.grid.panes.values() if p.data for c in p.data.curves) > points
+                ):
                     break
             else:
                 pytest.fail("a poll never redrew the live charts with new points")
@@ -291,4 +293,3 @@ async def test_the_narrowed_table_shows_the_sort_column(demo: Path) -> None:
         assert table(app).view.sort_key == "params.degree"
         header = table_lines(app)[0]
         assert "degree" in header, header
-

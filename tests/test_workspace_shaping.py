@@ -35,17 +35,29 @@ def test_the_cursors_run_is_always_drawn_and_said_to_be_added() -> None:
 
 
 def test_results_first_schedules_after_and_system_metrics_apart() -> None:
-    infos = [RunInfo("a", "a", "running", ["lr", "loss", "system/cpu", "val/acc", "epoch", "grad_norm"],
-                     {"loss": 100, "val/acc": 10, "lr": 100, "epoch": 100, "grad_norm": 50, "system/cpu": 5}),
-             RunInfo("b", "b", "running", ["loss", "system/memory"], {"loss": 200, "system/memory": 3})]
+    infos = [
+        RunInfo(
+            "a",
+            "a",
+            "running",
+            ["lr", "loss", "system/cpu", "val/acc", "epoch", "grad_norm"],
+            {"loss": 100, "val/acc": 10, "lr": 100, "epoch": 100, "grad_norm": 50, "system/cpu": 5},
+        ),
+        RunInfo("b", "b", "running", ["loss", "system/memory"], {"loss": 200, "system/memory": 3}),
+    ]
     metrics, system = choose_metrics(infos)
     assert metrics == ["loss", "val/acc", "grad_norm", "epoch", "lr"]
     assert system == ["system/cpu", "system/memory"]
 
 
 def test_listing_gives_running_in_table_order_and_newest_first_of_the_filtered_rows() -> None:
-    frame = pd.DataFrame({"run_id": ["a", "b", "c", "d"], "status": ["finished", "running", "running", "failed"],
-                          "created": [4.0, 1.0, 3.0, np.nan]})
+    frame = pd.DataFrame(
+        {
+            "run_id": ["a", "b", "c", "d"],
+            "status": ["finished", "running", "running", "failed"],
+            "created": [4.0, 1.0, 3.0, np.nan],
+        }
+    )
     running, newest = listing_runs(frame)
     assert running == ["b", "c"] and newest == ["a", "c", "b", "d"]
     running, newest = listing_runs(frame, np.array([1, 3]))
@@ -64,7 +76,10 @@ def test_the_table_narrows_to_status_name_and_the_sort_column() -> None:
 def test_pane_choice_keeps_saved_bools_and_ignores_the_rest() -> None:
     defaults = {"system": True, "console": True, "images": False}
     assert pane_choice({"console": False, "images": "yes", "other": True}, defaults) == {
-        "system": True, "console": False, "images": False}
+        "system": True,
+        "console": False,
+        "images": False,
+    }
     assert pane_choice(None, defaults) == defaults
 
 

@@ -47,10 +47,22 @@ class TrackApp(App[None]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "back_or_quit", "Back one screen", show=False, id="screen.back",
-                tooltip="Back one screen (as in visidata); on the runs table, quit"),
-        Binding("Q", "quit", "Quit", show=False, id="app.quit",
-                tooltip="Quit tracktui from any screen (lazygit's q: map app.quit to q, screen.back to another key)"),
+        Binding(
+            "q",
+            "back_or_quit",
+            "Back one screen",
+            show=False,
+            id="screen.back",
+            tooltip="Back one screen (as in visidata); on the runs table, quit",
+        ),
+        Binding(
+            "Q",
+            "quit",
+            "Quit",
+            show=False,
+            id="app.quit",
+            tooltip="Quit tracktui from any screen (lazygit's q: map app.quit to q, screen.back to another key)",
+        ),
         Binding("question_mark", "help", "Keys", id="app.help", tooltip="Every key of this screen"),
         RESYNC_BINDING,
         *VIM_BINDINGS,
@@ -64,8 +76,16 @@ class TrackApp(App[None]):
     }
     """j/k/g/G for every list, tree and table, by calling the focused widget's own action."""
 
-    def __init__(self, store_path: Path, *, store: RunStore | None = None, clock: Callable[[], float] | None = None,
-                 poll_seconds: float = POLL_SECONDS, include_deleted: bool = False, label: str = "") -> None:
+    def __init__(
+        self,
+        store_path: Path,
+        *,
+        store: RunStore | None = None,
+        clock: Callable[[], float] | None = None,
+        poll_seconds: float = POLL_SECONDS,
+        include_deleted: bool = False,
+        label: str = "",
+    ) -> None:
         super().__init__()
         self.session = Session(store_path, clock or time.time, poll_seconds, label)
         self._store = store
@@ -114,12 +134,10 @@ class TrackApp(App[None]):
         """
         keymap, problem = load_keymap()
         if problem:
-            self.notify(printable_line(problem), title="Keymap ignored", severity="warning", timeout=10,
-                        markup=False)
+            self.notify(printable_line(problem), title="Keymap ignored", severity="warning", timeout=10, markup=False)
         typo = unknown_ids_notice(keymap, known_binding_ids(type(self))) if keymap else None
         if typo:
-            self.notify(printable_line(typo), title="Keymap: unknown id", severity="warning", timeout=10,
-                        markup=False)
+            self.notify(printable_line(typo), title="Keymap: unknown id", severity="warning", timeout=10, markup=False)
         self.set_keymap(keymap)
 
     @on(ViewSettingsChanged)
@@ -154,8 +172,11 @@ class TrackApp(App[None]):
                 self.runs_screen.post_message(StoreMissing(str(self.store_path)))
                 return set()
             try:
-                self._store = open_store(self.store_path, include_deleted=self.include_deleted,
-                                         progress=lambda text: self.runs_screen.post_message(StoreProgress(text)))
+                self._store = open_store(
+                    self.store_path,
+                    include_deleted=self.include_deleted,
+                    progress=lambda text: self.runs_screen.post_message(StoreProgress(text)),
+                )
             except NotAStoreError as exc:
                 self.runs_screen.post_message(StoreMissing(str(self.store_path), str(exc)))
                 return set()
@@ -177,15 +198,21 @@ class TrackApp(App[None]):
         force = force or stale != getattr(self._store, "stale", "")  # the bar's stale note comes or goes
         frame = self._store.runs_frame(settings.metric_stat)
         if settings.column_stats:  # metric columns with a statistic of their own (M)
-            frame = apply_column_stats(frame, dict(settings.column_stats), self._store.runs_frame,
-                                       settings.metric_stat, self._store.metric_stats)
+            frame = apply_column_stats(
+                frame,
+                dict(settings.column_stats),
+                self._store.runs_frame,
+                settings.metric_stat,
+                self._store.metric_stats,
+            )
         changed_models = self.registry_columns.apply(self._store, frame)  # `model`, `alias` columns
         running = bool(len(frame)) and bool((frame["status"] == "running").any())
         if force or changed or running or changed_models:
             view = RunsView.from_settings(settings, frame, self.session.now())
             attention = self.attention.check(frame, self._store.log_facts(), self.session.now())
             self.runs_screen.post_message(
-                StoreLoaded(self._store, frame, self._store.experiments(), changed, view, settings, attention))
+                StoreLoaded(self._store, frame, self._store.experiments(), changed, view, settings, attention)
+            )
         if self._store.served_from_cache and not self._checked_after_cache:
             self._checked_after_cache = True  # the listing shown came from the cache unchecked: check it now
             self.call_from_thread(self.set_timer, CHECK_AFTER_CACHE_SECONDS, self.poll)
@@ -211,8 +238,9 @@ class TrackApp(App[None]):
         view = RunsView.from_settings(settings, frame, self.session.now())
         counts = frame["experiment"].fillna("").value_counts().sort_index()
         experiments = {str(name): int(count) for name, count in counts.items()}
-        self.runs_screen.post_message(StoreLoaded(store, frame, experiments, set(), view, settings,
-                                                  reading=(read, total)))
+        self.runs_screen.post_message(
+            StoreLoaded(store, frame, experiments, set(), view, settings, reading=(read, total))
+        )
         self._next_partial = time.monotonic() + max(PARTIAL_SECONDS, 2 * (time.monotonic() - started))
         self._next_count = time.monotonic() + PARTIAL_SECONDS
 
@@ -232,16 +260,22 @@ class TrackApp(App[None]):
             self.poll(force=True)
             return
         where = printable_line(cut(str(store), 80))
-        self.call_from_thread(self.notify, f"Fetching every run again from {where}…", title="Re-sync",
-                              timeout=4, markup=False)
+        self.call_from_thread(
+            self.notify, f"Fetching every run again from {where}…", title="Re-sync", timeout=4, markup=False
+        )
         self._polling = True
         try:
             changed = self._poll(force=True)
         finally:
             self._polling = False
         runs = len(store.run_ids())
-        self.call_from_thread(self.notify, f"Re-synced {where}: {runs:,} runs, {len(changed):,} changed",
-                              title="Re-sync", timeout=6, markup=False)
+        self.call_from_thread(
+            self.notify,
+            f"Re-synced {where}: {runs:,} runs, {len(changed):,} changed",
+            title="Re-sync",
+            timeout=6,
+            markup=False,
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The app's own workers fail the same way as everyone else's."""
@@ -319,10 +353,17 @@ class TrackApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        keys = [self.get_key_display(b) for bindings in self._bindings.key_to_bindings.values() for b in bindings
-                if b.id == RESYNC_BINDING.id]
-        yield SystemCommand(RESYNC_BINDING.description, f"Key: {', '.join(keys) or RESYNC_BINDING.key} · "
-                            f"{RESYNC_BINDING.tooltip}", self.action_resync)
+        keys = [
+            self.get_key_display(b)
+            for bindings in self._bindings.key_to_bindings.values()
+            for b in bindings
+            if b.id == RESYNC_BINDING.id
+        ]
+        yield SystemCommand(
+            RESYNC_BINDING.description,
+            f"Key: {', '.join(keys) or RESYNC_BINDING.key} · {RESYNC_BINDING.tooltip}",
+            self.action_resync,
+        )
         extra = getattr(screen, "palette_commands", None)
         if callable(extra):  # commands a screen has besides its keys (the runs screen's saved views)
             for title, help_text, callback in extra():
@@ -337,8 +378,11 @@ class TrackApp(App[None]):
                         continue  # a screen's shortcut to an app action (? and q in the footer's order)
                     if binding.description and binding.action not in seen:
                         seen.add(binding.action)
-                        yield SystemCommand(binding.description, f"Key: {binding.key_display or binding.key}",
-                                            _runner(node, binding.action))
+                        yield SystemCommand(
+                            binding.description,
+                            f"Key: {binding.key_display or binding.key}",
+                            _runner(node, binding.action),
+                        )
 
 
 def _runner(node: object, action: str) -> Callable[[], object]:
@@ -353,4 +397,3 @@ def make_app(store_path: str | Path, **kwargs: object) -> TrackApp:
     if "://" in str(store_path):  # a server: Path() would fold its `//`
         kwargs.setdefault("label", str(store_path))
     return TrackApp(Path(store_path).expanduser(), **kwargs)  # type: ignore[arg-type]
-

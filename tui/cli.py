@@ -52,8 +52,11 @@ and no ./tracktui-store, $MLFLOW_TRACKING_URI is opened. `tracktui URL --resync`
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command = argv[0] if argv and argv[0] in ("demo", "ls", "diff", "run", "logs", "push", "models", "model",
-                                              *CURATE_COMMANDS) else "open"
+    command = (
+        argv[0]
+        if argv and argv[0] in ("demo", "ls", "diff", "run", "logs", "push", "models", "model", *CURATE_COMMANDS)
+        else "open"
+    )
     if command == "run":  # its own errors and Ctrl-C belong to the wrapped command
         from .commands.run import run_main
 
@@ -95,14 +98,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser(prog: str, description: str) -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(prog=prog, description=description,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    return argparse.ArgumentParser(
+        prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
 
 
 def open_app(argv: list[str]) -> int:
     parser = _parser("tracktui", "A terminal browser for ML runs.\n\n" + USAGE)
-    parser.add_argument("store", nargs="*", help="stores: tracktui, MLflow (mlruns/, mlflow.db), DVCLive, "
-                        "Lightning CSV, trainer_state.json, trackio; or a folder holding some")
+    parser.add_argument(
+        "store",
+        nargs="*",
+        help="stores: tracktui, MLflow (mlruns/, mlflow.db), DVCLive, "
+        "Lightning CSV, trainer_state.json, trackio; or a folder holding some",
+    )
     parser.add_argument("--deleted", action="store_true", help="show deleted MLflow runs and experiments")
     parser.add_argument("--resync", action="store_true", help=RESYNC_HELP)
     args = parser.parse_args(argv)
@@ -125,15 +133,19 @@ def open_app(argv: list[str]) -> int:
     return _run_app(path, reader, args.deleted, args.resync)
 
 
-RESYNC_HELP = ("read every run of a tracking server again instead of only what changed since the cached "
-               "listing (shows edits of params or tags on old runs; ctrl+r in the app)")
+RESYNC_HELP = (
+    "read every run of a tracking server again instead of only what changed since the cached "
+    "listing (shows edits of params or tags on old runs; ctrl+r in the app)"
+)
 
 
 def _ask_resync(reader: RunStore) -> None:
     """`--resync`: the next refresh reads every run; a store with nothing more to read says so in one line."""
     if not reader.resync():
-        print(f"tracktui: --resync: {printable(str(reader.root))} is re-read as it changes; nothing more to fetch",
-              file=sys.stderr)
+        print(
+            f"tracktui: --resync: {printable(str(reader.root))} is re-read as it changes; nothing more to fetch",
+            file=sys.stderr,
+        )
 
 
 def _run_app(path: str, reader: RunStore | None, include_deleted: bool, resync: bool = False) -> int:
@@ -171,8 +183,12 @@ def _open_many(specs: list[str], include_deleted: bool) -> RunStore:
 def _store_path(arg: str | None) -> str:
     """The store the user named (a path or URL), else `$TRACKTUI_STORE`, else the default, unless that
     does not exist and `$MLFLOW_TRACKING_URI` names a store (what `mlflow` itself would log to)."""
-    if arg is None and not os.environ.get(STORE_ENV) and os.environ.get(MLFLOW_URI_ENV) \
-            and not resolve_root(None).exists():
+    if (
+        arg is None
+        and not os.environ.get(STORE_ENV)
+        and os.environ.get(MLFLOW_URI_ENV)
+        and not resolve_root(None).exists()
+    ):
         return os.environ[MLFLOW_URI_ENV]
     return arg if arg is not None and "://" in arg else str(resolve_root(arg))
 
@@ -234,13 +250,18 @@ def _missing_message(path: Path) -> str:
     if close:
         hint = f"; did you mean {printable(str(parent / close[0]))}?"
     expected = EXPECTED.format(marker=STORE_MARKER)
-    return (f"{printable(str(path))} does not exist{hint}\n"
-            f"Pass an existing store: {expected}. `tracktui demo` writes one to try.")
+    return (
+        f"{printable(str(path))} does not exist{hint}\n"
+        f"Pass an existing store: {expected}. `tracktui demo` writes one to try."
+    )
 
 
 def demo(argv: list[str]) -> int:
-    parser = _parser("tracktui demo", "Write a demo store (a sweep, curves, a failed and a crashed run) and runs of\n"
-                     "DVCLive, Lightning CSV, Hugging Face Trainer and trackio beside it, and open them in one table.")
+    parser = _parser(
+        "tracktui demo",
+        "Write a demo store (a sweep, curves, a failed and a crashed run) and runs of\n"
+        "DVCLive, Lightning CSV, Hugging Face Trainer and trackio beside it, and open them in one table.",
+    )
     parser.add_argument("dir", nargs="?", help="where to write it (default: a folder in your cache dir)")
     parser.add_argument("--no-open", action="store_true", help="only write the store")
     args = parser.parse_args(argv)
@@ -259,9 +280,12 @@ def demo(argv: list[str]) -> int:
 
 
 def ls(argv: list[str]) -> int:
-    parser = _parser("tracktui ls", "Print the runs of a store.\n\n"
-                     "To a terminal: a table of what varies (at most 40 params/metrics/tags; metrics are kept first).\n"
-                     "To a pipe: tab-separated lines, every column the table would show, values whole.")
+    parser = _parser(
+        "tracktui ls",
+        "Print the runs of a store.\n\n"
+        "To a terminal: a table of what varies (at most 40 params/metrics/tags; metrics are kept first).\n"
+        "To a pipe: tab-separated lines, every column the table would show, values whole.",
+    )
     parser.add_argument("store", nargs="*", help="one or more stores, or a folder holding some")
     fmt = parser.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="one JSON object per run (JSON lines), every column")
@@ -273,9 +297,12 @@ def ls(argv: list[str]) -> int:
     parser.add_argument("--sort", metavar="KEY[,-KEY]", help="sort by columns; -KEY sorts descending")
     parser.add_argument("--columns", metavar="K,K", help="print only these columns (short names work)")
     parser.add_argument("--limit", type=int, metavar="N", help="print at most N runs (or groups)")
-    parser.add_argument("--group", metavar="KEY[,KEY]",
-                        help="one row per group: count and metrics.<key>.mean/std/min/max; "
-                             "--sort then sorts groups (a metric by its mean), --columns picks metrics")
+    parser.add_argument(
+        "--group",
+        metavar="KEY[,KEY]",
+        help="one row per group: count and metrics.<key>.mean/std/min/max; "
+        "--sort then sorts groups (a metric by its mean), --columns picks metrics",
+    )
     parser.add_argument("--resync", action="store_true", help=RESYNC_HELP)
     args = parser.parse_args(_glue_sort(argv))
     reader = _open_many(args.store, args.deleted)

@@ -36,14 +36,23 @@ def make_demo(root: Path, now: float) -> Path:
         test_y = test_x**2 + rng.normal(0, 1.0, test_x.size)
         mse = float(np.mean((np.polyval(coef, test_x) - test_y) ** 2))
         with store.start_run(experiment="poly-regression", name=f"degree-{degree}", root=root) as run:
-            run.log_params({"degree": degree, "model": {"type": "polyfit", "fit_intercept": True},
-                            "data": {"n_train": int(x.size), "noise": 1.0}})
+            run.log_params(
+                {
+                    "degree": degree,
+                    "model": {"type": "polyfit", "fit_intercept": True},
+                    "data": {"n_train": int(x.size), "noise": 1.0},
+                }
+            )
             run.set_tags({"stage": "baseline" if degree == 1 else "sweep", "owner": "ml"})
             run.log_metric("mse", mse, step=0, timestamp=t + 5)
             run.log_metric("train_mse", float(np.mean((np.polyval(coef, x) - y) ** 2)), step=0, timestamp=t + 5)
             run.log_dict("config.yaml", {"degree": degree, "x_range": [-3, 3], "noise": 1.0})
-            run.log_text("predictions.csv", "x,y_true,y_pred\n" + "\n".join(
-                f"{a:.3f},{b:.3f},{c:.3f}" for a, b, c in zip(test_x, test_y, np.polyval(coef, test_x))) + "\n")
+            run.log_text(
+                "predictions.csv",
+                "x,y_true,y_pred\n"
+                + "\n".join(f"{a:.3f},{b:.3f},{c:.3f}" for a, b, c in zip(test_x, test_y, np.polyval(coef, test_x)))
+                + "\n",
+            )
             run.log_dict("coefficients.json", {"degree": degree, "coef": [round(float(c), 6) for c in coef]})
             run.log_text("fit.png", "")  # replaced below by a real PNG
             _write_png(run.artifact_path("fit.png"), _fit_image(x, y, coef))
@@ -54,8 +63,15 @@ def make_demo(root: Path, now: float) -> Path:
         name = ["rf-baseline", "rf-deep", "rf-shallow", "rf-wide"][i]
         start = t
         with store.start_run(experiment="iris-classification", name=name, root=root) as run:
-            run.log_params({"n_estimators": n_est, "max_depth": depth, "lr": lr,
-                            "optimizer": {"name": "adam", "betas": [0.9, 0.999]}, "epochs": 30})
+            run.log_params(
+                {
+                    "n_estimators": n_est,
+                    "max_depth": depth,
+                    "lr": lr,
+                    "optimizer": {"name": "adam", "betas": [0.9, 0.999]},
+                    "epochs": 30,
+                }
+            )
             run.set_tags({"stage": "baseline" if i == 0 else "tuning", "data": "v2"})
             quality = [0.0, 0.08, -0.05, 0.04][i]
             for epoch in range(30):
@@ -69,8 +85,10 @@ def make_demo(root: Path, now: float) -> Path:
                     run.log_image("eval/decision_regions", _regions_image(epoch, quality), step=epoch)
             run.log_metric("accuracy", acc, step=0, timestamp=step_t)
             run.log_metric("f1_macro", acc - 0.01, step=0, timestamp=step_t)
-            run.log_dict("eval/confusion_matrix.json", {"labels": ["setosa", "versicolor", "virginica"],
-                                                        "matrix": [[10, 0, 0], [0, 9, 1], [0, 1 + i % 2, 9]]})
+            run.log_dict(
+                "eval/confusion_matrix.json",
+                {"labels": ["setosa", "versicolor", "virginica"], "matrix": [[10, 0, 0], [0, 9, 1], [0, 1 + i % 2, 9]]},
+            )
             run.log_text("eval/report.txt", f"classifier {name}\naccuracy {acc:.3f}\n")
             run.log_dict("config.yaml", {"n_estimators": n_est, "max_depth": depth, "lr": lr})
             run.log_text("train.log", "".join(f"epoch {e:3d} loss {1.2 * math.exp(-e / 6):.4f}\n" for e in range(30)))
@@ -94,8 +112,11 @@ def make_demo(root: Path, now: float) -> Path:
     run.log_params({"n_estimators": 5000, "max_depth": 40, "lr": 0.1, "epochs": 30})
     run.set_tag("stage", "tuning")
     for epoch in range(12):
-        run.log({"train/loss": 0.9 * math.exp(-epoch / 8) + 0.1, "val/loss": 0.95 * math.exp(-epoch / 8) + 0.12},
-                step=epoch, timestamp=t + 60 * epoch)
+        run.log(
+            {"train/loss": 0.9 * math.exp(-epoch / 8) + 0.1, "val/loss": 0.95 * math.exp(-epoch / 8) + 0.12},
+            step=epoch,
+            timestamp=t + 60 * epoch,
+        )
     run.finish()
     # What a SIGKILLed writer on another machine leaves behind: 'running' and a heartbeat gone stale.
     _settle(run.path, t, None, status="running", command=("python", "train.py", "--big"))
@@ -103,13 +124,23 @@ def make_demo(root: Path, now: float) -> Path:
 
 
 DEMO_FACTS = {
-    "host": "gpu-box-1", "user": "ml", "python": "3.11.7", "cwd": "/home/ml/project", "pid": 41230,
-    "pid_start": None, "git": {"commit": "3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39", "branch": "main", "dirty": False},
+    "host": "gpu-box-1",
+    "user": "ml",
+    "python": "3.11.7",
+    "cwd": "/home/ml/project",
+    "pid": 41230,
+    "pid_start": None,
+    "git": {"commit": "3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39", "branch": "main", "dirty": False},
 }
 
 
-def _settle(run_path: Path, created: float, ended: float | None, status: str | None = None,
-            command: tuple[str, ...] = ("python", "train.py")) -> Path:
+def _settle(
+    run_path: Path,
+    created: float,
+    ended: float | None,
+    status: str | None = None,
+    command: tuple[str, ...] = ("python", "train.py"),
+) -> Path:
     """Put a finished run on the demo's own clock and machine, under an id made from that clock.
 
     The API stamps real time, this host and a random id; the demo wants the same store on
@@ -197,4 +228,3 @@ def demo_dir(given: str | None) -> Path:
     from store.ours.layout import cache_root
 
     return cache_root() / "demo-store"
-

@@ -26,8 +26,12 @@ HOUR = 3600.0
 def make_foreign_demo(root: Path, now: float) -> list[Path]:
     """Write one folder of each kind under `root`; return them."""
     rng = np.random.default_rng(11)
-    made = [_dvclive(root / "dvclive-project", rng), _lightning(root / "lightning_logs", rng),
-            _trainer(root / "hf-trainer", rng), _trackio(root / "trackio", now, rng)]
+    made = [
+        _dvclive(root / "dvclive-project", rng),
+        _lightning(root / "lightning_logs", rng),
+        _trainer(root / "hf-trainer", rng),
+        _trackio(root / "trackio", now, rng),
+    ]
     stamp = now - 20 * HOUR
     for folder in made:  # a minute between files, in name order: runs get a start, an end and a duration
         for i, path in enumerate(sorted([folder, *folder.rglob("*")])):
@@ -42,8 +46,9 @@ def _dvclive(project: Path, rng: np.random.Generator) -> Path:
     (live / "plots" / "metrics" / "train").mkdir(parents=True)
     (live / "plots" / "metrics" / "val").mkdir(parents=True)
     (live / "plots" / "images").mkdir(parents=True)
-    (live / "params.yaml").write_text(yaml.safe_dump({"lr": 0.003, "model": {"arch": "resnet18", "pretrained": True},
-                                                      "epochs": 12}, sort_keys=False))
+    (live / "params.yaml").write_text(
+        yaml.safe_dump({"lr": 0.003, "model": {"arch": "resnet18", "pretrained": True}, "epochs": 12}, sort_keys=False)
+    )
     loss = [1.1 * math.exp(-e / 4) + 0.08 + float(rng.normal(0, 0.01)) for e in range(12)]
     acc = [0.5 + 0.42 * (1 - math.exp(-e / 3)) + float(rng.normal(0, 0.005)) for e in range(12)]
     for name, series in (("train/loss", loss), ("val/acc", acc)):
@@ -77,22 +82,56 @@ def _trainer_state(lr: float, last_step: int, max_steps: int, rng: np.random.Gen
     best = (math.inf, 0)
     for step in range(10, last_step + 1, 10):
         epoch = step / (max_steps / 3)
-        history.append({"epoch": epoch, "grad_norm": 2.0 * math.exp(-step / 80),
-                        "learning_rate": lr * (1 - step / max_steps),
-                        "loss": 0.7 * math.exp(-step * lr * 2e3) + 0.2 + float(rng.normal(0, 0.01)), "step": step})
+        history.append(
+            {
+                "epoch": epoch,
+                "grad_norm": 2.0 * math.exp(-step / 80),
+                "learning_rate": lr * (1 - step / max_steps),
+                "loss": 0.7 * math.exp(-step * lr * 2e3) + 0.2 + float(rng.normal(0, 0.01)),
+                "step": step,
+            }
+        )
         if step % 40 == 0:
             eval_loss = 0.72 * math.exp(-step * lr * 2e3) + 0.25
-            history.append({"epoch": epoch, "eval_loss": eval_loss, "eval_accuracy": 1 - eval_loss / 2,
-                            "eval_runtime": 1.9, "step": step})
+            history.append(
+                {
+                    "epoch": epoch,
+                    "eval_loss": eval_loss,
+                    "eval_accuracy": 1 - eval_loss / 2,
+                    "eval_runtime": 1.9,
+                    "step": step,
+                }
+            )
             best = min(best, (eval_loss, step))
     if last_step >= max_steps:
-        history.append({"epoch": 3.0, "step": max_steps, "total_flos": 1.2e14, "train_loss": 0.31,
-                        "train_runtime": 412.5, "train_samples_per_second": 93.1})
-    return {"best_global_step": best[1], "best_metric": best[0],
-            "best_model_checkpoint": f"hf-trainer/out/checkpoint-{best[1]}", "epoch": last_step / (max_steps / 3),
-            "eval_steps": 40, "global_step": last_step, "is_hyper_param_search": False, "log_history": history,
-            "logging_steps": 10, "max_steps": max_steps, "num_train_epochs": 3, "save_steps": 40,
-            "total_flos": 1.2e14, "train_batch_size": 16, "trial_name": None, "trial_params": None}
+        history.append(
+            {
+                "epoch": 3.0,
+                "step": max_steps,
+                "total_flos": 1.2e14,
+                "train_loss": 0.31,
+                "train_runtime": 412.5,
+                "train_samples_per_second": 93.1,
+            }
+        )
+    return {
+        "best_global_step": best[1],
+        "best_metric": best[0],
+        "best_model_checkpoint": f"hf-trainer/out/checkpoint-{best[1]}",
+        "epoch": last_step / (max_steps / 3),
+        "eval_steps": 40,
+        "global_step": last_step,
+        "is_hyper_param_search": False,
+        "log_history": history,
+        "logging_steps": 10,
+        "max_steps": max_steps,
+        "num_train_epochs": 3,
+        "save_steps": 40,
+        "total_flos": 1.2e14,
+        "train_batch_size": 16,
+        "trial_name": None,
+        "trial_params": None,
+    }
 
 
 def _trainer(outputs: Path, rng: np.random.Generator) -> Path:
@@ -101,13 +140,22 @@ def _trainer(outputs: Path, rng: np.random.Generator) -> Path:
         for step in range(40, last_step + 1, 40):
             (run / f"checkpoint-{step}").mkdir(parents=True, exist_ok=True)
             state = _trainer_state(lr, step, 120, rng)
-            (run / f"checkpoint-{step}" / "trainer_state.json").write_text(
-                json.dumps(state, indent=2, sort_keys=True))
+            (run / f"checkpoint-{step}" / "trainer_state.json").write_text(json.dumps(state, indent=2, sort_keys=True))
         if last_step >= 120:  # the script's trainer.save_state(); the other run was killed at step 80
-            (run / "trainer_state.json").write_text(json.dumps(_trainer_state(lr, 120, 120, rng), indent=2,
-                                                               sort_keys=True))
-        (run / "config.json").write_text(json.dumps({"model_type": "distilbert", "architectures": [
-            "DistilBertForSequenceClassification"], "hidden_size": 768, "num_hidden_layers": 6}, indent=2))
+            (run / "trainer_state.json").write_text(
+                json.dumps(_trainer_state(lr, 120, 120, rng), indent=2, sort_keys=True)
+            )
+        (run / "config.json").write_text(
+            json.dumps(
+                {
+                    "model_type": "distilbert",
+                    "architectures": ["DistilBertForSequenceClassification"],
+                    "hidden_size": 768,
+                    "num_hidden_layers": 6,
+                },
+                indent=2,
+            )
+        )
     return outputs
 
 
@@ -136,20 +184,33 @@ def _trackio(folder: Path, now: float, rng: np.random.Generator) -> Path:
         for i, (name, lr) in enumerate((("warm-sun-1", 3e-4), ("brisk-river-2", 1e-4))):
             run_id = f"demo{i:028d}"
             start = now - (26 - 2 * i) * HOUR
-            config = {"lr": lr, "batch_size": 32, "model": "gpt2-small", "_Username": "ml",
-                      "_Created": _iso(start), "_Group": None}
-            conn.execute("INSERT INTO configs (run_id, run_name, config, created_at) VALUES (?, ?, ?, ?)",
-                         (run_id, name, json.dumps(config).encode(), _iso(start)))
+            config = {
+                "lr": lr,
+                "batch_size": 32,
+                "model": "gpt2-small",
+                "_Username": "ml",
+                "_Created": _iso(start),
+                "_Group": None,
+            }
+            conn.execute(
+                "INSERT INTO configs (run_id, run_name, config, created_at) VALUES (?, ?, ?, ?)",
+                (run_id, name, json.dumps(config).encode(), _iso(start)),
+            )
             for step in range(0, 200, 10):
-                values = {"train/loss": 3.2 * math.exp(-step * lr * 20) + 1.1 + float(rng.normal(0, 0.02)),
-                          "train/lr": lr}
-                conn.execute("INSERT INTO metrics (run_id, timestamp, run_name, step, metrics) VALUES (?, ?, ?, ?, ?)",
-                             (run_id, _iso(start + step * 9), name, step, json.dumps(values).encode()))
+                values = {
+                    "train/loss": 3.2 * math.exp(-step * lr * 20) + 1.1 + float(rng.normal(0, 0.02)),
+                    "train/lr": lr,
+                }
+                conn.execute(
+                    "INSERT INTO metrics (run_id, timestamp, run_name, step, metrics) VALUES (?, ?, ?, ?, ?)",
+                    (run_id, _iso(start + step * 9), name, step, json.dumps(values).encode()),
+                )
                 if step % 50 == 0:
                     sample = {"cpu": 40 + float(rng.normal(0, 5)), "gpu/0/util": 90 + float(rng.normal(0, 3))}
-                    conn.execute("INSERT INTO system_metrics (run_id, timestamp, run_name, metrics)"
-                                 " VALUES (?, ?, ?, ?)",
-                                 (run_id, _iso(start + step * 9), name, json.dumps(sample).encode()))
+                    conn.execute(
+                        "INSERT INTO system_metrics (run_id, timestamp, run_name, metrics) VALUES (?, ?, ?, ?)",
+                        (run_id, _iso(start + step * 9), name, json.dumps(sample).encode()),
+                    )
         conn.commit()
     finally:
         conn.close()

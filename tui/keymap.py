@@ -71,10 +71,17 @@ def known_binding_ids(app: type) -> set[str]:
     for package in (screens, widgets):
         for info in pkgutil.iter_modules(package.__path__):
             module = importlib.import_module(f"{package.__name__}.{info.name}")
-            owners += [cls for _, cls in inspect.getmembers(module, inspect.isclass)
-                       if cls.__module__ == module.__name__ and issubclass(cls, DOMNode)]
-    return {binding.id for owner in owners for binding in owner.__dict__.get("BINDINGS", [])
-            if isinstance(binding, Binding) and binding.id}
+            owners += [
+                cls
+                for _, cls in inspect.getmembers(module, inspect.isclass)
+                if cls.__module__ == module.__name__ and issubclass(cls, DOMNode)
+            ]
+    return {
+        binding.id
+        for owner in owners
+        for binding in owner.__dict__.get("BINDINGS", [])
+        if isinstance(binding, Binding) and binding.id
+    }
 
 
 def unknown_ids_notice(keymap: dict[str, str], known: set[str], path: Path | None = None) -> str | None:
@@ -101,7 +108,13 @@ VIM_BINDINGS = [
 ]
 """j/k/g/G in every list, tree and table: each calls the focused widget's own motion (see `TrackApp.action_vim`)."""
 
-RESYNC_BINDING = Binding("ctrl+r", "app.resync", "Re-sync", show=False, id="app.resync",
-                         tooltip="Read every run again: a tracking server's poll only fetches what changed, "
-                                 "so edits of params or tags on old runs show after this")
+RESYNC_BINDING = Binding(
+    "ctrl+r",
+    "app.resync",
+    "Re-sync",
+    show=False,
+    id="app.resync",
+    tooltip="Read every run again: a tracking server's poll only fetches what changed, "
+    "so edits of params or tags on old runs show after this",
+)
 """On every screen; `tracktui URL --resync` does the same as the app starts."""

@@ -92,12 +92,24 @@ def record_of(run_id: str, parsed: ParsedRun, now: float) -> RunRecord:
     for key, value in parsed.summary.items():
         if key not in metrics and math.isfinite(value):
             metrics[key] = {"last": value, "min": value, "max": value, "count": 1}
-    return {"run_id": run_id, "experiment": parsed.experiment, "name": parsed.name, "status": status,
-            "reason": "; ".join(dict.fromkeys(parsed.problems))[:300] or None, "created": parsed.created,
-            "ended": ended, "host": None, "user": None,
-            "pid": None, "pid_start": None, "heartbeat": parsed.last_change,
-            "params": scalar_params(parsed.params), "tags": dict(parsed.tags), "metrics": metrics,
-            "system_tags": {STALE_STATUS_TAG: later}}
+    return {
+        "run_id": run_id,
+        "experiment": parsed.experiment,
+        "name": parsed.name,
+        "status": status,
+        "reason": "; ".join(dict.fromkeys(parsed.problems))[:300] or None,
+        "created": parsed.created,
+        "ended": ended,
+        "host": None,
+        "user": None,
+        "pid": None,
+        "pid_start": None,
+        "heartbeat": parsed.last_change,
+        "params": scalar_params(parsed.params),
+        "tags": dict(parsed.tags),
+        "metrics": metrics,
+        "system_tags": {STALE_STATUS_TAG: later},
+    }
 
 
 def find_units(root: Path, is_unit: Any, depth: int = MAX_DEPTH, nested: bool = False) -> Iterator[str]:
@@ -198,8 +210,10 @@ class FileRunsStore(StaleStatus, FolderRunStore):
         return unit or self.root.name
 
     def _scan(self) -> dict[str, list[int]]:
-        return {unit: files_signature(self.unit_files(self._path(unit)))[0]
-                for unit in find_units(self.root, self.is_unit, nested=self.nested_units)}
+        return {
+            unit: files_signature(self.unit_files(self._path(unit)))[0]
+            for unit in find_units(self.root, self.is_unit, nested=self.nested_units)
+        }
 
     def _parsed(self, unit: str, points: Points = False) -> ParsedRun:
         path = self._path(unit)
@@ -216,18 +230,29 @@ class FileRunsStore(StaleStatus, FolderRunStore):
         record = self._listed(run_id)
         parsed = self._parsed(self._unit_of(run_id))
         fresh = record_of(run_id, parsed, time.time())
-        return RunDetail(run_id=run_id, experiment=parsed.experiment, name=parsed.name,
-                         status=self.status_of(record), created=parsed.created,
-                         ended=fresh["ended"], params=dict(parsed.params), tags=dict(parsed.tags),
-                         metrics=fresh["metrics"], facts={"format": self.kind, **parsed.facts},
-                         error="; ".join(parsed.problems) or None, last_seen=parsed.last_change,
-                         artifacts_dir=parsed.artifacts_dir, store=self)
+        return RunDetail(
+            run_id=run_id,
+            experiment=parsed.experiment,
+            name=parsed.name,
+            status=self.status_of(record),
+            created=parsed.created,
+            ended=fresh["ended"],
+            params=dict(parsed.params),
+            tags=dict(parsed.tags),
+            metrics=fresh["metrics"],
+            facts={"format": self.kind, **parsed.facts},
+            error="; ".join(parsed.problems) or None,
+            last_seen=parsed.last_change,
+            artifacts_dir=parsed.artifacts_dir,
+            store=self,
+        )
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
         wanted = None if keys is None else frozenset(keys)
         parsed = self._parsed(self._unit_of(run_id), points=True if wanted is None else wanted)
-        return history_frame([(key, s.steps, s.times, s.values) for key, s in parsed.series.items()
-                              if wanted is None or key in wanted])
+        return history_frame(
+            [(key, s.steps, s.times, s.values) for key, s in parsed.series.items() if wanted is None or key in wanted]
+        )
 
 
 def read_lines(path: Path, problems: list[str]) -> Iterator[str]:
@@ -237,8 +262,9 @@ def read_lines(path: Path, problems: list[str]) -> Iterator[str]:
     from store import safe_read
 
     try:
-        fh = io.TextIOWrapper(os.fdopen(safe_read.open_regular(path), "rb"), encoding="utf-8",
-                              errors="replace", newline="")
+        fh = io.TextIOWrapper(
+            os.fdopen(safe_read.open_regular(path), "rb"), encoding="utf-8", errors="replace", newline=""
+        )
     except OSError as exc:
         problems.append(f"{path.name} unreadable ({type(exc).__name__}: {str(exc)[:80]})")
         return

@@ -29,8 +29,7 @@ KIND = "hf-trainer"
 STATE = "trainer_state.json"
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 SETTINGS = ("max_steps", "num_train_epochs", "train_batch_size", "logging_steps", "eval_steps", "save_steps")
-MODEL_KEYS = ("model_type", "architectures", "hidden_size", "num_hidden_layers", "num_attention_heads",
-              "vocab_size")
+MODEL_KEYS = ("model_type", "architectures", "hidden_size", "num_hidden_layers", "num_attention_heads", "vocab_size")
 """What of a model's config.json becomes params (the rest is thousands of token ids)."""
 
 

@@ -94,8 +94,9 @@ class LightningCsvStore(FileRunsStore):
                     series.add(step, when, value)
         builder.drop_empty()
         if odd_rows:
-            parsed.problems.append(f"{METRICS}: {odd_rows} row(s) whose cells do not match its {len(header)} "
-                                   "columns left out")
+            parsed.problems.append(
+                f"{METRICS}: {odd_rows} row(s) whose cells do not match its {len(header)} columns left out"
+            )
         parsed.facts["columns"] = len(header)
         return parsed
 
@@ -124,4 +125,3 @@ def _tag_value(text: str) -> Any:
     if value is None or not math.isfinite(value):
         return text
     return int(value) if value.is_integer() and "." not in text and "e" not in text.lower() else value
-

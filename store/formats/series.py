@@ -139,8 +139,14 @@ class Series:
     def summary(self) -> dict[str, Any]:
         assert self._last is not None, "summary of a series without points"
         step, time, value = self._last
-        return {"last": None if math.isnan(value) else value, "min": self.minimum, "max": self.maximum,
-                "count": self.count, "last_step": step, "last_time": time}
+        return {
+            "last": None if math.isnan(value) else value,
+            "min": self.minimum,
+            "max": self.maximum,
+            "count": self.count,
+            "last_step": step,
+            "last_time": time,
+        }
 
 
 class PendingPoints:
@@ -210,6 +216,6 @@ class SeriesSet:
     def frame(self, keys: Iterable[str] | None = None) -> pd.DataFrame:
         """The long `key, step, time, value` frame `RunStore.history` returns."""
         wanted = None if keys is None else set(keys)
-        return history_frame([(key, s.steps, s.times, s.values) for key, s in self.by_key.items()
-                              if wanted is None or key in wanted])
-
+        return history_frame(
+            [(key, s.steps, s.times, s.values) for key, s in self.by_key.items() if wanted is None or key in wanted]
+        )

@@ -128,8 +128,9 @@ def workers() -> int:
     return max(1, min(MAX_WORKERS, cores, cores - busy + 1))
 
 
-def read_in_pool(kind: type[PooledFirstRead], root: Path, state: Mapping[str, Any],
-                 units: list[str]) -> dict[str, RunRecord]:
+def read_in_pool(
+    kind: type[PooledFirstRead], root: Path, state: Mapping[str, Any], units: list[str]
+) -> dict[str, RunRecord]:
     """Each unit's listing record, read by `workers()` child processes; the units of a child that failed
     (or of every child, with one core) are left out, for the caller to read itself.
 
@@ -159,14 +160,23 @@ def _run_child(job: dict[str, Any]) -> dict[str, RunRecord]:
     home = str(Path(__file__).resolve().parents[2])  # the folder holding `store`, so the child reads this code
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([home, *filter(None, [os.environ.get("PYTHONPATH")])])}
     try:
-        done = subprocess.run([sys.executable, "-c", CHILD], input=json.dumps(job), capture_output=True, text=True,
-                              env=env, timeout=CHILD_SECONDS + CHILD_SECONDS_A_RUN * len(job["units"]))
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=CHILD_SECONDS + CHILD_SECONDS_A_RUN * len(job["units"]),
+        )
         found = json.loads(done.stdout) if done.returncode == 0 else {}
     except (OSError, ValueError, subprocess.SubprocessError):
         return {}
     asked = set(job["units"])
-    return {unit: record for unit, record in found.items() if unit in asked and valid_record(record)} \
-        if isinstance(found, dict) else {}
+    return (
+        {unit: record for unit, record in found.items() if unit in asked and valid_record(record)}
+        if isinstance(found, dict)
+        else {}
+    )
 
 
 CHILD = "from store.formats.tailed import child_main; child_main()"

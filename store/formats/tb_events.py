@@ -133,8 +133,9 @@ class EventFileTail:
 
         records: list[tuple[int, bytes]] = []
         with os.fdopen(safe_read.open_regular(self.path), "rb") as fh:
-            safe_read.take_appended(fh, os.fstat(fh.fileno()).st_size, lambda: self.offset,
-                                    lambda data: self._parse(data, records))
+            safe_read.take_appended(
+                fh, os.fstat(fh.fileno()).st_size, lambda: self.offset, lambda data: self._parse(data, records)
+            )
         return records
 
     def _parse(self, data: bytes, records: list[tuple[int, bytes]]) -> None:
@@ -148,7 +149,7 @@ class EventFileTail:
         stored: list[int] = []
         heads = self._heads
         while end - pos >= _HEAD.size:
-            head = data[pos:pos + 8]
+            head = data[pos : pos + 8]
             length, length_crc = _HEAD.unpack_from(data, pos)
             good = heads.get(head)
             if good is None:
@@ -164,7 +165,7 @@ class EventFileTail:
             stop = pos + _HEAD.size + length + 4
             if stop > end:
                 break
-            found.append((base + pos, data[pos + _HEAD.size:stop - 4]))
+            found.append((base + pos, data[pos + _HEAD.size : stop - 4]))
             stored.append(_CRC.unpack_from(data, stop - 4)[0])
             pos = stop
             self.offset = base + pos
@@ -246,8 +247,10 @@ class TbRun:
         bad = sum(t.bad_records for t in self.files.values())
         if bad:
             self.problems = [p for p in self.problems if "damaged event record" not in p]
-            self.problems.append(f"{bad} damaged event record{'s' if bad > 1 else ''} skipped (the events after "
-                                 f"{'them' if bad > 1 else 'it'} are read)")
+            self.problems.append(
+                f"{bad} damaged event record{'s' if bad > 1 else ''} skipped (the events after "
+                f"{'them' if bad > 1 else 'it'} are read)"
+            )
 
     def _take(self, event: Any, points: PendingPoints, name: str = "", offset: int = 0) -> None:
         """Note one event; its scalars go into `points` by tag (added to the series by the caller, in one go)."""

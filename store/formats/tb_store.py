@@ -76,8 +76,9 @@ def _trim(folder: Path, limit: int) -> None:
         total -= size
 
 
-def event_folders(root: Path, max_depth: int = MAX_DEPTH,
-                  max_folders: int = MAX_FOLDERS) -> Iterator[tuple[str, list[int]]]:
+def event_folders(
+    root: Path, max_depth: int = MAX_DEPTH, max_folders: int = MAX_FOLDERS
+) -> Iterator[tuple[str, list[int]]]:
     """(unit, signature) of each folder holding event files; the unit is its path below `root` (`.` for root).
 
     The signature is `[max mtime_ns, max ctime_ns, total size, number of files]` over its
@@ -177,16 +178,30 @@ class TensorBoardStore(TailedLiveness, PooledFirstRead):
         unit = self._unit_of(run_id)
         path = self._path(unit)
         status = self.status_of(record)
-        facts: dict[str, Any] = {"path": str(path), "source": "tensorboard", "host": record.get("host"),
-                                 "pid": record.get("pid"),
-                                 "event_files": sorted(e for e in os.listdir(path) if is_event_file(e))}
+        facts: dict[str, Any] = {
+            "path": str(path),
+            "source": "tensorboard",
+            "host": record.get("host"),
+            "pid": record.get("pid"),
+            "event_files": sorted(e for e in os.listdir(path) if is_event_file(e)),
+        }
         return RunDetail(
-            run_id=record["run_id"], experiment=record["experiment"], name=record["name"], status=status,
+            run_id=record["run_id"],
+            experiment=record["experiment"],
+            name=record["name"],
+            status=status,
             created=record["created"],
             ended=record["ended"] if record["ended"] is not None or status == "running" else record["heartbeat"],
-            params=dict(record["params"]), tags={}, metrics=dict(record["metrics"]), facts=facts,
-            error=record.get("reason"), last_seen=record.get("heartbeat"), artifacts_dir=path, store=self,
-            media_reader=lambda: self._media(unit))
+            params=dict(record["params"]),
+            tags={},
+            metrics=dict(record["metrics"]),
+            facts=facts,
+            error=record.get("reason"),
+            last_seen=record.get("heartbeat"),
+            artifacts_dir=path,
+            store=self,
+            media_reader=lambda: self._media(unit),
+        )
 
     def _media(self, unit: str) -> MediaIndex:
         """The run's image summaries by tag, steps ascending. Each image stays in its event record until it is

@@ -53,7 +53,8 @@ def default_dir() -> Path:
     if os.environ.get("TRACKIO_DIR"):
         return Path(os.environ["TRACKIO_DIR"]).expanduser()
     hf_home = os.environ.get("HF_HOME") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "huggingface")
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "huggingface"
+    )
     return Path(hf_home).expanduser() / "trackio"
 
 
@@ -197,8 +198,11 @@ class TrackioStore(StaleStatus):
             rid = "run_id" if has_ids else "NULL"
             configs = conn.execute(f"SELECT {rid}, run_name, config, created_at FROM configs").fetchall()
             rows = conn.execute(f"SELECT {rid}, run_name, timestamp, step, metrics FROM metrics ORDER BY id").fetchall()
-            system = (conn.execute(f"SELECT {rid}, run_name, timestamp, metrics FROM system_metrics ORDER BY id")
-                      .fetchall() if "system_metrics" in _tables(conn) else [])
+            system = (
+                conn.execute(f"SELECT {rid}, run_name, timestamp, metrics FROM system_metrics ORDER BY id").fetchall()
+                if "system_metrics" in _tables(conn)
+                else []
+            )
         finally:
             conn.close()
         project = db.stem
@@ -249,31 +253,49 @@ class TrackioStore(StaleStatus):
         db, name, _ = self._located(run_id)
         facts = dict(self._configs.get(run_id, {}))
         params = facts.pop("params", {})
-        return RunDetail(run_id=run_id, experiment=record["experiment"], name=name, status=self.status_of(record),
-                         created=record["created"], ended=record["ended"], params=params,
-                         tags=dict(record["tags"]), metrics=dict(record["metrics"]),
-                         facts={"format": KIND, "database": str(db), **facts}, error=record["reason"],
-                         last_seen=record["heartbeat"], store=self)
+        return RunDetail(
+            run_id=run_id,
+            experiment=record["experiment"],
+            name=name,
+            status=self.status_of(record),
+            created=record["created"],
+            ended=record["ended"],
+            params=params,
+            tags=dict(record["tags"]),
+            metrics=dict(record["metrics"]),
+            facts={"format": KIND, "database": str(db), **facts},
+            error=record["reason"],
+            last_seen=record["heartbeat"],
+            store=self,
+        )
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
         db, name, trackio_id = self._located(run_id)
         where, arg = ("run_id = ?", trackio_id) if trackio_id is not None else ("run_name = ?", name)
         conn = connect(db)
         try:
-            rows = conn.execute(f"SELECT timestamp, step, metrics FROM metrics WHERE {where} ORDER BY id",
-                                (arg,)).fetchall()
-            system = (conn.execute(f"SELECT timestamp, metrics FROM system_metrics WHERE {where} ORDER BY id",
-                                   (arg,)).fetchall() if "system_metrics" in _tables(conn) else [])
+            rows = conn.execute(
+                f"SELECT timestamp, step, metrics FROM metrics WHERE {where} ORDER BY id", (arg,)
+            ).fetchall()
+            system = (
+                conn.execute(
+                    f"SELECT timestamp, metrics FROM system_metrics WHERE {where} ORDER BY id", (arg,)
+                ).fetchall()
+                if "system_metrics" in _tables(conn)
+                else []
+            )
         finally:
             conn.close()
         builder = _series(rows, system)[0]
         wanted = None if keys is None else set(keys)
-        return history_frame([(k, s.steps, s.times, s.values) for k, s in builder.by_key.items()
-                              if wanted is None or k in wanted])
+        return history_frame(
+            [(k, s.steps, s.times, s.values) for k, s in builder.by_key.items() if wanted is None or k in wanted]
+        )
 
 
-def _series(rows: Iterable[tuple[Any, Any, Any]], system: Iterable[tuple[Any, Any]]
-            ) -> tuple[SeriesSet, int, float | None]:
+def _series(
+    rows: Iterable[tuple[Any, Any, Any]], system: Iterable[tuple[Any, Any]]
+) -> tuple[SeriesSet, int, float | None]:
     """One run's history from its `metrics` rows (timestamp, step, JSON) and `system_metrics`
     rows (timestamp, JSON): the builder, how many rows were unusable, and the newest time."""
     builder = SeriesSet()
@@ -289,8 +311,11 @@ def _series(rows: Iterable[tuple[Any, Any, Any]], system: Iterable[tuple[Any, An
     for stamp, raw in system:
         values, when = _json(raw), utc_seconds(stamp)
         if isinstance(values, dict):
-            builder.add_row({f"{SYSTEM_PREFIX}{k}": v for k, v in values.items()}, _sample_index(builder),
-                            math.nan if when is None else when)
+            builder.add_row(
+                {f"{SYSTEM_PREFIX}{k}": v for k, v in values.items()},
+                _sample_index(builder),
+                math.nan if when is None else when,
+            )
             newest = when if newest is None or (when is not None and when > newest) else newest
     return builder, bad, newest
 
@@ -298,4 +323,3 @@ def _series(rows: Iterable[tuple[Any, Any, Any]], system: Iterable[tuple[Any, An
 def _sample_index(builder: SeriesSet) -> int:
     """System samples have no step: the n-th sample of a run is step n."""
     return max((s.count for k, s in builder.by_key.items() if k.startswith(SYSTEM_PREFIX)), default=0)
-

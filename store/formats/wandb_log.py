@@ -85,11 +85,14 @@ class RecordLog:
                 return
             ident, magic, version = FILE_HEADER.unpack_from(data, 0)
             if ident != IDENT or magic != MAGIC:
-                raise WandbLogError(f"{os.path.basename(self.path)} is damaged: no :W&B header "
-                                    "(or not a W&B record log)")
+                raise WandbLogError(
+                    f"{os.path.basename(self.path)} is damaged: no :W&B header (or not a W&B record log)"
+                )
             if version != VERSION:
-                raise WandbLogError(f"{os.path.basename(self.path)} is a W&B record log of version {version}, "
-                                    f"which this reader does not know (it reads version {VERSION})")
+                raise WandbLogError(
+                    f"{os.path.basename(self.path)} is a W&B record log of version {version}, "
+                    f"which this reader does not know (it reads version {VERSION})"
+                )
             pos = self.offset = HEAD
         pending: list[bytes] | None = None
         while True:
@@ -115,7 +118,7 @@ class RecordLog:
                 continue
             if end - pos < HEAD + length:
                 return  # torn: the payload is not all there yet
-            payload = data[at + HEAD:at + HEAD + length]
+            payload = data[at + HEAD : at + HEAD + length]
             if zlib.crc32(payload, _TYPE_CRC[kind]) != crc:
                 if end - pos == HEAD + length:
                     return  # the last bytes of the file: a write still landing, or a torn tail

@@ -122,8 +122,11 @@ class WandbRun:
         except (OSError, WandbLogError) as exc:
             if not self.decoded:
                 self._read_files()
-            self.damaged = str(exc)[:160] if isinstance(exc, WandbLogError) else \
-                f"{os.path.basename(path)} is unreadable ({str(exc)[:120]})"
+            self.damaged = (
+                str(exc)[:160]
+                if isinstance(exc, WandbLogError)
+                else f"{os.path.basename(path)} is unreadable ({str(exc)[:120]})"
+            )
             self.problems = [self.damaged, *(p for p in self.problems if p != self.damaged)]
             return
         self.damaged = None
@@ -142,8 +145,9 @@ class WandbRun:
         points.flush(self.series)
         self.problems = []
         if self.log.skipped or self._bad:
-            self.problems.append(f"{self.log.skipped + self._bad} damaged record(s) in "
-                                 f"{os.path.basename(path)} skipped")
+            self.problems.append(
+                f"{self.log.skipped + self._bad} damaged record(s) in {os.path.basename(path)} skipped"
+            )
 
     def _reset(self) -> None:
         keep = self.log
@@ -178,11 +182,19 @@ class WandbRun:
             if env.HasField("git") and env.git.commit:
                 self.facts["git_commit"] = env.git.commit
                 self.facts["git_remote"] = env.git.remote_url or None
-            self.facts.update(_machine_facts({
-                "args": list(env.args), "cpu_count": env.cpu_count or env.cpu.count,
-                "cpu_model": env.cpu.model, "memory_total": env.memory.total, "gpu_count": env.gpu_count,
-                "gpu": ", ".join(sorted({g.name for g in env.gpu_nvidia if g.name})) or env.gpu_type,
-                "disk_total": sum(d.total for d in env.disk.values()) if len(env.disk) == 1 else 0}))
+            self.facts.update(
+                _machine_facts(
+                    {
+                        "args": list(env.args),
+                        "cpu_count": env.cpu_count or env.cpu.count,
+                        "cpu_model": env.cpu.model,
+                        "memory_total": env.memory.total,
+                        "gpu_count": env.gpu_count,
+                        "gpu": ", ".join(sorted({g.name for g in env.gpu_nvidia if g.name})) or env.gpu_type,
+                        "disk_total": sum(d.total for d in env.disk.values()) if len(env.disk) == 1 else 0,
+                    }
+                )
+            )
         elif kind == "exit":
             self.exit_code = int(record.exit.exit_code)
             self.runtime = float(record.exit.runtime)
@@ -195,8 +207,13 @@ class WandbRun:
         self.tags = list(run.tags) or self.tags
         if run.HasField("start_time") and a_time(run.start_time.seconds):
             self.started = run.start_time.seconds + run.start_time.nanos / 1e9
-        for fact, value in (("entity", run.entity), ("group", run.run_group), ("job_type", run.job_type),
-                            ("sweep", run.sweep_id), ("host", run.host)):
+        for fact, value in (
+            ("entity", run.entity),
+            ("group", run.run_group),
+            ("job_type", run.job_type),
+            ("sweep", run.sweep_id),
+            ("host", run.host),
+        ):
             if value:
                 self.facts[fact] = str(value)
         for item in run.config.update:
@@ -212,11 +229,12 @@ class WandbRun:
         when = float("nan") if when is None else when
         if when == when and (self.last_time is None or when > self.last_time):
             self.last_time = when
-        media = tuple(key[:-len("_type")] for key in row if key.endswith("._type"))
+        media = tuple(key[: -len("_type")] for key in row if key.endswith("._type"))
         for prefix in media:
             if _json(row[prefix + "_type"]) == IMAGE_TYPE:
-                self._take_image(prefix[:-1], step, _json(row.get(prefix + "path", "")),
-                                 _json(row.get(prefix + "caption", '""')))
+                self._take_image(
+                    prefix[:-1], step, _json(row.get(prefix + "path", "")), _json(row.get(prefix + "caption", '""'))
+                )
         for key, text in row.items():
             if key.startswith("_") or (media and key.startswith(media)):
                 continue  # W&B's own columns, and the fields of an image, table, ... (files under media/)
@@ -251,8 +269,7 @@ class WandbRun:
         files = os.path.join(self.path, "files")
         problems: list[str] = []
         config = _read_json_or_yaml(os.path.join(files, "config.yaml"), problems)
-        self.config = {k: (v.get("value") if isinstance(v, dict) and "value" in v else v)
-                       for k, v in config.items()}
+        self.config = {k: (v.get("value") if isinstance(v, dict) and "value" in v else v) for k, v in config.items()}
         self.summary_files = _read_json_or_yaml(os.path.join(files, "wandb-summary.json"), problems)
         meta = _read_json_or_yaml(os.path.join(files, "wandb-metadata.json"), problems)
         for fact in ("host", "username", "email", "program", "python", "os", "executable", "root"):
@@ -267,8 +284,11 @@ class WandbRun:
         """When the run last did something by its own records: its newest history row or system
         sample, its summary's `_timestamp`, its start plus the exit record's or the summary's
         `_runtime`. Never a file's time, which a copy resets (a 13-minute run showed 606 days)."""
-        summary = self.summary_files if not self.decoded else \
-            {k: _json(v) for k, v in self._summary_raw.items() if k in ("_timestamp", "_runtime")}
+        summary = (
+            self.summary_files
+            if not self.decoded
+            else {k: _json(v) for k, v in self._summary_raw.items() if k in ("_timestamp", "_runtime")}
+        )
         times = [self.last_time, number(summary.get("_timestamp"))]
         if self.started is not None:
             times += [self.started + r for r in (self.runtime, number(summary.get("_runtime"))) if r is not None]
@@ -290,9 +310,12 @@ class WandbRun:
         if not self.decoded:
             return {k: v for k, v in _plain(self.summary_files).items() if not k.startswith("_")}
         raw = self._summary_raw
-        objects = tuple(key[:-len("_type")] for key in raw if key.endswith("._type"))
-        return {k: _plain(_json(v)) for k, v in raw.items()
-                if not k.startswith("_") and not (objects and k.startswith(objects)) and not _typed(_json(v))}
+        objects = tuple(key[: -len("_type")] for key in raw if key.endswith("._type"))
+        return {
+            k: _plain(_json(v))
+            for k, v in raw.items()
+            if not k.startswith("_") and not (objects and k.startswith(objects)) and not _typed(_json(v))
+        }
 
     def params(self) -> dict[str, Any]:
         return {k: v for k, v in self.config.items() if k not in _SKIPPED_CONFIG}
@@ -316,20 +339,29 @@ def _machine_facts(found: dict[str, Any]) -> dict[str, Any]:
 def _metadata_machine(meta: dict[str, Any]) -> dict[str, Any]:
     """`_machine_facts` of `files/wandb-metadata.json` (snake_case as the SDK wrote it, camelCase as a
     protobuf-JSON writer may)."""
+
     def get(*names: str) -> Any:
         return next((meta[n] for n in names if n in meta), None)
 
     memory, cpu, disk = get("memory"), get("cpu"), get("disk")
     gpus = get("gpu_nvidia", "gpuNvidia")
-    names = sorted({str(g.get("name")) for g in gpus if isinstance(g, dict) and g.get("name")}) \
-        if isinstance(gpus, list) else []
+    names = (
+        sorted({str(g.get("name")) for g in gpus if isinstance(g, dict) and g.get("name")})
+        if isinstance(gpus, list)
+        else []
+    )
     disks = [d.get("total") for d in disk.values() if isinstance(d, dict)] if isinstance(disk, dict) else []
-    return _machine_facts({
-        "args": get("args"), "cpu_count": get("cpu_count", "cpuCount"),
-        "cpu_model": cpu.get("model") if isinstance(cpu, dict) else None,
-        "memory_total": _whole(memory.get("total")) if isinstance(memory, dict) else None,
-        "gpu": ", ".join(names) or get("gpu", "gpu_type", "gpuType"), "gpu_count": get("gpu_count", "gpuCount"),
-        "disk_total": _whole(disks[0]) if len(disks) == 1 else None})
+    return _machine_facts(
+        {
+            "args": get("args"),
+            "cpu_count": get("cpu_count", "cpuCount"),
+            "cpu_model": cpu.get("model") if isinstance(cpu, dict) else None,
+            "memory_total": _whole(memory.get("total")) if isinstance(memory, dict) else None,
+            "gpu": ", ".join(names) or get("gpu", "gpu_type", "gpuType"),
+            "gpu_count": get("gpu_count", "gpuCount"),
+            "disk_total": _whole(disks[0]) if len(disks) == 1 else None,
+        }
+    )
 
 
 def _whole(value: Any) -> int | None:
@@ -456,4 +488,3 @@ def _read_json_or_yaml(path: str, problems: list[str]) -> dict[str, Any]:
         problems.append(f"{os.path.basename(path)} is not valid YAML ({str(exc).splitlines()[0][:80]})")
         return {}
     return data if isinstance(data, dict) else {}
-

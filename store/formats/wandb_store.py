@@ -37,8 +37,10 @@ ROOT_UNIT = "."
 SIGNED_FILES = ("files/config.yaml", "files/wandb-summary.json", "files/wandb-metadata.json")
 NO_LIBRARY = f"history and run state need the wandb package: {extras.install_hint(EXTRA)}"
 NO_LOG = "no run-<id>.wandb record log"
-NO_LOG_SUMMARY = ("no run-<id>.wandb record log (not synced here, or git-ignored): metrics, times and status "
-                  "are files/wandb-summary.json's; it does not say whether the run failed")
+NO_LOG_SUMMARY = (
+    "no run-<id>.wandb record log (not synced here, or git-ignored): metrics, times and status "
+    "are files/wandb-summary.json's; it does not say whether the run failed"
+)
 CONSOLE = "files/output.log"
 
 
@@ -56,8 +58,9 @@ def run_folders(root: Path) -> list[str]:
         return [ROOT_UNIT]  # one run folder (or `wandb/latest-run`)
     for prefix, folder in (("", root), ("wandb/", root / "wandb")):
         try:
-            names = sorted(e.name for e in os.scandir(folder)
-                           if RUN_FOLDER.match(e.name) and e.is_dir(follow_symlinks=False))
+            names = sorted(
+                e.name for e in os.scandir(folder) if RUN_FOLDER.match(e.name) and e.is_dir(follow_symlinks=False)
+            )
         except OSError:
             continue
         latest = folder / LATEST
@@ -194,8 +197,12 @@ class WandbStore(TailedLiveness, PooledFirstRead):
         unit = self._unit_of(run_id)
         path = self._path(unit)
         state = self._state(unit)
-        facts: dict[str, Any] = {**state.facts, "path": str(path), "source": "wandb",
-                                 "wandb_id": state.run_id or folder_facts(self._folder_name(unit))[0]}
+        facts: dict[str, Any] = {
+            **state.facts,
+            "path": str(path),
+            "source": "wandb",
+            "wandb_id": state.run_id or folder_facts(self._folder_name(unit))[0],
+        }
         if (path / CONSOLE).is_file():
             facts["console"] = str(path / CONSOLE)
         summary = state.summary()
@@ -206,11 +213,22 @@ class WandbStore(TailedLiveness, PooledFirstRead):
         status = self.status_of(record)
         files = path / "files"
         return RunDetail(
-            run_id=record["run_id"], experiment=record["experiment"], name=record["name"], status=status,
-            created=record["created"], ended=record["ended"], params=state.params(), tags=dict(record["tags"]),
-            metrics=dict(record["metrics"]), facts=facts, error=record.get("reason"),
-            last_seen=record.get("heartbeat"), artifacts_dir=files if files.is_dir() else path, store=self,
-            media_reader=lambda: self._media(unit))
+            run_id=record["run_id"],
+            experiment=record["experiment"],
+            name=record["name"],
+            status=status,
+            created=record["created"],
+            ended=record["ended"],
+            params=state.params(),
+            tags=dict(record["tags"]),
+            metrics=dict(record["metrics"]),
+            facts=facts,
+            error=record.get("reason"),
+            last_seen=record.get("heartbeat"),
+            artifacts_dir=files if files.is_dir() else path,
+            store=self,
+            media_reader=lambda: self._media(unit),
+        )
 
     def _media(self, unit: str) -> MediaIndex:
         """The run's `wandb.Image`s by key, steps ascending, with captions. A path from the record that is

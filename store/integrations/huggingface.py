@@ -24,8 +24,15 @@ __all__ = ["TrackTUICallback"]
 
 
 class TrackTUICallback(TrainerCallback):
-    def __init__(self, experiment: str = "huggingface", name: str | None = None,
-                 root: str | os.PathLike[str] | None = None, *, run: Run | None = None, **start_kwargs: Any) -> None:
+    def __init__(
+        self,
+        experiment: str = "huggingface",
+        name: str | None = None,
+        root: str | os.PathLike[str] | None = None,
+        *,
+        run: Run | None = None,
+        **start_kwargs: Any,
+    ) -> None:
         """`experiment`, `name`, `root` and the keyword arguments go to `store.start_run`; or pass `run=`."""
         self._handle = RunHandle(experiment, name, root, run, **start_kwargs)
 
@@ -45,8 +52,7 @@ class TrackTUICallback(TrainerCallback):
             params["model"] = config if isinstance(config, dict) else config.to_dict()
         self._handle.log_params(params)
 
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
-               **kwargs: Any) -> None:
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
         if state.is_world_process_zero and logs:
             self._handle.log_metrics(logs, state.global_step)
 

@@ -23,9 +23,17 @@ __all__ = ["TrackTUICallback"]
 
 
 class TrackTUICallback(keras.callbacks.Callback):
-    def __init__(self, experiment: str = "keras", name: str | None = None,
-                 root: str | os.PathLike[str] | None = None, *, run: Run | None = None,
-                 config: dict[str, Any] | None = None, log_every_batches: int = 1, **start_kwargs: Any) -> None:
+    def __init__(
+        self,
+        experiment: str = "keras",
+        name: str | None = None,
+        root: str | os.PathLike[str] | None = None,
+        *,
+        run: Run | None = None,
+        config: dict[str, Any] | None = None,
+        log_every_batches: int = 1,
+        **start_kwargs: Any,
+    ) -> None:
         """`experiment`, `name`, `root` and the keyword arguments go to `store.start_run`; or pass `run=`."""
         super().__init__()
         self._handle = RunHandle(experiment, name, root, run, **start_kwargs)

@@ -26,9 +26,16 @@ __all__ = ["TrackTUILogger"]
 
 
 class TrackTUILogger(Logger):
-    def __init__(self, experiment: str = "lightning", name: str | None = None,
-                 root: str | os.PathLike[str] | None = None, *, run: Run | None = None,
-                 save_dir: str | os.PathLike[str] | None = None, **start_kwargs: Any) -> None:
+    def __init__(
+        self,
+        experiment: str = "lightning",
+        name: str | None = None,
+        root: str | os.PathLike[str] | None = None,
+        *,
+        run: Run | None = None,
+        save_dir: str | os.PathLike[str] | None = None,
+        **start_kwargs: Any,
+    ) -> None:
         """`experiment`, `name`, `root` and the keyword arguments go to `store.start_run`; or pass `run=`."""
         super().__init__()
         self._handle = RunHandle(experiment, name, root, run, **start_kwargs)

@@ -24,8 +24,14 @@ from store.writing.writer import Run
 
 
 class RunHandle:
-    def __init__(self, experiment: str, name: str | None = None, root: str | os.PathLike[str] | None = None,
-                 run: Run | None = None, **start_kwargs: Any) -> None:
+    def __init__(
+        self,
+        experiment: str,
+        name: str | None = None,
+        root: str | os.PathLike[str] | None = None,
+        run: Run | None = None,
+        **start_kwargs: Any,
+    ) -> None:
         self.experiment = experiment
         self.name = name
         self.root = root

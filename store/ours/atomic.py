@@ -127,7 +127,7 @@ def append_records(path: Path, data: bytes, expected_size: int | None, fsync: bo
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             if fsync:
                 os.fsync(fd)
         except BaseException:

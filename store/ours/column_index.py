@@ -59,8 +59,15 @@ class ColumnTable:
     `stats[<key>]` holds float arrays of `INDEX_STATS`).
     """
 
-    def __init__(self, units: list[str], sig: Any, read_at: Any, values: dict[str, ValueColumn],
-                 floats: dict[str, Any], stats: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self,
+        units: list[str],
+        sig: Any,
+        read_at: Any,
+        values: dict[str, ValueColumn],
+        floats: dict[str, Any],
+        stats: dict[str, dict[str, Any]],
+    ) -> None:
         self.units, self.sig, self.read_at = units, sig, read_at
         self.values, self.floats, self.stats = values, floats, stats
         self.meta: dict[str, Any] = {}
@@ -76,16 +83,20 @@ class ColumnTable:
         return cls([], np.zeros((0, width), dtype=np.int64), np.zeros(0), {}, {}, {})
 
     @classmethod
-    def from_records(cls, units: list[str], sigs: Sequence[Sequence[int]], read_at: float,
-                     records: Sequence[RunRecord], width: int) -> ColumnTable:
+    def from_records(
+        cls, units: list[str], sigs: Sequence[Sequence[int]], read_at: float, records: Sequence[RunRecord], width: int
+    ) -> ColumnTable:
         import numpy as np
 
         n = len(records)
         sig = np.array(sigs, dtype=np.int64).reshape(n, width)
         values: dict[str, ValueColumn] = {
-            f: ValueColumn.from_values([rec.get(f) for rec in records]) for f in (*STRING_FIELDS, *INT_FIELDS)}
-        floats = {f: np.array([np.nan if rec.get(f) is None else rec.get(f) for rec in records], dtype=float)
-                  for f in FLOAT_FIELDS}
+            f: ValueColumn.from_values([rec.get(f) for rec in records]) for f in (*STRING_FIELDS, *INT_FIELDS)
+        }
+        floats = {
+            f: np.array([np.nan if rec.get(f) is None else rec.get(f) for rec in records], dtype=float)
+            for f in FLOAT_FIELDS
+        }
         for group in ("params", "tags", "inputs"):
             maps: list[dict[str, Any]] = [rec.get(group) or {} for rec in records]  # type: ignore[misc]
             keys: dict[str, None] = {}
@@ -141,10 +152,14 @@ class ColumnTable:
         return rec  # type: ignore[return-value]
 
     def take(self, rows: Any) -> ColumnTable:
-        return ColumnTable([self.units[r] for r in rows.tolist()], self.sig[rows], self.read_at[rows],
-                           {k: c.take(rows) for k, c in self.values.items()},
-                           {k: a[rows] for k, a in self.floats.items()},
-                           {k: {s: a[rows] for s, a in d.items()} for k, d in self.stats.items()})
+        return ColumnTable(
+            [self.units[r] for r in rows.tolist()],
+            self.sig[rows],
+            self.read_at[rows],
+            {k: c.take(rows) for k, c in self.values.items()},
+            {k: a[rows] for k, a in self.floats.items()},
+            {k: {s: a[rows] for s, a in d.items()} for k, d in self.stats.items()},
+        )
 
     def newest_first(self) -> ColumnTable:
         """The rows by `created`, newest first (unknown last), as the runs frame shows them.
@@ -168,22 +183,37 @@ class ColumnTable:
         if not len(self):
             return other
         lengths = (len(self), len(other))
-        values = {k: ValueColumn.concat((self.values.get(k), other.values.get(k)), lengths)
-                  for k in {**self.values, **other.values}}
+        values = {
+            k: ValueColumn.concat((self.values.get(k), other.values.get(k)), lengths)
+            for k in {**self.values, **other.values}
+        }
         floats = {k: np.concatenate((self.floats[k], other.floats[k])) for k in FLOAT_FIELDS}
         stats: dict[str, dict[str, Any]] = {}
         for key in {**self.stats, **other.stats}:
             mine, theirs = self.stats.get(key), other.stats.get(key)
-            stats[key] = {s: np.concatenate((mine[s] if mine else absent_stat(s, lengths[0]),
-                                             theirs[s] if theirs else absent_stat(s, lengths[1])))
-                          for s in STAT_ARRAYS}
-        return ColumnTable(self.units + other.units, np.concatenate((self.sig, other.sig)),
-                           np.concatenate((self.read_at, other.read_at)), values, floats, stats)
+            stats[key] = {
+                s: np.concatenate(
+                    (
+                        mine[s] if mine else absent_stat(s, lengths[0]),
+                        theirs[s] if theirs else absent_stat(s, lengths[1]),
+                    )
+                )
+                for s in STAT_ARRAYS
+            }
+        return ColumnTable(
+            self.units + other.units,
+            np.concatenate((self.sig, other.sig)),
+            np.concatenate((self.read_at, other.read_at)),
+            values,
+            floats,
+            stats,
+        )
 
     def drop_empty_columns(self) -> None:
         """Forget params/tags/metrics no row holds any more (their runs were removed)."""
-        for name in [k for k, c in self.values.items() if k.startswith(("params.", "tags.", "inputs."))
-                     and not c.kind.any()]:
+        for name in [
+            k for k, c in self.values.items() if k.startswith(("params.", "tags.", "inputs.")) and not c.kind.any()
+        ]:
             del self.values[name]
         for key in [k for k, d in self.stats.items() if not d[PRESENT].any()]:
             del self.stats[key]
@@ -209,15 +239,25 @@ class ColumnTable:
         metrics = list(self.stats)
         # A few 2-D blocks, not an array a column: loading an npz member costs ~1 ms of zip and header work.
         arrays: dict[str, Any] = {
-            "sig": self.sig, "read_at": self.read_at,
+            "sig": self.sig,
+            "read_at": self.read_at,
             "kinds": _stack([c.kind for c in self.values.values()], np.int8, n),
-            "f": _stack(blocks["f"], np.float64, n), "i": _stack(blocks["i"], np.int64, n),
+            "f": _stack(blocks["f"], np.float64, n),
+            "i": _stack(blocks["i"], np.int64, n),
             "s": _stack(blocks["s"], np.int32, n),
             "floats": _stack([self.floats.get(f, np.full(n, np.nan)) for f in FLOAT_FIELDS], np.float64, n),
             "stats": _stack([self.stats[k][s] for k in metrics for s in INDEX_STATS], np.float64, n),
-            "present": _stack([self.stats[k][PRESENT] for k in metrics], bool, n)}
-        head = {"version": COLUMN_INDEX_VERSION, "kind": kind, "units": self.units, "values": columns,
-                "metrics": metrics, "removed": sorted(removed), "meta": self.meta}
+            "present": _stack([self.stats[k][PRESENT] for k in metrics], bool, n),
+        }
+        head = {
+            "version": COLUMN_INDEX_VERSION,
+            "kind": kind,
+            "units": self.units,
+            "values": columns,
+            "metrics": metrics,
+            "removed": sorted(removed),
+            "meta": self.meta,
+        }
         arrays["head"] = np.frombuffer(json.dumps(head, separators=(",", ":")).encode(), dtype=np.uint8)
         tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
         try:
@@ -315,8 +355,10 @@ class ColumnTable:
             raise ValueError("metrics")
         figures = array("stats", np.float64, (len(INDEX_STATS) * len(metrics), n))
         present = array("present", bool, (len(metrics), n))
-        stats = {k: {**{s: figures[len(INDEX_STATS) * j + i] for i, s in enumerate(INDEX_STATS)}, PRESENT: present[j]}
-                 for j, k in enumerate(metrics)}
+        stats = {
+            k: {**{s: figures[len(INDEX_STATS) * j + i] for i, s in enumerate(INDEX_STATS)}, PRESENT: present[j]}
+            for j, k in enumerate(metrics)
+        }
         table = cls(units, sig, read_at, values, floats, stats)
         bad = table.unsound_rows()
         return table.take(np.flatnonzero(~bad)) if bad.any() else table
@@ -366,8 +408,12 @@ def _read_head(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> dict[s
     runs = infos["read_at.npy"].file_size // 8
     text = safe_read.read_npy(zf, infos["head.npy"], HEAD_BASE_BYTES + HEAD_BYTES_PER_RUN * runs).tobytes()
     head = safe_read.loads_json(text, depth=None)  # deep nesting: ValueError; `_checked` checks the shape
-    if not isinstance(head, dict) or not isinstance(head.get("values"), list) \
-            or not isinstance(head.get("metrics"), list) or not isinstance(head.get("units"), list):
+    if (
+        not isinstance(head, dict)
+        or not isinstance(head.get("values"), list)
+        or not isinstance(head.get("metrics"), list)
+        or not isinstance(head.get("units"), list)
+    ):
         raise ValueError("head")
     return head
 
@@ -414,8 +460,14 @@ def table_log_facts(table: ColumnTable) -> dict[str, tuple[float, float, str]]:
     nonfinite = values["nonfinite"].objects()
     rows = np.flatnonzero((values["status"].objects() == "running") | (nonfinite != None))  # noqa: E711
     run_ids = values["run_id"]
-    return {run_ids.value(row): (float(floats["last_logged"][row]), float(floats["log_interval"][row]),
-                                 nonfinite[row] or "") for row in rows.tolist()}
+    return {
+        run_ids.value(row): (
+            float(floats["last_logged"][row]),
+            float(floats["log_interval"][row]),
+            nonfinite[row] or "",
+        )
+        for row in rows.tolist()
+    }
 
 
 def table_frame(table: ColumnTable, statuses: Mapping[str, str], stat: str) -> pd.DataFrame:
@@ -440,5 +492,6 @@ def table_frame(table: ColumnTable, statuses: Mapping[str, str], stat: str) -> p
     parent = values["parent"]
     parents = parent.objects() if (parent.kind == STR).any() else None
     floats = table.floats
-    return assemble_runs_frame(base, floats["created"], floats["ended"], floats["heartbeat"], params, metrics,
-                               tags, parents, inputs=inputs)
+    return assemble_runs_frame(
+        base, floats["created"], floats["ended"], floats["heartbeat"], params, metrics, tags, parents, inputs=inputs
+    )

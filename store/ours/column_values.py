@@ -167,6 +167,10 @@ class ValueColumn:
                 ss.append(np.zeros(n, dtype=np.int32))
         kind = np.concatenate(kinds)
         has = set(np.unique(kind).tolist())
-        return ValueColumn(kind, np.concatenate(fs) if FLOAT in has else None,
-                           np.concatenate(is_) if has & {INT, BOOL} else None,
-                           np.concatenate(ss) if has & {STR, BIG} else None, list(vocab) if has & {STR, BIG} else None)
+        return ValueColumn(
+            kind,
+            np.concatenate(fs) if FLOAT in has else None,
+            np.concatenate(is_) if has & {INT, BOOL} else None,
+            np.concatenate(ss) if has & {STR, BIG} else None,
+            list(vocab) if has & {STR, BIG} else None,
+        )

@@ -31,8 +31,9 @@ NOTE_FACT = "note"
 def edit_files(run_path: Path) -> list[Path]:
     """The run's edit files, oldest first (their names start with the time in nanoseconds)."""
     try:
-        names = [e.name for e in os.scandir(run_path)
-                 if e.name.startswith(EDIT_PREFIX) and e.name.endswith(EDIT_SUFFIX)]
+        names = [
+            e.name for e in os.scandir(run_path) if e.name.startswith(EDIT_PREFIX) and e.name.endswith(EDIT_SUFFIX)
+        ]
     except OSError:
         return []
     return [run_path / name for name in sorted(names)]
@@ -58,8 +59,9 @@ def read_edits(run_path: Path, skipped: list[str] | None = None) -> list[tuple[P
     return edits
 
 
-def apply_edits(name: str, tags: dict[str, str], edits: list[tuple[Path, dict[str, Any]]]
-                ) -> tuple[str, dict[str, str], str | None]:
+def apply_edits(
+    name: str, tags: dict[str, str], edits: list[tuple[Path, dict[str, Any]]]
+) -> tuple[str, dict[str, str], str | None]:
     """(name, tags, note) after the edits, applied in order; note None when never written."""
     tags = dict(tags)
     note: str | None = None

@@ -124,8 +124,9 @@ class UnitIndex(CacheFile):
         data = self._read_payload()
         entries = data.get("entries") if data is not None else None
         # Valid JSON with one odd value must cost one re-read, not the listing.
-        self.entries = ({unit: entry for unit, entry in entries.items() if valid_entry(entry)}
-                        if isinstance(entries, dict) else {})
+        self.entries = (
+            {unit: entry for unit, entry in entries.items() if valid_entry(entry)} if isinstance(entries, dict) else {}
+        )
         self._units = None
 
     def records(self) -> Iterator[RunRecord]:
@@ -140,8 +141,13 @@ class UnitIndex(CacheFile):
     def _payload(self) -> dict[str, Any]:
         return {"entries": self.entries}
 
-    def update(self, scanned: Mapping[str, list[int]], read: Callable[[str], RunRecord],
-               sig_time: Callable[[list[int]], float], now: float) -> set[str]:
+    def update(
+        self,
+        scanned: Mapping[str, list[int]],
+        read: Callable[[str], RunRecord],
+        sig_time: Callable[[list[int]], float],
+        now: float,
+    ) -> set[str]:
         """Bring the entries in line with `scanned` (unit -> signature); the run ids added, changed or removed.
 
         An entry is trusted when its signature is the same and it was read more than
@@ -237,8 +243,13 @@ class ColumnCache(CacheFile):
             self._journal, self._removed = set(changes.units), set(removed)
         self.table = table.newest_first()
 
-    def update(self, scanned: Mapping[str, list[int]], read: Callable[[str], RunRecord],
-               sig_time: Callable[[list[int]], float], now: float) -> set[str]:
+    def update(
+        self,
+        scanned: Mapping[str, list[int]],
+        read: Callable[[str], RunRecord],
+        sig_time: Callable[[list[int]], float],
+        now: float,
+    ) -> set[str]:
         """As `UnitIndex.update`; `sig_time` is not used: the rows' times are taken from the signatures
         all at once (`table_update.vector_sig_time`, the same rule as `TrackStore._sig_time`)."""
         import numpy as np
@@ -278,8 +289,9 @@ class ColumnCache(CacheFile):
 
     def unit_of(self, run_id: str) -> str | None:
         if self._units is None:
-            self._units = dict(zip(self.table.values["run_id"].objects().tolist(), self.table.units)) \
-                if len(self.table) else {}
+            self._units = (
+                dict(zip(self.table.values["run_id"].objects().tolist(), self.table.units)) if len(self.table) else {}
+            )
         return self._units.get(run_id)
 
     def save(self) -> None:
@@ -325,8 +337,11 @@ def _journal_note(meta: dict[str, Any]) -> dict[str, tuple[int, int]]:
     note = meta.get("journal_read")
     if not isinstance(note, dict):
         return {}
-    return {name: (at[0], at[1]) for name, at in note.items()
-            if type(name) is str and isinstance(at, list) and len(at) == 2 and all(type(x) is int for x in at)}
+    return {
+        name: (at[0], at[1])
+        for name, at in note.items()
+        if type(name) is str and isinstance(at, list) and len(at) == 2 and all(type(x) is int for x in at)
+    }
 
 
 class SnapshotIndex(CacheFile):
@@ -343,8 +358,13 @@ class SnapshotIndex(CacheFile):
         if data is None:
             return
         sig, read_at, records = data.get("sig"), data.get("read_at"), data.get("records")
-        if (not isinstance(sig, list) or not all(type(x) is int for x in sig)
-                or not isinstance(read_at, _NUMBER) or isinstance(read_at, bool) or not isinstance(records, dict)):
+        if (
+            not isinstance(sig, list)
+            or not all(type(x) is int for x in sig)
+            or not isinstance(read_at, _NUMBER)
+            or isinstance(read_at, bool)
+            or not isinstance(records, dict)
+        ):
             return
         # One odd record makes the snapshot untrustworthy as a whole: it is re-queried.
         if all(valid_record(rec) and rec["run_id"] == rid for rid, rec in records.items()):
@@ -381,8 +401,10 @@ def remove_stale_temporaries(path: Path, now: float | None = None) -> int:
         if not (entry.name.startswith(prefixes) and entry.name.endswith(".tmp")):
             continue
         try:
-            if (entry.is_file(follow_symlinks=False)
-                    and now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMPORARY_SECONDS):
+            if (
+                entry.is_file(follow_symlinks=False)
+                and now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMPORARY_SECONDS
+            ):
                 os.unlink(entry.path)
                 removed += 1
         except OSError:
@@ -395,9 +417,13 @@ _NUMBER = (int, float)
 
 def valid_entry(entry: Any) -> bool:
     """Whether an index entry has the shape this code wrote: `{"sig": [int...], "read_at": float, "record": {...}}`."""
-    return (isinstance(entry, dict) and isinstance(entry.get("sig"), list)
-            and all(type(x) is int for x in entry["sig"])
-            and type(entry.get("read_at")) in _NUMBER and valid_record(entry.get("record")))
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("sig"), list)
+        and all(type(x) is int for x in entry["sig"])
+        and type(entry.get("read_at")) in _NUMBER
+        and valid_record(entry.get("record"))
+    )
 
 
 def read_safely(read: Callable[[str], RunRecord], unit: str) -> RunRecord:

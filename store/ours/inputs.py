@@ -57,7 +57,7 @@ class DigestCache:
         if not self.dirty:
             return
         if len(self.entries) > CACHE_MAX_ENTRIES:  # keep the newest half (dicts keep insertion order)
-            self.entries = dict(list(self.entries.items())[-CACHE_MAX_ENTRIES // 2:])
+            self.entries = dict(list(self.entries.items())[-CACHE_MAX_ENTRIES // 2 :])
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             atomic.atomic_write_text(self.path, json.dumps(self.entries), fsync=False)
@@ -141,8 +141,14 @@ def _md5_in_lock(lock: Path, path: Path) -> str | None:
     return None
 
 
-def log_input(run: Run, path_or_name: str | os.PathLike[str], *, digest: str | None = None,
-              kind: str = "dataset", context: str = "train") -> dict[str, Any]:
+def log_input(
+    run: Run,
+    path_or_name: str | os.PathLike[str],
+    *,
+    digest: str | None = None,
+    kind: str = "dataset",
+    context: str = "train",
+) -> dict[str, Any]:
     """Record an input of `run`; the entry written (logging the same path and context again replaces it)."""
     run._check_open()
     layout.check_key(kind, "input kind")
@@ -152,9 +158,17 @@ def log_input(run: Run, path_or_name: str | os.PathLike[str], *, digest: str | N
     if digest is not None:
         stored_values.text_value(layout.check_key(digest, "input digest"), "input digest")
     path = Path(text).expanduser()
-    entry: dict[str, Any] = {"name": path.name or text, "path": None, "kind": kind, "context": context,
-                             "size": None, "mtime": None, "digest": digest,
-                             "digest_source": "given" if digest else None, "time": time.time()}
+    entry: dict[str, Any] = {
+        "name": path.name or text,
+        "path": None,
+        "kind": kind,
+        "context": context,
+        "size": None,
+        "mtime": None,
+        "digest": digest,
+        "digest_source": "given" if digest else None,
+        "time": time.time(),
+    }
     tracked = None
     if path.exists() or path.with_name(path.name + ".dvc").exists():
         path = path.resolve()
@@ -192,5 +206,8 @@ def read_inputs(run_path: Path) -> list[dict[str, Any]]:
 
 def input_digests(entries: list[dict[str, Any]]) -> dict[str, str]:
     """Name -> digest of each input ("" when it has none): what a runs listing holds of a run's inputs."""
-    return {str(e.get("name") or e.get("path")): str(e.get("digest") or "") for e in entries
-            if e.get("name") or e.get("path")}
+    return {
+        str(e.get("name") or e.get("path")): str(e.get("digest") or "")
+        for e in entries
+        if e.get("name") or e.get("path")
+    }

@@ -51,6 +51,7 @@ Offsets = dict[str, tuple[int, int]]
 Rows = dict[str, list[tuple[list[int], RunRecord]]]
 """Unit -> the rows found for it (signature, record), newest last."""
 
+
 def path_for(root: str) -> str:
     """This host's journal in the store at `root`."""
     return os.path.join(root, f"{PREFIX}{safe_name(hostname())}{SUFFIX}")
@@ -198,9 +199,14 @@ def _take_rows(data: bytes, units: Container[str], newest: dict[str, tuple[list[
         if not isinstance(row, dict) or not isinstance(got := row.get("u"), str) or got not in units:
             continue
         sig, record = row.get("s"), row.get("r")
-        if (isinstance(sig, list) and all(type(x) is int for x in sig) and isinstance(record, dict)
-                and fields.issubset(record) and valid_record(record)
-                and record.get("run_id") == got.rsplit("/", 1)[-1]):
+        if (
+            isinstance(sig, list)
+            and all(type(x) is int for x in sig)
+            and isinstance(record, dict)
+            and fields.issubset(record)
+            and valid_record(record)
+            and record.get("run_id") == got.rsplit("/", 1)[-1]
+        ):
             newest[got] = (sig, record)  # type: ignore[assignment]  # checked by valid_record
         else:
             newest[got] = None  # "re-read this run" (no record), or a row no reader wrote
@@ -213,8 +219,9 @@ def _loads(line: bytes) -> object:
         return None
 
 
-def fold(candidates: list[tuple[list[int], RunRecord]] | None, folder: str, names: tuple[str, ...],
-         sig: list[int]) -> RunRecord | None:
+def fold(
+    candidates: list[tuple[list[int], RunRecord]] | None, folder: str, names: tuple[str, ...], sig: list[int]
+) -> RunRecord | None:
     """The record of the newest row whose signature is the run's now, else None (the run is then read).
 
     `sig` holds the folder's own numbers (the scan's stat); the files' are taken here, one

@@ -44,8 +44,9 @@ def take_lock(run_path: Path, run_id: str, fsync: bool = True) -> None:
     created: every writer on the host dies with the power, and an empty lock counts as stale).
     """
     lock = run_path / layout.LOCK
-    body = stored_values.dumps({"host": hostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()),
-                      "time": time.time()})
+    body = stored_values.dumps(
+        {"host": hostname(), "pid": os.getpid(), "pid_start": process_start(os.getpid()), "time": time.time()}
+    )
     for _ in range(_MAX_ROUNDS):
         if create_exclusive(lock, body, fsync):
             break

@@ -64,8 +64,10 @@ def _checked_array(key: str, array: Any) -> Any:
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))):
-        raise ValueError(f"image {key!r}: an array of shape {array.shape} is not an image; "
-                         f"give HxW (grey), HxWx3 (RGB) or HxWx4 (RGBA)")
+        raise ValueError(
+            f"image {key!r}: an array of shape {array.shape} is not an image; "
+            f"give HxW (grey), HxWx3 (RGB) or HxWx4 (RGBA)"
+        )
     if array.shape[0] < 1 or array.shape[1] < 1:
         raise ValueError(f"image {key!r}: the array is empty (shape {array.shape})")
     if array.dtype == np.uint8:
@@ -73,8 +75,9 @@ def _checked_array(key: str, array: Any) -> Any:
     if array.dtype.kind == "f":
         low, high = float(np.min(array)), float(np.max(array))
         if not (low >= 0.0 and high <= 1.0):  # also false for NaN
-            raise ValueError(f"image {key!r}: float pixels must be in [0, 1], found {low:g} to {high:g}; "
-                             f"scale them, or give uint8")
+            raise ValueError(
+                f"image {key!r}: float pixels must be in [0, 1], found {low:g} to {high:g}; scale them, or give uint8"
+            )
         return np.array(array, copy=True, order="C")
     if array.dtype == np.bool_:
         return array.astype(np.uint8) * 255

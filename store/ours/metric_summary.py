@@ -23,7 +23,9 @@ def merge_summary(old: dict[str, Any] | None, arr: Any) -> dict[str, Any]:
     real = values[~np.isnan(values)]
     idx = int(np.flatnonzero(arr["step"] == arr["step"].max())[-1])
     new = {
-        "last": float(values[idx]), "last_step": int(arr["step"][idx]), "last_time": float(arr["time"][idx]),
+        "last": float(values[idx]),
+        "last_step": int(arr["step"][idx]),
+        "last_time": float(arr["time"][idx]),
         "min": float(real.min()) if real.size else float("nan"),
         "max": float(real.max()) if real.size else float("nan"),
         "count": int(values.size),

@@ -60,8 +60,7 @@ class TrackStore(FolderRunStore):
         units, sig = self._scan_arrays()
         return dict(zip(units, sig.tolist()))
 
-    def _scan_arrays(self, lazy: bool = False, folders: list[tuple[str, str]] | None = None
-                     ) -> tuple[list[str], Any]:
+    def _scan_arrays(self, lazy: bool = False, folders: list[tuple[str, str]] | None = None) -> tuple[list[str], Any]:
         """`_scan` as run folders and an int64 array of their signatures, one row each; with `lazy`, the
         files of a folder the index does not hold are left PENDING (see `run_scan.signatures`), for the read to fill in.
 
@@ -86,8 +85,11 @@ class TrackStore(FolderRunStore):
         known = np.flatnonzero(rows >= 0)
         old = table.sig[rows[known]]
         same = np.zeros(len(there), dtype=bool)
-        same[known] = ((old[:, 1] == times[there[known], 0]) & (old[:, 2] == times[there[known], 1])
-                       & (table.values["status"].objects()[rows[known]] != "running"))
+        same[known] = (
+            (old[:, 1] == times[there[known], 0])
+            & (old[:, 2] == times[there[known], 1])
+            & (table.values["status"].objects()[rows[known]] != "running")
+        )
         stale = np.flatnonzero(~same)  # new, changed or running: their files are stat'ed
         found, flat = signatures([folders[i] for i in there[stale].tolist()], self.RECORD_FILES, held)
         still = set(found)
@@ -154,8 +156,7 @@ class TrackStore(FolderRunStore):
             # The app's first paint: even one stat a run is 0.3-0.6 s at 100,000 runs; its next poll scans.
             self.served_from_cache = True
             return set(table.values["run_id"].objects().tolist())
-        if (len(table) >= QUICK_SCAN_FROM
-                and time.monotonic() - self._scanned_at < self._scan_cost / SCAN_SHARE):
+        if len(table) >= QUICK_SCAN_FROM and time.monotonic() - self._scanned_at < self._scan_cost / SCAN_SHARE:
             return set()
         import numpy as np
 
@@ -189,8 +190,7 @@ class TrackStore(FolderRunStore):
         self._scan_cost = self._scanned_at - started
         return changed
 
-    def _read_first_listing(self, units: list[str], sig: Any, read: Callable[[str], RunRecord],
-                            now: float) -> Any:
+    def _read_first_listing(self, units: list[str], sig: Any, read: Callable[[str], RunRecord], now: float) -> Any:
         """A first listing with no index, read newest run folder first (run ids start with their time) in
         batches of FIRST_BATCH, each told to `listing_progress` so the app can paint the runs read so far
         (`partial_frame`): the table of every run (each run folded into it once, whether painted or not).
@@ -201,7 +201,7 @@ class TrackStore(FolderRunStore):
         self._first = first = FirstListing(units, sig, now)
         try:
             for start in range(0, len(order), FIRST_BATCH):
-                for row in order[start:start + FIRST_BATCH]:
+                for row in order[start : start + FIRST_BATCH]:
                     first.add(row, read(units[row]))  # the read fills in the row's signature
                 report(first.read, len(units))
             return first.table()
@@ -297,19 +297,33 @@ class TrackStore(FolderRunStore):
         path = self.root / unit
         record = self._read_record_safely(unit)
         if unit in self._linked_out:  # nothing behind the link is read: no files, no artifacts
-            return RunDetail(run_id=run_id, experiment=record["experiment"], name=record["name"],
-                             status=record["status"], created=None, ended=None, error=record["reason"], store=self)
+            return RunDetail(
+                run_id=run_id,
+                experiment=record["experiment"],
+                name=record["name"],
+                status=record["status"],
+                created=None,
+                ended=None,
+                error=record["reason"],
+                store=self,
+            )
         meta, params, _, _, _, _ = read_files(path)
         git = meta.get("git")
         git = git if isinstance(git, dict) else {}
         command = meta.get("command")
         facts = {
-            "host": meta.get("host"), "user": meta.get("user"), "pid": meta.get("pid"),
+            "host": meta.get("host"),
+            "user": meta.get("user"),
+            "pid": meta.get("pid"),
             "command": " ".join(map(str, command)) if isinstance(command, list) else command,
-            "cwd": meta.get("cwd"), "python": meta.get("python"),
-            "git_commit": git.get("commit"), "git_branch": git.get("branch"), "git_dirty": git.get("dirty"),
+            "cwd": meta.get("cwd"),
+            "python": meta.get("python"),
+            "git_commit": git.get("commit"),
+            "git_branch": git.get("branch"),
+            "git_dirty": git.get("dirty"),
             "path": str(path),
-            "parent": meta.get("parent"), "exit_code": meta.get("exit_code"),  # runs of `tracktui run`
+            "parent": meta.get("parent"),
+            "exit_code": meta.get("exit_code"),  # runs of `tracktui run`
             **read_machine(path),
         }
         note = apply_edits("", {}, read_edits(path))[2]
@@ -318,10 +332,20 @@ class TrackStore(FolderRunStore):
             facts[NOTE_FACT] = note
         status = record["status"] if record["status"] != "running" else self.status_of(record)
         return RunDetail(
-            run_id=run_id, experiment=record["experiment"], name=record["name"], status=status,
-            created=record["created"], ended=record["ended"], params=params, tags=record["tags"],
-            metrics=record["metrics"], facts=facts, error=record["reason"] or meta.get("error"),
-            last_seen=record["heartbeat"], artifacts_dir=path / layout.ARTIFACTS_DIR, store=self,
+            run_id=run_id,
+            experiment=record["experiment"],
+            name=record["name"],
+            status=status,
+            created=record["created"],
+            ended=record["ended"],
+            params=params,
+            tags=record["tags"],
+            metrics=record["metrics"],
+            facts=facts,
+            error=record["reason"] or meta.get("error"),
+            last_seen=record["heartbeat"],
+            artifacts_dir=path / layout.ARTIFACTS_DIR,
+            store=self,
             inputs=read_inputs(path),
         )
 
@@ -409,8 +433,13 @@ class FirstListing:
 
         if self._new:
             rows = [row for row, _ in self._new]
-            fresh = ColumnTable.from_records([self.units[row] for row in rows], self.sig[rows], self.now,
-                                             [record for _, record in self._new], self.sig.shape[1])
+            fresh = ColumnTable.from_records(
+                [self.units[row] for row in rows],
+                self.sig[rows],
+                self.now,
+                [record for _, record in self._new],
+                self.sig.shape[1],
+            )
             self._table = self._table.append(fresh).newest_first()
             self._new = []
         return self._table
@@ -422,7 +451,8 @@ class TableRecords(Mapping[str, RunRecord]):
     def __init__(self, table: Any) -> None:
         self._table = table
         self._rows: dict[str, int] = (
-            {rid: row for row, rid in enumerate(table.values["run_id"].objects().tolist())} if len(table) else {})
+            {rid: row for row, rid in enumerate(table.values["run_id"].objects().tolist())} if len(table) else {}
+        )
 
     def __getitem__(self, run_id: str) -> RunRecord:
         return cast(RunRecord, self._table.record(self._rows[run_id]))

@@ -91,9 +91,16 @@ def _locked(folder: Path, name: str) -> None:
             time.sleep(0.01)  # another process holds the lock for milliseconds
 
 
-def register_model(name: str, run: Run | str | None = None, path: str = "model", *, root: Path,
-                   alias: str | None = None, tags: dict[str, Any] | None = None,
-                   description: str | None = None) -> int:
+def register_model(
+    name: str,
+    run: Run | str | None = None,
+    path: str = "model",
+    *,
+    root: Path,
+    alias: str | None = None,
+    tags: dict[str, Any] | None = None,
+    description: str | None = None,
+) -> int:
     """Register `path` (an artifact path of the run) as the next version of model `name`; its number."""
     name = _check_name(name, "model name")
     if alias is not None:
@@ -109,9 +116,17 @@ def register_model(name: str, run: Run | str | None = None, path: str = "model",
     (folder / VERSIONS_DIR).mkdir(parents=True, exist_ok=True)
     now_ns = time.time_ns()
     create_exclusive(folder / MODEL_FILE, stored_values.dumps({"name": name, "created": now_ns / 1e9}))
-    body = {"name": name, "run_id": run_id, "path": path, "source": f"runs:/{run_id}/{path}",
-            "created": now_ns / 1e9, "host": hostname(), "user": user(),
-            "tags": {str(k): str(v) for k, v in (tags or {}).items()}, "description": description}
+    body = {
+        "name": name,
+        "run_id": run_id,
+        "path": path,
+        "source": f"runs:/{run_id}/{path}",
+        "created": now_ns / 1e9,
+        "host": hostname(),
+        "user": user(),
+        "tags": {str(k): str(v) for k, v in (tags or {}).items()},
+        "description": description,
+    }
     _locked(folder, name)
     try:
         atomic.remove_stale_temporaries(folder / VERSIONS_DIR)  # what a writer killed mid-write left (an hour old)
@@ -228,14 +243,23 @@ def _read_model(folder: Path) -> RegisteredModel:
         body, bad = _read_json(folder / VERSIONS_DIR / f"{version_id}.json")
         meta = meta or {"name": body.get("name")}
         versions[version_id] = ModelVersion(
-            name="", version=number, run_id=_str(body.get("run_id")), source=_str(body.get("source")),
-            status="READY" if not bad else None, description=_str(body.get("description")),
+            name="",
+            version=number,
+            run_id=_str(body.get("run_id")),
+            source=_str(body.get("source")),
+            status="READY" if not bad else None,
+            description=_str(body.get("description")),
             tags={str(k): str(v) for k, v in body["tags"].items()} if isinstance(body.get("tags"), dict) else {},
             created=body.get("created") if isinstance(body.get("created"), (int, float)) else None,
-            reason=bad, version_id=version_id)
+            reason=bad,
+            version_id=version_id,
+        )
     name = _str(meta.get("name")) or folder.name
-    model = RegisteredModel(name=name, created=meta.get("created") if isinstance(meta.get("created"), float) else None,
-                            reason=problem if not versions else None)
+    model = RegisteredModel(
+        name=name,
+        created=meta.get("created") if isinstance(meta.get("created"), float) else None,
+        reason=problem if not versions else None,
+    )
     aliases: dict[str, str] = {}
     for _, edit in edits.read_edits(folder):
         target = versions.get(str(edit.get("version_id"))) if "version_id" in edit else None

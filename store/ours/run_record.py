@@ -25,8 +25,9 @@ RECORD_FILES = (layout.META, layout.PARAMS, layout.TAGS, layout.SUMMARY)
 """The files a listing record is built from; its signature is theirs."""
 
 
-def read_files(path: str | Path, sig: list[int] | None = None
-           ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str], set[str]]:
+def read_files(
+    path: str | Path, sig: list[int] | None = None
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str], set[str]]:
     """meta, params, tags and summary of a run folder, what was wrong with them, and the folder's names.
 
     One listing of the folder says which files are there (a missing one costs no syscall)
@@ -57,11 +58,11 @@ def read_files(path: str | Path, sig: list[int] | None = None
                 st = os.stat(file)
                 raw = safe_read.read_bytes(file)
             if sig is not None:
-                sig[at:at + 3] = st.st_size, st.st_mtime_ns, st.st_ctime_ns
+                sig[at : at + 3] = st.st_size, st.st_mtime_ns, st.st_ctime_ns
             data = safe_read.loads_json(raw)
         except FileNotFoundError:
             if sig is not None:
-                sig[at:at + 3] = -1, 0, 0
+                sig[at : at + 3] = -1, 0, 0
             if name == layout.META:
                 problems.append(f"{name} is missing")
             return {}
@@ -79,6 +80,7 @@ def read_files(path: str | Path, sig: list[int] | None = None
         problems.append(f"written by a newer tracktui (format {version}); upgrade tracktui to read it")
     return meta, params, tags, summary, problems, set(entries) if entries is not None else {INPUTS}
 
+
 def read_record(root: str, unit: str, sig: list[int] | None = None) -> RunRecord:
     """The listing record of the run folder `unit` of the store at `root`; `sig` as in `read_files`."""
     exp_dir, run_id = unit.split("/")[-2:]
@@ -91,8 +93,7 @@ def read_record(root: str, unit: str, sig: list[int] | None = None) -> RunRecord
         problems.append(f"meta.json has an unknown status {str(status)[:40]!r}")
     skipped: list[str] = []  # bad edit files: left out and named, the run keeps its status (FORMAT.md)
     edits = read_edits(Path(folder), skipped) if any(map(_is_edit, names)) else []
-    name, tags, _ = apply_edits(str(meta.get("name") or run_id), {str(k): str(v) for k, v in tags.items()},
-                                edits)
+    name, tags, _ = apply_edits(str(meta.get("name") or run_id), {str(k): str(v) for k, v in tags.items()}, edits)
     if unit.startswith(f"{layout.TRASH_DIR}/") and not problems:
         status = layout.DELETED_STATUS
     metrics = {k: v for k, v in metrics.items() if isinstance(v, dict)}

@@ -31,8 +31,9 @@ def maybe_folder(entry: os.DirEntry[str]) -> bool:
         return True
 
 
-def list_run_folders(root: Path, prefix: str, folders: list[tuple[str, str]], linked_out: set[str],
-                     real_root: str) -> None:
+def list_run_folders(
+    root: Path, prefix: str, folders: list[tuple[str, str]], linked_out: set[str], real_root: str
+) -> None:
     """Every run folder under `root` as (unit, path), from directory listings alone (no stat).
 
     An entry that cannot be told a folder or not (a symbolic link loop, no permission) is
@@ -95,8 +96,9 @@ def folder_times(folders: list[tuple[str, str]]) -> Any:
     return times
 
 
-def signatures(folders: list[tuple[str, str]], names: Sequence[str], known: Container[str] | None = None
-               ) -> tuple[list[str], list[int]]:
+def signatures(
+    folders: list[tuple[str, str]], names: Sequence[str], known: Container[str] | None = None
+) -> tuple[list[str], list[int]]:
     """The run folders (unit, path) still there, and their signatures one after another: `[0, mtime_ns,
     ctime_ns]` of the folder, then `[size, mtime_ns, ctime_ns]` of each of `names` (`-1, 0, 0` absent).
 

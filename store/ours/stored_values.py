@@ -60,8 +60,10 @@ def json_value(value: Any, where: str, depth: int = 0) -> Any:  # noqa: C901 - o
             try:
                 plain = convert()
             except Exception as exc:  # noqa: BLE001 - a logged object's method may raise anything
-                raise TypeError(f"{where}: {type(value).__name__}.{method}() failed ({type(exc).__name__}: "
-                                f"{str(exc)[:80]}); log a plain value instead") from None
+                raise TypeError(
+                    f"{where}: {type(value).__name__}.{method}() failed ({type(exc).__name__}: "
+                    f"{str(exc)[:80]}); log a plain value instead"
+                ) from None
             if type(plain) is type(value):
                 break
             return json_value(plain, where, depth + 1)
@@ -86,7 +88,8 @@ def text_value(text: str, where: str) -> str:
     except UnicodeEncodeError:
         raise ValueError(
             f"{where}: {text!r:.80} is not valid text (a lone surrogate, as os.listdir gives for a file "
-            f"name that is not UTF-8); decode it first, e.g. os.fsencode(name).decode('utf-8', 'replace')") from None
+            f"name that is not UTF-8); decode it first, e.g. os.fsencode(name).decode('utf-8', 'replace')"
+        ) from None
     return str(text)
 
 

@@ -23,8 +23,9 @@ def vector_sig_time(sig: Any) -> Any:
 UpdateResult = tuple[ColumnTable, set[str], set[str], set[str]]
 
 
-def update_table(table: ColumnTable, units: list[str], sig: Any, read: Callable[[str], RunRecord],
-                 now: float, racy: float) -> UpdateResult:
+def update_table(
+    table: ColumnTable, units: list[str], sig: Any, read: Callable[[str], RunRecord], now: float, racy: float
+) -> UpdateResult:
     """Bring `table` in line with a scan (`units` and their signatures, one row of `sig` each): the new
     table (newest run first), the run ids added/changed/removed, and the units re-read and gone (for the journal).
 
@@ -48,8 +49,9 @@ def update_table(table: ColumnTable, units: list[str], sig: Any, read: Callable[
     trusted = np.zeros(len(units), dtype=bool)
     if known.any() and sig.shape[1] == table.sig.shape[1]:
         old = rows[known]
-        trusted[known] = ((table.sig[old] == sig[known]).all(axis=1)
-                          & (table.read_at[old] - vector_sig_time(sig[known]) > racy))
+        trusted[known] = (table.sig[old] == sig[known]).all(axis=1) & (
+            table.read_at[old] - vector_sig_time(sig[known]) > racy
+        )
     stale_at = np.flatnonzero(~trusted)
     if not len(stale_at) and not gone:
         return table, changed, set(), gone
@@ -82,6 +84,8 @@ def _as_indexed(rec: RunRecord) -> dict[str, Any]:
     out["params"] = dict(rec.get("params") or {})
     out["tags"] = dict(rec.get("tags") or {})
     out["inputs"] = dict(rec.get("inputs") or {})
-    out["metrics"] = {k: {s: float(v) if isinstance(v := m.get(s), (int, float)) else float("nan")
-                          for s in INDEX_STATS} for k, m in (rec.get("metrics") or {}).items()}
+    out["metrics"] = {
+        k: {s: float(v) if isinstance(v := m.get(s), (int, float)) else float("nan") for s in INDEX_STATS}
+        for k, m in (rec.get("metrics") or {}).items()
+    }
     return out

@@ -30,23 +30,31 @@ def record_from_json(run: Any, experiments: Mapping[str, list[str]]) -> RunRecor
         return None
     exp_id = str(info.get("experiment_id", ""))[:MAX_ID]
     exp_name, exp_stage = (experiments.get(exp_id) or [exp_id, "active"])[:2]
-    fields = {"name": info.get("run_name"), "status": info.get("status"), "user_id": info.get("user_id"),
-              "start_time": int_or_raw(info.get("start_time")), "end_time": int_or_raw(info.get("end_time")),
-              "lifecycle_stage": "deleted" if exp_stage == "deleted" else info.get("lifecycle_stage"),
-              "experiment_id": exp_id, "artifact_uri": info.get("artifact_uri")}
+    fields = {
+        "name": info.get("run_name"),
+        "status": info.get("status"),
+        "user_id": info.get("user_id"),
+        "start_time": int_or_raw(info.get("start_time")),
+        "end_time": int_or_raw(info.get("end_time")),
+        "lifecycle_stage": "deleted" if exp_stage == "deleted" else info.get("lifecycle_stage"),
+        "experiment_id": exp_id,
+        "artifact_uri": info.get("artifact_uri"),
+    }
     params = _pairs(data, "params", problems)
     tags = _pairs(data, "tags", problems)
     metrics: dict[str, dict[str, Any]] = {}
     odd: list[str] = []
     for m in _items(data, "metrics", problems):
-        summary = common.latest_only(m.get("value"), int_or_raw(m.get("timestamp")),
-                                     int_or_raw(m.get("step", 0)), False)
+        summary = common.latest_only(
+            m.get("value"), int_or_raw(m.get("timestamp")), int_or_raw(m.get("step", 0)), False
+        )
         if summary is None:  # the run is fine: say what was skipped, keep its status (as the SQL reader)
             odd.append(f"metric {str(m.get('key'))[:40]} has an unreadable latest value")
         else:
             metrics[str(m.get("key"))] = summary
-    record = common.build_record(run_id, str(exp_name), fields, params, tags, dict(sorted(metrics.items())),
-                                 problems[:5])
+    record = common.build_record(
+        run_id, str(exp_name), fields, params, tags, dict(sorted(metrics.items())), problems[:5]
+    )
     if odd:
         record["reason"] = "; ".join(filter(None, [record["reason"], *odd]))
     return record
@@ -67,8 +75,11 @@ def dataset_inputs_from_json(run: Any) -> list[dict[str, Any]]:
         if not isinstance(dataset, dict):
             continue
         tags = entry.get("tags")
-        pairs = {t["key"]: t.get("value") for t in tags if isinstance(t, dict) and isinstance(t.get("key"), str)} \
-            if isinstance(tags, list) else {}
+        pairs = (
+            {t["key"]: t.get("value") for t in tags if isinstance(t, dict) and isinstance(t.get("key"), str)}
+            if isinstance(tags, list)
+            else {}
+        )
         out.append(common.dataset_input(dataset, pairs))
     return out
 
@@ -107,5 +118,8 @@ def int_or_raw(value: Any) -> Any:
 
 def point(p: Mapping[str, Any]) -> tuple[Any, int, float]:
     value = common.as_float(p.get("value"))
-    return (common.as_int(int_or_raw(p.get("step", 0))), common.as_int(int_or_raw(p.get("timestamp"))) or 0,
-            float("nan") if value is None else value)
+    return (
+        common.as_int(int_or_raw(p.get("step", 0))),
+        common.as_int(int_or_raw(p.get("timestamp"))) or 0,
+        float("nan") if value is None else value,
+    )

@@ -114,8 +114,15 @@ def _complete(dest: Path, size: int) -> bool:
         return False
 
 
-def fetch_file(client: ServerClient, run_id: str, path: str, folder: Path, size: int | None = None,
-               progress: Callable[[int], object] | None = None, cancelled: Callable[[], bool] | None = None) -> bool:
+def fetch_file(
+    client: ServerClient,
+    run_id: str,
+    path: str,
+    folder: Path,
+    size: int | None = None,
+    progress: Callable[[int], object] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> bool:
     """One artifact streamed to `folder / path` through a temporary name outside `folder` (the run's);
     False when `cancelled()` said stop (nothing is left behind). A body of another length than the
     listed `size` (or past DOWNLOAD_CAP) raises ServerError, and what came of it is deleted; a path
@@ -130,8 +137,12 @@ def fetch_file(client: ServerClient, run_id: str, path: str, folder: Path, size:
     try:
         with open(part, "wb") as fh:
             try:
-                for chunk in client.download("/get-artifact", {"run_id": run_id, "path": path}, limit,
-                                             f"{path} (its listed size)" if size is not None else path):
+                for chunk in client.download(
+                    "/get-artifact",
+                    {"run_id": run_id, "path": path},
+                    limit,
+                    f"{path} (its listed size)" if size is not None else path,
+                ):
                     if cancelled is not None and cancelled():
                         return False
                     fh.write(chunk)
@@ -171,14 +182,21 @@ class RemoteArtifacts:
 
     def not_cached(self) -> list[RemoteFile]:
         """The files listed on the server that the cache has no whole copy of (their folders are made)."""
-        missing = [RemoteFile(path, size) for path, size in list_artifacts(self.client, self.run_id)
-                   if not _complete(self.local_path(path), size)]
+        missing = [
+            RemoteFile(path, size)
+            for path, size in list_artifacts(self.client, self.run_id)
+            if not _complete(self.local_path(path), size)
+        ]
         for file in missing:
             self.local_path(file.path).parent.mkdir(parents=True, exist_ok=True)
         return missing
 
-    def download(self, file: RemoteFile, progress: Callable[[int], object] | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> Path | None:
+    def download(
+        self,
+        file: RemoteFile,
+        progress: Callable[[int], object] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Path | None:
         """Stream `file` into the cache (bytes so far to `progress`); its local path, or None when cancelled."""
         dest = self.local_path(file.path)
         if _complete(dest, file.size):

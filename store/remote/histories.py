@@ -27,8 +27,11 @@ Pages = Callable[[str, str, Mapping[str, Any], str], Iterator[dict[str, Any]]]
 
 def bulk_jobs(run_ids: Sequence[str], keys: Iterable[str]) -> list[tuple[list[str], str]]:
     """The `get-history-bulk` calls that fetch `keys` of `run_ids`: one per key and BULK_RUNS runs."""
-    return [(list(run_ids[i:i + BULK_RUNS]), key) for key in dict.fromkeys(keys)
-            for i in range(0, len(run_ids), BULK_RUNS)]
+    return [
+        (list(run_ids[i : i + BULK_RUNS]), key)
+        for key in dict.fromkeys(keys)
+        for i in range(0, len(run_ids), BULK_RUNS)
+    ]
 
 
 class ServerHistories:
@@ -58,10 +61,16 @@ class ServerHistories:
         """Fetch `key` of `run_ids` (one bulk call, else paged per run); ServerError when the server fails."""
         by_run: dict[str, list[tuple[int, int, float]]] = {rid: [] for rid in run_ids}
         try:
-            data = self._client.get("metrics/get-history-bulk", {"run_id": run_ids, "metric_key": key,
-                                                                 "max_results": HISTORY_CAP}, ajax=True)
-            points = [p for p in data.get("metrics") or () if isinstance(p, dict)] \
-                if isinstance(data.get("metrics"), list) else []
+            data = self._client.get(
+                "metrics/get-history-bulk",
+                {"run_id": run_ids, "metric_key": key, "max_results": HISTORY_CAP},
+                ajax=True,
+            )
+            points = (
+                [p for p in data.get("metrics") or () if isinstance(p, dict)]
+                if isinstance(data.get("metrics"), list)
+                else []
+            )
             complete = len(points) < HISTORY_CAP
         except ServerError as exc:
             if exc.status not in (400, 404, 405, 501):
@@ -80,8 +89,11 @@ class ServerHistories:
                 self._points.clear()
             for rid, pts in by_run.items():
                 good = sorted(((s, t, v) for s, t, v in pts if s is not None), key=lambda p: p[0])
-                self._points[(rid, key)] = ([s for s, _, _ in good], [t / 1000.0 for _, t, _ in good],
-                                            [v for _, _, v in good])
+                self._points[(rid, key)] = (
+                    [s for s, _, _ in good],
+                    [t / 1000.0 for _, t, _ in good],
+                    [v for _, _, v in good],
+                )
 
     def _paged(self, run_id: str, key: str) -> Iterator[Mapping[str, Any]]:
         args = {"run_id": run_id, "metric_key": key, "max_results": HISTORY_CAP}

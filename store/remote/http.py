@@ -54,8 +54,12 @@ POOL = 8
 INVALID_HOST_TEXT = "Invalid Host header"
 
 MB = 1 << 20
-BODY_CAPS = {"runs/search": 256 * MB, "runs/get": 64 * MB, "metrics/get-history-bulk": 64 * MB,
-             "metrics/get-history": 64 * MB}
+BODY_CAPS = {
+    "runs/search": 256 * MB,
+    "runs/get": 64 * MB,
+    "metrics/get-history-bulk": 64 * MB,
+    "metrics/get-history": 64 * MB,
+}
 """The largest answer taken from each endpoint: a page of 10,000 runs is some 30 MB, 25,000 points some 3 MB;
 past the cap the answer is refused (a 500 MB answer would take three times that in memory)."""
 DEFAULT_BODY_CAP = 16 * MB
@@ -87,18 +91,20 @@ def _split(url: str) -> SplitResult:
         parts = urlsplit(url.rstrip("/"))
         parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
     except ValueError as exc:
-        raise ServerError(f"{_without_password(url)!r} is not a usable server URL ({exc}); "
-                          "write it as http://host:port") from None
+        raise ServerError(
+            f"{_without_password(url)!r} is not a usable server URL ({exc}); write it as http://host:port"
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ServerError(f"{_without_password(url)!r} is not a usable server URL (no host); "
-                          "write it as http://host:port") from None
+        raise ServerError(
+            f"{_without_password(url)!r} is not a usable server URL (no host); write it as http://host:port"
+        ) from None
     return parts
 
 
 def _without_password(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     at = rest.rfind("@", 0, rest.find("/") if "/" in rest else len(rest))
-    return f"{scheme}{sep}{rest[at + 1:]}"[:200] if at >= 0 else url[:200]
+    return f"{scheme}{sep}{rest[at + 1 :]}"[:200] if at >= 0 else url[:200]
 
 
 def display_url(url: str) -> str:
@@ -128,8 +134,10 @@ def request_timeout(env: Mapping[str, str]) -> float:
     except ValueError:
         seconds = math.nan
     if not 0 < seconds < 10**7:
-        raise ServerError(f"{TIMEOUT_ENV}={text[:40]!r} is not a number of seconds above 0; set it to one "
-                          f"(e.g. {TIMEOUT_ENV}=120) or unset it")
+        raise ServerError(
+            f"{TIMEOUT_ENV}={text[:40]!r} is not a number of seconds above 0; set it to one "
+            f"(e.g. {TIMEOUT_ENV}=120) or unset it"
+        )
     return seconds
 
 
@@ -161,8 +169,15 @@ class _Transfer:
     to stop and left to end on its own: a daemon thread never holds up the process's exit.
     """
 
-    def __init__(self, session: requests.Session, method: str, url: str, timeout: tuple[float, float],
-                 kwargs: dict[str, Any], chunk: int) -> None:
+    def __init__(
+        self,
+        session: requests.Session,
+        method: str,
+        url: str,
+        timeout: tuple[float, float],
+        kwargs: dict[str, Any],
+        chunk: int,
+    ) -> None:
         self.items: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_CHUNKS)
         self.stop = threading.Event()
         self.chunk = chunk
@@ -221,8 +236,13 @@ class ServerClient:
         elif env.get("MLFLOW_TRACKING_SERVER_CERT_PATH"):
             self.session.verify = env["MLFLOW_TRACKING_SERVER_CERT_PATH"]
         self.timeout = (min(CONNECT_TIMEOUT, self.deadline), self.deadline)
-        retry = Retry(total=RETRIES, backoff_factor=0.3, status_forcelist=(429, 502, 503, 504),
-                      allowed_methods=frozenset({"GET"}), raise_on_status=False)
+        retry = Retry(
+            total=RETRIES,
+            backoff_factor=0.3,
+            status_forcelist=(429, 502, 503, 504),
+            allowed_methods=frozenset({"GET"}),
+            raise_on_status=False,
+        )
         adapter = HTTPAdapter(max_retries=retry, pool_connections=POOL, pool_maxsize=POOL)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
@@ -233,8 +253,9 @@ class ServerClient:
     # -- requests ------------------------------------------------------------------------
 
     def get(self, endpoint: str, params: Any = None, ajax: bool = False) -> dict[str, Any]:
-        return self._json("GET", (AJAX_API if ajax else API) + endpoint, BODY_CAPS.get(endpoint, DEFAULT_BODY_CAP),
-                          params=params)
+        return self._json(
+            "GET", (AJAX_API if ajax else API) + endpoint, BODY_CAPS.get(endpoint, DEFAULT_BODY_CAP), params=params
+        )
 
     def post(self, endpoint: str, body: Mapping[str, Any]) -> dict[str, Any]:
         return self._json("POST", API + endpoint, BODY_CAPS.get(endpoint, DEFAULT_BODY_CAP), json=dict(body))
@@ -245,19 +266,31 @@ class ServerClient:
 
     def _json(self, method: str, path: str, cap: int, **kwargs: Any) -> dict[str, Any]:
         transfer, deadline, response = self._send(method, path, time.monotonic() + self.deadline, **kwargs)
-        body = b"".join(self._body(transfer, deadline, path, cap, f"answered {path} with more than {cap // MB} MB "
-                                   "(the most tracktui takes from it); is this URL an MLflow tracking server?"))
+        body = b"".join(
+            self._body(
+                transfer,
+                deadline,
+                path,
+                cap,
+                f"answered {path} with more than {cap // MB} MB "
+                "(the most tracktui takes from it); is this URL an MLflow tracking server?",
+            )
+        )
         try:
             data = loads_json(body)
         except ValueError:
-            raise ServerError(f"{self.url} answered {path} with something that is not JSON (or nested too deep); "
-                              "is this URL an MLflow tracking server?", response.status_code) from None
+            raise ServerError(
+                f"{self.url} answered {path} with something that is not JSON (or nested too deep); "
+                "is this URL an MLflow tracking server?",
+                response.status_code,
+            ) from None
         if not isinstance(data, dict):
             raise ServerError(f"{self.url} answered {path} with unexpected JSON; is it an MLflow tracking server?")
         return data
 
-    def _send(self, method: str, path: str, deadline: float, chunk: int = CHUNK,
-              **kwargs: Any) -> tuple[_Transfer, float, requests.Response]:
+    def _send(
+        self, method: str, path: str, deadline: float, chunk: int = CHUNK, **kwargs: Any
+    ) -> tuple[_Transfer, float, requests.Response]:
         """The request under way and its response (status and headers); errors raised as ServerError."""
         if self._closed.is_set():
             raise ServerError(f"the connection to {self.url} was closed (tracktui is quitting)")
@@ -281,8 +314,9 @@ class ServerClient:
                 raise ServerError(f"the request to {self.url} was stopped (tracktui is quitting)")
             left = deadline - time.monotonic()
             if left <= 0:
-                raise ServerError(f"{self.url} did not answer within {self.deadline:g} s; try again, or raise "
-                                  f"{TIMEOUT_ENV}")
+                raise ServerError(
+                    f"{self.url} did not answer within {self.deadline:g} s; try again, or raise {TIMEOUT_ENV}"
+                )
             try:
                 return transfer.items.get(timeout=min(left, WAIT_SLICE))
             except queue.Empty:
@@ -322,15 +356,20 @@ class ServerClient:
 
     def _transport_error(self, exc: BaseException) -> BaseException:
         if isinstance(exc, requests.exceptions.SSLError):
-            return ServerError(f"TLS failed talking to {self.url} ({_first_line(exc)}); set "
-                               "MLFLOW_TRACKING_SERVER_CERT_PATH to its CA bundle, or "
-                               "MLFLOW_TRACKING_INSECURE_TLS=true to skip the check")
+            return ServerError(
+                f"TLS failed talking to {self.url} ({_first_line(exc)}); set "
+                "MLFLOW_TRACKING_SERVER_CERT_PATH to its CA bundle, or "
+                "MLFLOW_TRACKING_INSECURE_TLS=true to skip the check"
+            )
         if isinstance(exc, requests.exceptions.Timeout):
-            return ServerError(f"{self.url} did not answer within {self.deadline:g} s; try again, or raise "
-                               f"{TIMEOUT_ENV}")
+            return ServerError(
+                f"{self.url} did not answer within {self.deadline:g} s; try again, or raise {TIMEOUT_ENV}"
+            )
         if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.RetryError)):
-            return ServerError(f"cannot reach the MLflow server at {self.url} ({_reason(exc)}); is it running "
-                               "(`mlflow server`), and is the URL right?")
+            return ServerError(
+                f"cannot reach the MLflow server at {self.url} ({_reason(exc)}); is it running "
+                "(`mlflow server`), and is the URL right?"
+            )
         if isinstance(exc, (requests.exceptions.RequestException, ValueError, OSError)):
             return ServerError(f"request to {self.url} failed: {_first_line(exc)}")
         return exc
@@ -338,29 +377,42 @@ class ServerClient:
     def _http_error(self, response: requests.Response, path: str, body: str) -> ServerError:
         status = response.status_code
         if status == 401:
-            how = ("check MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD" if self.session.auth
-                   else "the MLFLOW_TRACKING_TOKEN set was refused: check it (it may have expired)"
-                   if "Authorization" in self.session.headers
-                   else "set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)")
+            how = (
+                "check MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD"
+                if self.session.auth
+                else "the MLFLOW_TRACKING_TOKEN set was refused: check it (it may have expired)"
+                if "Authorization" in self.session.headers
+                else "set MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD (or MLFLOW_TRACKING_TOKEN)"
+            )
             return ServerError(f"{self.url} refused the credentials (401 Unauthorized); {how}", status)
         if status == 403 and INVALID_HOST_TEXT in body:
             host = urlsplit(self.base).netloc
-            return ServerError(f"{self.url} rejected the Host header {host!r} (403): start the server with "
-                               f"`--allowed-hosts {host}` (MLflow 3.x only allows localhost by default), or use "
-                               "the host name it allows", status)
+            return ServerError(
+                f"{self.url} rejected the Host header {host!r} (403): start the server with "
+                f"`--allowed-hosts {host}` (MLflow 3.x only allows localhost by default), or use "
+                "the host name it allows",
+                status,
+            )
         if status == 403:
-            return ServerError(f"{self.url} says this user may not do that (403 Forbidden); ask the server's "
-                               "admin for permission, or use other credentials", status)
+            return ServerError(
+                f"{self.url} says this user may not do that (403 Forbidden); ask the server's "
+                "admin for permission, or use other credentials",
+                status,
+            )
         if status in (404, 405, 501):  # a plain web server refuses MLflow's POSTs with 405 or 501
-            return ServerError(f"{self.url} has no {path} ({status}): not an MLflow tracking server, or the URL "
-                               "needs the server's path prefix (`--static-prefix`)", status)
+            return ServerError(
+                f"{self.url} has no {path} ({status}): not an MLflow tracking server, or the URL "
+                "needs the server's path prefix (`--static-prefix`)",
+                status,
+            )
         message = _mlflow_message(body)
         return ServerError(f"{self.url} failed {path} ({status}){': ' + message if message else ''}", status)
 
     # -- artifacts -----------------------------------------------------------------------
 
-    def download(self, path: str, params: Mapping[str, str] | None = None, limit: int | None = None,
-                 what: str = "the file") -> Iterator[bytes]:
+    def download(
+        self, path: str, params: Mapping[str, str] | None = None, limit: int | None = None, what: str = "the file"
+    ) -> Iterator[bytes]:
         """The body of `path` (under the server root) in chunks, streamed; ServerError past `limit` bytes
         (`what` names it), and past the timeout plus `limit` at DOWNLOAD_RATE."""
         cap = limit if limit is not None else 1 << 62
@@ -370,8 +422,7 @@ class ServerClient:
 
     def upload(self, path: str, data: Any) -> None:
         """PUT a file's bytes to `path` under the mlflow-artifacts API (the server's proxied artifact store)."""
-        transfer, _, _ = self._send("PUT", ARTIFACTS_API + quote(path), time.monotonic() + self.deadline,
-                                           data=data)
+        transfer, _, _ = self._send("PUT", ARTIFACTS_API + quote(path), time.monotonic() + self.deadline, data=data)
         transfer.stop.set()
 
     def close(self) -> None:
@@ -397,8 +448,15 @@ def _first_line(exc: BaseException) -> str:
 
 def _reason(exc: BaseException) -> str:
     text = str(exc)
-    for hint in ("Connection refused", "Name or service not known", "nodename nor servname",
-                 "Temporary failure in name resolution", "No route to host", "timed out", "Max retries exceeded"):
+    for hint in (
+        "Connection refused",
+        "Name or service not known",
+        "nodename nor servname",
+        "Temporary failure in name resolution",
+        "No route to host",
+        "timed out",
+        "Max retries exceeded",
+    ):
         if hint in text:
             return hint.lower()
     return _first_line(exc)

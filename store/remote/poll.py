@@ -69,11 +69,13 @@ def unknown_filters(table: ColumnTable) -> list[str] | None:
     edges = [*np.searchsorted(starts, lows).tolist(), len(starts)]
     filters = []
     for i in range(len(lows)):
-        group = ids[edges[i]:edges[i + 1]].tolist()
+        group = ids[edges[i] : edges[i + 1]].tolist()
         if len(group) > 2 * ID_WINDOW:
             return None
-        bounds = [f"attributes.start_time >= {lows[i]}" if i else "",
-                  f"attributes.start_time < {lows[i + 1]}" if i + 1 < len(lows) else ""]
+        bounds = [
+            f"attributes.start_time >= {lows[i]}" if i else "",
+            f"attributes.start_time < {lows[i + 1]}" if i + 1 < len(lows) else "",
+        ]
         filters.append(" AND ".join(filter(None, [*bounds, not_in(group)])))
     return filters
 

@@ -59,10 +59,14 @@ def model_from_json(raw: Mapping[str, Any]) -> RegisteredModel | None:
             problems.append(f"an alias names no version ({str(item)[:40]})")
     description = raw.get("description")
     return RegisteredModel(
-        name=name, description=description if isinstance(description, str) and description else None,
-        tags=dict(sorted(_pairs(raw, "tags", problems).items())), aliases=aliases,
-        created=_seconds(raw.get("creation_timestamp")), updated=_seconds(raw.get("last_updated_timestamp")),
-        reason="; ".join(problems) or None)
+        name=name,
+        description=description if isinstance(description, str) and description else None,
+        tags=dict(sorted(_pairs(raw, "tags", problems).items())),
+        aliases=aliases,
+        created=_seconds(raw.get("creation_timestamp")),
+        updated=_seconds(raw.get("last_updated_timestamp")),
+        reason="; ".join(problems) or None,
+    )
 
 
 def version_from_json(raw: Mapping[str, Any]) -> ModelVersion | None:
@@ -71,12 +75,16 @@ def version_from_json(raw: Mapping[str, Any]) -> ModelVersion | None:
         return None
     problems: list[str] = []
     tags = dict(sorted(_pairs(raw, "tags", problems).items()))
-    fields = {key: int_or_raw(value) if key.endswith("timestamp") or key == "version" else value
-              for key, value in raw.items() if isinstance(value, (str, int, float)) or value is None}
+    fields = {
+        key: int_or_raw(value) if key.endswith("timestamp") or key == "version" else value
+        for key, value in raw.items()
+        if isinstance(value, (str, int, float)) or value is None
+    }
     version = version_from(name, fields, tags, problems)
     if version.version is None:
-        version.reason = "; ".join(filter(None, [version.reason, f"version {str(raw.get('version'))[:20]!r}"
-                                                                  " is not a number"]))
+        version.reason = "; ".join(
+            filter(None, [version.reason, f"version {str(raw.get('version'))[:20]!r} is not a number"])
+        )
     return version
 
 
@@ -85,7 +93,7 @@ def server_logged_models(store: MlflowServerStore) -> list[LoggedModel]:
     experiments = list(store._experiments())
     found: list[LoggedModel] = []
     for start in range(0, len(experiments), 100):  # the server takes at most 100 experiment ids at once
-        body = {"experiment_ids": experiments[start:start + 100], "max_results": 100}
+        body = {"experiment_ids": experiments[start : start + 100], "max_results": 100}
         try:
             found += filter(None, map(logged_from_json, store._pages("POST", "logged-models/search", body, "models")))
         except ServerError as exc:
@@ -108,9 +116,16 @@ def logged_from_json(raw: Mapping[str, Any]) -> LoggedModel | None:
         fields["status"] = status.removeprefix("LOGGED_MODEL_")
     points: Iterable[tuple[str, Any, Any, Any]] = (
         (str(m.get("key")), int_or_raw(m.get("step", 0)), int_or_raw(m.get("timestamp")), m.get("value"))
-        for m in _items(data, "metrics", problems))
-    return logged_from(fields, model_id, dict(sorted(_pairs(data, "params", problems).items())),
-                       dict(sorted(_pairs(info, "tags", problems).items())), latest_values(points), problems)
+        for m in _items(data, "metrics", problems)
+    )
+    return logged_from(
+        fields,
+        model_id,
+        dict(sorted(_pairs(data, "params", problems).items())),
+        dict(sorted(_pairs(info, "tags", problems).items())),
+        latest_values(points),
+        problems,
+    )
 
 
 def server_model_files(store: MlflowServerStore, version: ModelVersion) -> str | None:

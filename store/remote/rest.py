@@ -90,8 +90,9 @@ class MlflowServerStore(common.MlflowRunStore):
     metric_stats = ("last",)
     """`runs/search` gives each metric's latest value only."""
 
-    def __init__(self, url: str, include_deleted: bool = False, env: Mapping[str, str] | None = None,
-                 cache_first: bool = False) -> None:
+    def __init__(
+        self, url: str, include_deleted: bool = False, env: Mapping[str, str] | None = None, cache_first: bool = False
+    ) -> None:
         self.client = ServerClient(url, env)
         self.url = self.client.url
         super().__init__(Path(self.url), include_deleted)
@@ -217,10 +218,17 @@ class MlflowServerStore(common.MlflowRunStore):
         self._asked_at = now
         try:
             experiments = self._experiments()
-            full = (self._resync or not cache.full_at or now - cache.full_at > FULL_SYNC_SECONDS
-                    or any(cache.experiments.get(eid) != value for eid, value in experiments.items()
-                           if eid in cache.experiments)
-                    or any(eid not in experiments for eid in cache.experiments))
+            full = (
+                self._resync
+                or not cache.full_at
+                or now - cache.full_at > FULL_SYNC_SECONDS
+                or any(
+                    cache.experiments.get(eid) != value
+                    for eid, value in experiments.items()
+                    if eid in cache.experiments
+                )
+                or any(eid not in experiments for eid in cache.experiments)
+            )
             fetched = None if full else self._fetch_changes(experiments, now)
             if fetched is None:
                 changed = cache.replace(runs_table(self._fetch_all(experiments), now))
@@ -241,14 +249,19 @@ class MlflowServerStore(common.MlflowRunStore):
     def _experiments(self) -> dict[str, list[str]]:
         """Experiment id -> [name, lifecycle stage]; an entry that is not an experiment is left out."""
         body = {"max_results": 1000, "view_type": "ALL"}
-        return {str(exp.get("experiment_id"))[:MAX_ID]: [str(exp.get("name", "")),
-                                                         str(exp.get("lifecycle_stage", ""))]
-                for exp in self._pages("POST", "experiments/search", body, "experiments")
-                if exp.get("experiment_id") not in (None, "")}
+        return {
+            str(exp.get("experiment_id"))[:MAX_ID]: [str(exp.get("name", "")), str(exp.get("lifecycle_stage", ""))]
+            for exp in self._pages("POST", "experiments/search", body, "experiments")
+            if exp.get("experiment_id") not in (None, "")
+        }
 
     def _search(self, experiment_ids: Sequence[str], filter_text: str = "") -> Iterator[dict[str, Any]]:
-        body = {"experiment_ids": list(experiment_ids), "run_view_type": "ALL", "max_results": PAGE,
-                "filter": filter_text}
+        body = {
+            "experiment_ids": list(experiment_ids),
+            "run_view_type": "ALL",
+            "max_results": PAGE,
+            "filter": filter_text,
+        }
         return self._pages("POST", "runs/search", body, "runs")
 
     def _pages(self, method: str, endpoint: str, args: Mapping[str, Any], items: str) -> Iterator[dict[str, Any]]:
@@ -269,8 +282,9 @@ class MlflowServerStore(common.MlflowRunStore):
     def _records(self, runs: Iterable[Mapping[str, Any]], experiments: Mapping[str, list[str]]) -> list[RunRecord]:
         return [rec for rec in (record_from_json(run, experiments) for run in runs) if rec is not None]
 
-    def _search_records(self, ids: Sequence[str], filter_text: str,
-                        experiments: Mapping[str, list[str]]) -> list[RunRecord]:
+    def _search_records(
+        self, ids: Sequence[str], filter_text: str, experiments: Mapping[str, list[str]]
+    ) -> list[RunRecord]:
         return self._records(self._search(ids, filter_text), experiments)
 
     def _parallel(self, jobs: Sequence[Callable[[], list[RunRecord]]]) -> list[RunRecord]:
@@ -346,13 +360,18 @@ class MlflowServerStore(common.MlflowRunStore):
         if 0 < len(metrics) <= 50:  # min, max and count from the histories, which the charts want next anyway
             frame = self.history(run_id, list(metrics))
             for key, points in frame.groupby("key", observed=True)["value"]:
-                metrics[str(key)] = {**metrics[str(key)], "min": _finite(points.min()),
-                                     "max": _finite(points.max()), "count": len(points)}
+                metrics[str(key)] = {
+                    **metrics[str(key)],
+                    "min": _finite(points.min()),
+                    "max": _finite(points.max()),
+                    "count": len(points),
+                }
         from store.remote.artifacts import sync_artifacts
 
         target = self._artifacts_folder(run_id)
-        artifacts, skipped = ((target if target.is_dir() else None), []) if stale else \
-            sync_artifacts(self.client, run_id, target)
+        artifacts, skipped = (
+            ((target if target.is_dir() else None), []) if stale else sync_artifacts(self.client, run_id, target)
+        )
         detail = self._detail(record, metrics, Path(self.url), artifacts, {})
         detail.inputs = list(self._inputs.get(run_id, []))
         detail.facts["server"] = self.url
@@ -429,4 +448,3 @@ def _finite(value: Any) -> float | None:
     `common.as_float` already, so this is no other rule for a foreign value."""
     number = float(value)
     return None if number != number else number
-

@@ -69,14 +69,24 @@ def runs_table(records: Sequence[RunRecord], now: float) -> ColumnTable:
 def server_record(table: ColumnTable, row: int) -> RunRecord:
     """The record of one row, in the shape `record_from_json` made it (metrics: the latest value only)."""
     rec: dict[str, Any] = dict(table.record(row))
-    rec["metrics"] = {key: {"last": None if math.isnan(m["last"]) else m["last"], "min": None, "max": None,
-                            "count": None} for key, m in rec["metrics"].items()}
-    rec["system_tags"] = {name[len(SYSTEM_TAGS):]: col.value(row) for name, col in table.values.items()
-                          if name.startswith(SYSTEM_TAGS) and col.kind[row] != NONE}
+    rec["metrics"] = {
+        key: {"last": None if math.isnan(m["last"]) else m["last"], "min": None, "max": None, "count": None}
+        for key, m in rec["metrics"].items()
+    }
+    rec["system_tags"] = {
+        name[len(SYSTEM_TAGS) :]: col.value(row)
+        for name, col in table.values.items()
+        if name.startswith(SYSTEM_TAGS) and col.kind[row] != NONE
+    }
     rec["experiment_id"] = table.values[EXPERIMENT_ID].value(row)
     rec["deleted"] = bool(table.values[DELETED].value(row))
-    rec["mlflow"] = {"artifact_uri": table.values[ARTIFACT_URI].value(row), "source_type": None,
-                     "source_name": None, "entry_point_name": None, "source_version": None}
+    rec["mlflow"] = {
+        "artifact_uri": table.values[ARTIFACT_URI].value(row),
+        "source_type": None,
+        "source_name": None,
+        "entry_point_name": None,
+        "source_version": None,
+    }
     return rec  # type: ignore[return-value]
 
 
@@ -121,8 +131,11 @@ def _sound(table: ColumnTable) -> bool:
         return False
     if run_ids(table) != table.units or not (values[DELETED].kind == BOOL).all():
         return False
-    text_columns = [values[EXPERIMENT_ID], values[ARTIFACT_URI],
-                    *(col for name, col in values.items() if name.startswith(SYSTEM_TAGS))]
+    text_columns = [
+        values[EXPERIMENT_ID],
+        values[ARTIFACT_URI],
+        *(col for name, col in values.items() if name.startswith(SYSTEM_TAGS)),
+    ]
     return all(np.isin(col.kind, (NONE, STR)).all() for col in text_columns)
 
 
@@ -155,13 +168,22 @@ class ServerCache(CacheFile):
         table = loaded[0]
         meta = table.meta
         experiments = meta.get("experiments")
-        times = [float(t) for k in ("polled_at", "full_at")
-                 if isinstance(t := meta.get(k), (int, float)) and not isinstance(t, bool) and math.isfinite(t)]
-        if (meta.get("format") != CACHE_FORMAT or meta.get("url") != self.url or meta.get("rows") != len(table)
-                or len(times) != 2 or not isinstance(experiments, dict)
-                or not all(isinstance(v, list) and len(v) == 2 and all(type(x) is str for x in v)
-                           for v in experiments.values())
-                or not _sound(table)):
+        times = [
+            float(t)
+            for k in ("polled_at", "full_at")
+            if isinstance(t := meta.get(k), (int, float)) and not isinstance(t, bool) and math.isfinite(t)
+        ]
+        if (
+            meta.get("format") != CACHE_FORMAT
+            or meta.get("url") != self.url
+            or meta.get("rows") != len(table)
+            or len(times) != 2
+            or not isinstance(experiments, dict)
+            or not all(
+                isinstance(v, list) and len(v) == 2 and all(type(x) is str for x in v) for v in experiments.values()
+            )
+            or not _sound(table)
+        ):
             return
         self.table, self.experiments = table, experiments
         self.polled_at, self.full_at = times
@@ -176,8 +198,14 @@ class ServerCache(CacheFile):
         self.saved_at = time.time()
         self.dirty = False
         path = self.path
-        self.table.meta = {"format": CACHE_FORMAT, "url": self.url, "rows": len(self.table),
-                           "experiments": self.experiments, "polled_at": self.polled_at, "full_at": self.full_at}
+        self.table.meta = {
+            "format": CACHE_FORMAT,
+            "url": self.url,
+            "rows": len(self.table),
+            "experiments": self.experiments,
+            "polled_at": self.polled_at,
+            "full_at": self.full_at,
+        }
         try:
             private_folder(path.parent)
             with _locked(path.with_suffix(".lock")):
@@ -259,8 +287,7 @@ def changed_rows(old: ColumnTable, new: ColumnTable) -> np.ndarray:
     for name in {**mine.values, **new.values}:
         a = mine.values[name].objects() if name in mine.values else none
         b = new.values[name].objects() if name in new.values else none
-        same_type = np.fromiter(map(type, a), dtype=object, count=n) == np.fromiter(map(type, b), dtype=object,
-                                                                                    count=n)
+        same_type = np.fromiter(map(type, a), dtype=object, count=n) == np.fromiter(map(type, b), dtype=object, count=n)
         differs |= (a != b) | ~same_type  # True and 1 are equal in Python, not here
     for key in {**mine.stats, **new.stats}:
         for stat in (*INDEX_STATS, PRESENT):

@@ -45,8 +45,7 @@ TIME_RESOLUTION = 0.1
 TIMES_SUFFIX = ".times.txt"
 STREAMS = ("o", "e", "-")
 """stdout, stderr, or not known (both through one pty or one pipe: a terminal would not tell either)."""
-CAP_MARKER = ("\n[tracktui: console output past {head} bytes was cut here; "
-              "what follows is the end of the output]\n")
+CAP_MARKER = "\n[tracktui: console output past {head} bytes was cut here; what follows is the end of the output]\n"
 
 
 def tail_name(n: int) -> str:
@@ -119,8 +118,12 @@ class ConsoleLog:
             except OSError as exc:
                 if not self._failed:
                     self._failed = True
-                    print(f"tracktui: cannot keep the console of {self.run_path} ({exc}); output still shows "
-                          f"in the terminal", file=sys.stderr, flush=True)
+                    print(
+                        f"tracktui: cannot keep the console of {self.run_path} ({exc}); output still shows "
+                        f"in the terminal",
+                        file=sys.stderr,
+                        flush=True,
+                    )
 
     def _write(self, data: bytes, stream: str) -> None:
         if self._tail_n < 0:
@@ -167,8 +170,9 @@ class ConsoleLog:
         """Note when the bytes at `offset` of the current file came, if the stream changed or
         `TIME_RESOLUTION` passed. Times are a help, not the record: a failed write drops them."""
         now = time.time()
-        if self._times_fd < 0 or (self._mark is not None and self._mark[1] == stream
-                                  and now - self._mark[0] < TIME_RESOLUTION):
+        if self._times_fd < 0 or (
+            self._mark is not None and self._mark[1] == stream and now - self._mark[0] < TIME_RESOLUTION
+        ):
             return
         self._mark = (now, stream)
         try:
@@ -199,7 +203,7 @@ def _drop_part(part: Path) -> None:
 def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -215,8 +219,9 @@ def console_parts(run_path: Path, head_name: str = CONSOLE) -> list[Path]:
         return []
     if head_name != CONSOLE:
         return [head]
-    tails = sorted((int(m.group(1)), run_path / name) for name in os.listdir(run_path)
-                   if (m := TAIL_PATTERN.match(name)))
+    tails = sorted(
+        (int(m.group(1)), run_path / name) for name in os.listdir(run_path) if (m := TAIL_PATTERN.match(name))
+    )
     return [head, *(path for _, path in tails[-2:])]
 
 
@@ -234,7 +239,7 @@ def read_console(run_path: Path, head_name: str = CONSOLE, *, kept_end_only: boo
             continue  # a segment dropped while we read, or not a regular file
         if i == 1 and len(console_parts(run_path)) == 3:
             cut = data.find(b"\n")
-            data = data[cut + 1:] if cut >= 0 else b""
+            data = data[cut + 1 :] if cut >= 0 else b""
         chunks.append(data)
     return b"".join(chunks)
 
@@ -302,7 +307,7 @@ def final_line(line: str) -> str:
 def _overlay(line: str) -> str:
     shown = ""
     for part in line.split("\r"):
-        shown = part + shown[len(part):]
+        shown = part + shown[len(part) :]
     return shown
 
 

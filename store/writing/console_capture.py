@@ -33,8 +33,9 @@ class Pump:
 
     PARTIAL_LIMIT = 64 * 1024
 
-    def __init__(self, console: ConsoleLog, routes: dict[int, int | None],
-                 streams: dict[int, str] | None = None) -> None:
+    def __init__(
+        self, console: ConsoleLog, routes: dict[int, int | None], streams: dict[int, str] | None = None
+    ) -> None:
         """`streams`: which stream each source fd carries (`o`, `e`); not named: `-`, not known."""
         self.console = console
         self.routes = dict(routes)

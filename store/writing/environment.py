@@ -33,12 +33,48 @@ PATCH_FILE = f"{CONTEXT_DIR}/git.patch"
 SECRET_PATTERNS = ("*KEY*", "*TOKEN*", "*SECRET*", "*PASSWORD*", "*PASSWD*", "*CREDENTIAL*", "*AUTH*", "*PRIVATE*")
 """Names (case-insensitive) whose values are never recorded, only the name."""
 ENV_PREFIXES = (
-    "CUDA_", "NVIDIA_", "NCCL_", "CUDNN_", "OMP_", "MKL_", "OPENBLAS_", "KMP_", "TORCH_", "PYTORCH_", "TF_", "XLA_",
-    "JAX_", "HF_", "TRANSFORMERS_", "TOKENIZERS_", "PYTHON", "CONDA_", "SLURM_", "PBS_", "LSB_", "TRACKTUI_",
-    "MLFLOW_", "WANDB_", "LC_", "ACCELERATE_", "DEEPSPEED_",
+    "CUDA_",
+    "NVIDIA_",
+    "NCCL_",
+    "CUDNN_",
+    "OMP_",
+    "MKL_",
+    "OPENBLAS_",
+    "KMP_",
+    "TORCH_",
+    "PYTORCH_",
+    "TF_",
+    "XLA_",
+    "JAX_",
+    "HF_",
+    "TRANSFORMERS_",
+    "TOKENIZERS_",
+    "PYTHON",
+    "CONDA_",
+    "SLURM_",
+    "PBS_",
+    "LSB_",
+    "TRACKTUI_",
+    "MLFLOW_",
+    "WANDB_",
+    "LC_",
+    "ACCELERATE_",
+    "DEEPSPEED_",
 )
-ENV_NAMES = ("PATH", "VIRTUAL_ENV", "LANG", "HOSTNAME", "WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR",
-             "MASTER_PORT", "LD_LIBRARY_PATH", "SHELL", "TERM")
+ENV_NAMES = (
+    "PATH",
+    "VIRTUAL_ENV",
+    "LANG",
+    "HOSTNAME",
+    "WORLD_SIZE",
+    "RANK",
+    "LOCAL_RANK",
+    "MASTER_ADDR",
+    "MASTER_PORT",
+    "LD_LIBRARY_PATH",
+    "SHELL",
+    "TERM",
+)
 SECRET_QUERY_PATTERNS = (*SECRET_PATTERNS, "SIG", "*SIGNATURE*", "*PASS*", "*SESSION*", "CODE")
 """URL query parameters (case-insensitive) dropped from recorded values: `token=`, `api_key=`, `sig=` ..."""
 REDACTED = "<redacted>"
@@ -64,8 +100,14 @@ def without_credentials(value: str) -> str:
     if "://" not in value:
         return value
     value = USERINFO.sub("", value)
-    value = QUERY_PARAM.sub(lambda m: m.group(0) if not is_secret(unquote(m.group(2)), SECRET_QUERY_PATTERNS)
-                            else ("" if m.group(1) in "&;" else m.group(1)), value)
+    value = QUERY_PARAM.sub(
+        lambda m: (
+            m.group(0)
+            if not is_secret(unquote(m.group(2)), SECRET_QUERY_PATTERNS)
+            else ("" if m.group(1) in "&;" else m.group(1))
+        ),
+        value,
+    )
     return re.sub(r"[?#]+$", "", re.sub(r"([?#])[&;]+", r"\1", value))
 
 
@@ -136,8 +178,13 @@ def installed_packages() -> list[str]:
 def git_patch(cwd: str | os.PathLike[str] | None = None, timeout: float = 5.0) -> str | None:
     """`git diff HEAD` of the work tree (tracked files), or None outside git or when clean."""
     try:
-        out = subprocess.run(["git", "diff", "HEAD", "--binary", "--no-color", "--no-ext-diff"], cwd=cwd,
-                             capture_output=True, timeout=timeout, check=True).stdout
+        out = subprocess.run(
+            ["git", "diff", "HEAD", "--binary", "--no-color", "--no-ext-diff"],
+            cwd=cwd,
+            capture_output=True,
+            timeout=timeout,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     if not out:
@@ -156,8 +203,10 @@ def machine(cwd: str | None = None) -> dict[str, Any]:
         text = safe_read.read_text("/proc/cpuinfo", cap=4 * 1024 * 1024, errors="replace")
     except OSError:
         text = ""
-    model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")),
-                 "") or platform.processor()
+    model = (
+        next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")), "")
+        or platform.processor()
+    )
     if model:
         out["cpu_model"] = model
     try:

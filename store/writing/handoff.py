@@ -74,8 +74,9 @@ class AttachBusy(RunLockedError):
     """Another script holds the wrapper's run, or is asking for it: this one gets a run of its own."""
 
 
-def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT,
-           experiment: str | None = None) -> tuple[dict[str, Any] | None, Path]:
+def attach(
+    run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT, experiment: str | None = None
+) -> tuple[dict[str, Any] | None, Path]:
     """Become the writer of a run a wrapper owns: (the wrapper's lock body to hand back, or
     None; the run's folder).
 
@@ -122,8 +123,9 @@ def attach(run_path: Path, run_id: str, timeout: float = GRANT_TIMEOUT,
                 _withdraw(request, me)
                 return None, run_path
             if time.monotonic() > deadline:
-                raise RunLockedError(f"run {run_id}: its wrapper (pid {owner.get('pid')}) did not hand the run "
-                                     f"over within {timeout:g} s")
+                raise RunLockedError(
+                    f"run {run_id}: its wrapper (pid {owner.get('pid')}) did not hand the run over within {timeout:g} s"
+                )
             time.sleep(0.02)
     except BaseException:
         _withdraw(request, me)

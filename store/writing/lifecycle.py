@@ -100,8 +100,9 @@ def open_runs() -> Iterator[Run]:
     yield from _flusher.runs()
 
 
-def outcome(exc_type: type[BaseException] | None, exc: BaseException | None,
-            tb: TracebackType | None) -> tuple[str, str | None]:
+def outcome(
+    exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+) -> tuple[str, str | None]:
     """The status and error a run ends with when its `with` block ends this way."""
     if exc_type is None:
         return "finished", None

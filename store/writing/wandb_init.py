@@ -18,10 +18,25 @@ from store.writing.lifecycle import active_run
 from store.writing.wandb_style import as_plain_dict
 from store.writing.writer import Run
 
-IGNORED_WANDB_ARGS = frozenset({
-    "entity", "mode", "settings", "save_code", "anonymous", "reinit", "allow_val_change", "sync_tensorboard",
-    "monitor_gym", "magic", "config_exclude_keys", "config_include_keys", "force", "tensorboard", "job_name",
-})
+IGNORED_WANDB_ARGS = frozenset(
+    {
+        "entity",
+        "mode",
+        "settings",
+        "save_code",
+        "anonymous",
+        "reinit",
+        "allow_val_change",
+        "sync_tensorboard",
+        "monitor_gym",
+        "magic",
+        "config_exclude_keys",
+        "config_include_keys",
+        "force",
+        "tensorboard",
+        "job_name",
+    }
+)
 """`wandb.init` arguments about W&B's server, account or UI: accepted so W&B scripts run, and ignored."""
 
 START_RUN_ARGS = frozenset({"root", "params", "flush_interval", "capture_console", "system_metrics_interval"})
@@ -30,8 +45,14 @@ RESUME_WORDS = ("allow", "must", "auto", "never")
 """W&B's `resume=` values; any other string is our own run id to continue."""
 
 
-def init(project: str | None = None, name: str | None = None, config: Any = None, tags: Any = None,
-         notes: str | None = None, **kwargs: Any) -> Run:
+def init(
+    project: str | None = None,
+    name: str | None = None,
+    config: Any = None,
+    tags: Any = None,
+    notes: str | None = None,
+    **kwargs: Any,
+) -> Run:
     """See `store.init`."""
     from store import start_run
 
@@ -40,8 +61,10 @@ def init(project: str | None = None, name: str | None = None, config: Any = None
     run_id, resume = kwargs.pop("id", None), kwargs.pop("resume", None)
     unknown = sorted(set(kwargs) - START_RUN_ARGS - IGNORED_WANDB_ARGS)
     if unknown:
-        raise TypeError(f"store.init() got unexpected arguments {', '.join(unknown)}; it takes W&B's init arguments "
-                        f"and those of store.start_run")
+        raise TypeError(
+            f"store.init() got unexpected arguments {', '.join(unknown)}; it takes W&B's init arguments "
+            f"and those of store.start_run"
+        )
     start_kwargs = {k: v for k, v in kwargs.items() if k in START_RUN_ARGS}
     if directory is not None and start_kwargs.get("root") is None:
         start_kwargs["root"] = Path(os.fspath(directory)) / DEFAULT_STORE_DIR
@@ -57,8 +80,9 @@ def init(project: str | None = None, name: str | None = None, config: Any = None
         except (FileNotFoundError, RunNotFoundError):
             if resume == "must" or resume not in RESUME_WORDS:
                 raise
-            warnings.warn(f"tracktui: no run {resume_id!r} to resume; starting a new run (tracktui picks its ids)",
-                          stacklevel=3)
+            warnings.warn(
+                f"tracktui: no run {resume_id!r} to resume; starting a new run (tracktui picks its ids)", stacklevel=3
+            )
     if run is None:
         run = start_run(project, name, config=params, **start_kwargs)
     labels: dict[str, Any] = {}
@@ -82,7 +106,8 @@ def _resume_id(run_id: str | None, resume: Any) -> str | None:
     if run_id is None:
         return None
     if resume in (None, False, "never"):
-        warnings.warn(f"tracktui: init(id={run_id!r}) without resume= starts a new run; tracktui picks run ids",
-                      stacklevel=3)
+        warnings.warn(
+            f"tracktui: init(id={run_id!r}) without resume= starts a new run; tracktui picks run ids", stacklevel=3
+        )
         return None
     return str(run_id)

@@ -88,8 +88,14 @@ class WandbStyle:
     """The next step of `log` calls that give none; from the run's histories at the first call (a resume)."""
     _wb_skipped: set[str] | None = None
 
-    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool | None = None, *,
-            timestamp: float | None = None) -> None:
+    def log(
+        self,
+        data: Mapping[str, Any],
+        step: int | None = None,
+        commit: bool | None = None,
+        *,
+        timestamp: float | None = None,
+    ) -> None:
         """Log a dict of metrics at one step, like `wandb.log`.
 
         Without `step`, every call is the next step of one counter shared by all keys (so a
@@ -146,7 +152,9 @@ class WandbStyle:
             skipped.add(key)
             warnings.warn(
                 f"tracktui: log() skips {key!r}: a {type(value).__name__} is not a number; log numbers as "
-                f"metrics, store.Image(...) for images, and text with set_tag or log_text", stacklevel=_outside_store())
+                f"metrics, store.Image(...) for images, and text with set_tag or log_text",
+                stacklevel=_outside_store(),
+            )
 
     @property
     def config(self) -> Config:
@@ -197,8 +205,9 @@ class ConfigSection(Mapping[str, Any]):
             return self[name]
         except KeyError:
             where = ".".join(("config", *self._path))
-            raise AttributeError(f"{where} has no {name!r} (it has: {', '.join(map(str, self._node())) or 'nothing'})"
-                                 ) from None
+            raise AttributeError(
+                f"{where} has no {name!r} (it has: {', '.join(map(str, self._node())) or 'nothing'})"
+            ) from None
 
     def _nest(self, data: dict[str, Any]) -> dict[str, Any]:
         for part in reversed(self._path):
@@ -268,7 +277,7 @@ class Summary(Mapping[str, Any]):
         return metric_summary.merge_summary(flushed, arr)
 
     def _tags(self) -> dict[str, str]:
-        return {k[len(SUMMARY_TAG_PREFIX):]: v for k, v in self._run._tags.items() if k.startswith(SUMMARY_TAG_PREFIX)}
+        return {k[len(SUMMARY_TAG_PREFIX) :]: v for k, v in self._run._tags.items() if k.startswith(SUMMARY_TAG_PREFIX)}
 
     def __getitem__(self, key: str) -> Any:
         stats = self.stats(key)

@@ -57,9 +57,15 @@ class Steward:
     run from the wrapper (the system metrics sampler) stops while the script owns it.
     """
 
-    def __init__(self, run: Run, pause: Callable[[], None] = lambda: None,
-                 resume: Callable[[], None] = lambda: None, *, movable: bool = False,
-                 console: ConsoleLog | None = None) -> None:
+    def __init__(
+        self,
+        run: Run,
+        pause: Callable[[], None] = lambda: None,
+        resume: Callable[[], None] = lambda: None,
+        *,
+        movable: bool = False,
+        console: ConsoleLog | None = None,
+    ) -> None:
         self.run = run
         self.movable = movable
         """The wrapper was given no experiment: the first script to attach may name it (`_place`)."""
@@ -134,8 +140,10 @@ class Steward:
             target.parent.mkdir(exist_ok=True)
             os.rename(source, target)  # a run of that id there already: refused, the run stays
         except OSError as exc:
-            print(f"tracktui: run {run.id} stays in experiment {run.experiment!r}: cannot move it to "
-                  f"{target} ({exc})", file=sys.stderr)
+            print(
+                f"tracktui: run {run.id} stays in experiment {run.experiment!r}: cannot move it to {target} ({exc})",
+                file=sys.stderr,
+            )
             return
         run.path, run.experiment = target, experiment
         run._meta["experiment"] = experiment
@@ -306,8 +314,11 @@ def run_command(
         print(f"tracktui: could not record the environment of run {run.id}: {exc}", file=sys.stderr)
     else:
         if hidden:
-            print(f"tracktui run: run {run.id}: recorded without the secrets in {', '.join(hidden)}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"tracktui run: run {run.id}: recorded without the secrets in {', '.join(hidden)}",
+                file=sys.stderr,
+                flush=True,
+            )
     forwarder = _Forwarder()
     console = ChildConsole(run.path) if capture else None
     steward = Steward(run, movable=movable, console=console.log if console else None)
@@ -315,8 +326,13 @@ def run_command(
     try:
         try:
             fds = console.child_fds() if console else {}
-            proc = subprocess.Popen(list(argv), env=child_environment(run, store_root), start_new_session=True,
-                                    stdout=fds.get("stdout"), stderr=fds.get("stderr"))
+            proc = subprocess.Popen(
+                list(argv),
+                env=child_environment(run, store_root),
+                start_new_session=True,
+                stdout=fds.get("stdout"),
+                stderr=fds.get("stderr"),
+            )
         except OSError as exc:
             print(f"tracktui: cannot run {argv[0]!r}: {exc.strerror or exc}", file=sys.stderr)
             if console:
@@ -353,8 +369,9 @@ _attached_to: list[str] = []
 """The experiment of the wrapper's run, once this process has attached to it."""
 
 
-def wrapped_run(experiment: str | None, root: str | os.PathLike[str] | None,
-                resume: str | None) -> tuple[str | None, str | None]:
+def wrapped_run(
+    experiment: str | None, root: str | os.PathLike[str] | None, resume: str | None
+) -> tuple[str | None, str | None]:
     """For `start_run` under `tracktui run`: (the run to attach to or None, the parent run id or None).
 
     The first run a process of the command starts is the wrapper's run, whatever experiment

@@ -143,8 +143,14 @@ class Run(WandbStyle):
         if role != "resume":
             return
         self._meta.pop("incomplete", None)
-        self._meta.update(status="running", ended=None, error=None, host=hostname(), pid=os.getpid(),
-                          pid_start=process_start(os.getpid()))
+        self._meta.update(
+            status="running",
+            ended=None,
+            error=None,
+            host=hostname(),
+            pid=os.getpid(),
+            pid_start=process_start(os.getpid()),
+        )
         self._meta.setdefault("resumed", []).append(time.time())
         atomic.remove_stale_temporaries(self.path, recursive=True)
 
@@ -195,7 +201,8 @@ class Run(WandbStyle):
             if key in self._flat_params and not stored_values.same_value(self._flat_params[key], value):
                 raise ValueError(
                     f"param {key!r} is already {self._flat_params[key]!r}; params are a run's inputs and "
-                    f"cannot change to {value!r}. Log the new value as a metric or tag, or start a new run")
+                    f"cannot change to {value!r}. Log the new value as a metric or tag, or start a new run"
+                )
         with self._lock:
             self._check_open()
             nested_dicts.deep_merge(self._params, plain)
@@ -222,8 +229,14 @@ class Run(WandbStyle):
             self._tags.update(plain)
             self._tags_dirty = True
 
-    def log_input(self, path_or_name: str | os.PathLike[str], *, digest: str | None = None,
-                  kind: str = "dataset", context: str = "train") -> dict[str, Any]:
+    def log_input(
+        self,
+        path_or_name: str | os.PathLike[str],
+        *,
+        digest: str | None = None,
+        kind: str = "dataset",
+        context: str = "train",
+    ) -> dict[str, Any]:
         """Record data the run used: path, size, mtime and a content digest (see store/ours/inputs.py)."""
         from store.ours.inputs import log_input
 
@@ -288,8 +301,7 @@ class Run(WandbStyle):
             with self._lock:
                 buf, self._buf = self._buf, []
                 # Cannot fail: log_params/set_tags only keep plain JSON values (see stored_values.json_value).
-                files = ((layout.PARAMS, self._params, self._params_dirty),
-                         (layout.TAGS, self._tags, self._tags_dirty))
+                files = ((layout.PARAMS, self._params, self._params_dirty), (layout.TAGS, self._tags, self._tags_dirty))
                 pending = {name: stored_values.dumps(data) for name, data, dirty in files if dirty}
                 self._params_dirty = self._tags_dirty = False
             written: set[str] = set()
@@ -331,11 +343,16 @@ class Run(WandbStyle):
         if self._io_warned:
             return
         self._io_warned = True
-        print(f"tracktui: cannot write run {self.id} in {self.path} ({exc}); {consequence}. "
-              f"Free space on that disk (or fix its permissions) to keep them.", file=sys.stderr, flush=True)
+        print(
+            f"tracktui: cannot write run {self.id} in {self.path} ({exc}); {consequence}. "
+            f"Free space on that disk (or fix its permissions) to keep them.",
+            file=sys.stderr,
+            flush=True,
+        )
 
-    def _append_history(self, buf: list[tuple[str, int, float, float]], written: set[str],
-                        failed: list[OSError]) -> None:
+    def _append_history(
+        self, buf: list[tuple[str, int, float, float]], written: set[str], failed: list[OSError]
+    ) -> None:
         import numpy as np
 
         by_key: dict[str, list[tuple[int, float, float]]] = {}
@@ -359,9 +376,11 @@ class Run(WandbStyle):
 
     def _write_summary(self) -> None:
         now = time.time()
-        atomic.atomic_write_json(self.path / layout.SUMMARY,
-                              {"version": layout.FORMAT_VERSION, "heartbeat": now, "metrics": self._summary},
-                              fsync=False)
+        atomic.atomic_write_json(
+            self.path / layout.SUMMARY,
+            {"version": layout.FORMAT_VERSION, "heartbeat": now, "metrics": self._summary},
+            fsync=False,
+        )
         durable.soon(self.path / layout.SUMMARY)
         self._last_summary_write = now
 
@@ -463,8 +482,10 @@ class Run(WandbStyle):
             count = len(self._buf)
             dirty_files = ((layout.PARAMS, self._params_dirty), (layout.TAGS, self._tags_dirty))
             files = [name for name, dirty in dirty_files if dirty]
-        what = ", ".join(filter(None, [f"{count} points of {', '.join(map(repr, keys[:10]))}" if count else "",
-                                       *files])) or "the summary"
+        what = (
+            ", ".join(filter(None, [f"{count} points of {', '.join(map(repr, keys[:10]))}" if count else "", *files]))
+            or "the summary"
+        )
         lost = f"data may be missing: could not write {what} ({exc})"
         print(f"tracktui: run {self.id} in {self.path}: {lost}", file=sys.stderr, flush=True)
         return lost
@@ -472,8 +493,9 @@ class Run(WandbStyle):
     def __enter__(self) -> Run:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.finish(*lifecycle.outcome(exc_type, exc, tb))
 
     def __repr__(self) -> str:

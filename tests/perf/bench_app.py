@@ -157,8 +157,9 @@ def run_child(store: Path, code: Path = REPO, child: str = CHILD) -> dict[str, f
     config folder, so no last view of an earlier child is restored."""
     with tempfile.TemporaryDirectory() as config:
         env = {**os.environ, "XDG_CONFIG_HOME": config, "PYTHONPATH": str(code)}
-        proc = subprocess.run([sys.executable, "-c", child, str(store)], capture_output=True, text=True, cwd=code,
-                              env=env)
+        proc = subprocess.run(
+            [sys.executable, "-c", child, str(store)], capture_output=True, text=True, cwd=code, env=env
+        )
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -170,8 +171,11 @@ def medians(measure: Callable[[], dict[str, float]], repeat: int) -> dict[str, f
     for _ in range(repeat):
         before = load()
         results.append(measure())
-        print(f"load before {before}, after {load()}: " + json.dumps({k: round(v, 3) for k, v in
-              results[-1].items()}), file=sys.stderr, flush=True)
+        print(
+            f"load before {before}, after {load()}: " + json.dumps({k: round(v, 3) for k, v in results[-1].items()}),
+            file=sys.stderr,
+            flush=True,
+        )
     return {k: statistics.median(r[k] for r in results) for k in results[0]}
 
 
@@ -183,11 +187,20 @@ def load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, action="append", help="store sizes (default 10000)")
-    parser.add_argument("--store", type=Path, action="append", help="an existing store instead (e.g. one "
-                        "make_big_store.py wrote); its run count names the column")
+    parser.add_argument(
+        "--store",
+        type=Path,
+        action="append",
+        help="an existing store instead (e.g. one make_big_store.py wrote); its run count names the column",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="fresh app starts per size")
-    parser.add_argument("--code", type=Path, default=REPO, help="a folder with the store/ and tui/ to measure "
-                        "(e.g. `git archive main store tui | tar -x -C DIR`); default this checkout")
+    parser.add_argument(
+        "--code",
+        type=Path,
+        default=REPO,
+        help="a folder with the store/ and tui/ to measure "
+        "(e.g. `git archive main store tui | tar -x -C DIR`); default this checkout",
+    )
     args = parser.parse_args()
     stores = list(args.store or [])
     for n in args.runs or ([] if stores else [10_000]):
@@ -197,16 +210,27 @@ def main() -> None:
         run_child(store, args.code)  # builds the listing index, as any first start does
         med = medians(lambda: run_child(store, args.code), args.repeat)  # noqa: B023 - called at once
         rows.append((int(med["rows"]), med))
-    targets = {"first_paint": "≤ 2 s (10k), ≤ 3.5 s (100k)", "sort_text_first": "≤ 300 ms",
-               "filter_text_first": "≤ 200 ms", "sort_numeric": "≤ 150 ms (10k), ≤ 300 ms (100k)",
-               "sort_text": "≤ 150 ms (10k), ≤ 300 ms (100k)", "filter_expr": "≤ 200 ms", "filter_text": "≤ 200 ms",
-               "group_10_groups": "≤ 150 ms (until painted)", "group_10_groups_cpu": "CPU time of it",
-               "group_10_groups_ui": "UI-thread share: ≤ 30 ms",
-               "group_10k_groups": "(every run its own group)", "group_10k_groups_cpu": "CPU time of it",
-               "group_10k_groups_ui": "UI-thread share: ≤ 30 ms", "sort_groups": "≤ 150 ms",
-               "cursor_move": "no stall", "page_down": "",
-               "live_update_ui": "UI-thread share of a refresh: ≤ 30 ms",
-               "live_update_ui_filtered": "the same with a filter on", "live_longest_stall": "UI loop's longest wait"}
+    targets = {
+        "first_paint": "≤ 2 s (10k), ≤ 3.5 s (100k)",
+        "sort_text_first": "≤ 300 ms",
+        "filter_text_first": "≤ 200 ms",
+        "sort_numeric": "≤ 150 ms (10k), ≤ 300 ms (100k)",
+        "sort_text": "≤ 150 ms (10k), ≤ 300 ms (100k)",
+        "filter_expr": "≤ 200 ms",
+        "filter_text": "≤ 200 ms",
+        "group_10_groups": "≤ 150 ms (until painted)",
+        "group_10_groups_cpu": "CPU time of it",
+        "group_10_groups_ui": "UI-thread share: ≤ 30 ms",
+        "group_10k_groups": "(every run its own group)",
+        "group_10k_groups_cpu": "CPU time of it",
+        "group_10k_groups_ui": "UI-thread share: ≤ 30 ms",
+        "sort_groups": "≤ 150 ms",
+        "cursor_move": "no stall",
+        "page_down": "",
+        "live_update_ui": "UI-thread share of a refresh: ≤ 30 ms",
+        "live_update_ui_filtered": "the same with a filter on",
+        "live_longest_stall": "UI loop's longest wait",
+    }
     header = ["measure", *[f"{n:,} runs" for n, _ in rows], "target"]
     table = []
     for key, target in targets.items():

@@ -57,7 +57,7 @@ def make_store(root: Path, points: int) -> str:
     rng = np.random.default_rng(0)
     values = np.exp(-np.arange(points) / (points / 5)) + rng.normal(scale=0.05, size=points)
     values[points // 3] = 25.0
-    values[points // 2: points // 2 + 1000] = np.nan
+    values[points // 2 : points // 2 + 1000] = np.nan
     arr = np.empty(points, dtype=np.dtype(list(layout.HISTORY_FIELDS)))
     arr["step"] = np.arange(points)
     arr["time"] = 1_700_000_000.0 + np.arange(points) * 0.01
@@ -68,8 +68,16 @@ def make_store(root: Path, points: int) -> str:
 
 def request(width: int, smoothing: float) -> ChartRequest:
     colors = [(1, 120, 212), (255, 166, 43)]
-    return ChartRequest(run_ids=[], metrics=["loss"], axis="step", log_y=False, smoothing=smoothing,
-                        buckets=width, colors=colors, faint=colors)
+    return ChartRequest(
+        run_ids=[],
+        metrics=["loss"],
+        axis="step",
+        log_y=False,
+        smoothing=smoothing,
+        buckets=width,
+        colors=colors,
+        faint=colors,
+    )
 
 
 async def app_first_draw(st: store.RunStore, run_id: str, size: tuple[int, int]) -> float:
@@ -176,19 +184,26 @@ def main() -> int:
         x, y = series.step, series.value
 
         rows: list[tuple[str, float]] = []
-        rows.append((f"downsample {n:,} -> {2 * width} points (min/max per bucket)",
-                     timed(lambda: minmax_downsample(x, y, width), args.repeat)))
+        rows.append(
+            (
+                f"downsample {n:,} -> {2 * width} points (min/max per bucket)",
+                timed(lambda: minmax_downsample(x, y, width), args.repeat),
+            )
+        )
         rows.append((f"EMA smoothing of {n:,} points (0.9)", timed(lambda: ema(y, 0.9), args.repeat)))
-        rows.append((f"read history of {n:,} points from the store",
-                     timed(lambda: series_from_history(st.history(run_id, ["loss"])), args.repeat)))
+        rows.append(
+            (
+                f"read history of {n:,} points from the store",
+                timed(lambda: series_from_history(st.history(run_id, ["loss"])), args.repeat),
+            )
+        )
 
         def worker_path(smoothing: float) -> Any:
             s = series_from_history(st.history(run_id, ["loss"]))["loss"]
             return build_chart("loss", [(run_id, "long", s)], request(width, smoothing))
 
         rows.append(("worker: read + downsample (no smoothing)", timed(lambda: worker_path(0.0), args.repeat)))
-        rows.append(("worker: read + smooth + downsample both curves",
-                     timed(lambda: worker_path(0.9), args.repeat)))
+        rows.append(("worker: read + smooth + downsample both curves", timed(lambda: worker_path(0.9), args.repeat)))
 
         def build(data: Any) -> Any:
             return render_chart(data, width + 10, 30)

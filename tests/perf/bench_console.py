@@ -38,8 +38,12 @@ def rss_mb() -> float:
 def write_console(root: Path, mb: int) -> str:
     with store.start_run("bench", name="big-console", root=root, system_metrics_interval=0) as run:
         pass
-    block = b"".join(f"epoch {i // 1000:>4} step {i:>8} loss {1 / (i + 1):.6f} lr 0.001 grad_norm 1.234 "
-                     f"throughput 1234.5/s\n".encode().ljust(100)[:99] + b"\n" for i in range(100_000))
+    block = b"".join(
+        f"epoch {i // 1000:>4} step {i:>8} loss {1 / (i + 1):.6f} lr 0.001 grad_norm 1.234 "
+        f"throughput 1234.5/s\n".encode().ljust(100)[:99]
+        + b"\n"
+        for i in range(100_000)
+    )
     with open(run.path / CONSOLE, "wb") as fh:
         for _ in range(mb * 1024 * 1024 // len(block)):
             fh.write(block)

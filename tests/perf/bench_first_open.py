@@ -62,8 +62,13 @@ def ls(code: Path, root: Path, index: bool = False, journal: bool = True) -> tup
         old.unlink()
     if index:
         timed([sys.executable, "-m", "tui.cli", "ls", str(root), "--json"], code)
-    aside = [] if journal else [(p, p.with_name(p.name.replace(".tracktui-journal-", ".aside-")))
-                                for p in root.glob(".tracktui-journal-*")]
+    aside = (
+        []
+        if journal
+        else [
+            (p, p.with_name(p.name.replace(".tracktui-journal-", ".aside-"))) for p in root.glob(".tracktui-journal-*")
+        ]
+    )
     for p, q in aside:
         p.rename(q)
     try:
@@ -106,15 +111,26 @@ def main() -> None:
     limit = args.limit_python if has_pyarrow(args.limit_python) else None
     rows = []
     for n in (args.runs, 100_000) if args.large else (args.runs,):
-        root = make_store(Path(tempfile.gettempdir()) / f"tracktui-first-open-{n}", n, n_params=6, n_metrics=4,
-                          steps=20, history=False)
+        root = make_store(
+            Path(tempfile.gettempdir()) / f"tracktui-first-open-{n}",
+            n,
+            n_params=6,
+            n_metrics=4,
+            steps=20,
+            history=False,
+        )
         lim = "needs --limit-python with pyarrow"
         if limit is not None:
             feather = tmp / f"runs-{n}.feather"
-            subprocess.run([limit, "-c", SAVE_FEATHER, str(root), str(feather)], cwd=REPO, check=True,
-                           env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+            subprocess.run(
+                [limit, "-c", SAVE_FEATHER, str(root), str(feather)],
+                cwd=REPO,
+                check=True,
+                env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+            )
         got: dict[str, dict[str, list[tuple[float, float, float]]]] = {
-            w: {label: [] for label in sides} for w in WORKLOADS}
+            w: {label: [] for label in sides} for w in WORKLOADS
+        }
         limits: list[tuple[float, float, float]] = []
         for _ in range(args.repeat):
             for workload, how in WORKLOADS.items():
@@ -126,10 +142,19 @@ def main() -> None:
         if limits:
             lim = cell(limits)
         for workload in WORKLOADS:
-            target = ("≤ 1.2 s" if n >= 100_000 else "") if workload.startswith("warm") else (
-                "≤ 4 s, ≤ 400 MB" if n >= 100_000 else "≤ 2× the limit")
-            rows.append([f"`tracktui ls --json`, {workload}, {n:,} runs",
-                         *(cell(runs) for runs in got[workload].values()), lim, target])
+            target = (
+                ("≤ 1.2 s" if n >= 100_000 else "")
+                if workload.startswith("warm")
+                else ("≤ 4 s, ≤ 400 MB" if n >= 100_000 else "≤ 2× the limit")
+            )
+            rows.append(
+                [
+                    f"`tracktui ls --json`, {workload}, {n:,} runs",
+                    *(cell(runs) for runs in got[workload].values()),
+                    lim,
+                    target,
+                ]
+            )
             print("measured:", " · ".join(rows[-1]), file=sys.stderr, flush=True)
     header = ["workload", *sides, "the limit (Feather)", "target"]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]

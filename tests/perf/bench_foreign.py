@@ -89,8 +89,10 @@ def write_tb_template(folder: Path, steps: int) -> None:
 
     writer = EventFileWriter(str(folder))
     for step in range(steps):
-        values = [summary_pb2.Summary.Value(tag=tag, simple_value=value)
-                  for tag, value in (("loss", 1.0 / (step + 1)), ("acc", step / 1000), ("lr", 0.01))]
+        values = [
+            summary_pb2.Summary.Value(tag=tag, simple_value=value)
+            for tag, value in (("loss", 1.0 / (step + 1)), ("acc", step / 1000), ("lr", 0.01))
+        ]
         writer.add_event(event_pb2.Event(step=step, wall_time=clock.time(), summary=summary_pb2.Summary(value=values)))
     writer.close()
 
@@ -120,8 +122,9 @@ def build(root: Path, runs: int, steps: int) -> tuple[Path, Path]:
 
 def fresh(code: str, path: Path, cache: Path, code_root: Path = REPO) -> dict:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(code_root)}
-    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env,
-                         cwd=code_root)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env, cwd=code_root
+    )
     if out.returncode:
         raise SystemExit(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -150,9 +153,13 @@ def measure(path: Path, runs: int, code_root: Path) -> dict[str, tuple[float, fl
         warm = fresh(FULL, path, cache, code_root)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
-    return {"detect": (detect["seconds"], detect["cpu"]), "first data": (first["seconds"], first["cpu"]),
-            "full cold": (cold["seconds"], cold["cpu"]), "full warm": (warm["seconds"], warm["cpu"]),
-            "idle refresh": (warm["idle_refresh"], float("nan"))}
+    return {
+        "detect": (detect["seconds"], detect["cpu"]),
+        "first data": (first["seconds"], first["cpu"]),
+        "full cold": (cold["seconds"], cold["cpu"]),
+        "full warm": (warm["seconds"], warm["cpu"]),
+        "idle refresh": (warm["idle_refresh"], float("nan")),
+    }
 
 
 def main() -> int:
@@ -168,8 +175,10 @@ def main() -> int:
     if not (root / "tensorboard").exists():
         root.mkdir(parents=True, exist_ok=True)
         tb, wb = build(root, args.runs, args.steps)
-        print(f"built {args.runs} TensorBoard and {args.runs} W&B runs of {args.steps} steps in "
-              f"{time.perf_counter() - t:.1f} s under {root}")
+        print(
+            f"built {args.runs} TensorBoard and {args.runs} W&B runs of {args.steps} steps in "
+            f"{time.perf_counter() - t:.1f} s under {root}"
+        )
     else:
         tb, wb = root / "tensorboard", root / "project"
     scratch = Path(tempfile.mkdtemp(prefix="tracktui-before-"))
@@ -182,14 +191,15 @@ def main() -> int:
             for name, code_root in reversed(versions):  # alternating, so a busy spell hits both
                 rounds[name].append(measure(path, args.runs, code_root))
         for name, _ in versions:
-            figures = {key: tuple(median([r[key][i] for r in rounds[name]]) for i in (0, 1))
-                       for key in rounds[name][0]}
+            figures = {key: tuple(median([r[key][i] for r in rounds[name]]) for i in (0, 1)) for key in rounds[name][0]}
             rows.append((label, name, figures))
     load_after = os.getloadavg()
     shutil.rmtree(scratch, ignore_errors=True)
-    print(f"\n{args.runs} runs of {args.steps} steps x 3 metrics each; medians of {args.repeat} fresh processes; "
-          f"wall s (CPU s of the process and its children); {os.cpu_count()} cores, load average "
-          f"{load_before[0]:.1f} before, {load_after[0]:.1f} after\n")
+    print(
+        f"\n{args.runs} runs of {args.steps} steps x 3 metrics each; medians of {args.repeat} fresh processes; "
+        f"wall s (CPU s of the process and its children); {os.cpu_count()} cores, load average "
+        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after\n"
+    )
     names = list(rows[0][2])
     print(f"{'folder':<13}{'code':<7}" + "".join(f"{name:>16}" for name in names))
     for label, name, figures in rows:

@@ -65,16 +65,27 @@ def main(argv: list[str] | None = None) -> int:
     frame = make_frame(args.runs, args.groups)
     groups = group_runs(frame, ["params.lr"])
     rows = [
-        ("group by params.lr + count + 5 aggregates x 10 metrics",
-         timed(lambda: group_runs(frame, ["params.lr"]), args.repeat), True),
-        ("re-sort groups by metrics.m0_loss.mean",
-         timed(lambda: groups.sorted_by("metrics.m0_loss.mean", descending=True), args.repeat), True),
-        ("runs group after group, sorted within by metrics.m1_loss",
-         timed(lambda: run_order(frame, groups, "metrics.m1_loss"), args.repeat), True),
-        ("best per group by metrics.m0_loss",
-         timed(lambda: best_per_group(frame, groups, "metrics.m0_loss"), args.repeat), False),
-        ("group by params.lr + status",
-         timed(lambda: group_runs(frame, ["params.lr", "status"]), args.repeat), False),
+        (
+            "group by params.lr + count + 5 aggregates x 10 metrics",
+            timed(lambda: group_runs(frame, ["params.lr"]), args.repeat),
+            True,
+        ),
+        (
+            "re-sort groups by metrics.m0_loss.mean",
+            timed(lambda: groups.sorted_by("metrics.m0_loss.mean", descending=True), args.repeat),
+            True,
+        ),
+        (
+            "runs group after group, sorted within by metrics.m1_loss",
+            timed(lambda: run_order(frame, groups, "metrics.m1_loss"), args.repeat),
+            True,
+        ),
+        (
+            "best per group by metrics.m0_loss",
+            timed(lambda: best_per_group(frame, groups, "metrics.m0_loss"), args.repeat),
+            False,
+        ),
+        ("group by params.lr + status", timed(lambda: group_runs(frame, ["params.lr", "status"]), args.repeat), False),
     ]
     print(f"{args.runs:,} runs, {len(groups)} groups, median of {args.repeat}")
     print(f"{'what':58} {'ms':>8}  target")

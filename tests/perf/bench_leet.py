@@ -27,7 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent.parent
 RUNS = 12
-WRITE_RUN = r'''
+WRITE_RUN = r"""
 import sys, wandb
 name, folder = sys.argv[1], sys.argv[2]
 i = int(name.split("-")[1])
@@ -36,7 +36,7 @@ run = wandb.init(project="sweep", name=name, dir=folder,
 for step in range(200):
     run.log({"loss": 1.0 / (step + 1 + i), "acc": step / 200, "val/loss": 1.2 / (step + 1 + i), "lr": 0.001})
 run.finish()
-'''
+"""
 ROWS = {"leet": re.compile(r"^ [▶○●◉] offline-run-", re.M), "tracktui": re.compile(r"\brun-\d\d\b")}
 """What one listed run looks like on each screen: LEET's run list rows, tracktui's table rows."""
 
@@ -47,8 +47,7 @@ def write_runs(root: Path) -> Path:
     if len(list(folder.glob("offline-run-*"))) >= RUNS:
         return folder
     root.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, WANDB_MODE="offline", WANDB_SILENT="true", WANDB_DISABLE_GIT="true",
-               WANDB_CONSOLE="off")
+    env = dict(os.environ, WANDB_MODE="offline", WANDB_SILENT="true", WANDB_DISABLE_GIT="true", WANDB_CONSOLE="off")
     for i in range(RUNS):
         subprocess.run([sys.executable, "-c", WRITE_RUN, f"run-{i:02d}", str(root)], env=env, check=True)
     return folder
@@ -66,8 +65,7 @@ def first_paint(command: str, size: str, rows: re.Pattern[str], timeout: float =
     subprocess.run([*TMUX, "new-session", "-d", "-s", session, "-x", width, "-y", height, command], check=True)
     try:
         while time.perf_counter() - started < timeout:
-            screen = subprocess.run([*TMUX, "capture-pane", "-p", "-t", session], capture_output=True,
-                                    text=True).stdout
+            screen = subprocess.run([*TMUX, "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
             if len(rows.findall(screen)) >= RUNS:
                 return time.perf_counter() - started
             time.sleep(0.005)
@@ -88,8 +86,10 @@ def main() -> None:
     if not wandb_cli.exists() or subprocess.run([str(wandb_cli), "leet", "--help"], capture_output=True).returncode:
         raise SystemExit("`wandb leet` is missing (pip install 'wandb>=0.31'): compare with the README's figures")
     folder = args.dir or write_runs(Path(tempfile.gettempdir()) / "tracktui-bench-leet")
-    commands = {"leet": f"{wandb_cli} leet {folder}",
-                "tracktui": f"env -u PYTHONDONTWRITEBYTECODE PYTHONPATH={REPO} {sys.executable} -m tui.cli {folder}"}
+    commands = {
+        "leet": f"{wandb_cli} leet {folder}",
+        "tracktui": f"env -u PYTHONDONTWRITEBYTECODE PYTHONPATH={REPO} {sys.executable} -m tui.cli {folder}",
+    }
     times: dict[tuple[str, str], list[float]] = {}
     subprocess.run([*TMUX, "new-session", "-d", "-s", "idle", "sleep 86400"], check=True)
     try:
@@ -109,16 +109,19 @@ def measure(args: argparse.Namespace, commands: dict[str, str], times: dict[tupl
                 times.setdefault((name, size), []).append(first_paint(command, size, ROWS[name]))
 
 
-def report(args: argparse.Namespace, folder: Path, commands: dict[str, str],
-           times: dict[tuple[str, str], list[float]]) -> None:
+def report(
+    args: argparse.Namespace, folder: Path, commands: dict[str, str], times: dict[tuple[str, str], list[float]]
+) -> None:
     print(f"First paint of {RUNS} W&B offline runs ({folder}), {args.rounds} rounds, alternating\n")
     print(f"{'size':<8} {'contender':<10} {'median s':>9} {'min s':>7} {'max s':>7} {'vs leet':>8}")
     for size in args.sizes.split(","):
         leet = statistics.median(times["leet", size])
         for name in commands:
             got = times[name, size]
-            print(f"{size:<8} {name:<10} {statistics.median(got):>9.2f} {min(got):>7.2f} {max(got):>7.2f} "
-                  f"{statistics.median(got) / leet:>7.2f}x")
+            print(
+                f"{size:<8} {name:<10} {statistics.median(got):>9.2f} {min(got):>7.2f} {max(got):>7.2f} "
+                f"{statistics.median(got) / leet:>7.2f}x"
+            )
     print(f"\nload average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
 
 

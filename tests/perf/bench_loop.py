@@ -124,19 +124,25 @@ def main() -> int:
             times[mode].append(measure(mode))
     wall0 = statistics.median(w for w, _ in times["bare"])
     cpu0 = statistics.median(c for _, c in times["bare"])
-    print(f"training loop: {args.steps} steps of ~{args.step_ms:g} ms of numpy, 3 metrics a step, a progress line "
-          f"every 20 steps; median of {args.repeats}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"training loop: {args.steps} steps of ~{args.step_ms:g} ms of numpy, 3 metrics a step, a progress line "
+        f"every 20 steps; median of {args.repeats}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     print(f"| {'mode':<34} | {'wall s':>7} | {'overhead':>8} | {'loop CPU s':>10} | {'overhead':>8} |")
     print(f"|{'-' * 36}|{'-' * 9}|{'-' * 10}|{'-' * 12}|{'-' * 10}|")
     for mode, values in times.items():
         wall = statistics.median(w for w, _ in values)
         cpu = statistics.median(c for _, c in values)
-        print(f"| {mode:<34} | {wall:>7.3f} | {100 * (wall / wall0 - 1):>7.2f}% | {cpu:>10.3f} "
-              f"| {100 * (cpu / cpu0 - 1):>7.2f}% |")
+        print(
+            f"| {mode:<34} | {wall:>7.3f} | {100 * (wall / wall0 - 1):>7.2f}% | {cpu:>10.3f} "
+            f"| {100 * (cpu / cpu0 - 1):>7.2f}% |"
+        )
     sample_ms = one_sample_ms(root)
-    print(f"one system sample: {sample_ms:.2f} ms of CPU (median of 50), held against the loop at most "
-          f"{sample_ms / 10_000 * 100:.3f}% at the default 10 s, {sample_ms / (args.interval * 1000) * 100:.2f}% at "
-          f"{args.interval:g} s")
+    print(
+        f"one system sample: {sample_ms:.2f} ms of CPU (median of 50), held against the loop at most "
+        f"{sample_ms / 10_000 * 100:.3f}% at the default 10 s, {sample_ms / (args.interval * 1000) * 100:.2f}% at "
+        f"{args.interval:g} s"
+    )
     return 0
 
 
@@ -153,9 +159,25 @@ def callgrind(args: argparse.Namespace, modes: list[str]) -> int:
 
     def instructions(mode: str, n: int) -> int:
         target = out / f"cg.{len(list(out.iterdir()))}"
-        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={target}", sys.executable,
-                        __file__, "--one", mode, "--steps", str(n), "--work", str(work),
-                        "--interval", str(args.interval)], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={target}",
+                sys.executable,
+                __file__,
+                "--one",
+                mode,
+                "--steps",
+                str(n),
+                "--work",
+                str(work),
+                "--interval",
+                str(args.interval),
+            ],
+            check=True,
+            capture_output=True,
+        )
         for line in target.read_text().splitlines():
             if line.startswith(("summary:", "totals:")):
                 return int(line.split()[1])
@@ -165,17 +187,23 @@ def callgrind(args: argparse.Namespace, modes: list[str]) -> int:
     long = {mode: instructions(mode, 3 * steps) for mode in modes}
     per_step = {mode: (long[mode] - short[mode]) / (2 * steps) for mode in modes}
     bare = per_step["bare"]
-    print(f"training loop under callgrind: steps of {work} 96x96 matmuls ({bare:,.0f} instructions), 3 metrics a "
-          f"step, a progress line every 20 steps; all threads counted; per step = (count at {3 * steps} steps - "
-          f"count at {steps}) / {2 * steps}")
+    print(
+        f"training loop under callgrind: steps of {work} 96x96 matmuls ({bare:,.0f} instructions), 3 metrics a "
+        f"step, a progress line every 20 steps; all threads counted; per step = (count at {3 * steps} steps - "
+        f"count at {steps}) / {2 * steps}"
+    )
     print(f"| {'mode':<34} | {'per step':>12} | {'vs bare':>8} | {'vs logging':>10} | {'start+finish':>14} |")
     print(f"|{'-' * 36}|{'-' * 14}|{'-' * 10}|{'-' * 12}|{'-' * 16}|")
     for mode in modes:
         fixed = short[mode] - short["bare"] - (per_step[mode] - bare) * steps
-        print(f"| {mode:<34} | {per_step[mode]:>12,.0f} | {100 * (per_step[mode] / bare - 1):>7.2f}% "
-              f"| {100 * (per_step[mode] - per_step['logging']) / bare:>9.2f}% | {fixed:>14,.0f} |")
-    print("vs logging: what console capture + system metrics add a step, as a share of the bare step; "
-          "start+finish: one-time instructions of the run beyond bare")
+        print(
+            f"| {mode:<34} | {per_step[mode]:>12,.0f} | {100 * (per_step[mode] / bare - 1):>7.2f}% "
+            f"| {100 * (per_step[mode] - per_step['logging']) / bare:>9.2f}% | {fixed:>14,.0f} |"
+        )
+    print(
+        "vs logging: what console capture + system metrics add a step, as a share of the bare step; "
+        "start+finish: one-time instructions of the run beyond bare"
+    )
     return 0
 
 

@@ -107,8 +107,9 @@ def run_child(store: Path, code: Path, mode: str, top: int) -> dict[str, object]
     """One fresh app process importing `store/` and `tui/` from `code`, with its own config folder."""
     with tempfile.TemporaryDirectory() as config:
         env = {**os.environ, "XDG_CONFIG_HOME": config, "PYTHONPATH": str(code)}
-        proc = subprocess.run([sys.executable, "-c", CHILD, str(store), mode, str(top)], capture_output=True,
-                              text=True, cwd=code, env=env)
+        proc = subprocess.run(
+            [sys.executable, "-c", CHILD, str(store), mode, str(top)], capture_output=True, text=True, cwd=code, env=env
+        )
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
     result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])

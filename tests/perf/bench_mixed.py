@@ -45,8 +45,12 @@ def make_folder(root: Path, each: int) -> None:
     now = time.time()
     template = root / "template"
     make_foreign_demo(template, now)
-    dv, pl, hf, tk = (template / "dvclive-project", template / "lightning_logs" / "version_0",
-                      template / "hf-trainer" / "distilbert-sst2-lr2e-5", template / "trackio" / "gpt-finetune.db")
+    dv, pl, hf, tk = (
+        template / "dvclive-project",
+        template / "lightning_logs" / "version_0",
+        template / "hf-trainer" / "distilbert-sst2-lr2e-5",
+        template / "trackio" / "gpt-finetune.db",
+    )
     work = root / "work"
     for i in range(each):
         shutil.copytree(dv, work / "dvc" / f"project-{i}")
@@ -68,10 +72,14 @@ def _grow_trackio(src: Path, dest: Path, runs: int) -> None:
     rows = conn.execute("SELECT run_id, timestamp, run_name, step, metrics FROM metrics").fetchall()
     configs = conn.execute("SELECT run_id, run_name, config, created_at FROM configs").fetchall()
     for i in range(runs // len(configs)):
-        conn.executemany("INSERT INTO configs (run_id, run_name, config, created_at) VALUES (?, ?, ?, ?)",
-                         [(f"{c[0]}-{i}", f"{c[1]}-{i}", c[2], c[3]) for c in configs])
-        conn.executemany("INSERT INTO metrics (run_id, timestamp, run_name, step, metrics) VALUES (?, ?, ?, ?, ?)",
-                         [(f"{r[0]}-{i}", r[1], f"{r[2]}-{i}", r[3], r[4]) for r in rows])
+        conn.executemany(
+            "INSERT INTO configs (run_id, run_name, config, created_at) VALUES (?, ?, ?, ?)",
+            [(f"{c[0]}-{i}", f"{c[1]}-{i}", c[2], c[3]) for c in configs],
+        )
+        conn.executemany(
+            "INSERT INTO metrics (run_id, timestamp, run_name, step, metrics) VALUES (?, ?, ?, ?, ?)",
+            [(f"{r[0]}-{i}", r[1], f"{r[2]}-{i}", r[3], r[4]) for r in rows],
+        )
     conn.commit()
     conn.close()
 
@@ -86,11 +94,14 @@ def main() -> None:
         env = {**os.environ, "XDG_CACHE_HOME": str(root / "cache"), "PYTHONPATH": str(REPO)}
         print(f"{'run':<6} {'runs':>6} {'sources':>8} {'listing s':>10} {'history s':>10}")
         for label in ("cold", "warm"):
-            out = subprocess.run([sys.executable, "-c", CHILD, str(root / "work")], env=env, check=True,
-                                 capture_output=True, text=True).stdout
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(root / "work")], env=env, check=True, capture_output=True, text=True
+            ).stdout
             result = json.loads(out.strip().splitlines()[-1])
-            print(f"{label:<6} {result['runs']:>6} {result['sources']:>8} {result['listing']:>10.2f} "
-                  f"{result['history']:>10.3f}")
+            print(
+                f"{label:<6} {result['runs']:>6} {result['sources']:>8} {result['listing']:>10.2f} "
+                f"{result['history']:>10.3f}"
+            )
 
 
 if __name__ == "__main__":

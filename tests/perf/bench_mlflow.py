@@ -123,8 +123,9 @@ INSERT INTO experiments VALUES (1, 'bench', 'mlruns/1', 'active', 0, 0, 'default
 def python_has_mlflow(python: str) -> str | None:
     """The mlflow version importable by `python`, or None."""
     try:
-        out = subprocess.run([python, "-c", "import mlflow; print(mlflow.__version__)"],
-                             capture_output=True, text=True, timeout=300)
+        out = subprocess.run(
+            [python, "-c", "import mlflow; print(mlflow.__version__)"], capture_output=True, text=True, timeout=300
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
@@ -159,12 +160,31 @@ def build_store(db: Path, runs: int, steps: int, mlflow_python: str | None) -> s
                 rid = uuid.UUID(int=rng.getrandbits(128)).hex
                 t0 = start + i * 60_000
                 status = "FINISHED" if i % 50 else "FAILED"
-                run_rows.append((rid, f"run-{i}", "LOCAL", "train.py", "", "bench", status, t0, t0 + 50_000, "",
-                                 "active", f"{db.parent}/mlruns/{experiment_id}/{rid}/artifacts", int(experiment_id)))
+                run_rows.append(
+                    (
+                        rid,
+                        f"run-{i}",
+                        "LOCAL",
+                        "train.py",
+                        "",
+                        "bench",
+                        status,
+                        t0,
+                        t0 + 50_000,
+                        "",
+                        "active",
+                        f"{db.parent}/mlruns/{experiment_id}/{rid}/artifacts",
+                        int(experiment_id),
+                    )
+                )
                 param_rows += [(f"p{j}", str(rng.randint(0, 1000)), rid) for j in range(N_PARAMS)]
-                tag_rows += [("mlflow.runName", f"run-{i}", rid), ("mlflow.user", "bench", rid),
-                             ("mlflow.source.name", "train.py", rid), ("mlflow.source.type", "LOCAL", rid),
-                             ("stage", "bench", rid)]
+                tag_rows += [
+                    ("mlflow.runName", f"run-{i}", rid),
+                    ("mlflow.user", "bench", rid),
+                    ("mlflow.source.name", "train.py", rid),
+                    ("mlflow.source.type", "LOCAL", rid),
+                    ("stage", "bench", rid),
+                ]
                 for j in range(N_METRICS):
                     value = 0.0
                     for step in range(steps):
@@ -174,13 +194,20 @@ def build_store(db: Path, runs: int, steps: int, mlflow_python: str | None) -> s
             con.executemany(
                 "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status,"
                 " start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", run_rows)
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                run_rows,
+            )
             con.executemany('INSERT INTO params ("key", value, run_uuid) VALUES (?, ?, ?)', param_rows)
             con.executemany('INSERT INTO tags ("key", value, run_uuid) VALUES (?, ?, ?)', tag_rows)
-            con.executemany('INSERT INTO metrics ("key", value, timestamp, run_uuid, step, is_nan)'
-                            " VALUES (?, ?, ?, ?, ?, ?)", metric_rows)
-            con.executemany('INSERT INTO latest_metrics ("key", value, timestamp, step, is_nan, run_uuid)'
-                            " VALUES (?, ?, ?, ?, ?, ?)", latest_rows)
+            con.executemany(
+                'INSERT INTO metrics ("key", value, timestamp, run_uuid, step, is_nan) VALUES (?, ?, ?, ?, ?, ?)',
+                metric_rows,
+            )
+            con.executemany(
+                'INSERT INTO latest_metrics ("key", value, timestamp, step, is_nan, run_uuid)'
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                latest_rows,
+            )
     con.close()
     return experiment_id
 
@@ -193,8 +220,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=10_000)
     ap.add_argument("--steps", type=int, default=100, help="points per metric (10 metrics a run)")
-    ap.add_argument("--mlflow-python", default=sys.executable,
-                    help="an interpreter that can import mlflow (default: this one)")
+    ap.add_argument(
+        "--mlflow-python", default=sys.executable, help="an interpreter that can import mlflow (default: this one)"
+    )
     ap.add_argument("--repeat", type=int, default=3, help="fresh processes per cold figure")
     ap.add_argument("--keep", help="build the store in this folder and keep it (reused when it exists)")
     a = ap.parse_args()
@@ -209,8 +237,9 @@ def main() -> int:
         t = time.perf_counter()
         if db.exists() and a.keep:
             with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
-                experiment_id = str(con.execute(
-                    "SELECT experiment_id FROM experiments WHERE name = 'bench'").fetchone()[0])
+                experiment_id = str(
+                    con.execute("SELECT experiment_id FROM experiments WHERE name = 'bench'").fetchone()[0]
+                )
             built = "reused"
         else:
             experiment_id = build_store(db, a.runs, a.steps, mlflow_python)
@@ -228,15 +257,21 @@ def main() -> int:
             cached.append(run_json(sys.executable, OURS_COLD, str(db), env=run_env)["seconds"])
             shutil.rmtree(cache, ignore_errors=True)
         rows = first["rows"]
-        refresh = run_json(sys.executable, OURS_REFRESH, str(db),
-                           env=dict(env, XDG_CACHE_HOME=str(Path(tempfile.mkdtemp(prefix="cache-", dir=work)))))
+        refresh = run_json(
+            sys.executable,
+            OURS_REFRESH,
+            str(db),
+            env=dict(env, XDG_CACHE_HOME=str(Path(tempfile.mkdtemp(prefix="cache-", dir=work)))),
+        )
 
         search = None
         if mlflow_python:
             search = run_json(mlflow_python, MLFLOW_SEARCH, str(db), experiment_id, env=env, cwd=work)
 
-        print(f"MLflow SQLite store: {n_runs} runs ({N_PARAMS} params, {N_METRICS} metrics x {a.steps} steps each),"
-              f" {size_mb:.0f} MB, {built}; mlflow {mlflow_version or 'not installed'}")
+        print(
+            f"MLflow SQLite store: {n_runs} runs ({N_PARAMS} params, {N_METRICS} metrics x {a.steps} steps each),"
+            f" {size_mb:.0f} MB, {built}; mlflow {mlflow_version or 'not installed'}"
+        )
         print(f"{'measurement':72} {'seconds':>9} {'vs ours':>9}")
         ours = median(cold)
         lines = [
@@ -247,8 +282,13 @@ def main() -> int:
             ("ours: refresh() after one new metric row (re-query)", refresh["one_change"], None),
         ]
         if search is not None:
-            lines.append((f"mlflow.search_runs, fresh process incl. import ({search['rows']} rows)",
-                          search["seconds"], search["seconds"] / ours))
+            lines.append(
+                (
+                    f"mlflow.search_runs, fresh process incl. import ({search['rows']} rows)",
+                    search["seconds"],
+                    search["seconds"] / ours,
+                )
+            )
             lines.append(("mlflow.search_runs call alone", search["search"], search["search"] / ours))
         for label, seconds, ratio in lines:
             print(f"{label:72} {seconds:9.3f} {'' if ratio is None else f'{ratio:8.1f}x':>9}")

@@ -67,12 +67,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="fresh app starts")
     parser.add_argument("--code", type=Path, default=REPO, help="a folder with the store/ and tui/ to measure")
     args = parser.parse_args()
-    store = args.store or make_store(Path(tempfile.gettempdir()) / f"tracktui-bench-store-{args.runs}-nohist",
-                                     args.runs, history=False)
+    store = args.store or make_store(
+        Path(tempfile.gettempdir()) / f"tracktui-bench-store-{args.runs}-nohist", args.runs, history=False
+    )
     med = medians(lambda: run_child(store, args.code), args.repeat)
-    print(f"| app start to first rows / all rows, {int(med['rows']):,} runs, no index | "
-          f"{med['first_rows']:.2f} s ({int(med['first_rows_count'])} runs) / {med['all_rows']:.2f} s, "
-          f"{int(med['partial_paints'])} partial paints, {med['peak_mb']:.0f} MB peak |")
+    print(
+        f"| app start to first rows / all rows, {int(med['rows']):,} runs, no index | "
+        f"{med['first_rows']:.2f} s ({int(med['first_rows_count'])} runs) / {med['all_rows']:.2f} s, "
+        f"{int(med['partial_paints'])} partial paints, {med['peak_mb']:.0f} MB peak |"
+    )
 
 
 if __name__ == "__main__":

@@ -57,8 +57,9 @@ def _fsync_writer(path: str, stop: float) -> None:
 
 def export(ref: str, dest: Path) -> Path:
     """`store/` as it is at `ref`, unpacked under `dest` (read from git, no worktree made)."""
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", ref, "store"],
-                             capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", ref, "store"], capture_output=True, check=True
+    ).stdout
     tar = dest / "old.tar"
     tar.write_bytes(archive)
     with tarfile.open(tar) as tf:
@@ -69,8 +70,14 @@ def export(ref: str, dest: Path) -> Path:
 def measure(code_root: Path, work: Path, store_root: Path, runs: int) -> dict[str, Any]:
     env = dict(os.environ, PYTHONPATH=str(code_root))
     env.pop("TRACKTUI_RUN_ID", None)
-    out = subprocess.run([sys.executable, "-c", WORKER, str(store_root), str(runs)], cwd=work, env=env,
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", WORKER, str(store_root), str(runs)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return dict(json.loads(out))
 
 
@@ -79,8 +86,12 @@ def summary(result: dict[str, Any]) -> dict[str, float]:
     to process exit (with what the code leaves for exit, such as pending fsyncs) per run."""
     times = [t * 1000 for t in result["times"]]
     rest = sorted(times[1:]) or times
-    return {"median": rest[len(rest) // 2], "p90": rest[int(len(rest) * 0.9)], "first": times[0],
-            "overall": result["total"] * 1000 / len(times)}
+    return {
+        "median": rest[len(rest) // 2],
+        "p90": rest[int(len(rest) * 0.9)],
+        "first": times[0],
+        "overall": result["total"] * 1000 / len(times),
+    }
 
 
 def main() -> None:
@@ -93,14 +104,22 @@ def main() -> None:
         tmp = Path(tmp_name)
         work = tmp / "project"
         work.mkdir()
-        for cmd in (["init", "-q"], ["add", "-A"],
-                    ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "--allow-empty", "-m", "x"]):
+        for cmd in (
+            ["init", "-q"],
+            ["add", "-A"],
+            ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "--allow-empty", "-m", "x"],
+        ):
             subprocess.run(["git", *cmd], cwd=work, check=True, capture_output=True)
         sides = {args.baseline: export(args.baseline, tmp), "this checkout": REPO}
         stop = time.time() + 3600
-        load = [multiprocessing.Process(target=_fsync_writer if i % 2 else _spin,
-                                        args=(str(tmp / f"load{i}"), stop) if i % 2 else (stop,), daemon=True)
-                for i in range(args.load)]
+        load = [
+            multiprocessing.Process(
+                target=_fsync_writer if i % 2 else _spin,
+                args=(str(tmp / f"load{i}"), stop) if i % 2 else (stop,),
+                daemon=True,
+            )
+            for i in range(args.load)
+        ]
         for proc in load:
             proc.start()
         try:

@@ -77,8 +77,13 @@ print(json.dumps({"seconds": time.perf_counter() - t, "rows": len(frame),
 
 
 def child(code: str, args: list[str], python: str = sys.executable, path: Path = REPO) -> dict[str, Any]:
-    proc = subprocess.run([python, "-c", code, *args], capture_output=True, text=True, cwd=path,
-                          env={"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+    proc = subprocess.run(
+        [python, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=path,
+        env={"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin", "HOME": str(Path.home())},
+    )
     if proc.returncode != 0:
         raise SystemExit(f"{code.strip().splitlines()[0]} ... failed:\n{proc.stderr[-2000:]}")
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
@@ -91,8 +96,9 @@ def medians(code: str, args: list[str], repeat: int, **kw: Any) -> dict[str, flo
 
 def export(ref: str, dest: Path) -> Path:
     """`store/` and `tui/` as they are at `ref`, unpacked under `dest`."""
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", "--format=tar", ref, "store", "tui"],
-                             capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", ref, "store", "tui"], capture_output=True, check=True
+    ).stdout
     (dest / "old.tar").write_bytes(archive)
     with tarfile.open(dest / "old.tar") as tf:
         tf.extractall(dest / "old", filter="data")
@@ -107,8 +113,10 @@ def creation(code: Path, tmp: Path, label: str) -> float:
     work = tmp / "project"
     if not work.exists():
         work.mkdir()
-        for cmd in (["init", "-q"], ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "--allow-empty",
-                                     "-m", "x"]):
+        for cmd in (
+            ["init", "-q"],
+            ["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "--allow-empty", "-m", "x"],
+        ):
             subprocess.run(["git", *cmd], cwd=work, check=True, capture_output=True)
     measure_creation(code, work, tmp / f"warm-{label}", 3)
     return creation_summary(measure_creation(code, work, tmp / f"create-{label}", 200))["median"]
@@ -134,8 +142,13 @@ def main() -> None:
     def note(row: tuple[str, dict[str, str], str, str]) -> None:
         """Keep a row for the table, and say it at once (a 100k run takes many minutes)."""
         rows.append(row)
-        print("measured:", " · ".join([row[0], *(f"{k}: {v}" for k, v in row[1].items()), row[2]]),
-              file=sys.stderr, flush=True)
+        print(
+            "measured:",
+            " · ".join([row[0], *(f"{k}: {v}" for k, v in row[1].items()), row[2]]),
+            file=sys.stderr,
+            flush=True,
+        )
+
     for n in (args.small, args.large):
         root = make_store(Path(tempfile.gettempdir()) / f"tracktui-scale-{n}", n, history=False)
         opened = {}
@@ -147,8 +160,12 @@ def main() -> None:
         npz = f"{tmp}/npz-{n}"
         if limit is not None:
             feather = tmp / f"runs-{n}.feather"
-            subprocess.run([limit, "-c", SAVE_FEATHER, str(root), str(feather)], cwd=REPO, check=True,
-                           env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+            subprocess.run(
+                [limit, "-c", SAVE_FEATHER, str(root), str(feather)],
+                cwd=REPO,
+                check=True,
+                env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+            )
             r = medians(READ_FEATHER, [str(feather)], args.repeat, python=limit)
             lim = f"{r['seconds']:.2f} s, {r['peak_mb']:.0f} MB"
             r = medians(READ_NPZ, [str(root / ".tracktui-index.npz")], args.repeat)
@@ -161,21 +178,27 @@ def main() -> None:
             for label, code in sides.items():
                 child(APP_CHILD, [str(root)], path=code)
                 app[label] = medians(APP_CHILD, [str(root)], max(1, args.repeat - 1), path=code)
-            for key, what, tgt, unit in (("first_paint", "app start to a filled table", "≤ 3.5 s", "s"),
-                                         ("sort_numeric", "sort by a metric", "≤ 300 ms", "ms"),
-                                         ("sort_text", "sort by name", "≤ 300 ms", "ms"),
-                                         ("filter_expr", "filter `m3 > 0.5 and p1 < 0.2`", "≤ 200 ms", "ms"),
-                                         ("filter_text", "filter free text", "≤ 200 ms", "ms"),
-                                         ("live_update_ui", "UI-thread time of a live refresh", "≤ 30 ms", "ms"),
-                                         ("peak_mb", "app peak memory", "", "MB")):
+            for key, what, tgt, unit in (
+                ("first_paint", "app start to a filled table", "≤ 3.5 s", "s"),
+                ("sort_numeric", "sort by a metric", "≤ 300 ms", "ms"),
+                ("sort_text", "sort by name", "≤ 300 ms", "ms"),
+                ("filter_expr", "filter `m3 > 0.5 and p1 < 0.2`", "≤ 200 ms", "ms"),
+                ("filter_text", "filter free text", "≤ 200 ms", "ms"),
+                ("live_update_ui", "UI-thread time of a live refresh", "≤ 30 ms", "ms"),
+                ("peak_mb", "app peak memory", "", "MB"),
+            ):
                 cells = {}
                 for label, r in app.items():
                     v = r[key]
-                    cells[label] = (f"{v:.2f} s" if unit == "s" else f"{v * 1000:.0f} ms" if unit == "ms"
-                                    else f"{v:.0f} MB")
+                    cells[label] = (
+                        f"{v:.2f} s" if unit == "s" else f"{v * 1000:.0f} ms" if unit == "ms" else f"{v:.0f} MB"
+                    )
                 note((f"{what}, {n:,} runs", cells, "", tgt))
-    created = {} if args.no_create else {
-        label: f"{creation(code, tmp, str(i)):.2f} ms" for i, (label, code) in enumerate(sides.items())}
+    created = (
+        {}
+        if args.no_create
+        else {label: f"{creation(code, tmp, str(i)):.2f} ms" for i, (label, code) in enumerate(sides.items())}
+    )
     note(("start_run + one metric + finish, per run", created, "", "≤ 5 ms"))
     header = ["workload", *sides, "the limit", "target"]
     table = [[what, *(cells.get(s, "") for s in sides), lim, tgt] for what, cells, lim, tgt in rows]

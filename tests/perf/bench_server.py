@@ -154,17 +154,23 @@ def main() -> int:
     experiment = build_store(db, args.runs, args.steps, sys.executable)
     print(f"built {args.runs:,} runs in {time.perf_counter() - t:.1f} s", file=sys.stderr)
     server = wait_ready(launch(folder))
-    env = {**os.environ, "XDG_CACHE_HOME": str(folder / "cache"), "MLFLOW_DISABLE_TELEMETRY": "true",
-           "PYTHONPATH": str(REPO)}
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(folder / "cache"),
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "PYTHONPATH": str(REPO),
+    }
     rows = Rows()
     try:
         t = time.perf_counter()
         run_json(sys.executable, WARM_UP, server.url, experiment, env=env)
-        rows.append((f"server's first request after start (warm-up, not counted), {load()}",
-                     f"{time.perf_counter() - t:.2f} s"))
+        rows.append(
+            (f"server's first request after start (warm-up, not counted), {load()}", f"{time.perf_counter() - t:.2f} s")
+        )
         first = run_json(sys.executable, SERVER_ONLY, server.url, experiment, env=env)
-        rows.append((f"server's first search of all runs (warm-up, not counted), {load()}",
-                     f"{first['seconds']:.2f} s"))
+        rows.append(
+            (f"server's first search of all runs (warm-up, not counted), {load()}", f"{first['seconds']:.2f} s")
+        )
         ratios = []
         cache = Path(env["XDG_CACHE_HOME"]) / "tracktui"
         for pair in range(args.pairs):
@@ -178,29 +184,55 @@ def main() -> int:
                     got[who] = run_json(sys.executable, MLFLOW_COLD, server.url, experiment, env=env)
             ours, theirs = got["ours"], got["mlflow"]
             ratios.append(ours["seconds"] / theirs["seconds"])
-            rows.append((f"cold listing, ours (REST, empty cache), pair {pair + 1}, {load()}",
-                         f"{ours['seconds']:.2f} s, client CPU {ours['cpu']:.2f} s ({ours['rows']:,} runs)"))
-            rows.append((f"cold listing, mlflow.search_runs, pair {pair + 1}, {order[0]} first, {load()}",
-                         f"{theirs['seconds']:.2f} s, client CPU {theirs['cpu']:.2f} s ({theirs['rows']:,} runs)"))
+            rows.append(
+                (
+                    f"cold listing, ours (REST, empty cache), pair {pair + 1}, {load()}",
+                    f"{ours['seconds']:.2f} s, client CPU {ours['cpu']:.2f} s ({ours['rows']:,} runs)",
+                )
+            )
+            rows.append(
+                (
+                    f"cold listing, mlflow.search_runs, pair {pair + 1}, {order[0]} first, {load()}",
+                    f"{theirs['seconds']:.2f} s, client CPU {theirs['cpu']:.2f} s ({theirs['rows']:,} runs)",
+                )
+            )
         rows.append(("ratio ours / mlflow (each pair; target ≤ 1.0)", ", ".join(f"{r:.2f}" for r in ratios)))
         alone = run_json(sys.executable, SERVER_ONLY, server.url, experiment, env=env)
-        rows.append((f"server alone: all runs in one page, body not parsed, {load()}",
-                     f"{alone['seconds']:.2f} s ({alone['mb']:.0f} MB)"))
+        rows.append(
+            (
+                f"server alone: all runs in one page, body not parsed, {load()}",
+                f"{alone['seconds']:.2f} s ({alone['mb']:.0f} MB)",
+            )
+        )
         framed = [run_json(sys.executable, OURS_CACHE_FRAME, server.url, env=env) for _ in range(3)]
-        rows.append((f"runs frame from cache, fresh process (median of 3), {load()}",
-                     f"{statistics.median(f['seconds'] for f in framed):.2f} s, CPU "
-                     f"{statistics.median(f['cpu'] for f in framed):.2f} s"))
+        rows.append(
+            (
+                f"runs frame from cache, fresh process (median of 3), {load()}",
+                f"{statistics.median(f['seconds'] for f in framed):.2f} s, CPU "
+                f"{statistics.median(f['cpu'] for f in framed):.2f} s",
+            )
+        )
         opened = [run_json(sys.executable, OURS_FROM_CACHE, server.url, env=env) for _ in range(3)]
-        rows.append((f"open from cache to a filled table (median of 3), {load()}",
-                     f"{statistics.median(o['seconds'] for o in opened):.2f} s, of which imports "
-                     f"{statistics.median(o['imports'] for o in opened):.2f} s; CPU "
-                     f"{statistics.median(o['cpu'] for o in opened):.2f} s (target ≤ 1.5 s)"))
+        rows.append(
+            (
+                f"open from cache to a filled table (median of 3), {load()}",
+                f"{statistics.median(o['seconds'] for o in opened):.2f} s, of which imports "
+                f"{statistics.median(o['imports'] for o in opened):.2f} s; CPU "
+                f"{statistics.median(o['cpu'] for o in opened):.2f} s (target ≤ 1.5 s)",
+            )
+        )
         with sqlite3.connect(db) as con:
-            con.execute("UPDATE runs SET status = 'RUNNING', end_time = NULL WHERE run_uuid IN "
-                        "(SELECT run_uuid FROM runs ORDER BY start_time DESC LIMIT 10)")
+            con.execute(
+                "UPDATE runs SET status = 'RUNNING', end_time = NULL WHERE run_uuid IN "
+                "(SELECT run_uuid FROM runs ORDER BY start_time DESC LIMIT 10)"
+            )
         warm = run_json(sys.executable, OURS_WARM, server.url, env=env)
-        rows.append((f"warm incremental refresh + frame, 10 running (median of 5), {load()}",
-                     f"{warm['seconds']:.2f} s (target ≤ 1 s; {warm['running']} running seen)"))
+        rows.append(
+            (
+                f"warm incremental refresh + frame, 10 running (median of 5), {load()}",
+                f"{warm['seconds']:.2f} s (target ≤ 1 s; {warm['running']} running seen)",
+            )
+        )
     finally:
         server.stop()
     width = max(len(r[0]) for r in rows)

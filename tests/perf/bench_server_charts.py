@@ -37,10 +37,13 @@ def fill(url: str, runs: int, metrics: int, steps: int) -> list[str]:
     ids = []
     for i in range(runs):
         rid = client.create_run(exp, run_name=f"r{i}").info.run_id
-        points = [Metric(f"m{k}", (i + 1) / (s + 1) + k, 1_700_000_000_000 + s, s)
-                  for k in range(metrics) for s in range(steps)]
+        points = [
+            Metric(f"m{k}", (i + 1) / (s + 1) + k, 1_700_000_000_000 + s, s)
+            for k in range(metrics)
+            for s in range(steps)
+        ]
         for j in range(0, len(points), 1000):
-            client.log_batch(rid, metrics=points[j:j + 1000])
+            client.log_batch(rid, metrics=points[j : j + 1000])
         client.set_terminated(rid)
         ids.append(rid)
     return ids
@@ -68,8 +71,16 @@ def open_charts(url: str, ids: list[str], bulk: bool) -> tuple[float, int]:
     t = time.perf_counter()
     cache = HistoryCache(store)
     infos = cache.read_infos(ids)
-    req = ChartRequest(run_ids=ids, metrics=default_metrics(infos.values()), axis="step", log_y=False,
-                       smoothing=0.0, buckets=120, colors=[(200, 80, 80)], faint=[(90, 40, 40)])
+    req = ChartRequest(
+        run_ids=ids,
+        metrics=default_metrics(infos.values()),
+        axis="step",
+        log_y=False,
+        smoothing=0.0,
+        buckets=120,
+        colors=[(200, 80, 80)],
+        faint=[(90, 40, 40)],
+    )
     cache.charts(req, infos)
     return time.perf_counter() - t, len(asked)
 
@@ -89,8 +100,10 @@ def main() -> int:
         print(f"{'opening charts':<28} {'seconds':>8} {'history requests':>17}")
         for bulk in (True, False):
             results = [open_charts(server.url, ids, bulk) for _ in range(3)]
-            print(f"{'bulk' if bulk else 'run by run':<28} {statistics.median(r[0] for r in results):>8.2f} "
-                  f"{results[0][1]:>17}")
+            print(
+                f"{'bulk' if bulk else 'run by run':<28} {statistics.median(r[0] for r in results):>8.2f} "
+                f"{results[0][1]:>17}"
+            )
         from mlflow import MlflowClient
 
         from store import open_store

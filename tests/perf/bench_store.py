@@ -49,6 +49,7 @@ def median_time(fn, repeat: int = 5) -> float:
 
 def bench_logging(root: Path, n: int = 200_000) -> tuple[float, float]:
     with store.start_run(experiment="bench", root=root) as run:
+
         def one() -> None:
             for _i in range(n):
                 run.log_metric("loss", 0.5)
@@ -63,8 +64,13 @@ def bench_logging(root: Path, n: int = 200_000) -> tuple[float, float]:
 
 
 def open_fresh(root: Path) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", OPEN_SNIPPET, str(root)], capture_output=True, text=True,
-                         check=True, cwd=HERE.parent.parent).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", OPEN_SNIPPET, str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=HERE.parent.parent,
+    ).stdout
     return json.loads(out)
 
 
@@ -157,8 +163,12 @@ def main() -> None:
         ("peak memory of that open", f"{peak:.0f} MB", "≤ 400 MB", None),
         ("refresh(), nothing changed", f"{no_change * 1000:.0f} ms", "≤ 200 ms", None),
         ("refresh(), one run changed", f"{one * 1000:.0f} ms", "", None),
-        ("load a 1,000,000-point history", f"{history * 1000:.0f} ms", "≤ 500 ms",
-         ml and vs(ml["history"], history, "ms", 1000) + ", scaled from 100k"),
+        (
+            "load a 1,000,000-point history",
+            f"{history * 1000:.0f} ms",
+            "≤ 500 ms",
+            ml and vs(ml["history"], history, "ms", 1000) + ", scaled from 100k",
+        ),
     ]
     header = ("measure", "tracktui", "target") + (("mlflow sqlite (same workload)",) if ml else ())
     widths = [max(len(str(r[i] or "")) for r in [header, *rows]) for i in range(len(header))]

@@ -30,8 +30,13 @@ import numpy as np
 import store
 from tests.perf.bench_loop import calibrate
 
-NAMES = ["run.log_metric x 3", "run.log_metrics({3})", "store.log({3}) flat", "store.log nested",
-         "run.log({3}) numpy float32"]
+NAMES = [
+    "run.log_metric x 3",
+    "run.log_metrics({3})",
+    "store.log({3}) flat",
+    "store.log nested",
+    "run.log({3}) numpy float32",
+]
 
 
 def cases(run: store.Run) -> dict[str, Callable[[float], None]]:
@@ -72,8 +77,10 @@ def main() -> int:
             run.finish()
             results[name].append(per * 1e6)
     base = statistics.median(results["run.log_metric x 3"])
-    print(f"{args.calls:,} steps of 3 metrics, median of {args.repeats}; load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} cores")
+    print(
+        f"{args.calls:,} steps of 3 metrics, median of {args.repeats}; load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} cores"
+    )
     print(f"| {'call (3 metrics a step)':<30} | {'CPU µs':>9} | {'vs log_metric x 3':>17} |")
     print(f"|{'-' * 32}|{'-' * 11}|{'-' * 19}|")
     for name, values in results.items():

@@ -43,8 +43,9 @@ def write_store(root: Path, runs: int, metrics: int, points: int) -> None:
     rng = np.random.default_rng(0)
     for r in range(runs):
         with store.start_run(experiment="bench", name=f"run-{r:02d}", root=root, system_metrics_interval=0) as run:
-            curves = {f"metric_{m}": 1.0 / np.arange(1, points + 1) + rng.normal(0, 0.01, points)
-                      for m in range(metrics)}
+            curves = {
+                f"metric_{m}": 1.0 / np.arange(1, points + 1) + rng.normal(0, 0.01, points) for m in range(metrics)
+            }
             for step in range(points):
                 run.log_metrics({k: float(v[step]) for k, v in curves.items()}, step=step)
 
@@ -86,9 +87,15 @@ async def settle(pilot: Any) -> None:
 async def measure(root: Path, size: tuple[int, int], repeats: int) -> dict[str, float]:
     os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="config-")  # the workspace opens closed
     app = make_app(root, poll_seconds=0)
-    out: dict[str, list[float]] = {"key to idle, no workspace": [], "key to idle": [], "key to redrawn": [],
-                                   "redraw on the UI thread": [], "new run: key to redrawn": [],
-                                   "refresh wall": [], "refresh UI thread": []}
+    out: dict[str, list[float]] = {
+        "key to idle, no workspace": [],
+        "key to idle": [],
+        "key to redrawn": [],
+        "redraw on the UI thread": [],
+        "new run: key to redrawn": [],
+        "refresh wall": [],
+        "refresh UI thread": [],
+    }
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         table = app.screen.query_one(RunsTable)
@@ -146,8 +153,10 @@ def main() -> None:
         root = Path(tmp) / "store"
         start = time.perf_counter()
         write_store(root, args.runs, args.metrics, args.points)
-        print(f"store: {args.runs} runs x {args.metrics} metrics x {args.points} points "
-              f"(written in {time.perf_counter() - start:.1f} s)")
+        print(
+            f"store: {args.runs} runs x {args.metrics} metrics x {args.points} points "
+            f"(written in {time.perf_counter() - start:.1f} s)"
+        )
         print(f"{'size':>8}  {'what':<26} {'ms (median)':>12}")
         for size in [(160, 48), (80, 24)]:
             for what, ms in asyncio.run(measure(root, size, args.repeats)).items():

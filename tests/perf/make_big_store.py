@@ -29,8 +29,15 @@ import numpy as np
 from store.ours import journal, layout
 
 
-def make_store(root: Path, n_runs: int = 10_000, n_params: int = 20, n_metrics: int = 10, steps: int = 100,
-               experiments: int = 5, history: bool = True) -> Path:
+def make_store(
+    root: Path,
+    n_runs: int = 10_000,
+    n_params: int = 20,
+    n_metrics: int = 10,
+    steps: int = 100,
+    experiments: int = 5,
+    history: bool = True,
+) -> Path:
     marker = root / layout.STORE_MARKER
     if marker.exists() and (root / ".complete").exists():
         if not journal.journal_names(str(root)):
@@ -56,9 +63,23 @@ def make_store(root: Path, n_runs: int = 10_000, n_params: int = 20, n_metrics: 
         path = os.path.join(root, layout.experiment_dirname(exp), run_id)
         os.makedirs(os.path.join(path, layout.METRICS_DIR))
         os.mkdir(os.path.join(path, layout.ARTIFACTS_DIR))
-        meta = {"version": 1, "run_id": run_id, "name": f"run-{i}", "experiment": exp, "status": "finished",
-                "created": created, "ended": created + 50, "host": host, "pid": 1, "pid_start": 1,
-                "user": "bench", "command": ["train.py"], "python": "3.11", "git": None, "error": None}
+        meta = {
+            "version": 1,
+            "run_id": run_id,
+            "name": f"run-{i}",
+            "experiment": exp,
+            "status": "finished",
+            "created": created,
+            "ended": created + 50,
+            "host": host,
+            "pid": 1,
+            "pid_start": 1,
+            "user": "bench",
+            "command": ["train.py"],
+            "python": "3.11",
+            "git": None,
+            "error": None,
+        }
         ints = rng.integers(0, 10, n_params)
         floats = rng.random(n_params)
         params: dict[str, object] = {f"p{j}": (float(floats[j]) if j % 3 else int(ints[j])) for j in range(n_params)}
@@ -73,11 +94,20 @@ def make_store(root: Path, n_runs: int = 10_000, n_params: int = 20, n_metrics: 
                 if history:
                     with open(os.path.join(path, layout.METRICS_DIR, name), "wb") as f:
                         f.write(arr[m].tobytes())
-                summary[f"m{m}"] = {"last": float(values[m, -1]), "last_step": steps - 1,
-                                    "last_time": float(arr["time"][m, -1]), "min": float(lo[m]),
-                                    "max": float(hi[m]), "count": steps}
-        for name, obj in ((layout.META, meta), (layout.PARAMS, params), (layout.TAGS, {"sweep": exp}),
-                          (layout.SUMMARY, {"version": 1, "heartbeat": created + 50, "metrics": summary})):
+                summary[f"m{m}"] = {
+                    "last": float(values[m, -1]),
+                    "last_step": steps - 1,
+                    "last_time": float(arr["time"][m, -1]),
+                    "min": float(lo[m]),
+                    "max": float(hi[m]),
+                    "count": steps,
+                }
+        for name, obj in (
+            (layout.META, meta),
+            (layout.PARAMS, params),
+            (layout.TAGS, {"sweep": exp}),
+            (layout.SUMMARY, {"version": 1, "heartbeat": created + 50, "metrics": summary}),
+        ):
             with open(os.path.join(path, name), "w") as f:
                 f.write(dumps(obj))
         journal.note_run(root, Path(path))

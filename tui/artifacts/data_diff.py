@@ -73,10 +73,11 @@ def table_changes(mine: str, other: str, delimiter: str, limit: int = MAX_CHANGE
         if len(out) > limit:
             break
     if len(body_a) != len(body_b):
-        more, sign = (len(body_a) - len(body_b), "-") if len(body_a) > len(body_b) else (
-            len(body_b) - len(body_a), "+")
-        out.append(f"{sign} {more:,} row{'s' if more != 1 else ''} "
-                   f"({len(body_a):,} rows in this run, {len(body_b):,} in the other)")
+        more, sign = (len(body_a) - len(body_b), "-") if len(body_a) > len(body_b) else (len(body_b) - len(body_a), "+")
+        out.append(
+            f"{sign} {more:,} row{'s' if more != 1 else ''} "
+            f"({len(body_a):,} rows in this run, {len(body_b):,} in the other)"
+        )
     return _bounded(out, limit)
 
 
@@ -96,8 +97,9 @@ def folder_files(root: Path, cancelled: Callable[[], bool] = lambda: False) -> t
     return files, False
 
 
-def folder_changes(mine: Path, other: Path, cancelled: Callable[[], bool] = lambda: False,
-                   limit: int = MAX_CHANGES) -> list[str]:
+def folder_changes(
+    mine: Path, other: Path, cancelled: Callable[[], bool] = lambda: False, limit: int = MAX_CHANGES
+) -> list[str]:
     """Files only in one of the two folders, and files in both whose sizes differ."""
     a, partial_a = folder_files(mine, cancelled)
     b, partial_b = folder_files(other, cancelled)

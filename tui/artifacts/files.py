@@ -99,8 +99,7 @@ def entry_for(path: Path, name: str | None = None) -> ArtifactEntry:
         try:
             st = path.stat()
         except OSError:
-            return ArtifactEntry(path, name, False, None, lst.st_mtime, target,
-                                 problem=f"broken symlink to {target}")
+            return ArtifactEntry(path, name, False, None, lst.st_mtime, target, problem=f"broken symlink to {target}")
     else:
         st = lst
     if stat.S_ISDIR(st.st_mode):
@@ -130,8 +129,11 @@ def with_remote(entries: list[ArtifactEntry], folder: Path, remote: dict[str, in
     """A folder's local `entries` and, for names it lacks, the files a server lists there (`remote`: name ->
     size), in `list_folder`'s order. A local file of the same name is a cached copy, so it wins."""
     have = {e.name for e in entries}
-    extra = [ArtifactEntry(folder / name, name, False, size, None, remote=True)
-             for name, size in remote.items() if name not in have]
+    extra = [
+        ArtifactEntry(folder / name, name, False, size, None, remote=True)
+        for name, size in remote.items()
+        if name not in have
+    ]
     return sorted([*entries, *extra], key=lambda e: (not e.is_dir, e.name.lower(), e.name))
 
 
@@ -224,7 +226,12 @@ def _describe(path: Path) -> tuple[bytes, os.stat_result]:
 
 
 def compare_artifacts(
-    mine: Path, other: Path, *, label: str, mine_name: str, other_name: str,
+    mine: Path,
+    other: Path,
+    *,
+    label: str,
+    mine_name: str,
+    other_name: str,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> ArtifactComparison:
     """Compare the same artifact (`label`, its relative path) in two runs: folders by their
@@ -237,8 +244,11 @@ def compare_artifacts(
         if not changes:
             return ArtifactComparison("identical", f"{label}/ holds the same files, of the same sizes, in both runs")
         files = f"{len(changes):,} file{'s' if len(changes) != 1 else ''}"
-        return ArtifactComparison("different", f"{label}/ differs ({files})",
-                                  diff=[f"# {label}/ compared by file: - this run, + the other run", *changes])
+        return ArtifactComparison(
+            "different",
+            f"{label}/ differs ({files})",
+            diff=[f"# {label}/ compared by file: - this run, + the other run", *changes],
+        )
     try:
         head_a, st_a = _describe(mine)
     except UnreadableArtifact as exc:
@@ -249,8 +259,14 @@ def compare_artifacts(
         return ArtifactComparison("unreadable", f"{other_name}: {exc}")
     kind_a = detect_kind(mine.name, head_a, size=st_a.st_size).kind
     kind_b = detect_kind(other.name, head_b, size=st_b.st_size).kind
-    textual = {ArtifactKind.TEXT, ArtifactKind.JSON, ArtifactKind.YAML, ArtifactKind.CSV,
-               ArtifactKind.TSV, ArtifactKind.MLMODEL}
+    textual = {
+        ArtifactKind.TEXT,
+        ArtifactKind.JSON,
+        ArtifactKind.YAML,
+        ArtifactKind.CSV,
+        ArtifactKind.TSV,
+        ArtifactKind.MLMODEL,
+    }
     small = max(st_a.st_size, st_b.st_size) <= DIFF_MAX_BYTES
     if kind_a in textual and kind_b in textual and small:
         with open_regular(mine) as fa, open_regular(other) as fb:
@@ -258,8 +274,9 @@ def compare_artifacts(
             text_b = fb.read().decode("utf-8", errors="replace").splitlines()
         if text_a == text_b and st_a.st_size == st_b.st_size:
             return ArtifactComparison("identical", f"{label} is identical in both runs")
-        diff = list(difflib.unified_diff(text_a, text_b, f"{mine_name}/{label}", f"{other_name}/{label}",
-                                         lineterm="", n=3))
+        diff = list(
+            difflib.unified_diff(text_a, text_b, f"{mine_name}/{label}", f"{other_name}/{label}", lineterm="", n=3)
+        )
         if len(diff) > DIFF_MAX_LINES:
             diff = [*diff[:DIFF_MAX_LINES], f"… diff cut at {DIFF_MAX_LINES:,} lines"]
         data = _data_changes(kind_a, kind_b, "\n".join(text_a), "\n".join(text_b))
@@ -269,8 +286,13 @@ def compare_artifacts(
             message = f"{label} differs as data ({count}) and as text ({len(diff):,} diff lines)"
             if not data:
                 message = f"{label} holds the same data, written differently ({len(diff):,} diff lines)"
-            diff = [f"# {label} compared as data: ~ changed, - this run only, + the other run only", *data,
-                    "", "# as text", *diff]
+            diff = [
+                f"# {label} compared as data: ~ changed, - this run only, + the other run only",
+                *data,
+                "",
+                "# as text",
+                *diff,
+            ]
         return ArtifactComparison("different", message, diff=diff)
     hash_a = sha256_file(mine, cancelled=cancelled) or "?"
     hash_b = sha256_file(other, cancelled=cancelled) or "?"
@@ -279,5 +301,6 @@ def compare_artifacts(
     why = "" if kind_a in textual and kind_b in textual else " (binary: compared by size and hash)"
     if not small and kind_a in textual:
         why = f" (larger than {human_size(DIFF_MAX_BYTES)}: compared by size and hash)"
-    return ArtifactComparison("identical" if same else "different",
-                              f"{label} is {'identical' if same else 'different'}{why}", facts=facts)
+    return ArtifactComparison(
+        "identical" if same else "different", f"{label} is {'identical' if same else 'different'}{why}", facts=facts
+    )

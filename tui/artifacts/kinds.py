@@ -40,12 +40,21 @@ class KindGuess:
 
 
 UNSAFE_EXTENSIONS = {
-    ".pkl": "a Python pickle", ".pickle": "a Python pickle", ".joblib": "a joblib dump",
-    ".pt": "a PyTorch checkpoint", ".pth": "a PyTorch checkpoint", ".ckpt": "a model checkpoint",
-    ".bin": "an opaque binary (often a pickled PyTorch state)", ".dill": "a dill pickle",
-    ".cloudpickle": "a cloudpickle", ".npy": "a NumPy array (may hold pickled objects)",
-    ".npz": "a NumPy archive (may hold pickled objects)", ".sav": "a pickled model",
-    ".keras": "a Keras model", ".h5": "an HDF5 model", ".hdf5": "an HDF5 file",
+    ".pkl": "a Python pickle",
+    ".pickle": "a Python pickle",
+    ".joblib": "a joblib dump",
+    ".pt": "a PyTorch checkpoint",
+    ".pth": "a PyTorch checkpoint",
+    ".ckpt": "a model checkpoint",
+    ".bin": "an opaque binary (often a pickled PyTorch state)",
+    ".dill": "a dill pickle",
+    ".cloudpickle": "a cloudpickle",
+    ".npy": "a NumPy array (may hold pickled objects)",
+    ".npz": "a NumPy archive (may hold pickled objects)",
+    ".sav": "a pickled model",
+    ".keras": "a Keras model",
+    ".h5": "an HDF5 model",
+    ".hdf5": "an HDF5 file",
 }
 IMAGE_MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "PNG"),
@@ -57,18 +66,54 @@ PARQUET_MAGIC = b"PAR1"
 ZIP_MAGIC = b"PK\x03\x04"
 
 LANGUAGES = {
-    ".py": "python", ".pyi": "python", ".json": "json", ".jsonl": "json", ".ndjson": "json",
-    ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".ini": "ini", ".cfg": "ini", ".conf": "ini",
-    ".md": "markdown", ".rst": "rst", ".sh": "bash", ".bash": "bash", ".zsh": "bash",
-    ".diff": "diff", ".patch": "diff", ".html": "html", ".htm": "html", ".xml": "xml",
-    ".css": "css", ".js": "javascript", ".ts": "typescript", ".sql": "sql", ".r": "r",
-    ".c": "c", ".h": "c", ".cpp": "cpp", ".hpp": "cpp", ".rs": "rust", ".go": "go",
-    ".java": "java", ".jl": "julia", ".lua": "lua", ".tex": "latex", ".dockerfile": "docker",
-    ".ipynb": "json", ".tcss": "scss", ".proto": "protobuf",
+    ".py": "python",
+    ".pyi": "python",
+    ".json": "json",
+    ".jsonl": "json",
+    ".ndjson": "json",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".toml": "toml",
+    ".ini": "ini",
+    ".cfg": "ini",
+    ".conf": "ini",
+    ".md": "markdown",
+    ".rst": "rst",
+    ".sh": "bash",
+    ".bash": "bash",
+    ".zsh": "bash",
+    ".diff": "diff",
+    ".patch": "diff",
+    ".html": "html",
+    ".htm": "html",
+    ".xml": "xml",
+    ".css": "css",
+    ".js": "javascript",
+    ".ts": "typescript",
+    ".sql": "sql",
+    ".r": "r",
+    ".c": "c",
+    ".h": "c",
+    ".cpp": "cpp",
+    ".hpp": "cpp",
+    ".rs": "rust",
+    ".go": "go",
+    ".java": "java",
+    ".jl": "julia",
+    ".lua": "lua",
+    ".tex": "latex",
+    ".dockerfile": "docker",
+    ".ipynb": "json",
+    ".tcss": "scss",
+    ".proto": "protobuf",
 }
 NAMED_LANGUAGES = {
-    "dockerfile": "docker", "makefile": "make", "mlmodel": "yaml", "requirements.txt": None,
-    "conda.yaml": "yaml", "python_env.yaml": "yaml",
+    "dockerfile": "docker",
+    "makefile": "make",
+    "mlmodel": "yaml",
+    "requirements.txt": None,
+    "conda.yaml": "yaml",
+    "python_env.yaml": "yaml",
 }
 
 
@@ -131,8 +176,11 @@ def detect_kind(name: str, head: bytes, *, size: int | None = None) -> KindGuess
     if image_format(head):
         return KindGuess(ArtifactKind.IMAGE, note=image_format(head) or "")
     if head.startswith(PARQUET_MAGIC) or suffix == ".parquet":
-        return KindGuess(ArtifactKind.PARQUET) if head.startswith(PARQUET_MAGIC) else KindGuess(
-            ArtifactKind.BINARY, note="named .parquet but has no Parquet header")
+        return (
+            KindGuess(ArtifactKind.PARQUET)
+            if head.startswith(PARQUET_MAGIC)
+            else KindGuess(ArtifactKind.BINARY, note="named .parquet but has no Parquet header")
+        )
     if head.startswith(ZIP_MAGIC):
         return KindGuess(ArtifactKind.BINARY, note="a zip archive (not opened)")
     if not looks_like_text(head):
@@ -163,6 +211,3 @@ def human_size(n: int | None) -> str:
         if value < 1024 or unit == "TB":
             return f"{value:.1f} {unit}"
     return f"{n} B"
-
-
-

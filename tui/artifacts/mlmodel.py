@@ -13,8 +13,14 @@ from typing import Any
 import yaml
 
 FLAVOR_FACTS = (
-    "loader_module", "python_version", "model_path", "pickled_model", "serialization_format",
-    "predict_fn", "code", "data",
+    "loader_module",
+    "python_version",
+    "model_path",
+    "pickled_model",
+    "serialization_format",
+    "predict_fn",
+    "code",
+    "data",
 )
 """Facts of a flavor worth showing; any `*_version` key is shown as well."""
 
@@ -63,8 +69,9 @@ def _schema(value: Any, what: str, problems: list[str]) -> list[str]:
 
 def _requirements(requirements_txt: str | None, conda_yaml: str | None, problems: list[str]) -> list[str]:
     if requirements_txt is not None:
-        return [line.strip() for line in requirements_txt.splitlines()
-                if line.strip() and not line.lstrip().startswith("#")]
+        return [
+            line.strip() for line in requirements_txt.splitlines() if line.strip() and not line.lstrip().startswith("#")
+        ]
     if conda_yaml is None:
         return []
     try:
@@ -112,9 +119,14 @@ def summarize_mlmodel(
         summary.inputs = _schema(signature.get("inputs"), "inputs", summary.problems)
         summary.outputs = _schema(signature.get("outputs"), "outputs", summary.problems)
         summary.params = _schema(signature.get("params"), "params", summary.problems)
-    for key, label in (("mlflow_version", "mlflow version"), ("utc_time_created", "created (UTC)"),
-                       ("run_id", "run id"), ("model_uuid", "model uuid"), ("artifact_path", "artifact path"),
-                       ("model_size_bytes", "size (bytes)")):
+    for key, label in (
+        ("mlflow_version", "mlflow version"),
+        ("utc_time_created", "created (UTC)"),
+        ("run_id", "run id"),
+        ("model_uuid", "model uuid"),
+        ("artifact_path", "artifact path"),
+        ("model_size_bytes", "size (bytes)"),
+    ):
         if doc.get(key) not in (None, ""):
             summary.facts[label] = str(doc[key])
     summary.requirements = _requirements(requirements_txt, conda_yaml, summary.problems)

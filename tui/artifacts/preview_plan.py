@@ -164,8 +164,13 @@ def _folder_plan(facts: Facts, folder: Path, cancelled: Callable[[], bool]) -> P
     return FolderPlan(facts, files=files, folders=folders, total=total, partial=partial)
 
 
-def plan_preview(path: Path, name: str, title: str, cells: tuple[int, int],  # noqa: C901 - one ladder of file kinds
-                 cancelled: Callable[[], bool] = lambda: False) -> Plan:
+def plan_preview(  # noqa: C901 - one ladder of file kinds
+    path: Path,
+    name: str,
+    title: str,
+    cells: tuple[int, int],
+    cancelled: Callable[[], bool] = lambda: False,
+) -> Plan:
     """Look at the artifact at `path` (`name` as listed, `title` for the header) and decide what
     to show in `cells` (columns, rows). Blocks on disk: call from a worker, which passes its
     `cancelled` so a long folder walk stops when the user has moved on."""
@@ -226,8 +231,6 @@ def plan_preview(path: Path, name: str, title: str, cells: tuple[int, int],  # n
         return TextPlan(facts, language=guess.language)
     facts.kind = "not loaded" if kind is ArtifactKind.UNSAFE else "binary"
     return BinaryPlan(facts, head=head[:HEX_DUMP_BYTES])
-
-
 
 
 def image_pair(mine: Path, other: Path, cells: tuple[int, int]) -> tuple[Any, Any] | None:

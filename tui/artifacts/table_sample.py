@@ -85,8 +85,14 @@ def _clip(value: str) -> str:
     return value if len(value) <= MAX_FIELD_CHARS else value[: MAX_FIELD_CHARS - 1] + "\N{HORIZONTAL ELLIPSIS}"
 
 
-def sample_delimited(fh: TextIO, delimiter: str, *, max_rows: int = SAMPLE_ROWS,
-                     max_chars: int = SAMPLE_CHARS, max_columns: int = MAX_COLUMNS) -> TableSample:
+def sample_delimited(
+    fh: TextIO,
+    delimiter: str,
+    *,
+    max_rows: int = SAMPLE_ROWS,
+    max_chars: int = SAMPLE_CHARS,
+    max_columns: int = MAX_COLUMNS,
+) -> TableSample:
     """Read the header and up to `max_rows` rows of a delimited file opened with `newline=""`.
 
     Bounded in time and memory whatever the file: at most `max_chars` are read, at most

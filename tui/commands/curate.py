@@ -30,8 +30,10 @@ def curate_command(command: str, argv: list[str], open_store: Opener) -> int:
     try:
         return _COMMANDS[command](argv, open_store)
     except (StoreError, ValueError, OSError) as exc:
-        print(f"tracktui {command}: {printable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}",
-              file=sys.stderr)
+        print(
+            f"tracktui {command}: {printable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}",
+            file=sys.stderr,
+        )
         return 2
 
 
@@ -144,5 +146,10 @@ def gc(argv: list[str], open_store: Opener) -> int:
 
 
 _COMMANDS: dict[str, Callable[[list[str], Opener], int]] = {
-    "tag": tag, "note": note, "rename": rename, "rm": rm, "restore": restore, "gc": gc,
+    "tag": tag,
+    "note": note,
+    "rename": rename,
+    "rm": rm,
+    "restore": restore,
+    "gc": gc,
 }

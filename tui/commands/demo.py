@@ -21,8 +21,7 @@ def write_demo_folder(given: str | None) -> Path | None:
     root = demo_dir(given)
     if root.exists() and any(root.iterdir()):
         if not (root / DEMO_MARK).exists():
-            print(f"tracktui: {root} is not empty and not a demo store; pass an empty or new folder",
-                  file=sys.stderr)
+            print(f"tracktui: {root} is not empty and not a demo store; pass an empty or new folder", file=sys.stderr)
             return None
         shutil.rmtree(root)
     now = time.time()
@@ -31,6 +30,8 @@ def write_demo_folder(given: str | None) -> Path | None:
     (root / DEMO_MARK).write_text("written by `tracktui demo`; safe to delete\n")
     # It opens on our store: the sweep's story (four metrics, filled in most rows) fits 80x24. Opened
     # on the whole folder, five tools' differently named metrics left one column, mostly blank.
-    print(f"demo written to {root}: our store in {DEMO_STORE}/, other tools' runs beside it;\n"
-          f"all of them in one table: tracktui {root}")
+    print(
+        f"demo written to {root}: our store in {DEMO_STORE}/, other tools' runs beside it;\n"
+        f"all of them in one table: tracktui {root}"
+    )
     return root

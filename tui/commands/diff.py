@@ -31,8 +31,9 @@ EXIT_OK = 0
 EXIT_BAD_REF = 2
 
 
-def diff_command(store: RunStore, refs: list[str], only_diff: bool, as_json: bool,
-                 console: Console | None = None) -> int:
+def diff_command(
+    store: RunStore, refs: list[str], only_diff: bool, as_json: bool, console: Console | None = None
+) -> int:
     """Print the diff of the runs named by `refs` (id, unique id prefix or unique name).
 
     The first run is the reference. Returns 0, or 2 with a message on stderr when a ref
@@ -86,9 +87,11 @@ def json_plain(data: Any) -> str:
 
 
 def _escape_unprintable(line: str, size: int = 4096) -> str:
-    chunks = (line[i:i + size] for i in range(0, len(line), size))
-    return "".join(chunk if chunk.isprintable() else
-                   "".join(ch if printable(ch) == ch else _json_escape(ch) for ch in chunk) for chunk in chunks)
+    chunks = (line[i : i + size] for i in range(0, len(line), size))
+    return "".join(
+        chunk if chunk.isprintable() else "".join(ch if printable(ch) == ch else _json_escape(ch) for ch in chunk)
+        for chunk in chunks
+    )
 
 
 def _json_escape(ch: str) -> str:
@@ -115,10 +118,12 @@ def diff_table(diff: Diff, only_diff: bool, field_width: int | None = None) -> T
     without a ✓ landing on a line of its own.
     """
     rows = diff.visible(only_diff)
-    caption = (f"{len(rows)} of {len(diff.rows)} fields differ" if only_diff else
-               f"{len(diff.differing)} of {len(diff.rows)} fields differ (marked ≠)")
-    table = Table(caption=caption + "; deltas against the first run; ✓ best", show_lines=False,
-                  header_style="bold")
+    caption = (
+        f"{len(rows)} of {len(diff.rows)} fields differ"
+        if only_diff
+        else f"{len(diff.differing)} of {len(diff.rows)} fields differ (marked ≠)"
+    )
+    table = Table(caption=caption + "; deltas against the first run; ✓ best", show_lines=False, header_style="bold")
     table.add_column("field", no_wrap=True, overflow="ellipsis", max_width=field_width)
     for i, run in enumerate(diff.runs):
         label = Text(_shown(run.name))

@@ -33,16 +33,20 @@ def logs_main(argv: list[str]) -> int:
     facts = reader.run(run_id).facts
     path = Path(str(facts.get("path") or ""))
     other = facts.get("console")  # another tool's console file (W&B's files/output.log)
-    head_name = CONSOLE if reader.kind_of(run_id) == "tracktui" else (os.path.relpath(str(other), path) if other
-                                                                      else None)
+    head_name = (
+        CONSOLE if reader.kind_of(run_id) == "tracktui" else (os.path.relpath(str(other), path) if other else None)
+    )
     if head_name is None or not (path / head_name).is_file():
-        print(f"tracktui logs: run {printable(run_id)} has no console (run it with `tracktui run` or "
-              f"start_run(capture_console=True))", file=sys.stderr)
+        print(
+            f"tracktui logs: run {printable(run_id)} has no console (run it with `tracktui run` or "
+            f"start_run(capture_console=True))",
+            file=sys.stderr,
+        )
         return 1
     out = sys.stdout
     if not args.follow:
         lines = final_lines(read_console(path, head_name).decode("utf-8", "replace"))
-        for line in lines[-args.tail:] if args.tail is not None else lines:
+        for line in lines[-args.tail :] if args.tail is not None else lines:
             out.write(printable(line) + "\n")
         return 0
     for line in follow(path, args.tail, lambda: _running(reader, run_id), head_name=head_name):
@@ -56,8 +60,9 @@ def _running(reader: RunStore, run_id: str) -> bool:
     return reader.run(run_id).status == "running"
 
 
-def follow(path: Path, tail: int | None, running: Callable[[], bool], poll: float = FOLLOW_POLL,
-           head_name: str = CONSOLE) -> Iterator[str]:
+def follow(
+    path: Path, tail: int | None, running: Callable[[], bool], poll: float = FOLLOW_POLL, head_name: str = CONSOLE
+) -> Iterator[str]:
     """Lines of a live console as they complete, starting with the last `tail` (all when None).
 
     Reads the head file, then each tail segment in turn (see store/writing/console.py); a segment
@@ -68,7 +73,7 @@ def follow(path: Path, tail: int | None, running: Callable[[], bool], poll: floa
     sizes = [_size(part) for part in parts]
     chunks = [_read_from(part, 0)[:size] for part, size in zip(parts, sizes)]
     if len(chunks) == 3:  # the older tail segment starts mid-line
-        chunks[1] = chunks[1][chunks[1].find(b"\n") + 1:] if b"\n" in chunks[1] else b""
+        chunks[1] = chunks[1][chunks[1].find(b"\n") + 1 :] if b"\n" in chunks[1] else b""
     *done, pending = b"".join(chunks).split(b"\n")
     lines = final_lines(b"\n".join(done).decode("utf-8", "replace") + "\n") if done else []
     yield from lines[-tail:] if tail is not None else lines

@@ -58,8 +58,14 @@ def sort_spec(text: str | None, columns: Sequence[str]) -> list[tuple[str, bool]
     return spec
 
 
-def select_runs(frame: pd.DataFrame, filter_text: str = "", sort: str | None = None,
-                columns: str | None = None, limit: int | None = None, now: float | None = None) -> Selection:
+def select_runs(
+    frame: pd.DataFrame,
+    filter_text: str = "",
+    sort: str | None = None,
+    columns: str | None = None,
+    limit: int | None = None,
+    now: float | None = None,
+) -> Selection:
     """The runs `ls` prints: filtered and sorted by the app's `RunsView`, then cut to `limit`.
 
     Raises FilterError for a bad filter, sort key or column name.
@@ -88,8 +94,7 @@ def select_runs(frame: pd.DataFrame, filter_text: str = "", sort: str | None = N
     return Selection(chosen, wanted, hint)
 
 
-def groups_of(frame: pd.DataFrame, group: str, metrics: Sequence[str] | None = None,
-              sort: str | None = None) -> Groups:
+def groups_of(frame: pd.DataFrame, group: str, metrics: Sequence[str] | None = None, sort: str | None = None) -> Groups:
     """Groups of `frame` by the comma-separated `group` keys, with `GROUP_STATS` of each metric
     (or of `metrics`), sorted by `sort` (a group column, or a metric: its mean)."""
     keys = resolve_group_keys(split_keys(group), list(frame.columns))
@@ -120,8 +125,12 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def write_json_lines(table: pd.DataFrame, out: IO[str], keep: Sequence[str] | None = None,
-                     raw_params: Callable[[str], dict[str, Any]] | None = None) -> None:
+def write_json_lines(
+    table: pd.DataFrame,
+    out: IO[str],
+    keep: Sequence[str] | None = None,
+    raw_params: Callable[[str], dict[str, Any]] | None = None,
+) -> None:
     """One JSON object per row (the `keep` columns, else all); NaN is null; JSON escapes every control character.
 
     Column by column: each column becomes one list of Python values with missing values as
@@ -139,7 +148,7 @@ def write_json_lines(table: pd.DataFrame, out: IO[str], keep: Sequence[str] | No
     row = "{" + ", ".join(f"{_encode_text(name).replace('%', '%%')}: %s" for name in columns) + "}\n"
     for at in range(0, len(table) if columns else 0, JSON_CHUNK):  # the texts of a chunk of rows at a time
         slow = {i - at for i in restore if at <= i < at + JSON_CHUNK}
-        texts = [_encoded(values[at:at + JSON_CHUNK], slow) for values in lists]
+        texts = [_encoded(values[at : at + JSON_CHUNK], slow) for values in lists]
         lines = [row % cells for cells in zip(*texts)]
         for i in slow:
             record = dict(zip(columns, (values[at + i] for values in lists)))
@@ -184,8 +193,12 @@ def _float_text(value: float) -> str:
 
 _encode_text: Callable[[str], str] = json.encoder.encode_basestring_ascii  # the C one where there is one
 _ENCODERS: dict[type, Callable[[Any], str]] = {
-    str: _encode_text, float: _float_text, int: int.__repr__, bool: lambda v: "true" if v else "false",
-    type(None): lambda v: "null"}
+    str: _encode_text,
+    float: _float_text,
+    int: int.__repr__,
+    bool: lambda v: "true" if v else "false",
+    type(None): lambda v: "null",
+}
 """The JSON text of a value of exactly these types, as `json.dumps` writes it (ensure_ascii, NaN as null)."""
 
 
@@ -195,8 +208,9 @@ def _encoded(values: list[Any], slow: set[int]) -> list[str]:
     if kinds <= {str}:
         return list(map(_encode_text, values))
     if kinds <= {float, type(None)}:  # a metric, a time: NaN, infinities and None are all null
-        texts = list(map(float.__repr__, values if kinds == {float} else
-                         [math.nan if v is None else v for v in values]))
+        texts = list(
+            map(float.__repr__, values if kinds == {float} else [math.nan if v is None else v for v in values])
+        )
         if "n" in "".join(texts):  # `nan`, `inf`, `-inf`: a finite float's text has no n
             texts = ["null" if t[-1] in "nf" else t for t in texts]
         return texts
@@ -288,8 +302,9 @@ def ls_command(reader: RunStore, args: argparse.Namespace) -> int:
     if args.filter or args.sort or args.columns or args.limit is not None or args.group:
         try:
             grouped = bool(args.group)
-            selection = select_runs(frame, args.filter, None if grouped else args.sort, args.columns,
-                                    None if grouped else args.limit)
+            selection = select_runs(
+                frame, args.filter, None if grouped else args.sort, args.columns, None if grouped else args.limit
+            )
             if selection.hint:
                 print(f"tracktui ls: {printable(selection.hint)}", file=sys.stderr)
             if grouped:
@@ -336,9 +351,14 @@ def ls_command(reader: RunStore, args: argparse.Namespace) -> int:
     if left_out:
         names = ", ".join(printable(k) for k in left_out[:3])
         more = f"{len(left_out):,} more column{'s' if len(left_out) != 1 else ''} not shown"
-        wide.print(Text(f"{more} (the table shows {TABLE_MAX_COLUMNS}, metrics first): {names}"
-                        f"{', …' if len(left_out) > 3 else ''}; --tsv, --csv or --json print them all",
-                        style="dim"), soft_wrap=True)
+        wide.print(
+            Text(
+                f"{more} (the table shows {TABLE_MAX_COLUMNS}, metrics first): {names}"
+                f"{', …' if len(left_out) > 3 else ''}; --tsv, --csv or --json print them all",
+                style="dim",
+            ),
+            soft_wrap=True,
+        )
     return 0
 
 
@@ -362,7 +382,7 @@ def _print_groups(reader: RunStore, frame: pd.DataFrame, args: argparse.Namespac
     if args.limit is not None:
         if args.limit < 0:
             raise FilterError("--limit takes a count of zero or more")
-        table = table.iloc[:args.limit]
+        table = table.iloc[: args.limit]
     if args.csv:
         write_csv(table, sys.stdout)
     elif args.json:

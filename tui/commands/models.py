@@ -35,8 +35,10 @@ def models_main(argv: list[str], open_store: Opener) -> int:
         return _logged(reader, args.json)
     models = [m for m in reader.models() if args.name is None or m.name == args.name]
     if args.name is not None and not models:
-        print(f"tracktui models: no registered model {printable(args.name)!r} in {printable(str(reader.root))}",
-              file=sys.stderr)
+        print(
+            f"tracktui models: no registered model {printable(args.name)!r} in {printable(str(reader.root))}",
+            file=sys.stderr,
+        )
         return 1
     if args.json:
         for model in models:
@@ -45,12 +47,26 @@ def models_main(argv: list[str], open_store: Opener) -> int:
             if model.reason and not model.versions:
                 print(json.dumps({"name": model.name, "version": None, "reason": model.reason}))
         return 0
-    rows = [[model.name, "", "", "", "damaged", "", _when(model.created), "", model.reason or ""]
-            for model in models if model.reason and not model.versions]
-    rows += [[v.name, str(v.version or "?"), ",".join(v.aliases), v.stage or "",
-              "damaged" if v.reason else v.status or "", v.run_id or "", _when(v.created), _metrics(v.metrics),
-              v.reason or v.description or ""]
-             for model in models for v in model.versions]
+    rows = [
+        [model.name, "", "", "", "damaged", "", _when(model.created), "", model.reason or ""]
+        for model in models
+        if model.reason and not model.versions
+    ]
+    rows += [
+        [
+            v.name,
+            str(v.version or "?"),
+            ",".join(v.aliases),
+            v.stage or "",
+            "damaged" if v.reason else v.status or "",
+            v.run_id or "",
+            _when(v.created),
+            _metrics(v.metrics),
+            v.reason or v.description or "",
+        ]
+        for model in models
+        for v in model.versions
+    ]
     _table(rows)
     return 0
 
@@ -59,13 +75,28 @@ def _logged(reader: RunStore, as_json: bool) -> int:
     logged = reader.logged_models()
     if as_json:
         for m in logged:
-            print(json.dumps({"model_id": m.model_id, "name": m.name, "run_id": m.run_id, "status": m.status,
-                              "model_type": m.model_type, "params": m.params, "metrics": m.metrics, "tags": m.tags,
-                              "created": m.created, "location": m.location}))
+            print(
+                json.dumps(
+                    {
+                        "model_id": m.model_id,
+                        "name": m.name,
+                        "run_id": m.run_id,
+                        "status": m.status,
+                        "model_type": m.model_type,
+                        "params": m.params,
+                        "metrics": m.metrics,
+                        "tags": m.tags,
+                        "created": m.created,
+                        "location": m.location,
+                    }
+                )
+            )
         return 0
-    _table([["MODEL ID", "NAME", "STATUS", "RUN", "CREATED", "METRICS"]]
-           + [[m.model_id, m.name, m.status or "", m.run_id or "", _when(m.created), _metrics(m.metrics)]
-              for m in logged], header=False)
+    _table(
+        [["MODEL ID", "NAME", "STATUS", "RUN", "CREATED", "METRICS"]]
+        + [[m.model_id, m.name, m.status or "", m.run_id or "", _when(m.created), _metrics(m.metrics)] for m in logged],
+        header=False,
+    )
     return 0
 
 
@@ -82,8 +113,11 @@ def model_main(argv: list[str], open_store: Opener) -> int:
         print(f"tracktui model: {printable(str(exc))}", file=sys.stderr)
         return 1
     if not where:
-        print(f"tracktui model: where the files of {printable(version.ref)} are is not known "
-              f"(source {printable(str(version.source))})", file=sys.stderr)
+        print(
+            f"tracktui model: where the files of {printable(version.ref)} are is not known "
+            f"(source {printable(str(version.source))})",
+            file=sys.stderr,
+        )
         return 1
     print(printable(where))
     return 0

@@ -29,14 +29,19 @@ PLAIN_EVERY = 5.0
 
 def push_main(argv: list[str], open_store: Callable[[str], RunStore]) -> int:
     parser = argparse.ArgumentParser(
-        prog="tracktui push", description="Upload runs (params, tags, metrics with steps and times, artifacts, "
+        prog="tracktui push",
+        description="Upload runs (params, tags, metrics with steps and times, artifacts, "
         "dataset inputs, console, images, parent, source, git, note, error, status and times) and their registered "
         "model versions (with aliases, tags, descriptions) of any store tracktui "
         "reads to an MLflow tracking server, under MLflow's own tag names; what MLflow cannot hold is listed. "
         "Pushing again sends only what is new; a killed push resumes without sending a point twice; "
-        "one push of a store runs at a time; symlinks are not followed.")
-    parser.add_argument("store", help="the store to push from: any store tracktui reads (ours, mlruns/, mlflow.db, "
-                        "another server's URL, wandb/, a TensorBoard logdir, DVCLive, Lightning CSV, HF, trackio)")
+        "one push of a store runs at a time; symlinks are not followed.",
+    )
+    parser.add_argument(
+        "store",
+        help="the store to push from: any store tracktui reads (ours, mlruns/, mlflow.db, "
+        "another server's URL, wandb/, a TensorBoard logdir, DVCLive, Lightning CSV, HF, trackio)",
+    )
     parser.add_argument("url", help="the tracking server, e.g. http://localhost:5000")
     parser.add_argument("--filter", default="", metavar="EXPR", help="only the runs this matches (as in `ls`)")
     parser.add_argument("--experiment", metavar="E", help="put every run in this experiment (default: the run's own)")
@@ -69,9 +74,14 @@ def summary_text(summary: PushSummary) -> str:
     """`pushed: 2 new, 0 updated, 0 unchanged, 0 failed, 1,501 metric points, 1 artifact file (14 B)`, then a
     line per run skipped or failed."""
     files = f"{summary.artifacts} artifact file{'' if summary.artifacts == 1 else 's'}"
-    parts = [f"{summary.new} new", f"{summary.updated} updated", f"{summary.unchanged} unchanged",
-             f"{len(summary.failed)} failed", f"{summary.points:,} metric points",
-             f"{files} ({human_size(summary.artifact_bytes)})"]
+    parts = [
+        f"{summary.new} new",
+        f"{summary.updated} updated",
+        f"{summary.unchanged} unchanged",
+        f"{len(summary.failed)} failed",
+        f"{summary.points:,} metric points",
+        f"{files} ({human_size(summary.artifact_bytes)})",
+    ]
     lines = ["pushed: " + ", ".join(parts)]
     if summary.models or summary.model_versions:
         lines.append(f"models: {summary.models} new, {summary.model_versions} new versions")
@@ -89,9 +99,16 @@ def progress_reporter(terminal: bool) -> Iterator[Callable[[PushProgress], None]
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bar = Progress(TextColumn("pushing"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-                   TimeElapsedColumn(), TextColumn("{task.fields[detail]}"),
-                   console=Console(stderr=True, highlight=False), transient=True)
+    bar = Progress(
+        TextColumn("pushing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[detail]}"),
+        console=Console(stderr=True, highlight=False),
+        transient=True,
+    )
     task = bar.add_task("push", total=None, detail="")
 
     def update(event: PushProgress) -> None:
@@ -127,5 +144,4 @@ def _detail(event: PushProgress) -> str:
     else:
         now = name
     summary = event.summary
-    return (f"{now} · {summary.points:,} points, {summary.artifacts} files "
-            f"({human_size(summary.artifact_bytes)}) sent")
+    return f"{now} · {summary.points:,} points, {summary.artifacts} files ({human_size(summary.artifact_bytes)}) sent"

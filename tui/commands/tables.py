@@ -33,12 +33,19 @@ _KIND_PRIORITY = {"metric": 0, "param": 1, "tag": 2}
 def runs_rich_table(view: RunsView, title: Text | None = None) -> Table:
     table = Table(title=title, title_justify="left", header_style="bold", box=None, pad_edge=False)
     for col in view.columns:
-        table.add_column(Text(col.label), justify="right" if col.numeric else "left", no_wrap=True,
-                         min_width=col.width, overflow="ellipsis")
+        table.add_column(
+            Text(col.label),
+            justify="right" if col.numeric else "left",
+            no_wrap=True,
+            min_width=col.width,
+            overflow="ellipsis",
+        )
     for row in range(view.row_count):
         status = view.status_at(row)
-        cells = [Text(text, style=status_look(status).console_style if col.key == "status" else "")
-                 for col, text in zip(view.columns, view.cells(row))]
+        cells = [
+            Text(text, style=status_look(status).console_style if col.key == "status" else "")
+            for col, text in zip(view.columns, view.cells(row))
+        ]
         table.add_row(*cells)
     return table
 
@@ -91,7 +98,7 @@ def write_tsv(frame: pd.DataFrame, keys: Sequence[str], out: IO[str]) -> None:
     out.write("\t".join(printable(k) for k in keys) + "\n")
     cells = [_tsv_column(key, frame[key]) for key in keys]
     for start in range(0, len(frame), 10_000):  # a line at a time would be a Python call per cell
-        out.write("".join("\t".join(row) + "\n" for row in zip(*(c[start:start + 10_000] for c in cells))))
+        out.write("".join("\t".join(row) + "\n" for row in zip(*(c[start : start + 10_000] for c in cells))))
 
 
 def _tsv_column(key: str, column: pd.Series) -> list[str]:

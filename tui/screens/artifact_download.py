@@ -33,8 +33,9 @@ class DownloadScreen(ModalScreen[Path | None]):
 
     DEFAULT_CSS = PROMPT_CSS.format(name="DownloadScreen")
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="download.cancel",
-                tooltip="Stop the download (nothing partial is kept)"),
+        Binding(
+            "escape", "cancel", "Cancel", id="download.cancel", tooltip="Stop the download (nothing partial is kept)"
+        ),
     ]
 
     def __init__(self, remote: RemoteArtifacts, file: RemoteFile) -> None:
@@ -56,12 +57,18 @@ class DownloadScreen(ModalScreen[Path | None]):
     def _count(self) -> Text:
         return Text(f"{human_size(self.done)} of {human_size(self.file.size)}")
 
-    @work(thread=True, exclusive=True, group="artifact-download", exit_on_error=False,
-          description="Downloading an artifact from the server")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="artifact-download",
+        exit_on_error=False,
+        description="Downloading an artifact from the server",
+    )
     def _download(self) -> None:
         worker = get_current_worker()
-        path = self.remote.download(self.file, lambda done: self.post_message(DownloadProgress(done)),
-                                    lambda: worker.is_cancelled)
+        path = self.remote.download(
+            self.file, lambda done: self.post_message(DownloadProgress(done)), lambda: worker.is_cancelled
+        )
         post_result(self, DownloadDone(path))
 
     @on(DownloadProgress)

@@ -57,22 +57,43 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
 
     CSS_PATH = "artifacts.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "compare", "Diff", id="artifacts.compare",
-                tooltip="Compare the selected file with the same file in the other marked run"),
-        Binding("r", "toggle_raw", "Raw", id="artifacts.raw",
-                tooltip="Switch a JSON/YAML preview between tree and raw text"),
-        Binding("o", "open_pager", "Pager", id="artifacts.pager",
-                tooltip="Open the selected file in $PAGER (default: less)"),
-        Binding("e", "open_editor", "Editor", id="artifacts.editor",
-                tooltip="Open a read-only copy of the selected file in $EDITOR (default: vi)"),
-        Binding("tab", "app.focus_next", "Pane", id="artifacts.pane",
-                tooltip="Move focus between the tree and the preview"),
+        Binding(
+            "d",
+            "compare",
+            "Diff",
+            id="artifacts.compare",
+            tooltip="Compare the selected file with the same file in the other marked run",
+        ),
+        Binding(
+            "r", "toggle_raw", "Raw", id="artifacts.raw", tooltip="Switch a JSON/YAML preview between tree and raw text"
+        ),
+        Binding(
+            "o", "open_pager", "Pager", id="artifacts.pager", tooltip="Open the selected file in $PAGER (default: less)"
+        ),
+        Binding(
+            "e",
+            "open_editor",
+            "Editor",
+            id="artifacts.editor",
+            tooltip="Open a read-only copy of the selected file in $EDITOR (default: vi)",
+        ),
+        Binding(
+            "tab", "app.focus_next", "Pane", id="artifacts.pane", tooltip="Move focus between the tree and the preview"
+        ),
         Binding("question_mark", "app.help", "Keys", id="artifacts.help", tooltip="Every key of this screen"),
         Binding("escape", "back", "Back", id="artifacts.back", tooltip="Return to where you opened the artifacts"),
     ]
 
-    def __init__(self, detail: RunDetail, other: RunDetail | None = None, *, ask_above: int = ASK_ABOVE,
-                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        detail: RunDetail,
+        other: RunDetail | None = None,
+        *,
+        ask_above: int = ASK_ABOVE,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.detail = detail
         self.other = other
@@ -104,8 +125,13 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
         if self.remote is not None:
             self._list_remote(self.remote)
 
-    @work(thread=True, exclusive=True, group="artifacts-remote", exit_on_error=False,
-          description="Listing the run's artifacts on the server")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="artifacts-remote",
+        exit_on_error=False,
+        description="Listing the run's artifacts on the server",
+    )
     def _list_remote(self, remote: RemoteArtifacts) -> None:
         post_result(self, RemoteListed(remote.not_cached()))
 
@@ -200,8 +226,10 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
         if file.size <= self.ask_above:
             answered(True)
             return
-        question = (f"{printable_line(node.display_path)} is {human_size(file.size)} on the server, not in the "
-                    f"local cache. Download it?")
+        question = (
+            f"{printable_line(node.display_path)} is {human_size(file.size)} on the server, not in the "
+            f"local cache. Download it?"
+        )
         self.app.push_screen(ConfirmScreen(question), answered)
 
     # -- pager and editor ---------------------------------------------------------------------
@@ -228,8 +256,13 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
             self._copies = tempfile.mkdtemp(prefix="tracktui-artifact-")
         self._copy_for_editor(node, Path(self._copies))
 
-    @work(thread=True, exclusive=True, group="artifacts-copy", exit_on_error=False,
-          description="Copying an artifact for $EDITOR")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="artifacts-copy",
+        exit_on_error=False,
+        description="Copying an artifact for $EDITOR",
+    )
     def _copy_for_editor(self, node: ArtifactNode, folder: Path) -> None:
         """A failure (the file vanished, the disk is full) is reported by the app, as every worker's is."""
         assert node.entry is not None
@@ -241,8 +274,11 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
 
     @on(ArtifactCopied)
     def _open_copy(self, copied: ArtifactCopied) -> None:
-        self.notify(f"$EDITOR opens a read-only copy of {printable_line(copied.display_path)} ({copied.copy}); "
-                    "changes are not saved into the store", markup=False)
+        self.notify(
+            f"$EDITOR opens a read-only copy of {printable_line(copied.display_path)} ({copied.copy}); "
+            "changes are not saved into the store",
+            markup=False,
+        )
         self._open_with("EDITOR", os.environ.get("VISUAL") or "vi", copied.copy)
 
     def on_unmount(self) -> None:
@@ -274,13 +310,21 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
         except subprocess.TimeoutExpired:
             return f"{command[0]} did not finish within {kwargs.get('timeout')} s and was stopped"
 
-    @work(thread=True, exclusive=True, group="artifacts-external", exit_on_error=False,
-          description="Running $PAGER/$EDITOR without a terminal")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="artifacts-external",
+        exit_on_error=False,
+        description="Running $PAGER/$EDITOR without a terminal",
+    )
     def _run_detached(self, command: list[str], variable: str) -> None:
-        outcome = self._run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, timeout=600)
-        post_result(self, ExternalCommandDone(command, outcome,
-                                              f"this terminal cannot hand over to ${variable}; it ran without one"))
+        outcome = self._run(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600
+        )
+        post_result(
+            self,
+            ExternalCommandDone(command, outcome, f"this terminal cannot hand over to ${variable}; it ran without one"),
+        )
 
     @on(ExternalCommandDone)
     def _external_done(self, done: ExternalCommandDone) -> None:

@@ -61,8 +61,23 @@ DEFAULT_PANES = 4
 CLIP_PERCENT = 1.0
 """`o` clips y to the 1st–99th percentile of the points in view."""
 CURSOR_JUMP = 10
-LINE_CHART_ACTIONS = frozenset({"cycle_axis", "smooth", "search", "grid", "maximize", "cursor", "zoom", "reset_view",
-                                "toggle_clip", "highlight", "hide", "metric_axis", "page"})
+LINE_CHART_ACTIONS = frozenset(
+    {
+        "cycle_axis",
+        "smooth",
+        "search",
+        "grid",
+        "maximize",
+        "cursor",
+        "zoom",
+        "reset_view",
+        "toggle_clip",
+        "highlight",
+        "hide",
+        "metric_axis",
+        "page",
+    }
+)
 """Keys that mean nothing for the scatter: hidden from its footer."""
 
 
@@ -79,62 +94,187 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
     CSS_PATH = "charts.tcss"
     SMOOTHING = Binding.Group("Smooth", compact=True)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("x", "cycle_axis", "Axis", id="charts.axis",
-                tooltip="X axis: step, time since the run started, wall-clock time"),
-        Binding("l", "toggle_log", "Log", id="charts.log",
-                tooltip="Linear or logarithmic y axis for the highlighted metric's pane (the scatter's y)"),
-        Binding("L", "toggle_log_all", "Log all", show=False, id="charts.log_all",
-                tooltip="Linear or logarithmic y axis for every pane at once"),
-        Binding("left_square_bracket", "smooth(-1)", "Smooth−", id="charts.smooth_less", key_display="[",
-                tooltip="Less smoothing (exponential moving average)", group=SMOOTHING),
-        Binding("right_square_bracket", "smooth(1)", "Smooth+", id="charts.smooth_more", key_display="]",
-                tooltip="More smoothing (exponential moving average)", group=SMOOTHING),
+        Binding(
+            "x",
+            "cycle_axis",
+            "Axis",
+            id="charts.axis",
+            tooltip="X axis: step, time since the run started, wall-clock time",
+        ),
+        Binding(
+            "l",
+            "toggle_log",
+            "Log",
+            id="charts.log",
+            tooltip="Linear or logarithmic y axis for the highlighted metric's pane (the scatter's y)",
+        ),
+        Binding(
+            "L",
+            "toggle_log_all",
+            "Log all",
+            show=False,
+            id="charts.log_all",
+            tooltip="Linear or logarithmic y axis for every pane at once",
+        ),
+        Binding(
+            "left_square_bracket",
+            "smooth(-1)",
+            "Smooth−",
+            id="charts.smooth_less",
+            key_display="[",
+            tooltip="Less smoothing (exponential moving average)",
+            group=SMOOTHING,
+        ),
+        Binding(
+            "right_square_bracket",
+            "smooth(1)",
+            "Smooth+",
+            id="charts.smooth_more",
+            key_display="]",
+            tooltip="More smoothing (exponential moving average)",
+            group=SMOOTHING,
+        ),
         Binding("minus", "smooth(-1)", "Smooth−", show=False, id="charts.smooth_less_alt"),
         Binding("plus,equals_sign", "smooth(1)", "Smooth+", show=False, id="charts.smooth_more_alt"),
-        Binding("left", "cursor(-1)", "Cursor", show=False, id="charts.cursor_left",
-                tooltip="Move the cursor left: every pane reads its runs' values there"),
-        Binding("right", "cursor(1)", "Cursor", show=False, id="charts.cursor_right",
-                tooltip="Move the cursor right: every pane reads its runs' values there"),
+        Binding(
+            "left",
+            "cursor(-1)",
+            "Cursor",
+            show=False,
+            id="charts.cursor_left",
+            tooltip="Move the cursor left: every pane reads its runs' values there",
+        ),
+        Binding(
+            "right",
+            "cursor(1)",
+            "Cursor",
+            show=False,
+            id="charts.cursor_right",
+            tooltip="Move the cursor right: every pane reads its runs' values there",
+        ),
         Binding("shift+left", f"cursor(-{CURSOR_JUMP})", "Cursor", show=False, id="charts.cursor_jump_left"),
         Binding("shift+right", f"cursor({CURSOR_JUMP})", "Cursor", show=False, id="charts.cursor_jump_right"),
         Binding("z", "zoom(0.5)", "Zoom", show=False, id="charts.zoom_in", tooltip="Narrow x around the cursor"),
         Binding("Z", "zoom(2.0)", "Zoom out", show=False, id="charts.zoom_out", tooltip="Widen x around the cursor"),
-        Binding("0", "reset_view", "Reset", show=False, id="charts.reset",
-                tooltip="Whole x range again; no cursor"),
-        Binding("o", "toggle_clip", "Outliers", show=False, id="charts.clip",
-                tooltip="Clip y to the 1st–99th percentile so one spike does not flatten the curves"),
-        Binding("h", "highlight", "Highlight", show=False, id="charts.highlight",
-                tooltip="Highlight the next run (others dimmed); after the last, none"),
-        Binding("H", "hide", "Hide", show=False, id="charts.hide",
-                tooltip="Hide the highlighted run from charts and legend, or show it again"),
-        Binding("X", "metric_axis", "X = metric", show=False, id="charts.metric_axis",
-                tooltip="Use the highlighted metric (epoch, tokens…) as the x axis; again: back to steps"),
-        Binding("b", "colorblind", "Palette", show=False, id="charts.palette",
-                tooltip="Colour-blind-safe run colours (Okabe–Ito) or the theme's"),
-        Binding("c", "grid(1, 0)", "Columns", id="charts.columns", show=False,
-                tooltip="Panes side by side: 1, 2, 3 or 4 columns"),
-        Binding("r", "grid(0, 1)", "Rows", id="charts.rows", show=False,
-                tooltip="Pane rows on screen: 1, 2, 3 or 4 (more scroll)"),
-        Binding("f", "maximize", "Maximise", id="charts.maximize", show=False,
-                tooltip="Show the highlighted metric's pane alone, or every pane again"),
-        Binding("n,greater_than_sign", "page(1)", "Next charts", id="charts.next_page", show=False,
-                tooltip="The next page of charts, when not all fit (the title says which are shown)"),
-        Binding("N,less_than_sign", "page(-1)", "Previous charts", id="charts.previous_page", show=False,
-                tooltip="The previous page of charts, when not all fit"),
-        Binding("s", "toggle_scatter", "Scatter", id="charts.scatter",
-                tooltip="Param vs metric scatter over the runs in the current filter"),
-        Binding("e", "group_points", "Groups/runs", id="charts.group_points",
-                tooltip="Scatter of groups: one point per group (mean, min–max whisker) or each of their runs"),
+        Binding("0", "reset_view", "Reset", show=False, id="charts.reset", tooltip="Whole x range again; no cursor"),
+        Binding(
+            "o",
+            "toggle_clip",
+            "Outliers",
+            show=False,
+            id="charts.clip",
+            tooltip="Clip y to the 1st–99th percentile so one spike does not flatten the curves",
+        ),
+        Binding(
+            "h",
+            "highlight",
+            "Highlight",
+            show=False,
+            id="charts.highlight",
+            tooltip="Highlight the next run (others dimmed); after the last, none",
+        ),
+        Binding(
+            "H",
+            "hide",
+            "Hide",
+            show=False,
+            id="charts.hide",
+            tooltip="Hide the highlighted run from charts and legend, or show it again",
+        ),
+        Binding(
+            "X",
+            "metric_axis",
+            "X = metric",
+            show=False,
+            id="charts.metric_axis",
+            tooltip="Use the highlighted metric (epoch, tokens…) as the x axis; again: back to steps",
+        ),
+        Binding(
+            "b",
+            "colorblind",
+            "Palette",
+            show=False,
+            id="charts.palette",
+            tooltip="Colour-blind-safe run colours (Okabe–Ito) or the theme's",
+        ),
+        Binding(
+            "c",
+            "grid(1, 0)",
+            "Columns",
+            id="charts.columns",
+            show=False,
+            tooltip="Panes side by side: 1, 2, 3 or 4 columns",
+        ),
+        Binding(
+            "r",
+            "grid(0, 1)",
+            "Rows",
+            id="charts.rows",
+            show=False,
+            tooltip="Pane rows on screen: 1, 2, 3 or 4 (more scroll)",
+        ),
+        Binding(
+            "f",
+            "maximize",
+            "Maximise",
+            id="charts.maximize",
+            show=False,
+            tooltip="Show the highlighted metric's pane alone, or every pane again",
+        ),
+        Binding(
+            "n,greater_than_sign",
+            "page(1)",
+            "Next charts",
+            id="charts.next_page",
+            show=False,
+            tooltip="The next page of charts, when not all fit (the title says which are shown)",
+        ),
+        Binding(
+            "N,less_than_sign",
+            "page(-1)",
+            "Previous charts",
+            id="charts.previous_page",
+            show=False,
+            tooltip="The previous page of charts, when not all fit",
+        ),
+        Binding(
+            "s",
+            "toggle_scatter",
+            "Scatter",
+            id="charts.scatter",
+            tooltip="Param vs metric scatter over the runs in the current filter",
+        ),
+        Binding(
+            "e",
+            "group_points",
+            "Groups/runs",
+            id="charts.group_points",
+            tooltip="Scatter of groups: one point per group (mean, min–max whisker) or each of their runs",
+        ),
         Binding("slash", "search", "Find", id="charts.search", tooltip="Search the metric list"),
         Binding("question_mark", "app.help", "Keys", id="charts.help", tooltip="Every key of this screen"),
-        Binding("escape", "back", "Back", id="charts.back",
-                tooltip="Close the search, the cursor or the scatter, or go back to the runs"),
+        Binding(
+            "escape",
+            "back",
+            "Back",
+            id="charts.back",
+            tooltip="Close the search, the cursor or the scatter, or go back to the runs",
+        ),
     ]
 
-    def __init__(self, store: RunStore, run_ids: list[str], frame: pd.DataFrame | None = None, *,
-                 metrics: list[str] | None = None, refresh_interval: float = REFRESH_SECONDS,
-                 groups: list[RunGroup] | None = None,
-                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        run_ids: list[str],
+        frame: pd.DataFrame | None = None,
+        *,
+        metrics: list[str] | None = None,
+        refresh_interval: float = REFRESH_SECONDS,
+        groups: list[RunGroup] | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         """`metrics`: what to draw first (the detail's metric under the cursor); None: the results.
         `groups`: draw each as its runs' mean in a min–max band (their runs replace `run_ids`)."""
         super().__init__(name=name, id=id, classes=classes)
@@ -215,8 +355,7 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         so opening the screen costs one trip to a thread, not two."""
         infos = self.histories.read_infos(self.run_ids)
         keys = sorted({k for info in infos.values() for k in info.keys})
-        req.metrics = ([m for m in req.metrics if m in keys]
-                       or default_metrics(infos.values(), self._opening_count))
+        req.metrics = [m for m in req.metrics if m in keys] or default_metrics(infos.values(), self._opening_count)
         req.axis = req.axis if self.axis_chosen else clock_or_step(req.metrics)
         post_result(self, ChartsBuilt(self._build(req, infos), first=True))
 
@@ -251,12 +390,23 @@ class ChartsScreen(ForwardsWorkerFailures, Screen[None]):
         width = max(40, area_width - 10)
         colors = self._palette()
         self._auto_axis()
-        return ChartRequest(run_ids=list(self.run_ids), metrics=list(self.selected), axis=self.axis,
-                            log_y=self.log_y, smoothing=self.smoothing, buckets=width, colors=colors,
-                            faint=faint_palette(colors, self.app.theme_variables), markers=self._markers(),
-                            reload=reload, names={r: info.name for r, info in self.infos.items()},
-                            x_range=self.viewing.x_range, clip=CLIP_PERCENT if self.viewing.clip else 0.0,
-                            groups=list(self.groups), log_toggled=frozenset(self.log_toggled))
+        return ChartRequest(
+            run_ids=list(self.run_ids),
+            metrics=list(self.selected),
+            axis=self.axis,
+            log_y=self.log_y,
+            smoothing=self.smoothing,
+            buckets=width,
+            colors=colors,
+            faint=faint_palette(colors, self.app.theme_variables),
+            markers=self._markers(),
+            reload=reload,
+            names={r: info.name for r, info in self.infos.items()},
+            x_range=self.viewing.x_range,
+            clip=CLIP_PERCENT if self.viewing.clip else 0.0,
+            groups=list(self.groups),
+            log_toggled=frozenset(self.log_toggled),
+        )
 
     def redraw(self, reload: frozenset[str] = frozenset()) -> None:
         """Rebuild every chart from the current choices (in a worker); cheap to call often."""

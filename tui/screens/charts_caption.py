@@ -73,12 +73,24 @@ class ChartCaption:
     def update_legend(self) -> None:
         screen, viewing = self.screen, self.screen.viewing
         colors, markers = screen._palette(), screen._markers()
-        names = ({g.key: g.label for g in screen.groups} if screen.groups else
-                 {r: screen.infos[r].name if r in screen.infos else r for r in screen.run_ids})
+        names = (
+            {g.key: g.label for g in screen.groups}
+            if screen.groups
+            else {r: screen.infos[r].name if r in screen.infos else r for r in screen.run_ids}
+        )
         counts = {g.key: len(g.run_ids) for g in screen.groups}
-        entries = [LegendEntry(names[r], colors[i], markers[i % len(markers)] if screen.app.no_color else None,
-                               r == viewing.highlight, r in viewing.hidden, counts.get(r), key=r)
-                   for i, r in enumerate(screen.series_ids)]
+        entries = [
+            LegendEntry(
+                names[r],
+                colors[i],
+                markers[i % len(markers)] if screen.app.no_color else None,
+                r == viewing.highlight,
+                r in viewing.hidden,
+                counts.get(r),
+                key=r,
+            )
+            for i, r in enumerate(screen.series_ids)
+        ]
         note = ""
         if screen.infos and not screen.metric_keys:
             note = "These runs have not logged any metrics yet."

@@ -42,8 +42,9 @@ class ChartViewing:
         self.screen.update_legend()
 
     def _positions(self) -> np.ndarray:
-        return cursor_positions(c.x for d in self.screen.grid_widget.shown_data() for c in d.curves
-                                if c.run_id not in self.hidden)
+        return cursor_positions(
+            c.x for d in self.screen.grid_widget.shown_data() for c in d.curves if c.run_id not in self.hidden
+        )
 
     def move_cursor(self, step: int) -> None:
         self.cursor = step_cursor(self._positions(), self.cursor, step)
@@ -117,15 +118,19 @@ class ChartViewing:
     def toggle_colorblind(self) -> None:
         colors = run_colors(self.screen.app)
         colors.colorblind = not colors.colorblind
-        self.screen.notify("Colour-blind-safe run colours" if colors.colorblind else "Theme run colours",
-                           title="Charts", timeout=2)
+        self.screen.notify(
+            "Colour-blind-safe run colours" if colors.colorblind else "Theme run colours", title="Charts", timeout=2
+        )
         self.screen.redraw()
 
     def grid(self, columns: int, rows: int) -> None:
         """`c` (columns) and `r` (rows) step their count 1 → 2 → 3 → 4 → 1 from the grid in use."""
         cols, rows_now = self.screen.grid_widget.cycle_shape(bool(columns), bool(rows))
-        self.screen.notify(f"{cols} column{'s' if cols != 1 else ''} × {rows_now} row{'s' if rows_now != 1 else ''}",
-                           title="Chart grid", timeout=2)
+        self.screen.notify(
+            f"{cols} column{'s' if cols != 1 else ''} × {rows_now} row{'s' if rows_now != 1 else ''}",
+            title="Chart grid",
+            timeout=2,
+        )
         self.screen.redraw()
 
     def maximize(self) -> None:

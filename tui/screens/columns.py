@@ -40,8 +40,9 @@ class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_column", "Show/hide", id="columns.toggle", tooltip="Show or hide this column"),
         Binding("K,shift+up", "move(-1)", "Move up", show=False, id="columns.up", tooltip="Move this column left"),
-        Binding("J,shift+down", "move(1)", "Move down", show=False, id="columns.down",
-                tooltip="Move this column right"),
+        Binding(
+            "J,shift+down", "move(1)", "Move down", show=False, id="columns.down", tooltip="Move this column right"
+        ),
         # Not a priority binding: those run as a key arrives, so an enter typed right after
         # C (before this screen existed) would be lost. The list binds enter to apply too.
         Binding("enter", "apply", "Apply", id="columns.apply", tooltip="Apply the picks and close"),
@@ -59,8 +60,13 @@ class ColumnsScreen(ModalScreen[list[tuple[str, bool]] | str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text("space show/hide · K/J move · enter apply · escape cancel\n"
-                              "r reset to automatic: the columns that vary"), id="columns-help")
+            yield Static(
+                Text(
+                    "space show/hide · K/J move · enter apply · escape cancel\n"
+                    "r reset to automatic: the columns that vary"
+                ),
+                id="columns-help",
+            )
             yield ColumnList(*self._options(), id="column-list")
         yield Footer(compact=True)
 

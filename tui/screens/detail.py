@@ -71,26 +71,41 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "step_run(1)", "Next run", id="detail.next", tooltip="The next run of the table, same tab"),
-        Binding("N", "step_run(-1)", "Prev run", id="detail.previous",
-                tooltip="The previous run of the table, same tab"),
+        Binding(
+            "N", "step_run(-1)", "Prev run", id="detail.previous", tooltip="The previous run of the table, same tab"
+        ),
         Binding("a", "artifacts", "Artifacts", id="detail.artifacts", tooltip="This run's artifacts"),
         Binding("p", "charts", "Plot", id="detail.charts", tooltip="Metric curves of this run"),
-        Binding("i", "media", "Images", show=False, id="detail.media",
-                tooltip="Images this run logged per step (log_image)"),
-        Binding("L", "models", "Models", show=False, id="detail.models",
-                tooltip="The models view of the versions registered from this run"),
+        Binding(
+            "i", "media", "Images", show=False, id="detail.media", tooltip="Images this run logged per step (log_image)"
+        ),
+        Binding(
+            "L",
+            "models",
+            "Models",
+            show=False,
+            id="detail.models",
+            tooltip="The models view of the versions registered from this run",
+        ),
         Binding("question_mark", "app.help", "Keys", id="detail.help", tooltip="Every key of this screen"),
         Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the runs table"),
         Binding("1", "tab('overview')", "Overview", show=False, id="detail.tab1", tooltip="Facts, params and metrics"),
         Binding("2", "tab('params')", "Params", show=False, id="detail.tab2", tooltip="Every param"),
         Binding("3", "tab('metrics')", "Metrics", show=False, id="detail.tab3", tooltip="Every metric, with history"),
         Binding("4", "tab('tags')", "Tags", show=False, id="detail.tab4", tooltip="Every tag"),
-        Binding("5", "tab('console')", "Console", show=False, id="detail.tab5",
-                tooltip="What the run printed (runs that kept a console)"),
+        Binding(
+            "5",
+            "tab('console')",
+            "Console",
+            show=False,
+            id="detail.tab5",
+            tooltip="What the run printed (runs that kept a console)",
+        ),
     ]
 
-    def __init__(self, store: RunStore, run_id: str, run_ids: Sequence[str] | None = None, *,
-                 poll_seconds: float | None = None) -> None:
+    def __init__(
+        self, store: RunStore, run_id: str, run_ids: Sequence[str] | None = None, *, poll_seconds: float | None = None
+    ) -> None:
         super().__init__()
         self.store = store
         self.run_id = run_id
@@ -178,14 +193,23 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         if len(self.run_ids) > 1 and self.run_id in self.run_ids:
             where = f"  ({self.run_ids.index(self.run_id) + 1}/{len(self.run_ids)})"
         parts = [
-            (Text(f" {status_look(detail.status).glyph} {status} ",
-                  style=status_style(self.app, detail.status, bold=True, reverse=True)), 0),
-            (Text(f" {printable(detail.name)}", style="bold"), 1), (Text(f"  {printable(detail.experiment)}"), 3),
-            (Text(f" · {printable(detail.run_id)}"), 2), (Text(where), 0)]
+            (
+                Text(
+                    f" {status_look(detail.status).glyph} {status} ",
+                    style=status_style(self.app, detail.status, bold=True, reverse=True),
+                ),
+                0,
+            ),
+            (Text(f" {printable(detail.name)}", style="bold"), 1),
+            (Text(f"  {printable(detail.experiment)}"), 3),
+            (Text(f" · {printable(detail.run_id)}"), 2),
+            (Text(where), 0),
+        ]
         stale = detail.facts.get("stale")  # a tracking server that could not be read: its cached copy
         if stale:
-            parts.append((Text(f"  stale, {printable(str(stale))}", style=theme_style(self.app, "warning", bold=True)),
-                          0))
+            parts.append(
+                (Text(f"  stale, {printable(str(stale))}", style=theme_style(self.app, "warning", bold=True)), 0)
+            )
         # At 80 columns the experiment gives way first, then the run id; the name, `(1/4)` and staleness stay.
         title = FittedLine(parts)
         self.query_one("#detail-title", Static).update(title)
@@ -228,8 +252,9 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         found = console_file(detail) if not self.query("#console-view") else None
         if found is not None:
             timed = partial(detail.store.console_lines, detail.run_id) if detail.store is not None else None
-            view = ConsoleView(found[0], live=detail.status == "running", head_name=found[1], timed=timed,
-                               id="console-view")
+            view = ConsoleView(
+                found[0], live=detail.status == "running", head_name=found[1], timed=timed, id="console-view"
+            )
             self.query_one(TabbedContent).add_pane(TabPane("Console", SearchableText(view), id="console"))
             if self._console_shown:  # stepped here from another run's console: same tab
                 self._console_shown = False

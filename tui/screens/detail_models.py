@@ -38,8 +38,14 @@ class RunModels:
                 return
             self.screen.app.call_from_thread(self._read, run_id, line)
 
-        self.screen.run_worker(read, thread=True, exclusive=True, group="detail-models", exit_on_error=False,
-                               description="Reading the run's models")
+        self.screen.run_worker(
+            read,
+            thread=True,
+            exclusive=True,
+            group="detail-models",
+            exit_on_error=False,
+            description="Reading the run's models",
+        )
 
     def _read(self, run_id: str, line: str) -> None:
         if run_id != self.screen.run_id or not self.screen.is_attached:

@@ -68,20 +68,49 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
     CSS_PATH = "diff.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", id="diff.close", tooltip="Back to the runs"),
-        Binding("d", "toggle_only_diff", "Diffs", id="diff.only_diff",
-                tooltip="Show only the rows whose values differ, or all rows"),
-        Binding("f", "flip_direction", "Flip", id="diff.flip",
-                tooltip="Flip whether lower or higher is better for the metric under the cursor"),
-        Binding("m", "cycle_mode", "Compact", id="diff.mode",
-                tooltip="Cells show values and deltas, values only, or deltas only (compact: more runs fit)"),
-        Binding("x", "export", "Export", id="diff.export",
-                tooltip="Write the diff as Markdown and CSV (asks where; the current folder by default) "
-                        "and copy the Markdown"),
+        Binding(
+            "d",
+            "toggle_only_diff",
+            "Diffs",
+            id="diff.only_diff",
+            tooltip="Show only the rows whose values differ, or all rows",
+        ),
+        Binding(
+            "f",
+            "flip_direction",
+            "Flip",
+            id="diff.flip",
+            tooltip="Flip whether lower or higher is better for the metric under the cursor",
+        ),
+        Binding(
+            "m",
+            "cycle_mode",
+            "Compact",
+            id="diff.mode",
+            tooltip="Cells show values and deltas, values only, or deltas only (compact: more runs fit)",
+        ),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            id="diff.export",
+            tooltip="Write the diff as Markdown and CSV (asks where; the current folder by default) "
+            "and copy the Markdown",
+        ),
         Binding("question_mark", "app.help", "Keys", id="diff.help", tooltip="Every key of this screen"),
     ]
 
-    def __init__(self, store: RunStore, run_ids: list[str], *, note: str | None = None, name: str | None = None,
-                 id: str | None = None, classes: str | None = None, refresh_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        run_ids: list[str],
+        *,
+        note: str | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        refresh_seconds: float | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.store = store
         self.run_ids = list(run_ids)
@@ -137,8 +166,9 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         if not self.runs_read:
             self.only_diff = len(diff.rows) > ONLY_DIFF_THRESHOLD
         self.runs_read = True
-        seconds = self.refresh_seconds if self.refresh_seconds is not None else float(
-            getattr(self.app, "poll_seconds", 0))
+        seconds = (
+            self.refresh_seconds if self.refresh_seconds is not None else float(getattr(self.app, "poll_seconds", 0))
+        )
         running = any(d.status == "running" for d in self.details)
         if running and self._live is None and seconds > 0:
             self._live = self.set_interval(seconds, self.load)
@@ -163,9 +193,12 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
     def _exported(self, done: DiffExported) -> None:
         self.app.copy_to_clipboard(done.markdown)
         self.export_dir = done.markdown_path.parent
-        self.notify(f"Wrote {printable(str(done.markdown_path))} and {printable(str(done.csv_path))} "
-                    f"({done.rows} rows); Markdown copied to the clipboard", title="Diff exported",
-                    markup=False)
+        self.notify(
+            f"Wrote {printable(str(done.markdown_path))} and {printable(str(done.csv_path))} "
+            f"({done.rows} rows); Markdown copied to the clipboard",
+            title="Diff exported",
+            markup=False,
+        )
 
     # -- drawing ------------------------------------------------------------------------
 
@@ -188,13 +221,19 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         field_cells = [self._field_cell(row) for row in rows]
         columns = [[self._value_cell(row, i) for row in rows] for i in range(runs)]
         headers = [self._run_header(i, COMPACT_WIDTH if compact else VALUE_WIDTH) for i in range(runs)]
-        field_width = COMPACT_FIELD_WIDTH if compact else min(
-            FIELD_WIDTH + 2, max([cell_len("field"), *(c.cell_len for c in field_cells)]))
+        field_width = (
+            COMPACT_FIELD_WIDTH
+            if compact
+            else min(FIELD_WIDTH + 2, max([cell_len("field"), *(c.cell_len for c in field_cells)]))
+        )
         area = table.size.width or self.app.size.width
         room = max(10, area - SCROLLBAR - field_width - CELL_PADDING)
-        widths = [COMPACT_WIDTH if compact else
-                  min(MAX_COLUMN_WIDTH, room - CELL_PADDING, max([h.cell_len, *(c.cell_len for c in cells)]))
-                  for h, cells in zip(headers, columns)]
+        widths = [
+            COMPACT_WIDTH
+            if compact
+            else min(MAX_COLUMN_WIDTH, room - CELL_PADDING, max([h.cell_len, *(c.cell_len for c in cells)]))
+            for h, cells in zip(headers, columns)
+        ]
         anchor = keep_run - 1 if keep_run >= 1 else None
         first, count = fit_window(widths[1:], room - widths[0] - CELL_PADDING, self.first_run - 1, anchor)
         self.first_run = first + 1
@@ -208,8 +247,9 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         for r, row in enumerate(rows):
             if row.section != section:
                 section = row.section
-                heading = Text(f"{SECTION_TITLES[section]}",
-                               style=theme_style(self.app, "accent", bold=True, underline=True))
+                heading = Text(
+                    f"{SECTION_TITLES[section]}", style=theme_style(self.app, "accent", bold=True, underline=True)
+                )
                 table.add_row(heading, *([Text("")] * len(shown)), key=f"section:{section}")
             table.add_row(field_cells[r], *(columns[i][r] for i in shown), key=row.key)
         if not rows:
@@ -276,8 +316,10 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         running = sum(d.status == "running" for d in self.details)
         if running and self.read_at is not None:
             when = time.strftime("%H:%M:%S", time.localtime(self.read_at))
-            title.append(f" · {running} running: {'live, ' if self._live is not None else ''}read at {when}",
-                         style=theme_style(self.app, "accent"))
+            title.append(
+                f" · {running} running: {'live, ' if self._live is not None else ''}read at {when}",
+                style=theme_style(self.app, "accent"),
+            )
         if self.note:
             title.append(f" · {self.note}", style=theme_style(self.app, "warning"))
         self._set_title(title)
@@ -303,8 +345,14 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
             width = COMPACT_WIDTH - (2 if best else 0)
             if self.mode == "deltas" and delta:
                 better = row.better[index]
-                text = Text(delta[:width], style=theme_style(self.app, "success") if better else
-                            theme_style(self.app, "error") if better is False else Style(dim=True))
+                text = Text(
+                    delta[:width],
+                    style=theme_style(self.app, "success")
+                    if better
+                    else theme_style(self.app, "error")
+                    if better is False
+                    else Style(dim=True),
+                )
             else:
                 text = Text(cut(row.text(index), width), style="bold" if row.differs else "")
             if best:
@@ -313,8 +361,13 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         text = Text(cut(row.text(index), VALUE_WIDTH), style="bold" if row.differs else "")
         if delta:
             better = row.better[index]
-            style = (theme_style(self.app, "success") if better else theme_style(self.app, "error") if better is False
-                     else Style(dim=True))
+            style = (
+                theme_style(self.app, "success")
+                if better
+                else theme_style(self.app, "error")
+                if better is False
+                else Style(dim=True)
+            )
             text.append(" " + delta, style=style)
         if row.best and row.best[index]:
             text.append(" ✓", style=theme_style(self.app, "success", bold=True))
@@ -327,8 +380,7 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         if not table.row_count:
             return None, -1
         cell = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return (str(cell.row_key.value) if cell.row_key.value is not None else None,
-                self.cursor_run())
+        return (str(cell.row_key.value) if cell.row_key.value is not None else None, self.cursor_run())
 
     def cursor_run(self) -> int:
         """The index of the run under the cursor in `diff.runs`, or -1 on the field column."""

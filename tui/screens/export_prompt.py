@@ -38,8 +38,13 @@ class ExportPrompt(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Text(f"Export {self.rows} rows as Markdown and CSV (Markdown also to the clipboard) "
-                              f"into the folder (default: {printable(str(self.default))}):"), id="export-title")
+            yield Static(
+                Text(
+                    f"Export {self.rows} rows as Markdown and CSV (Markdown also to the clipboard) "
+                    f"into the folder (default: {printable(str(self.default))}):"
+                ),
+                id="export-title",
+            )
             yield Input(value=str(self.default), id="export-folder")
             yield Static(Text("enter writes · escape cancels · a missing folder is made"), id="export-help")
 

@@ -76,8 +76,10 @@ class HelpScreen(ModalScreen[None]):
             for binding in getattr(type(node), "BINDINGS", []):
                 if isinstance(binding, Binding) and binding.id:
                     declared.setdefault(binding.id, len(declared))
-        listed = [(", ".join(keys), description, ids[description]) for description, keys in
-                  sorted(rows.items(), key=lambda item: declared.get(ids[item[0]], len(declared)))]
+        listed = [
+            (", ".join(keys), description, ids[description])
+            for description, keys in sorted(rows.items(), key=lambda item: declared.get(ids[item[0]], len(declared)))
+        ]
         key_width = max(Text(row[0]).cell_len for row in [*rules, *listed])
         top, table = _keys_table(key_width), _keys_table(key_width)
         table.add_column(style="dim", no_wrap=True)
@@ -96,12 +98,15 @@ class HelpScreen(ModalScreen[None]):
 
     def _keys_of(self, binding_id: str) -> str:
         """The keys the app's binding `binding_id` has now, the user's keymap included."""
-        return ", ".join(self.app.get_key_display(b) for bindings in self.app._bindings.key_to_bindings.values()
-                         for b in bindings if b.id == binding_id)
+        return ", ".join(
+            self.app.get_key_display(b)
+            for bindings in self.app._bindings.key_to_bindings.values()
+            for b in bindings
+            if b.id == binding_id
+        )
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
-
 
 
 def _keys_table(key_width: int) -> Table:

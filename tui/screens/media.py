@@ -96,26 +96,73 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
     }}
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left", "step(-1)", "Prev step", key_display="←", priority=True, id="media.previous",
-                tooltip="The previous step at which any run has an image of this key"),
-        Binding("right", "step(1)", "Next step", key_display="→", priority=True, id="media.next",
-                tooltip="The next step at which any run has an image of this key"),
-        Binding("home", "jump(0)", "First", show=False, priority=True, id="media.first",
-                tooltip="The first step of this key"),
-        Binding("end", "jump(-1)", "Last", show=False, priority=True, id="media.last",
-                tooltip="The last step of this key"),
-        Binding("right_square_bracket", "page(1)", "More runs", key_display="]", id="media.next_runs",
-                tooltip="The next runs, when not all fit side by side"),
-        Binding("left_square_bracket", "page(-1)", "Previous runs", key_display="[", show=False,
-                id="media.previous_runs", tooltip="The previous runs, when not all fit side by side"),
-        Binding("r", "reload", "Reload", id="media.reload",
-                tooltip="Read the runs' image lists again (a live run logs more steps)"),
+        Binding(
+            "left",
+            "step(-1)",
+            "Prev step",
+            key_display="←",
+            priority=True,
+            id="media.previous",
+            tooltip="The previous step at which any run has an image of this key",
+        ),
+        Binding(
+            "right",
+            "step(1)",
+            "Next step",
+            key_display="→",
+            priority=True,
+            id="media.next",
+            tooltip="The next step at which any run has an image of this key",
+        ),
+        Binding(
+            "home",
+            "jump(0)",
+            "First",
+            show=False,
+            priority=True,
+            id="media.first",
+            tooltip="The first step of this key",
+        ),
+        Binding(
+            "end", "jump(-1)", "Last", show=False, priority=True, id="media.last", tooltip="The last step of this key"
+        ),
+        Binding(
+            "right_square_bracket",
+            "page(1)",
+            "More runs",
+            key_display="]",
+            id="media.next_runs",
+            tooltip="The next runs, when not all fit side by side",
+        ),
+        Binding(
+            "left_square_bracket",
+            "page(-1)",
+            "Previous runs",
+            key_display="[",
+            show=False,
+            id="media.previous_runs",
+            tooltip="The previous runs, when not all fit side by side",
+        ),
+        Binding(
+            "r",
+            "reload",
+            "Reload",
+            id="media.reload",
+            tooltip="Read the runs' image lists again (a live run logs more steps)",
+        ),
         Binding("question_mark", "app.help", "Keys", id="media.help", tooltip="Every key of this screen"),
         Binding("escape", "back", "Back", id="media.back", tooltip="Return to where you opened the images"),
     ]
 
-    def __init__(self, store: RunStore, run_ids: list[str], *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        run_ids: list[str],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.store = store
         self.run_ids = list(run_ids)
@@ -170,11 +217,13 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
         self.query_one("#media-title", Static).update(Text(f" Images · {printable_line(names)}"))
         keys = self.query_one("#media-keys", OptionList)
         keys.clear_options()
-        keys.add_options([Option(Text(printable_line(key), no_wrap=True, overflow="ellipsis"), id=key)
-                          for key in self.keys])
+        keys.add_options(
+            [Option(Text(printable_line(key), no_wrap=True, overflow="ellipsis"), id=key) for key in self.keys]
+        )
         if not self.keys:
             self.query_one("#media-scrub", Static).update(
-                Text("No images: log some with run.log_image(key, image, step)"))
+                Text("No images: log some with run.log_image(key, image, step)")
+            )
             for pane, run in zip(self.query(MediaPane), self.runs):
                 pane.show(run.name, "", None, None, "no images")
             return
@@ -278,8 +327,14 @@ class MediaScreen(ForwardsWorkerFailures, Screen[None]):
         if wanted:
             self._decode(self._generation, wanted)
 
-    def _fill(self, pane: MediaPane, run: RunMedia, step: int, chosen: Pick,
-              wanted: dict[CacheKey, tuple[tuple[int, Path], tuple[int, int]]]) -> None:
+    def _fill(
+        self,
+        pane: MediaPane,
+        run: RunMedia,
+        step: int,
+        chosen: Pick,
+        wanted: dict[CacheKey, tuple[tuple[int, Path], tuple[int, int]]],
+    ) -> None:
         title, note = caption(run.name, step, chosen)
         if chosen.path is None or chosen.entry is None:
             pane.show(title, "", None, None, note)

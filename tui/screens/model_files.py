@@ -36,8 +36,13 @@ class ModelFilesScreen(ForwardsWorkerFailures, Screen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "only_differences", "Only differences", id="model_files.only_diff",
-                tooltip="Show only the rows whose values differ (again: all rows)"),
+        Binding(
+            "d",
+            "only_differences",
+            "Only differences",
+            id="model_files.only_diff",
+            tooltip="Show only the rows whose values differ (again: all rows)",
+        ),
         Binding("question_mark", "app.help", "Keys", id="model_files.help", tooltip="Every key of this screen"),
         Binding("escape", "back", "Back", id="model_files.back", tooltip="Back to the models view"),
     ]
@@ -75,8 +80,11 @@ class ModelFilesScreen(ForwardsWorkerFailures, Screen[None]):
     def _summary(self, row: ModelRow) -> MLModelSummary | str:
         """The version's (or logged model's) MLmodel summary, or why there is none."""
         try:
-            where = self.store.model_files(row.version) if row.version is not None else (
-                row.logged.location if row.logged else None)
+            where = (
+                self.store.model_files(row.version)
+                if row.version is not None
+                else (row.logged.location if row.logged else None)
+            )
         except StoreError as exc:
             return str(exc)
         if not where:
@@ -97,17 +105,22 @@ class ModelFilesScreen(ForwardsWorkerFailures, Screen[None]):
         self.rows = rows
         differing = sum(differ for _, _, differ in rows)
         names = ", ".join(self._label(r) for r in self.models)
-        self.query_one("#files-title", Static).update(Text(
-            f" MLmodel of {names} · {differing} of {len(rows)} rows differ" +
-            (" · only differences (d: all)" if self.only_differences else "")))
+        self.query_one("#files-title", Static).update(
+            Text(
+                f" MLmodel of {names} · {differing} of {len(rows)} rows differ"
+                + (" · only differences (d: all)" if self.only_differences else "")
+            )
+        )
         table = self.query_one(DataTable)
         table.clear()
         for name, values, differ in rows:
             if self.only_differences and not differ:
                 continue
             style = "bold" if differ else "dim"
-            table.add_row(Text(("≠ " if differ else "  ") + name, style=style),
-                          *(Text(value, style="" if differ else "dim") for value in values))
+            table.add_row(
+                Text(("≠ " if differ else "  ") + name, style=style),
+                *(Text(value, style="" if differ else "dim") for value in values),
+            )
 
     def action_only_differences(self) -> None:
         self.only_differences = not self.only_differences

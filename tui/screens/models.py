@@ -45,22 +45,56 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
         Binding("enter", "open_run", "Run", id="models.run", tooltip="The detail of this version's source run"),
         Binding("space", "mark", "Mark", id="models.mark", tooltip="Mark or unmark this version (for c and p)"),
         Binding("c", "compare", "Compare", id="models.compare", tooltip="Diff the source runs of the marked versions"),
-        Binding("p", "charts", "Plot", id="models.charts",
-                tooltip="Metric curves of the marked versions' source runs, or of this one's"),
-        Binding("f", "model_files", "MLmodel", show=False, id="models.files",
-                tooltip="The MLmodel files (flavors, signature, requirements) of the marked versions side by side"),
-        Binding("a", "aliases", "Aliases", id="models.aliases",
-                tooltip="Set, move or remove aliases of this version (our store)"),
-        Binding("t", "tags", "Tags", show=False, id="models.tags",
-                tooltip="Add, change or remove tags of this model or version (our store)"),
-        Binding("e", "describe", "Describe", show=False, id="models.describe",
-                tooltip="The description of this model or version (our store)"),
+        Binding(
+            "p",
+            "charts",
+            "Plot",
+            id="models.charts",
+            tooltip="Metric curves of the marked versions' source runs, or of this one's",
+        ),
+        Binding(
+            "f",
+            "model_files",
+            "MLmodel",
+            show=False,
+            id="models.files",
+            tooltip="The MLmodel files (flavors, signature, requirements) of the marked versions side by side",
+        ),
+        Binding(
+            "a",
+            "aliases",
+            "Aliases",
+            id="models.aliases",
+            tooltip="Set, move or remove aliases of this version (our store)",
+        ),
+        Binding(
+            "t",
+            "tags",
+            "Tags",
+            show=False,
+            id="models.tags",
+            tooltip="Add, change or remove tags of this model or version (our store)",
+        ),
+        Binding(
+            "e",
+            "describe",
+            "Describe",
+            show=False,
+            id="models.describe",
+            tooltip="The description of this model or version (our store)",
+        ),
         Binding("question_mark", "app.help", "Keys", id="models.help", tooltip="Every key of this screen"),
         Binding("escape", "back", "Back", id="models.back", tooltip="Back"),
     ]
 
-    def __init__(self, store: RunStore, frame: pd.DataFrame | None = None, sort_key: str | None = None, *,
-                 run_id: str | None = None) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        frame: pd.DataFrame | None = None,
+        sort_key: str | None = None,
+        *,
+        run_id: str | None = None,
+    ) -> None:
         super().__init__()
         self.store, self.frame, self.sort_key, self.run_id = store, frame, sort_key, run_id
         self.rows: list[ModelRow] = []
@@ -108,9 +142,14 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
         self.query_one("#models-empty").display = empty
         table.display = not empty
         if empty:
-            self.query_one("#models-empty", Static).update(Text(
-                "No models registered from this run." if self.run_id else
-                "No registered or logged models in this store. Register one with store.register_model(name, run)."))
+            self.query_one("#models-empty", Static).update(
+                Text(
+                    "No models registered from this run."
+                    if self.run_id
+                    else "No registered or logged models in this store. "
+                    "Register one with store.register_model(name, run)."
+                )
+            )
         self._update_title()
 
     def _cells(self, row: ModelRow) -> list[Text]:
@@ -125,8 +164,11 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
         versions = sum(r.kind == "version" for r in self.rows)
         models = sum(r.kind == "model" for r in self.rows)
         logged = sum(r.kind == "logged" for r in self.rows)
-        parts = [f"{models} model{'s' if models != 1 else ''}", f"{versions} version{'s' if versions != 1 else ''}",
-                 f"{logged} logged"]
+        parts = [
+            f"{models} model{'s' if models != 1 else ''}",
+            f"{versions} version{'s' if versions != 1 else ''}",
+            f"{logged} logged",
+        ]
         if self.marks:
             parts.append(f"{len(self.marks)} marked")
         where = f" of run {printable(self.run_id)}" if self.run_id else ""
@@ -157,8 +199,12 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
                 self.notify("A model has no run of its own: enter on one of its versions", timeout=3)
             return
         if row.cells[RUN_CELL] == "not in store":
-            self.notify(f"Its source run {printable(row.run_id)} is not in this store", severity="warning",
-                        timeout=4, markup=False)
+            self.notify(
+                f"Its source run {printable(row.run_id)} is not in this store",
+                severity="warning",
+                timeout=4,
+                markup=False,
+            )
             return
         from .detail import DetailScreen
 
@@ -259,15 +305,21 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
                 from .prompt import ConfirmScreen
 
                 where = ", ".join(f"{a} from v{model.aliases[a]}" for a in moved)
-                self.app.push_screen(ConfirmScreen(f"Move {where} to v{version.version} of {printable(model.name)}?"),
-                                     lambda yes: self._set_aliases(row, added, removed) if yes else None)
+                self.app.push_screen(
+                    ConfirmScreen(f"Move {where} to v{version.version} of {printable(model.name)}?"),
+                    lambda yes: self._set_aliases(row, added, removed) if yes else None,
+                )
             elif added or removed:
                 self._set_aliases(row, added, removed)
 
-        self.app.push_screen(PromptScreen(
-            f"Aliases of {printable(model.name)} v{version.version}", " ".join(before),
-            "names separated by spaces: a new one is set (moved here from another version), a deleted one removed"),
-            chosen)
+        self.app.push_screen(
+            PromptScreen(
+                f"Aliases of {printable(model.name)} v{version.version}",
+                " ".join(before),
+                "names separated by spaces: a new one is set (moved here from another version), a deleted one removed",
+            ),
+            chosen,
+        )
 
     def _set_aliases(self, row: ModelRow, added: list[str], removed: list[str]) -> None:
         assert row.model is not None and row.version is not None and row.version.version is not None
@@ -317,8 +369,12 @@ class ModelsScreen(ForwardsWorkerFailures, Screen[None]):
         def chosen(result: str | None) -> None:
             if result is not None and result != before:
                 root = writable_root(self.store)
-                self._edit("Describing a model", lambda: reg.set_model_description(name, result, version, root=root),
-                           f"Description of {what} saved")
+                self._edit(
+                    "Describing a model",
+                    lambda: reg.set_model_description(name, result, version, root=root),
+                    f"Description of {what} saved",
+                )
 
-        self.app.push_screen(PromptScreen(f"Description of {what}", before, "ctrl+s saves, escape cancels",
-                                          multiline=True), chosen)
+        self.app.push_screen(
+            PromptScreen(f"Description of {what}", before, "ctrl+s saves, escape cancels", multiline=True), chosen
+        )

@@ -28,9 +28,12 @@ PROMPT_CSS = """
 class PromptScreen(ModalScreen[str | None]):
     """One line (enter saves) or, with `multiline`, a text (ctrl+s saves); escape cancels with None."""
 
-    DEFAULT_CSS = PROMPT_CSS.format(name="PromptScreen") + """
+    DEFAULT_CSS = (
+        PROMPT_CSS.format(name="PromptScreen")
+        + """
     PromptScreen TextArea { height: 12; }
     """
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="prompt.cancel", tooltip="Close without saving"),
@@ -99,9 +102,12 @@ class ConfirmScreen(ModalScreen[bool]):
 class PickScreen(ModalScreen[str | None]):
     """Pick one of `choices` (id, label) with enter; escape returns None."""
 
-    DEFAULT_CSS = PROMPT_CSS.format(name="PickScreen") + """
+    DEFAULT_CSS = (
+        PROMPT_CSS.format(name="PickScreen")
+        + """
     PickScreen OptionList { height: auto; max-height: 20; }
     """
+    )
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="pick.cancel", tooltip="Close without picking"),
@@ -135,8 +141,9 @@ class PickScreen(ModalScreen[str | None]):
 TAGS_HINT = "key=value, separated by spaces (quote values with spaces); delete a pair to remove that tag"
 
 
-def ask_tag_changes(screen: Screen[Any], title: str, before: dict[str, str],
-                    apply: Callable[[dict[str, str], list[str]], None]) -> None:
+def ask_tag_changes(
+    screen: Screen[Any], title: str, before: dict[str, str], apply: Callable[[dict[str, str], list[str]], None]
+) -> None:
     """Ask for `before` edited as `key=value` text; `apply(changed, removed)` when the answer changes anything.
 
     One home for the tag prompt of runs and of models: an unreadable answer is one error notice.

@@ -81,8 +81,9 @@ class RunsColumns:
         self.screen.view.show_all_columns = not self.screen.view.show_all_columns
         self.screen.view.update()
         self.screen.refresh_table()
-        self.screen.notify("Showing all columns" if self.screen.view.show_all_columns else "Showing columns that vary",
-                           timeout=2)
+        self.screen.notify(
+            "Showing all columns" if self.screen.view.show_all_columns else "Showing columns that vary", timeout=2
+        )
 
     def sparks_wanted(self, event: RunsTable.SparksWanted) -> None:
         """Read the histories of the runs on screen in a worker; each (run, metric) is read once at a time."""
@@ -99,8 +100,13 @@ class RunsColumns:
             finally:
                 self.screen.post_message(SparksRead(sparks, frozenset(todo)))
 
-        self.screen.run_worker(read, thread=True, group="sparks", exit_on_error=False,
-                               description="Reading metric histories for sparklines")
+        self.screen.run_worker(
+            read,
+            thread=True,
+            group="sparks",
+            exit_on_error=False,
+            description="Reading metric histories for sparklines",
+        )
 
     def sparks_read(self, message: SparksRead) -> None:
         self._sparks_in_flight.difference_update(message.asked)
@@ -118,8 +124,9 @@ class RunsColumns:
             last, named = load_views(path)
             self.screen.post_message(ViewsLoaded(last, named))
 
-        self.screen.run_worker(load, thread=True, group="views-load", exit_on_error=False,
-                               description="Reading your views")
+        self.screen.run_worker(
+            load, thread=True, group="views-load", exit_on_error=False, description="Reading your views"
+        )
 
     def column_views_loaded(self, message: ColumnViewsLoaded) -> None:
         self.column_views = {**message.views, **self.column_views}  # a pick made while loading wins
@@ -127,12 +134,14 @@ class RunsColumns:
 
     def _save_column_views(self) -> None:
         """Writes the newest views in a worker: of two saves racing, the one that writes last writes the latest."""
+
         def save() -> None:
             with self.screen.saved_views.lock:
                 save_column_views(self.screen.session.store_path, self._views_to_save)
 
-        self.screen.run_worker(save, thread=True, group="views-save", exit_on_error=False,
-                               description="Saving your column picks")
+        self.screen.run_worker(
+            save, thread=True, group="views-save", exit_on_error=False, description="Saving your column picks"
+        )
 
     @property
     def _selection(self) -> str:
@@ -171,8 +180,13 @@ class RunsColumns:
         notes = {c: "hidden by you" for c in hidden if c in choice.hidden}
         notes.update({c: "shown by you" for c in shown if c in choice.shown})
         # Machine metrics are hidden unasked, whether they vary or not; `v` shows them.
-        notes.update({c: "machine metric (v)" if is_system_metric(c) else "does not vary" for c in hidden
-                      if c not in choice.hidden and c in self.screen.view.frame.columns and c not in EXTRAS})
+        notes.update(
+            {
+                c: "machine metric (v)" if is_system_metric(c) else "does not vary"
+                for c in hidden
+                if c not in choice.hidden and c in self.screen.view.frame.columns and c not in EXTRAS
+            }
+        )
 
         def chosen(result: list[tuple[str, bool]] | str | None) -> None:
             if result == RESET:

@@ -67,8 +67,9 @@ class RunsCuration:
             return printable(name)
         return f"{len(run_ids)} runs"
 
-    def _curate(self, description: str, run_ids: list[str], change: Callable[[RunStore, str], object],
-                done: str) -> None:
+    def _curate(
+        self, description: str, run_ids: list[str], change: Callable[[RunStore, str], object], done: str
+    ) -> None:
         """Apply `change` to each run in a worker; then reload. Failures go the one failure way."""
         store = self.screen.store
         if store is None or not run_ids:
@@ -97,11 +98,16 @@ class RunsCuration:
         from .prompt import ask_tag_changes
 
         def apply(changed: dict[str, str], removed: list[str]) -> None:
-            self._curate("Editing tags", runs, lambda s, r: curate.set_tags(s, r, changed, removed),
-                         f"Tags of {self._run_names(runs)} changed")
+            self._curate(
+                "Editing tags",
+                runs,
+                lambda s, r: curate.set_tags(s, r, changed, removed),
+                f"Tags of {self._run_names(runs)} changed",
+            )
 
-        ask_tag_changes(self.screen, f"Tags of {self._run_names(runs)}", common_tags(self.screen.view.frame, runs),
-                        apply)
+        ask_tag_changes(
+            self.screen, f"Tags of {self._run_names(runs)}", common_tags(self.screen.view.frame, runs), apply
+        )
 
     def edit_note(self) -> None:
         runs = self._targets()
@@ -116,20 +122,31 @@ class RunsCuration:
             note = store.run(runs[0]).facts.get("note")
             self.screen.app.call_from_thread(self._ask_note, runs, note if isinstance(note, str) else "")
 
-        self.screen.run_worker(read, thread=True, group="curate-read", description="Reading the note",
-                               exit_on_error=False)
+        self.screen.run_worker(
+            read, thread=True, group="curate-read", description="Reading the note", exit_on_error=False
+        )
 
     def _ask_note(self, runs: list[str], text: str) -> None:
         from .prompt import PromptScreen
 
         def chosen(result: str | None) -> None:
             if result is not None and result != text:
-                self._curate("Writing a note", runs, lambda s, r: curate.set_note(s, r, result),
-                             f"Note on {self._run_names(runs)} saved")
+                self._curate(
+                    "Writing a note",
+                    runs,
+                    lambda s, r: curate.set_note(s, r, result),
+                    f"Note on {self._run_names(runs)} saved",
+                )
 
-        self.screen.app.push_screen(PromptScreen(f"Note on {self._run_names(runs)} (Markdown)", text,
-                                          "ctrl+s saves, escape cancels; an empty note removes it",
-                                          multiline=True), chosen)
+        self.screen.app.push_screen(
+            PromptScreen(
+                f"Note on {self._run_names(runs)} (Markdown)",
+                text,
+                "ctrl+s saves, escape cancels; an empty note removes it",
+                multiline=True,
+            ),
+            chosen,
+        )
 
     def rename(self) -> None:
         run = self.screen.table.current_run
@@ -141,8 +158,12 @@ class RunsCuration:
 
         def chosen(result: str | None) -> None:
             if result is not None and result.strip() and result.strip() != name:
-                self._curate("Renaming a run", [run], lambda s, r: curate.rename(s, r, result),
-                             f"{name} renamed to {printable(result.strip())}")
+                self._curate(
+                    "Renaming a run",
+                    [run],
+                    lambda s, r: curate.rename(s, r, result),
+                    f"{name} renamed to {printable(result.strip())}",
+                )
 
         self.screen.app.push_screen(PromptScreen(f"Rename {name}", name), chosen)
 
@@ -157,11 +178,13 @@ class RunsCuration:
                 for run_id in runs:
                     self.screen.table.marks.pop(run_id, None)
                 self.just_deleted = tuple(runs)
-                self._curate("Deleting runs", runs, curate.delete,
-                             f"{self._run_names(runs)} moved to the trash: D brings back")
+                self._curate(
+                    "Deleting runs", runs, curate.delete, f"{self._run_names(runs)} moved to the trash: D brings back"
+                )
 
-        self.screen.app.push_screen(ConfirmScreen(
-            f"Move {self._run_names(runs)} to the store's trash? (D brings back)"), chosen)
+        self.screen.app.push_screen(
+            ConfirmScreen(f"Move {self._run_names(runs)} to the store's trash? (D brings back)"), chosen
+        )
 
     def restore(self) -> None:
         """The deleted runs marked or under the cursor; else the runs `d` just deleted (undo); else list

@@ -155,11 +155,17 @@ class RunsFiltering:
         self._view_job += 1
         if text == self.screen.view.filter_text:
             return  # typed back to what is shown: nothing to compute, and older jobs are dropped
-        self._filter_timer = self.screen.set_timer(FILTER_PAUSE, lambda: self.change_in_worker(
-            lambda view: view.set_filter(text), "Filtering the runs"))
+        self._filter_timer = self.screen.set_timer(
+            FILTER_PAUSE, lambda: self.change_in_worker(lambda view: view.set_filter(text), "Filtering the runs")
+        )
 
-    def change_in_worker(self, change: Callable[[RunsView], None], description: str,
-                         done: Callable[[], None] | None = None, grouping: bool = False) -> None:
+    def change_in_worker(
+        self,
+        change: Callable[[RunsView], None],
+        description: str,
+        done: Callable[[], None] | None = None,
+        grouping: bool = False,
+    ) -> None:
         """Apply `change` to a copy of the view in a worker; the table swaps to it if nothing newer of
         its kind (`grouping` or not) came (then `done` runs)."""
         if grouping:
@@ -217,8 +223,9 @@ class RunsFiltering:
         error = self.screen.query_one("#filter-error", Static)
         view = self.screen.view
         if view.filter_error is not None:
-            error.update(Text(f"{view.filter_error} — the store changed; showing the runs it matched before",
-                              style="bold"))
+            error.update(
+                Text(f"{view.filter_error} — the store changed; showing the runs it matched before", style="bold")
+            )
             error.display = True
             self.screen.query_one("#filter-bar").display = True
             self._refresh_error = True

@@ -38,13 +38,15 @@ class RunsGrouping:
         meanwhile act on the table shown, and the newest grouping wins (`RunsFiltering.change_in_worker`);
         a filter applied meanwhile keeps it (one of the two is made again on the other).
         """
+
         def regroup(view: RunsView) -> None:
             change(view)
             view.update()
 
         if self.screen.filtering.in_worker():
-            self.screen.filtering.change_in_worker(regroup, "Grouping the runs", lambda: self._say_grouped(note),
-                                                   grouping=True)
+            self.screen.filtering.change_in_worker(
+                regroup, "Grouping the runs", lambda: self._say_grouped(note), grouping=True
+            )
             return
         keep, label = self.screen.table.current_run, self.current_group_label()
         regroup(self.screen.view)
@@ -109,9 +111,14 @@ class RunsGrouping:
                 return
             self.set_group_keys(tuple(keys))
 
-        self.screen.app.push_screen(PromptScreen(
-            "Group runs by", current,
-            "columns, comma-separated: lr, tags.stage, status, experiment, parent; empty: no grouping"), chosen)
+        self.screen.app.push_screen(
+            PromptScreen(
+                "Group runs by",
+                current,
+                "columns, comma-separated: lr, tags.stage, status, experiment, parent; empty: no grouping",
+            ),
+            chosen,
+        )
 
     def cycle_group_stat(self) -> None:
         if not self.screen.view.effective_group_keys:
@@ -153,9 +160,17 @@ class RunsGrouping:
             view.pick = chosen
 
         what = {0: "All runs of each group", 1: "The best run of each group"}.get(
-            chosen, f"The best {chosen} runs of each group")
-        self._regroup(change, f"{what}" + (f" by {self.screen.view.label(self.screen.view.sort_key)}"
-                                           if chosen and self.screen.view.sort_key else ""))
+            chosen, f"The best {chosen} runs of each group"
+        )
+        self._regroup(
+            change,
+            f"{what}"
+            + (
+                f" by {self.screen.view.label(self.screen.view.sort_key)}"
+                if chosen and self.screen.view.sort_key
+                else ""
+            ),
+        )
 
     def best_per_group(self) -> None:
         self._set_pick(1)

@@ -105,8 +105,9 @@ class RunsListings:
         (a few tenths of a second on 100,000 runs) while the first paint and the first keys waited."""
         if view is not self.screen.view:
             return  # a newer listing or change came meanwhile; its own turn prepares it
-        self.screen.run_worker(view.prepare, thread=True, group="runs-prepare",
-                               description="Preparing the runs table", exit_on_error=False)
+        self.screen.run_worker(
+            view.prepare, thread=True, group="runs-prepare", description="Preparing the runs table", exit_on_error=False
+        )
 
     def progress(self, message: StoreProgress) -> None:
         bar = self.screen.query_one(RunsBar)

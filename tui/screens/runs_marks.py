@@ -33,8 +33,9 @@ class RunsMarks:
         self._written: list[str] | None = None
 
     def read(self) -> None:
-        self.screen.run_worker(self._read, thread=True, group="views-load", description="Reading your marks",
-                               exit_on_error=False)
+        self.screen.run_worker(
+            self._read, thread=True, group="views-load", description="Reading your marks", exit_on_error=False
+        )
 
     def _read(self) -> None:
         marks = load_marks(self.screen.session.store_path)
@@ -66,8 +67,9 @@ class RunsMarks:
         screen = self.screen
         screen.update_bar()
         self._to_save = self._saved = [*screen.table.marks, *(self._kept or ())]
-        screen.run_worker(self._write, thread=True, group="views-save", description="Saving your marks",
-                          exit_on_error=False)
+        screen.run_worker(
+            self._write, thread=True, group="views-save", description="Saving your marks", exit_on_error=False
+        )
 
     def _write(self) -> None:
         with self.screen.saved_views.lock:
@@ -85,22 +87,25 @@ class RunsMarks:
         table = self.screen.table
         added = table.mark_all()
         self.changed()
-        self.screen.notify(f"Marked {added} more run{'s' if added != 1 else ''}; {len(table.marks)} marked "
-                           "(u: unmark all)", timeout=3)
+        self.screen.notify(
+            f"Marked {added} more run{'s' if added != 1 else ''}; {len(table.marks)} marked (u: unmark all)", timeout=3
+        )
 
     def next_attention(self) -> None:
         """The cursor to the next run flagged as needing a look, wrapping past the end."""
         screen, table = self.screen, self.screen.table
         found = next_needing_look(map(screen.view.row_of, table.attention), table.cursor_row)
         if found is None:
-            screen.notify("No run needs a look" if not table.attention else
-                          "The runs that need a look are not in view (filter, experiment or a collapsed group)",
-                          timeout=3)
+            screen.notify(
+                "No run needs a look"
+                if not table.attention
+                else "The runs that need a look are not in view (filter, experiment or a collapsed group)",
+                timeout=3,
+            )
             return
         if found[1] and found[0] == table.cursor_row:  # wrapped round to where it stands
             why = printable_line(table.attention.get(table.current_run or "", ""))
-            screen.notify(f"This is the only run needing a look: {why}",
-                          timeout=3, markup=False)
+            screen.notify(f"This is the only run needing a look: {why}", timeout=3, markup=False)
             return
         table.cursor_row = found[0]
         if found[1]:

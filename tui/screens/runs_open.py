@@ -111,7 +111,7 @@ class RunsOpening:
         run_id = self.screen.table.current_run
         marks = list(self.screen.table.marks)
         if len(marks) == 2:
-            first, other = (marks if run_id != marks[1] else marks[::-1])
+            first, other = marks if run_id != marks[1] else marks[::-1]
             self._open_artifacts(first, other)
             return
         if len(marks) > 2:
@@ -130,8 +130,14 @@ class RunsOpening:
             other = store.run(other_id) if other_id else None
             self.screen.post_message(ArtifactsRead(detail, other))
 
-        self.screen.run_worker(read, thread=True, exclusive=True, group="open-artifacts", exit_on_error=False,
-                               description="Opening artifacts")
+        self.screen.run_worker(
+            read,
+            thread=True,
+            exclusive=True,
+            group="open-artifacts",
+            exit_on_error=False,
+            description="Opening artifacts",
+        )
 
     def artifacts_read(self, message: ArtifactsRead) -> None:
         from .artifacts import ArtifactsScreen

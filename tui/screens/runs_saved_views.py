@@ -58,8 +58,9 @@ class SavedViews:
                 parse_filter(text, list(self.screen.view.frame.columns))
         except FilterError as exc:
             text = ""
-            self.screen.notify(f"The view's filter no longer applies ({exc.message}); shown without it",
-                        severity="warning")
+            self.screen.notify(
+                f"The view's filter no longer applies ({exc.message}); shown without it", severity="warning"
+            )
         self.screen.filtering.show_text(text)
         self.screen.columns.keep_choice(chosen.choice)
         reread = chosen.metric_stat != self.screen.view.metric_stat
@@ -107,8 +108,13 @@ class SavedViews:
         if data == self._last_saved:
             return
         self._last_saved = data
-        self.screen.run_worker(lambda: self._write_setting(save_last_view, data), thread=True, group="views-save",
-                        description="Saving the view", exit_on_error=False)
+        self.screen.run_worker(
+            lambda: self._write_setting(save_last_view, data),
+            thread=True,
+            group="views-save",
+            description="Saving the view",
+            exit_on_error=False,
+        )
 
     def _write_setting(self, save: Callable[..., None], *args: object) -> None:
         with self.lock:
@@ -130,26 +136,33 @@ class SavedViews:
                 return
             data = view_to_json(self.screen.view)
             self.named_views[name] = data
-            self.screen.run_worker(lambda: self._write_setting(save_named_view, name, data), thread=True,
-                            group="views-save", description="Saving the view", exit_on_error=False)
+            self.screen.run_worker(
+                lambda: self._write_setting(save_named_view, name, data),
+                thread=True,
+                group="views-save",
+                description="Saving the view",
+                exit_on_error=False,
+            )
             self.screen.notify(f"View saved as {printable(name)} (V or ctrl+p picks it)", timeout=3)
 
-        self.screen.app.push_screen(PromptScreen("Save this view as", "", "a name; the same name replaces that view"),
-                             chosen)
+        self.screen.app.push_screen(
+            PromptScreen("Save this view as", "", "a name; the same name replaces that view"), chosen
+        )
 
     def pick_view(self) -> None:
         from .prompt import PickScreen
 
         choices = [(AUTOMATIC_VIEW, "reset to automatic (every run, columns that vary, no grouping)")]
         choices += [(f"view:{name}", printable(name)) for name in sorted(self.named_views)]
-        self.screen.app.push_screen(PickScreen("Views", choices, "enter picks; S saves the current view under a name"),
-                             self._view_chosen)
+        self.screen.app.push_screen(
+            PickScreen("Views", choices, "enter picks; S saves the current view under a name"), self._view_chosen
+        )
 
     def _view_chosen(self, choice: str | None) -> None:
         if choice == AUTOMATIC_VIEW:
             self.use_view(None)
         elif choice is not None and choice.startswith("view:"):
-            self.use_view(choice[len("view:"):])
+            self.use_view(choice[len("view:") :])
 
     def use_view(self, name: str | None) -> None:
         """Show the named view, or (None) the automatic one."""
@@ -161,9 +174,12 @@ class SavedViews:
     def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         """Extra command palette entries: each saved view, and the automatic one."""
         commands: list[tuple[str, str, Callable[[], object]]] = [
-            ("View: reset to automatic", "Every run, unsorted, columns that vary, no grouping",
-             lambda: self.use_view(None))]
+            (
+                "View: reset to automatic",
+                "Every run, unsorted, columns that vary, no grouping",
+                lambda: self.use_view(None),
+            )
+        ]
         for name in sorted(self.named_views):
-            commands.append((f"View: {printable(name)}", "A view you saved (S)",
-                             lambda name=name: self.use_view(name)))  # type: ignore[misc]
+            commands.append((f"View: {printable(name)}", "A view you saved (S)", lambda name=name: self.use_view(name)))  # type: ignore[misc]
         return commands

@@ -73,8 +73,9 @@ class RunsWorkspace:
             with screen.saved_views.lock:
                 save_workspace(screen.session.store_path, data)
 
-        screen.run_worker(write, thread=True, group="views-save", description="Saving the workspace",
-                          exit_on_error=False)
+        screen.run_worker(
+            write, thread=True, group="views-save", description="Saving the workspace", exit_on_error=False
+        )
 
     def follow(self, live: bool = False) -> None:
         """The marks, the cursor and (`live`) a new listing, to the workspace when it is shown. The

@@ -40,8 +40,9 @@ def step_cursor(positions: FloatArray, current: float | None, step: int) -> floa
     return float(positions[max(0, min(positions.size - 1, index))])
 
 
-def zoom(extent: tuple[float, float], view: tuple[float, float] | None, center: float | None,
-         factor: float) -> tuple[float, float] | None:
+def zoom(
+    extent: tuple[float, float], view: tuple[float, float] | None, center: float | None, factor: float
+) -> tuple[float, float] | None:
     """The x range after zooming the `view` (None: all of `extent`) by `factor` (< 1 narrows,
     > 1 widens) around `center` (None: the view's middle), kept inside `extent`; None when the
     result covers the whole extent (no zoom)."""

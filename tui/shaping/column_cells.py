@@ -53,7 +53,7 @@ def measure_width(key: str, label: int, values: np.ndarray, numeric: bool, again
     """The width of column `key` (header `label` cells wide) for its `values`, from a sample of them;
     `again`: measured on the listing before (a live refresh), so only the newest runs can be news."""
     wanted = WIDTH_SAMPLE // 4 if numeric else WIDTH_SAMPLE  # 5 digits: widths vary little
-    sample = values[-RECENT_SAMPLE:] if again else values[::max(1, len(values) // wanted)]
+    sample = values[-RECENT_SAMPLE:] if again else values[:: max(1, len(values) // wanted)]
     if values.dtype.kind == "f" and not again and len(sample) and not np.isnan(values).all():
         sample = np.append(sample, [np.nanmin(values), np.nanmax(values)])  # the widest exponents
     if sample.dtype == object:
@@ -101,7 +101,8 @@ class FrameMeasures:
         cached = self._numeric.get(key)
         if cached is None:
             cached = self._numeric[key] = key in ("created", "duration", "ended") or (
-                key in self.frame.columns and holds_numbers(self._values(key)))
+                key in self.frame.columns and holds_numbers(self._values(key))
+            )
         return cached
 
     def _values(self, key: str) -> np.ndarray:

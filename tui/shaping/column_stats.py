@@ -22,13 +22,17 @@ def source_stat(column: str, stat: str) -> str:
     """The store statistic that `stat` reads for this metric column (`best` -> min or max)."""
     if stat != "best":
         return stat
-    direction = infer_direction(column[len("metrics."):] if column.startswith("metrics.") else column)
+    direction = infer_direction(column[len("metrics.") :] if column.startswith("metrics.") else column)
     return {"higher": "max", "lower": "min"}.get(direction or "", "last")
 
 
-def apply_column_stats(frame: pd.DataFrame, column_stats: Mapping[str, str],
-                       frame_for: Callable[[str], pd.DataFrame], base_stat: str = "last",
-                       available: Sequence[str] = ("last", "min", "max")) -> pd.DataFrame:
+def apply_column_stats(
+    frame: pd.DataFrame,
+    column_stats: Mapping[str, str],
+    frame_for: Callable[[str], pd.DataFrame],
+    base_stat: str = "last",
+    available: Sequence[str] = ("last", "min", "max"),
+) -> pd.DataFrame:
     """`frame` (holding `base_stat` of every metric) with each column of `column_stats` holding its own
     statistic, read from `frame_for(stat)`; statistics the store does not keep are left as they are."""
     wanted: dict[str, list[str]] = {}

@@ -32,9 +32,19 @@ KIND_ORDER = {"metric": 0, "param": 1, "tag": 2}
 KIND_PREFIX = {"metric": "m:", "param": "p:", "tag": "t:"}
 """Put before a label shared by a metric, a param or a tag (or a base column), so headers tell
 them apart without colour (NO_COLOR, 16-colour terminals)."""
-LABELS = {"status": "status", "name": "name", "experiment": "experiment", "created": "created",
-          "duration": "duration", "run_id": "run id", "ended": "ended", "host": "host", "user": "user",
-          "reason": "reason", SOURCE: "source"}
+LABELS = {
+    "status": "status",
+    "name": "name",
+    "experiment": "experiment",
+    "created": "created",
+    "duration": "duration",
+    "run_id": "run id",
+    "ended": "ended",
+    "host": "host",
+    "user": "user",
+    "reason": "reason",
+    SOURCE: "source",
+}
 SPARK_WIDTH = 8
 """Cells of the sparkline at the start of a metric cell, when sparklines are on."""
 MAX_WIDTH = {"name": 30, "experiment": 18, "reason": 40, SOURCE: 18}
@@ -356,7 +366,7 @@ class FrameFacts:
         """The frame positions of run `run_id` (several when stores in one table share an id)."""
         hashes, order = self.index_ids()
         wanted = hash(run_id)
-        found = order[np.searchsorted(hashes, wanted, "left"):np.searchsorted(hashes, wanted, "right")]
+        found = order[np.searchsorted(hashes, wanted, "left") : np.searchsorted(hashes, wanted, "right")]
         ids = self.frame["run_id"]
         return np.asarray(found[np.array([str(ids.iat[p]) == run_id for p in found], dtype=bool)])  # no collision
 

@@ -117,15 +117,47 @@ class RunInfo:
     """Points per metric: the chart opens on the longest curve, not on a one-point summary."""
 
 
-SCHEDULE_WORDS = frozenset({
-    "lr", "learning", "momentum", "epoch", "epochs", "step", "steps", "warmup", "wd", "decay", "beta1", "beta2",
-    "temperature", "batch", "bs", "schedule", "scheduler",
-})
+SCHEDULE_WORDS = frozenset(
+    {
+        "lr",
+        "learning",
+        "momentum",
+        "epoch",
+        "epochs",
+        "step",
+        "steps",
+        "warmup",
+        "wd",
+        "decay",
+        "beta1",
+        "beta2",
+        "temperature",
+        "batch",
+        "bs",
+        "schedule",
+        "scheduler",
+    }
+)
 """Words of metrics that record a setting as it changes (`lr`, `epoch`): drawn after the results."""
-SYSTEM_WORDS = frozenset({
-    "time", "latency", "duration", "seconds", "secs", "sec", "ms", "memory", "mem", "bytes", "throughput", "gpu",
-    "cpu", "util", "utilization",
-})
+SYSTEM_WORDS = frozenset(
+    {
+        "time",
+        "latency",
+        "duration",
+        "seconds",
+        "secs",
+        "sec",
+        "ms",
+        "memory",
+        "mem",
+        "bytes",
+        "throughput",
+        "gpu",
+        "cpu",
+        "util",
+        "utilization",
+    }
+)
 """Words of metrics about the machine, not the model: drawn after the results."""
 
 
@@ -223,7 +255,7 @@ METRIC_AXIS = "metric:"
 
 
 def axis_name(axis: str) -> str:
-    return axis[len(METRIC_AXIS):] if axis.startswith(METRIC_AXIS) else AXIS_NAMES[axis]
+    return axis[len(METRIC_AXIS) :] if axis.startswith(METRIC_AXIS) else AXIS_NAMES[axis]
 
 
 def axis_values(series: Series, axis: str, x_series: Series | None = None) -> FloatArray:
@@ -293,21 +325,38 @@ def single_range(value: float, step: bool) -> tuple[float, float]:
     return value - half, value + half
 
 
-def _run_curve(index: int, run_id: str, name: str, points: int, x: FloatArray, raw: FloatArray,
-               smooth: FloatArray, req: ChartRequest) -> Curve:
+def _run_curve(
+    index: int,
+    run_id: str,
+    name: str,
+    points: int,
+    x: FloatArray,
+    raw: FloatArray,
+    smooth: FloatArray,
+    req: ChartRequest,
+) -> Curve:
     """One run's line, cut to `req.buckets` min/max buckets; its raw curve too when smoothed."""
     mx, my = minmax_downsample(x, smooth, req.buckets)
-    curve = Curve(run_id=run_id, label=name, color=req.colors[index % len(req.colors)], x=mx, y=my,
-                  points=points, marker=req.markers[index % len(req.markers)] if req.markers else MARKER,
-                  full_x=x, full_y=smooth)
+    curve = Curve(
+        run_id=run_id,
+        label=name,
+        color=req.colors[index % len(req.colors)],
+        x=mx,
+        y=my,
+        points=points,
+        marker=req.markers[index % len(req.markers)] if req.markers else MARKER,
+        full_x=x,
+        full_y=smooth,
+    )
     curve.faint = req.faint[index % len(req.faint)] if req.faint else None
     if req.smoothing > 0:
         curve.raw_x, curve.raw_y = minmax_downsample(x, raw, req.buckets)
     return curve
 
 
-def _group_curves(shown: list[tuple[int, str, str, int, FloatArray, FloatArray, FloatArray]],
-                  req: ChartRequest) -> list[Curve]:
+def _group_curves(
+    shown: list[tuple[int, str, str, int, FloatArray, FloatArray, FloatArray]], req: ChartRequest
+) -> list[Curve]:
     """One curve per group of `req.groups` (in its order: colours and markers go by group):
     the mean of its runs' (smoothed) curves inside their min–max band, on a grid of at most
     two points per bucket, so no further downsampling."""
@@ -318,16 +367,31 @@ def _group_curves(shown: list[tuple[int, str, str, int, FloatArray, FloatArray, 
         if not members:
             continue
         agg = group_curve([(m[4], m[6]) for m in members], 2 * req.buckets)
-        curves.append(Curve(
-            run_id=group.key, label=group.short, color=req.colors[index % len(req.colors)], x=agg.x, y=agg.mean,
-            points=sum(m[3] for m in members), faint=req.faint[index % len(req.faint)] if req.faint else None,
-            marker=req.markers[index % len(req.markers)] if req.markers else MARKER, full_x=agg.x,
-            full_y=agg.mean, band_low=agg.low, band_high=agg.high))
+        curves.append(
+            Curve(
+                run_id=group.key,
+                label=group.short,
+                color=req.colors[index % len(req.colors)],
+                x=agg.x,
+                y=agg.mean,
+                points=sum(m[3] for m in members),
+                faint=req.faint[index % len(req.faint)] if req.faint else None,
+                marker=req.markers[index % len(req.markers)] if req.markers else MARKER,
+                full_x=agg.x,
+                full_y=agg.mean,
+                band_low=agg.low,
+                band_high=agg.high,
+            )
+        )
     return curves
 
 
-def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: ChartRequest,  # noqa: C901 - the axis choices, in one place
-                x_series: dict[str, Series] | None = None) -> ChartData:
+def build_chart(  # noqa: C901 - the axis choices, in one place
+    metric: str,
+    series_by_run: list[tuple[str, str, Series]],
+    req: ChartRequest,
+    x_series: dict[str, Series] | None = None,
+) -> ChartData:
     """The curves of one metric: x per the axis (`x_series`: the x metric's series by run id for
     a `metric:` axis), EMA smoothing on the full-resolution values, the zoom, log-scale masking
     (`req.log_y`, or not when the metric is in `req.log_toggled`), and min/max downsampling to
@@ -355,8 +419,7 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
         x_label = f"time since start ({unit})"
     every = [x[np.isfinite(x)] for x in xs_all]
     every = [x for x in every if x.size]
-    extent = ((min(float(x.min()) for x in every) / scale, max(float(x.max()) for x in every) / scale)
-              if every else None)
+    extent = (min(float(x.min()) for x in every) / scale, max(float(x.max()) for x in every) / scale) if every else None
     shown: list[tuple[int, str, str, int, FloatArray, FloatArray, FloatArray]] = []
     for index, run_id, name, points, x, raw, smooth in prepared:
         if scale != 1.0:
@@ -396,8 +459,12 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
         ylim = single_range(float(finite_y[0][0]), False)
     yticks = None
     if log_y:
-        ys = [y[np.isfinite(y) & (y > 0)] for c in curves for y in (c.y, c.raw_y, c.band_low, c.band_high)
-              if y is not None]
+        ys = [
+            y[np.isfinite(y) & (y > 0)]
+            for c in curves
+            for y in (c.y, c.raw_y, c.band_low, c.band_high)
+            if y is not None
+        ]
         ys = [y for y in ys if y.size]
         if ys:
             low, high = min(float(y.min()) for y in ys), max(float(y.max()) for y in ys)
@@ -405,8 +472,20 @@ def build_chart(metric: str, series_by_run: list[tuple[str, str, Series]], req: 
                 low, high = max(low, ylim[0]), min(high, ylim[1])
             ticks = log_ticks(low, high)
             yticks = ticks if ticks[0] else None
-    notes = [f"smoothed {req.smoothing:g}" if req.smoothing > 0 else "",
-             f"y clipped to {req.clip:g}–{100 - req.clip:g}%" if req.clip > 0 and ylim is not None else ""]
-    return ChartData(metric=metric, curves=curves, x_label=x_label, log_y=log_y, xticks=xticks,
-                     yticks=yticks, note=" · ".join(n for n in notes if n), xlim=xlim, ylim=ylim,
-                     extent=extent, wall_clock=req.axis == "wall")
+    notes = [
+        f"smoothed {req.smoothing:g}" if req.smoothing > 0 else "",
+        f"y clipped to {req.clip:g}–{100 - req.clip:g}%" if req.clip > 0 and ylim is not None else "",
+    ]
+    return ChartData(
+        metric=metric,
+        curves=curves,
+        x_label=x_label,
+        log_y=log_y,
+        xticks=xticks,
+        yticks=yticks,
+        note=" · ".join(n for n in notes if n),
+        xlim=xlim,
+        ylim=ylim,
+        extent=extent,
+        wall_clock=req.axis == "wall",
+    )

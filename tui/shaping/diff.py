@@ -32,8 +32,13 @@ if TYPE_CHECKING:
     from store import RunDetail
 
 SECTIONS: tuple[str, ...] = ("params", "metrics", "tags", "inputs", "facts")
-SECTION_TITLES: dict[str, str] = {"params": "params", "metrics": "metrics", "tags": "tags", "inputs": "inputs",
-                                  "facts": "run"}
+SECTION_TITLES: dict[str, str] = {
+    "params": "params",
+    "metrics": "metrics",
+    "tags": "tags",
+    "inputs": "inputs",
+    "facts": "run",
+}
 ONLY_DIFF_THRESHOLD = 20
 """Above this many rows the diff opens showing only the rows that differ."""
 
@@ -44,6 +49,7 @@ SHOWN_CHARS = 500
 """A value longer than this is shown cut, with its full size (the screen, `tracktui diff`,
 the Markdown export and the clipboard): a 20 MB tag must not take a minute to draw. Whether
 values differ is still decided on the whole values; CSV and JSON keep them whole."""
+
 
 @dataclass
 class DiffRun:
@@ -89,8 +95,11 @@ class DiffRow:
         if not self.differs:
             return False
         texts = [format_value(v) for v in self.values]
-        return any(texts[i] == texts[j] and not _same(self.values[i], self.values[j])
-                   for i in range(len(texts)) for j in range(i + 1, len(texts)))
+        return any(
+            texts[i] == texts[j] and not _same(self.values[i], self.values[j])
+            for i in range(len(texts))
+            for j in range(i + 1, len(texts))
+        )
 
 
 class _Missing:
@@ -167,6 +176,7 @@ def _fact(name: str) -> Any:
     def get(d: RunDetail) -> Any:
         value = d.facts.get(name)
         return MISSING_VALUE if value is None else value
+
     return get
 
 
@@ -203,8 +213,17 @@ def _union_keys(dicts: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def _plain_row(section: str, name: str, key: str, values: list[Any]) -> DiffRow:
     n = len(values)
-    return DiffRow(section, name, key, values, _differs(values), deltas=[None] * n, pct=[None] * n,
-                   better=[None] * n, best=[False] * n)
+    return DiffRow(
+        section,
+        name,
+        key,
+        values,
+        _differs(values),
+        deltas=[None] * n,
+        pct=[None] * n,
+        better=[None] * n,
+        best=[False] * n,
+    )
 
 
 def _metric_row(metric: str, stat: str, name: str, values: list[Any], direction: Direction | None) -> DiffRow:
@@ -356,8 +375,10 @@ def to_markdown(diff: Diff, only_diff: bool = False) -> str:
         if row.section != section:
             section = row.section
             lines.append(f"| **{SECTION_TITLES[section]}** |" + " |" * len(diff.runs))
-        cells = [_md_cell(row.field), *(_md_cell(bounded(cell_text(row, i, exact=True)))
-                                        for i in range(len(diff.runs)))]
+        cells = [
+            _md_cell(row.field),
+            *(_md_cell(bounded(cell_text(row, i, exact=True))) for i in range(len(diff.runs))),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     legend = "First run is the reference; deltas are against it; ✓ marks the best value of a metric."
     return "\n".join(lines) + f"\n\n{legend}\n"
@@ -391,14 +412,23 @@ def to_dict(diff: Diff, only_diff: bool = False) -> dict[str, Any]:
     rows = []
     for row in diff.visible(only_diff):
         item: dict[str, Any] = {
-            "section": row.section, "field": row.field, "key": row.key, "differs": row.differs,
+            "section": row.section,
+            "field": row.field,
+            "key": row.key,
+            "differs": row.differs,
             "values": [_json_value(v) for v in row.values],
             "present": [v is not MISSING_VALUE for v in row.values],
         }
         if row.metric is not None:
-            item.update(metric=row.metric, stat=row.stat, direction=row.direction,
-                        deltas=[_json_value(d) for d in row.deltas], pct=[_json_value(p) for p in row.pct],
-                        better=row.better, best=row.best)
+            item.update(
+                metric=row.metric,
+                stat=row.stat,
+                direction=row.direction,
+                deltas=[_json_value(d) for d in row.deltas],
+                pct=[_json_value(p) for p in row.pct],
+                better=row.better,
+                best=row.best,
+            )
         rows.append(item)
     return {
         "reference": diff.runs[0].run_id,

@@ -24,6 +24,7 @@ from .models_view import REGISTRY_COLUMNS
 FREE_TEXT_COLUMNS = ("name", "experiment", "run_id")
 """Columns free text searches, besides every tag."""
 
+
 class Columns:
     """Views of the frame's columns for one `mask` call, each built at most once.
 
@@ -194,8 +195,12 @@ def _compare(node: Compare, columns: Columns) -> np.ndarray:
     if column not in ANY_INPUT_FIELDS:
         columns.series(column, node.position)
     if op in ("~", "!~") and column in ANY_INPUT_FIELDS:
-        found = _any_input(column, lambda c: columns.spread(c, columns.distinct_text(c)[1].str.count(
-            value.text, flags=re.IGNORECASE) > 0), columns, names=lambda n: re.search(value.text, n, re.IGNORECASE))
+        found = _any_input(
+            column,
+            lambda c: columns.spread(c, columns.distinct_text(c)[1].str.count(value.text, flags=re.IGNORECASE) > 0),
+            columns,
+            names=lambda n: re.search(value.text, n, re.IGNORECASE),
+        )
         return found if op == "~" else ~found
     if op in ("~", "!~"):
         # count() > 0 is search() for every cell; str.contains would warn about capture groups.
@@ -214,11 +219,13 @@ def _compare(node: Compare, columns: Columns) -> np.ndarray:
 
 def _equal(column: str, value: Value, columns: Columns) -> np.ndarray:
     if column in ANY_INPUT_FIELDS:
-        return _any_input(column, lambda c: _equal(c, value, columns), columns,
-                          names=lambda n: n.lower() == value.text.lower())
+        return _any_input(
+            column, lambda c: _equal(c, value, columns), columns, names=lambda n: n.lower() == value.text.lower()
+        )
     if column in REGISTRY_COLUMNS:  # `model = churn`: one of the run's models (the cell lists them)
-        return columns.spread(column, columns.distinct_lower(column).str.split(", ").map(
-            lambda names: value.text.lower() in names))
+        return columns.spread(
+            column, columns.distinct_lower(column).str.split(", ").map(lambda names: value.text.lower() in names)
+        )
     if is_input_field(column):
         return columns.spread(column, digest_prefix_hits(columns.distinct_text(column)[1], value.text))
     if value.number is None:
@@ -232,14 +239,15 @@ def _equal(column: str, value: Value, columns: Columns) -> np.ndarray:
     return np.asarray(columns.numbers(column) == value.number, dtype=bool)
 
 
-def _any_input(column: str, test: Callable[[str], np.ndarray], columns: Columns,
-               names: Callable[[str], object] | None = None) -> np.ndarray:
+def _any_input(
+    column: str, test: Callable[[str], np.ndarray], columns: Columns, names: Callable[[str], object] | None = None
+) -> np.ndarray:
     """`inputs.name`/`inputs.digest`: a name test picks the inputs columns whose runs match; a
     digest test is `test` on each inputs column, or-ed (see filter_inputs.py)."""
     hit = np.zeros(len(columns.frame), dtype=bool)
     for input_column in input_columns(columns.frame.columns):
         if column == ANY_NAME and names is not None:
-            if names(input_column[len("inputs."):]):
+            if names(input_column[len("inputs.") :]):
                 hit |= columns.present(input_column)
         elif column == ANY_DIGEST and names is None:  # has:inputs.digest: a digest is known
             hit |= columns.present(input_column) & ~_equal(input_column, Value("", True, None, 0), columns)

@@ -258,7 +258,7 @@ class _Parser:
             self._next()
             return node
         if token.kind == "word" and token.text.lower().startswith(HAS_PREFIX) and len(token.text) > len(HAS_PREFIX):
-            name = token.text[len(HAS_PREFIX):]
+            name = token.text[len(HAS_PREFIX) :]
             return Has(_resolve_field(name, self.columns, token.start + len(HAS_PREFIX)), token.start)
         following = self._peek()
         if following is not None and following.kind == "op":
@@ -270,7 +270,7 @@ class _Parser:
 
     def _in_follows(self) -> bool | None:
         """Whether `in (` or `not in (` comes next (and consume it): False, True, or None when not."""
-        rest = self.tokens[self.index:self.index + 3]
+        rest = self.tokens[self.index : self.index + 3]
         words = [t.text.lower() if t.kind == "word" else t.kind for t in rest]
         if words[:2] == ["in", "lparen"]:
             self.index += 2
@@ -335,10 +335,10 @@ def _short_names(column: str) -> tuple[str, str | None]:
     short = column
     for prefix in PREFIXES:
         if column.startswith(prefix):
-            short = column[len(prefix):]
+            short = column[len(prefix) :]
             break
     cut = max(short.rfind("."), short.rfind("/"))
-    return short, (short[cut + 1:] if cut >= 0 else None)
+    return short, (short[cut + 1 :] if cut >= 0 else None)
 
 
 def resolve_field(name: str, columns: Sequence[str]) -> str:
@@ -448,16 +448,21 @@ def _time_value(column: str, op: str, token: _Token) -> Value | None:
     age = parse_duration(token.text)
     if age is not None:
         if op in ("=", "==", "!="):
-            raise FilterError(f"'{token.text}' is an age; compare it with < or > ({column} > {token.text}: "
-                              f"in the last {token.text})", token.start)
+            raise FilterError(
+                f"'{token.text}' is an age; compare it with < or > ({column} > {token.text}: in the last {token.text})",
+                token.start,
+            )
         return Value(token.text, token.kind == "string", 0.0, token.start, ago=age)
     date = _parse_date(token.text)
     if date is None:
-        raise FilterError(f"{column} takes a date (2026-11-01, 2026-11-01T14:30) or an age (2d, 3h, 10m); "
-                          f"'{token.text}' is neither", token.start)
+        raise FilterError(
+            f"{column} takes a date (2026-11-01, 2026-11-01T14:30) or an age (2d, 3h, 10m); '{token.text}' is neither",
+            token.start,
+        )
     seconds, span = date
-    return Value(token.text, token.kind == "string", seconds, token.start,
-                  span=span if op in ("=", "==", "!=") else None)
+    return Value(
+        token.text, token.kind == "string", seconds, token.start, span=span if op in ("=", "==", "!=") else None
+    )
 
 
 def _make_value(column: str, op: str, token: _Token) -> Value:
@@ -592,7 +597,9 @@ def _refuse_mixed(root: Node | None) -> None:
         first = min(words, key=lambda w: w.position)
         raise FilterError(
             f"'{first.term}' is not a comparison; match text with a field, e.g. name ~ \"{first.term}\" "
-            f"(quote a pattern with spaces or parentheses)", first.position)
+            f"(quote a pattern with spaces or parentheses)",
+            first.position,
+        )
 
 
 def apply_filter(frame: pd.DataFrame, text: str) -> pd.DataFrame:

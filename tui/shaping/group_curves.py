@@ -84,8 +84,9 @@ def align(runs: Sequence[tuple[FloatArray, FloatArray]], max_points: int) -> tup
         return np.empty(0, dtype=np.float64), np.empty((len(runs), 0), dtype=np.float64)
     lo = min(float(x[0]) for x, _ in present)
     hi = max(float(x[-1]) for x, _ in present)
-    union = (np.unique(np.concatenate([x for x, _ in present])) if max(x.size for x, _ in present) <= max_points
-             else None)  # a run longer than the grid: buckets, without sorting every x first
+    union = (
+        np.unique(np.concatenate([x for x, _ in present])) if max(x.size for x, _ in present) <= max_points else None
+    )  # a run longer than the grid: buckets, without sorting every x first
     if union is not None and union.size <= max_points:
         grid = union
         values = np.full((len(runs), grid.size), np.nan)

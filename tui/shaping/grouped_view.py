@@ -49,17 +49,26 @@ def group_labels(groups: Groups, parent_names: Mapping[str, str]) -> list[str]:
     for key in groups.keys:
         values = groups.table[key].tolist()
         if key in PARENT_COLUMNS:
-            columns.append([NO_PARENT if is_missing(v) else f"under {printable(parent_names.get(str(v), str(v)))}"
-                            for v in values])
+            columns.append(
+                [NO_PARENT if is_missing(v) else f"under {printable(parent_names.get(str(v), str(v)))}" for v in values]
+            )
             continue
         name = printable(key.split(".", 1)[1] if "." in key else key)
         columns.append([f"{name}={'—' if is_missing(v) else format_value(v)}" for v in values])
     return [" · ".join(parts) for parts in zip(*columns)] if columns else []
 
 
-def group_rows(frame: pd.DataFrame, positions: np.ndarray, keys: Sequence[str], *, sort_key: str | None = None,
-               descending: bool = False, stat: str = "mean", collapsed: Collection[str] = (), pick: int = 0,
-               ) -> GroupedRows:
+def group_rows(
+    frame: pd.DataFrame,
+    positions: np.ndarray,
+    keys: Sequence[str],
+    *,
+    sort_key: str | None = None,
+    descending: bool = False,
+    stat: str = "mean",
+    collapsed: Collection[str] = (),
+    pick: int = 0,
+) -> GroupedRows:
     """Group the runs at `positions` (already filtered and sorted by `sort_key`) by `keys`.
 
     Groups are ordered by their aggregate of the sort column (a metric: its `stat`; a key
@@ -110,14 +119,16 @@ def group_rows(frame: pd.DataFrame, positions: np.ndarray, keys: Sequence[str], 
     return GroupedRows(groups, rows, shown, labels, members, note)
 
 
-def _tree_parts(frame: pd.DataFrame, groups: Groups, members: list[np.ndarray], labels: list[str],
-                hidden: set[str]) -> list[np.ndarray]:
+def _tree_parts(
+    frame: pd.DataFrame, groups: Groups, members: list[np.ndarray], labels: list[str], hidden: set[str]
+) -> list[np.ndarray]:
     """Rows of a tree by parent run: each top-level run, then (when it has children in view) the
     group row of its children with their aggregates, then the children; children whose parent is
     not in view come last, under their own group row."""
     key = groups.keys[0]
-    parent_of_group = {str(groups.table.at[g, key]): g for g in range(len(groups))
-                       if not is_missing(groups.table.at[g, key])}
+    parent_of_group = {
+        str(groups.table.at[g, key]): g for g in range(len(groups)) if not is_missing(groups.table.at[g, key])
+    }
     top = next((g for g in range(len(groups)) if is_missing(groups.table.at[g, key])), None)
     ids = frame["run_id"].to_numpy()
     parts: list[np.ndarray] = []
@@ -129,7 +140,7 @@ def _tree_parts(frame: pd.DataFrame, groups: Groups, members: list[np.ndarray], 
         if labels[g] not in hidden:
             parts.append(members[g].astype(np.int64))
 
-    for position in (members[top] if top is not None else []):
+    for position in members[top] if top is not None else []:
         parts.append(np.array([position], dtype=np.int64))
         g = parent_of_group.get(str(ids[position]))
         if g is not None:

@@ -105,8 +105,9 @@ class Groups:
         return self.reordered(sort_positions(self.table, column, descending))
 
 
-def group_runs(frame: pd.DataFrame, keys: Sequence[str], metrics: Sequence[str] | None = None,
-               stats: Sequence[str] = AGGREGATES) -> Groups:
+def group_runs(
+    frame: pd.DataFrame, keys: Sequence[str], metrics: Sequence[str] | None = None, stats: Sequence[str] = AGGREGATES
+) -> Groups:
     """Group `frame`'s rows by the columns `keys` (frame column names; see `resolve_group_keys`).
 
     Per group: `count` and, per metric column (`metrics` or every `metrics.*` column), each of
@@ -120,8 +121,11 @@ def group_runs(frame: pd.DataFrame, keys: Sequence[str], metrics: Sequence[str] 
     unknown = [s for s in stats if s not in AGGREGATES]
     if unknown:
         raise ValueError(f"unknown aggregate {unknown[0]!r}; one of {', '.join(AGGREGATES)}")
-    metric_columns = [c for c in (metrics if metrics is not None else frame.columns)
-                      if str(c).startswith("metrics.") and c in frame.columns]
+    metric_columns = [
+        c
+        for c in (metrics if metrics is not None else frame.columns)
+        if str(c).startswith("metrics.") and c in frame.columns
+    ]
     if not len(frame):
         empty = pd.DataFrame({**{k: pd.Series([], dtype=object) for k in keys}, COUNT: pd.Series([], dtype=int)})
         for col in metric_columns:
@@ -157,8 +161,7 @@ def sort_by_keys(frame: pd.DataFrame, keys: Sequence[tuple[str, bool]]) -> np.nd
     return positions
 
 
-def run_order(frame: pd.DataFrame, groups: Groups, sort_key: str | None = None,
-              descending: bool = False) -> np.ndarray:
+def run_order(frame: pd.DataFrame, groups: Groups, sort_key: str | None = None, descending: bool = False) -> np.ndarray:
     """The frame's row positions group after group (in group order), sorted by `sort_key` within each."""
     positions = sort_positions(frame, sort_key, descending) if sort_key else np.arange(len(frame))
     return positions[np.argsort(groups.codes[positions], kind="stable")]
@@ -166,12 +169,18 @@ def run_order(frame: pd.DataFrame, groups: Groups, sort_key: str | None = None,
 
 def metric_direction(column: str, overrides: Mapping[str, Direction | None] | None = None) -> Direction | None:
     """Which way is better for a metric column (`metrics.val/acc` -> higher), as the diff decides."""
-    name = column[len("metrics."):] if column.startswith("metrics.") else column
+    name = column[len("metrics.") :] if column.startswith("metrics.") else column
     return effective_direction(name, overrides)
 
 
-def top_per_group(frame: pd.DataFrame, groups: Groups, by: str, n: int = 1, descending: bool | None = None,
-                  overrides: Mapping[str, Direction | None] | None = None) -> np.ndarray:
+def top_per_group(
+    frame: pd.DataFrame,
+    groups: Groups,
+    by: str,
+    n: int = 1,
+    descending: bool | None = None,
+    overrides: Mapping[str, Direction | None] | None = None,
+) -> np.ndarray:
     """The best `n` runs of each group by column `by` (row positions, group after group, best first).
 
     For a metric the order follows its direction (higher is better: largest first) unless
@@ -193,7 +202,12 @@ def top_per_group(frame: pd.DataFrame, groups: Groups, by: str, n: int = 1, desc
     return cast(np.ndarray, positions[np.argsort(codes, kind="stable")])
 
 
-def best_per_group(frame: pd.DataFrame, groups: Groups, by: str, descending: bool | None = None,
-                   overrides: Mapping[str, Direction | None] | None = None) -> np.ndarray:
+def best_per_group(
+    frame: pd.DataFrame,
+    groups: Groups,
+    by: str,
+    descending: bool | None = None,
+    overrides: Mapping[str, Direction | None] | None = None,
+) -> np.ndarray:
     """The best run of each group that has one, by `by` (see `top_per_group`)."""
     return top_per_group(frame, groups, by, 1, descending, overrides)

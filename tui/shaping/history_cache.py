@@ -50,19 +50,25 @@ class HistoryCache:
         self.keys[run_id] = sorted(detail.metrics)
         return RunInfo(run_id, detail.name, detail.status, sorted(detail.metrics), counts)
 
-    def charts(self, req: ChartRequest, infos: dict[str, RunInfo],
-               cancelled: Callable[[], bool] = lambda: False) -> ChartsResult:
+    def charts(
+        self, req: ChartRequest, infos: dict[str, RunInfo], cancelled: Callable[[], bool] = lambda: False
+    ) -> ChartsResult:
         """Read what is not cached yet (or to reload) and build every chart of `req`."""
-        x_metric = req.axis[len(METRIC_AXIS):] if req.axis.startswith(METRIC_AXIS) else None
+        x_metric = req.axis[len(METRIC_AXIS) :] if req.axis.startswith(METRIC_AXIS) else None
         known = {k for r in req.run_ids for k in self.keys.get(r, ())}
         members = {m: [k for k in related_metrics(m, known) if k == m or k not in req.metrics] for m in req.metrics}
         wanted = list(dict.fromkeys(k for keys in members.values() for k in keys))
         wanted = [*wanted, x_metric] if x_metric is not None else wanted
-        missing_by_run = {run_id: [m for m in wanted if (run_id, m) not in self.series or run_id in req.reload]
-                          for run_id in req.run_ids}
+        missing_by_run = {
+            run_id: [m for m in wanted if (run_id, m) not in self.series or run_id in req.reload]
+            for run_id in req.run_ids
+        }
         missing_by_run = {run_id: keys for run_id, keys in missing_by_run.items() if keys}
-        ahead = {run_id: keys for run_id, keys in missing_by_run.items()
-                 if run_id in req.reload or any((run_id, m) not in self.prefetched for m in keys)}
+        ahead = {
+            run_id: keys
+            for run_id, keys in missing_by_run.items()
+            if run_id in req.reload or any((run_id, m) not in self.prefetched for m in keys)
+        }
         if len(ahead) > 1:  # one bulk read for every run, where the store can (a tracking server)
             self.store.prefetch_histories(list(ahead), list(dict.fromkeys(m for keys in ahead.values() for m in keys)))
         for run_id, missing in missing_by_run.items():
@@ -72,10 +78,14 @@ class HistoryCache:
             for m in missing:
                 self.series[(run_id, m)] = loaded.get(m) or Series.empty()
         names = {r: infos[r].name if r in infos else req.names.get(r, r) for r in req.run_ids}
-        x_series = ({r: self.series.get((r, x_metric)) or Series.empty() for r in req.run_ids}
-                    if x_metric is not None else None)
+        x_series = (
+            {r: self.series.get((r, x_metric)) or Series.empty() for r in req.run_ids} if x_metric is not None else None
+        )
         runs = [(r, names[r]) for r in req.run_ids]
-        charts = [system_chart(metric, members[metric], runs, lambda r, m: self.series.get((r, m)) or Series.empty(),
-                               req, x_series)
-                  for metric in req.metrics]
+        charts = [
+            system_chart(
+                metric, members[metric], runs, lambda r, m: self.series.get((r, m)) or Series.empty(), req, x_series
+            )
+            for metric in req.metrics
+        ]
         return ChartsResult(charts, infos)

@@ -34,9 +34,17 @@ def human_bytes(n: Any) -> str:
 
 def input_rows(inputs: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]:
     """One row of INPUT_COLUMNS per input, every cell sanitized text."""
-    return [(printable(str(e.get("name") or "")), printable(str(e.get("kind") or "")),
-             printable(str(e.get("context") or "")), printable(str(e.get("path") or "")),
-             human_bytes(e.get("size")), short_digest(e.get("digest"))) for e in inputs]
+    return [
+        (
+            printable(str(e.get("name") or "")),
+            printable(str(e.get("kind") or "")),
+            printable(str(e.get("context") or "")),
+            printable(str(e.get("path") or "")),
+            human_bytes(e.get("size")),
+            short_digest(e.get("digest")),
+        )
+        for e in inputs
+    ]
 
 
 def input_key(entry: dict[str, Any]) -> str:

@@ -25,8 +25,15 @@ from ..artifacts.mlmodel import MLModelSummary
 from .formatting import format_timestamp, format_value
 from .sanitize import cut, printable
 
-__all__ = ["COLUMNS", "ModelRow", "RegistryColumns", "mlmodel_rows", "model_rows", "registry_columns",
-           "run_versions_line"]
+__all__ = [
+    "COLUMNS",
+    "ModelRow",
+    "RegistryColumns",
+    "mlmodel_rows",
+    "model_rows",
+    "registry_columns",
+    "run_versions_line",
+]
 
 COLUMNS = ("model", "ver", "aliases", "stage", "metrics", "run", "created", "tags · description")
 """What 80 columns show first: which version, its aliases and stage and how good its run was."""
@@ -53,42 +60,94 @@ class ModelRow:
     logged: LoggedModel | None = None
 
 
-def model_rows(models: Sequence[RegisteredModel], logged: Sequence[LoggedModel], frame: pd.DataFrame | None,
-               sort_key: str | None = None, run_id: str | None = None) -> list[ModelRow]:
+def model_rows(
+    models: Sequence[RegisteredModel],
+    logged: Sequence[LoggedModel],
+    frame: pd.DataFrame | None,
+    sort_key: str | None = None,
+    run_id: str | None = None,
+) -> list[ModelRow]:
     """Each model (latest version, aliases, stage, tags, description), its versions newest first,
     then the logged models; with `run_id`, only what that run made (and the models of those versions)."""
-    runs = _run_facts(frame, {r for r in [*(v.run_id for m in models for v in m.versions),
-                                          *(m.run_id for m in logged)] if r})
+    runs = _run_facts(
+        frame, {r for r in [*(v.run_id for m in models for v in m.versions), *(m.run_id for m in logged)] if r}
+    )
     rows: list[ModelRow] = []
     for model in sorted(models, key=lambda m: m.name.lower()):
         versions = [v for v in model.versions if run_id is None or v.run_id == run_id]
         if run_id is not None and not versions:
             continue
-        latest = max((v for v in model.versions if v.version is not None), key=lambda v: v.version or 0,
-                     default=None)
+        latest = max((v for v in model.versions if v.version is not None), key=lambda v: v.version or 0, default=None)
         aliases = " ".join(f"{a}→{n}" for a, n in sorted(model.aliases.items()))
-        rows.append(ModelRow(f"m:{model.name}", "model", (
-            model.name, f"v{latest.version}" if latest else "", aliases, (latest.stage or "") if latest else "",
-            "damaged" if model.reason else f"{len(model.versions)} version{'s' if len(model.versions) != 1 else ''}",
-            _when(model.created), "", _about(model.tags, model.reason or model.description)), model=model))
+        rows.append(
+            ModelRow(
+                f"m:{model.name}",
+                "model",
+                (
+                    model.name,
+                    f"v{latest.version}" if latest else "",
+                    aliases,
+                    (latest.stage or "") if latest else "",
+                    "damaged"
+                    if model.reason
+                    else f"{len(model.versions)} version{'s' if len(model.versions) != 1 else ''}",
+                    _when(model.created),
+                    "",
+                    _about(model.tags, model.reason or model.description),
+                ),
+                model=model,
+            )
+        )
         for version in sorted(versions, key=lambda v: -(v.version or 0)):
             status, metrics = runs(version.run_id, sort_key)
-            rows.append(ModelRow(f"v:{model.name}/{version.version}", "version", (
-                f"  {model.name}", f"v{version.version if version.version is not None else '?'}",
-                " ".join(version.aliases), version.stage or "", "damaged" if version.reason else status,
-                _when(version.created), metrics, _about(version.tags, version.reason or version.description)),
-                run_id=version.run_id, model=model, version=version))
+            rows.append(
+                ModelRow(
+                    f"v:{model.name}/{version.version}",
+                    "version",
+                    (
+                        f"  {model.name}",
+                        f"v{version.version if version.version is not None else '?'}",
+                        " ".join(version.aliases),
+                        version.stage or "",
+                        "damaged" if version.reason else status,
+                        _when(version.created),
+                        metrics,
+                        _about(version.tags, version.reason or version.description),
+                    ),
+                    run_id=version.run_id,
+                    model=model,
+                    version=version,
+                )
+            )
     for item in sorted(logged, key=lambda m: (m.name.lower(), m.model_id)):
         if run_id is not None and item.run_id != run_id:
             continue
         status, _ = runs(item.run_id, None)
-        rows.append(ModelRow(f"l:{item.model_id}", "logged", (
-            f"{item.name} (logged)", "", "", item.status or "", "damaged" if item.reason else status,
-            _when(item.created), _metric_text(item.metrics, sort_key), _about(item.tags, item.reason)),
-            run_id=item.run_id, logged=item))
+        rows.append(
+            ModelRow(
+                f"l:{item.model_id}",
+                "logged",
+                (
+                    f"{item.name} (logged)",
+                    "",
+                    "",
+                    item.status or "",
+                    "damaged" if item.reason else status,
+                    _when(item.created),
+                    _metric_text(item.metrics, sort_key),
+                    _about(item.tags, item.reason),
+                ),
+                run_id=item.run_id,
+                logged=item,
+            )
+        )
     order = (0, 1, 2, 3, 6, 4, 5, 7)  # built as model, ver, aliases, stage, run, created, metrics, about
-    return [ModelRow(r.key, r.kind, tuple(printable(cut(r.cells[i], 200)) for i in order), r.run_id, r.model,
-                     r.version, r.logged) for r in rows]
+    return [
+        ModelRow(
+            r.key, r.kind, tuple(printable(cut(r.cells[i], 200)) for i in order), r.run_id, r.model, r.version, r.logged
+        )
+        for r in rows
+    ]
 
 
 def _run_facts(frame: pd.DataFrame | None, wanted: set[str]) -> Callable[[str | None, str | None], tuple[str, str]]:
@@ -106,8 +165,9 @@ def _run_facts(frame: pd.DataFrame | None, wanted: set[str]) -> Callable[[str | 
         row = records.get(run_id)
         if row is None:
             return "not in store", ""
-        values = {str(c)[len("metrics."):]: v for c, v in row.items()
-                  if str(c).startswith("metrics.") and _is_number(v)}
+        values = {
+            str(c)[len("metrics.") :]: v for c, v in row.items() if str(c).startswith("metrics.") and _is_number(v)
+        }
         return str(row.get("status") or ""), _metric_text(values, sort_key)
 
     return facts
@@ -134,8 +194,10 @@ def _about(tags: dict[str, str], text: str | None) -> str:
 
 def run_versions_line(versions: Sequence[ModelVersion], logged: Sequence[LoggedModel]) -> str:
     """The detail overview's line: the versions registered from a run and the models it logged."""
-    parts = [f"{v.ref}" + (f" @{','.join(v.aliases)}" if v.aliases else "") + (f" [{v.stage}]" if v.stage else "")
-             for v in versions]
+    parts = [
+        f"{v.ref}" + (f" @{','.join(v.aliases)}" if v.aliases else "") + (f" [{v.stage}]" if v.stage else "")
+        for v in versions
+    ]
     parts += [f"{m.name} (logged {m.model_id})" for m in logged if not any(v.model_id == m.model_id for v in versions)]
     return printable(", ".join(parts))
 

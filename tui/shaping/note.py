@@ -68,8 +68,10 @@ def _too_big(note: str) -> str | None:
             cells += 1
             columns += 1
             if rows > TABLE_ROWS or columns > TABLE_COLUMNS or cells > TABLE_CELLS:
-                return (f"Shown as plain text: a table too big to draw (Markdown tables are drawn up to "
-                        f"{TABLE_ROWS} rows, {TABLE_COLUMNS} columns and {TABLE_CELLS} cells)")
+                return (
+                    f"Shown as plain text: a table too big to draw (Markdown tables are drawn up to "
+                    f"{TABLE_ROWS} rows, {TABLE_COLUMNS} columns and {TABLE_CELLS} cells)"
+                )
         if blocks > MARKDOWN_BLOCKS:
             return f"Shown as plain text: more than {MARKDOWN_BLOCKS} blocks (paragraphs, list items, table cells)"
     return None

@@ -30,8 +30,13 @@ class ReadoutRow:
     highlighted: bool = False
 
 
-def readout_rows(data: ChartData, cursor: float, highlight: str | None = None,
-                 hidden: frozenset[str] = frozenset(), direction: Direction | None = None) -> list[ReadoutRow]:
+def readout_rows(
+    data: ChartData,
+    cursor: float,
+    highlight: str | None = None,
+    hidden: frozenset[str] = frozenset(),
+    direction: Direction | None = None,
+) -> list[ReadoutRow]:
     """One row per shown curve of `data` at x = `cursor`, in reading order: the highlighted run,
     then the rest best first (`direction`; None: guessed from the metric's name), then those with
     no value there, in their legend order."""

@@ -14,8 +14,14 @@ from weakref import WeakKeyDictionary
 RGB = tuple[int, int, int]
 
 COLORBLIND: tuple[RGB, ...] = (
-    (230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66),
-    (0, 114, 178), (213, 94, 0), (204, 121, 167), (153, 153, 153),
+    (230, 159, 0),
+    (86, 180, 233),
+    (0, 158, 115),
+    (240, 228, 66),
+    (0, 114, 178),
+    (213, 94, 0),
+    (204, 121, 167),
+    (153, 153, 153),
 )
 """Okabe & Ito (2008): eight colours told apart with every common colour-vision deficiency."""
 

@@ -152,14 +152,25 @@ class RunsView:
         """What the user chose, frozen: the poll worker builds the next view from it (see `ViewSettings`)."""
         choice = self.choice
         return ViewSettings(
-            filter_text=self.filter_text, experiment=self.experiment, sort_key=self.sort_key,
-            sort_descending=self.sort_descending, show_all_columns=self.show_all_columns,
-            shown=frozenset(choice.shown), hidden=frozenset(choice.hidden), order=tuple(choice.order),
-            metric_stat=self.metric_stat, group_keys=self.group_keys, group_stat=self.group_stat,
-            collapsed=frozenset(self.collapsed), pick=self.pick,
-            column_stats=tuple(sorted(self.column_stats.items())), sparklines=self.sparklines,
-            deleted_listed=self.deleted_listed, shown_before=self.shown_ids() if self.filter_text.strip() else None,
-            min_widths=tuple({**self.min_widths, **self.measures.widths}.items()))
+            filter_text=self.filter_text,
+            experiment=self.experiment,
+            sort_key=self.sort_key,
+            sort_descending=self.sort_descending,
+            show_all_columns=self.show_all_columns,
+            shown=frozenset(choice.shown),
+            hidden=frozenset(choice.hidden),
+            order=tuple(choice.order),
+            metric_stat=self.metric_stat,
+            group_keys=self.group_keys,
+            group_stat=self.group_stat,
+            collapsed=frozenset(self.collapsed),
+            pick=self.pick,
+            column_stats=tuple(sorted(self.column_stats.items())),
+            sparklines=self.sparklines,
+            deleted_listed=self.deleted_listed,
+            shown_before=self.shown_ids() if self.filter_text.strip() else None,
+            min_widths=tuple({**self.min_widths, **self.measures.widths}.items()),
+        )
 
     @classmethod
     def from_settings(cls, settings: ViewSettings, frame: pd.DataFrame, now: float) -> RunsView:
@@ -254,9 +265,16 @@ class RunsView:
         if keys:
             from .grouped_view import group_rows
 
-            self.grouped = group_rows(frame, positions, keys, sort_key=self.sort_key,
-                                      descending=self.sort_descending, stat=self.group_stat,
-                                      collapsed=self.collapsed, pick=self.pick)
+            self.grouped = group_rows(
+                frame,
+                positions,
+                keys,
+                sort_key=self.sort_key,
+                descending=self.sort_descending,
+                stat=self.group_stat,
+                collapsed=self.collapsed,
+                pick=self.pick,
+            )
             positions = self.grouped.positions
             self.rows = self.grouped.rows
         else:
@@ -270,8 +288,9 @@ class RunsView:
         if (keys, self.group_stat, self.sparklines) != self._grouped_widths:
             self._extra_widths = {}
             if self._grouped_widths:  # metric cells got wider or narrower: no minimum from before
-                self.min_widths = {k: w for k, w in self.min_widths.items()
-                                   if column_kind(k) != "metric" and k != "name"}
+                self.min_widths = {
+                    k: w for k, w in self.min_widths.items() if column_kind(k) != "metric" and k != "name"
+                }
             self._grouped_widths = (keys, self.group_stat, self.sparklines)
         elif self.grouped is not None:
             self._extra_widths = {}  # other groups, other aggregates
@@ -347,8 +366,9 @@ class RunsView:
         values = self._values_cache.get(key)
         if values is None:
             column = self.frame[key]
-            values = self._values_cache[key] = cast(np.ndarray, column.array if isinstance(
-                column.dtype, pd.StringDtype) else column.to_numpy())
+            values = self._values_cache[key] = cast(
+                np.ndarray, column.array if isinstance(column.dtype, pd.StringDtype) else column.to_numpy()
+            )
         return values
 
     def row_of_group(self, label: str) -> int | None:
@@ -379,8 +399,12 @@ class RunsView:
             return texts
         position = int(self.rows[row])
         columns = self.frame.columns
-        texts = [cell_text(column.key, self._column_values(column.key)[position] if column.key in columns
-                           else None, self.now) for column in self.columns]
+        texts = [
+            cell_text(
+                column.key, self._column_values(column.key)[position] if column.key in columns else None, self.now
+            )
+            for column in self.columns
+        ]
         if len(self._row_cache) > 4096:
             self._row_cache.clear()
         self._row_cache[row] = texts
@@ -391,8 +415,11 @@ class RunsView:
         age cells of `rows` (those on screen) are redone, other rows are formatted again when shown.
         True when a text on screen changed."""
         self.now = now
-        ages = [(i, c.key) for i, c in enumerate(self.columns) if c.key in ("created", "ended")
-                and c.key in self.frame.columns]
+        ages = [
+            (i, c.key)
+            for i, c in enumerate(self.columns)
+            if c.key in ("created", "ended") and c.key in self.frame.columns
+        ]
         changed = False
         for row, texts in list(self._row_cache.items()):
             if row not in rows or int(self.rows[row]) < 0:
@@ -414,8 +441,11 @@ class RunsView:
         """The default order as the user rearranged it; then, unless `v` shows all, drop what the
         user hid and what does not vary (except what the user chose to show)."""
         choice = self.choice
-        available = [c for c in self.all_columns()
-                     if (c in self.frame.columns or c in BASE_SHOWN) and (c not in EXTRAS or c in choice.shown)]
+        available = [
+            c
+            for c in self.all_columns()
+            if (c in self.frame.columns or c in BASE_SHOWN) and (c not in EXTRAS or c in choice.shown)
+        ]
         keys = ordered(available, choice.order)
         if not self.show_all_columns:
             keys = [c for c in keys if c not in choice.hidden and (c in choice.shown or not is_system_metric(c))]

@@ -16,8 +16,9 @@ import unicodedata
 
 _CONTROL_PICTURES = {c: chr(0x2400 + c) for c in range(32)}
 _CONTROL_PICTURES[0x7F] = "\N{SYMBOL FOR DELETE}"
-_BIDI_CONTROLS = frozenset({0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069,
-                            0x200E, 0x200F, 0x061C})
+_BIDI_CONTROLS = frozenset(
+    {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F, 0x061C}
+)
 LINE_BREAK = " ⏎ "
 """How a line break shows in text that must stay on one line."""
 
@@ -68,7 +69,7 @@ def printable_text(text: str, chunk: int = 4096) -> str:
 def _printable_chunks(line: str, size: int) -> str:
     if len(line) <= size:
         return printable(line)
-    return "".join(printable(line[i:i + size]) for i in range(0, len(line), size))
+    return "".join(printable(line[i : i + size]) for i in range(0, len(line), size))
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -63,5 +63,6 @@ def apply_view_json(view: RunsView, data: object, metric_stats: tuple[str, ...] 
     view.metric_stat = metric_stat if metric_stat in metric_stats else "last"
     view.sparklines = data.get("sparklines") is True
     column_stats = data.get("column_stats")
-    view.column_stats = {str(k): v for k, v in column_stats.items() if v in COLUMN_STATS} \
-        if isinstance(column_stats, dict) else {}
+    view.column_stats = (
+        {str(k): v for k, v in column_stats.items() if v in COLUMN_STATS} if isinstance(column_stats, dict) else {}
+    )

@@ -49,8 +49,9 @@ class ScatterData:
     """Groups' points: the min and max of the metric over the group's runs (drawn as whiskers)."""
 
 
-def build_scatter(frame: pd.DataFrame, param: str, metric: str, log_y: bool, color: RGB,
-                  best_color: RGB) -> ScatterData:
+def build_scatter(
+    frame: pd.DataFrame, param: str, metric: str, log_y: bool, color: RGB, best_color: RGB
+) -> ScatterData:
     """Points (param, metric) for every run in `frame` that has the metric.
 
     A param whose values are not all numbers is categorical: one x slot per value (in
@@ -95,8 +96,22 @@ def build_scatter(frame: pd.DataFrame, param: str, metric: str, log_y: bool, col
         word = "lowest" if direction == "lower" else "highest"
         note += f" · {word} {metric} {format_number(float(y[best]))} at {param}={shown} ({names[best]})"
     run_ids = [str(r) for r in sub["run_id"]] if "run_id" in sub.columns else []
-    return ScatterData(param, metric, x, y, names, color, best_color, best=best, xticks=xticks, log_y=log_y,
-                       note=note, categorical=categorical, categories=categories, run_ids=run_ids)
+    return ScatterData(
+        param,
+        metric,
+        x,
+        y,
+        names,
+        color,
+        best_color,
+        best=best,
+        xticks=xticks,
+        log_y=log_y,
+        note=note,
+        categorical=categorical,
+        categories=categories,
+        run_ids=run_ids,
+    )
 
 
 def color_by_group(data: ScatterData, groups: Sequence[RunGroup], colors: Sequence[RGB]) -> ScatterData:
@@ -104,10 +119,16 @@ def color_by_group(data: ScatterData, groups: Sequence[RunGroup], colors: Sequen
     group_of = {r: i for i, g in enumerate(groups) for r in g.run_ids}
     keep = [i for i, r in enumerate(data.run_ids) if r in group_of]
     best = keep.index(data.best) if data.best is not None and data.best in keep else None
-    return replace(data, x=data.x[keep], y=data.y[keep], names=[data.names[i] for i in keep],
-                   run_ids=[data.run_ids[i] for i in keep], best=best,
-                   colors=[colors[group_of[data.run_ids[i]] % len(colors)] for i in keep],
-                   note=data.note if best is not None or data.best is None else f"{len(keep)} runs")
+    return replace(
+        data,
+        x=data.x[keep],
+        y=data.y[keep],
+        names=[data.names[i] for i in keep],
+        run_ids=[data.run_ids[i] for i in keep],
+        best=best,
+        colors=[colors[group_of[data.run_ids[i]] % len(colors)] for i in keep],
+        note=data.note if best is not None or data.best is None else f"{len(keep)} runs",
+    )
 
 
 def group_points(data: ScatterData, groups: Sequence[RunGroup], colors: Sequence[RGB]) -> ScatterData:
@@ -128,8 +149,11 @@ def group_points(data: ScatterData, groups: Sequence[RunGroup], colors: Sequence
         names.append(group.title)
         shown_colors.append(colors[index % len(colors)])
     y = np.array(ys, dtype=np.float64)
-    note = f"{len(ys)} group{'s' if len(ys) != 1 else ''} (mean, min–max)" if ys else \
-        f"No group in view has both {data.param} and {data.metric}."
+    note = (
+        f"{len(ys)} group{'s' if len(ys) != 1 else ''} (mean, min–max)"
+        if ys
+        else f"No group in view has both {data.param} and {data.metric}."
+    )
     best = None
     direction = infer_direction(data.metric)
     candidates = y if not data.log_y else np.where(y > 0, y, np.nan)
@@ -137,14 +161,24 @@ def group_points(data: ScatterData, groups: Sequence[RunGroup], colors: Sequence
         best = int(np.nanargmin(candidates) if direction == "lower" else np.nanargmax(candidates))
         word = "lowest" if direction == "lower" else "highest"
         note += f" · {word} mean {data.metric} {format_number(float(y[best]))}: {names[best]}"
-    return replace(data, x=np.array(xs, dtype=np.float64), y=y, names=names, run_ids=[], best=best, note=note,
-                   colors=shown_colors, low=np.array(lows, dtype=np.float64), high=np.array(highs, dtype=np.float64))
+    return replace(
+        data,
+        x=np.array(xs, dtype=np.float64),
+        y=y,
+        names=names,
+        run_ids=[],
+        best=best,
+        note=note,
+        colors=shown_colors,
+        low=np.array(lows, dtype=np.float64),
+        high=np.array(highs, dtype=np.float64),
+    )
 
 
 def scatter_params(frame: pd.DataFrame, metric: str | None) -> list[str]:
     """Param names for the scatter's x, best first: those that vary among the runs that have
     `metric`, then those the runs with it have at all, then the rest."""
-    params = [c[len("params."):] for c in frame.columns if c.startswith("params.")]
+    params = [c[len("params.") :] for c in frame.columns if c.startswith("params.")]
     rows = frame
     if metric is not None and f"metrics.{metric}" in frame.columns:
         rows = frame[frame[f"metrics.{metric}"].notna()]

@@ -48,12 +48,12 @@ def _ema_zero_start(x: npt.NDArray[np.float64], w: float) -> npt.NDArray[np.floa
     out = np.empty_like(x)
     carry = 0.0
     for start in range(0, x.size, chunk):
-        part = x[start:start + chunk]
+        part = x[start : start + chunk]
         k = np.arange(1, part.size + 1, dtype=np.float64)
         grow = np.exp(-k * log_w)  # w ** -k
         decay = np.exp(k * log_w)  # w ** k
         acc = np.cumsum((1.0 - w) * part * grow)
-        out[start:start + part.size] = decay * (carry + acc)
+        out[start : start + part.size] = decay * (carry + acc)
         carry = float(out[start + part.size - 1])
     return out
 

@@ -9,8 +9,9 @@ from store import RunStore, StoreError
 from .sparkline import sparkline
 
 
-def spark_cells(store: RunStore, wanted: Mapping[tuple[str, str], str],
-                width: int) -> dict[tuple[str, str], tuple[str, str]]:
+def spark_cells(
+    store: RunStore, wanted: Mapping[tuple[str, str], str], width: int
+) -> dict[tuple[str, str], tuple[str, str]]:
     """(run id, `metrics.<key>` column) -> (the cell's value it was asked for, sparkline of the history).
 
     One history read per run, whatever the number of its metric columns asked for. A run that
@@ -30,7 +31,7 @@ def spark_cells(store: RunStore, wanted: Mapping[tuple[str, str], str],
         if history is not None and len(history):
             groups = {str(k): g for k, g in history.groupby("key", observed=True, sort=False)}
         for column, text in columns:
-            group = groups.get(column[len("metrics."):])
+            group = groups.get(column[len("metrics.") :])
             values = None if group is None else group.sort_values("step", kind="stable")["value"].to_numpy()
             spark = "" if values is None or len(values) < 2 else sparkline(values, width)  # one point: no line
             out[(run_id, column)] = (text, spark)

@@ -13,8 +13,12 @@ def sparkline(values: np.ndarray, width: int = 24) -> str:
     if not values.size or width <= 0:
         return ""
     buckets = np.array_split(values, min(width, values.size))
-    means = np.array([np.nanmean(b) if np.isfinite(b).any() else np.nan for b in
-                      (np.where(np.isfinite(b), b, np.nan) for b in buckets)])
+    means = np.array(
+        [
+            np.nanmean(b) if np.isfinite(b).any() else np.nan
+            for b in (np.where(np.isfinite(b), b, np.nan) for b in buckets)
+        ]
+    )
     finite = means[np.isfinite(means)]
     if not finite.size:
         return " " * len(means)

@@ -43,9 +43,14 @@ def scaled(series: Series, metric: str) -> Series:
     return Series(series.step, series.time, series.value * spec.scale)
 
 
-def system_chart(metric: str, members: list[str], runs: list[tuple[str, str]],
-                 series: Callable[[str, str], Series], req: ChartRequest,
-                 x_series: dict[str, Series] | None = None) -> ChartData:
+def system_chart(
+    metric: str,
+    members: list[str],
+    runs: list[tuple[str, str]],
+    series: Callable[[str, str], Series],
+    req: ChartRequest,
+    x_series: dict[str, Series] | None = None,
+) -> ChartData:
     """The pane of `metric`: with one member (or any other metric) `build_chart` of its series; with
     several, one curve per run and member, a run's colour on each of its curves, the members told
     apart by marker and named in the pane's note. `runs`: (run id, name); `series(run, metric)`."""
@@ -66,8 +71,11 @@ def system_chart(metric: str, members: list[str], runs: list[tuple[str, str]],
     chart = build_chart(metric, pairs, replace(req, colors=colors, faint=faint, markers=markers), x_series)
     spec = describe(metric)
     chart.title = spec.group if spec is not None else metric
-    names = [f"{marker_glyph(_member_marker(k, MARKER))} {s.series}" for k, m in enumerate(members)
-             if (s := describe(m)) is not None]
+    names = [
+        f"{marker_glyph(_member_marker(k, MARKER))} {s.series}"
+        for k, m in enumerate(members)
+        if (s := describe(m)) is not None
+    ]
     chart.note = " ".join(part for part in ("  ".join(names), chart.note) if part)
     return chart
 

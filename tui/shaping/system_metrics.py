@@ -81,8 +81,7 @@ _RULES: tuple[tuple[str, str, str, str, str, float], ...] = (
     (r"network\.tcpRetransmits", "TCP retransmits", "", "TCP retransmits", "machine", 1.0),
     (r"gpu\.(\d+)\.gpu", "GPU {0} util", "%", "GPU util %", "GPU {0}", 1.0),
     (r"gpu\.(\d+)\.memoryAllocated", "GPU {0} memory", "%", "GPU memory %", "GPU {0}", 1.0),
-    (r"gpu\.(\d+)\.memoryAllocatedBytes", "GPU {0} memory", "GiB", "GPU memory (GiB)", "GPU {0}",
-     BYTES_TO_MB * MIB),
+    (r"gpu\.(\d+)\.memoryAllocatedBytes", "GPU {0} memory", "GiB", "GPU memory (GiB)", "GPU {0}", BYTES_TO_MB * MIB),
     (r"gpu\.(\d+)\.memory", "GPU {0} memory busy", "%", "GPU memory busy %", "GPU {0}", 1.0),
     (r"gpu\.(\d+)\.temp", "GPU {0} temperature", "°C", "GPU temperature (°C)", "GPU {0}", 1.0),
     (r"gpu\.(\d+)\.powerWatts", "GPU {0} power", "W", "GPU power (W)", "GPU {0}", 1.0),
@@ -122,8 +121,9 @@ def describe(key: str) -> SystemMetric | None:
         found = pattern.fullmatch(name)
         if found is not None:
             parts = found.groups()
-            return SystemMetric(node + title.format(*parts), unit, node + group.format(*parts),
-                                series.format(*parts), scale)
+            return SystemMetric(
+                node + title.format(*parts), unit, node + group.format(*parts), series.format(*parts), scale
+            )
     return SystemMetric(node + name, "", node + name, node + name)
 
 

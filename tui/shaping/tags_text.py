@@ -22,7 +22,7 @@ def common_tags(frame: pd.DataFrame, run_ids: Sequence[str]) -> dict[str, str]:
         values = rows[column].tolist()
         if any(is_missing(v) for v in values) or len({str(v) for v in values}) != 1:
             continue
-        tags[str(column)[len("tags."):]] = str(values[0])
+        tags[str(column)[len("tags.") :]] = str(values[0])
     return tags
 
 

@@ -41,8 +41,12 @@ def log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
     first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
     ticks: list[float] = []
     for mults in ((1,), (1, 2, 5), (1, 2, 3, 4, 5, 6, 7, 8, 9)):
-        found = [m * 10.0**e for e in range(first, last + 1) for m in mults
-                 if lo * (1 - 1e-9) <= m * 10.0**e <= hi * (1 + 1e-9)]
+        found = [
+            m * 10.0**e
+            for e in range(first, last + 1)
+            for m in mults
+            if lo * (1 - 1e-9) <= m * 10.0**e <= hi * (1 + 1e-9)
+        ]
         if len(found) > LOG_TICKS_MOST:
             ticks = ticks or found[:: math.ceil(len(found) / LOG_TICKS_MOST)]
             break

@@ -46,9 +46,19 @@ class ViewSettings:
 
     def view_options(self) -> dict[str, Any]:
         """The `RunsView` fields these settings give (the frame, `now` and widths are the caller's)."""
-        return dict(filter_text=self.filter_text, experiment=self.experiment, sort_key=self.sort_key,
-                    sort_descending=self.sort_descending, show_all_columns=self.show_all_columns,
-                    choice=ColumnChoice(set(self.shown), set(self.hidden), list(self.order)),
-                    metric_stat=self.metric_stat, group_keys=self.group_keys, group_stat=self.group_stat,
-                    collapsed=set(self.collapsed), pick=self.pick, column_stats=dict(self.column_stats),
-                    sparklines=self.sparklines, deleted_listed=self.deleted_listed)
+        return dict(
+            filter_text=self.filter_text,
+            experiment=self.experiment,
+            sort_key=self.sort_key,
+            sort_descending=self.sort_descending,
+            show_all_columns=self.show_all_columns,
+            choice=ColumnChoice(set(self.shown), set(self.hidden), list(self.order)),
+            metric_stat=self.metric_stat,
+            group_keys=self.group_keys,
+            group_stat=self.group_stat,
+            collapsed=set(self.collapsed),
+            pick=self.pick,
+            column_stats=dict(self.column_stats),
+            sparklines=self.sparklines,
+            deleted_listed=self.deleted_listed,
+        )

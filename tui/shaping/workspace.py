@@ -42,8 +42,9 @@ class WorkspaceRuns:
     """The cursor's run is drawn though it is not one of the marked, running or newest runs."""
 
 
-def choose_runs(marked: Sequence[str], running: Sequence[str], newest: Sequence[str], cursor: str | None,
-                limit: int = MAX_RUNS) -> WorkspaceRuns:
+def choose_runs(
+    marked: Sequence[str], running: Sequence[str], newest: Sequence[str], cursor: str | None, limit: int = MAX_RUNS
+) -> WorkspaceRuns:
     """Marked runs, else running runs, else the `NEWEST` newest (`newest` newest first); the
     cursor's run is added when it is not among them, so the grid always shows it."""
     if marked:
@@ -71,8 +72,7 @@ def choose_metrics(infos: Iterable[RunInfo], limit: int = MAX_METRICS) -> tuple[
     return metrics[:limit], system[:limit]
 
 
-def listing_runs(frame: pd.DataFrame, positions: npt.NDArray[np.int64] | None = None) -> tuple[
-        list[str], list[str]]:
+def listing_runs(frame: pd.DataFrame, positions: npt.NDArray[np.int64] | None = None) -> tuple[list[str], list[str]]:
     """(running run ids in the listing's order, the `NEWEST` newest run ids newest first) of the
     runs shown (`positions`: the rows the filter keeps), from the listing's columns at once
     (each poll calls it on the UI thread: about 5 ms for 100,000 runs)."""
@@ -97,8 +97,7 @@ def listing_runs(frame: pd.DataFrame, positions: npt.NDArray[np.int64] | None = 
 def pane_choice(saved: Mapping[str, object] | None, defaults: Mapping[str, bool]) -> dict[str, bool]:
     """Which panes are shown: the saved choice where it names a known pane with a bool, else the default."""
     saved = saved or {}
-    return {name: bool(saved[name]) if isinstance(saved.get(name), bool) else shown
-            for name, shown in defaults.items()}
+    return {name: bool(saved[name]) if isinstance(saved.get(name), bool) else shown for name, shown in defaults.items()}
 
 
 TABLE_SHARE = "45%"

@@ -39,18 +39,30 @@ class ComparePlan(Plan):
     """Both runs' images as half-block renderables at one scale, when both files are images."""
 
 
-def plan_comparison(mine: Path, other: Path, *, label: str, mine_name: str, other_name: str, facts: Facts,
-                    cells: tuple[int, int], cancelled: Callable[[], bool]) -> ComparePlan:
+def plan_comparison(
+    mine: Path,
+    other: Path,
+    *,
+    label: str,
+    mine_name: str,
+    other_name: str,
+    facts: Facts,
+    cells: tuple[int, int],
+    cancelled: Callable[[], bool],
+) -> ComparePlan:
     """Compare `mine` with `other` (in a worker); raises whatever reading or decoding them raises."""
-    comparison = compare_artifacts(mine, other, label=label, mine_name=mine_name, other_name=other_name,
-                                   cancelled=cancelled)
+    comparison = compare_artifacts(
+        mine, other, label=label, mine_name=mine_name, other_name=other_name, cancelled=cancelled
+    )
     lines = MemoryLines.from_text("\n".join(comparison.diff), "diff") if comparison.diff else None
     plan = ComparePlan(facts, comparison, lines)
     if comparison.status in ("identical", "different") and _both_images(mine, other):
         pair = plans.image_pair(mine, other, cells)
         if pair is not None:
-            plan.images = (Pixels.from_image(pair[0], renderer=HalfcellRenderer()),
-                           Pixels.from_image(pair[1], renderer=HalfcellRenderer()))
+            plan.images = (
+                Pixels.from_image(pair[0], renderer=HalfcellRenderer()),
+                Pixels.from_image(pair[1], renderer=HalfcellRenderer()),
+            )
     return plan
 
 
@@ -60,17 +72,23 @@ def comparison_body(plan: ComparePlan, style: Callable[[str], Style]) -> tuple[s
     comparison = plan.comparison
     assert comparison is not None
     if comparison.diff:
-        viewer = LazyText(plan.lines or MemoryLines.from_text("\n".join(comparison.diff), "diff"),
-                          classes="preview-diff")
+        viewer = LazyText(
+            plan.lines or MemoryLines.from_text("\n".join(comparison.diff), "diff"), classes="preview-diff"
+        )
         return "diff", viewer
-    body = Text(printable_line(comparison.message) + "\n",
-                style("artifact-preview--same" if comparison.status == "identical" else "artifact-preview--differ"))
+    body = Text(
+        printable_line(comparison.message) + "\n",
+        style("artifact-preview--same" if comparison.status == "identical" else "artifact-preview--differ"),
+    )
     if plan.images is not None:
         meta = style("artifact-preview--meta")
-        sides = [Vertical(Static(Text(who, meta)), Static(image, classes="preview-image"), classes="preview-side")
-                 for who, image in zip(("this run", "other run"), plan.images)]
-        return "compare-images", VerticalScroll(Static(body), Horizontal(*sides, classes="preview-pair"),
-                                                classes="preview-scroll")
+        sides = [
+            Vertical(Static(Text(who, meta)), Static(image, classes="preview-image"), classes="preview-side")
+            for who, image in zip(("this run", "other run"), plan.images)
+        ]
+        return "compare-images", VerticalScroll(
+            Static(body), Horizontal(*sides, classes="preview-pair"), classes="preview-scroll"
+        )
     if comparison.facts:
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style=style("artifact-preview--meta"))

@@ -82,8 +82,11 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
     }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "artifact-preview--title", "artifact-preview--meta", "artifact-preview--note",
-        "artifact-preview--same", "artifact-preview--differ",
+        "artifact-preview--title",
+        "artifact-preview--meta",
+        "artifact-preview--note",
+        "artifact-preview--same",
+        "artifact-preview--differ",
     }
 
     class Changed(Message):
@@ -170,14 +173,16 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
 
     # -- loading ------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="artifact-preview", exit_on_error=False,
-          description="Looking at an artifact")
+    @work(
+        thread=True, exclusive=True, group="artifact-preview", exit_on_error=False, description="Looking at an artifact"
+    )
     def _load(self, node: ArtifactNode, cells: tuple[int, int], generation: int) -> None:
         assert node.entry is not None
         worker = get_current_worker()
         try:
-            plan = plans.plan_preview(node.entry.path, node.entry.name, node.display_path, cells,
-                                      cancelled=lambda: worker.is_cancelled)
+            plan = plans.plan_preview(
+                node.entry.path, node.entry.name, node.display_path, cells, cancelled=lambda: worker.is_cancelled
+            )
             if isinstance(plan, plans.ImagePlan) and plan.image is not None:
                 plan.image = Pixels.from_image(plan.image, renderer=HalfcellRenderer())
         except Exception as exc:  # noqa: BLE001 - any file can break a parser (PIL, YAML, …): show why, in the pane
@@ -185,23 +190,48 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
             return
         post_result(self, PreviewPlanned(plan, generation))
 
-    @work(thread=True, exclusive=True, group="artifact-preview", exit_on_error=False,
-          description="Comparing an artifact across two runs")
-    def _compare(self, node: ArtifactNode, other: Path, mine_name: str, other_name: str, facts: Facts,
-                 cells: tuple[int, int], generation: int) -> None:
+    @work(
+        thread=True,
+        exclusive=True,
+        group="artifact-preview",
+        exit_on_error=False,
+        description="Comparing an artifact across two runs",
+    )
+    def _compare(
+        self,
+        node: ArtifactNode,
+        other: Path,
+        mine_name: str,
+        other_name: str,
+        facts: Facts,
+        cells: tuple[int, int],
+        generation: int,
+    ) -> None:
         assert node.entry is not None
         worker = get_current_worker()
         try:
-            plan = plan_comparison(node.entry.path, other, label=node.display_path, mine_name=mine_name,
-                                   other_name=other_name, facts=facts, cells=cells,
-                                   cancelled=lambda: worker.is_cancelled)
+            plan = plan_comparison(
+                node.entry.path,
+                other,
+                label=node.display_path,
+                mine_name=mine_name,
+                other_name=other_name,
+                facts=facts,
+                cells=cells,
+                cancelled=lambda: worker.is_cancelled,
+            )
         except Exception as exc:  # noqa: BLE001 - as in `_load`: a result to show in the pane
             post_result(self, PreviewPlanned(None, generation, _why(exc)))
             return
         post_result(self, PreviewPlanned(plan, generation))
 
-    @work(thread=True, exclusive=True, group="artifact-hash", exit_on_error=False,
-          description="Computing an artifact's SHA-256")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="artifact-hash",
+        exit_on_error=False,
+        description="Computing an artifact's SHA-256",
+    )
     def _hash(self, path: Path, generation: int) -> None:
         worker = get_current_worker()
         try:
@@ -211,13 +241,17 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
         if digest is not None:
             post_result(self, ArtifactHashed(digest, generation))
 
-    @work(thread=True, exclusive=True, group="artifact-rows", exit_on_error=False,
-          description="Counting the rows of a table artifact")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="artifact-rows",
+        exit_on_error=False,
+        description="Counting the rows of a table artifact",
+    )
     def _count_rows(self, path: Path, delimiter: str, generation: int) -> None:
         worker = get_current_worker()
         try:
-            with open_regular(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace",
-                                                             newline="") as fh:
+            with open_regular(path) as raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="") as fh:
                 for count, finished in count_delimited_rows(fh, delimiter, cancelled=lambda: worker.is_cancelled):
                     post_result(self, RowsCounted(count, finished, generation))
         except Exception as exc:  # noqa: BLE001 - as in `_load`: a result to show in the pane
@@ -250,8 +284,9 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
         event.stop()
         if self._plan is None or event.viewer is not self._body:
             return
-        status = (f"{event.lines:,} lines" if event.complete
-                  else f"indexing… {event.fraction:.0%} · {event.lines:,} lines")
+        status = (
+            f"{event.lines:,} lines" if event.complete else f"indexing… {event.fraction:.0%} · {event.lines:,} lines"
+        )
         self._set_header(self._plan.facts, status)
 
     # -- presenting -----------------------------------------------------------------------------
@@ -279,10 +314,14 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
         elif isinstance(plan, plans.TablePlan):
             self._present_table(plan, generation)
         elif isinstance(plan, plans.ImagePlan):
-            self._set_header(facts, f"{plan.pixels[0]}×{plan.pixels[1]} px"
-                             + (f", {plan.frames} frames (first shown)" if plan.frames > 1 else ""))
-            self._set_body("image", VerticalScroll(Static(plan.image, classes="preview-image"),
-                                                   classes="preview-scroll"))
+            self._set_header(
+                facts,
+                f"{plan.pixels[0]}×{plan.pixels[1]} px"
+                + (f", {plan.frames} frames (first shown)" if plan.frames > 1 else ""),
+            )
+            self._set_body(
+                "image", VerticalScroll(Static(plan.image, classes="preview-image"), classes="preview-scroll")
+            )
         elif isinstance(plan, plans.MLModelPlan):
             assert plan.summary is not None
             summary = mlmodel_renderable(plan.summary, self.get_component_rich_style)
@@ -291,10 +330,14 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
             unsafe = facts.kind == "not loaded"
             head = plan.head
             dump = FitToWidth(lambda width: Text("\n".join(hex_dump(head, width=bytes_per_row(width)))))
-            self._set_body("unsafe" if unsafe else "binary", VerticalScroll(
-                Static(self._binary_facts(facts, None), classes="preview-binary-facts"),
-                Static(dump, classes="preview-hex"),
-                classes="preview-scroll"))
+            self._set_body(
+                "unsafe" if unsafe else "binary",
+                VerticalScroll(
+                    Static(self._binary_facts(facts, None), classes="preview-binary-facts"),
+                    Static(dump, classes="preview-hex"),
+                    classes="preview-scroll",
+                ),
+            )
             self._hash(facts.path, generation)
         elif isinstance(plan, plans.FolderPlan):
             self._set_body("folder", Static(self._folder_text(plan), classes="preview-folder preview-message"))
@@ -303,8 +346,10 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
 
     def _folder_text(self, plan: plans.FolderPlan) -> Text:
         text = Text()
-        text.append(f"{plan.files:,} files, {plan.folders:,} folders, {human_size(plan.total)}"
-                    + (" (stopped counting)" if plan.partial else ""))
+        text.append(
+            f"{plan.files:,} files, {plan.folders:,} folders, {human_size(plan.total)}"
+            + (" (stopped counting)" if plan.partial else "")
+        )
         if not self._expanded:
             meta = self.get_component_rich_style("artifact-preview--meta")
             text.append("\n\nexpand it in the tree to see its files", meta)
@@ -319,8 +364,9 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
             table.add_column(Text(printable_line(name)) + Text(f" {kind}", meta))
         numeric = [t in ("int", "float") for t in sample.types]
         for row in sample.rows:
-            table.add_row(*(Text(printable_line(v), justify="right" if numeric[i] else "left")
-                            for i, v in enumerate(row)))
+            table.add_row(
+                *(Text(printable_line(v), justify="right" if numeric[i] else "left") for i, v in enumerate(row))
+            )
         self._set_body("table", table)
         for problem in sample.problems:
             plan.facts.notes.append(problem)

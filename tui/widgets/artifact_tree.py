@@ -74,16 +74,25 @@ class ArtifactTree(ForwardsWorkerFailures, Tree[ArtifactNode]):
     }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | {
-        "artifact-tree--meta", "artifact-tree--folder", "artifact-tree--problem", "artifact-tree--message",
+        "artifact-tree--meta",
+        "artifact-tree--folder",
+        "artifact-tree--problem",
+        "artifact-tree--message",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Preview", id="artifact_tree.preview",
-                tooltip="Preview the file under the cursor (a folder opens or closes)"),
+        Binding(
+            "enter",
+            "select_cursor",
+            "Preview",
+            id="artifact_tree.preview",
+            tooltip="Preview the file under the cursor (a folder opens or closes)",
+        ),
     ]
 
-    def __init__(self, roots: list[tuple[str, Path | None]], *, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self, roots: list[tuple[str, Path | None]], *, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(Text("artifacts"), id=id, classes=classes)
         self.show_root = False
         self.guide_depth = 3
@@ -95,8 +104,10 @@ class ArtifactTree(ForwardsWorkerFailures, Tree[ArtifactNode]):
     def on_mount(self) -> None:
         for index, (label, folder) in enumerate(self._roots):
             if folder is None:
-                self.root.add_leaf(Text(), ArtifactNode(None, label, PurePosixPath("."),
-                                                        message=f"{label}: this run has no artifacts folder"))
+                self.root.add_leaf(
+                    Text(),
+                    ArtifactNode(None, label, PurePosixPath("."), message=f"{label}: this run has no artifacts folder"),
+                )
                 continue
             entry = ArtifactEntry(folder, label, True, None, None)
             node = self.root.add(Text(), ArtifactNode(entry, label, PurePosixPath(".")))
@@ -159,8 +170,9 @@ class ArtifactTree(ForwardsWorkerFailures, Tree[ArtifactNode]):
         message.stop()
         self._show_listing(message.node, message.data, message.entries, message.problem)
 
-    def _show_listing(self, node: TreeNode[ArtifactNode], data: ArtifactNode,
-                      entries: list[ArtifactEntry], problem: str | None) -> None:
+    def _show_listing(
+        self, node: TreeNode[ArtifactNode], data: ArtifactNode, entries: list[ArtifactEntry], problem: str | None
+    ) -> None:
         """Merged here, not in the worker, so a listing that was under way when `set_remote` came still gets them."""
         remote = self._remote.get(data.rel) if self._roots and data.root == self._roots[0][0] else None
         if remote and data.entry is not None:

@@ -73,8 +73,9 @@ class Picture:
     drawn: int
 
 
-def picture(data: ChartData, width: int, height: int, highlight: str | None = None,
-            hidden: frozenset[str] = frozenset()) -> Picture | None:
+def picture(
+    data: ChartData, width: int, height: int, highlight: str | None = None, hidden: frozenset[str] = frozenset()
+) -> Picture | None:
     """Rasterise `data` for `width` x `height` cells; None when nothing fits or nothing is shown.
 
     A group's min–max band is shaded first, raw curves next, so the lines are drawn over them;
@@ -125,8 +126,13 @@ def picture(data: ChartData, width: int, height: int, highlight: str | None = No
         low, high = c.band_low, c.band_high
         if data.log_y:
             low, high = np.log10(np.where(low > 0, low, np.nan)), np.log10(np.where(high > 0, high, np.nan))
-        shade(raster, len(styles), scale(c.x, x_lo, x_hi, plot_w * 2), scale(low, y_lo, y_hi, plot_h * 4),
-              scale(high, y_lo, y_hi, plot_h * 4))
+        shade(
+            raster,
+            len(styles),
+            scale(c.x, x_lo, x_hi, plot_w * 2),
+            scale(low, y_lo, y_hi, plot_h * 4),
+            scale(high, y_lo, y_hi, plot_h * 4),
+        )
         styles.append(_rgb(c.faint if c.faint is not None else c.color))
 
     for c in curves:
@@ -137,8 +143,12 @@ def picture(data: ChartData, width: int, height: int, highlight: str | None = No
             plot(c.raw_x, c.raw_y, c.faint, None)
     for c in curves:
         dim = highlight is not None and c.run_id != highlight and c.faint is not None
-        plot(c.x, c.y, c.faint if dim and c.faint is not None else c.color,
-             None if c.marker == MARKER else marker_glyph(c.marker))
+        plot(
+            c.x,
+            c.y,
+            c.faint if dim and c.faint is not None else c.color,
+            None if c.marker == MARKER else marker_glyph(c.marker),
+        )
 
     tick_rows: dict[int, str] = {}
     for at, label in zip(ytick_at, yticks[1]):
@@ -148,8 +158,16 @@ def picture(data: ChartData, width: int, height: int, highlight: str | None = No
     chars[raster.owner < 0] = " "
     for (row, col), glyph in raster.glyph.items():
         chars[row, col] = glyph
-    return Picture(chars, raster.owner, styles, tick_rows, label_w, (x_lo, x_hi),
-                   _x_axis(data, x_lo, x_hi, label_w, plot_w, width), drawn)
+    return Picture(
+        chars,
+        raster.owner,
+        styles,
+        tick_rows,
+        label_w,
+        (x_lo, x_hi),
+        _x_axis(data, x_lo, x_hi, label_w, plot_w, width),
+        drawn,
+    )
 
 
 def _x_axis(data: ChartData, x_lo: float, x_hi: float, label_w: int, plot_w: int, width: int) -> list[Strip]:
@@ -161,7 +179,7 @@ def _x_axis(data: ChartData, x_lo: float, x_hi: float, label_w: int, plot_w: int
     x_name = printable_line(data.x_label)
     unit = x_name.endswith(")")  # `time since start (min)`: without it a tick's number means nothing
     if unit and len(x_name) + 2 > len(label_row) // 2:  # a narrow pane: the unit alone
-        x_name = x_name[x_name.rfind("("):]
+        x_name = x_name[x_name.rfind("(") :]
     # a unit first, the tick labels where they fit before it; a plain name (`step`) only if room is left
     end = len(label_row) - len(x_name) - 1 if unit else len(label_row)
     for at, label in zip(*xticks):
@@ -172,12 +190,14 @@ def _x_axis(data: ChartData, x_lo: float, x_hi: float, label_w: int, plot_w: int
         axis_row[col] = "┬"
         start = max(free, min(label_w + 2 + col - len(label) // 2, len(label_row) - len(label)))
         if start + len(label) <= end:
-            label_row[start:start + len(label)] = list(label)
+            label_row[start : start + len(label)] = list(label)
             free = start + len(label) + 1
     if unit or len(x_name) + 2 <= len(label_row) - free:
-        label_row[len(label_row) - len(x_name):] = list(x_name)
-    return [Strip([Segment(" " * label_w + " └" + "".join(axis_row), AXIS)]).extend_cell_length(width, PLAIN),
-            Strip([Segment("".join(label_row), AXIS)]).extend_cell_length(width, PLAIN)]
+        label_row[len(label_row) - len(x_name) :] = list(x_name)
+    return [
+        Strip([Segment(" " * label_w + " └" + "".join(axis_row), AXIS)]).extend_cell_length(width, PLAIN),
+        Strip([Segment("".join(label_row), AXIS)]).extend_cell_length(width, PLAIN),
+    ]
 
 
 def strips(pic: Picture, width: int, cursor: float | None = None, cursor_color: RGB | None = None) -> list[Strip]:
@@ -205,9 +225,15 @@ def strips(pic: Picture, width: int, cursor: float | None = None, cursor_color: 
     return lines + pic.bottom
 
 
-def render_chart(data: ChartData, width: int, height: int, cursor: float | None = None,
-                 highlight: str | None = None, hidden: frozenset[str] = frozenset(),
-                 cursor_color: RGB | None = None) -> tuple[list[Strip], int]:
+def render_chart(
+    data: ChartData,
+    width: int,
+    height: int,
+    cursor: float | None = None,
+    highlight: str | None = None,
+    hidden: frozenset[str] = frozenset(),
+    cursor_color: RGB | None = None,
+) -> tuple[list[Strip], int]:
     """The strips of a `width` x `height` chart and how many line segments were drawn."""
     pic = picture(data, width, height, highlight, hidden)
     if pic is None:
@@ -256,12 +282,23 @@ class BrailleChart(Widget):
         self._lines: list[Strip] | None = None
         self._generation = 0
 
-    def show(self, data: ChartData, cursor: float | None, highlight: str | None, hidden: frozenset[str],
-             cursor_color: RGB | None) -> None:
+    def show(
+        self,
+        data: ChartData,
+        cursor: float | None,
+        highlight: str | None,
+        hidden: frozenset[str],
+        cursor_color: RGB | None,
+    ) -> None:
         if data is not self.data:
             self._generation += 1
         self.data, self.cursor, self.highlight, self.hidden, self.cursor_color = (
-            data, cursor, highlight, hidden, cursor_color)
+            data,
+            cursor,
+            highlight,
+            hidden,
+            cursor_color,
+        )
         self._lines = None
         if self.size.width and self.size.height:
             self._build()  # now, so `segments_drawn` is known to the caller

@@ -77,8 +77,13 @@ class ChartGrid(VerticalScroll):
     }
     """
 
-    def __init__(self, *, min_pane: tuple[int, int] = (60, MIN_PANE_HEIGHT + 4), id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        min_pane: tuple[int, int] = (60, MIN_PANE_HEIGHT + 4),
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.min_pane = min_pane
         """The smallest (columns, rows) a pane is given when the grid fits itself to its size."""
@@ -188,8 +193,9 @@ class ChartGrid(VerticalScroll):
             if pane is not None:
                 pane.draw(chart)
 
-    def show(self, cursor: float | None, highlight: str | None, hidden: frozenset[str],
-             cursor_color: RGB | None) -> None:
+    def show(
+        self, cursor: float | None, highlight: str | None, hidden: frozenset[str], cursor_color: RGB | None
+    ) -> None:
         """The cursor, highlight and hidden runs, in every pane."""
         for pane in self.panes.values():
             pane.cursor_color = cursor_color

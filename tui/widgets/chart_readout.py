@@ -77,8 +77,9 @@ class ChartReadout(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static(Text(""))
 
-    def show(self, data: ChartData, cursor: float, highlight: str | None, hidden: frozenset[str],
-             pane_width: int) -> None:
+    def show(
+        self, data: ChartData, cursor: float, highlight: str | None, hidden: frozenset[str], pane_width: int
+    ) -> None:
         self.rows = readout_rows(data, cursor, highlight, hidden)
         labels = max((len(c.label) for c in data.curves), default=1)
         width = min(max(12, int(pane_width * MAX_SHARE)), FRAME + min(NAME_WIDTH, labels) + VALUE_WIDTH)

@@ -88,13 +88,24 @@ class ConsoleView(LazyText):
     """`g`/`G` top/end (from LazyText); opens at the end, where a crash's last words are."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "toggle_times", "Times", id="console.times",
-                tooltip="Show or hide when each line was printed, and an E on the lines of stderr"),
+        Binding(
+            "t",
+            "toggle_times",
+            "Times",
+            id="console.times",
+            tooltip="Show or hide when each line was printed, and an E on the lines of stderr",
+        ),
     ]
 
-    def __init__(self, run_path: Path, live: bool, *, head_name: str = CONSOLE,
-                 timed: Callable[[], list[tuple[float | None, str, str]] | None] | None = None,
-                 id: str | None = None) -> None:
+    def __init__(
+        self,
+        run_path: Path,
+        live: bool,
+        *,
+        head_name: str = CONSOLE,
+        timed: Callable[[], list[tuple[float | None, str, str]] | None] | None = None,
+        id: str | None = None,
+    ) -> None:
         """`timed`: another tool's console lines with times and streams, from its store (W&B's
         records), called in a worker; None or no answer: the console files' own (ours)."""
         super().__init__(id=id)
@@ -147,8 +158,13 @@ class ConsoleView(LazyText):
             return
         self._read_small()
 
-    @work(thread=True, exclusive=True, group="console-kept-end", exit_on_error=False,
-          description="Reading the kept end of a capped console")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="console-kept-end",
+        exit_on_error=False,
+        description="Reading the kept end of a capped console",
+    )
     def _read_kept_end(self) -> None:
         data = read_console(self.run_path, self.head_name, kept_end_only=True)
         lines = final_lines(data.decode("utf-8", "replace"))
@@ -170,8 +186,11 @@ class ConsoleView(LazyText):
 
     def action_toggle_times(self) -> None:
         if self._paged:
-            self.app.notify(f"Times are shown for consoles up to {SMALL_CONSOLE // 2**20} MiB; this one is bigger",
-                            title="Console", timeout=3)
+            self.app.notify(
+                f"Times are shown for consoles up to {SMALL_CONSOLE // 2**20} MiB; this one is bigger",
+                title="Console",
+                timeout=3,
+            )
             return
         self.show_times = not self.show_times
         self._seen_size = -1

@@ -52,10 +52,22 @@ class DiffTable(DataTable[Text]):
     """Column 0 is the field, column 1 the reference run; columns 2… a window of the other runs."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left,h", "run_column(-1)", "Left", show=False, id="diff.left",
-                tooltip="Previous column; past the first shown run, show the run before it"),
-        Binding("right,l", "run_column(1)", "Right", show=False, id="diff.right",
-                tooltip="Next column; past the last shown run, show the run after it"),
+        Binding(
+            "left,h",
+            "run_column(-1)",
+            "Left",
+            show=False,
+            id="diff.left",
+            tooltip="Previous column; past the first shown run, show the run before it",
+        ),
+        Binding(
+            "right,l",
+            "run_column(1)",
+            "Right",
+            show=False,
+            id="diff.right",
+            tooltip="Next column; past the last shown run, show the run after it",
+        ),
     ]
 
     class Shift(Message):

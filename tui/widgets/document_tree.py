@@ -64,8 +64,12 @@ class DocumentTree(Tree[Any]):
     }
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | {
-        "document-tree--key", "document-tree--string", "document-tree--number",
-        "document-tree--bool", "document-tree--null", "document-tree--summary",
+        "document-tree--key",
+        "document-tree--string",
+        "document-tree--number",
+        "document-tree--bool",
+        "document-tree--null",
+        "document-tree--summary",
     }
 
     def __init__(self, document: Any, label: str, *, id: str | None = None, classes: str | None = None) -> None:
@@ -99,8 +103,10 @@ class DocumentTree(Tree[Any]):
         try:
             self._fill_node(node)
         except Exception as exc:  # noqa: BLE001 - any value that cannot be shown is a line saying why (see docstring)
-            why = Text(f"cannot show this part: {type(exc).__name__}: {printable_line(str(exc))[:MAX_VALUE_CHARS]}",
-                       self.get_component_rich_style("document-tree--summary"))
+            why = Text(
+                f"cannot show this part: {type(exc).__name__}: {printable_line(str(exc))[:MAX_VALUE_CHARS]}",
+                self.get_component_rich_style("document-tree--summary"),
+            )
             node.add_leaf(why, data=_UNSET)
 
     def _fill_node(self, node: TreeNode[Any]) -> None:

@@ -23,12 +23,16 @@ SKIPPED = frozenset({"note", "executable"})
 
 def facts_section(detail: RunDetail) -> Table:
     """A titled two-column table: the known facts in a fixed order, then the store's others."""
-    table = Table(box=None, show_header=False, padding=0, pad_edge=False, title="Facts",
-                  title_justify="left", title_style="bold")
+    table = Table(
+        box=None, show_header=False, padding=0, pad_edge=False, title="Facts", title_justify="left", title_style="bold"
+    )
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
-    rows: list[tuple[str, Any]] = [*fact_rows(detail.facts), ("run id", detail.run_id),
-                                   ("experiment", detail.experiment)]
+    rows: list[tuple[str, Any]] = [
+        *fact_rows(detail.facts),
+        ("run id", detail.run_id),
+        ("experiment", detail.experiment),
+    ]
     git = detail.facts.get("git_commit")
     if git:
         dirty = detail.facts.get("git_dirty")

@@ -51,6 +51,7 @@ CACHE_LINES = 3000
 MAX_HIGHLIGHT_BYTES = 1024 * 1024
 """Files up to this size are read whole and highlighted in one go (multi-line strings colour right)."""
 
+
 @dataclass
 class _Window:
     generation: int
@@ -72,24 +73,49 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
         & > .lazy-text--current { background: $accent; color: $text; text-style: bold; }
     }
     """
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"lazy-text--gutter", "lazy-text--note", "lazy-text--match",
-                                             "lazy-text--current"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "lazy-text--gutter",
+        "lazy-text--note",
+        "lazy-text--match",
+        "lazy-text--current",
+    }
     BINDINGS: ClassVar[list[BindingType]] = [
         # The app's vim motions under their ids, so one keymap entry moves them everywhere; j/k are the app's.
         Binding("g", "go_top", "Top", id="vim.top", tooltip="Jump to the first line"),
-        Binding("G", "go_end", "End", id="vim.bottom",
-                tooltip="Jump to the last line (follows the end while a big file is still being indexed)"),
-        Binding("n", "next_match(1)", "Next match", id="text.next_match",
-                tooltip="The next line holding the searched text (only while a search has matches)"),
-        Binding("N", "next_match(-1)", "Prev match", id="text.previous_match",
-                tooltip="The previous line holding the searched text"),
+        Binding(
+            "G",
+            "go_end",
+            "End",
+            id="vim.bottom",
+            tooltip="Jump to the last line (follows the end while a big file is still being indexed)",
+        ),
+        Binding(
+            "n",
+            "next_match(1)",
+            "Next match",
+            id="text.next_match",
+            tooltip="The next line holding the searched text (only while a search has matches)",
+        ),
+        Binding(
+            "N",
+            "next_match(-1)",
+            "Prev match",
+            id="text.previous_match",
+            tooltip="The previous line holding the searched text",
+        ),
     ]
 
     class MatchChanged(Message):
         """`n`/`N` moved to another match (a status line may say which)."""
 
-    def __init__(self, source: MemoryLines | FileLines | None = None, *, name: str | None = None,
-                 id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        source: MemoryLines | FileLines | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._source: MemoryLines | FileLines = source or MemoryLines([])
         self._generation = 0
@@ -165,8 +191,13 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
         width = self._gutter_width() + 1 + self._source.max_width
         self.virtual_size = Size(width, self._source.line_count)
 
-    @work(thread=True, exclusive=True, group="lazy-text-open", exit_on_error=False,
-          description="Reading a small text artifact")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="lazy-text-open",
+        exit_on_error=False,
+        description="Reading a small text artifact",
+    )
     def _load_small(self, path: Path, language: str | None) -> None:
         try:
             with open_regular(path) as fh:
@@ -185,8 +216,13 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
         """Lines a worker read, on the UI thread (a console view keeps following its end)."""
         self._set_source(lines)
 
-    @work(thread=True, exclusive=True, group="lazy-text-index", exit_on_error=False,
-          description="Indexing the lines of a big text artifact")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="lazy-text-index",
+        exit_on_error=False,
+        description="Indexing the lines of a big text artifact",
+    )
     def _build_index(self, source: FileLines, size: int) -> None:
         from textual.worker import get_current_worker
 
@@ -223,8 +259,13 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
         self._pending = _Window(self._generation, start, end)
         self._fetch(self._source, self._generation, start, end - start)
 
-    @work(thread=True, exclusive=True, group="lazy-text-lines", exit_on_error=False,
-          description="Reading the visible lines of a big text artifact")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="lazy-text-lines",
+        exit_on_error=False,
+        description="Reading the visible lines of a big text artifact",
+    )
     def _fetch(self, source: MemoryLines | FileLines, generation: int, start: int, count: int) -> None:
         try:
             lines = source.read(start, count)
@@ -268,8 +309,13 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
             return Strip.blank(width, base)
         gutter_width = self._gutter_width()
         gutter_style = self.get_component_rich_style("lazy-text--gutter")
-        gutter = Strip([Segment(f"{line_no + 1:>{gutter_width - 1}} ", gutter_style),
-                        Segment("\N{BOX DRAWINGS LIGHT VERTICAL}", gutter_style)], gutter_width + 1)
+        gutter = Strip(
+            [
+                Segment(f"{line_no + 1:>{gutter_width - 1}} ", gutter_style),
+                Segment("\N{BOX DRAWINGS LIGHT VERTICAL}", gutter_style),
+            ],
+            gutter_width + 1,
+        )
         line = self._line(line_no)
         body_width = max(0, width - gutter_width - 1)
         if line is None:
@@ -326,8 +372,7 @@ class LazyText(ForwardsWorkerFailures, ScrollView, can_focus=True):
         self.match_at = -1
         self.refresh_bindings()
 
-    @work(thread=True, exclusive=True, group="lazy-text-search", exit_on_error=False,
-          description="Searching a text")
+    @work(thread=True, exclusive=True, group="lazy-text-search", exit_on_error=False, description="Searching a text")
     def _search(self, source: MemoryLines | FileLines, term: str) -> None:
         from textual.worker import get_current_worker
 

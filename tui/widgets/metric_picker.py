@@ -51,8 +51,15 @@ class MetricPicker(SelectionList[str]):
         except OptionDoesNotExist:
             return strip
         if selection.value == SYSTEM_SECTION:
-            return Strip([Segment(SYSTEM_HEADING.ljust(strip.cell_length)[: strip.cell_length],
-                                  self.rich_style + Style(dim=True, bold=True))], strip.cell_length)
+            return Strip(
+                [
+                    Segment(
+                        SYSTEM_HEADING.ljust(strip.cell_length)[: strip.cell_length],
+                        self.rich_style + Style(dim=True, bold=True),
+                    )
+                ],
+                strip.cell_length,
+            )
         segments = list(strip)
         if len(segments) < 4 or segments[1].text != ToggleButton.BUTTON_INNER:
             return strip

@@ -50,8 +50,11 @@ class NoteView(ForwardsWorkerFailures, Vertical):
         if message.note != self.note:
             return
         plan = message.plan
-        why, markdown, plain = (self.query_one("#note-why", Static), self.query_one("#note-markdown", Markdown),
-                                self.query_one("#note-plain", Static))
+        why, markdown, plain = (
+            self.query_one("#note-why", Static),
+            self.query_one("#note-markdown", Markdown),
+            self.query_one("#note-plain", Static),
+        )
         why.display = plain.display = plan.markdown is None
         markdown.display = plan.markdown is not None
         if plan.markdown is None:

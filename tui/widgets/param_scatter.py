@@ -45,8 +45,9 @@ class ParamScatter(PlotextPlot):
         if data.low is not None and data.high is not None:
             for i in np.flatnonzero(ok):
                 color = data.colors[i] if data.colors else data.color
-                plt.plot([float(data.x[i])] * 2, [float(data.low[i]), float(data.high[i])], color=color,
-                         marker="braille")
+                plt.plot(
+                    [float(data.x[i])] * 2, [float(data.low[i]), float(data.high[i])], color=color, marker="braille"
+                )
         if data.colors:
             for color in dict.fromkeys(data.colors):
                 same = ok & np.array([c == color for c in data.colors])

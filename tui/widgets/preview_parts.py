@@ -37,14 +37,17 @@ def mlmodel_renderable(summary: MLModelSummary, style: Callable[[str], Style]) -
     for name, facts in summary.flavors.items():
         flavor_rows.append((name, ", ".join(f"{k}={v}" for k, v in facts.items()) or "-"))
     section("Flavors", flavor_rows)
-    section("Signature", [("inputs", "; ".join(summary.inputs) or "(none)"),
-                          ("outputs", "; ".join(summary.outputs) or "(none)")]
-            + ([("params", "; ".join(summary.params))] if summary.params else []))
+    section(
+        "Signature",
+        [("inputs", "; ".join(summary.inputs) or "(none)"), ("outputs", "; ".join(summary.outputs) or "(none)")]
+        + ([("params", "; ".join(summary.params))] if summary.params else []),
+    )
     section("Requirements", [("", r) for r in summary.requirements])
     section("Model", list(summary.facts.items()))
     for problem in summary.problems:
         parts.append(Text(printable_line(problem), note))
     return Group(*parts)
+
 
 FACT_LABEL_WIDTH = 9
 """Width of the `size`/`sha256` labels in front of a binary's facts."""

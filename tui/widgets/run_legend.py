@@ -120,8 +120,7 @@ class RunLegend(Static):
 
     def key_at(self, row: int, column: int) -> str | None:
         """The key of the entry drawn at `row`, `column` of the content, if any."""
-        return next((key for n, start, end, key in self._spans if n == row and start <= column < end),
-                    None)
+        return next((key for n, start, end, key in self._spans if n == row and start <= column < end), None)
 
     def on_click(self, event: Click) -> None:
         offset = event.get_content_offset(self)

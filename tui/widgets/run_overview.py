@@ -122,20 +122,26 @@ def overview_metrics(detail: RunDetail) -> Table | Text:
     names = sorted(k for k in detail.metrics if not is_system_metric(k))
     system = len(detail.metrics) - len(names)
     table = Table(box=None, show_header=True, header_style="bold", padding=(0, 1))
-    table.add_column(f"metrics ({len(names):,})", no_wrap=True, overflow="ellipsis", min_width=12,
-                     max_width=PARAM_KEY_WIDTH)
+    table.add_column(
+        f"metrics ({len(names):,})", no_wrap=True, overflow="ellipsis", min_width=12, max_width=PARAM_KEY_WIDTH
+    )
     shown = names[:OVERVIEW_ROWS]
     cells = {key: [format_value(_float(detail.metrics[key].get(s))) for s in ("last", "min", "max")] for key in shown}
     for i, name in enumerate(("last", "min", "max")):  # numbers are never cut: the names give way
-        table.add_column(name, justify="right", no_wrap=True,
-                         min_width=max([len(name), *(cell_width(row[i]) for row in cells.values())]))
+        table.add_column(
+            name,
+            justify="right",
+            no_wrap=True,
+            min_width=max([len(name), *(cell_width(row[i]) for row in cells.values())]),
+        )
     for key in shown:
         table.add_row(Text(printable(key)), *(Text(cell) for cell in cells[key]))
     if len(names) > OVERVIEW_ROWS:
         table.add_row(Text(f"… {len(names) - OVERVIEW_ROWS:,} more", style="italic"), Text("3: all"), Text(), Text())
     if system:
-        table.add_row(Text(f"+ {system} system metrics", style="dim italic"), Text("3: all", style="dim"),
-                      Text(), Text())
+        table.add_row(
+            Text(f"+ {system} system metrics", style="dim italic"), Text("3: all", style="dim"), Text(), Text()
+        )
     return table
 
 
@@ -170,11 +176,23 @@ def facts_table(detail: RunDetail) -> Table:
 
 def inputs_table(detail: RunDetail) -> Table:
     """The data the run used (`run.log_input`, MLflow dataset inputs): what, where, how big, which version."""
-    table = Table(box=None, show_header=True, header_style="bold", padding=(0, 2), pad_edge=False,
-                  title=f"inputs ({len(detail.inputs)})", title_justify="left", title_style="bold")
+    table = Table(
+        box=None,
+        show_header=True,
+        header_style="bold",
+        padding=(0, 2),
+        pad_edge=False,
+        title=f"inputs ({len(detail.inputs)})",
+        title_justify="left",
+        title_style="bold",
+    )
     for name in INPUT_COLUMNS:
-        table.add_column(name, no_wrap=name != "path", overflow="fold" if name == "path" else "ellipsis",
-                         justify="right" if name == "size" else "left")
+        table.add_column(
+            name,
+            no_wrap=name != "path",
+            overflow="fold" if name == "path" else "ellipsis",
+            justify="right" if name == "size" else "left",
+        )
     for row in input_rows(detail.inputs):
         table.add_row(*(Text(cell) for cell in row))
     return table
@@ -185,8 +203,9 @@ def fill_metrics_table(table: DataTable[Text], detail: RunDetail, sparks: dict[s
     keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
     table.clear(columns=True)
     for name in ("metric", "last", "min", "max", "steps", "history"):
-        table.add_column(Text(name, style="bold", justify="right" if name in ("last", "min", "max", "steps")
-                              else "left"), key=name)
+        table.add_column(
+            Text(name, style="bold", justify="right" if name in ("last", "min", "max", "steps") else "left"), key=name
+        )
     if not detail.metrics:
         table.add_row(Text("No metrics logged."), *([Text("")] * 5))
         return
@@ -221,4 +240,3 @@ def fill_tree(node: Any, params: dict[str, Any]) -> None:
             label.append(" = ")
             label.append(value_text(value))
             node.add_leaf(label)
-

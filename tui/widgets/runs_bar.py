@@ -29,12 +29,26 @@ class RunsBar(Static):
 
         notice = store.notice if isinstance(store, MultiStore) else None
         if notice and notice != self.notice:
-            self.notify(f"Runs there may be missing: {printable(notice)}", title="Folder search cut short",
-                        severity="warning", timeout=20, markup=False)
+            self.notify(
+                f"Runs there may be missing: {printable(notice)}",
+                title="Folder search cut short",
+                severity="warning",
+                timeout=20,
+                markup=False,
+            )
         self.notice = notice
 
-    def show(self, view: RunsView, *, total: int, marked: int, store: RunStore | None, where: str,
-             attention: Mapping[str, str] | None = None, current: str | None = None) -> None:
+    def show(
+        self,
+        view: RunsView,
+        *,
+        total: int,
+        marked: int,
+        store: RunStore | None,
+        where: str,
+        attention: Mapping[str, str] | None = None,
+        current: str | None = None,
+    ) -> None:
         """`where`: the store's path or address; `attention`: runs that need a look -> why (the bar says
         why for the `current` run, else how many)."""
         running = view.running

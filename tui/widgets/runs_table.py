@@ -59,11 +59,24 @@ class RunsTable(ScrollView, can_focus=True):
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "runs-table--header", "runs-table--header-param", "runs-table--header-metric",
-        "runs-table--header-cursor", "runs-table--cursor", "runs-table--cursor-cell", "runs-table--marked",
-        "runs-table--mark", "runs-table--running", "runs-table--finished", "runs-table--failed",
-        "runs-table--killed", "runs-table--crashed", "runs-table--damaged", "runs-table--deleted",
-        "runs-table--dim", "runs-table--group", "runs-table--attention",
+        "runs-table--header",
+        "runs-table--header-param",
+        "runs-table--header-metric",
+        "runs-table--header-cursor",
+        "runs-table--cursor",
+        "runs-table--cursor-cell",
+        "runs-table--marked",
+        "runs-table--mark",
+        "runs-table--running",
+        "runs-table--finished",
+        "runs-table--failed",
+        "runs-table--killed",
+        "runs-table--crashed",
+        "runs-table--damaged",
+        "runs-table--deleted",
+        "runs-table--dim",
+        "runs-table--group",
+        "runs-table--attention",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -245,13 +258,15 @@ class RunsTable(ScrollView, can_focus=True):
                 note = "  No runs match. Escape clears the filter; e picks another experiment."
                 if self.view.empty_hint:
                     note = f"  No runs match: {self.view.empty_hint}"
-                return Strip([Segment(note, self.get_component_rich_style("runs-table--dim"))]) \
-                    .adjust_cell_length(width, base)
+                return Strip([Segment(note, self.get_component_rich_style("runs-table--dim"))]).adjust_cell_length(
+                    width, base
+                )
             return Strip.blank(width, base)
         return self._row_strip(row, width, base)
 
-    def _join_line(self, segments_fixed: list[Segment], segments_rest: list[Segment], width: int, base: Style,
-                   start: int, end: int) -> Strip:
+    def _join_line(
+        self, segments_fixed: list[Segment], segments_rest: list[Segment], width: int, base: Style, start: int, end: int
+    ) -> Strip:
         """The fixed columns, then the scrolling ones drawn from `start`, cropped to the view."""
         scroll_x = int(self.scroll_offset.x)
         fixed = Strip(segments_fixed)
@@ -298,12 +313,17 @@ class RunsTable(ScrollView, can_focus=True):
         if is_cursor:  # after the group's look: the cursor highlights a group row too, not just its cell
             row_style += self.get_component_rich_style("runs-table--cursor")
         row_style += Style.from_meta({"row": row})
-        gutter = self._mark(run_id, row_style) if marked and run_id is not None \
+        gutter = (
+            self._mark(run_id, row_style)
+            if marked and run_id is not None
             else Segment("  ", row_style + self.get_component_rich_style("runs-table--mark"))
+        )
         fixed: list[Segment] = [gutter]
         if run_id in self.attention or (status == "group" and self._group_flagged(row)):
-            fixed = [Segment(gutter.text[:1], gutter.style),
-                     Segment(ATTENTION_GLYPH, row_style + self.get_component_rich_style("runs-table--attention"))]
+            fixed = [
+                Segment(gutter.text[:1], gutter.style),
+                Segment(ATTENTION_GLYPH, row_style + self.get_component_rich_style("runs-table--attention")),
+            ]
         rest: list[Segment] = []
         sparks = view.sparklines and status != "group"
         columns, texts = view.columns, view.cells(row)
@@ -312,12 +332,18 @@ class RunsTable(ScrollView, can_focus=True):
             col, text = columns[index], texts[index]
             if sparks and col.kind == "metric" and col.width > SPARK_WIDTH + 2:
                 spark = self._spark(run_id, col.key, text) if text else ""
-                text = spark.ljust(SPARK_WIDTH) + " " + _fit(text, col.width - SPARK_WIDTH - 1).rjust(
-                    col.width - SPARK_WIDTH - 1)
+                text = (
+                    spark.ljust(SPARK_WIDTH)
+                    + " "
+                    + _fit(text, col.width - SPARK_WIDTH - 1).rjust(col.width - SPARK_WIDTH - 1)
+                )
             style = row_style
             if col.key == "status" and status != "group":  # a group row has its look from row_style
-                style = row_style + self.get_component_rich_style(f"runs-table--{status}") \
-                    if f"runs-table--{status}" in self.COMPONENT_CLASSES else row_style
+                style = (
+                    row_style + self.get_component_rich_style(f"runs-table--{status}")
+                    if f"runs-table--{status}" in self.COMPONENT_CLASSES
+                    else row_style
+                )
             if is_cursor and index == self.cursor_column:
                 style += self.get_component_rich_style("runs-table--cursor-cell")
             fitted = _fit(text, col.width)

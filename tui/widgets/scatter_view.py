@@ -52,8 +52,9 @@ class ScatterView(ForwardsWorkerFailures, Vertical):
     class Drawn(Message):
         """A scatter (or its list of runs) is on screen."""
 
-    def __init__(self, store: RunStore, frame: pd.DataFrame | None = None, *, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self, store: RunStore, frame: pd.DataFrame | None = None, *, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.store = store
         self.frame = frame
@@ -92,20 +93,42 @@ class ScatterView(ForwardsWorkerFailures, Vertical):
         param = self.query_one("#scatter-param", Select).value
         metric = self.query_one("#scatter-metric", Select).value
         if isinstance(param, str) and isinstance(metric, str):
-            self.build(param, metric, self.log_y, self.color, self.best_color, list(self.groups),
-                       list(self.group_colors), self.by_group)
+            self.build(
+                param,
+                metric,
+                self.log_y,
+                self.color,
+                self.best_color,
+                list(self.groups),
+                list(self.group_colors),
+                self.by_group,
+            )
 
     @work(thread=True, exclusive=True, group="charts-scatter", exit_on_error=False, description="Building scatter")
-    def build(self, param: str, metric: str, log_y: bool, color: RGB, best: RGB, groups: list[RunGroup],
-              group_colors: list[RGB], by_group: bool) -> None:
+    def build(
+        self,
+        param: str,
+        metric: str,
+        log_y: bool,
+        color: RGB,
+        best: RGB,
+        groups: list[RunGroup],
+        group_colors: list[RGB],
+        by_group: bool,
+    ) -> None:
         frame = self.frame if self.frame is not None else self.store.runs_frame()
         data = build_scatter(frame, param, metric, log_y, color, best)
         if groups:
             data = (group_points if by_group else color_by_group)(data, groups, group_colors or [color])
         post_result(self, ScatterBuilt(frame, data))
 
-    @work(thread=True, exclusive=True, group="charts-scatter-columns", exit_on_error=False,
-          description="Reading runs for the scatter")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="charts-scatter-columns",
+        exit_on_error=False,
+        description="Reading runs for the scatter",
+    )
     def load_columns(self) -> None:
         post_result(self, ScatterColumnsRead(self.frame if self.frame is not None else self.store.runs_frame()))
 
@@ -125,12 +148,15 @@ class ScatterView(ForwardsWorkerFailures, Vertical):
         self.post_message(self.Drawn())
 
     def _fill_selects(self, frame: pd.DataFrame) -> None:
-        metrics = [c[len("metrics."):] for c in frame.columns if c.startswith("metrics.")]
+        metrics = [c[len("metrics.") :] for c in frame.columns if c.startswith("metrics.")]
         param_select = self.query_one("#scatter-param", Select)
         metric_select = self.query_one("#scatter-metric", Select)
         current_param, current_metric = param_select.value, metric_select.value
-        metric = (current_metric if current_metric in metrics else
-                  next((m for m in self.preferred if m in metrics), metrics[0] if metrics else None))
+        metric = (
+            current_metric
+            if current_metric in metrics
+            else next((m for m in self.preferred if m in metrics), metrics[0] if metrics else None)
+        )
         params = group_params_first(scatter_params(frame, metric), self.groups)
         with self.prevent(Select.Changed):
             param_select.set_options([(Text(printable_line(p)), p) for p in params])
@@ -141,7 +167,8 @@ class ScatterView(ForwardsWorkerFailures, Vertical):
                 metric_select.value = metric
         if not params or not metrics:
             self.query_one("#scatter-note", Static).update(
-                Text("The runs in the current filter need at least one param and one metric for a scatter."))
+                Text("The runs in the current filter need at least one param and one metric for a scatter.")
+            )
             return
         self.redraw()
 

@@ -32,10 +32,21 @@ class SearchableText(Vertical):
     SearchableText > .text-search-status { height: 1; display: none; background: $panel; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "open_search", "Find", id="text.search",
-                tooltip="Search the text (smart case: lower case matches any case)"),
-        Binding("escape", "close_search", "Close find", show=False, id="text.close_search",
-                tooltip="Close the find prompt, or stop a search still running"),
+        Binding(
+            "slash",
+            "open_search",
+            "Find",
+            id="text.search",
+            tooltip="Search the text (smart case: lower case matches any case)",
+        ),
+        Binding(
+            "escape",
+            "close_search",
+            "Close find",
+            show=False,
+            id="text.close_search",
+            tooltip="Close the find prompt, or stop a search still running",
+        ),
     ]
 
     def __init__(self, text: LazyText, *, id: str | None = None) -> None:
@@ -93,8 +104,12 @@ class SearchableText(Vertical):
         event.stop()
         if self.text.matches is None or event.term != self.text.matches.term:
             return
-        self._show_status(Text(f"searching for “{printable(event.term)}” {event.fraction:.0%} · "
-                               f"{event.found:,} lines so far · esc stops"))
+        self._show_status(
+            Text(
+                f"searching for “{printable(event.term)}” {event.fraction:.0%} · "
+                f"{event.found:,} lines so far · esc stops"
+            )
+        )
 
     def on_search_done(self, event: SearchDone) -> None:
         self._show_match()

@@ -47,18 +47,54 @@ PANES = {"system": True, "console": True, "images": False}
 """The panes below the charts and whether they are shown before the user chose."""
 
 WORKSPACE_BINDINGS = [
-    Binding("W", "toggle_workspace", "Workspace", show=False, id="runs.workspace",
-            tooltip="Charts, system metrics, console and images of the marked (or running) runs beside the table"),
-    Binding("greater_than_sign", "workspace('page', 1)", "Workspace: next charts", show=False, id="runs.workspace_next",
-            tooltip="Workspace: the next page of charts, when not all fit (the title says which are shown)"),
-    Binding("less_than_sign", "workspace('page', -1)", "Workspace: previous charts", show=False,
-            id="runs.workspace_previous", tooltip="Workspace: the previous page of charts"),
-    Binding("Y", "workspace('system')", "Workspace: system pane", show=False, id="runs.workspace_system",
-            tooltip="Workspace: show or hide the system metrics (system/… of the runs drawn)"),
-    Binding("K", "workspace('console')", "Workspace: console pane", show=False, id="runs.workspace_console",
-            tooltip="Workspace: show or hide the console of the run under the cursor"),
-    Binding("I", "workspace('images')", "Workspace: images pane", show=False, id="runs.workspace_images",
-            tooltip="Workspace: show or hide the newest image of the run under the cursor"),
+    Binding(
+        "W",
+        "toggle_workspace",
+        "Workspace",
+        show=False,
+        id="runs.workspace",
+        tooltip="Charts, system metrics, console and images of the marked (or running) runs beside the table",
+    ),
+    Binding(
+        "greater_than_sign",
+        "workspace('page', 1)",
+        "Workspace: next charts",
+        show=False,
+        id="runs.workspace_next",
+        tooltip="Workspace: the next page of charts, when not all fit (the title says which are shown)",
+    ),
+    Binding(
+        "less_than_sign",
+        "workspace('page', -1)",
+        "Workspace: previous charts",
+        show=False,
+        id="runs.workspace_previous",
+        tooltip="Workspace: the previous page of charts",
+    ),
+    Binding(
+        "Y",
+        "workspace('system')",
+        "Workspace: system pane",
+        show=False,
+        id="runs.workspace_system",
+        tooltip="Workspace: show or hide the system metrics (system/… of the runs drawn)",
+    ),
+    Binding(
+        "K",
+        "workspace('console')",
+        "Workspace: console pane",
+        show=False,
+        id="runs.workspace_console",
+        tooltip="Workspace: show or hide the console of the run under the cursor",
+    ),
+    Binding(
+        "I",
+        "workspace('images')",
+        "Workspace: images pane",
+        show=False,
+        id="runs.workspace_images",
+        tooltip="Workspace: show or hide the newest image of the run under the cursor",
+    ),
 ]
 """Bound on the runs screen (the table keeps the focus); `W` always, the others in the workspace."""
 
@@ -229,13 +265,27 @@ class Workspace(Vertical):
         ids = list(self.runs.run_ids)
         colors = run_colors(self.app).colors(ids, theme_palette(self.app.theme_variables))
         width = self.grid.size.width or max(40, self.app.size.width // 2)
-        return ChartRequest(run_ids=ids, metrics=[], axis="step", log_y=False, smoothing=0.0,
-                            buckets=max(40, width // max(1, self.grid.in_use()[0]) - 10), colors=colors,
-                            faint=faint_palette(colors, self.app.theme_variables), markers=[MARKER],
-                            reload=reload, names={r: i.name for r, i in self.infos.items()})
+        return ChartRequest(
+            run_ids=ids,
+            metrics=[],
+            axis="step",
+            log_y=False,
+            smoothing=0.0,
+            buckets=max(40, width // max(1, self.grid.in_use()[0]) - 10),
+            colors=colors,
+            faint=faint_palette(colors, self.app.theme_variables),
+            markers=[MARKER],
+            reload=reload,
+            names={r: i.name for r, i in self.infos.items()},
+        )
 
-    @work(thread=True, exclusive=True, group="workspace-charts", exit_on_error=False,
-          description="Reading the workspace's charts")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="workspace-charts",
+        exit_on_error=False,
+        description="Reading the workspace's charts",
+    )
     def _build(self, req: ChartRequest, known: dict[str, RunInfo]) -> None:
         """Read what is new (or running), choose the metrics, build every chart of every page."""
         assert self._histories is not None
@@ -257,8 +307,9 @@ class Workspace(Vertical):
         req.metrics = metrics
         result = histories.charts(req, infos, cancelled=lambda: worker.is_cancelled)
         if system:  # against the clock, as the charts screen draws them: a sampler's steps count samples
-            result.charts += histories.charts(replace(req, metrics=system, axis=clock_or_step(system)), infos,
-                                              cancelled=lambda: worker.is_cancelled).charts
+            result.charts += histories.charts(
+                replace(req, metrics=system, axis=clock_or_step(system)), infos, cancelled=lambda: worker.is_cancelled
+            ).charts
         post_result(self, WorkspaceBuilt(result, metrics, system, failed))
 
     async def on_workspace_built(self, message: WorkspaceBuilt) -> None:
@@ -286,8 +337,11 @@ class Workspace(Vertical):
             ids = list(self.runs.run_ids)
             colors = run_colors(self.app).colors(ids, theme_palette(self.app.theme_variables))
             self.query_one(RunLegend).show_runs(
-                [LegendEntry(self.infos[r].name if r in self.infos else r, colors[i], None, r == highlight)
-                 for i, r in enumerate(ids)])
+                [
+                    LegendEntry(self.infos[r].name if r in self.infos else r, colors[i], None, r == highlight)
+                    for i, r in enumerate(ids)
+                ]
+            )
 
     def on_chart_grid_paged(self, event: ChartGrid.Paged) -> None:
         event.stop()
@@ -328,8 +382,13 @@ class Workspace(Vertical):
         """Read the console and the newest image of `run_id`, the image fitted to its pane as laid out now."""
         self._read_cursor_run(run_id, self.query_one("#ws-image", MediaPane).image_cells())
 
-    @work(thread=True, exclusive=True, group="workspace-cursor", exit_on_error=False,
-          description="Reading the console and images of the run under the cursor")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="workspace-cursor",
+        exit_on_error=False,
+        description="Reading the console and images of the run under the cursor",
+    )
     def _read_cursor_run(self, run_id: str, cells: tuple[int, int]) -> None:
         from rich_pixels import HalfcellRenderer, Pixels
 
@@ -352,23 +411,33 @@ class Workspace(Vertical):
                     image = Pixels.from_image(frame, renderer=HalfcellRenderer())
                 except (OSError, ValueError) as exc:
                     caption = f"cannot decode {chosen.path.name}: {exc}"
-        post_result(self, CursorRunRead(run_id, detail.name or run_id, detail.status == "running",
-                                        console_file(detail), image, caption))
+        post_result(
+            self,
+            CursorRunRead(
+                run_id, detail.name or run_id, detail.status == "running", console_file(detail), image, caption
+            ),
+        )
 
     async def on_cursor_run_read(self, message: CursorRunRead) -> None:
         message.stop()
         name = printable_line(message.name)
         body = self.query_one("#ws-console-body", Vertical)
         current = next(iter(body.query(ConsoleView)), None)
-        same = (current is not None and message.console is not None
-                and (current.run_path, current.head_name) == message.console)
+        same = (
+            current is not None
+            and message.console is not None
+            and (current.run_path, current.head_name) == message.console
+        )
         if not same:
             await body.remove_children()
             if message.console is None:
                 await body.mount(Static(Text("No console kept (capture_console=True or `tracktui run` keeps one)")))
             else:
-                await body.mount(ConsoleView(message.console[0], live=message.running,
-                                             head_name=message.console[1], id="ws-console-view"))
+                await body.mount(
+                    ConsoleView(
+                        message.console[0], live=message.running, head_name=message.console[1], id="ws-console-view"
+                    )
+                )
         live = " · live" if message.running else ""
         self.query_one("#ws-console-title", Static).update(Text(f"Console · {name}{live}"))
         self.query_one("#ws-images-title", Static).update(Text(f"Images · {name}"))

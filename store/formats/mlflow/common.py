@@ -23,8 +23,13 @@ RUN_NAME_TAG = "mlflow.runName"
 
 _STATUS_BY_NUMBER = {1: "running", 2: "running", 3: "finished", 4: "failed", 5: "killed"}
 """File-store `meta.yaml` keeps `RunStatus` as an int; SCHEDULED (2) has not ended, so it shows as running."""
-_STATUS_BY_NAME = {"RUNNING": "running", "SCHEDULED": "running", "FINISHED": "finished",
-                   "FAILED": "failed", "KILLED": "killed"}
+_STATUS_BY_NAME = {
+    "RUNNING": "running",
+    "SCHEDULED": "running",
+    "FINISHED": "finished",
+    "FAILED": "failed",
+    "KILLED": "killed",
+}
 _SOURCE_TYPES = {1: "NOTEBOOK", 2: "JOB", 3: "PROJECT", 4: "LOCAL", 1000: "UNKNOWN"}
 
 _FACT_TAGS = {
@@ -49,8 +54,9 @@ def run_status(value: Any) -> str | None:
         text = value.strip()
         if len(text) > 20:  # past any status, and past Python's int-text limit (4,300 digits)
             return None
-        return _STATUS_BY_NUMBER.get(int(text)) if text.isascii() and text.isdigit() else \
-            _STATUS_BY_NAME.get(text.upper())
+        return (
+            _STATUS_BY_NUMBER.get(int(text)) if text.isascii() and text.isdigit() else _STATUS_BY_NAME.get(text.upper())
+        )
     return None
 
 
@@ -155,7 +161,9 @@ def latest_only(value: Any, timestamp: Any, step: Any, is_nan: Any) -> dict[str,
         return None
     return {
         "last": None if number is None else _json_number(number),
-        "min": None, "max": None, "count": None,
+        "min": None,
+        "max": None,
+        "count": None,
         "last_step": step_number,
         "last_time": ms_to_seconds(timestamp),
     }
@@ -182,8 +190,11 @@ def build_record(
     `source_name`, `entry_point_name`, `source_version`.
     """
     reasons = list(problems)
-    notes = [f"{key} is not a time ({str(info.get(key))[:20]!r})" for key in ("start_time", "end_time")
-             if odd_time(info.get(key))]
+    notes = [
+        f"{key} is not a time ({str(info.get(key))[:20]!r})"
+        for key in ("start_time", "end_time")
+        if odd_time(info.get(key))
+    ]
     user_tags, system_tags = split_tags(tags)
     status = run_status(info.get("status"))
     if status is None and not reasons:
@@ -208,8 +219,10 @@ def build_record(
         "system_tags": system_tags,
         "experiment_id": None if info.get("experiment_id") is None else str(info["experiment_id"]),
         "deleted": info.get("lifecycle_stage") == "deleted",
-        "mlflow": {key: _scalar(info.get(key)) for key in
-                   ("artifact_uri", "source_type", "source_name", "entry_point_name", "source_version")},
+        "mlflow": {
+            key: _scalar(info.get(key))
+            for key in ("artifact_uri", "source_type", "source_name", "entry_point_name", "source_version")
+        },
     }
 
 
@@ -273,7 +286,7 @@ def resolve_location(location: str | None, anchors: Sequence[Path], must_contain
     artifacts) is looked for in `mlartifacts/`, that server's default destination.
     """
     if location and location.startswith(_SERVED_SCHEME):
-        served = location[len(_SERVED_SCHEME):].lstrip("/")
+        served = location[len(_SERVED_SCHEME) :].lstrip("/")
         candidates = [anchor / SERVED_ARTIFACTS_DIR / served for anchor in anchors]
         return next((c for c in candidates if _exists(c)), candidates[0] if candidates else None)
     path = location_to_path(location)
@@ -340,15 +353,30 @@ class MlflowRunStore(RunStore):
         status = super().status_of(record)
         return "deleted" if record.get("deleted") and status != "damaged" else status
 
-    def _detail(self, record: RunRecord, metrics: Mapping[str, dict[str, Any]], path: Path,
-                artifacts: Path | None, extra: dict[str, Path]) -> RunDetail:
+    def _detail(
+        self,
+        record: RunRecord,
+        metrics: Mapping[str, dict[str, Any]],
+        path: Path,
+        artifacts: Path | None,
+        extra: dict[str, Path],
+    ) -> RunDetail:
         """The RunDetail of an MLflow run, the same way for both kinds of store."""
         return RunDetail(
-            run_id=record["run_id"], experiment=record["experiment"], name=record["name"],
-            status=self.status_of(record), created=record["created"], ended=record["ended"],
-            params=dict(record["params"]), tags=dict(record["tags"]), metrics=dict(metrics),
-            facts=facts_for(record, path=str(path)), error=record["reason"],
-            artifacts_dir=artifacts, extra_artifacts=extra, store=self,
+            run_id=record["run_id"],
+            experiment=record["experiment"],
+            name=record["name"],
+            status=self.status_of(record),
+            created=record["created"],
+            ended=record["ended"],
+            params=dict(record["params"]),
+            tags=dict(record["tags"]),
+            metrics=dict(metrics),
+            facts=facts_for(record, path=str(path)),
+            error=record["reason"],
+            artifacts_dir=artifacts,
+            extra_artifacts=extra,
+            store=self,
         )
 
 
@@ -376,9 +404,13 @@ def dataset_input(dataset: Mapping[str, Any], input_tags: Mapping[str, Any]) -> 
     where = source.get("uri") or source.get("url") or source.get("path") or source.get("table_name")
     rows = profile.get("num_rows")
     return {
-        "name": str(dataset.get("name") or "?"), "path": str(where) if where else None,
+        "name": str(dataset.get("name") or "?"),
+        "path": str(where) if where else None,
         "kind": str(dataset.get("source_type") or "dataset"),
         "context": str(input_tags.get(DATASET_CONTEXT_TAG) or ""),
-        "size": None, "mtime": None, "digest": str(dataset.get("digest") or "") or None,
-        "digest_source": "mlflow", "rows": rows if isinstance(rows, int) else None,
+        "size": None,
+        "mtime": None,
+        "digest": str(dataset.get("digest") or "") or None,
+        "digest_source": "mlflow",
+        "rows": rows if isinstance(rows, int) else None,
     }

@@ -300,7 +300,8 @@ class MlflowFileStore(FolderRunStore, common.MlflowRunStore):
             if bad:
                 notes.append(f"metrics/{key} has {bad} unreadable line{'s' if bad > 1 else ''}")
         record = common.build_record(
-            run_dir, str(exp_meta.get("name") or exp_id), info, params, tags, metrics, problems)
+            run_dir, str(exp_meta.get("name") or exp_id), info, params, tags, metrics, problems
+        )
         if notes:  # the run itself is fine: say what was skipped, keep its status
             record["reason"] = "; ".join(filter(None, [record["reason"], *notes]))
         return record, meta
@@ -312,8 +313,9 @@ class MlflowFileStore(FolderRunStore, common.MlflowRunStore):
         record = self._read_record_safely(unit)
         path = self.root / unit
         anchors = self._anchors()
-        artifacts = common.resolve_location((record.get("mlflow") or {}).get("artifact_uri"), anchors,
-                                            must_contain=run_id)
+        artifacts = common.resolve_location(
+            (record.get("mlflow") or {}).get("artifact_uri"), anchors, must_contain=run_id
+        )
         if artifacts is None or not artifacts.exists():
             local = path / "artifacts"
             artifacts = local if local.is_dir() else artifacts
@@ -337,8 +339,9 @@ class MlflowFileStore(FolderRunStore, common.MlflowRunStore):
             source = plain_name(str(link["source_id"]))  # a name from a file: never `..` out of the store
             dataset = _read_mapping(run.parent / "datasets" / source / META) if source else {}
             tags = link.get("tags")
-            found.append(common.dataset_input(dataset or {"name": link["source_id"]},
-                                              tags if isinstance(tags, dict) else {}))
+            found.append(
+                common.dataset_input(dataset or {"name": link["source_id"]}, tags if isinstance(tags, dict) else {})
+            )
         return found
 
     def _anchors(self) -> list[Path]:
@@ -410,9 +413,16 @@ def read_point_arrays(path: Path) -> tuple[Any, Any, Any]:
     text = safe_read.read_text(path, cap=None, errors="replace")
     if text.strip():
         try:
-            table = pd.read_csv(io.StringIO(text), sep=" ", header=None, names=("t", "v", "s"), engine="c",
-                                dtype={"t": "int64", "v": "float64", "s": "int64"}, na_filter=False,
-                                skip_blank_lines=False)
+            table = pd.read_csv(
+                io.StringIO(text),
+                sep=" ",
+                header=None,
+                names=("t", "v", "s"),
+                engine="c",
+                dtype={"t": "int64", "v": "float64", "s": "int64"},
+                na_filter=False,
+                skip_blank_lines=False,
+            )
             if isinstance(table.index, pd.RangeIndex) and table.index.start == 0:
                 return (table["s"].to_numpy(), table["t"].to_numpy() / 1000.0, table["v"].to_numpy())
         except (ValueError, OverflowError, pd.errors.ParserError):

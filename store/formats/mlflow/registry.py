@@ -58,24 +58,41 @@ def model_id_of(source: Any) -> str | None:
 def _dirs(folder: Path) -> list[os.DirEntry[str]]:
     """Real sub-folders, by name (a symlink is never followed out of the store)."""
     try:
-        return sorted((e for e in os.scandir(folder) if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")),
-                      key=lambda e: e.name)
+        return sorted(
+            (e for e in os.scandir(folder) if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")),
+            key=lambda e: e.name,
+        )
     except (FileNotFoundError, NotADirectoryError):
         return []
 
 
-def version_from(name: str, info: Mapping[str, Any], tags: Mapping[str, str], problems: Sequence[str] = (),
-                 location: str | None = None) -> ModelVersion:
+def version_from(
+    name: str,
+    info: Mapping[str, Any],
+    tags: Mapping[str, str],
+    problems: Sequence[str] = (),
+    location: str | None = None,
+) -> ModelVersion:
     """A version from MLflow's fields (the SQL column or meta.yaml names; the server's JSON names too)."""
     source = _text(info.get("source"))
     model_id = _text(info.get("model_id")) or model_id_of(source)
     created = info.get("creation_timestamp", info.get("creation_time"))
     updated = info.get("last_updated_timestamp", info.get("last_updated_time"))
     return ModelVersion(
-        name=name, version=common.as_int(info.get("version")), stage=_stage(info.get("current_stage")),
-        run_id=_text(info.get("run_id")) or None, model_id=model_id, source=source, status=_text(info.get("status")),
-        description=_text(info.get("description")) or None, tags=dict(tags), created=common.ms_to_seconds(created),
-        updated=common.ms_to_seconds(updated), location=location, reason="; ".join(problems) or None)
+        name=name,
+        version=common.as_int(info.get("version")),
+        stage=_stage(info.get("current_stage")),
+        run_id=_text(info.get("run_id")) or None,
+        model_id=model_id,
+        source=source,
+        status=_text(info.get("status")),
+        description=_text(info.get("description")) or None,
+        tags=dict(tags),
+        created=common.ms_to_seconds(created),
+        updated=common.ms_to_seconds(updated),
+        location=location,
+        reason="; ".join(problems) or None,
+    )
 
 
 def _aliases(raw: Mapping[str, Any], problems: list[str]) -> dict[str, int]:
@@ -115,10 +132,13 @@ def file_models(root: Path, anchors: Sequence[Path]) -> list[RegisteredModel]:
         problems += [problem] if problem else []
         name = str(meta.get("name") or folder.name)
         model = RegisteredModel(
-            name=name, description=_text(meta.get("description")) or None, tags=_read_values(path, "tags", problems),
+            name=name,
+            description=_text(meta.get("description")) or None,
+            tags=_read_values(path, "tags", problems),
             aliases=_aliases(_read_values(path, "aliases", problems), problems),
             created=common.ms_to_seconds(meta.get("creation_timestamp")),
-            updated=common.ms_to_seconds(meta.get("last_updated_timestamp")))
+            updated=common.ms_to_seconds(meta.get("last_updated_timestamp")),
+        )
         for entry in _dirs(path):
             found = _VERSION_DIR.match(entry.name)
             if found:
@@ -179,17 +199,28 @@ def _file_logged_model(path: Path, exp_id: str, anchors: Sequence[Path]) -> Logg
             fields = line.split()
             if len(fields) >= 3:
                 points.append((key, fields[2], fields[0], fields[1]))
-    model = logged_from({**meta, "experiment_id": meta.get("experiment_id", exp_id)}, path.name,
-                        _read_values(path, "params", problems), _read_values(path, "tags", problems),
-                        latest_values(points), problems)
+    model = logged_from(
+        {**meta, "experiment_id": meta.get("experiment_id", exp_id)},
+        path.name,
+        _read_values(path, "params", problems),
+        _read_values(path, "tags", problems),
+        latest_values(points),
+        problems,
+    )
     where = common.resolve_location(_text(meta.get("artifact_location")), anchors, must_contain=model.model_id)
     local = path / "artifacts"
     model.location = str(local if local.is_dir() and (where is None or not where.exists()) else where or local)
     return model
 
 
-def logged_from(info: Mapping[str, Any], fallback_id: str, params: Mapping[str, str], tags: Mapping[str, str],
-                metrics: Mapping[str, float], problems: Sequence[str] = ()) -> LoggedModel:
+def logged_from(
+    info: Mapping[str, Any],
+    fallback_id: str,
+    params: Mapping[str, str],
+    tags: Mapping[str, str],
+    metrics: Mapping[str, float],
+    problems: Sequence[str] = (),
+) -> LoggedModel:
     """A logged model from MLflow's fields (meta.yaml, SQL columns or the server's JSON names)."""
     status = info.get("status")
     number = common.as_int(status)
@@ -197,12 +228,24 @@ def logged_from(info: Mapping[str, Any], fallback_id: str, params: Mapping[str, 
     created = info.get("creation_timestamp", info.get("creation_timestamp_ms"))
     updated = info.get("last_updated_timestamp", info.get("last_updated_timestamp_ms"))
     return LoggedModel(
-        model_id=_text(info.get("model_id")) or fallback_id, name=_text(info.get("name")) or fallback_id,
-        experiment_id=_text(info.get("experiment_id")), run_id=_text(info.get("source_run_id")) or None,
-        status="deleted" if stage == "deleted" else LOGGED_STATUS.get(number, _text(status)) if number is not None
-        else _text(status), model_type=_text(info.get("model_type")), params=dict(params), tags=dict(tags),
-        metrics=dict(metrics), created=common.ms_to_seconds(created), updated=common.ms_to_seconds(updated),
-        location=_text(info.get("artifact_location", info.get("artifact_uri"))), reason="; ".join(problems) or None)
+        model_id=_text(info.get("model_id")) or fallback_id,
+        name=_text(info.get("name")) or fallback_id,
+        experiment_id=_text(info.get("experiment_id")),
+        run_id=_text(info.get("source_run_id")) or None,
+        status="deleted"
+        if stage == "deleted"
+        else LOGGED_STATUS.get(number, _text(status))
+        if number is not None
+        else _text(status),
+        model_type=_text(info.get("model_type")),
+        params=dict(params),
+        tags=dict(tags),
+        metrics=dict(metrics),
+        created=common.ms_to_seconds(created),
+        updated=common.ms_to_seconds(updated),
+        location=_text(info.get("artifact_location", info.get("artifact_uri"))),
+        reason="; ".join(problems) or None,
+    )
 
 
 # -- SQLite ---------------------------------------------------------------------------------------------------
@@ -216,11 +259,15 @@ def sql_models(path: Path, anchors: Sequence[Path]) -> list[RegisteredModel]:
         def rows(table: str) -> list[dict[str, Any]]:
             return _rows(con, f"SELECT * FROM {table}") if table in tables else []
 
-        models = {str(r["name"]): RegisteredModel(
-            name=str(r["name"]), description=_text(r.get("description")) or None,
-            created=common.ms_to_seconds(r.get("creation_time")),
-            updated=common.ms_to_seconds(r.get("last_updated_time")))
-            for r in rows("registered_models")}
+        models = {
+            str(r["name"]): RegisteredModel(
+                name=str(r["name"]),
+                description=_text(r.get("description")) or None,
+                created=common.ms_to_seconds(r.get("creation_time")),
+                updated=common.ms_to_seconds(r.get("last_updated_time")),
+            )
+            for r in rows("registered_models")
+        }
         for tag in rows("registered_model_tags"):
             if str(tag["name"]) in models:
                 models[str(tag["name"])].tags[str(tag["key"])] = str(tag["value"])
@@ -231,8 +278,9 @@ def sql_models(path: Path, anchors: Sequence[Path]) -> list[RegisteredModel]:
                 model.aliases[str(alias["alias"])] = number
         version_tags: dict[tuple[str, Any], dict[str, str]] = {}
         for tag in rows("model_version_tags"):
-            version_tags.setdefault((str(tag["name"]), common.as_int(tag["version"])), {})[str(tag["key"])] = \
-                str(tag["value"])
+            version_tags.setdefault((str(tag["name"]), common.as_int(tag["version"])), {})[str(tag["key"])] = str(
+                tag["value"]
+            )
         for row in rows("model_versions"):
             model = models.get(str(row["name"]))
             if model is None or row.get("current_stage") == DELETED_STAGE:
@@ -255,8 +303,10 @@ def sql_logged_models(path: Path, anchors: Sequence[Path], include_deleted: bool
         if "logged_models" not in tables:
             return []
         infos = _rows(con, "SELECT * FROM logged_models")
-        extra = {table: _rows(con, f"SELECT * FROM {table}") if table in tables else []
-                 for table in ("logged_model_params", "logged_model_tags", "logged_model_metrics")}
+        extra = {
+            table: _rows(con, f"SELECT * FROM {table}") if table in tables else []
+            for table in ("logged_model_params", "logged_model_tags", "logged_model_metrics")
+        }
     params: dict[str, dict[str, str]] = {}
     tags: dict[str, dict[str, str]] = {}
     points: dict[str, list[tuple[str, Any, Any, Any]]] = {}
@@ -266,12 +316,18 @@ def sql_logged_models(path: Path, anchors: Sequence[Path], include_deleted: bool
         tags.setdefault(str(row["model_id"]), {})[str(row["tag_key"])] = str(row["tag_value"])
     for row in extra["logged_model_metrics"]:
         points.setdefault(str(row["model_id"]), []).append(
-            (str(row["metric_name"]), row.get("metric_step"), row.get("metric_timestamp_ms"), row.get("metric_value")))
+            (str(row["metric_name"]), row.get("metric_step"), row.get("metric_timestamp_ms"), row.get("metric_value"))
+        )
     found = []
     for info in infos:
         model_id = str(info.get("model_id"))
-        model = logged_from(info, model_id, params.get(model_id, {}), dict(sorted(tags.get(model_id, {}).items())),
-                            latest_values(points.get(model_id, [])))
+        model = logged_from(
+            info,
+            model_id,
+            params.get(model_id, {}),
+            dict(sorted(tags.get(model_id, {}).items())),
+            latest_values(points.get(model_id, [])),
+        )
         where = common.resolve_location(model.location, anchors, must_contain=plain_name(model_id))
         model.location = None if where is None else str(where)
         if include_deleted or model.status != "deleted":

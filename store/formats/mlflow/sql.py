@@ -193,9 +193,10 @@ class MlflowSqlStore(common.MlflowRunStore):
                 for low in range(0, int(top) + 1, self.EXTREMES_CHUNK):
                     parts += con.execute(
                         'SELECT run_uuid, "key", MIN(CASE WHEN is_nan THEN NULL ELSE value END),'
-                        ' MAX(CASE WHEN is_nan THEN NULL ELSE value END) FROM metrics'
+                        " MAX(CASE WHEN is_nan THEN NULL ELSE value END) FROM metrics"
                         ' WHERE rowid > ? AND rowid <= ? GROUP BY run_uuid, "key"',
-                        (low, low + self.EXTREMES_CHUNK)).fetchall()
+                        (low, low + self.EXTREMES_CHUNK),
+                    ).fetchall()
         rows = pd.DataFrame(parts, columns=["run", "key", "min", "max"])
         for name in ("min", "max"):
             rows[name] = pd.to_numeric(rows[name], errors="coerce")
@@ -207,8 +208,7 @@ class MlflowSqlStore(common.MlflowRunStore):
         """One run's record queried now (not from the listing)."""
         records = self._query_records(run_id=run_id)
         if run_id not in records:
-            return common.build_record(run_id, "", {}, {}, {}, {},
-                                       [f"run {run_id} is no longer in {self.root.name}"])
+            return common.build_record(run_id, "", {}, {}, {}, {}, [f"run {run_id} is no longer in {self.root.name}"])
         return records[run_id]
 
     # -- queries -------------------------------------------------------------------------
@@ -224,19 +224,26 @@ class MlflowSqlStore(common.MlflowRunStore):
                 raise StoreError(f"{self.root} has no {' or '.join(missing)} table: it is not an MLflow database")
             experiments = {str(row["experiment_id"]): row for row in _rows(con, "SELECT * FROM experiments")}
             runs = _rows(con, "SELECT * FROM runs" + where, args)
-            params = con.execute('SELECT run_uuid, "key", value FROM params' + where, args).fetchall() \
-                if "params" in tables else []
-            tags = con.execute('SELECT run_uuid, "key", value FROM tags' + where, args).fetchall() \
-                if "tags" in tables else []
+            params = (
+                con.execute('SELECT run_uuid, "key", value FROM params' + where, args).fetchall()
+                if "params" in tables
+                else []
+            )
+            tags = (
+                con.execute('SELECT run_uuid, "key", value FROM tags' + where, args).fetchall()
+                if "tags" in tables
+                else []
+            )
             if "latest_metrics" in tables:
                 latest = con.execute(
-                    'SELECT run_uuid, "key", value, timestamp, step, is_nan FROM latest_metrics' + where,
-                    args).fetchall()
+                    'SELECT run_uuid, "key", value, timestamp, step, is_nan FROM latest_metrics' + where, args
+                ).fetchall()
             else:  # before MLflow 1.9: derive the latest point from the full history
                 # fetchall() first: the statement (and with it the read lock a writer waits on)
                 # ends before the Python pass over the rows, not after it.
                 history = con.execute(
-                    'SELECT run_uuid, "key", value, timestamp, step, is_nan FROM metrics' + where, args).fetchall()
+                    'SELECT run_uuid, "key", value, timestamp, step, is_nan FROM metrics' + where, args
+                ).fetchall()
                 latest = _latest_from_history(history)
 
         by_run_params: dict[str, dict[str, str]] = {}
@@ -265,8 +272,13 @@ class MlflowSqlStore(common.MlflowRunStore):
                 info["lifecycle_stage"] = "deleted"
             experiment = str(exp.get("name") or run.get("experiment_id") or "")
             record = common.build_record(
-                rid, experiment, info, by_run_params.get(rid, {}), by_run_tags.get(rid, {}),
-                dict(sorted(by_run_metrics.get(rid, {}).items())))
+                rid,
+                experiment,
+                info,
+                by_run_params.get(rid, {}),
+                by_run_tags.get(rid, {}),
+                dict(sorted(by_run_metrics.get(rid, {}).items())),
+            )
             if rid in odd_metrics:  # the run is fine: say what was skipped, keep its status
                 record["reason"] = "; ".join(filter(None, [record["reason"], *odd_metrics[rid]]))
             records[rid] = record
@@ -316,35 +328,53 @@ class MlflowSqlStore(common.MlflowRunStore):
                 "SELECT i.input_uuid, d.name, d.digest, d.dataset_source_type, d.dataset_source, d.dataset_profile"
                 " FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id"
                 " WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' AND i.destination_id = ?"
-                " ORDER BY d.name", (run_id,)).fetchall()
+                " ORDER BY d.name",
+                (run_id,),
+            ).fetchall()
             tags: dict[str, dict[str, Any]] = {}
             if rows and "input_tags" in tables:
                 marks = ",".join("?" * len(rows))
                 for uuid, name, value in con.execute(
-                        f"SELECT input_uuid, name, value FROM input_tags WHERE input_uuid IN ({marks})",
-                        [r[0] for r in rows]).fetchall():
+                    f"SELECT input_uuid, name, value FROM input_tags WHERE input_uuid IN ({marks})",
+                    [r[0] for r in rows],
+                ).fetchall():
                     tags.setdefault(str(uuid), {})[str(name)] = value
-        return [common.dataset_input({"name": name, "digest": digest, "source_type": kind, "source": source,
-                                      "profile": profile}, tags.get(str(uuid), {}))
-                for uuid, name, digest, kind, source, profile in rows]
+        return [
+            common.dataset_input(
+                {"name": name, "digest": digest, "source_type": kind, "source": source, "profile": profile},
+                tags.get(str(uuid), {}),
+            )
+            for uuid, name, digest, kind, source, profile in rows
+        ]
 
     def _run_extras(self, run_id: str) -> tuple[dict[str, dict[str, Any]], list[tuple[str, str, str]]]:
         """Min, max and count of each of the run's metrics, and its logged models (id, name, location)."""
         with reading(self.root) as con:
             tables = self._table_names(con)
-            stats = {
-                str(key): {"min": common.as_float(lo), "max": common.as_float(hi), "count": n}
-                for key, lo, hi, n in con.execute(
-                    'SELECT "key", MIN(CASE WHEN is_nan THEN NULL ELSE value END),'
-                    ' MAX(CASE WHEN is_nan THEN NULL ELSE value END), COUNT(*)'
-                    ' FROM metrics WHERE run_uuid = ? GROUP BY "key"', (run_id,)).fetchall()
-            } if "metrics" in tables else {}
-            models = con.execute(
-                "SELECT model_id, name, artifact_location FROM logged_models WHERE source_run_id = ?"
-                + ("" if self.include_deleted else " AND (lifecycle_stage IS NULL OR lifecycle_stage != 'deleted')")
-                + " ORDER BY creation_timestamp_ms", (run_id,)).fetchall() if "logged_models" in tables else []
-        models = [(str(m), str(n) if n is not None else None, a if isinstance(a, str) else None)
-                  for m, n, a in models]
+            stats = (
+                {
+                    str(key): {"min": common.as_float(lo), "max": common.as_float(hi), "count": n}
+                    for key, lo, hi, n in con.execute(
+                        'SELECT "key", MIN(CASE WHEN is_nan THEN NULL ELSE value END),'
+                        " MAX(CASE WHEN is_nan THEN NULL ELSE value END), COUNT(*)"
+                        ' FROM metrics WHERE run_uuid = ? GROUP BY "key"',
+                        (run_id,),
+                    ).fetchall()
+                }
+                if "metrics" in tables
+                else {}
+            )
+            models = (
+                con.execute(
+                    "SELECT model_id, name, artifact_location FROM logged_models WHERE source_run_id = ?"
+                    + ("" if self.include_deleted else " AND (lifecycle_stage IS NULL OR lifecycle_stage != 'deleted')")
+                    + " ORDER BY creation_timestamp_ms",
+                    (run_id,),
+                ).fetchall()
+                if "logged_models" in tables
+                else []
+            )
+        models = [(str(m), str(n) if n is not None else None, a if isinstance(a, str) else None) for m, n, a in models]
         return stats, models
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
@@ -393,8 +423,9 @@ def _latest_from_history(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...
     for row in rows:
         rid, key, value, timestamp, step, is_nan = row
         number = 0.0 if is_nan else common.as_float(value)
-        order = common.latest_order(common.as_int(step) or 0, common.as_int(timestamp) or 0,
-                                    0.0 if number is None else number)
+        order = common.latest_order(
+            common.as_int(step) or 0, common.as_int(timestamp) or 0, 0.0 if number is None else number
+        )
         current = orders.get((rid, key))
         if current is None or order > current:
             best[(rid, key)] = row
@@ -413,8 +444,10 @@ def _explain(exc: sqlite3.Error | UnicodeDecodeError, path: Path) -> str:
     if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text or "busy" in text:
         return f"{path} stayed locked by a writer for {BUSY_TIMEOUT:.0f} s; try again"
     if code.startswith("SQLITE_READONLY") or "readonly" in text.replace("-", "").replace(" ", ""):
-        return (f"{path} has an unfinished transaction from a writer that crashed; opening it once "
-                f"with MLflow (or `sqlite3 {path.name} 'PRAGMA quick_check'`) rolls it back")
+        return (
+            f"{path} has an unfinished transaction from a writer that crashed; opening it once "
+            f"with MLflow (or `sqlite3 {path.name} 'PRAGMA quick_check'`) rolls it back"
+        )
     if code.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text or "not a database" in text:
         return f"{path} is damaged (truncated or overwritten: {text}); restore it from a copy"
     if code.startswith(("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):

@@ -14,5 +14,4 @@ from store.remote.push.files import artifact_files
 from store.remote.push.progress import MAP_FILE, map_path, push_lock
 from store.remote.push.pusher import Pusher, PushProgress, PushSummary
 
-__all__ = ["MAP_FILE", "SOURCE_TAG", "PushProgress", "PushSummary", "Pusher", "artifact_files", "map_path",
-           "push_lock"]
+__all__ = ["MAP_FILE", "SOURCE_TAG", "PushProgress", "PushSummary", "Pusher", "artifact_files", "map_path", "push_lock"]

@@ -50,15 +50,32 @@ MAX_DIGEST, MAX_NAME = 36, 500
 """MLflow's limits on a dataset's digest and name."""
 
 _FACT_TAGS = {
-    "user": "mlflow.user", "username": "mlflow.user",
-    "command": "mlflow.source.name", "program": "mlflow.source.name",
-    "git_commit": "mlflow.source.git.commit", "git_branch": "mlflow.source.git.branch",
-    "git_dirty": "mlflow.source.git.dirty", "git_remote": "mlflow.source.git.repoURL",
-    "git_repo": "mlflow.source.git.repoURL", "note": "mlflow.note.content",
+    "user": "mlflow.user",
+    "username": "mlflow.user",
+    "command": "mlflow.source.name",
+    "program": "mlflow.source.name",
+    "git_commit": "mlflow.source.git.commit",
+    "git_branch": "mlflow.source.git.branch",
+    "git_dirty": "mlflow.source.git.dirty",
+    "git_remote": "mlflow.source.git.repoURL",
+    "git_repo": "mlflow.source.git.repoURL",
+    "note": "mlflow.note.content",
 }
 """Our facts (store/base.py `RunDetail.facts`, as each reader names them) -> MLflow's system tags."""
-_NOT_TAGS = frozenset({"parent", "parent_run", "console", "summary", "system_tags", "server",
-                       "artifacts_not_downloaded", "artifact_uri", "experiment_id", "lifecycle_stage"})
+_NOT_TAGS = frozenset(
+    {
+        "parent",
+        "parent_run",
+        "console",
+        "summary",
+        "system_tags",
+        "server",
+        "artifacts_not_downloaded",
+        "artifact_uri",
+        "experiment_id",
+        "lifecycle_stage",
+    }
+)
 """Facts that are not tags: pushed another way (parent, console, summary, system tags), or the source
 server's own bookkeeping, which means nothing on another server."""
 _MLFLOW_KINDS = frozenset({"mlflow-file", "mlflow-sql", "mlflow-server"})
@@ -84,8 +101,9 @@ def identity(detail: RunDetail, kind: str, root: Path) -> tuple[str, dict[str, s
     return ORIGIN_TAG, tags
 
 
-def run_tags(detail: RunDetail, kind: str, parent: str | None, dropped: list[str],
-             origin: dict[str, str]) -> dict[str, str]:
+def run_tags(
+    detail: RunDetail, kind: str, parent: str | None, dropped: list[str], origin: dict[str, str]
+) -> dict[str, str]:
     """Every tag of the server run: the run's own tags, MLflow's system tags, our facts as `tracktui.*`.
 
     An MLflow run keeps its system tags as they are (but `mlflow.parentRunId`, which names a run
@@ -128,8 +146,13 @@ def valid_key(key: str) -> bool:
     """Whether MLflow's server takes `key` as a tag, param or metric name (letters, digits, `_-. /:`, a plain
     relative path): one name it refuses would fail the whole batch it is in."""
     norm = posixpath.normpath(key)
-    return (bool(_KEY.match(key)) and len(key) <= MAX_KEY and norm == key and norm != "."
-            and not norm.startswith(("..", "/")))
+    return (
+        bool(_KEY.match(key))
+        and len(key) <= MAX_KEY
+        and norm == key
+        and norm != "."
+        and not norm.startswith(("..", "/"))
+    )
 
 
 def refused(kind: str, keys: Iterable[str], dropped: list[str]) -> set[str]:
@@ -174,13 +197,18 @@ def dataset_inputs(detail: RunDetail) -> dict[str, dict[str, Any]]:
         from_mlflow = item.get("digest_source") == "mlflow"
         source: dict[str, Any] = {"uri": str(path)} if path else {"name": name}
         if not from_mlflow:
-            source.update({k: item[k] for k in ("kind", "size", "files", "mtime", "digest_source")
-                           if item.get(k) is not None})
+            source.update(
+                {k: item[k] for k in ("kind", "size", "files", "mtime", "digest_source") if item.get(k) is not None}
+            )
             if digest:
                 source["digest"] = digest
         source_type = str(item.get("kind") or "local") if from_mlflow else ("local" if path else "code")
-        dataset = {"name": name, "digest": digest[:MAX_DIGEST] or "unknown", "source_type": source_type[:36],
-                   "source": json.dumps(source, sort_keys=True)}
+        dataset = {
+            "name": name,
+            "digest": digest[:MAX_DIGEST] or "unknown",
+            "source_type": source_type[:36],
+            "source": json.dumps(source, sort_keys=True),
+        }
         tags = [{"key": DATASET_CONTEXT_TAG, "value": context}] if context else []
         datasets[f"{name}\0{dataset['digest']}\0{context}"] = {"tags": tags, "dataset": dataset}
     return datasets

@@ -48,7 +48,7 @@ def _artifact_path(version: ModelVersion) -> str | None:
     """The version's files as a path under its run's artifacts; None when they are elsewhere."""
     source = version.source or ""
     if source.startswith("runs:/"):
-        parts = source[len("runs:/"):].split("/", 1)
+        parts = source[len("runs:/") :].split("/", 1)
         return parts[1].strip("/") if len(parts) == 2 and parts[1].strip("/") else None
     if "/artifacts/" in source and version.run_id and f"/{version.run_id}/artifacts/" in source:
         return source.split(f"/{version.run_id}/artifacts/", 1)[1].strip("/") or None
@@ -66,8 +66,9 @@ def _carried(pusher: Pusher, model: RegisteredModel) -> list[tuple[ModelVersion,
         path = _artifact_path(version)
         server_run = pusher.server_id(version.run_id) if version.run_id else None
         if path is None:
-            pusher.summary.left_behind.append(f"{where}: its files ({version.source}) are not a run's artifacts "
-                                              "(logged models are not pushed)")
+            pusher.summary.left_behind.append(
+                f"{where}: its files ({version.source}) are not a run's artifacts (logged models are not pushed)"
+            )
         elif server_run is None:
             run = f"its run {version.run_id} is not on the server (push it too)" if version.run_id else "no run"
             pusher.summary.left_behind.append(f"{where}: {run}")
@@ -84,8 +85,10 @@ def _push_model(pusher: Pusher, model: RegisteredModel) -> None:  # noqa: C901 -
     if not carried:
         return
     if "'" in model.name or "\\" in model.name:
-        pusher.summary.left_behind.append(f"model {model.name}: a name with ' or \\ cannot be searched for on "
-                                          "the server (its versions would be created twice)")
+        pusher.summary.left_behind.append(
+            f"model {model.name}: a name with ' or \\ cannot be searched for on "
+            "the server (its versions would be created twice)"
+        )
         return
     client = pusher.client
     try:
@@ -111,8 +114,12 @@ def _push_model(pusher: Pusher, model: RegisteredModel) -> None:  # noqa: C901 -
         key = version.version_id or str(version.version)
         there = on_server.get((key, server_run))
         if there is None:
-            body = {"name": model.name, "source": f"runs:/{server_run}/{path}", "run_id": server_run,
-                    "tags": _tag_list({**version.tags, VERSION_TAG: key})}
+            body = {
+                "name": model.name,
+                "source": f"runs:/{server_run}/{path}",
+                "run_id": server_run,
+                "tags": _tag_list({**version.tags, VERSION_TAG: key}),
+            }
             if version.description:
                 body["description"] = version.description
             there = version_from_json(client.post("model-versions/create", body).get("model_version") or {})
@@ -122,28 +129,37 @@ def _push_model(pusher: Pusher, model: RegisteredModel) -> None:  # noqa: C901 -
         else:
             _update_version(pusher, model.name, version, there)
         if version.stage and there.stage != version.stage and there.version is not None:
-            client.post("model-versions/transition-stage", {"name": model.name, "version": str(there.version),
-                                                            "stage": version.stage,
-                                                            "archive_existing_versions": False})
+            client.post(
+                "model-versions/transition-stage",
+                {
+                    "name": model.name,
+                    "version": str(there.version),
+                    "stage": version.stage,
+                    "archive_existing_versions": False,
+                },
+            )
         if version.version is not None and there.version is not None:
             numbers[version.version] = there.version
     for alias, number in model.aliases.items():
         if number not in numbers:
             pusher.summary.left_behind.append(f"model {model.name} alias {alias}: version {number} is not carried")
         elif remote.aliases.get(alias) != numbers[number]:
-            client.post("registered-models/alias", {"name": model.name, "alias": alias,
-                                                    "version": str(numbers[number])})
+            client.post(
+                "registered-models/alias", {"name": model.name, "alias": alias, "version": str(numbers[number])}
+            )
 
 
 def _update_version(pusher: Pusher, name: str, version: ModelVersion, there: ModelVersion) -> None:
     """Tags and description of a version pushed before, where they changed at the source."""
     for key, value in version.tags.items():
         if there.tags.get(key) != value:
-            pusher.client.post("model-versions/set-tag", {"name": name, "version": str(there.version),
-                                                          "key": key, "value": value})
+            pusher.client.post(
+                "model-versions/set-tag", {"name": name, "version": str(there.version), "key": key, "value": value}
+            )
     if version.description and there.description != version.description:
-        pusher.client.patch("model-versions/update", {"name": name, "version": str(there.version),
-                                                      "description": version.description})
+        pusher.client.patch(
+            "model-versions/update", {"name": name, "version": str(there.version), "description": version.description}
+        )
 
 
 def _server_versions(pusher: Pusher, name: str) -> Iterator[ModelVersion]:

@@ -43,11 +43,14 @@ def new_points(detail: RunDetail, frame: Any, done: dict[str, int]) -> Iterator[
     frame = frame.sort_values(["key", "time", "step"], kind="stable")
     for key, part in frame.groupby("key", observed=True, sort=True):
         skip = done.get(str(key), 0)
-        for step, when, value in zip(part["step"].to_numpy()[skip:], part["time"].to_numpy()[skip:],
-                                     part["value"].to_numpy()[skip:]):
+        for step, when, value in zip(
+            part["step"].to_numpy()[skip:], part["time"].to_numpy()[skip:], part["value"].to_numpy()[skip:]
+        ):
             when = float(when) if math.isfinite(float(when)) else start
-            yield str(key), {"key": str(key), "value": _number(float(value)),
-                             "timestamp": round(when * 1000), "step": int(step)}
+            yield (
+                str(key),
+                {"key": str(key), "value": _number(float(value)), "timestamp": round(when * 1000), "step": int(step)},
+            )
 
 
 def start_time(detail: RunDetail) -> float:

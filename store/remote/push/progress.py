@@ -76,8 +76,10 @@ def push_lock(store: RunStore) -> Iterator[None]:
         path = _cache_dir() / f"{digest}.lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, PRIVATE)
     except OSError as exc:
-        raise StoreError(f"cannot create the push lock in {layout.cache_root() / 'push'} ({exc.strerror}); "
-                         "set XDG_CACHE_HOME to a folder you can write") from None
+        raise StoreError(
+            f"cannot create the push lock in {layout.cache_root() / 'push'} ({exc.strerror}); "
+            "set XDG_CACHE_HOME to a folder you can write"
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -86,8 +88,9 @@ def push_lock(store: RunStore) -> Iterator[None]:
                 holder = f"pid {int(safe_read.read_text(path, cap=64))}"
             except (OSError, ValueError):
                 holder = "pid unknown"
-            raise StoreError(f"another push of this store is running ({holder}); "
-                                  "wait for it to finish, or stop it") from None
+            raise StoreError(
+                f"another push of this store is running ({holder}); wait for it to finish, or stop it"
+            ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         yield

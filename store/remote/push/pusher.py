@@ -77,8 +77,13 @@ class PushProgress:
 class Pusher:
     """Pushes runs of one store to one server; `progress` is called after each batch, artifact file and run."""
 
-    def __init__(self, store: RunStore, url: str, experiment: str | None = None,
-                 progress: Callable[[PushProgress], None] | None = None) -> None:
+    def __init__(
+        self,
+        store: RunStore,
+        url: str,
+        experiment: str | None = None,
+        progress: Callable[[PushProgress], None] | None = None,
+    ) -> None:
         self.store = store
         self.client = ServerClient(url)
         self.url = self.client.url
@@ -231,14 +236,21 @@ class Pusher:
         exp_id = self._experiment_id(self.experiment or detail.experiment or "Default")
         value = tags[find_by]
         if "'" not in value and "\\" not in value:
-            found = self.client.post("runs/search", {
-                "experiment_ids": [exp_id], "max_results": 1,
-                "filter": f"tags.\"{find_by}\" = '{value}'"}).get("runs") or []
+            found = (
+                self.client.post(
+                    "runs/search",
+                    {"experiment_ids": [exp_id], "max_results": 1, "filter": f"tags.\"{find_by}\" = '{value}'"},
+                ).get("runs")
+                or []
+            )
             if found:
                 return dict(found[0]), False
         origin = [fields.SOURCE_TAG, fields.KIND_TAG, fields.ORIGIN_TAG]
-        body: dict[str, Any] = {"experiment_id": exp_id, "run_name": detail.name,
-                                "tags": [{"key": k, "value": tags[k]} for k in origin if k in tags]}
+        body: dict[str, Any] = {
+            "experiment_id": exp_id,
+            "run_name": detail.name,
+            "tags": [{"key": k, "value": tags[k]} for k in origin if k in tags],
+        }
         if detail.created is not None:
             body["start_time"] = int(detail.created * 1000)
         user = tags.get("mlflow.user") or detail.facts.get("user")
@@ -248,8 +260,15 @@ class Pusher:
 
     # -- params, tags, metrics -----------------------------------------------------------
 
-    def _send_data(self, detail: RunDetail, tags_wanted: dict[str, str], remote: dict[str, Any],
-                   entry: dict[str, Any], path: Path, dropped: list[str]) -> int:
+    def _send_data(
+        self,
+        detail: RunDetail,
+        tags_wanted: dict[str, str],
+        remote: dict[str, Any],
+        entry: dict[str, Any],
+        path: Path,
+        dropped: list[str],
+    ) -> int:
         remote_id = remote["info"]["run_id"]
         data = remote.get("data") or {}
         have_params = {p["key"]: p.get("value") for p in data.get("params") or ()}
@@ -264,10 +283,10 @@ class Pusher:
         tags = [{"key": k, "value": v} for k, v in tags_wanted.items() if have_tags.get(k) != v]
         sent = 0
         for i in range(0, len(params), MAX_PARAMS):
-            self.client.post("runs/log-batch", {"run_id": remote_id, "params": params[i:i + MAX_PARAMS]})
+            self.client.post("runs/log-batch", {"run_id": remote_id, "params": params[i : i + MAX_PARAMS]})
             sent += 1
         for i in range(0, len(tags), MAX_TAGS):
-            self.client.post("runs/log-batch", {"run_id": remote_id, "tags": tags[i:i + MAX_TAGS]})
+            self.client.post("runs/log-batch", {"run_id": remote_id, "tags": tags[i : i + MAX_TAGS]})
             sent += 1
         for key in [k for k in entry.get("tags") or () if k not in tags_wanted and k in have_tags]:
             self.client.post("runs/delete-tag", {"run_id": remote_id, "key": key})  # removed at the source
@@ -289,10 +308,12 @@ class Pusher:
         total = len(pending)
         repeated = fields.repeated_points(frame, start_time(detail)) if total else 0
         if repeated:
-            dropped.append(f"{repeated} repeated metric points (same key, step, time and value): "
-                           "a server on a database keeps one of each")
+            dropped.append(
+                f"{repeated} repeated metric points (same key, step, time and value): "
+                "a server on a database keeps one of each"
+            )
         for i in range(0, total, MAX_METRICS):
-            batch = pending[i:i + MAX_METRICS]
+            batch = pending[i : i + MAX_METRICS]
             entry["sending"] = sorted({key for key, _ in batch})
             write_map(path, self.url, entry)
             self.client.post("runs/log-batch", {"run_id": remote_id, "metrics": [m for _, m in batch]})
@@ -318,20 +339,28 @@ class Pusher:
         write_map(path, self.url, entry)
         return 1
 
-    def _send_artifacts(self, detail: RunDetail, kind: str, remote: dict[str, Any], entry: dict[str, Any],
-                        path: Path) -> int:
+    def _send_artifacts(
+        self, detail: RunDetail, kind: str, remote: dict[str, Any], entry: dict[str, Any], path: Path
+    ) -> int:
         """The artifacts folder, then our run's images (`tracktui/media/`) and the files of `fields.extra_files`."""
         uri = str(remote["info"].get("artifact_uri") or "")
         base = _artifact_base(uri)
         extra = fields.extra_files(detail, kind)
-        folders = [(folder, prefix) for folder, prefix in ((detail.artifacts_dir, ""),
-                                                           (fields.media_folder(detail, kind), fields.MEDIA_DIR + "/"))
-                   if folder is not None and folder.is_dir()]
+        folders = [
+            (folder, prefix)
+            for folder, prefix in (
+                (detail.artifacts_dir, ""),
+                (fields.media_folder(detail, kind), fields.MEDIA_DIR + "/"),
+            )
+            if folder is not None and folder.is_dir()
+        ]
         if not extra and not folders:
             return 0
         if base is None:
-            self.summary.skipped.append(f"artifacts of {detail.name}: the server stores them at {uri} "
-                                        "(start it with artifact serving, the default since MLflow 2.0)")
+            self.summary.skipped.append(
+                f"artifacts of {detail.name}: the server stores them at {uri} "
+                "(start it with artifact serving, the default since MLflow 2.0)"
+            )
             return 0
         sent = 0
         for folder, prefix in folders:
@@ -340,8 +369,9 @@ class Pusher:
             sent += self._upload(base, rel, io.BytesIO(data), len(data), entry, path)
         return sent
 
-    def _send_folder(self, detail: RunDetail, folder: Path, prefix: str, base: str, entry: dict[str, Any],
-                     path: Path) -> int:
+    def _send_folder(
+        self, detail: RunDetail, folder: Path, prefix: str, base: str, entry: dict[str, Any], path: Path
+    ) -> int:
         links: list[str] = []
         try:
             # The folder the user named may be a link (`wandb/latest-run`); one inside a store may not.
@@ -382,7 +412,7 @@ def _artifact_base(uri: str) -> str | None:
     """The path under the server's artifact API of a run's `mlflow-artifacts:` URI; None for another store."""
     if not uri.startswith("mlflow-artifacts:"):
         return None
-    base = uri[len("mlflow-artifacts:"):].lstrip("/")
+    base = uri[len("mlflow-artifacts:") :].lstrip("/")
     if uri.startswith("mlflow-artifacts://"):  # mlflow-artifacts://host:port/path
         base = base.split("/", 1)[1] if "/" in base else ""
     return base
@@ -397,4 +427,3 @@ def _as_int(value: Any) -> int | None:
         return None if value is None else int(value)
     except (TypeError, ValueError):
         return None
-

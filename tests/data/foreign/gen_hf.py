@@ -31,10 +31,24 @@ class Points(torch.utils.data.Dataset):
         return {"x": self.x[i], "labels": self.y[i]}
 
 
-args = TrainingArguments(output_dir=sys.argv[1], num_train_epochs=3, per_device_train_batch_size=8, logging_steps=2,
-                         eval_strategy="steps", eval_steps=4, save_strategy="steps", save_steps=4, save_total_limit=2,
-                         load_best_model_at_end=True, metric_for_best_model="eval_loss", greater_is_better=False,
-                         learning_rate=0.05, report_to=[], use_cpu=True, disable_tqdm=True)
+args = TrainingArguments(
+    output_dir=sys.argv[1],
+    num_train_epochs=3,
+    per_device_train_batch_size=8,
+    logging_steps=2,
+    eval_strategy="steps",
+    eval_steps=4,
+    save_strategy="steps",
+    save_steps=4,
+    save_total_limit=2,
+    load_best_model_at_end=True,
+    metric_for_best_model="eval_loss",
+    greater_is_better=False,
+    learning_rate=0.05,
+    report_to=[],
+    use_cpu=True,
+    disable_tqdm=True,
+)
 trainer = Trainer(model=Tiny(), args=args, train_dataset=Points(64), eval_dataset=Points(16))
 trainer.train()
 trainer.save_state()

@@ -34,6 +34,12 @@ x = torch.randn(64, 2)
 y = x[:, :1] * 2 + x[:, 1:]
 loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=8)
 for lr in (0.05, 0.01):
-    trainer = L.Trainer(max_epochs=3, logger=CSVLogger(sys.argv[1]), log_every_n_steps=2,
-                        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer = L.Trainer(
+        max_epochs=3,
+        logger=CSVLogger(sys.argv[1]),
+        log_every_n_steps=2,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
     trainer.fit(Tiny(lr=lr), loader, loader)

@@ -28,8 +28,9 @@ def scalars(root: Path) -> None:
         writer = EventFileWriter(str(root / name))
         for step in range(5):
             value = summary_pb2.Summary.Value(tag="train/loss", simple_value=1.0 / (step + 1 + i))
-            writer.add_event(event_pb2.Event(step=step, wall_time=time.time(),
-                                             summary=summary_pb2.Summary(value=[value])))
+            writer.add_event(
+                event_pb2.Event(step=step, wall_time=time.time(), summary=summary_pb2.Summary(value=[value]))
+            )
         writer.close()
 
 
@@ -50,13 +51,15 @@ def images(root: Path) -> None:
                 tensor = tensor_util.make_tensor_proto([b"6", b"4", png(i)])
                 value = summary_pb2.Summary.Value(tag="samples", tensor=tensor)
                 if i == 0:
-                    value.metadata.CopyFrom(image_metadata.create_summary_metadata(display_name=None,
-                                                                                   description="digits"))
+                    value.metadata.CopyFrom(
+                        image_metadata.create_summary_metadata(display_name=None, description="digits")
+                    )
             else:
                 image = summary_pb2.Summary.Image(height=4, width=6, colorspace=3, encoded_image_string=png(i))
                 value = summary_pb2.Summary.Value(tag="samples", image=image)
-            writer.add_event(event_pb2.Event(step=step, wall_time=time.time(),
-                                             summary=summary_pb2.Summary(value=[loss, value])))
+            writer.add_event(
+                event_pb2.Event(step=step, wall_time=time.time(), summary=summary_pb2.Summary(value=[loss, value]))
+            )
         writer.close()
 
 

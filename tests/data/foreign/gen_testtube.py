@@ -24,5 +24,6 @@ for i in range(6):
     metrics.append(row)
 tags = {"lr": 0.02, "layers": 4, "optimizer": "adam", "use_bn": True}
 pd.DataFrame({"key": list(tags.keys()), "value": list(tags.values())}).to_csv(
-    os.path.join(folder, "meta_tags.csv"), index=False)
+    os.path.join(folder, "meta_tags.csv"), index=False
+)
 pd.DataFrame(metrics).to_csv(os.path.join(folder, "metrics.csv"), index=False)

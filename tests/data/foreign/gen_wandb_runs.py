@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-SCRIPT = r'''
+SCRIPT = r"""
 import json, sys, time, wandb
 spec = json.loads(sys.argv[1])
 quiet = spec["name"] == "instant"
@@ -39,9 +39,9 @@ if spec.get("hang"):
     print("logged", flush=True)
     time.sleep(600)
 run.finish()
-'''
+"""
 
-MEDIA_SCRIPT = r'''
+MEDIA_SCRIPT = r"""
 import sys, time, numpy as np, wandb
 run = wandb.init(project="proj", name="media", dir=sys.argv[1], config={"lr": 0.1},
                  settings=wandb.Settings(x_stats_sampling_interval=0.1))
@@ -56,21 +56,20 @@ for i, step in enumerate([0, 5, 10, 15, 20]):
 run.summary["best_val_acc"] = 0.93
 run.summary["test/acc"] = 0.875
 run.finish()
-'''
+"""
 
-HOSTILE_SCRIPT = r'''
+HOSTILE_SCRIPT = r"""
 import sys, wandb
 run = wandb.init(project="proj", name="hostile", dir=sys.argv[1],
                  settings=wandb.Settings(x_disable_stats=True, x_disable_meta=True))
 for step, path in enumerate(["../../outside.png", "/etc/passwd", "media/images/link.png", "media/images/ok.png"]):
     run.log({"samples": {"_type": "image-file", "path": path, "caption": f"try {step}"}}, step=step)
 run.finish()
-'''
+"""
 
 
 def main(root: str, names: list[str]) -> None:
-    env = dict(os.environ, WANDB_MODE="offline", WANDB_SILENT="true", WANDB_DISABLE_GIT="true",
-               WANDB_CONSOLE="off")
+    env = dict(os.environ, WANDB_MODE="offline", WANDB_SILENT="true", WANDB_DISABLE_GIT="true", WANDB_CONSOLE="off")
     for name, steps in (("finished", 5), ("short", 0), ("instant", 0)):
         if names and name not in names:
             continue
@@ -80,8 +79,9 @@ def main(root: str, names: list[str]) -> None:
     if not names or "console" in names:
         spec = {"name": "console", "dir": os.path.join(root, "console"), "steps": 1, "console": True}
         os.makedirs(spec["dir"], exist_ok=True)
-        subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(spec)], env=dict(env, WANDB_CONSOLE="wrap"),
-                       check=True)
+        subprocess.run(
+            [sys.executable, "-c", SCRIPT, json.dumps(spec)], env=dict(env, WANDB_CONSOLE="wrap"), check=True
+        )
     for name, script in (("media", MEDIA_SCRIPT), ("hostile", HOSTILE_SCRIPT)):
         if not names or name in names:
             os.makedirs(os.path.join(root, name), exist_ok=True)

@@ -38,18 +38,25 @@ def populate(tracking_uri: str, registry_uri: str | None = None) -> dict[str, st
                 mlflow.log_param("lr", lr)
                 mlflow.log_metric("auc", 0.8 + lr)
                 mlflow.log_artifact(str(mlmodel), artifact_path="model")
-                logged = mlflow.initialize_logged_model(name=f"clf-{name}", tags={"framework": "sklearn"},
-                                                        model_type="classifier")
+                logged = mlflow.initialize_logged_model(
+                    name=f"clf-{name}", tags={"framework": "sklearn"}, model_type="classifier"
+                )
                 mlflow.log_model_params({"depth": "3"}, model_id=logged.model_id)
                 mlflow.log_metric("val_auc", 0.7 + lr, model_id=logged.model_id, step=1)
                 client.log_model_artifact(logged.model_id, str(mlmodel))
                 mlflow.finalize_logged_model(logged.model_id, "READY")
                 ids[f"model:{name}"] = logged.model_id
     client.create_registered_model("churn", tags={"team": "growth"}, description="Churn classifier")
-    v1 = client.create_model_version("churn", f"runs:/{ids['lr-small']}/model", ids["lr-small"],
-                                     description="first try")
-    v2 = client.create_model_version("churn", f"models:/{ids['model:lr-big']}", ids["lr-big"],
-                                     tags={"validated": "yes"}, model_id=ids["model:lr-big"])
+    v1 = client.create_model_version(
+        "churn", f"runs:/{ids['lr-small']}/model", ids["lr-small"], description="first try"
+    )
+    v2 = client.create_model_version(
+        "churn",
+        f"models:/{ids['model:lr-big']}",
+        ids["lr-big"],
+        tags={"validated": "yes"},
+        model_id=ids["model:lr-big"],
+    )
     client.transition_model_version_stage("churn", v1.version, "Archived")
     client.transition_model_version_stage("churn", v2.version, "Production")
     client.set_registered_model_alias("churn", "champion", v2.version)
@@ -63,8 +70,10 @@ def populate(tracking_uri: str, registry_uri: str | None = None) -> dict[str, st
 
 def main(out: Path) -> None:
     """OUT/file/mlruns, and OUT/sqlite/mlflow.db with its artifacts in OUT/sqlite/mlruns (MLflow's default)."""
-    for kind, uri in (("file", f"file:{out / 'file' / 'mlruns'}"),
-                      ("sqlite", f"sqlite:///{out / 'sqlite' / 'mlflow.db'}")):
+    for kind, uri in (
+        ("file", f"file:{out / 'file' / 'mlruns'}"),
+        ("sqlite", f"sqlite:///{out / 'sqlite' / 'mlflow.db'}"),
+    ):
         (out / kind).mkdir(parents=True, exist_ok=True)
         os.chdir(out / kind)  # artifact locations are relative to the working directory
         populate(uri)
