@@ -28,6 +28,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+from store.formats.crc32c import masked_crc32c, masked_crc32c_many
 from store.formats.series import PendingPoints, SeriesSet, a_time
 
 EVENTS_MARK = "tfevents"
@@ -39,8 +40,6 @@ _SESSION_STATUS = {1: "finished", 2: "failed", 3: "killed", 4: "running"}
 _NAME = re.compile(r"^events\.out\.tfevents\.(\d+)\.(.*)$")
 _HEAD = struct.Struct("<QI")
 _CRC = struct.Struct("<I")
-_CRC_MASK_DELTA = 0xA282EAD8
-"""What TFRecord adds to a rotated CRC-32C to mask it."""
 IMAGE_RECORD_CAP = 64 * 1024 * 1024
 """An event holding an image is read again only up to this size (a damaged length must not cost memory)."""
 IMAGES_PLUGIN = "images"
@@ -108,8 +107,6 @@ class EventFileTail:
         not whole, is damaged or is larger than IMAGE_RECORD_CAP."""
         from google.protobuf.message import DecodeError
         from tensorboard.compat.proto import event_pb2
-        from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
-
         from store import safe_read
 
         with os.fdopen(safe_read.open_regular(self.path), "rb") as fh:
@@ -153,7 +150,7 @@ class EventFileTail:
             length, length_crc = _HEAD.unpack_from(data, pos)
             good = heads.get(head)
             if good is None:
-                good = heads[head] = _masked_crc32c(head)
+                good = heads[head] = masked_crc32c(head)
             if good != length_crc:
                 if not self._lost:
                     self.bad_records += 1
@@ -174,35 +171,6 @@ class EventFileTail:
                 records.append(record)
             else:
                 self.bad_records += 1
-
-
-def _masked_crc32c(data: bytes) -> int:
-    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
-
-    return int(masked_crc32c(data))
-
-
-def masked_crc32c_many(payloads: list[bytes]) -> list[int]:
-    """TFRecord's masked CRC-32C of each payload, equal to TensorBoard's `masked_crc32c` (pure Python,
-    a byte at a time): payloads of one length are stacked and go through the table together in numpy."""
-    import numpy as np
-    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import CRC_TABLE
-
-    table = np.array(CRC_TABLE, dtype=np.uint32)
-    out = [0] * len(payloads)
-    by_length: dict[int, list[int]] = {}
-    for i, raw in enumerate(payloads):
-        by_length.setdefault(len(raw), []).append(i)
-    for length, indices in by_length.items():
-        rows = np.frombuffer(b"".join(payloads[i] for i in indices), dtype=np.uint8).reshape(len(indices), length)
-        crc = np.full(len(indices), 0xFFFFFFFF, dtype=np.uint32)
-        for column in rows.T:
-            crc = table[(crc ^ column) & 0xFF] ^ (crc >> np.uint32(8))
-        crc ^= np.uint32(0xFFFFFFFF)
-        masked = ((crc >> np.uint32(15)) | (crc << np.uint32(17))) + np.uint32(_CRC_MASK_DELTA)
-        for i, value in zip(indices, masked.tolist()):
-            out[i] = value
-    return out
 
 
 @dataclass
