@@ -107,6 +107,7 @@ class EventFileTail:
         not whole, is damaged or is larger than IMAGE_RECORD_CAP."""
         from google.protobuf.message import DecodeError
         from tensorboard.compat.proto import event_pb2
+
         from store import safe_read
 
         with os.fdopen(safe_read.open_regular(self.path), "rb") as fh:
