@@ -98,6 +98,11 @@ class PooledFirstRead(FolderRunStore):
     def _pool_state(self) -> dict[str, Any]:
         return {}
 
+    @classmethod
+    def prepare_child(cls) -> None:
+        """Called once in a `read_in_pool` child before it reads: what a process that only reads and
+        exits may set up that a long-lived one must not."""
+
     def _sync(self, now: float) -> set[str]:
         scanned = self._scan()
         due = [unit for unit, sig in scanned.items() if self._due(unit, sig)]
@@ -195,6 +200,7 @@ def child_main() -> None:
     if not str(job["module"]).startswith("store."):
         raise SystemExit(f"not a store module: {job['module']}")
     kind = getattr(importlib.import_module(job["module"]), job["kind"])
+    kind.prepare_child()
     store = kind(Path(job["root"]))
     store.__dict__.update(job["state"])
     text = json.dumps({unit: store._read_record_safely(unit) for unit in job["units"]})
