@@ -219,9 +219,10 @@ class ColumnCache(CacheFile):
     def load(self) -> None:
         import numpy as np
 
+        from store.ours.column_file import load_table
         from store.ours.column_index import ColumnTable
 
-        loaded = ColumnTable.load(str(self.path), self.kind, self.width)
+        loaded = load_table(str(self.path), self.kind, self.width)
         self._base_sound = loaded is not None
         self._journal, self._removed = set(), set()
         self._units = None
@@ -231,7 +232,7 @@ class ColumnCache(CacheFile):
             self.table = ColumnTable.empty(self.width)
             return
         table = loaded[0]
-        journal = ColumnTable.load(str(self.journal_path), self.kind, self.width)
+        journal = load_table(str(self.journal_path), self.kind, self.width)
         self.full_scan_at = max(_scan_note(table), _scan_note(journal[0]) if journal is not None else 0.0)
         self.journal_read = _journal_note((journal[0] if journal is not None else table).meta)
         self._saved_full_scan_at = self.full_scan_at
@@ -298,6 +299,8 @@ class ColumnCache(CacheFile):
         """Write the journal, or the base when there is none sound or the journal has grown large."""
         import numpy as np
 
+        from store.ours.column_file import save_table
+
         self.saved_at = time.time()
         self.dirty = False
         table = self.table
@@ -307,7 +310,7 @@ class ColumnCache(CacheFile):
             path.parent.mkdir(parents=True, exist_ok=True)
             if not self._base_sound or len(self._journal) + len(self._removed) > max(256, len(table) // 8):
                 table.meta = {"full_scan_at": scanned, "journal_read": self.journal_read}
-                table.save(str(path), self.kind)
+                save_table(table, str(path), self.kind)
                 self._base_sound = True
                 self._journal, self._removed = set(), set()
                 journal_path.unlink(missing_ok=True)
@@ -317,7 +320,7 @@ class ColumnCache(CacheFile):
                 rows = np.array([r for r, u in enumerate(table.units) if u in self._journal], dtype=np.int64)
                 journal = table.take(rows)
                 journal.meta = {"full_scan_at": scanned, "journal_read": self.journal_read}
-                journal.save(str(journal_path), self.kind, self._removed)
+                save_table(journal, str(journal_path), self.kind, self._removed)
             self._saved_full_scan_at = scanned
         except (OSError, ValueError, TypeError, OverflowError):
             pass
