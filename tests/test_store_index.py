@@ -11,8 +11,9 @@ import pytest
 import store
 from store.base import RunStore
 from store.formats.mlflow.sql import MlflowSqlStore
+from store.ours.column_cache import ColumnCache
 from store.ours.column_file import load_table
-from store.ours.index import ColumnCache, SnapshotIndex
+from store.ours.index import SnapshotIndex
 from tests.mlflow_fixtures import unpack
 
 

@@ -13,8 +13,9 @@ from store import safe_read
 from store.base import RunDetail, RunRecord
 from store.frame import history_frame
 from store.ours import journal, layout
+from store.ours.column_cache import ColumnCache
 from store.ours.edits import NOTE_FACT, apply_edits, read_edits
-from store.ours.index import ColumnCache, FolderRunStore, read_safely
+from store.ours.index import FolderRunStore, read_safely
 from store.ours.inputs import read_inputs
 from store.ours.machine import read_machine
 from store.ours.run_record import RECORD_FILES, read_files, read_record
