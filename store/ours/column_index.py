@@ -1,5 +1,5 @@
 """The columnar listing of our store: one array per field, kept between processes as numpy files
-(their saving, loading and checks are in column_file.py).
+(their saving, loading and checks are in column_file.py), and its records by run id (`TableRecords`).
 
 At 100,000 runs a listing of Python dicts is ~10M objects (a second to decode, ~1 GB);
 here a run is one row of typed arrays (floats, ints, and strings as codes into one
@@ -17,8 +17,8 @@ bools in one column (ints must stay ints), which numpy's kind+value arrays hold 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from store.base import RunRecord
 from store.frame import EXTRA_COLUMNS, assemble_runs_frame
@@ -264,3 +264,25 @@ def table_frame(table: ColumnTable, statuses: Mapping[str, str], stat: str) -> p
     return assemble_runs_frame(
         base, floats["created"], floats["ended"], floats["heartbeat"], params, metrics, tags, parents, inputs=inputs
     )
+
+
+class TableRecords(Mapping[str, RunRecord]):
+    """The listed runs by id over a column table: a record is made only when one is asked for."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+        self._rows: dict[str, int] = (
+            {rid: row for row, rid in enumerate(table.values["run_id"].objects().tolist())} if len(table) else {}
+        )
+
+    def __getitem__(self, run_id: str) -> RunRecord:
+        return cast(RunRecord, self._table.record(self._rows[run_id]))
+
+    def __contains__(self, run_id: object) -> bool:
+        return run_id in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
