@@ -404,6 +404,7 @@ class Run(WandbStyle):
         """
         if os.getpid() != self._pid:
             return
+        status = layout.final_status(status)
         if exit_code:
             status, error = "failed", error or f"exit code {exit_code}"
         with lifecycle.finishing():
