@@ -94,6 +94,10 @@ class PooledFirstRead(FolderRunStore):
 
     _cache: UnitIndex
     parallel_bytes = PARALLEL_BYTES
+    one_child_pays = False
+    """Whether one child is worth its start even with no spare core: when its imports for reading cost
+    less than this process's would (`prepare_child`), the read costs less CPU there, and it leaves the
+    app's threads the GIL."""
 
     def _pool_state(self) -> dict[str, Any]:
         return {}
@@ -120,8 +124,9 @@ class PooledFirstRead(FolderRunStore):
 
 def workers() -> int:
     """Worker processes for a first read: one a spare core (this process's own counted spare), at most
-    `MAX_WORKERS`; 1 means read here. On a machine other work keeps busy, children would only add
-    their start to the same share of the cores (measured: no faster at load 4 on 2 cores)."""
+    `MAX_WORKERS`; 1 means read here (or in one child, where `one_child_pays`). On a machine other work
+    keeps busy, children would only add their start to the same share of the cores (measured: no faster
+    at load 4 on 2 cores)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -137,7 +142,7 @@ def read_in_pool(
     kind: type[PooledFirstRead], root: Path, state: Mapping[str, Any], units: list[str]
 ) -> dict[str, RunRecord]:
     """Each unit's listing record, read by `workers()` child processes; the units of a child that failed
-    (or of every child, with one core) are left out, for the caller to read itself.
+    (or of every child, with one core, unless one child pays) are left out, for the caller to read itself.
 
     Each child is a fresh `python -c` (started from threads that only wait on it), not a
     multiprocessing fork server or spawn: those import the parent's `__main__` again in every
@@ -146,7 +151,7 @@ def read_in_pool(
     from concurrent.futures import ThreadPoolExecutor
 
     count = workers()
-    if count < 2:
+    if count < 2 and not kind.one_child_pays:
         return {}
     job = {"module": kind.__module__, "kind": kind.__qualname__, "root": str(root), "state": dict(state)}
     batches = [units[i::count] for i in range(count)]
