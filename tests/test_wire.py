@@ -8,6 +8,7 @@ field the fast path does not know, text that is not UTF-8) are made with the sch
 
 from __future__ import annotations
 
+import importlib
 import math
 import struct
 from typing import Any
@@ -19,12 +20,14 @@ pytest.importorskip("tensorboard")
 
 from google.protobuf.message import DecodeError
 from tensorboard.compat.proto import event_pb2, summary_pb2
-from wandb.proto import wandb_internal_pb2 as pb
 
 from store.formats import wire
 from store.formats.tb_events import EventFileTail, is_event_file
 from store.formats.wandb_log import RecordLog
+from store.formats.wandb_run import WANDB_MODULE
 from tests.foreign_children import FOREIGN_DATA
+
+pb: Any = importlib.import_module(WANDB_MODULE)  # wandb's own schema (untyped)
 
 
 def _key(item: Any) -> str:
@@ -53,15 +56,35 @@ def wandb_payloads() -> list[tuple[str, bytes]]:
 
 def test_every_w_and_b_record_read_by_hand_is_what_the_schema_reads() -> None:
     fast = slow = 0
+    seen: dict[bytes, wire.WandbItems] = {}
     for folder, payload in wandb_payloads():
         expected = schema_items(payload)
         found = wire.wandb_items(payload)
+        assert wire.wandb_items(payload, seen) == found  # a repeated summary record, looked up: the same
         if found is None:
             slow += expected is not None
             continue
         assert found == expected, (folder, payload)
         fast += 1
     assert fast > 10 * slow, (fast, slow)  # the fast path reads nearly every history and summary record
+    assert len(seen) > 10
+
+
+def test_a_repeated_summary_record_is_looked_up_by_its_bytes_after_num() -> None:
+    seen: dict[bytes, wire.WandbItems] = {}
+    one = _record(
+        num=1, summary=pb.SummaryRecord(update=[pb.SummaryItem(nested_key=["_wandb", "runtime"], value_json="3")])
+    )
+    two = _record(
+        num=2, summary=pb.SummaryRecord(update=[pb.SummaryItem(nested_key=["_wandb", "runtime"], value_json="3")])
+    )
+    other = _record(
+        num=3, summary=pb.SummaryRecord(update=[pb.SummaryItem(nested_key=["_wandb", "runtime"], value_json="4")])
+    )
+    first = wire.wandb_items(one, seen)
+    assert first == (wire.SUMMARY, ["_wandb.runtime", "3"], 0) and len(seen) == 1
+    assert wire.wandb_items(two, seen) is first
+    assert wire.wandb_items(other, seen) == (wire.SUMMARY, ["_wandb.runtime", "4"], 0) and len(seen) == 2
 
 
 def test_the_odd_w_and_b_values_are_read_by_hand() -> None:

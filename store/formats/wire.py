@@ -36,6 +36,9 @@ SUMMARY = 3
 _LEN = 2
 """The wire type of a length-delimited field (a message or a string)."""
 
+WandbItems = tuple[int, list[str], int]
+REPEATS = 256
+"""Summary records up to this size (from their field) are looked up in `seen` before they are parsed."""
 _DOUBLE = struct.Struct("<d")
 _FLOAT = struct.Struct("<f")
 
@@ -69,76 +72,103 @@ def record_kind(payload: bytes) -> tuple[int, int] | None:
         return None
 
 
-def wandb_items(payload: bytes) -> tuple[int, list[str], int] | None:
+def wandb_items(payload: bytes, seen: dict[bytes, WandbItems] | None = None) -> WandbItems | None:
     """(HISTORY or SUMMARY, keys and values alternating `[key, value_json, key, value_json, ...]` in
     the record's order, the history step: 0 when the record holds none, as the schema reads it) of a
     record in the plain shape; None for any other record (see the module's text).
 
     A key is W&B's: the item's `key`, else its `nested_key` parts joined with dots (`_key` in
     wandb_run.py). The text of a whole record is decoded in one call: parts joined by a NUL, which
-    cannot end a UTF-8 sequence, so the joined bytes are UTF-8 exactly when every part is."""
+    cannot end a UTF-8 sequence, so the joined bytes are UTF-8 exactly when every part is.
+
+    `seen` (the caller's, for one batch of records) keeps what short summary records gave by their
+    bytes after `num`: wandb-core writes `_wandb.runtime` (whole seconds) with every row, the same
+    record many times a second. The lists it returns are shared: not to be changed."""
     try:
-        pos = -1  # where the record's body field starts, less one
+        pos = 0  # where the record's body field starts
         if payload[0] == 0x08:  # num
             pos = 1
             while payload[pos] & 0x80:
                 pos += 1
-        kind = payload[pos + 1]
+            pos += 1
+        kind = payload[pos]
         if kind != 0x12 and kind != 0x1A:  # field 2 or 3, length-delimited
             return None
-        length = payload[pos + 2]
-        if length < 0x80:
-            pos += 3
-        else:
-            length, pos = _varint(payload, pos + 2)
-        end = len(payload)
-        if pos + length != end:
-            return None  # a field after the record's body (`control`, `uuid`, ...), or a short payload
-        parts: list[bytes] = []
-        checked: list[bytes] = []
-        step, stepped = 0, False
-        while pos < end:
-            tag = payload[pos]
-            if tag == 0x0A:  # an item: most are one key, then value_json, every length below 128
-                length = payload[pos + 1]
-                start = pos + 4
-                stop = start + payload[pos + 3]
-                done = pos + 2 + length
-                if (
-                    length < 0x80
-                    and payload[pos + 3] < 0x80
-                    and (payload[pos + 2] == 0x12 or payload[pos + 2] == 0x0A)
-                    and payload[stop] == 0x82
-                    and payload[stop + 1] == 0x01
-                    and stop + 3 + payload[stop + 2] == done
-                    and done <= end
-                ):
-                    parts.append(payload[start:stop])
-                    parts.append(payload[stop + 3 : done])
-                    pos = done
-                    continue
-                if length < 0x80:
-                    pos += 2
-                else:
-                    length, pos = _varint(payload, pos + 1)
-                done = pos + length
-                if done > end or not _item(payload, pos, done, parts, checked):
-                    return None
-                pos = done
-            elif tag == 0x12 and kind == 0x12 and not stepped:  # a history's step
-                step, pos = _history_step(payload, pos + 1)
-                stepped = True
-            else:
-                return None
-        if pos != end:
-            return None
-        text = b"\0".join(parts).decode().split("\0") if parts else []
-        b"\0".join(checked).decode()  # the nested parts a `key` hides must be UTF-8 all the same
-        if len(text) != len(parts):
-            return None  # a NUL inside a key or value: the split cannot tell the parts
-        return HISTORY if kind == 0x12 else SUMMARY, text, step
+        if seen is None or kind != 0x1A or len(payload) - pos > REPEATS:
+            return _items(payload, pos)
+        body = payload[pos:]
+        found = seen.get(body)
+        if found is None:
+            found = _items(payload, pos)
+            if found is not None:
+                seen[body] = found
+        return found
     except (IndexError, ValueError):  # UnicodeDecodeError is a ValueError: text that is not UTF-8
         return None
+
+
+def _items(payload: bytes, pos: int) -> WandbItems | None:
+    """`wandb_items` of the record whose history or summary field starts at `pos`.
+
+    Raises IndexError or ValueError (for the caller to turn into None) on a varint past the data."""
+    kind = payload[pos]
+    length = payload[pos + 1]
+    if length < 0x80:
+        pos += 2
+    elif payload[pos + 2] < 0x80:
+        length = (length & 0x7F) | (payload[pos + 2] << 7)
+        pos += 3
+    else:
+        length, pos = _varint(payload, pos + 1)
+    end = len(payload)
+    if pos + length != end:
+        return None  # a field after the record's body (`control`, `uuid`, ...), or a short payload
+    parts: list[bytes] = []
+    checked: list[bytes] = []
+    step, stepped = 0, False
+    while pos < end:
+        tag = payload[pos]
+        if tag == 0x0A:  # an item: most are one key, then value_json, every length below 128
+            length = payload[pos + 1]
+            start = pos + 4
+            stop = start + payload[pos + 3]
+            done = pos + 2 + length
+            if (
+                length < 0x80
+                and payload[pos + 3] < 0x80
+                and (payload[pos + 2] == 0x12 or payload[pos + 2] == 0x0A)
+                and payload[stop] == 0x82
+                and payload[stop + 1] == 0x01
+                and stop + 3 + payload[stop + 2] == done
+                and done <= end
+            ):
+                parts.append(payload[start:stop])
+                parts.append(payload[stop + 3 : done])
+                pos = done
+                continue
+            if length < 0x80:
+                pos += 2
+            else:
+                length, pos = _varint(payload, pos + 1)
+            done = pos + length
+            if done > end or not _item(payload, pos, done, parts, checked):
+                return None
+            pos = done
+        elif tag == 0x12 and kind == 0x12 and not stepped:  # a history's step
+            if payload[pos + 1] == 2 and payload[pos + 2] == 0x08 and payload[pos + 3] < 0x80:
+                step, pos = payload[pos + 3], pos + 4  # num below 128
+            else:
+                step, pos = _history_step(payload, pos + 1)
+            stepped = True
+        else:
+            return None
+    if pos != end:
+        return None
+    text = b"\0".join(parts).decode().split("\0") if parts else []
+    b"\0".join(checked).decode()  # the nested parts a `key` hides must be UTF-8 all the same
+    if len(text) != len(parts):
+        return None  # a NUL inside a key or value: the split cannot tell the parts
+    return (HISTORY if kind == 0x12 else SUMMARY), text, step
 
 
 def _history_step(data: bytes, pos: int) -> tuple[int, int]:
