@@ -260,3 +260,32 @@ def test_a_tensorboard_run_lists_and_charts_the_same_with_and_without_the_fast_p
             slow.plugins,
             slow.problems,
         )
+
+
+def test_a_w_and_b_run_lists_and_charts_the_same_with_and_without_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pandas as pd
+
+    from store.formats import wandb_run
+
+    folders = sorted({log.parent for log in FOREIGN_DATA.rglob("run-*.wandb")})
+    for folder in folders:
+        fast = wandb_run.WandbRun(str(folder))
+        fast.update(True)
+        with monkeypatch.context() as patched:
+            patched.setattr(wandb_run, "wandb_items", lambda payload, seen=None: None)
+            slow = wandb_run.WandbRun(str(folder))
+            slow.update(True)
+        assert _same(fast.series.summaries(), slow.series.summaries()), folder
+        pd.testing.assert_frame_equal(fast.series.frame(), slow.series.frame())
+        assert list(fast._summary_raw.items()) == list(slow._summary_raw.items())  # in the same order
+        assert list(fast.summary_only().items()) == list(slow.summary_only().items())
+        assert (fast.images, fast.last_time, fast.last_seen(), fast.config, fast.problems) == (
+            slow.images,
+            slow.last_time,
+            slow.last_seen(),
+            slow.config,
+            slow.problems,
+        )
+    assert any("odd" in str(folder) or "qigv3rpg" in str(folder) for folder in folders)

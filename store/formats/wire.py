@@ -39,6 +39,10 @@ _LEN = 2
 WandbItems = tuple[int, list[str], int]
 REPEATS = 256
 """Summary records up to this size (from their field) are looked up in `seen` before they are parsed."""
+_KEY_TAGS = (0x0A, 0x12)
+"""An item's `key` (1) and `nested_key` (2), length-delimited."""
+_VALUE_TAG = b"\x82\x01"
+"""An item's `value_json` (16), length-delimited."""
 _DOUBLE = struct.Struct("<d")
 _FLOAT = struct.Struct("<f")
 
@@ -130,19 +134,16 @@ def _items(payload: bytes, pos: int) -> WandbItems | None:
         tag = payload[pos]
         if tag == 0x0A:  # an item: most are one key, then value_json, every length below 128
             length = payload[pos + 1]
-            start = pos + 4
-            stop = start + payload[pos + 3]
+            size = payload[pos + 3]
+            stop = pos + 4 + size
             done = pos + 2 + length
             if (
-                length < 0x80
-                and payload[pos + 3] < 0x80
-                and (payload[pos + 2] == 0x12 or payload[pos + 2] == 0x0A)
-                and payload[stop] == 0x82
-                and payload[stop + 1] == 0x01
+                (length | size) < 0x80
+                and payload[pos + 2] in _KEY_TAGS
+                and payload[stop : stop + 2] == _VALUE_TAG
                 and stop + 3 + payload[stop + 2] == done
-                and done <= end
-            ):
-                parts.append(payload[start:stop])
+            ):  # past the end, `done` fails the check after the loop
+                parts.append(payload[pos + 4 : stop])
                 parts.append(payload[stop + 3 : done])
                 pos = done
                 continue
