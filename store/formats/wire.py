@@ -18,9 +18,6 @@ on every record of the real tools' logs).
     SummaryRecord update = 1 (repeated SummaryItem)
     *Item         key = 1; nested_key = 2 (repeated); value_json = 16   (all strings)
 
-A record of another kind, one the listing never reads (console output, telemetry, files,
-metrics, ...), is told by its top-level field number (`record_kind`) without parsing it.
-
     Event         wall_time = 1 (double); step = 2 (varint); summary = 5; anything else: None
     Summary       value = 1 (repeated Value)
     Value         tag = 1 (string); simple_value = 2 (float)   (only these two, both there)
@@ -33,8 +30,6 @@ import struct
 HISTORY = 2
 SUMMARY = 3
 """`Record` field numbers (wandb/proto/wandb_internal.proto)."""
-_LEN = 2
-"""The wire type of a length-delimited field (a message or a string)."""
 
 WandbItems = tuple[int, list[str], int]
 REPEATS = 256
@@ -59,21 +54,6 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
         shift += 7
         if shift >= 70:
             raise ValueError("varint longer than 10 bytes")
-
-
-def record_kind(payload: bytes) -> tuple[int, int] | None:
-    """(field number, position of its tag) of a `Record`'s first field after `num`; None when unreadable.
-
-    wandb-core writes `num` first, then the record's one-of field (`_info` first on a few kinds)."""
-    try:
-        pos = 0
-        tag, after = _varint(payload, 0)
-        if tag == 0x08:
-            _, pos = _varint(payload, after)
-            tag, after = _varint(payload, pos)
-        return tag >> 3, pos
-    except (IndexError, ValueError):
-        return None
 
 
 def wandb_items(payload: bytes, seen: dict[bytes, WandbItems] | None = None) -> WandbItems | None:
