@@ -178,14 +178,8 @@ def test_a_child_decodes_w_and_b_records_without_importing_the_wandb_package(tmp
         "records = {unit: store._read_record_safely(unit) for unit in sorted(store._scan())}\n"
         "print(json.dumps({'records': records, 'sdk': 'wandb.sdk' in sys.modules}))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(root)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).parents[1],
-    )
-    found = json.loads(done.stdout)
+    out = subprocess.check_output([sys.executable, "-c", code, str(root)], text=True, cwd=Path(__file__).parents[1])
+    found = json.loads(out)
     assert found["sdk"] is False
     assert found["records"] == {unit: here._cache.entries[unit]["record"] for unit in found["records"]}
     assert len(found["records"]) == len(here._scan())

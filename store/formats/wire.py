@@ -127,10 +127,7 @@ def _items(payload: bytes, pos: int) -> WandbItems | None:
                 parts.append(payload[stop + 3 : done])
                 pos = done
                 continue
-            if length < 0x80:
-                pos += 2
-            else:
-                length, pos = _varint(payload, pos + 1)
+            length, pos = _field(payload, pos)
             done = pos + length
             if done > end or not _item(payload, pos, done, parts, checked):
                 return None
@@ -150,6 +147,14 @@ def _items(payload: bytes, pos: int) -> WandbItems | None:
     if len(text) != len(parts):
         return None  # a NUL inside a key or value: the split cannot tell the parts
     return (HISTORY if kind == 0x12 else SUMMARY), text, step
+
+
+def _field(data: bytes, pos: int) -> tuple[int, int]:
+    """(length, where the content starts) of the length-delimited field whose one-byte tag is at `pos`."""
+    size = data[pos + 1]
+    if size < 0x80:
+        return size, pos + 2
+    return _varint(data, pos + 1)
 
 
 def _history_step(data: bytes, pos: int) -> tuple[int, int]:
@@ -223,19 +228,10 @@ def tb_scalars(record: bytes) -> tuple[float, int, list[tuple[str, float]]] | No
         while pos < end:
             if record[pos] != 0x0A:
                 return None
-            size = record[pos + 1]
-            if size < 0x80:
-                pos += 2
-            else:
-                size, pos = _varint(record, pos + 1)
-            done = pos + size
-            at = pos
+            size, pos = _field(record, pos)
+            done, at = pos + size, pos
             if record[pos] == 0x0A:  # the tag (absent when empty)
-                size = record[pos + 1]
-                if size < 0x80:
-                    pos += 2
-                else:
-                    size, pos = _varint(record, pos + 1)
+                size, pos = _field(record, pos)
                 at = pos + size
             if record[at] != 0x15 or at + 5 != done:
                 return None
