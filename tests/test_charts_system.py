@@ -9,7 +9,8 @@ from textual.widgets import SelectionList
 import store
 from tests.app_helpers import demo_app, settle, table
 from tests.test_charts_screen import ChartsHarness, open_charts, panes
-from tui.shaping.curves import RunInfo, default_metrics, system_last
+from tui.shaping.curves import RunInfo
+from tui.shaping.metric_order import default_metrics, system_last
 from tui.widgets.metric_picker import SYSTEM_HEADING, SYSTEM_SECTION
 
 

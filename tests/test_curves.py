@@ -97,7 +97,8 @@ def test_integer_steps_get_integer_ticks() -> None:
 
 
 def test_default_metrics_open_results_before_schedules_and_machine_metrics() -> None:
-    from tui.shaping.curves import RunInfo, default_metrics, metric_tier
+    from tui.shaping.curves import RunInfo
+    from tui.shaping.metric_order import default_metrics, metric_tier
 
     keys = ["lr", "epoch", "gpu_util", "train/loss", "val/acc", "widgets", "samples_per_sec"]
     info = RunInfo(

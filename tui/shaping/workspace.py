@@ -19,7 +19,8 @@ import pandas as pd
 
 from store.writing.system_metrics import is_system_metric
 
-from .curves import RunInfo, metric_tier
+from .curves import RunInfo
+from .metric_order import metric_tier
 
 MAX_RUNS = 12
 """At most this many runs are drawn (the first marked, running or newest); more are not legible."""

@@ -21,7 +21,7 @@ from textual.widgets.selection_list import Selection
 
 from store.writing.system_metrics import is_system_metric
 
-from ..shaping.curves import system_last
+from ..shaping.metric_order import system_last
 from ..shaping.sanitize import printable_line
 
 
