@@ -293,3 +293,34 @@ async def test_the_narrowed_table_shows_the_sort_column(demo: Path) -> None:
         assert table(app).view.sort_key == "params.degree"
         header = table_lines(app)[0]
         assert "degree" in header, header
+
+
+async def test_at_80_columns_the_narrowed_table_shows_status_names_told_apart_and_the_sort_values(
+    tmp_path: Path,
+) -> None:
+    """Failed before: at 80x24 beside the workspace, a multi-store table kept status and source and
+    showed the name's first 3 letters (`dis`, `dis`: runs not told apart), and the sort column was
+    cut at the pane's edge with no `…` (`0.9` for 0.995)."""
+    import store
+    from tests.app_helpers import move_to_column, table_lines
+
+    accuracy = {"lr1e-3": 0.995, "lr3e-4": 0.90252}
+    for box in ("box1", "box2"):
+        for lr, acc in accuracy.items():
+            with store.start_run(experiment="e", name=f"distilbert-sst2-finetune-{lr}", root=tmp_path / box) as run:
+                run.log_metric("accuracy", acc)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        move_to_column(app, "metrics.accuracy")
+        await burst(pilot, "s", "W")
+        assert workspace(app).display and table(app).view.sort_key == "metrics.accuracy"
+        lines = table_lines(app)
+        assert "accura" in lines[0], lines[0]
+        rows = [line for line in lines[1:] if line.strip()]
+        assert len(rows) == 4, lines
+        for line in rows:
+            assert line.lstrip().startswith("✓"), line
+            lr = next(lr for lr in accuracy if lr in line)  # the name's telling end is shown
+            assert line.rstrip().endswith(f"{accuracy[lr]:g}"), line
+            assert "disti" in line and "…" in line, line  # cut in the middle, not at the end

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..settings import load_workspace, save_workspace
-from ..shaping.column_spans import FIXED_COLUMNS
-from ..shaping.workspace import TABLE_SHARE, listing_runs, narrow_width
+from ..shaping.workspace import TABLE_SHARE, listing_runs, narrow_width, narrowed_keys
 from ..widgets.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -58,12 +57,14 @@ class RunsWorkspace:
         self.follow(live=True)
 
     def _narrow_table(self) -> int | None:
-        """The table's width beside the workspace (all of it without); the column the cursor goes to."""
+        """The table's width and columns beside the workspace (all of them without); the column the
+        cursor goes to."""
         view = self.screen.view
-        width, target = narrow_width([(c.key, c.width) for c in view.columns], view.sort_key, FIXED_COLUMNS)
+        width, target = narrow_width([(c.key, c.width) for c in view.columns], view.sort_key)
         shown = bool(self.widget.display)
         pane = self.screen.query_one("#table-pane")
         pane.styles.width, pane.styles.max_width = (width, TABLE_SHARE) if shown else (None, None)
+        self.screen.table.narrow(narrowed_keys([c.key for c in view.columns], view.sort_key) if shown else ())
         return target
 
     def _save(self) -> None:

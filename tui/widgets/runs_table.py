@@ -22,11 +22,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..shaping.attention import ATTENTION_GLYPH
-from ..shaping.column_spans import FIXED_COLUMNS, ColumnSpans
+from ..shaping.column_spans import FIXED_COLUMNS, GUTTER, ColumnSpans
 from ..shaping.columns import SPARK_WIDTH, Column
 from ..shaping.curves import DISTINCT_MARKERS, RGB, marker_glyph
 from ..shaping.run_colors import run_colors
 from ..shaping.runs_view import RunsView
+from ..shaping.workspace import cut_middle, fit_narrowed
 from .run_legend import theme_palette
 
 
@@ -145,6 +146,17 @@ class RunsTable(ScrollView, can_focus=True):
         """The run the cursor was on when a change hid it (a filter being typed): the cursor goes
         back to it when a later change shows it again, unless the user moved the cursor meanwhile."""
         self._reloading = False
+        self.narrowed: tuple[str, ...] = ()
+        """The only columns drawn, fitted to the table's width (the workspace beside it); () for all."""
+        self._narrow_cache: tuple[object, object, list[tuple[int, int, bool]]] = (None, None, [])
+        """(the view's columns, (width, narrowed)) -> what `_drawn` gives for them."""
+
+    def narrow(self, keys: tuple[str, ...]) -> None:
+        """Draw only the columns `keys` (status, name and the sort column), fitted to the width with
+        no sideways scroll; () draws every column again."""
+        if keys != self.narrowed:
+            self.narrowed = keys
+            self.reload(self.current_run)
 
     def set_sparks(self, sparks: dict[tuple[str, str], tuple[str, str]]) -> None:
         for key, value in sparks.items():
@@ -182,7 +194,7 @@ class RunsTable(ScrollView, can_focus=True):
         if row is None and keep_run is not None and lost is None:
             self._lost_run = keep_run
         count = self.view.row_count
-        self.virtual_size = Size(self.spans.total_width, count + 1)
+        self.virtual_size = Size(0 if self.narrowed else self.spans.total_width, count + 1)
         # Clamp the column first: setting the row fires a watcher that scrolls to the cursor cell.
         self.cursor_column = min(self.cursor_column, max(0, len(self.view.columns) - 1))
         self._reloading = True
@@ -285,17 +297,17 @@ class RunsTable(ScrollView, can_focus=True):
         rest: list[Segment] = []
         sort_key, descending = self.view.sort_key, self.view.sort_descending
         columns = self.view.columns
-        shown, start, end = self.spans.in_view(int(self.scroll_offset.x), width)
-        for index in (*range(min(FIXED_COLUMNS, len(columns))), *shown):
+        drawn, start, end = self._drawn(width)
+        for index, col_width, is_fixed in drawn:
             col = columns[index]
             arrow = ("▼" if descending else "▲") if col.key == sort_key else ""
-            label = _fit(col.label, col.width - cell_len(arrow)) + arrow
-            text = label.rjust(col.width) if col.numeric else label.ljust(col.width)
+            label = _fit(col.label, col_width - cell_len(arrow)) + arrow if col_width > 1 else " "  # over glyphs
+            text = label.rjust(col_width) if col.numeric else label.ljust(col_width)
             style = styles[col.kind] + Style.from_meta({"header": col.key})
             if index == self.cursor_column:
                 style += cursor
-            target = fixed if index < FIXED_COLUMNS else rest
-            target.append(Segment(set_cell_size(text, col.width), style))
+            target = fixed if is_fixed else rest
+            target.append(Segment(set_cell_size(text, col_width), style))
             target.append(Segment("  ", styles["base"]))
         return self._join_line(fixed, rest, width, base, start, end)
 
@@ -327,15 +339,15 @@ class RunsTable(ScrollView, can_focus=True):
         rest: list[Segment] = []
         sparks = view.sparklines and status != "group"
         columns, texts = view.columns, view.cells(row)
-        shown, start, end = self.spans.in_view(int(self.scroll_offset.x), width)
-        for index in (*range(min(FIXED_COLUMNS, len(columns))), *shown):
+        drawn, start, end = self._drawn(width)
+        for index, col_width, is_fixed in drawn:
             col, text = columns[index], texts[index]
-            if sparks and col.kind == "metric" and col.width > SPARK_WIDTH + 2:
+            if sparks and col.kind == "metric" and col_width > SPARK_WIDTH + 2:
                 spark = self._spark(run_id, col.key, text) if text else ""
                 text = (
                     spark.ljust(SPARK_WIDTH)
                     + " "
-                    + _fit(text, col.width - SPARK_WIDTH - 1).rjust(col.width - SPARK_WIDTH - 1)
+                    + _fit(text, col_width - SPARK_WIDTH - 1).rjust(col_width - SPARK_WIDTH - 1)
                 )
             style = row_style
             if col.key == "status" and status != "group":  # a group row has its look from row_style
@@ -346,12 +358,36 @@ class RunsTable(ScrollView, can_focus=True):
                 )
             if is_cursor and index == self.cursor_column:
                 style += self.get_component_rich_style("runs-table--cursor-cell")
-            fitted = _fit(text, col.width)
-            fitted = fitted.rjust(col.width) if col.numeric else fitted.ljust(col.width)
-            target = fixed if index < FIXED_COLUMNS else rest
-            target.append(Segment(set_cell_size(fitted, col.width), style))
+            if self.narrowed and col.key in ("status", "name"):  # the glyph; the name's telling end
+                fitted = text if col.key == "status" else cut_middle(text, col_width)
+            else:
+                fitted = _fit(text, col_width)
+            fitted = fitted.rjust(col_width) if col.numeric else fitted.ljust(col_width)
+            target = fixed if is_fixed else rest
+            target.append(Segment(set_cell_size(fitted, col_width), style))
             target.append(Segment("  ", row_style))
         return self._join_line(fixed, rest, width, row_style, start, end)
+
+    def _drawn(self, width: int) -> tuple[list[tuple[int, int, bool]], int, int]:
+        """(column index, width, fixed) of each column drawn, and where the scrolling part's drawn
+        columns start and end: the fixed ones and those in view, or the narrowed ones, all fixed."""
+        columns = self.view.columns
+        if not self.narrowed:
+            shown, start, end = self.spans.in_view(int(self.scroll_offset.x), width)
+            indices = (*range(min(FIXED_COLUMNS, len(columns))), *shown)
+            return [(i, columns[i].width, i < FIXED_COLUMNS) for i in indices], start, end
+        cached = self._narrow_cache
+        if cached[0] is not columns or cached[1] != (width, self.narrowed):
+            kept = [i for i, c in enumerate(columns) if c.key in self.narrowed]
+            fitted = fit_narrowed(
+                [(columns[i].key, columns[i].width, columns[i].numeric) for i in kept], width - GUTTER
+            )
+            cached = self._narrow_cache = (
+                columns,
+                (width, self.narrowed),
+                [(i, w, True) for i, w in zip(kept, fitted)],
+            )
+        return cached[2], 0, 0
 
     def _group_flagged(self, row: int) -> bool:
         """Whether a run of the group on `row` needs a look (a collapsed group hides its runs' flags)."""
@@ -395,8 +431,8 @@ class RunsTable(ScrollView, can_focus=True):
             y = self.cursor_row
         elif self.cursor_row >= top + height:
             y = self.cursor_row - height + 1
-        x = int(self.scroll_offset.x)
-        if self.spans.scrolls(self.cursor_column):
+        x = 0 if self.narrowed else int(self.scroll_offset.x)
+        if self.spans.scrolls(self.cursor_column) and not self.narrowed:
             x = self.spans.scroll_showing(self.cursor_column, x, self.scrollable_content_region.width)
         self.scroll_to(x=max(0, x), y=max(0, y), animate=False, immediate=True)
 
@@ -407,10 +443,19 @@ class RunsTable(ScrollView, can_focus=True):
         self.cursor_row = max(self.cursor_row - 1, 0)
 
     def action_cursor_left(self) -> None:
-        self.cursor_column = max(self.cursor_column - 1, 0)
+        self.cursor_column = self._next_column(-1)
 
     def action_cursor_right(self) -> None:
-        self.cursor_column = min(self.cursor_column + 1, max(0, len(self.view.columns) - 1))
+        self.cursor_column = self._next_column(1)
+
+    def _next_column(self, by: int) -> int:
+        """The column left (-1) or right (1) of the cursor's, among the narrowed ones when narrowed."""
+        last = max(0, len(self.view.columns) - 1)
+        if not self.narrowed:
+            return min(max(self.cursor_column + by, 0), last)
+        kept = [i for i, c in enumerate(self.view.columns) if c.key in self.narrowed]
+        ahead = [i for i in kept if (i - self.cursor_column) * by > 0]
+        return (min(ahead) if by > 0 else max(ahead)) if ahead else self.cursor_column
 
     def action_page_down(self) -> None:
         page = max(1, self.scrollable_content_region.height - 2)
