@@ -324,3 +324,28 @@ async def test_at_80_columns_the_narrowed_table_shows_status_names_told_apart_an
             lr = next(lr for lr in accuracy if lr in line)  # the name's telling end is shown
             assert line.rstrip().endswith(f"{accuracy[lr]:g}"), line
             assert "disti" in line and "…" in line, line  # cut in the middle, not at the end
+
+
+async def test_the_workspace_of_an_empty_store_says_what_to_do_and_fills_in_as_a_run_starts(tmp_path: Path) -> None:
+    """Failed before: `W` on a store with no runs squeezed the welcome (its code wrapped mid-word) into
+    a 20-column pane beside a blank `Charts · no runs`."""
+    from store.ours.reader import TrackStore
+    from tests.live_writer import live_writer
+
+    root = tmp_path / "fresh"
+    root.mkdir()
+    app = demo_app(root, store=TrackStore(root))  # an empty folder, as `tracktui DIR` opens it
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        text = screen_text(app)
+        assert "No runs yet" in text and "tracktui run" in text, text
+        assert not app.screen.query_one("#table-pane").display, "no half-width welcome beside it"
+        assert not workspace(app).query_one("#ws-bottom").display
+        with live_writer(root):
+            await poll(app, pilot)
+            await poll(app, pilot)
+            ws = workspace(app)
+            assert app.screen.query_one("#table-pane").display and table(app).view.row_count == 1
+            assert ws.runs is not None and "loss" in ws.grid.panes
+            assert "No runs yet" not in screen_text(app) and "live-0" in screen_text(app)

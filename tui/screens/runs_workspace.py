@@ -64,6 +64,8 @@ class RunsWorkspace:
         shown = bool(self.widget.display)
         pane = self.screen.query_one("#table-pane")
         pane.styles.width, pane.styles.max_width = (width, TABLE_SHARE) if shown else (None, None)
+        # No runs yet: the workspace says what to do; the welcome's code, squeezed beside it, did not read.
+        pane.display = not (shown and self.screen.store is not None and self.screen.total == 0)
         self.screen.table.narrow(narrowed_keys([c.key for c in view.columns], view.sort_key) if shown else ())
         return target
 
@@ -91,5 +93,5 @@ class RunsWorkspace:
         moved = self._listed[0] is not view.frame or self._listed[1] is not view.positions
         if screen.store is not None and (live or moved):
             self._listed = (view.frame, view.positions)
-            self.widget.set_listing(screen.store, *listing_runs(view.frame, view.positions))
+            self.widget.set_listing(screen.store, *listing_runs(view.frame, view.positions), screen.total)
         self.widget.follow(list(screen.table.marks), screen.table.current_run, live)

@@ -101,6 +101,12 @@ WORKSPACE_BINDINGS = [
 CACHED_RUNS = 64
 """Past this many runs' histories held, those not drawn now are dropped (read again if drawn again)."""
 REASONS = {"marked": "marked", "running": "running", "newest": "newest"}
+NO_RUNS = (
+    "No runs yet. Start a training that logs to this store (store.start_run(…) in Python, or "
+    "`tracktui run -- python train.py`): its charts fill in here as it logs. W hides the workspace; "
+    "the table then shows the code of a first run."
+)
+NONE_IN_VIEW = "No runs in view: the filter or the experiment leaves none (Escape clears the filter)."
 
 
 @dataclass
@@ -143,6 +149,7 @@ class Workspace(Vertical):
                         text-wrap: nowrap; text-overflow: ellipsis; }
         & > RunLegend { max-height: 2; }
         & > #ws-charts { height: 1fr; }
+        & > #ws-empty { height: 1fr; padding: 1 2; color: $text-muted; }
         & MetricChart { min-height: 5; }
         & > #ws-bottom { height: 35%; min-height: 7; }
         & #ws-bottom > Vertical { width: 1fr; height: 1fr; }
@@ -165,6 +172,8 @@ class Workspace(Vertical):
         self.infos: dict[str, RunInfo] = {}
         self.listing: tuple[list[str], list[str]] = ([], [])
         """(running run ids, run ids newest first) of the table's listing."""
+        self.store_runs = 0
+        """Runs in the store (not only in view): with none, the workspace says how to log one."""
         self.panes = dict(PANES)
         self._console_run: str | None = None
         self._failed: list[str] = []
@@ -175,6 +184,7 @@ class Workspace(Vertical):
         yield Static(Text("Workspace"), id="ws-title")
         yield RunLegend(Text(""), id="ws-legend")
         yield ChartGrid(min_pane=(40, 6), id="ws-charts")
+        yield Static(Text(NO_RUNS), id="ws-empty")
         with Horizontal(id="ws-bottom"):
             with Vertical(id="ws-system"):
                 yield Static(Text("System"), classes="ws-pane-title", id="ws-system-title")
@@ -212,11 +222,13 @@ class Workspace(Vertical):
         """What `restore` takes, to keep per store."""
         return {"shown": bool(self.display), "panes": dict(self.panes)}
 
-    def set_listing(self, store: RunStore, running: list[str], newest: list[str]) -> None:
-        """A new listing: its running runs and its runs newest first."""
+    def set_listing(self, store: RunStore, running: list[str], newest: list[str], total: int) -> None:
+        """A new listing: its running runs and its runs newest first (of those in view), and how
+        many runs the store has."""
         if store is not self.store:
             self.store, self._histories, self.infos = store, HistoryCache(store), {}
         self.listing = (running, newest)
+        self.store_runs = total
 
     def follow(self, marked: list[str], cursor: str | None, live: bool = False) -> None:
         """Draw the runs `choose_runs` picks for these marks and cursor. `live`: a new listing came,
@@ -226,6 +238,7 @@ class Workspace(Vertical):
         runs = choose_runs(marked, self.listing[0], self.listing[1], cursor)
         same = self.runs is not None and self.runs.run_ids == runs.run_ids
         self.runs = runs
+        self._show_empty()
         running = frozenset(r for r in runs.run_ids if self.infos.get(r) is None or self.infos[r].status == "running")
         if not same or (live and running):  # a quiet listing of finished runs draws nothing new
             self._build(self._request(reload=running if live else frozenset()), dict(self.infos))
@@ -373,8 +386,19 @@ class Workspace(Vertical):
     def _show_panes(self) -> None:
         for name, shown in self.panes.items():
             self.query_one(f"#ws-{name}").display = shown
-        self.query_one("#ws-bottom").display = any(self.panes.values())
+        self._show_empty()
         self.call_after_refresh(self.grid.lay_out)
+
+    def _show_empty(self) -> None:
+        """With no runs to draw, one line of what to do in place of the charts and panes."""
+        empty = self.runs is not None and not self.runs.run_ids
+        note = self.query_one("#ws-empty", Static)
+        note.display = empty
+        if empty:
+            note.update(Text(NO_RUNS if not self.store_runs else NONE_IN_VIEW))
+        for part in ("#ws-legend", "#ws-charts"):
+            self.query_one(part).display = not empty
+        self.query_one("#ws-bottom").display = not empty and any(self.panes.values())
 
     # -- the run under the cursor --------------------------------------------------------------
 
