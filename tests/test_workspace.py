@@ -349,3 +349,50 @@ async def test_the_workspace_of_an_empty_store_says_what_to_do_and_fills_in_as_a
             assert app.screen.query_one("#table-pane").display and table(app).view.row_count == 1
             assert ws.runs is not None and "loss" in ws.grid.panes
             assert "No runs yet" not in screen_text(app) and "live-0" in screen_text(app)
+
+
+def chart_lines(app: TrackApp, metric: str, system: bool = False) -> list[str]:
+    """The lines of `metric`'s chart in the workspace, as drawn."""
+    from tui.widgets.braille_chart import BrailleChart
+
+    ws = workspace(app)
+    chart = (ws.system_grid if system else ws.grid).panes[metric].query_one(BrailleChart)
+    return [chart.render_line(y).text.rstrip() for y in range(chart.size.height)]
+
+
+async def test_a_one_point_chart_shows_its_step_and_its_value(tmp_path: Path) -> None:
+    """Failed before: a summary value (one point, at step 0) was drawn on an x axis of ticks -1 0 1,
+    inventing a step before the first, and read against round y ticks around it, never its own."""
+    import store
+
+    with store.start_run(experiment="e", name="once", root=tmp_path / "s") as run:
+        run.log_metric("best_val_acc", 0.9137, step=0)
+        for step in range(3):
+            run.log_metric("loss", 1.0 / (step + 1), step=step)
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        lines = chart_lines(app, "best_val_acc")
+        labels = lines[-1].split()
+        assert labels[0] == "0" and "-1" not in labels and "1" not in labels, lines
+        assert any(line.lstrip().startswith("0.9137 ┤") for line in lines), lines
+
+
+async def test_clock_ticks_of_a_short_system_chart_are_distinct(tmp_path: Path) -> None:
+    """Failed before: four evenly spread ticks over 2.5 s of samples read 10:13:20 twice."""
+    import store
+
+    with store.start_run(experiment="e", name="sampled", root=tmp_path / "s", system_metrics_interval=0) as run:
+        run.log_metric("loss", 1.0, step=0)
+        for i in range(6):
+            run.log_metric("system/cpu_percent", 10.0 * i, step=i, timestamp=1_795_000_000.0 + 0.5 * i)
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        data = workspace(app).system_grid.panes["system/cpu_percent"].data
+        assert data is not None and data.xticks is not None
+        assert len(set(data.xticks[1])) == len(data.xticks[1]) >= 2, data.xticks
+        shown = [word for word in chart_lines(app, "system/cpu_percent", system=True)[-1].split() if ":" in word]
+        assert shown and len(set(shown)) == len(shown), shown

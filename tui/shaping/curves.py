@@ -236,12 +236,22 @@ def clip_range(values: list[FloatArray], percent: float, log_y: bool) -> tuple[f
     return lo - pad, hi + pad
 
 
-def single_range(value: float, step: bool) -> tuple[float, float]:
-    """A range around one value: ±1 around a step, else ±10 % of it (±1 around 0)."""
-    if step:
-        return value - 1, value + 1
+def single_range(value: float) -> tuple[float, float]:
+    """A range around one value: ±10 % of it (±1 around 0)."""
     half = abs(value) * 0.1 or 1.0
     return value - half, value + half
+
+
+SINGLE_X_HALF = {"step": 1.0, "wall": 30.0}
+"""Half the x range around a lone x (a summary value's step, one system sample's time)."""
+
+
+def single_x(x: float, axis: str) -> tuple[tuple[float, float], tuple[list[float], list[str]]]:
+    """The x range and ticks of points that all sit at one x: that x in the middle and its one
+    tick (`-1 0 1` around step 0 invented steps; ±10 % of an epoch time spanned years)."""
+    half = SINGLE_X_HALF.get(axis) or abs(x) * 0.1 or 1.0
+    label = format_clock(x) if axis == "wall" else str(int(x)) if axis == "step" and x == int(x) else format_number(x)
+    return (x - half, x + half), ([x], [label])
 
 
 def _run_curve(
@@ -365,18 +375,17 @@ def build_chart(  # noqa: C901 - the axis choices, in one place
         xticks = wall_ticks(lo, hi)
     xlim = req.x_range
     if finite and lo == hi:
-        xlim = single_range(lo, req.axis == "step")
-        if xticks is not None:
-            xticks = step_ticks(*xlim) if req.axis == "step" else wall_ticks(*xlim)
+        xlim, xticks = single_x(lo, req.axis)
     ylim = None
+    yticks: tuple[list[float], list[str]] | None = None
     drawn_y = [y for c in curves for y in (c.full_y, c.band_low, c.band_high) if y is not None]
     if req.clip > 0:
         ylim = clip_range(drawn_y, req.clip, log_y)
     finite_y = [y[np.isfinite(y)] for y in drawn_y]
     finite_y = [y for y in finite_y if y.size]
     if ylim is None and finite_y and min(float(y.min()) for y in finite_y) == max(float(y.max()) for y in finite_y):
-        ylim = single_range(float(finite_y[0][0]), False)
-    yticks = None
+        value = float(finite_y[0][0])  # one value (a summary): read at its own tick, not between round ones
+        ylim, yticks = single_range(value), ([value], [format_number(value)])
     if log_y:
         ys = [
             y[np.isfinite(y) & (y > 0)]
