@@ -396,3 +396,21 @@ async def test_clock_ticks_of_a_short_system_chart_are_distinct(tmp_path: Path) 
         assert len(set(data.xticks[1])) == len(data.xticks[1]) >= 2, data.xticks
         shown = [word for word in chart_lines(app, "system/cpu_percent", system=True)[-1].split() if ":" in word]
         assert shown and len(set(shown)) == len(shown), shown
+
+
+async def test_runs_without_system_metrics_say_so_in_one_line_and_the_console_gets_the_room(demo: Path) -> None:
+    """Failed before: the system pane of runs with no `system/…` metrics was a 16-column blank box
+    titled `System · none` beside the console."""
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        ws = workspace(app)
+        assert "no system metrics logged" in screen_text(app)
+        note, bottom = ws.query_one("#ws-system-none"), ws.query_one("#ws-bottom")
+        assert note.region.height == 1 and not ws.query_one("#ws-system").display
+        assert ws.query_one("#ws-console").region.width >= bottom.region.width - 1
+        await burst(pilot, "K")  # the console hidden too: the note alone, one line
+        assert bottom.display and bottom.region.height == 1 and "no system metrics logged" in screen_text(app)
+        await burst(pilot, "Y")  # and the system pane hidden: nothing below the charts
+        assert not bottom.display

@@ -150,10 +150,12 @@ class Workspace(Vertical):
         & > RunLegend { max-height: 2; }
         & > #ws-charts { height: 1fr; }
         & > #ws-empty { height: 1fr; padding: 1 2; color: $text-muted; }
+        & #ws-system-none { dock: top; width: 100%; height: 1; padding: 0 1; color: $text-muted;
+                            text-wrap: nowrap; text-overflow: ellipsis; }
+        & > #ws-bottom.-note-only { height: 1; min-height: 1; }
         & MetricChart { min-height: 5; }
         & > #ws-bottom { height: 35%; min-height: 7; }
         & #ws-bottom > Vertical { width: 1fr; height: 1fr; }
-        & #ws-bottom > #ws-system.-empty { width: 16; }
         & #ws-bottom > #ws-system, & #ws-bottom > #ws-console { margin-right: 1; }
         & .ws-pane-title { height: 1; padding: 0 1; background: $boost; text-style: bold;
                            text-wrap: nowrap; text-overflow: ellipsis; }
@@ -186,6 +188,7 @@ class Workspace(Vertical):
         yield ChartGrid(min_pane=(40, 6), id="ws-charts")
         yield Static(Text(NO_RUNS), id="ws-empty")
         with Horizontal(id="ws-bottom"):
+            yield Static(Text("System: no system metrics logged · Y hides"), id="ws-system-none")
             with Vertical(id="ws-system"):
                 yield Static(Text("System"), classes="ws-pane-title", id="ws-system-title")
                 yield ChartGrid(min_pane=(30, 6), id="ws-system-grid")
@@ -334,12 +337,12 @@ class Workspace(Vertical):
             await self.grid.sync(message.metrics)
         if list(self.system_grid.panes) != message.system:
             await self.system_grid.sync(message.system)
+        self.draws += 1
         with self.app.batch_update():
             self.grid.draw([by_metric[m] for m in message.metrics if m in by_metric])
             self.system_grid.draw([by_metric[m] for m in message.system if m in by_metric])
             self._show_view()
             self._update_title()
-        self.draws += 1
 
     def _show_view(self) -> None:
         """The cursor's run highlighted in every pane and the legend (no rebuild)."""
@@ -378,19 +381,18 @@ class Workspace(Vertical):
         system = Text("System")
         if self.system_grid.page_label:
             system.append(f" {self.system_grid.page_label}")
-        elif not self.system_grid.panes:
-            system.append(" · none", style="dim")
-        self.query_one("#ws-system").set_class(not self.system_grid.panes, "-empty")
         self.query_one("#ws-system-title", Static).update(system)
+        self._show_empty()
 
     def _show_panes(self) -> None:
-        for name, shown in self.panes.items():
-            self.query_one(f"#ws-{name}").display = shown
+        for name in ("console", "images"):
+            self.query_one(f"#ws-{name}").display = self.panes[name]
         self._show_empty()
         self.call_after_refresh(self.grid.lay_out)
 
     def _show_empty(self) -> None:
-        """With no runs to draw, one line of what to do in place of the charts and panes."""
+        """With no runs to draw, what to do in place of the charts and panes; with no system
+        metrics, one line saying so in place of a blank system pane (its room goes to the console)."""
         empty = self.runs is not None and not self.runs.run_ids
         note = self.query_one("#ws-empty", Static)
         note.display = empty
@@ -398,7 +400,14 @@ class Workspace(Vertical):
             note.update(Text(NO_RUNS if not self.store_runs else NONE_IN_VIEW))
         for part in ("#ws-legend", "#ws-charts"):
             self.query_one(part).display = not empty
-        self.query_one("#ws-bottom").display = not empty and any(self.panes.values())
+        system = self.panes["system"] and bool(self.system_grid.panes)
+        self.query_one("#ws-system").display = system
+        none = not empty and self.panes["system"] and self.draws > 0 and not self.system_grid.panes
+        self.query_one("#ws-system-none").display = none  # said once a build found none, not before
+        others = system or self.panes["console"] or self.panes["images"]
+        bottom = self.query_one("#ws-bottom")
+        bottom.display = not empty and (others or none)
+        bottom.set_class(not others, "-note-only")
 
     # -- the run under the cursor --------------------------------------------------------------
 
