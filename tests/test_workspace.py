@@ -414,3 +414,22 @@ async def test_runs_without_system_metrics_say_so_in_one_line_and_the_console_ge
         assert bottom.display and bottom.region.height == 1 and "no system metrics logged" in screen_text(app)
         await burst(pilot, "Y")  # and the system pane hidden: nothing below the charts
         assert not bottom.display
+
+
+async def test_a_restored_sort_is_the_narrowed_tables_third_column(demo: Path) -> None:
+    """Failed before: opened again with the workspace shown and the last view sorted by accuracy,
+    the table narrowed before the restored sort came back from the worker, and kept status and name only."""
+    from tests.app_helpers import NOW, move_to_column, table_lines
+    from tui.app import make_app
+
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        move_to_column(app, "metrics.accuracy")
+        await burst(pilot, "s", "W")
+        assert "accuracy" in table_lines(app)[0]
+    again = make_app(demo, clock=lambda: NOW)  # as the command line opens it: its own poll timer
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert workspace(again).display and table(again).view.sort_key == "metrics.accuracy"
+        assert "accuracy" in table_lines(again)[0], table_lines(again)[0]

@@ -66,7 +66,12 @@ class RunsWorkspace:
         pane.styles.width, pane.styles.max_width = (width, TABLE_SHARE) if shown else (None, None)
         # No runs yet: the workspace says what to do; the welcome's code, squeezed beside it, did not read.
         pane.display = not (shown and self.screen.store is not None and self.screen.total == 0)
-        self.screen.table.narrow(narrowed_keys([c.key for c in view.columns], view.sort_key) if shown else ())
+        keys = narrowed_keys([c.key for c in view.columns], view.sort_key) if shown else ()
+        table = self.screen.table
+        table.narrow(keys)
+        current = table.current_column
+        if keys and target is not None and (current is None or current.key not in keys):
+            table.cursor_column = target  # on a column no longer drawn (a view restored, sorted elsewhere)
         return target
 
     def _save(self) -> None:
@@ -88,8 +93,7 @@ class RunsWorkspace:
             return
         screen = self.screen
         view = screen.view
-        if live:
-            self._narrow_table()
+        self._narrow_table()  # every change of view: a sort arrives from the worker after its key
         moved = self._listed[0] is not view.frame or self._listed[1] is not view.positions
         if screen.store is not None and (live or moved):
             self._listed = (view.frame, view.positions)
