@@ -27,12 +27,16 @@ async def test_the_help_lists_what_the_mouse_does_on_the_screen_below(demo: Path
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await burst(pilot, "question_mark")
+        await burst(pilot, "end")  # after the keys
+        await pilot.wait_for_scheduled_animations()
         text = screen_text(app)
         assert "Mouse" in text and "click a row" in text and "click a header" in text, text
         assert "wheel" not in text, "the charts' mouse is not listed over the runs table"
         await burst(pilot, "escape", "space", "space", "p")  # two runs marked, their charts
         assert type(app.screen).__name__ == "ChartsScreen"
         await burst(pilot, "question_mark")
-        text = screen_text(app)  # on the first screen at 80x24, above the long list of bindings
+        await burst(pilot, "end")
+        await pilot.wait_for_scheduled_animations()
+        text = screen_text(app)
         for action in ("click in a chart", "wheel over a chart", "click a legend entry"):
             assert action in text, text

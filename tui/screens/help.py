@@ -106,8 +106,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("Keys", style="bold underline"))
             yield Static(top)
             yield Static(Text(""))
-            yield from _mouse_section(type(self.under).__name__)
             yield Static(table)
+            yield from _mouse_section(type(self.under).__name__)
             yield Static(note)
 
     def _keys_of(self, binding_id: str) -> str:
@@ -139,4 +139,4 @@ def _mouse_section(screen: str) -> list[Static]:
     clicks = _keys_table(max(Text(where).cell_len for where, _ in mouse))
     for where, what in mouse:
         clicks.add_row(Text(where), Text(what))
-    return [Static(Text("Mouse", style="bold underline")), Static(clicks), Static(Text(""))]
+    return [Static(Text("\nMouse", style="bold underline")), Static(clicks)]
