@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
@@ -45,58 +44,6 @@ if TYPE_CHECKING:
 
 PANES = {"system": True, "console": True, "images": False}
 """The panes below the charts and whether they are shown before the user chose."""
-
-WORKSPACE_BINDINGS = [
-    Binding(
-        "W",
-        "toggle_workspace",
-        "Workspace",
-        show=False,
-        id="runs.workspace",
-        tooltip="Charts, system metrics, console and images of the marked (or running) runs beside the table",
-    ),
-    Binding(
-        "greater_than_sign",
-        "workspace('page', 1)",
-        "Workspace: next charts",
-        show=False,
-        id="runs.workspace_next",
-        tooltip="Workspace: the next page of charts, when not all fit (the title says which are shown)",
-    ),
-    Binding(
-        "less_than_sign",
-        "workspace('page', -1)",
-        "Workspace: previous charts",
-        show=False,
-        id="runs.workspace_previous",
-        tooltip="Workspace: the previous page of charts",
-    ),
-    Binding(
-        "Y",
-        "workspace('system')",
-        "Workspace: system pane",
-        show=False,
-        id="runs.workspace_system",
-        tooltip="Workspace: show or hide the system metrics (system/… of the runs drawn)",
-    ),
-    Binding(
-        "K",
-        "workspace('console')",
-        "Workspace: console pane",
-        show=False,
-        id="runs.workspace_console",
-        tooltip="Workspace: show or hide the console of the run under the cursor",
-    ),
-    Binding(
-        "I",
-        "workspace('images')",
-        "Workspace: images pane",
-        show=False,
-        id="runs.workspace_images",
-        tooltip="Workspace: show or hide the newest image of the run under the cursor",
-    ),
-]
-"""Bound on the runs screen (the table keeps the focus); `W` always, the others in the workspace."""
 
 CACHED_RUNS = 64
 """Past this many runs' histories held, those not drawn now are dropped (read again if drawn again)."""
