@@ -112,7 +112,7 @@ class PooledFirstRead(FolderRunStore):
         due = [unit for unit, sig in scanned.items() if self._due(unit, sig)]
         read: Callable[[str], RunRecord] = self._read_record_safely
         if len(due) > 1 and sum(scanned[unit][2] for unit in due) >= self.parallel_bytes:  # sig[2]: bytes
-            records = read_in_pool(type(self), self.root, self._pool_state(), due)
+            records = read_in_pool(type(self), self.root, self._pool_state(), due, self.one_child_pays)
             read = lambda unit: records.pop(unit, None) or self._read_record_safely(unit)  # noqa: E731
         return self._cache.update(scanned, read, self._sig_time, now)
 
@@ -139,7 +139,7 @@ def workers() -> int:
 
 
 def read_in_pool(
-    kind: type[PooledFirstRead], root: Path, state: Mapping[str, Any], units: list[str]
+    kind: type[PooledFirstRead], root: Path, state: Mapping[str, Any], units: list[str], one_child_pays: bool = False
 ) -> dict[str, RunRecord]:
     """Each unit's listing record, read by `workers()` child processes; the units of a child that failed
     (or of every child, with one core, unless one child pays) are left out, for the caller to read itself.
@@ -151,7 +151,7 @@ def read_in_pool(
     from concurrent.futures import ThreadPoolExecutor
 
     count = workers()
-    if count < 2 and not kind.one_child_pays:
+    if count < 2 and not one_child_pays:
         return {}
     job = {"module": kind.__module__, "kind": kind.__qualname__, "root": str(root), "state": dict(state)}
     batches = [units[i::count] for i in range(count)]

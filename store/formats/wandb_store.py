@@ -121,6 +121,8 @@ class WandbStore(TailedLiveness, PooledFirstRead):
     def __init__(self, root: Path) -> None:
         super().__init__(root)
         self.decodes = extras.has_module(WANDB_MODULE)
+        # A child imports the schema alone (0.05 s of CPU), this process all of wandb (0.5 s).
+        self.one_child_pays = self.decodes
         if not self.decodes:
             self.dead_status = "finished"  # without the records, a quiet run's end cannot be told
         self._cache = UnitIndex(root, f"{self.kind}-{RECORD_VERSION}{'' if self.decodes else '-files'}", in_store=False)
@@ -160,9 +162,6 @@ class WandbStore(TailedLiveness, PooledFirstRead):
 
     def _pool_state(self) -> dict[str, Any]:
         return {"_ids": self._ids}
-
-    one_child_pays = True
-    """A child imports the schema alone (0.05 s of CPU), this process all of wandb (0.5 s)."""
 
     @classmethod
     def prepare_child(cls) -> None:
