@@ -154,6 +154,25 @@ def test_text_that_is_not_utf8_is_left_to_the_schema_which_refuses_it() -> None:
         pb.Record.FromString(bad)
 
 
+def test_overlong_and_overflowing_varints_are_read_as_the_schema_reads_them() -> None:
+    record = _record(
+        num=1, history=pb.HistoryRecord(item=[pb.HistoryItem(key="a", value_json="1")], step=pb.HistoryStep(num=-1))
+    )
+    assert record.endswith(b"\xff\x01")  # -1 as ten bytes
+    overflowing = record[:-1] + b"\x7f"  # a tenth byte past 1: the schema keeps the low 64 bits
+    assert wire.wandb_items(overflowing) == schema_items(overflowing) == (wire.HISTORY, ["a", "1"], -1)
+    overlong = b"\x08" + b"\x81" * 11 + b"\x01" + record[2:]  # num in 12 bytes: the schema refuses it
+    assert wire.wandb_items(overlong) is None
+    with pytest.raises(DecodeError):
+        pb.Record.FromString(overlong)
+    value = summary_pb2.Summary.Value(tag="a", simple_value=1.0)
+    event = bytes(event_pb2.Event(step=-1, summary=summary_pb2.Summary(value=[value])).SerializeToString())
+    at = event.index(b"\xff\x01") + 1
+    overflowing = event[:at] + b"\x7f" + event[at + 1 :]
+    assert _same(wire.tb_scalars(overflowing), schema_scalars(overflowing))
+    assert wire.tb_scalars(overflowing) == (0.0, -1, [("a", 1.0)])
+
+
 def test_cut_or_grown_records_are_never_read_by_hand_as_something_else() -> None:
     """Every prefix of real records, and each with a byte added: the fast path gives the schema's answer or None."""
     for _, payload in wandb_payloads()[:200]:

@@ -38,6 +38,7 @@ _KEY_TAGS = (0x0A, 0x12)
 """An item's `key` (1) and `nested_key` (2), length-delimited."""
 _VALUE_TAG = b"\x82\x01"
 """An item's `value_json` (16), length-delimited."""
+_UINT64 = (1 << 64) - 1
 _DOUBLE = struct.Struct("<d")
 _FLOAT = struct.Struct("<f")
 
@@ -50,7 +51,7 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
         pos += 1
         value |= (byte & 0x7F) << shift
         if byte < 0x80:
-            return value, pos
+            return value & _UINT64, pos  # a tenth byte past 1 overflows: the schema drops the bits, as here
         shift += 7
         if shift >= 70:
             raise ValueError("varint longer than 10 bytes")
@@ -74,6 +75,8 @@ def wandb_items(payload: bytes, seen: dict[bytes, WandbItems] | None = None) -> 
             pos = 1
             while payload[pos] & 0x80:
                 pos += 1
+            if pos > 10:
+                return None  # a varint longer than 10 bytes, which the schema refuses
             pos += 1
         kind = payload[pos]
         if kind != 0x12 and kind != 0x1A:  # field 2 or 3, length-delimited
