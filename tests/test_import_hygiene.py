@@ -46,3 +46,18 @@ def test_plain_modules_load_no_ui(package: str) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_app_loads_without_pandas_or_numpy() -> None:
+    """Importing pandas and numpy takes longer than starting Textual: the app, its CLI and the first
+    screen's modules load neither (they are imported in a worker after the first paint). A module-level
+    `import pandas`, a dtype constant or a `field(default_factory=pd.DataFrame)` brings them back."""
+    code = (
+        "import sys\n"
+        "import tui.app, tui.cli, tui.shaping.first_listing\n"
+        "tui.app.make_app('.')\n"
+        "bad = sorted(m for m in ('pandas', 'numpy') if m in sys.modules)\n"
+        "sys.exit(f'loaded {bad}' if bad else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports non
     from .artifacts.preview_plan import Plan
     from .shaping.columns import ColumnChoice
     from .shaping.curves import ChartsResult
+    from .shaping.first_listing import FirstListing
     from .shaping.note import NotePlan
     from .shaping.runs_view import RunsView
     from .shaping.scatter import ScatterData
@@ -53,6 +54,15 @@ class StoreLoaded(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreLoaded)
+
+
+@dataclass
+class FirstListed(Message):
+    """A small store's first rows, laid out without pandas (`shaping.first_listing`): painted at once,
+    then the frame is made (a `StoreLoaded` follows) and replaces it in place."""
+
+    store: RunStore
+    listing: FirstListing
 
 
 @dataclass
