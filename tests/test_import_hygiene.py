@@ -61,3 +61,28 @@ def test_the_app_loads_without_pandas_or_numpy() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_reading_wandb_runs_loads_neither_the_wandb_sdk_nor_numpy() -> None:
+    """The first listing of W&B runs decodes their record logs with the schema `wandb` ships, but
+    `import wandb` runs its whole SDK (pydantic, numpy: 0.4 s); the schema is loaded on its own, and
+    a later real `import wandb` still works and decodes with the same message classes."""
+    code = (
+        "import sys\n"
+        "from store import open_store\n"
+        "from tui.shaping.first_listing import first_listing\n"
+        "reader = open_store('tests/data/foreign/wandb-runs/finished/wandb')\n"
+        "reader.refresh()\n"
+        "listing = first_listing(reader, 0.0)\n"
+        "assert listing is not None and listing.row_count == 1 and reader.records()[0]['metrics']\n"
+        "bad = sorted(m for m in ('wandb', 'numpy', 'pandas') if m in sys.modules)\n"
+        "assert not bad, f'loaded {bad}'\n"
+        "import wandb\n"
+        "from store.formats.wandb_log import record_schema\n"
+        "assert wandb.proto.wandb_internal_pb2.Record is record_schema().Record\n"
+        "again = open_store('tests/data/foreign/wandb-runs/finished/wandb')\n"
+        "again.refresh()\n"
+        "assert again.records()[0]['metrics'] == reader.records()[0]['metrics']\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
