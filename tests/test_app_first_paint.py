@@ -10,11 +10,14 @@ the first rows show are not lost: they act, in order, on the frame's view.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from pathlib import Path
 from typing import Any
 
-from store import open_store
+from textual.worker import WorkerFailed
+
+from store import StoreError, open_store
 from tests.app_helpers import bar_text, settle, table, table_lines
 from tests.test_first_listing import wandb_runs
 from tui.app import TrackApp, make_app
@@ -83,3 +86,36 @@ async def test_keys_pressed_before_the_frame_is_in_act_on_it(tmp_path: Path) -> 
         assert list(table(app).marks) == [order[2]]  # the third run, marked after the sort kept the cursor on it
         marked = view.row_of(order[2])
         assert marked is not None and table(app).current_run == view.run_id_at(marked + 1)  # space moves down
+
+
+async def test_keys_are_not_held_for_good_when_the_frame_cannot_be_made(tmp_path: Path) -> None:
+    """The store fails on the refresh that was to make the frame (a disk gone): the failure is told,
+    and the keys held meanwhile still act (on the first rows), so the app does not stop answering."""
+    folder = wandb_runs(tmp_path)
+    reader = open_store(folder)
+    gate = threading.Event()
+    refresh = reader.refresh
+    calls = []
+
+    def failing_after_first() -> set[str]:
+        calls.append(1)
+        if len(calls) == 1:
+            return refresh()
+        assert gate.wait(60)
+        raise StoreError("the disk went away")
+
+    reader.refresh = failing_after_first  # type: ignore[method-assign]
+    app = make_app(folder, store=reader, poll_seconds=0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await first_rows_shown(app, pilot)
+            await pilot.press("down", "down")
+            assert table(app).cursor_row == 0
+        finally:
+            gate.set()
+        with contextlib.suppress(WorkerFailed):  # the poll's failure, which the app reports
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+        assert table(app).cursor_row == 2
+        assert any("the disk went away" in str(n.message) for n in app._notifications)

@@ -171,13 +171,14 @@ class TrackApp(App[None]):
         if self._polling and not force:
             return
         self._polling = True
+        after_first_rows = self._first_listed == "shown"
         try:
             self._poll(force)
         except ListingAbandoned:
             pass  # the app is quitting
         finally:
             self._polling = False
-            if self._held_keys is not None and self._first_listed == "replaced" and not self._closing:
+            if after_first_rows and self._held_keys is not None and not self._closing:
                 self.call_from_thread(self._press_held_keys)  # the frame's view is in, or failed to come
 
     def _poll(self, force: bool) -> set[str]:
