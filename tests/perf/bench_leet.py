@@ -96,8 +96,9 @@ def main() -> None:
         "leet": f"{wandb_cli} leet {folder}",
         "tracktui": f"env -u PYTHONDONTWRITEBYTECODE PYTHONPATH={REPO} {sys.executable} -m tui.cli {folder}",
     }
-    if args.old:
-        commands["old"] = commands["tracktui"].replace(f"PYTHONPATH={REPO}", f"PYTHONPATH={args.old.resolve()}")
+    if args.old:  # run from the checkout: `python -m` puts the working folder first on the path
+        old = args.old.resolve()
+        commands["old"] = f"cd {old} && " + commands["tracktui"].replace(f"PYTHONPATH={REPO}", f"PYTHONPATH={old}")
     times: dict[tuple[str, str], list[float]] = {}
     subprocess.run([*TMUX, "new-session", "-d", "-s", "idle", "sleep 86400"], check=True)
     try:
