@@ -44,8 +44,7 @@ def test_plain_modules_load_no_ui(package: str) -> None:
         "    if bad:\n"
         "        sys.exit(f'{name} loaded {bad}')\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
-    assert result.returncode == 0, result.stdout + result.stderr
+    run_clean(code)
 
 
 def test_the_app_loads_without_pandas_or_numpy() -> None:
@@ -59,8 +58,7 @@ def test_the_app_loads_without_pandas_or_numpy() -> None:
         "bad = sorted(m for m in ('pandas', 'numpy') if m in sys.modules)\n"
         "sys.exit(f'loaded {bad}' if bad else 0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
-    assert result.returncode == 0, result.stdout + result.stderr
+    run_clean(code)
 
 
 def test_reading_wandb_runs_loads_neither_the_wandb_sdk_nor_numpy() -> None:
@@ -84,5 +82,10 @@ def test_reading_wandb_runs_loads_neither_the_wandb_sdk_nor_numpy() -> None:
         "again.refresh()\n"
         "assert again.records()[0]['metrics'] == reader.records()[0]['metrics']\n"
     )
+    run_clean(code)
+
+
+def run_clean(code: str) -> None:
+    """Run `code` in a fresh interpreter (nothing imported yet) from the repository; it must exit 0."""
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
