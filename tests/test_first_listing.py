@@ -15,6 +15,7 @@ import pytest
 
 import store
 from store import RunStore, open_store
+from tests.mlflow_fixtures import unpack, unpack_datasets
 from tui.shaping.first_listing import FIRST_LISTING_MAX, FirstListing, first_listing
 from tui.shaping.runs_view import RunsView
 from tui.shaping.view_settings import ViewSettings
@@ -59,6 +60,20 @@ def test_first_rows_are_the_frames_rows(kind: str, tmp_path: Path) -> None:
     assert listing is not None
     assert listing.row_count == len(reader.run_ids()) > 0
     assert_same_table(listing, reader)
+
+
+@pytest.mark.parametrize("which", ["filestore", "datasets"])
+def test_mlflow_file_stores(which: str, tmp_path: Path) -> None:
+    """MLflow's own stores (tests/fixtures): string params, nested runs' stores too (those get none)."""
+    path = unpack(tmp_path) / "filestore" if which == "filestore" else unpack_datasets(tmp_path)[0]
+    reader = open_store(path)
+    reader.refresh()
+    listing = first_listing(reader, NOW)
+    nested = any(r.get("parent") or (r.get("system_tags") or {}).get("mlflow.parentRunId") for r in reader.records())
+    assert (listing is None) == nested
+    if listing is not None:
+        assert listing.row_count == len(reader.run_ids()) > 0
+        assert_same_table(listing, reader)
 
 
 def test_several_stores_in_one_table(tmp_path: Path) -> None:
