@@ -118,6 +118,10 @@ def test_runs_that_logged_different_things(tmp_path: Path) -> None:
 def test_no_first_listing_for_many_runs_or_nested_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     reader = open_store(wandb_runs(tmp_path))
     reader.refresh()
+    assert first_listing(reader, NOW) is not None
     monkeypatch.setattr("tui.shaping.first_listing.FIRST_LISTING_MAX", len(reader.run_ids()) - 1)
+    assert first_listing(reader, NOW) is None
+    monkeypatch.undo()
+    monkeypatch.setattr("tui.shaping.first_listing.FIRST_LISTING_CELLS", 10)  # as if each run had 10,000 params
     assert first_listing(reader, NOW) is None
     assert FIRST_LISTING_MAX >= 12

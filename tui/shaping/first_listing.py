@@ -10,8 +10,8 @@ be drawn, not sorted or filtered.
 
 A store whose frame is not made from its records one to one (ours keeps its listing as columns;
 MLflow's SQL store and a tracking server build theirs), one with nested runs (grouped by parent
-at start) or with more than `FIRST_LISTING_MAX` runs gets no first listing: the frame is the
-first paint there, as before.
+at start), more than `FIRST_LISTING_MAX` runs or `FIRST_LISTING_CELLS` cells gets no first
+listing: the frame is the first paint there, as before.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ from .formatting import cell_width
 FIRST_LISTING_MAX = 500
 """Up to this many runs a first listing is laid out in plain Python (a few milliseconds at 500);
 above, where the frame's columnar work pays, the frame is the first paint."""
+
+FIRST_LISTING_CELLS = 50_000
+"""Nor when runs times columns pass this (a few runs with 10,000 params each)."""
 
 Row = dict[str, Any]
 
@@ -114,6 +117,11 @@ def first_listing(store: RunStore, now: float) -> FirstListing | None:
         return None
     records = store.records()
     if not records or len(records) > FIRST_LISTING_MAX:
+        return None
+    fields = [[*(r.get("params") or {}), *(r.get("metrics") or {}), *(r.get("tags") or {})] for r in records]
+    if sum(map(len, fields)) > FIRST_LISTING_CELLS:
+        return None  # thousands of params: the frame's columnar checks pay there
+    if len(records) * len({key for keys in fields for key in keys}) > FIRST_LISTING_CELLS:
         return None
     rows = [_row(record, store.status_of(record)) for record in records]
     if any(row.get(key) for row in rows for key in PARENT_COLUMNS):
