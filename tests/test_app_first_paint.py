@@ -35,16 +35,32 @@ def gated_app(folder: Path) -> tuple[TrackApp, threading.Event]:
         return runs_frame(*args, **kwargs)
 
     reader.runs_frame = held  # type: ignore[method-assign]
-    return make_app(folder, store=reader, poll_seconds=0), gate
+    return watch_first_rows(make_app(folder, store=reader, poll_seconds=0)), gate
 
 
 async def first_rows_shown(app: TrackApp, pilot: Any) -> None:
-    for _ in range(500):
-        if isinstance(table(app).shown, FirstListing) and table(app).shown.row_count:
-            await pilot.pause()
-            return
-        await asyncio.to_thread(threading.Event().wait, 0.01)  # the poll worker reads the store
-    raise AssertionError("the first rows were never shown")
+    """Wait until the runs screen has painted the first rows (the poll worker reads the store first)."""
+    listings = app.runs_screen.listings
+    shown = getattr(listings, "shown_event", None)
+    assert isinstance(shown, threading.Event), "call watch_first_rows before the app runs"
+    assert await asyncio.to_thread(shown.wait, 60), "the first rows were never shown"
+    await pilot.pause()
+    assert isinstance(table(app).shown, FirstListing) and table(app).shown.row_count
+
+
+def watch_first_rows(app: TrackApp) -> TrackApp:
+    """Make the runs screen's handling of the first rows set an event `first_rows_shown` waits on."""
+    listings = app.runs_screen.listings
+    shown = threading.Event()
+    handle = listings.first_listed
+
+    def first_listed(message: Any) -> None:
+        handle(message)
+        shown.set()
+
+    listings.first_listed = first_listed  # type: ignore[method-assign]
+    listings.shown_event = shown  # type: ignore[attr-defined]
+    return app
 
 
 async def test_the_frame_replaces_the_first_rows_in_place(tmp_path: Path) -> None:
@@ -105,7 +121,7 @@ async def test_keys_are_not_held_for_good_when_the_frame_cannot_be_made(tmp_path
         raise StoreError("the disk went away")
 
     reader.refresh = failing_after_first  # type: ignore[method-assign]
-    app = make_app(folder, store=reader, poll_seconds=0)
+    app = watch_first_rows(make_app(folder, store=reader, poll_seconds=0))
     async with app.run_test(size=(80, 24)) as pilot:
         try:
             await first_rows_shown(app, pilot)
