@@ -13,7 +13,6 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
-from urllib.request import url2pathname
 
 from store import kinds
 from store.base import RunStore
@@ -103,5 +102,7 @@ def _local_path(text: str) -> Path:
     if text.startswith("sqlite:"):
         raise NotAStoreError(f"{text} is not a local SQLite URL; use sqlite:///relative.db or sqlite:////abs.db")
     if text.startswith("file:"):
+        from urllib.request import url2pathname  # http.client, ssl, email: not for every start
+
         return Path(url2pathname(urlparse(text).path)).expanduser()
     return Path(text).expanduser()

@@ -95,7 +95,11 @@ def table_painted(screen: Screen[object]) -> bool:
         return bool(screen.rows) and table.virtual_size.height > table.row_count
     if not isinstance(screen, ModelsScreen):
         return False  # the key that opens it has not been handled yet
-    return screen._loaded and (not screen.rows or models_table(screen.app).virtual_size.height > len(screen.rows))
+    if not screen._loaded or not screen.rows:
+        return screen._loaded
+    table = models_table(screen.app)
+    # Laid out, and its first row drawn (under load the row's cells can come a refresh after the size).
+    return table.virtual_size.height > len(screen.rows) and bool(table.render_line(1).text.strip())
 
 
 async def open_models(app: TrackApp, pilot) -> ModelsScreen:

@@ -17,12 +17,21 @@ from textual.worker import Worker, WorkerState
 from store import NotAStoreError, RunStore, StoreError, open_store
 
 from .keymap import RESYNC_BINDING, VIM_BINDINGS, known_binding_ids, load_keymap, unknown_ids_notice
-from .messages import ReloadRequested, StoreLoaded, StoreMissing, StoreProgress, ViewSettingsChanged, WorkerFailed
+from .messages import (
+    FirstListed,
+    ReloadRequested,
+    StoreLoaded,
+    StoreMissing,
+    StoreProgress,
+    ViewSettingsChanged,
+    WorkerFailed,
+)
 from .screens.runs import RunsScreen
 from .session import Session
 from .settings import load_setting, save_setting
 from .shaping.attention import AttentionWatch
 from .shaping.column_stats import apply_column_stats
+from .shaping.first_listing import first_listing
 from .shaping.models_view import RegistryColumns
 from .shaping.runs_view import RunsView
 from .shaping.sanitize import cut, printable_line
@@ -95,6 +104,10 @@ class TrackApp(App[None]):
         self._polling = False
         self._checked_after_cache = False
         self._listed = False
+        self._first_listed = "no"
+        """A first listing without pandas: "no" before the first poll, "shown", then "replaced" by the frame."""
+        self._held_keys: list[events.Key] | None = None
+        """Keys pressed while a first listing is on screen, pressed again once the frame's view replaced it."""
         self._closing = False
         self._next_partial = self._next_count = 0.0
         self.runs_screen = RunsScreen(self.session)
@@ -158,12 +171,15 @@ class TrackApp(App[None]):
         if self._polling and not force:
             return
         self._polling = True
+        after_first_rows = self._first_listed == "shown"
         try:
             self._poll(force)
         except ListingAbandoned:
             pass  # the app is quitting
         finally:
             self._polling = False
+            if after_first_rows and self._held_keys is not None and not self._closing:
+                self.call_from_thread(self._press_held_keys)  # the frame's view is in, or failed to come
 
     def _poll(self, force: bool) -> set[str]:
         """One refresh; the ids of the runs it found added, changed or removed."""
@@ -196,6 +212,13 @@ class TrackApp(App[None]):
         finally:
             self._store.listing_progress = None
         force = force or stale != getattr(self._store, "stale", "")  # the bar's stale note comes or goes
+        if self._first_listed == "no":
+            listing = first_listing(self._store, self.session.now()) if settings == ViewSettings() else None
+            if listing is not None:  # painted at once; the screen then asks for the frame (a poll)
+                self._first_listed, self._held_keys = "shown", []
+                self.runs_screen.post_message(FirstListed(self._store, listing))
+                return changed
+        self._first_listed = "replaced"
         frame = self._store.runs_frame(settings.metric_stat)
         if settings.column_stats:  # metric columns with a statistic of their own (M)
             frame = apply_column_stats(
@@ -243,6 +266,18 @@ class TrackApp(App[None]):
         )
         self._next_partial = time.monotonic() + max(PARTIAL_SECONDS, 2 * (time.monotonic() - started))
         self._next_count = time.monotonic() + PARTIAL_SECONDS
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and self._held_keys is not None:
+            self._held_keys.append(event)  # the first rows are on screen, the view the keys act on is not
+            return
+        await super().on_event(event)
+
+    def _press_held_keys(self) -> None:
+        """The keys pressed while the first listing was on screen, in order, now that its view is in."""
+        held, self._held_keys = self._held_keys or [], None
+        for key in held:
+            self.post_message(events.Key(key.key, key.character))
 
     def action_resync(self) -> None:
         """Read every run again (a tracking server's incremental poll misses edits of old runs)."""

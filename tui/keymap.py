@@ -23,7 +23,6 @@ import os
 import pkgutil
 from pathlib import Path
 
-import yaml
 from textual.binding import Binding
 
 KEYMAP_FILE = "keymap.yaml"
@@ -43,6 +42,8 @@ def load_keymap(path: Path | None = None) -> tuple[dict[str, str], str | None]:
         return {}, None
     except (OSError, UnicodeDecodeError) as exc:
         return {}, f"could not read {path}: {exc}"
+    import yaml  # only when there is a keymap file
+
     try:
         data = yaml.safe_load(text) if len(text) < 100_000 else None
     except yaml.YAMLError as exc:

@@ -13,27 +13,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from store import RunDetail, RunStore
-
-from .shaping.columns import ColumnChoice
-from .shaping.curves import ChartsResult
-from .shaping.note import NotePlan
-from .shaping.runs_view import RunsView
-from .shaping.scatter import ScatterData
-from .shaping.view_settings import ViewSettings
-
 if TYPE_CHECKING:  # widgets may use the mixin below, so this module imports none of them
+    import pandas as pd
     from textual.widget import Widget
 
+    from store import RunDetail, RunStore
     from store.remote.artifacts import RemoteFile
 
     from .artifacts.line_search import LineMatches
     from .artifacts.preview_plan import Plan
+    from .shaping.columns import ColumnChoice
+    from .shaping.curves import ChartsResult
+    from .shaping.first_listing import FirstListing
+    from .shaping.note import NotePlan
+    from .shaping.runs_view import RunsView
+    from .shaping.scatter import ScatterData
+    from .shaping.view_settings import ViewSettings
     from .widgets.text_lines import MemoryLines
 
 
@@ -55,6 +54,15 @@ class StoreLoaded(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StoreLoaded)
+
+
+@dataclass
+class FirstListed(Message):
+    """A small store's first rows, laid out without pandas (`shaping.first_listing`): painted at once,
+    then the frame is made (a `StoreLoaded` follows) and replaces it in place."""
+
+    store: RunStore
+    listing: FirstListing
 
 
 @dataclass

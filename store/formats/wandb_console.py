@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from store.formats.wandb_log import RecordLog, WandbLogError
-from store.formats.wandb_run import WANDB_MODULE, log_file
+from store.formats.wandb_log import RecordLog, WandbLogError, record_schema
+from store.formats.wandb_run import log_file
 
 __all__ = ["MAX_CONSOLE_LOG", "output_lines"]
 
@@ -26,11 +26,9 @@ def output_lines(path: str) -> list[tuple[float | None, str, str]] | None:
     try:
         if log is None or os.stat(log).st_size > MAX_CONSOLE_LOG:
             return None
-        import importlib
-
         from google.protobuf.message import DecodeError
 
-        pb: Any = importlib.import_module(WANDB_MODULE)
+        pb: Any = record_schema()
         payloads = RecordLog(log).read_new()
     except (ImportError, OSError, WandbLogError):
         return None

@@ -34,12 +34,12 @@ from typing import Any
 
 from store import safe_read
 from store.formats.series import PendingPoints, SeriesSet, a_time, number, utc_seconds, whole
-from store.formats.wandb_log import RecordLog, WandbLogError
+from store.formats.wandb_log import RECORD_MODULE, RecordLog, WandbLogError, record_schema
 from store.formats.wandb_machine import machine_facts, metadata_machine
 from store.formats.wire import SUMMARY, WandbItems, wandb_items
 from store.nested_dicts import flatten
 
-WANDB_MODULE = "wandb.proto.wandb_internal_pb2"
+WANDB_MODULE = RECORD_MODULE
 RUN_FOLDER = re.compile(r"^(?:offline-)?run-(\d{8}_\d{6})-([A-Za-z0-9]+)$")
 _SKIPPED_CONFIG = {"_wandb"}
 IMAGE_TYPE = "image-file"
@@ -113,11 +113,9 @@ class WandbRun:
     # -- the record log ------------------------------------------------------------------
 
     def _read_log(self, path: str) -> None:
-        import importlib
-
         from google.protobuf.message import DecodeError
 
-        pb: Any = importlib.import_module(WANDB_MODULE)
+        pb: Any = record_schema()
         if self.log is None or self.log.path != path:
             self.log = RecordLog(path)
         try:

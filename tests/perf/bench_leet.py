@@ -1,14 +1,16 @@
 """First paint beside W&B's terminal viewer (issue 27): how long from typing the command until
 the screen shows every run of 12 W&B offline runs, `tracktui DIR` against `wandb leet DIR`.
 
-    python tests/perf/bench_leet.py [--dir WANDB_DIR] [--rounds 3] [--sizes 80x24,160x48]
+    python tests/perf/bench_leet.py [--dir WANDB_DIR] [--rounds 3] [--sizes 80x24,160x48] [--old CHECKOUT]
 
 Both run in a real terminal (a detached tmux session of the given size) and the screen is read
 with `tmux capture-pane` until it lists all 12 runs: for LEET the run list's 12 rows, for
 tracktui the table's 12 rows. The contenders alternate (leet, tracktui, leet, ...) so a change
 in the machine's load falls on both; the table gives the median, minimum and maximum of each
-and ends with the load average. Without `--dir` the 12 runs are written once by the real
-`wandb` (offline mode: 200 steps of 4 metrics each) under the temporary folder and reused.
+and ends with the load average. `--old` adds a third contender, another checkout of tracktui
+(`git archive main | tar -x -C /tmp/old`), to measure a change against in the same sitting.
+Without `--dir` the 12 runs are written once by the real `wandb` (offline mode: 200 steps of
+4 metrics each) under the temporary folder and reused.
 Needs tmux and wandb>=0.31 (`wandb leet`); without them it says so and exits.
 """
 
@@ -38,6 +40,7 @@ for step in range(200):
 run.finish()
 """
 ROWS = {"leet": re.compile(r"^ [▶○●◉] offline-run-", re.M), "tracktui": re.compile(r"\brun-\d\d\b")}
+ROWS["old"] = ROWS["tracktui"]
 """What one listed run looks like on each screen: LEET's run list rows, tracktui's table rows."""
 
 
@@ -79,6 +82,9 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, help="a wandb folder with 12 offline runs (default: write them)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sizes", default="80x24,160x48")
+    parser.add_argument(
+        "--old", type=Path, help="another checkout (say `git archive main`) measured in the same rounds, as 'old'"
+    )
     args = parser.parse_args()
     wandb_cli = Path(sys.executable).with_name("wandb")
     if not shutil.which("tmux"):
@@ -90,6 +96,9 @@ def main() -> None:
         "leet": f"{wandb_cli} leet {folder}",
         "tracktui": f"env -u PYTHONDONTWRITEBYTECODE PYTHONPATH={REPO} {sys.executable} -m tui.cli {folder}",
     }
+    if args.old:  # run from the checkout: `python -m` puts the working folder first on the path
+        old = args.old.resolve()
+        commands["old"] = f"cd {old} && " + commands["tracktui"].replace(f"PYTHONPATH={REPO}", f"PYTHONPATH={old}")
     times: dict[tuple[str, str], list[float]] = {}
     subprocess.run([*TMUX, "new-session", "-d", "-s", "idle", "sleep 86400"], check=True)
     try:

@@ -15,9 +15,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
-
-import yaml
+from typing import BinaryIO
 
 from store.safe_read import kind_of_mode
 
@@ -28,7 +26,6 @@ HASH_CHUNK = 1024 * 1024
 DIFF_MAX_BYTES = 4 * 1024 * 1024
 """Text files bigger than this are compared by size and hash, not diffed line by line."""
 DIFF_MAX_LINES = 20_000
-YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class UnreadableArtifact(Exception):
@@ -207,10 +204,13 @@ def _data_changes(kind_a: ArtifactKind, kind_b: ArtifactKind, text_a: str, text_
         return table_changes(text_a, text_b, "," if kind_a is ArtifactKind.CSV else "\t")
     if kind_a not in (ArtifactKind.JSON, ArtifactKind.YAML):
         return None
+    import yaml  # when two documents are compared, not with the runs table
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         if kind_a is ArtifactKind.JSON:
             return document_changes(json.loads(text_a), json.loads(text_b))
-        return document_changes(yaml.load(text_a, Loader=YAML_LOADER), yaml.load(text_b, Loader=YAML_LOADER))
+        return document_changes(yaml.load(text_a, Loader=loader), yaml.load(text_b, Loader=loader))
     except (ValueError, RecursionError, yaml.YAMLError):
         return None
 

@@ -15,9 +15,13 @@ from __future__ import annotations
 import os
 from array import array
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ..shaping.lazy_modules import np
+
 
 STRIDE = 32
 """Keep the start offset of every STRIDE-th line."""

@@ -13,11 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
-
-import numpy as np
+from typing import TYPE_CHECKING, BinaryIO
 
 from .line_index import CHUNK_BYTES
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ..shaping.lazy_modules import np
 
 MAX_MATCHES = 1_000_000
 """Matching lines kept (8 MB); past this the count shows as "1,000,000+"."""

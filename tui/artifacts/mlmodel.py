@@ -10,8 +10,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 FLAVOR_FACTS = (
     "loader_module",
     "python_version",
@@ -74,6 +72,8 @@ def _requirements(requirements_txt: str | None, conda_yaml: str | None, problems
         ]
     if conda_yaml is None:
         return []
+    import yaml  # loaded when a model is shown, not with the runs table
+
     try:
         env = yaml.safe_load(conda_yaml)
     except yaml.YAMLError as exc:
@@ -93,6 +93,8 @@ def summarize_mlmodel(
     mlmodel_text: str, *, requirements_txt: str | None = None, conda_yaml: str | None = None
 ) -> MLModelSummary:
     """Summarise an `MLmodel` file's text, with the folder's requirements.txt or conda.yaml."""
+    import yaml
+
     summary = MLModelSummary()
     try:
         doc = yaml.safe_load(mlmodel_text)

@@ -18,6 +18,7 @@ from store import RunStore
 from ..messages import (
     ArtifactsRead,
     ColumnViewsLoaded,
+    FirstListed,
     ForwardsWorkerFailures,
     SparksRead,
     StoreLoaded,
@@ -27,6 +28,7 @@ from ..messages import (
     ViewsLoaded,
 )
 from ..session import Session
+from ..shaping.first_listing import FirstListing
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
 from ..widgets.runs_bar import RunsBar
@@ -71,7 +73,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self.session = session
         self.store: RunStore | None = None
         """The store, once the app's first poll has opened it."""
-        self.view = RunsView(now=session.now(), group_keys=None)
+        self._view: RunsView | None = None
         self.total = 0
         self.filtering = RunsFiltering(self)
         self.opening = RunsOpening(self)
@@ -84,12 +86,29 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self.workspace = RunsWorkspace(self)
         self.listings = RunsListings(self)
 
+    @property
+    def view(self) -> RunsView:
+        """The view the keys change, made on first use: a small store's first rows are a `FirstListing`
+        in the table, drawn before pandas is imported (the table shows this view once a frame is in)."""
+        if self._view is None:
+            self._view = RunsView(now=self.session.now(), group_keys=None)
+            self._view.choice = self.columns.choice()  # the picks read before the view was made
+        return self._view
+
+    @view.setter
+    def view(self, view: RunsView) -> None:
+        self._view = view
+
+    @property
+    def view_made(self) -> bool:
+        return self._view is not None
+
     def compose(self) -> ComposeResult:
         yield RunsBar(id="store-bar")
         with Horizontal(id="main"):
             yield OptionList(id="experiments")
             with Vertical(id="table-pane"):
-                yield RunsTable(self.view, id="runs")
+                yield RunsTable(FirstListing(now=self.session.now()), id="runs")
                 yield Static(id="welcome")
                 yield Static(id="loading")
             yield Workspace(id="workspace")
@@ -125,6 +144,9 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self.post_message(ViewSettingsChanged(self.view.settings()))
         self.saved_views.schedule_last_view_save()
 
+    def on_first_listed(self, message: FirstListed) -> None:
+        self.listings.first_listed(message)
+
     def on_store_progress(self, message: StoreProgress) -> None:
         self.listings.progress(message)
 
@@ -134,7 +156,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
     def update_bar(self) -> None:
         table = self.table
         self.query_one(RunsBar).show(
-            self.view,
+            self._view or table.shown,  # before the frame is in: the first rows, or nothing yet
             total=self.total,
             marked=len(table.marks),
             store=self.store,

@@ -114,6 +114,10 @@ class RunsColumns:
 
     # -- columns ---------------------------------------------------------------------------
 
+    def choice(self) -> ColumnChoice:
+        """The user's column pick for the experiments shown (automatic when none)."""
+        return self.column_views.get(self._selection, ColumnChoice()).copy()
+
     def load_views(self) -> None:
         """Read the column picks and the saved views (`SavedViews`) in a worker; each comes back as a message."""
         path = self.screen.session.store_path
@@ -130,7 +134,8 @@ class RunsColumns:
 
     def column_views_loaded(self, message: ColumnViewsLoaded) -> None:
         self.column_views = {**message.views, **self.column_views}  # a pick made while loading wins
-        self.use_column_view()
+        if self.screen.view_made:  # else the view is made with them (the first rows wait for no pandas)
+            self.use_column_view()
 
     def _save_column_views(self) -> None:
         """Writes the newest views in a worker: of two saves racing, the one that writes last writes the latest."""
@@ -150,7 +155,7 @@ class RunsColumns:
     def use_column_view(self, keep: str | None = None) -> None:
         """Columns as the user left them for this experiment selection (automatic if never touched);
         the cursor stays on `keep` (default: its run)."""
-        self.screen.view.choice = self.column_views.get(self._selection, ColumnChoice()).copy()
+        self.screen.view.choice = self.choice()
         self.screen.view.update()
         self.screen.refresh_table(keep)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
-from ..messages import ReloadRequested, StoreLoaded, StoreMissing, StoreProgress
+from ..messages import FirstListed, ReloadRequested, StoreLoaded, StoreMissing, StoreProgress
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
 from ..widgets.runs_bar import RunsBar
@@ -77,6 +77,7 @@ class RunsListings:
         else:  # the first listing
             screen.view.now = screen.session.now()
             screen.view.set_frame(message.frame)
+            table.view = screen.view  # it held the first rows (`first_listed`), or none
         screen.query_one(RunsBar).search_notice(message.store)
         screen.total = len(message.frame)
         screen.query_one("#loading").display = False
@@ -98,6 +99,25 @@ class RunsListings:
         screen.saved_views.restore_last_view()
         screen.publish_settings()
         screen.workspace.follow(live=True)
+
+    def first_listed(self, message: FirstListed) -> None:
+        """Paint a small store's first rows, made without pandas, then ask for the frame that replaces them.
+
+        The frame's view shows the same rows, order and columns, so the swap moves nothing; keys
+        wait for it (the app holds them). Not when a key already changed the view: its settings
+        are not those the rows were laid out with."""
+        screen = self.screen
+        if not screen.view_made and screen.store is None:
+            table, listing = screen.table, message.listing
+            table.view = listing
+            screen.total = listing.row_count
+            screen.query_one("#loading").display = False
+            table.display = True
+            table.reload()
+            screen.query_one(RunsBar).show(
+                listing, total=listing.row_count, marked=0, store=message.store, where=screen.session.where
+            )
+        screen.call_after_refresh(screen.post_message, ReloadRequested())
 
     def prepare(self, view: RunsView) -> None:
         """Name sort codes and free-text columns of a new listing, made in a worker a moment after the

@@ -59,7 +59,7 @@ class RunsWorkspace:
     def _narrow_table(self) -> int | None:
         """The table's width and columns beside the workspace (all of them without); the column the
         cursor goes to."""
-        view = self.screen.view
+        view = self.screen.table.shown  # the first rows too: the workspace is laid out before the frame is in
         width, target = narrow_width([(c.key, c.width) for c in view.columns], view.sort_key)
         shown = bool(self.widget.display)
         pane = self.screen.query_one("#table-pane")
@@ -92,10 +92,10 @@ class RunsWorkspace:
         if not self.widget.display:
             return
         screen = self.screen
-        view = screen.view
         self._narrow_table()  # every change of view: a sort arrives from the worker after its key
-        moved = self._listed[0] is not view.frame or self._listed[1] is not view.positions
-        if screen.store is not None and (live or moved):
-            self._listed = (view.frame, view.positions)
-            self.widget.set_listing(screen.store, *listing_runs(view.frame, view.positions), screen.total)
+        if screen.store is not None:  # set with the first frame: the view is in
+            view = screen.view
+            if live or self._listed[0] is not view.frame or self._listed[1] is not view.positions:
+                self._listed = (view.frame, view.positions)
+                self.widget.set_listing(screen.store, *listing_runs(view.frame, view.positions), screen.total)
         self.widget.follow(list(screen.table.marks), screen.table.current_run, live)

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .formatting import format_ago, format_duration
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    from .lazy_modules import np, pd
 
 ATTENTION_GLYPH = "!"
 """Beside the mark in the table's gutter: plain ASCII, so it reads without colour on any terminal."""

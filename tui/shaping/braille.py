@@ -9,15 +9,26 @@ the cells a curve with a text marker (`NO_COLOR`) passes through.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+    FloatArray = npt.NDArray[np.float64]
+    IntArray = npt.NDArray[np.int64]
+else:
+    from .lazy_modules import np
+
+
 BRAILLE_BASE = 0x2800
-_DOT_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.uint8)
-"""Bit of the dot in row (0-3) and column (0-1) of a braille cell."""
+
+
+@cache
+def _dot_bits() -> npt.NDArray[np.uint8]:
+    """The bit of the dot in row (0-3) and column (0-1) of a braille cell (numpy is imported late)."""
+    return np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.uint8)
 
 
 @dataclass
@@ -89,7 +100,7 @@ def draw(raster: Raster, index: int, x: FloatArray, y: FloatArray, marker: str |
     if under.any():
         raster.dots[cell_r[under], cell_c[under]] = 0
         raster.shaded[cell_r, cell_c] = False
-    np.bitwise_or.at(raster.dots, (cell_r, cell_c), _DOT_BITS[rows % 4, px % 2])
+    np.bitwise_or.at(raster.dots, (cell_r, cell_c), _dot_bits()[rows % 4, px % 2])
     raster.owner[cell_r, cell_c] = index
     if raster.glyph:
         for cell in set(zip(cell_r.tolist(), cell_c.tolist())) & raster.glyph.keys():
@@ -116,7 +127,7 @@ def shade(raster: Raster, index: int, x: FloatArray, low: FloatArray, high: Floa
     inside &= (np.arange(dots_h)[:, None] + np.arange(dots_w)[None, :]) % 2 == 0
     inside = inside[::-1]  # dot row 0 is the bottom
     cells = inside.reshape(raster.height, 4, raster.width, 2)
-    bits = (cells * _DOT_BITS[None, :, None, :]).sum(axis=(1, 3)).astype(np.uint8)
+    bits = (cells * _dot_bits()[None, :, None, :]).sum(axis=(1, 3)).astype(np.uint8)
     hit = bits > 0
     free = hit & (raster.owner < 0) | hit & raster.shaded
     raster.dots[free] = bits[free]

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
 from .columns import (
     MAX_WIDTH,
     SHORT_FRAME,
@@ -29,7 +26,12 @@ from .sanitize import printable
 from .status import STATUS_GLYPHS
 
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
     from .grouped_view import GroupedRows
+else:
+    from .lazy_modules import np, pd
 
 RECENT_SAMPLE = 200
 """Rows from the end measured again for a column's width when a listing before measured it whole."""
@@ -61,9 +63,12 @@ def measure_width(key: str, label: int, values: np.ndarray, numeric: bool, again
             sample = pd.unique(sample)  # params and tags repeat a few values: each is formatted once
         except TypeError:
             pass  # lists or dicts as values
-    longest = max((cell_width(cell_text(key, v, now)) for v in sample), default=0)
-    cap = MAX_WIDTH.get(key, TEXT_MAX_WIDTH)
-    return max(min(label, 26), min(longest, cap), 3)
+    return fit_width(key, label, max((cell_width(cell_text(key, v, now)) for v in sample), default=0))
+
+
+def fit_width(key: str, label: int, longest: int) -> int:
+    """A column's width from its header's (`label` cells) and its longest cell's, within its cap."""
+    return max(min(label, 26), min(longest, MAX_WIDTH.get(key, TEXT_MAX_WIDTH)), 3)
 
 
 def extra_width(key: str, width: int, grouped: GroupedRows | None, group_stat: str, sparklines: bool) -> int:

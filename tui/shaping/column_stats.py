@@ -9,11 +9,14 @@ app's poll worker does this with the rest of the view, so the UI thread never wa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import cast
-
-import pandas as pd
+from typing import TYPE_CHECKING, cast
 
 from .diff import infer_direction
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from .lazy_modules import pd
 
 COLUMN_STATS = ("last", "min", "max", "best")
 

@@ -7,15 +7,18 @@ neither Textual nor Rich.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .formatting import is_missing
 from .sanitize import printable
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    from .lazy_modules import np, pd
 
 PARENT_COLUMNS = ("parent", "tags.mlflow.parentRunId")
 """Where a run's parent lives (as `grouping.PARENT_COLUMNS`, which imports this module)."""
@@ -107,10 +110,15 @@ def column_labels(keys: Sequence[str], metric_stat: str = "last") -> dict[str, s
 
 def data_columns(frame: pd.DataFrame) -> list[str]:
     """Columns a user may pick from, in the default order: status, name, metrics, params, tags, the rest."""
-    rest = [c for c in frame.columns if column_kind(c) != "base"]
+    return default_order(list(frame.columns))
+
+
+def default_order(columns: Sequence[str]) -> list[str]:
+    """`data_columns` of a frame with these columns (a first listing has no frame yet)."""
+    rest = [c for c in columns if column_kind(c) != "base"]
     rest.sort(key=lambda c: KIND_ORDER[column_kind(c)])  # stable: the store's order within a group
-    extras = [c for c in EXTRAS if c in frame.columns]
-    lead = [LEAD[0], SOURCE, *LEAD[1:]] if SOURCE in frame.columns else list(LEAD)
+    extras = [c for c in EXTRAS if c in columns]
+    lead = [LEAD[0], SOURCE, *LEAD[1:]] if SOURCE in columns else list(LEAD)
     return [*lead, *rest, *TRAIL, *extras]
 
 
@@ -205,12 +213,7 @@ def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
     checked = [k for k in keys if (k in frame.columns and column_kind(k) != "base") or k == "experiment"]
     if len(frame) <= SHORT_FRAME and len(checked) > WIDE_FRAME:
         values = dict(zip(checked, frame[checked].to_numpy(dtype=object).T))
-        dropped = set()
-        for key, column in values.items():
-            seen = [v for v in column if not is_missing(v)]
-            if not seen or (len(seen) >= 2 and distinct_count(seen) <= 1):
-                dropped.add(key)
-        return [k for k in keys if k not in dropped]
+        return varying_lists(values, keys)
     kept = []
     for key in keys:
         if (key in frame.columns and column_kind(key) != "base") or key == "experiment":
@@ -222,6 +225,16 @@ def varying(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
                 continue
         kept.append(key)
     return kept
+
+
+def varying_lists(values: Mapping[str, Sequence[Any]], keys: Sequence[str]) -> list[str]:
+    """`varying` on plain lists: `values` holds the checked columns (params, metrics, tags, the experiment)."""
+    dropped = set()
+    for key, column in values.items():
+        seen = [v for v in column if not is_missing(v)]
+        if not seen or (len(seen) >= 2 and distinct_count(seen) <= 1):
+            dropped.add(key)
+    return [k for k in keys if k not in dropped]
 
 
 def distinct_count(values: list[Any]) -> int:

@@ -11,9 +11,6 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-
 from .downsample import minmax_downsample
 from .formatting import format_clock, format_number
 from .group_curves import RunGroup, group_curve
@@ -21,10 +18,15 @@ from .smoothing import ema
 from .ticks import log_ticks, step_ticks, time_unit, wall_ticks
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     import pandas as pd
 
+    FloatArray = npt.NDArray[np.float64]
+else:
+    from .lazy_modules import np
+
 RGB = tuple[int, int, int]
-FloatArray = npt.NDArray[np.float64]
 AXES: tuple[str, ...] = ("step", "relative", "wall")
 AXIS_NAMES = {"step": "step", "relative": "relative time", "wall": "wall-clock time"}
 MARKER = "braille"

@@ -10,10 +10,15 @@ instead of interpolating across it.
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
-FloatArray = npt.NDArray[np.float64]
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+else:
+    from .lazy_modules import np
 
 
 def minmax_downsample(x: npt.ArrayLike, y: npt.ArrayLike, buckets: int) -> tuple[FloatArray, FloatArray]:

@@ -12,14 +12,17 @@ import re
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any, cast
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, cast
 
 from .filter_inputs import ANY_DIGEST, ANY_INPUT_FIELDS, ANY_NAME, digest_prefix_hits, input_columns, is_input_field
 from .filter_tree import And, Compare, FilterError, FreeText, Has, In, Node, Not, Or, Value
 from .models_view import REGISTRY_COLUMNS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    from .lazy_modules import np, pd
 
 FREE_TEXT_COLUMNS = ("name", "experiment", "run_id")
 """Columns free text searches, besides every tag."""

@@ -52,10 +52,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, cast
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Literal, cast
 
 from .filter_eval import Columns, columns_of, evaluate
 from .filter_inputs import (
@@ -64,6 +61,12 @@ from .filter_inputs import (
 )
 from .filter_tree import CONDITIONS, And, Compare, FilterError, FreeText, Has, In, Node, Not, Or, Value
 from .status import STATUS_LOOKS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    from .lazy_modules import np, pd
 
 __all__ = ["Filter", "FilterError", "apply_filter", "parse_filter", "resolve_field", "status_hint"]
 

@@ -17,8 +17,13 @@ Only equality and regex make sense for names and digests: `<`/`>` on them is an 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from .lazy_modules import pd
+
 
 INPUTS_PREFIX = "inputs."
 ANY_NAME = "inputs.name"

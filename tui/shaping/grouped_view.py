@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .formatting import format_value, is_missing
 from .grouping import PARENT_COLUMNS, Groups, aggregate_column, group_runs, top_per_group
 from .sanitize import printable
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    from .lazy_modules import np, pd
 
 GROUP_STATS = ("mean", "min", "max", "median")
 """What group rows show per metric, cycled by the user; `mean` shows `mean ± std`."""

@@ -15,16 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, cast
 
 from .columns import sort_positions
 from .diff import Direction, effective_direction
 from .filter_expr import FilterError, resolve_field
 from .formatting import format_value, is_missing
 from .sanitize import printable
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    from .lazy_modules import np, pd
 
 AGGREGATES = ("mean", "std", "min", "max", "median")
 """What a group row can show per metric; `std` is the sample standard deviation (NaN for one run)."""

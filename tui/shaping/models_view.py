@@ -13,9 +13,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
-
-import pandas as pd
+from typing import TYPE_CHECKING, cast
 
 from store.base import RunStore
 from store.errors import StoreError
@@ -24,6 +22,11 @@ from store.model_entities import LoggedModel, ModelVersion, RegisteredModel
 from ..artifacts.mlmodel import MLModelSummary
 from .formatting import format_timestamp, format_value
 from .sanitize import cut, printable
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from .lazy_modules import pd
 
 __all__ = [
     "COLUMNS",

@@ -12,9 +12,6 @@ import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
-import numpy as np
-import pandas as pd
-
 from .column_cells import FrameMeasures, cell_text
 from .columns import (
     PARENT_COLUMNS,
@@ -31,14 +28,19 @@ from .view_columns import ColumnChooser
 from .view_settings import ViewSettings
 
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
     from .grouped_view import GroupedRows
+else:
+    from .lazy_modules import np, pd
 
 
 @dataclass
 class RunsView:
     """The table's state: frame, filter, experiment, sort, columns; positions of the rows shown."""
 
-    frame: pd.DataFrame = field(default_factory=pd.DataFrame)
+    frame: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())
     filter_text: str = ""
     experiment: str | None = None
     sort_key: str | None = None

@@ -8,9 +8,14 @@ skipped (they neither move the average nor count) and stay gaps in the result.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+else:
+    from .lazy_modules import np
+
 
 SMOOTHING_STEPS: tuple[float, ...] = (0.0, 0.6, 0.8, 0.9, 0.95, 0.99)
 """The strengths the charts screen steps through with its keys."""

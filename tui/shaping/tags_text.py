@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .formatting import is_missing
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from .lazy_modules import pd
 
 
 def common_tags(frame: pd.DataFrame, run_ids: Sequence[str]) -> dict[str, str]:

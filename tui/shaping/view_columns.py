@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from store.writing.system_metrics import is_system_metric
 
 from .column_cells import extra_width
 from .columns import BASE_SHOWN, EXTRAS, Column, column_kind, ordered
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .runs_view import RunsView
+else:
+    from .lazy_modules import np
 
 
 class ColumnChooser:

@@ -7,11 +7,14 @@ builds the next view from it over a fresh listing (`RunsView.from_settings`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .columns import ColumnChoice
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from .lazy_modules import np
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from store.writing.system_metrics import is_system_metric
 
@@ -23,6 +20,13 @@ from .column_spans import GUTTER
 from .curves import RunInfo
 from .formatting import cell_width
 from .metric_order import metric_tier
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import pandas as pd
+else:
+    from .lazy_modules import np, pd
 
 MAX_RUNS = 12
 """At most this many runs are drawn (the first marked, running or newest); more are not legible."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual.events import Click, MouseScrollDown, MouseScrollUp
@@ -27,8 +27,18 @@ from ..shaping.formatting import format_number
 from ..shaping.sanitize import printable_line
 from ..shaping.ticks import linear_ticks, log_ticks
 
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ..shaping.lazy_modules import np
+
 Ticks = tuple[list[float], list[str]]
-_BRAILLE = np.array([chr(0x2800 + i) for i in range(256)], dtype=object)
+
+
+@lru_cache(maxsize=1)
+def _braille() -> np.ndarray:
+    """The 256 braille characters, by dot bits; made on first use (numpy is imported late)."""
+    return np.array([chr(0x2800 + i) for i in range(256)], dtype=object)
 
 
 @lru_cache(maxsize=512)
@@ -154,7 +164,7 @@ def picture(
     for at, label in zip(ytick_at, yticks[1]):
         if y_lo <= at <= y_hi:
             tick_rows[plot_h - 1 - round((at - y_lo) / (y_hi - y_lo) * (plot_h * 4 - 1)) // 4] = label
-    chars = _BRAILLE[raster.dots]
+    chars = _braille()[raster.dots]
     chars[raster.owner < 0] = " "
     for (row, col), glyph in raster.glyph.items():
         chars[row, col] = glyph

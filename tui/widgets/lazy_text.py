@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
 from rich.segment import Segment
 from textual import work
 from textual.binding import Binding, BindingType
@@ -45,6 +44,11 @@ from ..messages import (
     post_result,
 )
 from .text_lines import DisplayLine, FileLines, MemoryLines, decode
+
+if TYPE_CHECKING:
+    import numpy as np
+else:
+    from ..shaping.lazy_modules import np
 
 CACHE_LINES = 3000
 """Lines kept in memory around where the user has been."""

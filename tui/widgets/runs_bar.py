@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from store import RunStore
 
+from ..shaping.first_listing import FirstListing
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
 from ..theme import theme_style
@@ -40,7 +41,7 @@ class RunsBar(Static):
 
     def show(
         self,
-        view: RunsView,
+        view: RunsView | FirstListing,
         *,
         total: int,
         marked: int,

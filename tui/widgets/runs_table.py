@@ -21,6 +21,7 @@ from textual.strip import Strip
 
 from ..shaping.column_spans import ColumnSpans
 from ..shaping.columns import Column
+from ..shaping.first_listing import FirstListing
 from ..shaping.runs_view import RunsView
 from .runs_table_lines import RunsTableLines
 
@@ -123,9 +124,10 @@ class RunsTable(ScrollView, can_focus=True):
             super().__init__()
             self.label = label
 
-    def __init__(self, view: RunsView, *, id: str | None = None) -> None:
+    def __init__(self, view: RunsView | FirstListing, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.view = view
+        self.shown = view
+        """What is drawn: the screen's view, or before its frame is in, a small store's first rows."""
         self.marks: dict[str, None] = {}
         """Marked run ids in the order they were marked (the first is a diff's reference)."""
         self.attention: dict[str, str] = {}
@@ -141,6 +143,17 @@ class RunsTable(ScrollView, can_focus=True):
         self.narrowed: tuple[str, ...] = ()
         """The only columns drawn, fitted to the table's width (the workspace beside it); () for all."""
         self.lines = RunsTableLines(self)
+
+    @property
+    def view(self) -> RunsView:
+        """The screen's view shown; LookupError while the first rows are (nothing but drawing reads them)."""
+        if isinstance(self.shown, FirstListing):
+            raise LookupError("the runs table shows its first rows: the frame's view is not in yet")
+        return self.shown
+
+    @view.setter
+    def view(self, view: RunsView | FirstListing) -> None:
+        self.shown = view
 
     def narrow(self, keys: tuple[str, ...]) -> None:
         """Draw only the columns `keys` (status, name and the sort column), fitted to the width with
@@ -177,17 +190,17 @@ class RunsTable(ScrollView, can_focus=True):
 
         A run a change hid is remembered: typing `rf-x` hides every run, and the backspace
         after it must find the run the cursor was on, not the row number it was left at."""
-        self.spans.lay_out(col.width for col in self.view.columns)
+        self.spans.lay_out(col.width for col in self.shown.columns)
         lost = self._lost_run
-        if lost is not None and self.view.row_of(lost) is not None:
+        if lost is not None and self.shown.row_of(lost) is not None:
             keep_run, self._lost_run = lost, None
-        row = self.view.row_of(keep_run) if keep_run else None
+        row = self.shown.row_of(keep_run) if keep_run else None
         if row is None and keep_run is not None and lost is None:
             self._lost_run = keep_run
-        count = self.view.row_count
+        count = self.shown.row_count
         self.virtual_size = Size(0 if self.narrowed else self.spans.total_width, count + 1)
         # Clamp the column first: setting the row fires a watcher that scrolls to the cursor cell.
-        self.cursor_column = min(self.cursor_column, max(0, len(self.view.columns) - 1))
+        self.cursor_column = min(self.cursor_column, max(0, len(self.shown.columns) - 1))
         self._reloading = True
         try:
             self.cursor_row = min(row if row is not None else self.cursor_row, max(0, count - 1))
@@ -199,28 +212,28 @@ class RunsTable(ScrollView, can_focus=True):
     def refresh_ages(self, now: float) -> None:
         """Redraw the age cells on screen as of `now` (a cheap timer calls this; no re-listing)."""
         top = int(self.scroll_offset.y)
-        if self.view.set_now(now, range(top, top + self.scrollable_content_region.height)):
+        if self.shown.set_now(now, range(top, top + self.scrollable_content_region.height)):
             self.refresh()
 
     @property
     def current_run(self) -> str | None:
-        return self.view.run_id_at(self.cursor_row)
+        return self.shown.run_id_at(self.cursor_row)
 
     @property
     def current_column(self) -> Column | None:
-        cols = self.view.columns
+        cols = self.shown.columns
         return cols[self.cursor_column] if 0 <= self.cursor_column < len(cols) else None
 
     @property
     def current_group(self) -> int | None:
         """The group whose row the cursor is on, or None on a run."""
-        return self.view.group_at(self.cursor_row)
+        return self.shown.group_at(self.cursor_row)
 
     def toggle_mark(self) -> None:
         """Mark or unmark the cursor's run; on a group row, all its runs (unmark if all were marked)."""
         group = self.current_group
         if group is not None:
-            runs = self.view.group_run_ids(group)
+            runs = self.shown.group_run_ids(group)
             if runs and all(r in self.marks for r in runs):
                 for run_id in runs:
                     self.marks.pop(run_id, None)
@@ -242,7 +255,7 @@ class RunsTable(ScrollView, can_focus=True):
         """Mark every run in view (the rows the filter and experiment leave), or on a group row that
         group's runs; how many were not marked before."""
         group = self.current_group
-        runs = self.view.group_run_ids(group) if group is not None else self.view.shown_ids().tolist()
+        runs = self.shown.group_run_ids(group) if group is not None else self.view.shown_ids().tolist()
         before = len(self.marks)
         self.marks.update(dict.fromkeys(runs))
         self.refresh()
@@ -256,11 +269,11 @@ class RunsTable(ScrollView, can_focus=True):
         if y == 0:
             return self.lines.header(width, base)
         row = y - 1 + int(self.scroll_offset.y)
-        if row >= self.view.row_count:
-            if row == 0 and self.view.frame is not None and len(self.view.frame):
+        if row >= self.shown.row_count:
+            if row == 0 and self.shown.frame is not None and len(self.shown.frame):
                 note = "  No runs match. Escape clears the filter; e picks another experiment."
-                if self.view.empty_hint:
-                    note = f"  No runs match: {self.view.empty_hint}"
+                if self.shown.empty_hint:
+                    note = f"  No runs match: {self.shown.empty_hint}"
                 return Strip([Segment(note, self.get_component_rich_style("runs-table--dim"))]).adjust_cell_length(
                     width, base
                 )
@@ -298,7 +311,7 @@ class RunsTable(ScrollView, can_focus=True):
         self.scroll_to(x=max(0, x), y=max(0, y), animate=False, immediate=True)
 
     def action_cursor_down(self) -> None:
-        self.cursor_row = min(self.cursor_row + 1, max(0, self.view.row_count - 1))
+        self.cursor_row = min(self.cursor_row + 1, max(0, self.shown.row_count - 1))
 
     def action_cursor_up(self) -> None:
         self.cursor_row = max(self.cursor_row - 1, 0)
@@ -311,16 +324,16 @@ class RunsTable(ScrollView, can_focus=True):
 
     def _next_column(self, by: int) -> int:
         """The column left (-1) or right (1) of the cursor's, among the narrowed ones when narrowed."""
-        last = max(0, len(self.view.columns) - 1)
+        last = max(0, len(self.shown.columns) - 1)
         if not self.narrowed:
             return min(max(self.cursor_column + by, 0), last)
-        kept = [i for i, c in enumerate(self.view.columns) if c.key in self.narrowed]
+        kept = [i for i, c in enumerate(self.shown.columns) if c.key in self.narrowed]
         ahead = [i for i in kept if (i - self.cursor_column) * by > 0]
         return (min(ahead) if by > 0 else max(ahead)) if ahead else self.cursor_column
 
     def action_page_down(self) -> None:
         page = max(1, self.scrollable_content_region.height - 2)
-        self.cursor_row = min(self.cursor_row + page, max(0, self.view.row_count - 1))
+        self.cursor_row = min(self.cursor_row + page, max(0, self.shown.row_count - 1))
 
     def action_page_up(self) -> None:
         page = max(1, self.scrollable_content_region.height - 2)
@@ -330,12 +343,12 @@ class RunsTable(ScrollView, can_focus=True):
         self.cursor_row = 0
 
     def action_last(self) -> None:
-        self.cursor_row = max(0, self.view.row_count - 1)
+        self.cursor_row = max(0, self.shown.row_count - 1)
 
     def on_click(self, event: events.Click) -> None:
         meta = event.style.meta
         if "header" in meta:
-            keys = [c.key for c in self.view.columns]
+            keys = [c.key for c in self.shown.columns]
             if meta["header"] in keys:
                 self.cursor_column = keys.index(meta["header"])
             self.post_message(self.HeaderClicked(meta["header"]))
@@ -354,6 +367,6 @@ class RunsTable(ScrollView, can_focus=True):
         """
         group = self.current_group
         if group is not None:
-            self.post_message(self.GroupActivated(self.view.group_label(group)))
+            self.post_message(self.GroupActivated(self.shown.group_label(group)))
         elif self.current_run:
             self.post_message(self.Activated(self.current_run))

@@ -56,8 +56,8 @@ class RunsTableLines:
         cursor = self.table.get_component_rich_style("runs-table--header-cursor")
         fixed: list[Segment] = [Segment("  ", styles["base"])]
         rest: list[Segment] = []
-        sort_key, descending = self.table.view.sort_key, self.table.view.sort_descending
-        columns = self.table.view.columns
+        sort_key, descending = self.table.shown.sort_key, self.table.shown.sort_descending
+        columns = self.table.shown.columns
         drawn, start, end = self._drawn(width)
         for index, col_width, is_fixed in drawn:
             col = columns[index]
@@ -73,7 +73,7 @@ class RunsTableLines:
         return self._join(fixed, rest, width, base, start, end)
 
     def row(self, row: int, width: int, base: Style) -> Strip:
-        view = self.table.view
+        view = self.table.shown
         run_id = view.run_id_at(row)
         marked = run_id in self.table.marks
         is_cursor = row == self.table.cursor_row
@@ -132,7 +132,7 @@ class RunsTableLines:
     def _drawn(self, width: int) -> tuple[list[tuple[int, int, bool]], int, int]:
         """(column index, width, fixed) of each column drawn, and where the scrolling part's drawn
         columns start and end: the fixed ones and those in view, or the narrowed ones, all fixed."""
-        table, columns = self.table, self.table.view.columns
+        table, columns = self.table, self.table.shown.columns
         if not table.narrowed:
             shown, start, end = table.spans.in_view(int(table.scroll_offset.x), width)
             indices = (*range(min(FIXED_COLUMNS, len(columns))), *shown)
@@ -152,8 +152,8 @@ class RunsTableLines:
 
     def _group_flagged(self, row: int) -> bool:
         """Whether a run of the group on `row` needs a look (a collapsed group hides its runs' flags)."""
-        group = self.table.view.group_at(row) if self.table.attention else None
-        return group is not None and any(r in self.table.attention for r in self.table.view.group_run_ids(group))
+        group = self.table.shown.group_at(row) if self.table.attention else None
+        return group is not None and any(r in self.table.attention for r in self.table.shown.group_run_ids(group))
 
     def _mark(self, run_id: str, row_style: Style) -> Segment:
         """A marked run's `●` in the run's session colour (the charts' legend and the diff header

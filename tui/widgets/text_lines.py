@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from textual.content import Content
-from textual.highlight import highlight
 
 from ..artifacts.files import open_regular
 from ..artifacts.line_index import MAX_LINE_BYTES, LineIndex, read_lines
@@ -26,6 +25,8 @@ def to_display_lines(texts: Sequence[str], language: str | None) -> list[Content
     clean = [printable_block(t) for t in texts]
     if not language or not clean:
         return [Content(t) for t in clean]
+    from textual.highlight import highlight  # pygments: not loaded for the first screen
+
     lines = highlight("\n".join(clean), language=language).split("\n", allow_blank=True)
     if len(lines) != len(clean):
         return [Content(t) for t in clean]
