@@ -7,12 +7,9 @@ media and synced runs, one copy a resumed run (two folders, one W&B id).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from unittest import mock
 
@@ -108,25 +105,6 @@ def test_a_cold_listing_of_many_runs_is_read_in_children_and_equals_a_read_here(
             assert (history["key"] == key).sum() == summary["count"], (run_id, key)
 
 
-@pytest.mark.parametrize(
-    "kind,make,in_child", [(TensorBoardStore, tensorboard_folder, False), (WandbStore, wandb_folder, True)]
-)
-def test_with_no_spare_core_a_w_and_b_listing_is_read_in_one_child_and_a_tensorboard_one_here(
-    kind: type[PooledFirstRead], make: object, in_child: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A W&B child imports the schema alone: 0.45 s of CPU less than this process importing wandb."""
-    root = make(tmp_path / "runs")  # type: ignore[operator]
-    here = read_here(kind, root).runs_frame()
-    monkeypatch.setattr(tailed, "workers", lambda: 1)
-    monkeypatch.setattr(PooledFirstRead, "parallel_bytes", 1)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cold-cache"))
-    cold = kind(root)
-    with mock.patch.object(kind, "_read_record", autospec=True, side_effect=kind._read_record) as parsed_here:
-        listed = cold.runs_frame()
-    assert (parsed_here.call_count == 0) is in_child
-    pd.testing.assert_frame_equal(listed, here)
-
-
 def test_a_child_that_fails_leaves_its_runs_to_be_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tensorboard_folder(tmp_path / "runs")
     monkeypatch.setattr(tailed, "workers", lambda: 2)
@@ -163,23 +141,3 @@ def test_the_batched_crc_is_tensorboards_masked_crc32c() -> None:
     lengths = [0, 1, 2, 3, 8, 9, 10, 11, 12, 47, 49, 50, 51, 60, 61, 62, 63, 72, 300, 301, 2000]
     payloads = [os.urandom(lengths[i % len(lengths)]) for i in range(40 * len(lengths))]
     assert masked_crc32c_many(payloads) == [masked_crc32c(p) for p in payloads]
-
-
-def test_a_child_decodes_w_and_b_records_without_importing_the_wandb_package(tmp_path: Path) -> None:
-    """`import wandb` costs a child 0.5 s of CPU before it reads a record; the schema alone is enough."""
-    root = wandb_folder(tmp_path / "runs")
-    here = read_here(WandbStore, root)
-    code = (
-        "import json, sys\n"
-        "from pathlib import Path\n"
-        "from store.formats.wandb_store import WandbStore\n"
-        "WandbStore.prepare_child()\n"
-        "store = WandbStore(Path(sys.argv[1]))\n"
-        "records = {unit: store._read_record_safely(unit) for unit in sorted(store._scan())}\n"
-        "print(json.dumps({'records': records, 'sdk': 'wandb.sdk' in sys.modules}))\n"
-    )
-    out = subprocess.check_output([sys.executable, "-c", code, str(root)], text=True, cwd=Path(__file__).parents[1])
-    found = json.loads(out)
-    assert found["sdk"] is False
-    assert found["records"] == {unit: here._cache.entries[unit]["record"] for unit in found["records"]}
-    assert len(found["records"]) == len(here._scan())

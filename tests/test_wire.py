@@ -8,7 +8,6 @@ field the fast path does not know, text that is not UTF-8) are made with the sch
 
 from __future__ import annotations
 
-import importlib
 import math
 import struct
 from typing import Any
@@ -23,11 +22,10 @@ from tensorboard.compat.proto import event_pb2, summary_pb2
 
 from store.formats import wire
 from store.formats.tb_events import EventFileTail, is_event_file
-from store.formats.wandb_log import RecordLog
-from store.formats.wandb_run import WANDB_MODULE
+from store.formats.wandb_log import RecordLog, record_schema
 from tests.foreign_children import FOREIGN_DATA
 
-pb: Any = importlib.import_module(WANDB_MODULE)  # wandb's own schema (untyped)
+pb: Any = record_schema()  # wandb's own schema (untyped)
 
 
 def _key(item: Any) -> str:

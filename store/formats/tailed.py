@@ -94,25 +94,16 @@ class PooledFirstRead(FolderRunStore):
 
     _cache: UnitIndex
     parallel_bytes = PARALLEL_BYTES
-    one_child_pays = False
-    """Whether one child is worth its start even with no spare core: when its imports for reading cost
-    less than this process's would (`prepare_child`), the read costs less CPU there, and it leaves the
-    app's threads the GIL."""
 
     def _pool_state(self) -> dict[str, Any]:
         return {}
-
-    @classmethod
-    def prepare_child(cls) -> None:
-        """Called once in a `read_in_pool` child before it reads: what a process that only reads and
-        exits may set up that a long-lived one must not."""
 
     def _sync(self, now: float) -> set[str]:
         scanned = self._scan()
         due = [unit for unit, sig in scanned.items() if self._due(unit, sig)]
         read: Callable[[str], RunRecord] = self._read_record_safely
         if len(due) > 1 and sum(scanned[unit][2] for unit in due) >= self.parallel_bytes:  # sig[2]: bytes
-            records = read_in_pool(type(self), self.root, self._pool_state(), due, self.one_child_pays)
+            records = read_in_pool(type(self), self.root, self._pool_state(), due)
             read = lambda unit: records.pop(unit, None) or self._read_record_safely(unit)  # noqa: E731
         return self._cache.update(scanned, read, self._sig_time, now)
 
@@ -124,9 +115,8 @@ class PooledFirstRead(FolderRunStore):
 
 def workers() -> int:
     """Worker processes for a first read: one a spare core (this process's own counted spare), at most
-    `MAX_WORKERS`; 1 means read here (or in one child, where `one_child_pays`). On a machine other work
-    keeps busy, children would only add their start to the same share of the cores (measured: no faster
-    at load 4 on 2 cores)."""
+    `MAX_WORKERS`; 1 means read here. On a machine other work keeps busy, children would only add
+    their start to the same share of the cores (measured: no faster at load 4 on 2 cores)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -139,10 +129,10 @@ def workers() -> int:
 
 
 def read_in_pool(
-    kind: type[PooledFirstRead], root: Path, state: Mapping[str, Any], units: list[str], one_child_pays: bool = False
+    kind: type[PooledFirstRead], root: Path, state: Mapping[str, Any], units: list[str]
 ) -> dict[str, RunRecord]:
     """Each unit's listing record, read by `workers()` child processes; the units of a child that failed
-    (or of every child, with one core, unless one child pays) are left out, for the caller to read itself.
+    (or of every child, with one core) are left out, for the caller to read itself.
 
     Each child is a fresh `python -c` (started from threads that only wait on it), not a
     multiprocessing fork server or spawn: those import the parent's `__main__` again in every
@@ -151,7 +141,7 @@ def read_in_pool(
     from concurrent.futures import ThreadPoolExecutor
 
     count = workers()
-    if count < 2 and not one_child_pays:
+    if count < 2:
         return {}
     job = {"module": kind.__module__, "kind": kind.__qualname__, "root": str(root), "state": dict(state)}
     batches = [units[i::count] for i in range(count)]
@@ -205,7 +195,6 @@ def child_main() -> None:
     if not str(job["module"]).startswith("store."):
         raise SystemExit(f"not a store module: {job['module']}")
     kind = getattr(importlib.import_module(job["module"]), job["kind"])
-    kind.prepare_child()
     store = kind(Path(job["root"]))
     store.__dict__.update(job["state"])
     text = json.dumps({unit: store._read_record_safely(unit) for unit in job["units"]})

@@ -13,11 +13,7 @@ the run's `files/output.log` (W&B writes it offline too), media are under `files
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
-import sys
-import types
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,27 +78,6 @@ def _log_id(folder: Path) -> str | None:
     return Path(log).stem.removeprefix("run-") if log else None
 
 
-def schema_alone() -> None:
-    """Import the record schema (`WANDB_MODULE`) without running `wandb/__init__.py`, for a child process
-    that only decodes records and exits: the package's own imports (settings, pydantic, numpy, the
-    artifacts API) cost 0.5 s of CPU a process, the schema 0.05 s. `wandb` is then a bare package
-    object over the installed folder, which would break a later `import wandb`: never in the app.
-    A wandb whose schema needs its package is imported whole, as before, when a run is read."""
-    if "wandb" in sys.modules or not extras.has_module(WANDB_MODULE):
-        return
-    spec = importlib.util.find_spec("wandb")
-    if spec is None or not spec.submodule_search_locations:
-        return
-    package = types.ModuleType("wandb")
-    package.__path__ = list(spec.submodule_search_locations)
-    sys.modules["wandb"] = package
-    try:
-        importlib.import_module(WANDB_MODULE)
-    except (ImportError, AttributeError):
-        for name in [name for name in sys.modules if name == "wandb" or name.startswith("wandb.")]:
-            del sys.modules[name]
-
-
 def is_run_folder(path: Path) -> bool:
     """One W&B run folder: `[offline-]run-<time>-<id>/`, or a `latest-run` (a link to one, or a copy)."""
     if RUN_FOLDER.match(path.name) or (path.is_symlink() and RUN_FOLDER.match(path.resolve().name)):
@@ -121,8 +96,6 @@ class WandbStore(TailedLiveness, PooledFirstRead):
     def __init__(self, root: Path) -> None:
         super().__init__(root)
         self.decodes = extras.has_module(WANDB_MODULE)
-        # A child imports the schema alone (0.05 s of CPU), this process all of wandb (0.5 s).
-        self.one_child_pays = self.decodes
         if not self.decodes:
             self.dead_status = "finished"  # without the records, a quiet run's end cannot be told
         self._cache = UnitIndex(root, f"{self.kind}-{RECORD_VERSION}{'' if self.decodes else '-files'}", in_store=False)
@@ -162,10 +135,6 @@ class WandbStore(TailedLiveness, PooledFirstRead):
 
     def _pool_state(self) -> dict[str, Any]:
         return {"_ids": self._ids}
-
-    @classmethod
-    def prepare_child(cls) -> None:
-        schema_alone()
 
     def _state(self, unit: str) -> WandbRun:
         with self._lock:
