@@ -19,8 +19,9 @@ import pytest
 
 import store
 from tui.cli import main
-from tui.commands import ls as ls_command
-from tui.commands.ls import _finite, _json_list, json_text_params, write_json_lines
+from tui.commands import json_lines
+from tui.commands.json_lines import _finite
+from tui.commands.ls import _json_list, json_text_params, write_json_lines
 
 
 def rows_as_before(table: pd.DataFrame, raw_params: Any = None) -> str:
@@ -80,7 +81,7 @@ def odd_store(tmp_path: Path) -> Path:
 def test_ls_json_writes_the_bytes_json_dumps_wrote_on_a_store_of_odd_values(
     odd_store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    monkeypatch.setattr(ls_command, "JSON_CHUNK", chunk)
+    monkeypatch.setattr(json_lines, "JSON_CHUNK", chunk)
     reader = store.open_store(odd_store)
     frame = reader.runs_frame()
     out = io.StringIO()

@@ -258,6 +258,21 @@ class TrackStore(FolderRunStore):
             return super()._build_frame(metric_stat)
         return table_frame(self._columns.table, self._statuses, metric_stat)
 
+    def runs_columns(self) -> dict[str, Any] | None:
+        import numpy as np
+
+        from store.ours.column_index import table_columns
+
+        with self._lock:
+            self._ensure_loaded()
+            if not len(self._columns.table):
+                return None
+            columns = table_columns(self._columns.table, self._statuses, "last")
+        running = np.flatnonzero(np.array(columns["status"], dtype=object) == "running")
+        if len(running):  # as `runs_frame`: a run still running has its duration up to now
+            columns["duration"][running] = time.time() - columns["created"][running]
+        return columns
+
     def log_facts(self) -> dict[str, tuple[float, float, str]]:
         from store.ours.column_index import table_log_facts
 
