@@ -405,3 +405,30 @@ def test_a_row_too_large_for_one_append_is_written_as_read_this_run(
     got, reads = folded(root, monkeypatch)
     same(got, full_scan(root))
     assert reads == 1 and len(got[run.id]["params"]) == 200
+
+
+def test_a_first_listing_holds_a_chunk_of_journal_rows_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed before: every run's parsed row was held until the whole listing was made (at 100,000 runs
+    ~400 MB of a 660 MB peak); now each chunk's rows are folded into columns as it is parsed. Each run's
+    two rows (created, finished) fall in different chunks here, and every run is still folded, not read."""
+    import tracemalloc
+
+    root = tmp_path / "store"
+    write_sweep(root, workers=2, runs=400)
+    want = full_scan(root)
+    [ours] = journals(root)
+    monkeypatch.setattr(journal, "CHUNK", 64 * 1024)
+    reader = TrackStore(root)
+    tracemalloc.start()
+    try:
+        reader.refresh()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2.75 * ours.stat().st_size, (peak, ours.stat().st_size)  # holding every parsed row: 3.4x
+    drop_index(root)
+    got, reads = folded(root, monkeypatch)
+    same(got, want)
+    assert reads == 0

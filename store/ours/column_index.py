@@ -180,34 +180,31 @@ class ColumnTable:
 
     def append(self, other: ColumnTable) -> ColumnTable:
         """This table's rows, then `other`'s, over the union of their columns."""
+        return ColumnTable.concat([self, other])
+
+    @staticmethod
+    def concat(tables: Sequence[ColumnTable]) -> ColumnTable:
+        """The rows of each table after another, over the union of their columns (at once: appending
+        one at a time would copy the rows, and walk the vocabularies, once per table)."""
         import numpy as np
 
-        if not len(other):
-            return self
-        if not len(self):
-            return other
-        lengths = (len(self), len(other))
-        values = {
-            k: ValueColumn.concat((self.values.get(k), other.values.get(k)), lengths)
-            for k in {**self.values, **other.values}
-        }
-        floats = {k: np.concatenate((self.floats[k], other.floats[k])) for k in FLOAT_FIELDS}
+        tables = [t for t in tables if len(t)] or list(tables[:1])
+        if len(tables) == 1:
+            return tables[0]
+        lengths = [len(t) for t in tables]
+        names = dict.fromkeys(k for t in tables for k in t.values)
+        values = {k: ValueColumn.concat([t.values.get(k) for t in tables], lengths) for k in names}
+        floats = {k: np.concatenate([t.floats[k] for t in tables]) for k in FLOAT_FIELDS}
         stats: dict[str, dict[str, Any]] = {}
-        for key in {**self.stats, **other.stats}:
-            mine, theirs = self.stats.get(key), other.stats.get(key)
+        for key in dict.fromkeys(k for t in tables for k in t.stats):
+            parts = [(t.stats.get(key), n) for t, n in zip(tables, lengths)]
             stats[key] = {
-                s: np.concatenate(
-                    (
-                        mine[s] if mine else absent_stat(s, lengths[0]),
-                        theirs[s] if theirs else absent_stat(s, lengths[1]),
-                    )
-                )
-                for s in STAT_ARRAYS
+                s: np.concatenate([got[s] if got else absent_stat(s, n) for got, n in parts]) for s in STAT_ARRAYS
             }
         return ColumnTable(
-            self.units + other.units,
-            np.concatenate((self.sig, other.sig)),
-            np.concatenate((self.read_at, other.read_at)),
+            [u for t in tables for u in t.units],
+            np.concatenate([t.sig for t in tables]),
+            np.concatenate([t.read_at for t in tables]),
             values,
             floats,
             stats,
