@@ -82,28 +82,12 @@ def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecor
     )
 
 
-def assemble_runs_frame(
-    base: dict[str, Any],
-    created: Any,
-    ended: Any,
-    heartbeat: Any,
-    params: dict[str, Any],
-    metrics: dict[str, Any],
-    tags: dict[str, Any],
-    parents: Any,
-    sources: Any = None,
-    inputs: dict[str, Any] | None = None,
-) -> pd.DataFrame:
-    """The runs frame from its columns (every kind of listing ends here, so every frame has one shape).
-
-    `base` holds run_id, experiment, name, status, host, user, reason; `params` object arrays,
-    `metrics` float arrays, `tags` lists or object arrays, `inputs` object arrays, each by key;
-    `parents` None when no run has one; `sources` None unless several stores share the table.
-    Rows come out newest first.
-    """
+def assemble_runs_frame(*parts: Any, **named: Any) -> pd.DataFrame:
+    """The runs frame of `runs_columns(*parts, **named)` (every kind of listing ends here, so every
+    frame has one shape), rows newest first."""
     import pandas as pd
 
-    columns, order = runs_columns(base, created, ended, heartbeat, params, metrics, tags, parents, sources, inputs)
+    columns, order = runs_columns(*parts, **named)
     frame = pd.DataFrame(columns, copy=False)
     if order is not None:
         frame = frame.take(order).reset_index(drop=True)
@@ -124,7 +108,12 @@ def runs_columns(
 ) -> tuple[dict[str, Any], Any]:
     """The runs frame's columns by name, in its order, and the order to take their rows in (newest
     first; None for no rows): `assemble_runs_frame` without pandas, for a caller that writes the
-    columns out as they are (`tracktui ls --json` of our store: importing pandas is 0.3 s of it)."""
+    columns out as they are (`tracktui ls --json` of our store: importing pandas is 0.3 s of it).
+
+    `base` holds run_id, experiment, name, status, host, user, reason; `params` object arrays,
+    `metrics` float arrays, `tags` lists or object arrays, `inputs` object arrays, each by key;
+    `parents` None when no run has one; `sources` None unless several stores share the table.
+    """
     import numpy as np
 
     n = len(created)

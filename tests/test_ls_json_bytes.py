@@ -68,7 +68,11 @@ ODD_PARAMS: list[dict[str, Any]] = [
 
 @pytest.fixture
 def odd_store(tmp_path: Path) -> Path:
-    root = tmp_path / "odd"
+    return write_odd_store(tmp_path / "odd")
+
+
+def write_odd_store(root: Path) -> Path:
+    """Three runs of ODD_PARAMS, with odd names, tags and metrics."""
     for i, params in enumerate(ODD_PARAMS):
         with store.start_run(experiment="e ✓", name=f'run "{i}"\n', root=root) as run:
             run.log_params(params)

@@ -15,7 +15,7 @@ import pytest
 
 import store
 from store.ours.reader import TrackStore
-from tests.test_ls_json_bytes import ODD_PARAMS
+from tests.test_ls_json_bytes import write_odd_store
 from tui.commands.json_lines import params_reader, print_runs_json
 from tui.commands.ls import write_json_lines
 
@@ -24,23 +24,18 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def mixed_store(tmp_path: Path) -> Path:
-    """Odd params, a child run, a logged input, a damaged run, and (the test's own) run still running."""
-    root = tmp_path / "mixed"
-    for i, params in enumerate(ODD_PARAMS):
-        with store.start_run(experiment="e ✓", name=f'run "{i}"', root=root) as run:
-            run.log_params(params)
-            run.set_tags({"note": "ünïcode ☃", "i": str(i)})
-            run.log_metrics({"loss": [float("inf"), float("nan"), 1.25][i], f"only{i}": 1.0})
-            if i == 1:
-                run.log_input("train.csv", digest="abc123")
-    with store.start_run(experiment="other", name="child", root=root) as child:
+    """The odd values' store, with a child run that logged an input and a damaged run (and, in a test,
+    the test's own run still running)."""
+    odd_store = write_odd_store(tmp_path / "mixed")
+    with store.start_run(experiment="other", name="child", root=odd_store) as child:
         child.log_metric("loss", 0.5)
+        child.log_input("train.csv", digest="abc123")
     meta = child.path / "meta.json"
     meta.write_text(json.dumps({**json.loads(meta.read_text()), "parent": "20200101-000000000-parentid"}))
-    with store.start_run(experiment="other", name="broken", root=root) as broken:
+    with store.start_run(experiment="other", name="broken", root=odd_store) as broken:
         broken.log_metric("loss", 0.25)
     (broken.path / "meta.json").write_text("{not json")
-    return root
+    return odd_store
 
 
 def test_ls_json_from_the_columns_is_byte_for_byte_the_frame_writers(
@@ -66,9 +61,9 @@ def test_ls_json_from_the_columns_is_byte_for_byte_the_frame_writers(
         by_name = {row["name"]: row for row in rows}
         assert by_name["live"]["status"] == "running" and by_name["live"]["duration"] > 4
         assert by_name["child"]["parent"] == "20200101-000000000-parentid"
-        assert by_name['run "1"']["inputs.train.csv"] == "abc123"
+        assert by_name["child"]["inputs.train.csv"] == "abc123"
         assert sum(row["status"] == "damaged" for row in rows) == 1
-        assert by_name['run "0"']["params.nested.list"] == [1, None, {"a": "b"}]
+        assert by_name['run "0"\n']["params.nested.list"] == [1, None, {"a": "b"}]
     finally:
         running.finish()
 
