@@ -412,7 +412,8 @@ def test_a_first_listing_holds_a_chunk_of_journal_rows_at_a_time(
 ) -> None:
     """Failed before: every run's parsed row was held until the whole listing was made (at 100,000 runs
     ~400 MB of a 660 MB peak); now each chunk's rows are folded into columns as it is parsed. Each run's
-    two rows (created, finished) fall in different chunks here, and every run is still folded, not read."""
+    two rows (created, finished) fall in different chunks here, and every run is still folded, not read.
+    With no journal, every run's record was held until the listing was made; now a batch of them."""
     import tracemalloc
 
     root = tmp_path / "store"
@@ -432,3 +433,19 @@ def test_a_first_listing_holds_a_chunk_of_journal_rows_at_a_time(
     got, reads = folded(root, monkeypatch)
     same(got, want)
     assert reads == 0
+    # With no journal (a store written before it, or copied in), the runs read from their files are
+    # made columns a batch at a time too.
+    from store.ours import reader as reader_module
+
+    monkeypatch.setattr(reader_module, "READ_BATCH", 100, raising=False)
+    size = ours.stat().st_size
+    drop_index(root, also_journals=True)
+    reader = TrackStore(root)
+    tracemalloc.start()
+    try:
+        reader.refresh()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2.75 * size, (peak, size)  # every run's record held: 4x
+    same(listed(root), want)

@@ -214,13 +214,15 @@ class TrackStore(FolderRunStore):
         foldable = {unit: row for unit, row in pending.items() if unit not in self._linked_out}
         self._columns.fold_journals(foldable, sig, self.RECORD_FILES, take)
         rest = np.flatnonzero(~folded).tolist()
-        records = []
-        for row in rest:
-            files = sig[row].tolist()  # a file the read could not stat stays PENDING: read again next time
-            records.append(read_safely(partial(self._read_record, sig=files), units[row]))
-            sig[row] = files
-        read = ColumnTable.from_records([units[row] for row in rest], sig[rest], now, records, width)
-        return ColumnTable.concat([read, *parts])
+        for start in range(0, len(rest), READ_BATCH):  # made columns a batch at a time, as the chunks are
+            rows = rest[start : start + READ_BATCH]
+            records = []
+            for row in rows:
+                files = sig[row].tolist()  # a file the read could not stat stays PENDING: read again next time
+                records.append(read_safely(partial(self._read_record, sig=files), units[row]))
+                sig[row] = files
+            take(rows, records)
+        return ColumnTable.concat(parts) if parts else ColumnTable.empty(width)
 
     def _read_first_listing(self, units: list[str], sig: Any, read: Callable[[str], RunRecord], now: float) -> Any:
         """A first listing with no index, read newest run folder first (run ids start with their time) in
@@ -452,6 +454,8 @@ TRUST_FOLDERS_SECONDS = 600.0
 """How long after a full scan (by any process) a first listing may check run folders alone."""
 
 
+READ_BATCH = 5000
+"""Runs a whole first listing reads from their files before it makes them columns (`_fold_first_listing`)."""
 FIRST_BATCH = 500
 """Runs a first listing with no index reads between two reports to `listing_progress` (a few tens of ms)."""
 FIRST_PAINT = 100
