@@ -43,6 +43,7 @@ __all__ = [
     "active_run",
     "delete_model_alias",
     "delete_model_tag",
+    "end_run",
     "finish",
     "init",
     "log",
@@ -203,6 +204,14 @@ def log(data: dict[str, Any], step: int | None = None, commit: bool | None = Non
 def finish(status: str = "finished", *, exit_code: int | None = None) -> None:
     """Finish the active run; `exit_code` (W&B's spelling) other than 0 records it `failed`."""
     _active().finish(status, exit_code=exit_code)
+
+
+def end_run(status: str = "FINISHED") -> None:
+    """MLflow's name for `finish`: ends the active run as `FINISHED`, `FAILED` or `KILLED` (or ours,
+    in lower case); with no active run it does nothing, as in MLflow."""
+    run = active_run()
+    if run is not None:
+        run.finish(status)
 
 
 def init(

@@ -56,7 +56,7 @@ def open_any(
     if not root.exists():
         raise NotAStoreError(f"{root} does not exist; pass an existing store: {expected}, or log a run there first")
     if root.is_file():
-        from store.formats.mlflow.sql import is_sqlite_file
+        from store.formats.mlflow.sqlite_read import is_sqlite_file
 
         kind = kinds.file_kind(root)
         if kind is not None:

@@ -157,7 +157,7 @@ async def test_the_cursor_on_a_group_row_highlights_the_whole_row(demo: Path) ->
         cursor = runs.get_component_rich_style("runs-table--cursor").bgcolor
         group = runs.get_component_rich_style("runs-table--group").bgcolor
         assert cursor is not None and cursor != group
-        segments = [s for s in runs._row_strip(runs.cursor_row, runs.size.width, Style()) if s.text.strip()]
+        segments = [s for s in runs.lines.row(runs.cursor_row, runs.size.width, Style()) if s.text.strip()]
         row = [s for s in segments if s.style is not None and not s.style.underline]  # all but the cursor cell
         assert "6 runs" in "".join(s.text for s in row)
         assert all(s.style is not None and s.style.bgcolor == cursor for s in row)

@@ -13,7 +13,7 @@ import pytest
 
 import store
 from store.frame import build_runs_frame
-from store.ours.column_index import ColumnTable
+from store.ours.column_file import load_table
 from store.ours.column_values import ValueColumn
 
 
@@ -95,7 +95,7 @@ def test_changes_go_to_a_journal_and_the_base_is_rewritten_rarely(tmp_path: Path
     assert first.refresh() == {new.id, ids[0].id}
     first.save_index()
     assert journal.exists() and base.read_bytes() == base_bytes  # appended, not rewritten
-    loaded = ColumnTable.load(str(journal), "tracktui", 15)
+    loaded = load_table(str(journal), "tracktui", 15)
     assert loaded is not None and loaded[0].units == [f"e/{new.id}"] and loaded[1] == [f"e/{ids[0].id}"]
     names = set(store.open_store(tmp_path).runs_frame()["name"])
     assert names == {"r1", "r2", "new"}
@@ -209,7 +209,7 @@ def test_the_note_of_a_full_scan_survives_a_reopen_and_a_damaged_note_means_a_fu
 ) -> None:
 
     import store.ours.reader as reader
-    from store.ours.column_index import ColumnTable
+    from store.ours.column_file import load_table, save_table
 
     monkeypatch.setattr(reader, "QUICK_SCAN_FROM", 1)
     store.start_run(experiment="e", name="a", root=tmp_path).finish()
@@ -220,11 +220,11 @@ def test_the_note_of_a_full_scan_survives_a_reopen_and_a_damaged_note_means_a_fu
     assert reopened._cache.full_scan_at >= before  # type: ignore[union-attr]
 
     base = tmp_path / ".tracktui-index.npz"
-    loaded = ColumnTable.load(str(base), "tracktui", 15)
+    loaded = load_table(str(base), "tracktui", 15)
     assert loaded is not None
     for note in (float("nan"), "soon", -5.0, 1e300):
         loaded[0].meta = {"full_scan_at": note}
-        loaded[0].save(str(base), "tracktui")
+        save_table(loaded[0], str(base), "tracktui")
         (tmp_path / ".tracktui-index.journal.npz").unlink(missing_ok=True)
         again = store.open_store(tmp_path)
         again._cache.load()  # type: ignore[union-attr]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import store
-from store.ours.column_index import ColumnTable
+from store.ours.column_file import load_table
 from tui.cli import main
 
 
@@ -83,7 +83,7 @@ def _refused_peak(index: Path) -> int:
     """Bytes allocated at most while the index file is looked at and refused."""
     tracemalloc.start()
     try:
-        assert ColumnTable.load(str(index), "tracktui", 15) is None
+        assert load_table(str(index), "tracktui", 15) is None
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -97,7 +97,7 @@ def test_a_deeply_nested_index_head_is_rebuilt(tmp_path: Path, capsys: pytest.Ca
     deep = ("[" * 200_000 + "]" * 200_000).encode()
     _rewrite_index(index, {"head.npy": _npy(np.frombuffer(deep, dtype=np.uint8))})
     assert set(_ls(root, capsys)) == set(ids)
-    assert ColumnTable.load(str(index), "tracktui", 15) is not None, "the index was written anew"
+    assert load_table(str(index), "tracktui", 15) is not None, "the index was written anew"
 
 
 def test_a_zip_bomb_index_is_refused_before_it_is_inflated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -123,7 +123,7 @@ def test_a_zip_bomb_index_is_refused_before_it_is_inflated(tmp_path: Path, capsy
     peak = _refused_peak(index)
     assert peak < 16 * 1024 * 1024, f"{peak / 2**20:.0f} MB allocated to look at a bomb"
     assert set(_ls(root, capsys)) == set(ids), "refused, then rebuilt"
-    assert ColumnTable.load(str(index), "tracktui", 15) is not None
+    assert load_table(str(index), "tracktui", 15) is not None
 
 
 def test_an_array_that_claims_more_than_it_holds_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from store.formats.mlflow.file import read_point_arrays, read_points
+from store.formats.mlflow.metric_files import read_point_arrays, read_points
 
 CASES = {
     "plain": "1700000000000 0.5 0\n1700000000001 nan 1\n1700000000002 inf 2\n1700000000003 -inf 3\n1 1e-05 4",

@@ -452,6 +452,7 @@ def test_cache_reopened_then_polled_incrementally(server: Server) -> None:
 
 
 def test_corrupt_or_foreign_cache_is_listed_again(server: Server) -> None:
+    from store.ours.column_file import load_table, save_table
     from store.ours.column_index import ColumnTable
     from store.ours.column_values import ValueColumn
 
@@ -460,26 +461,26 @@ def test_corrupt_or_foreign_cache_is_listed_again(server: Server) -> None:
     first.save_index()
     path = first._cache.path
     good = path.read_bytes()
-    table = ColumnTable.load(str(path), "mlflow-server", 0)
+    table = load_table(str(path), "mlflow-server", 0)
     assert table is not None
     other = dict(table[0].meta, url="http://elsewhere:5000")
-    tampered = ColumnTable.load(str(path), "mlflow-server", 0)
+    tampered = load_table(str(path), "mlflow-server", 0)
     assert tampered is not None
     tampered[0].values["mlflow.deleted"] = ValueColumn.from_values(["no"] * len(tampered[0]))
     for damage in (good[: len(good) // 2], b"garbage" * 1000, b"", other, dict(table[0].meta, format=0), tampered[0]):
         if isinstance(damage, bytes):
             path.write_bytes(damage)
         elif isinstance(damage, ColumnTable):
-            damage.save(str(path), "mlflow-server")
+            save_table(damage, str(path), "mlflow-server")
         else:
             table[0].meta = damage
-            table[0].save(str(path), "mlflow-server")
+            save_table(table[0], str(path), "mlflow-server")
         store = _store(server.url)
         store.cache_first = True
         assert store.cache_age() is None  # nothing usable: the server is listed
         assert set(store.runs_frame()["run_id"]) == listed and not store.served_from_cache
         store.save_index()
-        assert ColumnTable.load(str(path), "mlflow-server", 0) is not None  # and the cache is sound again
+        assert load_table(str(path), "mlflow-server", 0) is not None  # and the cache is sound again
     path.with_suffix(".json").write_text("{}")  # the record cache of before the columns
     first.save_index()
     assert not path.with_suffix(".json").exists()

@@ -249,9 +249,9 @@ def test_reading_never_writes_and_never_holds_a_lock(db: Path, expected: dict) -
 
 
 def test_a_locked_database_keeps_the_last_listing(db: Path, expected: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    import store.formats.mlflow.sql as mlflow_sql
+    import store.formats.mlflow.sqlite_read as sqlite_read
 
-    monkeypatch.setattr(mlflow_sql, "BUSY_TIMEOUT", 0.05)
+    monkeypatch.setattr(sqlite_read, "BUSY_TIMEOUT", 0.05)
     s = store.open_store(db)
     before = s.runs_frame()
     sql_exec(db, ("UPDATE runs SET status = 'KILLED' WHERE run_uuid = ?", (expected["rf-wide"]["run_id"],)))
@@ -285,9 +285,9 @@ def test_a_locked_database_is_reported_as_locked_not_as_not_mlflow(db: Path, mon
     import subprocess
     import sys
 
-    import store.formats.mlflow.sql as mlflow_sql
+    import store.formats.mlflow.sqlite_read as sqlite_read
 
-    monkeypatch.setattr(mlflow_sql, "BUSY_TIMEOUT", 0.05)
+    monkeypatch.setattr(sqlite_read, "BUSY_TIMEOUT", 0.05)
     holder = subprocess.Popen(
         [
             sys.executable,

@@ -195,8 +195,8 @@ def test_a_full_disk_at_the_end_warns_once_and_the_script_goes_on(small_fs: Path
     the rest of the script never ran."""
     root = small_fs / "s"
     proc = run_python(f"""
-        import store, store.writing.writer
-        store.writing.writer.FINISH_RETRY_DELAYS = (0.01, 0.01)
+        import store, store.writing.flushing
+        store.writing.flushing.FINISH_RETRY_DELAYS = (0.01, 0.01)
         with store.start_run(experiment="e", root={str(root)!r}, flush_interval=3600) as run:
             run.log_params({{"lr": 0.1}})
             for i in range(100_000):
@@ -223,8 +223,8 @@ def test_points_kept_in_memory_are_written_once_space_comes_back(small_fs: Path)
     root = small_fs / "s"
     proc = run_python(
         f"""
-        import sys, store, store.writing.writer
-        store.writing.writer.FINISH_RETRY_DELAYS = (0.1,) * 300
+        import sys, store, store.writing.flushing
+        store.writing.flushing.FINISH_RETRY_DELAYS = (0.1,) * 300
         run = store.start_run(experiment="e", root={str(root)!r}, flush_interval=3600)
         print("started", flush=True)
         sys.stdin.readline()

@@ -11,8 +11,9 @@ import pytest
 import store
 from store.base import RunStore
 from store.formats.mlflow.sql import MlflowSqlStore
-from store.ours.column_index import ColumnTable
-from store.ours.index import ColumnCache, SnapshotIndex
+from store.ours.column_cache import ColumnCache
+from store.ours.column_file import load_table
+from store.ours.index import SnapshotIndex
 from tests.mlflow_fixtures import unpack
 
 
@@ -28,7 +29,7 @@ def test_our_store_lists_through_a_column_index_of_run_folders(tmp_path: Path) -
     s.runs_frame()
     s.save_index()
     assert isinstance(s._cache, ColumnCache) and s._cache.table.units == [f"e/{run.id}"]
-    loaded = ColumnTable.load(str(tmp_path / ".tracktui-index.npz"), "tracktui", s._cache.width)
+    loaded = load_table(str(tmp_path / ".tracktui-index.npz"), "tracktui", s._cache.width)
     assert loaded is not None and loaded[0].units == [f"e/{run.id}"]
 
 

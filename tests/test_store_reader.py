@@ -443,7 +443,7 @@ def test_an_in_place_rewrite_after_the_index_was_saved_is_seen(tmp_path: Path) -
 def test_an_index_save_removes_stale_temporaries_only(tmp_path: Path) -> None:
     """Old code: a killed save's temporary stayed forever."""
     make_runs(tmp_path, 1)
-    stale = tmp_path / "..tracktui-index.npz.123.tmp"  # named as ColumnTable.save names them
+    stale = tmp_path / "..tracktui-index.npz.123.tmp"  # named as column_file.save_table names them
     young = tmp_path / "..tracktui-index.npz.456.tmp"
     other = tmp_path / ".other.json.abc.tmp"
     for path in (stale, young, other):

@@ -447,3 +447,26 @@ def test_run_ids_take_milliseconds_without_truncation() -> None:
     assert len(set(heads)) == len(heads) and heads == sorted(heads)
     t = 1795083402_123_456_789
     assert layout.new_run_id(now_ns=t)[:18] == "20261119-101642123"
+
+
+def test_mlflow_end_run_and_its_status_spellings_finish_the_run(tmp_path: Path) -> None:
+    """MLflow users write `end_run()` and `FINISHED`/`FAILED`/`KILLED`; an unknown status is refused
+    at the call (the run stays open and closes at exit), never written as a status that reads damaged."""
+    store.end_run()  # no active run: nothing to end, as in MLflow
+    for name, status in (("a", None), ("b", "FAILED"), ("c", "KILLED"), ("d", "Finished")):
+        store.start_run(experiment="e", name=name, root=tmp_path)
+        store.log_metric("x", 1.0)
+        store.end_run() if status is None else store.end_run(status)
+        assert store.active_run() is None
+    run = store.start_run(experiment="e", name="e", root=tmp_path)
+    with pytest.raises(ValueError, match="'finished', 'failed' or 'killed'"):
+        run.finish("done")
+    run.finish()
+    frame = store.open_store(tmp_path).runs_frame().set_index("name")
+    assert frame["status"].to_dict() == {
+        "a": "finished",
+        "b": "failed",
+        "c": "killed",
+        "d": "finished",
+        "e": "finished",
+    }

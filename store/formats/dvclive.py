@@ -20,7 +20,7 @@ from typing import Any
 
 from store.formats.files import FileRunsStore, ParsedRun, read_lines, read_mapping
 from store.formats.series import Points, SeriesSet, number, whole
-from store.writing.wandb_style import flatten_metrics
+from store.nested_dicts import flatten_metrics
 
 KIND = "dvclive"
 METRICS_DIR = Path("plots") / "metrics"

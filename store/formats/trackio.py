@@ -29,7 +29,7 @@ from urllib.parse import quote
 from store.base import RunDetail, RunRecord, damaged_record
 from store.errors import RunNotFoundError
 from store.formats.files import ParsedRun, StaleStatus, record_of
-from store.formats.mlflow.sql import sql_text
+from store.formats.mlflow.sqlite_read import sql_text
 from store.formats.series import SeriesSet, utc_seconds, whole
 from store.frame import history_frame
 

@@ -1,4 +1,5 @@
-"""One W&B run folder (`wandb/run-*/`, `wandb/offline-run-*/`) as what a listing and the detail screens need.
+"""One W&B run folder (`wandb/run-*/`, `wandb/offline-run-*/`) as what a listing and the detail screens need
+(its console is read by store/formats/wandb_console.py, its machine's facts by store/formats/wandb_machine.py).
 
 With the `wandb` package installed, the run's record log (`run-<id>.wandb`, framed by
 store/formats/wandb_log.py) is decoded with the protobuf schema wandb ships
@@ -34,6 +35,7 @@ from typing import Any
 from store import safe_read
 from store.formats.series import PendingPoints, SeriesSet, a_time, number, utc_seconds, whole
 from store.formats.wandb_log import RecordLog, WandbLogError
+from store.formats.wandb_machine import machine_facts, metadata_machine
 from store.nested_dicts import flatten
 
 WANDB_MODULE = "wandb.proto.wandb_internal_pb2"
@@ -183,7 +185,7 @@ class WandbRun:
                 self.facts["git_commit"] = env.git.commit
                 self.facts["git_remote"] = env.git.remote_url or None
             self.facts.update(
-                _machine_facts(
+                machine_facts(
                     {
                         "args": list(env.args),
                         "cpu_count": env.cpu_count or env.cpu.count,
@@ -275,7 +277,7 @@ class WandbRun:
         for fact in ("host", "username", "email", "program", "python", "os", "executable", "root"):
             if isinstance(meta.get(fact), str):
                 self.facts[fact] = meta[fact]
-        self.facts.update(_metadata_machine(meta))
+        self.facts.update(metadata_machine(meta))
         started = utc_seconds(meta.get("startedAt"))
         self.started = started if a_time(started) else self.started
         self.problems = problems
@@ -319,99 +321,6 @@ class WandbRun:
 
     def params(self) -> dict[str, Any]:
         return {k: v for k, v in self.config.items() if k not in _SKIPPED_CONFIG}
-
-
-def _machine_facts(found: dict[str, Any]) -> dict[str, Any]:
-    """The run's command-line arguments and machine under the names of store/run_facts.py; zeros and
-    empty values (what the record leaves unset) left out."""
-    out: dict[str, Any] = {}
-    for key, value in found.items():
-        if key == "args":
-            if isinstance(value, list) and value:
-                out[key] = [str(v) for v in value]
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-            out[key] = int(value)
-        elif isinstance(value, str) and value:
-            out[key] = value
-    return out
-
-
-def _metadata_machine(meta: dict[str, Any]) -> dict[str, Any]:
-    """`_machine_facts` of `files/wandb-metadata.json` (snake_case as the SDK wrote it, camelCase as a
-    protobuf-JSON writer may)."""
-
-    def get(*names: str) -> Any:
-        return next((meta[n] for n in names if n in meta), None)
-
-    memory, cpu, disk = get("memory"), get("cpu"), get("disk")
-    gpus = get("gpu_nvidia", "gpuNvidia")
-    names = (
-        sorted({str(g.get("name")) for g in gpus if isinstance(g, dict) and g.get("name")})
-        if isinstance(gpus, list)
-        else []
-    )
-    disks = [d.get("total") for d in disk.values() if isinstance(d, dict)] if isinstance(disk, dict) else []
-    return _machine_facts(
-        {
-            "args": get("args"),
-            "cpu_count": get("cpu_count", "cpuCount"),
-            "cpu_model": cpu.get("model") if isinstance(cpu, dict) else None,
-            "memory_total": _whole(memory.get("total")) if isinstance(memory, dict) else None,
-            "gpu": ", ".join(names) or get("gpu", "gpu_type", "gpuType"),
-            "gpu_count": get("gpu_count", "gpuCount"),
-            "disk_total": _whole(disks[0]) if len(disks) == 1 else None,
-        }
-    )
-
-
-def _whole(value: Any) -> int | None:
-    """A byte count: protobuf JSON writes 64-bit numbers as strings."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-MAX_CONSOLE_LOG = 256 * 1024 * 1024
-"""A record log bigger than this is not read for its console's times (its output.log still shows)."""
-
-
-def output_lines(path: str) -> list[tuple[float | None, str, str]] | None:
-    """The console as W&B captured it (`output_raw` records): `(time, stream, line)` a line, the time
-    of the line's first chunk, `o`/`e` for stdout/stderr; `\\r` left in. None without the `wandb`
-    package, a record log, or output records (console capture was off): `files/output.log` then."""
-    log = log_file(path)
-    try:
-        if log is None or os.stat(log).st_size > MAX_CONSOLE_LOG:
-            return None
-        import importlib
-
-        from google.protobuf.message import DecodeError
-
-        pb: Any = importlib.import_module(WANDB_MODULE)
-        payloads = RecordLog(log).read_new()
-    except (ImportError, OSError, WandbLogError):
-        return None
-    lines: list[tuple[float | None, str, str]] = []
-    pending: dict[str, tuple[float, str]] = {}
-    for payload in payloads:
-        try:
-            record = pb.Record.FromString(payload)
-        except DecodeError:
-            continue
-        if record.WhichOneof("record_type") != "output_raw":
-            continue
-        out = record.output_raw
-        stream = "e" if out.output_type == pb.OutputRawRecord.OutputType.STDERR else "o"
-        when = out.timestamp.seconds + out.timestamp.nanos / 1e9
-        started, text = pending.get(stream, (when, ""))
-        *done, rest = (text + out.line).split("\n")
-        for line in done:
-            lines.append((started if text else when, stream, line))
-            text = ""
-        pending[stream] = (started if text else when, rest)
-    lines += [(when, stream, rest) for stream, (when, rest) in pending.items() if rest]
-    return lines or None
 
 
 def _float(text: str | None) -> float | None:
@@ -484,7 +393,7 @@ def _read_json_or_yaml(path: str, problems: list[str]) -> dict[str, Any]:
     except (ValueError, RecursionError) as exc:
         problems.append(f"{os.path.basename(path)} is not readable ({str(exc)[:80]})")
         return {}
-    except Exception as exc:  # yaml.YAMLError without importing yaml at module level
+    except Exception as exc:  # noqa: BLE001 - yaml.YAMLError without importing yaml at module level
         problems.append(f"{os.path.basename(path)} is not valid YAML ({str(exc).splitlines()[0][:80]})")
         return {}
     return data if isinstance(data, dict) else {}

@@ -22,7 +22,8 @@ from store import extras, nested_dicts, safe_read
 from store.base import MediaIndex, MediaStep, RunDetail, RunRecord
 from store.formats.series import SeriesSet
 from store.formats.tailed import PooledFirstRead, TailCache, TailedLiveness
-from store.formats.wandb_run import RUN_FOLDER, WANDB_MODULE, WandbRun, folder_facts, log_file, output_lines
+from store.formats.wandb_console import output_lines
+from store.formats.wandb_run import RUN_FOLDER, WANDB_MODULE, WandbRun, folder_facts, log_file
 from store.ours.index import UnitIndex
 from store.ours.reader import _cell as cell
 from store.safe_names import UnsafePathError, inside

@@ -1,18 +1,11 @@
-"""The columnar listing of our store: one array per field, kept between processes as numpy files.
+"""The columnar listing of our store: one array per field, kept between processes as numpy files
+(their saving, loading and checks are in column_file.py), and its records by run id (`TableRecords`).
 
 At 100,000 runs a listing of Python dicts is ~10M objects (a second to decode, ~1 GB);
 here a run is one row of typed arrays (floats, ints, and strings as codes into one
 vocabulary per column), so loading costs in proportion to bytes, and the runs frame is
 built column by column without touching a record. Records (`RunRecord` dicts) are made
 only for the few runs a caller asks about.
-
-On disk (`.tracktui-index.npz`, an uncompressed `np.savez` of a few 2-D blocks, read with `allow_pickle=False`):
-a base file holding every run, and a small journal (`.tracktui-index.journal.npz`) of the
-runs changed or removed since, so a live store appends to the journal and rewrites the base
-only when the journal has grown to an eighth of it. Both are written to a temporary and
-renamed, and neither is trusted: every array's shape, dtype and codes are checked on load,
-and anything wrong discards that file (its runs are then read from their folders again).
-Deleting either never changes an answer.
 
 Why numpy and not Arrow/Feather: measured on this machine (tests/perf/bench_scale.py), reading
 the same 100,000-run table is about as fast either way once pandas is imported, but pyarrow
@@ -23,24 +16,17 @@ bools in one column (ints must stay ints), which numpy's kind+value arrays hold 
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import zipfile
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
-from store import safe_read
 from store.base import RunRecord
 from store.frame import EXTRA_COLUMNS, assemble_runs_frame, runs_columns
-from store.ours.column_values import BIG, BOOL, FLOAT, INT, NONE, STR, ValueColumn
+from store.ours.column_values import NONE, STR, ValueColumn
 
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMN_INDEX_VERSION = 4
-"""3: columns packed into a few 2-D arrays (`kinds`, `f`, `i`, `s`, `floats`, `stats`, `present`);
-4: a run's `last_logged`, `log_interval` and `nonfinite` (`store.frame.log_facts`)."""
 
 STRING_FIELDS = ("run_id", "experiment", "name", "status", "reason", "host", "user", "parent", "nonfinite")
 FLOAT_FIELDS = ("created", "ended", "heartbeat", "last_logged", "log_interval")
@@ -219,216 +205,6 @@ class ColumnTable:
         for key in [k for k, d in self.stats.items() if not d[PRESENT].any()]:
             del self.stats[key]
 
-    # -- files ----------------------------------------------------------------------------
-
-    def save(self, path: str, kind: str, removed: Iterable[str] = (), mode: int = 0o666) -> None:
-        """Write the table (and, for a journal, the units it removes) as one `.npz`, atomically; `mode`
-        before the umask (0o600 for a copy of someone else's data)."""
-        import numpy as np
-
-        n = len(self)
-        columns: list[dict[str, Any]] = []
-        blocks: dict[str, list[Any]] = {"f": [], "i": [], "s": []}
-        for name, col in self.values.items():
-            spec: dict[str, Any] = {"name": name, "vocab": col.vocab}
-            for part, block in blocks.items():
-                array = getattr(col, part)
-                spec[part] = None if array is None else len(block)
-                if array is not None:
-                    block.append(array)
-            columns.append(spec)
-        metrics = list(self.stats)
-        # A few 2-D blocks, not an array a column: loading an npz member costs ~1 ms of zip and header work.
-        arrays: dict[str, Any] = {
-            "sig": self.sig,
-            "read_at": self.read_at,
-            "kinds": _stack([c.kind for c in self.values.values()], np.int8, n),
-            "f": _stack(blocks["f"], np.float64, n),
-            "i": _stack(blocks["i"], np.int64, n),
-            "s": _stack(blocks["s"], np.int32, n),
-            "floats": _stack([self.floats.get(f, np.full(n, np.nan)) for f in FLOAT_FIELDS], np.float64, n),
-            "stats": _stack([self.stats[k][s] for k in metrics for s in INDEX_STATS], np.float64, n),
-            "present": _stack([self.stats[k][PRESENT] for k in metrics], bool, n),
-        }
-        head = {
-            "version": COLUMN_INDEX_VERSION,
-            "kind": kind,
-            "units": self.units,
-            "values": columns,
-            "metrics": metrics,
-            "removed": sorted(removed),
-            "meta": self.meta,
-        }
-        arrays["head"] = np.frombuffer(json.dumps(head, separators=(",", ":")).encode(), dtype=np.uint8)
-        tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
-        try:
-            with open(tmp, "wb", opener=lambda name, flags: os.open(name, flags, mode)) as fh:
-                if mode != 0o666:
-                    os.fchmod(fh.fileno(), mode)  # a temporary a killed save left keeps its own mode
-                np.savez(fh, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-
-    @classmethod
-    def load(cls, path: str, kind: str, width: int) -> tuple[ColumnTable, list[str]] | None:
-        """The table in `path` and the units it removes; None when missing, of another version, or not sound.
-
-        The file is a cache anyone could have replaced, so it is read within bounds before anything is
-        decoded: members stored, not compressed (`np.savez` never compresses, and a 2 MB compressed
-        member can expand to gigabytes), and each no larger than the run count it claims allows
-        (see `_read_arrays`). Anything else is refused, and the caller rebuilds the index.
-        """
-        try:
-            with os.fdopen(safe_read.open_regular(path), "rb") as fh, zipfile.ZipFile(fh) as zf:
-                head, arrays = _read_arrays(zf, width)
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, MemoryError):
-            return None  # UnsafeFileError is an OSError; a deeply nested head is a ValueError
-        try:
-            if head.get("version") != COLUMN_INDEX_VERSION or head.get("kind") != kind:
-                return None
-            table = cls._checked(arrays, head, width)
-            meta = head.get("meta")
-            table.meta = meta if isinstance(meta, dict) else {}
-            return table, head["removed"]
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-            return None
-
-    @classmethod
-    def _checked(cls, arrays: dict[str, Any], head: dict[str, Any], width: int) -> ColumnTable:
-        """The table the arrays hold; ValueError when anything is not as `save` wrote it."""
-        import numpy as np
-
-        units = head["units"]
-        n = len(units)
-        if not all(type(u) is str for u in units) or len(set(units)) != n:
-            raise ValueError("units")
-        if not all(type(u) is str for u in head["removed"]):
-            raise ValueError("removed")
-
-        def array(name: str, dtype: Any, shape: tuple[int, ...] = (n,)) -> Any:
-            a = arrays[name]
-            if a.dtype != np.dtype(dtype) or a.shape != shape:
-                raise ValueError(name)
-            return a
-
-        sig, read_at = array("sig", np.int64, (n, width)), array("read_at", np.float64)
-        specs, metrics = head["values"], head["metrics"]
-        kinds = array("kinds", np.int8, (len(specs), n))
-        if kinds.size and (kinds.min() < NONE or kinds.max() > BIG):
-            raise ValueError("kind")
-        blocks = {p: arrays[p] for p in ("f", "i", "s")}
-        for p, dtype in (("f", np.float64), ("i", np.int64), ("s", np.int32)):
-            used = sorted(spec[p] for spec in specs if spec[p] is not None)
-            if not all(type(u) is int for u in used):
-                raise ValueError(f"{p} rows")
-            array(p, dtype, (len(used), n))
-            if used != list(range(len(used))):
-                raise ValueError(f"{p} rows")
-        values: dict[str, ValueColumn] = {}
-        for j, spec in enumerate(specs):
-            name, vocab = spec["name"], spec["vocab"]
-            if type(name) is not str or name in values:
-                raise ValueError("column name")
-            got = {p: blocks[p][spec[p]] for p in ("f", "i", "s") if spec[p] is not None}
-            kind = kinds[j]
-            if "s" in got:
-                if not isinstance(vocab, list) or not all(type(w) is str for w in vocab):
-                    raise ValueError("vocab")
-                used = got["s"][(kind == STR) | (kind == BIG)]
-                if len(used) and (used.min() < 0 or used.max() >= len(vocab)):
-                    raise ValueError("codes")
-                if any(not vocab[c].lstrip("-").isdigit() for c in set(got["s"][kind == BIG].tolist())):
-                    raise ValueError("big int")
-            for p, k in (("s", (STR, BIG)), ("f", (FLOAT,)), ("i", (INT, BOOL))):
-                if p not in got and np.isin(kind, k).any():
-                    raise ValueError("missing part")
-            values[name] = ValueColumn(kind, got.get("f"), got.get("i"), got.get("s"), vocab if "s" in got else None)
-        if any(f not in values for f in (*STRING_FIELDS, *INT_FIELDS)):
-            raise ValueError("fields")
-        packed = array("floats", np.float64, (len(FLOAT_FIELDS), n))
-        floats = dict(zip(FLOAT_FIELDS, packed))
-        if not all(type(k) is str for k in metrics) or len(set(metrics)) != len(metrics):
-            raise ValueError("metrics")
-        figures = array("stats", np.float64, (len(INDEX_STATS) * len(metrics), n))
-        present = array("present", bool, (len(metrics), n))
-        stats = {
-            k: {**{s: figures[len(INDEX_STATS) * j + i] for i, s in enumerate(INDEX_STATS)}, PRESENT: present[j]}
-            for j, k in enumerate(metrics)
-        }
-        table = cls(units, sig, read_at, values, floats, stats)
-        bad = table.unsound_rows()
-        return table.take(np.flatnonzero(~bad)) if bad.any() else table
-
-    def unsound_rows(self) -> Any:
-        """Rows whose values a reader could not have written (a tampered file): they are read again."""
-        import numpy as np
-
-        bad = np.zeros(len(self), dtype=bool)
-        for f in ("run_id", "experiment", "name", "status"):
-            bad |= self.values[f].kind != STR
-        for f in ("reason", "parent"):
-            bad |= ~np.isin(self.values[f].kind, (NONE, STR))
-        for f in INT_FIELDS:
-            bad |= ~np.isin(self.values[f].kind, (NONE, INT))
-        for name, col in self.values.items():
-            if name.startswith(("tags.", "inputs.")):
-                bad |= ~np.isin(col.kind, (NONE, STR))
-        for a in self.floats.values():
-            bad |= ~(np.isnan(a) | (np.abs(a) < 1e13))
-        return bad | ~np.isfinite(self.read_at)
-
-
-HEAD_BASE_BYTES = 16 * 1024 * 1024
-HEAD_BYTES_PER_RUN = 16 * 1024
-"""The JSON head holds a run's unit, ids, names and distinct param texts: a few hundred bytes in practice."""
-ARRAY_NAMES = ("sig", "read_at", "kinds", "f", "i", "s", "floats", "stats", "present")
-
-
-def _read_arrays(zf: zipfile.ZipFile, width: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The head and the arrays of an index file, every member's size checked before it is read.
-
-    The run count is first taken from the declared size of `read_at` (one float64 a run); the
-    head may hold HEAD_BYTES_PER_RUN a run, and no array more than `n` rows of the widest block
-    the head describes. ValueError for anything bigger, compressed or not an array of plain numbers.
-    """
-    infos = safe_read.stored_members(zf)
-    head = _read_head(zf, infos)
-    n = len(head["units"])
-    rows = max(width, len(head["values"]), 3 * len(head["metrics"]), len(FLOAT_FIELDS), 1)
-    cap = rows * max(n, 1) * 8
-    return head, {name: safe_read.read_npy(zf, infos[f"{name}.npy"], cap) for name in ARRAY_NAMES}
-
-
-def _read_head(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> dict[str, Any]:
-    """The head of an index file, no larger than HEAD_BYTES_PER_RUN a run of the size `read_at` declares."""
-    runs = infos["read_at.npy"].file_size // 8
-    text = safe_read.read_npy(zf, infos["head.npy"], HEAD_BASE_BYTES + HEAD_BYTES_PER_RUN * runs).tobytes()
-    head = safe_read.loads_json(text, depth=None)  # deep nesting: ValueError; `_checked` checks the shape
-    if (
-        not isinstance(head, dict)
-        or not isinstance(head.get("values"), list)
-        or not isinstance(head.get("metrics"), list)
-        or not isinstance(head.get("units"), list)
-    ):
-        raise ValueError("head")
-    return head
-
-
-def saved_meta(path: str) -> dict[str, Any]:
-    """The `meta` of the table saved at `path`, its rows left unread (what a cache's state says costs no
-    load of the cache); {} when the file cannot be read within `load`'s bounds."""
-    try:
-        with os.fdopen(safe_read.open_regular(path), "rb") as fh, zipfile.ZipFile(fh) as zf:
-            meta = _read_head(zf, safe_read.stored_members(zf)).get("meta")
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, MemoryError):
-        return {}
-    return meta if isinstance(meta, dict) else {}
-
 
 def _figures(values: list[Any]) -> Any:
     """`_figure` of each value, as a float array (all floats, the usual case: in one numpy call)."""
@@ -447,13 +223,6 @@ def _figure(value: Any) -> float:
     if type(value) is float:
         return value
     return float(value) if type(value) is int and abs(value) < 2**1023 else math.nan
-
-
-def _stack(rows: list[Any], dtype: Any, n: int) -> Any:
-    """Equal-length 1-D arrays as the rows of one 2-D array (`(0, n)` for none)."""
-    import numpy as np
-
-    return np.stack(rows).astype(dtype, copy=False) if rows else np.zeros((0, n), dtype=dtype)
 
 
 def absent_stat(stat: str, n: int) -> Any:
@@ -525,3 +294,25 @@ def _frame_parts(table: ColumnTable, statuses: Mapping[str, str], stat: str) -> 
     parents = parent.objects() if (parent.kind == STR).any() else None
     floats = table.floats
     return base, floats["created"], floats["ended"], floats["heartbeat"], params, metrics, tags, parents, None, inputs
+
+
+class TableRecords(Mapping[str, RunRecord]):
+    """The listed runs by id over a column table: a record is made only when one is asked for."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+        self._rows: dict[str, int] = (
+            {rid: row for row, rid in enumerate(table.values["run_id"].objects().tolist())} if len(table) else {}
+        )
+
+    def __getitem__(self, run_id: str) -> RunRecord:
+        return cast(RunRecord, self._table.record(self._rows[run_id]))
+
+    def __contains__(self, run_id: object) -> bool:
+        return run_id in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)

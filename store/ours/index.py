@@ -8,8 +8,9 @@ costs a re-read):
 - `UnitIndex`, for other tools' runs kept as folders of files (MLflow's file store, W&B,
   TensorBoard, the file formats): one JSON entry per run folder ("unit") with a stat
   signature that changes with its files.
-- `ColumnCache`, for our own store: the listing as a `ColumnTable` in `.npz` files, a base
-  plus a journal of the runs changed since, and when the files were last all stat'ed.
+- `ColumnCache` (store/ours/column_cache.py), for our own store: the listing as a `ColumnTable`
+  in `.npz` files, a base plus a journal of the runs changed since, and when the files were last
+  all stat'ed.
 - `SnapshotIndex`, for a store read in bulk (MLflow's SQLite database): one signature of the
   whole store and the records of its last query, as JSON.
 
@@ -25,15 +26,17 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Container, Iterator, Mapping
-from functools import partial
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from store import safe_read
 from store.base import RunRecord, RunStore, damaged_record, valid_record
 from store.errors import RunNotFoundError
 from store.ours import atomic, layout
+
+if TYPE_CHECKING:
+    from store.ours.column_cache import ColumnCache
 
 INDEX_VERSION = 5
 """4: a run's signature covers its folder (curation edits are new files), and records carry `parent`."""
@@ -175,191 +178,6 @@ class UnitIndex(CacheFile):
         return changed
 
 
-class ColumnCache(CacheFile):
-    """Our store's listing as a `ColumnTable`, saved as a base file plus a journal of what changed since.
-
-    A save writes only the journal (the runs re-read or gone since the base was written) until
-    the journal holds an eighth of the runs; then it rewrites the base and drops the journal.
-    """
-
-    SUFFIX = ".npz"
-    JOURNAL_SUFFIX = ".journal.npz"
-
-    def __init__(self, root: Path, kind: str, in_store: bool, width: int) -> None:
-        super().__init__(root, kind, in_store)
-        from store.ours.column_index import ColumnTable
-
-        self.width = width
-        self.table = ColumnTable.empty(width)
-        self._journal: set[str] = set()
-        """Units re-read since the base file was written."""
-        self._removed: set[str] = set()
-        """Units gone since the base file was written."""
-        self._base_sound = False
-        self._units: dict[str, str] | None = None
-        self.full_scan_at = 0.0
-        """When the store's files were last all stat'ed (by any process whose index save we read)."""
-        self._saved_full_scan_at = 0.0
-        self.journal_read: dict[str, tuple[int, int]] = {}
-        """How far the listing journals have been folded into this table (store/ours/journal.py)."""
-
-    @property
-    def path(self) -> Path:
-        return index_path(self.root, self.kind, self.in_store, self.SUFFIX)
-
-    def scanned_in_full(self, now: float) -> None:
-        """Note a full scan; it is saved with the next save, or alone when the saved note is a minute old."""
-        self.full_scan_at = now
-        if now - self._saved_full_scan_at > FULL_SCAN_NOTE_SECONDS:
-            self.dirty = True
-
-    @property
-    def journal_path(self) -> Path:
-        return index_path(self.root, self.kind, self.in_store, self.JOURNAL_SUFFIX)
-
-    def load(self) -> None:
-        import numpy as np
-
-        from store.ours.column_index import ColumnTable
-
-        loaded = ColumnTable.load(str(self.path), self.kind, self.width)
-        self._base_sound = loaded is not None
-        self._journal, self._removed = set(), set()
-        self._units = None
-        self.full_scan_at = self._saved_full_scan_at = 0.0
-        self.journal_read = {}
-        if loaded is None:
-            self.table = ColumnTable.empty(self.width)
-            return
-        table = loaded[0]
-        journal = ColumnTable.load(str(self.journal_path), self.kind, self.width)
-        self.full_scan_at = max(_scan_note(table), _scan_note(journal[0]) if journal is not None else 0.0)
-        self.journal_read = _journal_note((journal[0] if journal is not None else table).meta)
-        self._saved_full_scan_at = self.full_scan_at
-        if journal is not None:
-            changes, removed = journal
-            drop = set(removed) | set(changes.units)
-            keep = np.array([r for r, u in enumerate(table.units) if u not in drop], dtype=np.int64)
-            table = table.take(keep).append(changes) if len(keep) < len(table) else table.append(changes)
-            self._journal, self._removed = set(changes.units), set(removed)
-        self.table = table.newest_first()
-
-    def update(
-        self,
-        scanned: Mapping[str, list[int]],
-        read: Callable[[str], RunRecord],
-        sig_time: Callable[[list[int]], float],
-        now: float,
-    ) -> set[str]:
-        """As `UnitIndex.update`; `sig_time` is not used: the rows' times are taken from the signatures
-        all at once (`table_update.vector_sig_time`, the same rule as `TrackStore._sig_time`)."""
-        import numpy as np
-
-        units = list(scanned)
-        sig = np.array([scanned[u] for u in units], dtype=np.int64).reshape(len(units), self.width)
-        return self.update_arrays(units, sig, read, now)
-
-    def update_arrays(self, units: list[str], sig: Any, read: Callable[[str], RunRecord], now: float) -> set[str]:
-        """Bring the table in line with a scan (`units`, one row of `sig` each); the run ids added, changed, removed."""
-        from store.ours.table_update import update_table
-
-        self.table, changed, reread, gone = update_table(self.table, units, sig, read, now, RACY_SECONDS)
-        if reread or gone:
-            self.dirty = True
-            self._units = None
-            self._journal = (self._journal | reread) - gone
-            self._removed = (self._removed | gone) - reread
-        return changed
-
-    def first_listing(self, table: Any) -> set[str]:
-        """A first listing's table of every run (`TrackStore._read_first_listing`), taken as `update_arrays` would."""
-        self.table, self.dirty, self._units = table.newest_first(), True, None
-        self._journal |= set(table.units)
-        self._removed -= set(table.units)
-        return set(table.values["run_id"].objects().tolist()) if len(table) else set()
-
-    def journal_rows(self, units: Container[str]) -> Any:
-        """The listing journals' rows of `units` (runs this table does not hold) appended since the last fold."""
-        from store.ours import journal
-
-        rows, self.journal_read = journal.read_rows(os.fspath(self.root), units, self.journal_read)
-        return rows
-
-    def fold_journals(
-        self,
-        units: Mapping[str, int],
-        sig: Any,
-        names: tuple[str, ...],
-        take: Callable[[list[int], list[RunRecord]], None],
-    ) -> None:
-        """`journal.fold_in_chunks` of `units` from where this table's last fold stopped."""
-        from store.ours import journal
-
-        root = os.fspath(self.root)
-        self.journal_read = journal.fold_in_chunks(
-            root, units, self.journal_read, partial(os.path.join, root), names, sig, take
-        )
-
-    def records(self) -> Iterator[RunRecord]:
-        return (self.table.record(row) for row in range(len(self.table)))
-
-    def unit_of(self, run_id: str) -> str | None:
-        if self._units is None:
-            self._units = (
-                dict(zip(self.table.values["run_id"].objects().tolist(), self.table.units)) if len(self.table) else {}
-            )
-        return self._units.get(run_id)
-
-    def save(self) -> None:
-        """Write the journal, or the base when there is none sound or the journal has grown large."""
-        import numpy as np
-
-        self.saved_at = time.time()
-        self.dirty = False
-        table = self.table
-        path, journal_path = self.path, self.journal_path
-        scanned = self.full_scan_at
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not self._base_sound or len(self._journal) + len(self._removed) > max(256, len(table) // 8):
-                table.meta = {"full_scan_at": scanned, "journal_read": self.journal_read}
-                table.save(str(path), self.kind)
-                self._base_sound = True
-                self._journal, self._removed = set(), set()
-                journal_path.unlink(missing_ok=True)
-            elif not self._journal and not self._removed and scanned == self._saved_full_scan_at:
-                journal_path.unlink(missing_ok=True)
-            else:  # an empty journal still carries the note of a full scan
-                rows = np.array([r for r, u in enumerate(table.units) if u in self._journal], dtype=np.int64)
-                journal = table.take(rows)
-                journal.meta = {"full_scan_at": scanned, "journal_read": self.journal_read}
-                journal.save(str(journal_path), self.kind, self._removed)
-            self._saved_full_scan_at = scanned
-        except (OSError, ValueError, TypeError, OverflowError):
-            pass
-        remove_stale_temporaries(path)
-        remove_stale_temporaries(journal_path)
-
-
-def _scan_note(table: Any) -> float:
-    """When a loaded index file says its store was last stat'ed in full (0: it does not say, or says nonsense)."""
-    note = table.meta.get("full_scan_at")
-    return float(note) if type(note) in (int, float) and 0 < note < 1e11 else 0.0
-
-
-def _journal_note(meta: dict[str, Any]) -> dict[str, tuple[int, int]]:
-    """How far a loaded index file says the listing journals were folded; what is not sound is dropped
-    (a journal then read from its start costs time, never an answer)."""
-    note = meta.get("journal_read")
-    if not isinstance(note, dict):
-        return {}
-    return {
-        name: (at[0], at[1])
-        for name, at in note.items()
-        if type(name) is str and isinstance(at, list) and len(at) == 2 and all(type(x) is int for x in at)
-    }
-
-
 class SnapshotIndex(CacheFile):
     """The records of one bulk read of the whole store, with the store's signature at that read."""
 
@@ -449,7 +267,7 @@ def read_safely(read: Callable[[str], RunRecord], unit: str) -> RunRecord:
         if valid_record(record):
             return record
         problem = "its files give a record of the wrong shape"
-    except (Exception, RecursionError) as exc:  # the listing must survive any one run
+    except (Exception, RecursionError) as exc:  # noqa: BLE001 - the listing must survive any one run
         problem = f"unreadable: {safe_read.describe(exc)}"
     return damaged_record(unit.rsplit("/", 1)[-1], unit.rsplit("/", 1)[0] if "/" in unit else "", problem)
 

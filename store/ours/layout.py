@@ -55,6 +55,21 @@ WRITTEN_STATUSES = ("running", "finished", "failed", "killed")
 """What a writer records; `crashed` and `damaged` are only ever inferred by readers."""
 STATUSES = (*WRITTEN_STATUSES, "crashed", "damaged")
 
+
+def final_status(status: str) -> str:
+    """The status a finishing run records: ours, or MLflow's spelling (`FINISHED`, `FAILED`, `KILLED`).
+
+    Anything else is refused at the call: written as is, it would read back as damaged.
+    """
+    final = status.lower() if isinstance(status, str) else status
+    if final not in WRITTEN_STATUSES[1:]:
+        raise ValueError(
+            f"finish(status={status!r}): a run finishes as 'finished', 'failed' or 'killed' "
+            "(or MLflow's FINISHED, FAILED, KILLED)"
+        )
+    return final
+
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _BASE32 = "0123456789abcdefghjkmnpqrstvwxyz"
 

@@ -9,12 +9,13 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from store import safe_read
 from store.base import RunDetail, RunRecord
 from store.frame import history_frame
 from store.ours import journal, layout
+from store.ours.column_cache import ColumnCache
 from store.ours.edits import NOTE_FACT, apply_edits, read_edits
-from store.ours.index import ColumnCache, FolderRunStore, read_safely
+from store.ours.history_files import read_histories
+from store.ours.index import FolderRunStore, read_safely
 from store.ours.inputs import read_inputs
 from store.ours.machine import read_machine
 from store.ours.run_record import RECORD_FILES, read_files, read_record
@@ -276,6 +277,8 @@ class TrackStore(FolderRunStore):
     # -- the listing, from columns (see store/ours/column_index.py) -----------------------------
 
     def _listing(self) -> Mapping[str, RunRecord]:
+        from store.ours.column_index import TableRecords
+
         return TableRecords(self._columns.table)
 
     def _running_records(self) -> Iterator[RunRecord]:
@@ -405,47 +408,12 @@ class TrackStore(FolderRunStore):
 
     def history(self, run_id: str, keys: Iterable[str] | None = None) -> pd.DataFrame:
         """Long frame `key, step, time, value` of the run's metric points, in logged order per key."""
-        import numpy as np
-
         unit = self._unit_of(run_id)
-        metrics_dir = self.root / unit / layout.METRICS_DIR
         if unit in self._linked_out:  # a symbolic link out of the store: nothing behind it is read
             return history_frame([])
-        wanted = None if keys is None else set(keys)
-        dtype = np.dtype(list(layout.HISTORY_FIELDS))
-        parts: list[tuple[str, Any]] = []
-        try:
-            files = sorted(os.scandir(metrics_dir), key=lambda e: e.name)
-        except OSError:  # no metrics yet, or something that is not a folder in its place
-            files = []
-        for entry in files:
-            if not entry.name.endswith(layout.HISTORY_SUFFIX) or entry.name.startswith("."):
-                continue
-            key = layout.metric_key(entry.name)
-            if wanted is not None and key not in wanted:
-                continue
-            try:
-                parts.append((key, read_history_file(Path(entry.path), dtype)))
-            except OSError:
-                continue  # a folder, FIFO or device where a history should be: that key has no points
-        return history_frame([(key, arr["step"], arr["time"], arr["value"]) for key, arr in parts])
+        return read_histories(self.root / unit / layout.METRICS_DIR, keys)
 
 
-def read_history_file(path: Path, dtype: Any) -> Any:
-    """All whole records of a history file; a torn last record (a crash mid-write) is left out.
-
-    Only a regular file is read (never a FIFO or device put in its place), and at most
-    HISTORY_CAP bytes: a larger one is refused whole (UnsafeFileError), not cut.
-    """
-    import numpy as np
-
-    raw = safe_read.read_bytes(path, cap=HISTORY_CAP)
-    usable = len(raw) - len(raw) % layout.HISTORY_RECORD_SIZE
-    return np.frombuffer(raw, dtype=dtype, count=usable // layout.HISTORY_RECORD_SIZE)
-
-
-HISTORY_CAP = 256 * 1024 * 1024
-"""11 million points of one key: ten times what the app is built for; a larger file is not read."""
 SCAN_SHARE = 0.2
 """At most this share of the time goes to scanning a large store (see `TrackStore._sync`)."""
 QUICK_SCAN_FROM = 5000
@@ -494,25 +462,3 @@ class FirstListing:
             self._table = self._table.append(fresh).newest_first()
             self._new = []
         return self._table
-
-
-class TableRecords(Mapping[str, RunRecord]):
-    """The listed runs by id over a column table: a record is made only when one is asked for."""
-
-    def __init__(self, table: Any) -> None:
-        self._table = table
-        self._rows: dict[str, int] = (
-            {rid: row for row, rid in enumerate(table.values["run_id"].objects().tolist())} if len(table) else {}
-        )
-
-    def __getitem__(self, run_id: str) -> RunRecord:
-        return cast(RunRecord, self._table.record(self._rows[run_id]))
-
-    def __contains__(self, run_id: object) -> bool:
-        return run_id in self._rows
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._rows)
-
-    def __len__(self) -> int:
-        return len(self._rows)

@@ -10,9 +10,9 @@ client waits minutes): idempotent requests only, on connection failures, 429 and
 A server's answers are untrusted and bounded: `MLFLOW_HTTP_REQUEST_TIMEOUT` is a total deadline
 for a request, body included (`requests`' own timeout is per read, so a server that trickles a
 byte a second would hold it forever), and a body is streamed and refused past its endpoint's cap
-(`BODY_CAPS`). Each request runs in a daemon thread of its own while the caller waits on the
-deadline, so a stuck server never keeps the process from exiting; `close()` (the app calls it on
-exit) and Ctrl-C end every request under way at once.
+(`BODY_CAPS`). Each request runs in a daemon thread of its own (store/remote/transfer.py) while
+the caller waits on the deadline, so a stuck server never keeps the process from exiting;
+`close()` (the app calls it on exit) and Ctrl-C end every request under way at once.
 
 Every failure comes out as `ServerError` (a `StoreError`), whose message is one line saying
 what to do: wrong password, the 3.x `--allowed-hosts` check, not an MLflow server, down.
@@ -36,6 +36,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from store.errors import StoreError
+from store.remote.transfer import END, WAIT_SLICE, Transfer
 from store.safe_read import loads_json
 
 API = "/api/2.0/mlflow/"
@@ -71,9 +72,6 @@ DOWNLOAD_RATE = 100_000
 CHUNK = 64 * 1024
 DOWNLOAD_CHUNK = 1 << 20
 """Artifacts come in bigger pieces: each is one progress report to the screen."""
-QUEUE_CHUNKS = 16
-WAIT_SLICE = 0.2
-"""A waiting caller looks this often whether its client was closed (exit) or the process interrupted."""
 TIMEOUT_ENV = "MLFLOW_HTTP_REQUEST_TIMEOUT"
 
 
@@ -141,7 +139,6 @@ def request_timeout(env: Mapping[str, str]) -> float:
     return seconds
 
 
-_END = object()
 _CLIENTS: weakref.WeakSet[ServerClient] = weakref.WeakSet()
 _SIGINT_HOOKED: list[bool] = []
 
@@ -160,56 +157,6 @@ def _hook_sigint() -> None:
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _interrupted)
         _SIGINT_HOOKED.append(True)
-
-
-class _Transfer:
-    """One request in a daemon thread of its own, its response and body chunks handed over through a small queue.
-
-    The caller takes them with a deadline; a request it gives up on (deadline, cap, close) is told
-    to stop and left to end on its own: a daemon thread never holds up the process's exit.
-    """
-
-    def __init__(
-        self,
-        session: requests.Session,
-        method: str,
-        url: str,
-        timeout: tuple[float, float],
-        kwargs: dict[str, Any],
-        chunk: int,
-    ) -> None:
-        self.items: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_CHUNKS)
-        self.stop = threading.Event()
-        self.chunk = chunk
-        self.args = (session, method, url, timeout, kwargs)
-        threading.Thread(target=self._run, name="tracktui-http", daemon=True).start()
-
-    def _run(self) -> None:
-        session, method, url, timeout, kwargs = self.args
-        try:
-            response = session.request(method, url, timeout=timeout, stream=True, **kwargs)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it as a ServerError
-            self._put(exc)
-            return
-        try:
-            if self._put(response):
-                for chunk in response.iter_content(self.chunk):
-                    if not self._put(chunk):
-                        return
-                self._put(_END)
-        except BaseException as exc:  # noqa: BLE001 - any failure of this thread is handed to the caller, which raises it
-            self._put(exc)
-        finally:
-            response.close()
-
-    def _put(self, item: Any) -> bool:
-        while not self.stop.is_set():
-            try:
-                self.items.put(item, timeout=WAIT_SLICE)
-                return True
-            except queue.Full:
-                continue
-        return False
 
 
 class ServerClient:
@@ -290,11 +237,11 @@ class ServerClient:
 
     def _send(
         self, method: str, path: str, deadline: float, chunk: int = CHUNK, **kwargs: Any
-    ) -> tuple[_Transfer, float, requests.Response]:
+    ) -> tuple[Transfer, float, requests.Response]:
         """The request under way and its response (status and headers); errors raised as ServerError."""
         if self._closed.is_set():
             raise ServerError(f"the connection to {self.url} was closed (tracktui is quitting)")
-        transfer = _Transfer(self.session, method, self.base + path, self.timeout, kwargs, chunk)
+        transfer = Transfer(self.session, method, self.base + path, self.timeout, kwargs, chunk)
         try:
             first = self._next(transfer, deadline)
             if isinstance(first, BaseException):
@@ -307,7 +254,7 @@ class ServerClient:
             raise
         return transfer, deadline, response
 
-    def _next(self, transfer: _Transfer, deadline: float) -> Any:
+    def _next(self, transfer: Transfer, deadline: float) -> Any:
         """The next item of `transfer`, waiting no later than `deadline` (nor past a close or Ctrl-C)."""
         while True:
             if self._closed.is_set():
@@ -322,13 +269,13 @@ class ServerClient:
             except queue.Empty:
                 continue
 
-    def _body(self, transfer: _Transfer, deadline: float, path: str, cap: int, too_big: str) -> Iterator[bytes]:
+    def _body(self, transfer: Transfer, deadline: float, path: str, cap: int, too_big: str) -> Iterator[bytes]:
         """The body in chunks, ended (ServerError) past `deadline` or past `cap` bytes, then `too_big` is said."""
         done = 0
         try:
             while True:
                 item = self._next(transfer, deadline)
-                if item is _END:
+                if item is END:
                     return
                 if isinstance(item, BaseException):
                     raise ServerError(f"the answer of {self.url} to {path} broke off: {_first_line(item)}")
@@ -339,14 +286,14 @@ class ServerClient:
         finally:
             transfer.stop.set()
 
-    def _error_body(self, transfer: _Transfer, deadline: float) -> str:
+    def _error_body(self, transfer: Transfer, deadline: float) -> str:
         """The start of an error answer (ERROR_BODY_CAP), as text; what did not come in time is left out."""
         parts: list[bytes] = []
         size = 0
         try:
             while size < ERROR_BODY_CAP:
                 item = self._next(transfer, min(deadline, time.monotonic() + CONNECT_TIMEOUT))
-                if item is _END or isinstance(item, BaseException):
+                if item is END or isinstance(item, BaseException):
                     break
                 parts.append(item)
                 size += len(item)

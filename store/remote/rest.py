@@ -35,9 +35,8 @@ from store.base import RunDetail, RunRecord
 from store.formats.mlflow import common as common
 from store.frame import history_frame
 from store.model_entities import LoggedModel, ModelVersion, RegisteredModel
-from store.ours.column_index import table_frame
+from store.ours.column_index import TableRecords, table_frame
 from store.ours.layout import cache_root
-from store.ours.reader import TableRecords
 from store.remote import registry as registry_rest
 from store.remote.answers import MAX_ID, dataset_inputs_from_json, record_from_json
 from store.remote.histories import ServerHistories, bulk_jobs

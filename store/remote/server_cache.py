@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from store.base import RunRecord
-from store.ours.column_index import INDEX_STATS, PRESENT, ColumnTable, absent_stat, saved_meta
+from store.ours.column_file import load_table, save_table, saved_meta
+from store.ours.column_index import INDEX_STATS, PRESENT, ColumnTable, absent_stat
 from store.ours.column_values import BOOL, NONE, STR, ValueColumn
 from store.ours.index import CacheFile, remove_stale_temporaries
 from store.ours.layout import cache_root
@@ -162,7 +163,7 @@ class ServerCache(CacheFile):
 
     def load(self) -> None:
         """Read the file; anything missing, old or unsound leaves the cache empty (the server is listed again)."""
-        loaded = ColumnTable.load(str(self.path), KIND, 0)
+        loaded = load_table(str(self.path), KIND, 0)
         if loaded is None:
             return
         table = loaded[0]
@@ -210,7 +211,7 @@ class ServerCache(CacheFile):
             private_folder(path.parent)
             with _locked(path.with_suffix(".lock")):
                 if saved_poll(path) <= self.polled_at:
-                    self.table.save(str(path), KIND, mode=0o600)
+                    save_table(self.table, str(path), KIND, mode=0o600)
             path.with_suffix(".json").unlink(missing_ok=True)  # the record cache of before the columns
         except (OSError, ValueError, TypeError, OverflowError):
             pass

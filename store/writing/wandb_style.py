@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, cast
 
+from store.nested_dicts import flatten_metrics
 from store.ours import layout, metric_summary, stored_values
 
 if TYPE_CHECKING:
@@ -46,18 +47,6 @@ class Image:
 
 def _is_pil_image(value: Any) -> bool:
     return type(value).__module__.startswith("PIL.") and hasattr(value, "save")
-
-
-def flatten_metrics(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested dicts as `/`-joined keys, as W&B users expect: {"train": {"loss": 1}} -> {"train/loss": 1}."""
-    flat: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(flatten_metrics(value, name + "/"))
-        else:
-            flat[name] = value
-    return flat
 
 
 def as_plain_dict(config: Any, what: str = "config") -> dict[str, Any]:

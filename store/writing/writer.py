@@ -1,5 +1,6 @@
-"""The logging side: `Run` and its buffers (the flusher and exit hooks are in lifecycle.py, the
-lock in lock.py, the run folder's creation in run_folder.py, artifacts in artifacts.py).
+"""The logging side: `Run` and its buffers (their flush is in flushing.py, the flusher and exit
+hooks in lifecycle.py, the lock in lock.py, the run folder's creation in run_folder.py,
+artifacts in artifacts.py).
 
 A training loop calls `log_metric` millions of times, so that call only validates and
 appends to a list under a lock; a single daemon thread per process turns buffers into
@@ -19,26 +20,25 @@ from typing import Any
 
 from store import nested_dicts
 from store.errors import RunFinishedError
-from store.ours import atomic, durable, edits, journal, layout, metric_summary, stored_values
+from store.ours import atomic, edits, journal, layout, metric_summary, stored_values
 from store.ours.lock import release_lock, take_lock
 from store.ours.run_folder import create_run_folder, find_run, read_back
 from store.process import hostname, process_start, writer_facts
 from store.writing import artifacts, lifecycle
+from store.writing.flushing import Flushing
 from store.writing.lifecycle import FLUSH_INTERVAL, active_run, install_exit_hooks, open_runs, push_active
 from store.writing.wandb_style import WandbStyle
-
-FINISH_RETRY_DELAYS: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 4.0)
-"""Pauses between the flush attempts of `finish()` when writing fails (a full disk)."""
 
 _merge_summary = metric_summary.merge_summary  # the old name, used by tests/perf/make_big_store.py
 
 __all__ = ["Run", "active_run", "install_exit_hooks", "open_runs", "push_active"]
 
 
-class Run(WandbStyle):
+class Run(WandbStyle, Flushing):
     """One run being written. Create it with `store.start_run` (or `store.init`), not directly.
 
-    The W&B-style `log`, `config` and `summary` come from `WandbStyle` (store/writing/wandb_style.py)."""
+    The W&B-style `log`, `config` and `summary` come from `WandbStyle` (store/writing/wandb_style.py),
+    `flush` and the writes of the run's files from `Flushing` (store/writing/flushing.py)."""
 
     def __init__(
         self,
@@ -221,7 +221,7 @@ class Run(WandbStyle):
                 text = str(value)
             except ValueError:
                 raise stored_values.too_long_int(f"tag {key!r}", "log a shorter text") from None
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - str() of any object may raise anything; said as a TypeError
                 raise TypeError(f"tag {key!r}: str() of a {type(value).__name__} failed ({exc!s:.80})") from None
             plain[key] = stored_values.text_value(text, f"tag {key!r}")
         with self._lock:
@@ -287,108 +287,6 @@ class Run(WandbStyle):
         if self._finished:
             raise RunFinishedError(f"run {self.id} is {self.status}; start or resume a run to log more")
 
-    def flush(self) -> None:
-        """Write everything buffered. Called by the flusher thread; safe to call any time.
-
-        Each part (each metric's history, params, tags, the summary) is written on its own,
-        so one that fails (a full disk) never blocks the others; what was not written goes
-        back into the buffer and the next flush tries again, and the first error is raised
-        after every part was tried. Nothing logged is dropped on the floor.
-        """
-        with self._io_lock:
-            if self._paused:
-                return
-            with self._lock:
-                buf, self._buf = self._buf, []
-                # Cannot fail: log_params/set_tags only keep plain JSON values (see stored_values.json_value).
-                files = ((layout.PARAMS, self._params, self._params_dirty), (layout.TAGS, self._tags, self._tags_dirty))
-                pending = {name: stored_values.dumps(data) for name, data, dirty in files if dirty}
-                self._params_dirty = self._tags_dirty = False
-            written: set[str] = set()
-            failed: list[OSError] = []
-            try:
-                if buf:
-                    self._append_history(buf, written, failed)
-                for name, text in list(pending.items()):
-                    try:
-                        atomic.atomic_write_text(self.path / name, text, fsync=False)
-                        durable.soon(self.path / name)
-                        del pending[name]
-                    except OSError as exc:
-                        failed.append(exc)
-                if buf or failed or time.time() - self._last_summary_write >= layout.HEARTBEAT_INTERVAL:
-                    try:
-                        self._write_summary()
-                    except OSError as exc:
-                        failed.append(exc)
-            finally:  # also when a signal (SystemExit, KeyboardInterrupt) lands mid-flush
-                with self._lock:
-                    self._buf[:0] = [point for point in buf if point[0] not in written]
-                    self._params_dirty |= layout.PARAMS in pending
-                    self._tags_dirty |= layout.TAGS in pending
-            if failed:
-                raise failed[0]
-
-    def background_flush(self) -> None:
-        """The flusher thread's flush: a full disk must not kill the training loop; say so once."""
-        try:
-            self.flush()
-        except Exception as exc:
-            self._warn_once(exc, f"its points are kept in memory and written again every {self.flush_interval:g} s")
-        else:
-            self._io_warned = False
-
-    def _warn_once(self, exc: BaseException, consequence: str) -> None:
-        """One message per failure episode: where, why, what happens, and what to do."""
-        if self._io_warned:
-            return
-        self._io_warned = True
-        print(
-            f"tracktui: cannot write run {self.id} in {self.path} ({exc}); {consequence}. "
-            f"Free space on that disk (or fix its permissions) to keep them.",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    def _append_history(
-        self, buf: list[tuple[str, int, float, float]], written: set[str], failed: list[OSError]
-    ) -> None:
-        import numpy as np
-
-        by_key: dict[str, list[tuple[int, float, float]]] = {}
-        for key, step, t, value in buf:
-            by_key.setdefault(key, []).append((step, t, value))
-        dtype = np.dtype(list(layout.HISTORY_FIELDS))
-        for key, points in by_key.items():
-            arr = np.array(points, dtype=dtype)
-            path = self.path / layout.METRICS_DIR / layout.metric_filename(key)
-            try:
-                if key not in self._hist_size:
-                    path.parent.mkdir(exist_ok=True)
-                    durable.soon(path.parent)
-                self._hist_size[key] = atomic.append_records(path, arr.tobytes(), self._hist_size.get(key), fsync=False)
-                durable.soon(path)
-            except OSError as exc:
-                failed.append(exc)
-                continue
-            written.add(key)
-            self._summary[key] = metric_summary.merge_summary(self._summary.get(key), arr)
-
-    def _write_summary(self) -> None:
-        now = time.time()
-        atomic.atomic_write_json(
-            self.path / layout.SUMMARY,
-            {"version": layout.FORMAT_VERSION, "heartbeat": now, "metrics": self._summary},
-            fsync=False,
-        )
-        durable.soon(self.path / layout.SUMMARY)
-        self._last_summary_write = now
-
-    def _write_meta(self) -> None:
-        self._meta["status"] = self.status
-        atomic.atomic_write_json(self.path / layout.META, self._meta, fsync=False)
-        durable.soon(self.path / layout.META)
-
     def finish(self, status: str = "finished", error: str | None = None, *, exit_code: int | None = None) -> None:
         """Flush, record the final status, release the lock. Calling it again does nothing.
 
@@ -404,6 +302,7 @@ class Run(WandbStyle):
         """
         if os.getpid() != self._pid:
             return
+        status = layout.final_status(status)
         if exit_code:
             status, error = "failed", error or f"exit code {exit_code}"
         with lifecycle.finishing():
@@ -415,7 +314,7 @@ class Run(WandbStyle):
             for hook in self.on_finish:
                 try:
                     hook()
-                except Exception as exc:  # a sampler or a capture must not keep the run from closing
+                except Exception as exc:  # noqa: BLE001 - a sampler or a capture must not keep the run from closing
                     print(f"tracktui: run {self.id}: {exc}", file=sys.stderr)
             handed_back = False
             started = time.time()
@@ -463,32 +362,6 @@ class Run(WandbStyle):
         except OSError as exc:
             self._warn_once(exc, "its last points could not be recorded")
             return False
-
-    def _flush_for_finish(self) -> str | None:
-        """Flush, retrying while the disk is full; None when all is written, else what was lost."""
-        exc: OSError | None = None
-        for delay in (*FINISH_RETRY_DELAYS, None):
-            try:
-                self.flush()
-                return None
-            except OSError as err:
-                exc = err
-                self._warn_once(err, "retrying before the run closes; what cannot be written then is lost")
-            if delay is None or lifecycle.sigterm_while_finishing():
-                break
-            time.sleep(delay)
-        with self._lock:
-            keys = sorted({point[0] for point in self._buf})
-            count = len(self._buf)
-            dirty_files = ((layout.PARAMS, self._params_dirty), (layout.TAGS, self._tags_dirty))
-            files = [name for name, dirty in dirty_files if dirty]
-        what = (
-            ", ".join(filter(None, [f"{count} points of {', '.join(map(repr, keys[:10]))}" if count else "", *files]))
-            or "the summary"
-        )
-        lost = f"data may be missing: could not write {what} ({exc})"
-        print(f"tracktui: run {self.id} in {self.path}: {lost}", file=sys.stderr, flush=True)
-        return lost
 
     def __enter__(self) -> Run:
         return self

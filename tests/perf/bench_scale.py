@@ -68,8 +68,9 @@ READ_NPZ = """
 import json, resource, sys, time
 t = time.perf_counter()
 import pandas as pd
-from store.ours.column_index import ColumnTable, table_frame
-table, _ = ColumnTable.load(sys.argv[1], "tracktui", 15)
+from store.ours.column_file import load_table
+from store.ours.column_index import table_frame
+table, _ = load_table(sys.argv[1], "tracktui", 15)
 frame = table_frame(table, {}, "last")
 print(json.dumps({"seconds": time.perf_counter() - t, "rows": len(frame),
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

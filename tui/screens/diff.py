@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len
-from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -34,29 +33,30 @@ from tui.shaping.diff import (
     DiffRow,
     bounded,
     build_diff,
-    format_delta,
     to_csv,
     to_markdown,
 )
 from tui.shaping.direction import Direction, flip_direction
 from tui.shaping.formatting import format_file_stamp
-from tui.shaping.run_colors import run_colors
-from tui.shaping.sanitize import cut, printable, printable_line
+from tui.shaping.sanitize import printable, printable_line
 from tui.theme import theme_style
+from tui.widgets.diff_cells import (
+    COMPACT_FIELD_WIDTH,
+    COMPACT_WIDTH,
+    FIELD_WIDTH,
+    VALUE_WIDTH,
+    detail_line,
+    field_cell,
+    run_header,
+    value_cell,
+)
 from tui.widgets.diff_table import CELL_PADDING, DiffTable, fit_window
-from tui.widgets.run_legend import theme_palette
 
 if TYPE_CHECKING:
     from store import RunDetail, RunStore
 
-FIELD_WIDTH = 28
-VALUE_WIDTH = 24
-"""Cells longer than this are cut with `…`; the cursor cell's whole value is shown below the table."""
 MAX_COLUMN_WIDTH = 40
 """A run column never grows past this (value, delta and ✓ together)."""
-COMPACT_FIELD_WIDTH = 16
-COMPACT_WIDTH = 13
-"""Field and run column widths in the compact modes: four runs fit in 80 columns."""
 SCROLLBAR = 2
 MODES: tuple[str, ...] = ("full", "values", "deltas")
 MODE_NAMES = {"full": "values and deltas", "values": "values only", "deltas": "deltas only"}
@@ -218,9 +218,9 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         rows = diff.visible(self.only_diff)
         runs = len(diff.runs)
         compact = self.mode != "full"
-        field_cells = [self._field_cell(row) for row in rows]
-        columns = [[self._value_cell(row, i) for row in rows] for i in range(runs)]
-        headers = [self._run_header(i, COMPACT_WIDTH if compact else VALUE_WIDTH) for i in range(runs)]
+        field_cells = [field_cell(self.app, row, self.mode) for row in rows]
+        columns = [[value_cell(self.app, row, i, self.mode) for row in rows] for i in range(runs)]
+        headers = [run_header(self.app, diff, i, COMPACT_WIDTH if compact else VALUE_WIDTH) for i in range(runs)]
         field_width = (
             COMPACT_FIELD_WIDTH
             if compact
@@ -258,16 +258,6 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         self._update_more()
         self._restore_cursor(table, keep_row, keep_run)
         self._update_detail()
-
-    def _run_header(self, index: int, width: int) -> Text:
-        """The run's name in its session colour (the same as in the charts), `(ref)` for the first."""
-        assert self.diff is not None
-        run = self.diff.runs[index]
-        r, g, b = run_colors(self.app).colors([run.run_id], theme_palette(self.app.theme_variables))[0]
-        label = Text(cut(run.name, width - (6 if index == 0 else 0)), style=f"bold rgb({r},{g},{b})")
-        if index == 0:
-            label.append(" (ref)", style="dim")
-        return label
 
     def _update_more(self) -> None:
         """`◀ 2 more` / `3 more ▶` beside which runs show, or nothing when every run fits."""
@@ -324,55 +314,6 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
             title.append(f" · {self.note}", style=theme_style(self.app, "warning"))
         self._set_title(title)
 
-    def _field_cell(self, row: DiffRow) -> Text:
-        width = (COMPACT_FIELD_WIDTH if self.mode != "full" else FIELD_WIDTH) - 2
-        if row.differs:
-            text = Text()
-            text.append("≠ ", style=theme_style(self.app, "warning", bold=True))
-            text.append(cut(row.field, width), style="bold")
-        else:
-            text = Text("  " + cut(row.field, width))
-        if row.metric is not None and row.stat == "last" and row.direction is not None:
-            text.append(" ↓" if row.direction == "lower" else " ↑", style="dim")
-        return text
-
-    def _value_cell(self, row: DiffRow, index: int) -> Text:
-        """Value, delta and ✓ (full); value and ✓ (values); the delta alone where there is one,
-        else the value (deltas). Compact cells are cut to `COMPACT_WIDTH`, the ✓ kept."""
-        best = bool(row.best and row.best[index])
-        delta = format_delta(row, index, compact=self.mode == "deltas")
-        if self.mode != "full":
-            width = COMPACT_WIDTH - (2 if best else 0)
-            if self.mode == "deltas" and delta:
-                better = row.better[index]
-                text = Text(
-                    delta[:width],
-                    style=theme_style(self.app, "success")
-                    if better
-                    else theme_style(self.app, "error")
-                    if better is False
-                    else Style(dim=True),
-                )
-            else:
-                text = Text(cut(row.text(index), width), style="bold" if row.differs else "")
-            if best:
-                text.append(" ✓", style=theme_style(self.app, "success", bold=True))
-            return text
-        text = Text(cut(row.text(index), VALUE_WIDTH), style="bold" if row.differs else "")
-        if delta:
-            better = row.better[index]
-            style = (
-                theme_style(self.app, "success")
-                if better
-                else theme_style(self.app, "error")
-                if better is False
-                else Style(dim=True)
-            )
-            text.append(" " + delta, style=style)
-        if row.best and row.best[index]:
-            text.append(" ✓", style=theme_style(self.app, "success", bold=True))
-        return text
-
     # -- cursor and the detail line -------------------------------------------------------
 
     def _cursor_keys(self, table: DataTable[Any]) -> tuple[str | None, int]:
@@ -426,24 +367,7 @@ class DiffScreen(ForwardsWorkerFailures, Screen[None]):
         if row is None or diff is None:
             detail.update(Text("↑↓←→ move · d only differences · f flip better · x export", style="dim"))
             return
-        index = self.cursor_run()
-        text = Text()
-        text.append(f"{SECTION_TITLES[row.section]} · ", style="dim")
-        text.append(printable_line(bounded(row.field)), style="bold")
-        if index < 0:
-            if row.metric is not None:
-                better = {"lower": "lower is better", "higher": "higher is better", None: "no better direction"}
-                text.append(f" · {better[row.direction]} (f flips)", style="dim")
-            text.append(" · " + ("differs" if row.differs else "same in all runs"), style="dim")
-        else:
-            text.append(" · ")
-            text.append(printable_line(bounded(diff.runs[index].name)))
-            text.append(": ")
-            text.append(printable_line(bounded(row.text(index))))
-            delta = format_delta(row, index)
-            if delta:
-                text.append(f"  {delta} vs reference", style="dim")
-        detail.update(text)
+        detail.update(detail_line(diff, row, self.cursor_run()))
 
     # -- actions --------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, OptionList, Static
@@ -31,12 +31,13 @@ from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
 from ..widgets.runs_bar import RunsBar
 from ..widgets.runs_table import RunsTable
-from ..widgets.workspace import WORKSPACE_BINDINGS, Workspace
+from ..widgets.workspace import Workspace
 from .runs_columns import RunsColumns
 from .runs_curation import RunsCuration
 from .runs_experiments import RunsExperiments
 from .runs_filter import FilterInput, RunsFiltering, ViewComputed
 from .runs_grouping import RunsGrouping
+from .runs_keys import RUNS_BINDINGS
 from .runs_listings import RunsListings
 from .runs_marks import RunsMarks
 from .runs_open import RunsOpening
@@ -53,7 +54,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
     The screen holds the store, the view, the table and the bar; each family of keys is a part
     it holds (`filtering`, `opening`, `columns`, `grouping`, `saved_views`, `curation`,
     `experiments`, `marking`, each in its `runs_*.py`), and each `action_*` here hands its key to the part
-    that owns it, so `BINDINGS` is the one table of keys and a key leads to one file; the poll
+    that owns it, so `BINDINGS` (`runs_keys.py`) is the one table of keys and a key leads to one file; the poll
     worker's listings go to `listings` (`runs_listings.py`).
 
     It knows the store through the `Session` it is made with and the `StoreLoaded` messages
@@ -63,244 +64,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
 
     CSS_PATH = "runs.tcss"
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # The footer shows these in this order and must fit 80 columns: the keys used most
-        # first, then `?` (every other key) and `q`; the rest are in `?` and the palette.
-        Binding("enter", "open_detail", "Detail", show=False, id="runs.detail", tooltip="Everything about this run"),
-        Binding(
-            "slash",
-            "filter",
-            "Filter",
-            id="runs.filter",
-            tooltip="Filter runs: free text, or expressions like mse < 5 and degree >= 2",
-        ),
-        Binding("space", "mark", "Mark", id="runs.mark", tooltip="Mark or unmark this run (for compare and plots)"),
-        Binding("s", "sort", "Sort", id="runs.sort", tooltip="Sort by the column under the cursor; again to reverse"),
-        Binding(
-            "left_square_bracket",
-            "sort(False)",
-            "Sort ascending",
-            show=False,
-            id="runs.sort_ascending",
-            tooltip="Sort by the column under the cursor, smallest first (visidata's [)",
-        ),
-        Binding(
-            "right_square_bracket",
-            "sort(True)",
-            "Sort descending",
-            show=False,
-            id="runs.sort_descending",
-            tooltip="Sort by the column under the cursor, largest first (visidata's ])",
-        ),
-        Binding(
-            "c",
-            "compare",
-            "Compare",
-            id="runs.compare",
-            tooltip="Diff the marked runs (one marked: it and this run; none: the previous run and this one)",
-        ),
-        Binding("p", "charts", "Plot", id="runs.charts", tooltip="Metric curves of the marked runs, or of this run"),
-        Binding("question_mark", "app.help", "Keys", id="runs.help", tooltip="Every key of this screen"),
-        Binding("q", "app.quit", "Quit", id="runs.quit", tooltip="Quit tracktui"),
-        Binding(
-            "a",
-            "artifacts",
-            "Artifacts",
-            show=False,
-            id="runs.artifacts",
-            tooltip="This run's artifacts (two marked: compare a file across them)",
-        ),
-        Binding(
-            "e",
-            "toggle_experiments",
-            "Experiments",
-            show=False,
-            id="runs.experiments",
-            tooltip="Show the table for one experiment",
-        ),
-        Binding(
-            "C", "pick_columns", "Columns", show=False, id="runs.columns", tooltip="Show, hide and reorder columns"
-        ),
-        Binding(
-            "R",
-            "reset_columns",
-            "Reset columns to automatic",
-            show=False,
-            id="runs.reset_columns",
-            tooltip="Back to the columns that vary",
-        ),
-        Binding(
-            "v",
-            "toggle_all_columns",
-            "All columns",
-            show=False,
-            id="runs.all_columns",
-            tooltip="All columns, or only those that vary",
-        ),
-        Binding(
-            "m",
-            "cycle_metric_stat",
-            "Last/min/max",
-            show=False,
-            id="runs.metric_stat",
-            tooltip="Metric columns show the last, min or max value",
-        ),
-        Binding(
-            "M",
-            "cycle_column_stat",
-            "This metric: last/min/max/best",
-            show=False,
-            id="runs.column_stat",
-            tooltip="The metric column under the cursor shows its last, min, max or best value",
-        ),
-        Binding(
-            "w",
-            "toggle_sparklines",
-            "Sparklines",
-            show=False,
-            id="runs.sparklines",
-            tooltip="Metric cells start with a sparkline of the run's history (read for the rows on screen)",
-        ),
-        Binding("u", "clear_marks", "Unmark all", show=False, id="runs.unmark", tooltip="Unmark every run"),
-        Binding(
-            "ctrl+a",
-            "mark_all",
-            "Mark all in view",
-            show=False,
-            id="runs.mark_all",
-            tooltip="Mark every run the filter shows (on a group row: that group's runs)",
-        ),
-        Binding(
-            "exclamation_mark",
-            "next_attention",
-            "Next run needing a look",
-            show=False,
-            id="runs.attention",
-            tooltip="Jump to the next run flagged ! (NaN or inf in a metric, gone quiet, just failed or crashed)",
-        ),
-        Binding(
-            "i",
-            "media",
-            "Images",
-            show=False,
-            id="runs.media",
-            tooltip="Images logged per step (log_image) of the marked runs, or of this run",
-        ),
-        Binding(
-            "o",
-            "group_by_column",
-            "Group by this column",
-            show=False,
-            id="runs.group",
-            tooltip="Group runs by the column under the cursor (again: stop grouping by it)",
-        ),
-        Binding(
-            "O",
-            "group_by",
-            "Group by…",
-            show=False,
-            id="runs.group_by",
-            tooltip="Group runs by columns you name (lr, tags.stage, status, parent); empty: no grouping",
-        ),
-        Binding(
-            "x",
-            "cycle_group_stat",
-            "Group rows: mean/min/max/median",
-            show=False,
-            id="runs.group_stat",
-            tooltip="What group rows show per metric: mean ± std, min, max or median",
-        ),
-        Binding(
-            "z",
-            "toggle_all_groups",
-            "Collapse/expand all groups",
-            show=False,
-            id="runs.collapse_all",
-            tooltip="Collapse every group, or expand them all (enter on a group row: that one)",
-        ),
-        Binding(
-            "B",
-            "best_per_group",
-            "Best per group",
-            show=False,
-            id="runs.best",
-            tooltip="Only the best run of each group by the sort column (again: all runs)",
-        ),
-        Binding(
-            "T",
-            "top_per_group",
-            "Top 3 per group",
-            show=False,
-            id="runs.top",
-            tooltip="Only the best 3 runs of each group by the sort column (again: all runs)",
-        ),
-        Binding(
-            "t",
-            "edit_tags",
-            "Edit tags",
-            show=False,
-            id="runs.tags",
-            tooltip="Add, change or remove tags of this run or the marked runs",
-        ),
-        Binding(
-            "N",
-            "edit_note",
-            "Write a note",
-            show=False,
-            id="runs.note",
-            tooltip="A Markdown note on this run or the marked runs",
-        ),
-        Binding("r", "rename", "Rename run", show=False, id="runs.rename", tooltip="Give this run a new name"),
-        Binding(
-            "d",
-            "delete",
-            "Delete to trash",
-            show=False,
-            id="runs.delete",
-            tooltip="Move this run or the marked runs to the store's trash (asks first)",
-        ),
-        Binding(
-            "D",
-            "restore",
-            "Restore from trash",
-            show=False,
-            id="runs.restore",
-            tooltip="Bring back the runs just deleted, or the deleted runs here; else list the trash",
-        ),
-        Binding(
-            "V",
-            "pick_view",
-            "Views…",
-            show=False,
-            id="runs.views",
-            tooltip="Pick a saved view, or reset the view to automatic",
-        ),
-        Binding(
-            "S",
-            "save_view",
-            "Save view as…",
-            show=False,
-            id="runs.save_view",
-            tooltip="Name this view (filter, sort, columns, grouping, statistics) to pick it again",
-        ),
-        Binding(
-            "L",
-            "models",
-            "Models",
-            show=False,
-            id="runs.models",
-            tooltip="Registered models, their versions and source runs; logged models",
-        ),
-        Binding(
-            "escape",
-            "clear_filter",
-            "Clear filter",
-            show=False,
-            id="runs.clear_filter",
-            tooltip="Clear the filter, or close the experiments list",
-        ),
-        *WORKSPACE_BINDINGS,
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = RUNS_BINDINGS
 
     def __init__(self, session: Session) -> None:
         super().__init__()

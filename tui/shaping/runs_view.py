@@ -15,24 +15,19 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 import pandas as pd
 
-from store.writing.system_metrics import is_system_metric
-
-from .column_cells import FrameMeasures, cell_text, extra_width
+from .column_cells import FrameMeasures, cell_text
 from .columns import (
-    BASE_SHOWN,
-    EXTRAS,
     PARENT_COLUMNS,
     Column,
     ColumnChoice,
     FrameFacts,
-    column_kind,
     column_label,
     column_labels,
     data_columns,
-    ordered,
 )
 from .filter_eval import Columns, columns_of, prepare_free_text
 from .filter_expr import Filter, FilterError, parse_filter, status_hint
+from .view_columns import ColumnChooser
 from .view_settings import ViewSettings
 
 if TYPE_CHECKING:
@@ -119,10 +114,8 @@ class RunsView:
                 if key in plain:
                     self._labels[key] = plain[key] if stat == "last" else f"{plain[key]} ({stat})"
         self._fallback_ids = shown_before
-        self._grouped_widths: tuple[object, ...] = ()
-        self._extra_widths: dict[str, int] = {}
-        self._varying_cache: tuple[tuple[object, ...], set[str]] | None = None
-        """(which runs, which columns) -> the columns that vary; valid for this frame only."""
+        self._chooser = ColumnChooser()
+        """Which columns vary and how wide group rows and sparklines make them; valid for this frame only."""
         self._parse_filter()
         self.update()
 
@@ -199,6 +192,7 @@ class RunsView:
         view.min_widths = dict(self.min_widths)
         view._row_cache = {}
         view._row_index = None
+        view._chooser = copy.copy(self._chooser)
         return view
 
     def prepare(self) -> None:
@@ -285,16 +279,7 @@ class RunsView:
         self._shown = (frame, positions)
         self._row_cache = {}
         self._row_index = None
-        if (keys, self.group_stat, self.sparklines) != self._grouped_widths:
-            self._extra_widths = {}
-            if self._grouped_widths:  # metric cells got wider or narrower: no minimum from before
-                self.min_widths = {
-                    k: w for k, w in self.min_widths.items() if column_kind(k) != "metric" and k != "name"
-                }
-            self._grouped_widths = (keys, self.group_stat, self.sparklines)
-        elif self.grouped is not None:
-            self._extra_widths = {}  # other groups, other aggregates
-        self.columns = self._choose_columns()
+        self.columns = self._chooser.choose(self, keys)
 
     @property
     def effective_group_keys(self) -> tuple[str, ...]:
@@ -436,39 +421,3 @@ class RunsView:
 
     def label(self, key: str) -> str:
         return self._labels.get(key) or column_label(key)
-
-    def _choose_columns(self) -> list[Column]:
-        """The default order as the user rearranged it; then, unless `v` shows all, drop what the
-        user hid and what does not vary (except what the user chose to show)."""
-        choice = self.choice
-        available = [
-            c
-            for c in self.all_columns()
-            if (c in self.frame.columns or c in BASE_SHOWN) and (c not in EXTRAS or c in choice.shown)
-        ]
-        keys = ordered(available, choice.order)
-        if not self.show_all_columns:
-            keys = [c for c in keys if c not in choice.hidden and (c in choice.shown or not is_system_metric(c))]
-            candidates = [c for c in keys if c not in choice.shown]
-            # The same runs in another order (a sort, a grouping) vary in the same columns: asked once.
-            every = len(self.positions) == len(self.frame)
-            runs = None if every else np.sort(self.positions)
-            cache_key = (len(self.frame) if runs is None else hash(runs.tobytes()), every, tuple(candidates))
-            if self._varying_cache is None or self._varying_cache[0] != cache_key:
-                self._varying_cache = (cache_key, set(self.facts.varying(runs, candidates)))
-            automatic = self._varying_cache[1]
-            keys = [c for c in keys if c in choice.shown or c in automatic]
-        return [Column(k, self.label(k), self._width(k), self.measures.numeric(k), column_kind(k)) for k in keys]
-
-    def _width(self, key: str) -> int:
-        width = self.measures.width(key, self.label(key), key in self.min_widths, self.now)
-        if self.grouped is not None or self.sparklines:
-            width = self._extra_width(key, width)
-        return max(width, self.min_widths.get(key, 0))
-
-    def _extra_width(self, key: str, width: int) -> int:
-        """`width` made room for group rows and sparklines (see `extra_width`); cached until they change."""
-        cached = self._extra_widths.get(key)
-        if cached is None:
-            cached = self._extra_widths[key] = extra_width(key, width, self.grouped, self.group_stat, self.sparklines)
-        return max(width, cached)

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from ..artifacts import preview_plan as plans
@@ -29,9 +29,8 @@ from ..artifacts.files import (
     sha256_file,
 )
 from ..artifacts.hex_dump import bytes_per_row, hex_dump
-from ..artifacts.kinds import human_size
 from ..artifacts.preview_plan import Facts, Plan
-from ..artifacts.table_sample import TableSample, count_delimited_rows
+from ..artifacts.table_sample import count_delimited_rows
 from ..messages import (
     ArtifactHashed,
     ForwardsWorkerFailures,
@@ -41,13 +40,20 @@ from ..messages import (
     TextIndexed,
     post_result,
 )
-from ..shaping.formatting import format_timestamp
 from ..shaping.sanitize import printable_line
 from .artifact_compare import ComparePlan, comparison_body, plan_comparison
 from .artifact_tree import ArtifactNode
 from .document_tree import DocumentTree
 from .lazy_text import LazyText
-from .preview_parts import FitToWidth, binary_facts, mlmodel_renderable
+from .preview_parts import (
+    FitToWidth,
+    binary_facts,
+    folder_text,
+    header_text,
+    mlmodel_renderable,
+    rows_status,
+    sample_table,
+)
 
 # -- the widget ------------------------------------------------------------------------------------
 
@@ -345,49 +351,24 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
             self._present_comparison(plan)
 
     def _folder_text(self, plan: plans.FolderPlan) -> Text:
-        text = Text()
-        text.append(
-            f"{plan.files:,} files, {plan.folders:,} folders, {human_size(plan.total)}"
-            + (" (stopped counting)" if plan.partial else "")
-        )
-        if not self._expanded:
-            meta = self.get_component_rich_style("artifact-preview--meta")
-            text.append("\n\nexpand it in the tree to see its files", meta)
-        return text
+        return folder_text(plan, self._expanded, self.get_component_rich_style("artifact-preview--meta"))
 
     def _present_table(self, plan: plans.TablePlan, generation: int) -> None:
         sample = plan.sample
         assert sample is not None
-        table: DataTable[Text] = DataTable(classes="preview-table", zebra_stripes=True)
-        meta = self.get_component_rich_style("artifact-preview--meta")
-        for name, kind in zip(sample.columns, sample.types):
-            table.add_column(Text(printable_line(name)) + Text(f" {kind}", meta))
-        numeric = [t in ("int", "float") for t in sample.types]
-        for row in sample.rows:
-            table.add_row(
-                *(Text(printable_line(v), justify="right" if numeric[i] else "left") for i, v in enumerate(row))
-            )
-        self._set_body("table", table)
+        self._set_body("table", sample_table(sample, self.get_component_rich_style("artifact-preview--meta")))
         for problem in sample.problems:
             plan.facts.notes.append(problem)
         if plan.delimiter is None or not sample.more_rows:
             count = len(sample.rows) if sample.row_count is None else sample.row_count
-            self._set_header(plan.facts, self._rows_status(sample, count, True))
+            self._set_header(plan.facts, rows_status(sample, count, True))
         else:
-            self._set_header(plan.facts, self._rows_status(sample, None, False))
+            self._set_header(plan.facts, rows_status(sample, None, False))
             self._count_rows(plan.facts.path, plan.delimiter, generation)
-
-    def _rows_status(self, sample: TableSample, count: int | None, finished: bool) -> str:
-        if count is None or not finished:
-            total = "counting rows…" if count is None else f"counting rows… {count:,}"
-        else:
-            total = f"{count:,} rows"
-        shown = f" · first {len(sample.rows):,} rows shown" if sample.more_rows else ""
-        return f"{total} · {len(sample.columns)} columns{shown}"
 
     def _show_row_count(self, count: int, finished: bool, generation: int) -> None:
         if generation == self._generation and isinstance(self._plan, plans.TablePlan) and self._plan.sample:
-            self._set_header(self._plan.facts, self._rows_status(self._plan.sample, count, finished))
+            self._set_header(self._plan.facts, rows_status(self._plan.sample, count, finished))
 
     def _present_comparison(self, plan: ComparePlan) -> None:
         comparison = plan.comparison
@@ -438,24 +419,7 @@ class ArtifactPreview(ForwardsWorkerFailures, Vertical):
         self.message = message
 
     def _set_header(self, facts: Facts | None, status: str = "") -> None:
-        header = self.query_one("#preview-header", Static)
-        if facts is None:
-            header.update(Text("no file selected", self.get_component_rich_style("artifact-preview--meta")))
-            return
-        meta = self.get_component_rich_style("artifact-preview--meta")
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(printable_line(facts.title), self.get_component_rich_style("artifact-preview--title"))
-        bits = [facts.kind]
-        if facts.size is not None:
-            bits.append(human_size(facts.size))
-        if status:
-            bits.append(status)
-        if facts.mtime is not None:
-            bits.append(format_timestamp(facts.mtime, seconds=False) or "?")
-        text.append("\n" + " · ".join(printable_line(b) for b in bits), meta)
-        for note in facts.notes:
-            text.append("\n" + printable_line(note), self.get_component_rich_style("artifact-preview--note"))
-        header.update(text)
+        self.query_one("#preview-header", Static).update(header_text(facts, status, self.get_component_rich_style))
 
 
 def _why(error: Exception) -> str:

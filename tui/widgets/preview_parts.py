@@ -1,5 +1,6 @@
-"""Renderables the artifact preview builds: an MLflow model summary, a binary's facts, and a
-wrapper that rebuilds a text for the width it is drawn at."""
+"""Renderables the artifact preview builds: its header, an MLflow model summary, a binary's facts,
+a folder's counts, a table sample's DataTable and its rows status, and a wrapper that rebuilds a
+text for the width it is drawn at."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
+from textual.widgets import DataTable
 
 from ..artifacts.kinds import human_size
 from ..artifacts.mlmodel import MLModelSummary
+from ..artifacts.preview_plan import Facts, FolderPlan
+from ..artifacts.table_sample import TableSample
+from ..shaping.formatting import format_timestamp
 from ..shaping.sanitize import printable_line
 
 
@@ -81,3 +86,56 @@ def binary_facts(size: int | None, digest: str | None, meta: Style) -> FitToWidt
         return text
 
     return FitToWidth(build)
+
+
+def header_text(facts: Facts | None, status: str, style: Callable[[str], Style]) -> Text:
+    """The preview's header: the artifact's title, then its kind, size, `status` and time, then its notes."""
+    if facts is None:
+        return Text("no file selected", style("artifact-preview--meta"))
+    meta = style("artifact-preview--meta")
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(printable_line(facts.title), style("artifact-preview--title"))
+    bits = [facts.kind]
+    if facts.size is not None:
+        bits.append(human_size(facts.size))
+    if status:
+        bits.append(status)
+    if facts.mtime is not None:
+        bits.append(format_timestamp(facts.mtime, seconds=False) or "?")
+    text.append("\n" + " · ".join(printable_line(b) for b in bits), meta)
+    for note in facts.notes:
+        text.append("\n" + printable_line(note), style("artifact-preview--note"))
+    return text
+
+
+def folder_text(plan: FolderPlan, expanded: bool, meta: Style) -> Text:
+    """A folder's counts; while it is closed in the tree, a hint to open it."""
+    text = Text()
+    text.append(
+        f"{plan.files:,} files, {plan.folders:,} folders, {human_size(plan.total)}"
+        + (" (stopped counting)" if plan.partial else "")
+    )
+    if not expanded:
+        text.append("\n\nexpand it in the tree to see its files", meta)
+    return text
+
+
+def sample_table(sample: TableSample, meta: Style) -> DataTable[Text]:
+    """A table artifact's first rows, each column headed by its name and type; numbers right-aligned."""
+    table: DataTable[Text] = DataTable(classes="preview-table", zebra_stripes=True)
+    for name, kind in zip(sample.columns, sample.types):
+        table.add_column(Text(printable_line(name)) + Text(f" {kind}", meta))
+    numeric = [t in ("int", "float") for t in sample.types]
+    for row in sample.rows:
+        table.add_row(*(Text(printable_line(v), justify="right" if numeric[i] else "left") for i, v in enumerate(row)))
+    return table
+
+
+def rows_status(sample: TableSample, count: int | None, finished: bool) -> str:
+    """The header's status for a table: its rows (counted so far), its columns, how many rows show."""
+    if count is None or not finished:
+        total = "counting rows…" if count is None else f"counting rows… {count:,}"
+    else:
+        total = f"{count:,} rows"
+    shown = f" · first {len(sample.rows):,} rows shown" if sample.more_rows else ""
+    return f"{total} · {len(sample.columns)} columns{shown}"

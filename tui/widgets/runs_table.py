@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
@@ -21,13 +19,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..shaping.attention import ATTENTION_GLYPH
-from ..shaping.column_spans import FIXED_COLUMNS, ColumnSpans
-from ..shaping.columns import SPARK_WIDTH, Column
-from ..shaping.curves import DISTINCT_MARKERS, RGB, marker_glyph
-from ..shaping.run_colors import run_colors
+from ..shaping.column_spans import ColumnSpans
+from ..shaping.columns import Column
 from ..shaping.runs_view import RunsView
-from .run_legend import theme_palette
+from .runs_table_lines import RunsTableLines
 
 
 class RunsTable(ScrollView, can_focus=True):
@@ -139,12 +134,11 @@ class RunsTable(ScrollView, can_focus=True):
         self.sparks: LRUCache[tuple[str, str], tuple[str, str]] = LRUCache(4096)
         """(run id, metric column) -> (the cell's value it was drawn for, sparkline)."""
         self._wanted: dict[tuple[str, str], str] = {}
-        self._palette: tuple[str, list[RGB]] = ("", [])
-        """The theme the run colours were taken from, and those colours."""
         self._lost_run: str | None = None
         """The run the cursor was on when a change hid it (a filter being typed): the cursor goes
         back to it when a later change shows it again, unless the user moved the cursor meanwhile."""
         self._reloading = False
+        self.lines = RunsTableLines(self)
 
     def set_sparks(self, sparks: dict[tuple[str, str], tuple[str, str]]) -> None:
         for key, value in sparks.items():
@@ -251,7 +245,7 @@ class RunsTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         base = self.rich_style
         if y == 0:
-            return self._header_strip(width, base)
+            return self.lines.header(width, base)
         row = y - 1 + int(self.scroll_offset.y)
         if row >= self.view.row_count:
             if row == 0 and self.view.frame is not None and len(self.view.frame):
@@ -262,113 +256,7 @@ class RunsTable(ScrollView, can_focus=True):
                     width, base
                 )
             return Strip.blank(width, base)
-        return self._row_strip(row, width, base)
-
-    def _join_line(
-        self, segments_fixed: list[Segment], segments_rest: list[Segment], width: int, base: Style, start: int, end: int
-    ) -> Strip:
-        """The fixed columns, then the scrolling ones drawn from `start`, cropped to the view."""
-        scroll_x = int(self.scroll_offset.x)
-        fixed = Strip(segments_fixed)
-        rest = Strip(segments_rest).crop(scroll_x - start, end - start)
-        return Strip.join([fixed, rest]).adjust_cell_length(width, base).simplify()
-
-    def _header_strip(self, width: int, base: Style) -> Strip:
-        styles = {
-            "base": self.get_component_rich_style("runs-table--header"),
-            "tag": self.get_component_rich_style("runs-table--header"),
-            "param": self.get_component_rich_style("runs-table--header-param"),
-            "metric": self.get_component_rich_style("runs-table--header-metric"),
-        }
-        cursor = self.get_component_rich_style("runs-table--header-cursor")
-        fixed: list[Segment] = [Segment("  ", styles["base"])]
-        rest: list[Segment] = []
-        sort_key, descending = self.view.sort_key, self.view.sort_descending
-        columns = self.view.columns
-        shown, start, end = self.spans.in_view(int(self.scroll_offset.x), width)
-        for index in (*range(min(FIXED_COLUMNS, len(columns))), *shown):
-            col = columns[index]
-            arrow = ("▼" if descending else "▲") if col.key == sort_key else ""
-            label = _fit(col.label, col.width - cell_len(arrow)) + arrow
-            text = label.rjust(col.width) if col.numeric else label.ljust(col.width)
-            style = styles[col.kind] + Style.from_meta({"header": col.key})
-            if index == self.cursor_column:
-                style += cursor
-            target = fixed if index < FIXED_COLUMNS else rest
-            target.append(Segment(set_cell_size(text, col.width), style))
-            target.append(Segment("  ", styles["base"]))
-        return self._join_line(fixed, rest, width, base, start, end)
-
-    def _row_strip(self, row: int, width: int, base: Style) -> Strip:
-        view = self.view
-        run_id = view.run_id_at(row)
-        marked = run_id in self.marks
-        is_cursor = row == self.cursor_row
-        row_style = base
-        if marked:
-            row_style += self.get_component_rich_style("runs-table--marked")
-        status = view.status_at(row)
-        if status == "group":
-            row_style += self.get_component_rich_style("runs-table--group")
-        if is_cursor:  # after the group's look: the cursor highlights a group row too, not just its cell
-            row_style += self.get_component_rich_style("runs-table--cursor")
-        row_style += Style.from_meta({"row": row})
-        gutter = (
-            self._mark(run_id, row_style)
-            if marked and run_id is not None
-            else Segment("  ", row_style + self.get_component_rich_style("runs-table--mark"))
-        )
-        fixed: list[Segment] = [gutter]
-        if run_id in self.attention or (status == "group" and self._group_flagged(row)):
-            fixed = [
-                Segment(gutter.text[:1], gutter.style),
-                Segment(ATTENTION_GLYPH, row_style + self.get_component_rich_style("runs-table--attention")),
-            ]
-        rest: list[Segment] = []
-        sparks = view.sparklines and status != "group"
-        columns, texts = view.columns, view.cells(row)
-        shown, start, end = self.spans.in_view(int(self.scroll_offset.x), width)
-        for index in (*range(min(FIXED_COLUMNS, len(columns))), *shown):
-            col, text = columns[index], texts[index]
-            if sparks and col.kind == "metric" and col.width > SPARK_WIDTH + 2:
-                spark = self._spark(run_id, col.key, text) if text else ""
-                text = (
-                    spark.ljust(SPARK_WIDTH)
-                    + " "
-                    + _fit(text, col.width - SPARK_WIDTH - 1).rjust(col.width - SPARK_WIDTH - 1)
-                )
-            style = row_style
-            if col.key == "status" and status != "group":  # a group row has its look from row_style
-                style = (
-                    row_style + self.get_component_rich_style(f"runs-table--{status}")
-                    if f"runs-table--{status}" in self.COMPONENT_CLASSES
-                    else row_style
-                )
-            if is_cursor and index == self.cursor_column:
-                style += self.get_component_rich_style("runs-table--cursor-cell")
-            fitted = _fit(text, col.width)
-            fitted = fitted.rjust(col.width) if col.numeric else fitted.ljust(col.width)
-            target = fixed if index < FIXED_COLUMNS else rest
-            target.append(Segment(set_cell_size(fitted, col.width), style))
-            target.append(Segment("  ", row_style))
-        return self._join_line(fixed, rest, width, row_style, start, end)
-
-    def _group_flagged(self, row: int) -> bool:
-        """Whether a run of the group on `row` needs a look (a collapsed group hides its runs' flags)."""
-        group = self.view.group_at(row) if self.attention else None
-        return group is not None and any(r in self.attention for r in self.view.group_run_ids(group))
-
-    def _mark(self, run_id: str, row_style: Style) -> Segment:
-        """A marked run's `●` in the run's session colour (the charts' legend and the diff header
-        use the same); under `NO_COLOR` the run's own chart marker instead, since colour is gone."""
-        style = row_style + self.get_component_rich_style("runs-table--mark")
-        colors = run_colors(self.app)
-        if self.app.no_color:
-            return Segment(marker_glyph(colors.markers([run_id], DISTINCT_MARKERS)[0]) + " ", style)
-        if self._palette[0] != self.app.theme:
-            self._palette = (self.app.theme, theme_palette(self.app.theme_variables))
-        r, g, b = colors.colors([run_id], self._palette[1])[0]
-        return Segment("● ", style + Style.parse(f"rgb({r},{g},{b})"))
+        return self.lines.row(row, width, base)
 
     # -- cursor ----------------------------------------------------------------------------
 
@@ -451,10 +339,3 @@ class RunsTable(ScrollView, can_focus=True):
             self.post_message(self.GroupActivated(self.view.group_label(group)))
         elif self.current_run:
             self.post_message(self.Activated(self.current_run))
-
-
-def _fit(text: str, width: int) -> str:
-    """Truncate to `width` cells with an ellipsis."""
-    if cell_len(text) <= width:
-        return text
-    return set_cell_size(text, max(0, width - 1)) + "…"

@@ -30,7 +30,7 @@ from typing import Any
 from store import safe_read
 from store.formats.mlflow import common as common
 from store.formats.mlflow.file import META, TRASH, _read_values, _walk_files, load_mapping
-from store.formats.mlflow.sql import _rows, reading
+from store.formats.mlflow.sqlite_read import _rows, reading
 from store.model_entities import LoggedModel, ModelVersion, RegisteredModel
 from store.safe_names import plain_name
 
