@@ -85,8 +85,15 @@ def json_text_rows(columns: Mapping[str, Sequence[Any]]) -> set[int]:
     logged as a param, which the listing holds as its JSON text)."""
     rows: set[int] = set()
     for name, values in columns.items():
-        if name.startswith("params.") and str in set(map(type, values)):
-            rows.update(i for i, v in enumerate(values) if isinstance(v, str) and v.startswith(("[", "{")))
+        if not name.startswith("params.") or str not in set(map(type, values)):
+            continue
+        try:
+            distinct: Any = set(values)  # a param has few distinct texts
+        except TypeError:  # an unhashable value
+            distinct = values
+        texts = {v for v in distinct if isinstance(v, str) and v.startswith(("[", "{"))}
+        if texts:
+            rows.update(i for i, v in enumerate(values) if isinstance(v, str) and v in texts)
     return rows
 
 
