@@ -9,7 +9,8 @@ from textual.widgets import SelectionList
 import store
 from tests.app_helpers import demo_app, settle, table
 from tests.test_charts_screen import ChartsHarness, open_charts, panes
-from tui.shaping.curves import RunInfo, default_metrics, system_last
+from tui.shaping.curves import RunInfo
+from tui.shaping.metric_order import default_metrics, system_last
 from tui.widgets.metric_picker import SYSTEM_HEADING, SYSTEM_SECTION
 
 
@@ -65,3 +66,31 @@ async def test_the_runs_table_leaves_system_metrics_out_of_its_columns(tmp_path:
         await settle(pilot)
         keys = [c.key for c in table(app).view.columns]
         assert "metrics.score" in keys and not any(k.startswith("metrics.system/") for k in keys)
+
+
+async def test_the_metric_list_names_system_metrics_as_their_panes_do_and_finds_the_raw_name(tmp_path: Path) -> None:
+    """Failed before: the list showed `system/gpu.0.gpu` where the pane said `GPU 0 util %`."""
+    with store.start_run(experiment="sys", name="wandb-like", root=tmp_path / "s", system_metrics_interval=0) as run:
+        for step in range(3):
+            run.log_metric("loss", 1.0 / (step + 1), step=step)
+            run.log_metric("system/gpu.0.gpu", 90.0, step=step)
+            run.log_metric("system/proc.memory.rssMB", 2048.0, step=step)
+    app = ChartsHarness(store.open_store(tmp_path / "s"), [run.id])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_charts(app, pilot)
+        picker = screen.query_one("#metric-list", SelectionList)
+        lines = [picker.render_line(y).text for y in range(picker.size.height)]
+        assert any("GPU 0 util %" in line for line in lines), lines
+        assert any("Process memory (" in line for line in lines), lines
+        assert not any("system/" in line for line in lines), lines
+        for search, found in (
+            ("gpu.0", "system/gpu.0.gpu"),
+            ("util", "system/gpu.0.gpu"),
+            ("rssmb", "system/proc.memory.rssMB"),
+        ):
+            await pilot.press("slash", *search, "enter")
+            await settle(pilot)
+            values = [picker.get_option_at_index(i).value for i in range(picker.option_count)]
+            assert found in values and "loss" not in values, (search, values)
+            await pilot.press("escape")
+            await settle(pilot)

@@ -40,7 +40,15 @@ def test_log_ticks_are_round() -> None:
 def test_time_helpers() -> None:
     assert time_unit(30) == ("s", 1.0) and time_unit(600) == ("min", 60.0) and time_unit(3 * 3600) == ("h", 3600.0)
     ticks, labels = wall_ticks(BASE_TIME, BASE_TIME + 3600)
-    assert len(ticks) == len(labels) == 4 and ticks[0] == BASE_TIME and all(":" in lab for lab in labels)
+    assert 2 <= len(ticks) == len(labels) <= 4 and all(":" in lab for lab in labels)
+    assert all(BASE_TIME <= t <= BASE_TIME + 3600 and t % 60 == 0 for t in ticks), "on whole minutes"
+    for span in (0.3, 2.5, 40, 200, 700, 5 * 3600, 3 * 86400):  # failed before: 2.5 s read HH:MM:00 twice
+        ticks, labels = wall_ticks(BASE_TIME + 0.4, BASE_TIME + 0.4 + span)
+        assert 1 <= len(ticks) <= 4 and len(set(labels)) == len(labels), (span, labels)
+    assert (
+        len(wall_ticks(BASE_TIME, BASE_TIME + 40)[1][0]) == 8
+        and len(wall_ticks(BASE_TIME, BASE_TIME + 7200)[1][0]) == 5
+    )
 
 
 def test_series_are_sorted_by_step() -> None:
@@ -97,7 +105,8 @@ def test_integer_steps_get_integer_ticks() -> None:
 
 
 def test_default_metrics_open_results_before_schedules_and_machine_metrics() -> None:
-    from tui.shaping.curves import RunInfo, default_metrics, metric_tier
+    from tui.shaping.curves import RunInfo
+    from tui.shaping.metric_order import default_metrics, metric_tier
 
     keys = ["lr", "epoch", "gpu_util", "train/loss", "val/acc", "widgets", "samples_per_sec"]
     info = RunInfo(
@@ -160,8 +169,11 @@ def test_percentile_clip_ignores_a_spike() -> None:
 def test_single_point_metrics_get_a_range_around_the_point() -> None:
     one = Series(np.array([5.0]), np.array([BASE_TIME]), np.array([0.93]))
     chart = build_chart("acc", [("a", "a", one)], request())
-    assert chart.xlim == (4.0, 6.0) and chart.xticks is not None and 5.0 in chart.xticks[0]
-    assert chart.ylim is not None and chart.ylim[0] < 0.93 < chart.ylim[1]
+    assert chart.xlim == (4.0, 6.0) and chart.xticks == ([5.0], ["5"]), "its step, alone: no invented steps"
+    assert chart.ylim is not None and chart.ylim[0] < 0.93 < chart.ylim[1] and chart.yticks == ([0.93], ["0.93"])
+    sampled = build_chart("cpu", [("a", "a", one)], request(axis="wall"))
+    assert sampled.xlim == (BASE_TIME - 30, BASE_TIME + 30), "a minute around one sample, not ±10 % of 1970 to now"
+    assert sampled.xticks is not None and sampled.xticks[0] == [BASE_TIME]
     zero = Series(np.array([0.0, 1.0]), np.array([BASE_TIME, BASE_TIME]), np.array([0.0, 0.0]))
     assert build_chart("x", [("a", "a", zero)], request()).ylim == (-1.0, 1.0)
 

@@ -278,3 +278,23 @@ async def test_filter_sort_diff_and_charts_across_two_stores(tmp_path: Path, mon
             marked[r]: series.value.tolist() for (r, m), series in app.screen.histories.series.items() if m == "loss"
         }
         assert curves == {"a2": [1 / 2, 1 / 3, 1 / 4], "b2": [1 / 3, 1 / 4, 1 / 5]}  # each from its own store
+
+
+def test_demo_help_says_what_demo_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Failed before: `tracktui demo --help` said it opens the store and the other tools' runs "in
+    one table"; it opens its own store, and the folder's mixed table is `tracktui DIR`."""
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "open them in one table" not in text and "`tracktui DIR` opens all of them in one table" in text
+    assert "open the app on its tracktui store" in text and "demo-store" in text and "replaced" in text
+    assert main(["demo", str(tmp_path / "d"), "--no-open"]) == 0
+    said = capsys.readouterr().out
+    assert f"tracktui {tmp_path / 'd'}" in said, "what it prints agrees: the folder opens as one table"
+    for folder, tool in [
+        ("dvclive-project", "DVCLive"),
+        ("lightning_logs", "Lightning"),
+        ("hf-trainer", "Hugging Face"),
+    ]:
+        assert (tmp_path / "d" / folder).is_dir() and tool in text
+    assert (tmp_path / "d" / "trackio").is_dir() and "trackio" in text

@@ -77,7 +77,8 @@ def test_containers_are_compact_json_and_safe() -> None:
 def test_one_time_family() -> None:
     at = 1_700_000_000.0
     assert format_x(at, True) == formatting.format_clock(at) == time.strftime("%H:%M:%S", time.localtime(at))
-    assert wall_ticks(at, at + 3600)[1][0] == formatting.format_clock(at, 3600)
+    ticks, labels = wall_ticks(at, at + 3600)
+    assert labels[0] == formatting.format_clock(ticks[0], 3600)
     assert formatting.format_timestamp(at, seconds=False, utc=True) == "2023-11-14 22:13"
     assert formatting.format_timestamp(at, utc=True) == "2023-11-14 22:13:20"
     assert formatting.format_timestamp(None) == ""

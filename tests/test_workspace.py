@@ -293,3 +293,143 @@ async def test_the_narrowed_table_shows_the_sort_column(demo: Path) -> None:
         assert table(app).view.sort_key == "params.degree"
         header = table_lines(app)[0]
         assert "degree" in header, header
+
+
+async def test_at_80_columns_the_narrowed_table_shows_status_names_told_apart_and_the_sort_values(
+    tmp_path: Path,
+) -> None:
+    """Failed before: at 80x24 beside the workspace, a multi-store table kept status and source and
+    showed the name's first 3 letters (`dis`, `dis`: runs not told apart), and the sort column was
+    cut at the pane's edge with no `…` (`0.9` for 0.995)."""
+    import store
+    from tests.app_helpers import move_to_column, table_lines
+
+    accuracy = {"lr1e-3": 0.995, "lr3e-4": 0.90252}
+    for box in ("box1", "box2"):
+        for lr, acc in accuracy.items():
+            with store.start_run(experiment="e", name=f"distilbert-sst2-finetune-{lr}", root=tmp_path / box) as run:
+                run.log_metric("accuracy", acc)
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        move_to_column(app, "metrics.accuracy")
+        await burst(pilot, "s", "W")
+        assert workspace(app).display and table(app).view.sort_key == "metrics.accuracy"
+        lines = table_lines(app)
+        assert "accura" in lines[0], lines[0]
+        rows = [line for line in lines[1:] if line.strip()]
+        assert len(rows) == 4, lines
+        for line in rows:
+            assert line.lstrip().startswith("✓"), line
+            lr = next(lr for lr in accuracy if lr in line)  # the name's telling end is shown
+            assert line.rstrip().endswith(f"{accuracy[lr]:g}"), line
+            assert "disti" in line and "…" in line, line  # cut in the middle, not at the end
+
+
+async def test_the_workspace_of_an_empty_store_says_what_to_do_and_fills_in_as_a_run_starts(tmp_path: Path) -> None:
+    """Failed before: `W` on a store with no runs squeezed the welcome (its code wrapped mid-word) into
+    a 20-column pane beside a blank `Charts · no runs`."""
+    from store.ours.reader import TrackStore
+    from tests.live_writer import live_writer
+
+    root = tmp_path / "fresh"
+    root.mkdir()
+    app = demo_app(root, store=TrackStore(root))  # an empty folder, as `tracktui DIR` opens it
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        text = screen_text(app)
+        assert "No runs yet" in text and "tracktui run" in text, text
+        assert not app.screen.query_one("#table-pane").display, "no half-width welcome beside it"
+        assert not workspace(app).query_one("#ws-bottom").display
+        with live_writer(root):
+            await poll(app, pilot)
+            await poll(app, pilot)
+            ws = workspace(app)
+            assert app.screen.query_one("#table-pane").display and table(app).view.row_count == 1
+            assert ws.runs is not None and "loss" in ws.grid.panes
+            assert "No runs yet" not in screen_text(app) and "live-0" in screen_text(app)
+
+
+def chart_lines(app: TrackApp, metric: str, system: bool = False) -> list[str]:
+    """The lines of `metric`'s chart in the workspace, as drawn."""
+    from tui.widgets.braille_chart import BrailleChart
+
+    ws = workspace(app)
+    chart = (ws.system_grid if system else ws.grid).panes[metric].query_one(BrailleChart)
+    return [chart.render_line(y).text.rstrip() for y in range(chart.size.height)]
+
+
+async def test_a_one_point_chart_shows_its_step_and_its_value(tmp_path: Path) -> None:
+    """Failed before: a summary value (one point, at step 0) was drawn on an x axis of ticks -1 0 1,
+    inventing a step before the first, and read against round y ticks around it, never its own."""
+    import store
+
+    with store.start_run(experiment="e", name="once", root=tmp_path / "s") as run:
+        run.log_metric("best_val_acc", 0.9137, step=0)
+        for step in range(3):
+            run.log_metric("loss", 1.0 / (step + 1), step=step)
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        lines = chart_lines(app, "best_val_acc")
+        labels = lines[-1].split()
+        assert labels[0] == "0" and "-1" not in labels and "1" not in labels, lines
+        assert any(line.lstrip().startswith("0.9137 ┤") for line in lines), lines
+
+
+async def test_clock_ticks_of_a_short_system_chart_are_distinct(tmp_path: Path) -> None:
+    """Failed before: four evenly spread ticks over 2.5 s of samples read 10:13:20 twice."""
+    import store
+
+    with store.start_run(experiment="e", name="sampled", root=tmp_path / "s", system_metrics_interval=0) as run:
+        run.log_metric("loss", 1.0, step=0)
+        for i in range(6):
+            run.log_metric("system/cpu_percent", 10.0 * i, step=i, timestamp=1_795_000_000.0 + 0.5 * i)
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        data = workspace(app).system_grid.panes["system/cpu_percent"].data
+        assert data is not None and data.xticks is not None
+        assert len(set(data.xticks[1])) == len(data.xticks[1]) >= 2, data.xticks
+        shown = [word for word in chart_lines(app, "system/cpu_percent", system=True)[-1].split() if ":" in word]
+        assert shown and len(set(shown)) == len(shown), shown
+
+
+async def test_runs_without_system_metrics_say_so_in_one_line_and_the_console_gets_the_room(demo: Path) -> None:
+    """Failed before: the system pane of runs with no `system/…` metrics was a 16-column blank box
+    titled `System · none` beside the console."""
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await burst(pilot, "W")
+        ws = workspace(app)
+        assert "no system metrics logged" in screen_text(app)
+        note, bottom = ws.query_one("#ws-system-none"), ws.query_one("#ws-bottom")
+        assert note.region.height == 1 and not ws.query_one("#ws-system").display
+        assert ws.query_one("#ws-console").region.width >= bottom.region.width - 1
+        await burst(pilot, "K")  # the console hidden too: the note alone, one line
+        assert bottom.display and bottom.region.height == 1 and "no system metrics logged" in screen_text(app)
+        await burst(pilot, "Y")  # and the system pane hidden: nothing below the charts
+        assert not bottom.display
+
+
+async def test_a_restored_sort_is_the_narrowed_tables_third_column(demo: Path) -> None:
+    """Failed before: opened again with the workspace shown and the last view sorted by accuracy,
+    the table narrowed before the restored sort came back from the worker, and kept status and name only."""
+    from tests.app_helpers import NOW, move_to_column, table_lines
+    from tui.app import make_app
+
+    app = demo_app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        move_to_column(app, "metrics.accuracy")
+        await burst(pilot, "s", "W")
+        assert "accuracy" in table_lines(app)[0]
+    again = make_app(demo, clock=lambda: NOW)  # as the command line opens it: its own poll timer
+    async with again.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert workspace(again).display and table(again).view.sort_key == "metrics.accuracy"
+        assert "accuracy" in table_lines(again)[0], table_lines(again)[0]

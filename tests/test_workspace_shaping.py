@@ -11,8 +11,11 @@ from tui.shaping.workspace import (
     NEWEST,
     choose_metrics,
     choose_runs,
+    cut_middle,
+    fit_narrowed,
     listing_runs,
     narrow_width,
+    narrowed_keys,
     pane_choice,
 )
 from tui.widgets.chart_grid import page_label, page_span
@@ -67,10 +70,25 @@ def test_listing_gives_running_in_table_order_and_newest_first_of_the_filtered_r
 
 def test_the_table_narrows_to_status_name_and_the_sort_column() -> None:
     columns = [("status", 10), ("name", 14), ("lr", 6), ("loss", 8)]
-    assert narrow_width(columns, "loss", 2) == (2 + 12 + 16 + 10 + 2, 3)
-    assert narrow_width(columns, None, 2) == (2 + 12 + 16 + 2, 1)
-    several = [("status", 10), ("source", 8), ("name", 14), ("lr", 6)]  # several stores: the name is not fixed
-    assert narrow_width(several, None, 2) == (2 + 12 + 10 + 16 + 2, 2)
+    assert narrow_width(columns, "loss") == (2 + 12 + 16 + 10 + 2, 3)
+    assert narrow_width(columns, None) == (2 + 12 + 16 + 2, 1)
+    several = [("status", 10), ("source", 8), ("name", 14), ("lr", 6)]  # several stores: the source goes
+    assert narrow_width(several, None) == (2 + 12 + 16 + 2, 2)
+    assert narrowed_keys([key for key, _ in several], "lr") == ("status", "name", "lr")
+
+
+def test_narrowed_columns_give_way_status_first_then_the_name_never_the_values() -> None:
+    """Failed before (no fitting: the pane cut the table at its edge): at 80 columns the sort
+    column's values lost their last digits, and a multi-store's names were cut to 3 letters."""
+    wide = [("status", 10, False), ("name", 22, False), ("metrics.accuracy", 9, True)]
+    assert fit_narrowed(wide, 60) == [10, 22, 9], "room enough: as measured"
+    assert fit_narrowed(wide, 32) == [1, 16, 9], "the glyph, then the name; the values whole"
+    assert fit_narrowed([*wide[:2], ("metrics.x", 26, True)], 32) == [1, 14, 11]
+    assert fit_narrowed(wide, 20) == [1, 8, 5], "no room at all: the name keeps 8, the rest is cut (with …)"
+    assert cut_middle("distilbert-sst2-lr5e-5", 14) == "dist…t2-lr5e-5"
+    assert cut_middle("distilbert-sst2-lr2e-5", 14) != cut_middle("distilbert-sst2-lr5e-5", 14)
+    assert cut_middle("rf-oom", 14) == "rf-oom" and cut_middle("abcdef", 2) == "ab"
+    assert cut_middle("実験の名前はとても長い", 9) == "実…も長い"
 
 
 def test_pane_choice_keeps_saved_bools_and_ignores_the_rest() -> None:

@@ -259,11 +259,18 @@ def _missing_message(path: Path) -> str:
 def demo(argv: list[str]) -> int:
     parser = _parser(
         "tracktui demo",
-        "Write a demo store (a sweep, curves, a failed and a crashed run) and runs of\n"
-        "DVCLive, Lightning CSV, Hugging Face Trainer and trackio beside it, and open them in one table.",
+        "Write a demo folder and open the app on its tracktui store: a 4-run polynomial sweep,\n"
+        "4 classifiers with curves and images, a failed run and a crashed one. Beside the store\n"
+        "it writes runs as DVCLive, Lightning (CSVLogger), the Hugging Face Trainer and trackio\n"
+        "write them; `tracktui DIR` opens all of them in one table, with a source column.",
     )
-    parser.add_argument("dir", nargs="?", help="where to write it (default: a folder in your cache dir)")
-    parser.add_argument("--no-open", action="store_true", help="only write the store")
+    parser.add_argument(
+        "dir",
+        nargs="?",
+        help="where to write it (default: demo-store in $XDG_CACHE_HOME/tracktui or ~/.cache/tracktui); "
+        "an earlier demo there is replaced, any other folder with files in it is left alone",
+    )
+    parser.add_argument("--no-open", action="store_true", help="write the folder only; do not open the app")
     args = parser.parse_args(argv)
     from .commands.demo import DEMO_STORE, write_demo_folder
 

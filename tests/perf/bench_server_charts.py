@@ -51,8 +51,9 @@ def fill(url: str, runs: int, metrics: int, steps: int) -> list[str]:
 
 def open_charts(url: str, ids: list[str], bulk: bool) -> tuple[float, int]:
     from store import open_store
-    from tui.shaping.curves import ChartRequest, default_metrics
+    from tui.shaping.curves import ChartRequest
     from tui.shaping.history_cache import HistoryCache
+    from tui.shaping.metric_order import default_metrics
 
     store: Any = open_store(url)
     store.refresh()

@@ -32,10 +32,10 @@ from tui.shaping.curves import (
     ChartRequest,
     ChartsResult,
     RunInfo,
-    default_metrics,
 )
 from tui.shaping.group_curves import RunGroup
 from tui.shaping.history_cache import HistoryCache
+from tui.shaping.metric_order import default_metrics
 from tui.shaping.run_colors import run_colors
 from tui.shaping.smoothing import SMOOTHING_STEPS, step_strength
 from tui.shaping.system_metrics import clock_or_step

@@ -1,4 +1,4 @@
-"""Every key that works on the screen below, with what it does."""
+"""Every key that works on the screen below, with what it does, and what the mouse does there."""
 
 from __future__ import annotations
 
@@ -26,6 +26,19 @@ MOTION_ROWS = [
 ]
 """Motions are listed in pairs, with the keys they are bound to now (the user's keymap included)."""
 MOTIONS = {name for pair, _ in MOTION_ROWS for name in pair}
+MOUSE = {
+    "RunsScreen": [
+        ("click a row", "move the cursor to that run"),
+        ("double-click a row", "open it (a group row: fold or unfold)"),
+        ("click a header", "sort by that column; again: reverse"),
+    ],
+    "ChartsScreen": [
+        ("click in a chart", "move the chart cursor there"),
+        ("wheel over a chart", "zoom x at the pointer (up: in); y refits, as z"),
+        ("click a legend entry", "highlight that run; again: none"),
+    ],
+}
+"""What a click or the wheel does on a screen (by its class name): handled in its widgets, no binding lists it."""
 
 
 class HelpScreen(ModalScreen[None]):
@@ -94,6 +107,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static(top)
             yield Static(Text(""))
             yield Static(table)
+            yield from _mouse_section(type(self.under).__name__)
             yield Static(note)
 
     def _keys_of(self, binding_id: str) -> str:
@@ -115,3 +129,14 @@ def _keys_table(key_width: int) -> Table:
     table.add_column(style="bold", no_wrap=True, width=key_width)
     table.add_column(ratio=1)
     return table
+
+
+def _mouse_section(screen: str) -> list[Static]:
+    """What the mouse does on `screen` (a class name), in a table of its own; none for a screen without."""
+    mouse = MOUSE.get(screen, [])
+    if not mouse:
+        return []
+    clicks = _keys_table(max(Text(where).cell_len for where, _ in mouse))
+    for where, what in mouse:
+        clicks.add_row(Text(where), Text(what))
+    return [Static(Text("\nMouse", style="bold underline")), Static(clicks)]

@@ -8,7 +8,57 @@ from __future__ import annotations
 
 from textual.binding import Binding, BindingType
 
-from ..widgets.workspace import WORKSPACE_BINDINGS
+WORKSPACE_BINDINGS = [
+    Binding(
+        "W",
+        "toggle_workspace",
+        "Workspace",
+        show=False,
+        id="runs.workspace",
+        tooltip="Charts, system metrics, console and images of the marked (or running) runs beside the table",
+    ),
+    Binding(
+        "greater_than_sign",
+        "workspace('page', 1)",
+        "Workspace: next charts",
+        show=False,
+        id="runs.workspace_next",
+        tooltip="Workspace: the next page of charts, when not all fit (the title says which are shown)",
+    ),
+    Binding(
+        "less_than_sign",
+        "workspace('page', -1)",
+        "Workspace: previous charts",
+        show=False,
+        id="runs.workspace_previous",
+        tooltip="Workspace: the previous page of charts",
+    ),
+    Binding(
+        "Y",
+        "workspace('system')",
+        "Workspace: system pane",
+        show=False,
+        id="runs.workspace_system",
+        tooltip="Workspace: show or hide the system metrics (system/… of the runs drawn)",
+    ),
+    Binding(
+        "K",
+        "workspace('console')",
+        "Workspace: console pane",
+        show=False,
+        id="runs.workspace_console",
+        tooltip="Workspace: show or hide the console of the run under the cursor",
+    ),
+    Binding(
+        "I",
+        "workspace('images')",
+        "Workspace: images pane",
+        show=False,
+        id="runs.workspace_images",
+        tooltip="Workspace: show or hide the newest image of the run under the cursor",
+    ),
+]
+"""Bound on the runs screen (the table keeps the focus); `W` always, the others in the workspace."""
 
 RUNS_BINDINGS: list[BindingType] = [
     # The footer shows these in this order and must fit 80 columns: the keys used most

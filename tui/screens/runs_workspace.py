@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..settings import load_workspace, save_workspace
-from ..shaping.column_spans import FIXED_COLUMNS
-from ..shaping.workspace import TABLE_SHARE, listing_runs, narrow_width
+from ..shaping.workspace import TABLE_SHARE, listing_runs, narrow_width, narrowed_keys
 from ..widgets.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -58,12 +57,21 @@ class RunsWorkspace:
         self.follow(live=True)
 
     def _narrow_table(self) -> int | None:
-        """The table's width beside the workspace (all of it without); the column the cursor goes to."""
+        """The table's width and columns beside the workspace (all of them without); the column the
+        cursor goes to."""
         view = self.screen.view
-        width, target = narrow_width([(c.key, c.width) for c in view.columns], view.sort_key, FIXED_COLUMNS)
+        width, target = narrow_width([(c.key, c.width) for c in view.columns], view.sort_key)
         shown = bool(self.widget.display)
         pane = self.screen.query_one("#table-pane")
         pane.styles.width, pane.styles.max_width = (width, TABLE_SHARE) if shown else (None, None)
+        # No runs yet: the workspace says what to do; the welcome's code, squeezed beside it, did not read.
+        pane.display = not (shown and self.screen.store is not None and self.screen.total == 0)
+        keys = narrowed_keys([c.key for c in view.columns], view.sort_key) if shown else ()
+        table = self.screen.table
+        table.narrow(keys)
+        current = table.current_column
+        if keys and target is not None and (current is None or current.key not in keys):
+            table.cursor_column = target  # on a column no longer drawn (a view restored, sorted elsewhere)
         return target
 
     def _save(self) -> None:
@@ -85,10 +93,9 @@ class RunsWorkspace:
             return
         screen = self.screen
         view = screen.view
-        if live:
-            self._narrow_table()
+        self._narrow_table()  # every change of view: a sort arrives from the worker after its key
         moved = self._listed[0] is not view.frame or self._listed[1] is not view.positions
         if screen.store is not None and (live or moved):
             self._listed = (view.frame, view.positions)
-            self.widget.set_listing(screen.store, *listing_runs(view.frame, view.positions))
+            self.widget.set_listing(screen.store, *listing_runs(view.frame, view.positions), screen.total)
         self.widget.follow(list(screen.table.marks), screen.table.current_run, live)

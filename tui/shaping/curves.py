@@ -8,17 +8,12 @@ here and the `MetricChart` widget only draws it.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from store.writing.system_metrics import is_system_metric
-
-from .direction import infer_direction
 from .downsample import minmax_downsample
 from .formatting import format_clock, format_number
 from .group_curves import RunGroup, group_curve
@@ -115,82 +110,6 @@ class RunInfo:
     keys: list[str]
     counts: dict[str, int] = field(default_factory=dict)
     """Points per metric: the chart opens on the longest curve, not on a one-point summary."""
-
-
-SCHEDULE_WORDS = frozenset(
-    {
-        "lr",
-        "learning",
-        "momentum",
-        "epoch",
-        "epochs",
-        "step",
-        "steps",
-        "warmup",
-        "wd",
-        "decay",
-        "beta1",
-        "beta2",
-        "temperature",
-        "batch",
-        "bs",
-        "schedule",
-        "scheduler",
-    }
-)
-"""Words of metrics that record a setting as it changes (`lr`, `epoch`): drawn after the results."""
-SYSTEM_WORDS = frozenset(
-    {
-        "time",
-        "latency",
-        "duration",
-        "seconds",
-        "secs",
-        "sec",
-        "ms",
-        "memory",
-        "mem",
-        "bytes",
-        "throughput",
-        "gpu",
-        "cpu",
-        "util",
-        "utilization",
-    }
-)
-"""Words of metrics about the machine, not the model: drawn after the results."""
-
-
-def metric_tier(key: str) -> int:
-    """0 for results users read first (loss, accuracy, error, F1 … by `infer_direction`), 2 for
-    schedules and machine metrics (`lr`, `epoch`, `gpu_util`), 3 for the sampled system metrics
-    (`system/…`, their own section), 1 for the rest."""
-    if is_system_metric(key):
-        return 3
-    words = {w for w in re.split(r"[^a-z0-9]+", key.lower()) if w}
-    if words & SCHEDULE_WORDS or words & SYSTEM_WORDS:
-        return 2
-    return 0 if infer_direction(key) is not None else 1
-
-
-def default_metrics(infos: Iterable[RunInfo], limit: int = 1) -> list[str]:
-    """The metrics a chart opens on: up to `limit` results (loss/accuracy-like keys, most points
-    first, then by name); when no key looks like one, the metric with the most points (a system
-    metric only when the runs logged nothing else)."""
-    best: dict[str, int] = {}
-    for info in infos:
-        for key in info.keys:
-            best[key] = max(best.get(key, 0), info.counts.get(key, 0))
-    ranked = sorted(best, key=lambda k: (metric_tier(k), -best[k], k))
-    results = [k for k in ranked if metric_tier(k) == 0]
-    return results[: max(1, limit)] if results else ranked[:1]
-
-
-def system_last(keys: Iterable[str]) -> list[str]:
-    """`keys` with the system metrics (`system/…`) moved after the others, each part in order:
-    the metric list's and the grid's order, so machine metrics are a section of their own."""
-    keys = list(keys)
-    return [k for k in keys if not is_system_metric(k)] + [k for k in keys if is_system_metric(k)]
 
 
 @dataclass
@@ -317,12 +236,22 @@ def clip_range(values: list[FloatArray], percent: float, log_y: bool) -> tuple[f
     return lo - pad, hi + pad
 
 
-def single_range(value: float, step: bool) -> tuple[float, float]:
-    """A range around one value: ±1 around a step, else ±10 % of it (±1 around 0)."""
-    if step:
-        return value - 1, value + 1
+def single_range(value: float) -> tuple[float, float]:
+    """A range around one value: ±10 % of it (±1 around 0)."""
     half = abs(value) * 0.1 or 1.0
     return value - half, value + half
+
+
+SINGLE_X_HALF = {"step": 1.0, "wall": 30.0}
+"""Half the x range around a lone x (a summary value's step, one system sample's time)."""
+
+
+def single_x(x: float, axis: str) -> tuple[tuple[float, float], tuple[list[float], list[str]]]:
+    """The x range and ticks of points that all sit at one x: that x in the middle and its one
+    tick (`-1 0 1` around step 0 invented steps; ±10 % of an epoch time spanned years)."""
+    half = SINGLE_X_HALF.get(axis) or abs(x) * 0.1 or 1.0
+    label = format_clock(x) if axis == "wall" else str(int(x)) if axis == "step" and x == int(x) else format_number(x)
+    return (x - half, x + half), ([x], [label])
 
 
 def _run_curve(
@@ -446,18 +375,17 @@ def build_chart(  # noqa: C901 - the axis choices, in one place
         xticks = wall_ticks(lo, hi)
     xlim = req.x_range
     if finite and lo == hi:
-        xlim = single_range(lo, req.axis == "step")
-        if xticks is not None:
-            xticks = step_ticks(*xlim) if req.axis == "step" else wall_ticks(*xlim)
+        xlim, xticks = single_x(lo, req.axis)
     ylim = None
+    yticks: tuple[list[float], list[str]] | None = None
     drawn_y = [y for c in curves for y in (c.full_y, c.band_low, c.band_high) if y is not None]
     if req.clip > 0:
         ylim = clip_range(drawn_y, req.clip, log_y)
     finite_y = [y[np.isfinite(y)] for y in drawn_y]
     finite_y = [y for y in finite_y if y.size]
     if ylim is None and finite_y and min(float(y.min()) for y in finite_y) == max(float(y.max()) for y in finite_y):
-        ylim = single_range(float(finite_y[0][0]), False)
-    yticks = None
+        value = float(finite_y[0][0])  # one value (a summary): read at its own tick, not between round ones
+        ylim, yticks = single_range(value), ([value], [format_number(value)])
     if log_y:
         ys = [
             y[np.isfinite(y) & (y > 0)]

@@ -6,6 +6,7 @@ Plain functions (no Textual, no Rich): the charts' worker calls them and tests c
 from __future__ import annotations
 
 import math
+import time
 
 from .formatting import format_clock
 
@@ -18,15 +19,30 @@ def time_unit(span: float) -> tuple[str, float]:
     return "s", 1.0
 
 
+CLOCK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 3 * 3600, 6 * 3600, 12 * 3600, 86400)
+"""Seconds between clock ticks: round on a clock face, so no two ticks read the same."""
+
+
 def wall_ticks(lo: float, hi: float, count: int = 4) -> tuple[list[float], list[str]]:
-    """Evenly spaced ticks labelled with local clock time (date too when the span is over a day)."""
+    """At most `count` ticks at round local clock times (every 1, 2, 5, 10 … seconds, minutes,
+    hours), labelled as precisely as the span needs (`format_clock`: seconds up to ten minutes).
+    Evenly spread ticks over a short span (the system pane's first seconds) read `12:00:00` twice;
+    a span too short for two whole seconds gets one tick, at its start."""
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return [], []
     if hi <= lo:
         hi = lo + 1.0
     span = hi - lo
-    ticks = [lo + span * i / (count - 1) for i in range(count)]
-    return ticks, [format_clock(t, span) for t in ticks]
+    step = next((s for s in CLOCK_STEPS if span / s < count), 86400 * math.ceil(span / 86400 / (count - 1)))
+    try:
+        offset = time.localtime(lo).tm_gmtoff  # round in local time: ticks on the hour where it is one
+    except (OverflowError, OSError, ValueError):
+        offset = 0
+    first, last = math.ceil((lo + offset) / step), math.floor((hi + offset) / step)
+    ticks = [float(k * step - offset) for k in range(first, last + 1)] or [lo]
+    labels = [format_clock(t, span) for t in ticks]
+    kept = dict(zip(labels, ticks))  # a label the format cannot tell apart is shown once
+    return list(kept.values()), list(kept)
 
 
 LOG_TICKS_MOST = 6

@@ -19,7 +19,10 @@ import pandas as pd
 
 from store.writing.system_metrics import is_system_metric
 
-from .curves import RunInfo, metric_tier
+from .column_spans import GUTTER
+from .curves import RunInfo
+from .formatting import cell_width
+from .metric_order import metric_tier
 
 MAX_RUNS = 12
 """At most this many runs are drawn (the first marked, running or newest); more are not legible."""
@@ -105,13 +108,75 @@ TABLE_SHARE = "45%"
 the charts keep the most room."""
 
 
-def narrow_width(columns: Sequence[tuple[str, int]], sort_key: str | None, fixed: int) -> tuple[int, int | None]:
-    """Cells the runs table takes beside the workspace, and the column the cursor goes to: the
-    mark gutter, the `fixed` columns (status, and name or a multi-store's source), the sort
-    column (or the name, when it is not fixed) and the scrollbar; `columns` are (key, width)."""
+NARROW_STATUS = 1
+"""The status column beside the workspace when it must give way: its glyph (the colour stays)."""
+NARROW_NUMBER = 11
+"""A number column beside the workspace when it must give way: `format_number`'s widest value."""
+NARROW_NAME = 8
+"""The fewest cells a name is cut to before the sort column gives way too."""
+
+
+def narrowed_keys(keys: Sequence[str], sort_key: str | None) -> tuple[str, ...]:
+    """The columns the table keeps beside the workspace, in the table's order: status, name and
+    the sort column (a multi-store's source goes: the name tells runs apart, the table says more)."""
+    kept = {"status", "name", sort_key}
+    return tuple(key for key in keys if key in kept)
+
+
+def narrow_width(columns: Sequence[tuple[str, int]], sort_key: str | None) -> tuple[int, int | None]:
+    """Cells the runs table asks for beside the workspace (status, name and the sort column as
+    measured, the mark gutter and the scrollbar; the pane's `TABLE_SHARE` may give it fewer, and
+    `fit_narrowed` then fits them), and the column the cursor goes to: the sort column, else the
+    name. `columns` are (key, width)."""
     keys = [key for key, _ in columns]
-    target = keys.index(sort_key) if sort_key in keys else keys.index("name") if "name" in keys else None
-    used = 2 + sum(width + 2 for _, width in columns[:fixed])
-    if target is not None and target >= fixed:
-        used += columns[target][1] + 2
+    kept = narrowed_keys(keys, sort_key)
+    target = keys.index(sort_key) if sort_key in kept else keys.index("name") if "name" in keys else None
+    used = GUTTER + sum(width + GUTTER for key, width in columns if key in kept)
     return max(20, used + 2), target
+
+
+def fit_narrowed(columns: Sequence[tuple[str, int, bool]], room: int) -> list[int]:
+    """Widths of the narrowed table's (key, measured width, numeric) columns in `room` cells
+    (the mark gutter left out). As measured when they fit; else the status gives way to its
+    glyph, a number column to its widest value, then the name down to `NARROW_NAME` (the table
+    cuts it in the middle, keeping the end that tells `…-lr2e-5` from `…-lr5e-5`), and only then
+    the others (their cells end in `…`, never in a digit that reads as a whole value)."""
+    widths = [width for _, width, _ in columns]
+
+    def over() -> int:
+        return sum(width + GUTTER for width in widths) - room
+
+    for i, (key, width, numeric) in enumerate(columns):
+        if key == "status" and over() > 0:
+            widths[i] = NARROW_STATUS
+        elif numeric and key != "name" and over() > 0:
+            widths[i] = min(width, NARROW_NUMBER)
+    for i, (key, _, _) in enumerate(columns):
+        if key == "name" and over() > 0:
+            widths[i] = max(NARROW_NAME, widths[i] - over())
+    for i, (key, _, _) in enumerate(columns):
+        if key not in ("status", "name") and over() > 0:
+            widths[i] = max(3, widths[i] - over())
+    return widths
+
+
+def cut_middle(text: str, width: int) -> str:
+    """`text` in at most `width` cells, cut in the middle with `…`: the start and, longer, the end
+    (run names differ at the end: `sweep-lr1e-3`, `sweep-lr3e-4`, `version_12`)."""
+    if cell_width(text) <= width:
+        return text
+    if width < 3:
+        return text[:width]
+    head = (width - 1) // 3
+    tail = text[::-1]
+    end = ""
+    for ch in tail:
+        if cell_width(end) + cell_width(ch) > width - 1 - head:
+            break
+        end = ch + end
+    start = ""
+    for ch in text:
+        if cell_width(start) + cell_width(ch) > width - 1 - cell_width(end):
+            break
+        start += ch
+    return f"{start}…{end}"

@@ -1,5 +1,6 @@
 """MetricList: the charts' metric list (a drawn metric's box shows ✓) with its search box; the
-sampled machine metrics (`system/…`) are listed last, under a `system` heading."""
+sampled machine metrics (`system/…`) are listed last, under a `system` heading, by the titles
+their panes have (`GPU 0 util %`, not `system/gpu.0.gpu`); the search finds either."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from textual.widgets.selection_list import Selection
 
 from store.writing.system_metrics import is_system_metric
 
-from ..shaping.curves import system_last
+from ..shaping.metric_order import system_last
 from ..shaping.sanitize import printable_line
+from ..shaping.system_metrics import chart_title
 
 
 class MetricPicker(SelectionList[str]):
@@ -104,8 +106,9 @@ class MetricList(Vertical):
         picker = self.query_one(MetricPicker)
         highlighted = picker.highlighted
         needle = self.search.lower()
-        shown = system_last(k for k in keys if needle in k.lower())
-        options = [Selection(Text(printable_line(k)), k, k in self.selected) for k in shown]
+        titles = {k: chart_title(k) for k in keys}
+        shown = system_last(k for k in keys if needle in k.lower() or needle in titles[k].lower())
+        options = [Selection(Text(printable_line(titles[k])), k, k in self.selected) for k in shown]
         first_system = next((i for i, k in enumerate(shown) if is_system_metric(k)), None)
         if first_system is not None:
             options.insert(first_system, Selection(Text(SYSTEM_HEADING), SYSTEM_SECTION, False, disabled=True))

@@ -138,7 +138,16 @@ class RunsTable(ScrollView, can_focus=True):
         """The run the cursor was on when a change hid it (a filter being typed): the cursor goes
         back to it when a later change shows it again, unless the user moved the cursor meanwhile."""
         self._reloading = False
+        self.narrowed: tuple[str, ...] = ()
+        """The only columns drawn, fitted to the table's width (the workspace beside it); () for all."""
         self.lines = RunsTableLines(self)
+
+    def narrow(self, keys: tuple[str, ...]) -> None:
+        """Draw only the columns `keys` (status, name and the sort column), fitted to the width with
+        no sideways scroll; () draws every column again."""
+        if keys != self.narrowed:
+            self.narrowed = keys
+            self.reload(self.current_run)
 
     def set_sparks(self, sparks: dict[tuple[str, str], tuple[str, str]]) -> None:
         for key, value in sparks.items():
@@ -176,7 +185,7 @@ class RunsTable(ScrollView, can_focus=True):
         if row is None and keep_run is not None and lost is None:
             self._lost_run = keep_run
         count = self.view.row_count
-        self.virtual_size = Size(self.spans.total_width, count + 1)
+        self.virtual_size = Size(0 if self.narrowed else self.spans.total_width, count + 1)
         # Clamp the column first: setting the row fires a watcher that scrolls to the cursor cell.
         self.cursor_column = min(self.cursor_column, max(0, len(self.view.columns) - 1))
         self._reloading = True
@@ -283,8 +292,8 @@ class RunsTable(ScrollView, can_focus=True):
             y = self.cursor_row
         elif self.cursor_row >= top + height:
             y = self.cursor_row - height + 1
-        x = int(self.scroll_offset.x)
-        if self.spans.scrolls(self.cursor_column):
+        x = 0 if self.narrowed else int(self.scroll_offset.x)
+        if self.spans.scrolls(self.cursor_column) and not self.narrowed:
             x = self.spans.scroll_showing(self.cursor_column, x, self.scrollable_content_region.width)
         self.scroll_to(x=max(0, x), y=max(0, y), animate=False, immediate=True)
 
@@ -295,10 +304,19 @@ class RunsTable(ScrollView, can_focus=True):
         self.cursor_row = max(self.cursor_row - 1, 0)
 
     def action_cursor_left(self) -> None:
-        self.cursor_column = max(self.cursor_column - 1, 0)
+        self.cursor_column = self._next_column(-1)
 
     def action_cursor_right(self) -> None:
-        self.cursor_column = min(self.cursor_column + 1, max(0, len(self.view.columns) - 1))
+        self.cursor_column = self._next_column(1)
+
+    def _next_column(self, by: int) -> int:
+        """The column left (-1) or right (1) of the cursor's, among the narrowed ones when narrowed."""
+        last = max(0, len(self.view.columns) - 1)
+        if not self.narrowed:
+            return min(max(self.cursor_column + by, 0), last)
+        kept = [i for i, c in enumerate(self.view.columns) if c.key in self.narrowed]
+        ahead = [i for i in kept if (i - self.cursor_column) * by > 0]
+        return (min(ahead) if by > 0 else max(ahead)) if ahead else self.cursor_column
 
     def action_page_down(self) -> None:
         page = max(1, self.scrollable_content_region.height - 2)

@@ -16,10 +16,11 @@ from rich.style import Style
 from textual.strip import Strip
 
 from ..shaping.attention import ATTENTION_GLYPH
-from ..shaping.column_spans import FIXED_COLUMNS
+from ..shaping.column_spans import FIXED_COLUMNS, GUTTER
 from ..shaping.columns import SPARK_WIDTH
 from ..shaping.curves import DISTINCT_MARKERS, RGB, marker_glyph
 from ..shaping.run_colors import run_colors
+from ..shaping.workspace import cut_middle, fit_narrowed
 from .run_legend import theme_palette
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ class RunsTableLines:
         self.table = table
         self._palette: tuple[str, list[RGB]] = ("", [])
         """The theme the run colours were taken from, and those colours."""
+        self._narrow_cache: tuple[object, object, list[tuple[int, int, bool]]] = (None, None, [])
+        """(the view's columns, (width, narrowed)) -> what `_drawn` gives for them."""
 
     def _join(
         self, segments_fixed: list[Segment], segments_rest: list[Segment], width: int, base: Style, start: int, end: int
@@ -55,17 +58,17 @@ class RunsTableLines:
         rest: list[Segment] = []
         sort_key, descending = self.table.view.sort_key, self.table.view.sort_descending
         columns = self.table.view.columns
-        shown, start, end = self.table.spans.in_view(int(self.table.scroll_offset.x), width)
-        for index in (*range(min(FIXED_COLUMNS, len(columns))), *shown):
+        drawn, start, end = self._drawn(width)
+        for index, col_width, is_fixed in drawn:
             col = columns[index]
             arrow = ("▼" if descending else "▲") if col.key == sort_key else ""
-            label = _fit(col.label, col.width - cell_len(arrow)) + arrow
-            text = label.rjust(col.width) if col.numeric else label.ljust(col.width)
+            label = _fit(col.label, col_width - cell_len(arrow)) + arrow if col_width > 1 else " "  # over glyphs
+            text = label.rjust(col_width) if col.numeric else label.ljust(col_width)
             style = styles[col.kind] + Style.from_meta({"header": col.key})
             if index == self.table.cursor_column:
                 style += cursor
-            target = fixed if index < FIXED_COLUMNS else rest
-            target.append(Segment(set_cell_size(text, col.width), style))
+            target = fixed if is_fixed else rest
+            target.append(Segment(set_cell_size(text, col_width), style))
             target.append(Segment("  ", styles["base"]))
         return self._join(fixed, rest, width, base, start, end)
 
@@ -97,15 +100,15 @@ class RunsTableLines:
         rest: list[Segment] = []
         sparks = view.sparklines and status != "group"
         columns, texts = view.columns, view.cells(row)
-        shown, start, end = self.table.spans.in_view(int(self.table.scroll_offset.x), width)
-        for index in (*range(min(FIXED_COLUMNS, len(columns))), *shown):
+        drawn, start, end = self._drawn(width)
+        for index, col_width, is_fixed in drawn:
             col, text = columns[index], texts[index]
-            if sparks and col.kind == "metric" and col.width > SPARK_WIDTH + 2:
+            if sparks and col.kind == "metric" and col_width > SPARK_WIDTH + 2:
                 spark = self.table._spark(run_id, col.key, text) if text else ""
                 text = (
                     spark.ljust(SPARK_WIDTH)
                     + " "
-                    + _fit(text, col.width - SPARK_WIDTH - 1).rjust(col.width - SPARK_WIDTH - 1)
+                    + _fit(text, col_width - SPARK_WIDTH - 1).rjust(col_width - SPARK_WIDTH - 1)
                 )
             style = row_style
             if col.key == "status" and status != "group":  # a group row has its look from row_style
@@ -116,12 +119,36 @@ class RunsTableLines:
                 )
             if is_cursor and index == self.table.cursor_column:
                 style += self.table.get_component_rich_style("runs-table--cursor-cell")
-            fitted = _fit(text, col.width)
-            fitted = fitted.rjust(col.width) if col.numeric else fitted.ljust(col.width)
-            target = fixed if index < FIXED_COLUMNS else rest
-            target.append(Segment(set_cell_size(fitted, col.width), style))
+            if self.table.narrowed and col.key in ("status", "name"):  # the glyph; the name's telling end
+                fitted = text if col.key == "status" else cut_middle(text, col_width)
+            else:
+                fitted = _fit(text, col_width)
+            fitted = fitted.rjust(col_width) if col.numeric else fitted.ljust(col_width)
+            target = fixed if is_fixed else rest
+            target.append(Segment(set_cell_size(fitted, col_width), style))
             target.append(Segment("  ", row_style))
         return self._join(fixed, rest, width, row_style, start, end)
+
+    def _drawn(self, width: int) -> tuple[list[tuple[int, int, bool]], int, int]:
+        """(column index, width, fixed) of each column drawn, and where the scrolling part's drawn
+        columns start and end: the fixed ones and those in view, or the narrowed ones, all fixed."""
+        table, columns = self.table, self.table.view.columns
+        if not table.narrowed:
+            shown, start, end = table.spans.in_view(int(table.scroll_offset.x), width)
+            indices = (*range(min(FIXED_COLUMNS, len(columns))), *shown)
+            return [(i, columns[i].width, i < FIXED_COLUMNS) for i in indices], start, end
+        cached = self._narrow_cache
+        if cached[0] is not columns or cached[1] != (width, table.narrowed):
+            kept = [i for i, c in enumerate(columns) if c.key in table.narrowed]
+            fitted = fit_narrowed(
+                [(columns[i].key, columns[i].width, columns[i].numeric) for i in kept], width - GUTTER
+            )
+            cached = self._narrow_cache = (
+                columns,
+                (width, table.narrowed),
+                [(i, w, True) for i, w in zip(kept, fitted)],
+            )
+        return cached[2], 0, 0
 
     def _group_flagged(self, row: int) -> bool:
         """Whether a run of the group on `row` needs a look (a collapsed group hides its runs' flags)."""

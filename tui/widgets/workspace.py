@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
@@ -46,61 +45,15 @@ if TYPE_CHECKING:
 PANES = {"system": True, "console": True, "images": False}
 """The panes below the charts and whether they are shown before the user chose."""
 
-WORKSPACE_BINDINGS = [
-    Binding(
-        "W",
-        "toggle_workspace",
-        "Workspace",
-        show=False,
-        id="runs.workspace",
-        tooltip="Charts, system metrics, console and images of the marked (or running) runs beside the table",
-    ),
-    Binding(
-        "greater_than_sign",
-        "workspace('page', 1)",
-        "Workspace: next charts",
-        show=False,
-        id="runs.workspace_next",
-        tooltip="Workspace: the next page of charts, when not all fit (the title says which are shown)",
-    ),
-    Binding(
-        "less_than_sign",
-        "workspace('page', -1)",
-        "Workspace: previous charts",
-        show=False,
-        id="runs.workspace_previous",
-        tooltip="Workspace: the previous page of charts",
-    ),
-    Binding(
-        "Y",
-        "workspace('system')",
-        "Workspace: system pane",
-        show=False,
-        id="runs.workspace_system",
-        tooltip="Workspace: show or hide the system metrics (system/… of the runs drawn)",
-    ),
-    Binding(
-        "K",
-        "workspace('console')",
-        "Workspace: console pane",
-        show=False,
-        id="runs.workspace_console",
-        tooltip="Workspace: show or hide the console of the run under the cursor",
-    ),
-    Binding(
-        "I",
-        "workspace('images')",
-        "Workspace: images pane",
-        show=False,
-        id="runs.workspace_images",
-        tooltip="Workspace: show or hide the newest image of the run under the cursor",
-    ),
-]
-"""Bound on the runs screen (the table keeps the focus); `W` always, the others in the workspace."""
-
 CACHED_RUNS = 64
 """Past this many runs' histories held, those not drawn now are dropped (read again if drawn again)."""
 REASONS = {"marked": "marked", "running": "running", "newest": "newest"}
+NO_RUNS = (
+    "No runs yet. Start a training that logs to this store (store.start_run(…) in Python, or "
+    "`tracktui run -- python train.py`): its charts fill in here as it logs. W hides the workspace; "
+    "the table then shows the code of a first run."
+)
+NONE_IN_VIEW = "No runs in view: the filter or the experiment leaves none (Escape clears the filter)."
 
 
 @dataclass
@@ -143,10 +96,13 @@ class Workspace(Vertical):
                         text-wrap: nowrap; text-overflow: ellipsis; }
         & > RunLegend { max-height: 2; }
         & > #ws-charts { height: 1fr; }
+        & > #ws-empty { height: 1fr; padding: 1 2; color: $text-muted; }
+        & #ws-system-none { dock: top; width: 100%; height: 1; padding: 0 1; color: $text-muted;
+                            text-wrap: nowrap; text-overflow: ellipsis; }
+        & > #ws-bottom.-note-only { height: 1; min-height: 1; }
         & MetricChart { min-height: 5; }
         & > #ws-bottom { height: 35%; min-height: 7; }
         & #ws-bottom > Vertical { width: 1fr; height: 1fr; }
-        & #ws-bottom > #ws-system.-empty { width: 16; }
         & #ws-bottom > #ws-system, & #ws-bottom > #ws-console { margin-right: 1; }
         & .ws-pane-title { height: 1; padding: 0 1; background: $boost; text-style: bold;
                            text-wrap: nowrap; text-overflow: ellipsis; }
@@ -165,6 +121,8 @@ class Workspace(Vertical):
         self.infos: dict[str, RunInfo] = {}
         self.listing: tuple[list[str], list[str]] = ([], [])
         """(running run ids, run ids newest first) of the table's listing."""
+        self.store_runs = 0
+        """Runs in the store (not only in view): with none, the workspace says how to log one."""
         self.panes = dict(PANES)
         self._console_run: str | None = None
         self._failed: list[str] = []
@@ -175,7 +133,9 @@ class Workspace(Vertical):
         yield Static(Text("Workspace"), id="ws-title")
         yield RunLegend(Text(""), id="ws-legend")
         yield ChartGrid(min_pane=(40, 6), id="ws-charts")
+        yield Static(Text(NO_RUNS), id="ws-empty")
         with Horizontal(id="ws-bottom"):
+            yield Static(Text("System: no system metrics logged · Y hides"), id="ws-system-none")
             with Vertical(id="ws-system"):
                 yield Static(Text("System"), classes="ws-pane-title", id="ws-system-title")
                 yield ChartGrid(min_pane=(30, 6), id="ws-system-grid")
@@ -212,11 +172,13 @@ class Workspace(Vertical):
         """What `restore` takes, to keep per store."""
         return {"shown": bool(self.display), "panes": dict(self.panes)}
 
-    def set_listing(self, store: RunStore, running: list[str], newest: list[str]) -> None:
-        """A new listing: its running runs and its runs newest first."""
+    def set_listing(self, store: RunStore, running: list[str], newest: list[str], total: int) -> None:
+        """A new listing: its running runs and its runs newest first (of those in view), and how
+        many runs the store has."""
         if store is not self.store:
             self.store, self._histories, self.infos = store, HistoryCache(store), {}
         self.listing = (running, newest)
+        self.store_runs = total
 
     def follow(self, marked: list[str], cursor: str | None, live: bool = False) -> None:
         """Draw the runs `choose_runs` picks for these marks and cursor. `live`: a new listing came,
@@ -226,6 +188,7 @@ class Workspace(Vertical):
         runs = choose_runs(marked, self.listing[0], self.listing[1], cursor)
         same = self.runs is not None and self.runs.run_ids == runs.run_ids
         self.runs = runs
+        self._show_empty()
         running = frozenset(r for r in runs.run_ids if self.infos.get(r) is None or self.infos[r].status == "running")
         if not same or (live and running):  # a quiet listing of finished runs draws nothing new
             self._build(self._request(reload=running if live else frozenset()), dict(self.infos))
@@ -321,12 +284,12 @@ class Workspace(Vertical):
             await self.grid.sync(message.metrics)
         if list(self.system_grid.panes) != message.system:
             await self.system_grid.sync(message.system)
+        self.draws += 1
         with self.app.batch_update():
             self.grid.draw([by_metric[m] for m in message.metrics if m in by_metric])
             self.system_grid.draw([by_metric[m] for m in message.system if m in by_metric])
             self._show_view()
             self._update_title()
-        self.draws += 1
 
     def _show_view(self) -> None:
         """The cursor's run highlighted in every pane and the legend (no rebuild)."""
@@ -365,16 +328,33 @@ class Workspace(Vertical):
         system = Text("System")
         if self.system_grid.page_label:
             system.append(f" {self.system_grid.page_label}")
-        elif not self.system_grid.panes:
-            system.append(" · none", style="dim")
-        self.query_one("#ws-system").set_class(not self.system_grid.panes, "-empty")
         self.query_one("#ws-system-title", Static).update(system)
+        self._show_empty()
 
     def _show_panes(self) -> None:
-        for name, shown in self.panes.items():
-            self.query_one(f"#ws-{name}").display = shown
-        self.query_one("#ws-bottom").display = any(self.panes.values())
+        for name in ("console", "images"):
+            self.query_one(f"#ws-{name}").display = self.panes[name]
+        self._show_empty()
         self.call_after_refresh(self.grid.lay_out)
+
+    def _show_empty(self) -> None:
+        """With no runs to draw, what to do in place of the charts and panes; with no system
+        metrics, one line saying so in place of a blank system pane (its room goes to the console)."""
+        empty = self.runs is not None and not self.runs.run_ids
+        note = self.query_one("#ws-empty", Static)
+        note.display = empty
+        if empty:
+            note.update(Text(NO_RUNS if not self.store_runs else NONE_IN_VIEW))
+        for part in ("#ws-legend", "#ws-charts"):
+            self.query_one(part).display = not empty
+        system = self.panes["system"] and bool(self.system_grid.panes)
+        self.query_one("#ws-system").display = system
+        none = not empty and self.panes["system"] and self.draws > 0 and not self.system_grid.panes
+        self.query_one("#ws-system-none").display = none  # said once a build found none, not before
+        others = system or self.panes["console"] or self.panes["images"]
+        bottom = self.query_one("#ws-bottom")
+        bottom.display = not empty and (others or none)
+        bottom.set_class(not others, "-note-only")
 
     # -- the run under the cursor --------------------------------------------------------------
 
