@@ -18,6 +18,7 @@ from store.ours.history_files import read_histories
 from store.ours.index import FolderRunStore, read_safely
 from store.ours.inputs import read_inputs
 from store.ours.machine import read_machine
+from store.ours.partial_listing import PartialListing
 from store.ours.run_record import RECORD_FILES, read_files, read_record
 from store.ours.run_record import _cell as _cell  # the old home of the one param-cell rule
 from store.ours.run_scan import PENDING, folder_times, list_run_folders, signatures
@@ -47,7 +48,7 @@ class TrackStore(FolderRunStore):
         self._full_scan_at = 0.0
         self._scanned_at = -1e9
         self._scan_cost = 0.0
-        self._first: FirstListing | None = None
+        self._first: PartialListing | None = None
         """The first listing while it is read in batches (`_read_first_listing`)."""
 
     def _scan(self) -> dict[str, list[int]]:
@@ -233,7 +234,7 @@ class TrackStore(FolderRunStore):
         report = self.listing_progress
         assert report is not None
         order = sorted(range(len(units)), key=lambda row: units[row].rpartition("/")[2], reverse=True)
-        self._first = first = FirstListing(units, sig, now)
+        self._first = first = PartialListing(units, sig, now)
         try:
             for start in range(0, len(order), FIRST_BATCH):
                 for row in order[start : start + FIRST_BATCH]:
@@ -253,7 +254,7 @@ class TrackStore(FolderRunStore):
         newest = sorted(folders, key=lambda folder: folder[0].rpartition("/")[2], reverse=True)[:FIRST_PAINT]
         units, flat = signatures(newest, self.RECORD_FILES, ())
         sig = np.array(flat, dtype=np.int64).reshape(len(units), 3 + 3 * len(self.RECORD_FILES))
-        self._first = first = FirstListing(units, sig, now)
+        self._first = first = PartialListing(units, sig, now)
         try:
             for row, unit in enumerate(units):
                 files = sig[row].tolist()
@@ -428,37 +429,3 @@ FIRST_BATCH = 500
 """Runs a first listing with no index reads between two reports to `listing_progress` (a few tens of ms)."""
 FIRST_PAINT = 100
 """The newest runs a first listing with no index reports before it looks at the others (a screenful)."""
-
-
-class FirstListing:
-    """The runs of a first listing read so far, as a column table made only when asked for."""
-
-    def __init__(self, units: list[str], sig: Any, now: float) -> None:
-        from store.ours.column_index import ColumnTable
-
-        self.units, self.sig, self.now = units, sig, now
-        self.read = 0
-        self._new: list[tuple[int, RunRecord]] = []
-        """Rows read since `table` was last made, with their records."""
-        self._table = ColumnTable.empty(sig.shape[1])
-
-    def add(self, row: int, record: RunRecord) -> None:
-        self._new.append((row, record))
-        self.read += 1
-
-    def table(self) -> Any:
-        """The runs read so far, newest first; each call adds only the rows read since the last."""
-        from store.ours.column_index import ColumnTable
-
-        if self._new:
-            rows = [row for row, _ in self._new]
-            fresh = ColumnTable.from_records(
-                [self.units[row] for row in rows],
-                self.sig[rows],
-                self.now,
-                [record for _, record in self._new],
-                self.sig.shape[1],
-            )
-            self._table = self._table.append(fresh).newest_first()
-            self._new = []
-        return self._table
