@@ -276,6 +276,15 @@ class RunStore(abc.ABC):
                 frame.loc[running, "duration"] = time.time() - frame.loc[running, "created"]
             return frame
 
+    def runs_columns(self) -> dict[str, Any] | None:
+        """`runs_frame()`'s columns by name in its order, each a list or a 1-D numpy array of Python values
+        (missing: None, or NaN in a float column), when this kind makes them without pandas; else None.
+
+        For a caller that writes the listing out as it is (`tracktui ls --json`): at 100,000 runs
+        importing pandas and building the frame is a third of the time.
+        """
+        return None
+
     def partial_frame(self, metric_stat: str = "last") -> pd.DataFrame:
         """The runs frame of the runs read so far, while `listing_progress` is being called (only then)."""
         return build_runs_frame([], self.status_of, metric_stat)

@@ -82,7 +82,19 @@ def build_runs_frame(records: Sequence[RunRecord], status_of: Callable[[RunRecor
     )
 
 
-def assemble_runs_frame(
+def assemble_runs_frame(*parts: Any, **named: Any) -> pd.DataFrame:
+    """The runs frame of `runs_columns(*parts, **named)` (every kind of listing ends here, so every
+    frame has one shape), rows newest first."""
+    import pandas as pd
+
+    columns, order = runs_columns(*parts, **named)
+    frame = pd.DataFrame(columns, copy=False)
+    if order is not None:
+        frame = frame.take(order).reset_index(drop=True)
+    return cast("pd.DataFrame", frame)
+
+
+def runs_columns(
     base: dict[str, Any],
     created: Any,
     ended: Any,
@@ -93,16 +105,16 @@ def assemble_runs_frame(
     parents: Any,
     sources: Any = None,
     inputs: dict[str, Any] | None = None,
-) -> pd.DataFrame:
-    """The runs frame from its columns (every kind of listing ends here, so every frame has one shape).
+) -> tuple[dict[str, Any], Any]:
+    """The runs frame's columns by name, in its order, and the order to take their rows in (newest
+    first; None for no rows): `assemble_runs_frame` without pandas, for a caller that writes the
+    columns out as they are (`tracktui ls --json` of our store: importing pandas is 0.3 s of it).
 
     `base` holds run_id, experiment, name, status, host, user, reason; `params` object arrays,
     `metrics` float arrays, `tags` lists or object arrays, `inputs` object arrays, each by key;
     `parents` None when no run has one; `sources` None unless several stores share the table.
-    Rows come out newest first.
     """
     import numpy as np
-    import pandas as pd
 
     n = len(created)
     # A crashed run never wrote `ended`; its last heartbeat is when it was last seen alive.
@@ -126,11 +138,8 @@ def assemble_runs_frame(
     columns.update((c, base[c]) for c in EXTRA_COLUMNS)
     if parents is not None:  # only stores with nested runs get the column (group by parent)
         columns["parent"] = parents
-    frame = pd.DataFrame(columns, copy=False)
-    if n:
-        order = np.argsort(-np.nan_to_num(created, nan=-np.inf), kind="stable")
-        frame = frame.take(order).reset_index(drop=True)
-    return cast("pd.DataFrame", frame)
+    order = np.argsort(-np.nan_to_num(created, nan=-np.inf), kind="stable") if n else None
+    return columns, order
 
 
 def history_frame(parts: Sequence[tuple[str, Sequence[int], Sequence[float], Sequence[float]]]) -> pd.DataFrame:

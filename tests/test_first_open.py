@@ -405,3 +405,45 @@ def test_a_row_too_large_for_one_append_is_written_as_read_this_run(
     got, reads = folded(root, monkeypatch)
     same(got, full_scan(root))
     assert reads == 1 and len(got[run.id]["params"]) == 200
+
+
+def test_a_first_listing_holds_a_chunk_of_journal_rows_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed before: every run's parsed row was held until the whole listing was made (at 100,000 runs
+    ~400 MB of a 660 MB peak); now each chunk's rows are folded into columns as it is parsed. Each run's
+    two rows (created, finished) fall in different chunks here, and every run is still folded, not read.
+    With no journal, every run's record was held until the listing was made; now a batch of them."""
+    root = tmp_path / "store"
+    write_sweep(root, workers=2, runs=400)
+    want = full_scan(root)
+    [ours] = journals(root)
+    monkeypatch.setattr(journal, "CHUNK", 64 * 1024)
+    peak = traced_peak(TrackStore(root).refresh)
+    assert peak < 2.75 * ours.stat().st_size, (peak, ours.stat().st_size)  # holding every parsed row: 3.4x
+    drop_index(root)
+    got, reads = folded(root, monkeypatch)
+    same(got, want)
+    assert reads == 0
+    # With no journal (a store written before it, or copied in), the runs read from their files are
+    # made columns a batch at a time too.
+    from store.ours import reader as reader_module
+
+    monkeypatch.setattr(reader_module, "READ_BATCH", 100, raising=False)
+    size = ours.stat().st_size
+    drop_index(root, also_journals=True)
+    peak = traced_peak(TrackStore(root).refresh)
+    assert peak < 2.75 * size, (peak, size)  # every run's record held: 4x
+    same(listed(root), want)
+
+
+def traced_peak(call: Any) -> int:
+    """The most memory Python held at once during `call()` (bytes, from tracemalloc)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()

@@ -19,8 +19,9 @@ import pytest
 
 import store
 from tui.cli import main
-from tui.commands import ls as ls_command
-from tui.commands.ls import _finite, _json_list, json_text_params, write_json_lines
+from tui.commands import json_lines
+from tui.commands.json_lines import _finite
+from tui.commands.ls import _json_list, json_text_params, write_json_lines
 
 
 def rows_as_before(table: pd.DataFrame, raw_params: Any = None) -> str:
@@ -67,7 +68,11 @@ ODD_PARAMS: list[dict[str, Any]] = [
 
 @pytest.fixture
 def odd_store(tmp_path: Path) -> Path:
-    root = tmp_path / "odd"
+    return write_odd_store(tmp_path / "odd")
+
+
+def write_odd_store(root: Path) -> Path:
+    """Three runs of ODD_PARAMS, with odd names, tags and metrics."""
     for i, params in enumerate(ODD_PARAMS):
         with store.start_run(experiment="e ✓", name=f'run "{i}"\n', root=root) as run:
             run.log_params(params)
@@ -80,7 +85,7 @@ def odd_store(tmp_path: Path) -> Path:
 def test_ls_json_writes_the_bytes_json_dumps_wrote_on_a_store_of_odd_values(
     odd_store: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    monkeypatch.setattr(ls_command, "JSON_CHUNK", chunk)
+    monkeypatch.setattr(json_lines, "JSON_CHUNK", chunk)
     reader = store.open_store(odd_store)
     frame = reader.runs_frame()
     out = io.StringIO()

@@ -315,6 +315,11 @@ def ls(argv: list[str]) -> int:
     reader = _open_many(args.store, args.deleted)
     if args.resync:
         _ask_resync(reader)
+    if args.json and not (args.filter or args.sort or args.columns or args.limit is not None or args.group):
+        from .commands.json_lines import print_runs_json
+
+        if print_runs_json(reader):  # our store's columns as they are: no pandas
+            return 0
     from .commands.ls import ls_command
 
     return ls_command(reader, args)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Container, Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,21 @@ class ColumnCache(CacheFile):
 
         rows, self.journal_read = journal.read_rows(os.fspath(self.root), units, self.journal_read)
         return rows
+
+    def fold_journals(
+        self,
+        units: Mapping[str, int],
+        sig: Any,
+        names: tuple[str, ...],
+        take: Callable[[list[int], list[RunRecord]], None],
+    ) -> None:
+        """`journal.fold_in_chunks` of `units` from where this table's last fold stopped."""
+        from store.ours import journal
+
+        root = os.fspath(self.root)
+        self.journal_read = journal.fold_in_chunks(
+            root, units, self.journal_read, partial(os.path.join, root), names, sig, take
+        )
 
     def records(self) -> Iterator[RunRecord]:
         return (self.table.record(row) for row in range(len(self.table)))

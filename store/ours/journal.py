@@ -23,10 +23,10 @@ from __future__ import annotations
 import gc
 import json
 import os
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from store import safe_read
 from store.base import RunRecord, valid_record
@@ -133,37 +133,118 @@ def _collection_paused() -> Iterator[None]:
 def _read_rows(root: str, units: Container[str], since: Mapping[str, tuple[int, int]]) -> tuple[Rows, Offsets]:
     rows: Rows = {}
     offsets: Offsets = {}
+    for chunks in _journals(root, since, offsets):
+        newest: dict[str, tuple[list[int], RunRecord] | None] = {}
+        for data in chunks:
+            _take_rows(data, units, newest)
+        for unit, row in newest.items():
+            if row is not None:
+                rows.setdefault(unit, []).append(row)
+    return rows, offsets
+
+
+def fold_in_chunks(
+    root: str,
+    units: Mapping[str, int],
+    since: Mapping[str, tuple[int, int]],
+    folder: Callable[[str], str],
+    names: tuple[str, ...],
+    sig: Any,
+    take: Callable[[list[int], list[RunRecord]], None],
+) -> Offsets:
+    """`fold` of every journal row of `units` (unit -> its row of `sig`, an int64 array of the scan's
+    signatures), a chunk at a time as the journals are parsed: the rows of `sig` folded and their
+    records go to `take` after each chunk, so memory holds one chunk's parsed rows, not every run's
+    (a first listing of 100,000 runs held ~300 MB of them). Returns how far each journal was read.
+
+    Any row whose signature is its run's now may be folded, whichever chunk or journal it is
+    in: a newer row of the run would have the same signature (a file's ctime only grows), so
+    it would give the same record. Each run's files are stat'ed once (`now`).
+    """
+    offsets: Offsets = {}
+    now: dict[str, list[int] | None] = {}
+    width = sig.shape[1]
+    heads = sig[:, :3].tolist()  # the folders' numbers, from the scan
+    with _collection_paused():
+        for chunks in _journals(root, since, offsets):
+            for data in chunks:
+                newest: dict[str, tuple[list[int], RunRecord] | None] = {}
+                _take_rows(data, units, newest)
+                rows: list[int] = []
+                sigs: list[list[int]] = []
+                records: list[RunRecord] = []
+                for unit, found in newest.items():
+                    if found is None:
+                        continue
+                    row = units[unit]
+                    row_sig, record = found
+                    if len(row_sig) != width or row_sig[:3] != heads[row]:
+                        continue
+                    if unit not in now:
+                        now[unit] = _now(folder(unit), names, heads[row])
+                    if row_sig == now[unit]:
+                        rows.append(row)
+                        sigs.append(row_sig)
+                        records.append(record)
+                        now[unit] = None  # folded: a later row of it is not looked at
+                if rows:
+                    sig[rows] = sigs
+                    take(rows, records)
+    return offsets
+
+
+def _journals(root: str, since: Mapping[str, tuple[int, int]], offsets: Offsets) -> Iterator[Iterator[bytes]]:
+    """Each journal of the store: its whole lines appended since `since` in chunks of about CHUNK
+    bytes; once a journal's chunks are all read, `offsets` says how far (its inode and offset).
+
+    A journal whose inode is not the one noted (replaced, as by `rsync`), or that is shorter
+    than the offset noted, is read from its start. Only whole lines are taken: a row being
+    written right now is read next time. A journal that fails to read midway gets no offset
+    (it is read from its start next time).
+    """
     for name in journal_names(root):
         try:
             fd = safe_read.open_regular(os.path.join(root, name))
         except OSError:
             continue
-        newest: dict[str, tuple[list[int], RunRecord] | None] = {}
         try:
             st = os.fstat(fd)
             ino, start = since.get(name, (st.st_ino, 0))
             if ino != st.st_ino or start > st.st_size:
                 start = 0
-            at = max(start, st.st_size - READ_CAP)
-            left = b""
-            while at < st.st_size:
-                part = os.pread(fd, min(CHUNK, st.st_size - at), at)
-                if not part:
-                    break
-                at += len(part)
-                data = left + part
-                end = data.rfind(b"\n") + 1
-                left = data[end:] if len(data) - end <= ROW_BYTES else b""  # longer than a row: not one
-                _take_rows(data[:end], units, newest)
+            reading = _Reading(fd, max(start, st.st_size - READ_CAP), st.st_size)
+            yield reading.chunks()
+            if reading.sound:
+                offsets[name] = (st.st_ino, reading.done)
         except OSError:
             continue
         finally:
             os.close(fd)
-        offsets[name] = (st.st_ino, at - len(left))
-        for unit, row in newest.items():
-            if row is not None:
-                rows.setdefault(unit, []).append(row)
-    return rows, offsets
+
+
+class _Reading:
+    """One journal read from `at` to `size` in whole lines (`chunks`); `done` is where the next read starts."""
+
+    def __init__(self, fd: int, at: int, size: int) -> None:
+        self.fd, self.at, self.size = fd, at, size
+        self.done = at
+        self.sound = True
+
+    def chunks(self) -> Iterator[bytes]:
+        left = b""
+        try:
+            while self.at < self.size:
+                part = os.pread(self.fd, min(CHUNK, self.size - self.at), self.at)
+                if not part:
+                    break
+                self.at += len(part)
+                data = left + part
+                end = data.rfind(b"\n") + 1
+                left = data[end:] if len(data) - end <= ROW_BYTES else b""  # longer than a row: not one
+                self.done = self.at - len(left)
+                yield data[:end]
+        except OSError:
+            self.sound = False
 
 
 def _take_rows(data: bytes, units: Container[str], newest: dict[str, tuple[list[int], RunRecord] | None]) -> None:
@@ -201,7 +282,7 @@ def _take_rows(data: bytes, units: Container[str], newest: dict[str, tuple[list[
         sig, record = row.get("s"), row.get("r")
         if (
             isinstance(sig, list)
-            and all(type(x) is int for x in sig)
+            and _INT.issuperset(map(type, sig))
             and isinstance(record, dict)
             and fields.issubset(record)
             and valid_record(record)
@@ -210,6 +291,9 @@ def _take_rows(data: bytes, units: Container[str], newest: dict[str, tuple[list[
             newest[got] = (sig, record)  # type: ignore[assignment]  # checked by valid_record
         else:
             newest[got] = None  # "re-read this run" (no record), or a row no reader wrote
+
+
+_INT = frozenset({int})
 
 
 def _loads(line: bytes) -> object:
@@ -233,6 +317,19 @@ def fold(
     likely = [(s, r) for s, r in candidates if s[:3] == head and len(s) == len(sig)]
     if not likely:
         return None
+    now = _now(folder, names, head)
+    if now is None:
+        return None
+    for row_sig, record in reversed(likely):
+        if row_sig == now:
+            sig[:] = now
+            return cast("RunRecord", record)
+    return None
+
+
+def _now(folder: str, names: tuple[str, ...], head: list[int]) -> list[int] | None:
+    """The run's signature now: `head` (its folder's numbers) and a stat of each of its files; None
+    when one cannot be stat'ed (the run is read)."""
     files: list[int] = []
     stat = os.stat
     base = folder + os.sep
@@ -244,9 +341,4 @@ def fold(
             files += (-1, 0, 0)
         except (OSError, ValueError):
             return None
-    now = head + files
-    for row_sig, record in reversed(likely):
-        if row_sig == now:
-            sig[:] = now
-            return cast("RunRecord", record)
-    return None
+    return head + files

@@ -18,6 +18,7 @@ from store.ours.history_files import read_histories
 from store.ours.index import FolderRunStore, read_safely
 from store.ours.inputs import read_inputs
 from store.ours.machine import read_machine
+from store.ours.partial_listing import PartialListing
 from store.ours.run_record import RECORD_FILES, read_files, read_record
 from store.ours.run_record import _cell as _cell  # the old home of the one param-cell rule
 from store.ours.run_scan import PENDING, folder_times, list_run_folders, signatures
@@ -47,7 +48,7 @@ class TrackStore(FolderRunStore):
         self._full_scan_at = 0.0
         self._scanned_at = -1e9
         self._scan_cost = 0.0
-        self._first: FirstListing | None = None
+        self._first: PartialListing | None = None
         """The first listing while it is read in batches (`_read_first_listing`)."""
 
     def _scan(self) -> dict[str, list[int]]:
@@ -170,6 +171,11 @@ class TrackStore(FolderRunStore):
         units, sig = self._scan_arrays(lazy=True, folders=folders)
         pending = {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
 
+        if pending and not len(table) and self.listing_progress is None:  # `ls`: the first listing, whole
+            changed = self._columns.first_listing(self._fold_first_listing(units, sig, pending, now))
+            self._scanned_at = time.monotonic()
+            self._scan_cost = self._scanned_at - started
+            return changed
         rows = self._columns.journal_rows(pending) if pending else {}
 
         def read(unit: str) -> RunRecord:
@@ -191,6 +197,35 @@ class TrackStore(FolderRunStore):
         self._scan_cost = self._scanned_at - started
         return changed
 
+    def _fold_first_listing(self, units: list[str], sig: Any, pending: dict[str, int], now: float) -> Any:
+        """A first listing with no index, made whole (`tracktui ls`): the journals' rows folded a chunk at
+        a time as they are parsed, each chunk's records made columns at once (memory never holds every
+        run's records: 660 -> 330 MB at 100,000 runs), then the runs no row matched read from their files."""
+        import numpy as np
+
+        from store.ours.column_index import ColumnTable
+
+        width = sig.shape[1]
+        parts: list[ColumnTable] = []
+        folded = np.zeros(len(units), dtype=bool)
+
+        def take(rows: list[int], records: list[RunRecord]) -> None:
+            folded[rows] = True
+            parts.append(ColumnTable.from_records([units[row] for row in rows], sig[rows], now, records, width))
+
+        foldable = {unit: row for unit, row in pending.items() if unit not in self._linked_out}
+        self._columns.fold_journals(foldable, sig, self.RECORD_FILES, take)
+        rest = np.flatnonzero(~folded).tolist()
+        for start in range(0, len(rest), READ_BATCH):  # made columns a batch at a time, as the chunks are
+            rows = rest[start : start + READ_BATCH]
+            records = []
+            for row in rows:
+                files = sig[row].tolist()  # a file the read could not stat stays PENDING: read again next time
+                records.append(read_safely(partial(self._read_record, sig=files), units[row]))
+                sig[row] = files
+            take(rows, records)
+        return ColumnTable.concat(parts) if parts else ColumnTable.empty(width)
+
     def _read_first_listing(self, units: list[str], sig: Any, read: Callable[[str], RunRecord], now: float) -> Any:
         """A first listing with no index, read newest run folder first (run ids start with their time) in
         batches of FIRST_BATCH, each told to `listing_progress` so the app can paint the runs read so far
@@ -199,7 +234,7 @@ class TrackStore(FolderRunStore):
         report = self.listing_progress
         assert report is not None
         order = sorted(range(len(units)), key=lambda row: units[row].rpartition("/")[2], reverse=True)
-        self._first = first = FirstListing(units, sig, now)
+        self._first = first = PartialListing(units, sig, now)
         try:
             for start in range(0, len(order), FIRST_BATCH):
                 for row in order[start : start + FIRST_BATCH]:
@@ -219,7 +254,7 @@ class TrackStore(FolderRunStore):
         newest = sorted(folders, key=lambda folder: folder[0].rpartition("/")[2], reverse=True)[:FIRST_PAINT]
         units, flat = signatures(newest, self.RECORD_FILES, ())
         sig = np.array(flat, dtype=np.int64).reshape(len(units), 3 + 3 * len(self.RECORD_FILES))
-        self._first = first = FirstListing(units, sig, now)
+        self._first = first = PartialListing(units, sig, now)
         try:
             for row, unit in enumerate(units):
                 files = sig[row].tolist()
@@ -260,6 +295,21 @@ class TrackStore(FolderRunStore):
         if not len(self._columns.table):
             return super()._build_frame(metric_stat)
         return table_frame(self._columns.table, self._statuses, metric_stat)
+
+    def runs_columns(self) -> dict[str, Any] | None:
+        import numpy as np
+
+        from store.ours.column_index import table_columns
+
+        with self._lock:
+            self._ensure_loaded()
+            if not len(self._columns.table):
+                return None
+            columns = table_columns(self._columns.table, self._statuses, "last")
+        running = np.flatnonzero(np.array(columns["status"], dtype=object) == "running")
+        if len(running):  # as `runs_frame`: a run still running has its duration up to now
+            columns["duration"][running] = time.time() - columns["created"][running]
+        return columns
 
     def log_facts(self) -> dict[str, tuple[float, float, str]]:
         from store.ours.column_index import table_log_facts
@@ -373,41 +423,9 @@ TRUST_FOLDERS_SECONDS = 600.0
 """How long after a full scan (by any process) a first listing may check run folders alone."""
 
 
+READ_BATCH = 5000
+"""Runs a whole first listing reads from their files before it makes them columns (`_fold_first_listing`)."""
 FIRST_BATCH = 500
 """Runs a first listing with no index reads between two reports to `listing_progress` (a few tens of ms)."""
 FIRST_PAINT = 100
 """The newest runs a first listing with no index reports before it looks at the others (a screenful)."""
-
-
-class FirstListing:
-    """The runs of a first listing read so far, as a column table made only when asked for."""
-
-    def __init__(self, units: list[str], sig: Any, now: float) -> None:
-        from store.ours.column_index import ColumnTable
-
-        self.units, self.sig, self.now = units, sig, now
-        self.read = 0
-        self._new: list[tuple[int, RunRecord]] = []
-        """Rows read since `table` was last made, with their records."""
-        self._table = ColumnTable.empty(sig.shape[1])
-
-    def add(self, row: int, record: RunRecord) -> None:
-        self._new.append((row, record))
-        self.read += 1
-
-    def table(self) -> Any:
-        """The runs read so far, newest first; each call adds only the rows read since the last."""
-        from store.ours.column_index import ColumnTable
-
-        if self._new:
-            rows = [row for row, _ in self._new]
-            fresh = ColumnTable.from_records(
-                [self.units[row] for row in rows],
-                self.sig[rows],
-                self.now,
-                [record for _, record in self._new],
-                self.sig.shape[1],
-            )
-            self._table = self._table.append(fresh).newest_first()
-            self._new = []
-        return self._table

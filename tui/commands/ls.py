@@ -9,8 +9,6 @@ store is made printable.
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -20,7 +18,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from store import RunStore, StoreError
+from store import RunStore
 
 from ..shaping.column_cells import cell_text
 from ..shaping.columns import column_label
@@ -29,6 +27,7 @@ from ..shaping.formatting import format_value
 from ..shaping.grouping import COUNT, Groups, aggregate_column, group_runs, resolve_group_keys, sort_by_keys
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
+from .json_lines import json_text_rows, params_reader, write_columns
 
 GROUP_STATS = ("mean", "std", "min", "max")
 """What `ls --group` prints per metric."""
@@ -117,115 +116,21 @@ def groups_of(frame: pd.DataFrame, group: str, metrics: Sequence[str] | None = N
     return groups
 
 
-def json_value(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return json_value(value.item())
-    return value
-
-
 def write_json_lines(
     table: pd.DataFrame,
     out: IO[str],
     keep: Sequence[str] | None = None,
     raw_params: Callable[[str], dict[str, Any]] | None = None,
 ) -> None:
-    """One JSON object per row (the `keep` columns, else all); NaN is null; JSON escapes every control character.
-
-    Column by column: each column becomes one list of Python values with missing values as
-    None, each value is encoded to its JSON text by its type (C functions: `float.__repr__`,
-    the encoder's string escaper), and a row is one `join` of its columns' texts. A row with
-    a value of another type, or (with `raw_params`, run id -> its flat params) a param cell
-    holding a list or dict as JSON text, is written by `json.dumps` of the row (`_row_text`),
-    which gives the same bytes for the plain types: `json.dumps` a row cost most of
-    `ls --json` at 100,000 runs.
-    """
-    columns = [str(c) for c in (keep if keep is not None else table.columns)]
-    lists = [_json_list(table[c]) for c in columns]
-    restore = json_text_params(table, columns) if raw_params is not None else set()
-    run_ids = table["run_id"].tolist() if restore else []
-    row = "{" + ", ".join(f"{_encode_text(name).replace('%', '%%')}: %s" for name in columns) + "}\n"
-    for at in range(0, len(table) if columns else 0, JSON_CHUNK):  # the texts of a chunk of rows at a time
-        slow = {i - at for i in restore if at <= i < at + JSON_CHUNK}
-        texts = [_encoded(values[at : at + JSON_CHUNK], slow) for values in lists]
-        lines = [row % cells for cells in zip(*texts)]
-        for i in slow:
-            record = dict(zip(columns, (values[at + i] for values in lists)))
-            if at + i in restore and raw_params is not None:
-                for key, value in raw_params(str(run_ids[at + i])).items():
-                    if isinstance(value, (list, dict)) and f"params.{key}" in record:
-                        record[f"params.{key}"] = value
-            lines[i] = _row_text(record) + "\n"
-        out.write("".join(lines))
-
-
-JSON_CHUNK = 2_000
-"""Rows encoded at a time by `write_json_lines`: their texts are held, not the whole listing's."""
+    """One JSON object per row of a frame (the `keep` columns, else all): `json_lines.write_columns` of
+    its columns as Python values, missing ones as None."""
+    names = [str(c) for c in (keep if keep is not None else table.columns)]
+    write_columns({name: _json_list(table[name]) for name in names}, out, raw_params)
 
 
 def json_text_params(table: pd.DataFrame, columns: Sequence[str]) -> set[int]:
-    """The rows with a param cell of text that starts like a JSON list or object (a list or dict
-    logged as a param, which the listing holds as its JSON text)."""
-    rows: set[int] = set()
-    for name in columns:
-        col = table[name]
-        if name.startswith("params.") and (col.dtype == object or pd.api.types.is_string_dtype(col.dtype)):
-            try:  # `.str` gives NaN for the cells that are not text
-                starts = col.str[:1].isin(("[", "{")).to_numpy()
-            except AttributeError:  # no text at all in this column
-                continue
-            rows.update(np.flatnonzero(starts).tolist())
-    return rows
-
-
-def _row_text(record: dict[str, Any]) -> str:
-    """One row as `json.dumps` writes it; infinities (and NaN inside a list) as null, as JSON has neither."""
-    try:
-        return json.dumps(record, default=str, allow_nan=False)
-    except ValueError:
-        return json.dumps(_finite(record), default=str)
-
-
-def _float_text(value: float) -> str:
-    return float.__repr__(value) if math.isfinite(value) else "null"
-
-
-_encode_text: Callable[[str], str] = json.encoder.encode_basestring_ascii  # the C one where there is one
-_ENCODERS: dict[type, Callable[[Any], str]] = {
-    str: _encode_text,
-    float: _float_text,
-    int: int.__repr__,
-    bool: lambda v: "true" if v else "false",
-    type(None): lambda v: "null",
-}
-"""The JSON text of a value of exactly these types, as `json.dumps` writes it (ensure_ascii, NaN as null)."""
-
-
-def _encoded(values: list[Any], slow: set[int]) -> list[str]:
-    """The JSON text of each value; a value of another type gives "" and its row joins `slow`."""
-    kinds = set(map(type, values))
-    if kinds <= {str}:
-        return list(map(_encode_text, values))
-    if kinds <= {float, type(None)}:  # a metric, a time: NaN, infinities and None are all null
-        texts = list(
-            map(float.__repr__, values if kinds == {float} else [math.nan if v is None else v for v in values])
-        )
-        if "n" in "".join(texts):  # `nan`, `inf`, `-inf`: a finite float's text has no n
-            texts = ["null" if t[-1] in "nf" else t for t in texts]
-        return texts
-    if kinds <= _ENCODERS.keys():
-        encoders = _ENCODERS
-        return [encoders[type(v)](v) for v in values]
-    texts = []
-    for i, value in enumerate(values):
-        encode = _ENCODERS.get(type(value))
-        if encode is None:
-            slow.add(i)
-            texts.append("")
-        else:
-            texts.append(encode(value))
-    return texts
+    """`json_lines.json_text_rows` of a frame's `columns`."""
+    return json_text_rows({name: _json_list(table[name]) for name in columns})
 
 
 def _json_list(col: pd.Series) -> list[Any]:
@@ -236,17 +141,6 @@ def _json_list(col: pd.Series) -> list[Any]:
     for i in missing:
         result[i] = None
     return result
-
-
-def _finite(value: Any) -> Any:
-    """`value` with every NaN and infinity (in lists and dicts too) as None."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _finite(v) for k, v in value.items()}
-    return json_value(value)
 
 
 def with_run_name(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
@@ -398,12 +292,4 @@ def _print_json_lines(reader: RunStore, frame: pd.DataFrame, keep: list[str] | N
     """One JSON object per run, every column; lists and dicts logged as params stay JSON values
     (the listing holds them as JSON text, so those runs' params are read back whole). JSON
     escapes every control character (ensure_ascii), so nothing in it can act on a terminal."""
-
-    def raw_params(run_id: str) -> dict[str, object]:
-        try:
-            return reader.run(run_id).flat_params
-        except (StoreError, OSError):
-            return {}
-
-    # MLflow params are text, always: only ours can hold lists and dicts
-    write_json_lines(frame, sys.stdout, keep, raw_params if reader.kind == "tracktui" else None)
+    write_json_lines(frame, sys.stdout, keep, params_reader(reader))

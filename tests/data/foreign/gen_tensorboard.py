@@ -2,10 +2,11 @@
 
 - `python gen_tensorboard.py runs`: two runs under one logdir, 5 scalars each.
 - `python gen_tensorboard.py images images`: two runs of image summaries at steps 0, 5, 10, 15, 20, one
-  per writer (no TensorFlow or PyTorch here, so the summaries are built as those writers build them,
-  with tensorboard's own protos and helpers): `tf2/` as TF2's `tf.summary.image` (a string tensor
-  `[width, height, png]` under the `images` plugin, its metadata sent with the tag's first value only),
-  `pytorch/` as PyTorch's `SummaryWriter.add_image` (the legacy `Summary.Image` with the PNG bytes).
+  per writer. `pytorch/` is written by PyTorch's own `SummaryWriter` (`add_scalar`, `add_image`: the
+  legacy `Summary.Image` with the PNG bytes) when torch is installed (CPU torch from the machine's wheel:
+  `pip install torch==2.13.0`); without torch it is built as that writer builds it. `tf2/` is built as
+  TF2's `tf.summary.image` builds it (no TensorFlow here: a string tensor `[width, height, png]` under the
+  `images` plugin, its metadata sent with the tag's first value only) with tensorboard's own protos.
 - `python gen_tensorboard.py odd odd`: one run of scalars with the values and tags a hand-written reader
   of the wire format could get wrong (NaN, infinities, -0.0, float32's extremes, a negative and a huge
   step, a tag of 150 characters, an empty and a non-ASCII tag, an event with no time or step, an empty
@@ -47,8 +48,27 @@ def png(i: int) -> bytes:
     return out.getvalue()
 
 
+def images_by_torch(folder: Path) -> bool:
+    """The `pytorch/` run written by torch's own SummaryWriter; False when torch is not installed."""
+    try:
+        import torch
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError:
+        return False
+    writer = SummaryWriter(str(folder))
+    for i, step in enumerate(STEPS):
+        writer.add_scalar("loss", 1.0 / (step + 1), step)
+        pixels = np.zeros((3, 4, 6), dtype=np.uint8)
+        pixels[:, :, : i + 1] = 255
+        writer.add_image("samples", torch.from_numpy(pixels), step)
+    writer.close()
+    return True
+
+
 def images(root: Path) -> None:
     for name in ("tf2", "pytorch"):
+        if name == "pytorch" and images_by_torch(root / name):
+            continue
         writer = EventFileWriter(str(root / name))
         for i, step in enumerate(STEPS):
             loss = summary_pb2.Summary.Value(tag="loss", simple_value=1.0 / (step + 1))
