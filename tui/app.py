@@ -216,7 +216,8 @@ class TrackApp(App[None]):
             listing = first_listing(self._store, self.session.now()) if settings == ViewSettings() else None
             if listing is not None:  # painted at once; the screen then asks for the frame (a poll)
                 self._first_listed, self._held_keys = "shown", []
-                self.runs_screen.post_message(FirstListed(self._store, listing))
+                attention = self.attention.check_rows(listing.rows, self._store.log_facts(), self.session.now())
+                self.runs_screen.post_message(FirstListed(self._store, listing, attention))
                 return changed
         self._first_listed = "replaced"
         frame = self._store.runs_frame(settings.metric_stat)

@@ -63,6 +63,8 @@ class FirstListed(Message):
 
     store: RunStore
     listing: FirstListing
+    attention: dict[str, str]
+    """Runs that need a look -> why, as the frame's `StoreLoaded` will say (`AttentionWatch.check_rows`)."""
 
 
 @dataclass

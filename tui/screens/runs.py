@@ -73,6 +73,8 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
         self.session = session
         self.store: RunStore | None = None
         """The store, once the app's first poll has opened it."""
+        self.first_store: RunStore | None = None
+        """The store whose first rows are shown before its frame is in (`first_listing`): the bar names its kind."""
         self._view: RunsView | None = None
         self.total = 0
         self.filtering = RunsFiltering(self)
@@ -159,7 +161,7 @@ class RunsScreen(ForwardsWorkerFailures, Screen[None]):
             self._view or table.shown,  # before the frame is in: the first rows, or nothing yet
             total=self.total,
             marked=len(table.marks),
-            store=self.store,
+            store=self.store if self.store is not None else self.first_store,
             where=self.session.where,
             attention=table.attention,
             current=table.current_run,

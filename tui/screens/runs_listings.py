@@ -110,12 +110,20 @@ class RunsListings:
         if not screen.view_made and screen.store is None:
             table, listing = screen.table, message.listing
             table.view = listing
+            table.attention = message.attention
+            screen.first_store = message.store
             screen.total = listing.row_count
             screen.query_one("#loading").display = False
             table.display = True
             table.reload()
             screen.query_one(RunsBar).show(
-                listing, total=listing.row_count, marked=0, store=message.store, where=screen.session.where
+                listing,
+                total=listing.row_count,
+                marked=0,
+                store=message.store,
+                where=screen.session.where,
+                attention=table.attention,
+                current=table.current_run,
             )
         screen.call_after_refresh(screen.post_message, ReloadRequested())
 

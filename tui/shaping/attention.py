@@ -10,8 +10,8 @@ and the bar says why.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .formatting import format_ago, format_duration
 
@@ -66,24 +66,50 @@ class AttentionWatch:
             return {}
         status = frame["status"].to_numpy()
         run_ids = frame["run_id"].to_numpy()
-        reasons: dict[str, list[str]] = {}
         bad = np.flatnonzero(np.isin(status, ENDED_BADLY))
-        ended_ids = {str(run_ids[row]) for row in bad.tolist()}
-        if self._ended_before is None:
-            self._ended_before = ended_ids
+        ended_badly: list[tuple[str, str, float]] = []
         if len(bad):
             ended = frame["ended"].to_numpy(dtype=float)[bad]
             last_seen = (frame["created"].to_numpy(dtype=float) + frame["duration"].to_numpy(dtype=float))[bad]
             when = np.where(np.isnan(ended), last_seen, ended)
-            for row, end in zip(bad.tolist(), when.tolist(), strict=True):
-                run_id = str(run_ids[row])
-                news = run_id not in self._ended_before
-                if news:
-                    self._noticed.setdefault(run_id, now)
-                if news or (math.isfinite(end) and now - end < RECENT_END):
-                    at = end if math.isfinite(end) else self._noticed[run_id]
-                    reasons.setdefault(run_id, []).append(f"{status[row]} {format_ago(at, now)}")
+            ended_badly = [
+                (str(run_ids[row]), str(status[row]), end) for row, end in zip(bad.tolist(), when.tolist(), strict=True)
+            ]
         running = set(run_ids[status == "running"].tolist()) if facts else set()
+        reasons = self._reasons(ended_badly, running, facts, now)
+        ids = frame["run_id"]
+        present = set(ids[ids.isin(list(reasons))]) if reasons else set()
+        return {run_id: why for run_id, why in reasons.items() if run_id in present}
+
+    def check_rows(self, rows: Sequence[Mapping[str, Any]], facts: LogFacts, now: float) -> dict[str, str]:
+        """`check` for a small store's first rows (`first_listing`: the frame's row as a dict), without pandas,
+        so the first paint flags the same runs the frame's view will."""
+        ended_badly: list[tuple[str, str, float]] = []
+        for row in rows:
+            if row["status"] in ENDED_BADLY:
+                end = float(row["ended"])
+                when = end if not math.isnan(end) else float(row["created"]) + float(row["duration"])
+                ended_badly.append((str(row["run_id"]), str(row["status"]), when))
+        running = {str(row["run_id"]) for row in rows if row["status"] == "running"} if facts else set()
+        reasons = self._reasons(ended_badly, running, facts, now)
+        present = {str(row["run_id"]) for row in rows}
+        return {run_id: why for run_id, why in reasons.items() if run_id in present}
+
+    def _reasons(
+        self, ended_badly: list[tuple[str, str, float]], running: set[str], facts: LogFacts, now: float
+    ) -> dict[str, str]:
+        """Why each run needs a look: `ended_badly` holds (run id, status, when it ended or was last seen)."""
+        reasons: dict[str, list[str]] = {}
+        ended_ids = {run_id for run_id, _, _ in ended_badly}
+        if self._ended_before is None:
+            self._ended_before = ended_ids
+        for run_id, status, end in ended_badly:
+            news = run_id not in self._ended_before
+            if news:
+                self._noticed.setdefault(run_id, now)
+            if news or (math.isfinite(end) and now - end < RECENT_END):
+                at = end if math.isfinite(end) else self._noticed[run_id]
+                reasons.setdefault(run_id, []).append(f"{status} {format_ago(at, now)}")
         for run_id, (last_logged, interval, nonfinite) in facts.items():
             if nonfinite:
                 reasons.setdefault(run_id, []).insert(0, f"NaN/inf in {nonfinite}")
@@ -91,9 +117,7 @@ class AttentionWatch:
                 quiet = quiet_reason(last_logged, interval, now)
                 if quiet:
                     reasons.setdefault(run_id, []).append(quiet)
-        ids = frame["run_id"]
-        present = set(ids[ids.isin(list(reasons))]) if reasons else set()
-        return {run_id: "; ".join(why) for run_id, why in reasons.items() if run_id in present}
+        return {run_id: "; ".join(why) for run_id, why in reasons.items()}
 
 
 def next_needing_look(rows: Iterable[int | None], cursor: int) -> tuple[int, bool] | None:
