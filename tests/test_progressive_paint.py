@@ -204,3 +204,32 @@ def test_the_apps_first_listing_holds_a_chunk_of_journal_rows_at_a_time(big_stor
     for index in big_store.glob(".tracktui-index*"):
         index.unlink()
     assert listing.runs_frame().equals(TrackStore(big_store).runs_frame())
+
+
+async def test_the_table_is_painted_again_only_as_the_runs_read_double_and_up_to_half(
+    big_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed before: each batch was painted whenever the clock said so, up to the last. A paint makes a
+    frame of every run read (~1.6 KB a run), and the one on screen while the whole one is made cost
+    ~400 MB of the peak at 100,000 runs. Now the runs read must have doubled since the last paint,
+    and past half of them only the count goes on."""
+    painted: list[int] = []
+    partial_frame = TrackStore.partial_frame
+
+    def recording(self: TrackStore, metric_stat: str = "last") -> object:
+        frame = partial_frame(self, metric_stat)
+        painted.append(len(frame))
+        return frame
+
+    monkeypatch.setattr(TrackStore, "partial_frame", recording)
+    app = make_app(big_store, poll_seconds=0)
+    gate = Gate(app)
+    gate.open()  # every batch due by the clock, none held
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "reading" not in bar_text(app)
+        assert len(table(app).view.frame) == RUNS
+    assert len(gate.reports) >= CHUNKS and gate.reports[-1] == (RUNS, RUNS)
+    assert painted[0] == PAINT and len(painted) >= 2  # the newest, then at least one chunk
+    assert painted == sorted(painted) and len(painted) < len(gate.reports)
+    assert max(painted) <= RUNS // 2 + PAINT  # the newest runs stay painted until read again

@@ -163,34 +163,47 @@ def fold_in_chunks(
     """
     offsets: Offsets = {}
     now: dict[str, list[int] | None] = {}
-    width = sig.shape[1]
     heads = sig[:, :3].tolist()  # the folders' numbers, from the scan
-    with _collection_paused():
-        for chunks in _journals(root, since, offsets):
-            for data in chunks:
-                newest: dict[str, tuple[list[int], RunRecord] | None] = {}
-                _take_rows(data, units, newest)
-                rows: list[int] = []
-                sigs: list[list[int]] = []
-                records: list[RunRecord] = []
-                for unit, found in newest.items():
-                    if found is None:
-                        continue
-                    row = units[unit]
-                    row_sig, record = found
-                    if len(row_sig) != width or row_sig[:3] != heads[row]:
-                        continue
-                    if unit not in now:
-                        now[unit] = _now(folder(unit), names, heads[row])
-                    if row_sig == now[unit]:
-                        rows.append(row)
-                        sigs.append(row_sig)
-                        records.append(record)
-                        now[unit] = None  # folded: a later row of it is not looked at
-                if rows:
-                    sig[rows] = sigs
-                    take(rows, records)
+    for chunks in _journals(root, since, offsets):
+        for data in chunks:
+            with _collection_paused():
+                rows, sigs, records = _fold_chunk(data, units, heads, sig.shape[1], now, folder, names)
+            if rows:  # collection on again: `take` may make cyclic garbage (the app paints the runs read)
+                sig[rows] = sigs
+                take(rows, records)
     return offsets
+
+
+def _fold_chunk(
+    data: bytes,
+    units: Mapping[str, int],
+    heads: list[list[int]],
+    width: int,
+    now: dict[str, list[int] | None],
+    folder: Callable[[str], str],
+    names: tuple[str, ...],
+) -> tuple[list[int], list[list[int]], list[RunRecord]]:
+    """The runs one chunk folds (`fold_in_chunks`): their rows of `sig`, their signatures and records."""
+    newest: dict[str, tuple[list[int], RunRecord] | None] = {}
+    _take_rows(data, units, newest)
+    rows: list[int] = []
+    sigs: list[list[int]] = []
+    records: list[RunRecord] = []
+    for unit, found in newest.items():
+        if found is None:
+            continue
+        row = units[unit]
+        row_sig, record = found
+        if len(row_sig) != width or row_sig[:3] != heads[row]:
+            continue
+        if unit not in now:
+            now[unit] = _now(folder(unit), names, heads[row])
+        if row_sig == now[unit]:
+            rows.append(row)
+            sigs.append(row_sig)
+            records.append(record)
+            now[unit] = None  # folded: a later row of it is not looked at
+    return rows, sigs, records
 
 
 def _journals(root: str, since: Mapping[str, tuple[int, int]], offsets: Offsets) -> Iterator[Iterator[bytes]]:
