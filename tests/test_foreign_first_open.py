@@ -20,9 +20,9 @@ pytest.importorskip("tensorboard")
 pytest.importorskip("wandb")
 
 from store.formats import tailed
+from store.formats.crc32c import masked_crc32c_many
 from store.formats.series import Series
 from store.formats.tailed import PooledFirstRead
-from store.formats.tb_events import masked_crc32c_many
 from store.formats.tb_store import TensorBoardStore
 from store.formats.wandb_store import WandbStore
 from tests.foreign_children import FOREIGN_DATA
@@ -136,4 +136,8 @@ def test_the_batched_crc_is_tensorboards_masked_crc32c() -> None:
     from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 
     payloads = [bytes(range(n % 256)) * (1 + n // 256) for n in (0, 1, 7, 60, 60, 61, 300)] + [os.urandom(60)]
+    assert masked_crc32c_many(payloads) == [masked_crc32c(p) for p in payloads]
+    # groups of nearby lengths share their columns (the shorter led by zeros), odd and even widths
+    lengths = [0, 1, 2, 3, 8, 9, 10, 11, 12, 47, 49, 50, 51, 60, 61, 62, 63, 72, 300, 301, 2000]
+    payloads = [os.urandom(lengths[i % len(lengths)]) for i in range(40 * len(lengths))]
     assert masked_crc32c_many(payloads) == [masked_crc32c(p) for p in payloads]

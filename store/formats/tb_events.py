@@ -28,7 +28,9 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+from store.formats.crc32c import masked_crc32c, masked_crc32c_many
 from store.formats.series import PendingPoints, SeriesSet, a_time
+from store.formats.wire import tb_scalars
 
 EVENTS_MARK = "tfevents"
 """TensorBoard takes any file whose name holds this for an event file (`io_wrapper.IsSummaryEventsFile`)."""
@@ -39,8 +41,6 @@ _SESSION_STATUS = {1: "finished", 2: "failed", 3: "killed", 4: "running"}
 _NAME = re.compile(r"^events\.out\.tfevents\.(\d+)\.(.*)$")
 _HEAD = struct.Struct("<QI")
 _CRC = struct.Struct("<I")
-_CRC_MASK_DELTA = 0xA282EAD8
-"""What TFRecord adds to a rotated CRC-32C to mask it."""
 IMAGE_RECORD_CAP = 64 * 1024 * 1024
 """An event holding an image is read again only up to this size (a damaged length must not cost memory)."""
 IMAGES_PLUGIN = "images"
@@ -67,7 +67,7 @@ def writer_of(name: str) -> tuple[float | None, str | None, int | None]:
 
 
 class EventFileTail:
-    """One event file read from where the last call stopped: `read_new` returns the events appended since.
+    """One event file read from where the last call stopped: `read_new` returns the records appended since.
 
     The framing is TFRecord's, as TensorBoard's `PyRecordReader` reads it:
 
@@ -86,21 +86,8 @@ class EventFileTail:
         self.bad_records = 0
         self._lost = False
         """Searching for the next record after a damaged length (so that damage is counted once)."""
-        self._heads: dict[bytes, int] = {}
-        """The masked CRC of each record head (length) met: a file's records share a few lengths."""
-
-    def read_new(self) -> list[tuple[int, Any]]:
-        """The events appended since the last call, each with the offset of its record in the file."""
-        from google.protobuf.message import DecodeError
-        from tensorboard.compat.proto import event_pb2
-
-        events = []
-        for offset, raw in self._records():
-            try:
-                events.append((offset, event_pb2.Event.FromString(raw)))
-            except DecodeError:
-                self.bad_records += 1
-        return events
+        self._heads: dict[int, int] = {}
+        """The masked CRC of each record length met: a file's records share a few lengths."""
 
     def event_at(self, offset: int) -> Any:
         """The event whose record starts at `offset` (one `read_new` gave), read again: how an image's
@@ -108,7 +95,6 @@ class EventFileTail:
         not whole, is damaged or is larger than IMAGE_RECORD_CAP."""
         from google.protobuf.message import DecodeError
         from tensorboard.compat.proto import event_pb2
-        from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
 
         from store import safe_read
 
@@ -128,7 +114,8 @@ class EventFileTail:
         except DecodeError:
             raise ValueError(f"the event at offset {offset} of {os.path.basename(self.path)} is damaged") from None
 
-    def _records(self) -> list[tuple[int, bytes]]:
+    def read_new(self) -> list[tuple[int, bytes]]:
+        """The records appended since the last call, each with its offset in the file (its data CRC checked)."""
         from store import safe_read
 
         records: list[tuple[int, bytes]] = []
@@ -149,17 +136,15 @@ class EventFileTail:
         stored: list[int] = []
         heads = self._heads
         while end - pos >= _HEAD.size:
-            head = data[pos : pos + 8]
             length, length_crc = _HEAD.unpack_from(data, pos)
-            good = heads.get(head)
+            good = heads.get(length)
             if good is None:
-                good = heads[head] = _masked_crc32c(head)
+                good = heads[length] = masked_crc32c(data[pos : pos + 8])
             if good != length_crc:
                 if not self._lost:
                     self.bad_records += 1
                     self._lost = True
                 pos += 1
-                self.offset = base + pos
                 continue
             self._lost = False
             stop = pos + _HEAD.size + length + 4
@@ -168,41 +153,12 @@ class EventFileTail:
             found.append((base + pos, data[pos + _HEAD.size : stop - 4]))
             stored.append(_CRC.unpack_from(data, stop - 4)[0])
             pos = stop
-            self.offset = base + pos
+        self.offset = base + pos
         for record, crc, expected in zip(found, masked_crc32c_many([raw for _, raw in found]), stored):
             if crc == expected:
                 records.append(record)
             else:
                 self.bad_records += 1
-
-
-def _masked_crc32c(data: bytes) -> int:
-    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c
-
-    return int(masked_crc32c(data))
-
-
-def masked_crc32c_many(payloads: list[bytes]) -> list[int]:
-    """TFRecord's masked CRC-32C of each payload, equal to TensorBoard's `masked_crc32c` (pure Python,
-    a byte at a time): payloads of one length are stacked and go through the table together in numpy."""
-    import numpy as np
-    from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import CRC_TABLE
-
-    table = np.array(CRC_TABLE, dtype=np.uint32)
-    out = [0] * len(payloads)
-    by_length: dict[int, list[int]] = {}
-    for i, raw in enumerate(payloads):
-        by_length.setdefault(len(raw), []).append(i)
-    for length, indices in by_length.items():
-        rows = np.frombuffer(b"".join(payloads[i] for i in indices), dtype=np.uint8).reshape(len(indices), length)
-        crc = np.full(len(indices), 0xFFFFFFFF, dtype=np.uint32)
-        for column in rows.T:
-            crc = table[(crc ^ column) & 0xFF] ^ (crc >> np.uint32(8))
-        crc ^= np.uint32(0xFFFFFFFF)
-        masked = ((crc >> np.uint32(15)) | (crc << np.uint32(17))) + np.uint32(_CRC_MASK_DELTA)
-        for i, value in zip(indices, masked.tolist()):
-            out[i] = value
-    return out
 
 
 @dataclass
@@ -225,6 +181,9 @@ class TbRun:
 
     def update(self) -> None:
         """Read the new events of every event file in the folder, in name (that is, creation) order."""
+        from google.protobuf.message import DecodeError
+        from tensorboard.compat.proto import event_pb2
+
         names = sorted(e.name for e in os.scandir(self.path) if is_event_file(e.name) and e.is_file())
         for name in names:
             tail = self.files.get(name)
@@ -236,13 +195,25 @@ class TbRun:
                 if a_time(created) and self.first_time is None:
                     self.first_time = created
             try:
-                events = tail.read_new()
+                records = tail.read_new()
             except OSError as exc:
                 self.problems.append(f"{name} is unreadable ({str(exc)[:80]})")
                 continue
             points = PendingPoints()
-            for offset, event in events:
-                self._take(event, points, name, offset)
+            for offset, raw in records:
+                scalars = tb_scalars(raw)
+                if scalars is None:
+                    try:
+                        event = event_pb2.Event.FromString(raw)
+                    except DecodeError:
+                        tail.bad_records += 1
+                        continue
+                    self._take(event, points, name, offset)
+                    continue
+                wall, step, values = scalars  # what `_take` makes of such an event, read without the schema
+                self._note_time(wall)
+                for tag, value in values:
+                    points.add(tag, step, wall, value)
             points.flush(self.series)
         bad = sum(t.bad_records for t in self.files.values())
         if bad:

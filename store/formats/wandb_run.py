@@ -36,6 +36,7 @@ from store import safe_read
 from store.formats.series import PendingPoints, SeriesSet, a_time, number, utc_seconds, whole
 from store.formats.wandb_log import RECORD_MODULE, RecordLog, WandbLogError, record_schema
 from store.formats.wandb_machine import machine_facts, metadata_machine
+from store.formats.wire import SUMMARY, WandbItems, wandb_items
 from store.nested_dicts import flatten
 
 WANDB_MODULE = RECORD_MODULE
@@ -135,7 +136,16 @@ class WandbRun:
             self._reset()
         self.decoded = True
         points = PendingPoints()
+        seen: dict[bytes, WandbItems] = {}
         for payload in payloads:
+            items = wandb_items(payload, seen)  # most records, read straight from their bytes
+            if items is not None:
+                kind, text, step = items
+                if kind == SUMMARY:
+                    self._summary_raw.update(zip(text[::2], text[1::2]))
+                else:
+                    self._take_history(dict(zip(text[::2], text[1::2])), step, points)
+                continue
             try:
                 record = pb.Record.FromString(payload)
             except DecodeError:
@@ -163,7 +173,8 @@ class WandbRun:
             for item in record.summary.update:
                 raw[_key(item)] = item.value_json
         elif kind == "history":
-            self._take_history(record.history, points)
+            history = record.history
+            self._take_history({_key(item): item.value_json for item in history.item}, int(history.step.num), points)
         elif kind == "stats":
             self._take_stats(record.stats, points)
         elif kind == "config":
@@ -219,17 +230,25 @@ class WandbRun:
         for item in run.config.update:
             _set_nested(self.config, _item_key(item), _json(item.value_json))
 
-    def _take_history(self, history: Any, points: PendingPoints) -> None:
-        """One `wandb.log` row. Values are W&B's JSON text; numbers are read with `float` (JSON's
-        numbers, and W&B's NaN and Infinity, are Python float literals), the rest is not a metric."""
-        row = {_key(item): item.value_json for item in history.item}
-        step = whole(row.get("_step"))
-        step = int(history.step.num) if step is None else step
+    def _take_history(self, row: dict[str, str], num: int, points: PendingPoints) -> None:
+        """One `wandb.log` row, `{key: value_json}`, `num` its record's step. Values are W&B's JSON text;
+        numbers are read with `float` (JSON's numbers, and W&B's NaN and Infinity, are Python float
+        literals), the rest is not a metric."""
+        text = row.get("_step")
+        if text is not None and text.isascii() and text.isdigit() and len(text) < 16:
+            step = int(text)  # what `whole` gives for the digits of a step below 2**53, sooner
+        else:
+            found = whole(text)
+            step = num if found is None else found
         when = _float(row.get("_timestamp"))
         when = float("nan") if when is None else when
         if when == when and (self.last_time is None or when > self.last_time):
             self.last_time = when
-        media = tuple(key[: -len("_type")] for key in row if key.endswith("._type"))
+        media = (
+            tuple(key[: -len("_type")] for key in row if key.endswith("._type"))
+            if "._type\0" in "\0".join(row) + "\0"  # one search a row; most rows have no object
+            else ()
+        )
         for prefix in media:
             if _json(row[prefix + "_type"]) == IMAGE_TYPE:
                 self._take_image(

@@ -7,6 +7,11 @@
   `pip install torch==2.13.0`); without torch it is built as that writer builds it. `tf2/` is built as
   TF2's `tf.summary.image` builds it (no TensorFlow here: a string tensor `[width, height, png]` under the
   `images` plugin, its metadata sent with the tag's first value only) with tensorboard's own protos.
+- `python gen_tensorboard.py odd odd`: one run of scalars with the values and tags a hand-written reader
+  of the wire format could get wrong (NaN, infinities, -0.0, float32's extremes, a negative and a huge
+  step, a tag of 150 characters, an empty and a non-ASCII tag, an event with no time or step, an empty
+  summary, several values an event), plus a TF2 scalar (a rank-0 tensor under the `scalars` plugin) and
+  a simple value carrying plugin metadata.
 """
 
 import io
@@ -83,5 +88,33 @@ def images(root: Path) -> None:
         writer.close()
 
 
+def odd(root: Path) -> None:
+    from tensorboard.plugins.scalar import metadata as scalar_metadata
+
+    writer = EventFileWriter(str(root))
+    plain = [
+        (0, [("loss", float("nan")), ("acc", float("inf")), ("neg", float("-inf"))]),
+        (1, [("loss", -0.0), ("acc", 3.4028234663852886e38), ("neg", 1e-45)]),
+        (-3, [("loss/é", 0.5), ("", 0.25), ("t" * 150, 0.125)]),
+        (2**40, [("loss", 2.0)]),
+    ]
+    for step, values in plain:
+        summary = summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=t, simple_value=v) for t, v in values])
+        writer.add_event(event_pb2.Event(step=step, wall_time=time.time(), summary=summary))
+    writer.add_event(
+        event_pb2.Event(summary=summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag="loss", simple_value=3.0)]))
+    )
+    writer.add_event(event_pb2.Event(step=7, wall_time=time.time(), summary=summary_pb2.Summary()))
+    for step in (8, 9):  # TF2's scalar: a rank-0 tensor, the plugin's metadata with the tag's first value only
+        value = summary_pb2.Summary.Value(tag="tf2/loss", tensor=tensor_util.make_tensor_proto(1.0 / step))
+        if step == 8:
+            value.metadata.CopyFrom(scalar_metadata.create_summary_metadata(display_name="", description=""))
+        writer.add_event(event_pb2.Event(step=step, wall_time=time.time(), summary=summary_pb2.Summary(value=[value])))
+    tagged = summary_pb2.Summary.Value(tag="described", simple_value=4.0)
+    tagged.metadata.summary_description = "a simple value with metadata"
+    writer.add_event(event_pb2.Event(step=10, wall_time=time.time(), summary=summary_pb2.Summary(value=[tagged])))
+    writer.close()
+
+
 if __name__ == "__main__":
-    (images if sys.argv[2:] == ["images"] else scalars)(Path(sys.argv[1]))
+    {"images": images, "odd": odd}.get(sys.argv[2] if sys.argv[2:] else "", scalars)(Path(sys.argv[1]))

@@ -8,6 +8,9 @@
 - media: `wandb.Image`s with captions at steps 0, 5, 10, 15, 20 (given as `step=`: W&B names each file
   by the step before it, so only the history record tells the step), a `wandb.Histogram` at step 10,
   summary-only keys (`best_val_acc`, `test/acc`), system stats sampled every 0.1 s, `finish()`
+- odd: history rows and summary values a hand-written reader of the record log could get wrong: NaN,
+  infinities, text, a bool, null, a list, a nested dict, an int past a float's precision, a non-ASCII
+  key, a key of 150 characters, a value of 300 characters, a key with a dot; then `finish()`
 - hostile: history rows shaped as images whose `path` is `../../outside.png`, `/etc/passwd`,
   `media/images/link.png` and `media/images/ok.png` (steps 0-3; the tests make the files)
 """
@@ -68,6 +71,23 @@ run.finish()
 """
 
 
+ODD_SCRIPT = r"""
+import sys, wandb
+run = wandb.init(project="proj", name="odd", dir=sys.argv[1], config={"lr": 0.1},
+                 settings=wandb.Settings(x_disable_stats=True, x_disable_meta=True))
+rows = [
+    {"loss": float("nan"), "acc": float("inf"), "neg": float("-inf")},
+    {"loss": 0.5, "acc": "text", "neg": True, "none": None, "list": [1, 2], "nested": {"a": {"b": 1.5}}},
+    {"loss": 0.25, "big": 2**70 + 1, "é/loss": 0.75, "k" * 150: 1.0, "long": "v" * 300, "a.b": 2.0},
+]
+for row in rows:
+    run.log(row)
+run.summary["best"] = {"x": 1, "y": float("nan")}
+run.summary["text"] = "s" * 200
+run.finish()
+"""
+
+
 def main(root: str, names: list[str]) -> None:
     env = dict(os.environ, WANDB_MODE="offline", WANDB_SILENT="true", WANDB_DISABLE_GIT="true", WANDB_CONSOLE="off")
     for name, steps in (("finished", 5), ("short", 0), ("instant", 0)):
@@ -82,7 +102,7 @@ def main(root: str, names: list[str]) -> None:
         subprocess.run(
             [sys.executable, "-c", SCRIPT, json.dumps(spec)], env=dict(env, WANDB_CONSOLE="wrap"), check=True
         )
-    for name, script in (("media", MEDIA_SCRIPT), ("hostile", HOSTILE_SCRIPT)):
+    for name, script in (("media", MEDIA_SCRIPT), ("hostile", HOSTILE_SCRIPT), ("odd", ODD_SCRIPT)):
         if not names or name in names:
             os.makedirs(os.path.join(root, name), exist_ok=True)
             subprocess.run([sys.executable, "-c", script, os.path.join(root, name)], env=env, check=True)
