@@ -127,3 +127,30 @@ def test_the_fast_path_gives_json_dumps_bytes_for_every_kind_of_column() -> None
     empty = io.StringIO()
     write_json_lines(frame.iloc[:0], empty)
     assert empty.getvalue() == ""
+
+
+def test_ls_json_is_the_same_from_the_listing_journal_as_from_the_run_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first listing parses the listing journal with msgspec, and with json where msgspec refuses
+    (NaN, infinities): either way the bytes of a listing read from the runs' files."""
+    from store.ours import journal
+
+    root = write_odd_store(tmp_path / "odd")
+    for i in range(3):  # rows msgspec parses
+        with store.start_run(experiment="plain", name=f"plain {i}", root=root) as run:
+            run.log_params({"lr": 0.1 * i, "big": 2**70 + i, "tiny": 5e-324, "text": 'ünï\\"☃'})
+            run.log_metric("loss", 0.5 + i)
+    assert len(journal.journal_names(str(root))) == 1
+    monkeypatch.setattr(journal, "CHUNK", 512)  # about a row a chunk: the odd ones and the plain apart
+
+    def listed(also_journals: bool) -> str:
+        for path in root.glob(".tracktui-*"):
+            if also_journals or "journal" not in path.name:
+                path.unlink()
+        assert main(["ls", str(root), "--json"]) == 0
+        return capsys.readouterr().out
+
+    folded = listed(also_journals=False)
+    assert folded.count("\n") == 6 and "plain 2" in folded
+    assert folded == listed(also_journals=True)

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 import store
-from store.ours import reader
+from store.ours import journal, reader
 from store.ours.reader import TrackStore
 from tests.app_helpers import bar_text, move_to_column, screen_text, settle, table
 from tests.perf.make_big_store import make_store
+from tests.test_first_open import traced_peak
 from tui.app import TrackApp, make_app
 
 if TYPE_CHECKING:
@@ -83,7 +84,17 @@ def big_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             run.log_metric(f"m_{key}", 0.5)
     monkeypatch.setattr(reader, "FIRST_BATCH", BATCH)
     monkeypatch.setattr(reader, "FIRST_PAINT", PAINT)
+    # The listing journal read in about CHUNKS chunks, each one painted (at 100,000 runs: 8 MB, ~5,000 runs).
+    size = sum(p.stat().st_size for p in journal_files(root))
+    monkeypatch.setattr(journal, "CHUNK", size // CHUNKS)
     return root
+
+
+CHUNKS = 7
+
+
+def journal_files(root: Path) -> list[Path]:
+    return [root / name for name in journal.journal_names(str(root))]
 
 
 async def test_first_listing_paints_newest_first_and_is_usable_while_it_fills(big_store: Path) -> None:
@@ -121,11 +132,15 @@ async def check_while_filling(app: TrackApp, pilot: Pilot[None], gate: Gate, big
         cursor_run = table(app).current_run
         assert cursor_run == ids[min(ids.index(third) + 1, len(ids) - 1)]  # `s` kept the cursor on its run, then `down`
 
-        gate.release()  # one more batch: painted with the sort, the cursor on its run
+        gate.release()  # one more batch (the journal's first chunk): painted with the sort, the cursor on its run
         await gate.next_batch(pilot)
         shown = table(app).view
-        assert f"reading {BATCH} / {RUNS}" in bar_text(app)
-        assert len(shown.frame) == BATCH
+        read = gate.reports[-1][0]
+        assert PAINT < read < RUNS // 2
+        assert f"reading {read} / {RUNS}" in bar_text(app)
+        # The journal holds the oldest runs first: the newest stay painted until read again.
+        assert len(shown.frame) == read + PAINT
+        assert set(newest) <= set(shown.frame["run_id"])
         assert shown.sort_key == "name"
         names = [str(shown.frame.at[int(p), "name"]) for p in shown.positions]
         assert names == sorted(names)
@@ -166,10 +181,55 @@ async def test_the_count_goes_on_between_paints_of_the_table(big_store: Path) ->
             gate.release()
             await gate.next_batch(pilot)
             await pilot.pause()
-            assert f"reading {BATCH} / {RUNS}" in screen_text(app)
+            assert f"reading {gate.reports[-1][0]} / {RUNS}" in screen_text(app)
             assert len(table(app).view.frame) == PAINT
         finally:
             gate.open()
         await settle(pilot)
         assert "reading" not in bar_text(app)
         assert len(table(app).view.frame) == RUNS
+
+
+def test_the_apps_first_listing_holds_a_chunk_of_journal_rows_at_a_time(big_store: Path) -> None:
+    """Failed before: the app's first open (a listing that reports as it reads) parsed every run's journal
+    row before folding any, and held every run's record until its batch was made columns (at 100,000
+    runs over 1 GB); now it is the chunked fold of `tracktui ls`, each chunk told to the app as it is made."""
+    size = sum(p.stat().st_size for p in journal_files(big_store))
+    listing = TrackStore(big_store)
+    reports: list[tuple[int, int]] = []
+    listing.listing_progress = lambda read, total: reports.append((read, total))
+    peak = traced_peak(listing.refresh)
+    assert peak < 4.25 * size, (peak, size)  # 3.6x; before, 5x (and the gap grows with the store)
+    assert len(reports) >= CHUNKS and reports[-1] == (RUNS, RUNS)
+    for index in big_store.glob(".tracktui-index*"):
+        index.unlink()
+    assert listing.runs_frame().equals(TrackStore(big_store).runs_frame())
+
+
+async def test_the_table_is_painted_again_only_as_the_runs_read_double_and_up_to_half(
+    big_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed before: each batch was painted whenever the clock said so, up to the last. A paint makes a
+    frame of every run read (~1.6 KB a run), and the one on screen while the whole one is made cost
+    ~400 MB of the peak at 100,000 runs. Now the runs read must have doubled since the last paint,
+    and past half of them only the count goes on."""
+    painted: list[int] = []
+    partial_frame = TrackStore.partial_frame
+
+    def recording(self: TrackStore, metric_stat: str = "last") -> object:
+        frame = partial_frame(self, metric_stat)
+        painted.append(len(frame))
+        return frame
+
+    monkeypatch.setattr(TrackStore, "partial_frame", recording)
+    app = make_app(big_store, poll_seconds=0)
+    gate = Gate(app)
+    gate.open()  # every batch due by the clock, none held
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "reading" not in bar_text(app)
+        assert len(table(app).view.frame) == RUNS
+    assert len(gate.reports) >= CHUNKS and gate.reports[-1] == (RUNS, RUNS)
+    assert painted[0] == PAINT and len(painted) >= 2  # the newest, then at least one chunk
+    assert painted == sorted(painted) and len(painted) < len(gate.reports)
+    assert max(painted) <= RUNS // 2 + PAINT  # the newest runs stay painted until read again

@@ -110,6 +110,8 @@ class TrackApp(App[None]):
         """Keys pressed while a first listing is on screen, pressed again once the frame's view replaced it."""
         self._closing = False
         self._next_partial = self._next_count = 0.0
+        self._partial_rows = 0
+        """The runs the last paint of a first listing showed (see `_paint_partial`)."""
         self.runs_screen = RunsScreen(self.session)
         self.registry_columns = RegistryColumns()
         self.attention = AttentionWatch()
@@ -246,12 +248,15 @@ class TrackApp(App[None]):
         """Hand the runs screen the runs a first listing has read so far (called by the store, in the poll worker).
 
         The first batch is painted at once (the newest runs); then at most every PARTIAL_SECONDS,
-        or less often when making the frame and view took long, so the reading is not slowed much.
+        or less often when making the frame and view took long, so the reading is not slowed much,
+        and only when the runs read have doubled since the last paint and are at most half of all:
+        the paints then cost about twice the last, and the frame on screen while the whole one is
+        made is at most half as large (at 100,000 runs a frame is ~160 MB). The count goes on between.
         """
         if self._closing:  # the exit waits for the store's lock, held by this listing: stop reading
             raise ListingAbandoned
         started = time.monotonic()
-        if started < self._next_partial:
+        if started < self._next_partial or not 2 * self._partial_rows <= read <= total // 2:
             if started >= self._next_count:  # the bar's count, between two paints of the table
                 self._next_count = started + PARTIAL_SECONDS
                 self.runs_screen.post_message(StoreProgress("", reading=(read, total)))
@@ -265,6 +270,7 @@ class TrackApp(App[None]):
         self.runs_screen.post_message(
             StoreLoaded(store, frame, experiments, set(), view, settings, reading=(read, total))
         )
+        self._partial_rows = read
         self._next_partial = time.monotonic() + max(PARTIAL_SECONDS, 2 * (time.monotonic() - started))
         self._next_count = time.monotonic() + PARTIAL_SECONDS
 

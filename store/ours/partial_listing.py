@@ -1,46 +1,60 @@
-"""The runs a first listing with no index has read so far, for the app to paint before the rest.
+"""The runs a first listing with no index has read so far: for the app to paint before the rest, and
+for `tracktui ls` the whole listing at the end.
 
-`TrackStore` fills it as it reads (the newest runs first, then the rest in batches) and hands
-`table()` to `partial_frame`; the table is made only when asked for, adding just the rows read
-since the last call, so a progressive paint costs no more than the listing itself.
+`TrackStore._fold_first_listing` adds the runs as column tables, a journal chunk or a batch of
+run folders at a time; they are put together only when asked for (`table`, `whole`), so a
+progressive paint costs a copy per paint, not per part, and memory never holds every run's records.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from store.base import RunRecord
-
 
 class PartialListing:
-    """The runs of a first listing read so far, as a column table made only when asked for."""
+    """The runs of a first listing read so far, as column tables put together only when asked for."""
 
-    def __init__(self, units: list[str], sig: Any, now: float) -> None:
+    def __init__(self, width: int, newest: Any = None) -> None:
         from store.ours.column_index import ColumnTable
 
-        self.units, self.sig, self.now = units, sig, now
         self.read = 0
-        self._new: list[tuple[int, RunRecord]] = []
-        """Rows read since `table` was last made, with their records."""
-        self._table = ColumnTable.empty(sig.shape[1])
+        """Runs added so far."""
+        self._parts: list[ColumnTable] = []
+        """Tables added since `whole` was last made."""
+        self._table = ColumnTable.empty(width)
+        self._newest: ColumnTable | None = newest
+        """The newest runs, read before the listing began (`TrackStore._paint_newest`): painted until the
+        listing reads them again, so the top of the table does not fall back to the runs a journal holds first."""
+        self._added: set[str] = set()
+        """The units added, while some of `_newest` is not among them."""
 
-    def add(self, row: int, record: RunRecord) -> None:
-        self._new.append((row, record))
-        self.read += 1
+    def add(self, part: Any) -> None:
+        self._parts.append(part)
+        self.read += len(part)
+        if self._newest is not None:
+            self._added.update(part.units)
+
+    def whole(self) -> Any:
+        """Every run added, newest first; each call puts together only the tables added since the last."""
+        from store.ours.column_index import ColumnTable
+
+        if self._parts:
+            self._table = ColumnTable.concat([self._table, *self._parts]).newest_first()
+            self._parts = []
+        return self._table
 
     def table(self) -> Any:
-        """The runs read so far, newest first; each call adds only the rows read since the last."""
-        from store.ours.column_index import ColumnTable
+        """The runs to paint: `whole`, with the newest runs read before the listing that it has not read again."""
+        import numpy as np
 
-        if self._new:
-            rows = [row for row, _ in self._new]
-            fresh = ColumnTable.from_records(
-                [self.units[row] for row in rows],
-                self.sig[rows],
-                self.now,
-                [record for _, record in self._new],
-                self.sig.shape[1],
-            )
-            self._table = self._table.append(fresh).newest_first()
-            self._new = []
-        return self._table
+        table = self.whole()
+        newest = self._newest
+        if newest is None:
+            return table
+        keep = [row for row, unit in enumerate(newest.units) if unit not in self._added]
+        if len(keep) < len(newest):
+            newest = self._newest = newest.take(np.array(keep, dtype=np.int64))
+        if not len(newest):
+            self._newest, self._added = None, set()
+            return table
+        return table.append(newest).newest_first()

@@ -49,7 +49,7 @@ class TrackStore(FolderRunStore):
         self._scanned_at = -1e9
         self._scan_cost = 0.0
         self._first: PartialListing | None = None
-        """The first listing while it is read in batches (`_read_first_listing`)."""
+        """The first listing while it is read (`_fold_first_listing`)."""
 
     def _scan(self) -> dict[str, list[int]]:
         """Each run folder with `[0, mtime_ns, ctime_ns]` of the folder itself, then `[size, mtime_ns, ctime_ns]`
@@ -163,19 +163,27 @@ class TrackStore(FolderRunStore):
         import numpy as np
 
         started = time.monotonic()
-        folders = None
-        if self.listing_progress is not None and not len(table):
-            folders = self._run_folders()
-            if len(folders) > FIRST_BATCH:
-                self._paint_newest(folders, now)
-        units, sig = self._scan_arrays(lazy=True, folders=folders)
-        pending = {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
+        try:
+            folders = None
+            if self.listing_progress is not None and not len(table):
+                folders = self._run_folders()
+                if len(folders) > FIRST_BATCH:
+                    self._paint_newest(folders, now)
+            units, sig = self._scan_arrays(lazy=True, folders=folders)
+            pending = {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
+            if pending and not len(table):  # the first listing with no index
+                changed = self._columns.first_listing(self._fold_first_listing(units, sig, pending, now))
+            else:
+                changed = self._columns.update_arrays(units, sig, self._reader(units, sig, pending), now)
+        finally:
+            self._first = None
+        self._scanned_at = time.monotonic()
+        self._scan_cost = self._scanned_at - started
+        return changed
 
-        if pending and not len(table) and self.listing_progress is None:  # `ls`: the first listing, whole
-            changed = self._columns.first_listing(self._fold_first_listing(units, sig, pending, now))
-            self._scanned_at = time.monotonic()
-            self._scan_cost = self._scanned_at - started
-            return changed
+    def _reader(self, units: list[str], sig: Any, pending: dict[str, int]) -> Callable[[str], RunRecord]:
+        """The read of a run for `update_arrays`: a `pending` one (its files not stat'ed by the scan)
+        folded from its newest listing-journal row if that is still its files', else read from them."""
         rows = self._columns.journal_rows(pending) if pending else {}
 
         def read(unit: str) -> RunRecord:
@@ -189,80 +197,66 @@ class TrackStore(FolderRunStore):
             sig[row] = files
             return record
 
-        if self.listing_progress is not None and not len(table) and len(pending) > FIRST_BATCH:
-            changed = self._columns.first_listing(self._read_first_listing(units, sig, read, now))
-        else:
-            changed = self._columns.update_arrays(units, sig, read, now)
-        self._scanned_at = time.monotonic()
-        self._scan_cost = self._scanned_at - started
-        return changed
+        return read
 
     def _fold_first_listing(self, units: list[str], sig: Any, pending: dict[str, int], now: float) -> Any:
-        """A first listing with no index, made whole (`tracktui ls`): the journals' rows folded a chunk at
-        a time as they are parsed, each chunk's records made columns at once (memory never holds every
-        run's records: 660 -> 330 MB at 100,000 runs), then the runs no row matched read from their files."""
+        """A first listing with no index: the journals' rows folded a chunk at a time as they are parsed, each
+        chunk's records made columns at once (memory never holds every run's records: 660 -> 330 MB at
+        100,000 runs), then the runs no row matched read from their files, newest first, a batch at a time.
+
+        The app's first open (`listing_progress`) is this same listing: each chunk or batch is told to
+        it, so it paints the runs read so far (`partial_frame`) after the newest (`_paint_newest`).
+        """
         import numpy as np
 
         from store.ours.column_index import ColumnTable
 
         width = sig.shape[1]
-        parts: list[ColumnTable] = []
+        report = self.listing_progress if len(pending) > FIRST_BATCH else None
+        first = self._first if report is not None and self._first is not None else PartialListing(width)
+        self._first = first
         folded = np.zeros(len(units), dtype=bool)
 
         def take(rows: list[int], records: list[RunRecord]) -> None:
             folded[rows] = True
-            parts.append(ColumnTable.from_records([units[row] for row in rows], sig[rows], now, records, width))
+            first.add(ColumnTable.from_records([units[row] for row in rows], sig[rows], now, records, width))
+            if report is not None:
+                report(first.read, len(units))
 
         foldable = {unit: row for unit, row in pending.items() if unit not in self._linked_out}
         self._columns.fold_journals(foldable, sig, self.RECORD_FILES, take)
-        rest = np.flatnonzero(~folded).tolist()
-        for start in range(0, len(rest), READ_BATCH):  # made columns a batch at a time, as the chunks are
-            rows = rest[start : start + READ_BATCH]
+        rest = sorted(np.flatnonzero(~folded).tolist(), key=lambda row: units[row].rpartition("/")[2], reverse=True)
+        batch = FIRST_BATCH if report is not None else READ_BATCH
+        for start in range(0, len(rest), batch):
+            rows = rest[start : start + batch]
             records = []
             for row in rows:
                 files = sig[row].tolist()  # a file the read could not stat stays PENDING: read again next time
                 records.append(read_safely(partial(self._read_record, sig=files), units[row]))
                 sig[row] = files
             take(rows, records)
-        return ColumnTable.concat(parts) if parts else ColumnTable.empty(width)
-
-    def _read_first_listing(self, units: list[str], sig: Any, read: Callable[[str], RunRecord], now: float) -> Any:
-        """A first listing with no index, read newest run folder first (run ids start with their time) in
-        batches of FIRST_BATCH, each told to `listing_progress` so the app can paint the runs read so far
-        (`partial_frame`): the table of every run (each run folded into it once, whether painted or not).
-        """
-        report = self.listing_progress
-        assert report is not None
-        order = sorted(range(len(units)), key=lambda row: units[row].rpartition("/")[2], reverse=True)
-        self._first = first = PartialListing(units, sig, now)
-        try:
-            for start in range(0, len(order), FIRST_BATCH):
-                for row in order[start : start + FIRST_BATCH]:
-                    first.add(row, read(units[row]))  # the read fills in the row's signature
-                report(first.read, len(units))
-            return first.table()
-        finally:
-            self._first = None
+        return first.whole()
 
     def _paint_newest(self, folders: list[tuple[str, str]], now: float) -> None:
         """The FIRST_PAINT newest runs read from their files and told to `listing_progress`, before the
         stat of every run folder and the read of the listing journals (a second or more at 100,000
-        runs). `_read_first_listing` reads them again in its first batch (a few milliseconds)."""
+        runs); they stay painted until `_fold_first_listing` reads them again."""
         import numpy as np
+
+        from store.ours.column_index import ColumnTable
 
         assert self.listing_progress is not None
         newest = sorted(folders, key=lambda folder: folder[0].rpartition("/")[2], reverse=True)[:FIRST_PAINT]
+        width = 3 + 3 * len(self.RECORD_FILES)
         units, flat = signatures(newest, self.RECORD_FILES, ())
-        sig = np.array(flat, dtype=np.int64).reshape(len(units), 3 + 3 * len(self.RECORD_FILES))
-        self._first = first = PartialListing(units, sig, now)
-        try:
-            for row, unit in enumerate(units):
-                files = sig[row].tolist()
-                first.add(row, read_safely(partial(self._read_record, sig=files), unit))
-                sig[row] = files
-            self.listing_progress(first.read, len(folders))
-        finally:
-            self._first = None
+        sig: Any = np.array(flat, dtype=np.int64).reshape(len(units), width)
+        records = []
+        for row, unit in enumerate(units):
+            files = sig[row].tolist()
+            records.append(read_safely(partial(self._read_record, sig=files), unit))
+            sig[row] = files
+        self._first = PartialListing(width, ColumnTable.from_records(units, sig, now, records, width))
+        self.listing_progress(len(units), len(folders))
 
     def partial_frame(self, metric_stat: str = "last") -> pd.DataFrame:
         from store.ours.column_index import table_frame
@@ -424,8 +418,9 @@ TRUST_FOLDERS_SECONDS = 600.0
 
 
 READ_BATCH = 5000
-"""Runs a whole first listing reads from their files before it makes them columns (`_fold_first_listing`)."""
+"""Runs a first listing reads from their files before it makes them columns (`_fold_first_listing`)."""
 FIRST_BATCH = 500
-"""Runs a first listing with no index reads between two reports to `listing_progress` (a few tens of ms)."""
+"""Runs a first listing with no index reads from their files between two reports to `listing_progress`
+(a few tens of ms); a store with fewer runs is listed without reports."""
 FIRST_PAINT = 100
 """The newest runs a first listing with no index reports before it looks at the others (a screenful)."""

@@ -6,7 +6,7 @@ The first open after a sweep: the store's listing index is removed before each f
 (the listing journal the writers appended stays, as after a real sweep). The real app runs headless
 at 120x40; reported, from interpreter start: `first_rows` (the first listing message on screen,
 the newest runs, while the rest is read), `all_rows` (the complete listing on screen), how many
-partial listings were painted, and the peak RSS. `--code` measures another checkout (e.g. `git
+partial listings were painted, the process's CPU time and its peak RSS. `--code` measures another checkout (e.g. `git
 archive main store tui | tar -x -C DIR`): before progressive paint both times are the same.
 Stores are made by `make_big_store.make_store` (summaries, no history files) and reused.
 """
@@ -47,6 +47,7 @@ async def main():
         await pilot.pause()
     print(json.dumps({"first_rows": shown[0][0], "first_rows_count": shown[0][2], "all_rows": shown[-1][0],
                       "rows": shown[-1][2], "partial_paints": sum(p for _, p, _ in shown),
+                      "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 asyncio.run(main())
@@ -74,7 +75,7 @@ def main() -> None:
     print(
         f"| app start to first rows / all rows, {int(med['rows']):,} runs, no index | "
         f"{med['first_rows']:.2f} s ({int(med['first_rows_count'])} runs) / {med['all_rows']:.2f} s, "
-        f"{int(med['partial_paints'])} partial paints, {med['peak_mb']:.0f} MB peak |"
+        f"{int(med['partial_paints'])} partial paints, {med['cpu_s']:.1f} s CPU, {med['peak_mb']:.0f} MB peak |"
     )
 
 
