@@ -325,6 +325,6 @@ def open_store(
     and those in a tracktui store's trash (`store.curate.delete`), with status `deleted`.
     Raises `NotAStoreError` (with what was expected) for anything else.
     """
-    from store.detect import open_any
+    from store.opening.detect import open_any
 
     return open_any(resolve_root(path) if path is None else path, include_deleted=include_deleted, progress=progress)

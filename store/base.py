@@ -89,7 +89,7 @@ class RunRecord(_RunRecordFields, total=False):
     parent: str | None
     """The run this one was started under (`tracktui run`), if any."""
     source: str
-    """Which store a run comes from, when several are open in one table (`store/multi.py`)."""
+    """Which store a run comes from, when several are open in one table (`store/opening/multi.py`)."""
     inputs: dict[str, str]
     """Input name -> content digest ("" when none is known), for the `inputs.*` columns (store/ours/inputs.py)."""
     system_tags: dict[str, str]
@@ -313,7 +313,7 @@ class RunStore(abc.ABC):
         return dict(sorted(counts.items()))
 
     def kind_of(self, run_id: str) -> str:
-        """The kind of store a run comes from (several kinds share one table in `store/multi.py`)."""
+        """The kind of store a run comes from (several kinds share one table in `store/opening/multi.py`)."""
         return self.kind
 
     def status_of(self, record: RunRecord) -> str:

@@ -120,7 +120,7 @@ def runs_columns(
     # A crashed run never wrote `ended`; its last heartbeat is when it was last seen alive.
     duration = np.where(np.isnan(ended), heartbeat, ended) - created
     columns: dict[str, Any] = {"run_id": base["run_id"]}
-    if sources is not None:  # several stores in one table (store/multi.py)
+    if sources is not None:  # several stores in one table (store/opening/multi.py)
         columns["source"] = sources
     columns |= {
         "experiment": base["experiment"],

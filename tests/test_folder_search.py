@@ -1,5 +1,5 @@
-"""Opening a folder finds every store of every kind in it (store/discover.py over store/kinds.py), and says
-what it did not search: through `open_store` (what the app uses), `tracktui ls` and the app."""
+"""Opening a folder finds every store of every kind in it (store/opening/discover.py over its
+kinds.py), and says what it did not search: through `open_store` (what the app uses), `tracktui ls` and the app."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from store import open_store
-from store.discover import find_stores
-from store.multi import MultiStore
+from store.opening.discover import find_stores
+from store.opening.multi import MultiStore
 from tests.app_helpers import bar_text, demo_app, settle, shown_names
 from tests.folder_layouts import (
     DATA,

@@ -1,4 +1,4 @@
-"""Every kind in the registry (store/kinds.py) against files its tool really wrote: a path of the kind is
+"""Every kind in the registry (store/opening/kinds.py) against files its tool really wrote: a path of the kind is
 recognised as that kind and no other, opens as it with its runs, and a folder search finds it."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from store import open_store
-from store.discover import find_stores
-from store.kinds import KINDS, Kind, file_kind, url_kind, whole_store_kind
+from store.opening.discover import find_stores
+from store.opening.kinds import KINDS, Kind, file_kind, url_kind, whole_store_kind
 from tests.folder_layouts import DATA, mlflow_stores, nested_dvclive, ours, tensorboard, wandb_project
 from tests.mlflow_server import free_port
 

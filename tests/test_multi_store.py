@@ -1,4 +1,4 @@
-"""Several stores in one table (store/multi.py) and finding them in a folder (store/discover.py):
+"""Several stores in one table (store/opening/multi.py) and finding them in a folder (store/opening/discover.py):
 through `open_store`, `tracktui ls` and the app."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 
 import store
 from store import open_store
-from store.discover import find_stores
-from store.multi import MultiStore, source_labels
+from store.opening.discover import find_stores
+from store.opening.multi import MultiStore, source_labels
 from tests.app_helpers import demo_app, move_to_column, screen_text, settle, shown_names
 from tui.cli import main
 from tui.screens.artifacts import ArtifactsScreen

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from store import NotAStoreError, RunStore, StoreError, open_store, resolve_root
-from store.detect import EXPECTED
+from store.opening.detect import EXPECTED
 from store.ours.layout import STORE_ENV, STORE_MARKER
 from store.ours.reader import TrackStore
 
@@ -163,8 +163,8 @@ def _run_app(path: str, reader: RunStore | None, include_deleted: bool, resync: 
 def _needs_search(path: str) -> bool:
     """A folder that is not one whole store but holds some (found within a second): the app searches it
     whole, with progress shown; a folder holding none fails before the UI as any non-store does."""
-    from store.discover import find_stores
-    from store.kinds import whole_store_kind
+    from store.opening.discover import find_stores
+    from store.opening.kinds import whole_store_kind
 
     local = Path(path).expanduser()
     if "://" in path or not local.is_dir() or whole_store_kind(local) or _is_empty_folder(local):

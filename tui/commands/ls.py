@@ -258,7 +258,7 @@ def ls_command(reader: RunStore, args: argparse.Namespace) -> int:
 
 def _say_what_the_search_left_out(reader: RunStore) -> None:
     """A folder search cut short (depth, time, unreadable folders) is one line on stderr, never silent."""
-    from store.multi import MultiStore
+    from store.opening.multi import MultiStore
 
     if isinstance(reader, MultiStore) and reader.notice:
         print(f"tracktui ls: not every folder was searched: {printable(reader.notice)}", file=sys.stderr)

@@ -26,7 +26,7 @@ class RunsBar(Static):
 
     def search_notice(self, store: RunStore) -> None:
         """A folder search that did not search everything says so once, and the bar keeps saying it."""
-        from store.multi import MultiStore
+        from store.opening.multi import MultiStore
 
         notice = store.notice if isinstance(store, MultiStore) else None
         if notice and notice != self.notice:

@@ -1,10 +1,10 @@
 """Opening any store from a path or URL, so `open_store` and the CLI take any of them.
 
-What each kind is and how it is recognised lives in one registry, `store/kinds.py`: a tracktui
+What each kind is and how it is recognised lives in one registry, `store/opening/kinds.py`: a tracktui
 store, an MLflow file store (`mlruns/`) or SQLite database (a file, `sqlite:///relative/path.db`
 or `sqlite:////absolute/path.db`), an MLflow tracking server's `http(s)://` URL, and the other
-tools' runs in `store/formats/`. Several paths are one table (`store/multi.py`); any other folder
-(a project folder holding `mlflow.db`, `~/work`) is searched for every store in it (`store/discover.py`).
+tools' runs in `store/formats/`. Several paths are one table (`store/opening/multi.py`); any other folder
+(a project folder holding `mlflow.db`, `~/work`) is searched for every store in it (`store/opening/discover.py`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-from store import kinds
 from store.base import RunStore
 from store.errors import NotAStoreError
+from store.opening import kinds
 from store.ours import layout
 from store.ours.reader import TrackStore
 
@@ -35,9 +35,9 @@ def open_any(
 ) -> RunStore:
     """The reader for whatever store `path` names. `include_deleted` also lists deleted runs.
 
-    A list of paths (and URLs) is one table of them all (`store/multi.py`). A folder that is not
+    A list of paths (and URLs) is one table of them all (`store/opening/multi.py`). A folder that is not
     one whole store (ours, an `mlruns/`) is searched for every store of every kind in it
-    (`store/discover.py`), telling `progress` what it is doing: one found (and nothing left
+    (`store/opening/discover.py`), telling `progress` what it is doing: one found (and nothing left
     out) opens as itself, several open as one table with a `source` column.
     """
     if not isinstance(path, (str, os.PathLike)):
@@ -65,7 +65,7 @@ def open_any(
     kind = kinds.whole_store_kind(root)
     if kind is not None:
         return kind.open(str(root), include_deleted)
-    from store.discover import find_stores
+    from store.opening.discover import find_stores
 
     found = find_stores(root, progress=progress)
     if len(found.sources) == 1 and found.notice() is None:
@@ -85,7 +85,7 @@ def _many(
     kinds_of: Sequence[str | None] | None = None,
     notice: str | None = None,
 ) -> RunStore:
-    from store.multi import MultiStore
+    from store.opening.multi import MultiStore
 
     def opener(spec: str, kind: str | None) -> RunStore:
         if kind is None:

@@ -1,6 +1,6 @@
 """The one registry of store kinds: how each is recognised, opened, and found in a searched folder.
 
-Opening a path (`store/detect.py`), searching a folder for stores (`store/discover.py`) and
+Opening a path (`store/opening/detect.py`), searching a folder for stores (`store/opening/discover.py`) and
 `tracktui ls` all go through `KINDS`, so adding a format is its reader module plus one `Kind`
 line here (and a fixture in tests/test_kinds.py, which checks every registered kind).
 
@@ -149,7 +149,7 @@ def _reader(module: str, cls: str) -> Callable[[str, bool], RunStore]:
     """Opening with `formats.<module>.<cls>(path)`, imported only then (readers we do not own are read-only)."""
 
     def open_(spec: str, include_deleted: bool) -> RunStore:
-        store: RunStore = getattr(importlib.import_module(f".formats.{module}", __package__), cls)(Path(spec))
+        store: RunStore = getattr(importlib.import_module(f"store.formats.{module}"), cls)(Path(spec))
         return store
 
     return open_
@@ -159,7 +159,7 @@ def _check(module: str, function: str) -> Callable[[Path], bool]:
     """`formats.<module>.<function>(path)`, imported when first asked."""
 
     def check(path: Path) -> bool:
-        return bool(getattr(importlib.import_module(f".formats.{module}", __package__), function)(path))
+        return bool(getattr(importlib.import_module(f"store.formats.{module}"), function)(path))
 
     return check
 

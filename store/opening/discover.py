@@ -1,6 +1,6 @@
 """Finding every store of every kind in a folder that is not one store (`tracktui ~/work`).
 
-A breadth-first walk over the kinds in `store/kinds.py`, bounded in depth and time. A folder
+A breadth-first walk over the kinds in `store/opening/kinds.py`, bounded in depth and time. A folder
 that is a whole store (ours, an `mlruns/`) is one source and is not entered; a folder (or
 database file) that is one run of a kind makes its parent folder a source of that kind, and the
 walk goes on inside it, so a Hugging Face output folder's TensorBoard logs, the DVCLive folders
@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from store.kinds import KINDS, Kind, kind_named
+from store.opening.kinds import KINDS, Kind, kind_named
 
 MAX_DEPTH = 5
 """Folder levels searched below the root (`~/work/project/outputs/lightning_logs/version_0` is four)."""
