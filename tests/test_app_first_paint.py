@@ -135,3 +135,50 @@ async def test_keys_are_not_held_for_good_when_the_frame_cannot_be_made(tmp_path
         await pilot.pause()
         assert table(app).cursor_row == 2
         assert any("the disk went away" in str(n.message) for n in app._notifications)
+
+
+async def test_ctrl_a_marks_the_first_rows_when_the_frame_cannot_be_made(tmp_path: Path) -> None:
+    """The frame's refresh fails after the first rows are shown: `ctrl+a` (held, then replayed) marks
+    the runs shown, as on the frame's view, instead of taking the app down (it raised LookupError)."""
+    folder = wandb_runs(tmp_path)
+    reader = open_store(folder)
+    gate = threading.Event()
+    refresh = reader.refresh
+    calls = []
+
+    def failing_after_first() -> set[str]:
+        calls.append(1)
+        if len(calls) == 1:
+            return refresh()
+        assert gate.wait(60)
+        raise StoreError("the disk went away")
+
+    reader.refresh = failing_after_first  # type: ignore[method-assign]
+    app = watch_first_rows(make_app(folder, store=reader, poll_seconds=0))
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await first_rows_shown(app, pilot)
+            await pilot.press("ctrl+a")
+        finally:
+            gate.set()
+        with contextlib.suppress(WorkerFailed):
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+        assert app._exception is None and app.is_running
+        assert set(table(app).marks) == set(table(app).shown.shown_ids()) and len(table(app).marks) == 8
+
+
+async def test_quitting_does_not_wait_for_the_frame(tmp_path: Path) -> None:
+    """While the first rows are shown the keys wait for the frame's view, but not the quit key: a store
+    slow to give its frame (a wedged network disk) must not keep the user in the app."""
+    app, gate = gated_app(wandb_runs(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            await first_rows_shown(app, pilot)
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+            assert app._exit and app.return_code == 0  # the app is leaving, its frame still held back
+            assert not app._held_keys
+        finally:
+            gate.set()

@@ -45,6 +45,10 @@ PARTIAL_SECONDS = 0.3
 RESYNC_NOT_NEEDED = "This store is re-read as it changes: nothing more to fetch. Refreshed now."
 
 
+QUIT_ACTIONS = ("quit", "app.quit", "back_or_quit", "app.back_or_quit", "help_quit", "app.help_quit")
+"""Actions a key pressed while the first rows are shown passes straight to (`TrackApp.on_event`)."""
+
+
 class ListingAbandoned(Exception):
     """Raised into a first listing still being read when the app quits (see `_paint_partial`)."""
 
@@ -275,10 +279,19 @@ class TrackApp(App[None]):
         self._next_count = time.monotonic() + PARTIAL_SECONDS
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded and self._held_keys is not None:
-            self._held_keys.append(event)  # the first rows are on screen, the view the keys act on is not
+        held = self._held_keys  # the first rows are on screen, the view the keys act on is not
+        if held is not None and isinstance(event, events.Key) and not event.is_forwarded and not self._quits(event.key):
+            held.append(event)  # quitting never waits for it: the frame may be slow to come
             return
         await super().on_event(event)
+
+    def _quits(self, key: str) -> bool:
+        """Whether `key` is bound to quitting, here or on the screen shown (the keymap may move it)."""
+        for node in (self, self.screen):
+            for binding in node._bindings.key_to_bindings.get(key, []):
+                if binding.action in QUIT_ACTIONS:
+                    return True
+        return False
 
     def _press_held_keys(self) -> None:
         """The keys pressed while the first listing was on screen, in order, now that its view is in."""

@@ -83,6 +83,10 @@ class FirstListing:
     def run_id_at(self, row: int) -> str | None:
         return str(self.rows[row]["run_id"]) if 0 <= row < len(self.rows) else None
 
+    def shown_ids(self) -> list[str]:
+        """Run ids of the rows shown, in order (what `ctrl+a` marks before the frame is in)."""
+        return [str(row["run_id"]) for row in self.rows]
+
     def row_of(self, run_id: str | None) -> int | None:
         return next((i for i, row in enumerate(self.rows) if row["run_id"] == run_id), None)
 

@@ -255,7 +255,8 @@ class RunsTable(ScrollView, can_focus=True):
         """Mark every run in view (the rows the filter and experiment leave), or on a group row that
         group's runs; how many were not marked before."""
         group = self.current_group
-        runs = self.shown.group_run_ids(group) if group is not None else self.view.shown_ids().tolist()
+        ids = self.shown.shown_ids()  # the first rows' own, before the frame's view is in
+        runs = self.shown.group_run_ids(group) if group is not None else list(map(str, ids))
         before = len(self.marks)
         self.marks.update(dict.fromkeys(runs))
         self.refresh()
