@@ -306,3 +306,19 @@ def test_a_w_and_b_run_lists_and_charts_the_same_with_and_without_the_fast_path(
             slow.problems,
         )
     assert any("odd" in str(folder) or "qigv3rpg" in str(folder) for folder in folders)
+
+
+def test_garbage_in_an_event_file_leaves_no_memory_behind(tmp_path: Any) -> None:
+    """Bytes that are no records (a file of noise named like an event file) are skipped and counted once,
+    and the lengths tried on the way are not remembered: each wrong one was kept, one per byte, for as
+    long as the run stayed open (2 MB of noise held two million entries)."""
+    import random
+
+    path = tmp_path / "events.out.tfevents.1.host"
+    (good,) = FOREIGN_DATA.glob("tensorboard/runs/lr-0.1/events.*")
+    noise = random.Random(7).randbytes(100_000)
+    path.write_bytes(noise + good.read_bytes())
+    tail = EventFileTail(str(path))
+    records = tail.read_new()
+    assert tail.bad_records == 1 and len(records) == len(EventFileTail(str(good)).read_new()) > 0
+    assert len(tail._heads) <= 4

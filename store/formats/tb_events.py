@@ -139,7 +139,9 @@ class EventFileTail:
             length, length_crc = _HEAD.unpack_from(data, pos)
             good = heads.get(length)
             if good is None:
-                good = heads[length] = masked_crc32c(data[pos : pos + 8])
+                good = masked_crc32c(data[pos : pos + 8])
+                if good == length_crc:  # only true lengths: garbage would add one entry a byte, kept for good
+                    heads[length] = good
             if good != length_crc:
                 if not self._lost:
                     self.bad_records += 1
