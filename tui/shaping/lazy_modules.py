@@ -31,6 +31,8 @@ class LazyModule:
         self.__name = name
 
     def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__") or attr == "_LazyModule__name":  # a probe (copy, pickle, inspect), not a use:
+            raise AttributeError(attr)  # importing for it would recurse on a copy that has no name yet
         value = getattr(importlib.import_module(self.__name), attr)
         setattr(self, attr, value)
         return value
