@@ -110,6 +110,16 @@ async def test_a_run_that_logs_nan_is_flagged_and_bang_jumps_to_it(tmp_path: Pat
             assert runs.render_line(1).text[:2] == " !"
 
 
+def stopped(pid: int) -> None:
+    """Wait until the process `pid` is stopped (state `T` in /proc), as SIGSTOP is delivered asynchronously."""
+    for _ in range(1000):
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state in ("T", "t"):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} never stopped")
+
+
 async def test_a_stopped_writer_is_quiet_then_crashed_once_killed(tmp_path: Path) -> None:
     root = tmp_path / "store"
     root.mkdir()
@@ -122,7 +132,8 @@ async def test_a_stopped_writer_is_quiet_then_crashed_once_killed(tmp_path: Path
             assert table(app).attention == {}
             (run_id,) = table(app).view.shown_ids()
             proc.send_signal(signal.SIGSTOP)  # hung: alive, silent
-            now[0] = time.time() + 60
+            stopped(proc.pid)  # the signal lands a moment later: a write may still come until then
+            now[0] = time.time() + 61  # a second of room: the last write may stamp a time just before now
             app.poll(force=True)
             await settle(pilot)
             assert table(app).view.status_at(0) == "running"
