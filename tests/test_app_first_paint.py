@@ -38,6 +38,26 @@ def gated_app(folder: Path) -> tuple[TrackApp, threading.Event]:
     return watch_first_rows(make_app(folder, store=reader, poll_seconds=0)), gate
 
 
+def failing_frame_app(tmp_path: Path) -> tuple[TrackApp, threading.Event]:
+    """The app over the W&B runs, whose store fails ("the disk went away") on the refresh that was to
+    make the frame, once the returned event is set: the first rows stay."""
+    folder = wandb_runs(tmp_path)
+    reader = open_store(folder)
+    gate = threading.Event()
+    refresh = reader.refresh
+    calls = []
+
+    def failing_after_first() -> set[str]:
+        calls.append(1)
+        if len(calls) == 1:
+            return refresh()
+        assert gate.wait(60)
+        raise StoreError("the disk went away")
+
+    reader.refresh = failing_after_first  # type: ignore[method-assign]
+    return watch_first_rows(make_app(folder, store=reader, poll_seconds=0)), gate
+
+
 async def first_rows_shown(app: TrackApp, pilot: Any) -> None:
     """Wait until the runs screen has painted the first rows (the poll worker reads the store first)."""
     listings = app.runs_screen.listings
@@ -107,21 +127,7 @@ async def test_keys_pressed_before_the_frame_is_in_act_on_it(tmp_path: Path) -> 
 async def test_keys_are_not_held_for_good_when_the_frame_cannot_be_made(tmp_path: Path) -> None:
     """The store fails on the refresh that was to make the frame (a disk gone): the failure is told,
     and the keys held meanwhile still act (on the first rows), so the app does not stop answering."""
-    folder = wandb_runs(tmp_path)
-    reader = open_store(folder)
-    gate = threading.Event()
-    refresh = reader.refresh
-    calls = []
-
-    def failing_after_first() -> set[str]:
-        calls.append(1)
-        if len(calls) == 1:
-            return refresh()
-        assert gate.wait(60)
-        raise StoreError("the disk went away")
-
-    reader.refresh = failing_after_first  # type: ignore[method-assign]
-    app = watch_first_rows(make_app(folder, store=reader, poll_seconds=0))
+    app, gate = failing_frame_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         try:
             await first_rows_shown(app, pilot)
@@ -140,21 +146,7 @@ async def test_keys_are_not_held_for_good_when_the_frame_cannot_be_made(tmp_path
 async def test_ctrl_a_marks_the_first_rows_when_the_frame_cannot_be_made(tmp_path: Path) -> None:
     """The frame's refresh fails after the first rows are shown: `ctrl+a` (held, then replayed) marks
     the runs shown, as on the frame's view, instead of taking the app down (it raised LookupError)."""
-    folder = wandb_runs(tmp_path)
-    reader = open_store(folder)
-    gate = threading.Event()
-    refresh = reader.refresh
-    calls = []
-
-    def failing_after_first() -> set[str]:
-        calls.append(1)
-        if len(calls) == 1:
-            return refresh()
-        assert gate.wait(60)
-        raise StoreError("the disk went away")
-
-    reader.refresh = failing_after_first  # type: ignore[method-assign]
-    app = watch_first_rows(make_app(folder, store=reader, poll_seconds=0))
+    app, gate = failing_frame_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         try:
             await first_rows_shown(app, pilot)
