@@ -86,16 +86,7 @@ def test_integer_steps_get_integer_ticks() -> None:
     """Issue 9.15: 12 steps were labelled 0.0, 2.8, 5.5, 8.2, 11.0."""
     steps = np.arange(12, dtype=np.float64)
     series = Series(steps, steps + BASE_TIME, 1.0 / (steps + 1))
-    req = ChartRequest(
-        run_ids=["a"],
-        metrics=["loss"],
-        axis="step",
-        log_y=False,
-        smoothing=0.0,
-        buckets=60,
-        colors=[(1, 2, 3)],
-        faint=[(1, 2, 3)],
-    )
+    req = request(faint=[(1, 2, 3)])
     chart = build_chart("loss", [("a", "a", series)], req)
     assert chart.xticks is not None
     ticks, labels = chart.xticks
