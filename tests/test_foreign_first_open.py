@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import threading
 from pathlib import Path
 from unittest import mock
 
@@ -19,6 +20,7 @@ import pytest
 pytest.importorskip("tensorboard")
 pytest.importorskip("wandb")
 
+from store.base import RunRecord, valid_record
 from store.formats import tailed
 from store.formats.crc32c import masked_crc32c_many
 from store.formats.series import Series
@@ -86,6 +88,7 @@ def test_a_cold_listing_of_many_runs_is_read_in_children_and_equals_a_read_here(
 
     monkeypatch.setattr(tailed, "workers", lambda: 2)  # two children even on a one-core machine
     monkeypatch.setattr(PooledFirstRead, "parallel_bytes", 1)
+    monkeypatch.setattr(PooledFirstRead, "reads_here", False)  # else this process may read them all first
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cold-cache"))  # not the listing cache `here` saved
     cold = kind(root)
     with mock.patch.object(kind, "_read_record", autospec=True, side_effect=kind._read_record) as parsed_here:
@@ -103,6 +106,37 @@ def test_a_cold_listing_of_many_runs_is_read_in_children_and_equals_a_read_here(
         pd.testing.assert_frame_equal(history, here.history(run_id))
         for key, summary in record["metrics"].items():
             assert (history["key"] == key).sum() == summary["count"], (run_id, key)
+
+
+def test_this_process_reads_runs_while_a_child_does_and_lists_what_a_read_here_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = wandb_folder(tmp_path / "runs")
+    here = read_here(WandbStore, root)
+    units = sorted(here._scan())
+    answered = threading.Event()
+    read = WandbStore._read_record
+
+    def checked(record: RunRecord) -> bool:  # a record a child sent
+        answered.set()
+        return valid_record(record)
+
+    def read_after_a_child(store: WandbStore, unit: str) -> RunRecord:
+        answered.wait(60)  # so the child has read some runs, however slowly it starts
+        return read(store, unit)
+
+    monkeypatch.setattr(tailed, "valid_record", checked)
+    monkeypatch.setattr(tailed, "workers", lambda: 2)  # this process and one child
+    monkeypatch.setattr(PooledFirstRead, "parallel_bytes", 1)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cold-cache"))
+    cold = WandbStore(root)
+    with mock.patch.object(WandbStore, "_read_record", autospec=True, side_effect=read_after_a_child) as parsed_here:
+        listed = cold.runs_frame()
+
+    assert 0 < parsed_here.call_count <= len(units) - tailed.BATCH  # both read: here, and a batch or more there
+    for unit in units:
+        assert cold._cache.entries[unit]["record"] == here._cache.entries[unit]["record"], unit
+    pd.testing.assert_frame_equal(listed, here.runs_frame())
 
 
 def test_a_child_that_fails_leaves_its_runs_to_be_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

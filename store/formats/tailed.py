@@ -12,15 +12,15 @@ pid known) or while its log grew within `stale_seconds`; past that it is `dead_s
 record has crashed).
 
 A first open has every run to parse, which is CPU work the GIL keeps on one core: when the
-runs to read hold `PARALLEL_BYTES` or more, they are read in a few child processes (`read_in_pool`),
-which send back only the listing records; a run's parsed history is read again, in this
-process, when a chart or the detail asks for it.
+runs to read hold `PARALLEL_BYTES` or more, they are read here and in a few child processes
+(`read_in_pool`), which send back only the listing records; a run's parsed history is read
+again, in this process, when a chart or the detail asks for it.
 """
 
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -86,7 +86,7 @@ class TailedLiveness(RunStore):
 
 
 class PooledFirstRead(FolderRunStore):
-    """A `FolderRunStore` whose runs to (re)read are read in child processes when they hold enough bytes.
+    """A `FolderRunStore` whose runs to (re)read are read here and in child processes when they hold enough bytes.
 
     `_pool_state` is what a worker's copy of the store needs besides its root (set by `_scan`); a
     signature's third number is the bytes of the run's files, which decides whether children pay.
@@ -94,6 +94,8 @@ class PooledFirstRead(FolderRunStore):
 
     _cache: UnitIndex
     parallel_bytes = PARALLEL_BYTES
+    reads_here = True
+    """Whether this process reads runs too while the children do (it would otherwise only wait)."""
 
     def _pool_state(self) -> dict[str, Any]:
         return {}
@@ -103,7 +105,7 @@ class PooledFirstRead(FolderRunStore):
         due = [unit for unit, sig in scanned.items() if self._due(unit, sig)]
         read: Callable[[str], RunRecord] = self._read_record_safely
         if len(due) > 1 and sum(scanned[unit][2] for unit in due) >= self.parallel_bytes:  # sig[2]: bytes
-            records = read_in_pool(type(self), self.root, self._pool_state(), due)
+            records = read_in_pool(type(self), self.root, self._pool_state(), due, read if self.reads_here else None)
             read = lambda unit: records.pop(unit, None) or self._read_record_safely(unit)  # noqa: E731
         return self._cache.update(scanned, read, self._sig_time, now)
 
@@ -114,9 +116,9 @@ class PooledFirstRead(FolderRunStore):
 
 
 def workers() -> int:
-    """Worker processes for a first read: one a spare core (this process's own counted spare), at most
-    `MAX_WORKERS`; 1 means read here. On a machine other work keeps busy, children would only add
-    their start to the same share of the cores (measured: no faster at load 4 on 2 cores)."""
+    """Readers for a first read, this process one of them: one a spare core (this process's own counted
+    spare), at most `MAX_WORKERS`; 1 means read here alone. On a machine other work keeps busy, children
+    would only add their start to the same share of the cores (measured: no faster at load 4 on 2 cores)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -128,13 +130,24 @@ def workers() -> int:
     return max(1, min(MAX_WORKERS, cores, cores - busy + 1))
 
 
-def read_in_pool(
-    kind: type[PooledFirstRead], root: Path, state: Mapping[str, Any], units: list[str]
-) -> dict[str, RunRecord]:
-    """Each unit's listing record, read by `workers()` child processes; the units of a child that failed
-    (or of every child, with one core) are left out, for the caller to read itself.
+BATCH = 8
+"""Units a child is sent at a time: small enough that the readers finish together, large enough that
+the pipe's round trips cost nothing next to the reading (a W&B run of 600 records: a few ms)."""
 
-    Each child is a fresh `python -c` (started from threads that only wait on it), not a
+
+def read_in_pool(
+    kind: type[PooledFirstRead],
+    root: Path,
+    state: Mapping[str, Any],
+    units: list[str],
+    read_here: Callable[[str], RunRecord] | None = None,
+) -> dict[str, RunRecord]:
+    """Each unit's listing record, read by `workers() - 1` child processes and by `read_here` in this thread
+    (None: children only), all taking units from one queue until it is empty, so they finish together
+    however fast each is. The units a child took and did not answer (it failed, or no child started)
+    are left out, for the caller to read itself.
+
+    Each child is a fresh `python -c` (started from threads that only feed it and wait on it), not a
     multiprocessing fork server or spawn: those import the parent's `__main__` again in every
     child, which runs a script without a main guard once per child, and costs the app its
     Textual import each. Children's stderr is kept off the terminal the app draws on."""
@@ -143,59 +156,108 @@ def read_in_pool(
     count = workers()
     if count < 2:
         return {}
+    children = count - 1 if read_here is not None else count
     job = {"module": kind.__module__, "kind": kind.__qualname__, "root": str(root), "state": dict(state)}
-    batches = [units[i::count] for i in range(count)]
+    queue = deque(units)
     records: dict[str, RunRecord] = {}
-    with ThreadPoolExecutor(count) as pool:
-        for found in pool.map(lambda batch: _run_child({**job, "units": batch}), batches):
-            records.update(found)
+    with ThreadPoolExecutor(children) as pool:
+        feeding = [pool.submit(_feed_child, job, queue, records) for _ in range(children)]
+        while read_here is not None:
+            try:
+                unit = queue.pop()  # from the end: the children take from the start
+            except IndexError:
+                break
+            records[unit] = read_here(unit)
+        for done in feeding:
+            done.result()
     return records
 
 
-def _run_child(job: dict[str, Any]) -> dict[str, RunRecord]:
+def _feed_child(job: dict[str, Any], queue: deque[str], records: dict[str, RunRecord]) -> None:
+    """Run one child: send it the job, then batches of units taken from `queue` (one ahead, so it never
+    waits for this thread), and put the records it answers in `records`. A child that fails, answers
+    something else or takes too long is stopped; the units it was sent and did not answer stay unread."""
     import json
     import subprocess
     import sys
+    import threading
 
     home = str(Path(__file__).resolve().parents[2])  # the folder holding `store`, so the child reads this code
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([home, *filter(None, [os.environ.get("PYTHONPATH")])])}
     try:
-        done = subprocess.run(
+        child = subprocess.Popen(
             [sys.executable, "-c", CHILD],
-            input=json.dumps(job),
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             text=True,
             env=env,
-            timeout=CHILD_SECONDS + CHILD_SECONDS_A_RUN * len(job["units"]),
         )
-        found = json.loads(done.stdout) if done.returncode == 0 else {}
-    except (OSError, ValueError, subprocess.SubprocessError):
-        return {}
-    asked = set(job["units"])
-    return (
-        {unit: record for unit, record in found.items() if unit in asked and valid_record(record)}
-        if isinstance(found, dict)
-        else {}
-    )
+    except OSError:
+        return
+    stdin, stdout = child.stdin, child.stdout
+    assert stdin is not None and stdout is not None
+    watchdog: threading.Timer | None = None
+    sent: list[list[str]] = []
+
+    def send() -> None:
+        batch = [queue.popleft() for _ in range(min(BATCH, len(queue)))] if queue else []
+        if batch:
+            stdin.write(json.dumps(batch) + "\n")
+            stdin.flush()
+            sent.append(batch)
+
+    try:
+        stdin.write(json.dumps(job) + "\n")
+        send()
+        while sent:
+            send()
+            asked = sent.pop(0)
+            watchdog = threading.Timer(CHILD_SECONDS + CHILD_SECONDS_A_RUN * len(asked), child.kill)
+            watchdog.start()
+            found = json.loads(stdout.readline())
+            watchdog.cancel()
+            if not isinstance(found, dict):
+                break
+            records.update({unit: found[unit] for unit in asked if unit in found and valid_record(found[unit])})
+    except (OSError, ValueError):
+        pass  # a child that died (a closed pipe, an empty line): what it did not answer is read by the caller
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+        for pipe in (stdin, stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        try:
+            child.wait(CHILD_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 CHILD = "from store.formats.tailed import child_main; child_main()"
 CHILD_SECONDS = 60.0
 CHILD_SECONDS_A_RUN = 1.0
-"""A child that takes longer than this is killed, and its runs are read by the parent."""
+"""A child that takes longer than this for a batch (or to start) is killed, and its runs are read by the parent."""
 
 
 def child_main() -> None:
-    """A child of `read_in_pool`: the job (JSON) on stdin, the records by unit (JSON) on stdout."""
+    """A child of `read_in_pool`: the job (a JSON line) on stdin, then batches of units (a JSON list a line)
+    until stdin closes; the records of each batch by unit (a JSON line) on stdout."""
     import importlib
     import json
     import sys
 
-    job = json.load(sys.stdin)
+    job = json.loads(sys.stdin.readline())
     if not str(job["module"]).startswith("store."):
         raise SystemExit(f"not a store module: {job['module']}")
     kind = getattr(importlib.import_module(job["module"]), job["kind"])
     store = kind(Path(job["root"]))
     store.__dict__.update(job["state"])
-    text = json.dumps({unit: store._read_record_safely(unit) for unit in job["units"]})
-    sys.stdout.write(text)  # in one piece: importing wandb wraps stdout's write in its console capture
+    out = sys.stdout
+    for line in sys.stdin:
+        # in one piece: importing wandb wraps stdout's write in its console capture
+        out.write(json.dumps({unit: store._read_record_safely(unit) for unit in json.loads(line)}) + "\n")
+        out.flush()
