@@ -102,7 +102,18 @@ class RecordLog:
                 )
             pos = self.offset = HEAD
         pending: list[bytes] | None = None
+        unpack, crc32, full_crc, take = CHUNK_HEADER.unpack_from, zlib.crc32, _TYPE_CRC[FULL], records.append
         while True:
+            if end - pos >= HEAD:  # most chunks: a whole record inside its block, here, its CRC right
+                crc, length, kind = unpack(data, pos - start)
+                nxt = pos + HEAD + length
+                if kind == FULL and nxt <= end and pos % BLOCK + HEAD + length <= BLOCK:
+                    payload = data[pos - start + HEAD : nxt - start]
+                    if crc32(payload, full_crc) == crc:
+                        take(payload)
+                        pending = None
+                        pos = self.offset = nxt
+                        continue
             left = BLOCK - pos % BLOCK
             at = pos - start
             crc = length = kind = 0
