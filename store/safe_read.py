@@ -294,7 +294,7 @@ def take_appended(fh: BinaryIO, size: int, offset: Callable[[], int], take: Call
     chunk = APPEND_CHUNK
     while (before := offset()) < size:
         fh.seek(before)
-        data = fh.read(chunk)
+        data = fh.read(min(chunk, size - before))  # not `chunk`: a read allocates all it may be given
         take(data)
         if offset() == before:
             if len(data) < chunk:
