@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from unittest import mock
@@ -137,6 +139,30 @@ def test_this_process_reads_runs_while_a_child_does_and_lists_what_a_read_here_g
     for unit in units:
         assert cold._cache.entries[unit]["record"] == here._cache.entries[unit]["record"], unit
     pd.testing.assert_frame_equal(listed, here.runs_frame())
+
+
+FRAME_AFTER_POOL = """
+import sys
+from pathlib import Path
+from store.formats import tailed
+from store.formats.tb_store import TensorBoardStore
+assert "pandas" not in sys.modules
+tailed.workers = lambda: 2
+store = TensorBoardStore(Path(sys.argv[1]))
+units = sorted(store._scan())
+records = tailed.read_in_pool(TensorBoardStore, store.root, {}, units, store._read_record_safely)
+print(len(records) == len(units), "pandas" in sys.modules)
+"""
+
+
+def test_the_frames_module_is_imported_while_the_runs_are_read(tmp_path: Path) -> None:
+    """The listing's frame is made right after a first read: its import (0.4 s) is spread over the readers."""
+    root = tensorboard_folder(tmp_path / "runs")
+    env = {**os.environ, "PYTHONPATH": str(Path(tailed.__file__).resolve().parents[2])}
+    done = subprocess.run(
+        [sys.executable, "-c", FRAME_AFTER_POOL, str(root)], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.split() == ["True", "True"], done.stderr
 
 
 def test_a_child_that_fails_leaves_its_runs_to_be_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
