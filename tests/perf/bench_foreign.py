@@ -1,6 +1,6 @@
 """Benchmark: opening a folder of 1,000 TensorBoard runs and one of 1,000 W&B offline runs.
 
-    python tests/perf/bench_foreign.py [--runs 1000] [--steps 200] [--keep DIR] [--before main]
+    python tests/perf/bench_foreign.py [--runs 1000] [--steps 200] [--keep DIR] [--before main] [--workers N]
 
 Needs the `tensorboard` and `wandb` extras. One TensorBoard run (3 scalar tags, `--steps`
 points each, `simple_value` events as PyTorch's SummaryWriter writes them, through the
@@ -17,8 +17,10 @@ each cold (no listing cache: what a first `tracktui PATH` does) and warm (the ca
 previous open saved), then one refresh of an unchanged folder in the same process.
 Each figure is wall time with the CPU time of the process and its children beside it (a
 first open reads in child processes); the load average is printed before and after, as the
-machine may be shared. `--before REF` measures the code of a git ref too (`git archive REF`
-into a temporary folder, run with PYTHONPATH pointing there), alternating old and new.
+machine may be shared; at a load average of 2 or more on 2 cores a cold listing is read in one
+process (`tailed.workers()`), unless `--workers N` says how many readers to use. `--before REF`
+measures the code of a git ref too (`git archive REF` into a temporary folder, run with
+PYTHONPATH pointing there), alternating old and new.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+WORKERS = 0
+"""`--workers`: the readers of a first read, whatever the load (0: as `tailed.workers()` decides)."""
 sys.path.insert(0, str(REPO))
 
 DETECT = """
@@ -61,6 +65,9 @@ print(json.dumps({"seconds": time.perf_counter() - t, "cpu": sum(os.times()[:4])
 FULL = """
 import json, os, sys, time
 t = time.perf_counter()
+if os.environ.get("BENCH_WORKERS"):
+    import store.formats.tailed
+    store.formats.tailed.workers = lambda: int(os.environ["BENCH_WORKERS"])
 import store
 s = store.open_store(sys.argv[1])
 frame = s.runs_frame()
@@ -122,6 +129,8 @@ def build(root: Path, runs: int, steps: int) -> tuple[Path, Path]:
 
 def fresh(code: str, path: Path, cache: Path, code_root: Path = REPO) -> dict:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(code_root)}
+    if WORKERS:
+        env["BENCH_WORKERS"] = str(WORKERS)
     out = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env, cwd=code_root
     )
@@ -169,7 +178,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the folders here")
     parser.add_argument("--before", metavar="REF", help="also measure the code of this git ref (e.g. main)")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="readers of a cold listing whatever the load (a busy machine: 1)"
+    )
     args = parser.parse_args()
+    global WORKERS
+    WORKERS = args.workers
     root = args.keep or Path(tempfile.mkdtemp(prefix="tracktui-foreign-"))
     t = time.perf_counter()
     if not (root / "tensorboard").exists():
