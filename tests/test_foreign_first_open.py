@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections import deque
 from pathlib import Path
 from unittest import mock
 
@@ -163,6 +164,22 @@ def test_the_frames_module_is_imported_while_the_runs_are_read(tmp_path: Path) -
         [sys.executable, "-c", FRAME_AFTER_POOL, str(root)], capture_output=True, text=True, env=env, check=True
     )
     assert done.stdout.split() == ["True", "True"], done.stderr
+
+
+class Overstated(deque[str]):
+    """A queue whose length is more than it holds: as another reader sees it, having taken units since."""
+
+    def __len__(self) -> int:
+        return super().__len__() + tailed.BATCH
+
+
+def test_a_child_fed_from_a_queue_others_empty_meanwhile_answers_what_it_took(tmp_path: Path) -> None:
+    root = tensorboard_folder(tmp_path / "runs")
+    units = sorted(TensorBoardStore(root)._scan())[:3]
+    job = {"module": TensorBoardStore.__module__, "kind": "TensorBoardStore", "root": str(root), "state": {}}
+    records: dict[str, RunRecord] = {}
+    tailed._feed_child(job, Overstated(units), records)
+    assert sorted(records) == units
 
 
 def test_a_child_that_fails_leaves_its_runs_to_be_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

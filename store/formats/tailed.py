@@ -207,7 +207,12 @@ def _feed_child(job: dict[str, Any], queue: deque[str], records: dict[str, RunRe
     sent: list[list[str]] = []
 
     def send() -> None:
-        batch = [queue.popleft() for _ in range(min(BATCH, len(queue)))] if queue else []
+        batch: list[str] = []
+        try:
+            while len(batch) < BATCH:
+                batch.append(queue.popleft())  # the other readers take from the same queue meanwhile
+        except IndexError:
+            pass
         if batch:
             stdin.write(json.dumps(batch) + "\n")
             stdin.flush()
