@@ -23,6 +23,20 @@ def hostname() -> str:
     return socket.gethostname()
 
 
+def spare_cores() -> int:
+    """Cores not kept busy by other work, this process's own counted spare: where children may run beside
+    it. On a machine other work keeps busy, children only add their start to the same share of the cores."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        busy = int(os.getloadavg()[0])
+    except (AttributeError, OSError):
+        busy = 0
+    return max(1, min(cores, cores - busy + 1))
+
+
 def process_start(pid: int) -> int | None:
     """Start time of `pid` in clock ticks since boot (Linux), to tell a reused pid apart."""
     try:
