@@ -228,11 +228,13 @@ class _Reading:
             self.sound = False
 
 
-_PLAIN = re.compile(rb'^(?=\{"u":"([^"\\\n]*)")([^\n]*)', re.MULTILINE)
+# Each row is written after a newline, and a chunk starts after one (`_Reading`): the patterns look for a
+# newline, which the engine finds at C speed, where a `^` is tried at every byte (the escaped one: 9x slower).
+_PLAIN = re.compile(rb'\n(?=\{"u":"([^"\\\n]*)")([^\n]*)')
 """A line that starts as a row does, with its unit written plain: (unit, line)."""
-_ESCAPED = re.compile(rb'^\{"u":"[^"\n]*\\[^\n]*', re.MULTILINE)
+_ESCAPED = re.compile(rb'\n(\{"u":"[^"\n]*\\[^\n]*)')
 """A line that starts as a row does, with an escape in its unit (a name out of ASCII): parsed to know it."""
-_ANY = re.compile(rb'^\{"u":"[^\n]*', re.MULTILINE)
+_ANY = re.compile(rb'\n(\{"u":"[^\n]*)')
 
 
 def _take_rows(data: bytes, units: Collection[str], newest: dict[str, tuple[list[int], RunRecord] | None]) -> None:
@@ -245,6 +247,7 @@ def _take_rows(data: bytes, units: Collection[str], newest: dict[str, tuple[list
     types (`_typed_rows`). A batch that does not fit them (one odd row, NaN) is parsed as
     plain JSON and checked a row at a time; one torn line sends it through a parse a line.
     """
+    data = b"\n" + data  # the first line too is after a newline
     lines = dict(_PLAIN.findall(data))  # unit -> its newest line (a later line of a unit replaces the earlier)
     if lines and len(units) < len(lines):  # a few runs asked of a long journal: parse only theirs
         lines = {unit: line for unit, line in lines.items() if unit.decode("utf-8", "replace") in units}
