@@ -184,7 +184,7 @@ def same(got: dict[str, Any], want: dict[str, Any]) -> None:
 
 
 def test_a_sweep_of_four_processes_lists_on_first_open_as_a_full_scan(
-    fresh: Path, sweep: tuple[Path, list[str]]
+    fresh: Path, sweep: tuple[Path, list[str]], first_listing: str
 ) -> None:
     want = full_scan(fresh)
     assert sorted(want) == sorted(sweep[1]) and len(want) == 1000
@@ -489,3 +489,22 @@ def test_a_large_first_open_checks_its_rows_against_numbers_a_child_took(
         same(got, want)
         assert reads == 0, name
         assert calls["stat"] >= 5 * 120, (name, calls)  # taken here instead
+
+
+def test_a_run_folder_gone_between_the_listing_and_its_stat_is_not_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_listing: str
+) -> None:
+    """A folder listed, then removed before it is stat'ed (`tracktui gc` meanwhile): not a run, and no
+    damaged row, whether the stat is taken here or by the child."""
+    root = tmp_path / "store"
+    write_sweep(root, workers=1, runs=5)
+    want = full_scan(root)
+    listed_folders = TrackStore._run_folders
+
+    def with_a_ghost(self: TrackStore) -> list[tuple[str, str]]:
+        return [*listed_folders(self), ("sweep-0/20990101-000000000-gone", str(root / "sweep-0" / "gone-meanwhile"))]
+
+    monkeypatch.setattr(TrackStore, "_run_folders", with_a_ghost)
+    got, reads = folded(root, monkeypatch)
+    same(got, want)
+    assert reads == 0

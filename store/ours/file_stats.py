@@ -11,6 +11,7 @@ would stall it until the parser came to read). `numbers` is the same work done h
 
 The numbers are those `journal._now` takes for one run: `-1, 0, 0` for a file that is not
 there, UNKNOWN for one that could not be stat'ed (a row never matches it: the run is read).
+The name "" takes the folder's own numbers (`stat("folder/")`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def numbers(folders: Sequence[str], names: Sequence[str]) -> array[int]:
             try:
                 st = stat(folder + sep)
                 add((st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-            except FileNotFoundError:
+            except (FileNotFoundError, NotADirectoryError):
                 add((-1, 0, 0))
             except (OSError, ValueError):
                 add(UNKNOWN)
