@@ -23,18 +23,12 @@ def hostname() -> str:
     return socket.gethostname()
 
 
-def spare_cores() -> int:
-    """Cores not kept busy by other work, this process's own counted spare: where children may run beside
-    it. On a machine other work keeps busy, children only add their start to the same share of the cores."""
+def cores() -> int:
+    """The cores this process may run on."""
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    try:
-        busy = int(os.getloadavg()[0])
-    except (AttributeError, OSError):
-        busy = 0
-    return max(1, min(cores, cores - busy + 1))
+        return os.cpu_count() or 1
 
 
 def process_start(pid: int) -> int | None:

@@ -68,5 +68,5 @@ def first_listing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
         from store.ours import reader
 
         monkeypatch.setattr(reader, "CHILD_FROM", 0)
-        monkeypatch.setattr(reader, "spare_cores", lambda: 2)
+        monkeypatch.setattr(reader, "cores", lambda: 2)
     return str(request.param)

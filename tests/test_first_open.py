@@ -461,7 +461,7 @@ def test_a_large_first_open_checks_its_rows_against_numbers_a_child_took(
 ) -> None:
     """Failed before: a first open stat'ed each run's four record files itself, between parsing journal chunks
     (1.6 s of 100,000 runs). Now a listing of CHILD_FROM runs or more, with a core to spare, has a child
-    process take them while it parses: here from any size. The parent stats each run folder once and
+    process take them while it parses: here from any size, on any machine. The parent stats each run folder once and
     still lists exactly what a full scan lists, folding every row. A child that is SIGKILLed, writes too
     little or hangs costs only the stats then taken here, never an answer."""
     from store.ours import file_stats
@@ -471,7 +471,7 @@ def test_a_large_first_open_checks_its_rows_against_numbers_a_child_took(
     write_sweep(root, workers=2, runs=60)
     want = full_scan(root)
     monkeypatch.setattr(reader_module, "CHILD_FROM", 0)
-    monkeypatch.setattr(reader_module, "spare_cores", lambda: 2)
+    monkeypatch.setattr(reader_module, "cores", lambda: 2)
     calls = count_syscalls(monkeypatch)
     got, reads = folded(root, monkeypatch)
     same(got, want)
