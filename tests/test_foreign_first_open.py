@@ -182,6 +182,28 @@ def test_a_child_fed_from_a_queue_others_empty_meanwhile_answers_what_it_took(tm
     assert sorted(records) == units
 
 
+def test_children_read_this_code_whatever_folder_the_app_runs_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tensorboard_folder(tmp_path / "runs")
+    here = read_here(TensorBoardStore, root).runs_frame()
+    project = tmp_path / "project"  # the user's project, which has a `store` package of its own
+    (project / "store").mkdir(parents=True)
+    (project / "store" / "__init__.py").write_text("raise ImportError('the project, not tracktui')\n")
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(tailed, "workers", lambda: 2)
+    monkeypatch.setattr(PooledFirstRead, "parallel_bytes", 1)
+    monkeypatch.setattr(PooledFirstRead, "reads_here", False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cold-cache"))
+    cold = TensorBoardStore(root)
+    with mock.patch.object(
+        TensorBoardStore, "_read_record", autospec=True, side_effect=TensorBoardStore._read_record
+    ) as parsed_here:
+        listed = cold.runs_frame()
+    assert parsed_here.call_count == 0  # every run was parsed by a child
+    pd.testing.assert_frame_equal(listed, here)
+
+
 def test_a_child_that_fails_leaves_its_runs_to_be_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tensorboard_folder(tmp_path / "runs")
     monkeypatch.setattr(tailed, "workers", lambda: 2)

@@ -248,7 +248,11 @@ def _feed_child(job: dict[str, Any], queue: deque[str], records: dict[str, RunRe
             child.wait()
 
 
-CHILD = "from store.formats.tailed import child_main; child_main()"
+CHILD = (
+    "import sys; sys.path.remove('') if '' in sys.path else None; "
+    "from store.formats.tailed import child_main; child_main()"
+)
+"""`python -c` puts the working folder first on the path: a `store` package there (the user's own) is not ours."""
 CHILD_SECONDS = 60.0
 CHILD_SECONDS_A_RUN = 1.0
 """A child that takes longer than this for a batch (or to start) is killed, and its runs are read by the parent."""
