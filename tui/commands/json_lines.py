@@ -142,6 +142,8 @@ _DTYPE_KINDS: dict[str | None, frozenset[type]] = {
     "b": frozenset({bool}),
 }
 """The types `tolist` gives of a numpy array of this dtype kind: no need to look at each value."""
+_PLAIN = bytes(sorted(set(range(0x20, 0x7F)) - set(b'"\\')))
+"""The characters JSON writes as they are (`json.dumps` escapes the rest, DEL too)."""
 SAMPLE = 64
 """Cells looked at to guess whether a column repeats a few values (a param, a tag, a status)."""
 
@@ -162,7 +164,7 @@ def _column_parts(
             return [list(map(texts.__getitem__, values))], ""
     if kinds == {str}:
         joined = "".join(values)
-        if joined.isascii() and joined.isprintable() and '"' not in joined and "\\" not in joined:
+        if joined.isascii() and not joined.encode("ascii").translate(None, _PLAIN):  # isprintable() took 6x longer
             return [repeat(head + '"'), values], '"'
     return [repeat(head), _encoded(values, slow, kinds)], ""
 
