@@ -63,21 +63,23 @@ def write_columns(
     `json.dumps` a row cost most of `ls --json` at 100,000 runs.
     """
     names = [str(c) for c in columns]
-    lists: list[Any] = [c.tolist() if hasattr(c, "tolist") else c for c in columns.values()]
-    types = [_DTYPE_KINDS.get(getattr(getattr(c, "dtype", None), "kind", None)) for c in columns.values()]
-    restore = json_text_rows(dict(zip(names, lists))) if raw_params is not None else set()
-    run_ids = lists[names.index("run_id")] if restore else []
+    arrays = list(columns.values())
+    types = [_DTYPE_KINDS.get(getattr(getattr(c, "dtype", None), "kind", None)) for c in arrays]
+    restore = json_text_rows(dict(zip(names, arrays))) if raw_params is not None else set()
+    run_ids = arrays[names.index("run_id")] if restore else []
     heads = [f"{', ' if j else '{'}{_encode_text(name)}: " for j, name in enumerate(names)]
-    for at in range(0, len(lists[0]) if names else 0, JSON_CHUNK):  # the texts of a chunk of rows at a time
+    for at in range(0, len(arrays[0]) if names else 0, JSON_CHUNK):  # a chunk of rows at a time: less memory
+        chunk = [c[at : at + JSON_CHUNK] for c in arrays]
+        lists: list[Any] = [c.tolist() if hasattr(c, "tolist") else c for c in chunk]
         slow = {i - at for i in restore if at <= i < at + JSON_CHUNK}
         parts: list[Iterable[str]] = []
         after = ""  # what follows the last column's cells: the closing quote of plain text
         for head, values, kinds in zip(heads, lists, types):
-            cells, after = _column_parts(after + head, values[at : at + JSON_CHUNK], slow, kinds)
+            cells, after = _column_parts(after + head, values, slow, kinds)
             parts += cells
         lines = list(map("".join, zip(*parts, repeat(after + "}\n"))))
         for i in slow:
-            record = dict(zip(names, (values[at + i] for values in lists)))
+            record = dict(zip(names, (values[i] for values in lists)))
             if at + i in restore and raw_params is not None:
                 for key, value in raw_params(str(run_ids[at + i])).items():
                     if isinstance(value, (list, dict)) and f"params.{key}" in record:
