@@ -187,3 +187,11 @@ def test_columns_of_repeated_plain_and_exponent_values_give_json_dumps_bytes(
     lists = [c.tolist() if isinstance(c, np.ndarray) else c for c in columns.values()]
     expected = "".join(json.dumps(_finite(dict(zip(names, row)))) + "\n" for row in zip(*lists))
     assert out.getvalue() == expected
+
+
+def test_a_long_double_column_is_written_as_json_dumps_writes_it() -> None:
+    """`tolist` keeps long doubles as numpy scalars: they are not taken for floats (msgspec refuses them)."""
+    out = io.StringIO()
+    columns: dict[str, Any] = {"run_id": ["a"], "x": np.array([1.5], dtype=np.longdouble)}
+    json_lines.write_columns(columns, out)
+    assert out.getvalue() == json.dumps({"run_id": "a", "x": np.longdouble(1.5)}, default=str) + "\n"

@@ -64,7 +64,7 @@ def write_columns(
     """
     names = [str(c) for c in columns]
     arrays = list(columns.values())
-    types = [_DTYPE_KINDS.get(getattr(getattr(c, "dtype", None), "kind", None)) for c in arrays]
+    types = [_types_of(c) for c in arrays]
     restore = json_text_rows(dict(zip(names, arrays))) if raw_params is not None else set()
     run_ids = arrays[names.index("run_id")] if restore else []
     heads = [f"{', ' if j else '{'}{_encode_text(name)}: " for j, name in enumerate(names)]
@@ -137,13 +137,19 @@ _ENCODERS: dict[type, Callable[[Any], str]] = {
 _NONE = type(None)
 _NUMBERS = frozenset({int, float, _NONE})
 _ONE_KIND = frozenset(_ENCODERS)
-_DTYPE_KINDS: dict[str | None, frozenset[type]] = {
-    "f": frozenset({float}),
-    "i": frozenset({int}),
-    "u": frozenset({int}),
-    "b": frozenset({bool}),
-}
-"""The types `tolist` gives of a numpy array of this dtype kind: no need to look at each value."""
+_DTYPE_KINDS = {"f": frozenset({float}), "i": frozenset({int}), "u": frozenset({int}), "b": frozenset({bool})}
+
+
+def _types_of(column: Any) -> frozenset[type] | None:
+    """The types `tolist` gives of a numpy array of numbers (no need to look at each value); None for
+    a list, an object array, or a long double (which `tolist` keeps as numpy scalars)."""
+    import numpy as np  # imported with the store already
+
+    if not isinstance(column, np.ndarray) or column.dtype.itemsize > 8:
+        return None
+    return _DTYPE_KINDS.get(column.dtype.kind)
+
+
 _PLAIN = bytes(sorted(set(range(0x20, 0x7F)) - set(b'"\\')))
 """The characters JSON writes as they are (`json.dumps` escapes the rest, DEL too)."""
 SAMPLE = 64
