@@ -98,7 +98,11 @@ class ValueColumn:
 
         kind = self.kind
         out = np.empty(len(kind), dtype=object)
-        present = np.unique(kind)
+        if not len(kind):
+            return out
+        # Most columns hold one kind: a min and a max cost less than a count (and np.unique imports numpy.ma).
+        low = int(kind.min())
+        present = [low] if low == kind.max() else np.flatnonzero(np.bincount(kind, minlength=BIG + 1)).tolist()
         only = present[0] if len(present) == 1 else None
         if self.s is not None and STR in present:
             words = np.empty(len(self.vocab or ()), dtype=object)
@@ -166,7 +170,7 @@ class ValueColumn:
             else:
                 ss.append(np.zeros(n, dtype=np.int32))
         kind = np.concatenate(kinds)
-        has = set(np.unique(kind).tolist())
+        has = set(np.flatnonzero(np.bincount(kind, minlength=BIG + 1)).tolist())
         return ValueColumn(
             kind,
             np.concatenate(fs) if FLOAT in has else None,
