@@ -92,6 +92,16 @@ class ValueColumn:
             return cls(np.full(n, INT, dtype=np.int8), None, np.array(values, dtype=np.int64))
         return None
 
+    def holds_text(self, text: str) -> Any:
+        """A bool array: the rows whose value is `text` (from the codes: no Python value made a row)."""
+        import numpy as np
+
+        found = np.zeros(len(self.kind), dtype=bool)
+        for code, word in enumerate(self.vocab or ()):
+            if word == text and self.s is not None:  # once, unless a file read in holds a word twice
+                found |= self.s == code
+        return found & (self.kind == STR)
+
     def objects(self) -> Any:
         """The column as an object array of Python values (what the runs frame holds)."""
         import numpy as np
