@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from store.base import RunRecord, RunStore, infer_running_status, valid_record
 from store.ours.index import RACY_SECONDS, FolderRunStore, UnitIndex
-from store.process import hostname
+from store.process import cores, hostname
 
 MAX_TAILS = 64
 T = TypeVar("T")
@@ -121,15 +121,12 @@ def workers() -> int:
     """Readers for a first read, this process one of them: one a spare core (this process's own counted
     spare), at most `MAX_WORKERS`; 1 means read here alone. On a machine other work keeps busy, children
     would only add their start to the same share of the cores (measured: no faster at load 4 on 2 cores)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
+    usable = cores()
     try:
         busy = int(os.getloadavg()[0])
     except (AttributeError, OSError):
         busy = 0
-    return max(1, min(MAX_WORKERS, cores, cores - busy + 1))
+    return max(1, min(MAX_WORKERS, usable, usable - busy + 1))
 
 
 FRAME_MODULE = "pandas"
