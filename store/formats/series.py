@@ -123,7 +123,8 @@ class Series:
             self.steps.extend(steps)
             self.times.extend(times)
             self.values.extend(values)
-        numbers = [v for v in values if v == v]
+        total = sum(values)  # NaN only when one is NaN (or ±inf both): then they are left out one by one
+        numbers = values if total == total else [v for v in values if v == v]
         if numbers:
             low, high = min(numbers), max(numbers)
             if self.minimum is None or low < self.minimum:
