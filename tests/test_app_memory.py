@@ -6,9 +6,11 @@ from __future__ import annotations
 import gc
 import weakref
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import store
 from tui.shaping.filter_eval import columns_of
@@ -79,3 +81,29 @@ def test_view_reads_text_cells_from_the_frames_own_array() -> None:
     assert isinstance(view._row_index, np.ndarray)  # the row of each run: an int array, not a dict of run ids
     view.set_sort("name")  # run-0, run-1, run-10, ...
     assert view.row_of("id10") == 2 and view.row_of("nope") is None
+
+
+def test_grouping_copies_only_the_columns_it_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.shaping import grouped_view, grouping
+
+    n = 40
+    frame = pd.DataFrame(
+        {
+            "run_id": [f"id{i}" for i in range(n)],
+            "name": [f"run-{i}" for i in range(n)],
+            "params.lr": [0.1 * (i % 3) for i in range(n)],
+            "params.opt": ["adam", "sgd"] * (n // 2),
+            "metrics.loss": np.linspace(0, 1, n),
+            "tags.note": ["x"] * n,
+        }
+    )
+    seen: list[list[str]] = []
+
+    def group_runs(sub: pd.DataFrame, *args: Any, **kwargs: Any) -> grouping.Groups:
+        seen.append(list(sub.columns))
+        return grouping.group_runs(sub, *args, **kwargs)
+
+    monkeypatch.setattr(grouped_view, "group_runs", group_runs)
+    grouped = grouped_view.group_rows(frame, np.arange(n), ["params.lr"], sort_key="metrics.loss", pick=1)
+    assert seen == [["params.lr", "metrics.loss"]]
+    assert len(grouped.labels) == 3 and sorted(len(m) for m in grouped.members) == [1, 1, 1]
