@@ -53,6 +53,7 @@ def test_distinct_texts_of_a_filter_stay_strings_not_python_objects() -> None:
         assert columns.distinct_text(column)[1].dtype != object
         assert columns.distinct_lower(column).dtype != object
     assert list(columns.distinct_lower("name")[:2]) == ["run-0", "run-1"]
+    assert columns.distinct_text("name")[0].dtype == np.int32  # a code a run: 4 bytes, not intp's 8
     assert parse_filter("p = a", list(frame.columns)).mask(frame).sum() == 25
 
 
