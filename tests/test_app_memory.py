@@ -108,3 +108,21 @@ def test_grouping_copies_only_the_columns_it_reads(monkeypatch: pytest.MonkeyPat
     grouped = grouped_view.group_rows(frame, np.arange(n), ["params.lr"], sort_key="metrics.loss", pick=1)
     assert seen == [["params.lr", "metrics.loss"]]
     assert len(grouped.labels) == 3 and sorted(len(m) for m in grouped.members) == [1, 1, 1]
+
+
+def test_float_params_are_float_columns_ints_and_mixes_stay_objects(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    logged: list[dict[str, Any]] = [{"lr": 0.1, "n": 3, "mix": 1}, {"lr": 0.2, "n": 4, "mix": 0.5}, {"n": 5}]
+    for i, params in enumerate(logged):
+        with store.start_run("e", f"run-{i}", root) as run:
+            run.log_params(params)
+    frame = store.open_store(root).runs_frame()  # newest first
+    assert frame["params.lr"].dtype == np.float64  # 8 bytes a run, not a pointer to a 24-byte Python float
+    assert np.isnan(frame["params.lr"].iloc[0]) and list(frame["params.lr"].iloc[1:]) == [0.2, 0.1]
+    assert frame["params.n"].dtype == object and list(frame["params.n"]) == [5, 4, 3]
+    assert frame["params.mix"].dtype == object and list(frame["params.mix"].iloc[1:]) == [0.5, 1]
+    assert type(frame["params.mix"].iloc[2]) is int
+    view = RunsView(frame)
+    view.set_filter("params.lr > 0.15")
+    assert view.shown_ids().tolist() == [frame["run_id"].iloc[1]]
+    assert view.cells(view.row_of(frame["run_id"].iloc[2]) or 0)[0]  # a row draws
