@@ -23,6 +23,14 @@ def hostname() -> str:
     return socket.gethostname()
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def process_start(pid: int) -> int | None:
     """Start time of `pid` in clock ticks since boot (Linux), to tell a reused pid apart."""
     try:

@@ -58,3 +58,15 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     return demo_store(tmp_path / "demo")
+
+
+@pytest.fixture(params=["here", "in a child"])
+def first_listing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A first listing of our store two ways: its files stat'ed here, or by the child process a large
+    store gets on a machine with a core to spare (`TrackStore._take_numbers`), here for any size."""
+    if request.param == "in a child":
+        from store.ours import reader
+
+        monkeypatch.setattr(reader, "CHILD_FROM", 0)
+        monkeypatch.setattr(reader, "cores", lambda: 2)
+    return str(request.param)

@@ -184,7 +184,7 @@ def same(got: dict[str, Any], want: dict[str, Any]) -> None:
 
 
 def test_a_sweep_of_four_processes_lists_on_first_open_as_a_full_scan(
-    fresh: Path, sweep: tuple[Path, list[str]]
+    fresh: Path, sweep: tuple[Path, list[str]], first_listing: str
 ) -> None:
     want = full_scan(fresh)
     assert sorted(want) == sorted(sweep[1]) and len(want) == 1000
@@ -447,3 +447,64 @@ def traced_peak(call: Any) -> int:
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+CHILD_THAT_FAILS = {
+    "killed": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+    "short": "import sys\nsys.stdin.buffer.read()\nsys.stdout.buffer.write(b'x' * 24)\n",
+    "hung": "import time\ntime.sleep(60)\n",
+}
+
+
+def test_a_large_first_open_checks_its_rows_against_numbers_a_child_took(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed before: a first open stat'ed each run's four record files itself, between parsing journal chunks
+    (1.6 s of 100,000 runs). Now a listing of CHILD_FROM runs or more, with a core to spare, has a child
+    process take them while it parses: here from any size, on any machine. The parent stats each run folder once and
+    still lists exactly what a full scan lists, folding every row. A child that is SIGKILLed, writes too
+    little or hangs costs only the stats then taken here, never an answer."""
+    from store.ours import file_stats
+    from store.ours import reader as reader_module
+
+    root = tmp_path / "store"
+    write_sweep(root, workers=2, runs=60)
+    want = full_scan(root)
+    monkeypatch.setattr(reader_module, "CHILD_FROM", 0)
+    monkeypatch.setattr(reader_module, "cores", lambda: 2)
+    calls = count_syscalls(monkeypatch)
+    got, reads = folded(root, monkeypatch)
+    same(got, want)
+    assert reads == 0 and len(want) == 120
+    assert calls["stat"] <= 1.1 * 120 + 10, calls  # the folders; their files were stat'ed by the child
+    monkeypatch.setattr(file_stats, "CHILD_SECONDS", 1.0)
+    monkeypatch.setattr(file_stats, "CHILD_SECONDS_A_FOLDER", 0.0)
+    for name, script in CHILD_THAT_FAILS.items():
+        child = tmp_path / f"{name}.py"
+        child.write_text(script)
+        monkeypatch.setattr(file_stats, "CHILD", str(child))
+        drop_index(root)
+        calls["stat"] = 0
+        got, reads = folded(root, monkeypatch)
+        same(got, want)
+        assert reads == 0, name
+        assert calls["stat"] >= 5 * 120, (name, calls)  # taken here instead
+
+
+def test_a_run_folder_gone_between_the_listing_and_its_stat_is_not_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_listing: str
+) -> None:
+    """A folder listed, then removed before it is stat'ed (`tracktui gc` meanwhile): not a run, and no
+    damaged row, whether the stat is taken here or by the child."""
+    root = tmp_path / "store"
+    write_sweep(root, workers=1, runs=5)
+    want = full_scan(root)
+    listed_folders = TrackStore._run_folders
+
+    def with_a_ghost(self: TrackStore) -> list[tuple[str, str]]:
+        return [*listed_folders(self), ("sweep-0/20990101-000000000-gone", str(root / "sweep-0" / "gone-meanwhile"))]
+
+    monkeypatch.setattr(TrackStore, "_run_folders", with_a_ghost)
+    got, reads = folded(root, monkeypatch)
+    same(got, want)
+    assert reads == 0

@@ -36,7 +36,9 @@ def _ls(root: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict[str
     return {row["run_id"]: row for row in map(json.loads, out.splitlines())}
 
 
-def test_symlink_loops_are_damaged_rows_and_the_rest_lists(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_symlink_loops_are_damaged_rows_and_the_rest_lists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], first_listing: str
+) -> None:
     root = tmp_path / "store"
     good, looped_meta = _store(root)
     (root / "store-loop").symlink_to("store-loop")  # beside the experiments

@@ -455,7 +455,9 @@ def test_an_index_save_removes_stale_temporaries_only(tmp_path: Path) -> None:
     assert not stale.exists() and young.exists() and other.exists()
 
 
-def test_run_folders_linked_out_of_the_store_are_listed_damaged_and_never_read(tmp_path: Path) -> None:
+def test_run_folders_linked_out_of_the_store_are_listed_damaged_and_never_read(
+    tmp_path: Path, first_listing: str
+) -> None:
     """A run folder or an experiment that is a symbolic link to a folder outside the store: one damaged
     row each, and nothing behind the link is read (old code listed the outside runs as the store's own,
     with their params, metrics and artifacts)."""

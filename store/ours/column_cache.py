@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Container, Iterator, Mapping
-from functools import partial
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -122,27 +121,20 @@ class ColumnCache(CacheFile):
         self._removed -= set(table.units)
         return set(table.values["run_id"].objects().tolist()) if len(table) else set()
 
-    def journal_rows(self, units: Container[str]) -> Any:
+    def journal_rows(self, units: Collection[str]) -> Any:
         """The listing journals' rows of `units` (runs this table does not hold) appended since the last fold."""
         from store.ours import journal
 
         rows, self.journal_read = journal.read_rows(os.fspath(self.root), units, self.journal_read)
         return rows
 
-    def fold_journals(
-        self,
-        units: Mapping[str, int],
-        sig: Any,
-        names: tuple[str, ...],
-        take: Callable[[list[int], list[RunRecord]], None],
+    def read_journals(
+        self, units: Mapping[str, int], width: int, take: Callable[[list[int], list[list[int]], list[RunRecord]], None]
     ) -> None:
-        """`journal.fold_in_chunks` of `units` from where this table's last fold stopped."""
+        """`journal.read_in_chunks` of `units` from where this table's last read of the journals stopped."""
         from store.ours import journal
 
-        root = os.fspath(self.root)
-        self.journal_read = journal.fold_in_chunks(
-            root, units, self.journal_read, partial(os.path.join, root), names, sig, take
-        )
+        self.journal_read = journal.read_in_chunks(os.fspath(self.root), units, self.journal_read, width, take)
 
     def records(self) -> Iterator[RunRecord]:
         return (self.table.record(row) for row in range(len(self.table)))
