@@ -126,3 +126,38 @@ def test_float_params_are_float_columns_ints_and_mixes_stay_objects(tmp_path: Pa
     view.set_filter("params.lr > 0.15")
     assert view.shown_ids().tolist() == [frame["run_id"].iloc[1]]
     assert view.cells(view.row_of(frame["run_id"].iloc[2]) or 0)[0]  # a row draws
+
+
+async def test_a_partial_listing_is_not_prepared_the_complete_one_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.app import make_app
+    from tui.messages import StoreLoaded
+    from tui.screens import runs_listings
+    from tui.screens.runs import RunsScreen
+
+    prepared: list[RunsView] = []
+    monkeypatch.setattr(RunsView, "prepare", lambda self: prepared.append(self))
+    set_timer = RunsScreen.set_timer
+
+    def prepare_at_once(self: RunsScreen, delay: float, callback: Any = None, **kwargs: Any) -> Any:
+        if delay == runs_listings.PREPARE_AFTER and callback is not None:
+            return callback()  # no waiting on a clock in a test
+        return set_timer(self, delay, callback, **kwargs)
+
+    monkeypatch.setattr(RunsScreen, "set_timer", prepare_at_once)
+    app = make_app(make_store(tmp_path / "s"), poll_seconds=0)
+    async with app.run_test() as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RunsScreen) and screen.store is not None
+        for reading in ((2, 3), None):
+            settings = screen.view.settings()
+            view = RunsView.from_settings(settings, screen.view.frame, screen.view.now)
+            message = StoreLoaded(screen.store, view.frame, {"e": 3}, set(), view, settings, reading=reading)
+            screen.post_message(message)
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            assert screen.view is view
+            assert any(done is view for done in prepared) == (reading is None)
