@@ -154,3 +154,44 @@ def test_ls_json_is_the_same_from_the_listing_journal_as_from_the_run_files(
     folded = listed(also_journals=False)
     assert folded.count("\n") == 6 and "plain 2" in folded
     assert folded == listed(also_journals=True)
+
+
+def test_columns_of_repeated_plain_and_exponent_values_give_json_dumps_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Repeated values are encoded once, plain text is written as it is and numbers by msgspec: none
+    of it may change a byte (0.0 == -0.0 and True == 1 as dict keys, `1e-05` not `0.00001`)."""
+    monkeypatch.setattr(json_lines, "JSON_CHUNK", 300)
+    n = 1_800
+    odd_texts = ['say "hi"', "a\x7fb", "back\\slash", "ü", "\x1b[31m", 'run, "x", \\ ü', '","']
+    odd_floats = [1e16, -1e-5, 9.9e-5, 1e-4, 10.00001, 5e-324, 2.5e-7, 1.7976931348623157e308, 123.0, -0.0]
+    columns: dict[str, Any] = {
+        "run_id": [f"run-{i:04d}" for i in range(n)],
+        "zeros": [(0.0, -0.0)[i % 2] for i in range(n)],
+        "bool and int": [(True, 1, False, 0)[i % 4] for i in range(n)],
+        "int and float": [(1, 1.0)[i % 2] for i in range(n)],
+        "missing": [(None, math.nan, math.inf, -math.inf)[i % 4] for i in range(n)],
+        "few floats": [odd_floats[i % 3] for i in range(n)],
+        "floats": np.array([odd_floats[i % len(odd_floats)] * (1 + i / n) for i in range(n)]),
+        "numbers": [(odd_floats[i % len(odd_floats)], i, None, 2**70 + i)[i % 4] for i in range(n)],
+        "big ints": [2**70 + i % 3 for i in range(n)],
+        "text": [odd_texts[i % 5] if i < 300 else f"plain {i}, {{x}}" for i in range(n)],
+        "one odd text a chunk": [odd_texts[i // 300 - 1] if i % 300 == 7 else f"plain {i}" for i in range(n)],
+        "few texts": [("a", None, '","', "ü")[i % 4] for i in range(n)],
+        "flags": np.array([i % 3 == 0 for i in range(n)]),
+        "ints": np.arange(n, dtype=np.int64) - 500,
+    }
+    out = io.StringIO()
+    json_lines.write_columns(columns, out)
+    names = list(columns)
+    lists = [c.tolist() if isinstance(c, np.ndarray) else c for c in columns.values()]
+    expected = "".join(json.dumps(_finite(dict(zip(names, row)))) + "\n" for row in zip(*lists))
+    assert out.getvalue() == expected
+
+
+def test_a_long_double_column_is_written_as_json_dumps_writes_it() -> None:
+    """`tolist` keeps long doubles as numpy scalars: they are not taken for floats (msgspec refuses them)."""
+    out = io.StringIO()
+    columns: dict[str, Any] = {"run_id": ["a"], "x": np.array([1.5], dtype=np.longdouble)}
+    json_lines.write_columns(columns, out)
+    assert out.getvalue() == json.dumps({"run_id": "a", "x": np.longdouble(1.5)}, default=str) + "\n"

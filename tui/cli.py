@@ -287,6 +287,10 @@ def demo(argv: list[str]) -> int:
 
 
 def ls(argv: list[str]) -> int:
+    if "numpy" not in sys.modules:
+        # OpenBLAS starts a thread a core at numpy's import that spins a while: ~0.1 s of CPU of a listing
+        # that never multiplies a matrix. Only here: `tracktui run` passes its environment to the training.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     parser = _parser(
         "tracktui ls",
         "Print the runs of a store.\n\n"

@@ -92,13 +92,27 @@ class ValueColumn:
             return cls(np.full(n, INT, dtype=np.int8), None, np.array(values, dtype=np.int64))
         return None
 
+    def holds_text(self, text: str) -> Any:
+        """A bool array: the rows whose value is `text` (from the codes: no Python value made a row)."""
+        import numpy as np
+
+        found = np.zeros(len(self.kind), dtype=bool)
+        for code, word in enumerate(self.vocab or ()):
+            if word == text and self.s is not None:  # once, unless a file read in holds a word twice
+                found |= self.s == code
+        return found & (self.kind == STR)
+
     def objects(self) -> Any:
         """The column as an object array of Python values (what the runs frame holds)."""
         import numpy as np
 
         kind = self.kind
         out = np.empty(len(kind), dtype=object)
-        present = np.unique(kind)
+        if not len(kind):
+            return out
+        # Most columns hold one kind: a min and a max cost less than a count (and np.unique imports numpy.ma).
+        low = int(kind.min())
+        present = [low] if low == kind.max() else np.flatnonzero(np.bincount(kind, minlength=BIG + 1)).tolist()
         only = present[0] if len(present) == 1 else None
         if self.s is not None and STR in present:
             words = np.empty(len(self.vocab or ()), dtype=object)
@@ -166,7 +180,7 @@ class ValueColumn:
             else:
                 ss.append(np.zeros(n, dtype=np.int32))
         kind = np.concatenate(kinds)
-        has = set(np.unique(kind).tolist())
+        has = set(np.flatnonzero(np.bincount(kind, minlength=BIG + 1)).tolist())
         return ValueColumn(
             kind,
             np.concatenate(fs) if FLOAT in has else None,

@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from itertools import repeat
 from typing import IO, Any
+
+import msgspec
 
 from store import RunStore, StoreError
 
@@ -53,25 +56,30 @@ def write_columns(
     """One JSON object per row of `columns` (name -> a list or 1-D numpy array of Python values, missing
     as None or NaN); NaN and infinities are null; JSON escapes every control character.
 
-    Column by column: each value is encoded to its JSON text by its type (C functions:
-    `float.__repr__`, the encoder's string escaper), and a row is one `%` of its columns'
-    texts. A row with a value of another type, or (with `raw_params`, run id -> its flat
-    params) a param cell holding a list or dict as JSON text, is written by `json.dumps` of
-    the row (`_row_text`), which gives the same bytes for the plain types: `json.dumps` a row
-    cost most of `ls --json` at 100,000 runs.
+    Column by column: each cell's JSON text comes from C calls (`_encoded`), and a row is one
+    `str.join` of its keys and cells. A row with a value of another type, or (with `raw_params`,
+    run id -> its flat params) a param cell holding a list or dict as JSON text, is written by
+    `json.dumps` of the row (`_row_text`), which gives the same bytes for the plain types:
+    `json.dumps` a row cost most of `ls --json` at 100,000 runs.
     """
     names = [str(c) for c in columns]
-    lists: list[Any] = [c.tolist() if hasattr(c, "tolist") else c for c in columns.values()]
-    restore = json_text_rows(dict(zip(names, lists))) if raw_params is not None else set()
-    run_ids = lists[names.index("run_id")] if restore else []
-    keys = [_encode_text(name).replace("%", "%%") for name in names]
-    for at in range(0, len(lists[0]) if names else 0, JSON_CHUNK):  # the texts of a chunk of rows at a time
+    arrays = list(columns.values())
+    types = [_types_of(c) for c in arrays]
+    restore = json_text_rows(dict(zip(names, arrays))) if raw_params is not None else set()
+    run_ids = arrays[names.index("run_id")] if restore else []
+    heads = [f"{', ' if j else '{'}{_encode_text(name)}: " for j, name in enumerate(names)]
+    for at in range(0, len(arrays[0]) if names else 0, JSON_CHUNK):  # a chunk of rows at a time: less memory
+        chunk = [c[at : at + JSON_CHUNK] for c in arrays]
+        lists: list[Any] = [c.tolist() if hasattr(c, "tolist") else c for c in chunk]
         slow = {i - at for i in restore if at <= i < at + JSON_CHUNK}
-        cells = [_cells(values[at : at + JSON_CHUNK], slow) for values in lists]
-        row = "{" + ", ".join(f"{key}: {form}" for key, (form, _) in zip(keys, cells)) + "}\n"
-        lines = [row % values for values in zip(*(column for _, column in cells))]
+        parts: list[Iterable[str]] = []
+        after = ""  # what follows the last column's cells: the closing quote of plain text
+        for head, values, kinds in zip(heads, lists, types):
+            cells, after = _column_parts(after + head, values, slow, kinds)
+            parts += cells
+        lines = list(map("".join, zip(*parts, repeat(after + "}\n"))))
         for i in slow:
-            record = dict(zip(names, (values[at + i] for values in lists)))
+            record = dict(zip(names, (values[i] for values in lists)))
             if at + i in restore and raw_params is not None:
                 for key, value in raw_params(str(run_ids[at + i])).items():
                     if isinstance(value, (list, dict)) and f"params.{key}" in record:
@@ -126,35 +134,58 @@ _ENCODERS: dict[type, Callable[[Any], str]] = {
     type(None): lambda v: "null",
 }
 """The JSON text of a value of exactly these types, as `json.dumps` writes it (ensure_ascii, NaN as null)."""
+_NONE = type(None)
+_NUMBERS = frozenset({int, float, _NONE})
+_ONE_KIND = frozenset(_ENCODERS)
+_DTYPE_KINDS = {"f": frozenset({float}), "i": frozenset({int}), "u": frozenset({int}), "b": frozenset({bool})}
 
 
-def _cells(values: list[Any], slow: set[int]) -> tuple[str, list[Any]]:
-    """How a row writes this column (its `%` conversion) and its cells: finite floats as they are, for
-    `%r` (`float.__repr__`, the text `json.dumps` writes: a list of texts first cost a fifth more), any
-    other column as its JSON texts (`_encoded`) for `%s`."""
-    if _FLOAT.issuperset(map(type, values)) and all(map(math.isfinite, values)):
-        return "%r", values
-    return "%s", _encoded(values, slow)
+def _types_of(column: Any) -> frozenset[type] | None:
+    """The types `tolist` gives of a numpy array of numbers (no need to look at each value); None for
+    a list, an object array, or a long double (which `tolist` keeps as numpy scalars)."""
+    import numpy as np  # imported with the store already
+
+    if not isinstance(column, np.ndarray) or column.dtype.itemsize > 8:
+        return None
+    return _DTYPE_KINDS.get(column.dtype.kind)
 
 
-_FLOAT = frozenset({float})
+_PLAIN = bytes(sorted(set(range(0x20, 0x7F)) - set(b'"\\')))
+"""The characters JSON writes as they are (`json.dumps` escapes the rest, DEL too)."""
+SAMPLE = 64
+"""Cells looked at to guess whether a column repeats a few values (a param, a tag, a status)."""
 
 
-def _encoded(values: list[Any], slow: set[int]) -> list[str]:
-    """The JSON text of each value; a value of another type gives "" and its row joins `slow`."""
-    kinds = set(map(type, values))
+def _column_parts(
+    head: str, values: list[Any], slow: set[int], kinds: Set[type] | None
+) -> tuple[list[Iterable[str]], str]:
+    """What a column adds to each row, and the text that must follow it (the next column's head
+    takes it): the head (`, "key": `) and the cells' JSON texts; or, for a few distinct values
+    (a param, a tag, a status), the two joined, each value encoded once; or, for text that JSON
+    writes as it is (printable ASCII, no quote or backslash: run ids, names), the values
+    themselves between a head ending in a quote and a closing quote."""
+    kinds = set(map(type, values)) if kinds is None else kinds
+    if len(kinds - {_NONE}) <= 1 and kinds <= _ONE_KIND and len(set(values[:SAMPLE])) * 2 <= min(len(values), SAMPLE):
+        distinct = dict.fromkeys(values)  # one type (and None): no True == 1 == 1.0 to mix up
+        if len(distinct) * 4 <= len(values) and not (float in kinds and 0.0 in distinct):  # 0.0 == -0.0
+            texts = dict(zip(distinct, [head + t for t in _encoded(list(distinct), slow, kinds)]))
+            return [list(map(texts.__getitem__, values))], ""
+    if kinds == {str}:
+        joined = "".join(values)
+        if joined.isascii() and not joined.encode("ascii").translate(None, _PLAIN):  # isprintable() took 6x longer
+            return [repeat(head + '"'), values], '"'
+    return [repeat(head), _encoded(values, slow, kinds)], ""
+
+
+def _encoded(values: list[Any], slow: set[int], kinds: Set[type]) -> list[str]:
+    """The JSON text of each value (of the `kinds` given); a value of another type gives "" and its row
+    joins `slow`. Numbers are encoded by msgspec in one call (`_numbers`), text by the `json` module's
+    C escaper."""
     if kinds <= {str}:
         return list(map(_encode_text, values))
-    if kinds <= {float, type(None)}:  # a metric, a time: NaN, infinities and None are all null
-        texts = list(
-            map(float.__repr__, values if kinds == {float} else [math.nan if v is None else v for v in values])
-        )
-        if "n" in "".join(texts):  # `nan`, `inf`, `-inf`: a finite float's text has no n
-            texts = ["null" if t[-1] in "nf" else t for t in texts]
-        return texts
-    if kinds == {int}:
-        return list(map(int.__repr__, values))
-    if kinds <= _ENCODERS.keys():
+    if kinds <= _NUMBERS:
+        return _numbers(values)
+    if kinds <= _ONE_KIND:
         encoders = _ENCODERS
         return [encoders[type(v)](v) for v in values]
     texts = []
@@ -166,6 +197,33 @@ def _encoded(values: list[Any], slow: set[int]) -> list[str]:
         else:
             texts.append(encode(value))
     return texts
+
+
+def _numbers(values: list[int | float | None]) -> list[str]:
+    """The JSON texts of ints, floats and None (NaN and infinities as null), as `json.dumps` writes them.
+
+    msgspec writes a list of numbers at a third of the cost of `float.__repr__` a cell, with the
+    same shortest digits; it writes exponents differently (`1e16`, `2.5e-7`, `0.00001` where
+    `repr` has `1e+16`, `2.5e-07`, `1e-05`), so those few cells are written by `repr`.
+    """
+    if not values:
+        return []
+    data = _MSGSPEC.encode(values)
+    text = data.decode("ascii")[1:-1]
+    texts = text.split(",")
+    for mark in ("e", "0.0000"):  # an exponent; below 1e-4, where repr has one
+        cell, counted, found = 0, 0, text.find(mark)
+        while found >= 0:
+            start = text.rfind(",", 0, found) + 1
+            if mark == "e" or text[start:found] in ("", "-"):  # not `10.00001`: repr writes it so too
+                cell += text.count(",", counted, start)
+                counted = start
+                texts[cell] = float.__repr__(values[cell])  # a float: no int or null has either mark
+            found = text.find(mark, text.find(",", found) + 1 or len(text))
+    return texts
+
+
+_MSGSPEC = msgspec.json.Encoder()
 
 
 def _finite(value: Any) -> Any:
