@@ -88,10 +88,34 @@ def assemble_runs_frame(*parts: Any, **named: Any) -> pd.DataFrame:
     import pandas as pd
 
     columns, order = runs_columns(*parts, **named)
+    for name, values in columns.items():
+        if name.startswith("params."):
+            columns[name] = float_column(values)
     frame = pd.DataFrame(columns, copy=False)
     if order is not None:
         frame = frame.take(order).reset_index(drop=True)
     return cast("pd.DataFrame", frame)
+
+
+def float_column(values: Any) -> Any:
+    """A param column whose values are all floats (or missing) as a float array, NaN where missing; any
+    other column as it is.
+
+    An object array holds a Python float of 24 bytes behind each 8-byte pointer: at 100,000 runs
+    a float param cost 3 MB instead of 0.8. The frame treats NaN as missing either way (`notna`),
+    and a float cell reads the same; ints and flags stay objects, so they stay ints and flags.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(values, np.ndarray) or values.dtype != object or not len(values):
+        return values
+    if pd.api.types.infer_dtype(values, skipna=True) != "floating":
+        return values
+    missing = pd.isna(values)
+    floats = np.full(len(values), np.nan)
+    floats[~missing] = values[~missing].astype(float)
+    return floats
 
 
 def runs_columns(

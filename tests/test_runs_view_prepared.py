@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -91,6 +94,22 @@ def test_text_ranks_order_as_python_sorts_them() -> None:
     words[::7] = "x" * 300  # longer than SHORT_TEXT: sorted as objects
     ranks = text_ranks(words)
     assert np.array_equal(ranks, np.unique(words, return_inverse=True)[1].reshape(-1))
+    if importlib.util.find_spec("pyarrow") is not None:  # Arrow strings are sorted in their own buffers
+        assert np.array_equal(text_ranks(pd.array(words, dtype=pd.StringDtype("pyarrow"))), ranks)
+
+
+def test_sort_codes_of_arrow_text_make_no_python_string_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyarrow")
+    given: list[type] = []
+
+    def ranks(text: Any) -> np.ndarray:
+        given.append(type(text))
+        return text_ranks(text)
+
+    monkeypatch.setattr(columns_module, "text_ranks", ranks)
+    names = pd.Series(["run-b", None, "Run-A", "run-c", "run-a"], dtype=pd.StringDtype("pyarrow"))
+    assert sort_codes(names).tolist() == [1, -1, 0, 2, 0]
+    assert given and given[0] is not np.ndarray  # not 100,000 Python strings made to be sorted
 
 
 def test_numeric_text_sorts_as_numbers_unless_one_value_is_not() -> None:

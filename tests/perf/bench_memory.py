@@ -7,9 +7,9 @@ history=False)` wrote (what `bench_first_open.py` makes); `--code` a folder with
 `store/` and `tui/` (`git archive main store tui | tar -x -C DIR`), measured beside this checkout.
 
 A fresh process per side starts the real app headless (160x48) and takes the figures at each
-stage: the first view painted, the worker's preparation done (row index, sort and free-text
-codes), a sort by text and by a number, two filters, a grouping by a param, and three live
-refreshes. Each stage reports the process's resident memory now and its peak so far
+stage: the complete listing painted, the worker's preparation done (row index, sort and free-text
+codes, which start a moment after the paint), a sort by text and by a number, two filters, a
+grouping by a param, and three live refreshes. Each stage reports the process's resident memory now and its peak so far
 (`ru_maxrss`), from a process without tracemalloc (which costs memory of its own); a second
 process with tracemalloc reports the Python allocations live at each stage, the peak between
 stages, and the lines that hold the most at the end of the biggest stage (each block charged to
@@ -38,6 +38,8 @@ if TRACE:
 CODE = os.getcwd() + "/"
 
 from tui.app import make_app
+from tui.shaping.runs_view import RunsView
+from tui.widgets.runs_bar import RunsBar
 from tui.widgets.runs_table import RunsTable
 
 MB = 1024 * 1024
@@ -63,11 +65,13 @@ async def main():
     stage("imports")
     app = make_app(sys.argv[1], poll_seconds=0)
     async with app.run_test(size=(160, 48)) as pilot:
-        table = app.screen.query_one(RunsTable)
-        while table.view.row_count == 0:
-            await asyncio.sleep(0.01)
+        table, bar = app.screen.query_one(RunsTable), app.screen.query_one(RunsBar)
+        while not isinstance(table.shown, RunsView) or table.shown.row_count == 0 or bar.reading is not None:
+            await asyncio.sleep(0.01)  # the complete listing (first rows and partial listings come before)
         await pilot.pause()
         stage("first view")
+        while "name" not in table.view.facts._sort:  # `RunsListings.prepare`, a moment after the paint
+            await asyncio.sleep(0.05)
         await app.workers.wait_for_complete(); await pilot.pause()
         stage("prepared")
         screen = app.screen

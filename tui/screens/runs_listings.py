@@ -67,7 +67,8 @@ class RunsListings:
         if message.view is not None and message.settings == screen.view.settings():
             screen.view = table.view = message.view  # computed in the worker: nothing to do here
             view = message.view
-            screen.set_timer(PREPARE_AFTER, lambda: self.prepare(view))
+            if not partial:  # a partial listing's view is replaced soon: its codes would be made for nothing
+                screen.set_timer(PREPARE_AFTER, lambda: self.prepare(view))
         elif message.view is not None and len(screen.view.frame):
             # The user changed sort or filter while the worker ran: the table keeps its view, and
             # the worker makes the next one with the settings published now.
@@ -130,7 +131,11 @@ class RunsListings:
     def prepare(self, view: RunsView) -> None:
         """Name sort codes and free-text columns of a new listing, made in a worker a moment after the
         table painted it: made in the poll worker, or right after the paint, they held the interpreter
-        (a few tenths of a second on 100,000 runs) while the first paint and the first keys waited."""
+        (a few tenths of a second on 100,000 runs) while the first paint and the first keys waited.
+
+        Not for the runs a first listing has read so far: at up to half of 100,000 runs, their codes
+        were made while the whole listing was being read and built, the peak of a first open, and
+        dropped with the view a moment later."""
         if view is not self.screen.view:
             return  # a newer listing or change came meanwhile; its own turn prepares it
         self.screen.run_worker(

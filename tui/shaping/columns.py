@@ -289,7 +289,9 @@ def sort_codes(col: pd.Series) -> np.ndarray:
         else:
             codes = np.full(len(values), -1, dtype=np.int64)
             if present.any():
-                codes[present] = text_ranks(col[present].astype(str).str.lower().to_numpy(dtype=object))
+                lowered = col[present].astype(str).str.lower()
+                arrow = getattr(lowered.dtype, "storage", None) == "pyarrow"
+                codes[present] = text_ranks(lowered.array if arrow else lowered.to_numpy(dtype=object))
             return codes
     codes = np.full(len(numbers), -1, dtype=np.int64)
     real = ~np.isnan(numbers)
@@ -322,17 +324,22 @@ def _as_numbers(col: pd.Series, present: np.ndarray) -> np.ndarray | None:
     return numeric
 
 
-def text_ranks(text: np.ndarray) -> np.ndarray:
+def text_ranks(text: Any) -> np.ndarray:
     """Each string's rank among the distinct strings in code-point order (ties equal).
 
-    Distinct values are found by hashing and only they are sorted, as fixed-width numpy
-    strings when short (compared in C, not through Python's `<`).
+    Distinct values are found by hashing and only they are sorted: in Arrow's buffers when the
+    text is Arrow strings (UTF-8 bytes sort in code-point order; no Python string a run, ~20 MB
+    at 100,000 names), else as fixed-width numpy strings when short (compared in C, not through
+    Python's `<`).
     """
     codes, uniques = pd.factorize(text)
-    keys = np.asarray(uniques, dtype=object)
-    if len(keys) and max(map(len, keys)) <= SHORT_TEXT:
-        keys = keys.astype(str)
-    order = np.argsort(keys, kind="stable")
+    if not isinstance(uniques, np.ndarray):  # Arrow strings
+        order = np.asarray(uniques.argsort(), dtype=np.int64)
+    else:
+        keys = np.asarray(uniques, dtype=object)
+        if len(keys) and max(map(len, keys)) <= SHORT_TEXT:
+            keys = keys.astype(str)
+        order = np.argsort(keys, kind="stable")
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[order] = np.arange(len(order))
     return np.asarray(ranks[codes])

@@ -74,7 +74,7 @@ class Columns:
                 # str() of the objects, not the objects: 1 and True hash alike but read differently.
                 series = series.astype(str)
             codes, uniques = pd.factorize(series)
-            codes = np.where(self.present(column), codes, -1)
+            codes = np.where(self.present(column), codes, -1).astype(np.int32)  # half of intp's 8 bytes a run
             # Text stays in the string dtype (Arrow buffers): as Python objects, the distinct names
             # and run ids of 100,000 runs, and their lower case, held a few hundred MB over a session.
             self._codes[column] = (codes, pd.Series(uniques))
