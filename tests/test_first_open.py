@@ -508,3 +508,27 @@ def test_a_run_folder_gone_between_the_listing_and_its_stat_is_not_listed(
     got, reads = folded(root, monkeypatch)
     same(got, want)
     assert reads == 0
+
+
+def test_a_scan_keeps_its_signatures_as_int64s_not_python_ints(tmp_path: Path) -> None:
+    """Failed before: `signatures` gathered 15 numbers a run folder as Python ints in a list (~36 bytes
+    each: ~60 MB of the app's peak when it re-checks 100,000 runs after a first open); now int64s."""
+    import tracemalloc
+
+    from store.ours.run_scan import signatures
+
+    folders = []
+    for i in range(1000):
+        folder = tmp_path / "exp" / f"run{i}"
+        folder.mkdir(parents=True)
+        for name in TrackStore.RECORD_FILES:
+            (folder / name).write_text("{}")
+        folders.append((f"exp/run{i}", str(folder)))
+    tracemalloc.start()
+    try:
+        units, flat = signatures(folders, TrackStore.RECORD_FILES)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(units) == 1000 and len(flat) == 15_000 and flat[3] == 2  # the first file's size: "{}"
+    assert peak < 20 * 15_000, peak  # a list of Python ints: ~40 bytes a number

@@ -7,6 +7,7 @@ so these work on text paths and reuse what a directory listing already said.
 from __future__ import annotations
 
 import os
+from array import array
 from collections.abc import Container, Sequence
 from pathlib import Path
 from typing import Any
@@ -83,8 +84,8 @@ def folder_times(folders: list[tuple[str, str]]) -> Any:
     import numpy as np
 
     stat = os.stat
-    flat: list[int] = []
-    add = flat.extend  # a list, made an array once: an item set of a numpy row per folder cost 10 % more
+    flat: array[int] = array("q")
+    add = flat.extend  # int64s, made a numpy array once: an item set of a numpy row per folder cost 10 % more
     for _unit, path in folders:
         try:
             st = stat(path)
@@ -100,7 +101,7 @@ def folder_times(folders: list[tuple[str, str]]) -> Any:
 
 def signatures(
     folders: list[tuple[str, str]], names: Sequence[str], known: Container[str] | None = None
-) -> tuple[list[str], list[int]]:
+) -> tuple[list[str], array[int]]:
     """The run folders (unit, path) still there, and their signatures one after another: `[0, mtime_ns,
     ctime_ns]` of the folder, then `[size, mtime_ns, ctime_ns]` of each of `names` (`-1, 0, 0` absent).
 
@@ -110,7 +111,7 @@ def signatures(
     stat = os.stat
     pending = [PENDING, 0, 0] * len(names)
     units: list[str] = []
-    flat: list[int] = []
+    flat: array[int] = array("q")  # int64s, not a Python int each: 1.5 M of them at 100,000 runs, ~60 MB
     for unit, path in folders:
         try:
             folder = stat(path)
@@ -118,13 +119,13 @@ def signatures(
             continue  # deleted while we looked
         except OSError:  # a symbolic link loop, no permission: a damaged row, read once
             units.append(unit)
-            flat += [0, 0, 0] + [-1, 0, 0] * len(names)
+            flat.extend([0, 0, 0] + [-1, 0, 0] * len(names))
             continue
         # The folder's own times catch new files in it (curation edits are new files).
         sig = [0, folder.st_mtime_ns, folder.st_ctime_ns]
         if known is not None and unit not in known:
             units.append(unit)
-            flat += sig + pending
+            flat.extend(sig + pending)
             continue
         base = path + os.sep
         for name in names:
@@ -134,5 +135,5 @@ def signatures(
             except (OSError, ValueError):
                 sig += (-1, 0, 0)
         units.append(unit)
-        flat += sig
+        flat.extend(sig)
     return units, flat
