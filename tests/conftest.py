@@ -62,8 +62,9 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(params=["here", "in a child"])
 def first_listing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A first listing of our store two ways: its files stat'ed here, or by the child process a large
-    store gets on a machine with a core to spare (`TrackStore._take_numbers`), here for any size."""
+    """A listing of our store two ways: its files stat'ed here, or by the child process a large store gets
+    on a machine of two cores (`TrackStore._take_numbers`: a first listing's stats, half a quick scan's),
+    here for any size."""
     if request.param == "in a child":
         from store.ours import reader
 

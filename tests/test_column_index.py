@@ -129,7 +129,7 @@ def _settled_large_store(root: Path, monkeypatch: pytest.MonkeyPatch, n: int) ->
 
 
 def test_a_quick_scan_sees_new_files_and_runs_and_a_full_scan_sees_rewrites_in_place(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_listing: str
 ) -> None:
     """Large stores stat only run folders between full scans (issue 17): a rewrite in place waits for the next."""
     import store.ours.reader as reader
@@ -175,7 +175,7 @@ def _rewrite_in_place(meta: Path, name: str, when: float) -> None:
 
 @pytest.mark.parametrize("note_age", [10.0, 10_000.0])
 def test_a_first_listing_trusts_folders_only_after_a_recent_full_scan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, note_age: float
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, note_age: float, first_listing: str
 ) -> None:
     """Issue 17: a new process checks run folders alone when the index notes a full scan minutes ago;
     a rewrite in place is then seen by its next refresh. With an old note it scans in full at once."""

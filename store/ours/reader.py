@@ -82,7 +82,7 @@ class TrackStore(FolderRunStore):
             return units, np.array(flat, dtype=np.int64).reshape(len(units), width)
         # A quick scan: one stat a folder, compared with the table's signatures as arrays.
         table = self._columns.table
-        times = folder_times(folders)
+        times = self._folder_times(folders)
         there = np.flatnonzero(times[:, 0] >= 0)
         row_of = dict(zip(table.units, range(len(table))))
         names = [folders[i][0] for i in there.tolist()]
@@ -105,6 +105,24 @@ class TrackStore(FolderRunStore):
         keep = same
         keep[stale] = stale_there
         return [folders[i][0] for i in there[keep].tolist()], sig[keep]
+
+    def _folder_times(self, folders: list[tuple[str, str]]) -> Any:
+        """`run_scan.folder_times`, its second half taken by a child process (`_take_numbers`) meanwhile: a
+        quick scan of 100,000 runs is mostly these stats (0.3 s of syscalls), which two cores halve."""
+        import numpy as np
+
+        half = len(folders) // 2
+        taking = self._take_numbers([path for _, path in folders[half:]], ("",))
+        if taking is None:
+            return folder_times(folders)
+        mine = folder_times(folders[:half])
+        theirs = taking.result()
+        if theirs is None:
+            return np.concatenate([mine, folder_times(folders[half:])])
+        times = theirs[:, 1:].copy()
+        times[theirs[:, 0] == -1] = -1  # gone, as `folder_times` says it
+        times[theirs[:, 0] == file_stats.UNKNOWN[0]] = 0  # could not be stat'ed: kept, and read
+        return np.concatenate([mine, times])
 
     def _run_folders(self) -> list[tuple[str, str]]:
         """Every run folder as (unit, path), the trash's too when it is listed; notes the ones that are
