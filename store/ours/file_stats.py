@@ -55,6 +55,15 @@ class Taking:
     def __init__(self, proc: Any, out: IO[bytes], count: int, width: int) -> None:
         self._proc, self._out, self._count, self._width = proc, out, count, width
 
+    def cancel(self) -> None:
+        """Stop the child, whose numbers are not wanted after all."""
+        try:
+            self._proc.kill()
+            self._proc.wait()
+        except OSError:
+            pass
+        self._out.close()
+
     def result(self) -> Any:
         """The numbers as an int64 array of one row a folder, or None when the child failed (take them here)."""
         import subprocess

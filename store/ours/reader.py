@@ -52,6 +52,17 @@ class TrackStore(FolderRunStore):
         self._scan_cost = 0.0
         self._first: PartialListing | None = None
         """The first listing while it is read (`_fold_first_listing`)."""
+        self._prefetched: tuple[list[tuple[str, str]], file_stats.Taking | None] | None = None
+        """The run folders listed before the index was read, and the stat child taking half their numbers (`_load`)."""
+
+    def _load(self) -> None:
+        """Read the index; a listing that is not the app's (the app paints the index before any scan) lists
+        the run folders first and, in a large store, has the stat child take half their numbers while
+        the index is read, for the quick scan that likely follows (`_folder_times`)."""
+        if not self.cache_first and self._columns.path.exists():
+            folders = self._run_folders()
+            self._prefetched = (folders, self._take_numbers([path for _, path in folders[len(folders) // 2 :]], ("",)))
+        super()._load()
 
     def _scan(self) -> dict[str, list[int]]:
         """Each run folder with `[0, mtime_ns, ctime_ns]` of the folder itself, then `[size, mtime_ns, ctime_ns]`
@@ -64,7 +75,9 @@ class TrackStore(FolderRunStore):
         units, sig = self._scan_arrays()
         return dict(zip(units, sig.tolist()))
 
-    def _scan_arrays(self, lazy: bool = False, folders: list[tuple[str, str]] | None = None) -> tuple[list[str], Any]:
+    def _scan_arrays(
+        self, lazy: bool = False, folders: list[tuple[str, str]] | None = None, taking: file_stats.Taking | None = None
+    ) -> tuple[list[str], Any]:
         """`_scan` as run folders and an int64 array of their signatures, one row each; with `lazy`, the
         files of a folder the index does not hold are left PENDING (see `run_scan.signatures`), for the read to fill in.
 
@@ -78,11 +91,13 @@ class TrackStore(FolderRunStore):
         width = 3 + 3 * len(self.RECORD_FILES)
         held = set(self._columns.table.units) if lazy else None
         if not self._quick_scan_allowed(time.time()):
+            if taking is not None:
+                taking.cancel()
             units, flat = signatures(folders, self.RECORD_FILES, held)
             return units, np.array(flat, dtype=np.int64).reshape(len(units), width)
         # A quick scan: one stat a folder, compared with the table's signatures as arrays.
         table = self._columns.table
-        times = self._folder_times(folders)
+        times = self._folder_times(folders, taking)
         there = np.flatnonzero(times[:, 0] >= 0)
         row_of = dict(zip(table.units, range(len(table))))
         names = [folders[i][0] for i in there.tolist()]
@@ -106,13 +121,15 @@ class TrackStore(FolderRunStore):
         keep[stale] = stale_there
         return [folders[i][0] for i in there[keep].tolist()], sig[keep]
 
-    def _folder_times(self, folders: list[tuple[str, str]]) -> Any:
-        """`run_scan.folder_times`, its second half taken by a child process (`_take_numbers`) meanwhile: a
-        quick scan of 100,000 runs is mostly these stats (0.3 s of syscalls), which two cores halve."""
+    def _folder_times(self, folders: list[tuple[str, str]], taking: file_stats.Taking | None = None) -> Any:
+        """`run_scan.folder_times`, its second half taken by a child process (`_take_numbers`, or `taking`,
+        started by `_load`) meanwhile: a quick scan of 100,000 runs is mostly these stats (0.3 s of
+        syscalls), which two cores halve."""
         import numpy as np
 
         half = len(folders) // 2
-        taking = self._take_numbers([path for _, path in folders[half:]], ("",))
+        if taking is None:
+            taking = self._take_numbers([path for _, path in folders[half:]], ("",))
         if taking is None:
             return folder_times(folders)
         mine = folder_times(folders[:half])
@@ -185,12 +202,17 @@ class TrackStore(FolderRunStore):
 
         started = time.monotonic()
         try:
-            folders = None
+            listed, self._prefetched = self._prefetched, None
+            folders, taking = listed if listed is not None else (None, None)
+            whole = None
             if not len(table):  # the first listing with no index
-                folders = self._run_folders()
+                if taking is not None:  # started for a quick scan (`_load`): this lists in full
+                    taking.cancel()
+                    taking = None
+                folders = self._run_folders() if folders is None else folders
                 if self.listing_progress is not None and len(folders) > FIRST_BATCH:
                     self._paint_newest(folders, now)
-            whole = self._take_numbers([path for _, path in folders], ("", *self.RECORD_FILES)) if folders else None
+                whole = self._take_numbers([path for _, path in folders], ("", *self.RECORD_FILES))
             if folders and whole is not None:  # a child stats the folders and their files: none is stat'ed here
                 self._quick_scan_allowed(time.time())  # this is a full scan: noted as one
                 units = [unit for unit, _ in folders]
@@ -198,7 +220,7 @@ class TrackStore(FolderRunStore):
                 table = self._fold_first_listing(units, None, pending, now, (np.arange(len(units)), whole))
                 changed = self._columns.first_listing(table)
             else:
-                units, sig = self._scan_arrays(lazy=True, folders=folders)
+                units, sig = self._scan_arrays(lazy=True, folders=folders, taking=taking)
                 pending = (
                     {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
                 )
