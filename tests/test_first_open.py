@@ -532,3 +532,30 @@ def test_a_scan_keeps_its_signatures_as_int64s_not_python_ints(tmp_path: Path) -
         tracemalloc.stop()
     assert len(units) == 1000 and len(flat) == 15_000 and flat[3] == 2  # the first file's size: "{}"
     assert peak < 20 * 15_000, peak  # a list of Python ints: ~40 bytes a number
+
+
+def test_a_stat_child_that_never_reads_its_folders_blocks_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed before (hung): the folders went to the child through a pipe, so a child that never read them
+    (stuck at its start) blocked the listing in the write of 100,000 paths. Now they are in a file, and
+    the wait for the numbers is bounded: the caller takes them itself."""
+    import threading
+
+    from store.ours import file_stats
+
+    child = tmp_path / "stuck.py"
+    child.write_text("import time\ntime.sleep(60)\n")
+    monkeypatch.setattr(file_stats, "CHILD", str(child))
+    monkeypatch.setattr(file_stats, "CHILD_SECONDS", 0.5)
+    monkeypatch.setattr(file_stats, "CHILD_SECONDS_A_FOLDER", 0.0)
+    folders = [str(tmp_path / f"{'x' * 100}{i}") for i in range(5000)]  # 500 KB: more than a pipe holds
+    got: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: got.append((taking := file_stats.start(folders, ("",))) and taking.result())
+    )
+    worker.daemon = True
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), "the listing waited on a child that never reads"
+    assert got == [None], "a child that gives no numbers: they are taken here"

@@ -5,7 +5,7 @@ stats a run, 1.6 s of a 100,000-run listing, most of it in the kernel. Parsing t
 needs none of them, so a large listing has a child process take them (`start`) while it
 parses, and compares the rows with them afterwards. The child is this file run as a script
 (`python -I -S file_stats.py NAME...`, the standard library only: it starts in ~15 ms): it
-reads NUL-separated folder paths on stdin and writes, for each folder and each NAME, the
+reads NUL-separated folder paths on stdin (a temporary file) and writes, for each folder and each NAME, the
 file's `size, mtime_ns, ctime_ns` as native int64 to its stdout, a temporary file (a pipe
 would stall it until the parser came to read). `numbers` is the same work done here.
 
@@ -89,7 +89,10 @@ class Taking:
 
 
 def start(folders: Sequence[str], names: Sequence[str]) -> Taking | None:
-    """A child taking `numbers(folders, names)`; None when one cannot be started (take them here)."""
+    """A child taking `numbers(folders, names)`; None when one cannot be started (take them here).
+
+    The folders are handed over in a temporary file, not a pipe: a child that never reads them
+    (hung at its start) must not block this process in a write; `Taking.result` bounds the wait."""
     import subprocess
     import tempfile
 
@@ -97,22 +100,18 @@ def start(folders: Sequence[str], names: Sequence[str]) -> Taking | None:
         out = tempfile.TemporaryFile()  # noqa: SIM115 - handed to `Taking`, which closes it
     except OSError:
         return None
-    proc = None
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", CHILD, *names],
-            stdin=subprocess.PIPE,
-            stdout=out,
-            stderr=subprocess.DEVNULL,
-            close_fds=True,
-        )
-        assert proc.stdin is not None
-        with proc.stdin:
-            proc.stdin.write(b"\0".join(map(os.fsencode, folders)))
-    except (OSError, ValueError):  # no child, or one that ended before it read its folders
-        if proc is not None:
-            proc.kill()
-            proc.wait()
+        with tempfile.TemporaryFile() as given:
+            given.write(b"\0".join(map(os.fsencode, folders)))
+            given.seek(0)
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", CHILD, *names],
+                stdin=given,
+                stdout=out,
+                stderr=subprocess.DEVNULL,
+                close_fds=True,
+            )
+    except (OSError, ValueError):  # no child
         out.close()
         return None
     return Taking(proc, out, len(folders), 3 * len(names))
