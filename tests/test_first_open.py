@@ -559,3 +559,60 @@ def test_a_stat_child_that_never_reads_its_folders_blocks_nothing(
     worker.join(20)
     assert not worker.is_alive(), "the listing waited on a child that never reads"
     assert got == [None], "a child that gives no numbers: they are taken here"
+
+
+def test_an_experiment_linked_out_of_the_store_is_one_damaged_row_when_the_stat_child_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed before (found by review): when the child failed, the stats taken here were of `root/unit`, and
+    an experiment linked out of the store has the unit `evil/evil` at `root/evil`: it was taken as gone and
+    left out, where a full scan lists it as one damaged row. Now the folders are stat'ed as listed."""
+    from store.ours import file_stats
+    from store.ours import reader as reader_module
+
+    root = tmp_path / "store"
+    write_sweep(root, workers=1, runs=3)
+    outside = tmp_path / "outside"
+    (outside / "run1").mkdir(parents=True)
+    os.symlink(outside, root / "evil")
+    want = full_scan(root)
+    assert want["evil"]["status"] == "damaged"
+    drop_index(root)
+    monkeypatch.setattr(reader_module, "CHILD_FROM", 0)
+    monkeypatch.setattr(reader_module, "cores", lambda: 2)
+    child = tmp_path / "fails.py"
+    child.write_text("import sys\nsys.exit(3)\n")
+    monkeypatch.setattr(file_stats, "CHILD", str(child))
+    same(listed(root), want)
+
+
+def test_a_listing_that_fails_midway_leaves_no_stat_child_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by review: an error between the child's start and the use of its numbers left it running."""
+    from store.ours import column_cache, file_stats
+    from store.ours import reader as reader_module
+
+    root = tmp_path / "store"
+    write_sweep(root, workers=1, runs=3)
+    monkeypatch.setattr(reader_module, "CHILD_FROM", 0)
+    monkeypatch.setattr(reader_module, "cores", lambda: 2)
+    child = tmp_path / "slow.py"
+    child.write_text("import time\ntime.sleep(60)\n")
+    monkeypatch.setattr(file_stats, "CHILD", str(child))
+    started: list[Any] = []
+    real_start = file_stats.start
+
+    def recording(folders: Any, names: Any) -> Any:
+        taking = real_start(folders, names)
+        started.append(taking)
+        return taking
+
+    def failing(*args: Any, **kw: Any) -> None:
+        raise RuntimeError("a journal that cannot be read")
+
+    monkeypatch.setattr(file_stats, "start", recording)
+    monkeypatch.setattr(column_cache.ColumnCache, "read_journals", failing)
+    with pytest.raises(RuntimeError):
+        TrackStore(root).refresh()
+    assert started and all(taking._proc.poll() is not None for taking in started), "the child still runs"

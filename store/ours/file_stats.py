@@ -29,6 +29,8 @@ CHILD = os.path.abspath(__file__)
 CHILD_SECONDS = 30.0
 """How long the child may take beyond `CHILD_SECONDS_A_FOLDER` a folder before its numbers are taken here."""
 CHILD_SECONDS_A_FOLDER = 0.001
+REAP_SECONDS = 5.0
+"""How long a killed child is waited for."""
 
 
 def numbers(folders: Sequence[str], names: Sequence[str]) -> array[int]:
@@ -56,13 +58,20 @@ class Taking:
         self._proc, self._out, self._count, self._width = proc, out, count, width
 
     def cancel(self) -> None:
-        """Stop the child, whose numbers are not wanted after all."""
+        """Stop the child, whose numbers are not wanted after all (nothing, once `result` has them)."""
+        self._stop()
+        self._out.close()
+
+    def _stop(self) -> None:
+        """Kill the child and reap it, waiting a bounded time: one stuck in a stat of a hung network mount
+        cannot be reaped, and is left to the system rather than hang this process."""
+        import subprocess
+
         try:
             self._proc.kill()
-            self._proc.wait()
-        except OSError:
+            self._proc.wait(timeout=REAP_SECONDS)
+        except (OSError, subprocess.TimeoutExpired):
             pass
-        self._out.close()
 
     def result(self) -> Any:
         """The numbers as an int64 array of one row a folder, or None when the child failed (take them here)."""
@@ -70,20 +79,20 @@ class Taking:
 
         import numpy as np
 
+        size = 8 * self._count * self._width
         try:
             try:
                 code = self._proc.wait(timeout=CHILD_SECONDS + CHILD_SECONDS_A_FOLDER * self._count)
             except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+                self._stop()
                 return None
             self._out.seek(0)
-            data = self._out.read()
+            data = self._out.read(size + 1)  # no more than the numbers asked for, whatever the child wrote
         except OSError:
             return None
         finally:
             self._out.close()
-        if code != 0 or len(data) != 8 * self._count * self._width:
+        if code != 0 or len(data) != size:
             return None
         return np.frombuffer(data, dtype=np.int64).reshape(self._count, self._width)
 

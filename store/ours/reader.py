@@ -201,10 +201,10 @@ class TrackStore(FolderRunStore):
         import numpy as np
 
         started = time.monotonic()
+        listed, self._prefetched = self._prefetched, None
+        folders, taking = listed if listed is not None else (None, None)
+        whole = None
         try:
-            listed, self._prefetched = self._prefetched, None
-            folders, taking = listed if listed is not None else (None, None)
-            whole = None
             if not len(table):  # the first listing with no index
                 if taking is not None:  # started for a quick scan (`_load`): this lists in full
                     taking.cancel()
@@ -217,7 +217,8 @@ class TrackStore(FolderRunStore):
                 self._quick_scan_allowed(time.time())  # this is a full scan: noted as one
                 units = [unit for unit, _ in folders]
                 pending = dict(zip(units, range(len(units))))
-                table = self._fold_first_listing(units, None, pending, now, (np.arange(len(units)), whole))
+                paths = [path for _, path in folders]
+                table = self._fold_first_listing(units, None, pending, now, (paths, whole))
                 changed = self._columns.first_listing(table)
             else:
                 units, sig = self._scan_arrays(lazy=True, folders=folders, taking=taking)
@@ -230,6 +231,9 @@ class TrackStore(FolderRunStore):
                     changed = self._columns.update_arrays(units, sig, self._reader(units, sig, pending), now)
         finally:
             self._first = None
+            for child in (taking, whole):  # ended already, unless something above raised
+                if child is not None:
+                    child.cancel()
         self._scanned_at = time.monotonic()
         self._scan_cost = self._scanned_at - started
         return changed
@@ -258,7 +262,7 @@ class TrackStore(FolderRunStore):
         sig: Any,
         pending: dict[str, int],
         now: float,
-        whole: tuple[Any, file_stats.Taking] | None = None,
+        whole: tuple[list[str], file_stats.Taking] | None = None,
     ) -> Any:
         """A first listing with no index: the journals' rows parsed a chunk at a time, each chunk's records made
         columns at once (memory never holds every run's records: 660 -> 330 MB at 100,000 runs), a row folded
@@ -266,7 +270,7 @@ class TrackStore(FolderRunStore):
         newest first, a batch at a time.
 
         The files' numbers are taken by a child process while the journals are parsed (`_take_numbers`),
-        or here after it. With `whole` (a child stat'ing every folder and its files, started by `_sync`),
+        or here after it. With `whole` (the folders' paths and a child stat'ing each and its files, from `_sync`),
         `sig` is None: the folders' numbers too come from it, and a folder gone meanwhile is not listed.
 
         The app's first open (`listing_progress`) is this same listing: the runs folded, then each batch read,
@@ -287,12 +291,37 @@ class TrackStore(FolderRunStore):
                 report(first.read, len(units))
 
         foldable = {unit: row for unit, row in pending.items() if unit not in self._linked_out}
-        taking = whole
+        taking: tuple[Any, file_stats.Taking] | None = None
         if whole is None:
             join, root = os.path.join, self._root_text
             started = self._take_numbers([join(root, unit) for unit in foldable], self.RECORD_FILES)
             rows_of = np.fromiter(foldable.values(), dtype=np.int64, count=len(foldable))
             taking = None if started is None else (rows_of, started)
+        try:
+            self._fold(units, sig, foldable, now, add, FIRST_BATCH if report is not None else READ_BATCH, whole, taking)
+        finally:
+            if taking is not None:  # ended already, unless something raised
+                taking[1].cancel()
+        return first.whole()
+
+    def _fold(
+        self,
+        units: list[str],
+        sig: Any,
+        foldable: dict[str, int],
+        now: float,
+        add: Callable[[Any], None],
+        batch: int,
+        whole: tuple[list[str], file_stats.Taking] | None,
+        taking: tuple[Any, file_stats.Taking] | None,
+    ) -> None:
+        """`_fold_first_listing` once its child is started: the journals' rows parsed and folded where they
+        match (`add`), the other runs read `batch` at a time."""
+        import numpy as np
+
+        from store.ours.column_index import ColumnTable
+
+        width = 3 + 3 * len(self.RECORD_FILES)
         parts: list[tuple[Any, ColumnTable]] = []
 
         def hold(rows: list[int], sigs: list[list[int]], records: list[RunRecord]) -> None:
@@ -302,7 +331,7 @@ class TrackStore(FolderRunStore):
         self._columns.read_journals(foldable, width, hold)
         folded = np.zeros(len(units), dtype=bool)  # folded, or gone: not read
         if whole is not None:
-            sig, gone = self._whole_numbers(units, whole[1])
+            sig, gone = self._whole_numbers(*whole)
             folded |= gone
         # A row that names another folder (a copied store's, with other ctimes) is not looked at further.
         heads = [(table.sig[:, :3] == sig[rows, :3]).all(axis=1) for rows, table in parts]
@@ -319,7 +348,6 @@ class TrackStore(FolderRunStore):
                 sig[rows[keep]] = table.sig[keep]
                 add(table if len(keep) == len(table) else table.take(keep))
         rest = sorted(np.flatnonzero(~folded).tolist(), key=lambda row: units[row].rpartition("/")[2], reverse=True)
-        batch = FIRST_BATCH if report is not None else READ_BATCH
         for start in range(0, len(rest), batch):
             rows = rest[start : start + batch]
             records = []
@@ -328,7 +356,6 @@ class TrackStore(FolderRunStore):
                 records.append(read_safely(partial(self._read_record, sig=files_now), units[row]))
                 sig[row] = files_now
             add(ColumnTable.from_records([units[row] for row in rows], sig[rows], now, records, width))
-        return first.whole()
 
     def _take_numbers(self, folders: list[str], names: tuple[str, ...]) -> file_stats.Taking | None:
         """A child process taking `file_stats.numbers(folders, names)` while this one parses, for a listing of
@@ -340,7 +367,7 @@ class TrackStore(FolderRunStore):
             return None
         return file_stats.start(folders, names)
 
-    def _whole_numbers(self, units: list[str], taking: file_stats.Taking) -> tuple[Any, Any]:
+    def _whole_numbers(self, paths: list[str], taking: file_stats.Taking) -> tuple[Any, Any]:
         """Every run's signature from the numbers of its folder and files (`_take_numbers` with the name "":
         the folder itself), taken here if the child failed, as `run_scan.signatures` takes them; and which
         folders are gone."""
@@ -349,9 +376,8 @@ class TrackStore(FolderRunStore):
         width = 3 + 3 * len(self.RECORD_FILES)
         numbers = taking.result()
         if numbers is None:
-            join, root = os.path.join, self._root_text
-            taken = file_stats.numbers([join(root, unit) for unit in units], ("", *self.RECORD_FILES))
-            numbers = np.frombuffer(taken, dtype=np.int64).reshape(len(units), width)
+            taken = file_stats.numbers(paths, ("", *self.RECORD_FILES))  # the folders as listed: not root/unit
+            numbers = np.frombuffer(taken, dtype=np.int64).reshape(len(paths), width)
         sig = numbers.copy()
         gone = sig[:, 0] == -1
         sig[sig[:, 0] == file_stats.UNKNOWN[0]] = [0, 0, 0] + [-1, 0, 0] * len(self.RECORD_FILES)  # read once: damaged
@@ -564,7 +590,7 @@ FIRST_BATCH = 500
 """Runs a first listing with no index reads from their files between two reports to `listing_progress`
 (a few tens of ms); a store with fewer runs is listed without reports."""
 FIRST_PAINT = 100
+"""The newest runs a first listing with no index reports before it looks at the others (a screenful)."""
 CHILD_FROM = 20_000
 """A first listing of this many runs or more takes their files' numbers in a child process (`file_stats`):
 at 100,000 runs the child's start (~20 ms) buys 1.6 s of stats done on the other core."""
-"""The newest runs a first listing with no index reports before it looks at the others (a screenful)."""
