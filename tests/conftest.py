@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.children import stat_child_always
+
 SLOW_MODULES = frozenset(
     {
         # a real `mlflow server` per module (seconds to start, each)
@@ -66,8 +68,5 @@ def first_listing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     on a machine of two cores (`TrackStore._take_numbers`: a first listing's stats, half a quick scan's),
     here for any size."""
     if request.param == "in a child":
-        from store.ours import reader
-
-        monkeypatch.setattr(reader, "CHILD_FROM", 0)
-        monkeypatch.setattr(reader, "cores", lambda: 2)
+        stat_child_always(monkeypatch)
     return str(request.param)

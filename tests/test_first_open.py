@@ -29,7 +29,7 @@ from store import safe_read
 from store.ours import journal
 from store.ours.reader import TrackStore
 from store.ours.table_update import _as_indexed, _same_text
-from tests.children import REPO
+from tests.children import REPO, stat_child_always, stat_child_script
 
 SWEEP = """
 import sys
@@ -460,18 +460,16 @@ def test_a_large_first_open_checks_its_rows_against_numbers_a_child_took(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Failed before: a first open stat'ed each run's four record files itself, between parsing journal chunks
-    (1.6 s of 100,000 runs). Now a listing of CHILD_FROM runs or more, with a core to spare, has a child
-    process take them while it parses: here from any size, on any machine. The parent stats each run folder once and
-    still lists exactly what a full scan lists, folding every row. A child that is SIGKILLed, writes too
+    (1.6 s of 100,000 runs). Now a listing of CHILD_FROM runs or more, on two cores, has a child process
+    take them while it parses: here from any size, on any machine. The parent stats at most each run folder
+    once and still lists exactly what a full scan lists, folding every row. A child that is SIGKILLed, writes too
     little or hangs costs only the stats then taken here, never an answer."""
     from store.ours import file_stats
-    from store.ours import reader as reader_module
 
     root = tmp_path / "store"
     write_sweep(root, workers=2, runs=60)
     want = full_scan(root)
-    monkeypatch.setattr(reader_module, "CHILD_FROM", 0)
-    monkeypatch.setattr(reader_module, "cores", lambda: 2)
+    stat_child_always(monkeypatch)
     calls = count_syscalls(monkeypatch)
     got, reads = folded(root, monkeypatch)
     same(got, want)
@@ -480,9 +478,7 @@ def test_a_large_first_open_checks_its_rows_against_numbers_a_child_took(
     monkeypatch.setattr(file_stats, "CHILD_SECONDS", 1.0)
     monkeypatch.setattr(file_stats, "CHILD_SECONDS_A_FOLDER", 0.0)
     for name, script in CHILD_THAT_FAILS.items():
-        child = tmp_path / f"{name}.py"
-        child.write_text(script)
-        monkeypatch.setattr(file_stats, "CHILD", str(child))
+        stat_child_script(monkeypatch, tmp_path, script)
         drop_index(root)
         calls["stat"] = 0
         got, reads = folded(root, monkeypatch)
@@ -544,9 +540,7 @@ def test_a_stat_child_that_never_reads_its_folders_blocks_nothing(
 
     from store.ours import file_stats
 
-    child = tmp_path / "stuck.py"
-    child.write_text("import time\ntime.sleep(60)\n")
-    monkeypatch.setattr(file_stats, "CHILD", str(child))
+    stat_child_script(monkeypatch, tmp_path, CHILD_THAT_FAILS["hung"])
     monkeypatch.setattr(file_stats, "CHILD_SECONDS", 0.5)
     monkeypatch.setattr(file_stats, "CHILD_SECONDS_A_FOLDER", 0.0)
     folders = [str(tmp_path / f"{'x' * 100}{i}") for i in range(5000)]  # 500 KB: more than a pipe holds
@@ -567,9 +561,6 @@ def test_an_experiment_linked_out_of_the_store_is_one_damaged_row_when_the_stat_
     """Failed before (found by review): when the child failed, the stats taken here were of `root/unit`, and
     an experiment linked out of the store has the unit `evil/evil` at `root/evil`: it was taken as gone and
     left out, where a full scan lists it as one damaged row. Now the folders are stat'ed as listed."""
-    from store.ours import file_stats
-    from store.ours import reader as reader_module
-
     root = tmp_path / "store"
     write_sweep(root, workers=1, runs=3)
     outside = tmp_path / "outside"
@@ -578,11 +569,8 @@ def test_an_experiment_linked_out_of_the_store_is_one_damaged_row_when_the_stat_
     want = full_scan(root)
     assert want["evil"]["status"] == "damaged"
     drop_index(root)
-    monkeypatch.setattr(reader_module, "CHILD_FROM", 0)
-    monkeypatch.setattr(reader_module, "cores", lambda: 2)
-    child = tmp_path / "fails.py"
-    child.write_text("import sys\nsys.exit(3)\n")
-    monkeypatch.setattr(file_stats, "CHILD", str(child))
+    stat_child_always(monkeypatch)
+    stat_child_script(monkeypatch, tmp_path, "import sys\nsys.exit(3)\n")
     same(listed(root), want)
 
 
@@ -591,15 +579,11 @@ def test_a_listing_that_fails_midway_leaves_no_stat_child_behind(
 ) -> None:
     """Found by review: an error between the child's start and the use of its numbers left it running."""
     from store.ours import column_cache, file_stats
-    from store.ours import reader as reader_module
 
     root = tmp_path / "store"
     write_sweep(root, workers=1, runs=3)
-    monkeypatch.setattr(reader_module, "CHILD_FROM", 0)
-    monkeypatch.setattr(reader_module, "cores", lambda: 2)
-    child = tmp_path / "slow.py"
-    child.write_text("import time\ntime.sleep(60)\n")
-    monkeypatch.setattr(file_stats, "CHILD", str(child))
+    stat_child_always(monkeypatch)
+    stat_child_script(monkeypatch, tmp_path, CHILD_THAT_FAILS["hung"])
     started: list[Any] = []
     real_start = file_stats.start
 

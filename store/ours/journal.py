@@ -280,22 +280,21 @@ def _sound_row(sig: Any, record: Any) -> bool:
         isinstance(sig, list)
         and _INT.issuperset(map(type, sig))
         and isinstance(record, dict)
-        and _FIELDS.issubset(record)
+        and _fields().issubset(record)
         and valid_record(record)
     )
 
 
 _INT = frozenset({int})
-_FIELDS = frozenset(
-    (
-        *("run_id", "experiment", "name", "status", "reason", "host", "user", "parent", "nonfinite"),
-        *("created", "ended", "heartbeat", "last_logged", "log_interval", "pid", "pid_start"),
-        *("params", "tags", "metrics", "inputs"),
-    )
-)
-"""Every field a listing keeps (column_index's STRING_, FLOAT_ and INT_FIELDS, and the groups): a row of an
-older tracktui, whose records had fewer fields, is not folded (its run is read), so no field of a listing
-is left empty by it."""
+
+
+@functools.cache
+def _fields() -> frozenset[str]:
+    """Every field a listing keeps: a row of an older tracktui, whose records had fewer fields, is not folded
+    (its run is read), so no field of a listing is left empty by it."""
+    from store.ours.column_index import FLOAT_FIELDS, INT_FIELDS, STRING_FIELDS  # not at `import store`
+
+    return frozenset((*STRING_FIELDS, *FLOAT_FIELDS, *INT_FIELDS, "params", "tags", "metrics", "inputs"))
 
 
 def _typed_rows(text: bytes) -> list[Any] | None:
@@ -313,7 +312,7 @@ def _typed_rows(text: bytes) -> list[Any] | None:
 
 @functools.cache
 def _decoder() -> Any:
-    """msgspec's decoder of a list of journal rows: the types `valid_record` allows, and every field of `_FIELDS`
+    """msgspec's decoder of a list of journal rows: the types `valid_record` allows, and every field of `_fields`
     (built here, not as classes: this module's annotations are strings, and these types are local)."""
     from typing import Annotated, TypedDict
 
@@ -333,7 +332,7 @@ def _decoder() -> Any:
         "metrics": dict[str, dict[str, scalar]],
         "inputs": dict[str, str],
     }
-    assert fields.keys() == _FIELDS
+    assert fields.keys() == _fields()
     record: Any = TypedDict("record", fields)  # type: ignore[misc]  # built from the dict above
     row: Any = TypedDict("row", {"u": str, "s": list[int], "r": record}, total=False)  # a row without "u" is skipped
     return msgspec.json.Decoder(list[row])

@@ -38,12 +38,14 @@ class TrackStore(FolderRunStore):
     kind = "tracktui"
 
     RECORD_FILES = RECORD_FILES
+    WIDTH = 3 + 3 * len(RECORD_FILES)
+    """Numbers in a run's signature: its folder's three, then three a record file."""
 
     def __init__(self, root: Path, include_deleted: bool = False) -> None:
         super().__init__(root)
         self.include_deleted = include_deleted
         """Also list the runs in the trash (`tracktui rm`), with status `deleted`."""
-        self._cache = self._columns = ColumnCache(root, self.kind, in_store=True, width=3 + 3 * len(self.RECORD_FILES))
+        self._cache = self._columns = ColumnCache(root, self.kind, in_store=True, width=self.WIDTH)
         self._root_text = os.fspath(root)
         self._linked_out: set[str] = set()
         """Run folders (units) that are symbolic links out of the store, from the last listing."""
@@ -88,7 +90,7 @@ class TrackStore(FolderRunStore):
         import numpy as np
 
         folders = self._run_folders() if folders is None else folders
-        width = 3 + 3 * len(self.RECORD_FILES)
+        width = self.WIDTH
         held = set(self._columns.table.units) if lazy else None
         if not self._quick_scan_allowed(time.time()):
             if taking is not None:
@@ -212,12 +214,12 @@ class TrackStore(FolderRunStore):
                 folders = self._run_folders() if folders is None else folders
                 if self.listing_progress is not None and len(folders) > FIRST_BATCH:
                     self._paint_newest(folders, now)
-                whole = self._take_numbers([path for _, path in folders], ("", *self.RECORD_FILES))
+                paths = [path for _, path in folders]
+                whole = self._take_numbers(paths, ("", *self.RECORD_FILES))
             if folders and whole is not None:  # a child stats the folders and their files: none is stat'ed here
                 self._quick_scan_allowed(time.time())  # this is a full scan: noted as one
                 units = [unit for unit, _ in folders]
                 pending = dict(zip(units, range(len(units))))
-                paths = [path for _, path in folders]
                 table = self._fold_first_listing(units, None, pending, now, (paths, whole))
                 changed = self._columns.first_listing(table)
             else:
@@ -269,9 +271,9 @@ class TrackStore(FolderRunStore):
         where it names its run's files as they are now; then the runs no row matched read from their files,
         newest first, a batch at a time.
 
-        The files' numbers are taken by a child process while the journals are parsed (`_take_numbers`),
-        or here after it. With `whole` (the folders' paths and a child stat'ing each and its files, from `_sync`),
-        `sig` is None: the folders' numbers too come from it, and a folder gone meanwhile is not listed.
+        With `whole` (the folders' paths and a child stat'ing each and its files while the journals are
+        parsed, from `_sync`), `sig` is None: the numbers all come from it, and a folder gone meanwhile is
+        not listed. Without it (a small store, one core), the files of the runs with a row are stat'ed here.
 
         The app's first open (`listing_progress`) is this same listing: the runs folded, then each batch read,
         are told to it, so it paints the runs read so far (`partial_frame`) after the newest (`_paint_newest`).
@@ -280,7 +282,7 @@ class TrackStore(FolderRunStore):
 
         from store.ours.column_index import ColumnTable
 
-        width = 3 + 3 * len(self.RECORD_FILES)
+        width = self.WIDTH
         report = self.listing_progress if len(pending) > FIRST_BATCH else None
         first = self._first if report is not None and self._first is not None else PartialListing(width)
         self._first = first
@@ -290,44 +292,13 @@ class TrackStore(FolderRunStore):
             if report is not None:
                 report(first.read, len(units))
 
-        foldable = {unit: row for unit, row in pending.items() if unit not in self._linked_out}
-        taking: tuple[Any, file_stats.Taking] | None = None
-        if whole is None:
-            join, root = os.path.join, self._root_text
-            started = self._take_numbers([join(root, unit) for unit in foldable], self.RECORD_FILES)
-            rows_of = np.fromiter(foldable.values(), dtype=np.int64, count=len(foldable))
-            taking = None if started is None else (rows_of, started)
-        try:
-            self._fold(units, sig, foldable, now, add, FIRST_BATCH if report is not None else READ_BATCH, whole, taking)
-        finally:
-            if taking is not None:  # ended already, unless something raised
-                taking[1].cancel()
-        return first.whole()
-
-    def _fold(
-        self,
-        units: list[str],
-        sig: Any,
-        foldable: dict[str, int],
-        now: float,
-        add: Callable[[Any], None],
-        batch: int,
-        whole: tuple[list[str], file_stats.Taking] | None,
-        taking: tuple[Any, file_stats.Taking] | None,
-    ) -> None:
-        """`_fold_first_listing` once its child is started: the journals' rows parsed and folded where they
-        match (`add`), the other runs read `batch` at a time."""
-        import numpy as np
-
-        from store.ours.column_index import ColumnTable
-
-        width = 3 + 3 * len(self.RECORD_FILES)
         parts: list[tuple[Any, ColumnTable]] = []
 
         def hold(rows: list[int], sigs: list[list[int]], records: list[RunRecord]) -> None:
             table = ColumnTable.from_records([units[row] for row in rows], sigs, now, records, width)
             parts.append((np.array(rows, dtype=np.int64), table))
 
+        foldable = {unit: row for unit, row in pending.items() if unit not in self._linked_out}
         self._columns.read_journals(foldable, width, hold)
         folded = np.zeros(len(units), dtype=bool)  # folded, or gone: not read
         if whole is not None:
@@ -336,9 +307,9 @@ class TrackStore(FolderRunStore):
         # A row that names another folder (a copied store's, with other ctimes) is not looked at further.
         heads = [(table.sig[:, :3] == sig[rows, :3]).all(axis=1) for rows, table in parts]
         if whole is not None:
-            files = sig[:, 3:].copy()
+            files = sig[:, 3:].copy()  # `sig` takes the folded rows' signatures below
         else:
-            files = self._files_now(units, [rows[h] for (rows, _), h in zip(parts, heads)], taking)
+            files = self._files_now(units, [rows[h] for (rows, _), h in zip(parts, heads)])
         while parts:
             (rows, table), same = parts.pop(0), heads.pop(0)
             match = same & ~folded[rows] & (table.sig[:, 3:] == files[rows]).all(axis=1)
@@ -348,6 +319,7 @@ class TrackStore(FolderRunStore):
                 sig[rows[keep]] = table.sig[keep]
                 add(table if len(keep) == len(table) else table.take(keep))
         rest = sorted(np.flatnonzero(~folded).tolist(), key=lambda row: units[row].rpartition("/")[2], reverse=True)
+        batch = FIRST_BATCH if report is not None else READ_BATCH
         for start in range(0, len(rest), batch):
             rows = rest[start : start + batch]
             records = []
@@ -356,6 +328,7 @@ class TrackStore(FolderRunStore):
                 records.append(read_safely(partial(self._read_record, sig=files_now), units[row]))
                 sig[row] = files_now
             add(ColumnTable.from_records([units[row] for row in rows], sig[rows], now, records, width))
+        return first.whole()
 
     def _take_numbers(self, folders: list[str], names: tuple[str, ...]) -> file_stats.Taking | None:
         """A child process taking `file_stats.numbers(folders, names)` while this one parses, for a listing of
@@ -371,37 +344,27 @@ class TrackStore(FolderRunStore):
         """Every run's signature from the numbers of its folder and files (`_take_numbers` with the name "":
         the folder itself), taken here if the child failed, as `run_scan.signatures` takes them; and which
         folders are gone."""
-        import numpy as np
-
-        width = 3 + 3 * len(self.RECORD_FILES)
+        names = ("", *self.RECORD_FILES)
         numbers = taking.result()
-        if numbers is None:
-            taken = file_stats.numbers(paths, ("", *self.RECORD_FILES))  # the folders as listed: not root/unit
-            numbers = np.frombuffer(taken, dtype=np.int64).reshape(len(paths), width)
-        sig = numbers.copy()
+        sig = file_stats.numbers_array(paths, names) if numbers is None else numbers.copy()  # the folders as listed
         gone = sig[:, 0] == -1
         sig[sig[:, 0] == file_stats.UNKNOWN[0]] = [0, 0, 0] + [-1, 0, 0] * len(self.RECORD_FILES)  # read once: damaged
         sig[:, 0] = 0  # a folder's signature starts 0, mtime, ctime
         return sig, gone
 
-    def _files_now(self, units: list[str], wanted: list[Any], taking: tuple[Any, file_stats.Taking] | None) -> Any:
-        """The numbers of each run's record files now (one row a run of `units`, `file_stats.UNKNOWN` where not
-        taken): the child's (`_take_numbers`), or, when there is none or it failed, taken here for the rows
-        `wanted` only (arrays of rows: those with a journal row that names their folder as it is)."""
+    def _files_now(self, units: list[str], wanted: list[Any]) -> Any:
+        """The numbers of the record files of the rows `wanted` (arrays of rows: those with a journal row that
+        names their folder as it is), stat'ed here; one row a run of `units`, `file_stats.UNKNOWN` elsewhere."""
         import numpy as np
 
-        files = np.empty((len(units), 3 * len(self.RECORD_FILES)), dtype=np.int64)
+        files = np.empty((len(units), self.WIDTH - 3), dtype=np.int64)
         files[:] = file_stats.UNKNOWN * len(self.RECORD_FILES)
-        taken = taking[1].result() if taking is not None else None
-        if taking is not None and taken is not None:
-            files[taking[0]] = taken
-        elif wanted:
+        if wanted:
             asked = np.zeros(len(units), dtype=bool)
             asked[np.concatenate(wanted)] = True
             rows = np.flatnonzero(asked)  # not np.unique: it imports numpy.ma (25 ms)
             join, root = os.path.join, self._root_text
-            numbers = file_stats.numbers([join(root, units[row]) for row in rows.tolist()], self.RECORD_FILES)
-            files[rows] = np.frombuffer(numbers, dtype=np.int64).reshape(len(rows), files.shape[1])
+            files[rows] = file_stats.numbers_array([join(root, units[row]) for row in rows.tolist()], self.RECORD_FILES)
         return files
 
     def _paint_newest(self, folders: list[tuple[str, str]], now: float) -> None:
@@ -414,7 +377,7 @@ class TrackStore(FolderRunStore):
 
         assert self.listing_progress is not None
         newest = sorted(folders, key=lambda folder: folder[0].rpartition("/")[2], reverse=True)[:FIRST_PAINT]
-        width = 3 + 3 * len(self.RECORD_FILES)
+        width = self.WIDTH
         units, flat = signatures(newest, self.RECORD_FILES, ())
         sig: Any = np.array(flat, dtype=np.int64).reshape(len(units), width)
         records = []
