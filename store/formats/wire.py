@@ -34,10 +34,6 @@ SUMMARY = 3
 WandbItems = tuple[int, list[str], int]
 REPEATS = 256
 """Summary records up to this size (from their field) are looked up in `seen` before they are parsed."""
-_KEY_TAGS = (0x0A, 0x12)
-"""An item's `key` (1) and `nested_key` (2), length-delimited."""
-_VALUE_TAG = b"\x82\x01"
-"""An item's `value_json` (16), length-delimited."""
 _UINT64 = (1 << 64) - 1
 _DOUBLE = struct.Struct("<d")
 _FLOAT = struct.Struct("<f")
@@ -111,6 +107,7 @@ def _items(payload: bytes, pos: int) -> WandbItems | None:
     if pos + length != end:
         return None  # a field after the record's body (`control`, `uuid`, ...), or a short payload
     parts: list[bytes] = []
+    append = parts.append
     checked: list[bytes] = []
     step, stepped = 0, False
     while pos < end:
@@ -119,15 +116,17 @@ def _items(payload: bytes, pos: int) -> WandbItems | None:
             length = payload[pos + 1]
             size = payload[pos + 3]
             stop = pos + 4 + size
-            done = pos + 2 + length
             if (
-                (length | size) < 0x80
-                and payload[pos + 2] in _KEY_TAGS
-                and payload[stop : stop + 2] == _VALUE_TAG
-                and stop + 3 + payload[stop + 2] == done
-            ):  # past the end, `done` fails the check after the loop
-                parts.append(payload[pos + 4 : stop])
-                parts.append(payload[stop + 3 : done])
+                length < 0x80
+                and size < 0x80
+                and (payload[pos + 2] == 0x12 or payload[pos + 2] == 0x0A)  # nested_key (2) or key (1)
+                and payload[stop] == 0x82  # then value_json (16), its tag two bytes
+                and payload[stop + 1] == 0x01
+                and payload[stop + 2] == length - size - 5
+            ):  # an item past the end fails the check after the loop
+                done = pos + 2 + length
+                append(payload[pos + 4 : stop])
+                append(payload[stop + 3 : done])
                 pos = done
                 continue
             length, pos = _field(payload, pos)
@@ -138,6 +137,8 @@ def _items(payload: bytes, pos: int) -> WandbItems | None:
         elif tag == 0x12 and kind == 0x12 and not stepped:  # a history's step
             if payload[pos + 1] == 2 and payload[pos + 2] == 0x08 and payload[pos + 3] < 0x80:
                 step, pos = payload[pos + 3], pos + 4  # num below 128
+            elif payload[pos + 1] == 3 and payload[pos + 2] == 0x08 and payload[pos + 3] > 0x7F > payload[pos + 4]:
+                step, pos = (payload[pos + 3] & 0x7F) | (payload[pos + 4] << 7), pos + 5  # below 16,384
             else:
                 step, pos = _history_step(payload, pos + 1)
             stepped = True
@@ -146,7 +147,8 @@ def _items(payload: bytes, pos: int) -> WandbItems | None:
     if pos != end:
         return None
     text = b"\0".join(parts).decode().split("\0") if parts else []
-    b"\0".join(checked).decode()  # the nested parts a `key` hides must be UTF-8 all the same
+    if checked:
+        b"\0".join(checked).decode()  # the nested parts a `key` hides must be UTF-8 all the same
     if len(text) != len(parts):
         return None  # a NUL inside a key or value: the split cannot tell the parts
     return (HISTORY if kind == 0x12 else SUMMARY), text, step
