@@ -322,3 +322,54 @@ def test_garbage_in_an_event_file_leaves_no_memory_behind(tmp_path: Any) -> None
     records = tail.read_new()
     assert tail.bad_records == 1 and len(records) == len(EventFileTail(str(good)).read_new()) > 0
     assert len(tail._heads) <= 4
+
+
+ROWS: list[dict[str, str]] = [
+    {"_step": "0", "_timestamp": "1.5e9", "loss": "1", "acc": "0"},
+    {"acc": "0.5", "_timestamp": "1.5e9", "_step": "1", "loss": "0.5"},  # the same keys in another order
+    {"loss": "NaN", "acc": "Infinity", "_step": "2", "_timestamp": "1.5e9"},
+    {"loss": "nan", "acc": '"text"', "flag": "true", "none": "null", "list": "[1]", "_step": "3"},  # no metrics
+    {"_step": "4.0", "loss": "2"},  # no time; a step as a float
+    {"_step": "x", "loss": "3"},  # a step that is no number: the record's
+    {"loss": "4"},  # no `_step`
+    {"_step": "99999999999999999999", "loss": "5"},
+    {"_step": "6", "_runtime": "1.0", "_wandb.runtime": "1", "nested.key": "6", "": "7", "ünï": "8"},
+    {"_step": "7", "img": '{"_type": "image-file", "path": "media/images/a.png", "caption": "c"}'},
+    {"_step": "8", "pic._type": '"image-file"', "pic.path": '"media/images/b.png"', "pic.caption": '"d"', "x": "1"},
+    {"_step": "9", "_timestamp": "1e9", "_timestamp2": "5", "acc": "1", "loss": "-0.0"},
+]
+
+
+@pytest.mark.parametrize("with_logs", [True, False])
+def test_history_rows_read_by_plan_are_what_the_row_by_row_reading_gives(with_logs: bool) -> None:
+    """`WandbRun._take_history` reads the rows of a key sequence met before by where each key is (its
+    plan); rows of repeated keys or W&B's objects, and every row when plans are off, are read one by one
+    (`_take_row`): both give the same points, times, images and order, from real logs and odd rows."""
+    from store.formats import wandb_run
+    from store.formats.series import PendingPoints
+
+    def read(rows: list[tuple[list[str], int]], plan: bool) -> wandb_run.WandbRun:
+        run = wandb_run.WandbRun("x")
+        points = PendingPoints()
+        plans: dict[tuple[str, ...], wandb_run.RowPlan | None] = {}
+        for text, num in rows:
+            if plan:
+                run._take_history(text, num, points, plans)
+            else:
+                run._take_row(dict(zip(text[::2], text[1::2])), num, points)
+        points.flush(run.series)
+        return run
+
+    rows = [([t for kv in row.items() for t in kv], 40 + i) for i, row in enumerate(ROWS * 2)]
+    rows.append((["a", "1", "b", "2", "a", "3"], 50))  # a key twice: the last value at the first place
+    rows.append((["b", "4", "a", "5"], 51))
+    if with_logs:
+        for _, payload in wandb_payloads():
+            found = wire.wandb_items(payload)
+            if found is not None and found[0] == wire.HISTORY:
+                rows.append((found[1], found[2]))
+    by_plan, by_row = read(rows, True), read(rows, False)
+    assert _same(list(by_plan.series.summaries().items()), list(by_row.series.summaries().items()))
+    assert by_plan.series.frame().equals(by_row.series.frame())
+    assert (by_plan.images, by_plan.last_time) == (by_row.images, by_row.last_time)
+    assert by_row.images and len(by_row.series.by_key) > 5

@@ -137,21 +137,27 @@ class WandbRun:
         self.decoded = True
         points = PendingPoints()
         seen: dict[bytes, WandbItems] = {}
+        plans: dict[tuple[str, ...], RowPlan | None] = {}
+        summary: list[str] = []  # the summary records' keys and values in order, for one `dict.update`
         for payload in payloads:
             items = wandb_items(payload, seen)  # most records, read straight from their bytes
             if items is not None:
                 kind, text, step = items
                 if kind == SUMMARY:
-                    self._summary_raw.update(zip(text[::2], text[1::2]))
+                    summary += text
                 else:
-                    self._take_history(dict(zip(text[::2], text[1::2])), step, points)
+                    self._take_history(text, step, points, plans)
                 continue
             try:
                 record = pb.Record.FromString(payload)
             except DecodeError:
                 self._bad += 1
                 continue
-            self._take(record, points)
+            if summary:
+                self._summary_raw.update(zip(summary[::2], summary[1::2]))
+                summary = []
+            self._take(record, points, plans)
+        self._summary_raw.update(zip(summary[::2], summary[1::2]))
         points.flush(self.series)
         self.problems = []
         if self.log.skipped or self._bad:
@@ -165,7 +171,7 @@ class WandbRun:
         self.__dict__.update(fresh.__dict__)
         self.log = keep
 
-    def _take(self, record: Any, points: PendingPoints) -> None:
+    def _take(self, record: Any, points: PendingPoints, plans: dict[tuple[str, ...], RowPlan | None]) -> None:
         """Note one record; its metric points go into `points` (added to the series by the caller, in one go)."""
         kind = record.WhichOneof("record_type")
         if kind == "summary":  # two a step: kept as W&B's JSON text, decoded only when shown
@@ -174,7 +180,8 @@ class WandbRun:
                 raw[_key(item)] = item.value_json
         elif kind == "history":
             history = record.history
-            self._take_history({_key(item): item.value_json for item in history.item}, int(history.step.num), points)
+            flat = [text for item in history.item for text in (_key(item), item.value_json)]
+            self._take_history(flat, int(history.step.num), points, plans)
         elif kind == "stats":
             self._take_stats(record.stats, points)
         elif kind == "config":
@@ -230,10 +237,52 @@ class WandbRun:
         for item in run.config.update:
             _set_nested(self.config, _item_key(item), _json(item.value_json))
 
-    def _take_history(self, row: dict[str, str], num: int, points: PendingPoints) -> None:
-        """One `wandb.log` row, `{key: value_json}`, `num` its record's step. Values are W&B's JSON text;
-        numbers are read with `float` (JSON's numbers, and W&B's NaN and Infinity, are Python float
-        literals), the rest is not a metric."""
+    def _take_history(
+        self, text: list[str], num: int, points: PendingPoints, plans: dict[tuple[str, ...], RowPlan | None]
+    ) -> None:
+        """One `wandb.log` row, keys and values alternating as `wire.wandb_items` gives them, `num` its
+        record's step. A log's rows have a few key sequences (W&B writes a row's keys in an order that
+        varies, over the same few keys): what each key is for is worked out once a sequence (`plans`,
+        the caller's for one batch of records) and each row of it only has its values read.
+        """
+        keys = tuple(text[::2])
+        try:
+            plan = plans[keys]
+        except KeyError:
+            plan = _plan(keys)
+            if len(plans) < MAX_PLANS:
+                plans[keys] = plan
+        if plan is None:
+            self._take_row(dict(zip(text[::2], text[1::2])), num, points)
+            return
+        at_step, at_time, metrics = plan
+        values = text[1::2]
+        if at_step < 0:
+            step = num
+        else:
+            found_text = values[at_step]
+            if found_text.isascii() and found_text.isdigit() and len(found_text) < 16:
+                step = int(found_text)
+            else:
+                found = whole(found_text)
+                step = num if found is None else found
+        when = _float(values[at_time]) if at_time >= 0 else None
+        when = float("nan") if when is None else when
+        if when == when and (self.last_time is None or when > self.last_time):
+            self.last_time = when
+        add = points.add
+        for key, at in metrics:
+            value = values[at]
+            number = _float(value)
+            if number is not None:
+                add(key, step, when, number)
+            elif value.startswith("{") and IMAGE_TYPE in value:
+                self._take_object(key, value, step)
+
+    def _take_row(self, row: dict[str, str], num: int, points: PendingPoints) -> None:
+        """`_take_history` of a row of repeated keys or W&B objects (`a._type`, `a.path`, ...), `{key: value_json}`.
+        Values are W&B's JSON text; numbers are read with `float` (JSON's numbers, and W&B's NaN and
+        Infinity, are Python float literals), the rest is not a metric."""
         text = row.get("_step")
         if text is not None and text.isascii() and text.isdigit() and len(text) < 16:
             step = int(text)  # what `whole` gives for the digits of a step below 2**53, sooner
@@ -260,10 +309,14 @@ class WandbRun:
             number = _float(text)
             if number is not None:
                 points.add(key, step, when, number)
-            elif text.startswith("{") and IMAGE_TYPE in text:  # an image as one JSON object (older writers)
-                value = _json(text)
-                if isinstance(value, dict) and value.get("_type") == IMAGE_TYPE:
-                    self._take_image(key, step, value.get("path"), value.get("caption"))
+            elif text.startswith("{") and IMAGE_TYPE in text:
+                self._take_object(key, text, step)
+
+    def _take_object(self, key: str, text: str, step: int) -> None:
+        """An image as one JSON object (older writers), noted; any other object is not a metric."""
+        value = _json(text)
+        if isinstance(value, dict) and value.get("_type") == IMAGE_TYPE:
+            self._take_image(key, step, value.get("path"), value.get("caption"))
 
     def _take_image(self, key: str, step: int, path: Any, caption: Any) -> None:
         """Note a `wandb.Image` of `key` at `step`: its file's path below `files/` as the record says it
@@ -338,6 +391,23 @@ class WandbRun:
 
     def params(self) -> dict[str, Any]:
         return {k: v for k, v in self.config.items() if k not in _SKIPPED_CONFIG}
+
+
+RowPlan = tuple[int, int, tuple[tuple[str, int], ...]]
+"""Where a history row of one key sequence has its values: `_step`'s, `_timestamp`'s (-1: none), and each
+metric's `(key, index)`, W&B's own `_` keys left out."""
+MAX_PLANS = 4096
+"""Key sequences whose plans one batch of records keeps; a row of any other is planned again."""
+
+
+def _plan(keys: tuple[str, ...]) -> RowPlan | None:
+    """The plan of a history row with these keys; None for a row `_take_row` reads: a key twice (the last
+    value wins, at the first one's place), or one of W&B's objects (its `a._type`, `a.path`, ...)."""
+    if len(set(keys)) != len(keys) or any(key.endswith("._type") for key in keys):
+        return None
+    at = {key: i for i, key in enumerate(keys)}
+    metrics = tuple((key, i) for i, key in enumerate(keys) if not key.startswith("_"))
+    return at.get("_step", -1), at.get("_timestamp", -1), metrics
 
 
 def _float(text: str | None) -> float | None:
