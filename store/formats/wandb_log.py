@@ -104,16 +104,20 @@ class RecordLog:
         pending: list[bytes] | None = None
         unpack, crc32, full_crc, take = CHUNK_HEADER.unpack_from, zlib.crc32, _TYPE_CRC[FULL], records.append
         while True:
-            if end - pos >= HEAD:  # most chunks: a whole record inside its block, here, its CRC right
-                crc, length, kind = unpack(data, pos - start)
-                nxt = pos + HEAD + length
-                if kind == FULL and nxt <= end and pos % BLOCK + HEAD + length <= BLOCK:
-                    payload = data[pos - start + HEAD : nxt - start]
-                    if crc32(payload, full_crc) == crc:
-                        take(payload)
-                        pending = None
-                        pos = self.offset = nxt
-                        continue
+            at, left, taken = pos - start, BLOCK - pos % BLOCK, pos
+            while end - pos >= HEAD:  # most chunks: a whole record inside its block, here, its CRC right
+                crc, length, kind = unpack(data, at)
+                size = HEAD + length
+                if kind != FULL or size > left or pos + size > end:
+                    break
+                payload = data[at + HEAD : at + size]
+                if crc32(payload, full_crc) != crc:
+                    break
+                take(payload)
+                pos, at, left = pos + size, at + size, left - size
+            if pos != taken:
+                pending = None
+                self.offset = pos
             left = BLOCK - pos % BLOCK
             at = pos - start
             crc = length = kind = 0
