@@ -273,9 +273,11 @@ class WandbRun:
         add = points.add
         for key, at in metrics:
             value = values[at]
-            number = _float(value)
-            if number is not None:
-                add(key, step, when, number)
+            if value and value[0] not in _NOT_NUMBERS:  # `_float`, inline
+                try:
+                    add(key, step, when, float(value))
+                except ValueError:
+                    pass
             elif value.startswith("{") and IMAGE_TYPE in value:
                 self._take_object(key, value, step)
 
@@ -410,9 +412,13 @@ def _plan(keys: tuple[str, ...]) -> RowPlan | None:
     return at.get("_step", -1), at.get("_timestamp", -1), metrics
 
 
+_NOT_NUMBERS = '"tfn[{'
+"""How W&B's JSON text of a value that is no number starts (text, bools, null, lists, objects)."""
+
+
 def _float(text: str | None) -> float | None:
     """A number from W&B's JSON text of a value; None for text, bools, lists, objects and null."""
-    if not text or text[0] in '"tfn[{':
+    if not text or text[0] in _NOT_NUMBERS:
         return None
     try:
         return float(text)
