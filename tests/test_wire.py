@@ -8,6 +8,7 @@ field the fast path does not know, text that is not UTF-8) are made with the sch
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 from typing import Any
@@ -291,7 +292,7 @@ def test_a_w_and_b_run_lists_and_charts_the_same_with_and_without_the_fast_path(
         fast = wandb_run.WandbRun(str(folder))
         fast.update(True)
         with monkeypatch.context() as patched:
-            patched.setattr(wandb_run, "wandb_items", lambda payload, seen=None: None)
+            patched.setattr(wandb_run, "wandb_records", lambda payloads: [None] * len(payloads))
             slow = wandb_run.WandbRun(str(folder))
             slow.update(True)
         assert _same(fast.series.summaries(), slow.series.summaries()), folder
@@ -373,3 +374,90 @@ def test_history_rows_read_by_plan_are_what_the_row_by_row_reading_gives(with_lo
     assert by_plan.series.frame().equals(by_row.series.frame())
     assert (by_plan.images, by_plan.last_time) == (by_row.images, by_row.last_time)
     assert by_row.images and len(by_row.series.by_key) > 5
+
+
+def test_every_w_and_b_log_read_as_records_is_what_record_by_record_reading_gives() -> None:
+    """`wire.wandb_records` reads a summary record that repeats the next history row from that row: on the
+    real tools' logs (where wandb-core writes each row so), it gives what `wandb_items` gives each record."""
+    logs = sorted(FOREIGN_DATA.rglob("run-*.wandb"))
+    taken = 0
+    for log in logs:
+        payloads = RecordLog(str(log)).read_new()
+        seen: dict[bytes, wire.WandbItems] = {}
+        assert wire.wandb_records(payloads) == [wire.wandb_items(payload, seen) for payload in payloads], log
+        taken += sum(
+            wire._summary_start(a) is not None
+            and (found := wire.wandb_items(b)) is not None
+            and found[0] == wire.HISTORY
+            and wire._rotation(a, wire._summary_start(a) or 0, b, found[1]) is not None
+            for a, b in itertools.pairwise(payloads)
+        )
+    assert taken >= 20
+
+
+def _row(items: list[tuple[str, str]], kind: str, step: int = 0, num: int = 7) -> bytes:
+    record = pb.Record(num=num)
+    found = record.summary.update if kind == "summary" else record.history.item
+    for key, value in items:
+        item = found.add()
+        item.nested_key.append(key)
+        item.value_json = value
+    if kind == "history":
+        record.history.step.num = step
+    return bytes(record.SerializeToString())
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_summary_is_read_from_the_next_history_only_when_it_holds_those_items_rotated(seed: int) -> None:
+    """Rotations (as wandb-core writes them), other orders, other values, a repeated item, items whose
+    bytes repeat inside values, steps of every size, a history's step first: whatever the pair,
+    `wandb_records` gives what `wandb_items` gives each record (None: read with the schema), which is
+    what the schema reads."""
+    import random
+
+    chance = random.Random(seed)
+    alphabet = ["a", "b", "\n", "\x12", "\n\x05\x12\x01a\x82\x01\x01", "1", "é", "\x12\x02\x08\x05", "\x12\x00"]
+    items = [
+        (
+            "".join(chance.choices(alphabet, k=chance.randint(1, 3))),
+            "".join(chance.choices(alphabet, k=chance.randint(1, 4))),
+        )
+        for _ in range(chance.randint(1, 6))
+    ]
+    if chance.random() < 0.3:
+        items = items[:1] * len(items)  # the same item throughout: every offset is a rotation of the bytes
+    history = _row(items, "history", step=chance.choice([0, 5, 300, 70_000, 3_000_000, 1 << 40]))
+    turn = chance.randrange(len(items))
+    summary_items = items[turn:] + items[:turn]
+    change = chance.random()
+    if change < 0.2:
+        chance.shuffle(summary_items)
+    elif change < 0.3:
+        summary_items[0] = (summary_items[0][0], summary_items[0][1] + "0")
+    elif change < 0.4:
+        summary_items = summary_items + summary_items[:1]
+    summary = _row(summary_items, "summary")
+    if chance.random() < 0.1:  # the step first, then the items
+        body = pb.Record.FromString(history)
+        step = pb.Record(num=7)
+        step.history.step.num = 9
+        history = bytes(step.SerializeToString()) + bytes(pb.Record(history=body.history).SerializeToString())
+    found = wire.wandb_records([summary, history])
+    assert found == [wire.wandb_items(summary), wire.wandb_items(history)]
+    assert all(f is None or f == schema_items(p) for f, p in zip(found, (summary, history)))
+
+
+def test_a_summary_of_a_history_s_bytes_that_are_not_its_items_is_read_as_itself() -> None:
+    """A history whose step comes first and whose last value ends like a step: the bytes before that
+    ending are no run of its items, so a summary of exactly those bytes is read on its own."""
+    items = pb.Record(num=7)
+    item = items.history.item.add()
+    item.nested_key.append("k")
+    item.value_json = "1\x12\x02\x08\x05"
+    body = b"\x12\x02\x08\x09" + bytes(items.history.SerializeToString())  # the step (9), then the item
+    history = b"\x08\x07\x12" + bytes([len(body)]) + body
+    body = body[:-4]
+    summary = b"\x08\x07\x1a" + bytes([len(body)]) + body
+    found = wire.wandb_records([summary, history])
+    assert found == [wire.wandb_items(summary), wire.wandb_items(history)]
+    assert found[1] is not None and found[1] == schema_items(history)

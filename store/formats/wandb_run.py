@@ -36,7 +36,7 @@ from store import safe_read
 from store.formats.series import PendingPoints, SeriesSet, a_time, number, utc_seconds, whole
 from store.formats.wandb_log import RECORD_MODULE, RecordLog, WandbLogError, record_schema
 from store.formats.wandb_machine import machine_facts, metadata_machine
-from store.formats.wire import SUMMARY, WandbItems, wandb_items
+from store.formats.wire import SUMMARY, wandb_records
 from store.nested_dicts import flatten
 
 WANDB_MODULE = RECORD_MODULE
@@ -136,11 +136,9 @@ class WandbRun:
             self._reset()
         self.decoded = True
         points = PendingPoints()
-        seen: dict[bytes, WandbItems] = {}
         plans: dict[tuple[str, ...], RowPlan | None] = {}
         summary: list[str] = []  # the summary records' keys and values in order, for one `dict.update`
-        for payload in payloads:
-            items = wandb_items(payload, seen)  # most records, read straight from their bytes
+        for payload, items in zip(payloads, wandb_records(payloads)):  # most, read straight from their bytes
             if items is not None:
                 kind, text, step = items
                 if kind == SUMMARY:

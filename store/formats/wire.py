@@ -6,6 +6,9 @@ field, most of the listing's CPU. A W&B history or summary record is a list of `
 value_json)` items, which `wandb_items` reads straight from the bytes; a TensorBoard scalar
 event is a time, a step and `(tag, simple_value)` pairs, which `tb_scalars` reads.
 
+`wandb_records` reads a log's records so, taking a summary record that repeats the next history
+row (as wandb-core writes every row) from that row's items, once the bytes show they are the same.
+
 Each reads only the plain shape (the fields named below, each once where the schema has it
 once, text that is UTF-8) and returns None for anything else: an unknown field, a length
 that runs past its message, a field of another wire type, the typed values of an old
@@ -88,6 +91,140 @@ def wandb_items(payload: bytes, seen: dict[bytes, WandbItems] | None = None) -> 
         return found
     except (IndexError, ValueError):  # UnicodeDecodeError is a ValueError: text that is not UTF-8
         return None
+
+
+def wandb_records(payloads: list[bytes]) -> list[WandbItems | None]:
+    """`wandb_items` of each record (one `seen` for them all), a summary record that repeats the next
+    record's history row read from that row.
+
+    wandb-core writes each `wandb.log` row twice: as a summary record, then as the history record,
+    the same items in the order of a Go map walked from another start (the history's items, rotated).
+    Such a summary's items are taken from the history's when its bytes are those of the history's
+    items rotated at an item's start (`_rotation`): the same bytes, so what the schema reads in them
+    is the same. Anything else is read by `wandb_items`."""
+    seen: dict[bytes, WandbItems] = {}
+    found: list[WandbItems | None] = []
+    ahead: tuple[WandbItems | None] | None = None  # the next record's, read already
+    last = len(payloads) - 1
+    for index, payload in enumerate(payloads):
+        if ahead is not None:
+            found.append(ahead[0])
+            ahead = None
+            continue
+        start = (
+            _summary_start(payload)
+            if index < last and _field_at(payload) == 0x1A and _field_at(payloads[index + 1]) == 0x12
+            else None
+        )
+        if start is not None:
+            history = wandb_items(payloads[index + 1], seen)
+            ahead = (history,)
+            if history is not None and history[0] == HISTORY:
+                text = _rotation(payload, start, payloads[index + 1], history[1])
+                if text is not None:
+                    found.append((SUMMARY, text, 0))
+                    continue
+        found.append(wandb_items(payload, seen))
+    return found
+
+
+def _field_at(payload: bytes) -> int:
+    """The tag of the field after `num` (a summary's 0x1A, a history's 0x12); 0 when there is none."""
+    try:
+        if payload[0] != 0x08:
+            return payload[0]
+        pos = 1
+        while payload[pos] & 0x80:
+            pos += 1
+        return payload[pos + 1]
+    except IndexError:
+        return 0
+
+
+def _summary_start(payload: bytes) -> int | None:
+    """Where the items of a summary record start (its `summary` field running to its end); None for
+    any other record."""
+    try:
+        pos = 0
+        if payload[0] == 0x08:  # num
+            pos = 1
+            while payload[pos] & 0x80:
+                pos += 1
+            if pos > 10:
+                return None
+            pos += 1
+        if payload[pos] != 0x1A:
+            return None
+        length = payload[pos + 1]
+        if length < 0x80:
+            pos += 2
+        elif payload[pos + 2] < 0x80:
+            length, pos = (length & 0x7F) | (payload[pos + 2] << 7), pos + 3
+        else:
+            return None
+        return pos if pos + length == len(payload) else None
+    except IndexError:
+        return None
+
+
+def _rotation(summary: bytes, start: int, history: bytes, text: list[str]) -> list[str] | None:
+    """The keys and values of the summary record whose items start at `start`, when its items are the
+    history record's (whose `wandb_items` text is `text`) rotated: None otherwise.
+
+    The summary's bytes must be those of the history's items (`_history_items`) rotated by some
+    offset, and walk as items (a tag 0x0A, a length below 128) from its start to its end, one of
+    them starting where the history's first item lands. The walk from there reads the history's
+    own first items (the same bytes from the same start, which `wandb_items` read as items), so the
+    offset is an item's start; the walk before it reads the history's other items the same way, up
+    to the end of its items. So the summary holds the history's items, in turn."""
+    span = _history_items(history)
+    if span is None or len(summary) - start != span[1] - span[0]:
+        return None
+    items = history[span[0] : span[1]]
+    body = summary[start:]
+    at = 0 if body == items else (items + items).find(body)
+    if at < 0:
+        return None
+    pos, end, split, count = 0, len(body), len(items) - at, 0  # split: where the history's first item is
+    before = count if at == 0 else -1  # the summary's items before that one
+    while pos < end:
+        if body[pos] != 0x0A or body[pos + 1] > 0x7F:  # past the end only after a length that overruns it
+            return None
+        pos += 2 + body[pos + 1]
+        count += 1
+        if pos == split:
+            before = count
+    if pos != end or before < 0:
+        return None
+    turned = 2 * (count - before)  # the history's items the summary holds after that one
+    return text[turned:] + text[:turned]
+
+
+def _history_items(history: bytes) -> tuple[int, int] | None:
+    """Where the items of a history record that `wandb_items` read start and end: its body but its step,
+    when the step is last (as wandb-core writes it) and below 2**21; None otherwise."""
+    pos = 0
+    if history[0] == 0x08:  # num
+        pos = 1
+        while history[pos] & 0x80:
+            pos += 1
+        pos += 1
+    if history[pos + 1] < 0x80:  # history[pos] is the body's tag, 0x12; then its length
+        pos += 2
+    elif history[pos + 2] < 0x80:
+        pos += 3
+    else:
+        return None
+    end = len(history)
+    for size in (2, 4, 5, 6):
+        if (
+            end - size >= pos
+            and history[end - size] == 0x12
+            and history[end - size + 1] == size - 2
+            and (size == 2 or history[end - size + 2] == 0x08)
+        ):
+            return pos, end - size
+    return None
 
 
 def _items(payload: bytes, pos: int) -> WandbItems | None:
