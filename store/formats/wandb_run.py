@@ -46,6 +46,12 @@ IMAGE_TYPE = "image-file"
 """The `_type` of a `wandb.Image` in a history row (its other fields: `path`, `caption`, `width`, ...)."""
 
 
+def folder_id(name: str) -> str | None:
+    """The run id in a run folder's name `[offline-]run-YYYYMMDD_HHMMSS-<id>` (`folder_facts` without the time)."""
+    match = RUN_FOLDER.match(name)
+    return None if match is None else match.group(2)
+
+
 def folder_facts(name: str) -> tuple[str | None, float | None]:
     """(run id, start time) from a run folder's name `[offline-]run-YYYYMMDD_HHMMSS-<id>`.
 
