@@ -325,6 +325,7 @@ def test_garbage_in_an_event_file_leaves_no_memory_behind(tmp_path: Any) -> None
     assert len(tail._heads) <= 4
 
 
+IMAGE = '{"_type": "image-file", "path": "media/images/e.png", "caption": ""}'
 ROWS: list[dict[str, str]] = [
     {"_step": "0", "_timestamp": "1.5e9", "loss": "1", "acc": "0"},
     {"acc": "0.5", "_timestamp": "1.5e9", "_step": "1", "loss": "0.5"},  # the same keys in another order
@@ -352,16 +353,24 @@ def test_history_rows_read_by_plan_are_what_the_row_by_row_reading_gives(with_lo
     def read(rows: list[tuple[list[str], int]], plan: bool) -> wandb_run.WandbRun:
         run = wandb_run.WandbRun("x")
         points = PendingPoints()
-        plans: dict[tuple[str, ...], wandb_run.RowPlan | None] = {}
+        planned = wandb_run._Rows()
         for text, num in rows:
             if plan:
-                run._take_history(text, num, points, plans)
+                run._take_history(text, num, points, planned)
             else:
                 run._take_row(dict(zip(text[::2], text[1::2])), num, points)
+        planned.flush(run, points)
         points.flush(run.series)
         return run
 
-    rows = [([t for kv in row.items() for t in kv], 40 + i) for i, row in enumerate(ROWS * 2)]
+    same = [{"_step": str(i), "a": str(i / 3), "b": "1e3", "_timestamp": "1.5e9"} for i in range(10, 16)]
+    same[1] = dict(reversed(same[1].items()))  # the same keys, another order
+    odd = [dict(row, b=value) for row, value in zip(same, ["2", "nan", "NaN", "-Infinity", "3", "4"])]  # no JSON nan
+    odd += [dict(row, b=value) for row, value in zip(same, ["5", '"x"', "6"])]
+    objects = [dict(row, a=IMAGE) for row in same[:2]] + [{**row, "c": "1"} for row in same[:2]]
+    apart = [{"_step": "99", "z": "1"}]  # other metrics: the rows before it are read (by column) before this one
+    lots = same + apart + odd[:6] + apart + odd[6:] + apart + objects
+    rows = [([t for kv in row.items() for t in kv], 40 + i) for i, row in enumerate(ROWS * 2 + lots)]
     rows.append((["a", "1", "b", "2", "a", "3"], 50))  # a key twice: the last value at the first place
     rows.append((["b", "4", "a", "5"], 51))
     if with_logs:

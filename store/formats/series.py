@@ -167,6 +167,15 @@ class PendingPoints:
         found[1].append(time)
         found[2].append(value)
 
+    def extend(self, key: str, steps: list[int], times: list[float], values: list[float]) -> None:
+        """`add` of each of these points of one key, in turn."""
+        found = self.by_key.get(key)
+        if found is None:
+            found = self.by_key[key] = ([], [], [])
+        found[0].extend(steps)
+        found[1].extend(times)
+        found[2].extend(values)
+
     def flush(self, into: SeriesSet) -> None:
         """Add every point gathered to `into`, keys in the order first met, and start empty again."""
         for key, (steps, times, values) in self.by_key.items():

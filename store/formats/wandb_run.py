@@ -28,8 +28,10 @@ import json
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from store import safe_read
@@ -142,7 +144,7 @@ class WandbRun:
             self._reset()
         self.decoded = True
         points = PendingPoints()
-        plans: dict[tuple[str, ...], RowPlan | None] = {}
+        rows = _Rows()
         summary: list[str] = []  # the summary records' keys and values in order, for one `dict.update`
         for payload, items in zip(payloads, wandb_records(payloads)):  # most, read straight from their bytes
             if items is not None:
@@ -150,7 +152,7 @@ class WandbRun:
                 if kind == SUMMARY:
                     summary += text
                 else:
-                    self._take_history(text, step, points, plans)
+                    self._take_history(text, step, points, rows)
                 continue
             try:
                 record = pb.Record.FromString(payload)
@@ -160,8 +162,10 @@ class WandbRun:
             if summary:
                 self._summary_raw.update(zip(summary[::2], summary[1::2]))
                 summary = []
-            self._take(record, points, plans)
+            rows.flush(self, points)
+            self._take(record, points, rows)
         self._summary_raw.update(zip(summary[::2], summary[1::2]))
+        rows.flush(self, points)
         points.flush(self.series)
         self.problems = []
         if self.log.skipped or self._bad:
@@ -175,7 +179,7 @@ class WandbRun:
         self.__dict__.update(fresh.__dict__)
         self.log = keep
 
-    def _take(self, record: Any, points: PendingPoints, plans: dict[tuple[str, ...], RowPlan | None]) -> None:
+    def _take(self, record: Any, points: PendingPoints, rows: _Rows) -> None:
         """Note one record; its metric points go into `points` (added to the series by the caller, in one go)."""
         kind = record.WhichOneof("record_type")
         if kind == "summary":  # two a step: kept as W&B's JSON text, decoded only when shown
@@ -185,7 +189,7 @@ class WandbRun:
         elif kind == "history":
             history = record.history
             flat = [text for item in history.item for text in (_key(item), item.value_json)]
-            self._take_history(flat, int(history.step.num), points, plans)
+            self._take_history(flat, int(history.step.num), points, rows)
         elif kind == "stats":
             self._take_stats(record.stats, points)
         elif kind == "config":
@@ -241,15 +245,14 @@ class WandbRun:
         for item in run.config.update:
             _set_nested(self.config, _item_key(item), _json(item.value_json))
 
-    def _take_history(
-        self, text: list[str], num: int, points: PendingPoints, plans: dict[tuple[str, ...], RowPlan | None]
-    ) -> None:
+    def _take_history(self, text: list[str], num: int, points: PendingPoints, rows: _Rows) -> None:
         """One `wandb.log` row, keys and values alternating as `wire.wandb_items` gives them, `num` its
         record's step. A log's rows have a few key sequences (W&B writes a row's keys in an order that
-        varies, over the same few keys): what each key is for is worked out once a sequence (`plans`,
-        the caller's for one batch of records) and each row of it only has its values read.
-        """
+        varies, over the same few keys): what each key is for is worked out once a sequence (`rows.plans`,
+        for one batch of records), and rows of the same keys one after another are read column by column
+        (`_Rows`). Points of any other kind (`_take_row`, system metrics) wait for those before them."""
         keys = tuple(text[::2])
+        plans = rows.plans
         try:
             plan = plans[keys]
         except KeyError:
@@ -257,9 +260,13 @@ class WandbRun:
             if len(plans) < MAX_PLANS:
                 plans[keys] = plan
         if plan is None:
+            rows.flush(self, points)
             self._take_row(dict(zip(text[::2], text[1::2])), num, points)
             return
-        at_step, at_time, metrics = plan
+        at_step, at_time, metrics, columns, column_values = plan
+        if columns != rows.columns:
+            rows.flush(self, points)
+            rows.columns, rows.order = columns, tuple(key for key, _ in metrics)
         values = text[1::2]
         if at_step < 0:
             step = num
@@ -274,6 +281,15 @@ class WandbRun:
         when = float("nan") if when is None else when
         if when == when and (self.last_time is None or when > self.last_time):
             self.last_time = when
+        rows.values.append(column_values(values))
+        rows.rows.append((metrics, values))
+        rows.steps.append(step)
+        rows.times.append(when)
+
+    def _take_metrics(
+        self, metrics: tuple[tuple[str, int], ...], values: list[str], step: int, when: float, points: PendingPoints
+    ) -> None:
+        """The points of a planned row's metrics (`RowPlan`), one by one."""
         add = points.add
         for key, at in metrics:
             value = values[at]
@@ -399,9 +415,10 @@ class WandbRun:
         return {k: v for k, v in self.config.items() if k not in _SKIPPED_CONFIG}
 
 
-RowPlan = tuple[int, int, tuple[tuple[str, int], ...]]
-"""Where a history row of one key sequence has its values: `_step`'s, `_timestamp`'s (-1: none), and each
-metric's `(key, index)`, W&B's own `_` keys left out."""
+RowPlan = tuple[int, int, tuple[tuple[str, int], ...], tuple[str, ...], Callable[[list[str]], tuple[str, ...]]]
+"""Where a history row of one key sequence has its values: `_step`'s, `_timestamp`'s (-1: none), each
+metric's `(key, index)` (W&B's own `_` keys left out), the metrics' keys sorted (the row's columns,
+whatever their order), and what gives the metrics' values in that order."""
 MAX_PLANS = 4096
 """Key sequences whose plans one batch of records keeps; a row of any other is planned again."""
 
@@ -413,7 +430,62 @@ def _plan(keys: tuple[str, ...]) -> RowPlan | None:
         return None
     at = {key: i for i, key in enumerate(keys)}
     metrics = tuple((key, i) for i, key in enumerate(keys) if not key.startswith("_"))
-    return at.get("_step", -1), at.get("_timestamp", -1), metrics
+    columns = tuple(sorted(key for key, _ in metrics))
+    places = [at[key] for key in columns]
+    column_values: Callable[[list[str]], tuple[str, ...]]
+    if len(places) == 1:
+        column_values = lambda values: (values[places[0]],)  # noqa: E731 - itemgetter of one is no tuple
+    elif places:
+        column_values = itemgetter(*places)
+    else:
+        column_values = lambda values: ()  # noqa: E731
+    return at.get("_step", -1), at.get("_timestamp", -1), metrics, columns, column_values
+
+
+class _Rows:
+    """History rows of the same metrics one after another (any order of their keys), read by column when
+    the metrics change or points of another kind come: each column's text to numbers in one `map(float)`,
+    its points added in one go. A column that is not all numbers (text, an image, W&B's `nan` that is no
+    JSON number) has its rows read one by one instead (`WandbRun._take_metrics`)."""
+
+    __slots__ = ("columns", "order", "plans", "rows", "steps", "times", "values")
+
+    def __init__(self) -> None:
+        self.plans: dict[tuple[str, ...], RowPlan | None] = {}
+        self.columns: tuple[str, ...] | None = None
+        self.order: tuple[str, ...] = ()
+        """The metrics in the first row's order: the order the points of a new key are first met in."""
+        self.values: list[tuple[str, ...]] = []
+        self.rows: list[tuple[tuple[tuple[str, int], ...], list[str]]] = []
+        self.steps: list[int] = []
+        self.times: list[float] = []
+
+    def flush(self, run: WandbRun, points: PendingPoints) -> None:
+        if not self.steps:
+            return
+        numbers = _numbers(self.values) if self.columns else []
+        if numbers is None:
+            for (metrics, values), step, when in zip(self.rows, self.steps, self.times):
+                run._take_metrics(metrics, values, step, when, points)
+        elif self.columns:
+            by_column = dict(zip(self.columns, numbers))
+            for key in self.order:
+                points.extend(key, self.steps, self.times, by_column[key])
+        self.values, self.rows, self.steps, self.times = [], [], [], []
+
+
+def _numbers(rows: list[tuple[str, ...]]) -> list[list[float]] | None:
+    """Each column of `rows` (values of W&B's JSON text) as numbers, as `_float` reads each; None when one
+    is not all numbers."""
+    try:
+        columns = [list(map(float, column)) for column in zip(*rows)]
+    except ValueError:  # text, bools, null, lists, objects, an empty value: none of them a float's text
+        return None
+    for texts, numbers in zip(zip(*rows), columns):
+        total = sum(numbers)
+        if total != total and any(text[:1] == "n" for text in texts):  # `nan`: a float's text, but no JSON
+            return None
+    return columns
 
 
 _NOT_NUMBERS = '"tfn[{'
