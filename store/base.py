@@ -366,7 +366,9 @@ class RunStore(abc.ABC):
                 self._by_id = self._listing()
                 self._frames.clear()
                 self._facts = None
-            if self._cache is not None:
+            if self._cache is not None and self.listing_progress is None:
+                # A listing painted as it is read (the app's first open) is not held up by the save (0.2 s at
+                # 100,000 runs): the next refresh saves, or closing the app does.
                 self._cache.save_if_due(now)
             return set(self._by_id) if first else changed
 

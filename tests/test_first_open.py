@@ -312,6 +312,53 @@ def test_journal_rows_that_are_torn_forged_or_stale_are_never_folded(
     assert offsets[ours.name][1] == 57 + 2 + len(lines[-1]), "the torn tail is left for the next read"
 
 
+def test_journal_rows_parsed_as_structs_make_the_columns_dicts_make(tmp_path: Path) -> None:
+    """A first listing parses journal rows into msgspec structs (a summary's missing figure is None there, an
+    absent key in a dict); the columns are the same, and a row that does not fit the structs sends its
+    batch through the dicts' path, not a different reading."""
+    import pandas as pd
+
+    from store.ours.column_index import ColumnTable, table_frame
+
+    fresh = tmp_path / "store"
+    write_sweep(fresh, workers=1, runs=5)
+    [ours] = journals(fresh)
+    rows = {(row := json.loads(line))["u"]: row for line in ours.read_bytes().split(b"\n") if line}
+    odd = list(rows.values())
+    metrics = odd[0]["r"]["metrics"]
+    metrics["m0"] = {"last": 1.5}  # figures missing
+    metrics["m1"] = {"last": 2, "min": None, "max": True}  # an int, a null, a bool
+    odd[1]["r"]["params"] |= {"big": 2**70, "text": "[b]x\x1b", "none": None}
+    odd[2]["r"]["tags"] = {}
+    odd[2]["r"]["metrics"] = {}
+    odd[3]["r"]["name"] = "r\u00e9sum\u00e9 \u2603"
+    units = {unit: i for i, unit in enumerate(rows)}
+
+    def parsed(batch: list[dict[str, Any]], structs: bool) -> tuple[ColumnTable, list[Any]]:
+        data = b"".join(b"\n" + json.dumps(row, separators=(",", ":")).encode() + b"\n" for row in batch)
+        newest: dict[str, Any] = {}
+        journal._take_rows(data, units, newest, structs=structs)
+        assert list(newest) == list(rows) and None not in newest.values()
+        records = [record for _, record in newest.values()]
+        table = ColumnTable.from_records(list(newest), [sig for sig, _ in newest.values()], 0.0, records, 15)
+        return table, records
+
+    def frames(table: ColumnTable) -> list[pd.DataFrame]:
+        return [table_frame(table, {}, stat) for stat in ("last", "min", "max")]
+
+    as_dicts, records = parsed(odd, structs=False)
+    as_structs, records = parsed(odd, structs=True)
+    assert not isinstance(records[0], dict), "the rows fit the structs"
+    for got, want in zip(frames(as_structs), frames(as_dicts)):
+        pd.testing.assert_frame_equal(got, want)
+    metrics["m2"] = {"last": 0.5, "min": 0.1, "max": 0.9, "count": 3}  # a figure beside them: no struct holds it
+    as_dicts, _ = parsed(odd, structs=False)
+    as_structs, records = parsed(odd, structs=True)
+    assert isinstance(records[0], dict), "the batch was parsed as dicts"
+    for got, want in zip(frames(as_structs), frames(as_dicts)):
+        pd.testing.assert_frame_equal(got, want)
+
+
 def test_a_writer_killed_mid_sweep_leaves_no_run_hidden_or_listed_twice(tmp_path: Path) -> None:
     root = tmp_path / "store"
     env = dict(os.environ, PYTHONPATH=str(REPO))

@@ -233,3 +233,16 @@ async def test_the_table_is_painted_again_only_as_the_runs_read_double_and_up_to
     assert painted[0] == PAINT and len(painted) >= 2  # the newest, then at least one chunk
     assert painted == sorted(painted) and len(painted) < len(gate.reports)
     assert max(painted) <= RUNS // 2 + PAINT  # the newest runs stay painted until read again
+
+
+def test_a_listing_painted_as_it_is_read_leaves_the_index_to_the_next_refresh(big_store: Path) -> None:
+    """The app waits for its first listing: saving the index there (0.2 s at 100,000 runs) would hold up the
+    full table, so the next refresh saves it (or the app's exit: `TrackApp.on_unmount`)."""
+    listing = TrackStore(big_store)
+    listing.listing_progress = lambda read, total: None
+    listing.refresh()
+    assert not list(big_store.glob(".tracktui-index*"))
+    listing.listing_progress = None
+    listing.refresh()
+    assert list(big_store.glob(".tracktui-index*"))
+    assert TrackStore(big_store).runs_frame().equals(listing.runs_frame())

@@ -129,7 +129,7 @@ class ColumnCache(CacheFile):
         return rows
 
     def read_journals(
-        self, units: Mapping[str, int], width: int, take: Callable[[list[int], list[list[int]], list[RunRecord]], None]
+        self, units: Mapping[str, int], width: int, take: Callable[[list[int], list[list[int]], list[Any]], None]
     ) -> None:
         """`journal.read_in_chunks` of `units` from where this table's last read of the journals stopped."""
         from store.ours import journal

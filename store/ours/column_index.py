@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, cast
 
 from store.base import RunRecord
@@ -70,38 +71,54 @@ class ColumnTable:
 
     @classmethod
     def from_records(
-        cls, units: list[str], sigs: Sequence[Sequence[int]], read_at: float, records: Sequence[RunRecord], width: int
+        cls, units: list[str], sigs: Sequence[Sequence[int]], read_at: float, records: Sequence[Any], width: int
     ) -> ColumnTable:
+        """The table of `records`: `RunRecord` dicts, or all msgspec structs of them (a first listing's journal
+        rows, `journal._take_rows`), read by attribute."""
         import numpy as np
 
         n = len(records)
         sig = np.array(sigs, dtype=np.int64).reshape(n, width)
         # One pass over the records, each record's dicts walked once while they are in the CPU's cache:
-        # at 100,000 records a pass a field (`[rec.get(f) for rec in records]`, 40 of them) waited on
-        # memory for most of a first listing's second.
+        # at 100,000 records a pass a field (`[rec.get(f) for rec in records]`, 40 of them, or a C loop
+        # a field: `itemgetter`, `zip`) waited on memory for most of a first listing's second.
+        structs = bool(records) and not isinstance(records[0], dict)
         base: dict[str, list[Any]] = {f: [] for f in (*STRING_FIELDS, *INT_FIELDS, *FLOAT_FIELDS)}
-        taking = [(f, column.append) for f, column in base.items()]
-        groups: dict[str, dict[str, list[Any]]] = {"params": {}, "tags": {}, "inputs": {}}
-        taking_groups = list(groups.items())
+        taking = [column.append for column in base.values()]
+        fields = attrgetter(*base) if structs else None
+        groups: dict[str, dict[str, list[Any]]] = {g: {} for g in GROUPS}
         found: dict[str, tuple[list[int], list[Any], list[Any], list[Any]]] = {}
         for row, rec in enumerate(records):
-            get: Any = rec.get
-            for f, take in taking:
-                take(get(f))
-            for group, columns in taking_groups:
-                for key, value in (get(group) or {}).items():
+            if fields is not None:
+                for take, value in zip(taking, fields(rec)):
+                    take(value)
+                in_groups = (rec.params, rec.tags, rec.inputs)
+                metrics = rec.metrics.items()
+            else:
+                get: Any = rec.get
+                for take, f in zip(taking, base):
+                    take(get(f))
+                in_groups = (get("params"), get("tags"), get("inputs"))
+                metrics = (get("metrics") or {}).items()
+            for columns, cells in zip(groups.values(), in_groups):
+                for key, value in (cells or {}).items():
                     column = columns.get(key)
                     if column is None:
                         column = columns[key] = [None] * n
                     column[row] = value
-            for key, summary in (get("metrics") or {}).items():
+            for key, summary in metrics:
                 got = found.get(key)
                 if got is None:
                     got = found[key] = ([], [], [], [])
                 got[0].append(row)
-                got[1].append(summary.get("last"))
-                got[2].append(summary.get("min"))
-                got[3].append(summary.get("max"))
+                if fields is not None:
+                    got[1].append(summary.last)
+                    got[2].append(summary.min)
+                    got[3].append(summary.max)
+                else:
+                    got[1].append(summary.get("last"))
+                    got[2].append(summary.get("min"))
+                    got[3].append(summary.get("max"))
         values = {f: ValueColumn.from_values(base[f]) for f in (*STRING_FIELDS, *INT_FIELDS)}
         floats = {f: np.array(base[f], dtype=float) for f in FLOAT_FIELDS}  # None is NaN
         for group, columns in groups.items():
@@ -216,6 +233,10 @@ def _figures(values: list[Any]) -> Any:
 
 
 _FLOAT = frozenset({float})
+
+
+GROUPS = ("params", "tags", "inputs")
+"""The record fields that are dicts of cells, each key a column `<group>.<key>`."""
 
 
 def _figure(value: Any) -> float:

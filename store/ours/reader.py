@@ -294,7 +294,7 @@ class TrackStore(FolderRunStore):
 
         parts: list[tuple[Any, ColumnTable]] = []
 
-        def hold(rows: list[int], sigs: list[list[int]], records: list[RunRecord]) -> None:
+        def hold(rows: list[int], sigs: list[list[int]], records: list[Any]) -> None:
             table = ColumnTable.from_records([units[row] for row in rows], sigs, now, records, width)
             parts.append((np.array(rows, dtype=np.int64), table))
 
