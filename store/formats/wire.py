@@ -111,12 +111,8 @@ def wandb_records(payloads: list[bytes]) -> list[WandbItems | None]:
             found.append(ahead[0])
             ahead = None
             continue
-        start = (
-            _summary_start(payload)
-            if index < last and _field_at(payload) == 0x1A and _field_at(payloads[index + 1]) == 0x12
-            else None
-        )
-        if start is not None:
+        start = _summary_start(payload) if index < last else None
+        if start is not None and _field_at(payloads[index + 1]) == 0x12:
             history = wandb_items(payloads[index + 1], seen)
             ahead = (history,)
             if history is not None and history[0] == HISTORY:
