@@ -342,13 +342,17 @@ ROWS: list[dict[str, str]] = [
 ]
 
 
-@pytest.mark.parametrize("with_logs", [True, False])
-def test_history_rows_read_by_plan_are_what_the_row_by_row_reading_gives(with_logs: bool) -> None:
+@pytest.mark.parametrize(("with_logs", "at_once"), [(True, 1024), (False, 1024), (False, 2)])
+def test_history_rows_read_by_plan_are_what_the_row_by_row_reading_gives(
+    with_logs: bool, at_once: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`WandbRun._take_history` reads the rows of a key sequence met before by where each key is (its
     plan); rows of repeated keys or W&B's objects, and every row when plans are off, are read one by one
     (`_take_row`): both give the same points, times, images and order, from real logs and odd rows."""
     from store.formats import wandb_run
     from store.formats.series import PendingPoints
+
+    monkeypatch.setattr(wandb_run, "ROWS_AT_ONCE", at_once)
 
     def read(rows: list[tuple[list[str], int]], plan: bool) -> wandb_run.WandbRun:
         run = wandb_run.WandbRun("x")
@@ -369,7 +373,9 @@ def test_history_rows_read_by_plan_are_what_the_row_by_row_reading_gives(with_lo
     odd += [dict(row, b=value) for row, value in zip(same, ["5", '"x"', "6"])]
     objects = [dict(row, a=IMAGE) for row in same[:2]] + [{**row, "c": "1"} for row in same[:2]]
     apart = [{"_step": "99", "z": "1"}]  # other metrics: the rows before it are read (by column) before this one
-    lots = same + apart + odd[:6] + apart + odd[6:] + apart + objects
+    late = [{"_step": "1", "x": "1", "y": '"t"', "z": '"t"'}, {"_step": "2", "x": "2", "y": '"t"', "z": '"t"'}]
+    late += [{"z": "3", "y": "3", "x": "3", "_step": "3"}, {"_step": "4", "x": "4", "y": "4", "z": "4"}]  # z first met
+    lots = same + apart + odd[:6] + apart + odd[6:] + apart + objects + apart + late
     rows = [([t for kv in row.items() for t in kv], 40 + i) for i, row in enumerate(ROWS * 2 + lots)]
     rows.append((["a", "1", "b", "2", "a", "3"], 50))  # a key twice: the last value at the first place
     rows.append((["b", "4", "a", "5"], 51))

@@ -264,9 +264,9 @@ class WandbRun:
             self._take_row(dict(zip(text[::2], text[1::2])), num, points)
             return
         at_step, at_time, metrics, columns, column_values = plan
-        if columns != rows.columns:
+        if columns != rows.columns or len(rows.steps) >= ROWS_AT_ONCE:
             rows.flush(self, points)
-            rows.columns, rows.order = columns, tuple(key for key, _ in metrics)
+            rows.columns = columns
         values = text[1::2]
         if at_step < 0:
             step = num
@@ -421,6 +421,9 @@ metric's `(key, index)` (W&B's own `_` keys left out), the metrics' keys sorted 
 whatever their order), and what gives the metrics' values in that order."""
 MAX_PLANS = 4096
 """Key sequences whose plans one batch of records keeps; a row of any other is planned again."""
+ROWS_AT_ONCE = 1024
+"""Rows `_Rows` holds before it reads them: their text is kept until then (a log of a million rows is
+not all held at once)."""
 
 
 def _plan(keys: tuple[str, ...]) -> RowPlan | None:
@@ -448,13 +451,11 @@ class _Rows:
     its points added in one go. A column that is not all numbers (text, an image, W&B's `nan` that is no
     JSON number) has its rows read one by one instead (`WandbRun._take_metrics`)."""
 
-    __slots__ = ("columns", "order", "plans", "rows", "steps", "times", "values")
+    __slots__ = ("columns", "plans", "rows", "steps", "times", "values")
 
     def __init__(self) -> None:
         self.plans: dict[tuple[str, ...], RowPlan | None] = {}
         self.columns: tuple[str, ...] | None = None
-        self.order: tuple[str, ...] = ()
-        """The metrics in the first row's order: the order the points of a new key are first met in."""
         self.values: list[tuple[str, ...]] = []
         self.rows: list[tuple[tuple[tuple[str, int], ...], list[str]]] = []
         self.steps: list[int] = []
@@ -469,7 +470,7 @@ class _Rows:
                 run._take_metrics(metrics, values, step, when, points)
         elif self.columns:
             by_column = dict(zip(self.columns, numbers))
-            for key in self.order:
+            for key, _ in self.rows[0][0]:  # in the first row's order, which a new key's points are met in
                 points.extend(key, self.steps, self.times, by_column[key])
         self.values, self.rows, self.steps, self.times = [], [], [], []
 
