@@ -280,19 +280,23 @@ def test_a_tensorboard_run_lists_and_charts_the_same_with_and_without_the_fast_p
         )
 
 
+@pytest.mark.parametrize("at_once", [1024, 2])
 def test_a_w_and_b_run_lists_and_charts_the_same_with_and_without_the_fast_path(
-    monkeypatch: pytest.MonkeyPatch,
+    at_once: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Also with rows and summary items read 2 at a time (`ROWS_AT_ONCE`), as a long log is."""
     import pandas as pd
 
     from store.formats import wandb_run
+
+    monkeypatch.setattr(wandb_run, "ROWS_AT_ONCE", at_once)
 
     folders = sorted({log.parent for log in FOREIGN_DATA.rglob("run-*.wandb")})
     for folder in folders:
         fast = wandb_run.WandbRun(str(folder))
         fast.update(True)
         with monkeypatch.context() as patched:
-            patched.setattr(wandb_run, "wandb_records", lambda payloads: [None] * len(payloads))
+            patched.setattr(wandb_run, "wandb_records", lambda payloads: iter([None] * len(payloads)))
             slow = wandb_run.WandbRun(str(folder))
             slow.update(True)
         assert _same(fast.series.summaries(), slow.series.summaries()), folder
@@ -399,7 +403,7 @@ def test_every_w_and_b_log_read_as_records_is_what_record_by_record_reading_give
     for log in logs:
         payloads = RecordLog(str(log)).read_new()
         seen: dict[bytes, wire.WandbItems] = {}
-        assert wire.wandb_records(payloads) == [wire.wandb_items(payload, seen) for payload in payloads], log
+        assert list(wire.wandb_records(payloads)) == [wire.wandb_items(payload, seen) for payload in payloads], log
         taken += sum(
             wire._summary_start(a) is not None
             and (found := wire.wandb_items(b)) is not None
@@ -457,7 +461,7 @@ def test_a_summary_is_read_from_the_next_history_only_when_it_holds_those_items_
         step = pb.Record(num=7)
         step.history.step.num = 9
         history = bytes(step.SerializeToString()) + bytes(pb.Record(history=body.history).SerializeToString())
-    found = wire.wandb_records([summary, history])
+    found = list(wire.wandb_records([summary, history]))
     assert found == [wire.wandb_items(summary), wire.wandb_items(history)]
     assert all(f is None or f == schema_items(p) for f, p in zip(found, (summary, history)))
 
@@ -473,6 +477,6 @@ def test_a_summary_of_a_history_s_bytes_that_are_not_its_items_is_read_as_itself
     history = b"\x08\x07\x12" + bytes([len(body)]) + body
     body = body[:-4]
     summary = b"\x08\x07\x1a" + bytes([len(body)]) + body
-    found = wire.wandb_records([summary, history])
+    found = list(wire.wandb_records([summary, history]))
     assert found == [wire.wandb_items(summary), wire.wandb_items(history)]
     assert found[1] is not None and found[1] == schema_items(history)

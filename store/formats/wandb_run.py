@@ -151,6 +151,9 @@ class WandbRun:
                 kind, text, step = items
                 if kind == SUMMARY:
                     summary += text
+                    if len(summary) > ROWS_AT_ONCE:  # held no longer than history rows are (`_Rows`)
+                        self._summary_raw.update(zip(summary[::2], summary[1::2]))
+                        summary = []
                 else:
                     self._take_history(text, step, points, rows)
                 continue

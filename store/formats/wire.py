@@ -29,6 +29,7 @@ on every record of the real tools' logs).
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 
 HISTORY = 2
 SUMMARY = 3
@@ -93,22 +94,22 @@ def wandb_items(payload: bytes, seen: dict[bytes, WandbItems] | None = None) -> 
         return None
 
 
-def wandb_records(payloads: list[bytes]) -> list[WandbItems | None]:
-    """`wandb_items` of each record (one `seen` for them all), a summary record that repeats the next
-    record's history row read from that row.
+def wandb_records(payloads: list[bytes]) -> Iterator[WandbItems | None]:
+    """`wandb_items` of each record in turn (one `seen` for them all), a summary record that repeats the
+    next record's history row read from that row.
 
     wandb-core writes each `wandb.log` row twice: as a summary record, then as the history record,
     the same items in the order of a Go map walked from another start (the history's items, rotated).
     Such a summary's items are taken from the history's when its bytes are those of the history's
     items rotated at an item's start (`_rotation`): the same bytes, so what the schema reads in them
-    is the same. Anything else is read by `wandb_items`."""
+    is the same. Anything else is read by `wandb_items`. One record at a time: what a log of a
+    million records reads is not all held at once."""
     seen: dict[bytes, WandbItems] = {}
-    found: list[WandbItems | None] = []
     ahead: tuple[WandbItems | None] | None = None  # the next record's, read already
     last = len(payloads) - 1
     for index, payload in enumerate(payloads):
         if ahead is not None:
-            found.append(ahead[0])
+            yield ahead[0]
             ahead = None
             continue
         start = _summary_start(payload) if index < last else None
@@ -118,10 +119,9 @@ def wandb_records(payloads: list[bytes]) -> list[WandbItems | None]:
             if history is not None and history[0] == HISTORY:
                 text = _rotation(payload, start, payloads[index + 1], history[1])
                 if text is not None:
-                    found.append((SUMMARY, text, 0))
+                    yield SUMMARY, text, 0
                     continue
-        found.append(wandb_items(payload, seen))
-    return found
+        yield wandb_items(payload, seen)
 
 
 def _field_at(payload: bytes) -> int:
