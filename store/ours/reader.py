@@ -23,7 +23,7 @@ from store.ours.partial_listing import PartialListing
 from store.ours.run_record import RECORD_FILES, read_files, read_record
 from store.ours.run_record import _cell as _cell  # the old home of the one param-cell rule
 from store.ours.run_scan import PENDING, folder_times, list_run_folders, signatures
-from store.process import cores
+from store.process import cores, release_freed_memory
 from store.record_checks import damaged_record
 
 if TYPE_CHECKING:
@@ -236,6 +236,8 @@ class TrackStore(FolderRunStore):
             for child in (taking, whole):  # ended already, unless something above raised
                 if child is not None:
                     child.cancel()
+        if len(self._columns.table) >= QUICK_SCAN_FROM:
+            release_freed_memory()  # the scan's and the reads' arrays, a few tens of MB at 100,000 runs
         self._scanned_at = time.monotonic()
         self._scan_cost = self._scanned_at - started
         return changed
