@@ -118,7 +118,7 @@ def start(folders: Sequence[str], names: Sequence[str]) -> Taking | None:
         return None
     try:
         with tempfile.TemporaryFile() as given:
-            given.write(b"\0".join(map(os.fsencode, folders)))
+            given.write(os.fsencode("\0".join(folders)))  # one encode: 100,000 of them cost 30 ms
             given.seek(0)
             proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", CHILD, *names],
