@@ -86,13 +86,17 @@ def save_table(table: ColumnTable, path: str, kind: str, removed: Iterable[str] 
 
 def _write_npz(fh: IO[bytes], arrays: dict[str, Callable[[], Any]]) -> None:
     """The file `np.savez(fh, **arrays)` writes (each member stored, as `name.npy`), each array made only when
-    it is written and dropped after: `np.savez` holds them all at once."""
+    it is written and dropped after: `np.savez` holds them all at once. Each array's bytes are written from
+    the array itself (`np.save` into a zip member writes a copy of them: the signatures, 11 MB at 100,000 runs)."""
     import numpy as np
 
+    fmt = np.lib.format
     with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
         for name, make in arrays.items():
+            array = np.ascontiguousarray(make())
             with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
-                np.lib.format.write_array(member, make(), allow_pickle=False)
+                fmt.write_array_header_1_0(member, fmt.header_data_from_array_1_0(array))
+                member.write(array.reshape(-1).view(np.uint8).data)
 
 
 def _head_text(head: dict[str, Any]) -> bytes:
