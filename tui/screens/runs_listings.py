@@ -142,7 +142,6 @@ class RunsListings:
             return  # a newer listing or change came meanwhile; its own turn prepares it
 
         def prepare() -> None:
-            release_freed_memory()  # what making the frame and view freed, in the poll worker's arena
             view.prepare()
             release_freed_memory()  # its passes over 100,000 runs leave tens of MB freed
 
