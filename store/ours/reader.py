@@ -118,10 +118,10 @@ class TrackStore(FolderRunStore):
         stale_there = np.array([folders[i][0] in still for i in there[stale].tolist()], dtype=bool)
         sig = np.zeros((len(there), width), dtype=np.int64)
         sig[same] = table.sig[rows[same]]
-        sig[stale[stale_there]] = np.array(flat, dtype=np.int64).reshape(len(found), width)
+        sig[stale[stale_there]] = np.frombuffer(flat, dtype=np.int64).reshape(len(found), width)
         keep = same
         keep[stale] = stale_there
-        return [folders[i][0] for i in there[keep].tolist()], sig[keep]
+        return [folders[i][0] for i in there[keep].tolist()], sig if keep.all() else sig[keep]
 
     def _folder_times(self, folders: list[tuple[str, str]], taking: file_stats.Taking | None = None) -> Any:
         """`run_scan.folder_times`, its second half taken by a child process (`_take_numbers`, or `taking`,
