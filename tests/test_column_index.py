@@ -8,12 +8,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import store
 from store.frame import build_runs_frame
-from store.ours.column_file import load_table
+from store.ours.column_file import load_table, save_table
+from store.ours.column_index import ColumnTable
 from store.ours.column_values import ValueColumn
 
 
@@ -111,6 +113,46 @@ def test_value_columns_keep_python_types_through_concat_and_take() -> None:
     assert got == [1, "x", None, None, None, 2.5, True, "y"]
     assert [type(v) for v in got] == [int, str, type(None), type(None), type(None), float, bool, str]
     assert both.take([7, 0]).objects().tolist() == ["y", 1]
+
+
+def test_a_concat_newest_first_is_the_concat_then_put_newest_first() -> None:
+    def table(runs: list[tuple[str, float | None, dict[str, Any]]]) -> ColumnTable:
+        records = [
+            {"run_id": unit.split("/")[1], "experiment": "e", "name": unit, "status": "finished", "created": created,
+             "params": params, "metrics": {"loss": {"last": created or 0.0, "min": 0.0, "max": 1.0}} if created else {}}
+            for unit, created, params in runs
+        ]  # fmt: skip
+        return ColumnTable.from_records([unit for unit, _, _ in runs], [[0, 0, 0]] * len(runs), 5.0, records, 3)
+
+    parts = [
+        table([("e/a", 2.0, {"lr": 1}), ("e/b", None, {"opt": "sgd"})]),
+        table([]),
+        table([("e/c", 3.0, {"lr": 0.5}), ("e/d", 1.0, {})]),
+        table([("e/f", 3.0, {"opt": "adam"})]),
+    ]
+    made, expected = ColumnTable.concat(parts, newest_first=True), ColumnTable.concat(parts).newest_first()
+    assert made.units == expected.units == ["e/c", "e/f", "e/a", "e/d", "e/b"]
+    assert [made.record(row) for row in range(len(made))] == [expected.record(row) for row in range(len(expected))]
+    assert ColumnTable.concat(parts[2:3], newest_first=True).units == ["e/c", "e/d"]
+
+
+def test_a_saved_table_loads_the_same_whatever_its_texts_hold(tmp_path: Path) -> None:
+    """The head is written by msgspec, or by json where msgspec refuses (a lone surrogate, as a folder
+    name read with `surrogateescape` gives): either way the table loads as it was."""
+    names = ["plain", "caf\u00e9", "bad\udcff", "\u2603 snow"]
+    records = [
+        {"run_id": f"r{i}", "experiment": "e", "name": name, "status": "finished", "created": float(i),
+         "params": {"opt": name}, "tags": {}, "metrics": {}}
+        for i, name in enumerate(names)
+    ]  # fmt: skip
+    table = ColumnTable.from_records([f"e/r{i}" for i in range(4)], [[0, 0, 0]] * 4, 5.0, records, 3)
+    for kept in (names, names[:2]):
+        path = str(tmp_path / f"index-{len(kept)}.npz")
+        part = table.take(np.arange(len(kept)))
+        save_table(part, path, "tracktui", removed=["e/gone"])
+        loaded = load_table(path, "tracktui", 3)
+        assert loaded is not None and loaded[1] == ["e/gone"]
+        assert [loaded[0].record(row) for row in range(len(kept))] == [part.record(row) for row in range(len(kept))]
 
 
 def _settled_large_store(root: Path, monkeypatch: pytest.MonkeyPatch, n: int) -> tuple[list[Any], float]:

@@ -16,6 +16,7 @@ from textual.worker import Worker, WorkerState
 
 from store import NotAStoreError, RunStore, StoreError, open_store
 
+from .freed_memory import arrow_through_system_allocator
 from .keymap import RESYNC_BINDING, VIM_BINDINGS, known_binding_ids, load_keymap, unknown_ids_notice
 from .messages import (
     FirstListed,
@@ -449,6 +450,7 @@ def _runner(node: object, action: str) -> Callable[[], object]:
 
 def make_app(store_path: str | Path, **kwargs: object) -> TrackApp:
     """The one factory the CLI, tests and screenshot script all use."""
+    arrow_through_system_allocator()
     if "://" in str(store_path):  # a server: Path() would fold its `//`
         kwargs.setdefault("label", str(store_path))
     return TrackApp(Path(store_path).expanduser(), **kwargs)  # type: ignore[arg-type]

@@ -115,10 +115,11 @@ class ColumnCache(CacheFile):
         return changed
 
     def first_listing(self, table: Any) -> set[str]:
-        """A first listing's table of every run (`TrackStore._read_first_listing`), taken as `update_arrays` would."""
+        """A first listing's table of every run (`TrackStore._read_first_listing`), taken as `update_arrays` would:
+        every run re-read, so the next save writes the base (not a set of every unit noted for a journal)."""
         self.table, self.dirty, self._units = table.newest_first(), True, None
-        self._journal |= set(table.units)
-        self._removed -= set(table.units)
+        self._base_sound = False
+        self._journal, self._removed = set(), set()
         return set(table.values["run_id"].objects().tolist()) if len(table) else set()
 
     def journal_rows(self, units: Collection[str]) -> Any:

@@ -175,39 +175,50 @@ class ColumnTable:
         (pandas' take of 40 object columns costs half a second at 100,000 runs; numpy's of these
         typed arrays, a few milliseconds).
         """
-        import numpy as np
-
-        created = self.floats["created"] if len(self) else np.zeros(0)
-        order = np.argsort(-np.nan_to_num(created, nan=-np.inf), kind="stable")
-        return self if (order == np.arange(len(order))).all() else self.take(order)
+        order = _newest_order(self.floats["created"]) if len(self) else None
+        return self if order is None else self.take(order)
 
     def append(self, other: ColumnTable) -> ColumnTable:
         """This table's rows, then `other`'s, over the union of their columns."""
         return ColumnTable.concat([self, other])
 
     @staticmethod
-    def concat(tables: Sequence[ColumnTable]) -> ColumnTable:
+    def concat(tables: Sequence[ColumnTable], newest_first: bool = False) -> ColumnTable:
         """The rows of each table after another, over the union of their columns (at once: appending
-        one at a time would copy the rows, and walk the vocabularies, once per table)."""
+        one at a time would copy the rows, and walk the vocabularies, once per table).
+
+        With `newest_first`, the rows in `newest_first`'s order, each column put in that order as it is
+        made: memory holds the rows twice (the tables and the result), not three times as a concat
+        and then a take would (a first listing's 100,000 runs: 30 MB less at its peak)."""
         import numpy as np
 
         tables = [t for t in tables if len(t)] or list(tables[:1])
         if len(tables) == 1:
-            return tables[0]
+            return tables[0].newest_first() if newest_first else tables[0]
+        order = _newest_order(np.concatenate([t.floats["created"] for t in tables])) if newest_first else None
+
+        def arranged(array: Any) -> Any:
+            return array if order is None else array[order]
+
         lengths = [len(t) for t in tables]
         names = dict.fromkeys(k for t in tables for k in t.values)
-        values = {k: ValueColumn.concat([t.values.get(k) for t in tables], lengths) for k in names}
-        floats = {k: np.concatenate([t.floats[k] for t in tables]) for k in FLOAT_FIELDS}
+        values = {}
+        for k in names:
+            column = ValueColumn.concat([t.values.get(k) for t in tables], lengths)
+            values[k] = column if order is None else column.take(order)
+        floats = {k: arranged(np.concatenate([t.floats[k] for t in tables])) for k in FLOAT_FIELDS}
         stats: dict[str, dict[str, Any]] = {}
         for key in dict.fromkeys(k for t in tables for k in t.stats):
             parts = [(t.stats.get(key), n) for t, n in zip(tables, lengths)]
             stats[key] = {
-                s: np.concatenate([got[s] if got else absent_stat(s, n) for got, n in parts]) for s in STAT_ARRAYS
+                s: arranged(np.concatenate([got[s] if got else absent_stat(s, n) for got, n in parts]))
+                for s in STAT_ARRAYS
             }
+        units = [u for t in tables for u in t.units]
         return ColumnTable(
-            [u for t in tables for u in t.units],
-            np.concatenate([t.sig for t in tables]),
-            np.concatenate([t.read_at for t in tables]),
+            units if order is None else [units[row] for row in order.tolist()],
+            arranged(np.concatenate([t.sig for t in tables])),
+            arranged(np.concatenate([t.read_at for t in tables])),
             values,
             floats,
             stats,
@@ -221,6 +232,14 @@ class ColumnTable:
             del self.values[name]
         for key in [k for k, d in self.stats.items() if not d[PRESENT].any()]:
             del self.stats[key]
+
+
+def _newest_order(created: Any) -> Any:
+    """The order of rows created at `created`, newest first (unknown last); None when they are in it already."""
+    import numpy as np
+
+    order = np.argsort(-np.nan_to_num(created, nan=-np.inf), kind="stable")
+    return None if (order == np.arange(len(order))).all() else order
 
 
 def _figures(values: list[Any]) -> Any:

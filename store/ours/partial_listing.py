@@ -39,13 +39,15 @@ class PartialListing:
         from store.ours.column_index import ColumnTable
 
         if self._parts:
-            self._table = ColumnTable.concat([self._table, *self._parts]).newest_first()
-            self._parts = []
+            parts, self._parts = [self._table, *self._parts], []
+            self._table = ColumnTable.concat(parts, newest_first=True)
         return self._table
 
     def table(self) -> Any:
         """The runs to paint: `whole`, with the newest runs read before the listing that it has not read again."""
         import numpy as np
+
+        from store.ours.column_index import ColumnTable
 
         table = self.whole()
         newest = self._newest
@@ -57,4 +59,4 @@ class PartialListing:
         if not len(newest):
             self._newest, self._added = None, set()
             return table
-        return table.append(newest).newest_first()
+        return ColumnTable.concat([table, newest], newest_first=True)
