@@ -112,8 +112,8 @@ def wandb_records(payloads: list[bytes]) -> Iterator[WandbItems | None]:
             yield ahead[0]
             ahead = None
             continue
-        start = _summary_start(payload) if index < last else None
-        if start is not None and _field_at(payloads[index + 1]) == 0x12:
+        start = _summary_start(payload) if index < last and _field_at(payloads[index + 1]) == 0x12 else None
+        if start is not None:
             history = wandb_items(payloads[index + 1], seen)
             ahead = (history,)
             if history is not None and history[0] == HISTORY:
