@@ -136,6 +136,27 @@ def test_a_concat_newest_first_is_the_concat_then_put_newest_first() -> None:
     assert ColumnTable.concat(parts[2:3], newest_first=True).units == ["e/c", "e/d"]
 
 
+def test_a_partial_listing_keeps_its_parts_when_putting_them_together_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Failed before (found in review): `whole` dropped the parts before joining them, so a join that raised (a
+    MemoryError in a progressive paint) lost those runs from the listing without a word."""
+    from store.ours.partial_listing import PartialListing
+
+    listing = PartialListing(3)
+    for unit in ("e/a", "e/b"):
+        record = {"run_id": unit[2:], "experiment": "e", "name": unit, "status": "finished", "created": 1.0}
+        listing.add(ColumnTable.from_records([unit], [[0, 0, 0]], 5.0, [record], 3))
+    real = ColumnTable.concat
+
+    def failing(*args: Any, **kwargs: Any) -> ColumnTable:
+        raise MemoryError
+
+    monkeypatch.setattr(ColumnTable, "concat", staticmethod(failing))
+    with pytest.raises(MemoryError):
+        listing.whole()
+    monkeypatch.setattr(ColumnTable, "concat", staticmethod(real))
+    assert sorted(listing.whole().units) == ["e/a", "e/b"]
+
+
 def test_a_saved_table_loads_the_same_whatever_its_texts_hold(tmp_path: Path) -> None:
     """The head is written by msgspec, or by json where msgspec refuses (a lone surrogate, as a folder
     name read with `surrogateescape` gives): either way the table loads as it was."""

@@ -39,8 +39,8 @@ class PartialListing:
         from store.ours.column_index import ColumnTable
 
         if self._parts:
-            parts, self._parts = [self._table, *self._parts], []
-            self._table = ColumnTable.concat(parts, newest_first=True)
+            self._table = ColumnTable.concat([self._table, *self._parts], newest_first=True)
+            self._parts = []
         return self._table
 
     def table(self) -> Any:
