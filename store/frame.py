@@ -91,10 +91,32 @@ def assemble_runs_frame(*parts: Any, **named: Any) -> pd.DataFrame:
     for name, values in columns.items():
         if name.startswith("params."):
             columns[name] = float_column(values)
-    frame = pd.DataFrame(columns, copy=False)
+    try:
+        frame = pd.DataFrame(columns, copy=False)
+    except UnicodeEncodeError:  # a lone surrogate in some run's text (a JSON escape), which Arrow's strings refuse
+        frame = pd.DataFrame({name: _without_surrogates(values) for name, values in columns.items()}, copy=False)
     if order is not None:
         frame = frame.take(order).reset_index(drop=True)
     return cast("pd.DataFrame", frame)
+
+
+def _without_surrogates(values: Any) -> Any:
+    """`values` with each text holding a lone surrogate (valid JSON: `"\\ud800"`, no UTF-8 text) shown with
+    U+FFFD in its place: one damaged name must not take the whole listing down."""
+    import numpy as np
+
+    def whole(value: Any) -> Any:
+        if type(value) is str and not value.isascii():
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return value
+
+    if isinstance(values, list):
+        return [whole(value) for value in values]
+    if not isinstance(values, np.ndarray) or values.dtype != object:
+        return values
+    out = np.empty(len(values), dtype=object)
+    out[:] = [whole(value) for value in values.tolist()]
+    return out
 
 
 def float_column(values: Any) -> Any:

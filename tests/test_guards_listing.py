@@ -178,3 +178,21 @@ async def test_the_app_lists_a_store_with_symlink_loops(tmp_path: Path) -> None:
         await settle(pilot)
         assert "11/11 runs" in screen_text(app)
         assert "store-loop" in shown_names(app) and "rf-oom" in shown_names(app)
+
+
+async def test_a_run_named_with_a_lone_surrogate_is_listed_and_the_rest_too(tmp_path: Path) -> None:
+    """Failed before (found in review): a meta.json naming its run `"bad\\ud800"` (valid JSON, no UTF-8 text)
+    made Arrow refuse the whole frame, so neither `runs_frame()` nor the app listed any run."""
+    from tests.app_helpers import demo_app, screen_text, settle, shown_names
+
+    root = tmp_path / "store"
+    _store(root, n=3)
+    [meta] = [p for p in root.glob("exp/*/meta.json") if '"run1"' in p.read_text()]
+    meta.write_text(meta.read_text().replace('"run1"', '"bad\\ud800"'))
+    frame = store.open_store(root).runs_frame("last")
+    assert sorted(frame["name"]) == ["bad\ufffd", "run0", "run2"]
+    app = demo_app(root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "3/3 runs" in screen_text(app)
+        assert {"run0", "run2", "bad\ufffd"} <= set(shown_names(app))
