@@ -292,6 +292,7 @@ async def test_an_mlflow_registry_is_shown_and_refuses_edits_with_one_line(tmp_p
         screen = await open_models(app, pilot)
         assert [r.key for r in screen.rows][:5] == ["m:churn", "v:churn/2", "v:churn/1", "m:fraud", "v:fraud/1"]
         assert [r.kind for r in screen.rows][5:] == ["logged", "logged"]
+        await settle_until(app, pilot, lambda _: "champion" in table_text(app))  # loaded: CI saw the rows drawn late
         text = table_text(app)
         assert "champion→2 old→1 prod→2" in text and "Production" in text and "Archived" in text
         assert "(logged)" in text and "READY" in text

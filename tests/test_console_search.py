@@ -11,6 +11,7 @@ from textual.color import Color
 import store
 from store.writing.console import CONSOLE, ConsoleLog
 from tests.app_helpers import demo_app, screen_text, settle
+from tests.screen_harness import settle_until
 from tui.artifacts.line_search import search_file, search_texts
 from tui.screens.detail import DetailScreen
 from tui.widgets.console_view import SMALL_CONSOLE, ConsoleView
@@ -35,7 +36,7 @@ async def open_console(app, run_id: str, pilot, run_ids: list[str] | None = None
     app.push_screen(DetailScreen(app.store, run_id, run_ids))
     await settle(pilot)
     await pilot.press("5")
-    await settle(pilot)
+    await settle_until(app, pilot, lambda screen: bool(screen.query(ConsoleView)))  # the tab mounts it (later, loaded)
     return app.screen.query_one(ConsoleView)
 
 
