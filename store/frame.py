@@ -105,17 +105,17 @@ def _without_surrogates(values: Any) -> Any:
     U+FFFD in its place: one damaged name must not take the whole listing down."""
     import numpy as np
 
-    def whole(value: Any) -> Any:
+    def mended(value: Any) -> Any:
         if type(value) is str and not value.isascii():
             return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         return value
 
     if isinstance(values, list):
-        return [whole(value) for value in values]
+        return [mended(value) for value in values]
     if not isinstance(values, np.ndarray) or values.dtype != object:
         return values
     out = np.empty(len(values), dtype=object)
-    out[:] = [whole(value) for value in values.tolist()]
+    out[:] = [mended(value) for value in values.tolist()]
     return out
 
 

@@ -115,7 +115,7 @@ class ColumnCache(CacheFile):
         return changed
 
     def first_listing(self, table: Any) -> set[str]:
-        """A first listing's table of every run (`TrackStore._read_first_listing`), taken as `update_arrays` would:
+        """A first listing's table of every run (`TrackStore._fold_first_listing`), taken as `update_arrays` would:
         every run re-read, so the next save writes the base (not a set of every unit noted for a journal)."""
         self.table, self.dirty, self._units = table.newest_first(), True, None
         self._base_sound = False

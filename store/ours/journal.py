@@ -332,8 +332,9 @@ def _decoder(structs: bool = False) -> Any:
 
     With `structs`, a row, its record and each metric's summary are structs (untracked by the garbage
     collector: they hold no cycle), not dicts: at 100,000 runs the parse, the columns made of it and
-    its freeing cost 2.3 -> 1.75 s. A summary with a field beside STATS does not fit them (as a field
-    that is not a scalar would not): its batch takes the dicts' path, so no row is read differently."""
+    its freeing cost 1.85-1.9 s of CPU, not 2.1-2.2 s (FORMAT.md, "Index"). A summary with a field
+    beside STATS does not fit them (as a field that is not a scalar would not): its batch takes the
+    dicts' path, so no row is read differently."""
     from typing import Annotated, TypedDict
 
     import msgspec
