@@ -650,3 +650,120 @@ def test_a_listing_that_fails_midway_leaves_no_stat_child_behind(
     with pytest.raises(RuntimeError):
         TrackStore(root).refresh()
     assert started and all(taking._proc.poll() is not None for taking in started), "the child still runs"
+
+
+def apps_first_open(monkeypatch: pytest.MonkeyPatch, child: str | None = None) -> list[Any]:
+    """The app's first open (`cache_first`, with its stat child and the journal's half child) at any size,
+    on any machine; `child` replaces the half child's program. The half children started, returned."""
+    from store.ours import journal_half
+
+    stat_child_always(monkeypatch)
+    monkeypatch.setattr(journal_half, "HALF_FROM", 0)
+    if child is not None:
+        monkeypatch.setattr(journal_half, "CHILD", child)
+    started: list[Any] = []
+    real_start = journal_half.start
+
+    def recording(*args: Any) -> Any:
+        half = real_start(*args)
+        started.append(half)
+        return half
+
+    monkeypatch.setattr(journal_half, "start", recording)
+    return started
+
+
+def apps_listing(root: Path) -> TrackStore:
+    reader = TrackStore(root)
+    reader.cache_first = True
+    reader.refresh()
+    return reader
+
+
+def test_the_apps_first_open_trusts_run_folders_and_parses_half_the_journal_in_a_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed before: the app's first open stat'ed every run's four record files (in a child) and parsed the
+    whole journal here, 2 s of one core at 100,000 runs. Now, as a quick scan trusts a run folder whose
+    times are as they were, a row is folded where its folder's numbers are the folder's now (running runs:
+    their files too); a child parses the journal's later half meanwhile. It lists exactly what a full scan
+    lists, reading no run, and says it was not checked in full (`served_from_cache`)."""
+    root = tmp_path / "store"
+    write_sweep(root, workers=2, runs=60)
+    want = full_scan(root)
+    started = apps_first_open(monkeypatch)
+    calls = count_syscalls(monkeypatch)
+    got, reads, reader = folded_by(root, monkeypatch, apps_listing)
+    same(got, want)
+    assert reads == 0 and len(want) == 120
+    assert calls["stat"] <= 10, calls  # neither folders nor files: the child took the folders' numbers
+    assert len(started) == 1 and started[0] is not None and reader.served_from_cache
+    assert not list(Path(started[0]._folder).parent.glob(Path(started[0]._folder).name))  # its folder is gone
+
+
+def test_a_file_rewritten_in_place_is_listed_as_it_is_by_the_refresh_after_the_apps_first_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rewrite in place of a finished run's file (an editor, `rsync --inplace`) keeps its folder's times,
+    so the app's first open shows the run's journal row, as its first paint of an index shows the index
+    unchecked; its next refresh, at once (however long the first listing took) and even in a large
+    store, stats every file and lists the run as it is. A script's listing (`tracktui ls`) is right at once."""
+    from store.ours import reader as reader_module
+
+    root = tmp_path / "store"
+    ids = write_sweep(root, workers=1, runs=12)
+    params = next(iter(root.glob(f"*/{ids[3]}"))) / "params.json"
+    text = params.read_bytes()
+    with open(params, "r+b") as fh:
+        fh.write(text.replace(b'"p1": 3', b'"p1": 8'))
+    want = full_scan(root)
+    assert want[ids[3]]["params"]["p1"] == 8
+    apps_first_open(monkeypatch)
+    monkeypatch.setattr(reader_module, "QUICK_SCAN_FROM", 5)  # scans put off after a long one, as at 100,000
+    reader = apps_listing(root)
+    assert reader.served_from_cache and reader._listing()[ids[3]]["params"]["p1"] == 3  # the journal's row
+    assert ids[3] in reader.refresh()
+    same({rec["run_id"]: rec for rec in reader.records()}, want)
+    drop_index(root)
+    same(listed(root), want)  # not the app's: every file checked before anything is listed
+
+
+@pytest.mark.parametrize("child", ["killed", "exits", "hung", "empty"])
+def test_a_journal_half_child_that_fails_leaves_its_half_to_be_read_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: str
+) -> None:
+    """A half child that is SIGKILLed, exits with an error, hangs or writes a table of nothing costs only its
+    half parsed here afterwards: the same listing, no run read from its files, no child left running."""
+    from store.ours import journal_half
+
+    root = tmp_path / "store"
+    write_sweep(root, workers=1, runs=40)
+    want = full_scan(root)
+    programs = {
+        "killed": "import os, signal; os.kill(os.getpid(), signal.SIGKILL)",
+        "exits": "raise SystemExit(3)",
+        "hung": "import time; time.sleep(60)",
+        "empty": "import sys; sys.stdin.read()",
+    }
+    started = apps_first_open(monkeypatch, programs[child])
+    monkeypatch.setattr(journal_half, "CHILD_SECONDS", 1.0)
+    monkeypatch.setattr(journal_half, "CHILD_SECONDS_A_MB", 0.0)
+    got, reads, _ = folded_by(root, monkeypatch, apps_listing)
+    same(got, want)
+    assert reads == 0 and len(started) == 1
+    assert started[0]._proc.poll() is not None
+
+
+def folded_by(root: Path, monkeypatch: pytest.MonkeyPatch, listing: Any) -> tuple[dict[str, Any], int, TrackStore]:
+    """`listing(root)`'s records by run id, how many runs it read from their files, and the reader."""
+    reads = []
+    real = TrackStore._read_record
+
+    def counting(self: TrackStore, unit: str, sig: list[int] | None = None) -> Any:
+        reads.append(unit)
+        return real(self, unit, sig)
+
+    monkeypatch.setattr(TrackStore, "_read_record", counting)
+    reader = listing(root)
+    monkeypatch.setattr(TrackStore, "_read_record", real)
+    return {rec["run_id"]: rec for rec in reader.records()}, len(reads), reader

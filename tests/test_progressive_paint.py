@@ -246,3 +246,41 @@ def test_a_listing_painted_as_it_is_read_leaves_the_index_to_the_next_refresh(bi
     listing.refresh()
     assert list(big_store.glob(".tracktui-index*"))
     assert TrackStore(big_store).runs_frame().equals(listing.runs_frame())
+
+
+async def test_the_apps_first_open_with_its_children_shows_each_file_as_it_is_once_checked(
+    big_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large store's first open in the app (here at any size): a child stats the run folders, another
+    parses half the listing journal, and a row is shown where its run's folder is as the row says. A
+    finished run's params.json rewritten in place (its folder's times kept) is shown as its row says
+    until the refresh the app makes at once after such a listing checks every file; then as it is. A
+    real writer logs into the store throughout: its run is read from its files (its row says running)."""
+    import re
+
+    from tests.live_writer import live_writer
+    from tests.screen_harness import settle_until
+    from tests.test_first_open import apps_first_open
+
+    started = apps_first_open(monkeypatch)
+    params = sorted(big_store.glob("*/*/params.json"))[5]
+    run_id = params.parent.name
+    text = params.read_bytes()
+    old = re.search(rb'"p0": (\d)', text)
+    assert old is not None
+    new = (int(old.group(1)) + 1) % 10
+    with open(params, "r+b") as fh:  # in place: same length, the folder untouched
+        fh.write(text[: old.start(1)] + str(new).encode() + text[old.end(1) :])
+
+    def p0_shown() -> object:
+        frame = table(app).view.frame
+        return frame.loc[frame["run_id"] == run_id, "params.p0"].tolist()
+
+    with live_writer(big_store, experiment="live", runs=1):
+        app = make_app(big_store, poll_seconds=0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle_until(app, pilot, lambda screen: p0_shown() == [new])
+            frame = table(app).view.frame
+            assert len(frame) == RUNS + 1 and "running" in set(frame["status"])
+            assert "reading" not in bar_text(app)
+    assert len(started) == 1 and started[0] is not None

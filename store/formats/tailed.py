@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from store.base import RunRecord, RunStore, infer_running_status, valid_record
 from store.ours.index import RACY_SECONDS, FolderRunStore, UnitIndex
-from store.process import cores, hostname
+from store.process import child_env, cores, hostname
 
 MAX_TAILS = 64
 T = TypeVar("T")
@@ -185,8 +185,6 @@ def _feed_child(job: dict[str, Any], queue: deque[str], records: dict[str, RunRe
     import subprocess
     import threading
 
-    home = str(Path(__file__).resolve().parents[2])  # the folder holding `store`, so the child reads this code
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([home, *filter(None, [os.environ.get("PYTHONPATH")])])}
     try:
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD],
@@ -194,7 +192,7 @@ def _feed_child(job: dict[str, Any], queue: deque[str], records: dict[str, RunRe
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
-            env=env,
+            env=child_env(),
         )
     except OSError:
         return

@@ -9,10 +9,13 @@ import os
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from store.base import RunRecord
 from store.ours.index import FULL_SCAN_NOTE_SECONDS, RACY_SECONDS, CacheFile, index_path, remove_stale_temporaries
+
+if TYPE_CHECKING:
+    from store.ours.journal_half import Half
 
 __all__ = ["ColumnCache"]
 
@@ -130,12 +133,29 @@ class ColumnCache(CacheFile):
         return rows
 
     def read_journals(
-        self, units: Mapping[str, int], width: int, take: Callable[[list[int], list[list[int]], list[Any]], None]
-    ) -> None:
-        """`journal.read_in_chunks` of `units` from where this table's last read of the journals stopped."""
+        self,
+        units: Mapping[str, int],
+        width: int,
+        take: Callable[[list[int], list[list[int]], list[Any]], None],
+        half: Half | None = None,
+    ) -> Any:
+        """`journal.read_in_chunks` of `units` from where this table's last read of the journals stopped; with
+        `half`, a child reading the later half of the long ones meanwhile (store/ours/journal_half.py).
+        Returns the child's table (of every run its half names), or None: it failed, its half was read here."""
         from store.ours import journal
 
-        self.journal_read = journal.read_in_chunks(os.fspath(self.root), units, self.journal_read, width, take)
+        root = os.fspath(self.root)
+        read = journal.read_in_chunks(root, units, self.journal_read, width, take, half.stops if half else None)
+        theirs = None
+        if half is not None:
+            got = half.result(width)
+            if got is None:
+                read.update(journal.read_in_chunks(root, units, half.stops, width, take, only=half.stops))
+            else:
+                theirs, offsets = got
+                read.update(offsets)
+        self.journal_read = read
+        return theirs
 
     def records(self) -> Iterator[RunRecord]:
         return (self.table.record(row) for row in range(len(self.table)))

@@ -152,6 +152,8 @@ def read_in_chunks(
     since: Mapping[str, tuple[int, int]],
     width: int,
     take: Callable[[list[int], list[list[int]], list[Any]], None],
+    stops: Mapping[str, tuple[int, int]] | None = None,
+    only: Collection[str] | None = None,
 ) -> Offsets:
     """Every sound row of `units` (unit -> its row in the scan) appended since `since`, a chunk at a time
     as the journals are parsed: `take(rows, sigs, records)` gets each chunk's newest row of each run
@@ -163,9 +165,12 @@ def read_in_chunks(
     its run's now (`file_stats`). Any such row may be folded, whichever chunk or journal it is in:
     a newer row of the run would have the same signature (a file's ctime only grows), so it would
     give the same record.
+
+    `stops` (name -> inode, offset) ends the read of those journals there, if still the same file (a
+    child reads on from there: store/ours/journal_half.py); `only` reads only the journals named.
     """
     offsets: Offsets = {}
-    for chunks in _journals(root, since, offsets):
+    for chunks in _journals(root, since, offsets, stops, only):
         for data in chunks:
             with _collection_paused():
                 newest: dict[str, tuple[list[int], Any] | None] = {}
@@ -176,15 +181,11 @@ def read_in_chunks(
     return offsets
 
 
-def _journals(root: str, since: Mapping[str, tuple[int, int]], offsets: Offsets) -> Iterator[Iterator[bytes]]:
-    """Each journal of the store: its whole lines appended since `since` in chunks of about CHUNK
-    bytes; once a journal's chunks are all read, `offsets` says how far (its inode and offset).
-
-    A journal whose inode is not the one noted (replaced, as by `rsync`), or that is shorter
-    than the offset noted, is read from its start. Only whole lines are taken: a row being
-    written right now is read next time. A journal that fails to read midway gets no offset
-    (it is read from its start next time).
-    """
+def halves(root: str, since: Mapping[str, tuple[int, int]], least: int) -> dict[str, tuple[int, int, int, int]]:
+    """Where to cut each journal with `least` bytes or more to read since `since` in two, at a line's start:
+    name -> (inode, where its read starts, the cut, its size). The part before the cut and the part
+    after hold whole rows each (a row is written after a newline: `append`)."""
+    cuts: dict[str, tuple[int, int, int, int]] = {}
     for name in journal_names(root):
         try:
             fd = safe_read.open_regular(os.path.join(root, name))
@@ -195,7 +196,48 @@ def _journals(root: str, since: Mapping[str, tuple[int, int]], offsets: Offsets)
             ino, start = since.get(name, (st.st_ino, 0))
             if ino != st.st_ino or start > st.st_size:
                 start = 0
-            reading = _Reading(fd, max(start, st.st_size - READ_CAP), st.st_size)
+            start = max(start, st.st_size - READ_CAP)
+            if st.st_size - start < least:
+                continue
+            middle = start + (st.st_size - start) // 2
+            newline = os.pread(fd, ROW_BYTES + 1, middle).find(b"\n")
+            if newline >= 0:
+                cuts[name] = (st.st_ino, start, middle + newline + 1, st.st_size)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+    return cuts
+
+
+def _journals(
+    root: str,
+    since: Mapping[str, tuple[int, int]],
+    offsets: Offsets,
+    stops: Mapping[str, tuple[int, int]] | None = None,
+    only: Collection[str] | None = None,
+) -> Iterator[Iterator[bytes]]:
+    """Each journal of the store (of `only`), its whole lines appended since `since` (up to `stops`) in chunks
+    of about CHUNK bytes; once a journal's chunks are all read, `offsets` says how far (its inode and offset).
+
+    A journal whose inode is not the one noted (replaced, as by `rsync`), or that is shorter
+    than the offset noted, is read from its start. Only whole lines are taken: a row being
+    written right now is read next time. A journal that fails to read midway gets no offset
+    (it is read from its start next time).
+    """
+    for name in journal_names(root) if only is None else sorted(only):
+        try:
+            fd = safe_read.open_regular(os.path.join(root, name))
+        except OSError:
+            continue
+        try:
+            st = os.fstat(fd)
+            ino, start = since.get(name, (st.st_ino, 0))
+            if ino != st.st_ino or start > st.st_size:
+                start = 0
+            stop_ino, end = (stops or {}).get(name, (st.st_ino, st.st_size))
+            end = end if stop_ino == st.st_ino and end <= st.st_size else st.st_size
+            reading = _Reading(fd, max(start, st.st_size - READ_CAP), end)
             yield reading.chunks()
             if reading.sound:
                 offsets[name] = (st.st_ino, reading.done)

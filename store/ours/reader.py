@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from store.base import RunDetail, RunRecord
 from store.frame import history_frame
-from store.ours import file_stats, journal, layout
+from store.ours import file_stats, journal, journal_half, layout
 from store.ours.column_cache import ColumnCache
 from store.ours.edits import NOTE_FACT, apply_edits, read_edits
 from store.ours.history_files import read_histories
@@ -205,22 +205,32 @@ class TrackStore(FolderRunStore):
         started = time.monotonic()
         listed, self._prefetched = self._prefetched, None
         folders, taking = listed if listed is not None else (None, None)
-        whole = None
+        whole = half = None
+        trusting = False
         try:
             if not len(table):  # the first listing with no index
                 if taking is not None:  # started for a quick scan (`_load`): this lists in full
                     taking.cancel()
                     taking = None
+                trusting = self.cache_first and not self.served_from_cache  # the app's: its next refresh checks
+                if trusting and cores() >= 2:  # started first: the child's imports overlap the newest runs' paint
+                    half = journal_half.start(self._root_text, self._columns.journal_read, self.WIDTH, now)
                 folders = self._run_folders() if folders is None else folders
                 if self.listing_progress is not None and len(folders) > FIRST_BATCH:
                     self._paint_newest(folders, now)
                 paths = [path for _, path in folders]
-                whole = self._take_numbers(paths, ("", *self.RECORD_FILES))
-            if folders and whole is not None:  # a child stats the folders and their files: none is stat'ed here
-                self._quick_scan_allowed(time.time())  # this is a full scan: noted as one
+                whole = self._take_numbers(paths, ("",) if trusting else ("", *self.RECORD_FILES))
+                trusting = trusting and whole is not None
+            if folders and whole is not None:  # a child stats the folders (and their files): none is stat'ed here
                 units = [unit for unit, _ in folders]
                 pending = dict(zip(units, range(len(units))))
-                table = self._fold_first_listing(units, None, pending, now, (paths, whole))
+                if trusting:
+                    table = self._fold_first_listing(units, None, pending, now, (paths, whole), True, half)
+                    self.served_from_cache = True  # so the app refreshes at once: that scan is full (below)
+                    self._full_scan_at = now - 2 * FULL_SCAN_SECONDS
+                else:
+                    self._quick_scan_allowed(time.time())  # this is a full scan: noted as one
+                    table = self._fold_first_listing(units, None, pending, now, (paths, whole))
                 changed = self._columns.first_listing(table)
             else:
                 units, sig = self._scan_arrays(lazy=True, folders=folders, taking=taking)
@@ -228,18 +238,18 @@ class TrackStore(FolderRunStore):
                     {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
                 )
                 if pending and not len(table):
-                    changed = self._columns.first_listing(self._fold_first_listing(units, sig, pending, now))
+                    changed = self._columns.first_listing(self._fold_first_listing(units, sig, pending, now, half=half))
                 else:
                     changed = self._columns.update_arrays(units, sig, self._reader(units, sig, pending), now)
         finally:
             self._first = None
-            for child in (taking, whole):  # ended already, unless something above raised
+            for child in (taking, whole, half):  # ended already, unless something above raised
                 if child is not None:
                     child.cancel()
         if len(self._columns.table) >= QUICK_SCAN_FROM:
             release_freed_memory()  # the scan's and the reads' arrays, a few tens of MB at 100,000 runs
         self._scanned_at = time.monotonic()
-        self._scan_cost = self._scanned_at - started
+        self._scan_cost = 0.0 if trusting else self._scanned_at - started  # a check due at once is not put off
         return changed
 
     def _reader(self, units: list[str], sig: Any, pending: dict[str, int]) -> Callable[[str], RunRecord]:
@@ -267,6 +277,8 @@ class TrackStore(FolderRunStore):
         pending: dict[str, int],
         now: float,
         whole: tuple[list[str], file_stats.Taking] | None = None,
+        trust_folders: bool = False,
+        half: journal_half.Half | None = None,
     ) -> Any:
         """A first listing with no index: the journals' rows parsed a chunk at a time, each chunk's records made
         columns at once (memory never holds every run's records: 660 -> 330 MB at 100,000 runs), a row folded
@@ -276,6 +288,12 @@ class TrackStore(FolderRunStore):
         With `whole` (the folders' paths and a child stat'ing each and its files while the journals are
         parsed, from `_sync`), `sig` is None: the numbers all come from it, and a folder gone meanwhile is
         not listed. Without it (a small store, one core), the files of the runs with a row are stat'ed here.
+
+        With `trust_folders` (the app's first open, whose next refresh scans every file), the child stats
+        the folders alone, and a row is folded where its folder's numbers are the folder's now, as a quick
+        scan trusts a folder (`_quick_scan_allowed`): every writer's change and curation edit renames a
+        file into the folder. A row that says `running` has its files stat'ed too. A 100,000-run first
+        open then takes 100,000 stats instead of 500,000, and the parse has the second core to itself.
 
         The app's first open (`listing_progress`) is this same listing: the runs folded, then each batch read,
         are told to it, so it paints the runs read so far (`partial_frame`) after the newest (`_paint_newest`).
@@ -301,20 +319,27 @@ class TrackStore(FolderRunStore):
             parts.append((np.array(rows, dtype=np.int64), table))
 
         foldable = {unit: row for unit, row in pending.items() if unit not in self._linked_out}
-        self._columns.read_journals(foldable, width, hold)
+        theirs = self._columns.read_journals(foldable, width, hold, half)
+        if theirs is not None and len(theirs):  # the child's rows: those of runs listed here
+            at = np.fromiter((foldable.get(unit, -1) for unit in theirs.units), dtype=np.int64, count=len(theirs))
+            keep = np.flatnonzero(at >= 0)
+            parts.append((at[keep], theirs if len(keep) == len(theirs) else theirs.take(keep)))
         folded = np.zeros(len(units), dtype=bool)  # folded, or gone: not read
         if whole is not None:
             sig, gone = self._whole_numbers(*whole)
             folded |= gone
         # A row that names another folder (a copied store's, with other ctimes) is not looked at further.
         heads = [(table.sig[:, :3] == sig[rows, :3]).all(axis=1) for rows, table in parts]
-        if whole is not None:
+        trusted = [np.zeros(len(rows), dtype=bool) for rows, _ in parts]
+        if trust_folders:
+            trusted = [same & ~table.values["status"].holds_text("running") for (_, table), same in zip(parts, heads)]
+        if whole is not None and not trust_folders:
             files = sig[:, 3:].copy()  # `sig` takes the folded rows' signatures below
         else:
-            files = self._files_now(units, [rows[h] for (rows, _), h in zip(parts, heads)])
+            files = self._files_now(units, [rows[h & ~t] for (rows, _), h, t in zip(parts, heads, trusted)])
         while parts:
-            (rows, table), same = parts.pop(0), heads.pop(0)
-            match = same & ~folded[rows] & (table.sig[:, 3:] == files[rows]).all(axis=1)
+            (rows, table), same, trust = parts.pop(0), heads.pop(0), trusted.pop(0)
+            match = same & ~folded[rows] & (trust | (table.sig[:, 3:] == files[rows]).all(axis=1))
             keep = np.flatnonzero(match)
             if len(keep):
                 folded[rows[keep]] = True
@@ -346,9 +371,17 @@ class TrackStore(FolderRunStore):
         """Every run's signature from the numbers of its folder and files (`_take_numbers` with the name "":
         the folder itself), taken here if the child failed, as `run_scan.signatures` takes them; and which
         folders are gone."""
+        import numpy as np
+
         names = ("", *self.RECORD_FILES)
         numbers = taking.result()
-        sig = file_stats.numbers_array(paths, names) if numbers is None else numbers.copy()  # the folders as listed
+        if numbers is not None and numbers.shape[1] == 3:  # the folders alone (`trust_folders`): the reads stat files
+            sig = np.zeros((len(paths), self.WIDTH), dtype=np.int64)
+            sig[:, :3] = numbers
+            sig[:, 3::3] = PENDING
+            sig[sig[:, 0] == file_stats.UNKNOWN[0], :3] = 0
+        else:
+            sig = file_stats.numbers_array(paths, names) if numbers is None else numbers.copy()  # the folders as listed
         gone = sig[:, 0] == -1
         sig[sig[:, 0] == file_stats.UNKNOWN[0]] = [0, 0, 0] + [-1, 0, 0] * len(self.RECORD_FILES)  # read once: damaged
         sig[:, 0] = 0  # a folder's signature starts 0, mtime, ctime
