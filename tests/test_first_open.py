@@ -547,8 +547,8 @@ def test_a_run_folder_gone_between_the_listing_and_its_stat_is_not_listed(
     want = full_scan(root)
     listed_folders = TrackStore._run_folders
 
-    def with_a_ghost(self: TrackStore) -> list[tuple[str, str]]:
-        return [*listed_folders(self), ("sweep-0/20990101-000000000-gone", str(root / "sweep-0" / "gone-meanwhile"))]
+    def with_a_ghost(self: TrackStore) -> list[str]:
+        return [*listed_folders(self), "sweep-0/20990101-000000000-gone"]
 
     monkeypatch.setattr(TrackStore, "_run_folders", with_a_ghost)
     got, reads = folded(root, monkeypatch)
@@ -569,10 +569,10 @@ def test_a_scan_keeps_its_signatures_as_int64s_not_python_ints(tmp_path: Path) -
         folder.mkdir(parents=True)
         for name in TrackStore.RECORD_FILES:
             (folder / name).write_text("{}")
-        folders.append((f"exp/run{i}", str(folder)))
+        folders.append(f"exp/run{i}")
     tracemalloc.start()
     try:
-        units, flat = signatures(folders, TrackStore.RECORD_FILES)
+        units, flat = signatures(str(tmp_path), folders, TrackStore.RECORD_FILES)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -653,8 +653,8 @@ def test_a_listing_that_fails_midway_leaves_no_stat_child_behind(
 
 
 def apps_first_open(monkeypatch: pytest.MonkeyPatch, child: str | None = None) -> list[Any]:
-    """The app's first open (`cache_first`, with its stat child and the journal's half child) at any size,
-    on any machine; `child` replaces the half child's program. The half children started, returned."""
+    """The app's first open (`cache_first`, with its stat child and the journal's two children) at any size,
+    on any machine; `child` replaces the journal children's program. What `journal_half.start` gave, returned."""
     from store.ours import journal_half
 
     stat_child_always(monkeypatch)
@@ -680,14 +680,14 @@ def apps_listing(root: Path) -> TrackStore:
     return reader
 
 
-def test_the_apps_first_open_trusts_run_folders_and_parses_half_the_journal_in_a_child(
+def test_the_apps_first_open_trusts_run_folders_and_parses_the_journal_in_two_children(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Failed before: the app's first open stat'ed every run's four record files (in a child) and parsed the
     whole journal here, 2 s of one core at 100,000 runs. Now, as a quick scan trusts a run folder whose
     times are as they were, a row is folded where its folder's numbers are the folder's now (running runs:
-    their files too); a child parses the journal's later half meanwhile. It lists exactly what a full scan
-    lists, reading no run, and says it was not checked in full (`served_from_cache`)."""
+    their files too); two children parse a half of the journal each meanwhile. It lists exactly what a full
+    scan lists, reading no run, and says it was not checked in full (`served_from_cache`)."""
     root = tmp_path / "store"
     write_sweep(root, workers=2, runs=60)
     want = full_scan(root)
@@ -698,7 +698,8 @@ def test_the_apps_first_open_trusts_run_folders_and_parses_half_the_journal_in_a
     assert reads == 0 and len(want) == 120
     assert calls["stat"] <= 10, calls  # neither folders nor files: the child took the folders' numbers
     assert len(started) == 1 and started[0] is not None and reader.served_from_cache
-    assert not list(Path(started[0]._folder).parent.glob(Path(started[0]._folder).name))  # its folder is gone
+    assert all(child._folder and not os.path.exists(child._folder) for child in started[0]._children)  # cleaned up
+    assert reader._columns.journal_read == read_to_the_end(root)
 
 
 def test_a_file_rewritten_in_place_is_listed_as_it_is_by_the_refresh_after_the_apps_first_open(
@@ -729,11 +730,11 @@ def test_a_file_rewritten_in_place_is_listed_as_it_is_by_the_refresh_after_the_a
 
 
 @pytest.mark.parametrize("child", ["killed", "exits", "hung", "empty"])
-def test_a_journal_half_child_that_fails_leaves_its_half_to_be_read_here(
+def test_journal_children_that_fail_leave_their_halves_to_be_read_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: str
 ) -> None:
-    """A half child that is SIGKILLed, exits with an error, hangs or writes a table of nothing costs only its
-    half parsed here afterwards: the same listing, no run read from its files, no child left running."""
+    """Journal children that are SIGKILLed, exit with an error, hang or write no table cost only their halves
+    parsed here afterwards: the same listing, no run read from its files, no child left running."""
     from store.ours import journal_half
 
     root = tmp_path / "store"
@@ -748,10 +749,16 @@ def test_a_journal_half_child_that_fails_leaves_its_half_to_be_read_here(
     started = apps_first_open(monkeypatch, programs[child])
     monkeypatch.setattr(journal_half, "CHILD_SECONDS", 1.0)
     monkeypatch.setattr(journal_half, "CHILD_SECONDS_A_MB", 0.0)
-    got, reads, _ = folded_by(root, monkeypatch, apps_listing)
+    got, reads, reader = folded_by(root, monkeypatch, apps_listing)
     same(got, want)
+    assert reader._columns.journal_read == read_to_the_end(root)
     assert reads == 0 and len(started) == 1
-    assert started[0]._proc.poll() is not None
+    assert all(child._proc.poll() is not None for child in started[0]._children)
+
+
+def read_to_the_end(root: Path) -> dict[str, tuple[int, int]]:
+    """Where the next read of each journal starts once every row has been read."""
+    return {path.name: (path.stat().st_ino, path.stat().st_size) for path in journals(root)}
 
 
 def folded_by(root: Path, monkeypatch: pytest.MonkeyPatch, listing: Any) -> tuple[dict[str, Any], int, TrackStore]:

@@ -251,8 +251,8 @@ def test_a_listing_painted_as_it_is_read_leaves_the_index_to_the_next_refresh(bi
 async def test_the_apps_first_open_with_its_children_shows_each_file_as_it_is_once_checked(
     big_store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A large store's first open in the app (here at any size): a child stats the run folders, another
-    parses half the listing journal, and a row is shown where its run's folder is as the row says. A
+    """A large store's first open in the app (here at any size): a child stats the run folders, two more
+    parse the listing journal, and a row is shown where its run's folder is as the row says. A
     finished run's params.json rewritten in place (its folder's times kept) is shown as its row says
     until the refresh the app makes at once after such a listing checks every file; then as it is. A
     real writer logs into the store throughout: its run is read from its files (its row says running)."""

@@ -15,7 +15,7 @@ from store.base import RunRecord
 from store.ours.index import FULL_SCAN_NOTE_SECONDS, RACY_SECONDS, CacheFile, index_path, remove_stale_temporaries
 
 if TYPE_CHECKING:
-    from store.ours.journal_half import Half
+    from store.ours.journal_half import Halves
 
 __all__ = ["ColumnCache"]
 
@@ -137,25 +137,25 @@ class ColumnCache(CacheFile):
         units: Mapping[str, int],
         width: int,
         take: Callable[[list[int], list[list[int]], list[Any]], None],
-        half: Half | None = None,
-    ) -> Any:
+        halves: Halves | None = None,
+    ) -> list[Any]:
         """`journal.read_in_chunks` of `units` from where this table's last read of the journals stopped; with
-        `half`, a child reading the later half of the long ones meanwhile (store/ours/journal_half.py).
-        Returns the child's table (of every run its half names), or None: it failed, its half was read here."""
+        `halves`, the long ones are parsed by its two children meanwhile (store/ours/journal_half.py).
+        Returns the children's tables (of every run their halves name); a half whose child failed is read here."""
         from store.ours import journal
 
         root = os.fspath(self.root)
-        read = journal.read_in_chunks(root, units, self.journal_read, width, take, half.stops if half else None)
-        theirs = None
-        if half is not None:
-            got = half.result(width)
-            if got is None:
-                read.update(journal.read_in_chunks(root, units, half.stops, width, take, only=half.stops))
-            else:
-                theirs, offsets = got
-                read.update(offsets)
+        read = journal.read_in_chunks(root, units, self.journal_read, width, take, halves.stops if halves else None)
+        tables: list[Any] = []
+        if halves is not None:
+
+            def read_here(since: Any, stops: Any, only: list[str]) -> journal.Offsets:
+                return journal.read_in_chunks(root, units, since, width, take, stops, only)
+
+            tables, offsets = halves.tables(width, read_here)
+            read.update(offsets)
         self.journal_read = read
-        return theirs
+        return tables
 
     def records(self) -> Iterator[RunRecord]:
         return (self.table.record(row) for row in range(len(self.table)))

@@ -183,13 +183,15 @@ class ColumnTable:
         return ColumnTable.concat([self, other])
 
     @staticmethod
-    def concat(tables: Sequence[ColumnTable], newest_first: bool = False) -> ColumnTable:
+    def concat(tables: Sequence[ColumnTable], newest_first: bool = False, consume: bool = False) -> ColumnTable:
         """The rows of each table after another, over the union of their columns (at once: appending
         one at a time would copy the rows, and walk the vocabularies, once per table).
 
         With `newest_first`, the rows in `newest_first`'s order, each column put in that order as it is
         made: memory holds the rows twice (the tables and the result), not three times as a concat
-        and then a take would (a first listing's 100,000 runs: 30 MB less at its peak)."""
+        and then a take would (a first listing's 100,000 runs: 30 MB less at its peak). With `consume`
+        (tables nothing reads again), each column of the tables is let go as soon as the result's is
+        made, so memory holds the rows about once (two children's halves of 100,000 runs: +49 -> +28 MB)."""
         import numpy as np
 
         tables = [t for t in tables if len(t)] or list(tables[:1])
@@ -206,6 +208,9 @@ class ColumnTable:
         for k in names:
             column = ValueColumn.concat([t.values.get(k) for t in tables], lengths)
             values[k] = column if order is None else column.take(order)
+            if consume:
+                for t in tables:
+                    t.values.pop(k, None)
         floats = {k: arranged(np.concatenate([t.floats[k] for t in tables])) for k in FLOAT_FIELDS}
         stats: dict[str, dict[str, Any]] = {}
         for key in dict.fromkeys(k for t in tables for k in t.stats):
@@ -214,6 +219,10 @@ class ColumnTable:
                 s: arranged(np.concatenate([got[s] if got else absent_stat(s, n) for got, n in parts]))
                 for s in STAT_ARRAYS
             }
+            if consume:
+                del parts
+                for t in tables:
+                    t.stats.pop(key, None)
         units = [u for t in tables for u in t.units]
         return ColumnTable(
             units if order is None else [units[row] for row in order.tolist()],

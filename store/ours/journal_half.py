@@ -1,61 +1,132 @@
-"""The later half of a long listing journal, parsed by a child process while this one parses the first half.
+"""A long listing journal parsed by two child processes, a half each, while this one lists and paints.
 
 The app's first open of a store after a sweep folds the listing journal (store/ours/journal.py)
 into its first listing. At 100,000 runs that parse and the columns made of it are about 2 s of
-CPU held under one GIL: the longest step of the open, while the app's folders are stat'ed by
-another child in a fraction of that (`TrackStore._fold_first_listing`, `trust_folders`). So the
-second core parses the journal's later half: the child makes the column table of its rows with
-the same code (`journal.read_in_chunks`, `ColumnTable.from_records`) and writes it as an index
-file does (store/ours/column_file.py), which this process loads in a few tens of ms and folds
-as it folds its own chunks. Nothing is trusted more for it: a row is folded only where it
-names its run's folder as it is now, whichever process parsed it.
+CPU: the longest step of the open, once the run folders are stat'ed by another child in a
+fraction of that (`TrackStore._fold_first_listing`, `trust_folders`). So each core parses half:
+a child makes the column table of its rows with the same code (`journal.read_in_chunks`,
+`ColumnTable.from_records`) and writes it as an index file is written (store/ours/column_file.py),
+which this process loads in a few tens of ms and folds as it would its own chunks. Nothing is
+trusted more for it: a row is folded only where it names its run's folder as it is now.
 
-A child that cannot start, fails, or takes too long leaves its half to this process.
-The child is a fresh `python -c` (as `store.formats.tailed.read_in_pool`'s are): it imports
-numpy and msgspec, ~0.15 s, so only a journal of HALF_FROM bytes or more to read is split.
+Why children, and not this process, for both halves: a parse leaves this process's memory
+pinned by the few objects that outlive it (each run's id and name, allocated among the parse's
+garbage): parsing half the 100,000 here grew it by ~60 MB for ~12 MB of table, while the loaded
+table costs its 12 MB. And the app's UI thread shares this process's GIL with nothing heavy.
+
+A child that cannot start, fails, or takes too long leaves its half to this process. Each child
+is a fresh `python -c` (as `store.formats.tailed.read_in_pool`'s are) that imports numpy and
+msgspec, ~0.15 s, so only journals with HALF_FROM bytes or more to read are parsed this way.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from store.ours import journal
 from store.process import child_env
 
 HALF_FROM = 16 * 1024 * 1024
-"""Journal bytes to read before a child pays for its start: about 15,000 runs' rows, 0.3 s of parsing."""
+"""Journal bytes to read before children pay for their start: about 15,000 runs' rows, 0.3 s of parsing."""
 CHILD_SECONDS = 60.0
-"""How long the child may take (beyond `CHILD_SECONDS_A_MB` a megabyte) before its half is read here."""
+"""How long a child may take (beyond `CHILD_SECONDS_A_MB` a megabyte) before its half is read here."""
 CHILD_SECONDS_A_MB = 0.5
 TABLE = "table.npz"
 KIND = "journal-half"
 """The kind its table file is written and checked as."""
 CHILD = (
-    "import sys; sys.path.remove('') if '' in sys.path else None; "
+    "import os, sys; os.nice(NICE); sys.path.remove('') if '' in sys.path else None; "
     "from store.ours.journal_half import child_main; child_main()"
 )
 """`python -c` puts the working folder first on the path: a `store` package there (the user's own) is not ours."""
+NICE = 10
+"""The children's niceness: they start before the newest runs are painted, which they must not slow (on two
+cores they took 0.5 s longer at the default), and take only the CPU this process leaves."""
+
+Range = tuple[str, int, int, int]
+"""A part of one journal: its name, its inode, where the part starts and where it ends (bytes)."""
+ReadHere = Callable[[Mapping[str, tuple[int, int]], Mapping[str, tuple[int, int]], list[str]], journal.Offsets]
+"""`journal.read_in_chunks` of some journals from `since` up to `stops`, only those named, into the listing."""
 
 
-class Half:
-    """A child parsing the later half of some journals (`start`); `result` waits for its table."""
+class Halves:
+    """Two children parsing the two halves of each long journal (`start`); `tables` waits for theirs."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], folder: str, cuts: dict[str, tuple[int, int, int, int]]) -> None:
-        self._proc, self._folder, self._cuts = proc, folder, cuts
-        self.stops = {name: (ino, cut) for name, (ino, _, cut, _) in cuts.items()}
-        """Where this process stops reading each journal: the child reads on from there (or, if it failed, this one)."""
+    def __init__(self, root: str, cuts: dict[str, tuple[int, int, int, int]], width: int, read_at: float) -> None:
+        self.stops = {name: (ino, begin) for name, (ino, begin, _, _) in cuts.items()}
+        """Where this process stops reading each journal: at the start of what the children read."""
+        self._cuts = cuts
+        halves = (
+            [(name, ino, begin, cut) for name, (ino, begin, cut, _) in cuts.items()],
+            [(name, ino, cut, end) for name, (ino, _, cut, end) in cuts.items()],
+        )
+        self._children = [_Child(root, ranges, width, read_at) for ranges in halves]
 
-    def result(self, width: int) -> tuple[Any, journal.Offsets] | None:
-        """The child's table and how far it read each journal; None when it failed (its half is read here)."""
+    def tables(self, width: int, read_here: ReadHere) -> tuple[list[Any], journal.Offsets]:
+        """The children's tables (of every run their halves name), and how far each journal is now read; the
+        half of a child that failed is read here instead (`read_here`), its rows going where this process's go.
+
+        A journal counts as read up to the end of its first half only if that half was read whole."""
+        tables: list[Any] = []
+        reached: dict[str, int] = {}
+        for child in self._children:
+            got = child.result(width)
+            if got is not None:
+                tables.append(got[0])
+            for name, ino, at, end in child.ranges:
+                done = got[1].get(name) if got is not None else None
+                if done is None:
+                    done = read_here({name: (ino, at)}, {name: (ino, end)}, [name]).get(name, (ino, at))[1]
+                if reached.get(name, at) == at:  # read whole up to here: the next read starts where this stopped
+                    reached[name] = done if done == end or child is self._children[-1] else -1
+        cuts = self._cuts.items()
+        return tables, {name: (ino, reached[name]) for name, (ino, *_) in cuts if reached.get(name, -1) >= 0}
+
+    def cancel(self) -> None:
+        for child in self._children:
+            child.cancel()
+
+
+class _Child:
+    """One child parsing some ranges of journals into a table file in a folder of its own."""
+
+    def __init__(self, root: str, ranges: list[Range], width: int, read_at: float) -> None:
+        self.ranges = ranges
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._folder: str | None = None
+        try:
+            self._folder = tempfile.mkdtemp(prefix="tracktui-journal-")
+            out = os.path.join(self._folder, TABLE)
+            job = {"root": root, "ranges": ranges, "width": width, "read_at": read_at, "out": out}
+            self._proc = subprocess.Popen(
+                [sys.executable, "-c", CHILD.replace("NICE", str(NICE))],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=child_env(),
+                close_fds=True,
+            )
+            assert self._proc.stdin is not None
+            self._proc.stdin.write(json.dumps(job).encode())  # a few hundred bytes: the pipe takes them at once
+            self._proc.stdin.close()
+        except (OSError, ValueError):
+            self.cancel()
+
+    def result(self, width: int) -> tuple[Any, dict[str, int]] | None:
+        """The child's table, and where it stopped in each journal it read to the end of its range; None
+        when it failed (its ranges are then read here)."""
         from store.ours.column_file import load_table
 
-        size = sum(end - cut for _, _, cut, end in self._cuts.values())
+        if self._proc is None or self._folder is None:
+            return None
+        size = sum(end - at for _, _, at, end in self.ranges)
         try:
             code = self._proc.wait(timeout=CHILD_SECONDS + CHILD_SECONDS_A_MB * size / 2**20)
             loaded = load_table(os.path.join(self._folder, TABLE), KIND, width) if code == 0 else None
@@ -66,61 +137,28 @@ class Half:
         if loaded is None:
             return None
         table = loaded[0]
-        offsets: journal.Offsets = {}
-        for name, (ino, _, _, _) in self._cuts.items():
-            done = table.meta.get(name)
-            if type(done) is not int:
-                return None  # a half not read to its end is read here, whole
-            offsets[name] = (ino, done)
-        return table, offsets
+        done = {name: table.meta.get(name) for name, *_ in self.ranges}
+        return table, {name: at for name, at in done.items() if type(at) is int}
 
     def cancel(self) -> None:
         """Stop the child if it still runs, and remove its folder."""
-        import shutil
+        if self._proc is not None:
+            try:
+                self._proc.kill()
+                self._proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 
-        try:
-            self._proc.kill()
-            self._proc.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        shutil.rmtree(self._folder, ignore_errors=True)
 
-
-def start(root: str, since: Mapping[str, tuple[int, int]], width: int, read_at: float) -> Half | None:
-    """A child parsing the later half of each journal of `root` with HALF_FROM bytes or more to read since
-    `since`; None when there is none, or no child could be started."""
+def start(root: str, since: Mapping[str, tuple[int, int]], width: int, read_at: float) -> Halves | None:
+    """Two children parsing the halves of each journal of `root` with HALF_FROM bytes or more to read since
+    `since`; None when there is none."""
     cuts = journal.halves(root, since, HALF_FROM)
     if not cuts:
         return None
-    try:
-        folder = tempfile.mkdtemp(prefix="tracktui-journal-")
-    except OSError:
-        return None
-    job = {
-        "root": root,
-        "ranges": [[name, ino, cut, end] for name, (ino, _, cut, end) in cuts.items()],
-        "width": width,
-        "read_at": read_at,
-        "out": os.path.join(folder, TABLE),
-    }
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", CHILD],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=child_env(),
-            close_fds=True,
-        )
-        assert proc.stdin is not None
-        proc.stdin.write(json.dumps(job).encode())  # a few hundred bytes: the pipe takes them at once
-        proc.stdin.close()
-    except (OSError, ValueError):
-        import shutil
-
-        shutil.rmtree(folder, ignore_errors=True)
-        return None
-    return Half(proc, folder, cuts)
+    return Halves(root, cuts, width, read_at)
 
 
 class _Met(dict[str, int]):
@@ -144,8 +182,8 @@ class _Met(dict[str, int]):
 
 
 def child_main() -> None:
-    """The child: the job (JSON) on stdin; writes the table of its rows to the job's `out`, with how far it
-    read each journal in the table's `meta` (name -> offset)."""
+    """The child: the job (JSON) on stdin; writes the table of its rows to the job's `out`, with where it
+    stopped in each journal it read to the end of its range in the table's `meta` (name -> offset)."""
     from store.ours.column_file import save_table
     from store.ours.column_index import ColumnTable
 
@@ -158,8 +196,8 @@ def child_main() -> None:
         tables.append(ColumnTable.from_records([met.units[row] for row in rows], sigs, read_at, records, width))
 
     done: dict[str, int] = {}
-    for name, ino, cut, end in job["ranges"]:
-        offsets = journal.read_in_chunks(root, met, {name: (ino, cut)}, width, take, {name: (ino, end)}, [name])
+    for name, ino, at, end in job["ranges"]:
+        offsets = journal.read_in_chunks(root, met, {name: (ino, at)}, width, take, {name: (ino, end)}, [name])
         if offsets.get(name, (None, 0))[0] == ino:
             done[name] = offsets[name][1]
     table = ColumnTable.concat(tables) if tables else ColumnTable.empty(width)

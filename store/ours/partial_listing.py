@@ -39,7 +39,7 @@ class PartialListing:
         from store.ours.column_index import ColumnTable
 
         if self._parts:
-            self._table = ColumnTable.concat([self._table, *self._parts], newest_first=True)
+            self._table = ColumnTable.concat([self._table, *self._parts], newest_first=True, consume=True)
             self._parts = []
         return self._table
 

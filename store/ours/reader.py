@@ -23,6 +23,7 @@ from store.ours.partial_listing import PartialListing
 from store.ours.run_record import RECORD_FILES, read_files, read_record
 from store.ours.run_record import _cell as _cell  # the old home of the one param-cell rule
 from store.ours.run_scan import PENDING, folder_times, list_run_folders, signatures
+from store.ours.run_scan import paths as run_paths
 from store.process import cores, release_freed_memory
 from store.record_checks import damaged_record
 
@@ -48,13 +49,15 @@ class TrackStore(FolderRunStore):
         self._cache = self._columns = ColumnCache(root, self.kind, in_store=True, width=self.WIDTH)
         self._root_text = os.fspath(root)
         self._linked_out: set[str] = set()
+        self._odd_paths: dict[str, str] = {}
+        """Run folders whose path is not the root joined with their unit (`run_scan.list_run_folders`)."""
         """Run folders (units) that are symbolic links out of the store, from the last listing."""
         self._full_scan_at = 0.0
         self._scanned_at = -1e9
         self._scan_cost = 0.0
         self._first: PartialListing | None = None
         """The first listing while it is read (`_fold_first_listing`)."""
-        self._prefetched: tuple[list[tuple[str, str]], file_stats.Taking | None] | None = None
+        self._prefetched: tuple[list[str], file_stats.Taking | None] | None = None
         """The run folders listed before the index was read, and the stat child taking half their numbers (`_load`)."""
 
     def _load(self) -> None:
@@ -63,7 +66,7 @@ class TrackStore(FolderRunStore):
         the index is read, for the quick scan that likely follows (`_folder_times`)."""
         if not self.cache_first and self._columns.path.exists():
             folders = self._run_folders()
-            self._prefetched = (folders, self._take_numbers([path for _, path in folders[len(folders) // 2 :]], ("",)))
+            self._prefetched = (folders, self._take_numbers(self._paths(folders[len(folders) // 2 :]), ("",)))
         super()._load()
 
     def _scan(self) -> dict[str, list[int]]:
@@ -78,7 +81,7 @@ class TrackStore(FolderRunStore):
         return dict(zip(units, sig.tolist()))
 
     def _scan_arrays(
-        self, lazy: bool = False, folders: list[tuple[str, str]] | None = None, taking: file_stats.Taking | None = None
+        self, lazy: bool = False, folders: list[str] | None = None, taking: file_stats.Taking | None = None
     ) -> tuple[list[str], Any]:
         """`_scan` as run folders and an int64 array of their signatures, one row each; with `lazy`, the
         files of a folder the index does not hold are left PENDING (see `run_scan.signatures`), for the read to fill in.
@@ -94,14 +97,15 @@ class TrackStore(FolderRunStore):
         if not self._quick_scan_allowed(time.time()):
             if taking is not None:
                 taking.cancel()
-            units, flat = signatures(folders, self.RECORD_FILES, set(self._columns.table.units) if lazy else None)
+            held_units = set(self._columns.table.units) if lazy else None
+            units, flat = signatures(self._root_text, folders, self.RECORD_FILES, held_units, self._odd_paths)
             return units, np.frombuffer(flat, dtype=np.int64).reshape(len(units), width)  # no copy: 12 MB a 100,000
         # A quick scan: one stat a folder, compared with the table's signatures as arrays.
         table = self._columns.table
         times = self._folder_times(folders, taking)
         there = np.flatnonzero(times[:, 0] >= 0)
         row_of = dict(zip(table.units, range(len(table))))
-        names = [folders[i][0] for i in there.tolist()]
+        names = [folders[i] for i in there.tolist()]
         rows = np.fromiter(map(row_of.get, names, repeat(-1)), dtype=np.int64, count=len(there))
         known = np.flatnonzero(rows >= 0)
         old = table.sig[rows[known], 1:3]  # the folders' times only: not every number of every run (12 MB)
@@ -113,17 +117,19 @@ class TrackStore(FolderRunStore):
         )
         stale = np.flatnonzero(~same)  # new, changed or running: their files are stat'ed
         held = row_of if lazy else None  # the units the table holds (no set of them made besides: 4 MB a 100,000)
-        found, flat = signatures([folders[i] for i in there[stale].tolist()], self.RECORD_FILES, held)
+        found, flat = signatures(
+            self._root_text, [folders[i] for i in there[stale].tolist()], self.RECORD_FILES, held, self._odd_paths
+        )
         still = set(found)
-        stale_there = np.array([folders[i][0] in still for i in there[stale].tolist()], dtype=bool)
+        stale_there = np.array([folders[i] in still for i in there[stale].tolist()], dtype=bool)
         sig = np.zeros((len(there), width), dtype=np.int64)
         sig[same] = table.sig[rows[same]]
         sig[stale[stale_there]] = np.frombuffer(flat, dtype=np.int64).reshape(len(found), width)
         keep = same
         keep[stale] = stale_there
-        return [folders[i][0] for i in there[keep].tolist()], sig if keep.all() else sig[keep]
+        return [folders[i] for i in there[keep].tolist()], sig if keep.all() else sig[keep]
 
-    def _folder_times(self, folders: list[tuple[str, str]], taking: file_stats.Taking | None = None) -> Any:
+    def _folder_times(self, folders: list[str], taking: file_stats.Taking | None = None) -> Any:
         """`run_scan.folder_times`, its second half taken by a child process (`_take_numbers`, or `taking`,
         started by `_load`) meanwhile: a quick scan of 100,000 runs is mostly these stats (0.3 s of
         syscalls), which two cores halve."""
@@ -131,29 +137,34 @@ class TrackStore(FolderRunStore):
 
         half = len(folders) // 2
         if taking is None:
-            taking = self._take_numbers([path for _, path in folders[half:]], ("",))
+            taking = self._take_numbers(self._paths(folders[half:]), ("",))
         if taking is None:
-            return folder_times(folders)
-        mine = folder_times(folders[:half])
+            return folder_times(self._root_text, folders, self._odd_paths)
+        mine = folder_times(self._root_text, folders[:half], self._odd_paths)
         theirs = taking.result()
         if theirs is None:
-            return np.concatenate([mine, folder_times(folders[half:])])
+            return np.concatenate([mine, folder_times(self._root_text, folders[half:], self._odd_paths)])
         times = theirs[:, 1:].copy()
         times[theirs[:, 0] == -1] = -1  # gone, as `folder_times` says it
         times[theirs[:, 0] == file_stats.UNKNOWN[0]] = 0  # could not be stat'ed: kept, and read
         return np.concatenate([mine, times])
 
-    def _run_folders(self) -> list[tuple[str, str]]:
+    def _run_folders(self) -> list[str]:
         """Every run folder as (unit, path), the trash's too when it is listed; notes the ones that are
         symbolic links out of the store (`_linked_out`)."""
-        folders: list[tuple[str, str]] = []
+        folders: list[str] = []
         linked_out: set[str] = set()
+        odd: dict[str, str] = {}
         real_root = os.path.realpath(self._root_text)
-        list_run_folders(self.root, "", folders, linked_out, real_root)
+        list_run_folders(self.root, "", folders, linked_out, real_root, odd)
         if self.include_deleted:
-            list_run_folders(self.root / layout.TRASH_DIR, f"{layout.TRASH_DIR}/", folders, linked_out, real_root)
-        self._linked_out = linked_out
+            list_run_folders(self.root / layout.TRASH_DIR, f"{layout.TRASH_DIR}/", folders, linked_out, real_root, odd)
+        self._linked_out, self._odd_paths = linked_out, odd
         return folders
+
+    def _paths(self, units: list[str]) -> list[str]:
+        """The paths of these run folders (`run_scan.paths`)."""
+        return list(run_paths(self._root_text, units, self._odd_paths))
 
     def _quick_scan_allowed(self, now: float) -> bool:
         """Whether this scan may check run folders alone (a quick scan), or must stat their files too.
@@ -205,7 +216,7 @@ class TrackStore(FolderRunStore):
         started = time.monotonic()
         listed, self._prefetched = self._prefetched, None
         folders, taking = listed if listed is not None else (None, None)
-        whole = half = None
+        whole = halves = None
         trusting = False
         try:
             if not len(table):  # the first listing with no index
@@ -213,24 +224,23 @@ class TrackStore(FolderRunStore):
                     taking.cancel()
                     taking = None
                 trusting = self.cache_first and not self.served_from_cache  # the app's: its next refresh checks
-                if trusting and cores() >= 2:  # started first: the child's imports overlap the newest runs' paint
-                    half = journal_half.start(self._root_text, self._columns.journal_read, self.WIDTH, now)
+                if trusting and cores() >= 2:  # started first: the children's imports overlap the newest runs' paint
+                    halves = journal_half.start(self._root_text, self._columns.journal_read, self.WIDTH, now)
                 folders = self._run_folders() if folders is None else folders
                 if self.listing_progress is not None and len(folders) > FIRST_BATCH:
                     self._paint_newest(folders, now)
-                paths = [path for _, path in folders]
-                whole = self._take_numbers(paths, ("",) if trusting else ("", *self.RECORD_FILES))
+                whole = self._take_numbers(self._paths(folders), ("",) if trusting else ("", *self.RECORD_FILES))
                 trusting = trusting and whole is not None
             if folders and whole is not None:  # a child stats the folders (and their files): none is stat'ed here
-                units = [unit for unit, _ in folders]
+                units = folders
                 pending = dict(zip(units, range(len(units))))
                 if trusting:
-                    table = self._fold_first_listing(units, None, pending, now, (paths, whole), True, half)
+                    table = self._fold_first_listing(units, None, pending, now, whole, True, halves)
                     self.served_from_cache = True  # so the app refreshes at once: that scan is full (below)
                     self._full_scan_at = now - 2 * FULL_SCAN_SECONDS
                 else:
                     self._quick_scan_allowed(time.time())  # this is a full scan: noted as one
-                    table = self._fold_first_listing(units, None, pending, now, (paths, whole))
+                    table = self._fold_first_listing(units, None, pending, now, whole)
                 changed = self._columns.first_listing(table)
             else:
                 units, sig = self._scan_arrays(lazy=True, folders=folders, taking=taking)
@@ -238,12 +248,13 @@ class TrackStore(FolderRunStore):
                     {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
                 )
                 if pending and not len(table):
-                    changed = self._columns.first_listing(self._fold_first_listing(units, sig, pending, now, half=half))
+                    table = self._fold_first_listing(units, sig, pending, now, halves=halves)
+                    changed = self._columns.first_listing(table)
                 else:
                     changed = self._columns.update_arrays(units, sig, self._reader(units, sig, pending), now)
         finally:
             self._first = None
-            for child in (taking, whole, half):  # ended already, unless something above raised
+            for child in (taking, whole, halves):  # ended already, unless something above raised
                 if child is not None:
                     child.cancel()
         if len(self._columns.table) >= QUICK_SCAN_FROM:
@@ -276,17 +287,17 @@ class TrackStore(FolderRunStore):
         sig: Any,
         pending: dict[str, int],
         now: float,
-        whole: tuple[list[str], file_stats.Taking] | None = None,
+        whole: file_stats.Taking | None = None,
         trust_folders: bool = False,
-        half: journal_half.Half | None = None,
+        halves: journal_half.Halves | None = None,
     ) -> Any:
         """A first listing with no index: the journals' rows parsed a chunk at a time, each chunk's records made
         columns at once (memory never holds every run's records: 660 -> 330 MB at 100,000 runs), a row folded
         where it names its run's files as they are now; then the runs no row matched read from their files,
         newest first, a batch at a time.
 
-        With `whole` (the folders' paths and a child stat'ing each and its files while the journals are
-        parsed, from `_sync`), `sig` is None: the numbers all come from it, and a folder gone meanwhile is
+        With `whole` (a child stat'ing each run folder and its files while the journals are parsed, from
+        `_sync`), `sig` is None: the numbers all come from it, and a folder gone meanwhile is
         not listed. Without it (a small store, one core), the files of the runs with a row are stat'ed here.
 
         With `trust_folders` (the app's first open, whose next refresh scans every file), the child stats
@@ -318,15 +329,16 @@ class TrackStore(FolderRunStore):
             table = ColumnTable.from_records([units[row] for row in rows], sigs, now, records, width)
             parts.append((np.array(rows, dtype=np.int64), table))
 
-        foldable = {unit: row for unit, row in pending.items() if unit not in self._linked_out}
-        theirs = self._columns.read_journals(foldable, width, hold, half)
-        if theirs is not None and len(theirs):  # the child's rows: those of runs listed here
+        linked_out = self._linked_out
+        foldable = {unit: row for unit, row in pending.items() if unit not in linked_out} if linked_out else pending
+        for theirs in self._columns.read_journals(foldable, width, hold, halves):  # the children's: runs listed here
             at = np.fromiter((foldable.get(unit, -1) for unit in theirs.units), dtype=np.int64, count=len(theirs))
             keep = np.flatnonzero(at >= 0)
-            parts.append((at[keep], theirs if len(keep) == len(theirs) else theirs.take(keep)))
+            if len(keep):
+                parts.append((at[keep], theirs if len(keep) == len(theirs) else theirs.take(keep)))
         folded = np.zeros(len(units), dtype=bool)  # folded, or gone: not read
         if whole is not None:
-            sig, gone = self._whole_numbers(*whole)
+            sig, gone = self._whole_numbers(units, whole)
             folded |= gone
         # A row that names another folder (a copied store's, with other ctimes) is not looked at further.
         heads = [(table.sig[:, :3] == sig[rows, :3]).all(axis=1) for rows, table in parts]
@@ -367,21 +379,21 @@ class TrackStore(FolderRunStore):
             return None
         return file_stats.start(folders, names)
 
-    def _whole_numbers(self, paths: list[str], taking: file_stats.Taking) -> tuple[Any, Any]:
+    def _whole_numbers(self, units: list[str], taking: file_stats.Taking) -> tuple[Any, Any]:
         """Every run's signature from the numbers of its folder and files (`_take_numbers` with the name "":
-        the folder itself), taken here if the child failed, as `run_scan.signatures` takes them; and which
-        folders are gone."""
+        the folder itself; or of its folder alone, the files then PENDING for a read to stat), taken here if
+        the child failed, as `run_scan.signatures` takes them; and which folders are gone."""
         import numpy as np
 
         names = ("", *self.RECORD_FILES)
         numbers = taking.result()
         if numbers is not None and numbers.shape[1] == 3:  # the folders alone (`trust_folders`): the reads stat files
-            sig = np.zeros((len(paths), self.WIDTH), dtype=np.int64)
+            sig = np.zeros((len(units), self.WIDTH), dtype=np.int64)
             sig[:, :3] = numbers
             sig[:, 3::3] = PENDING
             sig[sig[:, 0] == file_stats.UNKNOWN[0], :3] = 0
         else:
-            sig = file_stats.numbers_array(paths, names) if numbers is None else numbers.copy()  # the folders as listed
+            sig = file_stats.numbers_array(self._paths(units), names) if numbers is None else numbers.copy()
         gone = sig[:, 0] == -1
         sig[sig[:, 0] == file_stats.UNKNOWN[0]] = [0, 0, 0] + [-1, 0, 0] * len(self.RECORD_FILES)  # read once: damaged
         sig[:, 0] = 0  # a folder's signature starts 0, mtime, ctime
@@ -402,7 +414,7 @@ class TrackStore(FolderRunStore):
             files[rows] = file_stats.numbers_array([join(root, units[row]) for row in rows.tolist()], self.RECORD_FILES)
         return files
 
-    def _paint_newest(self, folders: list[tuple[str, str]], now: float) -> None:
+    def _paint_newest(self, folders: list[str], now: float) -> None:
         """The FIRST_PAINT newest runs read from their files and told to `listing_progress`, before the
         stat of every run folder and the read of the listing journals (a second or more at 100,000
         runs); they stay painted until `_fold_first_listing` reads them again."""
@@ -411,9 +423,9 @@ class TrackStore(FolderRunStore):
         from store.ours.column_index import ColumnTable
 
         assert self.listing_progress is not None
-        newest = sorted(folders, key=lambda folder: folder[0].rpartition("/")[2], reverse=True)[:FIRST_PAINT]
+        newest = sorted(folders, key=lambda unit: unit.rpartition("/")[2], reverse=True)[:FIRST_PAINT]
         width = self.WIDTH
-        units, flat = signatures(newest, self.RECORD_FILES, ())
+        units, flat = signatures(self._root_text, newest, self.RECORD_FILES, (), self._odd_paths)
         sig: Any = np.array(flat, dtype=np.int64).reshape(len(units), width)
         records = []
         for row, unit in enumerate(units):
