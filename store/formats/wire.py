@@ -57,7 +57,9 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
             raise ValueError("varint longer than 10 bytes")
 
 
-def wandb_items(payload: bytes, seen: dict[bytes, WandbItems] | None = None) -> WandbItems | None:
+def wandb_items(
+    payload: bytes, seen: dict[bytes, WandbItems] | None = None, fields: list[int] | None = None
+) -> WandbItems | None:
     """(HISTORY or SUMMARY, keys and values alternating `[key, value_json, key, value_json, ...]` in
     the record's order, the history step: 0 when the record holds none, as the schema reads it) of a
     record in the plain shape; None for any other record (see the module's text).
@@ -68,7 +70,8 @@ def wandb_items(payload: bytes, seen: dict[bytes, WandbItems] | None = None) -> 
 
     `seen` (the caller's, for one batch of records) keeps what short summary records gave by their
     bytes after `num`: wandb-core writes `_wandb.runtime` (whole seconds) with every row, the same
-    record many times a second. The lists it returns are shared: not to be changed."""
+    record many times a second. The lists it returns are shared: not to be changed. `fields` (a history's
+    reader's) gets where each field of the record's body starts, its items' and its step's."""
     try:
         pos = 0  # where the record's body field starts
         if payload[0] == 0x08:  # num
@@ -82,11 +85,11 @@ def wandb_items(payload: bytes, seen: dict[bytes, WandbItems] | None = None) -> 
         if kind != 0x12 and kind != 0x1A:  # field 2 or 3, length-delimited
             return None
         if seen is None or kind != 0x1A or len(payload) - pos > REPEATS:
-            return _items(payload, pos)
+            return _items(payload, pos, [] if fields is None else fields)
         body = payload[pos:]
         found = seen.get(body)
         if found is None:
-            found = _items(payload, pos)
+            found = _items(payload, pos, [])
             if found is not None:
                 seen[body] = found
         return found
@@ -114,10 +117,11 @@ def wandb_records(payloads: list[bytes]) -> Iterator[WandbItems | None]:
             continue
         start = _summary_start(payload) if index < last and _field_at(payloads[index + 1]) == 0x12 else None
         if start is not None:
-            history = wandb_items(payloads[index + 1], seen)
+            fields: list[int] = []
+            history = wandb_items(payloads[index + 1], seen, fields)
             ahead = (history,)
             if history is not None and history[0] == HISTORY:
-                text = _rotation(payload, start, payloads[index + 1], history[1])
+                text = _rotation(payload, start, payloads[index + 1], history[1], fields)
                 if text is not None:
                     yield SUMMARY, text, 0
                     continue
@@ -163,68 +167,35 @@ def _summary_start(payload: bytes) -> int | None:
         return None
 
 
-def _rotation(summary: bytes, start: int, history: bytes, text: list[str]) -> list[str] | None:
+def _rotation(summary: bytes, start: int, history: bytes, text: list[str], fields: list[int]) -> list[str] | None:
     """The keys and values of the summary record whose items start at `start`, when its items are the
-    history record's (whose `wandb_items` text is `text`) rotated: None otherwise.
+    history record's (whose `wandb_items` text is `text`, `fields` where its body's fields start) rotated:
+    None otherwise.
 
-    The summary's bytes must be those of the history's items (`_history_items`) rotated by some
-    offset, and walk as items (a tag 0x0A, a length below 128) from its start to its end, one of
-    them starting where the history's first item lands. The walk from there reads the history's
-    own first items (the same bytes from the same start, which `wandb_items` read as items), so the
-    offset is an item's start; the walk before it reads the history's other items the same way, up
-    to the end of its items. So the summary holds the history's items, in turn."""
-    span = _history_items(history)
-    if span is None or len(summary) - start != span[1] - span[0]:
+    The history's step must be its last field (as wandb-core writes it), so its items are the bytes
+    from its first field to its step. The summary's bytes must be those bytes rotated at the start of
+    one of its items, which the history's own reading found: then the summary holds the history's items,
+    each the same bytes read the same way, in turn from that one."""
+    if not fields:
         return None
-    items = history[span[0] : span[1]]
+    end = fields[-1]
+    if history[end] != 0x12 or len(summary) - start != end - fields[0]:  # 0x12: the step (an item's tag: 0x0A)
+        return None
+    items = history[fields[0] : end]
     body = summary[start:]
-    at = 0 if body == items else (items + items).find(body)
-    if at < 0:
+    if body == items:
+        return text[:]
+    at = (items + items).find(body)
+    try:
+        turned = 2 * fields.index(fields[0] + at, 1, -1)  # the history's items before the summary's first
+    except ValueError:
         return None
-    pos, end, split, count = 0, len(body), len(items) - at, 0  # split: where the history's first item is
-    before = count if at == 0 else -1  # the summary's items before that one
-    while pos < end:
-        if body[pos] != 0x0A or body[pos + 1] > 0x7F:  # past the end only after a length that overruns it
-            return None
-        pos += 2 + body[pos + 1]
-        count += 1
-        if pos == split:
-            before = count
-    if pos != end or before < 0:
-        return None
-    turned = 2 * (count - before)  # the history's items the summary holds after that one
     return text[turned:] + text[:turned]
 
 
-def _history_items(history: bytes) -> tuple[int, int] | None:
-    """Where the items of a history record that `wandb_items` read start and end: its body but its step,
-    when the step is last (as wandb-core writes it) and below 2**21; None otherwise."""
-    pos = 0
-    if history[0] == 0x08:  # num
-        pos = 1
-        while history[pos] & 0x80:
-            pos += 1
-        pos += 1
-    if history[pos + 1] < 0x80:  # history[pos] is the body's tag, 0x12; then its length
-        pos += 2
-    elif history[pos + 2] < 0x80:
-        pos += 3
-    else:
-        return None
-    end = len(history)
-    for size in (2, 4, 5, 6):
-        if (
-            end - size >= pos
-            and history[end - size] == 0x12
-            and history[end - size + 1] == size - 2
-            and (size == 2 or history[end - size + 2] == 0x08)
-        ):
-            return pos, end - size
-    return None
-
-
-def _items(payload: bytes, pos: int) -> WandbItems | None:
-    """`wandb_items` of the record whose history or summary field starts at `pos`.
+def _items(payload: bytes, pos: int, fields: list[int]) -> WandbItems | None:
+    """`wandb_items` of the record whose history or summary field starts at `pos`; where each field of its
+    body starts is appended to `fields`.
 
     Raises IndexError or ValueError (for the caller to turn into None) on a varint past the data."""
     kind = payload[pos]
@@ -240,10 +211,11 @@ def _items(payload: bytes, pos: int) -> WandbItems | None:
     if pos + length != end:
         return None  # a field after the record's body (`control`, `uuid`, ...), or a short payload
     parts: list[bytes] = []
-    append = parts.append
+    append, mark = parts.append, fields.append
     checked: list[bytes] = []
     step, stepped = 0, False
     while pos < end:
+        mark(pos)
         tag = payload[pos]
         if tag == 0x0A:  # an item: most are one key, then value_json, every length below 128
             length = payload[pos + 1]
