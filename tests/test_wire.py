@@ -379,7 +379,9 @@ def test_history_rows_read_by_plan_are_what_the_row_by_row_reading_gives(
     apart = [{"_step": "99", "z": "1"}]  # other metrics: the rows before it are read (by column) before this one
     late = [{"_step": "1", "x": "1", "y": '"t"', "z": '"t"'}, {"_step": "2", "x": "2", "y": '"t"', "z": '"t"'}]
     late += [{"z": "3", "y": "3", "x": "3", "_step": "3"}, {"_step": "4", "x": "4", "y": "4", "z": "4"}]  # z first met
-    lots = same + apart + odd[:6] + apart + odd[6:] + apart + objects + apart + late
+    times = [dict(row, _timestamp=value) for row, value in zip(same, ['"soon"', "nan", "", "Infinity", "-1", "2e9"])]
+    times += [dict(row, _timestamp=value) for row, value in zip(same, ["NaN", "3e9", "nan", "-Infinity", "1e9"])]
+    lots = same + apart + odd[:6] + apart + odd[6:] + apart + objects + apart + late + times[:6] + apart + times[6:]
     rows = [([t for kv in row.items() for t in kv], 40 + i) for i, row in enumerate(ROWS * 2 + lots)]
     rows.append((["a", "1", "b", "2", "a", "3"], 50))  # a key twice: the last value at the first place
     rows.append((["b", "4", "a", "5"], 51))

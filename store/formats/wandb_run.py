@@ -266,28 +266,21 @@ class WandbRun:
             rows.flush(self, points)
             self._take_row(dict(zip(text[::2], text[1::2])), num, points)
             return
-        at_step, at_time, metrics, columns, column_values = plan
-        if columns != rows.columns or len(rows.steps) >= ROWS_AT_ONCE:
+        shape, metrics, row_values = plan
+        if shape != rows.shape or len(rows.nums) >= ROWS_AT_ONCE:
             rows.flush(self, points)
-            rows.columns = columns
+            rows.shape = shape
         values = text[1::2]
-        if at_step < 0:
-            step = num
-        else:
-            found_text = values[at_step]
-            if found_text.isascii() and found_text.isdigit() and len(found_text) < 16:
-                step = int(found_text)
-            else:
-                found = whole(found_text)
-                step = num if found is None else found
-        when = _float(values[at_time]) if at_time >= 0 else None
-        when = float("nan") if when is None else when
-        if when == when and (self.last_time is None or when > self.last_time):
-            self.last_time = when
-        rows.values.append(column_values(values))
+        rows.values.append(row_values(values))
         rows.rows.append((metrics, values))
-        rows.steps.append(step)
-        rows.times.append(when)
+        rows.nums.append(num)
+
+    def _saw(self, times: list[float]) -> None:
+        """Note the times of rows read by column (`_Rows`): the newest not NaN is the run's last time if later."""
+        total = sum(times)  # NaN only when one is (or infinities of both signs): those are left out one by one
+        newest = max(times) if total == total else max((t for t in times if t == t), default=None)
+        if newest is not None and (self.last_time is None or newest > self.last_time):
+            self.last_time = newest
 
     def _take_metrics(
         self, metrics: tuple[tuple[str, int], ...], values: list[str], step: int, when: float, points: PendingPoints
@@ -309,11 +302,7 @@ class WandbRun:
         Values are W&B's JSON text; numbers are read with `float` (JSON's numbers, and W&B's NaN and
         Infinity, are Python float literals), the rest is not a metric."""
         text = row.get("_step")
-        if text is not None and text.isascii() and text.isdigit() and len(text) < 16:
-            step = int(text)  # what `whole` gives for the digits of a step below 2**53, sooner
-        else:
-            found = whole(text)
-            step = num if found is None else found
+        step = num if text is None else _step(text, num)
         when = _float(row.get("_timestamp"))
         when = float("nan") if when is None else when
         if when == when and (self.last_time is None or when > self.last_time):
@@ -418,10 +407,11 @@ class WandbRun:
         return {k: v for k, v in self.config.items() if k not in _SKIPPED_CONFIG}
 
 
-RowPlan = tuple[int, int, tuple[tuple[str, int], ...], tuple[str, ...], Callable[[list[str]], tuple[str, ...]]]
-"""Where a history row of one key sequence has its values: `_step`'s, `_timestamp`'s (-1: none), each
-metric's `(key, index)` (W&B's own `_` keys left out), the metrics' keys sorted (the row's columns,
-whatever their order), and what gives the metrics' values in that order."""
+RowPlan = tuple[tuple[bool, bool, tuple[str, ...]], tuple[tuple[str, int], ...], Callable[[list[str]], tuple[str, ...]]]
+"""How a history row of one key sequence is read: its shape (whether it has `_step`, whether `_timestamp`,
+its metrics' keys sorted: the row's columns, whatever their order), each metric's `(key, index)` (W&B's
+own `_` keys left out), and what gives its values in the shape's order (`_step`'s, `_timestamp`'s, the
+metrics')."""
 MAX_PLANS = 4096
 """Key sequences whose plans one batch of records keeps; a row of any other is planned again."""
 ROWS_AT_ONCE = 1024
@@ -437,59 +427,91 @@ def _plan(keys: tuple[str, ...]) -> RowPlan | None:
     at = {key: i for i, key in enumerate(keys)}
     metrics = tuple((key, i) for i, key in enumerate(keys) if not key.startswith("_"))
     columns = tuple(sorted(key for key, _ in metrics))
-    places = [at[key] for key in columns]
-    column_values: Callable[[list[str]], tuple[str, ...]]
+    places = [at[key] for key in ("_step", "_timestamp") if key in at] + [at[key] for key in columns]
+    row_values: Callable[[list[str]], tuple[str, ...]]
     if len(places) == 1:
-        column_values = lambda values: (values[places[0]],)  # noqa: E731 - itemgetter of one is no tuple
+        row_values = lambda values: (values[places[0]],)  # noqa: E731 - itemgetter of one is no tuple
     elif places:
-        column_values = itemgetter(*places)
+        row_values = itemgetter(*places)
     else:
-        column_values = lambda values: ()  # noqa: E731
-    return at.get("_step", -1), at.get("_timestamp", -1), metrics, columns, column_values
+        row_values = lambda values: ()  # noqa: E731
+    return ("_step" in at, "_timestamp" in at, columns), metrics, row_values
 
 
 class _Rows:
-    """History rows of the same metrics one after another (any order of their keys), read by column when
-    the metrics change or points of another kind come: each column's text to numbers in one `map(float)`,
-    its points added in one go. A column that is not all numbers (text, an image, W&B's `nan` that is no
-    JSON number) has its rows read one by one instead (`WandbRun._take_metrics`)."""
+    """History rows of one shape one after another (the same metrics, any order of their keys), read by
+    column when the shape changes or points of another kind come: each column's text to numbers in one
+    `map`, its points added in one go. A column that is not all numbers (text, an image, W&B's `nan` that
+    is no JSON number) has its rows read one by one instead (`WandbRun._take_metrics`); so do steps and
+    times that are not all as most are (`_steps`, `_times`)."""
 
-    __slots__ = ("columns", "plans", "rows", "steps", "times", "values")
+    __slots__ = ("nums", "plans", "rows", "shape", "values")
 
     def __init__(self) -> None:
         self.plans: dict[tuple[str, ...], RowPlan | None] = {}
-        self.columns: tuple[str, ...] | None = None
+        self.shape: tuple[bool, bool, tuple[str, ...]] | None = None
         self.values: list[tuple[str, ...]] = []
         self.rows: list[tuple[tuple[tuple[str, int], ...], list[str]]] = []
-        self.steps: list[int] = []
-        self.times: list[float] = []
+        self.nums: list[int] = []
 
     def flush(self, run: WandbRun, points: PendingPoints) -> None:
-        if not self.steps:
+        if not self.nums or self.shape is None:
             return
-        numbers = _numbers(self.values) if self.columns else []
+        has_step, has_time, columns = self.shape
+        texts = list(zip(*self.values))
+        steps = _steps(texts[0], self.nums) if has_step else self.nums
+        times = _times(texts[has_step]) if has_time else [math.nan] * len(self.nums)
+        if has_time:
+            run._saw(times)
+        numbers = _numbers(texts[has_step + has_time :]) if columns else []
         if numbers is None:
-            for (metrics, values), step, when in zip(self.rows, self.steps, self.times):
+            for (metrics, values), step, when in zip(self.rows, steps, times):
                 run._take_metrics(metrics, values, step, when, points)
-        elif self.columns:
-            by_column = dict(zip(self.columns, numbers))
+        elif columns:
+            by_column = dict(zip(columns, numbers))
             for key, _ in self.rows[0][0]:  # in the first row's order, which a new key's points are met in
-                points.extend(key, self.steps, self.times, by_column[key])
-        self.values, self.rows, self.steps, self.times = [], [], [], []
+                points.extend(key, steps, times, by_column[key])
+        self.values, self.rows, self.nums = [], [], []
 
 
-def _numbers(rows: list[tuple[str, ...]]) -> list[list[float]] | None:
-    """Each column of `rows` (values of W&B's JSON text) as numbers, as `_float` reads each; None when one
-    is not all numbers."""
+def _steps(texts: tuple[str, ...], nums: list[int]) -> list[int]:
+    """The steps of rows whose `_step` texts these are (`nums`: their records' steps): the text's whole
+    number, else the record's; digits (below 16 of them) read at once."""
+    joined = "".join(texts)
+    if joined.isascii() and joined.isdigit() and len(max(texts, key=len)) < 16 and min(texts, key=len):
+        return list(map(int, texts))
+    return [_step(text, num) for text, num in zip(texts, nums)]
+
+
+def _step(text: str, num: int) -> int:
+    """A row's step from its `_step` text, `num` (its record's) when that is no whole number."""
+    if text.isascii() and text.isdigit() and len(text) < 16:
+        return int(text)  # what `whole` gives for the digits of a step below 2**53, sooner
+    found = whole(text)
+    return num if found is None else found
+
+
+def _times(texts: tuple[str, ...]) -> list[float]:
+    """The times of rows whose `_timestamp` texts these are, as `_float` reads each (NaN for none): at once
+    when all are a float's text (those `_float` refuses that `float` reads, `nan`, are NaN either way)."""
     try:
-        columns = [list(map(float, column)) for column in zip(*rows)]
+        return list(map(float, texts))
+    except ValueError:
+        return [math.nan if (when := _float(text)) is None else when for text in texts]
+
+
+def _numbers(columns: list[tuple[str, ...]]) -> list[list[float]] | None:
+    """Each column (values of W&B's JSON text) as numbers, as `_float` reads each; None when one is not all
+    numbers."""
+    try:
+        numbers = [list(map(float, column)) for column in columns]
     except ValueError:  # text, bools, null, lists, objects, an empty value: none of them a float's text
         return None
-    for texts, numbers in zip(zip(*rows), columns):
-        total = sum(numbers)
+    for texts, found in zip(columns, numbers):
+        total = sum(found)
         if total != total and any(text[:1] == "n" for text in texts):  # `nan`: a float's text, but no JSON
             return None
-    return columns
+    return numbers
 
 
 _NOT_NUMBERS = '"tfn[{'
