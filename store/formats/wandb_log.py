@@ -104,17 +104,19 @@ class RecordLog:
         pending: list[bytes] | None = None
         unpack, crc32, full_crc, take = CHUNK_HEADER.unpack_from, zlib.crc32, _TYPE_CRC[FULL], records.append
         while True:
-            at, left, taken = pos - start, BLOCK - pos % BLOCK, pos
-            while end - pos >= HEAD:  # most chunks: a whole record inside its block, here, its CRC right
+            at, taken = pos - start, pos
+            limit = min(end, pos + BLOCK - pos % BLOCK) - start  # the block's end, or the data's, in `data`
+            while at + HEAD <= limit:  # most chunks: a whole record inside its block, here, its CRC right
                 crc, length, kind = unpack(data, at)
-                size = HEAD + length
-                if kind != FULL or size > left or pos + size > end:
+                stop = at + HEAD + length
+                if kind != FULL or stop > limit:
                     break
-                payload = data[at + HEAD : at + size]
+                payload = data[at + HEAD : stop]
                 if crc32(payload, full_crc) != crc:
                     break
                 take(payload)
-                pos, at, left = pos + size, at + size, left - size
+                at = stop
+            pos = start + at
             if pos != taken:
                 pending = None
                 self.offset = pos
