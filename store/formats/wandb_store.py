@@ -150,7 +150,7 @@ class WandbStore(TailedLiveness, PooledFirstRead):
         name_id, folder_started = folder_facts(self._folder_name(unit))
         run_id = self._ids.get(unit) or state.run_id or name_id or self._folder_name(unit)
         problems = list(state.problems)
-        log = log_file(str(path))
+        log = state.log.path if state.decoded and state.log is not None else log_file(str(path))  # found by `_state`
         if state.decoded:
             status = "running" if state.exit_code is None else "finished" if state.exit_code == 0 else "failed"
         elif state.damaged is not None:
