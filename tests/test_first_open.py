@@ -804,7 +804,12 @@ def test_a_real_writers_journal_over_several_chunks_is_parsed_by_the_children(
     halves = journal_half.start(str(root), {}, TrackStore.WIDTH, time.time())
     assert halves is not None
     here: list[Any] = []
-    tables, offsets = halves.tables(TrackStore.WIDTH, lambda *args: here.append(args) or {})
+
+    def read_here(*args: Any) -> journal.Offsets:
+        here.append(args)
+        return {}
+
+    tables, offsets = halves.tables(TrackStore.WIDTH, read_here)
     assert here == [] and len(tables) == 2
     copies = 3 * journal.CHUNK // len(data) * 2 + 2
     assert len(set().union(*(table.units for table in tables))) == len(ids) * copies
