@@ -289,6 +289,11 @@ class RunStore(abc.ABC):
         """The runs frame of the runs read so far, while `listing_progress` is being called (only then)."""
         return build_runs_frame([], self.status_of, metric_stat)
 
+    def partial_records(self) -> list[RunRecord]:
+        """The records of the runs read so far, while `listing_progress` is being called (only then): the
+        app lays out the first few without pandas (`tui.shaping.first_listing`), which it is still importing."""
+        return []
+
     def log_facts(self) -> dict[str, tuple[float, float, str]]:
         """(last logged, usual interval, metrics with NaN or ±inf) of the runs that say `running` or hold
         NaN or ±inf, by run id: what the app needs to tell which runs need a look (see `store.frame.log_facts`).

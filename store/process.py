@@ -31,13 +31,6 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def child_env() -> dict[str, str]:
-    """The environment of a `python -c` child that runs this code: the folder holding `store` first on its
-    path, so it imports the same `store` this process did (not another installed one)."""
-    home = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([home, *filter(None, [os.environ.get("PYTHONPATH")])])}
-
-
 def release_freed_memory() -> None:
     """Hand the memory this process has freed back to the system (glibc's `malloc_trim`; elsewhere nothing).
 

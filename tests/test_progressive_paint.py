@@ -284,3 +284,53 @@ async def test_the_apps_first_open_with_its_children_shows_each_file_as_it_is_on
             assert len(frame) == RUNS + 1 and "running" in set(frame["status"])
             assert "reading" not in bar_text(app)
     assert len(started) == 1 and started[0] is not None
+
+
+async def test_the_newest_runs_are_painted_before_pandas_and_keys_pressed_meanwhile_wait_for_the_frame(
+    big_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed before: the newest runs waited for their frame, and so for pandas' import (~0.3 s of a 100,000-run
+    first open's first second). Now they are laid out from their records (`tui.shaping.first_listing`) and
+    painted, and the frame's view replaces them; keys pressed in a burst meanwhile wait for it, then act."""
+    from tui.shaping.first_listing import FirstListing
+
+    made, go = threading.Event(), threading.Event()
+    partial_frame = TrackStore.partial_frame
+
+    def slow(self: TrackStore, metric_stat: str = "last") -> object:
+        if not made.is_set():  # the first frame held back, as a slow import of pandas would
+            made.set()
+            go.wait(60)
+        return partial_frame(self, metric_stat)
+
+    monkeypatch.setattr(TrackStore, "partial_frame", slow)
+    app = make_app(big_store, poll_seconds=0)
+    gate = Gate(app)
+    async with app.run_test(size=(80, 24)) as pilot:
+        try:
+            assert await asyncio.to_thread(made.wait, 60)
+            for _ in range(50):
+                await pilot.pause()
+                if isinstance(table(app).shown, FirstListing):
+                    break
+            first = table(app).shown
+            assert isinstance(first, FirstListing) and first.row_count == PAINT
+            text = screen_text(app)
+            assert f"reading {PAINT} / {RUNS}" in text and "odd-1" in text and "run-299" in text
+            third = first.run_id_at(2)
+            await pilot.press("down", "down")  # held: the frame they act on is not in yet
+            assert table(app).shown is first
+            go.set()
+            await gate.next_batch(pilot)
+            await settle_keys(pilot)
+            view = table(app).view
+            assert not isinstance(view, FirstListing) and len(view.frame) == PAINT
+            assert table(app).current_run == third
+        finally:
+            go.set()
+            gate.open()
+
+
+async def settle_keys(pilot: Pilot[None]) -> None:
+    for _ in range(3):
+        await pilot.pause()

@@ -20,6 +20,7 @@ from .freed_memory import arrow_through_system_allocator
 from .keymap import RESYNC_BINDING, VIM_BINDINGS, known_binding_ids, load_keymap, unknown_ids_notice
 from .messages import (
     FirstListed,
+    FrameShown,
     ReloadRequested,
     StoreLoaded,
     StoreMissing,
@@ -32,7 +33,7 @@ from .session import Session
 from .settings import load_setting, save_setting
 from .shaping.attention import AttentionWatch
 from .shaping.column_stats import apply_column_stats
-from .shaping.first_listing import first_listing
+from .shaping.first_listing import first_listing, listing_of
 from .shaping.models_view import RegistryColumns
 from .shaping.runs_view import RunsView
 from .shaping.sanitize import cut, printable_line
@@ -168,6 +169,11 @@ class TrackApp(App[None]):
     def _reload_requested(self) -> None:
         self.poll(force=True)
 
+    @on(FrameShown)
+    def _frame_shown(self) -> None:
+        if self._first_listed == "replaced" and self._held_keys is not None:
+            self._press_held_keys()
+
     @work(thread=True, group="store-poll", exit_on_error=False, description="Reading the store")
     def poll(self, force: bool = False) -> None:
         """Re-read what changed and hand the runs screen a new frame (only when there is news).
@@ -268,6 +274,11 @@ class TrackApp(App[None]):
             return
         store = self.store
         settings = self._view_settings  # the user may sort or filter the runs shown meanwhile
+        if self._first_listed == "no" and settings == ViewSettings():  # the newest runs, before pandas is in
+            listing = listing_of(store.partial_records(), store.status_of, self.session.now())
+            if listing is not None:
+                self._first_listed, self._held_keys = "shown", []
+                self.runs_screen.post_message(FirstListed(store, listing, {}, reading=(read, total)))
         frame = store.partial_frame(settings.metric_stat)
         view = RunsView.from_settings(settings, frame, self.session.now())
         counts = frame["experiment"].fillna("").value_counts().sort_index()
@@ -275,6 +286,8 @@ class TrackApp(App[None]):
         self.runs_screen.post_message(
             StoreLoaded(store, frame, experiments, set(), view, settings, reading=(read, total))
         )
+        if self._first_listed == "shown":  # the keys held meanwhile act on its view, once shown (`FrameShown`)
+            self._first_listed = "replaced"
         self._partial_rows = read
         self._next_partial = time.monotonic() + max(PARTIAL_SECONDS, 2 * (time.monotonic() - started))
         self._next_count = time.monotonic() + PARTIAL_SECONDS

@@ -65,6 +65,14 @@ class FirstListed(Message):
     listing: FirstListing
     attention: dict[str, str]
     """Runs that need a look -> why, as the frame's `StoreLoaded` will say (`AttentionWatch.check_rows`)."""
+    reading: tuple[int, int] | None = None
+    """(runs read, runs in all) when these are the newest runs of a long first listing, which goes on
+    reading: its partial frames follow (the poll is still running), so no refresh is asked for."""
+
+
+class FrameShown(Message):
+    """The runs table shows a frame's view, no longer first rows laid out without pandas: keys held while
+    those were on screen may act now (posted by the screen after the swap, so they act on the new view)."""
 
 
 @dataclass

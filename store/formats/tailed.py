@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from store.base import RunRecord, RunStore, infer_running_status, valid_record
 from store.ours.index import RACY_SECONDS, FolderRunStore, UnitIndex
-from store.process import child_env, cores, hostname
+from store.process import cores, hostname
 
 MAX_TAILS = 64
 T = TypeVar("T")
@@ -187,12 +187,11 @@ def _feed_child(job: dict[str, Any], queue: deque[str], records: dict[str, RunRe
 
     try:
         child = subprocess.Popen(
-            [sys.executable, "-c", CHILD],
+            [sys.executable, "-c", CHILD, HOME],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
-            env=child_env(),
         )
     except OSError:
         return
@@ -243,11 +242,11 @@ def _feed_child(job: dict[str, Any], queue: deque[str], records: dict[str, RunRe
             child.wait()
 
 
-CHILD = (
-    "import sys; sys.path.remove('') if '' in sys.path else None; "
-    "from store.formats.tailed import child_main; child_main()"
-)
-"""`python -c` puts the working folder first on the path: a `store` package there (the user's own) is not ours."""
+CHILD = "import sys; sys.path[0] = sys.argv[1]; from store.formats.tailed import child_main; child_main()"
+"""`python -c` puts the working folder first on the path: the folder holding this `store` takes its place
+(a `store` package in the working folder, the user's own, is not ours; nor is one installed elsewhere)."""
+HOME = str(Path(__file__).resolve().parents[2])
+"""The folder holding this `store` package: the children import it from there."""
 CHILD_SECONDS = 60.0
 CHILD_SECONDS_A_RUN = 1.0
 """A child that takes longer than this for a batch (or to start) is killed, and its runs are read by the parent."""

@@ -31,6 +31,24 @@ COLUMN_INDEX_VERSION = 4
 def save_table(table: ColumnTable, path: str, kind: str, removed: Iterable[str] = (), mode: int = 0o666) -> None:
     """Write the table (and, for a journal, the units it removes) as one `.npz`, atomically; `mode`
     before the umask (0o600 for a copy of someone else's data)."""
+    tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb", opener=lambda name, flags: os.open(name, flags, mode)) as fh:
+            if mode != 0o666:
+                os.fchmod(fh.fileno(), mode)  # a temporary a killed save left keeps its own mode
+            write_table(table, fh, kind, removed)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_table(table: ColumnTable, fh: IO[bytes], kind: str, removed: Iterable[str] = ()) -> None:
+    """`save_table` into an open file (a journal child writes its table into a file its parent reads:
+    store/ours/journal_half.py)."""
     import numpy as np
 
     n = len(table)
@@ -69,19 +87,7 @@ def save_table(table: ColumnTable, path: str, kind: str, removed: Iterable[str] 
     }
     text = _head_text(head)
     arrays["head"] = lambda: np.frombuffer(text, dtype=np.uint8)
-    tmp = f"{os.path.dirname(path)}/.{os.path.basename(path)}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb", opener=lambda name, flags: os.open(name, flags, mode)) as fh:
-            if mode != 0o666:
-                os.fchmod(fh.fileno(), mode)  # a temporary a killed save left keeps its own mode
-            _write_npz(fh, arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    _write_npz(fh, arrays)
 
 
 def _write_npz(fh: IO[bytes], arrays: dict[str, Callable[[], Any]]) -> None:
@@ -119,10 +125,19 @@ def load_table(path: str, kind: str, width: int) -> tuple[ColumnTable, list[str]
     (see `_read_arrays`). Anything else is refused, and the caller rebuilds the index.
     """
     try:
-        with os.fdopen(safe_read.open_regular(path), "rb") as fh, zipfile.ZipFile(fh) as zf:
+        with os.fdopen(safe_read.open_regular(path), "rb") as fh:
+            return read_table(fh, kind, width)
+    except OSError:
+        return None  # UnsafeFileError is an OSError
+
+
+def read_table(fh: IO[bytes], kind: str, width: int) -> tuple[ColumnTable, list[str]] | None:
+    """`load_table` from an open file (what `write_table` wrote)."""
+    try:
+        with zipfile.ZipFile(fh) as zf:
             head, arrays = _read_arrays(zf, width)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, MemoryError):
-        return None  # UnsafeFileError is an OSError; a deeply nested head is a ValueError
+        return None  # a deeply nested head is a ValueError
     try:
         if head.get("version") != COLUMN_INDEX_VERSION or head.get("kind") != kind:
             return None

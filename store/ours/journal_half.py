@@ -1,54 +1,53 @@
-"""A long listing journal parsed by two child processes, a half each, while this one lists and paints.
+"""A long listing journal parsed by two child processes, a half each, while this one waits for them.
 
 The app's first open of a store after a sweep folds the listing journal (store/ours/journal.py)
 into its first listing. At 100,000 runs that parse and the columns made of it are about 2 s of
 CPU: the longest step of the open, once the run folders are stat'ed by another child in a
 fraction of that (`TrackStore._fold_first_listing`, `trust_folders`). So each core parses half:
 a child makes the column table of its rows with the same code (`journal.read_in_chunks`,
-`ColumnTable.from_records`) and writes it as an index file is written (store/ours/column_file.py),
-which this process loads in a few tens of ms and folds as it would its own chunks. Nothing is
-trusted more for it: a row is folded only where it names its run's folder as it is now.
+`ColumnTable.from_records`, each run's newest row) and writes it as an index file is written
+(store/ours/column_file.py) into a file with no name, its stdout, which this process loads in a
+few tens of ms and folds as it would its own chunks. Nothing is trusted more for it: a row is
+folded only where it names its run's folder as it is now.
 
 Why children, and not this process, for both halves: a parse leaves this process's memory
 pinned by the few objects that outlive it (each run's id and name, allocated among the parse's
-garbage): parsing half the 100,000 here grew it by ~60 MB for ~12 MB of table, while the loaded
-table costs its 12 MB. And the app's UI thread shares this process's GIL with nothing heavy.
+garbage): parsing half the 100,000 here grew it by ~60 MB, where the loaded table of that half
+costs 31 MB. And the app's UI thread then shares this process's GIL with nothing heavy.
 
-A child that cannot start, fails, or takes too long leaves its half to this process. Each child
-is a fresh `python -c` (as `store.formats.tailed.read_in_pool`'s are) that imports numpy and
-msgspec, ~0.15 s, so only journals with HALF_FROM bytes or more to read are parsed this way.
+They start once the newest runs are painted (`TrackStore._sync`), at the default priority: before,
+they took the cores that paint needed; niced, a busy machine (a training on every core) starved
+them while this process waited. A child that cannot start, fails, or takes too long leaves its
+half to this process. Each is a fresh `python -c` (as `store.formats.tailed.read_in_pool`'s are)
+that imports numpy and msgspec, ~0.15 s, so only journals with HALF_FROM bytes or more to read
+are parsed this way.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import IO, Any
 
 from store.ours import journal
-from store.process import child_env
 
 HALF_FROM = 16 * 1024 * 1024
 """Journal bytes to read before children pay for their start: about 15,000 runs' rows, 0.3 s of parsing."""
 CHILD_SECONDS = 60.0
 """How long a child may take (beyond `CHILD_SECONDS_A_MB` a megabyte) before its half is read here."""
 CHILD_SECONDS_A_MB = 0.5
-TABLE = "table.npz"
 KIND = "journal-half"
 """The kind its table file is written and checked as."""
-CHILD = (
-    "import os, sys; os.nice(NICE); sys.path.remove('') if '' in sys.path else None; "
-    "from store.ours.journal_half import child_main; child_main()"
-)
-"""`python -c` puts the working folder first on the path: a `store` package there (the user's own) is not ours."""
-NICE = 10
-"""The children's niceness: they start before the newest runs are painted, which they must not slow (on two
-cores they took 0.5 s longer at the default), and take only the CPU this process leaves."""
+CHILD = "import sys; sys.path[0] = sys.argv[1]; from store.ours.journal_half import child_main; child_main()"
+"""`python -c` puts the working folder first on the path: the folder holding this `store` takes its place
+(a `store` package in the working folder, the user's own, is not ours; nor is one installed elsewhere)."""
+HOME = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+"""The folder holding this `store` package: the children import it from there."""
+
 
 Range = tuple[str, int, int, int]
 """A part of one journal: its name, its inode, where the part starts and where it ends (bytes)."""
@@ -95,25 +94,24 @@ class Halves:
 
 
 class _Child:
-    """One child parsing some ranges of journals into a table file in a folder of its own."""
+    """One child parsing some ranges of journals into a table, written to a temporary file with no name (its
+    stdout): nothing is left behind however either process ends."""
 
     def __init__(self, root: str, ranges: list[Range], width: int, read_at: float) -> None:
         self.ranges = ranges
         self._proc: subprocess.Popen[bytes] | None = None
-        self._folder: str | None = None
+        self._out: IO[bytes] | None = None
         try:
-            self._folder = tempfile.mkdtemp(prefix="tracktui-journal-")
-            out = os.path.join(self._folder, TABLE)
-            job = {"root": root, "ranges": ranges, "width": width, "read_at": read_at, "out": out}
+            self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by `cancel`
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", CHILD.replace("NICE", str(NICE))],
+                [sys.executable, "-c", CHILD, HOME],
                 stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
+                stdout=self._out,
                 stderr=subprocess.DEVNULL,
-                env=child_env(),
                 close_fds=True,
             )
             assert self._proc.stdin is not None
+            job = {"root": root, "ranges": ranges, "width": width, "read_at": read_at}
             self._proc.stdin.write(json.dumps(job).encode())  # a few hundred bytes: the pipe takes them at once
             self._proc.stdin.close()
         except (OSError, ValueError):
@@ -122,14 +120,15 @@ class _Child:
     def result(self, width: int) -> tuple[Any, dict[str, int]] | None:
         """The child's table, and where it stopped in each journal it read to the end of its range; None
         when it failed (its ranges are then read here)."""
-        from store.ours.column_file import load_table
+        from store.ours.column_file import read_table
 
-        if self._proc is None or self._folder is None:
+        if self._proc is None or self._out is None:
             return None
         size = sum(end - at for _, _, at, end in self.ranges)
         try:
             code = self._proc.wait(timeout=CHILD_SECONDS + CHILD_SECONDS_A_MB * size / 2**20)
-            loaded = load_table(os.path.join(self._folder, TABLE), KIND, width) if code == 0 else None
+            self._out.seek(0)
+            loaded = read_table(self._out, KIND, width) if code == 0 else None
         except (subprocess.TimeoutExpired, OSError):
             loaded = None
         finally:
@@ -141,15 +140,15 @@ class _Child:
         return table, {name: at for name, at in done.items() if type(at) is int}
 
     def cancel(self) -> None:
-        """Stop the child if it still runs, and remove its folder."""
+        """Stop the child if it still runs, and close its output."""
         if self._proc is not None:
             try:
                 self._proc.kill()
                 self._proc.wait(timeout=5)
             except (OSError, subprocess.TimeoutExpired):
                 pass
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
+        if self._out is not None:
+            self._out.close()
 
 
 def start(root: str, since: Mapping[str, tuple[int, int]], width: int, read_at: float) -> Halves | None:
@@ -184,7 +183,9 @@ class _Met(dict[str, int]):
 def child_main() -> None:
     """The child: the job (JSON) on stdin; writes the table of its rows to the job's `out`, with where it
     stopped in each journal it read to the end of its range in the table's `meta` (name -> offset)."""
-    from store.ours.column_file import save_table
+    import numpy as np
+
+    from store.ours.column_file import write_table
     from store.ours.column_index import ColumnTable
 
     job = json.loads(sys.stdin.read())
@@ -201,5 +202,9 @@ def child_main() -> None:
         if offsets.get(name, (None, 0))[0] == ino:
             done[name] = offsets[name][1]
     table = ColumnTable.concat(tables) if tables else ColumnTable.empty(width)
+    newest = dict(zip(table.units, range(len(table))))  # a run's row of a later chunk is newer
+    if len(newest) < len(table):  # its rows in two chunks (created, then finished): an older never folds
+        table = table.take(np.fromiter(sorted(newest.values()), dtype=np.int64, count=len(newest)))
     table.meta = done
-    save_table(table, str(job["out"]), KIND)
+    with open(sys.stdout.fileno(), "wb", closefd=False) as out:
+        write_table(table, out, KIND)

@@ -49,9 +49,9 @@ class TrackStore(FolderRunStore):
         self._cache = self._columns = ColumnCache(root, self.kind, in_store=True, width=self.WIDTH)
         self._root_text = os.fspath(root)
         self._linked_out: set[str] = set()
+        """Run folders (units) that are symbolic links out of the store, from the last listing."""
         self._odd_paths: dict[str, str] = {}
         """Run folders whose path is not the root joined with their unit (`run_scan.list_run_folders`)."""
-        """Run folders (units) that are symbolic links out of the store, from the last listing."""
         self._full_scan_at = 0.0
         self._scanned_at = -1e9
         self._scan_cost = 0.0
@@ -150,8 +150,8 @@ class TrackStore(FolderRunStore):
         return np.concatenate([mine, times])
 
     def _run_folders(self) -> list[str]:
-        """Every run folder as (unit, path), the trash's too when it is listed; notes the ones that are
-        symbolic links out of the store (`_linked_out`)."""
+        """Every run folder as its unit, the trash's too when it is listed; notes the ones that are symbolic
+        links out of the store (`_linked_out`) and those whose path is not the root joined with the unit."""
         folders: list[str] = []
         linked_out: set[str] = set()
         odd: dict[str, str] = {}
@@ -224,11 +224,11 @@ class TrackStore(FolderRunStore):
                     taking.cancel()
                     taking = None
                 trusting = self.cache_first and not self.served_from_cache  # the app's: its next refresh checks
-                if trusting and cores() >= 2:  # started first: the children's imports overlap the newest runs' paint
-                    halves = journal_half.start(self._root_text, self._columns.journal_read, self.WIDTH, now)
                 folders = self._run_folders() if folders is None else folders
                 if self.listing_progress is not None and len(folders) > FIRST_BATCH:
                     self._paint_newest(folders, now)
+                if trusting and cores() >= 2:  # not before the newest runs' paint: they would take its cores
+                    halves = journal_half.start(self._root_text, self._columns.journal_read, self.WIDTH, now)
                 whole = self._take_numbers(self._paths(folders), ("",) if trusting else ("", *self.RECORD_FILES))
                 trusting = trusting and whole is not None
             if folders and whole is not None:  # a child stats the folders (and their files): none is stat'ed here
@@ -238,6 +238,7 @@ class TrackStore(FolderRunStore):
                     table = self._fold_first_listing(units, None, pending, now, whole, True, halves)
                     self.served_from_cache = True  # so the app refreshes at once: that scan is full (below)
                     self._full_scan_at = now - 2 * FULL_SCAN_SECONDS
+                    self._columns.full_scan_at = 0.0  # nor may an index saved before it say one was made
                 else:
                     self._quick_scan_allowed(time.time())  # this is a full scan: noted as one
                     table = self._fold_first_listing(units, None, pending, now, whole)
@@ -441,6 +442,12 @@ class TrackStore(FolderRunStore):
         if self._first is None:
             return super().partial_frame(metric_stat)
         return table_frame(self._first.table(), self._statuses, metric_stat)
+
+    def partial_records(self) -> list[RunRecord]:
+        if self._first is None:
+            return []
+        table = self._first.table()
+        return [table.record(row) for row in range(len(table))]
 
     def _sig_time(self, sig: list[int]) -> float:
         """The latest mtime of the record's files (ctime can only be "now", it would never settle)."""

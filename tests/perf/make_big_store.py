@@ -10,9 +10,10 @@ per run. Creating small files is what costs: on this machine about 2.5 ms a run 
 16 ms on disk with history files. `--no-history` keeps the summaries (so the listing is the
 same) but writes no `metrics/*.f64` files: 100,000 runs in about 3 minutes and 2.4 GB on disk,
 which is what listing benchmarks need; `--steps 0` also leaves the metrics out of the summaries.
-A finished store is marked with `.complete` and reused. Each run's row is appended to the
-listing journal as its writer appends it when the run finishes (`journal.note_run`); a store
-made before the journal existed gets its rows added at its next use.
+A finished store is marked with `.complete-2` and reused. Each run's rows are appended to the
+listing journal as its writer appends them (`journal.note_run`): one when it is created (its
+`meta.json` saying running), one when it finishes; a store made before the journal existed gets
+its finished rows added at its next use.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ import numpy as np
 
 from store.ours import journal, layout
 
+COMPLETE = ".complete-2"
+"""Marks a finished store; "-2": since runs have their creation rows in the journal too."""
+
 
 def make_store(
     root: Path,
@@ -39,12 +43,14 @@ def make_store(
     history: bool = True,
 ) -> Path:
     marker = root / layout.STORE_MARKER
-    if marker.exists() and (root / ".complete").exists():
+    if marker.exists() and (root / COMPLETE).exists():
         if not journal.journal_names(str(root)):
             for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
                 for run in sorted(folder.iterdir()):
                     journal.note_run(root, run)
         return root
+    if marker.exists():
+        raise SystemExit(f"{root} is an unfinished store or one an older make_big_store made: remove it to rebuild")
     root.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"format": "tracktui", "version": layout.FORMAT_VERSION}))
     rng = np.random.default_rng(0)
@@ -80,6 +86,9 @@ def make_store(
             "git": None,
             "error": None,
         }
+        with open(os.path.join(path, layout.META), "w") as f:  # as `start_run` leaves it, and notes it
+            f.write(dumps({**meta, "status": "running", "ended": None}))
+        journal.note_run(root, Path(path))
         ints = rng.integers(0, 10, n_params)
         floats = rng.random(n_params)
         params: dict[str, object] = {f"p{j}": (float(floats[j]) if j % 3 else int(ints[j])) for j in range(n_params)}
@@ -111,7 +120,7 @@ def make_store(
             with open(os.path.join(path, name), "w") as f:
                 f.write(dumps(obj))
         journal.note_run(root, Path(path))
-    (root / ".complete").touch()
+    (root / COMPLETE).touch()
     return root
 
 

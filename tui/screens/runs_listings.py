@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from store.process import release_freed_memory
 
-from ..messages import FirstListed, ReloadRequested, StoreLoaded, StoreMissing, StoreProgress
+from ..messages import FirstListed, FrameShown, ReloadRequested, StoreLoaded, StoreMissing, StoreProgress
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
 from ..widgets.runs_bar import RunsBar
@@ -81,6 +81,7 @@ class RunsListings:
             screen.view.now = screen.session.now()
             screen.view.set_frame(message.frame)
             table.view = screen.view  # it held the first rows (`first_listed`), or none
+        screen.post_message(FrameShown())
         screen.query_one(RunsBar).search_notice(message.store)
         screen.total = len(message.frame)
         screen.query_one("#loading").display = False
@@ -119,7 +120,9 @@ class RunsListings:
             screen.query_one("#loading").display = False
             table.display = True
             table.reload()
-            screen.query_one(RunsBar).show(
+            bar = screen.query_one(RunsBar)
+            bar.reading = message.reading
+            bar.show(
                 listing,
                 total=listing.row_count,
                 marked=0,
@@ -128,7 +131,8 @@ class RunsListings:
                 attention=table.attention,
                 current=table.current_run,
             )
-        screen.call_after_refresh(screen.post_message, ReloadRequested())
+        if message.reading is None:  # else the listing goes on: its frame comes with the next batch
+            screen.call_after_refresh(screen.post_message, ReloadRequested())
 
     def prepare(self, view: RunsView) -> None:
         """Name sort codes and free-text columns of a new listing, made in a worker a moment after the

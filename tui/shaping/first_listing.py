@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,7 +119,12 @@ def first_listing(store: RunStore, now: float) -> FirstListing | None:
     """The first rows of `store` (refreshed), or None where the frame must make them (see the module)."""
     if type(store)._build_frame is not RunStore._build_frame:
         return None
-    records = store.records()
+    return listing_of(store.records(), store.status_of, now)
+
+
+def listing_of(records: Sequence[Any], status_of: Callable[[Any], str], now: float) -> FirstListing | None:
+    """The first rows of these records (`first_listing`, or the newest runs a long first listing reads
+    before the rest: `RunStore.partial_records`), or None where the frame must make them."""
     if not records or len(records) > FIRST_LISTING_MAX:
         return None
     fields = [[*(r.get("params") or {}), *(r.get("metrics") or {}), *(r.get("tags") or {})] for r in records]
@@ -127,7 +132,7 @@ def first_listing(store: RunStore, now: float) -> FirstListing | None:
         return None  # thousands of params: the frame's columnar checks pay there
     if len(records) * len({key for keys in fields for key in keys}) > FIRST_LISTING_CELLS:
         return None
-    rows = [_row(record, store.status_of(record)) for record in records]
+    rows = [_row(record, status_of(record)) for record in records]
     if any(row.get(key) for row in rows for key in PARENT_COLUMNS):
         return None  # grouped by parent at start: the frame's grouping makes those rows
     rows.sort(key=lambda row: -row["created"] if not math.isnan(row["created"]) else math.inf)
