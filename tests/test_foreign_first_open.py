@@ -166,6 +166,31 @@ def test_the_frames_module_is_imported_while_the_runs_are_read(tmp_path: Path) -
     assert done.stdout.split() == ["True", "True"], done.stderr
 
 
+def test_the_cycle_collector_is_off_while_the_runs_are_read_and_as_it_was_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    root = tensorboard_folder(tmp_path / "runs")
+    store = TensorBoardStore(root)
+    units = sorted(store._scan())
+    monkeypatch.setattr(tailed, "workers", lambda: 2)
+    collecting: list[bool] = []
+
+    def read(unit: str) -> RunRecord:
+        collecting.append(gc.isenabled())
+        return store._read_record_safely(unit)
+
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            assert len(tailed.read_in_pool(TensorBoardStore, root, {}, units, read)) == len(units)
+            assert gc.isenabled() == enabled
+    finally:
+        gc.enable()
+    assert collecting and not any(collecting)
+
+
 class Overstated(deque[str]):
     """A queue whose length is more than it holds: as another reader sees it, having taken units since."""
 
