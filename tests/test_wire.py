@@ -406,13 +406,14 @@ def test_every_w_and_b_log_read_as_records_is_what_record_by_record_reading_give
         payloads = RecordLog(str(log)).read_new()
         seen: dict[bytes, wire.WandbItems] = {}
         assert list(wire.wandb_records(payloads)) == [wire.wandb_items(payload, seen) for payload in payloads], log
-        taken += sum(
-            wire._summary_start(a) is not None
-            and (found := wire.wandb_items(b, None, fields := [])) is not None
-            and found[0] == wire.HISTORY
-            and wire._rotation(a, wire._summary_start(a) or 0, b, found[1], fields) is not None
-            for a, b in itertools.pairwise(payloads)
-        )
+        for a, b in itertools.pairwise(payloads):
+            fields: list[int] = []
+            found = wire.wandb_items(b, None, fields) if wire._summary_start(a) is not None else None
+            taken += (
+                found is not None
+                and found[0] == wire.HISTORY
+                and wire._rotation(a, wire._summary_start(a) or 0, b, found[1], fields) is not None
+            )
     assert taken >= 20
 
 
