@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +106,17 @@ def drop_index(root: Path, also_journals: bool = False) -> None:
 
 def folded(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], int]:
     """`listed(root)`, and how many runs it read from their files (the rest came from journal rows)."""
+    with counted_reads(monkeypatch) as reads:
+        got = listed(root)
+    return got, len(reads)
+
+
+@contextmanager
+def counted_reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The units the reader reads from their files meanwhile."""
     from store.ours import reader as reader_module
 
-    reads = []
+    reads: list[str] = []
     real = vars(reader_module)["read_record"]  # the name the reader calls, patched below
 
     def counting(root_text: str, unit: str, sig: list[int] | None = None) -> Any:
@@ -114,9 +124,10 @@ def folded(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any],
         return real(root_text, unit, sig)
 
     monkeypatch.setattr(reader_module, "read_record", counting)
-    got = listed(root)
-    monkeypatch.setattr(reader_module, "read_record", real)
-    return got, len(reads)
+    try:
+        yield reads
+    finally:
+        monkeypatch.setattr(reader_module, "read_record", real)
 
 
 def count_syscalls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
@@ -763,16 +774,8 @@ def read_to_the_end(root: Path) -> dict[str, tuple[int, int]]:
 
 def folded_by(root: Path, monkeypatch: pytest.MonkeyPatch, listing: Any) -> tuple[dict[str, Any], int, TrackStore]:
     """`listing(root)`'s records by run id, how many runs it read from their files, and the reader."""
-    reads = []
-    real = TrackStore._read_record
-
-    def counting(self: TrackStore, unit: str, sig: list[int] | None = None) -> Any:
-        reads.append(unit)
-        return real(self, unit, sig)
-
-    monkeypatch.setattr(TrackStore, "_read_record", counting)
-    reader = listing(root)
-    monkeypatch.setattr(TrackStore, "_read_record", real)
+    with counted_reads(monkeypatch) as reads:
+        reader = listing(root)
     return {rec["run_id"]: rec for rec in reader.records()}, len(reads), reader
 
 

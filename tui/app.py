@@ -283,11 +283,11 @@ class TrackApp(App[None]):
         view = RunsView.from_settings(settings, frame, self.session.now())
         counts = frame["experiment"].fillna("").value_counts().sort_index()
         experiments = {str(name): int(count) for name, count in counts.items()}
+        if self._first_listed == "shown":  # the keys held meanwhile act on its view, once shown (`FrameShown`):
+            self._first_listed = "replaced"  # said before the view is posted, which the screen may show at once
         self.runs_screen.post_message(
             StoreLoaded(store, frame, experiments, set(), view, settings, reading=(read, total))
         )
-        if self._first_listed == "shown":  # the keys held meanwhile act on its view, once shown (`FrameShown`)
-            self._first_listed = "replaced"
         self._partial_rows = read
         self._next_partial = time.monotonic() + max(PARTIAL_SECONDS, 2 * (time.monotonic() - started))
         self._next_count = time.monotonic() + PARTIAL_SECONDS

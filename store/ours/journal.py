@@ -25,7 +25,7 @@ import gc
 import json
 import os
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -186,7 +186,26 @@ def halves(root: str, since: Mapping[str, tuple[int, int]], least: int) -> dict[
     name -> (inode, where its read starts, the cut, its size). The part before the cut and the part
     after hold whole rows each (a row is written after a newline: `append`)."""
     cuts: dict[str, tuple[int, int, int, int]] = {}
-    for name in journal_names(root):
+    for name, fd, st, start in _opened(root, journal_names(root), since):
+        if st.st_size - start < least:
+            continue
+        middle = start + (st.st_size - start) // 2
+        try:
+            newline = os.pread(fd, ROW_BYTES + 1, middle).find(b"\n")
+        except OSError:
+            continue
+        if newline >= 0:
+            cuts[name] = (st.st_ino, start, middle + newline + 1, st.st_size)
+    return cuts
+
+
+def _opened(
+    root: str, names: Iterable[str], since: Mapping[str, tuple[int, int]]
+) -> Iterator[tuple[str, int, os.stat_result, int]]:
+    """Each journal of `names` opened (closed when the next is asked for): its name, descriptor and stat, and
+    where its read starts: where `since` says, or at its start if it is not the file noted (replaced, as by
+    `rsync`) or is shorter than the offset noted; at most READ_CAP before its end."""
+    for name in names:
         try:
             fd = safe_read.open_regular(os.path.join(root, name))
         except OSError:
@@ -196,18 +215,11 @@ def halves(root: str, since: Mapping[str, tuple[int, int]], least: int) -> dict[
             ino, start = since.get(name, (st.st_ino, 0))
             if ino != st.st_ino or start > st.st_size:
                 start = 0
-            start = max(start, st.st_size - READ_CAP)
-            if st.st_size - start < least:
-                continue
-            middle = start + (st.st_size - start) // 2
-            newline = os.pread(fd, ROW_BYTES + 1, middle).find(b"\n")
-            if newline >= 0:
-                cuts[name] = (st.st_ino, start, middle + newline + 1, st.st_size)
+            yield name, fd, st, max(start, st.st_size - READ_CAP)
         except OSError:
             continue
         finally:
             os.close(fd)
-    return cuts
 
 
 def _journals(
@@ -225,26 +237,13 @@ def _journals(
     written right now is read next time. A journal that fails to read midway gets no offset
     (it is read from its start next time).
     """
-    for name in journal_names(root) if only is None else sorted(only):
-        try:
-            fd = safe_read.open_regular(os.path.join(root, name))
-        except OSError:
-            continue
-        try:
-            st = os.fstat(fd)
-            ino, start = since.get(name, (st.st_ino, 0))
-            if ino != st.st_ino or start > st.st_size:
-                start = 0
-            stop_ino, end = (stops or {}).get(name, (st.st_ino, st.st_size))
-            end = end if stop_ino == st.st_ino and end <= st.st_size else st.st_size
-            reading = _Reading(fd, max(start, st.st_size - READ_CAP), end)
-            yield reading.chunks()
-            if reading.sound:
-                offsets[name] = (st.st_ino, reading.done)
-        except OSError:
-            continue
-        finally:
-            os.close(fd)
+    for name, fd, st, start in _opened(root, journal_names(root) if only is None else sorted(only), since):
+        stop_ino, end = (stops or {}).get(name, (st.st_ino, st.st_size))
+        end = end if stop_ino == st.st_ino and end <= st.st_size else st.st_size
+        reading = _Reading(fd, start, end)  # a read that fails midway leaves it unsound: no offset noted
+        yield reading.chunks()
+        if reading.sound:
+            offsets[name] = (st.st_ino, reading.done)
 
 
 class _Reading:
