@@ -14,6 +14,8 @@ import platform
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +31,23 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: parsed rows and records make no cycles, but each collection
+    walks every object parsed so far (a journal's 100,000 rows: 1.6 s of collections in a 3.3 s read; a
+    first read of 1,000 W&B runs: ~240 collections, 0.1-0.3 s). Process-wide, so only around a parse, and
+    collection resumes only if it was on."""
+    import gc
+
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def release_freed_memory() -> None:

@@ -684,6 +684,14 @@ def apps_first_open(monkeypatch: pytest.MonkeyPatch, child: str | None = None) -
     return started
 
 
+def rewrite_p1_in_place(root: Path, run_id: str) -> None:
+    """The run's params.json rewritten in place, p1 from 3 to 8: its folder keeps its times."""
+    params = next(iter(root.glob(f"*/{run_id}"))) / "params.json"
+    text = params.read_bytes()
+    with open(params, "r+b") as fh:
+        fh.write(text.replace(b'"p1": 3', b'"p1": 8'))
+
+
 def apps_listing(root: Path) -> TrackStore:
     reader = TrackStore(root)
     reader.cache_first = True
@@ -724,10 +732,7 @@ def test_a_file_rewritten_in_place_is_listed_as_it_is_by_the_refresh_after_the_a
 
     root = tmp_path / "store"
     ids = write_sweep(root, workers=1, runs=12)
-    params = next(iter(root.glob(f"*/{ids[3]}"))) / "params.json"
-    text = params.read_bytes()
-    with open(params, "r+b") as fh:
-        fh.write(text.replace(b'"p1": 3', b'"p1": 8'))
+    rewrite_p1_in_place(root, ids[3])
     want = full_scan(root)
     assert want[ids[3]]["params"]["p1"] == 8
     apps_first_open(monkeypatch)
@@ -859,10 +864,7 @@ def test_a_trusted_listing_never_saves_an_older_note_of_a_full_scan(
 
     source = tmp_path / "source"
     ids = write_sweep(source, workers=1, runs=12)
-    params = next(iter(source.glob(f"*/{ids[3]}"))) / "params.json"
-    text = params.read_bytes()
-    with open(params, "r+b") as fh:
-        fh.write(text.replace(b'"p1": 3', b'"p1": 8'))
+    rewrite_p1_in_place(source, ids[3])
     root = tmp_path / "store"
     root.mkdir()
     apps_first_open(monkeypatch)

@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from store.base import RunRecord, RunStore, infer_running_status, valid_record
 from store.ours.index import RACY_SECONDS, FolderRunStore, UnitIndex
-from store.process import cores, hostname
+from store.process import collection_paused, cores, hostname
 
 MAX_TAILS = 64
 T = TypeVar("T")
@@ -158,7 +158,6 @@ def read_in_pool(
     reading makes no cyclic garbage (none after 300 W&B or TensorBoard runs read with it off), and it
     would walk the records and the frame module's objects made so far again and again (about 240 times
     here at 1,000 W&B runs, 0.1-0.3 s; 3 % of a child's CPU). It is on again after, unless it was off."""
-    import gc
     from concurrent.futures import ThreadPoolExecutor
 
     count = workers()
@@ -168,24 +167,18 @@ def read_in_pool(
     job = {"module": kind.__module__, "kind": kind.__qualname__, "root": str(root), "state": dict(state)}
     queue = deque(units)
     records: dict[str, RunRecord] = {}
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with ThreadPoolExecutor(children + 1) as pool:
-            feeding = [pool.submit(_feed_child, job, queue, records) for _ in range(children)]
-            if read_here is not None and FRAME_MODULE not in sys.modules:
-                pool.submit(importlib.import_module, FRAME_MODULE)
-            while read_here is not None:
-                try:
-                    unit = queue.pop()  # from the end: the children take from the start
-                except IndexError:
-                    break
-                records[unit] = read_here(unit)
-            for done in feeding:
-                done.result()
-    finally:
-        if collecting:
-            gc.enable()
+    with collection_paused(), ThreadPoolExecutor(children + 1) as pool:
+        feeding = [pool.submit(_feed_child, job, queue, records) for _ in range(children)]
+        if read_here is not None and FRAME_MODULE not in sys.modules:
+            pool.submit(importlib.import_module, FRAME_MODULE)
+        while read_here is not None:
+            try:
+                unit = queue.pop()  # from the end: the children take from the start
+            except IndexError:
+                break
+            records[unit] = read_here(unit)
+        for done in feeding:
+            done.result()
     return records
 
 

@@ -343,9 +343,10 @@ class TrackStore(FolderRunStore):
             folded |= gone
         # A row that names another folder (a copied store's, with other ctimes) is not looked at further.
         heads = [(table.sig[:, :3] == sig[rows, :3]).all(axis=1) for rows, table in parts]
-        trusted = [np.zeros(len(rows), dtype=bool) for rows, _ in parts]
-        if trust_folders:
-            trusted = [same & ~table.values["status"].holds_text("running") for (_, table), same in zip(parts, heads)]
+        trusted = [  # a row taken on its folder's numbers alone (not one that says running)
+            same & ~table.values["status"].holds_text("running") if trust_folders else np.zeros_like(same)
+            for (_, table), same in zip(parts, heads)
+        ]
         if whole is not None and not trust_folders:
             files = sig[:, 3:].copy()  # `sig` takes the folded rows' signatures below
         else:
@@ -411,8 +412,9 @@ class TrackStore(FolderRunStore):
             asked = np.zeros(len(units), dtype=bool)
             asked[np.concatenate(wanted)] = True
             rows = np.flatnonzero(asked)  # not np.unique: it imports numpy.ma (25 ms)
-            join, root = os.path.join, self._root_text
-            files[rows] = file_stats.numbers_array([join(root, units[row]) for row in rows.tolist()], self.RECORD_FILES)
+            files[rows] = file_stats.numbers_array(
+                self._paths([units[row] for row in rows.tolist()]), self.RECORD_FILES
+            )
         return files
 
     def _paint_newest(self, folders: list[str], now: float) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import Static
 from store.process import release_freed_memory
 
 from ..messages import FirstListed, FrameShown, ReloadRequested, StoreLoaded, StoreMissing, StoreProgress
+from ..shaping.first_listing import FirstListing
 from ..shaping.runs_view import RunsView
 from ..shaping.sanitize import printable
 from ..widgets.runs_bar import RunsBar
@@ -57,6 +58,7 @@ class RunsListings:
         table = screen.query_one(RunsTable)
         keep = table.current_run
         partial = message.reading is not None
+        first_rows = isinstance(table.shown, FirstListing)  # replaced below: keys held meanwhile may act then
         screen.query_one(RunsBar).reading = message.reading
         if partial and message.settings != screen.view.settings() and len(screen.view.frame):
             # The user sorted or filtered the runs shown while the rest is read: the next batch is made
@@ -81,7 +83,8 @@ class RunsListings:
             screen.view.now = screen.session.now()
             screen.view.set_frame(message.frame)
             table.view = screen.view  # it held the first rows (`first_listed`), or none
-        screen.post_message(FrameShown())
+        if first_rows:
+            screen.post_message(FrameShown())
         screen.query_one(RunsBar).search_notice(message.store)
         screen.total = len(message.frame)
         screen.query_one("#loading").display = False
