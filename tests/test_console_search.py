@@ -153,3 +153,23 @@ def test_file_search_counts_lines_across_chunks_and_stops_when_cancelled(tmp_pat
         stopped = search_file(fh, "needle", chunk_bytes=1000, cancelled=lambda: True)
     assert not stopped.complete and stopped.count == 0
     assert search_texts(texts, "Needle").count == 0 and MemoryLines([]).line_count == 0
+
+
+async def test_stepping_between_consoles_in_a_burst_lands_on_the_next_console(tmp_path: Path) -> None:
+    """`n` from a console shows the next run's console once it is mounted, not before.
+
+    The tab was switched one refresh after the pane was added, which under load could come before the pane's
+    console view was mounted: the app died on `#console-view` (seen once in CI)."""
+    ids = [console_run(tmp_path / "s", numbered(20 + i), name=f"r{i}")[0] for i in range(4)]
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_console(app, ids[0], pilot, ids)
+        await pilot.press(*"nnnnnnn")  # seven steps in one burst, each from the console tab
+        await settle_until(app, pilot, lambda screen: bool(screen.query(ConsoleView)))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DetailScreen) and screen.run_id == ids[7 % 4]
+        view = screen.query_one(ConsoleView)
+        shown = [line.rstrip() for line in view.visible_text() if line.strip()]
+        assert shown[-1].endswith(f"step {20 + 7 % 4 - 1}")  # r3's console: 23 lines
+        assert app.focused is view

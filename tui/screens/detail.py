@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
@@ -117,6 +118,8 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         self._flat: dict[str, Any] | None = None
         self._reading: Worker[None] | None = None
         self._console_shown = False
+        self._console_added: AwaitComplete | None = None
+        """The console pane being mounted, awaited before its view is focused."""
         self.run_models = RunModels(self)
 
     def compose(self) -> ComposeResult:
@@ -255,10 +258,20 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
             view = ConsoleView(
                 found[0], live=detail.status == "running", head_name=found[1], timed=timed, id="console-view"
             )
-            self.query_one(TabbedContent).add_pane(TabPane("Console", SearchableText(view), id="console"))
+            self._console_added = self.query_one(TabbedContent).add_pane(
+                TabPane("Console", SearchableText(view), id="console")
+            )
             if self._console_shown:  # stepped here from another run's console: same tab
                 self._console_shown = False
-                self.call_after_refresh(self.action_tab, "console")
+                self.action_tab("console")
+
+    async def _focus_console_once_added(self) -> None:
+        """Focus the console view once its pane is mounted: a refresh later was too soon under load."""
+        if self._console_added is not None:
+            await self._console_added
+        views = self.query("#console-view")
+        if views and self.query_one(TabbedContent).active == "console":  # not stepped or switched away meanwhile
+            self.set_focus(views.first())
 
     def _show_params(self, detail: RunDetail, flat: dict[str, Any], lines: MemoryLines) -> None:
         tree = self.query_one("#params-tree", Tree)
@@ -287,8 +300,12 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
         # focused now, not after the keys already typed (`focus()` waits its turn): `5 t` in one burst
         if tab == "metrics":
             self.set_focus(self.query_one("#metrics-table", DataTable))
-        elif tab == "console":
-            self.set_focus(self.query_one("#console-view"))  # so `t`, `/`, `n`/`N`, `g`/`G` reach it
+        elif tab == "console":  # so `t`, `/`, `n`/`N`, `g`/`G` reach it
+            views = self.query("#console-view")
+            if views:
+                self.set_focus(views.first())
+            else:  # the pane is being added
+                self.call_later(self._focus_console_once_added)
 
     async def action_step_run(self, delta: int) -> None:
         """Show the next (`delta` 1) or previous (-1) run of the table, on the same tab."""
