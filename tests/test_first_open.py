@@ -879,3 +879,33 @@ def test_a_trusted_listing_never_saves_an_older_note_of_a_full_scan(
     assert app.served_from_cache and app._listing()[ids[3]]["params"]["p1"] == 3
     app.save_index()  # quit before the check
     assert listed(root)[ids[3]]["params"]["p1"] == want[ids[3]]["params"]["p1"] == 8
+
+
+def test_a_param_logged_only_as_none_lists_the_same_with_or_without_the_index(tmp_path: Path) -> None:
+    """Deleting the index never changes an answer: a key logged only as None was a column of empties on a
+    first open and no column once the index was updated, so `ls --json`'s keys changed between two calls."""
+    root = tmp_path / "store"
+    for params in ({"a": 1, "b": None}, {"a": 2}, {"a": 3, "c": None}):
+        with store.start_run("e", root=root, system_metrics_interval=0) as run:
+            run.log_params(params)
+
+    def keys() -> list[str]:
+        reader = store.open_store(root)
+        try:
+            columns = reader.runs_columns()
+            assert columns is not None
+            return list(columns)
+        finally:
+            reader.save_index()
+            reader.close()
+
+    first = keys()
+    assert "params.a" in first and "params.b" not in first and "params.c" not in first
+    assert keys() == first  # from the index
+    with store.start_run("e", root=root, system_metrics_interval=0) as run:
+        run.log_params({"a": 4, "b": None})
+    assert keys() == first  # the index updated
+    for index in root.glob(".tracktui-index*"):
+        index.unlink()
+    assert keys() == first
+    assert all(rec["params"].get("b") is None for rec in full_scan(root).values())

@@ -122,7 +122,10 @@ class ColumnTable:
         values = {f: ValueColumn.from_values(base[f]) for f in (*STRING_FIELDS, *INT_FIELDS)}
         floats = {f: np.array(base[f], dtype=float) for f in FLOAT_FIELDS}  # None is NaN
         for group, columns in groups.items():
-            values.update((f"{group}.{key}", ValueColumn.from_values(column)) for key, column in columns.items())
+            for key, column in columns.items():
+                col = ValueColumn.from_values(column)
+                if col.kind.any():  # a key logged only as None is no column, as an updated index keeps none
+                    values[f"{group}.{key}"] = col
         stats: dict[str, dict[str, Any]] = {}
         for key, (rows, *figures) in found.items():
             at = np.array(rows, dtype=np.int64)

@@ -83,9 +83,8 @@ def _as_indexed(rec: RunRecord) -> dict[str, Any]:
     for f in FLOAT_FIELDS:
         if out[f] is not None:
             out[f] = float(out[f])
-    out["params"] = dict(rec.get("params") or {})
-    out["tags"] = dict(rec.get("tags") or {})
-    out["inputs"] = dict(rec.get("inputs") or {})
+    for group in ("params", "tags", "inputs"):  # a value of None is no cell (`ColumnTable.record`)
+        out[group] = {k: v for k, v in (rec.get(group) or {}).items() if v is not None}
     out["metrics"] = {
         k: {s: float(v) if isinstance(v := m.get(s), (int, float)) else float("nan") for s in INDEX_STATS}
         for k, m in (rec.get("metrics") or {}).items()
