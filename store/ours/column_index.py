@@ -122,10 +122,7 @@ class ColumnTable:
         values = {f: ValueColumn.from_values(base[f]) for f in (*STRING_FIELDS, *INT_FIELDS)}
         floats = {f: np.array(base[f], dtype=float) for f in FLOAT_FIELDS}  # None is NaN
         for group, columns in groups.items():
-            for key, column in columns.items():
-                col = ValueColumn.from_values(column)
-                if col.kind.any():  # a key logged only as None is no column, as an updated index keeps none
-                    values[f"{group}.{key}"] = col
+            values.update((f"{group}.{key}", ValueColumn.from_values(column)) for key, column in columns.items())
         stats: dict[str, dict[str, Any]] = {}
         for key, (rows, *figures) in found.items():
             at = np.array(rows, dtype=np.int64)
@@ -134,7 +131,9 @@ class ColumnTable:
             for s, got_figures in zip(INDEX_STATS, figures):
                 arrays[s] = np.full(n, np.nan)
                 arrays[s][at] = _figures(got_figures)
-        return cls(list(units), sig, np.full(n, read_at), values, floats, stats)
+        table = cls(list(units), sig, np.full(n, read_at), values, floats, stats)
+        table.drop_empty_columns()  # a key logged only as None is no column, as in an updated index
+        return table
 
     def record(self, row: int) -> RunRecord:
         """The listing record of one row, as the folder's reader made it (metrics: INDEX_STATS only)."""
@@ -237,7 +236,7 @@ class ColumnTable:
         )
 
     def drop_empty_columns(self) -> None:
-        """Forget params/tags/metrics no row holds any more (their runs were removed)."""
+        """Forget params/tags/metrics no row holds (their runs were removed, or they were logged only as None)."""
         for name in [
             k for k, c in self.values.items() if k.startswith(("params.", "tags.", "inputs.")) and not c.kind.any()
         ]:
