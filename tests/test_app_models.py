@@ -98,8 +98,12 @@ def table_painted(screen: Screen[object]) -> bool:
     if not screen._loaded or not screen.rows:
         return screen._loaded
     table = models_table(screen.app)
-    # Laid out, and its first row drawn (under load the row's cells can come a refresh after the size).
-    return table.virtual_size.height > len(screen.rows) and bool(table.render_line(1).text.strip())
+    # Laid out, and its rows drawn as far as the screen shows them (under load a row's cells can come a
+    # refresh after the size, and the later rows a refresh after the first: CI once saw only the first).
+    last = min(len(screen.rows), table.scrollable_content_region.height - 1)
+    return table.virtual_size.height > len(screen.rows) and all(
+        table.render_line(y).text.strip() for y in range(1, last + 1)
+    )
 
 
 async def open_models(app: TrackApp, pilot) -> ModelsScreen:
