@@ -105,11 +105,14 @@ class ColumnCache(CacheFile):
         sig = np.array([scanned[u] for u in units], dtype=np.int64).reshape(len(units), self.width)
         return self.update_arrays(units, sig, read, now)
 
-    def update_arrays(self, units: list[str], sig: Any, read: Callable[[str], RunRecord], now: float) -> set[str]:
-        """Bring the table in line with a scan (`units`, one row of `sig` each); the run ids added, changed, removed."""
+    def update_arrays(
+        self, units: list[str], sig: Any, read: Callable[[str], RunRecord], now: float, rows: Any = None
+    ) -> set[str]:
+        """Bring the table in line with a scan (`units`, one row of `sig` each, and the table's row of each when
+        the scan matched them: `table_update.update_table`); the run ids added, changed, removed."""
         from store.ours.table_update import update_table
 
-        self.table, changed, reread, gone = update_table(self.table, units, sig, read, now, RACY_SECONDS)
+        self.table, changed, reread, gone = update_table(self.table, units, sig, read, now, RACY_SECONDS, rows)
         if reread or gone:
             self.dirty = True
             self._units = None

@@ -6,7 +6,6 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
-from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -24,6 +23,7 @@ from store.ours.run_record import RECORD_FILES, read_files, read_record
 from store.ours.run_record import _cell as _cell  # the old home of the one param-cell rule
 from store.ours.run_scan import PENDING, folder_times, list_run_folders, signatures
 from store.ours.run_scan import paths as run_paths
+from store.ours.table_update import rows_of
 from store.process import cores, release_freed_memory
 from store.record_checks import damaged_record
 
@@ -77,14 +77,15 @@ class TrackStore(FolderRunStore):
         --inplace`) changes a file but not the folder it sits in; the folder's times catch new
         files in it (curation edits).
         """
-        units, sig = self._scan_arrays()
+        units, sig, _ = self._scan_arrays()
         return dict(zip(units, sig.tolist()))
 
     def _scan_arrays(
         self, lazy: bool = False, folders: list[str] | None = None, taking: file_stats.Taking | None = None
-    ) -> tuple[list[str], Any]:
-        """`_scan` as run folders and an int64 array of their signatures, one row each; with `lazy`, the
-        files of a folder the index does not hold are left PENDING (see `run_scan.signatures`), for the read to fill in.
+    ) -> tuple[list[str], Any, Any]:
+        """`_scan` as run folders and an int64 array of their signatures, one row each, and the table's row of
+        each folder when a quick scan matched them (else None); with `lazy`, the files of a folder the index
+        does not hold are left PENDING (see `run_scan.signatures`), for the read to fill in.
 
         On one thread: with the folders in the kernel's cache a stat is ~3 µs of mostly
         Python, and threads only fight over the GIL (100,000 runs: 1.7 s on one thread,
@@ -99,14 +100,12 @@ class TrackStore(FolderRunStore):
                 taking.cancel()
             held_units = set(self._columns.table.units) if lazy else None
             units, flat = signatures(self._root_text, folders, self.RECORD_FILES, held_units, self._odd_paths)
-            return units, np.frombuffer(flat, dtype=np.int64).reshape(len(units), width)  # no copy: 12 MB a 100,000
+            return units, np.frombuffer(flat, dtype=np.int64).reshape(len(units), width), None  # no copy: 12 MB
         # A quick scan: one stat a folder, compared with the table's signatures as arrays.
         table = self._columns.table
         times = self._folder_times(folders, taking)
         there = np.flatnonzero(times[:, 0] >= 0)
-        row_of = dict(zip(table.units, range(len(table))))
-        names = [folders[i] for i in there.tolist()]
-        rows = np.fromiter(map(row_of.get, names, repeat(-1)), dtype=np.int64, count=len(there))
+        rows = rows_of(table, [folders[i] for i in there.tolist()])
         known = np.flatnonzero(rows >= 0)
         old = table.sig[rows[known], 1:3]  # the folders' times only: not every number of every run (12 MB)
         same = np.zeros(len(there), dtype=bool)
@@ -116,7 +115,7 @@ class TrackStore(FolderRunStore):
             & ~table.values["status"].holds_text("running")[rows[known]]
         )
         stale = np.flatnonzero(~same)  # new, changed or running: their files are stat'ed
-        held = row_of if lazy else None  # the units the table holds (no set of them made besides: 4 MB a 100,000)
+        held = {folders[i] for i in there[stale[rows[stale] >= 0]].tolist()} if lazy else None  # in the table
         found, flat = signatures(
             self._root_text, [folders[i] for i in there[stale].tolist()], self.RECORD_FILES, held, self._odd_paths
         )
@@ -127,7 +126,9 @@ class TrackStore(FolderRunStore):
         sig[stale[stale_there]] = np.frombuffer(flat, dtype=np.int64).reshape(len(found), width)
         keep = same
         keep[stale] = stale_there
-        return [folders[i] for i in there[keep].tolist()], sig if keep.all() else sig[keep]
+        if keep.all():
+            return [folders[i] for i in there.tolist()], sig, rows
+        return [folders[i] for i in there[keep].tolist()], sig[keep], rows[keep]
 
     def _folder_times(self, folders: list[str], taking: file_stats.Taking | None = None) -> Any:
         """`run_scan.folder_times`, its second half taken by a child process (`_take_numbers`, or `taking`,
@@ -244,7 +245,7 @@ class TrackStore(FolderRunStore):
                     table = self._fold_first_listing(units, None, pending, now, whole)
                 changed = self._columns.first_listing(table)
             else:
-                units, sig = self._scan_arrays(lazy=True, folders=folders, taking=taking)
+                units, sig, rows = self._scan_arrays(lazy=True, folders=folders, taking=taking)
                 pending = (
                     {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
                 )
@@ -252,7 +253,7 @@ class TrackStore(FolderRunStore):
                     table = self._fold_first_listing(units, sig, pending, now, halves=halves)
                     changed = self._columns.first_listing(table)
                 else:
-                    changed = self._columns.update_arrays(units, sig, self._reader(units, sig, pending), now)
+                    changed = self._columns.update_arrays(units, sig, self._reader(units, sig, pending), now, rows)
         finally:
             self._first = None
             for child in (taking, whole, halves):  # ended already, unless something above raised

@@ -8,8 +8,9 @@ listing reports as changed only runs that are.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from itertools import repeat
+from typing import Any, cast
 
 from store.base import RunRecord
 from store.ours.column_index import FLOAT_FIELDS, INDEX_STATS, INT_FIELDS, STRING_FIELDS, ColumnTable
@@ -23,8 +24,22 @@ def vector_sig_time(sig: Any) -> Any:
 UpdateResult = tuple[ColumnTable, set[str], set[str], set[str]]
 
 
+def rows_of(table: ColumnTable, units: Sequence[str]) -> Any:
+    """The table row of each of `units` (-1 for a unit it does not hold), an int64 array."""
+    import numpy as np
+
+    row_of = dict(zip(table.units, range(len(table))))
+    return np.fromiter(map(row_of.get, units, repeat(-1)), dtype=np.int64, count=len(units))
+
+
 def update_table(
-    table: ColumnTable, units: list[str], sig: Any, read: Callable[[str], RunRecord], now: float, racy: float
+    table: ColumnTable,
+    units: list[str],
+    sig: Any,
+    read: Callable[[str], RunRecord],
+    now: float,
+    racy: float,
+    rows: Any = None,
 ) -> UpdateResult:
     """Bring `table` in line with a scan (`units` and their signatures, one row of `sig` each): the new
     table (newest run first), the run ids added/changed/removed, and the units re-read and gone (for the journal).
@@ -32,20 +47,17 @@ def update_table(
     Signatures are compared as one array: at 100,000 runs a Python comparison per run would
     cost more than the rest of the listing. `read` may fill in its unit's row of `sig` (a first
     listing takes the files' numbers from the read itself); the rows are taken after the reads.
+    `rows` is `rows_of(table, units)` when the scan has it already (a quick scan matched folders to rows).
     """
     import numpy as np
 
-    row_of = dict(zip(table.units, range(len(table))))
-    keep = np.ones(len(table), dtype=bool)
-    rows = np.fromiter((row_of.get(u, -1) for u in units), dtype=np.int64, count=len(units))
+    rows = rows_of(table, units) if rows is None else rows
     known = rows >= 0
-    seen = np.zeros(len(table), dtype=bool)
-    seen[rows[known]] = True
-    gone = {table.units[r] for r in np.flatnonzero(~seen).tolist()}
-    changed: set[str] = set()
-    for unit in gone:
-        keep[row_of[unit]] = False
-        changed.add(table.values["run_id"].value(row_of[unit]))
+    keep = np.zeros(len(table), dtype=bool)
+    keep[rows[known]] = True
+    gone_rows = np.flatnonzero(~keep).tolist()
+    gone = {table.units[r] for r in gone_rows}
+    changed = {table.values["run_id"].value(r) for r in gone_rows}
     trusted = np.zeros(len(units), dtype=bool)
     if known.any() and sig.shape[1] == table.sig.shape[1]:
         old = rows[known]
@@ -59,11 +71,10 @@ def update_table(
         return table, changed, set(), gone
     stale = [units[k] for k in stale_at.tolist()]
     records = [read(unit) for unit in stale]
-    for unit, rec in zip(stale, records):
-        row = row_of.get(unit)
-        if row is None or _same_text(table.record(row)) != _same_text(_as_indexed(rec)):
+    for row, rec in zip(rows[stale_at].tolist(), records):
+        if row < 0 or _same_text(table.record(row)) != _same_text(_as_indexed(rec)):
             changed.add(rec["run_id"])
-        if row is not None:
+        if row >= 0:
             keep[row] = False
     fresh = ColumnTable.from_records(stale, sig[stale_at], now, records, sig.shape[1])
     result = (table.take(np.flatnonzero(keep)) if not keep.all() else table).append(fresh)
@@ -84,7 +95,8 @@ def _as_indexed(rec: RunRecord) -> dict[str, Any]:
         if out[f] is not None:
             out[f] = float(out[f])
     for group in ("params", "tags", "inputs"):  # a value of None is no cell (`ColumnTable.record`)
-        out[group] = {k: v for k, v in (rec.get(group) or {}).items() if v is not None}
+        cells: dict[str, Any] = cast(dict[str, Any], rec.get(group)) or {}
+        out[group] = {k: v for k, v in cells.items() if v is not None}
     out["metrics"] = {
         k: {s: float(v) if isinstance(v := m.get(s), (int, float)) else float("nan") for s in INDEX_STATS}
         for k, m in (rec.get("metrics") or {}).items()
