@@ -10,6 +10,9 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +198,63 @@ def test_a_long_double_column_is_written_as_json_dumps_writes_it() -> None:
     columns: dict[str, Any] = {"run_id": ["a"], "x": np.array([1.5], dtype=np.longdouble)}
     json_lines.write_columns(columns, out)
     assert out.getvalue() == json.dumps({"run_id": "a", "x": np.longdouble(1.5)}, default=str) + "\n"
+
+
+def test_the_second_half_written_by_a_forked_child_gives_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`write_in_two` (a child writes the second half meanwhile) gives `write_columns`'s bytes: with list
+    params restored on both sides of the cut, chunks ending off the cut, and a child that fails (its half
+    is written here) or a parent that fails (the child is killed and reaped, not left behind)."""
+    root = write_odd_store(tmp_path / "odd")
+    for i in range(7):
+        with store.start_run(experiment="e ✓", name=f"plain {i}", root=root) as run:
+            run.log_params({"lr": i / 10, "layers": [i, i + 1]})
+    reader = store.open_store(root)
+    columns = reader.runs_columns()
+    assert columns is not None and len(columns["run_id"]) == 10
+    raw = json_lines.params_reader(reader)
+    whole = io.StringIO()
+    json_lines.write_columns(columns, whole, raw)
+    monkeypatch.setattr(json_lines, "SPLIT_FROM", 4)
+    monkeypatch.setattr(json_lines, "JSON_CHUNK", 3)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)  # pytest-xdist's own thread: unused here
+    monkeypatch.setattr(json_lines, "cores", lambda: 2)
+    forks: list[int] = []  # the children's pids
+    fork = os.fork
+
+    def counted_fork() -> int:
+        pid = fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted_fork)
+    split = io.StringIO()
+    json_lines.write_in_two(columns, split, raw)
+    assert split.getvalue() == whole.getvalue() and whole.getvalue().count("\n") == 10 and len(forks) == 1
+    assert whole.getvalue().count('"params.layers": [') == 7  # restored as lists, on both sides of the cut
+
+    parent, plain = os.getpid(), json_lines.write_columns
+
+    def child_fails(columns: Any, out: Any, raw_params: Any = None, rows: range | None = None) -> None:
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        plain(columns, out, raw_params, rows)
+
+    monkeypatch.setattr(json_lines, "write_columns", child_fails)
+    again = io.StringIO()
+    json_lines.write_in_two(columns, again, raw)
+    assert again.getvalue() == whole.getvalue()
+
+    def parent_fails(columns: Any, out: Any, raw_params: Any = None, rows: range | None = None) -> None:
+        if os.getpid() == parent:
+            raise BrokenPipeError("the reader left")
+        time.sleep(60)  # a child still writing
+
+    monkeypatch.setattr(json_lines, "write_columns", parent_fails)
+    with pytest.raises(BrokenPipeError):
+        json_lines.write_in_two(columns, io.StringIO(), raw)
+    assert len(forks) == 3
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forks[-1], os.WNOHANG)  # killed and reaped: not left behind

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import signal
 import sys
+import tempfile
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from itertools import repeat
 from typing import IO, Any
@@ -18,6 +22,7 @@ from typing import IO, Any
 import msgspec
 
 from store import RunStore, StoreError
+from store.process import cores
 
 JSON_CHUNK = 2_000
 """Rows encoded at a time by `write_columns`: their texts are held, not the whole listing's."""
@@ -29,8 +34,63 @@ def print_runs_json(reader: RunStore, out: IO[str] | None = None) -> bool:
     columns = reader.runs_columns()
     if columns is None:
         return False
-    write_columns(columns, sys.stdout if out is None else out, params_reader(reader))
+    write_in_two(columns, sys.stdout if out is None else out, params_reader(reader))
     return True
+
+
+SPLIT_FROM = 20_000
+"""Rows from which `write_in_two` has a forked child write the second half meanwhile."""
+
+
+def write_in_two(
+    columns: Mapping[str, Sequence[Any]], out: IO[str], raw_params: Callable[[str], dict[str, Any]] | None = None
+) -> None:
+    """`write_columns`, the second half of the rows written by a forked child into an unnamed file meanwhile
+    and copied out after the first: a third of a warm `ls --json` at 100,000 runs is writing its JSON
+    (0.3 s), which two cores halve. A fork, not a new process: the child has the columns already.
+
+    Only where a fork is safe: on Linux, with this the one thread (no lock can be held by another), and
+    two cores. A child that fails leaves its half to be written here; one still writing when this
+    fails (`| head` closed the pipe) is killed.
+    """
+    n = len(next(iter(columns.values()))) if columns else 0
+    if n < SPLIT_FROM or sys.platform != "linux" or threading.active_count() > 1 or cores() < 2:
+        write_columns(columns, out, raw_params)
+        return
+    half = n // 2
+    with tempfile.TemporaryFile() as tmp:
+        pid = os.fork()
+        if pid == 0:  # the child: its half into `tmp`, then gone without running anything of the parent's
+            code = 1
+            try:
+                with open(tmp.fileno(), "w", encoding="ascii", closefd=False) as text:  # JSON here is ASCII
+                    write_columns(columns, text, raw_params, range(half, n))
+                code = 0
+            finally:
+                os._exit(code)
+        reaped = False
+        try:
+            write_columns(columns, out, raw_params, range(half))
+            status = os.waitpid(pid, 0)[1]
+            reaped = True
+        finally:
+            if not reaped:
+                _kill(pid)
+        if os.waitstatus_to_exitcode(status) != 0:
+            write_columns(columns, out, raw_params, range(half, n))
+            return
+        tmp.seek(0)
+        while chunk := tmp.read(1024 * 1024):
+            out.write(chunk.decode("ascii"))
+
+
+def _kill(pid: int) -> None:
+    """End and reap a forked child (gone already: nothing)."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
 
 
 def params_reader(reader: RunStore) -> Callable[[str], dict[str, Any]] | None:
@@ -52,9 +112,11 @@ def write_columns(
     columns: Mapping[str, Sequence[Any]],
     out: IO[str],
     raw_params: Callable[[str], dict[str, Any]] | None = None,
+    rows: range | None = None,
 ) -> None:
     """One JSON object per row of `columns` (name -> a list or 1-D numpy array of Python values, missing
-    as None or NaN); NaN and infinities are null; JSON escapes every control character.
+    as None or NaN), or of its `rows` (a range with step 1); NaN and infinities are null; JSON escapes
+    every control character.
 
     Column by column: each cell's JSON text comes from C calls (`_encoded`), and a row is one
     `str.join` of its keys and cells. A row with a value of another type, or (with `raw_params`,
@@ -68,10 +130,12 @@ def write_columns(
     restore = json_text_rows(dict(zip(names, arrays))) if raw_params is not None else set()
     run_ids = arrays[names.index("run_id")] if restore else []
     heads = [f"{', ' if j else '{'}{_encode_text(name)}: " for j, name in enumerate(names)]
-    for at in range(0, len(arrays[0]) if names else 0, JSON_CHUNK):  # a chunk of rows at a time: less memory
-        chunk = [c[at : at + JSON_CHUNK] for c in arrays]
+    rows = range(len(arrays[0]) if names else 0) if rows is None else rows
+    for at in range(rows.start, rows.stop, JSON_CHUNK):  # a chunk of rows at a time: less memory
+        end = min(at + JSON_CHUNK, rows.stop)
+        chunk = [c[at:end] for c in arrays]
         lists: list[Any] = [c.tolist() if hasattr(c, "tolist") else c for c in chunk]
-        slow = {i - at for i in restore if at <= i < at + JSON_CHUNK}
+        slow = {i - at for i in restore if at <= i < end}
         parts: list[Iterable[str]] = []
         after = ""  # what follows the last column's cells: the closing quote of plain text
         for head, values, kinds in zip(heads, lists, types):
