@@ -106,13 +106,19 @@ class ColumnCache(CacheFile):
         return self.update_arrays(units, sig, read, now)
 
     def update_arrays(
-        self, units: list[str], sig: Any, read: Callable[[str], RunRecord], now: float, rows: Any = None
+        self,
+        units: list[str],
+        sig: Any,
+        read: Callable[[str], RunRecord],
+        now: float,
+        rows: Any = None,
+        matched: Any = None,
     ) -> set[str]:
-        """Bring the table in line with a scan (`units`, one row of `sig` each, and the table's row of each when
-        the scan matched them: `table_update.update_table`); the run ids added, changed, removed."""
+        """Bring the table in line with a scan (`units`, one row of `sig` each, and what a quick scan matched:
+        `table_update.update_table`); the run ids added, changed, removed."""
         from store.ours.table_update import update_table
 
-        self.table, changed, reread, gone = update_table(self.table, units, sig, read, now, RACY_SECONDS, rows)
+        self.table, changed, reread, gone = update_table(self.table, units, sig, read, now, RACY_SECONDS, rows, matched)
         if reread or gone:
             self.dirty = True
             self._units = None

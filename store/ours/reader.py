@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from store.base import RunDetail, RunRecord
 from store.frame import history_frame
@@ -31,6 +31,16 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from store.model_entities import RegisteredModel
+
+
+class Scan(NamedTuple):
+    """A scan's run folders (units) and their signatures, one row each; from a quick scan, also the table's row
+    of each (-1: new) and which of them it took unchanged from the table (`table_update.update_table`)."""
+
+    units: list[str]
+    sig: Any
+    rows: Any = None
+    matched: Any = None
 
 
 class TrackStore(FolderRunStore):
@@ -77,15 +87,15 @@ class TrackStore(FolderRunStore):
         --inplace`) changes a file but not the folder it sits in; the folder's times catch new
         files in it (curation edits).
         """
-        units, sig, _ = self._scan_arrays()
-        return dict(zip(units, sig.tolist()))
+        scan = self._scan_arrays()
+        return dict(zip(scan.units, scan.sig.tolist()))
 
     def _scan_arrays(
         self, lazy: bool = False, folders: list[str] | None = None, taking: file_stats.Taking | None = None
-    ) -> tuple[list[str], Any, Any]:
-        """`_scan` as run folders and an int64 array of their signatures, one row each, and the table's row of
-        each folder when a quick scan matched them (else None); with `lazy`, the files of a folder the index
-        does not hold are left PENDING (see `run_scan.signatures`), for the read to fill in.
+    ) -> Scan:
+        """`_scan` as run folders and an int64 array of their signatures, one row each (and what a quick scan
+        matched: `Scan`); with `lazy`, the files of a folder the index does not hold are left PENDING (see
+        `run_scan.signatures`), for the read to fill in.
 
         On one thread: with the folders in the kernel's cache a stat is ~3 µs of mostly
         Python, and threads only fight over the GIL (100,000 runs: 1.7 s on one thread,
@@ -100,7 +110,7 @@ class TrackStore(FolderRunStore):
                 taking.cancel()
             held_units = set(self._columns.table.units) if lazy else None
             units, flat = signatures(self._root_text, folders, self.RECORD_FILES, held_units, self._odd_paths)
-            return units, np.frombuffer(flat, dtype=np.int64).reshape(len(units), width), None  # no copy: 12 MB
+            return Scan(units, np.frombuffer(flat, dtype=np.int64).reshape(len(units), width))  # no copy: 12 MB
         # A quick scan: one stat a folder, compared with the table's signatures as arrays.
         table = self._columns.table
         times = self._folder_times(folders, taking)
@@ -127,8 +137,8 @@ class TrackStore(FolderRunStore):
         keep = same
         keep[stale] = stale_there
         if keep.all():
-            return [folders[i] for i in there.tolist()], sig, rows
-        return [folders[i] for i in there[keep].tolist()], sig[keep], rows[keep]
+            return Scan([folders[i] for i in there.tolist()], sig, rows, same.copy())
+        return Scan([folders[i] for i in there[keep].tolist()], sig[keep], rows[keep], same[keep])
 
     def _folder_times(self, folders: list[str], taking: file_stats.Taking | None = None) -> Any:
         """`run_scan.folder_times`, its second half taken by a child process (`_take_numbers`, or `taking`,
@@ -245,7 +255,8 @@ class TrackStore(FolderRunStore):
                     table = self._fold_first_listing(units, None, pending, now, whole)
                 changed = self._columns.first_listing(table)
             else:
-                units, sig, rows = self._scan_arrays(lazy=True, folders=folders, taking=taking)
+                scan = self._scan_arrays(lazy=True, folders=folders, taking=taking)
+                units, sig = scan.units, scan.sig
                 pending = (
                     {units[row]: row for row in np.flatnonzero(sig[:, 3] == PENDING).tolist()} if len(units) else {}
                 )
@@ -253,7 +264,8 @@ class TrackStore(FolderRunStore):
                     table = self._fold_first_listing(units, sig, pending, now, halves=halves)
                     changed = self._columns.first_listing(table)
                 else:
-                    changed = self._columns.update_arrays(units, sig, self._reader(units, sig, pending), now, rows)
+                    read = self._reader(units, sig, pending)
+                    changed = self._columns.update_arrays(units, sig, read, now, scan.rows, scan.matched)
         finally:
             self._first = None
             for child in (taking, whole, halves):  # ended already, unless something above raised

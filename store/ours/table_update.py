@@ -40,6 +40,7 @@ def update_table(
     now: float,
     racy: float,
     rows: Any = None,
+    matched: Any = None,
 ) -> UpdateResult:
     """Bring `table` in line with a scan (`units` and their signatures, one row of `sig` each): the new
     table (newest run first), the run ids added/changed/removed, and the units re-read and gone (for the journal).
@@ -47,7 +48,8 @@ def update_table(
     Signatures are compared as one array: at 100,000 runs a Python comparison per run would
     cost more than the rest of the listing. `read` may fill in its unit's row of `sig` (a first
     listing takes the files' numbers from the read itself); the rows are taken after the reads.
-    `rows` is `rows_of(table, units)` when the scan has it already (a quick scan matched folders to rows).
+    `rows` is `rows_of(table, units)` when the scan has it already (a quick scan matched folders to rows), and
+    `matched` says which of them it took unchanged from the table: only their read time is checked.
     """
     import numpy as np
 
@@ -63,8 +65,9 @@ def update_table(
         old = rows[known]
         now_sig = sig if known.all() else sig[known]  # all known, the usual refresh: not copied (12 MB a 100,000)
         same = table.read_at[old] - vector_sig_time(now_sig) > racy
+        check = np.flatnonzero(~matched[known]) if matched is not None else slice(None)
         for j in range(sig.shape[1]):  # a number at a time: the rows' whole signatures gathered were 12 MB a 100,000
-            same &= table.sig[old, j] == now_sig[:, j]
+            same[check] &= table.sig[old[check], j] == now_sig[check, j]
         trusted[known] = same
     stale_at = np.flatnonzero(~trusted)
     if not len(stale_at) and not gone:
