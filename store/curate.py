@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from store import safe_read
 from store.base import RunStore
 from store.errors import ReadOnlyStoreError, RunLiveError, RunLockedError, RunNotFoundError, StoreError
-from store.ours import atomic, layout, stored_values
+from store.ours import atomic, journal, layout, stored_values
 from store.ours.edits import write_edit
 from store.ours.lock import lock_held, read_lock, release_lock, take_lock
 from store.process import hostname, user
@@ -141,9 +141,15 @@ def live_writer(run_path: Path) -> str | None:
     return f"pid {owner.get('pid')} on {owner.get('host')}" if owner else "another process"
 
 
-def _edit(store: RunStore, run_id: str, edit: dict[str, Any]) -> Path:
-    path = run_folder(writable_root(store), run_id)
-    return write_edit(path, {**edit, "host": hostname(), "user": user()})
+def _edit(store: RunStore, run_id: str, edit: dict[str, Any], path: Path | None = None) -> Path:
+    """Add an edit to the run's log, and the edited run's row to the listing journal: a row the writer appended
+    is folded while the folder's times are those it names, and an edit made in the same tick of the
+    file system's clock leaves them so (the journal's newest row of the run is then this one)."""
+    root = writable_root(store)
+    path = run_folder(root, run_id) if path is None else path
+    written = write_edit(path, {**edit, "host": hostname(), "user": user()})
+    journal.note_run(root, path)
+    return written
 
 
 @plain_errors
@@ -179,7 +185,7 @@ def rename(store: RunStore, run_id: str, name: str) -> None:
         raise RunLiveError(
             f"run {run_id} is live ({who} is writing it); a live run is not renamed: rename it when it has finished"
         )
-    write_edit(path, {"name": name, "host": hostname(), "user": user()})
+    _edit(store, run_id, {"name": name}, path)
 
 
 @plain_errors

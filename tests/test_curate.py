@@ -303,3 +303,24 @@ def test_an_edit_made_long_after_the_index_was_saved_is_seen_by_a_fresh_reader(t
     curate.set_tags(reader, rid, {"stage": "final"})
     fresh = store.open_store(tmp_path).runs_frame()
     assert fresh[fresh.run_id == rid].iloc[0]["tags.stage"] == "final"
+
+
+def test_an_edit_leaves_the_journals_newest_row_of_the_run_as_edited(tmp_path: Path) -> None:
+    """A first open folds a run's newest journal row while its folder's times are those the row names. An edit
+    made in the same tick of the file system's clock as the writer's finish row leaves those times as they
+    were, so that row alone would list the run unedited: each edit appends the edited run's row."""
+    from store.ours import journal
+
+    rid = _finished_run(tmp_path, stage="draft")
+    reader = store.open_store(tmp_path)
+    curate.set_tags(reader, rid, {"stage": "final"})
+    curate.rename(reader, rid, "winner")
+    unit = f"exp/{rid}"
+    rows, _ = journal.read_rows(str(tmp_path), {unit}, {})
+    sig, record = rows[unit][-1]
+    assert record["tags"]["stage"] == "final" and record["name"] == "winner"
+    st = os.stat(tmp_path / unit)
+    assert sig[1:3] == [st.st_mtime_ns, st.st_ctime_ns]  # the folder as the edit left it
+    for index in tmp_path.glob(".tracktui-index*"):
+        index.unlink()
+    assert _record(tmp_path, rid)["tags"]["stage"] == "final"
