@@ -173,10 +173,13 @@ def test_the_app_has_arrow_allocate_through_the_c_library_unless_the_user_chose(
 
     script = (
         "import sys; from tui.app import make_app; make_app(sys.argv[1]); import pandas, pyarrow;"
-        "pandas.DataFrame({'a': ['x']}); print(pyarrow.default_memory_pool().backend_name)"
+        "from tui.freed_memory import users_environment;"
+        "pandas.DataFrame({'a': ['x']}); print(pyarrow.default_memory_pool().backend_name,"
+        " users_environment().get('ARROW_DEFAULT_MEMORY_POOL'))"
     )
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    for chosen, expected in ((None, "system"), ("mimalloc", "mimalloc")):
+    # What the user runs from the app ($EDITOR, $PAGER) gets the environment as the user set it.
+    for chosen, expected in ((None, "system None"), ("mimalloc", "mimalloc mimalloc")):
         if chosen is not None:
             env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
         got = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, env=env)

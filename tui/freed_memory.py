@@ -12,10 +12,23 @@ from __future__ import annotations
 import os
 import sys
 
+VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
+_set_here = False
+
 
 def arrow_through_system_allocator() -> None:
     """Have Arrow allocate through the C library, unless the user chose (the environment variable is set)
-    or pyarrow is imported already. The variable is inherited by what the app starts, where it only
-    picks Arrow's allocator too."""
-    if "pyarrow" not in sys.modules:
-        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+    or pyarrow is imported already."""
+    global _set_here
+    if "pyarrow" not in sys.modules and VARIABLE not in os.environ:
+        os.environ[VARIABLE] = "system"
+        _set_here = True
+
+
+def users_environment() -> dict[str, str]:
+    """The environment for a program the user runs from the app ($EDITOR, $PAGER): without the variable
+    when the app set it, so that its Arrow allocates as it would have."""
+    env = dict(os.environ)
+    if _set_here:
+        env.pop(VARIABLE, None)
+    return env

@@ -35,6 +35,7 @@ from store.remote.artifacts import RemoteArtifacts, RemoteFile
 
 from ..artifacts.files import entry_for, open_regular
 from ..artifacts.kinds import human_size
+from ..freed_memory import users_environment
 from ..messages import ArtifactCopied, ExternalCommandDone, ForwardsWorkerFailures, RemoteListed, post_result
 from ..shaping.sanitize import printable_line
 from ..widgets.artifact_preview import ArtifactPreview
@@ -304,7 +305,8 @@ class ArtifactsScreen(ForwardsWorkerFailures, Screen[None]):
     def _run(command: list[str], **kwargs: object) -> int | str:
         """The command's exit code, or why it could not start."""
         try:
-            return int(subprocess.run(command, check=False, **kwargs).returncode)  # type: ignore[call-overload]
+            env = users_environment()
+            return int(subprocess.run(command, check=False, env=env, **kwargs).returncode)  # type: ignore[call-overload]
         except OSError as exc:
             return f"cannot run {command[0]}: {exc.strerror or exc}"
         except subprocess.TimeoutExpired:
