@@ -292,3 +292,23 @@ def test_the_note_of_a_full_scan_survives_a_reopen_and_a_damaged_note_means_a_fu
         again = store.open_store(tmp_path)
         again._cache.load()  # type: ignore[union-attr]
         assert again._cache.full_scan_at == 0.0, note  # type: ignore[union-attr]
+
+
+def test_a_quick_scan_sees_a_file_replaced_with_an_older_time_as_rsync_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`rsync -t` writes a temporary, renames it over the file and gives it the sender's (older) time: the
+    folder's times change, the file's time is older than the last read. The run's files are stat'ed and
+    their signature compared, not only their times (a quick scan's own rows were taken as unchanged once)."""
+    runs, past = _settled_large_store(tmp_path, monkeypatch, 3)
+    s = store.open_store(tmp_path)
+    s.runs_frame()
+    s._cache.table.read_at += 10  # type: ignore[union-attr]  # read long after the files' last change
+    meta = next(tmp_path.glob(f"*/{runs[1].id}")) / "meta.json"
+    data = json.loads(meta.read_text())
+    sent = meta.with_name(".meta.json.rsync-tmp")
+    sent.write_text(json.dumps({**data, "name": "sent"}))
+    os.utime(sent, (past - 50, past - 50))
+    os.replace(sent, meta)
+    assert s.refresh() == {runs[1].id}
+    assert set(s.runs_frame()["name"]) == {"r0", "sent", "r2"}

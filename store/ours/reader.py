@@ -134,10 +134,10 @@ class TrackStore(FolderRunStore):
         sig = np.zeros((len(there), width), dtype=np.int64)
         sig[same] = table.sig[rows[same]]
         sig[stale[stale_there]] = np.frombuffer(flat, dtype=np.int64).reshape(len(found), width)
-        keep = same
+        keep = same.copy()  # `same` stays what was taken from the table unchanged
         keep[stale] = stale_there
         if keep.all():
-            return Scan([folders[i] for i in there.tolist()], sig, rows, same.copy())
+            return Scan([folders[i] for i in there.tolist()], sig, rows, same)
         return Scan([folders[i] for i in there[keep].tolist()], sig[keep], rows[keep], same[keep])
 
     def _folder_times(self, folders: list[str], taking: file_stats.Taking | None = None) -> Any:
