@@ -909,3 +909,43 @@ def test_a_param_logged_only_as_none_lists_the_same_with_or_without_the_index(tm
         index.unlink()
     assert keys() == first
     assert all(rec["params"].get("b") is None for rec in full_scan(root).values())
+
+
+def test_a_removed_runs_only_keys_are_no_columns_with_or_without_the_index(tmp_path: Path) -> None:
+    """A table made by taking some rows of another (an index of a base and its journal, a first listing
+    dropping stale journal rows) kept the columns only the rows left out held, as columns of empties."""
+    from store import curate
+
+    root = tmp_path / "store"
+    ids = []
+    for i in range(3):
+        with store.start_run("e", name=f"r{i}", root=root, system_metrics_interval=0) as run:
+            run.log_params({"a": i} | ({"only_gone": 1} if i == 1 else {}))
+            if i == 1:
+                run.log_metric("only_gone", 0.5)
+            ids.append(run.id)
+    past = time.time() - 100  # settled: not re-read as changed within the racy window
+    for path in [*root.glob("e/*/*"), *root.glob("e/*")]:
+        os.utime(path, (past, past))
+
+    def keys() -> list[str]:
+        reader = store.open_store(root)
+        try:
+            columns = reader.runs_columns()
+            assert columns is not None
+            return [k for k in columns if k.startswith(("params.", "metrics."))]
+        finally:
+            reader.save_index()
+            reader.close()
+
+    assert keys() == ["params.a", "params.only_gone", "metrics.only_gone"]  # a base index saved
+    curate.delete(store.open_store(root), ids[1])
+    assert keys() == ["params.a"]  # the removal saved as the base's journal
+    assert sorted(p.name for p in root.glob(".tracktui-index*")) == [
+        ".tracktui-index.journal.npz",
+        ".tracktui-index.npz",
+    ]
+    assert keys() == ["params.a"]  # the base and its journal loaded
+    for index in root.glob(".tracktui-index*"):
+        index.unlink()
+    assert keys() == ["params.a"]

@@ -161,7 +161,9 @@ class ColumnTable:
         return rec  # type: ignore[return-value]
 
     def take(self, rows: Any) -> ColumnTable:
-        return ColumnTable(
+        """These rows (an int64 array), without the key columns none of them holds: a table never has one
+        (`drop_empty_columns`), so that a listing's columns do not depend on which rows it was made from."""
+        table = ColumnTable(
             [self.units[r] for r in rows.tolist()],
             self.sig[rows],
             self.read_at[rows],
@@ -169,6 +171,8 @@ class ColumnTable:
             {k: a[rows] for k, a in self.floats.items()},
             {k: {s: a[rows] for s, a in d.items()} for k, d in self.stats.items()},
         )
+        table.drop_empty_columns()
+        return table
 
     def newest_first(self) -> ColumnTable:
         """The rows by `created`, newest first (unknown last), as the runs frame shows them.

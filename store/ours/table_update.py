@@ -81,8 +81,6 @@ def update_table(
             keep[row] = False
     fresh = ColumnTable.from_records(stale, sig[stale_at], now, records, sig.shape[1])
     result = (table.take(np.flatnonzero(keep)) if not keep.all() else table).append(fresh)
-    if not keep.all():
-        result.drop_empty_columns()
     return result.newest_first(), changed, set(stale), gone
 
 
