@@ -11,6 +11,7 @@ import io
 import json
 import math
 import os
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -241,6 +242,25 @@ def test_the_second_half_written_by_a_forked_child_gives_the_same_bytes(
         if os.getpid() != parent:
             raise RuntimeError("the child fails")
         plain(columns, out, raw_params, rows)
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no such folder"))  # no temporary file to be had
+    alone = io.StringIO()
+    json_lines.write_in_two(columns, alone, raw)
+    assert alone.getvalue() == whole.getvalue() and len(forks) == 1
+    monkeypatch.undo()  # what follows forks again
+    monkeypatch.setattr(json_lines, "SPLIT_FROM", 4)
+    monkeypatch.setattr(json_lines, "JSON_CHUNK", 3)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(json_lines, "cores", lambda: 2)
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")  # EAGAIN: a process limit reached
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    alone = io.StringIO()
+    json_lines.write_in_two(columns, alone, raw)
+    assert alone.getvalue() == whole.getvalue()
+    monkeypatch.setattr(os, "fork", counted_fork)
 
     monkeypatch.setattr(json_lines, "write_columns", child_fails)
     again = io.StringIO()

@@ -58,16 +58,16 @@ def write_in_two(
         write_columns(columns, out, raw_params)
         return
     half = n // 2
-    with tempfile.TemporaryFile() as tmp:
-        pid = os.fork()
-        if pid == 0:  # the child: its half into `tmp`, then gone without running anything of the parent's
-            code = 1
-            try:
-                with open(tmp.fileno(), "w", encoding="ascii", closefd=False) as text:  # JSON here is ASCII
-                    write_columns(columns, text, raw_params, range(half, n))
-                code = 0
-            finally:
-                os._exit(code)
+    try:
+        tmp = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the `with` below: its making may fail
+    except OSError:  # no temporary folder to write in: all here
+        write_columns(columns, out, raw_params)
+        return
+    with tmp:
+        pid = _child_writing(columns, tmp, raw_params, range(half, n))
+        if pid is None:
+            write_columns(columns, out, raw_params)
+            return
         reaped = False
         try:
             write_columns(columns, out, raw_params, range(half))
@@ -82,6 +82,39 @@ def write_in_two(
         tmp.seek(0)
         while chunk := tmp.read(1024 * 1024):
             out.write(chunk.decode("ascii"))
+
+
+def _child_writing(
+    columns: Mapping[str, Sequence[Any]],
+    tmp: IO[bytes],
+    raw_params: Callable[[str], dict[str, Any]] | None,
+    rows: range,
+) -> int | None:
+    """The pid of a forked child writing `rows` into `tmp` (None: no process to spare, as under a process limit
+    or strict overcommit). Ctrl-C is held across the fork, so that the child never runs the parent's code (its
+    handlers, exit flushes) before its own `try`; there it ends the child outright."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pid = os.fork()
+    except OSError:
+        pid = None
+    if pid == 0:
+        code = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            with open(tmp.fileno(), "w", encoding="ascii", closefd=False) as text:  # JSON here is ASCII
+                write_columns(columns, text, raw_params, rows)
+            code = 0
+        finally:
+            os._exit(code)
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    except BaseException:  # Ctrl-C pressed meanwhile: the child is not left writing
+        if pid is not None:
+            _kill(pid)
+        raise
+    return pid
 
 
 def _kill(pid: int) -> None:
