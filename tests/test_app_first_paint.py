@@ -174,3 +174,37 @@ async def test_quitting_does_not_wait_for_the_frame(tmp_path: Path) -> None:
             assert not app._held_keys
         finally:
             gate.set()
+
+
+async def test_keys_pressed_before_anything_is_listed_act_on_the_first_view(tmp_path: Path) -> None:
+    """A warm store of 100,000 runs takes seconds to its first view, the screen saying `0/0 runs`
+    meanwhile: keys typed then were pressed on an empty table and lost. They are held until a view is
+    shown; and released when the first listing fails, so the app never stops answering."""
+    folder = wandb_runs(tmp_path)
+    for fails in (False, True):
+        reader = open_store(folder)
+        gate = threading.Event()
+        refresh = reader.refresh
+
+        def held(refresh: Any = refresh, gate: threading.Event = gate, fails: bool = fails) -> set[str]:
+            assert gate.wait(60)
+            if fails:
+                raise StoreError("the disk went away")
+            return refresh()
+
+        reader.refresh = held  # type: ignore[method-assign]
+        app = make_app(folder, store=reader, poll_seconds=0)
+        async with app.run_test(size=(80, 24)) as pilot:
+            try:
+                await pilot.pause()
+                assert "0/0 runs" in bar_text(app)  # nothing listed yet
+                await pilot.press("down", "down", "question_mark" if fails else "down")
+            finally:
+                gate.set()
+            with contextlib.suppress(WorkerFailed):
+                await app.workers.wait_for_complete()
+            await settle(pilot)
+            if fails:  # held, then pressed on what the failure left: the help screen opens
+                assert app.screen is not app.runs_screen and app._held_keys is None
+            else:
+                assert table(app).cursor_row == 3 and table(app).shown.row_count == 8

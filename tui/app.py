@@ -112,8 +112,9 @@ class TrackApp(App[None]):
         self._listed = False
         self._first_listed = "no"
         """A first listing without pandas: "no" before the first poll, "shown", then "replaced" by the frame."""
-        self._held_keys: list[events.Key] | None = None
-        """Keys pressed while a first listing is on screen, pressed again once the frame's view replaced it."""
+        self._held_keys: list[events.Key] | None = []
+        """Keys pressed before the runs' view is on screen (a warm 100,000-run store takes a few seconds), or
+        while a first listing is, pressed again once it is (`FrameShown`), or once the first poll found none."""
         self._closing = False
         self._next_partial = self._next_count = 0.0
         self._partial_rows = 0
@@ -191,8 +192,9 @@ class TrackApp(App[None]):
             pass  # the app is quitting
         finally:
             self._polling = False
-            if after_first_rows and self._held_keys is not None and not self._closing:
-                self.call_from_thread(self._press_held_keys)  # the frame's view is in, or failed to come
+            no_view = after_first_rows or self._first_listed == "no"  # the frame's view is in, or failed to come
+            if no_view and self._held_keys is not None and not self._closing:
+                self.call_from_thread(self._press_held_keys)
 
     def _poll(self, force: bool) -> set[str]:
         """One refresh; the ids of the runs it found added, changed or removed."""
@@ -228,7 +230,7 @@ class TrackApp(App[None]):
         if self._first_listed == "no":
             listing = first_listing(self._store, self.session.now()) if settings == ViewSettings() else None
             if listing is not None:  # painted at once; the screen then asks for the frame (a poll)
-                self._first_listed, self._held_keys = "shown", []
+                self._first_listed = "shown"
                 attention = self.attention.check_rows(listing.rows, self._store.log_facts(), self.session.now())
                 self.runs_screen.post_message(FirstListed(self._store, listing, attention))
                 return changed
@@ -277,7 +279,7 @@ class TrackApp(App[None]):
         if self._first_listed == "no" and settings == ViewSettings():  # the newest runs, before pandas is in
             listing = listing_of(store.partial_records(), store.status_of, self.session.now())
             if listing is not None:
-                self._first_listed, self._held_keys = "shown", []
+                self._first_listed = "shown"
                 self.runs_screen.post_message(FirstListed(store, listing, {}, reading=(read, total)))
         frame = store.partial_frame(settings.metric_stat)
         view = RunsView.from_settings(settings, frame, self.session.now())

@@ -47,6 +47,8 @@ class RunsListings:
 
     def __init__(self, screen: RunsScreen) -> None:
         self.screen = screen
+        self._shown = False
+        """Whether a listing's view has been shown (the keys held before it are pressed once it is)."""
 
     def loaded(self, message: StoreLoaded) -> None:
         """Swap in the view the poll worker made; here only what the rows on screen need.
@@ -83,7 +85,8 @@ class RunsListings:
             screen.view.now = screen.session.now()
             screen.view.set_frame(message.frame)
             table.view = screen.view  # it held the first rows (`first_listed`), or none
-        if first_rows:
+        if first_rows or not self._shown:  # the keys held meanwhile act on it now
+            self._shown = True
             screen.post_message(FrameShown())
         screen.query_one(RunsBar).search_notice(message.store)
         screen.total = len(message.frame)
