@@ -54,7 +54,8 @@ def write_table(table: ColumnTable, fh: IO[bytes], kind: str, removed: Iterable[
     n = len(table)
     columns: list[dict[str, Any]] = []
     blocks: dict[str, list[Any]] = {"f": [], "i": [], "s": []}
-    for name, col in table.values.items():
+    for name, whole in table.values.items():
+        col = whole.compacted()
         spec: dict[str, Any] = {"name": name, "vocab": col.vocab}
         for part, block in blocks.items():
             array = getattr(col, part)

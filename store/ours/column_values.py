@@ -157,6 +157,20 @@ class ValueColumn:
         f, i, s = (None if a is None else a[rows] for a in (self.f, self.i, self.s))
         return ValueColumn(self.kind[rows], f, i, s, self.vocab)
 
+    def compacted(self) -> ValueColumn:
+        """This column with a vocabulary of only the texts its rows hold, when it holds far more (rows taken
+        from a larger table keep its vocabulary: an index's journal of 200 changed runs of 100,000 wrote
+        every run's id and name, 4 MB, decoded at every open)."""
+        import numpy as np
+
+        if self.vocab is None or self.s is None or len(self.vocab) <= 2 * len(self.kind) + 16:
+            return self
+        text = (self.kind == STR) | (self.kind == BIG)
+        used = np.unique(self.s[text])
+        s = np.zeros_like(self.s)
+        s[text] = np.searchsorted(used, self.s[text])
+        return ValueColumn(self.kind, self.f, self.i, s, [self.vocab[c] for c in used.tolist()])
+
     @staticmethod
     def concat(parts: Sequence[ValueColumn | None], lengths: Sequence[int]) -> ValueColumn:
         """Rows of each part after another; a missing part is that many empty cells."""
