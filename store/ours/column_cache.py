@@ -86,9 +86,11 @@ class ColumnCache(CacheFile):
             changes, removed = journal
             drop = set(removed) | set(changes.units)
             keep = np.array([r for r, u in enumerate(table.units) if u not in drop], dtype=np.int64)
-            table = table.take(keep).append(changes) if len(keep) < len(table) else table.append(changes)
+            kept = table.take(keep) if len(keep) < len(table) else table
             self._journal, self._removed = set(changes.units), set(removed)
-        self.table = table.newest_first()
+            self.table = ColumnTable.concat([kept, changes], newest_first=True)  # one pass: not a concat, then a take
+        else:
+            self.table = table.newest_first()
 
     def update(
         self,

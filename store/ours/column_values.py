@@ -18,6 +18,15 @@ TEXT_KINDS = (STR, BIG)
 """The kinds held as codes into the vocabulary."""
 
 
+def _distinct(words: list[str], vocab: dict[str, int]) -> bool:
+    """Fill the empty `vocab` with `words` at their places, if no word is there twice (True); else leave it empty."""
+    vocab.update(zip(words, range(len(words))))
+    if len(vocab) == len(words):
+        return True
+    vocab.clear()  # a vocabulary read from a file may repeat a text: its codes are remapped
+    return False
+
+
 class ValueColumn:
     """One field over all rows: any of None, bool, int, float, str per cell."""
 
@@ -188,7 +197,9 @@ class ValueColumn:
             kinds.append(part.kind)
             fs.append(part.f if part.f is not None else np.zeros(n))
             is_.append(part.i if part.i is not None else np.zeros(n, dtype=np.int64))
-            if part.s is not None:
+            if part.s is not None and not vocab and _distinct(part.vocab or [], vocab):
+                ss.append(part.s)  # the first vocabulary is kept as it is (an index's base: 200,000 texts)
+            elif part.s is not None:
                 remap = np.array([vocab.setdefault(w, len(vocab)) for w in part.vocab or []], dtype=np.int32)
                 ss.append(remap[part.s] if len(remap) else part.s)
             else:
