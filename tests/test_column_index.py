@@ -342,3 +342,32 @@ def test_a_table_of_a_few_rows_taken_from_many_is_saved_with_their_texts_only(tm
     assert [loaded[0].record(r) for r in range(4)] == [whole.record(r) for r in rows.tolist()]
     assert path.stat().st_size < 20_000  # the whole vocabulary: ~100 kB
     assert [len(loaded[0].values[k].vocab or []) for k in ("run_id", "name", "params.big")] == [4, 4, 4]
+
+
+def test_a_concat_of_some_rows_of_each_table_is_a_concat_of_their_takes() -> None:
+    """`concat(rows=...)` takes the rows a column at a time (a first open folds a journal child's half but
+    for a few edited runs without a copy of the whole half): the same table as taking them first."""
+
+    def table(start: int, n: int) -> ColumnTable:
+        records: list[Any] = [
+            {
+                "run_id": f"id-{i}",
+                "name": f"n{i}",
+                "status": "finished",
+                "created": float((i * 7) % 13),
+                "params": {"p": i, **({"only_left_out": "x"} if i == 0 else {})},
+                "tags": {},
+                "metrics": {"m": {"last": i / 2, "min": 0.0, "max": i}} if i % 2 else {},
+            }
+            for i in range(start, start + n)
+        ]
+        return ColumnTable.from_records(
+            [f"e/id-{i}" for i in range(start, start + n)], [[i] * 15 for i in range(n)], 1.0, records, 15
+        )
+
+    picks = [np.array([3, 1, 2], dtype=np.int64), None]
+    got = ColumnTable.concat([table(0, 5), table(5, 4)], newest_first=True, consume=True, rows=picks)
+    want = ColumnTable.concat([table(0, 5).take(picks[0]), table(5, 4)], newest_first=True)
+    assert got.units == want.units and "params.only_left_out" not in got.values
+    assert [got.record(r) for r in range(len(got))] == [want.record(r) for r in range(len(want))]
+    assert (got.sig == want.sig).all()

@@ -189,7 +189,12 @@ class ColumnTable:
         return ColumnTable.concat([self, other])
 
     @staticmethod
-    def concat(tables: Sequence[ColumnTable], newest_first: bool = False, consume: bool = False) -> ColumnTable:
+    def concat(
+        tables: Sequence[ColumnTable],
+        newest_first: bool = False,
+        consume: bool = False,
+        rows: Sequence[Any] | None = None,
+    ) -> ColumnTable:
         """The rows of each table after another, over the union of their columns (at once: appending
         one at a time would copy the rows, and walk the vocabularies, once per table).
 
@@ -197,47 +202,69 @@ class ColumnTable:
         made: memory holds the rows twice (the tables and the result), not three times as a concat
         and then a take would (a first listing's 100,000 runs: 30 MB less at its peak). With `consume`
         (tables nothing reads again), each column of the tables is let go as soon as the result's is
-        made, so memory holds the rows about once (two children's halves of 100,000 runs: +49 -> +28 MB)."""
+        made, so memory holds the rows about once (two children's halves of 100,000 runs: +49 -> +28 MB).
+        `rows` (one an int64 array, or None for all, per table) takes only those rows of each, a column at
+        a time: a take of a table first held a copy of all its columns at once (a journal child's half
+        of 100,000 runs with a few edited runs not folded: +40 MB at a first open's peak)."""
         import numpy as np
 
-        tables = [t for t in tables if len(t)] or list(tables[:1])
-        if len(tables) == 1:
+        picks = list(rows) if rows is not None else [None] * len(tables)
+        chosen = [(t, r) for t, r in zip(tables, picks) if (len(t) if r is None else len(r))]
+        if not chosen:
+            chosen = [(t, r) for t, r in zip(tables, picks)][:1]
+        tables = [t for t, _ in chosen]
+        picks = [r for _, r in chosen]
+        if len(tables) == 1 and picks[0] is None:
             return tables[0].newest_first() if newest_first else tables[0]
-        order = _newest_order(np.concatenate([t.floats["created"] for t in tables])) if newest_first else None
+
+        def picked(array: Any, pick: Any) -> Any:
+            return array if pick is None else array[pick]
+
+        created = np.concatenate([picked(t.floats["created"], r) for t, r in zip(tables, picks)])
+        order = _newest_order(created) if newest_first else None
 
         def arranged(array: Any) -> Any:
             return array if order is None else array[order]
 
-        lengths = [len(t) for t in tables]
+        lengths = [len(t) if r is None else len(r) for t, r in zip(tables, picks)]
         names = dict.fromkeys(k for t in tables for k in t.values)
         values = {}
         for k in names:
-            column = ValueColumn.concat([t.values.get(k) for t in tables], lengths)
+            got = [t.values.get(k) for t in tables]
+            column = ValueColumn.concat(
+                [c if c is None or r is None else c.take(r) for c, r in zip(got, picks)], lengths
+            )
             values[k] = column if order is None else column.take(order)
+            del got
             if consume:
                 for t in tables:
                     t.values.pop(k, None)
-        floats = {k: arranged(np.concatenate([t.floats[k] for t in tables])) for k in FLOAT_FIELDS}
+        floats = {
+            k: arranged(np.concatenate([picked(t.floats[k], r) for t, r in zip(tables, picks)])) for k in FLOAT_FIELDS
+        }
         stats: dict[str, dict[str, Any]] = {}
         for key in dict.fromkeys(k for t in tables for k in t.stats):
-            parts = [(t.stats.get(key), n) for t, n in zip(tables, lengths)]
+            parts = [(t.stats.get(key), n, r) for t, n, r in zip(tables, lengths, picks)]
             stats[key] = {
-                s: arranged(np.concatenate([got[s] if got else absent_stat(s, n) for got, n in parts]))
+                s: arranged(np.concatenate([picked(got[s], r) if got else absent_stat(s, n) for got, n, r in parts]))
                 for s in STAT_ARRAYS
             }
             if consume:
                 del parts
                 for t in tables:
                     t.stats.pop(key, None)
-        units = [u for t in tables for u in t.units]
-        return ColumnTable(
+        units = [u for t, r in zip(tables, picks) for u in (t.units if r is None else [t.units[i] for i in r.tolist()])]
+        table = ColumnTable(
             units if order is None else [units[row] for row in order.tolist()],
-            arranged(np.concatenate([t.sig for t in tables])),
-            arranged(np.concatenate([t.read_at for t in tables])),
+            arranged(np.concatenate([picked(t.sig, r) for t, r in zip(tables, picks)])),
+            arranged(np.concatenate([picked(t.read_at, r) for t, r in zip(tables, picks)])),
             values,
             floats,
             stats,
         )
+        if any(r is not None for r in picks):
+            table.drop_empty_columns()  # as `take` does
+        return table
 
     def drop_empty_columns(self) -> None:
         """Forget params/tags/metrics no row holds (their runs were removed, or they were logged only as None)."""

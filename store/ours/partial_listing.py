@@ -21,6 +21,8 @@ class PartialListing:
         """Runs added so far."""
         self._parts: list[ColumnTable] = []
         """Tables added since `whole` was last made."""
+        self._rows: list[Any] = []
+        """The rows of each of `_parts` added (None: all)."""
         self._table = ColumnTable.empty(width)
         self._newest: ColumnTable | None = newest
         """The newest runs, read before the listing began (`TrackStore._paint_newest`): painted until the
@@ -28,19 +30,23 @@ class PartialListing:
         self._added: set[str] = set()
         """The units added, while some of `_newest` is not among them."""
 
-    def add(self, part: Any) -> None:
+    def add(self, part: Any, rows: Any = None) -> None:
+        """Add the table `part`, or only its `rows` (an int64 array): taken when put together, a column at a time."""
         self._parts.append(part)
-        self.read += len(part)
+        self._rows.append(rows)
+        self.read += len(part) if rows is None else len(rows)
         if self._newest is not None:
-            self._added.update(part.units)
+            self._added.update(part.units if rows is None else [part.units[i] for i in rows.tolist()])
 
     def whole(self) -> Any:
         """Every run added, newest first; each call puts together only the tables added since the last."""
         from store.ours.column_index import ColumnTable
 
         if self._parts:
-            self._table = ColumnTable.concat([self._table, *self._parts], newest_first=True, consume=True)
-            self._parts = []
+            self._table = ColumnTable.concat(
+                [self._table, *self._parts], newest_first=True, consume=True, rows=[None, *self._rows]
+            )
+            self._parts, self._rows = [], []
         return self._table
 
     def table(self) -> Any:
