@@ -192,8 +192,8 @@ class TrackApp(App[None]):
             pass  # the app is quitting
         finally:
             self._polling = False
-            no_view = after_first_rows or self._first_listed == "no"  # the frame's view is in, or failed to come
-            if no_view and self._held_keys is not None and not self._closing:
+            due = after_first_rows or self._first_listed == "no"  # the frame's view is in, or failed to come
+            if due and self._held_keys is not None and not self._closing:
                 self.call_from_thread(self._press_held_keys)
 
     def _poll(self, force: bool) -> set[str]:

@@ -86,9 +86,9 @@ class ColumnCache(CacheFile):
             changes, removed = journal
             drop = set(removed) | set(changes.units)
             keep = np.array([r for r, u in enumerate(table.units) if u not in drop], dtype=np.int64)
-            kept = table.take(keep) if len(keep) < len(table) else table
             self._journal, self._removed = set(changes.units), set(removed)
-            self.table = ColumnTable.concat([kept, changes], newest_first=True)  # one pass: not a concat, then a take
+            picks = [keep if len(keep) < len(table) else None, None]  # taken a column at a time, in one pass
+            self.table = ColumnTable.concat([table, changes], newest_first=True, rows=picks)
         else:
             self.table = table.newest_first()
 

@@ -210,8 +210,7 @@ class ColumnTable:
 
         picks = list(rows) if rows is not None else [None] * len(tables)
         chosen = [(t, r) for t, r in zip(tables, picks) if (len(t) if r is None else len(r))]
-        if not chosen:
-            chosen = [(t, r) for t, r in zip(tables, picks)][:1]
+        chosen = chosen or list(zip(tables, picks))[:1]
         tables = [t for t, _ in chosen]
         picks = [r for _, r in chosen]
         if len(tables) == 1 and picks[0] is None:
@@ -235,7 +234,6 @@ class ColumnTable:
                 [c if c is None or r is None else c.take(r) for c, r in zip(got, picks)], lengths
             )
             values[k] = column if order is None else column.take(order)
-            del got
             if consume:
                 for t in tables:
                     t.values.pop(k, None)

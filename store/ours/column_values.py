@@ -174,7 +174,7 @@ class ValueColumn:
 
         if self.vocab is None or self.s is None or len(self.vocab) <= 2 * len(self.kind) + 16:
             return self
-        text = (self.kind == STR) | (self.kind == BIG)
+        text = np.isin(self.kind, TEXT_KINDS)
         used = np.unique(self.s[text])
         s = np.zeros_like(self.s)
         s[text] = np.searchsorted(used, self.s[text])

@@ -19,10 +19,8 @@ class PartialListing:
 
         self.read = 0
         """Runs added so far."""
-        self._parts: list[ColumnTable] = []
-        """Tables added since `whole` was last made."""
-        self._rows: list[Any] = []
-        """The rows of each of `_parts` added (None: all)."""
+        self._parts: list[tuple[ColumnTable, Any]] = []
+        """Tables added since `whole` was last made, each with the rows of it added (None: all)."""
         self._table = ColumnTable.empty(width)
         self._newest: ColumnTable | None = newest
         """The newest runs, read before the listing began (`TrackStore._paint_newest`): painted until the
@@ -32,8 +30,7 @@ class PartialListing:
 
     def add(self, part: Any, rows: Any = None) -> None:
         """Add the table `part`, or only its `rows` (an int64 array): taken when put together, a column at a time."""
-        self._parts.append(part)
-        self._rows.append(rows)
+        self._parts.append((part, rows))
         self.read += len(part) if rows is None else len(rows)
         if self._newest is not None:
             self._added.update(part.units if rows is None else [part.units[i] for i in rows.tolist()])
@@ -43,10 +40,11 @@ class PartialListing:
         from store.ours.column_index import ColumnTable
 
         if self._parts:
+            tables, rows = zip(*self._parts)
             self._table = ColumnTable.concat(
-                [self._table, *self._parts], newest_first=True, consume=True, rows=[None, *self._rows]
+                [self._table, *tables], newest_first=True, consume=True, rows=[None, *rows]
             )
-            self._parts, self._rows = [], []
+            self._parts = []
         return self._table
 
     def table(self) -> Any:
