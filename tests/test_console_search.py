@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from textual.color import Color
 
@@ -173,3 +173,31 @@ async def test_stepping_between_consoles_in_a_burst_lands_on_the_next_console(tm
         shown = [line.rstrip() for line in view.visible_text() if line.strip()]
         assert shown[-1].endswith(f"step {20 + 7 % 4 - 1}")  # r3's console: 23 lines
         assert app.focused is view
+
+
+async def test_the_console_key_pressed_before_the_run_is_read_opens_its_console(tmp_path: Path) -> None:
+    """`Enter 5` in one burst: `5` came before the run was read, when it had no Console tab yet, and was lost."""
+    import threading
+
+    from textual.widgets import TabbedContent
+
+    run_id, _ = console_run(tmp_path / "s", numbered(30))
+    app = demo_app(tmp_path / "s")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        gate, read = threading.Event(), app.store.run
+
+        def held(run_id: str) -> Any:  # the read held back, as a slow disk or server holds it
+            assert gate.wait(60)
+            return read(run_id)
+
+        app.store.run = held  # type: ignore[method-assign]
+        app.push_screen(DetailScreen(app.store, run_id, [run_id]))
+        try:
+            await pilot.press("5")  # before the screen's worker has read the run
+        finally:
+            gate.set()
+        await settle_until(app, pilot, lambda screen: bool(screen.query(ConsoleView)))
+        await settle(pilot)
+        assert app.screen.query_one(TabbedContent).active == "console"
+        assert app.focused is app.screen.query_one(ConsoleView)

@@ -295,6 +295,8 @@ class DetailScreen(ForwardsWorkerFailures, Screen[str]):
 
     def action_tab(self, tab: str) -> None:
         if tab == "console" and not self.query("#console"):
+            if self.detail is None:  # pressed before the run is read (`Enter 5` in a burst): shown once it is
+                self._console_shown = True
             return
         self.query_one(TabbedContent).active = tab
         # focused now, not after the keys already typed (`focus()` waits its turn): `5 t` in one burst
